@@ -1,0 +1,42 @@
+// Durability checker: a synced disk write is never lost. It follows the
+// trace alone (DESIGN: check/ never reaches into nodes): a disk_sync record
+// raises a node's durable length; a disk_loss record (a crash) must keep at
+// least that many entries and report the same durable length; a recover
+// record must find what the crash kept.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ecsim/sim/trace.hpp"
+
+namespace ecsim::check {
+
+struct Violation {
+  int64_t time_ns = 0;
+  uint32_t node = 0;
+  std::string what;
+};
+
+class DurabilityChecker final : public sim::TraceObserver {
+ public:
+  static constexpr size_t kViolationsMax = 100;
+
+  // `names` labels nodes in messages.
+  explicit DurabilityChecker(std::vector<std::string> names);
+  void on_record(const sim::Record& r) override;
+  const std::vector<Violation>& violations() const { return violations_; }
+  uint64_t violation_count() const { return violation_count_; }
+  uint64_t crashes_checked() const { return crashes_checked_; }
+
+ private:
+  void report(const sim::Record& r, std::string what);
+  std::vector<std::string> names_;
+  std::vector<uint64_t> durable_;  // per node, from disk_sync records
+  std::vector<uint64_t> kept_;     // per node, from the last disk_loss
+  std::vector<Violation> violations_;
+  uint64_t violation_count_ = 0;
+  uint64_t crashes_checked_ = 0;
+};
+
+}  // namespace ecsim::check

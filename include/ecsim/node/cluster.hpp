@@ -1,0 +1,143 @@
+// Nodes as actors. The Cluster owns every node: its name, whether it is up,
+// its Disk (which survives crashes), its timers and its Actor (volatile
+// state, gone on a crash). It is the network's Receiver and hands each actor
+// a Context: the sans-IO surface (now, send, timers, disk, rng, trace).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ecsim/net/latency.hpp"
+#include "ecsim/net/network.hpp"
+#include "ecsim/node/disk.hpp"
+#include "ecsim/sim/simulator.hpp"
+
+namespace ecsim::node {
+
+using net::NodeId;
+using TimerId = uint64_t;
+class Cluster;
+
+class Context {
+ public:
+  Context(Cluster& cluster, NodeId self) : cluster_(&cluster), self_(self) {}
+  sim::Time now() const;
+  NodeId self() const { return self_; }
+  const std::string& name() const;
+  uint32_t node_count() const;
+  uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload);
+  // Fires on_timer(tag) after `after` (>= 0) unless cancelled or the node crashes.
+  TimerId set_timer(sim::Duration after, uint64_t tag);
+  // Returns false if the timer already fired or was cancelled.
+  bool cancel_timer(TimerId id);
+  Disk& disk();
+  // Starts a sync; on_sync(tag) fires when every entry appended so far is durable.
+  void sync(uint64_t tag);
+  sim::Rng& rng();
+  sim::Trace& trace();
+
+ private:
+  Cluster* cluster_;
+  NodeId self_;
+};
+
+class Actor {
+ public:
+  virtual ~Actor() = default;
+  // At boot and after every restart; the Disk holds what survived.
+  virtual void on_start(Context& ctx) = 0;
+  virtual void on_message(Context& ctx, const net::Envelope& m) = 0;
+  virtual void on_timer(Context& ctx, uint64_t tag) = 0;
+  virtual void on_sync(Context& ctx, uint64_t tag) = 0;
+  // The network discarded a message this node's layer owns the payload of.
+  virtual void on_discard(const net::Envelope&) {}
+};
+
+// Builds a node's actor at boot and at each restart (never on the hot path).
+using ActorFactory = std::function<std::unique_ptr<Actor>(NodeId node)>;
+
+struct ClusterStats {
+  uint64_t crashes = 0;
+  uint64_t restarts = 0;
+  uint64_t timers_fired = 0;
+  uint64_t syncs = 0;
+  uint64_t disk_entries_lost = 0;
+};
+
+class Cluster final : public net::Receiver {
+ public:
+  static constexpr uint32_t kTimersPerNodeMax = 1u << 20;
+
+  Cluster(sim::Simulator& sim, net::Network& network, std::vector<std::string> names,
+          ActorFactory factory);
+  ~Cluster() override;
+
+  void set_disk_sync_latency(const net::LatencyModel& model) { sync_latency_ = model; }
+  // Boots every node (on_start). Call once, before running.
+  void boot();
+  // REQUIRES: the node is up.
+  void crash(NodeId node);
+  // REQUIRES: the node is down.
+  void restart(NodeId node);
+
+  bool is_up(NodeId node) const override { return nodes_[node].up; }
+  uint32_t size() const { return static_cast<uint32_t>(nodes_.size()); }
+  const std::string& name(NodeId node) const { return nodes_[node].name; }
+  Actor* actor(NodeId node) { return nodes_[node].actor.get(); }
+  const Disk& disk(NodeId node) const { return nodes_[node].disk; }
+  uint32_t incarnation(NodeId node) const { return nodes_[node].incarnation; }
+  const ClusterStats& stats() const { return stats_; }
+  sim::Simulator& simulator() { return sim_; }
+  net::Network& network() { return network_; }
+
+  // net::Receiver
+  void on_deliver(const net::Envelope& e) override;
+  void on_discard(const net::Envelope& e) override;
+  void on_copy(const net::Envelope&) override {}
+
+ private:
+  friend class Context;
+  struct TimerSlot {
+    uint32_t generation = 0;
+    bool armed = false;
+    uint64_t tag = 0;
+  };
+  struct Node {
+    std::string name;
+    bool up = true;
+    uint32_t incarnation = 0;
+    Disk disk;
+    std::unique_ptr<Actor> actor;
+    std::unique_ptr<Context> context;
+    std::vector<TimerSlot> timers;
+    std::vector<uint32_t> free_timers;
+    sim::Rng rng;       // "NAME/actor": the actor's draws
+    sim::Rng disk_rng;  // "NAME/disk": sync latencies and crash losses
+  };
+  static void on_timer_event(void* self, const sim::Event& e);
+  static void on_sync_event(void* self, const sim::Event& e);
+  TimerId set_timer(NodeId node, sim::Duration after, uint64_t tag);
+  bool cancel_timer(NodeId node, TimerId id);
+  void start_sync(NodeId node, uint64_t tag);
+
+  sim::Simulator& sim_;
+  net::Network& network_;
+  ActorFactory factory_;
+  std::vector<Node> nodes_;
+  sim::HandlerId timer_handler_;
+  sim::HandlerId sync_handler_;
+  net::LatencyModel sync_latency_ = net::LatencyModel::uniform(sim::microseconds(500),
+                                                              sim::microseconds(1500));
+  struct PendingSync {
+    uint64_t tag;
+    uint64_t length;  // entries the sync covers
+    uint32_t incarnation;
+  };
+  std::vector<PendingSync> syncs_;  // by slot
+  std::vector<uint32_t> free_syncs_;
+  ClusterStats stats_;
+};
+
+}  // namespace ecsim::node

@@ -1,0 +1,118 @@
+// The validated value of a YAML scenario (docs/scenarios.md is the
+// reference). The loader guarantees everything here is in range and
+// consistent: node selectors resolve to at least one node, faults are sorted
+// by time, and no fault targets a node that is already down at that time.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecsim/net/link_config.hpp"
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::scenario {
+
+inline constexpr int kTierCount = 3;
+enum class Tier : uint8_t { kEdge = 0, kCore = 1, kCloud = 2 };
+const char* tier_name(Tier t);  // "edge", "core", "cloud"
+
+// Where a value came from in the YAML text, for error messages at run time.
+struct Mark {
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based
+};
+
+// A node selector as written: a name ("core-1"), a tier ("edge"), a glob
+// ("cloud-*", '*' and '?' wildcards) or "*" (every node).
+struct Selector {
+  std::string text;
+  Mark mark;
+};
+
+struct Topology {
+  int edge = 3;
+  int core = 2;
+  int cloud = 3;
+  int count(Tier t) const { return t == Tier::kEdge ? edge : t == Tier::kCore ? core : cloud; }
+};
+
+// A partial link setting: only the fields the YAML gave are set.
+struct LinkPatch {
+  std::optional<net::LatencyModel> latency;
+  std::optional<uint32_t> drop_ppm;
+  std::optional<uint32_t> duplicate_ppm;
+  std::optional<bool> reorder;
+};
+
+// Applies to every directed link from a node matching `between[0]` to one
+// matching `between[1]`, and the reverse direction too.
+struct LinkOverride {
+  Selector between[2];
+  LinkPatch patch;
+};
+
+// Every link starts from the built-in setting of its tier pair
+// (builtin_link_config), then `network.default` is applied to all links, then
+// each `network.links` entry in order.
+struct Network {
+  LinkPatch defaults;                   // `network.default`
+  std::vector<LinkOverride> overrides;  // `network.links`
+};
+net::LinkConfig builtin_link_config(Tier a, Tier b);
+void apply_patch(net::LinkConfig& config, const LinkPatch& patch);
+
+// `ping`: every node matching `from` sends pings at `rate_per_s` (Poisson
+// arrivals, per source node) to a node drawn uniformly from `to`, which
+// answers with a pong. A ping unanswered after `timeout` counts as lost.
+struct Workload {
+  enum class Kind : uint8_t { kPing };
+  Kind kind = Kind::kPing;
+  Selector from;
+  Selector to;
+  uint64_t rate_per_s = 0;   // > 0
+  uint32_t size_bytes = 128;  // request payload size, 1..1 MiB
+  sim::Duration timeout{sim::seconds(1)};
+  Mark mark;
+};
+
+struct Fault {
+  enum class Kind : uint8_t {
+    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder
+  };
+  Kind kind = Kind::kCrash;
+  sim::Time at{0};
+  std::optional<sim::Duration> for_duration;  // revert after this long
+  Selector target;                            // crash, restart
+  std::vector<std::vector<Selector>> groups;  // partition; "*" = every node not listed elsewhere
+  // drop, delay, duplicate, reorder: the links between two selectors (both
+  // directions); both "*" when `between` is absent.
+  Selector between[2];
+  uint32_t ppm = 0;                // drop, duplicate
+  net::LatencyModel latency;       // delay
+  Mark mark;
+};
+
+struct Expect {
+  std::vector<std::string> invariants;       // known: "durability"
+  std::optional<double> served_ratio_min;    // 0..1, of settled pings
+  std::optional<sim::Duration> ping_latency_p99;  // `latency_p99: { ping: 10ms }`
+  std::optional<uint64_t> min_delivered;     // messages delivered
+  Mark mark;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;  // path as given, or "<quickstart>"
+  std::string text;  // the YAML source, stored in trace headers
+  uint64_t seed = 1;
+  sim::Duration duration{0};
+  Topology topology;
+  Network network;
+  std::vector<Workload> workload;
+  std::vector<Fault> faults;  // sorted by `at`, stable
+  Expect expect;
+};
+
+}  // namespace ecsim::scenario

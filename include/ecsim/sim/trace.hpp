@@ -1,0 +1,128 @@
+// The trace: every event of a run (send, deliver, drop, duplicate, timer,
+// crash, restart, fault, disk sync and loss, ...) as a fixed 40-byte record.
+// Records are hashed with XXH3-64 over their canonical little-endian bytes
+// in batches as the run goes (a store per record, one hash call per 1,600),
+// optionally written to a trace file, and optionally handed to observers
+// (checkers) one by one. Free-form text and wall-clock figures never enter
+// a record.
+#pragma once
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ecsim::sim {
+
+static_assert(std::endian::native == std::endian::little,
+              "trace records are hashed and stored as little-endian bytes");
+
+enum class RecordType : uint16_t {
+  kSend = 1,       // node -> peer, kind, a = message id, b = size bytes
+  kDeliver = 2,    // node (receiver) <- peer, kind, a = message id
+  kDrop = 3,       // node (receiver) <- peer, kind, a = message id, code = DropReason
+  kDuplicate = 4,  // node -> peer, kind, a = message id of the copy's original
+  kTimer = 5,      // node, a = timer tag
+  kCrash = 6,      // node
+  kRestart = 7,    // node, a = incarnation
+  kFault = 8,      // code = fault kind, a = fault index, b = 1 applied / 0 reverted
+  kDiskWrite = 9,  // node, a = log index
+  kDiskSync = 10,  // node, a = durable length after the sync
+  kDiskLoss = 11,  // node, a = length kept, b = durable length at the crash
+  kRecover = 12,   // node, a = recovered log length
+  kPingSent = 13,  // node -> peer, a = ping id
+  kPingDone = 14,  // node <- peer, a = ping id, b = round trip ns; code 1 = timed out
+  kBench = 15,     // kernel benchmark event: node = target, a = state
+  kLimit = 16,     // the run stopped early: code 1 = --max-events
+};
+const char* record_type_name(RecordType t);
+
+enum class DropReason : uint16_t {
+  kRandom = 1,     // the link's drop probability
+  kPartition = 2,  // the link is cut
+  kNodeDown = 3,   // the receiver is down
+  kLinkReset = 4,  // in flight when a partition or crash reset the link
+  kSenderDown = 5, // the sender crashed while it was in flight
+};
+
+struct Record {
+  int64_t time_ns = 0;
+  RecordType type{};
+  uint16_t code = 0;
+  uint32_t node = 0;
+  uint32_t peer = 0;
+  uint32_t kind = 0;
+  uint64_t a = 0;
+  uint64_t b = 0;
+};
+static_assert(sizeof(Record) == 40, "Record has no padding: its bytes are its canonical form");
+
+class TraceObserver {
+ public:
+  virtual ~TraceObserver() = default;
+  virtual void on_record(const Record& r) = 0;
+};
+
+// Receives the raw record bytes batch by batch (the trace file writer).
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void write(const Record* records, size_t count) = 0;
+};
+
+class Trace {
+ public:
+  static constexpr size_t kBatchRecords = 1632;  // ~64 KiB
+
+  // `hashing` false: records are counted but neither hashed nor kept
+  // (bench pingpong --no-hash).
+  explicit Trace(bool hashing = true);
+  ~Trace();
+  Trace(const Trace&) = delete;
+  Trace& operator=(const Trace&) = delete;
+
+  void record(const Record& r) {
+    ++count_;
+    if (!observers_.empty()) notify(r);
+    if (!hashing_) return;
+    batch_[batch_used_] = r;
+    if (++batch_used_ == kBatchRecords) flush();
+  }
+  void add_observer(TraceObserver* observer) { observers_.push_back(observer); }
+  void set_sink(TraceSink* sink) { sink_ = sink; }
+
+  // Flushes and returns the hash of every record so far (the run's trace
+  // hash at its end). Recording may continue afterwards.
+  uint64_t hash();
+  uint64_t count() const { return count_; }
+  bool hashing() const { return hashing_; }
+
+ private:
+  void flush();
+  void notify(const Record& r);
+  struct State;
+  bool hashing_;
+  size_t batch_used_ = 0;
+  uint64_t count_ = 0;
+  std::unique_ptr<std::array<Record, kBatchRecords>> batch_storage_;
+  Record* batch_;
+  std::unique_ptr<State> state_;
+  TraceSink* sink_ = nullptr;
+  std::vector<TraceObserver*> observers_;
+};
+
+// Hashes a sequence of records exactly as Trace does (for re-hashing files).
+class RecordHasher {
+ public:
+  RecordHasher();
+  ~RecordHasher();
+  void update(const Record* records, size_t count);
+  uint64_t digest() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace ecsim::sim

@@ -1,0 +1,77 @@
+// The ping workload: open-loop clients that send pings (Poisson arrivals) to
+// a uniformly drawn target, which answers with a pong after writing the ping
+// to its disk (a write-ahead log of what it served, synced every 10 ms and
+// recovered after a restart). PingStats is the measurement harness: it sits
+// outside the nodes, like an external client, so it survives their crashes.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ecsim/node/cluster.hpp"
+#include "ecsim/sim/histogram.hpp"
+
+namespace ecsim::workload {
+
+enum MessageKind : uint32_t { kPing = 1, kPong = 2 };
+inline constexpr uint32_t kPongSizeBytes = 64;
+inline constexpr sim::Duration kSyncInterval = sim::milliseconds(10);
+
+struct PingRole {
+  uint32_t workload = 0;  // index into PingStats
+  std::vector<net::NodeId> targets;
+  uint64_t rate_per_s = 0;
+  uint32_t size_bytes = 0;
+};
+
+struct PingFigures {
+  uint64_t sent = 0;
+  uint64_t answered = 0;   // a pong within the timeout
+  uint64_t lost = 0;       // no pong within the timeout (late pongs included)
+  uint64_t unsettled = 0;  // still waiting at the end of the run
+  sim::Histogram rtt;      // round trips of answered pings
+};
+
+class PingStats {
+ public:
+  static constexpr size_t kOutstandingMax = size_t{1} << 22;
+
+  void add_workload(std::string label, sim::Duration timeout);
+  uint64_t on_sent(uint32_t workload, sim::Time now);  // returns the ping id
+  void on_pong(uint32_t workload, uint64_t id, sim::Time now);
+  // Settles everything at the end: pings past their timeout are lost.
+  void finish(sim::Time end);
+  size_t size() const { return figures_.size(); }
+  const PingFigures& figures(uint32_t w) const { return figures_[w]; }
+  const std::string& label(uint32_t w) const { return labels_[w]; }
+  uint64_t refused() const { return refused_; }
+
+ private:
+  void expire(uint32_t workload, sim::Time now);
+  std::vector<std::string> labels_;
+  std::vector<sim::Duration> timeouts_;
+  std::vector<PingFigures> figures_;
+  std::vector<std::map<uint64_t, int64_t>> outstanding_;  // id -> send time, per workload
+  uint64_t next_id_ = 1;
+  uint64_t refused_ = 0;
+};
+
+class PingActor final : public node::Actor {
+ public:
+  PingActor(PingStats& stats, std::vector<PingRole> roles) : stats_(stats), roles_(std::move(roles)) {}
+  void on_start(node::Context& ctx) override;
+  void on_message(node::Context& ctx, const net::Envelope& m) override;
+  void on_timer(node::Context& ctx, uint64_t tag) override;
+  void on_sync(node::Context&, uint64_t) override {}
+  uint64_t served() const { return served_; }
+
+ private:
+  enum TimerType : uint64_t { kArrival = 1, kSync = 2 };
+  void schedule_arrival(node::Context& ctx, uint32_t role);
+  PingStats& stats_;
+  std::vector<PingRole> roles_;
+  uint64_t served_ = 0;  // recovered from the disk at start
+};
+
+}  // namespace ecsim::workload

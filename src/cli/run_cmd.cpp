@@ -1,0 +1,146 @@
+// `ecsim run` and `ecsim validate`.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/trace_file.hpp"
+#include "ecsim/version.hpp"
+#include "run_report.hpp"
+
+namespace ecsim::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string scenario_path;
+  std::optional<uint64_t> seed;
+  std::string until;
+  std::string trace_path;
+  std::string wall_timeout;
+  uint64_t max_events = 0;
+  bool json = false;
+  bool quiet = false;
+};
+
+// Events between wall-clock checks: often enough for a prompt timeout, rare
+// enough to cost nothing.
+constexpr uint64_t kEventsPerWallCheck = 1 << 16;
+
+sim::Duration parse_duration_flag(const std::string& flag, const std::string& text) {
+  std::string why;
+  auto d = sim::parse_duration(text, &why);
+  if (!d) throw CLI::ValidationError(flag, fmt::format("'{}': {}, expected a duration like 5s", text, why));
+  return *d;
+}
+
+int do_run(const RunArgs& args) {
+  const scenario::Scenario sc = args.scenario_path.empty()
+                                    ? scenario::load_quickstart()
+                                    : scenario::load_scenario_file(args.scenario_path);
+  run::RunOptions options;
+  options.seed = args.seed;
+  if (!args.until.empty()) options.until = parse_duration_flag("--until", args.until);
+  options.trace_path = args.trace_path;
+  options.max_events = args.max_events;
+  std::optional<sim::Duration> wall_timeout;
+  if (!args.wall_timeout.empty()) wall_timeout = parse_duration_flag("--wall-timeout", args.wall_timeout);
+
+  // Testing hook for `sweep`: abort through an assertion when the run's seed
+  // is the one named, as a model bug would.
+  const char* abort_seed = std::getenv("ECSIM_DEBUG_ABORT_SEED");
+  const uint64_t seed = options.seed.value_or(sc.seed);
+  const bool abort_now = abort_seed != nullptr && std::strtoull(abort_seed, nullptr, 10) == seed;
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  run::Run run(sc, options);
+  bool timed_out = false;
+  bool done = false;
+  while (!done) {
+    done = run.advance(kEventsPerWallCheck);
+    ECSIM_ASSERT(!abort_now || run.simulator().now() < sim::Time{0} + sim::seconds(1));
+    if (!done && wall_timeout) {
+      const auto elapsed = std::chrono::steady_clock::now() - wall_start;
+      if (std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count() > wall_timeout->ns) {
+        timed_out = true;
+        done = true;
+      }
+    }
+  }
+  run::RunResult result = run.finish();
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (timed_out) {
+    result.verdicts.push_back({"wall_timeout", false,
+                               fmt::format("stopped after {} of wall time at simulated {}", args.wall_timeout,
+                                           sim::format_time(result.end))});
+  }
+  if (args.json) {
+    std::printf("%s\n", run_result_json(result, wall_s).dump().c_str());
+  } else if (args.quiet) {
+    std::printf("%s  %s\ntrace hash: %s\n", result.ok() ? "PASS" : "FAIL", result.scenario.c_str(),
+                format_hash(result.trace_hash).c_str());
+  } else {
+    print_run_report(result, wall_s, args.trace_path);
+  }
+  return result.ok() ? kExitOk : kExitFailed;
+}
+
+int do_validate(const std::vector<std::string>& files) {
+  int code = kExitOk;
+  for (const std::string& f : files) {
+    try {
+      const scenario::Scenario sc = scenario::load_scenario_file(f);
+      std::printf("%s: ok: '%s', %zu nodes, %zu workloads, %zu faults, %s\n", f.c_str(), sc.name.c_str(),
+                  scenario::node_names(sc.topology).size(), sc.workload.size(), sc.faults.size(),
+                  sim::format_duration(sc.duration).c_str());
+    } catch (const scenario::LoadError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      code = kExitBadInput;
+    }
+  }
+  return code;
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run = app.add_subcommand("run", "Run a scenario (the built-in quickstart when none is given)");
+  run->add_option("scenario", args->scenario_path, "Scenario YAML file");
+  run->add_option("--seed", args->seed, "Seed (overrides the scenario's)");
+  run->add_option("--until", args->until, "Simulated time to stop at, e.g. 10s (overrides duration)");
+  run->add_option("--trace", args->trace_path, "Write every trace record to FILE");
+  run->add_option("--max-events", args->max_events, "Stop after N events (a failed run)");
+  run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)");
+  run->add_flag("--json", args->json, "Print the summary as one JSON object");
+  run->add_flag("--quiet", args->quiet, "Print only the verdict and the trace hash");
+  run->callback([args, &exit_code] {
+    try {
+      exit_code = do_run(*args);
+    } catch (const scenario::LoadError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      exit_code = kExitBadInput;
+    } catch (const sim::TraceFileError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      exit_code = kExitBadInput;
+    }
+  });
+
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
+  validate->add_option("scenarios", *files, "Scenario YAML files")->required();
+  validate->callback([files, &exit_code] { exit_code = do_validate(*files); });
+}
+
+}  // namespace ecsim::cli

@@ -1,0 +1,15 @@
+// How a run's result is shown: a readable table, or one JSON object with the
+// same figures. Wall-clock figures are reported but never hashed.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ecsim/run/runner.hpp"
+
+namespace ecsim::cli {
+
+nlohmann::json run_result_json(const run::RunResult& r, double wall_s);
+void print_run_report(const run::RunResult& r, double wall_s, const std::string& trace_path);
+
+}  // namespace ecsim::cli

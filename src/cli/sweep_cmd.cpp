@@ -1,0 +1,287 @@
+// `ecsim sweep SCENARIO --seeds A..B`: one simulation per seed, each in a
+// child process (`ecsim run ... --seed N --json`), up to --jobs at a time.
+// A child that crashes, aborts or outlives its timeout gets a verdict of its
+// own and never stops the sweep. Results are reported in seed order, so the
+// output does not depend on --jobs.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "ecsim/scenario/loader.hpp"
+
+namespace ecsim::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct SweepArgs {
+  std::string scenario_path;
+  std::string seeds = "1..100";
+  unsigned jobs = 0;
+  std::string timeout = "60s";
+  bool json = false;
+};
+
+struct SeedResult {
+  uint64_t seed = 0;
+  std::string verdict;  // pass, fail, crash, timeout
+  std::string trace_hash;
+  uint64_t events = 0;
+  double wall_s = 0;
+  std::string detail;  // first failed expectation, or how it died
+};
+
+struct Child {
+  pid_t pid = -1;
+  uint64_t seed = 0;
+  int out_fd = -1;
+  int err_fd = -1;
+  std::string out;
+  std::string err;
+  Clock::time_point start;
+  bool killed = false;
+};
+
+std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
+  const size_t dots = text.find("..");
+  try {
+    size_t used = 0;
+    if (dots == std::string::npos) {
+      const uint64_t v = std::stoull(text, &used);
+      if (used == text.size()) return {v, v};
+    } else {
+      const uint64_t a = std::stoull(text.substr(0, dots), &used);
+      if (used == dots) {
+        const std::string rest = text.substr(dots + 2);
+        const uint64_t b = std::stoull(rest, &used);
+        if (used == rest.size() && a <= b && b - a < 10000000) return {a, b};
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  throw CLI::ValidationError("--seeds", fmt::format("'{}': expected N or A..B with A <= B", text));
+}
+
+std::string self_exe() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "ecsim";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+Child spawn(const std::string& exe, const SweepArgs& a, uint64_t seed) {
+  int out[2];
+  int err[2];
+  if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  const std::string seed_s = std::to_string(seed);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    close(out[0]);
+    close(err[0]);
+    close(out[1]);
+    close(err[1]);
+    execl(exe.c_str(), exe.c_str(), "run", a.scenario_path.c_str(), "--seed", seed_s.c_str(), "--json",
+          "--wall-timeout", a.timeout.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  Child c;
+  c.pid = pid;
+  c.seed = seed;
+  c.out_fd = out[0];
+  c.err_fd = err[0];
+  c.start = Clock::now();
+  return c;
+}
+
+// Reads what is available; closes the descriptor at end of file.
+void drain(int& fd, std::string& into) {
+  if (fd < 0) return;
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      into.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      close(fd);
+      fd = -1;
+    }
+    return;
+  }
+}
+
+SeedResult judge(const Child& c, int status, double wall_s) {
+  SeedResult r;
+  r.seed = c.seed;
+  r.wall_s = wall_s;
+  const nlohmann::json j = nlohmann::json::parse(c.out, nullptr, false);
+  const bool exited = WIFEXITED(status);
+  const int code = exited ? WEXITSTATUS(status) : -1;
+  if (exited && (code == 0 || code == 1) && j.is_object() && j.contains("trace_hash")) {
+    r.trace_hash = j["trace_hash"].get<std::string>();
+    r.events = j.value("events", uint64_t{0});
+    r.verdict = code == 0 ? "pass" : "fail";
+    for (const auto& e : j.value("expectations", nlohmann::json::array())) {
+      if (!e.value("ok", true)) {
+        if (e.value("name", "") == "wall_timeout") r.verdict = "timeout";
+        r.detail = e.value("name", "") + ": " + e.value("detail", "");
+        break;
+      }
+    }
+    if (r.detail.empty() && j.value("event_limit_hit", false)) r.detail = "stopped by --max-events";
+    return r;
+  }
+  if (c.killed) {
+    r.verdict = "timeout";
+    r.detail = "killed after the timeout";
+    return r;
+  }
+  r.verdict = "crash";
+  std::string last = c.err;
+  while (!last.empty() && last.back() == '\n') last.pop_back();
+  if (const size_t nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
+  r.detail = exited ? fmt::format("exit code {}: {}", code, last)
+                    : fmt::format("signal {} ({}): {}", WTERMSIG(status), strsignal(WTERMSIG(status)), last);
+  return r;
+}
+
+nlohmann::json seed_json(const SeedResult& r) {
+  return {{"seed", r.seed},     {"verdict", r.verdict}, {"trace_hash", r.trace_hash},
+          {"events", r.events}, {"wall_s", r.wall_s},   {"detail", r.detail}};
+}
+
+int do_sweep(const SweepArgs& a) {
+  scenario::load_scenario_file(a.scenario_path);  // bad input stops here, once, with exit 2
+  const auto [first, last] = parse_seed_range(a.seeds);
+  std::string why;
+  const auto timeout = sim::parse_duration(a.timeout, &why);
+  if (!timeout || timeout->ns <= 0) throw CLI::ValidationError("--timeout", fmt::format("'{}': expected a duration like 60s", a.timeout));
+  const unsigned jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const std::string exe = self_exe();
+  // A child gets its own --wall-timeout; the parent kills it a little later
+  // if it hangs somewhere that check cannot see.
+  const auto kill_after = std::chrono::nanoseconds(timeout->ns) + std::chrono::seconds(5);
+  const bool progress = isatty(2) != 0;
+  const auto t0 = Clock::now();
+
+  std::map<uint64_t, SeedResult> done;
+  std::vector<Child> running;
+  uint64_t next = first;
+  uint64_t next_to_print = first;
+  const uint64_t total = last - first + 1;
+  while (next <= last || !running.empty()) {
+    while (next <= last && running.size() < jobs) running.push_back(spawn(exe, a, next++));
+    std::vector<pollfd> fds;
+    for (const Child& c : running) {
+      if (c.out_fd >= 0) fds.push_back({c.out_fd, POLLIN, 0});
+      if (c.err_fd >= 0) fds.push_back({c.err_fd, POLLIN, 0});
+    }
+    if (!fds.empty()) poll(fds.data(), fds.size(), 100);
+    for (size_t i = 0; i < running.size();) {
+      Child& c = running[i];
+      drain(c.out_fd, c.out);
+      drain(c.err_fd, c.err);
+      if (!c.killed && Clock::now() - c.start > kill_after) {
+        kill(c.pid, SIGKILL);
+        c.killed = true;
+      }
+      int status = 0;
+      if ((c.out_fd >= 0 || c.err_fd >= 0) && !c.killed) {
+        ++i;
+        continue;
+      }
+      if (waitpid(c.pid, &status, c.killed ? 0 : WNOHANG) == 0) {
+        ++i;
+        continue;
+      }
+      if (c.out_fd >= 0) close(c.out_fd);
+      if (c.err_fd >= 0) close(c.err_fd);
+      const double wall_s = std::chrono::duration<double>(Clock::now() - c.start).count();
+      done[c.seed] = judge(c, status, wall_s);
+      running.erase(running.begin() + static_cast<long>(i));
+    }
+    while (done.count(next_to_print) != 0 && next_to_print <= last) {
+      if (a.json) std::printf("%s\n", seed_json(done[next_to_print]).dump().c_str());
+      ++next_to_print;
+    }
+    if (progress) {
+      std::fprintf(stderr, "\rsweep: %zu/%llu done, %zu running", done.size(),
+                   static_cast<unsigned long long>(total), running.size());
+    }
+  }
+  if (progress) std::fprintf(stderr, "\n");
+  const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::map<std::string, uint64_t> counts{{"pass", 0}, {"fail", 0}, {"crash", 0}, {"timeout", 0}};
+  for (const auto& [seed, r] : done) ++counts[r.verdict];
+  const bool all_pass = counts["pass"] == total;
+  if (a.json) {
+    nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"runs", total}, {"wall_s", wall_s}};
+    for (const auto& [k, v] : counts) s[k] = v;
+    std::printf("%s\n", s.dump().c_str());
+    return all_pass ? kExitOk : kExitFailed;
+  }
+  std::printf("sweep %s, seeds %llu..%llu: %llu runs in %.1fs (jobs %u)\n", a.scenario_path.c_str(),
+              static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
+              static_cast<unsigned long long>(total), wall_s, jobs);
+  for (const char* k : {"pass", "fail", "crash", "timeout"}) {
+    std::printf("  %-8s %llu\n", k, static_cast<unsigned long long>(counts[k]));
+  }
+  if (!all_pass) {
+    std::printf("failing seeds:\n");
+    for (const auto& [seed, r] : done) {
+      if (r.verdict == "pass") continue;
+      std::printf("  seed %-8llu %-8s %s\n    reproduce: ecsim run %s --seed %llu\n",
+                  static_cast<unsigned long long>(seed), r.verdict.c_str(), r.detail.c_str(),
+                  a.scenario_path.c_str(), static_cast<unsigned long long>(seed));
+    }
+  }
+  return all_pass ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<SweepArgs>();
+  CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario over many seeds, in parallel child processes");
+  sweep->add_option("scenario", a->scenario_path, "Scenario YAML file")->required();
+  sweep->add_option("--seeds", a->seeds, "Seeds: N or A..B (default 1..100)");
+  sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)");
+  sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)");
+  sweep->add_flag("--json", a->json, "One JSON object per seed, then a summary object");
+  sweep->callback([a, &exit_code] {
+    try {
+      exit_code = do_sweep(*a);
+    } catch (const scenario::LoadError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      exit_code = kExitBadInput;
+    }
+  });
+}
+
+}  // namespace ecsim::cli

@@ -1,0 +1,110 @@
+// `ecsim trace hash|dump|replay FILE`: verify a trace file, print its
+// records as JSON lines, or re-run the scenario stored in its header and
+// check that the run reproduces the file's hash.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/sim/trace_file.hpp"
+
+namespace ecsim::cli {
+
+namespace {
+
+nlohmann::json parse_header(const std::string& path, const std::string& text) {
+  nlohmann::json h = nlohmann::json::parse(text, nullptr, false);
+  if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
+    throw sim::TraceFileError(fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
+  }
+  return h;
+}
+
+int trace_hash(const std::string& path) {
+  const sim::TraceFileInfo info = sim::read_trace_file(path);
+  const nlohmann::json h = parse_header(path, info.header_json);
+  std::printf("%s: %llu records, scenario '%s', seed %llu\ntrace hash: %s\n", path.c_str(),
+              static_cast<unsigned long long>(info.record_count), h.value("scenario_name", "?").c_str(),
+              h["seed"].get<unsigned long long>(), format_hash(info.hash).c_str());
+  return kExitOk;
+}
+
+int trace_dump(const std::string& path) {
+  std::vector<std::string> names;
+  std::string out;
+  const sim::TraceFileInfo info = sim::read_trace_file(path, [&](const sim::Record& r) {
+    nlohmann::json j = {{"t_ns", r.time_ns}, {"type", sim::record_type_name(r.type)}, {"code", r.code},
+                        {"node", r.node},   {"peer", r.peer},                        {"kind", r.kind},
+                        {"a", r.a},         {"b", r.b}};
+    out += j.dump();
+    out += '\n';
+    if (out.size() > (1 << 20)) {
+      std::fputs(out.c_str(), stdout);
+      out.clear();
+    }
+  });
+  std::fputs(out.c_str(), stdout);
+  parse_header(path, info.header_json);
+  return kExitOk;
+}
+
+int trace_replay(const std::string& path) {
+  const sim::TraceFileInfo info = sim::read_trace_file(path);
+  const nlohmann::json h = parse_header(path, info.header_json);
+  const scenario::Scenario sc = scenario::load_scenario_text(h["scenario"].get<std::string>(),
+                                                             h.value("scenario_file", path));
+  run::RunOptions options;
+  options.seed = h["seed"].get<uint64_t>();
+  options.until = sim::Duration{h.value("until_ns", sc.duration.ns)};
+  options.max_events = h.value("max_events", uint64_t{0});
+  const run::RunResult r = run::run_scenario(sc, options);
+  const bool same = r.trace_hash == info.hash && r.records == info.record_count;
+  std::printf("replayed '%s' seed %llu: %llu records, trace hash %s; file: %s -> %s\n", sc.name.c_str(),
+              static_cast<unsigned long long>(r.seed), static_cast<unsigned long long>(r.records),
+              format_hash(r.trace_hash).c_str(), format_hash(info.hash).c_str(),
+              same ? "identical" : "DIFFERENT");
+  return same ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void add_trace_command(CLI::App& app, int& exit_code) {
+  CLI::App* trace = app.add_subcommand("trace", "Inspect, verify and replay trace files");
+  trace->require_subcommand(1);
+  auto path = std::make_shared<std::string>();
+  struct Sub {
+    const char* name;
+    const char* help;
+    int (*fn)(const std::string&);
+  };
+  static const Sub subs[] = {
+      {"hash", "Verify a trace file and print its trace hash", &trace_hash},
+      {"dump", "Print a trace file's records as JSON lines", &trace_dump},
+      {"replay", "Re-run the scenario in a trace file's header and compare hashes", &trace_replay},
+  };
+  for (const Sub& s : subs) {
+    CLI::App* sub = trace->add_subcommand(s.name, s.help);
+    sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
+    sub->callback([path, fn = s.fn, &exit_code] {
+      try {
+        exit_code = fn(*path);
+      } catch (const sim::TraceFileError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        exit_code = kExitBadInput;
+      } catch (const scenario::LoadError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        exit_code = kExitBadInput;
+      } catch (const nlohmann::json::exception& e) {
+        std::fprintf(stderr, "%s: corrupted header: %s\n", path->c_str(), e.what());
+        exit_code = kExitBadInput;
+      }
+    });
+  }
+}
+
+}  // namespace ecsim::cli

@@ -1,0 +1,150 @@
+#include "ecsim/net/network.hpp"
+
+#include <algorithm>
+
+namespace ecsim::net {
+
+using sim::DropReason;
+using sim::Record;
+using sim::RecordType;
+
+Network::Network(sim::Simulator& sim, const std::vector<std::string>& names)
+    : sim_(sim), node_count_(static_cast<uint32_t>(names.size())) {
+  ECSIM_ASSERT(node_count_ >= 1 && node_count_ <= kNodesMax);
+  deliver_handler_ = sim_.add_handler(&Network::on_deliver_event, this);
+  link_of_pair_.assign(static_cast<size_t>(node_count_) * node_count_, 0);
+  rng_.reserve(node_count_);
+  for (const std::string& name : names) rng_.push_back(sim_.rng(name + "/net"));
+  group_.assign(node_count_, 0);
+}
+
+uint32_t Network::link_index(NodeId src, NodeId dst) {
+  ECSIM_ASSERT(src < node_count_ && dst < node_count_);
+  uint32_t& slot = link_of_pair_[static_cast<size_t>(src) * node_count_ + dst];
+  if (slot == 0) {
+    links_.push_back(Link{default_link_, src, dst});
+    slot = static_cast<uint32_t>(links_.size());
+  }
+  return slot - 1;
+}
+
+void Network::set_link(NodeId src, NodeId dst, const LinkConfig& config) {
+  ECSIM_ASSERT(config.latency.validate().empty());
+  ECSIM_ASSERT(config.drop_ppm <= kPpmOne && config.duplicate_ppm <= kPpmOne);
+  links_[link_index(src, dst)].config = config;
+}
+
+const LinkConfig& Network::link_config(NodeId src, NodeId dst) const {
+  ECSIM_ASSERT(src < node_count_ && dst < node_count_);
+  const uint32_t slot = link_of_pair_[static_cast<size_t>(src) * node_count_ + dst];
+  return slot == 0 ? default_link_ : links_[slot - 1].config;
+}
+
+uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_bytes,
+                       uint64_t payload) {
+  ECSIM_ASSERT(receiver_ != nullptr);
+  const uint32_t li = link_index(src, dst);
+  Link& link = links_[li];
+  sim::Rng& rng = rng_[src];
+  Envelope env;
+  env.id = next_message_id_++;
+  env.send_ns = sim_.now().ns;
+  env.src = src;
+  env.dst = dst;
+  env.kind = kind;
+  env.size_bytes = size_bytes;
+  env.payload = payload;
+  env.link = li;
+  env.link_epoch = link.epoch;
+  ++stats_.sent;
+  stats_.bytes_sent += size_bytes;
+  sim_.trace().record(Record{env.send_ns, RecordType::kSend, 0, src, dst, kind, env.id, size_bytes});
+  if (!connected(src, dst)) {
+    drop(env, DropReason::kPartition);
+    return env.id;
+  }
+  if (rng.chance_ppm(link.config.drop_ppm)) {
+    drop(env, DropReason::kRandom);
+    return env.id;
+  }
+  const bool duplicate = rng.chance_ppm(link.config.duplicate_ppm);
+  transmit(env, link, rng);
+  if (duplicate) {
+    ++stats_.duplicated;
+    sim_.trace().record(
+        Record{env.send_ns, RecordType::kDuplicate, 0, src, dst, kind, env.id, size_bytes});
+    receiver_->on_copy(env);
+    transmit(env, link, rng);
+  }
+  return env.id;
+}
+
+// Samples the latency, keeps FIFO unless the link reorders, and schedules the
+// delivery. Every delivery takes at least 1 ns, so no message loop can spin
+// at one instant.
+void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
+  const int64_t latency_ns = link.config.latency.sample(rng).ns;
+  ECSIM_ASSERT(latency_ns >= 1);
+  int64_t at = env.send_ns + latency_ns;
+  if (!link.config.reorder) at = std::max(at, link.last_deliver_ns);
+  link.last_deliver_ns = at;
+  env.deliver_ns = at;
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+    pool_[slot] = env;
+  } else {
+    ECSIM_ASSERT(pool_.size() < kInFlightMax);
+    slot = static_cast<uint32_t>(pool_.size());
+    pool_.push_back(env);
+  }
+  sim_.schedule(sim::Time{at}, deliver_handler_, slot, 0);
+}
+
+void Network::drop(const Envelope& env, DropReason reason) {
+  ++stats_.dropped_by_reason[static_cast<size_t>(reason)];
+  sim_.trace().record(Record{sim_.now().ns, RecordType::kDrop, static_cast<uint16_t>(reason),
+                             env.dst, env.src, env.kind, env.id, 0});
+  receiver_->on_discard(env);
+}
+
+void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
+  auto& self = *static_cast<Network*>(self_ptr);
+  ECSIM_ASSERT(e.a < self.pool_.size());
+  const Envelope env = self.pool_[e.a];
+  self.free_.push_back(e.a);
+  if (env.link_epoch != self.links_[env.link].epoch) {
+    self.drop(env, DropReason::kLinkReset);
+  } else if (!self.receiver_->is_up(env.dst)) {
+    self.drop(env, DropReason::kNodeDown);
+  } else {
+    ++self.stats_.delivered;
+    self.sim_.trace().record(Record{e.time_ns, RecordType::kDeliver, 0, env.dst, env.src, env.kind,
+                                    env.id, 0});
+    self.receiver_->on_deliver(env);
+  }
+}
+
+void Network::set_partition(const std::vector<uint32_t>& group_of) {
+  ECSIM_ASSERT(group_of.size() == node_count_);
+  // Links that become cut lose what is in flight: bump their epoch.
+  for (Link& link : links_) {
+    const bool was = group_[link.src] == group_[link.dst];
+    const bool now = group_of[link.src] == group_of[link.dst];
+    if (was && !now) ++link.epoch;
+  }
+  group_ = group_of;
+}
+
+void Network::reset_node(NodeId node) {
+  ECSIM_ASSERT(node < node_count_);
+  for (Link& link : links_) {
+    if (link.src == node || link.dst == node) {
+      ++link.epoch;
+      link.last_deliver_ns = 0;
+    }
+  }
+}
+
+}  // namespace ecsim::net

@@ -1,0 +1,183 @@
+#include "ecsim/node/cluster.hpp"
+
+namespace ecsim::node {
+
+using sim::Record;
+using sim::RecordType;
+
+sim::Time Context::now() const { return cluster_->sim_.now(); }
+const std::string& Context::name() const { return cluster_->nodes_[self_].name; }
+uint32_t Context::node_count() const { return cluster_->size(); }
+uint64_t Context::send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload) {
+  ECSIM_ASSERT(cluster_->nodes_[self_].up);
+  return cluster_->network_.send(self_, dst, kind, size_bytes, payload);
+}
+TimerId Context::set_timer(sim::Duration after, uint64_t tag) {
+  return cluster_->set_timer(self_, after, tag);
+}
+bool Context::cancel_timer(TimerId id) { return cluster_->cancel_timer(self_, id); }
+Disk& Context::disk() { return cluster_->nodes_[self_].disk; }
+void Context::sync(uint64_t tag) { cluster_->start_sync(self_, tag); }
+sim::Rng& Context::rng() { return cluster_->nodes_[self_].rng; }
+sim::Trace& Context::trace() { return cluster_->sim_.trace(); }
+
+Cluster::Cluster(sim::Simulator& sim, net::Network& network, std::vector<std::string> names,
+                 ActorFactory factory)
+    : sim_(sim), network_(network), factory_(std::move(factory)) {
+  ECSIM_ASSERT(names.size() == network.node_count());
+  nodes_.resize(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    Node& n = nodes_[i];
+    n.name = std::move(names[i]);
+    n.rng = sim.rng(n.name + "/actor");
+    n.disk_rng = sim.rng(n.name + "/disk");
+    n.context = std::make_unique<Context>(*this, static_cast<NodeId>(i));
+  }
+  timer_handler_ = sim_.add_handler(&Cluster::on_timer_event, this);
+  sync_handler_ = sim_.add_handler(&Cluster::on_sync_event, this);
+  network_.set_receiver(this);
+}
+
+Cluster::~Cluster() = default;
+
+void Cluster::boot() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& n = nodes_[i];
+    n.actor = factory_(static_cast<NodeId>(i));
+    ECSIM_ASSERT(n.actor != nullptr);
+    n.actor->on_start(*n.context);
+  }
+}
+
+void Cluster::crash(NodeId node) {
+  Node& n = nodes_[node];
+  ECSIM_ASSERT(n.up);
+  n.up = false;
+  ++stats_.crashes;
+  sim_.trace().record(Record{sim_.now().ns, RecordType::kCrash, 0, node, 0, 0, n.incarnation, 0});
+  // Volatile state and pending timers vanish; bumping every generation makes
+  // the timer events already queued stale.
+  n.actor.reset();
+  for (TimerSlot& t : n.timers) {
+    ++t.generation;
+    t.armed = false;
+  }
+  n.free_timers.clear();
+  for (uint32_t i = static_cast<uint32_t>(n.timers.size()); i > 0; --i) n.free_timers.push_back(i - 1);
+  const size_t durable = n.disk.durable_length();
+  const size_t before = n.disk.length();
+  const size_t kept = n.disk.crash(n.disk_rng);
+  stats_.disk_entries_lost += before - kept;
+  sim_.trace().record(Record{sim_.now().ns, RecordType::kDiskLoss, 0, node, 0, 0, kept, durable});
+  network_.reset_node(node);
+}
+
+void Cluster::restart(NodeId node) {
+  Node& n = nodes_[node];
+  ECSIM_ASSERT(!n.up);
+  n.up = true;
+  ++n.incarnation;
+  ++stats_.restarts;
+  sim_.trace().record(
+      Record{sim_.now().ns, RecordType::kRestart, 0, node, 0, 0, n.incarnation, 0});
+  sim_.trace().record(
+      Record{sim_.now().ns, RecordType::kRecover, 0, node, 0, 0, n.disk.length(), 0});
+  n.actor = factory_(node);
+  ECSIM_ASSERT(n.actor != nullptr);
+  n.actor->on_start(*n.context);
+}
+
+void Cluster::on_deliver(const net::Envelope& e) {
+  Node& n = nodes_[e.dst];
+  ECSIM_ASSERT(n.up && n.actor != nullptr);
+  n.actor->on_message(*n.context, e);
+}
+
+void Cluster::on_discard(const net::Envelope& e) {
+  // Payload handles belong to the sender's layer; actors that pool payloads
+  // release them here. The sender may be down: then nothing holds it.
+  Node& n = nodes_[e.src];
+  if (n.up && n.actor != nullptr) n.actor->on_discard(e);
+}
+
+TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
+  Node& n = nodes_[node];
+  ECSIM_ASSERT(n.up);
+  ECSIM_ASSERT(after.ns >= 0);
+  uint32_t slot;
+  if (!n.free_timers.empty()) {
+    slot = n.free_timers.back();
+    n.free_timers.pop_back();
+  } else {
+    ECSIM_ASSERT(n.timers.size() < kTimersPerNodeMax);
+    slot = static_cast<uint32_t>(n.timers.size());
+    n.timers.emplace_back();
+  }
+  TimerSlot& t = n.timers[slot];
+  ECSIM_ASSERT(!t.armed);
+  t.armed = true;
+  t.tag = tag;
+  const uint64_t id = (static_cast<uint64_t>(slot) << 32) | t.generation;
+  sim_.schedule(sim_.now() + after, timer_handler_, node, id);
+  return id;
+}
+
+bool Cluster::cancel_timer(NodeId node, TimerId id) {
+  Node& n = nodes_[node];
+  const uint32_t slot = static_cast<uint32_t>(id >> 32);
+  if (slot >= n.timers.size()) return false;
+  TimerSlot& t = n.timers[slot];
+  if (!t.armed || t.generation != static_cast<uint32_t>(id)) return false;
+  t.armed = false;
+  ++t.generation;
+  n.free_timers.push_back(slot);
+  return true;
+}
+
+void Cluster::on_timer_event(void* self_ptr, const sim::Event& e) {
+  auto& self = *static_cast<Cluster*>(self_ptr);
+  Node& n = self.nodes_[e.a];
+  const uint32_t slot = static_cast<uint32_t>(e.b >> 32);
+  if (!n.up || slot >= n.timers.size()) return;
+  TimerSlot& t = n.timers[slot];
+  if (!t.armed || t.generation != static_cast<uint32_t>(e.b)) return;  // cancelled or stale
+  t.armed = false;
+  ++t.generation;
+  n.free_timers.push_back(slot);
+  ++self.stats_.timers_fired;
+  self.sim_.trace().record(Record{e.time_ns, RecordType::kTimer, 0, e.a, 0, 0, t.tag, 0});
+  n.actor->on_timer(*n.context, t.tag);
+}
+
+void Cluster::start_sync(NodeId node, uint64_t tag) {
+  Node& n = nodes_[node];
+  ECSIM_ASSERT(n.up);
+  uint32_t slot;
+  if (!free_syncs_.empty()) {
+    slot = free_syncs_.back();
+    free_syncs_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(syncs_.size());
+    syncs_.emplace_back();
+  }
+  syncs_[slot] = PendingSync{tag, n.disk.length(), n.incarnation};
+  const sim::Duration cost = sync_latency_.sample(n.disk_rng);
+  sim_.schedule(sim_.now() + cost, sync_handler_, node, slot);
+}
+
+void Cluster::on_sync_event(void* self_ptr, const sim::Event& e) {
+  auto& self = *static_cast<Cluster*>(self_ptr);
+  const PendingSync sync = self.syncs_[e.b];
+  self.free_syncs_.push_back(static_cast<uint32_t>(e.b));
+  Node& n = self.nodes_[e.a];
+  // A crash before the sync completed: the writes it covered were not made
+  // durable by it (some may have survived the crash by chance).
+  if (!n.up || n.incarnation != sync.incarnation) return;
+  n.disk.make_durable(std::min<size_t>(sync.length, n.disk.length()));
+  ++self.stats_.syncs;
+  self.sim_.trace().record(Record{e.time_ns, RecordType::kDiskSync, 0, e.a, 0, 0,
+                                  n.disk.durable_length(), 0});
+  n.actor->on_sync(*n.context, sync.tag);
+}
+
+}  // namespace ecsim::node

