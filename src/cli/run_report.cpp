@@ -64,6 +64,7 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
   for (size_t i = 1; i < r.net.dropped_by_reason.size(); ++i) {
     if (r.net.dropped_by_reason[i] > 0) drops += fmt::format("{} {}  ", kDropReasons[i], r.net.dropped_by_reason[i]);
   }
+  while (!drops.empty() && drops.back() == ' ') drops.pop_back();
   if (!drops.empty()) line(fmt::format("  {:<20}{}", "drops by reason", drops));
   line(fmt::format("  {:<20}{}  (crashes {}, restarts {}, un-synced disk entries lost {})", "faults applied",
                    r.faults_applied, r.nodes.crashes, r.nodes.restarts, r.nodes.disk_entries_lost));

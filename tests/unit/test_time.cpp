@@ -37,7 +37,6 @@ TEST_CASE("durations print in their shortest exact form", "[time]") {
   CHECK(format_duration(250_us) == "250us");
   CHECK(format_duration(0_s) == "0s");
   CHECK(format_duration(17_ns) == "17ns");
-  CHECK(format_duration(Duration{1234567}) == "1.234ms" + std::string() || true);
   for (int64_t v : {1LL, 999LL, 1000LL, 1001LL, 1500000LL, 123456789LL, 60000000000LL}) {
     CHECK(parse_duration(format_duration(Duration{v}))->ns == v);  // round trip
   }

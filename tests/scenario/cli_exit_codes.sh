@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# ecsim run/validate end to end: exit codes 0/1/2, one-line errors, JSON.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+
+"$ecsim" run --until 2s --quiet > "$tmp/out" 2>&1; check $? 0 "quickstart run exits 0"
+grep -qE '^trace hash: 0x[0-9a-f]{16}$' "$tmp/out"; check $? 0 "run prints the trace hash"
+"$ecsim" run "$src/tests/data/scenarios/small.yaml" > "$tmp/out" 2>&1; check $? 0 "small.yaml passes"
+grep -q "verdict: PASS" "$tmp/out"; check $? 0 "summary says PASS"
+"$ecsim" run "$src/tests/data/scenarios/sla-miss.yaml" > "$tmp/out" 2>&1; check $? 1 "an unmet expectation exits 1"
+grep -q "FAIL  served_ratio_min" "$tmp/out"; check $? 0 "the failed expectation is named"
+"$ecsim" run "$tmp/missing.yaml" > "$tmp/out" 2> "$tmp/err"; check $? 2 "a missing file exits 2"
+check "$(cat "$tmp/err")" "$tmp/missing.yaml: cannot read: No such file or directory" "missing file message"
+printf 'name: x\ndurration: 5s\n' > "$tmp/typo.yaml"
+"$ecsim" run "$tmp/typo.yaml" > /dev/null 2> "$tmp/err"; check $? 2 "a misspelt key exits 2"
+check "$(wc -l < "$tmp/err")" 1 "the error is one line"
+grep -q "^$tmp/typo.yaml:2:1: .*did you mean 'duration'" "$tmp/err"; check $? 0 "the error has FILE:LINE:COL and a suggestion"
+"$ecsim" run --seed banana > /dev/null 2>&1; check $? 2 "a bad flag value exits 2"
+"$ecsim" run --until 5parsecs > /dev/null 2>&1; check $? 2 "a bad --until exits 2"
+"$ecsim" run --max-events 500 > "$tmp/out" 2>&1; check $? 1 "--max-events cuts the run short and fails it"
+grep -q "max_events" "$tmp/out"; check $? 0 "the summary says why"
+"$ecsim" validate "$src/scenarios/quickstart.yaml" "$src/tests/data/scenarios/small.yaml" > "$tmp/out" 2>&1; check $? 0 "validate good files"
+"$ecsim" validate "$src/scenarios/quickstart.yaml" "$tmp/typo.yaml" > /dev/null 2>&1; check $? 2 "validate a bad file exits 2"
+"$ecsim" run "$src/tests/data/scenarios/small.yaml" --json > "$tmp/json"; check $? 0 "run --json"
+python3 - "$tmp/json" <<'PY'
+import json, re, sys
+j = json.load(open(sys.argv[1]))
+assert j["verdict"] == "pass", j
+assert re.fullmatch(r"0x[0-9a-f]{16}", j["trace_hash"]), j["trace_hash"]
+assert j["events"] > 0 and j["messages"]["sent"] >= j["messages"]["delivered"] > 0
+assert j["workloads"][0]["label"] == "ping edge->core"
+print("ok: --json parses and carries the summary")
+PY
+[[ $? -eq 0 ]] || fail=1
+"$ecsim" --version | grep -qE '^ecsim [0-9]+\.[0-9]+\.[0-9]+$'; check $? 0 "--version"
+"$ecsim" --help > /dev/null; check $? 0 "--help"
+exit $fail

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# --trace writes a file whose re-hash and replay reproduce the printed hash;
+# a damaged file is refused with exit 2.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+"$ecsim" run "$src/tests/data/scenarios/small.yaml" --trace "$tmp/t.trace" --quiet > "$tmp/out"
+printed=$(sed -n 's/^trace hash: //p' "$tmp/out")
+rehash=$("$ecsim" trace hash "$tmp/t.trace" | sed -n 's/^trace hash: //p')
+check "$rehash" "$printed" "re-hashing the file gives the printed hash"
+"$ecsim" trace replay "$tmp/t.trace" > "$tmp/replay"; check $? 0 "replay reproduces the run"
+grep -q identical "$tmp/replay"; check $? 0 "replay says identical"
+lines=$("$ecsim" trace dump "$tmp/t.trace" | wc -l)
+records=$("$ecsim" trace hash "$tmp/t.trace" | head -1 | awk '{print $2}')
+check "$lines" "$records" "dump prints one JSON line per record"
+head -c 1000 "$tmp/t.trace" > "$tmp/cut.trace"
+"$ecsim" trace hash "$tmp/cut.trace" > /dev/null 2> "$tmp/err"; check $? 2 "a truncated file exits 2"
+grep -q "truncated" "$tmp/err"; check $? 0 "and says truncated"
+echo "junk" > "$tmp/junk.trace"
+"$ecsim" trace hash "$tmp/junk.trace" > /dev/null 2>&1; check $? 2 "junk exits 2"
+exit $fail

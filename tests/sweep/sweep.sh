@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# ecsim sweep: same outcomes and hashes with --jobs 1 and 2, each seed's hash
+# equals `ecsim run --seed N`, and a seed that aborts is reported as a crash
+# while the sweep goes on.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+scn=$src/tests/data/scenarios/small.yaml
+seeds=${ECSIM_SWEEP_SEEDS:-1..6}
+"$ecsim" sweep "$scn" --seeds "$seeds" --jobs 1 --json > "$tmp/j1"; check $? 0 "sweep --jobs 1 passes"
+"$ecsim" sweep "$scn" --seeds "$seeds" --jobs 2 --json > "$tmp/j2"; check $? 0 "sweep --jobs 2 passes"
+strip() { python3 -c 'import json,sys
+for l in sys.stdin:
+    j=json.loads(l); j.pop("wall_s",None); print(json.dumps(j,sort_keys=True))' < "$1"; }
+check "$(strip "$tmp/j1")" "$(strip "$tmp/j2")" "outcomes and hashes do not depend on --jobs"
+h3=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    j=json.loads(l)
+    if j.get("seed")==3: print(j["trace_hash"])' "$tmp/j1")
+run3=$("$ecsim" run "$scn" --seed 3 --quiet | sed -n 's/^trace hash: //p')
+check "$h3" "$run3" "a seed's sweep hash equals ecsim run --seed N"
+ECSIM_DEBUG_ABORT_SEED=2 "$ecsim" sweep "$scn" --seeds 1..3 --jobs 2 > "$tmp/out" 2>&1; check $? 1 "a crashing seed fails the sweep"
+grep -qE '^  crash +1$' "$tmp/out"; check $? 0 "it is counted as a crash"
+grep -qE '^  pass +2$' "$tmp/out"; check $? 0 "the other seeds still ran"
+grep -q "reproduce: ecsim run $scn --seed 2" "$tmp/out"; check $? 0 "the reproducing command is printed"
+grep -q "assertion failed" "$tmp/out"; check $? 0 "the crash shows the assertion"
+exit $fail

@@ -1,0 +1,152 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "ecsim/net/network.hpp"
+
+using namespace ecsim;
+using namespace ecsim::sim::literals;
+
+namespace {
+
+// A receiver that records what arrives, with every node up unless told.
+struct Recorder final : net::Receiver {
+  std::vector<net::Envelope> delivered;
+  uint64_t discarded = 0;
+  uint64_t copies = 0;
+  std::vector<bool> up = std::vector<bool>(8, true);
+  bool is_up(net::NodeId n) const override { return up[n]; }
+  void on_deliver(const net::Envelope& e) override { delivered.push_back(e); }
+  void on_discard(const net::Envelope&) override { ++discarded; }
+  void on_copy(const net::Envelope&) override { ++copies; }
+};
+
+struct World {
+  sim::Trace trace;
+  sim::Simulator sim{1, trace};
+  std::vector<std::string> names{"n0", "n1", "n2", "n3"};
+  net::Network net{sim, names};
+  Recorder rx;
+  World() { net.set_receiver(&rx); }
+};
+
+}  // namespace
+
+TEST_CASE("network: the measured drop rate is within binomial bounds", "[net]") {
+  World w;
+  net::LinkConfig c;
+  c.drop_ppm = 300000;  // 30 %
+  w.net.set_link(0, 1, c);
+  constexpr int n = 20000;
+  for (int i = 0; i < n; ++i) w.net.send(0, 1, 1, 100, i);
+  w.sim.run_until(sim::Time{0} + 1_s);
+  const double dropped = n - static_cast<double>(w.rx.delivered.size());
+  const double sd = std::sqrt(n * 0.3 * 0.7);
+  CHECK(std::fabs(dropped - 0.3 * n) < 4 * sd);
+  CHECK(w.rx.discarded == static_cast<uint64_t>(dropped));
+  CHECK(w.net.stats().dropped() == w.rx.discarded);
+}
+
+TEST_CASE("network: duplicates arrive twice with the same message id", "[net]") {
+  World w;
+  net::LinkConfig c;
+  c.duplicate_ppm = net::kPpmOne;
+  w.net.set_link(0, 1, c);
+  const uint64_t id = w.net.send(0, 1, 1, 100, 7);
+  w.sim.run_until(sim::Time{0} + 1_s);
+  REQUIRE(w.rx.delivered.size() == 2);
+  CHECK(w.rx.delivered[0].id == id);
+  CHECK(w.rx.delivered[1].id == id);
+  CHECK(w.rx.copies == 1);
+}
+
+TEST_CASE("network: links are FIFO unless reorder is set", "[net]") {
+  for (bool reorder : {false, true}) {
+    World w;
+    net::LinkConfig c;
+    c.latency = net::LatencyModel::uniform(1_us, 1_ms);  // heavy jitter
+    c.reorder = reorder;
+    w.net.set_link(0, 1, c);
+    for (int i = 0; i < 2000; ++i) {
+      w.net.send(0, 1, 1, 10, static_cast<uint64_t>(i));
+      w.sim.run_until(w.sim.now() + 10_us);
+    }
+    w.sim.run_until(w.sim.now() + 1_s);
+    REQUIRE(w.rx.delivered.size() == 2000);
+    int inversions = 0;
+    for (size_t i = 1; i < w.rx.delivered.size(); ++i) {
+      if (w.rx.delivered[i].payload < w.rx.delivered[i - 1].payload) ++inversions;
+      CHECK(w.rx.delivered[i].deliver_ns >= w.rx.delivered[i].send_ns + 1);
+    }
+    if (reorder) {
+      CHECK(inversions > 100);
+    } else {
+      CHECK(inversions == 0);
+    }
+  }
+}
+
+TEST_CASE("network: a partition cuts exactly the links across groups; heal restores", "[net]") {
+  World w;
+  // Messages already in flight across the cut are lost with it.
+  w.net.send(0, 2, 1, 10, 99);
+  w.net.set_partition({1, 1, 2, 2});
+  w.sim.run_until(w.sim.now() + 1_s);
+  CHECK(w.rx.delivered.empty());
+  std::map<std::pair<int, int>, int> got;
+  auto send_all = [&] {
+    w.rx.delivered.clear();
+    for (net::NodeId s = 0; s < 4; ++s)
+      for (net::NodeId d = 0; d < 4; ++d)
+        if (s != d) w.net.send(s, d, 1, 10, 0);
+    w.sim.run_until(w.sim.now() + 1_s);
+    got.clear();
+    for (const auto& e : w.rx.delivered) ++got[{static_cast<int>(e.src), static_cast<int>(e.dst)}];
+  };
+  send_all();
+  for (int s = 0; s < 4; ++s) {
+    for (int d = 0; d < 4; ++d) {
+      if (s == d) continue;
+      const bool same_side = (s < 2) == (d < 2);
+      CHECK(got.count({s, d}) == (same_side ? 1u : 0u));
+    }
+  }
+  w.net.set_partition({0, 0, 0, 0});
+  send_all();
+  CHECK(w.rx.delivered.size() == 12);
+}
+
+TEST_CASE("network: a crashed node's in-flight messages are dropped", "[net]") {
+  World w;
+  w.net.send(0, 1, 1, 10, 1);
+  w.net.send(1, 2, 1, 10, 2);
+  w.net.send(2, 3, 1, 10, 3);
+  w.net.reset_node(1);
+  w.sim.run_until(w.sim.now() + 1_s);
+  REQUIRE(w.rx.delivered.size() == 1);
+  CHECK(w.rx.delivered[0].payload == 3);
+  CHECK(w.net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kLinkReset)] == 2);
+}
+
+TEST_CASE("latency models never go below 1 ns and hit their parameters", "[net]") {
+  sim::Rng r(3);
+  const auto lognormal = net::LatencyModel::lognormal(2_ms, 8_ms);
+  std::vector<int64_t> v;
+  for (int i = 0; i < 50000; ++i) v.push_back(lognormal.sample(r).ns);
+  std::sort(v.begin(), v.end());
+  CHECK(static_cast<double>(v[v.size() / 2]) == Approx(2e6).epsilon(0.03));
+  CHECK(static_cast<double>(v[v.size() * 99 / 100]) == Approx(8e6).epsilon(0.08));
+  const auto normal = net::LatencyModel::normal(1_ns, 1_ms);
+  for (int i = 0; i < 10000; ++i) CHECK(normal.sample(r).ns >= 1);
+  const auto pareto = net::LatencyModel::pareto(1_ms, 1.5, 100_ms);
+  for (int i = 0; i < 10000; ++i) {
+    const int64_t s = pareto.sample(r).ns;
+    CHECK(s >= 1000000);
+    CHECK(s <= 100000000);
+  }
+  CHECK(net::LatencyModel::uniform(5_ms, 1_ms).validate() != "");
+  CHECK(net::LatencyModel::lognormal(5_ms, 1_ms).validate() != "");
+  CHECK(net::LatencyModel::constant(0_ns).validate() != "");
+}
