@@ -88,7 +88,7 @@ TEST_CASE("network: links are FIFO unless reorder is set", "[net]") {
   }
 }
 
-TEST_CASE("network: a partition cuts exactly the links across groups; heal restores", "[net]") {
+TEST_CASE("network: a partition cuts exactly the links across groups, heal restores", "[net]") {
   World w;
   // Messages already in flight across the cut are lost with it.
   w.net.send(0, 2, 1, 10, 99);
