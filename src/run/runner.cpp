@@ -290,7 +290,7 @@ struct Run::Impl {
     if (ex.ping_latency_p99) {
       const int64_t p99 = all.quantile(0.99);
       r.verdicts.push_back({"latency_p99.ping", all.count() > 0 && p99 <= ex.ping_latency_p99->ns,
-                            fmt::format("p99 {} over {} pings, need <= {}", sim::format_duration({p99}),
+                            fmt::format("p99 {:.3f}ms over {} pings, need <= {}", static_cast<double>(p99) / 1e6,
                                         all.count(), sim::format_duration(*ex.ping_latency_p99))});
     }
     if (ex.min_delivered) {
