@@ -14,58 +14,81 @@ constexpr uint64_t kIdMask = (uint64_t{1} << kWorkloadShift) - 1;
 }  // namespace
 
 void PingStats::add_workload(std::string label, sim::Duration timeout) {
-  labels_.push_back(std::move(label));
-  timeouts_.push_back(timeout);
-  figures_.emplace_back();
-  outstanding_.emplace_back();
+  Window w;
+  w.label = std::move(label);
+  w.timeout = timeout;
+  w.send_ns.assign(64, kSettled);
+  windows_.push_back(std::move(w));
+}
+
+void PingStats::grow(Window& w) {
+  std::vector<int64_t> bigger(w.send_ns.size() * 2, kSettled);
+  for (uint64_t id = w.first; id < w.first + w.count; ++id) bigger[id & (bigger.size() - 1)] = w.at(id);
+  w.send_ns.swap(bigger);
 }
 
 uint64_t PingStats::on_sent(uint32_t workload, sim::Time now) {
-  ECSIM_ASSERT(workload < figures_.size());
-  expire(workload, now);
-  const uint64_t id = next_id_++;
+  ECSIM_ASSERT(workload < windows_.size());
+  Window& w = windows_[workload];
+  expire(w, now);
+  const uint64_t id = w.next++;
   ECSIM_ASSERT(id <= kIdMask);
-  ++figures_[workload].sent;
-  if (outstanding_[workload].size() >= kOutstandingMax) {
-    ++refused_;  // never waited for: counted as lost at once
-    ++figures_[workload].lost;
-    return id;
+  ++w.figures.sent;
+  if (w.count == 0) w.first = id;
+  if (w.count >= kOutstandingMax) {
+    ++refused_;  // never waited for: lost at once, and the window moves on
+    ++w.figures.lost;
+    w.at(w.first) = kSettled;
+    ++w.first;
+    --w.count;
   }
-  outstanding_[workload].emplace_hint(outstanding_[workload].end(), id, now.ns);
+  if (w.count == w.send_ns.size()) grow(w);
+  ECSIM_ASSERT(w.first + w.count == id);
+  w.at(id) = now.ns;
+  ++w.count;
   return id;
 }
 
 void PingStats::on_pong(uint32_t workload, uint64_t id, sim::Time now) {
-  ECSIM_ASSERT(workload < figures_.size());
-  auto& open = outstanding_[workload];
-  auto it = open.find(id);
-  if (it == open.end()) return;  // expired already, or a duplicated pong
-  const int64_t rtt_ns = now.ns - it->second;
-  open.erase(it);
-  PingFigures& f = figures_[workload];
-  if (rtt_ns > timeouts_[workload].ns) {
-    ++f.lost;
+  ECSIM_ASSERT(workload < windows_.size());
+  Window& w = windows_[workload];
+  // Outside the window: expired already. Settled: a duplicated pong.
+  if (id < w.first || id >= w.first + w.count || w.at(id) == kSettled) return;
+  const int64_t rtt_ns = now.ns - w.at(id);
+  w.at(id) = kSettled;
+  if (rtt_ns > w.timeout.ns) {
+    ++w.figures.lost;
   } else {
-    ++f.answered;
-    f.rtt.add(rtt_ns);
+    ++w.figures.answered;
+    w.figures.rtt.add(rtt_ns);
   }
+  expire(w, now);
 }
 
-// Ids grow with send time within a workload, so expired pings are a prefix.
-void PingStats::expire(uint32_t workload, sim::Time now) {
-  auto& open = outstanding_[workload];
-  const int64_t timeout_ns = timeouts_[workload].ns;
-  while (!open.empty() && open.begin()->second + timeout_ns < now.ns) {
-    open.erase(open.begin());
-    ++figures_[workload].lost;
+// Drops settled pings from the front of the window and counts those past
+// their timeout as lost. Send times grow with the number, so expired pings
+// are a prefix.
+void PingStats::expire(Window& w, sim::Time now) {
+  while (w.count > 0) {
+    int64_t& front = w.at(w.first);
+    if (front != kSettled) {
+      if (front + w.timeout.ns >= now.ns) break;
+      ++w.figures.lost;
+      front = kSettled;
+    }
+    ++w.first;
+    --w.count;
   }
 }
 
 void PingStats::finish(sim::Time end) {
-  for (uint32_t w = 0; w < figures_.size(); ++w) {
+  for (Window& w : windows_) {
     expire(w, end);
-    figures_[w].unsettled += outstanding_[w].size();
-    outstanding_[w].clear();
+    for (uint64_t id = w.first; id < w.first + w.count; ++id) {
+      if (w.at(id) != kSettled) ++w.figures.unsettled;
+    }
+    w.count = 0;
+    w.first = w.next;
   }
 }
 

@@ -5,7 +5,6 @@
 // outside the nodes, like an external client, so it survives their crashes.
 #pragma once
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -33,27 +32,38 @@ struct PingFigures {
   sim::Histogram rtt;      // round trips of answered pings
 };
 
+// Pings are numbered per workload (1, 2, ...). The pings still waiting for a
+// pong form a sliding window over those numbers, kept in a ring buffer that
+// grows to the steady-state window once and then allocates nothing.
 class PingStats {
  public:
   static constexpr size_t kOutstandingMax = size_t{1} << 22;
 
   void add_workload(std::string label, sim::Duration timeout);
-  uint64_t on_sent(uint32_t workload, sim::Time now);  // returns the ping id
+  uint64_t on_sent(uint32_t workload, sim::Time now);  // returns the ping's number
   void on_pong(uint32_t workload, uint64_t id, sim::Time now);
   // Settles everything at the end: pings past their timeout are lost.
   void finish(sim::Time end);
-  size_t size() const { return figures_.size(); }
-  const PingFigures& figures(uint32_t w) const { return figures_[w]; }
-  const std::string& label(uint32_t w) const { return labels_[w]; }
+  size_t size() const { return windows_.size(); }
+  const PingFigures& figures(uint32_t w) const { return windows_[w].figures; }
+  const std::string& label(uint32_t w) const { return windows_[w].label; }
   uint64_t refused() const { return refused_; }
 
  private:
-  void expire(uint32_t workload, sim::Time now);
-  std::vector<std::string> labels_;
-  std::vector<sim::Duration> timeouts_;
-  std::vector<PingFigures> figures_;
-  std::vector<std::map<uint64_t, int64_t>> outstanding_;  // id -> send time, per workload
-  uint64_t next_id_ = 1;
+  static constexpr int64_t kSettled = -1;
+  struct Window {
+    std::string label;
+    sim::Duration timeout;
+    PingFigures figures;
+    std::vector<int64_t> send_ns;  // ring, power-of-two size; kSettled when answered
+    uint64_t first = 1;            // number of the oldest ping in the window
+    uint64_t count = 0;            // pings in the window
+    uint64_t next = 1;             // number of the next ping
+    int64_t& at(uint64_t id) { return send_ns[id & (send_ns.size() - 1)]; }
+  };
+  void expire(Window& w, sim::Time now);
+  static void grow(Window& w);
+  std::vector<Window> windows_;
   uint64_t refused_ = 0;
 };
 
