@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
@@ -456,10 +458,74 @@ void Loader::guard_walk(const YAML::Node& node, int depth, std::vector<YAML::Nod
   ancestors.pop_back();
 }
 
+// Counts the documents in a text, up to two, noting where the second starts.
+// YAML::LoadAll cannot be used: on some junk (a leading ',') yaml-cpp yields
+// empty documents forever, so the count must stop by itself.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  YAML::Mark second;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents == 2) second = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+int count_documents(std::string_view text, YAML::Mark* second) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (counter.documents < 2 && parser.HandleNextDocument(counter)) {
+  }
+  *second = counter.second;
+  return counter.documents;
+}
+
+// The first line of content and where it starts, skipping blank lines,
+// comments, directives, document markers and an explicit null (`~`, `null`);
+// nullopt when the text has none, i.e. it is an empty document.
+std::optional<std::pair<Mark, std::string_view>> first_content(std::string_view text) {
+  constexpr std::string_view kBlank = " \t\r";
+  int line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const size_t eol = std::min(text.find('\n'), text.size());
+    const std::string_view line = text.substr(0, eol);
+    text.remove_prefix(std::min(eol + 1, text.size()));
+    std::string_view rest = line.substr(std::min(line.find_first_not_of(kBlank), line.size()));
+    const bool marker = rest.substr(0, 3) == "---" || rest.substr(0, 3) == "...";
+    if (marker && (rest.size() == 3 || kBlank.find(rest[3]) != std::string_view::npos)) {
+      rest.remove_prefix(3);
+      rest.remove_prefix(std::min(rest.find_first_not_of(kBlank), rest.size()));
+    }
+    rest = rest.substr(0, std::min(rest.find(" #"), rest.size()));
+    rest = rest.substr(0, rest.find_last_not_of(kBlank) + 1);
+    if (rest.empty() || rest[0] == '#' || rest[0] == '%') continue;
+    if (rest == "~" || rest == "null" || rest == "Null" || rest == "NULL") continue;
+    // `rest` views into `line`, so the distance between them is the column.
+    return std::pair{Mark{line_number, static_cast<int>(rest.data() - line.data()) + 1}, rest};
+  }
+  return std::nullopt;
+}
+
 YAML::Node Loader::parse_document(std::string_view text) const {
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
+  int documents = 0;
+  YAML::Mark second_document;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    root = YAML::Load(std::string(text));
+    documents = count_documents(text, &second_document);
   } catch (const YAML::DeepRecursion& e) {
     const std::optional<Mark> deep = deep_flow_position(text);
     const std::string message =
@@ -469,21 +535,28 @@ YAML::Node Loader::parse_document(std::string_view text) const {
   } catch (const YAML::ParserException& e) {
     fail(e.mark, fmt::format("YAML syntax error: {}, expected valid YAML", e.msg));
   }
-  if (docs.empty() || docs[0].IsNull()) {
+  if (root.IsNull() || !root.IsDefined()) {
+    // yaml-cpp reads some junk (a leading ',') as an empty document instead
+    // of refusing it: only a text with no content at all is "empty".
+    const std::optional<std::pair<Mark, std::string_view>> content = first_content(text);
+    if (content) {
+      fail(content->first, fmt::format("YAML syntax error: unexpected {}, expected valid YAML",
+                                       quote(content->second)));
+    }
     fail(Mark{1, 1}, "empty scenario, expected a map with at least 'name' and 'duration'");
   }
-  if (docs.size() > 1) {
-    fail(docs[1].Mark(), "a second YAML document, expected one scenario per file");
+  if (documents > 1) {
+    fail(second_document, "a second YAML document, expected one scenario per file");
   }
   std::vector<YAML::Node> ancestors;
   int visited = 0;
-  guard_walk(docs[0], 1, ancestors, visited);
-  if (!docs[0].IsMap()) {
-    fail(docs[0].Mark(), fmt::format("scenario is {}, expected a map with at least 'name' and "
-                                     "'duration'",
-                                     shown(docs[0])));
+  guard_walk(root, 1, ancestors, visited);
+  if (!root.IsMap()) {
+    fail(root.Mark(), fmt::format("scenario is {}, expected a map with at least 'name' and "
+                                  "'duration'",
+                                  shown(root)));
   }
-  return docs[0];
+  return root;
 }
 
 // ---------------------------------------------------------------------------
