@@ -11,7 +11,7 @@ namespace ecsim::cli {
 
 namespace {
 
-const char* kDropReasons[] = {"", "random", "partition", "node_down", "link_reset", "sender_down"};
+const char* kDropReasons[] = {"", "random", "partition", "node_down", "link_reset", "sender_down", "overload"};
 
 std::string ms(int64_t ns) { return fmt::format("{:.3f}ms", static_cast<double>(ns) / 1e6); }
 

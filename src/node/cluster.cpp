@@ -35,6 +35,8 @@ Cluster::Cluster(sim::Simulator& sim, net::Network& network, std::vector<std::st
   }
   timer_handler_ = sim_.add_handler(&Cluster::on_timer_event, this);
   sync_handler_ = sim_.add_handler(&Cluster::on_sync_event, this);
+  service_handler_ = sim_.add_handler(&Cluster::on_service_done, this);
+  sample_handler_ = sim_.add_handler(&Cluster::on_sample_event, this);
   network_.set_receiver(this);
 }
 
@@ -70,6 +72,7 @@ void Cluster::crash(NodeId node) {
   stats_.disk_entries_lost += before - kept;
   sim_.trace().record(Record{sim_.now().ns, RecordType::kDiskLoss, 0, node, 0, 0, kept, durable});
   network_.reset_node(node);
+  if (n.load != nullptr) n.load->reset(sim_.now());
 }
 
 void Cluster::restart(NodeId node) {
@@ -90,7 +93,64 @@ void Cluster::restart(NodeId node) {
 void Cluster::on_deliver(const net::Envelope& e) {
   Node& n = nodes_[e.dst];
   ECSIM_ASSERT(n.up && n.actor != nullptr);
-  n.actor->on_message(*n.context, e);
+  if (n.load == nullptr || e.kind >= LoadProfile::kKindsMax || n.load->profile().service[e.kind].ns == 0) {
+    n.actor->on_message(*n.context, e);
+    return;
+  }
+  const LoadModel::Admission a = n.load->admit(sim_.now(), e.kind);
+  if (!a.accepted) {
+    ++stats_.overload_refused;
+    network_.refuse(e, sim::DropReason::kOverload);
+    return;
+  }
+  uint32_t slot;
+  if (!free_in_service_.empty()) {
+    slot = free_in_service_.back();
+    free_in_service_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(in_service_.size());
+    in_service_.emplace_back();
+  }
+  in_service_[slot] = InService{e, n.incarnation};
+  sim_.schedule(a.done, service_handler_, e.dst, slot);
+}
+
+void Cluster::on_service_done(void* self_ptr, const sim::Event& e) {
+  auto& self = *static_cast<Cluster*>(self_ptr);
+  const InService job = self.in_service_[e.b];
+  self.free_in_service_.push_back(static_cast<uint32_t>(e.b));
+  Node& n = self.nodes_[e.a];
+  if (!n.up || n.incarnation != job.incarnation) {
+    // The node crashed while the message waited or ran: it is lost with it.
+    self.network_.refuse(job.envelope, sim::DropReason::kNodeDown);
+    return;
+  }
+  n.actor->on_message(*n.context, job.envelope);
+}
+
+void Cluster::set_load_profile(NodeId node, const LoadProfile& profile) {
+  nodes_[node].load = profile.enabled() ? std::make_unique<LoadModel>(profile) : nullptr;
+}
+
+void Cluster::start_load_sampling(sim::Duration interval) {
+  ECSIM_ASSERT(interval.ns > 0);
+  sample_interval_ = interval;
+  sim_.schedule(sim_.now() + interval, sample_handler_, 0, 0);
+}
+
+void Cluster::on_sample_event(void* self_ptr, const sim::Event& e) {
+  auto& self = *static_cast<Cluster*>(self_ptr);
+  for (NodeId id = 0; id < self.nodes_.size(); ++id) {
+    Node& n = self.nodes_[id];
+    if (n.load == nullptr) continue;
+    n.last_load = n.up ? n.load->sample(self.sim_.now()) : LoadSample{};
+    const LoadSample& s = n.last_load;
+    self.sim_.trace().record(Record{e.time_ns, RecordType::kLoad, 0, id, 0,
+                                    static_cast<uint32_t>(std::min<int64_t>(s.response_ns_mean / 1000, UINT32_MAX)),
+                                    (uint64_t{s.cpu_permille} << 32) | s.memory_permille,
+                                    (uint64_t{s.queue_length} << 32) | (s.served & 0xffffffffu)});
+  }
+  self.sim_.schedule(self.sim_.now() + self.sample_interval_, self.sample_handler_, 0, 0);
 }
 
 void Cluster::on_discard(const net::Envelope& e) {

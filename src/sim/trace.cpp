@@ -25,6 +25,7 @@ const char* record_type_name(RecordType t) {
     case RecordType::kPingDone: return "ping_done";
     case RecordType::kBench: return "bench";
     case RecordType::kLimit: return "limit";
+    case RecordType::kLoad: return "load";
   }
   return "unknown";
 }

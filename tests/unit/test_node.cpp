@@ -91,3 +91,47 @@ TEST_CASE("durability checker reports a synced write lost in a crash", "[node][c
   CHECK(c.violation_count() == 2);
   CHECK(c.violations()[1].what == "core-1: recovered 2 entries at 3ms but the crash kept 3");
 }
+
+namespace {
+// Records when each message reached the actor.
+struct Sink final : node::Actor {
+  std::vector<int64_t>* at;
+  explicit Sink(std::vector<int64_t>* a) : at(a) {}
+  void on_start(node::Context&) override {}
+  void on_message(node::Context& ctx, const net::Envelope&) override { at->push_back(ctx.now().ns); }
+  void on_timer(node::Context&, uint64_t) override {}
+  void on_sync(node::Context&, uint64_t) override {}
+};
+}  // namespace
+
+TEST_CASE("cluster: the load model delays, queues and refuses messages", "[node][load]") {
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  std::vector<std::string> names{"client", "server"};
+  net::Network network(s, names);
+  net::LinkConfig link;
+  link.latency = net::LatencyModel::constant(1_ms);
+  network.set_link(0, 1, link);
+  std::vector<int64_t> at;
+  node::Cluster cluster(s, network, names, [&](net::NodeId) { return std::make_unique<Sink>(&at); });
+  node::LoadProfile p;
+  p.cores = 1;
+  p.queue_max = 3;
+  p.service[7] = 10_ms;
+  cluster.set_load_profile(1, p);
+  cluster.boot();
+  cluster.start_load_sampling(1_s);
+  for (int i = 0; i < 6; ++i) network.send(0, 1, 7, 100, 0);  // all arrive at 1 ms
+  network.send(0, 1, 8, 100, 0);                                // a kind without service time
+  s.run_until(sim::Time{0} + 2_s);
+  // Kind 8 is handed over on arrival; of the six, one runs, three wait and two are refused.
+  REQUIRE(at.size() == 5);
+  CHECK(at[0] == 1000000);
+  CHECK(at[1] == 11000000);
+  CHECK(at[4] == 41000000);
+  CHECK(cluster.stats().overload_refused == 2);
+  CHECK(network.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kOverload)] == 2);
+  // 40 ms of work over the first second on one core: 4 percent.
+  CHECK(cluster.last_load(1).cpu_permille == 0);  // the latest sample covers (1s, 2s]
+  CHECK(cluster.load_model(1)->admitted() == 4);
+}

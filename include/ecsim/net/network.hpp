@@ -21,7 +21,7 @@ struct NetworkStats {
   uint64_t delivered = 0;
   uint64_t duplicated = 0;
   uint64_t bytes_sent = 0;
-  std::array<uint64_t, 6> dropped_by_reason{};  // indexed by sim::DropReason
+  std::array<uint64_t, 7> dropped_by_reason{};  // indexed by sim::DropReason
   uint64_t dropped() const {
     uint64_t n = 0;
     for (uint64_t d : dropped_by_reason) n += d;
@@ -57,6 +57,9 @@ class Network {
   void set_partition(const std::vector<uint32_t>& group_of);
   const std::vector<uint32_t>& partition() const { return group_; }
   bool connected(NodeId a, NodeId b) const { return group_[a] == group_[b]; }
+  // Counts and traces a message the receiver refused (its queue was full)
+  // and releases its payload.
+  void refuse(const Envelope& env, sim::DropReason reason) { drop(env, reason); }
   // Drops the messages in flight to and from `node` (it crashed).
   void reset_node(NodeId node);
 

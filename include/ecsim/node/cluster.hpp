@@ -12,6 +12,7 @@
 #include "ecsim/net/latency.hpp"
 #include "ecsim/net/network.hpp"
 #include "ecsim/node/disk.hpp"
+#include "ecsim/node/load_model.hpp"
 #include "ecsim/sim/simulator.hpp"
 
 namespace ecsim::node {
@@ -64,6 +65,7 @@ struct ClusterStats {
   uint64_t timers_fired = 0;
   uint64_t syncs = 0;
   uint64_t disk_entries_lost = 0;
+  uint64_t overload_refused = 0;  // messages refused by a full service queue
 };
 
 class Cluster final : public net::Receiver {
@@ -81,6 +83,17 @@ class Cluster final : public net::Receiver {
   void crash(NodeId node);
   // REQUIRES: the node is down.
   void restart(NodeId node);
+
+  // Serves the node's messages through a load model: a message whose kind
+  // has a service time is handed to the actor when its service ends, or
+  // refused when the queue is full. Kinds without one are handed at once.
+  void set_load_profile(NodeId node, const LoadProfile& profile);
+  // Records every load-modelled node's LoadSample in the trace every
+  // `interval` (a `load` record), from now on.
+  void start_load_sampling(sim::Duration interval);
+  // The last sample taken (zeros before the first).
+  const LoadSample& last_load(NodeId node) const { return nodes_[node].last_load; }
+  const LoadModel* load_model(NodeId node) const { return nodes_[node].load.get(); }
 
   bool is_up(NodeId node) const override { return nodes_[node].up; }
   uint32_t size() const { return static_cast<uint32_t>(nodes_.size()); }
@@ -115,9 +128,17 @@ class Cluster final : public net::Receiver {
     std::vector<uint32_t> free_timers;
     sim::Rng rng;       // "NAME/actor": the actor's draws
     sim::Rng disk_rng;  // "NAME/disk": sync latencies and crash losses
+    std::unique_ptr<LoadModel> load;
+    LoadSample last_load;
+  };
+  struct InService {
+    net::Envelope envelope;
+    uint32_t incarnation;
   };
   static void on_timer_event(void* self, const sim::Event& e);
   static void on_sync_event(void* self, const sim::Event& e);
+  static void on_service_done(void* self, const sim::Event& e);
+  static void on_sample_event(void* self, const sim::Event& e);
   TimerId set_timer(NodeId node, sim::Duration after, uint64_t tag);
   bool cancel_timer(NodeId node, TimerId id);
   void start_sync(NodeId node, uint64_t tag);
@@ -128,6 +149,11 @@ class Cluster final : public net::Receiver {
   std::vector<Node> nodes_;
   sim::HandlerId timer_handler_;
   sim::HandlerId sync_handler_;
+  sim::HandlerId service_handler_;
+  sim::HandlerId sample_handler_;
+  sim::Duration sample_interval_{0};
+  std::vector<InService> in_service_;  // by slot
+  std::vector<uint32_t> free_in_service_;
   net::LatencyModel sync_latency_ = net::LatencyModel::uniform(sim::microseconds(500),
                                                               sim::microseconds(1500));
   struct PendingSync {

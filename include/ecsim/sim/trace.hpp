@@ -35,6 +35,9 @@ enum class RecordType : uint16_t {
   kPingDone = 14,  // node <- peer, a = ping id, b = round trip ns; code 1 = timed out
   kBench = 15,     // kernel benchmark event: node = target, a = state
   kLimit = 16,     // the run stopped early: code 1 = --max-events
+  // 17-18 vector clocks (proto/vclock), 20-29 rpc and msgq, 30 auth,
+  // 40-49 storage: defined by those protocols' headers.
+  kLoad = 19,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us
 };
 const char* record_type_name(RecordType t);
 
@@ -44,6 +47,7 @@ enum class DropReason : uint16_t {
   kNodeDown = 3,   // the receiver is down
   kLinkReset = 4,  // in flight when a partition or crash reset the link
   kSenderDown = 5, // the sender crashed while it was in flight
+  kOverload = 6,   // the receiver's service queue was full
 };
 
 struct Record {

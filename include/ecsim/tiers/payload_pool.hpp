@@ -1,0 +1,64 @@
+// The modelled system's message bodies while they travel. net/ carries only
+// an opaque 64-bit handle (DESIGN: net/ never includes proto/); the body
+// lives here, in a slot of a pool, with a reference count because the
+// network may duplicate a message. Slots are reused LIFO, so in the steady
+// state sending allocates nothing.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::tiers {
+
+template <class T>
+class PayloadPool {
+ public:
+  static constexpr uint32_t kSlotsMax = 1u << 24;
+
+  // Stores `value` with one reference; returns its handle.
+  uint64_t put(T value) {
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+      slots_[slot].value = std::move(value);
+    } else {
+      ECSIM_ASSERT(slots_.size() < kSlotsMax);
+      slot = static_cast<uint32_t>(slots_.size());
+      slots_.push_back({std::move(value), 0});
+    }
+    slots_[slot].refs = 1;
+    ++live_;
+    return slot;
+  }
+  // REQUIRES: the handle is live.
+  const T& get(uint64_t handle) const {
+    ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
+    return slots_[handle].value;
+  }
+  void retain(uint64_t handle) {
+    ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
+    ++slots_[handle].refs;
+  }
+  void release(uint64_t handle) {
+    ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
+    if (--slots_[handle].refs == 0) {
+      free_.push_back(static_cast<uint32_t>(handle));
+      --live_;
+    }
+  }
+  size_t live() const { return live_; }
+
+ private:
+  struct Slot {
+    T value;
+    uint32_t refs;
+  };
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+}  // namespace ecsim::tiers
