@@ -1,0 +1,73 @@
+// Convergence checker for the distributed shared memory: given every
+// replica's final state (key -> value and clock hash), it reports each key on
+// which the replicas differ (a different value or clock, or missing at some
+// node), naming the key, the nodes and what each holds.
+//
+// The check only means something once the system has settled: the network
+// healed and no DSM write or update in flight for the scenario's quiescence
+// period. Quiescence answers that question from what the run tells it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ecsim/net/envelope.hpp"
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::check {
+
+struct ReplicaValue {
+  uint64_t value = 0;
+  uint64_t clock_hash = 0;
+  bool operator==(const ReplicaValue&) const = default;
+};
+
+struct ReplicaState {
+  net::NodeId node = 0;
+  std::map<uint64_t, ReplicaValue> entries;
+};
+
+struct Divergence {
+  uint64_t key = 0;
+  std::vector<net::NodeId> nodes;  // every replica that took part, ascending
+  std::string what;                // "key 7 diverges: value 3 at edge-1, core-1; ..."
+};
+
+struct ConvergenceReport {
+  static constexpr size_t kDivergencesMax = 100;
+  std::vector<Divergence> divergences;  // the first kDivergencesMax, by key
+  uint64_t divergent_keys = 0;          // all of them
+  uint64_t keys_checked = 0;
+  bool converged() const { return divergent_keys == 0; }
+};
+
+// `names` labels nodes in messages (node ids index it).
+// REQUIRES: each node appears at most once in `replicas`.
+ConvergenceReport check_convergence(const std::vector<ReplicaState>& replicas,
+                                    const std::vector<std::string>& names);
+
+// The quiescence rule. The network starts healed at time 0; a fault that
+// cuts or degrades it unheals it until the next heal.
+class Quiescence {
+ public:
+  void on_dsm_activity(sim::Time t);  // a DSM write or update sent or received
+  void on_network_faulted(sim::Time t);
+  void on_network_healed(sim::Time t);
+
+  // True if at `end` the network is healed and both the heal and the last
+  // DSM activity are at least `quiescence` in the past.
+  bool applies(sim::Time end, sim::Duration quiescence) const;
+  // From when the system has been quiet: the later of the heal and the last
+  // activity. Meaningful only while healed.
+  sim::Time quiet_since() const;
+  bool healed() const { return healed_; }
+
+ private:
+  bool healed_ = true;
+  sim::Time healed_at_{0};
+  sim::Time last_activity_{0};
+};
+
+}  // namespace ecsim::check

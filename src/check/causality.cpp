@@ -1,0 +1,211 @@
+#include "ecsim/check/causality.hpp"
+
+#include <fmt/format.h>
+
+#include "ecsim/proto/vclock.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::check {
+
+namespace vclock = proto::vclock;
+using sim::RecordType;
+
+namespace {
+
+std::string at(int64_t time_ns) { return sim::format_time(sim::Time{time_ns}); }
+
+}  // namespace
+
+CausalityChecker::CausalityChecker(std::vector<std::string> names)
+    : CausalityChecker(std::move(names), Options{}) {}
+
+CausalityChecker::CausalityChecker(std::vector<std::string> names, Options options)
+    : names_(std::move(names)),
+      options_(options),
+      clocks_(names_.size()),
+      last_send_(names_.size()),
+      pending_(names_.size()) {}
+
+const net::VectorClock& CausalityChecker::clock_of(uint32_t node) const {
+  ECSIM_ASSERT(node < clocks_.size());
+  return clocks_[node];
+}
+
+void CausalityChecker::report(int64_t time_ns, uint32_t node, uint64_t message_id,
+                              std::string what) {
+  ++violation_count_;
+  if (violations_.size() < kViolationsMax) {
+    violations_.push_back({time_ns, node, message_id, std::move(what)});
+  }
+}
+
+void CausalityChecker::on_record(const sim::Record& r) {
+  const bool clock_record = r.type == vclock::kRecordClockSend ||
+                            r.type == vclock::kRecordClockRecv ||
+                            r.type == vclock::kRecordClockLocal;
+  const bool relevant = clock_record || r.type == RecordType::kSend ||
+                        r.type == RecordType::kDeliver || r.type == RecordType::kDrop ||
+                        r.type == RecordType::kDuplicate || r.type == RecordType::kCrash ||
+                        r.type == RecordType::kRestart;
+  if (!relevant) return;
+  if (r.node >= names_.size()) {
+    // Only clock records must name known nodes; other traffic may involve
+    // nodes this checker was not told about and carries no clock.
+    if (clock_record) {
+      report(r.time_ns, r.node, r.a, fmt::format("clock record for unknown node {}", r.node));
+    }
+    return;
+  }
+  if (r.type == RecordType::kSend) {
+    on_send(r);
+  } else if (r.type == vclock::kRecordClockSend) {
+    on_clock_send(r);
+  } else if (r.type == RecordType::kDeliver) {
+    on_deliver(r);
+  } else if (r.type == vclock::kRecordClockRecv) {
+    on_clock_recv(r);
+  } else if (r.type == vclock::kRecordClockLocal) {
+    on_clock_local(r);
+  } else if (r.type == RecordType::kDrop) {
+    on_copy_ends(r.a);
+  } else if (r.type == RecordType::kDuplicate) {
+    if (auto it = in_flight_.find(r.a); it != in_flight_.end()) ++it->second.copies;
+  } else {
+    on_restart(r);  // kCrash or kRestart
+  }
+}
+
+void CausalityChecker::on_send(const sim::Record& r) {
+  // Only the latest send can be followed by its clock_send record.
+  last_send_[r.node] = LastSend{r.a, r.peer};
+}
+
+void CausalityChecker::expect_no_pending(const sim::Record& r) {
+  std::optional<PendingReceive>& p = pending_[r.node];
+  if (!p) return;
+  report(p->time_ns, r.node, p->id,
+         fmt::format("{}: message {} from {} delivered at {} has no clock_recv record before the "
+                     "node's next clock event at {}",
+                     name(r.node), p->id, p->src < names_.size() ? name(p->src) : "?",
+                     at(p->time_ns), at(r.time_ns)));
+  p.reset();
+}
+
+void CausalityChecker::on_clock_send(const sim::Record& r) {
+  expect_no_pending(r);
+  std::optional<LastSend>& last = last_send_[r.node];
+  if (!last || last->id != r.a) {
+    report(r.time_ns, r.node, r.a,
+           fmt::format("{}: clock_send for message {} at {} does not follow that message's send "
+                       "record",
+                       name(r.node), r.a, at(r.time_ns)));
+    return;
+  }
+  last.reset();
+  net::VectorClock& clock = clocks_[r.node];
+  vclock::increment(clock, r.node);
+  ++sends_checked_;
+  if (vclock::hash(clock) != r.b) {
+    report(r.time_ns, r.node, r.a,
+           fmt::format("{}: message {} sent at {} carries clock hash {:016x}, but the trace gives "
+                       "{} (hash {:016x}): the carried clock was not the sender's",
+                       name(r.node), r.a, at(r.time_ns), r.b, vclock::to_string(clock, names_),
+                       vclock::hash(clock)));
+  }
+  remember(r.a, InFlight{clock, r.node, r.time_ns, 1});
+}
+
+void CausalityChecker::remember(uint64_t id, InFlight f) {
+  if (in_flight_.size() >= kInFlightMax && !in_flight_.contains(id)) {
+    in_flight_.erase(in_flight_.begin());  // ids grow with sends: the oldest
+    ++evictions_;
+  }
+  in_flight_[id] = std::move(f);
+  ECSIM_ASSERT(in_flight_.size() <= kInFlightMax);
+}
+
+void CausalityChecker::on_copy_ends(uint64_t id) {
+  auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  if (--it->second.copies == 0) in_flight_.erase(it);
+}
+
+void CausalityChecker::on_deliver(const sim::Record& r) {
+  auto it = in_flight_.find(r.a);
+  if (it == in_flight_.end()) return;  // not tracked (or evicted)
+  expect_no_pending(r);
+  const InFlight& sent = it->second;
+  net::VectorClock& clock = clocks_[r.node];
+  vclock::merge(clock, sent.clock);
+  vclock::increment(clock, r.node);
+  if (!vclock::happens_before(sent.clock, clock) || r.time_ns < sent.send_ns ||
+      r.peer != sent.src) {
+    report(r.time_ns, r.node, r.a,
+           fmt::format("{}: receive of message {} at {} does not follow its send by {} at {} "
+                       "(send clock {}, receiver clock {})",
+                       name(r.node), r.a, at(r.time_ns), name(sent.src), at(sent.send_ns),
+                       vclock::to_string(sent.clock, names_), vclock::to_string(clock, names_)));
+  }
+  pending_[r.node] = PendingReceive{r.a, sent.src, r.time_ns, vclock::hash(clock)};
+  on_copy_ends(r.a);
+}
+
+void CausalityChecker::on_clock_recv(const sim::Record& r) {
+  std::optional<PendingReceive>& p = pending_[r.node];
+  if (!p || p->id != r.a) {
+    expect_no_pending(r);
+    if (evictions_ > 0) {
+      ++unverified_receives_;  // its send may have been evicted
+    } else {
+      report(r.time_ns, r.node, r.a,
+             fmt::format("{}: clock_recv for message {} at {} without a deliver of a tracked send",
+                         name(r.node), r.a, at(r.time_ns)));
+    }
+    return;
+  }
+  ++receives_checked_;
+  if (p->expected_hash != r.b) {
+    report(
+        r.time_ns, r.node, r.a,
+        fmt::format("{}: clock after receiving message {} from {} at {} has hash {:016x}, but "
+                    "merging the send's clock gives {} (hash {:016x}): the receive does not "
+                    "follow its send",
+                    name(r.node), r.a, p->src < names_.size() ? name(p->src) : "?", at(r.time_ns),
+                    r.b, vclock::to_string(clocks_[r.node], names_), p->expected_hash));
+  }
+  p.reset();
+}
+
+void CausalityChecker::on_clock_local(const sim::Record& r) {
+  expect_no_pending(r);
+  net::VectorClock& clock = clocks_[r.node];
+  vclock::increment(clock, r.node);
+  if (vclock::hash(clock) != r.b) {
+    report(r.time_ns, r.node, 0,
+           fmt::format("{}: local event at {} reports clock hash {:016x}, but the trace gives {}",
+                       name(r.node), at(r.time_ns), r.b, vclock::to_string(clock, names_)));
+  }
+}
+
+void CausalityChecker::on_restart(const sim::Record& r) {
+  // A crash loses what the node was doing: a half-recorded send or receive.
+  last_send_[r.node].reset();
+  pending_[r.node].reset();
+  if (r.type == RecordType::kRestart && !options_.clocks_survive_restart) {
+    clocks_[r.node].entries.clear();
+  }
+}
+
+void CausalityChecker::finish(int64_t end_ns) {
+  for (uint32_t node = 0; node < pending_.size(); ++node) {
+    const std::optional<PendingReceive>& p = pending_[node];
+    if (!p) continue;
+    report(end_ns, node, p->id,
+           fmt::format("{}: message {} delivered at {} never got its clock_recv record", name(node),
+                       p->id, at(p->time_ns)));
+  }
+  for (auto& p : pending_) p.reset();
+}
+
+}  // namespace ecsim::check

@@ -1,0 +1,319 @@
+#include "ecsim/proto/dsm.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::dsm {
+
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+uint32_t digits(uint64_t v) {
+  uint32_t n = 1;
+  while (v >= 10) v /= 10, ++n;
+  return n;
+}
+
+constexpr uint32_t len(std::string_view s) { return static_cast<uint32_t>(s.size()); }
+
+// Elements joined by commas: n - 1 separators.
+uint32_t commas(size_t n) { return n == 0 ? 0 : static_cast<uint32_t>(n - 1); }
+
+// {"N":C,...}
+uint32_t clock_bytes(const VectorClock& c) {
+  uint32_t bytes = len("{}") + commas(c.entries.size());
+  for (const auto& [node, counter] : c.entries)
+    bytes += len("\"\":") + digits(node) + digits(counter);
+  return bytes;
+}
+
+// {"key":K,"value":V,"clock":{..},"writer":W}
+uint32_t entry_bytes(const Update& u) {
+  return len(R"({"key":,"value":,"clock":,"writer":})") + digits(u.key) + digits(u.value) +
+         clock_bytes(u.clock) + digits(u.writer);
+}
+
+// {"lo":L,"hi":H,"entries":[[K,H],...]}
+uint32_t digest_bytes(const Digest& d) {
+  uint32_t bytes = len(R"({"lo":,"hi":,"entries":[]})") + digits(d.key_lo) + digits(d.key_hi) +
+                   commas(d.entries.size());
+  for (const DigestEntry& e : d.entries) bytes += len("[,]") + digits(e.key) + digits(e.clock_hash);
+  return bytes;
+}
+
+// {"entries":[{..},...],"pull":[K,...]}
+uint32_t repair_bytes(const Repair& r) {
+  uint32_t bytes =
+      len(R"({"entries":[],"pull":[]})") + commas(r.entries.size()) + commas(r.pull.size());
+  for (const Update& u : r.entries) bytes += entry_bytes(u);
+  for (uint64_t k : r.pull) bytes += digits(k);
+  return bytes;
+}
+
+// An entry as received from the network: a well-formed clock that counts
+// the writer's own write.
+bool well_formed(const Update& u) {
+  return !u.clock.entries.empty() && vclock::is_valid(u.clock) && u.clock.get(u.writer) > 0;
+}
+
+}  // namespace
+
+uint32_t wire_size_bytes(const Message& m, uint64_t rpc_id) {
+  const auto [method, params] =
+      std::visit(overloaded{
+                     [](const Update& u) {
+                       return std::pair{len("dsm.update"), entry_bytes(u)};
+                     },
+                     [](const Digest& d) {
+                       return std::pair{len("dsm.digest"), digest_bytes(d)};
+                     },
+                     [](const Repair& r) {
+                       return std::pair{len("dsm.repair"), repair_bytes(r)};
+                     },
+                 },
+                 m);
+  return len(R"({"jsonrpc":"2.0","method":"","params":,"id":})") + method + params + digits(rpc_id);
+}
+
+bool wins(const VectorClock& clock_a, NodeId writer_a, uint64_t value_a, const VectorClock& clock_b,
+          NodeId writer_b, uint64_t value_b) {
+  const uint64_t sum_a = vclock::sum(clock_a);
+  const uint64_t sum_b = vclock::sum(clock_b);
+  if (sum_a != sum_b) return sum_a > sum_b;
+  if (clock_a.entries != clock_b.entries) return clock_a.entries > clock_b.entries;
+  if (writer_a != writer_b) return writer_a > writer_b;
+  return value_a > value_b;
+}
+
+Replica::Replica(NodeId self, Config config)
+    : self_(self), config_(std::move(config)), clock_(self) {
+  ECSIM_ASSERT(config_.peers.size() <= kPeersMax);
+  ECSIM_ASSERT(config_.anti_entropy_interval > sim::Duration{0});
+  std::vector<NodeId> sorted = config_.peers;
+  std::sort(sorted.begin(), sorted.end());
+  ECSIM_ASSERT(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+  ECSIM_ASSERT(!std::binary_search(sorted.begin(), sorted.end(), self_));
+}
+
+void Replica::start(Env<Message>& env) {
+  ECSIM_ASSERT(env.self() == self_);
+  env.set_timer(config_.anti_entropy_interval, kAntiEntropyTag);
+}
+
+std::optional<uint64_t> Replica::get(uint64_t key) const {
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
+  ECSIM_ASSERT(env.self() == self_);
+  if (!entries_.contains(key) && entries_.size() >= kKeysMax) {
+    ++counters_.refused_full;
+    trace(env, Event::kRefusedFull, self_, key, value);
+    return false;
+  }
+  // The replica's clock has merged every entry it holds, so the new write is
+  // causally after the one it replaces and wins everywhere.
+  Stored stored{value, clock_.on_send(), self_};
+  ++counters_.sets;
+  trace(env, Event::kSet, self_, key, value);
+  const Update update{key, value, stored.clock, self_};
+  entries_[key] = std::move(stored);
+  for (NodeId peer : config_.peers) {
+    send(env, peer, update);
+    ++counters_.updates_sent;
+  }
+  check_invariants();
+  return true;
+}
+
+void Replica::on_message(Env<Message>& env, NodeId src, const Message& m) {
+  ECSIM_ASSERT(env.self() == self_);
+  std::visit(overloaded{
+                 [&](const Update& u) { on_update(env, u); },
+                 [&](const Digest& d) { on_digest(env, src, d); },
+                 [&](const Repair& r) { on_repair(env, src, r); },
+             },
+             m);
+  check_invariants();
+}
+
+void Replica::on_timer(Env<Message>& env, uint64_t tag) {
+  ECSIM_ASSERT(tag == kAntiEntropyTag);  // the only timer this machine sets
+  anti_entropy_round(env);
+  env.set_timer(config_.anti_entropy_interval, kAntiEntropyTag);
+}
+
+void Replica::on_update(Env<Message>& env, const Update& u) { apply(env, u); }
+
+void Replica::apply(Env<Message>& env, const Update& u) {
+  if (!well_formed(u)) {
+    ++counters_.dropped_invalid;
+    trace(env, Event::kDroppedInvalid, u.writer, u.key, u.value);
+    return;
+  }
+  auto it = entries_.find(u.key);
+  if (it == entries_.end() && entries_.size() >= kKeysMax) {
+    ++counters_.refused_full;
+    trace(env, Event::kRefusedFull, u.writer, u.key, u.value);
+    return;
+  }
+  clock_.on_receive(u.clock);
+  if (it == entries_.end()) {
+    entries_.emplace(u.key, Stored{u.value, u.clock, u.writer});
+    ++counters_.applied;
+    trace(env, Event::kApplied, u.writer, u.key, u.value);
+    return;
+  }
+  Stored& local = it->second;
+  if (vclock::compare(u.clock, local.clock) == vclock::Order::kConcurrent) {
+    ++counters_.resolved_concurrent;
+  }
+  if (wins(u.clock, u.writer, u.value, local.clock, local.writer, local.value)) {
+    local = Stored{u.value, u.clock, u.writer};
+    ++counters_.applied;
+    trace(env, Event::kApplied, u.writer, u.key, u.value);
+  } else if (local.clock == u.clock && local.writer == u.writer && local.value == u.value) {
+    ++counters_.duplicates;
+    trace(env, Event::kDuplicate, u.writer, u.key, u.value);
+  } else {
+    ++counters_.ignored_older;
+    trace(env, Event::kIgnoredOlder, u.writer, u.key, u.value);
+  }
+}
+
+Digest Replica::next_digest() {
+  Digest d;
+  d.key_lo = cursor_key_;
+  auto it = entries_.lower_bound(cursor_key_);
+  for (; it != entries_.end() && d.entries.size() < kDigestEntriesMax; ++it) {
+    d.entries.push_back({it->first, vclock::hash(it->second.clock)});
+  }
+  if (it == entries_.end()) {
+    // The walk reached the last key: this range is open-ended and the next
+    // round starts again from the lowest key.
+    d.key_hi = UINT64_MAX;
+    cursor_key_ = 0;
+  } else {
+    d.key_hi = d.entries.back().key;
+    cursor_key_ = d.key_hi + 1;  // cannot wrap: a larger key exists
+  }
+  return d;
+}
+
+void Replica::anti_entropy_round(Env<Message>& env) {
+  // An empty replica has nothing to offer; the peers' digests make it pull.
+  if (entries_.empty() || config_.peers.empty()) return;
+  const Digest digest = next_digest();
+  for (NodeId peer : config_.peers) {
+    send(env, peer, digest);
+    ++counters_.digests_sent;
+  }
+}
+
+void Replica::on_digest(Env<Message>& env, NodeId src, const Digest& d) {
+  const bool ascending = std::adjacent_find(d.entries.begin(), d.entries.end(),
+                                            [](const DigestEntry& x, const DigestEntry& y) {
+                                              return x.key >= y.key;
+                                            }) == d.entries.end();
+  const bool in_range =
+      d.entries.empty() || (d.entries.front().key >= d.key_lo && d.entries.back().key <= d.key_hi);
+  if (d.key_lo > d.key_hi || d.entries.size() > kDigestEntriesMax || !ascending || !in_range) {
+    ++counters_.dropped_invalid;
+    trace(env, Event::kDroppedInvalid, src, d.key_lo, d.key_hi);
+    return;
+  }
+  Repair repair;
+  auto mine = entries_.lower_bound(d.key_lo);
+  auto theirs = d.entries.begin();
+  // Walk both sorted key lists over [key_lo, key_hi] at once.
+  while ((mine != entries_.end() && mine->first <= d.key_hi) || theirs != d.entries.end()) {
+    const bool have_mine = mine != entries_.end() && mine->first <= d.key_hi;
+    const bool mine_first = have_mine && (theirs == d.entries.end() || mine->first < theirs->key);
+    const bool theirs_first =
+        theirs != d.entries.end() && (!have_mine || theirs->key < mine->first);
+    if (mine_first) {
+      if (repair.entries.size() < kRepairEntriesMax) {
+        repair.entries.push_back(
+            {mine->first, mine->second.value, mine->second.clock, mine->second.writer});
+      }
+      ++mine;
+    } else if (theirs_first) {
+      repair.pull.push_back(theirs->key);
+      ++theirs;
+    } else {
+      // Same key: a hash mismatch cannot say which side is newer, so both
+      // sides exchange their entries and each keeps the winner.
+      if (vclock::hash(mine->second.clock) != theirs->clock_hash) {
+        if (repair.entries.size() < kRepairEntriesMax) {
+          repair.entries.push_back(
+              {mine->first, mine->second.value, mine->second.clock, mine->second.writer});
+        }
+        repair.pull.push_back(theirs->key);
+      }
+      ++mine, ++theirs;
+    }
+  }
+  if (repair.entries.empty() && repair.pull.empty()) return;
+  counters_.repair_entries_sent += repair.entries.size();
+  ++counters_.repairs_sent;
+  send(env, src, std::move(repair));
+}
+
+void Replica::on_repair(Env<Message>& env, NodeId src, const Repair& r) {
+  if (r.entries.size() > kRepairEntriesMax || r.pull.size() > kDigestEntriesMax) {
+    ++counters_.dropped_invalid;
+    trace(env, Event::kDroppedInvalid, src, r.entries.size(), r.pull.size());
+    return;
+  }
+  for (const Update& u : r.entries) apply(env, u);
+  Repair answer;
+  for (uint64_t key : r.pull) {
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) continue;
+    // A key the peer just sent is skipped if we now hold exactly its entry.
+    const bool peer_has_it = std::any_of(r.entries.begin(), r.entries.end(), [&](const Update& u) {
+      return u.key == key && u.clock == it->second.clock && u.writer == it->second.writer;
+    });
+    if (peer_has_it) continue;
+    answer.entries.push_back({key, it->second.value, it->second.clock, it->second.writer});
+  }
+  if (answer.entries.empty()) return;
+  counters_.repair_entries_sent += answer.entries.size();
+  ++counters_.repairs_sent;
+  send(env, src, std::move(answer));
+}
+
+void Replica::send(Env<Message>& env, NodeId dst, Message m) {
+  ++rpc_id_;
+  const uint32_t size_bytes = wire_size_bytes(m, rpc_id_);
+  env.send(dst, std::move(m), size_bytes);
+}
+
+void Replica::trace(Env<Message>& env, Event e, NodeId writer, uint64_t key, uint64_t value) {
+  sim::Record r;
+  r.time_ns = env.now().ns;
+  r.type = kRecordDsm;
+  r.code = static_cast<uint16_t>(e);
+  r.node = self_;
+  r.peer = writer;
+  r.a = key;
+  r.b = value;
+  env.trace(r);
+}
+
+void Replica::check_invariants() const {
+  ECSIM_ASSERT(entries_.size() <= kKeysMax);
+  ECSIM_ASSERT(vclock::is_valid(clock_.clock()));
+}
+
+}  // namespace ecsim::proto::dsm

@@ -1,0 +1,182 @@
+#include "ecsim/proto/vclock.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::vclock {
+
+namespace {
+
+using Entries = std::vector<std::pair<NodeId, uint64_t>>;
+
+// True if every node of `other` already has an entry in `into`: then a merge
+// only raises counters and can work in place, without allocating. This is
+// the steady state once a node has heard of its peers.
+bool covers(const Entries& into, const Entries& other) {
+  auto it = into.begin();
+  for (const auto& [node, counter] : other) {
+    it =
+        std::lower_bound(it, into.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
+    if (it == into.end() || it->first != node) return false;
+  }
+  return true;
+}
+
+void merge_in_place(Entries& into, const Entries& other) {
+  auto it = into.begin();
+  for (const auto& [node, counter] : other) {
+    while (it->first != node) ++it;  // covers() guarantees it exists ahead
+    it->second = std::max(it->second, counter);
+  }
+}
+
+Entries merge_union(const Entries& a, const Entries& b) {
+  Entries out;
+  out.reserve(a.size() + b.size());
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].first < b[j].first)) {
+      out.push_back(a[i++]);
+    } else if (i == a.size() || b[j].first < a[i].first) {
+      out.push_back(b[j++]);
+    } else {
+      out.emplace_back(a[i].first, std::max(a[i].second, b[j].second));
+      ++i, ++j;
+    }
+  }
+  return out;
+}
+
+void put_le(unsigned char* out, uint64_t v, int bytes) {
+  for (int k = 0; k < bytes; ++k) out[k] = static_cast<unsigned char>(v >> (8 * k));
+}
+
+}  // namespace
+
+const char* order_name(Order o) {
+  switch (o) {
+    case Order::kEqual:
+      return "equal";
+    case Order::kBefore:
+      return "before";
+    case Order::kAfter:
+      return "after";
+    case Order::kConcurrent:
+      return "concurrent";
+  }
+  return "?";
+}
+
+bool is_valid(const VectorClock& c) {
+  if (c.entries.size() > kEntriesMax) return false;
+  for (size_t i = 0; i < c.entries.size(); ++i) {
+    if (c.entries[i].second == 0) return false;
+    if (i > 0 && c.entries[i - 1].first >= c.entries[i].first) return false;
+  }
+  return true;
+}
+
+void increment(VectorClock& c, NodeId node) {
+  auto& e = c.entries;
+  auto it = std::lower_bound(e.begin(), e.end(), node,
+                             [](const auto& x, NodeId n) { return x.first < n; });
+  if (it != e.end() && it->first == node) {
+    ECSIM_ASSERT(it->second < UINT64_MAX);
+    ++it->second;
+    return;
+  }
+  ECSIM_ASSERT(e.size() < kEntriesMax);
+  e.insert(it, {node, 1});
+}
+
+void merge(VectorClock& into, const VectorClock& other) {
+  if (covers(into.entries, other.entries)) {
+    merge_in_place(into.entries, other.entries);
+  } else {
+    into.entries = merge_union(into.entries, other.entries);
+  }
+  ECSIM_ASSERT(into.entries.size() <= kEntriesMax);
+}
+
+Order compare(const VectorClock& a, const VectorClock& b) {
+  bool a_less = false;  // some entry of a is below b's
+  bool b_less = false;  // some entry of b is below a's
+  size_t i = 0, j = 0;
+  const auto& x = a.entries;
+  const auto& y = b.entries;
+  while ((i < x.size() || j < y.size()) && !(a_less && b_less)) {
+    // A node missing from one side counts as 0 there.
+    if (j == y.size() || (i < x.size() && x[i].first < y[j].first)) {
+      b_less = true, ++i;
+    } else if (i == x.size() || y[j].first < x[i].first) {
+      a_less = true, ++j;
+    } else {
+      a_less |= x[i].second < y[j].second;
+      b_less |= y[j].second < x[i].second;
+      ++i, ++j;
+    }
+  }
+  if (a_less && b_less) return Order::kConcurrent;
+  if (a_less) return Order::kBefore;
+  if (b_less) return Order::kAfter;
+  return Order::kEqual;
+}
+
+bool happens_before(const VectorClock& a, const VectorClock& b) {
+  return compare(a, b) == Order::kBefore;
+}
+
+uint64_t sum(const VectorClock& c) {
+  uint64_t total = 0;
+  for (const auto& [node, counter] : c.entries) total += counter;
+  return total;
+}
+
+uint64_t hash(const VectorClock& c) {
+  constexpr size_t kPairBytes = 12;
+  constexpr size_t kStackPairs = 32;
+  std::array<unsigned char, kPairBytes * kStackPairs> stack_buf;
+  std::vector<unsigned char> heap_buf;
+  unsigned char* buf = stack_buf.data();
+  // Most clocks are small; only a large one pays for an allocation.
+  if (c.entries.size() > kStackPairs) {
+    heap_buf.resize(kPairBytes * c.entries.size());
+    buf = heap_buf.data();
+  }
+  for (size_t i = 0; i < c.entries.size(); ++i) {
+    put_le(buf + kPairBytes * i, c.entries[i].first, 4);
+    put_le(buf + kPairBytes * i + 4, c.entries[i].second, 8);
+  }
+  return XXH3_64bits(buf, kPairBytes * c.entries.size());
+}
+
+std::string to_string(const VectorClock& c, const std::vector<std::string>& names) {
+  std::string out = "{";
+  for (size_t i = 0; i < c.entries.size(); ++i) {
+    const auto& [node, counter] = c.entries[i];
+    if (i > 0) out += ", ";
+    out += node < names.size() ? names[node] : std::to_string(node);
+    out += ':';
+    out += std::to_string(counter);
+  }
+  out += '}';
+  return out;
+}
+
+VectorClock ClockKeeper::on_send() {
+  increment(clock_, self_);
+  return clock_;
+}
+
+void ClockKeeper::on_receive(const VectorClock& carried) {
+  ECSIM_ASSERT(is_valid(carried));
+  merge(clock_, carried);
+  increment(clock_, self_);
+  ECSIM_ASSERT(compare(carried, clock_) == Order::kBefore);
+}
+
+}  // namespace ecsim::proto::vclock

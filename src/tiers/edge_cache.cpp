@@ -1,0 +1,296 @@
+#include "ecsim/tiers/edge_cache.hpp"
+
+#include <algorithm>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::tiers {
+
+uint64_t hit_ratio_ppm(uint64_t hits, uint64_t misses) {
+  const uint64_t lookups = hits + misses;
+  if (lookups == 0) return 0;
+  // 128-bit product: hits * 1e6 overflows 64 bits past ~1.8e13 lookups.
+  const unsigned __int128 scaled = static_cast<unsigned __int128>(hits) * 1000000u;
+  return static_cast<uint64_t>(scaled / lookups);
+}
+
+// ---------------------------------------------------------------- EdgeCache
+
+EdgeCache::EdgeCache(size_t capacity) {
+  ECSIM_ASSERT(capacity >= 1 && capacity <= kCapacityMax);
+  slots_.resize(capacity);
+  index_.reserve(capacity);
+  free_.reserve(capacity);
+  clear();
+  counters_.clears = 0;  // the constructor's clear is not a crash
+}
+
+void EdgeCache::clear() {
+  index_.clear();
+  free_.clear();
+  // O(capacity), but only on a crash: every slot must look unlinked again.
+  for (Slot& slot : slots_) slot.prev = slot.next = kNil;
+  // Pushed in reverse so slot 0 is taken first: slot use is deterministic.
+  for (size_t s = slots_.size(); s-- > 0;) free_.push_back(static_cast<uint32_t>(s));
+  head_ = tail_ = kNil;
+  size_ = 0;
+  ++counters_.clears;
+  check_invariants();
+}
+
+std::optional<CacheEntry> EdgeCache::get(uint64_t key, sim::Time now) {
+  ECSIM_ASSERT(now >= last_now_);
+  last_now_ = now;
+  const auto it = index_.find(key);
+  if (it == index_.end()) {
+    ++counters_.misses;
+    return std::nullopt;
+  }
+  ++counters_.hits;
+  const uint32_t s = it->second;
+  unlink(s);
+  push_front(s);
+  ECSIM_ASSERT(slots_[s].entry.key == key);
+  return slots_[s].entry;
+}
+
+std::optional<CacheEntry> EdgeCache::peek(uint64_t key) const {
+  const auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  return slots_[it->second].entry;
+}
+
+PutResult EdgeCache::put(uint64_t key, uint64_t value, Version version, sim::Time now) {
+  ECSIM_ASSERT(now >= last_now_);
+  last_now_ = now;
+  const auto it = index_.find(key);
+  if (it != index_.end()) {
+    CacheEntry& e = slots_[it->second].entry;
+    if (version < e.version) {
+      ++counters_.stale_puts;
+      return PutResult::kStale;
+    }
+    if (version == e.version) {
+      ++counters_.equal_puts;
+      return PutResult::kEqual;
+    }
+    e = CacheEntry{key, value, version, now};
+    unlink(it->second);
+    push_front(it->second);
+    ++counters_.replacements;
+    return PutResult::kReplaced;
+  }
+  const uint32_t s = take_slot();
+  slots_[s].entry = CacheEntry{key, value, version, now};
+  push_front(s);
+  index_.emplace(key, s);
+  ++size_;
+  ++counters_.inserts;
+  check_invariants();
+  return PutResult::kInserted;
+}
+
+uint32_t EdgeCache::take_slot() {
+  if (free_.empty()) {
+    ECSIM_ASSERT(tail_ != kNil && size_ == slots_.size());
+    const uint32_t victim = tail_;
+    unlink(victim);
+    index_.erase(slots_[victim].entry.key);
+    --size_;
+    ++counters_.evictions;
+    return victim;
+  }
+  const uint32_t s = free_.back();
+  free_.pop_back();
+  return s;
+}
+
+void EdgeCache::unlink(uint32_t s) {
+  Slot& slot = slots_[s];
+  if (slot.prev != kNil)
+    slots_[slot.prev].next = slot.next;
+  else
+    head_ = slot.next;
+  if (slot.next != kNil)
+    slots_[slot.next].prev = slot.prev;
+  else
+    tail_ = slot.prev;
+  slot.prev = slot.next = kNil;
+}
+
+void EdgeCache::push_front(uint32_t s) {
+  Slot& slot = slots_[s];
+  ECSIM_ASSERT(slot.prev == kNil && slot.next == kNil && head_ != s);
+  slot.next = head_;
+  if (head_ != kNil) slots_[head_].prev = s;
+  head_ = s;
+  if (tail_ == kNil) tail_ = s;
+}
+
+std::vector<uint64_t> EdgeCache::keys_by_recency() const {
+  std::vector<uint64_t> keys;
+  keys.reserve(size_);
+  for (uint32_t s = head_; s != kNil; s = slots_[s].next) keys.push_back(slots_[s].entry.key);
+  ECSIM_ASSERT(keys.size() == size_);
+  return keys;
+}
+
+void EdgeCache::check_invariants() const {
+  ECSIM_ASSERT(size_ <= slots_.size());
+  ECSIM_ASSERT(index_.size() == size_);
+  ECSIM_ASSERT(free_.size() + size_ == slots_.size());
+  ECSIM_ASSERT((size_ == 0) == (head_ == kNil) && (head_ == kNil) == (tail_ == kNil));
+}
+
+// ----------------------------------------------------------- StalenessMeter
+
+StalenessMeter::StalenessMeter(size_t keys_max) : keys_max_(keys_max) {
+  ECSIM_ASSERT(keys_max >= 1);
+}
+
+void StalenessMeter::on_ack(uint64_t key, Version version, sim::Time at) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) {
+    if (keys_.size() >= keys_max_) {
+      ++acks_refused_;
+      return;
+    }
+    it = keys_.emplace(key, KeyAcks{}).first;
+  }
+  insert(it->second, Ack{version, at});
+  ECSIM_ASSERT(keys_.size() <= keys_max_);
+}
+
+// Keeps the history sorted by version and at most kAckHistoryMax long,
+// dropping the oldest version: reads far behind matter less than the
+// precision of recent staleness. A repeated ack keeps its earliest time.
+void StalenessMeter::insert(KeyAcks& k, const Ack& a) {
+  uint32_t pos = 0;
+  while (pos < k.count && k.acks[pos].version < a.version) ++pos;
+  if (pos < k.count && k.acks[pos].version == a.version) {
+    k.acks[pos].at = std::min(k.acks[pos].at, a.at);
+    return;
+  }
+  if (k.count == kAckHistoryMax) {
+    k.dropped = true;
+    if (pos == 0) return;  // older than everything retained
+    std::copy(k.acks + 1, k.acks + pos, k.acks);
+    --pos;
+    --k.count;
+  }
+  std::copy_backward(k.acks + pos, k.acks + k.count, k.acks + k.count + 1);
+  k.acks[pos] = a;
+  ++k.count;
+  ECSIM_ASSERT(k.count <= kAckHistoryMax);
+}
+
+ReadStaleness StalenessMeter::measure(const KeyAcks& k, Version version, sim::Time at,
+                                      bool& truncated) const {
+  ECSIM_ASSERT(k.count >= 1);
+  ReadStaleness r;
+  const Version newest = k.acks[k.count - 1].version;
+  if (!(version < newest)) return r;
+  r.stale = true;
+  r.versions_behind = std::max<uint64_t>(
+      1, newest.counter > version.counter ? newest.counter - version.counter : 0);
+  // The read's value was superseded by the first ack of any newer version.
+  sim::Time superseded = sim::Time::max();
+  for (uint32_t i = 0; i < k.count; ++i) {
+    if (version < k.acks[i].version) superseded = std::min(superseded, k.acks[i].at);
+  }
+  truncated = k.dropped && version < k.acks[0].version;
+  // An ack reported after the read cannot have made it stale earlier than
+  // the read itself; clamp so time never runs backwards.
+  r.time_behind = at > superseded ? at - superseded : sim::Duration{};
+  return r;
+}
+
+ReadStaleness StalenessMeter::on_read(uint64_t key, Version version, sim::Time at) {
+  ++reads_;
+  ReadStaleness r;
+  bool truncated = false;
+  const auto it = keys_.find(key);
+  if (it == keys_.end()) {
+    ++unknown_key_reads_;
+  } else {
+    r = measure(it->second, version, at, truncated);
+  }
+  if (r.stale) ++stale_reads_;
+  if (truncated) ++truncated_reads_;
+  versions_.add(static_cast<int64_t>(std::min<uint64_t>(r.versions_behind, INT64_MAX)));
+  time_.add(r.time_behind.ns);
+  ECSIM_ASSERT(stale_reads_ <= reads_);
+  return r;
+}
+
+// ------------------------------------------------------------------ HotKeys
+
+HotKeys::HotKeys(size_t capacity) : capacity_(capacity) {
+  ECSIM_ASSERT(capacity >= 1 && capacity <= kCapacityMax);
+  by_key_.reserve(capacity);
+}
+
+void HotKeys::touch(uint64_t key, uint64_t weight) {
+  ECSIM_ASSERT(weight >= 1);
+  auto it = by_key_.find(key);
+  if (it != by_key_.end()) {
+    order_.erase({it->second, key});
+    it->second += weight;
+    order_.insert({it->second, key});
+    return;
+  }
+  uint64_t inherited = 0;
+  if (by_key_.size() == capacity_) {
+    // The victim is the coldest tracked key, the largest key among equals.
+    const auto victim = std::prev(order_.end());
+    inherited = victim->first;
+    by_key_.erase(victim->second);
+    order_.erase(victim);
+    ++replacements_;
+  }
+  by_key_.emplace(key, inherited + weight);
+  order_.insert({inherited + weight, key});
+  check_invariants();
+}
+
+uint64_t HotKeys::count(uint64_t key) const {
+  const auto it = by_key_.find(key);
+  return it == by_key_.end() ? 0 : it->second;
+}
+
+std::vector<uint64_t> HotKeys::top(size_t k) const {
+  std::vector<uint64_t> keys;
+  keys.reserve(std::min(k, order_.size()));
+  for (auto it = order_.begin(); it != order_.end() && keys.size() < k; ++it) {
+    keys.push_back(it->second);
+  }
+  return keys;
+}
+
+// Rebuilt from the ordered set (never from the unordered map), so the
+// result does not depend on hash order.
+void HotKeys::decay() {
+  std::set<std::pair<uint64_t, uint64_t>, Hotter> halved;
+  for (const auto& [c, key] : order_) {
+    if (c / 2 == 0) {
+      by_key_.erase(key);
+      continue;
+    }
+    by_key_[key] = c / 2;
+    halved.insert({c / 2, key});
+  }
+  order_.swap(halved);
+  check_invariants();
+}
+
+void HotKeys::clear() {
+  order_.clear();
+  by_key_.clear();
+}
+
+void HotKeys::check_invariants() const {
+  ECSIM_ASSERT(order_.size() == by_key_.size());
+  ECSIM_ASSERT(by_key_.size() <= capacity_);
+}
+
+}  // namespace ecsim::tiers

@@ -1,0 +1,183 @@
+#include <catch2/catch.hpp>
+
+#include "ecsim/check/causality.hpp"
+#include "ecsim/check/convergence.hpp"
+#include "ecsim/proto/vclock.hpp"
+
+using namespace ecsim;
+using namespace ecsim::sim::literals;
+namespace vc = ecsim::proto::vclock;
+using check::CausalityChecker;
+
+namespace {
+
+const std::vector<std::string> kNames = {"edge-1", "core-1", "cloud-1"};
+
+// Writes the records an honest node layer would, with real ClockKeepers, and
+// lets a test tamper with the hashes it reports.
+struct History {
+  CausalityChecker checker{kNames};
+  std::vector<vc::ClockKeeper> keepers{vc::ClockKeeper(0), vc::ClockKeeper(1), vc::ClockKeeper(2)};
+  std::map<uint64_t, net::VectorClock> carried;
+
+  void emit(int64_t t, sim::RecordType type, uint32_t node, uint32_t peer, uint64_t a, uint64_t b) {
+    sim::Record r;
+    r.time_ns = t;
+    r.type = type;
+    r.node = node;
+    r.peer = peer;
+    r.a = a;
+    r.b = b;
+    checker.on_record(r);
+  }
+  void send(int64_t t, uint32_t src, uint32_t dst, uint64_t id, uint64_t tamper = 0) {
+    carried[id] = keepers[src].on_send();
+    emit(t, sim::RecordType::kSend, src, dst, id, 100);
+    emit(t, vc::kRecordClockSend, src, dst, id, vc::hash(carried[id]) ^ tamper);
+  }
+  void deliver(int64_t t, uint32_t dst, uint32_t src, uint64_t id, bool merge = true) {
+    emit(t, sim::RecordType::kDeliver, dst, src, id, 0);
+    // A broken node that forgets to merge only increments.
+    if (merge)
+      keepers[dst].on_receive(carried[id]);
+    else
+      keepers[dst].on_local_event();
+    emit(t, vc::kRecordClockRecv, dst, src, id, vc::hash(keepers[dst].clock()));
+  }
+  void local(int64_t t, uint32_t node) {
+    keepers[node].on_local_event();
+    emit(t, vc::kRecordClockLocal, node, 0, 0, vc::hash(keepers[node].clock()));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("causality: an honest history passes and the recomputed clocks match", "[causality]") {
+  History h;
+  h.send(1000, 0, 1, 1);
+  h.local(1500, 2);
+  h.send(2000, 2, 1, 2);
+  h.deliver(3000, 1, 0, 1);
+  h.deliver(3500, 1, 2, 2);
+  h.send(4000, 1, 2, 3);
+  // An untracked message (no clock record) is ignored.
+  h.emit(4100, sim::RecordType::kSend, 0, 2, 4, 64);
+  h.emit(4200, sim::RecordType::kDeliver, 2, 0, 4, 0);
+  h.deliver(5000, 2, 1, 3);
+  h.checker.finish(6000);
+  CHECK(h.checker.violation_count() == 0);
+  CHECK(h.checker.sends_checked() == 3);
+  CHECK(h.checker.receives_checked() == 3);
+  CHECK(h.checker.in_flight() == 0);
+  for (uint32_t n = 0; n < 3; ++n) CHECK(h.checker.clock_of(n) == h.keepers[n].clock());
+}
+
+TEST_CASE("causality: a tampered carried clock is reported with node message and time",
+          "[causality]") {
+  History h;
+  h.send(1000, 0, 1, 1);
+  h.send(2'000'000, 0, 1, 7, /*tamper=*/0x5);
+  REQUIRE(h.checker.violation_count() == 1);
+  const check::CausalityViolation& v = h.checker.violations()[0];
+  CHECK(v.node == 0);
+  CHECK(v.message_id == 7);
+  CHECK(v.time_ns == 2'000'000);
+  CHECK_THAT(v.what, Catch::Contains("edge-1") && Catch::Contains("message 7") &&
+                         Catch::Contains("2ms") && Catch::Contains("{edge-1:2}"));
+}
+
+TEST_CASE("causality: a receive whose clock does not follow its send is reported", "[causality]") {
+  History h;
+  h.send(1000, 0, 1, 1);
+  h.send(2000, 0, 1, 2);
+  h.deliver(3000, 1, 0, 1);
+  h.deliver(4'000'000, 1, 0, 2, /*merge=*/false);
+  REQUIRE(h.checker.violation_count() >= 1);
+  const check::CausalityViolation& v = h.checker.violations()[0];
+  CHECK(v.node == 1);
+  CHECK(v.message_id == 2);
+  CHECK(v.time_ns == 4'000'000);
+  CHECK_THAT(v.what, Catch::Contains("core-1") && Catch::Contains("4ms") &&
+                         Catch::Contains("does not follow its send"));
+}
+
+TEST_CASE("causality: a deliver without its clock_recv and a stray clock_recv are reported",
+          "[causality]") {
+  History h;
+  h.send(1000, 0, 1, 1);
+  h.emit(2000, sim::RecordType::kDeliver, 1, 0, 1, 0);  // the node never records clock_recv
+  h.emit(2500, vc::kRecordClockRecv, 2, 0, 99, 1234);   // no such tracked message
+  CHECK(h.checker.violation_count() == 1);
+  h.checker.finish(3000);
+  REQUIRE(h.checker.violation_count() == 2);
+  CHECK(h.checker.violations()[0].message_id == 99);
+  CHECK(h.checker.violations()[1].message_id == 1);
+  CHECK_THAT(h.checker.violations()[1].what, Catch::Contains("never got its clock_recv"));
+}
+
+TEST_CASE("causality: duplicates and drops settle the in-flight table", "[causality]") {
+  History h;
+  h.send(1000, 0, 1, 1);
+  h.emit(1000, sim::RecordType::kDuplicate, 0, 1, 1, 0);
+  h.deliver(2000, 1, 0, 1);
+  CHECK(h.checker.in_flight() == 1);
+  h.deliver(2500, 1, 0, 1);  // the copy: merged again, harmless
+  CHECK(h.checker.in_flight() == 0);
+  h.send(3000, 0, 2, 2);
+  h.emit(3500, sim::RecordType::kDrop, 2, 0, 2, 0);
+  CHECK(h.checker.in_flight() == 0);
+  h.checker.finish(4000);
+  CHECK(h.checker.violation_count() == 0);
+}
+
+TEST_CASE("causality: a restart empties the node's clock unless told it survives", "[causality]") {
+  History h;
+  h.send(1000, 0, 1, 1);
+  h.emit(2000, sim::RecordType::kCrash, 0, 0, 0, 0);
+  h.emit(3000, sim::RecordType::kRestart, 0, 0, 1, 0);
+  h.keepers[0] = vc::ClockKeeper(0);
+  h.send(4000, 0, 1, 2);
+  CHECK(h.checker.violation_count() == 0);
+  CHECK(h.checker.clock_of(0) == net::VectorClock{{{0, 1}}});
+}
+
+TEST_CASE("convergence: the diverging key is named with its nodes and values", "[causality]") {
+  using check::ReplicaValue;
+  std::vector<check::ReplicaState> replicas = {
+      {0, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{3, 0xb}}}},
+      {1, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{4, 0xc}}}},
+      {2, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{3, 0xb}}, {9, ReplicaValue{1, 0xd}}}},
+  };
+  const check::ConvergenceReport report = check::check_convergence(replicas, kNames);
+  CHECK_FALSE(report.converged());
+  CHECK(report.keys_checked == 3);
+  REQUIRE(report.divergent_keys == 2);
+  REQUIRE(report.divergences.size() == 2);
+  CHECK(report.divergences[0].key == 7);
+  CHECK(report.divergences[0].nodes == std::vector<net::NodeId>{0, 1, 2});
+  CHECK_THAT(report.divergences[0].what, Catch::Contains("key 7") && Catch::Contains("value 3") &&
+                                             Catch::Contains("edge-1, cloud-1") &&
+                                             Catch::Contains("value 4") &&
+                                             Catch::Contains("core-1"));
+  CHECK(report.divergences[1].key == 9);
+  CHECK_THAT(report.divergences[1].what, Catch::Contains("missing at edge-1, core-1"));
+
+  replicas[1].entries[7] = ReplicaValue{3, 0xb};
+  replicas[2].entries.erase(9);
+  CHECK(check::check_convergence(replicas, kNames).converged());
+}
+
+TEST_CASE("convergence: the check applies only after heal and a quiet period", "[causality]") {
+  check::Quiescence q;
+  CHECK(q.applies(sim::Time{} + 1_s, 500_ms));
+  q.on_dsm_activity(sim::Time{} + 2_s);
+  q.on_network_faulted(sim::Time{} + 3_s);
+  CHECK_FALSE(q.applies(sim::Time{} + 10_s, 500_ms));  // still partitioned
+  q.on_network_healed(sim::Time{} + 5_s);
+  CHECK_FALSE(q.applies(sim::Time{} + 5_s + 400_ms, 500_ms));
+  CHECK(q.applies(sim::Time{} + 5_s + 500_ms, 500_ms));
+  q.on_dsm_activity(sim::Time{} + 6_s);
+  CHECK(q.quiet_since() == sim::Time{} + 6_s);
+  CHECK_FALSE(q.applies(sim::Time{} + 6_s + 499_ms, 500_ms));
+  CHECK(q.applies(sim::Time{} + 7_s, 1_s));
+}
