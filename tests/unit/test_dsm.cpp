@@ -1,3 +1,9 @@
+// g++ 12 at -O3 reports a false -Wmaybe-uninitialized inside std::rotate
+// over pairs holding a moved std::variant (the delivery shuffles below); the
+// values are fully constructed. Silenced for this test file only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>

@@ -1,0 +1,465 @@
+// Cloud storage (DESIGN.md, "The modelled system" -> Cloud; issue 4, item 2):
+// a key-value store (uint64 -> uint64) replicated on N = 3 cloud nodes, each
+// keeping its data in a write-ahead log on its Disk, written through a 2-of-3
+// quorum by core nodes and read through a 2-of-3 quorum.
+//
+// What it promises:
+// - Last-write-wins: every value carries a Version (counter, writer), totally
+//   ordered by counter and then writer; a replica keeps the larger. Keeping
+//   the maximum of a total order is commutative, associative and idempotent,
+//   so replicas that saw the same writes hold the same values whatever the
+//   order the writes arrived in, and duplicates change nothing.
+// - A replica acknowledges a write (WriteAck) only once its log holds, durably
+//   (a sync covering it completed), that version or a newer one of the key.
+//   Syncs are group-committed: at most one in flight; the writes that arrive
+//   meanwhile ride on the next one.
+// - Only core nodes may write: a WriteReq from any other node is refused,
+//   counted, traced, and changes nothing (not the map, not the log).
+// - Quorums: a QuorumWriter reports success once W = 2 distinct replicas
+//   acknowledged; a QuorumReader asks all 3 and answers with the highest
+//   version among the first R = 2 answers. R + W > N: every read quorum
+//   shares a replica with every write quorum, and that replica holds the
+//   acknowledged version or a newer one (it acknowledged only after a durable
+//   append, and it never replaces a version with an older one), so a read
+//   through the quorum sees a version >= every write acknowledged before the
+//   read began — also for two core nodes writing the same key.
+// - Recovery: `recover` replays the log (records that fail their length or
+//   checksum are rejected and counted; replay order does not matter because
+//   the merge is a maximum), then catches up from the peer replicas. Catch-up
+//   from one peer suffices for the durability promise: a write acknowledged
+//   by 2 of 3 without this replica is on both peers. It continues with the
+//   others in the background for convergence.
+// - Catch-up cursor: each replica stamps every change to its copy with its
+//   own time (`updated_at`, kept in the log so it survives its restarts). A
+//   peer serves entries in (updated_at, key) order from a cursor in bounded
+//   batches, each stamped with its time (`as_of`). When a pass ends, the
+//   recovering replica logs a Mark (peer, as_of of the pass's first batch)
+//   after the entries; the next recovery asks that peer only `since` the
+//   mark. Every entry changed before the pass began sits at a fixed place the
+//   cursor sweeps; every entry changed during it has updated_at >= the mark.
+//   A crash keeps a prefix of the log, so a surviving mark implies its
+//   entries survived; a rejected (corrupted) record voids every mark, and the
+//   next catch-up is a full one. This relies on a node's now() never moving
+//   backwards across its restarts.
+// - Reads are served from the map, which may hold a version not yet durable
+//   here (read uncommitted at one replica); quorum reads still satisfy the
+//   promise above, which is about acknowledged writes.
+// - Everything is bounded: keys, pending acks, outstanding requests, catch-up
+//   batches; every refusal has a counter and a trace record.
+//
+// Dispatch: the message types share one variant. A cloud node hands every
+// message, timer and sync completion to its Replica. A core node hands
+// WriteAck to its QuorumWriter and ReadResp to its QuorumReader, and routes
+// timers by `is_writer_tag` / `is_reader_tag` (the tag spaces are disjoint).
+// Completions are polled with take_completions: no callbacks.
+#pragma once
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "ecsim/node/disk.hpp"
+#include "ecsim/proto/env.hpp"
+
+namespace ecsim::proto::storage {
+
+inline constexpr size_t kReplicas = 3;  // N
+inline constexpr size_t kQuorum = 2;    // W = R = 2; R + W > N
+inline constexpr size_t kKeysMax = size_t{1} << 20;
+inline constexpr size_t kPendingAcksMax = 4096;
+inline constexpr size_t kRequestsMax = 4096;  // outstanding per QuorumWriter/Reader
+inline constexpr size_t kCatchUpBatchMax = 64;
+inline constexpr size_t kCoreNodesMax = 1024;
+
+// Timer tags: the three machines' tag spaces are disjoint so one node may
+// host several and route its timers by tag.
+inline constexpr uint64_t kWriterTagBit = uint64_t{1} << 63;
+inline constexpr uint64_t kReaderTagBit = uint64_t{1} << 62;
+inline constexpr uint64_t kReplicaTagBit = uint64_t{1} << 61;
+inline constexpr bool is_writer_tag(uint64_t tag) { return (tag & kWriterTagBit) != 0; }
+inline constexpr bool is_reader_tag(uint64_t tag) { return (tag & kReaderTagBit) != 0; }
+inline constexpr bool is_replica_tag(uint64_t tag) { return (tag & kReplicaTagBit) != 0; }
+
+// Proposed trace record types 40-46 (not yet in sim::RecordType).
+// kRecordWrite: node = replica, peer = sender, code = WriteOutcome, a = key, b = version counter.
+inline constexpr auto kRecordWrite = static_cast<sim::RecordType>(40);
+// kRecordRefused: node = replica, peer = sender, code = Refusal, a = key, b = request id.
+inline constexpr auto kRecordRefused = static_cast<sim::RecordType>(41);
+// kRecordAck: node = replica, peer = writer, a = key, b = version counter (durable here).
+inline constexpr auto kRecordAck = static_cast<sim::RecordType>(42);
+// kRecordWal: node = replica, code = WalEvent, a = log index, b = log length.
+inline constexpr auto kRecordWal = static_cast<sim::RecordType>(43);
+// kRecordCatchUp: node = replica, peer = peer replica, code = CatchUpEvent, a = entries, b = since
+// ns.
+inline constexpr auto kRecordCatchUp = static_cast<sim::RecordType>(44);
+// kRecordQuorum: node = core, peer = version writer, code = QuorumOutcome, a = key,
+// b = version counter, kind = attempts.
+inline constexpr auto kRecordQuorum = static_cast<sim::RecordType>(45);
+// kRecordIgnored: node, peer = sender, code = Ignored, a = request id or tag.
+inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(46);
+
+enum class WriteOutcome : uint16_t { kApplied = 1, kSuperseded = 2, kDuplicate = 3 };
+enum class Refusal : uint16_t {
+  kNotCore = 1,      // a write from a node that is not a core node
+  kKeysFull = 2,     // a new key at keys_max
+  kPendingFull = 3,  // pending acks at pending_acks_max
+  kDiskFull = 4,     // the Disk refused the append
+  kNotPeer = 5,      // a catch-up request from a node that is not a peer replica
+  kUnexpected = 6,   // a message kind this machine does not serve
+};
+inline constexpr size_t kRefusalKinds = 7;  // index 0 unused
+enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kMarksVoided = 3 };
+enum class CatchUpEvent : uint16_t {
+  kRequested = 1,  // a batch asked of a peer (b = since)
+  kServed = 2,     // a batch served to a peer
+  kApplied = 3,    // a batch received and logged
+  kPeerDone = 4,   // a pass with this peer is durable (its mark synced)
+  kCaughtUp = 5,   // the first peer done: every acknowledged write is here
+  kGaveUp = 6,     // a peer did not answer within the retries
+};
+enum class QuorumOutcome : uint16_t {
+  kWriteOk = 1,
+  kWriteFailed = 2,
+  kReadOk = 3,
+  kReadFailed = 4
+};
+enum class Ignored : uint16_t {
+  kLateAnswer = 1,    // no such request (finished, or before a restart)
+  kDuplicate = 2,     // a second answer from the same replica
+  kNotReplica = 3,    // an answer from a node outside the replica set
+  kStaleTimer = 4,    // a timer of a request that has finished
+  kStaleSync = 5,     // a sync completion this incarnation did not start
+  kStaleCatchUp = 6,  // a catch-up answer that is not the one awaited
+  kMismatch = 7,      // an answer whose key or version differs from the request
+};
+
+// Last-write-wins version: the larger (counter, then writer) wins.
+struct Version {
+  uint64_t counter = 0;
+  NodeId writer = 0;
+  friend auto operator<=>(const Version&, const Version&) = default;
+};
+
+struct WriteReq {
+  uint64_t req_id = 0;
+  uint64_t key = 0;
+  uint64_t value = 0;
+  Version version;
+};
+struct WriteAck {
+  uint64_t req_id = 0;
+  uint64_t key = 0;
+  Version version;
+};
+struct ReadReq {
+  uint64_t req_id = 0;
+  uint64_t key = 0;
+};
+struct ReadResp {
+  uint64_t req_id = 0;
+  uint64_t key = 0;
+  bool found = false;
+  uint64_t value = 0;
+  Version version;
+};
+// Entries of the sender with (updated_at, key) >= (since_ns, from_key).
+struct CatchUpReq {
+  uint64_t req_id = 0;
+  int64_t since_ns = 0;
+  uint64_t from_key = 0;
+};
+struct CatchUpEntry {
+  uint64_t key = 0;
+  uint64_t value = 0;
+  Version version;
+  int64_t updated_at_ns = 0;  // at the sender: orders the cursor
+};
+// At most kCatchUpBatchMax entries; `more`: ask again from the next cursor.
+struct CatchUpResp {
+  uint64_t req_id = 0;
+  std::vector<CatchUpEntry> entries;
+  bool more = false;
+  int64_t next_since_ns = 0;
+  uint64_t next_key = 0;
+  int64_t as_of_ns = 0;  // the sender's time when it answered
+};
+
+using Message = std::variant<WriteReq, WriteAck, ReadReq, ReadResp, CatchUpReq, CatchUpResp>;
+
+// Wire size under the JSON-RPC 2.0 encoding, e.g. for a WriteReq
+// {"jsonrpc":"2.0","method":"storage.write","params":{"key":K,"value":V,
+//  "version":[C,W]},"id":I}; answers are {"jsonrpc":"2.0","result":{..},"id":I}.
+// Counted from the fields' decimal widths, without building the text.
+uint32_t wire_size_bytes(const Message& m);
+
+// One WAL record: a put (an entry) or a catch-up mark. Fixed little-endian
+// layout with a kind byte and a trailing 32-bit checksum (FNV-1a).
+struct WalPut {
+  uint64_t key = 0;
+  uint64_t value = 0;
+  Version version;
+  int64_t updated_at_ns = 0;
+};
+struct WalMark {
+  NodeId peer = 0;
+  int64_t as_of_ns = 0;
+};
+using WalRecord = std::variant<WalPut, WalMark>;
+inline constexpr size_t kWalPutBytes = 1 + 8 + 8 + 8 + 4 + 8 + 4;
+inline constexpr size_t kWalMarkBytes = 1 + 4 + 8 + 4;
+std::string encode(const WalRecord& r);
+// nullopt for a record of the wrong length, an unknown kind or a bad checksum.
+std::optional<WalRecord> decode(std::string_view bytes);
+
+// The disk as a replica sees it. In a node it adapts the Context; unit tests
+// complete syncs by hand.
+class StorageIo {
+ public:
+  virtual ~StorageIo() = default;
+  virtual node::Disk& disk() = 0;
+  // Starts a sync covering every entry appended so far. When it completes,
+  // those entries are durable and the owner calls Replica::on_sync_done(tag).
+  // A sync started before a crash never completes for the next incarnation.
+  virtual void sync(uint64_t tag) = 0;
+};
+
+struct ReplicaConfig {
+  std::vector<NodeId> peers;       // the other replicas; self excluded
+  std::vector<NodeId> core_nodes;  // the only nodes allowed to write
+  size_t keys_max = kKeysMax;
+  size_t pending_acks_max = kPendingAcksMax;
+  sim::Duration catch_up_timeout = sim::milliseconds(500);
+  uint32_t catch_up_retries_max = 20;  // per peer, consecutive
+};
+
+struct ReplicaCounters {
+  uint64_t writes_applied = 0;
+  uint64_t writes_superseded = 0;                 // older than what the replica holds
+  uint64_t writes_duplicate = 0;                  // equal to what it holds
+  std::array<uint64_t, kRefusalKinds> refused{};  // by Refusal
+  uint64_t acks_sent = 0;
+  uint64_t reads_served = 0;
+  uint64_t syncs_started = 0;
+  uint64_t wal_appended = 0;
+  uint64_t wal_replayed = 0;
+  uint64_t wal_rejected = 0;  // corrupted or partial records at replay
+  uint64_t catch_up_requests_sent = 0;
+  uint64_t catch_up_batches_served = 0;
+  uint64_t catch_up_entries_served = 0;
+  uint64_t catch_up_entries_applied = 0;  // received entries that won
+  uint64_t catch_up_gave_up = 0;
+  uint64_t ignored = 0;
+  uint64_t refused_total() const;
+};
+
+struct Stored {
+  uint64_t value = 0;
+  Version version;
+  int64_t updated_at_ns = 0;
+  uint64_t wal_length = 0;  // the log length at which this version is durable here
+};
+
+class Replica {
+ public:
+  // REQUIRES: peers distinct, exclude `self`, kReplicas - 1 of them at most;
+  // core_nodes at most kCoreNodesMax.
+  Replica(NodeId self, ReplicaConfig config);
+
+  // Call once at every start: replays the log, then starts catch-up.
+  void recover(Env<Message>& env, StorageIo& io);
+  void on_message(Env<Message>& env, StorageIo& io, NodeId from, const Message& m);
+  void on_timer(Env<Message>& env, StorageIo& io, uint64_t tag);
+  // A sync this replica started (`io.sync(tag)`) completed.
+  void on_sync_done(Env<Message>& env, StorageIo& io, uint64_t tag);
+
+  std::optional<Stored> get(uint64_t key) const;
+  const std::map<uint64_t, Stored>& entries() const { return entries_; }
+  const ReplicaCounters& counters() const { return counters_; }
+  uint64_t refused(Refusal r) const { return counters_.refused[static_cast<size_t>(r)]; }
+  // True once one peer's catch-up pass is durable here (see the header).
+  bool caught_up() const { return caught_up_; }
+  sim::Time caught_up_at() const { return caught_up_at_; }
+  size_t peers_caught_up() const;
+  // The catch-up mark replayed or logged for `peer` (0: none, a full pass).
+  int64_t mark_ns(NodeId peer) const;
+  size_t pending_acks() const { return pending_acks_.size(); }
+
+ private:
+  struct PendingAck {
+    NodeId to;
+    uint64_t req_id;
+    uint64_t key;
+    Version version;
+    uint64_t wal_length;
+  };
+  struct PeerCatchUp {
+    NodeId peer = 0;
+    int64_t mark_ns = 0;  // replayed from the log
+    int64_t cursor_ns = 0;
+    uint64_t cursor_key = 0;
+    int64_t pass_start_ns = -1;  // as_of of the pass's first batch; -1: none yet
+    uint64_t req_id = 0;         // the request awaited; 0: none
+    TimerId timer = 0;           // its timeout
+    uint32_t retries = 0;
+    bool pass_refused = false;     // an entry of this pass was refused: keep the old mark
+    uint64_t mark_wal_length = 0;  // the mark's log length, while its sync is pending
+    bool done = false;
+  };
+
+  void on_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w);
+  void on_read(Env<Message>& env, NodeId from, const ReadReq& r);
+  void on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& r);
+  void on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from, const CatchUpResp& r);
+  bool refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w);
+  void replay(Env<Message>& env, StorageIo& io);
+  // Logs and applies a version if it is newer; false if the disk refused.
+  // `*log_length` is the log length at which the key's version is durable.
+  bool put(StorageIo& io, const WalPut& p, uint64_t* log_length);
+  void apply(const WalPut& p, uint64_t wal_length);
+  void want_sync(StorageIo& io);
+  void release_acks(Env<Message>& env, uint64_t durable_length);
+  void finish_marks(Env<Message>& env, uint64_t durable_length);
+  void request_batch(Env<Message>& env, PeerCatchUp& p);
+  // The pass with `p` is over: log its mark and sync it.
+  void end_pass(Env<Message>& env, StorageIo& io, PeerCatchUp& p);
+  void give_up(Env<Message>& env, PeerCatchUp& p);
+  void send(Env<Message>& env, NodeId dst, Message m);
+  void refuse(Env<Message>& env, Refusal r, NodeId from, uint64_t key, uint64_t req_id);
+  void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
+  void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint64_t a,
+             uint64_t b);
+  bool is_core(NodeId n) const;
+  PeerCatchUp* find_peer(NodeId n);
+  void check_invariants() const;
+
+  NodeId self_;
+  ReplicaConfig config_;
+  bool recovered_ = false;
+  std::map<uint64_t, Stored> entries_;
+  // (updated_at, key) of every entry: the catch-up cursor's order.
+  std::set<std::pair<int64_t, uint64_t>> by_time_;
+  std::vector<PendingAck> pending_acks_;  // in arrival order
+  uint64_t sync_tag_ = 0;                 // the sync in flight; 0: none
+  uint64_t next_sync_tag_ = 1;
+  uint64_t next_req_id_ = 1;
+  std::vector<PeerCatchUp> catch_up_;
+  bool caught_up_ = false;
+  sim::Time caught_up_at_{0};
+  ReplicaCounters counters_;
+};
+
+// --- Core side -------------------------------------------------------------
+
+struct ClientConfig {
+  std::vector<NodeId> replicas;  // exactly kReplicas cloud nodes
+  sim::Duration timeout = sim::milliseconds(500);
+  uint32_t retries_max = 3;  // resends to the replicas that have not answered
+  uint32_t incarnation = 0;  // keeps a restarted core's request ids fresh
+  size_t requests_max = kRequestsMax;
+};
+
+struct ClientCounters {
+  uint64_t started = 0;
+  uint64_t refused_full = 0;  // refused at requests_max
+  uint64_t ok = 0;
+  uint64_t failed = 0;
+  uint64_t resends = 0;
+  uint64_t ignored = 0;
+};
+
+struct WriteCompletion {
+  uint64_t req_id = 0;
+  uint64_t key = 0;
+  Version version;
+  bool ok = false;
+  uint32_t acks = 0;
+  uint32_t attempts = 0;
+  sim::Duration latency{0};
+};
+
+struct ReadCompletion {
+  uint64_t req_id = 0;
+  uint64_t key = 0;
+  bool ok = false;
+  bool found = false;  // some answering replica held the key
+  uint64_t value = 0;
+  Version version;  // the highest among the answers
+  uint32_t answers = 0;
+  uint32_t attempts = 0;
+  sim::Duration latency{0};
+};
+
+class QuorumWriter {
+ public:
+  // REQUIRES: kReplicas distinct replicas; timeout > 0.
+  explicit QuorumWriter(ClientConfig config);
+  // Sends the write to every replica. Returns its request id, or nullopt if
+  // refused (requests_max outstanding; counted).
+  std::optional<uint64_t> write(Env<Message>& env, uint64_t key, uint64_t value, Version version);
+  void on_ack(Env<Message>& env, NodeId from, const WriteAck& a);
+  // REQUIRES: is_writer_tag(tag).
+  void on_timer(Env<Message>& env, uint64_t tag);
+  // Moves the finished writes into `out` (cleared first).
+  void take_completions(std::vector<WriteCompletion>& out);
+  const ClientCounters& counters() const { return counters_; }
+  size_t outstanding() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    WriteReq req;
+    std::array<bool, kReplicas> acked{};
+    uint32_t attempts = 1;
+    TimerId timer = 0;
+    sim::Time started{0};
+  };
+  void finish(Env<Message>& env, uint64_t req_id, bool ok);
+
+  ClientConfig config_;
+  uint64_t next_seq_ = 1;
+  std::map<uint64_t, Pending> pending_;  // by request id
+  std::vector<WriteCompletion> done_;
+  ClientCounters counters_;
+};
+
+class QuorumReader {
+ public:
+  // REQUIRES: kReplicas distinct replicas; timeout > 0.
+  explicit QuorumReader(ClientConfig config);
+  std::optional<uint64_t> read(Env<Message>& env, uint64_t key);
+  void on_resp(Env<Message>& env, NodeId from, const ReadResp& r);
+  // REQUIRES: is_reader_tag(tag).
+  void on_timer(Env<Message>& env, uint64_t tag);
+  void take_completions(std::vector<ReadCompletion>& out);
+  const ClientCounters& counters() const { return counters_; }
+  size_t outstanding() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    uint64_t key = 0;
+    std::array<bool, kReplicas> answered{};
+    uint32_t answers = 0;
+    bool found = false;
+    uint64_t value = 0;
+    Version version;
+    uint32_t attempts = 1;
+    TimerId timer = 0;
+    sim::Time started{0};
+  };
+  void finish(Env<Message>& env, uint64_t req_id, bool ok);
+
+  ClientConfig config_;
+  uint64_t next_seq_ = 1;
+  std::map<uint64_t, Pending> pending_;
+  std::vector<ReadCompletion> done_;
+  ClientCounters counters_;
+};
+
+}  // namespace ecsim::proto::storage

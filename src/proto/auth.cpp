@@ -1,0 +1,371 @@
+#include "ecsim/proto/auth.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::auth {
+
+namespace detail {
+
+// A keyed HMAC-SHA256 context. Each computation works on a copy, so the key
+// schedule is set up once per secret rather than once per token.
+class MacKey {
+ public:
+  explicit MacKey(std::string_view secret) {
+    ECSIM_ASSERT(!secret.empty());
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+    ECSIM_ASSERT(mac != nullptr);
+    ctx_ = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);  // the context holds its own reference
+    ECSIM_ASSERT(ctx_ != nullptr);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    const auto* key = reinterpret_cast<const unsigned char*>(secret.data());
+    ECSIM_ASSERT(EVP_MAC_init(ctx_, key, secret.size(), params) == 1);
+  }
+  ~MacKey() { EVP_MAC_CTX_free(ctx_); }
+  MacKey(const MacKey&) = delete;
+  MacKey& operator=(const MacKey&) = delete;
+
+  std::array<uint8_t, kMacBytes> mac(std::string_view data) const {
+    EVP_MAC_CTX* c = EVP_MAC_CTX_dup(ctx_);
+    ECSIM_ASSERT(c != nullptr);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+    ECSIM_ASSERT(EVP_MAC_update(c, bytes, data.size()) == 1);
+    std::array<uint8_t, kMacBytes> out{};
+    size_t out_bytes = 0;
+    ECSIM_ASSERT(EVP_MAC_final(c, out.data(), &out_bytes, out.size()) == 1);
+    EVP_MAC_CTX_free(c);
+    ECSIM_ASSERT(out_bytes == kMacBytes);
+    return out;
+  }
+
+ private:
+  EVP_MAC_CTX* ctx_ = nullptr;
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::MacKey;
+
+// Base64 characters per encoded segment (no padding).
+constexpr size_t encoded_len(size_t n) { return (n * 4 + 2) / 3; }
+constexpr size_t kClaimsChars = encoded_len(kClaimsBytes);
+constexpr size_t kMacChars = encoded_len(kMacBytes);
+constexpr size_t kSignedBytes = kTokenPrefix.size() + kClaimsChars;  // "e1.<claims>"
+static_assert(kClaimsChars == 34 && kMacChars == 43);
+static_assert(kSignedBytes + 1 + kMacChars == kTokenBytes);
+static_assert(kTokenBytes <= kTokenBytesMax);
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+void b64_encode(const uint8_t* data, size_t n, std::string& out) {
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    acc = (acc << 8) | data[i];
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+}
+
+// Strict: exactly `n` bytes, only alphabet characters, and the unused low
+// bits of the last character zero, so every byte string has one encoding.
+template <size_t N>
+std::optional<std::array<uint8_t, N>> b64_decode(std::string_view text) {
+  if (text.size() != encoded_len(N)) return std::nullopt;
+  std::array<uint8_t, N> out{};
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t n = 0;
+  for (char c : text) {
+    const int v = b64_value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = static_cast<uint8_t>(acc >> bits);
+    }
+  }
+  ECSIM_ASSERT(n == N);
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+void put_u64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint64_t get_u64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+std::array<uint8_t, kClaimsBytes> encode_claims(const Claims& c) {
+  std::array<uint8_t, kClaimsBytes> b{};
+  put_u64(&b[0], c.subscriber_id);
+  put_u64(&b[8], static_cast<uint64_t>(c.issued_at.ns));
+  put_u64(&b[16], static_cast<uint64_t>(c.expiry.ns));
+  b[24] = static_cast<uint8_t>(c.role);
+  return b;
+}
+
+// The role byte is checked by the caller: it is only trusted once the MAC is.
+Claims decode_claims(const std::array<uint8_t, kClaimsBytes>& b) {
+  Claims c;
+  c.subscriber_id = get_u64(&b[0]);
+  c.issued_at = sim::Time{static_cast<int64_t>(get_u64(&b[8]))};
+  c.expiry = sim::Time{static_cast<int64_t>(get_u64(&b[16]))};
+  c.role = static_cast<Role>(b[24]);
+  return c;
+}
+
+bool valid_role(Role r) { return static_cast<uint8_t>(r) < static_cast<uint8_t>(Role::kCount); }
+
+std::string issue_with(const MacKey& key, const Claims& claims) {
+  ECSIM_ASSERT(valid_role(claims.role));
+  ECSIM_ASSERT(claims.issued_at <= claims.expiry);
+  std::string token;
+  token.reserve(kTokenBytes);
+  token.append(kTokenPrefix);
+  const auto claim_bytes = encode_claims(claims);
+  b64_encode(claim_bytes.data(), claim_bytes.size(), token);
+  const auto mac = key.mac(token);
+  token.push_back('.');
+  b64_encode(mac.data(), mac.size(), token);
+  ECSIM_ASSERT(token.size() == kTokenBytes);
+  return token;
+}
+
+// Order: structure, then the MAC, then the claims' meaning, so nothing the
+// token says is believed before it is authenticated.
+VerifyResult verify_with(const MacKey& key, std::string_view token, sim::Time now) {
+  VerifyResult r;
+  if (token.size() != kTokenBytes || !token.starts_with(kTokenPrefix) ||
+      token[kSignedBytes] != '.') {
+    return r;  // kMalformed
+  }
+  const auto claim_bytes =
+      b64_decode<kClaimsBytes>(token.substr(kTokenPrefix.size(), kClaimsChars));
+  if (!claim_bytes) return r;
+  const Claims claims = decode_claims(*claim_bytes);
+  r.claimed_subscriber = claims.subscriber_id;
+  const auto given_mac = b64_decode<kMacBytes>(token.substr(kSignedBytes + 1));
+  if (!given_mac) return r;
+  const auto want_mac = key.mac(token.substr(0, kSignedBytes));
+  if (CRYPTO_memcmp(want_mac.data(), given_mac->data(), kMacBytes) != 0) {
+    r.reason = Reason::kBadSignature;
+  } else if (!valid_role(claims.role)) {
+    r.reason = Reason::kMalformed;  // signed by a buggy issuer: refuse, never guess
+  } else if (now > claims.expiry) {
+    r.reason = Reason::kExpired;
+  } else if (now < claims.issued_at) {
+    r.reason = Reason::kNotYetValid;
+  } else {
+    r.reason = Reason::kOk;
+    r.claims = claims;
+  }
+  return r;
+}
+
+}  // namespace
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::kSubscriber:
+      return "subscriber";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kCount:
+      break;
+  }
+  return "?";
+}
+
+const char* reason_name(Reason r) {
+  switch (r) {
+    case Reason::kOk:
+      return "ok";
+    case Reason::kMalformed:
+      return "malformed";
+    case Reason::kBadSignature:
+      return "bad_signature";
+    case Reason::kExpired:
+      return "expired";
+    case Reason::kNotYetValid:
+      return "not_yet_valid";
+    case Reason::kForbidden:
+      return "forbidden";
+    case Reason::kCount:
+      break;
+  }
+  return "?";
+}
+
+const char* operation_name(Operation op) {
+  switch (op) {
+    case Operation::kSessionCheck:
+      return "session_check";
+    case Operation::kRead:
+      return "read";
+    case Operation::kWrite:
+      return "write";
+    case Operation::kAdminConfig:
+      return "admin_config";
+    case Operation::kCount:
+      break;
+  }
+  return "?";
+}
+
+std::array<uint8_t, kMacBytes> hmac_sha256(std::string_view key, std::string_view data) {
+  return MacKey(key).mac(data);
+}
+
+std::string issue(const Claims& claims, std::string_view secret) {
+  return issue_with(MacKey(secret), claims);
+}
+
+VerifyResult verify(std::string_view token, std::string_view secret, sim::Time now) {
+  const VerifyResult r = verify_with(MacKey(secret), token, now);
+  ECSIM_ASSERT(r.reason != Reason::kForbidden && r.reason != Reason::kCount);
+  return r;
+}
+
+sim::Duration verify_cost(size_t token_bytes) {
+  const size_t read_bytes = std::min(token_bytes, kTokenBytesMax);
+  const sim::Duration cost =
+      kVerifyCostBase + kVerifyCostPerByte * static_cast<int64_t>(read_bytes);
+  ECSIM_ASSERT(cost < sim::milliseconds(1));  // the reference design's bound
+  return cost;
+}
+
+// ---- Bad tokens ---------------------------------------------------------------
+
+std::string forge(const Claims& claims, sim::Rng& rng) {
+  std::string wrong_secret(32, '\0');
+  for (char& c : wrong_secret) c = static_cast<char>(rng.next_u64() & 0xff);
+  return issue(claims, wrong_secret);
+}
+
+std::string expire(const Claims& claims, std::string_view secret, sim::Time now, sim::Rng& rng) {
+  const sim::Duration lifetime = claims.expiry - claims.issued_at;
+  ECSIM_ASSERT(lifetime.ns >= 0);
+  Claims old = claims;
+  old.expiry = now - sim::Duration{1 + static_cast<int64_t>(rng.below(sim::seconds(3600).ns))};
+  old.issued_at = old.expiry - lifetime;
+  ECSIM_ASSERT(old.expiry < now);
+  return issue(old, secret);
+}
+
+std::string malform(std::string_view token, sim::Rng& rng) {
+  ECSIM_ASSERT(!token.empty());
+  std::string bad(token);
+  switch (rng.below(3)) {
+    case 0:  // truncated in transit
+      bad.resize(rng.below(bad.size()));
+      break;
+    case 1:  // a byte garbled into one no token contains
+      bad[rng.below(bad.size())] = static_cast<char>("!*~ \x80"[rng.below(5)]);
+      break;
+    default:  // junk appended
+      for (uint64_t n = 1 + rng.below(16); n > 0; --n) bad.push_back(kAlphabet[rng.below(64)]);
+      break;
+  }
+  ECSIM_ASSERT(bad != token);
+  return bad;
+}
+
+// ---- RBAC -------------------------------------------------------------------
+
+namespace {
+// Each (role, operation) appears at most once, so the table reads unambiguously.
+constexpr bool rules_unique() {
+  for (size_t i = 0; i < kRbacRules.size(); ++i) {
+    for (size_t j = i + 1; j < kRbacRules.size(); ++j) {
+      if (kRbacRules[i].role == kRbacRules[j].role && kRbacRules[i].op == kRbacRules[j].op)
+        return false;
+    }
+  }
+  return true;
+}
+static_assert(rules_unique());
+}  // namespace
+
+bool allowed(const Claims& claims, Operation op, uint64_t target_subscriber) {
+  ECSIM_ASSERT(valid_role(claims.role));
+  ECSIM_ASSERT(static_cast<uint8_t>(op) < static_cast<uint8_t>(Operation::kCount));
+  const bool own = op != Operation::kAdminConfig && target_subscriber == claims.subscriber_id;
+  for (const Rule& rule : kRbacRules) {
+    if (rule.role == claims.role && rule.op == op) return rule.scope == Scope::kAny || own;
+  }
+  return false;
+}
+
+// ---- Guard --------------------------------------------------------------------
+
+Guard::Guard(std::string_view secret) : key_(std::make_unique<detail::MacKey>(secret)) {}
+Guard::~Guard() = default;
+
+Decision Guard::decide(std::string_view token, Operation op, uint64_t target_subscriber,
+                       sim::Time now) {
+  const VerifyResult v = verify_with(*key_, token, now);
+  Decision d;
+  d.reason = v.reason;
+  d.claimed_subscriber = v.claimed_subscriber;
+  d.cost = verify_cost(token.size());
+  if (v.ok()) {
+    d.claims = v.claims;
+    if (!allowed(v.claims, op, target_subscriber)) d.reason = Reason::kForbidden;
+  }
+  ++counts_[static_cast<size_t>(d.reason)];
+  return d;
+}
+
+sim::Record Guard::refusal_record(const Decision& d, Operation op, uint64_t target_subscriber,
+                                  sim::Time now, net::NodeId node) {
+  ECSIM_ASSERT(!d.ok());
+  sim::Record r;
+  r.time_ns = now.ns;
+  r.type = kRecordAuthRefused;
+  r.code = static_cast<uint16_t>(d.reason);
+  r.node = node;
+  r.kind = static_cast<uint32_t>(op);
+  r.a = d.claimed_subscriber;
+  r.b = target_subscriber;
+  return r;
+}
+
+uint64_t Guard::refused_total() const {
+  uint64_t total = 0;
+  for (size_t i = 1; i < kReasonCount; ++i) total += counts_[i];
+  return total;
+}
+
+}  // namespace ecsim::proto::auth

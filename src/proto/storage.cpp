@@ -1,0 +1,793 @@
+#include "ecsim/proto/storage.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::storage {
+
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+// --- Wire sizes ------------------------------------------------------------
+
+uint32_t digits(uint64_t v) {
+  uint32_t n = 1;
+  while (v >= 10) v /= 10, ++n;
+  return n;
+}
+uint32_t digits_signed(int64_t v) {
+  if (v >= 0) return digits(static_cast<uint64_t>(v));
+  return 1 + digits(~static_cast<uint64_t>(v) + 1);  // '-' and the magnitude
+}
+constexpr uint32_t len(std::string_view s) { return static_cast<uint32_t>(s.size()); }
+
+// [C,W]
+uint32_t version_bytes(const Version& v) {
+  return len("[,]") + digits(v.counter) + digits(v.writer);
+}
+
+uint32_t request_bytes(std::string_view method, uint32_t params, uint64_t id) {
+  return len(R"({"jsonrpc":"2.0","method":"","params":,"id":})") + len(method) + params +
+         digits(id);
+}
+uint32_t response_bytes(uint32_t result, uint64_t id) {
+  return len(R"({"jsonrpc":"2.0","result":,"id":})") + result + digits(id);
+}
+
+// {"key":K,"value":V,"version":[C,W],"at":T}
+uint32_t entry_bytes(const CatchUpEntry& e) {
+  return len(R"({"key":,"value":,"version":,"at":})") + digits(e.key) + digits(e.value) +
+         version_bytes(e.version) + digits_signed(e.updated_at_ns);
+}
+
+// {"entries":[..],"more":B,"next":[S,K],"as_of":T}
+uint32_t catch_up_resp_bytes(const CatchUpResp& r) {
+  uint32_t bytes = len(R"({"entries":[],"more":,"next":[,],"as_of":})") +
+                   (r.more ? len("true") : len("false")) + digits_signed(r.next_since_ns) +
+                   digits(r.next_key) + digits_signed(r.as_of_ns);
+  if (!r.entries.empty()) bytes += static_cast<uint32_t>(r.entries.size() - 1);  // commas
+  for (const CatchUpEntry& e : r.entries) bytes += entry_bytes(e);
+  return bytes;
+}
+
+// --- WAL encoding ----------------------------------------------------------
+
+constexpr uint8_t kKindPut = 1;
+constexpr uint8_t kKindMark = 2;
+
+uint32_t fnv1a(std::string_view bytes) {
+  uint32_t h = 2166136261u;
+  for (char c : bytes) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+template <class T>
+void put_le(std::string& out, T v) {
+  const auto u = static_cast<std::make_unsigned_t<T>>(v);
+  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+
+template <class T>
+T get_le(std::string_view in, size_t at) {
+  std::make_unsigned_t<T> u = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    u |= static_cast<std::make_unsigned_t<T>>(static_cast<uint8_t>(in[at + i])) << (8 * i);
+  }
+  return static_cast<T>(u);
+}
+
+WalPut put_of(const CatchUpEntry& e, int64_t now_ns) {
+  return WalPut{e.key, e.value, e.version, now_ns};
+}
+
+}  // namespace
+
+uint32_t wire_size_bytes(const Message& m) {
+  return std::visit(
+      overloaded{
+          [](const WriteReq& w) {
+            return request_bytes("storage.write",
+                                 len(R"({"key":,"value":,"version":})") + digits(w.key) +
+                                     digits(w.value) + version_bytes(w.version),
+                                 w.req_id);
+          },
+          [](const WriteAck& a) {
+            return response_bytes(
+                len(R"({"key":,"version":})") + digits(a.key) + version_bytes(a.version), a.req_id);
+          },
+          [](const ReadReq& r) {
+            return request_bytes("storage.read", len(R"({"key":})") + digits(r.key), r.req_id);
+          },
+          [](const ReadResp& r) {
+            return response_bytes(len(R"({"key":,"found":,"value":,"version":})") + digits(r.key) +
+                                      (r.found ? len("true") : len("false")) + digits(r.value) +
+                                      version_bytes(r.version),
+                                  r.req_id);
+          },
+          [](const CatchUpReq& r) {
+            return request_bytes(
+                "storage.catch_up",
+                len(R"({"since":,"from_key":})") + digits_signed(r.since_ns) + digits(r.from_key),
+                r.req_id);
+          },
+          [](const CatchUpResp& r) { return response_bytes(catch_up_resp_bytes(r), r.req_id); },
+      },
+      m);
+}
+
+std::string encode(const WalRecord& r) {
+  std::string out;
+  out.reserve(kWalPutBytes);
+  std::visit(overloaded{
+                 [&](const WalPut& p) {
+                   out.push_back(static_cast<char>(kKindPut));
+                   put_le(out, p.key);
+                   put_le(out, p.value);
+                   put_le(out, p.version.counter);
+                   put_le(out, p.version.writer);
+                   put_le(out, p.updated_at_ns);
+                 },
+                 [&](const WalMark& m) {
+                   out.push_back(static_cast<char>(kKindMark));
+                   put_le(out, m.peer);
+                   put_le(out, m.as_of_ns);
+                 },
+             },
+             r);
+  put_le(out, fnv1a(out));
+  ECSIM_ASSERT(out.size() == (std::holds_alternative<WalPut>(r) ? kWalPutBytes : kWalMarkBytes));
+  return out;
+}
+
+std::optional<WalRecord> decode(std::string_view bytes) {
+  if (bytes.empty()) return std::nullopt;
+  const auto kind = static_cast<uint8_t>(bytes[0]);
+  const size_t expected = kind == kKindPut ? kWalPutBytes : kind == kKindMark ? kWalMarkBytes : 0;
+  // A partial (torn) record is shorter than its kind's size; a corrupted kind byte
+  // is unknown or names the other size.
+  if (expected == 0 || bytes.size() != expected) return std::nullopt;
+  const size_t body = expected - 4;
+  if (get_le<uint32_t>(bytes, body) != fnv1a(bytes.substr(0, body))) return std::nullopt;
+  if (kind == kKindMark) return WalMark{get_le<uint32_t>(bytes, 1), get_le<int64_t>(bytes, 5)};
+  return WalPut{get_le<uint64_t>(bytes, 1), get_le<uint64_t>(bytes, 9),
+                Version{get_le<uint64_t>(bytes, 17), get_le<uint32_t>(bytes, 25)},
+                get_le<int64_t>(bytes, 29)};
+}
+
+uint64_t ReplicaCounters::refused_total() const {
+  uint64_t total = 0;
+  for (uint64_t n : refused) total += n;
+  return total;
+}
+
+// --- Replica ---------------------------------------------------------------
+
+Replica::Replica(NodeId self, ReplicaConfig config) : self_(self), config_(std::move(config)) {
+  ECSIM_ASSERT(config_.peers.size() <= kReplicas - 1);
+  ECSIM_ASSERT(config_.core_nodes.size() <= kCoreNodesMax);
+  ECSIM_ASSERT(config_.keys_max > 0 && config_.keys_max <= kKeysMax);
+  ECSIM_ASSERT(config_.pending_acks_max > 0 && config_.pending_acks_max <= kPendingAcksMax);
+  ECSIM_ASSERT(config_.catch_up_timeout > sim::Duration{0});
+  std::vector<NodeId> peers = config_.peers;
+  std::sort(peers.begin(), peers.end());
+  ECSIM_ASSERT(std::adjacent_find(peers.begin(), peers.end()) == peers.end());
+  ECSIM_ASSERT(!std::binary_search(peers.begin(), peers.end(), self_));
+  std::sort(config_.core_nodes.begin(), config_.core_nodes.end());
+  for (NodeId p : config_.peers) catch_up_.push_back(PeerCatchUp{.peer = p});
+}
+
+void Replica::recover(Env<Message>& env, StorageIo& io) {
+  ECSIM_ASSERT(!recovered_);
+  ECSIM_ASSERT(env.self() == self_);
+  replay(env, io);
+  recovered_ = true;
+  // Un-synced entries that survived a crash by chance are not durable yet:
+  // sync them before any acknowledgement leans on them.
+  if (io.disk().length() > io.disk().durable_length()) want_sync(io);
+  if (catch_up_.empty()) {
+    caught_up_ = true;
+    caught_up_at_ = env.now();
+  }
+  for (PeerCatchUp& p : catch_up_) {
+    p.cursor_ns = p.mark_ns;
+    p.cursor_key = 0;
+    request_batch(env, p);
+  }
+  check_invariants();
+}
+
+void Replica::replay(Env<Message>& env, StorageIo& io) {
+  const node::Disk& disk = io.disk();
+  bool voided = false;
+  for (size_t i = 0; i < disk.length(); ++i) {
+    const std::optional<WalRecord> r = decode(disk.entry(i));
+    if (!r) {
+      ++counters_.wal_rejected;
+      trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kRejected), 0, i, disk.length());
+      voided = true;
+      continue;
+    }
+    ++counters_.wal_replayed;
+    std::visit(overloaded{
+                   [&](const WalPut& p) { apply(p, i + 1); },
+                   [&](const WalMark& m) {
+                     if (PeerCatchUp* peer = find_peer(m.peer)) {
+                       peer->mark_ns = std::max(peer->mark_ns, m.as_of_ns);
+                     }
+                   },
+               },
+               *r);
+  }
+  // A lost record may be one a mark vouches for: only a full pass is safe.
+  if (voided) {
+    for (PeerCatchUp& p : catch_up_) p.mark_ns = 0;
+    trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kMarksVoided), 0, 0, disk.length());
+  }
+  trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, counters_.wal_replayed,
+        disk.length());
+}
+
+void Replica::on_message(Env<Message>& env, StorageIo& io, NodeId from, const Message& m) {
+  ECSIM_ASSERT(recovered_);
+  ECSIM_ASSERT(env.self() == self_);
+  std::visit(
+      overloaded{
+          [&](const WriteReq& w) { on_write(env, io, from, w); },
+          [&](const ReadReq& r) { on_read(env, from, r); },
+          [&](const CatchUpReq& r) { on_catch_up_req(env, from, r); },
+          [&](const CatchUpResp& r) { on_catch_up_resp(env, io, from, r); },
+          [&](const WriteAck& a) { refuse(env, Refusal::kUnexpected, from, a.key, a.req_id); },
+          [&](const ReadResp& r) { refuse(env, Refusal::kUnexpected, from, r.key, r.req_id); },
+      },
+      m);
+  check_invariants();
+}
+
+bool Replica::refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w) {
+  Refusal why{};
+  if (!is_core(from)) {
+    why = Refusal::kNotCore;  // DESIGN: edge nodes cannot write to cloud storage
+  } else if (!entries_.contains(w.key) && entries_.size() >= config_.keys_max) {
+    why = Refusal::kKeysFull;
+  } else if (pending_acks_.size() >= config_.pending_acks_max) {
+    why = Refusal::kPendingFull;
+  } else if (io.disk().length() >= node::Disk::kEntriesMax) {
+    why = Refusal::kDiskFull;
+  } else {
+    return false;
+  }
+  refuse(env, why, from, w.key, w.req_id);
+  return true;
+}
+
+void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w) {
+  if (refuse_write(env, io, from, w)) return;
+  const auto it = entries_.find(w.key);
+  WriteOutcome outcome = WriteOutcome::kApplied;
+  if (it != entries_.end() && it->second.version > w.version) outcome = WriteOutcome::kSuperseded;
+  if (it != entries_.end() && it->second.version == w.version) outcome = WriteOutcome::kDuplicate;
+  uint64_t durable_at = 0;
+  const bool logged = put(io, WalPut{w.key, w.value, w.version, env.now().ns}, &durable_at);
+  ECSIM_ASSERT(logged);  // refuse_write checked the disk's room
+  counters_.writes_applied += outcome == WriteOutcome::kApplied;
+  counters_.writes_superseded += outcome == WriteOutcome::kSuperseded;
+  counters_.writes_duplicate += outcome == WriteOutcome::kDuplicate;
+  trace(env, kRecordWrite, static_cast<uint16_t>(outcome), from, w.key, w.version.counter);
+  // The ack promises that this version, or a newer one, is durable here.
+  if (durable_at <= io.disk().durable_length()) {
+    send(env, from, WriteAck{w.req_id, w.key, w.version});
+    ++counters_.acks_sent;
+    trace(env, kRecordAck, 0, from, w.key, w.version.counter);
+    return;
+  }
+  pending_acks_.push_back(PendingAck{from, w.req_id, w.key, w.version, durable_at});
+  want_sync(io);
+}
+
+bool Replica::put(StorageIo& io, const WalPut& p, uint64_t* log_length) {
+  const auto it = entries_.find(p.key);
+  if (it != entries_.end() && it->second.version >= p.version) {
+    // Nothing to log: what this replica holds already wins.
+    *log_length = it->second.wal_length;
+    return true;
+  }
+  if (!io.disk().append(encode(p))) return false;
+  ++counters_.wal_appended;
+  *log_length = io.disk().length();
+  apply(p, *log_length);
+  return true;
+}
+
+void Replica::apply(const WalPut& p, uint64_t wal_length) {
+  auto it = entries_.find(p.key);
+  if (it != entries_.end()) {
+    if (it->second.version >= p.version) return;
+    by_time_.erase({it->second.updated_at_ns, p.key});
+  }
+  entries_[p.key] = Stored{p.value, p.version, p.updated_at_ns, wal_length};
+  by_time_.insert({p.updated_at_ns, p.key});
+}
+
+void Replica::want_sync(StorageIo& io) {
+  if (sync_tag_ != 0) return;  // group commit: the next sync takes what arrives meanwhile
+  sync_tag_ = next_sync_tag_++;
+  ++counters_.syncs_started;
+  io.sync(sync_tag_);
+}
+
+void Replica::on_sync_done(Env<Message>& env, StorageIo& io, uint64_t tag) {
+  ECSIM_ASSERT(recovered_);
+  ECSIM_ASSERT(env.self() == self_);
+  if (tag == 0 || tag != sync_tag_) {
+    ignore(env, Ignored::kStaleSync, self_, tag);
+    return;
+  }
+  sync_tag_ = 0;
+  const uint64_t durable = io.disk().durable_length();
+  release_acks(env, durable);
+  finish_marks(env, durable);
+  if (io.disk().length() > durable) want_sync(io);
+  check_invariants();
+}
+
+void Replica::release_acks(Env<Message>& env, uint64_t durable_length) {
+  size_t kept = 0;
+  for (const PendingAck& a : pending_acks_) {
+    if (a.wal_length > durable_length) {
+      pending_acks_[kept++] = a;
+      continue;
+    }
+    send(env, a.to, WriteAck{a.req_id, a.key, a.version});
+    ++counters_.acks_sent;
+    trace(env, kRecordAck, 0, a.to, a.key, a.version.counter);
+  }
+  pending_acks_.resize(kept);
+}
+
+void Replica::finish_marks(Env<Message>& env, uint64_t durable_length) {
+  for (PeerCatchUp& p : catch_up_) {
+    if (p.mark_wal_length == 0 || p.mark_wal_length > durable_length) continue;
+    p.mark_wal_length = 0;
+    p.done = true;
+    trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kPeerDone), p.peer, 0,
+          static_cast<uint64_t>(p.mark_ns));
+    if (!caught_up_) {
+      caught_up_ = true;
+      caught_up_at_ = env.now();
+      trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kCaughtUp), p.peer, 0, 0);
+    }
+  }
+}
+
+void Replica::on_read(Env<Message>& env, NodeId from, const ReadReq& r) {
+  ReadResp resp{r.req_id, r.key, false, 0, Version{}};
+  if (const auto it = entries_.find(r.key); it != entries_.end()) {
+    resp.found = true;
+    resp.value = it->second.value;
+    resp.version = it->second.version;
+  }
+  ++counters_.reads_served;
+  send(env, from, resp);
+}
+
+void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
+  p.req_id = next_req_id_++;
+  ECSIM_ASSERT(p.req_id < kReplicaTagBit);
+  send(env, p.peer, CatchUpReq{p.req_id, p.cursor_ns, p.cursor_key});
+  p.timer = env.set_timer(config_.catch_up_timeout, kReplicaTagBit | p.req_id);
+  ++counters_.catch_up_requests_sent;
+  trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kRequested), p.peer, 0,
+        static_cast<uint64_t>(p.cursor_ns));
+}
+
+void Replica::on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& r) {
+  if (find_peer(from) == nullptr) {
+    refuse(env, Refusal::kNotPeer, from, 0, r.req_id);
+    return;
+  }
+  CatchUpResp resp;
+  resp.req_id = r.req_id;
+  resp.as_of_ns = env.now().ns;
+  auto it = by_time_.lower_bound({r.since_ns, r.from_key});
+  for (; it != by_time_.end() && resp.entries.size() < kCatchUpBatchMax; ++it) {
+    const Stored& s = entries_.at(it->second);
+    resp.entries.push_back(CatchUpEntry{it->second, s.value, s.version, s.updated_at_ns});
+  }
+  resp.more = it != by_time_.end();
+  if (resp.more) {
+    // The next cursor is the first entry not sent.
+    resp.next_since_ns = it->first;
+    resp.next_key = it->second;
+  }
+  ++counters_.catch_up_batches_served;
+  counters_.catch_up_entries_served += resp.entries.size();
+  trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kServed), from,
+        resp.entries.size(), static_cast<uint64_t>(r.since_ns));
+  send(env, from, std::move(resp));
+}
+
+void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
+                               const CatchUpResp& r) {
+  PeerCatchUp* p = find_peer(from);
+  if (p == nullptr || p->req_id == 0 || r.req_id != p->req_id) {
+    ignore(env, Ignored::kStaleCatchUp, from, r.req_id);
+    return;
+  }
+  // A batch must be bounded and its cursor must move forward, or the pass
+  // might never end.
+  const bool forward =
+      std::pair{r.next_since_ns, r.next_key} > std::pair{p->cursor_ns, p->cursor_key};
+  if (r.entries.size() > kCatchUpBatchMax || (r.more && !forward)) {
+    ignore(env, Ignored::kMismatch, from, r.req_id);
+    return;
+  }
+  env.cancel_timer(p->timer);
+  p->req_id = 0;
+  p->retries = 0;
+  if (p->pass_start_ns < 0) p->pass_start_ns = r.as_of_ns;
+  for (const CatchUpEntry& e : r.entries) {
+    if (!entries_.contains(e.key) && entries_.size() >= config_.keys_max) {
+      refuse(env, Refusal::kKeysFull, from, e.key, r.req_id);
+      p->pass_refused = true;
+      continue;
+    }
+    const bool wins = !entries_.contains(e.key) || entries_.at(e.key).version < e.version;
+    uint64_t durable_at = 0;
+    if (!put(io, put_of(e, env.now().ns), &durable_at)) {
+      refuse(env, Refusal::kDiskFull, from, e.key, r.req_id);
+      give_up(env, *p);
+      return;
+    }
+    counters_.catch_up_entries_applied += wins;
+  }
+  trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kApplied), from, r.entries.size(),
+        static_cast<uint64_t>(p->cursor_ns));
+  if (r.more) {
+    p->cursor_ns = r.next_since_ns;
+    p->cursor_key = r.next_key;
+    request_batch(env, *p);
+    return;
+  }
+  end_pass(env, io, *p);
+}
+
+void Replica::end_pass(Env<Message>& env, StorageIo& io, PeerCatchUp& p) {
+  // Logged after the pass's entries: a crash keeps a prefix of the log, so a
+  // surviving mark implies its entries survived.
+  const WalMark mark{p.peer, p.pass_refused ? p.mark_ns : p.pass_start_ns};
+  if (!io.disk().append(encode(mark))) {
+    refuse(env, Refusal::kDiskFull, p.peer, 0, 0);
+    give_up(env, p);
+    return;
+  }
+  ++counters_.wal_appended;
+  p.mark_ns = mark.as_of_ns;
+  p.mark_wal_length = io.disk().length();
+  p.pass_start_ns = -1;
+  p.pass_refused = false;
+  want_sync(io);
+}
+
+void Replica::give_up(Env<Message>& env, PeerCatchUp& p) {
+  if (p.req_id != 0) env.cancel_timer(p.timer);
+  p.req_id = 0;
+  ++counters_.catch_up_gave_up;
+  trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kGaveUp), p.peer, 0,
+        static_cast<uint64_t>(p.cursor_ns));
+}
+
+void Replica::on_timer(Env<Message>& env, StorageIo& io, uint64_t tag) {
+  (void)io;
+  ECSIM_ASSERT(recovered_);
+  ECSIM_ASSERT(is_replica_tag(tag));
+  const uint64_t req_id = tag & ~kReplicaTagBit;
+  const auto it = std::find_if(catch_up_.begin(), catch_up_.end(),
+                               [&](const PeerCatchUp& p) { return p.req_id == req_id; });
+  if (req_id == 0 || it == catch_up_.end()) {
+    ignore(env, Ignored::kStaleTimer, self_, tag);
+    return;
+  }
+  // The request or its answer was lost, or the peer is down: ask again from
+  // the same cursor (a late answer to the old request is ignored).
+  if (it->retries >= config_.catch_up_retries_max) {
+    give_up(env, *it);
+    return;
+  }
+  ++it->retries;
+  request_batch(env, *it);
+  check_invariants();
+}
+
+std::optional<Stored> Replica::get(uint64_t key) const {
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t Replica::peers_caught_up() const {
+  return static_cast<size_t>(std::count_if(catch_up_.begin(), catch_up_.end(),
+                                           [](const PeerCatchUp& p) { return p.done; }));
+}
+
+int64_t Replica::mark_ns(NodeId peer) const {
+  for (const PeerCatchUp& p : catch_up_) {
+    if (p.peer == peer) return p.mark_ns;
+  }
+  return 0;
+}
+
+void Replica::send(Env<Message>& env, NodeId dst, Message m) {
+  const uint32_t size = wire_size_bytes(m);
+  env.send(dst, std::move(m), size);
+}
+
+void Replica::refuse(Env<Message>& env, Refusal r, NodeId from, uint64_t key, uint64_t req_id) {
+  ++counters_.refused[static_cast<size_t>(r)];
+  trace(env, kRecordRefused, static_cast<uint16_t>(r), from, key, req_id);
+}
+
+void Replica::ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a) {
+  ++counters_.ignored;
+  trace(env, kRecordIgnored, static_cast<uint16_t>(why), from, a, 0);
+}
+
+void Replica::trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint64_t a,
+                    uint64_t b) {
+  env.trace(sim::Record{env.now().ns, type, code, self_, peer, 0, a, b});
+}
+
+bool Replica::is_core(NodeId n) const {
+  return std::binary_search(config_.core_nodes.begin(), config_.core_nodes.end(), n);
+}
+
+Replica::PeerCatchUp* Replica::find_peer(NodeId n) {
+  for (PeerCatchUp& p : catch_up_) {
+    if (p.peer == n) return &p;
+  }
+  return nullptr;
+}
+
+void Replica::check_invariants() const {
+  ECSIM_ASSERT(entries_.size() == by_time_.size());
+  ECSIM_ASSERT(entries_.size() <= config_.keys_max);
+  ECSIM_ASSERT(pending_acks_.size() <= config_.pending_acks_max);
+  // Liveness: an acknowledgement that waits has a sync on its way.
+  ECSIM_ASSERT(pending_acks_.empty() || sync_tag_ != 0);
+  ECSIM_ASSERT(!caught_up_ || caught_up_at_.ns >= 0);
+}
+
+// --- Core side: quorum clients -------------------------------------------------
+
+namespace {
+
+constexpr int kSeqBits = 40;
+constexpr uint64_t kSeqMax = (uint64_t{1} << kSeqBits) - 1;
+
+void check_client_config(const ClientConfig& c) {
+  ECSIM_ASSERT(c.replicas.size() == kReplicas);
+  ECSIM_ASSERT(c.timeout > sim::Duration{0});
+  ECSIM_ASSERT(c.requests_max > 0 && c.requests_max <= kRequestsMax);
+  // Request ids (incarnation << 40 | seq) must stay below the tag bits.
+  ECSIM_ASSERT(c.incarnation < (1u << 20));
+  std::vector<NodeId> r = c.replicas;
+  std::sort(r.begin(), r.end());
+  ECSIM_ASSERT(std::adjacent_find(r.begin(), r.end()) == r.end());
+}
+
+std::optional<size_t> replica_index(const ClientConfig& c, NodeId n) {
+  for (size_t i = 0; i < c.replicas.size(); ++i) {
+    if (c.replicas[i] == n) return i;
+  }
+  return std::nullopt;
+}
+
+uint64_t make_req_id(const ClientConfig& c, uint64_t& next_seq) {
+  ECSIM_ASSERT(next_seq <= kSeqMax);
+  return (uint64_t{c.incarnation} << kSeqBits) | next_seq++;
+}
+
+void client_trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer,
+                  uint32_t kind, uint64_t a, uint64_t b) {
+  env.trace(sim::Record{env.now().ns, type, code, env.self(), peer, kind, a, b});
+}
+
+void client_send(Env<Message>& env, NodeId dst, Message m) {
+  const uint32_t size = wire_size_bytes(m);
+  env.send(dst, std::move(m), size);
+}
+
+}  // namespace
+
+QuorumWriter::QuorumWriter(ClientConfig config) : config_(std::move(config)) {
+  check_client_config(config_);
+}
+
+std::optional<uint64_t> QuorumWriter::write(Env<Message>& env, uint64_t key, uint64_t value,
+                                            Version version) {
+  if (pending_.size() >= config_.requests_max) {
+    ++counters_.refused_full;
+    client_trace(env, kRecordRefused, static_cast<uint16_t>(Refusal::kPendingFull), 0, 0, key, 0);
+    return std::nullopt;
+  }
+  const uint64_t req_id = make_req_id(config_, next_seq_);
+  Pending p{WriteReq{req_id, key, value, version}, {}, 1, 0, env.now()};
+  for (NodeId r : config_.replicas) client_send(env, r, p.req);
+  p.timer = env.set_timer(config_.timeout, kWriterTagBit | req_id);
+  pending_.emplace(req_id, p);
+  ++counters_.started;
+  ECSIM_ASSERT(pending_.size() <= config_.requests_max);
+  return req_id;
+}
+
+void QuorumWriter::on_ack(Env<Message>& env, NodeId from, const WriteAck& a) {
+  const auto it = pending_.find(a.req_id);
+  const std::optional<size_t> index = replica_index(config_, from);
+  Ignored why{};
+  if (it == pending_.end()) {
+    why = Ignored::kLateAnswer;
+  } else if (!index) {
+    why = Ignored::kNotReplica;
+  } else if (a.key != it->second.req.key || a.version != it->second.req.version) {
+    why = Ignored::kMismatch;
+  } else if (it->second.acked[*index]) {
+    why = Ignored::kDuplicate;
+  } else {
+    it->second.acked[*index] = true;
+    const auto acks = std::count(it->second.acked.begin(), it->second.acked.end(), true);
+    if (static_cast<size_t>(acks) >= kQuorum) finish(env, a.req_id, true);
+    return;
+  }
+  ++counters_.ignored;
+  client_trace(env, kRecordIgnored, static_cast<uint16_t>(why), from, 0, a.req_id, 0);
+}
+
+void QuorumWriter::on_timer(Env<Message>& env, uint64_t tag) {
+  ECSIM_ASSERT(is_writer_tag(tag));
+  const uint64_t req_id = tag & ~kWriterTagBit;
+  const auto it = pending_.find(req_id);
+  if (it == pending_.end()) {
+    ++counters_.ignored;
+    client_trace(env, kRecordIgnored, static_cast<uint16_t>(Ignored::kStaleTimer), 0, 0, tag, 0);
+    return;
+  }
+  Pending& p = it->second;
+  if (p.attempts > config_.retries_max) {
+    finish(env, req_id, false);
+    return;
+  }
+  ++p.attempts;
+  for (size_t i = 0; i < kReplicas; ++i) {
+    if (p.acked[i]) continue;
+    client_send(env, config_.replicas[i], p.req);
+    ++counters_.resends;
+  }
+  p.timer = env.set_timer(config_.timeout, tag);
+}
+
+void QuorumWriter::finish(Env<Message>& env, uint64_t req_id, bool ok) {
+  const auto it = pending_.find(req_id);
+  ECSIM_ASSERT(it != pending_.end());
+  const Pending& p = it->second;
+  env.cancel_timer(p.timer);
+  const auto acks = static_cast<uint32_t>(std::count(p.acked.begin(), p.acked.end(), true));
+  ECSIM_ASSERT(!ok || acks >= kQuorum);
+  done_.push_back(WriteCompletion{req_id, p.req.key, p.req.version, ok, acks, p.attempts,
+                                  env.now() - p.started});
+  ok ? ++counters_.ok : ++counters_.failed;
+  const auto outcome = ok ? QuorumOutcome::kWriteOk : QuorumOutcome::kWriteFailed;
+  client_trace(env, kRecordQuorum, static_cast<uint16_t>(outcome), p.req.version.writer, p.attempts,
+               p.req.key, p.req.version.counter);
+  pending_.erase(it);
+}
+
+void QuorumWriter::take_completions(std::vector<WriteCompletion>& out) {
+  out.clear();
+  out.swap(done_);
+}
+
+QuorumReader::QuorumReader(ClientConfig config) : config_(std::move(config)) {
+  check_client_config(config_);
+}
+
+std::optional<uint64_t> QuorumReader::read(Env<Message>& env, uint64_t key) {
+  if (pending_.size() >= config_.requests_max) {
+    ++counters_.refused_full;
+    client_trace(env, kRecordRefused, static_cast<uint16_t>(Refusal::kPendingFull), 0, 0, key, 0);
+    return std::nullopt;
+  }
+  const uint64_t req_id = make_req_id(config_, next_seq_);
+  Pending p;
+  p.key = key;
+  p.started = env.now();
+  for (NodeId r : config_.replicas) client_send(env, r, ReadReq{req_id, key});
+  p.timer = env.set_timer(config_.timeout, kReaderTagBit | req_id);
+  pending_.emplace(req_id, p);
+  ++counters_.started;
+  ECSIM_ASSERT(pending_.size() <= config_.requests_max);
+  return req_id;
+}
+
+void QuorumReader::on_resp(Env<Message>& env, NodeId from, const ReadResp& r) {
+  const auto it = pending_.find(r.req_id);
+  const std::optional<size_t> index = replica_index(config_, from);
+  Ignored why{};
+  if (it == pending_.end()) {
+    why = Ignored::kLateAnswer;
+  } else if (!index) {
+    why = Ignored::kNotReplica;
+  } else if (r.key != it->second.key) {
+    why = Ignored::kMismatch;
+  } else if (it->second.answered[*index]) {
+    why = Ignored::kDuplicate;
+  } else {
+    Pending& p = it->second;
+    p.answered[*index] = true;
+    ++p.answers;
+    // The highest version among the answers: it is >= every acknowledged one.
+    if (r.found && (!p.found || r.version > p.version)) {
+      p.found = true;
+      p.value = r.value;
+      p.version = r.version;
+    }
+    if (p.answers >= kQuorum) finish(env, r.req_id, true);
+    return;
+  }
+  ++counters_.ignored;
+  client_trace(env, kRecordIgnored, static_cast<uint16_t>(why), from, 0, r.req_id, 0);
+}
+
+void QuorumReader::on_timer(Env<Message>& env, uint64_t tag) {
+  ECSIM_ASSERT(is_reader_tag(tag));
+  const uint64_t req_id = tag & ~kReaderTagBit;
+  const auto it = pending_.find(req_id);
+  if (it == pending_.end()) {
+    ++counters_.ignored;
+    client_trace(env, kRecordIgnored, static_cast<uint16_t>(Ignored::kStaleTimer), 0, 0, tag, 0);
+    return;
+  }
+  Pending& p = it->second;
+  if (p.attempts > config_.retries_max) {
+    finish(env, req_id, false);
+    return;
+  }
+  ++p.attempts;
+  for (size_t i = 0; i < kReplicas; ++i) {
+    if (p.answered[i]) continue;
+    client_send(env, config_.replicas[i], ReadReq{req_id, p.key});
+    ++counters_.resends;
+  }
+  p.timer = env.set_timer(config_.timeout, tag);
+}
+
+void QuorumReader::finish(Env<Message>& env, uint64_t req_id, bool ok) {
+  const auto it = pending_.find(req_id);
+  ECSIM_ASSERT(it != pending_.end());
+  const Pending& p = it->second;
+  env.cancel_timer(p.timer);
+  ECSIM_ASSERT(!ok || p.answers >= kQuorum);
+  done_.push_back(ReadCompletion{req_id, p.key, ok, p.found, p.value, p.version, p.answers,
+                                 p.attempts, env.now() - p.started});
+  ok ? ++counters_.ok : ++counters_.failed;
+  const auto outcome = ok ? QuorumOutcome::kReadOk : QuorumOutcome::kReadFailed;
+  client_trace(env, kRecordQuorum, static_cast<uint16_t>(outcome), p.version.writer, p.attempts,
+               p.key, p.version.counter);
+  pending_.erase(it);
+}
+
+void QuorumReader::take_completions(std::vector<ReadCompletion>& out) {
+  out.clear();
+  out.swap(done_);
+}
+
+}  // namespace ecsim::proto::storage
