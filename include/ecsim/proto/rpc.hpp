@@ -1,0 +1,382 @@
+// Synchronous-style RPC as a sans-IO state machine (DESIGN.md, "The modelled
+// system" -> Communication; "Kernel and network" -> wire accounting and
+// connection pooling).
+//
+// What it promises:
+// - A `Client::call` ends in exactly one `Completion`: the server's response
+//   (ok, or the server's error code), or a failure (timeout after the last
+//   retry, destination unreachable, connection reset after the last retry,
+//   queue full). Retries back off exponentially with seeded jitter.
+// - Connections model HTTP/1.1-style TCP (+ TLS) connections without
+//   pipelining: one call at a time per connection, at most `pool_size_max`
+//   per destination. A new connection pays its handshake round trips (1 for
+//   TCP, 2 more for TLS) before its first request; an idle pooled connection
+//   sends at once. A call that times out abandons its connection (a late
+//   answer on it could not be matched to the next request).
+// - A `Server` executes each (client, call id) at most once while the entry
+//   is in its bounded cache: a retry of a finished call gets the cached
+//   response; a retry of a call still executing is absorbed and the answer
+//   goes out on the newest connection. Call ids carry the client's
+//   incarnation, so a restarted client never collides with its old ids. The
+//   cache is volatile: across a server crash a retry may execute again.
+// - Duplicate, late and stale messages are ignored, counted and traced.
+// - Wire sizes are the byte counts of the JSON-RPC 2.0 encoding
+//   (newline-delimited over TCP), computed without building strings.
+//
+// Dispatch: client and server share one `Env<rpc::Message>` on a node. The
+// owner hands `Request` and `ConnOpen` to its `Server`, `Response` and
+// `ConnAccept` to its `Client`, and every timer to its `Client` (the server
+// sets none). Completions are queued in the client and the owner collects
+// them with `take_completions` after each call into the client: no callback,
+// no allocation in the steady state (the two vectors swap their buffers).
+// Body handles are opaque values: the server may send a cached handle again.
+#pragma once
+#include <compare>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "ecsim/proto/env.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::rpc {
+
+// Trace record types, proposed for sim::RecordType (20-24); defined here
+// until trace.hpp adopts them.
+// kRecordCall: node = client, peer = server, kind = method, a = call id, b = attempt.
+inline constexpr auto kRecordCall = static_cast<sim::RecordType>(20);
+// kRecordDone: node = client, peer = server, code = Code, a = call id, b = latency ns.
+inline constexpr auto kRecordDone = static_cast<sim::RecordType>(21);
+// kRecordServe: node = server, peer = client, kind = method, code = ServeOutcome, a = call id.
+inline constexpr auto kRecordServe = static_cast<sim::RecordType>(22);
+// kRecordConn: node = client, peer = server, code = ConnEvent, a = connection id.
+inline constexpr auto kRecordConn = static_cast<sim::RecordType>(23);
+// kRecordIgnored: node, peer, code = Ignored, a = call id or connection id.
+inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(24);
+
+enum class ServeOutcome : uint16_t { kExecute = 1, kCached = 2, kInProgress = 3, kBusy = 4 };
+enum class ConnEvent : uint16_t { kOpen = 1, kEstablished = 2, kClosed = 3 };
+enum class Ignored : uint16_t {
+  kLateResponse = 1,   // no such call (finished already): a duplicate or late answer
+  kStaleResponse = 2,  // the call lives, but not on the connection the answer names
+  kStaleAccept = 3,    // a handshake message for a connection that is gone or further on
+  kStaleTimer = 4,     // a timer of a call that has moved on
+};
+
+// The methods of the modelled system. The names only size the wire encoding
+// and label traces; inside the simulation a method is this enum. A tier that
+// needs a new method adds a row here and to method_name().
+enum class Method : uint16_t {
+  kPing = 0,
+  kSessionCheck = 1,      // "session.check"
+  kSubscriberRead = 2,    // "subscriber.read"
+  kSubscriberWrite = 3,   // "subscriber.write"
+  kStorageRead = 4,       // "storage.read"
+  kStorageWrite = 5,      // "storage.write"
+  kStorageReplicate = 6,  // "storage.replicate"
+  kStorageCatchUp = 7,    // "storage.catch_up"
+  kRehydrate = 8,         // "cache.rehydrate"
+  kCount
+};
+std::string_view method_name(Method m);
+
+// Outcome codes. 0 is success; 1-99 are the RPC layer's own; a server's
+// application errors use kAppErrorFirst and above.
+enum class Code : uint16_t {
+  kOk = 0,
+  kTimeout = 1,          // no answer within the timeout, retries exhausted
+  kUnreachable = 2,      // the owner declared the destination unreachable
+  kQueueFull = 3,        // the destination's queue (kQueuedMax) was full: refused
+  kServerBusy = 4,       // the server's executing table was full: refused there
+  kConnectionReset = 5,  // reset_connections() with no retry left
+  kAppErrorFirst = 100,
+};
+
+// ---- Messages ----------------------------------------------------------------
+
+struct Request {
+  uint64_t call_id = 0;
+  uint32_t conn_id = 0;  // the client's connection it travels on; echoed in the Response
+  Method method = Method::kPing;
+  uint64_t body_handle = 0;  // opaque to RPC
+  uint32_t body_bytes = 0;   // encoded size of the params object
+};
+struct Response {
+  uint64_t call_id = 0;
+  uint32_t conn_id = 0;
+  uint16_t code = 0;  // Code or an application error (>= kAppErrorFirst)
+  uint64_t body_handle = 0;
+  uint32_t body_bytes = 0;  // encoded size of the result value
+};
+// Handshake round trip `step` (0 = TCP SYN/SYN-ACK, 1 and 2 = TLS flights).
+struct ConnOpen {
+  uint32_t conn_id = 0;
+  uint8_t step = 0;
+};
+struct ConnAccept {
+  uint32_t conn_id = 0;
+  uint8_t step = 0;
+};
+using Message = std::variant<Request, Response, ConnOpen, ConnAccept>;
+
+// ---- Wire accounting -----------------------------------------------------------
+
+constexpr uint32_t decimal_digits(uint64_t v) {
+  uint32_t n = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++n;
+  }
+  return n;
+}
+
+// {"jsonrpc":"2.0","method":"NAME","params":PARAMS,"id":ID}\n
+// An empty params object is `{}`.
+constexpr uint32_t request_size_bytes(uint32_t method_name_bytes, uint64_t id,
+                                      uint32_t params_bytes) {
+  const uint32_t params = params_bytes < 2 ? 2 : params_bytes;
+  return 27 + method_name_bytes + 11 + params + 6 + decimal_digits(id) + 2;
+}
+
+// Success: {"jsonrpc":"2.0","result":RESULT,"id":ID}\n (an empty result is `null`).
+// Error:   {"jsonrpc":"2.0","error":{"code":CODE,"message":"error"},"id":ID}\n
+constexpr uint32_t response_size_bytes(uint64_t id, uint16_t code, uint32_t result_bytes) {
+  if (code == 0) {
+    const uint32_t result = result_bytes < 4 ? 4 : result_bytes;
+    return 26 + result + 6 + decimal_digits(id) + 2;
+  }
+  return 33 + decimal_digits(code) + 19 + 6 + decimal_digits(id) + 2;
+}
+
+// Handshake segment sizes in bytes: TCP SYN and SYN-ACK with options; TLS
+// 1.2 ClientHello / ServerHello + certificate chain; key exchange / Finished.
+uint32_t conn_open_size_bytes(uint8_t step);
+uint32_t conn_accept_size_bytes(uint8_t step);
+
+uint32_t size_bytes(const Message& m);
+
+// ---- Client -------------------------------------------------------------------
+
+struct CallOptions {
+  sim::Duration timeout = sim::milliseconds(1000);  // per attempt, queueing and handshake included
+  uint32_t retries_max = 2;                         // attempts = 1 + retries
+  sim::Duration backoff_base = sim::milliseconds(10);
+  sim::Duration backoff_cap = sim::seconds(1);
+};
+
+struct ClientConfig {
+  uint32_t pool_size_max = 4;  // connections per destination
+  uint32_t incarnation = 0;    // the node's restart count: keeps call ids unique across restarts
+  bool tls = false;            // default for destinations without set_tls()
+};
+
+struct Completion {
+  uint64_t call_id = 0;
+  NodeId dst = 0;
+  bool ok = false;
+  uint16_t code = 0;  // Code, or the server's application error
+  uint64_t body_handle = 0;
+  uint32_t body_bytes = 0;
+  uint32_t attempts = 0;
+  int64_t latency_ns = 0;  // from call() to completion
+};
+
+struct ClientCounters {
+  uint64_t calls = 0;
+  uint64_t completed_ok = 0;
+  uint64_t failed = 0;
+  uint64_t timeouts = 0;  // attempts that timed out
+  uint64_t retries = 0;
+  uint64_t refused_queue_full = 0;
+  uint64_t refused_calls_max = 0;
+  uint64_t unreachable = 0;  // calls failed because the destination was unreachable
+  uint64_t resets = 0;       // attempts cut by reset_connections()
+  uint64_t requests_sent = 0;
+  uint64_t request_bytes = 0;
+  uint64_t handshake_messages = 0;
+  uint64_t handshake_bytes = 0;
+  uint64_t connections_opened = 0;
+  uint64_t connections_reused = 0;  // requests sent at once on an idle pooled connection
+  uint64_t connections_closed = 0;
+  uint64_t queued = 0;
+  uint64_t responses_late = 0;
+  uint64_t responses_stale = 0;
+  uint64_t accepts_stale = 0;
+  uint64_t timers_stale = 0;
+};
+
+class Client {
+ public:
+  static constexpr size_t kQueuedMax = 1024;     // waiting calls per destination
+  static constexpr size_t kCallsMax = 1u << 16;  // live calls in total
+  static constexpr uint32_t kPoolSizeMax = 64;   // bound on config.pool_size_max
+
+  Client(Env<Message>& env, ClientConfig config);
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Starts a call and returns its id (never 0). The call always completes:
+  // a refusal (calls or queue at their max, destination unreachable) is a
+  // failed Completion queued at once.
+  // REQUIRES: timeout > 0, 0 < backoff_base <= backoff_cap.
+  uint64_t call(NodeId dst, Method method, uint64_t body_handle, uint32_t body_bytes,
+                CallOptions options = {});
+
+  void on_response(NodeId from, const Response& r);
+  void on_conn_accept(NodeId from, const ConnAccept& a);
+  void on_timer(uint64_t tag);
+
+  // The connections to `dst` broke (its crash, a partition): they are
+  // dropped; calls on them retry (or fail with kConnectionReset when no retry
+  // is left); queued calls get new connections.
+  void reset_connections(NodeId dst);
+  // Unreachable: every live call to `dst` fails at once with kUnreachable,
+  // and new calls to it fail at once until it is reachable again.
+  void set_reachable(NodeId dst, bool reachable);
+  // TLS on the link to `dst`: new connections pay 2 more round trips.
+  void set_tls(NodeId dst, bool tls);
+
+  // Moves the completions so far into `out` (cleared first; the buffers
+  // swap, so polling with the same vector allocates nothing once warm).
+  void take_completions(std::vector<Completion>& out);
+
+  const ClientCounters& counters() const { return counters_; }
+  size_t live_calls() const { return calls_.size(); }
+  size_t open_connections() const;
+  size_t open_connections(NodeId dst) const;
+
+ private:
+  enum class CallState : uint8_t { kQueued, kConnecting, kInFlight, kBackoff };
+  enum class ConnState : uint8_t { kHandshaking, kIdle, kBusy };
+  enum TimerKind : uint64_t { kTimerTimeout = 1, kTimerBackoff = 2 };
+  static constexpr int kSeqBits = 40;  // call id = incarnation << 40 | sequence
+
+  struct Call {
+    NodeId dst = 0;
+    Method method = Method::kPing;
+    uint64_t body_handle = 0;
+    uint32_t body_bytes = 0;
+    CallOptions options;
+    sim::Time started;
+    uint32_t attempts = 0;
+    CallState state = CallState::kQueued;
+    uint32_t conn_id = 0;  // 0 = none
+    TimerId timer = 0;     // 0 = none
+  };
+  struct Conn {
+    uint32_t id = 0;
+    ConnState state = ConnState::kHandshaking;
+    uint8_t step = 0;      // handshake round trips completed
+    uint64_t call_id = 0;  // the call it serves (handshaking or busy)
+  };
+  struct Dest {
+    std::vector<Conn> conns;     // <= pool_size_max
+    std::deque<uint64_t> queue;  // call ids, <= kQueuedMax
+    bool tls = false;
+    bool reachable = true;
+  };
+
+  Dest& dest(NodeId dst);
+  void start_attempt(uint64_t call_id);
+  bool assign(uint64_t call_id, Call& c, Dest& d);
+  void open_connection(uint64_t call_id, Call& c, Dest& d);
+  void send_request(uint64_t call_id, Call& c);
+  void pump_queue(NodeId dst);
+  void attempt_failed(uint64_t call_id, Code code);
+  void release(uint64_t call_id, Call& c);
+  void close_connection(Dest& d, uint32_t conn_id, NodeId dst);
+  void complete(uint64_t call_id, Code code, uint64_t handle, uint32_t bytes);
+  void complete_refused(uint64_t call_id, NodeId dst, Code code, uint32_t attempts);
+  sim::Duration backoff_delay(const Call& c);
+  uint64_t timer_tag(TimerKind kind, uint64_t call_id) const;
+  uint8_t handshake_round_trips(const Dest& d) const { return d.tls ? 3 : 1; }
+  void ignore(NodeId peer, Ignored why, uint64_t a);
+  void check_invariants(const Dest& d) const;
+
+  Env<Message>& env_;
+  ClientConfig config_;
+  uint64_t next_seq_ = 1;
+  uint32_t next_conn_id_ = 1;
+  std::map<uint64_t, Call> calls_;
+  std::map<NodeId, Dest> dests_;
+  std::vector<Completion> completions_;
+  ClientCounters counters_;
+};
+
+// ---- Server -------------------------------------------------------------------
+
+struct ServerConfig {
+  size_t cache_max = 4096;      // finished responses kept for de-duplication
+  size_t executing_max = 4096;  // requests handed to the owner and not answered yet
+};
+
+// A request the owner must execute and later answer with Server::respond().
+struct Incoming {
+  NodeId from = 0;
+  uint64_t call_id = 0;
+  Method method = Method::kPing;
+  uint64_t body_handle = 0;
+  uint32_t body_bytes = 0;
+};
+
+struct ServerCounters {
+  uint64_t requests = 0;
+  uint64_t executed = 0;           // handed to the owner
+  uint64_t duplicates_cached = 0;  // answered from the cache
+  uint64_t duplicates_executing = 0;
+  uint64_t refused_busy = 0;  // executing table at its max
+  uint64_t responses_sent = 0;
+  uint64_t response_bytes = 0;
+  uint64_t handshake_messages = 0;
+  uint64_t handshakes_invalid = 0;  // a step beyond the TLS handshake
+  uint64_t cache_evictions = 0;
+};
+
+class Server {
+ public:
+  Server(Env<Message>& env, ServerConfig config);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Returns the request when the owner must execute it; nullopt when it was
+  // a duplicate (answered from the cache or absorbed) or refused as busy.
+  std::optional<Incoming> on_request(NodeId from, const Request& r);
+  // Answers a handshake step (connections cost the server no state).
+  void on_conn_open(NodeId from, const ConnOpen& o);
+  // Answers a request that on_request handed out.
+  // REQUIRES: (to, call_id) was handed out and not answered yet.
+  void respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_handle,
+               uint32_t body_bytes);
+
+  const ServerCounters& counters() const { return counters_; }
+  size_t executing() const { return executing_; }
+  size_t cached() const { return done_order_.size(); }
+
+ private:
+  struct Key {
+    NodeId client = 0;
+    uint64_t call_id = 0;
+    auto operator<=>(const Key&) const = default;
+  };
+  struct Entry {
+    bool done = false;
+    uint32_t conn_id = 0;  // the newest connection the request came on
+    Response response;     // valid when done
+  };
+  void send_response(NodeId to, const Response& r);
+  void evict();
+  void serve_trace(NodeId from, const Request& r, ServeOutcome outcome);
+
+  Env<Message>& env_;
+  ServerConfig config_;
+  std::map<Key, Entry> entries_;
+  std::deque<Key> done_order_;  // finished entries, oldest first: FIFO eviction
+  size_t executing_ = 0;
+  ServerCounters counters_;
+};
+
+}  // namespace ecsim::proto::rpc

@@ -1,0 +1,242 @@
+#include "ecsim/proto/msgq.hpp"
+
+#include <algorithm>
+
+#include "ecsim/proto/rpc.hpp"
+
+namespace ecsim::proto::msgq {
+
+namespace {
+constexpr uint32_t kDeliverMethodBytes = 12;  // "msgq.deliver"
+// {"epoch":E,"seq":S,"body":BODY}: 9 + 7 + 8 + 1 characters around the values.
+uint32_t data_params_bytes(const Data& d) {
+  const uint32_t body = d.body_bytes < 4 ? 4 : d.body_bytes;  // `null` when empty
+  return 25 + rpc::decimal_digits(d.epoch) + rpc::decimal_digits(d.seq) + body;
+}
+// {"epoch":E,"cumulative":C,"seq":S}: 9 + 14 + 7 + 1 characters around the values.
+uint32_t ack_result_bytes(const Ack& a) {
+  return 31 + rpc::decimal_digits(a.epoch) + rpc::decimal_digits(a.cumulative) +
+         rpc::decimal_digits(a.seq);
+}
+}  // namespace
+
+uint32_t size_bytes(const Message& m) {
+  if (const Data* d = std::get_if<Data>(&m)) {
+    return rpc::request_size_bytes(kDeliverMethodBytes, d->seq, data_params_bytes(*d));
+  }
+  const Ack& a = std::get<Ack>(m);
+  return rpc::response_size_bytes(a.seq, 0, ack_result_bytes(a));
+}
+
+// ---- Sender -------------------------------------------------------------------
+
+Sender::Sender(Env<Message>& env, SenderConfig config) : env_(env), config_(config) {
+  ECSIM_ASSERT(config_.window_max >= 1 && config_.pending_max >= 1);
+  ECSIM_ASSERT(config_.resend_timeout.ns > 0);
+  ECSIM_ASSERT(config_.resend_timeout <= config_.resend_timeout_max);
+}
+
+uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
+  if (pending_ >= config_.pending_max) {
+    ++counters_.refused;
+    ignore(dst, Ignored::kRefusedPending, 0);
+    return 0;
+  }
+  Dest& d = dests_[dst];
+  const uint64_t seq = d.next_seq++;
+  ++pending_;
+  ++counters_.accepted;
+  d.waiting.push_back(Item{seq, body_handle, body_bytes, 0, {}, {}});
+  dispatch(dst, d);
+  ECSIM_ASSERT(pending_ <= config_.pending_max);
+  return seq;
+}
+
+// Moves waiting messages onto the wire while the window has room.
+void Sender::dispatch(NodeId dst, Dest& d) {
+  while (!d.waiting.empty() && d.unacked.size() < config_.window_max) {
+    Item item = d.waiting.front();
+    d.waiting.pop_front();
+    item.first_sent = env_.now();
+    ++counters_.sent;
+    auto [it, inserted] = d.unacked.emplace(item.seq, item);
+    ECSIM_ASSERT(inserted);
+    transmit(dst, it->second);
+  }
+  arm(dst, d);
+  check_invariants(d);
+}
+
+void Sender::transmit(NodeId dst, Item& item) {
+  ++item.transmissions;
+  item.resend_at = env_.now() + timeout_for(item.transmissions);
+  const Message m = Data{config_.epoch, item.seq, item.body_handle, item.body_bytes};
+  const uint32_t bytes = size_bytes(m);
+  counters_.bytes += bytes;
+  env_.trace({env_.now().ns, kRecordSend, 0, env_.self(), dst, 0, item.seq, item.transmissions});
+  env_.send(dst, m, bytes);
+}
+
+sim::Duration Sender::timeout_for(uint32_t transmissions) const {
+  ECSIM_ASSERT(transmissions >= 1);
+  if (!config_.backoff) return config_.resend_timeout;
+  sim::Duration t = config_.resend_timeout;
+  for (uint32_t i = 1; i < transmissions && t < config_.resend_timeout_max; ++i) t = t * 2;
+  return std::min(t, config_.resend_timeout_max);
+}
+
+// Keeps the destination's single timer at or before its earliest deadline. A
+// timer that fires early (its message was ACKed meanwhile) just re-arms.
+void Sender::arm(NodeId dst, Dest& d) {
+  sim::Time earliest = sim::Time::max();
+  for (const auto& [seq, item] : d.unacked) earliest = std::min(earliest, item.resend_at);
+  if (earliest == sim::Time::max() || earliest >= d.timer_at) return;
+  if (d.timer != 0) env_.cancel_timer(d.timer);
+  d.timer = env_.set_timer(earliest - env_.now(), dst);
+  d.timer_at = earliest;
+}
+
+void Sender::on_timer(uint64_t tag) {
+  ECSIM_ASSERT(tag <= UINT32_MAX);
+  const auto dst = static_cast<NodeId>(tag);
+  auto it = dests_.find(dst);
+  ECSIM_ASSERT(it != dests_.end());
+  Dest& d = it->second;
+  d.timer = 0;
+  d.timer_at = sim::Time::max();
+  for (auto& [seq, item] : d.unacked) {
+    if (item.resend_at > env_.now()) continue;
+    ++counters_.resent;
+    transmit(dst, item);
+  }
+  arm(dst, d);
+  check_invariants(d);
+}
+
+void Sender::on_ack(NodeId from, const Ack& a) {
+  auto it = dests_.find(from);
+  if (a.epoch != config_.epoch || it == dests_.end()) {
+    ++counters_.acks_stale;
+    ignore(from, Ignored::kStaleEpoch, a.seq);
+    return;
+  }
+  Dest& d = it->second;
+  if (a.seq == 0 || a.seq >= d.next_seq || a.cumulative >= d.next_seq) {
+    ++counters_.acks_invalid;
+    ignore(from, Ignored::kInvalid, a.seq);
+    return;
+  }
+  if (settle(from, d, a) == 0) ++counters_.acks_duplicate;
+  dispatch(from, d);
+}
+
+// Removes what the ACK covers from the window; returns how many.
+size_t Sender::settle(NodeId dst, Dest& d, const Ack& a) {
+  size_t settled = 0;
+  auto settle_one = [&](std::map<uint64_t, Item>::iterator it) {
+    ECSIM_ASSERT(pending_ > 0);
+    --pending_;
+    ++counters_.acked;
+    ++settled;
+    env_.trace({env_.now().ns, kRecordAcked, 0, env_.self(), dst, 0, it->first,
+                static_cast<uint64_t>((env_.now() - it->second.first_sent).ns)});
+    return d.unacked.erase(it);
+  };
+  for (auto it = d.unacked.begin(); it != d.unacked.end() && it->first <= a.cumulative;) {
+    it = settle_one(it);
+  }
+  if (auto it = d.unacked.find(a.seq); it != d.unacked.end()) settle_one(it);
+  return settled;
+}
+
+size_t Sender::unacked(NodeId dst) const {
+  auto it = dests_.find(dst);
+  return it == dests_.end() ? 0 : it->second.unacked.size();
+}
+
+void Sender::ignore(NodeId peer, Ignored why, uint64_t a) {
+  env_.trace({env_.now().ns, kRecordIgnored, static_cast<uint16_t>(why), env_.self(), peer, 0, a,
+              config_.epoch});
+}
+
+void Sender::check_invariants(const Dest& d) const {
+  ECSIM_ASSERT(d.unacked.size() <= config_.window_max);
+  ECSIM_ASSERT(d.waiting.empty() || d.unacked.size() == config_.window_max);
+  ECSIM_ASSERT(pending_ <= config_.pending_max);
+  // The timer is armed whenever something waits for its ACK.
+  ECSIM_ASSERT(d.unacked.empty() || d.timer != 0);
+}
+
+// ---- Receiver -----------------------------------------------------------------
+
+Receiver::Receiver(Env<Message>& env, ReceiverConfig config) : env_(env), config_(config) {
+  ECSIM_ASSERT(config_.above_max >= 1 && config_.senders_max >= 1);
+}
+
+std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
+  ++counters_.received;
+  if (d.seq == 0) {
+    ++counters_.invalid;
+    ignore(from, Ignored::kInvalid, d);
+    return std::nullopt;
+  }
+  auto it = peers_.find(from);
+  if (it == peers_.end()) {
+    if (peers_.size() >= config_.senders_max) {
+      ++counters_.refused;
+      ignore(from, Ignored::kRefusedSenders, d);
+      return std::nullopt;
+    }
+    it = peers_.emplace(from, Peer{d.epoch, 0, {}}).first;
+  }
+  Peer& p = it->second;
+  if (d.epoch < p.epoch) {
+    ++counters_.stale_epoch;  // the sender restarted since: nobody waits for this ACK
+    ignore(from, Ignored::kStaleEpoch, d);
+    return std::nullopt;
+  }
+  if (d.epoch > p.epoch) {
+    ++counters_.epoch_resets;  // the sender restarted and numbers from 1 again
+    p = Peer{d.epoch, 0, {}};
+  }
+  if (d.seq <= p.contiguous || p.above.contains(d.seq)) {
+    ++counters_.duplicates;
+    ignore(from, Ignored::kDuplicate, d);
+    send_ack(from, p, d.seq);  // the first ACK may have been lost
+    return std::nullopt;
+  }
+  if (d.seq != p.contiguous + 1 && p.above.size() >= config_.above_max) {
+    ++counters_.refused;  // not ACKed: the sender resends once the gap closes
+    ignore(from, Ignored::kRefusedAbove, d);
+    return std::nullopt;
+  }
+  p.above.insert(d.seq);
+  while (!p.above.empty() && *p.above.begin() == p.contiguous + 1) {
+    p.above.erase(p.above.begin());
+    ++p.contiguous;
+  }
+  ++counters_.delivered;
+  env_.trace({env_.now().ns, kRecordDeliver, 0, env_.self(), from, 0, d.seq, d.epoch});
+  send_ack(from, p, d.seq);
+  ECSIM_ASSERT(p.above.size() <= config_.above_max);
+  ECSIM_ASSERT(p.above.empty() || *p.above.begin() > p.contiguous + 1);
+  return Delivery{from, d.seq, d.body_handle, d.body_bytes};
+}
+
+void Receiver::send_ack(NodeId to, const Peer& p, uint64_t seq) {
+  const Message m = Ack{p.epoch, p.contiguous, seq};
+  ++counters_.acks_sent;
+  env_.send(to, m, size_bytes(m));
+}
+
+uint64_t Receiver::watermark(NodeId from) const {
+  auto it = peers_.find(from);
+  return it == peers_.end() ? 0 : it->second.contiguous;
+}
+
+void Receiver::ignore(NodeId peer, Ignored why, const Data& d) {
+  env_.trace({env_.now().ns, kRecordIgnored, static_cast<uint16_t>(why), env_.self(), peer, 0,
+              d.seq, d.epoch});
+}
+
+}  // namespace ecsim::proto::msgq

@@ -1,0 +1,487 @@
+#include "ecsim/proto/rpc.hpp"
+
+#include <algorithm>
+
+namespace ecsim::proto::rpc {
+
+namespace {
+
+constexpr std::string_view kMethodNames[] = {
+    "ping",          "session.check",     "subscriber.read",  "subscriber.write", "storage.read",
+    "storage.write", "storage.replicate", "storage.catch_up", "cache.rehydrate",
+};
+static_assert(std::size(kMethodNames) == static_cast<size_t>(Method::kCount));
+
+// Bytes per handshake flight, client side then server side. TCP: SYN and
+// SYN-ACK with options (the final ACK rides on the first request). TLS 1.2:
+// ClientHello / ServerHello + certificate chain + ServerHelloDone, then
+// ClientKeyExchange + ChangeCipherSpec + Finished / ChangeCipherSpec + Finished.
+constexpr uint32_t kOpenBytes[] = {60, 320, 180};
+constexpr uint32_t kAcceptBytes[] = {60, 3200, 80};
+constexpr uint8_t kHandshakeStepsMax = 3;
+
+}  // namespace
+
+std::string_view method_name(Method m) {
+  const auto i = static_cast<size_t>(m);
+  return i < std::size(kMethodNames) ? kMethodNames[i] : std::string_view("method");
+}
+
+uint32_t conn_open_size_bytes(uint8_t step) {
+  ECSIM_ASSERT(step < kHandshakeStepsMax);
+  return kOpenBytes[step];
+}
+
+uint32_t conn_accept_size_bytes(uint8_t step) {
+  ECSIM_ASSERT(step < kHandshakeStepsMax);
+  return kAcceptBytes[step];
+}
+
+uint32_t size_bytes(const Message& m) {
+  struct Sizer {
+    uint32_t operator()(const Request& r) const {
+      return request_size_bytes(static_cast<uint32_t>(method_name(r.method).size()), r.call_id,
+                                r.body_bytes);
+    }
+    uint32_t operator()(const Response& r) const {
+      return response_size_bytes(r.call_id, r.code, r.body_bytes);
+    }
+    uint32_t operator()(const ConnOpen& o) const { return conn_open_size_bytes(o.step); }
+    uint32_t operator()(const ConnAccept& a) const { return conn_accept_size_bytes(a.step); }
+  };
+  return std::visit(Sizer{}, m);
+}
+
+// ---- Client -------------------------------------------------------------------
+
+Client::Client(Env<Message>& env, ClientConfig config) : env_(env), config_(config) {
+  ECSIM_ASSERT(config_.pool_size_max >= 1 && config_.pool_size_max <= kPoolSizeMax);
+  ECSIM_ASSERT(config_.incarnation < (1u << (64 - kSeqBits - 1)));
+}
+
+Client::Dest& Client::dest(NodeId dst) {
+  auto [it, inserted] = dests_.try_emplace(dst);
+  if (inserted) it->second.tls = config_.tls;
+  return it->second;
+}
+
+void Client::set_tls(NodeId dst, bool tls) { dest(dst).tls = tls; }
+
+uint64_t Client::timer_tag(TimerKind kind, uint64_t call_id) const {
+  // Tags stay below 2^48 so an owner may multiplex protocols in the high bits.
+  return (static_cast<uint64_t>(kind) << kSeqBits) | (call_id & ((uint64_t{1} << kSeqBits) - 1));
+}
+
+uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t body_bytes,
+                      CallOptions options) {
+  ECSIM_ASSERT(options.timeout.ns > 0);
+  ECSIM_ASSERT(options.backoff_base.ns > 0 && options.backoff_base <= options.backoff_cap);
+  ECSIM_ASSERT(next_seq_ < (uint64_t{1} << kSeqBits));
+  const uint64_t id = (uint64_t{config_.incarnation} << kSeqBits) | next_seq_++;
+  ++counters_.calls;
+  if (calls_.size() >= kCallsMax) {
+    ++counters_.refused_calls_max;
+    complete_refused(id, dst, Code::kQueueFull, 0);
+    return id;
+  }
+  if (!dest(dst).reachable) {
+    ++counters_.unreachable;
+    complete_refused(id, dst, Code::kUnreachable, 0);
+    return id;
+  }
+  Call& c = calls_[id];
+  c = Call{dst, method, body_handle, body_bytes, options, env_.now()};
+  start_attempt(id);
+  return id;
+}
+
+// Starts attempt number c.attempts + 1: on an idle connection, on a new one,
+// or in the queue; the attempt's timeout covers all three.
+void Client::start_attempt(uint64_t call_id) {
+  Call& c = calls_.at(call_id);
+  ECSIM_ASSERT(c.conn_id == 0 && c.timer == 0);
+  Dest& d = dest(c.dst);
+  ++c.attempts;
+  if (!assign(call_id, c, d)) {
+    if (d.queue.size() >= kQueuedMax) {
+      ++counters_.refused_queue_full;
+      complete(call_id, Code::kQueueFull, 0, 0);
+      return;
+    }
+    ++counters_.queued;
+    c.state = CallState::kQueued;
+    d.queue.push_back(call_id);
+  }
+  c.timer = env_.set_timer(c.options.timeout, timer_tag(kTimerTimeout, call_id));
+  check_invariants(d);
+}
+
+// Puts the call on an idle connection or a new one; false when the pool is
+// full and busy.
+bool Client::assign(uint64_t call_id, Call& c, Dest& d) {
+  for (Conn& conn : d.conns) {
+    if (conn.state != ConnState::kIdle) continue;
+    conn.state = ConnState::kBusy;
+    conn.call_id = call_id;
+    c.conn_id = conn.id;
+    ++counters_.connections_reused;
+    send_request(call_id, c);
+    return true;
+  }
+  if (d.conns.size() >= config_.pool_size_max) return false;
+  open_connection(call_id, c, d);
+  return true;
+}
+
+void Client::open_connection(uint64_t call_id, Call& c, Dest& d) {
+  ECSIM_ASSERT(d.conns.size() < config_.pool_size_max);
+  const uint32_t id = next_conn_id_++;
+  d.conns.push_back(Conn{id, ConnState::kHandshaking, 0, call_id});
+  c.conn_id = id;
+  c.state = CallState::kConnecting;
+  ++counters_.connections_opened;
+  ++counters_.handshake_messages;
+  counters_.handshake_bytes += conn_open_size_bytes(0);
+  env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kOpen), env_.self(),
+              c.dst, 0, id, 0});
+  env_.send(c.dst, ConnOpen{id, 0}, conn_open_size_bytes(0));
+}
+
+void Client::send_request(uint64_t call_id, Call& c) {
+  ECSIM_ASSERT(c.conn_id != 0);
+  const Request r{call_id, c.conn_id, c.method, c.body_handle, c.body_bytes};
+  const uint32_t bytes = size_bytes(r);
+  c.state = CallState::kInFlight;
+  ++counters_.requests_sent;
+  counters_.request_bytes += bytes;
+  env_.trace({env_.now().ns, kRecordCall, 0, env_.self(), c.dst, static_cast<uint32_t>(c.method),
+              call_id, c.attempts});
+  env_.send(c.dst, r, bytes);
+}
+
+// Gives free connection slots to the oldest queued calls.
+void Client::pump_queue(NodeId dst) {
+  Dest& d = dest(dst);
+  while (!d.queue.empty()) {
+    const uint64_t id = d.queue.front();
+    Call& c = calls_.at(id);
+    ECSIM_ASSERT(c.state == CallState::kQueued);
+    if (!assign(id, c, d)) break;
+    d.queue.pop_front();
+  }
+  check_invariants(d);
+}
+
+void Client::on_timer(uint64_t tag) {
+  const auto kind = static_cast<TimerKind>(tag >> kSeqBits);
+  const uint64_t id =
+      (uint64_t{config_.incarnation} << kSeqBits) | (tag & ((uint64_t{1} << kSeqBits) - 1));
+  ECSIM_ASSERT(kind == kTimerTimeout || kind == kTimerBackoff);
+  auto it = calls_.find(id);
+  const bool backing_off = it != calls_.end() && it->second.state == CallState::kBackoff;
+  if (it == calls_.end() || backing_off != (kind == kTimerBackoff)) {
+    ++counters_.timers_stale;  // cancelled timers do not fire; this guards a mix-up
+    ignore(0, Ignored::kStaleTimer, id);
+    return;
+  }
+  it->second.timer = 0;
+  if (kind == kTimerBackoff) {
+    ++counters_.retries;
+    start_attempt(id);
+    return;
+  }
+  ++counters_.timeouts;
+  attempt_failed(id, Code::kTimeout);
+}
+
+// The attempt is over without an answer: back off and retry, or fail.
+void Client::attempt_failed(uint64_t call_id, Code code) {
+  Call& c = calls_.at(call_id);
+  ECSIM_ASSERT(c.state != CallState::kBackoff);
+  if (c.timer != 0) env_.cancel_timer(c.timer);
+  c.timer = 0;
+  const NodeId dst = c.dst;
+  release(call_id, c);
+  if (c.attempts <= c.options.retries_max) {
+    c.state = CallState::kBackoff;
+    c.timer = env_.set_timer(backoff_delay(c), timer_tag(kTimerBackoff, call_id));
+  } else {
+    complete(call_id, code, 0, 0);
+  }
+  pump_queue(dst);  // a closed connection frees a slot
+}
+
+// Takes the call out of the queue or off its connection. A connection whose
+// attempt failed is closed: an answer arriving on it later must not be taken
+// for the next request's.
+void Client::release(uint64_t call_id, Call& c) {
+  Dest& d = dest(c.dst);
+  if (c.state == CallState::kQueued) {
+    auto it = std::find(d.queue.begin(), d.queue.end(), call_id);
+    ECSIM_ASSERT(it != d.queue.end());
+    d.queue.erase(it);
+  } else if (c.conn_id != 0) {
+    close_connection(d, c.conn_id, c.dst);
+  }
+  c.conn_id = 0;
+}
+
+void Client::close_connection(Dest& d, uint32_t conn_id, NodeId dst) {
+  auto it = std::find_if(d.conns.begin(), d.conns.end(),
+                         [conn_id](const Conn& conn) { return conn.id == conn_id; });
+  if (it == d.conns.end()) return;  // reset_connections() dropped it already
+  d.conns.erase(it);
+  ++counters_.connections_closed;
+  env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kClosed), env_.self(),
+              dst, 0, conn_id, 0});
+}
+
+// Exponential backoff with "equal jitter": a delay drawn uniformly from
+// [d/2, d], d = min(cap, base * 2^(attempts-1)). Consecutive ranges never
+// overlap, so the delays grow with the attempts while retries of many
+// clients spread out.
+sim::Duration Client::backoff_delay(const Call& c) {
+  ECSIM_ASSERT(c.attempts >= 1);
+  int64_t d = c.options.backoff_base.ns;
+  const int64_t cap = c.options.backoff_cap.ns;
+  for (uint32_t i = 1; i < c.attempts && d < cap; ++i) d = d > cap / 2 ? cap : d * 2;
+  d = std::min(d, cap);
+  const int64_t half = d / 2;
+  const int64_t delay =
+      d - half + static_cast<int64_t>(env_.rng().below(static_cast<uint64_t>(half) + 1));
+  ECSIM_ASSERT(delay >= d - half && delay <= d);
+  return sim::nanoseconds(delay);
+}
+
+void Client::on_response(NodeId from, const Response& r) {
+  auto it = calls_.find(r.call_id);
+  if (it == calls_.end()) {
+    ++counters_.responses_late;
+    ignore(from, Ignored::kLateResponse, r.call_id);
+    return;
+  }
+  Call& c = it->second;
+  if (c.dst != from || c.state != CallState::kInFlight || c.conn_id != r.conn_id) {
+    ++counters_.responses_stale;
+    ignore(from, Ignored::kStaleResponse, r.call_id);
+    return;
+  }
+  Dest& d = dest(from);
+  auto conn = std::find_if(d.conns.begin(), d.conns.end(),
+                           [&](const Conn& x) { return x.id == c.conn_id; });
+  ECSIM_ASSERT(conn != d.conns.end() && conn->state == ConnState::kBusy);
+  conn->state = ConnState::kIdle;  // kept in the pool for reuse
+  conn->call_id = 0;
+  c.conn_id = 0;
+  complete(r.call_id, static_cast<Code>(r.code), r.body_handle, r.body_bytes);
+  pump_queue(from);
+}
+
+void Client::on_conn_accept(NodeId from, const ConnAccept& a) {
+  Dest& d = dest(from);
+  auto conn = std::find_if(d.conns.begin(), d.conns.end(),
+                           [&](const Conn& x) { return x.id == a.conn_id; });
+  if (conn == d.conns.end() || conn->state != ConnState::kHandshaking || conn->step != a.step) {
+    ++counters_.accepts_stale;
+    ignore(from, Ignored::kStaleAccept, a.conn_id);
+    return;
+  }
+  ++conn->step;
+  Call& c = calls_.at(conn->call_id);
+  ECSIM_ASSERT(c.state == CallState::kConnecting && c.conn_id == conn->id);
+  if (conn->step < handshake_round_trips(d)) {
+    ++counters_.handshake_messages;
+    counters_.handshake_bytes += conn_open_size_bytes(conn->step);
+    env_.send(from, ConnOpen{conn->id, conn->step}, conn_open_size_bytes(conn->step));
+    return;
+  }
+  conn->state = ConnState::kBusy;
+  env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kEstablished),
+              env_.self(), from, 0, conn->id, 0});
+  send_request(conn->call_id, c);
+}
+
+void Client::reset_connections(NodeId dst) {
+  Dest& d = dest(dst);
+  std::vector<uint64_t> cut;  // a fault path: a small allocation is fine here
+  for (const Conn& conn : d.conns) {
+    if (conn.state != ConnState::kIdle) cut.push_back(conn.call_id);
+    ++counters_.connections_closed;
+    env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kClosed), env_.self(),
+                dst, 0, conn.id, 0});
+  }
+  d.conns.clear();
+  for (uint64_t id : cut) {
+    ++counters_.resets;
+    attempt_failed(id, Code::kConnectionReset);
+  }
+  pump_queue(dst);
+  ECSIM_ASSERT(d.conns.size() <= config_.pool_size_max);
+}
+
+void Client::set_reachable(NodeId dst, bool reachable) {
+  Dest& d = dest(dst);
+  d.reachable = reachable;
+  if (reachable) return;
+  std::vector<uint64_t> doomed;  // a fault path: a small allocation is fine here
+  for (const auto& [id, c] : calls_) {
+    if (c.dst == dst) doomed.push_back(id);
+  }
+  d.queue.clear();
+  for (uint64_t id : doomed) {
+    Call& c = calls_.at(id);
+    if (c.timer != 0) env_.cancel_timer(c.timer);
+    c.timer = 0;
+    if (c.state != CallState::kQueued) release(id, c);
+    ++counters_.unreachable;
+    complete(id, Code::kUnreachable, 0, 0);
+  }
+  // Idle connections to it are gone too: a later call starts with a handshake.
+  while (!d.conns.empty()) close_connection(d, d.conns.back().id, dst);
+  ECSIM_ASSERT(d.queue.empty());
+}
+
+void Client::complete(uint64_t call_id, Code code, uint64_t handle, uint32_t bytes) {
+  auto it = calls_.find(call_id);
+  ECSIM_ASSERT(it != calls_.end());
+  Call& c = it->second;
+  if (c.timer != 0) env_.cancel_timer(c.timer);
+  const bool ok = code == Code::kOk;
+  const int64_t latency_ns = (env_.now() - c.started).ns;
+  ++(ok ? counters_.completed_ok : counters_.failed);
+  completions_.push_back(
+      {call_id, c.dst, ok, static_cast<uint16_t>(code), handle, bytes, c.attempts, latency_ns});
+  env_.trace({env_.now().ns, kRecordDone, static_cast<uint16_t>(code), env_.self(), c.dst, 0,
+              call_id, static_cast<uint64_t>(latency_ns)});
+  calls_.erase(it);
+  ECSIM_ASSERT(completions_.size() <= counters_.calls);
+}
+
+// A call refused before it lived: it completes at once without state.
+void Client::complete_refused(uint64_t call_id, NodeId dst, Code code, uint32_t attempts) {
+  ++counters_.failed;
+  completions_.push_back({call_id, dst, false, static_cast<uint16_t>(code), 0, 0, attempts, 0});
+  env_.trace(
+      {env_.now().ns, kRecordDone, static_cast<uint16_t>(code), env_.self(), dst, 0, call_id, 0});
+}
+
+void Client::take_completions(std::vector<Completion>& out) {
+  out.clear();
+  out.swap(completions_);
+}
+
+size_t Client::open_connections() const {
+  size_t n = 0;
+  for (const auto& [dst, d] : dests_) n += d.conns.size();
+  return n;
+}
+
+size_t Client::open_connections(NodeId dst) const {
+  auto it = dests_.find(dst);
+  return it == dests_.end() ? 0 : it->second.conns.size();
+}
+
+void Client::ignore(NodeId peer, Ignored why, uint64_t a) {
+  env_.trace(
+      {env_.now().ns, kRecordIgnored, static_cast<uint16_t>(why), env_.self(), peer, 0, a, 0});
+}
+
+void Client::check_invariants(const Dest& d) const {
+  ECSIM_ASSERT(d.conns.size() <= config_.pool_size_max);
+  ECSIM_ASSERT(d.queue.size() <= kQueuedMax);
+  // A queued call waits only while no connection is idle and the pool is full.
+  if (!d.queue.empty()) {
+    ECSIM_ASSERT(d.conns.size() == config_.pool_size_max);
+    for (const Conn& conn : d.conns) ECSIM_ASSERT(conn.state != ConnState::kIdle);
+  }
+}
+
+// ---- Server -------------------------------------------------------------------
+
+Server::Server(Env<Message>& env, ServerConfig config) : env_(env), config_(config) {
+  ECSIM_ASSERT(config_.cache_max >= 1 && config_.executing_max >= 1);
+}
+
+std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
+  ECSIM_ASSERT(r.call_id != 0);
+  ++counters_.requests;
+  const Key key{from, r.call_id};
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    Entry& e = it->second;
+    e.conn_id = r.conn_id;  // answer on the connection the client waits on now
+    if (!e.done) {
+      ++counters_.duplicates_executing;
+      serve_trace(from, r, ServeOutcome::kInProgress);
+      return std::nullopt;
+    }
+    ++counters_.duplicates_cached;
+    serve_trace(from, r, ServeOutcome::kCached);
+    e.response.conn_id = r.conn_id;
+    send_response(from, e.response);
+    return std::nullopt;
+  }
+  if (executing_ >= config_.executing_max) {
+    ++counters_.refused_busy;
+    serve_trace(from, r, ServeOutcome::kBusy);
+    send_response(from,
+                  Response{r.call_id, r.conn_id, static_cast<uint16_t>(Code::kServerBusy), 0, 0});
+    return std::nullopt;
+  }
+  entries_.emplace(key, Entry{false, r.conn_id, {}});
+  ++executing_;
+  ++counters_.executed;
+  serve_trace(from, r, ServeOutcome::kExecute);
+  return Incoming{from, r.call_id, r.method, r.body_handle, r.body_bytes};
+}
+
+void Server::on_conn_open(NodeId from, const ConnOpen& o) {
+  if (o.step >= kHandshakeStepsMax) {
+    ++counters_.handshakes_invalid;
+    env_.trace({env_.now().ns, kRecordIgnored, static_cast<uint16_t>(Ignored::kStaleAccept),
+                env_.self(), from, 0, o.conn_id, 0});
+    return;
+  }
+  ++counters_.handshake_messages;
+  env_.send(from, ConnAccept{o.conn_id, o.step}, conn_accept_size_bytes(o.step));
+}
+
+void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_handle,
+                     uint32_t body_bytes) {
+  auto it = entries_.find(Key{to, call_id});
+  ECSIM_ASSERT(it != entries_.end() && !it->second.done);
+  ECSIM_ASSERT(executing_ > 0);
+  Entry& e = it->second;
+  e.done = true;
+  e.response = Response{call_id, e.conn_id, code, body_handle, body_bytes};
+  --executing_;
+  done_order_.push_back(it->first);
+  send_response(to, e.response);
+  evict();
+  ECSIM_ASSERT(entries_.size() == executing_ + done_order_.size());
+}
+
+void Server::send_response(NodeId to, const Response& r) {
+  const uint32_t bytes = size_bytes(r);
+  ++counters_.responses_sent;
+  counters_.response_bytes += bytes;
+  env_.send(to, r, bytes);
+}
+
+// Drops the oldest finished entries beyond cache_max. A retry that arrives
+// after its entry was evicted executes again: the cache must outlast the
+// clients' retry horizon (timeout x attempts) at the served rate.
+void Server::evict() {
+  while (done_order_.size() > config_.cache_max) {
+    entries_.erase(done_order_.front());
+    done_order_.pop_front();
+    ++counters_.cache_evictions;
+  }
+}
+
+void Server::serve_trace(NodeId from, const Request& r, ServeOutcome outcome) {
+  env_.trace({env_.now().ns, kRecordServe, static_cast<uint16_t>(outcome), env_.self(), from,
+              static_cast<uint32_t>(r.method), r.call_id, 0});
+}
+
+}  // namespace ecsim::proto::rpc
