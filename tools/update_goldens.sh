@@ -11,7 +11,8 @@ hash_of() { "$ecsim" run "$@" --quiet | sed -n 's/^trace hash: //p'; }
   echo '# SCENARIO (path from the source root, or "quickstart" for the built-in) SEED HASH'
   echo "quickstart 1 $(hash_of --seed 1)"
   echo "quickstart 2 $(hash_of --seed 2)"
-  for f in tests/data/scenarios/small.yaml tests/data/scenarios/faults.yaml scenarios/flaky-network.yaml scenarios/rolling-crashes.yaml; do
+  for f in tests/data/scenarios/small.yaml tests/data/scenarios/faults.yaml scenarios/flaky-network.yaml \
+           scenarios/rolling-crashes.yaml scenarios/three-tier.yaml scenarios/bad-tokens.yaml; do
     echo "$f 3 $(hash_of "$f" --seed 3)"
   done
 } > tests/golden/hashes.txt

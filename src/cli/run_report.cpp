@@ -15,6 +15,27 @@ const char* kDropReasons[] = {"", "random", "partition", "node_down", "link_rese
 
 std::string ms(int64_t ns) { return fmt::format("{:.3f}ms", static_cast<double>(ns) / 1e6); }
 
+template <class Line>
+void print_tiers(const run::TierSummary& t, Line& line) {
+  line("");
+  line(fmt::format("  {:<8}{:>10}{:>10}{:>9}{:>8}{:>11}{:>11}{:>11}{:>11}{:>11}", "tier", "requests", "ok", "refused",
+                   "failed", "ok/s", "p50", "p95", "p99", "max"));
+  for (const run::TierRow& x : t.rows) {
+    line(fmt::format("  {:<8}{:>10}{:>10}{:>9}{:>8}{:>11.1f}{:>11}{:>11}{:>11}{:>11}", x.label, x.requests, x.ok,
+                     x.refused, x.failed, x.throughput_per_s, ms(x.p50_ns), ms(x.p95_ns), ms(x.p99_ns), ms(x.max_ns)));
+  }
+  const uint64_t lookups = t.hits + t.misses;
+  line(fmt::format("  cache hit ratio {:.4f} ({} of {})   lost in crashes {}   unsettled {}",
+                   lookups ? static_cast<double>(t.hits) / static_cast<double>(lookups) : 0.0, t.hits, lookups, t.lost,
+                   t.unsettled));
+  line(fmt::format("  edge staleness: {} stale reads, max {} versions / {}, p99 {}", t.stale_reads,
+                   t.staleness_versions_max, ms(t.staleness_ns_max), ms(t.staleness_ns_p99)));
+  std::string refusals;
+  for (const auto& [reason, n] : t.refusals) refusals += fmt::format("{} {}  ", reason, n);
+  while (!refusals.empty() && refusals.back() == ' ') refusals.pop_back();
+  if (!refusals.empty()) line(fmt::format("  token refusals at the edge: {}", refusals));
+}
+
 }  // namespace
 
 nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
@@ -25,6 +46,22 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
     workloads.push_back({{"label", w.label}, {"sent", w.sent}, {"answered", w.answered}, {"lost", w.lost},
                          {"unsettled", w.unsettled}, {"p50_ns", w.p50_ns}, {"p99_ns", w.p99_ns},
                          {"max_ns", w.max_ns}});
+  }
+  nlohmann::json tiers = nullptr;
+  if (r.tiers.present) {
+    const run::TierSummary& t = r.tiers;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const run::TierRow& x : t.rows) {
+      rows.push_back({{"tier", x.label}, {"requests", x.requests}, {"ok", x.ok}, {"refused", x.refused},
+                      {"failed", x.failed}, {"throughput_per_s", x.throughput_per_s}, {"p50_ns", x.p50_ns},
+                      {"p95_ns", x.p95_ns}, {"p99_ns", x.p99_ns}, {"max_ns", x.max_ns}});
+    }
+    nlohmann::json refusals = nlohmann::json::object();
+    for (const auto& [reason, n] : t.refusals) refusals[reason] = n;
+    tiers = {{"rows", rows}, {"cache_hits", t.hits}, {"cache_misses", t.misses}, {"lost", t.lost},
+             {"unsettled", t.unsettled}, {"stale_reads", t.stale_reads},
+             {"staleness_versions_max", t.staleness_versions_max}, {"staleness_ns_max", t.staleness_ns_max},
+             {"staleness_ns_p99", t.staleness_ns_p99}, {"refusals", refusals}};
   }
   nlohmann::json verdicts = nlohmann::json::array();
   for (const run::Verdict& v : r.verdicts) verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}});
@@ -45,6 +82,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"restarts", r.nodes.restarts},
           {"disk_entries_lost", r.nodes.disk_entries_lost},
           {"workloads", workloads},
+          {"tiers", tiers},
           {"expectations", verdicts},
           {"wall_s", wall_s},
           {"events_per_s", wall_s > 0 ? static_cast<double>(r.events) / wall_s : 0.0},
@@ -80,6 +118,7 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
                        w.unsettled, ms(w.p50_ns), ms(w.p99_ns), ms(w.max_ns)));
     }
   }
+  if (r.tiers.present) print_tiers(r.tiers, line);
   if (!r.verdicts.empty() || r.event_limit_hit) {
     line("");
     line("  expectations");

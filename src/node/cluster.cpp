@@ -154,6 +154,10 @@ void Cluster::on_sample_event(void* self_ptr, const sim::Event& e) {
 }
 
 void Cluster::on_discard(const net::Envelope& e) {
+  if (payload_owner_ != nullptr) {
+    payload_owner_->on_discard(e);
+    return;
+  }
   // Payload handles belong to the sender's layer; actors that pool payloads
   // release them here. The sender may be down: then nothing holds it.
   Node& n = nodes_[e.src];

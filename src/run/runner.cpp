@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ecsim/check/causality.hpp"
 #include "ecsim/check/durability.hpp"
+#include "ecsim/tiers/clients.hpp"
+#include "ecsim/tiers/tier_node.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/version.hpp"
@@ -65,6 +68,9 @@ struct Run::Impl {
   std::vector<std::vector<workload::PingRole>> roles;  // per node
   node::Cluster cluster;
   check::DurabilityChecker durability;
+  check::CausalityChecker causality;
+  std::unique_ptr<tiers::World> world;
+  std::unique_ptr<tiers::Clients> clients;
   sim::HandlerId fault_handler = 0;
   uint64_t faults_applied = 0;
   bool limit_hit = false;
@@ -83,11 +89,14 @@ struct Run::Impl {
         sim(seed, trace),
         network(sim, names),
         cluster(sim, network, names,
-                [this](net::NodeId n) {
+                [this](net::NodeId n) -> std::unique_ptr<node::Actor> {
+                  if (world) return std::make_unique<tiers::TierNode>(*world, n);
                   return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
                 }),
-        durability(names) {
+        durability(names),
+        causality(names) {
     trace.add_observer(&durability);
+    if (!s.requests.empty()) configure_tiers();
     if (!o.trace_path.empty()) open_trace_file();
     configure_links();
     configure_workload();
@@ -126,6 +135,68 @@ struct Run::Impl {
         network.set_link(s, d, c);
       }
     }
+  }
+
+  // The three-tier model: every node runs a TierNode in its tier's role;
+  // clients attach to the `at` nodes of each requests workload.
+  void configure_tiers() {
+    std::vector<tiers::Role> node_roles;
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      node_roles.push_back(static_cast<tiers::Role>(scenario::node_tier(sc.topology, n)));
+    }
+    world = std::make_unique<tiers::World>(std::move(node_roles), tiers::TierParams{});
+    cluster.set_payload_owner(world.get());
+    trace.add_observer(&causality);
+    std::vector<tiers::Clients::Source> sources;
+    for (const scenario::RequestWorkload& w : sc.requests) {
+      workload::RequestConfig c;
+      c.rate_per_s = w.rate_per_s;
+      c.subscribers = w.subscribers;
+      c.zipf_s = w.zipf;
+      c.records_per_subscriber = w.records_per_subscriber;
+      c.mix = {w.mix_session_check, w.mix_read, w.mix_write, w.mix_dsm_set, w.mix_dsm_get};
+      c.bad_token_ppm = w.bad_token_ppm;
+      c.population_seed = seed;
+      for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c});
+    }
+    clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
+    clients->start();
+  }
+
+  void summarize_tiers(RunResult& r) {
+    tiers::World& w = *world;
+    const sim::Duration timeout = sc.requests.front().timeout;
+    w.finish(sim.now(), timeout);
+    TierSummary& t = r.tiers;
+    t.present = true;
+    const double secs = static_cast<double>(sim.now().ns) / 1e9;
+    auto row = [secs](const char* label, const tiers::TierFigures& f) {
+      TierRow x{label, f.requests, f.ok, f.refused, f.failed, secs > 0 ? static_cast<double>(f.ok) / secs : 0.0,
+                f.latency.quantile(0.5), f.latency.quantile(0.95), f.latency.quantile(0.99), f.latency.max()};
+      return x;
+    };
+    t.rows.push_back(row("edge", w.figures(tiers::ServedBy::kEdge)));
+    t.rows.push_back(row("core", w.figures(tiers::ServedBy::kCore)));
+    t.rows.push_back(row("cloud", w.cloud_figures()));
+    t.hits = w.hits;
+    t.misses = w.misses;
+    t.lost = w.lost();
+    t.unsettled = w.unsettled();
+    t.stale_reads = w.staleness().stale_reads();
+    t.staleness_versions_max = w.staleness().versions_behind_max();
+    t.staleness_ns_max = w.staleness().time_behind_max().ns;
+    t.staleness_ns_p99 = w.staleness().time_behind_p99().ns;
+    for (size_t i = 1; i < proto::auth::kReasonCount; ++i) {
+      if (w.refusals[i] > 0) t.refusals.emplace_back(proto::auth::reason_name(static_cast<proto::auth::Reason>(i)), w.refusals[i]);
+    }
+    causality.finish(sim.now().ns);
+    t.causality_sends = causality.sends_checked();
+    t.causality_receives = causality.receives_checked();
+    Verdict v{"causality", causality.violation_count() == 0, ""};
+    v.detail = v.ok ? fmt::format("{} sends and {} receives checked against recomputed clocks", t.causality_sends,
+                                  t.causality_receives)
+                    : causality.violations().front().what;
+    r.verdicts.push_back(std::move(v));
   }
 
   void configure_workload() {
@@ -277,6 +348,16 @@ struct Run::Impl {
       lost += ping_stats.figures(w).lost;
       all.merge(ping_stats.figures(w).rtt);
     }
+    if (world) {
+      // Client requests: answered ok against ok + failed + lost; requests
+      // refused for a bad token are correct answers and left out.
+      for (const TierRow& row : r.tiers.rows) {
+        if (row.label == "cloud") continue;
+        answered += row.ok;
+        lost += row.failed;
+      }
+      lost += r.tiers.lost;
+    }
     if (ex.served_ratio_min) {
       const uint64_t settled = answered + lost;
       // Compare in integers: answered / settled >= min  <=>  answered * 1e6 >= min_ppm * settled.
@@ -343,6 +424,7 @@ RunResult Run::finish() {
   r.faults_applied = m.faults_applied;
   r.net = m.network.stats();
   r.nodes = m.cluster.stats();
+  if (m.world) m.summarize_tiers(r);
   for (uint32_t w = 0; w < m.ping_stats.size(); ++w) {
     const workload::PingFigures& f = m.ping_stats.figures(w);
     r.workloads.push_back({m.ping_stats.label(w), f.sent, f.answered, f.lost, f.unsettled,

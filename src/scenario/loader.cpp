@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -46,6 +47,9 @@ constexpr Duration kLatencyMax = sim::seconds(3600);
 constexpr Duration kTimeoutMax = sim::seconds(3600);
 constexpr uint64_t kRatePerSecondMax = 1000000;
 constexpr uint64_t kSizeBytesMax = 1u << 20;
+constexpr int64_t kSubscribersMax = 10000000;
+constexpr int64_t kRecordsPerSubscriberMax = 1000;
+constexpr int64_t kMixWeightMax = 1000000;
 constexpr size_t kNameBytesMax = 200;
 constexpr size_t kShownBytesMax = 40;
 constexpr double kParetoAlphaMax = 100.0;
@@ -336,6 +340,7 @@ class Loader {
   uint32_t probability_ppm(const Field& f) const;
   double ratio(const Field& f) const;
   double positive_number(const Field& f, double hi) const;
+  double zipf_exponent(const Field& f) const;
   uint64_t rate_per_s(const Field& f) const;
   uint32_t size_bytes(const Field& f) const;
   Selector selector(const Field& f) const;
@@ -349,7 +354,10 @@ class Loader {
   void link_fields(const MapView& map, LinkPatch& patch) const;
   Topology topology(const Field& f) const;
   Network network(const Field& f) const;
-  Workload workload_item(const Field& f) const;
+  void workload_item(const Field& f, Scenario& sc) const;
+  Workload ping_item(const MapView& m) const;
+  RequestWorkload requests_item(const MapView& m) const;
+  void request_mix(const Field& f, RequestWorkload& w) const;
   Fault fault(const Field& f, Duration scenario_duration) const;
   void fault_action(const MapView& m, Fault& fault) const;
   void partition_groups(const Field& f, Fault& fault) const;
@@ -364,8 +372,11 @@ class Loader {
 // not a plain string, an unknown key or a key given twice is an error here.
 class MapView {
  public:
-  MapView(const Loader& loader, const Field& map, std::vector<std::string_view> known)
-      : loader_(loader), map_(map), known_(std::move(known)) {
+  // `context` follows the map's path in an unknown-key message, for maps whose
+  // keys depend on another key: " (kind requests)".
+  MapView(const Loader& loader, const Field& map, std::vector<std::string_view> known,
+          std::string context = {})
+      : loader_(loader), map_(map), known_(std::move(known)), context_(std::move(context)) {
     if (!map.node.IsMap()) loader.fail_value(map, "a map");
     for (auto it = map.node.begin(); it != map.node.end(); ++it) add(it->first, it->second);
   }
@@ -404,11 +415,11 @@ class MapView {
   [[noreturn]] void unknown(const YAML::Node& key) const {
     const std::string& name = key.Scalar();
     if (auto near = closest(name, known_)) {
-      loader_.fail(key.Mark(), fmt::format("unknown key {} in {}, did you mean '{}'?", quote(name),
-                                           map_.path, *near));
+      loader_.fail(key.Mark(), fmt::format("unknown key {} in {}{}, did you mean '{}'?",
+                                           quote(name), map_.path, context_, *near));
     }
-    loader_.fail(key.Mark(), fmt::format("unknown key {} in {}, expected {}", quote(name),
-                                         map_.path, join_names(known_)));
+    loader_.fail(key.Mark(), fmt::format("unknown key {} in {}{}, expected {}", quote(name),
+                                         map_.path, context_, join_names(known_)));
   }
   const Field* find(std::string_view key) const {
     for (const auto& [name, field] : entries_) {
@@ -420,6 +431,7 @@ class MapView {
   const Loader& loader_;
   Field map_;
   std::vector<std::string_view> known_;
+  std::string context_;
   std::vector<std::pair<std::string, Field>> entries_;
 };
 
@@ -650,6 +662,16 @@ double Loader::positive_number(const Field& f, double hi) const {
   return v;
 }
 
+// A Zipf exponent: 0 (uniform) or 0.01..5, checked on an exact count of
+// 10^-12 so the double is the one nearest to what was written.
+double Loader::zipf_exponent(const Field& f) const {
+  constexpr const char* kExpected = "a number 0 (uniform) or 0.01..5 like 1.1";
+  constexpr uint64_t kOne = 1000000000000ULL;
+  const std::optional<uint64_t> v = parse_scaled_decimal(scalar(f, kExpected), 12);
+  if (!v || (*v != 0 && (*v < kOne / 100 || *v > 5 * kOne))) fail_value(f, kExpected);
+  return static_cast<double>(*v) / static_cast<double>(kOne);
+}
+
 // "3000/s" or "120/m": a whole number of events per second.
 uint64_t Loader::rate_per_s(const Field& f) const {
   const std::string expected =
@@ -835,13 +857,54 @@ Network Loader::network(const Field& f) const {
   return net;
 }
 
-Workload Loader::workload_item(const Field& f) const {
-  const MapView m(*this, f, {"kind", "from", "to", "rate", "size", "timeout"});
+// The workload kinds, and the keys each one takes.
+const std::vector<std::string_view> kWorkloadKinds{"ping", "requests"};
+const std::vector<std::string_view> kPingKeys{"kind", "from", "to", "rate", "size", "timeout"};
+const std::vector<std::string_view> kRequestsKeys{
+    "kind", "at", "rate", "subscribers", "zipf", "records", "mix", "bad_tokens", "timeout"};
+// In the order of the RequestWorkload::mix_* fields.
+const std::vector<std::string_view> kMixKeys{"session_check", "read", "write", "dsm_set",
+                                             "dsm_get"};
+
+// The keys of a workload entry depend on its kind, so the kind is looked at
+// first; unknown keys are then reported against that kind's keys. Without a
+// valid kind, the keys of every kind are accepted and the kind is the error.
+void Loader::workload_item(const Field& f, Scenario& sc) const {
+  const std::string expected_kind = fmt::format("a workload kind: {}", join_names(kWorkloadKinds));
+  std::string kind;
+  if (f.node.IsMap()) {
+    for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == "kind" && it->second.IsScalar()) {
+        kind = it->second.Scalar();
+        break;
+      }
+    }
+  }
+  // The ping actors and the three tiers are two different node models: one
+  // scenario runs one of them.
+  if ((kind == "ping" && !sc.requests.empty()) || (kind == "requests" && !sc.workload.empty())) {
+    fail(f, fmt::format("a '{}' workload after a '{}' one, expected workloads of one kind per scenario (ping or requests)",
+                        kind, kind == "ping" ? "requests" : "ping"));
+  }
+  if (kind == "ping") {
+    sc.workload.push_back(ping_item(MapView(*this, f, kPingKeys, " (kind ping)")));
+    return;
+  }
+  if (kind == "requests") {
+    sc.requests.push_back(requests_item(MapView(*this, f, kRequestsKeys, " (kind requests)")));
+    return;
+  }
+  std::vector<std::string_view> all = kPingKeys;
+  for (std::string_view key : kRequestsKeys) {
+    if (std::find(all.begin(), all.end(), key) == all.end()) all.push_back(key);
+  }
+  const MapView m(*this, f, all);
+  fail_value(m.require("kind", expected_kind), expected_kind);
+}
+
+Workload Loader::ping_item(const MapView& m) const {
   Workload w;
-  w.mark = to_mark(f.node.Mark());
-  const Field kind = m.require("kind", "a workload kind: ping");
-  if (!kind.node.IsScalar() || kind.node.Scalar() != "ping")
-    fail_value(kind, "a workload kind: ping");
+  w.mark = to_mark(m.self().node.Mark());
   w.kind = Workload::Kind::kPing;
   w.from = selector(m.require("from", kSelectorExpected));
   w.to = selector(m.require("to", kSelectorExpected));
@@ -849,6 +912,44 @@ Workload Loader::workload_item(const Field& f) const {
   if (auto v = m.get("size")) w.size_bytes = size_bytes(*v);
   if (auto v = m.get("timeout")) w.timeout = duration_in(*v, Duration{0}, false, kTimeoutMax);
   return w;
+}
+
+RequestWorkload Loader::requests_item(const MapView& m) const {
+  RequestWorkload w;
+  w.mark = to_mark(m.self().node.Mark());
+  w.at = Selector{"edge", w.mark};
+  if (auto v = m.get("at")) w.at = selector(*v);
+  w.rate_per_s = rate_per_s(m.require("rate", "a rate like 3000/s"));
+  if (auto v = m.get("subscribers")) {
+    w.subscribers = static_cast<uint64_t>(int_in(*v, 1, kSubscribersMax));
+  }
+  if (auto v = m.get("zipf")) w.zipf = zipf_exponent(*v);
+  if (auto v = m.get("records")) {
+    w.records_per_subscriber = static_cast<uint32_t>(int_in(*v, 1, kRecordsPerSubscriberMax));
+  }
+  if (auto v = m.get("mix")) request_mix(*v, w);
+  if (auto v = m.get("bad_tokens")) w.bad_token_ppm = probability_ppm(*v);
+  if (auto v = m.get("timeout")) w.timeout = duration_in(*v, Duration{0}, false, kTimeoutMax);
+  return w;
+}
+
+// Integer weights; a key left out of a given mix weighs 0.
+void Loader::request_mix(const Field& f, RequestWorkload& w) const {
+  if (!f.node.IsMap()) fail_value(f, "a map of weights like { session_check: 70, read: 30 }");
+  const MapView m(*this, f, kMixKeys);
+  uint32_t* const weights[] = {&w.mix_session_check, &w.mix_read, &w.mix_write, &w.mix_dsm_set,
+                               &w.mix_dsm_get};
+  ECSIM_ASSERT(kMixKeys.size() == std::size(weights));
+  uint64_t sum = 0;
+  for (size_t i = 0; i < kMixKeys.size(); ++i) {
+    *weights[i] = 0;
+    if (auto v = m.get(kMixKeys[i]))
+      *weights[i] = static_cast<uint32_t>(int_in(*v, 0, kMixWeightMax));
+    sum += *weights[i];
+  }
+  if (sum == 0) {
+    fail_value(f, "at least one weight above 0", m.entries().empty() ? "" : "all weights 0");
+  }
 }
 
 // In the order of Fault::Kind.
@@ -1094,7 +1195,7 @@ Scenario Loader::load(std::string_view text) {
   topology_ = sc.topology;
   if (auto v = m.get("network")) sc.network = network(*v);
   if (auto v = m.get("workload")) {
-    for (const Field& w : list(*v, "a list of workloads")) sc.workload.push_back(workload_item(w));
+    for (const Field& w : list(*v, "a list of workloads")) workload_item(w, sc);
   }
   if (auto v = m.get("faults")) {
     for (const Field& f : list(*v, "a list of faults")) sc.faults.push_back(fault(f, sc.duration));

@@ -145,7 +145,86 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:4:58: workload[0].size is '2MiB', expected a size 1B..1MiB like 256B, 4KiB or 1MiB"},
       {"unknown workload kind",
        kHead + "workload:\n  - { kind: pong, from: edge, to: core, rate: 1/s }\n",
-       "t.yaml:4:13: workload[0].kind is 'pong', expected a workload kind: ping"},
+       "t.yaml:4:13: workload[0].kind is 'pong', expected a workload kind: ping or requests"},
+      {"workload without kind", kHead + "workload:\n  - { at: edge, rate: 1/s }\n",
+       "t.yaml:4:5: missing key 'kind' in workload[0], expected a workload kind: ping or "
+       "requests"},
+      // Workload kind requests.
+      {"ping and requests mixed",
+       kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 1/s }\n  - { kind: requests, rate: 1/s }\n",
+       "t.yaml:5:5: a 'requests' workload after a 'ping' one, expected workloads of one kind per scenario (ping or requests)"},
+      {"ping key on requests", kHead + "workload:\n  - { kind: requests, from: edge, rate: 1/s }\n",
+       "t.yaml:4:23: unknown key 'from' in workload[0] (kind requests), expected kind, at, rate, "
+       "subscribers, zipf, records, mix, bad_tokens or timeout"},
+      {"size on requests", kHead + "workload:\n  - { kind: requests, rate: 1/s, size: 1KiB }\n",
+       "t.yaml:4:34: unknown key 'size' in workload[0] (kind requests), expected kind, at, rate, "
+       "subscribers, zipf, records, mix, bad_tokens or timeout"},
+      {"requests key on ping",
+       kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 1/s, at: edge }\n",
+       "t.yaml:4:52: unknown key 'at' in workload[0] (kind ping), expected kind, from, to, rate, "
+       "size or timeout"},
+      {"misspelt requests key",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, subscriber: 10 }\n",
+       "t.yaml:4:34: unknown key 'subscriber' in workload[0] (kind requests), did you mean "
+       "'subscribers'?"},
+      {"requests without rate", kHead + "workload:\n  - { kind: requests, at: edge }\n",
+       "t.yaml:4:5: missing key 'rate' in workload[0], expected a rate like 3000/s"},
+      {"requests at unknown node",
+       kHead + "workload:\n  - { kind: requests, at: edge-7, rate: 1/s }\n",
+       "t.yaml:4:27: unknown node 'edge-7' (topology has edge-1..edge-3), expected a node name, "
+       "tier, glob or '*'"},
+      {"zero subscribers", kHead + "workload:\n  - { kind: requests, rate: 1/s, subscribers: 0 }\n",
+       "t.yaml:4:47: workload[0].subscribers is '0', expected an integer 1..10000000"},
+      {"too many subscribers",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, subscribers: 10000001 }\n",
+       "t.yaml:4:47: workload[0].subscribers is '10000001', expected an integer 1..10000000"},
+      {"zipf between 0 and 0.01",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 0.005 }\n",
+       "t.yaml:4:40: workload[0].zipf is '0.005', expected a number 0 (uniform) or 0.01..5 like "
+       "1.1"},
+      {"zipf above 5", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 5.01 }\n",
+       "t.yaml:4:40: workload[0].zipf is '5.01', expected a number 0 (uniform) or 0.01..5 like "
+       "1.1"},
+      {"negative zipf", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: -1 }\n",
+       "t.yaml:4:40: workload[0].zipf is '-1', expected a number 0 (uniform) or 0.01..5 like 1.1"},
+      {"too many records", kHead + "workload:\n  - { kind: requests, rate: 1/s, records: 1001 }\n",
+       "t.yaml:4:43: workload[0].records is '1001', expected an integer 1..1000"},
+      {"mix not a map", kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: read }\n",
+       "t.yaml:4:39: workload[0].mix is 'read', expected a map of weights like { session_check: "
+       "70, read: 30 }"},
+      {"misspelt mix key",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: { reed: 1 } }\n",
+       "t.yaml:4:41: unknown key 'reed' in workload[0].mix, did you mean 'read'?"},
+      {"unknown mix key",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: { delete: 1 } }\n",
+       "t.yaml:4:41: unknown key 'delete' in workload[0].mix, expected session_check, read, "
+       "write, dsm_set or dsm_get"},
+      {"mix weights all zero",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: { read: 0, write: 0 } }\n",
+       "t.yaml:4:39: workload[0].mix is a map (all weights 0), expected at least one weight "
+       "above 0"},
+      {"empty mix", kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: {} }\n",
+       "t.yaml:4:39: workload[0].mix is an empty map, expected at least one weight above 0"},
+      {"mix weight too large",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: { write: 1000001 } }\n",
+       "t.yaml:4:48: workload[0].mix.write is '1000001', expected an integer 0..1000000"},
+      {"fractional mix weight",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, mix: { read: 0.5 } }\n",
+       "t.yaml:4:47: workload[0].mix.read is '0.5', expected an integer 0..1000000"},
+      {"bad tokens above 100%",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, bad_tokens: 110% }\n",
+       "t.yaml:4:46: workload[0].bad_tokens is '110%', expected a probability 0..1 like 0.001 or "
+       "'30%'"},
+      {"requests timeout zero",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, timeout: 0s }\n",
+       "t.yaml:4:43: workload[0].timeout is '0s', expected a duration above 0s and at most 1h"},
+      {"requests timeout over an hour",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, timeout: 61m }\n",
+       "t.yaml:4:43: workload[0].timeout is '61m', expected a duration above 0s and at most 1h"},
+      {"requests rate over the limit",
+       kHead + "workload:\n  - { kind: requests, rate: 1000001/s }\n",
+       "t.yaml:4:29: workload[0].rate is '1000001/s', expected a rate like 3000/s or 120/m, at "
+       "most 1000000/s"},
       {"served ratio above one", kHead + "expect: { served_ratio_min: 1.5 }\n",
        "t.yaml:3:29: expect.served_ratio_min is '1.5', expected a ratio 0..1 like 0.999 or "
        "'99.9%'"},
@@ -387,6 +466,103 @@ TEST_CASE("loader: sizes and rates", "[scenario]") {
   CHECK(workload("rate: 3000/s").rate_per_s == 3000);
   CHECK(workload("rate: 60/m").rate_per_s == 1);
   CHECK(workload("rate: 1/s, timeout: 250us").timeout == 250_us);
+}
+
+TEST_CASE("loader: a requests workload with every field", "[scenario]") {
+  const Scenario s = load_scenario_text(R"(name: t
+duration: 10s
+topology: { edge: 4 }
+workload:
+  - { kind: requests, at: "edge-?", rate: 3000/s, subscribers: 250000, zipf: 0.99,
+      records: 16, mix: { session_check: 60, read: 25, write: 10, dsm_set: 3, dsm_get: 2 },
+      bad_tokens: 10%, timeout: 250ms }
+  - { kind: requests, at: edge-2, rate: 120/m, zipf: 0, mix: { write: 1 }, bad_tokens: 0.0005 }
+)",
+                                        "t.yaml");
+  // Entries keep their written order.
+  CHECK(s.workload.empty());
+  REQUIRE(s.requests.size() == 2);
+  const RequestWorkload& r = s.requests[0];
+  CHECK(r.at.text == "edge-?");
+  CHECK(r.at.mark.line == 5);
+  CHECK(r.at.mark.column == 27);
+  CHECK(resolve(s.topology, r.at.text).size() == 4);
+  CHECK(r.rate_per_s == 3000);
+  CHECK(r.subscribers == 250000);
+  CHECK(r.zipf == 0.99);
+  CHECK(r.records_per_subscriber == 16);
+  CHECK(r.mix_session_check == 60);
+  CHECK(r.mix_read == 25);
+  CHECK(r.mix_write == 10);
+  CHECK(r.mix_dsm_set == 3);
+  CHECK(r.mix_dsm_get == 2);
+  CHECK(r.bad_token_ppm == 100000);
+  CHECK(r.timeout == 250_ms);
+  CHECK(r.mark.line == 5);
+  CHECK(r.mark.column == 5);
+  // A given mix weighs the keys it leaves out 0; the others keep their defaults.
+  const RequestWorkload& r2 = s.requests[1];
+  CHECK(r2.at.text == "edge-2");
+  CHECK(r2.rate_per_s == 2);
+  CHECK(r2.subscribers == 100000);
+  CHECK(r2.zipf == 0.0);
+  CHECK(r2.records_per_subscriber == 4);
+  CHECK(r2.mix_session_check == 0);
+  CHECK(r2.mix_read == 0);
+  CHECK(r2.mix_write == 1);
+  CHECK(r2.mix_dsm_set == 0);
+  CHECK(r2.mix_dsm_get == 0);
+  CHECK(r2.bad_token_ppm == 500);
+  CHECK(r2.timeout == 1_s);
+  CHECK(r2.mark.line == 8);
+}
+
+TEST_CASE("loader: requests defaults when keys are absent", "[scenario]") {
+  const Scenario s = load_scenario_text(
+      "name: t\nduration: 1s\nworkload:\n  - { kind: requests, rate: 10/s }\n", "t.yaml");
+  CHECK(s.workload.empty());
+  REQUIRE(s.requests.size() == 1);
+  const RequestWorkload& r = s.requests[0];
+  CHECK(r.at.text == "edge");
+  CHECK(r.at.mark.line == 4);
+  CHECK(r.at.mark.column == 5);
+  CHECK(r.rate_per_s == 10);
+  CHECK(r.subscribers == 100000);
+  CHECK(r.zipf == 1.1);
+  CHECK(r.records_per_subscriber == 4);
+  CHECK(r.mix_session_check == 70);
+  CHECK(r.mix_read == 20);
+  CHECK(r.mix_write == 10);
+  CHECK(r.mix_dsm_set == 0);
+  CHECK(r.mix_dsm_get == 0);
+  CHECK(r.bad_token_ppm == 0);
+  CHECK(r.timeout == 1_s);
+  CHECK(r.mark.line == 4);
+  CHECK(r.mark.column == 5);
+}
+
+TEST_CASE("loader: requests range limits are inclusive", "[scenario]") {
+  const auto requests = [](const std::string& fields) {
+    const Scenario s = load_scenario_text(
+        "name: t\nduration: 1s\nworkload:\n  - { kind: requests, rate: 1/s, " + fields + " }\n",
+        "t.yaml");
+    return s.requests.at(0);
+  };
+  CHECK(requests("zipf: 0.01").zipf == 0.01);
+  CHECK(requests("zipf: 5").zipf == 5.0);
+  CHECK(requests("zipf: 1.1").zipf == 1.1);
+  CHECK(requests("subscribers: 1").subscribers == 1);
+  CHECK(requests("subscribers: 10000000").subscribers == 10000000);
+  CHECK(requests("records: 1").records_per_subscriber == 1);
+  CHECK(requests("records: 1000").records_per_subscriber == 1000);
+  CHECK(requests("mix: { dsm_get: 1000000 }").mix_dsm_get == 1000000);
+  CHECK(requests("bad_tokens: 1").bad_token_ppm == net::kPpmOne);
+  CHECK(requests("timeout: 1h").timeout == sim::seconds(3600));
+  CHECK(load_scenario_text("name: t\nduration: 1s\nworkload:\n  - { kind: requests, rate: "
+                           "1000000/s }\n",
+                           "t.yaml")
+            .requests.at(0)
+            .rate_per_s == 1000000);
 }
 
 TEST_CASE("loader: every latency model kind", "[scenario]") {

@@ -56,6 +56,16 @@ class Actor {
   virtual void on_discard(const net::Envelope&) {}
 };
 
+// Owns the payloads behind envelope handles when a layer pools them: told
+// when the network discards a message (release) or copies one (retain),
+// whether or not the sender is still up.
+class PayloadOwner {
+ public:
+  virtual ~PayloadOwner() = default;
+  virtual void on_discard(const net::Envelope& e) = 0;
+  virtual void on_copy(const net::Envelope& e) = 0;
+};
+
 // Builds a node's actor at boot and at each restart (never on the hot path).
 using ActorFactory = std::function<std::unique_ptr<Actor>(NodeId node)>;
 
@@ -77,6 +87,7 @@ class Cluster final : public net::Receiver {
   ~Cluster() override;
 
   void set_disk_sync_latency(const net::LatencyModel& model) { sync_latency_ = model; }
+  void set_payload_owner(PayloadOwner* owner) { payload_owner_ = owner; }
   // Boots every node (on_start). Call once, before running.
   void boot();
   // REQUIRES: the node is up.
@@ -99,6 +110,8 @@ class Cluster final : public net::Receiver {
   uint32_t size() const { return static_cast<uint32_t>(nodes_.size()); }
   const std::string& name(NodeId node) const { return nodes_[node].name; }
   Actor* actor(NodeId node) { return nodes_[node].actor.get(); }
+  // The node's Context, for harnesses that call into its actor directly.
+  Context& context(NodeId node) { return *nodes_[node].context; }
   const Disk& disk(NodeId node) const { return nodes_[node].disk; }
   uint32_t incarnation(NodeId node) const { return nodes_[node].incarnation; }
   const ClusterStats& stats() const { return stats_; }
@@ -108,7 +121,9 @@ class Cluster final : public net::Receiver {
   // net::Receiver
   void on_deliver(const net::Envelope& e) override;
   void on_discard(const net::Envelope& e) override;
-  void on_copy(const net::Envelope&) override {}
+  void on_copy(const net::Envelope& e) override {
+    if (payload_owner_ != nullptr) payload_owner_->on_copy(e);
+  }
 
  private:
   friend class Context;
@@ -164,6 +179,7 @@ class Cluster final : public net::Receiver {
   std::vector<PendingSync> syncs_;  // by slot
   std::vector<uint32_t> free_syncs_;
   ClusterStats stats_;
+  PayloadOwner* payload_owner_ = nullptr;
 };
 
 }  // namespace ecsim::node

@@ -41,6 +41,33 @@ struct WorkloadSummary {
   int64_t max_ns = 0;
 };
 
+// The three tiers' client-side figures (runs with a `requests` workload).
+struct TierRow {
+  std::string label;  // "edge" (cache hits, refusals), "core" (via core), "cloud" (quorum ops at core)
+  uint64_t requests = 0;
+  uint64_t ok = 0;
+  uint64_t refused = 0;
+  uint64_t failed = 0;
+  double throughput_per_s = 0;  // ok per simulated second
+  int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0, max_ns = 0;
+};
+
+struct TierSummary {
+  bool present = false;
+  std::vector<TierRow> rows;
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t lost = 0;       // never answered (lost in a crashed edge), past the timeout
+  uint64_t unsettled = 0;  // still waiting at the end
+  uint64_t stale_reads = 0;
+  uint64_t staleness_versions_max = 0;
+  int64_t staleness_ns_max = 0;
+  int64_t staleness_ns_p99 = 0;
+  std::vector<std::pair<std::string, uint64_t>> refusals;  // by reason
+  uint64_t causality_sends = 0;
+  uint64_t causality_receives = 0;
+};
+
 struct RunResult {
   std::string scenario;
   std::string file;
@@ -53,6 +80,7 @@ struct RunResult {
   net::NetworkStats net;
   node::ClusterStats nodes;
   std::vector<WorkloadSummary> workloads;
+  TierSummary tiers;
   std::vector<Verdict> verdicts;
   uint64_t trace_hash = 0;
   bool ok() const;  // every verdict held and the run was not cut short

@@ -76,6 +76,26 @@ struct Workload {
   Mark mark;
 };
 
+// `requests`: open-loop clients attached to every node matching `at` (edge
+// nodes) send requests at `rate_per_s` per node (Poisson), for subscribers
+// drawn with Zipf(`zipf`) popularity (0 = uniform), in the given mix, with
+// a fraction of bad tokens. A client gives up on a request after `timeout`.
+struct RequestWorkload {
+  Selector at;
+  uint64_t rate_per_s = 0;              // > 0, per node
+  uint64_t subscribers = 100000;        // 1..10,000,000
+  double zipf = 1.1;                    // 0 (uniform) or 0.01..5
+  uint32_t records_per_subscriber = 4;  // 1..1000
+  uint32_t mix_session_check = 70;      // integer weights, sum > 0
+  uint32_t mix_read = 20;
+  uint32_t mix_write = 10;
+  uint32_t mix_dsm_set = 0;
+  uint32_t mix_dsm_get = 0;
+  uint32_t bad_token_ppm = 0;           // `bad_tokens: 10%`
+  sim::Duration timeout{sim::seconds(1)};
+  Mark mark;
+};
+
 struct Fault {
   enum class Kind : uint8_t {
     kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder
@@ -110,7 +130,8 @@ struct Scenario {
   sim::Duration duration{0};
   Topology topology;
   Network network;
-  std::vector<Workload> workload;
+  std::vector<Workload> workload;          // kind: ping
+  std::vector<RequestWorkload> requests;   // kind: requests
   std::vector<Fault> faults;  // sorted by `at`, stable
   Expect expect;
 };

@@ -1,0 +1,43 @@
+// Open-loop clients: one request generator per edge node (Poisson arrivals,
+// Zipf subscribers, the scenario's mix and bad-token fraction), each with its
+// own random stream "NODE/clients". A request to an edge node that is down
+// fails at once (connection refused); the rest go to the node's TierNode.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "ecsim/node/cluster.hpp"
+#include "ecsim/tiers/world.hpp"
+#include "ecsim/workload/requests.hpp"
+
+namespace ecsim::tiers {
+
+class Clients {
+ public:
+  struct Source {
+    net::NodeId node;
+    workload::RequestConfig config;
+  };
+  Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std::vector<Source> sources);
+  // Schedules every source's first arrival. Call once before running.
+  void start();
+  uint64_t generated() const { return generated_; }
+
+ private:
+  struct Generator {
+    net::NodeId node;
+    workload::RequestGenerator gen;
+    sim::Rng rng;  // token forgery draws
+  };
+  static void on_arrival(void* self, const sim::Event& e);
+  std::string token_for(const workload::Request& r, Generator& g, sim::Time now) const;
+
+  sim::Simulator& sim_;
+  node::Cluster& cluster_;
+  World& world_;
+  std::vector<Generator> generators_;
+  sim::HandlerId arrival_handler_ = 0;
+  uint64_t generated_ = 0;
+};
+
+}  // namespace ecsim::tiers

@@ -1,0 +1,106 @@
+// What the three tiers share and what sits outside them: the payload pool,
+// the node roles, the model parameters, and the clients (open-loop request
+// generators attached to edge nodes) with their client-side measurements.
+// Clients live outside the nodes, like real subscribers, so their figures
+// survive crashes.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ecsim/node/cluster.hpp"
+#include "ecsim/proto/auth.hpp"
+#include "ecsim/sim/histogram.hpp"
+#include "ecsim/tiers/edge_cache.hpp"
+#include "ecsim/tiers/messages.hpp"
+#include "ecsim/tiers/payload_pool.hpp"
+#include "ecsim/workload/requests.hpp"
+
+namespace ecsim::tiers {
+
+enum class Role : uint8_t { kEdge, kCore, kCloud };
+
+// Model parameters (docs/model.md says where each number comes from).
+struct TierParams {
+  size_t cache_capacity = 20000;                         // entries per edge node
+  sim::Duration cache_ttl = sim::seconds(5);             // older entries are refetched
+  sim::Duration edge_service = sim::microseconds(300);   // a cache hit's own work
+  sim::Duration core_timeout = sim::milliseconds(400);   // edge waiting for core
+  uint32_t core_attempts_max = 2;                        // edge tries this many cores
+  sim::Duration storage_timeout = sim::milliseconds(300);
+  uint32_t storage_retries_max = 2;
+  std::string secret = "ecsim-shared-secret";
+  sim::Duration token_lifetime = sim::seconds(3600);
+  sim::Duration dsm_anti_entropy = sim::milliseconds(500);
+};
+
+// A client's request as the edge receives it.
+struct ClientRequest {
+  uint64_t id = 0;
+  workload::RequestKind kind{};
+  uint64_t subscriber = 0;
+  uint64_t key = 0;
+  uint64_t value = 0;
+  std::string token;
+  sim::Time start{0};
+};
+
+// How a request ended, as the client saw it.
+enum class Outcome : uint8_t { kOk, kRefused, kFailed };
+// Which tier answered: a hit or a refusal at the edge, or via core.
+enum class ServedBy : uint8_t { kEdge, kCore };
+
+struct TierFigures {
+  uint64_t requests = 0;
+  uint64_t ok = 0;
+  uint64_t refused = 0;
+  uint64_t failed = 0;
+  sim::Histogram latency;  // client-observed, of ok requests
+};
+
+class World final : public node::PayloadOwner {
+ public:
+  World(std::vector<Role> roles, TierParams params);
+
+  const TierParams& params() const { return params_; }
+  Role role(net::NodeId n) const { return roles_[n]; }
+  const std::vector<net::NodeId>& nodes(Role r) const { return by_role_[static_cast<size_t>(r)]; }
+  PayloadPool<Carried>& pool() { return pool_; }
+
+  // node::PayloadOwner
+  void on_discard(const net::Envelope& e) override;
+  void on_copy(const net::Envelope& e) override;
+
+  // Client side.
+  void client_started(const ClientRequest& r);
+  // `at` may lie ahead of now (an answer after a fixed service time).
+  void client_done(const ClientRequest& r, Outcome outcome, ServedBy by, sim::Time at);
+  // Settles requests that never got an answer (lost in a crashed edge).
+  void finish(sim::Time end, sim::Duration timeout);
+  uint64_t lost() const { return lost_; }
+  uint64_t unsettled() const { return unsettled_; }
+  void storage_op_done(sim::Duration latency, bool ok);
+  const TierFigures& figures(ServedBy by) const { return figures_[static_cast<size_t>(by)]; }
+  const TierFigures& cloud_figures() const { return cloud_; }
+  StalenessMeter& staleness() { return staleness_; }
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  std::array<uint64_t, proto::auth::kReasonCount> refusals{};
+
+ private:
+  std::vector<Role> roles_;
+  std::array<std::vector<net::NodeId>, 3> by_role_;
+  TierParams params_;
+  PayloadPool<Carried> pool_;
+  std::array<TierFigures, 2> figures_;
+  TierFigures cloud_;
+  StalenessMeter staleness_{1u << 20};
+  std::map<uint64_t, int64_t> outstanding_;  // client request id -> start
+  uint64_t lost_ = 0;
+  uint64_t unsettled_ = 0;
+};
+
+}  // namespace ecsim::tiers

@@ -1,0 +1,54 @@
+#include "ecsim/tiers/clients.hpp"
+
+#include "ecsim/tiers/tier_node.hpp"
+
+namespace ecsim::tiers {
+
+Clients::Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std::vector<Source> sources)
+    : sim_(sim), cluster_(cluster), world_(world) {
+  for (const Source& s : sources) {
+    const std::string& name = cluster.name(s.node);
+    generators_.push_back(Generator{s.node, workload::RequestGenerator(s.config, sim.rng(name + "/clients")),
+                                    sim.rng(name + "/tokens")});
+  }
+  arrival_handler_ = sim_.add_handler(&Clients::on_arrival, this);
+}
+
+void Clients::start() {
+  for (uint32_t i = 0; i < generators_.size(); ++i) {
+    sim_.schedule(sim_.now() + generators_[i].gen.next_gap(), arrival_handler_, i, 0);
+  }
+}
+
+std::string Clients::token_for(const workload::Request& r, Generator& g, sim::Time now) const {
+  namespace auth = proto::auth;
+  const TierParams& p = world_.params();
+  const auth::Claims claims{r.token_subscriber, auth::Role::kSubscriber, now, now + p.token_lifetime};
+  switch (r.bad_token) {
+    case workload::BadToken::kForged: return auth::forge(claims, g.rng);
+    case workload::BadToken::kExpired: return auth::expire(claims, p.secret, now, g.rng);
+    case workload::BadToken::kMalformed: return auth::malform(auth::issue(claims, p.secret), g.rng);
+    case workload::BadToken::kCrossSubscriber:  // a valid token of another subscriber
+    case workload::BadToken::kNone: return auth::issue(claims, p.secret);
+  }
+  return {};
+}
+
+void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
+  auto& self = *static_cast<Clients*>(self_ptr);
+  Generator& g = self.generators_[e.a];
+  const sim::Time now = self.sim_.now();
+  const workload::Request r = g.gen.next_request();
+  ++self.generated_;
+  ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value, self.token_for(r, g, now), now};
+  self.world_.client_started(req);
+  if (!self.cluster_.is_up(g.node)) {
+    self.world_.client_done(req, Outcome::kFailed, ServedBy::kEdge, now);
+  } else {
+    auto* node = static_cast<TierNode*>(self.cluster_.actor(g.node));
+    node->on_client_request(self.cluster_.context(g.node), std::move(req));
+  }
+  self.sim_.schedule(now + g.gen.next_gap(), self.arrival_handler_, e.a, 0);
+}
+
+}  // namespace ecsim::tiers
