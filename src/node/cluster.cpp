@@ -20,6 +20,7 @@ Disk& Context::disk() { return cluster_->nodes_[self_].disk; }
 void Context::sync(uint64_t tag) { cluster_->start_sync(self_, tag); }
 sim::Rng& Context::rng() { return cluster_->nodes_[self_].rng; }
 sim::Trace& Context::trace() { return cluster_->sim_.trace(); }
+LoadModel* Context::load_model() { return cluster_->nodes_[self_].load.get(); }
 
 Cluster::Cluster(sim::Simulator& sim, net::Network& network, std::vector<std::string> names,
                  ActorFactory factory)

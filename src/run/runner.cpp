@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "ecsim/check/causality.hpp"
+#include "ecsim/check/convergence.hpp"
 #include "ecsim/check/durability.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/trace_file.hpp"
+#include "ecsim/proto/vclock.hpp"
 #include "ecsim/version.hpp"
 #include "ecsim/workload/ping.hpp"
 
@@ -52,6 +54,16 @@ std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::T
   return out;
 }
 
+// Keeps each node's highest CPU sample from the per-second load records.
+struct LoadWatcher final : sim::TraceObserver {
+  std::vector<uint32_t> cpu_max;
+  explicit LoadWatcher(size_t nodes) : cpu_max(nodes, 0) {}
+  void on_record(const sim::Record& r) override {
+    if (r.type != sim::RecordType::kLoad || r.node >= cpu_max.size()) return;
+    cpu_max[r.node] = std::max(cpu_max[r.node], static_cast<uint32_t>(r.a >> 32));
+  }
+};
+
 }  // namespace
 
 struct Run::Impl {
@@ -69,8 +81,22 @@ struct Run::Impl {
   node::Cluster cluster;
   check::DurabilityChecker durability;
   check::CausalityChecker causality;
+  // `convergence`: DSM activity (any DSM record) and the network's health,
+  // for the quiescence rule.
+  struct DsmWatcher final : sim::TraceObserver {
+    check::Quiescence quiescence;
+    sim::Time last_activity{0};
+    void on_record(const Record& r) override {
+      if (r.type != proto::dsm::kRecordDsm) return;
+      last_activity = std::max(last_activity, sim::Time{r.time_ns});
+      quiescence.on_dsm_activity(sim::Time{r.time_ns});
+    }
+  };
+  std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
+  uint32_t link_faults_active = 0;          // drop, delay, duplicate, reorder in force
   std::unique_ptr<tiers::World> world;
   std::unique_ptr<tiers::Clients> clients;
+  std::unique_ptr<LoadWatcher> load_watcher;
   sim::HandlerId fault_handler = 0;
   uint64_t faults_applied = 0;
   bool limit_hit = false;
@@ -146,7 +172,17 @@ struct Run::Impl {
     }
     world = std::make_unique<tiers::World>(std::move(node_roles), tiers::TierParams{});
     cluster.set_payload_owner(world.get());
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      cluster.set_load_profile(n, tiers::load_profile(world->role(n), world->params()));
+    }
+    cluster.start_load_sampling(sim::seconds(1));
+    load_watcher = std::make_unique<LoadWatcher>(names.size());
+    trace.add_observer(load_watcher.get());
     trace.add_observer(&causality);
+    if (expects("convergence")) {
+      dsm_watcher = std::make_unique<DsmWatcher>();
+      trace.add_observer(dsm_watcher.get());
+    }
     std::vector<tiers::Clients::Source> sources;
     for (const scenario::RequestWorkload& w : sc.requests) {
       workload::RequestConfig c;
@@ -157,7 +193,10 @@ struct Run::Impl {
       c.mix = {w.mix_session_check, w.mix_read, w.mix_write, w.mix_dsm_set, w.mix_dsm_get};
       c.bad_token_ppm = w.bad_token_ppm;
       c.population_seed = seed;
-      for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c});
+      c.dsm_keys = w.dsm_keys;
+      std::optional<sim::Time> until;
+      if (w.until) until = sim::Time{0} + *w.until;
+      for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c, until});
     }
     clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
     clients->start();
@@ -178,6 +217,21 @@ struct Run::Impl {
     t.rows.push_back(row("edge", w.figures(tiers::ServedBy::kEdge)));
     t.rows.push_back(row("core", w.figures(tiers::ServedBy::kCore)));
     t.rows.push_back(row("cloud", w.cloud_figures()));
+    for (int tier = 0; tier < scenario::kTierCount; ++tier) {
+      const auto& bound = sc.expect.tier_latency_p99[tier];
+      if (!bound) continue;
+      const TierRow& x = t.rows[tier];
+      r.verdicts.push_back({fmt::format("latency_p99.{}", x.label), x.ok > 0 && x.p99_ns <= bound->ns,
+                            fmt::format("p99 {:.3f}ms over {} requests, need <= {}", static_cast<double>(x.p99_ns) / 1e6,
+                                        x.ok, sim::format_duration(*bound))});
+    }
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      const node::LoadModel* lm = cluster.load_model(n);
+      if (lm == nullptr) continue;
+      TierLoad& l = t.load[static_cast<size_t>(w.role(n))];
+      l.refused += lm->refused();
+      l.cpu_permille_max = std::max(l.cpu_permille_max, load_watcher->cpu_max[n]);
+    }
     t.hits = w.hits;
     t.misses = w.misses;
     t.lost = w.lost();
@@ -241,6 +295,81 @@ struct Run::Impl {
       impl.apply_fault(e.a);
       ++impl.faults_applied;
     }
+    impl.track_network_health(e.a, revert, sim::Time{e.time_ns});
+  }
+
+  bool expects(std::string_view invariant) const {
+    const auto& inv = sc.expect.invariants;
+    return std::find(inv.begin(), inv.end(), invariant) != inv.end();
+  }
+
+  // The quiescence rule's view of the network: healed when there is no
+  // partition and no link fault (drop, delay, duplicate, reorder) in force.
+  void track_network_health(uint32_t index, bool revert, sim::Time now) {
+    const Fault::Kind kind = sc.faults[index].kind;
+    if (kind == Fault::Kind::kCrash || kind == Fault::Kind::kRestart) return;
+    if (kind != Fault::Kind::kPartition && kind != Fault::Kind::kHeal) {
+      if (revert) {
+        ECSIM_ASSERT(link_faults_active > 0);
+        --link_faults_active;
+      } else {
+        ++link_faults_active;
+      }
+    }
+    if (!dsm_watcher) return;
+    const std::vector<uint32_t>& g = network.partition();
+    const bool healed = link_faults_active == 0 &&
+                        std::all_of(g.begin(), g.end(), [&g](uint32_t x) { return x == g.front(); });
+    check::Quiescence& q = dsm_watcher->quiescence;
+    if (healed && !q.healed()) q.on_network_healed(now);
+    if (!healed && q.healed()) q.on_network_faulted(now);
+  }
+
+  // Every up node's DSM replica against the others, once the system is quiet.
+  Verdict convergence_verdict() {
+    const sim::Time now = sim.now();
+    const sim::Duration need = sc.expect.quiescence;
+    const check::Quiescence& q = dsm_watcher->quiescence;
+    auto secs = [](sim::Time t) { return fmt::format("{:.3f}s", static_cast<double>(t.ns) / 1e9); };
+    if (!q.applies(now, need)) {
+      std::string why;
+      if (!q.healed()) {
+        why = fmt::format("not quiescent: the network is not healed at the end at {} (a partition or link "
+                          "fault in force), need a heal and {} of quiet before the end",
+                          secs(now), sim::format_duration(need));
+      } else if (dsm_watcher->last_activity >= q.quiet_since()) {
+        why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
+                          secs(dsm_watcher->last_activity), sim::format_duration(need),
+                          secs(now));
+      } else {
+        why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
+                          secs(q.quiet_since()), sim::format_duration(need), secs(now));
+      }
+      return {"convergence", false, std::move(why)};
+    }
+    std::vector<check::ReplicaState> replicas;
+    uint32_t down = 0;
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      if (!cluster.is_up(n)) {
+        ++down;
+        continue;
+      }
+      const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
+      check::ReplicaState state{n, {}};
+      for (const auto& [key, e] : node->dsm().entries()) {
+        state.entries.emplace(key, check::ReplicaValue{e.value, proto::vclock::hash(e.clock)});
+      }
+      replicas.push_back(std::move(state));
+    }
+    const check::ConvergenceReport rep = check::check_convergence(replicas, names);
+    const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");
+    if (rep.converged()) {
+      return {"convergence", true,
+              fmt::format("{} keys checked on {} replicas, all equal{}", rep.keys_checked, replicas.size(), skipped)};
+    }
+    return {"convergence", false,
+            fmt::format("{} of {} keys diverge{}; first: {}", rep.divergent_keys, rep.keys_checked, skipped,
+                        rep.divergences.front().what)};
   }
 
   void apply_fault(uint32_t index) {
@@ -339,6 +468,12 @@ struct Run::Impl {
                         : durability.violations().front().what;
         r.verdicts.push_back(std::move(v));
       }
+      // On a tier run, `causality` is judged by summarize_tiers on every run.
+      if ((inv == "causality" || inv == "convergence") && !world) {
+        r.verdicts.push_back({inv, false, fmt::format("{} is checked on three-tier runs only (a requests "
+                                                      "workload); this scenario has none", inv)});
+      }
+      if (inv == "convergence" && world) r.verdicts.push_back(convergence_verdict());
     }
     uint64_t answered = 0;
     uint64_t lost = 0;

@@ -50,6 +50,8 @@ constexpr uint64_t kSizeBytesMax = 1u << 20;
 constexpr int64_t kSubscribersMax = 10000000;
 constexpr int64_t kRecordsPerSubscriberMax = 1000;
 constexpr int64_t kMixWeightMax = 1000000;
+constexpr int64_t kDsmKeysMax = 65536;
+constexpr Duration kQuiescenceMax = sim::seconds(3600);
 constexpr size_t kNameBytesMax = 200;
 constexpr size_t kShownBytesMax = 40;
 constexpr double kParetoAlphaMax = 100.0;
@@ -861,7 +863,8 @@ Network Loader::network(const Field& f) const {
 const std::vector<std::string_view> kWorkloadKinds{"ping", "requests"};
 const std::vector<std::string_view> kPingKeys{"kind", "from", "to", "rate", "size", "timeout"};
 const std::vector<std::string_view> kRequestsKeys{
-    "kind", "at", "rate", "subscribers", "zipf", "records", "mix", "bad_tokens", "timeout"};
+    "kind", "at", "rate", "subscribers", "zipf", "records", "mix", "bad_tokens", "timeout",
+    "dsm_keys", "until"};
 // In the order of the RequestWorkload::mix_* fields.
 const std::vector<std::string_view> kMixKeys{"session_check", "read", "write", "dsm_set",
                                              "dsm_get"};
@@ -930,6 +933,8 @@ RequestWorkload Loader::requests_item(const MapView& m) const {
   if (auto v = m.get("mix")) request_mix(*v, w);
   if (auto v = m.get("bad_tokens")) w.bad_token_ppm = probability_ppm(*v);
   if (auto v = m.get("timeout")) w.timeout = duration_in(*v, Duration{0}, false, kTimeoutMax);
+  if (auto v = m.get("dsm_keys")) w.dsm_keys = static_cast<uint64_t>(int_in(*v, 1, kDsmKeysMax));
+  if (auto v = m.get("until")) w.until = duration_in(*v, Duration{0}, false, kScenarioDurationMax);
   return w;
 }
 
@@ -1086,10 +1091,11 @@ void Loader::partition_groups(const Field& f, Fault& fault) const {
 }
 
 Expect Loader::expect(const Field& f) const {
-  const MapView m(*this, f, {"invariants", "served_ratio_min", "latency_p99", "min_delivered"});
+  const MapView m(*this, f,
+                  {"invariants", "served_ratio_min", "latency_p99", "min_delivered", "quiescence"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
-  static const std::vector<std::string_view> kInvariants{"durability"};
+  static const std::vector<std::string_view> kInvariants{"durability", "causality", "convergence"};
   if (auto inv = m.get("invariants")) {
     for (const Field& name_field : list(*inv, "a list of invariant names like [durability]")) {
       const std::string name = scalar(name_field, "an invariant name like durability");
@@ -1109,12 +1115,16 @@ Expect Loader::expect(const Field& f) const {
   }
   if (auto v = m.get("served_ratio_min")) e.served_ratio_min = ratio(*v);
   if (auto v = m.get("latency_p99")) {
-    const MapView p99(*this, *v, {"ping"});
+    const MapView p99(*this, *v, {"ping", "edge", "core", "cloud"});
     if (auto ping = p99.get("ping")) {
       e.ping_latency_p99 = duration_in(*ping, Duration{0}, false, kScenarioDurationMax);
     }
+    if (auto t = p99.get("edge")) e.tier_latency_p99[0] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
+    if (auto t = p99.get("core")) e.tier_latency_p99[1] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
+    if (auto t = p99.get("cloud")) e.tier_latency_p99[2] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
   }
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
+  if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
   return e;
 }
 

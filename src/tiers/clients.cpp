@@ -9,7 +9,7 @@ Clients::Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std:
   for (const Source& s : sources) {
     const std::string& name = cluster.name(s.node);
     generators_.push_back(Generator{s.node, workload::RequestGenerator(s.config, sim.rng(name + "/clients")),
-                                    sim.rng(name + "/tokens")});
+                                    sim.rng(name + "/tokens"), s.until});
   }
   arrival_handler_ = sim_.add_handler(&Clients::on_arrival, this);
 }
@@ -38,6 +38,7 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   auto& self = *static_cast<Clients*>(self_ptr);
   Generator& g = self.generators_[e.a];
   const sim::Time now = self.sim_.now();
+  if (g.until && now >= *g.until) return;  // this source has stopped
   const workload::Request r = g.gen.next_request();
   ++self.generated_;
   ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value, self.token_for(r, g, now), now};

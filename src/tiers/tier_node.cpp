@@ -10,6 +10,7 @@ constexpr uint8_t kRouteDsm = 2;
 constexpr uint8_t kRouteEdge = 3;
 constexpr uint64_t kEdgeAuthDone = 1;   // edge timer: token verified, go on
 constexpr uint64_t kEdgeCoreTimeout = 2;  // edge timer: core did not answer
+constexpr uint64_t kEdgeServed = 3;       // edge timer: the request's edge service ended
 constexpr int kEdgeTagShift = 56;
 
 template <class... Ts>
@@ -200,6 +201,7 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
       const uint64_t req = r.tag & ((uint64_t{1} << kEdgeTagShift) - 1);
       if ((r.tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeCoreTimeout) edge_timeout(ctx, req);
+      if ((r.tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
       return;
     }
   }
@@ -223,10 +225,38 @@ proto::auth::Operation operation_of(workload::RequestKind k) {
 }
 }  // namespace
 
-// The token is verified before anything else; its cost is charged as a delay
-// before the request goes on (refused requests answer after it too).
+// A client's request waits for an edge core (the load model), then its token
+// is verified before anything else; the verification's cost is charged as a
+// delay before the request goes on (refused requests answer after it too).
 void TierNode::on_client_request(node::Context& ctx, ClientRequest request) {
   ECSIM_ASSERT(role_ == Role::kEdge);
+  sim::Time start = ctx.now();
+  if (node::LoadModel* load = ctx.load_model()) {
+    const node::LoadModel::Admission a = load->admit(ctx.now(), kKindClient);
+    if (!a.accepted) {
+      world_.client_done(request, Outcome::kFailed, ServedBy::kEdge, ctx.now());  // overloaded
+      return;
+    }
+    start = a.done;
+  }
+  if (start > ctx.now()) {
+    const uint64_t id = next_edge_req_++;
+    edge_pending_[id] = EdgePending{std::move(request), 0, 0};
+    set_timer(ctx, kRouteEdge, start - ctx.now(), (kEdgeServed << kEdgeTagShift) | id);
+    return;
+  }
+  edge_check_token(ctx, std::move(request));
+}
+
+void TierNode::edge_served(node::Context& ctx, uint64_t edge_req) {
+  auto it = edge_pending_.find(edge_req);
+  ECSIM_ASSERT(it != edge_pending_.end());
+  ClientRequest request = std::move(it->second.request);
+  edge_pending_.erase(it);
+  edge_check_token(ctx, std::move(request));
+}
+
+void TierNode::edge_check_token(node::Context& ctx, ClientRequest request) {
   const proto::auth::Decision d =
       guard_->check(envs_->dsm, request.token, operation_of(request.kind), request.subscriber);
   if (!d.ok()) {
@@ -243,7 +273,8 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
   auto it = edge_pending_.find(edge_req);
   ECSIM_ASSERT(it != edge_pending_.end());
   const ClientRequest& r = it->second.request;
-  const sim::Time done = ctx.now() + world_.params().edge_service;
+  // With a load model the edge's own work was served in its queue already.
+  const sim::Time done = ctx.load_model() != nullptr ? ctx.now() : ctx.now() + world_.params().edge_service;
   switch (r.kind) {
     case workload::RequestKind::kDsmSet: {
       const bool ok = dsm_->set(envs_->dsm, r.key, r.value);

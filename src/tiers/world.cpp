@@ -8,6 +8,28 @@ World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(role
   ECSIM_ASSERT(by_role_[2].size() == proto::storage::kReplicas);
 }
 
+node::LoadProfile load_profile(Role r, const TierParams& p) {
+  node::LoadProfile lp;
+  lp.queue_max = p.queue_max;
+  lp.service[kKindDsm] = p.dsm_service;
+  switch (r) {
+    case Role::kEdge:
+      lp.cores = p.edge_cores;
+      lp.service[kKindClient] = p.edge_request_service;
+      break;
+    case Role::kCore:
+      lp.cores = p.core_cores;
+      lp.service[kKindEdgeCore] = p.core_request_service;
+      lp.service[kKindStorage] = p.core_storage_service;
+      break;
+    case Role::kCloud:
+      lp.cores = p.cloud_cores;
+      lp.service[kKindStorage] = p.cloud_storage_service;
+      break;
+  }
+  return lp;
+}
+
 void World::on_discard(const net::Envelope& e) { pool_.release(e.payload); }
 void World::on_copy(const net::Envelope& e) { pool_.retain(e.payload); }
 

@@ -155,10 +155,10 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:5:5: a 'requests' workload after a 'ping' one, expected workloads of one kind per scenario (ping or requests)"},
       {"ping key on requests", kHead + "workload:\n  - { kind: requests, from: edge, rate: 1/s }\n",
        "t.yaml:4:23: unknown key 'from' in workload[0] (kind requests), expected kind, at, rate, "
-       "subscribers, zipf, records, mix, bad_tokens or timeout"},
+       "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys or until"},
       {"size on requests", kHead + "workload:\n  - { kind: requests, rate: 1/s, size: 1KiB }\n",
        "t.yaml:4:34: unknown key 'size' in workload[0] (kind requests), expected kind, at, rate, "
-       "subscribers, zipf, records, mix, bad_tokens or timeout"},
+       "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys or until"},
       {"requests key on ping",
        kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 1/s, at: edge }\n",
        "t.yaml:4:52: unknown key 'at' in workload[0] (kind ping), expected kind, from, to, rate, "
@@ -306,6 +306,35 @@ const std::vector<BadCase>& bad_cases() {
       {"misspelt invariant", kHead + "expect:\n  invariants: [durabilty]\n",
        "t.yaml:4:16: unknown invariant 'durabilty' in expect.invariants, did you mean "
        "'durability'?"},
+      {"misspelt invariant causality", kHead + "expect:\n  invariants: [durability, casuality]\n",
+       "t.yaml:4:28: unknown invariant 'casuality' in expect.invariants, did you mean "
+       "'causality'?"},
+      {"misspelt invariant convergence", kHead + "expect:\n  invariants: [convergance]\n",
+       "t.yaml:4:16: unknown invariant 'convergance' in expect.invariants, did you mean "
+       "'convergence'?"},
+      {"unknown invariant", kHead + "expect:\n  invariants: [liveness]\n",
+       "t.yaml:4:16: unknown invariant 'liveness' in expect.invariants, expected durability, "
+       "causality or convergence"},
+      {"convergence listed twice", kHead + "expect:\n  invariants: [convergence, convergence]\n",
+       "t.yaml:4:29: invariant 'convergence' listed twice in expect.invariants, expected each "
+       "once"},
+      {"zero quiescence", kHead + "expect:\n  quiescence: 0s\n",
+       "t.yaml:4:15: expect.quiescence is '0s', expected a duration above 0s and at most 1h"},
+      {"quiescence above 1h", kHead + "expect:\n  quiescence: 61m\n",
+       "t.yaml:4:15: expect.quiescence is '61m', expected a duration above 0s and at most 1h"},
+      {"quiescence without unit", kHead + "expect:\n  quiescence: 2\n",
+       "t.yaml:4:15: expect.quiescence is '2' (missing unit), expected a duration with a unit "
+       "like 5ms"},
+      {"zero dsm_keys", kHead + "workload:\n  - { kind: requests, rate: 1/s, dsm_keys: 0 }\n",
+       "t.yaml:4:44: workload[0].dsm_keys is '0', expected an integer 1..65536"},
+      {"too many dsm_keys", kHead + "workload:\n  - { kind: requests, rate: 1/s, dsm_keys: 65537 }\n",
+       "t.yaml:4:44: workload[0].dsm_keys is '65537', expected an integer 1..65536"},
+      {"zero until", kHead + "workload:\n  - { kind: requests, rate: 1/s, until: 0s }\n",
+       "t.yaml:4:41: workload[0].until is '0s', expected a duration above 0s and at most 24h"},
+      {"until on ping",
+       kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 1/s, until: 5s }\n",
+       "t.yaml:4:52: unknown key 'until' in workload[0] (kind ping), expected kind, from, to, "
+       "rate, size or timeout"},
       // YAML syntax errors, converted to one line.
       {"unclosed flow map", "name: t\nduration: 60s\ntopology: { edge: 3\n",
        "t.yaml:4:1: YAML syntax error: end of map flow not found, expected valid YAML"},
@@ -423,6 +452,7 @@ TEST_CASE("loader: defaults when keys are absent", "[scenario]") {
   CHECK(s.topology.cloud == 3);
   CHECK(s.faults.empty());
   CHECK(s.expect.invariants.empty());
+  CHECK(s.expect.quiescence == 2_s);
   CHECK(!s.expect.served_ratio_min);
   REQUIRE(s.workload.size() == 1);
   CHECK(s.workload[0].rate_per_s == 2);

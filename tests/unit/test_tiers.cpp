@@ -84,3 +84,66 @@ TEST_CASE("tiers: same seed same hash, and a crash of a cloud replica loses no a
     CHECK(v.ok);
   }
 }
+
+namespace {
+// Clients at every edge node write 64 shared DSM keys while edge-1 is cut
+// off from 2 s to 5 s; `tail` ends the workload entry (e.g. "until: 7s").
+scenario::Scenario partition_heal_dsm(const std::string& tail, const std::string& quiescence = "2s") {
+  return scenario::load_scenario_text(
+      "name: dsm\nduration: 10s\nseed: 3\n"
+      "workload:\n"
+      "  - { kind: requests, rate: 300/s, subscribers: 2000, dsm_keys: 64,\n"
+      "      mix: { read: 20, dsm_set: 50, dsm_get: 30 }" + tail + " }\n"
+      "faults:\n  - { at: 2s, partition: [[edge-1], \"*\"], for: 3s }\n"
+      "expect:\n  invariants: [causality, convergence]\n  quiescence: " + quiescence + "\n",
+      "dsm.yaml");
+}
+
+const run::Verdict* verdict(const run::RunResult& r, const std::string& name) {
+  const run::Verdict* found = nullptr;
+  for (const run::Verdict& v : r.verdicts) {
+    if (v.name != name) continue;
+    REQUIRE(found == nullptr);  // each verdict once
+    found = &v;
+  }
+  REQUIRE(found != nullptr);
+  return found;
+}
+}  // namespace
+
+TEST_CASE("tiers: DSM replicas written on both sides of a partition converge after the heal", "[tiers][dsm]") {
+  const scenario::Scenario sc = partition_heal_dsm(", until: 7s");
+  REQUIRE(sc.requests.front().until == 7_s);
+  REQUIRE(sc.expect.quiescence == 2_s);
+  const run::RunResult r = run::run_scenario(sc, {});
+  const run::Verdict* v = verdict(r, "convergence");
+  INFO(v->detail);
+  CHECK(v->ok);
+  CHECK(v->detail.find("64 keys checked on 8 replicas") == 0);
+  verdict(r, "causality");  // listed and judged on every tier run: reported once
+}
+
+TEST_CASE("tiers: the convergence check fails when the run leaves no quiet time at the end", "[tiers][dsm]") {
+  // DSM writes up to the very end.
+  const run::RunResult busy = run::run_scenario(partition_heal_dsm(""), {});
+  const run::Verdict* v = verdict(busy, "convergence");
+  INFO(v->detail);
+  CHECK_FALSE(v->ok);
+  CHECK(v->detail.find("not quiescent: last DSM activity at ") == 0);
+  CHECK(v->detail.find("need 2s of quiet before the end at 10.000s") != std::string::npos);
+  CHECK_FALSE(busy.ok());
+  // Quiet from 7 s, but the scenario asks for 5 s of quiet.
+  const run::RunResult short_quiet = run::run_scenario(partition_heal_dsm(", until: 7s", "5s"), {});
+  const run::Verdict* w = verdict(short_quiet, "convergence");
+  INFO(w->detail);
+  CHECK_FALSE(w->ok);
+  CHECK(w->detail.find("not quiescent: last DSM activity at 7.0") == 0);
+  // The partition never heals.
+  scenario::Scenario cut = partition_heal_dsm(", until: 7s");
+  cut.faults.front().for_duration.reset();
+  const run::RunResult unhealed = run::run_scenario(cut, {});
+  const run::Verdict* x = verdict(unhealed, "convergence");
+  INFO(x->detail);
+  CHECK_FALSE(x->ok);
+  CHECK(x->detail.find("not quiescent: the network is not healed") == 0);
+}

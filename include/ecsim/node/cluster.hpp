@@ -38,6 +38,9 @@ class Context {
   void sync(uint64_t tag);
   sim::Rng& rng();
   sim::Trace& trace();
+  // The node's load model, or nullptr when it has none. Work that does not
+  // arrive as a message (a client's request) is admitted through it.
+  LoadModel* load_model();
 
  private:
   Cluster* cluster_;

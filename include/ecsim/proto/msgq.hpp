@@ -45,13 +45,13 @@ namespace ecsim::proto::msgq {
 // Trace record types, proposed for sim::RecordType (25-28); defined here
 // until trace.hpp adopts them.
 // kRecordSend: node = sender, peer = receiver, a = seq, b = transmission number (1 = first).
-inline constexpr auto kRecordSend = static_cast<sim::RecordType>(25);
+inline constexpr auto kRecordSend = static_cast<sim::RecordType>(26);
 // kRecordAcked: node = sender, peer = receiver, a = seq, b = ns from first send to ACK.
-inline constexpr auto kRecordAcked = static_cast<sim::RecordType>(26);
+inline constexpr auto kRecordAcked = static_cast<sim::RecordType>(27);
 // kRecordDeliver: node = receiver, peer = sender, a = seq, b = epoch.
-inline constexpr auto kRecordDeliver = static_cast<sim::RecordType>(27);
+inline constexpr auto kRecordDeliver = static_cast<sim::RecordType>(28);
 // kRecordIgnored: node, peer, code = Ignored, a = seq (or cumulative), b = epoch.
-inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(28);
+inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(29);
 
 enum class Ignored : uint16_t {
   kRefusedPending = 1,  // send() with the pending queue at pending_max

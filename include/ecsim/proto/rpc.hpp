@@ -48,15 +48,15 @@ namespace ecsim::proto::rpc {
 // Trace record types, proposed for sim::RecordType (20-24); defined here
 // until trace.hpp adopts them.
 // kRecordCall: node = client, peer = server, kind = method, a = call id, b = attempt.
-inline constexpr auto kRecordCall = static_cast<sim::RecordType>(20);
+inline constexpr auto kRecordCall = static_cast<sim::RecordType>(21);
 // kRecordDone: node = client, peer = server, code = Code, a = call id, b = latency ns.
-inline constexpr auto kRecordDone = static_cast<sim::RecordType>(21);
+inline constexpr auto kRecordDone = static_cast<sim::RecordType>(22);
 // kRecordServe: node = server, peer = client, kind = method, code = ServeOutcome, a = call id.
-inline constexpr auto kRecordServe = static_cast<sim::RecordType>(22);
+inline constexpr auto kRecordServe = static_cast<sim::RecordType>(23);
 // kRecordConn: node = client, peer = server, code = ConnEvent, a = connection id.
-inline constexpr auto kRecordConn = static_cast<sim::RecordType>(23);
+inline constexpr auto kRecordConn = static_cast<sim::RecordType>(24);
 // kRecordIgnored: node, peer, code = Ignored, a = call id or connection id.
-inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(24);
+inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(25);
 
 enum class ServeOutcome : uint16_t { kExecute = 1, kCached = 2, kInProgress = 3, kBusy = 4 };
 enum class ConnEvent : uint16_t { kOpen = 1, kEstablished = 2, kClosed = 3 };

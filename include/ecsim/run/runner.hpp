@@ -52,8 +52,14 @@ struct TierRow {
   int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0, max_ns = 0;
 };
 
+struct TierLoad {
+  uint32_t cpu_permille_max = 0;  // the busiest node's busiest second
+  uint64_t refused = 0;           // work refused by full service queues
+};
+
 struct TierSummary {
   bool present = false;
+  TierLoad load[3];  // by tier
   std::vector<TierRow> rows;
   uint64_t hits = 0;
   uint64_t misses = 0;

@@ -93,6 +93,8 @@ struct RequestWorkload {
   uint32_t mix_dsm_get = 0;
   uint32_t bad_token_ppm = 0;           // `bad_tokens: 10%`
   sim::Duration timeout{sim::seconds(1)};
+  uint64_t dsm_keys = 1024;             // DSM key space 0..dsm_keys-1; 1..65536
+  std::optional<sim::Duration> until;   // clients send no request from this time on
   Mark mark;
 };
 
@@ -114,10 +116,16 @@ struct Fault {
 };
 
 struct Expect {
-  std::vector<std::string> invariants;       // known: "durability"
+  std::vector<std::string> invariants;       // known: "durability", "causality", "convergence"
   std::optional<double> served_ratio_min;    // 0..1, of settled pings
   std::optional<sim::Duration> ping_latency_p99;  // `latency_p99: { ping: 10ms }`
+  // `latency_p99: { edge: 10ms, core: 50ms, cloud: 200ms }`, client-observed
+  // per tier (runs with a requests workload), indexed by Tier.
+  std::optional<sim::Duration> tier_latency_p99[kTierCount];
   std::optional<uint64_t> min_delivered;     // messages delivered
+  // `convergence` is judged only after the network has been healed and no
+  // DSM write or update in flight for this long before the end (0 < q <= 1h).
+  sim::Duration quiescence{sim::seconds(2)};
   Mark mark;
 };
 

@@ -35,9 +35,12 @@ enum class RecordType : uint16_t {
   kPingDone = 14,  // node <- peer, a = ping id, b = round trip ns; code 1 = timed out
   kBench = 15,     // kernel benchmark event: node = target, a = state
   kLimit = 16,     // the run stopped early: code 1 = --max-events
-  // 17-18 vector clocks (proto/vclock), 20-29 rpc and msgq, 30 auth,
-  // 40-49 storage: defined by those protocols' headers.
-  kLoad = 19,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us
+  // Numbers owned by protocol headers (each defines its constants there;
+  // tests/unit/test_record_types.cpp checks they never collide):
+  //   17-19 proto/vclock (clock_send, clock_recv, clock_local)
+  //   20    proto/dsm      21-25 proto/rpc      26-29 proto/msgq
+  //   30    proto/auth     40-46 proto/storage
+  kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us
 };
 const char* record_type_name(RecordType t);
 

@@ -2,8 +2,10 @@
 // Zipf subscribers, the scenario's mix and bad-token fraction), each with its
 // own random stream "NODE/clients". A request to an edge node that is down
 // fails at once (connection refused); the rest go to the node's TierNode.
+// A source with `until` sends nothing from that time on.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ecsim/node/cluster.hpp"
@@ -17,6 +19,7 @@ class Clients {
   struct Source {
     net::NodeId node;
     workload::RequestConfig config;
+    std::optional<sim::Time> until;
   };
   Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std::vector<Source> sources);
   // Schedules every source's first arrival. Call once before running.
@@ -28,6 +31,7 @@ class Clients {
     net::NodeId node;
     workload::RequestGenerator gen;
     sim::Rng rng;  // token forgery draws
+    std::optional<sim::Time> until;
   };
   static void on_arrival(void* self, const sim::Event& e);
   std::string token_for(const workload::Request& r, Generator& g, sim::Time now) const;

@@ -61,6 +61,8 @@ class TierNode final : public node::Actor {
     proto::TimerId id;
   };
 
+  void edge_served(node::Context& ctx, uint64_t edge_req);
+  void edge_check_token(node::Context& ctx, ClientRequest request);
   void edge_admitted(node::Context& ctx, uint64_t edge_req);
   void edge_send_to_core(node::Context& ctx, uint64_t edge_req);
   void edge_reply(node::Context& ctx, const CoreReply& r);

@@ -35,7 +35,25 @@ struct TierParams {
   std::string secret = "ecsim-shared-secret";
   sim::Duration token_lifetime = sim::seconds(3600);
   sim::Duration dsm_anti_entropy = sim::milliseconds(500);
+  // Load model: cores per node and service time per unit of work, by tier.
+  // A client request's service at the edge excludes the token check, which
+  // is charged on top (proto::auth::verify_cost).
+  uint32_t edge_cores = 2;
+  sim::Duration edge_request_service = sim::microseconds(600);
+  uint32_t core_cores = 4;
+  sim::Duration core_request_service = sim::milliseconds(1);     // an edge request at core
+  sim::Duration core_storage_service = sim::microseconds(200);   // a quorum answer at core
+  uint32_t cloud_cores = 4;
+  sim::Duration cloud_storage_service = sim::microseconds(300);  // a storage request at cloud
+  sim::Duration dsm_service = sim::microseconds(50);
+  uint32_t queue_max = 2000;
 };
+
+// Message kinds served through the load model; a client request at the edge
+// is admitted as this kind.
+inline constexpr uint32_t kKindClient = 13;
+// The load profile of a node of role `r` under `p`.
+node::LoadProfile load_profile(Role r, const TierParams& p);
 
 // A client's request as the edge receives it.
 struct ClientRequest {

@@ -1,0 +1,33 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "ecsim/proto/auth.hpp"
+#include "ecsim/proto/dsm.hpp"
+#include "ecsim/proto/msgq.hpp"
+#include "ecsim/proto/rpc.hpp"
+#include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/vclock.hpp"
+#include "ecsim/sim/trace.hpp"
+
+using ecsim::sim::RecordType;
+
+TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
+  // A collision makes a checker read another protocol's records as its own.
+  namespace p = ecsim::proto;
+  const RecordType all[] = {
+      RecordType::kSend, RecordType::kDeliver, RecordType::kDrop, RecordType::kDuplicate, RecordType::kTimer,
+      RecordType::kCrash, RecordType::kRestart, RecordType::kFault, RecordType::kDiskWrite, RecordType::kDiskSync,
+      RecordType::kDiskLoss, RecordType::kRecover, RecordType::kPingSent, RecordType::kPingDone, RecordType::kBench,
+      RecordType::kLimit, RecordType::kLoad, p::vclock::kRecordClockSend, p::vclock::kRecordClockRecv,
+      p::vclock::kRecordClockLocal, p::dsm::kRecordDsm, p::rpc::kRecordCall, p::rpc::kRecordDone,
+      p::rpc::kRecordServe, p::rpc::kRecordConn, p::rpc::kRecordIgnored, p::msgq::kRecordSend,
+      p::msgq::kRecordAcked, p::msgq::kRecordDeliver, p::msgq::kRecordIgnored, p::auth::kRecordAuthRefused,
+      p::storage::kRecordWrite, p::storage::kRecordRefused, p::storage::kRecordAck, p::storage::kRecordWal,
+      p::storage::kRecordCatchUp, p::storage::kRecordQuorum, p::storage::kRecordIgnored};
+  std::set<uint16_t> seen;
+  for (RecordType t : all) {
+    INFO("record type " << static_cast<int>(t));
+    CHECK(seen.insert(static_cast<uint16_t>(t)).second);
+  }
+}
