@@ -98,19 +98,22 @@ std::string format_duration(Duration d) {
   // INT64_MIN has no positive twin; durations that large never occur in a run.
   ECSIM_ASSERT(d.ns != INT64_MIN);
   int64_t v = d.ns < 0 ? -d.ns : d.ns;
-  struct U { const char* name; int64_t ns; };
-  constexpr U units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
+  struct U {
+    const char* name;
+    int64_t ns;
+    int decimals;  // digits of the unit that are still whole nanoseconds
+  };
+  constexpr U units[] = {{"s", 1000000000, 9}, {"ms", 1000000, 6}, {"us", 1000, 3}};
+  // The largest unit not above the value, with as many decimals as needed
+  // and no more: exact, and still readable ("1.363145053s", "20.971519ms").
   for (const U& u : units) {
     if (v < u.ns) continue;
-    int64_t whole = v / u.ns;
-    int64_t rest = v % u.ns;
+    const int64_t whole = v / u.ns;
+    const int64_t rest = v % u.ns;
     if (rest == 0) return fmt::format("{}{}{}", sign, whole, u.name);
-    // Up to 3 decimals when exact; otherwise fall to the next smaller unit.
-    if (u.ns >= 1000 && rest % (u.ns / 1000) == 0) {
-      std::string frac = fmt::format("{:03d}", rest / (u.ns / 1000));
-      while (!frac.empty() && frac.back() == '0') frac.pop_back();
-      return fmt::format("{}{}.{}{}", sign, whole, frac, u.name);
-    }
+    std::string frac = fmt::format("{:0{}d}", rest, u.decimals);
+    while (frac.back() == '0') frac.pop_back();
+    return fmt::format("{}{}.{}{}", sign, whole, frac, u.name);
   }
   return fmt::format("{}{}ns", sign, v);
 }

@@ -25,4 +25,7 @@ grep -qE '^  crash +1$' "$tmp/out"; check $? 0 "it is counted as a crash"
 grep -qE '^  pass +2$' "$tmp/out"; check $? 0 "the other seeds still ran"
 grep -q "reproduce: ecsim run $scn --seed 2" "$tmp/out"; check $? 0 "the reproducing command is printed"
 grep -q "assertion failed" "$tmp/out"; check $? 0 "the crash shows the assertion"
+# A seed that outlives --timeout is a verdict of its own; the sweep goes on.
+"$ecsim" sweep "$src/scenarios/three-tier.yaml" --seeds 1..2 --jobs 2 --timeout 1ms > "$tmp/out" 2>&1; check $? 1 "timed-out seeds fail the sweep"
+grep -qE '^  timeout +2$' "$tmp/out"; check $? 0 "both are counted as timeouts"
 exit $fail

@@ -37,6 +37,10 @@ TEST_CASE("durations print in their shortest exact form", "[time]") {
   CHECK(format_duration(250_us) == "250us");
   CHECK(format_duration(0_s) == "0s");
   CHECK(format_duration(17_ns) == "17ns");
+  CHECK(format_duration(Duration{1363145053}) == "1.363145053s");
+  CHECK(format_duration(Duration{20971519}) == "20.971519ms");
+  CHECK(format_duration(Duration{1500}) == "1.5us");
+  CHECK(format_duration(Duration{-2500000}) == "-2.5ms");
   for (int64_t v : {1LL, 999LL, 1000LL, 1001LL, 1500000LL, 123456789LL, 60000000000LL}) {
     CHECK(parse_duration(format_duration(Duration{v}))->ns == v);  // round trip
   }
