@@ -34,6 +34,18 @@ void print_tiers(const run::TierSummary& t, Line& line) {
   for (const auto& [reason, n] : t.refusals) refusals += fmt::format("{} {}  ", reason, n);
   while (!refusals.empty() && refusals.back() == ' ') refusals.pop_back();
   if (!refusals.empty()) line(fmt::format("  token refusals at the edge: {}", refusals));
+  for (const run::EdgeRehydration& e : t.rehydrations) {
+    line(fmt::format("  rehydration {}: restart at {}, {} of {} hot keys fetched ({} given up) {}; hit ratio "
+                     "{:.4f} in the 5s before the crash, {:.4f} in the 5s after the restart",
+                     e.node, sim::format_time(sim::Time{e.restart_ns}), e.fetched, e.keys, e.given_up,
+                     e.finished ? fmt::format("in {}", ms(e.duration_ns)) : std::string("(unfinished)"),
+                     e.hit_ratio_before(), e.hit_ratio_after()));
+  }
+  for (const run::CloudCatchUp& c : t.catch_ups) {
+    line(fmt::format("  catch-up {}: restart at {}, {}{}", c.node, sim::format_time(sim::Time{c.restart_ns}),
+                     c.caught_up ? fmt::format("caught up after {}", ms(c.catch_up_ns)) : std::string("not caught up"),
+                     c.superseded ? " (crashed again)" : ""));
+  }
 }
 
 }  // namespace
@@ -58,7 +70,22 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
     }
     nlohmann::json refusals = nlohmann::json::object();
     for (const auto& [reason, n] : t.refusals) refusals[reason] = n;
-    tiers = {{"rows", rows}, {"cache_hits", t.hits}, {"cache_misses", t.misses}, {"lost", t.lost},
+    nlohmann::json rehydrations = nlohmann::json::array();
+    for (const run::EdgeRehydration& e : t.rehydrations) {
+      rehydrations.push_back({{"node", e.node}, {"crash_ns", e.crash_ns}, {"restart_ns", e.restart_ns},
+                              {"finished", e.finished}, {"duration_ns", e.duration_ns}, {"keys", e.keys},
+                              {"fetched", e.fetched}, {"given_up", e.given_up}, {"hits_before", e.hits_before},
+                              {"misses_before", e.misses_before}, {"hits_after", e.hits_after},
+                              {"misses_after", e.misses_after}, {"hit_ratio_before", e.hit_ratio_before()},
+                              {"hit_ratio_after", e.hit_ratio_after()}});
+    }
+    nlohmann::json catch_ups = nlohmann::json::array();
+    for (const run::CloudCatchUp& c : t.catch_ups) {
+      catch_ups.push_back({{"node", c.node}, {"restart_ns", c.restart_ns}, {"caught_up", c.caught_up},
+                           {"catch_up_ns", c.catch_up_ns}, {"superseded", c.superseded}});
+    }
+    tiers = {{"rows", rows}, {"rehydrations", rehydrations}, {"catch_ups", catch_ups},
+             {"acked_keys_checked", t.acked_keys_checked}, {"cache_hits", t.hits}, {"cache_misses", t.misses}, {"lost", t.lost},
              {"unsettled", t.unsettled}, {"stale_reads", t.stale_reads},
              {"staleness_versions_max", t.staleness_versions_max}, {"staleness_ns_max", t.staleness_ns_max},
              {"staleness_ns_p99", t.staleness_ns_p99}, {"refusals", refusals}};

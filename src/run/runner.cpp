@@ -1,8 +1,11 @@
 #include "ecsim/run/runner.hpp"
 
+#include <tuple>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ecsim/check/acked_writes.hpp"
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/check/durability.hpp"
@@ -19,6 +22,14 @@ namespace ecsim::run {
 using scenario::Fault;
 using sim::Record;
 using sim::RecordType;
+
+namespace {
+double ratio(uint64_t hits, uint64_t misses) {
+  return hits + misses > 0 ? static_cast<double>(hits) / static_cast<double>(hits + misses) : 0.0;
+}
+}  // namespace
+double EdgeRehydration::hit_ratio_before() const { return ratio(hits_before, misses_before); }
+double EdgeRehydration::hit_ratio_after() const { return ratio(hits_after, misses_after); }
 
 bool RunResult::ok() const {
   if (event_limit_hit) return false;
@@ -104,6 +115,7 @@ struct Run::Impl {
   // What a fault with `for` restores, by fault index.
   std::vector<std::vector<std::pair<std::pair<net::NodeId, net::NodeId>, net::LinkConfig>>> saved_links;
   std::vector<std::vector<uint32_t>> saved_partition;
+  std::vector<std::pair<net::NodeId, sim::Time>> crash_log;  // every crash applied, in order
 
   Impl(const scenario::Scenario& s, const RunOptions& o)
       : sc(s),
@@ -243,6 +255,7 @@ struct Run::Impl {
     for (size_t i = 1; i < proto::auth::kReasonCount; ++i) {
       if (w.refusals[i] > 0) t.refusals.emplace_back(proto::auth::reason_name(static_cast<proto::auth::Reason>(i)), w.refusals[i]);
     }
+    summarize_restarts(r);
     causality.finish(sim.now().ns);
     t.causality_sends = causality.sends_checked();
     t.causality_receives = causality.receives_checked();
@@ -251,6 +264,110 @@ struct Run::Impl {
                                   t.causality_receives)
                     : causality.violations().front().what;
     r.verdicts.push_back(std::move(v));
+  }
+
+  // Edge rehydrations, cloud catch-ups and the acknowledged writes.
+  void summarize_restarts(RunResult& r) {
+    tiers::World& w = *world;
+    TierSummary& t = r.tiers;
+    const sim::Time now = sim.now();
+    const sim::Duration window = sim::seconds(5);
+    auto crash_before = [this](net::NodeId n, sim::Time at) {
+      int64_t c = -1;
+      for (const auto& [node, t] : crash_log) {
+        if (node == n && t <= at) c = t.ns;
+      }
+      return c;
+    };
+    auto crashed_after = [this](net::NodeId n, sim::Time at) {
+      for (const auto& [node, t] : crash_log) {
+        if (node == n && t >= at) return true;
+      }
+      return false;
+    };
+    for (const tiers::RehydrationRecord& x : w.rehydrations()) {
+      EdgeRehydration e;
+      e.node = names[x.node];
+      e.crash_ns = crash_before(x.node, x.started);
+      e.restart_ns = x.started.ns;
+      e.finished = x.done;
+      e.duration_ns = x.done ? (x.done_at - x.started).ns : 0;
+      e.keys = x.keys;
+      e.fetched = x.fetched;
+      e.given_up = x.given_up;
+      if (e.crash_ns >= 0) {
+        std::tie(e.hits_before, e.misses_before) =
+            w.edge_lookups(x.node, sim::Time{e.crash_ns} - window, sim::Time{e.crash_ns});
+      }
+      std::tie(e.hits_after, e.misses_after) = w.edge_lookups(x.node, x.started, x.started + window);
+      t.rehydrations.push_back(std::move(e));
+    }
+    // catch_up: the latest restart of each cloud replica that is up at the
+    // end must have caught up, once it had 5 s to do so.
+    std::vector<std::string> late;
+    std::vector<std::string> waiting;
+    std::string caught;
+    for (const tiers::RestartRecord& x : w.restarts()) {
+      if (w.role(x.node) != tiers::Role::kCloud) continue;
+      CloudCatchUp c;
+      c.node = names[x.node];
+      c.restart_ns = x.at.ns;
+      c.caught_up = x.caught_up;
+      c.catch_up_ns = x.caught_up ? (x.caught_up_at - x.at).ns : 0;
+      c.superseded = crashed_after(x.node, x.at);
+      if (!c.superseded) {
+        if (c.caught_up) {
+          caught += fmt::format("{}{} after {:.3f}s", caught.empty() ? "" : ", ", c.node,
+                                static_cast<double>(c.catch_up_ns) / 1e9);
+        } else if (now - x.at >= window) {
+          late.push_back(fmt::format("{} restarted at {} not caught up at the end {}", c.node, sim::format_time(x.at),
+                                     sim::format_time(now)));
+        } else {
+          waiting.push_back(c.node);
+        }
+      }
+      t.catch_ups.push_back(std::move(c));
+    }
+    Verdict cu{"catch_up", late.empty(), ""};
+    if (!late.empty()) {
+      for (const std::string& l : late) cu.detail += (cu.detail.empty() ? "" : "; ") + l;
+    } else if (t.catch_ups.empty()) {
+      cu.detail = "no cloud replica restarted";
+    } else {
+      cu.detail = caught.empty() ? "" : "caught up: " + caught;
+      if (!waiting.empty()) {
+        std::string list;
+        for (const std::string& n : waiting) list += (list.empty() ? "" : ", ") + n;
+        cu.detail += fmt::format("{}not judged (restarted less than 5s before the end): {}",
+                                 cu.detail.empty() ? "" : "; ", list);
+      }
+      if (cu.detail.empty()) cu.detail = "every restarted replica crashed again before the end";
+    }
+    r.verdicts.push_back(std::move(cu));
+    // acknowledged_writes: a quorum of the cloud replicas (up: their memory;
+    // down: their log) holds every acknowledged version.
+    std::vector<check::ReplicaVersions> replicas;
+    for (net::NodeId n : w.nodes(tiers::Role::kCloud)) {
+      check::ReplicaVersions rv{n, !cluster.is_up(n), {}};
+      if (cluster.is_up(n)) {
+        const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
+        for (const auto& [key, st] : node->replica()->entries()) rv.versions.emplace(key, st.version);
+      } else {
+        const node::Disk& d = cluster.disk(n);
+        std::vector<std::string> log;
+        log.reserve(d.length());
+        for (size_t i = 0; i < d.length(); ++i) log.push_back(d.entry(i));
+        rv.versions = check::replay_versions(log);
+      }
+      replicas.push_back(std::move(rv));
+    }
+    const check::AckedWritesReport rep = check::check_acknowledged_writes(w.acked_writes(), replicas, names);
+    t.acked_keys_checked = rep.keys_checked;
+    r.verdicts.push_back({"acknowledged_writes", rep.ok(),
+                          rep.ok() ? fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the {} cloud replicas",
+                                                 rep.keys_checked, replicas.size())
+                                   : fmt::format("{} of {} acknowledged keys not on a quorum; first: {}",
+                                                 rep.violation_count, rep.keys_checked, rep.violations.front().what)});
   }
 
   void configure_workload() {
@@ -372,13 +489,18 @@ struct Run::Impl {
                         rep.divergences.front().what)};
   }
 
+  void crash(net::NodeId n) {
+    crash_log.emplace_back(n, sim.now());
+    cluster.crash(n);
+  }
+
   void apply_fault(uint32_t index) {
     const Fault& f = sc.faults[index];
     const auto& topo = sc.topology;
     switch (f.kind) {
       case Fault::Kind::kCrash:
         for (net::NodeId n : resolve(topo, f.target)) {
-          if (cluster.is_up(n)) cluster.crash(n);
+          if (cluster.is_up(n)) crash(n);
         }
         return;
       case Fault::Kind::kRestart:
@@ -420,7 +542,7 @@ struct Run::Impl {
         return;
       case Fault::Kind::kRestart:
         for (net::NodeId n : resolve(sc.topology, f.target)) {
-          if (cluster.is_up(n)) cluster.crash(n);
+          if (cluster.is_up(n)) crash(n);
         }
         return;
       case Fault::Kind::kPartition:

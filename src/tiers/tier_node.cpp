@@ -1,6 +1,8 @@
 #include "ecsim/tiers/tier_node.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 namespace ecsim::tiers {
 
@@ -11,6 +13,37 @@ constexpr uint8_t kRouteEdge = 3;
 constexpr uint64_t kEdgeAuthDone = 1;   // edge timer: token verified, go on
 constexpr uint64_t kEdgeCoreTimeout = 2;  // edge timer: core did not answer
 constexpr uint64_t kEdgeServed = 3;       // edge timer: the request's edge service ended
+constexpr uint64_t kEdgeSnapshot = 4;     // edge timer: persist the hot-key snapshot
+constexpr uint64_t kEdgeRehydrateTimeout = 5;  // edge timer: a rehydration read went unanswered
+constexpr uint64_t kSnapshotsPerDecay = 10;
+constexpr std::string_view kBootEntry = "boot";
+constexpr std::string_view kHotPrefix = "hot1";
+
+std::string encode_hot(const std::vector<uint64_t>& keys) {
+  std::string out(kHotPrefix);
+  out.reserve(kHotPrefix.size() + 8 * keys.size());
+  for (uint64_t k : keys) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((k >> (8 * i)) & 0xff));
+  }
+  return out;
+}
+
+// The keys of the last hot-key snapshot on `disk`, hottest first.
+std::vector<uint64_t> last_hot_snapshot(const node::Disk& disk) {
+  for (size_t i = disk.length(); i-- > 0;) {
+    const std::string& e = disk.entry(i);
+    if (e.size() < kHotPrefix.size() || std::string_view(e).substr(0, kHotPrefix.size()) != kHotPrefix) continue;
+    if ((e.size() - kHotPrefix.size()) % 8 != 0) continue;
+    std::vector<uint64_t> keys;
+    for (size_t p = kHotPrefix.size(); p < e.size(); p += 8) {
+      uint64_t k = 0;
+      for (int b = 0; b < 8; ++b) k |= uint64_t{static_cast<unsigned char>(e[p + b])} << (8 * b);
+      keys.push_back(k);
+    }
+    return keys;
+  }
+  return {};
+}
 constexpr int kEdgeTagShift = 56;
 
 template <class... Ts>
@@ -75,6 +108,7 @@ TierNode::TierNode(World& world, net::NodeId self)
 TierNode::~TierNode() = default;
 
 void TierNode::on_start(node::Context& ctx) {
+  world_.node_started(self_, ctx.now());
   envs_ = std::make_unique<Envs>(*this, ctx);
   std::vector<net::NodeId> peers;
   for (net::NodeId n = 0; n < ctx.node_count(); ++n) {
@@ -91,6 +125,7 @@ void TierNode::on_start(node::Context& ctx) {
       // A restarted edge starts cold: its cache was volatile.
       cache_ = std::make_unique<EdgeCache>(world_.params().cache_capacity);
       guard_ = std::make_unique<proto::auth::Guard>(world_.params().secret);
+      edge_start(ctx);
       break;
     case Role::kCore:
       client.incarnation = static_cast<uint32_t>(ctx.disk().length());
@@ -106,6 +141,7 @@ void TierNode::on_start(node::Context& ctx) {
       rc.core_nodes = world_.nodes(Role::kCore);
       replica_ = std::make_unique<proto::storage::Replica>(self_, rc);
       replica_->recover(envs_->storage, envs_->io);
+      cloud_progress(ctx);
       break;
     }
   }
@@ -142,6 +178,7 @@ void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) 
                  [&](const proto::storage::Message& m) {
                    if (role_ == Role::kCloud) {
                      replica_->on_message(envs_->storage, envs_->io, from, m);
+                     cloud_progress(ctx);
                    } else if (role_ == Role::kCore) {
                      if (const auto* a = std::get_if<proto::storage::WriteAck>(&m)) writer_->on_ack(envs_->storage, from, *a);
                      if (const auto* r = std::get_if<proto::storage::ReadResp>(&m)) reader_->on_resp(envs_->storage, from, *r);
@@ -186,6 +223,7 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
     case kRouteStorage:
       if (role_ == Role::kCloud) {
         replica_->on_timer(envs_->storage, envs_->io, r.tag);
+        cloud_progress(ctx);
       } else if (proto::storage::is_writer_tag(r.tag)) {
         writer_->on_timer(envs_->storage, r.tag);
         core_completions(ctx);
@@ -202,14 +240,26 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
       if ((r.tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeCoreTimeout) edge_timeout(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
+      if ((r.tag >> kEdgeTagShift) == kEdgeSnapshot) edge_snapshot(ctx);
+      if ((r.tag >> kEdgeTagShift) == kEdgeRehydrateTimeout) rehydrate_timeout(ctx, req);
       return;
     }
   }
   ECSIM_ASSERT(false);
 }
 
-void TierNode::on_sync(node::Context&, uint64_t tag) {
-  if (replica_ != nullptr) replica_->on_sync_done(envs_->storage, envs_->io, tag);
+void TierNode::on_sync(node::Context& ctx, uint64_t tag) {
+  if (replica_ != nullptr) {
+    replica_->on_sync_done(envs_->storage, envs_->io, tag);
+    cloud_progress(ctx);
+  }
+}
+
+// The replica's catch-up, reported once per incarnation (for the summary).
+void TierNode::cloud_progress(node::Context&) {
+  if (caught_up_reported_ || !replica_->caught_up()) return;
+  caught_up_reported_ = true;
+  world_.cloud_caught_up(self_, replica_->caught_up_at());
 }
 
 // --- edge --------------------------------------------------------------------
@@ -291,14 +341,17 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
     case workload::RequestKind::kRead:
       // Entries older than the TTL are refetched: that bounds how stale a
       // weakly consistent edge read can be.
+      hot_->touch(r.key);
       if (auto hit = cache_->get(r.key, ctx.now()); hit && ctx.now() - hit->stored_at <= world_.params().cache_ttl) {
         ++world_.hits;
+        world_.edge_lookup(self_, true, ctx.now());
         world_.staleness().on_read(r.key, hit->version, ctx.now());
         world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
         edge_pending_.erase(it);
         return;
       }
       ++world_.misses;
+      world_.edge_lookup(self_, false, ctx.now());
       break;
     case workload::RequestKind::kWrite:
       break;
@@ -339,12 +392,16 @@ void TierNode::edge_timeout(node::Context& ctx, uint64_t edge_req) {
 
 void TierNode::edge_reply(node::Context& ctx, const CoreReply& r) {
   auto it = edge_pending_.find(r.req_id);
-  if (it == edge_pending_.end()) return;  // late: the request timed out or was retried and answered
+  if (it == edge_pending_.end()) {
+    rehydrate_reply(ctx, r);  // a rehydration read, or late: timed out or retried and answered
+    return;
+  }
   cancel_timer(ctx, it->second.timer);
   const ClientRequest& q = it->second.request;
   if (r.ok) {
     if (q.kind == workload::RequestKind::kWrite) {
       world_.staleness().on_ack(q.key, Version{r.version.counter, r.version.writer}, ctx.now());
+      world_.write_acked(q.key, r.version);
     } else {
       world_.staleness().on_read(q.key, Version{r.version.counter, r.version.writer}, ctx.now());
     }
@@ -354,6 +411,100 @@ void TierNode::edge_reply(node::Context& ctx, const CoreReply& r) {
   }
   world_.client_done(q, r.ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kCore, ctx.now());
   edge_pending_.erase(it);
+}
+
+// --- edge: hot keys and rehydration -----------------------------------------
+
+void TierNode::edge_start(node::Context& ctx) {
+  const TierParams& p = world_.params();
+  const size_t k = std::min<size_t>(p.rehydrate_keys, (node::Disk::kEntryBytesMax - kHotPrefix.size()) / 8);
+  hot_ = std::make_unique<HotKeys>(std::max<size_t>(4 * k, 1));
+  node::Disk& disk = ctx.disk();
+  bool restarted = false;
+  for (size_t i = 0; i < disk.length() && !restarted; ++i) restarted = disk.entry(i) == kBootEntry;
+  disk.append(kBootEntry);
+  ctx.sync(0);
+  set_timer(ctx, kRouteEdge, p.hot_snapshot_period, kEdgeSnapshot << kEdgeTagShift);
+  if (!restarted) return;
+  rehydrate_keys_ = last_hot_snapshot(disk);
+  if (rehydrate_keys_.size() > k) rehydrate_keys_.resize(k);
+  last_snapshot_ = rehydrate_keys_;
+  // Seed the sketch so the next snapshot keeps the old order until fresh
+  // traffic says otherwise.
+  for (size_t i = 0; i < rehydrate_keys_.size(); ++i) hot_->touch(rehydrate_keys_[i], rehydrate_keys_.size() - i);
+  rehydrating_ = true;
+  world_.rehydration_started(self_, ctx.now(), static_cast<uint32_t>(rehydrate_keys_.size()));
+  rehydrate_pump(ctx);
+}
+
+void TierNode::edge_snapshot(node::Context& ctx) {
+  const TierParams& p = world_.params();
+  const size_t k = std::min<size_t>(p.rehydrate_keys, (node::Disk::kEntryBytesMax - kHotPrefix.size()) / 8);
+  std::vector<uint64_t> top = hot_->top(k);
+  if (!top.empty() && top != last_snapshot_) {
+    ctx.disk().append(encode_hot(top));
+    ctx.sync(0);
+    last_snapshot_ = std::move(top);
+  }
+  if (++snapshots_ % kSnapshotsPerDecay == 0) hot_->decay();
+  set_timer(ctx, kRouteEdge, p.hot_snapshot_period, kEdgeSnapshot << kEdgeTagShift);
+}
+
+void TierNode::rehydrate_pump(node::Context& ctx) {
+  if (!rehydrating_) return;
+  while (rehydrate_pending_.size() < world_.params().rehydrate_outstanding_max &&
+         rehydrate_next_ < rehydrate_keys_.size()) {
+    const uint64_t id = next_edge_req_++;
+    rehydrate_pending_[id] = RehydrateFetch{rehydrate_keys_[rehydrate_next_++], 0, 0, 0};
+    rehydrate_send(ctx, id);
+  }
+  if (rehydrate_pending_.empty() && rehydrate_next_ == rehydrate_keys_.size()) {
+    rehydrating_ = false;
+    world_.rehydration_done(self_, ctx.now(), rehydrate_fetched_, rehydrate_given_up_);
+    rehydrate_keys_ = {};
+  }
+}
+
+void TierNode::rehydrate_send(node::Context& ctx, uint64_t req) {
+  RehydrateFetch& f = rehydrate_pending_.at(req);
+  const auto& cores = world_.nodes(Role::kCore);
+  f.core_index = f.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
+                                 : (f.core_index + 1) % static_cast<uint32_t>(cores.size());
+  ++f.attempts;
+  EdgeCoreMessage m = CoreRead{req, f.key};
+  const uint32_t size = wire_size_bytes(m);
+  send(ctx, cores[f.core_index], kKindEdgeCore, Payload{std::move(m)}, size);
+  f.timer = set_timer(ctx, kRouteEdge, world_.params().core_timeout, (kEdgeRehydrateTimeout << kEdgeTagShift) | req);
+}
+
+void TierNode::rehydrate_timeout(node::Context& ctx, uint64_t req) {
+  auto it = rehydrate_pending_.find(req);
+  if (it == rehydrate_pending_.end()) return;
+  if (it->second.attempts < world_.params().core_attempts_max) {
+    rehydrate_send(ctx, req);
+    return;
+  }
+  ++rehydrate_given_up_;
+  rehydrate_pending_.erase(it);
+  rehydrate_pump(ctx);
+}
+
+void TierNode::rehydrate_reply(node::Context& ctx, const CoreReply& r) {
+  auto it = rehydrate_pending_.find(r.req_id);
+  if (it == rehydrate_pending_.end()) return;  // late
+  cancel_timer(ctx, it->second.timer);
+  if (!r.ok) {
+    if (it->second.attempts < world_.params().core_attempts_max) {
+      rehydrate_send(ctx, r.req_id);
+      return;
+    }
+    ++rehydrate_given_up_;
+  } else {
+    ++rehydrate_fetched_;
+    if (r.found) cache_->put(it->second.key, r.value, Version{r.version.counter, r.version.writer}, ctx.now());
+  }
+  rehydrate_pending_.erase(it);
+  rehydrate_pump(ctx);
 }
 
 // --- core --------------------------------------------------------------------

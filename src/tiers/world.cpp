@@ -1,11 +1,15 @@
 #include "ecsim/tiers/world.hpp"
 
+#include <algorithm>
+
 namespace ecsim::tiers {
 
 World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(roles)), params_(std::move(params)) {
   for (net::NodeId n = 0; n < roles_.size(); ++n) by_role_[static_cast<size_t>(roles_[n])].push_back(n);
   ECSIM_ASSERT(!by_role_[0].empty() && !by_role_[1].empty());
   ECSIM_ASSERT(by_role_[2].size() == proto::storage::kReplicas);
+  starts_.assign(roles_.size(), 0);
+  lookups_.resize(roles_.size());
 }
 
 node::LoadProfile load_profile(Role r, const TierParams& p) {
@@ -74,6 +78,61 @@ void World::finish(sim::Time end, sim::Duration timeout) {
     }
   }
   outstanding_.clear();
+}
+
+void World::node_started(net::NodeId n, sim::Time at) {
+  if (starts_[n]++ > 0) restarts_.push_back(RestartRecord{n, at, false, sim::Time{0}});
+}
+
+void World::cloud_caught_up(net::NodeId n, sim::Time at) {
+  for (auto it = restarts_.rbegin(); it != restarts_.rend(); ++it) {
+    if (it->node != n) continue;
+    if (!it->caught_up && at >= it->at) {
+      it->caught_up = true;
+      it->caught_up_at = at;
+    }
+    return;
+  }
+}
+
+void World::rehydration_started(net::NodeId n, sim::Time at, uint32_t keys) {
+  rehydrations_.push_back(RehydrationRecord{n, at, keys, 0, 0, false, sim::Time{0}});
+}
+
+void World::rehydration_done(net::NodeId n, sim::Time at, uint32_t fetched, uint32_t given_up) {
+  for (auto it = rehydrations_.rbegin(); it != rehydrations_.rend(); ++it) {
+    if (it->node != n) continue;
+    if (!it->done) {
+      it->done = true;
+      it->done_at = at;
+      it->fetched = fetched;
+      it->given_up = given_up;
+    }
+    return;
+  }
+}
+
+void World::edge_lookup(net::NodeId n, bool hit, sim::Time at) {
+  auto& buckets = lookups_[n];
+  const size_t second = static_cast<size_t>(at.ns / sim::seconds(1).ns);
+  if (buckets.size() <= second) buckets.resize(second + 1, {0, 0});
+  ++buckets[second][hit ? 0 : 1];
+}
+
+std::pair<uint64_t, uint64_t> World::edge_lookups(net::NodeId n, sim::Time from, sim::Time to) const {
+  const auto& buckets = lookups_[n];
+  const int64_t s = sim::seconds(1).ns;
+  std::pair<uint64_t, uint64_t> out{0, 0};
+  for (int64_t i = std::max<int64_t>(0, from.ns / s); i < to.ns / s && i < static_cast<int64_t>(buckets.size()); ++i) {
+    out.first += buckets[static_cast<size_t>(i)][0];
+    out.second += buckets[static_cast<size_t>(i)][1];
+  }
+  return out;
+}
+
+void World::write_acked(uint64_t key, proto::storage::Version v) {
+  auto [it, inserted] = acked_.emplace(key, v);
+  if (!inserted && it->second < v) it->second = v;
 }
 
 }  // namespace ecsim::tiers

@@ -57,6 +57,33 @@ struct TierLoad {
   uint64_t refused = 0;           // work refused by full service queues
 };
 
+// One restart of an edge node and its rehydration (tier_node.hpp).
+struct EdgeRehydration {
+  std::string node;
+  int64_t crash_ns = -1;  // the crash before the restart; -1: unknown
+  int64_t restart_ns = 0;
+  bool finished = false;
+  int64_t duration_ns = 0;  // restart -> every key fetched or given up (when finished)
+  uint32_t keys = 0;
+  uint32_t fetched = 0;
+  uint32_t given_up = 0;
+  // Edge cache lookups of this node in the whole seconds of [crash - 5 s,
+  // crash) and [restart, restart + 5 s).
+  uint64_t hits_before = 0, misses_before = 0;
+  uint64_t hits_after = 0, misses_after = 0;
+  double hit_ratio_before() const;
+  double hit_ratio_after() const;
+};
+
+// One restart of a cloud replica and its catch-up.
+struct CloudCatchUp {
+  std::string node;
+  int64_t restart_ns = 0;
+  bool caught_up = false;
+  int64_t catch_up_ns = 0;  // caught_up_at - restart (when caught up)
+  bool superseded = false;  // crashed again before the end (or before catching up)
+};
+
 struct TierSummary {
   bool present = false;
   TierLoad load[3];  // by tier
@@ -72,6 +99,9 @@ struct TierSummary {
   std::vector<std::pair<std::string, uint64_t>> refusals;  // by reason
   uint64_t causality_sends = 0;
   uint64_t causality_receives = 0;
+  std::vector<EdgeRehydration> rehydrations;
+  std::vector<CloudCatchUp> catch_ups;
+  uint64_t acked_keys_checked = 0;
 };
 
 struct RunResult {

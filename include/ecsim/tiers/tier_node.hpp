@@ -4,6 +4,27 @@
 // quorums; a cloud node is a storage replica with a write-ahead log. Every
 // node also holds a DSM replica and a vector clock that rides on everything
 // it sends.
+//
+// Rehydration (issue 4, item 3). Hotness is tracked where the reads are
+// served: each edge node keeps a HotKeys sketch of the keys its clients read
+// (hits and misses alike; halved every 10 snapshots so it follows shifting
+// popularity) and, every `hot_snapshot_period`, appends its top
+// `rehydrate_keys` keys to its own Disk as one entry ("hot1" + keys, 8 bytes
+// each, little-endian) and syncs it -- only when the list changed. This was
+// chosen over popularity tracking at core or cloud because it needs no new
+// message kinds and no cross-tier state: the node that needs the list after
+// a crash is the one that wrote it, and a crash keeps a prefix of the log,
+// so the last surviving snapshot entry is the newest durable one. Only the
+// last snapshot is read; older ones are dead weight on an append-only disk
+// (one entry a second at most, a few KB each).
+// Every start appends and syncs a "boot" entry; a start that finds one is a
+// restart. A restarted edge starts with an empty cache, seeds its sketch from
+// the snapshot and reads the snapshot's keys, hottest first, through core
+// (CoreRead, round robin, at most `rehydrate_outstanding_max` in flight, each
+// tried on up to `core_attempts_max` cores, then given up), filling the
+// cache; when every key was fetched or given up it reports the rehydration
+// done to the World (for the run summary). Client traffic is served
+// meanwhile as usual.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -70,6 +91,13 @@ class TierNode final : public node::Actor {
   void core_request(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m);
   void core_completions(node::Context& ctx);
   void dispatch(node::Context& ctx, net::NodeId from, const Payload& p);
+  void edge_start(node::Context& ctx);
+  void edge_snapshot(node::Context& ctx);
+  void rehydrate_pump(node::Context& ctx);
+  void rehydrate_send(node::Context& ctx, uint64_t req);
+  void rehydrate_timeout(node::Context& ctx, uint64_t req);
+  void rehydrate_reply(node::Context& ctx, const CoreReply& r);
+  void cloud_progress(node::Context& ctx);
 
   World& world_;
   net::NodeId self_;
@@ -83,6 +111,24 @@ class TierNode final : public node::Actor {
   std::map<uint64_t, EdgePending> edge_pending_;
   uint64_t next_edge_req_ = 1;
   uint32_t next_core_ = 0;  // round robin for first attempts
+  // edge: hot keys, their snapshots, rehydration after a restart
+  struct RehydrateFetch {
+    uint64_t key = 0;
+    uint32_t attempts = 0;
+    proto::TimerId timer = 0;
+    uint32_t core_index = 0;
+  };
+  std::unique_ptr<HotKeys> hot_;
+  std::vector<uint64_t> last_snapshot_;
+  uint64_t snapshots_ = 0;
+  std::vector<uint64_t> rehydrate_keys_;  // hottest first
+  size_t rehydrate_next_ = 0;
+  std::map<uint64_t, RehydrateFetch> rehydrate_pending_;  // by edge request id
+  uint32_t rehydrate_fetched_ = 0;
+  uint32_t rehydrate_given_up_ = 0;
+  bool rehydrating_ = false;
+  // cloud: the catch-up was reported to the World
+  bool caught_up_reported_ = false;
   // core
   std::unique_ptr<proto::storage::QuorumReader> reader_;
   std::unique_ptr<proto::storage::QuorumWriter> writer_;

@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ecsim/node/cluster.hpp"
 #include "ecsim/proto/auth.hpp"
+#include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/tiers/edge_cache.hpp"
 #include "ecsim/tiers/messages.hpp"
@@ -47,6 +49,13 @@ struct TierParams {
   sim::Duration cloud_storage_service = sim::microseconds(300);  // a storage request at cloud
   sim::Duration dsm_service = sim::microseconds(50);
   uint32_t queue_max = 2000;
+  // Edge rehydration (tier_node.hpp): after a restart an edge node fetches
+  // this many of its hottest keys through core, at most
+  // `rehydrate_outstanding_max` reads in flight; its hot-key snapshot is
+  // persisted every `hot_snapshot_period`.
+  uint32_t rehydrate_keys = 500;
+  uint32_t rehydrate_outstanding_max = 32;
+  sim::Duration hot_snapshot_period = sim::seconds(1);
 };
 
 // Message kinds served through the load model; a client request at the edge
@@ -79,6 +88,26 @@ struct TierFigures {
   sim::Histogram latency;  // client-observed, of ok requests
 };
 
+// One rehydration of a restarted edge node, as the node reported it.
+struct RehydrationRecord {
+  net::NodeId node = 0;
+  sim::Time started{0};  // the restart
+  uint32_t keys = 0;     // hot keys in the snapshot found on disk
+  uint32_t fetched = 0;  // answered by core and put in the cache (found or not)
+  uint32_t given_up = 0;
+  bool done = false;
+  sim::Time done_at{0};
+};
+
+// A node's start after a crash (a restart; boots are not listed). For a
+// cloud node, when its replica caught up (storage.hpp) in that incarnation.
+struct RestartRecord {
+  net::NodeId node = 0;
+  sim::Time at{0};
+  bool caught_up = false;
+  sim::Time caught_up_at{0};
+};
+
 class World final : public node::PayloadOwner {
  public:
   World(std::vector<Role> roles, TierParams params);
@@ -104,6 +133,25 @@ class World final : public node::PayloadOwner {
   const TierFigures& figures(ServedBy by) const { return figures_[static_cast<size_t>(by)]; }
   const TierFigures& cloud_figures() const { return cloud_; }
   StalenessMeter& staleness() { return staleness_; }
+
+  // Measurements for the summary (never read by the nodes' logic).
+  // Every on_start reports here; the second and later are restarts.
+  void node_started(net::NodeId n, sim::Time at);
+  const std::vector<RestartRecord>& restarts() const { return restarts_; }
+  // A cloud node's replica caught up: fills its latest restart's record.
+  void cloud_caught_up(net::NodeId n, sim::Time at);
+  void rehydration_started(net::NodeId n, sim::Time at, uint32_t keys);
+  void rehydration_done(net::NodeId n, sim::Time at, uint32_t fetched, uint32_t given_up);
+  const std::vector<RehydrationRecord>& rehydrations() const { return rehydrations_; }
+  // An edge cache lookup of a client read, counted per node per second.
+  void edge_lookup(net::NodeId n, bool hit, sim::Time at);
+  // Hits and misses of node `n` in the whole seconds [from, to).
+  std::pair<uint64_t, uint64_t> edge_lookups(net::NodeId n, sim::Time from, sim::Time to) const;
+  // A write acknowledged to a client: the newest acknowledged version per
+  // key (bounded by the key space).
+  void write_acked(uint64_t key, proto::storage::Version v);
+  const std::map<uint64_t, proto::storage::Version>& acked_writes() const { return acked_; }
+
   uint64_t hits = 0;
   uint64_t misses = 0;
   std::array<uint64_t, proto::auth::kReasonCount> refusals{};
@@ -119,6 +167,12 @@ class World final : public node::PayloadOwner {
   std::map<uint64_t, int64_t> outstanding_;  // client request id -> start
   uint64_t lost_ = 0;
   uint64_t unsettled_ = 0;
+  std::vector<uint32_t> starts_;  // per node
+  std::vector<RestartRecord> restarts_;
+  std::vector<RehydrationRecord> rehydrations_;
+  // Per node, per simulated second: {hits, misses}; grows with the run.
+  std::vector<std::vector<std::array<uint64_t, 2>>> lookups_;
+  std::map<uint64_t, proto::storage::Version> acked_;
 };
 
 }  // namespace ecsim::tiers

@@ -1,0 +1,50 @@
+// Acknowledged-writes checker (issue 4, item 2): at the end of a run, every
+// write acknowledged to a client must be held, at its acknowledged version
+// or a newer one, by at least a quorum (2 of 3) of the cloud replicas. A
+// replica's state is what it holds in memory when it is up, or what its
+// write-ahead log would replay to when it is down (the caller builds both).
+// The checker sees only versions: it does not reach into nodes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ecsim/proto/storage.hpp"
+
+namespace ecsim::check {
+
+// One replica's versions by key.
+struct ReplicaVersions {
+  uint32_t node = 0;
+  bool from_disk = false;  // recovered from its log (the node is down)
+  std::map<uint64_t, proto::storage::Version> versions;
+};
+
+struct AckedWriteViolation {
+  uint64_t key = 0;
+  proto::storage::Version acked;
+  std::string what;  // names the key, the version and each replica's version
+};
+
+struct AckedWritesReport {
+  static constexpr size_t kViolationsMax = 100;
+  uint64_t keys_checked = 0;
+  uint64_t violation_count = 0;
+  std::vector<AckedWriteViolation> violations;  // the first kViolationsMax, by key
+  bool ok() const { return violation_count == 0; }
+};
+
+// The versions a write-ahead log replays to (the larger version per key;
+// records that do not decode are skipped, marks ignored).
+std::map<uint64_t, proto::storage::Version> replay_versions(const std::vector<std::string>& log);
+
+// `acked`: the newest acknowledged version per key. `names` labels nodes.
+// A key passes when at least `need` replicas hold a version >= its ack.
+AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, proto::storage::Version>& acked,
+                                            const std::vector<ReplicaVersions>& replicas,
+                                            const std::vector<std::string>& names,
+                                            size_t need = proto::storage::kQuorum);
+
+}  // namespace ecsim::check
