@@ -3,24 +3,15 @@
 #include <algorithm>
 #include <string_view>
 
+#include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto::dsm {
 
 namespace {
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
-uint32_t digits(uint64_t v) {
-  uint32_t n = 1;
-  while (v >= 10) v /= 10, ++n;
-  return n;
-}
+uint32_t digits(uint64_t v) { return decimal_digits(v); }
 
 constexpr uint32_t len(std::string_view s) { return static_cast<uint32_t>(s.size()); }
 
@@ -68,7 +59,7 @@ bool well_formed(const Update& u) {
 
 uint32_t wire_size_bytes(const Message& m, uint64_t rpc_id) {
   const auto [method, params] =
-      std::visit(overloaded{
+      std::visit(Overloaded{
                      [](const Update& u) {
                        return std::pair{len("dsm.update"), entry_bytes(u)};
                      },
@@ -138,7 +129,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
 
 void Replica::on_message(Env<Message>& env, NodeId src, const Message& m) {
   ECSIM_ASSERT(env.self() == self_);
-  std::visit(overloaded{
+  std::visit(Overloaded{
                  [&](const Update& u) { on_update(env, u); },
                  [&](const Digest& d) { on_digest(env, src, d); },
                  [&](const Repair& r) { on_repair(env, src, r); },

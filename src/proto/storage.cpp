@@ -3,26 +3,17 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto::storage {
 
 namespace {
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
 
 // --- Wire sizes ------------------------------------------------------------
 
-uint32_t digits(uint64_t v) {
-  uint32_t n = 1;
-  while (v >= 10) v /= 10, ++n;
-  return n;
-}
+uint32_t digits(uint64_t v) { return decimal_digits(v); }
 uint32_t digits_signed(int64_t v) {
   if (v >= 0) return digits(static_cast<uint64_t>(v));
   return 1 + digits(~static_cast<uint64_t>(v) + 1);  // '-' and the magnitude
@@ -95,7 +86,7 @@ WalPut put_of(const CatchUpEntry& e, int64_t now_ns) {
 
 uint32_t wire_size_bytes(const Message& m) {
   return std::visit(
-      overloaded{
+      Overloaded{
           [](const WriteReq& w) {
             return request_bytes("storage.write",
                                  len(R"({"key":,"value":,"version":})") + digits(w.key) +
@@ -129,7 +120,7 @@ uint32_t wire_size_bytes(const Message& m) {
 std::string encode(const WalRecord& r) {
   std::string out;
   out.reserve(kWalPutBytes);
-  std::visit(overloaded{
+  std::visit(Overloaded{
                  [&](const WalPut& p) {
                    out.push_back(static_cast<char>(kKindPut));
                    put_le(out, p.key);
@@ -219,7 +210,7 @@ void Replica::replay(Env<Message>& env, StorageIo& io) {
       continue;
     }
     ++counters_.wal_replayed;
-    std::visit(overloaded{
+    std::visit(Overloaded{
                    [&](const WalPut& p) { apply(p, i + 1); },
                    [&](const WalMark& m) {
                      if (PeerCatchUp* peer = find_peer(m.peer)) {
@@ -242,7 +233,7 @@ void Replica::on_message(Env<Message>& env, StorageIo& io, NodeId from, const Me
   ECSIM_ASSERT(recovered_);
   ECSIM_ASSERT(env.self() == self_);
   std::visit(
-      overloaded{
+      Overloaded{
           [&](const WriteReq& w) { on_write(env, io, from, w); },
           [&](const ReadReq& r) { on_read(env, from, r); },
           [&](const CatchUpReq& r) { on_catch_up_req(env, from, r); },

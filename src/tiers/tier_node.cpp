@@ -1,5 +1,7 @@
 #include "ecsim/tiers/tier_node.hpp"
 
+#include "ecsim/proto/visit.hpp"
+
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -46,12 +48,6 @@ std::vector<uint64_t> last_hot_snapshot(const node::Disk& disk) {
 }
 constexpr int kEdgeTagShift = 56;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 }  // namespace
 
 // The sans-IO surface of each protocol, bound to this node's Context.
@@ -96,7 +92,7 @@ uint32_t wire_size_bytes(const EdgeCoreMessage& m) {
   // {"jsonrpc":"2.0","method":"core.read","params":{"key":K},"id":I} with
   // 20-digit keys and values at most: a fixed estimate per kind keeps this
   // off the hot path.
-  return std::visit(Overloaded{[](const CoreRead&) -> uint32_t { return 72; },
+  return std::visit(proto::Overloaded{[](const CoreRead&) -> uint32_t { return 72; },
                                [](const CoreWrite&) -> uint32_t { return 96; },
                                [](const CoreReply&) -> uint32_t { return 110; }},
                     m);
@@ -167,7 +163,7 @@ void TierNode::on_message(node::Context& ctx, const net::Envelope& m) {
 }
 
 void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) {
-  std::visit(Overloaded{
+  std::visit(proto::Overloaded{
                  [&](const EdgeCoreMessage& m) {
                    if (const auto* r = std::get_if<CoreReply>(&m)) {
                      if (role_ == Role::kEdge) edge_reply(ctx, *r);

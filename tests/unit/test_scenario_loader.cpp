@@ -399,44 +399,38 @@ TEST_CASE("loader: the quickstart loads with its values", "[scenario]") {
   CHECK(s.name == "quickstart");
   CHECK(s.seed == 1);
   CHECK(s.duration == 60_s);
-  CHECK(s.description.find("core-2 crashes") != std::string::npos);
+  CHECK(s.description.find("cloud-2 crashes") != std::string::npos);
   CHECK(s.topology.edge == 3);
   CHECK(s.topology.core == 2);
   CHECK(s.topology.cloud == 3);
-  // What the description promises is pinned; calibrated figures (rates, drop
-  // probabilities, SLA thresholds) may move, so only their presence and range are.
-  REQUIRE(s.network.defaults.drop_ppm);
-  CHECK(*s.network.defaults.drop_ppm < net::kPpmOne);
-  CHECK(!s.network.defaults.latency);
+  // What the description promises is pinned; calibrated figures (rates,
+  // latencies, SLA thresholds) may move, so only their presence and range are.
   REQUIRE(s.network.overrides.size() == 1);
   CHECK(s.network.overrides[0].between[0].text == "core");
+  CHECK(s.network.overrides[0].between[1].text == "cloud");
   REQUIRE(s.network.overrides[0].patch.latency);
   CHECK(s.network.overrides[0].patch.latency->validate().empty());
-  REQUIRE(s.workload.size() == 2);
-  for (const Workload& w : s.workload) {
-    CHECK(w.rate_per_s > 0);
-    CHECK(w.size_bytes > 0);
-    CHECK(w.timeout > sim::Duration{0});
-    CHECK(w.mark.line > 0);
-  }
-  CHECK(s.workload[0].from.text == "edge");
-  CHECK(s.workload[1].mark.line > s.workload[0].mark.line);
-  REQUIRE(s.faults.size() == 3);
+  CHECK(s.workload.empty());
+  REQUIRE(s.requests.size() == 1);
+  CHECK(s.requests[0].at.text == "edge");
+  CHECK(s.requests[0].rate_per_s >= 1000);  // the reference design: > 1,000 req/s per edge
+  CHECK(s.requests[0].mix_dsm_set > 0);
+  CHECK(s.requests[0].mix_write > 0);
+  REQUIRE(s.faults.size() == 2);
   CHECK(s.faults[0].kind == Fault::Kind::kCrash);
-  CHECK(s.faults[0].target.text == "core-2");
+  CHECK(s.faults[0].target.text == "cloud-2");
   CHECK(s.faults[0].for_duration == std::optional<sim::Duration>(5_s));
   CHECK(s.faults[1].kind == Fault::Kind::kPartition);
   REQUIRE(s.faults[1].groups.size() == 2);
+  CHECK(s.faults[1].groups[0][0].text == "edge-1");
   CHECK(s.faults[1].groups[1][0].text == "*");
-  CHECK(s.faults[2].kind == Fault::Kind::kDrop);
-  CHECK(s.faults[2].ppm > 0);
-  CHECK(s.faults[2].between[1].text == "core");
-  CHECK(s.expect.invariants == std::vector<std::string>{"durability"});
+  CHECK(s.expect.invariants == std::vector<std::string>{"durability", "causality"});
   REQUIRE(s.expect.served_ratio_min);
   CHECK(*s.expect.served_ratio_min > 0.5);
   CHECK(*s.expect.served_ratio_min <= 1.0);
-  CHECK(s.expect.ping_latency_p99);
-  CHECK(s.expect.mark.line > s.faults[2].mark.line);
+  CHECK(s.expect.tier_latency_p99[0] == std::optional<sim::Duration>(10_ms));
+  CHECK(s.expect.tier_latency_p99[1] == std::optional<sim::Duration>(50_ms));
+  CHECK(s.expect.mark.line > s.faults[1].mark.line);
 }
 
 TEST_CASE("loader: defaults when keys are absent", "[scenario]") {

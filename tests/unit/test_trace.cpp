@@ -94,7 +94,8 @@ TEST_CASE("determinism: same seed same hash, another seed differs", "[trace][gol
   o.seed = 2;
   const run::RunResult c = run::run_scenario(sc, o);
   CHECK(c.trace_hash != a.trace_hash);
-  CHECK((c.net.sent != a.net.sent || c.workloads[0].p99_ns != a.workloads[0].p99_ns));
+  REQUIRE(a.tiers.present);
+  CHECK((c.net.sent != a.net.sent || c.tiers.rows[1].p99_ns != a.tiers.rows[1].p99_ns));
 }
 
 TEST_CASE("max-events stops a run and fails it", "[trace]") {

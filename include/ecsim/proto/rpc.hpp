@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "ecsim/proto/env.hpp"
+#include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto::rpc {
@@ -125,14 +126,7 @@ using Message = std::variant<Request, Response, ConnOpen, ConnAccept>;
 
 // ---- Wire accounting -----------------------------------------------------------
 
-constexpr uint32_t decimal_digits(uint64_t v) {
-  uint32_t n = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++n;
-  }
-  return n;
-}
+using proto::decimal_digits;
 
 // {"jsonrpc":"2.0","method":"NAME","params":PARAMS,"id":ID}\n
 // An empty params object is `{}`.
