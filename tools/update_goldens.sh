@@ -14,7 +14,8 @@ hash_of() { "$ecsim" run "$@" --quiet | sed -n 's/^trace hash: //p'; }
   for f in tests/data/scenarios/small.yaml tests/data/scenarios/faults.yaml scenarios/flaky-network.yaml \
            scenarios/rolling-crashes.yaml scenarios/three-tier.yaml scenarios/bad-tokens.yaml \
            scenarios/partition-heal-dsm.yaml \
-           scenarios/edge-crash-rehydrate.yaml scenarios/cloud-replica-loss.yaml; do
+           scenarios/edge-crash-rehydrate.yaml scenarios/cloud-replica-loss.yaml \
+           scenarios/edge-direct-write.yaml; do
     echo "$f 3 $(hash_of "$f" --seed 3)"
   done
 } > tests/golden/hashes.txt

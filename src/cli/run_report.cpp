@@ -30,6 +30,26 @@ void print_tiers(const run::TierSummary& t, Line& line) {
                    t.unsettled));
   line(fmt::format("  edge staleness: {} stale reads, max {} versions / {}, p99 {}", t.stale_reads,
                    t.staleness_versions_max, ms(t.staleness_ns_max), ms(t.staleness_ns_p99)));
+  const run::RpcSummary& rpc = t.rpc;
+  line(fmt::format("  edge->core rpc: {} calls, {} ok, {} failed, {} timeouts, {} retries; connections {} opened, "
+                   "{} reused, {} open at the end; {} handshake messages; {} duplicate requests absorbed at core",
+                   rpc.calls, rpc.ok, rpc.failed, rpc.timeouts, rpc.retries, rpc.connections_opened,
+                   rpc.connections_reused, rpc.open_connections, rpc.handshake_messages, rpc.duplicates_absorbed));
+  if (!t.throughput.empty()) {
+    line(fmt::format("  {:<8}{:>10}{:>10}{:>11}{:>11}{:>11}", "clients", "offered", "served", "offered/s", "served/s",
+                     "over"));
+    for (const run::NodeThroughput& x : t.throughput) {
+      line(fmt::format("  {:<8}{:>10}{:>10}{:>11.1f}{:>11.1f}{:>11}", x.node, x.offered, x.served, x.offered_per_s(),
+                       x.served_per_s(), sim::format_duration(sim::Duration{x.window_ns})));
+    }
+  }
+  if (t.forged.present) {
+    const run::ForgedWriteSummary& f = t.forged;
+    line(fmt::format("  forged edge->cloud writes: sent {}, refused {}, lost {}, in flight {}, unanswered {}, "
+                     "applied {}; not-from-core refusals traced {}, on the replicas' counters {}",
+                     f.sent, f.refused, f.lost, f.in_flight, f.unanswered, f.applied, f.refusals,
+                     f.replica_counters));
+  }
   std::string refusals;
   for (const auto& [reason, n] : t.refusals) refusals += fmt::format("{} {}  ", reason, n);
   while (!refusals.empty() && refusals.back() == ' ') refusals.pop_back();
@@ -84,7 +104,34 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
       catch_ups.push_back({{"node", c.node}, {"restart_ns", c.restart_ns}, {"caught_up", c.caught_up},
                            {"catch_up_ns", c.catch_up_ns}, {"superseded", c.superseded}});
     }
-    tiers = {{"rows", rows}, {"rehydrations", rehydrations}, {"catch_ups", catch_ups},
+    const run::RpcSummary& rpc = t.rpc;
+    const nlohmann::json rpc_json = {{"calls", rpc.calls},
+                                     {"ok", rpc.ok},
+                                     {"failed", rpc.failed},
+                                     {"timeouts", rpc.timeouts},
+                                     {"retries", rpc.retries},
+                                     {"connections_opened", rpc.connections_opened},
+                                     {"connections_reused", rpc.connections_reused},
+                                     {"open_connections", rpc.open_connections},
+                                     {"handshake_messages", rpc.handshake_messages},
+                                     {"duplicates_absorbed", rpc.duplicates_absorbed}};
+    nlohmann::json throughput = nlohmann::json::array();
+    for (const run::NodeThroughput& x : t.throughput) {
+      throughput.push_back({{"node", x.node}, {"offered", x.offered}, {"served", x.served},
+                            {"window_ns", x.window_ns}, {"offered_per_s", x.offered_per_s()},
+                            {"served_per_s", x.served_per_s()}});
+    }
+    nlohmann::json forged = nullptr;
+    if (t.forged.present) {
+      const run::ForgedWriteSummary& f = t.forged;
+      forged = {{"sent", f.sent}, {"refused", f.refused}, {"lost", f.lost}, {"in_flight", f.in_flight},
+                {"unanswered", f.unanswered}, {"applied", f.applied}, {"replica_refusals", f.refusals},
+                {"replica_counters", f.replica_counters},
+                {"not_sent", f.not_sent}, {"versions_checked", f.versions_checked},
+                {"non_core_versions", f.non_core_versions}};
+    }
+    tiers = {{"rows", rows}, {"rpc", rpc_json}, {"throughput", throughput}, {"forged_writes", forged},
+             {"rehydrations", rehydrations}, {"catch_ups", catch_ups},
              {"acked_keys_checked", t.acked_keys_checked}, {"cache_hits", t.hits}, {"cache_misses", t.misses}, {"lost", t.lost},
              {"unsettled", t.unsettled}, {"stale_reads", t.stale_reads},
              {"staleness_versions_max", t.staleness_versions_max}, {"staleness_ns_max", t.staleness_ns_max},

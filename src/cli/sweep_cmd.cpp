@@ -147,12 +147,14 @@ SeedResult judge(const Child& c, int status, double wall_s) {
     r.trace_hash = j["trace_hash"].get<std::string>();
     r.events = j.value("events", uint64_t{0});
     r.verdict = code == 0 ? "pass" : "fail";
+    // The first failed expectation explains the verdict, except that a run
+    // stopped by its wall timeout is a timeout whatever else failed in it.
     for (const auto& e : j.value("expectations", nlohmann::json::array())) {
-      if (!e.value("ok", true)) {
-        if (e.value("name", "") == "wall_timeout") r.verdict = "timeout";
-        r.detail = e.value("name", "") + ": " + e.value("detail", "");
-        break;
-      }
+      if (e.value("ok", true)) continue;
+      const bool timed_out = e.value("name", "") == "wall_timeout";
+      if (!r.detail.empty() && !timed_out) continue;
+      if (timed_out) r.verdict = "timeout";
+      r.detail = e.value("name", "") + ": " + e.value("detail", "");
     }
     if (r.detail.empty() && j.value("event_limit_hit", false)) r.detail = "stopped by --max-events";
     return r;

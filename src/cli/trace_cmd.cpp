@@ -38,7 +38,8 @@ int trace_dump(const std::string& path) {
   std::vector<std::string> names;
   std::string out;
   const sim::TraceFileInfo info = sim::read_trace_file(path, [&](const sim::Record& r) {
-    nlohmann::json j = {{"t_ns", r.time_ns}, {"type", sim::record_type_name(r.type)}, {"code", r.code},
+    nlohmann::json j = {{"t_ns", r.time_ns}, {"type", sim::record_type_name(r.type)},
+                        {"type_id", static_cast<int>(r.type)}, {"code", r.code},
                         {"node", r.node},   {"peer", r.peer},                        {"kind", r.kind},
                         {"a", r.a},         {"b", r.b}};
     out += j.dump();

@@ -46,6 +46,7 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
   const uint32_t li = link_index(src, dst);
   Link& link = links_[li];
   sim::Rng& rng = rng_[src];
+  if (link.config.tls) size_bytes += kTlsRecordBytes;
   Envelope env;
   env.id = next_message_id_++;
   env.send_ns = sim_.now().ns;
@@ -83,8 +84,9 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
 // delivery. Every delivery takes at least 1 ns, so no message loop can spin
 // at one instant.
 void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
-  const int64_t latency_ns = link.config.latency.sample(rng).ns;
+  int64_t latency_ns = link.config.latency.sample(rng).ns;
   ECSIM_ASSERT(latency_ns >= 1);
+  if (link.config.tls) latency_ns += static_cast<int64_t>(env.size_bytes * kTlsPsPerByte / 1000);
   int64_t at = env.send_ns + latency_ns;
   if (!link.config.reorder) at = std::max(at, link.last_deliver_ns);
   link.last_deliver_ns = at;

@@ -8,6 +8,8 @@ using sim::RecordType;
 sim::Time Context::now() const { return cluster_->sim_.now(); }
 const std::string& Context::name() const { return cluster_->nodes_[self_].name; }
 uint32_t Context::node_count() const { return cluster_->size(); }
+uint32_t Context::incarnation() const { return cluster_->nodes_[self_].incarnation; }
+const net::LinkConfig& Context::link(NodeId dst) const { return cluster_->network_.link_config(self_, dst); }
 uint64_t Context::send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload) {
   ECSIM_ASSERT(cluster_->nodes_[self_].up);
   return cluster_->network_.send(self_, dst, kind, size_bytes, payload);
@@ -145,8 +147,10 @@ void Cluster::on_sample_event(void* self_ptr, const sim::Event& e) {
     Node& n = self.nodes_[id];
     if (n.load == nullptr) continue;
     n.last_load = n.up ? n.load->sample(self.sim_.now()) : LoadSample{};
+    if (n.up && n.actor != nullptr) n.last_load.open_connections = n.actor->open_connections();
     const LoadSample& s = n.last_load;
-    self.sim_.trace().record(Record{e.time_ns, RecordType::kLoad, 0, id, 0,
+    self.sim_.trace().record(Record{e.time_ns, RecordType::kLoad,
+                                    static_cast<uint16_t>(std::min<uint32_t>(s.open_connections, UINT16_MAX)), id, 0,
                                     static_cast<uint32_t>(std::min<int64_t>(s.response_ns_mean / 1000, UINT32_MAX)),
                                     (uint64_t{s.cpu_permille} << 32) | s.memory_permille,
                                     (uint64_t{s.queue_length} << 32) | (s.served & 0xffffffffu)});

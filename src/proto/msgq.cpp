@@ -8,10 +8,11 @@ namespace ecsim::proto::msgq {
 
 namespace {
 constexpr uint32_t kDeliverMethodBytes = 12;  // "msgq.deliver"
-// {"epoch":E,"seq":S,"body":BODY}: 9 + 7 + 8 + 1 characters around the values.
+// {"epoch":E,"seq":S,"low":L,"body":BODY}: 9 + 7 + 7 + 8 + 1 characters
+// around the values.
 uint32_t data_params_bytes(const Data& d) {
   const uint32_t body = d.body_bytes < 4 ? 4 : d.body_bytes;  // `null` when empty
-  return 25 + rpc::decimal_digits(d.epoch) + rpc::decimal_digits(d.seq) + body;
+  return 32 + rpc::decimal_digits(d.epoch) + rpc::decimal_digits(d.seq) + rpc::decimal_digits(d.low) + body;
 }
 // {"epoch":E,"cumulative":C,"seq":S}: 9 + 14 + 7 + 1 characters around the values.
 uint32_t ack_result_bytes(const Ack& a) {
@@ -52,25 +53,33 @@ uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
   return seq;
 }
 
-// Moves waiting messages onto the wire while the window has room.
+// Moves waiting messages onto the wire while the window has room. The window
+// bounds the span from the lowest un-ACKed seq, not just the count: with
+// selective ACKs a count would let later messages race arbitrarily far ahead
+// of a lost one, past what the receiver's bounded de-dup set can hold.
+bool Sender::window_open(const Dest& d, uint64_t seq) const {
+  return d.unacked.empty() || seq < d.unacked.begin()->first + config_.window_max;
+}
+
 void Sender::dispatch(NodeId dst, Dest& d) {
-  while (!d.waiting.empty() && d.unacked.size() < config_.window_max) {
+  while (!d.waiting.empty() && window_open(d, d.waiting.front().seq)) {
     Item item = d.waiting.front();
     d.waiting.pop_front();
     item.first_sent = env_.now();
     ++counters_.sent;
     auto [it, inserted] = d.unacked.emplace(item.seq, item);
     ECSIM_ASSERT(inserted);
-    transmit(dst, it->second);
+    transmit(dst, d, it->second);
   }
   arm(dst, d);
   check_invariants(d);
 }
 
-void Sender::transmit(NodeId dst, Item& item) {
+void Sender::transmit(NodeId dst, const Dest& d, Item& item) {
   ++item.transmissions;
   item.resend_at = env_.now() + timeout_for(item.transmissions);
-  const Message m = Data{config_.epoch, item.seq, item.body_handle, item.body_bytes};
+  ECSIM_ASSERT(!d.unacked.empty());
+  const Message m = Data{config_.epoch, item.seq, item.body_handle, item.body_bytes, d.unacked.begin()->first};
   const uint32_t bytes = size_bytes(m);
   counters_.bytes += bytes;
   env_.trace({env_.now().ns, kRecordSend, 0, env_.self(), dst, 0, item.seq, item.transmissions});
@@ -107,7 +116,7 @@ void Sender::on_timer(uint64_t tag) {
   for (auto& [seq, item] : d.unacked) {
     if (item.resend_at > env_.now()) continue;
     ++counters_.resent;
-    transmit(dst, item);
+    transmit(dst, d, item);
   }
   arm(dst, d);
   check_invariants(d);
@@ -140,6 +149,7 @@ size_t Sender::settle(NodeId dst, Dest& d, const Ack& a) {
     ++settled;
     env_.trace({env_.now().ns, kRecordAcked, 0, env_.self(), dst, 0, it->first,
                 static_cast<uint64_t>((env_.now() - it->second.first_sent).ns)});
+    settled_.push_back(it->second.body_handle);
     return d.unacked.erase(it);
   };
   for (auto it = d.unacked.begin(); it != d.unacked.end() && it->first <= a.cumulative;) {
@@ -147,6 +157,11 @@ size_t Sender::settle(NodeId dst, Dest& d, const Ack& a) {
   }
   if (auto it = d.unacked.find(a.seq); it != d.unacked.end()) settle_one(it);
   return settled;
+}
+
+void Sender::take_settled(std::vector<uint64_t>& out) {
+  out.clear();
+  out.swap(settled_);
 }
 
 size_t Sender::unacked(NodeId dst) const {
@@ -161,7 +176,8 @@ void Sender::ignore(NodeId peer, Ignored why, uint64_t a) {
 
 void Sender::check_invariants(const Dest& d) const {
   ECSIM_ASSERT(d.unacked.size() <= config_.window_max);
-  ECSIM_ASSERT(d.waiting.empty() || d.unacked.size() == config_.window_max);
+  ECSIM_ASSERT(d.unacked.empty() || d.unacked.rbegin()->first < d.unacked.begin()->first + config_.window_max);
+  ECSIM_ASSERT(d.waiting.empty() || !window_open(d, d.waiting.front().seq));
   ECSIM_ASSERT(pending_ <= config_.pending_max);
   // The timer is armed whenever something waits for its ACK.
   ECSIM_ASSERT(d.unacked.empty() || d.timer != 0);
@@ -199,7 +215,16 @@ std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
     ++counters_.epoch_resets;  // the sender restarted and numbers from 1 again
     p = Peer{d.epoch, 0, {}};
   }
-  if (d.seq <= p.contiguous || p.above.contains(d.seq)) {
+  if (d.low > p.contiguous + 1) {
+    // Everything below `low` was ACKed by an earlier incarnation of this
+    // receiver (or by this one, out of order): resume from there.
+    p.contiguous = d.low - 1;
+    while (!p.above.empty() && *p.above.begin() <= p.contiguous + 1) {
+      if (*p.above.begin() == p.contiguous + 1) ++p.contiguous;
+      p.above.erase(p.above.begin());
+    }
+  }
+    if (d.seq <= p.contiguous || p.above.contains(d.seq)) {
     ++counters_.duplicates;
     ignore(from, Ignored::kDuplicate, d);
     send_ack(from, p, d.seq);  // the first ACK may have been lost

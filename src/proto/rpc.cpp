@@ -52,10 +52,52 @@ uint32_t size_bytes(const Message& m) {
   return std::visit(Sizer{}, m);
 }
 
+// ---- Counters ----------------------------------------------------------------
+
+ClientCounters& ClientCounters::operator+=(const ClientCounters& o) {
+  calls += o.calls;
+  completed_ok += o.completed_ok;
+  failed += o.failed;
+  timeouts += o.timeouts;
+  retries += o.retries;
+  refused_queue_full += o.refused_queue_full;
+  refused_calls_max += o.refused_calls_max;
+  unreachable += o.unreachable;
+  resets += o.resets;
+  requests_sent += o.requests_sent;
+  request_bytes += o.request_bytes;
+  handshake_messages += o.handshake_messages;
+  handshake_bytes += o.handshake_bytes;
+  connections_opened += o.connections_opened;
+  connections_reused += o.connections_reused;
+  connections_closed += o.connections_closed;
+  queued += o.queued;
+  responses_late += o.responses_late;
+  responses_stale += o.responses_stale;
+  accepts_stale += o.accepts_stale;
+  timers_stale += o.timers_stale;
+  return *this;
+}
+
+ServerCounters& ServerCounters::operator+=(const ServerCounters& o) {
+  requests += o.requests;
+  executed += o.executed;
+  duplicates_cached += o.duplicates_cached;
+  duplicates_executing += o.duplicates_executing;
+  refused_busy += o.refused_busy;
+  responses_sent += o.responses_sent;
+  response_bytes += o.response_bytes;
+  handshake_messages += o.handshake_messages;
+  handshakes_invalid += o.handshakes_invalid;
+  cache_evictions += o.cache_evictions;
+  return *this;
+}
+
 // ---- Client -------------------------------------------------------------------
 
 Client::Client(Env<Message>& env, ClientConfig config) : env_(env), config_(config) {
   ECSIM_ASSERT(config_.pool_size_max >= 1 && config_.pool_size_max <= kPoolSizeMax);
+  ECSIM_ASSERT(config_.orphan_handshake_timeout.ns > 0);
   ECSIM_ASSERT(config_.incarnation < (1u << (64 - kSeqBits - 1)));
 }
 
@@ -66,6 +108,16 @@ Client::Dest& Client::dest(NodeId dst) {
 }
 
 void Client::set_tls(NodeId dst, bool tls) { dest(dst).tls = tls; }
+
+void Client::prewarm(NodeId dst, uint32_t count) {
+  Dest& d = dest(dst);
+  if (!d.reachable) return;
+  while (d.conns.size() < std::min(count, config_.pool_size_max)) {
+    const uint32_t id = start_handshake(d, dst, 0);
+    d.conns.back().timer = env_.set_timer(config_.orphan_handshake_timeout, timer_tag(kTimerHandshake, id));
+  }
+  check_invariants(d);
+}
 
 uint64_t Client::timer_tag(TimerKind kind, uint64_t call_id) const {
   // Tags stay below 2^48 so an owner may multiplex protocols in the high bits.
@@ -135,16 +187,21 @@ bool Client::assign(uint64_t call_id, Call& c, Dest& d) {
 
 void Client::open_connection(uint64_t call_id, Call& c, Dest& d) {
   ECSIM_ASSERT(d.conns.size() < config_.pool_size_max);
-  const uint32_t id = next_conn_id_++;
-  d.conns.push_back(Conn{id, ConnState::kHandshaking, 0, call_id});
-  c.conn_id = id;
+  c.conn_id = start_handshake(d, c.dst, call_id);
   c.state = CallState::kConnecting;
+}
+
+// A new connection in the pool, its first handshake flight sent; `call_id`
+// 0 for a connection no call waits on.
+uint32_t Client::start_handshake(Dest& d, NodeId dst, uint64_t call_id) {
+  const uint32_t id = next_conn_id_++;
+  d.conns.push_back(Conn{id, ConnState::kHandshaking, 0, call_id, 0, env_.now()});
   ++counters_.connections_opened;
   ++counters_.handshake_messages;
   counters_.handshake_bytes += conn_open_size_bytes(0);
-  env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kOpen), env_.self(),
-              c.dst, 0, id, 0});
-  env_.send(c.dst, ConnOpen{id, 0}, conn_open_size_bytes(0));
+  env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kOpen), env_.self(), dst, 0, id, 0});
+  env_.send(dst, ConnOpen{id, 0}, conn_open_size_bytes(0));
+  return id;
 }
 
 void Client::send_request(uint64_t call_id, Call& c) {
@@ -176,7 +233,22 @@ void Client::on_timer(uint64_t tag) {
   const auto kind = static_cast<TimerKind>(tag >> kSeqBits);
   const uint64_t id =
       (uint64_t{config_.incarnation} << kSeqBits) | (tag & ((uint64_t{1} << kSeqBits) - 1));
-  ECSIM_ASSERT(kind == kTimerTimeout || kind == kTimerBackoff);
+  ECSIM_ASSERT(kind == kTimerTimeout || kind == kTimerBackoff || kind == kTimerHandshake);
+  if (kind == kTimerHandshake) {
+    // The destination is not in the tag: find the connection's pool.
+    const auto conn_id = static_cast<uint32_t>(tag & ((uint64_t{1} << kSeqBits) - 1));
+    for (const auto& [dst, d] : dests_) {
+      for (const Conn& conn : d.conns) {
+        if (conn.id == conn_id) {
+          on_handshake_timer(conn_id, dst);
+          return;
+        }
+      }
+    }
+    ++counters_.timers_stale;
+    ignore(0, Ignored::kStaleTimer, conn_id);
+    return;
+  }
   auto it = calls_.find(id);
   const bool backing_off = it != calls_.end() && it->second.state == CallState::kBackoff;
   if (it == calls_.end() || backing_off != (kind == kTimerBackoff)) {
@@ -221,15 +293,38 @@ void Client::release(uint64_t call_id, Call& c) {
     ECSIM_ASSERT(it != d.queue.end());
     d.queue.erase(it);
   } else if (c.conn_id != 0) {
-    close_connection(d, c.conn_id, c.dst);
+    auto conn = std::find_if(d.conns.begin(), d.conns.end(), [&](const Conn& x) { return x.id == c.conn_id; });
+    const sim::Time deadline =
+        conn != d.conns.end() ? conn->opened + config_.orphan_handshake_timeout : sim::Time{0};
+    if (conn != d.conns.end() && conn->state == ConnState::kHandshaking && deadline > env_.now()) {
+      conn->call_id = 0;  // orphaned: the handshake goes on for the next call
+      conn->timer = env_.set_timer(deadline - env_.now(), timer_tag(kTimerHandshake, conn->id));
+    } else {
+      close_connection(d, c.conn_id, c.dst);
+    }
   }
   c.conn_id = 0;
+}
+
+// An orphaned handshake did not finish in time: the connection is given up.
+void Client::on_handshake_timer(uint32_t conn_id, NodeId dst) {
+  Dest& d = dest(dst);
+  auto conn = std::find_if(d.conns.begin(), d.conns.end(), [&](const Conn& x) { return x.id == conn_id; });
+  if (conn == d.conns.end() || conn->call_id != 0 || conn->state != ConnState::kHandshaking) {
+    ++counters_.timers_stale;
+    ignore(dst, Ignored::kStaleTimer, conn_id);
+    return;
+  }
+  conn->timer = 0;
+  close_connection(d, conn_id, dst);
+  pump_queue(dst);
 }
 
 void Client::close_connection(Dest& d, uint32_t conn_id, NodeId dst) {
   auto it = std::find_if(d.conns.begin(), d.conns.end(),
                          [conn_id](const Conn& conn) { return conn.id == conn_id; });
   if (it == d.conns.end()) return;  // reset_connections() dropped it already
+  if (it->timer != 0) env_.cancel_timer(it->timer);
   d.conns.erase(it);
   ++counters_.connections_closed;
   env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kClosed), env_.self(),
@@ -287,17 +382,26 @@ void Client::on_conn_accept(NodeId from, const ConnAccept& a) {
     return;
   }
   ++conn->step;
-  Call& c = calls_.at(conn->call_id);
-  ECSIM_ASSERT(c.state == CallState::kConnecting && c.conn_id == conn->id);
   if (conn->step < handshake_round_trips(d)) {
     ++counters_.handshake_messages;
     counters_.handshake_bytes += conn_open_size_bytes(conn->step);
     env_.send(from, ConnOpen{conn->id, conn->step}, conn_open_size_bytes(conn->step));
     return;
   }
-  conn->state = ConnState::kBusy;
   env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kEstablished),
               env_.self(), from, 0, conn->id, 0});
+  if (conn->call_id == 0) {
+    // An orphaned handshake finished: the connection joins the pool idle and
+    // takes the oldest queued call, if any.
+    if (conn->timer != 0) env_.cancel_timer(conn->timer);
+    conn->timer = 0;
+    conn->state = ConnState::kIdle;
+    pump_queue(from);
+    return;
+  }
+  Call& c = calls_.at(conn->call_id);
+  ECSIM_ASSERT(c.state == CallState::kConnecting && c.conn_id == conn->id);
+  conn->state = ConnState::kBusy;
   send_request(conn->call_id, c);
 }
 
@@ -305,7 +409,8 @@ void Client::reset_connections(NodeId dst) {
   Dest& d = dest(dst);
   std::vector<uint64_t> cut;  // a fault path: a small allocation is fine here
   for (const Conn& conn : d.conns) {
-    if (conn.state != ConnState::kIdle) cut.push_back(conn.call_id);
+    if (conn.state != ConnState::kIdle && conn.call_id != 0) cut.push_back(conn.call_id);
+    if (conn.timer != 0) env_.cancel_timer(conn.timer);
     ++counters_.connections_closed;
     env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kClosed), env_.self(),
                 dst, 0, conn.id, 0});

@@ -9,6 +9,7 @@
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/check/durability.hpp"
+#include "ecsim/check/edge_isolation.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 #include "ecsim/scenario/selector.hpp"
@@ -16,6 +17,7 @@
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/version.hpp"
 #include "ecsim/workload/ping.hpp"
+#include "ecsim/workload/requests.hpp"
 
 namespace ecsim::run {
 
@@ -30,6 +32,14 @@ double ratio(uint64_t hits, uint64_t misses) {
 }  // namespace
 double EdgeRehydration::hit_ratio_before() const { return ratio(hits_before, misses_before); }
 double EdgeRehydration::hit_ratio_after() const { return ratio(hits_after, misses_after); }
+
+namespace {
+double per_second(uint64_t count, int64_t window_ns) {
+  return window_ns > 0 ? static_cast<double>(count) * 1e9 / static_cast<double>(window_ns) : 0.0;
+}
+}  // namespace
+double NodeThroughput::offered_per_s() const { return per_second(offered, window_ns); }
+double NodeThroughput::served_per_s() const { return per_second(served, window_ns); }
 
 bool RunResult::ok() const {
   if (event_limit_hit) return false;
@@ -65,6 +75,21 @@ std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::T
   return out;
 }
 
+// count / window >= per_s, exactly: count * 1e9 >= per_s * window_ns, split
+// at whole seconds so that no product overflows 64 bits (per_s <= 1e6,
+// window_ns <= 24 h).
+bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
+  constexpr uint64_t kNsPerS = 1000000000;
+  if (window_ns <= 0) return false;
+  ECSIM_ASSERT(per_s <= kNsPerS);
+  const uint64_t whole_s = static_cast<uint64_t>(window_ns) / kNsPerS;
+  const uint64_t rest_ns = static_cast<uint64_t>(window_ns) % kNsPerS;
+  const uint64_t base = per_s * whole_s;  // what the whole seconds need
+  if (count < base) return false;
+  const uint64_t extra = count - base;  // must cover per_s * rest_ns / 1e9 (< per_s)
+  return extra >= per_s || extra * kNsPerS >= per_s * rest_ns;
+}
+
 // Keeps each node's highest CPU sample from the per-second load records.
 struct LoadWatcher final : sim::TraceObserver {
   std::vector<uint32_t> cpu_max;
@@ -85,6 +110,8 @@ struct Run::Impl {
   std::vector<std::string> names;
   sim::Trace trace;
   std::unique_ptr<sim::TraceFileWriter> trace_file;
+  // Declared before the cluster: the tier nodes report to it as they are destroyed.
+  std::unique_ptr<tiers::World> world;
   sim::Simulator sim;
   net::Network network;
   workload::PingStats ping_stats;
@@ -105,11 +132,20 @@ struct Run::Impl {
   };
   std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
   uint32_t link_faults_active = 0;          // drop, delay, duplicate, reorder in force
-  std::unique_ptr<tiers::World> world;
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<LoadWatcher> load_watcher;
   sim::HandlerId fault_handler = 0;
   uint64_t faults_applied = 0;
+  // The byzantine `cloud_direct_write` fault (and `edge_isolation`): the
+  // forged writes' follower, which faults are sending, their key draws, each
+  // edge node's next cloud replica (round robin) and the request ids.
+  std::unique_ptr<check::ForgedWrites> forged;
+  sim::HandlerId byzantine_handler = 0;
+  std::vector<uint8_t> byzantine_active;  // by fault index
+  std::vector<sim::Rng> byzantine_rng;    // by fault index
+  std::vector<uint32_t> byzantine_next_cloud;  // by node
+  uint64_t forged_req_id = 0;
+  uint64_t forged_not_sent = 0;
   bool limit_hit = false;
   bool finished = false;
   // What a fault with `for` restores, by fault index.
@@ -195,6 +231,14 @@ struct Run::Impl {
       dsm_watcher = std::make_unique<DsmWatcher>();
       trace.add_observer(dsm_watcher.get());
     }
+    const bool byzantine = std::any_of(sc.faults.begin(), sc.faults.end(),
+                                       [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; });
+    if (byzantine || expects("edge_isolation")) {
+      std::vector<bool> is_core(names.size(), false);
+      for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
+      forged = std::make_unique<check::ForgedWrites>(std::move(is_core), tiers::kKindStorage, names);
+      trace.add_observer(forged.get());
+    }
     std::vector<tiers::Clients::Source> sources;
     for (const scenario::RequestWorkload& w : sc.requests) {
       workload::RequestConfig c;
@@ -237,6 +281,7 @@ struct Run::Impl {
                             fmt::format("p99 {:.3f}ms over {} requests, need <= {}", static_cast<double>(x.p99_ns) / 1e6,
                                         x.ok, sim::format_duration(*bound))});
     }
+    summarize_throughput(r);
     for (net::NodeId n = 0; n < names.size(); ++n) {
       const node::LoadModel* lm = cluster.load_model(n);
       if (lm == nullptr) continue;
@@ -244,6 +289,7 @@ struct Run::Impl {
       l.refused += lm->refused();
       l.cpu_permille_max = std::max(l.cpu_permille_max, load_watcher->cpu_max[n]);
     }
+    summarize_rpc(t.rpc);
     t.hits = w.hits;
     t.misses = w.misses;
     t.lost = w.lost();
@@ -256,6 +302,7 @@ struct Run::Impl {
       if (w.refusals[i] > 0) t.refusals.emplace_back(proto::auth::reason_name(static_cast<proto::auth::Reason>(i)), w.refusals[i]);
     }
     summarize_restarts(r);
+    if (forged) r.verdicts.push_back(edge_isolation_verdict(t.forged));
     causality.finish(sim.now().ns);
     t.causality_sends = causality.sends_checked();
     t.causality_receives = causality.receives_checked();
@@ -267,6 +314,31 @@ struct Run::Impl {
   }
 
   // Edge rehydrations, cloud catch-ups and the acknowledged writes.
+  // The World holds the counters of nodes that crashed; the live nodes hold
+  // the rest.
+  void summarize_rpc(RpcSummary& out) {
+    proto::rpc::ClientCounters c = world->rpc_client_totals();
+    proto::rpc::ServerCounters s = world->rpc_server_totals();
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      auto* node = static_cast<tiers::TierNode*>(cluster.actor(n));
+      if (node == nullptr) continue;
+      if (const proto::rpc::Client* client = node->rpc_client()) {
+        c += client->counters();
+        out.open_connections += static_cast<uint32_t>(client->open_connections());
+      }
+      if (const proto::rpc::Server* server = node->rpc_server()) s += server->counters();
+    }
+    out.calls = c.calls;
+    out.ok = c.completed_ok;
+    out.failed = c.failed;
+    out.timeouts = c.timeouts;
+    out.retries = c.retries;
+    out.connections_opened = c.connections_opened;
+    out.connections_reused = c.connections_reused;
+    out.handshake_messages = c.handshake_messages + s.handshake_messages;
+    out.duplicates_absorbed = s.duplicates_cached + s.duplicates_executing;
+  }
+
   void summarize_restarts(RunResult& r) {
     tiers::World& w = *world;
     TierSummary& t = r.tiers;
@@ -346,8 +418,21 @@ struct Run::Impl {
     r.verdicts.push_back(std::move(cu));
     // acknowledged_writes: a quorum of the cloud replicas (up: their memory;
     // down: their log) holds every acknowledged version.
+    const std::vector<check::ReplicaVersions> replicas = replica_versions();
+    const check::AckedWritesReport rep = check::check_acknowledged_writes(w.acked_writes(), replicas, names);
+    t.acked_keys_checked = rep.keys_checked;
+    r.verdicts.push_back({"acknowledged_writes", rep.ok(),
+                          rep.ok() ? fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the {} cloud replicas",
+                                                 rep.keys_checked, replicas.size())
+                                   : fmt::format("{} of {} acknowledged keys not on a quorum; first: {}",
+                                                 rep.violation_count, rep.keys_checked, rep.violations.front().what)});
+  }
+
+  // What each cloud replica holds at the end: its memory when it is up, what
+  // its log replays to when it is down.
+  std::vector<check::ReplicaVersions> replica_versions() {
     std::vector<check::ReplicaVersions> replicas;
-    for (net::NodeId n : w.nodes(tiers::Role::kCloud)) {
+    for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
       check::ReplicaVersions rv{n, !cluster.is_up(n), {}};
       if (cluster.is_up(n)) {
         const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
@@ -361,13 +446,111 @@ struct Run::Impl {
       }
       replicas.push_back(std::move(rv));
     }
-    const check::AckedWritesReport rep = check::check_acknowledged_writes(w.acked_writes(), replicas, names);
-    t.acked_keys_checked = rep.keys_checked;
-    r.verdicts.push_back({"acknowledged_writes", rep.ok(),
-                          rep.ok() ? fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the {} cloud replicas",
-                                                 rep.keys_checked, replicas.size())
-                                   : fmt::format("{} of {} acknowledged keys not on a quorum; first: {}",
-                                                 rep.violation_count, rep.keys_checked, rep.violations.front().what)});
+    ECSIM_ASSERT(replicas.size() == proto::storage::kReplicas);
+    return replicas;
+  }
+
+  // Offered and served client requests per node with clients, over the time
+  // its clients were sending, and the `throughput_min` verdicts.
+  void summarize_throughput(RunResult& r) {
+    const sim::Time now = sim.now();
+    std::vector<int64_t> window_ns(names.size(), -1);
+    for (const scenario::RequestWorkload& w : sc.requests) {
+      const sim::Time stop = w.until ? std::min(now, sim::Time{0} + *w.until) : now;
+      for (net::NodeId n : resolve(sc.topology, w.at)) window_ns[n] = std::max(window_ns[n], stop.ns);
+    }
+    std::vector<int> row_of(names.size(), -1);
+    std::vector<NodeThroughput>& rows = r.tiers.throughput;
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      if (window_ns[n] < 0) continue;
+      row_of[n] = static_cast<int>(rows.size());
+      rows.push_back({names[n], world->offered(n), world->served(n), window_ns[n]});
+    }
+    for (const scenario::ThroughputMin& tm : sc.expect.throughput_min) {
+      std::vector<const NodeThroughput*> selected;
+      for (net::NodeId n : resolve(sc.topology, tm.nodes)) {
+        ECSIM_ASSERT(row_of[n] >= 0);  // the loader admits only nodes with clients
+        selected.push_back(&rows[static_cast<size_t>(row_of[n])]);
+      }
+      r.verdicts.push_back(throughput_verdict(tm, selected));
+    }
+  }
+
+  // Every selected node must be offered and serve at least tm.per_s. The
+  // detail names the worst node: the lowest of its two rates, among the
+  // failing nodes when there are any.
+  static Verdict throughput_verdict(const scenario::ThroughputMin& tm, const std::vector<const NodeThroughput*>& nodes) {
+    ECSIM_ASSERT(!nodes.empty());
+    auto offered_ok = [&tm](const NodeThroughput& x) { return rate_at_least(x.offered, x.window_ns, tm.per_s); };
+    auto served_ok = [&tm](const NodeThroughput& x) { return rate_at_least(x.served, x.window_ns, tm.per_s); };
+    auto low = [](const NodeThroughput& x) { return std::min(x.offered_per_s(), x.served_per_s()); };
+    size_t failing = 0;
+    const NodeThroughput* worst = nullptr;
+    for (const NodeThroughput* x : nodes) {
+      const bool ok = offered_ok(*x) && served_ok(*x);
+      failing += ok ? 0 : 1;
+      const bool worst_ok = worst == nullptr || (offered_ok(*worst) && served_ok(*worst));
+      if (worst == nullptr || (!ok && worst_ok) || (ok == worst_ok && low(*x) < low(*worst))) worst = x;
+    }
+    const std::string need = fmt::format("{}/s", tm.per_s);
+    Verdict v{fmt::format("throughput_min.{}", tm.nodes.text), failing == 0, ""};
+    const std::string over = sim::format_duration(sim::Duration{worst->window_ns});
+    if (v.ok) {
+      v.detail = fmt::format("lowest {}: offered {:.1f}/s, served {:.1f}/s over {}, need >= {} each on {} node{}",
+                             worst->node, worst->offered_per_s(), worst->served_per_s(), over, need, nodes.size(),
+                             nodes.size() == 1 ? "" : "s");
+    } else if (offered_ok(*worst)) {  // the node was offered enough but served too little
+      v.detail = fmt::format("{} served {:.1f}/s < {} (offered {:.1f}/s) over {}; {} of {} node{} below", worst->node,
+                             worst->served_per_s(), need, worst->offered_per_s(), over, failing, nodes.size(),
+                             nodes.size() == 1 ? "" : "s");
+    } else {  // its clients did not even offer that much
+      v.detail = fmt::format("{} offered {:.1f}/s < {} (served {:.1f}/s) over {}; {} of {} node{} below", worst->node,
+                             worst->offered_per_s(), need, worst->served_per_s(), over, failing, nodes.size(),
+                             nodes.size() == 1 ? "" : "s");
+    }
+    return v;
+  }
+
+  // edge_isolation: every forged write was refused (or lost on the way, or
+  // still in flight at the end), none applied, and no replica holds a
+  // version written by a node that is not a core node.
+  Verdict edge_isolation_verdict(ForgedWriteSummary& out) {
+    // A delivered write waits at most a full service queue at its replica
+    // (2000 x 300us / 4 cores by default): a second is ample.
+    const check::ForgedWritesReport rep = forged->report(sim.now(), sim::seconds(1));
+    const std::vector<check::ReplicaVersions> replicas = replica_versions();
+    std::vector<bool> is_core(names.size(), false);
+    for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
+    const check::ReplicaWritersReport writers = check::check_replica_writers(replicas, is_core, names);
+    uint64_t counters = 0;
+    for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
+      if (!cluster.is_up(n)) continue;
+      const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
+      counters += node->replica()->refused(proto::storage::Refusal::kNotCore);
+    }
+    out = ForgedWriteSummary{true,
+                             rep.sent,
+                             rep.refused,
+                             rep.lost,
+                             rep.in_flight,
+                             rep.unanswered,
+                             rep.applied + rep.other_applied,
+                             rep.refusals,
+                             counters,
+                             forged_not_sent,
+                             writers.versions_checked,
+                             writers.violation_count};
+    Verdict v{"edge_isolation", rep.ok() && writers.ok(), ""};
+    v.detail = fmt::format("{} forged writes sent by edge nodes straight to cloud replicas: {} refused as not from "
+                           "core, {} lost, {} in flight at the end, {} unanswered, {} applied",
+                           rep.sent, rep.refused, rep.lost, rep.in_flight, rep.unanswered,
+                           rep.applied + rep.other_applied);
+    if (forged_not_sent > 0) v.detail += fmt::format(" ({} more not sent: over the follower's bound)", forged_not_sent);
+    v.detail += fmt::format("; {} versions on {} replicas, {} written by a non-core node", writers.versions_checked,
+                            replicas.size(), writers.violation_count);
+    if (!rep.first_violation.empty()) v.detail += "; first: " + rep.first_violation;
+    if (!writers.ok()) v.detail += "; " + writers.violations.front().what;
+    return v;
   }
 
   void configure_workload() {
@@ -390,6 +573,14 @@ struct Run::Impl {
     fault_handler = sim.add_handler(&Impl::on_fault_event, this);
     saved_links.resize(sc.faults.size());
     saved_partition.resize(sc.faults.size());
+    if (forged) {
+      byzantine_handler = sim.add_handler(&Impl::on_byzantine_event, this);
+      byzantine_active.assign(sc.faults.size(), 0);
+      byzantine_next_cloud.assign(names.size(), 0);
+      for (uint32_t i = 0; i < sc.faults.size(); ++i) {
+        byzantine_rng.push_back(sim.rng(fmt::format("faults[{}]/byzantine", i)));
+      }
+    }
     for (uint32_t i = 0; i < sc.faults.size(); ++i) {
       const Fault& f = sc.faults[i];
       if (f.at > end) continue;
@@ -415,6 +606,49 @@ struct Run::Impl {
     impl.track_network_health(e.a, revert, sim::Time{e.time_ns});
   }
 
+  // The byzantine `cloud_direct_write` fault: while fault `index` is in
+  // force, each of its edge nodes that is up sends a forged storage write
+  // every 1/rate to a cloud replica (round robin), straight past core, for a
+  // key the workload uses and with a version that would win if applied.
+  static void on_byzantine_event(void* self, const sim::Event& e) {
+    auto& impl = *static_cast<Impl*>(self);
+    if (impl.byzantine_active[e.a] != 0) impl.forge_round(static_cast<uint32_t>(e.a));
+  }
+
+  void forge_round(uint32_t index) {
+    const Fault& f = sc.faults[index];
+    ECSIM_ASSERT(f.kind == Fault::Kind::kByzantine && f.strategy == Fault::Strategy::kCloudDirectWrite);
+    ECSIM_ASSERT(forged && f.rate_per_s > 0);
+    for (net::NodeId n : resolve(sc.topology, f.target)) {
+      if (cluster.is_up(n)) forge_write(index, n);
+    }
+    const sim::Time next = sim.now() + sim::nanoseconds(sim::seconds(1).ns / static_cast<int64_t>(f.rate_per_s));
+    if (next <= end) sim.schedule(next, byzantine_handler, index, 0);
+  }
+
+  void forge_write(uint32_t index, net::NodeId edge) {
+    ECSIM_ASSERT(world->role(edge) == tiers::Role::kEdge && cluster.is_up(edge));
+    if (forged->full()) {
+      ++forged_not_sent;
+      return;
+    }
+    const std::vector<net::NodeId>& clouds = world->nodes(tiers::Role::kCloud);
+    const net::NodeId cloud = clouds[byzantine_next_cloud[edge]++ % clouds.size()];
+    const scenario::RequestWorkload& w = sc.requests.front();
+    sim::Rng& rng = byzantine_rng[index];
+    const uint64_t subscriber = 1 + rng.below(w.subscribers);
+    const auto record = static_cast<uint32_t>(rng.below(w.records_per_subscriber));
+    const uint64_t req_id = ++forged_req_id;
+    const proto::storage::WriteReq req{req_id, workload::subscriber_key(subscriber, record), req_id,
+                                       proto::storage::Version{check::kForgedCounterBase + req_id, edge}};
+    forged->forging(edge, cloud, req_id, req.key, sim.now());
+    const proto::storage::Message m{req};
+    auto* node = static_cast<tiers::TierNode*>(cluster.actor(edge));
+    node->send(cluster.context(edge), cloud, tiers::kKindStorage, tiers::Payload{m},
+               proto::storage::wire_size_bytes(m));
+    ECSIM_ASSERT(forged->bound());  // the send record named the write's message id
+  }
+
   bool expects(std::string_view invariant) const {
     const auto& inv = sc.expect.invariants;
     return std::find(inv.begin(), inv.end(), invariant) != inv.end();
@@ -424,7 +658,7 @@ struct Run::Impl {
   // partition and no link fault (drop, delay, duplicate, reorder) in force.
   void track_network_health(uint32_t index, bool revert, sim::Time now) {
     const Fault::Kind kind = sc.faults[index].kind;
-    if (kind == Fault::Kind::kCrash || kind == Fault::Kind::kRestart) return;
+    if (kind == Fault::Kind::kCrash || kind == Fault::Kind::kRestart || kind == Fault::Kind::kByzantine) return;
     if (kind != Fault::Kind::kPartition && kind != Fault::Kind::kHeal) {
       if (revert) {
         ECSIM_ASSERT(link_faults_active > 0);
@@ -516,6 +750,11 @@ struct Run::Impl {
         saved_partition[index] = network.partition();
         network.set_partition(std::vector<uint32_t>(names.size(), 0));
         return;
+      case Fault::Kind::kByzantine:
+        ECSIM_ASSERT(forged);  // the loader allows it only on three-tier runs
+        byzantine_active[index] = 1;
+        forge_round(index);
+        return;
       default:
         break;
     }
@@ -548,6 +787,9 @@ struct Run::Impl {
       case Fault::Kind::kPartition:
       case Fault::Kind::kHeal:
         network.set_partition(saved_partition[index]);
+        return;
+      case Fault::Kind::kByzantine:
+        byzantine_active[index] = 0;  // the next round finds it off and stops
         return;
       default:
         for (const auto& [link, config] : saved_links[index]) network.set_link(link.first, link.second, config);
@@ -591,7 +833,7 @@ struct Run::Impl {
         r.verdicts.push_back(std::move(v));
       }
       // On a tier run, `causality` is judged by summarize_tiers on every run.
-      if ((inv == "causality" || inv == "convergence") && !world) {
+      if ((inv == "causality" || inv == "convergence" || inv == "edge_isolation") && !world) {
         r.verdicts.push_back({inv, false, fmt::format("{} is checked on three-tier runs only (a requests "
                                                       "workload); this scenario has none", inv)});
       }

@@ -360,11 +360,13 @@ class Loader {
   Workload ping_item(const MapView& m) const;
   RequestWorkload requests_item(const MapView& m) const;
   void request_mix(const Field& f, RequestWorkload& w) const;
-  Fault fault(const Field& f, Duration scenario_duration) const;
+  Fault fault(const Field& f, const Scenario& sc) const;
   void fault_action(const MapView& m, Fault& fault) const;
+  void fault_byzantine(const MapView& m, const Field& target, const Scenario& sc, Fault& fault) const;
   void partition_groups(const Field& f, Fault& fault) const;
   void check_node_states(const std::vector<Fault>& faults) const;
-  Expect expect(const Field& f) const;
+  Expect expect(const Field& f, const Scenario& sc) const;
+  void throughput_min(const Field& f, const Scenario& sc, Expect& e) const;
 
   std::string file_;
   Topology topology_;
@@ -834,24 +836,25 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
   if (auto v = map.get("drop")) patch.drop_ppm = probability_ppm(*v);
   if (auto v = map.get("duplicate")) patch.duplicate_ppm = probability_ppm(*v);
   if (auto v = map.get("reorder")) patch.reorder = bool_value(*v);
+  if (auto v = map.get("tls")) patch.tls = bool_value(*v);
 }
 
 Network Loader::network(const Field& f) const {
   const MapView map(*this, f, {"default", "links"});
   Network net;
   if (auto d = map.get("default")) {
-    link_fields(MapView(*this, *d, {"latency", "drop", "duplicate", "reorder"}), net.defaults);
+    link_fields(MapView(*this, *d, {"latency", "drop", "duplicate", "reorder", "tls"}), net.defaults);
   }
   const std::optional<Field> links = map.get("links");
   if (!links) return net;
   for (const Field& entry : list(*links, "a list of link overrides")) {
-    const MapView m(*this, entry, {"between", "latency", "drop", "duplicate", "reorder"});
+    const MapView m(*this, entry, {"between", "latency", "drop", "duplicate", "reorder", "tls"});
     LinkOverride o;
     between(m.require("between", "a list of two node selectors like [core, cloud]"), o.between);
     link_fields(m, o.patch);
     if (m.entries().size() < 2) {
       fail(entry.node.Mark(), fmt::format("{} sets nothing, expected at least one of latency, "
-                                          "drop, duplicate or reorder",
+                                          "drop, duplicate, reorder or tls",
                                           entry.path));
     }
     net.overrides.push_back(std::move(o));
@@ -958,12 +961,24 @@ void Loader::request_mix(const Field& f, RequestWorkload& w) const {
 }
 
 // In the order of Fault::Kind.
-const std::vector<std::string_view> kFaultActions{"crash", "restart", "partition", "heal",
-                                                  "drop",  "delay",   "duplicate", "reorder"};
+const std::vector<std::string_view> kFaultActions{"crash", "restart",   "partition", "heal",     "drop",
+                                                  "delay", "duplicate", "reorder",   "byzantine"};
+// The keys of a fault that are neither `at`, `for` nor an action: the
+// parameters of a byzantine fault.
+const std::vector<std::string_view> kByzantineKeys{"strategy", "rate"};
+// In the order of Fault::Strategy.
+const std::vector<std::string_view> kByzantineStrategies{"cloud_direct_write"};
 
-Fault Loader::fault(const Field& f, Duration scenario_duration) const {
+bool is_fault_parameter(std::string_view key) {
+  return key == "at" || key == "for" ||
+         std::find(kByzantineKeys.begin(), kByzantineKeys.end(), key) != kByzantineKeys.end();
+}
+
+Fault Loader::fault(const Field& f, const Scenario& sc) const {
+  const Duration scenario_duration = sc.duration;
   std::vector<std::string_view> known{"at", "for"};
   known.insert(known.end(), kFaultActions.begin(), kFaultActions.end());
+  known.insert(known.end(), kByzantineKeys.begin(), kByzantineKeys.end());
   const MapView m(*this, f, known);
   Fault out;
   out.mark = to_mark(f.node.Mark());
@@ -975,11 +990,21 @@ Fault Loader::fault(const Field& f, Duration scenario_duration) const {
   }
   out.at = sim::Time{at_d.ns};
   fault_action(m, out);
+  if (out.kind == Fault::Kind::kByzantine) {
+    fault_byzantine(m, m.require("byzantine", kSelectorExpected), sc, out);
+  } else {
+    for (std::string_view key : kByzantineKeys) {
+      if (auto v = m.get(key)) {
+        fail(v->key_mark, fmt::format("'{}' on a {} fault, expected 'strategy' and 'rate' only with byzantine",
+                                      key, kFaultActions[static_cast<size_t>(out.kind)]));
+      }
+    }
+  }
   if (auto v = m.get("for")) {
     if (out.kind == Fault::Kind::kRestart || out.kind == Fault::Kind::kHeal) {
       fail(v->key_mark,
            fmt::format("'for' on a {} fault, expected 'for' only with crash, partition, "
-                       "drop, duplicate, delay or reorder",
+                       "drop, duplicate, delay, reorder or byzantine",
                        kFaultActions[static_cast<size_t>(out.kind)]));
     }
     out.for_duration = duration_in(*v, Duration{0}, false, kScenarioDurationMax);
@@ -992,7 +1017,7 @@ void Loader::fault_action(const MapView& m, Fault& fault) const {
   const Field& f = m.self();
   const std::pair<std::string, Field>* action = nullptr;
   for (const auto& entry : m.entries()) {
-    if (entry.first == "at" || entry.first == "for") continue;
+    if (is_fault_parameter(entry.first)) continue;
     if (action != nullptr) {
       fail(entry.second.key_mark,
            fmt::format("{} has two actions '{}' and '{}', expected exactly one", f.path,
@@ -1013,6 +1038,8 @@ void Loader::fault_action(const MapView& m, Fault& fault) const {
     case Fault::Kind::kCrash:
     case Fault::Kind::kRestart:
       fault.target = selector(arg);
+      return;
+    case Fault::Kind::kByzantine:  // its parameters are read by fault_byzantine
       return;
     case Fault::Kind::kPartition:
       partition_groups(arg, fault);
@@ -1044,6 +1071,41 @@ void Loader::fault_action(const MapView& m, Fault& fault) const {
   } else if (fault.kind == Fault::Kind::kDelay) {
     fault.latency = latency(a.require("latency", "a latency model like { constant: 50ms }"));
   }
+}
+
+// `byzantine: SELECTOR, strategy: NAME, rate: RATE`. The one strategy,
+// cloud_direct_write, forges storage writes from edge nodes to the cloud
+// tier: it needs the three-tier model and edge nodes.
+void Loader::fault_byzantine(const MapView& m, const Field& target, const Scenario& sc, Fault& fault) const {
+  const std::string expected_strategy = fmt::format("a strategy: {}", join_names(kByzantineStrategies));
+  fault.target = selector(target);
+  const Field strategy = m.require("strategy", expected_strategy);
+  const std::string& name = scalar(strategy, expected_strategy);
+  const auto known = std::find(kByzantineStrategies.begin(), kByzantineStrategies.end(), name);
+  if (known == kByzantineStrategies.end()) {
+    if (auto near = closest(name, kByzantineStrategies)) {
+      fail(strategy, fmt::format("unknown byzantine strategy {} in {}, did you mean '{}'?", quote(name),
+                                 strategy.path, *near));
+    }
+    fail_value(strategy, expected_strategy);
+  }
+  fault.strategy = static_cast<Fault::Strategy>(known - kByzantineStrategies.begin());
+  if (auto v = m.get("rate")) fault.rate_per_s = rate_per_s(*v);
+  ECSIM_ASSERT(fault.strategy == Fault::Strategy::kCloudDirectWrite);
+  if (sc.requests.empty()) {
+    fail(strategy, fmt::format("byzantine strategy {} in a scenario without a requests workload, expected "
+                               "it only with the three-tier model (a requests workload)",
+                               quote(name)));
+  }
+  const std::vector<std::string> names = node_names(topology_);
+  for (uint32_t node : nodes_of(fault.target)) {
+    const Tier tier = node_tier(topology_, node);
+    if (tier != Tier::kEdge) {
+      fail(target, fmt::format("byzantine strategy {} on {} (a {} node), expected edge nodes only", quote(name),
+                               names[node], tier_name(tier)));
+    }
+  }
+  ECSIM_ASSERT(fault.rate_per_s > 0);
 }
 
 // Groups are lists of selectors; one group may be "*" (or ["*"]): every node
@@ -1090,12 +1152,14 @@ void Loader::partition_groups(const Field& f, Fault& fault) const {
   }
 }
 
-Expect Loader::expect(const Field& f) const {
+Expect Loader::expect(const Field& f, const Scenario& sc) const {
   const MapView m(*this, f,
-                  {"invariants", "served_ratio_min", "latency_p99", "min_delivered", "quiescence"});
+                  {"invariants", "served_ratio_min", "latency_p99", "throughput_min", "min_delivered",
+                   "quiescence"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
-  static const std::vector<std::string_view> kInvariants{"durability", "causality", "convergence"};
+  static const std::vector<std::string_view> kInvariants{"durability", "causality", "convergence",
+                                                         "edge_isolation"};
   if (auto inv = m.get("invariants")) {
     for (const Field& name_field : list(*inv, "a list of invariant names like [durability]")) {
       const std::string name = scalar(name_field, "an invariant name like durability");
@@ -1123,9 +1187,55 @@ Expect Loader::expect(const Field& f) const {
     if (auto t = p99.get("core")) e.tier_latency_p99[1] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     if (auto t = p99.get("cloud")) e.tier_latency_p99[2] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
   }
+  if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
   return e;
+}
+
+// `throughput_min: { SELECTOR: RATE, ... }`: the keys are node selectors, so
+// the map is walked here rather than through a MapView of known keys. Every
+// node a selector names must have clients (be in some requests workload's
+// `at`): a node without them is offered nothing and could never pass.
+void Loader::throughput_min(const Field& f, const Scenario& sc, Expect& e) const {
+  constexpr const char* kExpected = "a map of node selectors to rates like { edge: 1000/s }";
+  if (!f.node.IsMap() || f.node.size() == 0) fail_value(f, kExpected);
+  if (sc.requests.empty()) {
+    fail(f.key_mark, fmt::format("{} in a scenario without a requests workload, expected it only with the "
+                                 "three-tier model (clients at edge nodes)",
+                                 f.path));
+  }
+  std::vector<bool> has_clients(node_names(topology_).size(), false);
+  for (const RequestWorkload& w : sc.requests) {
+    for (uint32_t n : nodes_of(w.at)) has_clients[n] = true;
+  }
+  const std::vector<std::string> names = node_names(topology_);
+  for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+    const YAML::Node key = it->first;  // handles: the iterator's pair is a temporary
+    const YAML::Node value = it->second;
+    if (!key.IsScalar()) {
+      fail(key.Mark(), fmt::format("{} has a key that is {}, expected a node selector like edge", f.path,
+                                   shown(key)));
+    }
+    for (const ThroughputMin& t : e.throughput_min) {
+      if (t.nodes.text == key.Scalar()) {
+        fail(key.Mark(), fmt::format("duplicate key {} in {}, expected each key once", quote(key.Scalar()),
+                                     f.path));
+      }
+    }
+    const Field key_field{key, f.path, key.Mark()};
+    ThroughputMin t;
+    t.nodes = selector(key_field);
+    for (uint32_t n : nodes_of(t.nodes)) {
+      if (!has_clients[n]) {
+        fail(key.Mark(), fmt::format("{} selects {}, which has no clients, expected nodes with clients (in a "
+                                     "requests workload's 'at')",
+                                     f.path, names[n]));
+      }
+    }
+    t.per_s = rate_per_s(child(f, key.Scalar(), value, key.Mark()));
+    e.throughput_min.push_back(std::move(t));
+  }
 }
 
 // Replays the sorted schedule, tracking which nodes are down, so a crash of a
@@ -1142,10 +1252,22 @@ void Loader::check_node_states(const std::vector<Fault>& faults) const {
   const std::vector<std::string> names = node_names(topology_);
   std::vector<State> states(names.size());
   for (const Fault& f : faults) {
-    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kRestart) continue;
+    const bool byzantine = f.kind == Fault::Kind::kByzantine;
+    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kRestart && !byzantine) continue;
     const char* action = f.kind == Fault::Kind::kCrash ? "crash" : "restart";
     for (State& s : states) {
       if (s.auto_restart_at && *s.auto_restart_at < f.at) s = State{};
+    }
+    if (byzantine) {
+      // A byzantine node must be up when its fault begins (it may crash
+      // later: it sends nothing while it is down).
+      for (uint32_t node : nodes_of(f.target)) {
+        const State& s = states[node];
+        if (!s.down) continue;
+        fail(f.mark, fmt::format("byzantine {} at {}, but {} is down (crashed at {}), expected a node that is up",
+                                 names[node], sim::format_time(f.at), names[node], sim::format_time(s.crashed_at)));
+      }
+      continue;
     }
     for (uint32_t node : nodes_of(f.target)) {
       State& s = states[node];
@@ -1208,12 +1330,12 @@ Scenario Loader::load(std::string_view text) {
     for (const Field& w : list(*v, "a list of workloads")) workload_item(w, sc);
   }
   if (auto v = m.get("faults")) {
-    for (const Field& f : list(*v, "a list of faults")) sc.faults.push_back(fault(f, sc.duration));
+    for (const Field& f : list(*v, "a list of faults")) sc.faults.push_back(fault(f, sc));
     std::stable_sort(sc.faults.begin(), sc.faults.end(),
                      [](const Fault& a, const Fault& b) { return a.at < b.at; });
     check_node_states(sc.faults);
   }
-  if (auto v = m.get("expect")) sc.expect = expect(*v);
+  if (auto v = m.get("expect")) sc.expect = expect(*v, sc);
   return sc;
 }
 

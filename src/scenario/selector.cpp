@@ -135,12 +135,16 @@ net::LinkConfig builtin_link_config(Tier a, Tier b) {
   config.drop_ppm = 0;
   config.duplicate_ppm = 0;
   config.reorder = false;
+  // Edge sites reach the core data centre over networks they do not own:
+  // that traffic is encrypted (docs/model.md). Inside a site or region it is not.
+  config.tls = lo == static_cast<size_t>(Tier::kEdge) && hi == static_cast<size_t>(Tier::kCore);
   return config;
 }
 
 void apply_patch(net::LinkConfig& config, const LinkPatch& patch) {
   if (patch.latency) config.latency = *patch.latency;
   if (patch.drop_ppm) config.drop_ppm = *patch.drop_ppm;
+  if (patch.tls) config.tls = *patch.tls;
   if (patch.duplicate_ppm) config.duplicate_ppm = *patch.duplicate_ppm;
   if (patch.reorder) config.reorder = *patch.reorder;
   ECSIM_ASSERT(config.drop_ppm <= net::kPpmOne && config.duplicate_ppm <= net::kPpmOne);

@@ -41,7 +41,8 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   if (g.until && now >= *g.until) return;  // this source has stopped
   const workload::Request r = g.gen.next_request();
   ++self.generated_;
-  ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value, self.token_for(r, g, now), now};
+  ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value,
+                    self.token_for(r, g, now), now, g.node};
   self.world_.client_started(req);
   if (!self.cluster_.is_up(g.node)) {
     self.world_.client_done(req, Outcome::kFailed, ServedBy::kEdge, now);

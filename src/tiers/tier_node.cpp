@@ -12,11 +12,13 @@ namespace {
 constexpr uint8_t kRouteStorage = 1;
 constexpr uint8_t kRouteDsm = 2;
 constexpr uint8_t kRouteEdge = 3;
+constexpr uint8_t kRouteRpc = 4;
+constexpr uint8_t kRouteMsgq = 5;
 constexpr uint64_t kEdgeAuthDone = 1;   // edge timer: token verified, go on
-constexpr uint64_t kEdgeCoreTimeout = 2;  // edge timer: core did not answer
 constexpr uint64_t kEdgeServed = 3;       // edge timer: the request's edge service ended
 constexpr uint64_t kEdgeSnapshot = 4;     // edge timer: persist the hot-key snapshot
-constexpr uint64_t kEdgeRehydrateTimeout = 5;  // edge timer: a rehydration read went unanswered
+// Core answers with this when a request's body is not a read or a write.
+constexpr uint16_t kCodeBadRequest = static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst) + 2;
 constexpr uint64_t kSnapshotsPerDecay = 10;
 constexpr std::string_view kBootEntry = "boot";
 constexpr std::string_view kHotPrefix = "hot1";
@@ -70,6 +72,69 @@ class ProtoEnv final : public proto::Env<M> {
   node::Context& ctx_;
 };
 
+// The RPC surface: sends go out with the body their handle names.
+class RpcEnv final : public proto::Env<proto::rpc::Message> {
+ public:
+  RpcEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
+  sim::Time now() const override { return ctx_.now(); }
+  net::NodeId self() const override { return ctx_.self(); }
+  void send(net::NodeId dst, proto::rpc::Message message, uint32_t size_bytes) override {
+    node_.send_rpc(ctx_, dst, std::move(message), size_bytes);
+  }
+  proto::TimerId set_timer(sim::Duration after, uint64_t tag) override {
+    return node_.set_timer(ctx_, kRouteRpc, after, tag);
+  }
+  bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
+  sim::Rng& rng() override { return ctx_.rng(); }
+  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
+
+ private:
+  TierNode& node_;
+  node::Context& ctx_;
+};
+
+// The DSM's surface: UPDATEs go through reliable messaging.
+class DsmEnv final : public proto::Env<proto::dsm::Message> {
+ public:
+  DsmEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
+  sim::Time now() const override { return ctx_.now(); }
+  net::NodeId self() const override { return ctx_.self(); }
+  void send(net::NodeId dst, proto::dsm::Message message, uint32_t size_bytes) override {
+    node_.send_dsm(ctx_, dst, std::move(message), size_bytes);
+  }
+  proto::TimerId set_timer(sim::Duration after, uint64_t tag) override {
+    return node_.set_timer(ctx_, kRouteDsm, after, tag);
+  }
+  bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
+  sim::Rng& rng() override { return ctx_.rng(); }
+  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
+
+ private:
+  TierNode& node_;
+  node::Context& ctx_;
+};
+
+// Reliable messaging's surface: Data goes out with the UPDATE it carries.
+class MsgqEnv final : public proto::Env<proto::msgq::Message> {
+ public:
+  MsgqEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
+  sim::Time now() const override { return ctx_.now(); }
+  net::NodeId self() const override { return ctx_.self(); }
+  void send(net::NodeId dst, proto::msgq::Message message, uint32_t size_bytes) override {
+    node_.send_msgq(ctx_, dst, std::move(message), size_bytes);
+  }
+  proto::TimerId set_timer(sim::Duration after, uint64_t tag) override {
+    return node_.set_timer(ctx_, kRouteMsgq, after, tag);
+  }
+  bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
+  sim::Rng& rng() override { return ctx_.rng(); }
+  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
+
+ private:
+  TierNode& node_;
+  node::Context& ctx_;
+};
+
 // Cloud replicas see their disk through this.
 class NodeStorageIo final : public proto::storage::StorageIo {
  public:
@@ -82,26 +147,50 @@ class NodeStorageIo final : public proto::storage::StorageIo {
 };
 
 struct TierNode::Envs {
-  Envs(TierNode& n, node::Context& ctx) : storage(n, ctx), dsm(n, ctx), io(ctx) {}
+  Envs(TierNode& n, node::Context& ctx) : storage(n, ctx), dsm(n, ctx), rpc(n, ctx), msgq(n, ctx), io(ctx) {}
   ProtoEnv<proto::storage::Message, kKindStorage, kRouteStorage> storage;
-  ProtoEnv<proto::dsm::Message, kKindDsm, kRouteDsm> dsm;
+  DsmEnv dsm;
+  RpcEnv rpc;
+  MsgqEnv msgq;
   NodeStorageIo io;
 };
 
-uint32_t wire_size_bytes(const EdgeCoreMessage& m) {
-  // {"jsonrpc":"2.0","method":"core.read","params":{"key":K},"id":I} with
-  // 20-digit keys and values at most: a fixed estimate per kind keeps this
-  // off the hot path.
-  return std::visit(proto::Overloaded{[](const CoreRead&) -> uint32_t { return 72; },
-                               [](const CoreWrite&) -> uint32_t { return 96; },
-                               [](const CoreReply&) -> uint32_t { return 110; }},
-                    m);
+uint32_t body_size_bytes(const CoreBody& b) {
+  using proto::decimal_digits;
+  return std::visit(proto::Overloaded{
+                        [](std::monostate) -> uint32_t { return 0; },
+                        // {"key":K}
+                        [](const CoreRead& r) -> uint32_t { return 8 + decimal_digits(r.key); },
+                        // {"key":K,"value":V}
+                        [](const CoreWrite& w) -> uint32_t {
+                          return 17 + decimal_digits(w.key) + decimal_digits(w.value);
+                        },
+                        // {"found":true,"value":V,"version":[C,W]}
+                        [](const CoreReply& r) -> uint32_t {
+                          return (r.found ? 26 : 27) + decimal_digits(r.value) + decimal_digits(r.version.counter) +
+                                 decimal_digits(r.version.writer);
+                        }},
+                    b);
 }
 
 TierNode::TierNode(World& world, net::NodeId self)
     : world_(world), self_(self), role_(world.role(self)), clock_(self) {}
 
-TierNode::~TierNode() = default;
+TierNode::~TierNode() {
+  // A crash (or the end of the run) takes the node's counters and
+  // connections with it: they move to the World.
+  world_.add_rpc(rpc_client_ ? rpc_client_->counters() : proto::rpc::ClientCounters{},
+                 rpc_server_ ? rpc_server_->counters() : proto::rpc::ServerCounters{});
+  if (role_ == Role::kEdge) {
+    const auto& cores = world_.nodes(Role::kCore);
+    for (size_t i = 0; i < conns_reported_.size(); ++i) world_.connections_changed(cores[i], -int64_t{conns_reported_[i]});
+  }
+}
+
+uint32_t TierNode::open_connections() const {
+  if (rpc_client_ != nullptr) return static_cast<uint32_t>(rpc_client_->open_connections());
+  return role_ == Role::kCore ? world_.connections_to(self_) : 0;
+}
 
 void TierNode::on_start(node::Context& ctx) {
   world_.node_started(self_, ctx.now());
@@ -110,6 +199,12 @@ void TierNode::on_start(node::Context& ctx) {
   for (net::NodeId n = 0; n < ctx.node_count(); ++n) {
     if (n != self_) peers.push_back(n);
   }
+  proto::msgq::SenderConfig mq;
+  mq.resend_timeout = world_.params().dsm_resend_timeout;
+  mq.resend_timeout_max = std::max(mq.resend_timeout_max, mq.resend_timeout);
+  mq.epoch = ctx.incarnation();
+  msgq_sender_ = std::make_unique<proto::msgq::Sender>(envs_->msgq, mq);
+  msgq_receiver_ = std::make_unique<proto::msgq::Receiver>(envs_->msgq, proto::msgq::ReceiverConfig{});
   dsm_ = std::make_unique<proto::dsm::Replica>(self_, proto::dsm::Config{peers, world_.params().dsm_anti_entropy});
   dsm_->start(envs_->dsm);
   proto::storage::ClientConfig client;
@@ -121,6 +216,17 @@ void TierNode::on_start(node::Context& ctx) {
       // A restarted edge starts cold: its cache was volatile.
       cache_ = std::make_unique<EdgeCache>(world_.params().cache_capacity);
       guard_ = std::make_unique<proto::auth::Guard>(world_.params().secret);
+      {
+        proto::rpc::ClientConfig rc;
+        rc.pool_size_max = world_.params().rpc_pool_size;
+        rc.incarnation = ctx.incarnation();
+        rpc_client_ = std::make_unique<proto::rpc::Client>(envs_->rpc, rc);
+        for (net::NodeId core : world_.nodes(Role::kCore)) {
+          rpc_client_->set_tls(core, ctx.link(core).tls);
+          rpc_client_->prewarm(core, world_.params().rpc_pool_warm);
+        }
+        conns_reported_.assign(world_.nodes(Role::kCore).size(), 0);
+      }
       edge_start(ctx);
       break;
     case Role::kCore:
@@ -128,6 +234,8 @@ void TierNode::on_start(node::Context& ctx) {
       ctx.disk().append("boot");  // the incarnation counter survives restarts
       reader_ = std::make_unique<proto::storage::QuorumReader>(client);
       writer_ = std::make_unique<proto::storage::QuorumWriter>(client);
+      rpc_server_ = std::make_unique<proto::rpc::Server>(envs_->rpc, proto::rpc::ServerConfig{});
+      replies_.assign(proto::rpc::ServerConfig{}.cache_max, ReplySlot{});
       break;
     case Role::kCloud: {
       proto::storage::ReplicaConfig rc;
@@ -165,11 +273,8 @@ void TierNode::on_message(node::Context& ctx, const net::Envelope& m) {
 void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) {
   std::visit(proto::Overloaded{
                  [&](const EdgeCoreMessage& m) {
-                   if (const auto* r = std::get_if<CoreReply>(&m)) {
-                     if (role_ == Role::kEdge) edge_reply(ctx, *r);
-                   } else if (role_ == Role::kCore) {
-                     core_request(ctx, from, m);
-                   }
+                   if (role_ == Role::kEdge) edge_rpc(ctx, from, m);
+                   if (role_ == Role::kCore) core_request(ctx, from, m);
                  },
                  [&](const proto::storage::Message& m) {
                    if (role_ == Role::kCloud) {
@@ -183,6 +288,7 @@ void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) 
                    // Anything else (an edge node hearing storage traffic) is ignored.
                  },
                  [&](const proto::dsm::Message& m) { dsm_->on_message(envs_->dsm, from, m); },
+                 [&](const DsmQueued& q) { dsm_queued(ctx, from, q); },
              },
              p);
 }
@@ -231,13 +337,19 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
     case kRouteDsm:
       dsm_->on_timer(envs_->dsm, r.tag);
       return;
+    case kRouteMsgq:
+      msgq_sender_->on_timer(r.tag);
+      msgq_settled();
+      return;
+    case kRouteRpc:
+      rpc_client_->on_timer(r.tag);
+      edge_rpc_done(ctx);
+      return;
     case kRouteEdge: {
       const uint64_t req = r.tag & ((uint64_t{1} << kEdgeTagShift) - 1);
       if ((r.tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
-      if ((r.tag >> kEdgeTagShift) == kEdgeCoreTimeout) edge_timeout(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeSnapshot) edge_snapshot(ctx);
-      if ((r.tag >> kEdgeTagShift) == kEdgeRehydrateTimeout) rehydrate_timeout(ctx, req);
       return;
     }
   }
@@ -353,59 +465,169 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
       break;
   }
   edge_send_to_core(ctx, edge_req);
+  edge_rpc_done(ctx);  // a call refused at once (no core reachable) completes now
 }
 
-// Round robin over core nodes for first attempts; a retry goes to the core
-// after the one that did not answer.
-void TierNode::edge_send_to_core(node::Context& ctx, uint64_t edge_req) {
+// Round robin over core nodes for first attempts; after an RPC failure the
+// request goes to the core after the one that failed.
+void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
   EdgePending& p = edge_pending_.at(edge_req);
   const auto& cores = world_.nodes(Role::kCore);
   p.core_index = p.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
                                  : (p.core_index + 1) % static_cast<uint32_t>(cores.size());
-  const net::NodeId core = cores[p.core_index];
   ++p.attempts;
-  EdgeCoreMessage m;
-  if (p.request.kind == workload::RequestKind::kWrite) {
-    m = CoreWrite{edge_req, p.request.key, p.request.value};
-  } else {
-    m = CoreRead{edge_req, p.request.key};
-  }
-  const uint32_t size = wire_size_bytes(m);
-  send(ctx, core, kKindEdgeCore, Payload{std::move(m)}, size);
-  p.timer = set_timer(ctx, kRouteEdge, world_.params().core_timeout, (kEdgeCoreTimeout << kEdgeTagShift) | edge_req);
+  const bool write = p.request.kind == workload::RequestKind::kWrite;
+  const CoreBody body = write ? CoreBody{CoreWrite{p.request.key, p.request.value}} : CoreBody{CoreRead{p.request.key}};
+  const TierParams& tp = world_.params();
+  proto::rpc::CallOptions options;
+  options.timeout = tp.core_timeout;
+  options.retries_max = tp.core_retries_max;
+  p.call_id = rpc_client_->call(cores[p.core_index],
+                                write ? proto::rpc::Method::kSubscriberWrite : proto::rpc::Method::kSubscriberRead,
+                                edge_req, body_size_bytes(body), options);
+  call_req_[p.call_id] = edge_req;
 }
 
-void TierNode::edge_timeout(node::Context& ctx, uint64_t edge_req) {
+// The body of an outgoing RPC message: a request's from the edge request its
+// handle names, a response's from the core's reply ring.
+CoreBody TierNode::rpc_body(const proto::rpc::Message& m) const {
+  if (const auto* q = std::get_if<proto::rpc::Request>(&m)) {
+    if (auto it = edge_pending_.find(q->body_handle); it != edge_pending_.end()) {
+      const ClientRequest& r = it->second.request;
+      if (r.kind == workload::RequestKind::kWrite) return CoreWrite{r.key, r.value};
+      return CoreRead{r.key};
+    }
+    if (auto it = rehydrate_pending_.find(q->body_handle); it != rehydrate_pending_.end()) {
+      return CoreRead{it->second.key};
+    }
+    return std::monostate{};
+  }
+  if (const auto* r = std::get_if<proto::rpc::Response>(&m); r != nullptr && r->body_handle != 0) {
+    const ReplySlot& slot = replies_[r->body_handle % replies_.size()];
+    if (slot.handle == r->body_handle) return slot.reply;
+  }
+  return std::monostate{};
+}
+
+void TierNode::send_rpc(node::Context& ctx, net::NodeId dst, proto::rpc::Message m, uint32_t size_bytes) {
+  CoreBody body = rpc_body(m);
+  const bool handshake = std::holds_alternative<proto::rpc::ConnOpen>(m) || std::holds_alternative<proto::rpc::ConnAccept>(m);
+  send(ctx, dst, handshake ? kKindHandshake : kKindEdgeCore, Payload{EdgeCoreMessage{std::move(m), std::move(body)}},
+       size_bytes);
+}
+
+void TierNode::send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes) {
+  const auto* u = std::get_if<proto::dsm::Update>(&m);
+  if (u == nullptr) {
+    send(ctx, dst, kKindDsm, Payload{std::move(m)}, size_bytes);
+    return;
+  }
+  const uint64_t handle = next_update_handle_++;
+  queued_updates_.emplace(handle, std::move(*u));
+  // Refused when msgq's pending queue is full: that peer then learns the
+  // value from anti-entropy instead.
+  if (msgq_sender_->send(dst, handle, size_bytes) == 0) queued_updates_.erase(handle);
+}
+
+void TierNode::send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Message m, uint32_t size_bytes) {
+  proto::dsm::Update update;
+  if (const auto* d = std::get_if<proto::msgq::Data>(&m)) update = queued_updates_.at(d->body_handle);
+  send(ctx, dst, kKindDsm, Payload{DsmQueued{std::move(m), std::move(update)}}, size_bytes);
+}
+
+// A msgq message: Data is handed to the DSM once (duplicates are ACKed and
+// dropped by the receiver), an Ack frees the bodies it settles.
+void TierNode::dsm_queued(node::Context&, net::NodeId from, const DsmQueued& q) {
+  if (const auto* d = std::get_if<proto::msgq::Data>(&q.msg)) {
+    if (msgq_receiver_->on_data(from, *d)) dsm_->on_message(envs_->dsm, from, proto::dsm::Message{q.update});
+    return;
+  }
+  msgq_sender_->on_ack(from, std::get<proto::msgq::Ack>(q.msg));
+  msgq_settled();
+}
+
+void TierNode::msgq_settled() {
+  msgq_sender_->take_settled(settled_);
+  for (uint64_t handle : settled_) queued_updates_.erase(handle);
+}
+
+// An RPC message from core: a response (its body is kept while the client
+// handles it) or a handshake step.
+void TierNode::edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
+  if (const auto* r = std::get_if<proto::rpc::Response>(&m.rpc)) {
+    if (const auto* reply = std::get_if<CoreReply>(&m.body)) reply_in_.emplace(r->call_id, *reply);
+    rpc_client_->on_response(from, *r);
+  } else if (const auto* a = std::get_if<proto::rpc::ConnAccept>(&m.rpc)) {
+    rpc_client_->on_conn_accept(from, *a);
+  }
+  edge_rpc_done(ctx);
+  reply_in_.reset();
+}
+
+// Handles the calls that completed. Handling may start new calls (the next
+// core); their completions are picked up by the next round of the loop.
+void TierNode::edge_rpc_done(node::Context& ctx) {
+  if (draining_) return;
+  draining_ = true;
+  for (rpc_client_->take_completions(completions_); !completions_.empty();
+       rpc_client_->take_completions(completions_)) {
+    for (const proto::rpc::Completion& c : completions_) {
+      auto it = call_req_.find(c.call_id);
+      if (it == call_req_.end()) continue;
+      const uint64_t req = it->second;
+      call_req_.erase(it);
+      if (edge_pending_.count(req) != 0) {
+        edge_reply(ctx, req, c);
+      } else {
+        rehydrate_reply(ctx, req, c);
+      }
+    }
+  }
+  draining_ = false;
+  edge_connections_report();
+}
+
+// Tells the World how the connections to each core changed (for the cores'
+// load samples).
+void TierNode::edge_connections_report() {
+  const auto& cores = world_.nodes(Role::kCore);
+  for (size_t i = 0; i < cores.size(); ++i) {
+    const auto open = static_cast<uint32_t>(rpc_client_->open_connections(cores[i]));
+    if (open == conns_reported_[i]) continue;
+    world_.connections_changed(cores[i], int64_t{open} - int64_t{conns_reported_[i]});
+    conns_reported_[i] = open;
+  }
+}
+
+namespace {
+// An RPC-level failure (the core did not answer, was unreachable, or
+// refused): worth trying the next core. An application error is the answer.
+bool try_next_core(const proto::rpc::Completion& c) {
+  return !c.ok && c.code < static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst);
+}
+}  // namespace
+
+void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
   auto it = edge_pending_.find(edge_req);
-  if (it == edge_pending_.end()) return;
-  if (it->second.attempts < world_.params().core_attempts_max) {
+  if (it->second.call_id != c.call_id) return;  // a superseded call
+  if (try_next_core(c) && it->second.attempts < world_.params().core_attempts_max) {
     edge_send_to_core(ctx, edge_req);
     return;
   }
-  world_.client_done(it->second.request, Outcome::kFailed, ServedBy::kCore, ctx.now());
-  edge_pending_.erase(it);
-}
-
-void TierNode::edge_reply(node::Context& ctx, const CoreReply& r) {
-  auto it = edge_pending_.find(r.req_id);
-  if (it == edge_pending_.end()) {
-    rehydrate_reply(ctx, r);  // a rehydration read, or late: timed out or retried and answered
-    return;
-  }
-  cancel_timer(ctx, it->second.timer);
   const ClientRequest& q = it->second.request;
-  if (r.ok) {
+  const bool ok = c.ok && reply_in_ && reply_in_->first == c.call_id;
+  if (ok) {
+    const CoreReply& r = reply_in_->second;
+    const Version v{r.version.counter, r.version.writer};
     if (q.kind == workload::RequestKind::kWrite) {
-      world_.staleness().on_ack(q.key, Version{r.version.counter, r.version.writer}, ctx.now());
+      world_.staleness().on_ack(q.key, v, ctx.now());
       world_.write_acked(q.key, r.version);
     } else {
-      world_.staleness().on_read(q.key, Version{r.version.counter, r.version.writer}, ctx.now());
+      world_.staleness().on_read(q.key, v, ctx.now());
     }
-    if (r.found || q.kind == workload::RequestKind::kWrite) {
-      cache_->put(q.key, r.value, Version{r.version.counter, r.version.writer}, ctx.now());
-    }
+    if (r.found || q.kind == workload::RequestKind::kWrite) cache_->put(q.key, r.value, v, ctx.now());
   }
-  world_.client_done(q, r.ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kCore, ctx.now());
+  world_.client_done(q, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kCore, ctx.now());
   edge_pending_.erase(it);
 }
 
@@ -454,49 +676,42 @@ void TierNode::rehydrate_pump(node::Context& ctx) {
     rehydrate_pending_[id] = RehydrateFetch{rehydrate_keys_[rehydrate_next_++], 0, 0, 0};
     rehydrate_send(ctx, id);
   }
-  if (rehydrate_pending_.empty() && rehydrate_next_ == rehydrate_keys_.size()) {
+  edge_rpc_done(ctx);  // may finish fetches and come back here
+  if (rehydrating_ && rehydrate_pending_.empty() && rehydrate_next_ == rehydrate_keys_.size()) {
     rehydrating_ = false;
     world_.rehydration_done(self_, ctx.now(), rehydrate_fetched_, rehydrate_given_up_);
     rehydrate_keys_ = {};
   }
 }
 
-void TierNode::rehydrate_send(node::Context& ctx, uint64_t req) {
+void TierNode::rehydrate_send(node::Context&, uint64_t req) {
   RehydrateFetch& f = rehydrate_pending_.at(req);
   const auto& cores = world_.nodes(Role::kCore);
   f.core_index = f.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
                                  : (f.core_index + 1) % static_cast<uint32_t>(cores.size());
   ++f.attempts;
-  EdgeCoreMessage m = CoreRead{req, f.key};
-  const uint32_t size = wire_size_bytes(m);
-  send(ctx, cores[f.core_index], kKindEdgeCore, Payload{std::move(m)}, size);
-  f.timer = set_timer(ctx, kRouteEdge, world_.params().core_timeout, (kEdgeRehydrateTimeout << kEdgeTagShift) | req);
+  const TierParams& tp = world_.params();
+  proto::rpc::CallOptions options;
+  options.timeout = tp.core_timeout;
+  options.retries_max = tp.core_retries_max;
+  f.call_id = rpc_client_->call(cores[f.core_index], proto::rpc::Method::kRehydrate, req,
+                                body_size_bytes(CoreRead{f.key}), options);
+  call_req_[f.call_id] = req;
 }
 
-void TierNode::rehydrate_timeout(node::Context& ctx, uint64_t req) {
+void TierNode::rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rpc::Completion& c) {
   auto it = rehydrate_pending_.find(req);
-  if (it == rehydrate_pending_.end()) return;
-  if (it->second.attempts < world_.params().core_attempts_max) {
-    rehydrate_send(ctx, req);
-    return;
-  }
-  ++rehydrate_given_up_;
-  rehydrate_pending_.erase(it);
-  rehydrate_pump(ctx);
-}
-
-void TierNode::rehydrate_reply(node::Context& ctx, const CoreReply& r) {
-  auto it = rehydrate_pending_.find(r.req_id);
-  if (it == rehydrate_pending_.end()) return;  // late
-  cancel_timer(ctx, it->second.timer);
-  if (!r.ok) {
+  if (it == rehydrate_pending_.end() || it->second.call_id != c.call_id) return;
+  const bool ok = c.ok && reply_in_ && reply_in_->first == c.call_id;
+  if (!ok) {
     if (it->second.attempts < world_.params().core_attempts_max) {
-      rehydrate_send(ctx, r.req_id);
+      rehydrate_send(ctx, req);
       return;
     }
     ++rehydrate_given_up_;
   } else {
     ++rehydrate_fetched_;
+    const CoreReply& r = reply_in_->second;
     if (r.found) cache_->put(it->second.key, r.value, Version{r.version.counter, r.version.writer}, ctx.now());
   }
   rehydrate_pending_.erase(it);
@@ -507,25 +722,44 @@ void TierNode::rehydrate_reply(node::Context& ctx, const CoreReply& r) {
 
 // Reads are quorum reads. A write first reads the current version, then
 // writes counter + 1 under this core's id: two cores racing on a key write
-// the same counter and the larger writer id wins everywhere.
+// the same counter and the larger writer id wins everywhere. The RPC server
+// hands out each call once; retries of it are answered from its cache.
 void TierNode::core_request(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
-  if (const auto* r = std::get_if<CoreRead>(&m)) {
-    if (auto id = reader_->read(envs_->storage, r->key)) {
-      reads_[*id] = CoreOp{from, r->req_id, false, 0};
-    } else {
-      send(ctx, from, kKindEdgeCore, Payload{EdgeCoreMessage{CoreReply{r->req_id, false, false, 0, {}}}}, 110);
-    }
-  } else if (const auto* w = std::get_if<CoreWrite>(&m)) {
-    if (auto id = reader_->read(envs_->storage, w->key)) {
-      reads_[*id] = CoreOp{from, w->req_id, true, w->value};
-    } else {
-      send(ctx, from, kKindEdgeCore, Payload{EdgeCoreMessage{CoreReply{w->req_id, false, false, 0, {}}}}, 110);
-    }
+  if (const auto* o = std::get_if<proto::rpc::ConnOpen>(&m.rpc)) {
+    rpc_server_->on_conn_open(from, *o);
+    return;
   }
+  const auto* q = std::get_if<proto::rpc::Request>(&m.rpc);
+  if (q == nullptr) return;
+  const std::optional<proto::rpc::Incoming> in = rpc_server_->on_request(from, *q);
+  if (!in) return;
+  const CoreOp op{from, in->call_id, std::holds_alternative<CoreWrite>(m.body), 0};
+  std::optional<uint64_t> id;
+  if (const auto* r = std::get_if<CoreRead>(&m.body)) {
+    id = reader_->read(envs_->storage, r->key);
+    if (id) reads_[*id] = op;
+  } else if (const auto* w = std::get_if<CoreWrite>(&m.body)) {
+    id = reader_->read(envs_->storage, w->key);
+    if (id) reads_[*id] = CoreOp{from, in->call_id, true, w->value};
+  } else {
+    rpc_server_->respond(from, in->call_id, kCodeBadRequest, 0, 0);
+    return;
+  }
+  if (!id) core_respond(op, false, {});
   core_completions(ctx);
 }
 
-void TierNode::core_completions(node::Context& ctx) {
+void TierNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
+  if (!ok) {
+    rpc_server_->respond(op.edge, op.call_id, kCodeStorageUnavailable, 0, 0);
+    return;
+  }
+  const uint64_t handle = next_reply_++;
+  replies_[handle % replies_.size()] = ReplySlot{handle, reply};
+  rpc_server_->respond(op.edge, op.call_id, 0, handle, body_size_bytes(reply));
+}
+
+void TierNode::core_completions(node::Context&) {
   std::vector<proto::storage::ReadCompletion> reads;
   reader_->take_completions(reads);
   for (const auto& c : reads) {
@@ -541,8 +775,7 @@ void TierNode::core_completions(node::Context& ctx) {
         continue;
       }
     }
-    CoreReply reply{op.edge_req, c.ok && !op.write, c.found, c.value, c.version};
-    send(ctx, op.edge, kKindEdgeCore, Payload{EdgeCoreMessage{reply}}, wire_size_bytes(EdgeCoreMessage{reply}));
+    core_respond(op, c.ok && !op.write, CoreReply{c.found, c.value, c.version});
   }
   std::vector<proto::storage::WriteCompletion> writes;
   writer_->take_completions(writes);
@@ -552,8 +785,7 @@ void TierNode::core_completions(node::Context& ctx) {
     if (it == writes_.end()) continue;
     const CoreOp op = it->second;
     writes_.erase(it);
-    CoreReply reply{op.edge_req, c.ok, true, op.value, c.version};
-    send(ctx, op.edge, kKindEdgeCore, Payload{EdgeCoreMessage{reply}}, wire_size_bytes(EdgeCoreMessage{reply}));
+    core_respond(op, c.ok, CoreReply{true, op.value, c.version});
   }
 }
 

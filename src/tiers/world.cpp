@@ -10,6 +10,19 @@ World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(role
   ECSIM_ASSERT(by_role_[2].size() == proto::storage::kReplicas);
   starts_.assign(roles_.size(), 0);
   lookups_.resize(roles_.size());
+  conns_in_.assign(roles_.size(), 0);
+  offered_.assign(roles_.size(), 0);
+  served_.assign(roles_.size(), 0);
+}
+
+void World::connections_changed(net::NodeId n, int64_t delta) {
+  conns_in_[n] += delta;
+  ECSIM_ASSERT(conns_in_[n] >= 0);
+}
+
+void World::add_rpc(const proto::rpc::ClientCounters& c, const proto::rpc::ServerCounters& s) {
+  rpc_client_ += c;
+  rpc_server_ += s;
 }
 
 node::LoadProfile load_profile(Role r, const TierParams& p) {
@@ -24,6 +37,7 @@ node::LoadProfile load_profile(Role r, const TierParams& p) {
     case Role::kCore:
       lp.cores = p.core_cores;
       lp.service[kKindEdgeCore] = p.core_request_service;
+      lp.service[kKindHandshake] = p.core_handshake_service;
       lp.service[kKindStorage] = p.core_storage_service;
       break;
     case Role::kCloud:
@@ -44,6 +58,8 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
     case Outcome::kOk:
       ++f.ok;
       f.latency.add((at - r.start).ns);
+      ECSIM_ASSERT(r.edge < served_.size());
+      ++served_[r.edge];
       break;
     case Outcome::kRefused:
       ++f.refused;
@@ -65,7 +81,11 @@ void World::storage_op_done(sim::Duration latency, bool ok) {
   }
 }
 
-void World::client_started(const ClientRequest& r) { outstanding_.emplace(r.id, r.start.ns); }
+void World::client_started(const ClientRequest& r) {
+  ECSIM_ASSERT(r.edge < offered_.size());
+  ++offered_[r.edge];
+  outstanding_.emplace(r.id, r.start.ns);
+}
 
 void World::finish(sim::Time end, sim::Duration timeout) {
   // Requests lost inside a crashed edge node never answer: past the client's

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "ecsim/proto/msgq.hpp"
@@ -235,4 +237,68 @@ TEST_CASE("msgq: a cumulative ACK settles everything below it", "[msgq]") {
   s.on_ack(kB, {1, 4, 4});  // another epoch
   CHECK(s.counters().acks_stale == 1);
   CHECK(s.pending() == 1);
+}
+
+TEST_CASE("msgq: a restarted receiver resumes at the sender's low watermark", "[msgq]") {
+  FakeEnv<msgq::Message> env(kB);
+  // A receiver that lost its state: the sender is at seq 500, everything
+  // below was ACKed to the receiver's previous incarnation.
+  msgq::Receiver fresh(env, {.above_max = 16});
+  uint64_t delivered = 0;
+  for (uint64_t seq = 500; seq < 600; ++seq) {
+    delivered += fresh.on_data(kA, msgq::Data{0, seq, seq, 4, seq}).has_value();
+  }
+  CHECK(delivered == 100);  // without the watermark the 17th would be refused forever
+  CHECK(fresh.watermark(kA) == 599);
+  CHECK(fresh.counters().refused == 0);
+  CHECK_FALSE(fresh.on_data(kA, msgq::Data{0, 550, 550, 4, 500}).has_value());  // a duplicate
+  CHECK_FALSE(fresh.on_data(kA, msgq::Data{0, 300, 300, 4, 300}).has_value());  // below: taken as done
+  CHECK(fresh.counters().duplicates == 2);
+}
+
+TEST_CASE("msgq: Data carries the lowest un-ACKed seq and ACKed bodies are handed back", "[msgq]") {
+  World w(msgq::SenderConfig{.window_max = 4, .resend_timeout = 50_ms});
+  w.drop_hook = [](World&, const World::InFlight& f) {
+    const auto* d = std::get_if<msgq::Data>(&f.msg);
+    return d != nullptr && d->seq == 2 && f.at < sim::Time{0} + 10_ms;  // seq 2's first copy is lost
+  };
+  for (uint64_t i = 1; i <= 4; ++i) w.sender.send(kB, 100 + i, 8);
+  w.collect(w.aenv);
+  w.run_until(sim::Time{0} + 20_ms);
+  std::vector<uint64_t> settled;
+  w.sender.take_settled(settled);
+  std::sort(settled.begin(), settled.end());
+  CHECK(settled == std::vector<uint64_t>{101, 103, 104});
+  w.run_until(sim::Time{0} + 100_ms);  // seq 2 resent with low = 2
+  w.sender.take_settled(settled);
+  CHECK(settled == std::vector<uint64_t>{102});
+  CHECK(w.delivered.size() == 4);
+}
+
+TEST_CASE("msgq: wire sizes match the JSON-RPC text", "[msgq]") {
+  const std::string data =
+      R"({"jsonrpc":"2.0","method":"msgq.deliver","params":{"epoch":3,"seq":42,"low":40,"body":)" +
+      std::string(20, 'x') + R"(},"id":42})" + "\n";
+  CHECK(msgq::size_bytes(msgq::Data{3, 42, 7, 20, 40}) == data.size());
+  const std::string ack = R"({"jsonrpc":"2.0","result":{"epoch":3,"cumulative":41,"seq":42},"id":42})" "\n";
+  CHECK(msgq::size_bytes(msgq::Ack{3, 41, 42}) == ack.size());
+}
+
+TEST_CASE("msgq: the window bounds the span above a lost message, so the receiver never refuses", "[msgq]") {
+  // The receiver remembers only as many seqs above a gap as the window is
+  // wide. If the window counted un-ACKed messages instead of their span,
+  // selective ACKs would let seqs past 1 + 8 through while seq 1 is lost.
+  World w(msgq::SenderConfig{.window_max = 8, .resend_timeout = 100_ms}, msgq::ReceiverConfig{.above_max = 8});
+  w.drop_hook = [](World&, const World::InFlight& f) {
+    const auto* d = std::get_if<msgq::Data>(&f.msg);
+    return d != nullptr && d->seq == 1 && f.at < sim::Time{0} + 50_ms;  // seq 1's first copy is lost
+  };
+  for (uint64_t i = 1; i <= 100; ++i) w.sender.send(kB, i, 8);
+  w.run_until(sim::Time{0} + 50_ms);
+  CHECK(w.delivered.size() == 7);  // seqs 2..8: the window stops at 1 + 8
+  CHECK(w.sender.unacked(kB) == 1);
+  w.run_until(sim::Time{0} + 10_s);
+  CHECK(w.delivered.size() == 100);
+  CHECK(w.receiver.counters().refused == 0);
+  CHECK(w.receiver.counters().delivered == 100);
 }

@@ -195,6 +195,49 @@ TEST_CASE("rpc: TLS adds two handshake round trips on a new connection", "[rpc]"
   CHECK(w.client.counters().handshake_bytes == 60 + 320 + 180);
 }
 
+TEST_CASE("rpc: a handshake outliving its call finishes and serves the next call", "[rpc]") {
+  World w(rpc::ClientConfig{.pool_size_max = 1, .incarnation = 0, .tls = true});
+  w.delay = 10_ms;  // a TLS handshake takes 60 ms, longer than the call's 25 ms timeout
+  const rpc::CallOptions short_call{.timeout = 25_ms, .retries_max = 0};
+  w.client.call(kServer, rpc::Method::kPing, 1, 0, short_call);
+  w.run_until(sim::Time{0} + 30_ms);
+  REQUIRE(w.done.size() == 1);
+  CHECK(w.done[0].code == static_cast<uint16_t>(rpc::Code::kTimeout));
+  CHECK(w.client.open_connections(kServer) == 1);  // the handshake goes on
+  w.run_until(sim::Time{0} + 70_ms);
+  CHECK(w.count(kClient, kConnOpen) == 3);  // done, without a request on it
+  CHECK(w.count(kClient, kRequest) == 0);
+  const rpc::CallOptions normal{.timeout = 100_ms};
+  w.client.call(kServer, rpc::Method::kPing, 2, 0, normal);
+  w.run_until(sim::Time{0} + 200_ms);
+  REQUIRE(w.done.size() == 2);
+  CHECK(w.done[1].ok);
+  CHECK(w.done[1].latency_ns == (20_ms).ns);  // the pooled connection: one round trip
+  CHECK(w.client.counters().connections_opened == 1);
+  CHECK(w.client.counters().connections_closed == 0);
+}
+
+TEST_CASE("rpc: an orphaned handshake that stalls is given up and frees its slot", "[rpc]") {
+  World w(rpc::ClientConfig{.pool_size_max = 1, .orphan_handshake_timeout = 50_ms});
+  w.drop_ppm = 1000000;  // the SYN is lost
+  w.client.call(kServer, rpc::Method::kPing, 1, 0, {.timeout = 20_ms, .retries_max = 0});
+  w.run_until(sim::Time{0} + 30_ms);
+  REQUIRE(w.done.size() == 1);
+  CHECK(w.client.open_connections(kServer) == 1);
+  // A second call queues behind the stalled handshake until it is given up
+  // at 50 ms, then opens its own connection.
+  w.drop_ppm = 0;
+  w.client.call(kServer, rpc::Method::kPing, 2, 0, {.timeout = 100_ms});
+  w.run_until(sim::Time{0} + 49_ms);
+  CHECK(w.count(kClient, kConnOpen) == 1);
+  w.run_until(sim::Time{0} + 200_ms);
+  REQUIRE(w.done.size() == 2);
+  CHECK(w.done[1].ok);
+  CHECK(w.done[1].latency_ns == (50_ms - 30_ms + 4_ms).ns);  // waited, then handshake + request
+  CHECK(w.client.counters().connections_opened == 2);
+  CHECK(w.client.counters().connections_closed == 1);
+}
+
 TEST_CASE("rpc: the pool is bounded and extra calls queue, then refuse at kQueuedMax", "[rpc]") {
   World w(rpc::ClientConfig{.pool_size_max = 2});
   const size_t n = 2 + rpc::Client::kQueuedMax + 1;
@@ -336,7 +379,7 @@ TEST_CASE("rpc: reset_connections retries the call on a new connection", "[rpc]"
 }
 
 TEST_CASE("rpc: under 20 percent drops every call completes and executes exactly once", "[rpc]") {
-  World w(rpc::ClientConfig{.pool_size_max = 3});
+  World w(rpc::ClientConfig{.pool_size_max = 3, .orphan_handshake_timeout = 10_ms});  // orphaned handshakes: 5 round trips
   w.drop_ppm = 200000;
   // The timeout covers queueing behind the 3 connections (about 140 ms for all 200).
   const rpc::CallOptions opt{
@@ -388,4 +431,23 @@ TEST_CASE("rpc: the server's dedup cache is bounded and evicts the oldest", "[rp
   CHECK(server.counters().refused_busy == 1);
   const auto& last = std::get<rpc::Response>(senv.sent.back().message);
   CHECK(last.code == static_cast<uint16_t>(rpc::Code::kServerBusy));
+}
+
+TEST_CASE("rpc: a prewarmed pool serves the first calls without a handshake", "[rpc]") {
+  World w(rpc::ClientConfig{.pool_size_max = 4, .incarnation = 0, .tls = true});
+  w.client.prewarm(kServer, 2);
+  w.client.prewarm(kServer, 2);  // already there: nothing more
+  w.run_until(sim::Time{0} + 10_ms);
+  CHECK(w.count(kClient, kConnOpen) == 6);  // 2 connections x 3 TLS flights
+  CHECK(w.client.open_connections(kServer) == 2);
+  w.client.call(kServer, rpc::Method::kPing, 1, 0);
+  w.client.call(kServer, rpc::Method::kPing, 2, 0);
+  w.client.call(kServer, rpc::Method::kPing, 3, 0);  // beyond the warm ones: a new connection
+  w.run_until(sim::Time{0} + 1_s);
+  REQUIRE(w.done.size() == 3);
+  CHECK(w.done[0].latency_ns == (2_ms).ns);
+  CHECK(w.done[1].latency_ns == (2_ms).ns);
+  CHECK(w.done[2].latency_ns == (8_ms).ns);
+  CHECK(w.client.counters().connections_opened == 3);
+  CHECK(w.client.counters().timers_stale == 0);
 }

@@ -38,6 +38,8 @@ std::string file_error_of(const std::string& path) {
 
 // A valid header for the cases that are about something further down.
 const std::string kHead = "name: t\nduration: 60s\n";
+// The same with clients at every edge node (the three-tier model), lines 1-4.
+const std::string kTiers = kHead + "workload:\n  - { kind: requests, rate: 1000/s }\n";
 
 struct BadCase {
   const char* what;
@@ -256,7 +258,7 @@ const std::vector<BadCase>& bad_cases() {
       {"link override that sets nothing",
        kHead + "network:\n  links:\n    - { between: [edge, core] }\n",
        "t.yaml:5:7: network.links[0] sets nothing, expected at least one of latency, drop, "
-       "duplicate or reorder"},
+       "duplicate, reorder or tls"},
       // Node selectors.
       {"unknown node", kHead + "faults:\n  - { at: 10s, crash: core-9 }\n",
        "t.yaml:4:23: unknown node 'core-9' (topology has core-1..core-2), expected a node name, "
@@ -272,7 +274,7 @@ const std::vector<BadCase>& bad_cases() {
       // Faults.
       {"fault without action", kHead + "faults:\n  - { at: 10s, for: 5s }\n",
        "t.yaml:4:5: faults[0] has no action, expected one of crash, restart, partition, heal, "
-       "drop, delay, duplicate or reorder"},
+       "drop, delay, duplicate, reorder or byzantine"},
       {"fault with two actions",
        kHead + "faults:\n  - { at: 10s, crash: core-1, restart: core-2 }\n",
        "t.yaml:4:31: faults[0] has two actions 'crash' and 'restart', expected exactly one"},
@@ -292,7 +294,7 @@ const std::vector<BadCase>& bad_cases() {
        kHead +
            "faults:\n  - { at: 10s, crash: core-1 }\n  - { at: 20s, restart: core-1, for: 1s }\n",
        "t.yaml:5:33: 'for' on a restart fault, expected 'for' only with crash, partition, drop, "
-       "duplicate, delay or reorder"},
+       "duplicate, delay, reorder or byzantine"},
       {"node in two partition groups",
        kHead + "faults:\n  - { at: 1s, partition: [[edge-1, edge-2], [core, edge-2]] }\n",
        "t.yaml:4:52: node edge-2 is in partition groups 0 and 1, expected each node in one "
@@ -314,7 +316,71 @@ const std::vector<BadCase>& bad_cases() {
        "'convergence'?"},
       {"unknown invariant", kHead + "expect:\n  invariants: [liveness]\n",
        "t.yaml:4:16: unknown invariant 'liveness' in expect.invariants, expected durability, "
-       "causality or convergence"},
+       "causality, convergence or edge_isolation"},
+      {"misspelt invariant edge_isolation", kHead + "expect:\n  invariants: [edge_isolaton]\n",
+       "t.yaml:4:16: unknown invariant 'edge_isolaton' in expect.invariants, did you mean "
+       "'edge_isolation'?"},
+      // throughput_min.
+      {"throughput rate without unit", kTiers + "expect:\n  throughput_min: { edge: 1000 }\n",
+       "t.yaml:6:27: expect.throughput_min.edge is '1000', expected a rate like 3000/s or "
+       "120/m, at most 1000000/s"},
+      {"throughput rate zero", kTiers + "expect:\n  throughput_min: { edge-1: 0/s }\n",
+       "t.yaml:6:29: expect.throughput_min.edge-1 is '0/s', expected a rate like 3000/s or "
+       "120/m, at most 1000000/s"},
+      {"throughput of an unknown node", kTiers + "expect:\n  throughput_min: { edge-9: 1000/s }\n",
+       "t.yaml:6:21: unknown node 'edge-9' (topology has edge-1..edge-3), expected a node "
+       "name, tier, glob or '*'"},
+      {"throughput of nodes without clients", kTiers + "expect:\n  throughput_min: { core: 10/s }\n",
+       "t.yaml:6:21: expect.throughput_min selects core-1, which has no clients, expected "
+       "nodes with clients (in a requests workload's 'at')"},
+      {"throughput without a requests workload", kHead + "expect:\n  throughput_min: { edge: 1/s }\n",
+       "t.yaml:4:3: expect.throughput_min in a scenario without a requests workload, "
+       "expected it only with the three-tier model (clients at edge nodes)"},
+      {"throughput not a map", kTiers + "expect:\n  throughput_min: 1000/s\n",
+       "t.yaml:6:19: expect.throughput_min is '1000/s', expected a map of node selectors to "
+       "rates like { edge: 1000/s }"},
+      {"throughput empty map", kTiers + "expect:\n  throughput_min: {}\n",
+       "t.yaml:6:19: expect.throughput_min is an empty map, expected a map of node "
+       "selectors to rates like { edge: 1000/s }"},
+      {"throughput key twice", kTiers + "expect:\n  throughput_min: { edge: 1/s, edge: 2/s }\n",
+       "t.yaml:6:32: duplicate key 'edge' in expect.throughput_min, expected each key once"},
+      // Byzantine faults.
+      {"byzantine core node",
+       kTiers + "faults:\n  - { at: 1s, byzantine: core-1, strategy: cloud_direct_write }\n",
+       "t.yaml:6:26: byzantine strategy 'cloud_direct_write' on core-1 (a core node), "
+       "expected edge nodes only"},
+      {"byzantine glob with core and cloud nodes",
+       kTiers + "faults:\n  - { at: 1s, byzantine: '*-1', strategy: cloud_direct_write }\n",
+       "t.yaml:6:26: byzantine strategy 'cloud_direct_write' on core-1 (a core node), "
+       "expected edge nodes only"},
+      {"byzantine without strategy", kTiers + "faults:\n  - { at: 1s, byzantine: edge-1 }\n",
+       "t.yaml:6:5: missing key 'strategy' in faults[0], expected a strategy: "
+       "cloud_direct_write"},
+      {"misspelt byzantine strategy",
+       kTiers + "faults:\n  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_writes }\n",
+       "t.yaml:6:44: unknown byzantine strategy 'cloud_direct_writes' in "
+       "faults[0].strategy, did you mean 'cloud_direct_write'?"},
+      {"unknown byzantine strategy",
+       kTiers + "faults:\n  - { at: 1s, byzantine: edge-1, strategy: lie }\n",
+       "t.yaml:6:44: faults[0].strategy is 'lie', expected a strategy: cloud_direct_write"},
+      {"byzantine rate zero",
+       kTiers + "faults:\n  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_write, rate: 0/s }\n",
+       "t.yaml:6:70: faults[0].rate is '0/s', expected a rate like 3000/s or 120/m, at most "
+       "1000000/s"},
+      {"strategy on a crash fault",
+       kTiers + "faults:\n  - { at: 1s, crash: edge-1, strategy: cloud_direct_write }\n",
+       "t.yaml:6:30: 'strategy' on a crash fault, expected 'strategy' and 'rate' only with "
+       "byzantine"},
+      {"byzantine without a requests workload",
+       kHead + "faults:\n  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_write }\n",
+       "t.yaml:4:44: byzantine strategy 'cloud_direct_write' in a scenario without a "
+       "requests workload, expected it only with the three-tier model (a requests workload)"},
+      {"byzantine on a node that is down",
+       kTiers +
+           "faults:\n  - { at: 1s, crash: edge-1, for: 5s }\n"
+           "  - { at: 3s, byzantine: edge, strategy: cloud_direct_write }\n",
+       "t.yaml:7:5: byzantine edge-1 at 3s, but edge-1 is down (crashed at 1s), expected a "
+       "node that is up"},
       {"convergence listed twice", kHead + "expect:\n  invariants: [convergence, convergence]\n",
        "t.yaml:4:29: invariant 'convergence' listed twice in expect.invariants, expected each "
        "once"},
@@ -430,7 +496,62 @@ TEST_CASE("loader: the quickstart loads with its values", "[scenario]") {
   CHECK(*s.expect.served_ratio_min <= 1.0);
   CHECK(s.expect.tier_latency_p99[0] == std::optional<sim::Duration>(10_ms));
   CHECK(s.expect.tier_latency_p99[1] == std::optional<sim::Duration>(50_ms));
+  // The reference design: each edge node above 1,000 req/s offered and served.
+  REQUIRE(s.expect.throughput_min.size() == 1);
+  CHECK(s.expect.throughput_min[0].nodes.text == "edge");
+  CHECK(s.expect.throughput_min[0].per_s == 1000);
+  CHECK(s.requests[0].rate_per_s > s.expect.throughput_min[0].per_s);
   CHECK(s.expect.mark.line > s.faults[1].mark.line);
+}
+
+TEST_CASE("loader: throughput_min maps node selectors to rates", "[scenario]") {
+  const Scenario s = load_scenario_text(
+      "name: t\nduration: 10s\ntopology: { edge: 2 }\nworkload:\n"
+      "  - { kind: requests, at: edge-1, rate: 10/s }\n  - { kind: requests, at: edge-2, rate: 10/s }\n"
+      "expect:\n  throughput_min: { edge: 1000/s, 'edge-?': 120/m, edge-2: 5/s }\n",
+      "t.yaml");
+  REQUIRE(s.expect.throughput_min.size() == 3);
+  CHECK(s.expect.throughput_min[0].nodes.text == "edge");
+  CHECK(s.expect.throughput_min[0].per_s == 1000);
+  CHECK(s.expect.throughput_min[1].nodes.text == "edge-?");
+  CHECK(s.expect.throughput_min[1].per_s == 2);  // 120/m
+  CHECK(s.expect.throughput_min[2].nodes.text == "edge-2");
+  CHECK(s.expect.throughput_min[2].nodes.mark.line == 8);
+  CHECK(s.expect.throughput_min[2].nodes.mark.column == 52);
+  CHECK(s.expect.throughput_min[2].per_s == 5);
+  CHECK(load_scenario_text("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 1/s }\n",
+                           "t.yaml")
+            .expect.throughput_min.empty());
+}
+
+TEST_CASE("loader: a byzantine fault with its strategy and rate", "[scenario]") {
+  const Scenario s = load_scenario_text(
+      "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
+      "  - { at: 5s, byzantine: edge-1, strategy: cloud_direct_write, rate: 50/s, for: 2s }\n"
+      "  - { at: 1s, strategy: cloud_direct_write, byzantine: 'edge-*' }\n"
+      "expect:\n  invariants: [edge_isolation]\n",
+      "t.yaml");
+  REQUIRE(s.faults.size() == 2);
+  const Fault& later = s.faults[1];  // sorted by `at`
+  CHECK(later.kind == Fault::Kind::kByzantine);
+  CHECK(later.target.text == "edge-1");
+  CHECK(later.strategy == Fault::Strategy::kCloudDirectWrite);
+  CHECK(later.rate_per_s == 50);
+  CHECK(later.for_duration == std::optional<sim::Duration>(2_s));
+  const Fault& first = s.faults[0];
+  CHECK(first.kind == Fault::Kind::kByzantine);
+  CHECK(resolve(s.topology, first.target.text) == std::vector<uint32_t>{0, 1, 2});
+  CHECK(first.rate_per_s == Fault::kByzantineRatePerSDefault);
+  CHECK(!first.for_duration);
+  CHECK(s.expect.invariants == std::vector<std::string>{"edge_isolation"});
+  // A byzantine node may crash during its fault, and be byzantine again once
+  // it is back up.
+  CHECK_NOTHROW(load_scenario_text(
+      "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
+      "  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_write, for: 10s }\n"
+      "  - { at: 2s, crash: edge-1, for: 1s }\n"
+      "  - { at: 4s, byzantine: edge-1, strategy: cloud_direct_write }\n",
+      "t.yaml"));
 }
 
 TEST_CASE("loader: defaults when keys are absent", "[scenario]") {

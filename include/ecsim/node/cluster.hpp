@@ -28,6 +28,10 @@ class Context {
   NodeId self() const { return self_; }
   const std::string& name() const;
   uint32_t node_count() const;
+  // How many times this node was restarted (0 at boot).
+  uint32_t incarnation() const;
+  // The current settings of the link from this node to `dst`.
+  const net::LinkConfig& link(NodeId dst) const;
   uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload);
   // Fires on_timer(tag) after `after` (>= 0) unless cancelled or the node crashes.
   TimerId set_timer(sim::Duration after, uint64_t tag);
@@ -57,6 +61,9 @@ class Actor {
   virtual void on_sync(Context& ctx, uint64_t tag) = 0;
   // The network discarded a message this node's layer owns the payload of.
   virtual void on_discard(const net::Envelope&) {}
+  // Connections open at this node now (its own and its peers' to it), for
+  // the load samples.
+  virtual uint32_t open_connections() const { return 0; }
 };
 
 // Owns the payloads behind envelope handles when a layer pools them: told

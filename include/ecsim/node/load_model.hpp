@@ -35,6 +35,7 @@ struct LoadSample {
   uint32_t queue_length = 0;     // waiting, not yet in service
   int64_t response_ns_mean = 0;  // queueing + service, of messages done in the interval
   uint64_t served = 0;           // messages done in the interval
+  uint32_t open_connections = 0; // at the sample, as the node's actor counts them
 };
 
 class LoadModel {

@@ -7,8 +7,9 @@
 //   `resend_timeout_max` when `backoff` is on) until it is acknowledged:
 //   at-least-once delivery while sender and receiver stay up. Accepted and
 //   un-ACKed messages together never exceed `pending_max`; beyond it send()
-//   refuses and counts. At most `window_max` messages per destination are on
-//   the wire un-ACKed; the rest wait in order in the pending queue.
+//   refuses and counts. A destination's messages on the wire span at most
+//   `window_max` seqs from its lowest un-ACKed one (a sliding window, as in
+//   TCP); the rest wait in order in the pending queue.
 // - Receiver: ACKs every Data it accepts, duplicates included (the earlier
 //   ACK may have been lost), and hands each (sender, epoch, seq) to its owner
 //   exactly once. Its de-dup state per sender is a contiguous watermark plus
@@ -17,6 +18,10 @@
 //   refused un-ACKed, so the sender resends it later. Exactly-once holds
 //   while the receiver's volatile state lives: after a receiver crash a
 //   resent message may be delivered again (the owner persists what it must).
+// - Low watermark: every Data carries the sender's lowest un-ACKed seq, so
+//   a receiver that restarted (its de-dup state gone) resumes at the
+//   sender's position instead of filling its bounded set with seqs above a
+//   gap that will never close.
 // - Epochs: the sender's incarnation rides on every message. A receiver that
 //   sees a newer epoch from a sender forgets the old sequence space (the
 //   sender restarted and numbers from 1 again); messages and ACKs of an older
@@ -35,6 +40,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <vector>
 #include <variant>
 
 #include "ecsim/proto/env.hpp"
@@ -67,6 +73,9 @@ struct Data {
   uint64_t seq = 0;    // per (sender, destination), from 1
   uint64_t body_handle = 0;
   uint32_t body_bytes = 0;
+  // Every seq below `low` was ACKed to the sender: a receiver that lost its
+  // state (a restart) takes them as delivered instead of waiting for them.
+  uint64_t low = 0;
 };
 struct Ack {
   uint32_t epoch = 0;
@@ -76,12 +85,12 @@ struct Ack {
 using Message = std::variant<Data, Ack>;
 
 // JSON-RPC sizes: Data as {"jsonrpc":"2.0","method":"msgq.deliver",
-// "params":{"epoch":E,"seq":S,"body":BODY},"id":S}, Ack as a result
+// "params":{"epoch":E,"seq":S,"low":L,"body":BODY},"id":S}, Ack as a result
 // {"epoch":E,"cumulative":C,"seq":S} answering id S.
 uint32_t size_bytes(const Message& m);
 
 struct SenderConfig {
-  uint32_t window_max = 64;     // un-ACKed messages on the wire per destination
+  uint32_t window_max = 64;     // per destination: seqs on the wire span at most this many
   uint32_t pending_max = 4096;  // accepted and not yet ACKed, all destinations
   sim::Duration resend_timeout = sim::seconds(5);
   bool backoff = false;  // double the timeout per resend of a message
@@ -113,6 +122,10 @@ class Sender {
   void on_ack(NodeId from, const Ack& a);
   void on_timer(uint64_t tag);
 
+  // Moves the body handles of messages ACKed since the last call into `out`
+  // (cleared first; the buffers swap): the owner may free their bodies.
+  void take_settled(std::vector<uint64_t>& out);
+
   const SenderCounters& counters() const { return counters_; }
   size_t pending() const { return pending_; }  // waiting + un-ACKed
   size_t unacked(NodeId dst) const;
@@ -129,12 +142,13 @@ class Sender {
   struct Dest {
     uint64_t next_seq = 1;
     std::deque<Item> waiting;          // accepted, not sent yet (window full)
-    std::map<uint64_t, Item> unacked;  // <= window_max
+    std::map<uint64_t, Item> unacked;  // seqs within [lowest, lowest + window_max)
     TimerId timer = 0;
     sim::Time timer_at = sim::Time::max();
   };
   void dispatch(NodeId dst, Dest& d);
-  void transmit(NodeId dst, Item& item);
+  bool window_open(const Dest& d, uint64_t seq) const;
+  void transmit(NodeId dst, const Dest& d, Item& item);
   void arm(NodeId dst, Dest& d);
   size_t settle(NodeId dst, Dest& d, const Ack& a);
   sim::Duration timeout_for(uint32_t transmissions) const;
@@ -145,6 +159,7 @@ class Sender {
   SenderConfig config_;
   std::map<NodeId, Dest> dests_;
   size_t pending_ = 0;
+  std::vector<uint64_t> settled_;  // body handles, for take_settled
   SenderCounters counters_;
 };
 

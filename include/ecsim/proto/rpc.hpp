@@ -12,7 +12,13 @@
 //   per destination. A new connection pays its handshake round trips (1 for
 //   TCP, 2 more for TLS) before its first request; an idle pooled connection
 //   sends at once. A call that times out abandons its connection (a late
-//   answer on it could not be matched to the next request).
+//   answer on it could not be matched to the next request), unless the
+//   connection was still in its handshake: then the handshake goes on
+//   without the call (no request was sent on it) and the connection serves
+//   the oldest queued call, or waits idle in the pool, once established. An
+//   orphaned handshake is given up when it is `orphan_handshake_timeout`
+//   old (at once if it is older already: its messages were likely lost). Closing every connection whose call timed out mid-handshake
+//   would turn a slow server into a storm of new handshakes.
 // - A `Server` executes each (client, call id) at most once while the entry
 //   is in its bounded cache: a retry of a finished call gets the cached
 //   response; a retry of a call still executing is absorbed and the answer
@@ -166,6 +172,8 @@ struct ClientConfig {
   uint32_t pool_size_max = 4;  // connections per destination
   uint32_t incarnation = 0;    // the node's restart count: keeps call ids unique across restarts
   bool tls = false;            // default for destinations without set_tls()
+  // A handshake that takes longer is given up once no call waits on it.
+  sim::Duration orphan_handshake_timeout = sim::milliseconds(100);
 };
 
 struct Completion {
@@ -201,6 +209,7 @@ struct ClientCounters {
   uint64_t responses_stale = 0;
   uint64_t accepts_stale = 0;
   uint64_t timers_stale = 0;
+  ClientCounters& operator+=(const ClientCounters& o);
 };
 
 class Client {
@@ -233,6 +242,10 @@ class Client {
   void set_reachable(NodeId dst, bool reachable);
   // TLS on the link to `dst`: new connections pay 2 more round trips.
   void set_tls(NodeId dst, bool tls);
+  // Opens connections to `dst` ahead of calls until `count` are open (at
+  // most the pool size): a warm pool spares the first calls the handshake.
+  // They join the pool idle once established, like orphaned handshakes.
+  void prewarm(NodeId dst, uint32_t count);
 
   // Moves the completions so far into `out` (cleared first; the buffers
   // swap, so polling with the same vector allocates nothing once warm).
@@ -246,7 +259,7 @@ class Client {
  private:
   enum class CallState : uint8_t { kQueued, kConnecting, kInFlight, kBackoff };
   enum class ConnState : uint8_t { kHandshaking, kIdle, kBusy };
-  enum TimerKind : uint64_t { kTimerTimeout = 1, kTimerBackoff = 2 };
+  enum TimerKind : uint64_t { kTimerTimeout = 1, kTimerBackoff = 2, kTimerHandshake = 3 };
   static constexpr int kSeqBits = 40;  // call id = incarnation << 40 | sequence
 
   struct Call {
@@ -265,7 +278,9 @@ class Client {
     uint32_t id = 0;
     ConnState state = ConnState::kHandshaking;
     uint8_t step = 0;      // handshake round trips completed
-    uint64_t call_id = 0;  // the call it serves (handshaking or busy)
+    uint64_t call_id = 0;  // the call it serves (handshaking or busy); 0 = orphaned handshake
+    TimerId timer = 0;     // an orphaned handshake's deadline
+    sim::Time opened;      // the handshake's start
   };
   struct Dest {
     std::vector<Conn> conns;     // <= pool_size_max
@@ -278,10 +293,12 @@ class Client {
   void start_attempt(uint64_t call_id);
   bool assign(uint64_t call_id, Call& c, Dest& d);
   void open_connection(uint64_t call_id, Call& c, Dest& d);
+  uint32_t start_handshake(Dest& d, NodeId dst, uint64_t call_id);
   void send_request(uint64_t call_id, Call& c);
   void pump_queue(NodeId dst);
   void attempt_failed(uint64_t call_id, Code code);
   void release(uint64_t call_id, Call& c);
+  void on_handshake_timer(uint32_t conn_id, NodeId dst);
   void close_connection(Dest& d, uint32_t conn_id, NodeId dst);
   void complete(uint64_t call_id, Code code, uint64_t handle, uint32_t bytes);
   void complete_refused(uint64_t call_id, NodeId dst, Code code, uint32_t attempts);
@@ -328,6 +345,7 @@ struct ServerCounters {
   uint64_t handshake_messages = 0;
   uint64_t handshakes_invalid = 0;  // a step beyond the TLS handshake
   uint64_t cache_evictions = 0;
+  ServerCounters& operator+=(const ServerCounters& o);
 };
 
 class Server {

@@ -84,8 +84,53 @@ struct CloudCatchUp {
   bool superseded = false;  // crashed again before the end (or before catching up)
 };
 
+// Edge -> core RPC over the whole run (crashed nodes' counters included).
+struct RpcSummary {
+  uint64_t calls = 0;
+  uint64_t ok = 0;
+  uint64_t failed = 0;
+  uint64_t timeouts = 0;  // attempts that timed out
+  uint64_t retries = 0;
+  uint64_t connections_opened = 0;
+  uint64_t connections_reused = 0;  // requests sent at once on an idle pooled connection
+  uint64_t handshake_messages = 0;  // both directions
+  uint64_t duplicates_absorbed = 0; // retries a core answered from its cache or was still executing
+  uint32_t open_connections = 0;    // at the end
+};
+
+// One node's client traffic (a node with clients: a requests workload's
+// `at`), for `throughput_min` and the summary.
+struct NodeThroughput {
+  std::string node;
+  uint64_t offered = 0;   // requests its clients sent it (also while it was down)
+  uint64_t served = 0;    // of those, answered ok
+  int64_t window_ns = 0;  // its clients' sending time: from 0 to their latest `until`, or the end
+  double offered_per_s() const;
+  double served_per_s() const;
+};
+
+// The forged writes of the byzantine `cloud_direct_write` fault and the
+// `edge_isolation` verdict's figures (check/edge_isolation.hpp).
+struct ForgedWriteSummary {
+  bool present = false;  // the fault is in the scenario or edge_isolation is expected
+  uint64_t sent = 0;
+  uint64_t refused = 0;     // refused by a replica as not from core
+  uint64_t lost = 0;        // dropped before a replica handled them
+  uint64_t in_flight = 0;   // in the network or a service queue at the end
+  uint64_t unanswered = 0;  // delivered, neither refused nor applied (a violation)
+  uint64_t applied = 0;     // accepted by a replica (a violation; includes non-core writes that were not forged)
+  uint64_t refusals = 0;    // not-from-core refusal records of the replicas (a duplicated copy counts twice)
+  // The replicas' own not-from-core refusal counters, summed over the cloud
+  // nodes up at the end (a counter starts again at 0 when its node restarts).
+  uint64_t replica_counters = 0;
+  uint64_t not_sent = 0;    // beyond the checker's bound, not sent
+  uint64_t versions_checked = 0;      // (replica, key) pairs at the end
+  uint64_t non_core_versions = 0;     // of those, written by a node that is not a core node
+};
+
 struct TierSummary {
   bool present = false;
+  RpcSummary rpc;
   TierLoad load[3];  // by tier
   std::vector<TierRow> rows;
   uint64_t hits = 0;
@@ -102,6 +147,8 @@ struct TierSummary {
   std::vector<EdgeRehydration> rehydrations;
   std::vector<CloudCatchUp> catch_ups;
   uint64_t acked_keys_checked = 0;
+  std::vector<NodeThroughput> throughput;  // nodes with clients, in node order
+  ForgedWriteSummary forged;
 };
 
 struct RunResult {

@@ -43,6 +43,7 @@ struct LinkPatch {
   std::optional<uint32_t> drop_ppm;
   std::optional<uint32_t> duplicate_ppm;
   std::optional<bool> reorder;
+  std::optional<bool> tls;
 };
 
 // Applies to every directed link from a node matching `between[0]` to one
@@ -100,29 +101,47 @@ struct RequestWorkload {
 
 struct Fault {
   enum class Kind : uint8_t {
-    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder
+    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine
   };
+  // What a byzantine node does (`strategy:`). kCloudDirectWrite: an edge node
+  // sends forged storage writes straight to the cloud replicas, bypassing
+  // core, at `rate_per_s` (DESIGN: an edge node has no path to write cloud
+  // storage; the replicas must refuse every one).
+  enum class Strategy : uint8_t { kCloudDirectWrite };
+  static constexpr uint64_t kByzantineRatePerSDefault = 100;
   Kind kind = Kind::kCrash;
   sim::Time at{0};
   std::optional<sim::Duration> for_duration;  // revert after this long
-  Selector target;                            // crash, restart
+  Selector target;                            // crash, restart, byzantine (edge nodes only)
   std::vector<std::vector<Selector>> groups;  // partition; "*" = every node not listed elsewhere
   // drop, delay, duplicate, reorder: the links between two selectors (both
   // directions); both "*" when `between` is absent.
   Selector between[2];
   uint32_t ppm = 0;                // drop, duplicate
   net::LatencyModel latency;       // delay
+  Strategy strategy = Strategy::kCloudDirectWrite;                // byzantine
+  uint64_t rate_per_s = kByzantineRatePerSDefault;                // byzantine: forged messages per node
   Mark mark;
 };
 
+// `throughput_min: { edge: 1000/s }`: every node the selector matches (nodes
+// with clients) must be offered and serve at least `per_s` client requests
+// per second over the time its clients were sending.
+struct ThroughputMin {
+  Selector nodes;
+  uint64_t per_s = 0;  // > 0
+};
+
 struct Expect {
-  std::vector<std::string> invariants;       // known: "durability", "causality", "convergence"
+  // known: "durability", "causality", "convergence", "edge_isolation"
+  std::vector<std::string> invariants;
   std::optional<double> served_ratio_min;    // 0..1, of settled pings
   std::optional<sim::Duration> ping_latency_p99;  // `latency_p99: { ping: 10ms }`
   // `latency_p99: { edge: 10ms, core: 50ms, cloud: 200ms }`, client-observed
   // per tier (runs with a requests workload), indexed by Tier.
   std::optional<sim::Duration> tier_latency_p99[kTierCount];
   std::optional<uint64_t> min_delivered;     // messages delivered
+  std::vector<ThroughputMin> throughput_min;  // in the order written
   // `convergence` is judged only after the network has been healed and no
   // DSM write or update in flight for this long before the end (0 < q <= 1h).
   sim::Duration quiescence{sim::seconds(2)};

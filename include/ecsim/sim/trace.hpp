@@ -40,7 +40,7 @@ enum class RecordType : uint16_t {
   //   17-19 proto/vclock (clock_send, clock_recv, clock_local)
   //   20    proto/dsm      21-25 proto/rpc      26-29 proto/msgq
   //   30    proto/auth     40-46 proto/storage
-  kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us
+  kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us; code = open connections
 };
 const char* record_type_name(RecordType t);
 

@@ -5,6 +5,16 @@
 // node also holds a DSM replica and a vector clock that rides on everything
 // it sends.
 //
+// Edge -> core is RPC (proto/rpc, messages.hpp): each edge node holds an
+// rpc::Client with a pool of connections per core (TLS where the link has
+// it), each core an rpc::Server whose response cache makes a retried call
+// execute at most once there. A call is retried on its core
+// (`core_retries_max`) and, if it still fails at the RPC layer (timeout,
+// unreachable, reset), tried on the next core, up to `core_attempts_max`
+// cores; an application error (the cloud quorum failed) goes back to the
+// client as a failure. Core response bodies sit in a ring as large as the
+// server's response cache, so a cached answer can be sent again.
+//
 // Rehydration (issue 4, item 3). Hotness is tracked where the reads are
 // served: each edge node keeps a HotKeys sketch of the keys its clients read
 // (hits and misses alike; halved every 10 snapshots so it follows shifting
@@ -30,6 +40,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ecsim/node/cluster.hpp"
@@ -47,6 +59,7 @@ class TierNode final : public node::Actor {
   void on_message(node::Context& ctx, const net::Envelope& m) override;
   void on_timer(node::Context& ctx, uint64_t tag) override;
   void on_sync(node::Context& ctx, uint64_t tag) override;
+  uint32_t open_connections() const override;
 
   // A client's request arrives at this (edge) node.
   void on_client_request(node::Context& ctx, ClientRequest request);
@@ -55,9 +68,19 @@ class TierNode final : public node::Actor {
   const proto::dsm::Replica& dsm() const { return *dsm_; }
   const proto::storage::Replica* replica() const { return replica_.get(); }
   const proto::auth::Guard* guard() const { return guard_.get(); }
+  const proto::rpc::Client* rpc_client() const { return rpc_client_.get(); }
+  const proto::rpc::Server* rpc_server() const { return rpc_server_.get(); }
+  const proto::msgq::Sender* msgq_sender() const { return msgq_sender_.get(); }
+  const proto::msgq::Receiver* msgq_receiver() const { return msgq_receiver_.get(); }
 
   // Sends one message of the modelled system (used by the protocol Envs).
   void send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes);
+  // Sends an RPC message with the body its handle names.
+  void send_rpc(node::Context& ctx, net::NodeId dst, proto::rpc::Message m, uint32_t size_bytes);
+  // Sends a DSM message: an UPDATE through reliable messaging, the rest as is.
+  void send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes);
+  // Sends a msgq message with the UPDATE its body handle names.
+  void send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Message m, uint32_t size_bytes);
   // Timers of the protocols, routed back by `route`.
   proto::TimerId set_timer(node::Context& ctx, uint8_t route, sim::Duration after, uint64_t tag);
   bool cancel_timer(node::Context& ctx, proto::TimerId id);
@@ -66,15 +89,19 @@ class TierNode final : public node::Actor {
   struct Envs;
   struct EdgePending {
     ClientRequest request;
-    uint32_t attempts = 0;
-    proto::TimerId timer = 0;
+    uint32_t attempts = 0;    // cores tried
+    uint64_t call_id = 0;     // the RPC call in flight
     uint32_t core_index = 0;  // the core of the last attempt, into World::nodes(kCore)
   };
   struct CoreOp {
     net::NodeId edge;
-    uint64_t edge_req;
+    uint64_t call_id;
     bool write;
     uint64_t value;  // for writes
+  };
+  struct ReplySlot {
+    uint64_t handle = 0;
+    CoreReply reply;
   };
   struct Route {
     uint8_t route;
@@ -86,18 +113,23 @@ class TierNode final : public node::Actor {
   void edge_check_token(node::Context& ctx, ClientRequest request);
   void edge_admitted(node::Context& ctx, uint64_t edge_req);
   void edge_send_to_core(node::Context& ctx, uint64_t edge_req);
-  void edge_reply(node::Context& ctx, const CoreReply& r);
-  void edge_timeout(node::Context& ctx, uint64_t edge_req);
+  void edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m);
+  void edge_rpc_done(node::Context& ctx);
+  void edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c);
+  void edge_connections_report();
+  CoreBody rpc_body(const proto::rpc::Message& m) const;
   void core_request(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m);
+  void core_respond(const CoreOp& op, bool ok, const CoreReply& reply);
   void core_completions(node::Context& ctx);
   void dispatch(node::Context& ctx, net::NodeId from, const Payload& p);
   void edge_start(node::Context& ctx);
   void edge_snapshot(node::Context& ctx);
   void rehydrate_pump(node::Context& ctx);
   void rehydrate_send(node::Context& ctx, uint64_t req);
-  void rehydrate_timeout(node::Context& ctx, uint64_t req);
-  void rehydrate_reply(node::Context& ctx, const CoreReply& r);
+  void rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rpc::Completion& c);
   void cloud_progress(node::Context& ctx);
+  void dsm_queued(node::Context& ctx, net::NodeId from, const DsmQueued& q);
+  void msgq_settled();
 
   World& world_;
   net::NodeId self_;
@@ -105,17 +137,29 @@ class TierNode final : public node::Actor {
   proto::vclock::ClockKeeper clock_;
   std::unique_ptr<Envs> envs_;
   std::unique_ptr<proto::dsm::Replica> dsm_;
+  // DSM UPDATEs through msgq: the bodies of messages not ACKed yet.
+  std::unique_ptr<proto::msgq::Sender> msgq_sender_;
+  std::unique_ptr<proto::msgq::Receiver> msgq_receiver_;
+  std::unordered_map<uint64_t, proto::dsm::Update> queued_updates_;
+  uint64_t next_update_handle_ = 1;
+  std::vector<uint64_t> settled_;
   // edge
   std::unique_ptr<EdgeCache> cache_;
   std::unique_ptr<proto::auth::Guard> guard_;
   std::map<uint64_t, EdgePending> edge_pending_;
+  std::unique_ptr<proto::rpc::Client> rpc_client_;
+  std::unordered_map<uint64_t, uint64_t> call_req_;  // RPC call id -> edge request id
+  std::vector<proto::rpc::Completion> completions_;
+  bool draining_ = false;  // in edge_rpc_done
+  std::optional<std::pair<uint64_t, CoreReply>> reply_in_;  // the body of the Response being handled
+  std::vector<uint32_t> conns_reported_;  // per core, as last told to the World
   uint64_t next_edge_req_ = 1;
   uint32_t next_core_ = 0;  // round robin for first attempts
   // edge: hot keys, their snapshots, rehydration after a restart
   struct RehydrateFetch {
     uint64_t key = 0;
     uint32_t attempts = 0;
-    proto::TimerId timer = 0;
+    uint64_t call_id = 0;
     uint32_t core_index = 0;
   };
   std::unique_ptr<HotKeys> hot_;
@@ -134,6 +178,9 @@ class TierNode final : public node::Actor {
   std::unique_ptr<proto::storage::QuorumWriter> writer_;
   std::map<uint64_t, CoreOp> reads_;   // by storage request id
   std::map<uint64_t, CoreOp> writes_;  // by storage request id
+  std::unique_ptr<proto::rpc::Server> rpc_server_;
+  std::vector<ReplySlot> replies_;  // ring, indexed by handle % size
+  uint64_t next_reply_ = 1;
   // cloud
   std::unique_ptr<proto::storage::Replica> replica_;
   // timer routes, by the tag given to the node's Context

@@ -30,13 +30,22 @@ struct TierParams {
   size_t cache_capacity = 20000;                         // entries per edge node
   sim::Duration cache_ttl = sim::seconds(5);             // older entries are refetched
   sim::Duration edge_service = sim::microseconds(300);   // a cache hit's own work
-  sim::Duration core_timeout = sim::milliseconds(400);   // edge waiting for core
-  uint32_t core_attempts_max = 2;                        // edge tries this many cores
+  // Edge -> core RPC (proto/rpc): per attempt timeout, retries on the same
+  // core, then the next core, up to core_attempts_max cores; pooled
+  // connections per core (TLS when the link has it).
+  sim::Duration core_timeout = sim::milliseconds(200);
+  uint32_t core_retries_max = 1;
+  uint32_t core_attempts_max = 2;
+  uint32_t rpc_pool_size = 32;
+  uint32_t rpc_pool_warm = 8;  // connections per core opened at start
   sim::Duration storage_timeout = sim::milliseconds(300);
   uint32_t storage_retries_max = 2;
   std::string secret = "ecsim-shared-secret";
   sim::Duration token_lifetime = sim::seconds(3600);
   sim::Duration dsm_anti_entropy = sim::milliseconds(500);
+  // DSM UPDATEs go through reliable messaging (proto/msgq): ACKed, resent
+  // after this long until ACKed, processed once per receiver.
+  sim::Duration dsm_resend_timeout = sim::seconds(5);
   // Load model: cores per node and service time per unit of work, by tier.
   // A client request's service at the edge excludes the token check, which
   // is charged on top (proto::auth::verify_cost).
@@ -44,6 +53,7 @@ struct TierParams {
   sim::Duration edge_request_service = sim::microseconds(600);
   uint32_t core_cores = 4;
   sim::Duration core_request_service = sim::milliseconds(1);     // an edge request at core
+  sim::Duration core_handshake_service = sim::microseconds(300);  // a TCP or TLS handshake flight at core
   sim::Duration core_storage_service = sim::microseconds(200);   // a quorum answer at core
   uint32_t cloud_cores = 4;
   sim::Duration cloud_storage_service = sim::microseconds(300);  // a storage request at cloud
@@ -73,6 +83,7 @@ struct ClientRequest {
   uint64_t value = 0;
   std::string token;
   sim::Time start{0};
+  net::NodeId edge = 0;  // the node the client sent it to (an edge node)
 };
 
 // How a request ended, as the client saw it.
@@ -129,6 +140,10 @@ class World final : public node::PayloadOwner {
   void finish(sim::Time end, sim::Duration timeout);
   uint64_t lost() const { return lost_; }
   uint64_t unsettled() const { return unsettled_; }
+  // Client requests sent to edge node `n` (offered, whether or not it was
+  // up), and those of them answered ok (served), for `throughput_min`.
+  uint64_t offered(net::NodeId n) const { return offered_[n]; }
+  uint64_t served(net::NodeId n) const { return served_[n]; }
   void storage_op_done(sim::Duration latency, bool ok);
   const TierFigures& figures(ServedBy by) const { return figures_[static_cast<size_t>(by)]; }
   const TierFigures& cloud_figures() const { return cloud_; }
@@ -152,6 +167,14 @@ class World final : public node::PayloadOwner {
   void write_acked(uint64_t key, proto::storage::Version v);
   const std::map<uint64_t, proto::storage::Version>& acked_writes() const { return acked_; }
 
+  // RPC counters of nodes that crashed (their live ones are the nodes').
+  void add_rpc(const proto::rpc::ClientCounters& c, const proto::rpc::ServerCounters& s);
+  const proto::rpc::ClientCounters& rpc_client_totals() const { return rpc_client_; }
+  const proto::rpc::ServerCounters& rpc_server_totals() const { return rpc_server_; }
+  // Connections edge nodes hold open to node `n` (they report the changes).
+  void connections_changed(net::NodeId n, int64_t delta);
+  uint32_t connections_to(net::NodeId n) const { return static_cast<uint32_t>(conns_in_[n]); }
+
   uint64_t hits = 0;
   uint64_t misses = 0;
   std::array<uint64_t, proto::auth::kReasonCount> refusals{};
@@ -167,12 +190,17 @@ class World final : public node::PayloadOwner {
   std::map<uint64_t, int64_t> outstanding_;  // client request id -> start
   uint64_t lost_ = 0;
   uint64_t unsettled_ = 0;
+  std::vector<uint64_t> offered_;  // per node
+  std::vector<uint64_t> served_;   // per node
   std::vector<uint32_t> starts_;  // per node
   std::vector<RestartRecord> restarts_;
   std::vector<RehydrationRecord> rehydrations_;
   // Per node, per simulated second: {hits, misses}; grows with the run.
   std::vector<std::vector<std::array<uint64_t, 2>>> lookups_;
   std::map<uint64_t, proto::storage::Version> acked_;
+  proto::rpc::ClientCounters rpc_client_;
+  proto::rpc::ServerCounters rpc_server_;
+  std::vector<int64_t> conns_in_;  // per node
 };
 
 }  // namespace ecsim::tiers
