@@ -15,7 +15,7 @@ hash_of() { "$ecsim" run "$@" --quiet | sed -n 's/^trace hash: //p'; }
            scenarios/rolling-crashes.yaml scenarios/three-tier.yaml scenarios/bad-tokens.yaml \
            scenarios/partition-heal-dsm.yaml \
            scenarios/edge-crash-rehydrate.yaml scenarios/cloud-replica-loss.yaml \
-           scenarios/edge-direct-write.yaml; do
+           scenarios/edge-direct-write.yaml scenarios/lossy-links.yaml; do
     echo "$f 3 $(hash_of "$f" --seed 3)"
   done
 } > tests/golden/hashes.txt

@@ -9,6 +9,7 @@
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/check/durability.hpp"
+#include "ecsim/check/exactly_once.hpp"
 #include "ecsim/check/edge_isolation.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/tier_node.hpp"
@@ -119,6 +120,7 @@ struct Run::Impl {
   node::Cluster cluster;
   check::DurabilityChecker durability;
   check::CausalityChecker causality;
+  std::unique_ptr<check::ExactlyOnceChecker> exactly_once;  // when `exactly_once` is expected of a tier run
   // `convergence`: DSM activity (any DSM record) and the network's health,
   // for the quiescence rule.
   struct DsmWatcher final : sim::TraceObserver {
@@ -227,6 +229,10 @@ struct Run::Impl {
     load_watcher = std::make_unique<LoadWatcher>(names.size());
     trace.add_observer(load_watcher.get());
     trace.add_observer(&causality);
+    if (expects("exactly_once")) {
+      exactly_once = std::make_unique<check::ExactlyOnceChecker>(names);
+      trace.add_observer(exactly_once.get());
+    }
     if (expects("convergence")) {
       dsm_watcher = std::make_unique<DsmWatcher>();
       trace.add_observer(dsm_watcher.get());
@@ -677,6 +683,21 @@ struct Run::Impl {
   }
 
   // Every up node's DSM replica against the others, once the system is quiet.
+  // DSM UPDATEs through msgq: each delivered once per receiver incarnation,
+  // none lost among those sent more than the quiescence period before the end.
+  Verdict exactly_once_verdict() {
+    check::ExactlyOnceChecker& c = *exactly_once;
+    c.finish(sim.now().ns, sc.expect.quiescence.ns);
+    if (c.violation_count() > 0) {
+      return {"exactly_once", false,
+              fmt::format("{} ({} violations)", c.violations().front().what, c.violation_count())};
+    }
+    return {"exactly_once", true,
+            fmt::format("{} messages put on the wire ({} resends), {} delivered exactly once, {} delivered "
+                        "again to a restarted receiver, {} in flight at the end, none lost or duplicated",
+                        c.sent(), c.resent(), c.delivered(), c.redelivered_after_restart(), c.in_flight())};
+  }
+
   Verdict convergence_verdict() {
     const sim::Time now = sim.now();
     const sim::Duration need = sc.expect.quiescence;
@@ -833,11 +854,13 @@ struct Run::Impl {
         r.verdicts.push_back(std::move(v));
       }
       // On a tier run, `causality` is judged by summarize_tiers on every run.
-      if ((inv == "causality" || inv == "convergence" || inv == "edge_isolation") && !world) {
+      if ((inv == "causality" || inv == "convergence" || inv == "edge_isolation" || inv == "exactly_once") &&
+          !world) {
         r.verdicts.push_back({inv, false, fmt::format("{} is checked on three-tier runs only (a requests "
                                                       "workload); this scenario has none", inv)});
       }
       if (inv == "convergence" && world) r.verdicts.push_back(convergence_verdict());
+      if (inv == "exactly_once" && world) r.verdicts.push_back(exactly_once_verdict());
     }
     uint64_t answered = 0;
     uint64_t lost = 0;

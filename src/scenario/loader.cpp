@@ -1159,7 +1159,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   Expect e;
   e.mark = to_mark(f.node.Mark());
   static const std::vector<std::string_view> kInvariants{"durability", "causality", "convergence",
-                                                         "edge_isolation"};
+                                                         "edge_isolation", "exactly_once"};
   if (auto inv = m.get("invariants")) {
     for (const Field& name_field : list(*inv, "a list of invariant names like [durability]")) {
       const std::string name = scalar(name_field, "an invariant name like durability");

@@ -201,6 +201,7 @@ void TierNode::on_start(node::Context& ctx) {
   }
   proto::msgq::SenderConfig mq;
   mq.resend_timeout = world_.params().dsm_resend_timeout;
+  mq.window_max = world_.params().dsm_window;
   mq.resend_timeout_max = std::max(mq.resend_timeout_max, mq.resend_timeout);
   mq.epoch = ctx.incarnation();
   msgq_sender_ = std::make_unique<proto::msgq::Sender>(envs_->msgq, mq);

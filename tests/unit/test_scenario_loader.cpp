@@ -316,7 +316,7 @@ const std::vector<BadCase>& bad_cases() {
        "'convergence'?"},
       {"unknown invariant", kHead + "expect:\n  invariants: [liveness]\n",
        "t.yaml:4:16: unknown invariant 'liveness' in expect.invariants, expected durability, "
-       "causality, convergence or edge_isolation"},
+       "causality, convergence, edge_isolation or exactly_once"},
       {"misspelt invariant edge_isolation", kHead + "expect:\n  invariants: [edge_isolaton]\n",
        "t.yaml:4:16: unknown invariant 'edge_isolaton' in expect.invariants, did you mean "
        "'edge_isolation'?"},
@@ -490,7 +490,7 @@ TEST_CASE("loader: the quickstart loads with its values", "[scenario]") {
   REQUIRE(s.faults[1].groups.size() == 2);
   CHECK(s.faults[1].groups[0][0].text == "edge-1");
   CHECK(s.faults[1].groups[1][0].text == "*");
-  CHECK(s.expect.invariants == std::vector<std::string>{"durability", "causality"});
+  CHECK(s.expect.invariants == std::vector<std::string>{"durability", "causality", "exactly_once"});
   REQUIRE(s.expect.served_ratio_min);
   CHECK(*s.expect.served_ratio_min > 0.5);
   CHECK(*s.expect.served_ratio_min <= 1.0);

@@ -46,6 +46,10 @@ struct TierParams {
   // DSM UPDATEs go through reliable messaging (proto/msgq): ACKed, resent
   // after this long until ACKed, processed once per receiver.
   sim::Duration dsm_resend_timeout = sim::seconds(5);
+  // Per peer, the seqs on the wire span at most this many (msgq's sliding
+  // window): a lost UPDATE holds the window until its resend, so at 5 s per
+  // resend a peer drains at most window / 5 s messages under heavy loss.
+  uint32_t dsm_window = 256;
   // Load model: cores per node and service time per unit of work, by tier.
   // A client request's service at the edge excludes the token check, which
   // is charged on top (proto::auth::verify_cost).
