@@ -50,6 +50,10 @@ void print_tiers(const run::TierSummary& t, Line& line) {
                      f.sent, f.refused, f.lost, f.in_flight, f.unanswered, f.applied, f.refusals,
                      f.replica_counters));
   }
+  const run::MsgqSummary& mq = t.msgq;
+  line(fmt::format("  dsm updates via msgq: {} accepted ({} refused: queue full), {} sent, {} resent, {} acked, "
+                   "{} delivered, {} duplicates suppressed, {} pending at the end",
+                   mq.accepted, mq.refused, mq.sent, mq.resent, mq.acked, mq.delivered, mq.duplicates, mq.pending));
   std::string refusals;
   for (const auto& [reason, n] : t.refusals) refusals += fmt::format("{} {}  ", reason, n);
   while (!refusals.empty() && refusals.back() == ' ') refusals.pop_back();
@@ -130,7 +134,12 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
                 {"not_sent", f.not_sent}, {"versions_checked", f.versions_checked},
                 {"non_core_versions", f.non_core_versions}};
     }
-    tiers = {{"rows", rows}, {"rpc", rpc_json}, {"throughput", throughput}, {"forged_writes", forged},
+    const run::MsgqSummary& mq = t.msgq;
+    const nlohmann::json msgq_json = {{"accepted", mq.accepted},   {"refused", mq.refused},
+                                      {"sent", mq.sent},           {"resent", mq.resent},
+                                      {"acked", mq.acked},         {"delivered", mq.delivered},
+                                      {"duplicates", mq.duplicates}, {"pending", mq.pending}};
+    tiers = {{"rows", rows}, {"rpc", rpc_json}, {"msgq", msgq_json}, {"throughput", throughput}, {"forged_writes", forged},
              {"rehydrations", rehydrations}, {"catch_ups", catch_ups},
              {"acked_keys_checked", t.acked_keys_checked}, {"cache_hits", t.hits}, {"cache_misses", t.misses}, {"lost", t.lost},
              {"unsettled", t.unsettled}, {"stale_reads", t.stale_reads},

@@ -29,6 +29,33 @@ uint32_t size_bytes(const Message& m) {
   return rpc::response_size_bytes(a.seq, 0, ack_result_bytes(a));
 }
 
+// ---- Counters ----------------------------------------------------------------
+
+SenderCounters& SenderCounters::operator+=(const SenderCounters& o) {
+  accepted += o.accepted;
+  refused += o.refused;
+  sent += o.sent;
+  resent += o.resent;
+  acked += o.acked;
+  acks_duplicate += o.acks_duplicate;
+  acks_stale += o.acks_stale;
+  acks_invalid += o.acks_invalid;
+  bytes += o.bytes;
+  return *this;
+}
+
+ReceiverCounters& ReceiverCounters::operator+=(const ReceiverCounters& o) {
+  received += o.received;
+  delivered += o.delivered;
+  duplicates += o.duplicates;
+  refused += o.refused;
+  stale_epoch += o.stale_epoch;
+  invalid += o.invalid;
+  acks_sent += o.acks_sent;
+  epoch_resets += o.epoch_resets;
+  return *this;
+}
+
 // ---- Sender -------------------------------------------------------------------
 
 Sender::Sender(Env<Message>& env, SenderConfig config) : env_(env), config_(config) {

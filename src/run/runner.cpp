@@ -296,6 +296,7 @@ struct Run::Impl {
       l.cpu_permille_max = std::max(l.cpu_permille_max, load_watcher->cpu_max[n]);
     }
     summarize_rpc(t.rpc);
+    summarize_msgq(t.msgq);
     t.hits = w.hits;
     t.misses = w.misses;
     t.lost = w.lost();
@@ -343,6 +344,27 @@ struct Run::Impl {
     out.connections_reused = c.connections_reused;
     out.handshake_messages = c.handshake_messages + s.handshake_messages;
     out.duplicates_absorbed = s.duplicates_cached + s.duplicates_executing;
+  }
+
+  void summarize_msgq(MsgqSummary& out) {
+    proto::msgq::SenderCounters s = world->msgq_sender_totals();
+    proto::msgq::ReceiverCounters r = world->msgq_receiver_totals();
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      auto* node = static_cast<tiers::TierNode*>(cluster.actor(n));
+      if (node == nullptr) continue;
+      if (const proto::msgq::Sender* sender = node->msgq_sender()) {
+        s += sender->counters();
+        out.pending += sender->pending();
+      }
+      if (const proto::msgq::Receiver* receiver = node->msgq_receiver()) r += receiver->counters();
+    }
+    out.accepted = s.accepted;
+    out.refused = s.refused;
+    out.sent = s.sent;
+    out.resent = s.resent;
+    out.acked = s.acked;
+    out.delivered = r.delivered;
+    out.duplicates = r.duplicates;
   }
 
   void summarize_restarts(RunResult& r) {

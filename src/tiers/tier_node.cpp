@@ -181,6 +181,8 @@ TierNode::~TierNode() {
   // connections with it: they move to the World.
   world_.add_rpc(rpc_client_ ? rpc_client_->counters() : proto::rpc::ClientCounters{},
                  rpc_server_ ? rpc_server_->counters() : proto::rpc::ServerCounters{});
+  world_.add_msgq(msgq_sender_ ? msgq_sender_->counters() : proto::msgq::SenderCounters{},
+                  msgq_receiver_ ? msgq_receiver_->counters() : proto::msgq::ReceiverCounters{});
   if (role_ == Role::kEdge) {
     const auto& cores = world_.nodes(Role::kCore);
     for (size_t i = 0; i < conns_reported_.size(); ++i) world_.connections_changed(cores[i], -int64_t{conns_reported_[i]});

@@ -20,6 +20,11 @@ void World::connections_changed(net::NodeId n, int64_t delta) {
   ECSIM_ASSERT(conns_in_[n] >= 0);
 }
 
+void World::add_msgq(const proto::msgq::SenderCounters& s, const proto::msgq::ReceiverCounters& r) {
+  msgq_sender_ += s;
+  msgq_receiver_ += r;
+}
+
 void World::add_rpc(const proto::rpc::ClientCounters& c, const proto::rpc::ServerCounters& s) {
   rpc_client_ += c;
   rpc_server_ += s;

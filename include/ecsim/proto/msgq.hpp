@@ -108,6 +108,7 @@ struct SenderCounters {
   uint64_t acks_stale = 0;      // older epoch, unknown destination
   uint64_t acks_invalid = 0;    // names a seq never sent
   uint64_t bytes = 0;
+  SenderCounters& operator+=(const SenderCounters& o);
 };
 
 class Sender {
@@ -185,6 +186,7 @@ struct ReceiverCounters {
   uint64_t invalid = 0;
   uint64_t acks_sent = 0;
   uint64_t epoch_resets = 0;
+  ReceiverCounters& operator+=(const ReceiverCounters& o);
 };
 
 class Receiver {

@@ -128,9 +128,22 @@ struct ForgedWriteSummary {
   uint64_t non_core_versions = 0;     // of those, written by a node that is not a core node
 };
 
+// DSM UPDATEs through reliable messaging over the whole run.
+struct MsgqSummary {
+  uint64_t accepted = 0;
+  uint64_t refused = 0;  // the sender's pending queue was full
+  uint64_t sent = 0;     // first transmissions
+  uint64_t resent = 0;
+  uint64_t acked = 0;
+  uint64_t delivered = 0;   // handed to the DSM (once each)
+  uint64_t duplicates = 0;  // suppressed at the receiver
+  uint64_t pending = 0;     // accepted and not ACKed at the end
+};
+
 struct TierSummary {
   bool present = false;
   RpcSummary rpc;
+  MsgqSummary msgq;
   TierLoad load[3];  // by tier
   std::vector<TierRow> rows;
   uint64_t hits = 0;

@@ -171,10 +171,15 @@ class World final : public node::PayloadOwner {
   void write_acked(uint64_t key, proto::storage::Version v);
   const std::map<uint64_t, proto::storage::Version>& acked_writes() const { return acked_; }
 
-  // RPC counters of nodes that crashed (their live ones are the nodes').
+  // RPC counters of nodes that crashed or were destroyed (the live ones are
+  // the nodes').
   void add_rpc(const proto::rpc::ClientCounters& c, const proto::rpc::ServerCounters& s);
   const proto::rpc::ClientCounters& rpc_client_totals() const { return rpc_client_; }
   const proto::rpc::ServerCounters& rpc_server_totals() const { return rpc_server_; }
+  // The same for reliable messaging (DSM UPDATEs).
+  void add_msgq(const proto::msgq::SenderCounters& s, const proto::msgq::ReceiverCounters& r);
+  const proto::msgq::SenderCounters& msgq_sender_totals() const { return msgq_sender_; }
+  const proto::msgq::ReceiverCounters& msgq_receiver_totals() const { return msgq_receiver_; }
   // Connections edge nodes hold open to node `n` (they report the changes).
   void connections_changed(net::NodeId n, int64_t delta);
   uint32_t connections_to(net::NodeId n) const { return static_cast<uint32_t>(conns_in_[n]); }
@@ -204,6 +209,8 @@ class World final : public node::PayloadOwner {
   std::map<uint64_t, proto::storage::Version> acked_;
   proto::rpc::ClientCounters rpc_client_;
   proto::rpc::ServerCounters rpc_server_;
+  proto::msgq::SenderCounters msgq_sender_;
+  proto::msgq::ReceiverCounters msgq_receiver_;
   std::vector<int64_t> conns_in_;  // per node
 };
 
