@@ -215,12 +215,30 @@ struct Run::Impl {
 
   // The three-tier model: every node runs a TierNode in its tier's role;
   // clients attach to the `at` nodes of each requests workload.
+  static tiers::TierParams tier_params(const scenario::ModelPatch& m) {
+    tiers::TierParams p;
+    if (m.cache_capacity) p.cache_capacity = *m.cache_capacity;
+    if (m.cache_ttl) p.cache_ttl = *m.cache_ttl;
+    if (m.rpc_timeout) p.core_timeout = *m.rpc_timeout;
+    if (m.rpc_retries) p.core_retries_max = *m.rpc_retries;
+    if (m.rpc_cores_tried) p.core_attempts_max = *m.rpc_cores_tried;
+    if (m.rpc_pool_size) p.rpc_pool_size = *m.rpc_pool_size;
+    if (m.rpc_pool_warm) p.rpc_pool_warm = *m.rpc_pool_warm;
+    p.rpc_pool_warm = std::min(p.rpc_pool_warm, p.rpc_pool_size);
+    if (m.resend_timeout) p.dsm_resend_timeout = *m.resend_timeout;
+    if (m.window) p.dsm_window = *m.window;
+    if (m.cores[0]) p.edge_cores = *m.cores[0];
+    if (m.cores[1]) p.core_cores = *m.cores[1];
+    if (m.cores[2]) p.cloud_cores = *m.cores[2];
+    return p;
+  }
+
   void configure_tiers() {
     std::vector<tiers::Role> node_roles;
     for (net::NodeId n = 0; n < names.size(); ++n) {
       node_roles.push_back(static_cast<tiers::Role>(scenario::node_tier(sc.topology, n)));
     }
-    world = std::make_unique<tiers::World>(std::move(node_roles), tiers::TierParams{});
+    world = std::make_unique<tiers::World>(std::move(node_roles), tier_params(sc.model));
     cluster.set_payload_owner(world.get());
     for (net::NodeId n = 0; n < names.size(); ++n) {
       cluster.set_load_profile(n, tiers::load_profile(world->role(n), world->params()));

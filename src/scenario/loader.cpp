@@ -356,6 +356,7 @@ class Loader {
   void link_fields(const MapView& map, LinkPatch& patch) const;
   Topology topology(const Field& f) const;
   Network network(const Field& f) const;
+  ModelPatch model(const Field& f, const Scenario& sc) const;
   void workload_item(const Field& f, Scenario& sc) const;
   Workload ping_item(const MapView& m) const;
   RequestWorkload requests_item(const MapView& m) const;
@@ -839,6 +840,46 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
   if (auto v = map.get("tls")) patch.tls = bool_value(*v);
 }
 
+ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
+  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores"});
+  ModelPatch p;
+  p.mark = to_mark(f.node.Mark());
+  if (sc.requests.empty()) {
+    fail(f.key_mark, "model sets the three tiers' parameters, but this scenario has no requests workload, "
+                     "expected a workload of kind requests or no model");
+  }
+  if (auto v = m.get("edge_cache")) {
+    const MapView c(*this, *v, {"capacity", "ttl"});
+    if (auto x = c.get("capacity")) p.cache_capacity = static_cast<uint64_t>(int_in(*x, 1, 10000000));
+    if (auto x = c.get("ttl")) p.cache_ttl = duration_in(*x, Duration{0}, false, sim::seconds(3600));
+  }
+  if (auto v = m.get("rpc")) {
+    const MapView r(*this, *v, {"timeout", "retries", "cores_tried", "pool_size", "pool_warm"});
+    if (auto x = r.get("timeout")) p.rpc_timeout = duration_in(*x, Duration{0}, false, sim::seconds(60));
+    if (auto x = r.get("retries")) p.rpc_retries = static_cast<uint32_t>(int_in(*x, 0, 10));
+    if (auto x = r.get("cores_tried")) p.rpc_cores_tried = static_cast<uint32_t>(int_in(*x, 1, sc.topology.core));
+    if (auto x = r.get("pool_size")) p.rpc_pool_size = static_cast<uint32_t>(int_in(*x, 1, 64));
+    if (auto x = r.get("pool_warm")) {
+      const int64_t pool = p.rpc_pool_size.value_or(32);
+      p.rpc_pool_warm = static_cast<uint32_t>(int_in(*x, 0, pool));
+    }
+  }
+  if (auto v = m.get("messaging")) {
+    const MapView q(*this, *v, {"resend_timeout", "window"});
+    if (auto x = q.get("resend_timeout")) {
+      p.resend_timeout = duration_in(*x, Duration{0}, false, sim::seconds(3600));
+    }
+    if (auto x = q.get("window")) p.window = static_cast<uint32_t>(int_in(*x, 1, 1024));
+  }
+  if (auto v = m.get("cores")) {
+    const MapView c(*this, *v, {"edge", "core", "cloud"});
+    for (int t = 0; t < kTierCount; ++t) {
+      if (auto x = c.get(tier_name(static_cast<Tier>(t)))) p.cores[t] = static_cast<uint32_t>(int_in(*x, 1, 256));
+    }
+  }
+  return p;
+}
+
 Network Loader::network(const Field& f) const {
   const MapView map(*this, f, {"default", "links"});
   Network net;
@@ -1310,7 +1351,7 @@ Scenario Loader::load(std::string_view text) {
   const Field top{parse_document(text), "scenario", YAML::Mark()};
   const MapView m(*this, top,
                   {"name", "description", "seed", "duration", "topology", "network", "workload",
-                   "faults", "expect"});
+                   "faults", "expect", "model"});
   Scenario sc;
   sc.file = file_;
   sc.text = std::string(text);
@@ -1336,6 +1377,7 @@ Scenario Loader::load(std::string_view text) {
     check_node_states(sc.faults);
   }
   if (auto v = m.get("expect")) sc.expect = expect(*v, sc);
+  if (auto v = m.get("model")) sc.model = model(*v, sc);
   return sc;
 }
 

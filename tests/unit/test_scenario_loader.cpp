@@ -88,7 +88,7 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:2:1: unknown key 'durration' in scenario, did you mean 'duration'?"},
       {"unknown top key", kHead + "colour: blue\n",
        "t.yaml:3:1: unknown key 'colour' in scenario, expected name, description, seed, duration, "
-       "topology, network, workload, faults or expect"},
+       "topology, network, workload, faults, expect or model"},
       {"misspelt nested key", kHead + "topology: { edge: 3, croe: 2 }\n",
        "t.yaml:3:22: unknown key 'croe' in topology, did you mean 'core'?"},
       {"misspelt expect key", kHead + "expect:\n  latency_p99: { pong: 5ms }\n",
@@ -320,6 +320,18 @@ const std::vector<BadCase>& bad_cases() {
       {"misspelt invariant edge_isolation", kHead + "expect:\n  invariants: [edge_isolaton]\n",
        "t.yaml:4:16: unknown invariant 'edge_isolaton' in expect.invariants, did you mean "
        "'edge_isolation'?"},
+      // model.
+      {"model key misspelt", kTiers + "model:\n  rpc: { pool_sise: 4 }\n",
+       "t.yaml:6:10: unknown key 'pool_sise' in model.rpc, did you mean 'pool_size'?"},
+      {"model warm pool above the pool", kTiers + "model:\n  rpc: { pool_size: 4, pool_warm: 8 }\n",
+       "t.yaml:6:35: model.rpc.pool_warm is '8', expected an integer 0..4"},
+      {"model tries more cores than there are", kTiers + "model:\n  rpc: { cores_tried: 3 }\n",
+       "t.yaml:6:23: model.rpc.cores_tried is '3', expected an integer 1..2"},
+      {"model resend timeout zero", kTiers + "model:\n  messaging: { resend_timeout: 0s }\n",
+       "t.yaml:6:32: model.messaging.resend_timeout is '0s', expected a duration above 0s and at most 1h"},
+      {"model without a requests workload", kHead + "model:\n  rpc: { pool_size: 4 }\n",
+       "t.yaml:3:1: model sets the three tiers' parameters, but this scenario has no requests workload, "
+       "expected a workload of kind requests or no model"},
       // throughput_min.
       {"throughput rate without unit", kTiers + "expect:\n  throughput_min: { edge: 1000 }\n",
        "t.yaml:6:27: expect.throughput_min.edge is '1000', expected a rate like 3000/s or "
@@ -502,6 +514,30 @@ TEST_CASE("loader: the quickstart loads with its values", "[scenario]") {
   CHECK(s.expect.throughput_min[0].per_s == 1000);
   CHECK(s.requests[0].rate_per_s > s.expect.throughput_min[0].per_s);
   CHECK(s.expect.mark.line > s.faults[1].mark.line);
+}
+
+TEST_CASE("loader: model patches the tier parameters it names", "[scenario]") {
+  const Scenario s = load_scenario_text(
+      kTiers + "model:\n  edge_cache: { capacity: 500, ttl: 2s }\n"
+               "  rpc: { timeout: 150ms, retries: 0, cores_tried: 1, pool_size: 4, pool_warm: 4 }\n"
+               "  messaging: { resend_timeout: 1s, window: 32 }\n  cores: { core: 8 }\n",
+      "t.yaml");
+  const ModelPatch& m = s.model;
+  CHECK(m.cache_capacity == 500u);
+  CHECK(m.cache_ttl == 2_s);
+  CHECK(m.rpc_timeout == 150_ms);
+  CHECK(m.rpc_retries == 0u);
+  CHECK(m.rpc_cores_tried == 1u);
+  CHECK(m.rpc_pool_size == 4u);
+  CHECK(m.rpc_pool_warm == 4u);
+  CHECK(m.resend_timeout == 1_s);
+  CHECK(m.window == 32u);
+  CHECK_FALSE(m.cores[0].has_value());
+  CHECK(m.cores[1] == 8u);
+  // Nothing set: every default stays.
+  const Scenario d = load_scenario_text(kTiers, "t.yaml");
+  CHECK_FALSE(d.model.rpc_pool_size.has_value());
+  CHECK_FALSE(d.model.resend_timeout.has_value());
 }
 
 TEST_CASE("loader: throughput_min maps node selectors to rates", "[scenario]") {

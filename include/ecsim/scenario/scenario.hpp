@@ -148,6 +148,23 @@ struct Expect {
   Mark mark;
 };
 
+// `model`: the three tiers' parameters a scenario may change (docs/model.md
+// lists every parameter with its default and where the number comes from);
+// what is not set keeps its default. Only runs with a `requests` workload.
+struct ModelPatch {
+  std::optional<uint64_t> cache_capacity;        // edge_cache.capacity
+  std::optional<sim::Duration> cache_ttl;        // edge_cache.ttl
+  std::optional<sim::Duration> rpc_timeout;      // rpc.timeout: per attempt
+  std::optional<uint32_t> rpc_retries;           // rpc.retries: on the same core
+  std::optional<uint32_t> rpc_cores_tried;       // rpc.cores_tried
+  std::optional<uint32_t> rpc_pool_size;         // rpc.pool_size: connections per core
+  std::optional<uint32_t> rpc_pool_warm;         // rpc.pool_warm: opened at start
+  std::optional<sim::Duration> resend_timeout;   // messaging.resend_timeout
+  std::optional<uint32_t> window;                // messaging.window
+  std::optional<uint32_t> cores[kTierCount];     // cores.edge / core / cloud
+  Mark mark;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -161,6 +178,7 @@ struct Scenario {
   std::vector<RequestWorkload> requests;   // kind: requests
   std::vector<Fault> faults;  // sorted by `at`, stable
   Expect expect;
+  ModelPatch model;
 };
 
 }  // namespace ecsim::scenario
