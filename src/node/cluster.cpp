@@ -76,6 +76,22 @@ void Cluster::crash(NodeId node) {
   sim_.trace().record(Record{sim_.now().ns, RecordType::kDiskLoss, 0, node, 0, 0, kept, durable});
   network_.reset_node(node);
   if (n.load != nullptr) n.load->reset(sim_.now());
+  for (NodeId peer = 0; peer < nodes_.size(); ++peer) {
+    Node& p = nodes_[peer];
+    if (p.up && p.actor != nullptr) p.actor->on_connections_reset(*p.context, node);
+  }
+}
+
+void Cluster::set_partition(const std::vector<uint32_t>& group_of) {
+  const std::vector<uint32_t> before = network_.partition();
+  network_.set_partition(group_of);
+  for (NodeId a = 0; a < nodes_.size(); ++a) {
+    for (NodeId b = 0; b < nodes_.size(); ++b) {
+      const bool cut = a != b && before[a] == before[b] && group_of[a] != group_of[b];
+      Node& n = nodes_[a];
+      if (cut && n.up && n.actor != nullptr) n.actor->on_connections_reset(*n.context, b);
+    }
+  }
 }
 
 void Cluster::restart(NodeId node) {

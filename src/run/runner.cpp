@@ -358,6 +358,7 @@ struct Run::Impl {
     out.failed = c.failed;
     out.timeouts = c.timeouts;
     out.retries = c.retries;
+    out.resets = c.resets;
     out.connections_opened = c.connections_opened;
     out.connections_reused = c.connections_reused;
     out.handshake_messages = c.handshake_messages + s.handshake_messages;
@@ -805,11 +806,11 @@ struct Run::Impl {
         return;
       case Fault::Kind::kPartition:
         saved_partition[index] = network.partition();
-        network.set_partition(partition_groups(f));
+        cluster.set_partition(partition_groups(f));
         return;
       case Fault::Kind::kHeal:
         saved_partition[index] = network.partition();
-        network.set_partition(std::vector<uint32_t>(names.size(), 0));
+        cluster.set_partition(std::vector<uint32_t>(names.size(), 0));
         return;
       case Fault::Kind::kByzantine:
         ECSIM_ASSERT(forged);  // the loader allows it only on three-tier runs
@@ -847,7 +848,7 @@ struct Run::Impl {
         return;
       case Fault::Kind::kPartition:
       case Fault::Kind::kHeal:
-        network.set_partition(saved_partition[index]);
+        cluster.set_partition(saved_partition[index]);
         return;
       case Fault::Kind::kByzantine:
         byzantine_active[index] = 0;  // the next round finds it off and stops

@@ -52,80 +52,20 @@ constexpr int kEdgeTagShift = 56;
 
 }  // namespace
 
-// The sans-IO surface of each protocol, bound to this node's Context.
-template <class M, Kind K, uint8_t R>
+// The sans-IO surface of each protocol, bound to this node's Context: its
+// timers come back on route R, and `Send` puts its messages on the wire
+// (storage as they are; DSM UPDATEs through msgq; RPC and msgq messages with
+// the bodies their handles name).
+template <class M, uint8_t R, void (TierNode::*Send)(node::Context&, net::NodeId, M, uint32_t)>
 class ProtoEnv final : public proto::Env<M> {
  public:
   ProtoEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
   sim::Time now() const override { return ctx_.now(); }
   net::NodeId self() const override { return ctx_.self(); }
   void send(net::NodeId dst, M message, uint32_t size_bytes) override {
-    node_.send(ctx_, dst, K, Payload{std::move(message)}, size_bytes);
+    (node_.*Send)(ctx_, dst, std::move(message), size_bytes);
   }
   proto::TimerId set_timer(sim::Duration after, uint64_t tag) override { return node_.set_timer(ctx_, R, after, tag); }
-  bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
-  sim::Rng& rng() override { return ctx_.rng(); }
-  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
-
- private:
-  TierNode& node_;
-  node::Context& ctx_;
-};
-
-// The RPC surface: sends go out with the body their handle names.
-class RpcEnv final : public proto::Env<proto::rpc::Message> {
- public:
-  RpcEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
-  sim::Time now() const override { return ctx_.now(); }
-  net::NodeId self() const override { return ctx_.self(); }
-  void send(net::NodeId dst, proto::rpc::Message message, uint32_t size_bytes) override {
-    node_.send_rpc(ctx_, dst, std::move(message), size_bytes);
-  }
-  proto::TimerId set_timer(sim::Duration after, uint64_t tag) override {
-    return node_.set_timer(ctx_, kRouteRpc, after, tag);
-  }
-  bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
-  sim::Rng& rng() override { return ctx_.rng(); }
-  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
-
- private:
-  TierNode& node_;
-  node::Context& ctx_;
-};
-
-// The DSM's surface: UPDATEs go through reliable messaging.
-class DsmEnv final : public proto::Env<proto::dsm::Message> {
- public:
-  DsmEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
-  sim::Time now() const override { return ctx_.now(); }
-  net::NodeId self() const override { return ctx_.self(); }
-  void send(net::NodeId dst, proto::dsm::Message message, uint32_t size_bytes) override {
-    node_.send_dsm(ctx_, dst, std::move(message), size_bytes);
-  }
-  proto::TimerId set_timer(sim::Duration after, uint64_t tag) override {
-    return node_.set_timer(ctx_, kRouteDsm, after, tag);
-  }
-  bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
-  sim::Rng& rng() override { return ctx_.rng(); }
-  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
-
- private:
-  TierNode& node_;
-  node::Context& ctx_;
-};
-
-// Reliable messaging's surface: Data goes out with the UPDATE it carries.
-class MsgqEnv final : public proto::Env<proto::msgq::Message> {
- public:
-  MsgqEnv(TierNode& node, node::Context& ctx) : node_(node), ctx_(ctx) {}
-  sim::Time now() const override { return ctx_.now(); }
-  net::NodeId self() const override { return ctx_.self(); }
-  void send(net::NodeId dst, proto::msgq::Message message, uint32_t size_bytes) override {
-    node_.send_msgq(ctx_, dst, std::move(message), size_bytes);
-  }
-  proto::TimerId set_timer(sim::Duration after, uint64_t tag) override {
-    return node_.set_timer(ctx_, kRouteMsgq, after, tag);
-  }
   bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
   sim::Rng& rng() override { return ctx_.rng(); }
   void trace(const sim::Record& r) override { ctx_.trace().record(r); }
@@ -148,10 +88,10 @@ class NodeStorageIo final : public proto::storage::StorageIo {
 
 struct TierNode::Envs {
   Envs(TierNode& n, node::Context& ctx) : storage(n, ctx), dsm(n, ctx), rpc(n, ctx), msgq(n, ctx), io(ctx) {}
-  ProtoEnv<proto::storage::Message, kKindStorage, kRouteStorage> storage;
-  DsmEnv dsm;
-  RpcEnv rpc;
-  MsgqEnv msgq;
+  ProtoEnv<proto::storage::Message, kRouteStorage, &TierNode::send_storage> storage;
+  ProtoEnv<proto::dsm::Message, kRouteDsm, &TierNode::send_dsm> dsm;
+  ProtoEnv<proto::rpc::Message, kRouteRpc, &TierNode::send_rpc> rpc;
+  ProtoEnv<proto::msgq::Message, kRouteMsgq, &TierNode::send_msgq> msgq;
   NodeStorageIo io;
 };
 
@@ -187,6 +127,14 @@ TierNode::~TierNode() {
     const auto& cores = world_.nodes(Role::kCore);
     for (size_t i = 0; i < conns_reported_.size(); ++i) world_.connections_changed(cores[i], -int64_t{conns_reported_[i]});
   }
+}
+
+// A crashed or cut-off core: the edge's calls on its connections fail at
+// once (and retry) instead of waiting out their timeouts.
+void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer) {
+  if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
+  rpc_client_->reset_connections(peer);
+  edge_rpc_done(ctx);
 }
 
 uint32_t TierNode::open_connections() const {
@@ -517,6 +465,10 @@ void TierNode::send_rpc(node::Context& ctx, net::NodeId dst, proto::rpc::Message
   const bool handshake = std::holds_alternative<proto::rpc::ConnOpen>(m) || std::holds_alternative<proto::rpc::ConnAccept>(m);
   send(ctx, dst, handshake ? kKindHandshake : kKindEdgeCore, Payload{EdgeCoreMessage{std::move(m), std::move(body)}},
        size_bytes);
+}
+
+void TierNode::send_storage(node::Context& ctx, net::NodeId dst, proto::storage::Message m, uint32_t size_bytes) {
+  send(ctx, dst, kKindStorage, Payload{std::move(m)}, size_bytes);
 }
 
 void TierNode::send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes) {

@@ -225,3 +225,33 @@ TEST_CASE("tiers: a restarted edge rehydrates its hot keys and a restarted cloud
     CHECK(v.ok);
   }
 }
+
+TEST_CASE("tiers: a core crash resets the edges' connections to it and their calls move on at once", "[tiers]") {
+  const auto run_with = [](bool crash) {
+    scenario::Scenario sc = three_tier(500);
+    sc.requests.front().mix_write = 40;  // plenty of core traffic
+    if (crash) {
+      scenario::Fault f;
+      f.kind = scenario::Fault::Kind::kCrash;
+      f.at = sim::Time{0} + 2_s;
+      f.target = {"core-1", {}};
+      sc.faults.push_back(f);
+    }
+    return run::run_scenario(sc, {});
+  };
+  const run::RunResult calm = run_with(false);
+  const run::RunResult crashed = run_with(true);
+  CHECK(calm.tiers.rpc.resets == 0);
+  // Calls in flight on core-1's connections were cut at the crash and
+  // retried, instead of each waiting out its 200 ms timeout there.
+  CHECK(crashed.tiers.rpc.resets > 0);
+  CHECK(crashed.tiers.rpc.resets <= crashed.tiers.rpc.retries);
+  // After the crash every edge request goes to core-2 (after a failed try
+  // at core-1 for half of the first attempts): nothing is lost.
+  const run::TierRow* core = nullptr;
+  for (const run::TierRow& row : crashed.tiers.rows) {
+    if (row.label == "core") core = &row;
+  }
+  REQUIRE(core != nullptr);
+  CHECK(core->failed * 100 < core->requests);
+}

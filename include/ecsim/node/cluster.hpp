@@ -61,6 +61,10 @@ class Actor {
   virtual void on_sync(Context& ctx, uint64_t tag) = 0;
   // The network discarded a message this node's layer owns the payload of.
   virtual void on_discard(const net::Envelope&) {}
+  // The connections between this node and `peer` were reset: `peer` crashed,
+  // or a partition cut the link (DESIGN: a crash or a partition resets the
+  // pooled connections on the affected links).
+  virtual void on_connections_reset(Context&, NodeId /*peer*/) {}
   // Connections open at this node now (its own and its peers' to it), for
   // the load samples.
   virtual uint32_t open_connections() const { return 0; }
@@ -104,6 +108,9 @@ class Cluster final : public net::Receiver {
   void crash(NodeId node);
   // REQUIRES: the node is down.
   void restart(NodeId node);
+  // Sets the network's partition (net::Network::set_partition) and tells the
+  // up nodes on both ends of every newly cut link that its connections reset.
+  void set_partition(const std::vector<uint32_t>& group_of);
 
   // Serves the node's messages through a load model: a message whose kind
   // has a service time is handed to the actor when its service ends, or

@@ -60,6 +60,7 @@ class TierNode final : public node::Actor {
   void on_timer(node::Context& ctx, uint64_t tag) override;
   void on_sync(node::Context& ctx, uint64_t tag) override;
   uint32_t open_connections() const override;
+  void on_connections_reset(node::Context& ctx, net::NodeId peer) override;
 
   // A client's request arrives at this (edge) node.
   void on_client_request(node::Context& ctx, ClientRequest request);
@@ -77,6 +78,7 @@ class TierNode final : public node::Actor {
   void send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes);
   // Sends an RPC message with the body its handle names.
   void send_rpc(node::Context& ctx, net::NodeId dst, proto::rpc::Message m, uint32_t size_bytes);
+  void send_storage(node::Context& ctx, net::NodeId dst, proto::storage::Message m, uint32_t size_bytes);
   // Sends a DSM message: an UPDATE through reliable messaging, the rest as is.
   void send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes);
   // Sends a msgq message with the UPDATE its body handle names.
