@@ -9,6 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "ecsim/proto/auth.hpp"
+#include "ecsim/proto/dsm.hpp"
+#include "ecsim/proto/msgq.hpp"
+#include "ecsim/proto/rpc.hpp"
+#include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/vclock.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/trace_file.hpp"
@@ -25,6 +31,33 @@ nlohmann::json parse_header(const std::string& path, const std::string& text) {
   return h;
 }
 
+// The kernel's record types by their own names; the protocols' (their
+// numbers live in proto/ headers) by "protocol.event".
+std::string record_name(sim::RecordType t) {
+  namespace p = proto;
+  struct Named {
+    sim::RecordType type;
+    const char* name;
+  };
+  static const Named kProtocol[] = {
+      {p::vclock::kRecordClockSend, "vclock.send"},  {p::vclock::kRecordClockRecv, "vclock.recv"},
+      {p::vclock::kRecordClockLocal, "vclock.local"}, {p::dsm::kRecordDsm, "dsm.event"},
+      {p::rpc::kRecordCall, "rpc.call"},             {p::rpc::kRecordDone, "rpc.done"},
+      {p::rpc::kRecordServe, "rpc.serve"},           {p::rpc::kRecordConn, "rpc.conn"},
+      {p::rpc::kRecordIgnored, "rpc.ignored"},       {p::msgq::kRecordSend, "msgq.send"},
+      {p::msgq::kRecordAcked, "msgq.acked"},         {p::msgq::kRecordDeliver, "msgq.deliver"},
+      {p::msgq::kRecordIgnored, "msgq.ignored"},     {p::auth::kRecordAuthRefused, "auth.refused"},
+      {p::storage::kRecordWrite, "storage.write"},   {p::storage::kRecordRefused, "storage.refused"},
+      {p::storage::kRecordAck, "storage.ack"},       {p::storage::kRecordWal, "storage.wal"},
+      {p::storage::kRecordCatchUp, "storage.catch_up"}, {p::storage::kRecordQuorum, "storage.quorum"},
+      {p::storage::kRecordIgnored, "storage.ignored"},
+  };
+  for (const Named& n : kProtocol) {
+    if (n.type == t) return n.name;
+  }
+  return sim::record_type_name(t);
+}
+
 int trace_hash(const std::string& path) {
   const sim::TraceFileInfo info = sim::read_trace_file(path);
   const nlohmann::json h = parse_header(path, info.header_json);
@@ -38,7 +71,7 @@ int trace_dump(const std::string& path) {
   std::vector<std::string> names;
   std::string out;
   const sim::TraceFileInfo info = sim::read_trace_file(path, [&](const sim::Record& r) {
-    nlohmann::json j = {{"t_ns", r.time_ns}, {"type", sim::record_type_name(r.type)},
+    nlohmann::json j = {{"t_ns", r.time_ns}, {"type", record_name(r.type)},
                         {"type_id", static_cast<int>(r.type)}, {"code", r.code},
                         {"node", r.node},   {"peer", r.peer},                        {"kind", r.kind},
                         {"a", r.a},         {"b", r.b}};

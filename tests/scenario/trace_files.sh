@@ -14,6 +14,13 @@ grep -q identical "$tmp/replay"; check $? 0 "replay says identical"
 lines=$("$ecsim" trace dump "$tmp/t.trace" | wc -l)
 records=$("$ecsim" trace hash "$tmp/t.trace" | head -1 | awk '{print $2}')
 check "$lines" "$records" "dump prints one JSON line per record"
+# A three-tier trace: the protocols' records are dumped by name.
+"$ecsim" run "$src/scenarios/three-tier.yaml" --until 200ms --trace "$tmp/tiers.trace" --quiet > /dev/null
+"$ecsim" trace dump "$tmp/tiers.trace" > "$tmp/tiers.jsonl"
+for name in rpc.conn rpc.call rpc.serve rpc.done vclock.send vclock.recv msgq.send msgq.deliver storage.quorum; do
+  grep -q "\"type\":\"$name\"" "$tmp/tiers.jsonl"; check $? 0 "dump names $name records"
+done
+grep -q '"type":"unknown"' "$tmp/tiers.jsonl"; check $? 1 "no record type is unknown"
 head -c 1000 "$tmp/t.trace" > "$tmp/cut.trace"
 "$ecsim" trace hash "$tmp/cut.trace" > /dev/null 2> "$tmp/err"; check $? 2 "a truncated file exits 2"
 grep -q "truncated" "$tmp/err"; check $? 0 "and says truncated"

@@ -50,7 +50,7 @@ inline constexpr size_t kRepairEntriesMax = 256;
 inline constexpr size_t kPeersMax = 1024;
 inline constexpr uint64_t kAntiEntropyTag = 1;  // timer tag
 
-// Proposed trace record type 20 (not yet in sim::RecordType): one DSM event.
+// Trace record type 20 (registered in sim/trace.hpp's list): one DSM event.
 // node = this replica, peer = the entry's writer, code = Event, a = key,
 // b = value.
 inline constexpr auto kRecordDsm = static_cast<sim::RecordType>(20);

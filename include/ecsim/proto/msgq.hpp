@@ -48,8 +48,8 @@
 
 namespace ecsim::proto::msgq {
 
-// Trace record types, proposed for sim::RecordType (25-28); defined here
-// until trace.hpp adopts them.
+// Trace record types 26-29, defined here (sim/trace.hpp lists every
+// protocol's numbers; sim/ never includes proto/).
 // kRecordSend: node = sender, peer = receiver, a = seq, b = transmission number (1 = first).
 inline constexpr auto kRecordSend = static_cast<sim::RecordType>(26);
 // kRecordAcked: node = sender, peer = receiver, a = seq, b = ns from first send to ACK.

@@ -52,8 +52,8 @@
 
 namespace ecsim::proto::rpc {
 
-// Trace record types, proposed for sim::RecordType (20-24); defined here
-// until trace.hpp adopts them.
+// Trace record types 21-25, defined here (sim/trace.hpp lists every
+// protocol's numbers; sim/ never includes proto/).
 // kRecordCall: node = client, peer = server, kind = method, a = call id, b = attempt.
 inline constexpr auto kRecordCall = static_cast<sim::RecordType>(21);
 // kRecordDone: node = client, peer = server, code = Code, a = call id, b = latency ns.

@@ -88,7 +88,7 @@ inline constexpr bool is_writer_tag(uint64_t tag) { return (tag & kWriterTagBit)
 inline constexpr bool is_reader_tag(uint64_t tag) { return (tag & kReaderTagBit) != 0; }
 inline constexpr bool is_replica_tag(uint64_t tag) { return (tag & kReplicaTagBit) != 0; }
 
-// Proposed trace record types 40-46 (not yet in sim::RecordType).
+// Trace record types 40-46 (registered in sim/trace.hpp's list).
 // kRecordWrite: node = replica, peer = sender, code = WriteOutcome, a = key, b = version counter.
 inline constexpr auto kRecordWrite = static_cast<sim::RecordType>(40);
 // kRecordRefused: node = replica, peer = sender, code = Refusal, a = key, b = request id.

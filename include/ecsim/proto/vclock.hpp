@@ -26,7 +26,7 @@ using net::VectorClock;
 // Far above any modelled cluster; it bounds what a corrupt clock can cost.
 inline constexpr size_t kEntriesMax = 4096;
 
-// Proposed trace record types (not yet in sim::RecordType), emitted by the
+// Trace record types 17-19 (registered in sim/trace.hpp's list), emitted by the
 // node layer for every clock-carrying message and read by check/causality:
 //   17 clock_send:  right after the kSend record; node = sender, peer = dst,
 //                   kind = message kind, a = message id, b = hash() of the
