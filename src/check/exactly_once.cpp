@@ -43,26 +43,31 @@ void ExactlyOnceChecker::on_record(const sim::Record& r) {
   } else if (r.type == sim::RecordType::kRestart && r.node < names_.size()) {
     up_[r.node] = true;
     incarnation_[r.node] = static_cast<uint32_t>(r.a);
-    // A restarted receiver forgot what it delivered: resent messages may
-    // be delivered again.
+    // A restarted receiver forgot what it delivered: a resent message may
+    // be delivered to it once more.
     for (auto& [key, p] : pairs_) {
       if (key.second != r.node) continue;
-      p.low = 0;
-      p.above.clear();
+      p.before_low = p.low;
+      p.before_above = p.above;
+      p.again.clear();
     }
   }
 }
 
 void ExactlyOnceChecker::on_send(const sim::Record& r) {
   if (r.node >= names_.size() || r.peer >= names_.size()) return;
+  Pair& p = pair(r.node, r.peer);
+  const uint32_t to_live = up_[r.peer] ? 1 : 0;
   if (r.b != 1) {
     ++resent_;
+    if (auto it = p.undelivered.find(r.a); it != p.undelivered.end()) {
+      it->second.last_sent = r.time_ns;
+      it->second.sent_to_live_receiver += to_live;
+    }
     return;
   }
   ++sent_;
-  Pair& p = pair(r.node, r.peer);
-  p.undelivered.emplace(r.a, r.time_ns);
-  p.max_sent = std::max(p.max_sent, r.a);
+  p.undelivered.emplace(r.a, Pending{r.time_ns, r.time_ns, to_live});
 }
 
 void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
@@ -81,20 +86,25 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
   }
   Pair& p = pair(sender, receiver);
   if (delivered_now(p, seq)) {
-    report(r, fmt::format("{} -> {} message {} delivered twice: again at {}", names_[sender], names_[receiver],
-                          seq, sim::format_time(sim::Time{r.time_ns})));
+    // Delivered before: once more is allowed after a restart of the
+    // receiver (its de-dup state was lost), never twice in one incarnation.
+    const bool before_restart = seq <= p.before_low || p.before_above.contains(seq);
+    if (!before_restart || !p.again.insert(seq).second) {
+      report(r, fmt::format("{} -> {} message {} delivered twice: again at {}", names_[sender], names_[receiver],
+                            seq, sim::format_time(sim::Time{r.time_ns})));
+      return;
+    }
+    ++redelivered_;
     return;
   }
   auto it = p.undelivered.find(seq);
   if (it != p.undelivered.end()) {
     ++delivered_;
     p.undelivered.erase(it);
-  } else if (seq > p.max_sent) {
+  } else {
     report(r, fmt::format("{} delivered message {} from {}, which {} never sent", names_[receiver], seq,
                           names_[sender], names_[sender]));
     return;
-  } else {
-    ++redelivered_;  // delivered to an earlier incarnation of the receiver, resent since
   }
   p.above.insert(seq);
   while (!p.above.empty() && *p.above.begin() == p.low + 1) {
@@ -103,21 +113,26 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
   }
 }
 
-void ExactlyOnceChecker::finish(int64_t end_ns, int64_t settle_ns) {
+void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns) {
   for (auto& [key, p] : pairs_) {
     const auto [sender, receiver] = key;
-    const bool sender_lives = p.epoch == incarnation_[sender] && up_[sender];
-    for (const auto& [seq, sent_ns] : p.undelivered) {
-      if (!sender_lives || !up_[receiver] || sent_ns + settle_ns > end_ns) {
+    const bool ends_up = p.epoch == incarnation_[sender] && up_[sender] && up_[receiver];
+    for (const auto& [seq, m] : p.undelivered) {
+      const bool stopped = m.last_sent + resend_timeout_ns + settle_ns < end_ns;
+      const bool hopeless = m.sent_to_live_receiver >= kTransmissionsMax;
+      if (!ends_up || (!stopped && !hopeless)) {
         ++in_flight_;
         continue;
       }
       sim::Record r;
       r.time_ns = end_ns;
       r.node = sender;
-      report(r, fmt::format("{} -> {} message {} first sent at {} was never delivered by the end at {}",
-                            names_[sender], names_[receiver], seq, sim::format_time(sim::Time{sent_ns}),
-                            sim::format_time(sim::Time{end_ns})));
+      const std::string why =
+          stopped ? fmt::format("its sender stopped resending it after {}", sim::format_time(sim::Time{m.last_sent}))
+                  : fmt::format("it was sent {} times while {} was up", m.sent_to_live_receiver, names_[receiver]);
+      report(r, fmt::format("{} -> {} message {} first sent at {} was never delivered by the end at {}: {}",
+                            names_[sender], names_[receiver], seq, sim::format_time(sim::Time{m.first_sent}),
+                            sim::format_time(sim::Time{end_ns}), why));
     }
   }
 }

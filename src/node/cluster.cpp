@@ -78,7 +78,7 @@ void Cluster::crash(NodeId node) {
   if (n.load != nullptr) n.load->reset(sim_.now());
   for (NodeId peer = 0; peer < nodes_.size(); ++peer) {
     Node& p = nodes_[peer];
-    if (p.up && p.actor != nullptr) p.actor->on_connections_reset(*p.context, node);
+    if (p.up && p.actor != nullptr) p.actor->on_connections_reset(*p.context, node, true);
   }
 }
 
@@ -89,7 +89,7 @@ void Cluster::set_partition(const std::vector<uint32_t>& group_of) {
     for (NodeId b = 0; b < nodes_.size(); ++b) {
       const bool cut = a != b && before[a] == before[b] && group_of[a] != group_of[b];
       Node& n = nodes_[a];
-      if (cut && n.up && n.actor != nullptr) n.actor->on_connections_reset(*n.context, b);
+      if (cut && n.up && n.actor != nullptr) n.actor->on_connections_reset(*n.context, b, false);
     }
   }
 }
@@ -107,6 +107,10 @@ void Cluster::restart(NodeId node) {
   n.actor = factory_(node);
   ECSIM_ASSERT(n.actor != nullptr);
   n.actor->on_start(*n.context);
+  for (NodeId peer = 0; peer < nodes_.size(); ++peer) {
+    Node& p = nodes_[peer];
+    if (peer != node && p.up && p.actor != nullptr) p.actor->on_peer_restarted(*p.context, node);
+  }
 }
 
 void Cluster::on_deliver(const net::Envelope& e) {

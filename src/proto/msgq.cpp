@@ -59,18 +59,18 @@ ReceiverCounters& ReceiverCounters::operator+=(const ReceiverCounters& o) {
 // ---- Sender -------------------------------------------------------------------
 
 Sender::Sender(Env<Message>& env, SenderConfig config) : env_(env), config_(config) {
-  ECSIM_ASSERT(config_.window_max >= 1 && config_.pending_max >= 1);
+  ECSIM_ASSERT(config_.window_max >= 1 && config_.pending_max >= 1 && config_.dest_pending_max >= 1);
   ECSIM_ASSERT(config_.resend_timeout.ns > 0);
   ECSIM_ASSERT(config_.resend_timeout <= config_.resend_timeout_max);
 }
 
 uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
-  if (pending_ >= config_.pending_max) {
+  Dest& d = dests_[dst];
+  if (pending_ >= config_.pending_max || d.waiting.size() + d.unacked.size() >= config_.dest_pending_max) {
     ++counters_.refused;
     ignore(dst, Ignored::kRefusedPending, 0);
     return 0;
   }
-  Dest& d = dests_[dst];
   const uint64_t seq = d.next_seq++;
   ++pending_;
   ++counters_.accepted;

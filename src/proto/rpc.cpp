@@ -95,7 +95,10 @@ ServerCounters& ServerCounters::operator+=(const ServerCounters& o) {
 
 // ---- Client -------------------------------------------------------------------
 
-Client::Client(Env<Message>& env, ClientConfig config) : env_(env), config_(config) {
+// Connection ids carry the incarnation in their top byte, like call ids, so
+// a handshake message of the node's previous life never matches a new one.
+Client::Client(Env<Message>& env, ClientConfig config)
+    : env_(env), config_(config), next_conn_id_(((config.incarnation & 0xffu) << 24) + 1) {
   ECSIM_ASSERT(config_.pool_size_max >= 1 && config_.pool_size_max <= kPoolSizeMax);
   ECSIM_ASSERT(config_.orphan_handshake_timeout.ns > 0);
   ECSIM_ASSERT(config_.incarnation < (1u << (64 - kSeqBits - 1)));
@@ -180,6 +183,15 @@ bool Client::assign(uint64_t call_id, Call& c, Dest& d) {
     send_request(call_id, c);
     return true;
   }
+  // A handshake no call waits on (prewarmed, or orphaned) is taken over
+  // before a new one is started; its deadline stays.
+  for (Conn& conn : d.conns) {
+    if (conn.state != ConnState::kHandshaking || conn.call_id != 0) continue;
+    conn.call_id = call_id;
+    c.conn_id = conn.id;
+    c.state = CallState::kConnecting;
+    return true;
+  }
   if (d.conns.size() >= config_.pool_size_max) return false;
   open_connection(call_id, c, d);
   return true;
@@ -246,7 +258,7 @@ void Client::on_timer(uint64_t tag) {
       }
     }
     ++counters_.timers_stale;
-    ignore(0, Ignored::kStaleTimer, conn_id);
+    ignore(env_.self(), Ignored::kStaleTimer, conn_id);  // the destination is unknown here
     return;
   }
   auto it = calls_.find(id);
@@ -298,7 +310,7 @@ void Client::release(uint64_t call_id, Call& c) {
         conn != d.conns.end() ? conn->opened + config_.orphan_handshake_timeout : sim::Time{0};
     if (conn != d.conns.end() && conn->state == ConnState::kHandshaking && deadline > env_.now()) {
       conn->call_id = 0;  // orphaned: the handshake goes on for the next call
-      conn->timer = env_.set_timer(deadline - env_.now(), timer_tag(kTimerHandshake, conn->id));
+      if (conn->timer == 0) conn->timer = env_.set_timer(deadline - env_.now(), timer_tag(kTimerHandshake, conn->id));
     } else {
       close_connection(d, c.conn_id, c.dst);
     }
@@ -310,13 +322,22 @@ void Client::release(uint64_t call_id, Call& c) {
 void Client::on_handshake_timer(uint32_t conn_id, NodeId dst) {
   Dest& d = dest(dst);
   auto conn = std::find_if(d.conns.begin(), d.conns.end(), [&](const Conn& x) { return x.id == conn_id; });
-  if (conn == d.conns.end() || conn->call_id != 0 || conn->state != ConnState::kHandshaking) {
+  if (conn == d.conns.end() || conn->state != ConnState::kHandshaking) {
     ++counters_.timers_stale;
     ignore(dst, Ignored::kStaleTimer, conn_id);
     return;
   }
   conn->timer = 0;
+  const uint64_t call_id = conn->call_id;
   close_connection(d, conn_id, dst);
+  if (call_id != 0) {
+    // A call had taken the handshake over: it goes back to the head of the
+    // queue (its attempt's timeout still runs) and gets another connection.
+    Call& c = calls_.at(call_id);
+    c.conn_id = 0;
+    c.state = CallState::kQueued;
+    d.queue.push_front(call_id);
+  }
   pump_queue(dst);
 }
 
@@ -390,11 +411,11 @@ void Client::on_conn_accept(NodeId from, const ConnAccept& a) {
   }
   env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kEstablished),
               env_.self(), from, 0, conn->id, 0});
+  if (conn->timer != 0) env_.cancel_timer(conn->timer);
+  conn->timer = 0;
   if (conn->call_id == 0) {
     // An orphaned handshake finished: the connection joins the pool idle and
     // takes the oldest queued call, if any.
-    if (conn->timer != 0) env_.cancel_timer(conn->timer);
-    conn->timer = 0;
     conn->state = ConnState::kIdle;
     pump_queue(from);
     return;
@@ -497,7 +518,10 @@ void Client::check_invariants(const Dest& d) const {
   // A queued call waits only while no connection is idle and the pool is full.
   if (!d.queue.empty()) {
     ECSIM_ASSERT(d.conns.size() == config_.pool_size_max);
-    for (const Conn& conn : d.conns) ECSIM_ASSERT(conn.state != ConnState::kIdle);
+    for (const Conn& conn : d.conns) {
+      ECSIM_ASSERT(conn.state != ConnState::kIdle);
+      ECSIM_ASSERT(conn.state != ConnState::kHandshaking || conn.call_id != 0);
+    }
   }
 }
 

@@ -224,6 +224,7 @@ struct Run::Impl {
     if (m.rpc_cores_tried) p.core_attempts_max = *m.rpc_cores_tried;
     if (m.rpc_pool_size) p.rpc_pool_size = *m.rpc_pool_size;
     if (m.rpc_pool_warm) p.rpc_pool_warm = *m.rpc_pool_warm;
+    if (m.rpc_handshake_timeout) p.rpc_handshake_timeout = *m.rpc_handshake_timeout;
     p.rpc_pool_warm = std::min(p.rpc_pool_warm, p.rpc_pool_size);
     if (m.resend_timeout) p.dsm_resend_timeout = *m.resend_timeout;
     if (m.window) p.dsm_window = *m.window;
@@ -359,6 +360,8 @@ struct Run::Impl {
     out.timeouts = c.timeouts;
     out.retries = c.retries;
     out.resets = c.resets;
+    out.unreachable = c.unreachable;
+    out.cores_suspected = world->cores_suspected;
     out.connections_opened = c.connections_opened;
     out.connections_reused = c.connections_reused;
     out.handshake_messages = c.handshake_messages + s.handshake_messages;
@@ -724,11 +727,12 @@ struct Run::Impl {
   }
 
   // Every up node's DSM replica against the others, once the system is quiet.
-  // DSM UPDATEs through msgq: each delivered once per receiver incarnation,
-  // none lost among those sent more than the quiescence period before the end.
+  // DSM UPDATEs through msgq: each delivered at most once per receiver
+  // incarnation, and none lost (check/exactly_once.hpp says when an
+  // undelivered message is lost and when it is still in flight).
   Verdict exactly_once_verdict() {
     check::ExactlyOnceChecker& c = *exactly_once;
-    c.finish(sim.now().ns, sc.expect.quiescence.ns);
+    c.finish(sim.now().ns, world->params().dsm_resend_timeout.ns, sc.expect.quiescence.ns);
     if (c.violation_count() > 0) {
       return {"exactly_once", false,
               fmt::format("{} ({} violations)", c.violations().front().what, c.violation_count())};

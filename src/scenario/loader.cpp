@@ -854,11 +854,14 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
     if (auto x = c.get("ttl")) p.cache_ttl = duration_in(*x, Duration{0}, false, sim::seconds(3600));
   }
   if (auto v = m.get("rpc")) {
-    const MapView r(*this, *v, {"timeout", "retries", "cores_tried", "pool_size", "pool_warm"});
+    const MapView r(*this, *v, {"timeout", "retries", "cores_tried", "pool_size", "pool_warm", "handshake_timeout"});
     if (auto x = r.get("timeout")) p.rpc_timeout = duration_in(*x, Duration{0}, false, sim::seconds(60));
     if (auto x = r.get("retries")) p.rpc_retries = static_cast<uint32_t>(int_in(*x, 0, 10));
     if (auto x = r.get("cores_tried")) p.rpc_cores_tried = static_cast<uint32_t>(int_in(*x, 1, sc.topology.core));
     if (auto x = r.get("pool_size")) p.rpc_pool_size = static_cast<uint32_t>(int_in(*x, 1, 64));
+    if (auto x = r.get("handshake_timeout")) {
+      p.rpc_handshake_timeout = duration_in(*x, Duration{0}, false, sim::seconds(60));
+    }
     if (auto x = r.get("pool_warm")) {
       const int64_t pool = p.rpc_pool_size.value_or(32);
       p.rpc_pool_warm = static_cast<uint32_t>(int_in(*x, 0, pool));

@@ -17,6 +17,7 @@ constexpr uint8_t kRouteMsgq = 5;
 constexpr uint64_t kEdgeAuthDone = 1;   // edge timer: token verified, go on
 constexpr uint64_t kEdgeServed = 3;       // edge timer: the request's edge service ended
 constexpr uint64_t kEdgeSnapshot = 4;     // edge timer: persist the hot-key snapshot
+constexpr uint64_t kEdgeSuspectEnd = 6;   // edge timer: a suspected core is tried again
 // Core answers with this when a request's body is not a read or a write.
 constexpr uint16_t kCodeBadRequest = static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst) + 2;
 constexpr uint64_t kSnapshotsPerDecay = 10;
@@ -131,10 +132,44 @@ TierNode::~TierNode() {
 
 // A crashed or cut-off core: the edge's calls on its connections fail at
 // once (and retry) instead of waiting out their timeouts.
-void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer) {
+// A core crashed or was cut off: the edge's calls on its connections fail
+// at once, and so do new calls to it -- until it restarts after a crash
+// (connecting to a host whose process is down is refused at once), or for
+// `core_suspect` after a partition (then it is tried again) -- each going
+// to the next core instead of waiting out a timeout there.
+void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer, bool crashed) {
   if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
   rpc_client_->reset_connections(peer);
+  suspect_core(ctx, core_index(peer), crashed);
   edge_rpc_done(ctx);
+}
+
+void TierNode::on_peer_restarted(node::Context& ctx, net::NodeId peer) {
+  if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
+  const uint32_t index = core_index(peer);
+  if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
+  core_trusted_again(index);
+}
+
+uint32_t TierNode::core_index(net::NodeId core) const {
+  const auto& cores = world_.nodes(Role::kCore);
+  return static_cast<uint32_t>(std::find(cores.begin(), cores.end(), core) - cores.begin());
+}
+
+void TierNode::suspect_core(node::Context& ctx, uint32_t index, bool until_restart) {
+  rpc_client_->set_reachable(world_.nodes(Role::kCore)[index], false);
+  if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
+  suspect_timer_[index] = 0;
+  if (!until_restart) {
+    suspect_timer_[index] =
+        set_timer(ctx, kRouteEdge, world_.params().core_suspect, (kEdgeSuspectEnd << kEdgeTagShift) | index);
+  }
+  ++world_.cores_suspected;
+}
+
+void TierNode::core_trusted_again(uint32_t index) {
+  rpc_client_->set_reachable(world_.nodes(Role::kCore)[index], true);
+  suspect_timer_[index] = 0;
 }
 
 uint32_t TierNode::open_connections() const {
@@ -171,12 +206,14 @@ void TierNode::on_start(node::Context& ctx) {
         proto::rpc::ClientConfig rc;
         rc.pool_size_max = world_.params().rpc_pool_size;
         rc.incarnation = ctx.incarnation();
+        rc.orphan_handshake_timeout = world_.params().rpc_handshake_timeout;
         rpc_client_ = std::make_unique<proto::rpc::Client>(envs_->rpc, rc);
         for (net::NodeId core : world_.nodes(Role::kCore)) {
           rpc_client_->set_tls(core, ctx.link(core).tls);
           rpc_client_->prewarm(core, world_.params().rpc_pool_warm);
         }
         conns_reported_.assign(world_.nodes(Role::kCore).size(), 0);
+        suspect_timer_.assign(world_.nodes(Role::kCore).size(), 0);
       }
       edge_start(ctx);
       break;
@@ -301,6 +338,7 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
       if ((r.tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeSnapshot) edge_snapshot(ctx);
+      if ((r.tag >> kEdgeTagShift) == kEdgeSuspectEnd) core_trusted_again(static_cast<uint32_t>(req));
       return;
     }
   }

@@ -39,7 +39,7 @@ TEST_CASE("exactly_once: a clean history with a resend passes", "[check][msgq]")
   h.send(6 * kS, 0, 1, 2, 2);  // resent
   h.deliver(1 * kS + 5, 1, 0, 1);
   h.deliver(6 * kS + 5, 1, 0, 2);
-  h.checker.finish(60 * kS, 2 * kS);
+  h.checker.finish(60 * kS, 5 * kS, 2 * kS);
   CHECK(h.checker.violation_count() == 0);
   CHECK(h.checker.sent() == 2);
   CHECK(h.checker.resent() == 1);
@@ -51,7 +51,7 @@ TEST_CASE("exactly_once: a message delivered twice is reported with the nodes an
   h.send(1 * kS, 0, 2, 7);
   h.deliver(1 * kS + 5, 2, 0, 7);
   h.deliver(6 * kS, 2, 0, 7);  // the receiver's de-dup failed
-  h.checker.finish(60 * kS, 2 * kS);
+  h.checker.finish(60 * kS, 5 * kS, 2 * kS);
   REQUIRE(h.checker.violation_count() == 1);
   CHECK(h.checker.violations().front().what == "a -> c message 7 delivered twice: again at 6s");
   CHECK(h.checker.violations().front().time_ns == 6 * kS);
@@ -64,10 +64,11 @@ TEST_CASE("exactly_once: a message never delivered is lost, unless it was recent
   h.send(10 * kS, 1, 2, 1);   // receiver c is down at the end: excused
   h.crash(20 * kS, 2, 0);
   h.send(10 * kS, 2, 0, 1);   // sender c crashed since: excused
-  h.checker.finish(60 * kS, 2 * kS);
+  h.checker.finish(60 * kS, 5 * kS, 2 * kS);
   REQUIRE(h.checker.violation_count() == 1);
   CHECK(h.checker.violations().front().what ==
-        "a -> b message 1 first sent at 10s was never delivered by the end at 60s");
+        "a -> b message 1 first sent at 10s was never delivered by the end at 60s: its sender stopped "
+        "resending it after 10s");
   CHECK(h.checker.in_flight() == 3);
 }
 
@@ -85,7 +86,7 @@ TEST_CASE("exactly_once: a restarted receiver may see a resent message again; a 
   h.restart(8 * kS, 0, 1);
   h.send(9 * kS, 0, 1, 1);
   h.deliver(9 * kS + 5, 1, 0, 1, 1);
-  h.checker.finish(60 * kS, 2 * kS);
+  h.checker.finish(60 * kS, 5 * kS, 2 * kS);
   CHECK(h.checker.violation_count() == 0);
   CHECK(h.checker.redelivered_after_restart() == 1);
   CHECK(h.checker.delivered() == 2);
@@ -98,4 +99,25 @@ TEST_CASE("exactly_once: a delivery of a message never sent is reported", "[chec
   h.deliver(2 * kS, 1, 0, 5);
   REQUIRE(h.checker.violation_count() == 1);
   CHECK(h.checker.violations().front().what == "b delivered message 5 from a, which a never sent");
+}
+
+TEST_CASE("exactly_once: a message waiting for its next resend is in flight; one resent in vain is lost",
+          "[check][msgq]") {
+  History h;
+  // b was down from 20 s to 57 s: a's message to it is resent every 5 s and
+  // the next resend is due after the end. In flight, not lost.
+  h.crash(20 * kS, 1, 0);
+  h.send(21 * kS, 0, 1, 1);
+  for (int k = 1; k <= 7; ++k) h.send((21 + 5 * k) * kS, 0, 1, 1, k + 1);  // the last at 56 s
+  h.restart(57 * kS, 1, 1);
+  // c is up all along, yet a's message to it, resent every 2 s to the end,
+  // is never delivered.
+  h.send(1 * kS, 0, 2, 1);
+  for (int k = 1; k < 30; ++k) h.send((1 + 2 * k) * kS, 0, 2, 1, k + 1);
+  h.checker.finish(60 * kS, 5 * kS, 2 * kS);
+  REQUIRE(h.checker.violation_count() == 1);
+  CHECK(h.checker.violations().front().what ==
+        "a -> c message 1 first sent at 1s was never delivered by the end at 60s: it was sent 30 times while c "
+        "was up");
+  CHECK(h.checker.in_flight() == 1);
 }

@@ -302,3 +302,16 @@ TEST_CASE("msgq: the window bounds the span above a lost message, so the receive
   CHECK(w.receiver.counters().refused == 0);
   CHECK(w.receiver.counters().delivered == 100);
 }
+
+TEST_CASE("msgq: a destination that never answers takes at most its own share of the queue", "[msgq]") {
+  FakeEnv<msgq::Message> env(kA);
+  msgq::Sender sender(env, {.window_max = 8, .pending_max = 100, .dest_pending_max = 30});
+  constexpr net::NodeId kDead = 7;
+  uint64_t accepted = 0;
+  for (int i = 0; i < 50; ++i) accepted += sender.send(kDead, i, 8) != 0;
+  CHECK(accepted == 30);  // the dead peer's share
+  CHECK(sender.counters().refused == 20);
+  // The other destinations are still served.
+  for (int i = 0; i < 30; ++i) CHECK(sender.send(kB, i, 8) != 0);
+  CHECK(sender.pending() == 60);
+}

@@ -451,3 +451,16 @@ TEST_CASE("rpc: a prewarmed pool serves the first calls without a handshake", "[
   CHECK(w.client.counters().connections_opened == 3);
   CHECK(w.client.counters().timers_stale == 0);
 }
+
+TEST_CASE("rpc: a call made while the pool warms up takes over a warming connection", "[rpc]") {
+  World w(rpc::ClientConfig{.pool_size_max = 4});
+  w.client.prewarm(kServer, 2);
+  w.client.call(kServer, rpc::Method::kPing, 1, 0);  // at once: both connections still handshaking
+  w.run_until(sim::Time{0} + 1_s);
+  REQUIRE(w.done.size() == 1);
+  CHECK(w.done[0].ok);
+  CHECK(w.done[0].latency_ns == (4_ms).ns);  // the warming handshake's round trip, then the request's
+  CHECK(w.client.counters().connections_opened == 2);  // no third connection
+  CHECK(w.client.open_connections(kServer) == 2);
+  CHECK(w.client.counters().timers_stale == 0);
+}

@@ -519,7 +519,8 @@ TEST_CASE("loader: the quickstart loads with its values", "[scenario]") {
 TEST_CASE("loader: model patches the tier parameters it names", "[scenario]") {
   const Scenario s = load_scenario_text(
       kTiers + "model:\n  edge_cache: { capacity: 500, ttl: 2s }\n"
-               "  rpc: { timeout: 150ms, retries: 0, cores_tried: 1, pool_size: 4, pool_warm: 4 }\n"
+               "  rpc: { timeout: 150ms, retries: 0, cores_tried: 1, pool_size: 4, pool_warm: 4,"
+               " handshake_timeout: 1s }\n"
                "  messaging: { resend_timeout: 1s, window: 32 }\n  cores: { core: 8 }\n",
       "t.yaml");
   const ModelPatch& m = s.model;
@@ -530,6 +531,7 @@ TEST_CASE("loader: model patches the tier parameters it names", "[scenario]") {
   CHECK(m.rpc_cores_tried == 1u);
   CHECK(m.rpc_pool_size == 4u);
   CHECK(m.rpc_pool_warm == 4u);
+  CHECK(m.rpc_handshake_timeout == 1_s);
   CHECK(m.resend_timeout == 1_s);
   CHECK(m.window == 32u);
   CHECK_FALSE(m.cores[0].has_value());

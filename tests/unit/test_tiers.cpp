@@ -242,10 +242,16 @@ TEST_CASE("tiers: a core crash resets the edges' connections to it and their cal
   const run::RunResult calm = run_with(false);
   const run::RunResult crashed = run_with(true);
   CHECK(calm.tiers.rpc.resets == 0);
-  // Calls in flight on core-1's connections were cut at the crash and
-  // retried, instead of each waiting out its 200 ms timeout there.
+  CHECK(calm.tiers.rpc.cores_suspected == 0);
+  // Calls in flight on core-1's connections were cut at the crash, and the
+  // edges' circuit breakers keep sending core-1's share straight to core-2
+  // (a call to a suspected core fails at once) instead of letting it wait
+  // out a 200 ms timeout there; every second the breaker lets a few
+  // through, which fail, and it opens again.
   CHECK(crashed.tiers.rpc.resets > 0);
-  CHECK(crashed.tiers.rpc.resets <= crashed.tiers.rpc.retries);
+  CHECK(crashed.tiers.rpc.cores_suspected >= 3);  // each edge at least once
+  CHECK(crashed.tiers.rpc.unreachable > 100);
+  CHECK(crashed.tiers.rpc.timeouts * 20 < crashed.tiers.rpc.unreachable);
   // After the crash every edge request goes to core-2 (after a failed try
   // at core-1 for half of the first attempts): nothing is lost.
   const run::TierRow* core = nullptr;

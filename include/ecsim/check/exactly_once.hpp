@@ -1,14 +1,17 @@
 // Exactly-once checker for reliable messaging (proto/msgq), from the trace
 // alone (it never looks at the protocol's own counters).
 //
-// msgq: a message is identified by (sender, receiver, sender incarnation,
-// seq); its first transmission is a msgq send record with b = 1. It must be
-// delivered (a msgq deliver record) at most once per receiver incarnation --
-// a restarted receiver lost its de-dup state and may see a resent message
-// again, which the protocol allows -- and at least once: a message first sent
-// more than `settle` before the end and never delivered is lost, unless its
-// sender crashed since (its pending messages died with it) or its receiver
-// is down at the end.
+// A message is identified by (sender, receiver, sender incarnation, seq); its
+// first transmission is a msgq send record with b = 1, its resends have b > 1.
+// It must be delivered (a msgq deliver record) at most once per receiver
+// incarnation -- a restarted receiver lost its de-dup state and may see a
+// resent message once more, which the protocol allows -- and at least once.
+// At the end, a message never delivered is lost when its sender and its
+// receiver are both up and either the sender stopped resending it (no
+// transmission for `resend_timeout + settle`) or it was transmitted
+// kTransmissionsMax times while its receiver was up. Otherwise it is in
+// flight (waiting for its next resend, or an end crashed): counted, not a
+// violation.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -28,8 +31,10 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
 
   explicit ExactlyOnceChecker(std::vector<std::string> names);
   void on_record(const sim::Record& r) override;
+  static constexpr uint32_t kTransmissionsMax = 20;
+
   // Judges the messages still undelivered at `end_ns`. Call once.
-  void finish(int64_t end_ns, int64_t settle_ns);
+  void finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns);
 
   const std::vector<Violation>& violations() const { return violations_; }
   uint64_t violation_count() const { return violation_count_; }
@@ -40,14 +45,25 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   uint64_t in_flight() const { return in_flight_; }  // undelivered at the end, excused
 
  private:
+  struct Pending {
+    int64_t first_sent = 0;
+    int64_t last_sent = 0;
+    uint32_t sent_to_live_receiver = 0;  // transmissions while the receiver was up
+  };
   struct Pair {
-    uint32_t epoch = 0;                     // the sender's incarnation
-    std::map<uint64_t, int64_t> undelivered;  // seq -> first sent
-    uint64_t max_sent = 0;
-    // Delivered in the receiver's current incarnation: every seq <= low,
-    // and the set above it.
+    uint32_t epoch = 0;  // the sender's incarnation
+    std::map<uint64_t, Pending> undelivered;
+    // Delivered (in any incarnation of the receiver): every seq <= low, and
+    // the set above it.
     uint64_t low = 0;
     std::set<uint64_t> above;
+    // What had been delivered when the receiver last restarted (its low
+    // and the set above it then): each may be delivered once more. `again`
+    // holds those delivered again since (only un-ACKed messages are resent,
+    // so both stay small).
+    uint64_t before_low = 0;
+    std::set<uint64_t> before_above;
+    std::set<uint64_t> again;
   };
   void report(const sim::Record& r, std::string what);
   Pair& pair(uint32_t sender, uint32_t receiver);

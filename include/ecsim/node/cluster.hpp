@@ -61,10 +61,14 @@ class Actor {
   virtual void on_sync(Context& ctx, uint64_t tag) = 0;
   // The network discarded a message this node's layer owns the payload of.
   virtual void on_discard(const net::Envelope&) {}
-  // The connections between this node and `peer` were reset: `peer` crashed,
-  // or a partition cut the link (DESIGN: a crash or a partition resets the
-  // pooled connections on the affected links).
-  virtual void on_connections_reset(Context&, NodeId /*peer*/) {}
+  // The connections between this node and `peer` were reset (DESIGN: a
+  // crash or a partition resets the pooled connections on the affected
+  // links): `peer` crashed (`crashed`; until it restarts, connecting to it
+  // is refused at once, as a host answers for a dead process), or a
+  // partition cut the link.
+  virtual void on_connections_reset(Context&, NodeId /*peer*/, bool /*crashed*/) {}
+  // `peer` restarted after a crash: it accepts connections again.
+  virtual void on_peer_restarted(Context&, NodeId /*peer*/) {}
   // Connections open at this node now (its own and its peers' to it), for
   // the load samples.
   virtual uint32_t open_connections() const { return 0; }

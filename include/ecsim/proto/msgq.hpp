@@ -6,8 +6,10 @@
 //   sent, and resent after `resend_timeout` (doubling up to
 //   `resend_timeout_max` when `backoff` is on) until it is acknowledged:
 //   at-least-once delivery while sender and receiver stay up. Accepted and
-//   un-ACKed messages together never exceed `pending_max`; beyond it send()
-//   refuses and counts. A destination's messages on the wire span at most
+//   un-ACKed messages together never exceed `pending_max`, nor
+//   `dest_pending_max` for one destination (so one dead peer cannot take
+//   the whole queue from the others); beyond either, send() refuses and
+//   counts. A destination's messages on the wire span at most
 //   `window_max` seqs from its lowest un-ACKed one (a sliding window, as in
 //   TCP); the rest wait in order in the pending queue.
 // - Receiver: ACKs every Data it accepts, duplicates included (the earlier
@@ -60,7 +62,7 @@ inline constexpr auto kRecordDeliver = static_cast<sim::RecordType>(28);
 inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(29);
 
 enum class Ignored : uint16_t {
-  kRefusedPending = 1,  // send() with the pending queue at pending_max
+  kRefusedPending = 1,  // send() with the pending queue at pending_max or dest_pending_max
   kDuplicate = 2,       // a Data already delivered (ACKed again)
   kRefusedAbove = 3,    // a Data beyond the receiver's bounded de-dup set (not ACKed)
   kStaleEpoch = 4,      // a Data or Ack of an older sender incarnation
@@ -92,6 +94,7 @@ uint32_t size_bytes(const Message& m);
 struct SenderConfig {
   uint32_t window_max = 64;     // per destination: seqs on the wire span at most this many
   uint32_t pending_max = 4096;  // accepted and not yet ACKed, all destinations
+  uint32_t dest_pending_max = 1024;  // the same, for one destination
   sim::Duration resend_timeout = sim::seconds(5);
   bool backoff = false;  // double the timeout per resend of a message
   sim::Duration resend_timeout_max = sim::seconds(60);

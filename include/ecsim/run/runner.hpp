@@ -92,6 +92,8 @@ struct RpcSummary {
   uint64_t timeouts = 0;  // attempts that timed out
   uint64_t retries = 0;
   uint64_t resets = 0;  // attempts cut by a connection reset (a core crashed or was cut off)
+  uint64_t unreachable = 0;      // calls refused at once: their core was suspected (circuit breaker)
+  uint64_t cores_suspected = 0;  // times an edge's circuit breaker opened for a core
   uint64_t connections_opened = 0;
   uint64_t connections_reused = 0;  // requests sent at once on an idle pooled connection
   uint64_t handshake_messages = 0;  // both directions

@@ -159,6 +159,7 @@ struct ModelPatch {
   std::optional<uint32_t> rpc_cores_tried;       // rpc.cores_tried
   std::optional<uint32_t> rpc_pool_size;         // rpc.pool_size: connections per core
   std::optional<uint32_t> rpc_pool_warm;         // rpc.pool_warm: opened at start
+  std::optional<sim::Duration> rpc_handshake_timeout;  // rpc.handshake_timeout
   std::optional<sim::Duration> resend_timeout;   // messaging.resend_timeout
   std::optional<uint32_t> window;                // messaging.window
   std::optional<uint32_t> cores[kTierCount];     // cores.edge / core / cloud

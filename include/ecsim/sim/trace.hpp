@@ -32,7 +32,7 @@ enum class RecordType : uint16_t {
   kDiskLoss = 11,  // node, a = length kept, b = durable length at the crash
   kRecover = 12,   // node, a = recovered log length
   kPingSent = 13,  // node -> peer, a = ping id
-  kPingDone = 14,  // node <- peer, a = ping id, b = round trip ns; code 1 = timed out
+  kPingDone = 14,  // node <- peer (a pong arrived), kind = workload, a = ping id, b = the pong's transit ns
   kBench = 15,     // kernel benchmark event: node = target, a = state
   kLimit = 16,     // the run stopped early: code 1 = --max-events
   // Numbers owned by protocol headers (each defines its constants there;

@@ -12,7 +12,9 @@
 // (`core_retries_max`) and, if it still fails at the RPC layer (timeout,
 // unreachable, reset), tried on the next core, up to `core_attempts_max`
 // cores; an application error (the cloud quorum failed) goes back to the
-// client as a failure. Core response bodies sit in a ring as large as the
+// client as a failure. When a core crashes, calls to it fail at once (the
+// host refuses connections) and go to the next core until it restarts;
+// when a partition cuts it off, the same for `core_suspect`. Core response bodies sit in a ring as large as the
 // server's response cache, so a cached answer can be sent again.
 //
 // Rehydration (issue 4, item 3). Hotness is tracked where the reads are
@@ -60,7 +62,8 @@ class TierNode final : public node::Actor {
   void on_timer(node::Context& ctx, uint64_t tag) override;
   void on_sync(node::Context& ctx, uint64_t tag) override;
   uint32_t open_connections() const override;
-  void on_connections_reset(node::Context& ctx, net::NodeId peer) override;
+  void on_connections_reset(node::Context& ctx, net::NodeId peer, bool crashed) override;
+  void on_peer_restarted(node::Context& ctx, net::NodeId peer) override;
 
   // A client's request arrives at this (edge) node.
   void on_client_request(node::Context& ctx, ClientRequest request);
@@ -119,6 +122,9 @@ class TierNode final : public node::Actor {
   void edge_rpc_done(node::Context& ctx);
   void edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c);
   void edge_connections_report();
+  void suspect_core(node::Context& ctx, uint32_t index, bool until_restart);
+  void core_trusted_again(uint32_t index);
+  uint32_t core_index(net::NodeId core) const;
   CoreBody rpc_body(const proto::rpc::Message& m) const;
   void core_request(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m);
   void core_respond(const CoreOp& op, bool ok, const CoreReply& reply);
@@ -155,6 +161,7 @@ class TierNode final : public node::Actor {
   bool draining_ = false;  // in edge_rpc_done
   std::optional<std::pair<uint64_t, CoreReply>> reply_in_;  // the body of the Response being handled
   std::vector<uint32_t> conns_reported_;  // per core, as last told to the World
+  std::vector<proto::TimerId> suspect_timer_;  // per core: set while it is suspected for a while
   uint64_t next_edge_req_ = 1;
   uint32_t next_core_ = 0;  // round robin for first attempts
   // edge: hot keys, their snapshots, rehydration after a restart

@@ -38,6 +38,12 @@ struct TierParams {
   uint32_t core_attempts_max = 2;
   uint32_t rpc_pool_size = 32;
   uint32_t rpc_pool_warm = 8;  // connections per core opened at start
+  // A handshake no call waits on (warm-up, or its call timed out) is given
+  // up when it is this old.
+  sim::Duration rpc_handshake_timeout = sim::milliseconds(100);
+  // After a partition reset its connections to a core, an edge node does
+  // not call that core for this long (after a crash: until it restarts).
+  sim::Duration core_suspect = sim::seconds(1);
   sim::Duration storage_timeout = sim::milliseconds(300);
   uint32_t storage_retries_max = 2;
   std::string secret = "ecsim-shared-secret";
@@ -186,6 +192,7 @@ class World final : public node::PayloadOwner {
 
   uint64_t hits = 0;
   uint64_t misses = 0;
+  uint64_t cores_suspected = 0;  // times an edge's circuit breaker opened for a core
   std::array<uint64_t, proto::auth::kReasonCount> refusals{};
 
  private:
