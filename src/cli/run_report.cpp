@@ -25,9 +25,9 @@ void print_tiers(const run::TierSummary& t, Line& line) {
                      x.refused, x.failed, x.throughput_per_s, ms(x.p50_ns), ms(x.p95_ns), ms(x.p99_ns), ms(x.max_ns)));
   }
   const uint64_t lookups = t.hits + t.misses;
-  line(fmt::format("  cache hit ratio {:.4f} ({} of {})   lost in crashes {}   unsettled {}",
+  line(fmt::format("  cache hit ratio {:.4f} ({} of {})   lost in crashes {}   answered too late {}   unsettled {}",
                    lookups ? static_cast<double>(t.hits) / static_cast<double>(lookups) : 0.0, t.hits, lookups, t.lost,
-                   t.unsettled));
+                   t.answered_late, t.unsettled));
   line(fmt::format("  edge staleness: {} stale reads, max {} versions / {}, p99 {}", t.stale_reads,
                    t.staleness_versions_max, ms(t.staleness_ns_max), ms(t.staleness_ns_p99)));
   const run::RpcSummary& rpc = t.rpc;
@@ -147,6 +147,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
     tiers = {{"rows", rows}, {"rpc", rpc_json}, {"msgq", msgq_json}, {"throughput", throughput}, {"forged_writes", forged},
              {"rehydrations", rehydrations}, {"catch_ups", catch_ups},
              {"acked_keys_checked", t.acked_keys_checked}, {"cache_hits", t.hits}, {"cache_misses", t.misses}, {"lost", t.lost},
+             {"answered_late", t.answered_late},
              {"unsettled", t.unsettled}, {"stale_reads", t.stale_reads},
              {"staleness_versions_max", t.staleness_versions_max}, {"staleness_ns_max", t.staleness_ns_max},
              {"staleness_ns_p99", t.staleness_ns_p99}, {"refusals", refusals}};

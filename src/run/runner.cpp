@@ -277,7 +277,7 @@ struct Run::Impl {
       c.dsm_keys = w.dsm_keys;
       std::optional<sim::Time> until;
       if (w.until) until = sim::Time{0} + *w.until;
-      for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c, until});
+      for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c, until, w.timeout});
     }
     clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
     clients->start();
@@ -319,6 +319,7 @@ struct Run::Impl {
     t.hits = w.hits;
     t.misses = w.misses;
     t.lost = w.lost();
+    t.answered_late = w.answered_late();
     t.unsettled = w.unsettled();
     t.stale_reads = w.staleness().stale_reads();
     t.staleness_versions_max = w.staleness().versions_behind_max();

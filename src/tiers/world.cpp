@@ -59,6 +59,11 @@ void World::on_copy(const net::Envelope& e) { pool_.retain(e.payload); }
 void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, sim::Time at) {
   TierFigures& f = figures_[static_cast<size_t>(by)];
   ++f.requests;
+  if (at > r.deadline && outcome != Outcome::kFailed) {
+    // The client stopped waiting at its timeout; the answer came too late.
+    ++answered_late_;
+    outcome = Outcome::kFailed;
+  }
   switch (outcome) {
     case Outcome::kOk:
       ++f.ok;

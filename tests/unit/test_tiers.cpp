@@ -261,3 +261,20 @@ TEST_CASE("tiers: a core crash resets the edges' connections to it and their cal
   REQUIRE(core != nullptr);
   CHECK(core->failed * 100 < core->requests);
 }
+
+TEST_CASE("tiers: an answer after the client's timeout is a failure, not a slow success", "[tiers]") {
+  scenario::Scenario sc = three_tier(300);
+  sc.requests.front().timeout = 10_ms;  // requests through core take about 20 ms
+  const run::RunResult r = run::run_scenario(sc, {});
+  const run::TierRow* core = nullptr;
+  for (const run::TierRow& row : r.tiers.rows) {
+    if (row.label == "core") core = &row;
+  }
+  REQUIRE(core != nullptr);
+  CHECK(r.tiers.answered_late > 0);
+  CHECK(core->failed >= r.tiers.answered_late / 2);
+  CHECK(core->max_ns <= (10_ms).ns);  // no ok request slower than its client waited
+  // With the default 1 s timeout nothing is late.
+  const run::RunResult calm = run::run_scenario(three_tier(300), {});
+  CHECK(calm.tiers.answered_late == 0);
+}

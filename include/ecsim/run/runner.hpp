@@ -152,6 +152,7 @@ struct TierSummary {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t lost = 0;       // never answered (lost in a crashed edge), past the timeout
+  uint64_t answered_late = 0;  // answered after the client's timeout: counted as failed
   uint64_t unsettled = 0;  // still waiting at the end
   uint64_t stale_reads = 0;
   uint64_t staleness_versions_max = 0;

@@ -20,6 +20,7 @@ class Clients {
     net::NodeId node;
     workload::RequestConfig config;
     std::optional<sim::Time> until;
+    sim::Duration timeout = sim::seconds(1);  // a client gives up on a request after this
   };
   Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std::vector<Source> sources);
   // Schedules every source's first arrival. Call once before running.
@@ -32,6 +33,7 @@ class Clients {
     workload::RequestGenerator gen;
     sim::Rng rng;  // token forgery draws
     std::optional<sim::Time> until;
+    sim::Duration timeout;
   };
   static void on_arrival(void* self, const sim::Event& e);
   std::string token_for(const workload::Request& r, Generator& g, sim::Time now) const;

@@ -94,6 +94,8 @@ struct ClientRequest {
   std::string token;
   sim::Time start{0};
   net::NodeId edge = 0;  // the node the client sent it to (an edge node)
+  // The client gives up then: an answer after it is a failure to the client.
+  sim::Time deadline = sim::Time::max();
 };
 
 // How a request ended, as the client saw it.
@@ -149,6 +151,8 @@ class World final : public node::PayloadOwner {
   // Settles requests that never got an answer (lost in a crashed edge).
   void finish(sim::Time end, sim::Duration timeout);
   uint64_t lost() const { return lost_; }
+  // Answers that came after their client had given up (counted as failed).
+  uint64_t answered_late() const { return answered_late_; }
   uint64_t unsettled() const { return unsettled_; }
   // Client requests sent to edge node `n` (offered, whether or not it was
   // up), and those of them answered ok (served), for `throughput_min`.
@@ -205,6 +209,7 @@ class World final : public node::PayloadOwner {
   StalenessMeter staleness_{1u << 20};
   std::map<uint64_t, int64_t> outstanding_;  // client request id -> start
   uint64_t lost_ = 0;
+  uint64_t answered_late_ = 0;
   uint64_t unsettled_ = 0;
   std::vector<uint64_t> offered_;  // per node
   std::vector<uint64_t> served_;   // per node
