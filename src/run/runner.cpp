@@ -314,8 +314,7 @@ struct Run::Impl {
       l.refused += lm->refused();
       l.cpu_permille_max = std::max(l.cpu_permille_max, load_watcher->cpu_max[n]);
     }
-    summarize_rpc(t.rpc);
-    summarize_msgq(t.msgq);
+    summarize_protocols(t.rpc, t.msgq);
     t.hits = w.hits;
     t.misses = w.misses;
     t.lost = w.lost();
@@ -341,53 +340,46 @@ struct Run::Impl {
   }
 
   // Edge rehydrations, cloud catch-ups and the acknowledged writes.
-  // The World holds the counters of nodes that crashed; the live nodes hold
-  // the rest.
-  void summarize_rpc(RpcSummary& out) {
+  // RPC and msgq over the whole run: the World holds the counters of nodes
+  // that crashed, the live nodes the rest.
+  void summarize_protocols(RpcSummary& rpc, MsgqSummary& mq) {
     proto::rpc::ClientCounters c = world->rpc_client_totals();
     proto::rpc::ServerCounters s = world->rpc_server_totals();
+    proto::msgq::SenderCounters qs = world->msgq_sender_totals();
+    proto::msgq::ReceiverCounters qr = world->msgq_receiver_totals();
     for (net::NodeId n = 0; n < names.size(); ++n) {
       auto* node = static_cast<tiers::TierNode*>(cluster.actor(n));
       if (node == nullptr) continue;
       if (const proto::rpc::Client* client = node->rpc_client()) {
         c += client->counters();
-        out.open_connections += static_cast<uint32_t>(client->open_connections());
+        rpc.open_connections += static_cast<uint32_t>(client->open_connections());
       }
       if (const proto::rpc::Server* server = node->rpc_server()) s += server->counters();
-    }
-    out.calls = c.calls;
-    out.ok = c.completed_ok;
-    out.failed = c.failed;
-    out.timeouts = c.timeouts;
-    out.retries = c.retries;
-    out.resets = c.resets;
-    out.unreachable = c.unreachable;
-    out.cores_suspected = world->cores_suspected;
-    out.connections_opened = c.connections_opened;
-    out.connections_reused = c.connections_reused;
-    out.handshake_messages = c.handshake_messages + s.handshake_messages;
-    out.duplicates_absorbed = s.duplicates_cached + s.duplicates_executing;
-  }
-
-  void summarize_msgq(MsgqSummary& out) {
-    proto::msgq::SenderCounters s = world->msgq_sender_totals();
-    proto::msgq::ReceiverCounters r = world->msgq_receiver_totals();
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      auto* node = static_cast<tiers::TierNode*>(cluster.actor(n));
-      if (node == nullptr) continue;
       if (const proto::msgq::Sender* sender = node->msgq_sender()) {
-        s += sender->counters();
-        out.pending += sender->pending();
+        qs += sender->counters();
+        mq.pending += sender->pending();
       }
-      if (const proto::msgq::Receiver* receiver = node->msgq_receiver()) r += receiver->counters();
+      if (const proto::msgq::Receiver* receiver = node->msgq_receiver()) qr += receiver->counters();
     }
-    out.accepted = s.accepted;
-    out.refused = s.refused;
-    out.sent = s.sent;
-    out.resent = s.resent;
-    out.acked = s.acked;
-    out.delivered = r.delivered;
-    out.duplicates = r.duplicates;
+    rpc.calls = c.calls;
+    rpc.ok = c.completed_ok;
+    rpc.failed = c.failed;
+    rpc.timeouts = c.timeouts;
+    rpc.retries = c.retries;
+    rpc.resets = c.resets;
+    rpc.unreachable = c.unreachable;
+    rpc.cores_suspected = world->cores_suspected;
+    rpc.connections_opened = c.connections_opened;
+    rpc.connections_reused = c.connections_reused;
+    rpc.handshake_messages = c.handshake_messages + s.handshake_messages;
+    rpc.duplicates_absorbed = s.duplicates_cached + s.duplicates_executing;
+    mq.accepted = qs.accepted;
+    mq.refused = qs.refused;
+    mq.sent = qs.sent;
+    mq.resent = qs.resent;
+    mq.acked = qs.acked;
+    mq.delivered = qr.delivered;
+    mq.duplicates = qr.duplicates;
   }
 
   void summarize_restarts(RunResult& r) {
