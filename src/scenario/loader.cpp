@@ -1223,13 +1223,34 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   }
   if (auto v = m.get("served_ratio_min")) e.served_ratio_min = ratio(*v);
   if (auto v = m.get("latency_p99")) {
-    const MapView p99(*this, *v, {"ping", "edge", "core", "cloud"});
+    const MapView p99(*this, *v, {"ping", "edge", "core", "cloud", "outside_faults"});
     if (auto ping = p99.get("ping")) {
+      if (sc.workload.empty()) {
+        fail(ping->key_mark, fmt::format("{} in a scenario without a ping workload, expected it only with "
+                                         "kind: ping workloads",
+                                         ping->path));
+      }
       e.ping_latency_p99 = duration_in(*ping, Duration{0}, false, kScenarioDurationMax);
     }
     if (auto t = p99.get("edge")) e.tier_latency_p99[0] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     if (auto t = p99.get("core")) e.tier_latency_p99[1] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     if (auto t = p99.get("cloud")) e.tier_latency_p99[2] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
+    const bool tiers = e.tier_latency_p99[0] || e.tier_latency_p99[1] || e.tier_latency_p99[2];
+    for (const char* tier : {"edge", "core", "cloud"}) {
+      if (auto t = p99.get(tier); t && sc.requests.empty()) {
+        fail(t->key_mark, fmt::format("{} in a scenario without a requests workload, expected tier latencies "
+                                      "only with the three-tier model",
+                                      t->path));
+      }
+    }
+    if (auto of = p99.get("outside_faults")) {
+      if (!tiers) {
+        fail(of->key_mark, fmt::format("{} without a tier latency (edge, core or cloud) beside it, expected "
+                                       "it to qualify one",
+                                       of->path));
+      }
+      e.latency_outside_faults = duration_in(*of, Duration{0}, true, kScenarioDurationMax);
+    }
   }
   if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);

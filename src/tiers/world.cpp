@@ -64,47 +64,101 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
     ++answered_late_;
     outcome = Outcome::kFailed;
   }
+  // A failure counts at the time the client gave up: its timeout.
+  const sim::Time gave_up = r.deadline == sim::Time::max() ? at : r.deadline;
   switch (outcome) {
     case Outcome::kOk:
       ++f.ok;
-      f.latency.add((at - r.start).ns);
       ECSIM_ASSERT(r.edge < served_.size());
       ++served_[r.edge];
+      account(f, r.start, (at - r.start).ns, true);
       break;
     case Outcome::kRefused:
       ++f.refused;
+      account(f, r.start, (at - r.start).ns, false);
       break;
     case Outcome::kFailed:
       ++f.failed;
+      account(f, r.start, (gave_up - r.start).ns, false);
       break;
   }
   outstanding_.erase(r.id);
 }
 
+void World::account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok) {
+  ECSIM_ASSERT(latency_ns >= 0);
+  f.latency.add(latency_ns);
+  if (ok) f.latency_ok.add(latency_ns);
+  if (excluded(start)) {
+    ++f.excluded;
+  } else {
+    f.judged.add(latency_ns);
+  }
+}
+
+bool World::excluded(sim::Time start) const {
+  if (excluded_windows_.empty()) return false;
+  // The last window that begins at or before `start`; windows may overlap,
+  // so an earlier, longer one may still cover it.
+  auto it = std::upper_bound(excluded_windows_.begin(), excluded_windows_.end(), start,
+                             [](sim::Time t, const sim::TimeWindow& w) { return t < w.from; });
+  for (; it != excluded_windows_.begin(); --it) {
+    if (start < std::prev(it)->to) return true;
+  }
+  return false;
+}
+
+void World::exclude_windows(std::vector<sim::TimeWindow> windows) {
+  ECSIM_ASSERT(outstanding_.empty() && figures_[0].requests == 0 && figures_[1].requests == 0);
+  ECSIM_ASSERT(std::is_sorted(windows.begin(), windows.end(),
+                              [](const sim::TimeWindow& a, const sim::TimeWindow& b) { return a.from < b.from; }));
+  excluded_windows_ = std::move(windows);
+}
+
+void World::client_forwarded(uint64_t request_id) {
+  auto it = outstanding_.find(request_id);
+  ECSIM_ASSERT(it != outstanding_.end());  // a request is forwarded before it ends
+  it->second.by = ServedBy::kCore;
+}
+
+// Quorum operations at core have no client timeout of their own: a failed
+// one counts at the time core gave up on it.
 void World::storage_op_done(sim::Duration latency, bool ok) {
   ++cloud_.requests;
   if (ok) {
     ++cloud_.ok;
-    cloud_.latency.add(latency.ns);
   } else {
     ++cloud_.failed;
   }
+  cloud_.latency.add(latency.ns);
+  if (ok) cloud_.latency_ok.add(latency.ns);
+  cloud_.judged.add(latency.ns);
 }
 
 void World::client_started(const ClientRequest& r) {
   ECSIM_ASSERT(r.edge < offered_.size());
   ++offered_[r.edge];
-  outstanding_.emplace(r.id, r.start.ns);
+  const int64_t deadline_ns = r.deadline == sim::Time::max() ? INT64_MAX : r.deadline.ns;
+  const bool inserted = outstanding_.emplace(r.id, Outstanding{r.start.ns, deadline_ns, ServedBy::kEdge}).second;
+  ECSIM_ASSERT(inserted);
 }
 
-void World::finish(sim::Time end, sim::Duration timeout) {
-  // Requests lost inside a crashed edge node never answer: past the client's
-  // timeout they failed; younger ones are left unsettled.
-  for (const auto& [id, start_ns] : outstanding_) {
-    if (start_ns + timeout.ns <= end.ns) {
+void World::finish(sim::Time end) {
+  // Requests lost inside a crashed node never answer: past the client's
+  // timeout they failed and count at it; younger ones are unsettled and
+  // count at their age now, in the row of the tier that had them.
+  for (const auto& [id, o] : outstanding_) {
+    TierFigures& f = figures_[static_cast<size_t>(o.by)];
+    ++f.requests;
+    if (o.deadline_ns <= end.ns) {
       ++lost_;
+      ++f.failed;
+      ++f.lost;
+      account(f, sim::Time{o.start_ns}, o.deadline_ns - o.start_ns, false);
     } else {
       ++unsettled_;
+      ++f.unsettled;
+      account(f, sim::Time{o.start_ns}, end.ns - o.start_ns, false);
     }
   }
   outstanding_.clear();

@@ -38,6 +38,7 @@ uint64_t PingStats::on_sent(uint32_t workload, sim::Time now) {
   if (w.count >= kOutstandingMax) {
     ++refused_;  // never waited for: lost at once, and the window moves on
     ++w.figures.lost;
+    w.figures.rtt_all.add(w.timeout.ns);
     w.at(w.first) = kSettled;
     ++w.first;
     --w.count;
@@ -58,9 +59,11 @@ void PingStats::on_pong(uint32_t workload, uint64_t id, sim::Time now) {
   w.at(id) = kSettled;
   if (rtt_ns > w.timeout.ns) {
     ++w.figures.lost;
+    w.figures.rtt_all.add(w.timeout.ns);
   } else {
     ++w.figures.answered;
     w.figures.rtt.add(rtt_ns);
+    w.figures.rtt_all.add(rtt_ns);
   }
   expire(w, now);
 }
@@ -74,6 +77,7 @@ void PingStats::expire(Window& w, sim::Time now) {
     if (front != kSettled) {
       if (front + w.timeout.ns >= now.ns) break;
       ++w.figures.lost;
+      w.figures.rtt_all.add(w.timeout.ns);
       front = kSettled;
     }
     ++w.first;
@@ -85,7 +89,9 @@ void PingStats::finish(sim::Time end) {
   for (Window& w : windows_) {
     expire(w, end);
     for (uint64_t id = w.first; id < w.first + w.count; ++id) {
-      if (w.at(id) != kSettled) ++w.figures.unsettled;
+      if (w.at(id) == kSettled) continue;
+      ++w.figures.unsettled;
+      w.figures.rtt_all.add(end.ns - w.at(id));
     }
     w.count = 0;
     w.first = w.next;

@@ -321,6 +321,16 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:4:16: unknown invariant 'edge_isolaton' in expect.invariants, did you mean "
        "'edge_isolation'?"},
       // model.
+      // Expectations that cannot apply to the scenario as written.
+      {"tier latency without the three tiers", kHead + "expect:\n  latency_p99: { core: 50ms }\n",
+       "t.yaml:4:18: expect.latency_p99.core in a scenario without a requests workload, expected tier latencies "
+       "only with the three-tier model"},
+      {"ping latency without pings", kTiers + "expect:\n  latency_p99: { ping: 5ms, edge: 10ms }\n",
+       "t.yaml:6:18: expect.latency_p99.ping in a scenario without a ping workload, expected it only with kind: "
+       "ping workloads"},
+      {"outside_faults alone", kTiers + "expect:\n  latency_p99: { outside_faults: 2s }\n",
+       "t.yaml:6:18: expect.latency_p99.outside_faults without a tier latency (edge, core or cloud) beside it, "
+       "expected it to qualify one"},
       {"model key misspelt", kTiers + "model:\n  rpc: { pool_sise: 4 }\n",
        "t.yaml:6:10: unknown key 'pool_sise' in model.rpc, did you mean 'pool_size'?"},
       {"model warm pool above the pool", kTiers + "model:\n  rpc: { pool_size: 4, pool_warm: 8 }\n",

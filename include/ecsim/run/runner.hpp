@@ -36,20 +36,31 @@ struct WorkloadSummary {
   uint64_t answered = 0;
   uint64_t lost = 0;
   uint64_t unsettled = 0;
+  // Over every ping sent (lost ones at the timeout); ok_p99 of answered ones.
   int64_t p50_ns = 0;
   int64_t p99_ns = 0;
   int64_t max_ns = 0;
+  int64_t ok_p99_ns = 0;
 };
 
 // The three tiers' client-side figures (runs with a `requests` workload).
+// The percentiles count every request (tiers::TierFigures says how a failed
+// or unanswered one counts); the `ok_` ones only the ok answers, and the
+// `judged_` ones the requests outside the excluded fault windows.
 struct TierRow {
   std::string label;  // "edge" (cache hits, refusals), "core" (via core), "cloud" (quorum ops at core)
   uint64_t requests = 0;
   uint64_t ok = 0;
   uint64_t refused = 0;
-  uint64_t failed = 0;
+  uint64_t failed = 0;     // lost ones included
+  uint64_t lost = 0;       // never answered, counted at the client's timeout
+  uint64_t unsettled = 0;  // unanswered at the end, counted at their age
+  uint64_t excluded = 0;   // begun inside an excluded fault window
   double throughput_per_s = 0;  // ok per simulated second
   int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0, max_ns = 0;
+  int64_t ok_p99_ns = 0;
+  uint64_t judged = 0;
+  int64_t judged_p99_ns = 0;
 };
 
 struct TierLoad {

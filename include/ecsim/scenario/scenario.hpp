@@ -140,6 +140,10 @@ struct Expect {
   // `latency_p99: { edge: 10ms, core: 50ms, cloud: 200ms }`, client-observed
   // per tier (runs with a requests workload), indexed by Tier.
   std::optional<sim::Duration> tier_latency_p99[kTierCount];
+  // `latency_p99: { ..., outside_faults: 2s }`: the tier figures leave out
+  // the requests begun inside a fault's window or this long after it ends
+  // (fault::fault_windows); more than 20 % left out fails the expectation.
+  std::optional<sim::Duration> latency_outside_faults;
   std::optional<uint64_t> min_delivered;     // messages delivered
   std::vector<ThroughputMin> throughput_min;  // in the order written
   // `convergence` is judged only after the network has been healed and no

@@ -30,6 +30,13 @@ struct Time {
   static constexpr Time max() { return {INT64_MAX}; }
 };
 
+// A span of simulated time [from, to).
+struct TimeWindow {
+  Time from{0};
+  Time to{0};
+  constexpr bool contains(Time t) const { return from <= t && t < to; }
+};
+
 constexpr Duration nanoseconds(int64_t v) { return {v}; }
 constexpr Duration microseconds(int64_t v) { return {v * 1000}; }
 constexpr Duration milliseconds(int64_t v) { return {v * 1000000}; }

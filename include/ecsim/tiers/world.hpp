@@ -103,13 +103,27 @@ enum class Outcome : uint8_t { kOk, kRefused, kFailed };
 // Which tier answered: a hit or a refusal at the edge, or via core.
 enum class ServedBy : uint8_t { kEdge, kCore };
 
+// A tier's client-side figures. `latency` counts every request the client
+// issued (DESIGN: percentiles over everything the client asked): an ok
+// answer or a refusal at the time it came, a failure (an error, a refusal
+// for overload, an answer after the timeout, a request lost in a crashed
+// node) at the client's timeout, a request still unanswered at the end at
+// its age then. `latency_ok` is the ok-only figure, shown beside it.
+// `judged` is `latency` without the requests begun inside an excluded
+// window (World::exclude_windows), which `excluded` counts.
 struct TierFigures {
   uint64_t requests = 0;
   uint64_t ok = 0;
   uint64_t refused = 0;
   uint64_t failed = 0;
-  sim::Histogram latency;  // client-observed, of ok requests
+  uint64_t lost = 0;       // of `failed`: never answered, past the timeout at the end
+  uint64_t unsettled = 0;  // still waiting at the end, younger than the timeout
+  uint64_t excluded = 0;
+  sim::Histogram latency;
+  sim::Histogram latency_ok;
+  sim::Histogram judged;
 };
+
 
 // One rehydration of a restarted edge node, as the node reported it.
 struct RehydrationRecord {
@@ -148,8 +162,15 @@ class World final : public node::PayloadOwner {
   void client_started(const ClientRequest& r);
   // `at` may lie ahead of now (an answer after a fixed service time).
   void client_done(const ClientRequest& r, Outcome outcome, ServedBy by, sim::Time at);
-  // Settles requests that never got an answer (lost in a crashed edge).
-  void finish(sim::Time end, sim::Duration timeout);
+  // The request went on from its edge node to core: if it is never
+  // answered, it counts in the core row.
+  void client_forwarded(uint64_t request_id);
+  // Settles requests that never got an answer (lost in a crashed edge, or
+  // still waiting at the end), each in the row of the tier that had it.
+  void finish(sim::Time end);
+  // Requests begun inside one of these windows are left out of `judged`.
+  // REQUIRES: called before the first request; windows sorted by `from`.
+  void exclude_windows(std::vector<sim::TimeWindow> windows);
   uint64_t lost() const { return lost_; }
   // Answers that came after their client had given up (counted as failed).
   uint64_t answered_late() const { return answered_late_; }
@@ -207,7 +228,16 @@ class World final : public node::PayloadOwner {
   std::array<TierFigures, 2> figures_;
   TierFigures cloud_;
   StalenessMeter staleness_{1u << 20};
-  std::map<uint64_t, int64_t> outstanding_;  // client request id -> start
+  // A request that has not ended yet, for the ones never answered.
+  struct Outstanding {
+    int64_t start_ns = 0;
+    int64_t deadline_ns = 0;
+    ServedBy by = ServedBy::kEdge;
+  };
+  void account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok);
+  bool excluded(sim::Time start) const;
+  std::map<uint64_t, Outstanding> outstanding_;  // by client request id
+  std::vector<sim::TimeWindow> excluded_windows_;
   uint64_t lost_ = 0;
   uint64_t answered_late_ = 0;
   uint64_t unsettled_ = 0;

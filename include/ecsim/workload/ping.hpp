@@ -29,7 +29,11 @@ struct PingFigures {
   uint64_t answered = 0;   // a pong within the timeout
   uint64_t lost = 0;       // no pong within the timeout (late pongs included)
   uint64_t unsettled = 0;  // still waiting at the end of the run
-  sim::Histogram rtt;      // round trips of answered pings
+  sim::Histogram rtt;      // round trips of answered pings (the ok-only figure)
+  // Every ping sent: answered ones at their round trip, lost ones at the
+  // timeout, unsettled ones at their age at the end (DESIGN: percentiles
+  // over every request issued).
+  sim::Histogram rtt_all;
 };
 
 // Pings are numbered per workload (1, 2, ...). The pings still waiting for a

@@ -1,0 +1,77 @@
+#include "ecsim/fault/windows.hpp"
+
+#include <algorithm>
+
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::fault {
+
+using scenario::Fault;
+
+namespace {
+
+// When a fault that ends by another one (a crash by a restart of the same
+// node, a partition by a heal) stops being in force: the first such fault
+// after `index`, else `end`.
+sim::Time ended_by(const scenario::Scenario& sc, size_t index, Fault::Kind ender, uint32_t node, sim::Time end) {
+  for (size_t j = index + 1; j < sc.faults.size(); ++j) {
+    const Fault& g = sc.faults[j];
+    if (g.kind != ender) continue;
+    if (ender == Fault::Kind::kHeal) return std::min(g.at, end);
+    for (uint32_t n : scenario::resolve(sc.topology, g.target.text)) {
+      if (n == node) return std::min(g.at, end);
+    }
+  }
+  return end;
+}
+
+sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end) {
+  const Fault& f = sc.faults[index];
+  switch (f.kind) {
+    case Fault::Kind::kCrash: {
+      if (f.for_duration) return std::min(f.at + *f.for_duration, end);
+      sim::Time last = f.at;  // until the last of its nodes is back
+      for (uint32_t n : scenario::resolve(sc.topology, f.target.text)) {
+        last = std::max(last, ended_by(sc, index, Fault::Kind::kRestart, n, end));
+      }
+      return last;
+    }
+    case Fault::Kind::kPartition:
+      if (f.for_duration) return std::min(f.at + *f.for_duration, end);
+      return ended_by(sc, index, Fault::Kind::kHeal, 0, end);
+    case Fault::Kind::kRestart:  // `restart ... for D` takes the node down again, for good
+    case Fault::Kind::kHeal:     // `heal ... for D` puts the partition back, for good
+      return end;
+    default:  // link faults and byzantine behaviour: their window, else to the end
+      return f.for_duration ? std::min(f.at + *f.for_duration, end) : end;
+  }
+}
+
+}  // namespace
+
+std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin) {
+  ECSIM_ASSERT(margin.ns >= 0);
+  std::vector<sim::TimeWindow> out;
+  for (size_t i = 0; i < sc.faults.size(); ++i) {
+    const Fault& f = sc.faults[i];
+    if (f.at >= end) continue;
+    sim::Time from = f.at;
+    // A restart or heal is itself the end of a fault; with `for` its effect
+    // (the node down again, the partition back) begins when the window ends.
+    if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal) {
+      if (!f.for_duration) continue;
+      from = f.at + *f.for_duration;
+      if (from >= end) continue;
+    }
+    const sim::Time to = window_end(sc, i, end);
+    const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
+    out.push_back({from, std::max(from, to_margin)});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const sim::TimeWindow& a, const sim::TimeWindow& b) { return a.from < b.from; });
+  for (const sim::TimeWindow& w : out) ECSIM_ASSERT(w.from <= w.to && w.to <= end);
+  return out;
+}
+
+}  // namespace ecsim::fault
