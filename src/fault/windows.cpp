@@ -40,8 +40,9 @@ sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end) 
     case Fault::Kind::kPartition:
       if (f.for_duration) return std::min(f.at + *f.for_duration, end);
       return ended_by(sc, index, Fault::Kind::kHeal, 0, end);
-    case Fault::Kind::kRestart:  // `restart ... for D` takes the node down again, for good
-    case Fault::Kind::kHeal:     // `heal ... for D` puts the partition back, for good
+    case Fault::Kind::kRestart:
+    case Fault::Kind::kHeal:
+      ECSIM_ASSERT(false);  // the end of a fault, not a window (the loader allows them no `for`)
       return end;
     default:  // link faults and byzantine behaviour: their window, else to the end
       return f.for_duration ? std::min(f.at + *f.for_duration, end) : end;
@@ -56,14 +57,9 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
   for (size_t i = 0; i < sc.faults.size(); ++i) {
     const Fault& f = sc.faults[i];
     if (f.at >= end) continue;
-    sim::Time from = f.at;
-    // A restart or heal is itself the end of a fault; with `for` its effect
-    // (the node down again, the partition back) begins when the window ends.
-    if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal) {
-      if (!f.for_duration) continue;
-      from = f.at + *f.for_duration;
-      if (from >= end) continue;
-    }
+    const sim::Time from = f.at;
+    // A restart or a heal ends a fault; it has no window of its own.
+    if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal) continue;
     const sim::Time to = window_end(sc, i, end);
     const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
     out.push_back({from, std::max(from, to_margin)});

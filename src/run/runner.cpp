@@ -11,6 +11,8 @@
 #include "ecsim/check/durability.hpp"
 #include "ecsim/check/exactly_once.hpp"
 #include "ecsim/check/edge_isolation.hpp"
+#include "ecsim/fault/byzantine.hpp"
+#include "ecsim/fault/nemesis.hpp"
 #include "ecsim/fault/windows.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/tier_node.hpp"
@@ -57,24 +59,6 @@ std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Se
   std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
   ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
   return nodes;
-}
-
-// The directed links between two selectors, both directions, no self links.
-std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::Topology& t,
-                                                               const scenario::Selector (&between)[2]) {
-  const auto a = resolve(t, between[0]);
-  const auto b = resolve(t, between[1]);
-  std::vector<std::pair<net::NodeId, net::NodeId>> out;
-  for (net::NodeId x : a) {
-    for (net::NodeId y : b) {
-      if (x == y) continue;
-      out.emplace_back(x, y);
-      out.emplace_back(y, x);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 // count / window >= per_s, exactly: count * 1e9 >= per_s * window_ns, split
@@ -134,28 +118,15 @@ struct Run::Impl {
     }
   };
   std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
-  uint32_t link_faults_active = 0;          // drop, delay, duplicate, reorder in force
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<LoadWatcher> load_watcher;
-  sim::HandlerId fault_handler = 0;
-  uint64_t faults_applied = 0;
-  // The byzantine `cloud_direct_write` fault (and `edge_isolation`): the
-  // forged writes' follower, which faults are sending, their key draws, each
-  // edge node's next cloud replica (round robin) and the request ids.
+  // The byzantine strategies and the forged writes' follower (with the
+  // `cloud_direct_write` fault or `edge_isolation`).
   std::unique_ptr<check::ForgedWrites> forged;
-  sim::HandlerId byzantine_handler = 0;
-  std::vector<uint8_t> byzantine_active;  // by fault index
-  std::vector<sim::Rng> byzantine_rng;    // by fault index
-  std::vector<uint32_t> byzantine_next_cloud;  // by node
-  uint64_t forged_req_id = 0;
-  uint64_t forged_not_sent = 0;
+  std::unique_ptr<fault::Byzantine> byzantine;
+  std::unique_ptr<fault::Nemesis> nemesis;
   bool limit_hit = false;
   bool finished = false;
-  // What a fault with `for` restores, by fault index.
-  std::vector<std::vector<std::pair<std::pair<net::NodeId, net::NodeId>, net::LinkConfig>>> saved_links;
-  std::vector<std::vector<uint32_t>> saved_partition;
-  std::vector<std::pair<net::NodeId, sim::Time>> crash_log;  // every crash applied, in order
-
   Impl(const scenario::Scenario& s, const RunOptions& o)
       : sc(s),
         options(o),
@@ -206,7 +177,7 @@ struct Run::Impl {
       }
     }
     for (const scenario::LinkOverride& o : sc.network.overrides) {
-      for (auto [s, d] : links_between(topo, o.between)) {
+      for (auto [s, d] : fault::links_between(topo, o.between)) {
         net::LinkConfig c = network.link_config(s, d);
         scenario::apply_patch(c, o.patch);
         network.set_link(s, d, c);
@@ -415,13 +386,13 @@ struct Run::Impl {
     const sim::Duration window = sim::seconds(5);
     auto crash_before = [this](net::NodeId n, sim::Time at) {
       int64_t c = -1;
-      for (const auto& [node, t] : crash_log) {
+      for (const auto& [node, t] : nemesis->crash_log()) {
         if (node == n && t <= at) c = t.ns;
       }
       return c;
     };
     auto crashed_after = [this](net::NodeId n, sim::Time at) {
-      for (const auto& [node, t] : crash_log) {
+      for (const auto& [node, t] : nemesis->crash_log()) {
         if (node == n && t >= at) return true;
       }
       return false;
@@ -587,6 +558,7 @@ struct Run::Impl {
     // A delivered write waits at most a full service queue at its replica
     // (2000 x 300us / 4 cores by default): a second is ample.
     const check::ForgedWritesReport rep = forged->report(sim.now(), sim::seconds(1));
+    const uint64_t not_sent = byzantine ? byzantine->not_sent() : 0;
     const std::vector<check::ReplicaVersions> replicas = replica_versions();
     std::vector<bool> is_core(names.size(), false);
     for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
@@ -606,7 +578,7 @@ struct Run::Impl {
                              rep.applied + rep.other_applied,
                              rep.refusals,
                              counters,
-                             forged_not_sent,
+                             not_sent,
                              writers.versions_checked,
                              writers.violation_count};
     Verdict v{"edge_isolation", rep.ok() && writers.ok(), ""};
@@ -614,7 +586,7 @@ struct Run::Impl {
                            "core, {} lost, {} in flight at the end, {} unanswered, {} applied",
                            rep.sent, rep.refused, rep.lost, rep.in_flight, rep.unanswered,
                            rep.applied + rep.other_applied);
-    if (forged_not_sent > 0) v.detail += fmt::format(" ({} more not sent: over the follower's bound)", forged_not_sent);
+    if (not_sent > 0) v.detail += fmt::format(" ({} more not sent: over the follower's bound)", not_sent);
     v.detail += fmt::format("; {} versions on {} replicas, {} written by a non-core node", writers.versions_checked,
                             replicas.size(), writers.violation_count);
     if (!rep.first_violation.empty()) v.detail += "; first: " + rep.first_violation;
@@ -638,111 +610,27 @@ struct Run::Impl {
     }
   }
 
+  // The fault schedule goes to the nemesis (fault/); the run keeps only
+  // what the verdicts need: the network's health for `convergence`.
   void schedule_faults() {
-    fault_handler = sim.add_handler(&Impl::on_fault_event, this);
-    saved_links.resize(sc.faults.size());
-    saved_partition.resize(sc.faults.size());
+    nemesis = std::make_unique<fault::Nemesis>(sim, cluster, network, sc, end);
     if (forged) {
-      byzantine_handler = sim.add_handler(&Impl::on_byzantine_event, this);
-      byzantine_active.assign(sc.faults.size(), 0);
-      byzantine_next_cloud.assign(names.size(), 0);
-      for (uint32_t i = 0; i < sc.faults.size(); ++i) {
-        byzantine_rng.push_back(sim.rng(fmt::format("faults[{}]/byzantine", i)));
-      }
+      byzantine = std::make_unique<fault::Byzantine>(sim, cluster, *world, sc, end, *forged);
+      nemesis->set_byzantine(byzantine.get());
     }
-    for (uint32_t i = 0; i < sc.faults.size(); ++i) {
-      const Fault& f = sc.faults[i];
-      if (f.at > end) continue;
-      sim.schedule(f.at, fault_handler, i, 0);
-      if (f.for_duration && f.at + *f.for_duration <= end) {
-        sim.schedule(f.at + *f.for_duration, fault_handler, i, 1);
-      }
+    if (dsm_watcher) {
+      nemesis->on_network_health([this](bool healed, sim::Time at) {
+        check::Quiescence& q = dsm_watcher->quiescence;
+        if (healed && !q.healed()) q.on_network_healed(at);
+        if (!healed && q.healed()) q.on_network_faulted(at);
+      });
     }
-  }
-
-  static void on_fault_event(void* self, const sim::Event& e) {
-    auto& impl = *static_cast<Impl*>(self);
-    const bool revert = e.b == 1;
-    const Fault& f = impl.sc.faults[e.a];
-    impl.trace.record(Record{e.time_ns, RecordType::kFault, static_cast<uint16_t>(f.kind), 0, 0, 0,
-                             e.a, revert ? 0u : 1u});
-    if (revert) {
-      impl.revert_fault(e.a);
-    } else {
-      impl.apply_fault(e.a);
-      ++impl.faults_applied;
-    }
-    impl.track_network_health(e.a, revert, sim::Time{e.time_ns});
-  }
-
-  // The byzantine `cloud_direct_write` fault: while fault `index` is in
-  // force, each of its edge nodes that is up sends a forged storage write
-  // every 1/rate to a cloud replica (round robin), straight past core, for a
-  // key the workload uses and with a version that would win if applied.
-  static void on_byzantine_event(void* self, const sim::Event& e) {
-    auto& impl = *static_cast<Impl*>(self);
-    if (impl.byzantine_active[e.a] != 0) impl.forge_round(static_cast<uint32_t>(e.a));
-  }
-
-  void forge_round(uint32_t index) {
-    const Fault& f = sc.faults[index];
-    ECSIM_ASSERT(f.kind == Fault::Kind::kByzantine && f.strategy == Fault::Strategy::kCloudDirectWrite);
-    ECSIM_ASSERT(forged && f.rate_per_s > 0);
-    for (net::NodeId n : resolve(sc.topology, f.target)) {
-      if (cluster.is_up(n)) forge_write(index, n);
-    }
-    const sim::Time next = sim.now() + sim::nanoseconds(sim::seconds(1).ns / static_cast<int64_t>(f.rate_per_s));
-    if (next <= end) sim.schedule(next, byzantine_handler, index, 0);
-  }
-
-  void forge_write(uint32_t index, net::NodeId edge) {
-    ECSIM_ASSERT(world->role(edge) == tiers::Role::kEdge && cluster.is_up(edge));
-    if (forged->full()) {
-      ++forged_not_sent;
-      return;
-    }
-    const std::vector<net::NodeId>& clouds = world->nodes(tiers::Role::kCloud);
-    const net::NodeId cloud = clouds[byzantine_next_cloud[edge]++ % clouds.size()];
-    const scenario::RequestWorkload& w = sc.requests.front();
-    sim::Rng& rng = byzantine_rng[index];
-    const uint64_t subscriber = 1 + rng.below(w.subscribers);
-    const auto record = static_cast<uint32_t>(rng.below(w.records_per_subscriber));
-    const uint64_t req_id = ++forged_req_id;
-    const proto::storage::WriteReq req{req_id, workload::subscriber_key(subscriber, record), req_id,
-                                       proto::storage::Version{check::kForgedCounterBase + req_id, edge}};
-    forged->forging(edge, cloud, req_id, req.key, sim.now());
-    const proto::storage::Message m{req};
-    auto* node = static_cast<tiers::TierNode*>(cluster.actor(edge));
-    node->send(cluster.context(edge), cloud, tiers::kKindStorage, tiers::Payload{m},
-               proto::storage::wire_size_bytes(m));
-    ECSIM_ASSERT(forged->bound());  // the send record named the write's message id
+    nemesis->start();
   }
 
   bool expects(std::string_view invariant) const {
     const auto& inv = sc.expect.invariants;
     return std::find(inv.begin(), inv.end(), invariant) != inv.end();
-  }
-
-  // The quiescence rule's view of the network: healed when there is no
-  // partition and no link fault (drop, delay, duplicate, reorder) in force.
-  void track_network_health(uint32_t index, bool revert, sim::Time now) {
-    const Fault::Kind kind = sc.faults[index].kind;
-    if (kind == Fault::Kind::kCrash || kind == Fault::Kind::kRestart || kind == Fault::Kind::kByzantine) return;
-    if (kind != Fault::Kind::kPartition && kind != Fault::Kind::kHeal) {
-      if (revert) {
-        ECSIM_ASSERT(link_faults_active > 0);
-        --link_faults_active;
-      } else {
-        ++link_faults_active;
-      }
-    }
-    if (!dsm_watcher) return;
-    const std::vector<uint32_t>& g = network.partition();
-    const bool healed = link_faults_active == 0 &&
-                        std::all_of(g.begin(), g.end(), [&g](uint32_t x) { return x == g.front(); });
-    check::Quiescence& q = dsm_watcher->quiescence;
-    if (healed && !q.healed()) q.on_network_healed(now);
-    if (!healed && q.healed()) q.on_network_faulted(now);
   }
 
   // Every up node's DSM replica against the others, once the system is quiet.
@@ -806,106 +694,6 @@ struct Run::Impl {
     return {"convergence", false,
             fmt::format("{} of {} keys diverge{}; first: {}", rep.divergent_keys, rep.keys_checked, skipped,
                         rep.divergences.front().what)};
-  }
-
-  void crash(net::NodeId n) {
-    crash_log.emplace_back(n, sim.now());
-    cluster.crash(n);
-  }
-
-  void apply_fault(uint32_t index) {
-    const Fault& f = sc.faults[index];
-    const auto& topo = sc.topology;
-    switch (f.kind) {
-      case Fault::Kind::kCrash:
-        for (net::NodeId n : resolve(topo, f.target)) {
-          if (cluster.is_up(n)) crash(n);
-        }
-        return;
-      case Fault::Kind::kRestart:
-        for (net::NodeId n : resolve(topo, f.target)) {
-          if (!cluster.is_up(n)) cluster.restart(n);
-        }
-        return;
-      case Fault::Kind::kPartition:
-        saved_partition[index] = network.partition();
-        cluster.set_partition(partition_groups(f));
-        return;
-      case Fault::Kind::kHeal:
-        saved_partition[index] = network.partition();
-        cluster.set_partition(std::vector<uint32_t>(names.size(), 0));
-        return;
-      case Fault::Kind::kByzantine:
-        ECSIM_ASSERT(forged);  // the loader allows it only on three-tier runs
-        byzantine_active[index] = 1;
-        forge_round(index);
-        return;
-      default:
-        break;
-    }
-    auto& saved = saved_links[index];
-    saved.clear();
-    for (auto link : links_between(topo, f.between)) {
-      net::LinkConfig c = network.link_config(link.first, link.second);
-      saved.emplace_back(link, c);
-      if (f.kind == Fault::Kind::kDrop) c.drop_ppm = f.ppm;
-      if (f.kind == Fault::Kind::kDuplicate) c.duplicate_ppm = f.ppm;
-      if (f.kind == Fault::Kind::kDelay) c.latency = f.latency;
-      if (f.kind == Fault::Kind::kReorder) c.reorder = true;
-      network.set_link(link.first, link.second, c);
-    }
-  }
-
-  void revert_fault(uint32_t index) {
-    const Fault& f = sc.faults[index];
-    switch (f.kind) {
-      case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
-        for (net::NodeId n : resolve(sc.topology, f.target)) {
-          if (!cluster.is_up(n)) cluster.restart(n);
-        }
-        return;
-      case Fault::Kind::kRestart:
-        for (net::NodeId n : resolve(sc.topology, f.target)) {
-          if (cluster.is_up(n)) crash(n);
-        }
-        return;
-      case Fault::Kind::kPartition:
-      case Fault::Kind::kHeal:
-        cluster.set_partition(saved_partition[index]);
-        return;
-      case Fault::Kind::kByzantine:
-        byzantine_active[index] = 0;  // the next round finds it off and stops
-        return;
-      default:
-        for (const auto& [link, config] : saved_links[index]) network.set_link(link.first, link.second, config);
-        return;
-    }
-  }
-
-  // Group ids 1..G for the listed groups; "*" takes every node not listed in
-  // another group; nodes in no group share group 0.
-  std::vector<uint32_t> partition_groups(const Fault& f) const {
-    std::vector<uint32_t> group(names.size(), 0);
-    std::vector<bool> listed(names.size(), false);
-    uint32_t star_group = 0;
-    for (uint32_t g = 0; g < f.groups.size(); ++g) {
-      for (const scenario::Selector& s : f.groups[g]) {
-        if (s.text == "*" && f.groups[g].size() == 1) {
-          star_group = g + 1;
-          continue;
-        }
-        for (net::NodeId n : resolve(sc.topology, s)) {
-          group[n] = g + 1;
-          listed[n] = true;
-        }
-      }
-    }
-    if (star_group != 0) {
-      for (net::NodeId n = 0; n < names.size(); ++n) {
-        if (!listed[n]) group[n] = star_group;
-      }
-    }
-    return group;
   }
 
   void judge(RunResult& r) {
@@ -1008,7 +796,7 @@ RunResult Run::finish() {
   r.end = m.sim.now();
   r.event_limit_hit = m.limit_hit;
   r.events = m.sim.events_processed();
-  r.faults_applied = m.faults_applied;
+  r.faults_applied = m.nemesis->applied();
   r.net = m.network.stats();
   r.nodes = m.cluster.stats();
   if (m.world) m.summarize_tiers(r);

@@ -782,4 +782,13 @@ void TierNode::core_completions(node::Context&) {
   }
 }
 
+void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId cloud,
+                       const proto::storage::WriteReq& req) {
+  ECSIM_ASSERT(cluster.is_up(edge));
+  auto* node = dynamic_cast<TierNode*>(cluster.actor(edge));
+  ECSIM_ASSERT(node != nullptr);
+  const proto::storage::Message m{req};
+  node->send(cluster.context(edge), cloud, kKindStorage, Payload{m}, proto::storage::wire_size_bytes(m));
+}
+
 }  // namespace ecsim::tiers

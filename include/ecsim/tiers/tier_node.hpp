@@ -198,4 +198,11 @@ class TierNode final : public node::Actor {
   std::map<proto::TimerId, uint32_t> route_of_;
 };
 
+// The byzantine `cloud_direct_write` strategy (fault/byzantine.hpp): edge
+// node `edge` sends the forged storage write `req` to cloud replica `cloud`,
+// past core, as if its own code had been subverted.
+// REQUIRES: `edge` is an up edge node of a three-tier cluster.
+void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId cloud,
+                       const proto::storage::WriteReq& req);
+
 }  // namespace ecsim::tiers

@@ -1,0 +1,94 @@
+// The nemesis: applies a scenario's fault schedule to a running cluster and
+// its network -- crashes and restarts, partitions and heals, link drop,
+// delay, duplicate and reorder faults, each optionally `for` a window -- and
+// starts and stops the byzantine strategies (fault/byzantine.hpp).
+//
+// Faults compose: the settings in force on a link are its base (what the
+// scenario's `network` section gave it) plus every link fault active now,
+// applied in the order they began, so for each setting the latest active
+// fault that sets it wins and reorder is on when the base or any active
+// fault turns it on. When a window ends, only that fault's effect goes; the
+// link falls back to the base plus the faults still active. Partitions
+// compose the same way: two nodes can talk when every active partition puts
+// them in the same group. A `heal` ends every partition active at that time
+// (they do not come back when their own windows end); a `heal ... for D`
+// brings back, at its end, those of them whose windows have not ended.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "ecsim/net/network.hpp"
+#include "ecsim/node/cluster.hpp"
+#include "ecsim/scenario/scenario.hpp"
+#include "ecsim/sim/simulator.hpp"
+
+namespace ecsim::fault {
+
+class Byzantine;
+
+// The directed links between the nodes two selectors match, both
+// directions, no self links, sorted. REQUIRES: both selectors resolve.
+std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::Topology& t,
+                                                               const scenario::Selector (&between)[2]);
+
+class Nemesis {
+ public:
+  // REQUIRES: every selector in `sc.faults` resolves (the loader checks).
+  Nemesis(sim::Simulator& sim, node::Cluster& cluster, net::Network& network, const scenario::Scenario& sc,
+          sim::Time end);
+  ~Nemesis();
+  Nemesis(const Nemesis&) = delete;
+  Nemesis& operator=(const Nemesis&) = delete;
+
+  // The byzantine strategies' driver; without one, a byzantine fault in the
+  // schedule is an error (the loader allows it only on three-tier runs).
+  void set_byzantine(Byzantine* b) { byzantine_ = b; }
+  // Called after every change of whether the network is healed (no
+  // partition and no link fault in force), with the time of the change.
+  void on_network_health(std::function<void(bool healed, sim::Time at)> f) { health_ = std::move(f); }
+  // Schedules every fault at or before `end`. Call once, before the run.
+  void start();
+
+  uint64_t applied() const { return applied_; }
+  bool network_healed() const;
+  // Every crash applied (by a fault or a `for` window's end), in order.
+  const std::vector<std::pair<net::NodeId, sim::Time>>& crash_log() const { return crash_log_; }
+
+ private:
+  using Link = std::pair<net::NodeId, net::NodeId>;
+  static void on_event(void* self, const sim::Event& e);
+  void apply(uint32_t index);
+  void revert(uint32_t index);
+  void crash(net::NodeId n);
+  void restart(net::NodeId n);
+  // Link faults.
+  void recompute_links(uint32_t index);
+  net::LinkConfig compose(const Link& link) const;
+  // Partitions.
+  void recompute_partition();
+  std::vector<uint32_t> partition_groups(const scenario::Fault& f) const;
+  void report_health(sim::Time at);
+
+  sim::Simulator& sim_;
+  node::Cluster& cluster_;
+  net::Network& network_;
+  const scenario::Scenario& sc_;
+  sim::Time end_;
+  Byzantine* byzantine_ = nullptr;
+  std::function<void(bool, sim::Time)> health_;
+  sim::HandlerId handler_ = 0;
+  uint64_t applied_ = 0;
+  std::vector<std::vector<net::NodeId>> targets_;  // by fault index: crash, restart, byzantine
+  std::vector<std::vector<Link>> links_;           // by fault index: link faults, sorted
+  std::vector<uint32_t> active_links_;             // link faults in force, in the order they began
+  std::map<Link, net::LinkConfig> base_;           // each link a fault touched, as it was before
+  std::vector<uint32_t> active_partitions_;        // partition faults in force, in the order they began
+  bool healthy_ = true;
+  std::vector<std::pair<net::NodeId, sim::Time>> crash_log_;
+};
+
+}  // namespace ecsim::fault

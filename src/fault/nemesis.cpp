@@ -1,0 +1,244 @@
+#include "ecsim/fault/nemesis.hpp"
+
+#include <algorithm>
+
+#include "ecsim/fault/byzantine.hpp"
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::fault {
+
+using scenario::Fault;
+using sim::Record;
+using sim::RecordType;
+
+namespace {
+
+std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s) {
+  std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
+  ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
+  return nodes;
+}
+
+bool is_link_fault(Fault::Kind k) {
+  return k == Fault::Kind::kDrop || k == Fault::Kind::kDelay || k == Fault::Kind::kDuplicate ||
+         k == Fault::Kind::kReorder;
+}
+
+}  // namespace
+
+std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::Topology& t,
+                                                               const scenario::Selector (&between)[2]) {
+  const auto a = resolve(t, between[0]);
+  const auto b = resolve(t, between[1]);
+  std::vector<std::pair<net::NodeId, net::NodeId>> out;
+  for (net::NodeId x : a) {
+    for (net::NodeId y : b) {
+      if (x == y) continue;
+      out.emplace_back(x, y);
+      out.emplace_back(y, x);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Nemesis::Nemesis(sim::Simulator& sim, node::Cluster& cluster, net::Network& network, const scenario::Scenario& sc,
+                 sim::Time end)
+    : sim_(sim), cluster_(cluster), network_(network), sc_(sc), end_(end) {
+  const size_t n = sc.faults.size();
+  targets_.resize(n);
+  links_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Fault& f = sc.faults[i];
+    if (f.kind == Fault::Kind::kCrash || f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kByzantine) {
+      targets_[i] = resolve(sc.topology, f.target);
+    }
+    if (is_link_fault(f.kind)) links_[i] = links_between(sc.topology, f.between);
+  }
+}
+
+Nemesis::~Nemesis() = default;
+
+void Nemesis::start() {
+  ECSIM_ASSERT(handler_ == 0);
+  handler_ = sim_.add_handler(&Nemesis::on_event, this);
+  for (uint32_t i = 0; i < sc_.faults.size(); ++i) {
+    const Fault& f = sc_.faults[i];
+    if (f.kind == Fault::Kind::kByzantine) ECSIM_ASSERT(byzantine_ != nullptr);
+    if (f.at > end_) continue;
+    sim_.schedule(f.at, handler_, i, 0);
+    if (f.for_duration && f.at + *f.for_duration <= end_) sim_.schedule(f.at + *f.for_duration, handler_, i, 1);
+  }
+}
+
+void Nemesis::on_event(void* self, const sim::Event& e) {
+  auto& m = *static_cast<Nemesis*>(self);
+  const bool is_revert = e.b == 1;
+  const uint32_t index = static_cast<uint32_t>(e.a);
+  ECSIM_ASSERT(index < m.sc_.faults.size());
+  const Fault& f = m.sc_.faults[index];
+  m.sim_.trace().record(Record{e.time_ns, RecordType::kFault, static_cast<uint16_t>(f.kind), 0, 0, 0, e.a,
+                               is_revert ? 0u : 1u});
+  if (is_revert) {
+    m.revert(index);
+  } else {
+    m.apply(index);
+    ++m.applied_;
+  }
+  m.report_health(sim::Time{e.time_ns});
+}
+
+void Nemesis::crash(net::NodeId n) {
+  if (!cluster_.is_up(n)) return;
+  crash_log_.emplace_back(n, sim_.now());
+  cluster_.crash(n);
+}
+
+void Nemesis::restart(net::NodeId n) {
+  if (!cluster_.is_up(n)) cluster_.restart(n);
+}
+
+void Nemesis::apply(uint32_t index) {
+  const Fault& f = sc_.faults[index];
+  switch (f.kind) {
+    case Fault::Kind::kCrash:
+      for (net::NodeId n : targets_[index]) crash(n);
+      return;
+    case Fault::Kind::kRestart:
+      for (net::NodeId n : targets_[index]) restart(n);
+      return;
+    case Fault::Kind::kPartition:
+      active_partitions_.push_back(index);
+      recompute_partition();
+      return;
+    case Fault::Kind::kHeal:
+      // Ends every partition in force; they do not come back on their own.
+      active_partitions_.clear();
+      recompute_partition();
+      return;
+    case Fault::Kind::kByzantine:
+      byzantine_->begin(index, targets_[index]);
+      return;
+    default:
+      ECSIM_ASSERT(is_link_fault(f.kind));
+      active_links_.push_back(index);
+      recompute_links(index);
+      return;
+  }
+}
+
+void Nemesis::revert(uint32_t index) {
+  const Fault& f = sc_.faults[index];
+  switch (f.kind) {
+    case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
+      for (net::NodeId n : targets_[index]) restart(n);
+      return;
+    case Fault::Kind::kPartition: {
+      auto it = std::find(active_partitions_.begin(), active_partitions_.end(), index);
+      if (it == active_partitions_.end()) return;  // a heal ended it already
+      active_partitions_.erase(it);
+      recompute_partition();
+      return;
+    }
+    case Fault::Kind::kRestart:
+    case Fault::Kind::kHeal:  // the loader allows no `for` on a restart or a heal
+      ECSIM_ASSERT(false);
+      return;
+    case Fault::Kind::kByzantine:
+      byzantine_->end(index);
+      return;
+    default: {
+      ECSIM_ASSERT(is_link_fault(f.kind));
+      auto it = std::find(active_links_.begin(), active_links_.end(), index);
+      ECSIM_ASSERT(it != active_links_.end());  // each link fault reverts once, after it began
+      active_links_.erase(it);
+      recompute_links(index);
+      return;
+    }
+  }
+}
+
+// Re-derives every link fault `index` covers from its base and the faults in
+// force now.
+void Nemesis::recompute_links(uint32_t index) {
+  for (const Link& link : links_[index]) {
+    auto [it, inserted] = base_.try_emplace(link, net::LinkConfig{});
+    if (inserted) it->second = network_.link_config(link.first, link.second);
+    network_.set_link(link.first, link.second, compose(link));
+  }
+}
+
+net::LinkConfig Nemesis::compose(const Link& link) const {
+  auto it = base_.find(link);
+  ECSIM_ASSERT(it != base_.end());
+  net::LinkConfig c = it->second;
+  for (uint32_t i : active_links_) {
+    if (!std::binary_search(links_[i].begin(), links_[i].end(), link)) continue;
+    const Fault& f = sc_.faults[i];
+    switch (f.kind) {
+      case Fault::Kind::kDrop: c.drop_ppm = f.ppm; break;
+      case Fault::Kind::kDuplicate: c.duplicate_ppm = f.ppm; break;
+      case Fault::Kind::kDelay: c.latency = f.latency; break;
+      case Fault::Kind::kReorder: c.reorder = true; break;
+      default: ECSIM_ASSERT(false);
+    }
+  }
+  return c;
+}
+
+// Two nodes share a group when every active partition puts them in the same
+// group: a node's group is the tuple of its groups, numbered in node order.
+void Nemesis::recompute_partition() {
+  const size_t n = cluster_.size();
+  std::vector<std::vector<uint32_t>> key(n);
+  for (uint32_t p : active_partitions_) {
+    const std::vector<uint32_t> g = partition_groups(sc_.faults[p]);
+    for (size_t node = 0; node < n; ++node) key[node].push_back(g[node]);
+  }
+  std::map<std::vector<uint32_t>, uint32_t> ids;
+  std::vector<uint32_t> group(n, 0);
+  for (size_t node = 0; node < n; ++node) {
+    group[node] = ids.try_emplace(key[node], static_cast<uint32_t>(ids.size())).first->second;
+  }
+  cluster_.set_partition(group);
+}
+
+// Group ids 1..G for the listed groups; "*" takes every node not listed in
+// another group; nodes in no group share group 0.
+std::vector<uint32_t> Nemesis::partition_groups(const Fault& f) const {
+  const size_t n = cluster_.size();
+  std::vector<uint32_t> group(n, 0);
+  std::vector<bool> listed(n, false);
+  uint32_t star_group = 0;
+  for (uint32_t g = 0; g < f.groups.size(); ++g) {
+    for (const scenario::Selector& s : f.groups[g]) {
+      if (s.text == "*" && f.groups[g].size() == 1) {
+        star_group = g + 1;
+        continue;
+      }
+      for (net::NodeId node : resolve(sc_.topology, s)) {
+        group[node] = g + 1;
+        listed[node] = true;
+      }
+    }
+  }
+  if (star_group != 0) {
+    for (size_t node = 0; node < n; ++node) {
+      if (!listed[node]) group[node] = star_group;
+    }
+  }
+  return group;
+}
+
+bool Nemesis::network_healed() const { return active_links_.empty() && active_partitions_.empty(); }
+
+void Nemesis::report_health(sim::Time at) {
+  const bool now = network_healed();
+  if (now == healthy_) return;
+  healthy_ = now;
+  if (health_) health_(now, at);
+}
+
+}  // namespace ecsim::fault
