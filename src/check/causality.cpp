@@ -2,13 +2,15 @@
 
 #include <fmt/format.h>
 
-#include "ecsim/proto/vclock.hpp"
+#include "ecsim/check/clock_model.hpp"
+#include "ecsim/proto/vclock_records.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::check {
 
-namespace vclock = proto::vclock;
+namespace vclock = proto::vclock;  // the record types only: the logic is clock_model
+namespace model = clock_model;
 using sim::RecordType;
 
 namespace {
@@ -91,14 +93,14 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   }
   last.reset();
   net::VectorClock& clock = clocks_[r.node];
-  vclock::increment(clock, r.node);
+  model::tick(clock, r.node);
   ++sends_checked_;
-  if (vclock::hash(clock) != r.b) {
+  if (model::traced_hash(clock) != r.b) {
     report(r.time_ns, r.node, r.a,
            fmt::format("{}: message {} sent at {} carries clock hash {:016x}, but the trace gives "
                        "{} (hash {:016x}): the carried clock was not the sender's",
-                       name(r.node), r.a, at(r.time_ns), r.b, vclock::to_string(clock, names_),
-                       vclock::hash(clock)));
+                       name(r.node), r.a, at(r.time_ns), r.b, model::describe(clock, names_),
+                       model::traced_hash(clock)));
   }
   remember(r.a, InFlight{clock, r.node, r.time_ns, 1});
 }
@@ -150,34 +152,34 @@ void CausalityChecker::on_clock_recv(const sim::Record& r) {
   InFlight& sent = it->second;
   --sent.arrived;
   net::VectorClock& clock = clocks_[r.node];
-  vclock::merge(clock, sent.clock);
-  vclock::increment(clock, r.node);
+  model::take_max(clock, sent.clock);
+  model::tick(clock, r.node);
   ++receives_checked_;
-  if (!vclock::happens_before(sent.clock, clock)) {
+  if (!model::strictly_before(sent.clock, clock)) {
     report(r.time_ns, r.node, r.a,
            fmt::format("{}: receive of message {} at {} does not follow its send by {} at {} "
                        "(send clock {}, receiver clock {})",
                        name(r.node), r.a, at(r.time_ns), name(sent.src), at(sent.send_ns),
-                       vclock::to_string(sent.clock, names_), vclock::to_string(clock, names_)));
+                       model::describe(sent.clock, names_), model::describe(clock, names_)));
   }
-  if (vclock::hash(clock) != r.b) {
+  if (model::traced_hash(clock) != r.b) {
     report(r.time_ns, r.node, r.a,
            fmt::format("{}: clock after receiving message {} from {} at {} has hash {:016x}, but "
                        "merging the send's clock gives {} (hash {:016x}): the receive does not "
                        "follow its send",
-                       name(r.node), r.a, name(sent.src), at(r.time_ns), r.b, vclock::to_string(clock, names_),
-                       vclock::hash(clock)));
+                       name(r.node), r.a, name(sent.src), at(r.time_ns), r.b, model::describe(clock, names_),
+                       model::traced_hash(clock)));
   }
   on_copy_ends(r.a);
 }
 
 void CausalityChecker::on_clock_local(const sim::Record& r) {
   net::VectorClock& clock = clocks_[r.node];
-  vclock::increment(clock, r.node);
-  if (vclock::hash(clock) != r.b) {
+  model::tick(clock, r.node);
+  if (model::traced_hash(clock) != r.b) {
     report(r.time_ns, r.node, 0,
            fmt::format("{}: local event at {} reports clock hash {:016x}, but the trace gives {}",
-                       name(r.node), at(r.time_ns), r.b, vclock::to_string(clock, names_)));
+                       name(r.node), at(r.time_ns), r.b, model::describe(clock, names_)));
   }
 }
 

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/proto/vclock.hpp"
@@ -182,4 +186,29 @@ TEST_CASE("convergence: the check applies only after heal and a quiet period", "
   CHECK(q.quiet_since() == sim::Time{} + 6_s);
   CHECK_FALSE(q.applies(sim::Time{} + 6_s + 499_ms, 500_ms));
   CHECK(q.applies(sim::Time{} + 7_s, 1_s));
+}
+
+TEST_CASE("causality: check/ calls none of the proto/vclock code it judges", "[causality]") {
+  // The checker may read the record type numbers (vclock_records.hpp); the
+  // clock rules and the hash it recomputes are its own (check/clock_model).
+  for (const char* file : {"src/check/causality.cpp", "src/check/clock_model.cpp",
+                           "include/ecsim/check/causality.hpp", "include/ecsim/check/clock_model.hpp"}) {
+    std::ifstream in(std::string(ECSIM_SOURCE_DIR) + "/" + file);
+    REQUIRE(in.good());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(file);
+    for (size_t at = text.find("#include \"ecsim/"); at != std::string::npos;
+         at = text.find("#include \"ecsim/", at + 1)) {
+      const std::string path = text.substr(at + 10, text.find('"', at + 10) - (at + 10));
+      INFO(path);
+      const bool allowed = path.rfind("ecsim/check/", 0) == 0 || path.rfind("ecsim/sim/", 0) == 0 ||
+                           path == "ecsim/net/vector_clock.hpp" || path == "ecsim/proto/vclock_records.hpp";
+      CHECK(allowed);
+    }
+    for (size_t at = text.find("vclock::"); at != std::string::npos; at = text.find("vclock::", at + 1)) {
+      INFO(text.substr(at, 40));
+      CHECK(text.compare(at + 8, 12, "kRecordClock") == 0);
+    }
+    CHECK(text.find("ClockKeeper") == std::string::npos);
+  }
 }

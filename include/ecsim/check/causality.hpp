@@ -1,7 +1,8 @@
 // Causality checker: recomputes every node's vector clock on its own from
-// the trace's send and deliver records, with exactly ClockKeeper's rules
+// the trace's send and deliver records, with the rules of check/clock_model
 // (send = increment then attach; receive = merge then increment; local =
-// increment), and never trusts a clock a node carried. It verifies that:
+// increment), written from their definition apart from proto/vclock, the
+// code it judges; it never trusts a clock a node carried. It verifies that:
 //   - the clock hash a node attached to a send (clock_send record) equals the
 //     recomputed clock of the sender at that send;
 //   - every receive happens after its send: the recomputed send clock is
