@@ -69,9 +69,9 @@ void CausalityChecker::on_record(const sim::Record& r) {
   } else if (r.type == vclock::kRecordClockLocal) {
     on_clock_local(r);
   } else if (r.type == RecordType::kDrop) {
-    on_copy_ends(r.a);
+    on_drop(r);
   } else if (r.type == RecordType::kDuplicate) {
-    if (auto it = in_flight_.find(r.a); it != in_flight_.end()) ++it->second.copies;
+    on_duplicate(r);
   } else {
     on_restart(r);  // kCrash or kRestart
   }
@@ -80,6 +80,28 @@ void CausalityChecker::on_record(const sim::Record& r) {
 void CausalityChecker::on_send(const sim::Record& r) {
   // Only the latest send can be followed by its clock_send record.
   last_send_[r.node] = LastSend{r.a, r.peer};
+}
+
+// The network decides a copy's fate as it sends: it writes the duplicate
+// (node = sender) or the drop (node = receiver, peer = sender) before the
+// sender's clock_send record; those count against the send still waiting
+// for its clock.
+void CausalityChecker::on_duplicate(const sim::Record& r) {
+  if (std::optional<LastSend>& last = last_send_[r.node]; last && last->id == r.a) {
+    ++last->copies;
+  } else if (auto it = in_flight_.find(r.a); it != in_flight_.end()) {
+    ++it->second.copies;
+  }
+}
+
+void CausalityChecker::on_drop(const sim::Record& r) {
+  if (r.peer < last_send_.size()) {
+    if (std::optional<LastSend>& last = last_send_[r.peer]; last && last->id == r.a) {
+      ++last->ended;
+      return;
+    }
+  }
+  on_copy_ends(r.a);
 }
 
 void CausalityChecker::on_clock_send(const sim::Record& r) {
@@ -91,6 +113,7 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
                        name(r.node), r.a, at(r.time_ns)));
     return;
   }
+  const uint32_t copies = last->copies - last->ended;
   last.reset();
   net::VectorClock& clock = clocks_[r.node];
   model::tick(clock, r.node);
@@ -102,7 +125,7 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
                        name(r.node), r.a, at(r.time_ns), r.b, model::describe(clock, names_),
                        model::traced_hash(clock)));
   }
-  remember(r.a, InFlight{clock, r.node, r.time_ns, 1});
+  if (copies > 0) remember(r.a, InFlight{clock, r.node, r.time_ns, copies});
 }
 
 void CausalityChecker::remember(uint64_t id, InFlight f) {

@@ -136,6 +136,31 @@ TEST_CASE("causality: duplicates and drops settle the in-flight table", "[causal
   CHECK(h.checker.violation_count() == 0);
 }
 
+TEST_CASE("causality: a duplicate or drop recorded before clock_send is matched", "[causality]") {
+  // The network writes a send's duplicate (node = sender) or its drop (node =
+  // receiver, peer = sender) at once, before the sender's clock_send.
+  History h;
+  h.carried[1] = h.keepers[0].on_send();
+  h.emit(1000, sim::RecordType::kSend, 0, 1, 1, 100);
+  h.emit(1000, sim::RecordType::kDuplicate, 0, 1, 1, 100);
+  h.emit(1000, vc::kRecordClockSend, 0, 1, 1, vc::hash(h.carried[1]));
+  CHECK(h.checker.in_flight() == 1);
+  h.deliver(2000, 1, 0, 1);
+  h.deliver(2100, 1, 0, 1);  // the second copy is matched too
+  CHECK(h.checker.in_flight() == 0);
+  for (uint64_t id = 2; id < 1000; ++id) {
+    h.carried[id] = h.keepers[2].on_send();
+    h.emit(3000, sim::RecordType::kSend, 2, 0, id, 100);
+    h.emit(3000, sim::RecordType::kDrop, 0, 2, id, 0);  // partitioned or lost at once
+    h.emit(3000, vc::kRecordClockSend, 2, 0, id, vc::hash(h.carried[id]));
+  }
+  CHECK(h.checker.in_flight() == 0);  // nothing left behind
+  h.checker.finish(5'000'000'000);
+  CHECK(h.checker.violation_count() == 0);
+  CHECK(h.checker.sends_checked() == 999);
+  CHECK(h.checker.receives_checked() == 2);
+}
+
 TEST_CASE("causality: a restart empties the node's clock unless told it survives", "[causality]") {
   History h;
   h.send(1000, 0, 1, 1);

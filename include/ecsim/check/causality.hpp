@@ -79,12 +79,17 @@ class CausalityChecker final : public sim::TraceObserver {
     uint32_t arrived = 0;  // copies delivered to the node, not yet taken by its actor
     int64_t arrived_ns = 0;  // the last such delivery
   };
+  // A send whose clock_send record has not come yet.
   struct LastSend {
     uint64_t id = 0;
     uint32_t dst = 0;
+    uint32_t copies = 1;  // a duplicate recorded at the send adds one
+    uint32_t ended = 0;   // copies dropped at the send
   };
 
   void on_send(const sim::Record& r);
+  void on_duplicate(const sim::Record& r);
+  void on_drop(const sim::Record& r);
   void on_clock_send(const sim::Record& r);
   void on_deliver(const sim::Record& r);
   void on_clock_recv(const sim::Record& r);
