@@ -40,6 +40,7 @@ void tick(Clock& c, net::NodeId node) {
   } else {
     e.insert(e.begin() + static_cast<std::ptrdiff_t>(i), {node, 1});
   }
+  ECSIM_ASSERT(well_formed(c));
 }
 
 // Merges from the back into `into`'s own storage, grown once by the entries
@@ -68,6 +69,7 @@ void take_max(Clock& into, const Clock& other) {
     }
   }
   ECSIM_ASSERT(out == ia);  // what is left of `a` is already in place
+  ECSIM_ASSERT(well_formed(into));
 }
 
 bool strictly_before(const Clock& a, const Clock& b) {

@@ -44,9 +44,9 @@ TEST_CASE("causality model: tick, max and order on hand-worked clocks", "[causal
   CHECK(model::strictly_before(Clock{}, a));
   CHECK(model::strictly_before(a, Clock{{{0, 1}, {2, 4}}}));
   CHECK(model::strictly_before(a, Clock{{{0, 1}, {1, 1}, {2, 3}}}));  // b knows one more node
-  CHECK_FALSE(model::strictly_before(a, a));                            // equal is not before
-  CHECK_FALSE(model::strictly_before(a, Clock{{{0, 2}, {2, 2}}}));      // concurrent
-  CHECK_FALSE(model::strictly_before(a, Clock{{{2, 9}}}));              // b lacks node 0
+  CHECK_FALSE(model::strictly_before(a, a));                          // equal is not before
+  CHECK_FALSE(model::strictly_before(a, Clock{{{0, 2}, {2, 2}}}));    // concurrent
+  CHECK_FALSE(model::strictly_before(a, Clock{{{2, 9}}}));            // b lacks node 0
   CHECK_FALSE(model::strictly_before(Clock{{{0, 1}, {2, 4}}}, a));
   CHECK(model::describe(Clock{{{0, 2}, {5, 1}}}, {"edge-1", "core-1"}) == "{edge-1:2, 5:1}");
   CHECK(model::describe(Clock{}, {}) == "{}");
