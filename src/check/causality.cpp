@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 
-#include "ecsim/proto/vclock.hpp"
+#include <algorithm>
+
+#include "ecsim/check/clock_model.hpp"
+#include "ecsim/proto/vclock_records.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::check {
 
-namespace vclock = proto::vclock;
+namespace vclock = proto::vclock;  // the record types only: the clock rules are clock_model
+namespace model = clock_model;
+using net::VectorClock;
 using sim::RecordType;
 
 namespace {
@@ -24,36 +29,62 @@ CausalityChecker::CausalityChecker(std::vector<std::string> names, Options optio
     : names_(std::move(names)),
       options_(options),
       clocks_(names_.size()),
-      last_send_(names_.size()) {}
+      known_(names_.size(), 1),
+      pending_send_(names_.size()) {}
 
-const net::VectorClock& CausalityChecker::clock_of(uint32_t node) const {
+const VectorClock& CausalityChecker::clock_of(uint32_t node) const {
   ECSIM_ASSERT(node < clocks_.size());
   return clocks_[node];
 }
 
-void CausalityChecker::report(int64_t time_ns, uint32_t node, uint64_t message_id,
+bool CausalityChecker::clock_known(uint32_t node) const {
+  ECSIM_ASSERT(node < known_.size());
+  return known_[node] != 0;
+}
+
+std::string CausalityChecker::name(uint32_t node) const {
+  return node < names_.size() ? names_[node] : fmt::format("node {}", node);
+}
+
+std::string CausalityChecker::clock_text(const VectorClock& c) const {
+  return model::describe(c, names_);
+}
+
+void CausalityChecker::report(const sim::Record& r, uint32_t node, std::string what) {
+  report(r.time_ns, records_seen_, node, r.a, std::move(what));
+}
+
+void CausalityChecker::report(int64_t time_ns, uint64_t record, uint32_t node, uint64_t message_id,
                               std::string what) {
   ++violation_count_;
   if (violations_.size() < kViolationsMax) {
-    violations_.push_back({time_ns, node, message_id, std::move(what)});
+    std::string text =
+        fmt::format("{} at {}, record #{}: {}", name(node), at(time_ns), record, what);
+    violations_.push_back({time_ns, record, node, message_id, std::move(text)});
   }
 }
 
+std::string CausalityChecker::summary() const {
+  std::string out = fmt::format("{} sends and {} receives checked against recomputed clocks",
+                                sends_checked_, receives_checked_);
+  if (unverified_ > 0) {
+    out += fmt::format(
+        "; {} clock records unverified: {} messages sent while {} were in flight were not "
+        "tracked, and the clocks they reached became unknown",
+        unverified_, untracked_at_bound_, kInFlightMax);
+  }
+  return out;
+}
+
 void CausalityChecker::on_record(const sim::Record& r) {
+  ++records_seen_;
   const bool clock_record = r.type == vclock::kRecordClockSend ||
                             r.type == vclock::kRecordClockRecv ||
                             r.type == vclock::kRecordClockLocal;
-  const bool relevant = clock_record || r.type == RecordType::kSend ||
-                        r.type == RecordType::kDeliver || r.type == RecordType::kDrop ||
-                        r.type == RecordType::kDuplicate || r.type == RecordType::kCrash ||
-                        r.type == RecordType::kRestart;
-  if (!relevant) return;
   if (r.node >= names_.size()) {
     // Only clock records must name known nodes; other traffic may involve
     // nodes this checker was not told about and carries no clock.
-    if (clock_record) {
-      report(r.time_ns, r.node, r.a, fmt::format("clock record for unknown node {}", r.node));
-    }
+    if (clock_record) report(r, r.node, fmt::format("clock record for unknown node {}", r.node));
     return;
   }
   if (r.type == RecordType::kSend) {
@@ -67,135 +98,266 @@ void CausalityChecker::on_record(const sim::Record& r) {
   } else if (r.type == vclock::kRecordClockLocal) {
     on_clock_local(r);
   } else if (r.type == RecordType::kDrop) {
-    on_copy_ends(r.a);
+    on_drop(r);
   } else if (r.type == RecordType::kDuplicate) {
-    if (auto it = in_flight_.find(r.a); it != in_flight_.end()) ++it->second.copies;
-  } else {
-    on_restart(r);  // kCrash or kRestart
+    on_duplicate(r);
+  } else if (r.type == RecordType::kCrash) {
+    on_crash(r);
+  } else if (r.type == RecordType::kRestart) {
+    on_restart(r);
   }
 }
 
 void CausalityChecker::on_send(const sim::Record& r) {
   // Only the latest send can be followed by its clock_send record.
-  last_send_[r.node] = LastSend{r.a, r.peer};
+  pending_send_[r.node] = PendingSend{r.a, r.peer, 1, 0, records_seen_};
 }
 
-void CausalityChecker::on_clock_send(const sim::Record& r) {
-  std::optional<LastSend>& last = last_send_[r.node];
-  if (!last || last->id != r.a) {
-    report(r.time_ns, r.node, r.a,
-           fmt::format("{}: clock_send for message {} at {} does not follow that message's send "
-                       "record",
-                       name(r.node), r.a, at(r.time_ns)));
-    return;
+// The network decides a copy's fate as it sends: it writes the duplicate
+// (node = sender) or the drop (node = receiver, peer = sender) before the
+// sender's clock_send record; those count against the send still waiting
+// for its clock.
+void CausalityChecker::on_duplicate(const sim::Record& r) {
+  if (std::optional<PendingSend>& p = pending_send_[r.node]; p && p->id == r.a) {
+    ++p->copies;
+  } else if (auto it = in_flight_.find(r.a); it != in_flight_.end()) {
+    ++it->second.copies;
   }
-  last.reset();
-  net::VectorClock& clock = clocks_[r.node];
-  vclock::increment(clock, r.node);
-  ++sends_checked_;
-  if (vclock::hash(clock) != r.b) {
-    report(r.time_ns, r.node, r.a,
-           fmt::format("{}: message {} sent at {} carries clock hash {:016x}, but the trace gives "
-                       "{} (hash {:016x}): the carried clock was not the sender's",
-                       name(r.node), r.a, at(r.time_ns), r.b, vclock::to_string(clock, names_),
-                       vclock::hash(clock)));
-  }
-  remember(r.a, InFlight{clock, r.node, r.time_ns, 1});
 }
 
-void CausalityChecker::remember(uint64_t id, InFlight f) {
-  if (in_flight_.size() >= kInFlightMax && !in_flight_.contains(id)) {
-    in_flight_.erase(in_flight_.begin());  // ids grow with sends: the oldest
-    ++evictions_;
+void CausalityChecker::on_drop(const sim::Record& r) {
+  if (r.peer < pending_send_.size()) {
+    if (std::optional<PendingSend>& p = pending_send_[r.peer]; p && p->id == r.a) {
+      ++p->ended;
+      return;
+    }
   }
-  in_flight_[id] = std::move(f);
-  ECSIM_ASSERT(in_flight_.size() <= kInFlightMax);
-}
-
-void CausalityChecker::on_copy_ends(uint64_t id) {
-  auto it = in_flight_.find(id);
+  auto it = in_flight_.find(r.a);
   if (it == in_flight_.end()) return;
+  // A receiver whose service queue is full refuses a copy just delivered.
+  InFlight& m = it->second;
+  if (r.code == static_cast<uint16_t>(sim::DropReason::kOverload) && m.arrived > 0) --m.arrived;
+  end_copy(it);
+}
+
+void CausalityChecker::end_copy(InFlightMap::iterator it) {
+  ECSIM_ASSERT(it->second.copies > 0);
   if (--it->second.copies == 0) in_flight_.erase(it);
 }
 
-// A delivery puts the message at the receiver, but the receiver's actor may
-// take it later (it can wait in the node's service queue, and the node may
-// handle other messages first). The merge is checked at the clock_recv
-// record, which the actor writes when it takes the message.
+void CausalityChecker::on_clock_send(const sim::Record& r) {
+  std::optional<PendingSend>& p = pending_send_[r.node];
+  if (!p || p->id != r.a || p->dst != r.peer) {
+    report(r, r.node,
+           fmt::format("clock_send for message {} to {} does not follow that message's send record",
+                       r.a, name(r.peer)));
+    return;
+  }
+  const uint32_t copies = p->copies > p->ended ? p->copies - p->ended : 0;
+  const uint64_t send_record = p->record;
+  p.reset();
+  VectorClock& clock = clocks_[r.node];
+  const bool known = known_[r.node] != 0;
+  if (known) {
+    model::tick(clock, r.node);
+    ++sends_checked_;
+    const uint64_t want = model::traced_hash(clock);
+    if (want != r.b) {
+      report(r, r.node,
+             fmt::format("message {} to {} carries clock hash {:016x}, but the trace gives {} "
+                         "(hash {:016x}): the carried clock was not the sender's",
+                         r.a, name(r.peer), r.b, clock_text(clock), want));
+    }
+  } else {
+    ++unverified_;
+  }
+  if (copies == 0) return;  // every copy was dropped as it was sent
+  if (in_flight_.size() >= kInFlightMax) {
+    ++untracked_at_bound_;  // its receive will be unverified
+    return;
+  }
+  InFlight m;
+  if (known) m.clock = clock;
+  m.clock_known = known;
+  m.src = r.node;
+  m.dst = r.peer;
+  m.send_ns = r.time_ns;
+  m.send_record = send_record;
+  m.copies = copies;
+  const bool inserted = in_flight_.emplace(r.a, std::move(m)).second;
+  if (!inserted) report(r, r.node, fmt::format("message id {} sent twice", r.a));
+  in_flight_peak_ = std::max(in_flight_peak_, in_flight_.size());
+  ECSIM_ASSERT(in_flight_.size() <= kInFlightMax);
+}
+
+// A delivery puts a copy at the receiver, but the receiver's actor may take
+// it later (it can wait in the node's service queue, and the node may handle
+// other messages first). The merge is checked at the clock_recv record,
+// which the actor writes when it takes the copy.
 void CausalityChecker::on_deliver(const sim::Record& r) {
   auto it = in_flight_.find(r.a);
-  if (it == in_flight_.end()) return;  // not tracked (or evicted)
-  InFlight& sent = it->second;
-  if (r.time_ns < sent.send_ns || r.peer != sent.src) {
-    report(r.time_ns, r.node, r.a,
-           fmt::format("{}: delivery of message {} at {} does not match its send by {} at {}", name(r.node), r.a,
-                       at(r.time_ns), name(sent.src), at(sent.send_ns)));
+  if (it == in_flight_.end()) return;  // not tracked
+  InFlight& m = it->second;
+  if (r.node != m.dst || r.peer != m.src) {
+    report(r, r.node,
+           fmt::format("delivery of message {} from {} does not match its send (record #{}) from "
+                       "{} to {}",
+                       r.a, name(r.peer), m.send_record, name(m.src), name(m.dst)));
+    return;
   }
-  ++sent.arrived;
-  sent.arrived_ns = r.time_ns;
+  if (r.time_ns < m.send_ns) {
+    report(r, r.node,
+           fmt::format("message {} from {} delivered before its send at {} (record #{}): the "
+                       "receive would not happen after its send",
+                       r.a, name(m.src), at(m.send_ns), m.send_record));
+  }
+  if (m.arrived >= m.copies) {
+    report(r, r.node,
+           fmt::format("message {} from {} delivered more often than its {} copies in flight", r.a,
+                       name(m.src), m.copies));
+    return;
+  }
+  ++m.arrived;
+  m.arrived_ns = r.time_ns;
+  m.arrived_record = records_seen_;
 }
 
 void CausalityChecker::on_clock_recv(const sim::Record& r) {
   auto it = in_flight_.find(r.a);
-  if (it == in_flight_.end() || it->second.arrived == 0) {
-    if (evictions_ > 0) {
-      ++unverified_receives_;  // its send may have been evicted
-    } else {
-      report(r.time_ns, r.node, r.a,
-             fmt::format("{}: clock_recv for message {} at {} without a deliver of a tracked send",
-                         name(r.node), r.a, at(r.time_ns)));
+  if (it == in_flight_.end() || it->second.arrived == 0 || it->second.dst != r.node) {
+    if (untracked_at_bound_ > 0 && it == in_flight_.end()) {
+      // Its send may have come while the table was full.
+      ++unverified_;
+      forget_clock(r.node);
+      return;
     }
+    report(
+        r, r.node,
+        fmt::format("clock_recv for message {} from {} without a delivery of a tracked send to it",
+                    r.a, name(r.peer)));
     return;
   }
-  InFlight& sent = it->second;
-  --sent.arrived;
-  net::VectorClock& clock = clocks_[r.node];
-  vclock::merge(clock, sent.clock);
-  vclock::increment(clock, r.node);
+  InFlight& m = it->second;
+  --m.arrived;
+  if (m.clock_known && known_[r.node]) {
+    check_receive(r, m);
+  } else {
+    ++unverified_;
+    forget_clock(r.node);
+  }
+  end_copy(it);
+}
+
+void CausalityChecker::check_receive(const sim::Record& r, const InFlight& sent) {
+  VectorClock& clock = clocks_[r.node];
+  before_receive_ = clock;  // reuses its storage: no allocation in the steady state
+  model::take_max(clock, sent.clock);
+  model::tick(clock, r.node);
   ++receives_checked_;
-  if (!vclock::happens_before(sent.clock, clock)) {
-    report(r.time_ns, r.node, r.a,
-           fmt::format("{}: receive of message {} at {} does not follow its send by {} at {} "
-                       "(send clock {}, receiver clock {})",
-                       name(r.node), r.a, at(r.time_ns), name(sent.src), at(sent.send_ns),
-                       vclock::to_string(sent.clock, names_), vclock::to_string(clock, names_)));
+  // True by the rules, so this guards the model's own merge: the reported
+  // hash is then compared with a clock known to follow the send.
+  if (!model::strictly_before(sent.clock, clock)) {
+    report(r, r.node,
+           fmt::format("receive of message {} from {} does not happen after its send at {} "
+                       "(record #{}): send clock {}, receiver clock {}",
+                       r.a, name(sent.src), at(sent.send_ns), sent.send_record,
+                       clock_text(sent.clock), clock_text(clock)));
   }
-  if (vclock::hash(clock) != r.b) {
-    report(r.time_ns, r.node, r.a,
-           fmt::format("{}: clock after receiving message {} from {} at {} has hash {:016x}, but "
-                       "merging the send's clock gives {} (hash {:016x}): the receive does not "
-                       "follow its send",
-                       name(r.node), r.a, name(sent.src), at(r.time_ns), r.b, vclock::to_string(clock, names_),
-                       vclock::hash(clock)));
+  if (model::traced_hash(clock) != r.b) report(r, r.node, explain_receive(r, sent));
+}
+
+// The receiver reported a clock other than the recomputed one. Only its hash
+// is known; the usual ways to get a receive wrong are tried against it.
+std::string CausalityChecker::explain_receive(const sim::Record& r, const InFlight& sent) const {
+  const VectorClock& want = clocks_[r.node];
+  const std::string head = fmt::format(
+      "clock after receiving message {} from {} (sent at {}, record #{}, with {}) has "
+      "hash {:016x}",
+      r.a, name(sent.src), at(sent.send_ns), sent.send_record, clock_text(sent.clock), r.b);
+  VectorClock no_merge = before_receive_;
+  model::tick(no_merge, r.node);
+  if (model::traced_hash(no_merge) == r.b) {
+    return fmt::format(
+        "{}: that is {}, its clock before plus its own increment: it skipped the "
+        "merge with the send's clock, so the receive does not follow its send "
+        "(merging gives {})",
+        head, clock_text(no_merge), clock_text(want));
   }
-  on_copy_ends(r.a);
+  VectorClock no_increment = before_receive_;
+  model::take_max(no_increment, sent.clock);
+  if (model::traced_hash(no_increment) == r.b) {
+    const bool after = model::strictly_before(sent.clock, no_increment);
+    return fmt::format(
+        "{}: that is {}, the merge without its own increment{} (merging and "
+        "incrementing gives {})",
+        head, clock_text(no_increment),
+        after ? "" : ", which does not happen after the send's clock", clock_text(want));
+  }
+  VectorClock adopted = sent.clock;
+  model::tick(adopted, r.node);
+  if (model::traced_hash(adopted) == r.b) {
+    return fmt::format(
+        "{}: that is {}, the send's clock plus its own increment: it replaced its "
+        "clock {} instead of merging (merging gives {})",
+        head, clock_text(adopted), clock_text(before_receive_), clock_text(want));
+  }
+  return fmt::format(
+      "{}, but merging the send's clock into its clock {} and incrementing gives {} (hash "
+      "{:016x}): a wrong merge or increment",
+      head, clock_text(before_receive_), clock_text(want), model::traced_hash(want));
 }
 
 void CausalityChecker::on_clock_local(const sim::Record& r) {
-  net::VectorClock& clock = clocks_[r.node];
-  vclock::increment(clock, r.node);
-  if (vclock::hash(clock) != r.b) {
-    report(r.time_ns, r.node, 0,
-           fmt::format("{}: local event at {} reports clock hash {:016x}, but the trace gives {}",
-                       name(r.node), at(r.time_ns), r.b, vclock::to_string(clock, names_)));
+  if (!known_[r.node]) {
+    ++unverified_;
+    return;
+  }
+  VectorClock& clock = clocks_[r.node];
+  model::tick(clock, r.node);
+  ++locals_checked_;
+  const uint64_t want = model::traced_hash(clock);
+  if (want != r.b) {
+    report(
+        r.time_ns, records_seen_, r.node, 0,
+        fmt::format("local event reports clock hash {:016x}, but the trace gives {} (hash {:016x})",
+                    r.b, clock_text(clock), want));
+  }
+}
+
+// The receive of a message the checker could not track: the receiver's clock
+// is no longer known, and is not used to judge anything until a restart
+// empties it.
+void CausalityChecker::forget_clock(uint32_t node) {
+  known_[node] = 0;
+  clocks_[node].entries.clear();
+}
+
+void CausalityChecker::on_crash(const sim::Record& r) {
+  // A crash loses what the node was doing (a half-recorded send) and the
+  // copies waiting in its service queue: they are dropped later, when their
+  // service would have ended, and need no clock_recv.
+  pending_send_[r.node].reset();
+  for (auto& [id, m] : in_flight_) {
+    if (m.dst == r.node) m.arrived = 0;
   }
 }
 
 void CausalityChecker::on_restart(const sim::Record& r) {
-  // A crash loses what the node was doing: a half-recorded send or receive.
-  last_send_[r.node].reset();
-  if (r.type == RecordType::kRestart && !options_.clocks_survive_restart) {
+  pending_send_[r.node].reset();
+  if (!options_.clocks_survive_restart) {
     clocks_[r.node].entries.clear();
+    known_[r.node] = 1;  // an empty clock is known again
   }
 }
 
 void CausalityChecker::finish(int64_t end_ns) {
-  for (const auto& [id, f] : in_flight_) {
-    if (f.arrived == 0 || f.arrived_ns + kTakeWithinNs > end_ns) continue;
-    // The clock of the receiver is not known from here; name the sender's side.
-    report(end_ns, f.src, id,
-           fmt::format("message {} from {} delivered at {} never got its clock_recv record", id, name(f.src),
-                       at(f.arrived_ns)));
+  for (const auto& [id, m] : in_flight_) {
+    if (m.arrived == 0 || m.arrived_ns + kTakeWithinNs > end_ns) continue;
+    report(
+        m.arrived_ns, m.arrived_record, m.dst, id,
+        fmt::format("message {} from {} (sent at {}, record #{}) was delivered but never got its "
+                    "clock_recv record: the node did not take it by the end at {}",
+                    id, name(m.src), at(m.send_ns), m.send_record, at(end_ns)));
   }
 }
 

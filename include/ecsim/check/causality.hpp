@@ -1,21 +1,38 @@
 // Causality checker: recomputes every node's vector clock on its own from
-// the trace's send and deliver records, with exactly ClockKeeper's rules
+// the trace's send and receive records, with the rules of check/clock_model
 // (send = increment then attach; receive = merge then increment; local =
-// increment), and never trusts a clock a node carried. It verifies that:
+// increment), written from their definition apart from proto/vclock, the
+// code it judges; it never trusts a clock a node carried. It verifies that:
 //   - the clock hash a node attached to a send (clock_send record) equals the
-//     recomputed clock of the sender at that send;
-//   - every receive happens after its send: the recomputed send clock is
-//     causally before the receiver's recomputed clock, the deliver is not
-//     earlier than the send, and the receiver's reported clock hash
-//     (clock_recv record) equals the recomputed one;
-//   - every clock_recv matches a deliver of a tracked message, and every
-//     deliver of a tracked message gets its clock_recv before the node's next
-//     clock record.
+//     recomputed clock of the sender at that send, and the clock_send follows
+//     that message's send record;
+//   - a clock_local record's hash equals the node's recomputed clock;
+//   - every receive happens after its send: the delivery matches the send
+//     (same ends, not earlier), the receiver's clock_recv follows a delivery
+//     of a tracked message, the send's recomputed clock is strictly before
+//     the receiver's recomputed clock after the receive, and the receiver's
+//     reported clock hash equals that recomputed clock (a mismatch is
+//     explained when it is a skipped merge, a missing increment or an
+//     adopted sender clock);
+//   - every delivered copy is taken by the receiver's actor (its clock_recv)
+//     within kTakeWithinNs, unless the receiver crashed or refused it first.
 // Messages without a clock_send record are not vclock-tracked and ignored.
-// Memory: one clock per node, plus the clocks of tracked messages still in
-// flight (dropped on their last deliver or drop), at most kInFlightMax; past
-// that the oldest message is evicted and counted, and a later receive of an
-// evicted message is counted as unverified instead of checked.
+//
+// Every violation names the node, the simulated time and the record: its
+// ordinal among the records the checker was given, counted from 1 (a run
+// hands it every record from the first, so record #N is line N of
+// `ecsim trace dump`).
+//
+// Memory: one clock per node, plus the clocks of tracked messages really in
+// flight: a message leaves the table when each of its copies (a duplicate
+// adds one) is received or dropped, including the drops the network records
+// before the sender's clock_send and those of a crashed receiver's service
+// queue. The table holds at most kInFlightMax messages. A message sent when
+// it is full is not tracked: its receive cannot be recomputed, so it is
+// counted as unverified, never as a violation, and the receiver's clock
+// becomes unknown (as do the clocks its later messages reach); an unknown
+// clock's records are counted as unverified too, until a restart empties it.
+// Known clocks stay exact: nothing is evicted or guessed.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -30,9 +47,10 @@ namespace ecsim::check {
 
 struct CausalityViolation {
   int64_t time_ns = 0;
+  uint64_t record = 0;  // the ordinal of the record it was found at, from 1
   uint32_t node = 0;
-  uint64_t message_id = 0;
-  std::string what;
+  uint64_t message_id = 0;  // 0 for a local event
+  std::string what;         // "NODE at TIME, record #N: ..."
 };
 
 class CausalityChecker final : public sim::TraceObserver {
@@ -51,60 +69,94 @@ class CausalityChecker final : public sim::TraceObserver {
   CausalityChecker(std::vector<std::string> names, Options options);
 
   void on_record(const sim::Record& r) override;
-  // Call at the end of the run: reports delivers still waiting for their
-  // clock_recv record.
+  // Call at the end of the run: reports copies delivered more than
+  // kTakeWithinNs before `end_ns` and never taken by their receiver.
   void finish(int64_t end_ns);
 
   const std::vector<CausalityViolation>& violations() const { return violations_; }
   uint64_t violation_count() const { return violation_count_; }
   uint64_t sends_checked() const { return sends_checked_; }
   uint64_t receives_checked() const { return receives_checked_; }
-  uint64_t evictions() const { return evictions_; }
-  uint64_t unverified_receives() const { return unverified_receives_; }
+  uint64_t locals_checked() const { return locals_checked_; }
+  // Clock records (send, receive, local) not verified because a clock they
+  // depend on is unknown (see the header comment); 0 unless the table filled.
+  uint64_t unverified() const { return unverified_; }
+  // Clock-carrying messages sent while kInFlightMax messages were tracked.
+  uint64_t untracked_at_bound() const { return untracked_at_bound_; }
   size_t in_flight() const { return in_flight_.size(); }
-  // The recomputed clock of `node`. REQUIRES: node < names.size().
+  size_t in_flight_peak() const { return in_flight_peak_; }
+  uint64_t records_seen() const { return records_seen_; }
+  // The verdict detail of a run without violations: what was checked and,
+  // when some of it could not be, what was not.
+  std::string summary() const;
+  // The recomputed clock of `node`, meaningful while clock_known(node).
+  // REQUIRES: node < names.size().
   const net::VectorClock& clock_of(uint32_t node) const;
+  bool clock_known(uint32_t node) const;
 
  private:
-  // A delivered message must reach its actor (its clock_recv) within this;
+  // A delivered copy must reach its actor (its clock_recv) within this;
   // longer means the node lost it without a record. Service queues are far
   // shorter (docs/model.md).
   static constexpr int64_t kTakeWithinNs = 1'000'000'000;
   struct InFlight {
-    net::VectorClock clock;  // recomputed sender clock at the send
+    net::VectorClock clock;   // the recomputed sender clock at the send
+    bool clock_known = true;  // false: the sender's clock was unknown
     uint32_t src = 0;
+    uint32_t dst = 0;
     int64_t send_ns = 0;
-    uint32_t copies = 1;  // a duplicate adds one; each receive or drop ends one
-    uint32_t arrived = 0;  // copies delivered to the node, not yet taken by its actor
-    int64_t arrived_ns = 0;  // the last such delivery
+    uint64_t send_record = 0;  // the send record's ordinal (not its clock_send's)
+    uint32_t copies = 1;       // copies neither received nor dropped yet
+    uint32_t arrived = 0;      // of those, delivered to the node and not taken by its actor
+    int64_t arrived_ns = 0;    // the last such delivery
+    uint64_t arrived_record = 0;
   };
-  struct LastSend {
+  // A send whose clock_send record has not come yet.
+  struct PendingSend {
     uint64_t id = 0;
     uint32_t dst = 0;
+    uint32_t copies = 1;  // a duplicate recorded at the send adds one
+    uint32_t ended = 0;   // copies dropped at the send
+    uint64_t record = 0;  // the send record's ordinal
   };
+  using InFlightMap = std::map<uint64_t, InFlight>;  // by message id
 
   void on_send(const sim::Record& r);
+  void on_duplicate(const sim::Record& r);
+  void on_drop(const sim::Record& r);
   void on_clock_send(const sim::Record& r);
   void on_deliver(const sim::Record& r);
   void on_clock_recv(const sim::Record& r);
+  void check_receive(const sim::Record& r, const InFlight& sent);
+  std::string explain_receive(const sim::Record& r, const InFlight& sent) const;
   void on_clock_local(const sim::Record& r);
-  void on_copy_ends(uint64_t id);
+  void on_crash(const sim::Record& r);
   void on_restart(const sim::Record& r);
-  void remember(uint64_t id, InFlight f);
-  void report(int64_t time_ns, uint32_t node, uint64_t message_id, std::string what);
-  const std::string& name(uint32_t node) const { return names_[node]; }
+  void end_copy(InFlightMap::iterator it);
+  void forget_clock(uint32_t node);
+  // A violation at the current record.
+  void report(const sim::Record& r, uint32_t node, std::string what);
+  void report(int64_t time_ns, uint64_t record, uint32_t node, uint64_t message_id,
+              std::string what);
+  std::string name(uint32_t node) const;
+  std::string clock_text(const net::VectorClock& c) const;
 
   std::vector<std::string> names_;
   Options options_;
   std::vector<net::VectorClock> clocks_;
-  std::vector<std::optional<LastSend>> last_send_;
-  std::map<uint64_t, InFlight> in_flight_;  // by message id: the oldest first
+  std::vector<uint8_t> known_;  // per node: its clock is exact (not after an untracked receive)
+  std::vector<std::optional<PendingSend>> pending_send_;
+  InFlightMap in_flight_;
+  net::VectorClock before_receive_;  // scratch: the receiver's clock before the receive
   std::vector<CausalityViolation> violations_;
+  uint64_t records_seen_ = 0;
   uint64_t violation_count_ = 0;
   uint64_t sends_checked_ = 0;
   uint64_t receives_checked_ = 0;
-  uint64_t evictions_ = 0;
-  uint64_t unverified_receives_ = 0;
+  uint64_t locals_checked_ = 0;
+  uint64_t unverified_ = 0;
+  uint64_t untracked_at_bound_ = 0;
+  size_t in_flight_peak_ = 0;
 };
 
 }  // namespace ecsim::check

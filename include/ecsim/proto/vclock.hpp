@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "ecsim/net/vector_clock.hpp"
-#include "ecsim/sim/trace.hpp"
+#include "ecsim/proto/vclock_records.hpp"
 
 namespace ecsim::proto::vclock {
 
@@ -26,19 +26,8 @@ using net::VectorClock;
 // Far above any modelled cluster; it bounds what a corrupt clock can cost.
 inline constexpr size_t kEntriesMax = 4096;
 
-// Trace record types 17-19 (registered in sim/trace.hpp's list), emitted by the
-// node layer for every clock-carrying message and read by check/causality:
-//   17 clock_send:  right after the kSend record; node = sender, peer = dst,
-//                   kind = message kind, a = message id, b = hash() of the
-//                   clock attached (after on_send's increment).
-//   18 clock_recv:  right after the kDeliver record, before any other clock
-//                   record of that node; node = receiver, peer = src,
-//                   kind = message kind, a = message id, b = hash() of the
-//                   receiver's clock after on_receive (merge, increment).
-//   19 clock_local: node, b = hash() of the clock after on_local_event.
-inline constexpr auto kRecordClockSend = static_cast<sim::RecordType>(17);
-inline constexpr auto kRecordClockRecv = static_cast<sim::RecordType>(18);
-inline constexpr auto kRecordClockLocal = static_cast<sim::RecordType>(19);
+// The trace record types (clock_send, clock_recv, clock_local) and what
+// they carry are in vclock_records.hpp; hash() below is the hash they carry.
 
 enum class Order : uint8_t {
   kEqual,       // same entries

@@ -1,0 +1,114 @@
+#include "ecsim/check/clock_model.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::check::clock_model {
+
+namespace {
+
+constexpr size_t kEntryBytes = 12;  // node u32 + counter u64, little-endian
+
+void encode(const Clock& c, unsigned char* out) {
+  for (const auto& [node, counter] : c.entries) {
+    for (int k = 0; k < 4; ++k) *out++ = static_cast<unsigned char>((node >> (8 * k)) & 0xff);
+    for (int k = 0; k < 8; ++k) *out++ = static_cast<unsigned char>((counter >> (8 * k)) & 0xff);
+  }
+}
+
+}  // namespace
+
+bool well_formed(const Clock& c) {
+  for (size_t i = 0; i < c.entries.size(); ++i) {
+    if (c.entries[i].second == 0) return false;
+    if (i + 1 < c.entries.size() && c.entries[i].first >= c.entries[i + 1].first) return false;
+  }
+  return true;
+}
+
+void tick(Clock& c, net::NodeId node) {
+  auto& e = c.entries;
+  size_t i = 0;
+  while (i < e.size() && e[i].first < node) ++i;
+  if (i < e.size() && e[i].first == node) {
+    ECSIM_ASSERT(e[i].second < UINT64_MAX);
+    ++e[i].second;
+  } else {
+    e.insert(e.begin() + static_cast<std::ptrdiff_t>(i), {node, 1});
+  }
+  ECSIM_ASSERT(well_formed(c));
+}
+
+// Merges from the back into `into`'s own storage, grown once by the entries
+// only `other` has, so the steady state (no new node) allocates nothing.
+void take_max(Clock& into, const Clock& other) {
+  if (&into == &other) return;
+  auto& a = into.entries;
+  const auto& b = other.entries;
+  size_t only_in_b = 0;
+  for (size_t i = 0, j = 0; j < b.size(); ++j) {
+    while (i < a.size() && a[i].first < b[j].first) ++i;
+    if (i == a.size() || a[i].first != b[j].first) ++only_in_b;
+  }
+  size_t ia = a.size();
+  size_t ib = b.size();
+  size_t out = a.size() + only_in_b;
+  a.resize(out);
+  while (ib > 0) {
+    if (ia > 0 && a[ia - 1].first > b[ib - 1].first) {
+      a[--out] = a[--ia];
+    } else if (ia > 0 && a[ia - 1].first == b[ib - 1].first) {
+      --ia, --ib;
+      a[--out] = {a[ia].first, std::max(a[ia].second, b[ib].second)};
+    } else {
+      a[--out] = b[--ib];
+    }
+  }
+  ECSIM_ASSERT(out == ia);  // what is left of `a` is already in place
+  ECSIM_ASSERT(well_formed(into));
+}
+
+bool strictly_before(const Clock& a, const Clock& b) {
+  bool some_less = false;  // a has an entry below b's (or b has a node a lacks)
+  size_t j = 0;
+  for (const auto& [node, counter] : a.entries) {
+    while (j < b.entries.size() && b.entries[j].first < node) {
+      some_less = true;  // b counts a node that a counts as 0
+      ++j;
+    }
+    if (j == b.entries.size() || b.entries[j].first != node) return false;  // b has 0 there
+    if (counter > b.entries[j].second) return false;
+    some_less |= counter < b.entries[j].second;
+    ++j;
+  }
+  return some_less || j < b.entries.size();
+}
+
+uint64_t traced_hash(const Clock& c) {
+  constexpr size_t kInlineEntries = 64;
+  std::array<unsigned char, kEntryBytes * kInlineEntries> inline_bytes;
+  std::vector<unsigned char> heap_bytes;
+  unsigned char* bytes = inline_bytes.data();
+  if (c.entries.size() > kInlineEntries) {
+    heap_bytes.resize(kEntryBytes * c.entries.size());
+    bytes = heap_bytes.data();
+  }
+  encode(c, bytes);
+  return XXH3_64bits(bytes, kEntryBytes * c.entries.size());
+}
+
+std::string describe(const Clock& c, const std::vector<std::string>& names) {
+  std::string out = "{";
+  for (const auto& [node, counter] : c.entries) {
+    if (out.size() > 1) out += ", ";
+    out += node < names.size() ? names[node] : std::to_string(node);
+    out += ':' + std::to_string(counter);
+  }
+  return out + "}";
+}
+
+}  // namespace ecsim::check::clock_model
