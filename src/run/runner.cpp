@@ -304,9 +304,7 @@ struct Run::Impl {
     t.causality_sends = causality.sends_checked();
     t.causality_receives = causality.receives_checked();
     Verdict v{"causality", causality.violation_count() == 0, ""};
-    v.detail = v.ok ? fmt::format("{} sends and {} receives checked against recomputed clocks", t.causality_sends,
-                                  t.causality_receives)
-                    : causality.violations().front().what;
+    v.detail = v.ok ? causality.summary() : causality.violations().front().what;
     r.verdicts.push_back(std::move(v));
   }
 
