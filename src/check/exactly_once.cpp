@@ -1,20 +1,34 @@
 #include "ecsim/check/exactly_once.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "ecsim/proto/msgq.hpp"
+#include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::check {
 
+namespace {
+std::string at(int64_t ns) { return sim::format_time(sim::Time{ns}); }
+std::string span(int64_t ns) { return sim::format_duration(sim::Duration{ns}); }
+// Record types as numbers: the protocols' types are not enumerators of
+// sim::RecordType, so a switch over the enum would warn about them.
+constexpr uint16_t type_number(sim::RecordType t) { return static_cast<uint16_t>(t); }
+}  // namespace
+
 ExactlyOnceChecker::ExactlyOnceChecker(std::vector<std::string> names)
     : names_(std::move(names)), incarnation_(names_.size(), 0), up_(names_.size(), true) {}
 
-void ExactlyOnceChecker::report(const sim::Record& r, std::string what) {
+void ExactlyOnceChecker::report(int64_t time_ns, uint32_t node, std::string what) {
   ++violation_count_;
-  if (violations_.size() < kViolationsMax) violations_.push_back({r.time_ns, r.node, std::move(what)});
+  if (violations_.size() < kViolationsMax) violations_.push_back({time_ns, node, std::move(what)});
+}
+
+std::string ExactlyOnceChecker::name(uint32_t node) const {
+  ECSIM_ASSERT(node < names_.size());
+  return names_[node];
 }
 
 ExactlyOnceChecker::Pair& ExactlyOnceChecker::pair(uint32_t sender, uint32_t receiver) {
@@ -22,11 +36,21 @@ ExactlyOnceChecker::Pair& ExactlyOnceChecker::pair(uint32_t sender, uint32_t rec
   if (p.epoch != incarnation_[sender]) {
     // The sender restarted: its old messages died with it, and it numbers
     // from 1 again.
-    in_flight_ += p.undelivered.size();
+    abandoned_ += p.undelivered.size();
     p = Pair{};
     p.epoch = incarnation_[sender];
   }
   return p;
+}
+
+// The undelivered message, if the pair is still in `epoch` (a record about
+// an older incarnation of the sender concerns an abandoned message).
+ExactlyOnceChecker::Pending* ExactlyOnceChecker::find_pending(uint32_t sender, uint32_t receiver,
+                                                              uint32_t epoch, uint64_t seq) {
+  auto p = pairs_.find({sender, receiver});
+  if (p == pairs_.end() || p->second.epoch != epoch) return nullptr;
+  auto it = p->second.undelivered.find(seq);
+  return it == p->second.undelivered.end() ? nullptr : &it->second;
 }
 
 bool ExactlyOnceChecker::delivered_now(const Pair& p, uint64_t seq) const {
@@ -34,78 +58,205 @@ bool ExactlyOnceChecker::delivered_now(const Pair& p, uint64_t seq) const {
 }
 
 void ExactlyOnceChecker::on_record(const sim::Record& r) {
-  if (r.type == proto::msgq::kRecordSend) {
-    on_send(r);
-  } else if (r.type == proto::msgq::kRecordDeliver) {
-    on_deliver(r);
-  } else if (r.type == sim::RecordType::kCrash && r.node < names_.size()) {
-    up_[r.node] = false;
-  } else if (r.type == sim::RecordType::kRestart && r.node < names_.size()) {
-    up_[r.node] = true;
-    incarnation_[r.node] = static_cast<uint32_t>(r.a);
-    // A restarted receiver forgot what it delivered: a resent message may
-    // be delivered to it once more.
-    for (auto& [key, p] : pairs_) {
-      if (key.second != r.node) continue;
-      p.before_low = p.low;
-      p.before_above = p.above;
-      p.again.clear();
-    }
+  if (finished_) return;  // the run's last records (after the verdict) change nothing
+  // The records that must come right after another one: the network's send
+  // record after msgq's, and an overload drop after the hand-over it undoes.
+  if (unmatched_send_ && r.type != sim::RecordType::kSend) {
+    ++unmatched_;
+    unmatched_send_ = false;
+  }
+  const bool handed = std::exchange(handed_, false);
+  if (r.node >= names_.size()) return;
+  switch (type_number(r.type)) {
+    case type_number(proto::msgq::kRecordSend):
+      on_send(r);
+      break;
+    case type_number(proto::msgq::kRecordDeliver):
+      on_deliver(r);
+      break;
+    case type_number(proto::msgq::kRecordAcked):
+      on_acked(r);
+      break;
+    case type_number(proto::msgq::kRecordIgnored):
+      on_ignored(r);
+      break;
+    case type_number(sim::RecordType::kSend):
+      on_net_send(r);
+      break;
+    case type_number(sim::RecordType::kDuplicate):
+      if (auto it = wire_.find(r.a); it != wire_.end()) ++it->second.copies;
+      break;
+    case type_number(sim::RecordType::kDeliver):
+      on_net_deliver(r);
+      break;
+    case type_number(sim::RecordType::kDrop):
+      if (handed && r.a == handed_id_) {
+        // Refused at once by the receiver's full queue: not handed after all.
+        const Wire& w = handed_msg_;
+        Pending* m = find_pending(w.sender, w.receiver, w.epoch, w.seq);
+        if (m != nullptr && !m->handed_ns.empty()) m->handed_ns.pop_back();
+      } else {
+        on_net_drop(r);
+      }
+      break;
+    case type_number(sim::RecordType::kCrash):
+      on_crash(r.node);
+      break;
+    case type_number(sim::RecordType::kRestart):
+      on_restart(r.node, static_cast<uint32_t>(r.a));
+      break;
+    default:
+      break;
+  }
+}
+
+void ExactlyOnceChecker::on_crash(uint32_t node) {
+  up_[node] = false;
+  // What the network handed to it and it did not answer died with it.
+  for (auto& [key, p] : pairs_) {
+    if (key.second != node) continue;
+    for (auto& [seq, m] : p.undelivered) m.handed_ns.clear();
+  }
+}
+
+void ExactlyOnceChecker::on_restart(uint32_t node, uint32_t incarnation) {
+  up_[node] = true;
+  incarnation_[node] = incarnation;
+  // A restarted receiver forgot what it delivered: a resent message may be
+  // delivered to it once more.
+  for (auto& [key, p] : pairs_) {
+    if (key.second != node) continue;
+    p.before_low = p.low;
+    p.before_above = p.above;
+    p.again.clear();
   }
 }
 
 void ExactlyOnceChecker::on_send(const sim::Record& r) {
-  if (r.node >= names_.size() || r.peer >= names_.size()) return;
+  if (r.peer >= names_.size()) return;
   Pair& p = pair(r.node, r.peer);
-  const uint32_t to_live = up_[r.peer] ? 1 : 0;
   if (r.b != 1) {
     ++resent_;
     if (auto it = p.undelivered.find(r.a); it != p.undelivered.end()) {
-      it->second.last_sent = r.time_ns;
-      it->second.sent_to_live_receiver += to_live;
+      it->second.last_sent_ns = r.time_ns;
+      ++it->second.transmissions;
     }
+  } else {
+    ++sent_;
+    Pending m;
+    m.first_sent_ns = m.last_sent_ns = r.time_ns;
+    m.transmissions = 1;
+    p.undelivered.emplace(r.a, m);
+  }
+  // Only transmissions of undelivered messages are followed on the wire.
+  if (!p.undelivered.contains(r.a)) return;
+  unmatched_send_ = true;
+  last_send_ = Wire{r.node, r.peer, p.epoch, r.a, 1};
+}
+
+void ExactlyOnceChecker::on_net_send(const sim::Record& r) {
+  if (!std::exchange(unmatched_send_, false)) return;
+  if (r.node != last_send_.sender || r.peer != last_send_.receiver) {
+    ++unmatched_;
     return;
   }
-  ++sent_;
-  p.undelivered.emplace(r.a, Pending{r.time_ns, r.time_ns, to_live});
+  const bool inserted = wire_.emplace(r.a, last_send_).second;
+  ECSIM_ASSERT(inserted);  // the network numbers its envelopes once
+}
+
+void ExactlyOnceChecker::on_net_deliver(const sim::Record& r) {
+  auto it = wire_.find(r.a);
+  if (it == wire_.end()) return;
+  const Wire w = it->second;
+  if (--it->second.copies == 0) wire_.erase(it);
+  Pending* m = find_pending(w.sender, w.receiver, w.epoch, w.seq);
+  if (m == nullptr) return;  // delivered meanwhile, or abandoned
+  ECSIM_ASSERT(r.node == w.receiver);
+  m->handed_ns.push_back(r.time_ns);
+  handed_ = true;
+  handed_id_ = r.a;
+  handed_msg_ = w;
+}
+
+void ExactlyOnceChecker::on_net_drop(const sim::Record& r) {
+  auto it = wire_.find(r.a);
+  if (it != wire_.end() && --it->second.copies == 0) wire_.erase(it);
+}
+
+// The receiver answered a Data without delivering it (a duplicate, a
+// refusal, a stale or invalid message): record node = receiver, peer =
+// sender, a = seq, b = the sender's epoch. The sender's own ignore records
+// (about ACKs) have the roles the other way round and almost never match an
+// undelivered message waiting at its receiver; when one does, the checker
+// is only more lenient.
+void ExactlyOnceChecker::on_ignored(const sim::Record& r) {
+  if (r.code == static_cast<uint16_t>(proto::msgq::Ignored::kRefusedPending)) return;
+  if (r.peer >= names_.size()) return;
+  Pending* m = find_pending(r.peer, r.node, static_cast<uint32_t>(r.b), r.a);
+  if (m != nullptr && !m->handed_ns.empty()) m->handed_ns.erase(m->handed_ns.begin());
+}
+
+void ExactlyOnceChecker::on_acked(const sim::Record& r) {
+  if (r.peer >= names_.size()) return;
+  Pair& p = pair(r.node, r.peer);
+  if (delivered_now(p, r.a)) return;
+  auto it = p.undelivered.find(r.a);
+  if (it == p.undelivered.end()) {
+    report(r.time_ns, r.node,
+           fmt::format("{} recorded the ACK of message {} to {}, which it never sent", name(r.node),
+                       r.a, name(r.peer)));
+    return;
+  }
+  ++lost_;
+  report(r.time_ns, r.node,
+         fmt::format("{} -> {} message {} first sent at {} is lost: acknowledged at {} but never "
+                     "delivered",
+                     name(r.node), name(r.peer), r.a, at(it->second.first_sent_ns), at(r.time_ns)));
+  p.undelivered.erase(it);
 }
 
 void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
-  if (r.node >= names_.size() || r.peer >= names_.size()) return;
+  if (r.peer >= names_.size()) return;
   const uint32_t sender = r.peer;
   const uint32_t receiver = r.node;
   const uint64_t seq = r.a;
-  if (r.b < incarnation_[sender]) {
-    ++redelivered_;  // sent before the sender's crash, still in flight: its old pair was reset
+  auto pit = pairs_.find({sender, receiver});
+  if (r.b < incarnation_[sender] && (pit == pairs_.end() || pit->second.epoch != r.b)) {
+    ++late_;  // sent before the sender's restart, and its old pair was reset since
     return;
   }
   if (r.b > incarnation_[sender]) {
-    report(r, fmt::format("{} delivered message {} from {} of sender incarnation {}, but {} is in incarnation {}",
-                          names_[receiver], seq, names_[sender], r.b, names_[sender], incarnation_[sender]));
+    report(r.time_ns, r.node,
+           fmt::format("{} delivered message {} from {} of sender incarnation {}, but {} is in "
+                       "incarnation {}",
+                       name(receiver), seq, name(sender), r.b, name(sender), incarnation_[sender]));
     return;
   }
-  Pair& p = pair(sender, receiver);
+  // A message of the sender's previous incarnation still judged in its pair
+  // (the sender restarted and has not sent to this receiver since).
+  Pair& p = r.b < incarnation_[sender] ? pit->second : pair(sender, receiver);
   if (delivered_now(p, seq)) {
     // Delivered before: once more is allowed after a restart of the
     // receiver (its de-dup state was lost), never twice in one incarnation.
     const bool before_restart = seq <= p.before_low || p.before_above.contains(seq);
     if (!before_restart || !p.again.insert(seq).second) {
-      report(r, fmt::format("{} -> {} message {} delivered twice: again at {}", names_[sender], names_[receiver],
-                            seq, sim::format_time(sim::Time{r.time_ns})));
+      report(r.time_ns, r.node,
+             fmt::format("{} -> {} message {} delivered twice: again at {}", name(sender),
+                         name(receiver), seq, at(r.time_ns)));
       return;
     }
     ++redelivered_;
     return;
   }
   auto it = p.undelivered.find(seq);
-  if (it != p.undelivered.end()) {
-    ++delivered_;
-    p.undelivered.erase(it);
-  } else {
-    report(r, fmt::format("{} delivered message {} from {}, which {} never sent", names_[receiver], seq,
-                          names_[sender], names_[sender]));
+  if (it == p.undelivered.end()) {
+    report(r.time_ns, r.node,
+           fmt::format("{} delivered message {} from {}, which {} never sent", name(receiver), seq,
+                       name(sender), name(sender)));
     return;
   }
+  ++delivered_;
+  p.undelivered.erase(it);
   p.above.insert(seq);
   while (!p.above.empty() && *p.above.begin() == p.low + 1) {
     p.above.erase(p.above.begin());
@@ -113,28 +264,83 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
   }
 }
 
+// Rules (b) and (c) for one message undelivered at the end, whose sender is
+// up in the message's incarnation; otherwise it is in flight.
+void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, uint64_t seq,
+                                           const Pending& m, int64_t end_ns, int64_t bound_ns) {
+  std::string why;
+  if (!m.handed_ns.empty() && m.handed_ns.front() + bound_ns < end_ns) {
+    why = fmt::format("the network handed it to {} at {}, which neither delivered nor refused it",
+                      name(receiver), at(m.handed_ns.front()));
+  } else if (m.last_sent_ns + bound_ns < end_ns) {
+    why = fmt::format("{} stopped resending it after {} ({} transmissions) without its ACK",
+                      name(sender), at(m.last_sent_ns), m.transmissions);
+  }
+  if (why.empty()) {
+    ++in_flight_;
+    const bool older = !has_oldest_ || m.first_sent_ns < oldest_.m.first_sent_ns;
+    if (older) oldest_ = Oldest{sender, receiver, seq, m};
+    has_oldest_ = true;
+    return;
+  }
+  ++lost_;
+  report(end_ns, sender,
+         fmt::format("{} -> {} message {} first sent at {} is lost: undelivered at the end at {}, "
+                     "and {}",
+                     name(sender), name(receiver), seq, at(m.first_sent_ns), at(end_ns), why));
+}
+
 void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns) {
-  for (auto& [key, p] : pairs_) {
+  ECSIM_ASSERT(!finished_);
+  ECSIM_ASSERT(resend_timeout_ns > 0 && settle_ns >= 0);
+  if (unmatched_send_) ++unmatched_;  // the run ended between the two records
+  unmatched_send_ = false;
+  finished_ = true;
+  end_ns_ = end_ns;
+  const int64_t bound_ns = resend_timeout_ns + settle_ns;
+  for (const auto& [key, p] : pairs_) {
     const auto [sender, receiver] = key;
-    const bool ends_up = p.epoch == incarnation_[sender] && up_[sender] && up_[receiver];
+    if (p.epoch != incarnation_[sender] || !up_[sender]) {
+      abandoned_ += p.undelivered.size();
+      continue;
+    }
     for (const auto& [seq, m] : p.undelivered) {
-      const bool stopped = m.last_sent + resend_timeout_ns + settle_ns < end_ns;
-      const bool hopeless = m.sent_to_live_receiver >= kTransmissionsMax;
-      if (!ends_up || (!stopped && !hopeless)) {
-        ++in_flight_;
-        continue;
-      }
-      sim::Record r;
-      r.time_ns = end_ns;
-      r.node = sender;
-      const std::string why =
-          stopped ? fmt::format("its sender stopped resending it after {}", sim::format_time(sim::Time{m.last_sent}))
-                  : fmt::format("it was sent {} times while {} was up", m.sent_to_live_receiver, names_[receiver]);
-      report(r, fmt::format("{} -> {} message {} first sent at {} was never delivered by the end at {}: {}",
-                            names_[sender], names_[receiver], seq, sim::format_time(sim::Time{m.first_sent}),
-                            sim::format_time(sim::Time{end_ns}), why));
+      judge_undelivered(sender, receiver, seq, m, end_ns, bound_ns);
     }
   }
+  ECSIM_ASSERT(lost_ <= violation_count_);
+}
+
+std::string ExactlyOnceChecker::summary() const {
+  ECSIM_ASSERT(finished_);
+  if (violation_count_ > 0) {
+    return fmt::format("{} ({} violations)", violations_.front().what, violation_count_);
+  }
+  std::string s = fmt::format(
+      "{} messages put on the wire ({} resends), {} delivered exactly once, {} delivered again "
+      "to a restarted receiver, none lost or duplicated, {} in flight (undelivered) at the end",
+      sent_, resent_, delivered_, redelivered_, in_flight_);
+  if (in_flight_ > 0) {
+    const Oldest& o = oldest_;
+    s += fmt::format(
+        ": resent on time, no transmission left unanswered by the receiver; the oldest, {} -> {} "
+        "message {}, first sent at {}, undelivered for {} after {} transmissions",
+        name(o.sender), name(o.receiver), o.seq, at(o.m.first_sent_ns),
+        span(end_ns_ - o.m.first_sent_ns), o.m.transmissions);
+  }
+  if (abandoned_ > 0) {
+    s += fmt::format("; {} abandoned undelivered by a crashed sender", abandoned_);
+  }
+  if (late_ > 0) {
+    s += fmt::format("; {} delivered after their sender restarted, not checked for duplicates",
+                     late_);
+  }
+  if (unmatched_ > 0) {
+    s += fmt::format(
+        "; {} transmissions not followed to their receiver (no network send record after them)",
+        unmatched_);
+  }
+  return s;
 }
 
 }  // namespace ecsim::check

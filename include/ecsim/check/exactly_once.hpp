@@ -1,17 +1,53 @@
 // Exactly-once checker for reliable messaging (proto/msgq), from the trace
-// alone (it never looks at the protocol's own counters).
+// alone: msgq's send, ACK, deliver and ignore records and the network's
+// send, duplicate, deliver and drop records. It never looks at the
+// protocol's own counters. It judges what msgq promises: the sender resends
+// every message until it is ACKed (at-least-once delivery while both ends
+// stay up and the network eventually delivers), and the receiver hands each
+// message to its owner once per incarnation. msgq promises no deadline, so
+// neither does the checker: a slow or lossy network is never a violation.
 //
-// A message is identified by (sender, receiver, sender incarnation, seq); its
-// first transmission is a msgq send record with b = 1, its resends have b > 1.
-// It must be delivered (a msgq deliver record) at most once per receiver
-// incarnation -- a restarted receiver lost its de-dup state and may see a
-// resent message once more, which the protocol allows -- and at least once.
-// At the end, a message never delivered is lost when its sender and its
-// receiver are both up and either the sender stopped resending it (no
-// transmission for `resend_timeout + settle`) or it was transmitted
-// kTransmissionsMax times while its receiver was up. Otherwise it is in
-// flight (waiting for its next resend, or an end crashed): counted, not a
-// violation.
+// The definition (docs/scenarios.md, `exactly_once`, says the same):
+//
+// A message is one msgq Data: (sender, receiver, sender incarnation, seq),
+// put on the wire by its first transmission (a msgq send record with b = 1)
+// and resent (b > 1) until the sender records its ACK. Let
+// B = resend_timeout + settle (the scenario's messaging.resend_timeout and
+// expect.quiescence: 5 s + 2 s by default).
+//
+// - Delivered: the receiver's msgq handed it to its owner (a msgq deliver
+//   record).
+// - Delivered twice (a violation): delivered more than once to the same
+//   receiver incarnation. A restarted receiver lost its de-dup state, so one
+//   more delivery per later incarnation is allowed (counted).
+// - Lost (a violation): never delivered, and msgq broke a promise about it:
+//   (a) its sender recorded its ACK (acknowledged, never delivered); or
+//   (b) the network handed a transmission of it to the receiver (a network
+//       deliver record, not undone at once by an overload drop) more than B
+//       before the end, and by the end the receiver, not crashed since, had
+//       neither delivered it nor recorded why it did not (a msgq ignore
+//       record); or
+//   (c) its sender, up and in the same incarnation at the end, had not
+//       transmitted it for more than B before the end: it stopped resending
+//       a message whose ACK it never recorded.
+// - In flight (not a violation; counted, and the oldest reported with its
+//   age and transmissions): never delivered, not lost, sender still up in
+//   its incarnation. Its sender kept resending it, and every transmission
+//   was dropped by the network (loss, partition, a receiver down, a link
+//   reset, an overloaded receiver), refused by the receiver with a record,
+//   lost in a receiver crash, or is still under way. Under 90 % loss a
+//   message needs ten transmissions on average, 50 s at a 5 s resend
+//   timeout: many are still in flight at the end of a short run.
+// - Abandoned (not a violation; counted): undelivered when its sender
+//   crashed. The promise lasts while the sender is up; a restarted sender
+//   numbers from 1 again.
+//
+// Matching transmissions to the network: tiers/ puts a msgq Data on the wire
+// at once, so its msgq send record is immediately followed by the network's
+// send record, which names the envelope id that later deliver and drop
+// records carry. A transmission without that send record right after it
+// cannot be followed to its receiver (rule (b) cannot see it): such
+// transmissions are counted and the summary names them.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -31,24 +67,41 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
 
   explicit ExactlyOnceChecker(std::vector<std::string> names);
   void on_record(const sim::Record& r) override;
-  static constexpr uint32_t kTransmissionsMax = 20;
 
-  // Judges the messages still undelivered at `end_ns`. Call once.
+  // Judges the messages still undelivered at `end_ns` (rules (b) and (c)
+  // with B = resend_timeout_ns + settle_ns). Call once.
+  // REQUIRES: resend_timeout_ns > 0, settle_ns >= 0.
   void finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns);
+  // The verdict's detail: the first violation and their number, or the
+  // counts (delivered, again after a restart, undelivered: in flight with
+  // the oldest one's age, and abandoned). REQUIRES: finish() was called.
+  std::string summary() const;
 
   const std::vector<Violation>& violations() const { return violations_; }
   uint64_t violation_count() const { return violation_count_; }
-  uint64_t sent() const { return sent_; }            // first transmissions
+  uint64_t sent() const { return sent_; }  // first transmissions
   uint64_t resent() const { return resent_; }
   uint64_t delivered() const { return delivered_; }  // first deliveries
   uint64_t redelivered_after_restart() const { return redelivered_; }
-  uint64_t in_flight() const { return in_flight_; }  // undelivered at the end, excused
+  // Delivered after their sender restarted: their pair's state was reset, so
+  // a second delivery of one of them would go unseen (the summary says so).
+  uint64_t delivered_after_sender_restart() const { return late_; }
+  uint64_t in_flight() const { return in_flight_; }  // undelivered at the end, not lost
+  uint64_t abandoned() const { return abandoned_; }  // undelivered when the sender crashed
+  uint64_t lost() const { return lost_; }
+  uint64_t unmatched_transmissions() const { return unmatched_; }
 
  private:
   struct Pending {
-    int64_t first_sent = 0;
-    int64_t last_sent = 0;
-    uint32_t sent_to_live_receiver = 0;  // transmissions while the receiver was up
+    int64_t first_sent_ns = 0;
+    int64_t last_sent_ns = 0;
+    uint32_t transmissions = 0;
+    // When the network handed the transmissions to the receiver that it
+    // has not answered yet (with a deliver or ignore record), oldest first.
+    // An answer takes the oldest: the receiver serves its queue in order,
+    // and if it did not, the rest would only look younger (never a false
+    // alarm).
+    std::vector<int64_t> handed_ns;
   };
   struct Pair {
     uint32_t epoch = 0;  // the sender's incarnation
@@ -65,19 +118,62 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
     std::set<uint64_t> before_above;
     std::set<uint64_t> again;
   };
-  void report(const sim::Record& r, std::string what);
+  // A transmission on the wire (network envelope id -> message), with the
+  // copies (a network duplicate adds one) not yet delivered or dropped.
+  struct Wire {
+    uint32_t sender = 0;
+    uint32_t receiver = 0;
+    uint32_t epoch = 0;
+    uint64_t seq = 0;
+    uint32_t copies = 1;
+  };
+  // The oldest in-flight message, for the summary.
+  struct Oldest {
+    uint32_t sender = 0;
+    uint32_t receiver = 0;
+    uint64_t seq = 0;
+    Pending m;
+  };
+
+  void report(int64_t time_ns, uint32_t node, std::string what);
   Pair& pair(uint32_t sender, uint32_t receiver);
+  Pending* find_pending(uint32_t sender, uint32_t receiver, uint32_t epoch, uint64_t seq);
   void on_send(const sim::Record& r);
+  void on_net_send(const sim::Record& r);
+  void on_net_deliver(const sim::Record& r);
+  void on_net_drop(const sim::Record& r);
+  void on_acked(const sim::Record& r);
+  void on_ignored(const sim::Record& r);
   void on_deliver(const sim::Record& r);
+  void on_crash(uint32_t node);
+  void on_restart(uint32_t node, uint32_t incarnation);
   bool delivered_now(const Pair& p, uint64_t seq) const;
+  void judge_undelivered(uint32_t sender, uint32_t receiver, uint64_t seq, const Pending& m,
+                         int64_t end_ns, int64_t bound_ns);
+  std::string name(uint32_t node) const;
 
   std::vector<std::string> names_;
   std::vector<uint32_t> incarnation_;  // per node
   std::vector<bool> up_;
   std::map<std::pair<uint32_t, uint32_t>, Pair> pairs_;
+  std::map<uint64_t, Wire> wire_;
+  // A msgq send record waiting for the network's send record right after it.
+  bool unmatched_send_ = false;
+  Wire last_send_;
+  // A hand-over the network's next record may undo (the receiver's queue
+  // was full: a drop record for the same envelope right after it).
+  bool handed_ = false;
+  uint64_t handed_id_ = 0;
+  Wire handed_msg_;
+
   std::vector<Violation> violations_;
   uint64_t violation_count_ = 0;
-  uint64_t sent_ = 0, resent_ = 0, delivered_ = 0, redelivered_ = 0, in_flight_ = 0;
+  uint64_t sent_ = 0, resent_ = 0, delivered_ = 0, redelivered_ = 0, late_ = 0;
+  uint64_t in_flight_ = 0, abandoned_ = 0, lost_ = 0, unmatched_ = 0;
+  bool finished_ = false;
+  int64_t end_ns_ = 0;
+  bool has_oldest_ = false;
+  Oldest oldest_;
 };
 
 }  // namespace ecsim::check
