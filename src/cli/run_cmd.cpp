@@ -1,4 +1,5 @@
 // `ecsim run` and `ecsim validate`.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,9 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "ecsim/fault/generator.hpp"
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/swarm.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/version.hpp"
 #include "run_report.hpp"
@@ -32,7 +36,19 @@ struct RunArgs {
   uint64_t max_events = 0;
   bool json = false;
   bool quiet = false;
+  std::string plant;
+  bool swarm = false;
+  std::string swarm_out;
 };
+
+// `--plant NAME`: a name from `ecsim plant --list`.
+proto::Plant parse_plant_flag(const std::string& name) {
+  if (name.empty()) return proto::Plant::kNone;
+  if (auto p = proto::plant_by_name(name)) return *p;
+  std::string known;
+  for (const proto::PlantInfo& i : proto::plants()) known += (known.empty() ? "" : ", ") + std::string(i.name);
+  throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', expected one of {}", name, known));
+}
 
 // Events between wall-clock checks: often enough for a prompt timeout, rare
 // enough to cost nothing.
@@ -45,15 +61,43 @@ sim::Duration parse_duration_flag(const std::string& flag, const std::string& te
   return *d;
 }
 
+// --swarm: the seed's own fault mix replaces the scenario's faults, and the
+// run judges invariants only (scenario/swarm.hpp).
+struct Swarm {
+  std::vector<std::string> faults;
+  std::string text;
+};
+
+Swarm make_swarm(scenario::Scenario& sc, const RunArgs& args) {
+  const uint64_t seed = args.seed.value_or(sc.seed);
+  Swarm s;
+  s.faults = fault::swarm_faults(sc, seed);
+  const std::string origin = args.scenario_path.empty() ? "the quickstart" : args.scenario_path;
+  s.text = scenario::swarm_scenario_text(sc, seed, s.faults, origin);
+  sc = scenario::load_scenario_text(s.text, fmt::format("{} (swarm seed {})", sc.file, seed));
+  if (!args.swarm_out.empty()) {
+    std::FILE* f = std::fopen(args.swarm_out.c_str(), "w");
+    if (f == nullptr || std::fputs(s.text.c_str(), f) < 0 || std::fclose(f) != 0) {
+      throw CLI::ValidationError("--swarm-out", fmt::format("{}: cannot write: {}", args.swarm_out, std::strerror(errno)));
+    }
+  }
+  return s;
+}
+
 int do_run(const RunArgs& args) {
-  const scenario::Scenario sc = args.scenario_path.empty()
-                                    ? scenario::load_quickstart()
-                                    : scenario::load_scenario_file(args.scenario_path);
+  scenario::Scenario sc = args.scenario_path.empty() ? scenario::load_quickstart()
+                                                     : scenario::load_scenario_file(args.scenario_path);
   run::RunOptions options;
+  std::optional<Swarm> swarm;
+  if (args.swarm) {
+    swarm = make_swarm(sc, args);
+    options.invariants_only = true;
+  }
   options.seed = args.seed;
   if (!args.until.empty()) options.until = parse_duration_flag("--until", args.until);
   options.trace_path = args.trace_path;
   options.max_events = args.max_events;
+  options.plant = parse_plant_flag(args.plant);
   std::optional<sim::Duration> wall_timeout;
   if (!args.wall_timeout.empty()) wall_timeout = parse_duration_flag("--wall-timeout", args.wall_timeout);
 
@@ -86,7 +130,12 @@ int do_run(const RunArgs& args) {
                                            sim::format_time(result.end))});
   }
   if (args.json) {
-    std::printf("%s\n", run_result_json(result, wall_s).dump().c_str());
+    nlohmann::json j = run_result_json(result, wall_s);
+    if (swarm) {
+      j["swarm_faults"] = swarm->faults;
+      j["swarm_scenario"] = swarm->text;
+    }
+    std::printf("%s\n", j.dump().c_str());
   } else if (args.quiet) {
     std::printf("%s  %s\ntrace hash: %s\n", result.ok() ? "PASS" : "FAIL", result.scenario.c_str(),
                 format_hash(result.trace_hash).c_str());
@@ -124,7 +173,11 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   run->add_option("--max-events", args->max_events, "Stop after N events (a failed run)");
   run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)");
   run->add_flag("--json", args->json, "Print the summary as one JSON object");
+  run->add_option("--plant", args->plant, "Switch on one planted bug (see ecsim plant --list)");
   run->add_flag("--quiet", args->quiet, "Print only the verdict and the trace hash");
+  run->add_flag("--swarm", args->swarm,
+                "Replace the faults with this seed's own random mix and judge invariants only");
+  run->add_option("--swarm-out", args->swarm_out, "With --swarm: write the seed's scenario YAML to FILE");
   run->callback([args, &exit_code] {
     try {
       exit_code = do_run(*args);
@@ -141,6 +194,18 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("scenarios", *files, "Scenario YAML files")->required();
   validate->callback([files, &exit_code] { exit_code = do_validate(*files); });
+
+  CLI::App* plant = app.add_subcommand("plant", "The planted bugs that --plant switches on");
+  auto list = std::make_shared<bool>(false);
+  plant->add_flag("--list", *list, "List every plant with the verdict that must find it (the default)");
+  plant->callback([&exit_code] {
+    std::printf("%-28s %-20s %s\n", "plant", "found by", "what it breaks");
+    for (const proto::PlantInfo& p : proto::plants()) {
+      std::printf("%-28s %-20s %s\n", std::string(p.name).c_str(), std::string(p.verdict).c_str(),
+                  std::string(p.what).c_str());
+    }
+    exit_code = kExitOk;
+  });
 }
 
 }  // namespace ecsim::cli

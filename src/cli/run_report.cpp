@@ -158,11 +158,14 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
              {"staleness_ns_p99", t.staleness_ns_p99}, {"refusals", refusals}};
   }
   nlohmann::json verdicts = nlohmann::json::array();
-  for (const run::Verdict& v : r.verdicts) verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}});
+  for (const run::Verdict& v : r.verdicts) {
+    verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}, {"informational", v.informational}});
+  }
   return {{"ecsim", kVersion},
           {"scenario", r.scenario},
           {"file", r.file},
           {"seed", r.seed},
+          {"plant", r.plant},
           {"verdict", r.ok() ? "pass" : "fail"},
           {"simulated_ns", r.end.ns},
           {"events", r.events},
@@ -186,7 +189,8 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
 void print_run_report(const run::RunResult& r, double wall_s, const std::string& trace_path) {
   std::string out;
   auto line = [&out](const std::string& s) { out += s + "\n"; };
-  line(fmt::format("ecsim {}  scenario '{}' ({})  seed {}", kVersion, r.scenario, r.file, r.seed));
+  line(fmt::format("ecsim {}  scenario '{}' ({})  seed {}{}", kVersion, r.scenario, r.file, r.seed,
+                   r.plant.empty() ? "" : "  plant " + r.plant));
   line("");
   line(fmt::format("  {:<20}{}", "simulated time", sim::format_time(r.end)));
   line(fmt::format("  {:<20}{}", "events", r.events));
@@ -217,7 +221,8 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
     line("");
     line("  expectations");
     for (const run::Verdict& v : r.verdicts) {
-      line(fmt::format("    {:<6}{:<22}{}", v.ok ? "ok" : "FAIL", v.name, v.detail));
+      const char* mark = v.informational ? (v.ok ? "(ok)" : "(miss)") : (v.ok ? "ok" : "FAIL");
+      line(fmt::format("    {:<6}{:<22}{}", mark, v.name, v.detail));
     }
     if (r.event_limit_hit) line(fmt::format("    {:<6}{:<22}stopped at {} by --max-events", "FAIL", "max_events", sim::format_time(r.end)));
   }

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/scenario/loader.hpp"
 
 namespace ecsim::cli {
@@ -38,6 +39,10 @@ struct SweepArgs {
   unsigned jobs = 0;
   std::string timeout = "60s";
   bool json = false;
+  bool swarm = false;
+  std::string plant;
+  bool stop_on_fail = false;
+  std::string out_dir = ".";  // where failing swarm seeds' scenarios are written
 };
 
 struct SeedResult {
@@ -47,6 +52,10 @@ struct SeedResult {
   uint64_t events = 0;
   double wall_s = 0;
   std::string detail;  // first failed expectation, or how it died
+  std::string failed_invariant;  // the name of the first failed invariant, if any
+  std::vector<std::string> swarm_faults;
+  std::string swarm_scenario;
+  std::string swarm_file;  // written for a failing swarm seed
 };
 
 struct Child {
@@ -101,8 +110,15 @@ Child spawn(const std::string& exe, const SweepArgs& a, uint64_t seed) {
     close(err[0]);
     close(out[1]);
     close(err[1]);
-    execl(exe.c_str(), exe.c_str(), "run", a.scenario_path.c_str(), "--seed", seed_s.c_str(), "--json",
-          "--wall-timeout", a.timeout.c_str(), static_cast<char*>(nullptr));
+    std::vector<const char*> argv{exe.c_str(), "run", a.scenario_path.c_str(), "--seed", seed_s.c_str(), "--json",
+                                  "--wall-timeout", a.timeout.c_str()};
+    if (a.swarm) argv.push_back("--swarm");
+    if (!a.plant.empty()) {
+      argv.push_back("--plant");
+      argv.push_back(a.plant.c_str());
+    }
+    argv.push_back(nullptr);
+    execv(exe.c_str(), const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   close(out[1]);
@@ -149,8 +165,13 @@ SeedResult judge(const Child& c, int status, double wall_s) {
     r.verdict = code == 0 ? "pass" : "fail";
     // The first failed expectation explains the verdict, except that a run
     // stopped by its wall timeout is a timeout whatever else failed in it.
+    if (j.contains("swarm_faults")) {
+      r.swarm_faults = j["swarm_faults"].get<std::vector<std::string>>();
+      r.swarm_scenario = j.value("swarm_scenario", std::string());
+    }
     for (const auto& e : j.value("expectations", nlohmann::json::array())) {
-      if (e.value("ok", true)) continue;
+      if (e.value("ok", true) || e.value("informational", false)) continue;
+      if (r.failed_invariant.empty()) r.failed_invariant = e.value("name", "");
       const bool timed_out = e.value("name", "") == "wall_timeout";
       if (!r.detail.empty() && !timed_out) continue;
       if (timed_out) r.verdict = "timeout";
@@ -174,18 +195,54 @@ SeedResult judge(const Child& c, int status, double wall_s) {
 }
 
 nlohmann::json seed_json(const SeedResult& r) {
-  return {{"seed", r.seed},     {"verdict", r.verdict}, {"trace_hash", r.trace_hash},
-          {"events", r.events}, {"wall_s", r.wall_s},   {"detail", r.detail}};
+  nlohmann::json j = {{"seed", r.seed},     {"verdict", r.verdict}, {"trace_hash", r.trace_hash},
+                      {"events", r.events}, {"wall_s", r.wall_s},   {"detail", r.detail}};
+  if (!r.failed_invariant.empty()) j["failed_invariant"] = r.failed_invariant;
+  if (!r.swarm_file.empty()) {
+    j["swarm_faults"] = r.swarm_faults;
+    j["swarm_file"] = r.swarm_file;
+  }
+  return j;
+}
+
+// A failing swarm seed's scenario, written where the user can run it.
+std::string write_swarm_file(const SweepArgs& a, const std::string& stem, SeedResult& r) {
+  const std::string path = fmt::format("{}/{}-swarm-seed-{}.yaml", a.out_dir, stem, r.seed);
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr || std::fputs(r.swarm_scenario.c_str(), f) < 0 || std::fclose(f) != 0) {
+    return fmt::format("(cannot write {}: {})", path, std::strerror(errno));
+  }
+  r.swarm_file = path;
+  return path;
+}
+
+std::string reproduce_command(const SweepArgs& a, const SeedResult& r) {
+  const std::string plant = a.plant.empty() ? "" : " --plant " + a.plant;
+  if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", r.swarm_file, plant);
+  return fmt::format("ecsim run {} --seed {}{}{}", a.scenario_path, r.seed, a.swarm ? " --swarm" : "", plant);
+}
+
+void print_progress(uint64_t done, uint64_t failed, uint64_t total, size_t running, double elapsed_s) {
+  const double per_min = elapsed_s > 0 ? static_cast<double>(done) * 60.0 / elapsed_s : 0.0;
+  const double left_s = done > 0 ? elapsed_s * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+  std::fprintf(stderr, "\rsweep: %llu/%llu done, %llu failed, %zu running, %.0f seeds/min, %.0fs left   ",
+               static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+               static_cast<unsigned long long>(failed), running, per_min, left_s);
 }
 
 int do_sweep(const SweepArgs& a) {
-  scenario::load_scenario_file(a.scenario_path);  // bad input stops here, once, with exit 2
+  const scenario::Scenario sc = scenario::load_scenario_file(a.scenario_path);  // bad input stops here, with exit 2
+  if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
+    throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
+  }
   const auto [first, last] = parse_seed_range(a.seeds);
   std::string why;
   const auto timeout = sim::parse_duration(a.timeout, &why);
   if (!timeout || timeout->ns <= 0) throw CLI::ValidationError("--timeout", fmt::format("'{}': expected a duration like 60s", a.timeout));
   const unsigned jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   const std::string exe = self_exe();
+  std::string stem = a.scenario_path.substr(a.scenario_path.rfind('/') + 1);
+  if (const size_t dot = stem.rfind('.'); dot != std::string::npos) stem = stem.substr(0, dot);
   // A child gets its own --wall-timeout; the parent kills it a little later
   // if it hangs somewhere that check cannot see.
   const auto kill_after = std::chrono::nanoseconds(timeout->ns) + std::chrono::seconds(5);
@@ -196,9 +253,12 @@ int do_sweep(const SweepArgs& a) {
   std::vector<Child> running;
   uint64_t next = first;
   uint64_t next_to_print = first;
+  uint64_t failed = 0;
   const uint64_t total = last - first + 1;
-  while (next <= last || !running.empty()) {
-    while (next <= last && running.size() < jobs) running.push_back(spawn(exe, a, next++));
+  while ((next <= last && !(a.stop_on_fail && failed > 0)) || !running.empty()) {
+    while (next <= last && running.size() < jobs && !(a.stop_on_fail && failed > 0)) {
+      running.push_back(spawn(exe, a, next++));
+    }
     std::vector<pollfd> fds;
     for (const Child& c : running) {
       if (c.out_fd >= 0) fds.push_back({c.out_fd, POLLIN, 0});
@@ -225,7 +285,12 @@ int do_sweep(const SweepArgs& a) {
       if (c.out_fd >= 0) close(c.out_fd);
       if (c.err_fd >= 0) close(c.err_fd);
       const double wall_s = std::chrono::duration<double>(Clock::now() - c.start).count();
-      done[c.seed] = judge(c, status, wall_s);
+      SeedResult r = judge(c, status, wall_s);
+      if (r.verdict != "pass") {
+        ++failed;
+        if (!r.swarm_scenario.empty()) write_swarm_file(a, stem, r);
+      }
+      done[c.seed] = std::move(r);
       running.erase(running.begin() + static_cast<long>(i));
     }
     while (done.count(next_to_print) != 0 && next_to_print <= last) {
@@ -233,24 +298,28 @@ int do_sweep(const SweepArgs& a) {
       ++next_to_print;
     }
     if (progress) {
-      std::fprintf(stderr, "\rsweep: %zu/%llu done, %zu running", done.size(),
-                   static_cast<unsigned long long>(total), running.size());
+      print_progress(done.size(), failed, total, running.size(),
+                     std::chrono::duration<double>(Clock::now() - t0).count());
     }
   }
   if (progress) std::fprintf(stderr, "\n");
   const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::map<std::string, uint64_t> counts{{"pass", 0}, {"fail", 0}, {"crash", 0}, {"timeout", 0}};
   for (const auto& [seed, r] : done) ++counts[r.verdict];
+  const uint64_t runs = done.size();
   const bool all_pass = counts["pass"] == total;
   if (a.json) {
-    nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"runs", total}, {"wall_s", wall_s}};
+    nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"runs", runs}, {"wall_s", wall_s},
+                        {"swarm", a.swarm}, {"plant", a.plant}, {"seeds_per_min", wall_s > 0 ? runs * 60.0 / wall_s : 0.0}};
     for (const auto& [k, v] : counts) s[k] = v;
     std::printf("%s\n", s.dump().c_str());
     return all_pass ? kExitOk : kExitFailed;
   }
-  std::printf("sweep %s, seeds %llu..%llu: %llu runs in %.1fs (jobs %u)\n", a.scenario_path.c_str(),
+  std::printf("sweep %s%s%s, seeds %llu..%llu: %llu runs in %.1fs (jobs %u, %.0f seeds/min)%s\n",
+              a.scenario_path.c_str(), a.swarm ? " --swarm" : "", a.plant.empty() ? "" : (" --plant " + a.plant).c_str(),
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
-              static_cast<unsigned long long>(total), wall_s, jobs);
+              static_cast<unsigned long long>(runs), wall_s, jobs, wall_s > 0 ? runs * 60.0 / wall_s : 0.0,
+              runs < total ? " (stopped at the first failure)" : "");
   for (const char* k : {"pass", "fail", "crash", "timeout"}) {
     std::printf("  %-8s %llu\n", k, static_cast<unsigned long long>(counts[k]));
   }
@@ -258,9 +327,12 @@ int do_sweep(const SweepArgs& a) {
     std::printf("failing seeds:\n");
     for (const auto& [seed, r] : done) {
       if (r.verdict == "pass") continue;
-      std::printf("  seed %-8llu %-8s %s\n    reproduce: ecsim run %s --seed %llu\n",
-                  static_cast<unsigned long long>(seed), r.verdict.c_str(), r.detail.c_str(),
-                  a.scenario_path.c_str(), static_cast<unsigned long long>(seed));
+      std::printf("  seed %-8llu %-8s %s\n", static_cast<unsigned long long>(seed), r.verdict.c_str(), r.detail.c_str());
+      if (!r.swarm_faults.empty()) {
+        std::printf("    faults:\n");
+        for (const std::string& f : r.swarm_faults) std::printf("      - %s\n", f.c_str());
+      }
+      std::printf("    reproduce: %s\n", reproduce_command(a, r).c_str());
     }
   }
   return all_pass ? kExitOk : kExitFailed;
@@ -276,6 +348,10 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)");
   sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)");
   sweep->add_flag("--json", a->json, "One JSON object per seed, then a summary object");
+  sweep->add_flag("--swarm", a->swarm, "Give every seed its own random fault mix; judge invariants only");
+  sweep->add_option("--plant", a->plant, "Switch on one planted bug in every run (see ecsim plant --list)");
+  sweep->add_flag("--stop-on-fail", a->stop_on_fail, "Start no more seeds once one has failed");
+  sweep->add_option("--out-dir", a->out_dir, "Where failing swarm seeds' scenario files go (default .)");
   sweep->callback([a, &exit_code] {
     try {
       exit_code = do_sweep(*a);

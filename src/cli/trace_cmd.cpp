@@ -10,6 +10,8 @@
 
 #include "commands.hpp"
 #include "ecsim/proto/auth.hpp"
+#include "ecsim/proto/plant.hpp"
+#include "ecsim/tiers/world.hpp"
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/proto/rpc.hpp"
@@ -50,7 +52,8 @@ std::string record_name(sim::RecordType t) {
       {p::storage::kRecordWrite, "storage.write"},   {p::storage::kRecordRefused, "storage.refused"},
       {p::storage::kRecordAck, "storage.ack"},       {p::storage::kRecordWal, "storage.wal"},
       {p::storage::kRecordCatchUp, "storage.catch_up"}, {p::storage::kRecordQuorum, "storage.quorum"},
-      {p::storage::kRecordIgnored, "storage.ignored"},
+      {p::storage::kRecordIgnored, "storage.ignored"}, {p::storage::kRecordRecovered, "storage.recovered"},
+      {tiers::kRecordClientBadToken, "client.bad_token"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;
@@ -96,6 +99,16 @@ int trace_replay(const std::string& path) {
   options.seed = h["seed"].get<uint64_t>();
   options.until = sim::Duration{h.value("until_ns", sc.duration.ns)};
   options.max_events = h.value("max_events", uint64_t{0});
+  const std::string plant = h.value("plant", std::string());
+  if (!plant.empty()) {
+    const auto p = proto::plant_by_name(plant);
+    if (!p) {
+      std::fprintf(stderr, "%s: header names unknown plant '%s', expected one of ecsim plant --list\n", path.c_str(),
+                   plant.c_str());
+      return kExitBadInput;
+    }
+    options.plant = *p;
+  }
   const run::RunResult r = run::run_scenario(sc, options);
   const bool same = r.trace_hash == info.hash && r.records == info.record_count;
   std::printf("replayed '%s' seed %llu: %llu records, trace hash %s; file: %s -> %s\n", sc.name.c_str(),

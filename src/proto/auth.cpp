@@ -1,4 +1,5 @@
 #include "ecsim/proto/auth.hpp"
+#include "ecsim/proto/plant.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -177,7 +178,8 @@ VerifyResult verify_with(const MacKey& key, std::string_view token, sim::Time no
   const auto given_mac = b64_decode<kMacBytes>(token.substr(kSignedBytes + 1));
   if (!given_mac) return r;
   const auto want_mac = key.mac(token.substr(0, kSignedBytes));
-  if (CRYPTO_memcmp(want_mac.data(), given_mac->data(), kMacBytes) != 0) {
+  const bool mac_ok = CRYPTO_memcmp(want_mac.data(), given_mac->data(), kMacBytes) == 0;
+  if (!mac_ok && !planted(Plant::kAuthSkipVerify)) {  // planted bug: any signature passes
     r.reason = Reason::kBadSignature;
   } else if (!valid_role(claims.role)) {
     r.reason = Reason::kMalformed;  // signed by a buggy issuer: refuse, never guess

@@ -1,4 +1,5 @@
 #include "ecsim/proto/dsm.hpp"
+#include "ecsim/proto/plant.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -166,10 +167,11 @@ void Replica::apply(Env<Message>& env, const Update& u) {
     return;
   }
   Stored& local = it->second;
-  if (vclock::compare(u.clock, local.clock) == vclock::Order::kConcurrent) {
-    ++counters_.resolved_concurrent;
-  }
-  if (wins(u.clock, u.writer, u.value, local.clock, local.writer, local.value)) {
+  const bool concurrent = vclock::compare(u.clock, local.clock) == vclock::Order::kConcurrent;
+  counters_.resolved_concurrent += concurrent ? 1 : 0;
+  // Planted bug: the write that arrives last wins a conflict.
+  const bool arrival_wins = concurrent && planted(Plant::kDsmArrivalOrderTiebreak);
+  if (arrival_wins || wins(u.clock, u.writer, u.value, local.clock, local.writer, local.value)) {
     local = Stored{u.value, u.clock, u.writer};
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);

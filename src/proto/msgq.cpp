@@ -1,4 +1,5 @@
 #include "ecsim/proto/msgq.hpp"
+#include "ecsim/proto/plant.hpp"
 
 #include <algorithm>
 
@@ -251,7 +252,14 @@ std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
       p.above.erase(p.above.begin());
     }
   }
-    if (d.seq <= p.contiguous || p.above.contains(d.seq)) {
+  const bool seen = d.seq <= p.contiguous || p.above.contains(d.seq);
+  if (seen && planted(Plant::kMsgqNoDedup)) {  // planted bug: a resent copy is delivered again
+    ++counters_.delivered;
+    env_.trace({env_.now().ns, kRecordDeliver, 0, env_.self(), from, 0, d.seq, d.epoch});
+    send_ack(from, p, d.seq);
+    return Delivery{from, d.seq, d.body_handle, d.body_bytes};
+  }
+  if (seen) {
     ++counters_.duplicates;
     ignore(from, Ignored::kDuplicate, d);
     send_ack(from, p, d.seq);  // the first ACK may have been lost

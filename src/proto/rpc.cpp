@@ -1,4 +1,5 @@
 #include "ecsim/proto/rpc.hpp"
+#include "ecsim/proto/plant.hpp"
 
 #include <algorithm>
 
@@ -584,6 +585,12 @@ void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_h
   e.done = true;
   e.response = Response{call_id, e.conn_id, code, body_handle, body_bytes};
   --executing_;
+  if (planted(Plant::kRpcNoResponseCache)) {  // planted bug: nothing remembers the answer
+    const Response response = e.response;
+    entries_.erase(it);
+    send_response(to, response);
+    return;
+  }
   done_order_.push_back(it->first);
   send_response(to, e.response);
   evict();

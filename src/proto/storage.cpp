@@ -1,4 +1,5 @@
 #include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/plant.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -225,6 +226,7 @@ void Replica::replay(Env<Message>& env, StorageIo& io) {
     for (PeerCatchUp& p : catch_up_) p.mark_ns = 0;
     trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kMarksVoided), 0, 0, disk.length());
   }
+  for (const auto& [key, stored] : entries_) trace(env, kRecordRecovered, 0, 0, key, stored.version.counter);
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, counters_.wal_replayed,
         disk.length());
 }
@@ -276,10 +278,12 @@ void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const Writ
   counters_.writes_duplicate += outcome == WriteOutcome::kDuplicate;
   trace(env, kRecordWrite, static_cast<uint16_t>(outcome), from, w.key, w.version.counter);
   // The ack promises that this version, or a newer one, is durable here.
-  if (durable_at <= io.disk().durable_length()) {
+  // Planted bug: it is sent before the WAL entry is synced.
+  if (durable_at <= io.disk().durable_length() || planted(Plant::kStorageAckBeforeSync)) {
     send(env, from, WriteAck{w.req_id, w.key, w.version});
     ++counters_.acks_sent;
     trace(env, kRecordAck, 0, from, w.key, w.version.counter);
+    if (durable_at > io.disk().durable_length()) want_sync(io);  // the plant still syncs, later
     return;
   }
   pending_acks_.push_back(PendingAck{from, w.req_id, w.key, w.version, durable_at});
@@ -636,7 +640,9 @@ void QuorumWriter::on_ack(Env<Message>& env, NodeId from, const WriteAck& a) {
   } else {
     it->second.acked[*index] = true;
     const auto acks = std::count(it->second.acked.begin(), it->second.acked.end(), true);
-    if (static_cast<size_t>(acks) >= kQuorum) finish(env, a.req_id, true);
+    // Planted bug: one replica's ack is taken for a quorum.
+    const size_t quorum = planted(Plant::kStorageQuorumOfOne) ? 1 : kQuorum;
+    if (static_cast<size_t>(acks) >= quorum) finish(env, a.req_id, true);
     return;
   }
   ++counters_.ignored;
@@ -672,7 +678,7 @@ void QuorumWriter::finish(Env<Message>& env, uint64_t req_id, bool ok) {
   const Pending& p = it->second;
   env.cancel_timer(p.timer);
   const auto acks = static_cast<uint32_t>(std::count(p.acked.begin(), p.acked.end(), true));
-  ECSIM_ASSERT(!ok || acks >= kQuorum);
+  ECSIM_ASSERT(!ok || acks >= kQuorum || planted(Plant::kStorageQuorumOfOne));
   done_.push_back(WriteCompletion{req_id, p.req.key, p.req.version, ok, acks, p.attempts,
                                   env.now() - p.started});
   ok ? ++counters_.ok : ++counters_.failed;

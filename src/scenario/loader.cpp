@@ -11,6 +11,7 @@
 //      find faults on nodes that are already down (or already up).
 // Every yaml-cpp and standard exception is caught here and turned into a line.
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/invariants.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -1202,8 +1203,11 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                    "quiescence"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
-  static const std::vector<std::string_view> kInvariants{"durability", "causality", "convergence",
-                                                         "edge_isolation", "exactly_once"};
+  static const std::vector<std::string_view> kInvariants = [] {
+    std::vector<std::string_view> names;
+    for (const InvariantInfo& i : invariants()) names.push_back(i.name);
+    return names;
+  }();
   if (auto inv = m.get("invariants")) {
     for (const Field& name_field : list(*inv, "a list of invariant names like [durability]")) {
       const std::string name = scalar(name_field, "an invariant name like durability");
@@ -1213,6 +1217,11 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                             quote(name), inv->path, *near)
                               : fmt::format("unknown invariant {} in {}, expected {}", quote(name),
                                             inv->path, join_names(kInvariants)));
+      }
+      if (invariants()[static_cast<size_t>(*invariant_by_name(name))].tiers_only && sc.requests.empty()) {
+        fail(name_field, fmt::format("invariant {} in a scenario without a requests workload, expected it only "
+                                     "with the three-tier model",
+                                     quote(name)));
       }
       if (std::find(e.invariants.begin(), e.invariants.end(), name) != e.invariants.end()) {
         fail(name_field, fmt::format("invariant {} listed twice in {}, expected each once",

@@ -12,6 +12,7 @@ Clients::Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std:
                                     sim.rng(name + "/tokens"), s.until, s.timeout});
   }
   arrival_handler_ = sim_.add_handler(&Clients::on_arrival, this);
+  world_.set_simulator(&sim_);
 }
 
 void Clients::start() {
@@ -42,7 +43,7 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   const workload::Request r = g.gen.next_request();
   ++self.generated_;
   ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value,
-                    self.token_for(r, g, now), now, g.node, now + g.timeout};
+                    self.token_for(r, g, now), now, g.node, now + g.timeout, r.bad_token};
   self.world_.client_started(req);
   if (!self.cluster_.is_up(g.node)) {
     self.world_.client_done(req, Outcome::kFailed, ServedBy::kEdge, now);

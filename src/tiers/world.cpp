@@ -64,6 +64,10 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
     ++answered_late_;
     outcome = Outcome::kFailed;
   }
+  if (r.bad_token != workload::BadToken::kNone && sim_ != nullptr) {
+    sim_->trace().record(sim::Record{sim_->now().ns, kRecordClientBadToken, static_cast<uint16_t>(outcome), r.edge,
+                                     0, static_cast<uint32_t>(r.bad_token), r.id, r.subscriber});
+  }
   // A failure counts at the time the client gave up: its timeout.
   const sim::Time gave_up = r.deadline == sim::Time::max() ? at : r.deadline;
   switch (outcome) {

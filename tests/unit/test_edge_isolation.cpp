@@ -157,6 +157,7 @@ TEST_CASE("edge_isolation: an edge node writing cloud storage directly is refuse
   byz.target = {"edge-2", {}};
   byz.rate_per_s = 50;
   sc.faults.push_back(byz);
+  sc.expect.invariants.push_back("edge_isolation");
   const run::RunResult r = run::run_scenario(sc, {});
   const run::ForgedWriteSummary& f = r.tiers.forged;
   REQUIRE(f.present);

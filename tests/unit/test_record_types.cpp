@@ -9,6 +9,7 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/sim/trace.hpp"
+#include "ecsim/tiers/world.hpp"
 
 using ecsim::sim::RecordType;
 
@@ -24,7 +25,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::rpc::kRecordServe, p::rpc::kRecordConn, p::rpc::kRecordIgnored, p::msgq::kRecordSend,
       p::msgq::kRecordAcked, p::msgq::kRecordDeliver, p::msgq::kRecordIgnored, p::auth::kRecordAuthRefused,
       p::storage::kRecordWrite, p::storage::kRecordRefused, p::storage::kRecordAck, p::storage::kRecordWal,
-      p::storage::kRecordCatchUp, p::storage::kRecordQuorum, p::storage::kRecordIgnored};
+      p::storage::kRecordCatchUp, p::storage::kRecordQuorum, p::storage::kRecordIgnored,
+      p::storage::kRecordRecovered, ecsim::tiers::kRecordClientBadToken};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

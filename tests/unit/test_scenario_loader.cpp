@@ -316,7 +316,8 @@ const std::vector<BadCase>& bad_cases() {
        "'convergence'?"},
       {"unknown invariant", kHead + "expect:\n  invariants: [liveness]\n",
        "t.yaml:4:16: unknown invariant 'liveness' in expect.invariants, expected durability, "
-       "causality, convergence, edge_isolation or exactly_once"},
+       "causality, convergence, edge_isolation, exactly_once, acknowledged_writes, catch_up, at_most_once or "
+       "tokens"},
       {"misspelt invariant edge_isolation", kHead + "expect:\n  invariants: [edge_isolaton]\n",
        "t.yaml:4:16: unknown invariant 'edge_isolaton' in expect.invariants, did you mean "
        "'edge_isolation'?"},
@@ -403,8 +404,11 @@ const std::vector<BadCase>& bad_cases() {
            "  - { at: 3s, byzantine: edge, strategy: cloud_direct_write }\n",
        "t.yaml:7:5: byzantine edge-1 at 3s, but edge-1 is down (crashed at 1s), expected a "
        "node that is up"},
-      {"convergence listed twice", kHead + "expect:\n  invariants: [convergence, convergence]\n",
-       "t.yaml:4:29: invariant 'convergence' listed twice in expect.invariants, expected each "
+      {"a three-tier invariant without the three tiers", kHead + "expect:\n  invariants: [durability, tokens]\n",
+       "t.yaml:4:28: invariant 'tokens' in a scenario without a requests workload, expected it only with the "
+       "three-tier model"},
+      {"convergence listed twice", kTiers + "expect:\n  invariants: [convergence, convergence]\n",
+       "t.yaml:6:29: invariant 'convergence' listed twice in expect.invariants, expected each "
        "once"},
       {"zero quiescence", kHead + "expect:\n  quiescence: 0s\n",
        "t.yaml:4:15: expect.quiescence is '0s', expected a duration above 0s and at most 1h"},
@@ -512,7 +516,8 @@ TEST_CASE("loader: the quickstart loads with its values", "[scenario]") {
   REQUIRE(s.faults[1].groups.size() == 2);
   CHECK(s.faults[1].groups[0][0].text == "edge-1");
   CHECK(s.faults[1].groups[1][0].text == "*");
-  CHECK(s.expect.invariants == std::vector<std::string>{"durability", "causality", "exactly_once"});
+  CHECK(s.expect.invariants == std::vector<std::string>{"durability", "causality", "exactly_once", "acknowledged_writes",
+                                                       "catch_up", "at_most_once"});
   REQUIRE(s.expect.served_ratio_min);
   CHECK(*s.expect.served_ratio_min > 0.5);
   CHECK(*s.expect.served_ratio_min <= 1.0);

@@ -105,6 +105,11 @@ inline constexpr auto kRecordCatchUp = static_cast<sim::RecordType>(44);
 inline constexpr auto kRecordQuorum = static_cast<sim::RecordType>(45);
 // kRecordIgnored: node, peer = sender, code = Ignored, a = request id or tag.
 inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(46);
+// kRecordRecovered: node = replica, a = key, b = version counter: what the
+// replica's log replay recovered after a restart, one per key in key order,
+// all before its kRecordWal kReplayed record (the durability verdict holds
+// them against the acks the replica sent before).
+inline constexpr auto kRecordRecovered = static_cast<sim::RecordType>(47);
 
 enum class WriteOutcome : uint16_t { kApplied = 1, kSuperseded = 2, kDuplicate = 3 };
 enum class Refusal : uint16_t {

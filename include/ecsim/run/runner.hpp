@@ -11,6 +11,7 @@
 
 #include "ecsim/net/network.hpp"
 #include "ecsim/node/cluster.hpp"
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/histogram.hpp"
 
@@ -22,12 +23,19 @@ struct RunOptions {
   std::string trace_path;                // empty: no trace file
   uint64_t max_events = 0;               // 0: no limit
   bool hashing = true;
+  // A planted bug switched on for this run (proto/plant.hpp).
+  proto::Plant plant = proto::Plant::kNone;
+  // Under --swarm only invariants are judged: latency, throughput and
+  // served-ratio expectations are reported but cannot fail the run.
+  bool invariants_only = false;
 };
 
 struct Verdict {
   std::string name;    // "durability", "served_ratio_min", ...
   bool ok = true;
   std::string detail;  // measured value against the bound, or the violation
+  // Reported only (a figure under --swarm): never fails the run.
+  bool informational = false;
 };
 
 struct WorkloadSummary {
@@ -181,6 +189,7 @@ struct TierSummary {
 
 struct RunResult {
   std::string scenario;
+  std::string plant;  // the planted bug's name, empty for none
   std::string file;
   uint64_t seed = 0;
   sim::Time end{0};

@@ -78,6 +78,12 @@ struct TierParams {
   sim::Duration hot_snapshot_period = sim::seconds(1);
 };
 
+// kRecordClientBadToken: how a request whose client sent a bad token ended,
+// as the client saw it (the `tokens` verdict): node = the edge node it was
+// sent to, code = Outcome, kind = workload::BadToken, a = request id, b =
+// the subscriber it targets. Traced when the outcome is known.
+inline constexpr auto kRecordClientBadToken = static_cast<sim::RecordType>(31);
+
 // Message kinds served through the load model; a client request at the edge
 // is admitted as this kind.
 inline constexpr uint32_t kKindClient = 13;
@@ -96,6 +102,7 @@ struct ClientRequest {
   net::NodeId edge = 0;  // the node the client sent it to (an edge node)
   // The client gives up then: an answer after it is a failure to the client.
   sim::Time deadline = sim::Time::max();
+  workload::BadToken bad_token = workload::BadToken::kNone;  // what the client did to its token
 };
 
 // How a request ended, as the client saw it.
@@ -157,6 +164,10 @@ class World final : public node::PayloadOwner {
   // node::PayloadOwner
   void on_discard(const net::Envelope& e) override;
   void on_copy(const net::Envelope& e) override;
+
+  // Where the client outcomes of bad-token requests are traced (the
+  // clients' simulator). REQUIRES: called before the first request.
+  void set_simulator(sim::Simulator* sim) { sim_ = sim; }
 
   // Client side.
   void client_started(const ClientRequest& r);
@@ -238,6 +249,7 @@ class World final : public node::PayloadOwner {
   bool excluded(sim::Time start) const;
   std::map<uint64_t, Outstanding> outstanding_;  // by client request id
   std::vector<sim::TimeWindow> excluded_windows_;
+  sim::Simulator* sim_ = nullptr;
   uint64_t lost_ = 0;
   uint64_t answered_late_ = 0;
   uint64_t unsettled_ = 0;

@@ -1,0 +1,94 @@
+// Checkers that judge what the three tiers promised, from trace records
+// alone (DESIGN: "Checkers judge promises"):
+//
+// - AckedDurability (`durability` on three-tier runs): every write ack a
+//   cloud replica sends (storage.ack: "this version, or a newer one, is
+//   durable here") must survive that replica's crash: when it restarts, the
+//   versions its log replay recovered (storage.recovered records, before its
+//   storage.wal replayed record) must hold each key it ever acked at that
+//   version counter or a newer one.
+// - AtMostOnce (`at_most_once`): an RPC server executes a request (an
+//   rpc.serve record with outcome execute) at most once per (client, call
+//   id) in one incarnation of the server; a crash forgets its response
+//   cache, so a retry after the server's restart may execute again.
+// - BadTokens (`tokens`): every client request sent with a bad token
+//   (forged, expired, malformed, another subscriber's) ends refused, or
+//   failed (its edge node down or overloaded): never answered ok
+//   (client.bad_token records).
+//
+// Each names the simulated time and record index (1-based, the line of
+// `ecsim trace dump`) of its first violations.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ecsim/check/durability.hpp"  // Violation
+#include "ecsim/sim/trace.hpp"
+
+namespace ecsim::check {
+
+// Counts records and keeps the first violations, for the three below.
+class PromiseChecker : public sim::TraceObserver {
+ public:
+  static constexpr size_t kViolationsMax = 100;
+  explicit PromiseChecker(std::vector<std::string> names) : names_(std::move(names)) {}
+  const std::vector<Violation>& violations() const { return violations_; }
+  uint64_t violation_count() const { return violation_count_; }
+  // The first violation, or `summary` when there is none.
+  std::string detail(const std::string& summary) const;
+
+ protected:
+  void report(const sim::Record& r, const std::string& what);
+  const std::string& name(uint32_t n) const;
+  uint64_t record_index_ = 0;  // of the record being looked at, 1-based
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<Violation> violations_;
+  uint64_t violation_count_ = 0;
+};
+
+class AckedDurability final : public PromiseChecker {
+ public:
+  using PromiseChecker::PromiseChecker;
+  void on_record(const sim::Record& r) override;
+  uint64_t acks() const { return acks_; }
+  uint64_t recoveries_checked() const { return recoveries_; }
+  uint64_t promises_checked() const { return promises_checked_; }
+
+ private:
+  // Per replica: key -> the highest version counter it acked.
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> promised_;
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> recovering_;  // replicas replaying now
+  uint64_t acks_ = 0, recoveries_ = 0, promises_checked_ = 0;
+};
+
+class AtMostOnce final : public PromiseChecker {
+ public:
+  using PromiseChecker::PromiseChecker;
+  void on_record(const sim::Record& r) override;
+  uint64_t executions() const { return executions_; }
+  uint64_t retries_seen() const { return retries_; }  // answered from the cache or still executing
+
+ private:
+  std::set<std::tuple<uint32_t, uint32_t, uint64_t>> executed_;  // (server, client, call id)
+  uint64_t executions_ = 0, retries_ = 0;
+};
+
+class BadTokens final : public PromiseChecker {
+ public:
+  using PromiseChecker::PromiseChecker;
+  void on_record(const sim::Record& r) override;
+  uint64_t requests() const { return requests_; }
+  uint64_t refused() const { return refused_; }
+  uint64_t failed() const { return failed_; }
+
+ private:
+  uint64_t requests_ = 0, refused_ = 0, failed_ = 0;
+};
+
+}  // namespace ecsim::check

@@ -1,0 +1,101 @@
+#include "ecsim/check/promises.hpp"
+
+#include <fmt/format.h>
+
+#include "ecsim/proto/rpc.hpp"
+#include "ecsim/proto/storage.hpp"
+#include "ecsim/sim/time.hpp"
+#include "ecsim/tiers/world.hpp"
+
+namespace ecsim::check {
+
+using sim::RecordType;
+
+std::string PromiseChecker::detail(const std::string& summary) const {
+  if (violation_count_ == 0) return summary;
+  return fmt::format("{} ({} violation{})", violations_.front().what, violation_count_,
+                     violation_count_ == 1 ? "" : "s");
+}
+
+void PromiseChecker::report(const sim::Record& r, const std::string& what) {
+  ++violation_count_;
+  if (violations_.size() >= kViolationsMax) return;
+  violations_.push_back({r.time_ns, r.node,
+                         fmt::format("{} at {}, record #{}: {}", name(r.node), sim::format_time(sim::Time{r.time_ns}),
+                                     record_index_, what)});
+}
+
+const std::string& PromiseChecker::name(uint32_t n) const {
+  static const std::string unknown = "?";
+  return n < names_.size() ? names_[n] : unknown;
+}
+
+void AckedDurability::on_record(const sim::Record& r) {
+  ++record_index_;
+  namespace st = proto::storage;
+  if (r.type == st::kRecordAck) {
+    ++acks_;
+    uint64_t& v = promised_[r.node][r.a];
+    v = std::max(v, r.b);
+  } else if (r.type == RecordType::kRestart) {
+    recovering_[r.node].clear();  // its replay follows
+  } else if (r.type == st::kRecordRecovered) {
+    recovering_[r.node][r.a] = r.b;
+  } else if (r.type == st::kRecordWal && r.code == static_cast<uint16_t>(st::WalEvent::kReplayed)) {
+    auto rec = recovering_.find(r.node);
+    if (rec == recovering_.end()) return;  // a boot, not a restart
+    ++recoveries_;
+    for (const auto& [key, counter] : promised_[r.node]) {
+      ++promises_checked_;
+      auto it = rec->second.find(key);
+      const uint64_t have = it == rec->second.end() ? 0 : it->second;
+      if (have < counter) {
+        report(r, fmt::format("acked key {} at version {} before its crash, but its log replay recovered {}",
+                              key, counter, have == 0 ? std::string("nothing for it") : fmt::format("version {}", have)));
+      }
+    }
+    recovering_.erase(rec);
+  }
+}
+
+void AtMostOnce::on_record(const sim::Record& r) {
+  ++record_index_;
+  namespace rpc = proto::rpc;
+  if (r.type == RecordType::kCrash) {
+    // Its response cache is gone: a retry may execute again after the restart.
+    auto it = executed_.lower_bound({r.node, 0, 0});
+    while (it != executed_.end() && std::get<0>(*it) == r.node) it = executed_.erase(it);
+    return;
+  }
+  if (r.type != rpc::kRecordServe) return;
+  if (r.code != static_cast<uint16_t>(rpc::ServeOutcome::kExecute)) {
+    const bool retry = r.code == static_cast<uint16_t>(rpc::ServeOutcome::kCached) ||
+                       r.code == static_cast<uint16_t>(rpc::ServeOutcome::kInProgress);
+    retries_ += retry ? 1 : 0;
+    return;
+  }
+  ++executions_;
+  if (!executed_.insert({r.node, r.peer, r.a}).second) {
+    report(r, fmt::format("executed call {:#x} from {} a second time (a retry must be answered from the response "
+                          "cache)",
+                          r.a, name(r.peer)));
+  }
+}
+
+void BadTokens::on_record(const sim::Record& r) {
+  ++record_index_;
+  if (r.type != tiers::kRecordClientBadToken) return;
+  ++requests_;
+  const auto outcome = static_cast<tiers::Outcome>(r.code);
+  if (outcome == tiers::Outcome::kRefused) {
+    ++refused_;
+  } else if (outcome == tiers::Outcome::kFailed) {
+    ++failed_;
+  } else {
+    const auto kind = static_cast<workload::BadToken>(r.kind);
+    report(r, fmt::format("request {:#x} for subscriber {} with a {} token was answered ok", r.a, r.b,
+                          workload::to_string(kind)));
+  }
+}
+
+}  // namespace ecsim::check

@@ -1,0 +1,168 @@
+#include "ecsim/fault/generator.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/rng.hpp"
+
+namespace ecsim::fault {
+
+namespace {
+
+using sim::Duration;
+using sim::Time;
+
+struct Draw {
+  Time at;
+  std::string yaml;
+};
+
+// Draws and formats one fault kind at a time; remembers when each node is
+// down, so no crash meets a node that is down (the loader refuses that).
+class Swarm {
+ public:
+  Swarm(const scenario::Scenario& sc, uint64_t seed, const SwarmLimits& limits)
+      : sc_(sc), rng_(sim::Rng::stream(seed, "swarm")), names_(scenario::node_names(sc.topology)) {
+    const int64_t d = sc.duration.ns;
+    // After the last fault: a resend of what it dropped (reliable messaging
+    // resends after its timeout), then the quiescence the verdicts need.
+    const int64_t resend = sc.model.resend_timeout.value_or(sim::seconds(5)).ns;
+    const int64_t quiet =
+        std::max(d / 1000 * limits.quiet_permille, sc.expect.quiescence.ns + resend + sim::seconds(3).ns);
+    first_ = Time{d / 1000 * limits.start_permille};
+    last_end_ = Time{d - quiet};
+    busy_until_.assign(names_.size(), Time{-1});
+  }
+
+  bool room() const { return last_end_ - first_ >= sim::seconds(1); }
+
+  std::vector<Draw> draw(uint32_t count) {
+    const bool tiers = !sc_.requests.empty();
+    std::vector<uint64_t> kinds;
+    for (uint32_t i = 0; i < count; ++i) kinds.push_back(rng_.below(tiers ? 8 : 7));
+    // Crashes first, so a byzantine fault drawn later never lands on a node
+    // that one of them takes down.
+    std::stable_partition(kinds.begin(), kinds.end(), [](uint64_t k) { return k <= 1; });
+    std::vector<Draw> out;
+    for (uint64_t kind : kinds) {
+      const Time at = time_between(first_, last_end_ - sim::milliseconds(500));
+      const Duration window = window_from(at);
+      switch (kind) {
+        case 0:
+        case 1: add_crash(out, at, window); break;
+        case 2: out.push_back({at, partition(at, window)}); break;
+        case 3: out.push_back({at, link_fault(at, window, "drop", fmt::format("rate: {}%", 5 + rng_.below(46)))}); break;
+        case 4: {
+          const int64_t lo = 5 + static_cast<int64_t>(rng_.below(45));
+          const int64_t hi = lo + 5 + static_cast<int64_t>(rng_.below(150));
+          out.push_back({at, link_fault(at, window, "delay",
+                                        fmt::format("latency: {{ uniform: [{}ms, {}ms] }}", lo, hi))});
+          break;
+        }
+        case 5:
+          out.push_back({at, link_fault(at, window, "duplicate", fmt::format("rate: {}%", 5 + rng_.below(26)))});
+          break;
+        case 6: out.push_back({at, link_fault(at, window, "reorder", "")}); break;
+        default: add_byzantine(out, at, window); break;
+      }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Draw& a, const Draw& b) { return a.at < b.at; });
+    return out;
+  }
+
+  // A time in [lo, hi], on a whole millisecond.
+  Time time_between(Time lo, Time hi) {
+    ECSIM_ASSERT(lo <= hi);
+    const int64_t ms = (hi - lo).ns / 1000000;
+    return lo + sim::milliseconds(static_cast<int64_t>(rng_.below(static_cast<uint64_t>(ms) + 1)));
+  }
+
+  // 0.2 s .. 5 s in steps of 100 ms, ending by last_end_.
+  Duration window_from(Time at) {
+    const Duration want = sim::milliseconds(200 + 100 * static_cast<int64_t>(rng_.below(49)));
+    const Duration room = sim::milliseconds(std::max<int64_t>(100, (last_end_ - at).ns / 100000000 * 100));
+    return std::min(want, room);
+  }
+
+  bool down_at(uint32_t n, Time at) const {
+    for (const Crash& c : crashes_) {
+      if (c.node == n && c.from <= at && at <= c.to) return true;
+    }
+    return false;
+  }
+
+  // A tier with nodes, or one node.
+  std::string tier_or_node() {
+    const auto tier = static_cast<scenario::Tier>(rng_.below(3));
+    if (rng_.below(2) == 0 && sc_.topology.count(tier) > 0) return scenario::tier_name(tier);
+    return names_[rng_.below(names_.size())];
+  }
+
+  static std::string quoted(const std::string& s) { return s == "*" ? "\"*\"" : s; }
+
+  // A node down over [at, at + window], strictly after its last window, so
+  // no two faults meet it at one instant.
+  void add_crash(std::vector<Draw>& out, Time at, Duration window) {
+    const uint32_t n = static_cast<uint32_t>(rng_.below(names_.size()));
+    if (busy_until_[n] >= at) return;
+    busy_until_[n] = at + window;
+    crashes_.push_back({n, at, at + window});
+    out.push_back({at, fmt::format("{{ at: {}, crash: {}, for: {} }}", sim::format_time(at), names_[n],
+                                   sim::format_duration(window))});
+  }
+
+  void add_byzantine(std::vector<Draw>& out, Time at, Duration window) {
+    const auto edges = scenario::resolve(sc_.topology, "edge");
+    const uint32_t n = edges[rng_.below(edges.size())];
+    if (down_at(n, at)) return;  // the loader refuses a fault on a node that is down then
+    out.push_back({at, fmt::format("{{ at: {}, byzantine: {}, strategy: cloud_direct_write, rate: {}/s, for: {} }}",
+                                   sim::format_time(at), names_[n], 10 + rng_.below(91),
+                                   sim::format_duration(window))});
+  }
+
+  std::string partition(Time at, Duration window) {
+    return fmt::format("{{ at: {}, partition: [[{}], \"*\"], for: {} }}", sim::format_time(at), tier_or_node(),
+                       sim::format_duration(window));
+  }
+
+  std::string link_fault(Time at, Duration window, const char* kind, const std::string& arg) {
+    const std::string a = rng_.below(3) == 0 ? "*" : tier_or_node();
+    const std::string b = rng_.below(3) == 0 ? "*" : tier_or_node();
+    std::string between = fmt::format("between: [{}, {}]", quoted(a), quoted(b));
+    if (a == b && a != "*" && scenario::resolve(sc_.topology, a).size() == 1) between = fmt::format("between: [{}, \"*\"]", a);
+    const std::string body = arg.empty() ? between : between + ", " + arg;
+    return fmt::format("{{ at: {}, {}: {{ {} }}, for: {} }}", sim::format_time(at), kind, body,
+                       sim::format_duration(window));
+  }
+
+  const scenario::Scenario& sc_;
+  sim::Rng rng_;
+  std::vector<std::string> names_;
+  Time first_;
+  Time last_end_;
+  std::vector<Time> busy_until_;
+  struct Crash {
+    uint32_t node;
+    Time from, to;
+  };
+  std::vector<Crash> crashes_;
+};
+
+}  // namespace
+
+std::vector<std::string> swarm_faults(const scenario::Scenario& sc, uint64_t seed, const SwarmLimits& limits) {
+  ECSIM_ASSERT(limits.faults_max >= 1);
+  Swarm swarm(sc, seed, limits);
+  std::vector<std::string> out;
+  if (!swarm.room()) return out;
+  sim::Rng count_rng = sim::Rng::stream(seed, "swarm/count");
+  for (Draw& d : swarm.draw(1 + static_cast<uint32_t>(count_rng.below(limits.faults_max)))) {
+    out.push_back(std::move(d.yaml));
+  }
+  return out;
+}
+
+}  // namespace ecsim::fault

@@ -1,0 +1,55 @@
+#include "ecsim/proto/plant.hpp"
+
+#include <array>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto {
+
+namespace detail {
+Plant g_active_plant = Plant::kNone;
+}
+
+namespace {
+constexpr std::array<PlantInfo, 7> kPlants{{
+    {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
+     "a cloud replica acknowledges a write before its WAL entry is synced"},
+    {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
+     "core acknowledges a write once one replica (not 2 of 3) acknowledged it"},
+    {Plant::kMsgqNoDedup, "msgq.no_dedup", "exactly_once",
+     "the reliable-messaging receiver hands a resent or duplicated message to the DSM again"},
+    {Plant::kVclockSkipMerge, "vclock.skip_merge", "causality",
+     "a receive increments the node's vector clock without merging the message's clock"},
+    {Plant::kDsmArrivalOrderTiebreak, "dsm.arrival_order_tiebreak", "convergence",
+     "concurrent DSM writes are resolved by arrival order instead of the deterministic tie-break"},
+    {Plant::kRpcNoResponseCache, "rpc.no_response_cache", "at_most_once",
+     "the RPC server executes a retried request again instead of answering from its response cache"},
+    {Plant::kAuthSkipVerify, "auth.skip_verify", "tokens",
+     "an edge node accepts a token without verifying its HMAC signature"},
+}};
+}  // namespace
+
+std::span<const PlantInfo> plants() { return kPlants; }
+
+std::optional<Plant> plant_by_name(std::string_view name) {
+  for (const PlantInfo& p : kPlants) {
+    if (p.name == name) return p.plant;
+  }
+  return std::nullopt;
+}
+
+const PlantInfo& plant_info(Plant p) {
+  ECSIM_ASSERT(p != Plant::kNone);
+  const size_t i = static_cast<size_t>(p) - 1;
+  ECSIM_ASSERT(i < kPlants.size() && kPlants[i].plant == p);
+  return kPlants[i];
+}
+
+PlantScope::PlantScope(Plant p) : previous_(detail::g_active_plant) {
+  ECSIM_ASSERT(p == Plant::kNone || previous_ == Plant::kNone);
+  if (p != Plant::kNone) detail::g_active_plant = p;
+}
+
+PlantScope::~PlantScope() { detail::g_active_plant = previous_; }
+
+}  // namespace ecsim::proto
