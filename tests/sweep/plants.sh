@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every planted bug is found by a swarm sweep of scenarios/three-tier.yaml
+# with the default --swarm settings, within 200 seeds, and by the verdict
+# that exists for it (ecsim plant --list); the same sweep without a plant is
+# clean. Prints how many seeds each plant took (docs/testing.md's table).
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+scn=$src/scenarios/three-tier.yaml
+"$ecsim" plant --list | tail -n +2 | awk '{print $1, $2}' > "$tmp/plants"
+check "$(wc -l < "$tmp/plants")" 7 "seven plants listed"
+while read -r plant verdict; do
+  "$ecsim" sweep "$scn" --swarm --plant "$plant" --seeds 1..200 --jobs 2 --stop-on-fail --json \
+    --out-dir "$tmp" > "$tmp/$plant.json"
+  check $? 1 "$plant: the sweep fails"
+  python3 - "$tmp/$plant.json" "$plant" "$verdict" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+seeds = [l for l in lines if "seed" in l]
+failing = [s for s in seeds if s["verdict"] != "pass"]
+assert failing, "no seed failed"
+first = failing[0]
+print(f"{sys.argv[2]}: found by {first.get('failed_invariant')} at seed {first['seed']} "
+      f"({len(seeds)} seeds run): {first['detail'][:160]}")
+assert first["verdict"] == "fail", first
+assert first.get("failed_invariant") == sys.argv[3], (first.get("failed_invariant"), sys.argv[3])
+assert first["seed"] <= 200
+PY
+  check $? 0 "$plant is found by $verdict within 200 seeds"
+done < "$tmp/plants"
+"$ecsim" sweep "$scn" --swarm --seeds 1..200 --jobs 2 --json > "$tmp/clean.json"
+check $? 0 "200 swarm seeds without a plant all pass"
+tail -1 "$tmp/clean.json"
+exit $fail

@@ -1,0 +1,92 @@
+// The promise checkers (check/promises.hpp) on hand-made histories, each
+// with the violation it exists for and the honest history beside it.
+#include <catch2/catch.hpp>
+
+#include "ecsim/check/promises.hpp"
+#include "ecsim/proto/rpc.hpp"
+#include "ecsim/proto/storage.hpp"
+#include "ecsim/tiers/world.hpp"
+
+using namespace ecsim;
+using sim::Record;
+using sim::RecordType;
+
+namespace {
+const std::vector<std::string> kNames{"edge-1", "core-1", "cloud-1"};
+constexpr uint32_t kEdge = 0, kCore = 1, kCloud = 2;
+namespace st = proto::storage;
+
+Record ack(int64_t t, uint64_t key, uint64_t counter) { return {t, st::kRecordAck, 0, kCloud, kCore, 0, key, counter}; }
+Record recovered(int64_t t, uint64_t key, uint64_t counter) {
+  return {t, st::kRecordRecovered, 0, kCloud, 0, 0, key, counter};
+}
+Record replayed(int64_t t) {
+  return {t, st::kRecordWal, static_cast<uint16_t>(st::WalEvent::kReplayed), kCloud, 0, 0, 0, 0};
+}
+Record at(int64_t t, RecordType type, uint32_t node) { return {t, type, 0, node, 0, 0, 0, 0}; }
+}  // namespace
+
+TEST_CASE("promises: durability holds a replica's acks against its replay after a restart", "[check]") {
+  SECTION("an ack whose write the replay recovered, or a newer version of it, is kept") {
+    check::AckedDurability c(kNames);
+    for (const Record& r : {ack(1, 7, 3), ack(2, 8, 1), at(3, RecordType::kCrash, kCloud),
+                            at(4, RecordType::kRestart, kCloud), recovered(4, 7, 4), recovered(4, 8, 1),
+                            replayed(4)}) {
+      c.on_record(r);
+    }
+    CHECK(c.violation_count() == 0);
+    CHECK(c.recoveries_checked() == 1);
+    CHECK(c.promises_checked() == 2);
+  }
+  SECTION("an acked version the replay lost is a violation naming the time and record") {
+    check::AckedDurability c(kNames);
+    for (const Record& r : {ack(1, 7, 3), at(3, RecordType::kCrash, kCloud), at(4, RecordType::kRestart, kCloud),
+                            recovered(4, 7, 2), replayed(4)}) {
+      c.on_record(r);
+    }
+    REQUIRE(c.violation_count() == 1);
+    CHECK(c.violations().front().what ==
+          "cloud-1 at 4ns, record #5: acked key 7 at version 3 before its crash, but its log replay recovered "
+          "version 2");
+  }
+  SECTION("the boot's replay judges nothing") {
+    check::AckedDurability c(kNames);
+    c.on_record(replayed(0));
+    CHECK(c.recoveries_checked() == 0);
+  }
+}
+
+TEST_CASE("promises: at_most_once allows one execution per call id per server incarnation", "[check]") {
+  namespace rpc = proto::rpc;
+  auto serve = [](int64_t t, rpc::ServeOutcome o, uint64_t call) {
+    return Record{t, rpc::kRecordServe, static_cast<uint16_t>(o), kCore, kEdge, 0, call, 0};
+  };
+  check::AtMostOnce c(kNames);
+  c.on_record(serve(1, rpc::ServeOutcome::kExecute, 42));
+  c.on_record(serve(2, rpc::ServeOutcome::kCached, 42));  // a retry answered from the cache
+  CHECK(c.violation_count() == 0);
+  c.on_record(at(3, RecordType::kCrash, kCore));  // the cache is gone: the retry may execute again
+  c.on_record(serve(4, rpc::ServeOutcome::kExecute, 42));
+  CHECK(c.violation_count() == 0);
+  c.on_record(serve(5, rpc::ServeOutcome::kExecute, 42));  // executed twice in one incarnation
+  REQUIRE(c.violation_count() == 1);
+  CHECK(c.violations().front().what.find("record #5: executed call 0x2a from edge-1 a second time") !=
+        std::string::npos);
+  CHECK(c.executions() == 3);
+  CHECK(c.retries_seen() == 1);
+}
+
+TEST_CASE("promises: tokens: no bad-token request is answered ok", "[check]") {
+  auto outcome = [](tiers::Outcome o, workload::BadToken b) {
+    return Record{1, tiers::kRecordClientBadToken, static_cast<uint16_t>(o), kEdge, 0, static_cast<uint32_t>(b), 9, 77};
+  };
+  check::BadTokens c(kNames);
+  c.on_record(outcome(tiers::Outcome::kRefused, workload::BadToken::kForged));
+  c.on_record(outcome(tiers::Outcome::kFailed, workload::BadToken::kExpired));
+  CHECK(c.violation_count() == 0);
+  c.on_record(outcome(tiers::Outcome::kOk, workload::BadToken::kForged));
+  REQUIRE(c.violation_count() == 1);
+  CHECK(c.violations().front().what.find("request 0x9 for subscriber 77 with a forged token was answered ok") !=
+        std::string::npos);
+  CHECK(c.requests() == 3);
+}

@@ -1,0 +1,44 @@
+// The swarm fault generator: the same seed gives the same mix, seeds differ,
+// and every mix it draws is a scenario the loader accepts.
+#include <catch2/catch.hpp>
+
+#include "ecsim/fault/generator.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/swarm.hpp"
+
+using namespace ecsim;
+
+namespace {
+scenario::Scenario three_tier() {
+  return scenario::load_scenario_file(std::string(ECSIM_SOURCE_DIR) + "/scenarios/three-tier.yaml");
+}
+}  // namespace
+
+TEST_CASE("swarm: the fault mix is a function of the seed", "[fault]") {
+  const scenario::Scenario sc = three_tier();
+  CHECK(fault::swarm_faults(sc, 7) == fault::swarm_faults(sc, 7));
+  CHECK(fault::swarm_faults(sc, 7) != fault::swarm_faults(sc, 8));
+  CHECK_FALSE(fault::swarm_faults(sc, 7).empty());
+}
+
+TEST_CASE("swarm: every drawn mix loads, and its faults end before the quiet tail", "[fault]") {
+  const scenario::Scenario sc = three_tier();
+  size_t faults = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    const auto mix = fault::swarm_faults(sc, seed);
+    const std::string text = scenario::swarm_scenario_text(sc, seed, mix, "test");
+    INFO("seed " << seed << "\n" << text);
+    scenario::Scenario s;
+    REQUIRE_NOTHROW(s = scenario::load_scenario_text(text, "swarm.yaml"));
+    CHECK(s.seed == seed);
+    CHECK(s.faults.size() == mix.size());
+    CHECK_FALSE(s.expect.invariants.empty());
+    CHECK_FALSE(s.expect.tier_latency_p99[1].has_value());  // figures are not judged under swarm
+    for (const scenario::Fault& f : s.faults) {
+      const sim::Time end = f.at + f.for_duration.value_or(sim::Duration{0});
+      CHECK(end.ns <= sc.duration.ns - sim::seconds(10).ns);  // quiescence 2 s + resend 5 s + 3 s
+    }
+    faults += s.faults.size();
+  }
+  CHECK(faults > 300);  // 1..6 per seed
+}
