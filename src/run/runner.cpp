@@ -1,35 +1,11 @@
+// Assembling a run: the kernel, network, nodes, workloads, checkers, the
+// nemesis and the trace file, from a validated Scenario; judging it is
+// judge.cpp's.
 #include "ecsim/run/runner.hpp"
 
-#include <map>
-#include <tuple>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include "ecsim/check/acked_writes.hpp"
-#include "ecsim/check/causality.hpp"
-#include "ecsim/check/convergence.hpp"
-#include "ecsim/check/durability.hpp"
-#include "ecsim/check/exactly_once.hpp"
-#include "ecsim/check/promises.hpp"
-#include "ecsim/check/edge_isolation.hpp"
-#include "ecsim/fault/byzantine.hpp"
-#include "ecsim/fault/nemesis.hpp"
-#include "ecsim/fault/windows.hpp"
-#include "ecsim/tiers/clients.hpp"
-#include "ecsim/tiers/tier_node.hpp"
-#include "ecsim/scenario/selector.hpp"
-#include "ecsim/sim/trace_file.hpp"
-#include "ecsim/proto/vclock.hpp"
-#include "ecsim/version.hpp"
-#include "ecsim/workload/ping.hpp"
-#include "ecsim/workload/requests.hpp"
+#include "run_impl.hpp"
 
 namespace ecsim::run {
-
-using scenario::Fault;
-using sim::Record;
-using sim::RecordType;
 
 namespace {
 double ratio(uint64_t hits, uint64_t misses) {
@@ -55,756 +31,168 @@ bool RunResult::ok() const {
   return true;
 }
 
-namespace {
-
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s) {
   std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
   ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
   return nodes;
 }
 
-// count / window >= per_s, exactly: count * 1e9 >= per_s * window_ns, split
-// at whole seconds so that no product overflows 64 bits (per_s <= 1e6,
-// window_ns <= 24 h).
-bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
-  constexpr uint64_t kNsPerS = 1000000000;
-  if (window_ns <= 0) return false;
-  ECSIM_ASSERT(per_s <= kNsPerS);
-  const uint64_t whole_s = static_cast<uint64_t>(window_ns) / kNsPerS;
-  const uint64_t rest_ns = static_cast<uint64_t>(window_ns) % kNsPerS;
-  const uint64_t base = per_s * whole_s;  // what the whole seconds need
-  if (count < base) return false;
-  const uint64_t extra = count - base;  // must cover per_s * rest_ns / 1e9 (< per_s)
-  return extra >= per_s || extra * kNsPerS >= per_s * rest_ns;
+
+void Run::Impl::open_trace_file() {
+  nlohmann::json header = {{"format", sim::kTraceFormatVersion},
+                           {"ecsim", kVersion},
+                           {"scenario_name", sc.name},
+                           {"scenario_file", sc.file},
+                           {"seed", seed},
+                           {"plant", options.plant == proto::Plant::kNone
+                                         ? std::string()
+                                         : std::string(proto::plant_info(options.plant).name)},
+                           {"until_ns", end.ns},
+                           {"max_events", options.max_events},
+                           {"nodes", names},
+                           {"scenario", sc.text}};
+  trace_file = std::make_unique<sim::TraceFileWriter>(options.trace_path, header.dump());
+  trace.set_sink(trace_file.get());
 }
 
-// Keeps each node's highest CPU sample from the per-second load records.
-struct LoadWatcher final : sim::TraceObserver {
-  std::vector<uint32_t> cpu_max;
-  explicit LoadWatcher(size_t nodes) : cpu_max(nodes, 0) {}
-  void on_record(const sim::Record& r) override {
-    if (r.type != sim::RecordType::kLoad || r.node >= cpu_max.size()) return;
-    cpu_max[r.node] = std::max(cpu_max[r.node], static_cast<uint32_t>(r.a >> 32));
-  }
-};
-
-}  // namespace
-
-struct Run::Impl {
-  // First: the plant is on while anything of the run exists.
-  proto::PlantScope plant_scope;
-  const scenario::Scenario& sc;
-  RunOptions options;
-  uint64_t seed;
-  sim::Time end;
-  std::vector<std::string> names;
-  sim::Trace trace;
-  std::unique_ptr<sim::TraceFileWriter> trace_file;
-  // Declared before the cluster: the tier nodes report to it as they are destroyed.
-  std::unique_ptr<tiers::World> world;
-  sim::Simulator sim;
-  net::Network network;
-  workload::PingStats ping_stats;
-  std::vector<std::vector<workload::PingRole>> roles;  // per node
-  node::Cluster cluster;
-  check::DurabilityChecker durability;
-  check::CausalityChecker causality;
-  std::unique_ptr<check::ExactlyOnceChecker> exactly_once;  // when `exactly_once` is expected of a tier run
-  // `convergence`: DSM activity (any DSM record) and the network's health,
-  // for the quiescence rule.
-  struct DsmWatcher final : sim::TraceObserver {
-    check::Quiescence quiescence;
-    sim::Time last_activity{0};
-    void on_record(const Record& r) override {
-      if (r.type != proto::dsm::kRecordDsm) return;
-      last_activity = std::max(last_activity, sim::Time{r.time_ns});
-      quiescence.on_dsm_activity(sim::Time{r.time_ns});
-    }
-  };
-  std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
-  std::unique_ptr<tiers::Clients> clients;
-  std::unique_ptr<LoadWatcher> load_watcher;
-  // The byzantine strategies and the forged writes' follower (with the
-  // `cloud_direct_write` fault or `edge_isolation`).
-  std::unique_ptr<check::ForgedWrites> forged;
-  std::unique_ptr<fault::Byzantine> byzantine;
-  std::unique_ptr<fault::Nemesis> nemesis;
-  // The promise checkers, each when the scenario expects its invariant.
-  std::unique_ptr<check::AckedDurability> acked_durability;
-  std::unique_ptr<check::AtMostOnce> at_most_once;
-  std::unique_ptr<check::BadTokens> bad_tokens;
-  // A tier run's invariant verdicts by name, for judge() to report the
-  // expected ones in the scenario's order.
-  std::map<std::string, Verdict> tier_verdicts;
-  bool limit_hit = false;
-  bool finished = false;
-  Impl(const scenario::Scenario& s, const RunOptions& o)
-      : plant_scope(o.plant),
-        sc(s),
-        options(o),
-        seed(o.seed.value_or(s.seed)),
-        end(sim::Time{0} + o.until.value_or(s.duration)),
-        names(scenario::node_names(s.topology)),
-        trace(o.hashing),
-        sim(seed, trace),
-        network(sim, names),
-        cluster(sim, network, names,
-                [this](net::NodeId n) -> std::unique_ptr<node::Actor> {
-                  if (world) return std::make_unique<tiers::TierNode>(*world, n);
-                  return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
-                }),
-        durability(names),
-        causality(names) {
-    trace.add_observer(&durability);
-    if (!s.requests.empty()) configure_tiers();
-    if (!o.trace_path.empty()) open_trace_file();
-    configure_links();
-    configure_workload();
-    schedule_faults();
-    cluster.boot();
-  }
-
-  void open_trace_file() {
-    nlohmann::json header = {{"format", sim::kTraceFormatVersion},
-                             {"ecsim", kVersion},
-                             {"scenario_name", sc.name},
-                             {"scenario_file", sc.file},
-                             {"seed", seed},
-                             {"plant", options.plant == proto::Plant::kNone
-                                           ? std::string()
-                                           : std::string(proto::plant_info(options.plant).name)},
-                             {"until_ns", end.ns},
-                             {"max_events", options.max_events},
-                             {"nodes", names},
-                             {"scenario", sc.text}};
-    trace_file = std::make_unique<sim::TraceFileWriter>(options.trace_path, header.dump());
-    trace.set_sink(trace_file.get());
-  }
-
-  void configure_links() {
-    const auto& topo = sc.topology;
-    for (net::NodeId s = 0; s < names.size(); ++s) {
-      for (net::NodeId d = 0; d < names.size(); ++d) {
-        net::LinkConfig c = scenario::builtin_link_config(scenario::node_tier(topo, s),
-                                                          scenario::node_tier(topo, d));
-        scenario::apply_patch(c, sc.network.defaults);
-        network.set_link(s, d, c);
-      }
-    }
-    for (const scenario::LinkOverride& o : sc.network.overrides) {
-      for (auto [s, d] : fault::links_between(topo, o.between)) {
-        net::LinkConfig c = network.link_config(s, d);
-        scenario::apply_patch(c, o.patch);
-        network.set_link(s, d, c);
-      }
+void Run::Impl::configure_links() {
+  const auto& topo = sc.topology;
+  for (net::NodeId s = 0; s < names.size(); ++s) {
+    for (net::NodeId d = 0; d < names.size(); ++d) {
+      net::LinkConfig c = scenario::builtin_link_config(scenario::node_tier(topo, s),
+                                                        scenario::node_tier(topo, d));
+      scenario::apply_patch(c, sc.network.defaults);
+      network.set_link(s, d, c);
     }
   }
-
-  // The three-tier model: every node runs a TierNode in its tier's role;
-  // clients attach to the `at` nodes of each requests workload.
-  static tiers::TierParams tier_params(const scenario::ModelPatch& m) {
-    tiers::TierParams p;
-    if (m.cache_capacity) p.cache_capacity = *m.cache_capacity;
-    if (m.cache_ttl) p.cache_ttl = *m.cache_ttl;
-    if (m.rpc_timeout) p.core_timeout = *m.rpc_timeout;
-    if (m.rpc_retries) p.core_retries_max = *m.rpc_retries;
-    if (m.rpc_cores_tried) p.core_attempts_max = *m.rpc_cores_tried;
-    if (m.rpc_pool_size) p.rpc_pool_size = *m.rpc_pool_size;
-    if (m.rpc_pool_warm) p.rpc_pool_warm = *m.rpc_pool_warm;
-    if (m.rpc_handshake_timeout) p.rpc_handshake_timeout = *m.rpc_handshake_timeout;
-    p.rpc_pool_warm = std::min(p.rpc_pool_warm, p.rpc_pool_size);
-    if (m.resend_timeout) p.dsm_resend_timeout = *m.resend_timeout;
-    if (m.window) p.dsm_window = *m.window;
-    if (m.cores[0]) p.edge_cores = *m.cores[0];
-    if (m.cores[1]) p.core_cores = *m.cores[1];
-    if (m.cores[2]) p.cloud_cores = *m.cores[2];
-    return p;
-  }
-
-  void configure_tiers() {
-    std::vector<tiers::Role> node_roles;
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      node_roles.push_back(static_cast<tiers::Role>(scenario::node_tier(sc.topology, n)));
-    }
-    world = std::make_unique<tiers::World>(std::move(node_roles), tier_params(sc.model));
-    if (sc.expect.latency_outside_faults) {
-      world->exclude_windows(fault::fault_windows(sc, end, *sc.expect.latency_outside_faults));
-    }
-    cluster.set_payload_owner(world.get());
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      cluster.set_load_profile(n, tiers::load_profile(world->role(n), world->params()));
-    }
-    cluster.start_load_sampling(sim::seconds(1));
-    load_watcher = std::make_unique<LoadWatcher>(names.size());
-    trace.add_observer(load_watcher.get());
-    trace.add_observer(&causality);
-    if (expects("durability")) {
-      acked_durability = std::make_unique<check::AckedDurability>(names);
-      trace.add_observer(acked_durability.get());
-    }
-    if (expects("at_most_once")) {
-      at_most_once = std::make_unique<check::AtMostOnce>(names);
-      trace.add_observer(at_most_once.get());
-    }
-    if (expects("tokens")) {
-      bad_tokens = std::make_unique<check::BadTokens>(names);
-      trace.add_observer(bad_tokens.get());
-    }
-    if (expects("exactly_once")) {
-      exactly_once = std::make_unique<check::ExactlyOnceChecker>(names);
-      trace.add_observer(exactly_once.get());
-    }
-    if (expects("convergence")) {
-      dsm_watcher = std::make_unique<DsmWatcher>();
-      trace.add_observer(dsm_watcher.get());
-    }
-    const bool byzantine = std::any_of(sc.faults.begin(), sc.faults.end(),
-                                       [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; });
-    if (byzantine || expects("edge_isolation")) {
-      std::vector<bool> is_core(names.size(), false);
-      for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
-      forged = std::make_unique<check::ForgedWrites>(std::move(is_core), tiers::kKindStorage, names);
-      trace.add_observer(forged.get());
-    }
-    std::vector<tiers::Clients::Source> sources;
-    for (const scenario::RequestWorkload& w : sc.requests) {
-      workload::RequestConfig c;
-      c.rate_per_s = w.rate_per_s;
-      c.subscribers = w.subscribers;
-      c.zipf_s = w.zipf;
-      c.records_per_subscriber = w.records_per_subscriber;
-      c.mix = {w.mix_session_check, w.mix_read, w.mix_write, w.mix_dsm_set, w.mix_dsm_get};
-      c.bad_token_ppm = w.bad_token_ppm;
-      c.population_seed = seed;
-      c.dsm_keys = w.dsm_keys;
-      std::optional<sim::Time> until;
-      if (w.until) until = sim::Time{0} + *w.until;
-      for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c, until, w.timeout});
-    }
-    clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
-    clients->start();
-  }
-
-  void summarize_tiers(RunResult& r) {
-    tiers::World& w = *world;
-    w.finish(sim.now());
-    TierSummary& t = r.tiers;
-    t.present = true;
-    const double secs = static_cast<double>(sim.now().ns) / 1e9;
-    auto row = [secs](const char* label, const tiers::TierFigures& f) {
-      TierRow x{label, f.requests, f.ok, f.refused, f.failed, f.lost, f.unsettled, f.excluded,
-                secs > 0 ? static_cast<double>(f.ok) / secs : 0.0,
-                f.latency.quantile(0.5), f.latency.quantile(0.95), f.latency.quantile(0.99), f.latency.max(),
-                f.latency_ok.quantile(0.99), f.judged.count(), f.judged.quantile(0.99)};
-      return x;
-    };
-    t.rows.push_back(row("edge", w.figures(tiers::ServedBy::kEdge)));
-    t.rows.push_back(row("core", w.figures(tiers::ServedBy::kCore)));
-    t.rows.push_back(row("cloud", w.cloud_figures()));
-    for (int tier = 0; tier < scenario::kTierCount; ++tier) {
-      if (const auto& bound = sc.expect.tier_latency_p99[tier]) r.verdicts.push_back(latency_verdict(t.rows[tier], *bound));
-    }
-    summarize_throughput(r);
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      const node::LoadModel* lm = cluster.load_model(n);
-      if (lm == nullptr) continue;
-      TierLoad& l = t.load[static_cast<size_t>(w.role(n))];
-      l.refused += lm->refused();
-      l.cpu_permille_max = std::max(l.cpu_permille_max, load_watcher->cpu_max[n]);
-    }
-    summarize_protocols(t.rpc, t.msgq);
-    t.hits = w.hits;
-    t.misses = w.misses;
-    t.lost = w.lost();
-    t.answered_late = w.answered_late();
-    t.unsettled = w.unsettled();
-    t.stale_reads = w.staleness().stale_reads();
-    t.staleness_versions_max = w.staleness().versions_behind_max();
-    t.staleness_ns_max = w.staleness().time_behind_max().ns;
-    t.staleness_ns_p99 = w.staleness().time_behind_p99().ns;
-    for (size_t i = 1; i < proto::auth::kReasonCount; ++i) {
-      if (w.refusals[i] > 0) t.refusals.emplace_back(proto::auth::reason_name(static_cast<proto::auth::Reason>(i)), w.refusals[i]);
-    }
-    summarize_restarts(r);
-    if (forged) tier_verdicts["edge_isolation"] = edge_isolation_verdict(t.forged);
-    causality.finish(sim.now().ns);
-    t.causality_sends = causality.sends_checked();
-    t.causality_receives = causality.receives_checked();
-    Verdict v{"causality", causality.violation_count() == 0, ""};
-    v.detail = v.ok ? causality.summary() : causality.violations().front().what;
-    tier_verdicts["causality"] = std::move(v);
-    promise_verdicts();
-  }
-
-  // The promise checkers (check/promises.hpp) that the scenario asked for.
-  void promise_verdicts() {
-    if (acked_durability) {
-      const check::AckedDurability& c = *acked_durability;
-      tier_verdicts["durability"] = {
-          "durability", c.violation_count() == 0,
-          c.detail(fmt::format("{} write acks by cloud replicas; {} restarts replayed their logs, holding all {} "
-                               "promises made before",
-                               c.acks(), c.recoveries_checked(), c.promises_checked()))};
-    }
-    if (at_most_once) {
-      const check::AtMostOnce& c = *at_most_once;
-      tier_verdicts["at_most_once"] = {
-          "at_most_once", c.violation_count() == 0,
-          c.detail(fmt::format("{} requests executed at core, each once per call id; {} retries answered from the "
-                               "response cache or while executing",
-                               c.executions(), c.retries_seen()))};
-    }
-    if (bad_tokens) {
-      const check::BadTokens& c = *bad_tokens;
-      tier_verdicts["tokens"] = {
-          "tokens", c.violation_count() == 0,
-          c.detail(fmt::format("{} requests with a bad token: {} refused, {} failed, none answered ok", c.requests(),
-                               c.refused(), c.failed()))};
+  for (const scenario::LinkOverride& o : sc.network.overrides) {
+    for (auto [s, d] : fault::links_between(topo, o.between)) {
+      net::LinkConfig c = network.link_config(s, d);
+      scenario::apply_patch(c, o.patch);
+      network.set_link(s, d, c);
     }
   }
+}
 
-  // A tier's p99 over every request its clients issued (failures at their
-  // timeout), or over those begun outside the fault windows when the
-  // scenario says `outside_faults`; leaving out more than 20 % fails.
-  Verdict latency_verdict(const TierRow& x, sim::Duration bound) const {
-    const auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
-    const std::string name = fmt::format("latency_p99.{}", x.label);
-    const std::string need = sim::format_duration(bound);
-    if (!sc.expect.latency_outside_faults) {
-      return {name, x.requests > 0 && x.p99_ns <= bound.ns,
-              fmt::format("p99 {:.3f}ms over all {} requests ({} failed or unanswered; ok only {:.3f}ms), need <= {}",
-                          ms(x.p99_ns), x.requests, x.failed + x.unsettled, ms(x.ok_p99_ns), need)};
-    }
-    const std::string margin = sim::format_duration(*sc.expect.latency_outside_faults);
-    // Left out: excluded * 5 > requests  <=>  more than 20 %.
-    if (x.excluded * 5 > x.requests) {
-      return {name, false,
-              fmt::format("{} of {} requests begun within a fault window or {} after it, need at most 20% left "
-                          "out (p99 of the rest {:.3f}ms)",
-                          x.excluded, x.requests, margin, ms(x.judged_p99_ns))};
-    }
-    return {name, x.judged > 0 && x.judged_p99_ns <= bound.ns,
-            fmt::format("p99 {:.3f}ms over {} requests outside the fault windows (+{}; {} left out), need <= {}; "
-                        "over all {}: {:.3f}ms",
-                        ms(x.judged_p99_ns), x.judged, margin, x.excluded, need, x.requests, ms(x.p99_ns))};
+tiers::TierParams Run::Impl::tier_params(const scenario::ModelPatch& m) {
+  tiers::TierParams p;
+  if (m.cache_capacity) p.cache_capacity = *m.cache_capacity;
+  if (m.cache_ttl) p.cache_ttl = *m.cache_ttl;
+  if (m.rpc_timeout) p.core_timeout = *m.rpc_timeout;
+  if (m.rpc_retries) p.core_retries_max = *m.rpc_retries;
+  if (m.rpc_cores_tried) p.core_attempts_max = *m.rpc_cores_tried;
+  if (m.rpc_pool_size) p.rpc_pool_size = *m.rpc_pool_size;
+  if (m.rpc_pool_warm) p.rpc_pool_warm = *m.rpc_pool_warm;
+  if (m.rpc_handshake_timeout) p.rpc_handshake_timeout = *m.rpc_handshake_timeout;
+  p.rpc_pool_warm = std::min(p.rpc_pool_warm, p.rpc_pool_size);
+  if (m.resend_timeout) p.dsm_resend_timeout = *m.resend_timeout;
+  if (m.window) p.dsm_window = *m.window;
+  if (m.cores[0]) p.edge_cores = *m.cores[0];
+  if (m.cores[1]) p.core_cores = *m.cores[1];
+  if (m.cores[2]) p.cloud_cores = *m.cores[2];
+  return p;
+}
+
+void Run::Impl::configure_tiers() {
+  std::vector<tiers::Role> node_roles;
+  for (net::NodeId n = 0; n < names.size(); ++n) {
+    node_roles.push_back(static_cast<tiers::Role>(scenario::node_tier(sc.topology, n)));
   }
-
-  // Edge rehydrations, cloud catch-ups and the acknowledged writes.
-  // RPC and msgq over the whole run: the World holds the counters of nodes
-  // that crashed, the live nodes the rest.
-  void summarize_protocols(RpcSummary& rpc, MsgqSummary& mq) {
-    proto::rpc::ClientCounters c = world->rpc_client_totals();
-    proto::rpc::ServerCounters s = world->rpc_server_totals();
-    proto::msgq::SenderCounters qs = world->msgq_sender_totals();
-    proto::msgq::ReceiverCounters qr = world->msgq_receiver_totals();
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      auto* node = static_cast<tiers::TierNode*>(cluster.actor(n));
-      if (node == nullptr) continue;
-      if (const proto::rpc::Client* client = node->rpc_client()) {
-        c += client->counters();
-        rpc.open_connections += static_cast<uint32_t>(client->open_connections());
-      }
-      if (const proto::rpc::Server* server = node->rpc_server()) s += server->counters();
-      if (const proto::msgq::Sender* sender = node->msgq_sender()) {
-        qs += sender->counters();
-        mq.pending += sender->pending();
-      }
-      if (const proto::msgq::Receiver* receiver = node->msgq_receiver()) qr += receiver->counters();
-    }
-    rpc.calls = c.calls;
-    rpc.ok = c.completed_ok;
-    rpc.failed = c.failed;
-    rpc.timeouts = c.timeouts;
-    rpc.retries = c.retries;
-    rpc.resets = c.resets;
-    rpc.unreachable = c.unreachable;
-    rpc.cores_suspected = world->cores_suspected;
-    rpc.connections_opened = c.connections_opened;
-    rpc.connections_reused = c.connections_reused;
-    rpc.handshake_messages = c.handshake_messages + s.handshake_messages;
-    rpc.duplicates_absorbed = s.duplicates_cached + s.duplicates_executing;
-    mq.accepted = qs.accepted;
-    mq.refused = qs.refused;
-    mq.sent = qs.sent;
-    mq.resent = qs.resent;
-    mq.acked = qs.acked;
-    mq.delivered = qr.delivered;
-    mq.duplicates = qr.duplicates;
+  world = std::make_unique<tiers::World>(std::move(node_roles), tier_params(sc.model));
+  if (sc.expect.latency_outside_faults) {
+    world->exclude_windows(fault::fault_windows(sc, end, *sc.expect.latency_outside_faults));
   }
-
-  void summarize_restarts(RunResult& r) {
-    tiers::World& w = *world;
-    TierSummary& t = r.tiers;
-    const sim::Time now = sim.now();
-    const sim::Duration window = sim::seconds(5);
-    auto crash_before = [this](net::NodeId n, sim::Time at) {
-      int64_t c = -1;
-      for (const auto& [node, t] : nemesis->crash_log()) {
-        if (node == n && t <= at) c = t.ns;
-      }
-      return c;
-    };
-    auto crashed_after = [this](net::NodeId n, sim::Time at) {
-      for (const auto& [node, t] : nemesis->crash_log()) {
-        if (node == n && t >= at) return true;
-      }
-      return false;
-    };
-    for (const tiers::RehydrationRecord& x : w.rehydrations()) {
-      EdgeRehydration e;
-      e.node = names[x.node];
-      e.crash_ns = crash_before(x.node, x.started);
-      e.restart_ns = x.started.ns;
-      e.finished = x.done;
-      e.duration_ns = x.done ? (x.done_at - x.started).ns : 0;
-      e.keys = x.keys;
-      e.fetched = x.fetched;
-      e.given_up = x.given_up;
-      if (e.crash_ns >= 0) {
-        std::tie(e.hits_before, e.misses_before) =
-            w.edge_lookups(x.node, sim::Time{e.crash_ns} - window, sim::Time{e.crash_ns});
-      }
-      std::tie(e.hits_after, e.misses_after) = w.edge_lookups(x.node, x.started, x.started + window);
-      t.rehydrations.push_back(std::move(e));
-    }
-    // catch_up: the latest restart of each cloud replica that is up at the
-    // end must have caught up, once it had 5 s to do so.
-    std::vector<std::string> late;
-    std::vector<std::string> waiting;
-    std::string caught;
-    for (const tiers::RestartRecord& x : w.restarts()) {
-      if (w.role(x.node) != tiers::Role::kCloud) continue;
-      CloudCatchUp c;
-      c.node = names[x.node];
-      c.restart_ns = x.at.ns;
-      c.caught_up = x.caught_up;
-      c.catch_up_ns = x.caught_up ? (x.caught_up_at - x.at).ns : 0;
-      c.superseded = crashed_after(x.node, x.at);
-      if (!c.superseded) {
-        if (c.caught_up) {
-          caught += fmt::format("{}{} after {:.3f}s", caught.empty() ? "" : ", ", c.node,
-                                static_cast<double>(c.catch_up_ns) / 1e9);
-        } else if (now - x.at >= window) {
-          late.push_back(fmt::format("{} restarted at {} not caught up at the end {}", c.node, sim::format_time(x.at),
-                                     sim::format_time(now)));
-        } else {
-          waiting.push_back(c.node);
-        }
-      }
-      t.catch_ups.push_back(std::move(c));
-    }
-    Verdict cu{"catch_up", late.empty(), ""};
-    if (!late.empty()) {
-      for (const std::string& l : late) cu.detail += (cu.detail.empty() ? "" : "; ") + l;
-    } else if (t.catch_ups.empty()) {
-      cu.detail = "no cloud replica restarted";
-    } else {
-      cu.detail = caught.empty() ? "" : "caught up: " + caught;
-      if (!waiting.empty()) {
-        std::string list;
-        for (const std::string& n : waiting) list += (list.empty() ? "" : ", ") + n;
-        cu.detail += fmt::format("{}not judged (restarted less than 5s before the end): {}",
-                                 cu.detail.empty() ? "" : "; ", list);
-      }
-      if (cu.detail.empty()) cu.detail = "every restarted replica crashed again before the end";
-    }
-    tier_verdicts["catch_up"] = std::move(cu);
-    // acknowledged_writes: a quorum of the cloud replicas (up: their memory;
-    // down: their log) holds every acknowledged version.
-    const std::vector<check::ReplicaVersions> replicas = replica_versions();
-    const check::AckedWritesReport rep = check::check_acknowledged_writes(w.acked_writes(), replicas, names);
-    t.acked_keys_checked = rep.keys_checked;
-    tier_verdicts["acknowledged_writes"] = Verdict{"acknowledged_writes", rep.ok(),
-                          rep.ok() ? fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the {} cloud replicas",
-                                                 rep.keys_checked, replicas.size())
-                                   : fmt::format("{} of {} acknowledged keys not on a quorum; first: {}",
-                                                 rep.violation_count, rep.keys_checked, rep.violations.front().what)};
+  cluster.set_payload_owner(world.get());
+  for (net::NodeId n = 0; n < names.size(); ++n) {
+    cluster.set_load_profile(n, tiers::load_profile(world->role(n), world->params()));
   }
-
-  // What each cloud replica holds at the end: its memory when it is up, what
-  // its log replays to when it is down.
-  std::vector<check::ReplicaVersions> replica_versions() {
-    std::vector<check::ReplicaVersions> replicas;
-    for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
-      check::ReplicaVersions rv{n, !cluster.is_up(n), {}};
-      if (cluster.is_up(n)) {
-        const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
-        for (const auto& [key, st] : node->replica()->entries()) rv.versions.emplace(key, st.version);
-      } else {
-        const node::Disk& d = cluster.disk(n);
-        std::vector<std::string> log;
-        log.reserve(d.length());
-        for (size_t i = 0; i < d.length(); ++i) log.push_back(d.entry(i));
-        rv.versions = check::replay_versions(log);
-      }
-      replicas.push_back(std::move(rv));
-    }
-    ECSIM_ASSERT(replicas.size() == proto::storage::kReplicas);
-    return replicas;
+  cluster.start_load_sampling(sim::seconds(1));
+  load_watcher = std::make_unique<LoadWatcher>(names.size());
+  trace.add_observer(load_watcher.get());
+  trace.add_observer(&causality);
+  if (expects("durability")) {
+    acked_durability = std::make_unique<check::AckedDurability>(names);
+    trace.add_observer(acked_durability.get());
   }
-
-  // Offered and served client requests per node with clients, over the time
-  // its clients were sending, and the `throughput_min` verdicts.
-  void summarize_throughput(RunResult& r) {
-    const sim::Time now = sim.now();
-    std::vector<int64_t> window_ns(names.size(), -1);
-    for (const scenario::RequestWorkload& w : sc.requests) {
-      const sim::Time stop = w.until ? std::min(now, sim::Time{0} + *w.until) : now;
-      for (net::NodeId n : resolve(sc.topology, w.at)) window_ns[n] = std::max(window_ns[n], stop.ns);
-    }
-    std::vector<int> row_of(names.size(), -1);
-    std::vector<NodeThroughput>& rows = r.tiers.throughput;
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      if (window_ns[n] < 0) continue;
-      row_of[n] = static_cast<int>(rows.size());
-      rows.push_back({names[n], world->offered(n), world->served(n), window_ns[n]});
-    }
-    for (const scenario::ThroughputMin& tm : sc.expect.throughput_min) {
-      std::vector<const NodeThroughput*> selected;
-      for (net::NodeId n : resolve(sc.topology, tm.nodes)) {
-        ECSIM_ASSERT(row_of[n] >= 0);  // the loader admits only nodes with clients
-        selected.push_back(&rows[static_cast<size_t>(row_of[n])]);
-      }
-      r.verdicts.push_back(throughput_verdict(tm, selected));
-    }
+  if (expects("at_most_once")) {
+    at_most_once = std::make_unique<check::AtMostOnce>(names);
+    trace.add_observer(at_most_once.get());
   }
-
-  // Every selected node must be offered and serve at least tm.per_s. The
-  // detail names the worst node: the lowest of its two rates, among the
-  // failing nodes when there are any.
-  static Verdict throughput_verdict(const scenario::ThroughputMin& tm, const std::vector<const NodeThroughput*>& nodes) {
-    ECSIM_ASSERT(!nodes.empty());
-    auto offered_ok = [&tm](const NodeThroughput& x) { return rate_at_least(x.offered, x.window_ns, tm.per_s); };
-    auto served_ok = [&tm](const NodeThroughput& x) { return rate_at_least(x.served, x.window_ns, tm.per_s); };
-    auto low = [](const NodeThroughput& x) { return std::min(x.offered_per_s(), x.served_per_s()); };
-    size_t failing = 0;
-    const NodeThroughput* worst = nullptr;
-    for (const NodeThroughput* x : nodes) {
-      const bool ok = offered_ok(*x) && served_ok(*x);
-      failing += ok ? 0 : 1;
-      const bool worst_ok = worst == nullptr || (offered_ok(*worst) && served_ok(*worst));
-      if (worst == nullptr || (!ok && worst_ok) || (ok == worst_ok && low(*x) < low(*worst))) worst = x;
-    }
-    const std::string need = fmt::format("{}/s", tm.per_s);
-    Verdict v{fmt::format("throughput_min.{}", tm.nodes.text), failing == 0, ""};
-    const std::string over = sim::format_duration(sim::Duration{worst->window_ns});
-    if (v.ok) {
-      v.detail = fmt::format("lowest {}: offered {:.1f}/s, served {:.1f}/s over {}, need >= {} each on {} node{}",
-                             worst->node, worst->offered_per_s(), worst->served_per_s(), over, need, nodes.size(),
-                             nodes.size() == 1 ? "" : "s");
-    } else if (offered_ok(*worst)) {  // the node was offered enough but served too little
-      v.detail = fmt::format("{} served {:.1f}/s < {} (offered {:.1f}/s) over {}; {} of {} node{} below", worst->node,
-                             worst->served_per_s(), need, worst->offered_per_s(), over, failing, nodes.size(),
-                             nodes.size() == 1 ? "" : "s");
-    } else {  // its clients did not even offer that much
-      v.detail = fmt::format("{} offered {:.1f}/s < {} (served {:.1f}/s) over {}; {} of {} node{} below", worst->node,
-                             worst->offered_per_s(), need, worst->served_per_s(), over, failing, nodes.size(),
-                             nodes.size() == 1 ? "" : "s");
-    }
-    return v;
+  if (expects("tokens")) {
+    bad_tokens = std::make_unique<check::BadTokens>(names);
+    trace.add_observer(bad_tokens.get());
   }
-
-  // edge_isolation: every forged write was refused (or lost on the way, or
-  // still in flight at the end), none applied, and no replica holds a
-  // version written by a node that is not a core node.
-  Verdict edge_isolation_verdict(ForgedWriteSummary& out) {
-    // A delivered write waits at most a full service queue at its replica
-    // (2000 x 300us / 4 cores by default): a second is ample.
-    const check::ForgedWritesReport rep = forged->report(sim.now(), sim::seconds(1));
-    const uint64_t not_sent = byzantine ? byzantine->not_sent() : 0;
-    const std::vector<check::ReplicaVersions> replicas = replica_versions();
+  if (expects("exactly_once")) {
+    exactly_once = std::make_unique<check::ExactlyOnceChecker>(names);
+    trace.add_observer(exactly_once.get());
+  }
+  if (expects("convergence")) {
+    dsm_watcher = std::make_unique<DsmWatcher>();
+    trace.add_observer(dsm_watcher.get());
+  }
+  const bool byzantine = std::any_of(sc.faults.begin(), sc.faults.end(),
+                                     [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; });
+  if (byzantine || expects("edge_isolation")) {
     std::vector<bool> is_core(names.size(), false);
     for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
-    const check::ReplicaWritersReport writers = check::check_replica_writers(replicas, is_core, names);
-    uint64_t counters = 0;
-    for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
-      if (!cluster.is_up(n)) continue;
-      const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
-      counters += node->replica()->refused(proto::storage::Refusal::kNotCore);
-    }
-    out = ForgedWriteSummary{true,
-                             rep.sent,
-                             rep.refused,
-                             rep.lost,
-                             rep.in_flight,
-                             rep.unanswered,
-                             rep.applied + rep.other_applied,
-                             rep.refusals,
-                             counters,
-                             not_sent,
-                             writers.versions_checked,
-                             writers.violation_count};
-    Verdict v{"edge_isolation", rep.ok() && writers.ok(), ""};
-    v.detail = fmt::format("{} forged writes sent by edge nodes straight to cloud replicas: {} refused as not from "
-                           "core, {} lost, {} in flight at the end, {} unanswered, {} applied",
-                           rep.sent, rep.refused, rep.lost, rep.in_flight, rep.unanswered,
-                           rep.applied + rep.other_applied);
-    if (not_sent > 0) v.detail += fmt::format(" ({} more not sent: over the follower's bound)", not_sent);
-    v.detail += fmt::format("; {} versions on {} replicas, {} written by a non-core node", writers.versions_checked,
-                            replicas.size(), writers.violation_count);
-    if (!rep.first_violation.empty()) v.detail += "; first: " + rep.first_violation;
-    if (!writers.ok()) v.detail += "; " + writers.violations.front().what;
-    return v;
+    forged = std::make_unique<check::ForgedWrites>(std::move(is_core), tiers::kKindStorage, names);
+    trace.add_observer(forged.get());
   }
+  std::vector<tiers::Clients::Source> sources;
+  for (const scenario::RequestWorkload& w : sc.requests) {
+    workload::RequestConfig c;
+    c.rate_per_s = w.rate_per_s;
+    c.subscribers = w.subscribers;
+    c.zipf_s = w.zipf;
+    c.records_per_subscriber = w.records_per_subscriber;
+    c.mix = {w.mix_session_check, w.mix_read, w.mix_write, w.mix_dsm_set, w.mix_dsm_get};
+    c.bad_token_ppm = w.bad_token_ppm;
+    c.population_seed = seed;
+    c.dsm_keys = w.dsm_keys;
+    std::optional<sim::Time> until;
+    if (w.until) until = sim::Time{0} + *w.until;
+    for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c, until, w.timeout});
+  }
+  clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
+  clients->start();
+}
 
-  void configure_workload() {
-    roles.resize(names.size());
-    for (uint32_t w = 0; w < sc.workload.size(); ++w) {
-      const scenario::Workload& wl = sc.workload[w];
-      ping_stats.add_workload(fmt::format("ping {}->{}", wl.from.text, wl.to.text), wl.timeout);
-      const auto targets = resolve(sc.topology, wl.to);
-      for (net::NodeId src : resolve(sc.topology, wl.from)) {
-        workload::PingRole role{w, {}, wl.rate_per_s, wl.size_bytes};
-        for (net::NodeId t : targets) {
-          if (t != src) role.targets.push_back(t);
-        }
-        if (!role.targets.empty()) roles[src].push_back(std::move(role));
+void Run::Impl::configure_workload() {
+  roles.resize(names.size());
+  for (uint32_t w = 0; w < sc.workload.size(); ++w) {
+    const scenario::Workload& wl = sc.workload[w];
+    ping_stats.add_workload(fmt::format("ping {}->{}", wl.from.text, wl.to.text), wl.timeout);
+    const auto targets = resolve(sc.topology, wl.to);
+    for (net::NodeId src : resolve(sc.topology, wl.from)) {
+      workload::PingRole role{w, {}, wl.rate_per_s, wl.size_bytes};
+      for (net::NodeId t : targets) {
+        if (t != src) role.targets.push_back(t);
       }
+      if (!role.targets.empty()) roles[src].push_back(std::move(role));
     }
   }
+}
 
-  // The fault schedule goes to the nemesis (fault/); the run keeps only
-  // what the verdicts need: the network's health for `convergence`.
-  void schedule_faults() {
-    nemesis = std::make_unique<fault::Nemesis>(sim, cluster, network, sc, end);
-    if (forged) {
-      byzantine = std::make_unique<fault::Byzantine>(sim, cluster, *world, sc, end, *forged);
-      nemesis->set_byzantine(byzantine.get());
-    }
-    if (dsm_watcher) {
-      nemesis->on_network_health([this](bool healed, sim::Time at) {
-        check::Quiescence& q = dsm_watcher->quiescence;
-        if (healed && !q.healed()) q.on_network_healed(at);
-        if (!healed && q.healed()) q.on_network_faulted(at);
-      });
-    }
-    nemesis->start();
+void Run::Impl::schedule_faults() {
+  nemesis = std::make_unique<fault::Nemesis>(sim, cluster, network, sc, end);
+  if (forged) {
+    byzantine = std::make_unique<fault::Byzantine>(sim, cluster, *world, sc, end, *forged);
+    nemesis->set_byzantine(byzantine.get());
   }
+  if (dsm_watcher) {
+    nemesis->on_network_health([this](bool healed, sim::Time at) {
+      check::Quiescence& q = dsm_watcher->quiescence;
+      if (healed && !q.healed()) q.on_network_healed(at);
+      if (!healed && q.healed()) q.on_network_faulted(at);
+    });
+  }
+  nemesis->start();
+}
 
-  bool expects(std::string_view invariant) const {
-    const auto& inv = sc.expect.invariants;
-    return std::find(inv.begin(), inv.end(), invariant) != inv.end();
-  }
-
-  // Every up node's DSM replica against the others, once the system is quiet.
-  // DSM UPDATEs through msgq: each delivered at most once per receiver
-  // incarnation, and none lost (check/exactly_once.hpp says when an
-  // undelivered message is lost and when it is still in flight).
-  Verdict exactly_once_verdict() {
-    check::ExactlyOnceChecker& c = *exactly_once;
-    c.finish(sim.now().ns, world->params().dsm_resend_timeout.ns, sc.expect.quiescence.ns);
-    return {"exactly_once", c.violation_count() == 0, c.summary()};
-  }
-
-  Verdict convergence_verdict() {
-    const sim::Time now = sim.now();
-    const sim::Duration need = sc.expect.quiescence;
-    const check::Quiescence& q = dsm_watcher->quiescence;
-    auto secs = [](sim::Time t) { return fmt::format("{:.3f}s", static_cast<double>(t.ns) / 1e9); };
-    if (!q.applies(now, need)) {
-      std::string why;
-      if (!q.healed()) {
-        why = fmt::format("not quiescent: the network is not healed at the end at {} (a partition or link "
-                          "fault in force), need a heal and {} of quiet before the end",
-                          secs(now), sim::format_duration(need));
-      } else if (dsm_watcher->last_activity >= q.quiet_since()) {
-        why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
-                          secs(dsm_watcher->last_activity), sim::format_duration(need),
-                          secs(now));
-      } else {
-        why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
-                          secs(q.quiet_since()), sim::format_duration(need), secs(now));
-      }
-      return {"convergence", false, std::move(why)};
-    }
-    std::vector<check::ReplicaState> replicas;
-    uint32_t down = 0;
-    for (net::NodeId n = 0; n < names.size(); ++n) {
-      if (!cluster.is_up(n)) {
-        ++down;
-        continue;
-      }
-      const auto* node = static_cast<const tiers::TierNode*>(cluster.actor(n));
-      check::ReplicaState state{n, {}};
-      for (const auto& [key, e] : node->dsm().entries()) {
-        state.entries.emplace(key, check::ReplicaValue{e.value, proto::vclock::hash(e.clock)});
-      }
-      replicas.push_back(std::move(state));
-    }
-    const check::ConvergenceReport rep = check::check_convergence(replicas, names);
-    const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");
-    if (rep.converged()) {
-      return {"convergence", true,
-              fmt::format("{} keys checked on {} replicas, all equal{}", rep.keys_checked, replicas.size(), skipped)};
-    }
-    return {"convergence", false,
-            fmt::format("{} of {} keys diverge{}; first: {}", rep.divergent_keys, rep.keys_checked, skipped,
-                        rep.divergences.front().what)};
-  }
-
-  void judge(RunResult& r) {
-    const scenario::Expect& ex = sc.expect;
-    // Exactly the invariants the scenario lists, in its order (the loader
-    // refuses the three-tier ones in a scenario without the three tiers).
-    for (const std::string& inv : ex.invariants) {
-      if (!world) {
-        ECSIM_ASSERT(inv == "durability");
-        Verdict v{"durability", durability.violation_count() == 0, ""};
-        v.detail = v.ok ? fmt::format("{} crashes checked, no synced disk write lost", durability.crashes_checked())
-                        : durability.violations().front().what;
-        r.verdicts.push_back(std::move(v));
-        continue;
-      }
-      if (inv == "convergence") tier_verdicts["convergence"] = convergence_verdict();
-      if (inv == "exactly_once") tier_verdicts["exactly_once"] = exactly_once_verdict();
-      if (inv == "edge_isolation" && !forged) {
-        tier_verdicts["edge_isolation"] = {"edge_isolation", false, "no forged-write follower (internal)"};
-      }
-      auto it = tier_verdicts.find(inv);
-      ECSIM_ASSERT(it != tier_verdicts.end());
-      r.verdicts.push_back(it->second);
-    }
-    uint64_t answered = 0;
-    uint64_t lost = 0;
-    sim::Histogram all;
-    for (uint32_t w = 0; w < ping_stats.size(); ++w) {
-      answered += ping_stats.figures(w).answered;
-      lost += ping_stats.figures(w).lost;
-      all.merge(ping_stats.figures(w).rtt_all);
-    }
-    if (world) {
-      // Client requests: answered ok against ok + failed (lost ones
-      // included); requests refused for a bad token are correct answers and
-      // left out, unsettled ones are not judged.
-      for (const TierRow& row : r.tiers.rows) {
-        if (row.label == "cloud") continue;
-        answered += row.ok;
-        lost += row.failed;
-      }
-    }
-    if (ex.served_ratio_min) {
-      const uint64_t settled = answered + lost;
-      // Compare in integers: answered / settled >= min  <=>  answered * 1e6 >= min_ppm * settled.
-      const uint64_t min_ppm = static_cast<uint64_t>(std::llround(*ex.served_ratio_min * 1e6));
-      const bool ok = settled > 0 && answered * 1000000 >= min_ppm * settled;
-      r.verdicts.push_back({"served_ratio_min", ok,
-                            fmt::format("{:.4f} served ({} of {}), need >= {}",
-                                        settled ? static_cast<double>(answered) / settled : 0.0, answered,
-                                        settled, *ex.served_ratio_min)});
-    }
-    if (ex.ping_latency_p99) {
-      const int64_t p99 = all.quantile(0.99);
-      r.verdicts.push_back({"latency_p99.ping", all.count() > 0 && p99 <= ex.ping_latency_p99->ns,
-                            fmt::format("p99 {:.3f}ms over all {} pings (lost ones at their timeout), need <= {}",
-                                        static_cast<double>(p99) / 1e6, all.count(),
-                                        sim::format_duration(*ex.ping_latency_p99))});
-    }
-    if (ex.min_delivered) {
-      r.verdicts.push_back({"min_delivered", r.net.delivered >= *ex.min_delivered,
-                            fmt::format("{} delivered, need >= {}", r.net.delivered, *ex.min_delivered)});
-    }
-  }
-};
+bool Run::Impl::expects(std::string_view invariant) const {
+  const auto& inv = sc.expect.invariants;
+  return std::find(inv.begin(), inv.end(), invariant) != inv.end();
+}
 
 Run::Run(const scenario::Scenario& scenario, const RunOptions& options)
     : impl_(std::make_unique<Impl>(scenario, options)) {}

@@ -791,4 +791,11 @@ void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId clo
   node->send(cluster.context(edge), cloud, kKindStorage, Payload{m}, proto::storage::wire_size_bytes(m));
 }
 
+const TierNode* tier_node(const node::Cluster& cluster, net::NodeId n) {
+  if (!cluster.is_up(n)) return nullptr;
+  const auto* node = dynamic_cast<const TierNode*>(cluster.actor(n));
+  ECSIM_ASSERT(node != nullptr);  // every node of a three-tier run is a TierNode
+  return node;
+}
+
 }  // namespace ecsim::tiers

@@ -131,6 +131,7 @@ class Cluster final : public net::Receiver {
   uint32_t size() const { return static_cast<uint32_t>(nodes_.size()); }
   const std::string& name(NodeId node) const { return nodes_[node].name; }
   Actor* actor(NodeId node) { return nodes_[node].actor.get(); }
+  const Actor* actor(NodeId node) const { return nodes_[node].actor.get(); }
   // The node's Context, for harnesses that call into its actor directly.
   Context& context(NodeId node) { return *nodes_[node].context; }
   const Disk& disk(NodeId node) const { return nodes_[node].disk; }

@@ -205,4 +205,10 @@ class TierNode final : public node::Actor {
 void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId cloud,
                        const proto::storage::WriteReq& req);
 
+// The tier node running on `n`, for the run's end-of-run summary and the
+// verdicts that compare what nodes hold; nullptr when `n` is down. The one
+// place outside the tiers that needs a TierNode gets it here, checked, so no
+// other layer casts an actor. REQUIRES: the cluster runs the three tiers.
+const TierNode* tier_node(const node::Cluster& cluster, net::NodeId n);
+
 }  // namespace ecsim::tiers

@@ -1,0 +1,190 @@
+// The inside of a run (run::Run::Impl), shared by the files that build it
+// (runner.cpp: assembly) and judge it (judge.cpp: summaries and verdicts).
+// Private to src/run/.
+#pragma once
+#include "ecsim/run/runner.hpp"
+
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ecsim/check/acked_writes.hpp"
+#include "ecsim/check/causality.hpp"
+#include "ecsim/check/convergence.hpp"
+#include "ecsim/check/durability.hpp"
+#include "ecsim/check/exactly_once.hpp"
+#include "ecsim/check/promises.hpp"
+#include "ecsim/check/edge_isolation.hpp"
+#include "ecsim/fault/byzantine.hpp"
+#include "ecsim/fault/nemesis.hpp"
+#include "ecsim/fault/windows.hpp"
+#include "ecsim/tiers/clients.hpp"
+#include "ecsim/tiers/tier_node.hpp"
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/trace_file.hpp"
+#include "ecsim/proto/vclock.hpp"
+#include "ecsim/version.hpp"
+#include "ecsim/workload/ping.hpp"
+#include "ecsim/workload/requests.hpp"
+
+namespace ecsim::run {
+
+using scenario::Fault;
+using sim::Record;
+using sim::RecordType;
+
+// The nodes a selector names. REQUIRES: it resolves (the loader checks).
+std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s);
+
+// Keeps each node's highest CPU sample from the per-second load records.
+struct LoadWatcher final : sim::TraceObserver {
+  std::vector<uint32_t> cpu_max;
+  explicit LoadWatcher(size_t nodes) : cpu_max(nodes, 0) {}
+  void on_record(const sim::Record& r) override {
+    if (r.type != sim::RecordType::kLoad || r.node >= cpu_max.size()) return;
+    cpu_max[r.node] = std::max(cpu_max[r.node], static_cast<uint32_t>(r.a >> 32));
+  }
+};
+
+struct Run::Impl {
+  // First: the plant is on while anything of the run exists.
+  proto::PlantScope plant_scope;
+  const scenario::Scenario& sc;
+  RunOptions options;
+  uint64_t seed;
+  sim::Time end;
+  std::vector<std::string> names;
+  sim::Trace trace;
+  std::unique_ptr<sim::TraceFileWriter> trace_file;
+  // Declared before the cluster: the tier nodes report to it as they are destroyed.
+  std::unique_ptr<tiers::World> world;
+  sim::Simulator sim;
+  net::Network network;
+  workload::PingStats ping_stats;
+  std::vector<std::vector<workload::PingRole>> roles;  // per node
+  node::Cluster cluster;
+  check::DurabilityChecker durability;
+  check::CausalityChecker causality;
+  std::unique_ptr<check::ExactlyOnceChecker> exactly_once;  // when `exactly_once` is expected of a tier run
+  // `convergence`: DSM activity (any DSM record) and the network's health,
+  // for the quiescence rule.
+  struct DsmWatcher final : sim::TraceObserver {
+    check::Quiescence quiescence;
+    sim::Time last_activity{0};
+    void on_record(const Record& r) override {
+      if (r.type != proto::dsm::kRecordDsm) return;
+      last_activity = std::max(last_activity, sim::Time{r.time_ns});
+      quiescence.on_dsm_activity(sim::Time{r.time_ns});
+    }
+  };
+  std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
+  std::unique_ptr<tiers::Clients> clients;
+  std::unique_ptr<LoadWatcher> load_watcher;
+  // The byzantine strategies and the forged writes' follower (with the
+  // `cloud_direct_write` fault or `edge_isolation`).
+  std::unique_ptr<check::ForgedWrites> forged;
+  std::unique_ptr<fault::Byzantine> byzantine;
+  std::unique_ptr<fault::Nemesis> nemesis;
+  // The promise checkers, each when the scenario expects its invariant.
+  std::unique_ptr<check::AckedDurability> acked_durability;
+  std::unique_ptr<check::AtMostOnce> at_most_once;
+  std::unique_ptr<check::BadTokens> bad_tokens;
+  // A tier run's invariant verdicts by name, for judge() to report the
+  // expected ones in the scenario's order.
+  std::map<std::string, Verdict> tier_verdicts;
+  bool limit_hit = false;
+  bool finished = false;
+  Impl(const scenario::Scenario& s, const RunOptions& o)
+      : plant_scope(o.plant),
+        sc(s),
+        options(o),
+        seed(o.seed.value_or(s.seed)),
+        end(sim::Time{0} + o.until.value_or(s.duration)),
+        names(scenario::node_names(s.topology)),
+        trace(o.hashing),
+        sim(seed, trace),
+        network(sim, names),
+        cluster(sim, network, names,
+                [this](net::NodeId n) -> std::unique_ptr<node::Actor> {
+                  if (world) return std::make_unique<tiers::TierNode>(*world, n);
+                  return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
+                }),
+        durability(names),
+        causality(names) {
+    trace.add_observer(&durability);
+    if (!s.requests.empty()) configure_tiers();
+    if (!o.trace_path.empty()) open_trace_file();
+    configure_links();
+    configure_workload();
+    schedule_faults();
+    cluster.boot();
+  }
+
+  void open_trace_file();
+
+  void configure_links();
+
+  // The three-tier model: every node runs a TierNode in its tier's role;
+  // clients attach to the `at` nodes of each requests workload.
+  static tiers::TierParams tier_params(const scenario::ModelPatch& m);
+
+  void configure_tiers();
+
+  void summarize_tiers(RunResult& r);
+
+  // The promise checkers (check/promises.hpp) that the scenario asked for.
+  void promise_verdicts();
+
+  // A tier's p99 over every request its clients issued (failures at their
+  // timeout), or over those begun outside the fault windows when the
+  // scenario says `outside_faults`; leaving out more than 20 % fails.
+  Verdict latency_verdict(const TierRow& x, sim::Duration bound) const;
+
+  // Edge rehydrations, cloud catch-ups and the acknowledged writes.
+  // RPC and msgq over the whole run: the World holds the counters of nodes
+  // that crashed, the live nodes the rest.
+  void summarize_protocols(RpcSummary& rpc, MsgqSummary& mq);
+
+  void summarize_restarts(RunResult& r);
+
+  // What each cloud replica holds at the end: its memory when it is up, what
+  // its log replays to when it is down.
+  std::vector<check::ReplicaVersions> replica_versions();
+
+  // Offered and served client requests per node with clients, over the time
+  // its clients were sending, and the `throughput_min` verdicts.
+  void summarize_throughput(RunResult& r);
+
+  // Every selected node must be offered and serve at least tm.per_s. The
+  // detail names the worst node: the lowest of its two rates, among the
+  // failing nodes when there are any.
+  static Verdict throughput_verdict(const scenario::ThroughputMin& tm, const std::vector<const NodeThroughput*>& nodes);
+
+  // edge_isolation: every forged write was refused (or lost on the way, or
+  // still in flight at the end), none applied, and no replica holds a
+  // version written by a node that is not a core node.
+  Verdict edge_isolation_verdict(ForgedWriteSummary& out);
+
+  void configure_workload();
+
+  // The fault schedule goes to the nemesis (fault/); the run keeps only
+  // what the verdicts need: the network's health for `convergence`.
+  void schedule_faults();
+
+  bool expects(std::string_view invariant) const;
+
+  // Every up node's DSM replica against the others, once the system is quiet.
+  // DSM UPDATEs through msgq: each delivered at most once per receiver
+  // incarnation, and none lost (check/exactly_once.hpp says when an
+  // undelivered message is lost and when it is still in flight).
+  Verdict exactly_once_verdict();
+
+  Verdict convergence_verdict();
+
+  void judge(RunResult& r);
+};
+
+
+}  // namespace ecsim::run

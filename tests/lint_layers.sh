@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The run and the checkers never reach into an actor (DESIGN: check/ reads
+# trace records only; run/ assembles and hands facts to the judge): no cast
+# of an actor to its concrete type under src/run/ or src/check/. The tiers
+# own their node type and hand out what the summary needs (tiers::tier_node).
+# Also: no file under src/run/, src/fault/ or src/check/ passes 600 lines.
+set -u
+root=$1
+cd "$root" || exit 2
+fail=0
+hits=$(grep -rnE '(static|dynamic|reinterpret)_cast<[^>]*(Actor|TierNode|PingActor)[^>]*>|->actor\(|\.actor\(' \
+  src/run src/check || true)
+if [[ -n $hits ]]; then
+  echo "actor internals reached from run/ or check/:"
+  echo "$hits"
+  fail=1
+fi
+for f in src/run/*.cpp src/fault/*.cpp src/check/*.cpp; do
+  n=$(wc -l < "$f")
+  if (( n > 600 )); then echo "$f: $n lines, expected at most 600"; fail=1; fi
+done
+(( fail == 0 )) && echo "run/ and check/ read no actor; files under 600 lines"
+exit $fail
