@@ -159,7 +159,8 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
   }
   nlohmann::json verdicts = nlohmann::json::array();
   for (const run::Verdict& v : r.verdicts) {
-    verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}, {"informational", v.informational}});
+    verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}, {"informational", v.informational},
+                        {"vacuous", v.vacuous}});
   }
   return {{"ecsim", kVersion},
           {"scenario", r.scenario},
@@ -221,7 +222,7 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
     line("");
     line("  expectations");
     for (const run::Verdict& v : r.verdicts) {
-      const char* mark = v.informational ? (v.ok ? "(ok)" : "(miss)") : (v.ok ? "ok" : "FAIL");
+      const char* mark = v.informational ? (v.vacuous ? "(none)" : v.ok ? "(ok)" : "(miss)") : (v.ok ? "ok" : "FAIL");
       line(fmt::format("    {:<6}{:<22}{}", mark, v.name, v.detail));
     }
     if (r.event_limit_hit) line(fmt::format("    {:<6}{:<22}stopped at {} by --max-events", "FAIL", "max_events", sim::format_time(r.end)));

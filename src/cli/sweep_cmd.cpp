@@ -56,6 +56,8 @@ struct SeedResult {
   std::vector<std::string> swarm_faults;
   std::string swarm_scenario;
   std::string swarm_file;  // written for a failing swarm seed
+  // Invariants this seed judged, and those it found nothing to judge for.
+  std::vector<std::string> judged, vacuous;
 };
 
 struct Child {
@@ -170,6 +172,8 @@ SeedResult judge(const Child& c, int status, double wall_s) {
       r.swarm_scenario = j.value("swarm_scenario", std::string());
     }
     for (const auto& e : j.value("expectations", nlohmann::json::array())) {
+      if (e.value("vacuous", false)) r.vacuous.push_back(e.value("name", ""));
+      if (e.value("ok", true) && !e.value("informational", false)) r.judged.push_back(e.value("name", ""));
       if (e.value("ok", true) || e.value("informational", false)) continue;
       if (r.failed_invariant.empty()) r.failed_invariant = e.value("name", "");
       const bool timed_out = e.value("name", "") == "wall_timeout";
@@ -307,11 +311,28 @@ int do_sweep(const SweepArgs& a) {
   std::map<std::string, uint64_t> counts{{"pass", 0}, {"fail", 0}, {"crash", 0}, {"timeout", 0}};
   for (const auto& [seed, r] : done) ++counts[r.verdict];
   const uint64_t runs = done.size();
-  const bool all_pass = counts["pass"] == total;
+  // Under --swarm an invariant that had nothing to judge on most seeds
+  // proves nothing: the sweep fails when one judged on fewer than half.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> judged;  // name -> {judged, vacuous}
+  for (const auto& [seed, r] : done) {
+    for (const std::string& n : r.judged) ++judged[n].first;
+    for (const std::string& n : r.vacuous) ++judged[n].second;
+  }
+  std::vector<std::string> seldom;
+  if (a.swarm && !(a.stop_on_fail && failed > 0)) {
+    for (const auto& [name, c] : judged) {
+      if (c.second > 0 && c.first * 2 < c.first + c.second) {
+        seldom.push_back(fmt::format("{} had something to judge on {} of {} seeds, need at least half", name, c.first,
+                                     c.first + c.second));
+      }
+    }
+  }
+  const bool all_pass = counts["pass"] == total && seldom.empty();
   if (a.json) {
     nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"runs", runs}, {"wall_s", wall_s},
                         {"swarm", a.swarm}, {"plant", a.plant}, {"seeds_per_min", wall_s > 0 ? runs * 60.0 / wall_s : 0.0}};
     for (const auto& [k, v] : counts) s[k] = v;
+    s["seldom_judged"] = seldom;
     std::printf("%s\n", s.dump().c_str());
     return all_pass ? kExitOk : kExitFailed;
   }
@@ -323,7 +344,8 @@ int do_sweep(const SweepArgs& a) {
   for (const char* k : {"pass", "fail", "crash", "timeout"}) {
     std::printf("  %-8s %llu\n", k, static_cast<unsigned long long>(counts[k]));
   }
-  if (!all_pass) {
+  for (const std::string& line : seldom) std::printf("  FAIL     %s\n", line.c_str());
+  if (counts["pass"] != total) {
     std::printf("failing seeds:\n");
     for (const auto& [seed, r] : done) {
       if (r.verdict == "pass") continue;

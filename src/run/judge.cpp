@@ -72,12 +72,14 @@ void Run::Impl::summarize_tiers(RunResult& r) {
   Verdict v{"causality", causality.violation_count() == 0, ""};
   v.detail = v.ok ? causality.summary() : causality.violations().front().what;
   tier_verdicts["causality"] = std::move(v);
+  judged["causality"] = causality.sends_checked();
   promise_verdicts();
 }
 
 void Run::Impl::promise_verdicts() {
   if (acked_durability) {
     const check::AckedDurability& c = *acked_durability;
+    judged["durability"] = c.recoveries_checked();
     tier_verdicts["durability"] = {
         "durability", c.violation_count() == 0,
         c.detail(fmt::format("{} write acks by cloud replicas; {} restarts replayed their logs, holding all {} "
@@ -86,6 +88,7 @@ void Run::Impl::promise_verdicts() {
   }
   if (at_most_once) {
     const check::AtMostOnce& c = *at_most_once;
+    judged["at_most_once"] = c.executions();
     tier_verdicts["at_most_once"] = {
         "at_most_once", c.violation_count() == 0,
         c.detail(fmt::format("{} requests executed at core, each once per call id; {} retries answered from the "
@@ -94,6 +97,7 @@ void Run::Impl::promise_verdicts() {
   }
   if (bad_tokens) {
     const check::BadTokens& c = *bad_tokens;
+    judged["tokens"] = c.requests();
     tier_verdicts["tokens"] = {
         "tokens", c.violation_count() == 0,
         c.detail(fmt::format("{} requests with a bad token: {} refused, {} failed, none answered ok", c.requests(),
@@ -241,11 +245,13 @@ void Run::Impl::summarize_restarts(RunResult& r) {
     if (cu.detail.empty()) cu.detail = "every restarted replica crashed again before the end";
   }
   tier_verdicts["catch_up"] = std::move(cu);
+  judged["catch_up"] = t.catch_ups.size();
   // acknowledged_writes: a quorum of the cloud replicas (up: their memory;
   // down: their log) holds every acknowledged version.
   const std::vector<check::ReplicaVersions> replicas = replica_versions();
   const check::AckedWritesReport rep = check::check_acknowledged_writes(w.acked_writes(), replicas, names);
   t.acked_keys_checked = rep.keys_checked;
+  judged["acknowledged_writes"] = rep.keys_checked;
   tier_verdicts["acknowledged_writes"] = Verdict{"acknowledged_writes", rep.ok(),
                         rep.ok() ? fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the {} cloud replicas",
                                                rep.keys_checked, replicas.size())
@@ -356,6 +362,7 @@ Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
                            not_sent,
                            writers.versions_checked,
                            writers.violation_count};
+  judged["edge_isolation"] = rep.sent + writers.versions_checked;
   Verdict v{"edge_isolation", rep.ok() && writers.ok(), ""};
   v.detail = fmt::format("{} forged writes sent by edge nodes straight to cloud replicas: {} refused as not from "
                          "core, {} lost, {} in flight at the end, {} unanswered, {} applied",
@@ -372,6 +379,7 @@ Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
 Verdict Run::Impl::exactly_once_verdict() {
   check::ExactlyOnceChecker& c = *exactly_once;
   c.finish(sim.now().ns, world->params().dsm_resend_timeout.ns, sc.expect.quiescence.ns);
+  judged["exactly_once"] = c.sent();
   return {"exactly_once", c.violation_count() == 0, c.summary()};
 }
 
@@ -394,6 +402,7 @@ Verdict Run::Impl::convergence_verdict() {
       why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
                         secs(q.quiet_since()), sim::format_duration(need), secs(now));
     }
+    judged["convergence"] = 1;  // judged: the run did not leave it quiet enough
     return {"convergence", false, std::move(why)};
   }
   std::vector<check::ReplicaState> replicas;
@@ -411,6 +420,7 @@ Verdict Run::Impl::convergence_verdict() {
     replicas.push_back(std::move(state));
   }
   const check::ConvergenceReport rep = check::check_convergence(replicas, names);
+  judged["convergence"] = rep.keys_checked;
   const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");
   if (rep.converged()) {
     return {"convergence", true,
@@ -419,6 +429,19 @@ Verdict Run::Impl::convergence_verdict() {
   return {"convergence", false,
           fmt::format("{} of {} keys diverge{}; first: {}", rep.divergent_keys, rep.keys_checked, skipped,
                       rep.divergences.front().what)};
+}
+
+// An invariant with nothing to judge fails, saying so (never a pass with
+// nothing checked); under --swarm it is reported, and the sweep counts it.
+Verdict Run::Impl::vacuity(Verdict v) const {
+  auto it = judged.find(v.name);
+  ECSIM_ASSERT(it != judged.end());
+  if (it->second > 0 || !v.ok) return v;
+  v.vacuous = true;
+  v.ok = false;
+  v.informational = options.invariants_only;
+  v.detail = "nothing to judge: " + v.detail;
+  return v;
 }
 
 void Run::Impl::judge(RunResult& r) {
@@ -431,7 +454,8 @@ void Run::Impl::judge(RunResult& r) {
       Verdict v{"durability", durability.violation_count() == 0, ""};
       v.detail = v.ok ? fmt::format("{} crashes checked, no synced disk write lost", durability.crashes_checked())
                       : durability.violations().front().what;
-      r.verdicts.push_back(std::move(v));
+      judged["durability"] = durability.crashes_checked();
+      r.verdicts.push_back(vacuity(std::move(v)));
       continue;
     }
     if (inv == "convergence") tier_verdicts["convergence"] = convergence_verdict();
@@ -441,7 +465,7 @@ void Run::Impl::judge(RunResult& r) {
     }
     auto it = tier_verdicts.find(inv);
     ECSIM_ASSERT(it != tier_verdicts.end());
-    r.verdicts.push_back(it->second);
+    r.verdicts.push_back(vacuity(it->second));
   }
   uint64_t answered = 0;
   uint64_t lost = 0;

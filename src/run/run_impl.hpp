@@ -94,6 +94,9 @@ struct Run::Impl {
   // A tier run's invariant verdicts by name, for judge() to report the
   // expected ones in the scenario's order.
   std::map<std::string, Verdict> tier_verdicts;
+  // What each invariant's checker had to judge (checks made, restarts seen,
+  // requests of the kind): 0 makes its verdict vacuous.
+  std::map<std::string, uint64_t> judged;
   bool limit_hit = false;
   bool finished = false;
   Impl(const scenario::Scenario& s, const RunOptions& o)
@@ -184,6 +187,7 @@ struct Run::Impl {
   Verdict convergence_verdict();
 
   void judge(RunResult& r);
+  Verdict vacuity(Verdict v) const;
 };
 
 

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "ecsim/scenario/selector.hpp"
+
 namespace ecsim::scenario {
 
 namespace {
@@ -19,6 +21,19 @@ constexpr std::array<InvariantInfo, 9> kInvariants{{
 }  // namespace
 
 std::span<const InvariantInfo> invariants() { return kInvariants; }
+
+std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, const Topology& topology, bool tiers) {
+  const bool cloud_only = i == Invariant::kCatchUp || (i == Invariant::kDurability && tiers);
+  if (i != Invariant::kCatchUp && i != Invariant::kDurability) return {};
+  for (const Fault& f : faults) {
+    if (f.kind != Fault::Kind::kCrash) continue;
+    for (uint32_t n : resolve(topology, f.target.text)) {
+      if (!cloud_only || node_tier(topology, n) == Tier::kCloud) return {};
+    }
+  }
+  return cloud_only ? "a crash of a cloud node in the schedule (its restart is what it judges)"
+                    : "a crash in the schedule (what survives one is what it judges)";
+}
 
 std::optional<Invariant> invariant_by_name(std::string_view name) {
   for (const InvariantInfo& i : kInvariants) {

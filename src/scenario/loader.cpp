@@ -1227,6 +1227,11 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
         fail(name_field, fmt::format("invariant {} listed twice in {}, expected each once",
                                      quote(name), inv->path));
       }
+      if (const auto why = missing_for(*invariant_by_name(name), sc.faults, topology_, !sc.requests.empty());
+          !why.empty()) {
+        fail(name_field, fmt::format("invariant {} has nothing to judge in this scenario, expected {}", quote(name),
+                                     why));
+      }
       e.invariants.push_back(name);
     }
   }

@@ -3,9 +3,29 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/assert.hpp"
 
 namespace ecsim::scenario {
+
+namespace {
+// The crashes among the drawn faults (`crash: NODE`), as faults of the mix.
+std::vector<Fault> drawn_crashes(const Scenario& sc, const std::vector<std::string>& faults) {
+  std::vector<Fault> out;
+  for (const std::string& text : faults) {
+    const YAML::Node f = YAML::Load(text);
+    if (!f["crash"]) continue;
+    Fault crash;
+    crash.kind = Fault::Kind::kCrash;
+    crash.target.text = f["crash"].as<std::string>();
+    ECSIM_ASSERT(!resolve(sc.topology, crash.target.text).empty());
+    out.push_back(std::move(crash));
+  }
+  return out;
+}
+}  // namespace
 
 std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::vector<std::string>& faults,
                                 const std::string& origin) {
@@ -23,9 +43,18 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
   if (!faults.empty()) root["faults"] = YAML::Load(list);
   if (root["expect"]) {
     YAML::Node kept;
-    for (const char* key : {"invariants", "quiescence"}) {
-      if (root["expect"][key]) kept[key] = root["expect"][key];
+    if (root["expect"]["quiescence"]) kept["quiescence"] = root["expect"]["quiescence"];
+    // Only the invariants that can apply to this mix (a crash-less mix has
+    // no restart for `durability` or `catch_up` to judge).
+    const std::vector<Fault> crashes = drawn_crashes(sc, faults);
+    YAML::Node invariants(YAML::NodeType::Sequence);
+    invariants.SetStyle(YAML::EmitterStyle::Flow);
+    for (const std::string& name : sc.expect.invariants) {
+      if (missing_for(*invariant_by_name(name), crashes, sc.topology, !sc.requests.empty()).empty()) {
+        invariants.push_back(name);
+      }
     }
+    if (invariants.size() > 0) kept["invariants"] = invariants;
     root.remove("expect");
     if (kept.size() > 0) root["expect"] = kept;
   }

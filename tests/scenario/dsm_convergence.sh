@@ -13,7 +13,7 @@ import json, re, sys
 j = json.load(open(sys.argv[1]))
 assert j["verdict"] == "pass", j["expectations"]
 by_name = {e["name"]: e for e in j["expectations"]}
-for name in ("durability", "causality", "convergence"):
+for name in ("causality", "convergence", "at_most_once"):
     assert by_name[name]["ok"], by_name[name]
 assert [e["name"] for e in j["expectations"]].count("causality") == 1, j["expectations"]
 m = re.match(r"(\d+) keys checked on (\d+) replicas", by_name["convergence"]["detail"])

@@ -14,7 +14,7 @@ python3 - "$tmp/json" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
 v = {e["name"]: e for e in r["expectations"]}
-for name in ("exactly_once", "convergence", "acknowledged_writes", "causality", "durability"):
+for name in ("exactly_once", "convergence", "acknowledged_writes", "causality", "at_most_once"):
     assert v[name]["ok"], v[name]
 m = re.match(r"(\d+) messages put on the wire \((\d+) resends\), (\d+) delivered exactly once, 0 delivered again "
              r"to a restarted receiver, none lost or duplicated, 0 in flight \(undelivered\) at the end$",

@@ -308,8 +308,8 @@ const std::vector<BadCase>& bad_cases() {
       {"misspelt invariant", kHead + "expect:\n  invariants: [durabilty]\n",
        "t.yaml:4:16: unknown invariant 'durabilty' in expect.invariants, did you mean "
        "'durability'?"},
-      {"misspelt invariant causality", kHead + "expect:\n  invariants: [durability, casuality]\n",
-       "t.yaml:4:28: unknown invariant 'casuality' in expect.invariants, did you mean "
+      {"misspelt invariant causality", kHead + "expect:\n  invariants: [casuality]\n",
+       "t.yaml:4:16: unknown invariant 'casuality' in expect.invariants, did you mean "
        "'causality'?"},
       {"misspelt invariant convergence", kHead + "expect:\n  invariants: [convergance]\n",
        "t.yaml:4:16: unknown invariant 'convergance' in expect.invariants, did you mean "
@@ -404,9 +404,15 @@ const std::vector<BadCase>& bad_cases() {
            "  - { at: 3s, byzantine: edge, strategy: cloud_direct_write }\n",
        "t.yaml:7:5: byzantine edge-1 at 3s, but edge-1 is down (crashed at 1s), expected a "
        "node that is up"},
-      {"a three-tier invariant without the three tiers", kHead + "expect:\n  invariants: [durability, tokens]\n",
-       "t.yaml:4:28: invariant 'tokens' in a scenario without a requests workload, expected it only with the "
+      {"a three-tier invariant without the three tiers", kHead + "expect:\n  invariants: [tokens]\n",
+       "t.yaml:4:16: invariant 'tokens' in a scenario without a requests workload, expected it only with the "
        "three-tier model"},
+      {"durability without a crash", kHead + "expect:\n  invariants: [durability]\n",
+       "t.yaml:4:16: invariant 'durability' has nothing to judge in this scenario, expected a crash in the "
+       "schedule (what survives one is what it judges)"},
+      {"catch_up without a cloud crash", kTiers + "faults:\n  - { at: 1s, crash: core-1 }\nexpect:\n  invariants: [catch_up]\n",
+       "t.yaml:8:16: invariant 'catch_up' has nothing to judge in this scenario, expected a crash of a cloud node "
+       "in the schedule (its restart is what it judges)"},
       {"convergence listed twice", kTiers + "expect:\n  invariants: [convergence, convergence]\n",
        "t.yaml:6:29: invariant 'convergence' listed twice in expect.invariants, expected each "
        "once"},

@@ -20,7 +20,7 @@ scenario::Scenario three_tier(uint64_t rate_per_s, uint32_t bad_token_ppm = 0) {
   w.subscribers = 2000;
   w.bad_token_ppm = bad_token_ppm;
   sc.requests.push_back(w);
-  sc.expect.invariants = {"durability"};
+  sc.expect.invariants = {"acknowledged_writes"};
   return sc;
 }
 }  // namespace

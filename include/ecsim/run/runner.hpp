@@ -36,6 +36,10 @@ struct Verdict {
   std::string detail;  // measured value against the bound, or the violation
   // Reported only (a figure under --swarm): never fails the run.
   bool informational = false;
+  // An invariant that found nothing to judge (no restart to check, no
+  // request of the kind): it fails, saying so, except under --swarm, where
+  // the sweep counts on how many seeds each invariant judged something.
+  bool vacuous = false;
 };
 
 struct WorkloadSummary {

@@ -7,6 +7,9 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
+
+#include "ecsim/scenario/scenario.hpp"
 
 namespace ecsim::scenario {
 
@@ -29,6 +32,13 @@ struct InvariantInfo {
 };
 
 std::span<const InvariantInfo> invariants();
+
+// Empty when `i` can apply to the schedule as written; otherwise what it
+// lacks ("a crash of a cloud node"). `durability` needs a crash (of a cloud
+// node on the three tiers, whose replicas it judges), `catch_up` a crash of a
+// cloud node. REQUIRES: the faults' selectors resolve.
+std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, const Topology& topology,
+                             bool tiers);
 std::optional<Invariant> invariant_by_name(std::string_view name);
 std::string_view invariant_name(Invariant i);
 
