@@ -91,8 +91,10 @@ struct LoadWatcher final : sim::TraceObserver {
 }  // namespace
 
 struct Run::Impl {
-  // First: the plant is on while anything of the run exists.
+  // First: the plant is on, and the protocol points count for this run,
+  // while anything of the run exists.
   proto::PlantScope plant_scope;
+  proto::PointScope point_scope;
   const scenario::Scenario& sc;
   RunOptions options;
   uint64_t seed;
@@ -866,6 +868,7 @@ RunResult Run::finish() {
       if (figure) v.informational = true;
     }
   }
+  r.points = proto::point_counts();
   r.records = m.trace.count();
   r.trace_hash = m.trace.hash();
   if (m.trace_file) m.trace_file->close(r.records, r.trace_hash);
