@@ -55,9 +55,9 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
      "tiers/tier_node.cpp TierNode::dsm_queued",
      "a DSM UPDATE was ACKed and handed to the DSM: the ACK, still in flight, is lost with the crash, so the "
      "sender resends a message the receiver took"},
-    {Point::kMsgqSenderBeforeResend, "msgq.sender.before_resend", kOnAll, "proto/msgq.cpp Sender::on_timer",
-     "a message's resend timeout expired without an ACK, before it goes out again (reached only when messages "
-     "or ACKs were lost or late)"},
+    {Point::kMsgqSenderBeforeResend, "msgq.sender.before_resend", kOnEdge, "proto/msgq.cpp Sender::on_timer",
+     "an edge node's DSM UPDATE went un-ACKed for its resend timeout, before it goes out again (reached only "
+     "when messages or ACKs were lost or late)"},
     {Point::kDsmAfterSet, "dsm.after_set", kOnEdge, "proto/dsm.cpp Replica::set",
      "a client's DSM write is stored at its edge node, before its UPDATEs go out: the write dies with the node "
      "and the client gets no answer"},
