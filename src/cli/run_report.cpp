@@ -157,6 +157,8 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
              {"staleness_versions_max", t.staleness_versions_max}, {"staleness_ns_max", t.staleness_ns_max},
              {"staleness_ns_p99", t.staleness_ns_p99}, {"refusals", refusals}};
   }
+  nlohmann::json points = nlohmann::json::object();
+  for (const proto::PointInfo& p : proto::points()) points[std::string(p.name)] = r.points[static_cast<size_t>(p.point)];
   nlohmann::json verdicts = nlohmann::json::array();
   for (const run::Verdict& v : r.verdicts) {
     verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}, {"informational", v.informational},
@@ -182,6 +184,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"workloads", workloads},
           {"tiers", tiers},
           {"expectations", verdicts},
+          {"points", points},
           {"wall_s", wall_s},
           {"events_per_s", wall_s > 0 ? static_cast<double>(r.events) / wall_s : 0.0},
           {"trace_hash", format_hash(r.trace_hash)}};

@@ -2,7 +2,9 @@
 // child process (`ecsim run ... --seed N --json`), up to --jobs at a time.
 // A child that crashes, aborts or outlives its timeout gets a verdict of its
 // own and never stops the sweep. Results are reported in seed order, so the
-// output does not depend on --jobs.
+// output does not depend on --jobs. Each child's protocol point counts
+// (`points` in its JSON) are summed, and the sweep names the points that no
+// seed reached (FoundationDB's code probes).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +27,7 @@
 
 #include "commands.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
 
 namespace ecsim::cli {
@@ -58,6 +61,21 @@ struct SeedResult {
   std::string swarm_file;  // written for a failing swarm seed
   // Invariants this seed judged, and those it found nothing to judge for.
   std::vector<std::string> judged, vacuous;
+  bool has_points = false;  // the run reported its point counts
+  proto::PointCounts points{};
+};
+
+// The protocol points over every seed that reported them.
+struct PointTotals {
+  uint64_t runs = 0;  // seeds whose counts are in
+  proto::PointCounts reached{};
+  std::vector<std::string_view> unreached() const {
+    std::vector<std::string_view> out;
+    for (const proto::PointInfo& p : proto::points()) {
+      if (reached[static_cast<size_t>(p.point)] == 0) out.push_back(p.name);
+    }
+    return out;
+  }
 };
 
 struct Child {
@@ -182,6 +200,12 @@ SeedResult judge(const Child& c, int status, double wall_s) {
       r.detail = e.value("name", "") + ": " + e.value("detail", "");
     }
     if (r.detail.empty() && j.value("event_limit_hit", false)) r.detail = "stopped by --max-events";
+    if (const auto p = j.find("points"); p != j.end() && p->is_object()) {
+      r.has_points = true;
+      for (const proto::PointInfo& info : proto::points()) {
+        r.points[static_cast<size_t>(info.point)] = p->value(std::string(info.name), uint64_t{0});
+      }
+    }
     return r;
   }
   if (c.killed) {
@@ -232,6 +256,21 @@ void print_progress(uint64_t done, uint64_t failed, uint64_t total, size_t runni
   std::fprintf(stderr, "\rsweep: %llu/%llu done, %llu failed, %zu running, %.0f seeds/min, %.0fs left   ",
                static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
                static_cast<unsigned long long>(failed), running, per_min, left_s);
+}
+
+void print_unreached(const PointTotals& points, const std::vector<std::string_view>& unreached) {
+  if (points.runs == 0) {
+    std::printf("protocol points: no run reported its counts\n");
+    return;
+  }
+  const auto runs = static_cast<unsigned long long>(points.runs);
+  if (unreached.empty()) {
+    std::printf("protocol points: every one of the %zu was reached (over %llu runs)\n", proto::kPointCount, runs);
+    return;
+  }
+  std::printf("protocol points no seed reached: %zu of %zu (over %llu runs)\n", unreached.size(), proto::kPointCount,
+              runs);
+  for (std::string_view name : unreached) std::printf("  %.*s\n", static_cast<int>(name.size()), name.data());
 }
 
 int do_sweep(const SweepArgs& a) {
@@ -328,11 +367,26 @@ int do_sweep(const SweepArgs& a) {
     }
   }
   const bool all_pass = counts["pass"] == total && seldom.empty();
+  PointTotals points;
+  for (const auto& [seed, r] : done) {
+    if (!r.has_points) continue;
+    ++points.runs;
+    for (size_t i = 0; i < proto::kPointCount; ++i) points.reached[i] += r.points[i];
+  }
+  const std::vector<std::string_view> unreached = points.unreached();
   if (a.json) {
     nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"runs", runs}, {"wall_s", wall_s},
                         {"swarm", a.swarm}, {"plant", a.plant}, {"seeds_per_min", wall_s > 0 ? runs * 60.0 / wall_s : 0.0}};
     for (const auto& [k, v] : counts) s[k] = v;
     s["seldom_judged"] = seldom;
+    nlohmann::json reached = nlohmann::json::object();
+    for (const proto::PointInfo& p : proto::points()) reached[std::string(p.name)] = points.reached[static_cast<size_t>(p.point)];
+    s["points"] = reached;
+    s["points_runs"] = points.runs;
+    s["points_unreached"] = nlohmann::json::array();
+    if (points.runs > 0) {
+      for (std::string_view name : unreached) s["points_unreached"].push_back(std::string(name));
+    }
     std::printf("%s\n", s.dump().c_str());
     return all_pass ? kExitOk : kExitFailed;
   }
@@ -345,6 +399,7 @@ int do_sweep(const SweepArgs& a) {
     std::printf("  %-8s %llu\n", k, static_cast<unsigned long long>(counts[k]));
   }
   for (const std::string& line : seldom) std::printf("  FAIL     %s\n", line.c_str());
+  print_unreached(points, unreached);
   if (counts["pass"] != total) {
     std::printf("failing seeds:\n");
     for (const auto& [seed, r] : done) {

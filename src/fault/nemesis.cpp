@@ -52,14 +52,21 @@ Nemesis::Nemesis(sim::Simulator& sim, node::Cluster& cluster, net::Network& netw
   links_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const Fault& f = sc.faults[i];
-    if (f.kind == Fault::Kind::kCrash || f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kByzantine) {
+    if (f.kind == Fault::Kind::kCrash || f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kByzantine ||
+        f.kind == Fault::Kind::kAtPoint) {
       targets_[i] = resolve(sc.topology, f.target);
+    }
+    if (f.kind == Fault::Kind::kAtPoint) {
+      ECSIM_ASSERT(targets_[i].size() == 1 && f.nth >= 1);  // the loader checks
+      arms_.push_back(PointArm{static_cast<uint32_t>(i), targets_[i][0], f.point, f.nth});
     }
     if (is_link_fault(f.kind)) links_[i] = links_between(sc.topology, f.between);
   }
 }
 
-Nemesis::~Nemesis() = default;
+Nemesis::~Nemesis() {
+  if (hooked_) proto::set_point_hook(nullptr);
+}
 
 void Nemesis::start() {
   ECSIM_ASSERT(handler_ == 0);
@@ -67,10 +74,41 @@ void Nemesis::start() {
   for (uint32_t i = 0; i < sc_.faults.size(); ++i) {
     const Fault& f = sc_.faults[i];
     if (f.kind == Fault::Kind::kByzantine) ECSIM_ASSERT(byzantine_ != nullptr);
+    if (f.kind == Fault::Kind::kAtPoint) continue;  // armed below: it acts at a reach, not at a time
     if (f.at > end_) continue;
     sim_.schedule(f.at, handler_, i, 0);
     if (f.for_duration && f.at + *f.for_duration <= end_) sim_.schedule(f.at + *f.for_duration, handler_, i, 1);
   }
+  if (!arms_.empty()) {
+    proto::set_point_hook(this);
+    hooked_ = true;
+  }
+}
+
+bool Nemesis::on_reach(net::NodeId node, proto::Point p) {
+  ECSIM_ASSERT(cluster_.is_up(node) && !cluster_.halted(node));
+  for (PointArm& arm : arms_) {
+    if (arm.fired || arm.node != node || arm.point != p) continue;
+    if (++arm.reached < arm.nth) continue;
+    fire(arm);
+    return true;
+  }
+  return false;
+}
+
+// The nth reach: the node stops here and crashes when its handler returns.
+void Nemesis::fire(PointArm& arm) {
+  ECSIM_ASSERT(arm.reached == arm.nth && !arm.fired);
+  arm.fired = true;
+  const Fault& f = sc_.faults[arm.index];
+  ECSIM_ASSERT(f.action == Fault::PointAction::kCrash);
+  const sim::Time now = sim_.now();
+  sim_.trace().record(Record{now.ns, RecordType::kFault, static_cast<uint16_t>(f.kind), arm.node, 0,
+                             static_cast<uint32_t>(arm.point), arm.index, 1});
+  ++applied_;
+  crash_log_.emplace_back(arm.node, now);
+  cluster_.halt(arm.node);
+  if (f.for_duration && now + *f.for_duration <= end_) sim_.schedule(now + *f.for_duration, handler_, arm.index, 1);
 }
 
 void Nemesis::on_event(void* self, const sim::Event& e) {
@@ -121,6 +159,9 @@ void Nemesis::apply(uint32_t index) {
     case Fault::Kind::kByzantine:
       byzantine_->begin(index, targets_[index]);
       return;
+    case Fault::Kind::kAtPoint:  // never scheduled: it fires at its reach (fire)
+      ECSIM_ASSERT(false);
+      return;
     default:
       ECSIM_ASSERT(is_link_fault(f.kind));
       active_links_.push_back(index);
@@ -133,6 +174,7 @@ void Nemesis::revert(uint32_t index) {
   const Fault& f = sc_.faults[index];
   switch (f.kind) {
     case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
+    case Fault::Kind::kAtPoint:
       for (net::NodeId n : targets_[index]) restart(n);
       return;
     case Fault::Kind::kPartition: {

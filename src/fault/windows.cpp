@@ -42,7 +42,8 @@ sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end) 
       return ended_by(sc, index, Fault::Kind::kHeal, 0, end);
     case Fault::Kind::kRestart:
     case Fault::Kind::kHeal:
-      ECSIM_ASSERT(false);  // the end of a fault, not a window (the loader allows them no `for`)
+    case Fault::Kind::kAtPoint:
+      ECSIM_ASSERT(false);  // the end of a fault, or no known time: no window (fault_windows skips them)
       return end;
     default:  // link faults and byzantine behaviour: their window, else to the end
       return f.for_duration ? std::min(f.at + *f.for_duration, end) : end;
@@ -58,8 +59,9 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
     const Fault& f = sc.faults[i];
     if (f.at >= end) continue;
     const sim::Time from = f.at;
-    // A restart or a heal ends a fault; it has no window of its own.
-    if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal) continue;
+    // A restart or a heal ends a fault; it has no window of its own. An
+    // at_point fault's time is not known before the run: it has none either.
+    if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal || f.kind == Fault::Kind::kAtPoint) continue;
     const sim::Time to = window_end(sc, i, end);
     const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
     out.push_back({from, std::max(from, to_margin)});

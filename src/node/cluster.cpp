@@ -9,9 +9,11 @@ sim::Time Context::now() const { return cluster_->sim_.now(); }
 const std::string& Context::name() const { return cluster_->nodes_[self_].name; }
 uint32_t Context::node_count() const { return cluster_->size(); }
 uint32_t Context::incarnation() const { return cluster_->nodes_[self_].incarnation; }
+bool Context::halted() const { return cluster_->nodes_[self_].halted; }
 const net::LinkConfig& Context::link(NodeId dst) const { return cluster_->network_.link_config(self_, dst); }
 uint64_t Context::send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload) {
   ECSIM_ASSERT(cluster_->nodes_[self_].up);
+  ECSIM_ASSERT(!cluster_->nodes_[self_].halted);  // nothing after a protocol point
   return cluster_->network_.send(self_, dst, kind, size_bytes, payload);
 }
 TimerId Context::set_timer(sim::Duration after, uint64_t tag) {
@@ -51,13 +53,25 @@ void Cluster::boot() {
     n.actor = factory_(static_cast<NodeId>(i));
     ECSIM_ASSERT(n.actor != nullptr);
     n.actor->on_start(*n.context);
+    settle(static_cast<NodeId>(i));
   }
+}
+
+void Cluster::halt(NodeId node) {
+  Node& n = nodes_[node];
+  ECSIM_ASSERT(n.up && n.actor != nullptr);
+  n.halted = true;
+}
+
+void Cluster::settle(NodeId node) {
+  if (nodes_[node].halted) [[unlikely]] crash(node);
 }
 
 void Cluster::crash(NodeId node) {
   Node& n = nodes_[node];
   ECSIM_ASSERT(n.up);
   n.up = false;
+  n.halted = false;
   ++stats_.crashes;
   sim_.trace().record(Record{sim_.now().ns, RecordType::kCrash, 0, node, 0, 0, n.incarnation, 0});
   // Volatile state and pending timers vanish; bumping every generation makes
@@ -78,7 +92,9 @@ void Cluster::crash(NodeId node) {
   if (n.load != nullptr) n.load->reset(sim_.now());
   for (NodeId peer = 0; peer < nodes_.size(); ++peer) {
     Node& p = nodes_[peer];
-    if (p.up && p.actor != nullptr) p.actor->on_connections_reset(*p.context, node, true);
+    if (!p.up || p.actor == nullptr) continue;
+    p.actor->on_connections_reset(*p.context, node, true);
+    settle(peer);
   }
 }
 
@@ -89,7 +105,9 @@ void Cluster::set_partition(const std::vector<uint32_t>& group_of) {
     for (NodeId b = 0; b < nodes_.size(); ++b) {
       const bool cut = a != b && before[a] == before[b] && group_of[a] != group_of[b];
       Node& n = nodes_[a];
-      if (cut && n.up && n.actor != nullptr) n.actor->on_connections_reset(*n.context, b, false);
+      if (!cut || !n.up || n.actor == nullptr) continue;
+      n.actor->on_connections_reset(*n.context, b, false);
+      settle(a);
     }
   }
 }
@@ -107,9 +125,15 @@ void Cluster::restart(NodeId node) {
   n.actor = factory_(node);
   ECSIM_ASSERT(n.actor != nullptr);
   n.actor->on_start(*n.context);
+  if (n.halted) {  // stopped at a point while starting: down again before its peers heard it was up
+    settle(node);
+    return;
+  }
   for (NodeId peer = 0; peer < nodes_.size(); ++peer) {
     Node& p = nodes_[peer];
-    if (peer != node && p.up && p.actor != nullptr) p.actor->on_peer_restarted(*p.context, node);
+    if (peer == node || !p.up || p.actor == nullptr) continue;
+    p.actor->on_peer_restarted(*p.context, node);
+    settle(peer);
   }
 }
 
@@ -118,6 +142,7 @@ void Cluster::on_deliver(const net::Envelope& e) {
   ECSIM_ASSERT(n.up && n.actor != nullptr);
   if (n.load == nullptr || e.kind >= LoadProfile::kKindsMax || n.load->profile().service[e.kind].ns == 0) {
     n.actor->on_message(*n.context, e);
+    settle(e.dst);
     return;
   }
   const LoadModel::Admission a = n.load->admit(sim_.now(), e.kind);
@@ -149,6 +174,7 @@ void Cluster::on_service_done(void* self_ptr, const sim::Event& e) {
     return;
   }
   n.actor->on_message(*n.context, job.envelope);
+  self.settle(static_cast<NodeId>(e.a));
 }
 
 void Cluster::set_load_profile(NodeId node, const LoadProfile& profile) {
@@ -236,11 +262,13 @@ void Cluster::on_timer_event(void* self_ptr, const sim::Event& e) {
   ++self.stats_.timers_fired;
   self.sim_.trace().record(Record{e.time_ns, RecordType::kTimer, 0, e.a, 0, 0, t.tag, 0});
   n.actor->on_timer(*n.context, t.tag);
+  self.settle(static_cast<NodeId>(e.a));
 }
 
 void Cluster::start_sync(NodeId node, uint64_t tag) {
   Node& n = nodes_[node];
   ECSIM_ASSERT(n.up);
+  ECSIM_ASSERT(!n.halted);  // nothing after a protocol point
   uint32_t slot;
   if (!free_syncs_.empty()) {
     slot = free_syncs_.back();
@@ -267,6 +295,7 @@ void Cluster::on_sync_event(void* self_ptr, const sim::Event& e) {
   self.sim_.trace().record(Record{e.time_ns, RecordType::kDiskSync, 0, e.a, 0, 0,
                                   n.disk.durable_length(), 0});
   n.actor->on_sync(*n.context, sync.tag);
+  self.settle(static_cast<NodeId>(e.a));
 }
 
 }  // namespace ecsim::node

@@ -1,5 +1,6 @@
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -120,6 +121,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   trace(env, Event::kSet, self_, key, value);
   const Update update{key, value, stored.clock, self_};
   entries_[key] = std::move(stored);
+  if (reach(env, Point::kDsmAfterSet)) return true;  // stored; the node stops before telling anyone
   for (NodeId peer : config_.peers) {
     send(env, peer, update);
     ++counters_.updates_sent;
@@ -145,26 +147,26 @@ void Replica::on_timer(Env<Message>& env, uint64_t tag) {
   env.set_timer(config_.anti_entropy_interval, kAntiEntropyTag);
 }
 
-void Replica::on_update(Env<Message>& env, const Update& u) { apply(env, u); }
+void Replica::on_update(Env<Message>& env, const Update& u) { (void)apply(env, u); }
 
-void Replica::apply(Env<Message>& env, const Update& u) {
+bool Replica::apply(Env<Message>& env, const Update& u) {
   if (!well_formed(u)) {
     ++counters_.dropped_invalid;
     trace(env, Event::kDroppedInvalid, u.writer, u.key, u.value);
-    return;
+    return false;
   }
   auto it = entries_.find(u.key);
   if (it == entries_.end() && entries_.size() >= kKeysMax) {
     ++counters_.refused_full;
     trace(env, Event::kRefusedFull, u.writer, u.key, u.value);
-    return;
+    return false;
   }
   clock_.on_receive(u.clock);
   if (it == entries_.end()) {
     entries_.emplace(u.key, Stored{u.value, u.clock, u.writer});
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
-    return;
+    return reach(env, Point::kDsmAfterApply);
   }
   Stored& local = it->second;
   const bool concurrent = vclock::compare(u.clock, local.clock) == vclock::Order::kConcurrent;
@@ -175,6 +177,7 @@ void Replica::apply(Env<Message>& env, const Update& u) {
     local = Stored{u.value, u.clock, u.writer};
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
+    return reach(env, Point::kDsmAfterApply);
   } else if (local.clock == u.clock && local.writer == u.writer && local.value == u.value) {
     ++counters_.duplicates;
     trace(env, Event::kDuplicate, u.writer, u.key, u.value);
@@ -182,6 +185,7 @@ void Replica::apply(Env<Message>& env, const Update& u) {
     ++counters_.ignored_older;
     trace(env, Event::kIgnoredOlder, u.writer, u.key, u.value);
   }
+  return false;
 }
 
 Digest Replica::next_digest() {
@@ -268,7 +272,9 @@ void Replica::on_repair(Env<Message>& env, NodeId src, const Repair& r) {
     trace(env, Event::kDroppedInvalid, src, r.entries.size(), r.pull.size());
     return;
   }
-  for (const Update& u : r.entries) apply(env, u);
+  for (const Update& u : r.entries) {
+    if (apply(env, u)) return;
+  }
   Repair answer;
   for (uint64_t key : r.pull) {
     const auto it = entries_.find(key);

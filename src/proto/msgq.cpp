@@ -1,5 +1,6 @@
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
 
 #include <algorithm>
 
@@ -143,6 +144,7 @@ void Sender::on_timer(uint64_t tag) {
   d.timer_at = sim::Time::max();
   for (auto& [seq, item] : d.unacked) {
     if (item.resend_at > env_.now()) continue;
+    if (reach(env_, Point::kMsgqSenderBeforeResend)) return;
     ++counters_.resent;
     transmit(dst, d, item);
   }
@@ -275,6 +277,7 @@ std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
     p.above.erase(p.above.begin());
     ++p.contiguous;
   }
+  if (reach(env_, Point::kMsgqReceiverBeforeAck)) return std::nullopt;
   ++counters_.delivered;
   env_.trace({env_.now().ns, kRecordDeliver, 0, env_.self(), from, 0, d.seq, d.epoch});
   send_ack(from, p, d.seq);

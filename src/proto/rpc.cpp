@@ -1,5 +1,6 @@
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
 
 #include <algorithm>
 
@@ -558,6 +559,7 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
                   Response{r.call_id, r.conn_id, static_cast<uint16_t>(Code::kServerBusy), 0, 0});
     return std::nullopt;
   }
+  if (reach(env_, Point::kRpcServerBeforeExecute)) return std::nullopt;
   entries_.emplace(key, Entry{false, r.conn_id, {}});
   ++executing_;
   ++counters_.executed;
@@ -581,6 +583,7 @@ void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_h
   auto it = entries_.find(Key{to, call_id});
   ECSIM_ASSERT(it != entries_.end() && !it->second.done);
   ECSIM_ASSERT(executing_ > 0);
+  if (reach(env_, Point::kRpcServerAfterExecute)) return;
   Entry& e = it->second;
   e.done = true;
   e.response = Response{call_id, e.conn_id, code, body_handle, body_bytes};
@@ -592,16 +595,18 @@ void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_h
     return;
   }
   done_order_.push_back(it->first);
-  send_response(to, e.response);
+  if (!send_response(to, e.response)) return;
   evict();
   ECSIM_ASSERT(entries_.size() == executing_ + done_order_.size());
 }
 
-void Server::send_response(NodeId to, const Response& r) {
+bool Server::send_response(NodeId to, const Response& r) {
+  if (reach(env_, Point::kRpcServerBeforeRespond)) return false;
   const uint32_t bytes = size_bytes(r);
   ++counters_.responses_sent;
   counters_.response_bytes += bytes;
   env_.send(to, r, bytes);
+  return true;
 }
 
 // Drops the oldest finished entries beyond cache_max. A retry that arrives

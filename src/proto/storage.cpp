@@ -1,5 +1,6 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -277,9 +278,11 @@ void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const Writ
   counters_.writes_superseded += outcome == WriteOutcome::kSuperseded;
   counters_.writes_duplicate += outcome == WriteOutcome::kDuplicate;
   trace(env, kRecordWrite, static_cast<uint16_t>(outcome), from, w.key, w.version.counter);
+  if (outcome == WriteOutcome::kApplied && reach(env, Point::kStorageReplicaAfterWalAppend)) return;
   // The ack promises that this version, or a newer one, is durable here.
   // Planted bug: it is sent before the WAL entry is synced.
   if (durable_at <= io.disk().durable_length() || planted(Plant::kStorageAckBeforeSync)) {
+    if (reach(env, Point::kStorageReplicaBeforeAck)) return;
     send(env, from, WriteAck{w.req_id, w.key, w.version});
     ++counters_.acks_sent;
     trace(env, kRecordAck, 0, from, w.key, w.version.counter);
@@ -328,26 +331,29 @@ void Replica::on_sync_done(Env<Message>& env, StorageIo& io, uint64_t tag) {
     ignore(env, Ignored::kStaleSync, self_, tag);
     return;
   }
+  if (reach(env, Point::kStorageReplicaAfterSync)) return;
   sync_tag_ = 0;
   const uint64_t durable = io.disk().durable_length();
-  release_acks(env, durable);
+  if (release_acks(env, durable)) return;
   finish_marks(env, durable);
   if (io.disk().length() > durable) want_sync(io);
   check_invariants();
 }
 
-void Replica::release_acks(Env<Message>& env, uint64_t durable_length) {
+bool Replica::release_acks(Env<Message>& env, uint64_t durable_length) {
   size_t kept = 0;
   for (const PendingAck& a : pending_acks_) {
     if (a.wal_length > durable_length) {
       pending_acks_[kept++] = a;
       continue;
     }
+    if (reach(env, Point::kStorageReplicaBeforeAck)) return true;
     send(env, a.to, WriteAck{a.req_id, a.key, a.version});
     ++counters_.acks_sent;
     trace(env, kRecordAck, 0, a.to, a.key, a.version.counter);
   }
   pending_acks_.resize(kept);
+  return false;
 }
 
 void Replica::finish_marks(Env<Message>& env, uint64_t durable_length) {
@@ -448,6 +454,7 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
   }
   trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kApplied), from, r.entries.size(),
         static_cast<uint64_t>(p->cursor_ns));
+  if (reach(env, Point::kStorageReplicaAfterCatchUpBatch)) return;
   if (r.more) {
     p->cursor_ns = r.next_since_ns;
     p->cursor_key = r.next_key;
@@ -642,7 +649,8 @@ void QuorumWriter::on_ack(Env<Message>& env, NodeId from, const WriteAck& a) {
     const auto acks = std::count(it->second.acked.begin(), it->second.acked.end(), true);
     // Planted bug: one replica's ack is taken for a quorum.
     const size_t quorum = planted(Plant::kStorageQuorumOfOne) ? 1 : kQuorum;
-    if (static_cast<size_t>(acks) >= quorum) finish(env, a.req_id, true);
+    if (static_cast<size_t>(acks) < quorum || reach(env, Point::kStorageWriterAfterQuorum)) return;
+    finish(env, a.req_id, true);
     return;
   }
   ++counters_.ignored;

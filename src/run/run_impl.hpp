@@ -49,8 +49,10 @@ struct LoadWatcher final : sim::TraceObserver {
 };
 
 struct Run::Impl {
-  // First: the plant is on while anything of the run exists.
+  // First: the plant is on, and the protocol points count for this run,
+  // while anything of the run exists.
   proto::PlantScope plant_scope;
+  proto::PointScope point_scope;
   const scenario::Scenario& sc;
   RunOptions options;
   uint64_t seed;

@@ -254,6 +254,7 @@ RunResult Run::finish() {
       if (figure) v.informational = true;
     }
   }
+  r.points = proto::point_counts();
   r.records = m.trace.count();
   r.trace_hash = m.trace.hash();
   if (m.trace_file) m.trace_file->close(r.records, r.trace_hash);

@@ -26,7 +26,8 @@ std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, cons
   const bool cloud_only = i == Invariant::kCatchUp || (i == Invariant::kDurability && tiers);
   if (i != Invariant::kCatchUp && i != Invariant::kDurability) return {};
   for (const Fault& f : faults) {
-    if (f.kind != Fault::Kind::kCrash) continue;
+    // A crash at a protocol point crashes its node too (if the point is reached).
+    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kAtPoint) continue;
     for (uint32_t n : resolve(topology, f.target.text)) {
       if (!cloud_only || node_tier(topology, n) == Tier::kCloud) return {};
     }

@@ -365,6 +365,7 @@ class Loader {
   Fault fault(const Field& f, const Scenario& sc) const;
   void fault_action(const MapView& m, Fault& fault) const;
   void fault_byzantine(const MapView& m, const Field& target, const Scenario& sc, Fault& fault) const;
+  void fault_at_point(const MapView& m, const Field& name, const Scenario& sc, Fault& fault) const;
   void partition_groups(const Field& f, Fault& fault) const;
   void check_node_states(const std::vector<Fault>& faults) const;
   Expect expect(const Field& f, const Scenario& sc) const;
@@ -1006,17 +1007,38 @@ void Loader::request_mix(const Field& f, RequestWorkload& w) const {
 }
 
 // In the order of Fault::Kind.
-const std::vector<std::string_view> kFaultActions{"crash", "restart",   "partition", "heal",     "drop",
-                                                  "delay", "duplicate", "reorder",   "byzantine"};
+const std::vector<std::string_view> kFaultActions{"crash",     "restart", "partition", "heal",
+                                                  "drop",      "delay",   "duplicate", "reorder",
+                                                  "byzantine", "at_point"};
 // The keys of a fault that are neither `at`, `for` nor an action: the
-// parameters of a byzantine fault.
+// parameters of a byzantine fault and of an at_point fault.
 const std::vector<std::string_view> kByzantineKeys{"strategy", "rate"};
+const std::vector<std::string_view> kAtPointKeys{"node", "nth", "do"};
 // In the order of Fault::Strategy.
 const std::vector<std::string_view> kByzantineStrategies{"cloud_direct_write"};
+// In the order of Fault::PointAction.
+const std::vector<std::string_view> kPointActions{"crash"};
+constexpr int64_t kNthMax = 1000000000000;
 
 bool is_fault_parameter(std::string_view key) {
-  return key == "at" || key == "for" ||
-         std::find(kByzantineKeys.begin(), kByzantineKeys.end(), key) != kByzantineKeys.end();
+  const auto in = [key](const std::vector<std::string_view>& keys) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  return key == "at" || key == "for" || in(kByzantineKeys) || in(kAtPointKeys);
+}
+
+// Refuses the parameters of another kind of fault: `strategy` on a crash,
+// `nth` on a byzantine fault.
+void refuse_parameters(const Loader& loader, const MapView& m, Fault::Kind kind, Fault::Kind owner,
+                       const std::vector<std::string_view>& keys, std::string_view expected) {
+  if (kind == owner) return;
+  for (std::string_view key : keys) {
+    if (auto v = m.get(key)) {
+      loader.fail(v->key_mark, fmt::format("'{}' on a {} fault, expected {} only with {}", key,
+                                           kFaultActions[static_cast<size_t>(kind)], expected,
+                                           kFaultActions[static_cast<size_t>(owner)]));
+    }
+  }
 }
 
 Fault Loader::fault(const Field& f, const Scenario& sc) const {
@@ -1024,32 +1046,34 @@ Fault Loader::fault(const Field& f, const Scenario& sc) const {
   std::vector<std::string_view> known{"at", "for"};
   known.insert(known.end(), kFaultActions.begin(), kFaultActions.end());
   known.insert(known.end(), kByzantineKeys.begin(), kByzantineKeys.end());
+  known.insert(known.end(), kAtPointKeys.begin(), kAtPointKeys.end());
   const MapView m(*this, f, known);
   Fault out;
   out.mark = to_mark(f.node.Mark());
-  const Field at = m.require("at", "a time like 10s");
-  const Duration at_d = duration(at);
-  if (at_d >= scenario_duration) {
-    fail_value(at,
-               fmt::format("a time before the end of the scenario ({})", bound(scenario_duration)));
-  }
-  out.at = sim::Time{at_d.ns};
   fault_action(m, out);
-  if (out.kind == Fault::Kind::kByzantine) {
-    fault_byzantine(m, m.require("byzantine", kSelectorExpected), sc, out);
-  } else {
-    for (std::string_view key : kByzantineKeys) {
-      if (auto v = m.get(key)) {
-        fail(v->key_mark, fmt::format("'{}' on a {} fault, expected 'strategy' and 'rate' only with byzantine",
-                                      key, kFaultActions[static_cast<size_t>(out.kind)]));
-      }
+  if (out.kind == Fault::Kind::kAtPoint) {
+    // It happens at a reach, not at a time.
+    if (auto v = m.get("at")) {
+      fail(v->key_mark, "'at' on an at_point fault, expected either 'at' (a time) or 'at_point' (a protocol point)");
     }
+  } else {
+    const Field at = m.require("at", "a time like 10s");
+    const Duration at_d = duration(at);
+    if (at_d >= scenario_duration) {
+      fail_value(at,
+                 fmt::format("a time before the end of the scenario ({})", bound(scenario_duration)));
+    }
+    out.at = sim::Time{at_d.ns};
   }
+  if (out.kind == Fault::Kind::kByzantine) fault_byzantine(m, m.require("byzantine", kSelectorExpected), sc, out);
+  if (out.kind == Fault::Kind::kAtPoint) fault_at_point(m, m.require("at_point", "a protocol point"), sc, out);
+  refuse_parameters(*this, m, out.kind, Fault::Kind::kByzantine, kByzantineKeys, "'strategy' and 'rate'");
+  refuse_parameters(*this, m, out.kind, Fault::Kind::kAtPoint, kAtPointKeys, "'node', 'nth' and 'do'");
   if (auto v = m.get("for")) {
     if (out.kind == Fault::Kind::kRestart || out.kind == Fault::Kind::kHeal) {
       fail(v->key_mark,
            fmt::format("'for' on a {} fault, expected 'for' only with crash, partition, "
-                       "drop, duplicate, delay, reorder or byzantine",
+                       "drop, duplicate, delay, reorder, byzantine or at_point",
                        kFaultActions[static_cast<size_t>(out.kind)]));
     }
     out.for_duration = duration_in(*v, Duration{0}, false, kScenarioDurationMax);
@@ -1085,6 +1109,7 @@ void Loader::fault_action(const MapView& m, Fault& fault) const {
       fault.target = selector(arg);
       return;
     case Fault::Kind::kByzantine:  // its parameters are read by fault_byzantine
+    case Fault::Kind::kAtPoint:    // and fault_at_point
       return;
     case Fault::Kind::kPartition:
       partition_groups(arg, fault);
@@ -1151,6 +1176,56 @@ void Loader::fault_byzantine(const MapView& m, const Field& target, const Scenar
     }
   }
   ECSIM_ASSERT(fault.rate_per_s > 0);
+}
+
+// `at_point: NAME, node: NODE, nth: N, do: crash`: NAME one of the points
+// proto/points.hpp lists, NODE exactly one node of a tier that runs the
+// point's code; the points belong to the three-tier model.
+void Loader::fault_at_point(const MapView& m, const Field& name_field, const Scenario& sc, Fault& fault) const {
+  constexpr const char* kExpected = "a protocol point like storage.replica.after_wal_append (docs/scenarios.md)";
+  const std::string& name = scalar(name_field, kExpected);
+  const std::optional<proto::Point> point = proto::point_by_name(name);
+  if (!point) {
+    std::vector<std::string_view> names;
+    for (const proto::PointInfo& p : proto::points()) names.push_back(p.name);
+    if (auto near = closest(name, names)) {
+      fail(name_field, fmt::format("unknown protocol point {} in {}, did you mean '{}'?", quote(name),
+                                   name_field.path, *near));
+    }
+    fail_value(name_field, kExpected);
+  }
+  fault.point = *point;
+  if (sc.requests.empty()) {
+    fail(name_field, fmt::format("at_point {} in a scenario without a requests workload, expected it only with the "
+                                 "three-tier model (a requests workload), whose protocols have the points",
+                                 quote(name)));
+  }
+  const Field node = m.require("node", "the node that acts at the point, like cloud-2");
+  fault.target = selector(node);
+  const std::vector<uint32_t> nodes = nodes_of(fault.target);
+  const std::vector<std::string> names = node_names(topology_);
+  if (nodes.size() != 1) {
+    fail(node, fmt::format("{} selects {} ({}, ...), expected exactly one node", node.path, count(nodes.size(), "node"),
+                           names[nodes[0]]));
+  }
+  const proto::PointInfo& info = proto::point_info(*point);
+  const Tier tier = node_tier(topology_, nodes[0]);
+  if ((info.tiers & (1u << static_cast<unsigned>(tier))) == 0) {
+    std::vector<std::string_view> tiers;
+    for (int t = 0; t < kTierCount; ++t) {
+      if ((info.tiers & (1u << t)) != 0) tiers.push_back(tier_name(static_cast<Tier>(t)));
+    }
+    fail(node, fmt::format("{} on {} (a {} node), which never runs that code, expected a {} node", info.name,
+                           names[nodes[0]], tier_name(tier), join_names(tiers)));
+  }
+  if (auto v = m.get("nth")) fault.nth = static_cast<uint64_t>(int_in(*v, 1, kNthMax));
+  const std::string expected_action = fmt::format("an action at the point: {}", join_names(kPointActions));
+  const Field action = m.require("do", expected_action);
+  const std::string& what = scalar(action, expected_action);
+  const auto known = std::find(kPointActions.begin(), kPointActions.end(), what);
+  if (known == kPointActions.end()) fail_value(action, expected_action);
+  fault.action = static_cast<Fault::PointAction>(known - kPointActions.begin());
+  ECSIM_ASSERT(fault.nth >= 1);
 }
 
 // Groups are lists of selectors; one group may be "*" (or ["*"]): every node

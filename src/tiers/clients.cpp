@@ -50,6 +50,7 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   } else {
     auto* node = static_cast<TierNode*>(self.cluster_.actor(g.node));
     node->on_client_request(self.cluster_.context(g.node), std::move(req));
+    self.cluster_.settle(g.node);
   }
   self.sim_.schedule(now + g.gen.next_gap(), self.arrival_handler_, e.a, 0);
 }

@@ -1,5 +1,6 @@
 #include "ecsim/tiers/tier_node.hpp"
 
+#include "ecsim/proto/points.hpp"
 #include "ecsim/proto/visit.hpp"
 
 #include <algorithm>
@@ -56,7 +57,10 @@ constexpr int kEdgeTagShift = 56;
 // The sans-IO surface of each protocol, bound to this node's Context: its
 // timers come back on route R, and `Send` puts its messages on the wire
 // (storage as they are; DSM UPDATEs through msgq; RPC and msgq messages with
-// the bodies their handles name).
+// the bodies their handles name). Once the node stopped at a protocol point
+// (proto/points.hpp), sends and trace records are refused: nothing after the
+// point leaves the node. Timers are still set (the crash that follows at
+// once cancels them), so that the protocols' own bookkeeping stays valid.
 template <class M, uint8_t R, void (TierNode::*Send)(node::Context&, net::NodeId, M, uint32_t)>
 class ProtoEnv final : public proto::Env<M> {
  public:
@@ -64,12 +68,15 @@ class ProtoEnv final : public proto::Env<M> {
   sim::Time now() const override { return ctx_.now(); }
   net::NodeId self() const override { return ctx_.self(); }
   void send(net::NodeId dst, M message, uint32_t size_bytes) override {
+    if (ctx_.halted()) return;
     (node_.*Send)(ctx_, dst, std::move(message), size_bytes);
   }
   proto::TimerId set_timer(sim::Duration after, uint64_t tag) override { return node_.set_timer(ctx_, R, after, tag); }
   bool cancel_timer(proto::TimerId id) override { return node_.cancel_timer(ctx_, id); }
   sim::Rng& rng() override { return ctx_.rng(); }
-  void trace(const sim::Record& r) override { ctx_.trace().record(r); }
+  void trace(const sim::Record& r) override {
+    if (!ctx_.halted()) ctx_.trace().record(r);
+  }
 
  private:
   TierNode& node_;
@@ -81,7 +88,9 @@ class NodeStorageIo final : public proto::storage::StorageIo {
  public:
   explicit NodeStorageIo(node::Context& ctx) : ctx_(ctx) {}
   node::Disk& disk() override { return ctx_.disk(); }
-  void sync(uint64_t tag) override { ctx_.sync(tag); }
+  void sync(uint64_t tag) override {
+    if (!ctx_.halted()) ctx_.sync(tag);
+  }
 
  private:
   node::Context& ctx_;
@@ -353,8 +362,8 @@ void TierNode::on_sync(node::Context& ctx, uint64_t tag) {
 }
 
 // The replica's catch-up, reported once per incarnation (for the summary).
-void TierNode::cloud_progress(node::Context&) {
-  if (caught_up_reported_ || !replica_->caught_up()) return;
+void TierNode::cloud_progress(node::Context& ctx) {
+  if (ctx.halted() || caught_up_reported_ || !replica_->caught_up()) return;
   caught_up_reported_ = true;
   world_.cloud_caught_up(self_, replica_->caught_up_at());
 }
@@ -425,6 +434,7 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
   switch (r.kind) {
     case workload::RequestKind::kDsmSet: {
       const bool ok = dsm_->set(envs_->dsm, r.key, r.value);
+      if (ctx.halted()) return;  // the client is never answered: the node crashes now
       world_.client_done(r, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kEdge, done);
       edge_pending_.erase(it);
       return;
@@ -532,7 +542,11 @@ void TierNode::send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Messa
 // dropped by the receiver), an Ack frees the bodies it settles.
 void TierNode::dsm_queued(node::Context&, net::NodeId from, const DsmQueued& q) {
   if (const auto* d = std::get_if<proto::msgq::Data>(&q.msg)) {
-    if (msgq_receiver_->on_data(from, *d)) dsm_->on_message(envs_->dsm, from, proto::dsm::Message{q.update});
+    if (!msgq_receiver_->on_data(from, *d)) return;
+    dsm_->on_message(envs_->dsm, from, proto::dsm::Message{q.update});
+    // The point belongs to msgq's receiver, but only its owner sees the
+    // delivery end. Nothing follows it in this handler, stopped or not.
+    (void)proto::reach(self_, proto::Point::kMsgqReceiverAfterDeliver);
     return;
   }
   msgq_sender_->on_ack(from, std::get<proto::msgq::Ack>(q.msg));
@@ -752,10 +766,12 @@ void TierNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
   rpc_server_->respond(op.edge, op.call_id, 0, handle, body_size_bytes(reply));
 }
 
-void TierNode::core_completions(node::Context&) {
+// Stops as soon as the node halts at a protocol point (in rpc::Server).
+void TierNode::core_completions(node::Context& ctx) {
   std::vector<proto::storage::ReadCompletion> reads;
   reader_->take_completions(reads);
   for (const auto& c : reads) {
+    if (ctx.halted()) return;
     world_.storage_op_done(c.latency, c.ok);
     auto it = reads_.find(c.req_id);
     if (it == reads_.end()) continue;
@@ -773,6 +789,7 @@ void TierNode::core_completions(node::Context&) {
   std::vector<proto::storage::WriteCompletion> writes;
   writer_->take_completions(writes);
   for (const auto& c : writes) {
+    if (ctx.halted()) return;
     world_.storage_op_done(c.latency, c.ok);
     auto it = writes_.find(c.req_id);
     if (it == writes_.end()) continue;

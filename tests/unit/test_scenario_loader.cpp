@@ -274,7 +274,7 @@ const std::vector<BadCase>& bad_cases() {
       // Faults.
       {"fault without action", kHead + "faults:\n  - { at: 10s, for: 5s }\n",
        "t.yaml:4:5: faults[0] has no action, expected one of crash, restart, partition, heal, "
-       "drop, delay, duplicate, reorder or byzantine"},
+       "drop, delay, duplicate, reorder, byzantine or at_point"},
       {"fault with two actions",
        kHead + "faults:\n  - { at: 10s, crash: core-1, restart: core-2 }\n",
        "t.yaml:4:31: faults[0] has two actions 'crash' and 'restart', expected exactly one"},
@@ -294,7 +294,7 @@ const std::vector<BadCase>& bad_cases() {
        kHead +
            "faults:\n  - { at: 10s, crash: core-1 }\n  - { at: 20s, restart: core-1, for: 1s }\n",
        "t.yaml:5:33: 'for' on a restart fault, expected 'for' only with crash, partition, drop, "
-       "duplicate, delay, reorder or byzantine"},
+       "duplicate, delay, reorder, byzantine or at_point"},
       {"node in two partition groups",
        kHead + "faults:\n  - { at: 1s, partition: [[edge-1, edge-2], [core, edge-2]] }\n",
        "t.yaml:4:52: node edge-2 is in partition groups 0 and 1, expected each node in one "
@@ -404,6 +404,44 @@ const std::vector<BadCase>& bad_cases() {
            "  - { at: 3s, byzantine: edge, strategy: cloud_direct_write }\n",
        "t.yaml:7:5: byzantine edge-1 at 3s, but edge-1 is down (crashed at 1s), expected a "
        "node that is up"},
+      // Faults at protocol points.
+      {"misspelt protocol point",
+       kTiers + "faults:\n  - { at_point: storage.replica.after_wal_apend, node: cloud-1, do: crash }\n",
+       "t.yaml:6:17: unknown protocol point 'storage.replica.after_wal_apend' in faults[0].at_point, did you "
+       "mean 'storage.replica.after_wal_append'?"},
+      {"unknown protocol point", kTiers + "faults:\n  - { at_point: nowhere, node: cloud-1, do: crash }\n",
+       "t.yaml:6:17: faults[0].at_point is 'nowhere', expected a protocol point like "
+       "storage.replica.after_wal_append (docs/scenarios.md)"},
+      {"at_point without the three tiers",
+       kHead + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash }\n",
+       "t.yaml:4:17: at_point 'rpc.server.after_execute' in a scenario without a requests workload, expected it "
+       "only with the three-tier model (a requests workload), whose protocols have the points"},
+      {"at_point with a time",
+       kTiers + "faults:\n  - { at: 1s, at_point: rpc.server.after_execute, node: core-1, do: crash }\n",
+       "t.yaml:6:7: 'at' on an at_point fault, expected either 'at' (a time) or 'at_point' (a protocol point)"},
+      {"at_point without a node", kTiers + "faults:\n  - { at_point: rpc.server.after_execute, do: crash }\n",
+       "t.yaml:6:5: missing key 'node' in faults[0], expected the node that acts at the point, like cloud-2"},
+      {"at_point on several nodes",
+       kTiers + "faults:\n  - { at_point: rpc.server.after_execute, node: core, do: crash }\n",
+       "t.yaml:6:49: faults[0].node selects 2 nodes (core-1, ...), expected exactly one node"},
+      {"at_point on a node that never runs the code",
+       kTiers + "faults:\n  - { at_point: storage.replica.after_wal_append, node: core-1, do: crash }\n",
+       "t.yaml:6:57: storage.replica.after_wal_append on core-1 (a core node), which never runs that code, "
+       "expected a cloud node"},
+      {"at_point nth 0",
+       kTiers + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, nth: 0, do: crash }\n",
+       "t.yaml:6:62: faults[0].nth is '0', expected an integer 1..1000000000000"},
+      {"at_point without an action",
+       kTiers + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1 }\n",
+       "t.yaml:6:5: missing key 'do' in faults[0], expected an action at the point: crash"},
+      {"at_point with an unknown action",
+       kTiers + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: restart }\n",
+       "t.yaml:6:61: faults[0].do is 'restart', expected an action at the point: crash"},
+      {"at_point and crash in one fault",
+       kTiers + "faults:\n  - { at_point: rpc.server.after_execute, crash: core-1 }\n",
+       "t.yaml:6:43: faults[0] has two actions 'at_point' and 'crash', expected exactly one"},
+      {"nth on a crash fault", kTiers + "faults:\n  - { at: 1s, crash: edge-1, nth: 2 }\n",
+       "t.yaml:6:30: 'nth' on a crash fault, expected 'node', 'nth' and 'do' only with at_point"},
       {"a three-tier invariant without the three tiers", kHead + "expect:\n  invariants: [tokens]\n",
        "t.yaml:4:16: invariant 'tokens' in a scenario without a requests workload, expected it only with the "
        "three-tier model"},
@@ -581,6 +619,30 @@ TEST_CASE("loader: throughput_min maps node selectors to rates", "[scenario]") {
   CHECK(load_scenario_text("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 1/s }\n",
                            "t.yaml")
             .expect.throughput_min.empty());
+}
+
+TEST_CASE("loader: at_point faults, with their node, nth and action, before the timed ones", "[scenario]") {
+  const Scenario s = load_scenario_text(
+      "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
+      "  - { at: 2s, crash: edge-1, for: 1s }\n"
+      "  - { at_point: storage.replica.after_wal_append, node: cloud-2, nth: 3, do: crash }\n"
+      "  - { do: crash, node: 'cor?-1', at_point: rpc.server.before_respond, for: 500ms }\n",
+      "t.yaml");
+  REQUIRE(s.faults.size() == 3);
+  const Fault& wal = s.faults[0];  // no time: sorted first, in the order written
+  CHECK(wal.kind == Fault::Kind::kAtPoint);
+  CHECK(wal.point == proto::Point::kStorageReplicaAfterWalAppend);
+  CHECK(wal.target.text == "cloud-2");
+  CHECK(wal.nth == 3);
+  CHECK(wal.action == Fault::PointAction::kCrash);
+  CHECK_FALSE(wal.for_duration.has_value());
+  const Fault& respond = s.faults[1];
+  CHECK(respond.kind == Fault::Kind::kAtPoint);
+  CHECK(respond.point == proto::Point::kRpcServerBeforeRespond);
+  CHECK(respond.target.text == "cor?-1");
+  CHECK(respond.nth == 1);  // the default
+  CHECK(respond.for_duration == std::optional<sim::Duration>(500_ms));
+  CHECK(s.faults[2].kind == Fault::Kind::kCrash);
 }
 
 TEST_CASE("loader: a byzantine fault with its strategy and rate", "[scenario]") {

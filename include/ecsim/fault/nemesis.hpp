@@ -13,6 +13,14 @@
 // them in the same group. A `heal` ends every partition active at that time
 // (they do not come back when their own windows end); a `heal ... for D`
 // brings back, at its end, those of them whose windows have not ended.
+//
+// at_point faults act at a protocol point rather than at a time: while the
+// scenario has any, the nemesis is the run's proto::PointHook. Each such
+// fault counts its node's reaches of its point over the whole run (across
+// the node's restarts) and, at the nth, stops the node there
+// (node::Cluster::halt): a `fault` trace record (node = the node, kind = the
+// point), and the node crashes as soon as the handler returns. Its `for`
+// restarts the node that long after the reach.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -23,6 +31,7 @@
 
 #include "ecsim/net/network.hpp"
 #include "ecsim/node/cluster.hpp"
+#include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/simulator.hpp"
 
@@ -35,12 +44,12 @@ class Byzantine;
 std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::Topology& t,
                                                                const scenario::Selector (&between)[2]);
 
-class Nemesis {
+class Nemesis final : public proto::PointHook {
  public:
   // REQUIRES: every selector in `sc.faults` resolves (the loader checks).
   Nemesis(sim::Simulator& sim, node::Cluster& cluster, net::Network& network, const scenario::Scenario& sc,
           sim::Time end);
-  ~Nemesis();
+  ~Nemesis() override;
   Nemesis(const Nemesis&) = delete;
   Nemesis& operator=(const Nemesis&) = delete;
 
@@ -50,16 +59,31 @@ class Nemesis {
   // Called after every change of whether the network is healed (no
   // partition and no link fault in force), with the time of the change.
   void on_network_health(std::function<void(bool healed, sim::Time at)> f) { health_ = std::move(f); }
-  // Schedules every fault at or before `end`. Call once, before the run.
+  // Schedules every timed fault at or before `end` and arms the at_point
+  // faults (installs the point hook; REQUIRES a proto::PointScope when there
+  // are any). Call once, before the run.
   void start();
 
   uint64_t applied() const { return applied_; }
   bool network_healed() const;
-  // Every crash applied (by a fault or a `for` window's end), in order.
+  // proto::PointHook
+  bool halted(net::NodeId node) const override { return cluster_.halted(node); }
+  bool on_reach(net::NodeId node, proto::Point p) override;
+
+  // Every crash applied (by a fault, at a point, or a `for` window's end), in order.
   const std::vector<std::pair<net::NodeId, sim::Time>>& crash_log() const { return crash_log_; }
 
  private:
   using Link = std::pair<net::NodeId, net::NodeId>;
+  // An at_point fault waiting for its reach.
+  struct PointArm {
+    uint32_t index;  // into sc.faults
+    net::NodeId node;
+    proto::Point point;
+    uint64_t nth;
+    uint64_t reached = 0;  // reaches of `point` at `node` so far
+    bool fired = false;
+  };
   static void on_event(void* self, const sim::Event& e);
   void apply(uint32_t index);
   void revert(uint32_t index);
@@ -72,6 +96,7 @@ class Nemesis {
   void recompute_partition();
   std::vector<uint32_t> partition_groups(const scenario::Fault& f) const;
   void report_health(sim::Time at);
+  void fire(PointArm& arm);
 
   sim::Simulator& sim_;
   node::Cluster& cluster_;
@@ -89,6 +114,8 @@ class Nemesis {
   std::vector<uint32_t> active_partitions_;        // partition faults in force, in the order they began
   bool healthy_ = true;
   std::vector<std::pair<net::NodeId, sim::Time>> crash_log_;
+  std::vector<PointArm> arms_;
+  bool hooked_ = false;
 };
 
 }  // namespace ecsim::fault

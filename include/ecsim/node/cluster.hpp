@@ -30,6 +30,9 @@ class Context {
   uint32_t node_count() const;
   // How many times this node was restarted (0 at boot).
   uint32_t incarnation() const;
+  // True when the node stopped at a protocol point in the handler now
+  // running (Cluster::halt): it must cause no further effect.
+  bool halted() const;
   // The current settings of the link from this node to `dst`.
   const net::LinkConfig& link(NodeId dst) const;
   uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload);
@@ -112,6 +115,15 @@ class Cluster final : public net::Receiver {
   void crash(NodeId node);
   // REQUIRES: the node is down.
   void restart(NodeId node);
+  // Stops the node at a protocol point (proto/points.hpp), from inside one of
+  // its handlers: the handler returns at once and sends nothing more (sends
+  // after this are assertion failures), and the node crashes as soon as the
+  // handler returns, before any other event. REQUIRES: the node is up.
+  void halt(NodeId node);
+  bool halted(NodeId node) const { return nodes_[node].halted; }
+  // Harnesses that call into an actor from outside the cluster's own events
+  // (the clients) call this afterwards: a node halted in that call crashes now.
+  void settle(NodeId node);
   // Sets the network's partition (net::Network::set_partition) and tells the
   // up nodes on both ends of every newly cut link that its connections reset.
   void set_partition(const std::vector<uint32_t>& group_of);
@@ -157,6 +169,7 @@ class Cluster final : public net::Receiver {
   struct Node {
     std::string name;
     bool up = true;
+    bool halted = false;  // stopped at a protocol point; crashes when its handler returns
     uint32_t incarnation = 0;
     Disk disk;
     std::unique_ptr<Actor> actor;

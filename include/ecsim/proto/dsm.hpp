@@ -150,7 +150,9 @@ class Replica {
   void on_digest(Env<Message>& env, NodeId src, const Digest& d);
   void on_repair(Env<Message>& env, NodeId src, const Repair& r);
   // Merges one received entry; the heart of conflict resolution.
-  void apply(Env<Message>& env, const Update& u);
+  // True when the node stopped at a protocol point (proto/points.hpp): the
+  // caller returns at once.
+  bool apply(Env<Message>& env, const Update& u);
   void anti_entropy_round(Env<Message>& env);
   void send(Env<Message>& env, NodeId dst, Message m);
   void trace(Env<Message>& env, Event e, NodeId writer, uint64_t key, uint64_t value);

@@ -379,7 +379,8 @@ class Server {
     uint32_t conn_id = 0;  // the newest connection the request came on
     Response response;     // valid when done
   };
-  void send_response(NodeId to, const Response& r);
+  // False when the node stopped at a protocol point (proto/points.hpp) instead.
+  bool send_response(NodeId to, const Response& r);
   void evict();
   void serve_trace(NodeId from, const Request& r, ServeOutcome outcome);
 

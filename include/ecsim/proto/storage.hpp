@@ -330,7 +330,8 @@ class Replica {
   bool put(StorageIo& io, const WalPut& p, uint64_t* log_length);
   void apply(const WalPut& p, uint64_t wal_length);
   void want_sync(StorageIo& io);
-  void release_acks(Env<Message>& env, uint64_t durable_length);
+  // True when the node stopped at a protocol point (proto/points.hpp).
+  bool release_acks(Env<Message>& env, uint64_t durable_length);
   void finish_marks(Env<Message>& env, uint64_t durable_length);
   void request_batch(Env<Message>& env, PeerCatchUp& p);
   // The pass with `p` is over: log its mark and sync it.

@@ -12,6 +12,7 @@
 #include "ecsim/net/network.hpp"
 #include "ecsim/node/cluster.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/histogram.hpp"
 
@@ -206,6 +207,8 @@ struct RunResult {
   std::vector<WorkloadSummary> workloads;
   TierSummary tiers;
   std::vector<Verdict> verdicts;
+  // How often each protocol point was reached, by proto::Point (code probes).
+  proto::PointCounts points{};
   uint64_t trace_hash = 0;
   bool ok() const;  // every verdict held and the run was not cut short
 };

@@ -1,7 +1,8 @@
 // The validated value of a YAML scenario (docs/scenarios.md is the
 // reference). The loader guarantees everything here is in range and
 // consistent: node selectors resolve to at least one node, faults are sorted
-// by time, and no fault targets a node that is already down at that time.
+// by time (at_point faults, which have no time, first), and no timed fault
+// targets a node that is already down at that time.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "ecsim/net/link_config.hpp"
+#include "ecsim/proto/points.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::scenario {
@@ -101,18 +103,21 @@ struct RequestWorkload {
 
 struct Fault {
   enum class Kind : uint8_t {
-    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine
+    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine, kAtPoint
   };
   // What a byzantine node does (`strategy:`). kCloudDirectWrite: an edge node
   // sends forged storage writes straight to the cloud replicas, bypassing
   // core, at `rate_per_s` (DESIGN: an edge node has no path to write cloud
   // storage; the replicas must refuse every one).
   enum class Strategy : uint8_t { kCloudDirectWrite };
+  // What an at_point fault does at its reach (`do:`): kCrash stops the node
+  // there (proto/points.hpp) and crashes it when its handler returns.
+  enum class PointAction : uint8_t { kCrash };
   static constexpr uint64_t kByzantineRatePerSDefault = 100;
   Kind kind = Kind::kCrash;
-  sim::Time at{0};
+  sim::Time at{0};                            // 0 for at_point faults: they have no time
   std::optional<sim::Duration> for_duration;  // revert after this long
-  Selector target;                            // crash, restart, byzantine (edge nodes only)
+  Selector target;                            // crash, restart, byzantine (edge nodes only), at_point (one node)
   std::vector<std::vector<Selector>> groups;  // partition; "*" = every node not listed elsewhere
   // drop, delay, duplicate, reorder: the links between two selectors (both
   // directions); both "*" when `between` is absent.
@@ -121,6 +126,11 @@ struct Fault {
   net::LatencyModel latency;       // delay
   Strategy strategy = Strategy::kCloudDirectWrite;                // byzantine
   uint64_t rate_per_s = kByzantineRatePerSDefault;                // byzantine: forged messages per node
+  // at_point: act at the `nth` reach (>= 1, counted over the whole run, across
+  // the node's restarts) of `point` by `target`; `for` restarts it after D.
+  proto::Point point = proto::Point::kStorageReplicaAfterWalAppend;
+  uint64_t nth = 1;
+  PointAction action = PointAction::kCrash;
   Mark mark;
 };
 

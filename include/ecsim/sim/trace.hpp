@@ -26,7 +26,8 @@ enum class RecordType : uint16_t {
   kTimer = 5,      // node, a = timer tag
   kCrash = 6,      // node
   kRestart = 7,    // node, a = incarnation
-  kFault = 8,      // code = fault kind, a = fault index, b = 1 applied / 0 reverted
+  kFault = 8,      // code = fault kind, a = fault index, b = 1 applied / 0 reverted; an at_point
+                   // fault firing: node = the node, kind = the proto::Point
   kDiskWrite = 9,  // node, a = log index
   kDiskSync = 10,  // node, a = durable length after the sync
   kDiskLoss = 11,  // node, a = length kept, b = durable length at the crash

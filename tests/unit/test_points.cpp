@@ -1,0 +1,209 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+
+#include "ecsim/proto/points.hpp"
+#include "ecsim/proto/storage.hpp"
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+
+using namespace ecsim;
+using proto::Point;
+
+namespace {
+
+uint64_t count(const run::RunResult& r, Point p) { return r.points[static_cast<size_t>(p)]; }
+
+const char* const kThreeTier =
+    "name: points\nseed: 5\nduration: 3s\ntopology: { edge: 2, core: 2, cloud: 3 }\n"
+    "workload:\n  - { kind: requests, at: edge, rate: 300/s, subscribers: 500,\n"
+    "      mix: { session_check: 40, read: 20, write: 30, dsm_set: 10 } }\n";
+
+}  // namespace
+
+TEST_CASE("points: one list, unique dotted names, found by name", "[points]") {
+  std::set<std::string> names;
+  size_t index = 0;
+  for (const proto::PointInfo& p : proto::points()) {
+    CHECK(static_cast<size_t>(p.point) == index++);
+    CHECK(names.insert(std::string(p.name)).second);
+    CHECK(p.name.find('.') != std::string_view::npos);
+    CHECK(p.tiers != 0);
+    CHECK_FALSE(p.what.empty());
+    CHECK(proto::point_by_name(p.name) == p.point);
+    CHECK(&proto::point_info(p.point) == &p);
+  }
+  CHECK(index == proto::kPointCount);
+  CHECK(proto::kPointCount >= 8);
+  CHECK_FALSE(proto::point_by_name("storage.replica.after_wal_apend"));
+}
+
+TEST_CASE("points: a three-tier run counts its reaches, a ping run reaches none", "[points]") {
+  const run::RunResult r = run::run_scenario(scenario::load_scenario_text(kThreeTier, "points.yaml"), {});
+  CHECK(count(r, Point::kStorageReplicaAfterWalAppend) > 0);
+  CHECK(count(r, Point::kStorageReplicaAfterSync) > 0);
+  CHECK(count(r, Point::kStorageReplicaBeforeAck) > 0);
+  CHECK(count(r, Point::kStorageWriterAfterQuorum) > 0);
+  CHECK(count(r, Point::kRpcServerBeforeExecute) > 0);
+  CHECK(count(r, Point::kRpcServerAfterExecute) > 0);
+  // Every answer of an executed call goes out; retries answered from the
+  // cache go out too.
+  CHECK(count(r, Point::kRpcServerBeforeRespond) >= count(r, Point::kRpcServerAfterExecute));
+  CHECK(count(r, Point::kDsmAfterSet) > 0);
+  CHECK(count(r, Point::kMsgqReceiverBeforeAck) == count(r, Point::kMsgqReceiverAfterDeliver));
+  CHECK(count(r, Point::kDsmAfterApply) > 0);
+  // The counters start again at 0 for each run: the same run counts the same.
+  const run::RunResult again = run::run_scenario(scenario::load_scenario_text(kThreeTier, "points.yaml"), {});
+  CHECK(again.points == r.points);
+  CHECK(again.trace_hash == r.trace_hash);
+
+  const run::RunResult ping = run::run_scenario(
+      scenario::load_scenario_text("name: ping\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, "
+                                   "rate: 100/s }\n",
+                                   "ping.yaml"),
+      {});
+  for (const proto::PointInfo& p : proto::points()) {
+    INFO(p.name);
+    CHECK(count(ping, p.point) == 0);
+  }
+}
+
+namespace {
+
+// A three-tier run with a little loss and a short resend timeout, so that
+// messages are resent.
+const std::string kLossy = std::string(kThreeTier) +
+                           "network:\n  default: { drop: 0.02 }\nmodel:\n  messaging: { resend_timeout: 200ms }\n";
+
+// kLossy with one at_point fault; `extra` adds keys to the fault.
+std::string at_point_scenario(std::string_view point, std::string_view node, uint64_t nth,
+                              std::string_view extra = "") {
+  return kLossy + "faults:\n  - { at_point: " +
+         std::string(point) + ", node: " + std::string(node) + ", nth: " + std::to_string(nth) +
+         ", do: crash" + std::string(extra) + " }\n";
+}
+
+// Follows one node through the trace: its applied storage writes (each one a
+// WAL append, i.e. a reach of storage.replica.after_wal_append), the
+// at_point fault records, and what comes right after each of them.
+struct WalAppendWatch final : sim::TraceObserver {
+  explicit WalAppendWatch(uint32_t node) : node(node) {}
+  void on_record(const sim::Record& r) override {
+    if (expect_crash) {
+      expect_crash = false;
+      next_is_crash = r.type == sim::RecordType::kCrash && r.node == fault_node && r.time_ns == fault_ns;
+    }
+    if (r.type == proto::storage::kRecordWrite && r.node == node &&
+        r.code == static_cast<uint16_t>(proto::storage::WriteOutcome::kApplied)) {
+      ++appends;
+    }
+    if (r.type == sim::RecordType::kFault && r.b == 1 &&
+        r.code == static_cast<uint16_t>(scenario::Fault::Kind::kAtPoint)) {
+      ++faults;
+      appends_at_fault = appends;
+      fault_node = r.node;
+      fault_point = r.kind;
+      fault_ns = r.time_ns;
+      expect_crash = true;
+    }
+  }
+  uint32_t node;
+  uint64_t appends = 0;
+  uint64_t faults = 0;
+  uint64_t appends_at_fault = 0;
+  uint32_t fault_node = UINT32_MAX;
+  uint32_t fault_point = UINT32_MAX;
+  int64_t fault_ns = -1;
+  bool expect_crash = false;
+  bool next_is_crash = false;
+};
+
+run::RunResult run_watched(const std::string& text, sim::TraceObserver& watch) {
+  const scenario::Scenario sc = scenario::load_scenario_text(text, "at-point.yaml");
+  run::Run r(sc, {});
+  r.simulator().trace().add_observer(&watch);
+  while (!r.advance(UINT64_MAX)) {
+  }
+  return r.finish();
+}
+
+}  // namespace
+
+TEST_CASE("at_point: with nth, the crash comes at exactly the nth reach", "[points]") {
+  const uint64_t nth = GENERATE(1, 2, 7);
+  constexpr uint32_t kCloud2 = 5;  // edge-1, edge-2, core-1, core-2, cloud-1, cloud-2, cloud-3
+  WalAppendWatch watch(kCloud2);
+  const run::RunResult r =
+      run_watched(at_point_scenario("storage.replica.after_wal_append", "cloud-2", nth), watch);
+  INFO("nth " << nth);
+  REQUIRE(watch.faults == 1);
+  CHECK(watch.appends_at_fault == nth);  // not one reach earlier, not one later
+  CHECK(watch.fault_node == kCloud2);
+  CHECK(watch.fault_point == static_cast<uint32_t>(Point::kStorageReplicaAfterWalAppend));
+  // The crash is the very next record: nothing the handler would have done
+  // after the point (an ack, a sync, a trace record) happened.
+  CHECK(watch.next_is_crash);
+  CHECK(r.nodes.crashes == 1);
+  CHECK(r.nodes.restarts == 0);  // no `for`: it stays down
+  CHECK(r.faults_applied == 1);
+  // Down from then on: cloud-2 appended nothing more.
+  CHECK(watch.appends == nth);
+  for (const run::Verdict& v : r.verdicts) {
+    INFO(v.name << ": " << v.detail);
+    CHECK(v.ok);
+  }
+}
+
+TEST_CASE("at_point: an action that never fires changes nothing", "[points]") {
+  // The 1000000th cloud-2 append never comes in a 3 s run.
+  WalAppendWatch plain_watch(5);
+  const run::RunResult plain = run_watched(kLossy, plain_watch);
+  WalAppendWatch armed_watch(5);
+  const run::RunResult armed =
+      run_watched(at_point_scenario("storage.replica.after_wal_append", "cloud-2", 1000000), armed_watch);
+  CHECK(armed_watch.faults == 0);
+  CHECK(armed.nodes.crashes == 0);
+  CHECK(armed.trace_hash == plain.trace_hash);
+  CHECK(armed.points == plain.points);
+  CHECK(armed_watch.appends == plain_watch.appends);
+  CHECK(plain_watch.appends > 0);
+}
+
+TEST_CASE("at_point: `for` restarts the node that long after the reach", "[points]") {
+  WalAppendWatch watch(5);
+  const run::RunResult r =
+      run_watched(at_point_scenario("storage.replica.after_wal_append", "cloud-2", 2, ", for: 500ms"), watch);
+  REQUIRE(watch.faults == 1);
+  CHECK(watch.next_is_crash);
+  CHECK(r.nodes.crashes == 1);
+  CHECK(r.nodes.restarts == 1);
+  REQUIRE(r.tiers.catch_ups.size() == 1);
+  CHECK(r.tiers.catch_ups[0].restart_ns == watch.fault_ns + 500'000'000);
+  CHECK(watch.appends > 2);  // back up, it takes writes again
+}
+
+TEST_CASE("at_point: a crash at every point runs to a verdict, the invariants hold", "[points]") {
+  // The model must be correct under crashes anywhere: each point on a node
+  // of a tier that runs it, at its second reach, the node back after 300 ms.
+  for (const proto::PointInfo& p : proto::points()) {
+    const char* node = (p.tiers & proto::kOnCloud) != 0 ? "cloud-1" : (p.tiers & proto::kOnCore) != 0 ? "core-1" : "edge-1";
+    std::string text = at_point_scenario(p.name, node, 2, ", for: 300ms");
+    // durability judges cloud replicas' restarts: only a cloud crash gives it one.
+    const bool cloud = std::string(node) == "cloud-1";
+    text += std::string("expect:\n  invariants: [") + (cloud ? "durability, catch_up, " : "") +
+            "causality, exactly_once, acknowledged_writes, at_most_once]\n";
+    WalAppendWatch watch(0);
+    const run::RunResult r = run_watched(text, watch);
+    INFO(p.name << " at " << node << ": reached " << r.points[static_cast<size_t>(p.point)] << " times");
+    CHECK(watch.faults == 1);
+    CHECK(watch.fault_point == static_cast<uint32_t>(p.point));
+    CHECK(watch.next_is_crash);
+    CHECK(r.nodes.crashes == 1);
+    CHECK(r.nodes.restarts == 1);
+    for (const run::Verdict& v : r.verdicts) {
+      INFO(v.name << ": " << v.detail);
+      CHECK(v.ok);
+    }
+  }
+}
