@@ -114,6 +114,24 @@ class Swarm {
                                    sim::format_duration(window))});
   }
 
+  // One more crash, of a cloud node, from its own stream `r` (so the mix
+  // drawn before it stays the same): the invariants that judge a cloud
+  // replica's restart (durability, catch_up) then have one on most seeds.
+  void add_cloud_crash(std::vector<Draw>& out, sim::Rng& r) {
+    const auto clouds = scenario::resolve(sc_.topology, "cloud");
+    const uint32_t n = clouds[r.below(clouds.size())];
+    const int64_t span_ms = (last_end_ - sim::milliseconds(500) - first_).ns / 1000000;
+    const Time at = first_ + sim::milliseconds(static_cast<int64_t>(r.below(static_cast<uint64_t>(span_ms) + 1)));
+    const Duration want = sim::milliseconds(200 + 100 * static_cast<int64_t>(r.below(49)));
+    const Duration window = std::min(want, sim::milliseconds((last_end_ - at).ns / 100000000 * 100));
+    if (busy_until_[n] >= at || window.ns <= 0) return;
+    busy_until_[n] = at + window;
+    crashes_.push_back({n, at, at + window});
+    out.push_back({at, fmt::format("{{ at: {}, crash: {}, for: {} }}", sim::format_time(at), names_[n],
+                                   sim::format_duration(window))});
+    std::stable_sort(out.begin(), out.end(), [](const Draw& a, const Draw& b) { return a.at < b.at; });
+  }
+
   void add_byzantine(std::vector<Draw>& out, Time at, Duration window) {
     const auto edges = scenario::resolve(sc_.topology, "edge");
     const uint32_t n = edges[rng_.below(edges.size())];
@@ -159,9 +177,16 @@ std::vector<std::string> swarm_faults(const scenario::Scenario& sc, uint64_t see
   std::vector<std::string> out;
   if (!swarm.room()) return out;
   sim::Rng count_rng = sim::Rng::stream(seed, "swarm/count");
-  for (Draw& d : swarm.draw(1 + static_cast<uint32_t>(count_rng.below(limits.faults_max)))) {
-    out.push_back(std::move(d.yaml));
-  }
+  std::vector<Draw> draws = swarm.draw(1 + static_cast<uint32_t>(count_rng.below(limits.faults_max)));
+  // Two seeds in three also crash a cloud node when the scenario asks for an
+  // invariant that judges one's restart.
+  const auto& inv = sc.expect.invariants;
+  const bool wants_cloud_restart = !sc.requests.empty() && sc.topology.cloud > 0 &&
+                                   (std::find(inv.begin(), inv.end(), "durability") != inv.end() ||
+                                    std::find(inv.begin(), inv.end(), "catch_up") != inv.end());
+  sim::Rng cloud_rng = sim::Rng::stream(seed, "swarm/cloud");
+  if (wants_cloud_restart && cloud_rng.below(3) != 0) swarm.add_cloud_crash(draws, cloud_rng);
+  for (Draw& d : draws) out.push_back(std::move(d.yaml));
   return out;
 }
 

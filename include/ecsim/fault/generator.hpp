@@ -4,7 +4,10 @@
 // or one tier cut off, drop, delay, duplicate and reorder bursts between
 // tiers, and on three-tier runs a byzantine edge node -- at random times.
 // Every fault ends before the last part of the run, so quiescence-judged
-// invariants (convergence) have a quiet end to judge. The mix is returned
+// invariants (convergence) have a quiet end to judge. When the scenario asks
+// for an invariant that judges a cloud replica's restart (durability,
+// catch_up), two seeds in three also crash a cloud node, so the sweep's
+// "judged on at least half the seeds" rule can hold. The mix is returned
 // as YAML flow maps, exactly as a scenario's `faults` list would hold them,
 // so a failing seed's mix replays through the loader like any scenario.
 #pragma once
