@@ -77,31 +77,28 @@ void Run::Impl::summarize_tiers(RunResult& r) {
 }
 
 void Run::Impl::promise_verdicts() {
-  if (acked_durability) {
-    const check::AckedDurability& c = *acked_durability;
-    judged["durability"] = c.recoveries_checked();
-    tier_verdicts["durability"] = {
-        "durability", c.violation_count() == 0,
-        c.detail(fmt::format("{} write acks by cloud replicas; {} restarts replayed their logs, holding all {} "
-                             "promises made before",
-                             c.acks(), c.recoveries_checked(), c.promises_checked()))};
+  // One promise checker's verdict: its first violation, or `summary`.
+  auto add = [this](const char* name, const check::PromiseChecker& c, uint64_t judged_count,
+                    const std::string& summary) {
+    judged[name] = judged_count;
+    tier_verdicts[name] = {name, c.violation_count() == 0, c.detail(summary)};
+  };
+  if (const check::AckedDurability* c = acked_durability.get()) {
+    add("durability", *c, c->recoveries_checked(),
+        fmt::format("{} write acks by cloud replicas; {} restarts replayed their logs, holding all {} promises made "
+                    "before",
+                    c->acks(), c->recoveries_checked(), c->promises_checked()));
   }
-  if (at_most_once) {
-    const check::AtMostOnce& c = *at_most_once;
-    judged["at_most_once"] = c.executions();
-    tier_verdicts["at_most_once"] = {
-        "at_most_once", c.violation_count() == 0,
-        c.detail(fmt::format("{} requests executed at core, each once per call id; {} retries answered from the "
-                             "response cache or while executing",
-                             c.executions(), c.retries_seen()))};
+  if (const check::AtMostOnce* c = at_most_once.get()) {
+    add("at_most_once", *c, c->executions(),
+        fmt::format("{} requests executed at core, each once per call id; {} retries answered from the response "
+                    "cache or while executing",
+                    c->executions(), c->retries_seen()));
   }
-  if (bad_tokens) {
-    const check::BadTokens& c = *bad_tokens;
-    judged["tokens"] = c.requests();
-    tier_verdicts["tokens"] = {
-        "tokens", c.violation_count() == 0,
-        c.detail(fmt::format("{} requests with a bad token: {} refused, {} failed, none answered ok", c.requests(),
-                             c.refused(), c.failed()))};
+  if (const check::BadTokens* c = bad_tokens.get()) {
+    add("tokens", *c, c->requests(),
+        fmt::format("{} requests with a bad token: {} refused, {} failed, none answered ok", c->requests(),
+                    c->refused(), c->failed()));
   }
 }
 
