@@ -1,0 +1,190 @@
+// The loader's expect section, and the checks of the scenario as a whole
+// (the fault schedule replayed against node states).
+#include "loader_impl.hpp"
+
+#include "ecsim/scenario/invariants.hpp"
+
+namespace ecsim::scenario::loading {
+
+
+Expect Loader::expect(const Field& f, const Scenario& sc) const {
+  const MapView m(*this, f,
+                  {"invariants", "served_ratio_min", "latency_p99", "throughput_min", "min_delivered",
+                   "quiescence"});
+  Expect e;
+  e.mark = to_mark(f.node.Mark());
+  static const std::vector<std::string_view> kInvariants = [] {
+    std::vector<std::string_view> names;
+    for (const InvariantInfo& i : invariants()) names.push_back(i.name);
+    return names;
+  }();
+  if (auto inv = m.get("invariants")) {
+    for (const Field& name_field : list(*inv, "a list of invariant names like [durability]")) {
+      const std::string name = scalar(name_field, "an invariant name like durability");
+      if (std::find(kInvariants.begin(), kInvariants.end(), name) == kInvariants.end()) {
+        const auto near = closest(name, kInvariants);
+        fail(name_field, near ? fmt::format("unknown invariant {} in {}, did you mean '{}'?",
+                                            quote(name), inv->path, *near)
+                              : fmt::format("unknown invariant {} in {}, expected {}", quote(name),
+                                            inv->path, join_names(kInvariants)));
+      }
+      if (invariants()[static_cast<size_t>(*invariant_by_name(name))].tiers_only && sc.requests.empty()) {
+        fail(name_field, fmt::format("invariant {} in a scenario without a requests workload, expected it only "
+                                     "with the three-tier model",
+                                     quote(name)));
+      }
+      if (std::find(e.invariants.begin(), e.invariants.end(), name) != e.invariants.end()) {
+        fail(name_field, fmt::format("invariant {} listed twice in {}, expected each once",
+                                     quote(name), inv->path));
+      }
+      if (const auto why = missing_for(*invariant_by_name(name), sc.faults, topology_, !sc.requests.empty());
+          !why.empty()) {
+        fail(name_field, fmt::format("invariant {} has nothing to judge in this scenario, expected {}", quote(name),
+                                     why));
+      }
+      e.invariants.push_back(name);
+    }
+  }
+  if (auto v = m.get("served_ratio_min")) e.served_ratio_min = ratio(*v);
+  if (auto v = m.get("latency_p99")) {
+    const MapView p99(*this, *v, {"ping", "edge", "core", "cloud", "outside_faults"});
+    if (auto ping = p99.get("ping")) {
+      if (sc.workload.empty()) {
+        fail(ping->key_mark, fmt::format("{} in a scenario without a ping workload, expected it only with "
+                                         "kind: ping workloads",
+                                         ping->path));
+      }
+      e.ping_latency_p99 = duration_in(*ping, Duration{0}, false, kScenarioDurationMax);
+    }
+    if (auto t = p99.get("edge")) e.tier_latency_p99[0] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
+    if (auto t = p99.get("core")) e.tier_latency_p99[1] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
+    if (auto t = p99.get("cloud")) e.tier_latency_p99[2] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
+    const bool tiers = e.tier_latency_p99[0] || e.tier_latency_p99[1] || e.tier_latency_p99[2];
+    for (const char* tier : {"edge", "core", "cloud"}) {
+      if (auto t = p99.get(tier); t && sc.requests.empty()) {
+        fail(t->key_mark, fmt::format("{} in a scenario without a requests workload, expected tier latencies "
+                                      "only with the three-tier model",
+                                      t->path));
+      }
+    }
+    if (auto of = p99.get("outside_faults")) {
+      if (!tiers) {
+        fail(of->key_mark, fmt::format("{} without a tier latency (edge, core or cloud) beside it, expected "
+                                       "it to qualify one",
+                                       of->path));
+      }
+      e.latency_outside_faults = duration_in(*of, Duration{0}, true, kScenarioDurationMax);
+    }
+  }
+  if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
+  if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
+  if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
+  return e;
+}
+
+// `throughput_min: { SELECTOR: RATE, ... }`: the keys are node selectors, so
+// the map is walked here rather than through a MapView of known keys. Every
+// node a selector names must have clients (be in some requests workload's
+// `at`): a node without them is offered nothing and could never pass.
+void Loader::throughput_min(const Field& f, const Scenario& sc, Expect& e) const {
+  constexpr const char* kExpected = "a map of node selectors to rates like { edge: 1000/s }";
+  if (!f.node.IsMap() || f.node.size() == 0) fail_value(f, kExpected);
+  if (sc.requests.empty()) {
+    fail(f.key_mark, fmt::format("{} in a scenario without a requests workload, expected it only with the "
+                                 "three-tier model (clients at edge nodes)",
+                                 f.path));
+  }
+  std::vector<bool> has_clients(node_names(topology_).size(), false);
+  for (const RequestWorkload& w : sc.requests) {
+    for (uint32_t n : nodes_of(w.at)) has_clients[n] = true;
+  }
+  const std::vector<std::string> names = node_names(topology_);
+  for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+    const YAML::Node key = it->first;  // handles: the iterator's pair is a temporary
+    const YAML::Node value = it->second;
+    if (!key.IsScalar()) {
+      fail(key.Mark(), fmt::format("{} has a key that is {}, expected a node selector like edge", f.path,
+                                   shown(key)));
+    }
+    for (const ThroughputMin& t : e.throughput_min) {
+      if (t.nodes.text == key.Scalar()) {
+        fail(key.Mark(), fmt::format("duplicate key {} in {}, expected each key once", quote(key.Scalar()),
+                                     f.path));
+      }
+    }
+    const Field key_field{key, f.path, key.Mark()};
+    ThroughputMin t;
+    t.nodes = selector(key_field);
+    for (uint32_t n : nodes_of(t.nodes)) {
+      if (!has_clients[n]) {
+        fail(key.Mark(), fmt::format("{} selects {}, which has no clients, expected nodes with clients (in a "
+                                     "requests workload's 'at')",
+                                     f.path, names[n]));
+      }
+    }
+    t.per_s = rate_per_s(child(f, key.Scalar(), value, key.Mark()));
+    e.throughput_min.push_back(std::move(t));
+  }
+}
+
+// Replays the sorted schedule, tracking which nodes are down, so a crash of a
+// node that is down (or a restart of one that is up) is reported at load time
+// rather than surfacing as a no-op or an assertion mid-run. A crash with
+// `for: D` restarts the node at `at + D`; another crash or restart of that node
+// at exactly that instant would depend on event order, so it is refused too.
+void Loader::check_node_states(const std::vector<Fault>& faults) const {
+  struct State {
+    bool down = false;
+    sim::Time crashed_at{0};
+    std::optional<sim::Time> auto_restart_at;
+  };
+  const std::vector<std::string> names = node_names(topology_);
+  std::vector<State> states(names.size());
+  for (const Fault& f : faults) {
+    const bool byzantine = f.kind == Fault::Kind::kByzantine;
+    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kRestart && !byzantine) continue;
+    const char* action = f.kind == Fault::Kind::kCrash ? "crash" : "restart";
+    for (State& s : states) {
+      if (s.auto_restart_at && *s.auto_restart_at < f.at) s = State{};
+    }
+    if (byzantine) {
+      // A byzantine node must be up when its fault begins (it may crash
+      // later: it sends nothing while it is down).
+      for (uint32_t node : nodes_of(f.target)) {
+        const State& s = states[node];
+        if (!s.down) continue;
+        fail(f.mark, fmt::format("byzantine {} at {}, but {} is down (crashed at {}), expected a node that is up",
+                                 names[node], sim::format_time(f.at), names[node], sim::format_time(s.crashed_at)));
+      }
+      continue;
+    }
+    for (uint32_t node : nodes_of(f.target)) {
+      State& s = states[node];
+      const std::string& n = names[node];
+      const std::string at = sim::format_time(f.at);
+      if (s.auto_restart_at) {
+        fail(f.mark,
+             fmt::format("{} of {} at {}, but {} restarts by itself at {} (crashed at {} with "
+                         "'for'), expected no {} before it is up again",
+                         action, n, at, n, sim::format_time(*s.auto_restart_at),
+                         sim::format_time(s.crashed_at), action));
+      }
+      if (f.kind == Fault::Kind::kCrash && s.down) {
+        fail(f.mark, fmt::format("crash of {} at {}, but {} is already down (crashed at {}), "
+                                 "expected a node that is up",
+                                 n, at, n, sim::format_time(s.crashed_at)));
+      }
+      if (f.kind == Fault::Kind::kRestart && !s.down) {
+        fail(f.mark, fmt::format("restart of {} at {}, but {} is already up, expected a node that "
+                                 "is down",
+                                 n, at, n));
+      }
+      s.down = f.kind == Fault::Kind::kCrash;
+      if (!s.down) continue;
+      s.crashed_at = f.at;
+      if (f.for_duration) s.auto_restart_at = f.at + *f.for_duration;
+    }
+  }
+}
+
+}  // namespace ecsim::scenario::loading
