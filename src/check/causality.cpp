@@ -193,7 +193,10 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   m.copies = copies;
   const bool inserted = in_flight_.emplace(r.a, std::move(m)).second;
   if (!inserted) report(r, r.node, fmt::format("message id {} sent twice", r.a));
-  in_flight_peak_ = std::max(in_flight_peak_, in_flight_.size());
+  if (in_flight_.size() > in_flight_peak_) {
+    in_flight_peak_ = in_flight_.size();
+    in_flight_bytes_.set_entries(in_flight_peak_);
+  }
   ECSIM_ASSERT(in_flight_.size() <= kInFlightMax);
 }
 

@@ -30,8 +30,8 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kDsmKeys, "dsm.keys", "keys per replica", 65536, 0},
     {R::kDiskEntries, "disk.entries", "entries per disk", uint64_t{1} << 24, 0},
     {R::kPingOutstanding, "ping.outstanding", "pings per workload", uint64_t{1} << 22, 0},
-    {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 96},
-    {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18, 0},
+    {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 144},
+    {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18, 160},
     {R::kTimers, "node.timers", "timer slots per node", uint64_t{1} << 20, 16},
 }};
 

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "ecsim/net/vector_clock.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -160,6 +161,7 @@ class CausalityChecker final : public sim::TraceObserver {
   uint64_t unverified_ = 0;
   uint64_t untracked_at_bound_ = 0;
   size_t in_flight_peak_ = 0;
+  sim::Accounted in_flight_bytes_{sim::Resource::kCausalityInFlight};  // at the peak: the table keeps its buckets
 };
 
 }  // namespace ecsim::check
