@@ -56,8 +56,9 @@ small=("$ecsim" run "$tmp/resend.yaml" --memory-max 8MiB)
 "${small[@]}" > "$tmp/small1"; check $? 1 "--memory-max 8MiB fails the resend storm"
 grep -qE '^    FAIL  limit: [a-z_.]+ +the model.s accounted memory passed --memory-max 8388608 bytes' "$tmp/small1"
 check $? 0 "the verdict is 'limit: STRUCTURE'"
-"${small[@]}" > "$tmp/small2"
+"${small[@]}" --trace "$tmp/small.trc" > "$tmp/small2"
 check "$(grep '^trace hash' "$tmp/small2")" "$(grep '^trace hash' "$tmp/small1")" "the stop is deterministic"
+"$ecsim" trace replay "$tmp/small.trc" > /dev/null; check $? 0 "the trace file replays to the same stop"
 "${small[@]}" --json > "$tmp/small.json"
 python3 - "$tmp/small.json" <<'EOF' || fail=1
 import json, sys
