@@ -1,5 +1,6 @@
 #include "ecsim/check/causality.hpp"
 
+#include "ecsim/sim/limits.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -67,6 +68,10 @@ void CausalityChecker::report(int64_t time_ns, uint64_t record, uint32_t node, u
 std::string CausalityChecker::summary() const {
   std::string out = fmt::format("{} sends and {} receives checked against recomputed clocks",
                                 sends_checked_, receives_checked_);
+  if (incomplete()) {
+    out = fmt::format("incomplete: the checker reached its limit {} ({} messages in flight); {}",
+                      sim::resource_info(sim::Resource::kCausalityInFlight).name, kInFlightMax, out);
+  }
   if (unverified_ > 0) {
     out += fmt::format(
         "; {} clock records unverified: {} messages sent while {} were in flight were not "
@@ -173,7 +178,9 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   }
   if (copies == 0) return;  // every copy was dropped as it was sent
   if (in_flight_.size() >= kInFlightMax) {
-    ++untracked_at_bound_;  // its receive will be unverified
+    // Its receive will be unverified: the verdict becomes incomplete.
+    ++untracked_at_bound_;
+    sim::limit_reached(sim::Resource::kCausalityInFlight, r.node);
     return;
   }
   InFlight m;
@@ -186,7 +193,10 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   m.copies = copies;
   const bool inserted = in_flight_.emplace(r.a, std::move(m)).second;
   if (!inserted) report(r, r.node, fmt::format("message id {} sent twice", r.a));
-  in_flight_peak_ = std::max(in_flight_peak_, in_flight_.size());
+  if (in_flight_.size() > in_flight_peak_) {
+    in_flight_peak_ = in_flight_.size();
+    in_flight_bytes_.set_entries(in_flight_peak_);
+  }
   ECSIM_ASSERT(in_flight_.size() <= kInFlightMax);
 }
 

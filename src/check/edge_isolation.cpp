@@ -27,6 +27,7 @@ void ForgedWrites::forging(uint32_t from, uint32_t to, uint64_t req_id, uint64_t
   ECSIM_ASSERT(from < is_core_.size() && to < is_core_.size() && !is_core_[from]);
   const bool inserted = writes_.emplace(req_id, Write{from, to, key, now.ns}).second;
   ECSIM_ASSERT(inserted);
+  bytes_.set_entries(writes_.size());
   pending_ = true;
   pending_req_ = req_id;
 }

@@ -21,6 +21,14 @@ void add_sweep_command(CLI::App& app, int& exit_code);   // sweep
 void add_trace_command(CLI::App& app, int& exit_code);   // trace hash|dump|replay
 void add_bench_command(CLI::App& app, int& exit_code);   // bench kernel|pingpong
 
+// `--memory-max SIZE` (run and sweep): a whole number of bytes with an
+// optional unit (B, KB, MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in
+// powers of 1024), 1 MiB..1 TiB, default 4GiB. Registers the option with a
+// CLI11 validator; memory_max_bytes() converts a validated text.
+inline constexpr const char* kMemoryMaxDefaultText = "4GiB";
+void add_memory_max_option(CLI::App& sub, std::string& text);
+uint64_t memory_max_bytes(const std::string& text);
+
 // "0x" and 16 lowercase hex digits.
 std::string format_hash(uint64_t hash);
 

@@ -39,7 +39,51 @@ struct RunArgs {
   std::string plant;
   bool swarm = false;
   std::string swarm_out;
+  std::string memory_max = kMemoryMaxDefaultText;
+  bool report_peak_rss = false;
 };
+
+// The process's peak resident set (VmHWM) in KiB, or -1 where /proc cannot
+// tell. For tests of memory regressions; it never enters a run's figures.
+long peak_rss_kib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::strtol(line + 6, nullptr, 10);
+  }
+  std::fclose(f);
+  return kib;
+}
+
+// The number and unit of a --memory-max value, or nullopt with `why`.
+std::optional<uint64_t> parse_memory_size(const std::string& text, std::string& why) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) {
+    why = "expected a whole number of bytes with an optional unit, like 512MiB or 4GiB";
+    return std::nullopt;
+  }
+  const uint64_t n = std::stoull(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  static const std::pair<const char*, uint64_t> kUnits[] = {
+      {"", 1},          {"B", 1},           {"KB", 1000},       {"kB", 1000},       {"MB", 1000000},
+      {"GB", 1000000000}, {"TB", 1000000000000}, {"KiB", uint64_t{1} << 10}, {"MiB", uint64_t{1} << 20},
+      {"GiB", uint64_t{1} << 30}, {"TiB", uint64_t{1} << 40}};
+  for (const auto& [name, scale] : kUnits) {
+    if (unit != name) continue;
+    constexpr uint64_t kMin = uint64_t{1} << 20;
+    constexpr uint64_t kMax = uint64_t{1} << 40;
+    if (n > kMax / scale || n * scale < kMin || n * scale > kMax) {
+      why = "out of range, expected 1MiB..1TiB";
+      return std::nullopt;
+    }
+    return n * scale;
+  }
+  why = fmt::format("unknown unit '{}', expected B, KB, MB, GB, TB, KiB, MiB, GiB or TiB", unit);
+  return std::nullopt;
+}
 
 // `--plant NAME`: a name from `ecsim plant --list`.
 proto::Plant parse_plant_flag(const std::string& name) {
@@ -98,6 +142,7 @@ int do_run(const RunArgs& args) {
   options.trace_path = args.trace_path;
   options.max_events = args.max_events;
   options.plant = parse_plant_flag(args.plant);
+  options.memory_max = memory_max_bytes(args.memory_max);
   std::optional<sim::Duration> wall_timeout;
   if (!args.wall_timeout.empty()) wall_timeout = parse_duration_flag("--wall-timeout", args.wall_timeout);
 
@@ -142,6 +187,7 @@ int do_run(const RunArgs& args) {
   } else {
     print_run_report(result, wall_s, args.trace_path);
   }
+  if (args.report_peak_rss) std::fprintf(stderr, "peak rss: %ld KiB\n", peak_rss_kib());
   return result.ok() ? kExitOk : kExitFailed;
 }
 
@@ -163,6 +209,25 @@ int do_validate(const std::vector<std::string>& files) {
 
 }  // namespace
 
+void add_memory_max_option(CLI::App& sub, std::string& text) {
+  sub.add_option("--memory-max", text,
+                 "Bytes the model may account for itself, e.g. 512MiB (default 4GiB); beyond, the run "
+                 "fails with 'limit: STRUCTURE'")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            std::string why;
+            return parse_memory_size(value, why) ? std::string() : fmt::format("'{}': {}", value, why);
+          },
+          "SIZE", "memory size"));
+}
+
+uint64_t memory_max_bytes(const std::string& text) {
+  std::string why;
+  const std::optional<uint64_t> bytes = parse_memory_size(text, why);
+  ECSIM_ASSERT(bytes.has_value());  // the option's validator refused anything else
+  return *bytes;
+}
+
 void add_run_commands(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run a scenario (the built-in quickstart when none is given)");
@@ -178,6 +243,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   run->add_flag("--swarm", args->swarm,
                 "Replace the faults with this seed's own random mix and judge invariants only");
   run->add_option("--swarm-out", args->swarm_out, "With --swarm: write the seed's scenario YAML to FILE");
+  add_memory_max_option(*run, args->memory_max);
+  run->add_flag("--report-peak-rss", args->report_peak_rss,
+                "Print the process's peak resident memory (VmHWM) on stderr at the end (for tests)");
   run->callback([args, &exit_code] {
     try {
       exit_code = do_run(*args);

@@ -11,7 +11,7 @@ namespace ecsim::cli {
 
 namespace {
 
-const char* kDropReasons[] = {"", "random", "partition", "node_down", "link_reset", "sender_down", "overload"};
+const char* kDropReasons[] = {"", "random", "partition", "node_down", "link_reset", "sender_down", "overload", "in_flight_limit"};
 
 std::string ms(int64_t ns) { return fmt::format("{:.3f}ms", static_cast<double>(ns) / 1e6); }
 
@@ -159,6 +159,13 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
   }
   nlohmann::json points = nlohmann::json::object();
   for (const proto::PointInfo& p : proto::points()) points[std::string(p.name)] = r.points[static_cast<size_t>(p.point)];
+  nlohmann::json limits = nlohmann::json::array();
+  for (const run::LimitSummary& l : r.limits) {
+    limits.push_back({{"name", l.name}, {"unit", l.unit}, {"max", l.max}, {"reached", l.reached},
+                      {"first_ns", l.first_ns}, {"first_node", l.first_node}});
+  }
+  nlohmann::json peaks = nlohmann::json::object();
+  for (const auto& [name, bytes] : r.memory_peaks) peaks[name] = bytes;
   nlohmann::json verdicts = nlohmann::json::array();
   for (const run::Verdict& v : r.verdicts) {
     verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}, {"informational", v.informational},
@@ -185,6 +192,9 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"tiers", tiers},
           {"expectations", verdicts},
           {"points", points},
+          {"limits", limits},
+          {"memory", {{"accounted_bytes_peak", r.memory_bytes_peak}, {"max_bytes", r.memory_max},
+                      {"limit_hit", r.memory_limit_hit}, {"peak_bytes_by_resource", peaks}}},
           {"wall_s", wall_s},
           {"events_per_s", wall_s > 0 ? static_cast<double>(r.events) / wall_s : 0.0},
           {"trace_hash", format_hash(r.trace_hash)}};
@@ -221,6 +231,18 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
     }
   }
   if (r.tiers.present) print_tiers(r.tiers, line);
+  // Only when a limit was reached, so that ordinary summaries stay as they were.
+  if (!r.limits.empty()) {
+    line("");
+    line(fmt::format("  {:<20}accounted peak {:.1f} MiB of --memory-max {:.1f} MiB", "model memory",
+                     static_cast<double>(r.memory_bytes_peak) / (1 << 20),
+                     static_cast<double>(r.memory_max) / (1 << 20)));
+    for (const run::LimitSummary& l : r.limits) {
+      line(fmt::format("  {:<20}{} reached {} time{} (max {} {}), first at {}{}", "limit", l.name, l.reached,
+                       l.reached == 1 ? "" : "s", l.max, l.unit, sim::format_time(sim::Time{l.first_ns}),
+                       l.first_node.empty() ? "" : " on " + l.first_node));
+    }
+  }
   if (!r.verdicts.empty() || r.event_limit_hit) {
     line("");
     line("  expectations");

@@ -46,6 +46,7 @@ struct SweepArgs {
   std::string plant;
   bool stop_on_fail = false;
   std::string out_dir = ".";  // where failing swarm seeds' scenarios are written
+  std::string memory_max = kMemoryMaxDefaultText;
 };
 
 struct SeedResult {
@@ -131,7 +132,7 @@ Child spawn(const std::string& exe, const SweepArgs& a, uint64_t seed) {
     close(out[1]);
     close(err[1]);
     std::vector<const char*> argv{exe.c_str(), "run", a.scenario_path.c_str(), "--seed", seed_s.c_str(), "--json",
-                                  "--wall-timeout", a.timeout.c_str()};
+                                  "--wall-timeout", a.timeout.c_str(), "--memory-max", a.memory_max.c_str()};
     if (a.swarm) argv.push_back("--swarm");
     if (!a.plant.empty()) {
       argv.push_back("--plant");
@@ -432,6 +433,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sweep->add_option("--plant", a->plant, "Switch on one planted bug in every run (see ecsim plant --list)");
   sweep->add_flag("--stop-on-fail", a->stop_on_fail, "Start no more seeds once one has failed");
   sweep->add_option("--out-dir", a->out_dir, "Where failing swarm seeds' scenario files go (default .)");
+  add_memory_max_option(*sweep, a->memory_max);
   sweep->callback([a, &exit_code] {
     try {
       exit_code = do_sweep(*a);

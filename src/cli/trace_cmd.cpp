@@ -99,6 +99,7 @@ int trace_replay(const std::string& path) {
   options.seed = h["seed"].get<uint64_t>();
   options.until = sim::Duration{h.value("until_ns", sc.duration.ns)};
   options.max_events = h.value("max_events", uint64_t{0});
+  options.memory_max = std::max<uint64_t>(1, h.value("memory_max", sim::kMemoryMaxDefault));
   const std::string plant = h.value("plant", std::string());
   if (!plant.empty()) {
     const auto p = proto::plant_by_name(plant);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/sim/limits.hpp"
+
 #include "ecsim/tiers/tier_node.hpp"
 #include "ecsim/workload/requests.hpp"
 
@@ -52,7 +54,10 @@ void Byzantine::round(uint32_t index) {
 void Byzantine::forge_write(uint32_t index, net::NodeId edge) {
   ECSIM_ASSERT(world_.role(edge) == tiers::Role::kEdge && cluster_.is_up(edge));
   if (forged_.full()) {
+    // The follower holds every forged write it must judge: a run forges at
+    // most kWritesMax, and each one not sent is a counted, traced reach.
     ++not_sent_;
+    sim::limit_reached(sim::Resource::kForgedWrites, edge);
     return;
   }
   const std::vector<net::NodeId>& clouds = world_.nodes(tiers::Role::kCloud);

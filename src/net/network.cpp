@@ -84,6 +84,11 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
 // delivery. Every delivery takes at least 1 ns, so no message loop can spin
 // at one instant.
 void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
+  if (free_.empty() && pool_.size() >= kInFlightMax) [[unlikely]] {
+    sim::limit_reached(sim::Resource::kNetworkInFlight, env.src);
+    drop(env, DropReason::kInFlightLimit);
+    return;
+  }
   int64_t latency_ns = link.config.latency.sample(rng).ns;
   ECSIM_ASSERT(latency_ns >= 1);
   if (link.config.tls) latency_ns += static_cast<int64_t>(env.size_bytes * kTlsPsPerByte / 1000);
@@ -97,9 +102,9 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     free_.pop_back();
     pool_[slot] = env;
   } else {
-    ECSIM_ASSERT(pool_.size() < kInFlightMax);
     slot = static_cast<uint32_t>(pool_.size());
     pool_.push_back(env);
+    pool_bytes_.set_entries(pool_.size());
   }
   sim_.schedule(sim::Time{at}, deliver_handler_, slot, 0);
 }

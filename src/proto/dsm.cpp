@@ -1,6 +1,7 @@
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
+#include "ecsim/sim/limits.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -111,6 +112,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   ECSIM_ASSERT(env.self() == self_);
   if (!entries_.contains(key) && entries_.size() >= kKeysMax) {
     ++counters_.refused_full;
+    sim::limit_reached(sim::Resource::kDsmKeys, self_);
     trace(env, Event::kRefusedFull, self_, key, value);
     return false;
   }
@@ -158,6 +160,7 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
   auto it = entries_.find(u.key);
   if (it == entries_.end() && entries_.size() >= kKeysMax) {
     ++counters_.refused_full;
+    sim::limit_reached(sim::Resource::kDsmKeys, self_);
     trace(env, Event::kRefusedFull, u.writer, u.key, u.value);
     return false;
   }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "ecsim/sim/limits.hpp"
+
 #include "ecsim/proto/rpc.hpp"
 
 namespace ecsim::proto::msgq {
@@ -70,6 +72,7 @@ uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
   Dest& d = dests_[dst];
   if (pending_ >= config_.pending_max || d.waiting.size() + d.unacked.size() >= config_.dest_pending_max) {
     ++counters_.refused;
+    sim::limit_reached(sim::Resource::kMsgqPending, env_.self());
     ignore(dst, Ignored::kRefusedPending, 0);
     return 0;
   }
@@ -230,6 +233,7 @@ std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
   if (it == peers_.end()) {
     if (peers_.size() >= config_.senders_max) {
       ++counters_.refused;
+      sim::limit_reached(sim::Resource::kMsgqSenders, env_.self());
       ignore(from, Ignored::kRefusedSenders, d);
       return std::nullopt;
     }
@@ -269,6 +273,7 @@ std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
   }
   if (d.seq != p.contiguous + 1 && p.above.size() >= config_.above_max) {
     ++counters_.refused;  // not ACKed: the sender resends once the gap closes
+    sim::limit_reached(sim::Resource::kMsgqDedup, env_.self());
     ignore(from, Ignored::kRefusedAbove, d);
     return std::nullopt;
   }

@@ -1,6 +1,7 @@
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
+#include "ecsim/sim/limits.hpp"
 
 #include <algorithm>
 
@@ -138,6 +139,7 @@ uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t 
   ++counters_.calls;
   if (calls_.size() >= kCallsMax) {
     ++counters_.refused_calls_max;
+    sim::limit_reached(sim::Resource::kRpcCalls, env_.self());
     complete_refused(id, dst, Code::kQueueFull, 0);
     return id;
   }
@@ -162,6 +164,7 @@ void Client::start_attempt(uint64_t call_id) {
   if (!assign(call_id, c, d)) {
     if (d.queue.size() >= kQueuedMax) {
       ++counters_.refused_queue_full;
+      sim::limit_reached(sim::Resource::kRpcQueued, env_.self());
       complete(call_id, Code::kQueueFull, 0, 0);
       return;
     }

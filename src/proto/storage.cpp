@@ -1,6 +1,7 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
+#include "ecsim/sim/limits.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -258,6 +259,7 @@ bool Replica::refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const 
     why = Refusal::kPendingFull;
   } else if (io.disk().length() >= node::Disk::kEntriesMax) {
     why = Refusal::kDiskFull;
+    sim::limit_reached(sim::Resource::kDiskEntries, env.self());
   } else {
     return false;
   }

@@ -69,8 +69,10 @@ void Run::Impl::summarize_tiers(RunResult& r) {
   causality.finish(sim.now().ns);
   t.causality_sends = causality.sends_checked();
   t.causality_receives = causality.receives_checked();
-  Verdict v{"causality", causality.violation_count() == 0, ""};
-  v.detail = v.ok ? causality.summary() : causality.violations().front().what;
+  // A checker that reached its own limit judged only part of the run: its
+  // verdict is incomplete, which fails.
+  Verdict v{"causality", causality.violation_count() == 0 && !causality.incomplete(), ""};
+  v.detail = causality.violation_count() == 0 ? causality.summary() : causality.violations().front().what;
   tier_verdicts["causality"] = std::move(v);
   judged["causality"] = causality.sends_checked();
   promise_verdicts();

@@ -63,6 +63,9 @@ struct Run::Impl {
   // Declared before the cluster: the tier nodes report to it as they are destroyed.
   std::unique_ptr<tiers::World> world;
   sim::Simulator sim;
+  // Before every structure that accounts bytes or reaches a limit, after
+  // the simulator whose trace and clock it uses.
+  sim::LimitScope limit_scope;
   net::Network network;
   workload::PingStats ping_stats;
   std::vector<std::vector<workload::PingRole>> roles;  // per node
@@ -100,6 +103,7 @@ struct Run::Impl {
   // requests of the kind): 0 makes its verdict vacuous.
   std::map<std::string, uint64_t> judged;
   bool limit_hit = false;
+  bool memory_hit = false;  // the accounted memory went over options.memory_max
   bool finished = false;
   Impl(const scenario::Scenario& s, const RunOptions& o)
       : plant_scope(o.plant),
@@ -110,6 +114,7 @@ struct Run::Impl {
         names(scenario::node_names(s.topology)),
         trace(o.hashing),
         sim(seed, trace),
+        limit_scope(sim, o.memory_max),
         network(sim, names),
         cluster(sim, network, names,
                 [this](net::NodeId n) -> std::unique_ptr<node::Actor> {
@@ -189,6 +194,10 @@ struct Run::Impl {
   Verdict convergence_verdict();
 
   void judge(RunResult& r);
+  // Polls the sizes the runner accounts itself (the event queue); true when
+  // the run must stop at the memory maximum.
+  bool over_memory();
+  void summarize_limits(RunResult& r);
   Verdict vacuity(Verdict v) const;
 };
 

@@ -49,6 +49,7 @@ void Run::Impl::open_trace_file() {
                                          : std::string(proto::plant_info(options.plant).name)},
                            {"until_ns", end.ns},
                            {"max_events", options.max_events},
+                           {"memory_max", options.memory_max},
                            {"nodes", names},
                            {"scenario", sc.text}};
   trace_file = std::make_unique<sim::TraceFileWriter>(options.trace_path, header.dump());
@@ -201,8 +202,47 @@ Run::~Run() = default;
 sim::Simulator& Run::simulator() { return impl_->sim; }
 sim::Time Run::end_time() const { return impl_->end; }
 
+namespace {
+// The memory maximum is checked every this many events (counted from the
+// start of the run, whatever budgets the caller passes, so that a run stops
+// at the same event everywhere) and at the end.
+constexpr uint64_t kEventsPerLimitCheck = 4096;
+}  // namespace
+
+bool Run::Impl::over_memory() {
+  sim::memory_set(sim::Resource::kEvents, static_cast<int64_t>(sim.pending() * sizeof(sim::Event)));
+  if (sim::limit_state().memory_exceeded) memory_hit = true;
+  return memory_hit;
+}
+
+void Run::Impl::summarize_limits(RunResult& r) {
+  const sim::LimitState& s = sim::limit_state();
+  for (const sim::ResourceInfo& info : sim::resources()) {
+    const sim::ResourceUse& u = s.use[static_cast<size_t>(info.id)];
+    if (u.bytes_peak > 0) r.memory_peaks.emplace_back(std::string(info.name), u.bytes_peak);
+    if (u.reached == 0) continue;
+    const bool memory = info.id == sim::Resource::kMemory;
+    r.limits.push_back({std::string(info.name), std::string(info.unit), memory ? options.memory_max : info.max,
+                        u.reached, u.first_ns, memory || u.first_node >= names.size() ? "" : names[u.first_node]});
+  }
+  r.memory_bytes_peak = s.bytes_peak;
+  r.memory_max = options.memory_max;
+  r.memory_limit_hit = memory_hit;
+  if (!memory_hit) return;
+  ECSIM_ASSERT(s.memory_exceeded.has_value());
+  const sim::ResourceInfo& what = sim::resource_info(*s.memory_exceeded);
+  const auto mib = [](int64_t b) { return static_cast<double>(b) / static_cast<double>(1 << 20); };
+  r.verdicts.push_back({fmt::format("limit: {}", what.name), false,
+                        fmt::format("the model's accounted memory passed --memory-max {} bytes ({:.1f} MiB) at {}; "
+                                    "{} held {:.1f} MiB of it; the run stopped there",
+                                    options.memory_max, mib(static_cast<int64_t>(options.memory_max)),
+                                    sim::format_time(sim::Time{s.memory_exceeded_ns}), what.name,
+                                    mib(s.use[static_cast<size_t>(what.id)].bytes))});
+}
+
 bool Run::advance(uint64_t budget) {
   Impl& m = *impl_;
+  if (m.memory_hit) return true;
   if (m.options.max_events > 0) {
     const uint64_t done = m.sim.events_processed();
     if (done >= m.options.max_events) {
@@ -212,7 +252,15 @@ bool Run::advance(uint64_t budget) {
     budget = std::min(budget, m.options.max_events - std::min(done, m.options.max_events));
     if (budget == 0) budget = 1;
   }
-  const bool reached = m.sim.run_until(m.end, budget);
+  bool reached = false;
+  while (budget > 0 && !reached) {
+    const uint64_t done = m.sim.events_processed();
+    const uint64_t chunk = std::min(budget, kEventsPerLimitCheck - done % kEventsPerLimitCheck);
+    reached = m.sim.run_until(m.end, chunk);
+    budget -= std::min(budget, m.sim.events_processed() - done);
+    const bool at_check = reached || m.sim.events_processed() % kEventsPerLimitCheck == 0;
+    if (at_check && m.over_memory()) return true;
+  }
   if (reached) return true;
   if (m.options.max_events > 0 && m.sim.events_processed() >= m.options.max_events) {
     m.limit_hit = true;
@@ -246,6 +294,7 @@ RunResult Run::finish() {
                            f.rtt.quantile(0.99)});
   }
   m.judge(r);
+  m.summarize_limits(r);
   if (m.options.invariants_only) {
     // Figures, not promises: random faults may break them legitimately.
     for (Verdict& v : r.verdicts) {

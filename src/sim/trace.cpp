@@ -26,6 +26,7 @@ const char* record_type_name(RecordType t) {
     case RecordType::kBench: return "bench";
     case RecordType::kLimit: return "limit";
     case RecordType::kLoad: return "load";
+    case RecordType::kLimitReached: return "limit_reached";
   }
   return "unknown";
 }

@@ -16,11 +16,8 @@ uint64_t hit_ratio_ppm(uint64_t hits, uint64_t misses) {
 
 // ---------------------------------------------------------------- EdgeCache
 
-EdgeCache::EdgeCache(size_t capacity) {
+EdgeCache::EdgeCache(size_t capacity) : capacity_(capacity) {
   ECSIM_ASSERT(capacity >= 1 && capacity <= kCapacityMax);
-  slots_.resize(capacity);
-  index_.reserve(capacity);
-  free_.reserve(capacity);
   clear();
   counters_.clears = 0;  // the constructor's clear is not a crash
 }
@@ -28,9 +25,10 @@ EdgeCache::EdgeCache(size_t capacity) {
 void EdgeCache::clear() {
   index_.clear();
   free_.clear();
-  // O(capacity), but only on a crash: every slot must look unlinked again.
+  // O(slots), but only on a crash: every slot must look unlinked again.
   for (Slot& slot : slots_) slot.prev = slot.next = kNil;
-  // Pushed in reverse so slot 0 is taken first: slot use is deterministic.
+  // Pushed in reverse so slot 0 is taken first, then the slots not yet
+  // allocated in order: slot use is deterministic.
   for (size_t s = slots_.size(); s-- > 0;) free_.push_back(static_cast<uint32_t>(s));
   head_ = tail_ = kNil;
   size_ = 0;
@@ -91,8 +89,14 @@ PutResult EdgeCache::put(uint64_t key, uint64_t value, Version version, sim::Tim
 }
 
 uint32_t EdgeCache::take_slot() {
+  if (free_.empty() && slots_.size() < capacity_) {
+    ECSIM_ASSERT(size_ == slots_.size());
+    slots_.emplace_back();
+    bytes_.set_entries(slots_.size());
+    return static_cast<uint32_t>(slots_.size() - 1);
+  }
   if (free_.empty()) {
-    ECSIM_ASSERT(tail_ != kNil && size_ == slots_.size());
+    ECSIM_ASSERT(tail_ != kNil && size_ == slots_.size() && size_ == capacity_);
     const uint32_t victim = tail_;
     unlink(victim);
     index_.erase(slots_[victim].entry.key);
@@ -136,7 +140,7 @@ std::vector<uint64_t> EdgeCache::keys_by_recency() const {
 }
 
 void EdgeCache::check_invariants() const {
-  ECSIM_ASSERT(size_ <= slots_.size());
+  ECSIM_ASSERT(size_ <= slots_.size() && slots_.size() <= capacity_);
   ECSIM_ASSERT(index_.size() == size_);
   ECSIM_ASSERT(free_.size() + size_ == slots_.size());
   ECSIM_ASSERT((size_ == 0) == (head_ == kNil) && (head_ == kNil) == (tail_ == kNil));

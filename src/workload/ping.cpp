@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "ecsim/sim/limits.hpp"
+
 namespace ecsim::workload {
 
 using sim::Record;
@@ -27,7 +29,7 @@ void PingStats::grow(Window& w) {
   w.send_ns.swap(bigger);
 }
 
-uint64_t PingStats::on_sent(uint32_t workload, sim::Time now) {
+uint64_t PingStats::on_sent(uint32_t workload, sim::Time now, uint32_t node) {
   ECSIM_ASSERT(workload < windows_.size());
   Window& w = windows_[workload];
   expire(w, now);
@@ -37,6 +39,7 @@ uint64_t PingStats::on_sent(uint32_t workload, sim::Time now) {
   if (w.count == 0) w.first = id;
   if (w.count >= kOutstandingMax) {
     ++refused_;  // never waited for: lost at once, and the window moves on
+    sim::limit_reached(sim::Resource::kPingOutstanding, node);
     ++w.figures.lost;
     w.figures.rtt_all.add(w.timeout.ns);
     w.at(w.first) = kSettled;
@@ -122,7 +125,7 @@ void PingActor::on_timer(node::Context& ctx, uint64_t tag) {
   ECSIM_ASSERT(r < roles_.size());
   const PingRole& role = roles_[r];
   const net::NodeId target = role.targets[ctx.rng().below(role.targets.size())];
-  const uint64_t id = stats_.on_sent(role.workload, ctx.now());
+  const uint64_t id = stats_.on_sent(role.workload, ctx.now(), ctx.self());
   ctx.trace().record(Record{ctx.now().ns, RecordType::kPingSent, 0, ctx.self(), target, role.workload, id, 0});
   ctx.send(target, kPing, role.size_bytes, (uint64_t{role.workload} << kWorkloadShift) | id);
   schedule_arrival(ctx, r);

@@ -279,6 +279,10 @@ TEST_CASE("causality: more than kInFlightMax messages in flight raise no false a
   CHECK_THAT(h.checker.summary(),
              Catch::Contains("1003 clock records unverified") &&
                  Catch::Contains("1000 messages sent while 262144 were in flight"));
+  // The checker reached its own limit: its verdict is incomplete, which fails.
+  CHECK(h.checker.incomplete());
+  CHECK_THAT(h.checker.summary(), Catch::StartsWith("incomplete: the checker reached its limit "
+                                                    "check.causality.in_flight (262144 messages in flight)"));
 }
 
 TEST_CASE("causality: a restart empties the node's clock unless told it survives", "[causality]") {

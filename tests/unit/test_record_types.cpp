@@ -20,7 +20,7 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       RecordType::kSend, RecordType::kDeliver, RecordType::kDrop, RecordType::kDuplicate, RecordType::kTimer,
       RecordType::kCrash, RecordType::kRestart, RecordType::kFault, RecordType::kDiskWrite, RecordType::kDiskSync,
       RecordType::kDiskLoss, RecordType::kRecover, RecordType::kPingSent, RecordType::kPingDone, RecordType::kBench,
-      RecordType::kLimit, RecordType::kLoad, p::vclock::kRecordClockSend, p::vclock::kRecordClockRecv,
+      RecordType::kLimit, RecordType::kLoad, RecordType::kLimitReached, p::vclock::kRecordClockSend, p::vclock::kRecordClockRecv,
       p::vclock::kRecordClockLocal, p::dsm::kRecordDsm, p::rpc::kRecordCall, p::rpc::kRecordDone,
       p::rpc::kRecordServe, p::rpc::kRecordConn, p::rpc::kRecordIgnored, p::msgq::kRecordSend,
       p::msgq::kRecordAcked, p::msgq::kRecordDeliver, p::msgq::kRecordIgnored, p::auth::kRecordAuthRefused,

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "ecsim/net/vector_clock.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -83,6 +84,9 @@ class CausalityChecker final : public sim::TraceObserver {
   uint64_t unverified() const { return unverified_; }
   // Clock-carrying messages sent while kInFlightMax messages were tracked.
   uint64_t untracked_at_bound() const { return untracked_at_bound_; }
+  // The checker reached its own limit: part of the run went unchecked, so
+  // its verdict fails as incomplete (never a silent pass).
+  bool incomplete() const { return untracked_at_bound_ > 0; }
   size_t in_flight() const { return in_flight_.size(); }
   size_t in_flight_peak() const { return in_flight_peak_; }
   uint64_t records_seen() const { return records_seen_; }
@@ -157,6 +161,7 @@ class CausalityChecker final : public sim::TraceObserver {
   uint64_t unverified_ = 0;
   uint64_t untracked_at_bound_ = 0;
   size_t in_flight_peak_ = 0;
+  sim::Accounted in_flight_bytes_{sim::Resource::kCausalityInFlight};  // at the peak: the table keeps its buckets
 };
 
 }  // namespace ecsim::check

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ecsim/check/acked_writes.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/sim/trace.hpp"
 
@@ -92,6 +93,7 @@ class ForgedWrites final : public sim::TraceObserver {
   std::vector<std::string> names_;
   std::map<uint64_t, Write> writes_;          // by request id
   std::map<uint64_t, uint64_t> by_message_;   // message id -> request id
+  sim::Accounted bytes_{sim::Resource::kForgedWrites};
   bool pending_ = false;
   uint64_t pending_req_ = 0;
   uint64_t refusals_ = 0;

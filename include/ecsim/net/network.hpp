@@ -12,6 +12,7 @@
 
 #include "ecsim/net/envelope.hpp"
 #include "ecsim/net/link_config.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/simulator.hpp"
 
 namespace ecsim::net {
@@ -21,7 +22,7 @@ struct NetworkStats {
   uint64_t delivered = 0;
   uint64_t duplicated = 0;
   uint64_t bytes_sent = 0;
-  std::array<uint64_t, 7> dropped_by_reason{};  // indexed by sim::DropReason
+  std::array<uint64_t, 8> dropped_by_reason{};  // indexed by sim::DropReason
   uint64_t dropped() const {
     uint64_t n = 0;
     for (uint64_t d : dropped_by_reason) n += d;
@@ -32,7 +33,11 @@ struct NetworkStats {
 class Network {
  public:
   static constexpr uint32_t kNodesMax = 2048;
-  static constexpr uint32_t kInFlightMax = 1u << 24;
+  // Messages in flight on all links together (a duplicate counts as one
+  // more): a message sent while this many travel is dropped (reason
+  // kInFlightLimit), counted and traced (sim/limits.hpp), so no setting can
+  // make the table grow without bound.
+  static constexpr uint32_t kInFlightMax = 1u << 18;
 
   // `names` gives each node's stable name: node i draws its network
   // randomness from the stream "NAME/net".
@@ -90,6 +95,7 @@ class Network {
   std::vector<uint32_t> group_;    // partition group per node
   std::vector<Envelope> pool_;     // messages in flight, by slot
   std::vector<uint32_t> free_;     // free slots (LIFO)
+  sim::Accounted pool_bytes_{sim::Resource::kNetworkInFlight};
   uint64_t next_message_id_ = 1;
   NetworkStats stats_;
 };

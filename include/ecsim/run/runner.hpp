@@ -15,6 +15,7 @@
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/histogram.hpp"
+#include "ecsim/sim/limits.hpp"
 
 namespace ecsim::run {
 
@@ -23,6 +24,9 @@ struct RunOptions {
   std::optional<sim::Duration> until;    // overrides the scenario's duration
   std::string trace_path;                // empty: no trace file
   uint64_t max_events = 0;               // 0: no limit
+  // The bytes the model may account for itself (sim/limits.hpp): beyond,
+  // the run stops with the failed verdict `limit: STRUCTURE`.
+  uint64_t memory_max = sim::kMemoryMaxDefault;
   bool hashing = true;
   // A planted bug switched on for this run (proto/plant.hpp).
   proto::Plant plant = proto::Plant::kNone;
@@ -192,6 +196,16 @@ struct TierSummary {
   ForgedWriteSummary forged;
 };
 
+// A named limit that the run reached (sim/limits.hpp), for the summary.
+struct LimitSummary {
+  std::string name;  // "network.in_flight"
+  std::string unit;  // what the limit counts
+  uint64_t max = 0;
+  uint64_t reached = 0;     // times
+  int64_t first_ns = 0;     // the first reach
+  std::string first_node;   // where (empty when it is not a node's)
+};
+
 struct RunResult {
   std::string scenario;
   std::string plant;  // the planted bug's name, empty for none
@@ -209,6 +223,14 @@ struct RunResult {
   std::vector<Verdict> verdicts;
   // How often each protocol point was reached, by proto::Point (code probes).
   proto::PointCounts points{};
+  // The limits reached, in sim::Resource order, and the model's accounted
+  // memory: its peak, the maximum, and what held the most at the peak
+  // resource by resource.
+  std::vector<LimitSummary> limits;
+  int64_t memory_bytes_peak = 0;
+  uint64_t memory_max = 0;
+  std::vector<std::pair<std::string, int64_t>> memory_peaks;  // resources with bytes, by name
+  bool memory_limit_hit = false;
   uint64_t trace_hash = 0;
   bool ok() const;  // every verdict held and the run was not cut short
 };

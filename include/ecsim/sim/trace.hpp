@@ -42,6 +42,9 @@ enum class RecordType : uint16_t {
   //   20    proto/dsm      21-25 proto/rpc      26-29 proto/msgq
   //   30    proto/auth     40-46 proto/storage
   kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us; code = open connections
+  kLimitReached = 51,  // a named limit was reached (sim/limits.hpp): code = Resource, node, a = the limit,
+                       // b = reaches so far; code 1 (memory): kind = the Resource holding the most bytes,
+                       // a = the memory maximum, b = the accounted bytes
 };
 const char* record_type_name(RecordType t);
 
@@ -52,6 +55,7 @@ enum class DropReason : uint16_t {
   kLinkReset = 4,  // in flight when a partition or crash reset the link
   kSenderDown = 5, // the sender crashed while it was in flight
   kOverload = 6,   // the receiver's service queue was full
+  kInFlightLimit = 7,  // the network held net::Network::kInFlightMax messages (sim/limits.hpp)
 };
 
 struct Record {

@@ -8,6 +8,10 @@
 //   entry only with a strictly larger version (an older one is ignored and
 //   counted, an equal one is a no-op), so replaying or reordering fills can
 //   never move a key backwards; when full, the least recently used entry goes.
+//   Memory grows with the entries held, not with the capacity: slots are
+//   allocated as keys arrive (a 10-million-entry cache that sees a thousand
+//   keys holds a thousand slots), and they are accounted
+//   (sim::Resource::kEdgeCache) for --memory-max.
 // - `StalenessMeter`: measures how far each edge read is behind the newest
 //   acknowledged write of its key, in versions and in time, with bounded
 //   memory.
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include "ecsim/sim/histogram.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::tiers {
@@ -91,7 +96,7 @@ class EdgeCache {
   void clear();
 
   size_t size() const { return size_; }
-  size_t capacity() const { return slots_.size(); }
+  size_t capacity() const { return capacity_; }
   const CacheCounters& counters() const { return counters_; }
   uint64_t hit_ratio_ppm() const { return tiers::hit_ratio_ppm(counters_.hits, counters_.misses); }
   // Keys from most to least recently used: O(size), for tests and traces.
@@ -106,10 +111,12 @@ class EdgeCache {
   };
   void unlink(uint32_t s);
   void push_front(uint32_t s);
-  uint32_t take_slot();  // a free slot, evicting the LRU entry when full
+  uint32_t take_slot();  // a free or new slot, evicting the LRU entry when full
   void check_invariants() const;
 
-  std::vector<Slot> slots_;
+  size_t capacity_;
+  std::vector<Slot> slots_;  // grows up to capacity_ as keys arrive
+  sim::Accounted bytes_{sim::Resource::kEdgeCache};
   // Lookup only, never iterated: iteration order of an unordered map must
   // not leak into behaviour (DESIGN rule 4).
   std::unordered_map<uint64_t, uint32_t> index_;

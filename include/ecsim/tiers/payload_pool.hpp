@@ -9,12 +9,15 @@
 #include <vector>
 
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/limits.hpp"
 
 namespace ecsim::tiers {
 
 template <class T>
 class PayloadPool {
  public:
+  // Never reached: a body lives while its messages are in flight (at most
+  // net::Network::kInFlightMax) or a protocol's bounded queue holds it.
   static constexpr uint32_t kSlotsMax = 1u << 24;
 
   // Stores `value` with one reference; returns its handle.
@@ -28,6 +31,7 @@ class PayloadPool {
       ECSIM_ASSERT(slots_.size() < kSlotsMax);
       slot = static_cast<uint32_t>(slots_.size());
       slots_.push_back({std::move(value), 0});
+      bytes_.set_entries(slots_.size());
     }
     slots_[slot].refs = 1;
     ++live_;
@@ -59,6 +63,7 @@ class PayloadPool {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   size_t live_ = 0;
+  sim::Accounted bytes_{sim::Resource::kPayloads};
 };
 
 }  // namespace ecsim::tiers

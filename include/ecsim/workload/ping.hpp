@@ -44,7 +44,9 @@ class PingStats {
   static constexpr size_t kOutstandingMax = size_t{1} << 22;
 
   void add_workload(std::string label, sim::Duration timeout);
-  uint64_t on_sent(uint32_t workload, sim::Time now);  // returns the ping's number
+  // Returns the ping's number; `node` (the sender) names where a reach of
+  // kOutstandingMax happened (sim/limits.hpp).
+  uint64_t on_sent(uint32_t workload, sim::Time now, uint32_t node = 0);
   void on_pong(uint32_t workload, uint64_t id, sim::Time now);
   // Settles everything at the end: pings past their timeout are lost.
   void finish(sim::Time end);

@@ -1,0 +1,154 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "ecsim/check/causality.hpp"
+#include "ecsim/check/edge_isolation.hpp"
+#include "ecsim/net/network.hpp"
+#include "ecsim/node/cluster.hpp"
+#include "ecsim/node/disk.hpp"
+#include "ecsim/proto/dsm.hpp"
+#include "ecsim/proto/msgq.hpp"
+#include "ecsim/proto/rpc.hpp"
+#include "ecsim/sim/limits.hpp"
+#include "ecsim/tiers/edge_cache.hpp"
+#include "ecsim/tiers/payload_pool.hpp"
+#include "ecsim/workload/ping.hpp"
+
+using namespace ecsim;
+using sim::Resource;
+
+namespace {
+
+uint64_t max_of(Resource r) { return sim::resource_info(r).max; }
+
+struct Counter final : sim::TraceObserver {
+  std::vector<sim::Record> limits;
+  void on_record(const sim::Record& r) override {
+    if (r.type == sim::RecordType::kLimitReached) limits.push_back(r);
+  }
+};
+
+struct Sink final : net::Receiver {
+  uint64_t discarded = 0;
+  bool is_up(net::NodeId) const override { return true; }
+  void on_deliver(const net::Envelope&) override {}
+  void on_discard(const net::Envelope&) override { ++discarded; }
+  void on_copy(const net::Envelope&) override {}
+};
+
+}  // namespace
+
+TEST_CASE("limits: the table repeats every structure's own constant", "[limits]") {
+  // sim/ cannot include the layers above, so the table copies their limits:
+  // a change on one side must be made on the other.
+  CHECK(max_of(Resource::kMemory) == sim::kMemoryMaxDefault);
+  CHECK(max_of(Resource::kNetworkInFlight) == net::Network::kInFlightMax);
+  CHECK(max_of(Resource::kPayloads) == tiers::PayloadPool<int>::kSlotsMax);
+  CHECK(max_of(Resource::kEdgeCache) == tiers::EdgeCache::kCapacityMax);
+  CHECK(max_of(Resource::kMsgqPending) == proto::msgq::SenderConfig{}.pending_max);
+  CHECK(max_of(Resource::kMsgqDedup) == proto::msgq::ReceiverConfig{}.above_max);
+  CHECK(max_of(Resource::kMsgqSenders) == proto::msgq::ReceiverConfig{}.senders_max);
+  CHECK(max_of(Resource::kRpcCalls) == proto::rpc::Client::kCallsMax);
+  CHECK(max_of(Resource::kRpcQueued) == proto::rpc::Client::kQueuedMax);
+  CHECK(max_of(Resource::kDsmKeys) == proto::dsm::kKeysMax);
+  CHECK(max_of(Resource::kDiskEntries) == node::Disk::kEntriesMax);
+  CHECK(max_of(Resource::kPingOutstanding) == workload::PingStats::kOutstandingMax);
+  CHECK(max_of(Resource::kForgedWrites) == check::ForgedWrites::kWritesMax);
+  CHECK(max_of(Resource::kCausalityInFlight) == check::CausalityChecker::kInFlightMax);
+  CHECK(max_of(Resource::kTimers) == node::Cluster::kTimersPerNodeMax);
+  for (const sim::ResourceInfo& r : sim::resources()) {
+    INFO(r.name);
+    CHECK(sim::resource_by_name(r.name) == r.id);
+  }
+}
+
+TEST_CASE("limits: a reach is counted every time and traced on the 1st, 2nd, 4th, ... time", "[limits]") {
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  Counter seen;
+  trace.add_observer(&seen);
+  sim::LimitScope scope(s, sim::kMemoryMaxDefault);
+  for (int i = 0; i < 9; ++i) sim::limit_reached(Resource::kMsgqPending, 3);
+  const sim::ResourceUse& u = sim::limit_state().use[static_cast<size_t>(Resource::kMsgqPending)];
+  CHECK(u.reached == 9);
+  CHECK(u.first_node == 3);
+  REQUIRE(seen.limits.size() == 4);  // reaches 1, 2, 4 and 8
+  CHECK(seen.limits[3].code == static_cast<uint16_t>(Resource::kMsgqPending));
+  CHECK(seen.limits[3].node == 3);
+  CHECK(seen.limits[3].a == max_of(Resource::kMsgqPending));
+  CHECK(seen.limits[3].b == 8);
+}
+
+TEST_CASE("limits: the accounted memory over the maximum names the biggest structure", "[limits]") {
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  Counter seen;
+  trace.add_observer(&seen);
+  sim::LimitScope scope(s, 1000);
+  sim::memory_add(Resource::kEdgeCache, 700);
+  sim::memory_add(Resource::kPayloads, 200);
+  CHECK_FALSE(sim::limit_state().memory_exceeded);
+  sim::memory_add(Resource::kPayloads, 200);  // 1100 > 1000: the cache still holds the most
+  REQUIRE(sim::limit_state().memory_exceeded);
+  CHECK(*sim::limit_state().memory_exceeded == Resource::kEdgeCache);
+  REQUIRE(seen.limits.size() == 1);
+  CHECK(seen.limits[0].code == static_cast<uint16_t>(Resource::kMemory));
+  CHECK(seen.limits[0].kind == static_cast<uint32_t>(Resource::kEdgeCache));
+  CHECK(seen.limits[0].a == 1000);
+  CHECK(seen.limits[0].b == 1100);
+  sim::memory_add(Resource::kPayloads, -400);
+  sim::memory_add(Resource::kEdgeCache, -700);
+  CHECK(sim::limit_state().bytes == 0);
+  CHECK(sim::limit_state().bytes_peak == 1100);
+}
+
+TEST_CASE("limits: an edge cache allocates with its entries, not its capacity", "[limits][tiers]") {
+  const int64_t before = sim::limit_state().use[static_cast<size_t>(Resource::kEdgeCache)].bytes;
+  const int64_t per_entry = static_cast<int64_t>(sim::resource_info(Resource::kEdgeCache).entry_bytes);
+  {
+    tiers::EdgeCache big(10'000'000);
+    CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kEdgeCache)].bytes == before);
+    for (uint64_t k = 1; k <= 3; ++k) big.put(k, k, tiers::Version{1, 0}, sim::Time{0});
+    CHECK(big.size() == 3);
+    CHECK(big.capacity() == 10'000'000);
+    CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kEdgeCache)].bytes == before + 3 * per_entry);
+    big.clear();  // a crash keeps the slots for reuse, in the same order as before
+    big.put(9, 9, tiers::Version{1, 0}, sim::Time{0});
+    CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kEdgeCache)].bytes == before + 3 * per_entry);
+  }
+  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kEdgeCache)].bytes == before);
+  tiers::EdgeCache small(2);  // still an LRU of two once it grew
+  small.put(1, 1, tiers::Version{1, 0}, sim::Time{0});
+  small.put(2, 2, tiers::Version{1, 0}, sim::Time{0});
+  small.put(3, 3, tiers::Version{1, 0}, sim::Time{0});
+  CHECK(small.keys_by_recency() == std::vector<uint64_t>{3, 2});
+  CHECK(small.counters().evictions == 1);
+}
+
+TEST_CASE("limits: the network drops what it cannot hold in flight, counted and traced", "[limits][net]") {
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  Counter seen;
+  trace.add_observer(&seen);
+  sim::LimitScope scope(s, sim::kMemoryMaxDefault);
+  const std::vector<std::string> names{"a", "b"};
+  net::Network net(s, names);
+  Sink sink;
+  net.set_receiver(&sink);
+  constexpr uint32_t kExtra = 5;
+  for (uint32_t i = 0; i < net::Network::kInFlightMax + kExtra; ++i) net.send(0, 1, 1, 10, i);
+  CHECK(net.in_flight() == net::Network::kInFlightMax);
+  const auto reason = static_cast<size_t>(sim::DropReason::kInFlightLimit);
+  CHECK(net.stats().dropped_by_reason[reason] == kExtra);
+  CHECK(sink.discarded == kExtra);
+  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kNetworkInFlight)].reached == kExtra);
+  CHECK(seen.limits.size() == 3);  // reaches 1, 2 and 4
+  const int64_t per_message = static_cast<int64_t>(sim::resource_info(Resource::kNetworkInFlight).entry_bytes);
+  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kNetworkInFlight)].bytes ==
+        per_message * net::Network::kInFlightMax);
+  s.run_until(sim::Time{0} + sim::seconds(10));
+  CHECK(net.in_flight() == 0);
+  CHECK(net.stats().delivered == net::Network::kInFlightMax);
+}
