@@ -19,8 +19,10 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/swarm.hpp"
+#include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/version.hpp"
+#include "options.hpp"
 #include "run_report.hpp"
 
 namespace ecsim::cli {
@@ -98,13 +100,6 @@ proto::Plant parse_plant_flag(const std::string& name) {
 // enough to cost nothing.
 constexpr uint64_t kEventsPerWallCheck = 1 << 16;
 
-sim::Duration parse_duration_flag(const std::string& flag, const std::string& text) {
-  std::string why;
-  auto d = sim::parse_duration(text, &why);
-  if (!d) throw CLI::ValidationError(flag, fmt::format("'{}': {}, expected a duration like 5s", text, why));
-  return *d;
-}
-
 // --swarm: the seed's own fault mix replaces the scenario's faults, and the
 // run judges invariants only (scenario/swarm.hpp).
 struct Swarm {
@@ -138,13 +133,13 @@ int do_run(const RunArgs& args) {
     options.invariants_only = true;
   }
   options.seed = args.seed;
-  if (!args.until.empty()) options.until = parse_duration_flag("--until", args.until);
+  if (!args.until.empty()) options.until = checked_duration(args.until);
   options.trace_path = args.trace_path;
   options.max_events = args.max_events;
   options.plant = parse_plant_flag(args.plant);
   options.memory_max = memory_max_bytes(args.memory_max);
   std::optional<sim::Duration> wall_timeout;
-  if (!args.wall_timeout.empty()) wall_timeout = parse_duration_flag("--wall-timeout", args.wall_timeout);
+  if (!args.wall_timeout.empty()) wall_timeout = checked_duration(args.wall_timeout);
 
   // Testing hook for `sweep`: abort through an assertion when the run's seed
   // is the one named, as a model bug would.
@@ -196,8 +191,9 @@ int do_validate(const std::vector<std::string>& files) {
   for (const std::string& f : files) {
     try {
       const scenario::Scenario sc = scenario::load_scenario_file(f);
+      // Both kinds count: a scenario has ping workloads or requests ones.
       std::printf("%s: ok: '%s', %zu nodes, %zu workloads, %zu faults, %s\n", f.c_str(), sc.name.c_str(),
-                  scenario::node_names(sc.topology).size(), sc.workload.size(), sc.faults.size(),
+                  scenario::node_names(sc.topology).size(), sc.workload.size() + sc.requests.size(), sc.faults.size(),
                   sim::format_duration(sc.duration).c_str());
     } catch (const scenario::LoadError& e) {
       std::fprintf(stderr, "%s\n", e.what());
@@ -232,11 +228,14 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run a scenario (the built-in quickstart when none is given)");
   run->add_option("scenario", args->scenario_path, "Scenario YAML file");
-  run->add_option("--seed", args->seed, "Seed (overrides the scenario's)");
-  run->add_option("--until", args->until, "Simulated time to stop at, e.g. 10s (overrides duration)");
+  run->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
+  run->add_option("--until", args->until, "Simulated time to stop at, e.g. 10s (overrides duration)")
+      ->check(duration_up_to(scenario::kScenarioDurationMax));
   run->add_option("--trace", args->trace_path, "Write every trace record to FILE");
-  run->add_option("--max-events", args->max_events, "Stop after N events (a failed run)");
-  run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)");
+  run->add_option("--max-events", args->max_events, "Stop after N events (a failed run)")
+      ->check(whole_number(0, UINT64_MAX));
+  run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)")
+      ->check(duration_up_to(kWallTimeoutMax));
   run->add_flag("--json", args->json, "Print the summary as one JSON object");
   run->add_option("--plant", args->plant, "Switch on one planted bug (see ecsim plant --list)");
   run->add_flag("--quiet", args->quiet, "Print only the verdict and the trace hash");

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
@@ -90,24 +91,22 @@ struct Child {
   bool killed = false;
 };
 
+// The most seeds one sweep runs.
+constexpr uint64_t kSweepSeedsMax = 10000000;
+
+// "N" or "A..B", digits only: std::stoull would read "-1" as 2^64-1.
 std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
   const size_t dots = text.find("..");
-  try {
-    size_t used = 0;
-    if (dots == std::string::npos) {
-      const uint64_t v = std::stoull(text, &used);
-      if (used == text.size()) return {v, v};
-    } else {
-      const uint64_t a = std::stoull(text.substr(0, dots), &used);
-      if (used == dots) {
-        const std::string rest = text.substr(dots + 2);
-        const uint64_t b = std::stoull(rest, &used);
-        if (used == rest.size() && a <= b && b - a < 10000000) return {a, b};
-      }
-    }
-  } catch (const std::exception&) {
+  if (dots == std::string::npos) {
+    if (const std::optional<uint64_t> v = parse_decimal_u64(text)) return {*v, *v};
+  } else {
+    const std::optional<uint64_t> a = parse_decimal_u64(std::string_view(text).substr(0, dots));
+    const std::optional<uint64_t> b = parse_decimal_u64(std::string_view(text).substr(dots + 2));
+    if (a && b && *a <= *b && *b - *a < kSweepSeedsMax) return {*a, *b};
   }
-  throw CLI::ValidationError("--seeds", fmt::format("'{}': expected N or A..B with A <= B", text));
+  throw CLI::ValidationError(
+      "--seeds", fmt::format("'{}': expected N or A..B with 0 <= A <= B <= 18446744073709551615, at most {} seeds",
+                             text, kSweepSeedsMax));
 }
 
 std::string self_exe() {
@@ -280,28 +279,29 @@ int do_sweep(const SweepArgs& a) {
     throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
   }
   const auto [first, last] = parse_seed_range(a.seeds);
-  std::string why;
-  const auto timeout = sim::parse_duration(a.timeout, &why);
-  if (!timeout || timeout->ns <= 0) throw CLI::ValidationError("--timeout", fmt::format("'{}': expected a duration like 60s", a.timeout));
+  const sim::Duration timeout = checked_duration(a.timeout);
   const unsigned jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   const std::string exe = self_exe();
   std::string stem = a.scenario_path.substr(a.scenario_path.rfind('/') + 1);
   if (const size_t dot = stem.rfind('.'); dot != std::string::npos) stem = stem.substr(0, dot);
   // A child gets its own --wall-timeout; the parent kills it a little later
   // if it hangs somewhere that check cannot see.
-  const auto kill_after = std::chrono::nanoseconds(timeout->ns) + std::chrono::seconds(5);
+  const auto kill_after = std::chrono::nanoseconds(timeout.ns) + std::chrono::seconds(5);
   const bool progress = isatty(2) != 0;
   const auto t0 = Clock::now();
 
   std::map<uint64_t, SeedResult> done;
   std::vector<Child> running;
-  uint64_t next = first;
-  uint64_t next_to_print = first;
+  // Seeds are counted from `first`, never compared with `last`: a range that
+  // ends at 2^64-1 would wrap its counter and never end.
+  uint64_t started = 0;
+  uint64_t printed = 0;
   uint64_t failed = 0;
   const uint64_t total = last - first + 1;
-  while ((next <= last && !(a.stop_on_fail && failed > 0)) || !running.empty()) {
-    while (next <= last && running.size() < jobs && !(a.stop_on_fail && failed > 0)) {
-      running.push_back(spawn(exe, a, next++));
+  while ((started < total && !(a.stop_on_fail && failed > 0)) || !running.empty()) {
+    while (started < total && running.size() < jobs && !(a.stop_on_fail && failed > 0)) {
+      running.push_back(spawn(exe, a, first + started));
+      ++started;
     }
     std::vector<pollfd> fds;
     for (const Child& c : running) {
@@ -337,9 +337,9 @@ int do_sweep(const SweepArgs& a) {
       done[c.seed] = std::move(r);
       running.erase(running.begin() + static_cast<long>(i));
     }
-    while (done.count(next_to_print) != 0 && next_to_print <= last) {
-      if (a.json) std::printf("%s\n", seed_json(done[next_to_print]).dump().c_str());
-      ++next_to_print;
+    while (printed < total && done.count(first + printed) != 0) {
+      if (a.json) std::printf("%s\n", seed_json(done[first + printed]).dump().c_str());
+      ++printed;
     }
     if (progress) {
       print_progress(done.size(), failed, total, running.size(),
@@ -426,8 +426,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario over many seeds, in parallel child processes");
   sweep->add_option("scenario", a->scenario_path, "Scenario YAML file")->required();
   sweep->add_option("--seeds", a->seeds, "Seeds: N or A..B (default 1..100)");
-  sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)");
-  sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)");
+  sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->check(whole_number(0, 1024));
+  sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)")
+      ->check(duration_up_to(kWallTimeoutMax));
   sweep->add_flag("--json", a->json, "One JSON object per seed, then a summary object");
   sweep->add_flag("--swarm", a->swarm, "Give every seed its own random fault mix; judge invariants only");
   sweep->add_option("--plant", a->plant, "Switch on one planted bug in every run (see ecsim plant --list)");

@@ -5,7 +5,26 @@
 
 #include "run_impl.hpp"
 
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/validate.hpp"
+
 namespace ecsim::run {
+
+namespace {
+// The one validation every scenario passes, built from YAML or in C++
+// (scenario/validate.hpp), and the run's own stop time in the same range:
+// whatever gets past here runs to a verdict. THROWS scenario::LoadError.
+const scenario::Scenario& validated(const scenario::Scenario& sc, const RunOptions& options) {
+  scenario::validate(sc);
+  if (options.until && (options.until->ns <= 0 || *options.until > scenario::kScenarioDurationMax)) {
+    throw scenario::LoadError(fmt::format("{}: until is {}, expected a duration above 0s and at most {}",
+                                          sc.file.empty() ? "<scenario>" : sc.file,
+                                          sim::format_duration(*options.until),
+                                          sim::format_duration(scenario::kScenarioDurationMax)));
+  }
+  return sc;
+}
+}  // namespace
 
 namespace {
 double ratio(uint64_t hits, uint64_t misses) {
@@ -196,7 +215,7 @@ bool Run::Impl::expects(std::string_view invariant) const {
 }
 
 Run::Run(const scenario::Scenario& scenario, const RunOptions& options)
-    : impl_(std::make_unique<Impl>(scenario, options)) {}
+    : impl_(std::make_unique<Impl>(validated(scenario, options), options)) {}
 Run::~Run() = default;
 
 sim::Simulator& Run::simulator() { return impl_->sim; }

@@ -1,5 +1,4 @@
-// The loader's expect section, and the checks of the scenario as a whole
-// (the fault schedule replayed against node states).
+// The loader's expect section.
 #include "loader_impl.hpp"
 
 #include "ecsim/scenario/invariants.hpp"
@@ -124,66 +123,6 @@ void Loader::throughput_min(const Field& f, const Scenario& sc, Expect& e) const
     }
     t.per_s = rate_per_s(child(f, key.Scalar(), value, key.Mark()));
     e.throughput_min.push_back(std::move(t));
-  }
-}
-
-// Replays the sorted schedule, tracking which nodes are down, so a crash of a
-// node that is down (or a restart of one that is up) is reported at load time
-// rather than surfacing as a no-op or an assertion mid-run. A crash with
-// `for: D` restarts the node at `at + D`; another crash or restart of that node
-// at exactly that instant would depend on event order, so it is refused too.
-void Loader::check_node_states(const std::vector<Fault>& faults) const {
-  struct State {
-    bool down = false;
-    sim::Time crashed_at{0};
-    std::optional<sim::Time> auto_restart_at;
-  };
-  const std::vector<std::string> names = node_names(topology_);
-  std::vector<State> states(names.size());
-  for (const Fault& f : faults) {
-    const bool byzantine = f.kind == Fault::Kind::kByzantine;
-    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kRestart && !byzantine) continue;
-    const char* action = f.kind == Fault::Kind::kCrash ? "crash" : "restart";
-    for (State& s : states) {
-      if (s.auto_restart_at && *s.auto_restart_at < f.at) s = State{};
-    }
-    if (byzantine) {
-      // A byzantine node must be up when its fault begins (it may crash
-      // later: it sends nothing while it is down).
-      for (uint32_t node : nodes_of(f.target)) {
-        const State& s = states[node];
-        if (!s.down) continue;
-        fail(f.mark, fmt::format("byzantine {} at {}, but {} is down (crashed at {}), expected a node that is up",
-                                 names[node], sim::format_time(f.at), names[node], sim::format_time(s.crashed_at)));
-      }
-      continue;
-    }
-    for (uint32_t node : nodes_of(f.target)) {
-      State& s = states[node];
-      const std::string& n = names[node];
-      const std::string at = sim::format_time(f.at);
-      if (s.auto_restart_at) {
-        fail(f.mark,
-             fmt::format("{} of {} at {}, but {} restarts by itself at {} (crashed at {} with "
-                         "'for'), expected no {} before it is up again",
-                         action, n, at, n, sim::format_time(*s.auto_restart_at),
-                         sim::format_time(s.crashed_at), action));
-      }
-      if (f.kind == Fault::Kind::kCrash && s.down) {
-        fail(f.mark, fmt::format("crash of {} at {}, but {} is already down (crashed at {}), "
-                                 "expected a node that is up",
-                                 n, at, n, sim::format_time(s.crashed_at)));
-      }
-      if (f.kind == Fault::Kind::kRestart && !s.down) {
-        fail(f.mark, fmt::format("restart of {} at {}, but {} is already up, expected a node that "
-                                 "is down",
-                                 n, at, n));
-      }
-      s.down = f.kind == Fault::Kind::kCrash;
-      if (!s.down) continue;
-      s.crashed_at = f.at;
-      if (f.for_duration) s.auto_restart_at = f.at + *f.for_duration;
-    }
   }
 }
 

@@ -19,7 +19,6 @@ const std::vector<std::string_view> kAtPointKeys{"node", "nth", "do"};
 const std::vector<std::string_view> kByzantineStrategies{"cloud_direct_write"};
 // In the order of Fault::PointAction.
 const std::vector<std::string_view> kPointActions{"crash"};
-constexpr int64_t kNthMax = 1000000000000;
 
 bool is_fault_parameter(std::string_view key) {
   const auto in = [key](const std::vector<std::string_view>& keys) {

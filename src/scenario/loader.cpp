@@ -7,12 +7,14 @@
 //      expansion (yaml-cpp shares aliased nodes, so a "billion laughs" file is
 //      small in memory but huge to walk) and anchor/alias cycles;
 //   3. the schema walk: every key known, every value converted and range
-//      checked, every selector resolved, then the fault schedule replayed to
-//      find faults on nodes that are already down (or already up).
+//      checked, every selector resolved; then validate(Scenario), shared with
+//      scenarios built in C++, replays the fault schedule to find faults on
+//      nodes that are already down (or already up) and refuses what the
+//      model cannot run.
 // Every yaml-cpp and standard exception is caught here and turned into a line.
 // The passes live beside this file: yaml_guard.cpp (passes 1 and 2),
 // numbers.cpp (exact decimals and scalars), sections.cpp and faults.cpp (the
-// schema walk), expect.cpp (expectations and the whole-scenario checks);
+// schema walk), expect.cpp (expectations), validate.cpp (validate());
 // loader_impl.hpp is what they share.
 #include "ecsim/scenario/loader.hpp"
 
@@ -149,10 +151,12 @@ Scenario Loader::load(std::string_view text) {
     for (const Field& f : list(*v, "a list of faults")) sc.faults.push_back(fault(f, sc));
     std::stable_sort(sc.faults.begin(), sc.faults.end(),
                      [](const Fault& a, const Fault& b) { return a.at < b.at; });
-    check_node_states(sc.faults);
   }
   if (auto v = m.get("expect")) sc.expect = expect(*v, sc);
   if (auto v = m.get("model")) sc.model = model(*v, sc);
+  // What the schema walk cannot see key by key: node states along the
+  // schedule, and what the model cannot run (validate.hpp).
+  validate(sc);
   return sc;
 }
 
@@ -212,6 +216,13 @@ Scenario load_scenario_file(const std::string& path) {
   }
   ::close(fd);
   if (err != 0) throw cannot_read(err);
+  if (text.size() > kFileBytesMax) {
+    // Reading stopped past the limit, so the size to report is the file's.
+    const std::string size = S_ISREG(st.st_mode) ? fmt::format("{} bytes", st.st_size)
+                                                 : fmt::format("more than {} bytes", kFileBytesMax);
+    Loader(path).fail(Mark{1, 1}, fmt::format("file too large ({}), expected at most {} bytes (4 MiB)",
+                                              size, kFileBytesMax));
+  }
   return load_guarded(text, path);
 }
 

@@ -18,26 +18,17 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::scenario::loading {
 
 using sim::Duration;
 
+// The ranges of values are in ecsim/scenario/validate.hpp; these limit the file.
 constexpr size_t kFileBytesMax = 4u << 20;
 constexpr int kDepthMax = 64;
 constexpr int kNodesVisitedMax = 100000;
-constexpr Duration kScenarioDurationMax = sim::seconds(24 * 3600);
-constexpr Duration kLatencyMax = sim::seconds(3600);
-constexpr Duration kTimeoutMax = sim::seconds(3600);
-constexpr uint64_t kRatePerSecondMax = 1000000;
-constexpr uint64_t kSizeBytesMax = 1u << 20;
-constexpr int64_t kSubscribersMax = 10000000;
-constexpr int64_t kRecordsPerSubscriberMax = 1000;
-constexpr int64_t kMixWeightMax = 1000000;
-constexpr int64_t kDsmKeysMax = 65536;
-constexpr Duration kQuiescenceMax = sim::seconds(3600);
-constexpr size_t kNameBytesMax = 200;
 constexpr size_t kShownBytesMax = 40;
 constexpr double kParetoAlphaMax = 100.0;
 
@@ -155,7 +146,6 @@ class Loader {
   void fault_byzantine(const MapView& m, const Field& target, const Scenario& sc, Fault& fault) const;
   void fault_at_point(const MapView& m, const Field& name, const Scenario& sc, Fault& fault) const;
   void partition_groups(const Field& f, Fault& fault) const;
-  void check_node_states(const std::vector<Fault>& faults) const;
   Expect expect(const Field& f, const Scenario& sc) const;
   void throughput_min(const Field& f, const Scenario& sc, Expect& e) const;
 

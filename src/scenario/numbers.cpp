@@ -128,8 +128,8 @@ Duration Loader::duration(const Field& f) const {
   const std::optional<Duration> d = sim::parse_duration(text, &why);
   if (d) return *d;
   // The unit list in parse_duration's reason repeats the expectation; keep the
-  // message on one short line.
-  if (const size_t paren = why.find(" ("); paren != std::string::npos) why.resize(paren);
+  // message on one short line (the largest duration, though, is news).
+  if (const size_t paren = why.find(" (ns,"); paren != std::string::npos) why.resize(paren);
   fail_value(f, kDurationExpected, why);
 }
 

@@ -28,7 +28,21 @@ TEST_CASE("malformed durations are refused with a reason", "[time]") {
   CHECK_FALSE(parse_duration("ms", &why));
   CHECK_FALSE(parse_duration("1.s", &why));
   CHECK_FALSE(parse_duration("99999999999999999999h", &why));
-  CHECK(why == "duration too large");
+  CHECK(why == "duration too large (at most 1000000h)");
+}
+
+TEST_CASE("durations stop at a million hours, never wrapping int64 nanoseconds", "[time]") {
+  std::string why;
+  // Issue 9: these wrapped negative (UBSan: signed overflow in the parser).
+  for (const char* text : {"9223372036.9s", "9300000000s", "9223372037s", "2562048h", "153722868m"}) {
+    INFO(text);
+    CHECK_FALSE(parse_duration(text, &why));
+    CHECK(why == "duration too large (at most 1000000h)");
+  }
+  CHECK(parse_duration("1000000h") == kDurationLiteralMax);
+  CHECK(parse_duration("3600000000s") == kDurationLiteralMax);
+  CHECK_FALSE(parse_duration("3600000000.000000001s", &why));
+  CHECK(parse_duration("9223372036ms") == Duration{9223372036000000});
 }
 
 TEST_CASE("durations print in their shortest exact form", "[time]") {

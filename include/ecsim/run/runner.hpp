@@ -237,7 +237,9 @@ struct RunResult {
 
 class Run {
  public:
-  // THROWS sim::TraceFileError if the trace file cannot be created.
+  // THROWS scenario::LoadError if the scenario fails scenario::validate (or
+  // options.until is out of its range), sim::TraceFileError if the trace
+  // file cannot be created.
   Run(const scenario::Scenario& scenario, const RunOptions& options);
   ~Run();
   Run(const Run&) = delete;

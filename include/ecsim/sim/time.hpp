@@ -49,10 +49,17 @@ constexpr Duration operator""_ms(unsigned long long v) { return milliseconds(sta
 constexpr Duration operator""_s(unsigned long long v) { return seconds(static_cast<int64_t>(v)); }
 }  // namespace literals
 
+// The longest duration a literal may give: a million hours (about 114
+// years). Two such durations add up without wrapping int64 nanoseconds; the
+// scenario language and the CLI hold simulated time to far less (24h,
+// scenario/validate.hpp).
+inline constexpr Duration kDurationLiteralMax = seconds(int64_t{3600} * 1000000);
+
 // Parses a duration literal: a non-negative decimal number followed by a unit
 // `ns`, `us` (or `µs`), `ms`, `s`, `m` or `h`, e.g. "250us", "5ms", "1.5s",
 // "2m". The value is computed exactly in integers (decimal fractions below
-// 1 ns are refused). Returns nullopt and sets *why on malformed input.
+// 1 ns are refused) and is at most kDurationLiteralMax. Returns nullopt and
+// sets *why on malformed input.
 std::optional<Duration> parse_duration(std::string_view text, std::string* why = nullptr);
 
 // Prints the shortest exact form: "5ms", "1.5s", "250us", "0s", "17ns".

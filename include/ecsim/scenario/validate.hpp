@@ -1,0 +1,42 @@
+// One validation for every way a scenario is made: the YAML loader calls it
+// on what it built, and so does run::Run for scenarios built in C++ (tests,
+// generators), so whatever passes here, the model can run to a verdict.
+// docs/scenarios.md tabulates the ranges below.
+#pragma once
+#include <cstdint>
+
+#include "ecsim/scenario/scenario.hpp"
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::scenario {
+
+// The documented ranges of a scenario's values (docs/scenarios.md, "Ranges").
+// Simulated time never exceeds kScenarioDurationMax: `duration`, `--until`,
+// fault times and windows all stay inside it, so no sum of them can wrap.
+inline constexpr sim::Duration kScenarioDurationMax = sim::seconds(24 * 3600);
+inline constexpr sim::Duration kLatencyMax = sim::seconds(3600);
+inline constexpr sim::Duration kTimeoutMax = sim::seconds(3600);
+inline constexpr sim::Duration kQuiescenceMax = sim::seconds(3600);
+inline constexpr uint64_t kRatePerSecondMax = 1000000;
+inline constexpr uint64_t kSizeBytesMax = 1u << 20;
+inline constexpr int64_t kSubscribersMax = 10000000;
+inline constexpr int64_t kRecordsPerSubscriberMax = 1000;
+inline constexpr int64_t kMixWeightMax = 1000000;
+inline constexpr int64_t kDsmKeysMax = 65536;
+inline constexpr int64_t kNthMax = 1000000000000;
+inline constexpr size_t kNameBytesMax = 200;
+// The three-tier model replicates every record on exactly three cloud nodes
+// (2-of-3 write quorum), so a `requests` workload needs exactly this many.
+inline constexpr int kCloudNodesForRequests = 3;
+
+// THROWS LoadError, one line: "FILE:LINE:COL: what was wrong, what was
+// expected" where the value has a position (it came from YAML), "FILE: ..."
+// otherwise (FILE is sc.file, or "<scenario>" when that is empty). Refuses
+// every value out of its range and everything the model cannot run: a
+// requests workload without exactly three cloud nodes or placed at a core or
+// cloud node, a link, ping or fault between a node and itself only, a fault
+// on a node that is already down (or up), an expectation with nothing to
+// judge.
+void validate(const Scenario& sc);
+
+}  // namespace ecsim::scenario

@@ -1,0 +1,50 @@
+#include "options.hpp"
+
+#include <fmt/format.h>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::cli {
+
+std::optional<uint64_t> parse_decimal_u64(std::string_view text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  unsigned __int128 value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > UINT64_MAX) return std::nullopt;
+  return static_cast<uint64_t>(value);
+}
+
+CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        const std::optional<uint64_t> v = parse_decimal_u64(text);
+        if (v && *v >= lo && *v <= hi) return {};
+        return fmt::format("'{}': expected a whole number {}..{}", text, lo, hi);
+      },
+      fmt::format("INT in {}..{}", lo, hi));
+}
+
+CLI::Validator duration_up_to(sim::Duration hi) {
+  return CLI::Validator(
+      [hi](std::string& text) -> std::string {
+        std::string why;
+        const std::optional<sim::Duration> d = sim::parse_duration(text, &why);
+        if (!d) return fmt::format("'{}': {}, expected a duration like 5s", text, why);
+        if (d->ns <= 0 || *d > hi) {
+          return fmt::format("'{}': expected a duration above 0 and at most {}", text, sim::format_duration(hi));
+        }
+        return {};
+      },
+      fmt::format("DURATION in (0, {}]", sim::format_duration(hi)));
+}
+
+sim::Duration checked_duration(const std::string& text) {
+  const std::optional<sim::Duration> d = sim::parse_duration(text);
+  ECSIM_ASSERT(d.has_value());
+  return *d;
+}
+
+}  // namespace ecsim::cli

@@ -1,0 +1,33 @@
+// Range checks for the command line (CLI11 validators). They read the text
+// as written, before CLI11 converts it: "--seed -1" must be refused, not
+// wrapped to 2^64-1, and a duration must be in range before it is used.
+// docs/scenarios.md tabulates the ranges.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::cli {
+
+// The longest wall-clock limit (`--wall-timeout`, `sweep --timeout`): a week.
+inline constexpr sim::Duration kWallTimeoutMax = sim::seconds(7 * 24 * 3600);
+
+// A whole number written in decimal digits only; nullopt when it is not one
+// or does not fit in 64 bits.
+std::optional<uint64_t> parse_decimal_u64(std::string_view text);
+
+// A whole number lo..hi, in digits only.
+CLI::Validator whole_number(uint64_t lo, uint64_t hi);
+
+// A duration literal above 0 and at most `hi`.
+CLI::Validator duration_up_to(sim::Duration hi);
+
+// Parses a duration that a duration_up_to check has passed.
+sim::Duration checked_duration(const std::string& text);
+
+}  // namespace ecsim::cli

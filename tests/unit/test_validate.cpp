@@ -1,0 +1,165 @@
+// scenario::validate on scenarios built in C++ (no YAML, so no location),
+// and through the loader (with FILE:LINE:COL). Issue 9: what validate
+// accepts, the model runs to a verdict; what it cannot run is refused here.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/validate.hpp"
+
+using namespace ecsim;
+using namespace ecsim::sim::literals;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
+using Catch::Matchers::StartsWith;
+
+namespace {
+scenario::Scenario three_tier() {
+  scenario::Scenario sc;
+  sc.name = "validate-test";
+  sc.file = "<test>";
+  sc.duration = 5_s;
+  scenario::RequestWorkload w;
+  w.at = {"edge", {}};
+  w.rate_per_s = 100;
+  sc.requests.push_back(w);
+  return sc;
+}
+
+scenario::Scenario pings() {
+  scenario::Scenario sc;
+  sc.name = "validate-pings";
+  sc.file = "<test>";
+  sc.duration = 5_s;
+  scenario::Workload w;
+  w.from = {"edge", {}};
+  w.to = {"core", {}};
+  w.rate_per_s = 10;
+  sc.workload.push_back(w);
+  return sc;
+}
+}  // namespace
+
+TEST_CASE("validate: scenarios built in C++ that the model can run pass", "[scenario][validate]") {
+  CHECK_NOTHROW(scenario::validate(three_tier()));
+  CHECK_NOTHROW(scenario::validate(pings()));
+  CHECK_NOTHROW(scenario::validate(scenario::load_quickstart()));
+}
+
+TEST_CASE("validate: a requests workload needs exactly three cloud nodes", "[scenario][validate]") {
+  for (int cloud : {1, 2, 4}) {
+    scenario::Scenario sc = three_tier();
+    sc.topology.cloud = cloud;
+    REQUIRE_THROWS_WITH(scenario::validate(sc),
+                        StartsWith(fmt::format("<test>: a requests workload with {} cloud nodes (topology.cloud), "
+                                               "expected exactly 3",
+                                               cloud)));
+  }
+}
+
+TEST_CASE("validate: requests are placed at edge nodes only", "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();
+  sc.requests[0].at = {"core-1", {}};
+  REQUIRE_THROWS_WITH(scenario::validate(sc),
+                      Equals("<test>: requests workload 1 at 'core-1' includes core-1 (a core node), expected edge "
+                             "nodes only (clients enter at the edge)"));
+  sc.requests[0].at = {"*", {}};
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("includes core-1 (a core node)"));
+  sc.requests[0].at = {"cloud-2", {}};
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("includes cloud-2 (a cloud node)"));
+}
+
+TEST_CASE("validate: no link, ping or link fault between a node and itself only", "[scenario][validate]") {
+  scenario::Scenario sc = pings();
+  sc.workload[0].from = {"edge-1", {}};
+  sc.workload[0].to = {"edge-1", {}};
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("edge-1 would ping only itself"));
+  sc.workload[0].from = {"edge", {}};
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("edge-1 would ping only itself"));
+  sc.workload[0].to = {"edge", {}};
+  CHECK_NOTHROW(scenario::validate(sc));  // each edge pings the two others
+
+  scenario::Scenario links = pings();
+  scenario::LinkOverride o;
+  o.between[0] = {"core-2", {}};
+  o.between[1] = {"core-2", {}};
+  o.patch.drop_ppm = 1000;
+  links.network.overrides.push_back(o);
+  REQUIRE_THROWS_WITH(scenario::validate(links),
+                      Equals("<test>: network.links[0] is between core-2 and itself only, expected two different "
+                             "nodes (a node has no link to itself)"));
+
+  scenario::Scenario faults = pings();
+  scenario::Fault f;
+  f.kind = scenario::Fault::Kind::kDrop;
+  f.at = sim::Time{0} + 1_s;
+  f.ppm = 500000;
+  f.between[0] = {"edge-3", {}};
+  f.between[1] = {"edge-3", {}};
+  faults.faults.push_back(f);
+  REQUIRE_THROWS_WITH(scenario::validate(faults), Contains("fault 1 is between edge-3 and itself only"));
+}
+
+TEST_CASE("validate: an expectation that cannot apply is refused", "[scenario][validate]") {
+  scenario::Scenario sc = pings();
+  sc.expect.tier_latency_p99[0] = 10_ms;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.latency_p99.edge in a scenario without a requests "
+                                                       "workload"));
+  scenario::Scenario tiers = three_tier();
+  tiers.expect.ping_latency_p99 = 10_ms;
+  REQUIRE_THROWS_WITH(scenario::validate(tiers), Contains("expect.latency_p99.ping in a scenario without a ping"));
+  scenario::Scenario empty = pings();
+  empty.workload.clear();
+  empty.expect.served_ratio_min = 0.5;
+  REQUIRE_THROWS_WITH(scenario::validate(empty), Contains("served_ratio_min in a scenario without a workload"));
+  scenario::Scenario durable = three_tier();
+  durable.expect.invariants = {"durability"};
+  REQUIRE_THROWS_WITH(scenario::validate(durable), Contains("invariant 'durability' has nothing to judge"));
+}
+
+TEST_CASE("validate: ranges and the fault schedule hold for C++-built scenarios", "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();
+  sc.requests[0].rate_per_s = 0;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Equals("<test>: requests workload 1 rate (per second) is 0, expected "
+                                                     "1..1000000"));
+  sc = three_tier();
+  sc.duration = sim::Duration{-1};
+  REQUIRE_THROWS_WITH(scenario::validate(sc), StartsWith("<test>: duration is -1ns, expected a duration above 0s"));
+  sc = three_tier();
+  scenario::Fault crash;
+  crash.kind = scenario::Fault::Kind::kCrash;
+  crash.target = {"core-1", {}};
+  crash.at = sim::Time{0} + 1_s;
+  sc.faults = {crash, crash};
+  sc.faults[1].at = sim::Time{0} + 2_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Equals("<test>: crash of core-1 at 2s, but core-1 is already down "
+                                                     "(crashed at 1s), expected a node that is up"));
+  sc.faults = {crash};
+  sc.faults[0].at = sim::Time{0} + 5_s;  // the end of the run
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expected a time before the end of the scenario (5s)"));
+}
+
+TEST_CASE("validate: run::Run refuses what validate refuses, before any event", "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();
+  sc.topology.cloud = 2;
+  REQUIRE_THROWS_AS(run::Run(sc, {}), scenario::LoadError);
+  run::RunOptions until;
+  until.until = sim::seconds(25 * 3600);
+  REQUIRE_THROWS_WITH(run::Run(three_tier(), until),
+                      Equals("<test>: until is 90000s, expected a duration above 0s and at most 86400s"));
+}
+
+TEST_CASE("validate: a YAML scenario's errors carry FILE:LINE:COL", "[scenario][validate]") {
+  const std::string text =
+      "name: t\nduration: 5s\ntopology: { cloud: 2 }\nworkload:\n  - { kind: requests, rate: 10/s }\n";
+  REQUIRE_THROWS_WITH(scenario::load_scenario_text(text, "t.yaml"),
+                      StartsWith("t.yaml:5:5: a requests workload with 2 cloud nodes"));
+  const std::string at_core = "name: t\nduration: 5s\nworkload:\n  - { kind: requests, at: core-1, rate: 10/s }\n";
+  REQUIRE_THROWS_WITH(scenario::load_scenario_text(at_core, "t.yaml"),
+                      StartsWith("t.yaml:4:27: requests workload 1 at 'core-1' includes core-1 (a core node)"));
+  const std::string self_link =
+      "name: t\nduration: 5s\nnetwork:\n  links:\n    - { between: [edge-1, edge-1], drop: 0.1 }\n";
+  REQUIRE_THROWS_WITH(scenario::load_scenario_text(self_link, "t.yaml"),
+                      StartsWith("t.yaml:5:19: network.links[0] is between edge-1 and itself only"));
+}
