@@ -4,6 +4,10 @@
 
 namespace ecsim::net {
 
+// A live FIFO entry has a message in flight, so the table's bound is never
+// reached before the in-flight bound (each live entry takes at most 4 slots).
+static_assert(uint64_t{ConnFifo::kSlotsMax} >= 4 * uint64_t{Network::kInFlightMax});
+
 using sim::DropReason;
 using sim::Record;
 using sim::RecordType;

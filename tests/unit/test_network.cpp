@@ -310,3 +310,24 @@ TEST_CASE("network: counters reconcile; a held message lost in a crash is droppe
   CHECK(st.sent + st.duplicated == st.delivered + st.dropped() + net.in_flight());
   net.check_counters();
 }
+
+TEST_CASE("network: FIFO state grows with the connections in flight, not with those ever opened", "[net]") {
+  net::ConnFifo fifo;
+  const std::vector<uint32_t> epochs{0, 0};
+  // 200,000 connections one after the other, each delivered before the
+  // next opens: the table keeps its initial size.
+  int64_t now = 0;
+  for (uint64_t conn = 1; conn <= 200000; ++conn) {
+    CHECK(fifo.order(0, 0, conn, now + 1000, now, epochs) == now + 1000);
+    now += 2000;
+  }
+  CHECK(fifo.slots() == net::ConnFifo::kSlotsMin);
+  // 10,000 connections in flight at once: it grows to hold them, keeps
+  // each one's order, and a bumped epoch clears them.
+  for (uint64_t conn = 1; conn <= 10000; ++conn) fifo.order(1, 0, conn, now + 5000, now, epochs);
+  CHECK(fifo.used() >= 10000);
+  CHECK(fifo.slots() >= 2 * fifo.used());
+  CHECK(fifo.order(1, 0, 77, now + 10, now, epochs) == now + 5000);
+  const std::vector<uint32_t> bumped{0, 1};
+  CHECK(fifo.order(1, 1, 78, now + 10, now, bumped) == now + 10);
+}
