@@ -23,10 +23,13 @@ types, drops, sends_by_kind, refused_by_code = Counter(), Counter(), Counter(), 
 msgq_first, msgq_again, rpc_ok, rpc_failed, conn_opened, absorbed, ignored = 0, 0, 0, 0, 0, 0, Counter()
 faults_applied, bytes_sent, forged_sent, unreachable = 0, 0, 0, 0
 edges = {0, 1, 2}  # edge-1..3: the first node ids
+detail = {"drop", "send", "storage.refused", "msgq.send", "msgq.ignored", "rpc.done", "rpc.conn", "rpc.serve", "fault"}
 for line in open(sys.argv[2]):
-    r = json.loads(line)
-    t = r["type"]
+    i = line.index('"type":"') + 8
+    t = line[i:line.index('"', i)]
     types[t] += 1
+    if t not in detail: continue
+    r = json.loads(line)
     if t == "drop": drops[r["code"]] += 1
     elif t == "send":
         sends_by_kind[r["kind"]] += 1

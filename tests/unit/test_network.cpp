@@ -281,7 +281,7 @@ struct Holder final : net::Receiver {
 
 }  // namespace
 
-TEST_CASE("network: counters reconcile; a held message lost in a crash is dropped, not delivered", "[net]") {
+TEST_CASE("network: counters reconcile, and a held message lost in a crash is dropped, not delivered", "[net]") {
   sim::Trace trace;
   sim::Simulator s{1, trace};
   net::Network net{s, {"a", "b"}};
