@@ -182,7 +182,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"records", r.records},
           {"event_limit_hit", r.event_limit_hit},
           {"messages", {{"sent", r.net.sent}, {"delivered", r.net.delivered}, {"dropped", r.net.dropped()},
-                        {"duplicated", r.net.duplicated}, {"bytes_sent", r.net.bytes_sent},
+                        {"duplicated", r.net.duplicated}, {"in_flight", r.net_in_flight}, {"bytes_sent", r.net.bytes_sent},
                         {"dropped_by_reason", drops}}},
           {"faults_applied", r.faults_applied},
           {"crashes", r.nodes.crashes},
@@ -208,8 +208,8 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
   line("");
   line(fmt::format("  {:<20}{}", "simulated time", sim::format_time(r.end)));
   line(fmt::format("  {:<20}{}", "events", r.events));
-  line(fmt::format("  {:<20}sent {}  delivered {}  dropped {}  duplicated {}", "messages", r.net.sent,
-                   r.net.delivered, r.net.dropped(), r.net.duplicated));
+  line(fmt::format("  {:<20}sent {}  delivered {}  dropped {}  duplicated {}  in flight {}", "messages", r.net.sent,
+                   r.net.delivered, r.net.dropped(), r.net.duplicated, r.net_in_flight));
   std::string drops;
   for (size_t i = 1; i < r.net.dropped_by_reason.size(); ++i) {
     if (r.net.dropped_by_reason[i] > 0) drops += fmt::format("{} {}  ", kDropReasons[i], r.net.dropped_by_reason[i]);

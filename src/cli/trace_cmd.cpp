@@ -1,8 +1,13 @@
 // `ecsim trace hash|dump|replay FILE`: verify a trace file, print its
 // records as JSON lines, or re-run the scenario stored in its header and
-// check that the run reproduces the file's hash.
+// check that the run reproduces the file's hash. `ecsim trace latency FILE
+// --from A --to B`: the one-way latency of the messages from A to B, from
+// each send record to the deliver record of the same message id.
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -119,6 +124,49 @@ int trace_replay(const std::string& path) {
   return same ? kExitOk : kExitFailed;
 }
 
+uint32_t node_of(const std::string& path, const nlohmann::json& header, const std::string& name) {
+  const nlohmann::json& nodes = header.at("nodes");
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].get<std::string>() == name) return static_cast<uint32_t>(i);
+  }
+  throw sim::TraceFileError(fmt::format("{}: no node '{}' in this trace ({} nodes)", path, name, nodes.size()));
+}
+
+// Memory follows the messages in flight: a send is forgotten at its
+// delivery or drop (a duplicate's second delivery finds it gone).
+int trace_latency(const std::string& path, const std::string& from, const std::string& to) {
+  const sim::TraceFileInfo head = sim::read_trace_file(path);
+  const nlohmann::json h = parse_header(path, head.header_json);
+  const uint32_t src = node_of(path, h, from);
+  const uint32_t dst = node_of(path, h, to);
+  std::map<uint64_t, int64_t> sent_ns;
+  std::vector<int64_t> latency_ns;
+  uint64_t dropped = 0;
+  sim::read_trace_file(path, [&](const sim::Record& r) {
+    if (r.type == sim::RecordType::kSend && r.node == src && r.peer == dst) {
+      sent_ns.emplace(r.a, r.time_ns);
+      return;
+    }
+    if ((r.type != sim::RecordType::kDeliver && r.type != sim::RecordType::kDrop) || r.node != dst || r.peer != src) return;
+    auto it = sent_ns.find(r.a);
+    if (it == sent_ns.end()) return;
+    if (r.type == sim::RecordType::kDeliver) latency_ns.push_back(r.time_ns - it->second);
+    dropped += r.type == sim::RecordType::kDrop ? 1 : 0;
+    sent_ns.erase(it);
+  });
+  std::sort(latency_ns.begin(), latency_ns.end());
+  auto q = [&latency_ns](double p) {
+    if (latency_ns.empty()) return std::string("-");
+    const int64_t ns = latency_ns[static_cast<size_t>(p * static_cast<double>(latency_ns.size() - 1))];
+    return fmt::format("{:.3f}ms", static_cast<double>(ns) / 1e6);
+  };
+  std::printf("%s -> %s: %zu delivered, %llu dropped, %zu in flight at the end; one-way latency p50 %s  p90 %s  "
+              "p99 %s  max %s\n",
+              from.c_str(), to.c_str(), latency_ns.size(), static_cast<unsigned long long>(dropped), sent_ns.size(),
+              q(0.5).c_str(), q(0.9).c_str(), q(0.99).c_str(), q(1.0).c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_trace_command(CLI::App& app, int& exit_code) {
@@ -135,6 +183,26 @@ void add_trace_command(CLI::App& app, int& exit_code) {
       {"dump", "Print a trace file's records as JSON lines", &trace_dump},
       {"replay", "Re-run the scenario in a trace file's header and compare hashes", &trace_replay},
   };
+  {
+    CLI::App* sub = trace->add_subcommand(
+        "latency", "One-way latency of the messages from one node to another (send to deliver record)");
+    auto from = std::make_shared<std::string>();
+    auto to = std::make_shared<std::string>();
+    sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
+    sub->add_option("--from", *from, "Sending node, e.g. core-1")->required();
+    sub->add_option("--to", *to, "Receiving node, e.g. cloud-1")->required();
+    sub->callback([path, from, to, &exit_code] {
+      try {
+        exit_code = trace_latency(*path, *from, *to);
+      } catch (const sim::TraceFileError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        exit_code = kExitBadInput;
+      } catch (const nlohmann::json::exception& e) {
+        std::fprintf(stderr, "%s: corrupted header: %s\n", path->c_str(), e.what());
+        exit_code = kExitBadInput;
+      }
+    });
+  }
   for (const Sub& s : subs) {
     CLI::App* sub = trace->add_subcommand(s.name, s.help);
     sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();

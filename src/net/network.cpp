@@ -4,6 +4,10 @@
 
 namespace ecsim::net {
 
+// A live FIFO entry has a message in flight, so the table's bound is never
+// reached before the in-flight bound (each live entry takes at most 4 slots).
+static_assert(uint64_t{ConnFifo::kSlotsMax} >= 4 * uint64_t{Network::kInFlightMax});
+
 using sim::DropReason;
 using sim::Record;
 using sim::RecordType;
@@ -23,6 +27,7 @@ uint32_t Network::link_index(NodeId src, NodeId dst) {
   uint32_t& slot = link_of_pair_[static_cast<size_t>(src) * node_count_ + dst];
   if (slot == 0) {
     links_.push_back(Link{default_link_, src, dst});
+    link_epochs_.push_back(0);
     slot = static_cast<uint32_t>(links_.size());
   }
   return slot - 1;
@@ -41,7 +46,7 @@ const LinkConfig& Network::link_config(NodeId src, NodeId dst) const {
 }
 
 uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_bytes,
-                       uint64_t payload) {
+                       uint64_t payload, uint64_t conn) {
   ECSIM_ASSERT(receiver_ != nullptr);
   const uint32_t li = link_index(src, dst);
   Link& link = links_[li];
@@ -55,8 +60,9 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
   env.kind = kind;
   env.size_bytes = size_bytes;
   env.payload = payload;
+  env.conn = conn;
   env.link = li;
-  env.link_epoch = link.epoch;
+  env.link_epoch = link_epochs_[li];
   ++stats_.sent;
   stats_.bytes_sent += size_bytes;
   sim_.trace().record(Record{env.send_ns, RecordType::kSend, 0, src, dst, kind, env.id, size_bytes});
@@ -80,9 +86,9 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
   return env.id;
 }
 
-// Samples the latency, keeps FIFO unless the link reorders, and schedules the
-// delivery. Every delivery takes at least 1 ns, so no message loop can spin
-// at one instant.
+// Samples the latency, keeps FIFO per connection unless the link reorders,
+// and schedules the delivery. Every delivery takes at least 1 ns, so no
+// message loop can spin at one instant.
 void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
   if (free_.empty() && pool_.size() >= kInFlightMax) [[unlikely]] {
     sim::limit_reached(sim::Resource::kNetworkInFlight, env.src);
@@ -93,8 +99,15 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
   ECSIM_ASSERT(latency_ns >= 1);
   if (link.config.tls) latency_ns += static_cast<int64_t>(env.size_bytes * kTlsPsPerByte / 1000);
   int64_t at = env.send_ns + latency_ns;
-  if (!link.config.reorder) at = std::max(at, link.last_deliver_ns);
-  link.last_deliver_ns = at;
+  if (link.config.reorder) {
+    // Jitter may reorder; nothing waits, and what is sent after the fault
+    // does not wait behind what was sent during it.
+  } else if (env.conn != 0) {
+    at = conn_fifo_.order(env.link, env.link_epoch, env.conn, at, env.send_ns, link_epochs_);
+  } else {
+    at = std::max(at, link.last_deliver_ns);
+    link.last_deliver_ns = at;
+  }
   env.deliver_ns = at;
   uint32_t slot;
   if (!free_.empty()) {
@@ -116,42 +129,80 @@ void Network::drop(const Envelope& env, DropReason reason) {
   receiver_->on_discard(env);
 }
 
+void Network::refuse(const Envelope& env, DropReason reason) {
+  ECSIM_ASSERT(arriving_id_ == env.id && !arriving_refused_);  // only while it arrives
+  arriving_refused_ = true;
+  drop(env, reason);
+}
+
+void Network::take_held(const Envelope& env) {
+  ECSIM_ASSERT(stats_.held > 0 && env.id != 0);
+  --stats_.held;
+  ++stats_.delivered;
+}
+
+void Network::lose_held(const Envelope& env, DropReason reason) {
+  ECSIM_ASSERT(stats_.held > 0 && env.id != 0);
+  --stats_.held;
+  drop(env, reason);
+}
+
+void Network::check_counters() const {
+  ECSIM_ASSERT(stats_.sent + stats_.duplicated ==
+               stats_.delivered + stats_.dropped() + on_wire() + stats_.held);
+}
+
 void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
   auto& self = *static_cast<Network*>(self_ptr);
   ECSIM_ASSERT(e.a < self.pool_.size());
   const Envelope env = self.pool_[e.a];
   self.free_.push_back(e.a);
-  if (env.link_epoch != self.links_[env.link].epoch) {
+  if (env.link_epoch != self.link_epochs_[env.link]) {
     self.drop(env, DropReason::kLinkReset);
   } else if (!self.receiver_->is_up(env.dst)) {
     self.drop(env, DropReason::kNodeDown);
   } else {
-    ++self.stats_.delivered;
+    // The deliver record marks the arrival at the node; the receiver takes
+    // the message now, holds it in its service queue, or refuses it.
     self.sim_.trace().record(Record{e.time_ns, RecordType::kDeliver, 0, env.dst, env.src, env.kind,
                                     env.id, 0});
-    self.receiver_->on_deliver(env);
+    self.arriving_id_ = env.id;
+    self.arriving_refused_ = false;
+    const Arrival arrival = self.receiver_->on_deliver(env);
+    ECSIM_ASSERT(self.arriving_refused_ == (arrival == Arrival::kRefused));
+    self.arriving_id_ = 0;
+    self.arriving_refused_ = false;
+    if (arrival == Arrival::kTaken) ++self.stats_.delivered;
+    if (arrival == Arrival::kHeld) ++self.stats_.held;
   }
+  self.check_counters();
 }
 
 void Network::set_partition(const std::vector<uint32_t>& group_of) {
   ECSIM_ASSERT(group_of.size() == node_count_);
-  // Links that become cut lose what is in flight: bump their epoch.
-  for (Link& link : links_) {
+  // Links that become cut lose what is in flight, and its FIFO state: after
+  // the heal nothing waits behind a message the partition dropped.
+  for (uint32_t i = 0; i < links_.size(); ++i) {
+    const Link& link = links_[i];
     const bool was = group_[link.src] == group_[link.dst];
     const bool now = group_of[link.src] == group_of[link.dst];
-    if (was && !now) ++link.epoch;
+    if (was && !now) reset_link(i);
   }
   group_ = group_of;
 }
 
 void Network::reset_node(NodeId node) {
   ECSIM_ASSERT(node < node_count_);
-  for (Link& link : links_) {
-    if (link.src == node || link.dst == node) {
-      ++link.epoch;
-      link.last_deliver_ns = 0;
-    }
+  for (uint32_t i = 0; i < links_.size(); ++i) {
+    if (links_[i].src == node || links_[i].dst == node) reset_link(i);
   }
+}
+
+// Bumping the epoch drops the link's messages on arrival and makes its
+// connections' FIFO entries stale (ConnFifo); the pair's own queue restarts.
+void Network::reset_link(uint32_t index) {
+  ++link_epochs_[index];
+  links_[index].last_deliver_ns = 0;
 }
 
 }  // namespace ecsim::net

@@ -11,10 +11,10 @@ uint32_t Context::node_count() const { return cluster_->size(); }
 uint32_t Context::incarnation() const { return cluster_->nodes_[self_].incarnation; }
 bool Context::halted() const { return cluster_->nodes_[self_].halted; }
 const net::LinkConfig& Context::link(NodeId dst) const { return cluster_->network_.link_config(self_, dst); }
-uint64_t Context::send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload) {
+uint64_t Context::send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload, uint64_t conn) {
   ECSIM_ASSERT(cluster_->nodes_[self_].up);
   ECSIM_ASSERT(!cluster_->nodes_[self_].halted);  // nothing after a protocol point
-  return cluster_->network_.send(self_, dst, kind, size_bytes, payload);
+  return cluster_->network_.send(self_, dst, kind, size_bytes, payload, conn);
 }
 TimerId Context::set_timer(sim::Duration after, uint64_t tag) {
   return cluster_->set_timer(self_, after, tag);
@@ -137,19 +137,19 @@ void Cluster::restart(NodeId node) {
   }
 }
 
-void Cluster::on_deliver(const net::Envelope& e) {
+net::Arrival Cluster::on_deliver(const net::Envelope& e) {
   Node& n = nodes_[e.dst];
   ECSIM_ASSERT(n.up && n.actor != nullptr);
   if (n.load == nullptr || e.kind >= LoadProfile::kKindsMax || n.load->profile().service[e.kind].ns == 0) {
     n.actor->on_message(*n.context, e);
     settle(e.dst);
-    return;
+    return net::Arrival::kTaken;
   }
   const LoadModel::Admission a = n.load->admit(sim_.now(), e.kind);
   if (!a.accepted) {
     ++stats_.overload_refused;
     network_.refuse(e, sim::DropReason::kOverload);
-    return;
+    return net::Arrival::kRefused;
   }
   uint32_t slot;
   if (!free_in_service_.empty()) {
@@ -161,6 +161,7 @@ void Cluster::on_deliver(const net::Envelope& e) {
   }
   in_service_[slot] = InService{e, n.incarnation};
   sim_.schedule(a.done, service_handler_, e.dst, slot);
+  return net::Arrival::kHeld;
 }
 
 void Cluster::on_service_done(void* self_ptr, const sim::Event& e) {
@@ -169,10 +170,12 @@ void Cluster::on_service_done(void* self_ptr, const sim::Event& e) {
   self.free_in_service_.push_back(static_cast<uint32_t>(e.b));
   Node& n = self.nodes_[e.a];
   if (!n.up || n.incarnation != job.incarnation) {
-    // The node crashed while the message waited or ran: it is lost with it.
-    self.network_.refuse(job.envelope, sim::DropReason::kNodeDown);
+    // The node crashed while the message waited or ran: it is lost with it
+    // (a drop, not a delivery).
+    self.network_.lose_held(job.envelope, sim::DropReason::kNodeDown);
     return;
   }
+  self.network_.take_held(job.envelope);
   n.actor->on_message(*n.context, job.envelope);
   self.settle(static_cast<NodeId>(e.a));
 }

@@ -343,7 +343,9 @@ Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
   std::vector<bool> is_core(names.size(), false);
   for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
   const check::ReplicaWritersReport writers = check::check_replica_writers(replicas, is_core, names);
-  uint64_t counters = 0;
+  // The replicas' counters over the whole run: the World holds what the
+  // crashed incarnations counted, the live replicas the rest.
+  uint64_t counters = world->replica_refusal_totals()[static_cast<size_t>(proto::storage::Refusal::kNotCore)];
   for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
     if (!cluster.is_up(n)) continue;
     const tiers::TierNode* node = tiers::tier_node(cluster, n);

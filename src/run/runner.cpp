@@ -304,7 +304,14 @@ RunResult Run::finish() {
   r.events = m.sim.events_processed();
   r.faults_applied = m.nemesis->applied();
   r.net = m.network.stats();
+  r.net_in_flight = m.network.in_flight();
   r.nodes = m.cluster.stats();
+  // The counters reconcile (internal invariant): every message sent or
+  // duplicated was delivered, dropped, or is on the wire or held in a
+  // service queue -- and the network's held count is the queues' content.
+  m.network.check_counters();
+  ECSIM_ASSERT(r.net.held == m.cluster.held_messages());
+  ECSIM_ASSERT(r.net.sent + r.net.duplicated == r.net.delivered + r.net.dropped() + r.net_in_flight);
   if (m.world) m.summarize_tiers(r);
   for (uint32_t w = 0; w < m.ping_stats.size(); ++w) {
     const workload::PingFigures& f = m.ping_stats.figures(w);

@@ -1,5 +1,6 @@
 #include "ecsim/tiers/tier_node.hpp"
 
+#include "ecsim/net/connection.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/proto/visit.hpp"
 
@@ -15,6 +16,12 @@ constexpr uint8_t kRouteDsm = 2;
 constexpr uint8_t kRouteEdge = 3;
 constexpr uint8_t kRouteRpc = 4;
 constexpr uint8_t kRouteMsgq = 5;
+// Connection families (net/connection.hpp): each protocol's connections.
+constexpr uint32_t kConnRpc = 1;
+constexpr uint32_t kConnStorage = 2;
+constexpr uint32_t kConnMsgq = 3;
+constexpr uint32_t kConnDsm = 4;
+uint64_t storage_connection(const proto::storage::Message& m);
 constexpr uint64_t kEdgeAuthDone = 1;   // edge timer: token verified, go on
 constexpr uint64_t kEdgeServed = 3;       // edge timer: the request's edge service ended
 constexpr uint64_t kEdgeSnapshot = 4;     // edge timer: persist the hot-key snapshot
@@ -133,6 +140,7 @@ TierNode::~TierNode() {
                  rpc_server_ ? rpc_server_->counters() : proto::rpc::ServerCounters{});
   world_.add_msgq(msgq_sender_ ? msgq_sender_->counters() : proto::msgq::SenderCounters{},
                   msgq_receiver_ ? msgq_receiver_->counters() : proto::msgq::ReceiverCounters{});
+  if (replica_ != nullptr) world_.add_replica_refusals(replica_->counters().refused);
   if (role_ == Role::kEdge) {
     const auto& cores = world_.nodes(Role::kCore);
     for (size_t i = 0; i < conns_reported_.size(); ++i) world_.connections_changed(cores[i], -int64_t{conns_reported_[i]});
@@ -248,11 +256,12 @@ void TierNode::on_start(node::Context& ctx) {
   }
 }
 
-void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes) {
+void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes,
+                    uint64_t conn) {
   Carried c{std::move(payload), clock_.on_send()};
   const uint64_t hash = proto::vclock::hash(c.clock);
   const uint64_t handle = world_.pool().put(std::move(c));
-  const uint64_t id = ctx.send(dst, kind, size_bytes, handle);
+  const uint64_t id = ctx.send(dst, kind, size_bytes, handle, conn);
   ctx.trace().record(sim::Record{ctx.now().ns, proto::vclock::kRecordClockSend, 0, self_, dst, kind, id, hash});
 }
 
@@ -508,21 +517,51 @@ CoreBody TierNode::rpc_body(const proto::rpc::Message& m) const {
   return std::monostate{};
 }
 
+// Each RPC connection of the edge's pool (its handshake included) is one
+// connection: the client's id, opened by the client.
 void TierNode::send_rpc(node::Context& ctx, net::NodeId dst, proto::rpc::Message m, uint32_t size_bytes) {
   CoreBody body = rpc_body(m);
   const bool handshake = std::holds_alternative<proto::rpc::ConnOpen>(m) || std::holds_alternative<proto::rpc::ConnAccept>(m);
+  const auto [by_client, conn_id] = std::visit(
+      proto::Overloaded{[](const proto::rpc::Request& r) { return std::pair{true, r.conn_id}; },
+                        [](const proto::rpc::ConnOpen& r) { return std::pair{true, r.conn_id}; },
+                        [](const proto::rpc::Response& r) { return std::pair{false, r.conn_id}; },
+                        [](const proto::rpc::ConnAccept& r) { return std::pair{false, r.conn_id}; }},
+      m);
+  const uint64_t conn = net::connection_id(kConnRpc, by_client, conn_id);
   send(ctx, dst, handshake ? kKindHandshake : kKindEdgeCore, Payload{EdgeCoreMessage{std::move(m), std::move(body)}},
-       size_bytes);
+       size_bytes, conn);
 }
 
+// Storage calls (quorum reads and writes from core, catch-up between
+// replicas, forged writes) model a pool of connections with one call at a
+// time each, like the edge's RPC pool: a request and its answer are the
+// only messages on their connection, named by the request id.
 void TierNode::send_storage(node::Context& ctx, net::NodeId dst, proto::storage::Message m, uint32_t size_bytes) {
-  send(ctx, dst, kKindStorage, Payload{std::move(m)}, size_bytes);
+  const uint64_t conn = storage_connection(m);
+  send(ctx, dst, kKindStorage, Payload{std::move(m)}, size_bytes, conn);
 }
+
+namespace {
+uint64_t storage_connection(const proto::storage::Message& m) {
+  using namespace proto::storage;
+  const auto [by_caller, req_id] =
+      std::visit(proto::Overloaded{[](const WriteReq& r) { return std::pair{true, r.req_id}; },
+                                   [](const ReadReq& r) { return std::pair{true, r.req_id}; },
+                                   [](const CatchUpReq& r) { return std::pair{true, r.req_id}; },
+                                   [](const WriteAck& r) { return std::pair{false, r.req_id}; },
+                                   [](const ReadResp& r) { return std::pair{false, r.req_id}; },
+                                   [](const CatchUpResp& r) { return std::pair{false, r.req_id}; }},
+                 m);
+  return net::connection_id(kConnStorage, by_caller, req_id);
+}
+}  // namespace
 
 void TierNode::send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes) {
   const auto* u = std::get_if<proto::dsm::Update>(&m);
   if (u == nullptr) {
-    send(ctx, dst, kKindDsm, Payload{std::move(m)}, size_bytes);
+    // Digests and repairs: one anti-entropy session per pair and direction.
+    send(ctx, dst, kKindDsm, Payload{std::move(m)}, size_bytes, net::connection_id(kConnDsm, false, 0));
     return;
   }
   const uint64_t handle = next_update_handle_++;
@@ -535,7 +574,12 @@ void TierNode::send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message
 void TierNode::send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Message m, uint32_t size_bytes) {
   proto::dsm::Update update;
   if (const auto* d = std::get_if<proto::msgq::Data>(&m)) update = queued_updates_.at(d->body_handle);
-  send(ctx, dst, kKindDsm, Payload{DsmQueued{std::move(m), std::move(update)}}, size_bytes);
+  // A msgq channel (sender -> receiver, one per sender incarnation) is one
+  // connection: Data from the sender, ACKs back on it.
+  const bool data = std::holds_alternative<proto::msgq::Data>(m);
+  const uint32_t epoch = data ? std::get<proto::msgq::Data>(m).epoch : std::get<proto::msgq::Ack>(m).epoch;
+  const uint64_t conn = net::connection_id(kConnMsgq, data, epoch);
+  send(ctx, dst, kKindDsm, Payload{DsmQueued{std::move(m), std::move(update)}}, size_bytes, conn);
 }
 
 // A msgq message: Data is handed to the DSM once (duplicates are ACKed and
@@ -805,7 +849,8 @@ void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId clo
   auto* node = dynamic_cast<TierNode*>(cluster.actor(edge));
   ECSIM_ASSERT(node != nullptr);
   const proto::storage::Message m{req};
-  node->send(cluster.context(edge), cloud, kKindStorage, Payload{m}, proto::storage::wire_size_bytes(m));
+  node->send(cluster.context(edge), cloud, kKindStorage, Payload{m}, proto::storage::wire_size_bytes(m),
+             storage_connection(m));
 }
 
 const TierNode* tier_node(const node::Cluster& cluster, net::NodeId n) {

@@ -25,6 +25,10 @@ void World::add_msgq(const proto::msgq::SenderCounters& s, const proto::msgq::Re
   msgq_receiver_ += r;
 }
 
+void World::add_replica_refusals(const std::array<uint64_t, proto::storage::kRefusalKinds>& refused) {
+  for (size_t i = 0; i < refused.size(); ++i) replica_refused_[i] += refused[i];
+}
+
 void World::add_rpc(const proto::rpc::ClientCounters& c, const proto::rpc::ServerCounters& s) {
   rpc_client_ += c;
   rpc_server_ += s;

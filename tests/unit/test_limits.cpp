@@ -33,7 +33,7 @@ struct Counter final : sim::TraceObserver {
 struct Sink final : net::Receiver {
   uint64_t discarded = 0;
   bool is_up(net::NodeId) const override { return true; }
-  void on_deliver(const net::Envelope&) override {}
+  net::Arrival on_deliver(const net::Envelope&) override { return net::Arrival::kTaken; }
   void on_discard(const net::Envelope&) override { ++discarded; }
   void on_copy(const net::Envelope&) override {}
 };

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -18,7 +19,10 @@ struct Recorder final : net::Receiver {
   uint64_t copies = 0;
   std::vector<bool> up = std::vector<bool>(8, true);
   bool is_up(net::NodeId n) const override { return up[n]; }
-  void on_deliver(const net::Envelope& e) override { delivered.push_back(e); }
+  net::Arrival on_deliver(const net::Envelope& e) override {
+    delivered.push_back(e);
+    return net::Arrival::kTaken;
+  }
   void on_discard(const net::Envelope&) override { ++discarded; }
   void on_copy(const net::Envelope&) override { ++copies; }
 };
@@ -149,4 +153,181 @@ TEST_CASE("latency models never go below 1 ns and hit their parameters", "[net]"
   CHECK(net::LatencyModel::uniform(5_ms, 1_ms).validate() != "");
   CHECK(net::LatencyModel::lognormal(5_ms, 1_ms).validate() != "");
   CHECK(net::LatencyModel::constant(0_ns).validate() != "");
+}
+
+namespace {
+
+int64_t quantile(std::vector<int64_t> v, double q) {
+  REQUIRE(!v.empty());
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+TEST_CASE("network: FIFO holds per connection, not across connections", "[net]") {
+  World w;
+  net::LinkConfig c;
+  c.latency = net::LatencyModel::uniform(1_us, 1_ms);  // heavy jitter
+  w.net.set_link(0, 1, c);
+  // Three connections interleaved, 10 us apart: each keeps its order, but
+  // one does not wait for another, so the link as a whole reorders.
+  constexpr int kMessages = 3000;
+  for (int i = 0; i < kMessages; ++i) {
+    w.net.send(0, 1, 1, 10, static_cast<uint64_t>(i), static_cast<uint64_t>(1 + i % 3));
+    w.sim.run_until(w.sim.now() + 10_us);
+  }
+  w.sim.run_until(w.sim.now() + 1_s);
+  REQUIRE(w.rx.delivered.size() == kMessages);
+  std::map<uint64_t, uint64_t> last;  // conn -> last payload
+  int inversions_within = 0;
+  int inversions_across = 0;
+  for (size_t i = 0; i < w.rx.delivered.size(); ++i) {
+    const net::Envelope& e = w.rx.delivered[i];
+    if (auto it = last.find(e.conn); it != last.end() && e.payload < it->second) ++inversions_within;
+    last[e.conn] = e.payload;
+    if (i > 0 && e.payload < w.rx.delivered[i - 1].payload) ++inversions_across;
+  }
+  CHECK(inversions_within == 0);
+  CHECK(inversions_across > 100);
+}
+
+TEST_CASE("network: after a heal, latency follows the link's distribution again", "[net]") {
+  World w;
+  net::LinkConfig slow;
+  slow.latency = net::LatencyModel::constant(600_ms);  // a delay fault in force
+  w.net.set_link(0, 1, slow);
+  // In flight when the partition cuts the link: on the pair's queue and on
+  // connection 7.
+  for (int i = 0; i < 50; ++i) {
+    w.net.send(0, 1, 1, 10, 0);
+    w.net.send(0, 1, 1, 10, 0, 7);
+    w.sim.run_until(w.sim.now() + 1_ms);
+  }
+  w.sim.run_until(sim::Time{0} + 60_ms);
+  w.net.set_partition({1, 2, 0, 0});
+  net::LinkConfig healthy;
+  healthy.latency = net::LatencyModel::lognormal(2_ms, 8_ms);
+  w.net.set_link(0, 1, healthy);  // the delay reverted
+  w.sim.run_until(sim::Time{0} + 100_ms);
+  w.net.set_partition({0, 0, 0, 0});  // heal
+  // After the heal: every 200 us a message on a connection of its own, and
+  // every 50 ms one on the pair's queue and one on connection 7 (far apart
+  // against the latency, so FIFO never delays them on a healthy link).
+  constexpr int kMessages = 20000;
+  for (int i = 0; i < kMessages; ++i) {
+    w.net.send(0, 1, 1, 10, 1, static_cast<uint64_t>(100 + i));
+    if (i % 250 == 0) {
+      w.net.send(0, 1, 1, 10, 2);
+      w.net.send(0, 1, 1, 10, 2, 7);
+    }
+    w.sim.run_until(w.sim.now() + 200_us);
+  }
+  w.sim.run_until(w.sim.now() + 1_s);
+  CHECK(w.net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kLinkReset)] == 100);
+  std::vector<int64_t> fresh;
+  int64_t queued_max_ns = 0;
+  for (const net::Envelope& e : w.rx.delivered) {
+    const int64_t latency_ns = e.deliver_ns - e.send_ns;
+    if (e.payload == 1) fresh.push_back(latency_ns);
+    if (e.payload == 2) queued_max_ns = std::max(queued_max_ns, latency_ns);
+  }
+  REQUIRE(fresh.size() == kMessages);
+  CHECK(static_cast<double>(quantile(fresh, 0.5)) == Approx(2e6).epsilon(0.05));
+  CHECK(static_cast<double>(quantile(fresh, 0.99)) == Approx(8e6).epsilon(0.08));
+  // Nothing waits behind the messages the partition dropped (600 ms late).
+  CHECK(queued_max_ns > 0);
+  CHECK(queued_max_ns < 50'000'000);
+}
+
+TEST_CASE("network: a crash clears the FIFO state of what it dropped", "[net]") {
+  World w;
+  net::LinkConfig slow;
+  slow.latency = net::LatencyModel::constant(600_ms);
+  w.net.set_link(0, 1, slow);
+  w.net.send(0, 1, 1, 10, 0);
+  w.net.send(0, 1, 1, 10, 0, 7);
+  w.net.reset_node(1);
+  w.net.set_link(0, 1, net::LinkConfig{});  // 1 ms
+  w.sim.run_until(sim::Time{0} + 10_ms);
+  w.net.send(0, 1, 1, 10, 1);
+  w.net.send(0, 1, 1, 10, 1, 7);
+  w.sim.run_until(sim::Time{0} + 20_ms);
+  REQUIRE(w.rx.delivered.size() == 2);
+  for (const net::Envelope& e : w.rx.delivered) CHECK(e.deliver_ns - e.send_ns == 1'000'000);
+}
+
+namespace {
+
+// A receiver with a service queue: holds every message, then takes or
+// loses them when told.
+struct Holder final : net::Receiver {
+  net::Network* net = nullptr;
+  std::vector<net::Envelope> held;
+  bool refuse_next = false;
+  bool is_up(net::NodeId) const override { return true; }
+  net::Arrival on_deliver(const net::Envelope& e) override {
+    if (refuse_next) {
+      refuse_next = false;
+      net->refuse(e, sim::DropReason::kOverload);
+      return net::Arrival::kRefused;
+    }
+    held.push_back(e);
+    return net::Arrival::kHeld;
+  }
+  void on_discard(const net::Envelope&) override {}
+  void on_copy(const net::Envelope&) override {}
+};
+
+}  // namespace
+
+TEST_CASE("network: counters reconcile, and a held message lost in a crash is dropped, not delivered", "[net]") {
+  sim::Trace trace;
+  sim::Simulator s{1, trace};
+  net::Network net{s, {"a", "b"}};
+  Holder rx;
+  rx.net = &net;
+  net.set_receiver(&rx);
+  net::LinkConfig dup;
+  dup.duplicate_ppm = net::kPpmOne;
+  net.set_link(0, 1, dup);
+  for (int i = 0; i < 5; ++i) net.send(0, 1, 1, 10, 0);  // 10 copies
+  const auto& st = net.stats();
+  CHECK(net.in_flight() == 10);
+  rx.refuse_next = true;
+  s.run_until(sim::Time{0} + 10_ms);
+  REQUIRE(rx.held.size() == 9);
+  CHECK(st.held == 9);
+  CHECK(st.dropped() == 1);
+  net.take_held(rx.held[0]);
+  net.take_held(rx.held[1]);
+  net.lose_held(rx.held[2], sim::DropReason::kNodeDown);
+  CHECK(st.sent == 5);
+  CHECK(st.duplicated == 5);
+  CHECK(st.delivered == 2);
+  CHECK(st.dropped() == 2);
+  CHECK(net.in_flight() == 6);
+  CHECK(st.sent + st.duplicated == st.delivered + st.dropped() + net.in_flight());
+  net.check_counters();
+}
+
+TEST_CASE("network: FIFO state grows with the connections in flight, not with those ever opened", "[net]") {
+  net::ConnFifo fifo;
+  const std::vector<uint32_t> epochs{0, 0};
+  // 200,000 connections one after the other, each delivered before the
+  // next opens: the table keeps its initial size.
+  int64_t now = 0;
+  for (uint64_t conn = 1; conn <= 200000; ++conn) {
+    CHECK(fifo.order(0, 0, conn, now + 1000, now, epochs) == now + 1000);
+    now += 2000;
+  }
+  CHECK(fifo.slots() == net::ConnFifo::kSlotsMin);
+  // 10,000 connections in flight at once: it grows to hold them, keeps
+  // each one's order, and a bumped epoch clears them.
+  for (uint64_t conn = 1; conn <= 10000; ++conn) fifo.order(1, 0, conn, now + 5000, now, epochs);
+  CHECK(fifo.used() >= 10000);
+  CHECK(fifo.slots() >= 2 * fifo.used());
+  CHECK(fifo.order(1, 0, 77, now + 10, now, epochs) == now + 5000);
+  const std::vector<uint32_t> bumped{0, 1};
+  CHECK(fifo.order(1, 1, 78, now + 10, now, bumped) == now + 10);
 }

@@ -1,15 +1,24 @@
 // The simulated network: one directed link per (src, dst) pair, each with its
 // own LinkConfig (latency model, drops, duplicates, FIFO or reorder), node
 // groups for partitions, and counters. Links behave like TCP connections:
-// FIFO by default, and a partition or a crash of either end drops what is in
-// flight on the affected links. Every send, delivery, drop and duplicate is a
-// trace record. Settings can change at any time (the fault schedule).
+// FIFO per connection by default (the envelope's `conn`; messages without
+// one share a FIFO queue per pair), and a partition or a crash of either end
+// drops what is in flight on the affected links and clears their FIFO
+// state. Every send, arrival, drop and duplicate is a trace record. Settings
+// can change at any time (the fault schedule).
+//
+// The counters reconcile at every moment (an always-on assertion): every
+// message sent and every duplicate made is delivered (taken by the
+// receiver's actor), dropped (anywhere, the receiver's full or crashed
+// service queue included) or in flight (on the wire, or held in the
+// receiver's service queue).
 #pragma once
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "ecsim/net/conn_fifo.hpp"
 #include "ecsim/net/envelope.hpp"
 #include "ecsim/net/link_config.hpp"
 #include "ecsim/sim/limits.hpp"
@@ -19,8 +28,9 @@ namespace ecsim::net {
 
 struct NetworkStats {
   uint64_t sent = 0;
-  uint64_t delivered = 0;
+  uint64_t delivered = 0;   // taken by the receiver's actor
   uint64_t duplicated = 0;
+  uint64_t held = 0;        // arrived, waiting in the receiver's service queue now
   uint64_t bytes_sent = 0;
   std::array<uint64_t, 8> dropped_by_reason{};  // indexed by sim::DropReason
   uint64_t dropped() const {
@@ -56,33 +66,50 @@ class Network {
 
   // Sends a message; returns its id. The payload is released through
   // Receiver::on_discard if it is never delivered.
-  uint64_t send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload);
+  // `conn`: the connection it travels on (net/connection.hpp), 0 for none.
+  uint64_t send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload,
+                uint64_t conn = 0);
 
   // group_of[node]: nodes talk only within the same group. All zero = healed.
   void set_partition(const std::vector<uint32_t>& group_of);
   const std::vector<uint32_t>& partition() const { return group_; }
   bool connected(NodeId a, NodeId b) const { return group_[a] == group_[b]; }
-  // Counts and traces a message the receiver refused (its queue was full)
-  // and releases its payload.
-  void refuse(const Envelope& env, sim::DropReason reason) { drop(env, reason); }
+  // Counts and traces a message the receiver refused as it arrived (its
+  // queue was full) and releases its payload. REQUIRES: called from the
+  // receiver's on_deliver for that message, which then returns kRefused.
+  void refuse(const Envelope& env, sim::DropReason reason);
+  // A held message (Arrival::kHeld) is taken by the receiver's actor now.
+  void take_held(const Envelope& env);
+  // A held message is lost (its node crashed while it waited): counted,
+  // traced and released as a drop.
+  void lose_held(const Envelope& env, sim::DropReason reason);
   // Drops the messages in flight to and from `node` (it crashed).
   void reset_node(NodeId node);
 
   const NetworkStats& stats() const { return stats_; }
-  size_t in_flight() const { return pool_.size() - free_.size(); }
+  // Messages on the wire now.
+  size_t on_wire() const { return pool_.size() - free_.size(); }
+  // Messages on the wire or held in service queues now.
+  uint64_t in_flight() const { return on_wire() + stats_.held; }
+  // Checks sent + duplicated == delivered + dropped + in flight.
+  void check_counters() const;
 
  private:
   struct Link {
     LinkConfig config;
     NodeId src;
     NodeId dst;
-    uint32_t epoch = 0;
-    int64_t last_deliver_ns = 0;  // FIFO: no delivery before the previous one
+    // FIFO of the messages without a connection: no delivery before the
+    // previous one's.
+    int64_t last_deliver_ns = 0;
   };
   static void on_deliver_event(void* self, const sim::Event& e);
   uint32_t link_index(NodeId src, NodeId dst);
   void transmit(Envelope env, Link& link, sim::Rng& rng);
   void drop(const Envelope& env, sim::DropReason reason);
+  // A crash or a partition cut the link: what is in flight on it will be
+  // dropped on arrival, and nothing sent later waits behind it.
+  void reset_link(uint32_t index);
 
   sim::Simulator& sim_;
   sim::HandlerId deliver_handler_;
@@ -91,6 +118,11 @@ class Network {
   LinkConfig default_link_;
   std::vector<uint32_t> link_of_pair_;  // node_count^2, 0 = not created, else index + 1
   std::vector<Link> links_;
+  std::vector<uint32_t> link_epochs_;  // by link index; stale epochs are dropped on arrival
+  ConnFifo conn_fifo_;
+  // The message on_deliver is being called for (refuse() is only valid then).
+  uint64_t arriving_id_ = 0;
+  bool arriving_refused_ = false;
   std::vector<sim::Rng> rng_;      // per source node
   std::vector<uint32_t> group_;    // partition group per node
   std::vector<Envelope> pool_;     // messages in flight, by slot

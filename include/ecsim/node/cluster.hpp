@@ -35,7 +35,9 @@ class Context {
   bool halted() const;
   // The current settings of the link from this node to `dst`.
   const net::LinkConfig& link(NodeId dst) const;
-  uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload);
+  // `conn`: the connection the message travels on (net/connection.hpp), 0
+  // for none (the pair's shared FIFO queue).
+  uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload, uint64_t conn = 0);
   // Fires on_timer(tag) after `after` (>= 0) unless cancelled or the node crashes.
   TimerId set_timer(sim::Duration after, uint64_t tag);
   // Returns false if the timer already fired or was cancelled.
@@ -149,11 +151,14 @@ class Cluster final : public net::Receiver {
   const Disk& disk(NodeId node) const { return nodes_[node].disk; }
   uint32_t incarnation(NodeId node) const { return nodes_[node].incarnation; }
   const ClusterStats& stats() const { return stats_; }
+  // Messages waiting or in service in the nodes' service queues now (a
+  // crashed node's included, until their service would have ended).
+  uint64_t held_messages() const { return in_service_.size() - free_in_service_.size(); }
   sim::Simulator& simulator() { return sim_; }
   net::Network& network() { return network_; }
 
   // net::Receiver
-  void on_deliver(const net::Envelope& e) override;
+  net::Arrival on_deliver(const net::Envelope& e) override;
   void on_discard(const net::Envelope& e) override;
   void on_copy(const net::Envelope& e) override {
     if (payload_owner_ != nullptr) payload_owner_->on_copy(e);

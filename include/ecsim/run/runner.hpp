@@ -217,6 +217,9 @@ struct RunResult {
   uint64_t records = 0;
   uint64_t faults_applied = 0;
   net::NetworkStats net;
+  // Messages on the wire or waiting in a receiver's service queue at the
+  // end: sent + duplicated = delivered + dropped + net_in_flight.
+  uint64_t net_in_flight = 0;
   node::ClusterStats nodes;
   std::vector<WorkloadSummary> workloads;
   TierSummary tiers;

@@ -77,8 +77,10 @@ class TierNode final : public node::Actor {
   const proto::msgq::Sender* msgq_sender() const { return msgq_sender_.get(); }
   const proto::msgq::Receiver* msgq_receiver() const { return msgq_receiver_.get(); }
 
-  // Sends one message of the modelled system (used by the protocol Envs).
-  void send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes);
+  // Sends one message of the modelled system (used by the protocol Envs) on
+  // connection `conn` (net/connection.hpp; the send_* functions below name
+  // each protocol's connections).
+  void send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes, uint64_t conn);
   // Sends an RPC message with the body its handle names.
   void send_rpc(node::Context& ctx, net::NodeId dst, proto::rpc::Message m, uint32_t size_bytes);
   void send_storage(node::Context& ctx, net::NodeId dst, proto::storage::Message m, uint32_t size_bytes);

@@ -222,6 +222,11 @@ class World final : public node::PayloadOwner {
   void add_msgq(const proto::msgq::SenderCounters& s, const proto::msgq::ReceiverCounters& r);
   const proto::msgq::SenderCounters& msgq_sender_totals() const { return msgq_sender_; }
   const proto::msgq::ReceiverCounters& msgq_receiver_totals() const { return msgq_receiver_; }
+  // The same for the cloud replicas' refusals, by proto::storage::Refusal.
+  void add_replica_refusals(const std::array<uint64_t, proto::storage::kRefusalKinds>& refused);
+  const std::array<uint64_t, proto::storage::kRefusalKinds>& replica_refusal_totals() const {
+    return replica_refused_;
+  }
   // Connections edge nodes hold open to node `n` (they report the changes).
   void connections_changed(net::NodeId n, int64_t delta);
   uint32_t connections_to(net::NodeId n) const { return static_cast<uint32_t>(conns_in_[n]); }
@@ -265,6 +270,7 @@ class World final : public node::PayloadOwner {
   proto::rpc::ServerCounters rpc_server_;
   proto::msgq::SenderCounters msgq_sender_;
   proto::msgq::ReceiverCounters msgq_receiver_;
+  std::array<uint64_t, proto::storage::kRefusalKinds> replica_refused_{};
   std::vector<int64_t> conns_in_;  // per node
 };
 
