@@ -75,17 +75,20 @@ std::optional<Duration> parse_duration(std::string_view text, std::string* why) 
   std::string_view unit = text.substr(i);
   for (const Unit& u : kUnits) {
     if (unit != u.name) continue;
-    if (whole > INT64_MAX / u.ns) {
-      fail(why, "duration too large");
-      return std::nullopt;
-    }
     // frac / frac_scale of a unit, exactly: refuse what is finer than 1 ns.
-    __int128 frac_ns = static_cast<__int128>(frac) * u.ns;
+    const __int128 frac_ns = static_cast<__int128>(frac) * u.ns;
     if (frac_ns % frac_scale != 0) {
       fail(why, "duration is not a whole number of nanoseconds");
       return std::nullopt;
     }
-    return Duration{whole * u.ns + static_cast<int64_t>(frac_ns / frac_scale)};
+    // In 128 bits: the whole part may fit in int64 and the sum not
+    // ("9223372036.854775808s"), which wrapped negative.
+    const __int128 total = static_cast<__int128>(whole) * u.ns + frac_ns / frac_scale;
+    if (total > INT64_MAX) {
+      fail(why, "duration too large");
+      return std::nullopt;
+    }
+    return Duration{static_cast<int64_t>(total)};
   }
   fail(why, unit.empty() ? "missing unit (ns, us, ms, s, m, h)"
                          : fmt::format("unknown unit '{}' (ns, us, ms, s, m, h)", unit));

@@ -45,3 +45,19 @@ TEST_CASE("durations print in their shortest exact form", "[time]") {
     CHECK(parse_duration(format_duration(Duration{v}))->ns == v);  // round trip
   }
 }
+
+// Found by fuzz_numbers (fuzz/regressions/numbers/): a whole part that fits
+// in int64 nanoseconds plus a fraction that does not wrapped negative.
+TEST_CASE("durations at the edge of int64 nanoseconds never wrap", "[time]") {
+  std::string why;
+  CHECK(parse_duration("9223372036.854775807s")->ns == INT64_MAX);
+  CHECK_FALSE(parse_duration("9223372036.854775808s", &why));
+  CHECK(why == "duration too large");
+  CHECK_FALSE(parse_duration("9223372036.9s", &why));
+  CHECK(why == "duration too large");
+  CHECK_FALSE(parse_duration("153722867.280912931m", &why));
+  CHECK(why == "duration too large");
+  CHECK_FALSE(parse_duration("2562047.788015216h", &why));
+  CHECK(why == "duration too large");
+  CHECK(parse_duration("2562047.788015215h")->ns == 9223372036854774000);
+}
