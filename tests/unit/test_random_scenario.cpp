@@ -23,6 +23,8 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
   uint64_t with_invariants = 0;
   uint64_t with_links = 0;
   uint64_t with_faults = 0;
+  uint64_t large = 0;        // ping model beyond 6 nodes in a tier
+  uint64_t tier_crashes = 0;  // `crash: core`
   constexpr uint64_t kSeeds = 1000;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     const std::string text = fault::random_scenario_text(seed);
@@ -37,7 +39,12 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
     with_invariants += sc.expect.invariants.empty() ? 0 : 1;
     with_links += sc.network.overrides.empty() ? 0 : 1;
     with_faults += sc.faults.empty() ? 0 : 1;
-    for (const scenario::Fault& f : sc.faults) kinds.insert(f.kind);
+    large += sc.topology.edge > 6 || sc.topology.core > 6 || sc.topology.cloud > 6 ? 1 : 0;
+    for (const scenario::Fault& f : sc.faults) {
+      kinds.insert(f.kind);
+      const bool tier = f.target.text == "edge" || f.target.text == "core" || f.target.text == "cloud";
+      tier_crashes += f.kind == scenario::Fault::Kind::kCrash && tier ? 1 : 0;
+    }
   }
   CHECK(tiers > kSeeds / 3);
   CHECK(tiers < 2 * kSeeds / 3);
@@ -45,5 +52,7 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
   CHECK(with_invariants > kSeeds / 4);
   CHECK(with_links > kSeeds / 4);
   CHECK(with_faults > kSeeds / 2);
+  CHECK(large > 10);
+  CHECK(tier_crashes > 10);
   CHECK(kinds.size() == 10);  // every kind of fault, at_point included
 }
