@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "ecsim/fault/generator.hpp"
+#include "ecsim/fault/random_scenario.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
@@ -43,6 +44,8 @@ struct RunArgs {
   std::string swarm_out;
   std::string memory_max = kMemoryMaxDefaultText;
   bool report_peak_rss = false;
+  bool random_scenario = false;  // run fault::random_scenario_text(seed) instead of a file
+  std::string scenario_out;      // with random_scenario: write its YAML here
 };
 
 // The process's peak resident set (VmHWM) in KiB, or -1 where /proc cannot
@@ -123,9 +126,28 @@ Swarm make_swarm(scenario::Scenario& sc, const RunArgs& args) {
   return s;
 }
 
+// --random-scenario: the seed's random valid scenario (fault/random_scenario.hpp).
+scenario::Scenario load_random(const RunArgs& args, std::string& text) {
+  if (!args.scenario_path.empty() || args.swarm) {
+    throw CLI::ValidationError("--random-scenario", "takes no scenario file and no --swarm");
+  }
+  const uint64_t seed = args.seed.value_or(1);
+  text = fault::random_scenario_text(seed);
+  if (!args.scenario_out.empty()) {
+    std::FILE* f = std::fopen(args.scenario_out.c_str(), "w");
+    if (f == nullptr || std::fputs(text.c_str(), f) < 0 || std::fclose(f) != 0) {
+      throw CLI::ValidationError("--scenario-out",
+                                 fmt::format("{}: cannot write: {}", args.scenario_out, std::strerror(errno)));
+    }
+  }
+  return scenario::load_scenario_text(text, fmt::format("random-scenario-seed-{}.yaml", seed));
+}
+
 int do_run(const RunArgs& args) {
-  scenario::Scenario sc = args.scenario_path.empty() ? scenario::load_quickstart()
-                                                     : scenario::load_scenario_file(args.scenario_path);
+  std::string random_text;
+  scenario::Scenario sc = args.random_scenario        ? load_random(args, random_text)
+                          : args.scenario_path.empty() ? scenario::load_quickstart()
+                                                       : scenario::load_scenario_file(args.scenario_path);
   run::RunOptions options;
   std::optional<Swarm> swarm;
   if (args.swarm) {
@@ -175,6 +197,7 @@ int do_run(const RunArgs& args) {
       j["swarm_faults"] = swarm->faults;
       j["swarm_scenario"] = swarm->text;
     }
+    if (args.random_scenario) j["random_scenario"] = random_text;
     std::printf("%s\n", j.dump().c_str());
   } else if (args.quiet) {
     std::printf("%s  %s\ntrace hash: %s\n", result.ok() ? "PASS" : "FAIL", result.scenario.c_str(),
@@ -245,6 +268,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   add_memory_max_option(*run, args->memory_max);
   run->add_flag("--report-peak-rss", args->report_peak_rss,
                 "Print the process's peak resident memory (VmHWM) on stderr at the end (for tests)");
+  run->add_flag("--random-scenario", args->random_scenario,
+                "Run the random valid scenario of --seed (default 1) instead of a file");
+  run->add_option("--scenario-out", args->scenario_out, "With --random-scenario: write its YAML to FILE");
   run->callback([args, &exit_code] {
     try {
       exit_code = do_run(*args);

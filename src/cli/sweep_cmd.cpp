@@ -48,6 +48,7 @@ struct SweepArgs {
   bool stop_on_fail = false;
   std::string out_dir = ".";  // where failing swarm seeds' scenarios are written
   std::string memory_max = kMemoryMaxDefaultText;
+  bool random_scenarios = false;  // each seed runs its own random valid scenario
 };
 
 struct SeedResult {
@@ -130,8 +131,9 @@ Child spawn(const std::string& exe, const SweepArgs& a, uint64_t seed) {
     close(err[0]);
     close(out[1]);
     close(err[1]);
-    std::vector<const char*> argv{exe.c_str(), "run", a.scenario_path.c_str(), "--seed", seed_s.c_str(), "--json",
-                                  "--wall-timeout", a.timeout.c_str(), "--memory-max", a.memory_max.c_str()};
+    std::vector<const char*> argv{exe.c_str(), "run", a.random_scenarios ? "--random-scenario" : a.scenario_path.c_str(),
+                                  "--seed", seed_s.c_str(), "--json", "--wall-timeout", a.timeout.c_str(),
+                                  "--memory-max", a.memory_max.c_str()};
     if (a.swarm) argv.push_back("--swarm");
     if (!a.plant.empty()) {
       argv.push_back("--plant");
@@ -247,6 +249,7 @@ std::string write_swarm_file(const SweepArgs& a, const std::string& stem, SeedRe
 std::string reproduce_command(const SweepArgs& a, const SeedResult& r) {
   const std::string plant = a.plant.empty() ? "" : " --plant " + a.plant;
   if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", r.swarm_file, plant);
+  if (a.random_scenarios) return fmt::format("ecsim run --random-scenario --seed {}{}", r.seed, plant);
   return fmt::format("ecsim run {} --seed {}{}{}", a.scenario_path, r.seed, a.swarm ? " --swarm" : "", plant);
 }
 
@@ -274,7 +277,12 @@ void print_unreached(const PointTotals& points, const std::vector<std::string_vi
 }
 
 int do_sweep(const SweepArgs& a) {
-  const scenario::Scenario sc = scenario::load_scenario_file(a.scenario_path);  // bad input stops here, with exit 2
+  if (a.random_scenarios == !a.scenario_path.empty()) {
+    throw CLI::ValidationError("scenario", "expected a scenario file or --random-scenarios (not both)");
+  }
+  if (a.random_scenarios && a.swarm) throw CLI::ValidationError("--swarm", "does not go with --random-scenarios");
+  // Bad input stops here, with exit 2.
+  const scenario::Scenario sc = a.random_scenarios ? scenario::Scenario{} : scenario::load_scenario_file(a.scenario_path);
   if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
     throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
   }
@@ -282,7 +290,7 @@ int do_sweep(const SweepArgs& a) {
   const sim::Duration timeout = checked_duration(a.timeout);
   const unsigned jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   const std::string exe = self_exe();
-  std::string stem = a.scenario_path.substr(a.scenario_path.rfind('/') + 1);
+  std::string stem = a.random_scenarios ? "random-scenarios" : a.scenario_path.substr(a.scenario_path.rfind('/') + 1);
   if (const size_t dot = stem.rfind('.'); dot != std::string::npos) stem = stem.substr(0, dot);
   // A child gets its own --wall-timeout; the parent kills it a little later
   // if it hangs somewhere that check cannot see.
@@ -380,7 +388,7 @@ int do_sweep(const SweepArgs& a) {
   const std::vector<std::string_view> unreached = points.unreached();
   if (a.json) {
     nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"runs", runs}, {"wall_s", wall_s},
-                        {"swarm", a.swarm}, {"plant", a.plant}, {"seeds_per_min", wall_s > 0 ? runs * 60.0 / wall_s : 0.0}};
+                        {"swarm", a.swarm}, {"random_scenarios", a.random_scenarios}, {"plant", a.plant}, {"seeds_per_min", wall_s > 0 ? runs * 60.0 / wall_s : 0.0}};
     for (const auto& [k, v] : counts) s[k] = v;
     s["seldom_judged"] = seldom;
     nlohmann::json reached = nlohmann::json::object();
@@ -395,7 +403,7 @@ int do_sweep(const SweepArgs& a) {
     return all_pass ? kExitOk : kExitFailed;
   }
   std::printf("sweep %s%s%s, seeds %llu..%llu: %llu runs in %.1fs (jobs %u, %.0f seeds/min)%s\n",
-              a.scenario_path.c_str(), a.swarm ? " --swarm" : "", a.plant.empty() ? "" : (" --plant " + a.plant).c_str(),
+              a.random_scenarios ? "--random-scenarios" : a.scenario_path.c_str(), a.swarm ? " --swarm" : "", a.plant.empty() ? "" : (" --plant " + a.plant).c_str(),
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
               static_cast<unsigned long long>(runs), wall_s, jobs, wall_s > 0 ? runs * 60.0 / wall_s : 0.0,
               runs < total ? " (stopped at the first failure)" : "");
@@ -424,7 +432,7 @@ int do_sweep(const SweepArgs& a) {
 void add_sweep_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<SweepArgs>();
   CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario over many seeds, in parallel child processes");
-  sweep->add_option("scenario", a->scenario_path, "Scenario YAML file")->required();
+  sweep->add_option("scenario", a->scenario_path, "Scenario YAML file (none with --random-scenarios)");
   sweep->add_option("--seeds", a->seeds, "Seeds: N or A..B (default 1..100)");
   sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->check(whole_number(0, 1024));
   sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)")
@@ -433,6 +441,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sweep->add_flag("--swarm", a->swarm, "Give every seed its own random fault mix; judge invariants only");
   sweep->add_option("--plant", a->plant, "Switch on one planted bug in every run (see ecsim plant --list)");
   sweep->add_flag("--stop-on-fail", a->stop_on_fail, "Start no more seeds once one has failed");
+  sweep->add_flag("--random-scenarios", a->random_scenarios,
+                  "Give every seed its own random valid scenario (ecsim run --random-scenario)");
   sweep->add_option("--out-dir", a->out_dir, "Where failing swarm seeds' scenario files go (default .)");
   add_memory_max_option(*sweep, a->memory_max);
   sweep->callback([a, &exit_code] {

@@ -30,11 +30,35 @@ namespace ecsim::cli {
 
 namespace {
 
+// The longest run a trace header may ask replay for: a scenario's longest
+// duration (docs/scenarios.md).
+constexpr int64_t kReplayUntilNsMax = 24LL * 3600 * 1000000000;
+
 nlohmann::json parse_header(const std::string& path, const std::string& text) {
   nlohmann::json h = nlohmann::json::parse(text, nullptr, false);
   if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
     throw sim::TraceFileError(fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
   }
+  // What replay reads from the header, checked before it drives a run: a
+  // negative `until_ns` aborted the simulator, a huge one never ended, and
+  // nlohmann converts a negative seed to 2^64 - 1 without a word.
+  const auto bad = [&](const char* key, const char* expected) {
+    return sim::TraceFileError(fmt::format("{}: corrupted header: '{}' is {}, expected {}", path, key,
+                                           h[key].dump().substr(0, 40), expected));
+  };
+  if (!h["seed"].is_number_unsigned()) throw bad("seed", "an integer 0..18446744073709551615");
+  if (!h["scenario"].is_string()) throw bad("scenario", "the scenario's YAML text");
+  if (h.contains("until_ns")) {
+    const nlohmann::json& u = h["until_ns"];
+    if (!u.is_number_integer() || u.get<int64_t>() < 0 || u.get<int64_t>() > kReplayUntilNsMax) {
+      throw bad("until_ns", "an integer 0..86400000000000 (24h in nanoseconds)");
+    }
+  }
+  if (h.contains("max_events") && !h["max_events"].is_number_unsigned()) {
+    throw bad("max_events", "an integer 0..18446744073709551615");
+  }
+  if (h.contains("plant") && !h["plant"].is_string()) throw bad("plant", "a plant name or \"\"");
+  if (h.contains("scenario_file") && !h["scenario_file"].is_string()) throw bad("scenario_file", "a path");
   return h;
 }
 

@@ -95,8 +95,13 @@ TraceFileInfo read_trace_file(const std::string& path,
                               const std::function<void(const Record&)>& visit) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw TraceFileError(fmt::format("{}: cannot read: I/O error", path));
+  return read_trace_bytes(data, path, visit);
+}
+
+TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
+                               const std::function<void(const Record&)>& visit) {
   if (data.size() < 16 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
     throw TraceFileError(fmt::format("{}: not an ecsim trace file (bad magic), expected one written by --trace", path));
   }
@@ -110,7 +115,7 @@ TraceFileInfo read_trace_file(const std::string& path,
     throw TraceFileError(fmt::format("{}: truncated in the header", path));
   }
   TraceFileInfo info;
-  info.header_json = data.substr(16, header_len);
+  info.header_json = std::string(data.substr(16, header_len));
   const size_t frame_at = 16 + header_len;
   const size_t frame_len = ZSTD_findFrameCompressedSize(data.data() + frame_at, data.size() - frame_at);
   if (ZSTD_isError(frame_len)) {

@@ -59,3 +59,18 @@ TEST_CASE("durations print in their shortest exact form", "[time]") {
     CHECK(parse_duration(format_duration(Duration{v}))->ns == v);  // round trip
   }
 }
+
+// Reported in issue 9 (UBSan) and checked by fuzz_numbers
+// (fuzz/regressions/numbers/): a whole part that fits in int64 nanoseconds
+// plus a fraction that does not wrapped negative. Each is refused as too
+// large (whatever the upper bound of a literal is), never accepted as a
+// negative or wrapped value.
+TEST_CASE("durations at the edge of int64 nanoseconds never wrap", "[time]") {
+  for (const char* text : {"9223372036.854775808s", "9223372036.9s", "153722867.280912931m",
+                           "2562047.788015216h", "9223372036854775808ns"}) {
+    INFO(text);
+    std::string why;
+    CHECK_FALSE(parse_duration(text, &why));
+    CHECK(why.rfind("duration too large", 0) == 0);
+  }
+}

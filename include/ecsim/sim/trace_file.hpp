@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "ecsim/sim/trace.hpp"
 
@@ -56,5 +57,9 @@ struct TraceFileInfo {
 // file", "FILE: truncated ...", "FILE: corrupted ...".
 TraceFileInfo read_trace_file(const std::string& path,
                               const std::function<void(const Record&)>& visit = {});
+// The same checks on a file's bytes already in memory; `path` only labels
+// the messages (the fuzz target reads this way).
+TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
+                               const std::function<void(const Record&)>& visit = {});
 
 }  // namespace ecsim::sim

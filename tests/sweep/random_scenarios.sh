@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# 500 random valid scenarios (fault/random_scenario.hpp, `ecsim sweep
+# --random-scenarios`): each must end with a verdict, exit 0 or 1 -- never an
+# abort, an exception, a refusal of its own text (exit 2) or a wall timeout.
+# A failing seed replays with `ecsim run --random-scenario --seed N`.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+seeds=${ECSIM_RANDOM_SEEDS:-1..500}
+"$ecsim" sweep --random-scenarios --seeds "$seeds" --jobs 2 --timeout 60s --out-dir "$tmp" > "$tmp/out" 2>&1
+code=$?
+sed -n '1,/^failing seeds:/p' "$tmp/out"
+# Seeds that did not reach a verdict, with how they died and how to replay them.
+grep -E '^  seed .* (crash|timeout) ' -A1 "$tmp/out"
+[[ $code == 0 || $code == 1 ]]; check $? 0 "the sweep itself ran (exit $code)"
+check "$(sed -nE 's/^  crash +([0-9]+)$/\1/p' "$tmp/out")" 0 "no seed aborted, threw or was refused"
+check "$(sed -nE 's/^  timeout +([0-9]+)$/\1/p' "$tmp/out")" 0 "no seed hit the wall timeout"
+total=$(( $(sed -nE 's/^  (pass|fail) +([0-9]+)$/\2/p' "$tmp/out" | paste -sd+) ))
+want=$(( ${seeds#*..} - ${seeds%..*} + 1 ))
+check "$total" "$want" "every seed ended with a verdict (pass or fail)"
+# The generator's scenario of a seed is what the sweep ran: same hash twice.
+a=$("$ecsim" run --random-scenario --seed 3 --quiet | sed -n 's/^trace hash: //p')
+b=$("$ecsim" run --random-scenario --seed 3 --quiet --scenario-out "$tmp/s3.yaml" | sed -n 's/^trace hash: //p')
+c=$("$ecsim" run "$tmp/s3.yaml" --quiet | sed -n 's/^trace hash: //p')
+check "$a" "$b" "a random scenario replays to the same hash"
+check "$c" "$a" "its --scenario-out file runs to the same hash"
+exit $fail
