@@ -843,7 +843,7 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
 }
 
 ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
-  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores"});
+  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery"});
   ModelPatch p;
   p.mark = to_mark(f.node.Mark());
   if (sc.requests.empty()) {
@@ -856,7 +856,9 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
     if (auto x = c.get("ttl")) p.cache_ttl = duration_in(*x, Duration{0}, false, sim::seconds(3600));
   }
   if (auto v = m.get("rpc")) {
-    const MapView r(*this, *v, {"timeout", "retries", "cores_tried", "pool_size", "pool_warm", "handshake_timeout"});
+    const MapView r(*this, *v,
+                    {"timeout", "retries", "cores_tried", "pool_size", "pool_warm", "handshake_timeout", "retry_budget"});
+    if (auto x = r.get("retry_budget")) p.rpc_retry_budget_percent = static_cast<uint32_t>(int_in(*x, 0, 1000));
     if (auto x = r.get("timeout")) p.rpc_timeout = duration_in(*x, Duration{0}, false, sim::seconds(60));
     if (auto x = r.get("retries")) p.rpc_retries = static_cast<uint32_t>(int_in(*x, 0, 10));
     if (auto x = r.get("cores_tried")) p.rpc_cores_tried = static_cast<uint32_t>(int_in(*x, 1, sc.topology.core));
@@ -876,6 +878,7 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
     }
     if (auto x = q.get("window")) p.window = static_cast<uint32_t>(int_in(*x, 1, 1024));
   }
+  if (auto v = m.get("recovery")) p.recovery = bool_value(*v);
   if (auto v = m.get("cores")) {
     const MapView c(*this, *v, {"edge", "core", "cloud"});
     for (int t = 0; t < kTierCount; ++t) {
@@ -1275,7 +1278,7 @@ void Loader::partition_groups(const Field& f, Fault& fault) const {
 Expect Loader::expect(const Field& f, const Scenario& sc) const {
   const MapView m(*this, f,
                   {"invariants", "served_ratio_min", "latency_p99", "throughput_min", "min_delivered",
-                   "quiescence"});
+                   "quiescence", "recovers_within"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
   static const std::vector<std::string_view> kInvariants = [] {
@@ -1344,6 +1347,20 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
+  if (auto v = m.get("recovers_within")) {
+    if (sc.requests.empty()) {
+      fail(v->key_mark, fmt::format("{} in a scenario without a requests workload, expected it only with the "
+                                    "three-tier model (client requests to measure)",
+                                    v->path));
+    }
+    if (!has_fault_window(sc.faults)) {
+      fail(v->key_mark, fmt::format("{} in a scenario without a fault window, expected a timed fault to "
+                                    "recover from",
+                                    v->path));
+    }
+    // Served ratios are measured per whole second: less cannot be judged.
+    e.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));
+  }
   return e;
 }
 
@@ -1490,6 +1507,12 @@ Scenario Loader::load(std::string_view text) {
     check_node_states(sc.faults);
   }
   if (auto v = m.get("expect")) sc.expect = expect(*v, sc);
+  if (!sc.requests.empty() && has_fault_window(sc.faults) && !sc.expect.recovers_within) {
+    const auto f = std::find_if(sc.faults.begin(), sc.faults.end(), [](const Fault& x) { return has_window(x); });
+    fail(f->mark, fmt::format("a fault window in a scenario with a requests workload, but no "
+                              "expect.recovers_within, expected one like 'recovers_within: 5s' (how soon the "
+                              "served ratio must be back after the last fault)"));
+  }
   if (auto v = m.get("model")) sc.model = model(*v, sc);
   return sc;
 }

@@ -96,7 +96,7 @@ scenario::Scenario partition_heal_dsm(const std::string& tail, const std::string
       "  - { kind: requests, rate: 300/s, subscribers: 2000, dsm_keys: 64,\n"
       "      mix: { read: 20, dsm_set: 50, dsm_get: 30 }" + tail + " }\n"
       "faults:\n  - { at: 2s, partition: [[edge-1], \"*\"], for: 3s }\n"
-      "expect:\n  invariants: [causality, convergence]\n  quiescence: " + quiescence + "\n",
+      "expect:\n  invariants: [causality, convergence]\n  recovers_within: 5s\n  quiescence: " + quiescence + "\n",
       "dsm.yaml");
 }
 
