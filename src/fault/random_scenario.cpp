@@ -327,7 +327,14 @@ class Builder {
   // Expectations that can apply: the invariants with something to judge in
   // this schedule (the loader refuses the others), figures for the model.
   std::string expect(const std::string& text) {
-    const scenario::Scenario sc = scenario::load_scenario_text(text, "random");
+    // A tier scenario with a fault window must expect recovers_within, so
+    // such a text loads only with one: try with it when without fails.
+    scenario::Scenario sc;
+    try {
+      sc = scenario::load_scenario_text(text, "random");
+    } catch (const scenario::LoadError&) {
+      sc = scenario::load_scenario_text(text + "expect:\n  recovers_within: 5s\n", "random");
+    }
     std::vector<std::string_view> invariants;
     for (const scenario::InvariantInfo& i : scenario::invariants()) {
       if (i.tiers_only && !tiers_) continue;
@@ -347,6 +354,9 @@ class Builder {
     }
     if (rng_.below(4) == 0) out += fmt::format("  min_delivered: {}\n", rng_.below(1000));
     if (rng_.below(4) == 0) out += fmt::format("  quiescence: {}\n", dur(ms(1, 3000)));
+    if (tiers_ && scenario::has_fault_window(sc.faults)) {
+      out += fmt::format("  recovers_within: {}\n", dur(sim::seconds(1 + static_cast<int64_t>(rng_.below(10)))));
+    }
     return out.empty() ? "" : "expect:\n" + out;
   }
 

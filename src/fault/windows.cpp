@@ -1,7 +1,9 @@
 #include "ecsim/fault/windows.hpp"
 
 #include <algorithm>
+#include <optional>
 
+#include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
 
@@ -13,8 +15,9 @@ namespace {
 
 // When a fault that ends by another one (a crash by a restart of the same
 // node, a partition by a heal) stops being in force: the first such fault
-// after `index`, else `end`.
-sim::Time ended_by(const scenario::Scenario& sc, size_t index, Fault::Kind ender, uint32_t node, sim::Time end) {
+// after `index`, else nothing.
+std::optional<sim::Time> ended_by(const scenario::Scenario& sc, size_t index, Fault::Kind ender, uint32_t node,
+                                  sim::Time end) {
   for (size_t j = index + 1; j < sc.faults.size(); ++j) {
     const Fault& g = sc.faults[j];
     if (g.kind != ender) continue;
@@ -23,23 +26,24 @@ sim::Time ended_by(const scenario::Scenario& sc, size_t index, Fault::Kind ender
       if (n == node) return std::min(g.at, end);
     }
   }
-  return end;
+  return std::nullopt;
 }
 
-sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end) {
+sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end, Unrestarted unrestarted) {
   const Fault& f = sc.faults[index];
   switch (f.kind) {
     case Fault::Kind::kCrash: {
       if (f.for_duration) return std::min(f.at + *f.for_duration, end);
       sim::Time last = f.at;  // until the last of its nodes is back
       for (uint32_t n : scenario::resolve(sc.topology, f.target.text)) {
-        last = std::max(last, ended_by(sc, index, Fault::Kind::kRestart, n, end));
+        const std::optional<sim::Time> back = ended_by(sc, index, Fault::Kind::kRestart, n, end);
+        last = std::max(last, back ? *back : unrestarted == Unrestarted::kAtCrash ? f.at : end);
       }
       return last;
     }
     case Fault::Kind::kPartition:
       if (f.for_duration) return std::min(f.at + *f.for_duration, end);
-      return ended_by(sc, index, Fault::Kind::kHeal, 0, end);
+      return ended_by(sc, index, Fault::Kind::kHeal, 0, end).value_or(end);
     case Fault::Kind::kRestart:
     case Fault::Kind::kHeal:
     case Fault::Kind::kAtPoint:
@@ -52,7 +56,8 @@ sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end) 
 
 }  // namespace
 
-std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin) {
+std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin,
+                                           Unrestarted unrestarted) {
   ECSIM_ASSERT(margin.ns >= 0);
   std::vector<sim::TimeWindow> out;
   for (size_t i = 0; i < sc.faults.size(); ++i) {
@@ -61,8 +66,8 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
     const sim::Time from = f.at;
     // A restart or a heal ends a fault; it has no window of its own. An
     // at_point fault's time is not known before the run: it has none either.
-    if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal || f.kind == Fault::Kind::kAtPoint) continue;
-    const sim::Time to = window_end(sc, i, end);
+    if (!scenario::has_window(f)) continue;
+    const sim::Time to = window_end(sc, i, end, unrestarted);
     const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
     out.push_back({from, std::max(from, to_margin)});
   }

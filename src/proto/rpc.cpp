@@ -79,6 +79,8 @@ ClientCounters& ClientCounters::operator+=(const ClientCounters& o) {
   responses_stale += o.responses_stale;
   accepts_stale += o.accepts_stale;
   timers_stale += o.timers_stale;
+  retries_denied += o.retries_denied;
+  connects_delayed += o.connects_delayed;
   return *this;
 }
 
@@ -105,6 +107,41 @@ Client::Client(Env<Message>& env, ClientConfig config)
   ECSIM_ASSERT(config_.pool_size_max >= 1 && config_.pool_size_max <= kPoolSizeMax);
   ECSIM_ASSERT(config_.orphan_handshake_timeout.ns > 0);
   ECSIM_ASSERT(config_.incarnation < (1u << (64 - kSeqBits - 1)));
+  ECSIM_ASSERT(config_.queue_max >= 1 && config_.queue_max <= kQueuedMax);
+  ECSIM_ASSERT(config_.connect_rate_per_s == 0 || config_.connect_burst >= 1);
+  retry_milli_ = int64_t{config_.retry_budget_max} * 1000;  // the budget starts full
+  if (config_.jitter_seed) jitter_rng_.emplace(*config_.jitter_seed);
+}
+
+bool Client::spend_retry() {
+  if (!config_.retry_budget) return true;
+  if (retry_milli_ < 1000) {
+    ++counters_.retries_denied;
+    return false;
+  }
+  retry_milli_ -= 1000;
+  ECSIM_ASSERT(retry_milli_ >= 0);
+  return true;
+}
+
+// GCRA over the destination's connection openings: one every 1/rate, at most
+// `connect_burst` ahead of that pace.
+bool Client::connect_allowed(Dest& d, NodeId dst) {
+  if (config_.connect_rate_per_s == 0) return true;
+  const int64_t interval = 1000000000 / config_.connect_rate_per_s;
+  const sim::Time allowed_at = d.connect_tat - sim::nanoseconds(interval * (config_.connect_burst - 1));
+  if (allowed_at <= env_.now()) return true;
+  ++counters_.connects_delayed;
+  if (d.connect_timer == 0) {
+    d.connect_timer = env_.set_timer(allowed_at - env_.now(), timer_tag(kTimerConnect, dst));
+  }
+  return false;
+}
+
+void Client::count_connect(Dest& d) {
+  if (config_.connect_rate_per_s == 0) return;
+  const int64_t interval = 1000000000 / config_.connect_rate_per_s;
+  d.connect_tat = std::max(d.connect_tat, env_.now()) + sim::nanoseconds(interval);
 }
 
 Client::Dest& Client::dest(NodeId dst) {
@@ -137,6 +174,10 @@ uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t 
   ECSIM_ASSERT(next_seq_ < (uint64_t{1} << kSeqBits));
   const uint64_t id = (uint64_t{config_.incarnation} << kSeqBits) | next_seq_++;
   ++counters_.calls;
+  if (config_.retry_budget) {
+    retry_milli_ = std::min<int64_t>(retry_milli_ + config_.retry_budget_permille,
+                                     int64_t{config_.retry_budget_max} * 1000);
+  }
   if (calls_.size() >= kCallsMax) {
     ++counters_.refused_calls_max;
     sim::limit_reached(sim::Resource::kRpcCalls, env_.self());
@@ -149,7 +190,7 @@ uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t 
     return id;
   }
   Call& c = calls_[id];
-  c = Call{dst, method, body_handle, body_bytes, options, env_.now()};
+  c = Call{dst, method, body_handle, body_bytes, options, env_.now(), 0, env_.now(), false};
   start_attempt(id);
   return id;
 }
@@ -161,8 +202,10 @@ void Client::start_attempt(uint64_t call_id) {
   ECSIM_ASSERT(c.conn_id == 0 && c.timer == 0);
   Dest& d = dest(c.dst);
   ++c.attempts;
+  c.attempt_started = env_.now();
+  c.sent = false;
   if (!assign(call_id, c, d)) {
-    if (d.queue.size() >= kQueuedMax) {
+    if (d.queue.size() >= config_.queue_max) {
       ++counters_.refused_queue_full;
       sim::limit_reached(sim::Resource::kRpcQueued, env_.self());
       complete(call_id, Code::kQueueFull, 0, 0);
@@ -197,7 +240,7 @@ bool Client::assign(uint64_t call_id, Call& c, Dest& d) {
     c.state = CallState::kConnecting;
     return true;
   }
-  if (d.conns.size() >= config_.pool_size_max) return false;
+  if (d.conns.size() >= config_.pool_size_max || !connect_allowed(d, c.dst)) return false;
   open_connection(call_id, c, d);
   return true;
 }
@@ -212,6 +255,7 @@ void Client::open_connection(uint64_t call_id, Call& c, Dest& d) {
 // 0 for a connection no call waits on.
 uint32_t Client::start_handshake(Dest& d, NodeId dst, uint64_t call_id) {
   const uint32_t id = next_conn_id_++;
+  count_connect(d);
   d.conns.push_back(Conn{id, ConnState::kHandshaking, 0, call_id, 0, env_.now()});
   ++counters_.connections_opened;
   ++counters_.handshake_messages;
@@ -226,6 +270,7 @@ void Client::send_request(uint64_t call_id, Call& c) {
   const Request r{call_id, c.conn_id, c.method, c.body_handle, c.body_bytes};
   const uint32_t bytes = size_bytes(r);
   c.state = CallState::kInFlight;
+  c.sent = true;
   ++counters_.requests_sent;
   counters_.request_bytes += bytes;
   env_.trace({env_.now().ns, kRecordCall, 0, env_.self(), c.dst, static_cast<uint32_t>(c.method),
@@ -237,11 +282,20 @@ void Client::send_request(uint64_t call_id, Call& c) {
 void Client::pump_queue(NodeId dst) {
   Dest& d = dest(dst);
   while (!d.queue.empty()) {
-    const uint64_t id = d.queue.front();
+    bool newest = false;
+    if (config_.lifo_when_congested) {
+      const Call& oldest = calls_.at(d.queue.front());
+      newest = (env_.now() - oldest.attempt_started).ns * 2 > oldest.options.timeout.ns;
+    }
+    const uint64_t id = newest ? d.queue.back() : d.queue.front();
     Call& c = calls_.at(id);
     ECSIM_ASSERT(c.state == CallState::kQueued);
     if (!assign(id, c, d)) break;
-    d.queue.pop_front();
+    if (newest) {
+      d.queue.pop_back();
+    } else {
+      d.queue.pop_front();
+    }
   }
   check_invariants(d);
 }
@@ -250,7 +304,16 @@ void Client::on_timer(uint64_t tag) {
   const auto kind = static_cast<TimerKind>(tag >> kSeqBits);
   const uint64_t id =
       (uint64_t{config_.incarnation} << kSeqBits) | (tag & ((uint64_t{1} << kSeqBits) - 1));
-  ECSIM_ASSERT(kind == kTimerTimeout || kind == kTimerBackoff || kind == kTimerHandshake);
+  ECSIM_ASSERT(kind == kTimerTimeout || kind == kTimerBackoff || kind == kTimerHandshake || kind == kTimerConnect);
+  if (kind == kTimerConnect) {
+    // The connection rate limit allows another connection: serve the queue.
+    const auto dst = static_cast<NodeId>(tag & ((uint64_t{1} << kSeqBits) - 1));
+    auto it = dests_.find(dst);
+    ECSIM_ASSERT(it != dests_.end());
+    it->second.connect_timer = 0;
+    pump_queue(dst);
+    return;
+  }
   if (kind == kTimerHandshake) {
     // The destination is not in the tag: find the connection's pool.
     const auto conn_id = static_cast<uint32_t>(tag & ((uint64_t{1} << kSeqBits) - 1));
@@ -291,7 +354,10 @@ void Client::attempt_failed(uint64_t call_id, Code code) {
   c.timer = 0;
   const NodeId dst = c.dst;
   release(call_id, c);
-  if (c.attempts <= c.options.retries_max) {
+  // A retry of a request that went out spends the budget; one whose request
+  // never left (it waited for a connection, or its handshake failed) put no
+  // work on the server and retries freely (its connections are rate-limited).
+  if (c.attempts <= c.options.retries_max && (!c.sent || spend_retry())) {
     c.state = CallState::kBackoff;
     c.timer = env_.set_timer(backoff_delay(c), timer_tag(kTimerBackoff, call_id));
   } else {
@@ -368,8 +434,8 @@ sim::Duration Client::backoff_delay(const Call& c) {
   for (uint32_t i = 1; i < c.attempts && d < cap; ++i) d = d > cap / 2 ? cap : d * 2;
   d = std::min(d, cap);
   const int64_t half = d / 2;
-  const int64_t delay =
-      d - half + static_cast<int64_t>(env_.rng().below(static_cast<uint64_t>(half) + 1));
+  sim::Rng& rng = jitter_rng_ ? *jitter_rng_ : env_.rng();
+  const int64_t delay = d - half + static_cast<int64_t>(rng.below(static_cast<uint64_t>(half) + 1));
   ECSIM_ASSERT(delay >= d - half && delay <= d);
   return sim::nanoseconds(delay);
 }
@@ -481,7 +547,7 @@ void Client::complete(uint64_t call_id, Code code, uint64_t handle, uint32_t byt
   const int64_t latency_ns = (env_.now() - c.started).ns;
   ++(ok ? counters_.completed_ok : counters_.failed);
   completions_.push_back(
-      {call_id, c.dst, ok, static_cast<uint16_t>(code), handle, bytes, c.attempts, latency_ns});
+      {call_id, c.dst, ok, static_cast<uint16_t>(code), handle, bytes, c.attempts, latency_ns, c.sent});
   env_.trace({env_.now().ns, kRecordDone, static_cast<uint16_t>(code), env_.self(), c.dst, 0,
               call_id, static_cast<uint64_t>(latency_ns)});
   calls_.erase(it);
@@ -491,7 +557,7 @@ void Client::complete(uint64_t call_id, Code code, uint64_t handle, uint32_t byt
 // A call refused before it lived: it completes at once without state.
 void Client::complete_refused(uint64_t call_id, NodeId dst, Code code, uint32_t attempts) {
   ++counters_.failed;
-  completions_.push_back({call_id, dst, false, static_cast<uint16_t>(code), 0, 0, attempts, 0});
+  completions_.push_back({call_id, dst, false, static_cast<uint16_t>(code), 0, 0, attempts, 0, false});
   env_.trace(
       {env_.now().ns, kRecordDone, static_cast<uint16_t>(code), env_.self(), dst, 0, call_id, 0});
 }
@@ -519,10 +585,11 @@ void Client::ignore(NodeId peer, Ignored why, uint64_t a) {
 
 void Client::check_invariants(const Dest& d) const {
   ECSIM_ASSERT(d.conns.size() <= config_.pool_size_max);
-  ECSIM_ASSERT(d.queue.size() <= kQueuedMax);
-  // A queued call waits only while no connection is idle and the pool is full.
+  ECSIM_ASSERT(d.queue.size() <= config_.queue_max);
+  // A queued call waits only while no connection is idle and the pool is full
+  // (or the connection rate limit holds, its timer set).
   if (!d.queue.empty()) {
-    ECSIM_ASSERT(d.conns.size() == config_.pool_size_max);
+    ECSIM_ASSERT(d.conns.size() == config_.pool_size_max || d.connect_timer != 0);
     for (const Conn& conn : d.conns) {
       ECSIM_ASSERT(conn.state != ConnState::kIdle);
       ECSIM_ASSERT(conn.state != ConnState::kHandshaking || conn.call_id != 0);

@@ -432,6 +432,33 @@ Verdict Run::Impl::convergence_verdict() {
                       rep.divergences.front().what)};
 }
 
+// `recovers_within`: from the first fault window's start to the last one's
+// end, as the schedule has them (fault/windows.hpp: a crash never restarted
+// ends its window when it happens).
+Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
+  // Outages only: a Byzantine node attacks the cluster; it is not an outage
+  // the served ratio recovers from (scenario::is_outage).
+  scenario::Scenario outages = sc;
+  outages.faults.erase(std::remove_if(outages.faults.begin(), outages.faults.end(),
+                                      [](const scenario::Fault& f) { return f.kind == scenario::Fault::Kind::kByzantine; }),
+                       outages.faults.end());
+  const std::vector<sim::TimeWindow> windows =
+      fault::fault_windows(outages, end, sim::Duration{0}, fault::Unrestarted::kAtCrash);
+  if (windows.empty()) {
+    return {"recovers_within", false,
+            fmt::format("nothing to judge: no fault window begins before the end of the run at {}",
+                        sim::format_time(sim.now()))};
+  }
+  RecoveryInput in;
+  in.by_second = &world->served_by_second();
+  in.first_fault = windows.front().from;  // sorted by start
+  for (const sim::TimeWindow& w : windows) in.last_end = std::max(in.last_end, w.to);
+  in.within = within;
+  in.run_end = sim.now();
+  const RecoveryReport rep = judge_recovery(in);
+  return {"recovers_within", rep.ok, rep.detail};
+}
+
 // An invariant with nothing to judge fails, saying so (never a pass with
 // nothing checked); under --swarm it is reported, and the sweep counts it.
 Verdict Run::Impl::vacuity(Verdict v) const {
@@ -496,6 +523,7 @@ void Run::Impl::judge(RunResult& r) {
                                       settled ? static_cast<double>(answered) / settled : 0.0, answered,
                                       settled, *ex.served_ratio_min)});
   }
+  if (ex.recovers_within && world) r.verdicts.push_back(recovery_verdict(*ex.recovers_within));
   if (ex.ping_latency_p99) {
     const int64_t p99 = all.quantile(0.99);
     r.verdicts.push_back({"latency_p99.ping", all.count() > 0 && p99 <= ex.ping_latency_p99->ns,

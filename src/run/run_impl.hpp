@@ -25,6 +25,7 @@
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/proto/vclock.hpp"
+#include "ecsim/run/recovery.hpp"
 #include "ecsim/version.hpp"
 #include "ecsim/workload/ping.hpp"
 #include "ecsim/workload/requests.hpp"
@@ -192,6 +193,9 @@ struct Run::Impl {
   Verdict exactly_once_verdict();
 
   Verdict convergence_verdict();
+
+  // `recovers_within` (run/recovery.hpp) over the schedule's fault windows.
+  Verdict recovery_verdict(sim::Duration within) const;
 
   void judge(RunResult& r);
   // Polls the sizes the runner accounts itself (the event queue); true when

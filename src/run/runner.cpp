@@ -110,6 +110,8 @@ tiers::TierParams Run::Impl::tier_params(const scenario::ModelPatch& m) {
   if (m.cores[0]) p.edge_cores = *m.cores[0];
   if (m.cores[1]) p.core_cores = *m.cores[1];
   if (m.cores[2]) p.cloud_cores = *m.cores[2];
+  if (m.recovery) p.recovery = *m.recovery;
+  if (m.rpc_retry_budget_percent) p.retry_budget_permille = *m.rpc_retry_budget_percent * 10;
   return p;
 }
 
@@ -325,7 +327,8 @@ RunResult Run::finish() {
     // Figures, not promises: random faults may break them legitimately.
     for (Verdict& v : r.verdicts) {
       const bool figure = v.name.starts_with("latency_p99") || v.name.starts_with("throughput_min") ||
-                          v.name == "served_ratio_min" || v.name == "min_delivered";
+                          v.name == "served_ratio_min" || v.name == "min_delivered" ||
+                          v.name == "recovers_within";
       if (figure) v.informational = true;
     }
   }

@@ -9,7 +9,7 @@ namespace ecsim::scenario::loading {
 Expect Loader::expect(const Field& f, const Scenario& sc) const {
   const MapView m(*this, f,
                   {"invariants", "served_ratio_min", "latency_p99", "throughput_min", "min_delivered",
-                   "quiescence"});
+                   "quiescence", "recovers_within"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
   static const std::vector<std::string_view> kInvariants = [] {
@@ -78,6 +78,20 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
+  if (auto v = m.get("recovers_within")) {
+    if (sc.requests.empty()) {
+      fail(v->key_mark, fmt::format("{} in a scenario without a requests workload, expected it only with the "
+                                    "three-tier model (client requests to measure)",
+                                    v->path));
+    }
+    if (!has_fault_window(sc.faults)) {
+      fail(v->key_mark, fmt::format("{} in a scenario without a fault window, expected a timed fault to "
+                                    "recover from",
+                                    v->path));
+    }
+    // Served ratios are measured per whole second: less cannot be judged.
+    e.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));
+  }
   return e;
 }
 

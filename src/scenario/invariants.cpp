@@ -1,5 +1,6 @@
 #include "ecsim/scenario/invariants.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "ecsim/scenario/selector.hpp"
@@ -34,6 +35,16 @@ std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, cons
   }
   return cloud_only ? "a crash of a cloud node in the schedule (its restart is what it judges)"
                     : "a crash in the schedule (what survives one is what it judges)";
+}
+
+bool has_window(const Fault& f) {
+  return f.kind != Fault::Kind::kRestart && f.kind != Fault::Kind::kHeal && f.kind != Fault::Kind::kAtPoint;
+}
+
+bool is_outage(const Fault& f) { return has_window(f) && f.kind != Fault::Kind::kByzantine; }
+
+bool has_fault_window(const std::vector<Fault>& faults) {
+  return std::any_of(faults.begin(), faults.end(), [](const Fault& f) { return is_outage(f); });
 }
 
 std::optional<Invariant> invariant_by_name(std::string_view name) {

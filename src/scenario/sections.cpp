@@ -104,7 +104,7 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
 }
 
 ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
-  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores"});
+  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery"});
   ModelPatch p;
   p.mark = to_mark(f.node.Mark());
   if (sc.requests.empty()) {
@@ -117,7 +117,9 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
     if (auto x = c.get("ttl")) p.cache_ttl = duration_in(*x, Duration{0}, false, sim::seconds(3600));
   }
   if (auto v = m.get("rpc")) {
-    const MapView r(*this, *v, {"timeout", "retries", "cores_tried", "pool_size", "pool_warm", "handshake_timeout"});
+    const MapView r(*this, *v,
+                    {"timeout", "retries", "cores_tried", "pool_size", "pool_warm", "handshake_timeout", "retry_budget"});
+    if (auto x = r.get("retry_budget")) p.rpc_retry_budget_percent = static_cast<uint32_t>(int_in(*x, 0, 1000));
     if (auto x = r.get("timeout")) p.rpc_timeout = duration_in(*x, Duration{0}, false, sim::seconds(60));
     if (auto x = r.get("retries")) p.rpc_retries = static_cast<uint32_t>(int_in(*x, 0, 10));
     if (auto x = r.get("cores_tried")) p.rpc_cores_tried = static_cast<uint32_t>(int_in(*x, 1, sc.topology.core));
@@ -137,6 +139,7 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
     }
     if (auto x = q.get("window")) p.window = static_cast<uint32_t>(int_in(*x, 1, 1024));
   }
+  if (auto v = m.get("recovery")) p.recovery = bool_value(*v);
   if (auto v = m.get("cores")) {
     const MapView c(*this, *v, {"edge", "core", "cloud"});
     for (int t = 0; t < kTierCount; ++t) {

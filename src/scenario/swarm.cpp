@@ -1,5 +1,7 @@
 #include "ecsim/scenario/swarm.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -39,11 +41,18 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
   std::string list = "[";
   for (size_t i = 0; i < faults.size(); ++i) list += (i ? ", " : "") + faults[i];
   list += "]";
+  // recovers_within applies when some drawn fault is an outage (every kind
+  // the generator draws but Byzantine behaviour, scenario::is_outage).
+  const bool outage = std::any_of(faults.begin(), faults.end(),
+                                  [](const std::string& f) { return f.find("byzantine:") == std::string::npos; });
   root.remove("faults");
   if (!faults.empty()) root["faults"] = YAML::Load(list);
   if (root["expect"]) {
     YAML::Node kept;
     if (root["expect"]["quiescence"]) kept["quiescence"] = root["expect"]["quiescence"];
+    if (root["expect"]["recovers_within"] && outage) {
+      kept["recovers_within"] = root["expect"]["recovers_within"];
+    }
     // Only the invariants that can apply to this mix (a crash-less mix has
     // no restart for `durability` or `catch_up` to judge).
     const std::vector<Fault> crashes = drawn_crashes(sc, faults);
@@ -57,6 +66,12 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
     if (invariants.size() > 0) kept["invariants"] = invariants;
     root.remove("expect");
     if (kept.size() > 0) root["expect"] = kept;
+  }
+  // A three-tier mix with faults must say how soon it recovers (the loader
+  // refuses it otherwise): the scenario's own figure, else 5 s. Under
+  // --swarm it is a figure like the others, reported but not judged.
+  if (!sc.requests.empty() && outage && !(root["expect"] && root["expect"]["recovers_within"])) {
+    root["expect"]["recovers_within"] = "5s";
   }
   YAML::Emitter out;
   out << root;

@@ -370,6 +370,22 @@ class Validator {
         fail(m, fmt::format("invariant '{}' has nothing to judge in this scenario, expected {}", name, why));
       }
     }
+    if (e.recovers_within) {
+      if (!tiers) {
+        fail(m, "expect.recovers_within in a scenario without a requests workload, expected it only with the "
+                "three-tier model (client requests to measure)");
+      }
+      if (!has_fault_window(sc_.faults)) {
+        fail(m, "expect.recovers_within in a scenario without a fault window, expected a timed fault to recover "
+                "from");
+      }
+      in_range(m, "expect.recovers_within", *e.recovers_within, sim::seconds(1), true, sim::seconds(3600));
+    } else if (tiers && has_fault_window(sc_.faults)) {
+      const auto f = std::find_if(sc_.faults.begin(), sc_.faults.end(), [](const Fault& x) { return is_outage(x); });
+      fail(f->mark, "a fault window in a scenario with a requests workload, but no expect.recovers_within, "
+                    "expected one like 'recovers_within: 5s' (how soon the served ratio must be back after the "
+                    "last fault)");
+    }
     if (e.served_ratio_min) {
       if (!(*e.served_ratio_min >= 0.0 && *e.served_ratio_min <= 1.0)) {
         fail(m, fmt::format("expect.served_ratio_min is {}, expected a ratio 0..1", *e.served_ratio_min));

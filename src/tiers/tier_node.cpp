@@ -224,6 +224,17 @@ void TierNode::on_start(node::Context& ctx) {
         rc.pool_size_max = world_.params().rpc_pool_size;
         rc.incarnation = ctx.incarnation();
         rc.orphan_handshake_timeout = world_.params().rpc_handshake_timeout;
+        if (world_.params().recovery) {
+          const TierParams& tp = world_.params();
+          rc.retry_budget = true;
+          rc.retry_budget_permille = tp.retry_budget_permille;
+          rc.retry_budget_max = tp.retry_budget_max;
+          rc.connect_rate_per_s = tp.connect_rate_per_s;
+          rc.connect_burst = tp.rpc_pool_size;
+          rc.queue_max = tp.rpc_queue_max;
+          rc.lifo_when_congested = true;
+          rc.jitter_seed = ctx.rng().next_u64();  // the client's own stream for its retries' jitter
+        }
         rpc_client_ = std::make_unique<proto::rpc::Client>(envs_->rpc, rc);
         for (net::NodeId core : world_.nodes(Role::kCore)) {
           rpc_client_->set_tls(core, ctx.link(core).tls);
@@ -650,18 +661,21 @@ void TierNode::edge_connections_report() {
   }
 }
 
-namespace {
 // An RPC-level failure (the core did not answer, was unreachable, or
-// refused): worth trying the next core. An application error is the answer.
-bool try_next_core(const proto::rpc::Completion& c) {
-  return !c.ok && c.code < static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst);
+// refused): worth trying the next core, if the retry budget allows. An
+// application error is the answer. An attempt whose request never went out
+// (the core unreachable, the call shed or timed out before it was sent) put
+// no work on that core, so moving on from it is free.
+bool TierNode::may_try_next_core(const proto::rpc::Completion& c, uint32_t attempts) {
+  if (c.ok || c.code >= static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst)) return false;
+  if (attempts >= world_.params().core_attempts_max) return false;
+  return !c.request_sent || rpc_client_->spend_retry();
 }
-}  // namespace
 
 void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
   auto it = edge_pending_.find(edge_req);
   if (it->second.call_id != c.call_id) return;  // a superseded call
-  if (try_next_core(c) && it->second.attempts < world_.params().core_attempts_max) {
+  if (may_try_next_core(c, it->second.attempts)) {
     edge_send_to_core(ctx, edge_req);
     return;
   }
@@ -755,7 +769,8 @@ void TierNode::rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rp
   if (it == rehydrate_pending_.end() || it->second.call_id != c.call_id) return;
   const bool ok = c.ok && reply_in_ && reply_in_->first == c.call_id;
   if (!ok) {
-    if (it->second.attempts < world_.params().core_attempts_max) {
+    const bool free = !c.request_sent;
+    if (it->second.attempts < world_.params().core_attempts_max && (free || rpc_client_->spend_retry())) {
       rehydrate_send(ctx, req);
       return;
     }

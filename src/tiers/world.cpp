@@ -80,6 +80,7 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
       ECSIM_ASSERT(r.edge < served_.size());
       ++served_[r.edge];
       account(f, r.start, (at - r.start).ns, true);
+      count_second(r.start, true);
       break;
     case Outcome::kRefused:
       ++f.refused;
@@ -88,9 +89,18 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
     case Outcome::kFailed:
       ++f.failed;
       account(f, r.start, (gave_up - r.start).ns, false);
+      count_second(r.start, false);
       break;
   }
   outstanding_.erase(r.id);
+}
+
+void World::count_second(sim::Time start, bool ok) {
+  ECSIM_ASSERT(start.ns >= 0);
+  const auto k = static_cast<size_t>(start.ns / 1000000000);
+  if (k >= by_second_.size()) by_second_.resize(k + 1, {0, 0});
+  by_second_[k][0] += ok ? 1 : 0;
+  ++by_second_[k][1];
 }
 
 void World::account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok) {
@@ -163,6 +173,7 @@ void World::finish(sim::Time end) {
       ++f.failed;
       ++f.lost;
       account(f, sim::Time{o.start_ns}, o.deadline_ns - o.start_ns, false);
+      count_second(sim::Time{o.start_ns}, false);
     } else {
       ++unsettled_;
       ++f.unsettled;

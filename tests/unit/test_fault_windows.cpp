@@ -11,7 +11,8 @@ using namespace ecsim::sim::literals;
 namespace {
 std::vector<std::pair<int64_t, int64_t>> windows_s(const std::string& faults, sim::Duration margin) {
   const scenario::Scenario sc = scenario::load_scenario_text(
-      "name: t\nduration: 60s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n" + faults, "t.yaml");
+      "name: t\nduration: 60s\nworkload:\n  - { kind: requests, rate: 10/s }\nexpect: { recovers_within: 5s }\nfaults:\n" + faults,
+      "t.yaml");
   std::vector<std::pair<int64_t, int64_t>> out;
   for (const sim::TimeWindow& w : fault::fault_windows(sc, sim::Time{0} + sc.duration, margin)) {
     out.emplace_back(w.from.ns / 1000000000, w.to.ns / 1000000000);

@@ -626,7 +626,8 @@ TEST_CASE("loader: at_point faults, with their node, nth and action, before the 
       "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
       "  - { at: 2s, crash: edge-1, for: 1s }\n"
       "  - { at_point: storage.replica.after_wal_append, node: cloud-2, nth: 3, do: crash }\n"
-      "  - { do: crash, node: 'cor?-1', at_point: rpc.server.before_respond, for: 500ms }\n",
+      "  - { do: crash, node: 'cor?-1', at_point: rpc.server.before_respond, for: 500ms }\n"
+      "expect: { recovers_within: 5s }\n",
       "t.yaml");
   REQUIRE(s.faults.size() == 3);
   const Fault& wal = s.faults[0];  // no time: sorted first, in the order written
@@ -671,7 +672,8 @@ TEST_CASE("loader: a byzantine fault with its strategy and rate", "[scenario]") 
       "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
       "  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_write, for: 10s }\n"
       "  - { at: 2s, crash: edge-1, for: 1s }\n"
-      "  - { at: 4s, byzantine: edge-1, strategy: cloud_direct_write }\n",
+      "  - { at: 4s, byzantine: edge-1, strategy: cloud_direct_write }\n"
+      "expect: { recovers_within: 5s }\n",
       "t.yaml"));
 }
 
@@ -957,4 +959,36 @@ TEST_CASE("builtin_link_config and apply_patch", "[scenario]") {
   CHECK(c.latency == LatencyModel::constant(3_ms));
   CHECK(c.reorder);
   CHECK(c.duplicate_ppm == 0);
+}
+
+// Issue 9: a three-tier scenario with a fault window must say how soon it
+// recovers; the expectation needs the tiers, a fault window and whole seconds.
+TEST_CASE("loader: recovers_within is required with a fault window on the tiers, and checked", "[scenario]") {
+  const std::string head = "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
+  const std::string crash = "faults:\n  - { at: 2s, crash: edge-1, for: 1s }\n";
+  auto error = [](const std::string& text) {
+    try {
+      (void)load_scenario_text(text, "t.yaml");
+    } catch (const LoadError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error(head + crash) ==
+        "t.yaml:6:5: a fault window in a scenario with a requests workload, but no expect.recovers_within, expected "
+        "one like 'recovers_within: 5s' (how soon the served ratio must be back after the last fault)");
+  CHECK(error(head + crash + "expect: { recovers_within: 500ms }\n") ==
+        "t.yaml:7:28: expect.recovers_within is '500ms', expected a duration from 1s and at most 1h");
+  CHECK(error(head + "expect: { recovers_within: 5s }\n") ==
+        "t.yaml:5:11: expect.recovers_within in a scenario without a fault window, expected a timed fault to "
+        "recover from");
+  CHECK(error("name: t\nduration: 20s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\n" + crash +
+              "expect: { recovers_within: 5s }\n") ==
+        "t.yaml:7:11: expect.recovers_within in a scenario without a requests workload, expected it only with the "
+        "three-tier model (client requests to measure)");
+  // A restart, a heal or a fault at a protocol point has no window: not required.
+  CHECK(error(head + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash }\n") ==
+        "no error");
+  const Scenario s = load_scenario_text(head + crash + "expect: { recovers_within: 5s }\n", "t.yaml");
+  CHECK(s.expect.recovers_within == std::optional<sim::Duration>(sim::seconds(5)));
 }

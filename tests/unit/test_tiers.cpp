@@ -74,6 +74,7 @@ TEST_CASE("tiers: same seed same hash, and a crash of a cloud replica loses no a
   crash.for_duration = 1_s;
   crash.target = {"cloud-1", {}};
   sc.faults.push_back(crash);
+  sc.expect.recovers_within = 5_s;  // required with a fault window
   const run::RunResult a = run::run_scenario(sc, {});
   const run::RunResult b = run::run_scenario(sc, {});
   CHECK(a.trace_hash == b.trace_hash);
@@ -96,7 +97,7 @@ scenario::Scenario partition_heal_dsm(const std::string& tail, const std::string
       "  - { kind: requests, rate: 300/s, subscribers: 2000, dsm_keys: 64,\n"
       "      mix: { read: 20, dsm_set: 50, dsm_get: 30 }" + tail + " }\n"
       "faults:\n  - { at: 2s, partition: [[edge-1], \"*\"], for: 3s }\n"
-      "expect:\n  invariants: [causality, convergence]\n  quiescence: " + quiescence + "\n",
+      "expect:\n  invariants: [causality, convergence]\n  recovers_within: 5s\n  quiescence: " + quiescence + "\n",
       "dsm.yaml");
 }
 
@@ -207,6 +208,7 @@ TEST_CASE("tiers: a restarted edge rehydrates its hot keys and a restarted cloud
   scenario::Fault crash_cloud = crash_edge;
   crash_cloud.target = {"cloud-3", {}};
   sc.faults = {crash_edge, crash_cloud};
+  sc.expect.recovers_within = 5_s;  // required with a fault window
   const run::RunResult r = run::run_scenario(sc, {});
   REQUIRE(r.tiers.rehydrations.size() == 1);
   const run::EdgeRehydration& e = r.tiers.rehydrations[0];
@@ -236,6 +238,7 @@ TEST_CASE("tiers: a core crash resets the edges' connections to it and their cal
       f.at = sim::Time{0} + 2_s;
       f.target = {"core-1", {}};
       sc.faults.push_back(f);
+      sc.expect.recovers_within = 5_s;  // required with a fault window
     }
     return run::run_scenario(sc, {});
   };

@@ -12,9 +12,15 @@
 
 namespace ecsim::fault {
 
+// Where the window of a crash never restarted ends: at the end of the run
+// (the latency expectations' `outside_faults`: the node stays down), or when
+// the crash happens (`recovers_within`: what is left must recover without it).
+enum class Unrestarted { kToEnd, kAtCrash };
+
 // Every fault's window, each end extended by `margin` (capped at `end`),
 // sorted by start. Windows may overlap; a fault at or after `end` has none.
 // REQUIRES: margin >= 0.
-std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin);
+std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin,
+                                           Unrestarted unrestarted = Unrestarted::kToEnd);
 
 }  // namespace ecsim::fault

@@ -49,6 +49,7 @@
 #include "ecsim/proto/env.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/rng.hpp"
 
 namespace ecsim::proto::rpc {
 
@@ -174,6 +175,31 @@ struct ClientConfig {
   bool tls = false;            // default for destinations without set_tls()
   // A handshake that takes longer is given up once no call waits on it.
   sim::Duration orphan_handshake_timeout = sim::milliseconds(100);
+  // Recovery rules (docs/model.md, "Recovery"); the defaults here leave them
+  // off, as the protocol was before them.
+  // Retry budget: every call earns `retry_budget_permille` thousandths of a
+  // retry, up to `retry_budget_max` retries saved (the budget starts full); a
+  // retry (here, or the owner's through spend_retry()) spends one, and with
+  // none left the attempt's failure is final.
+  bool retry_budget = false;
+  uint32_t retry_budget_permille = 0;
+  uint32_t retry_budget_max = 0;
+  // New connections per destination: at most `connect_burst` at once and
+  // `connect_rate_per_s` per second after that (0 = no limit). A call that
+  // finds no idle connection and may not open one waits in the queue.
+  uint32_t connect_rate_per_s = 0;
+  uint32_t connect_burst = 0;
+  // Calls waiting for a connection per destination; one more is refused at
+  // once (kQueueFull): shed at the client rather than queued past its timeout.
+  size_t queue_max = 1024;
+  // When the oldest waiting call has used more than half its attempt's
+  // timeout, a freed connection serves the newest waiting call instead
+  // (adaptive LIFO): the oldest would likely time out on the connection,
+  // closing it, while the newest still has time to be answered.
+  bool lifo_when_congested = false;
+  // When set, the retries' jitter comes from the client's own stream seeded
+  // with it, rather than from the Env's.
+  std::optional<uint64_t> jitter_seed = std::nullopt;
 };
 
 struct Completion {
@@ -185,6 +211,7 @@ struct Completion {
   uint32_t body_bytes = 0;
   uint32_t attempts = 0;
   int64_t latency_ns = 0;  // from call() to completion
+  bool request_sent = false;  // the last attempt's request went out (it may have reached the server)
 };
 
 struct ClientCounters {
@@ -209,6 +236,8 @@ struct ClientCounters {
   uint64_t responses_stale = 0;
   uint64_t accepts_stale = 0;
   uint64_t timers_stale = 0;
+  uint64_t retries_denied = 0;     // retries (and owner failovers) the retry budget refused
+  uint64_t connects_delayed = 0;   // times a call waited because the connection rate limit held
   ClientCounters& operator+=(const ClientCounters& o);
 };
 
@@ -247,6 +276,10 @@ class Client {
   // They join the pool idle once established, like orphaned handshakes.
   void prewarm(NodeId dst, uint32_t count);
 
+  // Spends one retry from the budget: true when there was one (always when
+  // the budget is off). For the owner's own retries (another destination).
+  bool spend_retry();
+
   // Moves the completions so far into `out` (cleared first; the buffers
   // swap, so polling with the same vector allocates nothing once warm).
   void take_completions(std::vector<Completion>& out);
@@ -259,7 +292,7 @@ class Client {
  private:
   enum class CallState : uint8_t { kQueued, kConnecting, kInFlight, kBackoff };
   enum class ConnState : uint8_t { kHandshaking, kIdle, kBusy };
-  enum TimerKind : uint64_t { kTimerTimeout = 1, kTimerBackoff = 2, kTimerHandshake = 3 };
+  enum TimerKind : uint64_t { kTimerTimeout = 1, kTimerBackoff = 2, kTimerHandshake = 3, kTimerConnect = 4 };
   static constexpr int kSeqBits = 40;  // call id = incarnation << 40 | sequence
 
   struct Call {
@@ -270,6 +303,8 @@ class Client {
     CallOptions options;
     sim::Time started;
     uint32_t attempts = 0;
+    sim::Time attempt_started;  // the current attempt's start (its timeout runs from here)
+    bool sent = false;          // the current attempt's request went out
     CallState state = CallState::kQueued;
     uint32_t conn_id = 0;  // 0 = none
     TimerId timer = 0;     // 0 = none
@@ -287,12 +322,20 @@ class Client {
     std::deque<uint64_t> queue;  // call ids, <= kQueuedMax
     bool tls = false;
     bool reachable = true;
+    // Connection rate limit (GCRA): the theoretical time of the next
+    // connection, and the timer that pumps the queue when one is allowed.
+    sim::Time connect_tat{0};
+    TimerId connect_timer = 0;
   };
 
   Dest& dest(NodeId dst);
   void start_attempt(uint64_t call_id);
   bool assign(uint64_t call_id, Call& c, Dest& d);
   void open_connection(uint64_t call_id, Call& c, Dest& d);
+  // The rate limit allows a new connection to `dst` now (and counts it);
+  // otherwise a timer pumps the queue when it will.
+  bool connect_allowed(Dest& d, NodeId dst);
+  void count_connect(Dest& d);
   uint32_t start_handshake(Dest& d, NodeId dst, uint64_t call_id);
   void send_request(uint64_t call_id, Call& c);
   void pump_queue(NodeId dst);
@@ -316,6 +359,8 @@ class Client {
   std::map<NodeId, Dest> dests_;
   std::vector<Completion> completions_;
   ClientCounters counters_;
+  int64_t retry_milli_ = 0;  // the retry budget, in thousandths of a retry
+  std::optional<sim::Rng> jitter_rng_;
 };
 
 // ---- Server -------------------------------------------------------------------

@@ -39,6 +39,17 @@ std::span<const InvariantInfo> invariants();
 // cloud node. REQUIRES: the faults' selectors resolve.
 std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, const Topology& topology,
                              bool tiers);
+// A fault with a window of simulated time in force (fault/windows.hpp):
+// every fault but a restart, a heal (they end windows) and a fault at a
+// protocol point (its time is not known before the run).
+bool has_window(const Fault& f);
+// A fault with a window that is an outage: every one but Byzantine
+// behaviour (an attack the cluster must refuse, not an outage its served
+// ratio recovers from).
+bool is_outage(const Fault& f);
+// Some fault is an outage. A scenario with a requests workload and an
+// outage must then expect `recovers_within` (validate refuses it without).
+bool has_fault_window(const std::vector<Fault>& faults);
 std::optional<Invariant> invariant_by_name(std::string_view name);
 std::string_view invariant_name(Invariant i);
 

@@ -154,6 +154,10 @@ struct Expect {
   // the requests begun inside a fault's window or this long after it ends
   // (fault::fault_windows); more than 20 % left out fails the expectation.
   std::optional<sim::Duration> latency_outside_faults;
+  // `recovers_within: 5s`: the served ratio per second is back to its level
+  // before the first fault (less 1 point) this long after the last fault
+  // window ends (run/recovery.hpp). Required with a fault window on the tiers.
+  std::optional<sim::Duration> recovers_within;
   std::optional<uint64_t> min_delivered;     // messages delivered
   std::vector<ThroughputMin> throughput_min;  // in the order written
   // `convergence` is judged only after the network has been healed and no
@@ -177,6 +181,8 @@ struct ModelPatch {
   std::optional<sim::Duration> resend_timeout;   // messaging.resend_timeout
   std::optional<uint32_t> window;                // messaging.window
   std::optional<uint32_t> cores[kTierCount];     // cores.edge / core / cloud
+  std::optional<uint32_t> rpc_retry_budget_percent;  // rpc.retry_budget: retries per 100 calls
+  std::optional<bool> recovery;                  // recovery: the retry budget, connection rate limit, shedding
   Mark mark;
 };
 

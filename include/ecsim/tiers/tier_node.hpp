@@ -123,6 +123,7 @@ class TierNode final : public node::Actor {
   void edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m);
   void edge_rpc_done(node::Context& ctx);
   void edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c);
+  bool may_try_next_core(const proto::rpc::Completion& c, uint32_t attempts);
   void edge_connections_report();
   void suspect_core(node::Context& ctx, uint32_t index, bool until_restart);
   void core_trusted_again(uint32_t index);

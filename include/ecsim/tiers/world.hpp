@@ -44,6 +44,21 @@ struct TierParams {
   // After a partition reset its connections to a core, an edge node does
   // not call that core for this long (after a crash: until it restarts).
   sim::Duration core_suspect = sim::seconds(1);
+  // Recovery rules (docs/model.md, "Recovery"); `model.recovery: false`
+  // turns them off to show the collapse they prevent. Per edge node: a
+  // retry budget of `retry_budget_permille` thousandths of a retry per call
+  // (at most `retry_budget_max` saved), spent by every retry or move to the
+  // next core whose failed attempt had sent its request; per edge node and
+  // core, at most `rpc_pool_size` new connections at once and
+  // `connect_rate_per_s` a second after that; at most `rpc_queue_max` calls
+  // waiting for a connection, more refused at once (shed at the edge); and
+  // a freed connection serves the newest waiting call once the oldest has
+  // used half its timeout (adaptive LIFO).
+  bool recovery = true;
+  uint32_t retry_budget_permille = 200;
+  uint32_t retry_budget_max = 100;
+  uint32_t connect_rate_per_s = 256;
+  uint32_t rpc_queue_max = 64;
   sim::Duration storage_timeout = sim::milliseconds(300);
   uint32_t storage_retries_max = 2;
   std::string secret = "ecsim-shared-secret";
@@ -190,6 +205,10 @@ class World final : public node::PayloadOwner {
   // up), and those of them answered ok (served), for `throughput_min`.
   uint64_t offered(net::NodeId n) const { return offered_[n]; }
   uint64_t served(net::NodeId n) const { return served_[n]; }
+  // Client requests by the simulated second they began in: {answered ok,
+  // settled (ok or failed)}; refused (bad token) and unsettled ones are left
+  // out, as in `served_ratio_min`. For `recovers_within`; one entry a second.
+  const std::vector<std::array<uint64_t, 2>>& served_by_second() const { return by_second_; }
   void storage_op_done(sim::Duration latency, bool ok);
   const TierFigures& figures(ServedBy by) const { return figures_[static_cast<size_t>(by)]; }
   const TierFigures& cloud_figures() const { return cloud_; }
@@ -260,6 +279,8 @@ class World final : public node::PayloadOwner {
   uint64_t unsettled_ = 0;
   std::vector<uint64_t> offered_;  // per node
   std::vector<uint64_t> served_;   // per node
+  std::vector<std::array<uint64_t, 2>> by_second_;
+  void count_second(sim::Time start, bool ok);
   std::vector<uint32_t> starts_;  // per node
   std::vector<RestartRecord> restarts_;
   std::vector<RehydrationRecord> rehydrations_;

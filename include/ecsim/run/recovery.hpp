@@ -1,0 +1,35 @@
+// `recovers_within`: after the last fault window ends, the served ratio of
+// the client requests, per simulated second, must be back to its level
+// before the first fault (less 1 percentage point) within the given time,
+// and stay there to the end of the run (docs/scenarios.md, "Recovery").
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::run {
+
+struct RecoveryInput {
+  // Requests by the second they began in: {served ok, settled}.
+  const std::vector<std::array<uint64_t, 2>>* by_second = nullptr;
+  sim::Time first_fault{0};  // the first fault window's start
+  sim::Time last_end{0};     // the last fault window's end
+  sim::Duration within{0};
+  sim::Time run_end{0};
+};
+
+struct RecoveryReport {
+  bool ok = false;
+  uint64_t level_ppm = 0;      // the served ratio to recover to, before the 1-point allowance
+  int64_t baseline_ns = 0;     // how much of the run before the first fault measured it (0: none)
+  int64_t recovered_ns = -1;   // from the last window's end to the first second back for good; -1: never
+  std::string detail;
+};
+
+// REQUIRES: in.by_second set; first_fault <= last_end; within > 0.
+RecoveryReport judge_recovery(const RecoveryInput& in);
+
+}  // namespace ecsim::run

@@ -1,0 +1,104 @@
+// The `recovers_within` verdict from the per-second served counts.
+#include "ecsim/run/recovery.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::run {
+
+namespace {
+constexpr int64_t kSecondNs = 1000000000;
+constexpr int64_t kBaselineNs = 10 * kSecondNs;  // the level is measured over the 10 s before the first fault
+constexpr uint64_t kAllowancePpm = 10000;         // 1 percentage point
+
+double percent(uint64_t served, uint64_t settled) {
+  return settled == 0 ? 100.0 : 100.0 * static_cast<double>(served) / static_cast<double>(settled);
+}
+}  // namespace
+
+RecoveryReport judge_recovery(const RecoveryInput& in) {
+  ECSIM_ASSERT(in.by_second != nullptr);
+  ECSIM_ASSERT(in.first_fault <= in.last_end && in.within.ns > 0);
+  const auto& secs = *in.by_second;
+  auto at = [&secs](int64_t k) { return k < static_cast<int64_t>(secs.size()) ? secs[static_cast<size_t>(k)]
+                                                                              : std::array<uint64_t, 2>{0, 0}; };
+  RecoveryReport r;
+  // The level: the whole seconds inside the 10 s before the first fault.
+  const int64_t base_from = (std::max<int64_t>(0, in.first_fault.ns - kBaselineNs) + kSecondNs - 1) / kSecondNs;
+  const int64_t base_to = in.first_fault.ns / kSecondNs;  // exclusive
+  uint64_t base_served = 0;
+  uint64_t base_settled = 0;
+  for (int64_t k = base_from; k < base_to; ++k) {
+    base_served += at(k)[0];
+    base_settled += at(k)[1];
+  }
+  r.baseline_ns = std::max<int64_t>(0, base_to - base_from) * kSecondNs;
+  // With no request settled before the first fault there is no level to
+  // measure: every request served (100 %) is the level then.
+  r.level_ppm = base_settled == 0 ? 1000000 : base_served * 1000000 / base_settled;
+  const uint64_t need_ppm = r.level_ppm > kAllowancePpm ? r.level_ppm - kAllowancePpm : 0;
+  auto back = [need_ppm](const std::array<uint64_t, 2>& s) { return s[0] * 1000000 >= need_ppm * s[1]; };
+  // The whole seconds after the last window, up to the end of the run; the
+  // recovery is the first of them from which every later one is back
+  // (seconds in which no request settled say nothing and are skipped).
+  const int64_t first = (in.last_end.ns + kSecondNs - 1) / kSecondNs;
+  const int64_t last = in.run_end.ns / kSecondNs;  // exclusive
+  int64_t judged = 0;
+  int64_t since = -1;  // the first second of the current run of good seconds
+  int64_t worst = -1;
+  for (int64_t k = first; k < last; ++k) {
+    const auto s = at(k);
+    if (s[1] == 0) continue;
+    ++judged;
+    if (back(s)) {
+      if (since < 0) since = k;
+    } else {
+      since = -1;
+      if (worst < 0 || s[0] * at(worst)[1] < at(worst)[0] * s[1]) worst = k;
+    }
+  }
+  const std::string level = fmt::format("{:.2f}% over the {}s before the first fault at {}{}",
+                                        static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
+                                        sim::format_time(in.first_fault),
+                                        base_settled == 0 ? " (no request settled: 100% assumed)" : "");
+  const std::string need = fmt::format("need >= {:.2f}% per second within {} after the last fault window "
+                                       "ended at {}",
+                                       static_cast<double>(need_ppm) / 1e4, sim::format_duration(in.within),
+                                       sim::format_time(in.last_end));
+  if (judged == 0) {
+    r.detail = fmt::format("nothing to judge: no request settled in a whole second between the last fault window's "
+                           "end at {} and the end of the run at {}",
+                           sim::format_time(in.last_end), sim::format_time(in.run_end));
+    return r;
+  }
+  if (since >= 0) r.recovered_ns = std::max<int64_t>(0, since * kSecondNs - in.last_end.ns);
+  r.ok = since >= 0 && r.recovered_ns <= in.within.ns;
+  if (r.ok) {
+    r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended), every second "
+                           "since >= {:.2f}%; level {}",
+                           sim::format_time(sim::Time{since * kSecondNs}), sim::format_duration(sim::Duration{r.recovered_ns}),
+                           static_cast<double>(need_ppm) / 1e4, level);
+  } else if (since >= 0 && worst < 0) {
+    r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended, no request settled "
+                           "before), later than {}; level {}",
+                           sim::format_time(sim::Time{since * kSecondNs}),
+                           sim::format_duration(sim::Duration{r.recovered_ns}), sim::format_duration(in.within), level);
+  } else if (since >= 0) {
+    r.detail = fmt::format("served ratio back only from {} ({} after the last fault window ended); the second "
+                           "from {} served {:.2f}%; {}; level {}",
+                           sim::format_time(sim::Time{since * kSecondNs}), sim::format_duration(sim::Duration{r.recovered_ns}),
+                           sim::format_time(sim::Time{worst * kSecondNs}), percent(at(worst)[0], at(worst)[1]), need,
+                           level);
+  } else {
+    r.detail = fmt::format("served ratio not back by the end of the run at {}: the second from {} served "
+                           "{:.2f}% ({} of {}); {}; level {}",
+                           sim::format_time(in.run_end), sim::format_time(sim::Time{worst * kSecondNs}),
+                           percent(at(worst)[0], at(worst)[1]), at(worst)[0], at(worst)[1], need, level);
+  }
+  return r;
+}
+
+}  // namespace ecsim::run

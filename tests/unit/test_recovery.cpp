@@ -1,0 +1,84 @@
+// run/recovery.hpp: the `recovers_within` verdict from per-second counts,
+// with hand-made histories (issue 9).
+#include <catch2/catch.hpp>
+
+#include "ecsim/run/recovery.hpp"
+
+using namespace ecsim;
+
+namespace {
+using Seconds = std::vector<std::array<uint64_t, 2>>;
+
+// `n` seconds serving `served` of 100 each.
+void add(Seconds& s, int n, uint64_t served) {
+  for (int i = 0; i < n; ++i) s.push_back({served, 100});
+}
+
+run::RecoveryReport judge(const Seconds& s, int64_t first_ms, int64_t last_end_ms, int64_t within_s, int64_t end_s) {
+  run::RecoveryInput in;
+  in.by_second = &s;
+  in.first_fault = sim::Time{first_ms * 1000000};
+  in.last_end = sim::Time{last_end_ms * 1000000};
+  in.within = sim::seconds(within_s);
+  in.run_end = sim::Time{end_s * 1000000000};
+  return run::judge_recovery(in);
+}
+}  // namespace
+
+TEST_CASE("recovery: back within the time, and staying back, passes", "[recovery]") {
+  Seconds s;
+  add(s, 10, 100);  // 0..10 s: the level, 100 %
+  add(s, 3, 40);    // 10..13 s: the fault and after
+  add(s, 7, 99);    // 13..20 s: 99 % >= 100 % - 1 point
+  const run::RecoveryReport r = judge(s, 10000, 10300, 5, 20);
+  CHECK(r.ok);
+  CHECK(r.level_ppm == 1000000);
+  CHECK(r.baseline_ns == sim::seconds(10).ns);
+  CHECK(r.recovered_ns == sim::milliseconds(2700).ns);  // from 13 s, the window ended at 10.3 s
+}
+
+TEST_CASE("recovery: back too late, or not for good, or never, fails", "[recovery]") {
+  Seconds late;
+  add(late, 10, 100);
+  add(late, 6, 50);
+  add(late, 4, 100);
+  CHECK_FALSE(judge(late, 10000, 10300, 5, 20).ok);  // back from 16 s: 5.7 s after
+  Seconds relapse;
+  add(relapse, 10, 100);
+  add(relapse, 1, 50);
+  add(relapse, 5, 100);
+  add(relapse, 1, 97);  // a second below 99 % after: not back for good
+  add(relapse, 3, 100);
+  const run::RecoveryReport r = judge(relapse, 10000, 10000, 5, 20);
+  CHECK_FALSE(r.ok);
+  CHECK(r.recovered_ns == sim::seconds(7).ns);
+  Seconds never;
+  add(never, 10, 100);
+  add(never, 30, 37);
+  const run::RecoveryReport n = judge(never, 10000, 10300, 5, 40);
+  CHECK_FALSE(n.ok);
+  CHECK(n.recovered_ns == -1);
+  CHECK(n.detail.find("not back by the end of the run") != std::string::npos);
+}
+
+TEST_CASE("recovery: the level with less than 10 s before the first fault, or none", "[recovery]") {
+  Seconds s;
+  add(s, 3, 95);   // 0..3 s: 95 %
+  add(s, 2, 0);
+  add(s, 10, 94);  // 94 % >= 95 % - 1 point
+  const run::RecoveryReport r = judge(s, 3000, 5000, 5, 15);
+  CHECK(r.ok);
+  CHECK(r.level_ppm == 950000);
+  CHECK(r.baseline_ns == sim::seconds(3).ns);
+  // A fault at 0.5 s: no whole second before it, the level is 100 %.
+  Seconds early;
+  add(early, 5, 98);
+  const run::RecoveryReport e = judge(early, 500, 1000, 2, 5);
+  CHECK(e.level_ppm == 1000000);
+  CHECK(e.baseline_ns == 0);
+  CHECK_FALSE(e.ok);  // 98 % < 99 %
+  // No whole second after the last window: nothing to judge, a failure.
+  const run::RecoveryReport none = judge(early, 500, 5000, 2, 5);
+  CHECK_FALSE(none.ok);
+  CHECK(none.detail.find("nothing to judge") == 0);
+}
