@@ -155,6 +155,8 @@ constexpr uint32_t response_size_bytes(uint64_t id, uint16_t code, uint32_t resu
 
 // Handshake segment sizes in bytes: TCP SYN and SYN-ACK with options; TLS
 // 1.2 ClientHello / ServerHello + certificate chain; key exchange / Finished.
+// A connection opens in this many flights each way (TCP, then TLS 1.2).
+inline constexpr uint8_t kHandshakeStepsMax = 3;
 uint32_t conn_open_size_bytes(uint8_t step);
 uint32_t conn_accept_size_bytes(uint8_t step);
 

@@ -1,0 +1,119 @@
+// The RPC server: request de-duplication by call id (a response cache),
+// connection handshakes, responses. The client is in rpc.cpp.
+#include "ecsim/proto/plant.hpp"
+#include "ecsim/proto/points.hpp"
+#include "ecsim/proto/rpc.hpp"
+
+namespace ecsim::proto::rpc {
+
+ServerCounters& ServerCounters::operator+=(const ServerCounters& o) {
+  requests += o.requests;
+  executed += o.executed;
+  duplicates_cached += o.duplicates_cached;
+  duplicates_executing += o.duplicates_executing;
+  refused_busy += o.refused_busy;
+  responses_sent += o.responses_sent;
+  response_bytes += o.response_bytes;
+  handshake_messages += o.handshake_messages;
+  handshakes_invalid += o.handshakes_invalid;
+  cache_evictions += o.cache_evictions;
+  return *this;
+}
+
+Server::Server(Env<Message>& env, ServerConfig config) : env_(env), config_(config) {
+  ECSIM_ASSERT(config_.cache_max >= 1 && config_.executing_max >= 1);
+}
+
+std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
+  ECSIM_ASSERT(r.call_id != 0);
+  ++counters_.requests;
+  const Key key{from, r.call_id};
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    Entry& e = it->second;
+    e.conn_id = r.conn_id;  // answer on the connection the client waits on now
+    if (!e.done) {
+      ++counters_.duplicates_executing;
+      serve_trace(from, r, ServeOutcome::kInProgress);
+      return std::nullopt;
+    }
+    ++counters_.duplicates_cached;
+    serve_trace(from, r, ServeOutcome::kCached);
+    e.response.conn_id = r.conn_id;
+    send_response(from, e.response);
+    return std::nullopt;
+  }
+  if (executing_ >= config_.executing_max) {
+    ++counters_.refused_busy;
+    serve_trace(from, r, ServeOutcome::kBusy);
+    send_response(from,
+                  Response{r.call_id, r.conn_id, static_cast<uint16_t>(Code::kServerBusy), 0, 0});
+    return std::nullopt;
+  }
+  if (reach(env_, Point::kRpcServerBeforeExecute)) return std::nullopt;
+  entries_.emplace(key, Entry{false, r.conn_id, {}});
+  ++executing_;
+  ++counters_.executed;
+  serve_trace(from, r, ServeOutcome::kExecute);
+  return Incoming{from, r.call_id, r.method, r.body_handle, r.body_bytes};
+}
+
+void Server::on_conn_open(NodeId from, const ConnOpen& o) {
+  if (o.step >= kHandshakeStepsMax) {
+    ++counters_.handshakes_invalid;
+    env_.trace({env_.now().ns, kRecordIgnored, static_cast<uint16_t>(Ignored::kStaleAccept),
+                env_.self(), from, 0, o.conn_id, 0});
+    return;
+  }
+  ++counters_.handshake_messages;
+  env_.send(from, ConnAccept{o.conn_id, o.step}, conn_accept_size_bytes(o.step));
+}
+
+void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_handle,
+                     uint32_t body_bytes) {
+  auto it = entries_.find(Key{to, call_id});
+  ECSIM_ASSERT(it != entries_.end() && !it->second.done);
+  ECSIM_ASSERT(executing_ > 0);
+  if (reach(env_, Point::kRpcServerAfterExecute)) return;
+  Entry& e = it->second;
+  e.done = true;
+  e.response = Response{call_id, e.conn_id, code, body_handle, body_bytes};
+  --executing_;
+  if (planted(Plant::kRpcNoResponseCache)) {  // planted bug: nothing remembers the answer
+    const Response response = e.response;
+    entries_.erase(it);
+    send_response(to, response);
+    return;
+  }
+  done_order_.push_back(it->first);
+  if (!send_response(to, e.response)) return;
+  evict();
+  ECSIM_ASSERT(entries_.size() == executing_ + done_order_.size());
+}
+
+bool Server::send_response(NodeId to, const Response& r) {
+  if (reach(env_, Point::kRpcServerBeforeRespond)) return false;
+  const uint32_t bytes = size_bytes(r);
+  ++counters_.responses_sent;
+  counters_.response_bytes += bytes;
+  env_.send(to, r, bytes);
+  return true;
+}
+
+// Drops the oldest finished entries beyond cache_max. A retry that arrives
+// after its entry was evicted executes again: the cache must outlast the
+// clients' retry horizon (timeout x attempts) at the served rate.
+void Server::evict() {
+  while (done_order_.size() > config_.cache_max) {
+    entries_.erase(done_order_.front());
+    done_order_.pop_front();
+    ++counters_.cache_evictions;
+  }
+}
+
+void Server::serve_trace(NodeId from, const Request& r, ServeOutcome outcome) {
+  env_.trace({env_.now().ns, kRecordServe, static_cast<uint16_t>(outcome), env_.self(), from,
+              static_cast<uint32_t>(r.method), r.call_id, 0});
+}
+
+}  // namespace ecsim::proto::rpc
