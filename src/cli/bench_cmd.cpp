@@ -1,4 +1,4 @@
-// `ecsim bench kernel|pingpong`: wall-clock benchmarks of the simulator.
+// `ecsim bench kernel|pingpong|scenario`: wall-clock benchmarks of the simulator.
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -33,7 +33,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                           {"mix", *mix},               {"loop_s", r.loop_s},           {"events_per_s", r.events_per_s},
                           {"ns_per_event", 1e9 / r.events_per_s}, {"trace_hash", format_hash(r.trace_hash)},
                           {"queue_rebuilds", r.rebuilds}, {"bucket_ns", int64_t{1} << r.bucket_shift},
-                          {"ring_buckets", r.ring_size}};
+                          {"ring_buckets", r.ring_size}, {"peak_rss_kib", peak_rss_kib()}};
       std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("bench kernel  mix %s  pending %llu  events %llu\n  %.0f events/s  (%.2f ns/event, loop %.3fs)\n"
@@ -71,6 +71,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     }
     exit_code = kExitOk;
   });
+
+  add_bench_scenario_command(*bench, exit_code);
 }
 
 }  // namespace ecsim::cli

@@ -19,7 +19,12 @@ inline constexpr int kExitBadInput = 2;
 void add_run_commands(CLI::App& app, int& exit_code);    // run, validate
 void add_sweep_command(CLI::App& app, int& exit_code);   // sweep
 void add_trace_command(CLI::App& app, int& exit_code);   // trace hash|dump|replay
-void add_bench_command(CLI::App& app, int& exit_code);   // bench kernel|pingpong
+void add_bench_command(CLI::App& app, int& exit_code);   // bench kernel|pingpong|scenario
+void add_bench_scenario_command(CLI::App& bench, int& exit_code);  // bench scenario (bench_scenario.cpp)
+
+// The process's peak resident set (VmHWM) in KiB, or -1 where /proc cannot
+// tell. For benches and memory tests; it never enters a run's figures.
+long peak_rss_kib();
 
 // `--memory-max SIZE` (run and sweep): a whole number of bytes with an
 // optional unit (B, KB, MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in

@@ -44,23 +44,10 @@ struct RunArgs {
   std::string swarm_out;
   std::string memory_max = kMemoryMaxDefaultText;
   bool report_peak_rss = false;
+  bool no_hash = false;          // count the records, do not hash them
   bool random_scenario = false;  // run fault::random_scenario_text(seed) instead of a file
   std::string scenario_out;      // with random_scenario: write its YAML here
 };
-
-// The process's peak resident set (VmHWM) in KiB, or -1 where /proc cannot
-// tell. For tests of memory regressions; it never enters a run's figures.
-long peak_rss_kib() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return -1;
-  char line[256];
-  long kib = -1;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::strtol(line + 6, nullptr, 10);
-  }
-  std::fclose(f);
-  return kib;
-}
 
 // The number and unit of a --memory-max value, or nullopt with `why`.
 std::optional<uint64_t> parse_memory_size(const std::string& text, std::string& why) {
@@ -157,6 +144,11 @@ int do_run(const RunArgs& args) {
   options.seed = args.seed;
   if (!args.until.empty()) options.until = checked_duration(args.until);
   options.trace_path = args.trace_path;
+  if (args.no_hash && !args.trace_path.empty()) {
+    // A trace file ends with the hash of its records, which a replay checks.
+    throw CLI::ValidationError("--no-hash", "a --trace file carries the trace hash; drop one of the two");
+  }
+  options.hashing = !args.no_hash;
   options.max_events = args.max_events;
   options.plant = parse_plant_flag(args.plant);
   options.memory_max = memory_max_bytes(args.memory_max);
@@ -201,10 +193,12 @@ int do_run(const RunArgs& args) {
     std::printf("%s\n", j.dump().c_str());
   } else if (args.quiet) {
     std::printf("%s  %s\ntrace hash: %s\n", result.ok() ? "PASS" : "FAIL", result.scenario.c_str(),
-                format_hash(result.trace_hash).c_str());
+                hash_text(result).c_str());
   } else {
     print_run_report(result, wall_s, args.trace_path);
   }
+  // Flushed first, so that on one pipe (bench scenario) the line follows the summary.
+  std::fflush(stdout);
   if (args.report_peak_rss) std::fprintf(stderr, "peak rss: %ld KiB\n", peak_rss_kib());
   return result.ok() ? kExitOk : kExitFailed;
 }
@@ -227,6 +221,20 @@ int do_validate(const std::vector<std::string>& files) {
 }
 
 }  // namespace
+
+// The process's peak resident set (VmHWM) in KiB, or -1 where /proc cannot
+// tell. For tests of memory regressions; it never enters a run's figures.
+long peak_rss_kib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::strtol(line + 6, nullptr, 10);
+  }
+  std::fclose(f);
+  return kib;
+}
 
 void add_memory_max_option(CLI::App& sub, std::string& text) {
   sub.add_option("--memory-max", text,
@@ -268,6 +276,8 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   add_memory_max_option(*run, args->memory_max);
   run->add_flag("--report-peak-rss", args->report_peak_rss,
                 "Print the process's peak resident memory (VmHWM) on stderr at the end (for tests)");
+  run->add_flag("--no-hash", args->no_hash,
+                "Count the trace records but do not hash them (the summary says so; refused with --trace)");
   run->add_flag("--random-scenario", args->random_scenario,
                 "Run the random valid scenario of --seed (default 1) instead of a file");
   run->add_option("--scenario-out", args->scenario_out, "With --random-scenario: write its YAML to FILE");

@@ -79,6 +79,10 @@ void print_tiers(const run::TierSummary& t, Line& line) {
 
 }  // namespace
 
+std::string hash_text(const run::RunResult& r) {
+  return r.hashed ? format_hash(r.trace_hash) : std::string("not computed (--no-hash)");
+}
+
 nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
   nlohmann::json drops = nlohmann::json::object();
   for (size_t i = 1; i < r.net.dropped_by_reason.size(); ++i) drops[kDropReasons[i]] = r.net.dropped_by_reason[i];
@@ -197,7 +201,8 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
                       {"limit_hit", r.memory_limit_hit}, {"peak_bytes_by_resource", peaks}}},
           {"wall_s", wall_s},
           {"events_per_s", wall_s > 0 ? static_cast<double>(r.events) / wall_s : 0.0},
-          {"trace_hash", format_hash(r.trace_hash)}};
+          {"hashed", r.hashed},
+          {"trace_hash", r.hashed ? nlohmann::json(format_hash(r.trace_hash)) : nlohmann::json(nullptr)}};
 }
 
 void print_run_report(const run::RunResult& r, double wall_s, const std::string& trace_path) {
@@ -254,7 +259,7 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
   }
   line("");
   line(fmt::format("verdict: {}", r.ok() ? "PASS" : "FAIL"));
-  line(fmt::format("trace hash: {}", format_hash(r.trace_hash)));
+  line(fmt::format("trace hash: {}", hash_text(r)));
   std::fputs(out.c_str(), stdout);
 }
 

@@ -9,6 +9,8 @@
 
 namespace ecsim::cli {
 
+// The trace hash as printed, or that it was not computed (--no-hash).
+std::string hash_text(const run::RunResult& r);
 nlohmann::json run_result_json(const run::RunResult& r, double wall_s);
 void print_run_report(const run::RunResult& r, double wall_s, const std::string& trace_path);
 

@@ -58,6 +58,7 @@ std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Se
 
 
 void Run::Impl::open_trace_file() {
+  ECSIM_ASSERT(options.hashing);  // a trace file ends with the hash of its records
   nlohmann::json header = {{"format", sim::kTraceFormatVersion},
                            {"ecsim", kVersion},
                            {"scenario_name", sc.name},
@@ -334,7 +335,8 @@ RunResult Run::finish() {
   }
   r.points = proto::point_counts();
   r.records = m.trace.count();
-  r.trace_hash = m.trace.hash();
+  r.hashed = m.trace.hashing();
+  r.trace_hash = r.hashed ? m.trace.hash() : 0;
   if (m.trace_file) m.trace_file->close(r.records, r.trace_hash);
   return r;
 }

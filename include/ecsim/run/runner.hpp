@@ -27,6 +27,8 @@ struct RunOptions {
   // The bytes the model may account for itself (sim/limits.hpp): beyond,
   // the run stops with the failed verdict `limit: STRUCTURE`.
   uint64_t memory_max = sim::kMemoryMaxDefault;
+  // false (`run --no-hash`): records are counted and offered to the checkers
+  // but not hashed. REQUIRES: no trace_path (a trace file ends with the hash).
   bool hashing = true;
   // A planted bug switched on for this run (proto/plant.hpp).
   proto::Plant plant = proto::Plant::kNone;
@@ -235,6 +237,7 @@ struct RunResult {
   std::vector<std::pair<std::string, int64_t>> memory_peaks;  // resources with bytes, by name
   bool memory_limit_hit = false;
   uint64_t trace_hash = 0;
+  bool hashed = true;  // false under RunOptions::hashing false: trace_hash is meaningless
   bool ok() const;  // every verdict held and the run was not cut short
 };
 
