@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -159,7 +160,10 @@ Pair measure_pair(const std::string& exe, const ScenarioBenchArgs& a) {
   Pair p;
   const ChildOutput k = run_child(exe, {"bench", "kernel", "--pending", std::to_string(a.kernel_pending), "--events",
                                         std::to_string(a.kernel_events), "--json"});
-  if (k.exit_code != 0) child_json(k, "ecsim bench kernel");  // throws with its output
+  if (k.exit_code != 0) {
+    throw std::runtime_error(fmt::format("bench scenario: ecsim bench kernel exited with {}: {}", k.exit_code,
+                                         k.text.substr(0, k.text.find('\n'))));
+  }
   const nlohmann::json kj = child_json(k, "ecsim bench kernel");
   p.kernel_events_per_s = kj.at("events_per_s").get<double>();
   p.kernel_peak_rss_bytes = kj.at("peak_rss_kib").get<int64_t>() * 1024;
@@ -308,7 +312,8 @@ void add_bench_scenario_command(CLI::App& bench, int& exit_code) {
     } catch (const scenario::LoadError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       exit_code = kExitBadInput;
-    } catch (const std::runtime_error& e) {
+    } catch (const std::exception& e) {
+      // A child that failed or printed something unreadable: not bad input.
       std::fprintf(stderr, "ecsim: %s\n", e.what());
       exit_code = kExitFailed;
     }
