@@ -31,6 +31,8 @@ COMPONENTS = [
     ("node: disk", "ecsim::node::Disk"),
     ("node: actor dispatch (Cluster, Context)", "ecsim::node::"),
     ("proto: auth, token minting by the clients", "ecsim::proto::auth::issue"),
+    ("proto: auth, token minting by the clients", "ecsim::proto::auth::Signer"),
+    ("proto: auth, token minting by the clients", "ecsim::proto::auth::{anon}::issue_with"),
     ("proto: auth, token checks at the edge", "ecsim::proto::auth::"),
     ("proto: vclock", "ecsim::proto::vclock::"),
     ("proto: rpc", "ecsim::proto::rpc::"),
@@ -85,7 +87,7 @@ def samples(stream):
 
 def innermost_ecsim(frames):
     for sym, _ in frames:
-        m = ECSIM.search(sym)
+        m = ECSIM.search(sym.replace("(anonymous namespace)", "{anon}"))
         if m:
             return m.group(1)
     return None

@@ -15,8 +15,11 @@ namespace ecsim::proto::auth {
 
 namespace detail {
 
-// A keyed HMAC-SHA256 context. Each computation works on a copy, so the key
-// schedule is set up once per secret rather than once per token.
+// A keyed HMAC-SHA256 context. The key schedule (the padded inner and outer
+// digests) is set up once per secret; each computation re-initialises the
+// same context with no key, which restarts it from that schedule. A copy of
+// the context per token (EVP_MAC_CTX_dup and free) cost more than the MAC
+// itself (docs/benchmarks.md, the cost budget). Single-threaded, as the model.
 class MacKey {
  public:
   explicit MacKey(std::string_view secret) {
@@ -37,14 +40,12 @@ class MacKey {
   MacKey& operator=(const MacKey&) = delete;
 
   std::array<uint8_t, kMacBytes> mac(std::string_view data) const {
-    EVP_MAC_CTX* c = EVP_MAC_CTX_dup(ctx_);
-    ECSIM_ASSERT(c != nullptr);
+    ECSIM_ASSERT(EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1);  // the same key, from the start
     const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-    ECSIM_ASSERT(EVP_MAC_update(c, bytes, data.size()) == 1);
+    ECSIM_ASSERT(EVP_MAC_update(ctx_, bytes, data.size()) == 1);
     std::array<uint8_t, kMacBytes> out{};
     size_t out_bytes = 0;
-    ECSIM_ASSERT(EVP_MAC_final(c, out.data(), &out_bytes, out.size()) == 1);
-    EVP_MAC_CTX_free(c);
+    ECSIM_ASSERT(EVP_MAC_final(ctx_, out.data(), &out_bytes, out.size()) == 1);
     ECSIM_ASSERT(out_bytes == kMacBytes);
     return out;
   }
@@ -334,6 +335,11 @@ bool allowed(const Claims& claims, Operation op, uint64_t target_subscriber) {
 
 Guard::Guard(std::string_view secret) : key_(std::make_unique<detail::MacKey>(secret)) {}
 Guard::~Guard() = default;
+
+Signer::Signer(std::string_view secret) : key_(std::make_unique<detail::MacKey>(secret)) {}
+Signer::~Signer() = default;
+
+std::string Signer::issue(const Claims& claims) const { return issue_with(*key_, claims); }
 
 Decision Guard::decide(std::string_view token, Operation op, uint64_t target_subscriber,
                        sim::Time now) {

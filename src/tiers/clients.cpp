@@ -5,7 +5,7 @@
 namespace ecsim::tiers {
 
 Clients::Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std::vector<Source> sources)
-    : sim_(sim), cluster_(cluster), world_(world) {
+    : sim_(sim), cluster_(cluster), world_(world), signer_(world.params().secret) {
   for (const Source& s : sources) {
     const std::string& name = cluster.name(s.node);
     generators_.push_back(Generator{s.node, workload::RequestGenerator(s.config, sim.rng(name + "/clients")),
@@ -28,9 +28,9 @@ std::string Clients::token_for(const workload::Request& r, Generator& g, sim::Ti
   switch (r.bad_token) {
     case workload::BadToken::kForged: return auth::forge(claims, g.rng);
     case workload::BadToken::kExpired: return auth::expire(claims, p.secret, now, g.rng);
-    case workload::BadToken::kMalformed: return auth::malform(auth::issue(claims, p.secret), g.rng);
+    case workload::BadToken::kMalformed: return auth::malform(signer_.issue(claims), g.rng);
     case workload::BadToken::kCrossSubscriber:  // a valid token of another subscriber
-    case workload::BadToken::kNone: return auth::issue(claims, p.secret);
+    case workload::BadToken::kNone: return signer_.issue(claims);
   }
   return {};
 }

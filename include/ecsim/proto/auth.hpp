@@ -212,4 +212,21 @@ class Guard {
   std::array<uint64_t, kReasonCount> counts_{};
 };
 
+// Issues tokens under one secret, keyed once: the clients mint a token per
+// request, and setting up the MAC per token was a tenth of a run's time.
+class Signer {
+ public:
+  // REQUIRES: !secret.empty().
+  explicit Signer(std::string_view secret);
+  ~Signer();
+  Signer(const Signer&) = delete;
+  Signer& operator=(const Signer&) = delete;
+
+  // The same bytes as issue(claims, secret).
+  std::string issue(const Claims& claims) const;
+
+ private:
+  std::unique_ptr<detail::MacKey> key_;
+};
+
 }  // namespace ecsim::proto::auth

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ecsim/node/cluster.hpp"
+#include "ecsim/proto/auth.hpp"
 #include "ecsim/tiers/world.hpp"
 #include "ecsim/workload/requests.hpp"
 
@@ -41,6 +42,7 @@ class Clients {
   sim::Simulator& sim_;
   node::Cluster& cluster_;
   World& world_;
+  proto::auth::Signer signer_;  // keyed once with world_.params().secret
   std::vector<Generator> generators_;
   sim::HandlerId arrival_handler_ = 0;
   uint64_t generated_ = 0;
