@@ -90,8 +90,8 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
 // and schedules the delivery. Every delivery takes at least 1 ns, so no
 // message loop can spin at one instant.
 void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
-  if (free_.empty() && pool_.size() >= kInFlightMax) [[unlikely]] {
-    sim::limit_reached(sim::Resource::kNetworkInFlight, env.src);
+  if (pool_.full()) [[unlikely]] {
+    pool_.refuse(env.src);  // before sampling: a refused message draws nothing
     drop(env, DropReason::kInFlightLimit);
     return;
   }
@@ -109,17 +109,9 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     link.last_deliver_ns = at;
   }
   env.deliver_ns = at;
-  uint32_t slot;
-  if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
-    pool_[slot] = env;
-  } else {
-    slot = static_cast<uint32_t>(pool_.size());
-    pool_.push_back(env);
-    pool_bytes_.set_entries(pool_.size());
-  }
-  sim_.schedule(sim::Time{at}, deliver_handler_, slot, 0);
+  const uint64_t slot = pool_.acquire(env, env.src);
+  ECSIM_ASSERT(slot != sim::SlotPool<Envelope>::kNone);  // full() was checked above
+  sim_.schedule(sim::Time{at}, deliver_handler_, 0, slot);
 }
 
 void Network::drop(const Envelope& env, DropReason reason) {
@@ -154,9 +146,9 @@ void Network::check_counters() const {
 
 void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
   auto& self = *static_cast<Network*>(self_ptr);
-  ECSIM_ASSERT(e.a < self.pool_.size());
-  const Envelope env = self.pool_[e.a];
-  self.free_.push_back(e.a);
+  const std::optional<Envelope> taken = self.pool_.take(e.b);
+  ECSIM_ASSERT(taken.has_value());  // each delivery event frees its own slot once
+  const Envelope& env = *taken;
   if (env.link_epoch != self.link_epochs_[env.link]) {
     self.drop(env, DropReason::kLinkReset);
   } else if (!self.receiver_->is_up(env.dst)) {

@@ -23,6 +23,7 @@
 #include "ecsim/net/link_config.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/simulator.hpp"
+#include "ecsim/sim/slot_pool.hpp"
 
 namespace ecsim::net {
 
@@ -88,7 +89,7 @@ class Network {
 
   const NetworkStats& stats() const { return stats_; }
   // Messages on the wire now.
-  size_t on_wire() const { return pool_.size() - free_.size(); }
+  size_t on_wire() const { return pool_.size(); }
   // Messages on the wire or held in service queues now.
   uint64_t in_flight() const { return on_wire() + stats_.held; }
   // Checks sent + duplicated == delivered + dropped + in flight.
@@ -125,9 +126,8 @@ class Network {
   bool arriving_refused_ = false;
   std::vector<sim::Rng> rng_;      // per source node
   std::vector<uint32_t> group_;    // partition group per node
-  std::vector<Envelope> pool_;     // messages in flight, by slot
-  std::vector<uint32_t> free_;     // free slots (LIFO)
-  sim::Accounted pool_bytes_{sim::Resource::kNetworkInFlight};
+  // Messages in flight; a delivery event carries its message's id.
+  sim::SlotPool<Envelope> pool_{kInFlightMax, sim::Resource::kNetworkInFlight};
   uint64_t next_message_id_ = 1;
   NetworkStats stats_;
 };
