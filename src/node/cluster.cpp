@@ -145,29 +145,30 @@ net::Arrival Cluster::on_deliver(const net::Envelope& e) {
     settle(e.dst);
     return net::Arrival::kTaken;
   }
+  if (in_service_.full()) [[unlikely]] {
+    // Never reached while the network's pool is as large: refused as overload.
+    in_service_.refuse(e.dst);
+    ++stats_.overload_refused;
+    network_.refuse(e, sim::DropReason::kOverload);
+    return net::Arrival::kRefused;
+  }
   const LoadModel::Admission a = n.load->admit(sim_.now(), e.kind);
   if (!a.accepted) {
     ++stats_.overload_refused;
     network_.refuse(e, sim::DropReason::kOverload);
     return net::Arrival::kRefused;
   }
-  uint32_t slot;
-  if (!free_in_service_.empty()) {
-    slot = free_in_service_.back();
-    free_in_service_.pop_back();
-  } else {
-    slot = static_cast<uint32_t>(in_service_.size());
-    in_service_.emplace_back();
-  }
-  in_service_[slot] = InService{e, n.incarnation};
+  const uint64_t slot = in_service_.acquire(InService{e, n.incarnation}, e.dst);
+  ECSIM_ASSERT(slot != sim::SlotPool<InService>::kNone);  // full() was checked above
   sim_.schedule(a.done, service_handler_, e.dst, slot);
   return net::Arrival::kHeld;
 }
 
 void Cluster::on_service_done(void* self_ptr, const sim::Event& e) {
   auto& self = *static_cast<Cluster*>(self_ptr);
-  const InService job = self.in_service_[e.b];
-  self.free_in_service_.push_back(static_cast<uint32_t>(e.b));
+  const std::optional<InService> taken = self.in_service_.take(e.b);
+  ECSIM_ASSERT(taken.has_value());  // each service-done event frees its own slot once
+  const InService& job = *taken;
   Node& n = self.nodes_[e.a];
   if (!n.up || n.incarnation != job.incarnation) {
     // The node crashed while the message waited or ran: it is lost with it

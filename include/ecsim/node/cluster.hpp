@@ -153,7 +153,7 @@ class Cluster final : public net::Receiver {
   const ClusterStats& stats() const { return stats_; }
   // Messages waiting or in service in the nodes' service queues now (a
   // crashed node's included, until their service would have ended).
-  uint64_t held_messages() const { return in_service_.size() - free_in_service_.size(); }
+  uint64_t held_messages() const { return in_service_.size(); }
   sim::Simulator& simulator() { return sim_; }
   net::Network& network() { return network_; }
 
@@ -207,8 +207,10 @@ class Cluster final : public net::Receiver {
   sim::HandlerId service_handler_;
   sim::HandlerId sample_handler_;
   sim::Duration sample_interval_{0};
-  std::vector<InService> in_service_;  // by slot
-  std::vector<uint32_t> free_in_service_;
+  // Messages waiting for or in service at a loaded node; a service-done event
+  // carries its message's id. Bounded like the network's in-flight pool.
+  static constexpr uint32_t kInServiceMax = net::Network::kInFlightMax;
+  sim::SlotPool<InService> in_service_{kInServiceMax};
   net::LatencyModel sync_latency_ = net::LatencyModel::uniform(sim::microseconds(500),
                                                               sim::microseconds(1500));
   struct PendingSync {
