@@ -139,8 +139,8 @@ class Swarm {
     const uint64_t nth = 1 + r.below(5);
     std::string restart;
     if (r.below(3) != 0) {
-      restart = fmt::format(", for: {}", sim::format_duration(sim::milliseconds(200 + 100 * static_cast<int64_t>(
-                                                                                         r.below(29)))));
+      const Duration back_after = sim::milliseconds(200 + 100 * static_cast<int64_t>(r.below(29)));
+      restart = fmt::format(", for: {}", sim::format_duration(back_after));
     }
     return fmt::format("{{ at_point: {}, node: {}, nth: {}, do: crash{} }}", point, names_[n], nth, restart);
   }
