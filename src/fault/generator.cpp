@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/rng.hpp"
@@ -35,6 +36,7 @@ class Swarm {
     first_ = Time{d / 1000 * limits.start_permille};
     last_end_ = Time{d - quiet};
     busy_until_.assign(names_.size(), Time{-1});
+    byzantine_.assign(names_.size(), false);
   }
 
   bool room() const { return last_end_ - first_ >= sim::seconds(1); }
@@ -114,6 +116,35 @@ class Swarm {
                                    sim::format_duration(window))});
   }
 
+  // A crash at a protocol point, from its own stream `r` (so the mix drawn
+  // before it stays the same): a node no other fault of the mix crashes or
+  // makes byzantine (the loader cannot see when a point fires, so it could
+  // not refuse a timed fault meeting the node down), one of the points its
+  // tier runs, a small nth, and two times in three a restart after 0.2 s ..
+  // 3 s. A point the run never reaches often enough does nothing.
+  std::string point_crash(sim::Rng& r) const {
+    std::vector<uint32_t> free;
+    for (uint32_t n = 0; n < names_.size(); ++n) {
+      if (busy_until_[n] < Time{0} && !byzantine_[n]) free.push_back(n);
+    }
+    if (free.empty()) return "";
+    const uint32_t n = free[r.below(free.size())];
+    const auto tier_bit = static_cast<uint8_t>(1u << static_cast<uint8_t>(scenario::node_tier(sc_.topology, n)));
+    std::vector<std::string_view> reached;
+    for (const proto::PointInfo& p : proto::points()) {
+      if ((p.tiers & tier_bit) != 0) reached.push_back(p.name);
+    }
+    ECSIM_ASSERT(!reached.empty());  // every tier runs some protocol with points
+    const std::string_view point = reached[r.below(reached.size())];
+    const uint64_t nth = 1 + r.below(5);
+    std::string restart;
+    if (r.below(3) != 0) {
+      const Duration back_after = sim::milliseconds(200 + 100 * static_cast<int64_t>(r.below(29)));
+      restart = fmt::format(", for: {}", sim::format_duration(back_after));
+    }
+    return fmt::format("{{ at_point: {}, node: {}, nth: {}, do: crash{} }}", point, names_[n], nth, restart);
+  }
+
   // One more crash, of a cloud node, from its own stream `r` (so the mix
   // drawn before it stays the same): the invariants that judge a cloud
   // replica's restart (durability, catch_up) then have one on most seeds.
@@ -136,6 +167,7 @@ class Swarm {
     const auto edges = scenario::resolve(sc_.topology, "edge");
     const uint32_t n = edges[rng_.below(edges.size())];
     if (down_at(n, at)) return;  // the loader refuses a fault on a node that is down then
+    byzantine_[n] = true;
     out.push_back({at, fmt::format("{{ at: {}, byzantine: {}, strategy: cloud_direct_write, rate: {}/s, for: {} }}",
                                    sim::format_time(at), names_[n], 10 + rng_.below(91),
                                    sim::format_duration(window))});
@@ -162,6 +194,7 @@ class Swarm {
   Time first_;
   Time last_end_;
   std::vector<Time> busy_until_;
+  std::vector<bool> byzantine_;  // a byzantine fault of the mix acts on the node
   struct Crash {
     uint32_t node;
     Time from, to;
@@ -187,6 +220,13 @@ std::vector<std::string> swarm_faults(const scenario::Scenario& sc, uint64_t see
   sim::Rng cloud_rng = sim::Rng::stream(seed, "swarm/cloud");
   if (wants_cloud_restart && cloud_rng.below(3) != 0) swarm.add_cloud_crash(draws, cloud_rng);
   for (Draw& d : draws) out.push_back(std::move(d.yaml));
+  // Every other seed of a three-tier run also crashes a node at a protocol
+  // point, so the swarm hunts what a crash in the middle of a handler
+  // breaks. It comes last: at_point faults have no time to sort by.
+  sim::Rng point_rng = sim::Rng::stream(seed, "swarm/point");
+  if (!sc.requests.empty() && point_rng.below(2) == 0) {
+    if (std::string p = swarm.point_crash(point_rng); !p.empty()) out.push_back(std::move(p));
+  }
   return out;
 }
 

@@ -77,4 +77,20 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
   return out;
 }
 
+std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const sim::Record& r, sim::Time end,
+                                            sim::Duration margin) {
+  ECSIM_ASSERT(margin.ns >= 0);
+  if (r.type != sim::RecordType::kFault || r.code != static_cast<uint16_t>(Fault::Kind::kAtPoint) || r.b != 1) {
+    return std::nullopt;
+  }
+  ECSIM_ASSERT(r.a < sc.faults.size() && sc.faults[r.a].kind == Fault::Kind::kAtPoint);
+  const Fault& f = sc.faults[r.a];
+  const sim::Time from{r.time_ns};
+  if (from >= end) return std::nullopt;
+  const sim::Time to = f.for_duration ? std::min(from + *f.for_duration, end) : end;
+  const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
+  ECSIM_ASSERT(from <= to_margin && to_margin <= end);
+  return sim::TimeWindow{from, to_margin};
+}
+
 }  // namespace ecsim::fault

@@ -64,6 +64,15 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
     {Point::kDsmAfterApply, "dsm.after_apply", kOnAll, "proto/dsm.cpp Replica::apply",
      "a received DSM entry (an UPDATE or a repair's) won and replaced the local one: the rest of a repair is "
      "neither applied nor answered"},
+    {Point::kRpcClientAfterSend, "rpc.client.after_send", kOnEdge, "proto/rpc.cpp Client::send_request",
+     "an edge node sent a call's request to core, before any answer: core executes a call whose caller is gone, "
+     "and the client is answered by no one (its request counts at its timeout)"},
+    {Point::kRpcClientBeforeRetry, "rpc.client.before_retry", kOnEdge, "proto/rpc.cpp Client::on_timer",
+     "a call's backoff after a failed attempt ended, before the retry goes out (reached only when core was slow, "
+     "down or cut off): the first attempt may have executed, the retry never comes"},
+    {Point::kStorageWriterAfterSend, "storage.writer.after_send", kOnCore, "proto/storage.cpp QuorumWriter::write",
+     "core sent a write to the three replicas, before any acknowledgement: the replicas apply and acknowledge a "
+     "write whose writer is gone, and the edge is never answered and tries the next core"},
 }};
 
 constexpr bool points_in_enum_order() {

@@ -263,6 +263,9 @@ void Client::send_request(uint64_t call_id, Call& c) {
   env_.trace({env_.now().ns, kRecordCall, 0, env_.self(), c.dst, static_cast<uint32_t>(c.method),
               call_id, c.attempts});
   env_.send(c.dst, r, bytes);
+  // A crash here leaves the request in flight; what follows in this handler
+  // is bookkeeping a crash discards (the node's Env refuses its effects).
+  (void)reach(env_, Point::kRpcClientAfterSend);
 }
 
 // Gives free connection slots to the oldest queued calls.
@@ -325,6 +328,7 @@ void Client::on_timer(uint64_t tag) {
   }
   it->second.timer = 0;
   if (kind == kTimerBackoff) {
+    if (reach(env_, Point::kRpcClientBeforeRetry)) return;
     ++counters_.retries;
     start_attempt(id);
     return;

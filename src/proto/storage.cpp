@@ -606,9 +606,8 @@ void client_trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId
   env.trace(sim::Record{env.now().ns, type, code, env.self(), peer, kind, a, b});
 }
 
-void client_send(Env<Message>& env, NodeId dst, Message m) {
-  const uint32_t size = wire_size_bytes(m);
-  env.send(dst, std::move(m), size);
+void client_send(Env<Message>& env, NodeId dst, const Message& m) {
+  env.send(dst, m, wire_size_bytes(m));
 }
 
 }  // namespace
@@ -627,6 +626,7 @@ std::optional<uint64_t> QuorumWriter::write(Env<Message>& env, uint64_t key, uin
   const uint64_t req_id = make_req_id(config_, next_seq_);
   Pending p{WriteReq{req_id, key, value, version}, {}, 1, 0, env.now()};
   for (NodeId r : config_.replicas) client_send(env, r, p.req);
+  (void)reach(env, Point::kStorageWriterAfterSend);  // the rest is bookkeeping a crash discards
   p.timer = env.set_timer(config_.timeout, kWriterTagBit | req_id);
   pending_.emplace(req_id, p);
   ++counters_.started;

@@ -384,30 +384,8 @@ Verdict Run::Impl::exactly_once_verdict() {
   return {"exactly_once", c.violation_count() == 0, c.summary()};
 }
 
-Verdict Run::Impl::convergence_verdict() {
-  const sim::Time now = sim.now();
-  const sim::Duration need = sc.expect.quiescence;
-  const check::Quiescence& q = dsm_watcher->quiescence;
-  auto secs = [](sim::Time t) { return fmt::format("{:.3f}s", static_cast<double>(t.ns) / 1e9); };
-  if (!q.applies(now, need)) {
-    std::string why;
-    if (!q.healed()) {
-      why = fmt::format("not quiescent: the network is not healed at the end at {} (a partition or link "
-                        "fault in force), need a heal and {} of quiet before the end",
-                        secs(now), sim::format_duration(need));
-    } else if (dsm_watcher->last_activity >= q.quiet_since()) {
-      why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
-                        secs(dsm_watcher->last_activity), sim::format_duration(need),
-                        secs(now));
-    } else {
-      why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
-                        secs(q.quiet_since()), sim::format_duration(need), secs(now));
-    }
-    judged["convergence"] = 1;  // judged: the run did not leave it quiet enough
-    return {"convergence", false, std::move(why)};
-  }
+std::vector<check::ReplicaState> Run::Impl::dsm_states(uint32_t& down) const {
   std::vector<check::ReplicaState> replicas;
-  uint32_t down = 0;
   for (net::NodeId n = 0; n < names.size(); ++n) {
     if (!cluster.is_up(n)) {
       ++down;
@@ -420,6 +398,49 @@ Verdict Run::Impl::convergence_verdict() {
     }
     replicas.push_back(std::move(state));
   }
+  return replicas;
+}
+
+Verdict Run::Impl::convergence_verdict() {
+  const sim::Time now = sim.now();
+  const sim::Duration need = sc.expect.quiescence;
+  const check::Quiescence& q = dsm_watcher->quiescence;
+  auto secs = [](sim::Time t) { return fmt::format("{:.3f}s", static_cast<double>(t.ns) / 1e9); };
+  if (!q.applies(now, need)) {
+    std::string why;
+    if (!q.healed()) {
+      why = fmt::format("not quiescent: the network is not healed at the end at {} (a partition or link "
+                        "fault in force), need a heal and {} of quiet before the end",
+                        secs(now), sim::format_duration(need));
+    } else if (dsm_watcher->last_activity >= q.quiet_since()) {
+      // No client wrote and the network was whole for the quiescence
+      // period, yet replicas kept replacing entries: anti-entropy never
+      // settles. What it leaves at the end is the finding.
+      if (now - dsm_watcher->last_set >= need && now - q.healed_at() >= need) {
+        uint32_t down = 0;
+        const check::ConvergenceReport rep = check::check_convergence(dsm_states(down), names);
+        if (!rep.converged()) {
+          judged["convergence"] = rep.keys_checked;
+          return {"convergence", false,
+                  fmt::format("{} of {} keys diverge and never settle: no DSM write since {}, network healed at "
+                              "{}, yet replicas kept replacing entries until {}; first: {}",
+                              rep.divergent_keys, rep.keys_checked, secs(dsm_watcher->last_set),
+                              secs(q.healed_at()), secs(dsm_watcher->last_activity),
+                              rep.divergences.front().what)};
+        }
+      }
+      why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
+                        secs(dsm_watcher->last_activity), sim::format_duration(need),
+                        secs(now));
+    } else {
+      why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
+                        secs(q.quiet_since()), sim::format_duration(need), secs(now));
+    }
+    judged["convergence"] = 1;  // judged: the run did not leave it quiet enough
+    return {"convergence", false, std::move(why)};
+  }
+  uint32_t down = 0;
+  const std::vector<check::ReplicaState> replicas = dsm_states(down);
   const check::ConvergenceReport rep = check::check_convergence(replicas, names);
   judged["convergence"] = rep.keys_checked;
   const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");

@@ -49,6 +49,21 @@ struct LoadWatcher final : sim::TraceObserver {
   }
 };
 
+// Hands each at_point fault's window to the World when the fault's record
+// says it fired: `latency_p99.outside_faults` leaves out the requests begun
+// in it, as it does for the windows of timed faults.
+struct PointWindowWatcher final : sim::TraceObserver {
+  const scenario::Scenario& sc;
+  tiers::World& world;
+  sim::Time end;
+  sim::Duration margin;
+  PointWindowWatcher(const scenario::Scenario& s, tiers::World& w, sim::Time e, sim::Duration m)
+      : sc(s), world(w), end(e), margin(m) {}
+  void on_record(const sim::Record& r) override {
+    if (auto w = fault::point_window(sc, r, end, margin)) world.exclude_window(*w);
+  }
+};
+
 struct Run::Impl {
   // First: the plant is on, and the protocol points count for this run,
   // while anything of the run exists.
@@ -79,15 +94,18 @@ struct Run::Impl {
   struct DsmWatcher final : sim::TraceObserver {
     check::Quiescence quiescence;
     sim::Time last_activity{0};
+    sim::Time last_set{0};  // the last client write: what anti-entropy then spreads
     void on_record(const Record& r) override {
       if (r.type != proto::dsm::kRecordDsm) return;
       last_activity = std::max(last_activity, sim::Time{r.time_ns});
+      if (r.code == static_cast<uint16_t>(proto::dsm::Event::kSet)) last_set = sim::Time{r.time_ns};
       quiescence.on_dsm_activity(sim::Time{r.time_ns});
     }
   };
   std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<LoadWatcher> load_watcher;
+  std::unique_ptr<PointWindowWatcher> point_windows;
   // The byzantine strategies and the forged writes' follower (with the
   // `cloud_direct_write` fault or `edge_isolation`).
   std::unique_ptr<check::ForgedWrites> forged;
@@ -193,6 +211,8 @@ struct Run::Impl {
   Verdict exactly_once_verdict();
 
   Verdict convergence_verdict();
+  // What each up node's DSM replica holds now; `down` counts the others.
+  std::vector<check::ReplicaState> dsm_states(uint32_t& down) const;
 
   // `recovers_within` (run/recovery.hpp) over the schedule's fault windows.
   Verdict recovery_verdict(sim::Duration within) const;

@@ -124,6 +124,8 @@ void Run::Impl::configure_tiers() {
   world = std::make_unique<tiers::World>(std::move(node_roles), tier_params(sc.model));
   if (sc.expect.latency_outside_faults) {
     world->exclude_windows(fault::fault_windows(sc, end, *sc.expect.latency_outside_faults));
+    point_windows = std::make_unique<PointWindowWatcher>(sc, *world, end, *sc.expect.latency_outside_faults);
+    trace.add_observer(point_windows.get());
   }
   cluster.set_payload_owner(world.get());
   for (net::NodeId n = 0; n < names.size(); ++n) {

@@ -41,10 +41,12 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
   std::string list = "[";
   for (size_t i = 0; i < faults.size(); ++i) list += (i ? ", " : "") + faults[i];
   list += "]";
-  // recovers_within applies when some drawn fault is an outage (every kind
-  // the generator draws but Byzantine behaviour, scenario::is_outage).
-  const bool outage = std::any_of(faults.begin(), faults.end(),
-                                  [](const std::string& f) { return f.find("byzantine:") == std::string::npos; });
+  // recovers_within applies when some drawn fault is a timed outage (every
+  // kind the generator draws but Byzantine behaviour, scenario::is_outage,
+  // and a crash at a protocol point, whose time the loader cannot know).
+  const bool outage = std::any_of(faults.begin(), faults.end(), [](const std::string& f) {
+    return f.find("byzantine:") == std::string::npos && f.find("at_point:") == std::string::npos;
+  });
   root.remove("faults");
   if (!faults.empty()) root["faults"] = YAML::Load(list);
   if (root["expect"]) {

@@ -629,13 +629,13 @@ void TierNode::edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMess
 // Handles the calls that completed. Handling may start new calls (the next
 // core); their completions are picked up by the next round of the loop.
 void TierNode::edge_rpc_done(node::Context& ctx) {
-  if (draining_) return;
+  if (draining_ || ctx.halted()) return;  // halted: the node crashes with its calls unanswered
   draining_ = true;
   for (rpc_client_->take_completions(completions_); !completions_.empty();
        rpc_client_->take_completions(completions_)) {
     for (const proto::rpc::Completion& c : completions_) {
       auto it = call_req_.find(c.call_id);
-      if (it == call_req_.end()) continue;
+      if (it == call_req_.end() || ctx.halted()) continue;  // halted at a point in rpc::Client
       const uint64_t req = it->second;
       call_req_.erase(it);
       if (edge_pending_.count(req) != 0) {

@@ -133,6 +133,13 @@ void World::exclude_windows(std::vector<sim::TimeWindow> windows) {
   excluded_windows_ = std::move(windows);
 }
 
+void World::exclude_window(sim::TimeWindow w) {
+  ECSIM_ASSERT(w.from <= w.to);
+  const auto at = std::upper_bound(excluded_windows_.begin(), excluded_windows_.end(), w.from,
+                                   [](sim::Time t, const sim::TimeWindow& x) { return t < x.from; });
+  excluded_windows_.insert(at, w);
+}
+
 void World::client_forwarded(uint64_t request_id) {
   auto it = outstanding_.find(request_id);
   ECSIM_ASSERT(it != outstanding_.end());  // a request is forwarded before it ends

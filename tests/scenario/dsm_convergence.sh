@@ -27,4 +27,13 @@ PY
 grep -v '^    until:' "$src/scenarios/partition-heal-dsm.yaml" > "$tmp/busy.yaml"
 "$ecsim" run "$tmp/busy.yaml" > "$tmp/out" 2>&1; check $? 1 "no quiet end exits 1"
 grep -qE "FAIL  convergence +not quiescent: last DSM activity at" "$tmp/out"; check $? 0 "the summary says why"
+# dsm.arrival_order_tiebreak (concurrent writes resolved by arrival order):
+# replicas that disagree swap their entries at every anti-entropy round and
+# never settle. The verdict names what that leaves: the keys whose values
+# differ between replicas once no client writes and the network is whole,
+# not only "not quiescent".
+"$ecsim" run "$src/scenarios/partition-heal-dsm.yaml" --plant dsm.arrival_order_tiebreak > "$tmp/plant" 2>&1
+check $? 1 "the arrival-order plant fails"
+grep -qE "FAIL  convergence +[0-9]+ of [0-9]+ keys diverge and never settle: no DSM write since .*; first: key [0-9]+ diverges: value [0-9]+ \(clock [0-9a-f]+\) at .*; value [0-9]+" "$tmp/plant"
+check $? 0 "convergence names the divergent keys and values"
 exit $fail

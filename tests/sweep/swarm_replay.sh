@@ -17,6 +17,13 @@ check "$(hash "$tmp/b.json")" "$(hash "$tmp/a.json")" "the written scenario repl
 check "$(hash "$tmp/c.json")" "$(hash "$tmp/a.json")" "the same seed gives the same mix and hash"
 grep -q '^faults:' "$tmp/s2.yaml"; check $? 0 "the scenario file holds its fault mix"
 grep -qE 'latency_p99|served_ratio_min' "$tmp/s2.yaml"; check $? 1 "figures are left out of a swarm scenario"
+# Seed 1's mix crashes a node at a protocol point (an at_point fault, which
+# has no time): its file replays to the same hash too.
+"$ecsim" run "$scn" --swarm --seed 1 --swarm-out "$tmp/s1.yaml" --json > "$tmp/p1.json"
+check $? 0 "swarm seed 1 passes"
+grep -q 'at_point:' "$tmp/s1.yaml"; check $? 0 "seed 1's mix has a crash at a protocol point"
+"$ecsim" run "$tmp/s1.yaml" --json > "$tmp/p2.json"; check $? 0 "its scenario file passes"
+check "$(hash "$tmp/p2.json")" "$(hash "$tmp/p1.json")" "the at_point mix replays to the same trace hash"
 # A failing seed of a planted bug: its file and command reproduce it.
 "$ecsim" sweep "$scn" --swarm --plant msgq.no_dedup --seeds 1..50 --jobs 2 --stop-on-fail --out-dir "$tmp" \
   > "$tmp/sweep.txt"

@@ -38,3 +38,38 @@ TEST_CASE("fault windows: `for` windows, ends by restart and heal, and open ends
   // The margin stops at the end of the run.
   CHECK(windows_s("  - { at: 50s, crash: core-1, for: 9s }\n", 5_s) == W{{50, 60}});
 }
+
+TEST_CASE("fault windows: an at_point crash's window comes from its fault record", "[fault]") {
+  const scenario::Scenario sc = scenario::load_scenario_text(
+      "name: t\nduration: 60s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
+      "  - { at_point: rpc.client.after_send, node: edge-1, nth: 3, do: crash, for: 5s }\n"
+      "  - { at_point: storage.writer.after_send, node: core-1, do: crash }\n",
+      "t.yaml");
+  REQUIRE(sc.faults.size() == 2);
+  const sim::Time end = sim::Time{0} + sc.duration;
+  // Nothing is known before the run: the schedule has no window for them.
+  CHECK(fault::fault_windows(sc, end, 2_s).empty());
+  const auto fired = [](uint64_t index, int64_t at_s) {
+    return sim::Record{at_s * 1000000000, sim::RecordType::kFault,
+                       static_cast<uint16_t>(scenario::Fault::Kind::kAtPoint), 0, 0, 0, index, 1};
+  };
+  // From the reach to its `for` restart, plus the margin.
+  auto w = fault::point_window(sc, fired(0, 12), end, 2_s);
+  REQUIRE(w);
+  CHECK(w->from.ns == 12'000'000'000);
+  CHECK(w->to.ns == 19'000'000'000);
+  // Without `for`, and with `for` running past the end: to the end.
+  w = fault::point_window(sc, fired(1, 30), end, 2_s);
+  REQUIRE(w);
+  CHECK(w->to == end);
+  w = fault::point_window(sc, fired(0, 56), end, 2_s);
+  REQUIRE(w);
+  CHECK(w->to == end);
+  // Any other record has none.
+  sim::Record timed = fired(0, 12);
+  timed.code = static_cast<uint16_t>(scenario::Fault::Kind::kCrash);
+  CHECK_FALSE(fault::point_window(sc, timed, end, 2_s));
+  sim::Record crash = fired(0, 12);
+  crash.type = sim::RecordType::kCrash;
+  CHECK_FALSE(fault::point_window(sc, crash, end, 2_s));
+}

@@ -53,6 +53,11 @@ TEST_CASE("points: a three-tier run counts its reaches, a ping run reaches none"
   CHECK(count(r, Point::kDsmAfterSet) > 0);
   CHECK(count(r, Point::kMsgqReceiverBeforeAck) == count(r, Point::kMsgqReceiverAfterDeliver));
   CHECK(count(r, Point::kDsmAfterApply) > 0);
+  // The client-side points: every call's request goes out at least once,
+  // and every write core acknowledges went out to the replicas first.
+  CHECK(count(r, Point::kRpcClientAfterSend) >= count(r, Point::kRpcServerBeforeExecute));
+  CHECK(count(r, Point::kStorageWriterAfterSend) >= count(r, Point::kStorageWriterAfterQuorum));
+  CHECK(count(r, Point::kStorageWriterAfterSend) > 0);
   // The counters start again at 0 for each run: the same run counts the same.
   const run::RunResult again = run::run_scenario(scenario::load_scenario_text(kThreeTier, "points.yaml"), {});
   CHECK(again.points == r.points);
@@ -206,4 +211,36 @@ TEST_CASE("at_point: a crash at every point runs to a verdict, the invariants ho
       CHECK(v.ok);
     }
   }
+}
+
+TEST_CASE("at_point: outside_faults leaves out the requests begun in the point crash's window", "[points]") {
+  // edge-1 crashes at its 40th sent call and is back 500 ms later: its
+  // requests begun then (lost with it, or refused while it is down) are the
+  // window's, known only when the point fires.
+  const std::string faults = ", for: 500ms";
+  std::string text = at_point_scenario("rpc.client.after_send", "edge-1", 40, faults);
+  text += "expect:\n  latency_p99: { edge: 5s, core: 5s, outside_faults: 200ms }\n";
+  WalAppendWatch watch(0);
+  const run::RunResult r = run_watched(text, watch);
+  REQUIRE(watch.faults == 1);
+  CHECK(watch.fault_point == static_cast<uint32_t>(Point::kRpcClientAfterSend));
+  uint64_t excluded = 0, requests = 0;
+  for (const run::TierRow& row : r.tiers.rows) {
+    INFO(row.label << ": " << row.excluded << " of " << row.requests << " left out");
+    CHECK(row.judged + row.excluded == row.requests);
+    excluded += row.excluded;
+    requests += row.requests;
+  }
+  // About 0.7 s of edge-1's share of a 3 s run: well above none, well below all.
+  CHECK(excluded > 0);
+  CHECK(excluded * 5 < requests);
+  bool judged = false;
+  for (const run::Verdict& v : r.verdicts) {
+    if (v.name.rfind("latency_p99.", 0) != 0) continue;
+    INFO(v.name << ": " << v.detail);
+    CHECK(v.detail.find(" left out") != std::string::npos);
+    CHECK(v.detail.find("; 0 left out") == std::string::npos);
+    judged = true;
+  }
+  CHECK(judged);
 }

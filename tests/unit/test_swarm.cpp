@@ -2,8 +2,12 @@
 // and every mix it draws is a scenario the loader accepts.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "ecsim/fault/generator.hpp"
+#include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/swarm.hpp"
 
 using namespace ecsim;
@@ -41,4 +45,44 @@ TEST_CASE("swarm: every drawn mix loads, and its faults end before the quiet tai
     faults += s.faults.size();
   }
   CHECK(faults > 300);  // 1..6 per seed
+}
+
+TEST_CASE("swarm: crashes at protocol points, on nodes no other fault of the mix touches", "[fault]") {
+  const scenario::Scenario sc = three_tier();
+  const std::vector<std::string> names = scenario::node_names(sc.topology);
+  size_t seeds_with_point = 0, with_for = 0;
+  std::set<proto::Point> points;
+  std::set<scenario::Tier> tiers;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    const auto mix = fault::swarm_faults(sc, seed);
+    const scenario::Scenario s =
+        scenario::load_scenario_text(scenario::swarm_scenario_text(sc, seed, mix, "test"), "swarm.yaml");
+    INFO("seed " << seed);
+    size_t at_points = 0;
+    for (const scenario::Fault& f : s.faults) {
+      if (f.kind != scenario::Fault::Kind::kAtPoint) continue;
+      ++at_points;
+      CHECK(f.nth >= 1);
+      CHECK(f.nth <= 5);
+      const uint32_t node = scenario::resolve(s.topology, f.target.text).at(0);
+      const scenario::Tier tier = scenario::node_tier(s.topology, node);
+      CHECK((proto::point_info(f.point).tiers & (1u << static_cast<unsigned>(tier))) != 0);
+      points.insert(f.point);
+      tiers.insert(tier);
+      with_for += f.for_duration ? 1 : 0;
+      // No timed crash or byzantine fault of the mix meets that node.
+      for (const scenario::Fault& g : s.faults) {
+        if (g.kind != scenario::Fault::Kind::kCrash && g.kind != scenario::Fault::Kind::kByzantine) continue;
+        for (uint32_t n : scenario::resolve(s.topology, g.target.text)) CHECK(n != node);
+      }
+    }
+    CHECK(at_points <= 1);
+    seeds_with_point += at_points;
+  }
+  CHECK(seeds_with_point > 100);  // every other seed, about
+  CHECK(seeds_with_point < 200);
+  CHECK(with_for > seeds_with_point / 2);
+  CHECK(with_for < seeds_with_point);
+  CHECK(points.size() >= proto::kPointCount - 2);
+  CHECK(tiers.size() == 3);
 }

@@ -63,6 +63,7 @@ class Quiescence {
   // activity. Meaningful only while healed.
   sim::Time quiet_since() const;
   bool healed() const { return healed_; }
+  sim::Time healed_at() const { return healed_at_; }
 
  private:
   bool healed_ = true;

@@ -7,7 +7,9 @@
 // invariants (convergence) have a quiet end to judge. When the scenario asks
 // for an invariant that judges a cloud replica's restart (durability,
 // catch_up), two seeds in three also crash a cloud node, so the sweep's
-// "judged on at least half the seeds" rule can hold. The mix is returned
+// "judged on at least half the seeds" rule can hold. Every other seed of a
+// three-tier run also crashes one node at a protocol point its tier reaches
+// (a small nth, usually restarted after a while). The mix is returned
 // as YAML flow maps, exactly as a scenario's `faults` list would hold them,
 // so a failing seed's mix replays through the loader like any scenario.
 #pragma once

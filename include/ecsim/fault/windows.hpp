@@ -3,12 +3,15 @@
 // heal or its `for` ends, a link fault for its window; a window with no end
 // runs to the end of the run). Latency expectations with `outside_faults`
 // leave out the requests begun inside one of these windows or within the
-// margin after it.
+// margin after it. An at_point fault's window is known only when its point
+// fires: point_window reads it from the fault's trace record.
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/time.hpp"
+#include "ecsim/sim/trace.hpp"
 
 namespace ecsim::fault {
 
@@ -22,5 +25,15 @@ enum class Unrestarted { kToEnd, kAtCrash };
 // REQUIRES: margin >= 0.
 std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin,
                                            Unrestarted unrestarted = Unrestarted::kToEnd);
+
+// The window of the at_point fault whose firing `r` records (a `fault`
+// record with the at_point code and b = 1): from the reach to its `for`
+// restart, or to `end` when it has none (the node stays down), extended by
+// `margin` and capped at `end`. Nothing for any other record. The run
+// feeds it every record; a request begun inside the window starts after
+// the record, so adding the window then classifies every request as a
+// window known before the run would.
+std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const sim::Record& r, sim::Time end,
+                                            sim::Duration margin);
 
 }  // namespace ecsim::fault

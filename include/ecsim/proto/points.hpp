@@ -47,6 +47,10 @@ enum class Point : uint8_t {
   kMsgqSenderBeforeResend,           // msgq.sender.before_resend
   kDsmAfterSet,                      // dsm.after_set
   kDsmAfterApply,                    // dsm.after_apply
+  // Appended, so the numbers above (in fault records) stay as they were.
+  kRpcClientAfterSend,      // rpc.client.after_send
+  kRpcClientBeforeRetry,    // rpc.client.before_retry
+  kStorageWriterAfterSend,  // storage.writer.after_send
   kCount
 };
 inline constexpr size_t kPointCount = static_cast<size_t>(Point::kCount);

@@ -197,6 +197,9 @@ class World final : public node::PayloadOwner {
   // Requests begun inside one of these windows are left out of `judged`.
   // REQUIRES: called before the first request; windows sorted by `from`.
   void exclude_windows(std::vector<sim::TimeWindow> windows);
+  // One more such window, known only now (an at_point fault fired).
+  // REQUIRES: no request begun at or after `w.from` has ended yet.
+  void exclude_window(sim::TimeWindow w);
   uint64_t lost() const { return lost_; }
   // Answers that came after their client had given up (counted as failed).
   uint64_t answered_late() const { return answered_late_; }
