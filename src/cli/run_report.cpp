@@ -34,10 +34,10 @@ void print_tiers(const run::TierSummary& t, Line& line) {
   line(fmt::format("  edge staleness: {} stale reads, max {} versions / {}, p99 {}", t.stale_reads,
                    t.staleness_versions_max, ms(t.staleness_ns_max), ms(t.staleness_ns_p99)));
   const run::RpcSummary& rpc = t.rpc;
-  line(fmt::format("  edge->core rpc: {} calls, {} ok, {} failed, {} timeouts, {} resets, {} retries; cores suspected "
-                   "{} times ({} calls moved on at once); connections {} opened, {} reused, {} open at the end; {} "
+  line(fmt::format("  edge->core rpc: {} calls, {} ok, {} failed, {} timeouts, {} resets, {} retries, {} shed; cores "
+                   "suspected {} times ({} calls moved on at once); connections {} opened, {} reused, {} open at the end; {} "
                    "handshake messages; {} duplicate requests absorbed at core",
-                   rpc.calls, rpc.ok, rpc.failed, rpc.timeouts, rpc.resets, rpc.retries, rpc.cores_suspected,
+                   rpc.calls, rpc.ok, rpc.failed, rpc.timeouts, rpc.resets, rpc.retries, rpc.shed, rpc.cores_suspected,
                    rpc.unreachable, rpc.connections_opened, rpc.connections_reused, rpc.open_connections,
                    rpc.handshake_messages, rpc.duplicates_absorbed));
   if (!t.throughput.empty()) {
@@ -125,6 +125,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
                                      {"failed", rpc.failed},
                                      {"timeouts", rpc.timeouts},
                                      {"retries", rpc.retries},
+                                     {"shed", rpc.shed},
                                      {"resets", rpc.resets},
                                      {"unreachable", rpc.unreachable},
                                      {"cores_suspected", rpc.cores_suspected},

@@ -231,6 +231,7 @@ TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
     ECSIM_ASSERT(n.timers.size() < kTimersPerNodeMax);
     slot = static_cast<uint32_t>(n.timers.size());
     n.timers.emplace_back();
+    timer_bytes_.set_entries(++timer_slots_);
   }
   TimerSlot& t = n.timers[slot];
   ECSIM_ASSERT(!t.armed);

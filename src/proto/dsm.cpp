@@ -123,6 +123,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   trace(env, Event::kSet, self_, key, value);
   const Update update{key, value, stored.clock, self_};
   entries_[key] = std::move(stored);
+  entries_bytes_.set_entries(entries_.size());
   if (reach(env, Point::kDsmAfterSet)) return true;  // stored; the node stops before telling anyone
   for (NodeId peer : config_.peers) {
     send(env, peer, update);
@@ -167,6 +168,7 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
   clock_.on_receive(u.clock);
   if (it == entries_.end()) {
     entries_.emplace(u.key, Stored{u.value, u.clock, u.writer});
+    entries_bytes_.set_entries(entries_.size());
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
     return reach(env, Point::kDsmAfterApply);

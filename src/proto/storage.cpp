@@ -316,7 +316,7 @@ void Replica::apply(const WalPut& p, uint64_t wal_length) {
     by_time_.erase({it->second.updated_at_ns, p.key});
   }
   entries_[p.key] = Stored{p.value, p.version, p.updated_at_ns, wal_length};
-  by_time_.insert({p.updated_at_ns, p.key});
+  index(p.updated_at_ns, p.key);
 }
 
 void Replica::want_sync(StorageIo& io) {

@@ -151,6 +151,7 @@ void Run::Impl::summarize_protocols(RpcSummary& rpc, MsgqSummary& mq) {
   rpc.failed = c.failed;
   rpc.timeouts = c.timeouts;
   rpc.retries = c.retries;
+  rpc.shed = c.refused_queue_full;
   rpc.resets = c.resets;
   rpc.unreachable = c.unreachable;
   rpc.cores_suspected = world->cores_suspected;

@@ -27,12 +27,15 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kMsgqSenders, "msgq.senders", "senders per receiver", 4096, 0},
     {R::kRpcCalls, "rpc.calls", "calls per client", uint64_t{1} << 16, 0},
     {R::kRpcQueued, "rpc.queued", "calls per destination", 1024, 0},
-    {R::kDsmKeys, "dsm.keys", "keys per replica", 65536, 0},
-    {R::kDiskEntries, "disk.entries", "entries per disk", uint64_t{1} << 24, 0},
+    {R::kDsmKeys, "dsm.keys", "keys per replica", 65536, 128},
+    {R::kDiskEntries, "disk.entries", "entries per disk", uint64_t{1} << 24, 32},
     {R::kPingOutstanding, "ping.outstanding", "pings per workload", uint64_t{1} << 22, 0},
     {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 144},
     {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18, 160},
-    {R::kTimers, "node.timers", "timer slots per node", uint64_t{1} << 20, 16},
+    {R::kTimers, "node.timers", "timer slots per node", uint64_t{1} << 20, 20},
+    {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20, 128},
+    {R::kAckedWrites, "world.acked_writes", "keys", 0, 64},
+    {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
 }};
 
 constexpr bool resources_in_enum_order() {

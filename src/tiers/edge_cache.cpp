@@ -160,6 +160,7 @@ void StalenessMeter::on_ack(uint64_t key, Version version, sim::Time at) {
       return;
     }
     it = keys_.emplace(key, KeyAcks{}).first;
+    keys_bytes_.set_entries(keys_.size());
   }
   insert(it->second, Ack{version, at});
   ECSIM_ASSERT(keys_.size() <= keys_max_);

@@ -243,6 +243,7 @@ std::pair<uint64_t, uint64_t> World::edge_lookups(net::NodeId n, sim::Time from,
 void World::write_acked(uint64_t key, proto::storage::Version v) {
   auto [it, inserted] = acked_.emplace(key, v);
   if (!inserted && it->second < v) it->second = v;
+  if (inserted) acked_bytes_.set_entries(acked_.size());
 }
 
 }  // namespace ecsim::tiers

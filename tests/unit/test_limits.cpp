@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ecsim/check/causality.hpp"
@@ -151,4 +152,28 @@ TEST_CASE("limits: the network drops what it cannot hold in flight, counted and 
   s.run_until(sim::Time{0} + sim::seconds(10));
   CHECK(net.in_flight() == 0);
   CHECK(net.stats().delivered == net::Network::kInFlightMax);
+}
+
+TEST_CASE("limits: a disk log is accounted as it grows, and a crash gives back what it loses", "[limits][node]") {
+  auto disk_bytes = [] { return sim::limit_state().use[static_cast<size_t>(Resource::kDiskEntries)].bytes; };
+  const int64_t before = disk_bytes();
+  const int64_t overhead = static_cast<int64_t>(sim::resource_info(Resource::kDiskEntries).entry_bytes);
+  {
+    node::Disk d;
+    REQUIRE(d.append(std::string(100, 'a')));
+    REQUIRE(d.append(std::string(10, 'b')));
+    d.make_durable(1);
+    CHECK(disk_bytes() == before + 110 + 2 * overhead);
+    CHECK(d.accounted_bytes() == 110 + 2 * overhead);
+    sim::Rng rng(7);
+    while (d.length() > 1) {  // the un-synced entry may survive a crash; the next may lose it
+      REQUIRE(d.append(std::string(10, 'c')));
+      d.crash(rng);
+    }
+    CHECK(disk_bytes() == before + 100 + overhead);
+    node::Disk moved = std::move(d);  // a moved disk carries its bytes, not twice
+    CHECK(disk_bytes() == before + 100 + overhead);
+    CHECK(moved.accounted_bytes() == 100 + overhead);
+  }
+  CHECK(disk_bytes() == before);
 }

@@ -538,7 +538,7 @@ TEST_CASE("storage: a corrupted WAL record is rejected and counted, and catch-up
   }
   REQUIRE(damaged.append(encode(WalPut{4, 40, Version{1, kCore1}, 0}).substr(0, 20)));
   damaged.make_durable(damaged.length());
-  c.io.d = damaged;
+  c.io.d = std::move(damaged);
 
   w.restart(kCloudC);
   Replica& r = w.replica(kCloudC);

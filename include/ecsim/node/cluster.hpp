@@ -13,6 +13,7 @@
 #include "ecsim/net/network.hpp"
 #include "ecsim/node/disk.hpp"
 #include "ecsim/node/load_model.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/simulator.hpp"
 
 namespace ecsim::node {
@@ -202,6 +203,10 @@ class Cluster final : public net::Receiver {
   net::Network& network_;
   ActorFactory factory_;
   std::vector<Node> nodes_;
+  // Timer slots of every node (they are reused, never freed before the run
+  // ends), accounted for --memory-max.
+  uint64_t timer_slots_ = 0;
+  sim::Accounted timer_bytes_{sim::Resource::kTimers};
   sim::HandlerId timer_handler_;
   sim::HandlerId sync_handler_;
   sim::HandlerId service_handler_;

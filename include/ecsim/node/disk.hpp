@@ -2,6 +2,10 @@
 // simulated time and makes every write appended before it durable. On a
 // crash, a seeded-random suffix of the un-synced writes is lost (possibly
 // none, possibly all); a synced write is never lost.
+//
+// The log is accounted for --memory-max (sim::Resource::kDiskEntries): each
+// entry as its length plus the per-entry overhead of the resource table,
+// added on append and given back by a crash's truncation or the disk's end.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -17,6 +21,13 @@ class Disk {
   static constexpr size_t kEntriesMax = size_t{1} << 24;
   static constexpr size_t kEntryBytesMax = 1 << 20;
 
+  Disk() = default;
+  ~Disk();
+  Disk(Disk&& other) noexcept;
+  Disk& operator=(Disk&& other) noexcept;
+  Disk(const Disk&) = delete;
+  Disk& operator=(const Disk&) = delete;
+
   // Appends an entry; returns its index. Refused (returns false, counted)
   // at kEntriesMax.
   bool append(std::string_view bytes);
@@ -24,6 +35,8 @@ class Disk {
   size_t durable_length() const { return durable_; }
   const std::string& entry(size_t i) const { return entries_[i]; }
   uint64_t refused() const { return refused_; }
+  // The accounted bytes of the log.
+  int64_t accounted_bytes() const { return bytes_; }
 
   // Marks the first `length` entries durable (a sync that covered them
   // completed). Never moves backwards.
@@ -36,6 +49,7 @@ class Disk {
   std::vector<std::string> entries_;
   size_t durable_ = 0;
   uint64_t refused_ = 0;
+  int64_t bytes_ = 0;
 };
 
 }  // namespace ecsim::node

@@ -39,6 +39,7 @@
 
 #include "ecsim/proto/env.hpp"
 #include "ecsim/proto/vclock.hpp"
+#include "ecsim/sim/limits.hpp"
 
 namespace ecsim::proto::dsm {
 
@@ -163,6 +164,7 @@ class Replica {
   Config config_;
   vclock::ClockKeeper clock_;
   std::map<uint64_t, Stored> entries_;
+  sim::Accounted entries_bytes_{sim::Resource::kDsmKeys};  // entries_, for --memory-max
   uint64_t cursor_key_ = 0;  // where the next digest's range starts
   uint64_t rpc_id_ = 0;      // JSON-RPC ids, for wire sizes only
   Counters counters_;

@@ -68,6 +68,7 @@
 
 #include "ecsim/node/disk.hpp"
 #include "ecsim/proto/env.hpp"
+#include "ecsim/sim/limits.hpp"
 
 namespace ecsim::proto::storage {
 
@@ -352,6 +353,12 @@ class Replica {
   std::map<uint64_t, Stored> entries_;
   // (updated_at, key) of every entry: the catch-up cursor's order.
   std::set<std::pair<int64_t, uint64_t>> by_time_;
+  sim::Accounted entries_bytes_{sim::Resource::kStorageKeys};  // entries_ and by_time_
+  // Indexes an entry just stored and accounts the maps' bytes.
+  void index(int64_t updated_at_ns, uint64_t key) {
+    by_time_.insert({updated_at_ns, key});
+    entries_bytes_.set_entries(entries_.size());
+  }
   std::vector<PendingAck> pending_acks_;  // in arrival order
   uint64_t sync_tag_ = 0;                 // the sync in flight; 0: none
   uint64_t next_sync_tag_ = 1;

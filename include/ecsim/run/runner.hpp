@@ -121,6 +121,7 @@ struct RpcSummary {
   uint64_t failed = 0;
   uint64_t timeouts = 0;  // attempts that timed out
   uint64_t retries = 0;
+  uint64_t shed = 0;  // attempts refused at once: the destination's waiting queue was full (edge shedding)
   uint64_t resets = 0;  // attempts cut by a connection reset (a core crashed or was cut off)
   uint64_t unreachable = 0;      // calls refused at once: their core was suspected (circuit breaker)
   uint64_t cores_suspected = 0;  // times an edge's circuit breaker opened for a core

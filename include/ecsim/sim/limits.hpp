@@ -57,6 +57,9 @@ enum class Resource : uint16_t {
   kForgedWrites,      // fault: forged writes a byzantine run sends (the follower's bound)
   kCausalityInFlight, // check: messages the causality checker follows at once
   kTimers,            // node: timer slots per node (memory only)
+  kStorageKeys,       // storage: keys per cloud replica (with their catch-up index)
+  kAckedWrites,       // tiers: the acknowledged-writes table the durability checks read (memory only)
+  kStalenessKeys,     // tiers: keys the staleness meter follows
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);

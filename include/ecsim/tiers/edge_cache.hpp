@@ -186,6 +186,7 @@ class StalenessMeter {
 
   size_t keys_max_;
   std::unordered_map<uint64_t, KeyAcks> keys_;  // lookup only, never iterated
+  sim::Accounted keys_bytes_{sim::Resource::kStalenessKeys};  // keys_, for --memory-max
   sim::Histogram versions_;
   sim::Histogram time_;
   uint64_t reads_ = 0;

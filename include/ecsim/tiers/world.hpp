@@ -290,6 +290,7 @@ class World final : public node::PayloadOwner {
   // Per node, per simulated second: {hits, misses}; grows with the run.
   std::vector<std::vector<std::array<uint64_t, 2>>> lookups_;
   std::map<uint64_t, proto::storage::Version> acked_;
+  sim::Accounted acked_bytes_{sim::Resource::kAckedWrites};  // acked_, for --memory-max
   proto::rpc::ClientCounters rpc_client_;
   proto::rpc::ServerCounters rpc_server_;
   proto::msgq::SenderCounters msgq_sender_;
