@@ -82,7 +82,8 @@ std::string record_name(sim::RecordType t) {
       {p::storage::kRecordAck, "storage.ack"},       {p::storage::kRecordWal, "storage.wal"},
       {p::storage::kRecordCatchUp, "storage.catch_up"}, {p::storage::kRecordQuorum, "storage.quorum"},
       {p::storage::kRecordIgnored, "storage.ignored"}, {p::storage::kRecordRecovered, "storage.recovered"},
-      {tiers::kRecordClientBadToken, "client.bad_token"},
+      {tiers::kRecordClientBadToken, "client.bad_token"}, {p::rpc::kRecordAttempt, "rpc.attempt"},
+      {p::msgq::kRecordAccepted, "msgq.accepted"},     {tiers::kRecordCoreSuspected, "edge.suspect"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

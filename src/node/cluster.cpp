@@ -86,8 +86,10 @@ void Cluster::crash(NodeId node) {
   const size_t durable = n.disk.durable_length();
   const size_t before = n.disk.length();
   const size_t kept = n.disk.crash(n.disk_rng);
+  ECSIM_ASSERT(kept <= before && before - kept <= UINT32_MAX);
   stats_.disk_entries_lost += before - kept;
-  sim_.trace().record(Record{sim_.now().ns, RecordType::kDiskLoss, 0, node, 0, 0, kept, durable});
+  sim_.trace().record(
+      Record{sim_.now().ns, RecordType::kDiskLoss, 0, node, 0, static_cast<uint32_t>(before - kept), kept, durable});
   network_.reset_node(node);
   if (n.load != nullptr) n.load->reset(sim_.now());
   for (NodeId peer = 0; peer < nodes_.size(); ++peer) {

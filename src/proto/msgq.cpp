@@ -79,6 +79,7 @@ uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
   const uint64_t seq = d.next_seq++;
   ++pending_;
   ++counters_.accepted;
+  env_.trace({env_.now().ns, kRecordAccepted, 0, env_.self(), dst, 0, seq, 0});
   d.waiting.push_back(Item{seq, body_handle, body_bytes, 0, {}, {}});
   dispatch(dst, d);
   ECSIM_ASSERT(pending_ <= config_.pending_max);

@@ -84,7 +84,6 @@ ClientCounters& ClientCounters::operator+=(const ClientCounters& o) {
   return *this;
 }
 
-
 // ---- Client -------------------------------------------------------------------
 
 // Connection ids carry the incarnation in their top byte, like call ids, so
@@ -161,6 +160,7 @@ uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t 
   ECSIM_ASSERT(next_seq_ < (uint64_t{1} << kSeqBits));
   const uint64_t id = (uint64_t{config_.incarnation} << kSeqBits) | next_seq_++;
   ++counters_.calls;
+  trace_attempt(AttemptEvent::kCall, dst, id, 0);
   if (config_.retry_budget) {
     retry_milli_ = std::min<int64_t>(retry_milli_ + config_.retry_budget_permille,
                                      int64_t{config_.retry_budget_max} * 1000);
@@ -217,6 +217,8 @@ bool Client::assign(uint64_t call_id, Call& c, Dest& d) {
     conn.call_id = call_id;
     c.conn_id = conn.id;
     ++counters_.connections_reused;
+    env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kReused), env_.self(), c.dst, 0,
+                conn.id, call_id});
     send_request(call_id, c);
     return true;
   }
@@ -332,10 +334,12 @@ void Client::on_timer(uint64_t tag) {
   if (kind == kTimerBackoff) {
     if (reach(env_, Point::kRpcClientBeforeRetry)) return;
     ++counters_.retries;
+    trace_attempt(AttemptEvent::kRetry, it->second.dst, id, it->second.attempts + 1);
     start_attempt(id);
     return;
   }
   ++counters_.timeouts;
+  trace_attempt(AttemptEvent::kTimeout, it->second.dst, id, it->second.attempts);
   attempt_failed(id, Code::kTimeout);
 }
 
@@ -503,6 +507,7 @@ void Client::reset_connections(NodeId dst) {
   d.conns.clear();
   for (uint64_t id : cut) {
     ++counters_.resets;
+    trace_attempt(AttemptEvent::kReset, dst, id, calls_.at(id).attempts);
     attempt_failed(id, Code::kConnectionReset);
   }
   pump_queue(dst);
@@ -576,6 +581,10 @@ void Client::ignore(NodeId peer, Ignored why, uint64_t a) {
       {env_.now().ns, kRecordIgnored, static_cast<uint16_t>(why), env_.self(), peer, 0, a, 0});
 }
 
+void Client::trace_attempt(AttemptEvent what, NodeId dst, uint64_t call_id, uint32_t attempt) {
+  env_.trace({env_.now().ns, kRecordAttempt, static_cast<uint16_t>(what), env_.self(), dst, 0, call_id, attempt});
+}
+
 void Client::check_invariants(const Dest& d) const {
   ECSIM_ASSERT(d.conns.size() <= config_.pool_size_max);
   ECSIM_ASSERT(d.queue.size() <= config_.queue_max);
@@ -589,7 +598,4 @@ void Client::check_invariants(const Dest& d) const {
     }
   }
 }
-
-// ---- Server -------------------------------------------------------------------
-
 }  // namespace ecsim::proto::rpc

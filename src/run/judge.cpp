@@ -154,7 +154,7 @@ void Run::Impl::summarize_protocols(RpcSummary& rpc, MsgqSummary& mq) {
   rpc.shed = c.refused_queue_full;
   rpc.resets = c.resets;
   rpc.unreachable = c.unreachable;
-  rpc.cores_suspected = world->cores_suspected;
+  rpc.cores_suspected = world->cores_suspected();
   rpc.connections_opened = c.connections_opened;
   rpc.connections_reused = c.connections_reused;
   rpc.handshake_messages = c.handshake_messages + s.handshake_messages;

@@ -181,7 +181,7 @@ void TierNode::suspect_core(node::Context& ctx, uint32_t index, bool until_resta
     suspect_timer_[index] =
         set_timer(ctx, kRouteEdge, world_.params().core_suspect, (kEdgeSuspectEnd << kEdgeTagShift) | index);
   }
-  ++world_.cores_suspected;
+  world_.core_suspected(ctx.trace(), ctx.now(), self_, world_.nodes(Role::kCore)[index], until_restart);
 }
 
 void TierNode::core_trusted_again(uint32_t index) {

@@ -20,6 +20,14 @@ void World::connections_changed(net::NodeId n, int64_t delta) {
   ECSIM_ASSERT(conns_in_[n] >= 0);
 }
 
+void World::core_suspected(sim::Trace& trace, sim::Time now, net::NodeId edge, net::NodeId core,
+                           bool until_restart) {
+  ECSIM_ASSERT(roles_[edge] == Role::kEdge && roles_[core] == Role::kCore);
+  ++cores_suspected_;
+  trace.record(sim::Record{now.ns, kRecordCoreSuspected, static_cast<uint16_t>(until_restart ? 1 : 2), edge, core,
+                           0, cores_suspected_, 0});
+}
+
 void World::add_msgq(const proto::msgq::SenderCounters& s, const proto::msgq::ReceiverCounters& r) {
   msgq_sender_ += s;
   msgq_receiver_ += r;

@@ -17,7 +17,7 @@ check "$lines" "$records" "dump prints one JSON line per record"
 # A three-tier trace: the protocols' records are dumped by name.
 "$ecsim" run "$src/scenarios/three-tier.yaml" --until 200ms --trace "$tmp/tiers.trace" --quiet > /dev/null
 "$ecsim" trace dump "$tmp/tiers.trace" > "$tmp/tiers.jsonl"
-for name in rpc.conn rpc.call rpc.serve rpc.done vclock.send vclock.recv msgq.send msgq.deliver storage.quorum; do
+for name in rpc.conn rpc.call rpc.attempt rpc.serve rpc.done msgq.accepted vclock.send vclock.recv msgq.send msgq.deliver storage.quorum; do
   grep -q "\"type\":\"$name\"" "$tmp/tiers.jsonl"; check $? 0 "dump names $name records"
 done
 grep -q '"type":"unknown"' "$tmp/tiers.jsonl"; check $? 1 "no record type is unknown"

@@ -26,7 +26,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::msgq::kRecordAcked, p::msgq::kRecordDeliver, p::msgq::kRecordIgnored, p::auth::kRecordAuthRefused,
       p::storage::kRecordWrite, p::storage::kRecordRefused, p::storage::kRecordAck, p::storage::kRecordWal,
       p::storage::kRecordCatchUp, p::storage::kRecordQuorum, p::storage::kRecordIgnored,
-      p::storage::kRecordRecovered, ecsim::tiers::kRecordClientBadToken};
+      p::storage::kRecordRecovered, ecsim::tiers::kRecordClientBadToken,
+      p::rpc::kRecordAttempt, p::msgq::kRecordAccepted, ecsim::tiers::kRecordCoreSuspected};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

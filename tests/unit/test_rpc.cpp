@@ -464,3 +464,50 @@ TEST_CASE("rpc: a call made while the pool warms up takes over a warming connect
   CHECK(w.client.open_connections(kServer) == 2);
   CHECK(w.client.counters().timers_stale == 0);
 }
+
+namespace {
+
+size_t attempt_records(const FakeEnv<rpc::Message>& env, rpc::AttemptEvent what) {
+  size_t n = 0;
+  for (const auto& r : env.records) {
+    n += r.type == rpc::kRecordAttempt && r.code == static_cast<uint16_t>(what);
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("rpc: every call, retry, timeout and reset has its record, sent or not", "[rpc]") {
+  // One connection and a queue of one: while a silent server holds the
+  // connection, the second call waits and times out in the queue, and the
+  // retries of both find the queue taken or empty in turn. Retries whose
+  // request never left still count as retries (docs/scenarios.md).
+  World w(rpc::ClientConfig{.pool_size_max = 1, .queue_max = 1});
+  w.server_answers = false;
+  const rpc::CallOptions opt{.timeout = 50_ms, .retries_max = 2, .backoff_base = 1_ms, .backoff_cap = 1_ms};
+  w.client.call(kServer, rpc::Method::kPing, 1, 0, opt);
+  w.client.call(kServer, rpc::Method::kPing, 2, 0, opt);
+  w.client.call(kServer, rpc::Method::kPing, 3, 0, opt);  // shed at once: the queue holds the second
+  w.run_until(sim::Time{0} + 120_ms);
+  w.client.reset_connections(kServer);
+  w.run_until(sim::Time{0} + 2_s);
+  const rpc::ClientCounters& c = w.client.counters();
+  REQUIRE(w.done.size() == 3);
+  CHECK(c.calls == 3);
+  CHECK(c.retries > 0);
+  CHECK(c.timeouts > 0);
+  CHECK(c.resets == 1);
+  CHECK(attempt_records(w.cenv, rpc::AttemptEvent::kCall) == c.calls);
+  CHECK(attempt_records(w.cenv, rpc::AttemptEvent::kRetry) == c.retries);
+  CHECK(attempt_records(w.cenv, rpc::AttemptEvent::kTimeout) == c.timeouts);
+  CHECK(attempt_records(w.cenv, rpc::AttemptEvent::kReset) == c.resets);
+  size_t retried_sent = 0, reused = 0;
+  for (const auto& r : w.cenv.records) {
+    retried_sent += r.type == rpc::kRecordCall && r.b > 1;
+    reused += r.type == rpc::kRecordConn && r.code == static_cast<uint16_t>(rpc::ConnEvent::kReused);
+  }
+  // Some retries waited in the queue and timed out there: fewer requests
+  // went out as retries than retries began.
+  CHECK(retried_sent < c.retries);
+  CHECK(reused == c.connections_reused);
+}

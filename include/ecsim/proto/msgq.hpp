@@ -60,6 +60,10 @@ inline constexpr auto kRecordAcked = static_cast<sim::RecordType>(27);
 inline constexpr auto kRecordDeliver = static_cast<sim::RecordType>(28);
 // kRecordIgnored: node, peer, code = Ignored, a = seq (or cumulative), b = epoch.
 inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(29);
+// kRecordAccepted (33, from the numbers the tiers left free): node = sender,
+// peer = receiver, a = seq: the sender accepted a message (counted in
+// `accepted`); it may wait for the window before its first msgq send record.
+inline constexpr auto kRecordAccepted = static_cast<sim::RecordType>(33);
 
 enum class Ignored : uint16_t {
   kRefusedPending = 1,  // send() with the pending queue at pending_max or dest_pending_max

@@ -65,9 +65,20 @@ inline constexpr auto kRecordServe = static_cast<sim::RecordType>(23);
 inline constexpr auto kRecordConn = static_cast<sim::RecordType>(24);
 // kRecordIgnored: node, peer, code = Ignored, a = call id or connection id.
 inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(25);
+// kRecordAttempt (32, from the numbers the tiers left free): node = client,
+// peer = server, code = AttemptEvent, a = call id, b = attempt number (0 for
+// kCall). One record per increment of the counter of the same name, so the
+// counters reconcile with the trace (docs/scenarios.md, "RPC counters").
+inline constexpr auto kRecordAttempt = static_cast<sim::RecordType>(32);
 
 enum class ServeOutcome : uint16_t { kExecute = 1, kCached = 2, kInProgress = 3, kBusy = 4 };
-enum class ConnEvent : uint16_t { kOpen = 1, kEstablished = 2, kClosed = 3 };
+// kReused: an idle pooled connection takes a call (b = the call id).
+enum class ConnEvent : uint16_t { kOpen = 1, kEstablished = 2, kClosed = 3, kReused = 4 };
+// kCall: a call begins (refused ones included). kRetry: its backoff ran
+// out and a further attempt begins (it may then wait, be shed or fail before
+// its request leaves). kTimeout: an attempt timed out. kReset: an attempt
+// was cut by reset_connections().
+enum class AttemptEvent : uint16_t { kCall = 1, kRetry = 2, kTimeout = 3, kReset = 4 };
 enum class Ignored : uint16_t {
   kLateResponse = 1,   // no such call (finished already): a duplicate or late answer
   kStaleResponse = 2,  // the call lives, but not on the connection the answer names
@@ -221,7 +232,7 @@ struct ClientCounters {
   uint64_t completed_ok = 0;
   uint64_t failed = 0;
   uint64_t timeouts = 0;  // attempts that timed out
-  uint64_t retries = 0;
+  uint64_t retries = 0;   // further attempts begun after a backoff, whether or not their request left
   uint64_t refused_queue_full = 0;
   uint64_t refused_calls_max = 0;
   uint64_t unreachable = 0;  // calls failed because the destination was unreachable
@@ -351,6 +362,7 @@ class Client {
   uint64_t timer_tag(TimerKind kind, uint64_t call_id) const;
   uint8_t handshake_round_trips(const Dest& d) const { return d.tls ? 3 : 1; }
   void ignore(NodeId peer, Ignored why, uint64_t a);
+  void trace_attempt(AttemptEvent what, NodeId dst, uint64_t call_id, uint32_t attempt);
   void check_invariants(const Dest& d) const;
 
   Env<Message>& env_;

@@ -30,7 +30,7 @@ enum class RecordType : uint16_t {
                    // fault firing: node = the node, kind = the proto::Point
   kDiskWrite = 9,  // node, a = log index
   kDiskSync = 10,  // node, a = durable length after the sync
-  kDiskLoss = 11,  // node, a = length kept, b = durable length at the crash
+  kDiskLoss = 11,  // node, kind = un-synced entries lost, a = length kept, b = durable length at the crash
   kRecover = 12,   // node, a = recovered log length
   kPingSent = 13,  // node -> peer, a = ping id
   kPingDone = 14,  // node <- peer (a pong arrived), kind = workload, a = ping id, b = the pong's transit ns
@@ -41,6 +41,7 @@ enum class RecordType : uint16_t {
   //   17-19 proto/vclock (clock_send, clock_recv, clock_local)
   //   20    proto/dsm      21-25 proto/rpc      26-29 proto/msgq
   //   30    proto/auth     40-46 proto/storage
+  //   31, 34 tiers (client.bad_token, edge.suspect)  32 proto/rpc (rpc.attempt)  33 proto/msgq (msgq.accepted)
   kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us; code = open connections
   kLimitReached = 51,  // a named limit was reached (sim/limits.hpp): code = Resource, node, a = the limit,
                        // b = reaches so far; code 1 (memory): kind = the Resource holding the most bytes,

@@ -98,6 +98,11 @@ struct TierParams {
 // sent to, code = Outcome, kind = workload::BadToken, a = request id, b =
 // the subscriber it targets. Traced when the outcome is known.
 inline constexpr auto kRecordClientBadToken = static_cast<sim::RecordType>(31);
+// kRecordCoreSuspected: an edge node's circuit breaker opened for a core
+// (the summary's `cores_suspected`): node = the edge node, peer = the core,
+// code = 1 until the core restarts (it crashed), 2 for `core_suspect` (a
+// partition reset the connections), a = the run's suspicions so far.
+inline constexpr auto kRecordCoreSuspected = static_cast<sim::RecordType>(34);
 
 // Message kinds served through the load model; a client request at the edge
 // is admitted as this kind.
@@ -252,10 +257,13 @@ class World final : public node::PayloadOwner {
   // Connections edge nodes hold open to node `n` (they report the changes).
   void connections_changed(net::NodeId n, int64_t delta);
   uint32_t connections_to(net::NodeId n) const { return static_cast<uint32_t>(conns_in_[n]); }
+  // Edge node `edge`'s circuit breaker opened for `core`: counted and traced.
+  void core_suspected(sim::Trace& trace, sim::Time now, net::NodeId edge, net::NodeId core, bool until_restart);
+  // Times an edge's circuit breaker opened for a core.
+  uint64_t cores_suspected() const { return cores_suspected_; }
 
   uint64_t hits = 0;
   uint64_t misses = 0;
-  uint64_t cores_suspected = 0;  // times an edge's circuit breaker opened for a core
   std::array<uint64_t, proto::auth::kReasonCount> refusals{};
 
  private:
@@ -297,6 +305,7 @@ class World final : public node::PayloadOwner {
   proto::msgq::ReceiverCounters msgq_receiver_;
   std::array<uint64_t, proto::storage::kRefusalKinds> replica_refused_{};
   std::vector<int64_t> conns_in_;  // per node
+  uint64_t cores_suspected_ = 0;
 };
 
 }  // namespace ecsim::tiers
