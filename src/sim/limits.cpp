@@ -33,6 +33,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 144},
     {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18, 160},
     {R::kTimers, "node.timers", "timer slots per node", uint64_t{1} << 20, 16},
+    {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
 }};
 
 constexpr bool resources_in_enum_order() {

@@ -57,6 +57,7 @@ enum class Resource : uint16_t {
   kForgedWrites,      // fault: forged writes a byzantine run sends (the follower's bound)
   kCausalityInFlight, // check: messages the causality checker follows at once
   kTimers,            // node: timer slots per node (memory only)
+  kConnFifo,          // net: connections whose FIFO order the network tracks
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);
