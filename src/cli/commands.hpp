@@ -28,9 +28,10 @@ long peak_rss_kib();
 
 // `--memory-max SIZE` (run and sweep): a whole number of bytes with an
 // optional unit (B, KB, MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in
-// powers of 1024), 1 MiB..1 TiB, default 4GiB. Registers the option with a
-// CLI11 validator; memory_max_bytes() converts a validated text.
-inline constexpr const char* kMemoryMaxDefaultText = "4GiB";
+// powers of 1024), 1 MiB..1 TiB (scenario::parse_memory_size). Not given
+// (the text stays empty): the scenario's `memory_max`, else 4 GiB.
+// Registers the option with a CLI11 validator; memory_max_bytes() converts
+// a validated text.
 void add_memory_max_option(CLI::App& sub, std::string& text);
 uint64_t memory_max_bytes(const std::string& text);
 

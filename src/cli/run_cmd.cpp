@@ -42,39 +42,13 @@ struct RunArgs {
   std::string plant;
   bool swarm = false;
   std::string swarm_out;
-  std::string memory_max = kMemoryMaxDefaultText;
+  std::string memory_max;  // empty: the scenario's memory_max, else the default
   bool report_peak_rss = false;
   bool no_hash = false;          // count the records, do not hash them
   bool random_scenario = false;  // run fault::random_scenario_text(seed) instead of a file
   std::string scenario_out;      // with random_scenario: write its YAML here
 };
 
-// The number and unit of a --memory-max value, or nullopt with `why`.
-std::optional<uint64_t> parse_memory_size(const std::string& text, std::string& why) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 15) {
-    why = "expected a whole number of bytes with an optional unit, like 512MiB or 4GiB";
-    return std::nullopt;
-  }
-  const uint64_t n = std::stoull(text.substr(0, digits));
-  const std::string unit = text.substr(digits);
-  static const std::pair<const char*, uint64_t> kUnits[] = {
-      {"", 1},          {"B", 1},           {"KB", 1000},       {"kB", 1000},       {"MB", 1000000},
-      {"GB", 1000000000}, {"TB", 1000000000000}, {"KiB", uint64_t{1} << 10}, {"MiB", uint64_t{1} << 20},
-      {"GiB", uint64_t{1} << 30}, {"TiB", uint64_t{1} << 40}};
-  for (const auto& [name, scale] : kUnits) {
-    if (unit != name) continue;
-    constexpr uint64_t kMin = uint64_t{1} << 20;
-    constexpr uint64_t kMax = uint64_t{1} << 40;
-    if (n > kMax / scale || n * scale < kMin || n * scale > kMax) {
-      why = "out of range, expected 1MiB..1TiB";
-      return std::nullopt;
-    }
-    return n * scale;
-  }
-  why = fmt::format("unknown unit '{}', expected B, KB, MB, GB, TB, KiB, MiB, GiB or TiB", unit);
-  return std::nullopt;
 }
 
 // `--plant NAME`: a name from `ecsim plant --list`.
@@ -151,7 +125,7 @@ int do_run(const RunArgs& args) {
   options.hashing = !args.no_hash;
   options.max_events = args.max_events;
   options.plant = parse_plant_flag(args.plant);
-  options.memory_max = memory_max_bytes(args.memory_max);
+  if (!args.memory_max.empty()) options.memory_max = memory_max_bytes(args.memory_max);
   std::optional<sim::Duration> wall_timeout;
   if (!args.wall_timeout.empty()) wall_timeout = checked_duration(args.wall_timeout);
 
@@ -238,19 +212,19 @@ long peak_rss_kib() {
 
 void add_memory_max_option(CLI::App& sub, std::string& text) {
   sub.add_option("--memory-max", text,
-                 "Bytes the model may account for itself, e.g. 512MiB (default 4GiB); beyond, the run "
-                 "fails with 'limit: STRUCTURE'")
+                 "Bytes the model may account for itself, e.g. 512MiB (overrides the scenario's memory_max; "
+                 "default 4GiB); beyond, the run fails with 'limit: STRUCTURE'")
       ->check(CLI::Validator(
           [](std::string& value) {
             std::string why;
-            return parse_memory_size(value, why) ? std::string() : fmt::format("'{}': {}", value, why);
+            return scenario::parse_memory_size(value, why) ? std::string() : fmt::format("'{}': {}", value, why);
           },
           "SIZE", "memory size"));
 }
 
 uint64_t memory_max_bytes(const std::string& text) {
   std::string why;
-  const std::optional<uint64_t> bytes = parse_memory_size(text, why);
+  const std::optional<uint64_t> bytes = scenario::parse_memory_size(text, why);
   ECSIM_ASSERT(bytes.has_value());  // the option's validator refused anything else
   return *bytes;
 }

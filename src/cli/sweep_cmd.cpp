@@ -47,7 +47,7 @@ struct SweepArgs {
   std::string plant;
   bool stop_on_fail = false;
   std::string out_dir = ".";  // where failing swarm seeds' scenarios are written
-  std::string memory_max = kMemoryMaxDefaultText;
+  std::string memory_max;  // empty: each seed's scenario's memory_max, else the default
   bool random_scenarios = false;  // each seed runs its own random valid scenario
 };
 
@@ -132,8 +132,11 @@ Child spawn(const std::string& exe, const SweepArgs& a, uint64_t seed) {
     close(out[1]);
     close(err[1]);
     std::vector<const char*> argv{exe.c_str(), "run", a.random_scenarios ? "--random-scenario" : a.scenario_path.c_str(),
-                                  "--seed", seed_s.c_str(), "--json", "--wall-timeout", a.timeout.c_str(),
-                                  "--memory-max", a.memory_max.c_str()};
+                                  "--seed", seed_s.c_str(), "--json", "--wall-timeout", a.timeout.c_str()};
+    if (!a.memory_max.empty()) {
+      argv.push_back("--memory-max");
+      argv.push_back(a.memory_max.c_str());
+    }
     if (a.swarm) argv.push_back("--swarm");
     if (!a.plant.empty()) {
       argv.push_back("--plant");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ecsim/proto/points.hpp"
+#include "ecsim/proto/msgq.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/rng.hpp"
@@ -29,8 +30,10 @@ class Swarm {
       : sc_(sc), rng_(sim::Rng::stream(seed, "swarm")), names_(scenario::node_names(sc.topology)) {
     const int64_t d = sc.duration.ns;
     // After the last fault: a resend of what it dropped (reliable messaging
-    // resends after its timeout), then the quiescence the verdicts need.
-    const int64_t resend = sc.model.resend_timeout.value_or(sim::seconds(5)).ns;
+    // resends after its timeout, and under the recovery rules backs off up
+    // to twice that), then the quiescence the verdicts need.
+    const sim::Duration timeout = sc.model.resend_timeout.value_or(sim::seconds(5));
+    const int64_t resend = sc.model.recovery.value_or(true) ? proto::msgq::resend_timeout_max_for(timeout).ns : timeout.ns;
     const int64_t quiet =
         std::max(d / 1000 * limits.quiet_permille, sc.expect.quiescence.ns + resend + sim::seconds(3).ns);
     first_ = Time{d / 1000 * limits.start_permille};

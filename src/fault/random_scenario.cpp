@@ -215,11 +215,11 @@ class Builder {
     out += fmt::format("  rpc: {{ timeout: {}, retries: {}, cores_tried: {}, pool_size: {}, pool_warm: {}, handshake_timeout: {} }}\n",
                        dur(ms_or_1ns(5, 1000)), rng_.below(4), 1 + rng_.below(static_cast<uint64_t>(topology_.core)), pool,
                        rng_.below(pool + 1), dur(ms_or_1ns(10, 1000)));
-    // Not below 20 ms: messaging resends every un-ACKed message each
-    // timeout, without backoff yet (issue 9, "recovery"), so under total
-    // loss a 1 ms timeout costs window x peers events per millisecond and a
-    // 5 s run takes minutes of wall time (random seeds 851 and 861 did).
-    const Duration resend = edge_case() ? sim::milliseconds(20) : ms(20, 5000);
+    // Down to 1 ns: under the recovery rules (on in every random scenario)
+    // messaging backs off to at most one resend a second per message, so
+    // even total loss with a 1 ns timeout stays cheap. Before the backoff,
+    // random seeds 851 and 861 took minutes of wall time at 1 ms.
+    const Duration resend = ms_or_1ns(1, 5000);
     out += fmt::format("  messaging: {{ resend_timeout: {}, window: {} }}\n", dur(resend), 1 + rng_.below(256));
     out += fmt::format("  cores: {{ edge: {}, core: {}, cloud: {} }}\n", 1 + rng_.below(8), 1 + rng_.below(8),
                        1 + rng_.below(8));

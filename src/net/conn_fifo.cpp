@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/limits.hpp"
 
 namespace ecsim::net {
 
@@ -18,8 +19,12 @@ size_t slot_of(uint32_t link, uint64_t conn, size_t mask) {
 
 }  // namespace
 
+ConnFifo::ConnFifo(uint32_t slots_max) : slots_max_(slots_max) {
+  ECSIM_ASSERT(slots_max >= kSlotsMin && slots_max <= kSlotsMax && (slots_max & (slots_max - 1)) == 0);
+}
+
 int64_t ConnFifo::order(uint32_t link, uint32_t epoch, uint64_t conn, int64_t at_ns, int64_t now_ns,
-                        const std::vector<uint32_t>& link_epochs) {
+                        const std::vector<uint32_t>& link_epochs, uint32_t node) {
   ECSIM_ASSERT(conn != 0 && at_ns > now_ns);
   if (slots_.empty()) slots_.resize(kSlotsMin);
   const size_t mask = slots_.size() - 1;
@@ -41,6 +46,16 @@ int64_t ConnFifo::order(uint32_t link, uint32_t epoch, uint64_t conn, int64_t at
   // A connection with nothing in flight: a new entry, in a stale slot of
   // its chain if there is one (the key is nowhere further along).
   if (reusable == slots_.size()) {
+    if ((used_ + 1) * 2 > slots_max_) {
+      // At the limit: drop the stale entries; if the live ones still fill
+      // half the largest table, leave this connection untracked.
+      rebuild(now_ns, link_epochs);
+      if ((used_ + 1) * 2 > slots_max_) {
+        sim::limit_reached(sim::Resource::kConnFifo, node);
+        return at_ns;
+      }
+      return order(link, epoch, conn, at_ns, now_ns, link_epochs, node);  // probe the new table
+    }
     reusable = i;
     ++used_;
   }
@@ -58,8 +73,8 @@ void ConnFifo::rebuild(int64_t now_ns, const std::vector<uint32_t>& link_epochs)
   size_t live_count = 0;
   for (const Slot& s : old) live_count += s.conn != 0 && live(s, now_ns, link_epochs) ? 1 : 0;
   size_t size = kSlotsMin;
-  while (size < live_count * 4) size *= 2;
-  ECSIM_ASSERT(size <= kSlotsMax);
+  while (size < live_count * 4 && size < slots_max_) size *= 2;
+  ECSIM_ASSERT(size <= slots_max_ && live_count * 2 <= size);
   slots_.assign(size, Slot{});
   used_ = 0;
   const size_t mask = size - 1;

@@ -103,7 +103,7 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     // Jitter may reorder; nothing waits, and what is sent after the fault
     // does not wait behind what was sent during it.
   } else if (env.conn != 0) {
-    at = conn_fifo_.order(env.link, env.link_epoch, env.conn, at, env.send_ns, link_epochs_);
+    at = conn_fifo_.order(env.link, env.link_epoch, env.conn, at, env.send_ns, link_epochs_, env.src);
   } else {
     at = std::max(at, link.last_deliver_ns);
     link.last_deliver_ns = at;

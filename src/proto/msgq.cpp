@@ -119,12 +119,24 @@ void Sender::transmit(NodeId dst, const Dest& d, Item& item) {
   env_.send(dst, m, bytes);
 }
 
-sim::Duration Sender::timeout_for(uint32_t transmissions) const {
+// The wait after a message's `transmissions`-th transmission. The first is
+// never jittered, so a run without resends draws nothing from the node's
+// stream; from the first resend on, equal jitter over the doubled timeout
+// spreads the resends of messages lost together, and consecutive ranges
+// never overlap, so the waits still grow.
+sim::Duration Sender::timeout_for(uint32_t transmissions) {
   ECSIM_ASSERT(transmissions >= 1);
   if (!config_.backoff) return config_.resend_timeout;
-  sim::Duration t = config_.resend_timeout;
-  for (uint32_t i = 1; i < transmissions && t < config_.resend_timeout_max; ++i) t = t * 2;
-  return std::min(t, config_.resend_timeout_max);
+  int64_t d = config_.resend_timeout.ns;
+  const int64_t cap = config_.resend_timeout_max.ns;
+  for (uint32_t i = 1; i < transmissions && d < cap; ++i) d = d > cap / 2 ? cap : d * 2;
+  d = std::min(d, cap);
+  if (!config_.jitter || transmissions == 1) return sim::nanoseconds(d);
+  if (!jitter_rng_) jitter_rng_.emplace(env_.rng().next_u64());
+  const int64_t half = d / 2;
+  const int64_t wait = d - half + static_cast<int64_t>(jitter_rng_->below(static_cast<uint64_t>(half) + 1));
+  ECSIM_ASSERT(wait >= 1 && wait <= cap);
+  return sim::nanoseconds(wait);
 }
 
 // Keeps the destination's single timer at or before its earliest deadline. A

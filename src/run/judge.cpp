@@ -380,7 +380,7 @@ Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
 
 Verdict Run::Impl::exactly_once_verdict() {
   check::ExactlyOnceChecker& c = *exactly_once;
-  c.finish(sim.now().ns, world->params().dsm_resend_timeout.ns, sc.expect.quiescence.ns);
+  c.finish(sim.now().ns, world->params().dsm_resend_interval_max().ns, sc.expect.quiescence.ns);
   judged["exactly_once"] = c.sent();
   return {"exactly_once", c.violation_count() == 0, c.summary()};
 }

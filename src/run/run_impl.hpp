@@ -124,16 +124,23 @@ struct Run::Impl {
   bool limit_hit = false;
   bool memory_hit = false;  // the accounted memory went over options.memory_max
   bool finished = false;
+  // `o` with its memory maximum resolved: the option, else the scenario's
+  // `memory_max`, else the default. The trace header records the result, so
+  // a replay needs neither.
+  static RunOptions with_memory_max(RunOptions o, const scenario::Scenario& s) {
+    if (!o.memory_max) o.memory_max = s.memory_max.value_or(sim::kMemoryMaxDefault);
+    return o;
+  }
   Impl(const scenario::Scenario& s, const RunOptions& o)
       : plant_scope(o.plant),
         sc(s),
-        options(o),
+        options(with_memory_max(o, s)),
         seed(o.seed.value_or(s.seed)),
         end(sim::Time{0} + o.until.value_or(s.duration)),
         names(scenario::node_names(s.topology)),
         trace(o.hashing),
         sim(seed, trace),
-        limit_scope(sim, o.memory_max),
+        limit_scope(sim, *options.memory_max),
         network(sim, names),
         cluster(sim, network, names,
                 [this](net::NodeId n) -> std::unique_ptr<node::Actor> {

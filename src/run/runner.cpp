@@ -69,7 +69,7 @@ void Run::Impl::open_trace_file() {
                                          : std::string(proto::plant_info(options.plant).name)},
                            {"until_ns", end.ns},
                            {"max_events", options.max_events},
-                           {"memory_max", options.memory_max},
+                           {"memory_max", *options.memory_max},
                            {"nodes", names},
                            {"scenario", sc.text}};
   trace_file = std::make_unique<sim::TraceFileWriter>(options.trace_path, header.dump());
@@ -246,11 +246,11 @@ void Run::Impl::summarize_limits(RunResult& r) {
     if (u.bytes_peak > 0) r.memory_peaks.emplace_back(std::string(info.name), u.bytes_peak);
     if (u.reached == 0) continue;
     const bool memory = info.id == sim::Resource::kMemory;
-    r.limits.push_back({std::string(info.name), std::string(info.unit), memory ? options.memory_max : info.max,
+    r.limits.push_back({std::string(info.name), std::string(info.unit), memory ? *options.memory_max : info.max,
                         u.reached, u.first_ns, memory || u.first_node >= names.size() ? "" : names[u.first_node]});
   }
   r.memory_bytes_peak = s.bytes_peak;
-  r.memory_max = options.memory_max;
+  r.memory_max = *options.memory_max;
   r.memory_limit_hit = memory_hit;
   if (!memory_hit) return;
   ECSIM_ASSERT(s.memory_exceeded.has_value());
@@ -259,7 +259,7 @@ void Run::Impl::summarize_limits(RunResult& r) {
   r.verdicts.push_back({fmt::format("limit: {}", what.name), false,
                         fmt::format("the model's accounted memory passed --memory-max {} bytes ({:.1f} MiB) at {}; "
                                     "{} held {:.1f} MiB of it; the run stopped there",
-                                    options.memory_max, mib(static_cast<int64_t>(options.memory_max)),
+                                    *options.memory_max, mib(static_cast<int64_t>(*options.memory_max)),
                                     sim::format_time(sim::Time{s.memory_exceeded_ns}), what.name,
                                     mib(s.use[static_cast<size_t>(what.id)].bytes))});
 }

@@ -128,7 +128,7 @@ Scenario Loader::load(std::string_view text) {
   const Field top{parse_document(text), "scenario", YAML::Mark()};
   const MapView m(*this, top,
                   {"name", "description", "seed", "duration", "topology", "network", "workload",
-                   "faults", "expect", "model"});
+                   "faults", "expect", "model", "memory_max"});
   Scenario sc;
   sc.file = file_;
   sc.text = std::string(text);
@@ -141,6 +141,7 @@ Scenario Loader::load(std::string_view text) {
                             kScenarioDurationMax);
   if (auto v = m.get("description")) sc.description = string_value(*v);
   if (auto v = m.get("seed")) sc.seed = uint_value(*v);
+  if (auto v = m.get("memory_max")) sc.memory_max = memory_size(*v);
   if (auto v = m.get("topology")) sc.topology = topology(*v);
   topology_ = sc.topology;
   if (auto v = m.get("network")) sc.network = network(*v);

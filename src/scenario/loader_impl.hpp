@@ -125,6 +125,7 @@ class Loader {
   double zipf_exponent(const Field& f) const;
   uint64_t rate_per_s(const Field& f) const;
   uint32_t size_bytes(const Field& f) const;
+  uint64_t memory_size(const Field& f) const;
   Selector selector(const Field& f) const;
   std::vector<uint32_t> nodes_of(const Selector& s) const { return resolve(topology_, s.text); }
   void between(const Field& f, Selector (&out)[2]) const;

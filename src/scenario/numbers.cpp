@@ -227,6 +227,15 @@ uint32_t Loader::size_bytes(const Field& f) const {
   return static_cast<uint32_t>(*count * u->second);
 }
 
+// `memory_max`: the CLI's sizes (parse_memory_size), with the field's mark.
+uint64_t Loader::memory_size(const Field& f) const {
+  const std::string expected = "a size 1MiB..1TiB like 512MiB or 4GiB";
+  std::string why;
+  const std::optional<uint64_t> bytes = parse_memory_size(scalar(f, expected), why);
+  if (!bytes) fail_value(f, expected, why);
+  ECSIM_ASSERT(*bytes >= kMemoryMaxMin && *bytes <= kMemoryMaxMax);
+  return *bytes;
+}
 
 Selector Loader::selector(const Field& f) const {
   const std::string& text = scalar(f, kSelectorExpected);
@@ -257,3 +266,33 @@ void Loader::between(const Field& f, Selector (&out)[2]) const {
 }
 
 }  // namespace ecsim::scenario::loading
+
+namespace ecsim::scenario {
+
+std::optional<uint64_t> parse_memory_size(std::string_view text, std::string& why) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) {
+    why = "expected a whole number of bytes with an optional unit, like 512MiB or 4GiB";
+    return std::nullopt;
+  }
+  uint64_t n = 0;
+  for (size_t i = 0; i < digits; ++i) n = n * 10 + static_cast<uint64_t>(text[i] - '0');  // < 10^15: no wrap
+  const std::string_view unit = text.substr(digits);
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
+      {"", 1},          {"B", 1},           {"KB", 1000},       {"kB", 1000},       {"MB", 1000000},
+      {"GB", 1000000000}, {"TB", 1000000000000}, {"KiB", uint64_t{1} << 10}, {"MiB", uint64_t{1} << 20},
+      {"GiB", uint64_t{1} << 30}, {"TiB", uint64_t{1} << 40}};
+  for (const auto& [name, scale] : kUnits) {
+    if (unit != name) continue;
+    if (n > kMemoryMaxMax / scale || n * scale < kMemoryMaxMin) {
+      why = "out of range, expected 1MiB..1TiB";
+      return std::nullopt;
+    }
+    return n * scale;
+  }
+  why = fmt::format("unknown unit '{}', expected B, KB, MB, GB, TB, KiB, MiB, GiB or TiB", unit);
+  return std::nullopt;
+}
+
+}  // namespace ecsim::scenario

@@ -103,6 +103,7 @@ class Validator {
       fail({}, fmt::format("name has {} bytes, expected a name of 1..{} bytes", sc_.name.size(), kNameBytesMax));
     }
     in_range({}, "duration", sc_.duration, Duration{0}, false, kScenarioDurationMax);
+    if (sc_.memory_max) in_range({}, "memory_max (bytes)", *sc_.memory_max, kMemoryMaxMin, kMemoryMaxMax);
     const Topology& t = sc_.topology;
     for (int tier = 0; tier < kTierCount; ++tier) {
       const int n = t.count(static_cast<Tier>(tier));

@@ -36,6 +36,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20, 128},
     {R::kAckedWrites, "world.acked_writes", "keys", 0, 64},
     {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
+    {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
 }};
 
 constexpr bool resources_in_enum_order() {

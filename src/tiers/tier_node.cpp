@@ -201,12 +201,7 @@ void TierNode::on_start(node::Context& ctx) {
   for (net::NodeId n = 0; n < ctx.node_count(); ++n) {
     if (n != self_) peers.push_back(n);
   }
-  proto::msgq::SenderConfig mq;
-  mq.resend_timeout = world_.params().dsm_resend_timeout;
-  mq.window_max = world_.params().dsm_window;
-  mq.resend_timeout_max = std::max(mq.resend_timeout_max, mq.resend_timeout);
-  mq.epoch = ctx.incarnation();
-  msgq_sender_ = std::make_unique<proto::msgq::Sender>(envs_->msgq, mq);
+  msgq_sender_ = std::make_unique<proto::msgq::Sender>(envs_->msgq, world_.params().msgq_sender(ctx.incarnation()));
   msgq_receiver_ = std::make_unique<proto::msgq::Receiver>(envs_->msgq, proto::msgq::ReceiverConfig{});
   dsm_ = std::make_unique<proto::dsm::Replica>(self_, proto::dsm::Config{peers, world_.params().dsm_anti_entropy});
   dsm_->start(envs_->dsm);

@@ -15,6 +15,18 @@ World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(role
   served_.assign(roles_.size(), 0);
 }
 
+proto::msgq::SenderConfig TierParams::msgq_sender(uint32_t epoch) const {
+  proto::msgq::SenderConfig mq;
+  mq.resend_timeout = dsm_resend_timeout;
+  mq.window_max = dsm_window;
+  mq.backoff = recovery;
+  mq.jitter = recovery;
+  mq.resend_timeout_max = recovery ? proto::msgq::resend_timeout_max_for(dsm_resend_timeout) : dsm_resend_timeout;
+  mq.epoch = epoch;
+  ECSIM_ASSERT(mq.resend_timeout.ns > 0 && mq.resend_timeout <= mq.resend_timeout_max);
+  return mq;
+}
+
 void World::connections_changed(net::NodeId n, int64_t delta) {
   conns_in_[n] += delta;
   ECSIM_ASSERT(conns_in_[n] >= 0);

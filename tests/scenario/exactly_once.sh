@@ -30,19 +30,40 @@ assert sent == delivered + in_flight and in_flight > 0, m.groups()
 print(in_flight, age_s, transmissions, r["tiers"]["msgq"]["pending"])
 PY
 
+# Under the recovery rules (the default) msgq backs off with jitter, up to
+# twice the timeout and at least 1 s (docs/model.md, "Recovery"); with
+# `model: { recovery: false }` it resends at the fixed timeout.
+sed 's/^model:$/model:\n  recovery: false/' "$src/tests/data/scenarios/slow-links.yaml" > "$tmp/slow-fixed.yaml"
+{ cat "$src/tests/data/scenarios/heavy-loss.yaml"; echo 'model: { recovery: false }'; } > "$tmp/loss-fixed.yaml"
+grep -q 'recovery: false' "$tmp/slow-fixed.yaml"; check $? 0 "slow links: the fixed-interval copy switches recovery off"
+
 "$ecsim" run "$src/tests/data/scenarios/slow-links.yaml" --json > "$tmp/slow.json"; check $? 0 "slow links: the run passes"
 read -r in_flight age transmissions pending < <(python3 "$tmp/parse.py" "$tmp/slow.json")
 echo "slow links: $in_flight in flight, the oldest undelivered for ${age}s after $transmissions transmissions"
 [[ -n $in_flight ]]; check $? 0 "slow links: exactly_once passes and reports the UPDATEs under way"
+# Waits of 5, 5-10, 10-20, 20-40, 40-80 and 80-160 ms: 4 to 8 transmissions in a round trip.
+python3 -c "import sys; sys.exit(not ($age < 0.4 and 4 <= $transmissions <= 8))"
+check $? 0 "slow links: the oldest is younger than a round trip, backed off to 4..8 transmissions"
+
+"$ecsim" run "$tmp/slow-fixed.yaml" --json > "$tmp/slow-fixed.json"; check $? 0 "slow links, fixed resends: the run passes"
+read -r in_flight age transmissions pending < <(python3 "$tmp/parse.py" "$tmp/slow-fixed.json")
+echo "slow links, fixed resends: $in_flight in flight, the oldest undelivered for ${age}s after $transmissions transmissions"
 python3 -c "import sys; sys.exit(not ($age < 0.4 and $transmissions >= 20))"
-check $? 0 "slow links: the oldest is younger than a round trip, sent 20 times or more"
+check $? 0 "slow links, fixed resends: the oldest is younger than a round trip, sent 20 times or more"
 
 "$ecsim" run "$src/tests/data/scenarios/heavy-loss.yaml" --json > "$tmp/loss.json"; check $? 0 "heavy loss: the run passes"
 read -r in_flight age transmissions pending < <(python3 "$tmp/parse.py" "$tmp/loss.json")
 echo "heavy loss: $in_flight in flight (msgq: $pending un-ACKed), the oldest undelivered for ${age}s after $transmissions transmissions"
 [[ -n $in_flight ]]; check $? 0 "heavy loss: exactly_once passes and reports the undelivered messages"
 # Writes ran for the first 10 s of 60: the oldest waited over 50 s, resent
-# every 5 s. Every undelivered message is also un-ACKed at its sender.
+# after 5 s and then every 5 to 10 s (backoff capped at 10 s). Every
+# undelivered message is also un-ACKed at its sender.
+python3 -c "import sys; sys.exit(not ($in_flight > 100 and $age > 50 and 6 <= $transmissions <= 11 and $pending >= $in_flight))"
+check $? 0 "heavy loss: hundreds undelivered, the oldest for over 50 s, resent every 5 to 10 s"
+
+"$ecsim" run "$tmp/loss-fixed.yaml" --json > "$tmp/loss-fixed.json"; check $? 0 "heavy loss, fixed resends: the run passes"
+read -r in_flight age transmissions pending < <(python3 "$tmp/parse.py" "$tmp/loss-fixed.json")
+echo "heavy loss, fixed resends: $in_flight in flight, the oldest undelivered for ${age}s after $transmissions transmissions"
 python3 -c "import sys; sys.exit(not ($in_flight > 100 and $age > 50 and $transmissions >= 10 and $pending >= $in_flight))"
-check $? 0 "heavy loss: hundreds undelivered, the oldest for over 50 s, resent on time"
+check $? 0 "heavy loss, fixed resends: the oldest resent every 5 s"
 exit $fail

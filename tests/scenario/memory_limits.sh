@@ -2,9 +2,12 @@
 # Memory bounded by use (issue 9): settings the schema allows cannot make the
 # model's memory run away. The peak resident memory of each run (VmHWM,
 # printed by --report-peak-rss) is asserted, not only the exit code:
-# - `messaging.resend_timeout: 1ns` resends every un-ACKed DSM UPDATE every
-#   nanosecond; the network's in-flight table stops at its limit (counted,
-#   traced, a summary line) instead of growing to gigabytes and aborting;
+# - `messaging.resend_timeout: 1ns` with `recovery: false` resends every
+#   un-ACKed DSM UPDATE every nanosecond; the network's in-flight table
+#   stops at its limit (counted, traced, a summary line) instead of growing
+#   to gigabytes and aborting. Under the recovery rules (the default) the
+#   resends back off to one a second per message and the limit is never
+#   reached;
 # - `edge_cache.capacity: 10000000` allocates cache slots as keys arrive,
 #   not 10 million per edge node up front;
 # - a small --memory-max stops a run with the failed verdict `limit: STRUCTURE`,
@@ -32,6 +35,7 @@ workload:
   - { kind: requests, at: edge, rate: 10000/s, mix: { dsm_set: 1 } }
 model:
   messaging: { resend_timeout: 1ns }
+  recovery: false
 EOF
 "$ecsim" run "$tmp/resend.yaml" --report-peak-rss > "$tmp/resend.out" 2> "$tmp/resend.err"
 exit_0_or_1 $? "resend_timeout 1ns"
@@ -39,6 +43,11 @@ under_256 "$tmp/resend.err" "resend_timeout 1ns"
 grep -qE '^  limit +network\.in_flight reached [0-9]+ times \(max 262144 messages\), first at ' "$tmp/resend.out"
 check $? 0 "resend_timeout 1ns: the in-flight limit is reached and reported"
 grep -qE 'in_flight_limit [0-9]+' "$tmp/resend.out"; check $? 0 "resend_timeout 1ns: the drops are counted by reason"
+grep -v 'recovery: false' "$tmp/resend.yaml" > "$tmp/resend-backoff.yaml"
+"$ecsim" run "$tmp/resend-backoff.yaml" > "$tmp/resend-backoff.out"
+exit_0_or_1 $? "resend_timeout 1ns with backoff"
+grep -q 'network\.in_flight' "$tmp/resend-backoff.out"
+check $? 1 "resend_timeout 1ns with backoff: the in-flight limit is not reached"
 
 cat > "$tmp/cache.yaml" <<'EOF'
 name: big-cache

@@ -59,6 +59,7 @@ TEST_CASE("limits: the table repeats every structure's own constant", "[limits]"
   CHECK(max_of(Resource::kForgedWrites) == check::ForgedWrites::kWritesMax);
   CHECK(max_of(Resource::kCausalityInFlight) == check::CausalityChecker::kInFlightMax);
   CHECK(max_of(Resource::kTimers) == node::Cluster::kTimersPerNodeMax);
+  CHECK(max_of(Resource::kConnFifo) == net::ConnFifo::kSlotsMax);
   for (const sim::ResourceInfo& r : sim::resources()) {
     INFO(r.name);
     CHECK(sim::resource_by_name(r.name) == r.id);

@@ -27,7 +27,7 @@ struct World {
     msgq::Message msg;
   };
 
-  FakeEnv<msgq::Message> aenv{kA, 21};
+  FakeEnv<msgq::Message> aenv;
   FakeEnv<msgq::Message> benv{kB, 22};
   msgq::Sender sender;
   msgq::Receiver receiver;
@@ -42,8 +42,8 @@ struct World {
   uint64_t order = 0;
   int dropped_by_hook = 0;
 
-  explicit World(msgq::SenderConfig sc = {}, msgq::ReceiverConfig rc = {})
-      : sender(aenv, sc), receiver(benv, rc) {}
+  explicit World(msgq::SenderConfig sc = {}, msgq::ReceiverConfig rc = {}, uint64_t sender_seed = 21)
+      : aenv(kA, sender_seed), sender(aenv, sc), receiver(benv, rc) {}
 
   void collect(FakeEnv<msgq::Message>& env) {
     for (auto& s : env.sent) {
@@ -162,6 +162,57 @@ TEST_CASE("msgq: with backoff on, resend intervals double up to the cap", "[msgq
       sim::Time{0},        sim::Time{0} + 1_s,  sim::Time{0} + 3_s, sim::Time{0} + 7_s,
       sim::Time{0} + 11_s, sim::Time{0} + 15_s, sim::Time{0} + 19_s};
   CHECK(w.data_sent_at == expected);
+}
+
+TEST_CASE("msgq: with backoff and jitter, resend waits grow, are jittered and never pass the cap", "[msgq]") {
+  // The recovery rules' settings (tiers: TierParams::msgq_sender): the first
+  // wait is the timeout itself; after the n-th transmission the wait is
+  // drawn from [d/2, d], d = min(cap, timeout * 2^(n-1)).
+  const msgq::SenderConfig cfg{.resend_timeout = 100_ms, .backoff = true, .jitter = true,
+                               .resend_timeout_max = msgq::resend_timeout_max_for(100_ms)};
+  REQUIRE(cfg.resend_timeout_max == 1_s);
+  std::vector<std::vector<sim::Duration>> runs;
+  for (const uint64_t seed : {uint64_t{21}, uint64_t{22}}) {
+    World w(cfg, {}, seed);
+    w.drop_ppm = 1000000;  // nothing arrives
+    w.sender.send(kB, 1, 0);
+    w.run_until(sim::Time{0} + 30_s);
+    REQUIRE(w.data_sent_at.size() >= 10);
+    std::vector<sim::Duration> waits;
+    for (size_t i = 1; i < w.data_sent_at.size(); ++i) waits.push_back(w.data_sent_at[i] - w.data_sent_at[i - 1]);
+    CHECK(waits[0] == 100_ms);  // the first resend is not jittered
+    for (size_t i = 1; i < waits.size(); ++i) {
+      const int64_t d = std::min<int64_t>(int64_t{100000000} << std::min<size_t>(i, 20), 1000000000);
+      CHECK(waits[i].ns >= d - d / 2);
+      CHECK(waits[i].ns <= d);
+    }
+    // The waits grow: the ranges of consecutive waits never overlap below the cap.
+    CHECK(waits[1] >= waits[0]);
+    CHECK(waits[3] > waits[1]);
+    // Jittered: at the cap, the waits are not all the same.
+    const std::vector<sim::Duration> tail(waits.begin() + 5, waits.end());
+    CHECK(std::adjacent_find(tail.begin(), tail.end(), std::not_equal_to<>()) != tail.end());
+    runs.push_back(waits);
+  }
+  CHECK(runs[0] != runs[1]);  // the jitter comes from the seeded stream
+}
+
+TEST_CASE("msgq: without backoff (recovery: false), resends come at the fixed timeout", "[msgq]") {
+  World w(msgq::SenderConfig{.resend_timeout = 100_ms});
+  w.drop_ppm = 1000000;
+  w.sender.send(kB, 1, 0);
+  w.run_until(sim::Time{0} + 2_s);
+  REQUIRE(w.data_sent_at.size() == 21);
+  for (size_t i = 0; i < w.data_sent_at.size(); ++i) {
+    CHECK(w.data_sent_at[i] == sim::Time{0} + sim::milliseconds(100 * static_cast<int64_t>(i)));
+  }
+}
+
+TEST_CASE("msgq: the backoff cap is twice the timeout, at least 1 s", "[msgq]") {
+  CHECK(msgq::resend_timeout_max_for(5_s) == 10_s);
+  CHECK(msgq::resend_timeout_max_for(1_ms) == 1_s);
+  CHECK(msgq::resend_timeout_max_for(sim::nanoseconds(1)) == 1_s);
+  CHECK(msgq::resend_timeout_max_for(sim::seconds(3600)) == sim::seconds(7200));
 }
 
 TEST_CASE("msgq: the pending queue is bounded and refuses beyond pending_max", "[msgq]") {

@@ -331,3 +331,34 @@ TEST_CASE("network: FIFO state grows with the connections in flight, not with th
   const std::vector<uint32_t> bumped{0, 1};
   CHECK(fifo.order(1, 1, 78, now + 10, now, bumped) == now + 10);
 }
+
+TEST_CASE("conn_fifo: at its slot limit a new connection goes untracked, counted; stale entries make room",
+          "[net][limits]") {
+  // The table's limit cannot be reached in a run (conn_fifo.hpp): a small
+  // table shows what happens at it.
+  net::ConnFifo fifo(net::ConnFifo::kSlotsMin);
+  const std::vector<uint32_t> epochs{0};
+  const uint64_t before = sim::limit_state().use[static_cast<size_t>(sim::Resource::kConnFifo)].reached;
+  const uint64_t half = net::ConnFifo::kSlotsMin / 2;
+  // Half the table's slots: connections 1..half, each with a message in
+  // flight until 1000 ns.
+  for (uint64_t c = 1; c <= half; ++c) CHECK(fifo.order(0, 0, c, 1000, 0, epochs) == 1000);
+  CHECK(fifo.slots() == net::ConnFifo::kSlotsMin);
+  const auto reached = [&] {
+    return sim::limit_state().use[static_cast<size_t>(sim::Resource::kConnFifo)].reached - before;
+  };
+  CHECK(reached() == 0);
+  // One more connection: untracked, its message keeps its own time (500,
+  // not after anything), and the reach is counted.
+  CHECK(fifo.order(0, 0, half + 1, 500, 0, epochs) == 500);
+  CHECK(reached() == 1);
+  CHECK(fifo.used() == half);
+  // Tracked connections keep their FIFO order at the limit.
+  CHECK(fifo.order(0, 0, 1, 900, 0, epochs) == 1000);
+  // Once their messages are delivered (now 2000) the entries are stale, and
+  // the new connection gets one.
+  CHECK(fifo.order(0, 0, half + 1, 2500, 2000, epochs) == 2500);
+  CHECK(fifo.order(0, 0, half + 1, 2400, 2000, epochs) == 2500);  // tracked: after its previous message
+  CHECK(reached() == 1);
+  CHECK(fifo.slots() == net::ConnFifo::kSlotsMin);
+}

@@ -88,7 +88,7 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:2:1: unknown key 'durration' in scenario, did you mean 'duration'?"},
       {"unknown top key", kHead + "colour: blue\n",
        "t.yaml:3:1: unknown key 'colour' in scenario, expected name, description, seed, duration, "
-       "topology, network, workload, faults, expect or model"},
+       "topology, network, workload, faults, expect, model or memory_max"},
       {"misspelt nested key", kHead + "topology: { edge: 3, croe: 2 }\n",
        "t.yaml:3:22: unknown key 'croe' in topology, did you mean 'core'?"},
       {"misspelt expect key", kHead + "expect:\n  latency_p99: { pong: 5ms }\n",

@@ -163,3 +163,27 @@ TEST_CASE("validate: a YAML scenario's errors carry FILE:LINE:COL", "[scenario][
   REQUIRE_THROWS_WITH(scenario::load_scenario_text(self_link, "t.yaml"),
                       StartsWith("t.yaml:5:19: network.links[0] is between edge-1 and itself only"));
 }
+
+TEST_CASE("validate: memory_max is 1MiB..1TiB in a scenario built in C++ too", "[scenario][validate]") {
+  scenario::Scenario sc = pings();
+  sc.memory_max = uint64_t{1} << 20;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.memory_max = uint64_t{1} << 40;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.memory_max = (uint64_t{1} << 20) - 1;
+  CHECK_THROWS_WITH(scenario::validate(sc), Contains("memory_max (bytes) is 1048575, expected 1048576..1099511627776"));
+  sc.memory_max = (uint64_t{1} << 40) + 1;
+  CHECK_THROWS_WITH(scenario::validate(sc), Contains("memory_max (bytes) is 1099511627777"));
+}
+
+TEST_CASE("validate: the sizes memory_max and --memory-max read", "[scenario][validate]") {
+  std::string why;
+  CHECK(scenario::parse_memory_size("512MiB", why) == uint64_t{512} << 20);
+  CHECK(scenario::parse_memory_size("4GB", why) == uint64_t{4000000000});
+  CHECK(scenario::parse_memory_size("1048576", why) == uint64_t{1} << 20);
+  CHECK_FALSE(scenario::parse_memory_size("1TB1", why).has_value());
+  CHECK_FALSE(scenario::parse_memory_size("1048575", why).has_value());
+  CHECK(why == "out of range, expected 1MiB..1TiB");
+  CHECK_FALSE(scenario::parse_memory_size("999999999999999TiB", why).has_value());  // no wrap
+  CHECK(why == "out of range, expected 1MiB..1TiB");
+}

@@ -12,8 +12,10 @@
 // A message is one msgq Data: (sender, receiver, sender incarnation, seq),
 // put on the wire by its first transmission (a msgq send record with b = 1)
 // and resent (b > 1) until the sender records its ACK. Let
-// B = resend_timeout + settle (the scenario's messaging.resend_timeout and
-// expect.quiescence: 5 s + 2 s by default).
+// B = resend_timeout + settle, where resend_timeout is the longest wait
+// between two transmissions (messaging.resend_timeout without the recovery
+// rules, msgq's backoff cap with them) and settle is expect.quiescence:
+// 10 s + 2 s by default.
 //
 // - Delivered: the receiver's msgq handed it to its owner (a msgq deliver
 //   record).
@@ -36,8 +38,9 @@
 //   was dropped by the network (loss, partition, a receiver down, a link
 //   reset, an overloaded receiver), refused by the receiver with a record,
 //   lost in a receiver crash, or is still under way. Under 90 % loss a
-//   message needs ten transmissions on average, 50 s at a 5 s resend
-//   timeout: many are still in flight at the end of a short run.
+//   message needs ten transmissions on average, about 75 s at a 5 s resend
+//   timeout backing off to 10 s: many are still in flight at the end of a
+//   short run.
 // - Abandoned (not a violation; counted): undelivered when its sender
 //   crashed. The promise lasts while the sender is up; a restarted sender
 //   numbers from 1 again.

@@ -10,6 +10,14 @@
 // is rebuilt, so its size follows the connections with messages in flight,
 // not the connections ever opened. Lookups never iterate, so the table's
 // layout cannot change behaviour.
+//
+// Limit (sim/limits.hpp, `net.conn_fifo`): the table never grows beyond
+// `slots_max` slots, at most half of them used. A connection that would
+// need a new entry beyond that is not tracked: its message keeps the
+// delivery time it drew (FIFO order is not enforced for it), and the reach
+// is counted and traced. A run cannot reach the default: live entries are
+// at most the messages in flight (network.in_flight, 2^18), and a rebuild
+// keeps four slots per live entry, 2^20 < 2^26; unit tests use a small table.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,13 +30,16 @@ class ConnFifo {
   static constexpr uint32_t kSlotsMin = 1024;
   static constexpr uint32_t kSlotsMax = 1u << 26;
 
+  // REQUIRES: slots_max is a power of two, kSlotsMin <= slots_max <= kSlotsMax.
+  explicit ConnFifo(uint32_t slots_max = kSlotsMax);
+
   // The delivery time for a message on (link, conn) that would arrive at
   // `at_ns`: no earlier than the connection's previous delivery. Records the
   // result as the connection's latest. `epoch` is the link's epoch now;
   // `now_ns` the current time (entries at or before it constrain nothing).
-  // REQUIRES: conn != 0, at_ns > now_ns.
+  // `node` (the sender) names a limit reach. REQUIRES: conn != 0, at_ns > now_ns.
   int64_t order(uint32_t link, uint32_t epoch, uint64_t conn, int64_t at_ns, int64_t now_ns,
-                const std::vector<uint32_t>& link_epochs);
+                const std::vector<uint32_t>& link_epochs, uint32_t node = 0);
 
   size_t slots() const { return slots_.size(); }
   size_t used() const { return used_; }
@@ -48,6 +59,7 @@ class ConnFifo {
   std::vector<Slot> slots_;
   std::vector<Slot> scratch_;  // the previous table, during and after a rebuild
   size_t used_ = 0;  // non-empty slots, stale ones included
+  uint32_t slots_max_;
 };
 
 }  // namespace ecsim::net

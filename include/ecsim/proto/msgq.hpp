@@ -3,9 +3,13 @@
 //
 // What it promises:
 // - Sender: every message it accepts (send() returned a sequence number) is
-//   sent, and resent after `resend_timeout` (doubling up to
-//   `resend_timeout_max` when `backoff` is on) until it is acknowledged:
-//   at-least-once delivery while sender and receiver stay up. Accepted and
+//   sent, and resent until it is acknowledged: at-least-once delivery while
+//   sender and receiver stay up. The first resend comes `resend_timeout`
+//   after the first transmission; with `backoff` each later wait doubles up
+//   to `resend_timeout_max`, and with `jitter` too it is drawn uniformly
+//   from [d/2, d] for that doubled d ("equal jitter", from the sender's own
+//   stream, seeded from the env's stream at its first jittered resend).
+//   No wait is ever longer than `resend_timeout_max`. Accepted and
 //   un-ACKed messages together never exceed `pending_max`, nor
 //   `dest_pending_max` for one destination (so one dead peer cannot take
 //   the whole queue from the others); beyond either, send() refuses and
@@ -90,6 +94,15 @@ struct Ack {
 };
 using Message = std::variant<Data, Ack>;
 
+// The backoff cap the tiers use under the recovery rules (docs/model.md,
+// "Recovery"): twice the resend timeout, and at least 1 s, so that even a
+// tiny timeout backs off to one resend a second per message.
+inline sim::Duration resend_timeout_max_for(sim::Duration resend_timeout) {
+  const int64_t floor_ns = sim::seconds(1).ns;
+  const int64_t twice_ns = resend_timeout.ns > INT64_MAX / 2 ? INT64_MAX : resend_timeout.ns * 2;
+  return sim::nanoseconds(twice_ns > floor_ns ? twice_ns : floor_ns);
+}
+
 // JSON-RPC sizes: Data as {"jsonrpc":"2.0","method":"msgq.deliver",
 // "params":{"epoch":E,"seq":S,"low":L,"body":BODY},"id":S}, Ack as a result
 // {"epoch":E,"cumulative":C,"seq":S} answering id S.
@@ -101,6 +114,7 @@ struct SenderConfig {
   uint32_t dest_pending_max = 1024;  // the same, for one destination
   sim::Duration resend_timeout = sim::seconds(5);
   bool backoff = false;  // double the timeout per resend of a message
+  bool jitter = false;   // with backoff: draw each wait after a resend from [d/2, d]
   sim::Duration resend_timeout_max = sim::seconds(60);
   uint32_t epoch = 0;  // the node's restart count
 };
@@ -159,7 +173,7 @@ class Sender {
   void transmit(NodeId dst, const Dest& d, Item& item);
   void arm(NodeId dst, Dest& d);
   size_t settle(NodeId dst, Dest& d, const Ack& a);
-  sim::Duration timeout_for(uint32_t transmissions) const;
+  sim::Duration timeout_for(uint32_t transmissions);
   void ignore(NodeId peer, Ignored why, uint64_t a);
   void check_invariants(const Dest& d) const;
 
@@ -168,6 +182,7 @@ class Sender {
   std::map<NodeId, Dest> dests_;
   size_t pending_ = 0;
   std::vector<uint64_t> settled_;  // body handles, for take_settled
+  std::optional<sim::Rng> jitter_rng_;  // seeded at the first jittered resend
   SenderCounters counters_;
 };
 

@@ -25,8 +25,9 @@ struct RunOptions {
   std::string trace_path;                // empty: no trace file
   uint64_t max_events = 0;               // 0: no limit
   // The bytes the model may account for itself (sim/limits.hpp): beyond,
-  // the run stops with the failed verdict `limit: STRUCTURE`.
-  uint64_t memory_max = sim::kMemoryMaxDefault;
+  // the run stops with the failed verdict `limit: STRUCTURE`. Unset: the
+  // scenario's `memory_max`, else sim::kMemoryMaxDefault (4 GiB).
+  std::optional<uint64_t> memory_max;
   // false (`run --no-hash`): records are counted and offered to the checkers
   // but not hashed. REQUIRES: no trace_path (a trace file ends with the hash).
   bool hashing = true;

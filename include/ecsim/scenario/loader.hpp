@@ -3,6 +3,8 @@
 // "FILE: cannot read: reason" where there is no line); the CLI prints it and
 // exits with code 2.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,5 +26,11 @@ Scenario load_scenario_text(std::string_view text, const std::string& file);
 // THROWS LoadError (including "FILE: cannot read: No such file or directory").
 Scenario load_scenario_file(const std::string& path);
 Scenario load_quickstart();
+
+// A memory size, "512MiB", "4GiB", "1TB" or a plain byte count (units B,
+// KB/kB, MB, GB, TB, KiB, MiB, GiB, TiB), within kMemoryMaxMin..kMemoryMaxMax
+// (1MiB..1TiB); nullopt with `why` otherwise. `memory_max` in a scenario and
+// the CLI's --memory-max both read sizes with it.
+std::optional<uint64_t> parse_memory_size(std::string_view text, std::string& why);
 
 }  // namespace ecsim::scenario

@@ -200,6 +200,9 @@ struct Scenario {
   std::vector<Fault> faults;  // sorted by `at`, stable
   Expect expect;
   ModelPatch model;
+  // `memory_max`: the bytes the model may account for itself
+  // (sim/limits.hpp); --memory-max overrides it, 4 GiB when neither is given.
+  std::optional<uint64_t> memory_max;
 };
 
 }  // namespace ecsim::scenario

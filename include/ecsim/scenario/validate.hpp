@@ -25,6 +25,9 @@ inline constexpr int64_t kMixWeightMax = 1000000;
 inline constexpr int64_t kDsmKeysMax = 65536;
 inline constexpr int64_t kNthMax = 1000000000000;
 inline constexpr size_t kNameBytesMax = 200;
+// `memory_max` (and --memory-max): the bytes the model may account for itself.
+inline constexpr uint64_t kMemoryMaxMin = uint64_t{1} << 20;
+inline constexpr uint64_t kMemoryMaxMax = uint64_t{1} << 40;
 // The three-tier model replicates every record on exactly three cloud nodes
 // (2-of-3 write quorum), so a `requests` workload needs exactly this many.
 inline constexpr int kCloudNodesForRequests = 3;

@@ -60,6 +60,7 @@ enum class Resource : uint16_t {
   kStorageKeys,       // storage: keys per cloud replica (with their catch-up index)
   kAckedWrites,       // tiers: the acknowledged-writes table the durability checks read (memory only)
   kStalenessKeys,     // tiers: keys the staleness meter follows
+  kConnFifo,          // net: connections whose FIFO order the network tracks
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);

@@ -71,6 +71,13 @@ struct TierParams {
   // window): a lost UPDATE holds the window until its resend, so at 5 s per
   // resend a peer drains at most window / 5 s messages under heavy loss.
   uint32_t dsm_window = 256;
+  // msgq's settings for a DSM sender in incarnation `epoch`. With the
+  // recovery rules its resends back off with jitter from its own stream, up
+  // to msgq::resend_timeout_max_for(dsm_resend_timeout); without them they
+  // come every dsm_resend_timeout (docs/model.md, "Recovery").
+  proto::msgq::SenderConfig msgq_sender(uint32_t epoch) const;
+  // The longest wait between two transmissions of one DSM UPDATE.
+  sim::Duration dsm_resend_interval_max() const { return msgq_sender(0).resend_timeout_max; }
   // Load model: cores per node and service time per unit of work, by tier.
   // A client request's service at the edge excludes the token check, which
   // is charged on top (proto::auth::verify_cost).

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `memory_max` in a scenario (docs/scenarios.md, "Top level" and "Limits"):
+# the same sizes and range as --memory-max (1MiB..1TiB), refused out of
+# range with FILE:LINE:COL and exit 2; the run applies it; --memory-max
+# overrides it; the trace header records the maximum in force, so a replay
+# stops at the same event without either.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+max_bytes() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; print(m["max_bytes"], m["limit_hit"])' "$1"; }
+
+# A storm of fixed-interval resends (recovery off) that passes 8 MiB of
+# accounted memory within its 1 ms.
+storm() {
+  cat <<EOF
+name: memory-max-key
+duration: 1ms
+topology: { edge: 2, core: 1, cloud: 3 }
+$1
+workload:
+  - { kind: requests, at: edge, rate: 10000/s, mix: { dsm_set: 1 } }
+model:
+  messaging: { resend_timeout: 1ns }
+  recovery: false
+EOF
+}
+storm "memory_max: 8MiB" > "$tmp/small.yaml"
+storm "" > "$tmp/none.yaml"
+"$ecsim" validate "$tmp/small.yaml" > /dev/null; check $? 0 "memory_max: 8MiB validates"
+
+"$ecsim" run "$tmp/small.yaml" --json > "$tmp/small.json"; check $? 1 "memory_max: 8MiB stops the storm (exit 1)"
+check "$(max_bytes "$tmp/small.json")" "8388608 True" "the run applies the key"
+"$ecsim" run "$tmp/none.yaml" --json > "$tmp/none.json"
+check "$(max_bytes "$tmp/none.json")" "4294967296 False" "without the key the default 4GiB applies"
+
+# The flag overrides the key, both ways.
+"$ecsim" run "$tmp/small.yaml" --memory-max 1GiB --json > "$tmp/big.json"
+check "$(max_bytes "$tmp/big.json")" "1073741824 False" "--memory-max 1GiB overrides memory_max: 8MiB"
+"$ecsim" run "$tmp/none.yaml" --memory-max 8MiB --json > "$tmp/flag.json"
+check "$(max_bytes "$tmp/flag.json")" "8388608 True" "--memory-max 8MiB without the key"
+
+# The trace header records the maximum in force: replay stops at the same event.
+"$ecsim" run "$tmp/small.yaml" --trace "$tmp/small.trc" > "$tmp/run.out"
+"$ecsim" trace replay "$tmp/small.trc" > "$tmp/replay.out"; check $? 0 "the trace replays"
+check "$(grep -c "$(grep '^trace hash' "$tmp/run.out" | sed 's/^trace hash: //')" "$tmp/replay.out")" 1 \
+  "the replay reproduces the run's hash"
+"$ecsim" run "$tmp/small.yaml" --memory-max 1GiB --trace "$tmp/big.trc" > "$tmp/big.out"
+"$ecsim" trace replay "$tmp/big.trc" > "$tmp/big-replay.out"; check $? 0 "an overridden run replays"
+check "$(grep -c "$(grep '^trace hash' "$tmp/big.out" | sed 's/^trace hash: //')" "$tmp/big-replay.out")" 1 \
+  "the replay keeps the flag's maximum, not the key's"
+
+# Range and unit errors: one line FILE:LINE:COL, exit 2.
+refused() {  # value, expected message part
+  storm "memory_max: $1" > "$tmp/bad.yaml"
+  "$ecsim" validate "$tmp/bad.yaml" > /dev/null 2> "$tmp/err"; check $? 2 "memory_max: $1 is refused (exit 2)"
+  check "$(wc -l < "$tmp/err")" 1 "memory_max: $1: one line"
+  grep -qF "$tmp/bad.yaml:4:13: memory_max is '$1' ($2), expected a size 1MiB..1TiB like 512MiB or 4GiB" "$tmp/err"
+  check $? 0 "memory_max: $1: FILE:LINE:COL and why ($(cat "$tmp/err"))"
+}
+refused 1048575 "out of range, expected 1MiB..1TiB"
+refused 2TiB "out of range, expected 1MiB..1TiB"
+refused 1100GB "out of range, expected 1MiB..1TiB"
+refused 99999999999999999999 "expected a whole number of bytes with an optional unit, like 512MiB or 4GiB"
+refused 4XB "unknown unit 'XB', expected B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
+refused -1MiB "expected a whole number of bytes with an optional unit, like 512MiB or 4GiB"
+# The bounds themselves are accepted.
+for v in 1MiB 1TiB 1048576; do
+  storm "memory_max: $v" > "$tmp/edge.yaml"
+  "$ecsim" validate "$tmp/edge.yaml" > /dev/null; check $? 0 "memory_max: $v validates"
+done
+storm "memory_max: [1]" > "$tmp/list.yaml"
+"$ecsim" validate "$tmp/list.yaml" > /dev/null 2> "$tmp/err"; check $? 2 "memory_max: a list is refused"
+exit $fail
