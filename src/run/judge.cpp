@@ -211,8 +211,9 @@ void Run::Impl::summarize_restarts(RunResult& r) {
         caught += fmt::format("{}{} after {:.3f}s", caught.empty() ? "" : ", ", c.node,
                               static_cast<double>(c.catch_up_ns) / 1e9);
       } else if (now - x.at >= window) {
-        late.push_back(fmt::format("{} restarted at {} not caught up at the end {}", c.node, sim::format_time(x.at),
-                                   sim::format_time(now)));
+        const uint64_t record = restart_watcher.last[x.node].second;  // its traced restart
+        late.push_back(check::violation_text(
+            c.node, x.at.ns, record, fmt::format("restarted, not caught up by the end at {}", sim::format_time(now))));
       } else {
         waiting.push_back(c.node);
       }

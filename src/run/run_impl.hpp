@@ -51,6 +51,18 @@ struct LoadWatcher final : sim::TraceObserver {
   }
 };
 
+// The time and record index of each node's latest restart record, so that
+// a catch_up violation can name them (check/durability.hpp's format).
+struct RestartWatcher final : sim::TraceObserver {
+  uint64_t records_seen = 0;
+  std::vector<std::pair<int64_t, uint64_t>> last;  // per node: (time ns, record index); record 0: none
+  explicit RestartWatcher(size_t nodes) : last(nodes, {0, 0}) {}
+  void on_record(const sim::Record& r) override {
+    ++records_seen;
+    if (r.type == sim::RecordType::kRestart && r.node < last.size()) last[r.node] = {r.time_ns, records_seen};
+  }
+};
+
 struct Run::Impl {
   // First: the plant is on, and the protocol points count for this run,
   // while anything of the run exists.
@@ -78,6 +90,7 @@ struct Run::Impl {
   // The end state the tiers trace when a tier run ends (tiers/end_state.hpp):
   // what acknowledged_writes, edge_isolation and convergence compare.
   check::EndState end_state;
+  RestartWatcher restart_watcher;
   std::unique_ptr<check::ExactlyOnceChecker> exactly_once;  // when `exactly_once` is expected of a tier run
   // `convergence`: DSM activity (any DSM record) and the network's health,
   // for the quiescence rule.
@@ -128,9 +141,11 @@ struct Run::Impl {
                   return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
                 }),
         durability(names),
-        causality(names) {
+        causality(names),
+        restart_watcher(names.size()) {
     trace.add_observer(&durability);
     trace.add_observer(&end_state);
+    trace.add_observer(&restart_watcher);
     if (!s.requests.empty()) configure_tiers();
     if (!o.trace_path.empty()) open_trace_file();
     configure_links();

@@ -9,7 +9,10 @@
 #include <filesystem>
 
 #include "ecsim/check/end_state.hpp"
+#include <fmt/format.h>
+
 #include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/tiers/end_state.hpp"
 
@@ -179,4 +182,48 @@ TEST_CASE("end state: a recorded trace file carries what the end-state verdicts 
   CHECK(end.replicas()[0].time_ns == r.end.ns);
   CHECK(last == tiers::kRecordEndDsmKey);
   CHECK(check::check_acknowledged_writes(end.acked(), end.replicas(), {}).ok());
+}
+
+TEST_CASE("end state: a replica that never catches up is named at its restart record", "[check][end_state]") {
+  // cloud-2 restarts at 2 s into a partition that never heals: it cannot
+  // catch up, and catch_up names its restart's time and trace record.
+  const scenario::Scenario sc = scenario::load_scenario_text(R"(
+name: catch-up-cut
+duration: 10s
+seed: 3
+topology: { edge: 3, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, at: edge, rate: 200/s, subscribers: 1000, mix: { read: 50, write: 50 } }
+faults:
+  - { at: 1s, crash: cloud-2 }
+  - { at: 2s, restart: cloud-2 }
+  - { at: 2s, partition: [[cloud-2], "*"] }
+expect:
+  invariants: [catch_up]
+  recovers_within: 5s
+)",
+                                                             "<test>");
+  uint64_t restart_record = 0;
+  struct Finder final : sim::TraceObserver {
+    uint64_t seen = 0;
+    uint64_t* out;
+    explicit Finder(uint64_t* o) : out(o) {}
+    void on_record(const Record& r) override {
+      ++seen;
+      if (r.type == sim::RecordType::kRestart && r.node == 6) *out = seen;  // cloud-2
+    }
+  };
+  const std::string path = (std::filesystem::temp_directory_path() / "ecsim-test-catch-up.trace").string();
+  run::RunOptions o;
+  o.trace_path = path;
+  const run::RunResult r = run::run_scenario(sc, o);
+  Finder finder(&restart_record);
+  sim::read_trace_file(path, [&finder](const Record& rec) { finder.on_record(rec); });
+  std::remove(path.c_str());
+  REQUIRE(restart_record > 0);
+  REQUIRE(r.verdicts.size() >= 1);
+  const run::Verdict& v = r.verdicts.front();
+  CHECK(v.name == "catch_up");
+  CHECK_FALSE(v.ok);
+  CHECK(v.detail == fmt::format("cloud-2 at 2s, record #{}: restarted, not caught up by the end at 10s", restart_record));
 }
