@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The run and the checkers never reach into an actor (DESIGN: check/ reads
 # trace records only; run/ assembles and hands facts to the judge): no cast
-# of an actor to its concrete type under src/run/ or src/check/. The tiers
-# own their node type and hand out what the summary needs (tiers::tier_node).
+# of an actor to its concrete type under src/run/ or src/check/, and no call
+# of tiers::tier_node() there: the tiers trace the end state the verdicts
+# compare (tiers/end_state.hpp) and total the summary's counters
+# (tiers::protocol_totals).
 # Also: no file under src/run/, src/fault/, src/check/ or src/scenario/ passes
 # 600 lines.
 set -u
 root=$1
 cd "$root" || exit 2
 fail=0
-hits=$(grep -rnE '(static|dynamic|reinterpret)_cast<[^>]*(Actor|TierNode|PingActor)[^>]*>|->actor\(|\.actor\(' \
+hits=$(grep -rnE '(static|dynamic|reinterpret)_cast<[^>]*(Actor|TierNode|PingActor)[^>]*>|->actor\(|\.actor\(|tier_node\(' \
   src/run src/check || true)
 if [[ -n $hits ]]; then
   echo "actor internals reached from run/ or check/:"

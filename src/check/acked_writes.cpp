@@ -1,30 +1,18 @@
 #include "ecsim/check/acked_writes.hpp"
 
-#include <variant>
+#include "ecsim/check/durability.hpp"  // violation_text
 
 #include <fmt/format.h>
 
 namespace ecsim::check {
 
-std::map<uint64_t, proto::storage::Version> replay_versions(const std::vector<std::string>& log) {
-  std::map<uint64_t, proto::storage::Version> out;
-  for (const std::string& bytes : log) {
-    const auto rec = proto::storage::decode(bytes);
-    if (!rec) continue;
-    const auto* put = std::get_if<proto::storage::WalPut>(&*rec);
-    if (put == nullptr) continue;
-    auto [it, inserted] = out.emplace(put->key, put->version);
-    if (!inserted && it->second < put->version) it->second = put->version;
-  }
-  return out;
-}
-
-AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, proto::storage::Version>& acked,
+AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, AckedVersion>& acked,
                                             const std::vector<ReplicaVersions>& replicas,
                                             const std::vector<std::string>& names, size_t need) {
   auto name = [&names](uint32_t n) { return n < names.size() ? names[n] : fmt::format("node{}", n); };
   AckedWritesReport rep;
-  for (const auto& [key, version] : acked) {
+  for (const auto& [key, at] : acked) {
+    const proto::storage::Version& version = at.version;
     ++rep.keys_checked;
     size_t holding = 0;
     for (const ReplicaVersions& r : replicas) {
@@ -44,10 +32,11 @@ AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, proto::stor
       if (r.from_disk) held += " (down, from its log)";
     }
     rep.violations.push_back({key, version,
-                              fmt::format("key {} acknowledged at version ({}, {}) is held by {} of {} replicas, "
-                                          "need {}: {}",
-                                          key, version.counter, name(version.writer), holding, replicas.size(),
-                                          need, held)});
+                              violation_text("", at.time_ns, at.record,
+                                             fmt::format("key {} acknowledged at version ({}, {}) is held by {} of "
+                                                         "{} replicas, need {}: {}",
+                                                         key, version.counter, name(version.writer), holding,
+                                                         replicas.size(), need, held))});
   }
   return rep;
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "ecsim/check/durability.hpp"  // violation_text
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::check {
@@ -77,7 +78,14 @@ ConvergenceReport check_convergence(const std::vector<ReplicaState>& replicas,
     if (agrees(key, sorted)) continue;
     ++report.divergent_keys;
     if (report.divergences.size() < ConvergenceReport::kDivergencesMax) {
-      report.divergences.push_back({key, nodes, describe(key, sorted, names)});
+      // Located at the first replica's record of the key (its summary
+      // record when it lacks the key).
+      const ReplicaState& first = *sorted.front();
+      const auto it = first.key_records.find(key);
+      const uint64_t record = it == first.key_records.end() ? first.record : it->second;
+      report.divergences.push_back(
+          {key, nodes, violation_text("", first.time_ns, record, describe(key, sorted, names)), first.time_ns,
+           record});
     }
   }
   return report;

@@ -11,12 +11,20 @@ using sim::RecordType;
 DurabilityChecker::DurabilityChecker(std::vector<std::string> names)
     : names_(std::move(names)), durable_(names_.size(), 0), kept_(names_.size(), 0) {}
 
+std::string violation_text(std::string_view who, int64_t time_ns, uint64_t record, std::string_view what) {
+  return fmt::format("{}{}at {}, record #{}: {}", who, who.empty() ? "" : " ", sim::format_time(sim::Time{time_ns}),
+                     record, what);
+}
+
 void DurabilityChecker::report(const sim::Record& r, std::string what) {
   ++violation_count_;
-  if (violations_.size() < kViolationsMax) violations_.push_back({r.time_ns, r.node, std::move(what)});
+  if (violations_.size() >= kViolationsMax) return;
+  const std::string who = r.node < names_.size() ? names_[r.node] : std::string();
+  violations_.push_back({r.time_ns, r.node, violation_text(who, r.time_ns, records_seen_, what), records_seen_});
 }
 
 void DurabilityChecker::on_record(const sim::Record& r) {
+  ++records_seen_;
   if (r.type != RecordType::kDiskSync && r.type != RecordType::kDiskLoss &&
       r.type != RecordType::kRecover) {
     return;
@@ -25,28 +33,24 @@ void DurabilityChecker::on_record(const sim::Record& r) {
     report(r, fmt::format("record for unknown node {}", r.node));
     return;
   }
-  const std::string& name = names_[r.node];
-  const std::string at = sim::format_time(sim::Time{r.time_ns});
   switch (r.type) {
     case RecordType::kDiskSync:
       if (r.a < durable_[r.node]) {
-        report(r, fmt::format("{}: durable length went back from {} to {} at {}", name,
-                              durable_[r.node], r.a, at));
+        report(r, fmt::format("durable length went back from {} to {}", durable_[r.node], r.a));
       }
       durable_[r.node] = std::max(durable_[r.node], r.a);
       break;
     case RecordType::kDiskLoss:
       ++crashes_checked_;
       if (r.a < durable_[r.node]) {
-        report(r, fmt::format("{}: crash at {} kept {} entries but {} were synced: {} acknowledged "
-                              "writes lost", name, at, r.a, durable_[r.node], durable_[r.node] - r.a));
+        report(r, fmt::format("a crash kept {} entries but {} were synced: {} acknowledged writes lost", r.a,
+                              durable_[r.node], durable_[r.node] - r.a));
       }
       kept_[r.node] = r.a;
       break;
     case RecordType::kRecover:
       if (r.a != kept_[r.node]) {
-        report(r, fmt::format("{}: recovered {} entries at {} but the crash kept {}", name, r.a, at,
-                              kept_[r.node]));
+        report(r, fmt::format("recovered {} entries but the crash kept {}", r.a, kept_[r.node]));
       }
       break;
     default:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/check/durability.hpp"  // violation_text
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::check {
@@ -40,12 +41,15 @@ ForgedWrites::Write* ForgedWrites::find_message(uint64_t message_id) {
   return &w->second;
 }
 
-void ForgedWrites::note_violation(std::string what) {
-  if (first_violation_.empty()) first_violation_ = std::move(what);
+void ForgedWrites::note_violation(const sim::Record& r, const std::string& what) {
+  if (first_violation_.empty()) {
+    first_violation_ = violation_text(node_name(names_, r.node), r.time_ns, records_seen_, what);
+  }
 }
 
 void ForgedWrites::on_record(const sim::Record& r) {
   using sim::RecordType;
+  ++records_seen_;
   namespace storage = proto::storage;
   if (r.type == RecordType::kSend && pending_ && r.kind == storage_kind_) {
     Write& w = writes_.at(pending_req_);
@@ -64,6 +68,7 @@ void ForgedWrites::on_record(const sim::Record& r) {
     if (r.type == RecordType::kDeliver) {
       ++w->delivered;
       w->delivered_ns = r.time_ns;
+      w->delivered_record = records_seen_;
     }
     return;
   }
@@ -76,10 +81,9 @@ void ForgedWrites::on_record(const sim::Record& r) {
   }
   if (r.type == storage::kRecordWrite && r.peer < is_core_.size() && !is_core_[r.peer]) {
     // node = replica, peer = sender, a = key, b = version counter.
-    const std::string what = fmt::format("{} accepted a write of key {} (version counter {}) from {} at {}",
-                                         node_name(names_, r.node), r.a, r.b, node_name(names_, r.peer),
-                                         seconds(r.time_ns));
-    note_violation(what);
+    note_violation(r, fmt::format("{} accepted a write of key {} (version counter {}) from {} at {}",
+                                  node_name(names_, r.node), r.a, r.b, node_name(names_, r.peer),
+                                  seconds(r.time_ns)));
     if (r.b > kForgedCounterBase) {
       const auto it = writes_.find(r.b - kForgedCounterBase);
       if (it != writes_.end() && it->second.from == r.peer) {
@@ -109,10 +113,12 @@ ForgedWritesReport ForgedWrites::report(sim::Time end, sim::Duration grace) cons
     } else if (w.delivered > 0 && w.delivered_ns + grace.ns <= end.ns) {
       ++rep.unanswered;
       if (rep.first_violation.empty()) {
-        rep.first_violation = fmt::format(
-            "forged write {} of key {} from {} to {} delivered at {} was neither refused nor applied by the end at {}",
-            req_id, w.key, node_name(names_, w.from), node_name(names_, w.to), seconds(w.delivered_ns),
-            seconds(end.ns));
+        rep.first_violation = violation_text(
+            node_name(names_, w.to), w.delivered_ns, w.delivered_record,
+            fmt::format("forged write {} of key {} from {} to {} delivered at {} was neither refused nor applied "
+                        "by the end at {}",
+                        req_id, w.key, node_name(names_, w.from), node_name(names_, w.to), seconds(w.delivered_ns),
+                        seconds(end.ns)));
       }
     } else {
       ++rep.in_flight;
@@ -122,22 +128,24 @@ ForgedWritesReport ForgedWrites::report(sim::Time end, sim::Duration grace) cons
   return rep;
 }
 
-ReplicaWritersReport check_replica_writers(const std::vector<ReplicaVersions>& replicas,
+ReplicaWritersReport check_replica_writers(const std::vector<ReplicaWriters>& replicas,
                                            const std::vector<bool>& is_core,
                                            const std::vector<std::string>& names) {
   ReplicaWritersReport rep;
-  for (const ReplicaVersions& r : replicas) {
-    for (const auto& [key, version] : r.versions) {
-      ++rep.versions_checked;
-      const bool core = version.writer < is_core.size() && is_core[version.writer];
+  for (const ReplicaWriters& r : replicas) {
+    for (const WriterCount& w : r.writers) {
+      ECSIM_ASSERT(w.versions > 0);  // a writer with nothing held has no record
+      rep.versions_checked += w.versions;
+      const bool core = w.writer < is_core.size() && is_core[w.writer];
       if (core) continue;
-      ++rep.violation_count;
+      rep.violation_count += w.versions;
       if (rep.violations.size() >= ReplicaWritersReport::kViolationsMax) continue;
-      rep.violations.push_back(
-          {key, r.node, version,
-           fmt::format("{} holds key {} at version counter {} written by {}, which is not a core node{}",
-                       node_name(names, r.node), key, version.counter, node_name(names, version.writer),
-                       r.from_disk ? " (down, from its log)" : "")});
+      const std::string what =
+          fmt::format("{} holds key {}{} written by {}, which is not a core node{}", node_name(names, r.node),
+                      w.first_key, w.versions == 1 ? "" : fmt::format(" and {} more keys", w.versions - 1),
+                      node_name(names, w.writer), r.from_disk ? " (down, from its log)" : "");
+      rep.violations.push_back({w.first_key, r.node, w.writer, w.versions,
+                                violation_text(node_name(names, r.node), r.time_ns, w.record, what)});
     }
   }
   ECSIM_ASSERT(rep.violations.size() <= rep.violation_count);

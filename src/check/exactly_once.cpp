@@ -21,9 +21,10 @@ constexpr uint16_t type_number(sim::RecordType t) { return static_cast<uint16_t>
 ExactlyOnceChecker::ExactlyOnceChecker(std::vector<std::string> names)
     : names_(std::move(names)), incarnation_(names_.size(), 0), up_(names_.size(), true) {}
 
-void ExactlyOnceChecker::report(int64_t time_ns, uint32_t node, std::string what) {
+void ExactlyOnceChecker::report(int64_t time_ns, uint64_t record, uint32_t node, std::string what) {
   ++violation_count_;
-  if (violations_.size() < kViolationsMax) violations_.push_back({time_ns, node, std::move(what)});
+  if (violations_.size() >= kViolationsMax) return;
+  violations_.push_back({time_ns, node, violation_text(name(node), time_ns, record, what), record});
 }
 
 std::string ExactlyOnceChecker::name(uint32_t node) const {
@@ -58,7 +59,8 @@ bool ExactlyOnceChecker::delivered_now(const Pair& p, uint64_t seq) const {
 }
 
 void ExactlyOnceChecker::on_record(const sim::Record& r) {
-  if (finished_) return;  // the run's last records (after the verdict) change nothing
+  if (finished_) return;
+  ++records_seen_;  // the run's last records (after the verdict) change nothing
   // The records that must come right after another one: the network's send
   // record after msgq's, and an overload drop after the hand-over it undoes.
   if (unmatched_send_ && r.type != sim::RecordType::kSend) {
@@ -145,6 +147,7 @@ void ExactlyOnceChecker::on_send(const sim::Record& r) {
     ++sent_;
     Pending m;
     m.first_sent_ns = m.last_sent_ns = r.time_ns;
+    m.first_sent_record = records_seen_;
     m.transmissions = 1;
     p.undelivered.emplace(r.a, m);
   }
@@ -202,16 +205,17 @@ void ExactlyOnceChecker::on_acked(const sim::Record& r) {
   if (delivered_now(p, r.a)) return;
   auto it = p.undelivered.find(r.a);
   if (it == p.undelivered.end()) {
-    report(r.time_ns, r.node,
+    report(r.time_ns, records_seen_, r.node,
            fmt::format("{} recorded the ACK of message {} to {}, which it never sent", name(r.node),
                        r.a, name(r.peer)));
     return;
   }
   ++lost_;
-  report(r.time_ns, r.node,
-         fmt::format("{} -> {} message {} first sent at {} is lost: acknowledged at {} but never "
+  report(r.time_ns, records_seen_, r.node,
+         fmt::format("{} -> {} message {} first sent at {} (record #{}) is lost: acknowledged at {} but never "
                      "delivered",
-                     name(r.node), name(r.peer), r.a, at(it->second.first_sent_ns), at(r.time_ns)));
+                     name(r.node), name(r.peer), r.a, at(it->second.first_sent_ns), it->second.first_sent_record,
+                     at(r.time_ns)));
   p.undelivered.erase(it);
 }
 
@@ -226,7 +230,7 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
     return;
   }
   if (r.b > incarnation_[sender]) {
-    report(r.time_ns, r.node,
+    report(r.time_ns, records_seen_, r.node,
            fmt::format("{} delivered message {} from {} of sender incarnation {}, but {} is in "
                        "incarnation {}",
                        name(receiver), seq, name(sender), r.b, name(sender), incarnation_[sender]));
@@ -240,7 +244,7 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
     // receiver (its de-dup state was lost), never twice in one incarnation.
     const bool before_restart = seq <= p.before_low || p.before_above.contains(seq);
     if (!before_restart || !p.again.insert(seq).second) {
-      report(r.time_ns, r.node,
+      report(r.time_ns, records_seen_, r.node,
              fmt::format("{} -> {} message {} delivered twice: again at {}", name(sender),
                          name(receiver), seq, at(r.time_ns)));
       return;
@@ -250,7 +254,7 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
   }
   auto it = p.undelivered.find(seq);
   if (it == p.undelivered.end()) {
-    report(r.time_ns, r.node,
+    report(r.time_ns, records_seen_, r.node,
            fmt::format("{} delivered message {} from {}, which {} never sent", name(receiver), seq,
                        name(sender), name(sender)));
     return;
@@ -284,10 +288,10 @@ void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, u
     return;
   }
   ++lost_;
-  report(end_ns, sender,
-         fmt::format("{} -> {} message {} first sent at {} is lost: undelivered at the end at {}, "
+  report(end_ns, records_seen_, sender,
+         fmt::format("{} -> {} message {} first sent at {} (record #{}) is lost: undelivered at the end at {}, "
                      "and {}",
-                     name(sender), name(receiver), seq, at(m.first_sent_ns), at(end_ns), why));
+                     name(sender), name(receiver), seq, at(m.first_sent_ns), m.first_sent_record, at(end_ns), why));
 }
 
 void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns) {

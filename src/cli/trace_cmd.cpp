@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "ecsim/proto/auth.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/msgq.hpp"
@@ -84,6 +85,9 @@ std::string record_name(sim::RecordType t) {
       {p::storage::kRecordIgnored, "storage.ignored"}, {p::storage::kRecordRecovered, "storage.recovered"},
       {tiers::kRecordClientBadToken, "client.bad_token"}, {p::rpc::kRecordAttempt, "rpc.attempt"},
       {p::msgq::kRecordAccepted, "msgq.accepted"},     {tiers::kRecordCoreSuspected, "edge.suspect"},
+      {tiers::kRecordEndReplica, "end.replica"},       {tiers::kRecordEndWriter, "end.writer"},
+      {tiers::kRecordEndVersion, "end.version"},       {tiers::kRecordEndAcked, "end.acked"},
+      {tiers::kRecordEndDsm, "end.dsm"},               {tiers::kRecordEndDsmKey, "end.dsm_key"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

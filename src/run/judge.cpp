@@ -1,6 +1,7 @@
-// Judging a run: the tier summaries and every verdict of `expect`, from
-// what the checkers followed in the trace and the end state the tiers hand
-// out (tiers::tier_node).
+// Judging a run: the tier summaries and every verdict of `expect`. The
+// verdicts come from what the checkers followed in the trace, the end state
+// included (the tiers trace it: tiers/end_state.hpp); the summary's figures
+// also from the World's measurements and tiers::protocol_totals.
 #include "run_impl.hpp"
 
 namespace ecsim::run {
@@ -27,6 +28,7 @@ bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
 void Run::Impl::summarize_tiers(RunResult& r) {
   tiers::World& w = *world;
   w.finish(sim.now());
+  tiers::trace_end_state(w, cluster, sim, {expects("acknowledged_writes"), expects("convergence")});
   TierSummary& t = r.tiers;
   t.present = true;
   const double secs = static_cast<double>(sim.now().ns) / 1e9;
@@ -128,24 +130,13 @@ Verdict Run::Impl::latency_verdict(const TierRow& x, sim::Duration bound) const 
 }
 
 void Run::Impl::summarize_protocols(RpcSummary& rpc, MsgqSummary& mq) {
-  proto::rpc::ClientCounters c = world->rpc_client_totals();
-  proto::rpc::ServerCounters s = world->rpc_server_totals();
-  proto::msgq::SenderCounters qs = world->msgq_sender_totals();
-  proto::msgq::ReceiverCounters qr = world->msgq_receiver_totals();
-  for (net::NodeId n = 0; n < names.size(); ++n) {
-    const tiers::TierNode* node = tiers::tier_node(cluster, n);
-    if (node == nullptr) continue;
-    if (const proto::rpc::Client* client = node->rpc_client()) {
-      c += client->counters();
-      rpc.open_connections += static_cast<uint32_t>(client->open_connections());
-    }
-    if (const proto::rpc::Server* server = node->rpc_server()) s += server->counters();
-    if (const proto::msgq::Sender* sender = node->msgq_sender()) {
-      qs += sender->counters();
-      mq.pending += sender->pending();
-    }
-    if (const proto::msgq::Receiver* receiver = node->msgq_receiver()) qr += receiver->counters();
-  }
+  const tiers::ProtocolTotals totals = tiers::protocol_totals(*world, cluster);
+  const proto::rpc::ClientCounters& c = totals.rpc_client;
+  const proto::rpc::ServerCounters& s = totals.rpc_server;
+  const proto::msgq::SenderCounters& qs = totals.msgq_sender;
+  const proto::msgq::ReceiverCounters& qr = totals.msgq_receiver;
+  rpc.open_connections = static_cast<uint32_t>(totals.rpc_open_connections);
+  mq.pending = totals.msgq_pending;
   rpc.calls = c.calls;
   rpc.ok = c.completed_ok;
   rpc.failed = c.failed;
@@ -221,8 +212,9 @@ void Run::Impl::summarize_restarts(RunResult& r) {
         caught += fmt::format("{}{} after {:.3f}s", caught.empty() ? "" : ", ", c.node,
                               static_cast<double>(c.catch_up_ns) / 1e9);
       } else if (now - x.at >= window) {
-        late.push_back(fmt::format("{} restarted at {} not caught up at the end {}", c.node, sim::format_time(x.at),
-                                   sim::format_time(now)));
+        const uint64_t record = restart_watcher.last[x.node].second;  // its traced restart
+        late.push_back(check::violation_text(
+            c.node, x.at.ns, record, fmt::format("restarted, not caught up by the end at {}", sim::format_time(now))));
       } else {
         waiting.push_back(c.node);
       }
@@ -246,37 +238,24 @@ void Run::Impl::summarize_restarts(RunResult& r) {
   }
   tier_verdicts["catch_up"] = std::move(cu);
   judged["catch_up"] = t.catch_ups.size();
-  // acknowledged_writes: a quorum of the cloud replicas (up: their memory;
-  // down: their log) holds every acknowledged version.
-  const std::vector<check::ReplicaVersions> replicas = replica_versions();
-  const check::AckedWritesReport rep = check::check_acknowledged_writes(w.acked_writes(), replicas, names);
-  t.acked_keys_checked = rep.keys_checked;
-  judged["acknowledged_writes"] = rep.keys_checked;
-  tier_verdicts["acknowledged_writes"] = Verdict{"acknowledged_writes", rep.ok(),
-                        rep.ok() ? fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the {} cloud replicas",
-                                               rep.keys_checked, replicas.size())
-                                 : fmt::format("{} of {} acknowledged keys not on a quorum; first: {}",
-                                               rep.violation_count, rep.keys_checked, rep.violations.front().what)};
+  tier_verdicts["acknowledged_writes"] = acked_writes_verdict(t);
 }
 
-std::vector<check::ReplicaVersions> Run::Impl::replica_versions() {
-  std::vector<check::ReplicaVersions> replicas;
-  for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
-    check::ReplicaVersions rv{n, !cluster.is_up(n), {}};
-    if (cluster.is_up(n)) {
-      const tiers::TierNode* node = tiers::tier_node(cluster, n);
-      for (const auto& [key, st] : node->replica()->entries()) rv.versions.emplace(key, st.version);
-    } else {
-      const node::Disk& d = cluster.disk(n);
-      std::vector<std::string> log;
-      log.reserve(d.length());
-      for (size_t i = 0; i < d.length(); ++i) log.push_back(d.entry(i));
-      rv.versions = check::replay_versions(log);
-    }
-    replicas.push_back(std::move(rv));
+Verdict Run::Impl::acked_writes_verdict(TierSummary& t) {
+  const std::vector<check::ReplicaVersions>& replicas = end_state.replicas();
+  ECSIM_ASSERT(replicas.size() == proto::storage::kReplicas);  // traced at the end of every tier run
+  const check::AckedWritesReport rep = check::check_acknowledged_writes(end_state.acked(), replicas, names);
+  t.acked_keys_checked = rep.keys_checked;
+  judged["acknowledged_writes"] = rep.keys_checked;
+  if (rep.ok()) {
+    return {"acknowledged_writes", true,
+            fmt::format("{} acknowledged keys each held at the acknowledged version or newer by at least 2 of the "
+                        "{} cloud replicas",
+                        rep.keys_checked, replicas.size())};
   }
-  ECSIM_ASSERT(replicas.size() == proto::storage::kReplicas);
-  return replicas;
+  return {"acknowledged_writes", false,
+          fmt::format("{} of {} acknowledged keys not on a quorum; first: {}", rep.violation_count,
+                      rep.keys_checked, rep.violations.front().what)};
 }
 
 void Run::Impl::summarize_throughput(RunResult& r) {
@@ -340,18 +319,13 @@ Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
   // (2000 x 300us / 4 cores by default): a second is ample.
   const check::ForgedWritesReport rep = forged->report(sim.now(), sim::seconds(1));
   const uint64_t not_sent = byzantine ? byzantine->not_sent() : 0;
-  const std::vector<check::ReplicaVersions> replicas = replica_versions();
+  const std::vector<check::ReplicaWriters>& replicas = end_state.writers();
+  ECSIM_ASSERT(replicas.size() == proto::storage::kReplicas);  // traced at the end of every tier run
   std::vector<bool> is_core(names.size(), false);
   for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
   const check::ReplicaWritersReport writers = check::check_replica_writers(replicas, is_core, names);
-  // The replicas' counters over the whole run: the World holds what the
-  // crashed incarnations counted, the live replicas the rest.
-  uint64_t counters = world->replica_refusal_totals()[static_cast<size_t>(proto::storage::Refusal::kNotCore)];
-  for (net::NodeId n : world->nodes(tiers::Role::kCloud)) {
-    if (!cluster.is_up(n)) continue;
-    const tiers::TierNode* node = tiers::tier_node(cluster, n);
-    counters += node->replica()->refused(proto::storage::Refusal::kNotCore);
-  }
+  // The replicas' refusal counters over the whole run, for the summary.
+  const uint64_t counters = tiers::protocol_totals(*world, cluster).replica_not_core;
   out = ForgedWriteSummary{true,
                            rep.sent,
                            rep.refused,
@@ -385,23 +359,6 @@ Verdict Run::Impl::exactly_once_verdict() {
   return {"exactly_once", c.violation_count() == 0, c.summary()};
 }
 
-std::vector<check::ReplicaState> Run::Impl::dsm_states(uint32_t& down) const {
-  std::vector<check::ReplicaState> replicas;
-  for (net::NodeId n = 0; n < names.size(); ++n) {
-    if (!cluster.is_up(n)) {
-      ++down;
-      continue;
-    }
-    const tiers::TierNode* node = tiers::tier_node(cluster, n);
-    check::ReplicaState state{n, {}};
-    for (const auto& [key, e] : node->dsm().entries()) {
-      state.entries.emplace(key, check::ReplicaValue{e.value, proto::vclock::hash(e.clock)});
-    }
-    replicas.push_back(std::move(state));
-  }
-  return replicas;
-}
-
 Verdict Run::Impl::convergence_verdict() {
   const sim::Time now = sim.now();
   const sim::Duration need = sc.expect.quiescence;
@@ -418,8 +375,8 @@ Verdict Run::Impl::convergence_verdict() {
       // period, yet replicas kept replacing entries: anti-entropy never
       // settles. What it leaves at the end is the finding.
       if (now - dsm_watcher->last_set >= need && now - q.healed_at() >= need) {
-        uint32_t down = 0;
-        const check::ConvergenceReport rep = check::check_convergence(dsm_states(down), names);
+        ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
+        const check::ConvergenceReport rep = check::check_convergence(end_state.dsm(), names);
         if (!rep.converged()) {
           judged["convergence"] = rep.keys_checked;
           return {"convergence", false,
@@ -440,8 +397,9 @@ Verdict Run::Impl::convergence_verdict() {
     judged["convergence"] = 1;  // judged: the run did not leave it quiet enough
     return {"convergence", false, std::move(why)};
   }
-  uint32_t down = 0;
-  const std::vector<check::ReplicaState> replicas = dsm_states(down);
+  ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
+  const std::vector<check::ReplicaState>& replicas = end_state.dsm();
+  const uint32_t down = end_state.dsm_down();
   const check::ConvergenceReport rep = check::check_convergence(replicas, names);
   judged["convergence"] = rep.keys_checked;
   const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");

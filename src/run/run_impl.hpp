@@ -14,6 +14,7 @@
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/check/durability.hpp"
+#include "ecsim/check/end_state.hpp"
 #include "ecsim/check/exactly_once.hpp"
 #include "ecsim/check/promises.hpp"
 #include "ecsim/check/edge_isolation.hpp"
@@ -21,6 +22,7 @@
 #include "ecsim/fault/nemesis.hpp"
 #include "ecsim/fault/windows.hpp"
 #include "ecsim/tiers/clients.hpp"
+#include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/trace_file.hpp"
@@ -64,6 +66,18 @@ struct PointWindowWatcher final : sim::TraceObserver {
   }
 };
 
+// The time and record index of each node's latest restart record, so that
+// a catch_up violation can name them (check/durability.hpp's format).
+struct RestartWatcher final : sim::TraceObserver {
+  uint64_t records_seen = 0;
+  std::vector<std::pair<int64_t, uint64_t>> last;  // per node: (time ns, record index); record 0: none
+  explicit RestartWatcher(size_t nodes) : last(nodes, {0, 0}) {}
+  void on_record(const sim::Record& r) override {
+    ++records_seen;
+    if (r.type == sim::RecordType::kRestart && r.node < last.size()) last[r.node] = {r.time_ns, records_seen};
+  }
+};
+
 struct Run::Impl {
   // First: the plant is on, and the protocol points count for this run,
   // while anything of the run exists.
@@ -88,6 +102,10 @@ struct Run::Impl {
   node::Cluster cluster;
   check::DurabilityChecker durability;
   check::CausalityChecker causality;
+  // The end state the tiers trace when a tier run ends (tiers/end_state.hpp):
+  // what acknowledged_writes, edge_isolation and convergence compare.
+  check::EndState end_state;
+  RestartWatcher restart_watcher;
   std::unique_ptr<check::ExactlyOnceChecker> exactly_once;  // when `exactly_once` is expected of a tier run
   // `convergence`: DSM activity (any DSM record) and the network's health,
   // for the quiescence rule.
@@ -148,8 +166,11 @@ struct Run::Impl {
                   return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
                 }),
         durability(names),
-        causality(names) {
+        causality(names),
+        restart_watcher(names.size()) {
     trace.add_observer(&durability);
+    trace.add_observer(&end_state);
+    trace.add_observer(&restart_watcher);
     if (!s.requests.empty()) configure_tiers();
     if (!o.trace_path.empty()) open_trace_file();
     configure_links();
@@ -178,16 +199,16 @@ struct Run::Impl {
   // scenario says `outside_faults`; leaving out more than 20 % fails.
   Verdict latency_verdict(const TierRow& x, sim::Duration bound) const;
 
-  // Edge rehydrations, cloud catch-ups and the acknowledged writes.
-  // RPC and msgq over the whole run: the World holds the counters of nodes
-  // that crashed, the live nodes the rest.
+  // RPC and msgq over the whole run (tiers::protocol_totals).
   void summarize_protocols(RpcSummary& rpc, MsgqSummary& mq);
 
+  // Edge rehydrations, cloud catch-ups and the acknowledged writes.
   void summarize_restarts(RunResult& r);
 
-  // What each cloud replica holds at the end: its memory when it is up, what
-  // its log replays to when it is down.
-  std::vector<check::ReplicaVersions> replica_versions();
+  // acknowledged_writes, from the traced end state: a quorum of the cloud
+  // replicas (up: their memory; down: their log) holds every acknowledged
+  // version.
+  Verdict acked_writes_verdict(TierSummary& t);
 
   // Offered and served client requests per node with clients, over the time
   // its clients were sending, and the `throughput_min` verdicts.
@@ -211,15 +232,14 @@ struct Run::Impl {
 
   bool expects(std::string_view invariant) const;
 
-  // Every up node's DSM replica against the others, once the system is quiet.
   // DSM UPDATEs through msgq: each delivered at most once per receiver
   // incarnation, and none lost (check/exactly_once.hpp says when an
   // undelivered message is lost and when it is still in flight).
   Verdict exactly_once_verdict();
 
+  // Every up node's DSM replica against the others (from the traced end
+  // state), once the system is quiet.
   Verdict convergence_verdict();
-  // What each up node's DSM replica holds now; `down` counts the others.
-  std::vector<check::ReplicaState> dsm_states(uint32_t& down) const;
 
   // `recovers_within` (run/recovery.hpp) over the schedule's fault windows.
   Verdict recovery_verdict(sim::Duration within) const;

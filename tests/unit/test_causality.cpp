@@ -299,9 +299,10 @@ TEST_CASE("causality: a restart empties the node's clock unless told it survives
 TEST_CASE("convergence: the diverging key is named with its nodes and values", "[causality]") {
   using check::ReplicaValue;
   std::vector<check::ReplicaState> replicas = {
-      {0, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{3, 0xb}}}},
-      {1, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{4, 0xc}}}},
-      {2, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{3, 0xb}}, {9, ReplicaValue{1, 0xd}}}},
+      {0, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{3, 0xb}}}, 5'000'000'000, 40, {{1, 41}, {7, 42}}},
+      {1, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{4, 0xc}}}, 5'000'000'000, 43, {{1, 44}, {7, 45}}},
+      {2, {{1, ReplicaValue{10, 0xa}}, {7, ReplicaValue{3, 0xb}}, {9, ReplicaValue{1, 0xd}}}, 5'000'000'000, 46,
+       {{1, 47}, {7, 48}, {9, 49}}},
   };
   const check::ConvergenceReport report = check::check_convergence(replicas, kNames);
   CHECK_FALSE(report.converged());
@@ -314,8 +315,14 @@ TEST_CASE("convergence: the diverging key is named with its nodes and values", "
                                              Catch::Contains("edge-1, cloud-1") &&
                                              Catch::Contains("value 4") &&
                                              Catch::Contains("core-1"));
+  // Located at the end, at the first replica's record of the key (its
+  // summary record when it lacks the key).
+  CHECK(report.divergences[0].what.find("at 5s, record #42: key 7 diverges:") == 0);
+  CHECK(report.divergences[0].record == 42);
+  CHECK(report.divergences[0].time_ns == 5'000'000'000);
   CHECK(report.divergences[1].key == 9);
   CHECK_THAT(report.divergences[1].what, Catch::Contains("missing at edge-1, core-1"));
+  CHECK(report.divergences[1].what.find("at 5s, record #40: key 9 diverges:") == 0);
 
   replicas[1].entries[7] = ReplicaValue{3, 0xb};
   replicas[2].entries.erase(9);

@@ -100,6 +100,8 @@ TEST_CASE("edge_isolation: a forged write applied or left unanswered fails, nami
     INFO(r.first_violation);
     CHECK(r.first_violation.find("key 99 from edge-2 to cloud-3") != std::string::npos);
     CHECK(r.first_violation.find("neither refused nor applied") != std::string::npos);
+    // Named at its delivery: 2 s, the second record (after the send).
+    CHECK(r.first_violation.find("cloud-3 at 2s, record #2: forged write") == 0);
   }
   {
     // A write from an edge node that nobody forged is a violation too.
@@ -111,14 +113,19 @@ TEST_CASE("edge_isolation: a forged write applied or left unanswered fails, nami
     CHECK(r.other_applied == 1);
     CHECK(r.first_violation.find("cloud-1 accepted a write of key 555 (version counter 12) from edge-2") !=
           std::string::npos);
+    // Named at the write's time and record (the first the checker saw).
+    CHECK(r.first_violation.find("cloud-1 at 3s, record #1: cloud-1 accepted") == 0);
   }
 }
 
 TEST_CASE("edge_isolation: a replica holding a version written by an edge node is reported", "[check]") {
-  std::vector<check::ReplicaVersions> replicas = {
-      {3, false, {{7, Version{3, 2}}, {9, Version{1, 2}}}},
-      {4, false, {{7, Version{check::kForgedCounterBase + 1, 0}}, {9, Version{1, 2}}}},  // edge-1's forgery
-      {5, true, {{7, Version{3, 2}}}},  // down, from its log
+  // Each replica's versions counted by writer, as the end state traces them
+  // (records #11..#15 at 60 s).
+  constexpr int64_t kEnd = 60'000'000'000;
+  std::vector<check::ReplicaWriters> replicas = {
+      {3, false, kEnd, {{2, 2, 7, 11}}},
+      {4, false, kEnd, {{0, 1, 7, 12}, {2, 1, 9, 13}}},  // key 7: edge-1's forgery
+      {5, true, kEnd, {{2, 1, 7, 15}}},                  // down, from its log
   };
   const check::ReplicaWritersReport bad = check::check_replica_writers(replicas, kIsCore, kNames);
   CHECK_FALSE(bad.ok());
@@ -127,14 +134,24 @@ TEST_CASE("edge_isolation: a replica holding a version written by an edge node i
   REQUIRE(bad.violations.size() == 1);
   CHECK(bad.violations[0].key == 7);
   CHECK(bad.violations[0].replica == 4);
-  CHECK(bad.violations[0].version.writer == 0);
+  CHECK(bad.violations[0].writer == 0);
   const std::string& what = bad.violations[0].what;
   INFO(what);
-  CHECK(what.find("cloud-2 holds key 7") != std::string::npos);
+  CHECK(what.find("cloud-2 at 60s, record #12: cloud-2 holds key 7") == 0);
   CHECK(what.find("written by edge-1, which is not a core node") != std::string::npos);
 
-  // The same states with cloud-2 holding a core node's version pass.
-  replicas[1].versions[7] = Version{4, 2};
+  // Three versions by edge-1 on a replica that is down count as three.
+  replicas[2].writers = {{0, 3, 4, 15}};
+  const check::ReplicaWritersReport more = check::check_replica_writers(replicas, kIsCore, kNames);
+  CHECK(more.violation_count == 4);
+  REQUIRE(more.violations.size() == 2);
+  CHECK(more.violations[1].what ==
+        "cloud-3 at 60s, record #15: cloud-3 holds key 4 and 2 more keys written by edge-1, which is not a core "
+        "node (down, from its log)");
+
+  // The same states with every version written by core-1 pass.
+  replicas[1].writers = {{2, 2, 7, 12}};
+  replicas[2].writers = {{2, 1, 7, 15}};
   CHECK(check::check_replica_writers(replicas, kIsCore, kNames).ok());
 }
 

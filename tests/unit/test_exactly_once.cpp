@@ -91,10 +91,12 @@ TEST_CASE("exactly_once: a message delivered twice is reported with the nodes an
   h.deliver(6 * kS + 5, 2, 0, 7);  // the receiver's de-dup failed
   h.finish(60 * kS);
   REQUIRE(h.checker.violation_count() == 1);
-  CHECK(h.first() == "a -> c message 7 delivered twice: again at 6.000000005s");
+  // Named at the second delivery: its time and its record (the 4th).
+  CHECK(h.first() == "c at 6.000000005s, record #4: a -> c message 7 delivered twice: again at 6.000000005s");
   CHECK(h.checker.violations().front().time_ns == 6 * kS + 5);
+  CHECK(h.checker.violations().front().record == 4);
   CHECK(h.checker.summary() ==
-        "a -> c message 7 delivered twice: again at 6.000000005s (1 violations)");
+        "c at 6.000000005s, record #4: a -> c message 7 delivered twice: again at 6.000000005s (1 violations)");
 }
 
 TEST_CASE("exactly_once: slow link, a message resent 25 times and delivered late passes",
@@ -155,7 +157,8 @@ TEST_CASE("exactly_once: a message whose sender stopped resending it is lost", "
   h.finish(60 * kS);
   REQUIRE(h.checker.violation_count() == 1);
   CHECK(h.first() ==
-        "a -> b message 1 first sent at 10s is lost: undelivered at the end at 60s, and a stopped "
+        "a at 60s, record #10: a -> b message 1 first sent at 10s (record #1) is lost: undelivered at the end "
+        "at 60s, and a stopped "
         "resending it after 20s (3 transmissions) without its ACK");
   CHECK(h.checker.lost() == 1);
   CHECK(h.checker.in_flight() == 1);
@@ -175,7 +178,8 @@ TEST_CASE("exactly_once: a message handed to its receiver and never answered is 
   h.finish(60 * kS);
   REQUIRE(h.checker.violation_count() == 1);
   CHECK(h.first() ==
-        "a -> b message 1 first sent at 1s is lost: undelivered at the end at 60s, and the network "
+        "a at 60s, record #36: a -> b message 1 first sent at 1s (record #1) is lost: undelivered at the end "
+        "at 60s, and the network "
         "handed it to b at 1.001s, which neither delivered nor refused it");
 }
 
@@ -222,7 +226,8 @@ TEST_CASE("exactly_once: a message acknowledged but never delivered is lost", "[
   h.finish(60 * kS);
   REQUIRE(h.checker.violation_count() == 1);
   CHECK(h.first() ==
-        "a -> b message 1 first sent at 1s is lost: acknowledged at 1.002s but never delivered");
+        "a at 1.002s, record #5: a -> b message 1 first sent at 1s (record #1) is lost: acknowledged at 1.002s "
+        "but never delivered");
   CHECK(h.checker.lost() == 1);
 }
 
@@ -333,7 +338,7 @@ TEST_CASE("exactly_once: a message of the sender's previous incarnation is still
   h.deliver(4 * kS + 1, 1, 0, 3, 0);
   h.finish(60 * kS);
   REQUIRE(h.checker.violation_count() == 1);
-  CHECK(h.first() == "a -> b message 3 delivered twice: again at 4.000000001s");
+  CHECK(h.first() == "b at 4.000000001s, record #5: a -> b message 3 delivered twice: again at 4.000000001s");
   CHECK(h.checker.delivered() == 1);
   CHECK(h.checker.abandoned() == 0);
 }
@@ -344,7 +349,7 @@ TEST_CASE("exactly_once: a delivery of a message never sent is reported", "[chec
   h.deliver(1 * kS + 5, 1, 0, 1);
   h.deliver(2 * kS, 1, 0, 5);
   REQUIRE(h.checker.violation_count() == 1);
-  CHECK(h.first() == "b delivered message 5 from a, which a never sent");
+  CHECK(h.first() == "b at 2s, record #3: b delivered message 5 from a, which a never sent");
 }
 
 TEST_CASE("exactly_once: a transmission without its network record is counted as unmatched",

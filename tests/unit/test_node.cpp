@@ -85,11 +85,14 @@ TEST_CASE("durability checker reports a synced write lost in a crash", "[node][c
   c.on_record({2000000, sim::RecordType::kDiskLoss, 0, 1, 0, 0, 3, 5});
   REQUIRE(c.violation_count() == 1);
   CHECK(c.violations()[0].what ==
-        "core-1: crash at 2ms kept 3 entries but 5 were synced: 2 acknowledged writes lost");
+        "core-1 at 2ms, record #2: a crash kept 3 entries but 5 were synced: 2 acknowledged writes lost");
+  CHECK(c.violations()[0].time_ns == 2000000);
+  CHECK(c.violations()[0].record == 2);
   // And a recovery that does not find what the crash kept.
   c.on_record({3000000, sim::RecordType::kRecover, 0, 1, 0, 0, 2, 0});
   CHECK(c.violation_count() == 2);
-  CHECK(c.violations()[1].what == "core-1: recovered 2 entries at 3ms but the crash kept 3");
+  CHECK(c.violations()[1].what == "core-1 at 3ms, record #3: recovered 2 entries but the crash kept 3");
+  CHECK(c.violations()[1].record == 3);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/sim/trace.hpp"
+#include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
 
 using ecsim::sim::RecordType;
@@ -26,8 +27,10 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::msgq::kRecordAcked, p::msgq::kRecordDeliver, p::msgq::kRecordIgnored, p::auth::kRecordAuthRefused,
       p::storage::kRecordWrite, p::storage::kRecordRefused, p::storage::kRecordAck, p::storage::kRecordWal,
       p::storage::kRecordCatchUp, p::storage::kRecordQuorum, p::storage::kRecordIgnored,
-      p::storage::kRecordRecovered, ecsim::tiers::kRecordClientBadToken,
-      p::rpc::kRecordAttempt, p::msgq::kRecordAccepted, ecsim::tiers::kRecordCoreSuspected};
+      p::storage::kRecordRecovered, ecsim::tiers::kRecordClientBadToken, p::rpc::kRecordAttempt,
+      p::msgq::kRecordAccepted, ecsim::tiers::kRecordCoreSuspected, ecsim::tiers::kRecordEndReplica,
+      ecsim::tiers::kRecordEndWriter, ecsim::tiers::kRecordEndVersion, ecsim::tiers::kRecordEndAcked,
+      ecsim::tiers::kRecordEndDsm, ecsim::tiers::kRecordEndDsmKey};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

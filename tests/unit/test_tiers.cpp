@@ -2,6 +2,7 @@
 
 #include "ecsim/check/acked_writes.hpp"
 #include "ecsim/run/runner.hpp"
+#include "ecsim/tiers/end_state.hpp"
 #include "ecsim/scenario/loader.hpp"
 
 using namespace ecsim;
@@ -158,7 +159,9 @@ TEST_CASE("tiers: the convergence check fails when the run leaves no quiet time 
 TEST_CASE("tiers: acknowledged_writes check reports an acknowledged version missing from a quorum", "[tiers]") {
   using proto::storage::Version;
   const std::vector<std::string> names = {"edge-1", "core-1", "cloud-1", "cloud-2", "cloud-3"};
-  std::map<uint64_t, Version> acked = {{7, Version{3, 1}}, {9, Version{1, 1}}};
+  // Acknowledged as the end state's records #20 and #21 say, at 60 s.
+  std::map<uint64_t, check::AckedVersion> acked = {{7, {Version{3, 1}, 60'000'000'000, 20}},
+                                                   {9, {Version{1, 1}, 60'000'000'000, 21}}};
   std::vector<check::ReplicaVersions> replicas = {
       {2, false, {{7, Version{3, 1}}, {9, Version{1, 1}}}},
       {3, false, {{7, Version{2, 1}}, {9, Version{2, 1}}}},  // key 7 behind; key 9 newer: fine
@@ -173,7 +176,7 @@ TEST_CASE("tiers: acknowledged_writes check reports an acknowledged version miss
   CHECK(bad.violations[0].acked == Version{3, 1});
   const std::string& what = bad.violations[0].what;
   INFO(what);
-  CHECK(what.find("key 7") != std::string::npos);
+  CHECK(what.find("at 60s, record #20: key 7") == 0);
   CHECK(what.find("(3, core-1)") != std::string::npos);
   CHECK(what.find("cloud-2 has (2, core-1)") != std::string::npos);
   CHECK(what.find("cloud-3 has none") != std::string::npos);
@@ -183,7 +186,7 @@ TEST_CASE("tiers: acknowledged_writes check reports an acknowledged version miss
   CHECK(check::check_acknowledged_writes(acked, replicas, names).ok());
 }
 
-TEST_CASE("tiers: replay_versions keeps the newest version per key of a log", "[tiers]") {
+TEST_CASE("tiers: log_versions keeps the newest version per key of a log", "[tiers]") {
   using proto::storage::Version;
   using proto::storage::WalPut;
   const std::vector<std::string> log = {
@@ -192,7 +195,7 @@ TEST_CASE("tiers: replay_versions keeps the newest version per key of a log", "[
       std::string("garbage"),
       proto::storage::encode(proto::storage::WalMark{3, 30}),
   };
-  const auto v = check::replay_versions(log);
+  const auto v = tiers::log_versions(log);
   REQUIRE(v.size() == 1);
   CHECK(v.at(5) == Version{2, 1});
 }

@@ -2,8 +2,9 @@
 // write acknowledged to a client must be held, at its acknowledged version
 // or a newer one, by at least a quorum (2 of 3) of the cloud replicas. A
 // replica's state is what it holds in memory when it is up, or what its
-// write-ahead log would replay to when it is down (the caller builds both).
-// The checker sees only versions: it does not reach into nodes.
+// write-ahead log would replay to when it is down. Both come from the end
+// state the tiers trace (tiers/end_state.hpp; check/end_state.hpp follows
+// it): the checker sees only versions and never reaches into nodes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -20,12 +21,22 @@ struct ReplicaVersions {
   uint32_t node = 0;
   bool from_disk = false;  // recovered from its log (the node is down)
   std::map<uint64_t, proto::storage::Version> versions;
+  int64_t time_ns = 0;  // where the replica's end state is in the trace
+  uint64_t record = 0;
+};
+
+// The newest version of a key acknowledged to a client, and the trace
+// record that says so (a violation names its time and index).
+struct AckedVersion {
+  proto::storage::Version version;
+  int64_t time_ns = 0;
+  uint64_t record = 0;
 };
 
 struct AckedWriteViolation {
   uint64_t key = 0;
   proto::storage::Version acked;
-  std::string what;  // names the key, the version and each replica's version
+  std::string what;  // the time and record of the ack; names the key, the version and each replica's version
 };
 
 struct AckedWritesReport {
@@ -36,13 +47,9 @@ struct AckedWritesReport {
   bool ok() const { return violation_count == 0; }
 };
 
-// The versions a write-ahead log replays to (the larger version per key;
-// records that do not decode are skipped, marks ignored).
-std::map<uint64_t, proto::storage::Version> replay_versions(const std::vector<std::string>& log);
-
 // `acked`: the newest acknowledged version per key. `names` labels nodes.
 // A key passes when at least `need` replicas hold a version >= its ack.
-AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, proto::storage::Version>& acked,
+AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, AckedVersion>& acked,
                                             const std::vector<ReplicaVersions>& replicas,
                                             const std::vector<std::string>& names,
                                             size_t need = proto::storage::kQuorum);

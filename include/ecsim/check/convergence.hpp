@@ -27,12 +27,19 @@ struct ReplicaValue {
 struct ReplicaState {
   net::NodeId node = 0;
   std::map<uint64_t, ReplicaValue> entries;
+  // Where its end state is in the trace: its summary record, and the record
+  // of each key (absent: the summary's).
+  int64_t time_ns = 0;
+  uint64_t record = 0;
+  std::map<uint64_t, uint64_t> key_records;
 };
 
 struct Divergence {
   uint64_t key = 0;
   std::vector<net::NodeId> nodes;  // every replica that took part, ascending
-  std::string what;                // "key 7 diverges: value 3 at edge-1, core-1; ..."
+  std::string what;                // "at 60s, record #12: key 7 diverges: value 3 at edge-1, core-1; ..."
+  int64_t time_ns = 0;             // the end state's time and the first record of the key
+  uint64_t record = 0;
 };
 
 struct ConvergenceReport {

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecsim/sim/trace.hpp"
@@ -16,7 +17,14 @@ struct Violation {
   int64_t time_ns = 0;
   uint32_t node = 0;
   std::string what;
+  uint64_t record = 0;  // the trace record it is about (1-based index in the run's trace)
 };
+
+// Every checker's violation text starts alike, so that a viewer or a script
+// can jump to it: "<who> at <simulated time>, record #<index>: <what>" (no
+// "<who> " when `who` is empty). `record` is the 1-based index of the trace
+// record the violation is about, counted over every record of the run.
+std::string violation_text(std::string_view who, int64_t time_ns, uint64_t record, std::string_view what);
 
 class DurabilityChecker final : public sim::TraceObserver {
  public:
@@ -32,6 +40,7 @@ class DurabilityChecker final : public sim::TraceObserver {
  private:
   void report(const sim::Record& r, std::string what);
   std::vector<std::string> names_;
+  uint64_t records_seen_ = 0;  // the index of the record being looked at
   std::vector<uint64_t> durable_;  // per node, from disk_sync records
   std::vector<uint64_t> kept_;     // per node, from the last disk_loss
   std::vector<Violation> violations_;

@@ -15,7 +15,10 @@
 // - check_replica_writers: at the end, no replica holds a version whose
 //   writer is not a core node (a forged write carries the edge node as its
 //   writer and a counter far above any real one, so had one been applied it
-//   would still be there).
+//   would still be there). It reads how many versions each writer has on
+//   each replica from the end state the tiers trace (tiers/end_state.hpp).
+//
+// Violations name their simulated time and trace record (check/durability.hpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -84,13 +87,15 @@ class ForgedWrites final : public sim::TraceObserver {
     uint32_t refused = 0;
     uint32_t applied = 0;
     int64_t delivered_ns = 0;  // the last delivery
+    uint64_t delivered_record = 0;
   };
   Write* find_message(uint64_t message_id);
-  void note_violation(std::string what);
+  void note_violation(const sim::Record& r, const std::string& what);
 
   std::vector<bool> is_core_;
   uint32_t storage_kind_;
   std::vector<std::string> names_;
+  uint64_t records_seen_ = 0;  // the index of the record being looked at
   std::map<uint64_t, Write> writes_;          // by request id
   std::map<uint64_t, uint64_t> by_message_;   // message id -> request id
   sim::Accounted bytes_{sim::Resource::kForgedWrites};
@@ -101,23 +106,39 @@ class ForgedWrites final : public sim::TraceObserver {
   std::string first_violation_;
 };
 
+// How many of the versions a replica holds at the end each writer wrote
+// (from kRecordEndWriter records).
+struct WriterCount {
+  uint32_t writer = 0;
+  uint64_t versions = 0;
+  uint64_t first_key = 0;  // the smallest key among them
+  uint64_t record = 0;     // the trace record that says so
+};
+struct ReplicaWriters {
+  uint32_t node = 0;
+  bool from_disk = false;  // down at the end: what its log replays to
+  int64_t time_ns = 0;
+  std::vector<WriterCount> writers;  // by writer, ascending
+};
+
 struct WriterViolation {
-  uint64_t key = 0;
+  uint64_t key = 0;  // the smallest key the writer wrote
   uint32_t replica = 0;
-  proto::storage::Version version;
-  std::string what;  // names the key, the replica and the writer
+  uint32_t writer = 0;
+  uint64_t versions = 0;
+  std::string what;  // the time and record; names the replica, a key and the writer
 };
 
 struct ReplicaWritersReport {
   static constexpr size_t kViolationsMax = 100;
   uint64_t versions_checked = 0;  // (replica, key) pairs
-  uint64_t violation_count = 0;
-  std::vector<WriterViolation> violations;  // the first kViolationsMax, by replica then key
+  uint64_t violation_count = 0;   // versions written by a non-core node
+  std::vector<WriterViolation> violations;  // the first kViolationsMax (replica, writer) pairs, by replica then writer
   bool ok() const { return violation_count == 0; }
 };
 
 // Every version every replica holds must have a core node as its writer.
-ReplicaWritersReport check_replica_writers(const std::vector<ReplicaVersions>& replicas,
+ReplicaWritersReport check_replica_writers(const std::vector<ReplicaWriters>& replicas,
                                            const std::vector<bool>& is_core,
                                            const std::vector<std::string>& names);
 

@@ -97,6 +97,7 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
  private:
   struct Pending {
     int64_t first_sent_ns = 0;
+    uint64_t first_sent_record = 0;  // the index of its first msgq send record
     int64_t last_sent_ns = 0;
     uint32_t transmissions = 0;
     // When the network handed the transmissions to the receiver that it
@@ -138,7 +139,8 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
     Pending m;
   };
 
-  void report(int64_t time_ns, uint32_t node, std::string what);
+  // A violation at `time_ns`, about trace record `record` (check/durability.hpp's format).
+  void report(int64_t time_ns, uint64_t record, uint32_t node, std::string what);
   Pair& pair(uint32_t sender, uint32_t receiver);
   Pending* find_pending(uint32_t sender, uint32_t receiver, uint32_t epoch, uint64_t seq);
   void on_send(const sim::Record& r);
@@ -156,6 +158,7 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   std::string name(uint32_t node) const;
 
   std::vector<std::string> names_;
+  uint64_t records_seen_ = 0;  // the index of the record being looked at (the last one after finish)
   std::vector<uint32_t> incarnation_;  // per node
   std::vector<bool> up_;
   std::map<std::pair<uint32_t, uint32_t>, Pair> pairs_;

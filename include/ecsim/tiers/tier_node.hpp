@@ -208,10 +208,11 @@ class TierNode final : public node::Actor {
 void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId cloud,
                        const proto::storage::WriteReq& req);
 
-// The tier node running on `n`, for the run's end-of-run summary and the
-// verdicts that compare what nodes hold; nullptr when `n` is down. The one
-// place outside the tiers that needs a TierNode gets it here, checked, so no
-// other layer casts an actor. REQUIRES: the cluster runs the three tiers.
+// The tier node running on `n`, checked; nullptr when `n` is down. For the
+// tiers' own use only: the end state they trace (end_state.hpp) and the
+// summary's totals. run/ and check/ never call it (tests/lint_layers.sh):
+// verdicts read the traced end state. REQUIRES: the cluster runs the three
+// tiers.
 const TierNode* tier_node(const node::Cluster& cluster, net::NodeId n);
 
 }  // namespace ecsim::tiers
