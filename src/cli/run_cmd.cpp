@@ -49,8 +49,6 @@ struct RunArgs {
   std::string scenario_out;      // with random_scenario: write its YAML here
 };
 
-}
-
 // `--plant NAME`: a name from `ecsim plant --list`.
 proto::Plant parse_plant_flag(const std::string& name) {
   if (name.empty()) return proto::Plant::kNone;

@@ -26,7 +26,7 @@ from collections import Counter
 run = json.load(open(sys.argv[1]))
 types, drops, sends_by_kind, refused_by_code = Counter(), Counter(), Counter(), Counter()
 msgq_first, msgq_again, rpc_ok, rpc_failed, conn_opened, absorbed, ignored = 0, 0, 0, 0, 0, 0, Counter()
-faults_applied, bytes_sent, forged_sent, unreachable = 0, 0, 0, 0
+faults_applied, bytes_sent, forged_sent, unreachable, shed = 0, 0, 0, 0, 0
 attempts, conn_events, disk_lost, limits_seen = Counter(), Counter(), 0, {}
 # What a node holds that its crash takes away without a record: its open
 # connections, its live calls, its accepted and un-ACKed msgq messages.
@@ -55,6 +55,7 @@ for line in open(sys.argv[2]):
         if r["code"] == 0: rpc_ok += 1
         else: rpc_failed += 1
         if r["code"] == 2: unreachable += 1
+        if r["code"] == 3: shed += 1
     elif t == "rpc.conn" and r["code"] == 1: conn_opened += 1
     elif t == "rpc.serve" and r["code"] in (2, 3): absorbed += 1
     elif t == "fault" and r["b"] == 1: faults_applied += 1
@@ -122,6 +123,9 @@ rpc = t["rpc"]
 same("rpc.ok", rpc["ok"], rpc_ok)
 same("rpc.failed", rpc["failed"], rpc_failed)
 same("rpc.unreachable", rpc["unreachable"], unreachable)
+# Shed: a call refused at once because its destination's queue was full
+# (rpc.done with code 3, queue full), at its first attempt or a retry.
+same("rpc.shed", rpc["shed"], shed)
 same("rpc.connections_opened", rpc["connections_opened"], conn_opened)
 same("rpc.duplicates_absorbed", rpc["duplicates_absorbed"], absorbed)
 same("rpc.handshake_messages", rpc["handshake_messages"], sends_by_kind[14])
@@ -151,7 +155,7 @@ same("msgq.refused", q["refused"], ignored[1])
 same("msgq.duplicates", q["duplicates"], ignored[2])
 same("msgq.accepted", q["accepted"], types["msgq.accepted"])
 same("msgq.pending", q["pending"], sum(len(x) for x in msgq_pending.values()))
-checked = {"messages": set(m), "rpc": {"calls", "ok", "failed", "unreachable", "connections_opened",
+checked = {"messages": set(m), "rpc": {"calls", "ok", "failed", "unreachable", "shed", "connections_opened",
            "duplicates_absorbed", "handshake_messages", "retries", "timeouts", "resets", "connections_reused",
            "open_connections", "cores_suspected"},
            "msgq": {"sent", "resent", "acked", "delivered", "refused", "duplicates", "accepted", "pending"}}

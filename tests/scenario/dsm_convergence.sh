@@ -34,6 +34,6 @@ grep -qE "FAIL  convergence +not quiescent: last DSM activity at" "$tmp/out"; ch
 # not only "not quiescent".
 "$ecsim" run "$src/scenarios/partition-heal-dsm.yaml" --plant dsm.arrival_order_tiebreak > "$tmp/plant" 2>&1
 check $? 1 "the arrival-order plant fails"
-grep -qE "FAIL  convergence +[0-9]+ of [0-9]+ keys diverge and never settle: no DSM write since .*; first: key [0-9]+ diverges: value [0-9]+ \(clock [0-9a-f]+\) at .*; value [0-9]+" "$tmp/plant"
+grep -qE "FAIL  convergence +[0-9]+ of [0-9]+ keys diverge and never settle: no DSM write since .*; first: at [0-9.]+s, record #[0-9]+: key [0-9]+ diverges: value [0-9]+ \(clock [0-9a-f]+\) at .*; value [0-9]+" "$tmp/plant"
 check $? 0 "convergence names the divergent keys and values"
 exit $fail

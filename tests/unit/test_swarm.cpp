@@ -88,6 +88,8 @@ TEST_CASE("swarm: crashes at protocol points, on nodes no other fault of the mix
   CHECK(with_for < seeds_with_point);
   CHECK(points.size() >= proto::kPointCount - 2);
   CHECK(tiers.size() == 3);
+}
+
 TEST_CASE("swarm: without the recovery rules the quiet tail allows for the fixed resend timeout only", "[fault]") {
   scenario::Scenario sc = three_tier();
   sc.model.recovery = false;
