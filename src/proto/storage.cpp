@@ -192,6 +192,7 @@ void Replica::recover(Env<Message>& env, StorageIo& io) {
   if (catch_up_.empty()) {
     caught_up_ = true;
     caught_up_at_ = env.now();
+    trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kCaughtUp), self_, 0, 0);
   }
   for (PeerCatchUp& p : catch_up_) {
     p.cursor_ns = p.mark_ns;

@@ -171,12 +171,6 @@ void Run::Impl::summarize_restarts(RunResult& r) {
     }
     return c;
   };
-  auto crashed_after = [this](net::NodeId n, sim::Time at) {
-    for (const auto& [node, t] : nemesis->crash_log()) {
-      if (node == n && t >= at) return true;
-    }
-    return false;
-  };
   for (const tiers::RehydrationRecord& x : w.rehydrations()) {
     EdgeRehydration e;
     e.node = names[x.node];
@@ -194,50 +188,21 @@ void Run::Impl::summarize_restarts(RunResult& r) {
     std::tie(e.hits_after, e.misses_after) = w.edge_lookups(x.node, x.started, x.started + window);
     t.rehydrations.push_back(std::move(e));
   }
-  // catch_up: the latest restart of each cloud replica that is up at the
-  // end must have caught up, once it had 5 s to do so.
-  std::vector<std::string> late;
-  std::vector<std::string> waiting;
-  std::string caught;
-  for (const tiers::RestartRecord& x : w.restarts()) {
-    if (w.role(x.node) != tiers::Role::kCloud) continue;
+  // catch_up, from the trace (check/catch_up.hpp): the latest restart of
+  // each cloud replica that is up at the end must have caught up, once it
+  // had 5 s to do so.
+  for (const check::CatchUp& x : catch_up.restarts()) {
     CloudCatchUp c;
     c.node = names[x.node];
-    c.restart_ns = x.at.ns;
+    c.restart_ns = x.restart_ns;
     c.caught_up = x.caught_up;
-    c.catch_up_ns = x.caught_up ? (x.caught_up_at - x.at).ns : 0;
-    c.superseded = crashed_after(x.node, x.at);
-    if (!c.superseded) {
-      if (c.caught_up) {
-        caught += fmt::format("{}{} after {:.3f}s", caught.empty() ? "" : ", ", c.node,
-                              static_cast<double>(c.catch_up_ns) / 1e9);
-      } else if (now - x.at >= window) {
-        const uint64_t record = restart_watcher.last[x.node].second;  // its traced restart
-        late.push_back(check::violation_text(
-            c.node, x.at.ns, record, fmt::format("restarted, not caught up by the end at {}", sim::format_time(now))));
-      } else {
-        waiting.push_back(c.node);
-      }
-    }
+    c.catch_up_ns = x.caught_up ? x.caught_up_ns - x.restart_ns : 0;
+    c.superseded = x.superseded;
     t.catch_ups.push_back(std::move(c));
   }
-  Verdict cu{"catch_up", late.empty(), ""};
-  if (!late.empty()) {
-    for (const std::string& l : late) cu.detail += (cu.detail.empty() ? "" : "; ") + l;
-  } else if (t.catch_ups.empty()) {
-    cu.detail = "no cloud replica restarted";
-  } else {
-    cu.detail = caught.empty() ? "" : "caught up: " + caught;
-    if (!waiting.empty()) {
-      std::string list;
-      for (const std::string& n : waiting) list += (list.empty() ? "" : ", ") + n;
-      cu.detail += fmt::format("{}not judged (restarted less than 5s before the end): {}",
-                               cu.detail.empty() ? "" : "; ", list);
-    }
-    if (cu.detail.empty()) cu.detail = "every restarted replica crashed again before the end";
-  }
-  tier_verdicts["catch_up"] = std::move(cu);
-  judged["catch_up"] = t.catch_ups.size();
+  const check::CatchUpReport cu = catch_up.judge(now.ns, window);
+  tier_verdicts["catch_up"] = Verdict{"catch_up", cu.ok, cu.detail};
+  judged["catch_up"] = cu.judged;
   tier_verdicts["acknowledged_writes"] = acked_writes_verdict(t);
 }
 

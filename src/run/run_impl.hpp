@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecsim/check/acked_writes.hpp"
+#include "ecsim/check/catch_up.hpp"
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/check/durability.hpp"
@@ -41,6 +42,15 @@ using sim::RecordType;
 // The nodes a selector names. REQUIRES: it resolves (the loader checks).
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s);
 
+// Per node: whether it is a cloud replica (the catch_up checker's nodes).
+inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {
+  std::vector<bool> cloud;
+  for (uint32_t n = 0; n < scenario::node_names(s.topology).size(); ++n) {
+    cloud.push_back(scenario::node_tier(s.topology, n) == scenario::Tier::kCloud);
+  }
+  return cloud;
+}
+
 // Keeps each node's highest CPU sample from the per-second load records.
 struct LoadWatcher final : sim::TraceObserver {
   std::vector<uint32_t> cpu_max;
@@ -63,18 +73,6 @@ struct PointWindowWatcher final : sim::TraceObserver {
       : sc(s), world(w), end(e), margin(m) {}
   void on_record(const sim::Record& r) override {
     if (auto w = fault::point_window(sc, r, end, margin)) world.exclude_window(*w);
-  }
-};
-
-// The time and record index of each node's latest restart record, so that
-// a catch_up violation can name them (check/durability.hpp's format).
-struct RestartWatcher final : sim::TraceObserver {
-  uint64_t records_seen = 0;
-  std::vector<std::pair<int64_t, uint64_t>> last;  // per node: (time ns, record index); record 0: none
-  explicit RestartWatcher(size_t nodes) : last(nodes, {0, 0}) {}
-  void on_record(const sim::Record& r) override {
-    ++records_seen;
-    if (r.type == sim::RecordType::kRestart && r.node < last.size()) last[r.node] = {r.time_ns, records_seen};
   }
 };
 
@@ -105,7 +103,7 @@ struct Run::Impl {
   // The end state the tiers trace when a tier run ends (tiers/end_state.hpp):
   // what acknowledged_writes, edge_isolation and convergence compare.
   check::EndState end_state;
-  RestartWatcher restart_watcher;
+  check::CatchUpChecker catch_up;  // `catch_up`, from restart and catch-up records
   std::unique_ptr<check::ExactlyOnceChecker> exactly_once;  // when `exactly_once` is expected of a tier run
   // `convergence`: DSM activity (any DSM record) and the network's health,
   // for the quiescence rule.
@@ -167,10 +165,10 @@ struct Run::Impl {
                 }),
         durability(names),
         causality(names),
-        restart_watcher(names.size()) {
+        catch_up(cloud_nodes(s), names) {
     trace.add_observer(&durability);
     trace.add_observer(&end_state);
-    trace.add_observer(&restart_watcher);
+    trace.add_observer(&catch_up);
     if (!s.requests.empty()) configure_tiers();
     if (!o.trace_path.empty()) open_trace_file();
     configure_links();

@@ -195,7 +195,6 @@ uint32_t TierNode::open_connections() const {
 }
 
 void TierNode::on_start(node::Context& ctx) {
-  world_.node_started(self_, ctx.now());
   envs_ = std::make_unique<Envs>(*this, ctx);
   std::vector<net::NodeId> peers;
   for (net::NodeId n = 0; n < ctx.node_count(); ++n) {
@@ -256,7 +255,6 @@ void TierNode::on_start(node::Context& ctx) {
       rc.core_nodes = world_.nodes(Role::kCore);
       replica_ = std::make_unique<proto::storage::Replica>(self_, rc);
       replica_->recover(envs_->storage, envs_->io);
-      cloud_progress(ctx);
       break;
     }
   }
@@ -291,7 +289,6 @@ void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) 
                  [&](const proto::storage::Message& m) {
                    if (role_ == Role::kCloud) {
                      replica_->on_message(envs_->storage, envs_->io, from, m);
-                     cloud_progress(ctx);
                    } else if (role_ == Role::kCore) {
                      if (const auto* a = std::get_if<proto::storage::WriteAck>(&m)) writer_->on_ack(envs_->storage, from, *a);
                      if (const auto* r = std::get_if<proto::storage::ReadResp>(&m)) reader_->on_resp(envs_->storage, from, *r);
@@ -337,7 +334,6 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
     case kRouteStorage:
       if (role_ == Role::kCloud) {
         replica_->on_timer(envs_->storage, envs_->io, r.tag);
-        cloud_progress(ctx);
       } else if (proto::storage::is_writer_tag(r.tag)) {
         writer_->on_timer(envs_->storage, r.tag);
         core_completions(ctx);
@@ -369,18 +365,8 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
   ECSIM_ASSERT(false);
 }
 
-void TierNode::on_sync(node::Context& ctx, uint64_t tag) {
-  if (replica_ != nullptr) {
-    replica_->on_sync_done(envs_->storage, envs_->io, tag);
-    cloud_progress(ctx);
-  }
-}
-
-// The replica's catch-up, reported once per incarnation (for the summary).
-void TierNode::cloud_progress(node::Context& ctx) {
-  if (ctx.halted() || caught_up_reported_ || !replica_->caught_up()) return;
-  caught_up_reported_ = true;
-  world_.cloud_caught_up(self_, replica_->caught_up_at());
+void TierNode::on_sync(node::Context&, uint64_t tag) {
+  if (replica_ != nullptr) replica_->on_sync_done(envs_->storage, envs_->io, tag);
 }
 
 // --- edge --------------------------------------------------------------------

@@ -8,7 +8,6 @@ World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(role
   for (net::NodeId n = 0; n < roles_.size(); ++n) by_role_[static_cast<size_t>(roles_[n])].push_back(n);
   ECSIM_ASSERT(!by_role_[0].empty() && !by_role_[1].empty());
   ECSIM_ASSERT(by_role_[2].size() == proto::storage::kReplicas);
-  starts_.assign(roles_.size(), 0);
   lookups_.resize(roles_.size());
   conns_in_.assign(roles_.size(), 0);
   offered_.assign(roles_.size(), 0);
@@ -208,21 +207,6 @@ void World::finish(sim::Time end) {
     }
   }
   outstanding_.clear();
-}
-
-void World::node_started(net::NodeId n, sim::Time at) {
-  if (starts_[n]++ > 0) restarts_.push_back(RestartRecord{n, at, false, sim::Time{0}});
-}
-
-void World::cloud_caught_up(net::NodeId n, sim::Time at) {
-  for (auto it = restarts_.rbegin(); it != restarts_.rend(); ++it) {
-    if (it->node != n) continue;
-    if (!it->caught_up && at >= it->at) {
-      it->caught_up = true;
-      it->caught_up_at = at;
-    }
-    return;
-  }
 }
 
 void World::rehydration_started(net::NodeId n, sim::Time at, uint32_t keys) {

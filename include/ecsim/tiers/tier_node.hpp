@@ -138,7 +138,6 @@ class TierNode final : public node::Actor {
   void rehydrate_pump(node::Context& ctx);
   void rehydrate_send(node::Context& ctx, uint64_t req);
   void rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rpc::Completion& c);
-  void cloud_progress(node::Context& ctx);
   void dsm_queued(node::Context& ctx, net::NodeId from, const DsmQueued& q);
   void msgq_settled();
 
@@ -184,7 +183,6 @@ class TierNode final : public node::Actor {
   uint32_t rehydrate_given_up_ = 0;
   bool rehydrating_ = false;
   // cloud: the catch-up was reported to the World
-  bool caught_up_reported_ = false;
   // core
   std::unique_ptr<proto::storage::QuorumReader> reader_;
   std::unique_ptr<proto::storage::QuorumWriter> writer_;

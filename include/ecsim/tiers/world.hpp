@@ -170,15 +170,6 @@ struct RehydrationRecord {
   sim::Time done_at{0};
 };
 
-// A node's start after a crash (a restart; boots are not listed). For a
-// cloud node, when its replica caught up (storage.hpp) in that incarnation.
-struct RestartRecord {
-  net::NodeId node = 0;
-  sim::Time at{0};
-  bool caught_up = false;
-  sim::Time caught_up_at{0};
-};
-
 class World final : public node::PayloadOwner {
  public:
   World(std::vector<Role> roles, TierParams params);
@@ -230,11 +221,6 @@ class World final : public node::PayloadOwner {
   StalenessMeter& staleness() { return staleness_; }
 
   // Measurements for the summary (never read by the nodes' logic).
-  // Every on_start reports here; the second and later are restarts.
-  void node_started(net::NodeId n, sim::Time at);
-  const std::vector<RestartRecord>& restarts() const { return restarts_; }
-  // A cloud node's replica caught up: fills its latest restart's record.
-  void cloud_caught_up(net::NodeId n, sim::Time at);
   void rehydration_started(net::NodeId n, sim::Time at, uint32_t keys);
   void rehydration_done(net::NodeId n, sim::Time at, uint32_t fetched, uint32_t given_up);
   const std::vector<RehydrationRecord>& rehydrations() const { return rehydrations_; }
@@ -299,8 +285,6 @@ class World final : public node::PayloadOwner {
   std::vector<uint64_t> served_;   // per node
   std::vector<std::array<uint64_t, 2>> by_second_;
   void count_second(sim::Time start, bool ok);
-  std::vector<uint32_t> starts_;  // per node
-  std::vector<RestartRecord> restarts_;
   std::vector<RehydrationRecord> rehydrations_;
   // Per node, per simulated second: {hits, misses}; grows with the run.
   std::vector<std::vector<std::array<uint64_t, 2>>> lookups_;

@@ -1,0 +1,88 @@
+// The catch_up checker on hand-made histories: it judges a cloud replica's
+// latest restart from restart, crash and catch-up records alone.
+#include <catch2/catch.hpp>
+
+#include "ecsim/check/catch_up.hpp"
+#include "ecsim/proto/storage.hpp"
+
+using namespace ecsim;
+namespace st = ecsim::proto::storage;
+
+namespace {
+constexpr int64_t kS = 1'000'000'000;
+
+sim::Record rec(int64_t t_ns, sim::RecordType type, uint32_t node, uint16_t code = 0) {
+  sim::Record r;
+  r.time_ns = t_ns;
+  r.type = type;
+  r.node = node;
+  r.code = code;
+  return r;
+}
+sim::Record caught_up(int64_t t_ns, uint32_t node) {
+  return rec(t_ns, st::kRecordCatchUp, node, static_cast<uint16_t>(st::CatchUpEvent::kCaughtUp));
+}
+
+// Nodes 0 and 1 are not cloud replicas; 2 and 3 are.
+check::CatchUpChecker checker() { return check::CatchUpChecker({false, false, true, true}, {"edge-1", "core-1", "cloud-1", "cloud-2"}); }
+}  // namespace
+
+TEST_CASE("catch_up: nothing restarted is said, and counts as nothing judged", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(caught_up(1 * kS, 2));  // before any restart: not about one
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK(rep.ok);
+  CHECK(rep.judged == 0);
+  CHECK(rep.detail == "no cloud replica restarted");
+}
+
+TEST_CASE("catch_up: a restart never caught up fails, naming its time and record", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(rec(10 * kS, sim::RecordType::kCrash, 2));
+  c.on_record(rec(12 * kS, sim::RecordType::kRestart, 2));  // record #2
+  c.on_record(caught_up(13 * kS, 3));                       // another replica's
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK_FALSE(rep.ok);
+  CHECK(rep.judged == 1);
+  CHECK(rep.detail == "cloud-1 at 12s, record #2: restarted, not caught up by the end at 30s");
+}
+
+TEST_CASE("catch_up: a caught-up restart passes with its delay; a late one is not judged yet", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(rec(12 * kS, sim::RecordType::kRestart, 2));
+  c.on_record(caught_up(12 * kS + 250'000'000, 2));
+  c.on_record(rec(27 * kS, sim::RecordType::kRestart, 3));
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK(rep.ok);
+  CHECK(rep.detail == "caught up: cloud-1 after 0.250s; not judged (restarted less than 5s before the end): cloud-2");
+  REQUIRE(c.restarts().size() == 2);
+  CHECK(c.restarts()[0].caught_up);
+  CHECK(c.restarts()[0].caught_up_ns == 12 * kS + 250'000'000);
+}
+
+TEST_CASE("catch_up: a crash supersedes a restart; the next restart is the one judged", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(rec(5 * kS, sim::RecordType::kRestart, 2));
+  c.on_record(rec(6 * kS, sim::RecordType::kCrash, 2));
+  c.on_record(caught_up(6 * kS, 2));  // after the crash: not this restart's
+  c.on_record(rec(8 * kS, sim::RecordType::kRestart, 2));
+  c.on_record(rec(9 * kS, sim::RecordType::kRestart, 0));  // not a cloud replica
+  c.on_record(caught_up(9 * kS, 0));
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK_FALSE(rep.ok);
+  REQUIRE(c.restarts().size() == 2);
+  CHECK(c.restarts()[0].superseded);
+  CHECK_FALSE(c.restarts()[0].caught_up);
+  CHECK(rep.detail == "cloud-1 at 8s, record #4: restarted, not caught up by the end at 30s");
+}
+
+TEST_CASE("catch_up: every restart crashed again is said so", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(rec(5 * kS, sim::RecordType::kRestart, 3));
+  c.on_record(caught_up(5 * kS, 3));
+  c.on_record(rec(7 * kS, sim::RecordType::kCrash, 3));
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK(rep.ok);
+  CHECK(rep.judged == 1);
+  CHECK(rep.detail == "every restarted replica crashed again before the end");
+}
