@@ -14,6 +14,10 @@ using sim::RecordType;
 
 namespace {
 
+// The nemesis's events: b = 0 applies a scheduled fault, 1 reverts it (the
+// end of its `for`), 2 applies an at_point cut that fired.
+constexpr uint64_t kApplyCut = 2;
+
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s) {
   std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
   ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
@@ -90,25 +94,34 @@ bool Nemesis::on_reach(net::NodeId node, proto::Point p) {
   for (PointArm& arm : arms_) {
     if (arm.fired || arm.node != node || arm.point != p) continue;
     if (++arm.reached < arm.nth) continue;
-    fire(arm);
-    return true;
+    return fire(arm);
   }
   return false;
 }
 
-// The nth reach: the node stops here and crashes when its handler returns.
-void Nemesis::fire(PointArm& arm) {
+// The nth reach. `do: crash`: the node stops here and crashes when its
+// handler returns (true). `do: cut`: the node's handler goes on (false) and
+// the node is partitioned from every other node by an event at this same
+// time, once the handler has returned (a partition resets the connections
+// of the node's actor, which must not happen inside its handler); what the
+// handler sends after the point is in flight on a link the cut then resets,
+// so it is lost.
+bool Nemesis::fire(PointArm& arm) {
   ECSIM_ASSERT(arm.reached == arm.nth && !arm.fired);
   arm.fired = true;
   const Fault& f = sc_.faults[arm.index];
-  ECSIM_ASSERT(f.action == Fault::PointAction::kCrash);
   const sim::Time now = sim_.now();
   sim_.trace().record(Record{now.ns, RecordType::kFault, static_cast<uint16_t>(f.kind), arm.node, 0,
                              static_cast<uint32_t>(arm.point), arm.index, 1});
   ++applied_;
+  // The cut's event first: a `for` as short as 1ns still ends it after.
+  if (f.action == Fault::PointAction::kCut) sim_.schedule(now, handler_, arm.index, kApplyCut);
+  if (f.for_duration && now + *f.for_duration <= end_) sim_.schedule(now + *f.for_duration, handler_, arm.index, 1);
+  if (f.action == Fault::PointAction::kCut) return false;
+  ECSIM_ASSERT(f.action == Fault::PointAction::kCrash);
   crash_log_.emplace_back(arm.node, now);
   cluster_.halt(arm.node);
-  if (f.for_duration && now + *f.for_duration <= end_) sim_.schedule(now + *f.for_duration, handler_, arm.index, 1);
+  return true;
 }
 
 void Nemesis::on_event(void* self, const sim::Event& e) {
@@ -117,6 +130,12 @@ void Nemesis::on_event(void* self, const sim::Event& e) {
   const uint32_t index = static_cast<uint32_t>(e.a);
   ECSIM_ASSERT(index < m.sc_.faults.size());
   const Fault& f = m.sc_.faults[index];
+  if (e.b == kApplyCut) {  // an at_point cut that fired (traced at its reach)
+    m.active_partitions_.push_back(index);
+    m.recompute_partition();
+    m.report_health(sim::Time{e.time_ns});
+    return;
+  }
   m.sim_.trace().record(Record{e.time_ns, RecordType::kFault, static_cast<uint16_t>(f.kind), 0, 0, 0, e.a,
                                is_revert ? 0u : 1u});
   if (is_revert) {
@@ -173,10 +192,12 @@ void Nemesis::apply(uint32_t index) {
 void Nemesis::revert(uint32_t index) {
   const Fault& f = sc_.faults[index];
   switch (f.kind) {
-    case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
     case Fault::Kind::kAtPoint:
-      for (net::NodeId n : targets_[index]) restart(n);
-      return;
+      if (f.action == Fault::PointAction::kCrash) {
+        restart(targets_[index][0]);
+        return;
+      }
+      [[fallthrough]];  // a cut ends like a partition
     case Fault::Kind::kPartition: {
       auto it = std::find(active_partitions_.begin(), active_partitions_.end(), index);
       if (it == active_partitions_.end()) return;  // a heal ended it already
@@ -184,6 +205,9 @@ void Nemesis::revert(uint32_t index) {
       recompute_partition();
       return;
     }
+    case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
+      for (net::NodeId n : targets_[index]) restart(n);
+      return;
     case Fault::Kind::kRestart:
     case Fault::Kind::kHeal:  // the loader allows no `for` on a restart or a heal
       ECSIM_ASSERT(false);
@@ -252,6 +276,11 @@ void Nemesis::recompute_partition() {
 std::vector<uint32_t> Nemesis::partition_groups(const Fault& f) const {
   const size_t n = cluster_.size();
   std::vector<uint32_t> group(n, 0);
+  if (f.kind == Fault::Kind::kAtPoint) {  // a cut: its node alone in group 1
+    ECSIM_ASSERT(f.action == Fault::PointAction::kCut);
+    for (net::NodeId node : resolve(sc_.topology, f.target)) group[node] = 1;
+    return group;
+  }
   std::vector<bool> listed(n, false);
   uint32_t star_group = 0;
   for (uint32_t g = 0; g < f.groups.size(); ++g) {

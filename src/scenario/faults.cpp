@@ -18,7 +18,7 @@ const std::vector<std::string_view> kAtPointKeys{"node", "nth", "do"};
 // In the order of Fault::Strategy.
 const std::vector<std::string_view> kByzantineStrategies{"cloud_direct_write"};
 // In the order of Fault::PointAction.
-const std::vector<std::string_view> kPointActions{"crash"};
+const std::vector<std::string_view> kPointActions{"crash", "cut"};
 
 bool is_fault_parameter(std::string_view key) {
   const auto in = [key](const std::vector<std::string_view>& keys) {
@@ -180,7 +180,7 @@ void Loader::fault_byzantine(const MapView& m, const Field& target, const Scenar
   ECSIM_ASSERT(fault.rate_per_s > 0);
 }
 
-// `at_point: NAME, node: NODE, nth: N, do: crash`: NAME one of the points
+// `at_point: NAME, node: NODE, nth: N, do: crash|cut`: NAME one of the points
 // proto/points.hpp lists, NODE exactly one node of a tier that runs the
 // point's code; the points belong to the three-tier model.
 void Loader::fault_at_point(const MapView& m, const Field& name_field, const Scenario& sc, Fault& fault) const {

@@ -29,6 +29,7 @@ std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, cons
   for (const Fault& f : faults) {
     // A crash at a protocol point crashes its node too (if the point is reached).
     if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kAtPoint) continue;
+    if (f.kind == Fault::Kind::kAtPoint && f.action != Fault::PointAction::kCrash) continue;  // a cut
     for (uint32_t n : resolve(topology, f.target.text)) {
       if (!cloud_only || node_tier(topology, n) == Tier::kCloud) return {};
     }

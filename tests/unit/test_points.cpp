@@ -244,3 +244,81 @@ TEST_CASE("at_point: outside_faults leaves out the requests begun in the point c
   }
   CHECK(judged);
 }
+
+namespace {
+
+// Follows one node through a cut: its applied storage writes before, in
+// and after the cut's window, messages dropped by the partition to and from
+// it, and its crashes.
+struct CutWatch final : sim::TraceObserver {
+  CutWatch(uint32_t node, int64_t window_ns) : node(node), window_ns(window_ns) {}
+  void on_record(const sim::Record& r) override {
+    if (r.type == sim::RecordType::kFault && r.b == 1 &&
+        r.code == static_cast<uint16_t>(scenario::Fault::Kind::kAtPoint)) {
+      ++faults;
+      fault_ns = r.time_ns;
+    }
+    if (r.type == sim::RecordType::kCrash && r.node == node) ++crashes;
+    const bool in_window = fault_ns >= 0 && r.time_ns > fault_ns && r.time_ns < fault_ns + window_ns;
+    if (r.type == proto::storage::kRecordWrite && r.node == node &&
+        r.code == static_cast<uint16_t>(proto::storage::WriteOutcome::kApplied)) {
+      (fault_ns < 0 ? before : in_window ? during : r.time_ns > fault_ns ? after : before) += 1;
+    }
+    if (r.type == sim::RecordType::kDrop && (r.node == node || r.peer == node) &&
+        r.code == static_cast<uint16_t>(sim::DropReason::kPartition)) {
+      (in_window ? partition_drops_in_window : partition_drops_outside) += 1;
+    }
+  }
+  uint32_t node;
+  int64_t window_ns;
+  uint64_t faults = 0;
+  int64_t fault_ns = -1;
+  uint64_t crashes = 0;
+  uint64_t before = 0, during = 0, after = 0;
+  uint64_t partition_drops_in_window = 0, partition_drops_outside = 0;
+};
+
+}  // namespace
+
+TEST_CASE("at_point: `do: cut` partitions the node at the reach, its `for` ends the cut", "[points]") {
+  constexpr uint32_t kCloud2 = 5;
+  CutWatch watch(kCloud2, 500'000'000);
+  std::string text = kLossy + "faults:\n  - { at_point: storage.replica.after_wal_append, node: cloud-2, nth: 20, "
+                              "do: cut, for: 500ms }\n";
+  const scenario::Scenario sc = scenario::load_scenario_text(text, "cut.yaml");
+  run::Run run(sc, {});
+  run.simulator().trace().add_observer(&watch);
+  while (!run.advance(UINT64_MAX)) {
+  }
+  const run::RunResult r = run.finish();
+  REQUIRE(watch.faults == 1);
+  CHECK(watch.before == 20);  // the 20th append is the reach; its handler went on
+  CHECK(watch.during == 0);   // cut off: no write reaches it
+  CHECK(watch.after > 0);     // the cut ended: writes reach it again
+  CHECK(watch.partition_drops_in_window > 0);
+  CHECK(watch.partition_drops_outside == 0);
+  CHECK(watch.crashes == 0);  // a cut is not a crash
+  CHECK(r.nodes.crashes == 0);
+  CHECK(r.faults_applied == 1);
+  for (const run::Verdict& v : r.verdicts) {
+    INFO(v.name << ": " << v.detail);
+    CHECK(v.ok);
+  }
+}
+
+TEST_CASE("at_point: a cut without `for` lasts until a heal", "[points]") {
+  CutWatch watch(5, 1'000'000'000);
+  std::string text = kLossy + "faults:\n  - { at_point: storage.replica.after_wal_append, node: cloud-2, nth: 5, "
+                              "do: cut }\n  - { at: 2s, heal: all }\n";
+  const scenario::Scenario sc = scenario::load_scenario_text(text, "cut.yaml");
+  run::Run run(sc, {});
+  run.simulator().trace().add_observer(&watch);
+  while (!run.advance(UINT64_MAX)) {
+  }
+  run.finish();
+  REQUIRE(watch.faults == 1);
+  REQUIRE(watch.fault_ns < 1'000'000'000);  // fired well before the heal at 2s
+  CHECK(watch.before == 5);
+  CHECK(watch.during == 0);
+  CHECK(watch.after > 0);  // after the heal
+}

@@ -17,10 +17,12 @@
 // at_point faults act at a protocol point rather than at a time: while the
 // scenario has any, the nemesis is the run's proto::PointHook. Each such
 // fault counts its node's reaches of its point over the whole run (across
-// the node's restarts) and, at the nth, stops the node there
-// (node::Cluster::halt): a `fault` trace record (node = the node, kind = the
-// point), and the node crashes as soon as the handler returns. Its `for`
-// restarts the node that long after the reach.
+// the node's restarts) and, at the nth, acts there: a `fault` trace record
+// (node = the node, kind = the point), then for `do: crash` the node stops
+// (node::Cluster::halt) and crashes as soon as the handler returns, and its
+// `for` restarts the node that long after the reach; for `do: cut` the node
+// is partitioned from every other node (composed with the partitions in
+// force, ended by a `heal` like one) and its `for` ends the cut.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -96,7 +98,7 @@ class Nemesis final : public proto::PointHook {
   void recompute_partition();
   std::vector<uint32_t> partition_groups(const scenario::Fault& f) const;
   void report_health(sim::Time at);
-  void fire(PointArm& arm);
+  bool fire(PointArm& arm);  // true: the node stopped here
 
   sim::Simulator& sim_;
   node::Cluster& cluster_;

@@ -111,8 +111,10 @@ struct Fault {
   // storage; the replicas must refuse every one).
   enum class Strategy : uint8_t { kCloudDirectWrite };
   // What an at_point fault does at its reach (`do:`): kCrash stops the node
-  // there (proto/points.hpp) and crashes it when its handler returns.
-  enum class PointAction : uint8_t { kCrash };
+  // there (proto/points.hpp) and crashes it when its handler returns; kCut
+  // partitions the node from every other node from that moment (its
+  // handler runs on; what it sends from then on is lost to the partition).
+  enum class PointAction : uint8_t { kCrash, kCut };
   static constexpr uint64_t kByzantineRatePerSDefault = 100;
   Kind kind = Kind::kCrash;
   sim::Time at{0};                            // 0 for at_point faults: they have no time
