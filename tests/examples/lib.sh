@@ -6,8 +6,9 @@
 # without it runs the example itself.
 
 # example_json NAME DEST: copies the example's `ecsim run --json` summary to
-# DEST and returns the run's exit code. NAME is a file stem of scenarios/ ("quickstart" is `ecsim run` with no file, the
-# built-in compiled from scenarios/quickstart.yaml).
+# DEST and returns the run's exit code. NAME is a file stem of scenarios/
+# ("quickstart" is `ecsim run` with no file, the built-in compiled from
+# scenarios/quickstart.yaml).
 example_json() {
   local name=$1 dest=$2 dir=${ECSIM_EXAMPLES_OUT:-}
   if [[ -n $dir ]]; then
