@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates tests/golden/hashes.txt and tests/golden/small.txt from a built
-# ecsim (default build/release/ecsim). Run it only for a deliberate change in
+# ecsim (default build/release/ecsim); tools/update_examples.sh regenerates
+# the examples' sidecars. Run it only for a deliberate change in
 # behaviour, and say why in the commit message.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,7 +10,7 @@ cd "$root"
 hash_of() { "$ecsim" run "$@" --quiet | sed -n 's/^trace hash: //p'; }
 {
   echo '# SCENARIO (path from the source root, or "quickstart" for the built-in) SEED HASH'
-  echo "quickstart 1 $(hash_of --seed 1)"
+  echo '# (each scenarios/ file at its own seed is pinned by its sidecar, tests/examples/NAME.expected)'
   echo "quickstart 2 $(hash_of --seed 2)"
   for f in tests/data/scenarios/small.yaml tests/data/scenarios/faults.yaml scenarios/flaky-network.yaml \
            scenarios/rolling-crashes.yaml scenarios/three-tier.yaml scenarios/bad-tokens.yaml \

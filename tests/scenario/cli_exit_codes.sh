@@ -5,8 +5,10 @@ ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 
-"$ecsim" run "$src/scenarios/three-tier.yaml" --quiet > "$tmp/out" 2>&1; check $? 0 "three-tier run exits 0"
-grep -qE '^trace hash: 0x[0-9a-f]{16}$' "$tmp/out"; check $? 0 "run prints the trace hash"
+. "$src/tests/examples/lib.sh"
+example_json three-tier "$tmp/json"; check $? 0 "three-tier run exits 0 (the example's run)"
+"$ecsim" run "$src/tests/data/scenarios/small.yaml" --quiet > "$tmp/out" 2>&1; check $? 0 "small.yaml --quiet passes"
+grep -qE '^trace hash: 0x[0-9a-f]{16}$' "$tmp/out"; check $? 0 "run --quiet prints the trace hash"
 "$ecsim" run "$src/tests/data/scenarios/small.yaml" > "$tmp/out" 2>&1; check $? 0 "small.yaml passes"
 grep -q "verdict: PASS" "$tmp/out"; check $? 0 "summary says PASS"
 "$ecsim" run "$src/tests/data/scenarios/sla-miss.yaml" > "$tmp/out" 2>&1; check $? 1 "an unmet expectation exits 1"

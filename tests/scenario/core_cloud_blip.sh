@@ -8,7 +8,9 @@ set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 sc=$src/scenarios/core-cloud-blip.yaml
-out=$("$ecsim" run "$sc" 2>&1); rc=$?
+. "$src/tests/examples/lib.sh"
+example_json core-cloud-blip "$tmp/run.json"; rc=$?
+out=$(example_lines "$tmp/run.json" $rc)
 line=$(echo "$out" | grep -E '^ +ok +recovers_within +served ratio back from 11s ')
 if [[ $rc -ne 0 || -z $line ]]; then echo "FAIL: exits $rc (expected 0) or no ok verdict line:"; echo "$out"; fail=1; else echo "ok: $line"; fi
 { cat "$sc"; echo "model: { recovery: false }"; } > "$tmp/off.yaml"

@@ -7,7 +7,8 @@ ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 
-"$ecsim" run "$src/scenarios/partition-heal-dsm.yaml" --json > "$tmp/json"; check $? 0 "partition-heal-dsm passes"
+. "$src/tests/examples/lib.sh"
+example_json partition-heal-dsm "$tmp/json"; check $? 0 "partition-heal-dsm passes"
 python3 - "$tmp/json" <<'PY'
 import json, re, sys
 j = json.load(open(sys.argv[1]))

@@ -9,11 +9,12 @@ set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
-"$ecsim" run "$src/scenarios/edge-direct-write.yaml" > "$tmp/out"; check $? 0 "edge-direct-write passes"
+. "$src/tests/examples/lib.sh"
+example_json edge-direct-write "$tmp/json"; rc=$?; check $rc 0 "edge-direct-write passes"
+example_lines "$tmp/json" $rc > "$tmp/out"
 grep -E '^    ok    edge_isolation ' "$tmp/out"
 grep -qE '^    ok    edge_isolation +1000 forged writes sent by edge nodes straight to cloud replicas: 1000 refused as not from core, 0 lost, 0 in flight at the end, 0 unanswered, 0 applied; [1-9][0-9]* versions on 3 replicas, 0 written by a non-core node$' "$tmp/out"
 check $? 0 "the edge_isolation verdict: 1000 forged, 1000 refused, 0 applied, replicas clean"
-"$ecsim" run "$src/scenarios/edge-direct-write.yaml" --json > "$tmp/json"; check $? 0 "run --json"
 python3 - "$tmp/json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

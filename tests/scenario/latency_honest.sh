@@ -28,8 +28,13 @@ sed 's/latency_p99: { core: 100ms }/latency_p99: { core: 100ms, outside_faults: 
 "$ecsim" run "$tmp/outside.yaml" > "$tmp/out"; check $? 1 "outside_faults leaving out most requests exits 1"
 grep -qE '^    FAIL  latency_p99\.core +[0-9]+ of [0-9]+ requests begun within a fault window or 1s after it, need at most 20% left out' "$tmp/out"
 check $? 0 "the verdict says how many were left out"
-"$ecsim" run > "$tmp/quick"; check $? 0 "the quickstart passes"
-grep -qE '^  tier +requests +ok +refused +failed +ok/s +p50 +p95 +p99 +max +p99 \(ok\)$' "$tmp/quick"
+grep -qE '^  tier +requests +ok +refused +failed +ok/s +p50 +p95 +p99 +max +p99 \(ok\)$' "$tmp/out"
 check $? 0 "the summary labels the ok-only p99"
+# The quickstart meets its p99 SLAs over every request (its example's run).
+. "$src/tests/examples/lib.sh"
+example_json quickstart "$tmp/quick.json"; rc=$?; check $rc 0 "the quickstart passes"
+example_lines "$tmp/quick.json" $rc > "$tmp/quick"
 grep -E 'latency_p99' "$tmp/quick"
+grep -qE '^    ok    latency_p99\.edge ' "$tmp/quick" && grep -qE '^    ok    latency_p99\.core ' "$tmp/quick"
+check $? 0 "its edge and core p99 verdicts are ok"
 exit $fail

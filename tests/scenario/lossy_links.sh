@@ -9,7 +9,8 @@ set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
-"$ecsim" run "$src/scenarios/lossy-links.yaml" --json > "$tmp/json"; check $? 0 "lossy-links passes"
+. "$src/tests/examples/lib.sh"
+example_json lossy-links "$tmp/json"; check $? 0 "lossy-links passes"
 python3 - "$tmp/json" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))

@@ -10,7 +10,8 @@ ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 py() { python3 -c "import json,sys; r=json.load(open('$1')); $2"; }
-"$ecsim" run "$src/scenarios/edge-crash-rehydrate.yaml" --json > "$tmp/edge.json"; check $? 0 "edge-crash-rehydrate passes"
+. "$src/tests/examples/lib.sh"
+example_json edge-crash-rehydrate "$tmp/edge.json"; check $? 0 "edge-crash-rehydrate passes"
 py "$tmp/edge.json" "
 e=[x for x in r['tiers']['rehydrations'] if x['node']=='edge-1']
 print(len(e), 'rehydrations of edge-1'); sys.exit(0 if len(e)==1 else 1)"; check $? 0 "one rehydration recorded for edge-1"
@@ -23,7 +24,7 @@ e=[x for x in r['tiers']['rehydrations'] if x['node']=='edge-1'][0]
 print('hit ratio before', e['hit_ratio_before'], 'after', e['hit_ratio_after'])
 sys.exit(0 if e['hit_ratio_before'] > 0 and e['hit_ratio_after'] > 0.5 * e['hit_ratio_before'] else 1)"
 check $? 0 "the hit ratio after the restart recovers"
-"$ecsim" run "$src/scenarios/cloud-replica-loss.yaml" --json > "$tmp/cloud.json"; check $? 0 "cloud-replica-loss passes"
+example_json cloud-replica-loss "$tmp/cloud.json"; check $? 0 "cloud-replica-loss passes"
 verdict() { py "$tmp/cloud.json" "
 v=[x for x in r['expectations'] if x['name']=='$1']
 print('$1:', v[0]['detail'] if v else 'missing'); sys.exit(0 if len(v)==1 and v[0]['ok'] else 1)"; }

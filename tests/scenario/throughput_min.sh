@@ -8,7 +8,8 @@ set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
-"$ecsim" run --json > "$tmp/quick.json"; check $? 0 "the quickstart passes"
+. "$src/tests/examples/lib.sh"
+example_json quickstart "$tmp/quick.json"; check $? 0 "the quickstart passes"
 python3 - "$tmp/quick.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
