@@ -221,6 +221,11 @@ void Cluster::on_discard(const net::Envelope& e) {
   if (n.up && n.actor != nullptr) n.actor->on_discard(e);
 }
 
+void Cluster::set_timers_per_node_max(uint32_t timers_max) {
+  ECSIM_ASSERT(timers_max >= 1 && timers_max <= kTimersPerNodeMax);
+  timers_per_node_max_ = timers_max;
+}
+
 TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
   Node& n = nodes_[node];
   ECSIM_ASSERT(n.up);
@@ -229,8 +234,12 @@ TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
   if (!n.free_timers.empty()) {
     slot = n.free_timers.back();
     n.free_timers.pop_back();
+  } else if (n.timers.size() >= timers_per_node_max_) [[unlikely]] {
+    // Every slot holds an armed timer: refuse this one (header: never fires).
+    ++stats_.timers_refused;
+    sim::limit_reached(sim::Resource::kTimers, node);
+    return kTimerRefused;
   } else {
-    ECSIM_ASSERT(n.timers.size() < kTimersPerNodeMax);
     slot = static_cast<uint32_t>(n.timers.size());
     n.timers.emplace_back();
     timer_bytes_.set_entries(++timer_slots_);
@@ -240,6 +249,7 @@ TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
   t.armed = true;
   t.tag = tag;
   const uint64_t id = (static_cast<uint64_t>(slot) << 32) | t.generation;
+  ECSIM_ASSERT(id != kTimerRefused);  // slot < kTimersPerNodeMax < 2^32 - 1
   sim_.schedule(sim_.now() + after, timer_handler_, node, id);
   return id;
 }
