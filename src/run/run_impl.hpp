@@ -66,6 +66,23 @@ struct PointWindowWatcher final : sim::TraceObserver {
   }
 };
 
+// Collects the windows of the at_point crashes that fired, for
+// `recovers_within`: their time is known only then. As for a timed crash
+// never restarted, one without `for` ends its window at the reach. At most
+// one window per at_point fault (each fires once).
+struct PointCrashWindows final : sim::TraceObserver {
+  const scenario::Scenario& sc;
+  sim::Time end;
+  std::vector<sim::TimeWindow> windows;
+  PointCrashWindows(const scenario::Scenario& s, sim::Time e) : sc(s), end(e) {}
+  void on_record(const sim::Record& r) override {
+    if (auto w = fault::point_window(sc, r, end, sim::Duration{0}, fault::Unrestarted::kAtCrash)) {
+      ECSIM_ASSERT(windows.size() < sc.faults.size());
+      windows.push_back(*w);
+    }
+  }
+};
+
 // The time and record index of each node's latest restart record, so that
 // a catch_up violation can name them (check/durability.hpp's format).
 struct RestartWatcher final : sim::TraceObserver {
@@ -85,6 +102,7 @@ struct Run::Impl {
   proto::PointScope point_scope;
   const scenario::Scenario& sc;
   RunOptions options;
+  const char* memory_max_from;  // RunResult::memory_max_from
   uint64_t seed;
   sim::Time end;
   std::vector<std::string> names;
@@ -124,6 +142,7 @@ struct Run::Impl {
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<LoadWatcher> load_watcher;
   std::unique_ptr<PointWindowWatcher> point_windows;
+  std::unique_ptr<PointCrashWindows> point_crashes;  // set when `recovers_within` is expected
   // The byzantine strategies and the forged writes' follower (with the
   // `cloud_direct_write` fault or `edge_isolation`).
   std::unique_ptr<check::ForgedWrites> forged;
@@ -149,10 +168,18 @@ struct Run::Impl {
     if (!o.memory_max) o.memory_max = s.memory_max.value_or(sim::kMemoryMaxDefault);
     return o;
   }
+  // Where the maximum came from (RunResult::memory_max_from), in the same
+  // order of precedence. A replay sets the option from the trace header, so
+  // it names "--memory-max"; it prints no verdicts.
+  static const char* memory_max_source(const RunOptions& o, const scenario::Scenario& s) {
+    if (o.memory_max) return "--memory-max";
+    return s.memory_max ? "memory_max" : "default";
+  }
   Impl(const scenario::Scenario& s, const RunOptions& o)
       : plant_scope(o.plant),
         sc(s),
         options(with_memory_max(o, s)),
+        memory_max_from(memory_max_source(o, s)),
         seed(o.seed.value_or(s.seed)),
         end(sim::Time{0} + o.until.value_or(s.duration)),
         names(scenario::node_names(s.topology)),
