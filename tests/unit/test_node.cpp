@@ -185,7 +185,10 @@ TEST_CASE("cluster: a node at its timer maximum refuses the timer, counted and t
   REQUIRE(ids.size() == 6);
   CHECK(ids[4] == node::kTimerRefused);
   CHECK(ids[5] == node::kTimerRefused);
-  for (size_t i = 0; i < 4; ++i) CHECK(ids[i] != node::kTimerRefused);
+  for (size_t i = 0; i < 4; ++i) {
+    CHECK(ids[i] != node::kTimerRefused);
+    CHECK(ids[i] != 0);  // 0 is "no timer" to the protocols, slot 0's first id included
+  }
   CHECK_FALSE(cluster.context(0).cancel_timer(node::kTimerRefused));
   CHECK(cluster.stats().timers_refused == 2);
   const sim::ResourceUse& u = sim::limit_state().use[static_cast<size_t>(sim::Resource::kTimers)];

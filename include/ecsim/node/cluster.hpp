@@ -183,7 +183,12 @@ class Cluster final : public net::Receiver {
  private:
   friend class Context;
   struct TimerSlot {
-    uint32_t generation = 0;
+    // Never 0 (bump skips it), so no timer id is 0: the protocols keep 0
+    // for "no timer" (proto/rpc.hpp), and slot 0's first id was 0.
+    uint32_t generation = 1;
+    void bump() {
+      if (++generation == 0) generation = 1;
+    }
     bool armed = false;
     uint64_t tag = 0;
   };
