@@ -199,6 +199,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"points", points},
           {"limits", limits},
           {"memory", {{"accounted_bytes_peak", r.memory_bytes_peak}, {"max_bytes", r.memory_max},
+                      {"max_from", r.memory_max_from},
                       {"limit_hit", r.memory_limit_hit}, {"peak_bytes_by_resource", peaks}}},
           {"wall_s", wall_s},
           {"events_per_s", wall_s > 0 ? static_cast<double>(r.events) / wall_s : 0.0},
@@ -240,8 +241,8 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
   // Only when a limit was reached, so that ordinary summaries stay as they were.
   if (!r.limits.empty()) {
     line("");
-    line(fmt::format("  {:<20}accounted peak {:.1f} MiB of --memory-max {:.1f} MiB", "model memory",
-                     static_cast<double>(r.memory_bytes_peak) / (1 << 20),
+    line(fmt::format("  {:<20}accounted peak {:.1f} MiB of {} {:.1f} MiB", "model memory",
+                     static_cast<double>(r.memory_bytes_peak) / (1 << 20), run::memory_max_words(r.memory_max_from),
                      static_cast<double>(r.memory_max) / (1 << 20)));
     for (const run::LimitSummary& l : r.limits) {
       line(fmt::format("  {:<20}{} reached {} time{} (max {} {}), first at {}{}", "limit", l.name, l.reached,

@@ -78,7 +78,7 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
 }
 
 std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const sim::Record& r, sim::Time end,
-                                            sim::Duration margin) {
+                                            sim::Duration margin, Unrestarted unrestarted) {
   ECSIM_ASSERT(margin.ns >= 0);
   if (r.type != sim::RecordType::kFault || r.code != static_cast<uint16_t>(Fault::Kind::kAtPoint) || r.b != 1) {
     return std::nullopt;
@@ -87,7 +87,16 @@ std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const 
   const Fault& f = sc.faults[r.a];
   const sim::Time from{r.time_ns};
   if (from >= end) return std::nullopt;
-  const sim::Time to = f.for_duration ? std::min(from + *f.for_duration, end) : end;
+  sim::Time open_end = unrestarted == Unrestarted::kAtCrash ? from : end;
+  if (f.action == Fault::PointAction::kCut) {
+    // A cut without `for` lasts, like a partition, until the first heal
+    // after it, else to the end.
+    open_end = end;
+    for (const Fault& h : sc.faults) {
+      if (h.kind == Fault::Kind::kHeal && h.at >= from && h.at < open_end) open_end = h.at;
+    }
+  }
+  const sim::Time to = f.for_duration ? std::min(from + *f.for_duration, end) : open_end;
   const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
   ECSIM_ASSERT(from <= to_margin && to_margin <= end);
   return sim::TimeWindow{from, to_margin};

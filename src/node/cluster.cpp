@@ -78,7 +78,7 @@ void Cluster::crash(NodeId node) {
   // the timer events already queued stale.
   n.actor.reset();
   for (TimerSlot& t : n.timers) {
-    ++t.generation;
+    t.bump();
     t.armed = false;
   }
   n.free_timers.clear();
@@ -221,6 +221,11 @@ void Cluster::on_discard(const net::Envelope& e) {
   if (n.up && n.actor != nullptr) n.actor->on_discard(e);
 }
 
+void Cluster::set_timers_per_node_max(uint32_t timers_max) {
+  ECSIM_ASSERT(timers_max >= 1 && timers_max <= kTimersPerNodeMax);
+  timers_per_node_max_ = timers_max;
+}
+
 TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
   Node& n = nodes_[node];
   ECSIM_ASSERT(n.up);
@@ -229,8 +234,12 @@ TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
   if (!n.free_timers.empty()) {
     slot = n.free_timers.back();
     n.free_timers.pop_back();
+  } else if (n.timers.size() >= timers_per_node_max_) [[unlikely]] {
+    // Every slot holds an armed timer: refuse this one (header: never fires).
+    ++stats_.timers_refused;
+    sim::limit_reached(sim::Resource::kTimers, node);
+    return kTimerRefused;
   } else {
-    ECSIM_ASSERT(n.timers.size() < kTimersPerNodeMax);
     slot = static_cast<uint32_t>(n.timers.size());
     n.timers.emplace_back();
     timer_bytes_.set_entries(++timer_slots_);
@@ -240,6 +249,7 @@ TimerId Cluster::set_timer(NodeId node, sim::Duration after, uint64_t tag) {
   t.armed = true;
   t.tag = tag;
   const uint64_t id = (static_cast<uint64_t>(slot) << 32) | t.generation;
+  ECSIM_ASSERT(id != 0 && id != kTimerRefused);  // generation >= 1; slot < kTimersPerNodeMax < 2^32 - 1
   sim_.schedule(sim_.now() + after, timer_handler_, node, id);
   return id;
 }
@@ -251,7 +261,7 @@ bool Cluster::cancel_timer(NodeId node, TimerId id) {
   TimerSlot& t = n.timers[slot];
   if (!t.armed || t.generation != static_cast<uint32_t>(id)) return false;
   t.armed = false;
-  ++t.generation;
+  t.bump();
   n.free_timers.push_back(slot);
   return true;
 }
@@ -264,7 +274,7 @@ void Cluster::on_timer_event(void* self_ptr, const sim::Event& e) {
   TimerSlot& t = n.timers[slot];
   if (!t.armed || t.generation != static_cast<uint32_t>(e.b)) return;  // cancelled or stale
   t.armed = false;
-  ++t.generation;
+  t.bump();
   n.free_timers.push_back(slot);
   ++self.stats_.timers_fired;
   self.sim_.trace().record(Record{e.time_ns, RecordType::kTimer, 0, e.a, 0, 0, t.tag, 0});

@@ -387,16 +387,33 @@ Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
   outages.faults.erase(std::remove_if(outages.faults.begin(), outages.faults.end(),
                                       [](const scenario::Fault& f) { return f.kind == scenario::Fault::Kind::kByzantine; }),
                        outages.faults.end());
-  const std::vector<sim::TimeWindow> windows =
+  std::vector<sim::TimeWindow> windows =
       fault::fault_windows(outages, end, sim::Duration{0}, fault::Unrestarted::kAtCrash);
+  // And the at_point crashes that fired: their windows are known only now.
+  ECSIM_ASSERT(point_crashes != nullptr);
+  windows.insert(windows.end(), point_crashes->windows.begin(), point_crashes->windows.end());
   if (windows.empty()) {
-    return {"recovers_within", false,
-            fmt::format("nothing to judge: no fault window begins before the end of the run at {}",
-                        sim::format_time(sim.now()))};
+    const size_t unfired = static_cast<size_t>(std::count_if(
+        sc.faults.begin(), sc.faults.end(), [](const scenario::Fault& f) { return f.kind == scenario::Fault::Kind::kAtPoint; }));
+    Verdict v{"recovers_within", false,
+              fmt::format("nothing to judge: no fault window begins before the end of the run at {}",
+                          sim::format_time(sim.now()))};
+    if (unfired > 0) {
+      const scenario::Fault& f = *std::find_if(sc.faults.begin(), sc.faults.end(), [](const scenario::Fault& x) {
+        return x.kind == scenario::Fault::Kind::kAtPoint;
+      });
+      v.detail += fmt::format("; {} at_point crash{} never fired ({} on {} was not reached {} time{})", unfired,
+                              unfired == 1 ? "" : "es", proto::point_info(f.point).name, f.target.text, f.nth,
+                              f.nth == 1 ? "" : "s");
+    }
+    v.vacuous = true;
+    return v;
   }
   RecoveryInput in;
   in.by_second = &world->served_by_second();
-  in.first_fault = windows.front().from;  // sorted by start
+  in.first_fault = std::min_element(windows.begin(), windows.end(), [](const sim::TimeWindow& a, const sim::TimeWindow& b) {
+                     return a.from < b.from;
+                   })->from;
   for (const sim::TimeWindow& w : windows) in.last_end = std::max(in.last_end, w.to);
   in.within = within;
   in.run_end = sim.now();

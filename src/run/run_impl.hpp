@@ -76,6 +76,24 @@ struct PointWindowWatcher final : sim::TraceObserver {
   }
 };
 
+// Collects the windows of the at_point faults that fired (crashes and
+// cuts), for `recovers_within`: their time is known only then. As for a
+// timed crash never restarted, a crash without `for` ends its window at the
+// reach; a cut without `for` lasts until a heal, like a partition. At most
+// one window per at_point fault (each fires once).
+struct PointCrashWindows final : sim::TraceObserver {
+  const scenario::Scenario& sc;
+  sim::Time end;
+  std::vector<sim::TimeWindow> windows;
+  PointCrashWindows(const scenario::Scenario& s, sim::Time e) : sc(s), end(e) {}
+  void on_record(const sim::Record& r) override {
+    if (auto w = fault::point_window(sc, r, end, sim::Duration{0}, fault::Unrestarted::kAtCrash)) {
+      ECSIM_ASSERT(windows.size() < sc.faults.size());
+      windows.push_back(*w);
+    }
+  }
+};
+
 struct Run::Impl {
   // First: the plant is on, and the protocol points count for this run,
   // while anything of the run exists.
@@ -83,6 +101,7 @@ struct Run::Impl {
   proto::PointScope point_scope;
   const scenario::Scenario& sc;
   RunOptions options;
+  const char* memory_max_from;  // RunResult::memory_max_from
   uint64_t seed;
   sim::Time end;
   std::vector<std::string> names;
@@ -122,6 +141,7 @@ struct Run::Impl {
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<LoadWatcher> load_watcher;
   std::unique_ptr<PointWindowWatcher> point_windows;
+  std::unique_ptr<PointCrashWindows> point_crashes;  // set when `recovers_within` is expected
   // The byzantine strategies and the forged writes' follower (with the
   // `cloud_direct_write` fault or `edge_isolation`).
   std::unique_ptr<check::ForgedWrites> forged;
@@ -147,10 +167,18 @@ struct Run::Impl {
     if (!o.memory_max) o.memory_max = s.memory_max.value_or(sim::kMemoryMaxDefault);
     return o;
   }
+  // Where the maximum came from (RunResult::memory_max_from), in the same
+  // order of precedence. A replay sets the option from the trace header, so
+  // it names "--memory-max"; it prints no verdicts.
+  static const char* memory_max_source(const RunOptions& o, const scenario::Scenario& s) {
+    if (o.memory_max) return "--memory-max";
+    return s.memory_max ? "memory_max" : "default";
+  }
   Impl(const scenario::Scenario& s, const RunOptions& o)
       : plant_scope(o.plant),
         sc(s),
         options(with_memory_max(o, s)),
+        memory_max_from(memory_max_source(o, s)),
         seed(o.seed.value_or(s.seed)),
         end(sim::Time{0} + o.until.value_or(s.duration)),
         names(scenario::node_names(s.topology)),

@@ -127,6 +127,10 @@ void Run::Impl::configure_tiers() {
     point_windows = std::make_unique<PointWindowWatcher>(sc, *world, end, *sc.expect.latency_outside_faults);
     trace.add_observer(point_windows.get());
   }
+  if (sc.expect.recovers_within) {
+    point_crashes = std::make_unique<PointCrashWindows>(sc, end);
+    trace.add_observer(point_crashes.get());
+  }
   cluster.set_payload_owner(world.get());
   for (net::NodeId n = 0; n < names.size(); ++n) {
     cluster.set_load_profile(n, tiers::load_profile(world->role(n), world->params()));
@@ -239,6 +243,13 @@ bool Run::Impl::over_memory() {
   return memory_hit;
 }
 
+std::string_view memory_max_words(std::string_view from) {
+  if (from == "memory_max") return "the scenario's memory_max";
+  if (from == "default") return "the default memory maximum";
+  if (from == "--memory-max") return "--memory-max";
+  return "the memory maximum";  // a result not made by a run (none names it)
+}
+
 void Run::Impl::summarize_limits(RunResult& r) {
   const sim::LimitState& s = sim::limit_state();
   for (const sim::ResourceInfo& info : sim::resources()) {
@@ -251,15 +262,16 @@ void Run::Impl::summarize_limits(RunResult& r) {
   }
   r.memory_bytes_peak = s.bytes_peak;
   r.memory_max = *options.memory_max;
+  r.memory_max_from = memory_max_from;
   r.memory_limit_hit = memory_hit;
   if (!memory_hit) return;
   ECSIM_ASSERT(s.memory_exceeded.has_value());
   const sim::ResourceInfo& what = sim::resource_info(*s.memory_exceeded);
   const auto mib = [](int64_t b) { return static_cast<double>(b) / static_cast<double>(1 << 20); };
   r.verdicts.push_back({fmt::format("limit: {}", what.name), false,
-                        fmt::format("the model's accounted memory passed --memory-max {} bytes ({:.1f} MiB) at {}; "
+                        fmt::format("the model's accounted memory passed {} {} bytes ({:.1f} MiB) at {}; "
                                     "{} held {:.1f} MiB of it; the run stopped there",
-                                    *options.memory_max, mib(static_cast<int64_t>(*options.memory_max)),
+                                    memory_max_words(memory_max_from), *options.memory_max, mib(static_cast<int64_t>(*options.memory_max)),
                                     sim::format_time(sim::Time{s.memory_exceeded_ns}), what.name,
                                     mib(s.use[static_cast<size_t>(what.id)].bytes))});
 }

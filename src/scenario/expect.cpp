@@ -84,9 +84,9 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                     "three-tier model (client requests to measure)",
                                     v->path));
     }
-    if (!has_fault_window(sc.faults)) {
-      fail(v->key_mark, fmt::format("{} in a scenario without a fault window, expected a timed fault to "
-                                    "recover from",
+    if (!has_fault_window(sc.faults) && !has_point_crash(sc.faults)) {
+      fail(v->key_mark, fmt::format("{} in a scenario without a fault window, expected a timed fault or an "
+                                    "at_point crash to recover from",
                                     v->path));
     }
     // Served ratios are measured per whole second: less cannot be judged.

@@ -48,6 +48,10 @@ bool has_fault_window(const std::vector<Fault>& faults) {
   return std::any_of(faults.begin(), faults.end(), [](const Fault& f) { return is_outage(f); });
 }
 
+bool has_point_crash(const std::vector<Fault>& faults) {
+  return std::any_of(faults.begin(), faults.end(), [](const Fault& f) { return f.kind == Fault::Kind::kAtPoint; });
+}
+
 std::optional<Invariant> invariant_by_name(std::string_view name) {
   for (const InvariantInfo& i : kInvariants) {
     if (i.name == name) return i.id;

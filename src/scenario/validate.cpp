@@ -376,9 +376,9 @@ class Validator {
         fail(m, "expect.recovers_within in a scenario without a requests workload, expected it only with the "
                 "three-tier model (client requests to measure)");
       }
-      if (!has_fault_window(sc_.faults)) {
-        fail(m, "expect.recovers_within in a scenario without a fault window, expected a timed fault to recover "
-                "from");
+      if (!has_fault_window(sc_.faults) && !has_point_crash(sc_.faults)) {
+        fail(m, "expect.recovers_within in a scenario without a fault window, expected a timed fault or an "
+                "at_point crash to recover from");
       }
       in_range(m, "expect.recovers_within", *e.recovers_within, sim::seconds(1), true, sim::seconds(3600));
     } else if (tiers && has_fault_window(sc_.faults)) {

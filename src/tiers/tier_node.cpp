@@ -5,6 +5,7 @@
 #include "ecsim/proto/visit.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -262,9 +263,18 @@ void TierNode::on_start(node::Context& ctx) {
 
 void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes,
                     uint64_t conn) {
+  // A full payload pool refuses the body (counted and traced as a reach of
+  // tiers.payloads): the message is not sent, before the clock ticks, so to
+  // the protocol it is lost on the way like any dropped message.
+  if (world_.pool().full()) [[unlikely]] {
+    world_.pool().refuse(self_);
+    return;
+  }
   Carried c{std::move(payload), clock_.on_send()};
   const uint64_t hash = proto::vclock::hash(c.clock);
-  const uint64_t handle = world_.pool().put(std::move(c));
+  const std::optional<uint64_t> stored = world_.pool().put(std::move(c), self_);
+  ECSIM_ASSERT(stored.has_value());  // full() was checked above
+  const uint64_t handle = *stored;
   const uint64_t id = ctx.send(dst, kind, size_bytes, handle, conn);
   ctx.trace().record(sim::Record{ctx.now().ns, proto::vclock::kRecordClockSend, 0, self_, dst, kind, id, hash});
 }
@@ -312,6 +322,13 @@ proto::TimerId TierNode::set_timer(node::Context& ctx, uint8_t route, sim::Durat
     routes_.emplace_back();
   }
   const proto::TimerId id = ctx.set_timer(after, slot);
+  if (id == node::kTimerRefused) [[unlikely]] {
+    // The node's timer table is full (counted and traced by the cluster): the
+    // timer never fires, so it gets no route; the caller's later cancel of
+    // this id finds none and returns false.
+    free_routes_.push_back(slot);
+    return id;
+  }
   routes_[slot] = Route{route, tag, id};
   route_of_[id] = slot;
   return id;

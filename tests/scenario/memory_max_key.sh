@@ -2,13 +2,14 @@
 # `memory_max` in a scenario (docs/scenarios.md, "Top level" and "Limits"):
 # the same sizes and range as --memory-max (1MiB..1TiB), refused out of
 # range with FILE:LINE:COL and exit 2; the run applies it; --memory-max
-# overrides it; the trace header records the maximum in force, so a replay
+# overrides it; the verdict, the summary and --json name where the maximum
+# came from (the key, the option or the default); the trace header records the maximum in force, so a replay
 # stops at the same event without either.
 set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
-max_bytes() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; print(m["max_bytes"], m["limit_hit"])' "$1"; }
+max_bytes() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; print(m["max_bytes"], m["limit_hit"], m["max_from"])' "$1"; }
 
 # A storm of fixed-interval resends (recovery off) that passes 8 MiB of
 # accounted memory within its 1 ms.
@@ -30,15 +31,28 @@ storm "" > "$tmp/none.yaml"
 "$ecsim" validate "$tmp/small.yaml" > /dev/null; check $? 0 "memory_max: 8MiB validates"
 
 "$ecsim" run "$tmp/small.yaml" --json > "$tmp/small.json"; check $? 1 "memory_max: 8MiB stops the storm (exit 1)"
-check "$(max_bytes "$tmp/small.json")" "8388608 True" "the run applies the key"
+check "$(max_bytes "$tmp/small.json")" "8388608 True memory_max" "the run applies the key"
 "$ecsim" run "$tmp/none.yaml" --json > "$tmp/none.json"
-check "$(max_bytes "$tmp/none.json")" "4294967296 False" "without the key the default 4GiB applies"
+check "$(max_bytes "$tmp/none.json")" "4294967296 False default" "without the key the default 4GiB applies"
 
 # The flag overrides the key, both ways.
 "$ecsim" run "$tmp/small.yaml" --memory-max 1GiB --json > "$tmp/big.json"
-check "$(max_bytes "$tmp/big.json")" "1073741824 False" "--memory-max 1GiB overrides memory_max: 8MiB"
+check "$(max_bytes "$tmp/big.json")" "1073741824 False --memory-max" "--memory-max 1GiB overrides memory_max: 8MiB"
 "$ecsim" run "$tmp/none.yaml" --memory-max 8MiB --json > "$tmp/flag.json"
-check "$(max_bytes "$tmp/flag.json")" "8388608 True" "--memory-max 8MiB without the key"
+check "$(max_bytes "$tmp/flag.json")" "8388608 True --memory-max" "--memory-max 8MiB without the key"
+
+# The failed verdict and the summary name where the maximum came from.
+"$ecsim" run "$tmp/small.yaml" > "$tmp/key.out"; check $? 1 "memory_max: 8MiB fails the run"
+grep -qE "^    FAIL  limit: [a-z_.]+ +the model.s accounted memory passed the scenario.s memory_max 8388608 bytes \(8\.0 MiB\) at " "$tmp/key.out"
+check $? 0 "the verdict names the scenario's memory_max ($(grep -m1 'FAIL  limit' "$tmp/key.out"))"
+grep -qE "^  model memory +accounted peak [0-9.]+ MiB of the scenario.s memory_max 8\.0 MiB$" "$tmp/key.out"
+check $? 0 "the summary names the scenario's memory_max"
+! grep -q -- "--memory-max" "$tmp/key.out"; check $? 0 "a run limited by the key never mentions --memory-max"
+"$ecsim" run "$tmp/small.yaml" --memory-max 4MiB > "$tmp/flag.out"; check $? 1 "--memory-max 4MiB fails the run"
+grep -qE "^    FAIL  limit: [a-z_.]+ +the model.s accounted memory passed --memory-max 4194304 bytes \(4\.0 MiB\) at " "$tmp/flag.out"
+check $? 0 "the verdict names --memory-max when the option overrides the key"
+grep -qE "^  model memory +accounted peak [0-9.]+ MiB of --memory-max 4\.0 MiB$" "$tmp/flag.out"
+check $? 0 "the summary names --memory-max"
 
 # The trace header records the maximum in force: replay stops at the same event.
 "$ecsim" run "$tmp/small.yaml" --trace "$tmp/small.trc" > "$tmp/run.out"

@@ -65,6 +65,15 @@ TEST_CASE("fault windows: an at_point crash's window comes from its fault record
   w = fault::point_window(sc, fired(0, 56), end, 2_s);
   REQUIRE(w);
   CHECK(w->to == end);
+  // For recovers_within a crash never restarted ends its window at the
+  // reach; a `for` restart still ends it.
+  w = fault::point_window(sc, fired(1, 30), end, sim::Duration{0}, fault::Unrestarted::kAtCrash);
+  REQUIRE(w);
+  CHECK(w->from.ns == 30'000'000'000);
+  CHECK(w->to.ns == 30'000'000'000);
+  w = fault::point_window(sc, fired(0, 12), end, sim::Duration{0}, fault::Unrestarted::kAtCrash);
+  REQUIRE(w);
+  CHECK(w->to.ns == 17'000'000'000);
   // Any other record has none.
   sim::Record timed = fired(0, 12);
   timed.code = static_cast<uint16_t>(scenario::Fault::Kind::kCrash);

@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "ecsim/check/durability.hpp"
 #include "ecsim/node/cluster.hpp"
+#include "ecsim/sim/limits.hpp"
 
 using namespace ecsim;
 using namespace ecsim::sim::literals;
@@ -137,4 +141,66 @@ TEST_CASE("cluster: the load model delays, queues and refuses messages", "[node]
   // 40 ms of work over the first second on one core: 4 percent.
   CHECK(cluster.last_load(1).cpu_permille == 0);  // the latest sample covers (1s, 2s]
   CHECK(cluster.load_model(1)->admitted() == 4);
+}
+
+namespace {
+// Arms `count` timers at boot, keeping their ids; counts what fires.
+struct Armer final : node::Actor {
+  uint32_t count;
+  std::vector<node::TimerId>* ids;
+  std::vector<uint64_t>* fired;
+  Armer(uint32_t c, std::vector<node::TimerId>* i, std::vector<uint64_t>* f) : count(c), ids(i), fired(f) {}
+  void on_start(node::Context& ctx) override {
+    for (uint32_t i = 0; i < count; ++i) ids->push_back(ctx.set_timer(1_ms * (i + 1), i));
+  }
+  void on_message(node::Context&, const net::Envelope&) override {}
+  void on_timer(node::Context& ctx, uint64_t tag) override {
+    fired->push_back(tag);
+    if (tag == 0) ids->push_back(ctx.set_timer(10_ms, 100));  // a slot is free again
+  }
+  void on_sync(node::Context&, uint64_t) override {}
+};
+
+struct LimitRecords final : sim::TraceObserver {
+  std::vector<sim::Record> seen;
+  void on_record(const sim::Record& r) override {
+    if (r.type == sim::RecordType::kLimitReached) seen.push_back(r);
+  }
+};
+}  // namespace
+
+TEST_CASE("cluster: a node at its timer maximum refuses the timer, counted and traced", "[node][limits]") {
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  LimitRecords limits;
+  trace.add_observer(&limits);
+  sim::LimitScope scope(s, sim::kMemoryMaxDefault);
+  std::vector<std::string> names{"a"};
+  net::Network network(s, names);
+  std::vector<node::TimerId> ids;
+  std::vector<uint64_t> fired;
+  node::Cluster cluster(s, network, names, [&](net::NodeId) { return std::make_unique<Armer>(6, &ids, &fired); });
+  cluster.set_timers_per_node_max(4);
+  cluster.boot();  // the old cluster aborted at the 5th timer
+  REQUIRE(ids.size() == 6);
+  CHECK(ids[4] == node::kTimerRefused);
+  CHECK(ids[5] == node::kTimerRefused);
+  for (size_t i = 0; i < 4; ++i) {
+    CHECK(ids[i] != node::kTimerRefused);
+    CHECK(ids[i] != 0);  // 0 is "no timer" to the protocols, slot 0's first id included
+  }
+  CHECK_FALSE(cluster.context(0).cancel_timer(node::kTimerRefused));
+  CHECK(cluster.stats().timers_refused == 2);
+  const sim::ResourceUse& u = sim::limit_state().use[static_cast<size_t>(sim::Resource::kTimers)];
+  CHECK(u.reached == 2);
+  CHECK(u.first_node == 0);
+  REQUIRE(limits.seen.size() == 2);  // reaches 1 and 2
+  CHECK(limits.seen[0].code == static_cast<uint16_t>(sim::Resource::kTimers));
+  CHECK(limits.seen[0].a == node::Cluster::kTimersPerNodeMax);
+  s.run_until(sim::Time{0} + 50_ms);
+  // The armed four fire, never the refused two; the first one's slot is
+  // reused by the timer its handler arms.
+  CHECK(fired == std::vector<uint64_t>{0, 1, 2, 3, 100});
+  CHECK(ids.back() != node::kTimerRefused);
+  CHECK(cluster.stats().timers_fired == 5);
 }

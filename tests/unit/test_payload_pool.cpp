@@ -1,13 +1,19 @@
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "ecsim/sim/limits.hpp"
+#include "ecsim/sim/simulator.hpp"
 #include "ecsim/tiers/payload_pool.hpp"
 
+using namespace ecsim;
+
 TEST_CASE("payload pool: reference counts and slot reuse", "[tiers]") {
-  ecsim::tiers::PayloadPool<std::string> pool;
-  const uint64_t a = pool.put("alpha");
-  const uint64_t b = pool.put("beta");
+  tiers::PayloadPool<std::string> pool;
+  const uint64_t a = *pool.put("alpha");
+  const uint64_t b = *pool.put("beta");
   CHECK(pool.get(a) == "alpha");
   pool.retain(a);  // a duplicate in flight
   pool.release(a);
@@ -15,8 +21,45 @@ TEST_CASE("payload pool: reference counts and slot reuse", "[tiers]") {
   CHECK(pool.get(a) == "alpha");
   pool.release(a);
   CHECK(pool.live() == 1);
-  const uint64_t c = pool.put("gamma");
+  const uint64_t c = *pool.put("gamma");
   CHECK(c == a);  // the freed slot is reused
   CHECK(pool.get(b) == "beta");
   CHECK(pool.get(c) == "gamma");
+}
+
+TEST_CASE("payload pool: a full pool refuses, counted and traced, and keeps its bodies", "[tiers][limits]") {
+  struct Seen final : sim::TraceObserver {
+    std::vector<sim::Record> limits;
+    void on_record(const sim::Record& r) override {
+      if (r.type == sim::RecordType::kLimitReached) limits.push_back(r);
+    }
+  };
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  Seen seen;
+  trace.add_observer(&seen);
+  sim::LimitScope scope(s, sim::kMemoryMaxDefault);
+  tiers::PayloadPool<std::string> pool(2);
+  const uint64_t a = *pool.put("alpha", 4);
+  const uint64_t b = *pool.put("beta", 4);
+  CHECK(pool.full());
+  CHECK(pool.put("gamma", 5) == std::nullopt);  // the old pool aborted here
+  CHECK(pool.put("delta", 5) == std::nullopt);
+  pool.refuse(6);  // a sender that tests full() first
+  CHECK(pool.refused() == 3);
+  CHECK(pool.live() == 2);
+  CHECK(pool.get(a) == "alpha");  // never an overwrite
+  CHECK(pool.get(b) == "beta");
+  const sim::ResourceUse& u = sim::limit_state().use[static_cast<size_t>(sim::Resource::kPayloads)];
+  CHECK(u.reached == 3);
+  CHECK(u.first_node == 5);
+  REQUIRE(seen.limits.size() == 2);  // reaches 1 and 2
+  CHECK(seen.limits[0].code == static_cast<uint16_t>(sim::Resource::kPayloads));
+  CHECK(seen.limits[0].node == 5);
+  pool.release(a);
+  CHECK_FALSE(pool.full());
+  const std::optional<uint64_t> c = pool.put("gamma", 5);
+  REQUIRE(c.has_value());
+  CHECK(*c == a);
+  CHECK(pool.get(*c) == "gamma");
 }

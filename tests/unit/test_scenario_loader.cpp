@@ -980,8 +980,8 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
   CHECK(error(head + crash + "expect: { recovers_within: 500ms }\n") ==
         "t.yaml:7:28: expect.recovers_within is '500ms', expected a duration from 1s and at most 1h");
   CHECK(error(head + "expect: { recovers_within: 5s }\n") ==
-        "t.yaml:5:11: expect.recovers_within in a scenario without a fault window, expected a timed fault to "
-        "recover from");
+        "t.yaml:5:11: expect.recovers_within in a scenario without a fault window, expected a timed fault or an "
+        "at_point crash to recover from");
   CHECK(error("name: t\nduration: 20s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\n" + crash +
               "expect: { recovers_within: 5s }\n") ==
         "t.yaml:7:11: expect.recovers_within in a scenario without a requests workload, expected it only with the "
@@ -989,6 +989,9 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
   // A restart, a heal or a fault at a protocol point has no window: not required.
   CHECK(error(head + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash }\n") ==
         "no error");
+  // ... but an at_point crash may be judged: its window is known once it fired.
+  CHECK(error(head + "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash }\n" +
+              "expect: { recovers_within: 5s }\n") == "no error");
   const Scenario s = load_scenario_text(head + crash + "expect: { recovers_within: 5s }\n", "t.yaml");
   CHECK(s.expect.recovers_within == std::optional<sim::Duration>(sim::seconds(5)));
 }

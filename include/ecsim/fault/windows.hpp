@@ -28,12 +28,16 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
 
 // The window of the at_point fault whose firing `r` records (a `fault`
 // record with the at_point code and b = 1): from the reach to its `for`
-// restart, or to `end` when it has none (the node stays down), extended by
-// `margin` and capped at `end`. Nothing for any other record. The run
+// restart, or when it has none (the node stays down) to `end` (kToEnd) or
+// the reach itself (kAtCrash, as fault_windows ends a timed crash never
+// restarted), extended by `margin` and capped at `end`. A `do: cut` without
+// `for` ends at the first heal after the reach, else at `end`, whichever
+// `unrestarted` says (a cut is a partition, not a crash). Nothing for any
+// other record. The run
 // feeds it every record; a request begun inside the window starts after
 // the record, so adding the window then classifies every request as a
 // window known before the run would.
 std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const sim::Record& r, sim::Time end,
-                                            sim::Duration margin);
+                                            sim::Duration margin, Unrestarted unrestarted = Unrestarted::kToEnd);
 
 }  // namespace ecsim::fault

@@ -20,6 +20,10 @@ namespace ecsim::node {
 
 using net::NodeId;
 using TimerId = uint64_t;
+// What set_timer returns when the node's timer table is full (see
+// Cluster::kTimersPerNodeMax): a timer that never fires, and that
+// cancel_timer refuses (returns false). No armed timer ever has this id.
+inline constexpr TimerId kTimerRefused = ~TimerId{0};
 class Cluster;
 
 class Context {
@@ -40,6 +44,11 @@ class Context {
   // for none (the pair's shared FIFO queue).
   uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload, uint64_t conn = 0);
   // Fires on_timer(tag) after `after` (>= 0) unless cancelled or the node crashes.
+  // When the node already has its maximum of armed timers, the timer is
+  // refused: counted and traced as a reach of `node.timers`, it never fires,
+  // and the id returned is kTimerRefused. Callers keep the id as for any
+  // timer (cancelling it is a no-op): the degradation is a timeout that never
+  // comes, which the run's summary names, never an abort or an overwrite.
   TimerId set_timer(sim::Duration after, uint64_t tag);
   // Returns false if the timer already fired or was cancelled.
   bool cancel_timer(TimerId id);
@@ -97,6 +106,7 @@ struct ClusterStats {
   uint64_t crashes = 0;
   uint64_t restarts = 0;
   uint64_t timers_fired = 0;
+  uint64_t timers_refused = 0;  // set_timer at a node's maximum (node.timers)
   uint64_t syncs = 0;
   uint64_t disk_entries_lost = 0;
   uint64_t overload_refused = 0;  // messages refused by a full service queue
@@ -104,6 +114,8 @@ struct ClusterStats {
 
 class Cluster final : public net::Receiver {
  public:
+  // Armed timers per node (sim::Resource::kTimers). Never reached in the
+  // scenarios: each protocol's timers are bounded by its own tables.
   static constexpr uint32_t kTimersPerNodeMax = 1u << 20;
 
   Cluster(sim::Simulator& sim, net::Network& network, std::vector<std::string> names,
@@ -112,6 +124,9 @@ class Cluster final : public net::Receiver {
 
   void set_disk_sync_latency(const net::LatencyModel& model) { sync_latency_ = model; }
   void set_payload_owner(PayloadOwner* owner) { payload_owner_ = owner; }
+  // Lowers the armed timers a node may hold (tests of the limit).
+  // REQUIRES: 1 <= timers_max <= kTimersPerNodeMax.
+  void set_timers_per_node_max(uint32_t timers_max);
   // Boots every node (on_start). Call once, before running.
   void boot();
   // REQUIRES: the node is up.
@@ -168,7 +183,12 @@ class Cluster final : public net::Receiver {
  private:
   friend class Context;
   struct TimerSlot {
-    uint32_t generation = 0;
+    // Never 0 (bump skips it), so no timer id is 0: the protocols keep 0
+    // for "no timer" (proto/rpc.hpp), and slot 0's first id was 0.
+    uint32_t generation = 1;
+    void bump() {
+      if (++generation == 0) generation = 1;
+    }
     bool armed = false;
     uint64_t tag = 0;
   };
@@ -206,6 +226,7 @@ class Cluster final : public net::Receiver {
   // Timer slots of every node (they are reused, never freed before the run
   // ends), accounted for --memory-max.
   uint64_t timer_slots_ = 0;
+  uint32_t timers_per_node_max_ = kTimersPerNodeMax;
   sim::Accounted timer_bytes_{sim::Resource::kTimers};
   sim::HandlerId timer_handler_;
   sim::HandlerId sync_handler_;

@@ -27,7 +27,10 @@ class Env {
   virtual NodeId self() const = 0;
   // `size_bytes`: the message's size on the wire (JSON-RPC encoding).
   virtual void send(NodeId dst, Message message, uint32_t size_bytes) = 0;
-  // Fires the machine's on_timer(tag) after `after`, unless cancelled.
+  // Fires the machine's on_timer(tag) after `after`, unless cancelled. In a
+  // simulation a node at its maximum of armed timers (`node.timers`) refuses
+  // the timer: it never fires, and cancelling its id returns false. Machines
+  // treat the id like any other; the refusal is counted and traced outside.
   virtual TimerId set_timer(sim::Duration after, uint64_t tag) = 0;
   virtual bool cancel_timer(TimerId id) = 0;
   virtual sim::Rng& rng() = 0;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecsim/net/network.hpp"
@@ -236,6 +237,9 @@ struct RunResult {
   std::vector<LimitSummary> limits;
   int64_t memory_bytes_peak = 0;
   uint64_t memory_max = 0;
+  // Where memory_max came from: "--memory-max" (the option), "memory_max"
+  // (the scenario's key) or "default" (neither: 4 GiB).
+  std::string memory_max_from;
   std::vector<std::pair<std::string, int64_t>> memory_peaks;  // resources with bytes, by name
   bool memory_limit_hit = false;
   uint64_t trace_hash = 0;
@@ -270,5 +274,10 @@ class Run {
 
 // Runs to the end in one go.
 RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options);
+
+// The words that name a memory maximum by where it came from
+// (RunResult::memory_max_from), for the `limit` verdict and the summary:
+// "--memory-max", "the scenario's memory_max", "the default memory maximum".
+std::string_view memory_max_words(std::string_view from);
 
 }  // namespace ecsim::run

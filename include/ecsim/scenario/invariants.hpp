@@ -50,6 +50,11 @@ bool is_outage(const Fault& f);
 // Some fault is an outage. A scenario with a requests workload and an
 // outage must then expect `recovers_within` (validate refuses it without).
 bool has_fault_window(const std::vector<Fault>& faults);
+// Some fault is a crash at a protocol point: an outage too, but only if its
+// point is reached, at a time known only then. `recovers_within` may judge
+// one (its window, once it fired) but is not required for it: a run that
+// never reaches the point has no outage, and the verdict nothing to judge.
+bool has_point_crash(const std::vector<Fault>& faults);
 std::optional<Invariant> invariant_by_name(std::string_view name);
 std::string_view invariant_name(Invariant i);
 

@@ -44,7 +44,7 @@ enum class Resource : uint16_t {
   kMemory = 1,        // the model's accounted bytes, all resources (--memory-max)
   kNetworkInFlight,   // net: messages in flight on every link
   kEvents,            // sim: pending events (memory only: bounded by what schedules them)
-  kPayloads,          // tiers: message bodies in flight
+  kPayloads,          // tiers: message bodies in flight (at the maximum the message is not sent)
   kEdgeCache,         // tiers: edge cache entries (at capacity the LRU entry goes)
   kMsgqPending,       // msgq: accepted, un-ACKed messages per sender (and per destination)
   kMsgqDedup,         // msgq: out-of-order seqs a receiver remembers per sender
@@ -56,7 +56,7 @@ enum class Resource : uint16_t {
   kPingOutstanding,   // ping: unanswered pings per workload
   kForgedWrites,      // fault: forged writes a byzantine run sends (the follower's bound)
   kCausalityInFlight, // check: messages the causality checker follows at once
-  kTimers,            // node: timer slots per node (memory only)
+  kTimers,            // node: armed timers per node (at the maximum a timer is refused: never fires)
   kStorageKeys,       // storage: keys per cloud replica (with their catch-up index)
   kAckedWrites,       // tiers: the acknowledged-writes table the durability checks read (memory only)
   kStalenessKeys,     // tiers: keys the staleness meter follows

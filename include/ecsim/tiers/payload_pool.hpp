@@ -3,8 +3,16 @@
 // lives here, in a slot of a pool, with a reference count because the
 // network may duplicate a message. Slots are reused LIFO, so in the steady
 // state sending allocates nothing.
+//
+// Bounded: at most `slots_max` bodies live at once (kSlotsMax by default).
+// Storing one more is refused, never an abort and never an overwrite: put()
+// returns nullopt and the refusal is counted (refused()) and reported as a
+// reach of sim::Resource::kPayloads (`tiers.payloads`) at the sending node.
+// The sender then does not send the message: to the protocols it is a
+// message lost on the way, which they already survive (retries, timeouts).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -20,22 +28,45 @@ class PayloadPool {
   // net::Network::kInFlightMax) or a protocol's bounded queue holds it.
   static constexpr uint32_t kSlotsMax = 1u << 24;
 
-  // Stores `value` with one reference; returns its handle.
-  uint64_t put(T value) {
+  // REQUIRES: 1 <= slots_max <= kSlotsMax (tests use small tables).
+  explicit PayloadPool(uint32_t slots_max = kSlotsMax) : slots_max_(slots_max) {
+    ECSIM_ASSERT(slots_max_ >= 1 && slots_max_ <= kSlotsMax);
+  }
+
+  // True when put() would be refused.
+  bool full() const { return live_ >= slots_max_; }
+
+  // Counts a refusal at `node` without storing: for a sender that tests
+  // full() first, so a refused message changes no other state.
+  // REQUIRES: full().
+  void refuse(uint32_t node) {
+    ECSIM_ASSERT(full());
+    ++refused_;
+    sim::limit_reached(sim::Resource::kPayloads, node);
+  }
+
+  // Stores `value` with one reference and returns its handle, or nullopt
+  // (counted, reported at `node`) when `slots_max` bodies are live.
+  [[nodiscard]] std::optional<uint64_t> put(T value, uint32_t node = 0) {
+    if (full()) [[unlikely]] {
+      refuse(node);
+      return std::nullopt;
+    }
     uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
       free_.pop_back();
       slots_[slot].value = std::move(value);
     } else {
-      ECSIM_ASSERT(slots_.size() < kSlotsMax);
+      ECSIM_ASSERT(slots_.size() < slots_max_);  // every slot is live: full() was checked
       slot = static_cast<uint32_t>(slots_.size());
       slots_.push_back({std::move(value), 0});
       bytes_.set_entries(slots_.size());
     }
     slots_[slot].refs = 1;
     ++live_;
-    return slot;
+    ECSIM_ASSERT(live_ <= slots_max_);
+    return uint64_t{slot};
   }
   // REQUIRES: the handle is live.
   const T& get(uint64_t handle) const {
@@ -54,6 +85,7 @@ class PayloadPool {
     }
   }
   size_t live() const { return live_; }
+  uint64_t refused() const { return refused_; }
 
  private:
   struct Slot {
@@ -63,6 +95,8 @@ class PayloadPool {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   size_t live_ = 0;
+  uint64_t refused_ = 0;
+  uint32_t slots_max_;
   sim::Accounted bytes_{sim::Resource::kPayloads};
 };
 
