@@ -467,7 +467,7 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
       if (auto hit = cache_->get(r.key, ctx.now()); hit && ctx.now() - hit->stored_at <= world_.params().cache_ttl) {
         ++world_.hits;
         world_.edge_lookup(self_, true, ctx.now());
-        world_.staleness().on_read(r.key, hit->version, ctx.now());
+        world_.read_answered(self_, r.key, hit->version, ctx.now());
         world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
         edge_pending_.erase(it);
         return;
@@ -683,7 +683,7 @@ void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rp
       world_.staleness().on_ack(q.key, v, ctx.now());
       world_.write_acked(q.key, r.version);
     } else {
-      world_.staleness().on_read(q.key, v, ctx.now());
+      world_.read_answered(self_, q.key, v, ctx.now());
     }
     if (r.found || q.kind == workload::RequestKind::kWrite) cache_->put(q.key, r.value, v, ctx.now());
   }
