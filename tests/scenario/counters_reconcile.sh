@@ -167,6 +167,7 @@ def same(what, summary, trace, path=None):
 m = run["messages"]
 reasons = {"random": 1, "partition": 2, "node_down": 3, "link_reset": 4, "sender_down": 5, "overload": 6, "in_flight_limit": 7}
 same("records", run["records"], sum(types.values()))
+same("records no dump names", types["unknown"], 0, "records")
 same("messages.sent", m["sent"], types["send"])
 same("messages.bytes_sent", m["bytes_sent"], bytes_sent)
 same("messages.duplicated", m["duplicated"], types["duplicate"])
