@@ -24,7 +24,7 @@
 # message (send, deliver, drop, vclock.recv, storage.refused,
 # storage.write, end.writer), every protocol point by the record written at
 # its step, the trace hash by `ecsim trace hash`.
-# Out of scope, because they are not counts of traced events:
+# Out of scope (not counts of traced events, or no record carries them):
 # - `events` (and `events_per_s`): the kernel's dispatched queue entries,
 #   a measure of the simulator's work: they include cancelled timers
 #   (cancellation is lazy: the entry stays queued and is skipped without a
@@ -33,10 +33,11 @@
 #   delivery that needs no queue); the test checks only that it is at
 #   least the records written once per event of their own kind (deliver,
 #   timer, disk_sync, client.start, fault);
-# - latency and staleness percentiles (p50/p95/p99, `judged_p99_ns`,
-#   `ok_p99_ns`, `staleness_ns_p99`) and the cloud row's `max_ns`: read
-#   from log-bucketed histograms (the edge and core rows' `max_ns`, exact,
-#   reconcile with client.end's latencies);
+# - the cloud row's percentiles and `max_ns`: storage.quorum records carry
+#   no latency (the edge and core rows' percentiles, and staleness_ns_p99,
+#   reconcile with the latencies of client.end and edge.stale_read: the
+#   reported value is the nearest-rank value rounded up to its histogram
+#   bucket, at most 1/64 above it; their `max_ns` exactly);
 # - `memory` (accounted bytes: a sizing of the model's structures, not
 #   events; `limit_hit` reconciles with a limit_reached record of code 1),
 #   `wall_s`, and the run's identity (`ecsim`, `scenario`, `file`, `seed`,
@@ -44,6 +45,8 @@
 # - the verdicts (`verdict`, `expectations`): judgements, tested by each
 #   checker's own tests; `throughput[].window_ns` is the clients' sending
 #   time from the scenario (checked equal to the run's length here).
+# The guard names array items' fields once (`tiers.rows[].p99_ns`): the
+# cloud row's latencies pass it as the edge and core rows' do.
 # Every field of the JSON is in one of the two lists: a new one fails the
 # test until it is reconciled or declared out of scope here.
 set -u
@@ -76,7 +79,7 @@ detail = {"drop", "send", "storage.refused", "msgq.send", "msgq.ignored", "rpc.d
           "deliver", "duplicate", "vclock.recv", "end.writer", "end.acked", "auth.refused"}
 cores, clouds = {3, 4}, {5, 6, 7}  # core-1..2, cloud-1..3
 codes = defaultdict(Counter)  # record type -> code -> records
-started, ended = Counter(), {}  # client requests: per edge node; by id -> (code, row, node, latency ns)
+started, ended, kinds_started = Counter(), {}, {}  # client requests: per edge node; by id -> (code, row, node, latency ns)
 lookups, crash_times, restart_times = [], defaultdict(list), defaultdict(list)
 rehydration_events, caught_up_times, stale = [], defaultdict(list), []
 cloud_syncs, core_responses, last_t = 0, 0, 0
@@ -92,7 +95,9 @@ for line in open(sys.argv[2]):
     last_t = max(last_t, r["t_ns"])
     codes[t][r["code"]] += 1
     n = r["node"]
-    if t == "client.start": started[n] += 1
+    if t == "client.start":
+        started[n] += 1
+        kinds_started[r["a"]] = r["kind"]
     elif t == "client.end":
         if r["a"] in ended: fails.append(f"client request {r['a']} ends twice")
         ended[r["a"]] = (r["code"], r["kind"], n, r["b"])
@@ -260,6 +265,15 @@ covered.add("events")
 same("workloads (ping records)", len(run["workloads"]), len({0} if types["ping_sent"] else set()))
 if run["workloads"]: fails.append("ping workloads: this test does not reconcile them (no ping in crash-loop.yaml)")
 
+def near(what, reported, values, q, path):
+    covered.add(path)
+    if not values:
+        if reported != 0: fails.append(f"{what}: summary {reported}, no values traced")
+        return
+    exact = values[max(1, (len(values) * round(q * 1e6) + 999999) // 1000000) - 1]
+    if not exact <= reported <= min(exact + exact // 64, values[-1]):
+        fails.append(f"{what}: summary {reported}, traced nearest-rank value {exact}")
+
 # Client requests: each start has exactly one end (lost and unsettled ones
 # are ended when the run ends); the rows count the ends by row and code.
 OK, REFUSED, FAILED, LATE, LOST, UNSETTLED = range(6)
@@ -276,6 +290,14 @@ for row_index, row in enumerate(t["rows"][:2]):
     same(f"{what}.lost", row["lost"], by[LOST], "tiers.rows[].lost")
     same(f"{what}.unsettled", row["unsettled"], by[UNSETTLED], "tiers.rows[].unsettled")
     same(f"{what}.max_ns", row["max_ns"], max((e[3] for e in mine), default=0), "tiers.rows[].max_ns")
+    # Percentiles: the histogram reports the nearest-rank value rounded up
+    # to its bucket's upper edge (64 buckets per power of two: at most 1/64
+    # above), capped at the maximum.
+    all_ns = sorted(e[3] for e in mine)
+    ok_ns = sorted(e[3] for e in mine if e[0] == OK)
+    for k, q, values in (("p50_ns", 0.50, all_ns), ("p95_ns", 0.95, all_ns), ("p99_ns", 0.99, all_ns),
+                         ("ok_p99_ns", 0.99, ok_ns), ("judged_p99_ns", 0.99, all_ns)):
+        near(f"{what}.{k}", row[k], values, q, f"tiers.rows[].{k}")
     if any(e[3] != timeout_ns for e in mine if e[0] in (FAILED, LATE, LOST)):
         fails.append(f"{what}: a failure not counted at the client's timeout")
     if any(e[3] >= timeout_ns for e in mine if e[0] == UNSETTLED):
@@ -320,6 +342,12 @@ same("tiers.cache_misses", t["cache_misses"], sum(1 for x in lookups if x[2] == 
 same("tiers.stale_reads", t["stale_reads"], len(stale))
 same("tiers.staleness_versions_max", t["staleness_versions_max"], max((v for v, _ in stale), default=0))
 same("tiers.staleness_ns_max", t["staleness_ns_max"], max((ns for _, ns in stale), default=0))
+# Every read answered is measured (a fresh one 0 behind): the cache hits,
+# and the reads and session checks core answered ok (in time or late).
+reads_via_core = sum(1 for i, e in ended.items() if e[1] == 1 and e[0] in (OK, LATE) and kinds_started[i] in (0, 1))
+reads = t["cache_hits"] + reads_via_core
+near("tiers.staleness_ns_p99", t["staleness_ns_p99"], sorted([0] * (reads - len(stale)) + [ns for _, ns in stale]),
+     0.99, "tiers.staleness_ns_p99")
 if not stale: fails.append("no stale reads: the scenario no longer exercises them")
 same("tiers.acked_keys_checked", t["acked_keys_checked"], len(end_acked_keys))
 # Rehydrations: a start (code 1) and its end (code 2) per restart of an
@@ -416,8 +444,7 @@ same("memory.limit_hit", run["memory"]["limit_hit"], codes["limit_reached"][1] >
 # The guard: every field of the JSON is reconciled above or out of scope.
 out_of_scope = {"ecsim", "scenario", "file", "seed", "plant", "hashed", "verdict", "expectations", "wall_s",
                 "events_per_s", "memory.accounted_bytes_peak", "memory.max_bytes", "memory.peak_bytes_by_resource",
-                "tiers.staleness_ns_p99", "tiers.rows[].p50_ns", "tiers.rows[].p95_ns", "tiers.rows[].p99_ns",
-                "tiers.rows[].ok_p99_ns", "tiers.rows[].judged_p99_ns", "workloads"}
+                "workloads"}
 def leaves(x, path):
     if isinstance(x, dict) and x:
         for k, v in x.items(): yield from leaves(v, f"{path}.{k}" if path else k)
