@@ -826,7 +826,7 @@ void TierNode::core_completions(node::Context& ctx) {
   reader_->take_completions(reads);
   for (const auto& c : reads) {
     if (ctx.halted()) return;
-    world_.storage_op_done(c.latency, c.ok);
+    world_.storage_op_done(self_, c.latency, c.ok);
     auto it = reads_.find(c.req_id);
     if (it == reads_.end()) continue;
     const CoreOp op = it->second;
@@ -844,7 +844,7 @@ void TierNode::core_completions(node::Context& ctx) {
   writer_->take_completions(writes);
   for (const auto& c : writes) {
     if (ctx.halted()) return;
-    world_.storage_op_done(c.latency, c.ok);
+    world_.storage_op_done(self_, c.latency, c.ok);
     auto it = writes_.find(c.req_id);
     if (it == writes_.end()) continue;
     const CoreOp op = it->second;

@@ -186,7 +186,9 @@ void World::client_forwarded(uint64_t request_id) {
 
 // Quorum operations at core have no client timeout of their own: a failed
 // one counts at the time core gave up on it.
-void World::storage_op_done(sim::Duration latency, bool ok) {
+void World::storage_op_done(net::NodeId n, sim::Duration latency, bool ok) {
+  ECSIM_ASSERT(latency.ns >= 0);
+  trace(kRecordCloudOp, ok ? 1 : 0, n, 0, 0, static_cast<uint64_t>(latency.ns));
   ++cloud_.requests;
   if (ok) {
     ++cloud_.ok;

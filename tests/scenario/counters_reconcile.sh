@@ -23,7 +23,10 @@
 # the cloud row by storage.quorum, the forged writes' fate message by
 # message (send, deliver, drop, vclock.recv, storage.refused,
 # storage.write, end.writer), every protocol point by the record written at
-# its step, the trace hash by `ecsim trace hash`.
+# its step, the trace hash by `ecsim trace hash`. The rows' percentiles
+# and staleness_ns_p99 reconcile with the latencies of client.end, cloud.op
+# and edge.stale_read: the reported value is the nearest-rank value rounded
+# up to its histogram bucket (at most 1/64 above it); `max_ns` exactly.
 # Out of scope (not counts of traced events, or no record carries them):
 # - `events` (and `events_per_s`): the kernel's dispatched queue entries,
 #   a measure of the simulator's work: they include cancelled timers
@@ -33,11 +36,6 @@
 #   delivery that needs no queue); the test checks only that it is at
 #   least the records written once per event of their own kind (deliver,
 #   timer, disk_sync, client.start, fault);
-# - the cloud row's percentiles and `max_ns`: storage.quorum records carry
-#   no latency (the edge and core rows' percentiles, and staleness_ns_p99,
-#   reconcile with the latencies of client.end and edge.stale_read: the
-#   reported value is the nearest-rank value rounded up to its histogram
-#   bucket, at most 1/64 above it; their `max_ns` exactly);
 # - `memory` (accounted bytes: a sizing of the model's structures, not
 #   events; `limit_hit` reconciles with a limit_reached record of code 1),
 #   `wall_s`, and the run's identity (`ecsim`, `scenario`, `file`, `seed`,
@@ -45,8 +43,6 @@
 # - the verdicts (`verdict`, `expectations`): judgements, tested by each
 #   checker's own tests; `throughput[].window_ns` is the clients' sending
 #   time from the scenario (checked equal to the run's length here).
-# The guard names array items' fields once (`tiers.rows[].p99_ns`): the
-# cloud row's latencies pass it as the edge and core rows' do.
 # Every field of the JSON is in one of the two lists: a new one fails the
 # test until it is reconciled or declared out of scope here.
 set -u
@@ -76,11 +72,11 @@ detail = {"drop", "send", "storage.refused", "msgq.send", "msgq.ignored", "rpc.d
           "rpc.attempt", "rpc.call", "msgq.accepted", "msgq.acked", "crash", "disk_loss", "limit_reached",
           "client.start", "client.end", "edge.lookup", "edge.stale_read", "edge.rehydration", "restart",
           "storage.catch_up", "storage.quorum", "storage.write", "storage.ignored", "disk_sync", "dsm.event",
-          "deliver", "duplicate", "vclock.recv", "end.writer", "end.acked", "auth.refused"}
+          "deliver", "duplicate", "vclock.recv", "end.writer", "end.acked", "auth.refused", "cloud.op"}
 cores, clouds = {3, 4}, {5, 6, 7}  # core-1..2, cloud-1..3
 codes = defaultdict(Counter)  # record type -> code -> records
 started, ended, kinds_started = Counter(), {}, {}  # client requests: per edge node; by id -> (code, row, node, latency ns)
-lookups, crash_times, restart_times = [], defaultdict(list), defaultdict(list)
+lookups, crash_times, restart_times, cloud_ops = [], defaultdict(list), defaultdict(list), []
 rehydration_events, caught_up_times, stale = [], defaultdict(list), []
 cloud_syncs, core_responses, last_t = 0, 0, 0
 forged = {}  # message id -> {"to", "copies", "dropped", "delivered_ns", "taken": (t, node, peer)}
@@ -102,6 +98,7 @@ for line in open(sys.argv[2]):
         if r["a"] in ended: fails.append(f"client request {r['a']} ends twice")
         ended[r["a"]] = (r["code"], r["kind"], n, r["b"])
     elif t == "edge.lookup": lookups.append((n, r["t_ns"], r["code"]))
+    elif t == "cloud.op": cloud_ops.append((r["code"], r["b"]))
     elif t == "edge.stale_read": stale.append((r["kind"], r["b"]))
     elif t == "edge.rehydration": rehydration_events.append((n, r["t_ns"], r["code"], r["a"], r["b"]))
     elif t == "restart": restart_times[n].append(r["t_ns"])
@@ -310,13 +307,23 @@ for row in t["rows"]:
     same(f"rows.{row['tier']}.throughput_per_s", row["throughput_per_s"], row["ok"] * 1e9 / end_ns,
          "tiers.rows[].throughput_per_s")
     same(f"rows.{row['tier']}.tier", row["tier"], ["edge", "core", "cloud"][t["rows"].index(row)], "tiers.rows[].tier")
-# The cloud row: quorum operations at core (storage.quorum codes 1, 3 ok;
-# 2, 4 failed); core gives up on its own, so nothing is lost or unsettled.
+# The cloud row: quorum operations at core, each ended by one cloud.op
+# (code 1 ok, 0 failed, b = latency) beside its storage.quorum (codes 1, 3
+# ok; 2, 4 failed); core gives up on its own, so nothing is lost or
+# unsettled.
 cloud, qc = t["rows"][2], codes["storage.quorum"]
-same("rows.cloud.requests", cloud["requests"], sum(qc.values()))
-same("rows.cloud.ok", cloud["ok"], qc[1] + qc[3])
+same("rows.cloud.requests", cloud["requests"], len(cloud_ops))
+same("rows.cloud.requests (storage.quorum)", cloud["requests"], sum(qc.values()))
+same("rows.cloud.ok", cloud["ok"], sum(1 for ok, _ in cloud_ops if ok == 1))
+same("rows.cloud.ok (storage.quorum)", cloud["ok"], qc[1] + qc[3])
 same("rows.cloud.failed", cloud["failed"], qc[2] + qc[4])
 for k in ("refused", "lost", "unsettled"): same(f"rows.cloud.{k}", cloud[k], 0)
+cloud_ns = sorted(ns for _, ns in cloud_ops)
+same("rows.cloud.max_ns", cloud["max_ns"], cloud_ns[-1] if cloud_ns else 0)
+for k, q, values in (("p50_ns", 0.50, cloud_ns), ("p95_ns", 0.95, cloud_ns), ("p99_ns", 0.99, cloud_ns),
+                     ("ok_p99_ns", 0.99, sorted(ns for ok, ns in cloud_ops if ok == 1)),
+                     ("judged_p99_ns", 0.99, cloud_ns)):
+    near(f"rows.cloud.{k}", cloud[k], values, q, f"tiers.rows[].{k}")
 ends = Counter(e[0] for e in ended.values())
 same("tiers.lost", t["lost"], ends[LOST])
 same("tiers.answered_late", t["answered_late"], ends[LATE])

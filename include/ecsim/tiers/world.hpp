@@ -140,6 +140,10 @@ inline constexpr auto kRecordStaleRead = static_cast<sim::RecordType>(38);
 // kRecordRehydration: node = the restarted edge node, code = 1 started (a =
 // hot keys to fetch) or 2 done (a = fetched, b = given up).
 inline constexpr auto kRecordRehydration = static_cast<sim::RecordType>(39);
+// kRecordCloudOp (66, after the end-state records' numbers): a quorum
+// operation at core ended (the cloud row): node = the core, code = 1 ok,
+// 0 failed, b = its latency in ns.
+inline constexpr auto kRecordCloudOp = static_cast<sim::RecordType>(66);
 
 // Message kinds served through the load model; a client request at the edge
 // is admitted as this kind.
@@ -254,7 +258,9 @@ class World final : public node::PayloadOwner {
   // settled (ok or failed)}; refused (bad token) and unsettled ones are left
   // out, as in `served_ratio_min`. For `recovers_within`; one entry a second.
   const std::vector<std::array<uint64_t, 2>>& served_by_second() const { return by_second_; }
-  void storage_op_done(sim::Duration latency, bool ok);
+  // A quorum read or write at core `n` completed (the cloud row): counted
+  // and traced.
+  void storage_op_done(net::NodeId n, sim::Duration latency, bool ok);
   const TierFigures& figures(ServedBy by) const { return figures_[static_cast<size_t>(by)]; }
   const TierFigures& cloud_figures() const { return cloud_; }
   StalenessMeter& staleness() { return staleness_; }
