@@ -88,6 +88,10 @@ std::string record_name(sim::RecordType t) {
       {tiers::kRecordEndReplica, "end.replica"},       {tiers::kRecordEndWriter, "end.writer"},
       {tiers::kRecordEndVersion, "end.version"},       {tiers::kRecordEndAcked, "end.acked"},
       {tiers::kRecordEndDsm, "end.dsm"},               {tiers::kRecordEndDsmKey, "end.dsm_key"},
+      {tiers::kRecordClientStart, "client.start"},     {tiers::kRecordClientEnd, "client.end"},
+      {tiers::kRecordEdgeLookup, "edge.lookup"},       {tiers::kRecordStaleRead, "edge.stale_read"},
+      {tiers::kRecordRehydration, "edge.rehydration"}, {p::storage::kRecordWriteStarted, "storage.write_started"},
+      {tiers::kRecordCloudOp, "cloud.op"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

@@ -627,6 +627,7 @@ std::optional<uint64_t> QuorumWriter::write(Env<Message>& env, uint64_t key, uin
   const uint64_t req_id = make_req_id(config_, next_seq_);
   Pending p{WriteReq{req_id, key, value, version}, {}, 1, 0, env.now()};
   for (NodeId r : config_.replicas) client_send(env, r, p.req);
+  client_trace(env, kRecordWriteStarted, 0, 0, 0, key, req_id);
   (void)reach(env, Point::kStorageWriterAfterSend);  // the rest is bookkeeping a crash discards
   p.timer = env.set_timer(config_.timeout, kWriterTagBit | req_id);
   pending_.emplace(req_id, p);

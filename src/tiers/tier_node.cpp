@@ -470,7 +470,7 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
       if (auto hit = cache_->get(r.key, ctx.now()); hit && ctx.now() - hit->stored_at <= world_.params().cache_ttl) {
         ++world_.hits;
         world_.edge_lookup(self_, true, ctx.now());
-        world_.staleness().on_read(r.key, hit->version, ctx.now());
+        world_.read_answered(self_, r.key, hit->version, ctx.now());
         world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
         edge_pending_.erase(it);
         return;
@@ -686,7 +686,7 @@ void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rp
       world_.staleness().on_ack(q.key, v, ctx.now());
       world_.write_acked(q.key, r.version);
     } else {
-      world_.staleness().on_read(q.key, v, ctx.now());
+      world_.read_answered(self_, q.key, v, ctx.now());
     }
     if (r.found || q.kind == workload::RequestKind::kWrite) cache_->put(q.key, r.value, v, ctx.now());
   }
@@ -829,7 +829,7 @@ void TierNode::core_completions(node::Context& ctx) {
   reader_->take_completions(reads);
   for (const auto& c : reads) {
     if (ctx.halted()) return;
-    world_.storage_op_done(c.latency, c.ok);
+    world_.storage_op_done(self_, c.latency, c.ok);
     auto it = reads_.find(c.req_id);
     if (it == reads_.end()) continue;
     const CoreOp op = it->second;
@@ -847,7 +847,7 @@ void TierNode::core_completions(node::Context& ctx) {
   writer_->take_completions(writes);
   for (const auto& c : writes) {
     if (ctx.halted()) return;
-    world_.storage_op_done(c.latency, c.ok);
+    world_.storage_op_done(self_, c.latency, c.ok);
     auto it = writes_.find(c.req_id);
     if (it == writes_.end()) continue;
     const CoreOp op = it->second;

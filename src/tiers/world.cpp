@@ -79,13 +79,27 @@ node::LoadProfile load_profile(Role r, const TierParams& p) {
 void World::on_discard(const net::Envelope& e) { pool_.release(e.payload); }
 void World::on_copy(const net::Envelope& e) { pool_.retain(e.payload); }
 
+void World::trace(sim::RecordType type, uint16_t code, net::NodeId node, uint32_t kind, uint64_t a, uint64_t b) {
+  if (sim_ != nullptr) sim_->trace().record(sim::Record{sim_->now().ns, type, code, node, 0, kind, a, b});
+}
+
+void World::read_answered(net::NodeId n, uint64_t key, Version version, sim::Time at) {
+  const ReadStaleness s = staleness_.on_read(key, version, at);
+  if (!s.stale) return;
+  ECSIM_ASSERT(s.versions_behind >= 1 && s.time_behind.ns >= 0);
+  trace(kRecordStaleRead, 0, n, static_cast<uint32_t>(std::min<uint64_t>(s.versions_behind, UINT32_MAX)), key,
+        static_cast<uint64_t>(s.time_behind.ns));
+}
+
 void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, sim::Time at) {
   TierFigures& f = figures_[static_cast<size_t>(by)];
   ++f.requests;
+  bool late = false;
   if (at > r.deadline && outcome != Outcome::kFailed) {
     // The client stopped waiting at its timeout; the answer came too late.
     ++answered_late_;
     outcome = Outcome::kFailed;
+    late = true;
   }
   if (r.bad_token != workload::BadToken::kNone && sim_ != nullptr) {
     sim_->trace().record(sim::Record{sim_->now().ns, kRecordClientBadToken, static_cast<uint16_t>(outcome), r.edge,
@@ -93,6 +107,10 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
   }
   // A failure counts at the time the client gave up: its timeout.
   const sim::Time gave_up = r.deadline == sim::Time::max() ? at : r.deadline;
+  const ClientEnd end = late ? ClientEnd::kLate : static_cast<ClientEnd>(outcome);
+  const sim::Time counted_at = outcome == Outcome::kFailed ? gave_up : at;
+  trace(kRecordClientEnd, static_cast<uint16_t>(end), r.edge, static_cast<uint32_t>(by), r.id,
+        static_cast<uint64_t>((counted_at - r.start).ns));
   switch (outcome) {
     case Outcome::kOk:
       ++f.ok;
@@ -167,7 +185,9 @@ void World::client_forwarded(uint64_t request_id) {
 
 // Quorum operations at core have no client timeout of their own: a failed
 // one counts at the time core gave up on it.
-void World::storage_op_done(sim::Duration latency, bool ok) {
+void World::storage_op_done(net::NodeId n, sim::Duration latency, bool ok) {
+  ECSIM_ASSERT(latency.ns >= 0);
+  trace(kRecordCloudOp, ok ? 1 : 0, n, 0, 0, static_cast<uint64_t>(latency.ns));
   ++cloud_.requests;
   if (ok) {
     ++cloud_.ok;
@@ -182,8 +202,10 @@ void World::storage_op_done(sim::Duration latency, bool ok) {
 void World::client_started(const ClientRequest& r) {
   ECSIM_ASSERT(r.edge < offered_.size());
   ++offered_[r.edge];
+  trace(kRecordClientStart, 0, r.edge, static_cast<uint32_t>(r.kind), r.id, 0);
   const int64_t deadline_ns = r.deadline == sim::Time::max() ? INT64_MAX : r.deadline.ns;
-  const bool inserted = outstanding_.emplace(r.id, Outstanding{r.start.ns, deadline_ns, ServedBy::kEdge}).second;
+  const bool inserted =
+      outstanding_.emplace(r.id, Outstanding{r.start.ns, deadline_ns, ServedBy::kEdge, r.edge}).second;
   ECSIM_ASSERT(inserted);
 }
 
@@ -194,16 +216,21 @@ void World::finish(sim::Time end) {
   for (const auto& [id, o] : outstanding_) {
     TierFigures& f = figures_[static_cast<size_t>(o.by)];
     ++f.requests;
+    const auto row = static_cast<uint32_t>(o.by);
     if (o.deadline_ns <= end.ns) {
       ++lost_;
       ++f.failed;
       ++f.lost;
       account(f, sim::Time{o.start_ns}, o.deadline_ns - o.start_ns, false);
       count_second(sim::Time{o.start_ns}, false);
+      trace(kRecordClientEnd, static_cast<uint16_t>(ClientEnd::kLost), o.edge, row, id,
+            static_cast<uint64_t>(o.deadline_ns - o.start_ns));
     } else {
       ++unsettled_;
       ++f.unsettled;
       account(f, sim::Time{o.start_ns}, end.ns - o.start_ns, false);
+      trace(kRecordClientEnd, static_cast<uint16_t>(ClientEnd::kUnsettled), o.edge, row, id,
+            static_cast<uint64_t>(end.ns - o.start_ns));
     }
   }
   outstanding_.clear();
@@ -211,6 +238,7 @@ void World::finish(sim::Time end) {
 
 void World::rehydration_started(net::NodeId n, sim::Time at, uint32_t keys) {
   rehydrations_.push_back(RehydrationRecord{n, at, keys, 0, 0, false, sim::Time{0}});
+  trace(kRecordRehydration, 1, n, 0, keys, 0);
 }
 
 void World::rehydration_done(net::NodeId n, sim::Time at, uint32_t fetched, uint32_t given_up) {
@@ -221,6 +249,7 @@ void World::rehydration_done(net::NodeId n, sim::Time at, uint32_t fetched, uint
       it->done_at = at;
       it->fetched = fetched;
       it->given_up = given_up;
+      trace(kRecordRehydration, 2, n, 0, fetched, given_up);
     }
     return;
   }
@@ -231,6 +260,7 @@ void World::edge_lookup(net::NodeId n, bool hit, sim::Time at) {
   const size_t second = static_cast<size_t>(at.ns / sim::seconds(1).ns);
   if (buckets.size() <= second) buckets.resize(second + 1, {0, 0});
   ++buckets[second][hit ? 0 : 1];
+  trace(kRecordEdgeLookup, hit ? 1 : 0, n, 0, 0, 0);
 }
 
 std::pair<uint64_t, uint64_t> World::edge_lookups(net::NodeId n, sim::Time from, sim::Time to) const {

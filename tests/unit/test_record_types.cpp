@@ -30,7 +30,9 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::storage::kRecordRecovered, ecsim::tiers::kRecordClientBadToken, p::rpc::kRecordAttempt,
       p::msgq::kRecordAccepted, ecsim::tiers::kRecordCoreSuspected, ecsim::tiers::kRecordEndReplica,
       ecsim::tiers::kRecordEndWriter, ecsim::tiers::kRecordEndVersion, ecsim::tiers::kRecordEndAcked,
-      ecsim::tiers::kRecordEndDsm, ecsim::tiers::kRecordEndDsmKey};
+      ecsim::tiers::kRecordEndDsm, ecsim::tiers::kRecordEndDsmKey, ecsim::tiers::kRecordClientStart,
+      ecsim::tiers::kRecordClientEnd, ecsim::tiers::kRecordEdgeLookup, ecsim::tiers::kRecordStaleRead,
+      ecsim::tiers::kRecordRehydration, p::storage::kRecordWriteStarted, ecsim::tiers::kRecordCloudOp};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

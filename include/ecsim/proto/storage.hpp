@@ -111,6 +111,11 @@ inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(46);
 // all before its kRecordWal kReplayed record (the durability verdict holds
 // them against the acks the replica sent before).
 inline constexpr auto kRecordRecovered = static_cast<sim::RecordType>(47);
+// kRecordWriteStarted: node = core (the quorum writer), a = key, b = request
+// id: a quorum write sent its request to every replica (the point
+// storage.writer.after_send); its kRecordQuorum record follows unless the
+// writer crashes first or the run ends.
+inline constexpr auto kRecordWriteStarted = static_cast<sim::RecordType>(48);
 
 enum class WriteOutcome : uint16_t { kApplied = 1, kSuperseded = 2, kDuplicate = 3 };
 enum class Refusal : uint16_t {

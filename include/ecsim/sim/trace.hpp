@@ -40,9 +40,10 @@ enum class RecordType : uint16_t {
   // tests/unit/test_record_types.cpp checks they never collide):
   //   17-19 proto/vclock (clock_send, clock_recv, clock_local)
   //   20    proto/dsm      21-25 proto/rpc      26-29 proto/msgq
-  //   30    proto/auth     40-47 proto/storage
-  //   31, 34 tiers (client.bad_token, edge.suspect)  32 proto/rpc (rpc.attempt)  33 proto/msgq (msgq.accepted)
-  //   60-65 tiers/end_state (the end state the verdicts compare)
+  //   30    proto/auth     40-48 proto/storage
+  //   31, 34-39 tiers (client.bad_token, edge.suspect, client.start, client.end, edge.lookup,
+  //         edge.stale_read, edge.rehydration)  32 proto/rpc (rpc.attempt)  33 proto/msgq (msgq.accepted)
+  //   60-65 tiers/end_state (the end state the verdicts compare)  66 tiers (cloud.op)
   kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us; code = open connections
   kLimitReached = 51,  // a named limit was reached (sim/limits.hpp): code = Resource, node, a = the limit,
                        // b = reaches so far; code 1 (memory): kind = the Resource holding the most bytes,

@@ -110,6 +110,40 @@ inline constexpr auto kRecordClientBadToken = static_cast<sim::RecordType>(31);
 // code = 1 until the core restarts (it crashed), 2 for `core_suspect` (a
 // partition reset the connections), a = the run's suspicions so far.
 inline constexpr auto kRecordCoreSuspected = static_cast<sim::RecordType>(34);
+// The client side and the edge's cache, one record per event the summary
+// counts, so that every one of its client figures reconciles with the trace
+// (tests/scenario/counters_reconcile.sh):
+// kRecordClientStart: a client sent a request to an edge node (up or not;
+// the node's `offered`): node = the edge node, kind = workload::RequestKind,
+// a = request id.
+inline constexpr auto kRecordClientStart = static_cast<sim::RecordType>(35);
+// kRecordClientEnd: how that request ended for its client (the tier rows):
+// node = the edge node, kind = the row (ServedBy: 0 edge, 1 core), code =
+// ClientEnd, a = request id, b = the latency the row counts, in ns. Lost
+// and unsettled requests are traced when the run ends, in request id order.
+inline constexpr auto kRecordClientEnd = static_cast<sim::RecordType>(36);
+enum class ClientEnd : uint16_t {
+  kOk = 0,
+  kRefused = 1,
+  kFailed = 2,
+  kLate = 3,       // answered after the client's timeout: failed
+  kLost = 4,       // never answered, past the timeout at the end: failed
+  kUnsettled = 5,  // still waiting at the end, younger than the timeout
+};
+// kRecordEdgeLookup: an edge cache lookup of a client read: node = the edge
+// node, code = 1 hit, 0 miss (or older than the TTL).
+inline constexpr auto kRecordEdgeLookup = static_cast<sim::RecordType>(37);
+// kRecordStaleRead: a read answered with a version older than the newest
+// acknowledged one (StalenessMeter): node = the edge node, a = key, b = ns
+// behind, kind = versions behind (capped at 2^32 - 1).
+inline constexpr auto kRecordStaleRead = static_cast<sim::RecordType>(38);
+// kRecordRehydration: node = the restarted edge node, code = 1 started (a =
+// hot keys to fetch) or 2 done (a = fetched, b = given up).
+inline constexpr auto kRecordRehydration = static_cast<sim::RecordType>(39);
+// kRecordCloudOp (66, after the end-state records' numbers): a quorum
+// operation at core ended (the cloud row): node = the core, code = 1 ok,
+// 0 failed, b = its latency in ns.
+inline constexpr auto kRecordCloudOp = static_cast<sim::RecordType>(66);
 
 // Message kinds served through the load model; a client request at the edge
 // is admitted as this kind.
@@ -215,10 +249,15 @@ class World final : public node::PayloadOwner {
   // settled (ok or failed)}; refused (bad token) and unsettled ones are left
   // out, as in `served_ratio_min`. For `recovers_within`; one entry a second.
   const std::vector<std::array<uint64_t, 2>>& served_by_second() const { return by_second_; }
-  void storage_op_done(sim::Duration latency, bool ok);
+  // A quorum read or write at core `n` completed (the cloud row): counted
+  // and traced.
+  void storage_op_done(net::NodeId n, sim::Duration latency, bool ok);
   const TierFigures& figures(ServedBy by) const { return figures_[static_cast<size_t>(by)]; }
   const TierFigures& cloud_figures() const { return cloud_; }
   StalenessMeter& staleness() { return staleness_; }
+  // A read answered to a client by edge node `n` (from its cache or via
+  // core): measured, and traced when stale.
+  void read_answered(net::NodeId n, uint64_t key, Version version, sim::Time at);
 
   // Measurements for the summary (never read by the nodes' logic).
   void rehydration_started(net::NodeId n, sim::Time at, uint32_t keys);
@@ -272,8 +311,11 @@ class World final : public node::PayloadOwner {
     int64_t start_ns = 0;
     int64_t deadline_ns = 0;
     ServedBy by = ServedBy::kEdge;
+    net::NodeId edge = 0;
   };
   void account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok);
+  // Traces at the clients' simulator (none in unit tests without one).
+  void trace(sim::RecordType type, uint16_t code, net::NodeId node, uint32_t kind, uint64_t a, uint64_t b);
   bool excluded(sim::Time start) const;
   std::map<uint64_t, Outstanding> outstanding_;  // by client request id
   std::vector<sim::TimeWindow> excluded_windows_;
