@@ -37,7 +37,8 @@
 #   least the records written once per event of their own kind (deliver,
 #   timer, disk_sync, client.start, fault);
 # - `memory` (accounted bytes: a sizing of the model's structures, not
-#   events; `limit_hit` reconciles with a limit_reached record of code 1),
+#   events; `max_from` says which setting gave the maximum; `limit_hit`
+#   reconciles with a limit_reached record of code 1),
 #   `wall_s`, and the run's identity (`ecsim`, `scenario`, `file`, `seed`,
 #   `plant`, `hashed`);
 # - the verdicts (`verdict`, `expectations`): judgements, tested by each
@@ -450,7 +451,8 @@ same("memory.limit_hit", run["memory"]["limit_hit"], codes["limit_reached"][1] >
 
 # The guard: every field of the JSON is reconciled above or out of scope.
 out_of_scope = {"ecsim", "scenario", "file", "seed", "plant", "hashed", "verdict", "expectations", "wall_s",
-                "events_per_s", "memory.accounted_bytes_peak", "memory.max_bytes", "memory.peak_bytes_by_resource",
+                "events_per_s", "memory.accounted_bytes_peak", "memory.max_bytes", "memory.max_from",
+                "memory.peak_bytes_by_resource",
                 "workloads"}
 def leaves(x, path):
     if isinstance(x, dict) and x:
