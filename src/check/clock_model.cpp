@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 
 #include "ecsim/sim/assert.hpp"
 
@@ -13,10 +15,21 @@ namespace {
 
 constexpr size_t kEntryBytes = 12;  // node u32 + counter u64, little-endian
 
+// The canonical encoding: node as u32, counter as u64, both little-endian.
+// The trace only runs on little-endian hosts (sim/trace.hpp), where those
+// are the values' own bytes; the byte loop is kept for any other host.
 void encode(const Clock& c, unsigned char* out) {
   for (const auto& [node, counter] : c.entries) {
-    for (int k = 0; k < 4; ++k) *out++ = static_cast<unsigned char>((node >> (8 * k)) & 0xff);
-    for (int k = 0; k < 8; ++k) *out++ = static_cast<unsigned char>((counter >> (8 * k)) & 0xff);
+    const uint32_t node_u32 = node;
+    const uint64_t counter_u64 = counter;
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out, &node_u32, 4);
+      std::memcpy(out + 4, &counter_u64, 8);
+      out += kEntryBytes;
+    } else {
+      for (int k = 0; k < 4; ++k) *out++ = static_cast<unsigned char>((node_u32 >> (8 * k)) & 0xff);
+      for (int k = 0; k < 8; ++k) *out++ = static_cast<unsigned char>((counter_u64 >> (8 * k)) & 0xff);
+    }
   }
 }
 
