@@ -16,25 +16,21 @@ namespace {
 
 using Entries = std::vector<std::pair<NodeId, uint64_t>>;
 
-// True if every node of `other` already has an entry in `into`: then a merge
-// only raises counters and can work in place, without allocating. This is
-// the steady state once a node has heard of its peers.
-bool covers(const Entries& into, const Entries& other) {
+// Raises `into`'s counters to `other`'s in one forward pass, in place and
+// without allocating, as long as every node of `other` already has an entry
+// in `into` (the steady state once a node has heard of its peers). Returns
+// false at the first node `into` lacks: the maxima taken up to there are
+// what the union merge takes for them too, so the caller finishes with it.
+bool merge_in_place(Entries& into, const Entries& other) {
   auto it = into.begin();
+  const auto end = into.end();
   for (const auto& [node, counter] : other) {
-    it =
-        std::lower_bound(it, into.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
-    if (it == into.end() || it->first != node) return false;
+    while (it != end && it->first < node) ++it;
+    if (it == end || it->first != node) return false;
+    it->second = std::max(it->second, counter);
+    ++it;
   }
   return true;
-}
-
-void merge_in_place(Entries& into, const Entries& other) {
-  auto it = into.begin();
-  for (const auto& [node, counter] : other) {
-    while (it->first != node) ++it;  // covers() guarantees it exists ahead
-    it->second = std::max(it->second, counter);
-  }
 }
 
 Entries merge_union(const Entries& a, const Entries& b) {
@@ -104,9 +100,7 @@ void increment(VectorClock& c, NodeId node) {
 }
 
 void merge(VectorClock& into, const VectorClock& other) {
-  if (covers(into.entries, other.entries)) {
-    merge_in_place(into.entries, other.entries);
-  } else {
+  if (!merge_in_place(into.entries, other.entries)) {
     into.entries = merge_union(into.entries, other.entries);
   }
   ECSIM_ASSERT(into.entries.size() <= kEntriesMax);
