@@ -112,6 +112,17 @@ Order compare(const VectorClock& a, const VectorClock& b) {
   size_t i = 0, j = 0;
   const auto& x = a.entries;
   const auto& y = b.entries;
+  // The common case (both clocks name the same nodes) in one tight pass;
+  // at the first node that differs, the general walk below goes on from
+  // there with what this pass found.
+  if (x.size() == y.size()) {
+    while (i < x.size() && x[i].first == y[i].first) {
+      a_less |= x[i].second < y[i].second;
+      b_less |= y[i].second < x[i].second;
+      ++i;
+    }
+    j = i;
+  }
   while ((i < x.size() || j < y.size()) && !(a_less && b_less)) {
     // A node missing from one side counts as 0 there.
     if (j == y.size() || (i < x.size() && x[i].first < y[j].first)) {
