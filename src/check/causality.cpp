@@ -147,7 +147,12 @@ void CausalityChecker::on_drop(const sim::Record& r) {
 
 void CausalityChecker::end_copy(InFlightMap::iterator it) {
   ECSIM_ASSERT(it->second.copies > 0);
-  if (--it->second.copies == 0) in_flight_.erase(it);
+  if (--it->second.copies != 0) return;
+  if (spare_nodes_.size() < kSpareNodesMax) {
+    spare_nodes_.push_back(in_flight_.extract(it));
+  } else {
+    in_flight_.erase(it);
+  }
 }
 
 void CausalityChecker::on_clock_send(const sim::Record& r) {
@@ -183,16 +188,37 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
     sim::limit_reached(sim::Resource::kCausalityInFlight, r.node);
     return;
   }
-  InFlight m;
-  if (known) m.clock = clock;
+  InFlightMap::node_type node;
+  if (!spare_nodes_.empty()) {
+    node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = r.a;
+  } else {
+    InFlightMap one;
+    one.emplace(r.a, InFlight{});
+    node = one.extract(one.begin());
+  }
+  InFlight& m = node.mapped();
+  // A fresh InFlight but for the clock's storage, which is reused.
+  net::VectorClock reused = std::move(m.clock);
+  m = InFlight{};
+  m.clock = std::move(reused);
+  if (known) {
+    m.clock.entries.assign(clock.entries.begin(), clock.entries.end());
+  } else {
+    m.clock.entries.clear();
+  }
   m.clock_known = known;
   m.src = r.node;
   m.dst = r.peer;
   m.send_ns = r.time_ns;
   m.send_record = send_record;
   m.copies = copies;
-  const bool inserted = in_flight_.emplace(r.a, std::move(m)).second;
-  if (!inserted) report(r, r.node, fmt::format("message id {} sent twice", r.a));
+  auto result = in_flight_.insert(std::move(node));
+  if (!result.inserted) {
+    if (spare_nodes_.size() < kSpareNodesMax) spare_nodes_.push_back(std::move(result.node));
+    report(r, r.node, fmt::format("message id {} sent twice", r.a));
+  }
   if (in_flight_.size() > in_flight_peak_) {
     in_flight_peak_ = in_flight_.size();
     in_flight_bytes_.set_entries(in_flight_peak_);

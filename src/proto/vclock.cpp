@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 
 #include "ecsim/sim/assert.hpp"
 
@@ -14,25 +16,21 @@ namespace {
 
 using Entries = std::vector<std::pair<NodeId, uint64_t>>;
 
-// True if every node of `other` already has an entry in `into`: then a merge
-// only raises counters and can work in place, without allocating. This is
-// the steady state once a node has heard of its peers.
-bool covers(const Entries& into, const Entries& other) {
+// Raises `into`'s counters to `other`'s in one forward pass, in place and
+// without allocating, as long as every node of `other` already has an entry
+// in `into` (the steady state once a node has heard of its peers). Returns
+// false at the first node `into` lacks: the maxima taken up to there are
+// what the union merge takes for them too, so the caller finishes with it.
+bool merge_in_place(Entries& into, const Entries& other) {
   auto it = into.begin();
+  const auto end = into.end();
   for (const auto& [node, counter] : other) {
-    it =
-        std::lower_bound(it, into.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
-    if (it == into.end() || it->first != node) return false;
+    while (it != end && it->first < node) ++it;
+    if (it == end || it->first != node) return false;
+    it->second = std::max(it->second, counter);
+    ++it;
   }
   return true;
-}
-
-void merge_in_place(Entries& into, const Entries& other) {
-  auto it = into.begin();
-  for (const auto& [node, counter] : other) {
-    while (it->first != node) ++it;  // covers() guarantees it exists ahead
-    it->second = std::max(it->second, counter);
-  }
 }
 
 Entries merge_union(const Entries& a, const Entries& b) {
@@ -52,8 +50,15 @@ Entries merge_union(const Entries& a, const Entries& b) {
   return out;
 }
 
-void put_le(unsigned char* out, uint64_t v, int bytes) {
-  for (int k = 0; k < bytes; ++k) out[k] = static_cast<unsigned char>(v >> (8 * k));
+// One (node u32, counter u64) pair in its 12 little-endian bytes. On a
+// little-endian host (the only kind the trace supports, sim/trace.hpp) the
+// bytes are the values' own, so two plain copies do what a byte loop would;
+// this runs for every clock record, twice per message.
+void put_entry(unsigned char* out, NodeId node, uint64_t counter) {
+  static_assert(std::endian::native == std::endian::little);
+  static_assert(sizeof(NodeId) == 4);
+  std::memcpy(out, &node, sizeof node);
+  std::memcpy(out + sizeof node, &counter, sizeof counter);
 }
 
 }  // namespace
@@ -95,9 +100,7 @@ void increment(VectorClock& c, NodeId node) {
 }
 
 void merge(VectorClock& into, const VectorClock& other) {
-  if (covers(into.entries, other.entries)) {
-    merge_in_place(into.entries, other.entries);
-  } else {
+  if (!merge_in_place(into.entries, other.entries)) {
     into.entries = merge_union(into.entries, other.entries);
   }
   ECSIM_ASSERT(into.entries.size() <= kEntriesMax);
@@ -109,6 +112,17 @@ Order compare(const VectorClock& a, const VectorClock& b) {
   size_t i = 0, j = 0;
   const auto& x = a.entries;
   const auto& y = b.entries;
+  // The common case (both clocks name the same nodes) in one tight pass;
+  // at the first node that differs, the general walk below goes on from
+  // there with what this pass found.
+  if (x.size() == y.size()) {
+    while (i < x.size() && x[i].first == y[i].first) {
+      a_less |= x[i].second < y[i].second;
+      b_less |= y[i].second < x[i].second;
+      ++i;
+    }
+    j = i;
+  }
   while ((i < x.size() || j < y.size()) && !(a_less && b_less)) {
     // A node missing from one side counts as 0 there.
     if (j == y.size() || (i < x.size() && x[i].first < y[j].first)) {
@@ -149,8 +163,7 @@ uint64_t hash(const VectorClock& c) {
     buf = heap_buf.data();
   }
   for (size_t i = 0; i < c.entries.size(); ++i) {
-    put_le(buf + kPairBytes * i, c.entries[i].first, 4);
-    put_le(buf + kPairBytes * i + 4, c.entries[i].second, 8);
+    put_entry(buf + kPairBytes * i, c.entries[i].first, c.entries[i].second);
   }
   return XXH3_64bits(buf, kPairBytes * c.entries.size());
 }
@@ -171,6 +184,11 @@ std::string to_string(const VectorClock& c, const std::vector<std::string>& name
 VectorClock ClockKeeper::on_send() {
   increment(clock_, self_);
   return clock_;
+}
+
+void ClockKeeper::on_send(VectorClock& out) {
+  increment(clock_, self_);
+  out.entries.assign(clock_.entries.begin(), clock_.entries.end());
 }
 
 void ClockKeeper::on_receive(const VectorClock& carried) {

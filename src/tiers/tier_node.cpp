@@ -270,7 +270,8 @@ void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payl
     world_.pool().refuse(self_);
     return;
   }
-  Carried c{std::move(payload), clock_.on_send()};
+  Carried c{std::move(payload), world_.spare_clock()};
+  clock_.on_send(c.clock);
   const uint64_t hash = proto::vclock::hash(c.clock);
   const std::optional<uint64_t> stored = world_.pool().put(std::move(c), self_);
   ECSIM_ASSERT(stored.has_value());  // full() was checked above
@@ -280,14 +281,14 @@ void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payl
 }
 
 void TierNode::on_message(node::Context& ctx, const net::Envelope& m) {
-  const Carried& c = world_.pool().get(m.payload);
+  // Taken out of the pool (moved, unless a duplicate still holds it) before
+  // the handlers run: they may send, which can reuse the slot.
+  Carried c = world_.pool().take(m.payload);
   clock_.on_receive(c.clock);
   ctx.trace().record(sim::Record{ctx.now().ns, proto::vclock::kRecordClockRecv, 0, self_, m.src, m.kind, m.id,
                                  proto::vclock::hash(clock_.clock())});
-  // Copy out before releasing: handlers may send, which can reuse the slot.
-  const Payload p = c.payload;
-  world_.pool().release(m.payload);
-  dispatch(ctx, m.src, p);
+  world_.recycle_clock(std::move(c.clock));
+  dispatch(ctx, m.src, c.payload);
 }
 
 void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) {

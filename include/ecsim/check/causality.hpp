@@ -151,6 +151,10 @@ class CausalityChecker final : public sim::TraceObserver {
   std::vector<uint8_t> known_;  // per node: its clock is exact (not after an untracked receive)
   std::vector<std::optional<PendingSend>> pending_send_;
   InFlightMap in_flight_;
+  // Table nodes of received messages, kept with their clock's storage for
+  // the next send, so the steady state allocates nothing per message.
+  static constexpr size_t kSpareNodesMax = 1024;
+  std::vector<InFlightMap::node_type> spare_nodes_;
   net::VectorClock before_receive_;  // scratch: the receiver's clock before the receive
   std::vector<CausalityViolation> violations_;
   uint64_t records_seen_ = 0;

@@ -67,6 +67,9 @@ class ClockKeeper {
   void on_local_event() { increment(clock_, self_); }
   // Returns the clock to attach to the outgoing message.
   VectorClock on_send();
+  // The same, written into `out` (its storage reused: no allocation when
+  // it already has room), for senders that recycle clock storage.
+  void on_send(VectorClock& out);
   // REQUIRES: is_valid(carried).
   void on_receive(const VectorClock& carried);
 

@@ -73,6 +73,21 @@ class PayloadPool {
     ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
     return slots_[handle].value;
   }
+  // Drops one reference and returns the value: moved out of the slot when
+  // that was the last reference (the slot is then free, its value left
+  // moved-from), copied otherwise (a duplicate still holds it). The receive
+  // path takes a body this way instead of copying it and then releasing.
+  // REQUIRES: the handle is live.
+  T take(uint64_t handle) {
+    ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
+    if (slots_[handle].refs > 1) {
+      --slots_[handle].refs;
+      return slots_[handle].value;
+    }
+    T out = std::move(slots_[handle].value);
+    release(handle);
+    return out;
+  }
   void retain(uint64_t handle) {
     ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
     ++slots_[handle].refs;

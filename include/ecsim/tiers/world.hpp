@@ -212,6 +212,21 @@ class World final : public node::PayloadOwner {
   Role role(net::NodeId n) const { return roles_[n]; }
   const std::vector<net::NodeId>& nodes(Role r) const { return by_role_[static_cast<size_t>(r)]; }
   PayloadPool<Carried>& pool() { return pool_; }
+  // Clock storage handed back by receivers and reused by senders, so that
+  // attaching a clock to a message allocates nothing in the steady state.
+  // At most kSpareClocksMax are kept; beyond that a clock is freed.
+  static constexpr size_t kSpareClocksMax = 256;
+  net::VectorClock spare_clock() {
+    if (spare_clocks_.empty()) return {};
+    net::VectorClock c = std::move(spare_clocks_.back());
+    spare_clocks_.pop_back();
+    return c;
+  }
+  void recycle_clock(net::VectorClock&& c) {
+    if (spare_clocks_.size() >= kSpareClocksMax) return;
+    c.entries.clear();
+    spare_clocks_.push_back(std::move(c));
+  }
 
   // node::PayloadOwner
   void on_discard(const net::Envelope& e) override;
@@ -303,6 +318,7 @@ class World final : public node::PayloadOwner {
   std::array<std::vector<net::NodeId>, 3> by_role_;
   TierParams params_;
   PayloadPool<Carried> pool_;
+  std::vector<net::VectorClock> spare_clocks_;  // at most kSpareClocksMax
   std::array<TierFigures, 2> figures_;
   TierFigures cloud_;
   StalenessMeter staleness_{1u << 20};
