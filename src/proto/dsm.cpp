@@ -118,7 +118,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   }
   // The replica's clock has merged every entry it holds, so the new write is
   // causally after the one it replaces and wins everywhere.
-  Stored stored{value, clock_.on_send(), self_};
+  Stored stored = Stored::of(value, clock_.on_send(), self_);
   ++counters_.sets;
   trace(env, Event::kSet, self_, key, value);
   const Update update{key, value, stored.clock, self_};
@@ -167,7 +167,7 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
   }
   clock_.on_receive(u.clock);
   if (it == entries_.end()) {
-    entries_.emplace(u.key, Stored{u.value, u.clock, u.writer});
+    entries_.emplace(u.key, Stored::of(u.value, u.clock, u.writer));
     entries_bytes_.set_entries(entries_.size());
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
@@ -179,7 +179,7 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
   // Planted bug: the write that arrives last wins a conflict.
   const bool arrival_wins = concurrent && planted(Plant::kDsmArrivalOrderTiebreak);
   if (arrival_wins || wins(u.clock, u.writer, u.value, local.clock, local.writer, local.value)) {
-    local = Stored{u.value, u.clock, u.writer};
+    local = Stored::of(u.value, u.clock, u.writer);
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
     return reach(env, Point::kDsmAfterApply);
@@ -198,7 +198,7 @@ Digest Replica::next_digest() {
   d.key_lo = cursor_key_;
   auto it = entries_.lower_bound(cursor_key_);
   for (; it != entries_.end() && d.entries.size() < kDigestEntriesMax; ++it) {
-    d.entries.push_back({it->first, vclock::hash(it->second.clock)});
+    d.entries.push_back({it->first, it->second.clock_hash});
   }
   if (it == entries_.end()) {
     // The walk reached the last key: this range is open-ended and the next
@@ -255,7 +255,7 @@ void Replica::on_digest(Env<Message>& env, NodeId src, const Digest& d) {
     } else {
       // Same key: a hash mismatch cannot say which side is newer, so both
       // sides exchange their entries and each keeps the winner.
-      if (vclock::hash(mine->second.clock) != theirs->clock_hash) {
+      if (mine->second.clock_hash != theirs->clock_hash) {
         if (repair.entries.size() < kRepairEntriesMax) {
           repair.entries.push_back(
               {mine->first, mine->second.value, mine->second.clock, mine->second.writer});

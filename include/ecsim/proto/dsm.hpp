@@ -121,6 +121,15 @@ struct Stored {
   uint64_t value = 0;
   VectorClock clock;
   NodeId writer = 0;
+  // vclock::hash(clock), kept with it: every digest names each entry by its
+  // clock's hash, so hashing once per write, not once per digest, keeps
+  // anti-entropy's cost from growing with the clock's (the cluster's) size.
+  uint64_t clock_hash = 0;
+
+  static Stored of(uint64_t value, VectorClock clock, NodeId writer) {
+    const uint64_t h = vclock::hash(clock);
+    return Stored{value, std::move(clock), writer, h};
+  }
 };
 
 // True if entry (clock_a, writer_a, value_a) wins over b under the tie-break.
