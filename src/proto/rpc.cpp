@@ -194,8 +194,7 @@ void Client::start_attempt(uint64_t call_id) {
   if (!assign(call_id, c, d)) {
     if (d.queue.size() >= config_.queue_max) {
       ++counters_.refused_queue_full;
-      // Below kQueuedMax the bound is the edge's load shedding (modelled,
-      // counted as shed); only the structure's own maximum is a limit reach.
+      // Below kQueuedMax this is load shedding (counted as shed), not a limit reach.
       if (config_.queue_max >= kQueuedMax) sim::limit_reached(sim::Resource::kRpcQueued, env_.self());
       complete(call_id, Code::kQueueFull, 0, 0);
       return;
