@@ -12,6 +12,11 @@ CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string>
 
 void CatchUpChecker::on_record(const sim::Record& r) {
   ++records_seen_;
+  // Offered every record: the three kinds it follows are told apart first.
+  if (r.type != sim::RecordType::kRestart && r.type != sim::RecordType::kCrash &&
+      r.type != proto::storage::kRecordCatchUp) {
+    return;
+  }
   if (r.node >= cloud_.size() || !cloud_[r.node]) return;
   const int64_t open = open_[r.node];
   if (r.type == sim::RecordType::kRestart) {

@@ -72,6 +72,7 @@ struct PointWindowWatcher final : sim::TraceObserver {
   PointWindowWatcher(const scenario::Scenario& s, tiers::World& w, sim::Time e, sim::Duration m)
       : sc(s), world(w), end(e), margin(m) {}
   void on_record(const sim::Record& r) override {
+    if (r.type != sim::RecordType::kFault) return;  // the only records point_window reads
     if (auto w = fault::point_window(sc, r, end, margin)) world.exclude_window(*w);
   }
 };
@@ -87,6 +88,7 @@ struct PointCrashWindows final : sim::TraceObserver {
   std::vector<sim::TimeWindow> windows;
   PointCrashWindows(const scenario::Scenario& s, sim::Time e) : sc(s), end(e) {}
   void on_record(const sim::Record& r) override {
+    if (r.type != sim::RecordType::kFault) return;  // the only records point_window reads
     if (auto w = fault::point_window(sc, r, end, sim::Duration{0}, fault::Unrestarted::kAtCrash)) {
       ECSIM_ASSERT(windows.size() < sc.faults.size());
       windows.push_back(*w);
