@@ -20,7 +20,13 @@ int64_t to_ns(double v) {
 }
 }  // namespace
 
-sim::Duration LatencyModel::sample(sim::Rng& rng) const {
+LatencyModel::Prepared LatencyModel::prepare() const {
+  if (kind != Kind::kLognormal) return {};
+  return {std::log(static_cast<double>(a.ns)),
+          std::log(static_cast<double>(b.ns) / static_cast<double>(a.ns)) / kZ99};
+}
+
+sim::Duration LatencyModel::sample(sim::Rng& rng, const Prepared& prepared) const {
   switch (kind) {
     case Kind::kConstant:
       return {a.ns < 1 ? 1 : a.ns};
@@ -29,11 +35,8 @@ sim::Duration LatencyModel::sample(sim::Rng& rng) const {
       return {std::max<int64_t>(1, rng.uniform_int(a.ns, b.ns - 1))};
     case Kind::kNormal:
       return {to_ns(rng.normal(static_cast<double>(a.ns), static_cast<double>(b.ns)))};
-    case Kind::kLognormal: {
-      const double mu = std::log(static_cast<double>(a.ns));
-      const double sigma = std::log(static_cast<double>(b.ns) / static_cast<double>(a.ns)) / kZ99;
-      return {to_ns(rng.lognormal(mu, sigma))};
-    }
+    case Kind::kLognormal:
+      return {to_ns(rng.lognormal(prepared.mu, prepared.sigma))};
     case Kind::kPareto: {
       const int64_t v = to_ns(rng.pareto(static_cast<double>(a.ns), alpha));
       return {b.ns > 0 && v > b.ns ? b.ns : v};

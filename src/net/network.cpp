@@ -26,7 +26,7 @@ uint32_t Network::link_index(NodeId src, NodeId dst) {
   ECSIM_ASSERT(src < node_count_ && dst < node_count_);
   uint32_t& slot = link_of_pair_[static_cast<size_t>(src) * node_count_ + dst];
   if (slot == 0) {
-    links_.push_back(Link{default_link_, src, dst});
+    links_.push_back(Link{default_link_, src, dst, 0, default_link_.latency.prepare()});
     link_epochs_.push_back(0);
     slot = static_cast<uint32_t>(links_.size());
   }
@@ -36,7 +36,9 @@ uint32_t Network::link_index(NodeId src, NodeId dst) {
 void Network::set_link(NodeId src, NodeId dst, const LinkConfig& config) {
   ECSIM_ASSERT(config.latency.validate().empty());
   ECSIM_ASSERT(config.drop_ppm <= kPpmOne && config.duplicate_ppm <= kPpmOne);
-  links_[link_index(src, dst)].config = config;
+  Link& link = links_[link_index(src, dst)];
+  link.config = config;
+  link.latency = config.latency.prepare();
 }
 
 const LinkConfig& Network::link_config(NodeId src, NodeId dst) const {
@@ -95,7 +97,7 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     drop(env, DropReason::kInFlightLimit);
     return;
   }
-  int64_t latency_ns = link.config.latency.sample(rng).ns;
+  int64_t latency_ns = link.config.latency.sample(rng, link.latency).ns;
   ECSIM_ASSERT(latency_ns >= 1);
   if (link.config.tls) latency_ns += static_cast<int64_t>(env.size_bytes * kTlsPsPerByte / 1000);
   int64_t at = env.send_ns + latency_ns;

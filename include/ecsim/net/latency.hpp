@@ -31,8 +31,18 @@ struct LatencyModel {
     return {Kind::kPareto, scale, cap, alpha};
   }
 
+  // What a sample needs beyond the model's figures, computed once: the
+  // lognormal's mu and sigma (two logarithms), so that a link configured
+  // once does not take them per message.
+  struct Prepared {
+    double mu = 0.0;
+    double sigma = 0.0;
+  };
+  Prepared prepare() const;
   // REQUIRES: the model is valid (see valid()). Returns >= 1 ns.
-  sim::Duration sample(sim::Rng& rng) const;
+  sim::Duration sample(sim::Rng& rng) const { return sample(rng, prepare()); }
+  // The same draw, with `prepared` = prepare() of this model.
+  sim::Duration sample(sim::Rng& rng, const Prepared& prepared) const;
   // Empty string when valid, otherwise what is wrong ("p99 must exceed median").
   std::string validate() const;
   std::string describe() const;

@@ -103,6 +103,7 @@ class Network {
     // FIFO of the messages without a connection: no delivery before the
     // previous one's.
     int64_t last_deliver_ns = 0;
+    LatencyModel::Prepared latency;  // config.latency.prepare(), kept with config
   };
   static void on_deliver_event(void* self, const sim::Event& e);
   uint32_t link_index(NodeId src, NodeId dst);
