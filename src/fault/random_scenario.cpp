@@ -288,8 +288,9 @@ class Builder {
     if (candidates.empty()) return "";
     const uint32_t n = candidates[rng_.below(candidates.size())];
     const std::string restart_after = rng_.below(3) == 0 ? "" : fmt::format(", for: {}", dur(ms(1, 2000)));
-    return fmt::format("{{ at_point: {}, node: {}, nth: {}, do: crash{} }}", p.name, names_[n], 1 + rng_.below(50),
-                       restart_after);
+    const char* action = rng_.below(4) == 0 ? "cut" : "crash";  // `for` ends a cut as it restarts a crash
+    return fmt::format("{{ at_point: {}, node: {}, nth: {}, do: {}{} }}", p.name, names_[n], 1 + rng_.below(50),
+                       action, restart_after);
   }
 
   std::string faults() {
