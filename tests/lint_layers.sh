@@ -5,8 +5,8 @@
 # of tiers::tier_node() there: the tiers trace the end state the verdicts
 # compare (tiers/end_state.hpp) and total the summary's counters
 # (tiers::protocol_totals).
-# Also: no file under src/run/, src/fault/, src/check/ or src/scenario/ passes
-# 600 lines.
+# Also: no file under src/run/, src/fault/, src/check/, src/scenario/ or
+# src/tiers/ passes 600 lines.
 set -u
 root=$1
 cd "$root" || exit 2
@@ -18,7 +18,8 @@ if [[ -n $hits ]]; then
   echo "$hits"
   fail=1
 fi
-for f in src/run/*.cpp src/fault/*.cpp src/check/*.cpp src/scenario/*.cpp src/scenario/*.hpp; do
+for f in src/run/*.cpp src/fault/*.cpp src/check/*.cpp src/scenario/*.cpp src/scenario/*.hpp \
+         src/tiers/*.cpp src/tiers/*.hpp; do
   n=$(wc -l < "$f")
   if (( n > 600 )); then echo "$f: $n lines, expected at most 600"; fail=1; fi
 done

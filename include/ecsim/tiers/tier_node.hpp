@@ -133,6 +133,10 @@ class TierNode final : public node::Actor {
   void core_respond(const CoreOp& op, bool ok, const CoreReply& reply);
   void core_completions(node::Context& ctx);
   void dispatch(node::Context& ctx, net::NodeId from, const Payload& p);
+  // The role's own part of on_start (edge_node.cpp, core_node.cpp, cloud_node.cpp).
+  void edge_on_start(node::Context& ctx);
+  void core_on_start(node::Context& ctx);
+  void cloud_on_start(node::Context& ctx);
   void edge_start(node::Context& ctx);
   void edge_snapshot(node::Context& ctx);
   void rehydrate_pump(node::Context& ctx);

@@ -1,0 +1,283 @@
+// The edge role of TierNode: client requests (load model, token check, cache),
+// the RPC calls to core and their answers, core suspicion. Hot keys and
+// rehydration after a restart are in rehydration.cpp.
+
+#include "tier_node_impl.hpp"
+
+#include "ecsim/proto/auth.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace ecsim::tiers {
+
+void TierNode::edge_on_start(node::Context& ctx) {
+  // A restarted edge starts cold: its cache was volatile.
+  cache_ = std::make_unique<EdgeCache>(world_.params().cache_capacity);
+  guard_ = std::make_unique<proto::auth::Guard>(world_.params().secret);
+  proto::rpc::ClientConfig rc;
+  rc.pool_size_max = world_.params().rpc_pool_size;
+  rc.incarnation = ctx.incarnation();
+  rc.orphan_handshake_timeout = world_.params().rpc_handshake_timeout;
+  if (world_.params().recovery) {
+    const TierParams& tp = world_.params();
+    rc.retry_budget = true;
+    rc.retry_budget_permille = tp.retry_budget_permille;
+    rc.retry_budget_max = tp.retry_budget_max;
+    rc.connect_rate_per_s = tp.connect_rate_per_s;
+    rc.connect_burst = tp.rpc_pool_size;
+    rc.queue_max = tp.rpc_queue_max;
+    rc.lifo_when_congested = true;
+    rc.jitter_seed = ctx.rng().next_u64();  // the client's own stream for its retries' jitter
+  }
+  rpc_client_ = std::make_unique<proto::rpc::Client>(envs_->rpc, rc);
+  for (net::NodeId core : world_.nodes(Role::kCore)) {
+    rpc_client_->set_tls(core, ctx.link(core).tls);
+    rpc_client_->prewarm(core, world_.params().rpc_pool_warm);
+  }
+  conns_reported_.assign(world_.nodes(Role::kCore).size(), 0);
+  suspect_timer_.assign(world_.nodes(Role::kCore).size(), 0);
+  edge_start(ctx);
+}
+
+// A core crashed or was cut off: the edge's calls on its connections fail
+// at once, and so do new calls to it -- until it restarts after a crash
+// (connecting to a host whose process is down is refused at once), or for
+// `core_suspect` after a partition (then it is tried again) -- each going
+// to the next core instead of waiting out a timeout there.
+void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer, bool crashed) {
+  if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
+  rpc_client_->reset_connections(peer);
+  suspect_core(ctx, core_index(peer), crashed);
+  edge_rpc_done(ctx);
+}
+
+void TierNode::on_peer_restarted(node::Context& ctx, net::NodeId peer) {
+  if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
+  const uint32_t index = core_index(peer);
+  if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
+  core_trusted_again(index);
+}
+
+uint32_t TierNode::core_index(net::NodeId core) const {
+  const auto& cores = world_.nodes(Role::kCore);
+  return static_cast<uint32_t>(std::find(cores.begin(), cores.end(), core) - cores.begin());
+}
+
+void TierNode::suspect_core(node::Context& ctx, uint32_t index, bool until_restart) {
+  rpc_client_->set_reachable(world_.nodes(Role::kCore)[index], false);
+  if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
+  suspect_timer_[index] = 0;
+  if (!until_restart) {
+    suspect_timer_[index] =
+        set_timer(ctx, kRouteEdge, world_.params().core_suspect, (kEdgeSuspectEnd << kEdgeTagShift) | index);
+  }
+  world_.core_suspected(ctx.trace(), ctx.now(), self_, world_.nodes(Role::kCore)[index], until_restart);
+}
+
+void TierNode::core_trusted_again(uint32_t index) {
+  rpc_client_->set_reachable(world_.nodes(Role::kCore)[index], true);
+  suspect_timer_[index] = 0;
+}
+
+namespace {
+proto::auth::Operation operation_of(workload::RequestKind k) {
+  switch (k) {
+    case workload::RequestKind::kSessionCheck: return proto::auth::Operation::kSessionCheck;
+    case workload::RequestKind::kWrite:
+    case workload::RequestKind::kDsmSet: return proto::auth::Operation::kWrite;
+    default: return proto::auth::Operation::kRead;
+  }
+}
+}  // namespace
+
+// A client's request waits for an edge core (the load model), then its token
+// is verified before anything else; the verification's cost is charged as a
+// delay before the request goes on (refused requests answer after it too).
+void TierNode::on_client_request(node::Context& ctx, ClientRequest request) {
+  ECSIM_ASSERT(role_ == Role::kEdge);
+  sim::Time start = ctx.now();
+  if (node::LoadModel* load = ctx.load_model()) {
+    const node::LoadModel::Admission a = load->admit(ctx.now(), kKindClient);
+    if (!a.accepted) {
+      world_.client_done(request, Outcome::kFailed, ServedBy::kEdge, ctx.now());  // overloaded
+      return;
+    }
+    start = a.done;
+  }
+  if (start > ctx.now()) {
+    const uint64_t id = next_edge_req_++;
+    edge_pending_[id] = EdgePending{std::move(request), 0, 0};
+    set_timer(ctx, kRouteEdge, start - ctx.now(), (kEdgeServed << kEdgeTagShift) | id);
+    return;
+  }
+  edge_check_token(ctx, std::move(request));
+}
+
+void TierNode::edge_served(node::Context& ctx, uint64_t edge_req) {
+  auto it = edge_pending_.find(edge_req);
+  ECSIM_ASSERT(it != edge_pending_.end());
+  ClientRequest request = std::move(it->second.request);
+  edge_pending_.erase(it);
+  edge_check_token(ctx, std::move(request));
+}
+
+void TierNode::edge_check_token(node::Context& ctx, ClientRequest request) {
+  const proto::auth::Decision d =
+      guard_->check(envs_->dsm, request.token, operation_of(request.kind), request.subscriber);
+  if (!d.ok()) {
+    ++world_.refusals[static_cast<size_t>(d.reason)];
+    world_.client_done(request, Outcome::kRefused, ServedBy::kEdge, ctx.now() + d.cost);
+    return;
+  }
+  const uint64_t id = next_edge_req_++;
+  edge_pending_[id] = EdgePending{std::move(request), 0, 0};
+  set_timer(ctx, kRouteEdge, d.cost, (kEdgeAuthDone << kEdgeTagShift) | id);
+}
+
+void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
+  auto it = edge_pending_.find(edge_req);
+  ECSIM_ASSERT(it != edge_pending_.end());
+  const ClientRequest& r = it->second.request;
+  // With a load model the edge's own work was served in its queue already.
+  const sim::Time done = ctx.load_model() != nullptr ? ctx.now() : ctx.now() + world_.params().edge_service;
+  switch (r.kind) {
+    case workload::RequestKind::kDsmSet: {
+      const bool ok = dsm_->set(envs_->dsm, r.key, r.value);
+      if (ctx.halted()) return;  // the client is never answered: the node crashes now
+      world_.client_done(r, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kEdge, done);
+      edge_pending_.erase(it);
+      return;
+    }
+    case workload::RequestKind::kDsmGet:
+      dsm_->get(r.key);
+      world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
+      edge_pending_.erase(it);
+      return;
+    case workload::RequestKind::kSessionCheck:
+    case workload::RequestKind::kRead:
+      // Entries older than the TTL are refetched: that bounds how stale a
+      // weakly consistent edge read can be.
+      hot_->touch(r.key);
+      if (auto hit = cache_->get(r.key, ctx.now()); hit && ctx.now() - hit->stored_at <= world_.params().cache_ttl) {
+        ++world_.hits;
+        world_.edge_lookup(self_, true, ctx.now());
+        world_.read_answered(self_, r.key, hit->version, ctx.now());
+        world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
+        edge_pending_.erase(it);
+        return;
+      }
+      ++world_.misses;
+      world_.edge_lookup(self_, false, ctx.now());
+      break;
+    case workload::RequestKind::kWrite:
+      break;
+  }
+  edge_send_to_core(ctx, edge_req);
+  edge_rpc_done(ctx);  // a call refused at once (no core reachable) completes now
+}
+
+// Round robin over core nodes for first attempts; after an RPC failure the
+// request goes to the core after the one that failed.
+void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
+  EdgePending& p = edge_pending_.at(edge_req);
+  const auto& cores = world_.nodes(Role::kCore);
+  p.core_index = p.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
+                                 : (p.core_index + 1) % static_cast<uint32_t>(cores.size());
+  if (p.attempts++ == 0) world_.client_forwarded(p.request.id);
+  const bool write = p.request.kind == workload::RequestKind::kWrite;
+  const CoreBody body = write ? CoreBody{CoreWrite{p.request.key, p.request.value}} : CoreBody{CoreRead{p.request.key}};
+  const TierParams& tp = world_.params();
+  proto::rpc::CallOptions options;
+  options.timeout = tp.core_timeout;
+  options.retries_max = tp.core_retries_max;
+  p.call_id = rpc_client_->call(cores[p.core_index],
+                                write ? proto::rpc::Method::kSubscriberWrite : proto::rpc::Method::kSubscriberRead,
+                                edge_req, body_size_bytes(body), options);
+  call_req_[p.call_id] = edge_req;
+}
+
+// An RPC message from core: a response (its body is kept while the client
+// handles it) or a handshake step.
+void TierNode::edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
+  if (const auto* r = std::get_if<proto::rpc::Response>(&m.rpc)) {
+    if (const auto* reply = std::get_if<CoreReply>(&m.body)) reply_in_.emplace(r->call_id, *reply);
+    rpc_client_->on_response(from, *r);
+  } else if (const auto* a = std::get_if<proto::rpc::ConnAccept>(&m.rpc)) {
+    rpc_client_->on_conn_accept(from, *a);
+  }
+  edge_rpc_done(ctx);
+  reply_in_.reset();
+}
+
+// Handles the calls that completed. Handling may start new calls (the next
+// core); their completions are picked up by the next round of the loop.
+void TierNode::edge_rpc_done(node::Context& ctx) {
+  if (draining_ || ctx.halted()) return;  // halted: the node crashes with its calls unanswered
+  draining_ = true;
+  for (rpc_client_->take_completions(completions_); !completions_.empty();
+       rpc_client_->take_completions(completions_)) {
+    for (const proto::rpc::Completion& c : completions_) {
+      auto it = call_req_.find(c.call_id);
+      if (it == call_req_.end() || ctx.halted()) continue;  // halted at a point in rpc::Client
+      const uint64_t req = it->second;
+      call_req_.erase(it);
+      if (edge_pending_.count(req) != 0) {
+        edge_reply(ctx, req, c);
+      } else {
+        rehydrate_reply(ctx, req, c);
+      }
+    }
+  }
+  draining_ = false;
+  edge_connections_report();
+}
+
+// Tells the World how the connections to each core changed (for the cores'
+// load samples).
+void TierNode::edge_connections_report() {
+  const auto& cores = world_.nodes(Role::kCore);
+  for (size_t i = 0; i < cores.size(); ++i) {
+    const auto open = static_cast<uint32_t>(rpc_client_->open_connections(cores[i]));
+    if (open == conns_reported_[i]) continue;
+    world_.connections_changed(cores[i], int64_t{open} - int64_t{conns_reported_[i]});
+    conns_reported_[i] = open;
+  }
+}
+
+// An RPC-level failure (the core did not answer, was unreachable, or
+// refused): worth trying the next core, if the retry budget allows. An
+// application error is the answer. An attempt whose request never went out
+// (the core unreachable, the call shed or timed out before it was sent) put
+// no work on that core, so moving on from it is free.
+bool TierNode::may_try_next_core(const proto::rpc::Completion& c, uint32_t attempts) {
+  if (c.ok || c.code >= static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst)) return false;
+  if (attempts >= world_.params().core_attempts_max) return false;
+  return !c.request_sent || rpc_client_->spend_retry();
+}
+
+void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
+  auto it = edge_pending_.find(edge_req);
+  if (it->second.call_id != c.call_id) return;  // a superseded call
+  if (may_try_next_core(c, it->second.attempts)) {
+    edge_send_to_core(ctx, edge_req);
+    return;
+  }
+  const ClientRequest& q = it->second.request;
+  const bool ok = c.ok && reply_in_ && reply_in_->first == c.call_id;
+  if (ok) {
+    const CoreReply& r = reply_in_->second;
+    const Version v{r.version.counter, r.version.writer};
+    if (q.kind == workload::RequestKind::kWrite) {
+      world_.staleness().on_ack(q.key, v, ctx.now());
+      world_.write_acked(q.key, r.version);
+    } else {
+      world_.read_answered(self_, q.key, v, ctx.now());
+    }
+    if (r.found || q.kind == workload::RequestKind::kWrite) cache_->put(q.key, r.value, v, ctx.now());
+  }
+  world_.client_done(q, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kCore, ctx.now());
+  edge_pending_.erase(it);
+}
+
+}  // namespace ecsim::tiers
