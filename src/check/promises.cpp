@@ -65,6 +65,7 @@ void AtMostOnce::on_record(const sim::Record& r) {
     // Its response cache is gone: a retry may execute again after the restart.
     auto it = executed_.lower_bound({r.node, 0, 0});
     while (it != executed_.end() && std::get<0>(*it) == r.node) it = executed_.erase(it);
+    executed_bytes_.set_entries(executed_.size());
     return;
   }
   if (r.type != rpc::kRecordServe) return;
@@ -75,7 +76,15 @@ void AtMostOnce::on_record(const sim::Record& r) {
     return;
   }
   ++executions_;
-  if (!executed_.insert({r.node, r.peer, r.a}).second) {
+  const std::tuple<uint32_t, uint32_t, uint64_t> call{r.node, r.peer, r.a};
+  if (executed_.size() >= calls_max_ && !executed_.contains(call)) {
+    ++untracked_;  // not remembered: its second execution could not be seen
+    sim::limit_reached(sim::Resource::kAtMostOnceCalls, r.node);
+    return;
+  }
+  const bool first = executed_.insert(call).second;
+  executed_bytes_.set_entries(executed_.size());
+  if (!first) {
     report(r, fmt::format("executed call {:#x} from {} a second time (a retry must be answered from the response "
                           "cache)",
                           r.a, name(r.peer)));

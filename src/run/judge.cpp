@@ -98,6 +98,14 @@ void Run::Impl::promise_verdicts() {
         fmt::format("{} requests executed at core, each once per call id; {} retries answered from the response "
                     "cache or while executing",
                     c->executions(), c->retries_seen()));
+    if (c->incomplete() && c->violation_count() == 0) {  // never a silent pass (as causality's limit)
+      Verdict& v = tier_verdicts["at_most_once"];
+      v.ok = false;
+      v.detail = fmt::format("incomplete: the checker reached its limit {} ({} executed calls remembered), {} "
+                             "executions not followed; {}",
+                             sim::resource_info(sim::Resource::kAtMostOnceCalls).name,
+                             c->calls_max(), c->untracked(), v.detail);
+    }
   }
   if (const check::BadTokens* c = bad_tokens.get()) {
     add("tokens", *c, c->requests(),

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "ecsim/check/promises.hpp"
+#include "ecsim/sim/limits.hpp"
+#include "ecsim/sim/simulator.hpp"
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/tiers/world.hpp"
@@ -74,6 +76,31 @@ TEST_CASE("promises: at_most_once allows one execution per call id per server in
         std::string::npos);
   CHECK(c.executions() == 3);
   CHECK(c.retries_seen() == 1);
+}
+
+TEST_CASE("promises: at_most_once at its limit says it is incomplete, never silently passes", "[check]") {
+  namespace rpc = proto::rpc;
+  auto execute = [](int64_t t, uint64_t call) {
+    return Record{t, rpc::kRecordServe, static_cast<uint16_t>(rpc::ServeOutcome::kExecute), kCore, kEdge, 0, call, 0};
+  };
+  sim::Trace trace;
+  sim::Simulator sim(1, trace);
+  sim::LimitScope limits(sim, sim::kMemoryMaxDefault);
+  check::AtMostOnce c(kNames);
+  c.set_calls_max(2);
+  c.on_record(execute(1, 1));
+  c.on_record(execute(2, 2));
+  CHECK_FALSE(c.incomplete());
+  c.on_record(execute(3, 3));  // not remembered: counted, and reported as a limit reach
+  CHECK(c.incomplete());
+  CHECK(c.untracked() == 1);
+  CHECK(sim::limit_state().use[static_cast<size_t>(sim::Resource::kAtMostOnceCalls)].reached == 1);
+  c.on_record(execute(4, 2));  // a remembered call executed again is still caught
+  CHECK(c.violation_count() == 1);
+  c.on_record(at(5, RecordType::kCrash, kCore));  // the server's crash frees its calls
+  c.on_record(execute(6, 5));
+  CHECK(c.untracked() == 1);
+  CHECK(c.executions() == 5);
 }
 
 TEST_CASE("promises: tokens: no bad-token request is answered ok", "[check]") {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "ecsim/check/durability.hpp"  // Violation
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -73,10 +74,20 @@ class AtMostOnce final : public PromiseChecker {
   void on_record(const sim::Record& r) override;
   uint64_t executions() const { return executions_; }
   uint64_t retries_seen() const { return retries_; }  // answered from the cache or still executing
+  // Executions it could not remember (its limit check.at_most_once.calls:
+  // executed calls since the server's last crash); a second execution of
+  // one of them would pass unseen, so the verdict fails as incomplete.
+  uint64_t untracked() const { return untracked_; }
+  bool incomplete() const { return untracked_ > 0; }
+  // A smaller bound than the limit's, for tests. REQUIRES: calls_max >= 1.
+  void set_calls_max(uint64_t calls_max) { calls_max_ = calls_max; }
+  uint64_t calls_max() const { return calls_max_; }
 
  private:
   std::set<std::tuple<uint32_t, uint32_t, uint64_t>> executed_;  // (server, client, call id)
-  uint64_t executions_ = 0, retries_ = 0;
+  sim::Accounted executed_bytes_{sim::Resource::kAtMostOnceCalls};  // executed_, for --memory-max
+  uint64_t executions_ = 0, retries_ = 0, untracked_ = 0;
+  uint64_t calls_max_ = sim::resource_info(sim::Resource::kAtMostOnceCalls).max;
 };
 
 class BadTokens final : public PromiseChecker {

@@ -61,6 +61,7 @@ enum class Resource : uint16_t {
   kAckedWrites,       // tiers: the acknowledged-writes table the durability checks read (memory only)
   kStalenessKeys,     // tiers: keys the staleness meter follows
   kConnFifo,          // net: connections whose FIFO order the network tracks
+  kAtMostOnceCalls,   // check: executed calls the at_most_once checker remembers
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);
