@@ -44,10 +44,9 @@ std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Se
 
 // Per node: whether it is a cloud replica (the catch_up checker's nodes).
 inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {
-  std::vector<bool> cloud;
-  for (uint32_t n = 0; n < scenario::node_names(s.topology).size(); ++n) {
-    cloud.push_back(scenario::node_tier(s.topology, n) == scenario::Tier::kCloud);
-  }
+  const size_t nodes = scenario::node_names(s.topology).size();
+  std::vector<bool> cloud(nodes);
+  for (uint32_t n = 0; n < nodes; ++n) cloud[n] = scenario::node_tier(s.topology, n) == scenario::Tier::kCloud;
   return cloud;
 }
 
