@@ -2,65 +2,165 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ecsim/check/durability.hpp"  // violation_text
-#include "ecsim/proto/storage.hpp"     // the catch-up record and its events
+#include "ecsim/proto/storage.hpp"     // the records it follows
 
 namespace ecsim::check {
 
+namespace st = proto::storage;
+
+namespace {
+std::string seconds(int64_t ns) { return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9); }
+std::string node_name(const std::vector<std::string>& names, uint32_t n) {
+  return n < names.size() ? names[n] : fmt::format("node{}", n);
+}
+}  // namespace
+
 CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names)
-    : cloud_(std::move(cloud)), names_(std::move(names)), open_(cloud_.size(), -1) {}
+    : cloud_(std::move(cloud)), names_(std::move(names)), open_(cloud_.size(), -1), following_(cloud_.size()) {}
+
+void CatchUpChecker::account() {
+  bytes_.set_entries(acked_.size() + following_keys_);
+}
+
+void CatchUpChecker::hold(uint32_t node, uint64_t key, Version v) {
+  if (node >= following_.size() || !following_[node]) return;
+  auto [it, inserted] = following_[node]->held.try_emplace(key, v);
+  if (inserted) {
+    ++following_keys_;
+    account();
+  } else if (it->second < v) {
+    it->second = v;
+  }
+}
 
 void CatchUpChecker::on_record(const sim::Record& r) {
   ++records_seen_;
-  // Offered every record: the three kinds it follows are told apart first.
-  if (r.type != sim::RecordType::kRestart && r.type != sim::RecordType::kCrash &&
-      r.type != proto::storage::kRecordCatchUp) {
+  // Offered every record: the kinds it follows are told apart first.
+  const sim::RecordType t = r.type;
+  if (t == st::kRecordQuorum) {
+    if (r.code == static_cast<uint16_t>(st::QuorumOutcome::kWriteOk)) {
+      const Version v{r.b, r.peer};
+      auto [it, inserted] = acked_.try_emplace(r.a, Acked{v, r.time_ns, r.node, records_seen_});
+      if (inserted) {
+        account();
+      } else if (it->second.version < v) {
+        it->second = Acked{v, r.time_ns, r.node, records_seen_};
+      }
+    }
     return;
   }
+  // What a restarted replica holds: its log replay, its writes (writer in
+  // `kind`), the catch-up entries it logged.
+  if (t == st::kRecordRecovered || t == st::kRecordCatchUpEntry) {
+    hold(r.node, r.a, Version{r.b, r.peer});
+    return;
+  }
+  if (t == st::kRecordWrite) {
+    hold(r.node, r.a, Version{r.b, r.kind});
+    return;
+  }
+  if (t != sim::RecordType::kRestart && t != sim::RecordType::kCrash && t != st::kRecordCatchUp) return;
   if (r.node >= cloud_.size() || !cloud_[r.node]) return;
   const int64_t open = open_[r.node];
+  std::optional<Following>& f = following_[r.node];
   if (r.type == sim::RecordType::kRestart) {
+    if (f) following_keys_ -= f->wanted.size() + f->held.size();
+    f.emplace();
+    f->wanted = acked_;
+    following_keys_ += f->wanted.size();
+    account();
     open_[r.node] = static_cast<int64_t>(restarts_.size());
-    restarts_.push_back(CatchUp{r.node, r.time_ns, records_seen_, false, 0, false});
+    CatchUp c;
+    c.node = r.node;
+    c.restart_ns = r.time_ns;
+    c.record = records_seen_;
+    c.wanted = f->wanted.size();
+    restarts_.push_back(std::move(c));
   } else if (open < 0) {
     return;
   } else if (r.type == sim::RecordType::kCrash) {
     restarts_[static_cast<size_t>(open)].superseded = true;
-  } else if (r.type == proto::storage::kRecordCatchUp &&
-             r.code == static_cast<uint16_t>(proto::storage::CatchUpEvent::kCaughtUp)) {
+    if (f) {
+      following_keys_ -= f->wanted.size() + f->held.size();
+      f.reset();
+      account();
+    }
+  } else if (r.code == static_cast<uint16_t>(st::CatchUpEvent::kCaughtUp)) {
     CatchUp& c = restarts_[static_cast<size_t>(open)];
-    if (!c.caught_up && !c.superseded) {
-      c.caught_up = true;
-      c.caught_up_ns = r.time_ns;
+    if (!c.caught_up && !c.superseded) caught_up(c, r);
+  }
+}
+
+void CatchUpChecker::caught_up(CatchUp& c, const sim::Record& r) {
+  c.caught_up = true;
+  c.caught_up_ns = r.time_ns;
+  c.caught_up_record = records_seen_;
+  std::optional<Following>& f = following_[c.node];
+  if (!f) return;
+  uint64_t first_key = 0;
+  for (const auto& [key, want] : f->wanted) {
+    const auto h = f->held.find(key);
+    if (h != f->held.end() && !(h->second < want.version)) continue;
+    // Unordered: the smallest key missing is the one named, whatever the order.
+    if (c.missing++ == 0 || key < first_key) {
+      first_key = key;
+      const std::string held = h == f->held.end()
+                                   ? "nothing"
+                                   : fmt::format("version {}/{}", h->second.counter, node_name(names_, h->second.writer));
+      c.first_missing = fmt::format("key {} holds {}, but {} acknowledged version {}/{} at {} (record #{})", key,
+                                    held, node_name(names_, want.core), want.version.counter,
+                                    node_name(names_, want.version.writer),
+                                    seconds(want.time_ns), want.record);
     }
   }
+  following_keys_ -= f->wanted.size() + f->held.size();
+  f.reset();
+  account();
 }
 
 CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
   CatchUpReport rep;
   rep.judged = restarts_.size();
-  std::string late, caught, waiting;
-  auto add = [](std::string& list, const std::string& item) { list += (list.empty() ? "" : ", ") + item; };
+  std::string bad, caught, waiting;
+  auto add = [](std::string& list, const std::string& item, const char* sep) {
+    list += (list.empty() ? "" : sep) + item;
+  };
   for (const CatchUp& c : restarts_) {
-    if (c.superseded) continue;
     const std::string& name = names_[c.node];
+    if (c.caught_up && c.missing > 0) {
+      // Judged when it said so, crashed again since or not.
+      rep.ok = false;
+      add(bad,
+          violation_text(name, c.caught_up_ns, c.caught_up_record,
+                         fmt::format("said it caught up {} after its restart at {} but lacked {} of the {} keys "
+                                     "acknowledged before it; first: {}",
+                                     seconds(c.caught_up_ns - c.restart_ns), seconds(c.restart_ns), c.missing,
+                                     c.wanted, c.first_missing)),
+          "; ");
+      continue;
+    }
+    if (c.superseded) continue;
     if (c.caught_up) {
-      add(caught, fmt::format("{} after {:.3f}s", name, static_cast<double>(c.caught_up_ns - c.restart_ns) / 1e9));
+      add(caught, fmt::format("{} after {}", name, seconds(c.caught_up_ns - c.restart_ns)), ", ");
     } else if (now_ns - c.restart_ns >= grace.ns) {
       rep.ok = false;
-      late += (late.empty() ? "" : "; ") +
-              violation_text(name, c.restart_ns, c.record,
-                             fmt::format("restarted, not caught up by the end at {}", sim::format_time(sim::Time{now_ns})));
+      add(bad,
+          violation_text(name, c.restart_ns, c.record,
+                         fmt::format("restarted, not caught up by the end at {}", sim::format_time(sim::Time{now_ns}))),
+          "; ");
     } else {
-      add(waiting, name);
+      add(waiting, name, ", ");
     }
   }
-  if (!late.empty()) {
-    rep.detail = late;
+  if (!bad.empty()) {
+    rep.detail = bad;
   } else if (restarts_.empty()) {
     rep.detail = "no cloud replica restarted";
   } else {
-    rep.detail = caught.empty() ? "" : "caught up: " + caught;
+    rep.detail = caught.empty() ? "" : "caught up, holding every write acknowledged before the restart: " + caught;
     if (!waiting.empty()) {
       rep.detail += fmt::format("{}not judged (restarted less than {} before the end): {}",
                                 rep.detail.empty() ? "" : "; ", sim::format_duration(grace), waiting);

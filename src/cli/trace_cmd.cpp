@@ -91,7 +91,7 @@ std::string record_name(sim::RecordType t) {
       {tiers::kRecordClientStart, "client.start"},     {tiers::kRecordClientEnd, "client.end"},
       {tiers::kRecordEdgeLookup, "edge.lookup"},       {tiers::kRecordStaleRead, "edge.stale_read"},
       {tiers::kRecordRehydration, "edge.rehydration"}, {p::storage::kRecordWriteStarted, "storage.write_started"},
-      {tiers::kRecordCloudOp, "cloud.op"},
+      {tiers::kRecordCloudOp, "cloud.op"},             {p::storage::kRecordCatchUpEntry, "storage.catch_up_entry"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

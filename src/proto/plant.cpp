@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 7> kPlants{{
+constexpr std::array<PlantInfo, 9> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -26,6 +26,10 @@ constexpr std::array<PlantInfo, 7> kPlants{{
      "the RPC server executes a retried request again instead of answering from its response cache"},
     {Plant::kAuthSkipVerify, "auth.skip_verify", "tokens",
      "an edge node accepts a token without verifying its HMAC signature"},
+    {Plant::kStorageCatchUpEarly, "storage.catch_up_early", "catch_up",
+     "a restarted cloud replica says it caught up once its own log is replayed, before any peer pass"},
+    {Plant::kStorageAcceptAnyWriter, "storage.accept_any_writer", "edge_isolation",
+     "a cloud replica accepts a write from any node, not only from core nodes"},
 }};
 }  // namespace
 

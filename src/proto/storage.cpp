@@ -189,7 +189,9 @@ void Replica::recover(Env<Message>& env, StorageIo& io) {
   // Un-synced entries that survived a crash by chance are not durable yet:
   // sync them before any acknowledgement leans on them.
   if (io.disk().length() > io.disk().durable_length()) want_sync(io);
-  if (catch_up_.empty()) {
+  // Planted bug: the replica says it caught up as soon as its own log is
+  // replayed, before any peer pass (the passes still run).
+  if (catch_up_.empty() || planted(Plant::kStorageCatchUpEarly)) {
     caught_up_ = true;
     caught_up_at_ = env.now();
     trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kCaughtUp), self_, 0, 0);
@@ -229,7 +231,9 @@ void Replica::replay(Env<Message>& env, StorageIo& io) {
     for (PeerCatchUp& p : catch_up_) p.mark_ns = 0;
     trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kMarksVoided), 0, 0, disk.length());
   }
-  for (const auto& [key, stored] : entries_) trace(env, kRecordRecovered, 0, 0, key, stored.version.counter);
+  for (const auto& [key, stored] : entries_) {
+    trace(env, kRecordRecovered, 0, stored.version.writer, key, stored.version.counter);
+  }
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, counters_.wal_replayed,
         disk.length());
 }
@@ -252,7 +256,8 @@ void Replica::on_message(Env<Message>& env, StorageIo& io, NodeId from, const Me
 
 bool Replica::refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w) {
   Refusal why{};
-  if (!is_core(from)) {
+  // Planted bug: the writer is not checked.
+  if (!is_core(from) && !planted(Plant::kStorageAcceptAnyWriter)) {
     why = Refusal::kNotCore;  // DESIGN: edge nodes cannot write to cloud storage
   } else if (!entries_.contains(w.key) && entries_.size() >= config_.keys_max) {
     why = Refusal::kKeysFull;
@@ -280,7 +285,7 @@ void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const Writ
   counters_.writes_applied += outcome == WriteOutcome::kApplied;
   counters_.writes_superseded += outcome == WriteOutcome::kSuperseded;
   counters_.writes_duplicate += outcome == WriteOutcome::kDuplicate;
-  trace(env, kRecordWrite, static_cast<uint16_t>(outcome), from, w.key, w.version.counter);
+  trace(env, kRecordWrite, static_cast<uint16_t>(outcome), from, w.key, w.version.counter, w.version.writer);
   if (outcome == WriteOutcome::kApplied && reach(env, Point::kStorageReplicaAfterWalAppend)) return;
   // The ack promises that this version, or a newer one, is durable here.
   // Planted bug: it is sent before the WAL entry is synced.
@@ -454,6 +459,7 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
       return;
     }
     counters_.catch_up_entries_applied += wins;
+    trace(env, kRecordCatchUpEntry, 0, e.version.writer, e.key, e.version.counter, from);
   }
   trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kApplied), from, r.entries.size(),
         static_cast<uint64_t>(p->cursor_ns));
@@ -548,8 +554,13 @@ void Replica::ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a) {
 }
 
 void Replica::trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint64_t a,
+                    uint64_t b, uint32_t kind) {
+  env.trace(sim::Record{env.now().ns, type, code, self_, peer, kind, a, b});
+}
+
+void Replica::trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint64_t a,
                     uint64_t b) {
-  env.trace(sim::Record{env.now().ns, type, code, self_, peer, 0, a, b});
+  trace(env, type, code, peer, a, b, 0);
 }
 
 bool Replica::is_core(NodeId n) const {

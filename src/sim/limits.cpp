@@ -38,6 +38,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
     {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
     {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 22, 64},
+    {R::kCatchUpKeys, "check.catch_up.keys", "keys", 0, 48},
 }};
 
 constexpr bool resources_in_enum_order() {

@@ -23,6 +23,30 @@ sim::Record caught_up(int64_t t_ns, uint32_t node) {
   return rec(t_ns, st::kRecordCatchUp, node, static_cast<uint16_t>(st::CatchUpEvent::kCaughtUp));
 }
 
+// A core's quorum write-ok: `writer` wrote version `counter` of `key`.
+sim::Record acked(int64_t t_ns, uint32_t core, uint64_t key, uint64_t counter) {
+  sim::Record r = rec(t_ns, st::kRecordQuorum, core, static_cast<uint16_t>(st::QuorumOutcome::kWriteOk));
+  r.peer = core;
+  r.a = key;
+  r.b = counter;
+  return r;
+}
+// What a replica holds: `type` is kRecordRecovered, kRecordCatchUpEntry or kRecordWrite.
+sim::Record holds(int64_t t_ns, sim::RecordType type, uint32_t replica, uint32_t writer, uint64_t key,
+                  uint64_t counter) {
+  sim::Record r = rec(t_ns, type, replica);
+  if (type == st::kRecordWrite) {
+    r.code = static_cast<uint16_t>(st::WriteOutcome::kApplied);
+    r.peer = writer;
+    r.kind = writer;
+  } else {
+    r.peer = writer;
+  }
+  r.a = key;
+  r.b = counter;
+  return r;
+}
+
 // Nodes 0 and 1 are not cloud replicas; 2 and 3 are.
 check::CatchUpChecker checker() { return check::CatchUpChecker({false, false, true, true}, {"edge-1", "core-1", "cloud-1", "cloud-2"}); }
 }  // namespace
@@ -54,7 +78,7 @@ TEST_CASE("catch_up: a caught-up restart passes with its delay; a late one is no
   c.on_record(rec(27 * kS, sim::RecordType::kRestart, 3));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
-  CHECK(rep.detail == "caught up: cloud-1 after 0.250s; not judged (restarted less than 5s before the end): cloud-2");
+  CHECK(rep.detail == "caught up, holding every write acknowledged before the restart: cloud-1 after 0.250s; not judged (restarted less than 5s before the end): cloud-2");
   REQUIRE(c.restarts().size() == 2);
   CHECK(c.restarts()[0].caught_up);
   CHECK(c.restarts()[0].caught_up_ns == 12 * kS + 250'000'000);
@@ -85,4 +109,55 @@ TEST_CASE("catch_up: every restart crashed again is said so", "[check]") {
   CHECK(rep.ok);
   CHECK(rep.judged == 1);
   CHECK(rep.detail == "every restarted replica crashed again before the end");
+}
+
+TEST_CASE("catch_up: saying it caught up without a write acknowledged before the restart fails", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(rec(1 * kS, sim::RecordType::kCrash, 2));
+  c.on_record(acked(2 * kS, 1, 7, 100));   // record #2: acknowledged while cloud-1 was down
+  c.on_record(acked(2 * kS, 1, 9, 101));
+  c.on_record(rec(3 * kS, sim::RecordType::kRestart, 2));
+  c.on_record(holds(3 * kS, st::kRecordRecovered, 2, 1, 7, 50));  // an older version from its log
+  c.on_record(holds(3 * kS, st::kRecordCatchUpEntry, 2, 1, 9, 101));
+  c.on_record(caught_up(4 * kS, 2));  // record #7
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK_FALSE(rep.ok);
+  REQUIRE(c.restarts().size() == 1);
+  CHECK(c.restarts()[0].wanted == 2);
+  CHECK(c.restarts()[0].missing == 1);
+  CHECK(rep.detail ==
+        "cloud-1 at 4s, record #7: said it caught up 1.000s after its restart at 3.000s but lacked 1 of the 2 keys "
+        "acknowledged before it; first: key 7 holds version 50/core-1, but core-1 acknowledged version 100/core-1 "
+        "at 2.000s (record #2)");
+}
+
+TEST_CASE("catch_up: what the log, writes and catch-up entries bring counts; later acks are not owed", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.on_record(acked(1 * kS, 1, 7, 100));
+  c.on_record(acked(1 * kS, 1, 8, 100));
+  c.on_record(acked(1 * kS, 1, 9, 100));
+  c.on_record(rec(2 * kS, sim::RecordType::kCrash, 3));
+  c.on_record(rec(3 * kS, sim::RecordType::kRestart, 3));
+  c.on_record(holds(3 * kS, st::kRecordRecovered, 3, 1, 7, 100));
+  c.on_record(holds(3 * kS, st::kRecordWrite, 3, 1, 8, 120));       // newer than the ack: enough
+  c.on_record(holds(3 * kS, st::kRecordCatchUpEntry, 3, 1, 9, 100));
+  c.on_record(holds(3 * kS, st::kRecordCatchUpEntry, 2, 1, 9, 90));  // another replica's
+  c.on_record(acked(3 * kS, 1, 10, 130));  // after the restart: not owed at the catch-up
+  c.on_record(caught_up(4 * kS, 3));
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK(rep.ok);
+  CHECK(c.restarts()[0].missing == 0);
+  CHECK(rep.detail == "caught up, holding every write acknowledged before the restart: cloud-2 after 1.000s");
+}
+
+TEST_CASE("catch_up: a version with the same counter but a smaller writer is older", "[check]") {
+  check::CatchUpChecker c({false, false, true, true, false}, {"edge-1", "core-1", "cloud-1", "cloud-2", "core-2"});
+  sim::Record a = acked(1 * kS, 4, 7, 100);  // core-2 (node 4) wrote 100
+  c.on_record(a);
+  c.on_record(rec(3 * kS, sim::RecordType::kRestart, 2));
+  c.on_record(holds(3 * kS, st::kRecordRecovered, 2, 1, 7, 100));  // core-1's 100 loses to core-2's
+  c.on_record(caught_up(4 * kS, 2));
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK_FALSE(rep.ok);
+  CHECK(c.restarts()[0].missing == 1);
 }

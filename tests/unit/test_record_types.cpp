@@ -32,7 +32,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       ecsim::tiers::kRecordEndWriter, ecsim::tiers::kRecordEndVersion, ecsim::tiers::kRecordEndAcked,
       ecsim::tiers::kRecordEndDsm, ecsim::tiers::kRecordEndDsmKey, ecsim::tiers::kRecordClientStart,
       ecsim::tiers::kRecordClientEnd, ecsim::tiers::kRecordEdgeLookup, ecsim::tiers::kRecordStaleRead,
-      ecsim::tiers::kRecordRehydration, p::storage::kRecordWriteStarted, ecsim::tiers::kRecordCloudOp};
+      ecsim::tiers::kRecordRehydration, p::storage::kRecordWriteStarted, ecsim::tiers::kRecordCloudOp,
+      p::storage::kRecordCatchUpEntry};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

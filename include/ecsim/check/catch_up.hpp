@@ -1,15 +1,31 @@
 // Catch-up checker: a cloud replica that restarted says, with a catch_up
 // record (storage's kCaughtUp), that it holds every write acknowledged
-// before its restart. It follows the trace alone: a restart record of a
-// cloud node opens a restart, that node's first kCaughtUp record after it
-// closes it, and a crash of the node after the restart supersedes it (the
-// next restart is the one judged). At the end, the latest restart of each
-// cloud node that is up and had `grace` to catch up must have caught up.
+// before its restart. The checker does not take its word for it. From the
+// trace alone it keeps:
+//
+// - the newest version of each key a core acknowledged to a client (the
+//   quorum writers' write-ok records), as the promise is about what the
+//   system acknowledged, not about what the replica thinks;
+// - per restarted replica, a copy of that table as it was at the restart,
+//   and what the replica holds since: its log replay (kRecordRecovered),
+//   the writes it took (kRecordWrite) and the catch-up entries it logged
+//   (kRecordCatchUpEntry).
+//
+// At its caught-up record the replica must hold, for every key in the copy,
+// that version or a newer one; every key short of it is a violation. A
+// restart record of a cloud node opens a restart, the node's first kCaughtUp
+// record after it closes it, and a crash of the node after the restart
+// supersedes it (the next restart is the one judged). At the end, the latest
+// restart of each cloud node that is up and had `grace` to catch up must
+// have caught up.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/sim/trace.hpp"
 
@@ -21,7 +37,11 @@ struct CatchUp {
   uint64_t record = 0;       // the restart record's 1-based index in the run's trace
   bool caught_up = false;
   int64_t caught_up_ns = 0;  // when caught up
+  uint64_t caught_up_record = 0;
   bool superseded = false;   // the node crashed again after this restart
+  uint64_t wanted = 0;       // keys acknowledged before the restart
+  uint64_t missing = 0;      // of those, keys it did not hold (or held older) when it said it caught up
+  std::string first_missing; // the smallest such key, its versions and its ack
 };
 
 struct CatchUpReport {
@@ -38,16 +58,45 @@ class CatchUpChecker final : public sim::TraceObserver {
   void on_record(const sim::Record& r) override;
   // Every cloud restart, in trace order.
   const std::vector<CatchUp>& restarts() const { return restarts_; }
-  // The verdict at `now`: a restart neither caught up nor superseded fails
+  // The verdict at `now`: a restart that caught up without holding what was
+  // acknowledged before it fails; one neither caught up nor superseded fails
   // when it is at least `grace` old, and is left unjudged (named) otherwise.
   CatchUpReport judge(int64_t now_ns, sim::Duration grace) const;
 
  private:
+  // A version as the records carry it: (counter, writer), ordered as
+  // storage's last-write-wins orders them.
+  struct Version {
+    uint64_t counter = 0;
+    uint32_t writer = 0;
+    bool operator<(const Version& o) const {
+      return counter != o.counter ? counter < o.counter : writer < o.writer;
+    }
+  };
+  struct Acked {
+    Version version;
+    int64_t time_ns = 0;
+    uint32_t core = 0;
+    uint64_t record = 0;
+  };
+  // What a restarted replica must hold, and holds, until it says it caught up.
+  struct Following {
+    std::unordered_map<uint64_t, Acked> wanted;
+    std::unordered_map<uint64_t, Version> held;
+  };
+  void hold(uint32_t node, uint64_t key, Version v);
+  void caught_up(CatchUp& c, const sim::Record& r);
+  void account();
+
   std::vector<bool> cloud_;
   std::vector<std::string> names_;
   std::vector<int64_t> open_;  // per node: index into restarts_ of its latest restart, -1: none
+  std::vector<std::optional<Following>> following_;  // per node
+  std::unordered_map<uint64_t, Acked> acked_;         // key -> the newest acknowledged version
   std::vector<CatchUp> restarts_;
   uint64_t records_seen_ = 0;
+  uint64_t following_keys_ = 0;
+  sim::Accounted bytes_{sim::Resource::kCatchUpKeys};
 };
 
 }  // namespace ecsim::check

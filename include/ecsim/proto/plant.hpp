@@ -24,6 +24,8 @@ enum class Plant : uint8_t {
   kDsmArrivalOrderTiebreak,   // concurrent DSM writes resolved by arrival order
   kRpcNoResponseCache,        // a retried RPC executes again at the server
   kAuthSkipVerify,            // an edge node accepts a token without checking its signature
+  kStorageCatchUpEarly,       // a restarted replica says it caught up before any peer pass
+  kStorageAcceptAnyWriter,    // a cloud replica accepts a write from a node that is not a core node
 };
 
 struct PlantInfo {

@@ -89,8 +89,9 @@ inline constexpr bool is_writer_tag(uint64_t tag) { return (tag & kWriterTagBit)
 inline constexpr bool is_reader_tag(uint64_t tag) { return (tag & kReaderTagBit) != 0; }
 inline constexpr bool is_replica_tag(uint64_t tag) { return (tag & kReplicaTagBit) != 0; }
 
-// Trace record types 40-46 (registered in sim/trace.hpp's list).
-// kRecordWrite: node = replica, peer = sender, code = WriteOutcome, a = key, b = version counter.
+// Trace record types 40-49 (registered in sim/trace.hpp's list).
+// kRecordWrite: node = replica, peer = sender, code = WriteOutcome, kind = version writer, a = key,
+// b = version counter.
 inline constexpr auto kRecordWrite = static_cast<sim::RecordType>(40);
 // kRecordRefused: node = replica, peer = sender, code = Refusal, a = key, b = request id.
 inline constexpr auto kRecordRefused = static_cast<sim::RecordType>(41);
@@ -106,7 +107,7 @@ inline constexpr auto kRecordCatchUp = static_cast<sim::RecordType>(44);
 inline constexpr auto kRecordQuorum = static_cast<sim::RecordType>(45);
 // kRecordIgnored: node, peer = sender, code = Ignored, a = request id or tag.
 inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(46);
-// kRecordRecovered: node = replica, a = key, b = version counter: what the
+// kRecordRecovered: node = replica, peer = version writer, a = key, b = version counter: what the
 // replica's log replay recovered after a restart, one per key in key order,
 // all before its kRecordWal kReplayed record (the durability verdict holds
 // them against the acks the replica sent before).
@@ -116,6 +117,11 @@ inline constexpr auto kRecordRecovered = static_cast<sim::RecordType>(47);
 // storage.writer.after_send); its kRecordQuorum record follows unless the
 // writer crashes first or the run ends.
 inline constexpr auto kRecordWriteStarted = static_cast<sim::RecordType>(48);
+// kRecordCatchUpEntry: node = replica, peer = version writer, kind = the peer replica that served
+// it, a = key, b = version counter: one catch-up entry logged (whether or not it is newer than
+// what the replica holds); the catch_up verdict rebuilds what a restarted replica holds from these,
+// its kRecordRecovered and its kRecordWrite records.
+inline constexpr auto kRecordCatchUpEntry = static_cast<sim::RecordType>(49);
 
 enum class WriteOutcome : uint16_t { kApplied = 1, kSuperseded = 2, kDuplicate = 3 };
 enum class Refusal : uint16_t {
@@ -346,6 +352,8 @@ class Replica {
   void send(Env<Message>& env, NodeId dst, Message m);
   void refuse(Env<Message>& env, Refusal r, NodeId from, uint64_t key, uint64_t req_id);
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
+  void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint64_t a, uint64_t b,
+             uint32_t kind);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint64_t a,
              uint64_t b);
   bool is_core(NodeId n) const;

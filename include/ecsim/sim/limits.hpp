@@ -62,6 +62,7 @@ enum class Resource : uint16_t {
   kStalenessKeys,     // tiers: keys the staleness meter follows
   kConnFifo,          // net: connections whose FIFO order the network tracks
   kAtMostOnceCalls,   // check: executed calls the at_most_once checker remembers
+  kCatchUpKeys,       // check: keys the catch_up checker compares (memory only)
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);

@@ -40,7 +40,7 @@ enum class RecordType : uint16_t {
   // tests/unit/test_record_types.cpp checks they never collide):
   //   17-19 proto/vclock (clock_send, clock_recv, clock_local)
   //   20    proto/dsm      21-25 proto/rpc      26-29 proto/msgq
-  //   30    proto/auth     40-48 proto/storage
+  //   30    proto/auth     40-49 proto/storage
   //   31, 34-39 tiers (client.bad_token, edge.suspect, client.start, client.end, edge.lookup,
   //         edge.stale_read, edge.rehydration)  32 proto/rpc (rpc.attempt)  33 proto/msgq (msgq.accepted)
   //   60-65 tiers/end_state (the end state the verdicts compare)  66 tiers (cloud.op)
