@@ -231,7 +231,13 @@ void Replica::replay(Env<Message>& env, StorageIo& io) {
     for (PeerCatchUp& p : catch_up_) p.mark_ns = 0;
     trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kMarksVoided), 0, 0, disk.length());
   }
-  for (const auto& [key, stored] : entries_) {
+  // One record per key, in key order.
+  std::vector<uint64_t> keys;
+  keys.reserve(entries_.size());
+  for (const auto& [key, stored] : entries_) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  for (const uint64_t key : keys) {
+    const Stored& stored = entries_.at(key);
     trace(env, kRecordRecovered, 0, stored.version.writer, key, stored.version.counter);
   }
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, counters_.wal_replayed,

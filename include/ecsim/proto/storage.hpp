@@ -62,6 +62,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -298,7 +299,9 @@ class Replica {
   void on_sync_done(Env<Message>& env, StorageIo& io, uint64_t tag);
 
   std::optional<Stored> get(uint64_t key) const;
-  const std::map<uint64_t, Stored>& entries() const { return entries_; }
+  // By key, in no particular order (a hash table: reads and writes look up
+  // a key on every request); sort the keys to walk them in order.
+  const std::unordered_map<uint64_t, Stored>& entries() const { return entries_; }
   const ReplicaCounters& counters() const { return counters_; }
   uint64_t refused(Refusal r) const { return counters_.refused[static_cast<size_t>(r)]; }
   // True once one peer's catch-up pass is durable here (see the header).
@@ -363,7 +366,7 @@ class Replica {
   NodeId self_;
   ReplicaConfig config_;
   bool recovered_ = false;
-  std::map<uint64_t, Stored> entries_;
+  std::unordered_map<uint64_t, Stored> entries_;
   // (updated_at, key) of every entry: the catch-up cursor's order.
   std::set<std::pair<int64_t, uint64_t>> by_time_;
   sim::Accounted entries_bytes_{sim::Resource::kStorageKeys};  // entries_ and by_time_
