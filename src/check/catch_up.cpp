@@ -37,17 +37,16 @@ void CatchUpChecker::hold(uint32_t node, uint64_t key, Version v) {
 }
 
 void CatchUpChecker::on_record(const sim::Record& r) {
-  ++records_seen_;
   // Offered every record: the kinds it follows are told apart first.
   const sim::RecordType t = r.type;
   if (t == st::kRecordQuorum) {
     if (r.code == static_cast<uint16_t>(st::QuorumOutcome::kWriteOk)) {
       const Version v{r.b, r.peer};
-      auto [it, inserted] = acked_.try_emplace(r.a, Acked{v, r.time_ns, r.node, records_seen_});
+      auto [it, inserted] = acked_.try_emplace(r.a, Acked{v, r.time_ns, r.node, record_index()});
       if (inserted) {
         account();
       } else if (it->second.version < v) {
-        it->second = Acked{v, r.time_ns, r.node, records_seen_};
+        it->second = Acked{v, r.time_ns, r.node, record_index()};
       }
     }
     return;
@@ -76,7 +75,7 @@ void CatchUpChecker::on_record(const sim::Record& r) {
     CatchUp c;
     c.node = r.node;
     c.restart_ns = r.time_ns;
-    c.record = records_seen_;
+    c.record = record_index();
     c.wanted = f->wanted.size();
     restarts_.push_back(std::move(c));
   } else if (open < 0) {
@@ -97,7 +96,7 @@ void CatchUpChecker::on_record(const sim::Record& r) {
 void CatchUpChecker::caught_up(CatchUp& c, const sim::Record& r) {
   c.caught_up = true;
   c.caught_up_ns = r.time_ns;
-  c.caught_up_record = records_seen_;
+  c.caught_up_record = record_index();
   std::optional<Following>& f = following_[c.node];
   if (!f) return;
   uint64_t first_key = 0;
@@ -168,6 +167,12 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
     if (rep.detail.empty()) rep.detail = "every restarted replica crashed again before the end";
   }
   return rep;
+}
+
+
+std::span<const sim::RecordType> CatchUpChecker::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {st::kRecordQuorum, st::kRecordRecovered, st::kRecordWrite, st::kRecordCatchUpEntry, sim::RecordType::kRestart, sim::RecordType::kCrash, st::kRecordCatchUp};
+  return kTypes;
 }
 
 }  // namespace ecsim::check

@@ -52,7 +52,7 @@ std::string CausalityChecker::clock_text(const VectorClock& c) const {
 }
 
 void CausalityChecker::report(const sim::Record& r, uint32_t node, std::string what) {
-  report(r.time_ns, records_seen_, node, r.a, std::move(what));
+  report(r.time_ns, record_index(), node, r.a, std::move(what));
 }
 
 void CausalityChecker::report(int64_t time_ns, uint64_t record, uint32_t node, uint64_t message_id,
@@ -82,7 +82,6 @@ std::string CausalityChecker::summary() const {
 }
 
 void CausalityChecker::on_record(const sim::Record& r) {
-  ++records_seen_;
   const bool clock_record = r.type == vclock::kRecordClockSend ||
                             r.type == vclock::kRecordClockRecv ||
                             r.type == vclock::kRecordClockLocal;
@@ -115,7 +114,7 @@ void CausalityChecker::on_record(const sim::Record& r) {
 
 void CausalityChecker::on_send(const sim::Record& r) {
   // Only the latest send can be followed by its clock_send record.
-  pending_send_[r.node] = PendingSend{r.a, r.peer, 1, 0, records_seen_};
+  pending_send_[r.node] = PendingSend{r.a, r.peer, 1, 0, record_index()};
 }
 
 // The network decides a copy's fate as it sends: it writes the duplicate
@@ -255,7 +254,7 @@ void CausalityChecker::on_deliver(const sim::Record& r) {
   }
   ++m.arrived;
   m.arrived_ns = r.time_ns;
-  m.arrived_record = records_seen_;
+  m.arrived_record = record_index();
 }
 
 void CausalityChecker::on_clock_recv(const sim::Record& r) {
@@ -354,7 +353,7 @@ void CausalityChecker::on_clock_local(const sim::Record& r) {
   const uint64_t want = model::traced_hash(clock);
   if (want != r.b) {
     report(
-        r.time_ns, records_seen_, r.node, 0,
+        r.time_ns, record_index(), r.node, 0,
         fmt::format("local event reports clock hash {:016x}, but the trace gives {} (hash {:016x})",
                     r.b, clock_text(clock), want));
   }
@@ -395,6 +394,12 @@ void CausalityChecker::finish(int64_t end_ns) {
                     "clock_recv record: the node did not take it by the end at {}",
                     id, name(m.src), at(m.send_ns), m.send_record, at(end_ns)));
   }
+}
+
+
+std::span<const sim::RecordType> CausalityChecker::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {RecordType::kSend, vclock::kRecordClockSend, RecordType::kDeliver, vclock::kRecordClockRecv, vclock::kRecordClockLocal, RecordType::kDrop, RecordType::kDuplicate, RecordType::kCrash, RecordType::kRestart};
+  return kTypes;
 }
 
 }  // namespace ecsim::check

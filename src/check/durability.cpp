@@ -20,11 +20,10 @@ void DurabilityChecker::report(const sim::Record& r, std::string what) {
   ++violation_count_;
   if (violations_.size() >= kViolationsMax) return;
   const std::string who = r.node < names_.size() ? names_[r.node] : std::string();
-  violations_.push_back({r.time_ns, r.node, violation_text(who, r.time_ns, records_seen_, what), records_seen_});
+  violations_.push_back({r.time_ns, r.node, violation_text(who, r.time_ns, record_index(), what), record_index()});
 }
 
 void DurabilityChecker::on_record(const sim::Record& r) {
-  ++records_seen_;
   if (r.type != RecordType::kDiskSync && r.type != RecordType::kDiskLoss &&
       r.type != RecordType::kRecover) {
     return;
@@ -56,6 +55,12 @@ void DurabilityChecker::on_record(const sim::Record& r) {
     default:
       break;
   }
+}
+
+
+std::span<const sim::RecordType> DurabilityChecker::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {sim::RecordType::kDiskSync, sim::RecordType::kDiskLoss, sim::RecordType::kRecover};
+  return kTypes;
 }
 
 }  // namespace ecsim::check

@@ -43,13 +43,12 @@ ForgedWrites::Write* ForgedWrites::find_message(uint64_t message_id) {
 
 void ForgedWrites::note_violation(const sim::Record& r, const std::string& what) {
   if (first_violation_.empty()) {
-    first_violation_ = violation_text(node_name(names_, r.node), r.time_ns, records_seen_, what);
+    first_violation_ = violation_text(node_name(names_, r.node), r.time_ns, record_index(), what);
   }
 }
 
 void ForgedWrites::on_record(const sim::Record& r) {
   using sim::RecordType;
-  ++records_seen_;
   namespace storage = proto::storage;
   if (r.type == RecordType::kSend && pending_ && r.kind == storage_kind_) {
     Write& w = writes_.at(pending_req_);
@@ -68,7 +67,7 @@ void ForgedWrites::on_record(const sim::Record& r) {
     if (r.type == RecordType::kDeliver) {
       ++w->delivered;
       w->delivered_ns = r.time_ns;
-      w->delivered_record = records_seen_;
+      w->delivered_record = record_index();
     }
     return;
   }
@@ -150,6 +149,12 @@ ReplicaWritersReport check_replica_writers(const std::vector<ReplicaWriters>& re
   }
   ECSIM_ASSERT(rep.violations.size() <= rep.violation_count);
   return rep;
+}
+
+
+std::span<const sim::RecordType> ForgedWrites::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {sim::RecordType::kSend, sim::RecordType::kDuplicate, sim::RecordType::kDeliver, sim::RecordType::kDrop, proto::storage::kRecordRefused, proto::storage::kRecordWrite};
+  return kTypes;
 }
 
 }  // namespace ecsim::check

@@ -60,14 +60,17 @@ bool ExactlyOnceChecker::delivered_now(const Pair& p, uint64_t seq) const {
 
 void ExactlyOnceChecker::on_record(const sim::Record& r) {
   if (finished_) return;
-  ++records_seen_;  // the run's last records (after the verdict) change nothing
-  // The records that must come right after another one: the network's send
-  // record after msgq's, and an overload drop after the hand-over it undoes.
-  if (unmatched_send_ && r.type != sim::RecordType::kSend) {
+  // The records that must come right after another one in the trace: the
+  // network's send record after msgq's, and an overload drop after the
+  // hand-over it undoes. It is offered only the types it reads, so "right
+  // after" is told by the records' indices.
+  const bool next = record_index() == last_index_ + 1;
+  last_index_ = record_index();
+  if (unmatched_send_ && (r.type != sim::RecordType::kSend || !next)) {
     ++unmatched_;
     unmatched_send_ = false;
   }
-  const bool handed = std::exchange(handed_, false);
+  const bool handed = std::exchange(handed_, false) && next;
   if (r.node >= names_.size()) return;
   switch (type_number(r.type)) {
     case type_number(proto::msgq::kRecordSend):
@@ -147,7 +150,7 @@ void ExactlyOnceChecker::on_send(const sim::Record& r) {
     ++sent_;
     Pending m;
     m.first_sent_ns = m.last_sent_ns = r.time_ns;
-    m.first_sent_record = records_seen_;
+    m.first_sent_record = record_index();
     m.transmissions = 1;
     p.undelivered.emplace(r.a, m);
   }
@@ -205,13 +208,13 @@ void ExactlyOnceChecker::on_acked(const sim::Record& r) {
   if (delivered_now(p, r.a)) return;
   auto it = p.undelivered.find(r.a);
   if (it == p.undelivered.end()) {
-    report(r.time_ns, records_seen_, r.node,
+    report(r.time_ns, record_index(), r.node,
            fmt::format("{} recorded the ACK of message {} to {}, which it never sent", name(r.node),
                        r.a, name(r.peer)));
     return;
   }
   ++lost_;
-  report(r.time_ns, records_seen_, r.node,
+  report(r.time_ns, record_index(), r.node,
          fmt::format("{} -> {} message {} first sent at {} (record #{}) is lost: acknowledged at {} but never "
                      "delivered",
                      name(r.node), name(r.peer), r.a, at(it->second.first_sent_ns), it->second.first_sent_record,
@@ -230,7 +233,7 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
     return;
   }
   if (r.b > incarnation_[sender]) {
-    report(r.time_ns, records_seen_, r.node,
+    report(r.time_ns, record_index(), r.node,
            fmt::format("{} delivered message {} from {} of sender incarnation {}, but {} is in "
                        "incarnation {}",
                        name(receiver), seq, name(sender), r.b, name(sender), incarnation_[sender]));
@@ -244,7 +247,7 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
     // receiver (its de-dup state was lost), never twice in one incarnation.
     const bool before_restart = seq <= p.before_low || p.before_above.contains(seq);
     if (!before_restart || !p.again.insert(seq).second) {
-      report(r.time_ns, records_seen_, r.node,
+      report(r.time_ns, record_index(), r.node,
              fmt::format("{} -> {} message {} delivered twice: again at {}", name(sender),
                          name(receiver), seq, at(r.time_ns)));
       return;
@@ -254,7 +257,7 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
   }
   auto it = p.undelivered.find(seq);
   if (it == p.undelivered.end()) {
-    report(r.time_ns, records_seen_, r.node,
+    report(r.time_ns, record_index(), r.node,
            fmt::format("{} delivered message {} from {}, which {} never sent", name(receiver), seq,
                        name(sender), name(sender)));
     return;
@@ -288,7 +291,7 @@ void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, u
     return;
   }
   ++lost_;
-  report(end_ns, records_seen_, sender,
+  report(end_ns, record_index(), sender,
          fmt::format("{} -> {} message {} first sent at {} (record #{}) is lost: undelivered at the end at {}, "
                      "and {}",
                      name(sender), name(receiver), seq, at(m.first_sent_ns), m.first_sent_record, at(end_ns), why));
@@ -345,6 +348,12 @@ std::string ExactlyOnceChecker::summary() const {
         unmatched_);
   }
   return s;
+}
+
+
+std::span<const sim::RecordType> ExactlyOnceChecker::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {proto::msgq::kRecordSend, proto::msgq::kRecordDeliver, proto::msgq::kRecordAcked, proto::msgq::kRecordIgnored, sim::RecordType::kSend, sim::RecordType::kDuplicate, sim::RecordType::kDeliver, sim::RecordType::kDrop, sim::RecordType::kCrash, sim::RecordType::kRestart};
+  return kTypes;
 }
 
 }  // namespace ecsim::check

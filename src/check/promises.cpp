@@ -22,7 +22,7 @@ void PromiseChecker::report(const sim::Record& r, const std::string& what) {
   if (violations_.size() >= kViolationsMax) return;
   violations_.push_back({r.time_ns, r.node,
                          fmt::format("{} at {}, record #{}: {}", name(r.node), sim::format_time(sim::Time{r.time_ns}),
-                                     record_index_, what)});
+                                     record_index(), what)});
 }
 
 const std::string& PromiseChecker::name(uint32_t n) const {
@@ -31,7 +31,6 @@ const std::string& PromiseChecker::name(uint32_t n) const {
 }
 
 void AckedDurability::on_record(const sim::Record& r) {
-  ++record_index_;
   namespace st = proto::storage;
   if (r.type == st::kRecordAck) {
     ++acks_;
@@ -59,7 +58,6 @@ void AckedDurability::on_record(const sim::Record& r) {
 }
 
 void AtMostOnce::on_record(const sim::Record& r) {
-  ++record_index_;
   namespace rpc = proto::rpc;
   if (r.type == RecordType::kCrash) {
     // Its response cache is gone: a retry may execute again after the restart.
@@ -92,7 +90,6 @@ void AtMostOnce::on_record(const sim::Record& r) {
 }
 
 void BadTokens::on_record(const sim::Record& r) {
-  ++record_index_;
   if (r.type != tiers::kRecordClientBadToken) return;
   ++requests_;
   const auto outcome = static_cast<tiers::Outcome>(r.code);
@@ -105,6 +102,23 @@ void BadTokens::on_record(const sim::Record& r) {
     report(r, fmt::format("request {:#x} for subscriber {} with a {} token was answered ok", r.a, r.b,
                           workload::to_string(kind)));
   }
+}
+
+
+std::span<const sim::RecordType> AckedDurability::record_types() const {
+  namespace st = proto::storage;
+  static constexpr sim::RecordType kTypes[] = {st::kRecordAck, RecordType::kRestart, st::kRecordRecovered, st::kRecordWal};
+  return kTypes;
+}
+
+std::span<const sim::RecordType> AtMostOnce::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {RecordType::kCrash, proto::rpc::kRecordServe};
+  return kTypes;
+}
+
+std::span<const sim::RecordType> BadTokens::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {tiers::kRecordClientBadToken};
+  return kTypes;
 }
 
 }  // namespace ecsim::check

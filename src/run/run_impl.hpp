@@ -54,6 +54,10 @@ inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {
 struct LoadWatcher final : sim::TraceObserver {
   std::vector<uint32_t> cpu_max;
   explicit LoadWatcher(size_t nodes) : cpu_max(nodes, 0) {}
+  std::span<const sim::RecordType> record_types() const override {
+    static constexpr sim::RecordType kTypes[] = {sim::RecordType::kLoad};
+    return kTypes;
+  }
   void on_record(const sim::Record& r) override {
     if (r.type != sim::RecordType::kLoad || r.node >= cpu_max.size()) return;
     cpu_max[r.node] = std::max(cpu_max[r.node], static_cast<uint32_t>(r.a >> 32));
@@ -70,8 +74,12 @@ struct PointWindowWatcher final : sim::TraceObserver {
   sim::Duration margin;
   PointWindowWatcher(const scenario::Scenario& s, tiers::World& w, sim::Time e, sim::Duration m)
       : sc(s), world(w), end(e), margin(m) {}
+  std::span<const sim::RecordType> record_types() const override {
+    static constexpr sim::RecordType kTypes[] = {sim::RecordType::kFault};  // the only records point_window reads
+    return kTypes;
+  }
   void on_record(const sim::Record& r) override {
-    if (r.type != sim::RecordType::kFault) return;  // the only records point_window reads
+    if (r.type != sim::RecordType::kFault) return;
     if (auto w = fault::point_window(sc, r, end, margin)) world.exclude_window(*w);
   }
 };
@@ -86,8 +94,12 @@ struct PointCrashWindows final : sim::TraceObserver {
   sim::Time end;
   std::vector<sim::TimeWindow> windows;
   PointCrashWindows(const scenario::Scenario& s, sim::Time e) : sc(s), end(e) {}
+  std::span<const sim::RecordType> record_types() const override {
+    static constexpr sim::RecordType kTypes[] = {sim::RecordType::kFault};  // the only records point_window reads
+    return kTypes;
+  }
   void on_record(const sim::Record& r) override {
-    if (r.type != sim::RecordType::kFault) return;  // the only records point_window reads
+    if (r.type != sim::RecordType::kFault) return;
     if (auto w = fault::point_window(sc, r, end, sim::Duration{0}, fault::Unrestarted::kAtCrash)) {
       ECSIM_ASSERT(windows.size() < sc.faults.size());
       windows.push_back(*w);
@@ -131,6 +143,10 @@ struct Run::Impl {
     check::Quiescence quiescence;
     sim::Time last_activity{0};
     sim::Time last_set{0};  // the last client write: what anti-entropy then spreads
+    std::span<const sim::RecordType> record_types() const override {
+      static constexpr sim::RecordType kTypes[] = {proto::dsm::kRecordDsm};
+      return kTypes;
+    }
     void on_record(const Record& r) override {
       if (r.type != proto::dsm::kRecordDsm) return;
       last_activity = std::max(last_activity, sim::Time{r.time_ns});

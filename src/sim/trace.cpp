@@ -3,6 +3,8 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t by value
 #include <xxhash.h>
 
+#include <algorithm>
+
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::sim {
@@ -66,8 +68,30 @@ void Trace::flush() {
   batch_used_ = 0;
 }
 
+void Trace::add_observer(TraceObserver* observer) {
+  ECSIM_ASSERT(observer != nullptr);
+  observed_ = true;
+  const std::span<const RecordType> types = observer->record_types();
+  if (types.empty()) {
+    every_.push_back(observer);
+    for (std::vector<TraceObserver*>& list : by_type_) list.push_back(observer);
+    return;
+  }
+  for (const RecordType t : types) {
+    const auto i = static_cast<size_t>(t);
+    ECSIM_ASSERT(i < kTypesMax);
+    std::vector<TraceObserver*>& list = by_type_[i];
+    ECSIM_ASSERT(std::find(list.begin(), list.end(), observer) == list.end());  // each type named once
+    list.push_back(observer);
+  }
+}
+
 void Trace::notify(const Record& r) {
-  for (TraceObserver* o : observers_) o->on_record(r);
+  const auto i = static_cast<size_t>(r.type);
+  for (TraceObserver* o : i < kTypesMax ? by_type_[i] : every_) {
+    o->index_ = count_;
+    o->on_record(r);
+  }
 }
 
 uint64_t Trace::hash() {

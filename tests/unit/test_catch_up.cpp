@@ -53,7 +53,7 @@ check::CatchUpChecker checker() { return check::CatchUpChecker({false, false, tr
 
 TEST_CASE("catch_up: nothing restarted is said, and counts as nothing judged", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(caught_up(1 * kS, 2));  // before any restart: not about one
+  c.offer(caught_up(1 * kS, 2));  // before any restart: not about one
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
   CHECK(rep.judged == 0);
@@ -62,9 +62,9 @@ TEST_CASE("catch_up: nothing restarted is said, and counts as nothing judged", "
 
 TEST_CASE("catch_up: a restart never caught up fails, naming its time and record", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(rec(10 * kS, sim::RecordType::kCrash, 2));
-  c.on_record(rec(12 * kS, sim::RecordType::kRestart, 2));  // record #2
-  c.on_record(caught_up(13 * kS, 3));                       // another replica's
+  c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));  // record #2
+  c.offer(caught_up(13 * kS, 3));                       // another replica's
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK_FALSE(rep.ok);
   CHECK(rep.judged == 1);
@@ -73,9 +73,9 @@ TEST_CASE("catch_up: a restart never caught up fails, naming its time and record
 
 TEST_CASE("catch_up: a caught-up restart passes with its delay; a late one is not judged yet", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(rec(12 * kS, sim::RecordType::kRestart, 2));
-  c.on_record(caught_up(12 * kS + 250'000'000, 2));
-  c.on_record(rec(27 * kS, sim::RecordType::kRestart, 3));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  c.offer(caught_up(12 * kS + 250'000'000, 2));
+  c.offer(rec(27 * kS, sim::RecordType::kRestart, 3));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
   CHECK(rep.detail == "caught up, holding every write acknowledged before the restart: cloud-1 after 0.250s; not judged (restarted less than 5s before the end): cloud-2");
@@ -86,12 +86,12 @@ TEST_CASE("catch_up: a caught-up restart passes with its delay; a late one is no
 
 TEST_CASE("catch_up: a crash supersedes a restart; the next restart is the one judged", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(rec(5 * kS, sim::RecordType::kRestart, 2));
-  c.on_record(rec(6 * kS, sim::RecordType::kCrash, 2));
-  c.on_record(caught_up(6 * kS, 2));  // after the crash: not this restart's
-  c.on_record(rec(8 * kS, sim::RecordType::kRestart, 2));
-  c.on_record(rec(9 * kS, sim::RecordType::kRestart, 0));  // not a cloud replica
-  c.on_record(caught_up(9 * kS, 0));
+  c.offer(rec(5 * kS, sim::RecordType::kRestart, 2));
+  c.offer(rec(6 * kS, sim::RecordType::kCrash, 2));
+  c.offer(caught_up(6 * kS, 2));  // after the crash: not this restart's
+  c.offer(rec(8 * kS, sim::RecordType::kRestart, 2));
+  c.offer(rec(9 * kS, sim::RecordType::kRestart, 0));  // not a cloud replica
+  c.offer(caught_up(9 * kS, 0));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK_FALSE(rep.ok);
   REQUIRE(c.restarts().size() == 2);
@@ -102,9 +102,9 @@ TEST_CASE("catch_up: a crash supersedes a restart; the next restart is the one j
 
 TEST_CASE("catch_up: every restart crashed again is said so", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(rec(5 * kS, sim::RecordType::kRestart, 3));
-  c.on_record(caught_up(5 * kS, 3));
-  c.on_record(rec(7 * kS, sim::RecordType::kCrash, 3));
+  c.offer(rec(5 * kS, sim::RecordType::kRestart, 3));
+  c.offer(caught_up(5 * kS, 3));
+  c.offer(rec(7 * kS, sim::RecordType::kCrash, 3));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
   CHECK(rep.judged == 1);
@@ -113,13 +113,13 @@ TEST_CASE("catch_up: every restart crashed again is said so", "[check]") {
 
 TEST_CASE("catch_up: saying it caught up without a write acknowledged before the restart fails", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(rec(1 * kS, sim::RecordType::kCrash, 2));
-  c.on_record(acked(2 * kS, 1, 7, 100));   // record #2: acknowledged while cloud-1 was down
-  c.on_record(acked(2 * kS, 1, 9, 101));
-  c.on_record(rec(3 * kS, sim::RecordType::kRestart, 2));
-  c.on_record(holds(3 * kS, st::kRecordRecovered, 2, 1, 7, 50));  // an older version from its log
-  c.on_record(holds(3 * kS, st::kRecordCatchUpEntry, 2, 1, 9, 101));
-  c.on_record(caught_up(4 * kS, 2));  // record #7
+  c.offer(rec(1 * kS, sim::RecordType::kCrash, 2));
+  c.offer(acked(2 * kS, 1, 7, 100));   // record #2: acknowledged while cloud-1 was down
+  c.offer(acked(2 * kS, 1, 9, 101));
+  c.offer(rec(3 * kS, sim::RecordType::kRestart, 2));
+  c.offer(holds(3 * kS, st::kRecordRecovered, 2, 1, 7, 50));  // an older version from its log
+  c.offer(holds(3 * kS, st::kRecordCatchUpEntry, 2, 1, 9, 101));
+  c.offer(caught_up(4 * kS, 2));  // record #7
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK_FALSE(rep.ok);
   REQUIRE(c.restarts().size() == 1);
@@ -133,17 +133,17 @@ TEST_CASE("catch_up: saying it caught up without a write acknowledged before the
 
 TEST_CASE("catch_up: what the log, writes and catch-up entries bring counts; later acks are not owed", "[check]") {
   check::CatchUpChecker c = checker();
-  c.on_record(acked(1 * kS, 1, 7, 100));
-  c.on_record(acked(1 * kS, 1, 8, 100));
-  c.on_record(acked(1 * kS, 1, 9, 100));
-  c.on_record(rec(2 * kS, sim::RecordType::kCrash, 3));
-  c.on_record(rec(3 * kS, sim::RecordType::kRestart, 3));
-  c.on_record(holds(3 * kS, st::kRecordRecovered, 3, 1, 7, 100));
-  c.on_record(holds(3 * kS, st::kRecordWrite, 3, 1, 8, 120));       // newer than the ack: enough
-  c.on_record(holds(3 * kS, st::kRecordCatchUpEntry, 3, 1, 9, 100));
-  c.on_record(holds(3 * kS, st::kRecordCatchUpEntry, 2, 1, 9, 90));  // another replica's
-  c.on_record(acked(3 * kS, 1, 10, 130));  // after the restart: not owed at the catch-up
-  c.on_record(caught_up(4 * kS, 3));
+  c.offer(acked(1 * kS, 1, 7, 100));
+  c.offer(acked(1 * kS, 1, 8, 100));
+  c.offer(acked(1 * kS, 1, 9, 100));
+  c.offer(rec(2 * kS, sim::RecordType::kCrash, 3));
+  c.offer(rec(3 * kS, sim::RecordType::kRestart, 3));
+  c.offer(holds(3 * kS, st::kRecordRecovered, 3, 1, 7, 100));
+  c.offer(holds(3 * kS, st::kRecordWrite, 3, 1, 8, 120));       // newer than the ack: enough
+  c.offer(holds(3 * kS, st::kRecordCatchUpEntry, 3, 1, 9, 100));
+  c.offer(holds(3 * kS, st::kRecordCatchUpEntry, 2, 1, 9, 90));  // another replica's
+  c.offer(acked(3 * kS, 1, 10, 130));  // after the restart: not owed at the catch-up
+  c.offer(caught_up(4 * kS, 3));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
   CHECK(c.restarts()[0].missing == 0);
@@ -153,10 +153,10 @@ TEST_CASE("catch_up: what the log, writes and catch-up entries bring counts; lat
 TEST_CASE("catch_up: a version with the same counter but a smaller writer is older", "[check]") {
   check::CatchUpChecker c({false, false, true, true, false}, {"edge-1", "core-1", "cloud-1", "cloud-2", "core-2"});
   sim::Record a = acked(1 * kS, 4, 7, 100);  // core-2 (node 4) wrote 100
-  c.on_record(a);
-  c.on_record(rec(3 * kS, sim::RecordType::kRestart, 2));
-  c.on_record(holds(3 * kS, st::kRecordRecovered, 2, 1, 7, 100));  // core-1's 100 loses to core-2's
-  c.on_record(caught_up(4 * kS, 2));
+  c.offer(a);
+  c.offer(rec(3 * kS, sim::RecordType::kRestart, 2));
+  c.offer(holds(3 * kS, st::kRecordRecovered, 2, 1, 7, 100));  // core-1's 100 loses to core-2's
+  c.offer(caught_up(4 * kS, 2));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK_FALSE(rep.ok);
   CHECK(c.restarts()[0].missing == 1);

@@ -37,7 +37,7 @@ struct History {
     r.peer = peer;
     r.a = a;
     r.b = b;
-    checker.on_record(r);
+    checker.offer(r);
   }
   void send(int64_t t, uint32_t src, uint32_t dst, uint64_t id, uint64_t tamper = 0) {
     carried[id] = keepers[src].on_send();

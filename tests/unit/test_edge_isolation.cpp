@@ -41,7 +41,7 @@ Record write(int64_t t, uint32_t replica, uint32_t from, uint64_t key, uint64_t 
 // Registers forged write `req` and feeds its send record (message id `id`).
 void forge(check::ForgedWrites& f, int64_t t, uint32_t from, uint32_t to, uint64_t req, uint64_t key, uint64_t id) {
   f.forging(from, to, req, key, sim::Time{t});
-  f.on_record(send(t, from, to, id));
+  f.offer(send(t, from, to, id));
   REQUIRE(f.bound());
 }
 
@@ -51,17 +51,17 @@ TEST_CASE("edge_isolation: forged writes refused, lost or in flight pass", "[che
   check::ForgedWrites f(kIsCore, kStorage, kNames);
   const int64_t s = 1'000'000'000;
   // A core write on the way is no business of the follower.
-  f.on_record(send(0, 2, 3, 1));
+  f.offer(send(0, 2, 3, 1));
   forge(f, 1 * s, 0, 3, 1, 70, 10);  // refused
   forge(f, 1 * s, 0, 4, 2, 71, 11);  // lost in a partition
   forge(f, 9 * s, 0, 5, 3, 72, 12);  // sent just before the end
   forge(f, 2 * s, 1, 3, 4, 73, 13);  // delivered just before the end, waits in the queue
-  f.on_record(deliver(1 * s + 5, 0, 3, 10));
-  f.on_record(refusal(1 * s + 9, 3, 0, 70, 1));
-  f.on_record(drop(1 * s, 0, 4, 11));
-  f.on_record(deliver(9 * s + s / 2, 1, 3, 13));
+  f.offer(deliver(1 * s + 5, 0, 3, 10));
+  f.offer(refusal(1 * s + 9, 3, 0, 70, 1));
+  f.offer(drop(1 * s, 0, 4, 11));
+  f.offer(deliver(9 * s + s / 2, 1, 3, 13));
   // A core node's write is applied: fine.
-  f.on_record(write(3 * s, 3, 2, 70, 5));
+  f.offer(write(3 * s, 3, 2, 70, 5));
   const check::ForgedWritesReport r = f.report(sim::Time{10 * s}, 1_s);
   INFO(r.first_violation);
   CHECK(r.ok());
@@ -80,8 +80,8 @@ TEST_CASE("edge_isolation: a forged write applied or left unanswered fails, nami
   {
     check::ForgedWrites f(kIsCore, kStorage, kNames);
     forge(f, 1 * s, 0, 4, 7, 4242, 20);
-    f.on_record(deliver(1 * s + 3, 0, 4, 20));
-    f.on_record(write(1 * s + 4, 4, 0, 4242, check::kForgedCounterBase + 7));  // cloud-2 took it
+    f.offer(deliver(1 * s + 3, 0, 4, 20));
+    f.offer(write(1 * s + 4, 4, 0, 4242, check::kForgedCounterBase + 7));  // cloud-2 took it
     const check::ForgedWritesReport r = f.report(sim::Time{10 * s}, 1_s);
     CHECK_FALSE(r.ok());
     CHECK(r.applied == 1);
@@ -93,7 +93,7 @@ TEST_CASE("edge_isolation: a forged write applied or left unanswered fails, nami
   {
     check::ForgedWrites f(kIsCore, kStorage, kNames);
     forge(f, 1 * s, 1, 5, 8, 99, 21);
-    f.on_record(deliver(2 * s, 1, 5, 21));  // handed to cloud-3, which said nothing
+    f.offer(deliver(2 * s, 1, 5, 21));  // handed to cloud-3, which said nothing
     const check::ForgedWritesReport r = f.report(sim::Time{10 * s}, 1_s);
     CHECK_FALSE(r.ok());
     CHECK(r.unanswered == 1);
@@ -106,7 +106,7 @@ TEST_CASE("edge_isolation: a forged write applied or left unanswered fails, nami
   {
     // A write from an edge node that nobody forged is a violation too.
     check::ForgedWrites f(kIsCore, kStorage, kNames);
-    f.on_record(write(3 * s, 3, 1, 555, 12));
+    f.offer(write(3 * s, 3, 1, 555, 12));
     const check::ForgedWritesReport r = f.report(sim::Time{10 * s}, 1_s);
     CHECK_FALSE(r.ok());
     CHECK(r.sent == 0);

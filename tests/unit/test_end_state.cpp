@@ -34,13 +34,13 @@ struct History {
   uint64_t records = 0;
   uint64_t emit(sim::RecordType type, uint16_t code, uint32_t node, uint32_t peer, uint64_t a, uint64_t b,
                 uint32_t kind = 0) {
-    end.on_record(Record{kEnd, type, code, node, peer, kind, a, b});
+    end.offer(Record{kEnd, type, code, node, peer, kind, a, b});
     return ++records;
   }
   // Unrelated records before the end state, so indices are not trivial.
   void prefix(int n) {
     for (int i = 0; i < n; ++i) {
-      end.on_record(Record{i, sim::RecordType::kTimer, 0, 0, 0, 0, 0, 0});
+      end.offer(Record{i, sim::RecordType::kTimer, 0, 0, 0, 0, 0, 0});
       ++records;
     }
   }
@@ -165,7 +165,7 @@ TEST_CASE("end state: a recorded trace file carries what the end-state verdicts 
   check::EndState end;
   sim::RecordType last{};
   const sim::TraceFileInfo info = sim::read_trace_file(path, [&end, &last](const Record& rec) {
-    end.on_record(rec);
+    end.offer(rec);
     last = rec.type;
   });
   std::remove(path.c_str());
@@ -218,7 +218,7 @@ expect:
   o.trace_path = path;
   const run::RunResult r = run::run_scenario(sc, o);
   Finder finder(&restart_record);
-  sim::read_trace_file(path, [&finder](const Record& rec) { finder.on_record(rec); });
+  sim::read_trace_file(path, [&finder](const Record& rec) { finder.offer(rec); });
   std::remove(path.c_str());
   REQUIRE(restart_record > 0);
   REQUIRE(r.verdicts.size() >= 1);

@@ -26,33 +26,33 @@ struct History {
   // send record that tiers/ writes right after it.
   void send(int64_t t, uint32_t from, uint32_t to, uint64_t seq, uint64_t transmission = 1,
             uint64_t id = 0) {
-    checker.on_record({t, msgq::kRecordSend, 0, from, to, 0, seq, transmission});
-    if (id != 0) checker.on_record({t, sim::RecordType::kSend, 0, from, to, kKindDsm, id, 100});
+    checker.offer({t, msgq::kRecordSend, 0, from, to, 0, seq, transmission});
+    if (id != 0) checker.offer({t, sim::RecordType::kSend, 0, from, to, kKindDsm, id, 100});
   }
   void net_deliver(int64_t t, uint64_t id, uint32_t to, uint32_t from) {
-    checker.on_record({t, sim::RecordType::kDeliver, 0, to, from, kKindDsm, id, 0});
+    checker.offer({t, sim::RecordType::kDeliver, 0, to, from, kKindDsm, id, 0});
   }
   void net_drop(int64_t t, uint64_t id, uint32_t to, uint32_t from,
                 sim::DropReason why = sim::DropReason::kRandom) {
-    checker.on_record(
+    checker.offer(
         {t, sim::RecordType::kDrop, static_cast<uint16_t>(why), to, from, kKindDsm, id, 0});
   }
   void deliver(int64_t t, uint32_t at, uint32_t from, uint64_t seq, uint64_t epoch = 0) {
-    checker.on_record({t, msgq::kRecordDeliver, 0, at, from, 0, seq, epoch});
+    checker.offer({t, msgq::kRecordDeliver, 0, at, from, 0, seq, epoch});
   }
   void ignored(int64_t t, uint32_t at, uint32_t from, uint64_t seq, msgq::Ignored why,
                uint64_t epoch = 0) {
-    checker.on_record(
+    checker.offer(
         {t, msgq::kRecordIgnored, static_cast<uint16_t>(why), at, from, 0, seq, epoch});
   }
   void acked(int64_t t, uint32_t sender, uint32_t receiver, uint64_t seq) {
-    checker.on_record({t, msgq::kRecordAcked, 0, sender, receiver, 0, seq, 0});
+    checker.offer({t, msgq::kRecordAcked, 0, sender, receiver, 0, seq, 0});
   }
   void crash(int64_t t, uint32_t node, uint64_t incarnation) {
-    checker.on_record({t, sim::RecordType::kCrash, 0, node, 0, 0, incarnation, 0});
+    checker.offer({t, sim::RecordType::kCrash, 0, node, 0, 0, incarnation, 0});
   }
   void restart(int64_t t, uint32_t node, uint64_t incarnation) {
-    checker.on_record({t, sim::RecordType::kRestart, 0, node, 0, 0, incarnation, 0});
+    checker.offer({t, sim::RecordType::kRestart, 0, node, 0, 0, incarnation, 0});
   }
   void finish(int64_t end) { checker.finish(end, kResend, kSettle); }
   std::string first() const {
@@ -264,7 +264,7 @@ TEST_CASE("exactly_once: a network duplicate of a transmission is answered like 
           "[check][msgq]") {
   History h;
   h.send(1 * kS, 0, 1, 1, 1, 1);
-  h.checker.on_record({1 * kS, sim::RecordType::kDuplicate, 0, 0, 1, kKindDsm, 1, 100});
+  h.checker.offer({1 * kS, sim::RecordType::kDuplicate, 0, 0, 1, kKindDsm, 1, 100});
   h.net_deliver(1 * kS + kMs, 1, 1, 0);
   h.deliver(1 * kS + kMs, 1, 0, 1);
   h.net_deliver(1 * kS + 2 * kMs, 1, 1, 0);

@@ -85,15 +85,15 @@ TEST_CASE("cluster: a crash cancels timers, restart recovers from disk", "[node]
 TEST_CASE("durability checker reports a synced write lost in a crash", "[node][check]") {
   // A hand-made history: node 1 synced 5 entries, then a crash kept only 3.
   check::DurabilityChecker c({"edge-1", "core-1"});
-  c.on_record({1000, sim::RecordType::kDiskSync, 0, 1, 0, 0, 5, 0});
-  c.on_record({2000000, sim::RecordType::kDiskLoss, 0, 1, 0, 0, 3, 5});
+  c.offer({1000, sim::RecordType::kDiskSync, 0, 1, 0, 0, 5, 0});
+  c.offer({2000000, sim::RecordType::kDiskLoss, 0, 1, 0, 0, 3, 5});
   REQUIRE(c.violation_count() == 1);
   CHECK(c.violations()[0].what ==
         "core-1 at 2ms, record #2: a crash kept 3 entries but 5 were synced: 2 acknowledged writes lost");
   CHECK(c.violations()[0].time_ns == 2000000);
   CHECK(c.violations()[0].record == 2);
   // And a recovery that does not find what the crash kept.
-  c.on_record({3000000, sim::RecordType::kRecover, 0, 1, 0, 0, 2, 0});
+  c.offer({3000000, sim::RecordType::kRecover, 0, 1, 0, 0, 2, 0});
   CHECK(c.violation_count() == 2);
   CHECK(c.violations()[1].what == "core-1 at 3ms, record #3: recovered 2 entries but the crash kept 3");
   CHECK(c.violations()[1].record == 3);

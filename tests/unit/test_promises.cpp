@@ -34,7 +34,7 @@ TEST_CASE("promises: durability holds a replica's acks against its replay after 
     for (const Record& r : {ack(1, 7, 3), ack(2, 8, 1), at(3, RecordType::kCrash, kCloud),
                             at(4, RecordType::kRestart, kCloud), recovered(4, 7, 4), recovered(4, 8, 1),
                             replayed(4)}) {
-      c.on_record(r);
+      c.offer(r);
     }
     CHECK(c.violation_count() == 0);
     CHECK(c.recoveries_checked() == 1);
@@ -44,7 +44,7 @@ TEST_CASE("promises: durability holds a replica's acks against its replay after 
     check::AckedDurability c(kNames);
     for (const Record& r : {ack(1, 7, 3), at(3, RecordType::kCrash, kCloud), at(4, RecordType::kRestart, kCloud),
                             recovered(4, 7, 2), replayed(4)}) {
-      c.on_record(r);
+      c.offer(r);
     }
     REQUIRE(c.violation_count() == 1);
     CHECK(c.violations().front().what ==
@@ -53,7 +53,7 @@ TEST_CASE("promises: durability holds a replica's acks against its replay after 
   }
   SECTION("the boot's replay judges nothing") {
     check::AckedDurability c(kNames);
-    c.on_record(replayed(0));
+    c.offer(replayed(0));
     CHECK(c.recoveries_checked() == 0);
   }
 }
@@ -64,13 +64,13 @@ TEST_CASE("promises: at_most_once allows one execution per call id per server in
     return Record{t, rpc::kRecordServe, static_cast<uint16_t>(o), kCore, kEdge, 0, call, 0};
   };
   check::AtMostOnce c(kNames);
-  c.on_record(serve(1, rpc::ServeOutcome::kExecute, 42));
-  c.on_record(serve(2, rpc::ServeOutcome::kCached, 42));  // a retry answered from the cache
+  c.offer(serve(1, rpc::ServeOutcome::kExecute, 42));
+  c.offer(serve(2, rpc::ServeOutcome::kCached, 42));  // a retry answered from the cache
   CHECK(c.violation_count() == 0);
-  c.on_record(at(3, RecordType::kCrash, kCore));  // the cache is gone: the retry may execute again
-  c.on_record(serve(4, rpc::ServeOutcome::kExecute, 42));
+  c.offer(at(3, RecordType::kCrash, kCore));  // the cache is gone: the retry may execute again
+  c.offer(serve(4, rpc::ServeOutcome::kExecute, 42));
   CHECK(c.violation_count() == 0);
-  c.on_record(serve(5, rpc::ServeOutcome::kExecute, 42));  // executed twice in one incarnation
+  c.offer(serve(5, rpc::ServeOutcome::kExecute, 42));  // executed twice in one incarnation
   REQUIRE(c.violation_count() == 1);
   CHECK(c.violations().front().what.find("record #5: executed call 0x2a from edge-1 a second time") !=
         std::string::npos);
@@ -88,17 +88,17 @@ TEST_CASE("promises: at_most_once at its limit says it is incomplete, never sile
   sim::LimitScope limits(sim, sim::kMemoryMaxDefault);
   check::AtMostOnce c(kNames);
   c.set_calls_max(2);
-  c.on_record(execute(1, 1));
-  c.on_record(execute(2, 2));
+  c.offer(execute(1, 1));
+  c.offer(execute(2, 2));
   CHECK_FALSE(c.incomplete());
-  c.on_record(execute(3, 3));  // not remembered: counted, and reported as a limit reach
+  c.offer(execute(3, 3));  // not remembered: counted, and reported as a limit reach
   CHECK(c.incomplete());
   CHECK(c.untracked() == 1);
   CHECK(sim::limit_state().use[static_cast<size_t>(sim::Resource::kAtMostOnceCalls)].reached == 1);
-  c.on_record(execute(4, 2));  // a remembered call executed again is still caught
+  c.offer(execute(4, 2));  // a remembered call executed again is still caught
   CHECK(c.violation_count() == 1);
-  c.on_record(at(5, RecordType::kCrash, kCore));  // the server's crash frees its calls
-  c.on_record(execute(6, 5));
+  c.offer(at(5, RecordType::kCrash, kCore));  // the server's crash frees its calls
+  c.offer(execute(6, 5));
   CHECK(c.untracked() == 1);
   CHECK(c.executions() == 5);
 }
@@ -108,10 +108,10 @@ TEST_CASE("promises: tokens: no bad-token request is answered ok", "[check]") {
     return Record{1, tiers::kRecordClientBadToken, static_cast<uint16_t>(o), kEdge, 0, static_cast<uint32_t>(b), 9, 77};
   };
   check::BadTokens c(kNames);
-  c.on_record(outcome(tiers::Outcome::kRefused, workload::BadToken::kForged));
-  c.on_record(outcome(tiers::Outcome::kFailed, workload::BadToken::kExpired));
+  c.offer(outcome(tiers::Outcome::kRefused, workload::BadToken::kForged));
+  c.offer(outcome(tiers::Outcome::kFailed, workload::BadToken::kExpired));
   CHECK(c.violation_count() == 0);
-  c.on_record(outcome(tiers::Outcome::kOk, workload::BadToken::kForged));
+  c.offer(outcome(tiers::Outcome::kOk, workload::BadToken::kForged));
   REQUIRE(c.violation_count() == 1);
   CHECK(c.violations().front().what.find("request 0x9 for subscriber 77 with a forged token was answered ok") !=
         std::string::npos);

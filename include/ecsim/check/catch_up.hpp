@@ -56,6 +56,7 @@ class CatchUpChecker final : public sim::TraceObserver {
   // `names` labels nodes in the detail.
   CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names);
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
   // Every cloud restart, in trace order.
   const std::vector<CatchUp>& restarts() const { return restarts_; }
   // The verdict at `now`: a restart that caught up without holding what was
@@ -94,7 +95,6 @@ class CatchUpChecker final : public sim::TraceObserver {
   std::vector<std::optional<Following>> following_;  // per node
   std::unordered_map<uint64_t, Acked> acked_;         // key -> the newest acknowledged version
   std::vector<CatchUp> restarts_;
-  uint64_t records_seen_ = 0;
   uint64_t following_keys_ = 0;
   sim::Accounted bytes_{sim::Resource::kCatchUpKeys};
 };

@@ -70,6 +70,7 @@ class CausalityChecker final : public sim::TraceObserver {
   CausalityChecker(std::vector<std::string> names, Options options);
 
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
   // Call at the end of the run: reports copies delivered more than
   // kTakeWithinNs before `end_ns` and never taken by their receiver.
   void finish(int64_t end_ns);
@@ -89,7 +90,6 @@ class CausalityChecker final : public sim::TraceObserver {
   bool incomplete() const { return untracked_at_bound_ > 0; }
   size_t in_flight() const { return in_flight_.size(); }
   size_t in_flight_peak() const { return in_flight_peak_; }
-  uint64_t records_seen() const { return records_seen_; }
   // The verdict detail of a run without violations: what was checked and,
   // when some of it could not be, what was not.
   std::string summary() const;
@@ -157,7 +157,6 @@ class CausalityChecker final : public sim::TraceObserver {
   std::vector<InFlightMap::node_type> spare_nodes_;
   net::VectorClock before_receive_;  // scratch: the receiver's clock before the receive
   std::vector<CausalityViolation> violations_;
-  uint64_t records_seen_ = 0;
   uint64_t violation_count_ = 0;
   uint64_t sends_checked_ = 0;
   uint64_t receives_checked_ = 0;

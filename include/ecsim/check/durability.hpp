@@ -33,6 +33,7 @@ class DurabilityChecker final : public sim::TraceObserver {
   // `names` labels nodes in messages.
   explicit DurabilityChecker(std::vector<std::string> names);
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
   const std::vector<Violation>& violations() const { return violations_; }
   uint64_t violation_count() const { return violation_count_; }
   uint64_t crashes_checked() const { return crashes_checked_; }
@@ -40,7 +41,6 @@ class DurabilityChecker final : public sim::TraceObserver {
  private:
   void report(const sim::Record& r, std::string what);
   std::vector<std::string> names_;
-  uint64_t records_seen_ = 0;  // the index of the record being looked at
   std::vector<uint64_t> durable_;  // per node, from disk_sync records
   std::vector<uint64_t> kept_;     // per node, from the last disk_loss
   std::vector<Violation> violations_;

@@ -70,6 +70,7 @@ class ForgedWrites final : public sim::TraceObserver {
   bool bound() const { return !pending_; }
 
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
 
   // `grace`: how long a delivered write may wait in a replica's service
   // queue before its silence counts as unanswered.
@@ -95,7 +96,6 @@ class ForgedWrites final : public sim::TraceObserver {
   std::vector<bool> is_core_;
   uint32_t storage_kind_;
   std::vector<std::string> names_;
-  uint64_t records_seen_ = 0;  // the index of the record being looked at
   std::map<uint64_t, Write> writes_;          // by request id
   std::map<uint64_t, uint64_t> by_message_;   // message id -> request id
   sim::Accounted bytes_{sim::Resource::kForgedWrites};

@@ -24,6 +24,7 @@ class EndState final : public sim::TraceObserver {
   // count every record seen).
   EndState() = default;
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
 
   // True once a cloud replica's end state was seen.
   bool seen() const { return !replicas_.empty(); }
@@ -39,7 +40,6 @@ class EndState final : public sim::TraceObserver {
   bool dsm_seen() const { return dsm_seen_; }
 
  private:
-  uint64_t records_seen_ = 0;
   std::vector<ReplicaVersions> replicas_;
   std::vector<ReplicaWriters> writers_;
   std::map<uint64_t, AckedVersion> acked_;

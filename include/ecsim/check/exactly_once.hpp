@@ -70,6 +70,7 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
 
   explicit ExactlyOnceChecker(std::vector<std::string> names);
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
 
   // Judges the messages still undelivered at `end_ns` (rules (b) and (c)
   // with B = resend_timeout_ns + settle_ns). Call once.
@@ -158,11 +159,11 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   std::string name(uint32_t node) const;
 
   std::vector<std::string> names_;
-  uint64_t records_seen_ = 0;  // the index of the record being looked at (the last one after finish)
   std::vector<uint32_t> incarnation_;  // per node
   std::vector<bool> up_;
   std::map<std::pair<uint32_t, uint32_t>, Pair> pairs_;
   std::map<uint64_t, Wire> wire_;
+  uint64_t last_index_ = 0;  // the index of the record looked at before this one
   // A msgq send record waiting for the network's send record right after it.
   bool unmatched_send_ = false;
   Wire last_send_;

@@ -45,7 +45,6 @@ class PromiseChecker : public sim::TraceObserver {
  protected:
   void report(const sim::Record& r, const std::string& what);
   const std::string& name(uint32_t n) const;
-  uint64_t record_index_ = 0;  // of the record being looked at, 1-based
 
  private:
   std::vector<std::string> names_;
@@ -57,6 +56,7 @@ class AckedDurability final : public PromiseChecker {
  public:
   using PromiseChecker::PromiseChecker;
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
   uint64_t acks() const { return acks_; }
   uint64_t recoveries_checked() const { return recoveries_; }
   uint64_t promises_checked() const { return promises_checked_; }
@@ -72,6 +72,7 @@ class AtMostOnce final : public PromiseChecker {
  public:
   using PromiseChecker::PromiseChecker;
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
   uint64_t executions() const { return executions_; }
   uint64_t retries_seen() const { return retries_; }  // answered from the cache or still executing
   // Executions it could not remember (its limit check.at_most_once.calls:
@@ -94,6 +95,7 @@ class BadTokens final : public PromiseChecker {
  public:
   using PromiseChecker::PromiseChecker;
   void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
   uint64_t requests() const { return requests_; }
   uint64_t refused() const { return refused_; }
   uint64_t failed() const { return failed_; }

@@ -3,7 +3,7 @@
 // Records are hashed with XXH3-64 over their canonical little-endian bytes
 // in batches as the run goes (a store per record, one hash call per 1,600),
 // optionally written to a trace file, and optionally handed to observers
-// (checkers) one by one. Free-form text and wall-clock figures never enter
+// (checkers) one by one, each only the record types it subscribed to. Free-form text and wall-clock figures never enter
 // a record.
 #pragma once
 #include <array>
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace ecsim::sim {
@@ -73,10 +74,32 @@ struct Record {
 };
 static_assert(sizeof(Record) == 40, "Record has no padding: its bytes are its canonical form");
 
+// Reads records of a run. A Trace offers an observer only the record types
+// it names in record_types() (asked once, when it is added); an observer
+// that names none is offered every record. Either way record_index() is the
+// offered record's 1-based index in the whole trace, so an observer can
+// name a record (`record #N`) and tell whether two records it saw were
+// adjacent without being offered the ones in between.
 class TraceObserver {
  public:
   virtual ~TraceObserver() = default;
   virtual void on_record(const Record& r) = 0;
+  // The record types it reads; empty: every type.
+  virtual std::span<const RecordType> record_types() const { return {}; }
+  // Offers `r` as the next record of a hand-fed trace (tests, tools): every
+  // record, in order, one index after the last.
+  void offer(const Record& r) {
+    ++index_;
+    on_record(r);
+  }
+
+ protected:
+  // The 1-based index in the trace of the record being offered.
+  uint64_t record_index() const { return index_; }
+
+ private:
+  friend class Trace;
+  uint64_t index_ = 0;
 };
 
 // Receives the raw record bytes batch by batch (the trace file writer).
@@ -97,14 +120,20 @@ class Trace {
   Trace(const Trace&) = delete;
   Trace& operator=(const Trace&) = delete;
 
+  // Record types an observer can subscribe to one by one: 0..kTypesMax-1.
+  static constexpr size_t kTypesMax = 128;
+
   void record(const Record& r) {
     ++count_;
-    if (!observers_.empty()) notify(r);
+    if (observed_) notify(r);
     if (!hashing_) return;
     batch_[batch_used_] = r;
     if (++batch_used_ == kBatchRecords) flush();
   }
-  void add_observer(TraceObserver* observer) { observers_.push_back(observer); }
+  // Subscribes `observer` to its record_types() (every type if it names
+  // none). Observers of a type are offered its records in the order they
+  // were added. REQUIRES: every type it names is below kTypesMax.
+  void add_observer(TraceObserver* observer);
   void set_sink(TraceSink* sink) { sink_ = sink; }
 
   // Flushes and returns the hash of every record so far (the run's trace
@@ -124,7 +153,9 @@ class Trace {
   Record* batch_;
   std::unique_ptr<State> state_;
   TraceSink* sink_ = nullptr;
-  std::vector<TraceObserver*> observers_;
+  bool observed_ = false;
+  std::array<std::vector<TraceObserver*>, kTypesMax> by_type_;  // per record type
+  std::vector<TraceObserver*> every_;  // those that read every type (offered types >= kTypesMax too)
 };
 
 // Hashes a sequence of records exactly as Trace does (for re-hashing files).
