@@ -21,7 +21,22 @@ void Clients::start() {
   }
 }
 
-std::string Clients::token_for(const workload::Request& r, Generator& g, sim::Time now) const {
+const std::string& Clients::valid_token(uint64_t subscriber, sim::Time now) {
+  namespace auth = proto::auth;
+  const sim::Duration lifetime = world_.params().token_lifetime;
+  if (tokens_.empty()) tokens_.resize(kTokenCacheSlots);
+  CachedToken& c = tokens_[subscriber % kTokenCacheSlots];
+  const bool fresh = c.issued_at.ns >= 0 && c.subscriber == subscriber && now >= c.issued_at &&
+                     (now - c.issued_at).ns < lifetime.ns / 2;
+  if (!fresh) {
+    c.subscriber = subscriber;
+    c.issued_at = now;
+    c.token = signer_.issue(auth::Claims{subscriber, auth::Role::kSubscriber, now, now + lifetime});
+  }
+  return c.token;
+}
+
+std::string Clients::token_for(const workload::Request& r, Generator& g, sim::Time now) {
   namespace auth = proto::auth;
   const TierParams& p = world_.params();
   const auth::Claims claims{r.token_subscriber, auth::Role::kSubscriber, now, now + p.token_lifetime};
@@ -30,7 +45,7 @@ std::string Clients::token_for(const workload::Request& r, Generator& g, sim::Ti
     case workload::BadToken::kExpired: return auth::expire(claims, p.secret, now, g.rng);
     case workload::BadToken::kMalformed: return auth::malform(signer_.issue(claims), g.rng);
     case workload::BadToken::kCrossSubscriber:  // a valid token of another subscriber
-    case workload::BadToken::kNone: return signer_.issue(claims);
+    case workload::BadToken::kNone: return valid_token(r.token_subscriber, now);
   }
   return {};
 }

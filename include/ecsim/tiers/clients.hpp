@@ -3,9 +3,17 @@
 // own random stream "NODE/clients". A request to an edge node that is down
 // fails at once (connection refused); the rest go to the node's TierNode.
 // A source with `until` sends nothing from that time on.
+//
+// Tokens: a subscriber's client keeps the token it was issued and sends it
+// with every request until half its lifetime has passed, then asks for a
+// new one (as OAuth clients refresh at half-life); the cache holding them
+// is direct-mapped by subscriber (kTokenCacheSlots), so a subscriber whose
+// slot was taken by another is issued a fresh token. Bad tokens (forged,
+// expired, malformed) are made fresh for each request.
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ecsim/node/cluster.hpp"
@@ -37,13 +45,23 @@ class Clients {
     sim::Duration timeout;
   };
   static void on_arrival(void* self, const sim::Event& e);
-  std::string token_for(const workload::Request& r, Generator& g, sim::Time now) const;
+  std::string token_for(const workload::Request& r, Generator& g, sim::Time now);
+  // A valid token of `subscriber` issued at most half a lifetime ago.
+  const std::string& valid_token(uint64_t subscriber, sim::Time now);
+
+  static constexpr size_t kTokenCacheSlots = 16384;
+  struct CachedToken {
+    uint64_t subscriber = 0;
+    sim::Time issued_at{-1};  // -1: empty
+    std::string token;
+  };
 
   sim::Simulator& sim_;
   node::Cluster& cluster_;
   World& world_;
   proto::auth::Signer signer_;  // keyed once with world_.params().secret
   std::vector<Generator> generators_;
+  std::vector<CachedToken> tokens_;  // kTokenCacheSlots once the first token is issued
   sim::HandlerId arrival_handler_ = 0;
   uint64_t generated_ = 0;
 };
