@@ -57,22 +57,18 @@ bool agrees(uint64_t key, const std::vector<const ReplicaState*>& sorted) {
 
 }  // namespace
 
-ConvergenceReport check_convergence(const std::vector<ReplicaState>& replicas,
-                                    const std::vector<std::string>& names) {
-  std::vector<const ReplicaState*> sorted;
-  for (const ReplicaState& r : replicas) sorted.push_back(&r);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const ReplicaState* a, const ReplicaState* b) { return a->node < b->node; });
-  for (size_t i = 1; i < sorted.size(); ++i) ECSIM_ASSERT(sorted[i - 1]->node != sorted[i]->node);
+namespace {
 
+// Compares the replicas of one group (sorted by node) key by key into `report`.
+void check_group(const std::vector<const ReplicaState*>& sorted, const std::vector<std::string>& names,
+                 ConvergenceReport& report) {
+  if (sorted.empty()) return;
   std::set<uint64_t> keys;  // bounded by the DSM's key limit per replica
   for (const ReplicaState* r : sorted) {
     for (const auto& [key, value] : r->entries) keys.insert(key);
   }
   std::vector<net::NodeId> nodes;
   for (const ReplicaState* r : sorted) nodes.push_back(r->node);
-
-  ConvergenceReport report;
   for (uint64_t key : keys) {
     ++report.keys_checked;
     if (agrees(key, sorted)) continue;
@@ -88,6 +84,30 @@ ConvergenceReport check_convergence(const std::vector<ReplicaState>& replicas,
            record});
     }
   }
+}
+
+}  // namespace
+
+ConvergenceReport check_convergence(const std::vector<ReplicaState>& replicas,
+                                    const std::vector<std::string>& names,
+                                    const std::vector<uint32_t>& group_of) {
+  std::vector<const ReplicaState*> sorted;
+  for (const ReplicaState& r : replicas) sorted.push_back(&r);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const ReplicaState* a, const ReplicaState* b) { return a->node < b->node; });
+  for (size_t i = 1; i < sorted.size(); ++i) ECSIM_ASSERT(sorted[i - 1]->node != sorted[i]->node);
+  ConvergenceReport report;
+  if (group_of.empty()) {
+    check_group(sorted, names, report);
+    return report;
+  }
+  // One group at a time, in group order; within a group, by node.
+  std::map<uint32_t, std::vector<const ReplicaState*>> groups;
+  for (const ReplicaState* r : sorted) {
+    ECSIM_ASSERT(r->node < group_of.size());
+    groups[group_of[r->node]].push_back(r);
+  }
+  for (const auto& [group, members] : groups) check_group(members, names, report);
   return report;
 }
 

@@ -4,6 +4,8 @@
 // also from the World's measurements and tiers::protocol_totals.
 #include "run_impl.hpp"
 
+#include "ecsim/tiers/dsm_groups.hpp"
+
 namespace ecsim::run {
 
 namespace {
@@ -334,6 +336,8 @@ Verdict Run::Impl::exactly_once_verdict() {
 
 Verdict Run::Impl::convergence_verdict() {
   const sim::Time now = sim.now();
+  // Replicas agree within their DSM group only (tiers/dsm_groups.hpp).
+  const std::vector<uint32_t> dsm_groups = tiers::dsm_groups(static_cast<uint32_t>(names.size()));
   const sim::Duration need = sc.expect.quiescence;
   const check::Quiescence& q = dsm_watcher->quiescence;
   auto secs = [](sim::Time t) { return fmt::format("{:.3f}s", static_cast<double>(t.ns) / 1e9); };
@@ -349,7 +353,7 @@ Verdict Run::Impl::convergence_verdict() {
       // settles. What it leaves at the end is the finding.
       if (now - dsm_watcher->last_set >= need && now - q.healed_at() >= need) {
         ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
-        const check::ConvergenceReport rep = check::check_convergence(end_state.dsm(), names);
+        const check::ConvergenceReport rep = check::check_convergence(end_state.dsm(), names, dsm_groups);
         if (!rep.converged()) {
           judged["convergence"] = rep.keys_checked;
           return {"convergence", false,
@@ -373,12 +377,17 @@ Verdict Run::Impl::convergence_verdict() {
   ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
   const std::vector<check::ReplicaState>& replicas = end_state.dsm();
   const uint32_t down = end_state.dsm_down();
-  const check::ConvergenceReport rep = check::check_convergence(replicas, names);
+  const check::ConvergenceReport rep = check::check_convergence(replicas, names, dsm_groups);
   judged["convergence"] = rep.keys_checked;
   const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");
+  const uint32_t groups = tiers::dsm_group_count(static_cast<uint32_t>(names.size()));
   if (rep.converged()) {
     return {"convergence", true,
-            fmt::format("{} keys checked on {} replicas, all equal{}", rep.keys_checked, replicas.size(), skipped)};
+            groups == 1 ? fmt::format("{} keys checked on {} replicas, all equal{}", rep.keys_checked,
+                                      replicas.size(), skipped)
+                        : fmt::format("{} keys checked on {} replicas in {} DSM groups, each group's replicas "
+                                      "equal{}",
+                                      rep.keys_checked, replicas.size(), groups, skipped)};
   }
   return {"convergence", false,
           fmt::format("{} of {} keys diverge{}; first: {}", rep.divergent_keys, rep.keys_checked, skipped,

@@ -10,6 +10,7 @@
 #include "ecsim/net/connection.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/proto/visit.hpp"
+#include "ecsim/tiers/dsm_groups.hpp"
 
 #include <optional>
 #include <utility>
@@ -63,9 +64,12 @@ uint32_t TierNode::open_connections() const {
 
 void TierNode::on_start(node::Context& ctx) {
   envs_ = std::make_unique<Envs>(*this, ctx);
+  // DSM peers: the other nodes of its group (tiers/dsm_groups.hpp).
   std::vector<net::NodeId> peers;
-  for (net::NodeId n = 0; n < ctx.node_count(); ++n) {
-    if (n != self_) peers.push_back(n);
+  const auto nodes = static_cast<uint32_t>(ctx.node_count());
+  const uint32_t group = dsm_group_of(self_, nodes);
+  for (net::NodeId n = 0; n < nodes; ++n) {
+    if (n != self_ && dsm_group_of(n, nodes) == group) peers.push_back(n);
   }
   msgq_sender_ = std::make_unique<proto::msgq::Sender>(envs_->msgq, world_.params().msgq_sender(ctx.incarnation()));
   msgq_receiver_ = std::make_unique<proto::msgq::Receiver>(envs_->msgq, proto::msgq::ReceiverConfig{});

@@ -329,6 +329,28 @@ TEST_CASE("convergence: the diverging key is named with its nodes and values", "
   CHECK(check::check_convergence(replicas, kNames).converged());
 }
 
+TEST_CASE("convergence: with DSM groups, only replicas of one group must agree", "[causality]") {
+  using check::ReplicaValue;
+  // Nodes 0 and 1 in group 0, node 2 in group 1: key 7 differs across the
+  // groups (fine), key 9 only in group 1 (fine).
+  std::vector<check::ReplicaState> replicas = {
+      {0, {{7, ReplicaValue{3, 0xb}}}, 5'000'000'000, 40, {{7, 41}}},
+      {1, {{7, ReplicaValue{3, 0xb}}}, 5'000'000'000, 42, {{7, 43}}},
+      {2, {{7, ReplicaValue{4, 0xc}}, {9, ReplicaValue{1, 0xd}}}, 5'000'000'000, 44, {{7, 45}, {9, 46}}},
+  };
+  const std::vector<uint32_t> groups = {0, 0, 1};
+  const check::ConvergenceReport grouped = check::check_convergence(replicas, kNames, groups);
+  CHECK(grouped.converged());
+  CHECK(grouped.keys_checked == 3);  // key 7 once per group, key 9 in group 1
+  CHECK_FALSE(check::check_convergence(replicas, kNames).converged());  // as one group they differ
+
+  replicas[1].entries[7] = ReplicaValue{5, 0xe};  // now group 0 itself differs
+  const check::ConvergenceReport split = check::check_convergence(replicas, kNames, groups);
+  CHECK(split.divergent_keys == 1);
+  REQUIRE(split.divergences.size() == 1);
+  CHECK(split.divergences[0].nodes == std::vector<net::NodeId>{0, 1});
+}
+
 TEST_CASE("convergence: the check applies only after heal and a quiet period", "[causality]") {
   check::Quiescence q;
   CHECK(q.applies(sim::Time{} + 1_s, 500_ms));

@@ -7,10 +7,12 @@
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <functional>
 #include <memory>
 
 #include "ecsim/proto/dsm.hpp"
+#include "ecsim/tiers/dsm_groups.hpp"
 
 using namespace ecsim;
 using namespace ecsim::sim::literals;
@@ -226,4 +228,34 @@ TEST_CASE("dsm: the wire size is that of the JSON-RPC text", "[dsm]") {
   const std::string digest =
       R"({"jsonrpc":"2.0","method":"dsm.digest","params":{"lo":0,"hi":99,"entries":[[1,22],[3,4]]},"id":5})";
   CHECK(dsm::wire_size_bytes(d, 5) == digest.size());
+}
+
+TEST_CASE("dsm groups: at most 8 consecutive nodes each, sizes within one, 8 or fewer nodes one group", "[dsm]") {
+  using ecsim::tiers::dsm_group_count;
+  using ecsim::tiers::dsm_group_of;
+  for (uint32_t n = 1; n <= 8; ++n) {
+    CHECK(dsm_group_count(n) == 1);
+    for (uint32_t i = 0; i < n; ++i) CHECK(dsm_group_of(i, n) == 0);
+  }
+  for (uint32_t n : {9u, 17u, 67u, 1000u, 1337u}) {
+    const uint32_t groups = dsm_group_count(n);
+    CHECK(groups == (n + 7) / 8);
+    std::vector<uint32_t> size(groups, 0);
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t g = dsm_group_of(i, n);
+      REQUIRE(g < groups);
+      CHECK(g >= last);  // consecutive ids
+      CHECK(g <= last + 1);
+      last = g;
+      ++size[g];
+    }
+    CHECK(last == groups - 1);
+    const auto [lo, hi] = std::minmax_element(size.begin(), size.end());
+    CHECK(*hi <= 8);
+    CHECK(*hi - *lo <= 1);
+  }
+  CHECK(dsm_group_of(8, 9) == 1);  // 9 nodes: 5 + 4
+  CHECK(dsm_group_of(4, 9) == 0);
+  CHECK(dsm_group_of(5, 9) == 1);
 }

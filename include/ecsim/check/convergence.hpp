@@ -50,10 +50,14 @@ struct ConvergenceReport {
   bool converged() const { return divergent_keys == 0; }
 };
 
-// `names` labels nodes in messages (node ids index it).
-// REQUIRES: each node appears at most once in `replicas`.
+// `names` labels nodes in messages (node ids index it). `group_of[node]`:
+// the node's DSM group (tiers/dsm_groups.hpp); only replicas of one group
+// must agree, a key is checked once per group that holds it. Empty: one group.
+// REQUIRES: each node appears at most once in `replicas`; with groups, every
+// replica's node indexes `group_of`.
 ConvergenceReport check_convergence(const std::vector<ReplicaState>& replicas,
-                                    const std::vector<std::string>& names);
+                                    const std::vector<std::string>& names,
+                                    const std::vector<uint32_t>& group_of = {});
 
 // The quiescence rule. The network starts healed at time 0; a fault that
 // cuts or degrades it unheals it until the next heal.
