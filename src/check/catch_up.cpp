@@ -19,7 +19,17 @@ std::string node_name(const std::vector<std::string>& names, uint32_t n) {
 }  // namespace
 
 CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names)
-    : cloud_(std::move(cloud)), names_(std::move(names)), open_(cloud_.size(), -1), following_(cloud_.size()) {}
+    : cloud_(std::move(cloud)),
+      names_(std::move(names)),
+      open_(cloud_.size(), -1),
+      group_(cloud_.size(), 0),
+      following_(cloud_.size()) {
+  uint32_t clouds = 0;
+  for (size_t n = 0; n < cloud_.size(); ++n) {
+    if (cloud_[n]) group_[n] = static_cast<uint32_t>(clouds++ / st::kReplicas);
+  }
+  groups_ = std::max<size_t>(1, clouds / st::kReplicas);
+}
 
 void CatchUpChecker::account() {
   bytes_.set_entries(acked_.size() + following_keys_);
@@ -68,7 +78,9 @@ void CatchUpChecker::on_record(const sim::Record& r) {
   if (r.type == sim::RecordType::kRestart) {
     if (f) following_keys_ -= f->wanted.size() + f->held.size();
     f.emplace();
-    f->wanted = acked_;
+    for (const auto& [key, acked] : acked_) {
+      if (st::key_group(key, groups_) == group_[r.node]) f->wanted.emplace(key, acked);
+    }
     following_keys_ += f->wanted.size();
     account();
     open_[r.node] = static_cast<int64_t>(restarts_.size());

@@ -597,7 +597,7 @@ constexpr int kSeqBits = 40;
 constexpr uint64_t kSeqMax = (uint64_t{1} << kSeqBits) - 1;
 
 void check_client_config(const ClientConfig& c) {
-  ECSIM_ASSERT(c.replicas.size() == kReplicas);
+  ECSIM_ASSERT(!c.replicas.empty() && c.replicas.size() % kReplicas == 0);
   ECSIM_ASSERT(c.timeout > sim::Duration{0});
   ECSIM_ASSERT(c.requests_max > 0 && c.requests_max <= kRequestsMax);
   // Request ids (incarnation << 40 | seq) must stay below the tag bits.
@@ -607,12 +607,18 @@ void check_client_config(const ClientConfig& c) {
   ECSIM_ASSERT(std::adjacent_find(r.begin(), r.end()) == r.end());
 }
 
-std::optional<size_t> replica_index(const ClientConfig& c, NodeId n) {
-  for (size_t i = 0; i < c.replicas.size(); ++i) {
-    if (c.replicas[i] == n) return i;
+// `n`'s place among the replicas of `group` (0 .. kReplicas - 1), or
+// nullopt when it is not one of them.
+std::optional<size_t> replica_index(const ClientConfig& c, uint32_t group, NodeId n) {
+  for (size_t i = 0; i < kReplicas; ++i) {
+    if (c.replicas[group * kReplicas + i] == n) return i;
   }
   return std::nullopt;
 }
+
+uint32_t group_of(const ClientConfig& c, uint64_t key) { return key_group(key, c.replicas.size() / kReplicas); }
+
+NodeId replica_of(const ClientConfig& c, uint32_t group, size_t i) { return c.replicas[group * kReplicas + i]; }
 
 uint64_t make_req_id(const ClientConfig& c, uint64_t& next_seq) {
   ECSIM_ASSERT(next_seq <= kSeqMax);
@@ -642,8 +648,9 @@ std::optional<uint64_t> QuorumWriter::write(Env<Message>& env, uint64_t key, uin
     return std::nullopt;
   }
   const uint64_t req_id = make_req_id(config_, next_seq_);
-  Pending p{WriteReq{req_id, key, value, version}, {}, 1, 0, env.now()};
-  for (NodeId r : config_.replicas) client_send(env, r, p.req);
+  const uint32_t group = group_of(config_, key);
+  Pending p{WriteReq{req_id, key, value, version}, group, {}, 1, 0, env.now()};
+  for (size_t i = 0; i < kReplicas; ++i) client_send(env, replica_of(config_, group, i), p.req);
   client_trace(env, kRecordWriteStarted, 0, 0, 0, key, req_id);
   (void)reach(env, Point::kStorageWriterAfterSend);  // the rest is bookkeeping a crash discards
   p.timer = env.set_timer(config_.timeout, kWriterTagBit | req_id);
@@ -655,7 +662,8 @@ std::optional<uint64_t> QuorumWriter::write(Env<Message>& env, uint64_t key, uin
 
 void QuorumWriter::on_ack(Env<Message>& env, NodeId from, const WriteAck& a) {
   const auto it = pending_.find(a.req_id);
-  const std::optional<size_t> index = replica_index(config_, from);
+  const std::optional<size_t> index =
+      it == pending_.end() ? std::nullopt : replica_index(config_, it->second.group, from);
   Ignored why{};
   if (it == pending_.end()) {
     why = Ignored::kLateAnswer;
@@ -695,7 +703,7 @@ void QuorumWriter::on_timer(Env<Message>& env, uint64_t tag) {
   ++p.attempts;
   for (size_t i = 0; i < kReplicas; ++i) {
     if (p.acked[i]) continue;
-    client_send(env, config_.replicas[i], p.req);
+    client_send(env, replica_of(config_, p.group, i), p.req);
     ++counters_.resends;
   }
   p.timer = env.set_timer(config_.timeout, tag);
@@ -735,8 +743,9 @@ std::optional<uint64_t> QuorumReader::read(Env<Message>& env, uint64_t key) {
   const uint64_t req_id = make_req_id(config_, next_seq_);
   Pending p;
   p.key = key;
+  p.group = group_of(config_, key);
   p.started = env.now();
-  for (NodeId r : config_.replicas) client_send(env, r, ReadReq{req_id, key});
+  for (size_t i = 0; i < kReplicas; ++i) client_send(env, replica_of(config_, p.group, i), ReadReq{req_id, key});
   p.timer = env.set_timer(config_.timeout, kReaderTagBit | req_id);
   pending_.emplace(req_id, p);
   ++counters_.started;
@@ -746,7 +755,8 @@ std::optional<uint64_t> QuorumReader::read(Env<Message>& env, uint64_t key) {
 
 void QuorumReader::on_resp(Env<Message>& env, NodeId from, const ReadResp& r) {
   const auto it = pending_.find(r.req_id);
-  const std::optional<size_t> index = replica_index(config_, from);
+  const std::optional<size_t> index =
+      it == pending_.end() ? std::nullopt : replica_index(config_, it->second.group, from);
   Ignored why{};
   if (it == pending_.end()) {
     why = Ignored::kLateAnswer;
@@ -790,7 +800,7 @@ void QuorumReader::on_timer(Env<Message>& env, uint64_t tag) {
   ++p.attempts;
   for (size_t i = 0; i < kReplicas; ++i) {
     if (p.answered[i]) continue;
-    client_send(env, config_.replicas[i], ReadReq{req_id, p.key});
+    client_send(env, replica_of(config_, p.group, i), ReadReq{req_id, p.key});
     ++counters_.resends;
   }
   p.timer = env.set_timer(config_.timeout, tag);

@@ -2,14 +2,22 @@
 // (recovered from it at start; its timers and storage messages are routed
 // to it by the shell in tier_node.cpp).
 
+#include <algorithm>
+
 #include "tier_node_impl.hpp"
 
 namespace ecsim::tiers {
 
 void TierNode::cloud_on_start(node::Context&) {
+  // Its peers: the other two replicas of its group (the cloud nodes in id
+  // order, three by three; proto/storage.hpp, key_group).
   proto::storage::ReplicaConfig rc;
-  for (net::NodeId n : world_.nodes(Role::kCloud)) {
-    if (n != self_) rc.peers.push_back(n);
+  const std::vector<net::NodeId>& clouds = world_.nodes(Role::kCloud);
+  const auto me = static_cast<size_t>(std::find(clouds.begin(), clouds.end(), self_) - clouds.begin());
+  ECSIM_ASSERT(me < clouds.size());
+  const size_t first = me - me % proto::storage::kReplicas;
+  for (size_t i = first; i < first + proto::storage::kReplicas; ++i) {
+    if (clouds[i] != self_) rc.peers.push_back(clouds[i]);
   }
   rc.core_nodes = world_.nodes(Role::kCore);
   replica_ = std::make_unique<proto::storage::Replica>(self_, rc);

@@ -7,7 +7,7 @@ namespace ecsim::tiers {
 World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(roles)), params_(std::move(params)) {
   for (net::NodeId n = 0; n < roles_.size(); ++n) by_role_[static_cast<size_t>(roles_[n])].push_back(n);
   ECSIM_ASSERT(!by_role_[0].empty() && !by_role_[1].empty());
-  ECSIM_ASSERT(by_role_[2].size() == proto::storage::kReplicas);
+  ECSIM_ASSERT(!by_role_[2].empty() && by_role_[2].size() % proto::storage::kReplicas == 0);
   lookups_.resize(roles_.size());
   conns_in_.assign(roles_.size(), 0);
   offered_.assign(roles_.size(), 0);

@@ -574,3 +574,47 @@ TEST_CASE("storage: a write with no replica reachable fails after bounded retrie
   CHECK_FALSE(writer.write(env, 3, 1, Version{1, kCore1}).has_value());
   CHECK(writer.counters().refused_full == 1);
 }
+
+TEST_CASE("storage: with six cloud nodes a key's quorums use its group of three only", "[storage]") {
+  ClientConfig c;
+  c.replicas = {20, 21, 22, 23, 24, 25};  // groups {20, 21, 22} and {23, 24, 25}
+  QuorumWriter writer(c);
+  QuorumReader reader(c);
+  FakeEnv<Message> env(kCore1);
+  // Keys land in both groups, and each in one only.
+  std::set<uint32_t> groups_seen;
+  for (uint64_t key = 1; key <= 64; ++key) {
+    const uint32_t g = ecsim::proto::storage::key_group(key, 2);
+    REQUIRE(g < 2);
+    groups_seen.insert(g);
+    env.sent.clear();
+    const std::optional<uint64_t> id = writer.write(env, key, 7, Version{1, kCore1});
+    REQUIRE(id.has_value());
+    REQUIRE(env.sent.size() == 3);
+    for (const auto& s : env.sent) CHECK((s.dst - 20) / 3 == g);  // 20..22: group 0, 23..25: group 1
+    env.sent.clear();
+    REQUIRE(reader.read(env, key).has_value());
+    REQUIRE(env.sent.size() == 3);
+    for (const auto& s : env.sent) CHECK((s.dst - 20) / 3 == g);
+  }
+  CHECK(groups_seen.size() == 2);
+  CHECK(ecsim::proto::storage::key_group(12345, 1) == 0);  // one group holds every key
+
+  // An ack from a replica of the other group is not counted toward the quorum.
+  uint64_t key = 1;
+  while (ecsim::proto::storage::key_group(key, 2) != 0) ++key;
+  env.sent.clear();
+  const uint64_t id = *writer.write(env, key, 7, Version{2, kCore1});
+  writer.on_ack(env, 23, WriteAck{id, key, Version{2, kCore1}});
+  writer.on_ack(env, 24, WriteAck{id, key, Version{2, kCore1}});
+  std::vector<WriteCompletion> done;
+  writer.take_completions(done);
+  CHECK(done.empty());
+  CHECK(writer.counters().ignored == 2);
+  writer.on_ack(env, 20, WriteAck{id, key, Version{2, kCore1}});
+  writer.on_ack(env, 22, WriteAck{id, key, Version{2, kCore1}});
+  writer.take_completions(done);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].ok);
+  CHECK(done[0].acks == 2);
+}

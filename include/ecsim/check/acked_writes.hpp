@@ -47,8 +47,10 @@ struct AckedWritesReport {
   bool ok() const { return violation_count == 0; }
 };
 
-// `acked`: the newest acknowledged version per key. `names` labels nodes.
-// A key passes when at least `need` replicas hold a version >= its ack.
+// `acked`: the newest acknowledged version per key; `replicas`: every cloud
+// node (a positive multiple of kReplicas; in node order, each consecutive
+// three a group, proto::storage::key_group). `names` labels nodes. A key
+// passes when at least `need` replicas of its group hold a version >= its ack.
 AckedWritesReport check_acknowledged_writes(const std::map<uint64_t, AckedVersion>& acked,
                                             const std::vector<ReplicaVersions>& replicas,
                                             const std::vector<std::string>& names,

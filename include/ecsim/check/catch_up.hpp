@@ -52,8 +52,10 @@ struct CatchUpReport {
 
 class CatchUpChecker final : public sim::TraceObserver {
  public:
-  // `cloud[n]`: node n is a cloud replica (only those are followed);
-  // `names` labels nodes in the detail.
+  // `cloud[n]`: node n is a cloud replica (only those are followed; in node
+  // order, each consecutive three a storage group, and a replica owes only
+  // the keys of its group: proto::storage::key_group); `names` labels nodes
+  // in the detail.
   CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names);
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
@@ -92,6 +94,8 @@ class CatchUpChecker final : public sim::TraceObserver {
   std::vector<bool> cloud_;
   std::vector<std::string> names_;
   std::vector<int64_t> open_;  // per node: index into restarts_ of its latest restart, -1: none
+  std::vector<uint32_t> group_;  // per node: its storage group (cloud nodes only)
+  size_t groups_ = 1;
   std::vector<std::optional<Following>> following_;  // per node
   std::unordered_map<uint64_t, Acked> acked_;         // key -> the newest acknowledged version
   std::vector<CatchUp> restarts_;

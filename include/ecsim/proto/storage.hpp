@@ -81,6 +81,17 @@ inline constexpr size_t kRequestsMax = 4096;  // outstanding per QuorumWriter/Re
 inline constexpr size_t kCatchUpBatchMax = 64;
 inline constexpr size_t kCoreNodesMax = 1024;
 
+// Sharding (docs/model.md, "Scale"): a cloud tier of 3G nodes is G groups of
+// kReplicas, the cloud nodes in id order taken three by three; key k lives
+// on group key_group(k, G) only, and each group keeps the 2-of-3 quorums.
+// One group (G = 1) holds every key.
+inline uint32_t key_group(uint64_t key, size_t groups) {
+  if (groups <= 1) return 0;
+  uint64_t x = key * 0x9E3779B97F4A7C15ull;  // spread consecutive keys
+  x ^= x >> 29;
+  return static_cast<uint32_t>(x % groups);
+}
+
 // Timer tags: the three machines' tag spaces are disjoint so one node may
 // host several and route its timers by tag.
 inline constexpr uint64_t kWriterTagBit = uint64_t{1} << 63;
@@ -388,7 +399,9 @@ class Replica {
 // --- Core side -------------------------------------------------------------
 
 struct ClientConfig {
-  std::vector<NodeId> replicas;  // exactly kReplicas cloud nodes
+  // Every cloud node, in id order: a positive multiple of kReplicas, each
+  // consecutive three a group (key_group picks a key's group).
+  std::vector<NodeId> replicas;
   sim::Duration timeout = sim::milliseconds(500);
   uint32_t retries_max = 3;  // resends to the replicas that have not answered
   uint32_t incarnation = 0;  // keeps a restarted core's request ids fresh
@@ -428,7 +441,7 @@ struct ReadCompletion {
 
 class QuorumWriter {
  public:
-  // REQUIRES: kReplicas distinct replicas; timeout > 0.
+  // REQUIRES: distinct replicas, a positive multiple of kReplicas; timeout > 0.
   explicit QuorumWriter(ClientConfig config);
   // Sends the write to every replica. Returns its request id, or nullopt if
   // refused (requests_max outstanding; counted).
@@ -444,6 +457,7 @@ class QuorumWriter {
  private:
   struct Pending {
     WriteReq req;
+    uint32_t group = 0;  // key_group of its key
     std::array<bool, kReplicas> acked{};
     uint32_t attempts = 1;
     TimerId timer = 0;
@@ -460,7 +474,7 @@ class QuorumWriter {
 
 class QuorumReader {
  public:
-  // REQUIRES: kReplicas distinct replicas; timeout > 0.
+  // REQUIRES: distinct replicas, a positive multiple of kReplicas; timeout > 0.
   explicit QuorumReader(ClientConfig config);
   std::optional<uint64_t> read(Env<Message>& env, uint64_t key);
   void on_resp(Env<Message>& env, NodeId from, const ReadResp& r);
@@ -473,6 +487,7 @@ class QuorumReader {
  private:
   struct Pending {
     uint64_t key = 0;
+    uint32_t group = 0;  // key_group of its key
     std::array<bool, kReplicas> answered{};
     uint32_t answers = 0;
     bool found = false;

@@ -28,8 +28,9 @@ inline constexpr size_t kNameBytesMax = 200;
 // `memory_max` (and --memory-max): the bytes the model may account for itself.
 inline constexpr uint64_t kMemoryMaxMin = uint64_t{1} << 20;
 inline constexpr uint64_t kMemoryMaxMax = uint64_t{1} << 40;
-// The three-tier model replicates every record on exactly three cloud nodes
-// (2-of-3 write quorum), so a `requests` workload needs exactly this many.
+// The three-tier model replicates every record on three cloud nodes (2-of-3
+// write quorum); a larger cloud tier is groups of three (docs/model.md,
+// "Scale"), so a `requests` workload needs a positive multiple of this.
 inline constexpr int kCloudNodesForRequests = 3;
 
 // THROWS LoadError, one line: "FILE:LINE:COL: what was wrong, what was
