@@ -108,6 +108,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     t.decision_wal_length = entry.second;
     t.started = env.now();
     txns_.emplace(txn, std::move(t));
+    by_client_[d.client_txn] = txn;
     starts.erase(txn);
     ++counters_.recovered_decisions;
     trace(env, kRecordCoordinator, static_cast<uint16_t>(CoordinatorEvent::kRecoveredDecision), 0,
@@ -122,6 +123,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     t.participants = s.participants;
     t.started = env.now();
     txns_.emplace(txn, std::move(t));
+    by_client_[s.client_txn] = txn;
     ++counters_.recovered_aborts;
     decide(env, io, txn, false, Reason::kRecovered);
   }
@@ -232,7 +234,6 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
   ECSIM_ASSERT(t.phase == Phase::kPreparing);
   ECSIM_ASSERT(!commit || answered(t.answered) == t.participants.size());
   disarm(env, t);
-  by_client_.erase(t.client_txn);
   t.commit = commit;
   t.reason = reason;
   t.answered = {};  // from here: who acknowledged
@@ -269,6 +270,12 @@ void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {
 // no longer change, so the client hears it now rather than after every ACK
 // (a participant that is down would otherwise hold the answer hostage).
 void Coordinator::report(Env<Message>& env, uint64_t txn, const Txn& t) {
+  // Until now a retry of the client id joined this transaction; from now on
+  // it is answered from memory (or, with the first outcome unknown, runs
+  // again and asks the participants).
+  if (const auto it = by_client_.find(t.client_txn); it != by_client_.end() && it->second == txn) {
+    by_client_.erase(it);
+  }
   const bool duplicate = t.reason == Reason::kDuplicate;
   const std::optional<Outcome> first = for_client(t.commit, t.reason, t.prior);
   // An unknown first outcome leaves the client id open: a later retry asks again.

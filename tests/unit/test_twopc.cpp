@@ -286,3 +286,21 @@ TEST_CASE("twopc: a waiter whose holder never decides gives up after lock_wait_t
   CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == *t2);
   CHECK(c.all_balances(kAlice, 1000));
 }
+
+TEST_CASE("twopc: a retry while the decision is being logged joins it, no second transaction",
+          "[twopc]") {
+  Cluster c;
+  c.hold_syncs = {kCore1};
+  const auto first = c.begin(kCore1, 9, debit(kAlice, 10));
+  REQUIRE(first);
+  c.settle();  // decided, the decision not yet durable
+  CHECK(c.begin(kCore1, 9, debit(kAlice, 10)) == first);
+  CHECK(c.core(kCore1).counters().begun == 1);
+  CHECK(c.core(kCore1).counters().joined == 1);
+  c.hold_syncs.clear();
+  c.settle();
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kCommitted);
+  CHECK(c.all_balances(kAlice, 990));
+}

@@ -195,3 +195,29 @@ TEST_CASE("twopc: transaction ids are unique across cores and restarts", "[twopc
   CHECK(*a != *d);
   CHECK(*b != *d);
 }
+
+TEST_CASE("twopc recovery: a replayed COMMIT is acknowledged only once it is durable", "[twopc]") {
+  Cluster c;
+  const auto txn = c.begin(kCore1, 1, transfer(kAlice, kBob, 250));
+  REQUIRE(txn);
+  for (int i = 0; i < 3; ++i) REQUIRE(c.deliver_first(is<Prepare>));
+  c.hold_syncs = {kP3};
+  c.settle();  // P3's PREPARED is not durable: no YES from it yet
+  REQUIRE(Cluster::complete_syncs(*c.parts.at(kP3)));
+  c.settle();  // COMMIT reaches P3, which applies and appends it, un-synced
+  REQUIRE(c.part(kP3).state(*txn) == TxnState::kDeciding);
+  // P3 crashes; its disk happened to keep the un-synced COMMIT record.
+  c.crash_part(kP3);
+  c.start_part(kP3);
+  CHECK(c.part(kP3).resolved(*txn) == true);
+  CHECK(c.part(kP3).balance(kAlice) == 750);
+  // The coordinator resends; P3 must not ACK a record a crash could still lose.
+  c.run_for(500_ms);
+  CHECK(c.core(kCore1).counters().decision_resends >= 2);
+  CHECK(c.core(kCore1).live() == 1);
+  CHECK(c.part(kP3).counters().ignored >= 2);
+  c.hold_syncs.clear();
+  c.run_for(300_ms);
+  CHECK(c.core(kCore1).live() == 0);
+  CHECK(c.all_balances(kAlice, 750));
+}

@@ -390,7 +390,7 @@ class Coordinator {
   bool recovered_ = false;
   uint64_t next_seq_ = 1;
   std::map<uint64_t, Txn> txns_;            // live, by txn id (ordered: deterministic walks)
-  std::map<uint64_t, uint64_t> by_client_;  // client txn -> live undecided txn
+  std::map<uint64_t, uint64_t> by_client_;  // client txn -> live txn, outcome not yet known
   std::map<uint64_t, uint64_t> timers_;     // timer tag -> txn
   uint64_t next_tag_ = 1;
   // Decided transactions kept for retries and status queries: at most
