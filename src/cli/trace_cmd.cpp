@@ -22,6 +22,7 @@
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
@@ -92,6 +93,11 @@ std::string record_name(sim::RecordType t) {
       {tiers::kRecordEdgeLookup, "edge.lookup"},       {tiers::kRecordStaleRead, "edge.stale_read"},
       {tiers::kRecordRehydration, "edge.rehydration"}, {p::storage::kRecordWriteStarted, "storage.write_started"},
       {tiers::kRecordCloudOp, "cloud.op"},             {p::storage::kRecordCatchUpEntry, "storage.catch_up_entry"},
+      {p::twopc::kRecordCoordinator, "twopc.coordinator"}, {p::twopc::kRecordVote, "twopc.vote"},
+      {p::twopc::kRecordParticipant, "twopc.participant"}, {p::twopc::kRecordLock, "twopc.lock"},
+      {p::twopc::kRecordQuery, "twopc.query"},         {p::twopc::kRecordIgnored, "twopc.ignored"},
+      {p::twopc::kRecordRefused, "twopc.refused"},     {p::twopc::kRecordWal, "twopc.wal"},
+      {p::twopc::kRecordOutcome, "twopc.outcome"},     {p::twopc::kRecordApplied, "twopc.applied"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

@@ -7,6 +7,7 @@
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/sim/trace.hpp"
 #include "ecsim/tiers/end_state.hpp"
@@ -33,7 +34,10 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       ecsim::tiers::kRecordEndDsm, ecsim::tiers::kRecordEndDsmKey, ecsim::tiers::kRecordClientStart,
       ecsim::tiers::kRecordClientEnd, ecsim::tiers::kRecordEdgeLookup, ecsim::tiers::kRecordStaleRead,
       ecsim::tiers::kRecordRehydration, p::storage::kRecordWriteStarted, ecsim::tiers::kRecordCloudOp,
-      p::storage::kRecordCatchUpEntry};
+      p::storage::kRecordCatchUpEntry, p::twopc::kRecordCoordinator, p::twopc::kRecordVote,
+      p::twopc::kRecordParticipant, p::twopc::kRecordLock, p::twopc::kRecordQuery,
+      p::twopc::kRecordIgnored, p::twopc::kRecordRefused, p::twopc::kRecordWal,
+      p::twopc::kRecordOutcome, p::twopc::kRecordApplied};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

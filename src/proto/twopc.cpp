@@ -1,0 +1,242 @@
+// Two-phase commit: what both roles share -- the operations' lock keys, wire
+// sizes and the log record encoding. The machines are in twopc_coordinator.cpp
+// and twopc_participant.cpp.
+#include <algorithm>
+#include <utility>
+#include <type_traits>
+
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/visit.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::twopc {
+
+namespace {
+
+constexpr uint32_t len(std::string_view s) { return static_cast<uint32_t>(s.size()); }
+uint32_t digits(uint64_t v) { return decimal_digits(v); }
+
+uint32_t request_bytes(std::string_view method, uint32_t params, uint64_t id) {
+  return len(R"({"jsonrpc":"2.0","method":"","params":,"id":})") + len(method) + params +
+         digits(id);
+}
+uint32_t response_bytes(uint32_t result, uint64_t id) {
+  return len(R"({"jsonrpc":"2.0","result":,"id":})") + result + digits(id);
+}
+uint32_t bool_bytes(bool b) { return b ? len("true") : len("false"); }
+
+// {"kind":K,"from":F,"to":T,"amount":A,"number":N}
+uint32_t op_bytes(const Op& op) {
+  return len(R"({"kind":,"from":,"to":,"amount":,"number":})") +
+         digits(static_cast<uint64_t>(op.kind)) + digits(op.from) + digits(op.to) +
+         digits(op.amount) + digits(op.number);
+}
+
+// --- Log encoding ----------------------------------------------------------
+
+enum : uint8_t { kStart = 1, kDecision = 2, kEnd = 3, kPrepared = 4, kResolved = 5 };
+constexpr size_t kChecksumBytes = 4;
+
+uint32_t fnv1a(std::string_view bytes) {
+  uint32_t h = 2166136261u;
+  for (char c : bytes) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+template <class T>
+void put_le(std::string& out, T v) {
+  const auto u = static_cast<std::make_unsigned_t<T>>(v);
+  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+
+// Reads fixed-width fields in order; `ok` turns false past the end.
+struct Reader {
+  std::string_view in;
+  size_t at = 0;
+  bool ok = true;
+  template <class T>
+  T get() {
+    if (at + sizeof(T) > in.size()) {
+      ok = false;
+      return T{};
+    }
+    std::make_unsigned_t<T> u = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      u |= static_cast<std::make_unsigned_t<T>>(static_cast<uint8_t>(in[at + i])) << (8 * i);
+    }
+    at += sizeof(T);
+    return static_cast<T>(u);
+  }
+};
+
+void put_participants(std::string& out, const std::vector<NodeId>& ps) {
+  ECSIM_ASSERT(!ps.empty() && ps.size() <= kParticipantsMax);
+  put_le(out, static_cast<uint8_t>(ps.size()));
+  for (NodeId p : ps) put_le(out, p);
+}
+
+bool get_participants(Reader& r, std::vector<NodeId>& ps) {
+  const auto n = r.get<uint8_t>();
+  if (n == 0 || n > kParticipantsMax) return false;
+  for (uint8_t i = 0; i < n; ++i) ps.push_back(r.get<uint32_t>());
+  return r.ok;
+}
+
+void put_op(std::string& out, const Op& op) {
+  put_le(out, static_cast<uint8_t>(op.kind));
+  put_le(out, op.from);
+  put_le(out, op.to);
+  put_le(out, op.amount);
+  put_le(out, op.number);
+}
+
+bool get_op(Reader& r, Op& op) {
+  const auto kind = r.get<uint8_t>();
+  if (kind < static_cast<uint8_t>(OpKind::kDebit) || kind > static_cast<uint8_t>(OpKind::kPort)) {
+    return false;
+  }
+  op.kind = static_cast<OpKind>(kind);
+  op.from = r.get<uint64_t>();
+  op.to = r.get<uint64_t>();
+  op.amount = r.get<uint64_t>();
+  op.number = r.get<uint64_t>();
+  return r.ok;
+}
+
+std::optional<LogRecord> decode_body(Reader& r) {
+  switch (r.get<uint8_t>()) {
+    case kStart: {
+      LogStart s{r.get<uint64_t>(), r.get<uint64_t>(), r.get<int64_t>(), {}};
+      if (!get_participants(r, s.participants)) return std::nullopt;
+      return s;
+    }
+    case kDecision: {
+      LogDecision d{r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint8_t>() != 0,
+                    static_cast<Reason>(r.get<uint16_t>()), {}};
+      if (static_cast<size_t>(d.reason) >= kReasonKinds) return std::nullopt;
+      if (!get_participants(r, d.participants)) return std::nullopt;
+      return d;
+    }
+    case kEnd:
+      return LogEnd{r.get<uint64_t>()};
+    case kPrepared: {
+      LogPrepared p{r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint32_t>(), r.get<int64_t>(), {}};
+      if (!get_op(r, p.op)) return std::nullopt;
+      return p;
+    }
+    case kResolved:
+      return LogResolved{r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint8_t>() != 0};
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+OpKeys keys_of(const Op& op) {
+  OpKeys k;
+  switch (op.kind) {
+    case OpKind::kDebit:
+      k.keys[k.count++] = account_key(op.from);
+      break;
+    case OpKind::kTransfer:
+      k.keys[k.count++] = account_key(op.from);
+      if (op.to != op.from) k.keys[k.count++] = account_key(op.to);
+      break;
+    case OpKind::kTopUp:
+      k.keys[k.count++] = account_key(op.to);
+      break;
+    case OpKind::kPort:
+      k.keys[k.count++] = number_key(op.number);
+      break;
+  }
+  if (k.count == 2 && k.keys[1] < k.keys[0]) std::swap(k.keys[0], k.keys[1]);
+  ECSIM_ASSERT(k.count >= 1 && k.count <= k.keys.size());
+  return k;
+}
+
+uint32_t wire_size_bytes(const Message& m) {
+  return std::visit(
+      Overloaded{
+          [](const Prepare& p) {
+            return request_bytes("twopc.prepare",
+                                 len(R"({"client_txn":,"ts":,"op":})") + digits(p.client_txn) +
+                                     digits(static_cast<uint64_t>(p.ts_ns)) + op_bytes(p.op),
+                                 p.txn);
+          },
+          [](const Vote& v) {
+            return response_bytes(len(R"({"vote":,"reason":,"prior":})") + bool_bytes(v.yes) +
+                                      digits(static_cast<uint64_t>(v.reason)) +
+                                      digits(static_cast<uint64_t>(v.prior)),
+                                  v.txn);
+          },
+          [](const Decision& d) {
+            return request_bytes(d.commit ? "twopc.commit" : "twopc.abort", len("{}"), d.txn);
+          },
+          [](const Ack& a) { return response_bytes(len(R"({"ack":true})"), a.txn); },
+          [](const StatusQuery& q) { return request_bytes("twopc.status", len("{}"), q.txn); },
+      },
+      m);
+}
+
+std::string encode(const LogRecord& r) {
+  std::string out;
+  out.reserve(64);
+  std::visit(Overloaded{
+                 [&](const LogStart& s) {
+                   put_le(out, uint8_t{kStart});
+                   put_le(out, s.txn);
+                   put_le(out, s.client_txn);
+                   put_le(out, s.ts_ns);
+                   put_participants(out, s.participants);
+                 },
+                 [&](const LogDecision& d) {
+                   put_le(out, uint8_t{kDecision});
+                   put_le(out, d.txn);
+                   put_le(out, d.client_txn);
+                   put_le(out, static_cast<uint8_t>(d.commit));
+                   put_le(out, static_cast<uint16_t>(d.reason));
+                   put_participants(out, d.participants);
+                 },
+                 [&](const LogEnd& e) {
+                   put_le(out, uint8_t{kEnd});
+                   put_le(out, e.txn);
+                 },
+                 [&](const LogPrepared& p) {
+                   put_le(out, uint8_t{kPrepared});
+                   put_le(out, p.txn);
+                   put_le(out, p.client_txn);
+                   put_le(out, p.coordinator);
+                   put_le(out, p.ts_ns);
+                   put_op(out, p.op);
+                 },
+                 [&](const LogResolved& x) {
+                   put_le(out, uint8_t{kResolved});
+                   put_le(out, x.txn);
+                   put_le(out, x.client_txn);
+                   put_le(out, static_cast<uint8_t>(x.commit));
+                 },
+             },
+             r);
+  put_le(out, fnv1a(out));
+  ECSIM_ASSERT(out.size() > kChecksumBytes && out.size() <= node::Disk::kEntryBytesMax);
+  return out;
+}
+
+std::optional<LogRecord> decode(std::string_view bytes) {
+  if (bytes.size() <= kChecksumBytes) return std::nullopt;
+  const std::string_view body = bytes.substr(0, bytes.size() - kChecksumBytes);
+  Reader sum{bytes, body.size()};
+  if (sum.get<uint32_t>() != fnv1a(body)) return std::nullopt;
+  Reader r{body};
+  std::optional<LogRecord> record = decode_body(r);
+  // A torn or padded record has the right checksum only by accident; its
+  // length must still be exactly what its fields take.
+  if (!record || !r.ok || r.at != body.size()) return std::nullopt;
+  return record;
+}
+
+}  // namespace ecsim::proto::twopc

@@ -1,0 +1,82 @@
+// The 2PC participant's recovery: the log replay that rebuilds the committed
+// balances and re-takes the locks of every transaction still in doubt (see
+// proto/twopc.hpp and docs/twopc.md, "Recovery").
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::twopc {
+
+void Participant::recover(Env<Message>& env, LogIo& io) {
+  ECSIM_ASSERT(!recovered_);
+  ECSIM_ASSERT(env.self() == self_);
+  replay(env, io);
+  recovered_ = true;
+  const uint64_t durable = io.disk().durable_length();
+  if (io.disk().length() > durable) want_sync(io);
+  // PREPARED without a decision: in doubt. The locks stay taken; once the
+  // record is durable (it may have survived the crash un-synced) the vote is
+  // sent again -- the coordinator may still be waiting for it -- and the
+  // coordinator is asked until the decision comes.
+  for (auto& [txn, t] : txns_) {
+    ++counters_.in_doubt_recovered;
+    trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kInDoubt),
+          t.coordinator, 0, txn, t.client_txn);
+    t.state = TxnState::kPreparing;
+  }
+  finish_durable(env, io, durable);
+  check_invariants();
+}
+
+void Participant::replay(Env<Message>& env, LogIo& io) {
+  const node::Disk& disk = io.disk();
+  for (size_t i = 0; i < disk.length(); ++i) {
+    const std::optional<LogRecord> r = decode(disk.entry(i));
+    const auto* prepared = r ? std::get_if<LogPrepared>(&*r) : nullptr;
+    const auto* resolved = r ? std::get_if<LogResolved>(&*r) : nullptr;
+    if (prepared == nullptr && resolved == nullptr) {
+      ++counters_.wal_rejected;
+      trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kRejected), 0, 0, i, disk.length());
+      continue;
+    }
+    ++counters_.wal_replayed;
+    if (prepared != nullptr) replay_prepared(env, *prepared, i + 1);
+    if (resolved != nullptr) replay_resolved(*resolved, i + 1);
+  }
+  trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, 0, counters_.wal_replayed,
+        disk.length());
+}
+
+void Participant::replay_prepared(Env<Message>& env, const LogPrepared& p, uint64_t wal_length) {
+  (void)env;
+  Txn t;
+  t.client_txn = p.client_txn;
+  t.coordinator = p.coordinator;
+  t.ts_ns = p.ts_ns;
+  t.op = p.op;
+  t.keys = keys_of(p.op);
+  t.held = t.keys.count;
+  t.state = TxnState::kPrepared;
+  t.in_doubt = true;
+  t.wal_length = wal_length;
+  for (size_t i = 0; i < t.keys.count; ++i) {
+    // Two undecided PREPARED records never share a key: the lock was held
+    // from the first until its decision was logged.
+    ECSIM_ASSERT(locks_.emplace(t.keys.keys[i], p.txn).second);
+  }
+  clients_.emplace(p.client_txn, p.txn);
+  txns_.emplace(p.txn, std::move(t));
+}
+
+void Participant::replay_resolved(const LogResolved& r, uint64_t wal_length) {
+  if (const auto it = txns_.find(r.txn); it != txns_.end()) {
+    // Committed operations are applied again in log order, which is the order
+    // their locks were granted in.
+    if (r.commit) apply(it->second.op);
+    for (size_t i = 0; i < it->second.held; ++i) locks_.erase(it->second.keys.keys[i]);
+    txns_.erase(it);
+  }
+  clients_.emplace(r.client_txn, r.txn);
+  remember(r.txn, r.client_txn, r.commit, wal_length);
+}
+
+}  // namespace ecsim::proto::twopc

@@ -1,0 +1,306 @@
+// 2PC coordinator and participant as sans-IO machines, driven by hand
+// (twopc_cluster.hpp): the happy path, aborts, the write-ahead order, retried
+// client ids and wait-die locks. Recovery cases are in test_twopc_recovery.cpp.
+#include <catch2/catch.hpp>
+
+#include "twopc_cluster.hpp"
+
+using namespace twopc_test;
+using namespace ecsim::sim::literals;
+
+namespace {
+
+size_t count_sent(const FakeEnv<Message>& env, const std::function<bool(const Message&)>& pred) {
+  size_t n = 0;
+  for (const auto& s : env.sent) n += pred(s.message) ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("twopc: log records round-trip and a damaged record is refused", "[twopc]") {
+  const std::vector<LogRecord> records = {
+      LogStart{1, 2, 3, {10, 11, 12}},
+      LogDecision{4, 5, true, Reason::kNone, {10, 11}},
+      LogDecision{6, 7, false, Reason::kInsufficientFunds, {12}},
+      LogEnd{8},
+      LogPrepared{9, 10, 1, 11, transfer(kAlice, kBob, 12)},
+      LogResolved{13, 14, true},
+  };
+  for (const LogRecord& r : records) {
+    const std::string bytes = encode(r);
+    const std::optional<LogRecord> back = decode(bytes);
+    REQUIRE(back);
+    CHECK(encode(*back) == bytes);
+    std::string damaged = bytes;
+    damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x40);
+    CHECK_FALSE(decode(damaged));
+    CHECK_FALSE(decode(std::string_view(bytes).substr(0, bytes.size() - 1)));  // torn
+  }
+  const std::optional<LogRecord> back = decode(encode(records[2]));
+  REQUIRE(back);
+  const auto* d = std::get_if<LogDecision>(&*back);
+  REQUIRE(d);
+  CHECK(d->reason == Reason::kInsufficientFunds);
+  CHECK(d->participants == std::vector<NodeId>{12});
+}
+
+TEST_CASE("twopc: a unanimous YES commits at every participant", "[twopc]") {
+  Cluster c;
+  const auto txn = c.begin(kCore1, 1, transfer(kAlice, kBob, 200));
+  REQUIRE(txn);
+  c.settle();
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].txn == *txn);
+  CHECK(done[0].client_txn == 1);
+  CHECK(done[0].outcome == Outcome::kCommitted);
+  CHECK_FALSE(done[0].replayed);
+  CHECK(c.all_balances(kAlice, 800));
+  CHECK(c.all_balances(kBob, 700));
+  CHECK(c.no_locks());
+  CHECK(c.core(kCore1).live() == 0);  // every ACK came: END
+  CHECK(c.core(kCore1).counters().ended == 1);
+  CHECK(c.core(kCore1).decision(*txn) == true);
+  for (NodeId p : kParts) CHECK(c.part(p).resolved(*txn) == true);
+}
+
+TEST_CASE("twopc: number porting moves a number from one owner to the other", "[twopc]") {
+  Cluster c;
+  REQUIRE(c.begin(kCore1, 1, Op{OpKind::kPort, kAlice, kBob, 0, kNumber}));
+  c.settle();
+  for (NodeId p : kParts) CHECK(c.part(p).number_owner(kNumber) == kBob);
+  // Alice no longer owns it: porting it away from her again votes NO.
+  REQUIRE(c.begin(kCore1, 2, Op{OpKind::kPort, kAlice, kCarol, 0, kNumber}));
+  c.settle();
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 2);
+  CHECK(done[1].outcome == Outcome::kAborted);
+  CHECK(done[1].reason == Reason::kNotOwner);
+  for (NodeId p : kParts) CHECK(c.part(p).number_owner(kNumber) == kBob);
+}
+
+TEST_CASE("twopc: one NO vote aborts the transaction everywhere", "[twopc]") {
+  Cluster c;
+  // The third participant holds less for Alice: it alone votes NO.
+  ParticipantConfig poor = Cluster::part_config();
+  poor.accounts[0].balance = 100;
+  c.crash_part(kP3);
+  c.start_part(kP3, poor);
+  const auto txn = c.begin(kCore1, 1, debit(kAlice, 300));
+  REQUIRE(txn);
+  c.settle();
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kAborted);
+  CHECK(done[0].reason == Reason::kInsufficientFunds);
+  CHECK(c.part(kP1).balance(kAlice) == 1000);  // prepared, then rolled back
+  CHECK(c.part(kP2).balance(kAlice) == 1000);
+  CHECK(c.part(kP3).balance(kAlice) == 100);
+  CHECK(c.part(kP1).counters().wal_appended == 2);  // PREPARED, then the ABORT
+  CHECK(c.part(kP1).counters().aborted == 1);
+  CHECK(c.part(kP3).counters().no_by[static_cast<size_t>(Reason::kInsufficientFunds)] == 1);
+  CHECK(c.no_locks());
+  for (NodeId p : kParts) CHECK(c.part(p).resolved(*txn) == false);
+  CHECK(c.core(kCore1).counters().aborted_by[static_cast<size_t>(Reason::kInsufficientFunds)] == 1);
+}
+
+TEST_CASE("twopc: a missing vote aborts after the PREPARE retries", "[twopc]") {
+  Cluster c;
+  c.cut.insert({kCore1, kP3});  // P3 never hears the PREPARE
+  const auto txn = c.begin(kCore1, 1, transfer(kAlice, kBob, 10));
+  REQUIRE(txn);
+  c.settle();
+  CHECK(c.part(kP1).state(*txn) == TxnState::kPrepared);  // holding its locks, waiting
+  CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == *txn);
+  CHECK(c.completions(kCore1).empty());
+  c.run_for(1_s);
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kAborted);
+  CHECK(done[0].reason == Reason::kVoteTimeout);
+  CHECK(c.core(kCore1).counters().prepare_resends == 2);  // prepare_retries_max
+  CHECK(c.part(kP1).resolved(*txn) == false);
+  CHECK(c.part(kP2).resolved(*txn) == false);
+  CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == 0);
+  CHECK(c.all_balances(kAlice, 1000));
+  // P3 cannot acknowledge: the coordinator keeps the transaction and resends.
+  CHECK(c.core(kCore1).live() == 1);
+  c.cut.clear();
+  c.run_for(500_ms);
+  CHECK(c.core(kCore1).live() == 0);
+}
+
+TEST_CASE("twopc: YES only after PREPARED is durable, the decision sent only after it is logged",
+          "[twopc]") {
+  Cluster c;
+  c.hold_syncs = {kCore1, kP1, kP2, kP3};
+  const auto txn = c.begin(kCore1, 1, transfer(kAlice, kBob, 10));
+  REQUIRE(txn);
+  for (int i = 0; i < 3; ++i) REQUIRE(c.deliver_first(is<Prepare>));
+  for (NodeId p : kParts) {
+    auto& n = *c.parts.at(p);
+    CHECK(n.m->state(*txn) == TxnState::kPreparing);
+    CHECK(count_sent(n.env, [](const Message& m) { return std::holds_alternative<Vote>(m); }) == 0);
+    REQUIRE(n.io.d.length() == 1);
+    CHECK(std::holds_alternative<LogPrepared>(*decode(n.io.d.entry(0))));
+    REQUIRE(Cluster::complete_syncs(n));
+    CHECK(count_sent(n.env, [](const Message& m) { return std::holds_alternative<Vote>(m); }) == 1);
+  }
+  for (int i = 0; i < 3; ++i) REQUIRE(c.deliver_first(is<Vote>));
+  auto& core = *c.cores.at(kCore1);
+  // Decided and appended, not yet durable: nothing sent, nothing reported.
+  CHECK(core.env.sent.empty());
+  CHECK(c.completions(kCore1).empty());
+  REQUIRE(core.io.d.length() == 2);  // START, DECISION
+  CHECK(core.io.d.durable_length() == 0);
+  const std::optional<LogRecord> logged = decode(core.io.d.entry(1));
+  REQUIRE(logged);
+  const auto* decision = std::get_if<LogDecision>(&*logged);
+  REQUIRE(decision);
+  CHECK(decision->commit);
+  CHECK(decision->txn == *txn);
+  REQUIRE(Cluster::complete_syncs(core));
+  CHECK(count_sent(core.env, [](const Message& m) { return std::holds_alternative<Decision>(m); }) ==
+        3);
+  CHECK(c.completions(kCore1).size() == 1);
+  // A participant applies the COMMIT at once but ACKs only once it is durable.
+  REQUIRE(c.deliver_first([](const InFlight& f) { return f.dst == kP1 && is<Decision>(f); }));
+  auto& p1 = *c.parts.at(kP1);
+  CHECK(p1.m->balance(kBob) == 510);
+  CHECK(p1.m->state(*txn) == TxnState::kDeciding);
+  CHECK(count_sent(p1.env, [](const Message& m) { return std::holds_alternative<Ack>(m); }) == 0);
+  REQUIRE(Cluster::complete_syncs(p1));
+  CHECK(count_sent(p1.env, [](const Message& m) { return std::holds_alternative<Ack>(m); }) == 1);
+  c.hold_syncs.clear();
+  c.settle();
+  CHECK(c.core(kCore1).live() == 0);
+  CHECK(c.all_balances(kBob, 510));
+}
+
+TEST_CASE("twopc: a retried client transaction id gets the first outcome, never a second run",
+          "[twopc]") {
+  Cluster c;
+  const auto first = c.begin(kCore1, 42, debit(kAlice, 300));
+  REQUIRE(first);
+  c.settle();
+  REQUIRE(c.completions(kCore1).size() == 1);
+  SECTION("on the same core: answered from its memory") {
+    const auto again = c.begin(kCore1, 42, debit(kAlice, 300));
+    CHECK(again == first);
+    c.settle();
+    const auto done = c.completions(kCore1);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].outcome == Outcome::kCommitted);
+    CHECK(done[0].replayed);
+    CHECK(c.core(kCore1).counters().replayed == 1);
+  }
+  SECTION("on the other core: the participants know the client id") {
+    const auto again = c.begin(kCore2, 42, debit(kAlice, 300));
+    REQUIRE(again);
+    CHECK(*again != *first);  // ids are unique across cores
+    c.settle();
+    const auto done = c.completions(kCore2);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].outcome == Outcome::kCommitted);  // the first one's
+    CHECK(done[0].reason == Reason::kDuplicate);
+    CHECK(done[0].replayed);
+    CHECK(c.core(kCore2).decision(*again) == false);  // the retry itself aborted
+    // And the other core now answers from memory too.
+    CHECK(c.begin(kCore2, 42, debit(kAlice, 300)) == again);
+    CHECK(c.completions(kCore2).at(0).outcome == Outcome::kCommitted);
+  }
+  SECTION("while the first still runs: joined, one outcome") {
+    const auto other = c.begin(kCore1, 43, debit(kAlice, 1));
+    CHECK(c.begin(kCore1, 43, debit(kAlice, 1)) == other);
+    CHECK(c.core(kCore1).counters().joined == 1);
+    c.settle();
+    CHECK(c.completions(kCore1).size() == 1);
+    CHECK(c.all_balances(kAlice, 699));
+  }
+  CHECK(c.all_balances(kAlice, 700 - (c.core(kCore1).counters().joined == 1 ? 1 : 0)));
+}
+
+TEST_CASE("twopc: wait-die between two coordinators: the older waits, the younger dies",
+          "[twopc]") {
+  Cluster c;
+  // T1 (core 1) is older than T2 (core 2); both move money out of Alice.
+  const auto t1 = c.begin(kCore1, 1, transfer(kAlice, kBob, 100));
+  c.now = c.now + 1_ms;
+  c.cores.at(kCore2)->env.set_now(c.now);
+  const auto t2 = c.begin(kCore2, 2, transfer(kAlice, kCarol, 100));
+  REQUIRE(t1);
+  REQUIRE(t2);
+  // P1 sees T1 first: T2, younger, dies. P2 sees T2 first: T1, older, waits.
+  auto prepare = [](NodeId dst, NodeId src) {
+    return [=](const InFlight& f) { return f.dst == dst && f.src == src && is<Prepare>(f); };
+  };
+  REQUIRE(c.deliver_first(prepare(kP1, kCore1)));
+  REQUIRE(c.deliver_first(prepare(kP1, kCore2)));
+  REQUIRE(c.deliver_first(prepare(kP2, kCore2)));
+  REQUIRE(c.deliver_first(prepare(kP2, kCore1)));
+  CHECK(c.part(kP1).counters().lock_dies == 1);
+  CHECK(c.part(kP2).counters().lock_waits == 1);
+  CHECK(c.part(kP2).state(*t1) == TxnState::kWaiting);
+  c.settle();  // T2 aborts, P2 releases, T1 gets the lock and commits
+  const auto done1 = c.completions(kCore1);
+  const auto done2 = c.completions(kCore2);
+  REQUIRE(done1.size() == 1);
+  REQUIRE(done2.size() == 1);
+  CHECK(done1[0].outcome == Outcome::kCommitted);
+  CHECK(done2[0].outcome == Outcome::kAborted);
+  CHECK(done2[0].reason == Reason::kLockDied);
+  CHECK(c.all_balances(kAlice, 900));
+  CHECK(c.all_balances(kBob, 600));
+  CHECK(c.all_balances(kCarol, 0));
+  CHECK(c.no_locks());
+}
+
+TEST_CASE("twopc: a waiter whose holder never decides gives up after lock_wait_timeout",
+          "[twopc]") {
+  Cluster c;
+  c.now = c.now + 10_ms;
+  for (auto& [id, n] : c.cores) n->env.set_now(c.now);
+  // A younger T2 (core 2) prepares everywhere; core 2 then goes down.
+  const auto t2 = c.begin(kCore2, 2, debit(kAlice, 5));
+  REQUIRE(t2);
+  for (int i = 0; i < 3; ++i) REQUIRE(c.deliver_first(is<Prepare>));
+  c.crash_core(kCore2);
+  c.settle();
+  CHECK(c.part(kP1).state(*t2) == TxnState::kPrepared);
+  // An older T1 (timestamp from before) waits behind it, then gives up.
+  auto& core1 = *c.cores.at(kCore1);
+  core1.env.set_now(sim::Time{0});
+  const auto t1 = core1.m->begin(core1.env, core1.io, 1, debit(kAlice, 7), kParts);
+  REQUIRE(t1);
+  core1.env.set_now(c.now);
+  c.settle();
+  CHECK(c.part(kP1).state(*t1) == TxnState::kWaiting);
+  c.run_for(150_ms);
+  CHECK(c.part(kP1).counters().lock_timeouts == 1);
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kAborted);
+  CHECK(done[0].reason == Reason::kLockTimeout);
+  // T2 is still in doubt and keeps its lock: nothing moved.
+  CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == *t2);
+  CHECK(c.all_balances(kAlice, 1000));
+}
+
+TEST_CASE("twopc: a retry while the decision is being logged joins it, no second transaction",
+          "[twopc]") {
+  Cluster c;
+  c.hold_syncs = {kCore1};
+  const auto first = c.begin(kCore1, 9, debit(kAlice, 10));
+  REQUIRE(first);
+  c.settle();  // decided, the decision not yet durable
+  CHECK(c.begin(kCore1, 9, debit(kAlice, 10)) == first);
+  CHECK(c.core(kCore1).counters().begun == 1);
+  CHECK(c.core(kCore1).counters().joined == 1);
+  c.hold_syncs.clear();
+  c.settle();
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kCommitted);
+  CHECK(c.all_balances(kAlice, 990));
+}
