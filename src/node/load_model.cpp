@@ -27,9 +27,12 @@ size_t LoadModel::waiting(int64_t now_ns) {
     ++done_since_sample_;
     jobs_.pop_front();
   }
-  size_t n = 0;
-  for (auto it = jobs_.rbegin(); it != jobs_.rend() && it->start_ns > now_ns; ++it) ++n;
-  return n;
+  // Starts never decrease along the list (admit asserts it), so the
+  // waiting jobs are a suffix: found by bisection, not by a walk over the
+  // queue (which made every admission cost the queue's length).
+  const auto first_waiting = std::partition_point(jobs_.begin(), jobs_.end(),
+                                                  [now_ns](const Job& j) { return j.start_ns <= now_ns; });
+  return static_cast<size_t>(jobs_.end() - first_waiting);
 }
 
 LoadModel::Admission LoadModel::admit(sim::Time now, uint32_t kind) {

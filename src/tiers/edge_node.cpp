@@ -36,6 +36,7 @@ void TierNode::edge_on_start(node::Context& ctx) {
     rpc_client_->prewarm(core, world_.params().rpc_pool_warm);
   }
   conns_reported_.assign(world_.nodes(Role::kCore).size(), 0);
+  conns_seen_ = {UINT64_MAX, UINT64_MAX};
   suspect_timer_.assign(world_.nodes(Role::kCore).size(), 0);
   edge_start(ctx);
 }
@@ -236,6 +237,13 @@ void TierNode::edge_rpc_done(node::Context& ctx) {
 // Tells the World how the connections to each core changed (for the cores'
 // load samples).
 void TierNode::edge_connections_report() {
+  // Every change of a connection count opens or closes one: with neither
+  // counter moved since the last report, there is nothing to tell (and
+  // nothing to walk: this runs after every drain of completions).
+  const proto::rpc::ClientCounters& rc = rpc_client_->counters();
+  const std::pair<uint64_t, uint64_t> seen{rc.connections_opened, rc.connections_closed};
+  if (seen == conns_seen_) return;
+  conns_seen_ = seen;
   const auto& cores = world_.nodes(Role::kCore);
   for (size_t i = 0; i < cores.size(); ++i) {
     const auto open = static_cast<uint32_t>(rpc_client_->open_connections(cores[i]));

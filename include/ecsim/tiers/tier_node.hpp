@@ -167,6 +167,9 @@ class TierNode final : public node::Actor {
   bool draining_ = false;  // in edge_rpc_done
   std::optional<std::pair<uint64_t, CoreReply>> reply_in_;  // the body of the Response being handled
   std::vector<uint32_t> conns_reported_;  // per core, as last told to the World
+  // The rpc client's connections opened and closed when conns_reported_ was
+  // last brought up to date: while neither moved, no count can differ.
+  std::pair<uint64_t, uint64_t> conns_seen_{UINT64_MAX, UINT64_MAX};
   std::vector<proto::TimerId> suspect_timer_;  // per core: set while it is suspected for a while
   uint64_t next_edge_req_ = 1;
   uint32_t next_core_ = 0;  // round robin for first attempts
