@@ -112,6 +112,7 @@ tiers::TierParams Run::Impl::tier_params(const scenario::ModelPatch& m) {
   if (m.cores[1]) p.core_cores = *m.cores[1];
   if (m.cores[2]) p.cloud_cores = *m.cores[2];
   if (m.recovery) p.recovery = *m.recovery;
+  if (m.vector_clocks) p.vector_clocks = *m.vector_clocks;
   if (m.rpc_retry_budget_percent) p.retry_budget_permille = *m.rpc_retry_budget_percent * 10;
   return p;
 }
@@ -138,7 +139,7 @@ void Run::Impl::configure_tiers() {
   cluster.start_load_sampling(sim::seconds(1));
   load_watcher = std::make_unique<LoadWatcher>(names.size());
   trace.add_observer(load_watcher.get());
-  trace.add_observer(&causality);
+  if (world->params().vector_clocks) trace.add_observer(&causality);
   if (expects("durability")) {
     acked_durability = std::make_unique<check::AckedDurability>(names);
     trace.add_observer(acked_durability.get());

@@ -104,7 +104,7 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
 }
 
 ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
-  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery"});
+  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery", "vector_clocks"});
   ModelPatch p;
   p.mark = to_mark(f.node.Mark());
   if (sc.requests.empty()) {
@@ -140,6 +140,7 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
     if (auto x = q.get("window")) p.window = static_cast<uint32_t>(int_in(*x, 1, 1024));
   }
   if (auto v = m.get("recovery")) p.recovery = bool_value(*v);
+  if (auto v = m.get("vector_clocks")) p.vector_clocks = bool_value(*v);
   if (auto v = m.get("cores")) {
     const MapView c(*this, *v, {"edge", "core", "cloud"});
     for (int t = 0; t < kTierCount; ++t) {

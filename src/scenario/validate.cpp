@@ -370,6 +370,10 @@ class Validator {
       if (const std::string_view why = missing_for(*inv, sc_.faults, sc_.topology, tiers); !why.empty()) {
         fail(m, fmt::format("invariant '{}' has nothing to judge in this scenario, expected {}", name, why));
       }
+      if (*inv == Invariant::kCausality && sc_.model.vector_clocks == false) {
+        fail(m, "invariant 'causality' with model.vector_clocks: false (no clock rides on a message, so there is "
+                "nothing to judge), expected clocks on or no causality");
+      }
     }
     if (e.recovers_within) {
       if (!tiers) {
@@ -454,7 +458,7 @@ class Validator {
     const ModelPatch& p = sc_.model;
     const bool set = p.cache_capacity || p.cache_ttl || p.rpc_timeout || p.rpc_retries || p.rpc_cores_tried ||
                      p.rpc_pool_size || p.rpc_pool_warm || p.rpc_handshake_timeout || p.resend_timeout || p.window ||
-                     p.cores[0] || p.cores[1] || p.cores[2];
+                     p.cores[0] || p.cores[1] || p.cores[2] || p.recovery || p.vector_clocks;
     if (!set) return;
     const Mark m = p.mark;
     if (sc_.requests.empty()) {

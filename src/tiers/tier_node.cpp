@@ -97,6 +97,12 @@ void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payl
     world_.pool().refuse(self_);
     return;
   }
+  if (!world_.params().vector_clocks) {  // switched off: the body travels alone
+    const std::optional<uint64_t> stored = world_.pool().put(Carried{std::move(payload), {}}, self_);
+    ECSIM_ASSERT(stored.has_value());  // full() was checked above
+    ctx.send(dst, kind, size_bytes, *stored, conn);
+    return;
+  }
   Carried c{std::move(payload), world_.spare_clock()};
   clock_.on_send(c.clock);
   const uint64_t hash = proto::vclock::hash(c.clock);
@@ -111,10 +117,12 @@ void TierNode::on_message(node::Context& ctx, const net::Envelope& m) {
   // Taken out of the pool (moved, unless a duplicate still holds it) before
   // the handlers run: they may send, which can reuse the slot.
   Carried c = world_.pool().take(m.payload);
-  clock_.on_receive(c.clock);
-  ctx.trace().record(sim::Record{ctx.now().ns, proto::vclock::kRecordClockRecv, 0, self_, m.src, m.kind, m.id,
-                                 proto::vclock::hash(clock_.clock())});
-  world_.recycle_clock(std::move(c.clock));
+  if (world_.params().vector_clocks) {
+    clock_.on_receive(c.clock);
+    ctx.trace().record(sim::Record{ctx.now().ns, proto::vclock::kRecordClockRecv, 0, self_, m.src, m.kind, m.id,
+                                   proto::vclock::hash(clock_.clock())});
+    world_.recycle_clock(std::move(c.clock));
+  }
   dispatch(ctx, m.src, c.payload);
 }
 

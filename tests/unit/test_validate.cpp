@@ -192,3 +192,13 @@ TEST_CASE("validate: the sizes memory_max and --memory-max read", "[scenario][va
   CHECK_FALSE(scenario::parse_memory_size("999999999999999TiB", why).has_value());  // no wrap
   CHECK(why == "out of range, expected 1MiB..1TiB");
 }
+
+TEST_CASE("validate: causality cannot be expected with vector clocks off", "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();
+  sc.model.vector_clocks = false;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.expect.invariants.push_back("causality");
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("invariant 'causality' with model.vector_clocks: false"));
+  sc.model.vector_clocks = true;
+  CHECK_NOTHROW(scenario::validate(sc));
+}

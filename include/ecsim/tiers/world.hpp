@@ -55,6 +55,9 @@ struct TierParams {
   // a freed connection serves the newest waiting call once the oldest has
   // used half its timeout (adaptive LIFO).
   bool recovery = true;
+  // A vector clock rides on every message (DESIGN: a scenario can switch
+  // them off): false sends none, ticks none and traces no clock records.
+  bool vector_clocks = true;
   uint32_t retry_budget_permille = 200;
   uint32_t retry_budget_max = 100;
   uint32_t connect_rate_per_s = 256;
