@@ -31,13 +31,16 @@ void TierNode::edge_on_start(node::Context& ctx) {
     rc.jitter_seed = ctx.rng().next_u64();  // the client's own stream for its retries' jitter
   }
   rpc_client_ = std::make_unique<proto::rpc::Client>(envs_->rpc, rc);
-  for (net::NodeId core : world_.nodes(Role::kCore)) {
+  const std::vector<net::NodeId>& edges = world_.nodes(Role::kEdge);
+  const auto me = static_cast<size_t>(std::find(edges.begin(), edges.end(), self_) - edges.begin());
+  home_cores_ = home_cores(world_.nodes(Role::kCore), me, edges.size());
+  for (net::NodeId core : home_cores_) {
     rpc_client_->set_tls(core, ctx.link(core).tls);
     rpc_client_->prewarm(core, world_.params().rpc_pool_warm);
   }
-  conns_reported_.assign(world_.nodes(Role::kCore).size(), 0);
+  conns_reported_.assign(home_cores_.size(), 0);
   conns_seen_ = {UINT64_MAX, UINT64_MAX};
-  suspect_timer_.assign(world_.nodes(Role::kCore).size(), 0);
+  suspect_timer_.assign(home_cores_.size(), 0);
   edge_start(ctx);
 }
 
@@ -48,36 +51,39 @@ void TierNode::edge_on_start(node::Context& ctx) {
 // to the next core instead of waiting out a timeout there.
 void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer, bool crashed) {
   if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
+  const uint32_t index = core_index(peer);
+  if (index == home_cores_.size()) return;  // not one of its cores: nothing to reset
   rpc_client_->reset_connections(peer);
-  suspect_core(ctx, core_index(peer), crashed);
+  suspect_core(ctx, index, crashed);
   edge_rpc_done(ctx);
 }
 
 void TierNode::on_peer_restarted(node::Context& ctx, net::NodeId peer) {
   if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
   const uint32_t index = core_index(peer);
+  if (index == home_cores_.size()) return;  // not one of its cores
   if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
   core_trusted_again(index);
 }
 
+// Its place among the edge node's home cores; home_cores_.size() if none.
 uint32_t TierNode::core_index(net::NodeId core) const {
-  const auto& cores = world_.nodes(Role::kCore);
-  return static_cast<uint32_t>(std::find(cores.begin(), cores.end(), core) - cores.begin());
+  return static_cast<uint32_t>(std::find(home_cores_.begin(), home_cores_.end(), core) - home_cores_.begin());
 }
 
 void TierNode::suspect_core(node::Context& ctx, uint32_t index, bool until_restart) {
-  rpc_client_->set_reachable(world_.nodes(Role::kCore)[index], false);
+  rpc_client_->set_reachable(home_cores_[index], false);
   if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
   suspect_timer_[index] = 0;
   if (!until_restart) {
     suspect_timer_[index] =
         set_timer(ctx, kRouteEdge, world_.params().core_suspect, (kEdgeSuspectEnd << kEdgeTagShift) | index);
   }
-  world_.core_suspected(ctx.trace(), ctx.now(), self_, world_.nodes(Role::kCore)[index], until_restart);
+  world_.core_suspected(ctx.trace(), ctx.now(), self_, home_cores_[index], until_restart);
 }
 
 void TierNode::core_trusted_again(uint32_t index) {
-  rpc_client_->set_reachable(world_.nodes(Role::kCore)[index], true);
+  rpc_client_->set_reachable(home_cores_[index], true);
   suspect_timer_[index] = 0;
 }
 
@@ -178,11 +184,11 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
   edge_rpc_done(ctx);  // a call refused at once (no core reachable) completes now
 }
 
-// Round robin over core nodes for first attempts; after an RPC failure the
-// request goes to the core after the one that failed.
+// Round robin over its home cores for first attempts; after an RPC failure
+// the request goes to the home core after the one that failed.
 void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
   EdgePending& p = edge_pending_.at(edge_req);
-  const auto& cores = world_.nodes(Role::kCore);
+  const auto& cores = home_cores_;
   p.core_index = p.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
                                  : (p.core_index + 1) % static_cast<uint32_t>(cores.size());
   if (p.attempts++ == 0) world_.client_forwarded(p.request.id);
@@ -244,7 +250,7 @@ void TierNode::edge_connections_report() {
   const std::pair<uint64_t, uint64_t> seen{rc.connections_opened, rc.connections_closed};
   if (seen == conns_seen_) return;
   conns_seen_ = seen;
-  const auto& cores = world_.nodes(Role::kCore);
+  const auto& cores = home_cores_;
   for (size_t i = 0; i < cores.size(); ++i) {
     const auto open = static_cast<uint32_t>(rpc_client_->open_connections(cores[i]));
     if (open == conns_reported_[i]) continue;

@@ -97,7 +97,7 @@ void TierNode::rehydrate_pump(node::Context& ctx) {
 
 void TierNode::rehydrate_send(node::Context&, uint64_t req) {
   RehydrateFetch& f = rehydrate_pending_.at(req);
-  const auto& cores = world_.nodes(Role::kCore);
+  const auto& cores = home_cores_;
   f.core_index = f.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
                                  : (f.core_index + 1) % static_cast<uint32_t>(cores.size());
   ++f.attempts;

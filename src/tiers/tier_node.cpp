@@ -52,8 +52,9 @@ TierNode::~TierNode() {
                   msgq_receiver_ ? msgq_receiver_->counters() : proto::msgq::ReceiverCounters{});
   if (replica_ != nullptr) world_.add_replica_refusals(replica_->counters().refused);
   if (role_ == Role::kEdge) {
-    const auto& cores = world_.nodes(Role::kCore);
-    for (size_t i = 0; i < conns_reported_.size(); ++i) world_.connections_changed(cores[i], -int64_t{conns_reported_[i]});
+    for (size_t i = 0; i < conns_reported_.size(); ++i) {
+      world_.connections_changed(home_cores_[i], -int64_t{conns_reported_[i]});
+    }
   }
 }
 

@@ -280,4 +280,13 @@ void World::write_acked(uint64_t key, proto::storage::Version v) {
   if (inserted) acked_bytes_.set_entries(acked_.size());
 }
 
+std::vector<net::NodeId> home_cores(const std::vector<net::NodeId>& cores, size_t edge_index, size_t edges) {
+  ECSIM_ASSERT(!cores.empty() && edges > 0 && edge_index < edges);
+  if (cores.size() <= kHomeCoresMax) return cores;
+  const size_t first = edge_index * cores.size() / edges;
+  std::vector<net::NodeId> home;
+  for (size_t i = 0; i < kHomeCoresMax; ++i) home.push_back(cores[(first + i) % cores.size()]);
+  return home;
+}
+
 }  // namespace ecsim::tiers

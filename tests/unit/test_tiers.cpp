@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
+#include <map>
+#include <vector>
 
 #include "ecsim/check/acked_writes.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/tiers/end_state.hpp"
+#include "ecsim/tiers/world.hpp"
 #include "ecsim/scenario/loader.hpp"
 
 using namespace ecsim;
@@ -284,4 +287,22 @@ TEST_CASE("tiers: an answer after the client's timeout is a failure, not a slow 
   // With the default 1 s timeout nothing is late.
   const run::RunResult calm = run::run_scenario(three_tier(300), {});
   CHECK(calm.tiers.answered_late == 0);
+}
+
+TEST_CASE("tiers: an edge node is homed to at most four cores, all of them in a small cluster", "[tiers]") {
+  using ecsim::tiers::home_cores;
+  const std::vector<ecsim::net::NodeId> two = {3, 4};
+  CHECK(home_cores(two, 0, 3) == two);
+  CHECK(home_cores(two, 2, 3) == two);
+  std::vector<ecsim::net::NodeId> cores;
+  for (ecsim::net::NodeId c = 100; c < 130; ++c) cores.push_back(c);  // 30 cores
+  std::map<ecsim::net::NodeId, int> homed;                          // edges per core
+  for (size_t e = 0; e < 90; ++e) {
+    const std::vector<ecsim::net::NodeId> h = home_cores(cores, e, 90);
+    REQUIRE(h.size() == ecsim::tiers::kHomeCoresMax);
+    for (size_t i = 1; i < h.size(); ++i) CHECK(h[i] == (h[i - 1] + 1 - 100) % 30 + 100);  // consecutive, wrapping
+    for (ecsim::net::NodeId c : h) ++homed[c];
+  }
+  REQUIRE(homed.size() == 30);  // every core is someone's home
+  for (const auto& [core, n] : homed) CHECK(n == 12);  // 90 edges x 4 homes / 30 cores
 }

@@ -172,7 +172,10 @@ class TierNode final : public node::Actor {
   std::pair<uint64_t, uint64_t> conns_seen_{UINT64_MAX, UINT64_MAX};
   std::vector<proto::TimerId> suspect_timer_;  // per core: set while it is suspected for a while
   uint64_t next_edge_req_ = 1;
-  uint32_t next_core_ = 0;  // round robin for first attempts
+  uint32_t next_core_ = 0;  // round robin for first attempts, over home_cores_
+  // An edge node's home cores (world.hpp, home_cores): the only cores it
+  // pools connections to and calls; indexes conns_reported_ and suspect_timer_.
+  std::vector<net::NodeId> home_cores_;
   // edge: hot keys, their snapshots, rehydration after a restart
   struct RehydrateFetch {
     uint64_t key = 0;

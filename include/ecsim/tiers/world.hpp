@@ -207,6 +207,15 @@ struct RehydrationRecord {
   sim::Time done_at{0};
 };
 
+// Edge homing (docs/model.md, "Scale"): an edge node calls, and pools
+// connections to, at most kHomeCoresMax cores: with that many cores or
+// fewer, all of them in id order (the reference design's cluster, as
+// before); with more, kHomeCoresMax consecutive cores (wrapping) starting
+// where its share of the core tier begins, so every core is home to about
+// as many edge nodes. `edge_index`: the node's place among the edge nodes.
+inline constexpr size_t kHomeCoresMax = 4;
+std::vector<net::NodeId> home_cores(const std::vector<net::NodeId>& cores, size_t edge_index, size_t edges);
+
 class World final : public node::PayloadOwner {
  public:
   World(std::vector<Role> roles, TierParams params);
