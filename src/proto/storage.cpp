@@ -1,4 +1,5 @@
 #include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/log_codec.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/sim/limits.hpp"
@@ -57,29 +58,9 @@ uint32_t catch_up_resp_bytes(const CatchUpResp& r) {
 constexpr uint8_t kKindPut = 1;
 constexpr uint8_t kKindMark = 2;
 
-uint32_t fnv1a(std::string_view bytes) {
-  uint32_t h = 2166136261u;
-  for (char c : bytes) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
-
-template <class T>
-void put_le(std::string& out, T v) {
-  const auto u = static_cast<std::make_unsigned_t<T>>(v);
-  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
-}
-
-template <class T>
-T get_le(std::string_view in, size_t at) {
-  std::make_unsigned_t<T> u = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    u |= static_cast<std::make_unsigned_t<T>>(static_cast<uint8_t>(in[at + i])) << (8 * i);
-  }
-  return static_cast<T>(u);
-}
+using log_codec::fnv1a;
+using log_codec::get_le;
+using log_codec::put_le;
 
 WalPut put_of(const CatchUpEntry& e, int64_t now_ns) {
   return WalPut{e.key, e.value, e.version, now_ns};

@@ -5,6 +5,7 @@
 #include <utility>
 #include <type_traits>
 
+#include "ecsim/proto/log_codec.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -37,20 +38,9 @@ uint32_t op_bytes(const Op& op) {
 enum : uint8_t { kStart = 1, kDecision = 2, kEnd = 3, kPrepared = 4, kResolved = 5 };
 constexpr size_t kChecksumBytes = 4;
 
-uint32_t fnv1a(std::string_view bytes) {
-  uint32_t h = 2166136261u;
-  for (char c : bytes) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
-
-template <class T>
-void put_le(std::string& out, T v) {
-  const auto u = static_cast<std::make_unsigned_t<T>>(v);
-  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
-}
+using log_codec::fnv1a;
+using log_codec::get_le;
+using log_codec::put_le;
 
 // Reads fixed-width fields in order; `ok` turns false past the end.
 struct Reader {
@@ -63,12 +53,9 @@ struct Reader {
       ok = false;
       return T{};
     }
-    std::make_unsigned_t<T> u = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      u |= static_cast<std::make_unsigned_t<T>>(static_cast<uint8_t>(in[at + i])) << (8 * i);
-    }
+    const T v = get_le<T>(in, at);
     at += sizeof(T);
-    return static_cast<T>(u);
+    return v;
   }
 };
 
