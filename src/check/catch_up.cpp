@@ -47,7 +47,7 @@ void CatchUpChecker::hold(uint32_t node, uint64_t key, Version v) {
 }
 
 void CatchUpChecker::on_record(const sim::Record& r) {
-  // Offered every record: the kinds it follows are told apart first.
+  // Offered only the types record_types() names; told apart here.
   const sim::RecordType t = r.type;
   if (t == st::kRecordQuorum) {
     if (r.code == static_cast<uint16_t>(st::QuorumOutcome::kWriteOk)) {
