@@ -16,21 +16,26 @@ Network::Network(sim::Simulator& sim, const std::vector<std::string>& names)
     : sim_(sim), node_count_(static_cast<uint32_t>(names.size())) {
   ECSIM_ASSERT(node_count_ >= 1 && node_count_ <= kNodesMax);
   deliver_handler_ = sim_.add_handler(&Network::on_deliver_event, this);
-  link_of_pair_.assign(static_cast<size_t>(node_count_) * node_count_, 0);
+  links_from_.resize(node_count_);
   rng_.reserve(node_count_);
   for (const std::string& name : names) rng_.push_back(sim_.rng(name + "/net"));
   group_.assign(node_count_, 0);
 }
 
+// The links from a node, sorted by destination: a node talks to a handful of
+// peers (its home cores, its DSM group, a core to the cloud tier), so a
+// binary search over its own short list beats a node_count^2 table, whose
+// first touch of each page costs a page fault and whose rows are cache misses.
 uint32_t Network::link_index(NodeId src, NodeId dst) {
   ECSIM_ASSERT(src < node_count_ && dst < node_count_);
-  uint32_t& slot = link_of_pair_[static_cast<size_t>(src) * node_count_ + dst];
-  if (slot == 0) {
-    links_.push_back(Link{default_link_, src, dst, 0, default_link_.latency.prepare()});
-    link_epochs_.push_back(0);
-    slot = static_cast<uint32_t>(links_.size());
-  }
-  return slot - 1;
+  std::vector<LinkRef>& from = links_from_[src];
+  auto it = std::lower_bound(from.begin(), from.end(), dst, [](const LinkRef& r, NodeId d) { return r.dst < d; });
+  if (it != from.end() && it->dst == dst) return it->index;
+  const auto index = static_cast<uint32_t>(links_.size());
+  links_.push_back(Link{default_link_, src, dst, 0, default_link_.latency.prepare()});
+  link_epochs_.push_back(0);
+  from.insert(it, LinkRef{dst, index});
+  return index;
 }
 
 void Network::set_link(NodeId src, NodeId dst, const LinkConfig& config) {
@@ -43,8 +48,9 @@ void Network::set_link(NodeId src, NodeId dst, const LinkConfig& config) {
 
 const LinkConfig& Network::link_config(NodeId src, NodeId dst) const {
   ECSIM_ASSERT(src < node_count_ && dst < node_count_);
-  const uint32_t slot = link_of_pair_[static_cast<size_t>(src) * node_count_ + dst];
-  return slot == 0 ? default_link_ : links_[slot - 1].config;
+  const std::vector<LinkRef>& from = links_from_[src];
+  auto it = std::lower_bound(from.begin(), from.end(), dst, [](const LinkRef& r, NodeId d) { return r.dst < d; });
+  return it != from.end() && it->dst == dst ? links_[it->index].config : default_link_;
 }
 
 uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_bytes,

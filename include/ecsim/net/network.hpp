@@ -118,7 +118,11 @@ class Network {
   uint32_t node_count_;
   Receiver* receiver_ = nullptr;
   LinkConfig default_link_;
-  std::vector<uint32_t> link_of_pair_;  // node_count^2, 0 = not created, else index + 1
+  struct LinkRef {
+    NodeId dst;
+    uint32_t index;  // into links_
+  };
+  std::vector<std::vector<LinkRef>> links_from_;  // per source node, by destination
   std::vector<Link> links_;
   std::vector<uint32_t> link_epochs_;  // by link index; stale epochs are dropped on arrival
   ConnFifo conn_fifo_;
