@@ -27,6 +27,40 @@ bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
 
 }  // namespace
 
+// `utilisation_max.TIER`: every node of the tier kept its mean CPU over its
+// `load` samples (one per simulated second while it was up) at or below the
+// bound. A run with no sample on the tier (shorter than a second) fails: it
+// measured nothing.
+void Run::Impl::summarize_utilisation(RunResult& r) {
+  const tiers::World& w = *world;
+  for (int tier = 0; tier < scenario::kTierCount; ++tier) {
+    const auto& bound = sc.expect.utilisation_max[tier];
+    if (!bound) continue;
+    const auto limit = static_cast<uint64_t>(std::llround(*bound * 1000.0));
+    size_t nodes = 0, over = 0;
+    net::NodeId busiest = 0;
+    double busiest_mean = -1.0;
+    for (net::NodeId n = 0; n < names.size(); ++n) {
+      if (static_cast<int>(w.role(n)) != tier || load_watcher->cpu_samples[n] == 0) continue;
+      ++nodes;
+      const uint64_t samples = load_watcher->cpu_samples[n];
+      over += load_watcher->cpu_sum[n] > limit * samples ? 1 : 0;
+      const double mean = static_cast<double>(load_watcher->cpu_sum[n]) / static_cast<double>(samples) / 10.0;
+      if (mean > busiest_mean) busiest = n, busiest_mean = mean;
+    }
+    const char* tier_text = scenario::tier_name(static_cast<scenario::Tier>(tier));
+    Verdict v{fmt::format("utilisation_max.{}", tier_text), nodes > 0 && over == 0, ""};
+    if (nodes == 0) {
+      v.detail = fmt::format("no load sample on the {} tier (samples are taken every simulated second)", tier_text);
+    } else {
+      v.detail = fmt::format("busiest {}: mean CPU {:.1f} %, need <= {:.1f} % on each of {} node{}{}", names[busiest],
+                             busiest_mean, *bound * 100.0, nodes, nodes == 1 ? "" : "s",
+                             over == 0 ? "" : fmt::format("; {} above", over));
+    }
+    r.verdicts.push_back(std::move(v));
+  }
+}
+
 void Run::Impl::summarize_tiers(RunResult& r) {
   tiers::World& w = *world;
   w.finish(sim.now());
@@ -55,6 +89,7 @@ void Run::Impl::summarize_tiers(RunResult& r) {
     l.refused += lm->refused();
     l.cpu_permille_max = std::max(l.cpu_permille_max, load_watcher->cpu_max[n]);
   }
+  summarize_utilisation(r);
   summarize_protocols(t.rpc, t.msgq);
   t.hits = w.hits;
   t.misses = w.misses;

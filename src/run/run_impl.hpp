@@ -52,15 +52,20 @@ inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {
 
 // Keeps each node's highest CPU sample from the per-second load records.
 struct LoadWatcher final : sim::TraceObserver {
-  std::vector<uint32_t> cpu_max;
-  explicit LoadWatcher(size_t nodes) : cpu_max(nodes, 0) {}
+  std::vector<uint32_t> cpu_max;      // per node, the busiest sample (permille)
+  std::vector<uint64_t> cpu_sum;      // per node, the sum of its samples (permille)
+  std::vector<uint32_t> cpu_samples;  // per node, how many samples
+  explicit LoadWatcher(size_t nodes) : cpu_max(nodes, 0), cpu_sum(nodes, 0), cpu_samples(nodes, 0) {}
   std::span<const sim::RecordType> record_types() const override {
     static constexpr sim::RecordType kTypes[] = {sim::RecordType::kLoad};
     return kTypes;
   }
   void on_record(const sim::Record& r) override {
     if (r.type != sim::RecordType::kLoad || r.node >= cpu_max.size()) return;
-    cpu_max[r.node] = std::max(cpu_max[r.node], static_cast<uint32_t>(r.a >> 32));
+    const auto cpu = static_cast<uint32_t>(r.a >> 32);
+    cpu_max[r.node] = std::max(cpu_max[r.node], cpu);
+    cpu_sum[r.node] += cpu;
+    ++cpu_samples[r.node];
   }
 };
 
@@ -256,6 +261,8 @@ struct Run::Impl {
   // Offered and served client requests per node with clients, over the time
   // its clients were sending, and the `throughput_min` verdicts.
   void summarize_throughput(RunResult& r);
+  // The `utilisation_max` verdicts, from the load samples.
+  void summarize_utilisation(RunResult& r);
 
   // Every selected node must be offered and serve at least tm.per_s. The
   // detail names the worst node: the lowest of its two rates, among the

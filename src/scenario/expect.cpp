@@ -9,7 +9,7 @@ namespace ecsim::scenario::loading {
 Expect Loader::expect(const Field& f, const Scenario& sc) const {
   const MapView m(*this, f,
                   {"invariants", "served_ratio_min", "latency_p99", "throughput_min", "min_delivered",
-                   "quiescence", "recovers_within"});
+                   "quiescence", "recovers_within", "utilisation_max"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
   static const std::vector<std::string_view> kInvariants = [] {
@@ -76,6 +76,19 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     }
   }
   if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
+  if (auto v = m.get("utilisation_max")) {
+    const MapView u(*this, *v, {"edge", "core", "cloud"});
+    for (int t = 0; t < kTierCount; ++t) {
+      auto bound = u.get(tier_name(static_cast<Tier>(t)));
+      if (!bound) continue;
+      if (sc.requests.empty()) {
+        fail(bound->key_mark, fmt::format("{} in a scenario without a requests workload, expected tier "
+                                          "utilisation only with the three-tier model",
+                                          bound->path));
+      }
+      e.utilisation_max[t] = ratio(*bound);
+    }
+  }
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
   if (auto v = m.get("recovers_within")) {

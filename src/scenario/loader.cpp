@@ -155,6 +155,9 @@ Scenario Loader::load(std::string_view text) {
   }
   if (auto v = m.get("expect")) sc.expect = expect(*v, sc);
   if (auto v = m.get("model")) sc.model = model(*v, sc);
+  if (auto v = m.get("topology")) {
+    if (const std::string why = topology_size_problem(sc); !why.empty()) fail(v->key_mark, why);
+  }
   // What the schema walk cannot see key by key: node states along the
   // schedule, and what the model cannot run (validate.hpp).
   validate(sc);

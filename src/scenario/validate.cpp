@@ -112,6 +112,7 @@ class Validator {
                              kNodesPerTierMax));
       }
     }
+    if (const std::string why = topology_size_problem(sc_); !why.empty()) fail({}, why);
   }
 
   void links() const {
@@ -428,6 +429,18 @@ class Validator {
                kScenarioDurationMax);
     }
     throughput();
+    for (int t = 0; t < kTierCount; ++t) {
+      if (!e.utilisation_max[t]) continue;
+      const std::string what = fmt::format("expect.utilisation_max.{}", tier_name(static_cast<Tier>(t)));
+      if (!tiers) {
+        fail(m, fmt::format("{} in a scenario without a requests workload, expected tier utilisation only with "
+                            "the three-tier model",
+                            what));
+      }
+      if (!(*e.utilisation_max[t] >= 0.0 && *e.utilisation_max[t] <= 1.0)) {
+        fail(m, fmt::format("{} is {}, expected a ratio 0..1", what, *e.utilisation_max[t]));
+      }
+    }
     in_range(m, "expect.quiescence", e.quiescence, Duration{0}, false, kQuiescenceMax);
   }
 
@@ -494,6 +507,18 @@ class Validator {
 };
 
 }  // namespace
+
+std::string topology_size_problem(const Scenario& sc) {
+  const Topology& t = sc.topology;
+  const int nodes = t.edge + t.core + t.cloud;
+  if (nodes > kNodesMax) return fmt::format("topology has {} nodes, expected at most {} in all", nodes, kNodesMax);
+  if (nodes > kNodesWithClocksMax && !sc.requests.empty() && sc.model.vector_clocks != false) {
+    return fmt::format("topology has {} nodes with vector clocks on (a clock of {} entries on every message), "
+                       "expected at most {} nodes with clocks, or model: {{ vector_clocks: false }}",
+                       nodes, nodes, kNodesWithClocksMax);
+  }
+  return {};
+}
 
 void validate(const Scenario& sc) { Validator(sc).check(); }
 

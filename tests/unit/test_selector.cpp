@@ -62,11 +62,13 @@ TEST_CASE("selector: resolve names, tiers, globs and *", "[scenario]") {
   CHECK(resolve(t, "").empty());
 }
 
-TEST_CASE("selector: large topologies name two-digit nodes exactly", "[scenario]") {
-  const Topology t{kNodesPerTierMax, 1, 1};
+TEST_CASE("selector: large topologies name multi-digit nodes exactly", "[scenario]") {
+  const Topology t{kNodesPerTierMax, 1, 1};  // edge-1..edge-1000
   CHECK(resolve(t, "edge-1") == Ids{0});
   CHECK(resolve(t, "edge-100") == Ids{99});
-  CHECK(resolve(t, "edge-1?").size() == 10);  // edge-10..edge-19
-  CHECK(resolve(t, "edge-1*").size() == 12);  // edge-1, edge-10..19, edge-100
-  CHECK(resolve(t, "cloud") == Ids{101});
+  CHECK(resolve(t, "edge-1000") == Ids{999});
+  CHECK(resolve(t, "edge-1?").size() == 10);   // edge-10..edge-19
+  CHECK(resolve(t, "edge-1??").size() == 100);  // edge-100..edge-199
+  CHECK(resolve(t, "edge-1*").size() == 112);  // edge-1, 10..19, 100..199, 1000
+  CHECK(resolve(t, "cloud") == Ids{1001});
 }

@@ -160,6 +160,10 @@ struct Expect {
   // before the first fault (less 1 point) this long after the last fault
   // window ends (run/recovery.hpp). Required with a fault window on the tiers.
   std::optional<sim::Duration> recovers_within;
+  // `utilisation_max: { core: 70% }`: every node of the tier keeps its mean
+  // CPU utilisation over the run (its `load` samples) at or below this ratio
+  // (0..1), indexed by Tier; only with a requests workload.
+  std::optional<double> utilisation_max[kTierCount];
   std::optional<uint64_t> min_delivered;     // messages delivered
   std::vector<ThroughputMin> throughput_min;  // in the order written
   // `convergence` is judged only after the network has been healed and no

@@ -11,7 +11,15 @@
 
 namespace ecsim::scenario {
 
-inline constexpr int kNodesPerTierMax = 100;
+// Topology limits. In all, at most the network's 2048 nodes
+// (net::Network::kNodesMax). With vector clocks on (the default), at most
+// kNodesWithClocksMax: a clock of one entry per node rides on every message
+// and each node keeps one per DSM key, so their memory grows with the square
+// of the cluster; larger clusters run with `model: { vector_clocks: false }`
+// (docs/model.md, "Scale").
+inline constexpr int kNodesPerTierMax = 1000;
+inline constexpr int kNodesMax = 2048;
+inline constexpr int kNodesWithClocksMax = 300;
 
 std::vector<std::string> node_names(const Topology& topology);
 Tier node_tier(const Topology& topology, uint32_t node);

@@ -4,6 +4,7 @@
 // docs/scenarios.md tabulates the ranges below.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/time.hpp"
@@ -42,5 +43,11 @@ inline constexpr int kCloudNodesForRequests = 3;
 // on a node that is already down (or up), an expectation with nothing to
 // judge.
 void validate(const Scenario& sc);
+
+// What is wrong with the topology's size as a whole (more nodes than the
+// network holds, or more than kNodesWithClocksMax with vector clocks on and
+// a requests workload), or empty. validate() refuses it; the loader asks
+// first, to point at the topology's line.
+std::string topology_size_problem(const Scenario& sc);
 
 }  // namespace ecsim::scenario
