@@ -61,6 +61,12 @@ class Network {
 
   // The config of links not set explicitly.
   void set_default_link(const LinkConfig& config) { default_link_ = config; }
+  // Classes of nodes (the tiers) with a config per ordered pair of classes:
+  // a link not set explicitly takes its classes' config, made when the link
+  // is first used, so that a cluster of n nodes need not hold n^2 links.
+  // `class_of` has one entry per node, each < k; `pair_configs` k*k configs,
+  // [from class * k + to class]. REQUIRES: every latency valid.
+  void set_link_classes(std::vector<uint8_t> class_of, std::vector<LinkConfig> pair_configs);
   // REQUIRES: config.latency.validate() is empty.
   void set_link(NodeId src, NodeId dst, const LinkConfig& config);
   const LinkConfig& link_config(NodeId src, NodeId dst) const;
@@ -118,11 +124,19 @@ class Network {
   uint32_t node_count_;
   Receiver* receiver_ = nullptr;
   LinkConfig default_link_;
-  struct LinkRef {
-    NodeId dst;
-    uint32_t index;  // into links_
+  std::vector<uint8_t> class_of_;         // per node; empty: no classes
+  std::vector<LinkConfig> class_links_;   // per ordered pair of classes
+  uint32_t classes_ = 0;
+  const LinkConfig& implicit_link(NodeId src, NodeId dst) const {
+    return class_of_.empty() ? default_link_ : class_links_[class_of_[src] * classes_ + class_of_[dst]];
+  }
+  struct PairSlot {
+    uint64_t key = 0;             // pair_key(src, dst)
+    uint32_t index_plus_one = 0;  // into links_; 0 = empty slot
   };
-  std::vector<std::vector<LinkRef>> links_from_;  // per source node, by destination
+  static uint64_t pair_key(NodeId src, NodeId dst);
+  size_t pair_slot(uint64_t key) const;  // the key's slot, or the empty slot where it would go
+  std::vector<PairSlot> pair_table_;     // size a power of two, at most half full
   std::vector<Link> links_;
   std::vector<uint32_t> link_epochs_;  // by link index; stale epochs are dropped on arrival
   ConnFifo conn_fifo_;
