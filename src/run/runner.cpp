@@ -186,7 +186,12 @@ void Run::Impl::configure_tiers() {
     c.dsm_keys = w.dsm_keys;
     std::optional<sim::Time> until;
     if (w.until) until = sim::Time{0} + *w.until;
-    for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, c, until, w.timeout});
+    uint64_t base = 0;
+    for (net::NodeId n : resolve(sc.topology, w.at)) {
+      c.subscriber_base = w.local_subscribers ? base : 0;
+      base += w.subscribers;
+      sources.push_back({n, c, until, w.timeout});
+    }
   }
   clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
   clients->start();

@@ -13,7 +13,7 @@ const std::vector<std::string_view> kWorkloadKinds{"ping", "requests"};
 const std::vector<std::string_view> kPingKeys{"kind", "from", "to", "rate", "size", "timeout"};
 const std::vector<std::string_view> kRequestsKeys{
     "kind", "at", "rate", "subscribers", "zipf", "records", "mix", "bad_tokens", "timeout",
-    "dsm_keys", "until"};
+    "dsm_keys", "until", "local_subscribers"};
 // In the order of the RequestWorkload::mix_* fields.
 const std::vector<std::string_view> kMixKeys{"session_check", "read", "write", "dsm_set",
                                              "dsm_get"};
@@ -230,6 +230,7 @@ RequestWorkload Loader::requests_item(const MapView& m) const {
   if (auto v = m.get("subscribers")) {
     w.subscribers = static_cast<uint64_t>(int_in(*v, 1, kSubscribersMax));
   }
+  if (auto v = m.get("local_subscribers")) w.local_subscribers = bool_value(*v);
   if (auto v = m.get("zipf")) w.zipf = zipf_exponent(*v);
   if (auto v = m.get("records")) {
     w.records_per_subscriber = static_cast<uint32_t>(int_in(*v, 1, kRecordsPerSubscriberMax));

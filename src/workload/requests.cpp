@@ -89,6 +89,10 @@ std::string RequestConfig::validate() const {
   if (subscribers < 1 || subscribers > kSubscribersMax) {
     return fmt::format("subscribers is {}, expected 1 to {}", subscribers, kSubscribersMax);
   }
+  if (subscriber_base > kSubscribersMax - subscribers) {
+    return fmt::format("subscriber_base is {}, expected base + subscribers at most {}", subscriber_base,
+                       kSubscribersMax);
+  }
   // Written so that NaN fails too.
   if (!(zipf_s >= 0.0 && zipf_s <= kZipfMax)) {
     return fmt::format("zipf is {}, expected 0 (uniform) to {}", zipf_s, kZipfMax);
@@ -167,7 +171,7 @@ sim::Duration RequestGenerator::next_gap() {
 
 uint64_t RequestGenerator::subscriber_at_rank(uint64_t rank) const {
   ECSIM_ASSERT(rank >= 1 && rank <= config_.subscribers);
-  return permutation_(rank - 1) + 1;
+  return config_.subscriber_base + permutation_(rank - 1) + 1;
 }
 
 RequestKind RequestGenerator::draw_kind() {
@@ -232,10 +236,12 @@ Request RequestGenerator::next_request() {
   if (r.bad_token == BadToken::kCrossSubscriber) {
     // Another subscriber, uniformly: an offset in [1, N) around the circle.
     const uint64_t n = config_.subscribers;
+    const uint64_t base = config_.subscriber_base;
     const uint64_t offset = 1 + rng_.below(n - 1);
-    r.token_subscriber = (r.subscriber - 1 + offset) % n + 1;
+    r.token_subscriber = base + (r.subscriber - base - 1 + offset) % n + 1;
   }
-  ECSIM_ASSERT(r.subscriber >= 1 && r.subscriber <= config_.subscribers);
+  ECSIM_ASSERT(r.subscriber > config_.subscriber_base &&
+               r.subscriber - config_.subscriber_base <= config_.subscribers);
   ECSIM_ASSERT((r.token_subscriber != r.subscriber) == (r.bad_token == BadToken::kCrossSubscriber));
   return r;
 }

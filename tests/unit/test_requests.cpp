@@ -233,3 +233,28 @@ TEST_CASE("requests: the bad-token fraction follows bad_token_ppm", "[requests]"
   RequestGenerator clean(c, Rng::stream(9, "workload/test"));
   for (int i = 0; i < 10000; ++i) REQUIRE(clean.next_request().bad_token == BadToken::kNone);
 }
+
+TEST_CASE("requests: a subscriber base shifts the whole population, bad tokens included", "[requests]") {
+  RequestConfig c = mixed_config();
+  RequestConfig shifted = c;
+  shifted.subscriber_base = 5000;
+  RequestGenerator a(c, Rng::stream(9, "workload/test"));
+  RequestGenerator b(shifted, Rng::stream(9, "workload/test"));
+  CHECK(b.subscriber_at_rank(1) == a.subscriber_at_rank(1) + 5000);
+  int cross = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const Request x = a.next_request();
+    const Request y = b.next_request();
+    // The same draws, 5000 higher: popularity and mix are those of the base-0 population.
+    REQUIRE(y.subscriber == x.subscriber + 5000);
+    REQUIRE(y.token_subscriber == x.token_subscriber + 5000);
+    REQUIRE(y.kind == x.kind);
+    REQUIRE((y.subscriber > 5000 && y.subscriber <= 6000));
+    REQUIRE((y.token_subscriber > 5000 && y.token_subscriber <= 6000));
+    cross += y.bad_token == BadToken::kCrossSubscriber ? 1 : 0;
+  }
+  CHECK(cross > 100);  // cross-subscriber tokens stay inside the node's own population
+  RequestConfig too_far = c;
+  too_far.subscriber_base = ecsim::workload::kSubscribersMax;
+  CHECK(too_far.validate().find("subscriber_base") != std::string::npos);
+}

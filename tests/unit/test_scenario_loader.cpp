@@ -157,10 +157,10 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:5:5: a 'requests' workload after a 'ping' one, expected workloads of one kind per scenario (ping or requests)"},
       {"ping key on requests", kHead + "workload:\n  - { kind: requests, from: edge, rate: 1/s }\n",
        "t.yaml:4:23: unknown key 'from' in workload[0] (kind requests), expected kind, at, rate, "
-       "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys or until"},
+       "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys, until or local_subscribers"},
       {"size on requests", kHead + "workload:\n  - { kind: requests, rate: 1/s, size: 1KiB }\n",
        "t.yaml:4:34: unknown key 'size' in workload[0] (kind requests), expected kind, at, rate, "
-       "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys or until"},
+       "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys, until or local_subscribers"},
       {"requests key on ping",
        kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 1/s, at: edge }\n",
        "t.yaml:4:52: unknown key 'at' in workload[0] (kind ping), expected kind, from, to, rate, "

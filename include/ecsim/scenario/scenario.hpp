@@ -87,6 +87,10 @@ struct RequestWorkload {
   Selector at;
   uint64_t rate_per_s = 0;              // > 0, per node
   uint64_t subscribers = 100000;        // 1..10,000,000
+  // true: each node in `at` has its own `subscribers` (disjoint, in node
+  // order: the i-th node's are i * subscribers + 1 ..); false: one population
+  // shared by all of them.
+  bool local_subscribers = false;
   double zipf = 1.1;                    // 0 (uniform) or 0.01..5
   uint32_t records_per_subscriber = 4;  // 1..1000
   uint32_t mix_session_check = 70;      // integer weights, sum > 0

@@ -79,6 +79,9 @@ struct RequestConfig {
 
   uint64_t rate_per_s = 1000;
   uint64_t subscribers = 1000;
+  // The subscribers are subscriber_base + 1 .. subscriber_base + subscribers
+  // (disjoint ranges give each edge node its own population).
+  uint64_t subscriber_base = 0;
   double zipf_s = 1.0;  // 0 = uniform
   uint32_t records_per_subscriber = 4;
   RequestMix mix{.session_check = 1};
@@ -94,7 +97,7 @@ struct RequestConfig {
 struct Request {
   uint64_t id = 0;  // 1, 2, ... per generator
   RequestKind kind = RequestKind::kSessionCheck;
-  uint64_t subscriber = 0;  // who asks, 1..N
+  uint64_t subscriber = 0;  // who asks, base + 1 .. base + N
   uint64_t key = 0;         // subscriber_key(...) or a DSM key
   uint64_t value = 0;       // for kWrite and kDsmSet; 0 otherwise
   BadToken bad_token = BadToken::kNone;
