@@ -60,7 +60,7 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value,
                     self.token_for(r, g, now), now, g.node, now + g.timeout, r.bad_token};
   self.world_.client_started(req);
-  if (!self.cluster_.is_up(g.node)) {
+  if (req.tracked == 0 || !self.cluster_.is_up(g.node)) {
     self.world_.client_done(req, Outcome::kFailed, ServedBy::kEdge, now);
   } else {
     auto* node = static_cast<TierNode*>(self.cluster_.actor(g.node));

@@ -191,7 +191,7 @@ void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
   const auto& cores = home_cores_;
   p.core_index = p.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
                                  : (p.core_index + 1) % static_cast<uint32_t>(cores.size());
-  if (p.attempts++ == 0) world_.client_forwarded(p.request.id);
+  if (p.attempts++ == 0) world_.client_forwarded(p.request);
   const bool write = p.request.kind == workload::RequestKind::kWrite;
   const CoreBody body = write ? CoreBody{CoreWrite{p.request.key, p.request.value}} : CoreBody{CoreRead{p.request.key}};
   const TierParams& tp = world_.params();

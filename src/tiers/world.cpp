@@ -129,7 +129,10 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
       count_second(r.start, false);
       break;
   }
-  outstanding_.erase(r.id);
+  if (r.tracked != 0) {
+    const bool ended = outstanding_.release(r.tracked);
+    ECSIM_ASSERT(ended);  // a request ends once
+  }
 }
 
 void World::count_second(sim::Time start, bool ok) {
@@ -177,10 +180,11 @@ void World::exclude_window(sim::TimeWindow w) {
   excluded_windows_.insert(at, w);
 }
 
-void World::client_forwarded(uint64_t request_id) {
-  auto it = outstanding_.find(request_id);
-  ECSIM_ASSERT(it != outstanding_.end());  // a request is forwarded before it ends
-  it->second.by = ServedBy::kCore;
+void World::client_forwarded(const ClientRequest& r) {
+  if (r.tracked == 0) return;
+  Outstanding* o = outstanding_.find(r.tracked);
+  ECSIM_ASSERT(o != nullptr);  // a request is forwarded before it ends
+  o->by = ServedBy::kCore;
 }
 
 // Quorum operations at core have no client timeout of their own: a failed
@@ -199,21 +203,26 @@ void World::storage_op_done(net::NodeId n, sim::Duration latency, bool ok) {
   cloud_.judged.add(latency.ns);
 }
 
-void World::client_started(const ClientRequest& r) {
-  ECSIM_ASSERT(r.edge < offered_.size());
+void World::client_started(ClientRequest& r) {
+  ECSIM_ASSERT(r.edge < offered_.size() && r.tracked == 0);
   ++offered_[r.edge];
   trace(kRecordClientStart, 0, r.edge, static_cast<uint32_t>(r.kind), r.id, 0);
   const int64_t deadline_ns = r.deadline == sim::Time::max() ? INT64_MAX : r.deadline.ns;
-  const bool inserted =
-      outstanding_.emplace(r.id, Outstanding{r.start.ns, deadline_ns, ServedBy::kEdge, r.edge}).second;
-  ECSIM_ASSERT(inserted);
+  r.tracked = outstanding_.acquire(Outstanding{r.id, r.start.ns, deadline_ns, ServedBy::kEdge, r.edge});
 }
 
 void World::finish(sim::Time end) {
   // Requests lost inside a crashed node never answer: past the client's
   // timeout they failed and count at it; younger ones are unsettled and
   // count at their age now, in the row of the tier that had them.
-  for (const auto& [id, o] : outstanding_) {
+  // In request id order, as the trace has always had them (the pool's order
+  // is its slots').
+  std::vector<Outstanding> left;
+  left.reserve(outstanding_.size());
+  outstanding_.for_each([&left](uint64_t, const Outstanding& o) { left.push_back(o); });
+  std::sort(left.begin(), left.end(), [](const Outstanding& a, const Outstanding& b) { return a.id < b.id; });
+  for (const Outstanding& o : left) {
+    const uint64_t id = o.id;
     TierFigures& f = figures_[static_cast<size_t>(o.by)];
     ++f.requests;
     const auto row = static_cast<uint32_t>(o.by);
@@ -233,7 +242,7 @@ void World::finish(sim::Time end) {
             static_cast<uint64_t>(end.ns - o.start_ns));
     }
   }
-  outstanding_.clear();
+  outstanding_.for_each([this](uint64_t slot, const Outstanding&) { outstanding_.release(slot); });
 }
 
 void World::rehydration_started(net::NodeId n, sim::Time at, uint32_t keys) {

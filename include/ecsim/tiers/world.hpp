@@ -16,6 +16,7 @@
 #include "ecsim/proto/auth.hpp"
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/histogram.hpp"
+#include "ecsim/sim/slot_pool.hpp"
 #include "ecsim/tiers/edge_cache.hpp"
 #include "ecsim/tiers/messages.hpp"
 #include "ecsim/tiers/payload_pool.hpp"
@@ -167,6 +168,7 @@ struct ClientRequest {
   // The client gives up then: an answer after it is a failure to the client.
   sim::Time deadline = sim::Time::max();
   workload::BadToken bad_token = workload::BadToken::kNone;  // what the client did to its token
+  uint64_t tracked = 0;  // the World's slot for it (client_started); 0: not tracked
 };
 
 // How a request ended, as the client saw it.
@@ -249,12 +251,19 @@ class World final : public node::PayloadOwner {
   void set_simulator(sim::Simulator* sim) { sim_ = sim; }
 
   // Client side.
-  void client_started(const ClientRequest& r);
+  // Tracks `r` until it ends (sets r.tracked). At kOutstandingMax requests
+  // not yet ended the request is not tracked: it fails at once, counted
+  // (outstanding_refused()).
+  void client_started(ClientRequest& r);
   // `at` may lie ahead of now (an answer after a fixed service time).
   void client_done(const ClientRequest& r, Outcome outcome, ServedBy by, sim::Time at);
   // The request went on from its edge node to core: if it is never
   // answered, it counts in the core row.
-  void client_forwarded(uint64_t request_id);
+  void client_forwarded(const ClientRequest& r);
+  // Client requests not yet ended that the World follows at most (a slot
+  // table grown on demand): 4 M, an hour of a crashed edge node's 1 000/s.
+  static constexpr uint32_t kOutstandingMax = 1u << 22;
+  uint64_t outstanding_refused() const { return outstanding_.refused(); }
   // Settles requests that never got an answer (lost in a crashed edge, or
   // still waiting at the end), each in the row of the tier that had it.
   void finish(sim::Time end);
@@ -336,6 +345,7 @@ class World final : public node::PayloadOwner {
   StalenessMeter staleness_{1u << 20};
   // A request that has not ended yet, for the ones never answered.
   struct Outstanding {
+    uint64_t id = 0;  // the client request id
     int64_t start_ns = 0;
     int64_t deadline_ns = 0;
     ServedBy by = ServedBy::kEdge;
@@ -345,7 +355,7 @@ class World final : public node::PayloadOwner {
   // Traces at the clients' simulator (none in unit tests without one).
   void trace(sim::RecordType type, uint16_t code, net::NodeId node, uint32_t kind, uint64_t a, uint64_t b);
   bool excluded(sim::Time start) const;
-  std::map<uint64_t, Outstanding> outstanding_;  // by client request id
+  sim::SlotPool<Outstanding> outstanding_{kOutstandingMax};  // by ClientRequest::tracked
   std::vector<sim::TimeWindow> excluded_windows_;
   sim::Simulator* sim_ = nullptr;
   uint64_t lost_ = 0;
