@@ -7,7 +7,8 @@
 #
 #   tools/bench_gate.sh [ECSIM] [RUNS]     (default build/release/ecsim, 3)
 #
-# Environment: SWEEP_SEEDS (default 8) seeds for the sweep figure.
+# Environment: SWEEP_SEEDS (default 8) seeds for the sweep figure;
+# METRO_RUNS (default 1) runs of scenarios/metro.yaml (about 16 minutes each).
 set -u
 ecsim=${1:-build/release/ecsim}; runs=${2:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +43,7 @@ verdict "$(py 'print(int(float(sys.argv[1]) <= 14.0))' "$epr")" "quickstart even
 
 # metro.yaml: cost per event, peak RSS, bytes per node.
 if [[ -f $here/scenarios/metro.yaml ]]; then
-  "$ecsim" bench scenario "$here/scenarios/metro.yaml" --runs "$runs" --json > "$tmp/metro.json" || exit 1
+  "$ecsim" bench scenario "$here/scenarios/metro.yaml" --runs "${METRO_RUNS:-1}" --json > "$tmp/metro.json" || exit 1
   read -r mratio mrss mnodes <<< "$(py 'j = json.load(open(sys.argv[1])); print(j["vs_kernel"]["events_per_s"], j["peak_rss_bytes"], j["nodes"])' "$tmp/metro.json")"
   verdict "$(py 'print(int(float(sys.argv[1]) >= float(sys.argv[2]) / 2))' "$mratio" "$ratio")" \
     "metro cost per event vs the quickstart's" "$(py 'print(f"{float(sys.argv[2]) / float(sys.argv[1]):.2f}x")' "$mratio" "$ratio")" "target <= 2x"

@@ -21,6 +21,8 @@ refused=0
 for name in "${names[@]}"; do
   scn=scenarios/$name.yaml
   if [[ $name == quickstart ]]; then args=(); cmd="ecsim run"; else args=("$scn"); cmd="ecsim run $scn"; fi
+  until=$(sed -n 's/^# test-until: \([0-9a-z]*\)$/\1/p' "$scn" | head -1)  # see tests/examples/example.sh
+  if [[ -n $until ]]; then args+=(--until "$until"); cmd+=" --until $until"; fi
   set +e; "$ecsim" run "${args[@]}" --json > "$tmp/run.json"; code=$?; set -e
   want=$(sed -n 's/^# expect-exit: \([0-9]\)$/\1/p' "$scn" | head -1)
   if [[ $code != "${want:-0}" ]]; then

@@ -6,6 +6,10 @@
 #   example.sh check ECSIM SRC NAME OUTDIR   compare that run with the sidecar; a diff if they differ
 #   example.sh sidecars SRC                  every scenarios/*.yaml has a sidecar and every sidecar a scenario
 #
+# A scenario too large for every suite (scenarios/metro.yaml) names a shorter
+# run in a header line "# test-until: DURATION": the suite, the sidecar and
+# tools/parity.sh run it to that simulated time only (`--until`), and CMake
+# labels its example `heavy`; its full run is tools/bench_gate.sh's.
 # NAME "quickstart" runs `ecsim run` with no file: the built-in scenario,
 # compiled from scenarios/quickstart.yaml. Other scenario tests read the saved
 # run (tests/examples/lib.sh) instead of running the example again.
@@ -32,6 +36,8 @@ if [[ $mode == run ]]; then
   mkdir -p "$out"; rm -f "$out/$name".{json,exit,err}
   [[ -f $scn ]] || { echo "FAIL: no scenarios/$name.yaml"; exit 1; }
   if [[ $name == quickstart ]]; then args=(); else args=("$scn"); fi
+  until=$(sed -n 's/^# test-until: \([0-9a-z]*\)$/\1/p' "$scn" | head -1)
+  [[ -n $until ]] && args+=(--until "$until")
   "$ecsim" run "${args[@]}" --json > "$out/$name.json" 2> "$out/$name.err"; code=$?
   echo "$code" > "$out/$name.exit"
   cat "$out/$name.err"
