@@ -43,6 +43,7 @@
 #include <map>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -433,6 +434,11 @@ class Server {
     uint64_t call_id = 0;
     auto operator<=>(const Key&) const = default;
   };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return static_cast<size_t>((k.call_id ^ (uint64_t{k.client} << 40)) * 0x9E3779B97F4A7C15ULL >> 16);
+    }
+  };
   struct Entry {
     bool done = false;
     uint32_t conn_id = 0;  // the newest connection the request came on
@@ -445,7 +451,7 @@ class Server {
 
   Env<Message>& env_;
   ServerConfig config_;
-  std::map<Key, Entry> entries_;
+  std::unordered_map<Key, Entry, KeyHash> entries_;  // looked up by key only, never iterated
   std::deque<Key> done_order_;  // finished entries, oldest first: FIFO eviction
   size_t executing_ = 0;
   ServerCounters counters_;
