@@ -1,5 +1,5 @@
 // The topology: edge nodes as blue circles, core as red circles, cloud as
-// green squares, the links between the tiers, messages in flight moving
+// green squares, the links between them, messages in flight moving
 // along them, dropped ones marked where they died; a crashed node at 50 %
 // with DOWN and its links cut, a partitioned link cut. Past kNodesLinked
 // nodes only the selected node's links are drawn, and past
@@ -25,14 +25,6 @@ const ImU32 kMessage = IM_COL32(250, 210, 60, 255);
 ImVec2 at(const Layout& l, uint32_t n) { return {l.centre[n].x, l.centre[n].y}; }
 ImVec2 lerp(ImVec2 a, ImVec2 b, float f) { return {a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f}; }
 
-// Which pairs the diagram links: every pair across adjacent tiers and
-// within core and cloud (edge nodes do not talk to each other).
-bool linked(Tier a, Tier b) {
-  if (a == Tier::kEdge && b == Tier::kEdge) return false;
-  if ((a == Tier::kEdge && b == Tier::kCloud) || (a == Tier::kCloud && b == Tier::kEdge)) return false;
-  return true;
-}
-
 void draw_link(ImDrawList* dl, ImVec2 a, ImVec2 b, bool cut) {
   if (!cut) {
     dl->AddLine(a, b, kLink, 1.5f);
@@ -53,7 +45,7 @@ void draw_links(const Ui& ui, ImDrawList* dl) {
   for (uint32_t a = 0; a < n; ++a) {
     for (uint32_t b = a + 1; b < n; ++b) {
       if (n > kNodesLinked && a != ui.selected && b != ui.selected) continue;
-      if (!linked(t.tiers()[a], t.tiers()[b])) continue;
+      // Every pair: the DSM's anti-entropy talks across all tiers.
       const bool cut = !s.nodes[a].up || !s.nodes[b].up || s.link_cut(a, b);
       draw_link(dl, at(ui.layout, a), at(ui.layout, b), cut);
     }
@@ -98,7 +90,11 @@ void draw_nodes(Ui& ui, ImDrawList* dl) {
     } else {
       dl->AddCircleFilled(c, r, fill, 24);
     }
-    if (n == ui.selected) dl->AddCircle(c, r + 4, IM_COL32(255, 255, 255, 255), 24, 2.0f);
+    if (n == ui.selected && t.tiers()[n] == Tier::kCloud) {
+      dl->AddRect({c.x - r - 4, c.y - r - 4}, {c.x + r + 4, c.y + r + 4}, IM_COL32(255, 255, 255, 255), 2.0f, 0, 2.0f);
+    } else if (n == ui.selected) {
+      dl->AddCircle(c, r + 4, IM_COL32(255, 255, 255, 255), 24, 2.0f);
+    }
     if (labels) dl->AddText({c.x - r, c.y + r + 2}, IM_COL32(220, 220, 220, 255), t.names()[n].c_str());
     if (!up) dl->AddText({c.x - r, c.y - r - 16}, IM_COL32(255, 80, 80, 255), "DOWN");
   }
