@@ -20,7 +20,7 @@ JSON
 # Colours (viz/app/topology.cpp): at 100 % and at 50 % over the background.
 blue="40 110 235" red="225 45 45" green="40 175 70" dim_blue="32 68 133"
 
-viz --screenshot "$out/quickstart.png" --at 5s --layout "$out/layout.json" --tab metrics
+viz --screenshot "$out/quickstart.png" --at 3s --layout "$out/layout.json" --tab metrics
 probe "$out/quickstart.png" distinct 40
 for xy in "150 400" "380 400" "610 400"; do probe "$out/quickstart.png" at $xy $blue; done
 for xy in "250 270" "510 270"; do probe "$out/quickstart.png" at $xy $red; done
@@ -36,6 +36,29 @@ for xy in "250 270" "510 270"; do probe "$out/edge-down.png" at $xy $red; done
 # And up again after its restart at 12 s.
 viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/edge-up.png" --at 13s --layout "$out/layout.json"
 probe "$out/edge-up.png" at 150 400 $blue
+
+# The largest topology (300 nodes): aggregated, drawn at once, core-7 down.
+start=$SECONDS
+viz "$src/tests/viz/large-300.yaml" --screenshot "$out/large.png" --at 1.5s --select core-7 --tab spacetime
+probe "$out/large.png" distinct 20
+(( SECONDS - start < 120 )) || { echo "large topology: $((SECONDS - start)) s for one screenshot"; exit 1; }
+
+# A trace file re-simulates; one whose header names another seed is refused.
+"$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true
+viz --trace "$out/q.trc" --screenshot "$out/trace.png" --at first-failure
+LC_ALL=C sed 's/"seed":1,/"seed":2,/' "$out/q.trc" > "$out/other-seed.trc"
+set +e
+msg=$(viz --trace "$out/other-seed.trc" --screenshot "$out/bad.png" 2>&1 >/dev/null); code=$?
+set -e
+[[ $code -eq 2 && $msg == *"not this build's run"* ]] || { echo "other seed: exit $code, '$msg'"; exit 1; }
+
+# Without a display: one line, exit code 2.
+set +e
+msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz --until-nothing 2>&1); code=$?
+[[ $code -eq 2 ]] || { echo "bad flag: exit $code"; exit 1; }
+msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz 2>&1); code=$?
+set -e
+[[ $code -eq 2 && $msg == *"no display"* ]] || { echo "no display: exit $code, '$msg'"; exit 1; }
 
 # Bad input: one line, exit code 2.
 for bad in "--tab nope" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon"; do

@@ -18,6 +18,7 @@ namespace {
 constexpr size_t kLanesMax = 64;
 constexpr size_t kArrowsMax = 4000;
 constexpr float kLabelW = 70;
+constexpr float kLaneMinH = 14;
 const ImU32 kArrow = IM_COL32(120, 170, 255, 200);
 const ImU32 kDropped = IM_COL32(255, 80, 80, 255);
 
@@ -31,12 +32,15 @@ uint64_t first_at(const Timeline& t, int64_t t_ns) {
   return lo;
 }
 
-std::vector<uint32_t> lanes(const Ui& ui, bool selected_only) {
+// The lanes shown: the selected node's first, then nodes of the ticked
+// tiers in id order, as many as fit at kLaneMinH pixels (at most kLanesMax).
+std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   const Timeline& t = *ui.timeline;
+  const size_t fit = std::clamp<size_t>(static_cast<size_t>(height / kLaneMinH), 1, kLanesMax);
   std::vector<uint32_t> out;
   if (ui.selected < t.names().size()) out.push_back(ui.selected);
   if (selected_only) return out;
-  for (uint32_t n = 0; n < t.names().size() && out.size() < kLanesMax; ++n) {
+  for (uint32_t n = 0; n < t.names().size() && out.size() < fit; ++n) {
     if (n != ui.selected && ui.st_tiers[static_cast<size_t>(t.tiers()[n])]) out.push_back(n);
   }
   return out;
@@ -59,9 +63,9 @@ void draw_space_time(Ui& ui) {
   }
   ImGui::SameLine();
   ImGui::Text("window %.3f ms (wheel: zoom, drag: pan)", ui.st_span_ns / 1e6);
-  const std::vector<uint32_t> lane_nodes = lanes(ui, selected_only);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const std::vector<uint32_t> lane_nodes = lanes(ui, selected_only, avail.y);
   ImGui::InvisibleButton("canvas", ImVec2(std::max(avail.x, 50.0f), std::max(avail.y, 50.0f)));
   const bool hovered = ImGui::IsItemHovered();
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -129,7 +133,7 @@ void draw_space_time(Ui& ui) {
       // A timed fault (partition, link fault): across every lane.
       const float x = x_of(r.time_ns);
       dl->AddLine({x, p0.y}, {x, p0.y + avail.y}, severity_colour(Severity::kWarning), 1.5f);
-      dl->AddText({x + 3, p0.y}, severity_colour(Severity::kWarning), describe(r, t.names()).c_str());
+      dl->AddText({x + 3, p0.y + avail.y - 16}, severity_colour(Severity::kWarning), describe(r, t.names()).c_str());
     }
   }
   const float xc = x_of(t.cursor_ns());

@@ -2,8 +2,9 @@
 // green squares, the links between them, messages in flight moving
 // along them, dropped ones marked where they died; a crashed node at 50 %
 // with DOWN and its links cut, a partitioned link cut. Past kNodesLinked
-// nodes only the selected node's links are drawn, and past
-// kMessagesDrawnMax messages only that many, so large runs stay fluid.
+// nodes only the selected node's live links are drawn, and past
+// kMessagesDrawnMax messages only that many, so large runs stay fluid (a
+// down node there shows DOWN and its links vanish rather than fan out cut).
 #include <algorithm>
 #include <cmath>
 
@@ -44,9 +45,15 @@ void draw_links(const Ui& ui, ImDrawList* dl) {
   const size_t n = t.names().size();
   for (uint32_t a = 0; a < n; ++a) {
     for (uint32_t b = a + 1; b < n; ++b) {
-      if (n > kNodesLinked && a != ui.selected && b != ui.selected) continue;
       // Every pair: the DSM's anti-entropy talks across all tiers.
       const bool cut = !s.nodes[a].up || !s.nodes[b].up || s.link_cut(a, b);
+      if (n > kNodesLinked) {
+        // Many nodes: only the selected node's live links, faint.
+        if ((a == ui.selected || b == ui.selected) && !cut) {
+          dl->AddLine(at(ui.layout, a), at(ui.layout, b), IM_COL32(110, 110, 120, 70), 1.0f);
+        }
+        continue;
+      }
       draw_link(dl, at(ui.layout, a), at(ui.layout, b), cut);
     }
   }
