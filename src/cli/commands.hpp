@@ -19,6 +19,7 @@ inline constexpr int kExitBadInput = 2;
 void add_run_commands(CLI::App& app, int& exit_code);    // run, validate
 void add_sweep_command(CLI::App& app, int& exit_code);   // sweep
 void add_trace_command(CLI::App& app, int& exit_code);   // trace hash|dump|replay
+void add_viz_command(CLI::App& app, int& exit_code);     // viz (viz_cmd.cpp)
 void add_bench_command(CLI::App& app, int& exit_code);   // bench kernel|pingpong|scenario
 void add_bench_scenario_command(CLI::App& bench, int& exit_code);  // bench scenario (bench_scenario.cpp)
 

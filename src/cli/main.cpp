@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_sweep_command(app, exit_code);
   add_trace_command(app, exit_code);
   add_bench_command(app, exit_code);
+  add_viz_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

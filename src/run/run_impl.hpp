@@ -216,6 +216,7 @@ struct Run::Impl {
         durability(names),
         causality(names),
         catch_up(cloud_nodes(s), names) {
+    for (sim::TraceObserver* reader : o.observers) trace.add_observer(reader);
     trace.add_observer(&durability);
     trace.add_observer(&end_state);
     trace.add_observer(&catch_up);

@@ -17,6 +17,7 @@
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/sim/limits.hpp"
+#include "ecsim/sim/trace.hpp"
 
 namespace ecsim::run {
 
@@ -37,6 +38,11 @@ struct RunOptions {
   // Under --swarm only invariants are judged: latency, throughput and
   // served-ratio expectations are reported but cannot fail the run.
   bool invariants_only = false;
+  // Extra readers of the trace (the viewer's collector), added before the
+  // run's own checkers and before the first record. They only read: the
+  // records, their order and the hash are the same with or without them.
+  // Not owned; each must outlive the run.
+  std::vector<sim::TraceObserver*> observers;
 };
 
 struct Verdict {

@@ -1,0 +1,127 @@
+// `ecsim viz`: the Dear ImGui viewer (viz/, docs/viewer.md). This file only
+// reads the command line; the viewer library does the rest.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <vector>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "model/session.hpp"
+#include "options.hpp"
+#include "viewer.hpp"
+
+namespace ecsim::cli {
+
+namespace {
+struct VizArgs {
+  viz::ViewerOptions viewer;
+  std::optional<uint64_t> seed;
+  std::string checkpoint_memory;
+  uint64_t bench = 0;
+};
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string figures(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  const auto at = [&ms](double q) { return ms[static_cast<size_t>(q * static_cast<double>(ms.size() - 1))]; };
+  return fmt::format("p50 {:.3f} ms  p99 {:.3f} ms  max {:.3f} ms", at(0.5), at(0.99), ms.back());
+}
+
+// `--bench N`, headless: opening (a trace file is re-simulated and checked
+// whole), N jumps to seeded times, N single steps forwards and backwards
+// around each, with their wall-clock latencies (docs/benchmarks.md).
+int viz_bench(const VizArgs& a) {
+  const auto open_start = std::chrono::steady_clock::now();
+  viz::Session s;
+  try {
+    s = viz::open_session(a.viewer.open);
+  } catch (const viz::OpenError& e) {
+    std::fprintf(stderr, "ecsim viz: %s\n", e.what());
+    return kExitBadInput;
+  }
+  if (const std::string why = viz::verify_trace(s); !why.empty()) {
+    std::fprintf(stderr, "ecsim viz: %s: %s\n", a.viewer.open.trace_path.c_str(), why.c_str());
+    return kExitBadInput;
+  }
+  viz::Timeline& t = *s.timeline;
+  const double open_ms = ms_since(open_start);
+  const auto all_start = std::chrono::steady_clock::now();
+  t.simulate_all();
+  const double all_ms = ms_since(all_start) + open_ms;
+  std::vector<double> jumps, forwards, backwards;
+  uint64_t x = 0x9e3779b97f4a7c15ULL;  // a fixed seed: the same times every run
+  for (uint64_t i = 0; i < a.bench; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const int64_t when = static_cast<int64_t>(x % static_cast<uint64_t>(std::max<int64_t>(1, t.end_ns())));
+    auto start = std::chrono::steady_clock::now();
+    t.seek_time(when);
+    jumps.push_back(ms_since(start));
+    start = std::chrono::steady_clock::now();
+    t.step(+1);
+    forwards.push_back(ms_since(start));
+    start = std::chrono::steady_clock::now();
+    t.step(-1);
+    t.step(-1);
+    backwards.push_back(ms_since(start) / 2);
+  }
+  std::printf("%s: %llu records kept of %llu, simulated and collected in %.0f ms (open %.0f ms)\n", s.label.c_str(),
+              static_cast<unsigned long long>(t.collected()), static_cast<unsigned long long>(t.result().records),
+              all_ms, open_ms);
+  std::printf("checkpoints: %zu every %llu records, %.1f MiB; records %.1f MiB\n", t.checkpoint_count(),
+              static_cast<unsigned long long>(t.checkpoint_every()),
+              static_cast<double>(t.checkpoint_bytes()) / (1 << 20), static_cast<double>(t.record_bytes()) / (1 << 20));
+  if (a.bench > 0) {
+    std::printf("jump to a seeded time (%llu): %s\n", static_cast<unsigned long long>(a.bench), figures(jumps).c_str());
+    std::printf("step forwards: %s\n", figures(forwards).c_str());
+    std::printf("step backwards: %s\n", figures(backwards).c_str());
+  }
+  return kExitOk;
+}
+}  // namespace
+
+void add_viz_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<VizArgs>();
+  CLI::App* viz = app.add_subcommand("viz", "Step through, scrub and replay a run in a window (docs/viewer.md)");
+  viz->add_option("scenario", args->viewer.open.scenario_path, "Scenario YAML file (default: the quickstart)");
+  viz->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
+  viz->add_option("--trace", args->viewer.open.trace_path,
+                  "Open a trace file: re-simulate its scenario and seed, refused unless the hash reproduces");
+  viz->add_option("--at", args->viewer.at, "Open with the cursor at TIME (e.g. 12.5s) or at first-failure");
+  viz->add_option("--checkpoint-memory", args->checkpoint_memory,
+                  "Bytes the view-state checkpoints may take, e.g. 256MiB (default 1GiB)")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            std::string why;
+            return scenario::parse_memory_size(value, why) ? std::string() : fmt::format("'{}': {}", value, why);
+          },
+          "SIZE", "memory size"));
+  viz->add_option("--screenshot", args->viewer.screenshot, "Render headless frames and write the last one as PNG");
+  viz->add_option("--select", args->viewer.select, "Select this node (its state in the Node tab)");
+  viz->add_option("--tab", args->viewer.tab, fmt::format("Open this tab: {}", viz::viewer_tabs()));
+  viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
+      ->check(CLI::Range(2, 10000));
+  viz->add_option("--layout", args->viewer.layout_path, "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}");
+  viz->add_option("--bench", args->bench,
+                  "Headless: time N jumps to seeded times and steps back and forth, print the latencies")
+      ->check(whole_number(1, 1000000));
+  viz->callback([args, &exit_code] {
+    VizArgs& a = *args;
+    a.viewer.open.seed = a.seed;
+    if (!a.checkpoint_memory.empty()) {
+      std::string why;
+      a.viewer.open.limits.checkpoint_memory_bytes = *scenario::parse_memory_size(a.checkpoint_memory, why);
+    }
+    exit_code = a.bench > 0 ? viz_bench(a) : viz::run_viewer(a.viewer);
+  });
+}
+
+}  // namespace ecsim::cli

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `ecsim viz --screenshot` under Xvfb: the quickstart, and
+# edge-crash-rehydrate at 11 s while edge-1 is down, with a layout file
+# giving every node's centre; the PNGs must show each edge centre blue, each
+# core red, each cloud green, the crashed node dimmed to 50 %, and be far
+# from blank. Exit 77 (CTest SKIP_RETURN_CODE) without xvfb-run.
+# Usage: screenshots.sh ECSIM SOURCE_DIR [OUT_DIR]
+set -euo pipefail
+ecsim=$1 src=$2 out=${3:-$(mktemp -d)}
+command -v xvfb-run >/dev/null || { echo "SKIP: xvfb-run is not installed (tools/setup.sh installs xvfb)"; exit 77; }
+mkdir -p "$out"
+probe() { python3 "$src/tests/viz/png_probe.py" "$@"; }
+viz() { xvfb-run -a -s '-screen 0 1280x800x24' "$ecsim" viz "$@"; }
+
+cat > "$out/layout.json" <<'JSON'
+{"nodes": {"cloud-1": [150, 140], "cloud-2": [380, 140], "cloud-3": [610, 140],
+           "core-1": [250, 270], "core-2": [510, 270],
+           "edge-1": [150, 400], "edge-2": [380, 400], "edge-3": [610, 400]}}
+JSON
+# Colours (viz/app/topology.cpp): at 100 % and at 50 % over the background.
+blue="40 110 235" red="225 45 45" green="40 175 70" dim_blue="32 68 133"
+
+viz --screenshot "$out/quickstart.png" --at 3s --layout "$out/layout.json" --tab metrics
+probe "$out/quickstart.png" distinct 40
+for xy in "150 400" "380 400" "610 400"; do probe "$out/quickstart.png" at $xy $blue; done
+for xy in "250 270" "510 270"; do probe "$out/quickstart.png" at $xy $red; done
+for xy in "150 140" "380 140" "610 140"; do probe "$out/quickstart.png" at $xy $green; done
+
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/edge-down.png" --at 11s \
+  --layout "$out/layout.json" --select edge-1 --tab spacetime --frames 4
+probe "$out/edge-down.png" distinct 40
+probe "$out/edge-down.png" at 150 400 $dim_blue
+for xy in "380 400" "610 400"; do probe "$out/edge-down.png" at $xy $blue; done
+for xy in "250 270" "510 270"; do probe "$out/edge-down.png" at $xy $red; done
+
+# And up again after its restart at 12 s.
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/edge-up.png" --at 13s --layout "$out/layout.json"
+probe "$out/edge-up.png" at 150 400 $blue
+
+# The largest topology (300 nodes): aggregated, drawn at once, core-7 down.
+start=$SECONDS
+viz "$src/tests/viz/large-300.yaml" --screenshot "$out/large.png" --at 1.5s --select core-7 --tab spacetime
+probe "$out/large.png" distinct 20
+(( SECONDS - start < 120 )) || { echo "large topology: $((SECONDS - start)) s for one screenshot"; exit 1; }
+
+# A trace file re-simulates; one whose header names another seed is refused.
+"$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true
+viz --trace "$out/q.trc" --screenshot "$out/trace.png" --at first-failure
+LC_ALL=C sed 's/"seed":1,/"seed":2,/' "$out/q.trc" > "$out/other-seed.trc"
+set +e
+msg=$(viz --trace "$out/other-seed.trc" --screenshot "$out/bad.png" 2>&1 >/dev/null); code=$?
+set -e
+[[ $code -eq 2 && $msg == *"not this build's run"* ]] || { echo "other seed: exit $code, '$msg'"; exit 1; }
+
+# Without a display: one line, exit code 2.
+set +e
+msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz --until-nothing 2>&1); code=$?
+[[ $code -eq 2 ]] || { echo "bad flag: exit $code"; exit 1; }
+msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz 2>&1); code=$?
+set -e
+[[ $code -eq 2 && $msg == *"no display"* ]] || { echo "no display: exit $code, '$msg'"; exit 1; }
+
+# Bad input: one line, exit code 2.
+for bad in "--tab nope" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon"; do
+  set +e
+  msg=$(viz --screenshot "$out/bad.png" $bad 2>&1 >/dev/null); code=$?
+  set -e
+  [[ $code -eq 2 && $(wc -l <<<"$msg") -eq 1 ]] || { echo "viz $bad: exit $code, '$msg'"; exit 1; }
+done
+echo "screenshots ok: $out"

@@ -1,0 +1,179 @@
+// The viewer's model without a window: the cursor moves forwards and
+// backwards to identical states, a crash marks its node down at its time
+// and up at the restart, a jump to a time equals stepping there, checkpoint
+// memory stays in its budget, and the viewer leaves the trace hash alone.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "model/layout.hpp"
+#include "model/records.hpp"
+#include "model/session.hpp"
+#include "model/timeline.hpp"
+
+using namespace ecsim;
+using viz::Timeline;
+
+namespace {
+constexpr int64_t kS = 1'000'000'000;
+
+scenario::Scenario crash_scenario() {
+  return scenario::load_scenario_file(ECSIM_SOURCE_DIR "/scenarios/edge-crash-rehydrate.yaml");
+}
+
+run::RunOptions until(int64_t seconds) {
+  run::RunOptions o;
+  o.until = sim::seconds(seconds);
+  return o;
+}
+
+uint32_t node_id(const Timeline& t, const std::string& name) {
+  for (uint32_t n = 0; n < t.names().size(); ++n) {
+    if (t.names()[n] == name) return n;
+  }
+  FAIL("no node " << name);
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("a crash marks its node down at its time and up at its restart") {
+  Timeline t(crash_scenario(), until(13));
+  const uint32_t edge1 = node_id(t, "edge-1");
+  t.seek_time(10 * kS - 1);
+  CHECK(t.state().nodes[edge1].up);
+  CHECK(t.state().up_count(t.tiers(), viz::Tier::kEdge) == 3);
+  REQUIRE(t.seek_next([&](const sim::Record& r) { return r.type == sim::RecordType::kCrash; }));
+  CHECK(t.record(t.cursor() - 1).node == edge1);
+  CHECK(t.cursor_ns() == 10 * kS);
+  CHECK_FALSE(t.state().nodes[edge1].up);
+  CHECK(viz::severity(t.record(t.cursor() - 1)) == viz::Severity::kCritical);
+  t.seek_time(11 * kS);
+  CHECK_FALSE(t.state().nodes[edge1].up);
+  CHECK(t.state().up_count(t.tiers(), viz::Tier::kEdge) == 2);
+  t.seek_time(12 * kS);
+  CHECK(t.state().nodes[edge1].up);
+  // And backwards again, through the checkpoints.
+  t.seek_time(10 * kS + 1);
+  CHECK_FALSE(t.state().nodes[edge1].up);
+  t.seek_time(5 * kS);
+  CHECK(t.state().nodes[edge1].up);
+}
+
+TEST_CASE("stepping forwards then backwards returns to an identical state") {
+  Timeline t(crash_scenario(), until(4));
+  t.seek_time(2 * kS);
+  const viz::ViewState before = t.state();
+  REQUIRE(before.applied > 5000);
+  for (int i = 0; i < 700; ++i) t.step(+1);
+  CHECK(t.state().digest() != before.digest());
+  for (int i = 0; i < 700; ++i) t.step(-1);
+  CHECK(t.state().digest() == before.digest());
+  CHECK(t.state() == before);
+  t.step(-100000000);
+  CHECK(t.cursor() == 0);
+  CHECK(t.state() == viz::ViewState(t.names().size()));
+}
+
+TEST_CASE("a jump to a time gives the state that stepping there gives") {
+  Timeline jumped(crash_scenario(), until(3));
+  jumped.seek_time(2 * kS + 500'000'000);
+  const viz::ViewState target = jumped.state();
+  jumped.seek(0);
+  // Stepping one record at a time from the start, never restoring.
+  while (jumped.cursor() < target.applied) jumped.step(+1);
+  CHECK(jumped.state() == target);
+  CHECK(target.now_ns <= 2 * kS + 500'000'000);
+  REQUIRE(target.applied < jumped.collected());
+  CHECK(jumped.record(target.applied).time_ns > 2 * kS + 500'000'000);
+  CHECK(!target.in_flight.empty());
+}
+
+TEST_CASE("checkpoint memory stays within its budget and random access stays exact") {
+  viz::TimelineLimits small;
+  small.checkpoint_memory_bytes = 256 << 10;
+  small.checkpoint_every = 64;
+  Timeline t(crash_scenario(), until(3), small);
+  t.simulate_all();
+  CHECK(t.checkpoint_bytes() <= small.checkpoint_memory_bytes);
+  CHECK(t.checkpoint_every() > 64);  // it thinned
+  CHECK(t.checkpoint_count() * t.checkpoint_every() >= t.collected());
+  t.seek(t.collected() / 3);
+  const viz::ViewState a = t.state();
+  t.seek(t.collected());
+  t.seek(t.collected() / 3);
+  CHECK(t.state() == a);
+}
+
+TEST_CASE("viewing a run leaves its trace hash unchanged") {
+  const scenario::Scenario sc = crash_scenario();
+  const run::RunResult plain = run::run_scenario(sc, until(3));
+  Timeline t(sc, until(3));
+  t.seek_time(1 * kS);
+  t.step(-10);
+  t.simulate_all();
+  REQUIRE(t.finished());
+  CHECK(t.result().trace_hash == plain.trace_hash);
+  CHECK(t.result().records == plain.records);
+  CHECK(t.seconds().size() == 3);
+  CHECK(t.seconds()[1].tiers[0].ok > 1000);       // edge answers per second
+  CHECK(t.seconds()[1].tiers[0].p99_ns > 0);
+}
+
+TEST_CASE("a trace file opens when its hash reproduces and is refused when not") {
+  const std::string path = "viz_test_trace.trc";
+  run::RunOptions o = until(2);
+  o.trace_path = path;
+  run::run_scenario(crash_scenario(), o);
+  {
+    viz::OpenRequest req;
+    req.trace_path = path;
+    viz::Session s = viz::open_session(req);
+    CHECK(viz::verify_trace(s).empty());
+    CHECK(s.timeline->names().size() == 8);
+  }
+  // The header is outside the file's hash: another seed there reads fine
+  // but does not reproduce the records.
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = bytes.find("\"seed\":1");
+  REQUIRE(at != std::string::npos);
+  bytes[at + 7] = '2';
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  viz::OpenRequest req;
+  req.trace_path = path;
+  viz::Session s = viz::open_session(req);
+  CHECK(viz::verify_trace(s).find("not this build's run") != std::string::npos);
+  std::remove(path.c_str());
+  req.trace_path = "no-such-file.trc";
+  CHECK_THROWS_AS(viz::open_session(req), viz::OpenError);
+}
+
+TEST_CASE("the default layout puts tiers in rows and a layout file moves named nodes") {
+  const std::vector<viz::Tier> tiers = {viz::Tier::kEdge, viz::Tier::kCore, viz::Tier::kCloud, viz::Tier::kEdge};
+  viz::Layout l = viz::default_layout(tiers, {0, 0, 600, 300});
+  CHECK(l.centre[2].y < l.centre[1].y);  // cloud above core
+  CHECK(l.centre[1].y < l.centre[0].y);  // core above edge
+  CHECK(l.centre[0].y == l.centre[3].y);
+  CHECK(l.centre[0].x < l.centre[3].x);
+  const std::string path = "viz_test_layout.json";
+  {
+    std::ofstream out(path);
+    out << R"({"nodes": {"b": [10, 20]}})";
+  }
+  viz::apply_layout_file(l, path, {"a", "b", "c", "d"});
+  CHECK(l.centre[1].x == 10);
+  CHECK(l.centre[1].y == 20);
+  CHECK_THROWS_WITH(viz::apply_layout_file(l, path, {"a"}), Catch::Contains("no node 'b'"));
+  std::remove(path.c_str());
+}

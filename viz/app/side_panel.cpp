@@ -1,0 +1,175 @@
+// The side panel: the selected node's state, and the metrics (nodes up per
+// tier, requests in flight, CPU and memory, latency and throughput per tier
+// per simulated second, plotted up to the cursor).
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ui.hpp"
+
+namespace ecsim::viz {
+
+namespace {
+constexpr int64_t kSecondNs = 1'000'000'000;
+constexpr size_t kPlotSecondsMax = 600;  // the plots show at most the last ten minutes
+
+// The seconds completed at the cursor, [first, last): their percentiles
+// are final (the collector closes a second when the run passes it).
+std::pair<size_t, size_t> plotted_seconds(const Timeline& t) {
+  const size_t last = std::min(t.seconds().size(), static_cast<size_t>(t.cursor_ns() / kSecondNs));
+  return {last > kPlotSecondsMax ? last - kPlotSecondsMax : 0, last};
+}
+
+void plot(const char* label, const std::vector<float>& v, const char* unit) {
+  const float now = v.empty() ? 0.0f : v.back();
+  const std::string overlay = fmt::format("{} {:.3g} {}", label, now, unit);
+  ImGui::PlotLines(fmt::format("##{}", label).c_str(), v.data(), static_cast<int>(v.size()), 0, overlay.c_str(), 0.0f,
+                   FLT_MAX, ImVec2(ImGui::GetContentRegionAvail().x, 48));
+}
+
+void draw_node(Ui& ui) {
+  const Timeline& t = *ui.timeline;
+  if (ui.selected >= t.names().size()) {
+    ImGui::TextWrapped("Click a node in the topology (or use --select NODE) to see its state.");
+    return;
+  }
+  const uint32_t n = ui.selected;
+  const NodeState& s = t.state().nodes[n];
+  ImGui::Text("%s (%s)", t.names()[n].c_str(), tier_name(t.tiers()[n]));
+  if (s.up) {
+    ImGui::TextColored(ImVec4(0.3f, 0.9f, 0.4f, 1), "UP, incarnation %u", s.incarnation);
+  } else {
+    ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "DOWN since %s", format_ns(s.down_since_ns).c_str());
+  }
+  ImGui::Text("CPU %.1f %%   memory %.1f %%", s.cpu_permille / 10.0, s.memory_permille / 10.0);
+  ImGui::Text("service queue %u   connections %u   mean response %u us", s.queue_length, s.connections, s.response_us);
+  ImGui::Text("messages sent %llu, received %llu, dropped on the way in %llu",
+              static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received),
+              static_cast<unsigned long long>(s.dropped));
+  size_t out = 0, in = 0;
+  for (const auto& [id, m] : t.state().in_flight) {
+    out += m.from == n ? 1 : 0;
+    in += m.to == n ? 1 : 0;
+  }
+  ImGui::Text("in flight: %zu from it, %zu to it", out, in);
+  const auto [first, last] = plotted_seconds(t);
+  uint64_t hits = 0, misses = 0;
+  std::vector<float> cpu, mem;
+  for (size_t sec = first; sec < last; ++sec) {
+    hits += t.seconds()[sec].cache_hits[n];
+    misses += t.seconds()[sec].cache_misses[n];
+    cpu.push_back(t.seconds()[sec].cpu_permille[n] / 10.0f);
+    mem.push_back(t.seconds()[sec].memory_permille[n] / 10.0f);
+  }
+  if (t.tiers()[n] == Tier::kEdge) {
+    ImGui::Text("cache hit ratio %.1f %% (%llu lookups)", hits + misses ? 100.0 * static_cast<double>(hits) / static_cast<double>(hits + misses) : 0.0,
+                static_cast<unsigned long long>(hits + misses));
+  }
+  ImGui::Text("faults %llu   last protocol phase: %s", static_cast<unsigned long long>(s.faults),
+              s.last_phase ? record_label(static_cast<sim::RecordType>(s.last_phase)) : "-");
+  plot("CPU", cpu, "%");
+  plot("memory", mem, "%");
+  ImGui::TextDisabled("DSM entries, WAL tail and vector clock: not in the trace records yet.");
+}
+
+void draw_metrics(Ui& ui) {
+  const Timeline& t = *ui.timeline;
+  const ViewState& s = t.state();
+  static const char* kTitle[kTiers] = {"Edge", "Core", "Cloud"};
+  for (size_t tier = 0; tier < kTiers; ++tier) {
+    const Tier tr = static_cast<Tier>(tier);
+    const int total = t.scenario().topology.count(static_cast<scenario::Tier>(tier));
+    const uint32_t up = s.up_count(t.tiers(), tr);
+    const ImVec4 c = up == static_cast<uint32_t>(total) ? ImVec4(0.4f, 0.9f, 0.5f, 1) : ImVec4(1, 0.75f, 0.2f, 1);
+    ImGui::TextColored(c, "%s: %u/%d Active", kTitle[tier], up, total);
+    if (tier + 1 < kTiers) ImGui::SameLine(0, 24);
+  }
+  const auto [first, last] = plotted_seconds(t);
+  int64_t in_flight_requests = 0;
+  for (size_t sec = 0; sec < last; ++sec) {
+    in_flight_requests += t.seconds()[sec].requests_started;
+    in_flight_requests -= t.seconds()[sec].requests_ended;
+  }
+  const Counters& k = s.counters;
+  ImGui::Text("requests in flight ~%lld   messages in flight %zu", static_cast<long long>(in_flight_requests),
+              s.in_flight.size());
+  ImGui::Text("sends %llu  drops %llu  crashes %llu  restarts %llu  faults %llu  failures %llu",
+              static_cast<unsigned long long>(k.sends), static_cast<unsigned long long>(k.drops),
+              static_cast<unsigned long long>(k.crashes), static_cast<unsigned long long>(k.restarts),
+              static_cast<unsigned long long>(k.faults), static_cast<unsigned long long>(k.failures));
+  for (size_t tier = 0; tier < kTiers; ++tier) {
+    std::vector<float> ok, p99;
+    for (size_t sec = first; sec < last; ++sec) {
+      ok.push_back(static_cast<float>(t.seconds()[sec].tiers[tier].ok));
+      p99.push_back(static_cast<float>(t.seconds()[sec].tiers[tier].p99_ns) / 1e6f);
+    }
+    plot(fmt::format("{} ok/s", kTitle[tier]).c_str(), ok, "");
+    plot(fmt::format("{} p99", kTitle[tier]).c_str(), p99, "ms");
+  }
+  // CPU per tier: the busiest node's sample each second.
+  for (size_t tier = 0; tier < kTiers; ++tier) {
+    std::vector<float> cpu;
+    for (size_t sec = first; sec < last; ++sec) {
+      uint16_t busiest = 0;
+      for (size_t n = 0; n < t.names().size(); ++n) {
+        if (static_cast<size_t>(t.tiers()[n]) == tier) busiest = std::max(busiest, t.seconds()[sec].cpu_permille[n]);
+      }
+      cpu.push_back(busiest / 10.0f);
+    }
+    plot(fmt::format("{} CPU max", kTitle[tier]).c_str(), cpu, "%");
+  }
+  ImGui::TextDisabled("checkpoints: %zu every %llu events, %.1f MiB; records kept %.1f MiB", t.checkpoint_count(),
+                      static_cast<unsigned long long>(t.checkpoint_every()),
+                      static_cast<double>(t.checkpoint_bytes()) / (1 << 20),
+                      static_cast<double>(t.record_bytes()) / (1 << 20));
+}
+}  // namespace
+
+void draw_side(Ui& ui, ImVec2 pos, ImVec2 size) {
+  ImGui::SetNextWindowPos(pos);
+  ImGui::SetNextWindowSize(size);
+  ImGui::Begin("Inspect", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  if (ImGui::BeginTabBar("side")) {
+    const bool force = ui.force_side;
+    ui.force_side = false;
+    const auto flags = [&](SideTab tab) {
+      return force && ui.side == tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+    };
+    if (ImGui::BeginTabItem("Node", nullptr, flags(SideTab::kNode))) {
+      draw_node(ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Metrics", nullptr, flags(SideTab::kMetrics))) {
+      draw_metrics(ui);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+void draw_bottom(Ui& ui, ImVec2 pos, ImVec2 size) {
+  ImGui::SetNextWindowPos(pos);
+  ImGui::SetNextWindowSize(size);
+  ImGui::Begin("Timeline", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  if (ImGui::BeginTabBar("bottom")) {
+    const bool force = ui.force_bottom;
+    ui.force_bottom = false;
+    const auto flags = [&](BottomTab tab) {
+      return force && ui.bottom == tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+    };
+    if (ImGui::BeginTabItem("Log", nullptr, flags(BottomTab::kLog))) {
+      draw_log(ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Space-time", nullptr, flags(BottomTab::kSpaceTime))) {
+      draw_space_time(ui);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+}  // namespace ecsim::viz

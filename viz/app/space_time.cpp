@@ -1,0 +1,156 @@
+// The space-time diagram: one lane per node, time to the right, an arrow
+// per message from its send to its delivery (a dropped one red, crossed
+// where it died), crashes, restarts and protocol phases marked on their
+// lane. It follows the cursor (the white line); the wheel zooms, dragging
+// pans, and lanes can be limited to tiers or to the selected node. At most
+// kLanesMax lanes and kArrowsMax arrows are drawn, so thousands of nodes
+// and busy seconds stay fluid.
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ui.hpp"
+
+namespace ecsim::viz {
+
+namespace {
+constexpr size_t kLanesMax = 64;
+constexpr size_t kArrowsMax = 4000;
+constexpr float kLabelW = 70;
+constexpr float kLaneMinH = 14;
+const ImU32 kArrow = IM_COL32(120, 170, 255, 200);
+const ImU32 kDropped = IM_COL32(255, 80, 80, 255);
+
+// The first collected record at or after t_ns.
+uint64_t first_at(const Timeline& t, int64_t t_ns) {
+  uint64_t lo = 0, hi = t.collected();
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (t.record(mid).time_ns < t_ns) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+// The lanes shown: the selected node's first, then nodes of the ticked
+// tiers in id order, as many as fit at kLaneMinH pixels (at most kLanesMax).
+std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
+  const Timeline& t = *ui.timeline;
+  const size_t fit = std::clamp<size_t>(static_cast<size_t>(height / kLaneMinH), 1, kLanesMax);
+  std::vector<uint32_t> out;
+  if (ui.selected < t.names().size()) out.push_back(ui.selected);
+  if (selected_only) return out;
+  for (uint32_t n = 0; n < t.names().size() && out.size() < fit; ++n) {
+    if (n != ui.selected && ui.st_tiers[static_cast<size_t>(t.tiers()[n])]) out.push_back(n);
+  }
+  return out;
+}
+}  // namespace
+
+void draw_space_time(Ui& ui) {
+  Timeline& t = *ui.timeline;
+  static bool selected_only = false;
+  static const char* kNames[kTiers] = {"edge", "core", "cloud"};
+  for (size_t k = 0; k < kTiers; ++k) {
+    ImGui::Checkbox(kNames[k], &ui.st_tiers[k]);
+    ImGui::SameLine();
+  }
+  ImGui::Checkbox("selected only", &selected_only);
+  ImGui::SameLine();
+  if (ImGui::Button("reset view")) {
+    ui.st_span_ns = 50e6;
+    ui.st_pan_ns = 0;
+  }
+  ImGui::SameLine();
+  ImGui::Text("window %.3f ms (wheel: zoom, drag: pan)", ui.st_span_ns / 1e6);
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const std::vector<uint32_t> lane_nodes = lanes(ui, selected_only, avail.y);
+  ImGui::InvisibleButton("canvas", ImVec2(std::max(avail.x, 50.0f), std::max(avail.y, 50.0f)));
+  const bool hovered = ImGui::IsItemHovered();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float w = avail.x - kLabelW, x0 = p0.x + kLabelW;
+  if (hovered && ImGui::GetIO().MouseWheel != 0) {
+    ui.st_span_ns = std::clamp(ui.st_span_ns * (ImGui::GetIO().MouseWheel > 0 ? 0.8 : 1.25), 1e3, 3600e9);
+  }
+  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
+    ui.st_pan_ns -= static_cast<double>(ImGui::GetIO().MouseDelta.x) * ui.st_span_ns / std::max(1.0f, w);
+  }
+  const double t0 = static_cast<double>(t.cursor_ns()) - ui.st_span_ns * 0.75 + ui.st_pan_ns;
+  const double t1 = t0 + ui.st_span_ns;
+  // The window may reach past what was simulated: simulate that far.
+  t.simulate_time(static_cast<int64_t>(t1));
+  const auto x_of = [&](int64_t ns) { return x0 + static_cast<float>((static_cast<double>(ns) - t0) / (t1 - t0)) * w; };
+  const float lane_h = lane_nodes.empty() ? 1 : std::min(28.0f, avail.y / static_cast<float>(lane_nodes.size()));
+  std::vector<int> lane_of(t.names().size(), -1);
+  for (size_t k = 0; k < lane_nodes.size(); ++k) {
+    const uint32_t n = lane_nodes[k];
+    lane_of[n] = static_cast<int>(k);
+    const float y = p0.y + lane_h * (static_cast<float>(k) + 0.5f);
+    dl->AddLine({x0, y}, {x0 + w, y}, IM_COL32(70, 70, 80, 255));
+    dl->AddText({p0.x, y - 7}, tier_colour(t.tiers()[n]), t.names()[n].c_str());
+  }
+  const auto y_of = [&](uint32_t n) { return p0.y + lane_h * (static_cast<float>(lane_of[n]) + 0.5f); };
+  size_t arrows = 0;
+  std::vector<float> label_end(lane_nodes.size(), -1e9f);  // per lane: where its last label ends
+  const ImVec2 mouse = ImGui::GetMousePos();
+  uint64_t hover = UINT64_MAX;
+  dl->PushClipRect({x0, p0.y}, {x0 + w, p0.y + avail.y}, true);
+  for (uint64_t i = first_at(t, static_cast<int64_t>(t0)); i < t.collected() && arrows < kArrowsMax; ++i) {
+    const sim::Record& r = t.record(i);
+    if (static_cast<double>(r.time_ns) > t1) break;
+    const uint32_t node = record_node(r);
+    if (r.type == sim::RecordType::kSend && r.node < lane_of.size() && r.peer < lane_of.size() &&
+        lane_of[r.node] >= 0 && lane_of[r.peer] >= 0) {
+      const auto end = t.message_end(i);
+      const bool dropped = end && t.record(*end).type == sim::RecordType::kDrop;
+      const ImVec2 a{x_of(r.time_ns), y_of(r.node)};
+      const ImVec2 b{end ? x_of(t.record(*end).time_ns) : x0 + w, y_of(r.peer)};
+      const ImVec2 tip = dropped ? ImVec2(a.x + (b.x - a.x) * 0.7f, a.y + (b.y - a.y) * 0.7f) : b;
+      dl->AddLine(a, tip, dropped ? kDropped : kArrow, 1.2f);
+      if (dropped) {
+        dl->AddLine({tip.x - 4, tip.y - 4}, {tip.x + 4, tip.y + 4}, kDropped, 2);
+        dl->AddLine({tip.x - 4, tip.y + 4}, {tip.x + 4, tip.y - 4}, kDropped, 2);
+      } else {
+        dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, kArrow);
+      }
+      if (hovered && std::abs(mouse.x - a.x) < 4 && std::abs(mouse.y - a.y) < 6) hover = i;
+      ++arrows;
+    } else if ((is_fault(r) || is_phase(r) || is_failure(r)) && node < lane_of.size() && lane_of[node] >= 0) {
+      const float x = x_of(r.time_ns), y = y_of(node);
+      const ImU32 c = severity_colour(severity(r));
+      dl->AddLine({x, y - lane_h * 0.45f}, {x, y + lane_h * 0.45f}, c, 2.5f);
+      // Labels for faults and phases, where the lane has room for them.
+      const char* label = record_label(r.type);
+      const float label_w = ImGui::CalcTextSize(label).x + 6;
+      float& free_from = label_end[static_cast<size_t>(lane_of[node])];
+      if ((is_fault(r) || is_phase(r)) && x >= free_from) {
+        dl->AddText({x + 3, y - lane_h * 0.5f}, c, label);
+        free_from = x + label_w;
+      }
+      if (hovered && std::abs(mouse.x - x) < 4 && std::abs(mouse.y - y) < lane_h * 0.5f) hover = i;
+    } else if (r.type == sim::RecordType::kFault && node == UINT32_MAX) {
+      // A timed fault (partition, link fault): across every lane.
+      const float x = x_of(r.time_ns);
+      dl->AddLine({x, p0.y}, {x, p0.y + avail.y}, severity_colour(Severity::kWarning), 1.5f);
+      dl->AddText({x + 3, p0.y + avail.y - 16}, severity_colour(Severity::kWarning), describe(r, t.names()).c_str());
+    }
+  }
+  const float xc = x_of(t.cursor_ns());
+  dl->AddLine({xc, p0.y}, {xc, p0.y + avail.y}, IM_COL32(255, 255, 255, 255), 1.5f);
+  dl->PopClipRect();
+  if (arrows == kArrowsMax) dl->AddText({x0 + 4, p0.y + avail.y - 16}, kDropped, "more messages than drawn: zoom in");
+  if (hover != UINT64_MAX) {
+    ImGui::BeginTooltip();
+    ImGui::Text("#%llu %s  %s", static_cast<unsigned long long>(hover + 1), format_ns(t.record(hover).time_ns).c_str(),
+                describe(t.record(hover), t.names()).c_str());
+    ImGui::TextDisabled("click: move the cursor here");
+    ImGui::EndTooltip();
+    if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 9.0f) {
+      t.seek(hover + 1);
+      ui.play_ns = static_cast<double>(t.cursor_ns());
+    }
+  }
+}
+
+}  // namespace ecsim::viz

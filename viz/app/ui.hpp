@@ -1,0 +1,62 @@
+// The viewer's UI state and its panels. Each frame the app lets the
+// controls move the cursor, then each panel reads the Timeline and draws
+// (STYLE.md: prepare from the model, then draw). Only viz/app includes ImGui.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <imgui.h>
+
+#include "model/layout.hpp"
+#include "model/records.hpp"
+#include "model/timeline.hpp"
+
+namespace ecsim::viz {
+
+enum class SideTab { kNode, kMetrics };
+enum class BottomTab { kLog, kSpaceTime };
+
+struct Ui {
+  Timeline* timeline = nullptr;
+  std::string label;
+  Layout layout;
+  bool custom_layout = false;  // a --layout file gave the centres (screen pixels)
+  uint32_t selected = UINT32_MAX;
+  // Tabs to open at the next frame (--tab, and when a panel asks).
+  bool force_side = false, force_bottom = false;
+  SideTab side = SideTab::kNode;
+  BottomTab bottom = BottomTab::kLog;
+  // Playback: simulated seconds per wall second; 0 = as fast as it goes.
+  bool playing = false;
+  double speed = 1.0;
+  double play_ns = 0;  // the playback clock (between records)
+  // Log filters.
+  std::array<bool, kSeverities> show_severity{false, true, true, true, true};
+  int log_tier = -1;  // -1 all tiers
+  bool log_selected_only = false;
+  char log_text[64] = "";
+  // Space-time diagram: the time window's width and where the cursor sits in it.
+  double st_span_ns = 50e6;
+  double st_pan_ns = 0;
+  std::array<bool, kTiers> st_tiers{true, true, true};
+  std::string status;  // the last control message ("no next fault")
+};
+
+// Colours of the reference design.
+ImU32 tier_colour(Tier t, float alpha = 1.0f);
+ImU32 severity_colour(Severity s);
+
+void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size);
+void handle_keys(Ui& ui);
+void advance_playback(Ui& ui, double wall_dt_s);
+void draw_topology(Ui& ui, ImVec2 pos, ImVec2 size);
+void draw_side(Ui& ui, ImVec2 pos, ImVec2 size);    // node state, metrics
+void draw_bottom(Ui& ui, ImVec2 pos, ImVec2 size);  // log, space-time
+void draw_log(Ui& ui);
+void draw_space_time(Ui& ui);
+
+// "12.345678s"
+std::string format_ns(int64_t ns);
+
+}  // namespace ecsim::viz

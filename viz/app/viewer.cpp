@@ -1,0 +1,197 @@
+// `ecsim viz`: opens the run, places the cursor (--at), then either runs the
+// window until it is closed or renders --frames frames and writes the last
+// one as a PNG (--screenshot). GLFW + OpenGL 3.3 core + Dear ImGui 1.86.
+#include "viewer.hpp"
+
+#include <GLFW/glfw3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include <fmt/format.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include "ecsim/sim/time.hpp"
+#include "ui.hpp"
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO_FAILURE_STRINGS
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+namespace ecsim::viz {
+
+namespace {
+constexpr int kWidth = 1280, kHeight = 800;
+
+// One line on stderr and the bad-input exit code.
+int refuse(const std::string& why) {
+  std::fprintf(stderr, "ecsim viz: %s\n", why.c_str());
+  return kViewerBadInput;
+}
+
+// --at: a time ("12.5s") or first-failure. Returns "" or the refusal.
+std::string place_cursor(Timeline& t, const std::string& at, std::string& note) {
+  if (at.empty()) return {};
+  if (at == "first-failure") {
+    const auto i = t.find_first(is_failure);
+    if (!i) {
+      note = "no failure in this run: the cursor stays at the start";
+      return {};
+    }
+    t.seek(*i + 1);
+    return {};
+  }
+  std::string why;
+  const auto d = sim::parse_duration(at, &why);
+  if (!d) return fmt::format("--at '{}': {}, expected a time like 12.5s or first-failure", at, why);
+  if (d->ns < 0 || d->ns > t.end_ns()) {
+    return fmt::format("--at '{}': outside the run (0s to {})", at, sim::format_duration(sim::Duration{t.end_ns()}));
+  }
+  t.seek_time(d->ns);
+  return {};
+}
+
+// The UI state from the options. Returns "" or the refusal.
+std::string configure(Ui& ui, const ViewerOptions& o) {
+  const Timeline& t = *ui.timeline;
+  if (!o.select.empty()) {
+    for (uint32_t n = 0; n < t.names().size(); ++n) {
+      if (t.names()[n] == o.select) ui.selected = n;
+    }
+    if (ui.selected == UINT32_MAX) return fmt::format("--select '{}': no such node in this run", o.select);
+  }
+  if (!o.tab.empty()) {
+    if (o.tab == "node") ui.side = SideTab::kNode;
+    else if (o.tab == "metrics") ui.side = SideTab::kMetrics;
+    else if (o.tab == "log") ui.bottom = BottomTab::kLog;
+    else if (o.tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
+    else return fmt::format("--tab '{}': expected one of {}", o.tab, viewer_tabs());
+    ui.force_side = ui.force_bottom = true;
+  }
+  if (!o.layout_path.empty()) {
+    try {
+      ui.layout = default_layout(t.tiers(), {30, 120, 700, 400});
+      apply_layout_file(ui.layout, o.layout_path, t.names());
+      ui.custom_layout = true;
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  return {};
+}
+
+void draw_frame(Ui& ui, int width, int height) {
+  const float w = static_cast<float>(width), h = static_cast<float>(height);
+  const float top = 62, split_x = std::max(400.0f, w * 0.6f), split_y = std::max(300.0f, h * 0.62f);
+  handle_keys(ui);
+  draw_controls(ui, {0, 0}, {w, top});
+  draw_topology(ui, {0, top}, {split_x, split_y - top});
+  draw_side(ui, {split_x, top}, {w - split_x, split_y - top});
+  draw_bottom(ui, {0, split_y}, {w, h - split_y});
+}
+
+bool write_png(const std::string& path, int width, int height) {
+  std::vector<unsigned char> rgb(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+  // OpenGL's rows go bottom-up; PNG's top-down.
+  const int stride = width * 3;
+  std::vector<unsigned char> flipped(rgb.size());
+  for (int y = 0; y < height; ++y) {
+    std::copy_n(&rgb[static_cast<size_t>((height - 1 - y) * stride)], stride, &flipped[static_cast<size_t>(y * stride)]);
+  }
+  return stbi_write_png(path.c_str(), width, height, 3, flipped.data(), stride) != 0;
+}
+
+int window_loop(Ui& ui, const ViewerOptions& o) {
+  if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
+    return refuse("no display (DISPLAY is not set); run it under a desktop or xvfb-run -a");
+  }
+  if (!glfwInit()) return refuse("cannot open the display (GLFW could not start); try xvfb-run -a");
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_RESIZABLE, o.screenshot.empty() ? GLFW_TRUE : GLFW_FALSE);
+  const std::string title = fmt::format("ecsim viz: {}", ui.label);
+  GLFWwindow* window = glfwCreateWindow(kWidth, kHeight, title.c_str(), nullptr, nullptr);
+  if (window == nullptr) {
+    glfwTerminate();
+    return refuse("cannot open a window with OpenGL 3.3 on this display");
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(o.screenshot.empty() ? 1 : 0);
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // no imgui.ini left behind
+  ImGui::StyleColorsDark();
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+  int code = kViewerOk;
+  auto last = std::chrono::steady_clock::now();
+  for (int frame = 1; !glfwWindowShouldClose(window); ++frame) {
+    glfwPollEvents();
+    const auto now = std::chrono::steady_clock::now();
+    advance_playback(ui, std::chrono::duration<double>(now - last).count());
+    last = now;
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    int fw = 0, fh = 0;
+    glfwGetFramebufferSize(window, &fw, &fh);
+    draw_frame(ui, fw, fh);
+    ImGui::Render();
+    glViewport(0, 0, fw, fh);
+    glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (!o.screenshot.empty() && frame >= o.frames) {
+      // Read the back buffer before the swap (STYLE.md, ImGui notes).
+      if (!write_png(o.screenshot, fw, fh)) code = refuse(fmt::format("{}: cannot write the PNG", o.screenshot));
+      break;
+    }
+    glfwSwapBuffers(window);
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return code;
+}
+}  // namespace
+
+const char* viewer_tabs() { return "node, metrics, log, spacetime"; }
+
+int run_viewer(const ViewerOptions& o) {
+  if (o.frames < 2) return refuse("--frames: at least 2 (the first frame lays the windows out)");
+  Session session;
+  try {
+    session = open_session(o.open);
+  } catch (const OpenError& e) {
+    return refuse(e.what());
+  }
+  // A trace file must reproduce: the viewer shows this build's run.
+  if (const std::string why = verify_trace(session); !why.empty()) {
+    return refuse(fmt::format("{}: {}", o.open.trace_path, why));
+  }
+  Ui ui;
+  ui.timeline = session.timeline.get();
+  ui.label = session.label;
+  std::string note;
+  if (std::string why = place_cursor(*ui.timeline, o.at, note); !why.empty()) return refuse(why);
+  if (!note.empty()) std::fprintf(stderr, "ecsim viz: %s\n", note.c_str());
+  if (std::string why = configure(ui, o); !why.empty()) return refuse(why);
+  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  return window_loop(ui, o);
+}
+
+}  // namespace ecsim::viz

@@ -1,0 +1,31 @@
+// The Dear ImGui viewer's entry point (`ecsim viz`). This header has no
+// ImGui in it: the CLI includes it. docs/viewer.md describes the window.
+#pragma once
+#include <string>
+
+#include "model/session.hpp"
+
+namespace ecsim::viz {
+
+struct ViewerOptions {
+  OpenRequest open;
+  std::string at;          // "", a time ("12.5s") or "first-failure"
+  std::string screenshot;  // write a PNG after `frames` frames and exit
+  std::string select;      // a node name
+  std::string tab;         // node, metrics, log, spacetime
+  int frames = 3;
+  std::string layout_path;
+};
+
+// Exit codes as the CLI's: 0 ok, 2 bad input or no display.
+inline constexpr int kViewerOk = 0;
+inline constexpr int kViewerBadInput = 2;
+
+// Opens the run, checks the options, then the window (or only the
+// screenshot). Prints one line on stderr for any failure.
+int run_viewer(const ViewerOptions& options);
+
+// The tab names --tab accepts, for the CLI's help and errors.
+const char* viewer_tabs();
+
+}  // namespace ecsim::viz

@@ -1,0 +1,231 @@
+#include "model/records.hpp"
+
+#include <cstdint>
+
+#include <fmt/format.h>
+
+namespace ecsim::viz {
+
+namespace {
+using sim::Record;
+using sim::RecordType;
+constexpr RecordType type(int n) { return static_cast<RecordType>(n); }
+// Protocol record numbers (docs/trace-format.md); the owning headers
+// define them, the viewer only reads them.
+constexpr RecordType kDsm = type(20), kRpcDone = type(22), kAuthRefused = type(30), kSuspect = type(34),
+                     kClientStart = type(35), kClientEnd = type(36), kLookup = type(37), kStaleRead = type(38),
+                     kRehydration = type(39), kStorageCatchUp = type(44), kCloudOp = type(66);
+constexpr int kTwopcFirst = 70, kTwopcLast = 79;
+
+bool twopc(const Record& r) {
+  const int t = static_cast<int>(r.type);
+  return t >= kTwopcFirst && t <= kTwopcLast;
+}
+
+constexpr RecordType kCollected[] = {
+    RecordType::kSend,  RecordType::kDeliver,      RecordType::kDrop,     RecordType::kDuplicate,
+    RecordType::kCrash, RecordType::kRestart,      RecordType::kFault,    RecordType::kDiskLoss,
+    RecordType::kRecover, RecordType::kLimit,      RecordType::kLoad,     RecordType::kLimitReached,
+    RecordType::kPingDone, kDsm, kRpcDone, kAuthRefused, kSuspect, kClientStart, kClientEnd, kLookup,
+    kStaleRead, kRehydration, kStorageCatchUp, kCloudOp, type(70), type(71), type(72), type(73), type(74),
+    type(75), type(76), type(77), type(78), type(79)};
+
+const char* drop_reason(uint16_t code) {
+  switch (code) {
+    case 1: return "random loss";
+    case 2: return "partition";
+    case 3: return "receiver down";
+    case 4: return "link reset";
+    case 5: return "sender down";
+    case 6: return "overload";
+    case 7: return "in-flight limit";
+    default: return "?";
+  }
+}
+
+const char* fault_kind(uint16_t code) {
+  static const char* kNames[] = {"crash", "restart", "partition", "heal", "drop", "delay",
+                                 "duplicate", "reorder", "byzantine", "at_point"};
+  return code < std::size(kNames) ? kNames[code] : "fault";
+}
+
+const char* message_kind(uint32_t kind) {
+  switch (kind) {
+    case 1: return "ping";
+    case 2: return "pong";
+    case 10: return "rpc";
+    case 11: return "storage";
+    case 12: return "dsm";
+    case 14: return "handshake";
+    default: return "msg";
+  }
+}
+}  // namespace
+
+const char* severity_name(Severity s) {
+  static const char* kNames[] = {"detail", "info", "success", "warning", "critical"};
+  return kNames[static_cast<size_t>(s)];
+}
+
+std::span<const RecordType> collected_types() { return kCollected; }
+
+bool stored(const Record& r) {
+  // Counted into the per-second figures only: the bulk of a tier run.
+  if (r.type == kLookup || r.type == kClientStart || r.type == kCloudOp || r.type == RecordType::kPingDone) {
+    return false;
+  }
+  if (r.type == kClientEnd) return r.code != 0 && r.code != 5;  // failures only
+  if (r.type == kRpcDone) return r.code != 0;                     // failed calls only
+  if (r.type == kDsm) return r.code != 1 && r.code != 2 && r.code != 4;  // conflicts and refusals
+  return true;
+}
+
+bool is_message(const Record& r) {
+  return r.type == RecordType::kSend || r.type == RecordType::kDeliver || r.type == RecordType::kDrop ||
+         r.type == RecordType::kDuplicate;
+}
+
+bool is_fault(const Record& r) {
+  return r.type == RecordType::kFault || r.type == RecordType::kCrash || r.type == RecordType::kRestart ||
+         r.type == RecordType::kDiskLoss;
+}
+
+bool is_phase(const Record& r) {
+  return twopc(r) || r.type == kRehydration || r.type == kSuspect || r.type == RecordType::kRecover ||
+         r.type == kStorageCatchUp;
+}
+
+Severity severity(const Record& r) {
+  switch (r.type) {
+    case RecordType::kSend:
+    case RecordType::kDeliver:
+    case RecordType::kDuplicate:
+    case RecordType::kLoad:
+      return Severity::kDetail;
+    case RecordType::kDrop:
+    case RecordType::kFault:
+    case RecordType::kDiskLoss:
+      return Severity::kWarning;
+    case RecordType::kCrash:
+    case RecordType::kLimit:
+    case RecordType::kLimitReached:
+      return Severity::kCritical;
+    case RecordType::kRestart:
+    case RecordType::kRecover:
+      return Severity::kSuccess;
+    default:
+      break;
+  }
+  if (r.type == kClientEnd) return r.code == 0 ? Severity::kSuccess : r.code == 1 ? Severity::kWarning : Severity::kCritical;
+  if (r.type == kRpcDone) return r.code == 0 ? Severity::kDetail : r.code == 1 ? Severity::kCritical : Severity::kWarning;
+  if (r.type == kRehydration) return r.code == 2 ? Severity::kSuccess : Severity::kInfo;
+  if (r.type == kSuspect || r.type == kStaleRead || r.type == kAuthRefused || r.type == kDsm) return Severity::kWarning;
+  if (r.type == type(78)) return r.code == 1 ? Severity::kSuccess : Severity::kWarning;  // 2PC outcome
+  return Severity::kInfo;
+}
+
+bool is_failure(const Record& r) { return severity(r) == Severity::kCritical; }
+
+uint32_t record_node(const Record& r) {
+  if (r.type == RecordType::kFault && r.code != 9) return UINT32_MAX;  // a timed fault names no node
+  if (r.type == RecordType::kLimit) return UINT32_MAX;
+  return r.node;
+}
+
+uint32_t record_peer(const Record& r) {
+  if (is_message(r) || r.type == kRpcDone || r.type == kSuspect || r.type == kDsm) return r.peer;
+  if (twopc(r)) return r.peer;
+  return UINT32_MAX;
+}
+
+const char* record_label(RecordType t) {
+  switch (t) {
+    case RecordType::kSend: return "send";
+    case RecordType::kDeliver: return "deliver";
+    case RecordType::kDrop: return "drop";
+    case RecordType::kDuplicate: return "duplicate";
+    case RecordType::kCrash: return "crash";
+    case RecordType::kRestart: return "restart";
+    case RecordType::kFault: return "fault";
+    case RecordType::kDiskLoss: return "disk loss";
+    case RecordType::kRecover: return "recover";
+    case RecordType::kLimit: return "limit";
+    case RecordType::kLoad: return "load";
+    case RecordType::kLimitReached: return "limit reached";
+    default: break;
+  }
+  switch (static_cast<int>(t)) {
+    case 20: return "dsm";
+    case 22: return "rpc done";
+    case 30: return "auth refused";
+    case 34: return "edge suspect";
+    case 36: return "client end";
+    case 38: return "stale read";
+    case 39: return "rehydration";
+    case 44: return "storage catch-up";
+    case 70: return "2pc coordinator";
+    case 71: return "2pc vote";
+    case 72: return "2pc participant";
+    case 73: return "2pc lock";
+    case 74: return "2pc query";
+    case 75: return "2pc ignored";
+    case 76: return "2pc refused";
+    case 77: return "2pc wal";
+    case 78: return "2pc outcome";
+    case 79: return "2pc applied";
+    default: return "record";
+  }
+}
+
+std::string describe(const Record& r, const std::vector<std::string>& names) {
+  const auto name = [&names](uint32_t n) -> std::string {
+    return n < names.size() ? names[n] : fmt::format("#{}", n);
+  };
+  switch (r.type) {
+    case RecordType::kSend:
+      return fmt::format("{} -> {} send {} #{} ({} B)", name(r.node), name(r.peer), message_kind(r.kind), r.a, r.b);
+    case RecordType::kDeliver:
+      return fmt::format("{} <- {} deliver {} #{}", name(r.node), name(r.peer), message_kind(r.kind), r.a);
+    case RecordType::kDrop:
+      return fmt::format("{} <- {} DROP {} #{}: {}", name(r.node), name(r.peer), message_kind(r.kind), r.a,
+                         drop_reason(r.code));
+    case RecordType::kDuplicate:
+      return fmt::format("{} -> {} duplicate of #{}", name(r.node), name(r.peer), r.a);
+    case RecordType::kCrash: return fmt::format("{} CRASHED (incarnation {})", name(r.node), r.a);
+    case RecordType::kRestart: return fmt::format("{} restarted (incarnation {})", name(r.node), r.a);
+    case RecordType::kFault:
+      if (r.code == 9) return fmt::format("fault at_point fired on {} (point {})", name(r.node), r.kind);
+      return fmt::format("fault #{} {} {}", r.a, fault_kind(r.code), r.b == 1 ? "applied" : "reverted");
+    case RecordType::kDiskLoss: return fmt::format("{} lost {} unsynced log entries", name(r.node), r.kind);
+    case RecordType::kRecover: return fmt::format("{} recovered a log of {} entries", name(r.node), r.a);
+    case RecordType::kLimit: return fmt::format("run cut short after {} events", r.a);
+    case RecordType::kLoad:
+      return fmt::format("{} load: cpu {}.{}%, mem {}.{}%, queue {}", name(r.node), (r.a >> 32) / 10,
+                         (r.a >> 32) % 10, (r.a & 0xffffffff) / 10, (r.a & 0xffffffff) % 10, r.b >> 32);
+    case RecordType::kLimitReached: return fmt::format("limit {} reached at {} ({} times)", r.code, name(r.node), r.b);
+    default: break;
+  }
+  switch (static_cast<int>(r.type)) {
+    case 20: return fmt::format("{} dsm key {} event {} (writer {})", name(r.node), r.a, r.code, name(r.peer));
+    case 22: return fmt::format("{} -> {} rpc call #{} failed (code {})", name(r.node), name(r.peer), r.a, r.code);
+    case 30: return fmt::format("{} refused a token (reason {})", name(r.node), r.code);
+    case 34: return fmt::format("{} suspects {}", name(r.node), name(r.peer));
+    case 36: {
+      static const char* kOutcome[] = {"ok", "refused", "failed", "answered late", "lost", "unsettled"};
+      return fmt::format("request #{} at {} {}", r.a, name(r.node), r.code < 6 ? kOutcome[r.code] : "?");
+    }
+    case 38: return fmt::format("{} stale read of key {} ({} versions behind)", name(r.node), r.a, r.kind);
+    case 39:
+      return r.code == 1 ? fmt::format("{} rehydration started ({} keys)", name(r.node), r.a)
+                         : fmt::format("{} rehydration done ({} fetched, {} given up)", name(r.node), r.a, r.b);
+    case 44: return fmt::format("{} storage catch-up (code {})", name(r.node), r.code);
+    default: break;
+  }
+  if (twopc(r)) {
+    return fmt::format("{} {} txn {} code {} (peer {})", name(r.node), record_label(r.type), r.a, r.code,
+                       name(r.peer));
+  }
+  return fmt::format("{} record type {}", name(r.node), static_cast<int>(r.type));
+}
+
+}  // namespace ecsim::viz

@@ -1,0 +1,39 @@
+// What the viewer makes of a trace record: whether it keeps it, its
+// severity in the log (the reference design's colours), whether it is a
+// fault, a protocol phase or a failure (for "step to next ..."), and a line
+// of text. Pure functions of the record and the node names.
+#pragma once
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ecsim/sim/trace.hpp"
+
+namespace ecsim::viz {
+
+// Log severities, lowest first. kDetail is the bulk (sends, deliveries,
+// load samples): hidden from the log unless asked for.
+enum class Severity : uint8_t { kDetail = 0, kInfo = 1, kSuccess = 2, kWarning = 3, kCritical = 4 };
+inline constexpr size_t kSeverities = 5;
+const char* severity_name(Severity s);  // "detail", "info", "success", "warning", "critical"
+
+// The record types the collector subscribes to.
+std::span<const sim::RecordType> collected_types();
+// Whether the collector stores the record (some subscribed types are only
+// counted into the per-second figures, e.g. a successful client.end).
+bool stored(const sim::Record& r);
+
+Severity severity(const sim::Record& r);
+bool is_message(const sim::Record& r);  // send, deliver, drop, duplicate
+bool is_fault(const sim::Record& r);    // fault, crash, restart, disk loss
+bool is_phase(const sim::Record& r);    // a protocol phase: 2PC, rehydration, suspicion, recovery
+bool is_failure(const sim::Record& r);  // severity critical
+// The node a record is mainly about, and the other end (or UINT32_MAX).
+uint32_t record_node(const sim::Record& r);
+uint32_t record_peer(const sim::Record& r);
+
+// "edge-1 -> core-1 send rpc #123 (89 B)"; `names` by node id.
+std::string describe(const sim::Record& r, const std::vector<std::string>& names);
+const char* record_label(sim::RecordType t);  // a short name for any type
+
+}  // namespace ecsim::viz

@@ -1,0 +1,263 @@
+#include "model/timeline.hpp"
+
+#include <algorithm>
+
+#include "ecsim/scenario/selector.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "model/records.hpp"
+
+namespace ecsim::viz {
+
+namespace {
+using sim::Record;
+using sim::RecordType;
+constexpr auto kClientStart = static_cast<RecordType>(35);
+constexpr auto kClientEnd = static_cast<RecordType>(36);
+constexpr auto kLookup = static_cast<RecordType>(37);
+constexpr auto kCloudOp = static_cast<RecordType>(66);
+constexpr int64_t kSecondNs = 1'000'000'000;
+// Events the run dispatches between checks of what the viewer asked for.
+constexpr uint64_t kEventsPerChunk = 8192;
+
+int64_t quantile(std::vector<int64_t>& v, double q) {
+  if (v.empty()) return 0;
+  const size_t k = static_cast<size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+}  // namespace
+
+// Hands the run's records to the Timeline with their index in the trace.
+class Timeline::Collector final : public sim::TraceObserver {
+ public:
+  explicit Collector(Timeline& t) : timeline_(t) {}
+  std::span<const RecordType> record_types() const override { return collected_types(); }
+  void on_record(const Record& r) override { timeline_.on_record(r, record_index()); }
+
+ private:
+  Timeline& timeline_;
+};
+
+Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits)
+    : scenario_(std::move(scenario)),
+      names_(scenario::node_names(scenario_.topology)),
+      limits_(limits),
+      collector_(std::make_unique<Collector>(*this)),
+      head_(names_.size()),
+      cursor_(names_.size()),
+      every_(std::max<uint64_t>(1, limits.checkpoint_every)) {
+  for (uint32_t n = 0; n < names_.size(); ++n) {
+    tiers_.push_back(static_cast<Tier>(scenario::node_tier(scenario_.topology, n)));
+  }
+  end_ns_ = options.until.value_or(scenario_.duration).ns;
+  take_checkpoint();  // the state before the first record (building the run may record)
+  ECSIM_ASSERT(checkpoints_.size() == 1);
+  options.observers.push_back(collector_.get());
+  run_ = std::make_unique<run::Run>(scenario_, options);
+}
+
+Timeline::~Timeline() = default;
+
+uint64_t Timeline::seed() const { return result_ ? result_->seed : run_->simulator().seed(); }
+int64_t Timeline::end_ns() const { return end_ns_; }
+int64_t Timeline::simulated_ns() const { return finished() ? end_ns() : run_->simulator().now().ns; }
+
+const run::RunResult& Timeline::result() const {
+  ECSIM_ASSERT(result_ != nullptr);
+  return *result_;
+}
+
+uint64_t Timeline::record_bytes() const {
+  return records_.capacity() * sizeof(Record) + trace_index_.capacity() * sizeof(uint64_t) +
+         end_delta_.capacity() * sizeof(uint32_t);
+}
+
+void Timeline::on_record(const Record& r, uint64_t trace_index) {
+  add_second_figures(r);
+  if (!stored(r)) return;
+  if (records_.size() >= limits_.records_max) {
+    truncated_ = true;
+    return;
+  }
+  const uint64_t index = records_.size();
+  records_.push_back(r);
+  trace_index_.push_back(trace_index);
+  end_delta_.push_back(0);
+  if (r.type == RecordType::kSend) {
+    pending_sends_[r.a] = index;
+  } else if (r.type == RecordType::kDeliver || r.type == RecordType::kDrop) {
+    auto it = pending_sends_.find(r.a);
+    if (it != pending_sends_.end()) {
+      end_delta_[it->second] = static_cast<uint32_t>(std::min<uint64_t>(index - it->second, UINT32_MAX));
+      pending_sends_.erase(it);
+    }
+  }
+  head_.apply(r);
+  if (head_.applied % every_ == 0) take_checkpoint();
+}
+
+std::optional<uint64_t> Timeline::message_end(uint64_t send_index) const {
+  if (send_index >= end_delta_.size() || end_delta_[send_index] == 0) return std::nullopt;
+  return send_index + end_delta_[send_index];
+}
+
+void Timeline::add_second_figures(const Record& r) {
+  // A record at the end time itself (the end state, the requests still
+  // waiting) counts in the last whole second.
+  const int64_t t_ns = std::clamp<int64_t>(r.time_ns, 0, std::max<int64_t>(0, end_ns_ - 1));
+  const size_t second = static_cast<size_t>(t_ns / kSecondNs);
+  while (seconds_.size() <= second) {
+    if (!seconds_.empty()) close_second();
+    SecondFigures f;
+    f.cpu_permille.assign(names_.size(), 0);
+    f.memory_permille.assign(names_.size(), 0);
+    f.cache_hits.assign(names_.size(), 0);
+    f.cache_misses.assign(names_.size(), 0);
+    seconds_.push_back(std::move(f));
+  }
+  SecondFigures& f = seconds_.back();
+  const bool node_ok = r.node < names_.size();
+  if (r.type == kClientStart) {
+    ++f.requests_started;
+  } else if (r.type == kClientEnd) {
+    ++f.requests_ended;
+    const size_t tier = std::min<size_t>(r.kind, 1);  // 0 edge, 1 via core
+    if (r.code == 0) {
+      ++f.tiers[tier].ok;
+      open_latencies_[tier].push_back(static_cast<int64_t>(r.b));
+    } else if (r.code != 5) {
+      ++f.tiers[tier].failed;
+    }
+  } else if (r.type == kCloudOp) {
+    if (r.code == 1) {
+      ++f.tiers[2].ok;
+      open_latencies_[2].push_back(static_cast<int64_t>(r.b));
+    } else {
+      ++f.tiers[2].failed;
+    }
+  } else if (r.type == kLookup && node_ok) {
+    ++(r.code == 1 ? f.cache_hits : f.cache_misses)[r.node];
+  } else if (r.type == RecordType::kLoad && node_ok) {
+    f.cpu_permille[r.node] = static_cast<uint16_t>(std::min<uint64_t>(r.a >> 32, 1000));
+    f.memory_permille[r.node] = static_cast<uint16_t>(std::min<uint64_t>(r.a & 0xffffffffu, 1000));
+  } else if (r.type == RecordType::kDrop) {
+    ++f.drops;
+  }
+}
+
+void Timeline::close_second() {
+  SecondFigures& f = seconds_.back();
+  for (size_t t = 0; t < kTiers; ++t) {
+    f.tiers[t].p50_ns = quantile(open_latencies_[t], 0.50);
+    f.tiers[t].p99_ns = quantile(open_latencies_[t], 0.99);
+    open_latencies_[t].clear();
+  }
+}
+
+void Timeline::take_checkpoint() {
+  ECSIM_ASSERT(head_.applied == checkpoints_.size() * every_);
+  checkpoints_.push_back(head_);
+  checkpoint_bytes_ += head_.bytes();
+  if (checkpoint_bytes_ > limits_.checkpoint_memory_bytes && checkpoints_.size() > 2) thin_checkpoints();
+}
+
+void Timeline::thin_checkpoints() {
+  // Keep the even ones: checkpoints_[k] then sits at k * (2 * every_).
+  std::vector<ViewState> kept;
+  uint64_t bytes = 0;
+  for (size_t k = 0; k < checkpoints_.size(); k += 2) {
+    bytes += checkpoints_[k].bytes();
+    kept.push_back(std::move(checkpoints_[k]));
+  }
+  checkpoints_ = std::move(kept);
+  checkpoint_bytes_ = bytes;
+  every_ *= 2;
+  ECSIM_ASSERT(checkpoints_.back().applied % every_ == 0);
+}
+
+void Timeline::finish_run() {
+  ECSIM_ASSERT(result_ == nullptr);
+  result_ = std::make_unique<run::RunResult>(run_->finish());
+  if (!seconds_.empty()) close_second();
+}
+
+void Timeline::simulate_records(uint64_t count) {
+  while (!finished() && !truncated_ && records_.size() < count) {
+    if (run_->advance(kEventsPerChunk)) finish_run();
+  }
+}
+
+void Timeline::simulate_time(int64_t t_ns) {
+  while (!finished() && !truncated_ && run_->simulator().now().ns <= t_ns) {
+    if (run_->advance(kEventsPerChunk)) finish_run();
+  }
+}
+
+void Timeline::simulate_all() { simulate_records(UINT64_MAX); }
+
+uint64_t Timeline::count_at_time(int64_t t_ns) {
+  simulate_time(t_ns);
+  const auto at = std::upper_bound(records_.begin(), records_.end(), t_ns,
+                                   [](int64_t t, const Record& r) { return t < r.time_ns; });
+  return static_cast<uint64_t>(at - records_.begin());
+}
+
+void Timeline::seek(uint64_t index) {
+  if (index > records_.size()) simulate_records(index);
+  index = std::min<uint64_t>(index, records_.size());
+  const uint64_t from_checkpoint = index / every_ * every_;
+  // Forwards within reach: apply from where the cursor is. Otherwise (or
+  // backwards) restore the checkpoint at or before `index`.
+  if (index < cursor_.applied || cursor_.applied < from_checkpoint) {
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(index / every_, checkpoints_.size() - 1));
+    cursor_ = checkpoints_[k];
+  }
+  while (cursor_.applied < index) {
+    cursor_.apply(records_[cursor_.applied]);
+    ++applied_total_;
+  }
+  ECSIM_ASSERT(cursor_.applied == index);
+}
+
+void Timeline::seek_time(int64_t t_ns) { seek(count_at_time(t_ns)); }
+
+void Timeline::step(int64_t delta) {
+  if (delta < 0) {
+    const uint64_t back = static_cast<uint64_t>(-delta);
+    seek(cursor_.applied > back ? cursor_.applied - back : 0);
+  } else {
+    seek(cursor_.applied + static_cast<uint64_t>(delta));
+  }
+}
+
+bool Timeline::seek_next(const std::function<bool(const Record&)>& pred) {
+  for (uint64_t i = cursor_.applied;; ++i) {
+    if (i >= records_.size()) simulate_records(i + 1);
+    if (i >= records_.size()) return false;
+    if (pred(records_[i])) {
+      seek(i + 1);
+      return true;
+    }
+  }
+}
+
+bool Timeline::seek_prev(const std::function<bool(const Record&)>& pred) {
+  // The cursor's own record is cursor-1: look before it.
+  for (uint64_t i = cursor_.applied >= 1 ? cursor_.applied - 1 : 0; i-- > 0;) {
+    if (pred(records_[i])) {
+      seek(i + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<uint64_t> Timeline::find_first(const std::function<bool(const Record&)>& pred) {
+  for (uint64_t i = 0;; ++i) {
+    if (i >= records_.size()) simulate_records(i + 1);
+    if (i >= records_.size()) return std::nullopt;
+    if (pred(records_[i])) return i;
+  }
+}
+
+}  // namespace ecsim::viz

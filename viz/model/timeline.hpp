@@ -1,0 +1,157 @@
+// The viewer's model of one deterministic run: a cursor that can move
+// anywhere in it, forwards or backwards, and the state at the cursor.
+//
+// The simulator only ever runs forwards. A trace observer (the collector)
+// keeps the records the viewer needs, in order, and every `every` records a
+// copy of the view state at that point (a checkpoint). The cursor reaches
+// record N by restoring the nearest checkpoint at or before N and applying
+// the records after it; when N lies beyond what has been simulated, the run
+// is advanced first (lazily, in chunks). Checkpoint memory is bounded: past
+// the budget, every other checkpoint is dropped and the interval doubles.
+// docs/viewer.md says why this design and not copies of the simulator.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/scenario.hpp"
+#include "model/view_state.hpp"
+
+namespace ecsim::viz {
+
+// One tier's client figures in one simulated second.
+struct TierSecond {
+  uint32_t ok = 0;
+  uint32_t failed = 0;
+  int64_t p50_ns = 0;
+  int64_t p99_ns = 0;
+};
+
+// The figures of one simulated second [s, s+1), filled as the run passes.
+struct SecondFigures {
+  std::array<TierSecond, kTiers> tiers{};
+  uint32_t requests_started = 0;
+  uint32_t requests_ended = 0;
+  uint32_t drops = 0;
+  // Per node: the load sample of the second, CPU and memory in permille.
+  std::vector<uint16_t> cpu_permille;
+  std::vector<uint16_t> memory_permille;
+  // Per node: edge cache lookups in the second.
+  std::vector<uint32_t> cache_hits;
+  std::vector<uint32_t> cache_misses;
+};
+
+struct TimelineLimits {
+  uint64_t checkpoint_memory_bytes = uint64_t{1} << 30;  // --checkpoint-memory
+  uint64_t checkpoint_every = 4096;                      // records between checkpoints at first
+  uint64_t records_max = 100'000'000;                    // records kept (40 B each plus 9 B of index)
+};
+
+class Timeline {
+ public:
+  // Builds the run (it has not advanced yet). THROWS what run::Run throws.
+  Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits = {});
+  ~Timeline();
+  Timeline(const Timeline&) = delete;
+  Timeline& operator=(const Timeline&) = delete;
+
+  const scenario::Scenario& scenario() const { return scenario_; }
+  uint64_t seed() const;
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<Tier>& tiers() const { return tiers_; }
+  int64_t end_ns() const;  // the run's end time
+
+  // --- What has been simulated --------------------------------------------
+  uint64_t collected() const { return records_.size(); }
+  bool finished() const { return result_ != nullptr; }
+  bool truncated() const { return truncated_; }  // records_max was reached
+  // The simulator's clock: every record up to it is collected.
+  int64_t simulated_ns() const;
+  // Advances the run until `count` records are kept or it ends.
+  void simulate_records(uint64_t count);
+  // Advances the run until its clock passes `t_ns` or it ends.
+  void simulate_time(int64_t t_ns);
+  void simulate_all();
+  // The run's result. REQUIRES: finished().
+  const run::RunResult& result() const;
+
+  const sim::Record& record(uint64_t i) const { return records_[i]; }
+  // The record's 1-based index in the whole trace ("record #N").
+  uint64_t trace_index(uint64_t i) const { return trace_index_[i]; }
+  // For a send record: the index of its deliver or drop record, if
+  // collected; nullopt otherwise.
+  std::optional<uint64_t> message_end(uint64_t send_index) const;
+  // The number of kept records at or before `t_ns` (simulating as needed).
+  uint64_t count_at_time(int64_t t_ns);
+
+  // --- The cursor ---------------------------------------------------------
+  // The cursor is a count of records applied, 0..collected(); the state
+  // is the one after the record at cursor-1.
+  const ViewState& state() const { return cursor_; }
+  uint64_t cursor() const { return cursor_.applied; }
+  int64_t cursor_ns() const { return cursor_.now_ns; }
+  // Moves the cursor to `index` (clamped to the end of the run), simulating
+  // further if needed.
+  void seek(uint64_t index);
+  // After the last record at or before `t_ns`.
+  void seek_time(int64_t t_ns);
+  void step(int64_t delta);
+  // The next (previous) record after (before) the cursor's record that
+  // `pred` accepts; the cursor moves just past it. False: none, unmoved.
+  bool seek_next(const std::function<bool(const sim::Record&)>& pred);
+  bool seek_prev(const std::function<bool(const sim::Record&)>& pred);
+  // The first record `pred` accepts from the start (simulating the whole
+  // run if needed); nullopt: none.
+  std::optional<uint64_t> find_first(const std::function<bool(const sim::Record&)>& pred);
+
+  // --- Figures per simulated second ---------------------------------------
+  const std::vector<SecondFigures>& seconds() const { return seconds_; }
+
+  // --- Checkpoint accounting ----------------------------------------------
+  size_t checkpoint_count() const { return checkpoints_.size(); }
+  uint64_t checkpoint_bytes() const { return checkpoint_bytes_; }
+  uint64_t checkpoint_every() const { return every_; }
+  uint64_t record_bytes() const;
+  uint64_t records_applied() const { return applied_total_; }  // work done by seeks (tests, bench)
+
+ private:
+  class Collector;
+  void on_record(const sim::Record& r, uint64_t trace_index);
+  void add_second_figures(const sim::Record& r);
+  void close_second();
+  void take_checkpoint();
+  void thin_checkpoints();
+  void finish_run();
+
+  scenario::Scenario scenario_;
+  std::vector<std::string> names_;
+  std::vector<Tier> tiers_;
+  TimelineLimits limits_;
+  std::unique_ptr<Collector> collector_;
+  std::unique_ptr<run::Run> run_;
+  std::unique_ptr<run::RunResult> result_;
+  int64_t end_ns_ = 0;
+  bool truncated_ = false;
+
+  std::vector<sim::Record> records_;
+  std::vector<uint64_t> trace_index_;
+  std::vector<uint32_t> end_delta_;  // per record: its message's end - its index (0: none known)
+  std::map<uint64_t, uint64_t> pending_sends_;  // message id -> send index, while in flight
+
+  ViewState head_;    // the state after every collected record
+  ViewState cursor_;  // the state at the cursor
+  std::vector<ViewState> checkpoints_;  // checkpoints_[k].applied == k * every_
+  uint64_t every_;
+  uint64_t checkpoint_bytes_ = 0;
+  uint64_t applied_total_ = 0;
+
+  std::vector<SecondFigures> seconds_;
+  std::array<std::vector<int64_t>, kTiers> open_latencies_;  // the current second's
+};
+
+}  // namespace ecsim::viz

@@ -1,4 +1,0 @@
-#include "viz_info.hpp"
-namespace ecsim::viz {
-bool available() { return false; }
-}  // namespace ecsim::viz
