@@ -22,6 +22,7 @@
 #include "ecsim/fault/byzantine.hpp"
 #include "ecsim/fault/nemesis.hpp"
 #include "ecsim/fault/windows.hpp"
+#include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/tier_node.hpp"
@@ -31,6 +32,7 @@
 #include "ecsim/run/recovery.hpp"
 #include "ecsim/version.hpp"
 #include "ecsim/workload/ping.hpp"
+#include "ecsim/workload/billing.hpp"
 #include "ecsim/workload/requests.hpp"
 
 namespace ecsim::run {
@@ -41,6 +43,8 @@ using sim::RecordType;
 
 // The nodes a selector names. REQUIRES: it resolves (the loader checks).
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s);
+// The generator's configuration of a validated billing workload.
+workload::BillingConfig billing_config(const scenario::BillingWorkload& w);
 
 // Per node: whether it is a cloud replica (the catch_up checker's nodes).
 inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {

@@ -50,6 +50,19 @@ bool RunResult::ok() const {
   return true;
 }
 
+workload::BillingConfig billing_config(const scenario::BillingWorkload& w) {
+  workload::BillingConfig c;
+  c.rate_per_s = w.rate_per_s;
+  c.subscribers = w.subscribers;
+  c.numbers_per_subscriber = w.numbers_per_subscriber;
+  c.initial_balance = w.initial_balance;
+  c.amount_min = w.amount_min;
+  c.amount_max = w.amount_max;
+  c.mix = {w.mix_debit, w.mix_transfer, w.mix_top_up, w.mix_port, w.mix_balance, w.mix_number_owner};
+  ECSIM_ASSERT(c.validate().empty());  // scenario::validate checked the same ranges
+  return c;
+}
+
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s) {
   std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
   ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
@@ -185,6 +198,8 @@ void Run::Impl::configure_tiers() {
   }
   clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
   clients->start();
+  // One billing domain per scenario (validate): its initial state, at t = 0.
+  if (!sc.billing.empty()) tiers::trace_billing_state(trace, billing_config(sc.billing[0]));
 }
 
 void Run::Impl::configure_workload() {
