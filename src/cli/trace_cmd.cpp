@@ -100,6 +100,8 @@ std::string record_name(sim::RecordType t) {
       {p::twopc::kRecordRefused, "twopc.refused"},     {p::twopc::kRecordWal, "twopc.wal"},
       {p::twopc::kRecordOutcome, "twopc.outcome"},     {p::twopc::kRecordApplied, "twopc.applied"},
       {tiers::kRecordBillingAccount, "billing.account"}, {tiers::kRecordBillingNumber, "billing.number"},
+      {tiers::kRecordBillingStart, "billing.start"},   {tiers::kRecordBillingEnd, "billing.end"},
+      {tiers::kRecordBillingRead, "billing.read"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

@@ -198,8 +198,26 @@ void Run::Impl::configure_tiers() {
   }
   clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
   clients->start();
-  // One billing domain per scenario (validate): its initial state, at t = 0.
-  if (!sc.billing.empty()) tiers::trace_billing_state(trace, billing_config(sc.billing[0]));
+  if (!sc.billing.empty()) configure_billing();
+}
+
+// One billing domain per scenario (validate): its initial state is traced
+// at t = 0; clients attach to the `at` nodes of each billing workload.
+void Run::Impl::configure_billing() {
+  const size_t groups = world->nodes(tiers::Role::kCloud).size() / proto::storage::kReplicas;
+  billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups);
+  in_doubt = std::make_unique<InDoubtMeter>();
+  trace.add_observer(in_doubt.get());
+  tiers::trace_billing_state(trace, billing->config());
+  std::vector<tiers::BillingClients::Source> sources;
+  for (uint32_t i = 0; i < sc.billing.size(); ++i) {
+    const scenario::BillingWorkload& w = sc.billing[i];
+    std::optional<sim::Time> until;
+    if (w.until) until = sim::Time{0} + *w.until;
+    for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, billing_config(w), until, w.timeout, i});
+  }
+  billing_clients = std::make_unique<tiers::BillingClients>(sim, cluster, *world, *billing, std::move(sources));
+  billing_clients->start();
 }
 
 void Run::Impl::configure_workload() {
@@ -346,6 +364,7 @@ RunResult Run::finish() {
   ECSIM_ASSERT(r.net.held == m.cluster.held_messages());
   ECSIM_ASSERT(r.net.sent + r.net.duplicated == r.net.delivered + r.net.dropped() + r.net_in_flight);
   if (m.world) m.summarize_tiers(r);
+  if (m.billing) m.summarize_billing(r);
   for (uint32_t w = 0; w < m.ping_stats.size(); ++w) {
     const workload::PingFigures& f = m.ping_stats.figures(w);
     r.workloads.push_back({m.ping_stats.label(w), f.sent, f.answered, f.lost, f.unsettled,

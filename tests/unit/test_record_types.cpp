@@ -39,7 +39,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::twopc::kRecordParticipant, p::twopc::kRecordLock, p::twopc::kRecordQuery,
       p::twopc::kRecordIgnored, p::twopc::kRecordRefused, p::twopc::kRecordWal,
       p::twopc::kRecordOutcome, p::twopc::kRecordApplied, ecsim::tiers::kRecordBillingAccount,
-      ecsim::tiers::kRecordBillingNumber};
+      ecsim::tiers::kRecordBillingNumber, ecsim::tiers::kRecordBillingStart, ecsim::tiers::kRecordBillingEnd,
+      ecsim::tiers::kRecordBillingRead};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));
