@@ -101,7 +101,9 @@ std::string record_name(sim::RecordType t) {
       {p::twopc::kRecordOutcome, "twopc.outcome"},     {p::twopc::kRecordApplied, "twopc.applied"},
       {tiers::kRecordBillingAccount, "billing.account"}, {tiers::kRecordBillingNumber, "billing.number"},
       {tiers::kRecordBillingStart, "billing.start"},   {tiers::kRecordBillingEnd, "billing.end"},
-      {tiers::kRecordBillingRead, "billing.read"},
+      {tiers::kRecordBillingRead, "billing.read"},     {tiers::kRecordBillingOp, "billing.op"},
+      {tiers::kRecordBillingEndNode, "billing.end_node"}, {tiers::kRecordBillingEndBalance, "billing.end_balance"},
+      {tiers::kRecordBillingEndOwner, "billing.end_owner"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

@@ -42,6 +42,8 @@ std::span<const sim::RecordType> InDoubtMeter::record_types() const {
 void Run::Impl::summarize_billing(RunResult& r) {
   ECSIM_ASSERT(billing != nullptr && in_doubt != nullptr);
   billing->finish(sim.now());
+  tiers::trace_billing_end_state(*billing, *world, cluster, sim);
+  billing_checker->finish(sim.now().ns);
   const tiers::BillingFigures& f = billing->figures();
   BillingSummary& b = r.billing;
   b.present = true;

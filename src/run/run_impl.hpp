@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecsim/check/acked_writes.hpp"
+#include "ecsim/check/billing.hpp"
 #include "ecsim/check/catch_up.hpp"
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
@@ -188,6 +189,7 @@ struct Run::Impl {
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<tiers::BillingClients> billing_clients;
   std::unique_ptr<InDoubtMeter> in_doubt;  // with a billing workload
+  std::unique_ptr<check::BillingChecker> billing_checker;  // with a billing workload
   std::unique_ptr<LoadWatcher> load_watcher;
   std::unique_ptr<PointWindowWatcher> point_windows;
   std::unique_ptr<PointCrashWindows> point_crashes;  // set when `recovers_within` is expected
@@ -248,6 +250,7 @@ struct Run::Impl {
     trace.add_observer(&catch_up);
     if (!s.requests.empty()) configure_tiers();
     if (!o.trace_path.empty()) open_trace_file();
+    if (billing) tiers::trace_billing_state(trace, billing->config());  // t = 0, into the file too
     configure_links();
     configure_workload();
     schedule_faults();

@@ -201,14 +201,20 @@ void Run::Impl::configure_tiers() {
   if (!sc.billing.empty()) configure_billing();
 }
 
-// One billing domain per scenario (validate): its initial state is traced
-// at t = 0; clients attach to the `at` nodes of each billing workload.
+// A participant up at the end must not hold a YES vote unresolved for longer
+// than this (the coordinators' vote and ack timeouts, a recovery and its
+// status queries, with room to spare).
+constexpr sim::Duration kBillingTerminationBound = sim::seconds(5);
+
+// One billing domain per scenario (validate); clients attach to the `at` nodes of each billing workload.
 void Run::Impl::configure_billing() {
   const size_t groups = world->nodes(tiers::Role::kCloud).size() / proto::storage::kReplicas;
   billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups);
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
-  tiers::trace_billing_state(trace, billing->config());
+  billing_checker = std::make_unique<check::BillingChecker>(names, kBillingTerminationBound.ns);
+  trace.add_observer(billing_checker.get());
+  // Its initial state is traced once the trace file is open (Impl's constructor).
   std::vector<tiers::BillingClients::Source> sources;
   for (uint32_t i = 0; i < sc.billing.size(); ++i) {
     const scenario::BillingWorkload& w = sc.billing[i];
@@ -372,6 +378,15 @@ RunResult Run::finish() {
                            f.rtt.quantile(0.99)});
   }
   m.judge(r);
+  if (m.billing_checker) {
+    // The billing promises are judged on every run with a billing workload.
+    for (const check::BillingChecker::Result& b : m.billing_checker->results()) {
+      Verdict v{b.name, b.violations == 0, b.detail};
+      v.vacuous = b.checked == 0;
+      v.informational = b.checked == 0 && b.violations == 0;
+      r.verdicts.push_back(std::move(v));
+    }
+  }
   m.summarize_limits(r);
   if (m.options.invariants_only) {
     // Figures, not promises: random faults may break them legitimately.

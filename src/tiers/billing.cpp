@@ -2,6 +2,7 @@
 
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/tiers/tier_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -15,6 +16,31 @@ void trace_billing_state(sim::Trace& trace, const workload::BillingConfig& confi
   }
   for (const workload::BillingNumber& n : workload::initial_numbers(config)) {
     trace.record(sim::Record{0, kRecordBillingNumber, 0, 0, 0, 0, n.number, n.owner});
+  }
+}
+
+void trace_billing_end_state(const Billing& billing, const World& world, const node::Cluster& cluster,
+                             sim::Simulator& sim) {
+  const int64_t now = sim.now().ns;
+  for (const net::NodeId n : world.nodes(Role::kCloud)) {
+    const TierNode* node = tier_node(cluster, n);
+    if (node == nullptr) {  // down: its memory is gone, nothing to compare
+      sim.trace().record(sim::Record{now, kRecordBillingEndNode, 0, n, 0, 0, 0, 0});
+      continue;
+    }
+    const twopc::Participant* p = node->participant();
+    ECSIM_ASSERT(p != nullptr);  // every cloud replica of a billing run is a participant
+    sim.trace().record(sim::Record{now, kRecordBillingEndNode, 1, n, 0, 0, 0, 0});
+    for (uint64_t s = 1; s <= billing.config().subscribers; ++s) {
+      const std::optional<int64_t> b = p->balance(s);
+      ECSIM_ASSERT(b.has_value());  // a replica holds the whole domain
+      sim.trace().record(sim::Record{now, kRecordBillingEndBalance, 0, n, 0, 0, s, static_cast<uint64_t>(*b)});
+    }
+    for (const workload::BillingNumber& num : workload::initial_numbers(billing.config())) {
+      const std::optional<uint64_t> o = p->number_owner(num.number);
+      ECSIM_ASSERT(o.has_value());
+      sim.trace().record(sim::Record{now, kRecordBillingEndOwner, 0, n, 0, 0, num.number, *o});
+    }
   }
 }
 
@@ -55,6 +81,11 @@ void Billing::started(const BillingRequest& r) {
   ECSIM_ASSERT(fresh);  // client txn ids are unique
   sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingStart, 0, r.edge, 0, static_cast<uint32_t>(r.op.kind),
                                   r.client_txn, r.op.subscriber});
+  const bool by_number = r.op.kind == workload::BillingKind::kPort || r.op.kind == workload::BillingKind::kNumberOwner;
+  ECSIM_ASSERT(r.op.from <= UINT32_MAX && r.op.to <= UINT32_MAX);  // subscribers <= 2^20
+  sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingOp, static_cast<uint16_t>(r.op.kind), r.edge,
+                                  static_cast<uint32_t>(r.op.from), static_cast<uint32_t>(r.op.to), r.client_txn,
+                                  by_number ? r.op.number : static_cast<uint64_t>(r.op.amount)});
 }
 
 bool Billing::settle(const BillingRequest& r, sim::Time at) {

@@ -40,7 +40,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::twopc::kRecordIgnored, p::twopc::kRecordRefused, p::twopc::kRecordWal,
       p::twopc::kRecordOutcome, p::twopc::kRecordApplied, ecsim::tiers::kRecordBillingAccount,
       ecsim::tiers::kRecordBillingNumber, ecsim::tiers::kRecordBillingStart, ecsim::tiers::kRecordBillingEnd,
-      ecsim::tiers::kRecordBillingRead};
+      ecsim::tiers::kRecordBillingRead, ecsim::tiers::kRecordBillingOp, ecsim::tiers::kRecordBillingEndNode,
+      ecsim::tiers::kRecordBillingEndBalance, ecsim::tiers::kRecordBillingEndOwner};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ecsim/net/envelope.hpp"
+#include "ecsim/node/cluster.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/sim/simulator.hpp"
@@ -44,6 +45,19 @@ inline constexpr auto kRecordBillingEnd = static_cast<sim::RecordType>(83);
 // code = 1 balance / 2 number owner, kind = 1 found, a = the account or
 // number, b = the value (balance, or owner).
 inline constexpr auto kRecordBillingRead = static_cast<sim::RecordType>(84);
+// kRecordBillingOp: what the client asked for, traced with billing.start:
+// node = the edge node, code = workload::BillingKind, peer = from, kind =
+// to, a = client txn id, b = amount (debit, transfer, top-up) or number (port,
+// number_owner).
+inline constexpr auto kRecordBillingOp = static_cast<sim::RecordType>(85);
+// The billing end state, traced once when a billing run ends, at the end
+// time, cloud replicas by node id: kRecordBillingEndNode (node, code 1 up /
+// 0 down: a down replica's state is not traced), then for an up one every
+// account (kRecordBillingEndBalance: node, a = subscriber, b = balance) and
+// every number (kRecordBillingEndOwner: node, a = number, b = owner).
+inline constexpr auto kRecordBillingEndNode = static_cast<sim::RecordType>(86);
+inline constexpr auto kRecordBillingEndBalance = static_cast<sim::RecordType>(87);
+inline constexpr auto kRecordBillingEndOwner = static_cast<sim::RecordType>(88);
 enum class BillingEnd : uint16_t {
   kCommitted = 1,  // a transaction committed, or a read answered
   kAborted = 2,
@@ -54,10 +68,17 @@ enum class BillingEnd : uint16_t {
   kUnsettled = 7,  // still waiting at the end of the run, younger than the timeout
 };
 
+class Billing;
+
 // Records the initial state of `config`'s domain at time 0: every account
 // in subscriber order, then every number in number order.
 // REQUIRES: config.validate() is "".
 void trace_billing_state(sim::Trace& trace, const workload::BillingConfig& config);
+
+// Traces the billing end state of the cloud replicas (see above).
+class World;
+void trace_billing_end_state(const Billing& billing, const World& world, const node::Cluster& cluster,
+                             sim::Simulator& sim);
 
 // The cloud group holding account `subscriber`, and number `number`.
 uint32_t account_group(uint64_t subscriber, size_t groups);
