@@ -80,7 +80,15 @@ void BillingChecker::on_record(const sim::Record& r) {
       }
     }
   } else if (r.type == twopc::kRecordVote) {
-    if (r.code != 1) return;  // a NO prepares nothing
+    if (r.code != 1) {  // a NO: this participant never commits the transaction
+      Txn& t = txns_[r.a];
+      if (t.any_commit) {
+        violation(kAtomicity, fmt::format("{}: {} voted NO on transaction {:#x}, which another participant committed",
+                                          at, names_[r.node], r.a));
+      }
+      t.any_abort = true;
+      return;
+    }
     AtNode& n = txns_[r.a].nodes[r.node];
     txns_[r.a].client_txn = r.b;
     if (n.voted_ns < 0) n.voted_ns = r.time_ns;
