@@ -9,7 +9,10 @@ namespace ecsim::check {
 using sim::RecordType;
 
 DurabilityChecker::DurabilityChecker(std::vector<std::string> names)
-    : names_(std::move(names)), durable_(names_.size(), 0), kept_(names_.size(), 0) {}
+    : names_(std::move(names)),
+      durable_(names_.size(), 0),
+      kept_(names_.size(), 0),
+      log_durable_(names_.size(), 0) {}
 
 std::string violation_text(std::string_view who, int64_t time_ns, uint64_t record, std::string_view what) {
   return fmt::format("{}{}at {}, record #{}: {}", who, who.empty() ? "" : " ", sim::format_time(sim::Time{time_ns}),
@@ -30,6 +33,21 @@ void DurabilityChecker::on_record(const sim::Record& r) {
   }
   if (r.node >= names_.size()) {
     report(r, fmt::format("record for unknown node {}", r.node));
+    return;
+  }
+  // Code 1: the node's log disk (node/cluster.hpp, Context::log_disk): the
+  // same promise, judged apart; its replay is the transaction machines'.
+  if (r.code == 1 && r.type != RecordType::kRecover) {
+    uint64_t& durable = log_durable_[r.node];
+    if (r.type == RecordType::kDiskSync) {
+      if (r.a < durable) report(r, fmt::format("log disk: durable length went back from {} to {}", durable, r.a));
+      durable = std::max(durable, r.a);
+    } else {
+      ++crashes_checked_;
+      if (r.a < durable) {
+        report(r, fmt::format("log disk: a crash kept {} entries but {} were synced", r.a, durable));
+      }
+    }
     return;
   }
   switch (r.type) {

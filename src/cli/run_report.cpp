@@ -77,6 +77,49 @@ void print_tiers(const run::TierSummary& t, Line& line) {
   }
 }
 
+template <class Line>
+void print_billing(const run::BillingSummary& b, Line& line) {
+  line("");
+  line(fmt::format("  billing: {} operations; {} transactions: {} committed, {} aborted, {} unknown, {} failed (no "
+                   "answer in time), {} refused (token/RBAC), {} unsettled; {} reads, {} answered",
+                   b.operations, b.transactions, b.committed, b.aborted, b.unknown, b.failed, b.refused, b.unsettled,
+                   b.reads, b.reads_ok));
+  std::string reasons;
+  for (const auto& [reason, n] : b.aborted_by) reasons += fmt::format("{} {}  ", reason, n);
+  while (!reasons.empty() && reasons.back() == ' ') reasons.pop_back();
+  if (!reasons.empty()) line(fmt::format("  aborted by reason (as the clients heard): {}", reasons));
+  std::string decided;
+  for (const auto& [reason, n] : b.decided_abort_by) decided += fmt::format("{} {}  ", reason, n);
+  while (!decided.empty() && decided.back() == ' ') decided.pop_back();
+  line(fmt::format("  coordinators decided: commit {}; abort {}", b.decided_commit,
+                   decided.empty() ? std::string("0") : decided));
+  line(fmt::format("  not run because a participant was down (no vote in time: the price of a unanimous vote): {}",
+                   b.participant_down));
+  line(fmt::format("  transaction latency p50 {} p99 {} (over every transaction, failed ones at the client's "
+                   "timeout); read p99 {}",
+                   ms(b.latency_p50_ns), ms(b.latency_p99_ns), ms(b.read_latency_p99_ns)));
+  line(fmt::format("  in doubt (a participant's YES until it learnt the decision): {} resolved, p99 {}, max {}; {} "
+                   "still in doubt at the end",
+                   b.in_doubt, ms(b.in_doubt_p99_ns), ms(b.in_doubt_max_ns), b.in_doubt_open));
+}
+
+nlohmann::json billing_json(const run::BillingSummary& b) {
+  nlohmann::json reasons = nlohmann::json::object();
+  for (const auto& [reason, n] : b.aborted_by) reasons[reason] = n;
+  nlohmann::json decided = nlohmann::json::object();
+  for (const auto& [reason, n] : b.decided_abort_by) decided[reason] = n;
+  return {{"decided_commit", b.decided_commit}, {"decided_abort_by", decided},{"operations", b.operations},   {"transactions", b.transactions},
+          {"committed", b.committed},     {"aborted", b.aborted},
+          {"aborted_by", reasons},        {"participant_down", b.participant_down},
+          {"unknown", b.unknown},         {"failed", b.failed},
+          {"refused", b.refused},         {"unsettled", b.unsettled},
+          {"reads", b.reads},             {"reads_ok", b.reads_ok},
+          {"latency_p50_ns", b.latency_p50_ns}, {"latency_p99_ns", b.latency_p99_ns},
+          {"read_latency_p99_ns", b.read_latency_p99_ns}, {"in_doubt", b.in_doubt},
+          {"in_doubt_p99_ns", b.in_doubt_p99_ns}, {"in_doubt_max_ns", b.in_doubt_max_ns},
+          {"in_doubt_open", b.in_doubt_open}};
+}
+
 }  // namespace
 
 std::string hash_text(const run::RunResult& r) {
@@ -176,7 +219,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
     verdicts.push_back({{"name", v.name}, {"ok", v.ok}, {"detail", v.detail}, {"informational", v.informational},
                         {"vacuous", v.vacuous}});
   }
-  return {{"ecsim", kVersion},
+  nlohmann::json out = {{"ecsim", kVersion},
           {"scenario", r.scenario},
           {"file", r.file},
           {"seed", r.seed},
@@ -205,6 +248,9 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"events_per_s", wall_s > 0 ? static_cast<double>(r.events) / wall_s : 0.0},
           {"hashed", r.hashed},
           {"trace_hash", r.hashed ? nlohmann::json(format_hash(r.trace_hash)) : nlohmann::json(nullptr)}};
+  // Only with a billing workload, so that other runs' JSON stays as it was.
+  if (r.billing.present) out["billing"] = billing_json(r.billing);
+  return out;
 }
 
 void print_run_report(const run::RunResult& r, double wall_s, const std::string& trace_path) {
@@ -238,6 +284,7 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
     }
   }
   if (r.tiers.present) print_tiers(r.tiers, line);
+  if (r.billing.present) print_billing(r.billing, line);
   // Only when a limit was reached, so that ordinary summaries stay as they were.
   if (!r.limits.empty()) {
     line("");

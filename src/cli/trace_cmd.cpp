@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "ecsim/proto/auth.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
 #include "ecsim/proto/dsm.hpp"
@@ -98,6 +99,11 @@ std::string record_name(sim::RecordType t) {
       {p::twopc::kRecordQuery, "twopc.query"},         {p::twopc::kRecordIgnored, "twopc.ignored"},
       {p::twopc::kRecordRefused, "twopc.refused"},     {p::twopc::kRecordWal, "twopc.wal"},
       {p::twopc::kRecordOutcome, "twopc.outcome"},     {p::twopc::kRecordApplied, "twopc.applied"},
+      {tiers::kRecordBillingAccount, "billing.account"}, {tiers::kRecordBillingNumber, "billing.number"},
+      {tiers::kRecordBillingStart, "billing.start"},   {tiers::kRecordBillingEnd, "billing.end"},
+      {tiers::kRecordBillingRead, "billing.read"},     {tiers::kRecordBillingOp, "billing.op"},
+      {tiers::kRecordBillingEndNode, "billing.end_node"}, {tiers::kRecordBillingEndBalance, "billing.end_balance"},
+      {tiers::kRecordBillingEndOwner, "billing.end_owner"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

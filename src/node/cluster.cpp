@@ -21,7 +21,9 @@ TimerId Context::set_timer(sim::Duration after, uint64_t tag) {
 }
 bool Context::cancel_timer(TimerId id) { return cluster_->cancel_timer(self_, id); }
 Disk& Context::disk() { return cluster_->nodes_[self_].disk; }
-void Context::sync(uint64_t tag) { cluster_->start_sync(self_, tag); }
+void Context::sync(uint64_t tag) { cluster_->start_sync(self_, tag, false); }
+Disk& Context::log_disk() { return cluster_->nodes_[self_].log_disk; }
+void Context::sync_log(uint64_t tag) { cluster_->start_sync(self_, tag, true); }
 sim::Rng& Context::rng() { return cluster_->nodes_[self_].rng; }
 sim::Trace& Context::trace() { return cluster_->sim_.trace(); }
 LoadModel* Context::load_model() { return cluster_->nodes_[self_].load.get(); }
@@ -90,6 +92,17 @@ void Cluster::crash(NodeId node) {
   stats_.disk_entries_lost += before - kept;
   sim_.trace().record(
       Record{sim_.now().ns, RecordType::kDiskLoss, 0, node, 0, static_cast<uint32_t>(before - kept), kept, durable});
+  // The log disk, only when it holds anything (a run without transactions
+  // draws nothing and traces nothing for it).
+  if (n.log_disk.length() > 0) {
+    const size_t log_durable = n.log_disk.durable_length();
+    const size_t log_before = n.log_disk.length();
+    const size_t log_kept = n.log_disk.crash(n.disk_rng);
+    ECSIM_ASSERT(log_kept <= log_before && log_before - log_kept <= UINT32_MAX);
+    stats_.disk_entries_lost += log_before - log_kept;
+    sim_.trace().record(Record{sim_.now().ns, RecordType::kDiskLoss, 1, node, 0,
+                               static_cast<uint32_t>(log_before - log_kept), log_kept, log_durable});
+  }
   network_.reset_node(node);
   if (n.load != nullptr) n.load->reset(sim_.now());
   for (NodeId peer = 0; peer < nodes_.size(); ++peer) {
@@ -282,7 +295,7 @@ void Cluster::on_timer_event(void* self_ptr, const sim::Event& e) {
   self.settle(static_cast<NodeId>(e.a));
 }
 
-void Cluster::start_sync(NodeId node, uint64_t tag) {
+void Cluster::start_sync(NodeId node, uint64_t tag, bool log_disk) {
   Node& n = nodes_[node];
   ECSIM_ASSERT(n.up);
   ECSIM_ASSERT(!n.halted);  // nothing after a protocol point
@@ -294,7 +307,7 @@ void Cluster::start_sync(NodeId node, uint64_t tag) {
     slot = static_cast<uint32_t>(syncs_.size());
     syncs_.emplace_back();
   }
-  syncs_[slot] = PendingSync{tag, n.disk.length(), n.incarnation};
+  syncs_[slot] = PendingSync{tag, log_disk ? n.log_disk.length() : n.disk.length(), n.incarnation, log_disk};
   const sim::Duration cost = sync_latency_.sample(n.disk_rng);
   sim_.schedule(sim_.now() + cost, sync_handler_, node, slot);
 }
@@ -307,10 +320,11 @@ void Cluster::on_sync_event(void* self_ptr, const sim::Event& e) {
   // A crash before the sync completed: the writes it covered were not made
   // durable by it (some may have survived the crash by chance).
   if (!n.up || n.incarnation != sync.incarnation) return;
-  n.disk.make_durable(std::min<size_t>(sync.length, n.disk.length()));
+  Disk& disk = sync.log_disk ? n.log_disk : n.disk;
+  disk.make_durable(std::min<size_t>(sync.length, disk.length()));
   ++self.stats_.syncs;
-  self.sim_.trace().record(Record{e.time_ns, RecordType::kDiskSync, 0, e.a, 0, 0,
-                                  n.disk.durable_length(), 0});
+  self.sim_.trace().record(Record{e.time_ns, RecordType::kDiskSync, static_cast<uint16_t>(sync.log_disk ? 1 : 0),
+                                  e.a, 0, 0, disk.durable_length(), 0});
   n.actor->on_sync(*n.context, sync.tag);
   self.settle(static_cast<NodeId>(e.a));
 }

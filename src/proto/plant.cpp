@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 9> kPlants{{
+constexpr std::array<PlantInfo, 11> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -30,6 +30,10 @@ constexpr std::array<PlantInfo, 9> kPlants{{
      "a restarted cloud replica says it caught up once its own log is replayed, before any peer pass"},
     {Plant::kStorageAcceptAnyWriter, "storage.accept_any_writer", "edge_isolation",
      "a cloud replica accepts a write from any node, not only from core nodes"},
+    {Plant::kTwopcDecideBeforeAllVotes, "twopc.decide_before_all_votes", "billing_atomicity",
+     "a 2PC coordinator decides COMMIT on the first YES vote instead of waiting for every participant's"},
+    {Plant::kTwopcForgetDecisionOnRecovery, "twopc.forget_decision_on_recovery", "billing_atomicity",
+     "a restarted 2PC coordinator ignores the decisions in its log and presumes abort for their transactions"},
 }};
 }  // namespace
 

@@ -2,6 +2,7 @@
 // promises and docs/twopc.md for the message flow.
 #include <algorithm>
 
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -77,7 +78,8 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     }
     ++counters_.wal_replayed;
     if (const auto* s = std::get_if<LogStart>(&*r)) starts[s->txn] = *s;
-    if (const auto* d = std::get_if<LogDecision>(&*r)) decided[d->txn] = {*d, i + 1};
+    const bool forget = planted(Plant::kTwopcForgetDecisionOnRecovery);
+    if (const auto* d = std::get_if<LogDecision>(&*r); d != nullptr && !forget) decided[d->txn] = {*d, i + 1};
     if (const auto* e = std::get_if<LogEnd>(&*r)) {
       const auto it = decided.find(e->txn);
       // END follows its durable decision; a log that lost the decision (a
@@ -226,13 +228,16 @@ void Coordinator::on_vote(Env<Message>& env, LogIo& io, NodeId from, const Vote&
     return;
   }
   t.answered[*i] = true;
-  if (answered(t.answered) == t.participants.size()) decide(env, io, v.txn, true, Reason::kNone);
+  if (answered(t.answered) == t.participants.size() || planted(Plant::kTwopcDecideBeforeAllVotes)) {
+    decide(env, io, v.txn, true, Reason::kNone);
+  }
 }
 
 void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit, Reason reason) {
   Txn& t = txns_.at(txn);
   ECSIM_ASSERT(t.phase == Phase::kPreparing);
-  ECSIM_ASSERT(!commit || answered(t.answered) == t.participants.size());
+  ECSIM_ASSERT(!commit || answered(t.answered) == t.participants.size() ||
+               planted(Plant::kTwopcDecideBeforeAllVotes));
   disarm(env, t);
   t.commit = commit;
   t.reason = reason;

@@ -4,6 +4,7 @@
 #pragma once
 #include "ecsim/run/runner.hpp"
 
+#include <array>
 #include <map>
 #include <tuple>
 
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecsim/check/acked_writes.hpp"
+#include "ecsim/check/billing.hpp"
 #include "ecsim/check/catch_up.hpp"
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
@@ -22,6 +24,8 @@
 #include "ecsim/fault/byzantine.hpp"
 #include "ecsim/fault/nemesis.hpp"
 #include "ecsim/fault/windows.hpp"
+#include "ecsim/tiers/billing.hpp"
+#include "ecsim/tiers/billing_clients.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/tier_node.hpp"
@@ -31,6 +35,7 @@
 #include "ecsim/run/recovery.hpp"
 #include "ecsim/version.hpp"
 #include "ecsim/workload/ping.hpp"
+#include "ecsim/workload/billing.hpp"
 #include "ecsim/workload/requests.hpp"
 
 namespace ecsim::run {
@@ -41,6 +46,29 @@ using sim::RecordType;
 
 // The nodes a selector names. REQUIRES: it resolves (the loader checks).
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s);
+// The time each participant spent in doubt: from its YES vote (its PREPARED
+// durable) until it learnt the decision (committed or aborted there), per
+// (participant, txn), across its restarts. Memory: the unresolved votes.
+class InDoubtMeter final : public sim::TraceObserver {
+ public:
+  void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
+  const sim::Histogram& resolved() const { return resolved_; }
+  size_t open() const { return open_.size(); }
+  // The coordinators' decisions (twopc.coordinator decided commit / abort),
+  // aborts by proto::twopc::Reason: what the clients may not all have heard.
+  uint64_t decided_commit() const { return decided_commit_; }
+  const std::array<uint64_t, proto::twopc::kReasonKinds>& decided_abort() const { return decided_abort_; }
+
+ private:
+  std::map<std::pair<uint32_t, uint64_t>, int64_t> open_;  // (node, txn) -> YES time
+  sim::Histogram resolved_;
+  uint64_t decided_commit_ = 0;
+  std::array<uint64_t, proto::twopc::kReasonKinds> decided_abort_{};
+};
+
+// The generator's configuration of a validated billing workload.
+workload::BillingConfig billing_config(const scenario::BillingWorkload& w);
 
 // Per node: whether it is a cloud replica (the catch_up checker's nodes).
 inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {
@@ -127,6 +155,9 @@ struct Run::Impl {
   std::unique_ptr<sim::TraceFileWriter> trace_file;
   // Declared before the cluster: the tier nodes report to it as they are destroyed.
   std::unique_ptr<tiers::World> world;
+  // The billing domain and client side (with a billing workload); the tier
+  // nodes hold a pointer to it.
+  std::unique_ptr<tiers::Billing> billing;
   sim::Simulator sim;
   // Before every structure that accounts bytes or reaches a limit, after
   // the simulator whose trace and clock it uses.
@@ -161,6 +192,9 @@ struct Run::Impl {
   };
   std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
   std::unique_ptr<tiers::Clients> clients;
+  std::unique_ptr<tiers::BillingClients> billing_clients;
+  std::unique_ptr<InDoubtMeter> in_doubt;  // with a billing workload
+  std::unique_ptr<check::BillingChecker> billing_checker;  // with a billing workload
   std::unique_ptr<LoadWatcher> load_watcher;
   std::unique_ptr<PointWindowWatcher> point_windows;
   std::unique_ptr<PointCrashWindows> point_crashes;  // set when `recovers_within` is expected
@@ -210,7 +244,7 @@ struct Run::Impl {
         network(sim, names),
         cluster(sim, network, names,
                 [this](net::NodeId n) -> std::unique_ptr<node::Actor> {
-                  if (world) return std::make_unique<tiers::TierNode>(*world, n);
+                  if (world) return std::make_unique<tiers::TierNode>(*world, n, billing.get());
                   return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
                 }),
         durability(names),
@@ -222,6 +256,7 @@ struct Run::Impl {
     trace.add_observer(&catch_up);
     if (!s.requests.empty()) configure_tiers();
     if (!o.trace_path.empty()) open_trace_file();
+    if (billing) tiers::trace_billing_state(trace, billing->config());  // t = 0, into the file too
     configure_links();
     configure_workload();
     schedule_faults();
@@ -237,6 +272,8 @@ struct Run::Impl {
   static tiers::TierParams tier_params(const scenario::ModelPatch& m);
 
   void configure_tiers();
+  void configure_billing();
+  void summarize_billing(RunResult& r);
 
   void summarize_tiers(RunResult& r);
 

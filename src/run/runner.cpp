@@ -50,6 +50,19 @@ bool RunResult::ok() const {
   return true;
 }
 
+workload::BillingConfig billing_config(const scenario::BillingWorkload& w) {
+  workload::BillingConfig c;
+  c.rate_per_s = w.rate_per_s;
+  c.subscribers = w.subscribers;
+  c.numbers_per_subscriber = w.numbers_per_subscriber;
+  c.initial_balance = w.initial_balance;
+  c.amount_min = w.amount_min;
+  c.amount_max = w.amount_max;
+  c.mix = {w.mix_debit, w.mix_transfer, w.mix_top_up, w.mix_port, w.mix_balance, w.mix_number_owner};
+  ECSIM_ASSERT(c.validate().empty());  // scenario::validate checked the same ranges
+  return c;
+}
+
 std::vector<net::NodeId> resolve(const scenario::Topology& t, const scenario::Selector& s) {
   std::vector<uint32_t> nodes = scenario::resolve(t, s.text);
   ECSIM_ASSERT(!nodes.empty());  // the loader refuses selectors that match nothing
@@ -195,6 +208,32 @@ void Run::Impl::configure_tiers() {
   }
   clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));
   clients->start();
+  if (!sc.billing.empty()) configure_billing();
+}
+
+// A participant up at the end must not hold a YES vote unresolved for longer
+// than this (the coordinators' vote and ack timeouts, a recovery and its
+// status queries, with room to spare).
+constexpr sim::Duration kBillingTerminationBound = sim::seconds(5);
+
+// One billing domain per scenario (validate); clients attach to the `at` nodes of each billing workload.
+void Run::Impl::configure_billing() {
+  const size_t groups = world->nodes(tiers::Role::kCloud).size() / proto::storage::kReplicas;
+  billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups);
+  in_doubt = std::make_unique<InDoubtMeter>();
+  trace.add_observer(in_doubt.get());
+  billing_checker = std::make_unique<check::BillingChecker>(names, kBillingTerminationBound.ns);
+  trace.add_observer(billing_checker.get());
+  // Its initial state is traced once the trace file is open (Impl's constructor).
+  std::vector<tiers::BillingClients::Source> sources;
+  for (uint32_t i = 0; i < sc.billing.size(); ++i) {
+    const scenario::BillingWorkload& w = sc.billing[i];
+    std::optional<sim::Time> until;
+    if (w.until) until = sim::Time{0} + *w.until;
+    for (net::NodeId n : resolve(sc.topology, w.at)) sources.push_back({n, billing_config(w), until, w.timeout, i});
+  }
+  billing_clients = std::make_unique<tiers::BillingClients>(sim, cluster, *world, *billing, std::move(sources));
+  billing_clients->start();
 }
 
 void Run::Impl::configure_workload() {
@@ -341,6 +380,7 @@ RunResult Run::finish() {
   ECSIM_ASSERT(r.net.held == m.cluster.held_messages());
   ECSIM_ASSERT(r.net.sent + r.net.duplicated == r.net.delivered + r.net.dropped() + r.net_in_flight);
   if (m.world) m.summarize_tiers(r);
+  if (m.billing) m.summarize_billing(r);
   for (uint32_t w = 0; w < m.ping_stats.size(); ++w) {
     const workload::PingFigures& f = m.ping_stats.figures(w);
     r.workloads.push_back({m.ping_stats.label(w), f.sent, f.answered, f.lost, f.unsettled,
@@ -348,6 +388,15 @@ RunResult Run::finish() {
                            f.rtt.quantile(0.99)});
   }
   m.judge(r);
+  if (m.billing_checker) {
+    // The billing promises are judged on every run with a billing workload.
+    for (const check::BillingChecker::Result& b : m.billing_checker->results()) {
+      Verdict v{b.name, b.violations == 0, b.detail};
+      v.vacuous = b.checked == 0;
+      v.informational = b.checked == 0 && b.violations == 0;
+      r.verdicts.push_back(std::move(v));
+    }
+  }
   m.summarize_limits(r);
   if (m.options.invariants_only) {
     // Figures, not promises: random faults may break them legitimately.

@@ -142,6 +142,8 @@ class Loader {
   Workload ping_item(const MapView& m) const;
   RequestWorkload requests_item(const MapView& m) const;
   void request_mix(const Field& f, RequestWorkload& w) const;
+  BillingWorkload billing_item(const MapView& m) const;
+  void billing_mix(const Field& f, BillingWorkload& w) const;
   Fault fault(const Field& f, const Scenario& sc) const;
   void fault_action(const MapView& m, Fault& fault) const;
   void fault_byzantine(const MapView& m, const Field& target, const Scenario& sc, Fault& fault) const;

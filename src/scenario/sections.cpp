@@ -9,11 +9,16 @@ namespace ecsim::scenario::loading {
 namespace {
 
 // The workload kinds, and the keys each one takes.
-const std::vector<std::string_view> kWorkloadKinds{"ping", "requests"};
+const std::vector<std::string_view> kWorkloadKinds{"ping", "requests", "billing"};
 const std::vector<std::string_view> kPingKeys{"kind", "from", "to", "rate", "size", "timeout"};
 const std::vector<std::string_view> kRequestsKeys{
     "kind", "at", "rate", "subscribers", "zipf", "records", "mix", "bad_tokens", "timeout",
     "dsm_keys", "until", "local_subscribers"};
+const std::vector<std::string_view> kBillingKeys{"kind", "at", "rate", "subscribers", "numbers", "balance",
+                                                 "amount", "mix", "timeout", "until"};
+// In the order of the BillingWorkload::mix_* fields.
+const std::vector<std::string_view> kBillingMixKeys{"debit", "transfer", "top_up", "port", "balance",
+                                                    "number_owner"};
 // In the order of the RequestWorkload::mix_* fields.
 const std::vector<std::string_view> kMixKeys{"session_check", "read", "write", "dsm_set",
                                              "dsm_get"};
@@ -189,9 +194,11 @@ void Loader::workload_item(const Field& f, Scenario& sc) const {
   }
   // The ping actors and the three tiers are two different node models: one
   // scenario runs one of them.
-  if ((kind == "ping" && !sc.requests.empty()) || (kind == "requests" && !sc.workload.empty())) {
-    fail(f, fmt::format("a '{}' workload after a '{}' one, expected workloads of one kind per scenario (ping or requests)",
-                        kind, kind == "ping" ? "requests" : "ping"));
+  const bool tiers = !sc.requests.empty() || !sc.billing.empty();
+  if ((kind == "ping" && tiers) || ((kind == "requests" || kind == "billing") && !sc.workload.empty())) {
+    fail(f, fmt::format("a '{}' workload after a '{}' one, expected workloads of one kind per scenario (ping, or "
+                        "requests and billing)",
+                        kind, kind == "ping" ? (sc.requests.empty() ? "billing" : "requests") : "ping"));
   }
   if (kind == "ping") {
     sc.workload.push_back(ping_item(MapView(*this, f, kPingKeys, " (kind ping)")));
@@ -201,9 +208,15 @@ void Loader::workload_item(const Field& f, Scenario& sc) const {
     sc.requests.push_back(requests_item(MapView(*this, f, kRequestsKeys, " (kind requests)")));
     return;
   }
+  if (kind == "billing") {
+    sc.billing.push_back(billing_item(MapView(*this, f, kBillingKeys, " (kind billing)")));
+    return;
+  }
   std::vector<std::string_view> all = kPingKeys;
-  for (std::string_view key : kRequestsKeys) {
-    if (std::find(all.begin(), all.end(), key) == all.end()) all.push_back(key);
+  for (const auto* keys : {&kRequestsKeys, &kBillingKeys}) {
+    for (std::string_view key : *keys) {
+      if (std::find(all.begin(), all.end(), key) == all.end()) all.push_back(key);
+    }
   }
   const MapView m(*this, f, all);
   fail_value(m.require("kind", expected_kind), expected_kind);
@@ -260,6 +273,46 @@ void Loader::request_mix(const Field& f, RequestWorkload& w) const {
   if (sum == 0) {
     fail_value(f, "at least one weight above 0", m.entries().empty() ? "" : "all weights 0");
   }
+}
+
+BillingWorkload Loader::billing_item(const MapView& m) const {
+  BillingWorkload w;
+  w.mark = to_mark(m.self().node.Mark());
+  w.at = Selector{"edge", w.mark};
+  if (auto v = m.get("at")) w.at = selector(*v);
+  w.rate_per_s = rate_per_s(m.require("rate", "a rate like 200/s"));
+  if (auto v = m.get("subscribers")) w.subscribers = static_cast<uint64_t>(int_in(*v, 2, kBillingSubscribersMax));
+  if (auto v = m.get("numbers")) {
+    w.numbers_per_subscriber = static_cast<uint32_t>(int_in(*v, 1, kBillingNumbersPerSubscriberMax));
+  }
+  if (auto v = m.get("balance")) w.initial_balance = int_in(*v, 0, kBillingBalanceMax);
+  if (auto v = m.get("amount")) {
+    const std::string expected = "a list [lo, hi] of minor units like [100, 50000]";
+    const std::vector<Field> bounds = list(*v, expected);
+    if (bounds.size() != 2) fail_value(*v, expected, count(bounds.size(), "item"));
+    w.amount_min = int_in(bounds[0], 1, kBillingBalanceMax);
+    w.amount_max = int_in(bounds[1], w.amount_min, kBillingBalanceMax);
+  }
+  if (auto v = m.get("mix")) billing_mix(*v, w);
+  if (auto v = m.get("timeout")) w.timeout = duration_in(*v, Duration{0}, false, kTimeoutMax);
+  if (auto v = m.get("until")) w.until = duration_in(*v, Duration{0}, false, kScenarioDurationMax);
+  return w;
+}
+
+// Integer weights; a key left out of a given mix weighs 0.
+void Loader::billing_mix(const Field& f, BillingWorkload& w) const {
+  if (!f.node.IsMap()) fail_value(f, "a map of weights like { debit: 50, transfer: 50 }");
+  const MapView m(*this, f, kBillingMixKeys);
+  uint32_t* const weights[] = {&w.mix_debit, &w.mix_transfer, &w.mix_top_up, &w.mix_port, &w.mix_balance,
+                               &w.mix_number_owner};
+  ECSIM_ASSERT(kBillingMixKeys.size() == std::size(weights));
+  uint64_t sum = 0;
+  for (size_t i = 0; i < kBillingMixKeys.size(); ++i) {
+    *weights[i] = 0;
+    if (auto v = m.get(kBillingMixKeys[i])) *weights[i] = static_cast<uint32_t>(int_in(*v, 0, kMixWeightMax));
+    sum += *weights[i];
+  }
+  if (sum == 0) fail_value(f, "at least one weight above 0", m.entries().empty() ? "" : "all weights 0");
 }
 
 }  // namespace ecsim::scenario::loading

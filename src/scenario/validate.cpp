@@ -36,6 +36,7 @@ class Validator {
     links();
     pings();
     requests();
+    billing();
     for (size_t i = 0; i < sc_.faults.size(); ++i) fault(i, sc_.faults[i]);
     node_states();
     expectations();
@@ -182,6 +183,54 @@ class Validator {
       in_range(w.mark, what + " timeout", w.timeout, Duration{0}, false, kTimeoutMax);
       in_range(w.mark, what + " dsm_keys", w.dsm_keys, 1, kDsmKeysMax);
       if (w.until) in_range(w.mark, what + " until", *w.until, Duration{0}, false, kScenarioDurationMax);
+    }
+  }
+
+  // A billing workload rides on the three tiers, which a requests workload
+  // builds: billing alone is refused rather than run without them.
+  void billing() const {
+    for (size_t i = 0; i < sc_.billing.size(); ++i) {
+      const BillingWorkload& w = sc_.billing[i];
+      const std::string what = fmt::format("billing workload {}", i + 1);
+      if (sc_.requests.empty()) {
+        fail(w.mark, fmt::format("{} without a requests workload, expected a requests workload beside it "
+                                 "(the three tiers carry billing; a low rate will do)", what));
+      }
+      for (uint32_t n : nodes(w.at, w.mark, what)) {
+        const Tier tier = node_tier(sc_.topology, n);
+        if (tier == Tier::kEdge) continue;
+        fail(pick(w.at.mark, w.mark),
+             fmt::format("{} at '{}' includes {} (a {} node), expected edge nodes only (clients enter at the edge)",
+                         what, w.at.text, names_[n], tier_name(tier)));
+      }
+      in_range(w.mark, what + " rate (per second)", w.rate_per_s, 1, kRatePerSecondMax);
+      in_range(w.mark, what + " subscribers", w.subscribers, 2, kBillingSubscribersMax);
+      in_range(w.mark, what + " numbers", w.numbers_per_subscriber, 1, kBillingNumbersPerSubscriberMax);
+      in_range(w.mark, what + " subscribers times numbers", w.subscribers * w.numbers_per_subscriber, 2,
+               kBillingNumbersMax);
+      if (w.initial_balance < 0 || w.initial_balance > kBillingBalanceMax) {
+        fail(w.mark, fmt::format("{} balance is {}, expected 0 to {}", what, w.initial_balance, kBillingBalanceMax));
+      }
+      if (w.amount_min < 1 || w.amount_max < w.amount_min || w.amount_max > kBillingBalanceMax) {
+        fail(w.mark, fmt::format("{} amount is [{}, {}], expected 1 <= lo <= hi <= {}", what, w.amount_min,
+                                 w.amount_max, kBillingBalanceMax));
+      }
+      const uint64_t weights[] = {w.mix_debit, w.mix_transfer, w.mix_top_up, w.mix_port, w.mix_balance,
+                                  w.mix_number_owner};
+      uint64_t sum = 0;
+      for (uint64_t weight : weights) {
+        in_range(w.mark, what + " mix weight", weight, 0, kMixWeightMax);
+        sum += weight;
+      }
+      if (sum == 0) fail(w.mark, fmt::format("{} mix has all weights 0, expected at least one above 0", what));
+      in_range(w.mark, what + " timeout", w.timeout, Duration{0}, false, kTimeoutMax);
+      if (w.until) in_range(w.mark, what + " until", *w.until, Duration{0}, false, kScenarioDurationMax);
+      const BillingWorkload& first = sc_.billing[0];
+      if (w.subscribers != first.subscribers || w.numbers_per_subscriber != first.numbers_per_subscriber ||
+          w.initial_balance != first.initial_balance) {
+        fail(w.mark, fmt::format("{} has subscribers, numbers or balance unlike billing workload 1's, expected "
+                                 "one billing domain per scenario (the same three values)", what));
+      }
     }
   }
 

@@ -24,7 +24,20 @@ void TierNode::cloud_on_start(node::Context&) {
   replica_->recover(envs_->storage, envs_->io);
 }
 
-void TierNode::on_sync(node::Context&, uint64_t tag) {
+// Syncs of the log disk go to the node's 2PC machine; the others to the
+// storage replica (the core's "boot" entries are never synced).
+void TierNode::on_sync(node::Context& ctx, uint64_t tag) {
+  if ((tag & kLogSyncBit) != 0) {
+    const uint64_t machine_tag = tag & ~kLogSyncBit;
+    if (coordinator_ != nullptr) {
+      coordinator_->on_sync_done(envs_->twopc, envs_->log, machine_tag);
+      core_txn_completions(ctx);
+    } else {
+      ECSIM_ASSERT(participant_ != nullptr);  // only they sync the log disk
+      participant_->on_sync_done(envs_->twopc, envs_->log, machine_tag);
+    }
+    return;
+  }
   if (replica_ != nullptr) replica_->on_sync_done(envs_->storage, envs_->io, tag);
 }
 

@@ -47,6 +47,9 @@ void TierNode::core_request(node::Context& ctx, net::NodeId from, const EdgeCore
   } else if (const auto* w = std::get_if<CoreWrite>(&m.body)) {
     id = reader_->read(envs_->storage, w->key);
     if (id) reads_[*id] = CoreOp{from, in->call_id, true, w->value};
+  } else if (const auto* b = std::get_if<BillingCall>(&m.body); b != nullptr && billing_ != nullptr) {
+    core_billing(ctx, from, in->call_id, *b);
+    return;
   } else {
     rpc_server_->respond(from, in->call_id, kCodeBadRequest, 0, 0);
     return;

@@ -209,12 +209,14 @@ void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
 void TierNode::edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
   if (const auto* r = std::get_if<proto::rpc::Response>(&m.rpc)) {
     if (const auto* reply = std::get_if<CoreReply>(&m.body)) reply_in_.emplace(r->call_id, *reply);
+    if (const auto* reply = std::get_if<BillingReply>(&m.body)) billing_in_.emplace(r->call_id, *reply);
     rpc_client_->on_response(from, *r);
   } else if (const auto* a = std::get_if<proto::rpc::ConnAccept>(&m.rpc)) {
     rpc_client_->on_conn_accept(from, *a);
   }
   edge_rpc_done(ctx);
   reply_in_.reset();
+  billing_in_.reset();
 }
 
 // Handles the calls that completed. Handling may start new calls (the next
@@ -231,6 +233,8 @@ void TierNode::edge_rpc_done(node::Context& ctx) {
       call_req_.erase(it);
       if (edge_pending_.count(req) != 0) {
         edge_reply(ctx, req, c);
+      } else if (billing_pending_.count(req) != 0) {
+        billing_reply(ctx, req, c);
       } else {
         rehydrate_reply(ctx, req, c);
       }

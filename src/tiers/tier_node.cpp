@@ -36,12 +36,22 @@ uint32_t body_size_bytes(const CoreBody& b) {
                         [](const CoreReply& r) -> uint32_t {
                           return (r.found ? 26 : 27) + decimal_digits(r.value) + decimal_digits(r.version.counter) +
                                  decimal_digits(r.version.writer);
+                        },
+                        // {"txn":T,"op":K,"from":F,"to":T,"amount":A,"number":N}
+                        [](const BillingCall& c) -> uint32_t {
+                          return 46 + decimal_digits(c.client_txn) + decimal_digits(c.kind) + decimal_digits(c.from) +
+                                 decimal_digits(c.to) + decimal_digits(c.amount) + decimal_digits(c.number);
+                        },
+                        // {"outcome":O,"reason":R,"found":true,"value":V}
+                        [](const BillingReply& r) -> uint32_t {
+                          return (r.found ? 40 : 41) + decimal_digits(r.outcome) + decimal_digits(r.reason) +
+                                 decimal_digits(r.value);
                         }},
                     b);
 }
 
-TierNode::TierNode(World& world, net::NodeId self)
-    : world_(world), self_(self), role_(world.role(self)), clock_(self) {}
+TierNode::TierNode(World& world, net::NodeId self, Billing* billing)
+    : world_(world), self_(self), role_(world.role(self)), clock_(self), billing_(billing) {}
 
 TierNode::~TierNode() {
   // A crash (or the end of the run) takes the node's counters and
@@ -87,6 +97,7 @@ void TierNode::on_start(node::Context& ctx) {
       cloud_on_start(ctx);
       break;
   }
+  if (billing_ != nullptr) billing_on_start(ctx);
 }
 
 void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes,
@@ -145,6 +156,16 @@ void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) 
                  },
                  [&](const proto::dsm::Message& m) { dsm_->on_message(envs_->dsm, from, m); },
                  [&](const DsmQueued& q) { dsm_queued(ctx, from, q); },
+                 [&](const proto::twopc::Message& m) {
+                   if (coordinator_ != nullptr) {
+                     coordinator_->on_message(envs_->twopc, envs_->log, from, m);
+                     core_txn_completions(ctx);
+                   } else if (participant_ != nullptr) {
+                     participant_->on_message(envs_->twopc, envs_->log, from, m);
+                   }
+                   // Without billing no node sends these.
+                 },
+                 [&](const BillingRead& m) { billing_read_message(ctx, from, m); },
              },
              p);
 }
@@ -207,12 +228,26 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
       rpc_client_->on_timer(r.tag);
       edge_rpc_done(ctx);
       return;
+    case kRouteTwopc:
+      if (coordinator_ != nullptr) {
+        coordinator_->on_timer(envs_->twopc, envs_->log, r.tag);
+        core_txn_completions(ctx);
+      } else {
+        ECSIM_ASSERT(participant_ != nullptr);  // the only other setter of these timers
+        participant_->on_timer(envs_->twopc, envs_->log, r.tag);
+      }
+      return;
+    case kRouteBilling:
+      core_billing_read_timeout(ctx, r.tag);
+      return;
     case kRouteEdge: {
       const uint64_t req = r.tag & ((uint64_t{1} << kEdgeTagShift) - 1);
       if ((r.tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
       if ((r.tag >> kEdgeTagShift) == kEdgeSnapshot) edge_snapshot(ctx);
       if ((r.tag >> kEdgeTagShift) == kEdgeSuspectEnd) core_trusted_again(static_cast<uint32_t>(req));
+      if ((r.tag >> kEdgeTagShift) == kEdgeBillingServed) billing_check_token(ctx, req);
+      if ((r.tag >> kEdgeTagShift) == kEdgeBillingAuthDone) billing_admitted(ctx, req);
       return;
     }
   }
@@ -230,6 +265,11 @@ CoreBody TierNode::rpc_body(const proto::rpc::Message& m) const {
     }
     if (auto it = rehydrate_pending_.find(q->body_handle); it != rehydrate_pending_.end()) {
       return CoreRead{it->second.key};
+    }
+    if (auto it = billing_pending_.find(q->body_handle); it != billing_pending_.end()) {
+      const workload::BillingOp& op = it->second.request.op;
+      return BillingCall{it->second.request.client_txn, static_cast<uint8_t>(op.kind), op.from, op.to,
+                         static_cast<uint64_t>(op.amount), op.number};
     }
     return std::monostate{};
   }
@@ -292,6 +332,25 @@ void TierNode::send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message
   // Refused when msgq's pending queue is full: that peer then learns the
   // value from anti-entropy instead.
   if (msgq_sender_->send(dst, handle, size_bytes) == 0) queued_updates_.erase(handle);
+}
+
+// 2PC messages between a coordinator and a participant share one
+// connection per pair and direction (FIFO: a decision never overtakes its
+// PREPARE on the way).
+void TierNode::send_twopc(node::Context& ctx, net::NodeId dst, proto::twopc::Message m, uint32_t size_bytes) {
+  send(ctx, dst, kKindTwopc, Payload{std::move(m)}, size_bytes, net::connection_id(kConnTwopc, false, 0));
+}
+
+// A billing read and its answer are the only messages on their connection.
+void TierNode::send_billing_read(node::Context& ctx, net::NodeId dst, BillingRead m) {
+  const bool request = std::holds_alternative<BillingReadReq>(m);
+  const uint64_t req = request ? std::get<BillingReadReq>(m).req : std::get<BillingReadResp>(m).req;
+  // {"jsonrpc":"2.0","method":"billing.read","params":{"kind":K,"key":K},"id":R} and its answer
+  const uint32_t size = request ? 80 + proto::decimal_digits(std::get<BillingReadReq>(m).key)
+                                : 60 + proto::decimal_digits(std::get<BillingReadResp>(m).value);
+  if (ctx.halted()) return;
+  send(ctx, dst, kKindBillingRead, Payload{std::move(m)}, size + proto::decimal_digits(req),
+       net::connection_id(kConnBillingRead, request, req));
 }
 
 void TierNode::send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Message m, uint32_t size_bytes) {

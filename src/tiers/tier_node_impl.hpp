@@ -15,15 +15,24 @@ inline constexpr uint8_t kRouteDsm = 2;
 inline constexpr uint8_t kRouteEdge = 3;
 inline constexpr uint8_t kRouteRpc = 4;
 inline constexpr uint8_t kRouteMsgq = 5;
+inline constexpr uint8_t kRouteTwopc = 6;
+inline constexpr uint8_t kRouteBilling = 7;  // core: a billing read's timeout, tag = read id
 // Connection families (net/connection.hpp): each protocol's connections.
 inline constexpr uint32_t kConnRpc = 1;
 inline constexpr uint32_t kConnStorage = 2;
 inline constexpr uint32_t kConnMsgq = 3;
 inline constexpr uint32_t kConnDsm = 4;
+inline constexpr uint32_t kConnTwopc = 5;
+inline constexpr uint32_t kConnBillingRead = 6;
+// A sync of the log disk comes back to on_sync with this bit (the 2PC
+// machines' own tags are below it).
+inline constexpr uint64_t kLogSyncBit = uint64_t{1} << 62;
 inline constexpr uint64_t kEdgeAuthDone = 1;    // edge timer: token verified, go on
 inline constexpr uint64_t kEdgeServed = 3;      // edge timer: the request's edge service ended
 inline constexpr uint64_t kEdgeSnapshot = 4;    // edge timer: persist the hot-key snapshot
 inline constexpr uint64_t kEdgeSuspectEnd = 6;  // edge timer: a suspected core is tried again
+inline constexpr uint64_t kEdgeBillingServed = 7;    // edge timer: a billing operation's edge service ended
+inline constexpr uint64_t kEdgeBillingAuthDone = 8;  // edge timer: its token verified, go on
 inline constexpr int kEdgeTagShift = 56;
 
 // The sans-IO surface of each protocol, bound to this node's Context: its
@@ -68,13 +77,31 @@ class NodeStorageIo final : public proto::storage::StorageIo {
   node::Context& ctx_;
 };
 
+// The 2PC machines see the node's log disk through this (node/cluster.hpp,
+// Context::log_disk): apart from the storage replica's log on the main disk.
+class NodeLogIo final : public proto::twopc::LogIo {
+ public:
+  explicit NodeLogIo(node::Context& ctx) : ctx_(ctx) {}
+  node::Disk& disk() override { return ctx_.log_disk(); }
+  void sync(uint64_t tag) override {
+    ECSIM_ASSERT((tag & kLogSyncBit) == 0);
+    if (!ctx_.halted()) ctx_.sync_log(tag | kLogSyncBit);
+  }
+
+ private:
+  node::Context& ctx_;
+};
+
 struct TierNode::Envs {
-  Envs(TierNode& n, node::Context& ctx) : storage(n, ctx), dsm(n, ctx), rpc(n, ctx), msgq(n, ctx), io(ctx) {}
+  Envs(TierNode& n, node::Context& ctx)
+      : storage(n, ctx), dsm(n, ctx), rpc(n, ctx), msgq(n, ctx), twopc(n, ctx), io(ctx), log(ctx) {}
   ProtoEnv<proto::storage::Message, kRouteStorage, &TierNode::send_storage> storage;
   ProtoEnv<proto::dsm::Message, kRouteDsm, &TierNode::send_dsm> dsm;
   ProtoEnv<proto::rpc::Message, kRouteRpc, &TierNode::send_rpc> rpc;
   ProtoEnv<proto::msgq::Message, kRouteMsgq, &TierNode::send_msgq> msgq;
+  ProtoEnv<proto::twopc::Message, kRouteTwopc, &TierNode::send_twopc> twopc;
   NodeStorageIo io;
+  NodeLogIo log;
 };
 
 }  // namespace ecsim::tiers

@@ -147,14 +147,14 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:4:58: workload[0].size is '2MiB', expected a size 1B..1MiB like 256B, 4KiB or 1MiB"},
       {"unknown workload kind",
        kHead + "workload:\n  - { kind: pong, from: edge, to: core, rate: 1/s }\n",
-       "t.yaml:4:13: workload[0].kind is 'pong', expected a workload kind: ping or requests"},
+       "t.yaml:4:13: workload[0].kind is 'pong', expected a workload kind: ping, requests or billing"},
       {"workload without kind", kHead + "workload:\n  - { at: edge, rate: 1/s }\n",
-       "t.yaml:4:5: missing key 'kind' in workload[0], expected a workload kind: ping or "
-       "requests"},
+       "t.yaml:4:5: missing key 'kind' in workload[0], expected a workload kind: ping, requests "
+       "or billing"},
       // Workload kind requests.
       {"ping and requests mixed",
        kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 1/s }\n  - { kind: requests, rate: 1/s }\n",
-       "t.yaml:5:5: a 'requests' workload after a 'ping' one, expected workloads of one kind per scenario (ping or requests)"},
+       "t.yaml:5:5: a 'requests' workload after a 'ping' one, expected workloads of one kind per scenario (ping, or requests and billing)"},
       {"ping key on requests", kHead + "workload:\n  - { kind: requests, from: edge, rate: 1/s }\n",
        "t.yaml:4:23: unknown key 'from' in workload[0] (kind requests), expected kind, at, rate, "
        "subscribers, zipf, records, mix, bad_tokens, timeout, dsm_keys, until or local_subscribers"},

@@ -43,6 +43,7 @@ class DurabilityChecker final : public sim::TraceObserver {
   std::vector<std::string> names_;
   std::vector<uint64_t> durable_;  // per node, from disk_sync records
   std::vector<uint64_t> kept_;     // per node, from the last disk_loss
+  std::vector<uint64_t> log_durable_;  // per node, of its log disk (records with code 1)
   std::vector<Violation> violations_;
   uint64_t violation_count_ = 0;
   uint64_t crashes_checked_ = 0;

@@ -55,6 +55,14 @@ class Context {
   Disk& disk();
   // Starts a sync; on_sync(tag) fires when every entry appended so far is durable.
   void sync(uint64_t tag);
+  // The node's second disk, for the transaction (2PC) log, kept apart from
+  // the first so that neither log's replay meets the other's records. Same
+  // rules: it survives crashes, a sync makes it durable, a crash loses a
+  // seeded-random suffix of its un-synced entries. Its sync and loss
+  // records carry code 1.
+  Disk& log_disk();
+  // Starts a sync of the log disk; on_sync(tag) fires when it is done.
+  void sync_log(uint64_t tag);
   sim::Rng& rng();
   sim::Trace& trace();
   // The node's load model, or nullptr when it has none. Work that does not
@@ -198,6 +206,7 @@ class Cluster final : public net::Receiver {
     bool halted = false;  // stopped at a protocol point; crashes when its handler returns
     uint32_t incarnation = 0;
     Disk disk;
+    Disk log_disk;  // the transaction log (Context::log_disk)
     std::unique_ptr<Actor> actor;
     std::unique_ptr<Context> context;
     std::vector<TimerSlot> timers;
@@ -217,7 +226,7 @@ class Cluster final : public net::Receiver {
   static void on_sample_event(void* self, const sim::Event& e);
   TimerId set_timer(NodeId node, sim::Duration after, uint64_t tag);
   bool cancel_timer(NodeId node, TimerId id);
-  void start_sync(NodeId node, uint64_t tag);
+  void start_sync(NodeId node, uint64_t tag, bool log_disk);
 
   sim::Simulator& sim_;
   net::Network& network_;
@@ -243,6 +252,7 @@ class Cluster final : public net::Receiver {
     uint64_t tag;
     uint64_t length;  // entries the sync covers
     uint32_t incarnation;
+    bool log_disk;
   };
   std::vector<PendingSync> syncs_;  // by slot
   std::vector<uint32_t> free_syncs_;

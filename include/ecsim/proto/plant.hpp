@@ -26,6 +26,8 @@ enum class Plant : uint8_t {
   kAuthSkipVerify,            // an edge node accepts a token without checking its signature
   kStorageCatchUpEarly,       // a restarted replica says it caught up before any peer pass
   kStorageAcceptAnyWriter,    // a cloud replica accepts a write from a node that is not a core node
+  kTwopcDecideBeforeAllVotes,      // a 2PC coordinator commits on the first YES
+  kTwopcForgetDecisionOnRecovery,  // a recovering 2PC coordinator ignores its logged decisions
 };
 
 struct PlantInfo {

@@ -61,7 +61,9 @@
 
 namespace ecsim::proto::twopc {
 
-inline constexpr size_t kParticipantsMax = 8;          // per transaction
+// Per transaction: up to three groups of three cloud replicas (the two
+// accounts' and the ported number's) and the edge node that took the request.
+inline constexpr size_t kParticipantsMax = 10;
 inline constexpr size_t kTxnsMax = 4096;               // live, per machine
 inline constexpr size_t kOutcomesMax = size_t{1} << 16;  // remembered outcomes, per machine
 inline constexpr size_t kAccountsMax = size_t{1} << 20;
@@ -408,6 +410,12 @@ class Coordinator {
 
 struct ParticipantConfig {
   std::vector<Account> accounts;  // the initial state (the log holds only changes)
+  // A cache holder (the edge node that took the request): it does not judge
+  // the operation (the cloud replicas, which hold the accounts, do), so it
+  // votes YES once its locks are taken and PREPARED is durable, and on a
+  // COMMIT it drops its cached copies of what changed (balance() and
+  // number_owner() then say nullopt: not cached) instead of applying.
+  bool cache_only = false;
   std::vector<NumberOwner> numbers;
   sim::Duration lock_wait_timeout = sim::milliseconds(100);
   sim::Duration query_interval = sim::milliseconds(300);  // in doubt: ask the coordinator

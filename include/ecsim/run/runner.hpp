@@ -207,6 +207,40 @@ struct TierSummary {
   ForgedWriteSummary forged;
 };
 
+// The billing transactions of a run with a billing workload (issue 11, item
+// 8): from the clients' side (tiers/billing.hpp), and the time participants
+// spent in doubt (from the trace: a YES vote until the participant learnt
+// the decision).
+struct BillingSummary {
+  bool present = false;
+  uint64_t operations = 0;
+  uint64_t transactions = 0;  // write operations sent by clients
+  uint64_t committed = 0;
+  uint64_t aborted = 0;
+  std::vector<std::pair<std::string, uint64_t>> aborted_by;  // reasons with a count, in Reason order
+  // The coordinators' decisions, from the trace (a retry's duplicate abort
+  // included): commits, and aborts by reason.
+  uint64_t decided_commit = 0;
+  std::vector<std::pair<std::string, uint64_t>> decided_abort_by;
+  // Decided ABORT because a participant's vote never came (it was down or
+  // cut off): the availability price of a unanimous vote.
+  uint64_t participant_down = 0;
+  uint64_t unknown = 0;  // answered "unknown" (a retry whose first run was undecided)
+  uint64_t failed = 0;   // no answer in time (late answers included)
+  uint64_t refused = 0;  // token or RBAC
+  uint64_t unsettled = 0;
+  uint64_t reads = 0;
+  uint64_t reads_ok = 0;
+  // Over every transaction (failed ones at the client's timeout).
+  int64_t latency_p50_ns = 0;
+  int64_t latency_p99_ns = 0;
+  int64_t read_latency_p99_ns = 0;
+  uint64_t in_doubt = 0;  // participant YES votes that were resolved
+  int64_t in_doubt_p99_ns = 0;
+  int64_t in_doubt_max_ns = 0;
+  uint64_t in_doubt_open = 0;  // YES votes still unresolved at the end
+};
+
 // A named limit that the run reached (sim/limits.hpp), for the summary.
 struct LimitSummary {
   std::string name;  // "network.in_flight"
@@ -234,6 +268,7 @@ struct RunResult {
   node::ClusterStats nodes;
   std::vector<WorkloadSummary> workloads;
   TierSummary tiers;
+  BillingSummary billing;
   std::vector<Verdict> verdicts;
   // How often each protocol point was reached, by proto::Point (code probes).
   proto::PointCounts points{};

@@ -105,6 +105,32 @@ struct RequestWorkload {
   Mark mark;
 };
 
+// `billing` (issue 11): open-loop billing clients attached to every node
+// matching `at` (edge nodes) send billing operations at `rate_per_s` per
+// node (Poisson) over `subscribers` accounts that start with
+// `initial_balance` minor units and `numbers_per_subscriber` phone numbers
+// each (workload/billing.hpp), in the given mix, with amounts uniform in
+// [amount_min, amount_max]. Its accounts are a key space of their own, apart
+// from the requests workload's. A client gives up after `timeout`.
+struct BillingWorkload {
+  Selector at;
+  uint64_t rate_per_s = 0;            // > 0, per node
+  uint64_t subscribers = 1000;        // 2..2^20
+  uint32_t numbers_per_subscriber = 1;  // 1..8
+  int64_t initial_balance = 100000;   // minor units, 0..2^48
+  int64_t amount_min = 100;           // minor units, 1..amount_max
+  int64_t amount_max = 50000;
+  uint32_t mix_debit = 40;            // integer weights, sum > 0
+  uint32_t mix_transfer = 30;
+  uint32_t mix_top_up = 10;
+  uint32_t mix_port = 5;
+  uint32_t mix_balance = 10;
+  uint32_t mix_number_owner = 5;
+  sim::Duration timeout{sim::seconds(2)};
+  std::optional<sim::Duration> until;  // clients send nothing from this time on
+  Mark mark;
+};
+
 struct Fault {
   enum class Kind : uint8_t {
     kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine, kAtPoint
@@ -208,6 +234,7 @@ struct Scenario {
   Network network;
   std::vector<Workload> workload;          // kind: ping
   std::vector<RequestWorkload> requests;   // kind: requests
+  std::vector<BillingWorkload> billing;    // kind: billing (beside a requests workload)
   std::vector<Fault> faults;  // sorted by `at`, stable
   Expect expect;
   ModelPatch model;

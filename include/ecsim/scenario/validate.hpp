@@ -24,6 +24,11 @@ inline constexpr int64_t kSubscribersMax = 10000000;
 inline constexpr int64_t kRecordsPerSubscriberMax = 1000;
 inline constexpr int64_t kMixWeightMax = 1000000;
 inline constexpr int64_t kDsmKeysMax = 65536;
+// A billing workload (workload/billing.hpp, BillingConfig's limits).
+inline constexpr int64_t kBillingSubscribersMax = int64_t{1} << 20;
+inline constexpr int64_t kBillingNumbersPerSubscriberMax = 8;
+inline constexpr int64_t kBillingNumbersMax = int64_t{1} << 20;
+inline constexpr int64_t kBillingBalanceMax = int64_t{1} << 48;
 inline constexpr int64_t kNthMax = 1000000000000;
 inline constexpr size_t kNameBytesMax = 200;
 // `memory_max` (and --memory-max): the bytes the model may account for itself.

@@ -12,6 +12,7 @@
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
+#include "ecsim/proto/twopc.hpp"
 
 namespace ecsim::tiers {
 
@@ -37,7 +38,27 @@ struct CoreReply {
   uint64_t value = 0;
   proto::storage::Version version;
 };
-using CoreBody = std::variant<std::monostate, CoreRead, CoreWrite, CoreReply>;
+// Edge -> core: a billing operation (issue 11; tiers/billing.hpp). A write
+// (debit, transfer, top-up, port) runs as a 2PC transaction under its
+// client transaction id; a read (balance, number_owner) reads a committed
+// value from the cloud replicas. Methods kSubscriberWrite and kSubscriberRead.
+struct BillingCall {
+  uint64_t client_txn = 0;
+  uint8_t kind = 0;  // workload::BillingKind
+  uint64_t from = 0;
+  uint64_t to = 0;
+  uint64_t amount = 0;
+  uint64_t number = 0;
+};
+// Core -> edge: its answer. A transaction: outcome (proto::twopc::Outcome)
+// and reason; a read: found and value (balance, or the number's owner).
+struct BillingReply {
+  uint16_t outcome = 0;
+  uint16_t reason = 0;
+  bool found = false;
+  uint64_t value = 0;
+};
+using CoreBody = std::variant<std::monostate, CoreRead, CoreWrite, CoreReply, BillingCall, BillingReply>;
 
 // The application error a core answers with when the cloud quorum failed.
 inline constexpr uint16_t kCodeStorageUnavailable =
@@ -59,12 +80,35 @@ struct DsmQueued {
   proto::dsm::Update update;  // valid for msgq::Data
 };
 
-using Payload = std::variant<EdgeCoreMessage, proto::storage::Message, proto::dsm::Message, DsmQueued>;
+// Core <-> cloud: a billing read of a committed value (read committed: the
+// participant's committed state, never a prepared one). kind: 1 balance of
+// account `key`, 2 owner of number `key`.
+struct BillingReadReq {
+  uint64_t req = 0;
+  uint8_t kind = 0;
+  uint64_t key = 0;
+};
+struct BillingReadResp {
+  uint64_t req = 0;
+  bool found = false;
+  uint64_t value = 0;
+};
+using BillingRead = std::variant<BillingReadReq, BillingReadResp>;
+
+using Payload = std::variant<EdgeCoreMessage, proto::storage::Message, proto::dsm::Message, DsmQueued,
+                             proto::twopc::Message, BillingRead>;
 
 // Envelope kinds (net/ reads only these).
 // Edge <-> core RPC travels as kKindEdgeCore, except the TCP and TLS
 // handshake flights (kKindHandshake), which the load model prices apart.
-enum Kind : uint32_t { kKindEdgeCore = 10, kKindStorage = 11, kKindDsm = 12, kKindHandshake = 14 };
+enum Kind : uint32_t {
+  kKindEdgeCore = 10,
+  kKindStorage = 11,
+  kKindDsm = 12,
+  kKindHandshake = 14,
+  kKindTwopc = 15,
+  kKindBillingRead = 16,
+};
 
 struct Carried {
   Payload payload;

@@ -47,14 +47,19 @@
 #include <vector>
 
 #include "ecsim/node/cluster.hpp"
+#include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
+#include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/world.hpp"
 
 namespace ecsim::tiers {
 
 class TierNode final : public node::Actor {
  public:
-  TierNode(World& world, net::NodeId self);
+  // `billing`: the billing domain when the run has a billing workload
+  // (billing_node.cpp): then core nodes run a 2PC Coordinator, cloud and
+  // edge nodes a Participant, over the node's log disk.
+  TierNode(World& world, net::NodeId self, Billing* billing = nullptr);
   ~TierNode() override;
 
   void on_start(node::Context& ctx) override;
@@ -67,6 +72,10 @@ class TierNode final : public node::Actor {
 
   // A client's request arrives at this (edge) node.
   void on_client_request(node::Context& ctx, ClientRequest request);
+  // A billing client's operation arrives at this (edge) node.
+  void on_billing_request(node::Context& ctx, BillingRequest request);
+  const proto::twopc::Coordinator* coordinator() const { return coordinator_.get(); }
+  const proto::twopc::Participant* participant() const { return participant_.get(); }
 
   EdgeCache* cache() { return cache_.get(); }
   const proto::dsm::Replica& dsm() const { return *dsm_; }
@@ -88,6 +97,7 @@ class TierNode final : public node::Actor {
   void send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes);
   // Sends a msgq message with the UPDATE its body handle names.
   void send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Message m, uint32_t size_bytes);
+  void send_twopc(node::Context& ctx, net::NodeId dst, proto::twopc::Message m, uint32_t size_bytes);
   // Timers of the protocols, routed back by `route`.
   proto::TimerId set_timer(node::Context& ctx, uint8_t route, sim::Duration after, uint64_t tag);
   bool cancel_timer(node::Context& ctx, proto::TimerId id);
@@ -108,7 +118,24 @@ class TierNode final : public node::Actor {
   };
   struct ReplySlot {
     uint64_t handle = 0;
-    CoreReply reply;
+    CoreBody reply;
+  };
+  struct BillingPending {
+    BillingRequest request;
+    uint32_t attempts = 0;    // cores tried
+    uint64_t call_id = 0;
+    uint32_t core_index = 0;  // into home_cores_
+  };
+  struct Caller {
+    net::NodeId edge = 0;
+    uint64_t call_id = 0;
+  };
+  struct CoreBillingRead {
+    Caller caller;
+    uint8_t kind = 0;  // BillingReadReq::kind
+    uint64_t key = 0;
+    uint32_t tried = 0;  // replicas asked
+    proto::TimerId timer = 0;
   };
   struct Route {
     uint8_t route;
@@ -144,6 +171,21 @@ class TierNode final : public node::Actor {
   void rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rpc::Completion& c);
   void dsm_queued(node::Context& ctx, net::NodeId from, const DsmQueued& q);
   void msgq_settled();
+  // billing (billing_node.cpp)
+  void billing_on_start(node::Context& ctx);
+  void billing_check_token(node::Context& ctx, uint64_t edge_req);
+  void billing_admitted(node::Context& ctx, uint64_t edge_req);
+  void billing_send_to_core(node::Context& ctx, uint64_t edge_req);
+  void billing_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c);
+  void core_billing(node::Context& ctx, net::NodeId from, uint64_t call_id, const BillingCall& call);
+  void core_billing_read(node::Context& ctx, uint64_t req);
+  void core_billing_read_done(node::Context& ctx, net::NodeId from, const BillingReadResp& r);
+  void core_billing_read_timeout(node::Context& ctx, uint64_t req);
+  void core_respond_body(const Caller& to, const CoreBody& body);
+  void core_txn_completions(node::Context& ctx);
+  void billing_read_message(node::Context& ctx, net::NodeId from, const BillingRead& m);
+  void send_billing_read(node::Context& ctx, net::NodeId dst, BillingRead m);
+  std::vector<net::NodeId> txn_participants(const proto::twopc::Op& op, net::NodeId edge) const;
 
   World& world_;
   net::NodeId self_;
@@ -203,6 +245,18 @@ class TierNode final : public node::Actor {
   uint64_t next_reply_ = 1;
   // cloud
   std::unique_ptr<proto::storage::Replica> replica_;
+  // billing: the domain (nullptr without a billing workload), the node's 2PC
+  // machine, the edge's operations on their way to core, the core's callers
+  // per client txn id (a retry joins its first) and its reads
+  Billing* billing_ = nullptr;
+  std::unique_ptr<proto::twopc::Coordinator> coordinator_;
+  std::unique_ptr<proto::twopc::Participant> participant_;
+  std::map<uint64_t, BillingPending> billing_pending_;  // by edge request id
+  std::optional<std::pair<uint64_t, BillingReply>> billing_in_;  // the body of the Response being handled
+  std::multimap<uint64_t, Caller> txn_callers_;  // by client txn
+  std::map<uint64_t, CoreBillingRead> billing_reads_;  // by read id
+  uint64_t next_billing_read_ = 1;
+  std::vector<proto::twopc::Completion> txn_done_;
   // timer routes, by the tag given to the node's Context
   std::vector<Route> routes_;
   std::vector<uint32_t> free_routes_;

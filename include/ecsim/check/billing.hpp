@@ -1,0 +1,98 @@
+// The billing promises (issue 11, item 7), judged from trace records only
+// (DESIGN: a checker never re-derives its expectation from the mechanism it
+// checks; it recomputes balances from the definition):
+//
+// - atomicity: no transaction is committed at one participant and aborted at
+//   another, or decided both ways by its coordinator;
+// - at most once: per client transaction id, at most one transaction is
+//   decided COMMIT (a retry on the other core must not run it again);
+// - durability: every transaction reported committed to a client
+//   (twopc.outcome) is committed, not aborted, at every participant that
+//   voted for it; a participant up at the end still holding it in doubt is
+//   left to termination;
+// - conservation (and no negative balance): each cloud replica up at the end
+//   holds exactly the balances its initial state (traced at t = 0) plus the
+//   committed operations it took part in give, and none is negative; its
+//   total differs from the initial total by exactly the committed top-ups
+//   and debits it applied;
+// - number uniqueness: each replica up at the end gives every number the
+//   owner the ports it committed give (one owner each), and every port it
+//   committed moved the number from its owner at that point;
+// - termination: no participant up at the end has held a YES vote
+//   unresolved for longer than the bound (its coordinator's timeouts plus
+//   recovery).
+//
+// Memory: per transaction and per participant, for the whole run (bounded
+// by the transactions a run makes); the domain's initial state.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ecsim/sim/trace.hpp"
+
+namespace ecsim::check {
+
+class BillingChecker final : public sim::TraceObserver {
+ public:
+  BillingChecker(std::vector<std::string> names, int64_t termination_bound_ns);
+  void on_record(const sim::Record& r) override;
+  std::span<const sim::RecordType> record_types() const override;
+  // Judges the end state; call once after the billing end state was traced.
+  void finish(int64_t end_ns);
+
+  struct Result {
+    std::string name;
+    uint64_t checked = 0;     // what it judged (0: vacuous)
+    uint64_t violations = 0;
+    std::string detail;       // the first violation, or what was checked
+  };
+  const std::vector<Result>& results() const { return results_; }
+
+ private:
+  enum class Fate : uint8_t { kNone, kInDoubt, kCommitted, kAborted };
+  struct Op {
+    uint16_t kind = 0;  // workload::BillingKind
+    uint64_t from = 0;
+    uint64_t to = 0;
+    uint64_t value = 0;  // amount, or number
+  };
+  struct AtNode {
+    Fate fate = Fate::kNone;
+    int64_t voted_ns = -1;  // the first YES
+    bool committed_once = false;
+  };
+  struct Txn {
+    uint64_t client_txn = 0;
+    int8_t pending = -1;  // the coordinator's last decision appended: 1 commit, 0 abort, -1 none
+    int8_t decided = -1;  // the decision once durable (sent, or recovered): binding
+    bool any_commit = false;  // at some participant
+    bool any_abort = false;
+    std::map<uint32_t, AtNode> nodes;  // participants that voted or resolved
+  };
+  void violation(size_t which, const std::string& what);
+  void on_participant(const sim::Record& r);
+  void judge_replica(uint32_t node);
+
+  std::vector<std::string> names_;
+  int64_t termination_bound_ns_;
+  std::map<uint64_t, int64_t> initial_balances_;
+  std::map<uint64_t, uint64_t> initial_owners_;
+  std::map<uint64_t, Op> ops_;    // by client txn
+  std::map<uint64_t, Txn> txns_;  // by txn
+  // Per node, the transactions it committed, in order (a replay after a
+  // restart commits nothing new: order is the first commit's).
+  std::map<uint32_t, std::vector<uint64_t>> committed_at_;
+  std::map<uint64_t, uint64_t> committed_client_;  // client txn -> the txn decided COMMIT
+  std::map<uint64_t, std::pair<int64_t, uint64_t>> reported_;  // client txn -> (time, txn) reported committed
+  // End state: nodes up at the end, their balances and owners.
+  std::set<uint32_t> end_up_;
+  std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> end_owners_;
+  std::vector<Result> results_;
+};
+
+}  // namespace ecsim::check

@@ -1,0 +1,246 @@
+#include "ecsim/check/billing.hpp"
+
+#include <fmt/format.h>
+
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/time.hpp"
+#include "ecsim/tiers/billing.hpp"
+#include "ecsim/workload/billing.hpp"
+
+namespace ecsim::check {
+
+namespace twopc = proto::twopc;
+using workload::BillingKind;
+
+namespace {
+enum Which : size_t { kAtomicity, kAtMostOnce, kDurability, kConservation, kNumbers, kTermination, kWhichCount };
+constexpr const char* kNames[kWhichCount] = {"billing_atomicity",    "billing_at_most_once",
+                                             "billing_durability",   "billing_conservation",
+                                             "billing_number_uniqueness", "billing_termination"};
+}  // namespace
+
+BillingChecker::BillingChecker(std::vector<std::string> names, int64_t termination_bound_ns)
+    : names_(std::move(names)), termination_bound_ns_(termination_bound_ns) {
+  ECSIM_ASSERT(termination_bound_ns_ > 0);
+  for (const char* n : kNames) results_.push_back(Result{n, 0, 0, ""});
+}
+
+std::span<const sim::RecordType> BillingChecker::record_types() const {
+  static constexpr sim::RecordType kTypes[] = {
+      tiers::kRecordBillingAccount, tiers::kRecordBillingNumber,   tiers::kRecordBillingOp,
+      twopc::kRecordCoordinator,    twopc::kRecordVote,            twopc::kRecordParticipant,
+      twopc::kRecordOutcome,        tiers::kRecordBillingEndNode,  tiers::kRecordBillingEndBalance,
+      tiers::kRecordBillingEndOwner};
+  return kTypes;
+}
+
+void BillingChecker::violation(size_t which, const std::string& what) {
+  Result& r = results_[which];
+  if (r.violations++ == 0) r.detail = what;
+}
+
+void BillingChecker::on_record(const sim::Record& r) {
+  const std::string at = fmt::format("at {}, record #{}", sim::format_time(sim::Time{r.time_ns}), record_index());
+  if (r.type == tiers::kRecordBillingAccount) {
+    initial_balances_[r.a] = static_cast<int64_t>(r.b);
+  } else if (r.type == tiers::kRecordBillingNumber) {
+    initial_owners_[r.a] = r.b;
+  } else if (r.type == tiers::kRecordBillingOp) {
+    ops_[r.a] = Op{r.code, r.peer, r.kind, r.b};
+  } else if (r.type == twopc::kRecordCoordinator) {
+    // A decision binds once it is durable, which is when it is sent
+    // (kDecisionSent; after a recovery that found it in the log too). One
+    // appended and lost in a crash binds nothing (the coordinator then
+    // presumes abort, correctly: nobody was told). A recovered decision is
+    // the record appended before the crash: `pending` already holds it.
+    const auto e = static_cast<twopc::CoordinatorEvent>(r.code);
+    Txn& t = txns_[r.a];
+    if (e == twopc::CoordinatorEvent::kDecidedCommit || e == twopc::CoordinatorEvent::kDecidedAbort) {
+      t.client_txn = r.b;
+      t.pending = e == twopc::CoordinatorEvent::kDecidedCommit ? 1 : 0;
+      return;
+    }
+    if (e != twopc::CoordinatorEvent::kDecisionSent) return;
+    if (t.pending < 0) {
+      violation(kAtomicity, fmt::format("{}: transaction {:#x}'s decision was sent, but none was logged", at, r.a));
+      return;
+    }
+    if (t.decided >= 0 && t.decided != t.pending) {
+      violation(kAtomicity, fmt::format("{}: transaction {:#x} decided both commit and abort", at, r.a));
+    }
+    if (t.decided == t.pending) return;  // a resend
+    t.decided = t.pending;
+    if (t.decided == 1) {
+      ++results_[kAtMostOnce].checked;
+      const auto [it, fresh] = committed_client_.emplace(t.client_txn, r.a);
+      if (!fresh && it->second != r.a) {
+        violation(kAtMostOnce, fmt::format("{}: client transaction {:#x} committed twice: as {:#x} and as {:#x}",
+                                           at, t.client_txn, it->second, r.a));
+      }
+    }
+  } else if (r.type == twopc::kRecordVote) {
+    if (r.code != 1) {  // a NO: this participant never commits the transaction
+      Txn& t = txns_[r.a];
+      if (t.any_commit) {
+        violation(kAtomicity, fmt::format("{}: {} voted NO on transaction {:#x}, which another participant committed",
+                                          at, names_[r.node], r.a));
+      }
+      t.any_abort = true;
+      return;
+    }
+    AtNode& n = txns_[r.a].nodes[r.node];
+    txns_[r.a].client_txn = r.b;
+    if (n.voted_ns < 0) n.voted_ns = r.time_ns;
+    if (n.fate == Fate::kNone) n.fate = Fate::kInDoubt;
+  } else if (r.type == twopc::kRecordParticipant) {
+    on_participant(r);
+  } else if (r.type == twopc::kRecordOutcome) {
+    if (r.code == static_cast<uint16_t>(twopc::Outcome::kCommitted)) reported_.emplace(r.b, std::pair{r.time_ns, r.a});
+  } else if (r.type == tiers::kRecordBillingEndNode) {
+    if (r.code == 1) end_up_.insert(r.node);
+  } else if (r.type == tiers::kRecordBillingEndBalance) {
+    end_balances_[r.node][r.a] = static_cast<int64_t>(r.b);
+  } else if (r.type == tiers::kRecordBillingEndOwner) {
+    end_owners_[r.node][r.a] = r.b;
+  }
+}
+
+void BillingChecker::on_participant(const sim::Record& r) {
+  const auto e = static_cast<twopc::ParticipantEvent>(r.code);
+  Txn& t = txns_[r.a];
+  t.client_txn = r.b;
+  AtNode& n = t.nodes[r.node];
+  const std::string where = fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
+                                        record_index(), r.node < names_.size() ? names_[r.node] : "?");
+  if (e == twopc::ParticipantEvent::kCommitted) {
+    if (t.any_abort) {
+      violation(kAtomicity, fmt::format("{} committed transaction {:#x}, which another participant aborted", where, r.a));
+    }
+    t.any_commit = true;
+    if (!n.committed_once) committed_at_[r.node].push_back(r.a);
+    n.committed_once = true;
+    n.fate = Fate::kCommitted;
+  } else if (e == twopc::ParticipantEvent::kAborted) {
+    if (t.any_commit) {
+      violation(kAtomicity, fmt::format("{} aborted transaction {:#x}, which another participant committed", where, r.a));
+    }
+    t.any_abort = true;
+    n.fate = Fate::kAborted;
+  } else if (e == twopc::ParticipantEvent::kInDoubt) {
+    n.fate = Fate::kInDoubt;  // recovered: its decision record did not survive
+  }
+}
+
+// A replica's end state against its initial state plus the operations it
+// committed (and still holds committed), in the order it committed them.
+void BillingChecker::judge_replica(uint32_t node) {
+  const std::string who = node < names_.size() ? names_[node] : "?";
+  std::map<uint64_t, int64_t> balances = initial_balances_;
+  std::map<uint64_t, uint64_t> owners = initial_owners_;
+  int64_t net_change = 0;  // top-ups minus debits it committed
+  for (const uint64_t txn : committed_at_[node]) {
+    const Txn& t = txns_.at(txn);
+    if (t.nodes.at(node).fate != Fate::kCommitted) continue;  // lost in a crash, in doubt again
+    const auto op = ops_.find(t.client_txn);
+    if (op == ops_.end()) {
+      violation(kConservation, fmt::format("{} committed transaction {:#x} of client id {:#x}, which no client asked for",
+                                           who, txn, t.client_txn));
+      continue;
+    }
+    const Op& o = op->second;
+    const auto amount = static_cast<int64_t>(o.value);
+    switch (static_cast<BillingKind>(o.kind)) {
+      case BillingKind::kDebit: balances[o.from] -= amount; net_change -= amount; break;
+      case BillingKind::kTransfer: balances[o.from] -= amount; balances[o.to] += amount; break;
+      case BillingKind::kTopUp: balances[o.to] += amount; net_change += amount; break;
+      case BillingKind::kPort:
+        ++results_[kNumbers].checked;
+        if (owners[o.value] != o.from) {
+          violation(kNumbers, fmt::format("{} committed a port of {} from subscriber {} (transaction {:#x}), but its "
+                                          "owner there was subscriber {}: it would be on two subscribers",
+                                          who, o.value, o.from, txn, owners[o.value]));
+        }
+        owners[o.value] = o.to;
+        break;
+      default:
+        violation(kConservation, fmt::format("{} committed transaction {:#x}, a read", who, txn));
+        break;
+    }
+    for (const uint64_t s : {o.from, o.to}) {
+      if (balances.count(s) != 0 && balances[s] < 0) {
+        violation(kConservation, fmt::format("{}: subscriber {}'s balance is {} after transaction {:#x}", who, s,
+                                             balances[s], txn));
+      }
+    }
+  }
+  int64_t total_initial = 0;
+  int64_t total_end = 0;
+  for (const auto& [s, b] : initial_balances_) total_initial += b;
+  for (const auto& [s, b] : end_balances_[node]) {
+    total_end += b;
+    ++results_[kConservation].checked;
+    if (b < 0) violation(kConservation, fmt::format("{} holds a negative balance {} for subscriber {}", who, b, s));
+    if (balances[s] != b) {
+      violation(kConservation, fmt::format("{} holds {} for subscriber {} at the end, but its initial state and the "
+                                           "transactions it committed give {}", who, b, s, balances[s]));
+    }
+  }
+  if (total_end - total_initial != net_change) {
+    violation(kConservation, fmt::format("{}: money changed by {} but its committed top-ups and debits add up to {}",
+                                         who, total_end - total_initial, net_change));
+  }
+  for (const auto& [number, owner] : end_owners_[node]) {
+    ++results_[kNumbers].checked;
+    if (owners[number] != owner) {
+      violation(kNumbers, fmt::format("{} gives number {} to subscriber {}, but the ports it committed give {}", who,
+                                      number, owner, owners[number]));
+    }
+  }
+}
+
+void BillingChecker::finish(int64_t end_ns) {
+  for (const auto& [txn, t] : txns_) {
+    if (t.any_commit || t.any_abort) ++results_[kAtomicity].checked;
+    if (t.any_abort && t.decided == 1) {
+      violation(kAtomicity, fmt::format("transaction {:#x} was aborted at a participant but decided commit", txn));
+    }
+    if (t.any_commit && t.decided == 0) {
+      violation(kAtomicity, fmt::format("transaction {:#x} was committed at a participant but decided abort", txn));
+    }
+    for (const auto& [node, n] : t.nodes) {
+      if (end_up_.count(node) == 0 || n.voted_ns < 0) continue;  // judged only where it is up and voted YES
+      ++results_[kTermination].checked;
+      if (n.fate == Fate::kInDoubt && end_ns - n.voted_ns > termination_bound_ns_) {
+        violation(kTermination, fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end)",
+                                            names_[node], txn, sim::format_time(sim::Time{n.voted_ns}),
+                                            sim::format_duration(sim::Duration{termination_bound_ns_})));
+      }
+    }
+  }
+  for (const auto& [client, reported] : reported_) {
+    ++results_[kDurability].checked;
+    const auto c = committed_client_.find(client);
+    if (c == committed_client_.end()) {
+      violation(kDurability, fmt::format("client transaction {:#x} was reported committed at {}, but no transaction "
+                                         "of it was decided commit", client, sim::format_time(sim::Time{reported.first})));
+      continue;
+    }
+    for (const auto& [node, n] : txns_.at(c->second).nodes) {
+      if (n.voted_ns >= 0 && n.fate == Fate::kAborted) {
+        violation(kDurability, fmt::format("client transaction {:#x} was reported committed, but {} aborted it",
+                                           client, names_[node]));
+      }
+    }
+  }
+  for (const uint32_t node : end_up_) judge_replica(node);
+  for (Result& r : results_) {
+    if (r.violations > 0) {
+      r.detail = fmt::format("{} violation{}; first: {}", r.violations, r.violations == 1 ? "" : "s", r.detail);
+    } else {
+      r.detail = fmt::format("{} checked, no violation", r.checked);
+    }
+  }
+}
+
+}  // namespace ecsim::check

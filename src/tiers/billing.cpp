@@ -1,0 +1,173 @@
+#include "ecsim/tiers/billing.hpp"
+
+#include "ecsim/proto/storage.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "ecsim/tiers/tier_node.hpp"
+
+namespace ecsim::tiers {
+
+namespace twopc = proto::twopc;
+
+void trace_billing_state(sim::Trace& trace, const workload::BillingConfig& config) {
+  ECSIM_ASSERT(config.validate().empty());
+  for (const workload::BillingAccount& a : workload::initial_accounts(config)) {
+    ECSIM_ASSERT(a.balance >= 0);
+    trace.record(sim::Record{0, kRecordBillingAccount, 0, 0, 0, 0, a.subscriber, static_cast<uint64_t>(a.balance)});
+  }
+  for (const workload::BillingNumber& n : workload::initial_numbers(config)) {
+    trace.record(sim::Record{0, kRecordBillingNumber, 0, 0, 0, 0, n.number, n.owner});
+  }
+}
+
+void trace_billing_end_state(const Billing& billing, const World& world, const node::Cluster& cluster,
+                             sim::Simulator& sim) {
+  const int64_t now = sim.now().ns;
+  for (const net::NodeId n : world.nodes(Role::kCloud)) {
+    const TierNode* node = tier_node(cluster, n);
+    if (node == nullptr) {  // down: its memory is gone, nothing to compare
+      sim.trace().record(sim::Record{now, kRecordBillingEndNode, 0, n, 0, 0, 0, 0});
+      continue;
+    }
+    const twopc::Participant* p = node->participant();
+    ECSIM_ASSERT(p != nullptr);  // every cloud replica of a billing run is a participant
+    sim.trace().record(sim::Record{now, kRecordBillingEndNode, 1, n, 0, 0, 0, 0});
+    for (uint64_t s = 1; s <= billing.config().subscribers; ++s) {
+      const std::optional<int64_t> b = p->balance(s);
+      ECSIM_ASSERT(b.has_value());  // a replica holds the whole domain
+      sim.trace().record(sim::Record{now, kRecordBillingEndBalance, 0, n, 0, 0, s, static_cast<uint64_t>(*b)});
+    }
+    for (const workload::BillingNumber& num : workload::initial_numbers(billing.config())) {
+      const std::optional<uint64_t> o = p->number_owner(num.number);
+      ECSIM_ASSERT(o.has_value());
+      sim.trace().record(sim::Record{now, kRecordBillingEndOwner, 0, n, 0, 0, num.number, *o});
+    }
+  }
+}
+
+uint32_t account_group(uint64_t subscriber, size_t groups) {
+  return proto::storage::key_group(workload::billing_key(subscriber), groups);
+}
+
+uint32_t number_group(uint64_t number, size_t groups) {
+  return proto::storage::key_group(twopc::number_key(number) ^ workload::kBillingKeyBit, groups);
+}
+
+Billing::Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups)
+    : sim_(sim), config_(std::move(config)), groups_(cloud_groups) {
+  ECSIM_ASSERT(config_.validate().empty());
+  ECSIM_ASSERT(groups_ >= 1);
+}
+
+twopc::ParticipantConfig Billing::replica_config() const {
+  twopc::ParticipantConfig c;
+  for (const workload::BillingAccount& a : workload::initial_accounts(config_)) {
+    c.accounts.push_back({a.subscriber, a.balance});
+  }
+  for (const workload::BillingNumber& n : workload::initial_numbers(config_)) {
+    c.numbers.push_back({n.number, n.owner});
+  }
+  return c;
+}
+
+void Billing::started(const BillingRequest& r) {
+  ECSIM_ASSERT(r.client_txn != 0);
+  ++figures_.operations;
+  if (workload::is_billing_write(r.op.kind)) {
+    ++figures_.transactions;
+  } else {
+    ++figures_.reads;
+  }
+  const bool fresh = outstanding_.emplace(r.client_txn, Outstanding{r.start.ns, r.deadline.ns, r.edge, r.op.kind}).second;
+  ECSIM_ASSERT(fresh);  // client txn ids are unique
+  sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingStart, 0, r.edge, 0, static_cast<uint32_t>(r.op.kind),
+                                  r.client_txn, r.op.subscriber});
+  const bool by_number = r.op.kind == workload::BillingKind::kPort || r.op.kind == workload::BillingKind::kNumberOwner;
+  ECSIM_ASSERT(r.op.from <= UINT32_MAX && r.op.to <= UINT32_MAX);  // subscribers <= 2^20
+  sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingOp, static_cast<uint16_t>(r.op.kind), r.edge,
+                                  static_cast<uint32_t>(r.op.from), static_cast<uint32_t>(r.op.to), r.client_txn,
+                                  by_number ? r.op.number : static_cast<uint64_t>(r.op.amount)});
+}
+
+bool Billing::settle(const BillingRequest& r, sim::Time at) {
+  const auto it = outstanding_.find(r.client_txn);
+  ECSIM_ASSERT(it != outstanding_.end());  // answered once
+  outstanding_.erase(it);
+  if (at.ns <= r.deadline.ns) return true;
+  ++figures_.failed;
+  end(r, BillingEnd::kLate, (r.deadline - r.start).ns);
+  return false;
+}
+
+void Billing::end(const BillingRequest& r, BillingEnd e, int64_t latency_ns) {
+  ECSIM_ASSERT(latency_ns >= 0);
+  if (workload::is_billing_write(r.op.kind)) {
+    figures_.txn_latency.add(latency_ns);
+  } else {
+    figures_.read_latency.add(latency_ns);
+  }
+  sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingEnd, static_cast<uint16_t>(e), r.edge, 0,
+                                  static_cast<uint32_t>(r.op.kind), r.client_txn, static_cast<uint64_t>(latency_ns)});
+}
+
+void Billing::transaction_done(const BillingRequest& r, twopc::Outcome outcome, twopc::Reason reason, sim::Time at) {
+  ECSIM_ASSERT(workload::is_billing_write(r.op.kind));
+  if (!settle(r, at)) return;
+  BillingEnd e = BillingEnd::kUnknown;
+  if (outcome == twopc::Outcome::kCommitted) {
+    ++figures_.committed;
+    e = BillingEnd::kCommitted;
+  } else if (outcome == twopc::Outcome::kAborted) {
+    ++figures_.aborted;
+    const auto why = static_cast<size_t>(reason);
+    ECSIM_ASSERT(why < figures_.aborted_by.size());
+    ++figures_.aborted_by[why];
+    e = BillingEnd::kAborted;
+  } else {
+    ++figures_.unknown;
+  }
+  end(r, e, (at - r.start).ns);
+}
+
+void Billing::read_done(const BillingRequest& r, bool found, uint64_t value, sim::Time at) {
+  ECSIM_ASSERT(!workload::is_billing_write(r.op.kind));
+  if (!settle(r, at)) return;
+  ++figures_.reads_ok;
+  const bool balance = r.op.kind == workload::BillingKind::kBalance;
+  sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingRead, static_cast<uint16_t>(balance ? 1 : 2), r.edge,
+                                  0, found ? 1u : 0u, balance ? r.op.from : r.op.number, value});
+  end(r, BillingEnd::kCommitted, (at - r.start).ns);
+}
+
+void Billing::failed(const BillingRequest& r, sim::Time at) {
+  if (!settle(r, at)) return;
+  ++figures_.failed;
+  // A failure counts at the client's timeout (DESIGN: percentiles).
+  end(r, BillingEnd::kFailed, (r.deadline - r.start).ns);
+}
+
+void Billing::refused(const BillingRequest& r, sim::Time at) {
+  if (!settle(r, at)) return;
+  ++figures_.refused;
+  end(r, BillingEnd::kRefused, (at - r.start).ns);
+}
+
+void Billing::finish(sim::Time end_time) {
+  for (const auto& [client_txn, o] : outstanding_) {
+    BillingRequest r;
+    r.client_txn = client_txn;
+    r.op.kind = o.kind;
+    r.start = sim::Time{o.start_ns};
+    r.deadline = sim::Time{o.deadline_ns};
+    r.edge = o.edge;
+    if (end_time.ns > o.deadline_ns) {
+      ++figures_.failed;
+      end(r, BillingEnd::kFailed, o.deadline_ns - o.start_ns);
+    } else {
+      ++figures_.unsettled;
+      end(r, BillingEnd::kUnsettled, end_time.ns - o.start_ns);
+    }
+  }
+  outstanding_.clear();
+}
+
+}  // namespace ecsim::tiers

@@ -1,0 +1,282 @@
+// The billing part of TierNode (issue 11, items 2-4; docs/twopc.md,
+// "Wiring"): the edge takes a client's billing operation (load model, token
+// and RBAC check) and calls core over RPC; a core node's Coordinator runs
+// each write as a 2PC transaction over the cloud replicas of the groups
+// involved and the edge node that took it, and reads a committed value from
+// a replica of the group holding it; cloud replicas and edge nodes run a
+// Participant (the edge's is a cache holder: it does not judge). Every
+// machine logs to the node's log disk and recovers from it at start.
+
+#include "tier_node_impl.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "ecsim/proto/auth.hpp"
+
+namespace ecsim::tiers {
+
+namespace twopc = proto::twopc;
+using workload::BillingKind;
+
+namespace {
+// Core answers with this when it cannot run a billing operation: the
+// coordinator refused the transaction (tables or disk full), or no replica
+// answered a read.
+constexpr uint16_t kCodeBillingUnavailable = static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst) + 3;
+constexpr uint8_t kReadBalance = 1;
+constexpr uint8_t kReadOwner = 2;
+
+twopc::OpKind op_kind(BillingKind k) {
+  switch (k) {
+    case BillingKind::kDebit: return twopc::OpKind::kDebit;
+    case BillingKind::kTransfer: return twopc::OpKind::kTransfer;
+    case BillingKind::kTopUp: return twopc::OpKind::kTopUp;
+    case BillingKind::kPort: return twopc::OpKind::kPort;
+    default: break;
+  }
+  ECSIM_ASSERT(false && "only writes run as transactions");
+  return twopc::OpKind::kDebit;
+}
+}  // namespace
+
+void TierNode::billing_on_start(node::Context& ctx) {
+  ECSIM_ASSERT(billing_ != nullptr);
+  switch (role_) {
+    case Role::kCore: {
+      twopc::CoordinatorConfig cc;
+      // Restarts count up from 0 at boot: each incarnation above the last,
+      // which keeps transaction ids unique across restarts.
+      cc.incarnation = ctx.incarnation();
+      coordinator_ = std::make_unique<twopc::Coordinator>(self_, cc);
+      coordinator_->recover(envs_->twopc, envs_->log);
+      break;
+    }
+    case Role::kCloud:
+      participant_ = std::make_unique<twopc::Participant>(self_, billing_->replica_config());
+      participant_->recover(envs_->twopc, envs_->log);
+      break;
+    case Role::kEdge: {
+      twopc::ParticipantConfig pc;
+      pc.cache_only = true;
+      participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
+      participant_->recover(envs_->twopc, envs_->log);
+      break;
+    }
+  }
+}
+
+// ----------------------------------------------------------------- edge
+
+void TierNode::on_billing_request(node::Context& ctx, BillingRequest request) {
+  ECSIM_ASSERT(role_ == Role::kEdge && billing_ != nullptr);
+  sim::Time start = ctx.now();
+  if (node::LoadModel* load = ctx.load_model()) {
+    const node::LoadModel::Admission a = load->admit(ctx.now(), kKindClient);
+    if (!a.accepted) {
+      billing_->failed(request, ctx.now());  // overloaded
+      return;
+    }
+    start = a.done;
+  }
+  const uint64_t id = next_edge_req_++;
+  billing_pending_[id] = BillingPending{std::move(request), 0, 0, 0};
+  if (start > ctx.now()) {
+    set_timer(ctx, kRouteEdge, start - ctx.now(), (kEdgeBillingServed << kEdgeTagShift) | id);
+    return;
+  }
+  billing_check_token(ctx, id);
+}
+
+// RBAC: a subscriber moves only their own money and numbers, and reads only
+// their own balance (the token's subscriber is the one who asks).
+void TierNode::billing_check_token(node::Context& ctx, uint64_t edge_req) {
+  auto it = billing_pending_.find(edge_req);
+  ECSIM_ASSERT(it != billing_pending_.end());
+  const BillingRequest& r = it->second.request;
+  const auto op = workload::is_billing_write(r.op.kind) ? proto::auth::Operation::kWrite : proto::auth::Operation::kRead;
+  const proto::auth::Decision d = guard_->check(envs_->dsm, r.token, op, r.op.subscriber);
+  if (!d.ok()) {
+    billing_->refused(r, ctx.now() + d.cost);
+    billing_pending_.erase(it);
+    return;
+  }
+  set_timer(ctx, kRouteEdge, d.cost, (kEdgeBillingAuthDone << kEdgeTagShift) | edge_req);
+}
+
+void TierNode::billing_admitted(node::Context& ctx, uint64_t edge_req) {
+  ECSIM_ASSERT(billing_pending_.count(edge_req) == 1);
+  billing_send_to_core(ctx, edge_req);
+  edge_rpc_done(ctx);  // a call refused at once (no core reachable) completes now
+}
+
+// As edge_send_to_core: round robin for first attempts, the next home core
+// after an RPC failure. Every attempt carries the same client txn id, so a
+// transaction retried on the other core is never executed twice.
+void TierNode::billing_send_to_core(node::Context&, uint64_t edge_req) {
+  BillingPending& p = billing_pending_.at(edge_req);
+  const auto cores = static_cast<uint32_t>(home_cores_.size());
+  p.core_index = p.attempts == 0 ? next_core_++ % cores : (p.core_index + 1) % cores;
+  ++p.attempts;
+  const bool write = workload::is_billing_write(p.request.op.kind);
+  const TierParams& tp = world_.params();
+  proto::rpc::CallOptions options;
+  options.timeout = tp.core_timeout;
+  options.retries_max = tp.core_retries_max;
+  proto::rpc::Request named;
+  named.body_handle = edge_req;
+  const CoreBody body = rpc_body(named);
+  ECSIM_ASSERT(std::holds_alternative<BillingCall>(body));
+  p.call_id = rpc_client_->call(home_cores_[p.core_index],
+                                write ? proto::rpc::Method::kSubscriberWrite : proto::rpc::Method::kSubscriberRead,
+                                edge_req, body_size_bytes(body), options);
+  call_req_[p.call_id] = edge_req;
+}
+
+void TierNode::billing_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
+  auto it = billing_pending_.find(edge_req);
+  ECSIM_ASSERT(it != billing_pending_.end());
+  if (it->second.call_id != c.call_id) return;  // a superseded call
+  if (may_try_next_core(c, it->second.attempts)) {
+    billing_send_to_core(ctx, edge_req);
+    return;
+  }
+  const BillingRequest& r = it->second.request;
+  if (c.ok && billing_in_ && billing_in_->first == c.call_id) {
+    const BillingReply& reply = billing_in_->second;
+    if (workload::is_billing_write(r.op.kind)) {
+      billing_->transaction_done(r, static_cast<twopc::Outcome>(reply.outcome), static_cast<twopc::Reason>(reply.reason),
+                                 ctx.now());
+    } else {
+      billing_->read_done(r, reply.found, reply.value, ctx.now());
+    }
+  } else {
+    billing_->failed(r, ctx.now());
+  }
+  billing_pending_.erase(it);
+}
+
+// ----------------------------------------------------------------- core
+
+// Every cloud replica of each group the operation involves (the accounts',
+// and for a port the number's), then the edge node that took it.
+std::vector<net::NodeId> TierNode::txn_participants(const twopc::Op& op, net::NodeId edge) const {
+  const std::vector<net::NodeId>& clouds = world_.nodes(Role::kCloud);
+  const size_t groups = billing_->cloud_groups();
+  ECSIM_ASSERT(clouds.size() == groups * proto::storage::kReplicas);
+  std::set<uint32_t> involved;
+  if (op.kind != twopc::OpKind::kTopUp) involved.insert(account_group(op.from, groups));
+  if (op.kind != twopc::OpKind::kDebit) involved.insert(account_group(op.to, groups));
+  if (op.kind == twopc::OpKind::kPort) involved.insert(number_group(op.number, groups));
+  std::vector<net::NodeId> out;
+  for (uint32_t g : involved) {
+    for (size_t i = 0; i < proto::storage::kReplicas; ++i) out.push_back(clouds[g * proto::storage::kReplicas + i]);
+  }
+  out.push_back(edge);
+  ECSIM_ASSERT(out.size() <= twopc::kParticipantsMax);
+  return out;
+}
+
+void TierNode::core_billing(node::Context& ctx, net::NodeId from, uint64_t call_id, const BillingCall& call) {
+  ECSIM_ASSERT(coordinator_ != nullptr);
+  const auto kind = static_cast<BillingKind>(call.kind);
+  const Caller caller{from, call_id};
+  if (!workload::is_billing_write(kind)) {
+    const uint64_t id = next_billing_read_++;
+    const bool balance = kind == BillingKind::kBalance;
+    billing_reads_[id] = CoreBillingRead{caller, balance ? kReadBalance : kReadOwner, balance ? call.from : call.number};
+    core_billing_read(ctx, id);
+    return;
+  }
+  const twopc::Op op{op_kind(kind), call.from, call.to, call.amount, call.number};
+  txn_callers_.emplace(call.client_txn, caller);
+  if (!coordinator_->begin(envs_->twopc, envs_->log, call.client_txn, op, txn_participants(op, from))) {
+    // Refused (counted and traced by the coordinator): this caller only.
+    auto range = txn_callers_.equal_range(call.client_txn);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second.edge == from && it->second.call_id == call_id) {
+        txn_callers_.erase(it);
+        break;
+      }
+    }
+    rpc_server_->respond(from, call_id, kCodeBillingUnavailable, 0, 0);
+  }
+  core_txn_completions(ctx);
+}
+
+void TierNode::core_respond_body(const Caller& to, const CoreBody& body) {
+  const uint64_t handle = next_reply_++;
+  replies_[handle % replies_.size()] = ReplySlot{handle, body};
+  rpc_server_->respond(to.edge, to.call_id, 0, handle, body_size_bytes(body));
+}
+
+// Answers every caller of each transaction whose outcome the coordinator
+// reported (a retry that joined a running transaction included).
+void TierNode::core_txn_completions(node::Context& ctx) {
+  if (coordinator_ == nullptr) return;
+  coordinator_->take_completions(txn_done_);
+  for (const twopc::Completion& c : txn_done_) {
+    if (ctx.halted()) return;  // the node crashes now, its callers unanswered
+    const auto range = txn_callers_.equal_range(c.client_txn);
+    for (auto it = range.first; it != range.second; ++it) {
+      core_respond_body(it->second, BillingReply{static_cast<uint16_t>(c.outcome), static_cast<uint16_t>(c.reason)});
+    }
+    txn_callers_.erase(range.first, range.second);
+  }
+}
+
+// A read asks one replica of the group holding the value, the next one
+// after storage_timeout, up to all three; then the caller gets an error.
+void TierNode::core_billing_read(node::Context& ctx, uint64_t req) {
+  CoreBillingRead& r = billing_reads_.at(req);
+  const size_t groups = billing_->cloud_groups();
+  const uint32_t group = r.kind == kReadBalance ? account_group(r.key, groups) : number_group(r.key, groups);
+  const std::vector<net::NodeId>& clouds = world_.nodes(Role::kCloud);
+  const size_t replica = group * proto::storage::kReplicas + (req + r.tried) % proto::storage::kReplicas;
+  ++r.tried;
+  r.timer = set_timer(ctx, kRouteBilling, world_.params().storage_timeout, req);
+  send_billing_read(ctx, clouds[replica], BillingReadReq{req, r.kind, r.key});
+}
+
+void TierNode::core_billing_read_timeout(node::Context& ctx, uint64_t req) {
+  auto it = billing_reads_.find(req);
+  if (it == billing_reads_.end()) return;  // answered meanwhile
+  if (it->second.tried < proto::storage::kReplicas) {
+    core_billing_read(ctx, req);
+    return;
+  }
+  rpc_server_->respond(it->second.caller.edge, it->second.caller.call_id, kCodeBillingUnavailable, 0, 0);
+  billing_reads_.erase(it);
+}
+
+void TierNode::core_billing_read_done(node::Context& ctx, net::NodeId, const BillingReadResp& resp) {
+  auto it = billing_reads_.find(resp.req);
+  if (it == billing_reads_.end()) return;  // a late answer of a read already answered or given up
+  cancel_timer(ctx, it->second.timer);
+  BillingReply reply;
+  reply.outcome = static_cast<uint16_t>(twopc::Outcome::kCommitted);
+  reply.found = resp.found;
+  reply.value = resp.value;
+  core_respond_body(it->second.caller, reply);
+  billing_reads_.erase(it);
+}
+
+// A cloud replica answers a read from its committed state (read committed:
+// a prepared, undecided transaction's change is not visible).
+void TierNode::billing_read_message(node::Context& ctx, net::NodeId from, const BillingRead& m) {
+  if (const auto* resp = std::get_if<BillingReadResp>(&m)) {
+    if (role_ == Role::kCore && billing_ != nullptr) core_billing_read_done(ctx, from, *resp);
+    return;
+  }
+  if (role_ != Role::kCloud || participant_ == nullptr) return;
+  const auto& q = std::get<BillingReadReq>(m);
+  BillingReadResp resp{q.req, false, 0};
+  if (q.kind == kReadBalance) {
+    if (const auto b = participant_->balance(q.key)) resp = {q.req, true, static_cast<uint64_t>(*b)};
+  } else if (const auto o = participant_->number_owner(q.key)) {
+    resp = {q.req, true, *o};
+  }
+  send_billing_read(ctx, from, resp);
+}
+
+}  // namespace ecsim::tiers

@@ -1,0 +1,134 @@
+// The billing checker (check/billing.hpp) on hand-made histories: a clean
+// one passes every promise, and each promise fails on the history that
+// breaks it.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "ecsim/check/billing.hpp"
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/tiers/billing.hpp"
+
+using namespace ecsim;
+using sim::Record;
+namespace twopc = proto::twopc;
+
+namespace {
+constexpr uint32_t kEdge = 0, kCore = 1, kCloud1 = 2, kCloud2 = 3;
+constexpr uint64_t kT1 = 0x100, kT2 = 0x200;
+constexpr uint64_t kC1 = 11, kC2 = 22;
+constexpr uint64_t kNumber = 254700000000;
+
+Record rec(int64_t t_ns, sim::RecordType type, uint16_t code, uint32_t node, uint64_t a, uint64_t b,
+           uint32_t peer = 0, uint32_t kind = 0) {
+  return Record{t_ns, type, code, node, peer, kind, a, b};
+}
+uint16_t ev(twopc::CoordinatorEvent e) { return static_cast<uint16_t>(e); }
+uint16_t pe(twopc::ParticipantEvent e) { return static_cast<uint16_t>(e); }
+
+// Subscribers 1 and 2 with 1000 each; number kNumber owned by 1. Client kC1
+// transfers 300 from 1 to 2 (txn kT1) at both clouds and the edge;
+// committed and reported.
+std::vector<Record> clean() {
+  std::vector<Record> h;
+  h.push_back(rec(0, tiers::kRecordBillingAccount, 0, 0, 1, 1000));
+  h.push_back(rec(0, tiers::kRecordBillingAccount, 0, 0, 2, 1000));
+  h.push_back(rec(0, tiers::kRecordBillingNumber, 0, 0, kNumber, 1));
+  h.push_back(rec(1, tiers::kRecordBillingOp, 1 /* transfer */, kEdge, kC1, 300, 1, 2));
+  for (uint32_t n : {kCloud1, kCloud2, kEdge}) h.push_back(rec(2, twopc::kRecordVote, 1, n, kT1, kC1, kCore));
+  h.push_back(rec(3, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecidedCommit), kCore, kT1, kC1));
+  h.push_back(rec(4, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecisionSent), kCore, kT1, kC1));
+  h.push_back(rec(4, twopc::kRecordOutcome, 1, kCore, kT1, kC1));
+  for (uint32_t n : {kCloud1, kCloud2, kEdge}) {
+    h.push_back(rec(5, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kCommitted), n, kT1, kC1, kCore));
+  }
+  return h;
+}
+
+void end_state(std::vector<Record>& h, uint32_t node, int64_t b1, int64_t b2, uint64_t owner) {
+  h.push_back(rec(100, tiers::kRecordBillingEndNode, 1, node, 0, 0));
+  h.push_back(rec(100, tiers::kRecordBillingEndBalance, 0, node, 1, static_cast<uint64_t>(b1)));
+  h.push_back(rec(100, tiers::kRecordBillingEndBalance, 0, node, 2, static_cast<uint64_t>(b2)));
+  h.push_back(rec(100, tiers::kRecordBillingEndOwner, 0, node, kNumber, owner));
+}
+
+std::map<std::string, check::BillingChecker::Result> judge(const std::vector<Record>& h, int64_t end_ns = 100) {
+  check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, 50);
+  for (const Record& r : h) c.offer(r);
+  c.finish(end_ns);
+  std::map<std::string, check::BillingChecker::Result> out;
+  for (const auto& r : c.results()) out[r.name] = r;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("billing checker: a clean history keeps every promise", "[billing][check]") {
+  std::vector<Record> h = clean();
+  end_state(h, kCloud1, 700, 1300, 1);
+  end_state(h, kCloud2, 700, 1300, 1);
+  for (const auto& [name, r] : judge(h)) {
+    INFO(name << ": " << r.detail);
+    CHECK(r.violations == 0);
+  }
+  CHECK(judge(h)["billing_conservation"].checked == 4);
+  CHECK(judge(h)["billing_durability"].checked == 1);
+}
+
+TEST_CASE("billing checker: each promise fails on the history that breaks it", "[billing][check]") {
+  SECTION("atomicity: committed at one participant, aborted at another") {
+    std::vector<Record> h = clean();
+    h.push_back(rec(6, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted), kCloud2, kT1, kC1, kCore));
+    CHECK(judge(h)["billing_atomicity"].violations >= 1);
+    CHECK(judge(h)["billing_durability"].violations == 1);  // reported committed, aborted at cloud-2
+  }
+  SECTION("at most once: a retry of the client id committed again") {
+    std::vector<Record> h = clean();
+    h.push_back(rec(6, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecidedCommit), kCore, kT2, kC1));
+    h.push_back(rec(7, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecisionSent), kCore, kT2, kC1));
+    const auto r = judge(h);
+    CHECK(r.at("billing_at_most_once").violations == 1);
+    CHECK_THAT(r.at("billing_at_most_once").detail, Catch::Contains("committed twice"));
+  }
+  SECTION("a decision appended and lost in a crash binds nothing") {
+    std::vector<Record> h;
+    h.push_back(rec(0, tiers::kRecordBillingAccount, 0, 0, 1, 1000));
+    h.push_back(rec(1, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    h.push_back(rec(2, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecidedCommit), kCore, kT2, kC2));
+    h.push_back(rec(3, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecidedAbort), kCore, kT2, kC2));
+    h.push_back(rec(4, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecisionSent), kCore, kT2, kC2));
+    h.push_back(rec(5, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted), kCloud1, kT2, kC2, kCore));
+    CHECK(judge(h)["billing_atomicity"].violations == 0);
+  }
+  SECTION("durability: reported committed, but no transaction of it committed") {
+    std::vector<Record> h = clean();
+    h.push_back(rec(8, twopc::kRecordOutcome, 1, kCore, kT2, kC2));
+    CHECK(judge(h)["billing_durability"].violations == 1);
+  }
+  SECTION("conservation: a replica lost a committed transfer, or holds a negative balance") {
+    std::vector<Record> h = clean();
+    end_state(h, kCloud1, 700, 1300, 1);
+    end_state(h, kCloud2, 1000, 1000, 1);  // as if the transfer were never applied
+    CHECK(judge(h)["billing_conservation"].violations >= 1);
+    std::vector<Record> n = clean();
+    end_state(n, kCloud1, -5, 2005, 1);
+    CHECK_THAT(judge(n)["billing_conservation"].detail, Catch::Contains("negative"));
+  }
+  SECTION("number uniqueness: a port by a subscriber who does not own the number") {
+    std::vector<Record> h = clean();
+    h.push_back(rec(10, tiers::kRecordBillingOp, 3 /* port */, kEdge, kC2, kNumber, 2, 1));
+    h.push_back(rec(11, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    h.push_back(rec(12, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kCommitted), kCloud1, kT2, kC2, kCore));
+    end_state(h, kCloud1, 700, 1300, 1);
+    const auto r = judge(h);
+    CHECK(r.at("billing_number_uniqueness").violations >= 1);
+    CHECK_THAT(r.at("billing_number_uniqueness").detail, Catch::Contains("two subscribers"));
+  }
+  SECTION("termination: a participant up at the end still in doubt past the bound") {
+    std::vector<Record> h = clean();
+    h.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    end_state(h, kCloud1, 700, 1300, 1);
+    CHECK(judge(h, 100)["billing_termination"].violations == 1);
+    CHECK(judge(h, 55)["billing_termination"].violations == 0);  // within the bound: not yet
+  }
+}
