@@ -177,3 +177,23 @@ TEST_CASE("the default layout puts tiers in rows and a layout file moves named n
   CHECK_THROWS_WITH(viz::apply_layout_file(l, path, {"a"}), Catch::Contains("no node 'b'"));
   std::remove(path.c_str());
 }
+
+TEST_CASE("records get the log's severities and the steps' kinds") {
+  using sim::Record;
+  using sim::RecordType;
+  const auto rec = [](RecordType t, uint16_t code = 0) { return Record{0, t, code, 0, 1, 0, 0, 0}; };
+  CHECK(viz::severity(rec(RecordType::kSend)) == viz::Severity::kDetail);
+  CHECK(viz::severity(rec(RecordType::kCrash)) == viz::Severity::kCritical);
+  CHECK(viz::severity(rec(RecordType::kRestart)) == viz::Severity::kSuccess);
+  CHECK(viz::severity(rec(RecordType::kDrop, 2)) == viz::Severity::kWarning);
+  CHECK(viz::severity(rec(RecordType::kFault)) == viz::Severity::kWarning);
+  const auto client_end = static_cast<RecordType>(36);
+  CHECK(viz::severity(rec(client_end, 0)) == viz::Severity::kSuccess);
+  CHECK(viz::severity(rec(client_end, 2)) == viz::Severity::kCritical);
+  CHECK_FALSE(viz::stored(rec(client_end, 0)));  // counted per second only
+  CHECK(viz::stored(rec(client_end, 4)));
+  CHECK(viz::is_phase(rec(static_cast<RecordType>(72))));  // 2PC participant
+  CHECK(viz::is_fault(rec(RecordType::kCrash)));
+  CHECK(viz::is_message(rec(RecordType::kDeliver)));
+  CHECK(viz::describe(rec(RecordType::kCrash), {"edge-1", "core-1"}).find("edge-1 CRASHED") == 0);
+}
