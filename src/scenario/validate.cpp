@@ -159,13 +159,7 @@ class Validator {
     for (size_t i = 0; i < sc_.requests.size(); ++i) {
       const RequestWorkload& w = sc_.requests[i];
       const std::string what = fmt::format("requests workload {}", i + 1);
-      for (uint32_t n : nodes(w.at, w.mark, what)) {
-        const Tier tier = node_tier(sc_.topology, n);
-        if (tier == Tier::kEdge) continue;
-        fail(pick(w.at.mark, w.mark),
-             fmt::format("{} at '{}' includes {} (a {} node), expected edge nodes only (clients enter at the edge)",
-                         what, w.at.text, names_[n], tier_name(tier)));
-      }
+      edge_only(w.at, w.mark, what);
       in_range(w.mark, what + " rate (per second)", w.rate_per_s, 1, kRatePerSecondMax);
       in_range(w.mark, what + " subscribers", w.subscribers, 1, kSubscribersMax);
       if (!(w.zipf == 0.0 || (w.zipf >= 0.01 && w.zipf <= 5.0))) {
@@ -186,6 +180,17 @@ class Validator {
     }
   }
 
+  // Clients enter at the edge: every node `at` selects must be an edge node.
+  void edge_only(const Selector& at, Mark owner, const std::string& what) const {
+    for (uint32_t n : nodes(at, owner, what)) {
+      const Tier tier = node_tier(sc_.topology, n);
+      if (tier == Tier::kEdge) continue;
+      fail(pick(at.mark, owner),
+           fmt::format("{} at '{}' includes {} (a {} node), expected edge nodes only (clients enter at the edge)",
+                       what, at.text, names_[n], tier_name(tier)));
+    }
+  }
+
   // A billing workload rides on the three tiers, which a requests workload
   // builds: billing alone is refused rather than run without them.
   void billing() const {
@@ -196,13 +201,7 @@ class Validator {
         fail(w.mark, fmt::format("{} without a requests workload, expected a requests workload beside it "
                                  "(the three tiers carry billing; a low rate will do)", what));
       }
-      for (uint32_t n : nodes(w.at, w.mark, what)) {
-        const Tier tier = node_tier(sc_.topology, n);
-        if (tier == Tier::kEdge) continue;
-        fail(pick(w.at.mark, w.mark),
-             fmt::format("{} at '{}' includes {} (a {} node), expected edge nodes only (clients enter at the edge)",
-                         what, w.at.text, names_[n], tier_name(tier)));
-      }
+      edge_only(w.at, w.mark, what);
       in_range(w.mark, what + " rate (per second)", w.rate_per_s, 1, kRatePerSecondMax);
       in_range(w.mark, what + " subscribers", w.subscribers, 2, kBillingSubscribersMax);
       in_range(w.mark, what + " numbers", w.numbers_per_subscriber, 1, kBillingNumbersPerSubscriberMax);
