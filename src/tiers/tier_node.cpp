@@ -170,41 +170,40 @@ void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) 
              p);
 }
 
+// A protocol's timer id is its route's id in routes_; the Context's timer is
+// tagged with the route's slot index (the tag the timer record carries).
 proto::TimerId TierNode::set_timer(node::Context& ctx, uint8_t route, sim::Duration after, uint64_t tag) {
-  uint32_t slot;
-  if (!free_routes_.empty()) {
-    slot = free_routes_.back();
-    free_routes_.pop_back();
-  } else {
-    slot = static_cast<uint32_t>(routes_.size());
-    routes_.emplace_back();
+  if (routes_.full()) [[unlikely]] {
+    // As many routes as the cluster allows armed timers per node: the
+    // Context refuses this one too (and counts and traces the refusal).
+    const node::TimerId refused = ctx.set_timer(after, 0);
+    ECSIM_ASSERT(refused == node::kTimerRefused);
+    return refused;
   }
-  const proto::TimerId id = ctx.set_timer(after, slot);
-  if (id == node::kTimerRefused) [[unlikely]] {
+  const proto::TimerId id = routes_.acquire(Route{route, tag, 0});
+  const node::TimerId timer = ctx.set_timer(after, static_cast<uint32_t>(id));
+  if (timer == node::kTimerRefused) [[unlikely]] {
     // The node's timer table is full (counted and traced by the cluster): the
-    // timer never fires, so it gets no route; the caller's later cancel of
+    // timer never fires, so it keeps no route; the caller's later cancel of
     // this id finds none and returns false.
-    free_routes_.push_back(slot);
-    return id;
+    routes_.release(id);
+    return node::kTimerRefused;
   }
-  routes_[slot] = Route{route, tag, id};
-  route_of_[id] = slot;
+  routes_.at(id).timer = timer;
   return id;
 }
 
 bool TierNode::cancel_timer(node::Context& ctx, proto::TimerId id) {
-  auto it = route_of_.find(id);
-  if (it == route_of_.end() || !ctx.cancel_timer(id)) return false;
-  free_routes_.push_back(it->second);
-  route_of_.erase(it);
+  const Route* r = routes_.find(id);
+  if (r == nullptr || !ctx.cancel_timer(r->timer)) return false;
+  routes_.release(id);
   return true;
 }
 
 void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
-  ECSIM_ASSERT(tag < routes_.size());
-  const Route r = routes_[tag];
-  route_of_.erase(r.id);
-  free_routes_.push_back(static_cast<uint32_t>(tag));
+  const std::optional<Route> taken = routes_.take(routes_.live_id(static_cast<uint32_t>(tag)));
+  ECSIM_ASSERT(taken.has_value());
+  const Route r = *taken;
   switch (r.route) {
     case kRouteStorage:
       if (role_ == Role::kCloud) {

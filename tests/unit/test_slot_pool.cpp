@@ -93,3 +93,19 @@ TEST_CASE("slot pool: grows lazily, reuses before growing, accounts its slots", 
   }
   REQUIRE(bytes() == before);  // given back with the pool
 }
+
+TEST_CASE("slot pool: live_id names a slot's current tenant only", "[slot_pool]") {
+  SlotPool<int> pool(8);
+  REQUIRE(pool.live_id(0) == SlotPool<int>::kNone);  // never grown
+  const auto a = pool.acquire(1);
+  const auto slot = static_cast<uint32_t>(a);
+  REQUIRE(pool.live_id(slot) == a);
+  REQUIRE(pool.release(a));
+  REQUIRE(pool.live_id(slot) == SlotPool<int>::kNone);  // freed
+  const auto b = pool.acquire(2);
+  REQUIRE(static_cast<uint32_t>(b) == slot);  // the freed slot, reused
+  REQUIRE(pool.live_id(slot) == b);
+  REQUIRE(b != a);  // a new generation: the old id stays stale
+  REQUIRE(pool.find(a) == nullptr);
+  REQUIRE(pool.live_id(7) == SlotPool<int>::kNone);  // beyond the grown slots
+}

@@ -105,6 +105,13 @@ class SlotPool {
   }
   const T* find(Id id) const { return const_cast<SlotPool*>(this)->find(id); }
 
+  // The id of the live entry in slot `index`, or kNone when that slot is
+  // free or was never grown: for a caller that handed out the bare index.
+  Id live_id(uint32_t index) const {
+    if (index >= slots_.size() || !slots_[index].value) return kNone;
+    return (Id{slots_[index].generation} << 32) | index;
+  }
+
   // REQUIRES: `id` is live.
   T& at(Id id) {
     T* v = find(id);

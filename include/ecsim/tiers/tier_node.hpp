@@ -49,6 +49,7 @@
 #include "ecsim/node/cluster.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
+#include "ecsim/sim/slot_pool.hpp"
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/world.hpp"
 
@@ -140,7 +141,7 @@ class TierNode final : public node::Actor {
   struct Route {
     uint8_t route;
     uint64_t tag;
-    proto::TimerId id;
+    node::TimerId timer;  // the Context's timer
   };
 
   void edge_served(node::Context& ctx, uint64_t edge_req);
@@ -257,10 +258,9 @@ class TierNode final : public node::Actor {
   std::map<uint64_t, CoreBillingRead> billing_reads_;  // by read id
   uint64_t next_billing_read_ = 1;
   std::vector<proto::twopc::Completion> txn_done_;
-  // timer routes, by the tag given to the node's Context
-  std::vector<Route> routes_;
-  std::vector<uint32_t> free_routes_;
-  std::map<proto::TimerId, uint32_t> route_of_;
+  // timer routes: a protocol's timer id is its route's id here, and the
+  // route's slot index is the tag given to the node's Context
+  sim::SlotPool<Route> routes_{node::Cluster::kTimersPerNodeMax};
 };
 
 // The byzantine `cloud_direct_write` strategy (fault/byzantine.hpp): edge
