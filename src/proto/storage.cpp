@@ -1,5 +1,4 @@
 #include "ecsim/proto/storage.hpp"
-#include "ecsim/proto/log_codec.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/sim/limits.hpp"
@@ -53,15 +52,6 @@ uint32_t catch_up_resp_bytes(const CatchUpResp& r) {
   return bytes;
 }
 
-// --- WAL encoding ----------------------------------------------------------
-
-constexpr uint8_t kKindPut = 1;
-constexpr uint8_t kKindMark = 2;
-
-using log_codec::fnv1a;
-using log_codec::get_le;
-using log_codec::put_le;
-
 WalPut put_of(const CatchUpEntry& e, int64_t now_ns) {
   return WalPut{e.key, e.value, e.version, now_ns};
 }
@@ -99,45 +89,6 @@ uint32_t wire_size_bytes(const Message& m) {
           [](const CatchUpResp& r) { return response_bytes(catch_up_resp_bytes(r), r.req_id); },
       },
       m);
-}
-
-std::string encode(const WalRecord& r) {
-  std::string out;
-  out.reserve(kWalPutBytes);
-  std::visit(Overloaded{
-                 [&](const WalPut& p) {
-                   out.push_back(static_cast<char>(kKindPut));
-                   put_le(out, p.key);
-                   put_le(out, p.value);
-                   put_le(out, p.version.counter);
-                   put_le(out, p.version.writer);
-                   put_le(out, p.updated_at_ns);
-                 },
-                 [&](const WalMark& m) {
-                   out.push_back(static_cast<char>(kKindMark));
-                   put_le(out, m.peer);
-                   put_le(out, m.as_of_ns);
-                 },
-             },
-             r);
-  put_le(out, fnv1a(out));
-  ECSIM_ASSERT(out.size() == (std::holds_alternative<WalPut>(r) ? kWalPutBytes : kWalMarkBytes));
-  return out;
-}
-
-std::optional<WalRecord> decode(std::string_view bytes) {
-  if (bytes.empty()) return std::nullopt;
-  const auto kind = static_cast<uint8_t>(bytes[0]);
-  const size_t expected = kind == kKindPut ? kWalPutBytes : kind == kKindMark ? kWalMarkBytes : 0;
-  // A partial (torn) record is shorter than its kind's size; a corrupted kind byte
-  // is unknown or names the other size.
-  if (expected == 0 || bytes.size() != expected) return std::nullopt;
-  const size_t body = expected - 4;
-  if (get_le<uint32_t>(bytes, body) != fnv1a(bytes.substr(0, body))) return std::nullopt;
-  if (kind == kKindMark) return WalMark{get_le<uint32_t>(bytes, 1), get_le<int64_t>(bytes, 5)};
-  return WalPut{get_le<uint64_t>(bytes, 1), get_le<uint64_t>(bytes, 9),
-                Version{get_le<uint64_t>(bytes, 17), get_le<uint32_t>(bytes, 25)},
-                get_le<int64_t>(bytes, 29)};
 }
 
 uint64_t ReplicaCounters::refused_total() const {
@@ -185,46 +136,6 @@ void Replica::recover(Env<Message>& env, StorageIo& io) {
   check_invariants();
 }
 
-void Replica::replay(Env<Message>& env, StorageIo& io) {
-  const node::Disk& disk = io.disk();
-  bool voided = false;
-  for (size_t i = 0; i < disk.length(); ++i) {
-    const std::optional<WalRecord> r = decode(disk.entry(i));
-    if (!r) {
-      ++counters_.wal_rejected;
-      trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kRejected), 0, i, disk.length());
-      voided = true;
-      continue;
-    }
-    ++counters_.wal_replayed;
-    std::visit(Overloaded{
-                   [&](const WalPut& p) { apply(p, i + 1); },
-                   [&](const WalMark& m) {
-                     if (PeerCatchUp* peer = find_peer(m.peer)) {
-                       peer->mark_ns = std::max(peer->mark_ns, m.as_of_ns);
-                     }
-                   },
-               },
-               *r);
-  }
-  // A lost record may be one a mark vouches for: only a full pass is safe.
-  if (voided) {
-    for (PeerCatchUp& p : catch_up_) p.mark_ns = 0;
-    trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kMarksVoided), 0, 0, disk.length());
-  }
-  // One record per key, in key order.
-  std::vector<uint64_t> keys;
-  keys.reserve(entries_.size());
-  for (const auto& [key, stored] : entries_) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  for (const uint64_t key : keys) {
-    const Stored& stored = entries_.at(key);
-    trace(env, kRecordRecovered, 0, stored.version.writer, key, stored.version.counter);
-  }
-  trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, counters_.wal_replayed,
-        disk.length());
-}
-
 void Replica::on_message(Env<Message>& env, StorageIo& io, NodeId from, const Message& m) {
   ECSIM_ASSERT(recovered_);
   ECSIM_ASSERT(env.self() == self_);
@@ -250,7 +161,7 @@ bool Replica::refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const 
     why = Refusal::kKeysFull;
   } else if (pending_acks_.size() >= config_.pending_acks_max) {
     why = Refusal::kPendingFull;
-  } else if (io.disk().length() >= node::Disk::kEntriesMax) {
+  } else if (io.disk().full()) {
     why = Refusal::kDiskFull;
     sim::limit_reached(sim::Resource::kDiskEntries, env.self());
   } else {
@@ -299,6 +210,8 @@ bool Replica::put(StorageIo& io, const WalPut& p, uint64_t* log_length) {
   ++counters_.wal_appended;
   *log_length = io.disk().length();
   apply(p, *log_length);
+  // The caller syncs what it appended: the checkpoint's copy rides along.
+  maybe_checkpoint(io);
   return true;
 }
 
@@ -331,6 +244,7 @@ void Replica::on_sync_done(Env<Message>& env, StorageIo& io, uint64_t tag) {
   const uint64_t durable = io.disk().durable_length();
   if (release_acks(env, durable)) return;
   finish_marks(env, durable);
+  finish_checkpoint(env, io, durable);
   if (io.disk().length() > durable) want_sync(io);
   check_invariants();
 }

@@ -131,6 +131,7 @@ tiers::TierParams Run::Impl::tier_params(const scenario::ModelPatch& m) {
   if (m.cores[2]) p.cloud_cores = *m.cores[2];
   if (m.recovery) p.recovery = *m.recovery;
   if (m.vector_clocks) p.vector_clocks = *m.vector_clocks;
+  if (m.wal_slack) p.wal_slack = *m.wal_slack;
   if (m.rpc_retry_budget_percent) p.retry_budget_permille = *m.rpc_retry_budget_percent * 10;
   return p;
 }

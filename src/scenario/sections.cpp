@@ -109,7 +109,7 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
 }
 
 ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
-  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery", "vector_clocks"});
+  const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery", "vector_clocks", "storage"});
   ModelPatch p;
   p.mark = to_mark(f.node.Mark());
   if (sc.requests.empty()) {
@@ -146,6 +146,10 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
   }
   if (auto v = m.get("recovery")) p.recovery = bool_value(*v);
   if (auto v = m.get("vector_clocks")) p.vector_clocks = bool_value(*v);
+  if (auto v = m.get("storage")) {
+    const MapView st(*this, *v, {"wal_slack"});
+    if (auto x = st.get("wal_slack")) p.wal_slack = static_cast<uint64_t>(int_in(*x, 0, kWalSlackMax));
+  }
   if (auto v = m.get("cores")) {
     const MapView c(*this, *v, {"edge", "core", "cloud"});
     for (int t = 0; t < kTierCount; ++t) {

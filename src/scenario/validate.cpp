@@ -519,7 +519,7 @@ class Validator {
     const ModelPatch& p = sc_.model;
     const bool set = p.cache_capacity || p.cache_ttl || p.rpc_timeout || p.rpc_retries || p.rpc_cores_tried ||
                      p.rpc_pool_size || p.rpc_pool_warm || p.rpc_handshake_timeout || p.resend_timeout || p.window ||
-                     p.cores[0] || p.cores[1] || p.cores[2] || p.recovery || p.vector_clocks;
+                     p.cores[0] || p.cores[1] || p.cores[2] || p.recovery || p.vector_clocks || p.wal_slack;
     if (!set) return;
     const Mark m = p.mark;
     if (sc_.requests.empty()) {
@@ -543,6 +543,7 @@ class Validator {
       in_range(m, "model.messaging.resend_timeout", *p.resend_timeout, zero, false, sim::seconds(3600));
     }
     if (p.window) in_range(m, "model.messaging.window", *p.window, 1, 1024);
+    if (p.wal_slack) in_range(m, "model.storage.wal_slack", *p.wal_slack, 0, kWalSlackMax);
     for (int t = 0; t < kTierCount; ++t) {
       if (p.cores[t]) {
         in_range(m, fmt::format("model.cores.{}", tier_name(static_cast<Tier>(t))), *p.cores[t], 1, 256);

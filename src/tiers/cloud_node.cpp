@@ -20,6 +20,7 @@ void TierNode::cloud_on_start(node::Context&) {
     if (clouds[i] != self_) rc.peers.push_back(clouds[i]);
   }
   rc.core_nodes = world_.nodes(Role::kCore);
+  rc.wal_slack = world_.params().wal_slack;
   replica_ = std::make_unique<proto::storage::Replica>(self_, rc);
   replica_->recover(envs_->storage, envs_->io);
 }

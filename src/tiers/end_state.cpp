@@ -43,8 +43,8 @@ std::map<uint64_t, Version> replica_versions(const node::Cluster& cluster, net::
   }
   const node::Disk& d = cluster.disk(n);
   std::vector<std::string> log;
-  log.reserve(d.length());
-  for (size_t i = 0; i < d.length(); ++i) log.push_back(d.entry(i));
+  log.reserve(d.retained());
+  for (size_t i = d.first(); i < d.length(); ++i) log.push_back(d.entry(i));
   return log_versions(log);
 }
 

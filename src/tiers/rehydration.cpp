@@ -27,7 +27,7 @@ std::string encode_hot(const std::vector<uint64_t>& keys) {
 
 // The keys of the last hot-key snapshot on `disk`, hottest first.
 std::vector<uint64_t> last_hot_snapshot(const node::Disk& disk) {
-  for (size_t i = disk.length(); i-- > 0;) {
+  for (size_t i = disk.length(); i-- > disk.first();) {
     const std::string& e = disk.entry(i);
     if (e.size() < kHotPrefix.size() || std::string_view(e).substr(0, kHotPrefix.size()) != kHotPrefix) continue;
     if ((e.size() - kHotPrefix.size()) % 8 != 0) continue;
@@ -49,8 +49,10 @@ void TierNode::edge_start(node::Context& ctx) {
   const size_t k = std::min<size_t>(p.rehydrate_keys, (node::Disk::kEntryBytesMax - kHotPrefix.size()) / 8);
   hot_ = std::make_unique<HotKeys>(std::max<size_t>(4 * k, 1));
   node::Disk& disk = ctx.disk();
-  bool restarted = false;
-  for (size_t i = 0; i < disk.length() && !restarted; ++i) restarted = disk.entry(i) == kBootEntry;
+  // The log holds boot entries and, after one, snapshots; a crash keeps a
+  // prefix and a truncation drops only entries before a durable snapshot,
+  // so any entry ever kept means a boot before this one.
+  const bool restarted = disk.length() > 0;
   disk.append(kBootEntry);
   ctx.sync(0);
   set_timer(ctx, kRouteEdge, p.hot_snapshot_period, kEdgeSnapshot << kEdgeTagShift);
@@ -71,7 +73,12 @@ void TierNode::edge_snapshot(node::Context& ctx) {
   const size_t k = std::min<size_t>(p.rehydrate_keys, (node::Disk::kEntryBytesMax - kHotPrefix.size()) / 8);
   std::vector<uint64_t> top = hot_->top(k);
   if (!top.empty() && top != last_snapshot_) {
-    ctx.disk().append(encode_hot(top));
+    node::Disk& disk = ctx.disk();
+    // Only the last snapshot is ever read: once one is durable, what lies
+    // before it is dead weight (the disk's checkpoint, node/disk.hpp).
+    if (snapshot_at_ > disk.first() && snapshot_at_ < disk.durable_length()) disk.truncate_front(snapshot_at_);
+    snapshot_at_ = disk.length();
+    disk.append(encode_hot(top));
     ctx.sync(0);
     last_snapshot_ = std::move(top);
   }

@@ -30,6 +30,48 @@ TEST_CASE("disk: a crash keeps every synced write and loses only un-synced ones"
   CHECK(saw_none_lost);  // possibly none
 }
 
+TEST_CASE("disk: a truncated front keeps indices, bytes and a crash's draw as they were", "[node]") {
+  const auto bytes = [] { return sim::limit_state().use[static_cast<size_t>(sim::Resource::kDiskEntries)].bytes; };
+  const int64_t before = bytes();
+  sim::Rng r1(3), r2(3);
+  node::Disk whole, cut;
+  for (int i = 0; i < 20; ++i) {
+    const std::string e(static_cast<size_t>(i + 1), 'a');
+    REQUIRE(whole.append(e));
+    REQUIRE(cut.append(e));
+  }
+  whole.make_durable(12);
+  cut.make_durable(12);
+  const int64_t full = bytes();
+  CHECK(cut.truncate_front(8) == 8);
+  CHECK(cut.first() == 8);
+  CHECK(cut.retained() == 12);
+  CHECK(cut.length() == 20);  // indices never move
+  CHECK(cut.entry(8) == whole.entry(8));
+  CHECK(cut.entry(19) == whole.entry(19));
+  CHECK(bytes() < full);  // the dropped entries' bytes are given back
+  CHECK(cut.truncate_front(8) == 0);  // nothing more before 8
+  // The same seeded crash keeps the same length on both: the draw counts
+  // the un-synced entries, which a truncation never touches.
+  const size_t kept_whole = whole.crash(r1);
+  const size_t kept_cut = cut.crash(r2);
+  CHECK(kept_cut == kept_whole);
+  CHECK(cut.length() == whole.length());
+  CHECK(cut.first() == 8);
+  node::Disk moved = std::move(cut);
+  CHECK(moved.first() == 8);
+  CHECK(moved.length() == kept_whole);
+  CHECK(cut.length() == 0);
+  CHECK(cut.first() == 0);
+  (void)moved;
+  {
+    node::Disk gone = std::move(moved);
+    (void)gone;
+  }
+  whole = node::Disk{};
+  CHECK(bytes() == before);  // every disk gave its bytes back
+}
+
 namespace {
 // Counts timers and writes; syncs every write.
 struct Probe final : node::Actor {

@@ -28,6 +28,7 @@ enum class Plant : uint8_t {
   kStorageAcceptAnyWriter,    // a cloud replica accepts a write from a node that is not a core node
   kTwopcDecideBeforeAllVotes,      // a 2PC coordinator commits on the first YES
   kTwopcForgetDecisionOnRecovery,  // a recovering 2PC coordinator ignores its logged decisions
+  kStorageCheckpointTruncatesCopy,  // a cloud replica's checkpoint truncates its log through the copy
 };
 
 struct PlantInfo {

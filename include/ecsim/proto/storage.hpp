@@ -41,6 +41,16 @@
 //   entries survived; a rejected (corrupted) record voids every mark, and the
 //   next catch-up is a full one. This relies on a node's now() never moving
 //   backwards across its restarts.
+// - Checkpoints: the log grows with every write, the replica's state only
+//   with its keys. When the log holds more than 2 x keys + wal_slack
+//   entries, the replica appends a copy of its state (one put per key in key
+//   order, then each peer's mark) and, once a sync made that copy durable,
+//   truncates the log before it (node::Disk::truncate_front). Replay applies
+//   the newest version of a key wherever it is, so recovery from the
+//   truncated log, or from a crash before the copy was durable (the old
+//   entries are still there), gives the same state. Log positions are
+//   absolute (never renumbered), so acks waiting on a position and the
+//   traced lengths mean the same after a truncation.
 // - Reads are served from the map, which may hold a version not yet durable
 //   here (read uncommitted at one replica); quorum reads still satisfy the
 //   promise above, which is about acknowledged writes.
@@ -76,6 +86,7 @@ namespace ecsim::proto::storage {
 inline constexpr size_t kReplicas = 3;  // N
 inline constexpr size_t kQuorum = 2;    // W = R = 2; R + W > N
 inline constexpr size_t kKeysMax = size_t{1} << 20;
+inline constexpr uint64_t kWalSlackDefault = 16384;
 inline constexpr size_t kPendingAcksMax = 4096;
 inline constexpr size_t kRequestsMax = 4096;  // outstanding per QuorumWriter/Reader
 inline constexpr size_t kCatchUpBatchMax = 64;
@@ -145,7 +156,8 @@ enum class Refusal : uint16_t {
   kUnexpected = 6,   // a message kind this machine does not serve
 };
 inline constexpr size_t kRefusalKinds = 7;  // index 0 unused
-enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kMarksVoided = 3 };
+// kCheckpointed: a = entries the checkpoint truncated, b = the log's length.
+enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kMarksVoided = 3, kCheckpointed = 4 };
 enum class CatchUpEvent : uint16_t {
   kRequested = 1,  // a batch asked of a peer (b = since)
   kServed = 2,     // a batch served to a peer
@@ -267,6 +279,9 @@ struct ReplicaConfig {
   size_t pending_acks_max = kPendingAcksMax;
   sim::Duration catch_up_timeout = sim::milliseconds(500);
   uint32_t catch_up_retries_max = 20;  // per peer, consecutive
+  // The log is checkpointed when it holds more than 2 x keys + wal_slack
+  // entries (see "Checkpoints" above).
+  uint64_t wal_slack = kWalSlackDefault;
 };
 
 struct ReplicaCounters {
@@ -280,6 +295,8 @@ struct ReplicaCounters {
   uint64_t wal_appended = 0;
   uint64_t wal_replayed = 0;
   uint64_t wal_rejected = 0;  // corrupted or partial records at replay
+  uint64_t wal_checkpoints = 0;  // completed: their copy durable, the log before it dropped
+  uint64_t wal_truncated = 0;    // entries the checkpoints dropped
   uint64_t catch_up_requests_sent = 0;
   uint64_t catch_up_batches_served = 0;
   uint64_t catch_up_entries_served = 0;
@@ -356,6 +373,10 @@ class Replica {
   bool put(StorageIo& io, const WalPut& p, uint64_t* log_length);
   void apply(const WalPut& p, uint64_t wal_length);
   void want_sync(StorageIo& io);
+  // Starts a checkpoint when the log outgrew the keys (storage_wal.cpp).
+  void maybe_checkpoint(StorageIo& io);
+  // Truncates the log once the checkpoint's copy is durable.
+  void finish_checkpoint(Env<Message>& env, StorageIo& io, uint64_t durable_length);
   // True when the node stopped at a protocol point (proto/points.hpp).
   bool release_acks(Env<Message>& env, uint64_t durable_length);
   void finish_marks(Env<Message>& env, uint64_t durable_length);
@@ -388,6 +409,8 @@ class Replica {
   }
   std::vector<PendingAck> pending_acks_;  // in arrival order
   uint64_t sync_tag_ = 0;                 // the sync in flight; 0: none
+  uint64_t checkpoint_begin_ = 0;         // the copy's first index, while it is not durable
+  uint64_t checkpoint_end_ = 0;           // one past its last; 0: no checkpoint under way
   uint64_t next_sync_tag_ = 1;
   uint64_t next_req_id_ = 1;
   std::vector<PeerCatchUp> catch_up_;

@@ -220,6 +220,7 @@ struct ModelPatch {
   std::optional<uint32_t> rpc_retry_budget_percent;  // rpc.retry_budget: retries per 100 calls
   std::optional<bool> recovery;                  // recovery: the retry budget, connection rate limit, shedding
   std::optional<bool> vector_clocks;             // vector_clocks: a clock rides on every message (default true)
+  std::optional<uint64_t> wal_slack;             // storage.wal_slack: entries past 2 x keys before a checkpoint
   Mark mark;
 };
 

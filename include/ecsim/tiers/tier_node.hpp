@@ -228,6 +228,7 @@ class TierNode final : public node::Actor {
   };
   std::unique_ptr<HotKeys> hot_;
   std::vector<uint64_t> last_snapshot_;
+  size_t snapshot_at_ = 0;  // log index of the last snapshot this incarnation appended; 0: none
   uint64_t snapshots_ = 0;
   std::vector<uint64_t> rehydrate_keys_;  // hottest first
   size_t rehydrate_next_ = 0;

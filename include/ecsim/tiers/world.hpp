@@ -102,6 +102,9 @@ struct TierParams {
   uint32_t rehydrate_keys = 500;
   uint32_t rehydrate_outstanding_max = 32;
   sim::Duration hot_snapshot_period = sim::seconds(1);
+  // A cloud replica checkpoints its log past 2 x its keys + this many
+  // entries (proto/storage.hpp, "Checkpoints").
+  uint64_t wal_slack = proto::storage::kWalSlackDefault;
 };
 
 // kRecordClientBadToken: how a request whose client sent a bad token ended,
