@@ -56,6 +56,21 @@ void draw_actions_list(Ui& ui) {
 }
 }  // namespace
 
+void toggle_selected(Ui& ui) {
+  if (ui.demo == nullptr) {
+    ui.status = "a trace file is read-only: open its scenario to take actions";
+    return;
+  }
+  if (ui.selected >= ui.timeline->names().size()) {
+    ui.status = "select a node first (click it)";
+    return;
+  }
+  const std::string node = ui.timeline->names()[ui.selected];
+  const bool up = ui.timeline->state().nodes[ui.selected].up;
+  after_action(ui, up ? ui.demo->crash(node) : ui.demo->restart(node),
+               fmt::format("{} {}", up ? "crash" : "restart", node));
+}
+
 void draw_faults(Ui& ui) {
   if (ui.demo == nullptr) {
     ImGui::TextWrapped("A trace file is read-only: open its scenario (ecsim viz SCENARIO) to take actions.");
@@ -64,7 +79,9 @@ void draw_faults(Ui& ui) {
   Demo& d = *ui.demo;
   const Timeline& t = *ui.timeline;
   const uint64_t cursor = t.cursor();
-  ImGui::TextWrapped("Actions apply at the cursor: %s, after event #%llu.", format_ns(t.cursor_ns()).c_str(),
+  ImGui::TextWrapped("Actions apply at the cursor: %s, after the run's event #%llu (simulator events, not "
+                     "the records counted above).",
+                     format_ns(t.cursor_ns()).c_str(),
                      static_cast<unsigned long long>(cursor == 0 ? 0 : t.event_of(cursor - 1)));
   if (ui.selected < t.names().size()) ui.demo_node = static_cast<int>(ui.selected);
   ImGui::SetNextItemWidth(120);

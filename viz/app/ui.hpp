@@ -67,6 +67,8 @@ void draw_bottom(Ui& ui, ImVec2 pos, ImVec2 size);  // log, space-time
 void draw_log(Ui& ui);
 void draw_space_time(Ui& ui);
 void draw_faults(Ui& ui);  // demo_panel.cpp
+// Crashes the selected node, or restarts it when it is down (key C).
+void toggle_selected(Ui& ui);
 
 // "12.345678s"
 std::string format_ns(int64_t ns);
