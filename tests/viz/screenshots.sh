@@ -51,6 +51,10 @@ probe "$out/faults.png" distinct 40
 probe "$out/faults.png" at 380 400 $dim_blue
 for xy in "150 400" "610 400"; do probe "$out/faults.png" at $xy $blue; done
 
+# The 2PC tab follows the latest transaction at 2 s of 2pc-abort.
+viz "$src/tests/data/scenarios/2pc-abort.yaml" --screenshot "$out/twopc.png" --at 2s --tab twopc
+probe "$out/twopc.png" distinct 40
+
 # A trace file re-simulates; one whose header names another seed is refused.
 "$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true
 viz --trace "$out/q.trc" --screenshot "$out/trace.png" --at first-failure

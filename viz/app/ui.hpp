@@ -15,7 +15,7 @@
 
 namespace ecsim::viz {
 
-enum class SideTab { kNode, kMetrics, kFaults };
+enum class SideTab { kNode, kMetrics, kFaults, kTwopc };
 enum class BottomTab { kLog, kSpaceTime };
 
 class Demo;
@@ -52,6 +52,10 @@ struct Ui {
   int drop_percent = 50;
   std::vector<bool> partition;  // by node
   char save_path[256] = "session.yaml";
+  // The 2PC tab's transaction (0: none): the log shows only its records.
+  // kFollowLatest (--tab twopc): the latest one at the cursor, once drawn.
+  static constexpr uint64_t kFollowLatest = UINT64_MAX;
+  uint64_t follow_txn = 0;
 };
 
 // Colours of the reference design.
@@ -67,6 +71,9 @@ void draw_bottom(Ui& ui, ImVec2 pos, ImVec2 size);  // log, space-time
 void draw_log(Ui& ui);
 void draw_space_time(Ui& ui);
 void draw_faults(Ui& ui);  // demo_panel.cpp
+void draw_twopc(Ui& ui);  // twopc_panel.cpp
+// Whether the log shows `r` while a transaction is followed (all when none).
+bool follows(const Ui& ui, const sim::Record& r);
 // Crashes the selected node, or restarts it when it is down (key C).
 void toggle_selected(Ui& ui);
 
