@@ -110,6 +110,10 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
       ->check(CLI::Range(2, 10000));
   viz->add_option("--layout", args->viewer.layout_path, "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}");
+  viz->add_option("--actions", args->viewer.actions_path,
+                  "JSON file of demo actions to take first: [{\"at\": \"10s\", \"crash\": \"edge-1\"}, ...]");
+  viz->add_option("--save-scenario", args->viewer.save_scenario,
+                  "Save the session (scenario + actions) as YAML; without --screenshot, no window: print its hash");
   viz->add_option("--bench", args->bench,
                   "Headless: time N jumps to seeded times and steps back and forth, print the latencies")
       ->check(whole_number(1, 1000000));

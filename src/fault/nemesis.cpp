@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "ecsim/fault/byzantine.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -79,6 +81,10 @@ void Nemesis::start() {
     const Fault& f = sc_.faults[i];
     if (f.kind == Fault::Kind::kByzantine) ECSIM_ASSERT(byzantine_ != nullptr);
     if (f.kind == Fault::Kind::kAtPoint) continue;  // armed below: it acts at a reach, not at a time
+    if (f.after_event) {  // applied by the run between two events (apply_pinned)
+      pinned_.push_back(i);
+      continue;
+    }
     if (f.at > end_) continue;
     sim_.schedule(f.at, handler_, i, 0);
     if (f.for_duration && f.at + *f.for_duration <= end_) sim_.schedule(f.at + *f.for_duration, handler_, i, 1);
@@ -87,6 +93,48 @@ void Nemesis::start() {
     proto::set_point_hook(this);
     hooked_ = true;
   }
+  std::stable_sort(pinned_.begin(), pinned_.end(), [this](uint32_t a, uint32_t b) {
+    return *sc_.faults[a].after_event < *sc_.faults[b].after_event;
+  });
+  pinned_at_.assign(pinned_.size(), sim::Time{-1});
+}
+
+std::optional<uint64_t> Nemesis::next_pinned() const {
+  if (pinned_next_ >= pinned_.size()) return std::nullopt;
+  return *sc_.faults[pinned_[pinned_next_]].after_event;
+}
+
+// Like a scheduled fault's event, but run between events `events` and
+// `events` + 1, outside any handler; its `for` is an event as usual.
+void Nemesis::apply_pinned(uint64_t events) {
+  ECSIM_ASSERT(handler_ != 0);
+  while (pinned_next_ < pinned_.size() && *sc_.faults[pinned_[pinned_next_]].after_event == events) {
+    const uint32_t index = pinned_[pinned_next_];
+    const Fault& f = sc_.faults[index];
+    const sim::Time now = sim_.now();
+    pinned_at_[pinned_next_++] = now;
+    sim_.trace().record(Record{now.ns, RecordType::kFault, static_cast<uint16_t>(f.kind), 0, 0, 0, index, 1});
+    apply(index);
+    ++applied_;
+    if (f.for_duration && now + *f.for_duration <= end_) sim_.schedule(now + *f.for_duration, handler_, index, 1);
+    report_health(now);
+  }
+  ECSIM_ASSERT(pinned_next_ >= pinned_.size() || *sc_.faults[pinned_[pinned_next_]].after_event > events);
+}
+
+std::vector<std::string> Nemesis::pinned_problems() const {
+  std::vector<std::string> out;
+  for (size_t k = 0; k < pinned_.size(); ++k) {
+    const Fault& f = sc_.faults[pinned_[k]];
+    const std::string where = fmt::format("fault {} (line {})", pinned_[k] + 1, f.mark.line);
+    if (pinned_at_[k].ns < 0) {
+      out.push_back(fmt::format("{}: the run never reached event {}", where, *f.after_event));
+    } else if (pinned_at_[k] != f.at) {
+      out.push_back(fmt::format("{}: event {} ran at {}, the entry says at {}", where, *f.after_event,
+                                sim::format_time(pinned_at_[k]), sim::format_time(f.at)));
+    }
+  }
+  return out;
 }
 
 bool Nemesis::on_reach(net::NodeId node, proto::Point p) {

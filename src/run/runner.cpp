@@ -5,6 +5,8 @@
 
 #include "run_impl.hpp"
 
+#include <fmt/ranges.h>
+
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/validate.hpp"
 
@@ -342,7 +344,15 @@ bool Run::advance(uint64_t budget) {
   bool reached = false;
   while (budget > 0 && !reached) {
     const uint64_t done = m.sim.events_processed();
-    const uint64_t chunk = std::min(budget, kEventsPerLimitCheck - done % kEventsPerLimitCheck);
+    // Faults pinned to an event index apply between that event and the
+    // next: the chunk stops there (the limit checks keep their own points).
+    std::optional<uint64_t> pinned = m.nemesis->next_pinned();
+    if (pinned && *pinned == done) {
+      m.nemesis->apply_pinned(done);
+      pinned = m.nemesis->next_pinned();
+    }
+    uint64_t chunk = std::min(budget, kEventsPerLimitCheck - done % kEventsPerLimitCheck);
+    if (pinned) chunk = std::min(chunk, *pinned - done);
     reached = m.sim.run_until(m.end, chunk);
     budget -= std::min(budget, m.sim.events_processed() - done);
     const bool at_check = reached || m.sim.events_processed() % kEventsPerLimitCheck == 0;
@@ -389,6 +399,13 @@ RunResult Run::finish() {
                            f.rtt.quantile(0.99)});
   }
   m.judge(r);
+  if (m.nemesis->has_pinned()) {
+    // Replays of the viewer's actions: each applied after its event, at its time.
+    const std::vector<std::string> problems = m.nemesis->pinned_problems();
+    r.verdicts.push_back({"after_event", problems.empty(),
+                          problems.empty() ? "every fault with after_event applied after its event, at its time"
+                                           : fmt::format("{}", fmt::join(problems, "; "))});
+  }
   if (m.billing_checker) {
     // The billing promises are judged on every run with a billing workload.
     for (const check::BillingChecker::Result& b : m.billing_checker->results()) {

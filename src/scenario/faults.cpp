@@ -24,7 +24,7 @@ bool is_fault_parameter(std::string_view key) {
   const auto in = [key](const std::vector<std::string_view>& keys) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
   };
-  return key == "at" || key == "for" || in(kByzantineKeys) || in(kAtPointKeys);
+  return key == "at" || key == "for" || key == "after_event" || in(kByzantineKeys) || in(kAtPointKeys);
 }
 
 // Refuses the parameters of another kind of fault: `strategy` on a crash,
@@ -45,7 +45,7 @@ void refuse_parameters(const Loader& loader, const MapView& m, Fault::Kind kind,
 
 Fault Loader::fault(const Field& f, const Scenario& sc) const {
   const Duration scenario_duration = sc.duration;
-  std::vector<std::string_view> known{"at", "for"};
+  std::vector<std::string_view> known{"at", "for", "after_event"};
   known.insert(known.end(), kFaultActions.begin(), kFaultActions.end());
   known.insert(known.end(), kByzantineKeys.begin(), kByzantineKeys.end());
   known.insert(known.end(), kAtPointKeys.begin(), kAtPointKeys.end());
@@ -66,6 +66,12 @@ Fault Loader::fault(const Field& f, const Scenario& sc) const {
                  fmt::format("a time before the end of the scenario ({})", bound(scenario_duration)));
     }
     out.at = sim::Time{at_d.ns};
+  }
+  if (auto v = m.get("after_event")) {
+    if (out.kind == Fault::Kind::kAtPoint) {
+      fail(v->key_mark, "'after_event' on an at_point fault, expected it only beside 'at' (a timed fault)");
+    }
+    out.after_event = static_cast<uint64_t>(int_in(*v, 0, static_cast<int64_t>(kAfterEventMax)));
   }
   if (out.kind == Fault::Kind::kByzantine) fault_byzantine(m, m.require("byzantine", kSelectorExpected), sc, out);
   if (out.kind == Fault::Kind::kAtPoint) fault_at_point(m, m.require("at_point", "a protocol point"), sc, out);

@@ -240,6 +240,10 @@ class Validator {
       fail(f.mark, fmt::format("{} at {}, expected a time before the end of the scenario ({})", what,
                                sim::format_time(f.at), sim::format_duration(sc_.duration)));
     }
+    if (f.after_event && (f.kind == Fault::Kind::kAtPoint || *f.after_event > kAfterEventMax)) {
+      fail(f.mark, fmt::format("{} has after_event {}, expected an integer 0..{} on a timed fault", what,
+                               *f.after_event, kAfterEventMax));
+    }
     if (f.for_duration) {
       if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal) {
         fail(f.mark, fmt::format("{} has 'for' on a restart or heal, which have nothing to revert", what));

@@ -43,6 +43,18 @@ viz "$src/tests/viz/large-300.yaml" --screenshot "$out/large.png" --at 1.5s --se
 probe "$out/large.png" distinct 20
 (( SECONDS - start < 120 )) || { echo "large topology: $((SECONDS - start)) s for one screenshot"; exit 1; }
 
+# The Faults tab with the demo actions of actions.json taken: edge-2,
+# which the scenario never crashes, is down at 9.6 s (crashed at 9.5 s).
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --actions "$src/tests/viz/actions.json" --screenshot "$out/faults.png" \
+  --at 9.6s --layout "$out/layout.json" --tab faults
+probe "$out/faults.png" distinct 40
+probe "$out/faults.png" at 380 400 $dim_blue
+for xy in "150 400" "610 400"; do probe "$out/faults.png" at $xy $blue; done
+
+# The 2PC tab follows the latest transaction at 2 s of 2pc-abort.
+viz "$src/tests/data/scenarios/2pc-abort.yaml" --screenshot "$out/twopc.png" --at 2s --tab twopc
+probe "$out/twopc.png" distinct 40
+
 # A trace file re-simulates; one whose header names another seed is refused.
 "$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true
 viz --trace "$out/q.trc" --screenshot "$out/trace.png" --at first-failure
@@ -61,7 +73,7 @@ set -e
 [[ $code -eq 2 && $msg == *"no display"* ]] || { echo "no display: exit $code, '$msg'"; exit 1; }
 
 # Bad input: one line, exit code 2.
-for bad in "--tab nope" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon"; do
+for bad in "--tab nope" "--actions /nonexistent.json" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon"; do
   set +e
   msg=$(viz --screenshot "$out/bad.png" $bad 2>&1 >/dev/null); code=$?
   set -e

@@ -84,6 +84,7 @@ void handle_keys(Ui& ui) {
   if (pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) ui.speed = std::min(kSpeedMax, ui.speed * 2);
   if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) ui.speed = std::max(kSpeedMin, ui.speed / 2);
   if (pressed(GLFW_KEY_ESCAPE)) ui.selected = UINT32_MAX;
+  if (ImGui::IsKeyPressed(GLFW_KEY_C, false)) toggle_selected(ui);  // no repeat: one action per press
 }
 
 void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size) {

@@ -17,6 +17,7 @@ constexpr size_t kBeforeMax = 300;
 constexpr size_t kAfterMax = 100;
 
 bool matches(const Ui& ui, const sim::Record& r) {
+  if (!follows(ui, r)) return false;
   if (!ui.show_severity[static_cast<size_t>(severity(r))]) return false;
   const Timeline& t = *ui.timeline;
   const uint32_t node = record_node(r), peer = record_peer(r);

@@ -144,6 +144,14 @@ void draw_side(Ui& ui, ImVec2 pos, ImVec2 size) {
       draw_metrics(ui);
       ImGui::EndTabItem();
     }
+    if (ImGui::BeginTabItem("Faults", nullptr, flags(SideTab::kFaults))) {
+      draw_faults(ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("2PC", nullptr, flags(SideTab::kTwopc))) {
+      draw_twopc(ui);
+      ImGui::EndTabItem();
+    }
     ImGui::EndTabBar();
   }
   ImGui::End();

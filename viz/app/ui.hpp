@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <imgui.h>
 
@@ -14,11 +15,14 @@
 
 namespace ecsim::viz {
 
-enum class SideTab { kNode, kMetrics };
+enum class SideTab { kNode, kMetrics, kFaults, kTwopc };
 enum class BottomTab { kLog, kSpaceTime };
+
+class Demo;
 
 struct Ui {
   Timeline* timeline = nullptr;
+  Demo* demo = nullptr;  // null for a trace file: no demo actions
   std::string label;
   Layout layout;
   bool custom_layout = false;  // a --layout file gave the centres (screen pixels)
@@ -41,6 +45,17 @@ struct Ui {
   double st_pan_ns = 0;
   std::array<bool, kTiers> st_tiers{true, true, true};
   std::string status;  // the last control message ("no next fault")
+  // The Faults tab's choices.
+  int demo_node = 0;
+  int link_a = 0, link_b = 1;
+  int drop_tiers[2] = {0, 1};
+  int drop_percent = 50;
+  std::vector<bool> partition;  // by node
+  char save_path[256] = "session.yaml";
+  // The 2PC tab's transaction (0: none): the log shows only its records.
+  // kFollowLatest (--tab twopc): the latest one at the cursor, once drawn.
+  static constexpr uint64_t kFollowLatest = UINT64_MAX;
+  uint64_t follow_txn = 0;
 };
 
 // Colours of the reference design.
@@ -55,6 +70,12 @@ void draw_side(Ui& ui, ImVec2 pos, ImVec2 size);    // node state, metrics
 void draw_bottom(Ui& ui, ImVec2 pos, ImVec2 size);  // log, space-time
 void draw_log(Ui& ui);
 void draw_space_time(Ui& ui);
+void draw_faults(Ui& ui);  // demo_panel.cpp
+void draw_twopc(Ui& ui);  // twopc_panel.cpp
+// Whether the log shows `r` while a transaction is followed (all when none).
+bool follows(const Ui& ui, const sim::Record& r);
+// Crashes the selected node, or restarts it when it is down (key C).
+void toggle_selected(Ui& ui);
 
 // "12.345678s"
 std::string format_ns(int64_t ns);

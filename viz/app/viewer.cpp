@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <imgui_impl_opengl3.h>
 
 #include "ecsim/sim/time.hpp"
+#include "model/demo.hpp"
 #include "ui.hpp"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -71,6 +73,8 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
   if (!o.tab.empty()) {
     if (o.tab == "node") ui.side = SideTab::kNode;
     else if (o.tab == "metrics") ui.side = SideTab::kMetrics;
+    else if (o.tab == "faults") ui.side = SideTab::kFaults;
+    else if (o.tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
     else if (o.tab == "log") ui.bottom = BottomTab::kLog;
     else if (o.tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
     else return fmt::format("--tab '{}': expected one of {}", o.tab, viewer_tabs());
@@ -167,15 +171,33 @@ int window_loop(Ui& ui, const ViewerOptions& o) {
   glfwTerminate();
   return code;
 }
+// --save-scenario without a window: the session's scenario and its hash.
+int save_headless(Demo& demo, const std::string& path) {
+  if (const std::string why = demo.save(path); !why.empty()) return refuse(why);
+  Timeline& t = demo.timeline();
+  t.simulate_all();
+  if (t.truncated()) return refuse("the run has more records than the viewer keeps");
+  std::printf("saved %s: %zu actions\nsession trace hash: 0x%016llx\n", path.c_str(), demo.actions().size(),
+              static_cast<unsigned long long>(t.result().trace_hash));
+  return kViewerOk;
+}
 }  // namespace
 
-const char* viewer_tabs() { return "node, metrics, log, spacetime"; }
+const char* viewer_tabs() { return "node, metrics, faults, twopc, log, spacetime"; }
 
 int run_viewer(const ViewerOptions& o) {
   if (o.frames < 2) return refuse("--frames: at least 2 (the first frame lays the windows out)");
   Session session;
+  std::unique_ptr<Demo> demo;
+  Ui ui;
   try {
-    session = open_session(o.open);
+    if (o.open.trace_path.empty()) {
+      demo = std::make_unique<Demo>(o.open);
+      ui.label = demo->label();
+    } else {
+      session = open_session(o.open);
+      ui.label = session.label;
+    }
   } catch (const OpenError& e) {
     return refuse(e.what());
   }
@@ -183,9 +205,15 @@ int run_viewer(const ViewerOptions& o) {
   if (const std::string why = verify_trace(session); !why.empty()) {
     return refuse(fmt::format("{}: {}", o.open.trace_path, why));
   }
-  Ui ui;
-  ui.timeline = session.timeline.get();
-  ui.label = session.label;
+  if (!demo && (!o.actions_path.empty() || !o.save_scenario.empty())) {
+    return refuse("--actions and --save-scenario take a scenario, not --trace");
+  }
+  if (!o.actions_path.empty()) {
+    if (const std::string why = demo->apply_file(o.actions_path); !why.empty()) return refuse(why);
+  }
+  if (!o.save_scenario.empty() && o.screenshot.empty()) return save_headless(*demo, o.save_scenario);
+  ui.demo = demo.get();
+  ui.timeline = demo ? &demo->timeline() : session.timeline.get();
   std::string note;
   if (std::string why = place_cursor(*ui.timeline, o.at, note); !why.empty()) return refuse(why);
   if (!note.empty()) std::fprintf(stderr, "ecsim viz: %s\n", note.c_str());

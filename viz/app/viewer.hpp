@@ -15,6 +15,12 @@ struct ViewerOptions {
   std::string tab;         // node, metrics, log, spacetime
   int frames = 3;
   std::string layout_path;
+  // Demo actions (docs/viewer.md): a JSON file of actions applied before
+  // the window opens, and where to save the session as a scenario. With
+  // --save-scenario and no --screenshot, no window: apply, save, print the
+  // session's trace hash.
+  std::string actions_path;
+  std::string save_scenario;
 };
 
 // Exit codes as the CLI's: 0 ok, 2 bad input or no display.

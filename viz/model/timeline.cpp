@@ -69,6 +69,7 @@ const run::RunResult& Timeline::result() const {
 
 uint64_t Timeline::record_bytes() const {
   return records_.capacity() * sizeof(Record) + trace_index_.capacity() * sizeof(uint64_t) +
+         event_index_.capacity() * sizeof(uint64_t) +
          end_delta_.capacity() * sizeof(uint32_t);
 }
 
@@ -82,6 +83,7 @@ void Timeline::on_record(const Record& r, uint64_t trace_index) {
   const uint64_t index = records_.size();
   records_.push_back(r);
   trace_index_.push_back(trace_index);
+  event_index_.push_back(run_ ? run_->simulator().events_processed() : 0);
   end_delta_.push_back(0);
   if (r.type == RecordType::kSend) {
     pending_sends_[r.a] = index;
@@ -200,6 +202,18 @@ uint64_t Timeline::count_at_time(int64_t t_ns) {
   const auto at = std::upper_bound(records_.begin(), records_.end(), t_ns,
                                    [](int64_t t, const Record& r) { return t < r.time_ns; });
   return static_cast<uint64_t>(at - records_.begin());
+}
+
+uint64_t Timeline::count_through_event(uint64_t event) {
+  // Records are made in event order: simulate until one of a later event
+  // is kept (or the run ends), then search.
+  while (!finished() && !truncated_ && run_->simulator().events_processed() <= event) {
+    if (run_->advance(std::min<uint64_t>(kEventsPerChunk, event + 1 - run_->simulator().events_processed()))) {
+      finish_run();
+    }
+  }
+  const auto at = std::upper_bound(event_index_.begin(), event_index_.end(), event);
+  return static_cast<uint64_t>(at - event_index_.begin());
 }
 
 void Timeline::seek(uint64_t index) {

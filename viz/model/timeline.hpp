@@ -83,6 +83,12 @@ class Timeline {
   const sim::Record& record(uint64_t i) const { return records_[i]; }
   // The record's 1-based index in the whole trace ("record #N").
   uint64_t trace_index(uint64_t i) const { return trace_index_[i]; }
+  // The run's events dispatched when the record was made: the record
+  // belongs to that event (0: made before the first, or between events by
+  // a fault pinned with `after_event`).
+  uint64_t event_of(uint64_t i) const { return event_index_[i]; }
+  // The number of kept records made at or before the end of event `event`.
+  uint64_t count_through_event(uint64_t event);
   // For a send record: the index of its deliver or drop record, if
   // collected; nullopt otherwise.
   std::optional<uint64_t> message_end(uint64_t send_index) const;
@@ -140,6 +146,7 @@ class Timeline {
 
   std::vector<sim::Record> records_;
   std::vector<uint64_t> trace_index_;
+  std::vector<uint64_t> event_index_;  // per record: events dispatched when it was made
   std::vector<uint32_t> end_delta_;  // per record: its message's end - its index (0: none known)
   std::map<uint64_t, uint64_t> pending_sends_;  // message id -> send index, while in flight
 

@@ -28,6 +28,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -67,6 +69,15 @@ class Nemesis final : public proto::PointHook {
   void start();
 
   uint64_t applied() const { return applied_; }
+  // Faults with `after_event` are not scheduled: the run applies them
+  // between two events. The event count after which the next one is due
+  // (nullopt: none left), and applying every one due after `events` events.
+  std::optional<uint64_t> next_pinned() const;
+  bool has_pinned() const { return !pinned_.empty(); }
+  void apply_pinned(uint64_t events);
+  // The pinned faults the run never reached, or reached at another time
+  // than their `at`: "fault 3 (line 12): ..." lines; empty when all held.
+  std::vector<std::string> pinned_problems() const;
   bool network_healed() const;
   // proto::PointHook
   bool halted(net::NodeId node) const override { return cluster_.halted(node); }
@@ -117,6 +128,9 @@ class Nemesis final : public proto::PointHook {
   bool healthy_ = true;
   std::vector<std::pair<net::NodeId, sim::Time>> crash_log_;
   std::vector<PointArm> arms_;
+  std::vector<uint32_t> pinned_;       // fault indices with after_event, by (after_event, index)
+  size_t pinned_next_ = 0;             // into pinned_
+  std::vector<sim::Time> pinned_at_;   // by position in pinned_: when each was applied (-1: not yet)
   bool hooked_ = false;
 };
 

@@ -163,8 +163,18 @@ struct Fault {
   proto::Point point = proto::Point::kStorageReplicaAfterWalAppend;
   uint64_t nth = 1;
   PointAction action = PointAction::kCrash;
+  // `after_event: N` (a timed fault): the fault applies right after the
+  // run's Nth event (0: before the first), between it and the next one,
+  // instead of as an event of its own at `at`; `at` must then be the time of
+  // event N (the run fails the verdict `after_event` otherwise). The viewer
+  // records its actions this way, so a replay applies them at the same
+  // point of the event order, not merely at the same time.
+  std::optional<uint64_t> after_event;
   Mark mark;
 };
+
+// The largest `after_event` the loader accepts (2^53, exact in JSON too).
+inline constexpr uint64_t kAfterEventMax = uint64_t{1} << 53;
 
 // `throughput_min: { edge: 1000/s }`: every node the selector matches (nodes
 // with clients) must be offered and serve at least `per_s` client requests

@@ -1,0 +1,36 @@
+#!/bin/bash
+# "Save as scenario", headless: the demo actions in actions.json are taken
+# on edge-crash-rehydrate, the session is saved, and `ecsim run` on the
+# saved file must give the session's trace hash -- a hash that differs from
+# the scenario's own (the actions changed the run). Then bad `after_event`
+# values: one line FILE:LINE:COL and exit code 2.
+# Usage: save_scenario.sh ECSIM SOURCE_DIR WORK_DIR
+set -u
+ecsim=$1 src=$2 work=$3
+mkdir -p "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+scenario=$src/scenarios/edge-crash-rehydrate.yaml
+
+out=$("$ecsim" viz "$scenario" --actions "$src/tests/viz/actions.json" --save-scenario "$work/session.yaml") ||
+  fail "viz --save-scenario exited $?: $out"
+session=$(sed -n 's/^session trace hash: //p' <<<"$out")
+[[ $session =~ ^0x[0-9a-f]{16}$ ]] || fail "no session hash in: $out"
+grep -q "after_event: " "$work/session.yaml" || fail "the saved scenario has no after_event entry"
+grep -q "crash: random" "$work/session.yaml" && fail "a random node was saved as 'random', not the node drawn"
+replay=$("$ecsim" run "$work/session.yaml" | sed -n 's/^trace hash: //p')
+[[ $replay == "$session" ]] || fail "ecsim run of the saved scenario gives $replay, the session $session"
+"$ecsim" run "$work/session.yaml" | grep -q "ok    after_event" || fail "the replay did not apply every action at its event"
+base=$("$ecsim" run "$scenario" | sed -n 's/^trace hash: //p')
+[[ $base != "$session" ]] || fail "the actions did not change the run (hash $base)"
+
+# Bad values: file:line:col, exit 2.
+for bad in "-1" "x" "9007199254740993"; do
+  printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n  - { at: 1ms, after_event: %s, crash: edge-1 }\n' "$bad" >"$work/bad.yaml"
+  msg=$("$ecsim" run "$work/bad.yaml" 2>&1); code=$?
+  [[ $code == 2 ]] || fail "after_event $bad: exit $code, expected 2"
+  [[ $msg == "$work/bad.yaml:6:29: "*"after_event"* ]] || fail "after_event $bad: '$msg'"
+done
+# Reached at another time than its `at`: the run fails the after_event verdict.
+printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n  - { at: 500ms, after_event: 3, crash: edge-1 }\n' >"$work/moved.yaml"
+"$ecsim" run "$work/moved.yaml" | grep -q "FAIL  after_event .*event 3 ran at" || fail "a moved after_event passed"
+echo "ok: session $session = replay; base $base"

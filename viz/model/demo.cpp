@@ -1,0 +1,162 @@
+#include "model/demo.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/rng.hpp"
+
+namespace ecsim::viz {
+
+namespace {
+std::string json_str(const std::string& s) { return nlohmann::json(s).dump(); }
+}  // namespace
+
+Demo::Demo(const OpenRequest& request) : request_(request) {
+  ECSIM_ASSERT(request.trace_path.empty());
+  Session s = open_session(request);
+  const scenario::Scenario& sc = s.timeline->scenario();
+  base_text_ = sc.text;
+  file_ = sc.file;
+  seed_ = s.timeline->seed();
+  label_ = s.label;
+  // A --seed beside the scenario goes into the text, so that the saved
+  // scenario replays it.
+  text_ = request.seed ? scenario::append_entries(base_text_, {}, seed_) : base_text_;
+  timeline_ = std::move(s.timeline);
+}
+
+std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_event) {
+  std::vector<scenario::Entry> entries;
+  for (const RecordedAction& a : actions) entries.push_back(a.entry);
+  std::string text;
+  scenario::Scenario sc;
+  try {
+    text = scenario::append_entries(base_text_, entries, seed_);
+    sc = scenario::load_scenario_text(text, file_);
+  } catch (const scenario::LoadError& e) {
+    return e.what();
+  }
+  // One run at a time in a process (its protocol points and limits are
+  // process-wide): the old run goes first. The loader validated `sc`.
+  timeline_.reset();
+  timeline_ = std::make_unique<Timeline>(std::move(sc), run::RunOptions{}, request_.limits);
+  // Just past the event the last action followed, and the action's records.
+  timeline_->seek(timeline_->count_through_event(cursor_event));
+  text_ = std::move(text);
+  actions_ = std::move(actions);
+  return {};
+}
+
+std::string Demo::fault(const std::string& body) {
+  Timeline& t = *timeline_;
+  const uint64_t cursor = t.cursor();
+  const uint64_t event = cursor == 0 ? 0 : t.event_of(cursor - 1);
+  const int64_t at_ns = cursor == 0 ? 0 : t.record(cursor - 1).time_ns;
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  std::string inner = body;
+  if (!j.is_discarded() && j.is_object()) inner = j.dump();  // JSON is YAML flow
+  ECSIM_ASSERT(!inner.empty());
+  if (inner.front() == '{') inner = inner.substr(1, inner.size() - 2);
+  RecordedAction a;
+  a.at_ns = at_ns;
+  a.after_event = event;
+  a.entry = {"faults", fmt::format("{{at: {}ns, after_event: {}, {}}}", at_ns, event, inner)};
+  a.label = fmt::format("{} #{} {}", sim::format_time(sim::Time{at_ns}), event, inner);
+  std::vector<RecordedAction> next = actions_;
+  next.push_back(std::move(a));
+  return rebuild(std::move(next), event);
+}
+
+std::optional<std::string> Demo::random_node(bool up) {
+  const Timeline& t = *timeline_;
+  std::vector<uint32_t> candidates;
+  for (uint32_t n = 0; n < t.names().size(); ++n) {
+    if (t.state().nodes[n].up == up) candidates.push_back(n);
+  }
+  if (candidates.empty()) return std::nullopt;
+  sim::Rng rng = sim::Rng::stream(seed_, fmt::format("viz/random-node/{}", random_draws_));
+  return t.names()[candidates[rng.below(candidates.size())]];
+}
+
+std::string Demo::crash(std::string node) {
+  if (node == "random") {
+    const auto n = random_node(true);
+    if (!n) return "no node is up";
+    ++random_draws_;
+    node = *n;
+  }
+  return fault(fmt::format("{{crash: {}}}", json_str(node)));
+}
+
+std::string Demo::restart(std::string node) {
+  if (node == "random") {
+    const auto n = random_node(false);
+    if (!n) return "no node is down";
+    ++random_draws_;
+    node = *n;
+  }
+  return fault(fmt::format("{{restart: {}}}", json_str(node)));
+}
+
+std::string Demo::cut_link(const std::string& a, const std::string& b) {
+  return fault(fmt::format("{{drop: {{between: [{}, {}], rate: 1}}}}", json_str(a), json_str(b)));
+}
+
+std::string Demo::partition(const std::vector<std::string>& group) {
+  if (group.empty()) return "a partition needs at least one node in its group";
+  nlohmann::json g = nlohmann::json::array();
+  for (const std::string& n : group) g.push_back(n);
+  return fault(fmt::format("{{partition: [{}, \"*\"]}}", g.dump()));
+}
+
+std::string Demo::drop_rate(const std::string& from, const std::string& to, uint32_t percent) {
+  if (percent > 100) return fmt::format("drop rate {}%, expected 0..100%", percent);
+  return fault(fmt::format("{{drop: {{between: [{}, {}], rate: \"{}%\"}}}}", json_str(from), json_str(to), percent));
+}
+
+std::string Demo::save(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary);
+  out << text_;
+  out.close();
+  if (!out) return fmt::format("{}: cannot write", path);
+  return {};
+}
+
+std::string Demo::apply_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fmt::format("{}: cannot read", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_array()) return fmt::format("{}: expected a JSON array of actions", path);
+  for (size_t i = 0; i < j.size(); ++i) {
+    const nlohmann::json& a = j[i];
+    const std::string where = fmt::format("{}: action {}", path, i + 1);
+    if (!a.is_object() || !a.contains("at") || !a["at"].is_string()) {
+      return fmt::format("{}: expected an object with \"at\" (a time like \"10s\") and one fault action", where);
+    }
+    std::string why;
+    const auto at = sim::parse_duration(a["at"].get<std::string>(), &why);
+    if (!at) return fmt::format("{}: \"at\": {}", where, why);
+    timeline_->seek_time(at->ns);
+    nlohmann::json body = a;
+    body.erase("at");
+    std::string problem;
+    if (body.size() == 1 && body.contains("crash") && body["crash"] == "random") {
+      problem = crash("random");
+    } else if (body.size() == 1 && body.contains("restart") && body["restart"] == "random") {
+      problem = restart("random");
+    } else {
+      problem = fault(body.dump());
+    }
+    if (!problem.empty()) return fmt::format("{}: {}", where, problem);
+  }
+  return {};
+}
+
+}  // namespace ecsim::viz

@@ -1,0 +1,84 @@
+// The demo tabs' model: actions taken in the viewer (crash or restart a
+// node, cut a link, partition, drop rate), applied to the live session and
+// recorded as scenario entries at the cursor's simulated time and the index
+// of the event after which they were taken (`after_event`,
+// docs/scenarios.md). The session's scenario is always its base text plus
+// the recorded entries, loaded like any file: "Save as scenario" writes
+// that text, and `ecsim run` on it gives the session's trace hash.
+//
+// Applying an action rebuilds the run from the new scenario and moves the
+// cursor just past the action: every checkpoint of the old run is dropped
+// (the run before the action is the same, event for event, since a pinned
+// entry schedules nothing before it applies; after it, it is another run).
+// Stepping back before the action and forwards again replays it. No ImGui.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ecsim/scenario/entries.hpp"
+#include "model/session.hpp"
+
+namespace ecsim::viz {
+
+struct RecordedAction {
+  int64_t at_ns = 0;
+  uint64_t after_event = 0;
+  scenario::Entry entry;  // with its at and after_event
+  std::string label;      // "12.5s #812345 crash: edge-2"
+};
+
+class Demo {
+ public:
+  // REQUIRES: a session opened from a scenario (not a trace file).
+  // THROWS OpenError as open_session.
+  explicit Demo(const OpenRequest& request);
+
+  Timeline& timeline() { return *timeline_; }
+  const std::string& label() const { return label_; }
+  const std::vector<RecordedAction>& actions() const { return actions_; }
+
+  // Takes the action at the cursor: `body` is a fault's action as a YAML
+  // (or JSON) flow map without `at`, like `{crash: edge-1}`,
+  // `{drop: {between: [edge-1, core-1], rate: 1}}`. Returns "" when
+  // applied, else a one-line reason (the loader's message: a crash of a node
+  // already down, a bad value) and nothing changes.
+  std::string fault(const std::string& body);
+  // Convenience actions; `node` may be "random": a node drawn from the
+  // stream "viz/random-node" of the run's seed (the nth draw for the nth
+  // random action), recorded as the concrete node.
+  std::string crash(std::string node);
+  std::string restart(std::string node);
+  std::string cut_link(const std::string& a, const std::string& b);  // drop rate 1 between two nodes
+  std::string partition(const std::vector<std::string>& group);      // the group against every other node
+  std::string drop_rate(const std::string& from, const std::string& to, uint32_t percent);
+  // The node a "random" action would pick next (up nodes for a crash,
+  // down ones for a restart); nullopt when there is none.
+  std::optional<std::string> random_node(bool up);
+
+  // The session's scenario: the base plus every recorded entry.
+  const std::string& scenario_text() const { return text_; }
+  // Writes scenario_text(). Returns "" or the reason.
+  std::string save(const std::string& path) const;
+  // Applies a JSON file of actions: [{"at": "10s", "crash": "edge-1"}, ...]
+  // in order, each at the last record at or before its time. Returns "" or
+  // the first problem (file, JSON, or an action refused).
+  std::string apply_file(const std::string& path);
+
+ private:
+  std::string rebuild(std::vector<RecordedAction> actions, uint64_t cursor_event);
+
+  OpenRequest request_;
+  std::string base_text_;
+  std::string file_;
+  uint64_t seed_ = 0;
+  std::string label_;
+  std::string text_;
+  std::vector<RecordedAction> actions_;
+  std::unique_ptr<Timeline> timeline_;
+  uint64_t random_draws_ = 0;
+};
+
+}  // namespace ecsim::viz
