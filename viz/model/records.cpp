@@ -4,9 +4,61 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/proto/twopc.hpp"
+
 namespace ecsim::viz {
 
 namespace {
+
+// The protocol step a 2PC record names (proto/twopc.hpp's event codes), or
+// nullptr for a code this build does not know.
+const char* twopc_step(const sim::Record& r) {
+  using namespace proto::twopc;
+  switch (static_cast<int>(r.type)) {
+    case static_cast<int>(kRecordCoordinator):
+      switch (static_cast<CoordinatorEvent>(r.code)) {
+        case CoordinatorEvent::kStartLogged: return "START logged";
+        case CoordinatorEvent::kPrepareSent: return "PREPARE sent";
+        case CoordinatorEvent::kDecidedCommit: return "COMMIT decided (logged)";
+        case CoordinatorEvent::kDecidedAbort: return "ABORT decided (logged)";
+        case CoordinatorEvent::kDecisionSent: return "decision durable, sent";
+        case CoordinatorEvent::kEndLogged: return "every ACK in, END logged";
+        case CoordinatorEvent::kJoined: return "a retry joined it";
+        case CoordinatorEvent::kDecisionResent: return "decision re-sent";
+        case CoordinatorEvent::kPrepareResent: return "PREPARE re-sent";
+        case CoordinatorEvent::kRecoveredDecision: return "recovered a logged decision";
+      }
+      return nullptr;
+    case static_cast<int>(kRecordVote): return r.code == 1 ? "voted YES" : r.code == 2 ? "voted NO" : nullptr;
+    case static_cast<int>(kRecordParticipant):
+      switch (static_cast<ParticipantEvent>(r.code)) {
+        case ParticipantEvent::kPreparedLogged: return "PREPARED logged";
+        case ParticipantEvent::kCommitted: return "committed (applied, logged)";
+        case ParticipantEvent::kAborted: return "aborted (rolled back, logged)";
+        case ParticipantEvent::kAcked: return "ACK sent";
+        case ParticipantEvent::kInDoubt: return "in doubt after recovery (locks kept)";
+        case ParticipantEvent::kResolved: return "in-doubt resolved";
+      }
+      return nullptr;
+    case static_cast<int>(kRecordLock):
+      switch (static_cast<LockEvent>(r.code)) {
+        case LockEvent::kGranted: return "lock granted";
+        case LockEvent::kWait: return "lock wait";
+        case LockEvent::kDie: return "lock denied (wait-die: younger)";
+        case LockEvent::kTimeout: return "lock wait timed out";
+        case LockEvent::kReleased: return "lock released";
+      }
+      return nullptr;
+    case static_cast<int>(kRecordOutcome):
+      switch (static_cast<Outcome>(r.code)) {
+        case Outcome::kCommitted: return "outcome: committed";
+        case Outcome::kAborted: return "outcome: aborted";
+        case Outcome::kUnknown: return "outcome: unknown yet";
+      }
+      return nullptr;
+    default: return nullptr;
+  }
+}
 using sim::Record;
 using sim::RecordType;
 constexpr RecordType type(int n) { return static_cast<RecordType>(n); }
@@ -222,6 +274,9 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
     default: break;
   }
   if (twopc(r)) {
+    if (const char* step = twopc_step(r)) {
+      return fmt::format("{} {} txn {}: {} (peer {})", name(r.node), record_label(r.type), r.a, step, name(r.peer));
+    }
     return fmt::format("{} {} txn {} code {} (peer {})", name(r.node), record_label(r.type), r.a, r.code,
                        name(r.peer));
   }
