@@ -51,8 +51,14 @@ void Participant::on_message(Env<Message>& env, LogIo& io, NodeId from, const Me
                  [&](const StatusQuery& q) { ignore(env, Ignored::kUnexpected, from, q.txn); },
              },
              m);
+  if (stopped_) return;
   wake_waiters(env, io);
   check_invariants();
+}
+
+bool Participant::stop_at(Env<Message>& env, Point p) {
+  if (!stopped_) stopped_ = reach(env, p);
+  return stopped_;
 }
 
 // A PREPARE for a transaction this participant knows: answer again, never
@@ -354,6 +360,7 @@ void Participant::resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commi
     trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kResolved),
           t.coordinator, 0, txn, t.client_txn);
   }
+  if (stop_at(env, Point::kTwopcParticipantAfterDecisionApplied)) return;
   want_sync(io);  // the ACK goes once the decision is durable
 }
 
@@ -378,11 +385,13 @@ void Participant::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
     // Prepared and still no decision: ask (the coordinator may have crashed,
     // or the decision was lost). The locks stay until the answer.
     ECSIM_ASSERT(t.state == TxnState::kPrepared);
+    if (stop_at(env, Point::kTwopcParticipantBeforeStatusQuery)) return;
     send(env, t.coordinator, StatusQuery{txn});
     ++counters_.queries_sent;
     trace(env, kRecordQuery, kQueryAsked, t.coordinator, 0, txn, 0);
     arm(env, txn, t, config_.query_interval);
   }
+  if (stopped_) return;
   wake_waiters(env, io);
   check_invariants();
 }
@@ -396,6 +405,7 @@ void Participant::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
   sync_tag_ = 0;
   const uint64_t durable = io.disk().durable_length();
   finish_durable(env, io, durable);
+  if (stopped_) return;
   if (io.disk().length() > durable) want_sync(io);
   check_invariants();
 }
@@ -412,8 +422,12 @@ void Participant::finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_
   for (const uint64_t txn : ready) {
     Txn& t = txns_.at(txn);
     if (t.state == TxnState::kPreparing) {
+      const Point p = t.in_doubt ? Point::kTwopcParticipantRecoveryBeforeQuery
+                                 : Point::kTwopcParticipantAfterPreparedLogged;
+      if (stop_at(env, p)) return;
       t.state = TxnState::kPrepared;
       send_vote(env, txn, t);
+      if (stop_at(env, Point::kTwopcParticipantAfterVoteSent)) return;
       if (t.in_doubt) {
         send(env, t.coordinator, StatusQuery{txn});
         ++counters_.queries_sent;
@@ -422,10 +436,12 @@ void Participant::finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_
       arm(env, txn, t, config_.query_interval);
       continue;
     }
+    if (stop_at(env, Point::kTwopcParticipantAfterDecisionLogged)) return;
     send(env, t.coordinator, Ack{txn});
     ++counters_.acks_sent;
     trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kAcked), t.coordinator,
           0, txn, t.client_txn);
+    if (stop_at(env, Point::kTwopcParticipantAfterAckSent)) return;
     remember(txn, t.client_txn, t.commit, t.wal_length);
     txns_.erase(txn);
   }
@@ -528,6 +544,7 @@ void Participant::trace(Env<Message>& env, sim::RecordType type, uint16_t code, 
 }
 
 void Participant::check_invariants() const {
+  if (stopped_) return;  // stopped mid-handler at a point: the node crashes with this state
   ECSIM_ASSERT(txns_.size() <= config_.txns_max + counters_.in_doubt_recovered);
   ECSIM_ASSERT(resolved_order_.size() <= config_.outcomes_max);
   ECSIM_ASSERT(timers_.size() <= txns_.size());
