@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -170,7 +171,17 @@ void Participant::proceed(Env<Message>& env, LogIo& io, uint64_t txn, Txn& t) {
   t.wal_length = io.disk().length();
   trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kPreparedLogged),
         t.coordinator, 0, txn, t.client_txn);
+  // Planted: the next transaction on these keys validates against balances
+  // this one may still change.
+  if (planted(Plant::kTwopcReleaseLocksAtPrepare)) release(env, txn, t);
   want_sync(io);  // the YES goes once PREPARED is durable
+  if (planted(Plant::kTwopcVoteBeforePreparedLog)) {
+    // Planted: the YES goes now, and a crash may lose the PREPARED it promises.
+    t.state = TxnState::kPrepared;
+    send_vote(env, txn, t);
+    if (stop_at(env, Point::kTwopcParticipantAfterVoteSent)) return;
+    arm(env, txn, t, config_.query_interval);
+  }
 }
 
 // Votes NO for a live transaction that is not prepared, and forgets it. The
@@ -283,8 +294,10 @@ void Participant::apply(const Op& op) {
       owners_.at(op.number) = op.to;
       break;
   }
-  // Validated under the lock it still holds: never negative.
-  ECSIM_ASSERT(op.kind == OpKind::kPort || op.kind == OpKind::kTopUp || balances_.at(op.from) >= 0);
+  // Validated under the lock it still holds: never negative (unless the
+  // plant gave the lock away before the decision; the checker judges that).
+  ECSIM_ASSERT(op.kind == OpKind::kPort || op.kind == OpKind::kTopUp || balances_.at(op.from) >= 0 ||
+               planted(Plant::kTwopcReleaseLocksAtPrepare));
 }
 
 void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const Decision& d) {
@@ -337,7 +350,7 @@ void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const D
 void Participant::resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commit) {
   Txn& t = txns_.at(txn);
   ECSIM_ASSERT(t.state == TxnState::kPreparing || t.state == TxnState::kPrepared);
-  ECSIM_ASSERT(t.held == t.keys.count);
+  ECSIM_ASSERT(t.held == t.keys.count || planted(Plant::kTwopcReleaseLocksAtPrepare));
   if (!append(env, io, LogResolved{txn, t.client_txn, commit})) {
     ++counters_.refused;  // stays prepared, locks kept: the coordinator resends
     return;
@@ -553,7 +566,7 @@ void Participant::check_invariants() const {
     held += t.held;
     // Prepared means every lock held; a decided transaction holds none.
     const bool prepared = t.state == TxnState::kPreparing || t.state == TxnState::kPrepared;
-    ECSIM_ASSERT(!prepared || t.held == t.keys.count);
+    ECSIM_ASSERT(!prepared || t.held == t.keys.count || planted(Plant::kTwopcReleaseLocksAtPrepare));
     ECSIM_ASSERT(t.state != TxnState::kDeciding || t.held == 0);
     // Liveness: what waits for the log has a sync on its way; the rest a timer.
     const bool on_log = t.state == TxnState::kPreparing || t.state == TxnState::kDeciding;
