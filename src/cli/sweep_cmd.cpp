@@ -170,7 +170,11 @@ int do_sweep(const SweepArgs& a) {
   if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
     throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
   }
-  const auto [first, last] = parse_seed_range(a.seeds);
+  // Plain variables, not a structured binding: the lambdas below capture
+  // them (clang 14 does not capture structured bindings).
+  const std::pair<uint64_t, uint64_t> range = parse_seed_range(a.seeds);
+  const uint64_t first = range.first;
+  const uint64_t last = range.second;
   const sim::Duration timeout = checked_duration(a.timeout);
   const unsigned jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   const std::string exe = self_exe();
