@@ -4,7 +4,8 @@
 // crashes that node at its first reach and at a later reach drawn from the
 // seed, restarting it after --restart-after; and for each recovery point,
 // which no unfaulted run reaches, a run crashes a node where it leaves work
-// unfinished and again at the recovery point once it restarts. Every run
+// unfinished and again at the recovery point once it restarts; a point only
+// a crash run reached gets one more run, that run's crashes and one there. Every run
 // is judged by its own verdict (every invariant of the scenario). The runs
 // are child processes (child_pool.hpp), reported in a fixed order, so the
 // table does not depend on --jobs. Exit 1 when a run fails (each failing
@@ -139,6 +140,31 @@ std::vector<ExploreRun> plan(const scenario::Scenario& sc, uint64_t seed, const 
   return runs;
 }
 
+// Points no unfaulted run reaches but a crash run did (a participant's
+// status query needs its coordinator down): one more run each, the first
+// such run's crashes and then a crash at the point's first reach on the
+// first node that reached it there.
+std::vector<ExploreRun> follow_ups(const std::vector<ExploreRun>& runs, const proto::PointCounts& base,
+                                   const std::vector<std::string>& names) {
+  std::vector<ExploreRun> out;
+  for (const proto::PointInfo& p : proto::points()) {
+    if (p.recovery || base[static_cast<size_t>(p.point)] > 0) continue;
+    for (const ExploreRun& r : runs) {
+      if (!r.outcome.json.is_object() || r.outcome.points[static_cast<size_t>(p.point)] == 0) continue;
+      const nlohmann::json by_node = r.outcome.json.value("points_by_node", nlohmann::json::object());
+      const auto node = std::find_if(names.begin(), names.end(), [&](const std::string& n) {
+        return by_node.value(n, nlohmann::json::object()).value(std::string(p.name), uint64_t{0}) > 0;
+      });
+      if (node == names.end()) continue;
+      ExploreRun more{r.crashes, "", {}};
+      more.crashes.push_back({p.point, *node, 1});
+      out.push_back(std::move(more));
+      break;
+    }
+  }
+  return out;
+}
+
 std::string outcome_text(const ExploreRun& r) {
   const RunOutcome& o = r.outcome;
   if (!o.json.is_object()) return "-";
@@ -156,7 +182,11 @@ std::string in_doubt_text(const RunOutcome& o) {
 
 std::string point_text(const ExploreRun& r) {
   std::string out(proto::point_info(r.crashes.back().point).name);
-  if (r.crashes.size() > 1) out += fmt::format(" (after {})", proto::point_info(r.crashes.front().point).name);
+  if (r.crashes.size() > 1) {
+    const Crash& c = r.crashes.front();
+    out += fmt::format(" (after {}{})", proto::point_info(c.point).name,
+                       c.node == r.crashes.back().node ? "" : " at " + c.node);
+  }
   return out;
 }
 
@@ -194,13 +224,24 @@ int do_explore(const ExploreArgs& a) {
   }
   std::remove(base[0].file.c_str());
   std::vector<ExploreRun> runs = plan(sc, seed, base[0].outcome.json.value("points_by_node", nlohmann::json::object()));
-  for (size_t i = 0; i < runs.size(); ++i) {
-    runs[i].file = file_of(i + 1);
-    std::vector<std::string> faults;
-    for (const Crash& c : runs[i].crashes) faults.push_back(crash_fault(c, restart_after));
-    write_file(runs[i].file, scenario::swarm_scenario_text(sc, seed, faults, a.scenario_path));
+  const auto run_from = [&](size_t from) {
+    for (size_t i = from; i < runs.size(); ++i) {
+      runs[i].file = file_of(i + 1);
+      std::vector<std::string> faults;
+      for (const Crash& c : runs[i].crashes) faults.push_back(crash_fault(c, restart_after));
+      write_file(runs[i].file, scenario::swarm_scenario_text(sc, seed, faults, a.scenario_path));
+    }
+    std::vector<ExploreRun> batch(std::make_move_iterator(runs.begin() + static_cast<long>(from)),
+                                  std::make_move_iterator(runs.end()));
+    run_all(a, seed, batch);
+    std::move(batch.begin(), batch.end(), runs.begin() + static_cast<long>(from));
+  };
+  run_from(0);
+  const size_t planned = runs.size();
+  for (ExploreRun& more : follow_ups(runs, base[0].outcome.points, scenario::node_names(sc.topology))) {
+    runs.push_back(std::move(more));
   }
-  run_all(a, seed, runs);
+  run_from(planned);
 
   // The points reached over every run, and the protocols the scenario uses
   // (those its unfaulted run reached a point of).

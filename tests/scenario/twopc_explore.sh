@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `ecsim explore --crash-points` (docs/testing.md, "Crash-point exploration"):
-# - on 2pc-explore.yaml it crashes at every 2PC point of both roles that
-#   the unfaulted run reaches, and at the recovery points by a second crash
-#   during recovery; every run passes, and every point was reached: exit 0;
+# - on 2pc-explore.yaml it crashes at every 2PC point of both roles (the
+#   recovery points by a second crash during recovery, before_status_query
+#   in a follow-up of a run that reached it); every run passes, and every
+#   point was reached: exit 0;
 # - with the plant twopc.vote_before_prepared_log it fails, and the first
 #   reproducing command it prints fails the same way when run;
 # - bad input is one line, exit 2.
@@ -28,12 +29,14 @@ for r in runs:
     if r["outcome"] in ("crashed, restarted", "crashed twice"):
         crashed.setdefault(last["point"], set()).add(last["node"].split("-")[0])
 twopc = {p for p in crashed if p.startswith("twopc.")}
-# twopc.participant.before_status_query is reached (points_unreached is empty)
-# but not crashed at: the unfaulted run never reaches it (docs/twopc.md).
-for role, tiers, n in (("coordinator", {"core"}, 7), ("participant", {"cloud", "edge"}, 6)):
+# twopc.participant.before_status_query, which the unfaulted run never
+# reaches, is crashed at in a follow-up run (on the tiers some run reached it).
+for role, tiers, n in (("coordinator", {"core"}, 7), ("participant", {"cloud", "edge"}, 7)):
     points = {p for p in twopc if p.startswith(f"twopc.{role}.")}
     assert len(points) == n, (role, sorted(points))
-    for p in points: assert crashed[p] == tiers, (p, crashed[p])
+    for p in points:
+        if p != "twopc.participant.before_status_query": assert crashed[p] == tiers, (p, crashed[p])
+        else: assert crashed[p] <= tiers, (p, crashed[p])
 for p in ("twopc.coordinator.recovery_before_resend", "twopc.participant.recovery_before_query"):
     doubles = [r for r in runs if r["crashes"][-1]["point"] == p]
     assert doubles and all(r["outcome"] == "crashed twice" for r in doubles), (p, doubles[:1])
@@ -45,7 +48,7 @@ for r in runs:
         nths.setdefault((c["point"], c["node"]), []).append(c["nth"])
 assert all(v[0] == 1 for v in nths.values())
 assert sum(1 for v in nths.values() if len(v) == 2 and v[1] >= 2) > 50
-print(f"ok: {len(runs)} runs, 13 2PC points crashed at, each on its tiers, recovery points by a second crash")
+print(f"ok: {len(runs)} runs, 14 2PC points crashed at, each on its tiers, recovery points by a second crash")
 PY
 [[ $? -eq 0 ]] || fail=1
 check "$(ls "$tmp" | grep -c '\.yaml$')" 0 "passing runs leave no scenario file behind"
