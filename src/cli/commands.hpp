@@ -18,6 +18,7 @@ inline constexpr int kExitBadInput = 2;
 
 void add_run_commands(CLI::App& app, int& exit_code);    // run, validate
 void add_sweep_command(CLI::App& app, int& exit_code);   // sweep
+void add_explore_command(CLI::App& app, int& exit_code);  // explore
 void add_trace_command(CLI::App& app, int& exit_code);   // trace hash|dump|replay
 void add_viz_command(CLI::App& app, int& exit_code);     // viz (viz_cmd.cpp)
 void add_bench_command(CLI::App& app, int& exit_code);   // bench kernel|pingpong|scenario

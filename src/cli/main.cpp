@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   add_run_commands(app, exit_code);
   add_sweep_command(app, exit_code);
+  add_explore_command(app, exit_code);
   add_trace_command(app, exit_code);
   add_bench_command(app, exit_code);
   add_viz_command(app, exit_code);

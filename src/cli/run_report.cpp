@@ -207,6 +207,16 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
   }
   nlohmann::json points = nlohmann::json::object();
   for (const proto::PointInfo& p : proto::points()) points[std::string(p.name)] = r.points[static_cast<size_t>(p.point)];
+  // By node, the points each node reached (ecsim explore reads them).
+  nlohmann::json points_by_node = nlohmann::json::object();
+  for (size_t n = 0; n < r.points_by_node.size() && n < r.node_names.size(); ++n) {
+    nlohmann::json reached = nlohmann::json::object();
+    for (const proto::PointInfo& p : proto::points()) {
+      const uint64_t count = r.points_by_node[n][static_cast<size_t>(p.point)];
+      if (count > 0) reached[std::string(p.name)] = count;
+    }
+    if (!reached.empty()) points_by_node[r.node_names[n]] = reached;
+  }
   nlohmann::json limits = nlohmann::json::array();
   for (const run::LimitSummary& l : r.limits) {
     limits.push_back({{"name", l.name}, {"unit", l.unit}, {"max", l.max}, {"reached", l.reached},
@@ -240,6 +250,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"tiers", tiers},
           {"expectations", verdicts},
           {"points", points},
+          {"points_by_node", points_by_node},
           {"limits", limits},
           {"memory", {{"accounted_bytes_peak", r.memory_bytes_peak}, {"max_bytes", r.memory_max},
                       {"max_from", r.memory_max_from},

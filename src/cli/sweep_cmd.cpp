@@ -5,10 +5,6 @@
 // output does not depend on --jobs. Each child's protocol point counts
 // (`points` in its JSON) are summed, and the sweep names the points that no
 // seed reached (FoundationDB's code probes).
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "child_pool.hpp"
 #include "commands.hpp"
 #include "options.hpp"
 #include "ecsim/proto/plant.hpp"
@@ -51,21 +48,11 @@ struct SweepArgs {
   bool random_scenarios = false;  // each seed runs its own random valid scenario
 };
 
-struct SeedResult {
+struct SeedResult : RunOutcome {
   uint64_t seed = 0;
-  std::string verdict;  // pass, fail, crash, timeout
-  std::string trace_hash;
-  uint64_t events = 0;
-  double wall_s = 0;
-  std::string detail;  // first failed expectation, or how it died
-  std::string failed_invariant;  // the name of the first failed invariant, if any
   std::vector<std::string> swarm_faults;
   std::string swarm_scenario;
   std::string swarm_file;  // written for a failing swarm seed
-  // Invariants this seed judged, and those it found nothing to judge for.
-  std::vector<std::string> judged, vacuous;
-  bool has_points = false;  // the run reported its point counts
-  proto::PointCounts points{};
 };
 
 // The protocol points over every seed that reported them.
@@ -79,17 +66,6 @@ struct PointTotals {
     }
     return out;
   }
-};
-
-struct Child {
-  pid_t pid = -1;
-  uint64_t seed = 0;
-  int out_fd = -1;
-  int err_fd = -1;
-  std::string out;
-  std::string err;
-  Clock::time_point start;
-  bool killed = false;
 };
 
 // The most seeds one sweep runs.
@@ -110,120 +86,25 @@ std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
                              text, kSweepSeedsMax));
 }
 
-std::string self_exe() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "ecsim";
-  return std::string(buf, static_cast<size_t>(n));
+// The child's arguments: `ecsim run` of one seed, with its JSON.
+std::vector<std::string> run_args(const SweepArgs& a, uint64_t seed) {
+  std::vector<std::string> args{"run", a.random_scenarios ? "--random-scenario" : a.scenario_path,
+                                "--seed", std::to_string(seed), "--json", "--wall-timeout", a.timeout};
+  if (!a.memory_max.empty()) args.insert(args.end(), {"--memory-max", a.memory_max});
+  if (a.swarm) args.push_back("--swarm");
+  if (!a.plant.empty()) args.insert(args.end(), {"--plant", a.plant});
+  return args;
 }
 
-Child spawn(const std::string& exe, const SweepArgs& a, uint64_t seed) {
-  int out[2];
-  int err[2];
-  if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
-  const std::string seed_s = std::to_string(seed);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    close(out[0]);
-    close(err[0]);
-    close(out[1]);
-    close(err[1]);
-    std::vector<const char*> argv{exe.c_str(), "run", a.random_scenarios ? "--random-scenario" : a.scenario_path.c_str(),
-                                  "--seed", seed_s.c_str(), "--json", "--wall-timeout", a.timeout.c_str()};
-    if (!a.memory_max.empty()) {
-      argv.push_back("--memory-max");
-      argv.push_back(a.memory_max.c_str());
-    }
-    if (a.swarm) argv.push_back("--swarm");
-    if (!a.plant.empty()) {
-      argv.push_back("--plant");
-      argv.push_back(a.plant.c_str());
-    }
-    argv.push_back(nullptr);
-    execv(exe.c_str(), const_cast<char* const*>(argv.data()));
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  fcntl(out[0], F_SETFL, O_NONBLOCK);
-  fcntl(err[0], F_SETFL, O_NONBLOCK);
-  Child c;
-  c.pid = pid;
-  c.seed = seed;
-  c.out_fd = out[0];
-  c.err_fd = err[0];
-  c.start = Clock::now();
-  return c;
-}
-
-// Reads what is available; closes the descriptor at end of file.
-void drain(int& fd, std::string& into) {
-  if (fd < 0) return;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      into.append(buf, static_cast<size_t>(n));
-      continue;
-    }
-    if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      close(fd);
-      fd = -1;
-    }
-    return;
-  }
-}
-
-SeedResult judge(const Child& c, int status, double wall_s) {
+SeedResult judge(const ChildExit& c) {
   SeedResult r;
-  r.seed = c.seed;
-  r.wall_s = wall_s;
-  const nlohmann::json j = nlohmann::json::parse(c.out, nullptr, false);
-  const bool exited = WIFEXITED(status);
-  const int code = exited ? WEXITSTATUS(status) : -1;
-  if (exited && (code == 0 || code == 1) && j.is_object() && j.contains("trace_hash")) {
-    r.trace_hash = j["trace_hash"].get<std::string>();
-    r.events = j.value("events", uint64_t{0});
-    r.verdict = code == 0 ? "pass" : "fail";
-    // The first failed expectation explains the verdict, except that a run
-    // stopped by its wall timeout is a timeout whatever else failed in it.
-    if (j.contains("swarm_faults")) {
-      r.swarm_faults = j["swarm_faults"].get<std::vector<std::string>>();
-      r.swarm_scenario = j.value("swarm_scenario", std::string());
-    }
-    for (const auto& e : j.value("expectations", nlohmann::json::array())) {
-      if (e.value("vacuous", false)) r.vacuous.push_back(e.value("name", ""));
-      if (e.value("ok", true) && !e.value("informational", false)) r.judged.push_back(e.value("name", ""));
-      if (e.value("ok", true) || e.value("informational", false)) continue;
-      if (r.failed_invariant.empty()) r.failed_invariant = e.value("name", "");
-      const bool timed_out = e.value("name", "") == "wall_timeout";
-      if (!r.detail.empty() && !timed_out) continue;
-      if (timed_out) r.verdict = "timeout";
-      r.detail = e.value("name", "") + ": " + e.value("detail", "");
-    }
-    if (r.detail.empty() && j.value("event_limit_hit", false)) r.detail = "stopped by --max-events";
-    if (const auto p = j.find("points"); p != j.end() && p->is_object()) {
-      r.has_points = true;
-      for (const proto::PointInfo& info : proto::points()) {
-        r.points[static_cast<size_t>(info.point)] = p->value(std::string(info.name), uint64_t{0});
-      }
-    }
-    return r;
+  static_cast<RunOutcome&>(r) = judge_run(c);
+  r.seed = c.tag;
+  if (r.json.is_object() && r.json.contains("swarm_faults")) {
+    r.swarm_faults = r.json["swarm_faults"].get<std::vector<std::string>>();
+    r.swarm_scenario = r.json.value("swarm_scenario", std::string());
   }
-  if (c.killed) {
-    r.verdict = "timeout";
-    r.detail = "killed after the timeout";
-    return r;
-  }
-  r.verdict = "crash";
-  std::string last = c.err;
-  while (!last.empty() && last.back() == '\n') last.pop_back();
-  if (const size_t nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
-  r.detail = exited ? fmt::format("exit code {}: {}", code, last)
-                    : fmt::format("signal {} ({}): {}", WTERMSIG(status), strsignal(WTERMSIG(status)), last);
+  r.json = nullptr;  // kept no longer than judging needs: a sweep may run millions of seeds
   return r;
 }
 
@@ -289,7 +170,11 @@ int do_sweep(const SweepArgs& a) {
   if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
     throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
   }
-  const auto [first, last] = parse_seed_range(a.seeds);
+  // Plain variables, not a structured binding: the lambdas below capture
+  // them (clang 14 does not capture structured bindings).
+  const std::pair<uint64_t, uint64_t> range = parse_seed_range(a.seeds);
+  const uint64_t first = range.first;
+  const uint64_t last = range.second;
   const sim::Duration timeout = checked_duration(a.timeout);
   const unsigned jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   const std::string exe = self_exe();
@@ -302,61 +187,35 @@ int do_sweep(const SweepArgs& a) {
   const auto t0 = Clock::now();
 
   std::map<uint64_t, SeedResult> done;
-  std::vector<Child> running;
   // Seeds are counted from `first`, never compared with `last`: a range that
   // ends at 2^64-1 would wrap its counter and never end.
   uint64_t started = 0;
   uint64_t printed = 0;
   uint64_t failed = 0;
   const uint64_t total = last - first + 1;
-  while ((started < total && !(a.stop_on_fail && failed > 0)) || !running.empty()) {
-    while (started < total && running.size() < jobs && !(a.stop_on_fail && failed > 0)) {
-      running.push_back(spawn(exe, a, first + started));
-      ++started;
+  const auto next = [&]() -> std::optional<ChildSpec> {
+    if (started >= total || (a.stop_on_fail && failed > 0)) return std::nullopt;
+    const uint64_t seed = first + started++;
+    return ChildSpec{seed, run_args(a, seed)};
+  };
+  const auto finished = [&](ChildExit&& c) {
+    SeedResult r = judge(c);
+    if (r.verdict != "pass") {
+      ++failed;
+      if (!r.swarm_scenario.empty()) write_swarm_file(a, stem, r);
     }
-    std::vector<pollfd> fds;
-    for (const Child& c : running) {
-      if (c.out_fd >= 0) fds.push_back({c.out_fd, POLLIN, 0});
-      if (c.err_fd >= 0) fds.push_back({c.err_fd, POLLIN, 0});
-    }
-    if (!fds.empty()) poll(fds.data(), fds.size(), 100);
-    for (size_t i = 0; i < running.size();) {
-      Child& c = running[i];
-      drain(c.out_fd, c.out);
-      drain(c.err_fd, c.err);
-      if (!c.killed && Clock::now() - c.start > kill_after) {
-        kill(c.pid, SIGKILL);
-        c.killed = true;
-      }
-      int status = 0;
-      if ((c.out_fd >= 0 || c.err_fd >= 0) && !c.killed) {
-        ++i;
-        continue;
-      }
-      if (waitpid(c.pid, &status, c.killed ? 0 : WNOHANG) == 0) {
-        ++i;
-        continue;
-      }
-      if (c.out_fd >= 0) close(c.out_fd);
-      if (c.err_fd >= 0) close(c.err_fd);
-      const double wall_s = std::chrono::duration<double>(Clock::now() - c.start).count();
-      SeedResult r = judge(c, status, wall_s);
-      if (r.verdict != "pass") {
-        ++failed;
-        if (!r.swarm_scenario.empty()) write_swarm_file(a, stem, r);
-      }
-      done[c.seed] = std::move(r);
-      running.erase(running.begin() + static_cast<long>(i));
-    }
+    done[c.tag] = std::move(r);
+  };
+  const auto tick = [&](size_t running) {
     while (printed < total && done.count(first + printed) != 0) {
       if (a.json) std::printf("%s\n", seed_json(done[first + printed]).dump().c_str());
       ++printed;
     }
     if (progress) {
-      print_progress(done.size(), failed, total, running.size(),
-                     std::chrono::duration<double>(Clock::now() - t0).count());
+      print_progress(done.size(), failed, total, running, std::chrono::duration<double>(Clock::now() - t0).count());
     }
-  }
+  };
+  run_children(exe, jobs, kill_after, next, finished, tick);
   if (progress) std::fprintf(stderr, "\n");
   const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::map<std::string, uint64_t> counts{{"pass", 0}, {"fail", 0}, {"crash", 0}, {"timeout", 0}};

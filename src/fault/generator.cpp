@@ -135,7 +135,10 @@ class Swarm {
     const auto tier_bit = static_cast<uint8_t>(1u << static_cast<uint8_t>(scenario::node_tier(sc_.topology, n)));
     std::vector<std::string_view> reached;
     for (const proto::PointInfo& p : proto::points()) {
-      if ((p.tiers & tier_bit) != 0) reached.push_back(p.name);
+      // 2PC runs only with a billing workload; leaving its points out
+      // otherwise keeps the draws of every other scenario as they were.
+      const bool runs = !sc_.billing.empty() || proto::point_protocol(p.name) != "twopc";
+      if ((p.tiers & tier_bit) != 0 && runs) reached.push_back(p.name);
     }
     ECSIM_ASSERT(!reached.empty());  // every tier runs some protocol with points
     const std::string_view point = reached[r.below(reached.size())];

@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 12> kPlants{{
+constexpr std::array<PlantInfo, 14> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -34,6 +34,10 @@ constexpr std::array<PlantInfo, 12> kPlants{{
      "a 2PC coordinator decides COMMIT on the first YES vote instead of waiting for every participant's"},
     {Plant::kTwopcForgetDecisionOnRecovery, "twopc.forget_decision_on_recovery", "billing_atomicity",
      "a restarted 2PC coordinator ignores the decisions in its log and presumes abort for their transactions"},
+    {Plant::kTwopcVoteBeforePreparedLog, "twopc.vote_before_prepared_log", "billing_termination",
+     "a 2PC participant votes YES as soon as PREPARED is appended, before it is durable"},
+    {Plant::kTwopcReleaseLocksAtPrepare, "twopc.release_locks_at_prepare", "billing_conservation",
+     "a 2PC participant releases its locks once it has logged PREPARED instead of at the decision"},
     {Plant::kStorageCheckpointTruncatesCopy, "storage.checkpoint_truncates_copy", "durability",
      "a cloud replica's WAL checkpoint truncates the log through the copy it wrote (to its end, not its start)"},
 }};

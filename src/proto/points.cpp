@@ -11,6 +11,7 @@ bool reach_hooked(net::NodeId node, Point p) {
   PointHook& hook = *g_points.hook;
   if (hook.halted(node)) return true;  // stopped earlier in this handler: not a reach
   ++g_points.reached[static_cast<size_t>(p)];
+  if (node < g_points.by_node.size()) ++g_points.by_node[node][static_cast<size_t>(p)];
   return hook.on_reach(node, p);
 }
 }  // namespace detail
@@ -73,6 +74,62 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
     {Point::kStorageWriterAfterSend, "storage.writer.after_send", kOnCore, "proto/storage.cpp QuorumWriter::write",
      "core sent a write to the three replicas, before any acknowledgement: the replicas apply and acknowledge a "
      "write whose writer is gone, and the edge is never answered and tries the next core"},
+    {Point::kTwopcCoordinatorAfterStartLogged, "twopc.coordinator.after_start_logged", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::begin",
+     "a transaction's START was appended (not forced), before any PREPARE: nobody else knows it, the caller is "
+     "never answered, and recovery aborts it if the record survived"},
+    {Point::kTwopcCoordinatorAfterPrepareSent, "twopc.coordinator.after_prepare_sent", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::begin",
+     "every participant was sent PREPARE: they lock, log PREPARED and vote YES to a coordinator that is down, "
+     "and stay in doubt, asking it, until it restarts and aborts the transaction"},
+    {Point::kTwopcCoordinatorAfterVotes, "twopc.coordinator.after_votes", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::on_vote",
+     "the votes that decide are in (every YES, or one NO), before the decision is logged: the prepared "
+     "participants are in doubt and presumed abort must end the transaction"},
+    {Point::kTwopcCoordinatorAfterDecisionLogged, "twopc.coordinator.after_decision_logged", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::on_sync_done",
+     "the decision record is durable, before it is sent or reported: the outcome is fixed but known to nobody; "
+     "recovery must re-send it, never presume abort"},
+    {Point::kTwopcCoordinatorAfterCommitSent, "twopc.coordinator.after_commit_sent", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::send_decision",
+     "the durable decision (COMMIT or ABORT) went to every participant, before the client is answered and before "
+     "any ACK: the client hears nothing, recovery re-sends the decision to collect the ACKs"},
+    {Point::kTwopcCoordinatorAfterEndLogged, "twopc.coordinator.after_end_logged", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::end",
+     "every participant acknowledged and END was appended (not forced): if END is lost, recovery re-sends a "
+     "decision that every participant acknowledges again"},
+    {Point::kTwopcParticipantAfterPreparedLogged, "twopc.participant.after_prepared_logged", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::finish_durable",
+     "PREPARED is durable and the locks are held, before the YES goes out: the coordinator's PREPARE times out "
+     "and it aborts; the restarted participant is in doubt, keeps its locks and asks"},
+    {Point::kTwopcParticipantAfterVoteSent, "twopc.participant.after_vote_sent", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::finish_durable",
+     "the YES vote went out: the coordinator may commit without this participant, which must learn the decision "
+     "from its log and a status query after its restart"},
+    {Point::kTwopcParticipantAfterDecisionApplied, "twopc.participant.after_decision_applied", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::resolve",
+     "the decision was applied, its record appended (not yet durable) and the locks released: a crash may lose the "
+     "record, and the restarted participant is in doubt again and must ask"},
+    {Point::kTwopcParticipantAfterDecisionLogged, "twopc.participant.after_decision_logged", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::finish_durable",
+     "the decision record is durable, before the ACK: the coordinator re-sends the decision and the restarted "
+     "participant acknowledges it without applying it twice"},
+    {Point::kTwopcParticipantAfterAckSent, "twopc.participant.after_ack_sent", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::finish_durable",
+     "the ACK of a durable decision went out: the participant is done with the transaction, and its log must "
+     "rebuild the committed balances at its restart"},
+    {Point::kTwopcParticipantBeforeStatusQuery, "twopc.participant.before_status_query", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::on_timer",
+     "a prepared participant heard no decision for query_interval and is about to ask the coordinator (reached only "
+     "when the coordinator was down or the decision lost)"},
+    {Point::kTwopcCoordinatorRecoveryBeforeResend, "twopc.coordinator.recovery_before_resend", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::send_decision",
+     "a restarted coordinator is about to re-send a decision its log kept (or the ABORT it logged for a START "
+     "without one): a second crash during recovery, the decision still unsent", true},
+    {Point::kTwopcParticipantRecoveryBeforeQuery, "twopc.participant.recovery_before_query", kOnCloud | kOnEdge,
+     "proto/twopc_participant.cpp Participant::finish_durable",
+     "a restarted participant in doubt (PREPARED, no decision in its log), its record durable, is about to vote "
+     "again and ask the coordinator: a second crash during recovery, the locks still held", true},
 }};
 
 constexpr bool points_in_enum_order() {
@@ -86,6 +143,8 @@ static_assert(points_in_enum_order(), "kPoints lists every Point in enum order")
 }  // namespace
 
 std::span<const PointInfo> points() { return kPoints; }
+
+std::string_view point_protocol(std::string_view name) { return name.substr(0, name.find('.')); }
 
 std::optional<Point> point_by_name(std::string_view name) {
   for (const PointInfo& p : kPoints) {
@@ -101,6 +160,14 @@ const PointInfo& point_info(Point p) {
 }
 
 const PointCounts& point_counts() { return detail::g_points.reached; }
+
+void count_points_by_node(size_t nodes) {
+  ECSIM_ASSERT(g_scope_active);
+  ECSIM_ASSERT(nodes <= (size_t{1} << 16));  // a topology, not a count by mistake
+  detail::g_points.by_node.assign(nodes, PointCounts{});
+}
+
+std::span<const PointCounts> point_counts_by_node() { return detail::g_points.by_node; }
 
 void set_point_hook(PointHook* hook) {
   ECSIM_ASSERT(g_scope_active);

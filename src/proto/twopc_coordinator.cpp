@@ -62,6 +62,11 @@ void Coordinator::recover(Env<Message>& env, LogIo& io) {
   check_invariants();
 }
 
+bool Coordinator::stop_at(Env<Message>& env, Point p) {
+  if (!stopped_) stopped_ = reach(env, p);
+  return stopped_;
+}
+
 void Coordinator::replay(Env<Message>& env, LogIo& io) {
   const node::Disk& disk = io.disk();
   std::map<uint64_t, LogStart> starts;
@@ -108,6 +113,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     t.commit = d.commit;
     t.reason = d.reason;
     t.decision_wal_length = entry.second;
+    t.recovered = true;
     t.started = env.now();
     txns_.emplace(txn, std::move(t));
     by_client_[d.client_txn] = txn;
@@ -123,11 +129,13 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     t.client_txn = s.client_txn;
     t.ts_ns = s.ts_ns;
     t.participants = s.participants;
+    t.recovered = true;
     t.started = env.now();
     txns_.emplace(txn, std::move(t));
     by_client_[s.client_txn] = txn;
     ++counters_.recovered_aborts;
     decide(env, io, txn, false, Reason::kRecovered);
+    if (stopped_) return;
   }
   const uint64_t durable = disk.durable_length();
   if (disk.length() > durable) want_sync(io);
@@ -135,7 +143,10 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
   for (const auto& [txn, t] : txns_) {
     if (t.phase == Phase::kDeciding && t.decision_wal_length <= durable) ready.push_back(txn);
   }
-  for (const uint64_t txn : ready) send_decision(env, txn);
+  for (const uint64_t txn : ready) {
+    send_decision(env, txn);
+    if (stopped_) return;
+  }
 }
 
 std::optional<uint64_t> Coordinator::begin(Env<Message>& env, LogIo& io, uint64_t client_txn,
@@ -184,10 +195,12 @@ std::optional<uint64_t> Coordinator::begin(Env<Message>& env, LogIo& io, uint64_
   t.started = env.now();
   Txn& live = txns_.emplace(txn, std::move(t)).first->second;
   by_client_[client_txn] = txn;
+  if (stop_at(env, Point::kTwopcCoordinatorAfterStartLogged)) return txn;
   for (NodeId p : live.participants) send(env, p, Prepare{txn, client_txn, live.ts_ns, live.op});
   trace(env, kRecordCoordinator, static_cast<uint16_t>(CoordinatorEvent::kPrepareSent), 0, 0, txn,
         client_txn);
   arm(env, txn, live, config_.prepare_timeout);
+  if (stop_at(env, Point::kTwopcCoordinatorAfterPrepareSent)) return txn;
   check_invariants();
   return txn;
 }
@@ -203,6 +216,7 @@ void Coordinator::on_message(Env<Message>& env, LogIo& io, NodeId from, const Me
                  [&](const Decision& d) { ignore(env, Ignored::kUnexpected, from, d.txn); },
              },
              m);
+  if (stopped_) return;
   check_invariants();
 }
 
@@ -224,11 +238,13 @@ void Coordinator::on_vote(Env<Message>& env, LogIo& io, NodeId from, const Vote&
   }
   if (!v.yes) {
     t.prior = v.prior;
+    if (stop_at(env, Point::kTwopcCoordinatorAfterVotes)) return;
     decide(env, io, v.txn, false, v.reason);
     return;
   }
   t.answered[*i] = true;
   if (answered(t.answered) == t.participants.size() || planted(Plant::kTwopcDecideBeforeAllVotes)) {
+    if (stop_at(env, Point::kTwopcCoordinatorAfterVotes)) return;
     decide(env, io, v.txn, true, Reason::kNone);
   }
 }
@@ -261,12 +277,17 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
 void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {
   Txn& t = txns_.at(txn);
   ECSIM_ASSERT(t.phase == Phase::kDeciding);
+  if (t.recovered) {
+    t.recovered = false;
+    if (stop_at(env, Point::kTwopcCoordinatorRecoveryBeforeResend)) return;
+  }
   t.phase = Phase::kCompleting;
   for (NodeId p : t.participants) send(env, p, Decision{txn, t.commit});
   trace(env, kRecordCoordinator, static_cast<uint16_t>(CoordinatorEvent::kDecisionSent), 0,
         static_cast<uint32_t>(t.reason), txn, t.client_txn);
   t.commit ? ++counters_.committed : ++counters_.aborted;
   if (!t.commit) ++counters_.aborted_by[static_cast<size_t>(t.reason)];
+  if (stop_at(env, Point::kTwopcCoordinatorAfterCommitSent)) return;
   report(env, txn, t);
   arm(env, txn, t, config_.ack_timeout);
 }
@@ -319,6 +340,7 @@ void Coordinator::end(Env<Message>& env, LogIo& io, uint64_t txn) {
   ++counters_.ended;
   trace(env, kRecordCoordinator, static_cast<uint16_t>(CoordinatorEvent::kEndLogged), 0, 0, txn,
         t.client_txn);
+  if (stop_at(env, Point::kTwopcCoordinatorAfterEndLogged)) return;
   txns_.erase(txn);
 }
 
@@ -396,7 +418,13 @@ void Coordinator::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
   for (const auto& [txn, t] : txns_) {
     if (t.phase == Phase::kDeciding && t.decision_wal_length <= durable) ready.push_back(txn);
   }
-  for (const uint64_t txn : ready) send_decision(env, txn);
+  for (const uint64_t txn : ready) {
+    // A recovered decision was durable before the restart: only this
+    // incarnation's decisions reach the point here.
+    if (!txns_.at(txn).recovered && stop_at(env, Point::kTwopcCoordinatorAfterDecisionLogged)) return;
+    send_decision(env, txn);
+    if (stopped_) return;
+  }
   if (io.disk().length() > durable) want_sync(io);
   check_invariants();
 }
@@ -474,6 +502,7 @@ void Coordinator::trace(Env<Message>& env, sim::RecordType type, uint16_t code, 
 }
 
 void Coordinator::check_invariants() const {
+  if (stopped_) return;  // stopped mid-handler at a point: the node crashes with this state
   ECSIM_ASSERT(txns_.size() <=
                config_.txns_max + counters_.recovered_decisions + counters_.recovered_aborts);
   ECSIM_ASSERT(outcomes_.size() <= config_.outcomes_max);

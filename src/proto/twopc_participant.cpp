@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -51,8 +52,14 @@ void Participant::on_message(Env<Message>& env, LogIo& io, NodeId from, const Me
                  [&](const StatusQuery& q) { ignore(env, Ignored::kUnexpected, from, q.txn); },
              },
              m);
+  if (stopped_) return;
   wake_waiters(env, io);
   check_invariants();
+}
+
+bool Participant::stop_at(Env<Message>& env, Point p) {
+  if (!stopped_) stopped_ = reach(env, p);
+  return stopped_;
 }
 
 // A PREPARE for a transaction this participant knows: answer again, never
@@ -164,7 +171,17 @@ void Participant::proceed(Env<Message>& env, LogIo& io, uint64_t txn, Txn& t) {
   t.wal_length = io.disk().length();
   trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kPreparedLogged),
         t.coordinator, 0, txn, t.client_txn);
+  // Planted: the next transaction on these keys validates against balances
+  // this one may still change.
+  if (planted(Plant::kTwopcReleaseLocksAtPrepare)) release(env, txn, t);
   want_sync(io);  // the YES goes once PREPARED is durable
+  if (planted(Plant::kTwopcVoteBeforePreparedLog)) {
+    // Planted: the YES goes now, and a crash may lose the PREPARED it promises.
+    t.state = TxnState::kPrepared;
+    send_vote(env, txn, t);
+    if (stop_at(env, Point::kTwopcParticipantAfterVoteSent)) return;
+    arm(env, txn, t, config_.query_interval);
+  }
 }
 
 // Votes NO for a live transaction that is not prepared, and forgets it. The
@@ -277,8 +294,10 @@ void Participant::apply(const Op& op) {
       owners_.at(op.number) = op.to;
       break;
   }
-  // Validated under the lock it still holds: never negative.
-  ECSIM_ASSERT(op.kind == OpKind::kPort || op.kind == OpKind::kTopUp || balances_.at(op.from) >= 0);
+  // Validated under the lock it still holds: never negative (unless the
+  // plant gave the lock away before the decision; the checker judges that).
+  ECSIM_ASSERT(op.kind == OpKind::kPort || op.kind == OpKind::kTopUp || balances_.at(op.from) >= 0 ||
+               planted(Plant::kTwopcReleaseLocksAtPrepare));
 }
 
 void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const Decision& d) {
@@ -331,7 +350,7 @@ void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const D
 void Participant::resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commit) {
   Txn& t = txns_.at(txn);
   ECSIM_ASSERT(t.state == TxnState::kPreparing || t.state == TxnState::kPrepared);
-  ECSIM_ASSERT(t.held == t.keys.count);
+  ECSIM_ASSERT(t.held == t.keys.count || planted(Plant::kTwopcReleaseLocksAtPrepare));
   if (!append(env, io, LogResolved{txn, t.client_txn, commit})) {
     ++counters_.refused;  // stays prepared, locks kept: the coordinator resends
     return;
@@ -354,6 +373,7 @@ void Participant::resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commi
     trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kResolved),
           t.coordinator, 0, txn, t.client_txn);
   }
+  if (stop_at(env, Point::kTwopcParticipantAfterDecisionApplied)) return;
   want_sync(io);  // the ACK goes once the decision is durable
 }
 
@@ -378,11 +398,13 @@ void Participant::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
     // Prepared and still no decision: ask (the coordinator may have crashed,
     // or the decision was lost). The locks stay until the answer.
     ECSIM_ASSERT(t.state == TxnState::kPrepared);
+    if (stop_at(env, Point::kTwopcParticipantBeforeStatusQuery)) return;
     send(env, t.coordinator, StatusQuery{txn});
     ++counters_.queries_sent;
     trace(env, kRecordQuery, kQueryAsked, t.coordinator, 0, txn, 0);
     arm(env, txn, t, config_.query_interval);
   }
+  if (stopped_) return;
   wake_waiters(env, io);
   check_invariants();
 }
@@ -396,6 +418,7 @@ void Participant::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
   sync_tag_ = 0;
   const uint64_t durable = io.disk().durable_length();
   finish_durable(env, io, durable);
+  if (stopped_) return;
   if (io.disk().length() > durable) want_sync(io);
   check_invariants();
 }
@@ -412,8 +435,12 @@ void Participant::finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_
   for (const uint64_t txn : ready) {
     Txn& t = txns_.at(txn);
     if (t.state == TxnState::kPreparing) {
+      const Point p = t.in_doubt ? Point::kTwopcParticipantRecoveryBeforeQuery
+                                 : Point::kTwopcParticipantAfterPreparedLogged;
+      if (stop_at(env, p)) return;
       t.state = TxnState::kPrepared;
       send_vote(env, txn, t);
+      if (stop_at(env, Point::kTwopcParticipantAfterVoteSent)) return;
       if (t.in_doubt) {
         send(env, t.coordinator, StatusQuery{txn});
         ++counters_.queries_sent;
@@ -422,10 +449,12 @@ void Participant::finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_
       arm(env, txn, t, config_.query_interval);
       continue;
     }
+    if (stop_at(env, Point::kTwopcParticipantAfterDecisionLogged)) return;
     send(env, t.coordinator, Ack{txn});
     ++counters_.acks_sent;
     trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kAcked), t.coordinator,
           0, txn, t.client_txn);
+    if (stop_at(env, Point::kTwopcParticipantAfterAckSent)) return;
     remember(txn, t.client_txn, t.commit, t.wal_length);
     txns_.erase(txn);
   }
@@ -528,6 +557,7 @@ void Participant::trace(Env<Message>& env, sim::RecordType type, uint16_t code, 
 }
 
 void Participant::check_invariants() const {
+  if (stopped_) return;  // stopped mid-handler at a point: the node crashes with this state
   ECSIM_ASSERT(txns_.size() <= config_.txns_max + counters_.in_doubt_recovered);
   ECSIM_ASSERT(resolved_order_.size() <= config_.outcomes_max);
   ECSIM_ASSERT(timers_.size() <= txns_.size());
@@ -536,7 +566,7 @@ void Participant::check_invariants() const {
     held += t.held;
     // Prepared means every lock held; a decided transaction holds none.
     const bool prepared = t.state == TxnState::kPreparing || t.state == TxnState::kPrepared;
-    ECSIM_ASSERT(!prepared || t.held == t.keys.count);
+    ECSIM_ASSERT(!prepared || t.held == t.keys.count || planted(Plant::kTwopcReleaseLocksAtPrepare));
     ECSIM_ASSERT(t.state != TxnState::kDeciding || t.held == 0);
     // Liveness: what waits for the log has a sync on its way; the rest a timer.
     const bool on_log = t.state == TxnState::kPreparing || t.state == TxnState::kDeciding;

@@ -250,6 +250,7 @@ struct Run::Impl {
         durability(names),
         causality(names),
         catch_up(cloud_nodes(s), names) {
+    proto::count_points_by_node(names.size());
     for (sim::TraceObserver* reader : o.observers) trace.add_observer(reader);
     trace.add_observer(&durability);
     trace.add_observer(&end_state);

@@ -426,6 +426,9 @@ RunResult Run::finish() {
     }
   }
   r.points = proto::point_counts();
+  const auto by_node = proto::point_counts_by_node();
+  r.points_by_node.assign(by_node.begin(), by_node.end());
+  r.node_names = m.names;
   r.records = m.trace.count();
   r.hashed = m.trace.hashing();
   r.trace_hash = r.hashed ? m.trace.hash() : 0;

@@ -208,6 +208,11 @@ void Loader::fault_at_point(const MapView& m, const Field& name_field, const Sce
                                  "three-tier model (a requests workload), whose protocols have the points",
                                  quote(name)));
   }
+  if (proto::point_protocol(name) == "twopc" && sc.billing.empty()) {
+    fail(name_field, fmt::format("at_point {} in a scenario without a billing workload, which never runs 2PC, "
+                                 "expected a billing workload (docs/scenarios.md)",
+                                 quote(name)));
+  }
   const Field node = m.require("node", "the node that acts at the point, like cloud-2");
   fault.target = selector(node);
   const std::vector<uint32_t> nodes = nodes_of(fault.target);

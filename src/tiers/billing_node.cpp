@@ -190,7 +190,10 @@ void TierNode::core_billing(node::Context& ctx, net::NodeId from, uint64_t call_
   }
   const twopc::Op op{op_kind(kind), call.from, call.to, call.amount, call.number};
   txn_callers_.emplace(call.client_txn, caller);
-  if (!coordinator_->begin(envs_->twopc, envs_->log, call.client_txn, op, txn_participants(op, from))) {
+  const std::optional<uint64_t> txn = coordinator_->begin(envs_->twopc, envs_->log, call.client_txn, op,
+                                                          txn_participants(op, from));
+  if (ctx.halted()) return;  // stopped at a 2PC point: the node crashes, its caller unanswered
+  if (!txn) {
     // Refused (counted and traced by the coordinator): this caller only.
     auto range = txn_callers_.equal_range(call.client_txn);
     for (auto it = range.first; it != range.second; ++it) {

@@ -444,9 +444,20 @@ point_records = {
     "rpc.client.after_send": types["rpc.call"],
     "rpc.client.before_retry": attempts[2],
 }
+# No billing workload here, so 2PC never runs: its points and its records are all 0
+# (tests/scenario/twopc_points.sh reaches them).
+twopc_records = sum(sum(c.values()) for t, c in codes.items() if t.startswith("twopc."))
+for name in run["points"]:
+    if name.startswith("twopc."): point_records[name] = twopc_records
 for name, reached in run["points"].items():
     if name not in point_records: fails.append(f"points.{name}: a point this test does not reconcile"); continue
     same(f"points.{name}", reached, point_records[name])
+# By node: each point's counts over the nodes add up to its total.
+for name, reached in run["points"].items():
+    by_node = sum(counts.get(name, 0) for counts in run["points_by_node"].values())
+    same(f"points_by_node.*.{name}", by_node, reached)
+for node, counts in run["points_by_node"].items():
+    covered.update(f"points_by_node.{node}.{name}" for name in counts)
 same("memory.limit_hit", run["memory"]["limit_hit"], codes["limit_reached"][1] > 0)
 
 # The guard: every field of the JSON is reconciled above or out of scope.

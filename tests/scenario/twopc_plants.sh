@@ -4,7 +4,12 @@
 # (tests/scenario/twopc_billing.sh): committing on the first YES breaks
 # atomicity where replicas vote NO (2pc-abort), and a coordinator that
 # forgets its logged decisions at recovery decides some transactions both
-# ways (2pc-coordinator-crash).
+# ways (2pc-coordinator-crash). A participant that gives its locks away at
+# PREPARE lets a second transaction validate against a balance the first
+# then changes: a sweep of 2pc-contention finds it (a negative balance, by
+# billing_conservation) at its first seed, and the same sweep without the
+# plant is clean. twopc.vote_before_prepared_log is found by ecsim explore
+# (tests/scenario/twopc_explore.sh).
 set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -24,4 +29,19 @@ PY
 }
 found twopc.decide_before_all_votes 2pc-abort billing_atomicity
 found twopc.forget_decision_on_recovery 2pc-coordinator-crash billing_atomicity
+cont=$data/2pc-contention.yaml
+"$ecsim" sweep "$cont" --seeds 1..3 --jobs 2 --plant twopc.release_locks_at_prepare --stop-on-fail --json \
+  --out-dir "$tmp" > "$tmp/locks.json"
+check $? 1 "twopc.release_locks_at_prepare: the sweep fails"
+python3 - "$tmp/locks.json" <<'PY'
+import json, sys
+seeds = [json.loads(l) for l in open(sys.argv[1]) if '"seed"' in l]
+first = next(s for s in seeds if s["verdict"] != "pass")
+print(f"found at seed {first['seed']}: {first['detail'][:160]}")
+assert first["verdict"] == "fail" and first["failed_invariant"] == "billing_conservation", first
+assert first["seed"] <= 200
+PY
+check $? 0 "twopc.release_locks_at_prepare is found by billing_conservation"
+"$ecsim" sweep "$cont" --seeds 1..3 --jobs 2 --out-dir "$tmp" > "$tmp/clean.txt"
+check $? 0 "the same sweep without the plant passes"
 exit $fail

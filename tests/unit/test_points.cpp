@@ -192,6 +192,9 @@ TEST_CASE("at_point: a crash at every point runs to a verdict, the invariants ho
   // The model must be correct under crashes anywhere: each point on a node
   // of a tier that runs it, at its second reach, the node back after 300 ms.
   for (const proto::PointInfo& p : proto::points()) {
+    // 2PC points need a billing workload: `ecsim explore` crashes at each of
+    // them (tests/scenario/twopc_points.sh).
+    if (proto::point_protocol(p.name) == "twopc") continue;
     const char* node = (p.tiers & proto::kOnCloud) != 0 ? "cloud-1" : (p.tiers & proto::kOnCore) != 0 ? "core-1" : "edge-1";
     std::string text = at_point_scenario(p.name, node, 2, ", for: 300ms");
     // durability judges cloud replicas' restarts: only a cloud crash gives it one.

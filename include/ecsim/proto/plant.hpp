@@ -28,6 +28,8 @@ enum class Plant : uint8_t {
   kStorageAcceptAnyWriter,    // a cloud replica accepts a write from a node that is not a core node
   kTwopcDecideBeforeAllVotes,      // a 2PC coordinator commits on the first YES
   kTwopcForgetDecisionOnRecovery,  // a recovering 2PC coordinator ignores its logged decisions
+  kTwopcVoteBeforePreparedLog,     // a 2PC participant votes YES before PREPARED is durable
+  kTwopcReleaseLocksAtPrepare,     // a 2PC participant releases its locks at PREPARE, not at the decision
   kStorageCheckpointTruncatesCopy,  // a cloud replica's checkpoint truncates its log through the copy
 };
 

@@ -28,6 +28,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "ecsim/net/envelope.hpp"
 
@@ -51,6 +52,22 @@ enum class Point : uint8_t {
   kRpcClientAfterSend,      // rpc.client.after_send
   kRpcClientBeforeRetry,    // rpc.client.before_retry
   kStorageWriterAfterSend,  // storage.writer.after_send
+  // 2PC (proto/twopc): the coordinator's steps, the participant's, then the
+  // recovery points no unfaulted run reaches.
+  kTwopcCoordinatorAfterStartLogged,     // twopc.coordinator.after_start_logged
+  kTwopcCoordinatorAfterPrepareSent,     // twopc.coordinator.after_prepare_sent
+  kTwopcCoordinatorAfterVotes,           // twopc.coordinator.after_votes
+  kTwopcCoordinatorAfterDecisionLogged,  // twopc.coordinator.after_decision_logged
+  kTwopcCoordinatorAfterCommitSent,      // twopc.coordinator.after_commit_sent
+  kTwopcCoordinatorAfterEndLogged,       // twopc.coordinator.after_end_logged
+  kTwopcParticipantAfterPreparedLogged,  // twopc.participant.after_prepared_logged
+  kTwopcParticipantAfterVoteSent,        // twopc.participant.after_vote_sent
+  kTwopcParticipantAfterDecisionApplied, // twopc.participant.after_decision_applied
+  kTwopcParticipantAfterDecisionLogged,  // twopc.participant.after_decision_logged
+  kTwopcParticipantAfterAckSent,         // twopc.participant.after_ack_sent
+  kTwopcParticipantBeforeStatusQuery,    // twopc.participant.before_status_query
+  kTwopcCoordinatorRecoveryBeforeResend, // twopc.coordinator.recovery_before_resend
+  kTwopcParticipantRecoveryBeforeQuery,  // twopc.participant.recovery_before_query
   kCount
 };
 inline constexpr size_t kPointCount = static_cast<size_t>(Point::kCount);
@@ -60,12 +77,19 @@ inline constexpr size_t kPointCount = static_cast<size_t>(Point::kCount);
 // that never reaches it.
 inline constexpr uint8_t kOnEdge = 1, kOnCore = 2, kOnCloud = 4, kOnAll = 7;
 
+// The protocol a point belongs to: the part of its name before the first
+// dot ("twopc" for "twopc.participant.after_vote_sent").
+std::string_view point_protocol(std::string_view name);
+
 struct PointInfo {
   Point point;
   std::string_view name;   // "storage.replica.after_wal_append"
   uint8_t tiers;           // kOnEdge | kOnCore | kOnCloud
   std::string_view where;  // the code: "proto/storage.cpp Replica::on_write"
   std::string_view what;   // one line: where exactly, and what a crash there tests
+  // A recovery point: code that runs only when a node restarts with work a
+  // crash left unfinished, so no unfaulted run reaches it.
+  bool recovery = false;
 };
 
 // Every point, in enum order.
@@ -90,6 +114,7 @@ using PointCounts = std::array<uint64_t, kPointCount>;
 namespace detail {
 struct PointState {
   PointCounts reached{};
+  std::vector<PointCounts> by_node;  // empty unless count_points_by_node
   PointHook* hook = nullptr;
 };
 extern PointState g_points;
@@ -103,6 +128,7 @@ bool reach_hooked(net::NodeId node, Point p);
   if (s.hook != nullptr) [[unlikely]]
     return detail::reach_hooked(node, p);
   ++s.reached[static_cast<size_t>(p)];
+  if (node < s.by_node.size()) ++s.by_node[node][static_cast<size_t>(p)];
   return false;
 }
 // The same at the node an Env belongs to.
@@ -113,6 +139,13 @@ template <class E>
 
 // The reaches counted since the current PointScope began (or process start).
 const PointCounts& point_counts();
+
+// Also counts the reaches of each of nodes 0..nodes-1 apart (what `ecsim
+// explore` needs to know which node reached which point how often).
+// REQUIRES: a PointScope is active.
+void count_points_by_node(size_t nodes);
+// One entry per node counted (empty without count_points_by_node).
+std::span<const PointCounts> point_counts_by_node();
 
 // Installs `hook` (nullptr: removes it). REQUIRES: a PointScope is active.
 void set_point_hook(PointHook* hook);

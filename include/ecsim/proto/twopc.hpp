@@ -58,6 +58,7 @@
 
 #include "ecsim/node/disk.hpp"
 #include "ecsim/proto/env.hpp"
+#include "ecsim/proto/points.hpp"
 
 namespace ecsim::proto::twopc {
 
@@ -360,7 +361,8 @@ class Coordinator {
     uint64_t timer_tag = 0;
     TimerId timer = 0;
     uint32_t attempts = 1;
-    bool report = false;  // begun by this incarnation: report its outcome
+    bool report = false;     // begun by this incarnation: report its outcome
+    bool recovered = false;  // rebuilt from the log at recovery, its decision not yet re-sent
     sim::Time started{0};
   };
   struct Remembered {
@@ -385,11 +387,14 @@ class Coordinator {
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint32_t kind,
              uint64_t a, uint64_t b);
+  // A protocol point (proto/points.hpp); true: the node stops here, return at once.
+  bool stop_at(Env<Message>& env, Point p);
   void check_invariants() const;
 
   NodeId self_;
   CoordinatorConfig config_;
   bool recovered_ = false;
+  bool stopped_ = false;  // stopped at a point: the node crashes, nothing more happens here
   uint64_t next_seq_ = 1;
   std::map<uint64_t, Txn> txns_;            // live, by txn id (ordered: deterministic walks)
   std::map<uint64_t, uint64_t> by_client_;  // client txn -> live txn, outcome not yet known
@@ -523,11 +528,14 @@ class Participant {
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint32_t kind,
              uint64_t a, uint64_t b);
+  // A protocol point (proto/points.hpp); true: the node stops here, return at once.
+  bool stop_at(Env<Message>& env, Point p);
   void check_invariants() const;
 
   NodeId self_;
   ParticipantConfig config_;
   bool recovered_ = false;
+  bool stopped_ = false;  // stopped at a point: the node crashes, nothing more happens here
   std::map<uint64_t, int64_t> balances_;  // committed
   std::map<uint64_t, uint64_t> owners_;   // number -> subscriber, committed
   std::map<uint64_t, Txn> txns_;          // live, by txn id

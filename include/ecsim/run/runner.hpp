@@ -272,6 +272,9 @@ struct RunResult {
   std::vector<Verdict> verdicts;
   // How often each protocol point was reached, by proto::Point (code probes).
   proto::PointCounts points{};
+  // The same by node (node id order), and the nodes' names.
+  std::vector<proto::PointCounts> points_by_node;
+  std::vector<std::string> node_names;
   // The limits reached, in sim::Resource order, and the model's accounted
   // memory: its peak, the maximum, and what held the most at the peak
   // resource by resource.

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# `ecsim explore --crash-points` (docs/testing.md, "Crash-point exploration"):
+# - on 2pc-explore.yaml it crashes at every 2PC point of both roles (the
+#   recovery points by a second crash during recovery, before_status_query
+#   in a follow-up of a run that reached it); every run passes, and every
+#   point was reached: exit 0;
+# - with the plant twopc.vote_before_prepared_log it fails, and the first
+#   reproducing command it prints fails the same way when run;
+# - bad input is one line, exit 2.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+scn=$src/tests/data/scenarios/2pc-explore.yaml
+
+"$ecsim" explore "$scn" --crash-points --jobs 2 --out-dir "$tmp" --json > "$tmp/clean.json"
+check $? 0 "explore without a plant passes"
+python3 - "$tmp/clean.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+runs, summary = lines[:-1], lines[-1]
+assert summary["summary"] and summary["failed"] == 0 and summary["points_unreached"] == [], summary
+assert summary["runs"] == len(runs) > 100, summary
+# Every 2PC point of both roles was crashed at, on a node of each tier that runs it.
+crashed = {}
+for r in runs:
+    assert r["verdict"] == "pass", r
+    last = r["crashes"][-1]
+    if r["outcome"] in ("crashed, restarted", "crashed twice"):
+        crashed.setdefault(last["point"], set()).add(last["node"].split("-")[0])
+twopc = {p for p in crashed if p.startswith("twopc.")}
+# twopc.participant.before_status_query, which the unfaulted run never
+# reaches, is crashed at in a follow-up run (on the tiers some run reached it).
+for role, tiers, n in (("coordinator", {"core"}, 7), ("participant", {"cloud", "edge"}, 7)):
+    points = {p for p in twopc if p.startswith(f"twopc.{role}.")}
+    assert len(points) == n, (role, sorted(points))
+    for p in points:
+        if p != "twopc.participant.before_status_query": assert crashed[p] == tiers, (p, crashed[p])
+        else: assert crashed[p] <= tiers, (p, crashed[p])
+for p in ("twopc.coordinator.recovery_before_resend", "twopc.participant.recovery_before_query"):
+    doubles = [r for r in runs if r["crashes"][-1]["point"] == p]
+    assert doubles and all(r["outcome"] == "crashed twice" for r in doubles), (p, doubles[:1])
+# First reach and a later reach of each (node, point) reached twice or more.
+nths = {}
+for r in runs:
+    if len(r["crashes"]) == 1:
+        c = r["crashes"][0]
+        nths.setdefault((c["point"], c["node"]), []).append(c["nth"])
+assert all(v[0] == 1 for v in nths.values())
+assert sum(1 for v in nths.values() if len(v) == 2 and v[1] >= 2) > 50
+print(f"ok: {len(runs)} runs, 14 2PC points crashed at, each on its tiers, recovery points by a second crash")
+PY
+[[ $? -eq 0 ]] || fail=1
+check "$(ls "$tmp" | grep -c '\.yaml$')" 0 "passing runs leave no scenario file behind"
+
+"$ecsim" explore "$scn" --crash-points --jobs 2 --out-dir "$tmp" --plant twopc.vote_before_prepared_log > "$tmp/plant.txt"
+check $? 1 "explore finds twopc.vote_before_prepared_log"
+repro=$(grep -m1 'reproduce: ' "$tmp/plant.txt" | sed 's/.*reproduce: ecsim //')
+verdict=$(grep -m1 -B1 'reproduce: ' "$tmp/plant.txt" | head -1 | grep -o 'fail billing_[a-z_]*' | cut -d' ' -f2)
+echo "first failing run: $verdict; reproduce: ecsim $repro"
+check "$verdict" billing_termination "the plant is found by billing_termination (the participant lost the PREPARED it voted YES on)"
+# shellcheck disable=SC2086
+"$ecsim" $repro > "$tmp/repro.txt"
+check $? 1 "the reproducing command fails"
+grep -q "FAIL  $verdict" "$tmp/repro.txt"; check $? 0 "the same way ($verdict)"
+
+# Bad input: one line, exit 2.
+bad() {  # WHAT EXPECTED-PATTERN ARGS...
+  local what=$1 pattern=$2; shift 2
+  "$ecsim" explore "$@" > /dev/null 2> "$tmp/err"; check $? 2 "$what: exit 2"
+  check "$(wc -l < "$tmp/err")" 1 "$what: one line"
+  grep -q -- "$pattern" "$tmp/err"; check $? 0 "$what: says '$pattern'"
+}
+bad "no --crash-points" "--crash-points" "$scn"
+bad "unknown plant" "unknown plant 'nope'" "$scn" --crash-points --plant nope
+bad "bad --restart-after" "restart-after" "$scn" --crash-points --restart-after 2 parsecs
+bad "missing file" "cannot read" "$tmp/none.yaml" --crash-points
+printf 'name: x\nduration: 2s\ntopology: { edge: 1, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 10/s, sbuscribers: 5 }\n' > "$tmp/typo.yaml"
+bad "a misspelt key" "typo.yaml:5:35: unknown key" "$tmp/typo.yaml" --crash-points
+exit $fail
