@@ -16,6 +16,7 @@ out=$("$ecsim" viz "$scenario" --actions "$src/tests/viz/actions.json" --save-sc
 session=$(sed -n 's/^session trace hash: //p' <<<"$out")
 [[ $session =~ ^0x[0-9a-f]{16}$ ]] || fail "no session hash in: $out"
 grep -q "after_event: " "$work/session.yaml" || fail "the saved scenario has no after_event entry"
+grep -q "at: 9.5s, after_event: " "$work/session.yaml" || fail "the saved times are not in their shortest exact form"
 grep -q "crash: random" "$work/session.yaml" && fail "a random node was saved as 'random', not the node drawn"
 replay=$("$ecsim" run "$work/session.yaml" | sed -n 's/^trace hash: //p')
 [[ $replay == "$session" ]] || fail "ecsim run of the saved scenario gives $replay, the session $session"

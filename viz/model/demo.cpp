@@ -65,7 +65,9 @@ std::string Demo::fault(const std::string& body) {
   RecordedAction a;
   a.at_ns = at_ns;
   a.after_event = event;
-  a.entry = {"faults", fmt::format("{{at: {}ns, after_event: {}, {}}}", at_ns, event, inner)};
+  // The shortest exact form ("9.5s", "13.199953126s"): parse_duration reads it back to the nanosecond.
+  a.entry = {"faults",
+             fmt::format("{{at: {}, after_event: {}, {}}}", sim::format_time(sim::Time{at_ns}), event, inner)};
   a.label = fmt::format("{} #{} {}", sim::format_time(sim::Time{at_ns}), event, inner);
   std::vector<RecordedAction> next = actions_;
   next.push_back(std::move(a));
