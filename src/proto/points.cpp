@@ -37,7 +37,7 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
      "a replica catching up at its start logged a batch of a peer's entries, before asking for the next batch or "
      "logging its catch-up mark: a crash in the middle of a catch-up"},
     {Point::kStorageWriterAfterQuorum, "storage.writer.after_quorum", kOnCore,
-     "proto/storage.cpp QuorumWriter::on_ack",
+     "proto/storage_quorum.cpp QuorumWriter::on_ack",
      "2 of 3 replicas acknowledged a write, before core records it as done: the write is durable but the edge "
      "is never answered and tries the next core"},
     {Point::kRpcServerBeforeExecute, "rpc.server.before_execute", kOnCore, "proto/rpc.cpp Server::on_request",
@@ -71,7 +71,7 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
     {Point::kRpcClientBeforeRetry, "rpc.client.before_retry", kOnEdge, "proto/rpc.cpp Client::on_timer",
      "a call's backoff after a failed attempt ended, before the retry goes out (reached only when core was slow, "
      "down or cut off): the first attempt may have executed, the retry never comes"},
-    {Point::kStorageWriterAfterSend, "storage.writer.after_send", kOnCore, "proto/storage.cpp QuorumWriter::write",
+    {Point::kStorageWriterAfterSend, "storage.writer.after_send", kOnCore, "proto/storage_quorum.cpp QuorumWriter::write",
      "core sent a write to the three replicas, before any acknowledgement: the replicas apply and acknowledge a "
      "write whose writer is gone, and the edge is never answered and tries the next core"},
     {Point::kTwopcCoordinatorAfterStartLogged, "twopc.coordinator.after_start_logged", kOnCore,
