@@ -1,5 +1,6 @@
 #include "run_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -101,6 +102,20 @@ void print_billing(const run::BillingSummary& b, Line& line) {
   line(fmt::format("  in doubt (a participant's YES until it learnt the decision): {} resolved, p99 {}, max {}; {} "
                    "still in doubt at the end",
                    b.in_doubt, ms(b.in_doubt_p99_ns), ms(b.in_doubt_max_ns), b.in_doubt_open));
+  // The largest of the nodes' 2PC logs and tables: what must stay flat.
+  const run::BillingSummary::Log* peak = nullptr;
+  uint64_t locks = 0;
+  uint64_t remembered = 0;
+  for (const run::BillingSummary::Log& l : b.logs) {
+    if (peak == nullptr || l.peak_bytes > peak->peak_bytes) peak = &l;
+    locks = std::max(locks, l.locks);
+    remembered = std::max(remembered, l.remembered);
+  }
+  if (peak != nullptr) {
+    line(fmt::format("  2PC logs: largest {} KiB ({} entries) at {}; at the end at most {} locks held and {} outcomes "
+                     "remembered per node",
+                     (peak->peak_bytes + 1023) / 1024, peak->peak_entries, peak->node, locks, remembered));
+  }
 }
 
 nlohmann::json billing_json(const run::BillingSummary& b) {
@@ -108,6 +123,17 @@ nlohmann::json billing_json(const run::BillingSummary& b) {
   for (const auto& [reason, n] : b.aborted_by) reasons[reason] = n;
   nlohmann::json decided = nlohmann::json::object();
   for (const auto& [reason, n] : b.decided_abort_by) decided[reason] = n;
+  nlohmann::json logs = nlohmann::json::array();
+  for (const run::BillingSummary::Log& l : b.logs) {
+    logs.push_back({{"node", l.node},
+                    {"role", l.coordinator ? "coordinator" : "participant"},
+                    {"peak_entries", l.peak_entries},
+                    {"peak_bytes", l.peak_bytes},
+                    {"entries", l.entries},
+                    {"bytes", l.bytes},
+                    {"locks", l.locks},
+                    {"remembered", l.remembered}});
+  }
   return {{"decided_commit", b.decided_commit}, {"decided_abort_by", decided},{"operations", b.operations},   {"transactions", b.transactions},
           {"committed", b.committed},     {"aborted", b.aborted},
           {"aborted_by", reasons},        {"participant_down", b.participant_down},
@@ -117,7 +143,7 @@ nlohmann::json billing_json(const run::BillingSummary& b) {
           {"latency_p50_ns", b.latency_p50_ns}, {"latency_p99_ns", b.latency_p99_ns},
           {"read_latency_p99_ns", b.read_latency_p99_ns}, {"in_doubt", b.in_doubt},
           {"in_doubt_p99_ns", b.in_doubt_p99_ns}, {"in_doubt_max_ns", b.in_doubt_max_ns},
-          {"in_doubt_open", b.in_doubt_open}};
+          {"in_doubt_open", b.in_doubt_open}, {"logs", logs}};
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ std::string record_name(sim::RecordType t) {
       {tiers::kRecordBillingStart, "billing.start"},   {tiers::kRecordBillingEnd, "billing.end"},
       {tiers::kRecordBillingRead, "billing.read"},     {tiers::kRecordBillingOp, "billing.op"},
       {tiers::kRecordBillingEndNode, "billing.end_node"}, {tiers::kRecordBillingEndBalance, "billing.end_balance"},
-      {tiers::kRecordBillingEndOwner, "billing.end_owner"},
+      {tiers::kRecordBillingEndOwner, "billing.end_owner"}, {tiers::kRecordBillingEndLog, "billing.end_log"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

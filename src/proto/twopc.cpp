@@ -35,7 +35,7 @@ uint32_t op_bytes(const Op& op) {
 
 // --- Log encoding ----------------------------------------------------------
 
-enum : uint8_t { kStart = 1, kDecision = 2, kEnd = 3, kPrepared = 4, kResolved = 5 };
+enum : uint8_t { kStart = 1, kDecision = 2, kEnd = 3, kPrepared = 4, kResolved = 5, kCheckpoint = 6 };
 constexpr size_t kChecksumBytes = 4;
 
 using log_codec::fnv1a;
@@ -116,6 +116,21 @@ std::optional<LogRecord> decode_body(Reader& r) {
     }
     case kResolved:
       return LogResolved{r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint8_t>() != 0};
+    case kCheckpoint: {
+      LogCheckpoint c;
+      c.seq = r.get<uint64_t>();
+      c.last = r.get<uint8_t>() != 0;
+      const auto balances = r.get<uint32_t>();
+      const auto owners = r.get<uint32_t>();
+      const auto outcomes = r.get<uint32_t>();
+      if (!r.ok || uint64_t{balances} + owners + outcomes > kCheckpointItemsMax) return std::nullopt;
+      for (uint32_t i = 0; i < balances; ++i) c.balances.push_back({r.get<uint64_t>(), r.get<int64_t>()});
+      for (uint32_t i = 0; i < owners; ++i) c.owners.push_back({r.get<uint64_t>(), r.get<uint64_t>()});
+      for (uint32_t i = 0; i < outcomes; ++i) {
+        c.outcomes.push_back({r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint8_t>() != 0, r.get<int64_t>()});
+      }
+      return c;
+    }
     default:
       return std::nullopt;
   }
@@ -205,6 +220,30 @@ std::string encode(const LogRecord& r) {
                    put_le(out, x.txn);
                    put_le(out, x.client_txn);
                    put_le(out, static_cast<uint8_t>(x.commit));
+                 },
+                 [&](const LogCheckpoint& c) {
+                   ECSIM_ASSERT(c.balances.size() + c.owners.size() + c.outcomes.size() <=
+                                kCheckpointItemsMax);
+                   put_le(out, uint8_t{kCheckpoint});
+                   put_le(out, c.seq);
+                   put_le(out, static_cast<uint8_t>(c.last));
+                   put_le(out, static_cast<uint32_t>(c.balances.size()));
+                   put_le(out, static_cast<uint32_t>(c.owners.size()));
+                   put_le(out, static_cast<uint32_t>(c.outcomes.size()));
+                   for (const Account& a : c.balances) {
+                     put_le(out, a.subscriber);
+                     put_le(out, a.balance);
+                   }
+                   for (const NumberOwner& n : c.owners) {
+                     put_le(out, n.number);
+                     put_le(out, n.subscriber);
+                   }
+                   for (const CheckpointOutcome& o : c.outcomes) {
+                     put_le(out, o.txn);
+                     put_le(out, o.client_txn);
+                     put_le(out, static_cast<uint8_t>(o.commit));
+                     put_le(out, o.at_ns);
+                   }
                  },
              },
              r);

@@ -69,9 +69,11 @@ bool Coordinator::stop_at(Env<Message>& env, Point p) {
 
 void Coordinator::replay(Env<Message>& env, LogIo& io) {
   const node::Disk& disk = io.disk();
-  std::map<uint64_t, LogStart> starts;
+  std::map<uint64_t, std::pair<LogStart, uint64_t>> starts;       // with its log index
   std::map<uint64_t, std::pair<LogDecision, uint64_t>> decided;  // with its log length
-  for (size_t i = 0; i < disk.length(); ++i) {
+  // A truncated log starts at first(): what went before belonged to ended
+  // transactions only.
+  for (size_t i = disk.first(); i < disk.length(); ++i) {
     const std::optional<LogRecord> r = decode(disk.entry(i));
     const bool mine = r && (std::holds_alternative<LogStart>(*r) ||
                             std::holds_alternative<LogDecision>(*r) ||
@@ -82,7 +84,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
       continue;
     }
     ++counters_.wal_replayed;
-    if (const auto* s = std::get_if<LogStart>(&*r)) starts[s->txn] = *s;
+    if (const auto* s = std::get_if<LogStart>(&*r)) starts[s->txn] = {*s, i};
     const bool forget = planted(Plant::kTwopcForgetDecisionOnRecovery);
     if (const auto* d = std::get_if<LogDecision>(&*r); d != nullptr && !forget) decided[d->txn] = {*d, i + 1};
     if (const auto* e = std::get_if<LogEnd>(&*r)) {
@@ -91,7 +93,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
       // corrupted record) has nothing to re-send for it either.
       if (it == decided.end()) continue;
       const LogDecision& d = it->second.first;
-      remember(d.client_txn, e->txn, d.commit, for_client(d.commit, d.reason, Outcome::kUnknown));
+      remember(env, d.client_txn, e->txn, d.commit, for_client(d.commit, d.reason, Outcome::kUnknown));
       decided.erase(it);
       starts.erase(e->txn);
     }
@@ -102,6 +104,10 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
   for (const auto& [txn, s] : starts) {
     ECSIM_ASSERT(txn_node(txn) != self_ || txn_incarnation(txn) < config_.incarnation);
   }
+  const auto first_index = [&](uint64_t txn, uint64_t fallback) {
+    const auto it = starts.find(txn);
+    return it == starts.end() ? fallback : std::min(fallback, it->second.second);
+  };
   // Logged decisions without END: re-send once durable here (an un-synced
   // record that survived the crash is not durable yet).
   for (auto& [txn, entry] : decided) {
@@ -115,6 +121,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     t.decision_wal_length = entry.second;
     t.recovered = true;
     t.started = env.now();
+    t.first_index = first_index(txn, entry.second - 1);
     txns_.emplace(txn, std::move(t));
     by_client_[d.client_txn] = txn;
     starts.erase(txn);
@@ -124,13 +131,15 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
   }
   // START without a decision: presumed abort, made explicit so the
   // participants' locks go at once instead of after their status queries.
-  for (const auto& [txn, s] : starts) {
+  for (const auto& [txn, entry] : starts) {
+    const LogStart& s = entry.first;
     Txn t;
     t.client_txn = s.client_txn;
     t.ts_ns = s.ts_ns;
     t.participants = s.participants;
     t.recovered = true;
     t.started = env.now();
+    t.first_index = entry.second;
     txns_.emplace(txn, std::move(t));
     by_client_[s.client_txn] = txn;
     ++counters_.recovered_aborts;
@@ -193,6 +202,7 @@ std::optional<uint64_t> Coordinator::begin(Env<Message>& env, LogIo& io, uint64_
   t.participants = std::move(ps);
   t.report = true;
   t.started = env.now();
+  t.first_index = io.disk().length() - 1;
   Txn& live = txns_.emplace(txn, std::move(t)).first->second;
   by_client_[client_txn] = txn;
   if (stop_at(env, Point::kTwopcCoordinatorAfterStartLogged)) return txn;
@@ -305,7 +315,7 @@ void Coordinator::report(Env<Message>& env, uint64_t txn, const Txn& t) {
   const bool duplicate = t.reason == Reason::kDuplicate;
   const std::optional<Outcome> first = for_client(t.commit, t.reason, t.prior);
   // An unknown first outcome leaves the client id open: a later retry asks again.
-  remember(t.client_txn, txn, t.commit, first);
+  remember(env, t.client_txn, txn, t.commit, first);
   if (!t.report) return;
   const Outcome outcome = first.value_or(Outcome::kUnknown);
   done_.push_back(
@@ -342,6 +352,24 @@ void Coordinator::end(Env<Message>& env, LogIo& io, uint64_t txn) {
         t.client_txn);
   if (stop_at(env, Point::kTwopcCoordinatorAfterEndLogged)) return;
   txns_.erase(txn);
+  if (++ends_since_truncate_ >= config_.truncate_every) truncate(env, io);
+}
+
+// An ended transaction needs nothing at recovery (every participant holds
+// its decision durably), so the log before the oldest live transaction's
+// first record can go -- only its durable part, so that a crash keeps no
+// less than it would have kept anyway.
+void Coordinator::truncate(Env<Message>& env, LogIo& io) {
+  ends_since_truncate_ = 0;
+  node::Disk& disk = io.disk();
+  uint64_t cut = disk.durable_length();
+  for (const auto& [txn, t] : txns_) cut = std::min(cut, t.first_index);
+  if (cut <= disk.first()) return;
+  const auto before = static_cast<uint64_t>(disk.accounted_bytes());
+  const size_t dropped = disk.truncate_front(cut);
+  counters_.truncated += dropped;
+  trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kTruncated), 0,
+        static_cast<uint32_t>(disk.retained()), dropped, before);
 }
 
 void Coordinator::on_query(Env<Message>& env, NodeId from, const StatusQuery& q) {
@@ -442,13 +470,17 @@ std::optional<bool> Coordinator::decision(uint64_t txn) const {
   return std::nullopt;
 }
 
-void Coordinator::remember(uint64_t client_txn, uint64_t txn, bool commit,
+void Coordinator::remember(Env<Message>& env, uint64_t client_txn, uint64_t txn, bool commit,
                            std::optional<Outcome> for_client) {
   if (for_client) outcomes_[client_txn] = Remembered{txn, *for_client};
   decisions_[txn] = commit;
-  remembered_order_.emplace_back(client_txn, txn);
-  while (remembered_order_.size() > config_.outcomes_max) {
-    const auto [c, x] = remembered_order_.front();
+  const int64_t now = env.now().ns;
+  remembered_order_.push_back(Forget{client_txn, txn, now});
+  // The oldest go first: past the retention, or over outcomes_max.
+  while (remembered_order_.size() > config_.outcomes_max ||
+         remembered_order_.front().at_ns + config_.outcome_retention.ns < now) {
+    const auto [c, x, at] = remembered_order_.front();
+    (void)at;
     remembered_order_.pop_front();
     if (const auto it = outcomes_.find(c); it != outcomes_.end() && it->second.txn == x) {
       outcomes_.erase(it);

@@ -54,6 +54,7 @@ void Participant::on_message(Env<Message>& env, LogIo& io, NodeId from, const Me
              m);
   if (stopped_) return;
   wake_waiters(env, io);
+  maybe_checkpoint(env, io);
   check_invariants();
 }
 
@@ -169,6 +170,7 @@ void Participant::proceed(Env<Message>& env, LogIo& io, uint64_t txn, Txn& t) {
   disarm(env, t);
   t.state = TxnState::kPreparing;
   t.wal_length = io.disk().length();
+  t.prepared_index = t.wal_length - 1;
   trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kPreparedLogged),
         t.coordinator, 0, txn, t.client_txn);
   // Planted: the next transaction on these keys validates against balances
@@ -197,7 +199,7 @@ void Participant::vote_no(Env<Message>& env, LogIo& io, uint64_t txn, Reason rea
   trace(env, kRecordVote, kVoteNo, t.coordinator, static_cast<uint32_t>(reason), txn,
         t.client_txn);
   const bool logged = append(env, io, LogResolved{txn, t.client_txn, false});
-  remember(txn, t.client_txn, false, logged ? io.disk().length() : 0);
+  remember(txn, t.client_txn, false, logged ? io.disk().length() : 0, env.now().ns);
   txns_.erase(txn);
 }
 
@@ -319,7 +321,7 @@ void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const D
       trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kAborted), from, 0,
             d.txn, t.client_txn);
       const bool logged = append(env, io, LogResolved{d.txn, t.client_txn, false});
-      remember(d.txn, t.client_txn, false, logged ? io.disk().length() : 0);
+      remember(d.txn, t.client_txn, false, logged ? io.disk().length() : 0, env.now().ns);
       txns_.erase(it);
       send(env, from, Ack{d.txn});
       ++counters_.acks_sent;
@@ -406,6 +408,7 @@ void Participant::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
   }
   if (stopped_) return;
   wake_waiters(env, io);
+  maybe_checkpoint(env, io);
   check_invariants();
 }
 
@@ -419,6 +422,8 @@ void Participant::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
   const uint64_t durable = io.disk().durable_length();
   finish_durable(env, io, durable);
   if (stopped_) return;
+  maybe_truncate(env, io);
+  maybe_checkpoint(env, io);
   if (io.disk().length() > durable) want_sync(io);
   check_invariants();
 }
@@ -455,7 +460,7 @@ void Participant::finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_
     trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kAcked), t.coordinator,
           0, txn, t.client_txn);
     if (stop_at(env, Point::kTwopcParticipantAfterAckSent)) return;
-    remember(txn, t.client_txn, t.commit, t.wal_length);
+    remember(txn, t.client_txn, t.commit, t.wal_length, env.now().ns);
     txns_.erase(txn);
   }
 }
@@ -496,13 +501,18 @@ std::optional<bool> Participant::resolved(uint64_t txn) const {
   return it->second.commit;
 }
 
-void Participant::remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length) {
-  resolved_[txn] = Resolved{client_txn, commit, wal_length};
+void Participant::remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length,
+                           int64_t at_ns) {
+  resolved_[txn] = Resolved{client_txn, commit, wal_length, at_ns};
   resolved_order_.push_back(txn);
-  while (resolved_order_.size() > config_.outcomes_max) {
+  // The oldest go first: past the retention, or over outcomes_max.
+  while (!resolved_order_.empty()) {
     const uint64_t old = resolved_order_.front();
-    resolved_order_.pop_front();
     const auto it = resolved_.find(old);
+    const bool keep = it != resolved_.end() && resolved_order_.size() <= config_.outcomes_max &&
+                      it->second.at_ns + config_.outcome_retention.ns >= at_ns;
+    if (keep) break;
+    resolved_order_.pop_front();
     if (it == resolved_.end()) continue;
     if (const auto c = clients_.find(it->second.client_txn); c != clients_.end() && c->second == old) {
       clients_.erase(c);
@@ -532,6 +542,7 @@ bool Participant::append(Env<Message>& env, LogIo& io, const LogRecord& r) {
     return false;
   }
   ++counters_.wal_appended;
+  ++since_checkpoint_;
   return true;
 }
 

@@ -30,18 +30,28 @@ void Participant::recover(Env<Message>& env, LogIo& io) {
 
 void Participant::replay(Env<Message>& env, LogIo& io) {
   const node::Disk& disk = io.disk();
-  for (size_t i = 0; i < disk.length(); ++i) {
+  LogCheckpoint pending;  // the parts of a checkpoint read so far
+  // A truncated log starts at first(), with a checkpoint or the PREPARED
+  // of a transaction that was live at the checkpoint.
+  for (size_t i = disk.first(); i < disk.length(); ++i) {
     const std::optional<LogRecord> r = decode(disk.entry(i));
     const auto* prepared = r ? std::get_if<LogPrepared>(&*r) : nullptr;
     const auto* resolved = r ? std::get_if<LogResolved>(&*r) : nullptr;
+    const auto* checkpoint = r ? std::get_if<LogCheckpoint>(&*r) : nullptr;
+    if (checkpoint != nullptr) {
+      ++counters_.wal_replayed;
+      replay_checkpoint(*checkpoint, i + 1, pending);
+      continue;
+    }
     if (prepared == nullptr && resolved == nullptr) {
       ++counters_.wal_rejected;
       trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kRejected), 0, 0, i, disk.length());
       continue;
     }
     ++counters_.wal_replayed;
+    ++since_checkpoint_;
     if (prepared != nullptr) replay_prepared(env, *prepared, i + 1);
-    if (resolved != nullptr) replay_resolved(*resolved, i + 1);
+    if (resolved != nullptr) replay_resolved(env, *resolved, i + 1);
   }
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, 0, counters_.wal_replayed,
         disk.length());
@@ -61,6 +71,7 @@ void Participant::replay_prepared(Env<Message>& env, const LogPrepared& p, uint6
   t.state = TxnState::kPrepared;
   t.in_doubt = true;
   t.wal_length = wal_length;
+  t.prepared_index = wal_length - 1;
   for (size_t i = 0; i < t.held; ++i) {
     // Two undecided PREPARED records never share a key: the lock was held
     // from the first until its decision was logged.
@@ -70,7 +81,7 @@ void Participant::replay_prepared(Env<Message>& env, const LogPrepared& p, uint6
   txns_.emplace(p.txn, std::move(t));
 }
 
-void Participant::replay_resolved(const LogResolved& r, uint64_t wal_length) {
+void Participant::replay_resolved(Env<Message>& env, const LogResolved& r, uint64_t wal_length) {
   if (const auto it = txns_.find(r.txn); it != txns_.end()) {
     // Committed operations are applied again in log order, which is the order
     // their locks were granted in.
@@ -79,7 +90,8 @@ void Participant::replay_resolved(const LogResolved& r, uint64_t wal_length) {
     txns_.erase(it);
   }
   clients_.emplace(r.client_txn, r.txn);
-  remember(r.txn, r.client_txn, r.commit, wal_length);
+  // Remembered from now: the retention restarts at recovery.
+  remember(r.txn, r.client_txn, r.commit, wal_length, env.now().ns);
 }
 
 }  // namespace ecsim::proto::twopc

@@ -24,6 +24,27 @@ void InDoubtMeter::on_record(const sim::Record& r) {
     if (r.code == 1) open_.emplace(std::pair{r.node, r.a}, r.time_ns);  // a re-vote keeps the first
     return;
   }
+  if (r.type == twopc::kRecordWal) {
+    // A truncation: the log held a + kind entries and b bytes just before it.
+    if (r.code != static_cast<uint16_t>(twopc::WalEvent::kTruncated)) return;
+    BillingSummary::Log& l = log_of(r.node).log;
+    l.peak_entries = std::max(l.peak_entries, r.a + r.kind);
+    l.peak_bytes = std::max(l.peak_bytes, r.b);
+    return;
+  }
+  if (r.type == tiers::kRecordBillingEndLog) {
+    NodeLog& n = log_of(r.node);
+    n.seen = true;
+    BillingSummary::Log& l = n.log;
+    l.coordinator = r.code == 1;
+    l.entries = r.kind;
+    l.bytes = r.a;
+    l.locks = r.peer;
+    l.remembered = r.b;
+    l.peak_entries = std::max(l.peak_entries, l.entries);
+    l.peak_bytes = std::max(l.peak_bytes, l.bytes);
+    return;
+  }
   ECSIM_ASSERT(r.type == twopc::kRecordParticipant);
   const auto event = static_cast<twopc::ParticipantEvent>(r.code);
   if (event != twopc::ParticipantEvent::kCommitted && event != twopc::ParticipantEvent::kAborted) return;
@@ -35,8 +56,24 @@ void InDoubtMeter::on_record(const sim::Record& r) {
 
 std::span<const sim::RecordType> InDoubtMeter::record_types() const {
   static constexpr sim::RecordType kTypes[] = {twopc::kRecordCoordinator, twopc::kRecordVote,
-                                               twopc::kRecordParticipant};
+                                               twopc::kRecordParticipant, twopc::kRecordWal,
+                                               tiers::kRecordBillingEndLog};
   return kTypes;
+}
+
+InDoubtMeter::NodeLog& InDoubtMeter::log_of(uint32_t node) {
+  if (node >= logs_.size()) logs_.resize(node + 1);
+  return logs_[node];
+}
+
+std::vector<BillingSummary::Log> InDoubtMeter::logs(const std::vector<std::string>& names) const {
+  std::vector<BillingSummary::Log> out;
+  for (uint32_t n = 0; n < logs_.size(); ++n) {
+    if (!logs_[n].seen) continue;  // down at the end, or no 2PC machine
+    out.push_back(logs_[n].log);
+    out.back().node = n < names.size() ? names[n] : std::to_string(n);
+  }
+  return out;
 }
 
 void Run::Impl::summarize_billing(RunResult& r) {
@@ -74,6 +111,7 @@ void Run::Impl::summarize_billing(RunResult& r) {
   b.in_doubt_p99_ns = in_doubt->resolved().quantile(0.99);
   b.in_doubt_max_ns = in_doubt->resolved().max();
   b.in_doubt_open = in_doubt->open();
+  b.logs = in_doubt->logs(names);
   ECSIM_ASSERT(b.committed + b.aborted + b.unknown + b.failed + b.refused + b.unsettled + b.reads_ok ==
                b.operations);
 }

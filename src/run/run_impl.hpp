@@ -59,8 +59,17 @@ class InDoubtMeter final : public sim::TraceObserver {
   // aborts by proto::twopc::Reason: what the clients may not all have heard.
   uint64_t decided_commit() const { return decided_commit_; }
   const std::array<uint64_t, proto::twopc::kReasonKinds>& decided_abort() const { return decided_abort_; }
+  // Per node with a 2PC machine, in node order: its log's high-water marks
+  // (twopc.wal truncations, and its size at the end) and its end state.
+  std::vector<BillingSummary::Log> logs(const std::vector<std::string>& names) const;
 
  private:
+  struct NodeLog {
+    bool seen = false;
+    BillingSummary::Log log;
+  };
+  std::vector<NodeLog> logs_;  // by node id
+  NodeLog& log_of(uint32_t node);
   std::map<std::pair<uint32_t, uint64_t>, int64_t> open_;  // (node, txn) -> YES time
   sim::Histogram resolved_;
   uint64_t decided_commit_ = 0;

@@ -222,7 +222,9 @@ constexpr sim::Duration kBillingTerminationBound = sim::seconds(5);
 // One billing domain per scenario (validate); clients attach to the `at` nodes of each billing workload.
 void Run::Impl::configure_billing() {
   const size_t groups = world->nodes(tiers::Role::kCloud).size() / proto::storage::kReplicas;
-  billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups);
+  sim::Duration client_timeout{0};
+  for (const scenario::BillingWorkload& w : sc.billing) client_timeout = std::max(client_timeout, w.timeout);
+  billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups, client_timeout);
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
   billing_checker = std::make_unique<check::BillingChecker>(names, kBillingTerminationBound.ns);

@@ -1,5 +1,7 @@
 #include "ecsim/tiers/billing.hpp"
 
+#include <algorithm>
+
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/tiers/tier_node.hpp"
@@ -42,6 +44,21 @@ void trace_billing_end_state(const Billing& billing, const World& world, const n
       sim.trace().record(sim::Record{now, kRecordBillingEndOwner, 0, n, 0, 0, num.number, *o});
     }
   }
+  // Every 2PC machine's log and tables, node by node.
+  for (net::NodeId n = 0; n < cluster.size(); ++n) {
+    const TierNode* node = tier_node(cluster, n);
+    if (node == nullptr) continue;
+    const node::Disk& log = cluster.log_disk(n);
+    const auto entries = static_cast<uint32_t>(std::min<size_t>(log.retained(), UINT32_MAX));
+    const auto bytes = static_cast<uint64_t>(log.accounted_bytes());
+    if (const twopc::Coordinator* c = node->coordinator()) {
+      sim.trace().record(sim::Record{now, kRecordBillingEndLog, 1, n, 0, entries, bytes, c->remembered()});
+    }
+    if (const twopc::Participant* p = node->participant()) {
+      const auto locks = static_cast<uint32_t>(p->locks_held());
+      sim.trace().record(sim::Record{now, kRecordBillingEndLog, 2, n, locks, entries, bytes, p->remembered()});
+    }
+  }
 }
 
 uint32_t account_group(uint64_t subscriber, size_t groups) {
@@ -52,14 +69,18 @@ uint32_t number_group(uint64_t number, size_t groups) {
   return proto::storage::key_group(twopc::number_key(number) ^ workload::kBillingKeyBit, groups);
 }
 
-Billing::Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups)
-    : sim_(sim), config_(std::move(config)), groups_(cloud_groups) {
+Billing::Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups,
+                 sim::Duration client_timeout)
+    : sim_(sim), config_(std::move(config)), groups_(cloud_groups), client_timeout_(client_timeout) {
   ECSIM_ASSERT(config_.validate().empty());
   ECSIM_ASSERT(groups_ >= 1);
 }
 
 twopc::ParticipantConfig Billing::replica_config() const {
   twopc::ParticipantConfig c;
+  // A client retries a transaction id only until its timeout: outcomes are
+  // remembered well past that.
+  c.outcome_retention = std::max(sim::seconds(30), sim::Duration{2 * client_timeout_.ns});
   for (const workload::BillingAccount& a : workload::initial_accounts(config_)) {
     c.accounts.push_back({a.subscriber, a.balance});
   }

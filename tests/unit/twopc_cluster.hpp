@@ -65,7 +65,8 @@ struct Node {
 };
 
 struct Cluster {
-  Cluster() {
+  explicit Cluster(ParticipantConfig pc = part_config(), CoordinatorConfig cc = {})
+      : part_cfg(std::move(pc)), core_cfg(cc) {
     for (NodeId id : {kCore1, kCore2}) {
       cores[id] = std::make_unique<Node<Coordinator>>(id);
       start_core(id, 0);
@@ -84,13 +85,14 @@ struct Cluster {
   }
   void start_core(NodeId id, uint32_t incarnation) {
     auto& n = *cores.at(id);
-    CoordinatorConfig c;
+    CoordinatorConfig c = core_cfg;
     c.incarnation = incarnation;
     n.m = std::make_unique<Coordinator>(id, c);
     n.up = true;
     n.m->recover(n.env, n.io);
   }
-  void start_part(NodeId id, ParticipantConfig c = part_config()) {
+  void start_part(NodeId id) { start_part(id, part_cfg); }
+  void start_part(NodeId id, ParticipantConfig c) {
     auto& n = *parts.at(id);
     n.m = std::make_unique<Participant>(id, std::move(c));
     n.up = true;
@@ -231,6 +233,8 @@ struct Cluster {
     return true;
   }
 
+  ParticipantConfig part_cfg;  // at every (re)start unless a test gives its own
+  CoordinatorConfig core_cfg;
   sim::Time now{0};
   std::map<NodeId, std::unique_ptr<Node<Coordinator>>> cores;
   std::map<NodeId, std::unique_ptr<Node<Participant>>> parts;

@@ -173,6 +173,7 @@ class Cluster final : public net::Receiver {
   // The node's Context, for harnesses that call into its actor directly.
   Context& context(NodeId node) { return *nodes_[node].context; }
   const Disk& disk(NodeId node) const { return nodes_[node].disk; }
+  const Disk& log_disk(NodeId node) const { return nodes_[node].log_disk; }
   uint32_t incarnation(NodeId node) const { return nodes_[node].incarnation; }
   const ClusterStats& stats() const { return stats_; }
   // Messages waiting or in service in the nodes' service queues now (a

@@ -38,7 +38,15 @@
 //   decision, votes YES again and asks the coordinator (StatusQuery) until a
 //   decision arrives.
 // - Bounded: transactions, waiters, remembered outcomes, participants per
-//   transaction; every refusal has a counter and a trace record.
+//   transaction; every refusal has a counter and a trace record. Outcomes
+//   are remembered for `outcome_retention` (longer than any client retries a
+//   transaction id) and at most `outcomes_max`.
+// - Flat logs: a coordinator drops the log before the first record of its
+//   oldest live transaction (ended ones need nothing at recovery); a
+//   participant appends a checkpoint (its committed state and remembered
+//   outcomes) every `checkpoint_records` records and, once it is durable,
+//   drops the log before it -- or before the PREPARED of the oldest
+//   transaction live when it was taken, if that is older.
 //
 // Dispatch: a node hands every message, timer (routed by is_coordinator_tag /
 // is_participant_tag) and sync completion to its machine. Completions are
@@ -192,7 +200,10 @@ enum class Ignored : uint16_t {
   kPending = 9,       // a status query of an undecided transaction: the decision will come
 };
 enum class Refusal : uint16_t { kFull = 1, kDiskFull = 2, kBadRequest = 3 };
-enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2 };
+// kCheckpointed: a = the checkpoint's first index, b = the log's length after it, kind =
+// items in it. kTruncated: a = entries dropped, kind = entries kept, b = the log's bytes
+// before (its high-water mark since the last truncation).
+enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kCheckpointed = 3, kTruncated = 4 };
 
 // --- Messages ------------------------------------------------------------------
 
@@ -258,7 +269,27 @@ struct LogResolved {
   uint64_t client_txn = 0;
   bool commit = false;
 };
-using LogRecord = std::variant<LogStart, LogDecision, LogEnd, LogPrepared, LogResolved>;
+// A participant's checkpoint: its committed balances and number owners and
+// its remembered outcomes at one instant (transactions live then are not in
+// it: their PREPARED records stay in the log). Appended back to back in
+// parts of at most kCheckpointItemsMax items; replay takes a checkpoint
+// once it reads its `last` part (a crash may keep only some parts: then the
+// records before it, still in the log, are what counts).
+inline constexpr size_t kCheckpointItemsMax = 8192;
+struct CheckpointOutcome {
+  uint64_t txn = 0;
+  uint64_t client_txn = 0;
+  bool commit = false;
+  int64_t at_ns = 0;  // when it was resolved: retention counts from there
+};
+struct LogCheckpoint {
+  uint64_t seq = 0;  // the participant's checkpoints count up from 1
+  bool last = false;
+  std::vector<Account> balances;
+  std::vector<NumberOwner> owners;
+  std::vector<CheckpointOutcome> outcomes;  // oldest first
+};
+using LogRecord = std::variant<LogStart, LogDecision, LogEnd, LogPrepared, LogResolved, LogCheckpoint>;
 std::string encode(const LogRecord& r);
 // nullopt for a record of the wrong length, an unknown kind, too many
 // participants or a bad checksum.
@@ -286,6 +317,9 @@ struct CoordinatorConfig {
   sim::Duration ack_timeout = sim::milliseconds(200);  // decision resend interval
   size_t txns_max = kTxnsMax;
   size_t outcomes_max = kOutcomesMax;
+  sim::Duration outcome_retention = sim::seconds(30);
+  // ENDs between two truncations of the log.
+  uint32_t truncate_every = 256;
 };
 
 struct CoordinatorCounters {
@@ -308,6 +342,7 @@ struct CoordinatorCounters {
   uint64_t wal_replayed = 0;
   uint64_t wal_rejected = 0;
   uint64_t syncs_started = 0;
+  uint64_t truncated = 0;  // log entries dropped
 };
 
 struct Completion {
@@ -342,6 +377,7 @@ class Coordinator {
 
   const CoordinatorCounters& counters() const { return counters_; }
   size_t live() const { return txns_.size(); }
+  size_t remembered() const { return remembered_order_.size(); }
   // The decision known here for `txn` (live or remembered); nullopt: none.
   std::optional<bool> decision(uint64_t txn) const;
 
@@ -364,10 +400,16 @@ class Coordinator {
     bool report = false;     // begun by this incarnation: report its outcome
     bool recovered = false;  // rebuilt from the log at recovery, its decision not yet re-sent
     sim::Time started{0};
+    uint64_t first_index = 0;  // the log index of its first record (START, or the decision)
   };
   struct Remembered {
     uint64_t txn = 0;
     Outcome outcome = Outcome::kAborted;  // for the client: the first outcome
+  };
+  struct Forget {
+    uint64_t client_txn = 0;
+    uint64_t txn = 0;
+    int64_t at_ns = 0;  // remembered then
   };
 
   void on_vote(Env<Message>& env, LogIo& io, NodeId from, const Vote& v);
@@ -377,7 +419,10 @@ class Coordinator {
   void send_decision(Env<Message>& env, uint64_t txn);
   void report(Env<Message>& env, uint64_t txn, const Txn& t);
   void end(Env<Message>& env, LogIo& io, uint64_t txn);
-  void remember(uint64_t client_txn, uint64_t txn, bool commit, std::optional<Outcome> for_client);
+  void remember(Env<Message>& env, uint64_t client_txn, uint64_t txn, bool commit,
+                std::optional<Outcome> for_client);
+  // Drops the log before the first record of the oldest live transaction.
+  void truncate(Env<Message>& env, LogIo& io);
   void arm(Env<Message>& env, uint64_t txn, Txn& t, sim::Duration after);
   void disarm(Env<Message>& env, Txn& t);
   bool append(Env<Message>& env, LogIo& io, const LogRecord& r);
@@ -404,7 +449,8 @@ class Coordinator {
   // outcomes_max, the oldest forgotten first.
   std::map<uint64_t, Remembered> outcomes_;    // by client txn
   std::map<uint64_t, bool> decisions_;         // txn -> commit
-  std::deque<std::pair<uint64_t, uint64_t>> remembered_order_;  // (client txn, txn)
+  std::deque<Forget> remembered_order_;
+  uint32_t ends_since_truncate_ = 0;
   uint64_t sync_tag_ = 0;
   uint64_t next_sync_tag_ = 1;
   std::vector<Completion> done_;
@@ -426,6 +472,14 @@ struct ParticipantConfig {
   sim::Duration query_interval = sim::milliseconds(300);  // in doubt: ask the coordinator
   size_t txns_max = kTxnsMax;
   size_t outcomes_max = kOutcomesMax;
+  // Remembered outcomes are kept this long: a client's retries of a
+  // transaction id must fall within it (tiers: twice the longest billing
+  // client timeout, at least 30 s).
+  sim::Duration outcome_retention = sim::seconds(30);
+  // Records appended since the last checkpoint that start the next one
+  // (and at least half the checkpoint's items, so checkpoints cost O(1)
+  // per record however large the state).
+  uint32_t checkpoint_records = 1024;
 };
 
 struct ParticipantCounters {
@@ -441,12 +495,14 @@ struct ParticipantCounters {
   uint64_t acks_sent = 0;
   uint64_t queries_sent = 0;
   uint64_t in_doubt_recovered = 0;
+  uint64_t checkpoints = 0;
   uint64_t ignored = 0;
   uint64_t refused = 0;
   uint64_t wal_appended = 0;
   uint64_t wal_replayed = 0;
   uint64_t wal_rejected = 0;
   uint64_t syncs_started = 0;
+  uint64_t truncated = 0;  // log entries dropped
 };
 
 enum class TxnState : uint8_t {
@@ -479,6 +535,8 @@ class Participant {
   std::optional<bool> resolved(uint64_t txn) const;
   const ParticipantCounters& counters() const { return counters_; }
   size_t live() const { return txns_.size(); }
+  size_t locks_held() const { return locks_.size(); }
+  size_t remembered() const { return resolved_.size(); }
 
  private:
   struct Txn {
@@ -492,13 +550,16 @@ class Participant {
     bool commit = false;
     bool in_doubt = false;  // recovered PREPARED: ask the coordinator
     uint64_t wal_length = 0;
+    uint64_t prepared_index = kNoIndex;  // its PREPARED record in the log
     uint64_t timer_tag = 0;
     TimerId timer = 0;
   };
+  static constexpr uint64_t kNoIndex = UINT64_MAX;
   struct Resolved {
     uint64_t client_txn = 0;
     bool commit = false;
     uint64_t wal_length = 0;  // durable at this log length
+    int64_t at_ns = 0;        // resolved then: retention counts from there
   };
   enum class LockResult : uint8_t { kGranted, kWait, kDie };
 
@@ -516,14 +577,20 @@ class Participant {
   void resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commit);
   void finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_length);
   void send_vote(Env<Message>& env, uint64_t txn, const Txn& t);
-  void remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length);
+  void remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length, int64_t at_ns);
+  // Checkpoints (twopc_checkpoint.cpp): appends one when enough records
+  // came since the last; once it is durable, drops the log before it.
+  void maybe_checkpoint(Env<Message>& env, LogIo& io);
+  void maybe_truncate(Env<Message>& env, LogIo& io);
+  // Replay: a checkpoint's part; the last one replaces the replayed state.
+  void replay_checkpoint(const LogCheckpoint& c, uint64_t wal_length, LogCheckpoint& pending);
   void arm(Env<Message>& env, uint64_t txn, Txn& t, sim::Duration after);
   void disarm(Env<Message>& env, Txn& t);
   bool append(Env<Message>& env, LogIo& io, const LogRecord& r);
   void want_sync(LogIo& io);
   void replay(Env<Message>& env, LogIo& io);
   void replay_prepared(Env<Message>& env, const LogPrepared& p, uint64_t wal_length);
-  void replay_resolved(const LogResolved& r, uint64_t wal_length);
+  void replay_resolved(Env<Message>& env, const LogResolved& r, uint64_t wal_length);
   void send(Env<Message>& env, NodeId dst, const Message& m);
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint32_t kind,
@@ -547,6 +614,13 @@ class Participant {
   // outcomes_max, the oldest forgotten first.
   std::map<uint64_t, Resolved> resolved_;
   std::deque<uint64_t> resolved_order_;
+  // Checkpoints: the last one's number; records appended since it; the
+  // one waiting to be durable (its log length; 0: none) and where the log
+  // may be cut then.
+  uint64_t checkpoint_seq_ = 0;
+  uint64_t since_checkpoint_ = 0;
+  uint64_t checkpoint_end_ = 0;
+  uint64_t checkpoint_cut_ = 0;
   uint64_t sync_tag_ = 0;
   uint64_t next_sync_tag_ = 1;
   ParticipantCounters counters_;

@@ -239,6 +239,19 @@ struct BillingSummary {
   int64_t in_doubt_p99_ns = 0;
   int64_t in_doubt_max_ns = 0;
   uint64_t in_doubt_open = 0;  // YES votes still unresolved at the end
+  // Each 2PC machine's log and tables (twopc.wal truncations and
+  // billing.end_log): what must stay flat over a long run. Node order.
+  struct Log {
+    std::string node;
+    bool coordinator = false;
+    uint64_t peak_entries = 0;  // the log's high-water marks over the run
+    uint64_t peak_bytes = 0;
+    uint64_t entries = 0;  // at the end
+    uint64_t bytes = 0;
+    uint64_t locks = 0;
+    uint64_t remembered = 0;  // outcomes remembered for retries
+  };
+  std::vector<Log> logs;
 };
 
 // A named limit that the run reached (sim/limits.hpp), for the summary.

@@ -58,6 +58,11 @@ inline constexpr auto kRecordBillingOp = static_cast<sim::RecordType>(85);
 inline constexpr auto kRecordBillingEndNode = static_cast<sim::RecordType>(86);
 inline constexpr auto kRecordBillingEndBalance = static_cast<sim::RecordType>(87);
 inline constexpr auto kRecordBillingEndOwner = static_cast<sim::RecordType>(88);
+// kRecordBillingEndLog: the size of each up node's 2PC state at the end
+// (what must stay flat over a long run): node, code = 1 coordinator / 2
+// participant, kind = log entries kept, peer = locks held, a = log bytes
+// kept, b = outcomes remembered.
+inline constexpr auto kRecordBillingEndLog = static_cast<sim::RecordType>(89);
 enum class BillingEnd : uint16_t {
   kCommitted = 1,  // a transaction committed, or a read answered
   kAborted = 2,
@@ -115,7 +120,11 @@ struct BillingFigures {
 
 class Billing {
  public:
-  Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups);
+  // `client_timeout`: the longest timeout of a billing client, until which
+  // it may retry a transaction id (the participants remember outcomes
+  // twice that, at least 30 s).
+  Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups,
+          sim::Duration client_timeout);
 
   const workload::BillingConfig& config() const { return config_; }
   size_t cloud_groups() const { return groups_; }
@@ -147,6 +156,7 @@ class Billing {
   sim::Simulator& sim_;
   workload::BillingConfig config_;
   size_t groups_;
+  sim::Duration client_timeout_;
   std::map<uint64_t, Outstanding> outstanding_;  // by client txn
   BillingFigures figures_;
 };

@@ -1,0 +1,120 @@
+// The 2PC participant's checkpoints (issue 11, item 4): what keeps its log
+// flat over a long run. A checkpoint holds the committed balances and number
+// owners and the remembered outcomes at one instant; once it is durable, the
+// log before it goes -- or before the PREPARED of the oldest transaction
+// that was live when it was taken, since the checkpoint lacks that one's
+// outcome. See proto/twopc.hpp (LogCheckpoint) and docs/twopc.md.
+#include <algorithm>
+
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::proto::twopc {
+
+void Participant::maybe_checkpoint(Env<Message>& env, LogIo& io) {
+  if (stopped_ || checkpoint_end_ != 0) return;  // one at a time
+  // At least half the checkpoint's size in records since the last one: a
+  // large state is copied no more than twice per record appended.
+  const uint64_t items = balances_.size() + owners_.size() + resolved_.size();
+  if (since_checkpoint_ < std::max<uint64_t>(config_.checkpoint_records, items / 2)) return;
+  node::Disk& disk = io.disk();
+  const uint64_t start = disk.length();
+  uint64_t cut = start;
+  for (const auto& [txn, t] : txns_) cut = std::min(cut, t.prepared_index);
+  const int64_t now = env.now().ns;
+  LogCheckpoint part;
+  part.seq = ++checkpoint_seq_;
+  size_t in_part = 0;
+  size_t total = 0;
+  bool ok = true;
+  const auto flush = [&](bool last) {
+    part.last = last;
+    ok = ok && disk.append(encode(part));
+    part.balances.clear();
+    part.owners.clear();
+    part.outcomes.clear();
+    in_part = 0;
+  };
+  const auto room = [&] {
+    if (in_part == kCheckpointItemsMax) flush(false);
+    ++in_part;
+    ++total;
+  };
+  for (const auto& [subscriber, balance] : balances_) {
+    room();
+    part.balances.push_back({subscriber, balance});
+  }
+  for (const auto& [number, owner] : owners_) {
+    room();
+    part.owners.push_back({number, owner});
+  }
+  for (const uint64_t txn : resolved_order_) {
+    const auto it = resolved_.find(txn);
+    if (it == resolved_.end()) continue;  // forgotten, or remembered again later
+    room();
+    part.outcomes.push_back({txn, it->second.client_txn, it->second.commit, it->second.at_ns});
+  }
+  // Decided and applied, its ACK waiting for the log: its outcome is in the
+  // balances above, so it is remembered with them.
+  for (const auto& [txn, t] : txns_) {
+    if (t.state != TxnState::kDeciding) continue;
+    room();
+    part.outcomes.push_back({txn, t.client_txn, t.commit, now});
+  }
+  flush(true);
+  if (!ok) {
+    // A checkpoint without its last part counts for nothing at replay; the
+    // log before it stays, and the next attempt comes after more records.
+    ++counters_.refused;
+    since_checkpoint_ = 0;
+    trace(env, kRecordRefused, static_cast<uint16_t>(Refusal::kDiskFull), 0, 0, 0, 0);
+    return;
+  }
+  ++counters_.checkpoints;
+  since_checkpoint_ = 0;
+  checkpoint_end_ = disk.length();
+  checkpoint_cut_ = cut;
+  trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kCheckpointed), 0,
+        static_cast<uint32_t>(std::min<size_t>(total, UINT32_MAX)), start, disk.length());
+  want_sync(io);
+}
+
+void Participant::maybe_truncate(Env<Message>& env, LogIo& io) {
+  node::Disk& disk = io.disk();
+  if (checkpoint_end_ == 0 || disk.durable_length() < checkpoint_end_) return;
+  checkpoint_end_ = 0;
+  if (checkpoint_cut_ <= disk.first()) return;
+  const auto before = static_cast<uint64_t>(disk.accounted_bytes());
+  const size_t dropped = disk.truncate_front(checkpoint_cut_);
+  counters_.truncated += dropped;
+  trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kTruncated), 0,
+        static_cast<uint32_t>(disk.retained()), dropped, before);
+}
+
+void Participant::replay_checkpoint(const LogCheckpoint& c, uint64_t wal_length,
+                                    LogCheckpoint& pending) {
+  if (c.seq != pending.seq) pending = LogCheckpoint{c.seq, false, {}, {}, {}};
+  checkpoint_seq_ = std::max(checkpoint_seq_, c.seq);
+  pending.balances.insert(pending.balances.end(), c.balances.begin(), c.balances.end());
+  pending.owners.insert(pending.owners.end(), c.owners.begin(), c.owners.end());
+  pending.outcomes.insert(pending.outcomes.end(), c.outcomes.begin(), c.outcomes.end());
+  if (!c.last) return;
+  // The state at the checkpoint replaces what the records before it built;
+  // transactions live then (PREPARED before it, decided after) stay live.
+  balances_.clear();
+  for (const Account& a : pending.balances) balances_[a.subscriber] = a.balance;
+  owners_.clear();
+  for (const NumberOwner& n : pending.owners) owners_[n.number] = n.subscriber;
+  resolved_.clear();
+  resolved_order_.clear();
+  clients_.clear();
+  for (const CheckpointOutcome& o : pending.outcomes) {
+    clients_.emplace(o.client_txn, o.txn);
+    remember(o.txn, o.client_txn, o.commit, wal_length, o.at_ns);
+  }
+  for (const auto& [txn, t] : txns_) clients_.emplace(t.client_txn, txn);
+  pending = LogCheckpoint{};
+  since_checkpoint_ = 0;
+}
+
+}  // namespace ecsim::proto::twopc
