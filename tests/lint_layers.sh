@@ -2,16 +2,17 @@
 # The run and the checkers never reach into an actor (DESIGN: check/ reads
 # trace records only; run/ assembles and hands facts to the judge): no cast
 # of an actor to its concrete type under src/run/ or src/check/, and no call
-# of tiers::tier_node() there: the tiers trace the end state the verdicts
-# compare (tiers/end_state.hpp) and total the summary's counters
-# (tiers::protocol_totals).
+# of tiers::tier_node() (or the roles' edge_node(), core_node(),
+# cloud_node()) there: the tiers trace the end state the verdicts compare
+# (tiers/end_state.hpp) and total the summary's counters
+# (tiers::protocol_totals). run/ only creates the nodes (make_tier_node).
 # Also: no file under src/run/, src/fault/, src/check/, src/scenario/ or
 # src/tiers/ passes 600 lines.
 set -u
 root=$1
 cd "$root" || exit 2
 fail=0
-hits=$(grep -rnE '(static|dynamic|reinterpret)_cast<[^>]*(Actor|TierNode|PingActor)[^>]*>|->actor\(|\.actor\(|tier_node\(' \
+hits=$(grep -rnE '(static|dynamic|reinterpret)_cast<[^>]*(Actor|TierNode|EdgeNode|CoreNode|CloudNode|PingActor)[^>]*>|->actor\(|\.actor\(|\b(tier|edge|core|cloud)_node\(' \
   src/run src/check || true)
 if [[ -n $hits ]]; then
   echo "actor internals reached from run/ or check/:"

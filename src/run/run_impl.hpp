@@ -253,7 +253,7 @@ struct Run::Impl {
         network(sim, names),
         cluster(sim, network, names,
                 [this](net::NodeId n) -> std::unique_ptr<node::Actor> {
-                  if (world) return std::make_unique<tiers::TierNode>(*world, n, billing.get());
+                  if (world) return tiers::make_tier_node(*world, n, billing.get());
                   return std::make_unique<workload::PingActor>(ping_stats, roles[n]);
                 }),
         durability(names),
@@ -277,7 +277,7 @@ struct Run::Impl {
 
   void configure_links();
 
-  // The three-tier model: every node runs a TierNode in its tier's role;
+  // The three-tier model: every node runs its tier's node (tiers::make_tier_node);
   // clients attach to the `at` nodes of each requests workload.
   static tiers::TierParams tier_params(const scenario::ModelPatch& m);
 

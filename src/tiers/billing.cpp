@@ -4,7 +4,7 @@
 
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/assert.hpp"
-#include "ecsim/tiers/tier_node.hpp"
+#include "cloud_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -25,7 +25,7 @@ void trace_billing_end_state(const Billing& billing, const World& world, const n
                              sim::Simulator& sim) {
   const int64_t now = sim.now().ns;
   for (const net::NodeId n : world.nodes(Role::kCloud)) {
-    const TierNode* node = tier_node(cluster, n);
+    const CloudNode* node = cloud_node(cluster, n);
     if (node == nullptr) {  // down: its memory is gone, nothing to compare
       sim.trace().record(sim::Record{now, kRecordBillingEndNode, 0, n, 0, 0, 0, 0});
       continue;

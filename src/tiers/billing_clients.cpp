@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "ecsim/sim/assert.hpp"
-#include "ecsim/tiers/tier_node.hpp"
+#include "edge_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -44,7 +44,7 @@ void BillingClients::on_arrival(void* self_ptr, const sim::Event& e) {
   if (!self.cluster_.is_up(g.node)) {
     self.billing_.failed(r, now);
   } else {
-    auto* node = static_cast<TierNode*>(self.cluster_.actor(g.node));
+    auto* node = static_cast<EdgeNode*>(self.cluster_.actor(g.node));  // clients attach to edge nodes
     node->on_billing_request(self.cluster_.context(g.node), std::move(r));
     self.cluster_.settle(g.node);
   }

@@ -1,4 +1,4 @@
-// The billing part of TierNode (issue 11, items 2-4; docs/twopc.md,
+// The billing part of each role (issue 11, items 2-4; docs/twopc.md,
 // "Wiring"): the edge takes a client's billing operation (load model, token
 // and RBAC check) and calls core over RPC; a core node's Coordinator runs
 // each write as a 2PC transaction over the cloud replicas of the groups
@@ -7,6 +7,9 @@
 // Participant (the edge's is a cache holder: it does not judge). Every
 // machine logs to the node's log disk and recovers from it at start.
 
+#include "cloud_node.hpp"
+#include "core_node.hpp"
+#include "edge_node.hpp"
 #include "tier_node_impl.hpp"
 
 #include <algorithm>
@@ -40,36 +43,18 @@ twopc::OpKind op_kind(BillingKind k) {
 }
 }  // namespace
 
-void TierNode::billing_on_start(node::Context& ctx) {
-  ECSIM_ASSERT(billing_ != nullptr);
-  switch (role_) {
-    case Role::kCore: {
-      twopc::CoordinatorConfig cc;
-      // Restarts count up from 0 at boot: each incarnation above the last,
-      // which keeps transaction ids unique across restarts.
-      cc.incarnation = ctx.incarnation();
-      coordinator_ = std::make_unique<twopc::Coordinator>(self_, cc);
-      coordinator_->recover(envs_->twopc, envs_->log);
-      break;
-    }
-    case Role::kCloud:
-      participant_ = std::make_unique<twopc::Participant>(self_, billing_->replica_config());
-      participant_->recover(envs_->twopc, envs_->log);
-      break;
-    case Role::kEdge: {
-      twopc::ParticipantConfig pc;
-      pc.cache_only = true;
-      participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
-      participant_->recover(envs_->twopc, envs_->log);
-      break;
-    }
-  }
-}
-
 // ----------------------------------------------------------------- edge
 
-void TierNode::on_billing_request(node::Context& ctx, BillingRequest request) {
-  ECSIM_ASSERT(role_ == Role::kEdge && billing_ != nullptr);
+void EdgeNode::billing_on_start(node::Context&) {
+  ECSIM_ASSERT(billing_ != nullptr);
+  twopc::ParticipantConfig pc;
+  pc.cache_only = true;
+  participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
+  participant_->recover(envs_->twopc, envs_->log);
+}
+
+void EdgeNode::on_billing_request(node::Context& ctx, BillingRequest request) {
+  ECSIM_ASSERT(billing_ != nullptr);
   sim::Time start = ctx.now();
   if (node::LoadModel* load = ctx.load_model()) {
     const node::LoadModel::Admission a = load->admit(ctx.now(), kKindClient);
@@ -90,7 +75,7 @@ void TierNode::on_billing_request(node::Context& ctx, BillingRequest request) {
 
 // RBAC: a subscriber moves only their own money and numbers, and reads only
 // their own balance (the token's subscriber is the one who asks).
-void TierNode::billing_check_token(node::Context& ctx, uint64_t edge_req) {
+void EdgeNode::billing_check_token(node::Context& ctx, uint64_t edge_req) {
   auto it = billing_pending_.find(edge_req);
   ECSIM_ASSERT(it != billing_pending_.end());
   const BillingRequest& r = it->second.request;
@@ -104,7 +89,7 @@ void TierNode::billing_check_token(node::Context& ctx, uint64_t edge_req) {
   set_timer(ctx, kRouteEdge, d.cost, (kEdgeBillingAuthDone << kEdgeTagShift) | edge_req);
 }
 
-void TierNode::billing_admitted(node::Context& ctx, uint64_t edge_req) {
+void EdgeNode::billing_admitted(node::Context& ctx, uint64_t edge_req) {
   ECSIM_ASSERT(billing_pending_.count(edge_req) == 1);
   billing_send_to_core(ctx, edge_req);
   edge_rpc_done(ctx);  // a call refused at once (no core reachable) completes now
@@ -113,7 +98,7 @@ void TierNode::billing_admitted(node::Context& ctx, uint64_t edge_req) {
 // As edge_send_to_core: round robin for first attempts, the next home core
 // after an RPC failure. Every attempt carries the same client txn id, so a
 // transaction retried on the other core is never executed twice.
-void TierNode::billing_send_to_core(node::Context&, uint64_t edge_req) {
+void EdgeNode::billing_send_to_core(node::Context&, uint64_t edge_req) {
   BillingPending& p = billing_pending_.at(edge_req);
   const auto cores = static_cast<uint32_t>(home_cores_.size());
   p.core_index = p.attempts == 0 ? next_core_++ % cores : (p.core_index + 1) % cores;
@@ -133,7 +118,7 @@ void TierNode::billing_send_to_core(node::Context&, uint64_t edge_req) {
   call_req_[p.call_id] = edge_req;
 }
 
-void TierNode::billing_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
+void EdgeNode::billing_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
   auto it = billing_pending_.find(edge_req);
   ECSIM_ASSERT(it != billing_pending_.end());
   if (it->second.call_id != c.call_id) return;  // a superseded call
@@ -158,9 +143,19 @@ void TierNode::billing_reply(node::Context& ctx, uint64_t edge_req, const proto:
 
 // ----------------------------------------------------------------- core
 
+void CoreNode::billing_on_start(node::Context& ctx) {
+  ECSIM_ASSERT(billing_ != nullptr);
+  twopc::CoordinatorConfig cc;
+  // Restarts count up from 0 at boot: each incarnation above the last,
+  // which keeps transaction ids unique across restarts.
+  cc.incarnation = ctx.incarnation();
+  coordinator_ = std::make_unique<twopc::Coordinator>(self_, cc);
+  coordinator_->recover(envs_->twopc, envs_->log);
+}
+
 // Every cloud replica of each group the operation involves (the accounts',
 // and for a port the number's), then the edge node that took it.
-std::vector<net::NodeId> TierNode::txn_participants(const twopc::Op& op, net::NodeId edge) const {
+std::vector<net::NodeId> CoreNode::txn_participants(const twopc::Op& op, net::NodeId edge) const {
   const std::vector<net::NodeId>& clouds = world_.nodes(Role::kCloud);
   const size_t groups = billing_->cloud_groups();
   ECSIM_ASSERT(clouds.size() == groups * proto::storage::kReplicas);
@@ -177,7 +172,7 @@ std::vector<net::NodeId> TierNode::txn_participants(const twopc::Op& op, net::No
   return out;
 }
 
-void TierNode::core_billing(node::Context& ctx, net::NodeId from, uint64_t call_id, const BillingCall& call) {
+void CoreNode::core_billing(node::Context& ctx, net::NodeId from, uint64_t call_id, const BillingCall& call) {
   ECSIM_ASSERT(coordinator_ != nullptr);
   const auto kind = static_cast<BillingKind>(call.kind);
   const Caller caller{from, call_id};
@@ -207,7 +202,7 @@ void TierNode::core_billing(node::Context& ctx, net::NodeId from, uint64_t call_
   core_txn_completions(ctx);
 }
 
-void TierNode::core_respond_body(const Caller& to, const CoreBody& body) {
+void CoreNode::core_respond_body(const Caller& to, const CoreBody& body) {
   const uint64_t handle = next_reply_++;
   replies_[handle % replies_.size()] = ReplySlot{handle, body};
   rpc_server_->respond(to.edge, to.call_id, 0, handle, body_size_bytes(body));
@@ -215,7 +210,7 @@ void TierNode::core_respond_body(const Caller& to, const CoreBody& body) {
 
 // Answers every caller of each transaction whose outcome the coordinator
 // reported (a retry that joined a running transaction included).
-void TierNode::core_txn_completions(node::Context& ctx) {
+void CoreNode::core_txn_completions(node::Context& ctx) {
   if (coordinator_ == nullptr) return;
   coordinator_->take_completions(txn_done_);
   for (const twopc::Completion& c : txn_done_) {
@@ -230,7 +225,7 @@ void TierNode::core_txn_completions(node::Context& ctx) {
 
 // A read asks one replica of the group holding the value, the next one
 // after storage_timeout, up to all three; then the caller gets an error.
-void TierNode::core_billing_read(node::Context& ctx, uint64_t req) {
+void CoreNode::core_billing_read(node::Context& ctx, uint64_t req) {
   CoreBillingRead& r = billing_reads_.at(req);
   const size_t groups = billing_->cloud_groups();
   const uint32_t group = r.kind == kReadBalance ? account_group(r.key, groups) : number_group(r.key, groups);
@@ -241,7 +236,7 @@ void TierNode::core_billing_read(node::Context& ctx, uint64_t req) {
   send_billing_read(ctx, clouds[replica], BillingReadReq{req, r.kind, r.key});
 }
 
-void TierNode::core_billing_read_timeout(node::Context& ctx, uint64_t req) {
+void CoreNode::core_billing_read_timeout(node::Context& ctx, uint64_t req) {
   auto it = billing_reads_.find(req);
   if (it == billing_reads_.end()) return;  // answered meanwhile
   if (it->second.tried < proto::storage::kReplicas) {
@@ -252,7 +247,11 @@ void TierNode::core_billing_read_timeout(node::Context& ctx, uint64_t req) {
   billing_reads_.erase(it);
 }
 
-void TierNode::core_billing_read_done(node::Context& ctx, net::NodeId, const BillingReadResp& resp) {
+// A replica's answer to a billing read (core asks; a request is not for it).
+void CoreNode::on_billing_read(node::Context& ctx, net::NodeId, const BillingRead& m) {
+  const auto* r = std::get_if<BillingReadResp>(&m);
+  if (r == nullptr || billing_ == nullptr) return;
+  const BillingReadResp& resp = *r;
   auto it = billing_reads_.find(resp.req);
   if (it == billing_reads_.end()) return;  // a late answer of a read already answered or given up
   cancel_timer(ctx, it->second.timer);
@@ -264,14 +263,18 @@ void TierNode::core_billing_read_done(node::Context& ctx, net::NodeId, const Bil
   billing_reads_.erase(it);
 }
 
+// ----------------------------------------------------------------- cloud
+
+void CloudNode::billing_on_start(node::Context&) {
+  ECSIM_ASSERT(billing_ != nullptr);
+  participant_ = std::make_unique<twopc::Participant>(self_, billing_->replica_config());
+  participant_->recover(envs_->twopc, envs_->log);
+}
+
 // A cloud replica answers a read from its committed state (read committed:
 // a prepared, undecided transaction's change is not visible).
-void TierNode::billing_read_message(node::Context& ctx, net::NodeId from, const BillingRead& m) {
-  if (const auto* resp = std::get_if<BillingReadResp>(&m)) {
-    if (role_ == Role::kCore && billing_ != nullptr) core_billing_read_done(ctx, from, *resp);
-    return;
-  }
-  if (role_ != Role::kCloud || participant_ == nullptr) return;
+void CloudNode::on_billing_read(node::Context& ctx, net::NodeId from, const BillingRead& m) {
+  if (std::holds_alternative<BillingReadResp>(m) || participant_ == nullptr) return;
   const auto& q = std::get<BillingReadReq>(m);
   BillingReadResp resp{q.req, false, 0};
   if (q.kind == kReadBalance) {

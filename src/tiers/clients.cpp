@@ -1,6 +1,6 @@
 #include "ecsim/tiers/clients.hpp"
 
-#include "ecsim/tiers/tier_node.hpp"
+#include "edge_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -63,7 +63,7 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   if (req.tracked == 0 || !self.cluster_.is_up(g.node)) {
     self.world_.client_done(req, Outcome::kFailed, ServedBy::kEdge, now);
   } else {
-    auto* node = static_cast<TierNode*>(self.cluster_.actor(g.node));
+    auto* node = static_cast<EdgeNode*>(self.cluster_.actor(g.node));  // clients attach to edge nodes
     node->on_client_request(self.cluster_.context(g.node), std::move(req));
     self.cluster_.settle(g.node);
   }

@@ -1,6 +1,9 @@
-// The cloud role of TierNode: a storage replica over the node's disk
-// (recovered from it at start; its timers and storage messages are routed
-// to it by the shell in tier_node.cpp).
+// The cloud node (cloud_node.hpp): a storage replica over the node's disk
+// (recovered from it at start), and what it hands to the shell (its timers,
+// storage and 2PC messages, syncs). Billing reads are answered in
+// billing_node.cpp.
+
+#include "cloud_node.hpp"
 
 #include <algorithm>
 
@@ -8,7 +11,15 @@
 
 namespace ecsim::tiers {
 
-void TierNode::cloud_on_start(node::Context&) {
+CloudNode::CloudNode(World& world, net::NodeId self, Billing* billing) : TierNode(world, self, billing) {}
+
+CloudNode::~CloudNode() {
+  // A crash (or the end of the run) takes the node's counters with it: they
+  // move to the World.
+  if (replica_ != nullptr) world_.add_replica_refusals(replica_->counters().refused);
+}
+
+void CloudNode::start_role(node::Context& ctx) {
   // Its peers: the other two replicas of its group (the cloud nodes in id
   // order, three by three; proto/storage.hpp, key_group).
   proto::storage::ReplicaConfig rc;
@@ -23,23 +34,47 @@ void TierNode::cloud_on_start(node::Context&) {
   rc.wal_slack = world_.params().wal_slack;
   replica_ = std::make_unique<proto::storage::Replica>(self_, rc);
   replica_->recover(envs_->storage, envs_->io);
+  if (billing_ != nullptr) billing_on_start(ctx);
 }
 
-// Syncs of the log disk go to the node's 2PC machine; the others to the
-// storage replica (the core's "boot" entries are never synced).
-void TierNode::on_sync(node::Context& ctx, uint64_t tag) {
+void CloudNode::on_role_timer(node::Context&, uint8_t route, uint64_t tag) {
+  switch (route) {
+    case kRouteStorage:
+      replica_->on_timer(envs_->storage, envs_->io, tag);
+      return;
+    case kRouteTwopc:
+      ECSIM_ASSERT(participant_ != nullptr);  // the only setter of these timers here
+      participant_->on_timer(envs_->twopc, envs_->log, tag);
+      return;
+  }
+  ECSIM_ASSERT(false);
+}
+
+// Syncs of the log disk go to the node's 2PC participant; the others to the
+// storage replica.
+void CloudNode::on_sync(node::Context&, uint64_t tag) {
   if ((tag & kLogSyncBit) != 0) {
-    const uint64_t machine_tag = tag & ~kLogSyncBit;
-    if (coordinator_ != nullptr) {
-      coordinator_->on_sync_done(envs_->twopc, envs_->log, machine_tag);
-      core_txn_completions(ctx);
-    } else {
-      ECSIM_ASSERT(participant_ != nullptr);  // only they sync the log disk
-      participant_->on_sync_done(envs_->twopc, envs_->log, machine_tag);
-    }
+    ECSIM_ASSERT(participant_ != nullptr);  // only it syncs the log disk
+    participant_->on_sync_done(envs_->twopc, envs_->log, tag & ~kLogSyncBit);
     return;
   }
   if (replica_ != nullptr) replica_->on_sync_done(envs_->storage, envs_->io, tag);
+}
+
+void CloudNode::on_storage_message(node::Context&, net::NodeId from, const proto::storage::Message& m) {
+  replica_->on_message(envs_->storage, envs_->io, from, m);
+}
+
+void CloudNode::on_twopc_message(node::Context&, net::NodeId from, const proto::twopc::Message& m) {
+  // Without billing no node sends these.
+  if (participant_ != nullptr) participant_->on_message(envs_->twopc, envs_->log, from, m);
+}
+
+const CloudNode* cloud_node(const node::Cluster& cluster, net::NodeId n) {
+  const TierNode* node = tier_node(cluster, n);
+  if (node == nullptr) return nullptr;
+  ECSIM_ASSERT(node->role() == Role::kCloud);
+  return static_cast<const CloudNode*>(node);
 }
 
 }  // namespace ecsim::tiers

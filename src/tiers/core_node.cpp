@@ -1,5 +1,9 @@
-// The core role of TierNode: the RPC server for the edges, quorum reads and
-// writes against the cloud replicas, and the reply ring for response bodies.
+// The core node (core_node.hpp): its start and what it hands to the shell
+// (its timers, messages, RPC bodies, syncs), the RPC server for the edges,
+// quorum reads and writes against the cloud replicas, and the reply ring for
+// response bodies. Billing operations are in billing_node.cpp.
+
+#include "core_node.hpp"
 
 #include "tier_node_impl.hpp"
 
@@ -13,7 +17,17 @@ namespace {
 constexpr uint16_t kCodeBadRequest = static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst) + 2;
 }  // namespace
 
-void TierNode::core_on_start(node::Context& ctx) {
+CoreNode::CoreNode(World& world, net::NodeId self, Billing* billing) : TierNode(world, self, billing) {}
+
+CoreNode::~CoreNode() {
+  // A crash (or the end of the run) takes the node's counters with it: they
+  // move to the World.
+  world_.add_rpc(proto::rpc::ClientCounters{}, rpc_server_ ? rpc_server_->counters() : proto::rpc::ServerCounters{});
+}
+
+uint32_t CoreNode::open_connections() const { return world_.connections_to(self_); }
+
+void CoreNode::start_role(node::Context& ctx) {
   proto::storage::ClientConfig client;
   client.replicas = world_.nodes(Role::kCloud);
   client.timeout = world_.params().storage_timeout;
@@ -24,13 +38,68 @@ void TierNode::core_on_start(node::Context& ctx) {
   writer_ = std::make_unique<proto::storage::QuorumWriter>(client);
   rpc_server_ = std::make_unique<proto::rpc::Server>(envs_->rpc, proto::rpc::ServerConfig{});
   replies_.assign(proto::rpc::ServerConfig{}.cache_max, ReplySlot{});
+  if (billing_ != nullptr) billing_on_start(ctx);
+}
+
+void CoreNode::on_role_timer(node::Context& ctx, uint8_t route, uint64_t tag) {
+  switch (route) {
+    case kRouteStorage:
+      if (proto::storage::is_writer_tag(tag)) {
+        writer_->on_timer(envs_->storage, tag);
+      } else {
+        reader_->on_timer(envs_->storage, tag);
+      }
+      core_completions(ctx);
+      return;
+    case kRouteTwopc:
+      ECSIM_ASSERT(coordinator_ != nullptr);  // the only setter of these timers here
+      coordinator_->on_timer(envs_->twopc, envs_->log, tag);
+      core_txn_completions(ctx);
+      return;
+    case kRouteBilling:
+      core_billing_read_timeout(ctx, tag);
+      return;
+  }
+  ECSIM_ASSERT(false);
+}
+
+// Syncs of the log disk go to the node's 2PC coordinator; the core's "boot"
+// entries are never synced.
+void CoreNode::on_sync(node::Context& ctx, uint64_t tag) {
+  if ((tag & kLogSyncBit) == 0) return;
+  ECSIM_ASSERT(coordinator_ != nullptr);  // only it syncs the log disk
+  coordinator_->on_sync_done(envs_->twopc, envs_->log, tag & ~kLogSyncBit);
+  core_txn_completions(ctx);
+}
+
+// The answers of the cloud replicas to the core's quorum reads and writes.
+void CoreNode::on_storage_message(node::Context& ctx, net::NodeId from, const proto::storage::Message& m) {
+  if (const auto* a = std::get_if<proto::storage::WriteAck>(&m)) writer_->on_ack(envs_->storage, from, *a);
+  if (const auto* r = std::get_if<proto::storage::ReadResp>(&m)) reader_->on_resp(envs_->storage, from, *r);
+  core_completions(ctx);
+}
+
+void CoreNode::on_twopc_message(node::Context& ctx, net::NodeId from, const proto::twopc::Message& m) {
+  if (coordinator_ == nullptr) return;  // without billing no node sends these
+  coordinator_->on_message(envs_->twopc, envs_->log, from, m);
+  core_txn_completions(ctx);
+}
+
+// The body of an outgoing RPC response: from the reply ring, while its slot
+// still holds it.
+CoreBody CoreNode::rpc_body(const proto::rpc::Message& m) const {
+  if (const auto* r = std::get_if<proto::rpc::Response>(&m); r != nullptr && r->body_handle != 0) {
+    const ReplySlot& slot = replies_[r->body_handle % replies_.size()];
+    if (slot.handle == r->body_handle) return slot.reply;
+  }
+  return std::monostate{};
 }
 
 // Reads are quorum reads. A write first reads the current version, then
 // writes counter + 1 under this core's id: two cores racing on a key write
 // the same counter and the larger writer id wins everywhere. The RPC server
 // hands out each call once; retries of it are answered from its cache.
-void TierNode::core_request(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
+void CoreNode::on_rpc_message(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
   if (const auto* o = std::get_if<proto::rpc::ConnOpen>(&m.rpc)) {
     rpc_server_->on_conn_open(from, *o);
     return;
@@ -58,7 +127,7 @@ void TierNode::core_request(node::Context& ctx, net::NodeId from, const EdgeCore
   core_completions(ctx);
 }
 
-void TierNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
+void CoreNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
   if (!ok) {
     rpc_server_->respond(op.edge, op.call_id, kCodeStorageUnavailable, 0, 0);
     return;
@@ -69,7 +138,7 @@ void TierNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
 }
 
 // Stops as soon as the node halts at a protocol point (in rpc::Server).
-void TierNode::core_completions(node::Context& ctx) {
+void CoreNode::core_completions(node::Context& ctx) {
   std::vector<proto::storage::ReadCompletion> reads;
   reader_->take_completions(reads);
   for (const auto& c : reads) {
@@ -99,6 +168,13 @@ void TierNode::core_completions(node::Context& ctx) {
     writes_.erase(it);
     core_respond(op, c.ok, CoreReply{true, op.value, c.version});
   }
+}
+
+const CoreNode* core_node(const node::Cluster& cluster, net::NodeId n) {
+  const TierNode* node = tier_node(cluster, n);
+  if (node == nullptr) return nullptr;
+  ECSIM_ASSERT(node->role() == Role::kCore);
+  return static_cast<const CoreNode*>(node);
 }
 
 }  // namespace ecsim::tiers

@@ -1,6 +1,10 @@
-// The edge role of TierNode: client requests (load model, token check, cache),
-// the RPC calls to core and their answers, core suspicion. Hot keys and
-// rehydration after a restart are in rehydration.cpp.
+// The edge node (edge_node.hpp): its start and what it hands to the shell
+// (its timers, RPC bodies, syncs), client requests (load model, token check,
+// cache), the RPC calls to core and their answers, core suspicion. Hot keys
+// and rehydration after a restart are in rehydration.cpp, billing operations
+// in billing_node.cpp.
+
+#include "edge_node.hpp"
 
 #include "tier_node_impl.hpp"
 
@@ -11,7 +15,22 @@
 
 namespace ecsim::tiers {
 
-void TierNode::edge_on_start(node::Context& ctx) {
+EdgeNode::EdgeNode(World& world, net::NodeId self, Billing* billing) : TierNode(world, self, billing) {}
+
+EdgeNode::~EdgeNode() {
+  // A crash (or the end of the run) takes the node's counters and
+  // connections with it: they move to the World.
+  world_.add_rpc(rpc_client_ ? rpc_client_->counters() : proto::rpc::ClientCounters{}, proto::rpc::ServerCounters{});
+  for (size_t i = 0; i < conns_reported_.size(); ++i) {
+    world_.connections_changed(home_cores_[i], -int64_t{conns_reported_[i]});
+  }
+}
+
+uint32_t EdgeNode::open_connections() const {
+  return rpc_client_ != nullptr ? static_cast<uint32_t>(rpc_client_->open_connections()) : 0;
+}
+
+void EdgeNode::start_role(node::Context& ctx) {
   // A restarted edge starts cold: its cache was volatile.
   cache_ = std::make_unique<EdgeCache>(world_.params().cache_capacity);
   guard_ = std::make_unique<proto::auth::Guard>(world_.params().secret);
@@ -42,6 +61,65 @@ void TierNode::edge_on_start(node::Context& ctx) {
   conns_seen_ = {UINT64_MAX, UINT64_MAX};
   suspect_timer_.assign(home_cores_.size(), 0);
   edge_start(ctx);
+  if (billing_ != nullptr) billing_on_start(ctx);
+}
+
+void EdgeNode::on_role_timer(node::Context& ctx, uint8_t route, uint64_t tag) {
+  switch (route) {
+    case kRouteRpc:
+      rpc_client_->on_timer(tag);
+      edge_rpc_done(ctx);
+      return;
+    case kRouteTwopc:
+      ECSIM_ASSERT(participant_ != nullptr);  // the only setter of these timers here
+      participant_->on_timer(envs_->twopc, envs_->log, tag);
+      return;
+    case kRouteEdge: {
+      const uint64_t req = tag & ((uint64_t{1} << kEdgeTagShift) - 1);
+      if ((tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
+      if ((tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
+      if ((tag >> kEdgeTagShift) == kEdgeSnapshot) edge_snapshot(ctx);
+      if ((tag >> kEdgeTagShift) == kEdgeSuspectEnd) core_trusted_again(static_cast<uint32_t>(req));
+      if ((tag >> kEdgeTagShift) == kEdgeBillingServed) billing_check_token(ctx, req);
+      if ((tag >> kEdgeTagShift) == kEdgeBillingAuthDone) billing_admitted(ctx, req);
+      return;
+    }
+  }
+  ECSIM_ASSERT(false);
+}
+
+// Syncs of the log disk go to the node's 2PC participant; the others (boot
+// entries and hot-key snapshots) need no answer.
+void EdgeNode::on_sync(node::Context&, uint64_t tag) {
+  if ((tag & kLogSyncBit) == 0) return;
+  ECSIM_ASSERT(participant_ != nullptr);  // only it syncs the log disk
+  participant_->on_sync_done(envs_->twopc, envs_->log, tag & ~kLogSyncBit);
+}
+
+void EdgeNode::on_twopc_message(node::Context&, net::NodeId from, const proto::twopc::Message& m) {
+  // Without billing no node sends these.
+  if (participant_ != nullptr) participant_->on_message(envs_->twopc, envs_->log, from, m);
+}
+
+// The body of an outgoing RPC request: from the edge request its handle
+// names (a client's, a rehydration fetch's or a billing operation's).
+CoreBody EdgeNode::rpc_body(const proto::rpc::Message& m) const {
+  const auto* q = std::get_if<proto::rpc::Request>(&m);
+  if (q == nullptr) return std::monostate{};
+  if (auto it = edge_pending_.find(q->body_handle); it != edge_pending_.end()) {
+    const ClientRequest& r = it->second.request;
+    if (r.kind == workload::RequestKind::kWrite) return CoreWrite{r.key, r.value};
+    return CoreRead{r.key};
+  }
+  if (auto it = rehydrate_pending_.find(q->body_handle); it != rehydrate_pending_.end()) {
+    return CoreRead{it->second.key};
+  }
+  if (auto it = billing_pending_.find(q->body_handle); it != billing_pending_.end()) {
+    const workload::BillingOp& op = it->second.request.op;
+    return BillingCall{it->second.request.client_txn, static_cast<uint8_t>(op.kind), op.from, op.to,
+                       static_cast<uint64_t>(op.amount), op.number};
+  }
+  return std::monostate{};
 }
 
 // A core crashed or was cut off: the edge's calls on its connections fail
@@ -49,7 +127,7 @@ void TierNode::edge_on_start(node::Context& ctx) {
 // (connecting to a host whose process is down is refused at once), or for
 // `core_suspect` after a partition (then it is tried again) -- each going
 // to the next core instead of waiting out a timeout there.
-void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer, bool crashed) {
+void EdgeNode::on_connections_reset(node::Context& ctx, net::NodeId peer, bool crashed) {
   if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
   const uint32_t index = core_index(peer);
   if (index == home_cores_.size()) return;  // not one of its cores: nothing to reset
@@ -58,7 +136,7 @@ void TierNode::on_connections_reset(node::Context& ctx, net::NodeId peer, bool c
   edge_rpc_done(ctx);
 }
 
-void TierNode::on_peer_restarted(node::Context& ctx, net::NodeId peer) {
+void EdgeNode::on_peer_restarted(node::Context& ctx, net::NodeId peer) {
   if (rpc_client_ == nullptr || world_.role(peer) != Role::kCore) return;
   const uint32_t index = core_index(peer);
   if (index == home_cores_.size()) return;  // not one of its cores
@@ -67,11 +145,11 @@ void TierNode::on_peer_restarted(node::Context& ctx, net::NodeId peer) {
 }
 
 // Its place among the edge node's home cores; home_cores_.size() if none.
-uint32_t TierNode::core_index(net::NodeId core) const {
+uint32_t EdgeNode::core_index(net::NodeId core) const {
   return static_cast<uint32_t>(std::find(home_cores_.begin(), home_cores_.end(), core) - home_cores_.begin());
 }
 
-void TierNode::suspect_core(node::Context& ctx, uint32_t index, bool until_restart) {
+void EdgeNode::suspect_core(node::Context& ctx, uint32_t index, bool until_restart) {
   rpc_client_->set_reachable(home_cores_[index], false);
   if (suspect_timer_[index] != 0) cancel_timer(ctx, suspect_timer_[index]);
   suspect_timer_[index] = 0;
@@ -82,7 +160,7 @@ void TierNode::suspect_core(node::Context& ctx, uint32_t index, bool until_resta
   world_.core_suspected(ctx.trace(), ctx.now(), self_, home_cores_[index], until_restart);
 }
 
-void TierNode::core_trusted_again(uint32_t index) {
+void EdgeNode::core_trusted_again(uint32_t index) {
   rpc_client_->set_reachable(home_cores_[index], true);
   suspect_timer_[index] = 0;
 }
@@ -101,8 +179,7 @@ proto::auth::Operation operation_of(workload::RequestKind k) {
 // A client's request waits for an edge core (the load model), then its token
 // is verified before anything else; the verification's cost is charged as a
 // delay before the request goes on (refused requests answer after it too).
-void TierNode::on_client_request(node::Context& ctx, ClientRequest request) {
-  ECSIM_ASSERT(role_ == Role::kEdge);
+void EdgeNode::on_client_request(node::Context& ctx, ClientRequest request) {
   sim::Time start = ctx.now();
   if (node::LoadModel* load = ctx.load_model()) {
     const node::LoadModel::Admission a = load->admit(ctx.now(), kKindClient);
@@ -121,7 +198,7 @@ void TierNode::on_client_request(node::Context& ctx, ClientRequest request) {
   edge_check_token(ctx, std::move(request));
 }
 
-void TierNode::edge_served(node::Context& ctx, uint64_t edge_req) {
+void EdgeNode::edge_served(node::Context& ctx, uint64_t edge_req) {
   auto it = edge_pending_.find(edge_req);
   ECSIM_ASSERT(it != edge_pending_.end());
   ClientRequest request = std::move(it->second.request);
@@ -129,7 +206,7 @@ void TierNode::edge_served(node::Context& ctx, uint64_t edge_req) {
   edge_check_token(ctx, std::move(request));
 }
 
-void TierNode::edge_check_token(node::Context& ctx, ClientRequest request) {
+void EdgeNode::edge_check_token(node::Context& ctx, ClientRequest request) {
   const proto::auth::Decision d =
       guard_->check(envs_->dsm, request.token, operation_of(request.kind), request.subscriber);
   if (!d.ok()) {
@@ -142,7 +219,7 @@ void TierNode::edge_check_token(node::Context& ctx, ClientRequest request) {
   set_timer(ctx, kRouteEdge, d.cost, (kEdgeAuthDone << kEdgeTagShift) | id);
 }
 
-void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
+void EdgeNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
   auto it = edge_pending_.find(edge_req);
   ECSIM_ASSERT(it != edge_pending_.end());
   const ClientRequest& r = it->second.request;
@@ -186,7 +263,7 @@ void TierNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
 
 // Round robin over its home cores for first attempts; after an RPC failure
 // the request goes to the home core after the one that failed.
-void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
+void EdgeNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
   EdgePending& p = edge_pending_.at(edge_req);
   const auto& cores = home_cores_;
   p.core_index = p.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
@@ -206,7 +283,7 @@ void TierNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
 
 // An RPC message from core: a response (its body is kept while the client
 // handles it) or a handshake step.
-void TierNode::edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
+void EdgeNode::on_rpc_message(node::Context& ctx, net::NodeId from, const EdgeCoreMessage& m) {
   if (const auto* r = std::get_if<proto::rpc::Response>(&m.rpc)) {
     if (const auto* reply = std::get_if<CoreReply>(&m.body)) reply_in_.emplace(r->call_id, *reply);
     if (const auto* reply = std::get_if<BillingReply>(&m.body)) billing_in_.emplace(r->call_id, *reply);
@@ -221,7 +298,7 @@ void TierNode::edge_rpc(node::Context& ctx, net::NodeId from, const EdgeCoreMess
 
 // Handles the calls that completed. Handling may start new calls (the next
 // core); their completions are picked up by the next round of the loop.
-void TierNode::edge_rpc_done(node::Context& ctx) {
+void EdgeNode::edge_rpc_done(node::Context& ctx) {
   if (draining_ || ctx.halted()) return;  // halted: the node crashes with its calls unanswered
   draining_ = true;
   for (rpc_client_->take_completions(completions_); !completions_.empty();
@@ -246,7 +323,7 @@ void TierNode::edge_rpc_done(node::Context& ctx) {
 
 // Tells the World how the connections to each core changed (for the cores'
 // load samples).
-void TierNode::edge_connections_report() {
+void EdgeNode::edge_connections_report() {
   // Every change of a connection count opens or closes one: with neither
   // counter moved since the last report, there is nothing to tell (and
   // nothing to walk: this runs after every drain of completions).
@@ -268,13 +345,13 @@ void TierNode::edge_connections_report() {
 // application error is the answer. An attempt whose request never went out
 // (the core unreachable, the call shed or timed out before it was sent) put
 // no work on that core, so moving on from it is free.
-bool TierNode::may_try_next_core(const proto::rpc::Completion& c, uint32_t attempts) {
+bool EdgeNode::may_try_next_core(const proto::rpc::Completion& c, uint32_t attempts) {
   if (c.ok || c.code >= static_cast<uint16_t>(proto::rpc::Code::kAppErrorFirst)) return false;
   if (attempts >= world_.params().core_attempts_max) return false;
   return !c.request_sent || rpc_client_->spend_retry();
 }
 
-void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
+void EdgeNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
   auto it = edge_pending_.find(edge_req);
   if (it->second.call_id != c.call_id) return;  // a superseded call
   if (may_try_next_core(c, it->second.attempts)) {
@@ -296,6 +373,13 @@ void TierNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rp
   }
   world_.client_done(q, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kCore, ctx.now());
   edge_pending_.erase(it);
+}
+
+const EdgeNode* edge_node(const node::Cluster& cluster, net::NodeId n) {
+  const TierNode* node = tier_node(cluster, n);
+  if (node == nullptr) return nullptr;
+  ECSIM_ASSERT(node->role() == Role::kEdge);
+  return static_cast<const EdgeNode*>(node);
 }
 
 }  // namespace ecsim::tiers

@@ -9,6 +9,10 @@
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 
+#include "cloud_node.hpp"
+#include "core_node.hpp"
+#include "edge_node.hpp"
+
 namespace ecsim::tiers {
 
 namespace {
@@ -36,7 +40,7 @@ class Digest {
 // down, what its log replays to.
 std::map<uint64_t, Version> replica_versions(const node::Cluster& cluster, net::NodeId n) {
   std::map<uint64_t, proto::storage::Version> out;
-  if (const TierNode* node = tier_node(cluster, n)) {
+  if (const CloudNode* node = cloud_node(cluster, n)) {
     ECSIM_ASSERT(node->replica() != nullptr);  // every cloud node runs a storage replica
     for (const auto& [key, st] : node->replica()->entries()) out.emplace(key, st.version);
     return out;
@@ -139,17 +143,23 @@ ProtocolTotals protocol_totals(const World& world, const node::Cluster& cluster)
   for (net::NodeId n = 0; n < nodes; ++n) {
     const TierNode* node = tier_node(cluster, n);
     if (node == nullptr) continue;
-    if (const proto::rpc::Client* client = node->rpc_client()) {
+    // The RPC client is the edge's, the server the core's, the replica the cloud's.
+    const EdgeNode* edge = node->role() == Role::kEdge ? edge_node(cluster, n) : nullptr;
+    if (const proto::rpc::Client* client = edge != nullptr ? edge->rpc_client() : nullptr) {
       t.rpc_client += client->counters();
       t.rpc_open_connections += client->open_connections();
     }
-    if (const proto::rpc::Server* server = node->rpc_server()) t.rpc_server += server->counters();
+    const CoreNode* core = node->role() == Role::kCore ? core_node(cluster, n) : nullptr;
+    if (const proto::rpc::Server* server = core != nullptr ? core->rpc_server() : nullptr) {
+      t.rpc_server += server->counters();
+    }
     if (const proto::msgq::Sender* sender = node->msgq_sender()) {
       t.msgq_sender += sender->counters();
       t.msgq_pending += sender->pending();
     }
     if (const proto::msgq::Receiver* receiver = node->msgq_receiver()) t.msgq_receiver += receiver->counters();
-    if (const proto::storage::Replica* replica = node->replica()) {
+    const CloudNode* cloud = node->role() == Role::kCloud ? cloud_node(cluster, n) : nullptr;
+    if (const proto::storage::Replica* replica = cloud != nullptr ? cloud->replica() : nullptr) {
       t.replica_not_core += replica->refused(proto::storage::Refusal::kNotCore);
     }
   }

@@ -1,7 +1,9 @@
-// The edge's hot keys and rehydration: at start an edge persists a boot entry
-// and, after a restart, refetches the keys of its last hot-key snapshot from
-// core; while running it snapshots its hottest keys to disk periodically.
+// The edge node's hot keys and rehydration (edge_node.hpp says why it works
+// this way): at start an edge persists a boot entry and, after a restart,
+// refetches the keys of its last hot-key snapshot from core; while running it
+// snapshots its hottest keys to disk periodically.
 
+#include "edge_node.hpp"
 #include "tier_node_impl.hpp"
 
 #include <algorithm>
@@ -44,7 +46,7 @@ std::vector<uint64_t> last_hot_snapshot(const node::Disk& disk) {
 
 }  // namespace
 
-void TierNode::edge_start(node::Context& ctx) {
+void EdgeNode::edge_start(node::Context& ctx) {
   const TierParams& p = world_.params();
   const size_t k = std::min<size_t>(p.rehydrate_keys, (node::Disk::kEntryBytesMax - kHotPrefix.size()) / 8);
   hot_ = std::make_unique<HotKeys>(std::max<size_t>(4 * k, 1));
@@ -68,7 +70,7 @@ void TierNode::edge_start(node::Context& ctx) {
   rehydrate_pump(ctx);
 }
 
-void TierNode::edge_snapshot(node::Context& ctx) {
+void EdgeNode::edge_snapshot(node::Context& ctx) {
   const TierParams& p = world_.params();
   const size_t k = std::min<size_t>(p.rehydrate_keys, (node::Disk::kEntryBytesMax - kHotPrefix.size()) / 8);
   std::vector<uint64_t> top = hot_->top(k);
@@ -86,7 +88,7 @@ void TierNode::edge_snapshot(node::Context& ctx) {
   set_timer(ctx, kRouteEdge, p.hot_snapshot_period, kEdgeSnapshot << kEdgeTagShift);
 }
 
-void TierNode::rehydrate_pump(node::Context& ctx) {
+void EdgeNode::rehydrate_pump(node::Context& ctx) {
   if (!rehydrating_) return;
   while (rehydrate_pending_.size() < world_.params().rehydrate_outstanding_max &&
          rehydrate_next_ < rehydrate_keys_.size()) {
@@ -102,7 +104,7 @@ void TierNode::rehydrate_pump(node::Context& ctx) {
   }
 }
 
-void TierNode::rehydrate_send(node::Context&, uint64_t req) {
+void EdgeNode::rehydrate_send(node::Context&, uint64_t req) {
   RehydrateFetch& f = rehydrate_pending_.at(req);
   const auto& cores = home_cores_;
   f.core_index = f.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
@@ -117,7 +119,7 @@ void TierNode::rehydrate_send(node::Context&, uint64_t req) {
   call_req_[f.call_id] = req;
 }
 
-void TierNode::rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rpc::Completion& c) {
+void EdgeNode::rehydrate_reply(node::Context& ctx, uint64_t req, const proto::rpc::Completion& c) {
   auto it = rehydrate_pending_.find(req);
   if (it == rehydrate_pending_.end() || it->second.call_id != c.call_id) return;
   const bool ok = c.ok && reply_in_ && reply_in_->first == c.call_id;

@@ -1,10 +1,13 @@
-// The node shell shared by the three roles: start (the role's own start is in
-// edge_node.cpp, core_node.cpp, cloud_node.cpp), sending and receiving
-// (payload pool, vector clock, connection ids), dispatch, timers and their
-// routes, msgq/DSM plumbing, and the cluster-level helpers.
+// The node shell shared by the three roles (TierNode): start (the role's own
+// start is in edge_node.cpp, core_node.cpp, cloud_node.cpp), sending and
+// receiving (payload pool, vector clock, connection ids), dispatch, timers
+// and their routes, msgq/DSM plumbing, and the cluster-level helpers.
 
 #include "ecsim/tiers/tier_node.hpp"
 
+#include "cloud_node.hpp"
+#include "core_node.hpp"
+#include "edge_node.hpp"
 #include "tier_node_impl.hpp"
 
 #include "ecsim/net/connection.hpp"
@@ -51,26 +54,13 @@ uint32_t body_size_bytes(const CoreBody& b) {
 }
 
 TierNode::TierNode(World& world, net::NodeId self, Billing* billing)
-    : world_(world), self_(self), role_(world.role(self)), clock_(self), billing_(billing) {}
+    : world_(world), self_(self), role_(world.role(self)), billing_(billing), clock_(self) {}
 
 TierNode::~TierNode() {
-  // A crash (or the end of the run) takes the node's counters and
-  // connections with it: they move to the World.
-  world_.add_rpc(rpc_client_ ? rpc_client_->counters() : proto::rpc::ClientCounters{},
-                 rpc_server_ ? rpc_server_->counters() : proto::rpc::ServerCounters{});
+  // A crash (or the end of the run) takes the node's counters with it: they
+  // move to the World (the roles' own counters in their destructors).
   world_.add_msgq(msgq_sender_ ? msgq_sender_->counters() : proto::msgq::SenderCounters{},
                   msgq_receiver_ ? msgq_receiver_->counters() : proto::msgq::ReceiverCounters{});
-  if (replica_ != nullptr) world_.add_replica_refusals(replica_->counters().refused);
-  if (role_ == Role::kEdge) {
-    for (size_t i = 0; i < conns_reported_.size(); ++i) {
-      world_.connections_changed(home_cores_[i], -int64_t{conns_reported_[i]});
-    }
-  }
-}
-
-uint32_t TierNode::open_connections() const {
-  if (rpc_client_ != nullptr) return static_cast<uint32_t>(rpc_client_->open_connections());
-  return role_ == Role::kCore ? world_.connections_to(self_) : 0;
 }
 
 void TierNode::on_start(node::Context& ctx) {
@@ -86,18 +76,7 @@ void TierNode::on_start(node::Context& ctx) {
   msgq_receiver_ = std::make_unique<proto::msgq::Receiver>(envs_->msgq, proto::msgq::ReceiverConfig{});
   dsm_ = std::make_unique<proto::dsm::Replica>(self_, proto::dsm::Config{peers, world_.params().dsm_anti_entropy});
   dsm_->start(envs_->dsm);
-  switch (role_) {
-    case Role::kEdge:
-      edge_on_start(ctx);
-      break;
-    case Role::kCore:
-      core_on_start(ctx);
-      break;
-    case Role::kCloud:
-      cloud_on_start(ctx);
-      break;
-  }
-  if (billing_ != nullptr) billing_on_start(ctx);
+  start_role(ctx);
 }
 
 void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payload, uint32_t size_bytes,
@@ -140,32 +119,12 @@ void TierNode::on_message(node::Context& ctx, const net::Envelope& m) {
 
 void TierNode::dispatch(node::Context& ctx, net::NodeId from, const Payload& p) {
   std::visit(proto::Overloaded{
-                 [&](const EdgeCoreMessage& m) {
-                   if (role_ == Role::kEdge) edge_rpc(ctx, from, m);
-                   if (role_ == Role::kCore) core_request(ctx, from, m);
-                 },
-                 [&](const proto::storage::Message& m) {
-                   if (role_ == Role::kCloud) {
-                     replica_->on_message(envs_->storage, envs_->io, from, m);
-                   } else if (role_ == Role::kCore) {
-                     if (const auto* a = std::get_if<proto::storage::WriteAck>(&m)) writer_->on_ack(envs_->storage, from, *a);
-                     if (const auto* r = std::get_if<proto::storage::ReadResp>(&m)) reader_->on_resp(envs_->storage, from, *r);
-                     core_completions(ctx);
-                   }
-                   // Anything else (an edge node hearing storage traffic) is ignored.
-                 },
+                 [&](const EdgeCoreMessage& m) { on_rpc_message(ctx, from, m); },
+                 [&](const proto::storage::Message& m) { on_storage_message(ctx, from, m); },
                  [&](const proto::dsm::Message& m) { dsm_->on_message(envs_->dsm, from, m); },
                  [&](const DsmQueued& q) { dsm_queued(ctx, from, q); },
-                 [&](const proto::twopc::Message& m) {
-                   if (coordinator_ != nullptr) {
-                     coordinator_->on_message(envs_->twopc, envs_->log, from, m);
-                     core_txn_completions(ctx);
-                   } else if (participant_ != nullptr) {
-                     participant_->on_message(envs_->twopc, envs_->log, from, m);
-                   }
-                   // Without billing no node sends these.
-                 },
-                 [&](const BillingRead& m) { billing_read_message(ctx, from, m); },
+                 [&](const proto::twopc::Message& m) { on_twopc_message(ctx, from, m); },
+                 [&](const BillingRead& m) { on_billing_read(ctx, from, m); },
              },
              p);
 }
@@ -205,17 +164,6 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
   ECSIM_ASSERT(taken.has_value());
   const Route r = *taken;
   switch (r.route) {
-    case kRouteStorage:
-      if (role_ == Role::kCloud) {
-        replica_->on_timer(envs_->storage, envs_->io, r.tag);
-      } else if (proto::storage::is_writer_tag(r.tag)) {
-        writer_->on_timer(envs_->storage, r.tag);
-        core_completions(ctx);
-      } else {
-        reader_->on_timer(envs_->storage, r.tag);
-        core_completions(ctx);
-      }
-      return;
     case kRouteDsm:
       dsm_->on_timer(envs_->dsm, r.tag);
       return;
@@ -223,60 +171,10 @@ void TierNode::on_timer(node::Context& ctx, uint64_t tag) {
       msgq_sender_->on_timer(r.tag);
       msgq_settled();
       return;
-    case kRouteRpc:
-      rpc_client_->on_timer(r.tag);
-      edge_rpc_done(ctx);
+    default:
+      on_role_timer(ctx, r.route, r.tag);
       return;
-    case kRouteTwopc:
-      if (coordinator_ != nullptr) {
-        coordinator_->on_timer(envs_->twopc, envs_->log, r.tag);
-        core_txn_completions(ctx);
-      } else {
-        ECSIM_ASSERT(participant_ != nullptr);  // the only other setter of these timers
-        participant_->on_timer(envs_->twopc, envs_->log, r.tag);
-      }
-      return;
-    case kRouteBilling:
-      core_billing_read_timeout(ctx, r.tag);
-      return;
-    case kRouteEdge: {
-      const uint64_t req = r.tag & ((uint64_t{1} << kEdgeTagShift) - 1);
-      if ((r.tag >> kEdgeTagShift) == kEdgeAuthDone) edge_admitted(ctx, req);
-      if ((r.tag >> kEdgeTagShift) == kEdgeServed) edge_served(ctx, req);
-      if ((r.tag >> kEdgeTagShift) == kEdgeSnapshot) edge_snapshot(ctx);
-      if ((r.tag >> kEdgeTagShift) == kEdgeSuspectEnd) core_trusted_again(static_cast<uint32_t>(req));
-      if ((r.tag >> kEdgeTagShift) == kEdgeBillingServed) billing_check_token(ctx, req);
-      if ((r.tag >> kEdgeTagShift) == kEdgeBillingAuthDone) billing_admitted(ctx, req);
-      return;
-    }
   }
-  ECSIM_ASSERT(false);
-}
-
-// The body of an outgoing RPC message: a request's from the edge request its
-// handle names, a response's from the core's reply ring.
-CoreBody TierNode::rpc_body(const proto::rpc::Message& m) const {
-  if (const auto* q = std::get_if<proto::rpc::Request>(&m)) {
-    if (auto it = edge_pending_.find(q->body_handle); it != edge_pending_.end()) {
-      const ClientRequest& r = it->second.request;
-      if (r.kind == workload::RequestKind::kWrite) return CoreWrite{r.key, r.value};
-      return CoreRead{r.key};
-    }
-    if (auto it = rehydrate_pending_.find(q->body_handle); it != rehydrate_pending_.end()) {
-      return CoreRead{it->second.key};
-    }
-    if (auto it = billing_pending_.find(q->body_handle); it != billing_pending_.end()) {
-      const workload::BillingOp& op = it->second.request.op;
-      return BillingCall{it->second.request.client_txn, static_cast<uint8_t>(op.kind), op.from, op.to,
-                         static_cast<uint64_t>(op.amount), op.number};
-    }
-    return std::monostate{};
-  }
-  if (const auto* r = std::get_if<proto::rpc::Response>(&m); r != nullptr && r->body_handle != 0) {
-    const ReplySlot& slot = replies_[r->body_handle % replies_.size()];
-    if (slot.handle == r->body_handle) return slot.reply;
-  }
-  return std::monostate{};
 }
 
 // Each RPC connection of the edge's pool (its handshake included) is one
@@ -391,6 +289,16 @@ void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId clo
   const proto::storage::Message m{req};
   node->send(cluster.context(edge), cloud, kKindStorage, Payload{m}, proto::storage::wire_size_bytes(m),
              storage_connection(m));
+}
+
+std::unique_ptr<node::Actor> make_tier_node(World& world, net::NodeId self, Billing* billing) {
+  switch (world.role(self)) {
+    case Role::kEdge: return std::make_unique<EdgeNode>(world, self, billing);
+    case Role::kCore: return std::make_unique<CoreNode>(world, self, billing);
+    case Role::kCloud: return std::make_unique<CloudNode>(world, self, billing);
+  }
+  ECSIM_ASSERT(false);
+  return nullptr;
 }
 
 const TierNode* tier_node(const node::Cluster& cluster, net::NodeId n) {

@@ -1,6 +1,7 @@
-// Internal to src/tiers/: what the TierNode files share -- the timer routes
-// and connection families, the edge timer tags, and the protocol Envs
-// (ProtoEnv, NodeStorageIo, TierNode::Envs) that bind a node's Context.
+// Internal to src/tiers/: what the node shell (TierNode) and its roles
+// (EdgeNode, CoreNode, CloudNode) share -- the timer routes and connection
+// families, the edge timer tags, and the protocol Envs (ProtoEnv,
+// NodeStorageIo, TierNode::Envs) that bind a node's Context.
 #pragma once
 
 #include "ecsim/tiers/tier_node.hpp"
