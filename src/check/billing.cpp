@@ -14,14 +14,18 @@ namespace twopc = proto::twopc;
 using workload::BillingKind;
 
 namespace {
-enum Which : size_t { kAtomicity, kAtMostOnce, kDurability, kConservation, kNumbers, kTermination, kWhichCount };
+enum Which : size_t {
+  kAtomicity, kAtMostOnce, kDurability, kConservation, kNumbers, kTermination, kIsolation, kWhichCount
+};
 constexpr const char* kNames[kWhichCount] = {"billing_atomicity",    "billing_at_most_once",
                                              "billing_durability",   "billing_conservation",
-                                             "billing_number_uniqueness", "billing_termination"};
+                                             "billing_number_uniqueness", "billing_termination",
+                                             "billing_isolation"};
 }  // namespace
 
-BillingChecker::BillingChecker(std::vector<std::string> names, int64_t termination_bound_ns)
-    : names_(std::move(names)), termination_bound_ns_(termination_bound_ns) {
+BillingChecker::BillingChecker(std::vector<std::string> names, std::vector<bool> replicas,
+                               int64_t termination_bound_ns)
+    : names_(std::move(names)), replicas_(std::move(replicas)), termination_bound_ns_(termination_bound_ns) {
   ECSIM_ASSERT(termination_bound_ns_ > 0);
   for (const char* n : kNames) results_.push_back(Result{n, 0, 0, ""});
 }
@@ -31,7 +35,7 @@ std::span<const sim::RecordType> BillingChecker::record_types() const {
       tiers::kRecordBillingAccount, tiers::kRecordBillingNumber,   tiers::kRecordBillingOp,
       twopc::kRecordCoordinator,    twopc::kRecordVote,            twopc::kRecordParticipant,
       twopc::kRecordOutcome,        tiers::kRecordBillingEndNode,  tiers::kRecordBillingEndBalance,
-      tiers::kRecordBillingEndOwner};
+      tiers::kRecordBillingEndOwner, tiers::kRecordBillingRead};
   return kTypes;
 }
 
@@ -44,8 +48,12 @@ void BillingChecker::on_record(const sim::Record& r) {
   const std::string at = fmt::format("at {}, record #{}", sim::format_time(sim::Time{r.time_ns}), record_index());
   if (r.type == tiers::kRecordBillingAccount) {
     initial_balances_[r.a] = static_cast<int64_t>(r.b);
+    committed_balances_[r.a].insert(static_cast<int64_t>(r.b));
   } else if (r.type == tiers::kRecordBillingNumber) {
     initial_owners_[r.a] = r.b;
+    committed_owners_[r.a].insert(r.b);
+  } else if (r.type == tiers::kRecordBillingRead) {
+    on_read(r);
   } else if (r.type == tiers::kRecordBillingOp) {
     ops_[r.a] = Op{r.code, r.peer, r.kind, r.b};
   } else if (r.type == twopc::kRecordCoordinator) {
@@ -118,7 +126,10 @@ void BillingChecker::on_participant(const sim::Record& r) {
       violation(kAtomicity, fmt::format("{} committed transaction {:#x}, which another participant aborted", where, r.a));
     }
     t.any_commit = true;
-    if (!n.committed_once) committed_at_[r.node].push_back(r.a);
+    if (!n.committed_once) {
+      committed_at_[r.node].push_back(r.a);
+      if (r.node < replicas_.size() && replicas_[r.node]) replica_committed(r.node, r.b);
+    }
     n.committed_once = true;
     n.fate = Fate::kCommitted;
   } else if (e == twopc::ParticipantEvent::kAborted) {
@@ -129,6 +140,56 @@ void BillingChecker::on_participant(const sim::Record& r) {
     n.fate = Fate::kAborted;
   } else if (e == twopc::ParticipantEvent::kInDoubt) {
     n.fate = Fate::kInDoubt;  // recovered: its decision record did not survive
+  }
+}
+
+void BillingChecker::replica_committed(uint32_t node, uint64_t client_txn) {
+  const auto op = ops_.find(client_txn);
+  if (op == ops_.end()) return;  // no client asked for it: conservation says so
+  const Op& o = op->second;
+  auto b = replica_balances_.find(node);
+  if (b == replica_balances_.end()) b = replica_balances_.emplace(node, initial_balances_).first;
+  auto w = replica_owners_.find(node);
+  if (w == replica_owners_.end()) w = replica_owners_.emplace(node, initial_owners_).first;
+  const auto amount = static_cast<int64_t>(o.value);
+  const auto move = [&](uint64_t s, int64_t by) {
+    const auto it = b->second.find(s);
+    if (it == b->second.end()) return;
+    it->second += by;
+    committed_balances_[s].insert(it->second);
+  };
+  switch (static_cast<BillingKind>(o.kind)) {
+    case BillingKind::kDebit: move(o.from, -amount); break;
+    case BillingKind::kTransfer: move(o.from, -amount); move(o.to, amount); break;
+    case BillingKind::kTopUp: move(o.to, amount); break;
+    case BillingKind::kPort:
+      w->second[o.value] = o.to;
+      committed_owners_[o.value].insert(o.to);
+      break;
+    default: break;  // a read committed: conservation says so
+  }
+}
+
+void BillingChecker::on_read(const sim::Record& r) {
+  if (r.kind != 1) return;  // not found: nothing was read
+  ++results_[kIsolation].checked;
+  const std::string who = r.node < names_.size() ? names_[r.node] : "?";
+  const std::string when = sim::format_time(sim::Time{r.time_ns});
+  if (r.code == 1) {
+    const auto value = static_cast<int64_t>(r.b);
+    const auto it = committed_balances_.find(r.a);
+    if (it == committed_balances_.end() || it->second.count(value) == 0) {
+      violation(kIsolation, fmt::format("{} answered a read of subscriber {}'s balance with {} at {}, record #{}: no "
+                                        "cloud replica had that balance committed by then (a dirty read)",
+                                        who, r.a, value, when, record_index()));
+    }
+  } else if (r.code == 2) {
+    const auto it = committed_owners_.find(r.a);
+    if (it == committed_owners_.end() || it->second.count(r.b) == 0) {
+      violation(kIsolation, fmt::format("{} answered a read of number {}'s owner with subscriber {} at {}, record #{}: "
+                                        "no cloud replica had that owner committed by then (a dirty read)",
+                                        who, r.a, r.b, when, record_index()));
+    }
   }
 }
 

@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 14> kPlants{{
+constexpr std::array<PlantInfo, 15> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -40,6 +40,8 @@ constexpr std::array<PlantInfo, 14> kPlants{{
      "a 2PC participant releases its locks once it has logged PREPARED instead of at the decision"},
     {Plant::kStorageCheckpointTruncatesCopy, "storage.checkpoint_truncates_copy", "durability",
      "a cloud replica's WAL checkpoint truncates the log through the copy it wrote (to its end, not its start)"},
+    {Plant::kTwopcReadUncommitted, "twopc.read_uncommitted", "billing_isolation",
+     "a 2PC participant answers balance and number-owner reads with its prepared, undecided transactions applied"},
 }};
 }  // namespace
 

@@ -472,18 +472,6 @@ void Participant::send_vote(Env<Message>& env, uint64_t txn, const Txn& t) {
   trace(env, kRecordVote, kVoteYes, t.coordinator, 0, txn, t.client_txn);
 }
 
-std::optional<int64_t> Participant::balance(uint64_t subscriber) const {
-  const auto it = balances_.find(subscriber);
-  if (it == balances_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<uint64_t> Participant::number_owner(uint64_t number) const {
-  const auto it = owners_.find(number);
-  if (it == owners_.end()) return std::nullopt;
-  return it->second;
-}
-
 uint64_t Participant::lock_holder(uint64_t key) const {
   const auto it = locks_.find(key);
   return it == locks_.end() ? 0 : it->second;

@@ -227,7 +227,7 @@ void Run::Impl::configure_billing() {
   billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups, client_timeout);
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
-  billing_checker = std::make_unique<check::BillingChecker>(names, kBillingTerminationBound.ns);
+  billing_checker = std::make_unique<check::BillingChecker>(names, cloud_nodes(sc), kBillingTerminationBound.ns);
   trace.add_observer(billing_checker.get());
   // Its initial state is traced once the trace file is open (Impl's constructor).
   std::vector<tiers::BillingClients::Source> sources;

@@ -5,6 +5,8 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "cloud_node.hpp"
+#include "core_node.hpp"
+#include "edge_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -46,15 +48,27 @@ void trace_billing_end_state(const Billing& billing, const World& world, const n
   }
   // Every 2PC machine's log and tables, node by node.
   for (net::NodeId n = 0; n < cluster.size(); ++n) {
-    const TierNode* node = tier_node(cluster, n);
-    if (node == nullptr) continue;
+    const twopc::Coordinator* c = nullptr;
+    const twopc::Participant* p = nullptr;
+    switch (world.role(n)) {
+      case Role::kCore:
+        if (const CoreNode* core = core_node(cluster, n)) c = core->coordinator();
+        break;
+      case Role::kCloud:
+        if (const CloudNode* cloud = cloud_node(cluster, n)) p = cloud->participant();
+        break;
+      case Role::kEdge:
+        if (const EdgeNode* edge = edge_node(cluster, n)) p = edge->participant();
+        break;
+    }
+    if (c == nullptr && p == nullptr) continue;  // down
     const node::Disk& log = cluster.log_disk(n);
     const auto entries = static_cast<uint32_t>(std::min<size_t>(log.retained(), UINT32_MAX));
     const auto bytes = static_cast<uint64_t>(log.accounted_bytes());
-    if (const twopc::Coordinator* c = node->coordinator()) {
+    if (c != nullptr) {
       sim.trace().record(sim::Record{now, kRecordBillingEndLog, 1, n, 0, entries, bytes, c->remembered()});
     }
-    if (const twopc::Participant* p = node->participant()) {
+    if (p != nullptr) {
       const auto locks = static_cast<uint32_t>(p->locks_held());
       sim.trace().record(sim::Record{now, kRecordBillingEndLog, 2, n, locks, entries, bytes, p->remembered()});
     }

@@ -278,8 +278,8 @@ void CloudNode::on_billing_read(node::Context& ctx, net::NodeId from, const Bill
   const auto& q = std::get<BillingReadReq>(m);
   BillingReadResp resp{q.req, false, 0};
   if (q.kind == kReadBalance) {
-    if (const auto b = participant_->balance(q.key)) resp = {q.req, true, static_cast<uint64_t>(*b)};
-  } else if (const auto o = participant_->number_owner(q.key)) {
+    if (const auto b = participant_->read_balance(q.key)) resp = {q.req, true, static_cast<uint64_t>(*b)};
+  } else if (const auto o = participant_->read_number_owner(q.key)) {
     resp = {q.req, true, *o};
   }
   send_billing_read(ctx, from, resp);

@@ -54,7 +54,7 @@ void end_state(std::vector<Record>& h, uint32_t node, int64_t b1, int64_t b2, ui
 }
 
 std::map<std::string, check::BillingChecker::Result> judge(const std::vector<Record>& h, int64_t end_ns = 100) {
-  check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, 50);
+  check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, {false, false, true, true}, 50);
   for (const Record& r : h) c.offer(r);
   c.finish(end_ns);
   std::map<std::string, check::BillingChecker::Result> out;
@@ -104,6 +104,29 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     std::vector<Record> h = clean();
     h.push_back(rec(8, twopc::kRecordOutcome, 1, kCore, kT2, kC2));
     CHECK(judge(h)["billing_durability"].violations == 1);
+  }
+  SECTION("isolation: a read sees a value only once a replica committed it") {
+    std::vector<Record> h = clean();  // the transfer commits at t = 5
+    const auto read = [&](int64_t t, uint16_t what, uint64_t key, uint64_t value) {
+      h.push_back(rec(t, tiers::kRecordBillingRead, what, kEdge, key, value, 0, 1));
+    };
+    read(6, 1, 1, 700);       // after the commit: fine
+    read(6, 1, 2, 1000);      // stale but committed (the initial state): fine
+    read(6, 2, kNumber, 1);   // the owner it always had
+    auto r = judge(h);
+    CHECK(r.at("billing_isolation").violations == 0);
+    CHECK(r.at("billing_isolation").checked == 3);
+    std::vector<Record> dirty = clean();
+    // The same value read at t = 3, while the transfer was only prepared.
+    dirty.insert(dirty.begin() + 7, rec(3, tiers::kRecordBillingRead, 1, kEdge, 1, 700, 0, 1));
+    h = dirty;
+    r = judge(h);
+    CHECK(r.at("billing_isolation").violations == 1);
+    CHECK_THAT(r.at("billing_isolation").detail, Catch::Contains("dirty read"));
+    h = clean();
+    read(6, 2, kNumber, 2);  // a port nobody committed
+    read(6, 1, 2, 1299);     // a balance no replica ever held
+    CHECK(judge(h).at("billing_isolation").violations == 2);
   }
   SECTION("conservation: a replica lost a committed transfer, or holds a negative balance") {
     std::vector<Record> h = clean();

@@ -41,7 +41,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       p::twopc::kRecordOutcome, p::twopc::kRecordApplied, ecsim::tiers::kRecordBillingAccount,
       ecsim::tiers::kRecordBillingNumber, ecsim::tiers::kRecordBillingStart, ecsim::tiers::kRecordBillingEnd,
       ecsim::tiers::kRecordBillingRead, ecsim::tiers::kRecordBillingOp, ecsim::tiers::kRecordBillingEndNode,
-      ecsim::tiers::kRecordBillingEndBalance, ecsim::tiers::kRecordBillingEndOwner};
+      ecsim::tiers::kRecordBillingEndBalance, ecsim::tiers::kRecordBillingEndOwner,
+      ecsim::tiers::kRecordBillingEndLog};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

@@ -20,10 +20,16 @@
 //   committed moved the number from its owner at that point;
 // - termination: no participant up at the end has held a YES vote
 //   unresolved for longer than the bound (its coordinator's timeouts plus
-//   recovery).
+//   recovery);
+// - isolation (read committed): every balance or number-owner read a client
+//   got (billing.read) is a value that some cloud replica's committed state
+//   held for that account or number before the answer: the initial state,
+//   or the state after a transaction it committed. A value from a prepared
+//   transaction that commits later, or never, is a dirty read.
 //
 // Memory: per transaction and per participant, for the whole run (bounded
-// by the transactions a run makes); the domain's initial state.
+// by the transactions a run makes); the domain's initial state, each
+// replica's committed state, and every value each account or number held.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -38,7 +44,9 @@ namespace ecsim::check {
 
 class BillingChecker final : public sim::TraceObserver {
  public:
-  BillingChecker(std::vector<std::string> names, int64_t termination_bound_ns);
+  // `replicas`: per node, whether it is a cloud replica (whose committed
+  // state reads are served from).
+  BillingChecker(std::vector<std::string> names, std::vector<bool> replicas, int64_t termination_bound_ns);
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
   // Judges the end state; call once after the billing end state was traced.
@@ -75,9 +83,19 @@ class BillingChecker final : public sim::TraceObserver {
   };
   void violation(size_t which, const std::string& what);
   void on_participant(const sim::Record& r);
+  // A replica committed `client_txn`'s operation: its committed state moves on.
+  void replica_committed(uint32_t node, uint64_t client_txn);
+  void on_read(const sim::Record& r);
   void judge_replica(uint32_t node);
 
   std::vector<std::string> names_;
+  std::vector<bool> replicas_;
+  // Each replica's committed state as its commits come (isolation), and
+  // every value an account or number held in one.
+  std::map<uint32_t, std::map<uint64_t, int64_t>> replica_balances_;
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> replica_owners_;
+  std::map<uint64_t, std::set<int64_t>> committed_balances_;
+  std::map<uint64_t, std::set<uint64_t>> committed_owners_;
   int64_t termination_bound_ns_;
   std::map<uint64_t, int64_t> initial_balances_;
   std::map<uint64_t, uint64_t> initial_owners_;

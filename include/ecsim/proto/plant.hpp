@@ -31,6 +31,7 @@ enum class Plant : uint8_t {
   kTwopcVoteBeforePreparedLog,     // a 2PC participant votes YES before PREPARED is durable
   kTwopcReleaseLocksAtPrepare,     // a 2PC participant releases its locks at PREPARE, not at the decision
   kStorageCheckpointTruncatesCopy,  // a cloud replica's checkpoint truncates its log through the copy
+  kTwopcReadUncommitted,           // a 2PC participant answers reads with its prepared transactions applied
 };
 
 struct PlantInfo {

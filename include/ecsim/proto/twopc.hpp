@@ -525,9 +525,14 @@ class Participant {
   void on_timer(Env<Message>& env, LogIo& io, uint64_t tag);
   void on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag);
 
-  // Committed values only (read committed).
+  // Committed values only: the state the log gives.
   std::optional<int64_t> balance(uint64_t subscriber) const;
   std::optional<uint64_t> number_owner(uint64_t number) const;
+  // What a read outside a transaction sees: committed values only (read
+  // committed), the same as balance() and number_owner() -- unless the
+  // plant twopc.read_uncommitted applies the prepared transactions first.
+  std::optional<int64_t> read_balance(uint64_t subscriber) const;
+  std::optional<uint64_t> read_number_owner(uint64_t number) const;
   // The live transaction holding `key`'s lock; 0: free.
   uint64_t lock_holder(uint64_t key) const;
   std::optional<TxnState> state(uint64_t txn) const;
@@ -578,7 +583,7 @@ class Participant {
   void finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_length);
   void send_vote(Env<Message>& env, uint64_t txn, const Txn& t);
   void remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length, int64_t at_ns);
-  // Checkpoints (twopc_checkpoint.cpp): appends one when enough records
+  // Checkpoints (twopc_participant_state.cpp): appends one when enough records
   // came since the last; once it is durable, drops the log before it.
   void maybe_checkpoint(Env<Message>& env, LogIo& io);
   void maybe_truncate(Env<Message>& env, LogIo& io);

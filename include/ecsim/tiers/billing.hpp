@@ -62,7 +62,7 @@ inline constexpr auto kRecordBillingEndOwner = static_cast<sim::RecordType>(88);
 // (what must stay flat over a long run): node, code = 1 coordinator / 2
 // participant, kind = log entries kept, peer = locks held, a = log bytes
 // kept, b = outcomes remembered.
-inline constexpr auto kRecordBillingEndLog = static_cast<sim::RecordType>(89);
+inline constexpr auto kRecordBillingEndLog = static_cast<sim::RecordType>(90);
 enum class BillingEnd : uint16_t {
   kCommitted = 1,  // a transaction committed, or a read answered
   kAborted = 2,

@@ -1,15 +1,53 @@
-// The 2PC participant's checkpoints (issue 11, item 4): what keeps its log
-// flat over a long run. A checkpoint holds the committed balances and number
-// owners and the remembered outcomes at one instant; once it is durable, the
-// log before it goes -- or before the PREPARED of the oldest transaction
-// that was live when it was taken, since the checkpoint lacks that one's
-// outcome. See proto/twopc.hpp (LogCheckpoint) and docs/twopc.md.
+// The 2PC participant's committed state: what reads see (committed values
+// only, read committed) and its checkpoints (issue 11, item 4), which keep
+// its log flat over a long run. A checkpoint holds the committed balances
+// and number owners and the remembered outcomes at one instant; once it is
+// durable, the log before it goes -- or before the PREPARED of the oldest
+// transaction that was live when it was taken, since the checkpoint lacks
+// that one's outcome. See proto/twopc.hpp (LogCheckpoint) and docs/twopc.md.
 #include <algorithm>
 
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto::twopc {
+
+std::optional<int64_t> Participant::balance(uint64_t subscriber) const {
+  const auto it = balances_.find(subscriber);
+  if (it == balances_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint64_t> Participant::number_owner(uint64_t number) const {
+  const auto it = owners_.find(number);
+  if (it == owners_.end()) return std::nullopt;
+  return it->second;
+}
+
+// Planted: a dirty read, the prepared transactions' effects as if committed.
+std::optional<int64_t> Participant::read_balance(uint64_t subscriber) const {
+  std::optional<int64_t> b = balance(subscriber);
+  if (!b || !planted(Plant::kTwopcReadUncommitted)) return b;
+  for (const auto& [txn, t] : txns_) {
+    if (t.state != TxnState::kPreparing && t.state != TxnState::kPrepared) continue;
+    const auto amount = static_cast<int64_t>(t.op.amount);
+    if (t.op.kind != OpKind::kPort && t.op.kind != OpKind::kTopUp && t.op.from == subscriber) *b -= amount;
+    if ((t.op.kind == OpKind::kTransfer || t.op.kind == OpKind::kTopUp) && t.op.to == subscriber) *b += amount;
+  }
+  return b;
+}
+
+std::optional<uint64_t> Participant::read_number_owner(uint64_t number) const {
+  std::optional<uint64_t> o = number_owner(number);
+  if (!o || !planted(Plant::kTwopcReadUncommitted)) return o;
+  for (const auto& [txn, t] : txns_) {
+    const bool prepared = t.state == TxnState::kPreparing || t.state == TxnState::kPrepared;
+    if (prepared && t.op.kind == OpKind::kPort && t.op.number == number) o = t.op.to;
+  }
+  return o;
+}
+
 
 void Participant::maybe_checkpoint(Env<Message>& env, LogIo& io) {
   if (stopped_ || checkpoint_end_ != 0) return;  // one at a time
