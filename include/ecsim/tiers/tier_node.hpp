@@ -80,6 +80,9 @@ class TierNode final : public node::Actor {
 
   EdgeCache* cache() { return cache_.get(); }
   const proto::dsm::Replica& dsm() const { return *dsm_; }
+  // A scenario's dsm_set action (tiers/actions.hpp) writes the replica as an
+  // admitted client SET does. False: refused (full).
+  bool dsm_set(uint64_t key, uint64_t value);
   const proto::storage::Replica* replica() const { return replica_.get(); }
   const proto::auth::Guard* guard() const { return guard_.get(); }
   const proto::rpc::Client* rpc_client() const { return rpc_client_.get(); }
