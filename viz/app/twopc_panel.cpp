@@ -6,6 +6,7 @@
 // proto/twopc). The transaction followed is the one just executed, or the
 // one of the latest 2PC record at the cursor; its records are listed and
 // the log shows only them while following.
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -63,6 +64,26 @@ void follow_sent(Ui& ui) {
   ui.status = fmt::format("following txn {} (client txn {}): step with its next step >", ui.follow_txn, client);
 }
 
+// The 2PC transaction of the latest billing action before the cursor, if
+// it reached a coordinator (its START carries the client txn).
+std::optional<uint64_t> latest_action_txn(Timeline& t) {
+  const uint64_t from = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
+  for (uint64_t i = t.cursor(); i-- > from;) {
+    const sim::Record& r = t.record(i);
+    if (static_cast<int>(r.type) != kActionRecord || r.code != kActionBillingSent) continue;
+    const uint64_t hi = std::min<uint64_t>(t.collected(), i + kScanMax);
+    for (uint64_t k = i; k < hi; ++k) {
+      const sim::Record& s = t.record(k);
+      if (s.type == proto::twopc::kRecordCoordinator &&
+          s.code == static_cast<uint16_t>(proto::twopc::CoordinatorEvent::kStartLogged) && s.b == r.a) {
+        return s.a;
+      }
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 void draw_execute(Ui& ui) {
   Demo& d = *ui.demo;
   ImGui::SetNextItemWidth(90);
@@ -109,7 +130,8 @@ void draw_twopc(Ui& ui) {
       break;
     }
   }
-  if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest;  // --tab twopc
+  // --tab twopc: the latest transaction a billing action sent, else the latest at the cursor.
+  if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest_action_txn(t).value_or(latest);
   if (latest == 0 && ui.follow_txn == 0) {
     ImGui::TextWrapped("No 2PC record before the cursor (a scenario with a billing workload writes them; "
                        "P steps to the next protocol phase).");

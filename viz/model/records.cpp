@@ -191,6 +191,7 @@ Severity severity(const Record& r) {
   if (r.type == kAction && r.code == 5) return Severity::kWarning;  // node down
   if (r.type == kSuspect || r.type == kStaleRead || r.type == kAuthRefused) return Severity::kWarning;
   if (r.type == type(78)) return r.code == 1 ? Severity::kSuccess : Severity::kWarning;  // 2PC outcome
+  if (r.type == type(71) && r.code == 2) return Severity::kWarning;                         // a NO vote
   return Severity::kInfo;
 }
 
