@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "ecsim/proto/auth.hpp"
 #include "ecsim/proto/plant.hpp"
+#include "ecsim/tiers/actions.hpp"
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
@@ -104,6 +105,7 @@ std::string record_name(sim::RecordType t) {
       {tiers::kRecordBillingRead, "billing.read"},     {tiers::kRecordBillingOp, "billing.op"},
       {tiers::kRecordBillingEndNode, "billing.end_node"}, {tiers::kRecordBillingEndBalance, "billing.end_balance"},
       {tiers::kRecordBillingEndOwner, "billing.end_owner"}, {tiers::kRecordBillingEndLog, "billing.end_log"},
+      {tiers::kRecordAction, "action"},
   };
   for (const Named& n : kProtocol) {
     if (n.type == t) return n.name;

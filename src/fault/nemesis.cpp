@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ecsim/fault/byzantine.hpp"
+#include "ecsim/tiers/actions.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
 
@@ -59,7 +60,7 @@ Nemesis::Nemesis(sim::Simulator& sim, node::Cluster& cluster, net::Network& netw
   for (size_t i = 0; i < n; ++i) {
     const Fault& f = sc.faults[i];
     if (f.kind == Fault::Kind::kCrash || f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kByzantine ||
-        f.kind == Fault::Kind::kAtPoint) {
+        f.kind == Fault::Kind::kAtPoint || scenario::is_action(f.kind)) {
       targets_[i] = resolve(sc.topology, f.target);
     }
     if (f.kind == Fault::Kind::kAtPoint) {
@@ -80,6 +81,7 @@ void Nemesis::start() {
   for (uint32_t i = 0; i < sc_.faults.size(); ++i) {
     const Fault& f = sc_.faults[i];
     if (f.kind == Fault::Kind::kByzantine) ECSIM_ASSERT(byzantine_ != nullptr);
+    if (scenario::is_action(f.kind)) ECSIM_ASSERT(actions_ != nullptr);
     if (f.kind == Fault::Kind::kAtPoint) continue;  // armed below: it acts at a reach, not at a time
     if (f.after_event) {  // applied by the run between two events (apply_pinned)
       pinned_.push_back(i);
@@ -205,6 +207,21 @@ void Nemesis::restart(net::NodeId n) {
   if (!cluster_.is_up(n)) cluster_.restart(n);
 }
 
+namespace {
+// A billing action as the operation a client would send: the subscriber
+// who asks is the one whose money or number moves (the receiver of a top-up).
+workload::BillingOp billing_op(const Fault& f) {
+  workload::BillingOp op;
+  op.kind = static_cast<workload::BillingKind>(f.op);
+  op.from = f.from;
+  op.to = f.to;
+  op.amount = f.amount;
+  op.number = f.number;
+  op.subscriber = f.op == Fault::BillingOp::kTopUp ? f.to : f.from;
+  return op;
+}
+}  // namespace
+
 void Nemesis::apply(uint32_t index) {
   const Fault& f = sc_.faults[index];
   switch (f.kind) {
@@ -228,6 +245,15 @@ void Nemesis::apply(uint32_t index) {
       return;
     case Fault::Kind::kAtPoint:  // never scheduled: it fires at its reach (fire)
       ECSIM_ASSERT(false);
+      return;
+    case Fault::Kind::kDsmSet:
+      actions_->dsm_set(targets_[index][0], f.key, f.value);
+      return;
+    case Fault::Kind::kDsmGet:
+      actions_->dsm_get(targets_[index][0], f.key);
+      return;
+    case Fault::Kind::kBilling:
+      actions_->billing(targets_[index][0], billing_op(f), billing_timeout_);
       return;
     default:
       ECSIM_ASSERT(is_link_fault(f.kind));

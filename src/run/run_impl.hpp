@@ -25,6 +25,7 @@
 #include "ecsim/fault/nemesis.hpp"
 #include "ecsim/fault/windows.hpp"
 #include "ecsim/tiers/billing.hpp"
+#include "ecsim/tiers/actions.hpp"
 #include "ecsim/tiers/billing_clients.hpp"
 #include "ecsim/tiers/clients.hpp"
 #include "ecsim/tiers/end_state.hpp"
@@ -202,6 +203,7 @@ struct Run::Impl {
   std::unique_ptr<DsmWatcher> dsm_watcher;  // set when `convergence` is expected of a tier run
   std::unique_ptr<tiers::Clients> clients;
   std::unique_ptr<tiers::BillingClients> billing_clients;
+  std::unique_ptr<tiers::Actions> actions;  // with a dsm_set, dsm_get or billing entry in the schedule
   std::unique_ptr<InDoubtMeter> in_doubt;  // with a billing workload
   std::unique_ptr<check::BillingChecker> billing_checker;  // with a billing workload
   std::unique_ptr<LoadWatcher> load_watcher;

@@ -263,6 +263,11 @@ void Run::Impl::schedule_faults() {
     byzantine = std::make_unique<fault::Byzantine>(sim, cluster, *world, sc, end, *forged);
     nemesis->set_byzantine(byzantine.get());
   }
+  if (std::any_of(sc.faults.begin(), sc.faults.end(), [](const Fault& f) { return scenario::is_action(f.kind); })) {
+    ECSIM_ASSERT(world != nullptr);  // the loader allows actions only on three-tier runs
+    actions = std::make_unique<tiers::Actions>(sim, cluster, *world, billing.get());
+    nemesis->set_actions(actions.get(), sc.billing.empty() ? sim::seconds(2) : sc.billing[0].timeout);
+  }
   if (dsm_watcher) {
     nemesis->on_network_health([this](bool healed, sim::Time at) {
       check::Quiescence& q = dsm_watcher->quiescence;

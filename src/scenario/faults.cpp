@@ -2,6 +2,8 @@
 // partition groups.
 #include "loader_impl.hpp"
 
+#include "ecsim/workload/billing.hpp"
+
 
 namespace ecsim::scenario::loading {
 
@@ -10,7 +12,8 @@ namespace {
 // In the order of Fault::Kind.
 const std::vector<std::string_view> kFaultActions{"crash",     "restart", "partition", "heal",
                                                   "drop",      "delay",   "duplicate", "reorder",
-                                                  "byzantine", "at_point"};
+                                                  "byzantine", "at_point",  "dsm_set",
+                                                  "dsm_get",   "billing"};
 // The keys of a fault that are neither `at`, `for` nor an action: the
 // parameters of a byzantine fault and of an at_point fault.
 const std::vector<std::string_view> kByzantineKeys{"strategy", "rate"};
@@ -19,6 +22,8 @@ const std::vector<std::string_view> kAtPointKeys{"node", "nth", "do"};
 const std::vector<std::string_view> kByzantineStrategies{"cloud_direct_write"};
 // In the order of Fault::PointAction.
 const std::vector<std::string_view> kPointActions{"crash", "cut"};
+// In the order of Fault::BillingOp.
+const std::vector<std::string_view> kBillingOps{"debit", "transfer", "top_up", "port"};
 
 bool is_fault_parameter(std::string_view key) {
   const auto in = [key](const std::vector<std::string_view>& keys) {
@@ -75,10 +80,14 @@ Fault Loader::fault(const Field& f, const Scenario& sc) const {
   }
   if (out.kind == Fault::Kind::kByzantine) fault_byzantine(m, m.require("byzantine", kSelectorExpected), sc, out);
   if (out.kind == Fault::Kind::kAtPoint) fault_at_point(m, m.require("at_point", "a protocol point"), sc, out);
+  if (is_action(out.kind)) {
+    const std::string_view name = kFaultActions[static_cast<size_t>(out.kind)];
+    fault_workload_action(*m.get(name), sc, out);
+  }
   refuse_parameters(*this, m, out.kind, Fault::Kind::kByzantine, kByzantineKeys, "'strategy' and 'rate'");
   refuse_parameters(*this, m, out.kind, Fault::Kind::kAtPoint, kAtPointKeys, "'node', 'nth' and 'do'");
   if (auto v = m.get("for")) {
-    if (out.kind == Fault::Kind::kRestart || out.kind == Fault::Kind::kHeal) {
+    if (out.kind == Fault::Kind::kRestart || out.kind == Fault::Kind::kHeal || is_action(out.kind)) {
       fail(v->key_mark,
            fmt::format("'for' on a {} fault, expected 'for' only with crash, partition, "
                        "drop, duplicate, delay, reorder, byzantine or at_point",
@@ -118,6 +127,9 @@ void Loader::fault_action(const MapView& m, Fault& fault) const {
       return;
     case Fault::Kind::kByzantine:  // its parameters are read by fault_byzantine
     case Fault::Kind::kAtPoint:    // and fault_at_point
+    case Fault::Kind::kDsmSet:     // and fault_workload_action
+    case Fault::Kind::kDsmGet:
+    case Fault::Kind::kBilling:
       return;
     case Fault::Kind::kPartition:
       partition_groups(arg, fault);
@@ -283,6 +295,94 @@ void Loader::partition_groups(const Field& f, Fault& fault) const {
   if (rest && std::find(group_of.begin(), group_of.end(), -1) == group_of.end()) {
     fail(*rest, "\"*\" group is empty (every node is in another group), expected some node left");
   }
+}
+
+}  // namespace ecsim::scenario::loading
+
+namespace ecsim::scenario::loading {
+
+// `dsm_set: {node: N, key: K, value: V}`, `dsm_get: {node: N, key: K}`,
+// `billing: {op: OP, from: S, to: S, amount: A, number: P, edge: E}`: one
+// node (an edge node for billing) of the three-tier model; billing needs a
+// billing workload, whose domain the subscribers and numbers belong to.
+void Loader::fault_workload_action(const Field& arg, const Scenario& sc, Fault& fault) const {
+  const std::string_view kind = kFaultActions[static_cast<size_t>(fault.kind)];
+  if (sc.requests.empty()) {
+    fail(arg, fmt::format("{} in a scenario without a requests workload, expected it only with the three-tier "
+                          "model (a requests workload), whose nodes hold the DSM and billing",
+                          kind));
+  }
+  const std::vector<std::string> names = node_names(topology_);
+  const auto one_node = [&](const Field& node) {
+    fault.target = selector(node);
+    const std::vector<uint32_t> nodes = nodes_of(fault.target);
+    if (nodes.size() != 1) {
+      fail(node, fmt::format("{} selects {} ({}, ...), expected exactly one node", node.path,
+                             count(nodes.size(), "node"), names[nodes[0]]));
+    }
+    return nodes[0];
+  };
+  const auto max = static_cast<int64_t>(kDsmActionValueMax);
+  if (fault.kind == Fault::Kind::kDsmSet || fault.kind == Fault::Kind::kDsmGet) {
+    const bool set = fault.kind == Fault::Kind::kDsmSet;
+    if (!arg.node.IsMap()) fail_value(arg, set ? "a map like {node: edge-1, key: 7, value: 42}" : "a map like {node: edge-1, key: 7}");
+    std::vector<std::string_view> keys{"node", "key"};
+    if (set) keys.push_back("value");
+    const MapView a(*this, arg, keys);
+    one_node(a.require("node", "the node whose DSM replica is written or read, like edge-1"));
+    fault.key = static_cast<uint64_t>(int_in(a.require("key", "a DSM key, an integer"), 0, max));
+    if (set) fault.value = static_cast<uint64_t>(int_in(a.require("value", "a value, an integer"), 0, max));
+    return;
+  }
+  ECSIM_ASSERT(fault.kind == Fault::Kind::kBilling);
+  if (!arg.node.IsMap()) fail_value(arg, "a map like {op: transfer, from: 1, to: 2, amount: 500, edge: edge-1}");
+  const MapView a(*this, arg, {"op", "from", "to", "amount", "number", "edge"});
+  if (sc.billing.empty()) {
+    fail(arg, "billing in a scenario without a billing workload, expected a billing workload (its accounts)");
+  }
+  const Field edge = a.require("edge", "the edge node that takes the operation, like edge-1");
+  const uint32_t node = one_node(edge);
+  if (node_tier(topology_, node) != Tier::kEdge) {
+    fail(edge, fmt::format("billing at {} (a {} node), expected an edge node", names[node],
+                           tier_name(node_tier(topology_, node))));
+  }
+  const std::string expected_op = fmt::format("an operation: {}", join_names(kBillingOps));
+  const Field op = a.require("op", expected_op);
+  const std::string& what = scalar(op, expected_op);
+  const auto known = std::find(kBillingOps.begin(), kBillingOps.end(), what);
+  if (known == kBillingOps.end()) fail_value(op, expected_op);
+  fault.op = static_cast<Fault::BillingOp>(known - kBillingOps.begin());
+  const BillingWorkload& w = sc.billing[0];
+  const auto subscriber = [&](std::string_view key) {
+    return static_cast<uint64_t>(
+        int_in(a.require(key, fmt::format("a subscriber 1..{}", w.subscribers)), 1, static_cast<int64_t>(w.subscribers)));
+  };
+  if (fault.op != Fault::BillingOp::kTopUp) fault.from = subscriber("from");
+  if (fault.op != Fault::BillingOp::kDebit) fault.to = subscriber("to");
+  if (fault.op == Fault::BillingOp::kPort) {
+    const uint64_t numbers = w.subscribers * w.numbers_per_subscriber;
+    const Field n = a.require("number", "a phone number of the billing domain");
+    fault.number = static_cast<uint64_t>(int_in(n, static_cast<int64_t>(workload::kNumberBase),
+                                                static_cast<int64_t>(workload::kNumberBase + numbers - 1)));
+  } else {
+    const Field amount = a.require("amount", "an amount in minor units, like 500");
+    fault.amount = int_in(amount, 1, kBillingBalanceMax);
+  }
+  // The other operations' keys are refused, not ignored.
+  const auto refuse = [&](std::string_view key, bool allowed) {
+    if (allowed) return;
+    if (auto v = a.get(key)) {
+      fail(v->key_mark, fmt::format("'{}' on a billing {}, expected it only with {}", key, what,
+                                    key == "amount" ? "debit, transfer and top_up"
+                                    : key == "number" ? "port"
+                                    : key == "from"   ? "debit, transfer and port"
+                                                      : "transfer, top_up and port"));
+    }
+  };
+  refuse("from", fault.op != Fault::BillingOp::kTopUp);
+  refuse("to", fault.op != Fault::BillingOp::kDebit);
+  refuse("amount", fault.op != Fault::BillingOp::kPort);
+  refuse("number", fault.op == Fault::BillingOp::kPort);
 }
 
 }  // namespace ecsim::scenario::loading

@@ -39,7 +39,8 @@ std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, cons
 }
 
 bool has_window(const Fault& f) {
-  return f.kind != Fault::Kind::kRestart && f.kind != Fault::Kind::kHeal && f.kind != Fault::Kind::kAtPoint;
+  return f.kind != Fault::Kind::kRestart && f.kind != Fault::Kind::kHeal && f.kind != Fault::Kind::kAtPoint &&
+         !is_action(f.kind);
 }
 
 bool is_outage(const Fault& f) { return has_window(f) && f.kind != Fault::Kind::kByzantine; }

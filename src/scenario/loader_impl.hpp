@@ -148,6 +148,7 @@ class Loader {
   void fault_action(const MapView& m, Fault& fault) const;
   void fault_byzantine(const MapView& m, const Field& target, const Scenario& sc, Fault& fault) const;
   void fault_at_point(const MapView& m, const Field& name, const Scenario& sc, Fault& fault) const;
+  void fault_workload_action(const Field& arg, const Scenario& sc, Fault& fault) const;
   void partition_groups(const Field& f, Fault& fault) const;
   Expect expect(const Field& f, const Scenario& sc) const;
   void throughput_min(const Field& f, const Scenario& sc, Expect& e) const;

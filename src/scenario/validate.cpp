@@ -245,8 +245,8 @@ class Validator {
                                *f.after_event, kAfterEventMax));
     }
     if (f.for_duration) {
-      if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal) {
-        fail(f.mark, fmt::format("{} has 'for' on a restart or heal, which have nothing to revert", what));
+      if (f.kind == Fault::Kind::kRestart || f.kind == Fault::Kind::kHeal || is_action(f.kind)) {
+        fail(f.mark, fmt::format("{} has 'for' on a restart, heal or workload action, which have nothing to revert", what));
       }
       in_range(f.mark, what + " for", *f.for_duration, Duration{0}, false, kScenarioDurationMax);
     }
@@ -274,6 +274,11 @@ class Validator {
         return;
       case Fault::Kind::kAtPoint:
         at_point(what, f);
+        return;
+      case Fault::Kind::kDsmSet:
+      case Fault::Kind::kDsmGet:
+      case Fault::Kind::kBilling:
+        nodes(f.target, f.mark, what);
         return;
     }
     two_ends(f.between, f.mark, what);

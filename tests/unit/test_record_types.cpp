@@ -10,6 +10,7 @@
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/sim/trace.hpp"
+#include "ecsim/tiers/actions.hpp"
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
@@ -42,7 +43,7 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       ecsim::tiers::kRecordBillingNumber, ecsim::tiers::kRecordBillingStart, ecsim::tiers::kRecordBillingEnd,
       ecsim::tiers::kRecordBillingRead, ecsim::tiers::kRecordBillingOp, ecsim::tiers::kRecordBillingEndNode,
       ecsim::tiers::kRecordBillingEndBalance, ecsim::tiers::kRecordBillingEndOwner,
-      ecsim::tiers::kRecordBillingEndLog};
+      ecsim::tiers::kRecordBillingEndLog, ecsim::tiers::kRecordAction};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

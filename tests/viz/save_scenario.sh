@@ -24,6 +24,33 @@ replay=$("$ecsim" run "$work/session.yaml" | sed -n 's/^trace hash: //p')
 base=$("$ecsim" run "$scenario" | sed -n 's/^trace hash: //p')
 [[ $base != "$session" ]] || fail "the actions did not change the run (hash $base)"
 
+# The DSM and 2PC tabs' actions (docs/scenarios.md, "Actions"): two DSM SETs
+# at one instant, a GET, a transfer and a debit beyond the balance, on a
+# billing scenario; the saved session replays to the session's hash.
+bscen=$src/tests/data/scenarios/demo-base.yaml
+out=$("$ecsim" viz "$bscen" --actions "$src/tests/viz/actions_dsm_billing.json" --save-scenario "$work/dsm.yaml") ||
+  fail "viz --save-scenario (dsm, billing) exited $?: $out"
+dsession=$(sed -n 's/^session trace hash: //p' <<<"$out")
+[[ $dsession =~ ^0x[0-9a-f]{16}$ ]] || fail "no session hash in: $out"
+for what in dsm_set dsm_get "op: transfer" "op: debit"; do
+  grep -q "$what" "$work/dsm.yaml" || fail "the saved scenario has no $what entry"
+done
+[[ $(grep -c "after_event: " "$work/dsm.yaml") == 5 ]] || fail "expected 5 pinned actions in $work/dsm.yaml"
+dreplay=$("$ecsim" run "$work/dsm.yaml" | sed -n 's/^trace hash: //p')
+[[ $dreplay == "$dsession" ]] || fail "ecsim run of the saved dsm/billing scenario gives $dreplay, the session $dsession"
+dbase=$("$ecsim" run "$bscen" | sed -n 's/^trace hash: //p')
+[[ $dbase != "$dsession" ]] || fail "the dsm/billing actions did not change the run (hash $dbase)"
+"$ecsim" run "$work/dsm.yaml" --trace "$work/dsm.trace" > /dev/null
+"$ecsim" trace dump "$work/dsm.trace" | python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin]
+base = 0xffffff << 40
+ends = {r["a"]: r["code"] for r in recs if r["type_id"] == 83 and r["a"] > base}
+assert ends == {base | 1: 1, base | 2: 2}, ends
+got = [r["b"] for r in recs if r["type_id"] == 89 and r["code"] == 3 and r["a"] == 5000]
+assert len(got) == 1 and got[0] in (111, 222), got
+' || fail "the replayed actions: transfer committed, debit aborted, the GET read one of the two SETs"
+
 # Bad values: file:line:col, exit 2.
 for bad in "-1" "x" "9007199254740993"; do
   printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n  - { at: 1ms, after_event: %s, crash: edge-1 }\n' "$bad" >"$work/bad.yaml"
@@ -35,3 +62,4 @@ done
 printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n  - { at: 500ms, after_event: 3, crash: edge-1 }\n' >"$work/moved.yaml"
 "$ecsim" run "$work/moved.yaml" | grep -q "FAIL  after_event .*event 3 ran at" || fail "a moved after_event passed"
 echo "ok: session $session = replay; base $base"
+echo "ok: dsm/billing session $dsession = replay; base $dbase"

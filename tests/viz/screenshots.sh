@@ -55,6 +55,20 @@ for xy in "150 400" "610 400"; do probe "$out/faults.png" at $xy $blue; done
 viz "$src/tests/data/scenarios/2pc-abort.yaml" --screenshot "$out/twopc.png" --at 2s --tab twopc
 probe "$out/twopc.png" distinct 40
 
+# The DSM tab after the actions of actions_dsm_billing.json: edge-1 and
+# cloud-3 set key 5000 at 1 s (concurrent writes); at 1.1 s every replica
+# holds the winner and the tab lists them with the key's DSM records.
+viz "$src/tests/data/scenarios/demo-base.yaml" --actions "$src/tests/viz/actions_dsm_billing.json" \
+  --screenshot "$out/dsm.png" --at 1.1s --layout "$out/layout.json" --tab dsm
+probe "$out/dsm.png" distinct 40
+for xy in "150 400" "380 400" "610 400"; do probe "$out/dsm.png" at $xy $blue; done
+# The 2PC tab at 2.52 s follows the debit beyond the balance sent at 2.5 s:
+# the cloud replicas vote NO, ABORT, edge-2 rolls back.
+viz "$src/tests/data/scenarios/demo-base.yaml" --actions "$src/tests/viz/actions_dsm_billing.json" \
+  --screenshot "$out/twopc-actions.png" --at 2.52s --layout "$out/layout.json" --tab twopc
+probe "$out/twopc-actions.png" distinct 40
+for xy in "250 270" "510 270"; do probe "$out/twopc-actions.png" at $xy $red; done
+
 # A trace file re-simulates; one whose header names another seed is refused.
 "$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true
 viz --trace "$out/q.trc" --screenshot "$out/trace.png" --at first-failure

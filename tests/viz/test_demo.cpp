@@ -3,6 +3,9 @@
 // stepping back before it and forwards again replays it, and the saved
 // scenario (`ecsim run`'s input) gives the session's trace hash -- and not
 // the hash of the scenario without the action.
+#include <cstdio>
+#include <fstream>
+#include <functional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -10,6 +13,7 @@
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "model/demo.hpp"
+#include "model/dsm_view.hpp"
 #include "model/records.hpp"
 
 using namespace ecsim;
@@ -100,4 +104,141 @@ TEST_CASE("demo: random nodes are drawn from the seed and recorded as the concre
     if (k == 0) first = flow;
     if (k == 1) CHECK(flow == first);
   }
+}
+
+namespace {
+viz::OpenRequest base_request() {
+  viz::OpenRequest r;
+  r.scenario_path = ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml";
+  return r;
+}
+
+// The latest record before the cursor matching `pred`, scanning back.
+const sim::Record* latest(const viz::Timeline& t, const std::function<bool(const sim::Record&)>& pred) {
+  for (uint64_t i = t.cursor(); i-- > 0;) {
+    if (pred(t.record(i))) return &t.record(i);
+  }
+  return nullptr;
+}
+
+constexpr auto kAction = static_cast<sim::RecordType>(89);
+constexpr auto kBillingEnd = static_cast<sim::RecordType>(83);
+constexpr auto kVote = static_cast<sim::RecordType>(71);
+constexpr uint64_t kActionTxnBase = uint64_t{0xffffff} << 40;
+}  // namespace
+
+TEST_CASE("demo: concurrent DSM writes resolve to one value on every replica, and a GET reads it") {
+  uint64_t session = 0;
+  std::string saved;
+  uint64_t winner = 0;
+  {
+    viz::Demo d(base_request());
+    d.timeline().seek_time(1 * kS);
+    CHECK_FALSE(d.dsm_concurrent("edge-1", "edge-1", 5000, 1, 2).empty());  // two different nodes
+    REQUIRE(d.dsm_concurrent("edge-1", "cloud-3", 5000, 111, 222).empty());
+    REQUIRE(d.actions().size() == 2);
+    CHECK(d.actions()[0].after_event == d.actions()[1].after_event);  // the same instant
+    CHECK(d.actions()[0].at_ns == d.actions()[1].at_ns);
+    viz::Timeline& t = d.timeline();
+    // Right after the action: each writer holds its own value.
+    viz::DsmKeyView now = viz::dsm_key_view(t, 5000);
+    REQUIRE(now.by_node[node_id(t, "edge-1")].has_value());
+    CHECK(now.by_node[node_id(t, "edge-1")]->value == 111);
+    REQUIRE(now.by_node[node_id(t, "cloud-3")].has_value());
+    CHECK(now.by_node[node_id(t, "cloud-3")]->value == 222);
+    CHECK_FALSE(now.converged);
+    // A second later every replica holds the same entry: the tie-break's winner.
+    t.seek_time(2 * kS);
+    const viz::DsmKeyView later = viz::dsm_key_view(t, 5000);
+    CHECK(later.converged);
+    for (uint32_t n = 0; n < later.by_node.size(); ++n) {
+      INFO(t.names()[n]);
+      REQUIRE(later.by_node[n].has_value());
+      CHECK(later.by_node[n]->value == later.by_node[0]->value);
+    }
+    winner = later.by_node[0]->value;
+    CHECK((winner == 111 || winner == 222));
+    CHECK_FALSE(later.resolutions.empty());
+    // A GET on edge-2 traces what its replica holds.
+    REQUIRE(d.dsm_get("edge-2", 5000).empty());
+    const sim::Record* got = latest(d.timeline(), [](const sim::Record& r) { return r.type == kAction; });
+    REQUIRE(got != nullptr);
+    CHECK(got->code == 3);  // found
+    CHECK(got->node == node_id(d.timeline(), "edge-2"));
+    CHECK(got->b == winner);
+    CHECK(viz::describe(*got, d.timeline().names()).find("dsm_get key 5000 -> " + std::to_string(winner)) !=
+          std::string::npos);
+    d.timeline().simulate_all();
+    session = d.timeline().result().trace_hash;
+    saved = d.scenario_text();
+  }
+  CHECK(saved.find("dsm_set") != std::string::npos);
+  CHECK(saved.find("dsm_get") != std::string::npos);
+  CHECK(hash_of(saved) == session);
+}
+
+TEST_CASE("demo: a billing transaction commits; a debit beyond the balance is voted NO and rolls back") {
+  uint64_t session = 0;
+  std::string saved;
+  {
+    viz::Demo d(base_request());
+    d.timeline().seek_time(1 * kS + 500'000'000);
+    CHECK_FALSE(d.billing("refund", 1, 2, 5, "edge-1").empty());
+    CHECK_FALSE(d.billing("transfer", 1, 2, 5, "core-1").empty());  // an edge node takes it
+    CHECK(d.actions().empty());
+    REQUIRE(d.billing("transfer", 1, 2, 500, "edge-1").empty());
+    d.timeline().seek_time(2 * kS);
+    REQUIRE(d.billing("debit", 3, 0, int64_t{1} << 48, "edge-2").empty());
+    REQUIRE(d.actions().size() == 2);
+    viz::Timeline& t = d.timeline();
+    t.seek_time(3 * kS);
+    const auto end_of = [&t](uint64_t client) {
+      return latest(t, [client](const sim::Record& r) { return r.type == kBillingEnd && r.a == client; });
+    };
+    const sim::Record* transfer = end_of(kActionTxnBase | 1);
+    const sim::Record* debit = end_of(kActionTxnBase | 2);
+    REQUIRE(transfer != nullptr);
+    REQUIRE(debit != nullptr);
+    CHECK(transfer->code == 1);  // committed
+    CHECK(debit->code == 2);     // aborted
+    // Every cloud replica voted NO for the debit (insufficient funds) and none YES.
+    int no = 0, yes = 0;
+    for (uint64_t i = 0; i < t.cursor(); ++i) {
+      const sim::Record& r = t.record(i);
+      if (r.type != kVote || r.b != (kActionTxnBase | 2)) continue;
+      const bool cloud = t.names()[r.node].rfind("cloud-", 0) == 0;
+      if (cloud && r.code == 2) ++no;
+      if (cloud && r.code == 1) ++yes;
+    }
+    CHECK(no == 3);
+    CHECK(yes == 0);
+    t.simulate_all();
+    session = t.result().trace_hash;
+    saved = d.scenario_text();
+  }
+  CHECK(saved.find("billing") != std::string::npos);
+  CHECK(hash_of(saved) == session);
+}
+
+TEST_CASE("demo: an action file takes DSM and billing actions") {
+  const std::string path = "demo-actions-test.json";
+  {
+    std::ofstream out(path);
+    out << R"([{"at": "1s", "dsm_set": {"node": "edge-3", "key": 9, "value": 4}},
+               {"at": "1500ms", "billing": {"op": "top_up", "to": 7, "amount": 300, "edge": "edge-1"}}])";
+  }
+  viz::Demo d(base_request());
+  REQUIRE(d.apply_file(path) == "");
+  std::remove(path.c_str());
+  REQUIRE(d.actions().size() == 2);
+  viz::Timeline& t = d.timeline();
+  t.seek_time(3 * kS);
+  const viz::DsmKeyView v = viz::dsm_key_view(t, 9);
+  REQUIRE(v.by_node[node_id(t, "core-1")].has_value());
+  CHECK(v.by_node[node_id(t, "core-1")]->value == 4);
+  CHECK(v.by_node[node_id(t, "core-1")]->writer == node_id(t, "edge-3"));
+  const sim::Record* end =
+      latest(t, [](const sim::Record& r) { return r.type == kBillingEnd && r.a == (kActionTxnBase | 1); });
+  REQUIRE(end != nullptr);
+  CHECK(end->code == 1);
 }

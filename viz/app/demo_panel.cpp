@@ -15,6 +15,8 @@ namespace {
 constexpr size_t kPartitionNodesShown = 48;  // checkboxes beyond this are not drawn
 const char* const kTierNames[] = {"edge", "core", "cloud"};
 
+}  // namespace
+
 // After an action: the timeline was rebuilt, the cursor sits past the action.
 void after_action(Ui& ui, const std::string& problem, const std::string& what) {
   ui.timeline = &ui.demo->timeline();
@@ -54,7 +56,6 @@ void draw_actions_list(Ui& ui) {
     ui.status = why.empty() ? fmt::format("saved {} ({} actions)", ui.save_path, d.actions().size()) : why;
   }
 }
-}  // namespace
 
 void toggle_selected(Ui& ui) {
   if (ui.demo == nullptr) {

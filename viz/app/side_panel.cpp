@@ -148,6 +148,10 @@ void draw_side(Ui& ui, ImVec2 pos, ImVec2 size) {
       draw_faults(ui);
       ImGui::EndTabItem();
     }
+    if (ImGui::BeginTabItem("DSM", nullptr, flags(SideTab::kDsm))) {
+      draw_dsm(ui);
+      ImGui::EndTabItem();
+    }
     if (ImGui::BeginTabItem("2PC", nullptr, flags(SideTab::kTwopc))) {
       draw_twopc(ui);
       ImGui::EndTabItem();

@@ -1,14 +1,19 @@
-// The 2PC tab, read-only for now: follow one transaction end to end through
-// the 2PC trace records (coordinator, votes, participants, locks, WAL,
-// outcome; proto/twopc). The transaction followed is the one of the latest
-// 2PC record at the cursor unless one is typed; its records are listed and
-// the log shows only them while following. Taking actions (execute a
-// transaction, a participant voting no) needs one-shot billing entries in
-// the scenario language, which do not exist yet (docs/viewer.md).
+// The 2PC tab: execute a billing transaction at an edge node (a `billing`
+// action, model/demo.hpp), or one the replicas must refuse (a debit beyond
+// any balance: every cloud replica votes NO and the transaction rolls
+// back), then follow one transaction end to end through the 2PC trace
+// records (coordinator, votes, participants, locks, WAL, outcome;
+// proto/twopc). The transaction followed is the one just executed, or the
+// one of the latest 2PC record at the cursor; its records are listed and
+// the log shows only them while following.
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/scenario/validate.hpp"
+#include "model/demo.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -27,7 +32,95 @@ bool follows(const Ui& ui, const sim::Record& r) {
   return is_twopc(r) && r.a == ui.follow_txn;
 }
 
+namespace {
+const char* const kOps[] = {"debit", "transfer", "top_up"};
+constexpr int kActionRecord = 89, kActionBillingSent = 6;
+
+// After a billing action: the client txn it sent (the action's record just
+// before the cursor), then the cursor moves to its START on a coordinator
+// and the tab follows it.
+void follow_sent(Ui& ui) {
+  Timeline& t = *ui.timeline;
+  uint64_t client = 0;
+  for (uint64_t i = t.cursor(); i-- > 0;) {
+    const sim::Record& r = t.record(i);
+    if (static_cast<int>(r.type) == kActionRecord && r.code == kActionBillingSent) {
+      client = r.a;
+      break;
+    }
+    if (t.cursor() - i > kScanMax) break;
+  }
+  if (client == 0) return;
+  const auto start = [client](const sim::Record& r) {
+    return r.type == proto::twopc::kRecordCoordinator &&
+           r.code == static_cast<uint16_t>(proto::twopc::CoordinatorEvent::kStartLogged) && r.b == client;
+  };
+  if (!t.seek_next(start)) {
+    ui.status = fmt::format("client txn {} never reached a coordinator (see the log)", client);
+    return;
+  }
+  ui.follow_txn = t.record(t.cursor() - 1).a;
+  ui.play_ns = static_cast<double>(t.cursor_ns());
+  ui.status = fmt::format("following txn {} (client txn {}): step with its next step >", ui.follow_txn, client);
+}
+
+// The 2PC transaction of the latest billing action before the cursor, if
+// it reached a coordinator (its START carries the client txn).
+std::optional<uint64_t> latest_action_txn(Timeline& t) {
+  const uint64_t from = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
+  for (uint64_t i = t.cursor(); i-- > from;) {
+    const sim::Record& r = t.record(i);
+    if (static_cast<int>(r.type) != kActionRecord || r.code != kActionBillingSent) continue;
+    const uint64_t hi = std::min<uint64_t>(t.collected(), i + kScanMax);
+    for (uint64_t k = i; k < hi; ++k) {
+      const sim::Record& s = t.record(k);
+      if (s.type == proto::twopc::kRecordCoordinator &&
+          s.code == static_cast<uint16_t>(proto::twopc::CoordinatorEvent::kStartLogged) && s.b == r.a) {
+        return s.a;
+      }
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void draw_execute(Ui& ui) {
+  Demo& d = *ui.demo;
+  ImGui::SetNextItemWidth(90);
+  ImGui::Combo("##op", &ui.bill_op, kOps, 3);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70);
+  ImGui::InputInt("from", &ui.bill_from, 0, 0);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70);
+  ImGui::InputInt("to", &ui.bill_to, 0, 0);
+  ImGui::SetNextItemWidth(90);
+  ImGui::InputInt("amount", &ui.bill_amount, 0, 0);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(100);
+  node_combo("##edge", *ui.timeline, ui.bill_edge);
+  const std::string edge = ui.timeline->names()[static_cast<size_t>(ui.bill_edge)];
+  ui.bill_from = std::max(ui.bill_from, 1);
+  ui.bill_to = std::max(ui.bill_to, 1);
+  ui.bill_amount = std::max(ui.bill_amount, 1);
+  const auto from = static_cast<uint64_t>(ui.bill_from), to = static_cast<uint64_t>(ui.bill_to);
+  if (ImGui::Button("Execute transaction")) {
+    const std::string why = d.billing(kOps[ui.bill_op], from, to, ui.bill_amount, edge);
+    after_action(ui, why, fmt::format("{} at {}", kOps[ui.bill_op], edge));
+    if (why.empty()) follow_sent(ui);
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Vote NO: debit beyond the balance")) {
+    const std::string why = d.billing("debit", from, 0, scenario::kBillingBalanceMax, edge);
+    after_action(ui, why, fmt::format("debit beyond the balance of {} at {}", from, edge));
+    if (why.empty()) follow_sent(ui);
+  }
+  ImGui::Separator();
+}
+}  // namespace
+
 void draw_twopc(Ui& ui) {
+  if (ui.demo != nullptr) draw_execute(ui);
   Timeline& t = *ui.timeline;
   uint64_t latest = 0;
   const uint64_t from = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
@@ -37,7 +130,8 @@ void draw_twopc(Ui& ui) {
       break;
     }
   }
-  if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest;  // --tab twopc
+  // --tab twopc: the latest transaction a billing action sent, else the latest at the cursor.
+  if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest_action_txn(t).value_or(latest);
   if (latest == 0 && ui.follow_txn == 0) {
     ImGui::TextWrapped("No 2PC record before the cursor (a scenario with a billing workload writes them; "
                        "P steps to the next protocol phase).");

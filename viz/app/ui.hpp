@@ -15,7 +15,7 @@
 
 namespace ecsim::viz {
 
-enum class SideTab { kNode, kMetrics, kFaults, kTwopc };
+enum class SideTab { kNode, kMetrics, kFaults, kDsm, kTwopc };
 enum class BottomTab { kLog, kSpaceTime };
 
 class Demo;
@@ -56,6 +56,16 @@ struct Ui {
   // kFollowLatest (--tab twopc): the latest one at the cursor, once drawn.
   static constexpr uint64_t kFollowLatest = UINT64_MAX;
   uint64_t follow_txn = 0;
+  // The DSM tab's choices: the node(s), the key and the values.
+  int dsm_node = 0, dsm_node_b = 1;
+  int dsm_key = 5000;  // above the requests workload's default DSM keys (0..1023)
+  int dsm_value = 100, dsm_value_b = 200;
+  // The 2PC tab's transaction to execute: op (0 debit, 1 transfer, 2 top-up),
+  // subscribers, amount (minor units) and the edge node taking it.
+  int bill_op = 1;
+  int bill_from = 1, bill_to = 2;
+  int bill_amount = 500;
+  int bill_edge = 0;
 };
 
 // Colours of the reference design.
@@ -72,6 +82,13 @@ void draw_log(Ui& ui);
 void draw_space_time(Ui& ui);
 void draw_faults(Ui& ui);  // demo_panel.cpp
 void draw_twopc(Ui& ui);  // twopc_panel.cpp
+void draw_dsm(Ui& ui);    // dsm_panel.cpp
+// Shared by the demo tabs (demo_panel.cpp): after an action the timeline was
+// rebuilt and the cursor sits past it; a node chooser.
+void after_action(Ui& ui, const std::string& problem, const std::string& what);
+bool node_combo(const char* label, const Timeline& t, int& node);
+// The recorded actions and "Save as scenario" (demo_panel.cpp).
+void draw_actions_list(Ui& ui);
 // Whether the log shows `r` while a transaction is followed (all when none).
 bool follows(const Ui& ui, const sim::Record& r);
 // Crashes the selected node, or restarts it when it is down (key C).

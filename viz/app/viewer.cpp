@@ -74,6 +74,7 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     if (o.tab == "node") ui.side = SideTab::kNode;
     else if (o.tab == "metrics") ui.side = SideTab::kMetrics;
     else if (o.tab == "faults") ui.side = SideTab::kFaults;
+    else if (o.tab == "dsm") ui.side = SideTab::kDsm;
     else if (o.tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
     else if (o.tab == "log") ui.bottom = BottomTab::kLog;
     else if (o.tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
@@ -183,7 +184,7 @@ int save_headless(Demo& demo, const std::string& path) {
 }
 }  // namespace
 
-const char* viewer_tabs() { return "node, metrics, faults, twopc, log, spacetime"; }
+const char* viewer_tabs() { return "node, metrics, faults, dsm, twopc, log, spacetime"; }
 
 int run_viewer(const ViewerOptions& o) {
   if (o.frames < 2) return refuse("--frames: at least 2 (the first frame lays the windows out)");

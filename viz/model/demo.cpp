@@ -52,26 +52,60 @@ std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_e
   return {};
 }
 
-std::string Demo::fault(const std::string& body) {
+std::string Demo::fault(const std::string& body) { return faults({body}); }
+
+std::string Demo::faults(const std::vector<std::string>& bodies) {
+  ECSIM_ASSERT(!bodies.empty());
   Timeline& t = *timeline_;
   const uint64_t cursor = t.cursor();
   const uint64_t event = cursor == 0 ? 0 : t.event_of(cursor - 1);
   const int64_t at_ns = cursor == 0 ? 0 : t.record(cursor - 1).time_ns;
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  std::string inner = body;
-  if (!j.is_discarded() && j.is_object()) inner = j.dump();  // JSON is YAML flow
-  ECSIM_ASSERT(!inner.empty());
-  if (inner.front() == '{') inner = inner.substr(1, inner.size() - 2);
-  RecordedAction a;
-  a.at_ns = at_ns;
-  a.after_event = event;
-  // The shortest exact form ("9.5s", "13.199953126s"): parse_duration reads it back to the nanosecond.
-  a.entry = {"faults",
-             fmt::format("{{at: {}, after_event: {}, {}}}", sim::format_time(sim::Time{at_ns}), event, inner)};
-  a.label = fmt::format("{} #{} {}", sim::format_time(sim::Time{at_ns}), event, inner);
   std::vector<RecordedAction> next = actions_;
-  next.push_back(std::move(a));
+  for (const std::string& body : bodies) {
+    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    std::string inner = body;
+    if (!j.is_discarded() && j.is_object()) inner = j.dump();  // JSON is YAML flow
+    ECSIM_ASSERT(!inner.empty());
+    if (inner.front() == '{') inner = inner.substr(1, inner.size() - 2);
+    RecordedAction a;
+    a.at_ns = at_ns;
+    a.after_event = event;
+    // The shortest exact form ("9.5s", "13.199953126s"): parse_duration reads it back to the nanosecond.
+    a.entry = {"faults",
+               fmt::format("{{at: {}, after_event: {}, {}}}", sim::format_time(sim::Time{at_ns}), event, inner)};
+    a.label = fmt::format("{} #{} {}", sim::format_time(sim::Time{at_ns}), event, inner);
+    next.push_back(std::move(a));
+  }
   return rebuild(std::move(next), event);
+}
+
+std::string Demo::dsm_set(const std::string& node, uint64_t key, uint64_t value) {
+  return fault(fmt::format("{{dsm_set: {{node: {}, key: {}, value: {}}}}}", json_str(node), key, value));
+}
+
+std::string Demo::dsm_get(const std::string& node, uint64_t key) {
+  return fault(fmt::format("{{dsm_get: {{node: {}, key: {}}}}}", json_str(node), key));
+}
+
+std::string Demo::dsm_concurrent(const std::string& a, const std::string& b, uint64_t key, uint64_t value_a,
+                                 uint64_t value_b) {
+  if (a == b) return "concurrent writes need two different nodes";
+  return faults({fmt::format("{{dsm_set: {{node: {}, key: {}, value: {}}}}}", json_str(a), key, value_a),
+                 fmt::format("{{dsm_set: {{node: {}, key: {}, value: {}}}}}", json_str(b), key, value_b)});
+}
+
+std::string Demo::billing(const std::string& op, uint64_t from, uint64_t to, int64_t amount, const std::string& edge) {
+  if (op == "debit") {
+    return fault(fmt::format("{{billing: {{op: debit, from: {}, amount: {}, edge: {}}}}}", from, amount, json_str(edge)));
+  }
+  if (op == "transfer") {
+    return fault(fmt::format("{{billing: {{op: transfer, from: {}, to: {}, amount: {}, edge: {}}}}}", from, to, amount,
+                             json_str(edge)));
+  }
+  if (op == "top_up") {
+    return fault(fmt::format("{{billing: {{op: top_up, to: {}, amount: {}, edge: {}}}}}", to, amount, json_str(edge)));
+  }
+  return fmt::format("billing op '{}', expected debit, transfer or top_up", op);
 }
 
 std::optional<std::string> Demo::random_node(bool up) {

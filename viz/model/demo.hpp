@@ -54,6 +54,21 @@ class Demo {
   std::string cut_link(const std::string& a, const std::string& b);  // drop rate 1 between two nodes
   std::string partition(const std::vector<std::string>& group);      // the group against every other node
   std::string drop_rate(const std::string& from, const std::string& to, uint32_t percent);
+  // Workload actions (docs/scenarios.md, "Actions"), recorded in the
+  // faults list like the faults: a DSM SET or GET on one node's replica;
+  // two SETs of one key on two nodes at the same instant (one entry each,
+  // both after the same event: concurrent writes, which the DSM's tie-break
+  // resolves); a billing operation at an edge node (`op` debit, transfer,
+  // top_up; a debit beyond the balance makes the replicas vote NO and the
+  // transaction roll back).
+  std::string dsm_set(const std::string& node, uint64_t key, uint64_t value);
+  std::string dsm_get(const std::string& node, uint64_t key);
+  std::string dsm_concurrent(const std::string& a, const std::string& b, uint64_t key, uint64_t value_a,
+                             uint64_t value_b);
+  std::string billing(const std::string& op, uint64_t from, uint64_t to, int64_t amount, const std::string& edge);
+  // Several actions taken at the cursor at once, in order: one rebuild.
+  std::string faults(const std::vector<std::string>& bodies);
+
   // The node a "random" action would pick next (up nodes for a crash,
   // down ones for a restart); nullopt when there is none.
   std::optional<std::string> random_node(bool up);

@@ -66,7 +66,8 @@ constexpr RecordType type(int n) { return static_cast<RecordType>(n); }
 // define them, the viewer only reads them.
 constexpr RecordType kDsm = type(20), kRpcDone = type(22), kAuthRefused = type(30), kSuspect = type(34),
                      kClientStart = type(35), kClientEnd = type(36), kLookup = type(37), kStaleRead = type(38),
-                     kRehydration = type(39), kStorageCatchUp = type(44), kCloudOp = type(66);
+                     kRehydration = type(39), kStorageCatchUp = type(44), kCloudOp = type(66),
+                     kBillingEnd = type(83), kBillingOp = type(85), kAction = type(89);
 constexpr int kTwopcFirst = 70, kTwopcLast = 79;
 
 bool twopc(const Record& r) {
@@ -80,7 +81,7 @@ constexpr RecordType kCollected[] = {
     RecordType::kRecover, RecordType::kLimit,      RecordType::kLoad,     RecordType::kLimitReached,
     RecordType::kPingDone, kDsm, kRpcDone, kAuthRefused, kSuspect, kClientStart, kClientEnd, kLookup,
     kStaleRead, kRehydration, kStorageCatchUp, kCloudOp, type(70), type(71), type(72), type(73), type(74),
-    type(75), type(76), type(77), type(78), type(79)};
+    type(75), type(76), type(77), type(78), type(79), kBillingEnd, kBillingOp, kAction};
 
 const char* drop_reason(uint16_t code) {
   switch (code) {
@@ -97,7 +98,7 @@ const char* drop_reason(uint16_t code) {
 
 const char* fault_kind(uint16_t code) {
   static const char* kNames[] = {"crash", "restart", "partition", "heal", "drop", "delay",
-                                 "duplicate", "reorder", "byzantine", "at_point"};
+                                 "duplicate", "reorder", "byzantine", "at_point", "dsm_set", "dsm_get", "billing"};
   return code < std::size(kNames) ? kNames[code] : "fault";
 }
 
@@ -112,6 +113,19 @@ const char* message_kind(uint32_t kind) {
     default: return "msg";
   }
 }
+// A DSM record (proto/dsm.hpp, Event): how the replica resolved an entry.
+std::string describe_dsm(const sim::Record& r, const std::string& node, const std::string& writer) {
+  switch (r.code) {
+    case 1: return fmt::format("{} dsm SET key {} = {} (its own write)", node, r.a, r.b);
+    case 2: return fmt::format("{} dsm key {}: took {}'s {} (it wins: later clock or tie-break)", node, r.a, writer, r.b);
+    case 3: return fmt::format("{} dsm key {}: kept its own, {}'s {} loses (older or tie-break)", node, r.a, writer, r.b);
+    case 4: return fmt::format("{} dsm key {}: {}'s {} again (duplicate)", node, r.a, writer, r.b);
+    case 5: return fmt::format("{} dsm key {} refused: replica full", node, r.a);
+    case 6: return fmt::format("{} dsm key {}: dropped a malformed entry from {}", node, r.a, writer);
+    default: return fmt::format("{} dsm key {} event {} (writer {})", node, r.a, r.code, writer);
+  }
+}
+
 }  // namespace
 
 const char* severity_name(Severity s) {
@@ -154,8 +168,9 @@ Severity severity(const Record& r) {
     case RecordType::kDuplicate:
     case RecordType::kLoad:
       return Severity::kDetail;
+    case RecordType::kFault:  // workload actions (codes 10..12) are no faults
+      return r.code >= 10 ? Severity::kInfo : Severity::kWarning;
     case RecordType::kDrop:
-    case RecordType::kFault:
     case RecordType::kDiskLoss:
       return Severity::kWarning;
     case RecordType::kCrash:
@@ -171,8 +186,12 @@ Severity severity(const Record& r) {
   if (r.type == kClientEnd) return r.code == 0 ? Severity::kSuccess : r.code == 1 ? Severity::kWarning : Severity::kCritical;
   if (r.type == kRpcDone) return r.code == 0 ? Severity::kDetail : r.code == 1 ? Severity::kCritical : Severity::kWarning;
   if (r.type == kRehydration) return r.code == 2 ? Severity::kSuccess : Severity::kInfo;
-  if (r.type == kSuspect || r.type == kStaleRead || r.type == kAuthRefused || r.type == kDsm) return Severity::kWarning;
+  if (r.type == kDsm) return r.code == 3 || r.code >= 5 ? Severity::kWarning : Severity::kInfo;  // lost, refused
+  if (r.type == kBillingEnd) return r.code == 1 ? Severity::kSuccess : r.code == 2 ? Severity::kWarning : Severity::kCritical;
+  if (r.type == kAction && r.code == 5) return Severity::kWarning;  // node down
+  if (r.type == kSuspect || r.type == kStaleRead || r.type == kAuthRefused) return Severity::kWarning;
   if (r.type == type(78)) return r.code == 1 ? Severity::kSuccess : Severity::kWarning;  // 2PC outcome
+  if (r.type == type(71) && r.code == 2) return Severity::kWarning;                         // a NO vote
   return Severity::kInfo;
 }
 
@@ -225,6 +244,9 @@ const char* record_label(RecordType t) {
     case 77: return "2pc wal";
     case 78: return "2pc outcome";
     case 79: return "2pc applied";
+    case 83: return "billing end";
+    case 85: return "billing op";
+    case 89: return "action";
     default: return "record";
   }
 }
@@ -258,7 +280,27 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
     default: break;
   }
   switch (static_cast<int>(r.type)) {
-    case 20: return fmt::format("{} dsm key {} event {} (writer {})", name(r.node), r.a, r.code, name(r.peer));
+    case 20: return describe_dsm(r, name(r.node), name(r.peer));
+    case 83: {
+      static const char* kEnd[] = {"?", "COMMITTED", "ABORTED (rolled back)", "unknown", "failed", "refused", "late", "unsettled"};
+      return fmt::format("billing txn {} at {}: {} ({} us)", r.a, name(r.node), r.code < 8 ? kEnd[r.code] : "?", r.b / 1000);
+    }
+    case 85: {
+      static const char* kOp[] = {"debit", "transfer", "top_up", "port", "balance", "number_owner"};
+      return fmt::format("billing txn {} at {}: {} from {} to {}, {} ({})", r.a, name(r.node),
+                         r.code < 6 ? kOp[r.code] : "?", r.peer, r.kind, r.b, r.code == 3 || r.code == 5 ? "number" : "amount");
+    }
+    case 89:
+      switch (r.code) {
+        case 1: return fmt::format("{} action dsm_set key {} = {}", name(r.node), r.a, r.b);
+        case 2: return fmt::format("{} action dsm_set key {} refused (replica full)", name(r.node), r.a);
+        case 3: return fmt::format("{} action dsm_get key {} -> {}", name(r.node), r.a, r.b);
+        case 4: return fmt::format("{} action dsm_get key {} -> nothing", name(r.node), r.a);
+        case 5: return fmt::format("{} is down: action on key/txn {} not applied", name(r.node), r.a);
+        case 6: return fmt::format("{} action billing txn {} sent", name(r.node), r.a);
+        default: break;
+      }
+      return fmt::format("{} action code {}", name(r.node), r.code);
     case 22: return fmt::format("{} -> {} rpc call #{} failed (code {})", name(r.node), name(r.peer), r.a, r.code);
     case 30: return fmt::format("{} refused a token (reason {})", name(r.node), r.code);
     case 34: return fmt::format("{} suspects {}", name(r.node), name(r.peer));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ecsim/proto/dsm.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "model/records.hpp"
@@ -50,6 +51,12 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
     tiers_.push_back(static_cast<Tier>(scenario::node_tier(scenario_.topology, n)));
   }
   end_ns_ = options.until.value_or(scenario_.duration).ns;
+  for (const scenario::Fault& f : scenario_.faults) {
+    if (f.kind == scenario::Fault::Kind::kDsmSet || f.kind == scenario::Fault::Kind::kDsmGet) {
+      dsm_watched_.push_back(f.key);
+    }
+  }
+  std::sort(dsm_watched_.begin(), dsm_watched_.end());
   take_checkpoint();  // the state before the first record (building the run may record)
   ECSIM_ASSERT(checkpoints_.size() == 1);
   options.observers.push_back(collector_.get());
@@ -75,7 +82,9 @@ uint64_t Timeline::record_bytes() const {
 
 void Timeline::on_record(const Record& r, uint64_t trace_index) {
   add_second_figures(r);
-  if (!stored(r)) return;
+  const bool watched = r.type == proto::dsm::kRecordDsm &&
+                       std::binary_search(dsm_watched_.begin(), dsm_watched_.end(), r.a);
+  if (!stored(r) && !watched) return;
   if (records_.size() >= limits_.records_max) {
     truncated_ = true;
     return;

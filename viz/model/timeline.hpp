@@ -143,6 +143,10 @@ class Timeline {
   std::unique_ptr<run::RunResult> result_;
   int64_t end_ns_ = 0;
   bool truncated_ = false;
+  // The keys of the scenario's dsm_set / dsm_get actions, sorted: every DSM
+  // record of theirs is kept (others only as conflicts and refusals,
+  // records.hpp `stored`), so the DSM tab shows each replica's value.
+  std::vector<uint64_t> dsm_watched_;
 
   std::vector<sim::Record> records_;
   std::vector<uint64_t> trace_index_;

@@ -39,6 +39,10 @@
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/simulator.hpp"
 
+namespace ecsim::tiers {
+class Actions;
+}
+
 namespace ecsim::fault {
 
 class Byzantine;
@@ -60,6 +64,14 @@ class Nemesis final : public proto::PointHook {
   // The byzantine strategies' driver; without one, a byzantine fault in the
   // schedule is an error (the loader allows it only on three-tier runs).
   void set_byzantine(Byzantine* b) { byzantine_ = b; }
+  // The one-shot workload actions' driver (dsm_set, dsm_get, billing;
+  // tiers/actions.hpp), with `billing_timeout` for billing actions; without
+  // one, such an action in the schedule is an error (the loader allows them
+  // only on three-tier runs).
+  void set_actions(tiers::Actions* a, sim::Duration billing_timeout) {
+    actions_ = a;
+    billing_timeout_ = billing_timeout;
+  }
   // Called after every change of whether the network is healed (no
   // partition and no link fault in force), with the time of the change.
   void on_network_health(std::function<void(bool healed, sim::Time at)> f) { health_ = std::move(f); }
@@ -117,6 +129,8 @@ class Nemesis final : public proto::PointHook {
   const scenario::Scenario& sc_;
   sim::Time end_;
   Byzantine* byzantine_ = nullptr;
+  tiers::Actions* actions_ = nullptr;
+  sim::Duration billing_timeout_{0};
   std::function<void(bool, sim::Time)> health_;
   sim::HandlerId handler_ = 0;
   uint64_t applied_ = 0;

@@ -133,8 +133,13 @@ struct BillingWorkload {
 
 struct Fault {
   enum class Kind : uint8_t {
-    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine, kAtPoint
+    kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine, kAtPoint,
+    // One-shot workload actions (the viewer's DSM and 2PC tabs record them;
+    // docs/scenarios.md, "Actions"): no window, no `for`.
+    kDsmSet, kDsmGet, kBilling
   };
+  // A billing action's operation, in the order of workload::BillingKind.
+  enum class BillingOp : uint8_t { kDebit, kTransfer, kTopUp, kPort };
   // What a byzantine node does (`strategy:`). kCloudDirectWrite: an edge node
   // sends forged storage writes straight to the cloud replicas, bypassing
   // core, at `rate_per_s` (DESIGN: an edge node has no path to write cloud
@@ -163,6 +168,17 @@ struct Fault {
   proto::Point point = proto::Point::kStorageReplicaAfterWalAppend;
   uint64_t nth = 1;
   PointAction action = PointAction::kCrash;
+  // dsm_set, dsm_get (on the one node `target`): the key and the value set.
+  uint64_t key = 0;
+  uint64_t value = 0;
+  // billing (at the one edge node `target`, as a billing client's operation):
+  // `from` pays (debit, transfer) or gives the number away (port); `to`
+  // receives (transfer, top-up) or gets the number (port).
+  BillingOp op = BillingOp::kDebit;
+  uint64_t from = 0;
+  uint64_t to = 0;
+  int64_t amount = 0;
+  uint64_t number = 0;
   // `after_event: N` (a timed fault): the fault applies right after the
   // run's Nth event (0: before the first), between it and the next one,
   // instead of as an event of its own at `at`; `at` must then be the time of
@@ -172,6 +188,13 @@ struct Fault {
   std::optional<uint64_t> after_event;
   Mark mark;
 };
+
+// The one-shot workload actions: no window, nothing to revert.
+inline bool is_action(Fault::Kind k) {
+  return k == Fault::Kind::kDsmSet || k == Fault::Kind::kDsmGet || k == Fault::Kind::kBilling;
+}
+// The largest DSM key or value an action takes (2^53, exact in JSON too).
+inline constexpr uint64_t kDsmActionValueMax = uint64_t{1} << 53;
 
 // The largest `after_event` the loader accepts (2^53, exact in JSON too).
 inline constexpr uint64_t kAfterEventMax = uint64_t{1} << 53;

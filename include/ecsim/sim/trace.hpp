@@ -48,7 +48,7 @@ enum class RecordType : uint16_t {
   //   70-79 proto/twopc (coordinator, vote, participant, lock, query, ignored, refused, wal,
   //         outcome, applied)  80-88, 90 tiers/billing (billing.account, billing.number,
   //         billing.start, billing.end, billing.read, billing.op, billing.end_node,
-  //         billing.end_balance, billing.end_owner; billing.end_log)
+  //         billing.end_balance, billing.end_owner; billing.end_log)  89 tiers/actions (action)
   kLoad = 50,      // node, a = cpu permille << 32 | memory permille, b = queue length << 32 | served; kind = mean response us; code = open connections
   kLimitReached = 51,  // a named limit was reached (sim/limits.hpp): code = Resource, node, a = the limit,
                        // b = reaches so far; code 1 (memory): kind = the Resource holding the most bytes,

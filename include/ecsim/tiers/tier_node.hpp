@@ -38,6 +38,9 @@ class TierNode : public node::Actor {
 
   Role role() const { return role_; }
   const proto::dsm::Replica& dsm() const { return *dsm_; }
+  // A scenario's dsm_set action (tiers/actions.hpp) writes the replica as an
+  // admitted client SET does. False: refused (full).
+  bool dsm_set(uint64_t key, uint64_t value);
   const proto::msgq::Sender* msgq_sender() const { return msgq_sender_.get(); }
   const proto::msgq::Receiver* msgq_receiver() const { return msgq_receiver_.get(); }
 
