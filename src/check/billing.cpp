@@ -117,7 +117,7 @@ void BillingChecker::on_record(const sim::Record& r) {
 void BillingChecker::on_participant(const sim::Record& r) {
   const auto e = static_cast<twopc::ParticipantEvent>(r.code);
   Txn& t = txns_[r.a];
-  t.client_txn = r.b;
+  if (r.b != 0) t.client_txn = r.b;  // an ACK of an unknown COMMIT does not know it
   AtNode& n = t.nodes[r.node];
   const std::string where = fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
                                         record_index(), r.node < names_.size() ? names_[r.node] : "?");
@@ -138,6 +138,14 @@ void BillingChecker::on_participant(const sim::Record& r) {
     }
     t.any_abort = true;
     n.fate = Fate::kAborted;
+  } else if (e == twopc::ParticipantEvent::kAckedUnknown) {
+    // A participant that voted YES and never committed cannot have
+    // forgotten the transaction: it lost the PREPARED it promised on, and
+    // its ACK lets the coordinator end a transaction it never applied.
+    if (n.voted_ns >= 0 && !n.committed_once) {
+      violation(kAtomicity, fmt::format("{} acknowledged the COMMIT of transaction {:#x}, which it voted YES on but "
+                                        "never committed (it has no record of it)", where, r.a));
+    }
   } else if (e == twopc::ParticipantEvent::kInDoubt) {
     n.fate = Fate::kInDoubt;  // recovered: its decision record did not survive
   }

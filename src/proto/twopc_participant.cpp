@@ -345,6 +345,11 @@ void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const D
     ignore(env, Ignored::kNotDurable, from, d.txn);
     return;
   }
+  if (r == resolved_.end() && d.commit) {
+    // Traced, so that a YES whose PREPARED was lost (nothing here commits
+    // it) shows as an acknowledged COMMIT that was never applied.
+    trace(env, kRecordParticipant, static_cast<uint16_t>(ParticipantEvent::kAckedUnknown), from, 0, d.txn, 0);
+  }
   send(env, from, Ack{d.txn});
   ++counters_.acks_sent;
 }

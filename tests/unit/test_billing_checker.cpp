@@ -105,6 +105,20 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     h.push_back(rec(8, twopc::kRecordOutcome, 1, kCore, kT2, kC2));
     CHECK(judge(h)["billing_durability"].violations == 1);
   }
+  SECTION("atomicity: a YES voter acknowledges a COMMIT it never applied") {
+    std::vector<Record> h = clean();
+    // A second transaction: cloud-2 voted YES, then (its PREPARED lost)
+    // acknowledges the COMMIT with no record of it.
+    h.push_back(rec(6, twopc::kRecordVote, 1, kCloud2, kT2, kC2, kCore));
+    h.push_back(rec(7, twopc::kRecordCoordinator, ev(twopc::CoordinatorEvent::kDecidedCommit), kCore, kT2, kC2));
+    h.push_back(rec(8, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAckedUnknown), kCloud2, kT2, 0, kCore));
+    CHECK(judge(h).at("billing_atomicity").violations == 1);
+    // The same ACK from a participant that committed it and then forgot it
+    // (after the retention) is fine.
+    h = clean();
+    h.push_back(rec(60, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAckedUnknown), kCloud2, kT1, 0, kCore));
+    CHECK(judge(h).at("billing_atomicity").violations == 0);
+  }
   SECTION("isolation: a read sees a value only once a replica committed it") {
     std::vector<Record> h = clean();  // the transfer commits at t = 5
     const auto read = [&](int64_t t, uint16_t what, uint64_t key, uint64_t value) {

@@ -38,6 +38,7 @@ const char* twopc_step(const sim::Record& r) {
         case ParticipantEvent::kAcked: return "ACK sent";
         case ParticipantEvent::kInDoubt: return "in doubt after recovery (locks kept)";
         case ParticipantEvent::kResolved: return "in-doubt resolved";
+        case ParticipantEvent::kAckedUnknown: return "ACK sent for a COMMIT it has no record of";
       }
       return nullptr;
     case static_cast<int>(kRecordLock):

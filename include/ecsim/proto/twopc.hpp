@@ -186,6 +186,9 @@ enum class ParticipantEvent : uint16_t {
   kAcked = 4,
   kInDoubt = 5,         // recovered a PREPARED without decision: locks kept
   kResolved = 6,        // an in-doubt transaction learnt its decision
+  kAckedUnknown = 7,    // a COMMIT of a transaction neither live nor remembered here, acknowledged:
+                        // forgotten after the retention, or never prepared here -- or a
+                        // PREPARED it voted YES on was lost (the checker tells them apart)
 };
 enum class LockEvent : uint16_t { kGranted = 1, kWait = 2, kDie = 3, kTimeout = 4, kReleased = 5 };
 enum class Ignored : uint16_t {
