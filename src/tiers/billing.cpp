@@ -5,6 +5,8 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "cloud_node.hpp"
+#include "core_node.hpp"
+#include "edge_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -51,10 +53,17 @@ void trace_billing_end_state(const Billing& billing, const World& world, const n
     const node::Disk& log = cluster.log_disk(n);
     const auto entries = static_cast<uint32_t>(std::min<size_t>(log.retained(), UINT32_MAX));
     const auto bytes = static_cast<uint64_t>(log.accounted_bytes());
-    if (const twopc::Coordinator* c = node->coordinator()) {
+    // The 2PC machines live in the tiers' own nodes since the split (issue
+    // 11, item 0): a core's coordinator, an edge's or a cloud's participant.
+    const twopc::Coordinator* coordinator =
+        node->role() == Role::kCore ? core_node(cluster, n)->coordinator() : nullptr;
+    const twopc::Participant* participant = node->role() == Role::kEdge    ? edge_node(cluster, n)->participant()
+                                            : node->role() == Role::kCloud ? cloud_node(cluster, n)->participant()
+                                                                           : nullptr;
+    if (const twopc::Coordinator* c = coordinator) {
       sim.trace().record(sim::Record{now, kRecordBillingEndLog, 1, n, 0, entries, bytes, c->remembered()});
     }
-    if (const twopc::Participant* p = node->participant()) {
+    if (const twopc::Participant* p = participant) {
       const auto locks = static_cast<uint32_t>(p->locks_held());
       sim.trace().record(sim::Record{now, kRecordBillingEndLog, 2, n, locks, entries, bytes, p->remembered()});
     }
