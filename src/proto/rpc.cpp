@@ -148,9 +148,34 @@ void Client::prewarm(NodeId dst, uint32_t count) {
   check_invariants(d);
 }
 
-uint64_t Client::timer_tag(TimerKind kind, uint64_t call_id) const {
+uint64_t Client::timer_tag(TimerKind kind, uint64_t value) const {
   // Tags stay below 2^48 so an owner may multiplex protocols in the high bits.
-  return (static_cast<uint64_t>(kind) << kSeqBits) | (call_id & ((uint64_t{1} << kSeqBits) - 1));
+  ECSIM_ASSERT(value < (uint64_t{1} << kSeqBits));
+  return (static_cast<uint64_t>(kind) << kSeqBits) | value;
+}
+
+// A call's timer tag names its slot: the slot index (below 2^16) and the low
+// 24 bits of the slot's generation, so a timer of a finished call is not
+// taken for the slot's next tenant. (Timer tags are the client's own: the
+// owner routes them and never traces them.)
+static_assert(Client::kCallsMax <= (size_t{1} << 16));
+
+uint64_t Client::slot_tag_value(uint64_t slot) {
+  const uint64_t index = slot & 0xffffu;
+  ECSIM_ASSERT(index == static_cast<uint32_t>(slot));
+  return ((slot >> 32) & 0xffffffu) << 16 | index;
+}
+
+uint64_t Client::slot_of_tag_value(uint64_t value) const {
+  const uint64_t slot = calls_.live_id(static_cast<uint32_t>(value & 0xffffu));
+  if (slot == sim::SlotPool<Call>::kNone || slot_tag_value(slot) != value) return sim::SlotPool<Call>::kNone;
+  return slot;
+}
+
+bool Client::call_live(uint64_t call_id) {
+  bool live = false;
+  calls_.for_each([&](uint64_t, const Call& c) { live = live || c.id == call_id; });
+  return live;
 }
 
 uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t body_bytes,
@@ -165,7 +190,7 @@ uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t 
     retry_milli_ = std::min<int64_t>(retry_milli_ + config_.retry_budget_permille,
                                      int64_t{config_.retry_budget_max} * 1000);
   }
-  if (calls_.size() >= kCallsMax) {
+  if (calls_.full()) {
     ++counters_.refused_calls_max;
     sim::limit_reached(sim::Resource::kRpcCalls, env_.self());
     complete_refused(id, dst, Code::kQueueFull, 0);
@@ -176,77 +201,78 @@ uint64_t Client::call(NodeId dst, Method method, uint64_t body_handle, uint32_t 
     complete_refused(id, dst, Code::kUnreachable, 0);
     return id;
   }
-  Call& c = calls_[id];
-  c = Call{dst, method, body_handle, body_bytes, options, env_.now(), 0, env_.now(), false};
-  start_attempt(id);
+  const uint64_t slot =
+      calls_.acquire(Call{id, dst, method, body_handle, body_bytes, options, env_.now(), 0, env_.now(), false});
+  ECSIM_ASSERT(slot != sim::SlotPool<Call>::kNone);
+  start_attempt(slot);
   return id;
 }
 
 // Starts attempt number c.attempts + 1: on an idle connection, on a new one,
 // or in the queue; the attempt's timeout covers all three.
-void Client::start_attempt(uint64_t call_id) {
-  Call& c = calls_.at(call_id);
+void Client::start_attempt(uint64_t slot) {
+  Call& c = calls_.at(slot);
   ECSIM_ASSERT(c.conn_id == 0 && c.timer == 0);
   Dest& d = dest(c.dst);
   ++c.attempts;
   c.attempt_started = env_.now();
   c.sent = false;
-  if (!assign(call_id, c, d)) {
+  if (!assign(slot, c, d)) {
     if (d.queue.size() >= config_.queue_max) {
       ++counters_.refused_queue_full;
       // Below kQueuedMax this is load shedding (counted as shed), not a limit reach.
       if (config_.queue_max >= kQueuedMax) sim::limit_reached(sim::Resource::kRpcQueued, env_.self());
-      complete(call_id, Code::kQueueFull, 0, 0);
+      complete(slot, Code::kQueueFull, 0, 0);
       return;
     }
     ++counters_.queued;
     c.state = CallState::kQueued;
-    d.queue.push_back(call_id);
+    d.queue.push_back(slot);
   }
-  c.timer = env_.set_timer(c.options.timeout, timer_tag(kTimerTimeout, call_id));
+  c.timer = env_.set_timer(c.options.timeout, timer_tag(kTimerTimeout, slot_tag_value(slot)));
   check_invariants(d);
 }
 
 // Puts the call on an idle connection or a new one; false when the pool is
 // full and busy.
-bool Client::assign(uint64_t call_id, Call& c, Dest& d) {
+bool Client::assign(uint64_t slot, Call& c, Dest& d) {
   for (Conn& conn : d.conns) {
     if (conn.state != ConnState::kIdle) continue;
     conn.state = ConnState::kBusy;
-    conn.call_id = call_id;
+    conn.call = slot;
     c.conn_id = conn.id;
     ++counters_.connections_reused;
     env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kReused), env_.self(), c.dst, 0,
-                conn.id, call_id});
-    send_request(call_id, c);
+                conn.id, c.id});
+    send_request(c);
     return true;
   }
   // A handshake no call waits on (prewarmed, or orphaned) is taken over
   // before a new one is started; its deadline stays.
   for (Conn& conn : d.conns) {
-    if (conn.state != ConnState::kHandshaking || conn.call_id != 0) continue;
-    conn.call_id = call_id;
+    if (conn.state != ConnState::kHandshaking || conn.call != 0) continue;
+    conn.call = slot;
     c.conn_id = conn.id;
     c.state = CallState::kConnecting;
     return true;
   }
   if (d.conns.size() >= config_.pool_size_max || !connect_allowed(d, c.dst)) return false;
-  open_connection(call_id, c, d);
+  open_connection(slot, c, d);
   return true;
 }
 
-void Client::open_connection(uint64_t call_id, Call& c, Dest& d) {
+void Client::open_connection(uint64_t slot, Call& c, Dest& d) {
   ECSIM_ASSERT(d.conns.size() < config_.pool_size_max);
-  c.conn_id = start_handshake(d, c.dst, call_id);
+  c.conn_id = start_handshake(d, c.dst, slot);
   c.state = CallState::kConnecting;
 }
 
-// A new connection in the pool, its first handshake flight sent; `call_id`
-// 0 for a connection no call waits on.
-uint32_t Client::start_handshake(Dest& d, NodeId dst, uint64_t call_id) {
+// A new connection in the pool, its first handshake flight sent; `slot` 0
+// for a connection no call waits on.
+uint32_t Client::start_handshake(Dest& d, NodeId dst, uint64_t slot) {
   const uint32_t id = next_conn_id_++;
   count_connect(d);
-  d.conns.push_back(Conn{id, ConnState::kHandshaking, 0, call_id, 0, env_.now()});
+  d.conns.push_back(Conn{id, ConnState::kHandshaking, 0, slot, 0, env_.now()});
   ++counters_.connections_opened;
   ++counters_.handshake_messages;
   counters_.handshake_bytes += conn_open_size_bytes(0);
@@ -255,16 +281,16 @@ uint32_t Client::start_handshake(Dest& d, NodeId dst, uint64_t call_id) {
   return id;
 }
 
-void Client::send_request(uint64_t call_id, Call& c) {
+void Client::send_request(Call& c) {
   ECSIM_ASSERT(c.conn_id != 0);
-  const Request r{call_id, c.conn_id, c.method, c.body_handle, c.body_bytes};
+  const Request r{c.id, c.conn_id, c.method, c.body_handle, c.body_bytes};
   const uint32_t bytes = size_bytes(r);
   c.state = CallState::kInFlight;
   c.sent = true;
   ++counters_.requests_sent;
   counters_.request_bytes += bytes;
   env_.trace({env_.now().ns, kRecordCall, 0, env_.self(), c.dst, static_cast<uint32_t>(c.method),
-              call_id, c.attempts});
+              c.id, c.attempts});
   env_.send(c.dst, r, bytes);
   // A crash here leaves the request in flight; what follows in this handler
   // is bookkeeping a crash discards (the node's Env refuses its effects).
@@ -280,10 +306,10 @@ void Client::pump_queue(NodeId dst) {
       const Call& oldest = calls_.at(d.queue.front());
       newest = (env_.now() - oldest.attempt_started).ns * 2 > oldest.options.timeout.ns;
     }
-    const uint64_t id = newest ? d.queue.back() : d.queue.front();
-    Call& c = calls_.at(id);
+    const uint64_t slot = newest ? d.queue.back() : d.queue.front();
+    Call& c = calls_.at(slot);
     ECSIM_ASSERT(c.state == CallState::kQueued);
-    if (!assign(id, c, d)) break;
+    if (!assign(slot, c, d)) break;
     if (newest) {
       d.queue.pop_back();
     } else {
@@ -295,12 +321,11 @@ void Client::pump_queue(NodeId dst) {
 
 void Client::on_timer(uint64_t tag) {
   const auto kind = static_cast<TimerKind>(tag >> kSeqBits);
-  const uint64_t id =
-      (uint64_t{config_.incarnation} << kSeqBits) | (tag & ((uint64_t{1} << kSeqBits) - 1));
+  const uint64_t value = tag & ((uint64_t{1} << kSeqBits) - 1);
   ECSIM_ASSERT(kind == kTimerTimeout || kind == kTimerBackoff || kind == kTimerHandshake || kind == kTimerConnect);
   if (kind == kTimerConnect) {
     // The connection rate limit allows another connection: serve the queue.
-    const auto dst = static_cast<NodeId>(tag & ((uint64_t{1} << kSeqBits) - 1));
+    const auto dst = static_cast<NodeId>(value);
     auto it = dests_.find(dst);
     ECSIM_ASSERT(it != dests_.end());
     it->second.connect_timer = 0;
@@ -309,7 +334,7 @@ void Client::on_timer(uint64_t tag) {
   }
   if (kind == kTimerHandshake) {
     // The destination is not in the tag: find the connection's pool.
-    const auto conn_id = static_cast<uint32_t>(tag & ((uint64_t{1} << kSeqBits) - 1));
+    const auto conn_id = static_cast<uint32_t>(value);
     for (const auto& [dst, d] : dests_) {
       for (const Conn& conn : d.conns) {
         if (conn.id == conn_id) {
@@ -322,42 +347,45 @@ void Client::on_timer(uint64_t tag) {
     ignore(env_.self(), Ignored::kStaleTimer, conn_id);  // the destination is unknown here
     return;
   }
-  auto it = calls_.find(id);
-  const bool backing_off = it != calls_.end() && it->second.state == CallState::kBackoff;
-  if (it == calls_.end() || backing_off != (kind == kTimerBackoff)) {
-    ++counters_.timers_stale;  // cancelled timers do not fire; this guards a mix-up
-    ignore(0, Ignored::kStaleTimer, id);
+  const uint64_t slot = slot_of_tag_value(value);
+  Call* c = calls_.find(slot);
+  const bool backing_off = c != nullptr && c->state == CallState::kBackoff;
+  if (c == nullptr || backing_off != (kind == kTimerBackoff)) {
+    // Cancelled timers do not fire; this guards a mix-up. A call that is
+    // gone left no id behind: the record names the tag's slot value.
+    ++counters_.timers_stale;
+    ignore(0, Ignored::kStaleTimer, c != nullptr ? c->id : value);
     return;
   }
-  it->second.timer = 0;
+  c->timer = 0;
   if (kind == kTimerBackoff) {
     if (reach(env_, Point::kRpcClientBeforeRetry)) return;
     ++counters_.retries;
-    trace_attempt(AttemptEvent::kRetry, it->second.dst, id, it->second.attempts + 1);
-    start_attempt(id);
+    trace_attempt(AttemptEvent::kRetry, c->dst, c->id, c->attempts + 1);
+    start_attempt(slot);
     return;
   }
   ++counters_.timeouts;
-  trace_attempt(AttemptEvent::kTimeout, it->second.dst, id, it->second.attempts);
-  attempt_failed(id, Code::kTimeout);
+  trace_attempt(AttemptEvent::kTimeout, c->dst, c->id, c->attempts);
+  attempt_failed(slot, Code::kTimeout);
 }
 
 // The attempt is over without an answer: back off and retry, or fail.
-void Client::attempt_failed(uint64_t call_id, Code code) {
-  Call& c = calls_.at(call_id);
+void Client::attempt_failed(uint64_t slot, Code code) {
+  Call& c = calls_.at(slot);
   ECSIM_ASSERT(c.state != CallState::kBackoff);
   if (c.timer != 0) env_.cancel_timer(c.timer);
   c.timer = 0;
   const NodeId dst = c.dst;
-  release(call_id, c);
+  release(slot, c);
   // A retry of a request that went out spends the budget; one whose request
   // never left (it waited for a connection, or its handshake failed) put no
   // work on the server and retries freely (its connections are rate-limited).
   if (c.attempts <= c.options.retries_max && (!c.sent || spend_retry())) {
     c.state = CallState::kBackoff;
-    c.timer = env_.set_timer(backoff_delay(c), timer_tag(kTimerBackoff, call_id));
+    c.timer = env_.set_timer(backoff_delay(c), timer_tag(kTimerBackoff, slot_tag_value(slot)));
   } else {
-    complete(call_id, code, 0, 0);
+    complete(slot, code, 0, 0);
   }
   pump_queue(dst);  // a closed connection frees a slot
 }
@@ -365,10 +393,10 @@ void Client::attempt_failed(uint64_t call_id, Code code) {
 // Takes the call out of the queue or off its connection. A connection whose
 // attempt failed is closed: an answer arriving on it later must not be taken
 // for the next request's.
-void Client::release(uint64_t call_id, Call& c) {
+void Client::release(uint64_t slot, Call& c) {
   Dest& d = dest(c.dst);
   if (c.state == CallState::kQueued) {
-    auto it = std::find(d.queue.begin(), d.queue.end(), call_id);
+    auto it = std::find(d.queue.begin(), d.queue.end(), slot);
     ECSIM_ASSERT(it != d.queue.end());
     d.queue.erase(it);
   } else if (c.conn_id != 0) {
@@ -376,7 +404,7 @@ void Client::release(uint64_t call_id, Call& c) {
     const sim::Time deadline =
         conn != d.conns.end() ? conn->opened + config_.orphan_handshake_timeout : sim::Time{0};
     if (conn != d.conns.end() && conn->state == ConnState::kHandshaking && deadline > env_.now()) {
-      conn->call_id = 0;  // orphaned: the handshake goes on for the next call
+      conn->call = 0;  // orphaned: the handshake goes on for the next call
       if (conn->timer == 0) conn->timer = env_.set_timer(deadline - env_.now(), timer_tag(kTimerHandshake, conn->id));
     } else {
       close_connection(d, c.conn_id, c.dst);
@@ -395,15 +423,15 @@ void Client::on_handshake_timer(uint32_t conn_id, NodeId dst) {
     return;
   }
   conn->timer = 0;
-  const uint64_t call_id = conn->call_id;
+  const uint64_t slot = conn->call;
   close_connection(d, conn_id, dst);
-  if (call_id != 0) {
+  if (slot != 0) {
     // A call had taken the handshake over: it goes back to the head of the
     // queue (its attempt's timeout still runs) and gets another connection.
-    Call& c = calls_.at(call_id);
+    Call& c = calls_.at(slot);
     c.conn_id = 0;
     c.state = CallState::kQueued;
-    d.queue.push_front(call_id);
+    d.queue.push_front(slot);
   }
   pump_queue(dst);
 }
@@ -436,27 +464,39 @@ sim::Duration Client::backoff_delay(const Call& c) {
   return sim::nanoseconds(delay);
 }
 
+// No pipelining: an answer on a connection is for the call the connection
+// carries, so the call is found through the connection the answer names.
+// Anything else is ignored: late when no call with its id lives (a walk over
+// the live calls, on this rare path only), stale when one does elsewhere.
 void Client::on_response(NodeId from, const Response& r) {
-  auto it = calls_.find(r.call_id);
-  if (it == calls_.end()) {
-    ++counters_.responses_late;
-    ignore(from, Ignored::kLateResponse, r.call_id);
+  const auto d = dests_.find(from);
+  Conn* conn = nullptr;
+  Call* c = nullptr;
+  if (d != dests_.end()) {
+    auto it = std::find_if(d->second.conns.begin(), d->second.conns.end(),
+                           [&](const Conn& x) { return x.id == r.conn_id; });
+    if (it != d->second.conns.end() && it->call != 0) {
+      conn = &*it;
+      c = calls_.find(it->call);
+    }
+  }
+  if (c == nullptr || c->id != r.call_id || c->dst != from || c->state != CallState::kInFlight ||
+      c->conn_id != r.conn_id) {
+    if (!call_live(r.call_id)) {
+      ++counters_.responses_late;
+      ignore(from, Ignored::kLateResponse, r.call_id);
+    } else {
+      ++counters_.responses_stale;
+      ignore(from, Ignored::kStaleResponse, r.call_id);
+    }
     return;
   }
-  Call& c = it->second;
-  if (c.dst != from || c.state != CallState::kInFlight || c.conn_id != r.conn_id) {
-    ++counters_.responses_stale;
-    ignore(from, Ignored::kStaleResponse, r.call_id);
-    return;
-  }
-  Dest& d = dest(from);
-  auto conn = std::find_if(d.conns.begin(), d.conns.end(),
-                           [&](const Conn& x) { return x.id == c.conn_id; });
-  ECSIM_ASSERT(conn != d.conns.end() && conn->state == ConnState::kBusy);
+  ECSIM_ASSERT(conn->state == ConnState::kBusy);
+  const uint64_t slot = conn->call;
   conn->state = ConnState::kIdle;  // kept in the pool for reuse
-  conn->call_id = 0;
-  c.conn_id = 0;
-  complete(r.call_id, static_cast<Code>(r.code), r.body_handle, r.body_bytes);
+  conn->call = 0;
+  c->conn_id = 0;
+  complete(slot, static_cast<Code>(r.code), r.body_handle, r.body_bytes);
   pump_queue(from);
 }
 
@@ -480,34 +520,35 @@ void Client::on_conn_accept(NodeId from, const ConnAccept& a) {
               env_.self(), from, 0, conn->id, 0});
   if (conn->timer != 0) env_.cancel_timer(conn->timer);
   conn->timer = 0;
-  if (conn->call_id == 0) {
+  if (conn->call == 0) {
     // An orphaned handshake finished: the connection joins the pool idle and
     // takes the oldest queued call, if any.
     conn->state = ConnState::kIdle;
     pump_queue(from);
     return;
   }
-  Call& c = calls_.at(conn->call_id);
+  Call& c = calls_.at(conn->call);
   ECSIM_ASSERT(c.state == CallState::kConnecting && c.conn_id == conn->id);
   conn->state = ConnState::kBusy;
-  send_request(conn->call_id, c);
+  send_request(c);
 }
 
 void Client::reset_connections(NodeId dst) {
   Dest& d = dest(dst);
-  std::vector<uint64_t> cut;  // a fault path: a small allocation is fine here
+  std::vector<uint64_t> cut;  // slots; a fault path: a small allocation is fine here
   for (const Conn& conn : d.conns) {
-    if (conn.state != ConnState::kIdle && conn.call_id != 0) cut.push_back(conn.call_id);
+    if (conn.state != ConnState::kIdle && conn.call != 0) cut.push_back(conn.call);
     if (conn.timer != 0) env_.cancel_timer(conn.timer);
     ++counters_.connections_closed;
     env_.trace({env_.now().ns, kRecordConn, static_cast<uint16_t>(ConnEvent::kClosed), env_.self(),
                 dst, 0, conn.id, 0});
   }
   d.conns.clear();
-  for (uint64_t id : cut) {
+  for (uint64_t slot : cut) {
     ++counters_.resets;
-    trace_attempt(AttemptEvent::kReset, dst, id, calls_.at(id).attempts);
-    attempt_failed(id, Code::kConnectionReset);
+    const Call& c = calls_.at(slot);
+    trace_attempt(AttemptEvent::kReset, dst, c.id, c.attempts);
+    attempt_failed(slot, Code::kConnectionReset);
   }
   pump_queue(dst);
   ECSIM_ASSERT(d.conns.size() <= config_.pool_size_max);
@@ -517,37 +558,39 @@ void Client::set_reachable(NodeId dst, bool reachable) {
   Dest& d = dest(dst);
   d.reachable = reachable;
   if (reachable) return;
-  std::vector<uint64_t> doomed;  // a fault path: a small allocation is fine here
-  for (const auto& [id, c] : calls_) {
-    if (c.dst == dst) doomed.push_back(id);
-  }
+  // The calls fail in public id order (the order of the std::map the slot
+  // table replaced): the slots are walked by index, so their ids are sorted.
+  // A fault path: a small allocation is fine here.
+  std::vector<std::pair<uint64_t, uint64_t>> doomed;  // (call id, slot)
+  calls_.for_each([&](uint64_t slot, const Call& c) {
+    if (c.dst == dst) doomed.emplace_back(c.id, slot);
+  });
+  std::sort(doomed.begin(), doomed.end());
   d.queue.clear();
-  for (uint64_t id : doomed) {
-    Call& c = calls_.at(id);
+  for (const auto& [id, slot] : doomed) {
+    Call& c = calls_.at(slot);
     if (c.timer != 0) env_.cancel_timer(c.timer);
     c.timer = 0;
-    if (c.state != CallState::kQueued) release(id, c);
+    if (c.state != CallState::kQueued) release(slot, c);
     ++counters_.unreachable;
-    complete(id, Code::kUnreachable, 0, 0);
+    complete(slot, Code::kUnreachable, 0, 0);
   }
   // Idle connections to it are gone too: a later call starts with a handshake.
   while (!d.conns.empty()) close_connection(d, d.conns.back().id, dst);
   ECSIM_ASSERT(d.queue.empty());
 }
 
-void Client::complete(uint64_t call_id, Code code, uint64_t handle, uint32_t bytes) {
-  auto it = calls_.find(call_id);
-  ECSIM_ASSERT(it != calls_.end());
-  Call& c = it->second;
+void Client::complete(uint64_t slot, Code code, uint64_t handle, uint32_t bytes) {
+  Call& c = calls_.at(slot);
   if (c.timer != 0) env_.cancel_timer(c.timer);
   const bool ok = code == Code::kOk;
   const int64_t latency_ns = (env_.now() - c.started).ns;
   ++(ok ? counters_.completed_ok : counters_.failed);
   completions_.push_back(
-      {call_id, c.dst, ok, static_cast<uint16_t>(code), handle, bytes, c.attempts, latency_ns, c.sent});
+      {c.id, c.dst, ok, static_cast<uint16_t>(code), handle, bytes, c.attempts, latency_ns, c.sent});
   env_.trace({env_.now().ns, kRecordDone, static_cast<uint16_t>(code), env_.self(), c.dst, 0,
-              call_id, static_cast<uint64_t>(latency_ns)});
-  calls_.erase(it);
+              c.id, static_cast<uint64_t>(latency_ns)});
+  calls_.release(slot);
   ECSIM_ASSERT(completions_.size() <= counters_.calls);
 }
 
@@ -593,7 +636,7 @@ void Client::check_invariants(const Dest& d) const {
     ECSIM_ASSERT(d.conns.size() == config_.pool_size_max || d.connect_timer != 0);
     for (const Conn& conn : d.conns) {
       ECSIM_ASSERT(conn.state != ConnState::kIdle);
-      ECSIM_ASSERT(conn.state != ConnState::kHandshaking || conn.call_id != 0);
+      ECSIM_ASSERT(conn.state != ConnState::kHandshaking || conn.call != 0);
     }
   }
 }

@@ -189,13 +189,13 @@ void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const Writ
   // Planted bug: it is sent before the WAL entry is synced.
   if (durable_at <= io.disk().durable_length() || planted(Plant::kStorageAckBeforeSync)) {
     if (reach(env, Point::kStorageReplicaBeforeAck)) return;
-    send(env, from, WriteAck{w.req_id, w.key, w.version});
+    send(env, from, WriteAck{w.req_id, w.key, w.version, w.slot});
     ++counters_.acks_sent;
     trace(env, kRecordAck, 0, from, w.key, w.version.counter);
     if (durable_at > io.disk().durable_length()) want_sync(io);  // the plant still syncs, later
     return;
   }
-  pending_acks_.push_back(PendingAck{from, w.req_id, w.key, w.version, durable_at});
+  pending_acks_.push_back(PendingAck{from, w.req_id, w.key, w.version, durable_at, w.slot});
   want_sync(io);
 }
 
@@ -257,7 +257,7 @@ bool Replica::release_acks(Env<Message>& env, uint64_t durable_length) {
       continue;
     }
     if (reach(env, Point::kStorageReplicaBeforeAck)) return true;
-    send(env, a.to, WriteAck{a.req_id, a.key, a.version});
+    send(env, a.to, WriteAck{a.req_id, a.key, a.version, a.slot});
     ++counters_.acks_sent;
     trace(env, kRecordAck, 0, a.to, a.key, a.version.counter);
   }
@@ -281,7 +281,7 @@ void Replica::finish_marks(Env<Message>& env, uint64_t durable_length) {
 }
 
 void Replica::on_read(Env<Message>& env, NodeId from, const ReadReq& r) {
-  ReadResp resp{r.req_id, r.key, false, 0, Version{}};
+  ReadResp resp{r.req_id, r.key, false, 0, Version{}, r.slot};
   if (const auto it = entries_.find(r.key); it != entries_.end()) {
     resp.found = true;
     resp.value = it->second.value;

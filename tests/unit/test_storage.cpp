@@ -610,14 +610,16 @@ TEST_CASE("storage: with six cloud nodes a key's quorums use its group of three 
   while (ecsim::proto::storage::key_group(key, 2) != 0) ++key;
   env.sent.clear();
   const uint64_t id = *writer.write(env, key, 7, Version{2, kCore1});
-  writer.on_ack(env, 23, WriteAck{id, key, Version{2, kCore1}});
-  writer.on_ack(env, 24, WriteAck{id, key, Version{2, kCore1}});
+  // A replica's ack echoes the request's slot.
+  const uint64_t slot = std::get<WriteReq>(env.sent.at(0).message).slot;
+  writer.on_ack(env, 23, WriteAck{id, key, Version{2, kCore1}, slot});
+  writer.on_ack(env, 24, WriteAck{id, key, Version{2, kCore1}, slot});
   std::vector<WriteCompletion> done;
   writer.take_completions(done);
   CHECK(done.empty());
   CHECK(writer.counters().ignored == 2);
-  writer.on_ack(env, 20, WriteAck{id, key, Version{2, kCore1}});
-  writer.on_ack(env, 22, WriteAck{id, key, Version{2, kCore1}});
+  writer.on_ack(env, 20, WriteAck{id, key, Version{2, kCore1}, slot});
+  writer.on_ack(env, 22, WriteAck{id, key, Version{2, kCore1}, slot});
   writer.take_completions(done);
   REQUIRE(done.size() == 1);
   CHECK(done[0].ok);

@@ -51,6 +51,7 @@
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/rng.hpp"
+#include "ecsim/sim/slot_pool.hpp"
 
 namespace ecsim::proto::rpc {
 
@@ -258,7 +259,11 @@ struct ClientCounters {
 class Client {
  public:
   static constexpr size_t kQueuedMax = 1024;     // waiting calls per destination
-  static constexpr size_t kCallsMax = 1u << 16;  // live calls in total
+  // Live calls in total: the capacity of the call table (a SlotPool grown
+  // lazily up to it). A call beyond it is refused at once (kQueueFull,
+  // counted as refused_calls_max, limit `rpc.calls`). At most 2^16, so a
+  // call's slot index fits the timer tag (see timer_tag()).
+  static constexpr size_t kCallsMax = 1u << 16;
   static constexpr uint32_t kPoolSizeMax = 64;   // bound on config.pool_size_max
 
   Client(Env<Message>& env, ClientConfig config);
@@ -309,7 +314,11 @@ class Client {
   enum TimerKind : uint64_t { kTimerTimeout = 1, kTimerBackoff = 2, kTimerHandshake = 3, kTimerConnect = 4 };
   static constexpr int kSeqBits = 40;  // call id = incarnation << 40 | sequence
 
+  // A live call, in the slot table calls_. Inside the client a call is named
+  // by its slot id (calls_'s id: generation and slot index); its public call
+  // id (the one on the wire, in traces and completions) is `id`.
   struct Call {
+    uint64_t id = 0;  // the public call id: incarnation << 40 | sequence
     NodeId dst = 0;
     Method method = Method::kPing;
     uint64_t body_handle = 0;
@@ -327,13 +336,13 @@ class Client {
     uint32_t id = 0;
     ConnState state = ConnState::kHandshaking;
     uint8_t step = 0;      // handshake round trips completed
-    uint64_t call_id = 0;  // the call it serves (handshaking or busy); 0 = orphaned handshake
+    uint64_t call = 0;     // the slot of the call it serves (handshaking or busy); 0 = orphaned handshake
     TimerId timer = 0;     // an orphaned handshake's deadline
     sim::Time opened;      // the handshake's start
   };
   struct Dest {
     std::vector<Conn> conns;     // <= pool_size_max
-    std::deque<uint64_t> queue;  // call ids, <= kQueuedMax
+    std::deque<uint64_t> queue;  // slots of the waiting calls, <= kQueuedMax
     bool tls = false;
     bool reachable = true;
     // Connection rate limit (GCRA): the theoretical time of the next
@@ -343,24 +352,33 @@ class Client {
   };
 
   Dest& dest(NodeId dst);
-  void start_attempt(uint64_t call_id);
-  bool assign(uint64_t call_id, Call& c, Dest& d);
-  void open_connection(uint64_t call_id, Call& c, Dest& d);
+  // Below, `slot` is a call's slot id in calls_ (not its public call id).
+  void start_attempt(uint64_t slot);
+  bool assign(uint64_t slot, Call& c, Dest& d);
+  void open_connection(uint64_t slot, Call& c, Dest& d);
   // The rate limit allows a new connection to `dst` now (and counts it);
   // otherwise a timer pumps the queue when it will.
   bool connect_allowed(Dest& d, NodeId dst);
   void count_connect(Dest& d);
-  uint32_t start_handshake(Dest& d, NodeId dst, uint64_t call_id);
-  void send_request(uint64_t call_id, Call& c);
+  uint32_t start_handshake(Dest& d, NodeId dst, uint64_t slot);
+  void send_request(Call& c);
   void pump_queue(NodeId dst);
-  void attempt_failed(uint64_t call_id, Code code);
-  void release(uint64_t call_id, Call& c);
+  void attempt_failed(uint64_t slot, Code code);
+  void release(uint64_t slot, Call& c);
   void on_handshake_timer(uint32_t conn_id, NodeId dst);
   void close_connection(Dest& d, uint32_t conn_id, NodeId dst);
-  void complete(uint64_t call_id, Code code, uint64_t handle, uint32_t bytes);
+  void complete(uint64_t slot, Code code, uint64_t handle, uint32_t bytes);
   void complete_refused(uint64_t call_id, NodeId dst, Code code, uint32_t attempts);
   sim::Duration backoff_delay(const Call& c);
-  uint64_t timer_tag(TimerKind kind, uint64_t call_id) const;
+  // kind << 40 | value; for a call's timers the value is its slot (slot
+  // index and the low 24 bits of the generation), for the others a
+  // connection id or a destination.
+  uint64_t timer_tag(TimerKind kind, uint64_t value) const;
+  static uint64_t slot_tag_value(uint64_t slot);
+  // The live call a timer's value names, or kNone when it is gone.
+  uint64_t slot_of_tag_value(uint64_t value) const;
+  // Whether a call with public id `call_id` is live (a scan: rare paths only).
+  bool call_live(uint64_t call_id);
   uint8_t handshake_round_trips(const Dest& d) const { return d.tls ? 3 : 1; }
   void ignore(NodeId peer, Ignored why, uint64_t a);
   void trace_attempt(AttemptEvent what, NodeId dst, uint64_t call_id, uint32_t attempt);
@@ -370,7 +388,11 @@ class Client {
   ClientConfig config_;
   uint64_t next_seq_ = 1;
   uint32_t next_conn_id_ = 1;
-  std::map<uint64_t, Call> calls_;
+  // Live calls. The hot paths never look a call up by its public id: an
+  // answer names its connection (which knows its call's slot), a timer's tag
+  // carries the slot. The rare walks that must go in public id order (as the
+  // std::map this replaces did) sort the ids they collect.
+  sim::SlotPool<Call> calls_{kCallsMax};
   std::map<NodeId, Dest> dests_;
   std::vector<Completion> completions_;
   ClientCounters counters_;

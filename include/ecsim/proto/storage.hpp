@@ -80,6 +80,7 @@
 #include "ecsim/node/disk.hpp"
 #include "ecsim/proto/env.hpp"
 #include "ecsim/sim/limits.hpp"
+#include "ecsim/sim/slot_pool.hpp"
 
 namespace ecsim::proto::storage {
 
@@ -88,7 +89,10 @@ inline constexpr size_t kQuorum = 2;    // W = R = 2; R + W > N
 inline constexpr size_t kKeysMax = size_t{1} << 20;
 inline constexpr uint64_t kWalSlackDefault = 16384;
 inline constexpr size_t kPendingAcksMax = 4096;
-inline constexpr size_t kRequestsMax = 4096;  // outstanding per QuorumWriter/Reader
+// Outstanding requests per QuorumWriter/Reader: the capacity of their slot
+// tables (ClientConfig::requests_max, at most this, bounds them; a request
+// beyond it is refused, counted and traced as Refusal::kPendingFull).
+inline constexpr size_t kRequestsMax = 4096;
 inline constexpr size_t kCatchUpBatchMax = 64;
 inline constexpr size_t kCoreNodesMax = 1024;
 
@@ -189,20 +193,28 @@ struct Version {
   friend auto operator<=>(const Version&, const Version&) = default;
 };
 
+// `slot`: the quorum client's slot for the request (its table's id), which
+// a replica echoes in its answer so the client finds the request without a
+// lookup by id. It is not part of the modelled wire (a real client would
+// fold it into the JSON-RPC id; the id on the wire and in traces stays
+// `req_id`, and wire_size_bytes ignores `slot`). 0: none.
 struct WriteReq {
   uint64_t req_id = 0;
   uint64_t key = 0;
   uint64_t value = 0;
   Version version;
+  uint64_t slot = 0;
 };
 struct WriteAck {
   uint64_t req_id = 0;
   uint64_t key = 0;
   Version version;
+  uint64_t slot = 0;  // the WriteReq's
 };
 struct ReadReq {
   uint64_t req_id = 0;
   uint64_t key = 0;
+  uint64_t slot = 0;
 };
 struct ReadResp {
   uint64_t req_id = 0;
@@ -210,6 +222,7 @@ struct ReadResp {
   bool found = false;
   uint64_t value = 0;
   Version version;
+  uint64_t slot = 0;  // the ReadReq's
 };
 // Entries of the sender with (updated_at, key) >= (since_ns, from_key).
 struct CatchUpReq {
@@ -347,6 +360,7 @@ class Replica {
     uint64_t key;
     Version version;
     uint64_t wal_length;
+    uint64_t slot;  // the WriteReq's, echoed in the ack
   };
   struct PeerCatchUp {
     NodeId peer = 0;
@@ -479,18 +493,21 @@ class QuorumWriter {
 
  private:
   struct Pending {
-    WriteReq req;
+    WriteReq req;  // req.slot: this entry's id in pending_
     uint32_t group = 0;  // key_group of its key
     std::array<bool, kReplicas> acked{};
     uint32_t attempts = 1;
     TimerId timer = 0;
     sim::Time started{0};
   };
-  void finish(Env<Message>& env, uint64_t req_id, bool ok);
+  void finish(Env<Message>& env, uint64_t slot, bool ok);
 
   ClientConfig config_;
   uint64_t next_seq_ = 1;
-  std::map<uint64_t, Pending> pending_;  // by request id
+  // Outstanding writes, at most config_.requests_max (<= kRequestsMax). Acks
+  // echo the slot and timer tags carry it (storage_quorum.cpp), so nothing
+  // looks a write up by request id; nothing walks the table.
+  sim::SlotPool<Pending> pending_;
   std::vector<WriteCompletion> done_;
   ClientCounters counters_;
 };
@@ -509,6 +526,7 @@ class QuorumReader {
 
  private:
   struct Pending {
+    uint64_t req_id = 0;
     uint64_t key = 0;
     uint32_t group = 0;  // key_group of its key
     std::array<bool, kReplicas> answered{};
@@ -520,11 +538,12 @@ class QuorumReader {
     TimerId timer = 0;
     sim::Time started{0};
   };
-  void finish(Env<Message>& env, uint64_t req_id, bool ok);
+  void finish(Env<Message>& env, uint64_t slot, bool ok);
 
   ClientConfig config_;
   uint64_t next_seq_ = 1;
-  std::map<uint64_t, Pending> pending_;
+  // Outstanding reads, as QuorumWriter's pending_.
+  sim::SlotPool<Pending> pending_;
   std::vector<ReadCompletion> done_;
   ClientCounters counters_;
 };
