@@ -1,5 +1,6 @@
 // The RPC server: request de-duplication by call id (a response cache),
-// connection handshakes, responses. The client is in rpc.cpp.
+// connection handshakes, responses. The client is in rpc.cpp and
+// rpc_connections.cpp.
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/proto/rpc.hpp"
