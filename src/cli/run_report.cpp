@@ -337,11 +337,18 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
   if (!r.verdicts.empty() || r.event_limit_hit) {
     line("");
     line("  expectations");
+    // Names longer than the usual column (billing_number_uniqueness) widen
+    // it for the whole table, so a name never runs into its detail.
+    size_t width = 22;
+    for (const run::Verdict& v : r.verdicts) width = std::max(width, v.name.size() + 2);
     for (const run::Verdict& v : r.verdicts) {
       const char* mark = v.informational ? (v.vacuous ? "(none)" : v.ok ? "(ok)" : "(miss)") : (v.ok ? "ok" : "FAIL");
-      line(fmt::format("    {:<6}{:<22}{}", mark, v.name, v.detail));
+      line(fmt::format("    {:<6}{:<{}}{}", mark, v.name, width, v.detail));
     }
-    if (r.event_limit_hit) line(fmt::format("    {:<6}{:<22}stopped at {} by --max-events", "FAIL", "max_events", sim::format_time(r.end)));
+    if (r.event_limit_hit) {
+      line(fmt::format("    {:<6}{:<{}}stopped at {} by --max-events", "FAIL", "max_events", width,
+                       sim::format_time(r.end)));
+    }
   }
   line("");
   line(fmt::format("verdict: {}", r.ok() ? "PASS" : "FAIL"));
