@@ -203,11 +203,16 @@ void BillingChecker::on_read(const sim::Record& r) {
 
 // A replica's end state against its initial state plus the operations it
 // committed (and still holds committed), in the order it committed them.
+// With the cloud tier in groups a replica holds only its group's accounts
+// and numbers (those its end state lists): it is judged on those, since
+// its group takes part in every transaction touching them and no other.
 void BillingChecker::judge_replica(uint32_t node) {
   const std::string who = node < names_.size() ? names_[node] : "?";
+  const std::map<uint64_t, int64_t>& held_balances = end_balances_[node];
+  const std::map<uint64_t, uint64_t>& held_owners = end_owners_[node];
   std::map<uint64_t, int64_t> balances = initial_balances_;
   std::map<uint64_t, uint64_t> owners = initial_owners_;
-  int64_t net_change = 0;  // top-ups minus debits it committed
+  int64_t net_change = 0;  // what its committed operations did to the money it holds
   for (const uint64_t txn : committed_at_[node]) {
     const Txn& t = txns_.at(txn);
     if (t.nodes.at(node).fate != Fate::kCommitted) continue;  // lost in a crash, in doubt again
@@ -219,16 +224,22 @@ void BillingChecker::judge_replica(uint32_t node) {
     }
     const Op& o = op->second;
     const auto amount = static_cast<int64_t>(o.value);
+    const auto pay = [&](uint64_t s, int64_t delta) {
+      balances[s] += delta;
+      if (held_balances.count(s) != 0) net_change += delta;
+    };
     switch (static_cast<BillingKind>(o.kind)) {
-      case BillingKind::kDebit: balances[o.from] -= amount; net_change -= amount; break;
-      case BillingKind::kTransfer: balances[o.from] -= amount; balances[o.to] += amount; break;
-      case BillingKind::kTopUp: balances[o.to] += amount; net_change += amount; break;
+      case BillingKind::kDebit: pay(o.from, -amount); break;
+      case BillingKind::kTransfer: pay(o.from, -amount); pay(o.to, amount); break;
+      case BillingKind::kTopUp: pay(o.to, amount); break;
       case BillingKind::kPort:
-        ++results_[kNumbers].checked;
-        if (owners[o.value] != o.from) {
-          violation(kNumbers, fmt::format("{} committed a port of {} from subscriber {} (transaction {:#x}), but its "
-                                          "owner there was subscriber {}: it would be on two subscribers",
-                                          who, o.value, o.from, txn, owners[o.value]));
+        if (held_owners.count(o.value) != 0) {
+          ++results_[kNumbers].checked;
+          if (owners[o.value] != o.from) {
+            violation(kNumbers, fmt::format("{} committed a port of {} from subscriber {} (transaction {:#x}), but "
+                                            "its owner there was subscriber {}: it would be on two subscribers",
+                                            who, o.value, o.from, txn, owners[o.value]));
+          }
         }
         owners[o.value] = o.to;
         break;
@@ -237,7 +248,7 @@ void BillingChecker::judge_replica(uint32_t node) {
         break;
     }
     for (const uint64_t s : {o.from, o.to}) {
-      if (balances.count(s) != 0 && balances[s] < 0) {
+      if (held_balances.count(s) != 0 && balances[s] < 0) {
         violation(kConservation, fmt::format("{}: subscriber {}'s balance is {} after transaction {:#x}", who, s,
                                              balances[s], txn));
       }
@@ -245,8 +256,13 @@ void BillingChecker::judge_replica(uint32_t node) {
   }
   int64_t total_initial = 0;
   int64_t total_end = 0;
-  for (const auto& [s, b] : initial_balances_) total_initial += b;
-  for (const auto& [s, b] : end_balances_[node]) {
+  for (const auto& [s, b] : held_balances) {
+    const auto initial = initial_balances_.find(s);
+    if (initial == initial_balances_.end()) {
+      violation(kConservation, fmt::format("{} holds a balance {} for subscriber {}, who had no account", who, b, s));
+      continue;
+    }
+    total_initial += initial->second;
     total_end += b;
     ++results_[kConservation].checked;
     if (b < 0) violation(kConservation, fmt::format("{} holds a negative balance {} for subscriber {}", who, b, s));
@@ -256,10 +272,10 @@ void BillingChecker::judge_replica(uint32_t node) {
     }
   }
   if (total_end - total_initial != net_change) {
-    violation(kConservation, fmt::format("{}: money changed by {} but its committed top-ups and debits add up to {}",
-                                         who, total_end - total_initial, net_change));
+    violation(kConservation, fmt::format("{}: money changed by {} but its committed top-ups, debits and transfers "
+                                         "to and from it add up to {}", who, total_end - total_initial, net_change));
   }
-  for (const auto& [number, owner] : end_owners_[node]) {
+  for (const auto& [number, owner] : held_owners) {
     ++results_[kNumbers].checked;
     if (owners[number] != owner) {
       violation(kNumbers, fmt::format("{} gives number {} to subscriber {}, but the ports it committed give {}", who,

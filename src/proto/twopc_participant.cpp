@@ -28,12 +28,16 @@ Participant::Participant(NodeId self, ParticipantConfig config)
   ECSIM_ASSERT(config_.query_interval > sim::Duration{0});
   ECSIM_ASSERT(config_.txns_max > 0 && config_.txns_max <= kTxnsMax);
   ECSIM_ASSERT(config_.outcomes_max > 0 && config_.outcomes_max <= kOutcomesMax);
+  ECSIM_ASSERT(config_.groups >= 1 && config_.group < config_.groups);
+  ECSIM_ASSERT(config_.groups == 1 || config_.key_group != nullptr);
   for (const Account& a : config_.accounts) {
     ECSIM_ASSERT(a.balance >= 0 && a.subscriber < kNumberKeyBit);
+    ECSIM_ASSERT(owns(account_key(a.subscriber)));
     ECSIM_ASSERT(balances_.emplace(a.subscriber, a.balance).second);
   }
   for (const NumberOwner& n : config_.numbers) {
     ECSIM_ASSERT(n.number < kNumberKeyBit);
+    ECSIM_ASSERT(owns(number_key(n.number)));
     ECSIM_ASSERT(owners_.emplace(n.number, n.subscriber).second);
   }
   // The initial state lives in the maps now; the log holds only changes.
@@ -241,36 +245,34 @@ void Participant::wake_waiters(Env<Message>& env, LogIo& io) {
   ECSIM_ASSERT(false);  // every round removes a waiter: at most txns_max rounds
 }
 
+bool Participant::owns(uint64_t lock_key) const {
+  return config_.key_group == nullptr || config_.key_group(lock_key, config_.groups) == config_.group;
+}
+
+// Each condition is judged by the group owning the key it is about: the
+// payer's funds by the payer's group, the payee's ceiling by the payee's,
+// a number's owner by the number's group. A key of another group is not
+// held here, so it is neither judged nor unknown.
 Reason Participant::validate(const Op& op) const {
   if (config_.cache_only) return Reason::kNone;  // the replicas judge
   const bool money = op.kind != OpKind::kPort;
   if (money && (op.amount == 0 || op.amount > kBalanceMax)) return Reason::kInvalid;
-  const auto from = balances_.find(op.from);
-  const auto to = balances_.find(op.to);
-  switch (op.kind) {
-    case OpKind::kDebit:
-      if (from == balances_.end()) return Reason::kUnknownKey;
-      if (static_cast<uint64_t>(from->second) < op.amount) return Reason::kInsufficientFunds;
-      return Reason::kNone;
-    case OpKind::kTransfer:
-      if (op.from == op.to) return Reason::kInvalid;
-      if (from == balances_.end() || to == balances_.end()) return Reason::kUnknownKey;
-      if (static_cast<uint64_t>(from->second) < op.amount) return Reason::kInsufficientFunds;
-      if (kBalanceMax - static_cast<uint64_t>(to->second) < op.amount) return Reason::kInvalid;
-      return Reason::kNone;
-    case OpKind::kTopUp:
-      if (to == balances_.end()) return Reason::kUnknownKey;
-      if (kBalanceMax - static_cast<uint64_t>(to->second) < op.amount) return Reason::kInvalid;
-      return Reason::kNone;
-    case OpKind::kPort: {
-      const auto owner = owners_.find(op.number);
-      if (owner == owners_.end() || to == balances_.end()) return Reason::kUnknownKey;
-      if (op.from == op.to) return Reason::kInvalid;
-      if (owner->second != op.from) return Reason::kNotOwner;
-      return Reason::kNone;
-    }
+  if (op.kind == OpKind::kTransfer && op.from == op.to) return Reason::kInvalid;
+  const bool judge_from = (op.kind == OpKind::kDebit || op.kind == OpKind::kTransfer) && owns(account_key(op.from));
+  const bool judge_to = op.kind != OpKind::kDebit && owns(account_key(op.to));
+  const bool judge_number = op.kind == OpKind::kPort && owns(number_key(op.number));
+  const auto from = judge_from ? balances_.find(op.from) : balances_.end();
+  const auto to = judge_to ? balances_.find(op.to) : balances_.end();
+  const auto owner = judge_number ? owners_.find(op.number) : owners_.end();
+  if ((judge_from && from == balances_.end()) || (judge_to && to == balances_.end()) ||
+      (judge_number && owner == owners_.end())) {
+    return Reason::kUnknownKey;
   }
-  return Reason::kInvalid;
+  if (op.kind == OpKind::kPort && op.from == op.to) return Reason::kInvalid;
+  if (judge_number && owner->second != op.from) return Reason::kNotOwner;
+  if (judge_from && static_cast<uint64_t>(from->second) < op.amount) return Reason::kInsufficientFunds;
+  if (judge_to && money && kBalanceMax - static_cast<uint64_t>(to->second) < op.amount) return Reason::kInvalid;
+  return Reason::kNone;
 }
 
 void Participant::apply(const Op& op) {
@@ -280,26 +282,20 @@ void Participant::apply(const Op& op) {
     if (op.kind == OpKind::kPort) owners_.erase(op.number);
     return;
   }
+  // Only this group's keys: another group's replicas apply their own part.
   const auto amount = static_cast<int64_t>(op.amount);
-  switch (op.kind) {
-    case OpKind::kDebit:
-      balances_.at(op.from) -= amount;
-      break;
-    case OpKind::kTransfer:
-      balances_.at(op.from) -= amount;
-      balances_.at(op.to) += amount;
-      break;
-    case OpKind::kTopUp:
-      balances_.at(op.to) += amount;
-      break;
-    case OpKind::kPort:
-      owners_.at(op.number) = op.to;
-      break;
+  const bool pays = op.kind == OpKind::kDebit || op.kind == OpKind::kTransfer;
+  if (pays && owns(account_key(op.from))) {
+    int64_t& from = balances_.at(op.from);
+    from -= amount;
+    // Validated under the lock it still holds: never negative (unless the
+    // plant gave the lock away before the decision; the checker judges that).
+    ECSIM_ASSERT(from >= 0 || planted(Plant::kTwopcReleaseLocksAtPrepare));
   }
-  // Validated under the lock it still holds: never negative (unless the
-  // plant gave the lock away before the decision; the checker judges that).
-  ECSIM_ASSERT(op.kind == OpKind::kPort || op.kind == OpKind::kTopUp || balances_.at(op.from) >= 0 ||
-               planted(Plant::kTwopcReleaseLocksAtPrepare));
+  if ((op.kind == OpKind::kTransfer || op.kind == OpKind::kTopUp) && owns(account_key(op.to))) {
+    balances_.at(op.to) += amount;
+  }
+  if (op.kind == OpKind::kPort && owns(number_key(op.number))) owners_.at(op.number) = op.to;
 }
 
 void Participant::on_decision(Env<Message>& env, LogIo& io, NodeId from, const Decision& d) {

@@ -267,7 +267,8 @@ void CoreNode::on_billing_read(node::Context& ctx, net::NodeId, const BillingRea
 
 void CloudNode::billing_on_start(node::Context&) {
   ECSIM_ASSERT(billing_ != nullptr);
-  participant_ = std::make_unique<twopc::Participant>(self_, billing_->replica_config());
+  const auto group = static_cast<uint32_t>(cloud_index() / proto::storage::kReplicas);
+  participant_ = std::make_unique<twopc::Participant>(self_, billing_->replica_config(group));
   participant_->recover(envs_->twopc, envs_->log);
 }
 

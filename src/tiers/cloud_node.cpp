@@ -19,13 +19,19 @@ CloudNode::~CloudNode() {
   if (replica_ != nullptr) world_.add_replica_refusals(replica_->counters().refused);
 }
 
+size_t CloudNode::cloud_index() const {
+  const std::vector<net::NodeId>& clouds = world_.nodes(Role::kCloud);
+  const auto me = static_cast<size_t>(std::find(clouds.begin(), clouds.end(), self_) - clouds.begin());
+  ECSIM_ASSERT(me < clouds.size());
+  return me;
+}
+
 void CloudNode::start_role(node::Context& ctx) {
   // Its peers: the other two replicas of its group (the cloud nodes in id
   // order, three by three; proto/storage.hpp, key_group).
   proto::storage::ReplicaConfig rc;
   const std::vector<net::NodeId>& clouds = world_.nodes(Role::kCloud);
-  const auto me = static_cast<size_t>(std::find(clouds.begin(), clouds.end(), self_) - clouds.begin());
-  ECSIM_ASSERT(me < clouds.size());
+  const size_t me = cloud_index();
   const size_t first = me - me % proto::storage::kReplicas;
   for (size_t i = first; i < first + proto::storage::kReplicas; ++i) {
     if (clouds[i] != self_) rc.peers.push_back(clouds[i]);

@@ -28,6 +28,9 @@ class CloudNode final : public TierNode {
   void on_billing_read(node::Context& ctx, net::NodeId from, const BillingRead& m) override;
   void on_role_timer(node::Context& ctx, uint8_t route, uint64_t tag) override;
   void billing_on_start(node::Context& ctx);  // billing_node.cpp
+  // Its place among the cloud nodes in id order; three by three they are
+  // the key groups (proto/storage.hpp, key_group).
+  size_t cloud_index() const;
 
   std::unique_ptr<proto::storage::Replica> replica_;
   std::unique_ptr<proto::twopc::Participant> participant_;

@@ -16,9 +16,12 @@ run() {  # NAME: runs it with --json and a trace file, then dumps the trace
 }
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 for name in 2pc-happy 2pc-abort 2pc-coordinator-crash 2pc-participant-crash 2pc-lossy 2pc-two-cores-conflict \
-            number-porting; do
+            number-porting 2pc-groups; do
   run "$name"; check $? 0 "$name runs and passes"
 done
+# The same operations over one cloud group: the yardstick for 2pc-groups' NO votes.
+sed 's/cloud: 9/cloud: 3/' "$data/2pc-groups.yaml" > "$tmp/one-group.yaml"
+"$ecsim" run "$tmp/one-group.yaml" --json > "$tmp/one-group.json"; check $? 0 "2pc-groups over one group runs and passes"
 python3 - "$tmp" <<'PY'
 import collections, json, sys
 tmp = sys.argv[1]
@@ -108,6 +111,30 @@ for r in rs:
     if r["type"] == "billing.end_owner": owners[r["a"]].add(r["b"])
 assert len(owners) == 40 and all(len(s) == 1 for s in owners.values()), owners  # one owner, on every replica
 print("porting:", b["committed"], "ports committed;", b["aborted_by"])
+
+# Three cloud groups: each replica holds its group's accounts and numbers
+# only (the three replicas of a group the same ones, every key in exactly
+# one group), and a NO comes only from the group owning the key at fault,
+# so the operations abort for funds or ownership no more often than over
+# one group holding everything (a stale copy elsewhere would add NOs).
+d, b, rs = load("2pc-groups")
+promises_hold(d, "groups", judged=("billing_atomicity", "billing_conservation", "billing_number_uniqueness"))
+held = collections.defaultdict(set)
+for r in rs:
+    if r["type"] in ("billing.end_balance", "billing.end_owner"): held[r["node"]].add((r["type"], r["a"]))
+clouds = list(range(5, 14))
+groups = [held[clouds[g]] for g in range(0, 9, 3)]
+for g in range(3):
+    assert held[clouds[3 * g]] == held[clouds[3 * g + 1]] == held[clouds[3 * g + 2]], f"group {g} replicas differ"
+domain = {("billing.end_balance", r["a"]) for r in rs if r["type"] == "billing.account"} | \
+         {("billing.end_owner", r["a"]) for r in rs if r["type"] == "billing.number"}
+assert all(groups) and sum(len(x) for x in groups) == len(domain) and set().union(*groups) == domain, \
+    [len(x) for x in groups]
+one = json.load(open(f"{tmp}/one-group.json"))["billing"]
+judged = lambda x: x["aborted_by"].get("insufficient_funds", 0) + x["aborted_by"].get("not_owner", 0)
+assert b["transactions"] == one["transactions"] and judged(b) <= 1.1 * judged(one) + 3, (b["aborted_by"], one["aborted_by"])
+print("groups: keys per group", [len(x) for x in groups], "; aborted", b["aborted_by"], "against one group's",
+      one["aborted_by"])
 PY
 check $? 0 "the billing scenarios' outcomes"
 exit $fail

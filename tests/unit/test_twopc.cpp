@@ -304,3 +304,90 @@ TEST_CASE("twopc: a retry while the decision is being logged joins it, no second
   CHECK(done[0].outcome == Outcome::kCommitted);
   CHECK(c.all_balances(kAlice, 990));
 }
+
+namespace {
+
+// Two cloud groups: Alice and her number in group 0, Bob and Carol in group 1.
+uint32_t two_groups(uint64_t lock_key, size_t) {
+  return lock_key == account_key(kAlice) || lock_key == number_key(kNumber) ? 0 : 1;
+}
+
+ParticipantConfig group_config(uint32_t group) {
+  ParticipantConfig c;
+  c.key_group = &two_groups;
+  c.groups = 2;
+  c.group = group;
+  if (group == 0) {
+    c.accounts = {{kAlice, 1000}};
+    c.numbers = {{kNumber, kAlice}};
+  } else {
+    c.accounts = {{kBob, 500}, {kCarol, 0}};
+  }
+  return c;
+}
+
+size_t no_votes(Cluster& c, NodeId p, Reason why) {
+  return c.part(p).counters().no_by[static_cast<size_t>(why)];
+}
+
+}  // namespace
+
+TEST_CASE("twopc: over cloud groups a replica holds and judges only its own group's keys", "[twopc]") {
+  Cluster c;
+  for (NodeId p : {kP1, kP2}) {  // group 0
+    c.crash_part(p);
+    c.start_part(p, group_config(0));
+  }
+  c.crash_part(kP3);  // group 1
+  c.start_part(kP3, group_config(1));
+
+  // Alice pays Bob 800: each group applies its own side, and holds no copy
+  // of the other's account.
+  REQUIRE(c.begin(kCore1, 1, transfer(kAlice, kBob, 800)));
+  c.settle();
+  auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kCommitted);
+  CHECK(c.part(kP1).balance(kAlice) == 200);
+  CHECK(c.part(kP2).balance(kAlice) == 200);
+  CHECK(c.part(kP3).balance(kBob) == 1300);
+  CHECK(c.part(kP1).balance(kBob) == std::nullopt);
+  CHECK(c.part(kP3).balance(kAlice) == std::nullopt);
+
+  // Carol (0) pays Alice 100: only Carol's group may refuse, and does.
+  REQUIRE(c.begin(kCore1, 2, transfer(kCarol, kAlice, 100)));
+  c.settle();
+  done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kAborted);
+  CHECK(done[0].reason == Reason::kInsufficientFunds);
+  CHECK(no_votes(c, kP3, Reason::kInsufficientFunds) == 1);
+  CHECK(no_votes(c, kP1, Reason::kInsufficientFunds) == 0);
+
+  // Bob pays Alice 1000 of his 1300: Alice's group never judges Bob's funds.
+  REQUIRE(c.begin(kCore1, 3, transfer(kBob, kAlice, 1000)));
+  c.settle();
+  done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kCommitted);
+  CHECK(c.part(kP1).balance(kAlice) == 1200);
+  CHECK(c.part(kP3).balance(kBob) == 300);
+
+  // Bob ports Alice's number to Carol: the number's group refuses (not his).
+  REQUIRE(c.begin(kCore1, 4, Op{OpKind::kPort, kBob, kCarol, 0, kNumber}));
+  c.settle();
+  done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].reason == Reason::kNotOwner);
+  CHECK(no_votes(c, kP1, Reason::kNotOwner) == 1);
+  CHECK(no_votes(c, kP3, Reason::kNotOwner) == 0);
+  // Alice ports it to Carol: group 0 moves the number, group 1 checks Carol.
+  REQUIRE(c.begin(kCore1, 5, Op{OpKind::kPort, kAlice, kCarol, 0, kNumber}));
+  c.settle();
+  done = c.completions(kCore1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == Outcome::kCommitted);
+  CHECK(c.part(kP1).number_owner(kNumber) == kCarol);
+  CHECK(c.part(kP3).number_owner(kNumber) == std::nullopt);
+  CHECK(c.no_locks());
+}

@@ -471,6 +471,16 @@ struct ParticipantConfig {
   // number_owner() then say nullopt: not cached) instead of applying.
   bool cache_only = false;
   std::vector<NumberOwner> numbers;
+  // The cloud tier in groups: a replica is the authority on its own group's
+  // accounts and numbers only, and holds no copy of the others'. It judges
+  // and applies a transaction's changes to its own keys; another group's
+  // key in the same transaction is judged by that group's replicas, which
+  // take part too. `key_group` maps a lock key (account_key, number_key)
+  // to its group; null: every key is this participant's (one group).
+  // `accounts` and `numbers` then hold exactly the group's own.
+  uint32_t (*key_group)(uint64_t lock_key, size_t groups) = nullptr;
+  size_t groups = 1;
+  uint32_t group = 0;
   sim::Duration lock_wait_timeout = sim::milliseconds(100);
   sim::Duration query_interval = sim::milliseconds(300);  // in doubt: ask the coordinator
   size_t txns_max = kTxnsMax;
@@ -528,7 +538,11 @@ class Participant {
   void on_timer(Env<Message>& env, LogIo& io, uint64_t tag);
   void on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag);
 
-  // Committed values only: the state the log gives.
+  // Whether `lock_key` (account_key, number_key) is this participant's to
+  // judge and hold (ParticipantConfig::key_group).
+  bool owns(uint64_t lock_key) const;
+  // Committed values only: the state the log gives; nullopt for a key
+  // another group owns.
   std::optional<int64_t> balance(uint64_t subscriber) const;
   std::optional<uint64_t> number_owner(uint64_t number) const;
   // What a read outside a transaction sees: committed values only (read

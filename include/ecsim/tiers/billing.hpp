@@ -88,6 +88,9 @@ void trace_billing_end_state(const Billing& billing, const World& world, const n
 // The cloud group holding account `subscriber`, and number `number`.
 uint32_t account_group(uint64_t subscriber, size_t groups);
 uint32_t number_group(uint64_t number, size_t groups);
+// A 2PC lock key's group (proto::twopc::account_key, number_key): the
+// participants' ParticipantConfig::key_group.
+uint32_t lock_key_group(uint64_t lock_key, size_t groups);
 
 // A billing operation as a client sends it to its edge node.
 struct BillingRequest {
@@ -128,8 +131,9 @@ class Billing {
 
   const workload::BillingConfig& config() const { return config_; }
   size_t cloud_groups() const { return groups_; }
-  // The participant machine's configuration at a cloud replica: the whole domain.
-  proto::twopc::ParticipantConfig replica_config() const;
+  // The participant machine's configuration at a replica of cloud group
+  // `group`: that group's accounts and numbers only.
+  proto::twopc::ParticipantConfig replica_config(uint32_t group) const;
 
   void started(const BillingRequest& r);
   // A transaction's outcome or a read's answer reached the client at `at`.
