@@ -210,6 +210,12 @@ void Nemesis::restart(net::NodeId n) {
 namespace {
 // A billing action as the operation a client would send: the subscriber
 // who asks is the one whose money or number moves (the receiver of a top-up).
+// The scenario's operations are the workload's writes, in the same order.
+static_assert(static_cast<int>(Fault::BillingOp::kDebit) == static_cast<int>(workload::BillingKind::kDebit) &&
+              static_cast<int>(Fault::BillingOp::kTransfer) == static_cast<int>(workload::BillingKind::kTransfer) &&
+              static_cast<int>(Fault::BillingOp::kTopUp) == static_cast<int>(workload::BillingKind::kTopUp) &&
+              static_cast<int>(Fault::BillingOp::kPort) == static_cast<int>(workload::BillingKind::kPort));
+
 workload::BillingOp billing_op(const Fault& f) {
   workload::BillingOp op;
   op.kind = static_cast<workload::BillingKind>(f.op);

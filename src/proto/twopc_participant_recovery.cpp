@@ -32,7 +32,12 @@ void Participant::replay(Env<Message>& env, LogIo& io) {
   const node::Disk& disk = io.disk();
   LogCheckpoint pending;  // the parts of a checkpoint read so far
   // A truncated log starts at first(), with a checkpoint or the PREPARED
-  // of a transaction that was live at the checkpoint.
+  // of a transaction that was live at the checkpoint. The records between
+  // that PREPARED and the checkpoint come after history the truncation
+  // dropped: they rebuild the live transactions and their locks, but a
+  // commit among them is not applied to the initial state, which they no
+  // longer follow (its effect is in the checkpoint's balances).
+  bool state_known = disk.first() == 0;
   for (size_t i = disk.first(); i < disk.length(); ++i) {
     const std::optional<LogRecord> r = decode(disk.entry(i));
     const auto* prepared = r ? std::get_if<LogPrepared>(&*r) : nullptr;
@@ -41,6 +46,7 @@ void Participant::replay(Env<Message>& env, LogIo& io) {
     if (checkpoint != nullptr) {
       ++counters_.wal_replayed;
       replay_checkpoint(*checkpoint, i + 1, pending);
+      state_known = state_known || checkpoint->last;
       continue;
     }
     if (prepared == nullptr && resolved == nullptr) {
@@ -51,8 +57,10 @@ void Participant::replay(Env<Message>& env, LogIo& io) {
     ++counters_.wal_replayed;
     ++since_checkpoint_;
     if (prepared != nullptr) replay_prepared(env, *prepared, i + 1);
-    if (resolved != nullptr) replay_resolved(env, *resolved, i + 1);
+    if (resolved != nullptr) replay_resolved(env, *resolved, i + 1, state_known);
   }
+  // Truncation comes only after a complete checkpoint is durable.
+  ECSIM_ASSERT(state_known);
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, 0, counters_.wal_replayed,
         disk.length());
 }
@@ -81,11 +89,12 @@ void Participant::replay_prepared(Env<Message>& env, const LogPrepared& p, uint6
   txns_.emplace(p.txn, std::move(t));
 }
 
-void Participant::replay_resolved(Env<Message>& env, const LogResolved& r, uint64_t wal_length) {
+void Participant::replay_resolved(Env<Message>& env, const LogResolved& r, uint64_t wal_length,
+                                  bool state_known) {
   if (const auto it = txns_.find(r.txn); it != txns_.end()) {
     // Committed operations are applied again in log order, which is the order
     // their locks were granted in.
-    if (r.commit) apply(it->second.op);
+    if (r.commit && state_known) apply(it->second.op);
     for (size_t i = 0; i < it->second.held; ++i) locks_.erase(it->second.keys.keys[i]);
     txns_.erase(it);
   }

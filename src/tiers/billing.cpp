@@ -98,12 +98,14 @@ Billing::Billing(sim::Simulator& sim, workload::BillingConfig config, size_t clo
   ECSIM_ASSERT(groups_ >= 1);
 }
 
+sim::Duration Billing::outcome_retention() const {
+  return std::max(sim::seconds(30), sim::Duration{2 * client_timeout_.ns});
+}
+
 twopc::ParticipantConfig Billing::replica_config(uint32_t group) const {
   ECSIM_ASSERT(group < groups_);
   twopc::ParticipantConfig c;
-  // A client retries a transaction id only until its timeout: outcomes are
-  // remembered well past that.
-  c.outcome_retention = std::max(sim::seconds(30), sim::Duration{2 * client_timeout_.ns});
+  c.outcome_retention = outcome_retention();
   if (groups_ > 1) {
     c.key_group = &lock_key_group;
     c.groups = groups_;

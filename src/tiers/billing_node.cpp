@@ -49,6 +49,7 @@ void EdgeNode::billing_on_start(node::Context&) {
   ECSIM_ASSERT(billing_ != nullptr);
   twopc::ParticipantConfig pc;
   pc.cache_only = true;
+  pc.outcome_retention = billing_->outcome_retention();
   participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
   participant_->recover(envs_->twopc, envs_->log);
 }
@@ -149,6 +150,7 @@ void CoreNode::billing_on_start(node::Context& ctx) {
   // Restarts count up from 0 at boot: each incarnation above the last,
   // which keeps transaction ids unique across restarts.
   cc.incarnation = ctx.incarnation();
+  cc.outcome_retention = billing_->outcome_retention();
   coordinator_ = std::make_unique<twopc::Coordinator>(self_, cc);
   coordinator_->recover(envs_->twopc, envs_->log);
 }

@@ -169,3 +169,28 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     CHECK(judge(h, 55)["billing_termination"].violations == 0);  // within the bound: not yet
   }
 }
+
+// The cloud tier in groups: cloud-1 holds account 1 and the number, cloud-2
+// account 2; each is judged on what it holds, and the transfer across them
+// is one side at each.
+TEST_CASE("billing checker: replicas of different groups are judged on their own keys", "[billing][check]") {
+  std::vector<Record> h = clean();
+  h.push_back(rec(100, tiers::kRecordBillingEndNode, 1, kCloud1, 0, 0));
+  h.push_back(rec(100, tiers::kRecordBillingEndBalance, 0, kCloud1, 1, 700));
+  h.push_back(rec(100, tiers::kRecordBillingEndOwner, 0, kCloud1, kNumber, 1));
+  h.push_back(rec(100, tiers::kRecordBillingEndNode, 1, kCloud2, 0, 0));
+  SECTION("each side applied where it is held") {
+    h.push_back(rec(100, tiers::kRecordBillingEndBalance, 0, kCloud2, 2, 1300));
+    for (const auto& [name, r] : judge(h)) {
+      INFO(name << ": " << r.detail);
+      CHECK(r.violations == 0);
+    }
+    CHECK(judge(h)["billing_conservation"].checked == 2);
+  }
+  SECTION("the credit's group did not apply its side") {
+    h.push_back(rec(100, tiers::kRecordBillingEndBalance, 0, kCloud2, 2, 1000));
+    const auto r = judge(h)["billing_conservation"];
+    CHECK(r.violations > 0);
+    CHECK_THAT(r.detail, Catch::Contains("cloud-2 holds 1000 for subscriber 2"));
+  }
+}

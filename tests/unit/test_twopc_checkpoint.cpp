@@ -132,6 +132,46 @@ TEST_CASE("twopc: truncation keeps the PREPARED of a transaction in doubt across
   CHECK(c.part(kP1).balance(kAlice) == 1000);
 }
 
+// The log is cut at the PREPARED of the oldest transaction live at the
+// checkpoint, before it: the commits between that PREPARED and the
+// checkpoint follow history the cut dropped, so replay must not apply them
+// to the initial balances (a debit larger than Alice's first balance would
+// drive her negative), only take them from the checkpoint.
+TEST_CASE("twopc: replay of a log cut before its checkpoint applies no commit to the initial state",
+          "[twopc][checkpoint]") {
+  Cluster c(small_checkpoints(), small_truncations());
+  REQUIRE(c.begin(kCore2, 1, top_up(kAlice, 5000)));
+  c.settle();
+  shuffle(c, kCore2, 10, 60);  // checkpoints: the top-up's records go
+  const node::Disk& d = c.parts.at(kP1)->io.d;
+  REQUIRE(d.first() > 0);
+  // Core 1 cannot make its decision durable: its transaction stays live.
+  c.hold_syncs.insert(kCore1);
+  const auto held = c.begin(kCore1, 500, top_up(kCarol, 70));
+  REQUIRE(held);
+  c.settle();
+  // After its PREPARED, Alice pays 3000 of her 6000, then enough for a
+  // checkpoint that cuts the log at the held PREPARED.
+  REQUIRE(c.begin(kCore2, 600, debit(kAlice, 3000)));
+  c.settle();
+  const uint64_t checkpoints = c.part(kP1).counters().checkpoints;
+  shuffle(c, kCore2, 1000, 40);
+  REQUIRE(c.part(kP1).counters().checkpoints > checkpoints);
+  REQUIRE(c.part(kP1).state(*held) == TxnState::kPrepared);
+  CHECK(c.part(kP1).balance(kAlice) == 3000);
+  c.crash_part(kP1, true);
+  c.start_part(kP1);
+  c.settle();
+  CHECK(c.part(kP1).balance(kAlice) == 3000);
+  CHECK(c.part(kP1).state(*held) == TxnState::kPrepared);
+  CHECK(c.part(kP1).lock_holder(account_key(kCarol)) == *held);
+  c.hold_syncs.clear();
+  c.settle();
+  CHECK(c.all_balances(kCarol, 70));
+  CHECK(c.all_balances(kAlice, 3000));
+  CHECK(c.no_locks());
+}
+
 TEST_CASE("twopc: remembered outcomes are forgotten after the retention", "[twopc][checkpoint]") {
   ParticipantConfig pc = Cluster::part_config();
   pc.outcome_retention = sim::seconds(10);

@@ -612,7 +612,7 @@ class Participant {
   void want_sync(LogIo& io);
   void replay(Env<Message>& env, LogIo& io);
   void replay_prepared(Env<Message>& env, const LogPrepared& p, uint64_t wal_length);
-  void replay_resolved(Env<Message>& env, const LogResolved& r, uint64_t wal_length);
+  void replay_resolved(Env<Message>& env, const LogResolved& r, uint64_t wal_length, bool state_known);
   void send(Env<Message>& env, NodeId dst, const Message& m);
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint32_t kind,

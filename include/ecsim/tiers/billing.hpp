@@ -134,6 +134,9 @@ class Billing {
   // The participant machine's configuration at a replica of cloud group
   // `group`: that group's accounts and numbers only.
   proto::twopc::ParticipantConfig replica_config(uint32_t group) const;
+  // How long every 2PC machine remembers a decided outcome: twice the
+  // longest client timeout (a client retries an id until then), at least 30 s.
+  sim::Duration outcome_retention() const;
 
   void started(const BillingRequest& r);
   // A transaction's outcome or a read's answer reached the client at `at`.
