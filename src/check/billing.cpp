@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
@@ -35,8 +37,13 @@ std::span<const sim::RecordType> BillingChecker::record_types() const {
       tiers::kRecordBillingAccount, tiers::kRecordBillingNumber,   tiers::kRecordBillingOp,
       twopc::kRecordCoordinator,    twopc::kRecordVote,            twopc::kRecordParticipant,
       twopc::kRecordOutcome,        tiers::kRecordBillingEndNode,  tiers::kRecordBillingEndBalance,
-      tiers::kRecordBillingEndOwner, tiers::kRecordBillingRead};
+      tiers::kRecordBillingEndOwner, tiers::kRecordBillingRead,  sim::RecordType::kCrash,
+      sim::RecordType::kRestart};
   return kTypes;
+}
+
+std::string BillingChecker::name_of(uint32_t node) const {
+  return node < names_.size() ? names_[node] : fmt::format("node {}", node);
 }
 
 void BillingChecker::violation(size_t which, const std::string& what) {
@@ -46,7 +53,12 @@ void BillingChecker::violation(size_t which, const std::string& what) {
 
 void BillingChecker::on_record(const sim::Record& r) {
   const std::string at = fmt::format("at {}, record #{}", sim::format_time(sim::Time{r.time_ns}), record_index());
-  if (r.type == tiers::kRecordBillingAccount) {
+  if (r.type == sim::RecordType::kCrash) {
+    down_.insert(r.node);
+  } else if (r.type == sim::RecordType::kRestart) {
+    down_.erase(r.node);
+    up_since_[r.node] = r.time_ns;
+  } else if (r.type == tiers::kRecordBillingAccount) {
     initial_balances_[r.a] = static_cast<int64_t>(r.b);
     committed_balances_[r.a].insert(static_cast<int64_t>(r.b));
   } else if (r.type == tiers::kRecordBillingNumber) {
@@ -92,13 +104,15 @@ void BillingChecker::on_record(const sim::Record& r) {
       Txn& t = txns_[r.a];
       if (t.any_commit) {
         violation(kAtomicity, fmt::format("{}: {} voted NO on transaction {:#x}, which another participant committed",
-                                          at, names_[r.node], r.a));
+                                          at, name_of(r.node), r.a));
       }
       t.any_abort = true;
       return;
     }
-    AtNode& n = txns_[r.a].nodes[r.node];
-    txns_[r.a].client_txn = r.b;
+    Txn& t = txns_[r.a];
+    AtNode& n = t.nodes[r.node];
+    t.client_txn = r.b;
+    t.coordinator = r.peer;
     if (n.voted_ns < 0) n.voted_ns = r.time_ns;
     if (n.fate == Fate::kNone) n.fate = Fate::kInDoubt;
   } else if (r.type == twopc::kRecordParticipant) {
@@ -120,7 +134,7 @@ void BillingChecker::on_participant(const sim::Record& r) {
   if (r.b != 0) t.client_txn = r.b;  // an ACK of an unknown COMMIT does not know it
   AtNode& n = t.nodes[r.node];
   const std::string where = fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
-                                        record_index(), r.node < names_.size() ? names_[r.node] : "?");
+                                        record_index(), name_of(r.node));
   if (e == twopc::ParticipantEvent::kCommitted) {
     if (t.any_abort) {
       violation(kAtomicity, fmt::format("{} committed transaction {:#x}, which another participant aborted", where, r.a));
@@ -181,7 +195,7 @@ void BillingChecker::replica_committed(uint32_t node, uint64_t client_txn) {
 void BillingChecker::on_read(const sim::Record& r) {
   if (r.kind != 1) return;  // not found: nothing was read
   ++results_[kIsolation].checked;
-  const std::string who = r.node < names_.size() ? names_[r.node] : "?";
+  const std::string who = name_of(r.node);
   const std::string when = sim::format_time(sim::Time{r.time_ns});
   if (r.code == 1) {
     const auto value = static_cast<int64_t>(r.b);
@@ -207,7 +221,7 @@ void BillingChecker::on_read(const sim::Record& r) {
 // and numbers (those its end state lists): it is judged on those, since
 // its group takes part in every transaction touching them and no other.
 void BillingChecker::judge_replica(uint32_t node) {
-  const std::string who = node < names_.size() ? names_[node] : "?";
+  const std::string who = name_of(node);
   const std::map<uint64_t, int64_t>& held_balances = end_balances_[node];
   const std::map<uint64_t, uint64_t>& held_owners = end_owners_[node];
   std::map<uint64_t, int64_t> balances = initial_balances_;
@@ -293,13 +307,24 @@ void BillingChecker::finish(int64_t end_ns) {
     if (t.any_commit && t.decided == 0) {
       violation(kAtomicity, fmt::format("transaction {:#x} was committed at a participant but decided abort", txn));
     }
+    // A YES voter must learn the decision within the bound once it and the
+    // coordinator are both up (2PC blocks while the coordinator is down: a
+    // coordinator that never comes back leaves its voters in doubt, which
+    // the reference design accepts).
+    const auto since = [&](uint32_t node) {
+      const auto it = up_since_.find(node);
+      return it == up_since_.end() ? int64_t{0} : it->second;
+    };
     for (const auto& [node, n] : t.nodes) {
-      if (end_up_.count(node) == 0 || n.voted_ns < 0) continue;  // judged only where it is up and voted YES
+      if (n.voted_ns < 0 || down_.count(node) != 0 || down_.count(t.coordinator) != 0) continue;
       ++results_[kTermination].checked;
-      if (n.fate == Fate::kInDoubt && end_ns - n.voted_ns > termination_bound_ns_) {
-        violation(kTermination, fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end)",
-                                            names_[node], txn, sim::format_time(sim::Time{n.voted_ns}),
-                                            sim::format_duration(sim::Duration{termination_bound_ns_})));
+      const int64_t from = std::max({n.voted_ns, since(node), since(t.coordinator)});
+      if (n.fate == Fate::kInDoubt && end_ns - from > termination_bound_ns_) {
+        violation(kTermination, fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, "
+                                            "{} and its coordinator {} up since {})",
+                                            name_of(node), txn, sim::format_time(sim::Time{n.voted_ns}),
+                                            sim::format_duration(sim::Duration{termination_bound_ns_}),
+                                            name_of(node), name_of(t.coordinator), sim::format_time(sim::Time{from})));
       }
     }
   }

@@ -168,6 +168,16 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     CHECK(judge(h, 100)["billing_termination"].violations == 1);
     CHECK(judge(h, 55)["billing_termination"].violations == 0);  // within the bound: not yet
   }
+  SECTION("termination: counted from when the coordinator is up again, not while it is down") {
+    std::vector<Record> h = clean();
+    h.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    h.push_back(rec(12, sim::RecordType::kCrash, 0, kCore, 0, 0));
+    end_state(h, kCloud1, 700, 1300, 1);
+    CHECK(judge(h, 100)["billing_termination"].violations == 0);  // 2PC blocks: not judged
+    h.push_back(rec(70, sim::RecordType::kRestart, 0, kCore, 0, 0));
+    CHECK(judge(h, 100)["billing_termination"].violations == 0);  // up for 30 < 50
+    CHECK(judge(h, 130)["billing_termination"].violations == 1);  // up for 60 > 50, still in doubt
+  }
 }
 
 // The cloud tier in groups: cloud-1 holds account 1 and the number, cloud-2

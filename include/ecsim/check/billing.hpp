@@ -80,8 +80,10 @@ class BillingChecker final : public sim::TraceObserver {
     bool any_commit = false;  // at some participant
     bool any_abort = false;
     std::map<uint32_t, AtNode> nodes;  // participants that voted or resolved
+    uint32_t coordinator = UINT32_MAX;  // the core that asked for the votes
   };
   void violation(size_t which, const std::string& what);
+  std::string name_of(uint32_t node) const;
   void on_participant(const sim::Record& r);
   // A replica committed `client_txn`'s operation: its committed state moves on.
   void replica_committed(uint32_t node, uint64_t client_txn);
@@ -106,6 +108,10 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint32_t, std::vector<uint64_t>> committed_at_;
   std::map<uint64_t, uint64_t> committed_client_;  // client txn -> the txn decided COMMIT
   std::map<uint64_t, std::pair<int64_t, uint64_t>> reported_;  // client txn -> (time, txn) reported committed
+  // Nodes down now (crashed, not restarted), and when each last restarted:
+  // termination is judged once a transaction's nodes are up.
+  std::set<uint32_t> down_;
+  std::map<uint32_t, int64_t> up_since_;
   // End state: nodes up at the end, their balances and owners.
   std::set<uint32_t> end_up_;
   std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;
