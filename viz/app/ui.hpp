@@ -66,6 +66,10 @@ struct Ui {
   int bill_from = 1, bill_to = 2;
   int bill_amount = 500;
   int bill_edge = 0;
+  // "Make it vote NO": the participant (-1: pick the second cloud node) and
+  // how many of its next transactions.
+  int vote_no_node = -1;
+  int vote_no_count = 1;
 };
 
 // Colours of the reference design.
