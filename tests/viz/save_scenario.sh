@@ -68,7 +68,7 @@ client = (0xffffff << 40) | 1
 assert [r["code"] for r in recs if r["type_id"] == 83 and r["a"] == client] == [2]  # aborted
 no = [r["node"] for r in recs if r["type_id"] == 71 and r["b"] == client and r["code"] == 2]
 assert no == [6] and all(r["kind"] == 12 for r in recs if r["type_id"] == 71 and r["code"] == 2 and r["b"] == client), no
-assert sorted(r["node"] for r in recs if r["type_id"] == 72 and r["b"] == client and r["code"] == 3) == [0, 5, 7]
+assert sorted(r["node"] for r in recs if r["type_id"] == 72 and r["b"] == client and r["code"] == 3) == [1, 5, 7]
 ' || fail "the replayed twopc_vote_no: cloud-2 alone voted NO (forced), the others rolled back"
 
 # Bad values: file:line:col, exit 2.

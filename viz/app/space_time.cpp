@@ -107,18 +107,20 @@ void draw_space_time(Ui& ui) {
       const ImVec2 a{x_of(r.time_ns), y_of(r.node)};
       const ImVec2 b{end ? x_of(t.record(*end).time_ns) : x0 + w, y_of(r.peer)};
       const ImVec2 tip = dropped ? ImVec2(a.x + (b.x - a.x) * 0.7f, a.y + (b.y - a.y) * 0.7f) : b;
-      dl->AddLine(a, tip, dropped ? kDropped : kArrow, 1.2f);
+      const bool followed = ui.follow.active() && ui.follow.message(r.a);
+      const ImU32 colour = dropped ? kDropped : followed ? kFollowedColour : kArrow;
+      dl->AddLine(a, tip, colour, followed ? 3.0f : 1.2f);
       if (dropped) {
         dl->AddLine({tip.x - 4, tip.y - 4}, {tip.x + 4, tip.y + 4}, kDropped, 2);
         dl->AddLine({tip.x - 4, tip.y + 4}, {tip.x + 4, tip.y - 4}, kDropped, 2);
       } else {
-        dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, kArrow);
+        dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, colour);
       }
       if (hovered && std::abs(mouse.x - a.x) < 4 && std::abs(mouse.y - a.y) < 6) hover = i;
       ++arrows;
     } else if ((is_fault(r) || is_phase(r) || is_failure(r)) && node < lane_of.size() && lane_of[node] >= 0) {
       const float x = x_of(r.time_ns), y = y_of(node);
-      const ImU32 c = severity_colour(severity(r));
+      const ImU32 c = ui.follow.active() && ui.follow.record(i) ? kFollowedColour : severity_colour(severity(r));
       dl->AddLine({x, y - lane_h * 0.45f}, {x, y + lane_h * 0.45f}, c, 2.5f);
       // Labels for faults and phases, where the lane has room for them.
       const char* label = record_label(r.type);

@@ -72,7 +72,12 @@ void draw_messages(const Ui& ui, ImDrawList* dl) {
       f = span > 0 ? static_cast<float>(s.now_ns - m.sent_ns) / static_cast<float>(span) : 1.0f;
     }
     const ImVec2 p = lerp(at(ui.layout, m.from), at(ui.layout, m.to), std::clamp(f, 0.05f, 0.95f));
-    dl->AddCircleFilled(p, 3.5f, kMessage, 8);
+    if (ui.follow.active() && ui.follow.message(id)) {  // a followed transaction's message
+      dl->AddCircleFilled(p, 6.0f, kFollowedColour, 12);
+      dl->AddCircle(p, 7.5f, IM_COL32_WHITE, 12, 1.5f);
+    } else {
+      dl->AddCircleFilled(p, 3.5f, kMessage, 8);
+    }
   }
   for (const RecentDrop& d : s.recent_drops) {
     if (s.now_ns - d.at_ns > kDropShownNs || d.from >= ui.layout.centre.size()) continue;

@@ -28,9 +28,9 @@ bool is_twopc(const sim::Record& r) {
 }
 }  // namespace
 
-bool follows(const Ui& ui, const sim::Record& r) {
-  if (ui.follow_txn == 0 || ui.follow_txn == Ui::kFollowLatest) return true;
-  return is_twopc(r) && r.a == ui.follow_txn;
+bool follows(const Ui& ui, uint64_t index) {
+  if (!ui.follow.active()) return true;
+  return ui.follow.record(index);
 }
 
 namespace {
@@ -173,7 +173,11 @@ void draw_twopc(Ui& ui) {
   if (ui.follow_txn == 0) return;
   const uint64_t txn = ui.follow_txn;
   const auto pred = [txn](const sim::Record& r) { return is_twopc(r) && r.a == txn; };
-  ImGui::Text("Following txn %llu: the log shows only its records", static_cast<unsigned long long>(txn));
+  ui.follow.update(t, txn);
+  ImGui::TextWrapped("Following txn %llu: the log shows only its records; highlighted: %zu messages (topology, "
+                     "space-time), %zu lock records, %zu WAL entries",
+                     static_cast<unsigned long long>(txn), ui.follow.message_count(), ui.follow.lock_count(),
+                     ui.follow.wal_count());
   if (ImGui::Button("< its previous step")) ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
   ImGui::SameLine();
   if (ImGui::Button("its next step >")) ui.status = t.seek_next(pred) ? "" : "no later step of this transaction";

@@ -70,15 +70,19 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     }
     if (ui.selected == UINT32_MAX) return fmt::format("--select '{}': no such node in this run", o.select);
   }
-  if (!o.tab.empty()) {
-    if (o.tab == "node") ui.side = SideTab::kNode;
-    else if (o.tab == "metrics") ui.side = SideTab::kMetrics;
-    else if (o.tab == "faults") ui.side = SideTab::kFaults;
-    else if (o.tab == "dsm") ui.side = SideTab::kDsm;
-    else if (o.tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
-    else if (o.tab == "log") ui.bottom = BottomTab::kLog;
-    else if (o.tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
-    else return fmt::format("--tab '{}': expected one of {}", o.tab, viewer_tabs());
+  // --tab NAME[,NAME]: a side tab and a bottom tab, like twopc,spacetime.
+  for (size_t from = 0; !o.tab.empty() && from <= o.tab.size();) {
+    const size_t comma = std::min(o.tab.find(',', from), o.tab.size());
+    const std::string tab = o.tab.substr(from, comma - from);
+    from = comma + 1;
+    if (tab == "node") ui.side = SideTab::kNode;
+    else if (tab == "metrics") ui.side = SideTab::kMetrics;
+    else if (tab == "faults") ui.side = SideTab::kFaults;
+    else if (tab == "dsm") ui.side = SideTab::kDsm;
+    else if (tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
+    else if (tab == "log") ui.bottom = BottomTab::kLog;
+    else if (tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
+    else return fmt::format("--tab '{}': expected one of {}", tab, viewer_tabs());
     ui.force_side = ui.force_bottom = true;
   }
   if (!o.layout_path.empty()) {
@@ -97,6 +101,7 @@ void draw_frame(Ui& ui, int width, int height) {
   const float w = static_cast<float>(width), h = static_cast<float>(height);
   const float top = 62, split_x = std::max(400.0f, w * 0.6f), split_y = std::max(300.0f, h * 0.62f);
   handle_keys(ui);
+  ui.follow.update(*ui.timeline, ui.follow_txn == Ui::kFollowLatest ? 0 : ui.follow_txn);
   draw_controls(ui, {0, 0}, {w, top});
   draw_topology(ui, {0, top}, {split_x, split_y - top});
   draw_side(ui, {split_x, top}, {w - split_x, split_y - top});

@@ -112,6 +112,7 @@ const char* message_kind(uint32_t kind) {
     case 11: return "storage";
     case 12: return "dsm";
     case 14: return "handshake";
+    case 15: return "2pc";
     default: return "msg";
   }
 }
