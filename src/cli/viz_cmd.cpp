@@ -106,7 +106,7 @@ void add_viz_command(CLI::App& app, int& exit_code) {
           "SIZE", "memory size"));
   viz->add_option("--screenshot", args->viewer.screenshot, "Render headless frames and write the last one as PNG");
   viz->add_option("--select", args->viewer.select, "Select this node (its state in the Node tab)");
-  viz->add_option("--tab", args->viewer.tab, fmt::format("Open this tab: {}", viz::viewer_tabs()));
+  viz->add_option("--tab", args->viewer.tab, fmt::format("Open this tab, or a side and a bottom tab like twopc,spacetime: {}", viz::viewer_tabs()));
   viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
       ->check(CLI::Range(2, 10000));
   viz->add_option("--layout", args->viewer.layout_path, "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}");
@@ -114,6 +114,9 @@ void add_viz_command(CLI::App& app, int& exit_code) {
                   "JSON file of demo actions to take first: [{\"at\": \"10s\", \"crash\": \"edge-1\"}, ...]");
   viz->add_option("--save-scenario", args->viewer.save_scenario,
                   "Save the session (scenario + actions) as YAML; without --screenshot, no window: print its hash");
+  viz->add_option("--fps", args->viewer.fps_frames,
+                  "Play N frames (1/30 s each) in a window, without vsync, and print the frame times")
+      ->check(CLI::Range(1, 100000));
   viz->add_option("--bench", args->bench,
                   "Headless: time N jumps to seeded times and steps back and forth, print the latencies")
       ->check(whole_number(1, 1000000));

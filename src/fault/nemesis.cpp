@@ -261,6 +261,9 @@ void Nemesis::apply(uint32_t index) {
     case Fault::Kind::kBilling:
       actions_->billing(targets_[index][0], billing_op(f), billing_timeout_);
       return;
+    case Fault::Kind::kTwopcVoteNo:
+      actions_->twopc_vote_no(targets_[index][0], f.count);
+      return;
     default:
       ECSIM_ASSERT(is_link_fault(f.kind));
       active_links_.push_back(index);

@@ -50,6 +50,7 @@ sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end, 
     case Fault::Kind::kDsmSet:
     case Fault::Kind::kDsmGet:
     case Fault::Kind::kBilling:
+    case Fault::Kind::kTwopcVoteNo:
       ECSIM_ASSERT(false);  // the end of a fault, or no known time: no window (fault_windows skips them)
       return end;
     default:  // link faults and byzantine behaviour: their window, else to the end

@@ -160,6 +160,11 @@ Participant::LockResult Participant::try_lock(Env<Message>& env, uint64_t txn, T
 void Participant::proceed(Env<Message>& env, LogIo& io, uint64_t txn, Txn& t) {
   ECSIM_ASSERT(t.held == t.keys.count);
   ECSIM_ASSERT(t.state == TxnState::kWaiting);
+  if (forced_no_ > 0) {  // force_no(): NO without judging the operation
+    --forced_no_;
+    vote_no(env, io, txn, Reason::kForced);
+    return;
+  }
   // Validated under the locks: no other transaction can change these keys
   // before the decision.
   const Reason invalid = validate(t.op);
@@ -188,6 +193,12 @@ void Participant::proceed(Env<Message>& env, LogIo& io, uint64_t txn, Txn& t) {
     if (stop_at(env, Point::kTwopcParticipantAfterVoteSent)) return;
     arm(env, txn, t, config_.query_interval);
   }
+}
+
+void Participant::force_no(uint64_t count) {
+  ECSIM_ASSERT(count >= 1);
+  ECSIM_ASSERT(forced_no_ <= UINT64_MAX - count);
+  forced_no_ += count;
 }
 
 // Votes NO for a live transaction that is not prepared, and forgets it. The

@@ -10,7 +10,7 @@ namespace twopc = proto::twopc;
 namespace {
 constexpr const char* kReasonNames[twopc::kReasonKinds] = {
     "none",      "insufficient_funds", "unknown_key", "not_owner", "invalid",      "lock_died",
-    "lock_timeout", "duplicate",       "full",        "disk_full", "vote_timeout", "recovered"};
+    "lock_timeout", "duplicate",       "full",        "disk_full", "vote_timeout", "recovered", "forced"};
 }  // namespace
 
 void InDoubtMeter::on_record(const sim::Record& r) {

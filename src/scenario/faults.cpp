@@ -13,7 +13,7 @@ namespace {
 const std::vector<std::string_view> kFaultActions{"crash",     "restart", "partition", "heal",
                                                   "drop",      "delay",   "duplicate", "reorder",
                                                   "byzantine", "at_point",  "dsm_set",
-                                                  "dsm_get",   "billing"};
+                                                  "dsm_get",   "billing", "twopc_vote_no"};
 // The keys of a fault that are neither `at`, `for` nor an action: the
 // parameters of a byzantine fault and of an at_point fault.
 const std::vector<std::string_view> kByzantineKeys{"strategy", "rate"};
@@ -130,6 +130,7 @@ void Loader::fault_action(const MapView& m, Fault& fault) const {
     case Fault::Kind::kDsmSet:     // and fault_workload_action
     case Fault::Kind::kDsmGet:
     case Fault::Kind::kBilling:
+    case Fault::Kind::kTwopcVoteNo:
       return;
     case Fault::Kind::kPartition:
       partition_groups(arg, fault);
@@ -332,6 +333,24 @@ void Loader::fault_workload_action(const Field& arg, const Scenario& sc, Fault& 
     one_node(a.require("node", "the node whose DSM replica is written or read, like edge-1"));
     fault.key = static_cast<uint64_t>(int_in(a.require("key", "a DSM key, an integer"), 0, max));
     if (set) fault.value = static_cast<uint64_t>(int_in(a.require("value", "a value, an integer"), 0, max));
+    return;
+  }
+  if (fault.kind == Fault::Kind::kTwopcVoteNo) {
+    if (!arg.node.IsMap()) fail_value(arg, "a map like {node: cloud-2, count: 1}");
+    const MapView a(*this, arg, {"node", "count"});
+    if (sc.billing.empty()) {
+      fail(arg, "twopc_vote_no in a scenario without a billing workload, expected a billing workload (its 2PC "
+                "participants)");
+    }
+    const Field node = a.require("node", "a 2PC participant (an edge or cloud node), like cloud-2");
+    const uint32_t n = one_node(node);
+    if (node_tier(topology_, n) == Tier::kCore) {
+      fail(node, fmt::format("twopc_vote_no at {} (a core node, a 2PC coordinator), expected a billing "
+                             "participant: an edge or cloud node",
+                             names[n]));
+    }
+    fault.count = 1;
+    if (auto c = a.get("count")) fault.count = static_cast<uint64_t>(int_in(*c, 1, 1'000'000));
     return;
   }
   ECSIM_ASSERT(fault.kind == Fault::Kind::kBilling);

@@ -278,6 +278,7 @@ class Validator {
       case Fault::Kind::kDsmSet:
       case Fault::Kind::kDsmGet:
       case Fault::Kind::kBilling:
+      case Fault::Kind::kTwopcVoteNo:
         nodes(f.target, f.mark, what);
         return;
     }

@@ -2,6 +2,7 @@
 
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/tiers/tier_node.hpp"
+#include "cloud_node.hpp"
 #include "edge_node.hpp"
 #include "tier_node_impl.hpp"
 
@@ -63,6 +64,21 @@ void Actions::billing(net::NodeId edge, workload::BillingOp op, sim::Duration ti
   auto* n = static_cast<EdgeNode*>(cluster_.actor(edge));
   n->on_billing_request(cluster_.context(edge), std::move(r));
   cluster_.settle(edge);
+}
+
+void Actions::twopc_vote_no(net::NodeId node, uint64_t count) {
+  ECSIM_ASSERT(billing_ != nullptr && count >= 1);
+  const Role role = world_.role(node);
+  ECSIM_ASSERT(role == Role::kEdge || role == Role::kCloud);
+  if (!cluster_.is_up(node)) {
+    trace(node, ActionResult::kNodeDown, count, 0);
+    return;
+  }
+  trace(node, ActionResult::kVoteNoArmed, count, 0);
+  proto::twopc::Participant* p = role == Role::kEdge ? static_cast<EdgeNode*>(cluster_.actor(node))->participant()
+                                                     : static_cast<CloudNode*>(cluster_.actor(node))->participant();
+  ECSIM_ASSERT(p != nullptr);  // every edge and cloud node of a billing run is a participant
+  p->force_no(count);
 }
 
 }  // namespace ecsim::tiers

@@ -20,6 +20,7 @@ class CloudNode final : public TierNode {
 
   const proto::storage::Replica* replica() const { return replica_.get(); }
   const proto::twopc::Participant* participant() const { return participant_.get(); }
+  proto::twopc::Participant* participant() { return participant_.get(); }  // actions.cpp
 
  private:
   void start_role(node::Context& ctx) override;

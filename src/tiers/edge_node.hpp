@@ -69,6 +69,7 @@ class EdgeNode final : public TierNode {
   const proto::auth::Guard* guard() const { return guard_.get(); }
   const proto::rpc::Client* rpc_client() const { return rpc_client_.get(); }
   const proto::twopc::Participant* participant() const { return participant_.get(); }
+  proto::twopc::Participant* participant() { return participant_.get(); }  // actions.cpp
 
  private:
   struct EdgePending {

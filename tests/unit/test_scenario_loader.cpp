@@ -274,7 +274,7 @@ const std::vector<BadCase>& bad_cases() {
       // Faults.
       {"fault without action", kHead + "faults:\n  - { at: 10s, for: 5s }\n",
        "t.yaml:4:5: faults[0] has no action, expected one of crash, restart, partition, heal, "
-       "drop, delay, duplicate, reorder, byzantine, at_point, dsm_set, dsm_get or billing"},
+       "drop, delay, duplicate, reorder, byzantine, at_point, dsm_set, dsm_get, billing or twopc_vote_no"},
       {"fault with two actions",
        kHead + "faults:\n  - { at: 10s, crash: core-1, restart: core-2 }\n",
        "t.yaml:4:31: faults[0] has two actions 'crash' and 'restart', expected exactly one"},

@@ -105,6 +105,41 @@ TEST_CASE("twopc: one NO vote aborts the transaction everywhere", "[twopc]") {
   CHECK(c.core(kCore1).counters().aborted_by[static_cast<size_t>(Reason::kInsufficientFunds)] == 1);
 }
 
+TEST_CASE("twopc: force_no makes a participant vote NO on its next transactions only", "[twopc]") {
+  // The scenario action twopc_vote_no: P2 would accept every one of these
+  // transfers, but it was told to refuse the next two.
+  Cluster c;
+  c.part(kP2).force_no(2);
+  CHECK(c.part(kP2).forced_no_left() == 2);
+  std::vector<uint64_t> txns;
+  for (uint64_t client = 1; client <= 3; ++client) {
+    const auto txn = c.begin(kCore1, client, transfer(kAlice, kBob, 100));
+    REQUIRE(txn);
+    c.settle();
+    txns.push_back(*txn);
+  }
+  const auto done = c.completions(kCore1);
+  REQUIRE(done.size() == 3);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK(done[i].outcome == Outcome::kAborted);
+    CHECK(done[i].reason == Reason::kForced);
+    // Rolled back everywhere: the YES voters prepared, then aborted.
+    for (NodeId p : kParts) CHECK(c.part(p).resolved(txns[i]) == false);
+  }
+  CHECK(done[2].outcome == Outcome::kCommitted);  // the count is spent
+  CHECK(c.part(kP2).forced_no_left() == 0);
+  CHECK(c.part(kP2).counters().no_by[static_cast<size_t>(Reason::kForced)] == 2);
+  CHECK(c.part(kP2).counters().votes_yes == 1);
+  CHECK(c.part(kP1).counters().aborted == 2);  // prepared twice, rolled back twice
+  CHECK(c.part(kP1).counters().no_by[static_cast<size_t>(Reason::kForced)] == 0);
+  CHECK(c.core(kCore1).counters().aborted_by[static_cast<size_t>(Reason::kForced)] == 2);
+  for (NodeId p : kParts) {
+    CHECK(c.part(p).balance(kAlice) == 900);  // only the third moved money
+    CHECK(c.part(p).balance(kBob) == 600);
+  }
+  CHECK(c.no_locks());
+}
+
 TEST_CASE("twopc: a missing vote aborts after the PREPARE retries", "[twopc]") {
   Cluster c;
   c.cut.insert({kCore1, kP3});  // P3 never hears the PREPARE

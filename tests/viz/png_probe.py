@@ -4,6 +4,7 @@ the standard library only, and checks pixels.
 
   png_probe.py FILE.png distinct N          at least N distinct colours
   png_probe.py FILE.png at X Y R G B [TOL]  the pixel at (X, Y) is near (R, G, B)
+  png_probe.py FILE.png count Y0 Y1 R G B N  at least N pixels of rows Y0..Y1 are near (R, G, B)
 """
 import struct
 import sys
@@ -53,6 +54,12 @@ def main():
         need = int(sys.argv[3])
         print(f"{path}: {width}x{height}, {len(colours)} distinct colours (sampled)")
         sys.exit(0 if len(colours) >= need else 1)
+    if what == "count":
+        y0, y1, rgb, need = int(sys.argv[3]), int(sys.argv[4]), [int(v) for v in sys.argv[5:8]], int(sys.argv[8])
+        n = sum(1 for r in rows[y0:y1] for i in range(0, width * ch, ch)
+                if all(abs(g - w) <= 24 for g, w in zip(r[i:i + 3], rgb)))
+        print(f"{path} rows {y0}..{y1}: {n} pixels near {rgb}, expected at least {need}: {'ok' if n >= need else 'WRONG'}")
+        sys.exit(0 if n >= need else 1)
     x, y, rgb = int(sys.argv[3]), int(sys.argv[4]), [int(v) for v in sys.argv[5:8]]
     tol = int(sys.argv[8]) if len(sys.argv) > 8 else 12
     got = list(rows[y][x * ch:x * ch + 3])

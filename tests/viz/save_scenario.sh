@@ -51,6 +51,26 @@ got = [r["b"] for r in recs if r["type_id"] == 89 and r["code"] == 3 and r["a"] 
 assert len(got) == 1 and got[0] in (111, 222), got
 ' || fail "the replayed actions: transfer committed, debit aborted, the GET read one of the two SETs"
 
+# The 2PC tab's "make a participant vote NO" (twopc_vote_no), then a
+# transfer: cloud-2 votes NO (forced), the transfer rolls back; the saved
+# session replays to the session's hash.
+out=$("$ecsim" viz "$bscen" --actions "$src/tests/viz/actions_vote_no.json" --save-scenario "$work/vote_no.yaml") ||
+  fail "viz --save-scenario (twopc_vote_no) exited $?: $out"
+vsession=$(sed -n 's/^session trace hash: //p' <<<"$out")
+grep -qE "twopc_vote_no: \{(count: 1, node: cloud-2|node: \"?cloud-2\"?, count: 1)\}" "$work/vote_no.yaml" || fail "the saved scenario has no twopc_vote_no entry"
+[[ $(grep -c "after_event: " "$work/vote_no.yaml") == 2 ]] || fail "expected 2 pinned actions in $work/vote_no.yaml"
+vreplay=$("$ecsim" run "$work/vote_no.yaml" --trace "$work/vote_no.trace" | sed -n 's/^trace hash: //p')
+[[ $vreplay == "$vsession" ]] || fail "ecsim run of the saved twopc_vote_no scenario gives $vreplay, the session $vsession"
+"$ecsim" trace dump "$work/vote_no.trace" | python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin]
+client = (0xffffff << 40) | 1
+assert [r["code"] for r in recs if r["type_id"] == 83 and r["a"] == client] == [2]  # aborted
+no = [r["node"] for r in recs if r["type_id"] == 71 and r["b"] == client and r["code"] == 2]
+assert no == [6] and all(r["kind"] == 12 for r in recs if r["type_id"] == 71 and r["code"] == 2 and r["b"] == client), no
+assert sorted(r["node"] for r in recs if r["type_id"] == 72 and r["b"] == client and r["code"] == 3) == [1, 5, 7]
+' || fail "the replayed twopc_vote_no: cloud-2 alone voted NO (forced), the others rolled back"
+
 # Bad values: file:line:col, exit 2.
 for bad in "-1" "x" "9007199254740993"; do
   printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n  - { at: 1ms, after_event: %s, crash: edge-1 }\n' "$bad" >"$work/bad.yaml"
@@ -63,3 +83,4 @@ printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core
 "$ecsim" run "$work/moved.yaml" | grep -q "FAIL  after_event .*event 3 ran at" || fail "a moved after_event passed"
 echo "ok: session $session = replay; base $base"
 echo "ok: dsm/billing session $dsession = replay; base $dbase"
+echo "ok: twopc_vote_no session $vsession = replay"

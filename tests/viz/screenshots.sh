@@ -68,6 +68,14 @@ viz "$src/tests/data/scenarios/demo-base.yaml" --actions "$src/tests/viz/actions
   --screenshot "$out/twopc-actions.png" --at 2.52s --layout "$out/layout.json" --tab twopc
 probe "$out/twopc-actions.png" distinct 40
 for xy in "250 270" "510 270"; do probe "$out/twopc-actions.png" at $xy $red; done
+# Following a transaction that cloud-2 was made to vote NO on
+# (actions_vote_no.json, at 2.5 s): its messages in flight (topology) and
+# its arrows (space-time) are drawn in the follow colour, magenta.
+viz "$src/tests/data/scenarios/demo-base.yaml" --actions "$src/tests/viz/actions_vote_no.json" \
+  --screenshot "$out/twopc-follow.png" --at 2.507s --layout "$out/layout.json" --tab twopc,spacetime
+probe "$out/twopc-follow.png" distinct 40
+probe "$out/twopc-follow.png" count 500 800 255 110 230 300   # space-time arrows
+probe "$out/twopc-follow.png" count 80 480 255 110 230 20     # messages in flight
 
 # A trace file re-simulates; one whose header names another seed is refused.
 "$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true

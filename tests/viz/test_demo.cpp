@@ -220,6 +220,45 @@ TEST_CASE("demo: a billing transaction commits; a debit beyond the balance is vo
   CHECK(hash_of(saved) == session);
 }
 
+TEST_CASE("demo: a participant made to vote NO rolls the next transaction back everywhere") {
+  uint64_t session = 0;
+  std::string saved;
+  {
+    viz::Demo d(base_request());
+    d.timeline().seek_time(4 * kS + 500'000'000);  // the billing clients have stopped
+    CHECK_FALSE(d.twopc_vote_no("core-1", 1).empty());  // a coordinator, not a participant
+    CHECK_FALSE(d.twopc_vote_no("cloud-2", 0).empty());
+    CHECK(d.actions().empty());
+    REQUIRE(d.twopc_vote_no("cloud-2", 1).empty());
+    REQUIRE(d.billing("transfer", 1, 2, 500, "edge-1").empty());
+    REQUIRE(d.actions().size() == 2);
+    CHECK(d.actions()[0].label.find("twopc_vote_no") != std::string::npos);
+    viz::Timeline& t = d.timeline();
+    t.seek_time(5 * kS + 500'000'000);
+    const sim::Record* end =
+        latest(t, [](const sim::Record& r) { return r.type == kBillingEnd && r.a == (kActionTxnBase | 1); });
+    REQUIRE(end != nullptr);
+    CHECK(end->code == 2);  // aborted
+    const uint32_t cloud2 = node_id(t, "cloud-2");
+    int forced = 0, yes = 0, rolled_back = 0;
+    for (uint64_t i = 0; i < t.cursor(); ++i) {
+      const sim::Record& r = t.record(i);
+      if (r.b != (kActionTxnBase | 1)) continue;
+      if (r.type == kVote && r.code == 2 && r.node == cloud2 && r.kind == 12) ++forced;
+      if (r.type == kVote && r.code == 1) ++yes;
+      if (static_cast<int>(r.type) == 72 && r.code == 3) ++rolled_back;  // participant aborted
+    }
+    CHECK(forced == 1);
+    CHECK(yes == 3);          // edge-1, cloud-1, cloud-3
+    CHECK(rolled_back == 3);  // each of them rolled back
+    t.simulate_all();
+    session = t.result().trace_hash;
+    saved = d.scenario_text();
+  }
+  CHECK(saved.find("twopc_vote_no") != std::string::npos);
+  CHECK(hash_of(saved) == session);
+}
+
 TEST_CASE("demo: an action file takes DSM and billing actions") {
   const std::string path = "demo-actions-test.json";
   {

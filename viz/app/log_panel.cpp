@@ -16,9 +16,11 @@ constexpr uint64_t kScanMax = 200'000;
 constexpr size_t kBeforeMax = 300;
 constexpr size_t kAfterMax = 100;
 
-bool matches(const Ui& ui, const sim::Record& r) {
-  if (!follows(ui, r)) return false;
-  if (!ui.show_severity[static_cast<size_t>(severity(r))]) return false;
+bool matches(const Ui& ui, const sim::Record& r, uint64_t index) {
+  // Following a transaction: all of its records (its messages and WAL
+  // entries are of severity detail), whatever the severity filter.
+  if (!follows(ui, index)) return false;
+  if (!ui.follow.active() && !ui.show_severity[static_cast<size_t>(severity(r))]) return false;
   const Timeline& t = *ui.timeline;
   const uint32_t node = record_node(r), peer = record_peer(r);
   if (ui.log_selected_only && ui.selected != UINT32_MAX && node != ui.selected && peer != ui.selected) return false;
@@ -67,13 +69,13 @@ void draw_log(Ui& ui) {
   std::vector<uint64_t> lines;
   for (uint64_t i = cursor, scanned = 0; i > 0 && scanned < kScanMax && lines.size() < kBeforeMax; ++scanned) {
     --i;
-    if (matches(ui, t.record(i))) lines.push_back(i);
+    if (matches(ui, t.record(i), i)) lines.push_back(i);
   }
   std::reverse(lines.begin(), lines.end());
   const size_t before = lines.size();
   for (uint64_t i = cursor, scanned = 0; i < t.collected() && scanned < kScanMax && lines.size() - before < kAfterMax;
        ++i, ++scanned) {
-    if (matches(ui, t.record(i))) lines.push_back(i);
+    if (matches(ui, t.record(i), i)) lines.push_back(i);
   }
   ImGui::BeginChild("log", ImVec2(0, 0), true);
   static uint64_t scrolled_to = UINT64_MAX;
@@ -82,8 +84,11 @@ void draw_log(Ui& ui) {
     const uint64_t i = lines[k];
     const sim::Record& r = t.record(i);
     const bool at_cursor = i + 1 == cursor;
-    ImGui::PushStyleColor(ImGuiCol_Text, severity_colour(severity(r)));
-    const std::string text = format_ns(r.time_ns) + "  #" + std::to_string(i + 1) + "  " + describe(r, t.names());
+    // A followed transaction's messages and log entries stand out from the detail grey.
+    const Severity sev = ui.follow.active() && severity(r) == Severity::kDetail ? Severity::kInfo : severity(r);
+    ImGui::PushStyleColor(ImGuiCol_Text, sev == severity(r) ? severity_colour(sev) : kFollowedColour);
+    const std::string text = format_ns(r.time_ns) + "  #" + std::to_string(i + 1) + "  " +
+                             (ui.follow.active() && is_log_entry(r) ? "[WAL] " : "") + describe(r, t.names());
     ImGui::PushID(static_cast<int>(k));
     if (ImGui::Selectable(text.c_str(), at_cursor)) clicked = i;
     ImGui::PopID();

@@ -6,6 +6,7 @@
 // kLanesMax lanes and kArrowsMax arrows are drawn, so thousands of nodes
 // and busy seconds stay fluid.
 #include <algorithm>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -96,6 +97,14 @@ void draw_space_time(Ui& ui) {
   const ImVec2 mouse = ImGui::GetMousePos();
   uint64_t hover = UINT64_MAX;
   dl->PushClipRect({x0, p0.y}, {x0 + w, p0.y + avail.y}, true);
+  // Frame time goes to rasterising (docs/benchmarks.md, "The viewer"): the
+  // arrows are drawn without anti-aliasing fringes (half the triangles, a
+  // third of the pixels), and an arrow that would cover the same pixels as
+  // one already drawn (same lanes, same start and end pixel, same colour)
+  // is skipped: at a 50 ms window a busy second has dozens per pixel column.
+  const ImDrawListFlags flags = dl->Flags;
+  dl->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedFill);
+  std::unordered_set<uint64_t> drawn;
   for (uint64_t i = first_at(t, static_cast<int64_t>(t0)); i < t.collected() && arrows < kArrowsMax; ++i) {
     const sim::Record& r = t.record(i);
     if (static_cast<double>(r.time_ns) > t1) break;
@@ -107,18 +116,24 @@ void draw_space_time(Ui& ui) {
       const ImVec2 a{x_of(r.time_ns), y_of(r.node)};
       const ImVec2 b{end ? x_of(t.record(*end).time_ns) : x0 + w, y_of(r.peer)};
       const ImVec2 tip = dropped ? ImVec2(a.x + (b.x - a.x) * 0.7f, a.y + (b.y - a.y) * 0.7f) : b;
-      dl->AddLine(a, tip, dropped ? kDropped : kArrow, 1.2f);
+      const bool followed = ui.follow.active() && ui.follow.message(r.a);
+      if (hovered && std::abs(mouse.x - a.x) < 4 && std::abs(mouse.y - a.y) < 6) hover = i;
+      const auto px = [](float x) { return static_cast<uint64_t>(std::clamp(x + 8192.0f, 0.0f, 65535.0f)); };
+      const uint64_t key = static_cast<uint64_t>(lane_of[r.node]) | static_cast<uint64_t>(lane_of[r.peer]) << 8 |
+                           px(a.x) << 16 | px(b.x) << 32 | uint64_t{dropped} << 48 | uint64_t{followed} << 49;
+      if (!drawn.insert(key).second) continue;
+      const ImU32 colour = dropped ? kDropped : followed ? kFollowedColour : kArrow;
+      dl->AddLine(a, tip, colour, followed ? 3.0f : 1.2f);
       if (dropped) {
         dl->AddLine({tip.x - 4, tip.y - 4}, {tip.x + 4, tip.y + 4}, kDropped, 2);
         dl->AddLine({tip.x - 4, tip.y + 4}, {tip.x + 4, tip.y - 4}, kDropped, 2);
       } else {
-        dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, kArrow);
+        dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, colour);
       }
-      if (hovered && std::abs(mouse.x - a.x) < 4 && std::abs(mouse.y - a.y) < 6) hover = i;
       ++arrows;
     } else if ((is_fault(r) || is_phase(r) || is_failure(r)) && node < lane_of.size() && lane_of[node] >= 0) {
       const float x = x_of(r.time_ns), y = y_of(node);
-      const ImU32 c = severity_colour(severity(r));
+      const ImU32 c = ui.follow.active() && ui.follow.record(i) ? kFollowedColour : severity_colour(severity(r));
       dl->AddLine({x, y - lane_h * 0.45f}, {x, y + lane_h * 0.45f}, c, 2.5f);
       // Labels for faults and phases, where the lane has room for them.
       const char* label = record_label(r.type);
@@ -136,6 +151,7 @@ void draw_space_time(Ui& ui) {
       dl->AddText({x + 3, p0.y + avail.y - 16}, severity_colour(Severity::kWarning), describe(r, t.names()).c_str());
     }
   }
+  dl->Flags = flags;
   const float xc = x_of(t.cursor_ns());
   dl->AddLine({xc, p0.y}, {xc, p0.y + avail.y}, IM_COL32(255, 255, 255, 255), 1.5f);
   dl->PopClipRect();

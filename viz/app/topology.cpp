@@ -2,14 +2,18 @@
 // green squares, the links between them, messages in flight moving
 // along them, dropped ones marked where they died; a crashed node at 50 %
 // with DOWN and its links cut, a partitioned link cut. Past kNodesLinked
-// nodes only the selected node's live links are drawn, and past
-// kMessagesDrawnMax messages only that many, so large runs stay fluid (a
-// down node there shows DOWN and its links vanish rather than fan out cut).
+// nodes only the selected node's live links are drawn and the messages in
+// flight are aggregated, one dot per busy link or, past kLinksGrouped busy
+// links, per tier pair (model/flight.hpp), so large runs stay fluid and
+// readable (a down node there shows DOWN and its links vanish rather than
+// fan out cut); below, at most kMessagesDrawnMax messages are drawn.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "model/flight.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -17,6 +21,7 @@ namespace ecsim::viz {
 namespace {
 constexpr size_t kNodesLinked = 64;
 constexpr size_t kMessagesDrawnMax = 2000;
+constexpr size_t kLinksGrouped = 1500;  // busy links drawn one dot each; past that, per tier pair
 constexpr int64_t kDropShownNs = 20'000'000;  // a drop stays marked this long (simulated)
 const ImU32 kBackground = IM_COL32(24, 26, 30, 255);
 const ImU32 kLink = IM_COL32(110, 110, 120, 255);
@@ -59,12 +64,57 @@ void draw_links(const Ui& ui, ImDrawList* dl) {
   }
 }
 
+// Past kNodesLinked nodes: one dot per busy link (sized by its count), or
+// past kLinksGrouped busy links one dot per tier pair, labelled with its
+// count, between the tiers' centres (model/flight.hpp).
+void draw_message_groups(const Ui& ui, ImDrawList* dl) {
+  const Timeline& t = *ui.timeline;
+  const FlightGroups g = group_in_flight(t, kLinksGrouped, &ui.follow);
+  std::array<ImVec2, kTiers> centre{};
+  std::array<float, kTiers> nodes{};
+  for (uint32_t n = 0; n < t.tiers().size() && n < ui.layout.centre.size(); ++n) {
+    const auto k = static_cast<size_t>(t.tiers()[n]);
+    centre[k].x += ui.layout.centre[n].x;
+    centre[k].y += ui.layout.centre[n].y;
+    nodes[k] += 1;
+  }
+  for (size_t k = 0; k < kTiers; ++k) centre[k] = nodes[k] > 0 ? ImVec2(centre[k].x / nodes[k], centre[k].y / nodes[k]) : ImVec2();
+  static const char* kTier[kTiers] = {"edge", "core", "cloud"};
+  for (const FlightGroup& m : g.groups) {
+    const ImU32 colour = m.followed ? kFollowedColour : kMessage;
+    const float size = std::log2(static_cast<float>(m.count) + 1.0f);
+    if (!g.by_tier) {
+      if (m.from >= ui.layout.centre.size() || m.to >= ui.layout.centre.size()) continue;
+      const ImVec2 p = lerp(at(ui.layout, m.from), at(ui.layout, m.to), std::clamp(m.progress, 0.05f, 0.95f));
+      dl->AddCircleFilled(p, 2.0f + std::min(5.0f, size), colour, 10);
+      continue;
+    }
+    const ImVec2 a = centre[m.from], b = centre[m.to];
+    // Each direction on its own side of the line between the tiers; a tier
+    // to itself beside its centre.
+    // Each direction on its own side of the line between the tiers, its
+    // label outside; a tier to itself to the right of its centre.
+    const float side = m.from < m.to ? -1.0f : 1.0f;
+    const float radius = 4.0f + std::min(14.0f, 1.5f * size);
+    ImVec2 p = m.from == m.to ? ImVec2(a.x + 200.0f, a.y) : lerp(a, b, std::clamp(m.progress, 0.25f, 0.75f));
+    if (m.from != m.to) p.x += side * 40.0f;
+    dl->AddCircleFilled(p, radius, colour, 16);
+    const std::string label = fmt::format("{}->{} {}", kTier[m.from], kTier[m.to], m.count);
+    const float w = ImGui::CalcTextSize(label.c_str()).x;
+    const float x = side < 0 && m.from != m.to ? p.x - radius - 4 - w : p.x + radius + 4;
+    dl->AddRectFilled({x - 2, p.y - 8}, {x + w + 2, p.y + 8}, IM_COL32(24, 26, 30, 220));
+    dl->AddText({x, p.y - 7}, IM_COL32(235, 235, 235, 255), label.c_str());
+  }
+}
+
 void draw_messages(const Ui& ui, ImDrawList* dl) {
   const Timeline& t = *ui.timeline;
   const ViewState& s = t.state();
+  const bool grouped = t.names().size() > kNodesLinked;
+  if (grouped) draw_message_groups(ui, dl);
   size_t drawn = 0;
   for (const auto& [id, m] : s.in_flight) {
-    if (drawn++ == kMessagesDrawnMax) break;
+    if (grouped || drawn++ == kMessagesDrawnMax) break;
     if (m.from >= ui.layout.centre.size() || m.to >= ui.layout.centre.size()) continue;
     float f = 0.5f;
     if (const auto end = t.message_end(m.send_index)) {
@@ -72,7 +122,12 @@ void draw_messages(const Ui& ui, ImDrawList* dl) {
       f = span > 0 ? static_cast<float>(s.now_ns - m.sent_ns) / static_cast<float>(span) : 1.0f;
     }
     const ImVec2 p = lerp(at(ui.layout, m.from), at(ui.layout, m.to), std::clamp(f, 0.05f, 0.95f));
-    dl->AddCircleFilled(p, 3.5f, kMessage, 8);
+    if (ui.follow.active() && ui.follow.message(id)) {  // a followed transaction's message
+      dl->AddCircleFilled(p, 6.0f, kFollowedColour, 12);
+      dl->AddCircle(p, 7.5f, IM_COL32_WHITE, 12, 1.5f);
+    } else {
+      dl->AddCircleFilled(p, 3.5f, kMessage, 8);
+    }
   }
   for (const RecentDrop& d : s.recent_drops) {
     if (s.now_ns - d.at_ns > kDropShownNs || d.from >= ui.layout.centre.size()) continue;

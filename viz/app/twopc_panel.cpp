@@ -1,7 +1,8 @@
 // The 2PC tab: execute a billing transaction at an edge node (a `billing`
 // action, model/demo.hpp), or one the replicas must refuse (a debit beyond
 // any balance: every cloud replica votes NO and the transaction rolls
-// back), then follow one transaction end to end through the 2PC trace
+// back), make one participant vote NO on its next transaction(s) (a
+// `twopc_vote_no` action: the others roll back), then follow one transaction end to end through the 2PC trace
 // records (coordinator, votes, participants, locks, WAL, outcome;
 // proto/twopc). The transaction followed is the one just executed, or the
 // one of the latest 2PC record at the cursor; its records are listed and
@@ -27,9 +28,9 @@ bool is_twopc(const sim::Record& r) {
 }
 }  // namespace
 
-bool follows(const Ui& ui, const sim::Record& r) {
-  if (ui.follow_txn == 0 || ui.follow_txn == Ui::kFollowLatest) return true;
-  return is_twopc(r) && r.a == ui.follow_txn;
+bool follows(const Ui& ui, uint64_t index) {
+  if (!ui.follow.active()) return true;
+  return ui.follow.record(index);
 }
 
 namespace {
@@ -84,6 +85,33 @@ std::optional<uint64_t> latest_action_txn(Timeline& t) {
   return std::nullopt;
 }
 
+// "Make a participant vote NO": a `twopc_vote_no` action at the chosen
+// edge or cloud node; its next transaction(s) roll back everywhere.
+void draw_vote_no(Ui& ui) {
+  const Timeline& t = *ui.timeline;
+  if (ui.vote_no_node < 0) {  // the first time: the second cloud replica (or the first)
+    for (size_t n = 0; n < t.names().size(); ++n) {
+      if (t.tiers()[n] != Tier::kCloud) continue;
+      ui.vote_no_node = static_cast<int>(n);
+      if (n + 1 < t.names().size() && t.tiers()[n + 1] == Tier::kCloud) ui.vote_no_node = static_cast<int>(n + 1);
+      break;
+    }
+  }
+  ImGui::SetNextItemWidth(100);
+  node_combo("##voteno", t, ui.vote_no_node);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(50);
+  ImGui::InputInt("txns##vn", &ui.vote_no_count, 0, 0);
+  ui.vote_no_count = std::max(ui.vote_no_count, 1);
+  ImGui::SameLine();
+  const std::string node = t.names()[static_cast<size_t>(ui.vote_no_node)];
+  if (ImGui::Button("Make it vote NO")) {
+    const std::string why = ui.demo->twopc_vote_no(node, static_cast<uint64_t>(ui.vote_no_count));
+    after_action(ui, why, fmt::format("{} votes NO on its next {} transaction(s); execute one", node,
+                                      ui.vote_no_count));
+  }
+}
+
 void draw_execute(Ui& ui) {
   Demo& d = *ui.demo;
   ImGui::SetNextItemWidth(90);
@@ -115,6 +143,7 @@ void draw_execute(Ui& ui) {
     after_action(ui, why, fmt::format("debit beyond the balance of {} at {}", from, edge));
     if (why.empty()) follow_sent(ui);
   }
+  draw_vote_no(ui);
   ImGui::Separator();
 }
 }  // namespace
@@ -144,7 +173,11 @@ void draw_twopc(Ui& ui) {
   if (ui.follow_txn == 0) return;
   const uint64_t txn = ui.follow_txn;
   const auto pred = [txn](const sim::Record& r) { return is_twopc(r) && r.a == txn; };
-  ImGui::Text("Following txn %llu: the log shows only its records", static_cast<unsigned long long>(txn));
+  ui.follow.update(t, txn);
+  ImGui::TextWrapped("Following txn %llu: the log shows only its records; highlighted: %zu messages (topology, "
+                     "space-time), %zu lock records, %zu WAL entries",
+                     static_cast<unsigned long long>(txn), ui.follow.message_count(), ui.follow.lock_count(),
+                     ui.follow.wal_count());
   if (ImGui::Button("< its previous step")) ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
   ImGui::SameLine();
   if (ImGui::Button("its next step >")) ui.status = t.seek_next(pred) ? "" : "no later step of this transaction";

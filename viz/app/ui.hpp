@@ -9,6 +9,7 @@
 
 #include <imgui.h>
 
+#include "model/follow.hpp"
 #include "model/layout.hpp"
 #include "model/records.hpp"
 #include "model/timeline.hpp"
@@ -56,6 +57,9 @@ struct Ui {
   // kFollowLatest (--tab twopc): the latest one at the cursor, once drawn.
   static constexpr uint64_t kFollowLatest = UINT64_MAX;
   uint64_t follow_txn = 0;
+  // Its records, messages, locks and WAL entries (model/follow.hpp),
+  // brought up to date at the start of each frame.
+  TxnFollow follow;
   // The DSM tab's choices: the node(s), the key and the values.
   int dsm_node = 0, dsm_node_b = 1;
   int dsm_key = 5000;  // above the requests workload's default DSM keys (0..1023)
@@ -66,6 +70,10 @@ struct Ui {
   int bill_from = 1, bill_to = 2;
   int bill_amount = 500;
   int bill_edge = 0;
+  // "Make it vote NO": the participant (-1: pick the second cloud node) and
+  // how many of its next transactions.
+  int vote_no_node = -1;
+  int vote_no_count = 1;
 };
 
 // Colours of the reference design.
@@ -89,8 +97,11 @@ void after_action(Ui& ui, const std::string& problem, const std::string& what);
 bool node_combo(const char* label, const Timeline& t, int& node);
 // The recorded actions and "Save as scenario" (demo_panel.cpp).
 void draw_actions_list(Ui& ui);
-// Whether the log shows `r` while a transaction is followed (all when none).
-bool follows(const Ui& ui, const sim::Record& r);
+// Whether the log shows the record at `index` while a transaction is
+// followed (all when none): its 2PC records, messages, locks and WAL entries.
+bool follows(const Ui& ui, uint64_t index);
+// The highlight of a followed transaction's messages, arrows and log lines.
+inline const ImU32 kFollowedColour = IM_COL32(255, 110, 230, 255);  // magenta: apart from every tier and severity
 // Crashes the selected node, or restarts it when it is down (key C).
 void toggle_selected(Ui& ui);
 

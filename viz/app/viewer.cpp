@@ -5,6 +5,7 @@
 
 #include <GLFW/glfw3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -70,15 +71,19 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     }
     if (ui.selected == UINT32_MAX) return fmt::format("--select '{}': no such node in this run", o.select);
   }
-  if (!o.tab.empty()) {
-    if (o.tab == "node") ui.side = SideTab::kNode;
-    else if (o.tab == "metrics") ui.side = SideTab::kMetrics;
-    else if (o.tab == "faults") ui.side = SideTab::kFaults;
-    else if (o.tab == "dsm") ui.side = SideTab::kDsm;
-    else if (o.tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
-    else if (o.tab == "log") ui.bottom = BottomTab::kLog;
-    else if (o.tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
-    else return fmt::format("--tab '{}': expected one of {}", o.tab, viewer_tabs());
+  // --tab NAME[,NAME]: a side tab and a bottom tab, like twopc,spacetime.
+  for (size_t from = 0; !o.tab.empty() && from <= o.tab.size();) {
+    const size_t comma = std::min(o.tab.find(',', from), o.tab.size());
+    const std::string tab = o.tab.substr(from, comma - from);
+    from = comma + 1;
+    if (tab == "node") ui.side = SideTab::kNode;
+    else if (tab == "metrics") ui.side = SideTab::kMetrics;
+    else if (tab == "faults") ui.side = SideTab::kFaults;
+    else if (tab == "dsm") ui.side = SideTab::kDsm;
+    else if (tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
+    else if (tab == "log") ui.bottom = BottomTab::kLog;
+    else if (tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
+    else return fmt::format("--tab '{}': expected one of {}", tab, viewer_tabs());
     ui.force_side = ui.force_bottom = true;
   }
   if (!o.layout_path.empty()) {
@@ -97,6 +102,7 @@ void draw_frame(Ui& ui, int width, int height) {
   const float w = static_cast<float>(width), h = static_cast<float>(height);
   const float top = 62, split_x = std::max(400.0f, w * 0.6f), split_y = std::max(300.0f, h * 0.62f);
   handle_keys(ui);
+  ui.follow.update(*ui.timeline, ui.follow_txn == Ui::kFollowLatest ? 0 : ui.follow_txn);
   draw_controls(ui, {0, 0}, {w, top});
   draw_topology(ui, {0, top}, {split_x, split_y - top});
   draw_side(ui, {split_x, top}, {w - split_x, split_y - top});
@@ -116,6 +122,38 @@ bool write_png(const std::string& path, int width, int height) {
   }
   return stbi_write_png(path.c_str(), width, height, 3, flipped.data(), stride) != 0;
 }
+
+// --fps: each frame's wall time, split into playback, drawing and rendering.
+struct FrameTimes {
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> total_ms, play_ms, draw_ms, render_ms;
+  void add(Clock::time_point start, Clock::time_point played, Clock::time_point drawn, Clock::time_point rendered) {
+    const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    total_ms.push_back(ms(rendered - start));
+    play_ms.push_back(ms(played - start));
+    draw_ms.push_back(ms(drawn - played));
+    render_ms.push_back(ms(rendered - drawn));
+  }
+  static double mean(const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? 0 : s / static_cast<double>(v.size());
+  }
+  static double quantile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
+  }
+  void print(const Ui& ui) const {
+    const double m = mean(total_ms);
+    std::printf("frames %zu (playing 1/30 s per frame, up to t=%s): %.1f frames/s\n", total_ms.size(),
+                format_ns(ui.timeline->cursor_ns()).c_str(), m > 0 ? 1000.0 / m : 0.0);
+    std::printf("frame ms: mean %.2f p50 %.2f p90 %.2f p99 %.2f max %.2f\n", m, quantile(total_ms, 0.5),
+                quantile(total_ms, 0.9), quantile(total_ms, 0.99), quantile(total_ms, 1.0));
+    std::printf("  playback (model) %.2f, drawing (ImGui frame) %.2f, rendering (OpenGL, finished) %.2f ms mean\n",
+                mean(play_ms), mean(draw_ms), mean(render_ms));
+  }
+};
 
 int window_loop(Ui& ui, const ViewerOptions& o) {
   if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
@@ -142,11 +180,17 @@ int window_loop(Ui& ui, const ViewerOptions& o) {
   ImGui_ImplOpenGL3_Init("#version 330 core");
   int code = kViewerOk;
   auto last = std::chrono::steady_clock::now();
+  FrameTimes times;
+  if (o.fps_frames > 0) {
+    glfwSwapInterval(0);
+    ui.playing = true;
+  }
   for (int frame = 1; !glfwWindowShouldClose(window); ++frame) {
     glfwPollEvents();
     const auto now = std::chrono::steady_clock::now();
-    advance_playback(ui, std::chrono::duration<double>(now - last).count());
+    advance_playback(ui, o.fps_frames > 0 ? 1.0 / 30 : std::chrono::duration<double>(now - last).count());
     last = now;
+    const auto played = std::chrono::steady_clock::now();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
@@ -154,10 +198,22 @@ int window_loop(Ui& ui, const ViewerOptions& o) {
     glfwGetFramebufferSize(window, &fw, &fh);
     draw_frame(ui, fw, fh);
     ImGui::Render();
+    const auto drawn = std::chrono::steady_clock::now();
     glViewport(0, 0, fw, fh);
     glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (o.fps_frames > 0) {
+      glfwSwapBuffers(window);
+      glFinish();
+      const auto rendered = std::chrono::steady_clock::now();
+      times.add(now, played, drawn, rendered);
+      if (frame >= o.fps_frames) {
+        times.print(ui);
+        break;
+      }
+      continue;
+    }
     if (!o.screenshot.empty() && frame >= o.frames) {
       // Read the back buffer before the swap (STYLE.md, ImGui notes).
       if (!write_png(o.screenshot, fw, fh)) code = refuse(fmt::format("{}: cannot write the PNG", o.screenshot));

@@ -21,6 +21,11 @@ struct ViewerOptions {
   // session's trace hash.
   std::string actions_path;
   std::string save_scenario;
+  // --fps N: play from the cursor at 1 simulated s/s for N frames, each
+  // advancing 1/30 s of playback (so runs compare), without vsync, and
+  // print the frame times split into playback (the model), drawing
+  // (ImGui's frame) and rendering (OpenGL, finished); docs/benchmarks.md.
+  int fps_frames = 0;
 };
 
 // Exit codes as the CLI's: 0 ok, 2 bad input or no display.

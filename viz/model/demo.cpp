@@ -108,6 +108,10 @@ std::string Demo::billing(const std::string& op, uint64_t from, uint64_t to, int
   return fmt::format("billing op '{}', expected debit, transfer or top_up", op);
 }
 
+std::string Demo::twopc_vote_no(const std::string& node, uint64_t count) {
+  return fault(fmt::format("{{twopc_vote_no: {{node: {}, count: {}}}}}", json_str(node), count));
+}
+
 std::optional<std::string> Demo::random_node(bool up) {
   const Timeline& t = *timeline_;
   std::vector<uint32_t> candidates;

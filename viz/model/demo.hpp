@@ -66,6 +66,10 @@ class Demo {
   std::string dsm_concurrent(const std::string& a, const std::string& b, uint64_t key, uint64_t value_a,
                              uint64_t value_b);
   std::string billing(const std::string& op, uint64_t from, uint64_t to, int64_t amount, const std::string& edge);
+  // Makes the 2PC participant `node` (an edge or cloud node of a billing
+  // run) vote NO on its next `count` transactions (`twopc_vote_no`): the
+  // next transaction it takes part in rolls back everywhere.
+  std::string twopc_vote_no(const std::string& node, uint64_t count);
   // Several actions taken at the cursor at once, in order: one rebuild.
   std::string faults(const std::vector<std::string>& bodies);
 

@@ -99,7 +99,8 @@ const char* drop_reason(uint16_t code) {
 
 const char* fault_kind(uint16_t code) {
   static const char* kNames[] = {"crash", "restart", "partition", "heal", "drop", "delay",
-                                 "duplicate", "reorder", "byzantine", "at_point", "dsm_set", "dsm_get", "billing"};
+                                 "duplicate", "reorder", "byzantine", "at_point", "dsm_set", "dsm_get", "billing",
+                                 "twopc_vote_no"};
   return code < std::size(kNames) ? kNames[code] : "fault";
 }
 
@@ -111,6 +112,7 @@ const char* message_kind(uint32_t kind) {
     case 11: return "storage";
     case 12: return "dsm";
     case 14: return "handshake";
+    case 15: return "2pc";
     default: return "msg";
   }
 }
@@ -299,6 +301,7 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
         case 4: return fmt::format("{} action dsm_get key {} -> nothing", name(r.node), r.a);
         case 5: return fmt::format("{} is down: action on key/txn {} not applied", name(r.node), r.a);
         case 6: return fmt::format("{} action billing txn {} sent", name(r.node), r.a);
+        case 7: return fmt::format("{} action twopc_vote_no: its next {} vote(s) NO", name(r.node), r.a);
         default: break;
       }
       return fmt::format("{} action code {}", name(r.node), r.code);

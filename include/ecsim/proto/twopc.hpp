@@ -160,8 +160,9 @@ enum class Reason : uint16_t {
   kDiskFull = 9,       // the Disk refused an append
   kVoteTimeout = 10,   // coordinator: votes missing after the retries
   kRecovered = 11,     // coordinator: START without decision at recovery (presumed abort)
+  kForced = 12,        // a `twopc_vote_no` action told this participant to vote NO (force_no)
 };
-inline constexpr size_t kReasonKinds = 12;
+inline constexpr size_t kReasonKinds = 13;
 enum class Outcome : uint16_t {
   kCommitted = 1,
   kAborted = 2,
@@ -559,6 +560,13 @@ class Participant {
   size_t live() const { return txns_.size(); }
   size_t locks_held() const { return locks_.size(); }
   size_t remembered() const { return resolved_.size(); }
+  // The scenario action `twopc_vote_no` (docs/scenarios.md): the next
+  // `count` transactions whose locks this participant is granted get a NO
+  // (Reason::kForced) instead of being judged, and roll back everywhere.
+  // Volatile: a crash forgets what is left of it. Draws no random number.
+  // REQUIRES: count >= 1.
+  void force_no(uint64_t count);
+  uint64_t forced_no_left() const { return forced_no_; }
 
  private:
   struct Txn {
@@ -645,6 +653,7 @@ class Participant {
   uint64_t checkpoint_cut_ = 0;
   uint64_t sync_tag_ = 0;
   uint64_t next_sync_tag_ = 1;
+  uint64_t forced_no_ = 0;  // force_no(): NO votes still to give
   ParticipantCounters counters_;
 };
 

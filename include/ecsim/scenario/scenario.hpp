@@ -136,7 +136,8 @@ struct Fault {
     kCrash, kRestart, kPartition, kHeal, kDrop, kDelay, kDuplicate, kReorder, kByzantine, kAtPoint,
     // One-shot workload actions (the viewer's DSM and 2PC tabs record them;
     // docs/scenarios.md, "Actions"): no window, no `for`.
-    kDsmSet, kDsmGet, kBilling
+    kDsmSet, kDsmGet, kBilling,
+    kTwopcVoteNo  // the 2PC tab's "make a participant vote NO"
   };
   // A billing action's operation, in the order of workload::BillingKind.
   enum class BillingOp : uint8_t { kDebit, kTransfer, kTopUp, kPort };
@@ -179,6 +180,9 @@ struct Fault {
   uint64_t to = 0;
   int64_t amount = 0;
   uint64_t number = 0;
+  // twopc_vote_no (at the one billing participant `target`, an edge or cloud
+  // node): its next `count` (>= 1) transactions vote NO (Reason::kForced).
+  uint64_t count = 0;
   // `after_event: N` (a timed fault): the fault applies right after the
   // run's Nth event (0: before the first), between it and the next one,
   // instead of as an event of its own at `at`; `at` must then be the time of
@@ -191,7 +195,8 @@ struct Fault {
 
 // The one-shot workload actions: no window, nothing to revert.
 inline bool is_action(Fault::Kind k) {
-  return k == Fault::Kind::kDsmSet || k == Fault::Kind::kDsmGet || k == Fault::Kind::kBilling;
+  return k == Fault::Kind::kDsmSet || k == Fault::Kind::kDsmGet || k == Fault::Kind::kBilling ||
+         k == Fault::Kind::kTwopcVoteNo;
 }
 // The largest DSM key or value an action takes (2^53, exact in JSON too).
 inline constexpr uint64_t kDsmActionValueMax = uint64_t{1} << 53;

@@ -15,6 +15,9 @@
 //   (load model, token and RBAC, RPC to core, 2PC) with a valid token of the
 //   subscriber who asks and a client transaction id of its own
 //   (kActionTxnBase | n, apart from every billing client's).
+// - twopc_vote_no: the node's 2PC participant votes NO (Reason::kForced) on
+//   its next `count` transactions (proto/twopc Participant::force_no); the
+//   count is volatile, a crash forgets what is left of it.
 #pragma once
 #include <cstdint>
 
@@ -38,6 +41,7 @@ enum class ActionResult : uint16_t {
   kGetMissing = 4,   // dsm_get: the replica holds nothing for key a
   kNodeDown = 5,     // the node was down: nothing done
   kBillingSent = 6,  // billing handed to the edge node (billing.start has the op)
+  kVoteNoArmed = 7,  // twopc_vote_no: the participant's next a transactions vote NO
 };
 
 // Billing actions' client transaction ids: above every billing client's
@@ -53,6 +57,8 @@ class Actions {
   void dsm_get(net::NodeId node, uint64_t key);
   // REQUIRES: a billing domain; `edge` an edge node; op.kind a write.
   void billing(net::NodeId edge, workload::BillingOp op, sim::Duration timeout);
+  // REQUIRES: a billing domain; `node` an edge or cloud node (a participant); count >= 1.
+  void twopc_vote_no(net::NodeId node, uint64_t count);
 
  private:
   void trace(net::NodeId node, ActionResult r, uint64_t a, uint64_t b);

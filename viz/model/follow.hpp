@@ -1,0 +1,68 @@
+// Following one 2PC transaction end to end (the 2PC tab): which kept
+// records, messages and log entries belong to it, so the log, the topology
+// and the space-time diagram can highlight them. No ImGui.
+//
+// The 2PC records name their transaction (proto/twopc.hpp: `a` = txn for
+// the coordinator, vote, participant, lock, query, refusal, outcome and
+// applied records); the network's send records and the WAL records do not
+// (net/ carries payloads opaquely; a WAL record names a log index). They
+// are attributed by where they were made: a 2PC message (kind twopc) sent,
+// or a WAL record made, by a node in an event in which that node also made
+// a record of the transaction belongs to it, and so does the message's
+// deliver or drop. Where one event handles several transactions at one node
+// (a group commit's sync completing votes for two), their messages and log
+// records are shared: both are highlighted, never one missed.
+#pragma once
+#include <cstdint>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "ecsim/sim/trace.hpp"
+
+namespace ecsim::viz {
+
+class Timeline;
+
+// Whether a record names transaction `txn` itself (its 2PC records, locks included).
+bool names_txn(const sim::Record& r, uint64_t txn);
+// Whether a record is a 2PC record (types 70-79).
+bool is_twopc_record(const sim::Record& r);
+// Whether a 2PC record says an entry went into a node's 2PC log (WAL): the
+// coordinator's START, decision and END; a participant's PREPARED, its
+// COMMIT or ABORT applied and appended, its logged NO; a WAL checkpoint,
+// truncation, replay or rejection (proto/twopc.hpp, "Log records").
+bool is_log_entry(const sim::Record& r);
+
+class TxnFollow {
+ public:
+  static constexpr uint64_t kScanMax = 200'000;  // records scanned either side of the cursor
+
+  // Recomputes for `txn` (0: none) around the cursor when the transaction,
+  // or the records collected, changed since the last call; cheap otherwise.
+  void update(const Timeline& t, uint64_t txn);
+  // The same, over records [lo, hi) (tests).
+  void compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t hi);
+
+  uint64_t txn() const { return txn_; }
+  bool active() const { return txn_ != 0; }
+  // The kept record at `index` belongs to the transaction.
+  bool record(uint64_t index) const;
+  // The message with this id (a send record's `a`) belongs to it.
+  bool message(uint64_t message_id) const { return messages_.count(message_id) != 0; }
+  // Its records, ascending (2PC, lock, WAL, send, deliver and drop records).
+  const std::vector<uint64_t>& records() const { return records_; }
+  size_t message_count() const { return messages_.size(); }
+  size_t lock_count() const { return locks_; }
+  size_t wal_count() const { return wal_; }  // is_log_entry records
+
+ private:
+  uint64_t txn_ = 0;
+  uint64_t collected_ = 0;
+  uint64_t lo_ = 0, hi_ = 0;
+  std::vector<uint64_t> records_;
+  std::set<uint64_t> messages_;
+  size_t locks_ = 0, wal_ = 0;
+};
+
+}  // namespace ecsim::viz
