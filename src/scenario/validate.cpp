@@ -224,11 +224,13 @@ class Validator {
       if (sum == 0) fail(w.mark, fmt::format("{} mix has all weights 0, expected at least one above 0", what));
       in_range(w.mark, what + " timeout", w.timeout, Duration{0}, false, kTimeoutMax);
       if (w.until) in_range(w.mark, what + " until", *w.until, Duration{0}, false, kScenarioDurationMax);
+      in_range(w.mark, what + " cache entries", w.cache_entries, 0, kBillingCacheEntriesMax);
       const BillingWorkload& first = sc_.billing[0];
       if (w.subscribers != first.subscribers || w.numbers_per_subscriber != first.numbers_per_subscriber ||
-          w.initial_balance != first.initial_balance) {
+          w.initial_balance != first.initial_balance || w.cache_entries != first.cache_entries ||
+          w.cache_staleness_max != first.cache_staleness_max) {
         fail(w.mark, fmt::format("{} has subscribers, numbers or balance unlike billing workload 1's, expected "
-                                 "one billing domain per scenario (the same three values)", what));
+                                 "one billing domain per scenario (the same three values, and the same cache)", what));
       }
     }
   }
