@@ -233,6 +233,12 @@ TEST_CASE("loader: every bad billing input gives its exact one-line error", "[bi
         "t.yaml:5:52: workload[1].cache.entries is '0', expected an integer 1..1048576");
   CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: { entries: 8, staleness_max: 0s } }\n") ==
         "t.yaml:5:70: workload[1].cache.staleness_max is '0s', expected a duration above 0s and at most 1h");
+  // A core resends invalidations over msgq only with the edge billing cache on.
+  const std::string resend = "faults:\n  - { at_point: msgq.sender.before_resend, node: core-1, do: crash }\n";
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s }\n" + resend).find("which never runs that code") !=
+        std::string::npos);
+  CHECK(scenario::load_scenario_text(kTiers + "  - { kind: billing, rate: 10/s, cache: { entries: 8 } }\n" + resend,
+                                     "t.yaml").faults.size() == 1);
   CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: 8 }\n") ==
         "t.yaml:5:41: workload[1].cache is '8', expected a map like { entries: 256, staleness_max: 1s }");
   CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s }\n  - { kind: ping, from: edge, to: core, rate: 1/s }\n") ==
