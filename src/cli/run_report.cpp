@@ -102,6 +102,14 @@ void print_billing(const run::BillingSummary& b, Line& line) {
   line(fmt::format("  in doubt (a participant's YES until it learnt the decision): {} resolved, p99 {}, max {}; {} "
                    "still in doubt at the end",
                    b.in_doubt, ms(b.in_doubt_p99_ns), ms(b.in_doubt_max_ns), b.in_doubt_open));
+  if (b.cache.on) {
+    const run::BillingSummary::Cache& c = b.cache;
+    line(fmt::format("  edge billing cache: {} reads served from it, {} filled, {} fills refused (raced an "
+                     "invalidation, or the key was locked), {} flushes; invalidations: {} sent over msgq ({} refused), {} keys received, "
+                     "{} held and dropped",
+                     c.served, c.filled, c.fill_refused, c.flushes, c.invals_sent, c.invals_refused,
+                     c.invals_received, c.invals_dropped));
+  }
   // The largest of the nodes' 2PC logs and tables: what must stay flat.
   const run::BillingSummary::Log* peak = nullptr;
   uint64_t locks = 0;
@@ -134,7 +142,7 @@ nlohmann::json billing_json(const run::BillingSummary& b) {
                     {"locks", l.locks},
                     {"remembered", l.remembered}});
   }
-  return {{"decided_commit", b.decided_commit}, {"decided_abort_by", decided},{"operations", b.operations},   {"transactions", b.transactions},
+  nlohmann::json out = {{"decided_commit", b.decided_commit}, {"decided_abort_by", decided},{"operations", b.operations},   {"transactions", b.transactions},
           {"committed", b.committed},     {"aborted", b.aborted},
           {"aborted_by", reasons},        {"participant_down", b.participant_down},
           {"unknown", b.unknown},         {"failed", b.failed},
@@ -144,6 +152,14 @@ nlohmann::json billing_json(const run::BillingSummary& b) {
           {"read_latency_p99_ns", b.read_latency_p99_ns}, {"in_doubt", b.in_doubt},
           {"in_doubt_p99_ns", b.in_doubt_p99_ns}, {"in_doubt_max_ns", b.in_doubt_max_ns},
           {"in_doubt_open", b.in_doubt_open}, {"logs", logs}};
+  if (b.cache.on) {
+    const run::BillingSummary::Cache& c = b.cache;
+    out["cache"] = {{"served", c.served},         {"filled", c.filled},
+                    {"fill_refused", c.fill_refused}, {"flushes", c.flushes},
+                    {"invals_sent", c.invals_sent}, {"invals_refused", c.invals_refused},
+                    {"invals_received", c.invals_received}, {"invals_dropped", c.invals_dropped}};
+  }
+  return out;
 }
 
 }  // namespace

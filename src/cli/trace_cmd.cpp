@@ -105,6 +105,7 @@ std::string record_name(sim::RecordType t) {
       {tiers::kRecordBillingRead, "billing.read"},     {tiers::kRecordBillingOp, "billing.op"},
       {tiers::kRecordBillingEndNode, "billing.end_node"}, {tiers::kRecordBillingEndBalance, "billing.end_balance"},
       {tiers::kRecordBillingEndOwner, "billing.end_owner"}, {tiers::kRecordBillingEndLog, "billing.end_log"},
+      {tiers::kRecordBillingCache, "billing.cache"}, {tiers::kRecordBillingInval, "billing.inval"},
       {tiers::kRecordAction, "action"},
   };
   for (const Named& n : kProtocol) {

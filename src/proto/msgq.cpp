@@ -315,6 +315,12 @@ uint64_t Receiver::watermark(NodeId from) const {
   return it == peers_.end() ? 0 : it->second.contiguous;
 }
 
+std::optional<uint32_t> Receiver::epoch(NodeId from) const {
+  auto it = peers_.find(from);
+  if (it == peers_.end()) return std::nullopt;
+  return it->second.epoch;
+}
+
 void Receiver::ignore(NodeId peer, Ignored why, const Data& d) {
   env_.trace({env_.now().ns, kRecordIgnored, static_cast<uint16_t>(why), env_.self(), peer, 0,
               d.seq, d.epoch});

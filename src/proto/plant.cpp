@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 15> kPlants{{
+constexpr std::array<PlantInfo, 16> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -42,6 +42,8 @@ constexpr std::array<PlantInfo, 15> kPlants{{
      "a cloud replica's WAL checkpoint truncates the log through the copy it wrote (to its end, not its start)"},
     {Plant::kTwopcReadUncommitted, "twopc.read_uncommitted", "billing_isolation",
      "a 2PC participant answers balance and number-owner reads with its prepared, undecided transactions applied"},
+    {Plant::kTwopcSkipInvalidation, "twopc.skip_invalidation", "billing_cache_freshness",
+     "a 2PC coordinator commits without sending the edge billing caches their invalidation"},
 }};
 }  // namespace
 

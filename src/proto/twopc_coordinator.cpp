@@ -287,6 +287,10 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
 void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {
   Txn& t = txns_.at(txn);
   ECSIM_ASSERT(t.phase == Phase::kDeciding);
+  // The plant forgets the edge caches: their stale copies stay.
+  if (config_.report_commits && t.commit && !t.recovered && !planted(Plant::kTwopcSkipInvalidation)) {
+    commits_.emplace_back(txn, t.op);
+  }
   if (t.recovered) {
     t.recovered = false;
     if (stop_at(env, Point::kTwopcCoordinatorRecoveryBeforeResend)) return;
@@ -460,6 +464,11 @@ void Coordinator::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
 void Coordinator::take_completions(std::vector<Completion>& out) {
   out.clear();
   out.swap(done_);
+}
+
+void Coordinator::take_commits(std::vector<std::pair<uint64_t, Op>>& out) {
+  out.clear();
+  out.swap(commits_);
 }
 
 std::optional<bool> Coordinator::decision(uint64_t txn) const {

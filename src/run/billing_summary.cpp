@@ -32,6 +32,21 @@ void InDoubtMeter::on_record(const sim::Record& r) {
     l.peak_bytes = std::max(l.peak_bytes, r.b);
     return;
   }
+  if (r.type == tiers::kRecordBillingCache) {
+    const auto e = static_cast<tiers::CacheEvent>(r.code);
+    if (e == tiers::CacheEvent::kServed) ++cache_.served;
+    if (e == tiers::CacheEvent::kFilled) ++cache_.filled;
+    if (e == tiers::CacheEvent::kFillRefused) ++cache_.fill_refused;
+    if (e == tiers::CacheEvent::kFlushed) ++cache_.flushes;
+    return;
+  }
+  if (r.type == tiers::kRecordBillingInval) {
+    if (r.code == 1) ++cache_.invals_sent;
+    if (r.code == 3) ++cache_.invals_refused;
+    if (r.code == 2) ++cache_.invals_received;
+    if (r.code == 2 && r.kind == 1) ++cache_.invals_dropped;
+    return;
+  }
   if (r.type == tiers::kRecordBillingEndLog) {
     NodeLog& n = log_of(r.node);
     n.seen = true;
@@ -57,7 +72,8 @@ void InDoubtMeter::on_record(const sim::Record& r) {
 std::span<const sim::RecordType> InDoubtMeter::record_types() const {
   static constexpr sim::RecordType kTypes[] = {twopc::kRecordCoordinator, twopc::kRecordVote,
                                                twopc::kRecordParticipant, twopc::kRecordWal,
-                                               tiers::kRecordBillingEndLog};
+                                               tiers::kRecordBillingEndLog, tiers::kRecordBillingCache,
+                                               tiers::kRecordBillingInval};
   return kTypes;
 }
 
@@ -81,6 +97,7 @@ void Run::Impl::summarize_billing(RunResult& r) {
   billing->finish(sim.now());
   tiers::trace_billing_end_state(*billing, *world, cluster, sim);
   billing_checker->finish(sim.now().ns);
+  if (cache_checker) cache_checker->finish();
   const tiers::BillingFigures& f = billing->figures();
   BillingSummary& b = r.billing;
   b.present = true;
@@ -112,6 +129,8 @@ void Run::Impl::summarize_billing(RunResult& r) {
   b.in_doubt_max_ns = in_doubt->resolved().max();
   b.in_doubt_open = in_doubt->open();
   b.logs = in_doubt->logs(names);
+  b.cache = in_doubt->cache();
+  b.cache.on = billing->cache().on();
   ECSIM_ASSERT(b.committed + b.aborted + b.unknown + b.failed + b.refused + b.unsettled + b.reads_ok ==
                b.operations);
 }

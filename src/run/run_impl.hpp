@@ -13,6 +13,7 @@
 
 #include "ecsim/check/acked_writes.hpp"
 #include "ecsim/check/billing.hpp"
+#include "ecsim/check/billing_cache.hpp"
 #include "ecsim/check/catch_up.hpp"
 #include "ecsim/check/causality.hpp"
 #include "ecsim/check/convergence.hpp"
@@ -63,8 +64,11 @@ class InDoubtMeter final : public sim::TraceObserver {
   // Per node with a 2PC machine, in node order: its log's high-water marks
   // (twopc.wal truncations, and its size at the end) and its end state.
   std::vector<BillingSummary::Log> logs(const std::vector<std::string>& names) const;
+  // The edge billing cache's records (billing.cache, billing.inval).
+  const BillingSummary::Cache& cache() const { return cache_; }
 
  private:
+  BillingSummary::Cache cache_;
   struct NodeLog {
     bool seen = false;
     BillingSummary::Log log;
@@ -206,6 +210,7 @@ struct Run::Impl {
   std::unique_ptr<tiers::Actions> actions;  // with a dsm_set, dsm_get or billing entry in the schedule
   std::unique_ptr<InDoubtMeter> in_doubt;  // with a billing workload
   std::unique_ptr<check::BillingChecker> billing_checker;  // with a billing workload
+  std::unique_ptr<check::BillingCacheChecker> cache_checker;  // with the edge billing cache on
   std::unique_ptr<LoadWatcher> load_watcher;
   std::unique_ptr<PointWindowWatcher> point_windows;
   std::unique_ptr<PointCrashWindows> point_crashes;  // set when `recovers_within` is expected

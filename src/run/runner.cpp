@@ -224,11 +224,21 @@ void Run::Impl::configure_billing() {
   const size_t groups = world->nodes(tiers::Role::kCloud).size() / proto::storage::kReplicas;
   sim::Duration client_timeout{0};
   for (const scenario::BillingWorkload& w : sc.billing) client_timeout = std::max(client_timeout, w.timeout);
-  billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups, client_timeout);
+  tiers::BillingCacheConfig cache;
+  cache.entries_max = sc.billing[0].cache_entries;
+  // The default bound: two msgq resend timeouts, so that an invalidation
+  // lost once is resent within it and the cache keeps serving meanwhile.
+  cache.staleness_max = sc.billing[0].cache_staleness_max.value_or(
+      sim::Duration{2 * world->params().dsm_resend_timeout.ns});
+  billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups, client_timeout, cache);
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
   billing_checker = std::make_unique<check::BillingChecker>(names, cloud_nodes(sc), kBillingTerminationBound.ns);
   trace.add_observer(billing_checker.get());
+  if (cache.on()) {
+    cache_checker = std::make_unique<check::BillingCacheChecker>(names, cloud_nodes(sc), cache.staleness_max.ns);
+    trace.add_observer(cache_checker.get());
+  }
   // Its initial state is traced once the trace file is open (Impl's constructor).
   std::vector<tiers::BillingClients::Source> sources;
   for (uint32_t i = 0; i < sc.billing.size(); ++i) {
@@ -421,6 +431,13 @@ RunResult Run::finish() {
       v.informational = b.checked == 0 && b.violations == 0;
       r.verdicts.push_back(std::move(v));
     }
+  }
+  if (m.cache_checker) {
+    const check::BillingCacheChecker& c = *m.cache_checker;
+    Verdict v{c.name(), c.violations() == 0, c.detail()};
+    v.vacuous = c.checked() == 0;
+    v.informational = c.checked() == 0 && c.violations() == 0;
+    r.verdicts.push_back(std::move(v));
   }
   m.summarize_limits(r);
   if (m.options.invariants_only) {

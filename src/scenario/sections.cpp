@@ -15,7 +15,8 @@ const std::vector<std::string_view> kRequestsKeys{
     "kind", "at", "rate", "subscribers", "zipf", "records", "mix", "bad_tokens", "timeout",
     "dsm_keys", "until", "local_subscribers"};
 const std::vector<std::string_view> kBillingKeys{"kind", "at", "rate", "subscribers", "numbers", "balance",
-                                                 "amount", "mix", "timeout", "until"};
+                                                 "amount", "mix", "timeout", "until", "cache"};
+const std::vector<std::string_view> kBillingCacheKeys{"entries", "staleness_max"};
 // In the order of the BillingWorkload::mix_* fields.
 const std::vector<std::string_view> kBillingMixKeys{"debit", "transfer", "top_up", "port", "balance",
                                                     "number_owner"};
@@ -300,6 +301,13 @@ BillingWorkload Loader::billing_item(const MapView& m) const {
   if (auto v = m.get("mix")) billing_mix(*v, w);
   if (auto v = m.get("timeout")) w.timeout = duration_in(*v, Duration{0}, false, kTimeoutMax);
   if (auto v = m.get("until")) w.until = duration_in(*v, Duration{0}, false, kScenarioDurationMax);
+  if (auto v = m.get("cache")) {
+    if (!v->node.IsMap()) fail_value(*v, "a map like { entries: 256, staleness_max: 1s }");
+    const MapView c(*this, *v, kBillingCacheKeys);
+    w.cache_entries = static_cast<uint32_t>(int_in(c.require("entries", "a number of entries like 256"), 1,
+                                                   kBillingCacheEntriesMax));
+    if (auto d = c.get("staleness_max")) w.cache_staleness_max = duration_in(*d, Duration{0}, false, kTimeoutMax);
+  }
   return w;
 }
 

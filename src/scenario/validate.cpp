@@ -224,11 +224,13 @@ class Validator {
       if (sum == 0) fail(w.mark, fmt::format("{} mix has all weights 0, expected at least one above 0", what));
       in_range(w.mark, what + " timeout", w.timeout, Duration{0}, false, kTimeoutMax);
       if (w.until) in_range(w.mark, what + " until", *w.until, Duration{0}, false, kScenarioDurationMax);
+      in_range(w.mark, what + " cache entries", w.cache_entries, 0, kBillingCacheEntriesMax);
       const BillingWorkload& first = sc_.billing[0];
       if (w.subscribers != first.subscribers || w.numbers_per_subscriber != first.numbers_per_subscriber ||
-          w.initial_balance != first.initial_balance) {
+          w.initial_balance != first.initial_balance || w.cache_entries != first.cache_entries ||
+          w.cache_staleness_max != first.cache_staleness_max) {
         fail(w.mark, fmt::format("{} has subscribers, numbers or balance unlike billing workload 1's, expected "
-                                 "one billing domain per scenario (the same three values)", what));
+                                 "one billing domain per scenario (the same three values, and the same cache)", what));
       }
     }
   }
@@ -342,7 +344,10 @@ class Validator {
     }
     const proto::PointInfo& info = proto::point_info(f.point);
     const Tier tier = node_tier(sc_.topology, n[0]);
-    if ((info.tiers & (1u << static_cast<unsigned>(tier))) == 0) {
+    uint32_t runs_on = info.tiers;  // cores resend invalidations with the edge billing cache on
+    const bool cache = !sc_.billing.empty() && sc_.billing[0].cache_entries > 0;
+    if (cache && f.point == proto::Point::kMsgqSenderBeforeResend) runs_on |= 1u << static_cast<unsigned>(Tier::kCore);
+    if ((runs_on & (1u << static_cast<unsigned>(tier))) == 0) {
       fail(pick(f.target.mark, f.mark), fmt::format("{}: {} on {} (a {} node), which never runs that code", what,
                                                     info.name, names_[n[0]], tier_name(tier)));
     }

@@ -92,10 +92,11 @@ uint32_t lock_key_group(uint64_t lock_key, size_t groups) {
 }
 
 Billing::Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups,
-                 sim::Duration client_timeout)
-    : sim_(sim), config_(std::move(config)), groups_(cloud_groups), client_timeout_(client_timeout) {
+                 sim::Duration client_timeout, BillingCacheConfig cache)
+    : sim_(sim), config_(std::move(config)), groups_(cloud_groups), client_timeout_(client_timeout), cache_(cache) {
   ECSIM_ASSERT(config_.validate().empty());
   ECSIM_ASSERT(groups_ >= 1);
+  ECSIM_ASSERT(!cache_.on() || cache_.staleness_max.ns > 0);
 }
 
 sim::Duration Billing::outcome_retention() const {

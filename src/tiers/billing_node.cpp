@@ -52,6 +52,7 @@ void EdgeNode::billing_on_start(node::Context&) {
   pc.outcome_retention = billing_->outcome_retention();
   participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
   participant_->recover(envs_->twopc, envs_->log);
+  if (billing_->cache().on()) billing_cache_start();
 }
 
 void EdgeNode::on_billing_request(node::Context& ctx, BillingRequest request) {
@@ -92,6 +93,7 @@ void EdgeNode::billing_check_token(node::Context& ctx, uint64_t edge_req) {
 
 void EdgeNode::billing_admitted(node::Context& ctx, uint64_t edge_req) {
   ECSIM_ASSERT(billing_pending_.count(edge_req) == 1);
+  if (billing_cache_ && billing_cache_serve(ctx, edge_req)) return;  // answered from the cache
   billing_send_to_core(ctx, edge_req);
   edge_rpc_done(ctx);  // a call refused at once (no core reachable) completes now
 }
@@ -128,6 +130,11 @@ void EdgeNode::billing_reply(node::Context& ctx, uint64_t edge_req, const proto:
     return;
   }
   const BillingRequest& r = it->second.request;
+  if (billing_cache_) {
+    const bool answered = c.ok && billing_in_ && billing_in_->first == c.call_id;
+    billing_cache_answer(ctx, edge_req, home_cores_[it->second.core_index],
+                         answered ? &billing_in_->second : nullptr);
+  }
   if (c.ok && billing_in_ && billing_in_->first == c.call_id) {
     const BillingReply& reply = billing_in_->second;
     if (workload::is_billing_write(r.op.kind)) {
@@ -151,6 +158,7 @@ void CoreNode::billing_on_start(node::Context& ctx) {
   // which keeps transaction ids unique across restarts.
   cc.incarnation = ctx.incarnation();
   cc.outcome_retention = billing_->outcome_retention();
+  cc.report_commits = billing_->cache().on();
   coordinator_ = std::make_unique<twopc::Coordinator>(self_, cc);
   coordinator_->recover(envs_->twopc, envs_->log);
 }
@@ -204,7 +212,10 @@ void CoreNode::core_billing(node::Context& ctx, net::NodeId from, uint64_t call_
   core_txn_completions(ctx);
 }
 
-void CoreNode::core_respond_body(const Caller& to, const CoreBody& body) {
+void CoreNode::core_respond_body(node::Context& ctx, const Caller& to, CoreBody body) {
+  if (auto* reply = std::get_if<BillingReply>(&body); reply != nullptr && billing_->cache().on()) {
+    core_attach_sync(ctx, to.edge, *reply);
+  }
   const uint64_t handle = next_reply_++;
   replies_[handle % replies_.size()] = ReplySlot{handle, body};
   rpc_server_->respond(to.edge, to.call_id, 0, handle, body_size_bytes(body));
@@ -214,12 +225,18 @@ void CoreNode::core_respond_body(const Caller& to, const CoreBody& body) {
 // reported (a retry that joined a running transaction included).
 void CoreNode::core_txn_completions(node::Context& ctx) {
   if (coordinator_ == nullptr) return;
+  // Invalidations first: an answer sent after a decision carries a sync
+  // point that covers the decision's invalidation.
+  if (billing_->cache().on()) core_send_invals(ctx);
   coordinator_->take_completions(txn_done_);
   for (const twopc::Completion& c : txn_done_) {
     if (ctx.halted()) return;  // the node crashes now, its callers unanswered
     const auto range = txn_callers_.equal_range(c.client_txn);
     for (auto it = range.first; it != range.second; ++it) {
-      core_respond_body(it->second, BillingReply{static_cast<uint16_t>(c.outcome), static_cast<uint16_t>(c.reason)});
+      BillingReply reply;
+      reply.outcome = static_cast<uint16_t>(c.outcome);
+      reply.reason = static_cast<uint16_t>(c.reason);
+      core_respond_body(ctx, it->second, reply);
     }
     txn_callers_.erase(range.first, range.second);
   }
@@ -261,7 +278,8 @@ void CoreNode::on_billing_read(node::Context& ctx, net::NodeId, const BillingRea
   reply.outcome = static_cast<uint16_t>(twopc::Outcome::kCommitted);
   reply.found = resp.found;
   reply.value = resp.value;
-  core_respond_body(it->second.caller, reply);
+  reply.cacheable = resp.cacheable;
+  core_respond_body(ctx, it->second.caller, reply);
   billing_reads_.erase(it);
 }
 
@@ -279,12 +297,16 @@ void CloudNode::billing_on_start(node::Context&) {
 void CloudNode::on_billing_read(node::Context& ctx, net::NodeId from, const BillingRead& m) {
   if (std::holds_alternative<BillingReadResp>(m) || participant_ == nullptr) return;
   const auto& q = std::get<BillingReadReq>(m);
-  BillingReadResp resp{q.req, false, 0};
+  BillingReadResp resp{q.req, false, 0, false};
   if (q.kind == kReadBalance) {
-    if (const auto b = participant_->read_balance(q.key)) resp = {q.req, true, static_cast<uint64_t>(*b)};
+    if (const auto b = participant_->read_balance(q.key)) resp = {q.req, true, static_cast<uint64_t>(*b), false};
   } else if (const auto o = participant_->read_number_owner(q.key)) {
-    resp = {q.req, true, *o};
+    resp = {q.req, true, *o, false};
   }
+  // An edge may cache the value only when no prepared transaction holds
+  // the key: then every COMMIT decided so far on it is applied here.
+  const uint64_t lock = q.kind == kReadBalance ? twopc::account_key(q.key) : twopc::number_key(q.key);
+  resp.cacheable = resp.found && participant_->lock_holder(lock) == 0;
   send_billing_read(ctx, from, resp);
 }
 

@@ -65,7 +65,10 @@ class CoreNode final : public TierNode {
   void core_billing(node::Context& ctx, net::NodeId from, uint64_t call_id, const BillingCall& call);
   void core_billing_read(node::Context& ctx, uint64_t req);
   void core_billing_read_timeout(node::Context& ctx, uint64_t req);
-  void core_respond_body(const Caller& to, const CoreBody& body);
+  void core_respond_body(node::Context& ctx, const Caller& to, CoreBody body);
+  // edge billing caches (billing_cache_node.cpp)
+  void core_send_invals(node::Context& ctx);
+  void core_attach_sync(node::Context& ctx, net::NodeId edge, BillingReply& reply) const;
   void core_txn_completions(node::Context& ctx);
   std::vector<net::NodeId> txn_participants(const proto::twopc::Op& op, net::NodeId edge) const;
 
@@ -83,6 +86,14 @@ class CoreNode final : public TierNode {
   std::map<uint64_t, CoreBillingRead> billing_reads_;  // by read id
   uint64_t next_billing_read_ = 1;
   std::vector<proto::twopc::Completion> txn_done_;
+  // edge billing caches: per edge, the seq of the last invalidation msgq
+  // accepted for it and how many it refused (the sync point's N and R)
+  struct InvalTo {
+    uint64_t seq = 0;
+    uint64_t refused = 0;
+  };
+  std::map<net::NodeId, InvalTo> inval_to_;
+  std::vector<std::pair<uint64_t, proto::twopc::Op>> commits_;
 };
 
 // The core node running on `n`, checked; nullptr when `n` is down. As

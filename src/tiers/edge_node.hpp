@@ -120,6 +120,11 @@ class EdgeNode final : public TierNode {
   void billing_admitted(node::Context& ctx, uint64_t edge_req);
   void billing_send_to_core(node::Context& ctx, uint64_t edge_req);
   void billing_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c);
+  // edge billing cache (billing_cache_node.cpp)
+  void billing_cache_start();
+  bool billing_cache_serve(node::Context& ctx, uint64_t edge_req);
+  void billing_cache_answer(node::Context& ctx, uint64_t edge_req, net::NodeId core, const BillingReply* reply);
+  void on_billing_inval(node::Context& ctx, net::NodeId from, const BillingInval& inval) override;
 
   std::unique_ptr<EdgeCache> cache_;
   std::unique_ptr<proto::auth::Guard> guard_;
@@ -155,6 +160,7 @@ class EdgeNode final : public TierNode {
   std::map<uint64_t, BillingPending> billing_pending_;  // by edge request id
   std::optional<std::pair<uint64_t, BillingReply>> billing_in_;
   std::unique_ptr<proto::twopc::Participant> participant_;
+  std::unique_ptr<BillingCache> billing_cache_;  // volatile: rebuilt empty at every start
 };
 
 // The edge node running on `n`, checked; nullptr when `n` is down. As

@@ -46,9 +46,15 @@ uint32_t body_size_bytes(const CoreBody& b) {
                                  decimal_digits(c.to) + decimal_digits(c.amount) + decimal_digits(c.number);
                         },
                         // {"outcome":O,"reason":R,"found":true,"value":V}
+                        // with a sync point: ,"sync":[E,S,R,T],"cacheable":true
                         [](const BillingReply& r) -> uint32_t {
+                          const uint32_t sync = !r.synced ? 0
+                                                          : 30 + decimal_digits(r.sync.epoch) +
+                                                                decimal_digits(r.sync.inval_seq) +
+                                                                decimal_digits(r.sync.refused) +
+                                                                decimal_digits(static_cast<uint64_t>(r.sync.at_ns));
                           return (r.found ? 40 : 41) + decimal_digits(r.outcome) + decimal_digits(r.reason) +
-                                 decimal_digits(r.value);
+                                 decimal_digits(r.value) + sync;
                         }},
                     b);
 }
@@ -250,23 +256,46 @@ void TierNode::send_billing_read(node::Context& ctx, net::NodeId dst, BillingRea
        net::connection_id(kConnBillingRead, request, req));
 }
 
+uint64_t TierNode::send_billing_inval(net::NodeId dst, const BillingInval& inval) {
+  ECSIM_ASSERT(inval.keys.count > 0);
+  const uint64_t handle = next_update_handle_++;
+  queued_invals_.emplace(handle, inval);
+  // {"jsonrpc":"2.0","method":"billing.invalidate","params":{"txn":T,"keys":[K,K]}}
+  uint32_t size = 70 + proto::decimal_digits(inval.txn);
+  for (size_t i = 0; i < inval.keys.count; ++i) size += 1 + proto::decimal_digits(inval.keys.keys[i]);
+  const uint64_t seq = msgq_sender_->send(dst, handle, size);
+  if (seq == 0) queued_invals_.erase(handle);
+  return seq;
+}
+
 void TierNode::send_msgq(node::Context& ctx, net::NodeId dst, proto::msgq::Message m, uint32_t size_bytes) {
   proto::dsm::Update update;
-  if (const auto* d = std::get_if<proto::msgq::Data>(&m)) update = queued_updates_.at(d->body_handle);
+  std::optional<BillingInval> inval;
+  if (const auto* d = std::get_if<proto::msgq::Data>(&m)) {
+    if (const auto it = queued_invals_.find(d->body_handle); it != queued_invals_.end()) {
+      inval = it->second;
+    } else {
+      update = queued_updates_.at(d->body_handle);
+    }
+  }
   // A msgq channel (sender -> receiver, one per sender incarnation) is one
   // connection: Data from the sender, ACKs back on it.
   const bool data = std::holds_alternative<proto::msgq::Data>(m);
   const uint32_t epoch = data ? std::get<proto::msgq::Data>(m).epoch : std::get<proto::msgq::Ack>(m).epoch;
   const uint64_t conn = net::connection_id(kConnMsgq, data, epoch);
-  send(ctx, dst, kKindDsm, Payload{DsmQueued{std::move(m), std::move(update)}}, size_bytes, conn);
+  send(ctx, dst, kKindDsm, Payload{DsmQueued{std::move(m), std::move(update), inval}}, size_bytes, conn);
 }
 
 // A msgq message: Data is handed to the DSM once (duplicates are ACKed and
 // dropped by the receiver), an Ack frees the bodies it settles.
-void TierNode::dsm_queued(node::Context&, net::NodeId from, const DsmQueued& q) {
+void TierNode::dsm_queued(node::Context& ctx, net::NodeId from, const DsmQueued& q) {
   if (const auto* d = std::get_if<proto::msgq::Data>(&q.msg)) {
     if (!msgq_receiver_->on_data(from, *d)) return;
-    dsm_->on_message(envs_->dsm, from, proto::dsm::Message{q.update});
+    if (q.inval) {
+      on_billing_inval(ctx, from, *q.inval);
+    } else {
+      dsm_->on_message(envs_->dsm, from, proto::dsm::Message{q.update});
+    }
     // The point belongs to msgq's receiver, but only its owner sees the
     // delivery end. Nothing follows it in this handler, stopped or not.
     (void)proto::reach(self_, proto::Point::kMsgqReceiverAfterDeliver);
@@ -278,7 +307,9 @@ void TierNode::dsm_queued(node::Context&, net::NodeId from, const DsmQueued& q) 
 
 void TierNode::msgq_settled() {
   msgq_sender_->take_settled(settled_);
-  for (uint64_t handle : settled_) queued_updates_.erase(handle);
+  for (uint64_t handle : settled_) {
+    if (queued_updates_.erase(handle) == 0) queued_invals_.erase(handle);
+  }
 }
 
 void send_forged_write(node::Cluster& cluster, net::NodeId edge, net::NodeId cloud,

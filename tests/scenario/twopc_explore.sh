@@ -64,6 +64,13 @@ check "$verdict" billing_termination "the plant is found by billing_termination 
 check $? 1 "the reproducing command fails"
 grep -q "FAIL  $verdict" "$tmp/repro.txt"; check $? 0 "the same way ($verdict)"
 
+# With the edge billing cache on, every crash point (cores resending
+# invalidations over msgq included) keeps every value served from an edge
+# cache fresh (billing_cache_freshness) and every other promise.
+"$ecsim" explore "$src/tests/data/scenarios/2pc-cache.yaml" --crash-points --jobs 2 --out-dir "$tmp" \
+  > "$tmp/cache.txt" 2>&1
+check $? 0 "2pc-cache: every crash-point run passes"
+
 # Bad input: one line, exit 2.
 bad() {  # WHAT EXPECTED-PATTERN ARGS...
   local what=$1 pattern=$2; shift 2

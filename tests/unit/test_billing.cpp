@@ -158,8 +158,9 @@ TEST_CASE("billing: the generator is deterministic and follows its mix", "[billi
 TEST_CASE("loader: a billing workload with every field, and its defaults", "[billing][scenario]") {
   const scenario::Scenario s = scenario::load_scenario_text(kTiers + R"(  - { kind: billing, at: edge-1, rate: 200/s, subscribers: 64, numbers: 2, balance: 5000,
       amount: [10, 900], mix: { debit: 5, transfer: 4, top_up: 3, port: 2, balance: 1, number_owner: 6 },
-      timeout: 3s, until: 20s }
-  - { kind: billing, rate: 5/s, subscribers: 64, numbers: 2, balance: 5000, mix: { port: 1 } }
+      timeout: 3s, until: 20s, cache: { entries: 128, staleness_max: 250ms } }
+  - { kind: billing, rate: 5/s, subscribers: 64, numbers: 2, balance: 5000, mix: { port: 1 },
+      cache: { entries: 128, staleness_max: 250ms } }
 )",
                                                             "t.yaml");
   REQUIRE(s.billing.size() == 2);
@@ -180,6 +181,9 @@ TEST_CASE("loader: a billing workload with every field, and its defaults", "[bil
   CHECK(w.timeout == 3_s);
   REQUIRE(w.until.has_value());
   CHECK(*w.until == 20_s);
+  CHECK(w.cache_entries == 128);
+  REQUIRE(w.cache_staleness_max.has_value());
+  CHECK(*w.cache_staleness_max == 250_ms);
   CHECK(w.mark.line == 5);
   const scenario::BillingWorkload& d = s.billing[1];
   CHECK(d.at.text == "edge");
@@ -189,6 +193,9 @@ TEST_CASE("loader: a billing workload with every field, and its defaults", "[bil
   CHECK(d.mix_port == 1);
   CHECK(d.timeout == 2_s);
   CHECK_FALSE(d.until.has_value());
+  const scenario::Scenario plain = scenario::load_scenario_text(kTiers + "  - { kind: billing, rate: 5/s }\n", "t.yaml");
+  CHECK(plain.billing[0].cache_entries == 0);  // the edge billing cache is off by default
+  CHECK_FALSE(plain.billing[0].cache_staleness_max.has_value());
 }
 
 TEST_CASE("loader: every bad billing input gives its exact one-line error", "[billing][scenario]") {
@@ -216,7 +223,24 @@ TEST_CASE("loader: every bad billing input gives its exact one-line error", "[bi
         "(clients enter at the edge)");
   CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s }\n  - { kind: billing, rate: 10/s, balance: 1 }\n") ==
         "t.yaml:6:5: billing workload 2 has subscribers, numbers or balance unlike billing workload 1's, expected "
-        "one billing domain per scenario (the same three values)");
+        "one billing domain per scenario (the same three values, and the same cache)");
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: { entries: 8 } }\n  - { kind: billing, rate: 10/s }\n") ==
+        "t.yaml:6:5: billing workload 2 has subscribers, numbers or balance unlike billing workload 1's, expected "
+        "one billing domain per scenario (the same three values, and the same cache)");
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: { entry: 8 } }\n") ==
+        "t.yaml:5:43: unknown key 'entry' in workload[1].cache, expected entries or staleness_max");
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: { entries: 0 } }\n") ==
+        "t.yaml:5:52: workload[1].cache.entries is '0', expected an integer 1..1048576");
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: { entries: 8, staleness_max: 0s } }\n") ==
+        "t.yaml:5:70: workload[1].cache.staleness_max is '0s', expected a duration above 0s and at most 1h");
+  // A core resends invalidations over msgq only with the edge billing cache on.
+  const std::string resend = "faults:\n  - { at_point: msgq.sender.before_resend, node: core-1, do: crash }\n";
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s }\n" + resend).find("which never runs that code") !=
+        std::string::npos);
+  CHECK(scenario::load_scenario_text(kTiers + "  - { kind: billing, rate: 10/s, cache: { entries: 8 } }\n" + resend,
+                                     "t.yaml").faults.size() == 1);
+  CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s, cache: 8 }\n") ==
+        "t.yaml:5:41: workload[1].cache is '8', expected a map like { entries: 256, staleness_max: 1s }");
   CHECK(error_of(kTiers + "  - { kind: billing, rate: 10/s }\n  - { kind: ping, from: edge, to: core, rate: 1/s }\n") ==
         "t.yaml:6:5: a 'ping' workload after a 'requests' one, expected workloads of one kind per scenario (ping, "
         "or requests and billing)");

@@ -43,7 +43,8 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
       ecsim::tiers::kRecordBillingNumber, ecsim::tiers::kRecordBillingStart, ecsim::tiers::kRecordBillingEnd,
       ecsim::tiers::kRecordBillingRead, ecsim::tiers::kRecordBillingOp, ecsim::tiers::kRecordBillingEndNode,
       ecsim::tiers::kRecordBillingEndBalance, ecsim::tiers::kRecordBillingEndOwner,
-      ecsim::tiers::kRecordBillingEndLog, ecsim::tiers::kRecordAction};
+      ecsim::tiers::kRecordBillingEndLog, ecsim::tiers::kRecordBillingCache, ecsim::tiers::kRecordBillingInval,
+      ecsim::tiers::kRecordAction};
   std::set<uint16_t> seen;
   for (RecordType t : all) {
     INFO("record type " << static_cast<int>(t));

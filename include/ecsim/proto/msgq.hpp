@@ -224,6 +224,8 @@ class Receiver {
   const ReceiverCounters& counters() const { return counters_; }
   // Every seq <= watermark from `from` (current epoch) was delivered.
   uint64_t watermark(NodeId from) const;
+  // The epoch of `from` whose sequence space it follows; nullopt: none yet.
+  std::optional<uint32_t> epoch(NodeId from) const;
 
  private:
   struct Peer {

@@ -32,6 +32,7 @@ enum class Plant : uint8_t {
   kTwopcReleaseLocksAtPrepare,     // a 2PC participant releases its locks at PREPARE, not at the decision
   kStorageCheckpointTruncatesCopy,  // a cloud replica's checkpoint truncates its log through the copy
   kTwopcReadUncommitted,           // a 2PC participant answers reads with its prepared transactions applied
+  kTwopcSkipInvalidation,          // a 2PC coordinator commits without invalidating the edges' caches
 };
 
 struct PlantInfo {

@@ -324,6 +324,9 @@ struct CoordinatorConfig {
   sim::Duration outcome_retention = sim::seconds(30);
   // ENDs between two truncations of the log.
   uint32_t truncate_every = 256;
+  // Hand out each COMMIT this incarnation sends (take_commits), for the
+  // edge caches' invalidations.
+  bool report_commits = false;
 };
 
 struct CoordinatorCounters {
@@ -378,6 +381,10 @@ class Coordinator {
   void on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag);
   // Moves the reported outcomes into `out` (cleared first).
   void take_completions(std::vector<Completion>& out);
+  // With report_commits: moves the (txn, op) of every COMMIT sent since the
+  // last call into `out` (cleared first), in order; not a recovered one
+  // (its op is not in the log).
+  void take_commits(std::vector<std::pair<uint64_t, Op>>& out);
 
   const CoordinatorCounters& counters() const { return counters_; }
   size_t live() const { return txns_.size(); }
@@ -458,6 +465,7 @@ class Coordinator {
   uint64_t sync_tag_ = 0;
   uint64_t next_sync_tag_ = 1;
   std::vector<Completion> done_;
+  std::vector<std::pair<uint64_t, Op>> commits_;  // report_commits
   CoordinatorCounters counters_;
 };
 

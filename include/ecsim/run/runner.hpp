@@ -252,6 +252,19 @@ struct BillingSummary {
     uint64_t remembered = 0;  // outcomes remembered for retries
   };
   std::vector<Log> logs;
+  // The edge billing cache (only with it on; docs/twopc.md).
+  struct Cache {
+    bool on = false;
+    uint64_t served = 0;        // reads answered from an edge cache
+    uint64_t filled = 0;
+    uint64_t fill_refused = 0;  // raced an invalidation or a flush, or not cacheable
+    uint64_t flushes = 0;
+    uint64_t invals_sent = 0;      // msgq messages, one per edge and commit
+    uint64_t invals_refused = 0;   // msgq's queue was full
+    uint64_t invals_received = 0;  // keys delivered to edges
+    uint64_t invals_dropped = 0;   // of those, entries an edge held and dropped
+  };
+  Cache cache;
 };
 
 // A named limit that the run reached (sim/limits.hpp), for the summary.

@@ -128,6 +128,11 @@ struct BillingWorkload {
   uint32_t mix_number_owner = 5;
   sim::Duration timeout{sim::seconds(2)};
   std::optional<sim::Duration> until;  // clients send nothing from this time on
+  // `cache: {entries: N, staleness_max: D}`: the edge billing cache
+  // (docs/twopc.md, "Edge billing cache"); 0 entries: off (the default).
+  // staleness_max unset: twice the msgq resend timeout.
+  uint32_t cache_entries = 0;
+  std::optional<sim::Duration> cache_staleness_max;
   Mark mark;
 };
 

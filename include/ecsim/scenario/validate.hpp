@@ -32,6 +32,8 @@ inline constexpr int64_t kBillingSubscribersMax = int64_t{1} << 20;
 inline constexpr int64_t kBillingNumbersPerSubscriberMax = 8;
 inline constexpr int64_t kBillingNumbersMax = int64_t{1} << 20;
 inline constexpr int64_t kBillingBalanceMax = int64_t{1} << 48;
+// The edge billing cache (`cache: {entries, staleness_max}` of a billing workload).
+inline constexpr int64_t kBillingCacheEntriesMax = int64_t{1} << 20;
 inline constexpr int64_t kNthMax = 1000000000000;
 inline constexpr size_t kNameBytesMax = 200;
 // `memory_max` (and --memory-max): the bytes the model may account for itself.

@@ -63,6 +63,21 @@ inline constexpr auto kRecordBillingEndOwner = static_cast<sim::RecordType>(88);
 // participant, kind = log entries kept, peer = locks held, a = log bytes
 // kept, b = outcomes remembered.
 inline constexpr auto kRecordBillingEndLog = static_cast<sim::RecordType>(90);
+// kRecordBillingCache (edge billing cache, docs/twopc.md): node = the edge
+// node, code = CacheEvent, kind = 1 balance / 2 number owner, a = the
+// subscriber or number, b = the value (served, filled); flushed: a = entries.
+inline constexpr auto kRecordBillingCache = static_cast<sim::RecordType>(95);
+// kRecordBillingInval: code 1 sent (node = core, peer = edge, a = txn, b =
+// msgq seq), 2 received (node = edge, peer = core, a = txn, b = key, kind =
+// 1 when it dropped an entry), 3 refused by msgq (node = core, peer = edge,
+// a = txn).
+inline constexpr auto kRecordBillingInval = static_cast<sim::RecordType>(96);
+enum class CacheEvent : uint16_t {
+  kServed = 1,   // a read answered from the cache: the promise the freshness checker judges
+  kFilled = 2,
+  kFillRefused = 3,  // raced an invalidation or a flush, or not cacheable
+  kFlushed = 4,
+};
 enum class BillingEnd : uint16_t {
   kCommitted = 1,  // a transaction committed, or a read answered
   kAborted = 2,
@@ -74,6 +89,16 @@ enum class BillingEnd : uint16_t {
 };
 
 class Billing;
+
+// The edge billing cache (docs/twopc.md, "Edge billing cache"): off with
+// entries_max 0. A value is served only while the edge is in sync with
+// every core within `staleness_max`, the bound on how stale a served value
+// may be.
+struct BillingCacheConfig {
+  uint32_t entries_max = 0;
+  sim::Duration staleness_max{0};
+  bool on() const { return entries_max > 0; }
+};
 
 // Records the initial state of `config`'s domain at time 0: every account
 // in subscriber order, then every number in number order.
@@ -127,10 +152,11 @@ class Billing {
   // it may retry a transaction id (the participants remember outcomes
   // twice that, at least 30 s).
   Billing(sim::Simulator& sim, workload::BillingConfig config, size_t cloud_groups,
-          sim::Duration client_timeout);
+          sim::Duration client_timeout, BillingCacheConfig cache = {});
 
   const workload::BillingConfig& config() const { return config_; }
   size_t cloud_groups() const { return groups_; }
+  const BillingCacheConfig& cache() const { return cache_; }
   // The participant machine's configuration at a replica of cloud group
   // `group`: that group's accounts and numbers only.
   proto::twopc::ParticipantConfig replica_config(uint32_t group) const;
@@ -164,6 +190,7 @@ class Billing {
   workload::BillingConfig config_;
   size_t groups_;
   sim::Duration client_timeout_;
+  BillingCacheConfig cache_;
   std::map<uint64_t, Outstanding> outstanding_;  // by client txn
   BillingFigures figures_;
 };

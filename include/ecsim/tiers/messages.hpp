@@ -5,6 +5,7 @@
 // modelled system's messages).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <variant>
 
 #include "ecsim/net/vector_clock.hpp"
@@ -13,6 +14,7 @@
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/twopc.hpp"
+#include "ecsim/tiers/billing_cache.hpp"
 
 namespace ecsim::tiers {
 
@@ -57,6 +59,12 @@ struct BillingReply {
   uint16_t reason = 0;
   bool found = false;
   uint64_t value = 0;
+  // With the edge billing cache on (docs/twopc.md, "Edge billing cache"):
+  // whether a read's value may be cached (no prepared transaction held the
+  // key at the replica), and the core's sync point for the edge.
+  bool cacheable = false;
+  bool synced = false;
+  CacheSync sync;
 };
 using CoreBody = std::variant<std::monostate, CoreRead, CoreWrite, CoreReply, BillingCall, BillingReply>;
 
@@ -75,9 +83,17 @@ struct EdgeCoreMessage {
 
 // A DSM UPDATE sent through reliable messaging (proto/msgq): the msgq
 // message and, for a Data, the update its body handle names.
+// Core -> edge over msgq: a committed transaction changed these keys (2PC
+// lock keys); an edge caching them drops them (docs/twopc.md, "Edge
+// billing cache").
+struct BillingInval {
+  uint64_t txn = 0;
+  proto::twopc::OpKeys keys;
+};
 struct DsmQueued {
   proto::msgq::Message msg;
-  proto::dsm::Update update;  // valid for msgq::Data
+  proto::dsm::Update update;  // valid for msgq::Data without `inval`
+  std::optional<BillingInval> inval;  // msgq::Data carrying an invalidation instead
 };
 
 // Core <-> cloud: a billing read of a committed value (read committed: the
@@ -92,6 +108,7 @@ struct BillingReadResp {
   uint64_t req = 0;
   bool found = false;
   uint64_t value = 0;
+  bool cacheable = false;  // no prepared transaction held the key's lock
 };
 using BillingRead = std::variant<BillingReadReq, BillingReadResp>;
 

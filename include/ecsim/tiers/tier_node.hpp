@@ -75,6 +75,8 @@ class TierNode : public node::Actor {
   virtual void on_storage_message(node::Context&, net::NodeId /*from*/, const proto::storage::Message&) {}
   virtual void on_twopc_message(node::Context&, net::NodeId /*from*/, const proto::twopc::Message&) {}
   virtual void on_billing_read(node::Context&, net::NodeId /*from*/, const BillingRead&) {}
+  // An edge billing cache invalidation delivered by msgq (once per message).
+  virtual void on_billing_inval(node::Context&, net::NodeId /*from*/, const BillingInval&) {}
   // A timer on a route other than the shell's own (DSM, msgq).
   virtual void on_role_timer(node::Context& ctx, uint8_t route, uint64_t tag) = 0;
   // The body an outgoing RPC message carries (send_rpc): none by default.
@@ -82,6 +84,9 @@ class TierNode : public node::Actor {
 
   // A billing read and its answer (core asks, cloud answers).
   void send_billing_read(node::Context& ctx, net::NodeId dst, BillingRead m);
+  // Queues an invalidation for `dst` on the node's msgq; its seq, or 0 when
+  // msgq refused it (pending queue full).
+  uint64_t send_billing_inval(net::NodeId dst, const BillingInval& inval);
 
   World& world_;
   const net::NodeId self_;
@@ -107,6 +112,7 @@ class TierNode : public node::Actor {
   std::unique_ptr<proto::msgq::Sender> msgq_sender_;
   std::unique_ptr<proto::msgq::Receiver> msgq_receiver_;
   std::unordered_map<uint64_t, proto::dsm::Update> queued_updates_;
+  std::unordered_map<uint64_t, BillingInval> queued_invals_;  // the same handles
   uint64_t next_update_handle_ = 1;
   std::vector<uint64_t> settled_;
   // timer routes: a protocol's timer id is its route's id here, and the
