@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "ecsim/proto/plant.hpp"
-#include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
 

@@ -2,7 +2,7 @@
 // balances and re-takes the locks of every transaction still in doubt (see
 // proto/twopc.hpp and docs/twopc.md, "Recovery").
 #include "ecsim/proto/plant.hpp"
-#include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto::twopc {

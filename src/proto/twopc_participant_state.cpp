@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "ecsim/proto/plant.hpp"
-#include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto::twopc {

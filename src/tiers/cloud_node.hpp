@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 
 namespace ecsim::tiers {

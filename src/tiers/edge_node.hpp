@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 
 namespace ecsim::tiers {

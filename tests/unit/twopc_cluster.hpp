@@ -12,7 +12,7 @@
 #include <set>
 #include <vector>
 
-#include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/twopc_participant.hpp"
 
 namespace twopc_test {
 

@@ -20,7 +20,7 @@
 
 #include "ecsim/net/envelope.hpp"
 #include "ecsim/node/cluster.hpp"
-#include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/sim/simulator.hpp"
 #include "ecsim/sim/trace.hpp"
