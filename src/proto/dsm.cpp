@@ -196,6 +196,7 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
 Digest Replica::next_digest() {
   Digest d;
   d.key_lo = cursor_key_;
+  d.entries.reserve(std::min(entries_.size(), kDigestEntriesMax));
   auto it = entries_.lower_bound(cursor_key_);
   for (; it != entries_.end() && d.entries.size() < kDigestEntriesMax; ++it) {
     d.entries.push_back({it->first, it->second.clock_hash});
@@ -215,9 +216,15 @@ Digest Replica::next_digest() {
 void Replica::anti_entropy_round(Env<Message>& env) {
   // An empty replica has nothing to offer; the peers' digests make it pull.
   if (entries_.empty() || config_.peers.empty()) return;
-  const Digest digest = next_digest();
-  for (NodeId peer : config_.peers) {
-    send(env, peer, digest);
+  Digest digest = next_digest();
+  // One digest to every peer: its size is counted once (only the id's
+  // digits differ) and the last peer gets the digest itself, not a copy.
+  const uint32_t size_without_id = wire_size_bytes(digest, 0) - digits(0);
+  for (size_t i = 0; i < config_.peers.size(); ++i) {
+    ++rpc_id_;
+    const uint32_t size_bytes = size_without_id + digits(rpc_id_);
+    const bool last = i + 1 == config_.peers.size();
+    env.send(config_.peers[i], last ? Message{std::move(digest)} : Message{digest}, size_bytes);
     ++counters_.digests_sent;
   }
 }

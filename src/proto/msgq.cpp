@@ -69,7 +69,7 @@ Sender::Sender(Env<Message>& env, SenderConfig config) : env_(env), config_(conf
 }
 
 uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
-  Dest& d = dests_[dst];
+  Dest& d = dests_.try_emplace(dst, config_.window_max).first->second;
   if (pending_ >= config_.pending_max || d.waiting.size() + d.unacked.size() >= config_.dest_pending_max) {
     ++counters_.refused;
     sim::limit_reached(sim::Resource::kMsgqPending, env_.self());
@@ -91,7 +91,7 @@ uint64_t Sender::send(NodeId dst, uint64_t body_handle, uint32_t body_bytes) {
 // selective ACKs a count would let later messages race arbitrarily far ahead
 // of a lost one, past what the receiver's bounded de-dup set can hold.
 bool Sender::window_open(const Dest& d, uint64_t seq) const {
-  return d.unacked.empty() || seq < d.unacked.begin()->first + config_.window_max;
+  return d.unacked.empty() || seq < d.unacked.lowest() + config_.window_max;
 }
 
 void Sender::dispatch(NodeId dst, Dest& d) {
@@ -100,9 +100,7 @@ void Sender::dispatch(NodeId dst, Dest& d) {
     d.waiting.pop_front();
     item.first_sent = env_.now();
     ++counters_.sent;
-    auto [it, inserted] = d.unacked.emplace(item.seq, item);
-    ECSIM_ASSERT(inserted);
-    transmit(dst, d, it->second);
+    transmit(dst, d, d.unacked.insert(item.seq, item));
   }
   arm(dst, d);
   check_invariants(d);
@@ -112,7 +110,7 @@ void Sender::transmit(NodeId dst, const Dest& d, Item& item) {
   ++item.transmissions;
   item.resend_at = env_.now() + timeout_for(item.transmissions);
   ECSIM_ASSERT(!d.unacked.empty());
-  const Message m = Data{config_.epoch, item.seq, item.body_handle, item.body_bytes, d.unacked.begin()->first};
+  const Message m = Data{config_.epoch, item.seq, item.body_handle, item.body_bytes, d.unacked.lowest()};
   const uint32_t bytes = size_bytes(m);
   counters_.bytes += bytes;
   env_.trace({env_.now().ns, kRecordSend, 0, env_.self(), dst, 0, item.seq, item.transmissions});
@@ -143,7 +141,7 @@ sim::Duration Sender::timeout_for(uint32_t transmissions) {
 // timer that fires early (its message was ACKed meanwhile) just re-arms.
 void Sender::arm(NodeId dst, Dest& d) {
   sim::Time earliest = sim::Time::max();
-  for (const auto& [seq, item] : d.unacked) earliest = std::min(earliest, item.resend_at);
+  d.unacked.for_each([&](uint64_t, const Item& item) { earliest = std::min(earliest, item.resend_at); });
   if (earliest == sim::Time::max() || earliest >= d.timer_at) return;
   if (d.timer != 0) env_.cancel_timer(d.timer);
   d.timer = env_.set_timer(earliest - env_.now(), dst);
@@ -158,12 +156,19 @@ void Sender::on_timer(uint64_t tag) {
   Dest& d = it->second;
   d.timer = 0;
   d.timer_at = sim::Time::max();
-  for (auto& [seq, item] : d.unacked) {
-    if (item.resend_at > env_.now()) continue;
-    if (reach(env_, Point::kMsgqSenderBeforeResend)) return;
+  // A planted stop at the resend point leaves the rest unsent, as a
+  // crash there would; the timer is not re-armed then.
+  bool stopped = false;
+  d.unacked.for_each([&](uint64_t, Item& item) {
+    if (stopped || item.resend_at > env_.now()) return;
+    if (reach(env_, Point::kMsgqSenderBeforeResend)) {
+      stopped = true;
+      return;
+    }
     ++counters_.resent;
     transmit(dst, d, item);
-  }
+  });
+  if (stopped) return;
   arm(dst, d);
   check_invariants(d);
 }
@@ -188,20 +193,21 @@ void Sender::on_ack(NodeId from, const Ack& a) {
 // Removes what the ACK covers from the window; returns how many.
 size_t Sender::settle(NodeId dst, Dest& d, const Ack& a) {
   size_t settled = 0;
-  auto settle_one = [&](std::map<uint64_t, Item>::iterator it) {
+  auto settle_one = [&](uint64_t seq, const Item& item) {
     ECSIM_ASSERT(pending_ > 0);
     --pending_;
     ++counters_.acked;
     ++settled;
-    env_.trace({env_.now().ns, kRecordAcked, 0, env_.self(), dst, 0, it->first,
-                static_cast<uint64_t>((env_.now() - it->second.first_sent).ns)});
-    settled_.push_back(it->second.body_handle);
-    return d.unacked.erase(it);
+    env_.trace({env_.now().ns, kRecordAcked, 0, env_.self(), dst, 0, seq,
+                static_cast<uint64_t>((env_.now() - item.first_sent).ns)});
+    settled_.push_back(item.body_handle);
+    d.unacked.erase(seq);
   };
-  for (auto it = d.unacked.begin(); it != d.unacked.end() && it->first <= a.cumulative;) {
-    it = settle_one(it);
+  while (!d.unacked.empty() && d.unacked.lowest() <= a.cumulative) {
+    const uint64_t seq = d.unacked.lowest();
+    settle_one(seq, *d.unacked.find(seq));
   }
-  if (auto it = d.unacked.find(a.seq); it != d.unacked.end()) settle_one(it);
+  if (const Item* item = d.unacked.find(a.seq)) settle_one(a.seq, *item);
   return settled;
 }
 
@@ -222,7 +228,7 @@ void Sender::ignore(NodeId peer, Ignored why, uint64_t a) {
 
 void Sender::check_invariants(const Dest& d) const {
   ECSIM_ASSERT(d.unacked.size() <= config_.window_max);
-  ECSIM_ASSERT(d.unacked.empty() || d.unacked.rbegin()->first < d.unacked.begin()->first + config_.window_max);
+  ECSIM_ASSERT(d.unacked.empty() || d.unacked.highest() < d.unacked.lowest() + config_.window_max);
   ECSIM_ASSERT(d.waiting.empty() || !window_open(d, d.waiting.front().seq));
   ECSIM_ASSERT(pending_ <= config_.pending_max);
   // The timer is armed whenever something waits for its ACK.

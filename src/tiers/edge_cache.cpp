@@ -232,70 +232,109 @@ ReadStaleness StalenessMeter::on_read(uint64_t key, Version version, sim::Time a
 
 HotKeys::HotKeys(size_t capacity) : capacity_(capacity) {
   ECSIM_ASSERT(capacity >= 1 && capacity <= kCapacityMax);
-  by_key_.reserve(capacity);
+}
+
+void HotKeys::place(size_t i, const Entry& e) {
+  heap_[i] = e;
+  at_[e.key] = static_cast<uint32_t>(i);
+}
+
+// Moves the entry at i down while a child is colder.
+void HotKeys::sift_down(size_t i) {
+  const Entry e = heap_[i];
+  const size_t n = heap_.size();
+  for (;;) {
+    size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && colder(heap_[child + 1], heap_[child])) ++child;
+    if (!colder(heap_[child], e)) break;
+    place(i, heap_[child]);
+    i = child;
+  }
+  place(i, e);
 }
 
 void HotKeys::touch(uint64_t key, uint64_t weight) {
   ECSIM_ASSERT(weight >= 1);
-  auto it = by_key_.find(key);
-  if (it != by_key_.end()) {
-    order_.erase({it->second, key});
-    it->second += weight;
-    order_.insert({it->second, key});
+  const auto it = at_.find(key);
+  if (it != at_.end()) {
+    // A larger count only makes the entry hotter: it can only move down.
+    heap_[it->second].count += weight;
+    sift_down(it->second);
     return;
   }
-  uint64_t inherited = 0;
-  if (by_key_.size() == capacity_) {
-    // The victim is the coldest tracked key, the largest key among equals.
-    const auto victim = std::prev(order_.end());
-    inherited = victim->first;
-    by_key_.erase(victim->second);
-    order_.erase(victim);
+  if (heap_.size() == capacity_) {
+    // The victim is the root: the coldest key, the largest among equals.
+    // The newcomer inherits its count, so it is at least as hot as the
+    // victim was and sinks from the root.
+    const Entry victim = heap_[0];
+    at_.erase(victim.key);
     ++replacements_;
+    at_.emplace(key, 0);
+    heap_[0] = Entry{victim.count + weight, key};
+    sift_down(0);
+    check_invariants();
+    return;
   }
-  by_key_.emplace(key, inherited + weight);
-  order_.insert({inherited + weight, key});
+  if (heap_.empty()) heap_.reserve(std::min<size_t>(capacity_, 1024));
+  // A new entry goes in at the end and rises while it is colder than its
+  // parent.
+  size_t i = heap_.size();
+  heap_.push_back(Entry{weight, key});
+  const Entry e = heap_[i];
+  while (i > 0) {
+    const size_t parent = (i - 1) / 2;
+    if (!colder(e, heap_[parent])) break;
+    place(i, heap_[parent]);
+    i = parent;
+  }
+  place(i, e);
   check_invariants();
 }
 
 uint64_t HotKeys::count(uint64_t key) const {
-  const auto it = by_key_.find(key);
-  return it == by_key_.end() ? 0 : it->second;
+  const auto it = at_.find(key);
+  return it == at_.end() ? 0 : heap_[it->second].count;
 }
 
 std::vector<uint64_t> HotKeys::top(size_t k) const {
+  std::vector<Entry> sorted = heap_;
+  const size_t n = std::min(k, sorted.size());
+  // Hottest first: the reverse of `colder`, a strict total order over
+  // distinct keys, so the result does not depend on the heap's layout.
+  std::partial_sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n), sorted.end(),
+                    [](const Entry& a, const Entry& b) { return colder(b, a); });
   std::vector<uint64_t> keys;
-  keys.reserve(std::min(k, order_.size()));
-  for (auto it = order_.begin(); it != order_.end() && keys.size() < k; ++it) {
-    keys.push_back(it->second);
-  }
+  keys.reserve(n);
+  for (size_t i = 0; i < n; ++i) keys.push_back(sorted[i].key);
   return keys;
 }
 
-// Rebuilt from the ordered set (never from the unordered map), so the
-// result does not depend on hash order.
+// Halving keeps the heap order except among entries whose counts become
+// equal, so the heap is rebuilt; the root and `top` are defined by the
+// total order alone, never by where entries sit.
 void HotKeys::decay() {
-  std::set<std::pair<uint64_t, uint64_t>, Hotter> halved;
-  for (const auto& [c, key] : order_) {
-    if (c / 2 == 0) {
-      by_key_.erase(key);
-      continue;
-    }
-    by_key_[key] = c / 2;
-    halved.insert({c / 2, key});
+  std::vector<Entry> halved;
+  halved.reserve(heap_.size());
+  for (const Entry& e : heap_) {
+    if (e.count / 2 != 0) halved.push_back(Entry{e.count / 2, e.key});
   }
-  order_.swap(halved);
+  const auto hotter = [](const Entry& a, const Entry& b) { return colder(b, a); };
+  std::make_heap(halved.begin(), halved.end(), hotter);
+  heap_.swap(halved);
+  at_.clear();
+  for (size_t i = 0; i < heap_.size(); ++i) at_[heap_[i].key] = static_cast<uint32_t>(i);
   check_invariants();
 }
 
 void HotKeys::clear() {
-  order_.clear();
-  by_key_.clear();
+  heap_.clear();
+  at_.clear();
 }
 
 void HotKeys::check_invariants() const {
-  ECSIM_ASSERT(order_.size() == by_key_.size());
-  ECSIM_ASSERT(by_key_.size() <= capacity_);
+  ECSIM_ASSERT(heap_.size() == at_.size());
+  ECSIM_ASSERT(heap_.size() <= capacity_);
 }
 
 }  // namespace ecsim::tiers

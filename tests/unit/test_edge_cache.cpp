@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "ecsim/sim/rng.hpp"
@@ -232,4 +234,80 @@ TEST_CASE("edge cache: a heavy hitter stays tracked among noise", "[cache][hotke
   }
   CHECK(h.top(1) == std::vector<uint64_t>{5});
   CHECK(h.count(5) >= 5000);
+}
+
+namespace {
+// The sketch as its definition states it, over an ordered set: the victim
+// is the coldest (count, key) pair, the largest key among equal counts.
+struct ReferenceHotKeys {
+  size_t capacity;
+  std::map<uint64_t, uint64_t> counts;
+  uint64_t replacements = 0;
+
+  std::vector<std::pair<uint64_t, uint64_t>> hottest_first() const {
+    std::vector<std::pair<uint64_t, uint64_t>> v(counts.begin(), counts.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    return v;
+  }
+  void touch(uint64_t key, uint64_t weight) {
+    if (auto it = counts.find(key); it != counts.end()) {
+      it->second += weight;
+      return;
+    }
+    uint64_t inherited = 0;
+    if (counts.size() == capacity) {
+      const auto victim = hottest_first().back();
+      inherited = victim.second;
+      counts.erase(victim.first);
+      ++replacements;
+    }
+    counts[key] = inherited + weight;
+  }
+  std::vector<uint64_t> top(size_t k) const {
+    std::vector<uint64_t> keys;
+    for (const auto& [key, count] : hottest_first()) {
+      if (keys.size() == k) break;
+      keys.push_back(key);
+    }
+    return keys;
+  }
+  void decay() {
+    for (auto it = counts.begin(); it != counts.end();) {
+      it->second /= 2;
+      it = it->second == 0 ? counts.erase(it) : std::next(it);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("edge cache: hot keys agree with the sketch's definition", "[cache][hotkeys]") {
+  // Random touches, weights, decays and tops against the reference: the
+  // same victims (so the same counts) and the same order, step by step.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    ecsim::sim::Rng rng(seed);
+    const size_t capacity = 1 + rng.below(24);
+    HotKeys h(capacity);
+    ReferenceHotKeys ref{capacity, {}, 0};
+    for (int step = 0; step < 3000; ++step) {
+      const uint64_t roll = rng.below(100);
+      if (roll < 90) {
+        const uint64_t key = rng.below(3) == 0 ? rng.below(4) : rng.below(60);
+        const uint64_t weight = 1 + (rng.below(10) == 0 ? rng.below(5) : 0);
+        h.touch(key, weight);
+        ref.touch(key, weight);
+      } else if (roll < 93) {
+        h.decay();
+        ref.decay();
+      } else {
+        const size_t k = rng.below(capacity + 3);
+        REQUIRE(h.top(k) == ref.top(k));
+      }
+      REQUIRE(h.size() == ref.counts.size());
+      REQUIRE(h.replacements() == ref.replacements);
+    }
+    for (const auto& [key, count] : ref.counts) CHECK(h.count(key) == count);
+    CHECK(h.top(capacity) == ref.top(capacity));
+  }
 }

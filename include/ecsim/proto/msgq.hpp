@@ -51,6 +51,7 @@
 
 #include "ecsim/proto/env.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/seq_ring.hpp"
 
 namespace ecsim::proto::msgq {
 
@@ -162,9 +163,10 @@ class Sender {
     sim::Time resend_at;
   };
   struct Dest {
+    explicit Dest(uint32_t window_max) : unacked(window_max) {}
     uint64_t next_seq = 1;
-    std::deque<Item> waiting;          // accepted, not sent yet (window full)
-    std::map<uint64_t, Item> unacked;  // seqs within [lowest, lowest + window_max)
+    std::deque<Item> waiting;       // accepted, not sent yet (window full)
+    sim::SeqRing<Item> unacked;     // seqs within [lowest, lowest + window_max)
     TimerId timer = 0;
     sim::Time timer_at = sim::Time::max();
   };

@@ -25,7 +25,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -220,23 +219,31 @@ class HotKeys {
   void decay();
   void clear();
 
-  size_t size() const { return by_key_.size(); }
+  size_t size() const { return heap_.size(); }
   size_t capacity() const { return capacity_; }
   uint64_t replacements() const { return replacements_; }
 
  private:
-  struct Hotter {
-    // (count, key) pairs ordered hottest first, ties by ascending key.
-    bool operator()(const std::pair<uint64_t, uint64_t>& a,
-                    const std::pair<uint64_t, uint64_t>& b) const {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    }
+  // A tracked key and its count. The heap keeps the coldest entry at the
+  // root (lowest count; among equal counts the largest key), which is the
+  // victim; `top` sorts a copy. A touch of a tracked key only moves it
+  // towards the leaves, and the hottest keys sit at the leaves already, so
+  // the common touch is one lookup and two comparisons (a balanced tree
+  // erased and reinserted a node per touch before).
+  struct Entry {
+    uint64_t count;
+    uint64_t key;
   };
+  static bool colder(const Entry& a, const Entry& b) {
+    return a.count != b.count ? a.count < b.count : a.key > b.key;
+  }
+  void place(size_t i, const Entry& e);
+  void sift_down(size_t i);
   void check_invariants() const;
 
   size_t capacity_;
-  std::set<std::pair<uint64_t, uint64_t>, Hotter> order_;  // (count, key)
-  std::unordered_map<uint64_t, uint64_t> by_key_;          // key -> count; lookup only
+  std::vector<Entry> heap_;                    // a min-heap by `colder`
+  std::unordered_map<uint64_t, uint32_t> at_;  // key -> index in heap_; lookup only
   uint64_t replacements_ = 0;
 };
 
