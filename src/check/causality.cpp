@@ -386,8 +386,13 @@ void CausalityChecker::on_restart(const sim::Record& r) {
 }
 
 void CausalityChecker::finish(int64_t end_ns) {
+  std::vector<uint64_t> ids;
   for (const auto& [id, m] : in_flight_) {
-    if (m.arrived == 0 || m.arrived_ns + kTakeWithinNs > end_ns) continue;
+    if (m.arrived != 0 && m.arrived_ns + kTakeWithinNs <= end_ns) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());  // reported by ascending id
+  for (const uint64_t id : ids) {
+    const InFlight& m = in_flight_.at(id);
     report(
         m.arrived_ns, m.arrived_record, m.dst, id,
         fmt::format("message {} from {} (sent at {}, record #{}) was delivered but never got its "

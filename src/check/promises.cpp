@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/time.hpp"
@@ -44,7 +46,10 @@ void AckedDurability::on_record(const sim::Record& r) {
     auto rec = recovering_.find(r.node);
     if (rec == recovering_.end()) return;  // a boot, not a restart
     ++recoveries_;
-    for (const auto& [key, counter] : promised_[r.node]) {
+    const auto& promised = promised_[r.node];
+    std::vector<std::pair<uint64_t, uint64_t>> in_order(promised.begin(), promised.end());
+    std::sort(in_order.begin(), in_order.end());
+    for (const auto& [key, counter] : in_order) {
       ++promises_checked_;
       auto it = rec->second.find(key);
       const uint64_t have = it == rec->second.end() ? 0 : it->second;
@@ -61,9 +66,11 @@ void AtMostOnce::on_record(const sim::Record& r) {
   namespace rpc = proto::rpc;
   if (r.type == RecordType::kCrash) {
     // Its response cache is gone: a retry may execute again after the restart.
-    auto it = executed_.lower_bound({r.node, 0, 0});
-    while (it != executed_.end() && std::get<0>(*it) == r.node) it = executed_.erase(it);
-    executed_bytes_.set_entries(executed_.size());
+    if (r.node < executed_.size()) {
+      executed_count_ -= executed_[r.node].size();
+      executed_[r.node] = {};
+    }
+    executed_bytes_.set_entries(executed_count_);
     return;
   }
   if (r.type != rpc::kRecordServe) return;
@@ -74,14 +81,17 @@ void AtMostOnce::on_record(const sim::Record& r) {
     return;
   }
   ++executions_;
-  const std::tuple<uint32_t, uint32_t, uint64_t> call{r.node, r.peer, r.a};
-  if (executed_.size() >= calls_max_ && !executed_.contains(call)) {
+  if (r.node >= executed_.size()) executed_.resize(size_t{r.node} + 1);
+  auto& executed = executed_[r.node];
+  const Call call{r.peer, r.a};
+  if (executed_count_ >= calls_max_ && !executed.contains(call)) {
     ++untracked_;  // not remembered: its second execution could not be seen
     sim::limit_reached(sim::Resource::kAtMostOnceCalls, r.node);
     return;
   }
-  const bool first = executed_.insert(call).second;
-  executed_bytes_.set_entries(executed_.size());
+  const bool first = executed.insert(call).second;
+  executed_count_ += first ? 1 : 0;
+  executed_bytes_.set_entries(executed_count_);
   if (!first) {
     report(r, fmt::format("executed call {:#x} from {} a second time (a retry must be answered from the response "
                           "cache)",

@@ -239,10 +239,12 @@ void HotKeys::place(size_t i, const Entry& e) {
   at_[e.key] = static_cast<uint32_t>(i);
 }
 
-// Moves the entry at i down while a child is colder.
+// Moves the entry at i down while a child is colder; its index entry is
+// rewritten only when it moves.
 void HotKeys::sift_down(size_t i) {
   const Entry e = heap_[i];
   const size_t n = heap_.size();
+  const size_t start = i;
   for (;;) {
     size_t child = 2 * i + 1;
     if (child >= n) break;
@@ -251,7 +253,7 @@ void HotKeys::sift_down(size_t i) {
     place(i, heap_[child]);
     i = child;
   }
-  place(i, e);
+  if (i != start) place(i, e);
 }
 
 void HotKeys::touch(uint64_t key, uint64_t weight) {
@@ -270,7 +272,7 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
     const Entry victim = heap_[0];
     at_.erase(victim.key);
     ++replacements_;
-    at_.emplace(key, 0);
+    at_[key] = 0;
     heap_[0] = Entry{victim.count + weight, key};
     sift_down(0);
     check_invariants();

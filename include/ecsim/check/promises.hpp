@@ -24,6 +24,8 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ecsim/check/durability.hpp"  // Violation
@@ -63,7 +65,9 @@ class AckedDurability final : public PromiseChecker {
 
  private:
   // Per replica: key -> the highest version counter it acked.
-  std::map<uint32_t, std::map<uint64_t, uint64_t>> promised_;
+  // Node -> key -> highest acked version. Unordered inside: one probe per
+  // ACK; a replay check visits the keys in ascending order.
+  std::map<uint32_t, std::unordered_map<uint64_t, uint64_t>> promised_;
   std::map<uint32_t, std::map<uint64_t, uint64_t>> recovering_;  // replicas replaying now
   uint64_t acks_ = 0, recoveries_ = 0, promises_checked_ = 0;
 };
@@ -85,7 +89,24 @@ class AtMostOnce final : public PromiseChecker {
   uint64_t calls_max() const { return calls_max_; }
 
  private:
-  std::set<std::tuple<uint32_t, uint32_t, uint64_t>> executed_;  // (server, client, call id)
+  // Per server (by node id): the (client, call id) pairs it executed since
+  // its last crash. Looked up and cleared, never iterated.
+  struct Call {
+    uint32_t client;
+    uint64_t id;
+    bool operator==(const Call&) const = default;
+  };
+  struct CallHash {
+    size_t operator()(const Call& c) const {
+      uint64_t x = c.id ^ (uint64_t{c.client} << 40) ^ (uint64_t{c.client} >> 24);
+      x ^= x >> 33;  // a 64-bit finaliser: call ids step by small amounts
+      x *= 0xff51afd7ed558ccdULL;
+      x ^= x >> 33;
+      return static_cast<size_t>(x);
+    }
+  };
+  std::vector<std::unordered_set<Call, CallHash>> executed_;
+  uint64_t executed_count_ = 0;
   sim::Accounted executed_bytes_{sim::Resource::kAtMostOnceCalls};  // executed_, for --memory-max
   uint64_t executions_ = 0, retries_ = 0, untracked_ = 0;
   uint64_t calls_max_ = sim::resource_info(sim::Resource::kAtMostOnceCalls).max;
