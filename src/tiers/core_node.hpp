@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <vector>
 
@@ -74,8 +75,9 @@ class CoreNode final : public TierNode {
 
   std::unique_ptr<proto::storage::QuorumReader> reader_;
   std::unique_ptr<proto::storage::QuorumWriter> writer_;
-  std::map<uint64_t, CoreOp> reads_;   // by storage request id
-  std::map<uint64_t, CoreOp> writes_;  // by storage request id
+  // By storage request id; looked up and erased, never iterated.
+  std::unordered_map<uint64_t, CoreOp> reads_;
+  std::unordered_map<uint64_t, CoreOp> writes_;
   std::unique_ptr<proto::rpc::Server> rpc_server_;
   std::vector<ReplySlot> replies_;  // ring, indexed by handle % size
   uint64_t next_reply_ = 1;

@@ -129,7 +129,7 @@ class EdgeNode final : public TierNode {
 
   std::unique_ptr<EdgeCache> cache_;
   std::unique_ptr<proto::auth::Guard> guard_;
-  std::map<uint64_t, EdgePending> edge_pending_;
+  std::unordered_map<uint64_t, EdgePending> edge_pending_;  // never iterated
   std::unique_ptr<proto::rpc::Client> rpc_client_;
   std::unordered_map<uint64_t, uint64_t> call_req_;  // RPC call id -> edge request id
   std::vector<proto::rpc::Completion> completions_;
