@@ -236,15 +236,13 @@ HotKeys::HotKeys(size_t capacity) : capacity_(capacity) {
 
 void HotKeys::place(size_t i, const Entry& e) {
   heap_[i] = e;
-  at_[e.key] = static_cast<uint32_t>(i);
+  pos_[e.slot] = static_cast<uint32_t>(i);
 }
 
-// Moves the entry at i down while a child is colder; its index entry is
-// rewritten only when it moves.
+// Moves the entry at i down while a child is colder.
 void HotKeys::sift_down(size_t i) {
   const Entry e = heap_[i];
   const size_t n = heap_.size();
-  const size_t start = i;
   for (;;) {
     size_t child = 2 * i + 1;
     if (child >= n) break;
@@ -253,7 +251,7 @@ void HotKeys::sift_down(size_t i) {
     place(i, heap_[child]);
     i = child;
   }
-  if (i != start) place(i, e);
+  place(i, e);
 }
 
 void HotKeys::touch(uint64_t key, uint64_t weight) {
@@ -261,29 +259,36 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
   const auto it = at_.find(key);
   if (it != at_.end()) {
     // A larger count only makes the entry hotter: it can only move down.
-    heap_[it->second].count += weight;
-    sift_down(it->second);
+    const uint32_t i = pos_[it->second];
+    heap_[i].count += weight;
+    sift_down(i);
     return;
   }
   if (heap_.size() == capacity_) {
     // The victim is the root: the coldest key, the largest among equals.
-    // The newcomer inherits its count, so it is at least as hot as the
-    // victim was and sinks from the root.
+    // The newcomer takes its slot and inherits its count, so it is at
+    // least as hot as the victim was and sinks from the root.
     const Entry victim = heap_[0];
     at_.erase(victim.key);
     ++replacements_;
-    at_[key] = 0;
-    heap_[0] = Entry{victim.count + weight, key};
+    at_.emplace(key, victim.slot);
+    heap_[0] = Entry{victim.count + weight, key, victim.slot};
     sift_down(0);
     check_invariants();
     return;
   }
-  if (heap_.empty()) heap_.reserve(std::min<size_t>(capacity_, 1024));
-  // A new entry goes in at the end and rises while it is colder than its
-  // parent.
+  if (heap_.empty()) {
+    heap_.reserve(std::min<size_t>(capacity_, 1024));
+    pos_.reserve(std::min<size_t>(capacity_, 1024));
+  }
+  // A new entry takes the next slot, goes in at the end of the heap and
+  // rises while it is colder than its parent.
+  const auto slot = static_cast<uint32_t>(heap_.size());
+  at_.emplace(key, slot);
+  pos_.push_back(slot);
   size_t i = heap_.size();
-  heap_.push_back(Entry{weight, key});
-  const Entry e = heap_[i];
+  const Entry e{weight, key, slot};
+  heap_.push_back(e);
   while (i > 0) {
     const size_t parent = (i - 1) / 2;
     if (!colder(e, heap_[parent])) break;
@@ -296,7 +301,7 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
 
 uint64_t HotKeys::count(uint64_t key) const {
   const auto it = at_.find(key);
-  return it == at_.end() ? 0 : heap_[it->second].count;
+  return it == at_.end() ? 0 : heap_[pos_[it->second]].count;
 }
 
 std::vector<uint64_t> HotKeys::top(size_t k) const {
@@ -319,23 +324,30 @@ void HotKeys::decay() {
   std::vector<Entry> halved;
   halved.reserve(heap_.size());
   for (const Entry& e : heap_) {
-    if (e.count / 2 != 0) halved.push_back(Entry{e.count / 2, e.key});
+    if (e.count / 2 != 0) halved.push_back(Entry{e.count / 2, e.key, 0});
   }
   const auto hotter = [](const Entry& a, const Entry& b) { return colder(b, a); };
   std::make_heap(halved.begin(), halved.end(), hotter);
   heap_.swap(halved);
+  // Slots renumbered: slot i starts at heap index i.
   at_.clear();
-  for (size_t i = 0; i < heap_.size(); ++i) at_[heap_[i].key] = static_cast<uint32_t>(i);
+  pos_.resize(heap_.size());
+  for (size_t i = 0; i < heap_.size(); ++i) {
+    heap_[i].slot = static_cast<uint32_t>(i);
+    pos_[i] = static_cast<uint32_t>(i);
+    at_[heap_[i].key] = static_cast<uint32_t>(i);
+  }
   check_invariants();
 }
 
 void HotKeys::clear() {
   heap_.clear();
+  pos_.clear();
   at_.clear();
 }
 
 void HotKeys::check_invariants() const {
-  ECSIM_ASSERT(heap_.size() == at_.size());
+  ECSIM_ASSERT(heap_.size() == at_.size() && pos_.size() == heap_.size());
   ECSIM_ASSERT(heap_.size() <= capacity_);
 }
 

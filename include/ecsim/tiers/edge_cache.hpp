@@ -229,10 +229,14 @@ class HotKeys {
   // victim; `top` sorts a copy. A touch of a tracked key only moves it
   // towards the leaves, and the hottest keys sit at the leaves already, so
   // the common touch is one lookup and two comparisons (a balanced tree
-  // erased and reinserted a node per touch before).
+  // erased and reinserted a node per touch before). Each key keeps a slot
+  // for as long as it is tracked (a replacement hands the victim's slot to
+  // the newcomer); the key map names the slot, and the slot its place in
+  // the heap, so a move in the heap writes an array, never the key map.
   struct Entry {
     uint64_t count;
     uint64_t key;
+    uint32_t slot;
   };
   static bool colder(const Entry& a, const Entry& b) {
     return a.count != b.count ? a.count < b.count : a.key > b.key;
@@ -243,7 +247,8 @@ class HotKeys {
 
   size_t capacity_;
   std::vector<Entry> heap_;                    // a min-heap by `colder`
-  std::unordered_map<uint64_t, uint32_t> at_;  // key -> index in heap_; lookup only
+  std::vector<uint32_t> pos_;                  // slot -> index in heap_
+  std::unordered_map<uint64_t, uint32_t> at_;  // key -> slot; lookup only
   uint64_t replacements_ = 0;
 };
 
