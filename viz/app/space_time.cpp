@@ -46,6 +46,35 @@ std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   }
   return out;
 }
+// The vector clocks of a hovered message, from the probe (model/probe.hpp),
+// or why they are not known.
+void hover_clocks(const Ui& ui, uint64_t index) {
+  const Timeline& t = *ui.timeline;
+  const sim::Record& r = t.record(index);
+  if (r.type != sim::RecordType::kSend) return;
+  const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
+  if (p == nullptr) {
+    ImGui::TextDisabled("vector clocks: select a node and open the Node tab to compute them near the cursor");
+    return;
+  }
+  const CapturedClock* send = p->clock(r.a, true);
+  const CapturedClock* recv = p->clock(r.a, false);
+  if (send != nullptr) ImGui::TextWrapped("clock after the send: %s", clock_text(send->clock, t.names()).c_str());
+  if (recv != nullptr) {
+    ImGui::TextWrapped("receiver's clock after taking it: %s", clock_text(recv->clock, t.names()).c_str());
+  }
+  if (send != nullptr && recv != nullptr) return;
+  if (t.event_of(index) > p->events()) {
+    ImGui::TextDisabled("vector clock: the probe has not passed this event yet (it stops at the cursor)");
+  } else if (r.time_ns < p->capture_from_ns()) {
+    ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
+                        format_ns(p->capture_from_ns()).c_str());
+  } else if (send == nullptr) {
+    ImGui::TextDisabled("vector clock: none (a message without one, or past the probe's %zu kept)", Probe::kClocksMax);
+  } else {
+    ImGui::TextDisabled("receiver's clock: not taken before the cursor");
+  }
+}
 }  // namespace
 
 void draw_space_time(Ui& ui) {
@@ -160,6 +189,7 @@ void draw_space_time(Ui& ui) {
     ImGui::BeginTooltip();
     ImGui::Text("#%llu %s  %s", static_cast<unsigned long long>(hover + 1), format_ns(t.record(hover).time_ns).c_str(),
                 describe(t.record(hover), t.names()).c_str());
+    hover_clocks(ui, hover);
     ImGui::TextDisabled("click: move the cursor here");
     ImGui::EndTooltip();
     if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 9.0f) {

@@ -276,6 +276,8 @@ int run_viewer(const ViewerOptions& o) {
   if (!note.empty()) std::fprintf(stderr, "ecsim viz: %s\n", note.c_str());
   if (std::string why = configure(ui, o); !why.empty()) return refuse(why);
   ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  // A screenshot shows the internals at the cursor, however long the probe takes.
+  ui.probe_unbounded = !o.screenshot.empty();
   return window_loop(ui, o);
 }
 

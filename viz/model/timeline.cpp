@@ -19,6 +19,7 @@ constexpr auto kCloudOp = static_cast<RecordType>(66);
 constexpr int64_t kSecondNs = 1'000'000'000;
 // Events the run dispatches between checks of what the viewer asked for.
 constexpr uint64_t kEventsPerChunk = 8192;
+uint64_t next_timeline_id = 1;  // viewer-side only: names a Timeline (Timeline::id)
 
 int64_t quantile(std::vector<int64_t>& v, double q) {
   if (v.empty()) return 0;
@@ -41,6 +42,8 @@ class Timeline::Collector final : public sim::TraceObserver {
 
 Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits)
     : scenario_(std::move(scenario)),
+      options_(options),
+      id_(next_timeline_id++),
       names_(scenario::node_names(scenario_.topology)),
       limits_(limits),
       collector_(std::make_unique<Collector>(*this)),
@@ -50,6 +53,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
   for (uint32_t n = 0; n < names_.size(); ++n) {
     tiers_.push_back(static_cast<Tier>(scenario::node_tier(scenario_.topology, n)));
   }
+  options_.observers.clear();
   end_ns_ = options.until.value_or(scenario_.duration).ns;
   for (const scenario::Fault& f : scenario_.faults) {
     if (f.kind == scenario::Fault::Kind::kDsmSet || f.kind == scenario::Fault::Kind::kDsmGet) {

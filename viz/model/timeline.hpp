@@ -61,6 +61,13 @@ class Timeline {
   Timeline& operator=(const Timeline&) = delete;
 
   const scenario::Scenario& scenario() const { return scenario_; }
+  // The options the run was built with, without the viewer's observers.
+  const run::RunOptions& options() const { return options_; }
+  // Distinct for every Timeline of the process (a rebuilt session's too).
+  uint64_t id() const { return id_; }
+  // The keys whose every DSM record is kept (the scenario's dsm_set /
+  // dsm_get actions), sorted.
+  const std::vector<uint64_t>& dsm_watched() const { return dsm_watched_; }
   uint64_t seed() const;
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<Tier>& tiers() const { return tiers_; }
@@ -100,6 +107,8 @@ class Timeline {
   // is the one after the record at cursor-1.
   const ViewState& state() const { return cursor_; }
   uint64_t cursor() const { return cursor_.applied; }
+  // The event the cursor's record belongs to (0 before the first record).
+  uint64_t cursor_event() const { return cursor_.applied == 0 ? 0 : event_index_[cursor_.applied - 1]; }
   int64_t cursor_ns() const { return cursor_.now_ns; }
   // Moves the cursor to `index` (clamped to the end of the run), simulating
   // further if needed.
@@ -135,6 +144,8 @@ class Timeline {
   void finish_run();
 
   scenario::Scenario scenario_;
+  run::RunOptions options_;
+  uint64_t id_;
   std::vector<std::string> names_;
   std::vector<Tier> tiers_;
   TimelineLimits limits_;
