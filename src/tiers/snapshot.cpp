@@ -26,7 +26,11 @@ const char* op_name(proto::twopc::OpKind k) {
   return "op";
 }
 
+// The node's disk: a cloud replica's storage WAL, or an edge's or core's
+// boot entries and (edge) hot-key snapshots (tiers/rehydration.cpp).
 std::string storage_line(const std::string& bytes, const node::Cluster& c) {
+  if (bytes == "boot") return "boot";
+  if (bytes.starts_with("hot1")) return fmt::format("hot-key snapshot ({} keys, for rehydration)", (bytes.size() - 4) / 8);
   const auto r = proto::storage::decode(bytes);
   if (!r) return fmt::format("torn or corrupted ({} bytes)", bytes.size());
   return std::visit(proto::Overloaded{

@@ -5,14 +5,18 @@
 // gives the same snapshot, the hover clocks are the messages' real clocks,
 // and the Timeline's run is unchanged by the probe sharing the process.
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "ecsim/run/process_state.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/tiers/dsm_groups.hpp"
 #include "model/demo.hpp"
+#include "model/dsm_view.hpp"
 #include "model/probe.hpp"
+#include "model/records.hpp"
 #include "model/timeline.hpp"
 
 using namespace ecsim;
@@ -192,5 +196,111 @@ TEST_CASE("probe: hover clocks are the messages' clocks, the receive after the s
   // Before the window: not kept.
   for (uint64_t i = 0; i < t.cursor() && t.record(i).time_ns < from_ns - kMs; ++i) {
     if (t.record(i).type == sim::RecordType::kSend) CHECK(p.clock(t.record(i).a, true) == nullptr);
+  }
+}
+
+TEST_CASE("dsm view: replicas converge within their DSM group; the tracker equals a full scan both ways") {
+  // Eleven nodes: two DSM groups (tiers/dsm_groups.hpp), edge-1 in the
+  // first, cloud-3 in the second, each writing key 5000 at 1 s.
+  const scenario::Scenario sc = scenario::load_scenario_text(R"(
+name: dsm-two-groups
+seed: 3
+duration: 3s
+topology: { edge: 6, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 20/s, until: 2s }
+faults:
+  - { at: 1s, dsm_set: { node: edge-1, key: 5000, value: 111 } }
+  - { at: 1s, dsm_set: { node: cloud-3, key: 5000, value: 222 } }
+)",
+                                                             "<test>");
+  viz::Timeline t(sc, {});
+  const uint32_t edge1 = node_id(t, "edge-1"), cloud3 = node_id(t, "cloud-3");
+  REQUIRE(tiers::dsm_group_of(edge1, 11) != tiers::dsm_group_of(cloud3, 11));
+  viz::DsmKeyTracker tracker;
+  t.seek_time(2 * kS);
+  const viz::DsmKeyView& v = tracker.view(t, 5000);
+  for (uint32_t n = 0; n < v.by_node.size(); ++n) {
+    INFO(t.names()[n]);
+    REQUIRE(v.by_node[n].has_value());
+    CHECK(v.by_node[n]->value == (tiers::dsm_group_of(n, 11) == tiers::dsm_group_of(edge1, 11) ? 111u : 222u));
+  }
+  CHECK(v.converged);  // each group agrees; the groups hold different values, as they may
+  // The tracker against a full scan, forwards (incremental) and backwards.
+  const uint64_t scanned = tracker.records_scanned();
+  for (int64_t at_ms : {2100, 2600, 1000, 1001, 2999}) {
+    t.seek_time(at_ms * kMs);
+    const viz::DsmKeyView& a = tracker.view(t, 5000);
+    const viz::DsmKeyView b = viz::dsm_key_view(t, 5000);
+    CHECK(a.by_node == b.by_node);
+    CHECK(a.resolutions == b.resolutions);
+    CHECK(a.converged == b.converged);
+  }
+  // Forwards from 2 s to 2.6 s it scanned only the records in between.
+  CHECK(tracker.records_scanned() > scanned);
+  const uint64_t before = tracker.records_scanned();
+  const uint64_t cursor = t.cursor();
+  t.step(10);
+  tracker.view(t, 5000);
+  CHECK(tracker.records_scanned() - before == t.cursor() - cursor);
+}
+
+TEST_CASE("timeline: failed expectations become critical records after the run's last, stops for the failure steps") {
+  const scenario::Scenario sc = scenario::load_scenario_file(ECSIM_SOURCE_DIR "/tests/data/scenarios/sla-miss.yaml");
+  {  // one Timeline at a time
+    viz::Timeline t(sc, {});
+    CHECK(t.failed_expectations().empty());  // judged at the end only
+    t.simulate_all();
+    const run::RunResult& r = t.result();
+    REQUIRE(t.failed_expectations().size() == 2);  // served_ratio_min and latency_p99
+    CHECK(t.failed_expectations()[0].name == "served_ratio_min");
+    // After every record of the run: the trace's count and hash are the run's own.
+    const uint64_t first = t.collected() - 2;
+    for (uint64_t i = first; i < t.collected(); ++i) {
+      const sim::Record& e = t.record(i);
+      CHECK(e.type == viz::kExpectationFailed);
+      CHECK(e.time_ns == r.end.ns);
+      CHECK(viz::severity(e) == viz::Severity::kCritical);
+      CHECK(t.trace_index(i) == r.records);
+    }
+    CHECK(t.describe(t.record(first)).find("expectation failed: served_ratio_min") == 0);
+    uint64_t alone = 0;
+    run::ParkedRun other;  // beside the Timeline's run (run/process_state.hpp)
+    run::with_parked(other, [&] { alone = run::run_scenario(sc, {}).trace_hash; });
+    CHECK(r.trace_hash == alone);
+    // "Next failure" from the last record of the run stops at them.
+    t.seek(first);
+    REQUIRE(t.seek_next(viz::is_failure));
+    CHECK(t.cursor() == first + 1);
+    REQUIRE(t.seek_next(viz::is_failure));
+    CHECK(t.cursor() == first + 2);
+    CHECK_FALSE(t.seek_next(viz::is_failure));
+    REQUIRE(t.seek_prev(viz::is_failure));
+    CHECK(t.cursor() == first + 1);
+  }
+  // A run whose expectations hold has none.
+  viz::Timeline ok(scenario::load_scenario_file(ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml"), {});
+  ok.simulate_all();
+  CHECK(ok.result().ok());
+  CHECK(ok.failed_expectations().empty());
+}
+
+TEST_CASE("timeline: the messages in flight before a record are exactly those sent before it and ending at or after it") {
+  run::RunOptions o;
+  o.until = sim::seconds(2);
+  viz::TimelineLimits limits;
+  limits.checkpoint_every = 256;  // several checkpoints to start from
+  viz::Timeline t(crash_scenario(), o, limits);
+  t.simulate_all();
+  for (uint64_t index : {uint64_t{0}, uint64_t{255}, uint64_t{256}, uint64_t{1000}, t.collected() / 2, t.collected()}) {
+    std::vector<uint64_t> expected;
+    for (uint64_t i = 0; i < index; ++i) {
+      if (t.record(i).type != sim::RecordType::kSend) continue;
+      const auto end = t.message_end(i);
+      if (!end || *end >= index) expected.push_back(i);
+    }
+    INFO(index);
+    CHECK(t.sends_in_flight_before(index) == expected);
+    if (index == t.collected() / 2) CHECK_FALSE(expected.empty());
   }
 }

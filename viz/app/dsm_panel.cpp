@@ -19,7 +19,8 @@ constexpr int kDsmValueMax = 1 << 30;
 
 void draw_key_view(Ui& ui) {
   const Timeline& t = *ui.timeline;
-  const DsmKeyView v = dsm_key_view(t, static_cast<uint64_t>(ui.dsm_key));
+  static DsmKeyTracker tracker;  // incremental as the cursor moves forwards
+  const DsmKeyView& v = tracker.view(t, static_cast<uint64_t>(ui.dsm_key));
   ImGui::Text("Key %d at the cursor (%s):", ui.dsm_key,
               v.converged ? "every replica holding it agrees" : "replicas differ or none holds it");
   ImGui::BeginChild("dsm-replicas", ImVec2(0, 110), true);

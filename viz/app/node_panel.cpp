@@ -109,7 +109,7 @@ void draw_internals(Ui& ui, uint32_t node) {
     if (s->dsm_size > std::min(s->dsm.size(), kDsmShown)) line += ", ...";
     if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
   }
-  draw_wal(*s, 0, "storage WAL");
+  draw_wal(*s, 0, "disk log");
   draw_wal(*s, 1, "2PC log");
   if (s->disk_length[0] == 0 && s->disk_length[1] == 0) ImGui::TextDisabled("no log on its disks");
   ImGui::Separator();

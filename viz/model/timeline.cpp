@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -93,10 +95,14 @@ void Timeline::on_record(const Record& r, uint64_t trace_index) {
     truncated_ = true;
     return;
   }
+  keep(r, trace_index, run_ ? run_->simulator().events_processed() : 0);
+}
+
+void Timeline::keep(const Record& r, uint64_t trace_index, uint64_t event) {
   const uint64_t index = records_.size();
   records_.push_back(r);
   trace_index_.push_back(trace_index);
-  event_index_.push_back(run_ ? run_->simulator().events_processed() : 0);
+  event_index_.push_back(event);
   end_delta_.push_back(0);
   if (r.type == RecordType::kSend) {
     pending_sends_[r.a] = index;
@@ -169,6 +175,14 @@ void Timeline::close_second() {
   }
 }
 
+std::string Timeline::describe(const Record& r) const {
+  if (r.type == kExpectationFailed && r.a < failed_.size()) {
+    const run::Verdict& v = failed_[r.a];
+    return fmt::format("expectation failed: {}: {}", v.name, v.detail);
+  }
+  return viz::describe(r, names_);
+}
+
 void Timeline::take_checkpoint() {
   ECSIM_ASSERT(head_.applied == checkpoints_.size() * every_);
   checkpoints_.push_back(head_);
@@ -194,6 +208,14 @@ void Timeline::finish_run() {
   ECSIM_ASSERT(result_ == nullptr);
   result_ = std::make_unique<run::RunResult>(run_->finish());
   if (!seconds_.empty()) close_second();
+  // The failed expectations, as records after the run's last one (the
+  // trace and its hash are final: they never enter them).
+  for (const run::Verdict& v : result_->verdicts) {
+    if (v.ok || v.informational || truncated_ || records_.size() >= limits_.records_max) continue;
+    keep(Record{result_->end.ns, kExpectationFailed, 0, UINT32_MAX, 0, 0, failed_.size(), 0}, result_->records,
+         result_->events);
+    failed_.push_back(v);
+  }
 }
 
 void Timeline::simulate_records(uint64_t count) {
@@ -227,6 +249,26 @@ uint64_t Timeline::count_through_event(uint64_t event) {
   }
   const auto at = std::upper_bound(event_index_.begin(), event_index_.end(), event);
   return static_cast<uint64_t>(at - event_index_.begin());
+}
+
+std::vector<uint64_t> Timeline::sends_in_flight_before(uint64_t index) const {
+  ECSIM_ASSERT(index <= records_.size());
+  const size_t k = static_cast<size_t>(std::min<uint64_t>(index / every_, checkpoints_.size() - 1));
+  const ViewState& c = checkpoints_[k];
+  ECSIM_ASSERT(c.applied <= index);
+  std::vector<uint64_t> out;
+  const auto open_at = [&](uint64_t send) {
+    const auto end = message_end(send);
+    return !end || *end >= index;
+  };
+  for (const auto& [id, m] : c.in_flight) {
+    if (open_at(m.send_index)) out.push_back(m.send_index);
+  }
+  for (uint64_t i = c.applied; i < index; ++i) {
+    if (records_[i].type == RecordType::kSend && open_at(i)) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void Timeline::seek(uint64_t index) {

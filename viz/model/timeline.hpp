@@ -86,6 +86,13 @@ class Timeline {
   void simulate_all();
   // The run's result. REQUIRES: finished().
   const run::RunResult& result() const;
+  // The scenario's failed expectations (failed verdicts that are not
+  // informational), known when the run has finished; each is also a kept
+  // record of type kExpectationFailed at the end (records.hpp), after the
+  // run's own records: red in the log, a stop for the failure steps.
+  const std::vector<run::Verdict>& failed_expectations() const { return failed_; }
+  // describe() of records.hpp, which also names a failed expectation.
+  std::string describe(const sim::Record& r) const;
 
   const sim::Record& record(uint64_t i) const { return records_[i]; }
   // The record's 1-based index in the whole trace ("record #N").
@@ -99,6 +106,12 @@ class Timeline {
   // For a send record: the index of its deliver or drop record, if
   // collected; nullopt otherwise.
   std::optional<uint64_t> message_end(uint64_t send_index) const;
+  // The send records (indices, ascending) of the messages in flight just
+  // before record `index`: sent before it, delivered or dropped at or after
+  // it, or not yet. Exact: the checkpoint at or before `index` lists what
+  // was in flight there; the sends after it are scanned (at most
+  // checkpoint_every() records). REQUIRES: index <= collected().
+  std::vector<uint64_t> sends_in_flight_before(uint64_t index) const;
   // The number of kept records at or before `t_ns` (simulating as needed).
   uint64_t count_at_time(int64_t t_ns);
 
@@ -142,6 +155,7 @@ class Timeline {
   void take_checkpoint();
   void thin_checkpoints();
   void finish_run();
+  void keep(const sim::Record& r, uint64_t trace_index, uint64_t event);
 
   scenario::Scenario scenario_;
   run::RunOptions options_;
@@ -152,6 +166,7 @@ class Timeline {
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<run::Run> run_;
   std::unique_ptr<run::RunResult> result_;
+  std::vector<run::Verdict> failed_;
   int64_t end_ns_ = 0;
   bool truncated_ = false;
   // The keys of the scenario's dsm_set / dsm_get actions, sorted: every DSM
