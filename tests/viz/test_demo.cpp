@@ -281,3 +281,42 @@ TEST_CASE("demo: an action file takes DSM and billing actions") {
   REQUIRE(end != nullptr);
   CHECK(end->code == 1);
 }
+
+TEST_CASE("demo: a session opened from a trace file takes actions on its header's scenario, seed and options") {
+  const std::string path = "viz_test_demo_trace.trc";
+  const scenario::Scenario sc = scenario::load_scenario_file(ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml");
+  run::RunOptions o;
+  o.seed = 9;  // not the scenario's own
+  o.until = sim::seconds(3);
+  o.trace_path = path;
+  const uint64_t file_hash = run::run_scenario(sc, o).trace_hash;
+  uint64_t session = 0;
+  std::string saved;
+  {
+    viz::OpenRequest req;
+    req.trace_path = path;
+    viz::Session s = viz::open_session(req);
+    REQUIRE(viz::verify_trace(s).empty());
+    viz::Demo d(req, std::move(s));
+    d.timeline().seek_time(1 * kS);
+    REQUIRE(d.dsm_set("edge-1", 5000, 77).empty());
+    viz::Timeline& t = d.timeline();  // rebuilt with the header's options
+    CHECK(t.seed() == 9);
+    CHECK(t.end_ns() == 3 * kS);
+    const sim::Record* set = latest(t, [](const sim::Record& r) { return r.type == kAction; });
+    REQUIRE(set != nullptr);
+    CHECK(set->node == node_id(t, "edge-1"));
+    CHECK(set->b == 77);
+    t.simulate_all();
+    session = t.result().trace_hash;
+    saved = d.scenario_text();
+  }
+  std::remove(path.c_str());
+  CHECK(session != file_hash);
+  CHECK(saved.find("seed: 9") != std::string::npos);
+  // The saved scenario replays the session (its duration is the scenario's:
+  // give the header's `until` as ecsim run --until would).
+  run::RunOptions replay;
+  replay.until = sim::seconds(3);
+  CHECK(run::run_scenario(scenario::load_scenario_text(saved, "<saved>"), replay).trace_hash == session);
+}

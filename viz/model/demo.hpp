@@ -32,9 +32,12 @@ struct RecordedAction {
 
 class Demo {
  public:
-  // REQUIRES: a session opened from a scenario (not a trace file).
   // THROWS OpenError as open_session.
   explicit Demo(const OpenRequest& request);
+  // On a session already open (`request` is what opened it). From a trace
+  // file, the header's scenario and seed (and its options: until, event
+  // and memory limits, plant) are the base, like an opened scenario's.
+  Demo(const OpenRequest& request, Session session);
 
   Timeline& timeline() { return *timeline_; }
   const std::string& label() const { return label_; }
@@ -90,6 +93,7 @@ class Demo {
   std::string rebuild(std::vector<RecordedAction> actions, uint64_t cursor_event);
 
   OpenRequest request_;
+  run::RunOptions options_;  // the session's run options (a trace header's), for every rebuild
   std::string base_text_;
   std::string file_;
   uint64_t seed_ = 0;
