@@ -89,7 +89,7 @@ void draw_internals(Ui& ui, uint32_t node) {
                        static_cast<int>(p.progress() * 100));
     ImGui::TextDisabled("(a second run of the scenario, at event %llu of %llu%s)",
                         static_cast<unsigned long long>(p.events()), static_cast<unsigned long long>(event),
-                        p.restarts() > 0 ? ", restarted from t = 0: the cursor went behind it" : "");
+                        p.restarted_for_target() ? ", restarted from t = 0: the cursor went behind it" : "");
     ImGui::Separator();
     return;
   }

@@ -62,6 +62,8 @@ class Probe {
   // Progress towards the last target, 0..1.
   double progress() const;
   uint64_t restarts() const { return restarts_; }  // runs built so far minus one
+  // Whether the current target made it start again from t = 0.
+  bool restarted_for_target() const { return start_ == 0 && restarts_ > 0; }
 
   // Node `node`'s snapshot after event `event`: from the cache, or taken
   // now when the probe is there. nullptr: not known yet (advance first).
