@@ -199,7 +199,7 @@ TEST_CASE("probe: hover clocks are the messages' clocks, the receive after the s
   }
 }
 
-TEST_CASE("dsm view: replicas converge within their DSM group; the tracker equals a full scan both ways") {
+TEST_CASE("dsm view: replicas converge within their DSM group, and the tracker equals a full scan both ways") {
   // Eleven nodes: two DSM groups (tiers/dsm_groups.hpp), edge-1 in the
   // first, cloud-3 in the second, each writing key 5000 at 1 s.
   const scenario::Scenario sc = scenario::load_scenario_text(R"(

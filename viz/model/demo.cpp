@@ -44,10 +44,14 @@ std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_e
   } catch (const scenario::LoadError& e) {
     return e.what();
   }
+  // The old run's records up to the end of the cursor's event are the new
+  // run's (the actions apply after it): the new Timeline checks them
+  // instead of keeping them again, and keeps the old checkpoints.
+  TimelinePrefix prefix = timeline_->release_prefix(cursor_event);
   // One run at a time in a process (its protocol points and limits are
   // process-wide): the old run goes first. The loader validated `sc`.
   timeline_.reset();
-  timeline_ = std::make_unique<Timeline>(std::move(sc), options_, request_.limits);
+  timeline_ = std::make_unique<Timeline>(std::move(sc), options_, request_.limits, std::move(prefix));
   // Just past the event the last action followed, and the action's records.
   timeline_->seek(timeline_->count_through_event(cursor_event));
   text_ = std::move(text);

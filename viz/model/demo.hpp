@@ -6,10 +6,12 @@
 // the recorded entries, loaded like any file: "Save as scenario" writes
 // that text, and `ecsim run` on it gives the session's trace hash.
 //
-// Applying an action rebuilds the run from the new scenario and moves the
-// cursor just past the action: every checkpoint of the old run is dropped
-// (the run before the action is the same, event for event, since a pinned
-// entry schedules nothing before it applies; after it, it is another run).
+// Applying an action rebuilds the run from the new scenario (simulated
+// from t = 0 again: a run cannot be copied, docs/viewer.md) and moves the
+// cursor just past the action. The run before the action is the same,
+// event for event, since a pinned entry schedules nothing before it
+// applies (after it, it is another run): the new Timeline keeps the old
+// one's records and checkpoints up to the action's event (TimelinePrefix).
 // Stepping back before the action and forwards again replays it. No ImGui.
 #pragma once
 #include <cstdint>

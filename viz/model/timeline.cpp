@@ -42,7 +42,8 @@ class Timeline::Collector final : public sim::TraceObserver {
   Timeline& timeline_;
 };
 
-Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits)
+Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits,
+                   TimelinePrefix prefix)
     : scenario_(std::move(scenario)),
       options_(options),
       id_(next_timeline_id++),
@@ -63,8 +64,22 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
     }
   }
   std::sort(dsm_watched_.begin(), dsm_watched_.end());
+  dsm_watched_.erase(std::unique(dsm_watched_.begin(), dsm_watched_.end()), dsm_watched_.end());
   take_checkpoint();  // the state before the first record (building the run may record)
   ECSIM_ASSERT(checkpoints_.size() == 1);
+  if (!prefix.records.empty() && prefix.dsm_watched == dsm_watched_ && !prefix.checkpoints.empty() &&
+      prefix.checkpoints[0].applied == 0) {
+    records_ = std::move(prefix.records);
+    trace_index_ = std::move(prefix.trace_index);
+    event_index_ = std::move(prefix.event_index);
+    end_delta_ = std::move(prefix.end_delta);
+    checkpoints_ = std::move(prefix.checkpoints);
+    every_ = prefix.every;
+    ECSIM_ASSERT(every_ > 0 && records_.size() == event_index_.size());
+    const auto end = std::upper_bound(event_index_.begin(), event_index_.end(), prefix.through_event);
+    truncate_to(static_cast<uint64_t>(end - event_index_.begin()));
+    prefix_end_ = records_.size();
+  }
   options.observers.push_back(collector_.get());
   run_ = std::make_unique<run::Run>(scenario_, options);
 }
@@ -95,7 +110,61 @@ void Timeline::on_record(const Record& r, uint64_t trace_index) {
     truncated_ = true;
     return;
   }
-  keep(r, trace_index, run_ ? run_->simulator().events_processed() : 0);
+  const uint64_t event = run_ ? run_->simulator().events_processed() : 0;
+  if (matched_ < prefix_end_) {
+    const Record& k = records_[matched_];
+    const bool same = k.time_ns == r.time_ns && k.type == r.type && k.code == r.code && k.node == r.node &&
+                      k.peer == r.peer && k.kind == r.kind && k.a == r.a && k.b == r.b &&
+                      trace_index_[matched_] == trace_index && event_index_[matched_] == event;
+    if (same) {
+      ++matched_;
+      ++reused_;
+      return;
+    }
+    // The run differs from the prefix (it should not): collect from here.
+    truncate_to(matched_);
+    prefix_end_ = matched_;
+  }
+  keep(r, trace_index, event);
+}
+
+void Timeline::truncate_to(uint64_t m) {
+  ECSIM_ASSERT(m <= records_.size());
+  records_.resize(m);
+  trace_index_.resize(m);
+  event_index_.resize(m);
+  end_delta_.resize(m);
+  while (checkpoints_.size() > 1 && checkpoints_.back().applied > m) checkpoints_.pop_back();
+  checkpoint_bytes_ = 0;
+  for (const ViewState& c : checkpoints_) checkpoint_bytes_ += c.bytes();
+  head_ = checkpoints_.back();
+  while (head_.applied < m) head_.apply(records_[head_.applied]);
+  // The messages whose end is not among the first m records are in flight.
+  pending_sends_.clear();
+  for (uint64_t i = 0; i < m; ++i) {
+    if (records_[i].type != RecordType::kSend) continue;
+    if (end_delta_[i] == 0 || i + end_delta_[i] >= m) {
+      end_delta_[i] = 0;
+      pending_sends_[records_[i].a] = i;
+    }
+  }
+  if (cursor_.applied > m) cursor_ = head_;
+  ECSIM_ASSERT(head_.applied == m && checkpoints_.back().applied <= m);
+}
+
+TimelinePrefix Timeline::release_prefix(uint64_t through_event) {
+  TimelinePrefix p;
+  p.records = std::move(records_);
+  p.trace_index = std::move(trace_index_);
+  p.event_index = std::move(event_index_);
+  p.end_delta = std::move(end_delta_);
+  p.checkpoints = std::move(checkpoints_);
+  p.every = every_;
+  p.dsm_watched = dsm_watched_;
+  p.through_event = through_event;
+  records_.clear();
+  checkpoints_.clear();
+  return p;
 }
 
 void Timeline::keep(const Record& r, uint64_t trace_index, uint64_t event) {

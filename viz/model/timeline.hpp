@@ -52,10 +52,32 @@ struct TimelineLimits {
   uint64_t records_max = 100'000'000;                    // records kept (40 B each plus 9 B of index)
 };
 
+// The kept records and checkpoints of a Timeline, moved out of it to start
+// the next Timeline of a run that is the same up to and including event
+// `through_event` (a demo action pinned after it: model/demo.hpp).
+struct TimelinePrefix {
+  std::vector<sim::Record> records;
+  std::vector<uint64_t> trace_index;
+  std::vector<uint64_t> event_index;
+  std::vector<uint32_t> end_delta;
+  std::vector<ViewState> checkpoints;
+  uint64_t every = 0;
+  std::vector<uint64_t> dsm_watched;
+  uint64_t through_event = 0;
+};
+
 class Timeline {
  public:
   // Builds the run (it has not advanced yet). THROWS what run::Run throws.
-  Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits = {});
+  // With a prefix (of the Timeline this one replaces): it starts from the
+  // other's records and checkpoints up to the end of `prefix.through_event`: the run still simulates from
+  // t = 0, but the records of the prefix are checked against the kept ones
+  // instead of being kept and applied again. Should the run differ from
+  // them (it never should), the kept records are cut where it differs and
+  // collected from there. The prefix is used only when it watched the same
+  // DSM keys. THROWS what run::Run throws.
+  Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits = {},
+           TimelinePrefix prefix = {});
   ~Timeline();
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
@@ -140,6 +162,13 @@ class Timeline {
   // --- Figures per simulated second ---------------------------------------
   const std::vector<SecondFigures>& seconds() const { return seconds_; }
 
+  // --- Handing over to the next Timeline ----------------------------------
+  // Moves the records and checkpoints out; this Timeline is then only fit
+  // to be destroyed.
+  TimelinePrefix release_prefix(uint64_t through_event);
+  // Kept records a prefix supplied that the run then reproduced (tests).
+  uint64_t records_reused() const { return reused_; }
+
   // --- Checkpoint accounting ----------------------------------------------
   size_t checkpoint_count() const { return checkpoints_.size(); }
   uint64_t checkpoint_bytes() const { return checkpoint_bytes_; }
@@ -156,6 +185,8 @@ class Timeline {
   void thin_checkpoints();
   void finish_run();
   void keep(const sim::Record& r, uint64_t trace_index, uint64_t event);
+  // Keeps only the first `m` records (and the checkpoints up to them).
+  void truncate_to(uint64_t m);
 
   scenario::Scenario scenario_;
   run::RunOptions options_;
@@ -186,6 +217,10 @@ class Timeline {
   uint64_t every_;
   uint64_t checkpoint_bytes_ = 0;
   uint64_t applied_total_ = 0;
+  // A prefix's records still to be met by the run: records_[matched_, prefix_end_).
+  uint64_t prefix_end_ = 0;
+  uint64_t matched_ = 0;
+  uint64_t reused_ = 0;
 
   std::vector<SecondFigures> seconds_;
   std::array<std::vector<int64_t>, kTiers> open_latencies_;  // the current second's
