@@ -1,5 +1,7 @@
 #include "ecsim/proto/points.hpp"
 
+#include <utility>
+
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::proto {
@@ -172,6 +174,19 @@ std::span<const PointCounts> point_counts_by_node() { return detail::g_points.by
 void set_point_hook(PointHook* hook) {
   ECSIM_ASSERT(g_scope_active);
   detail::g_points.hook = hook;
+}
+
+ParkedPoints park_points() {
+  ParkedPoints p{std::move(detail::g_points), g_scope_active};
+  detail::g_points = detail::PointState{};
+  g_scope_active = false;
+  return p;
+}
+
+void unpark_points(ParkedPoints parked) {
+  ECSIM_ASSERT(!g_scope_active);
+  detail::g_points = std::move(parked.state);
+  g_scope_active = parked.scope_active;
 }
 
 PointScope::PointScope() {

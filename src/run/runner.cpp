@@ -460,6 +460,23 @@ RunResult Run::finish() {
   return r;
 }
 
+void Run::apply_pinned() {
+  Impl& m = *impl_;
+  const uint64_t done = m.sim.events_processed();
+  const std::optional<uint64_t> pinned = m.nemesis->next_pinned();
+  if (pinned && *pinned == done) m.nemesis->apply_pinned(done);
+}
+
+tiers::NodeSnapshot Run::snapshot(net::NodeId n, const tiers::SnapshotLimits& limits) const {
+  ECSIM_ASSERT(n < impl_->cluster.size());
+  return tiers::node_snapshot(impl_->cluster, n, limits);
+}
+
+const net::VectorClock* Run::node_clock(net::NodeId n) const {
+  ECSIM_ASSERT(n < impl_->cluster.size());
+  return tiers::node_clock(impl_->cluster, n);
+}
+
 RunResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options) {
   Run run(scenario, options);
   while (!run.advance(UINT64_MAX)) {

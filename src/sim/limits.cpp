@@ -113,6 +113,21 @@ void limit_reached(Resource r, uint32_t node) {
 
 const LimitState& limit_state() { return detail::g_limits; }
 
+ParkedLimits park_limits() {
+  ParkedLimits p{detail::g_limits, g_sim, g_scope_active};
+  detail::g_limits = LimitState{};
+  g_sim = nullptr;
+  g_scope_active = false;
+  return p;
+}
+
+void unpark_limits(ParkedLimits parked) {
+  ECSIM_ASSERT(!g_scope_active);
+  detail::g_limits = parked.state;
+  g_sim = parked.sim;
+  g_scope_active = parked.scope_active;
+}
+
 LimitScope::LimitScope(Simulator& sim, uint64_t memory_max) {
   ECSIM_ASSERT(!g_scope_active);
   ECSIM_ASSERT(memory_max >= 1);

@@ -37,6 +37,15 @@ for xy in "250 270" "510 270"; do probe "$out/edge-down.png" at $xy $red; done
 viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/edge-up.png" --at 13s --layout "$out/layout.json"
 probe "$out/edge-up.png" at 150 400 $blue
 
+# A selected node's internals (the probe, model/probe.hpp): cloud-1's WAL
+# tail, durable entries in grey-blue (191, 191, 204), in the side panel;
+# none without a selection.
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/internals.png" --at 9.5s --select cloud-1
+probe "$out/internals.png" count 370 450 191 191 204 500
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-internals.png" --at 9.5s
+! python3 "$src/tests/viz/png_probe.py" "$out/no-internals.png" count 370 450 191 191 204 50 >/dev/null ||
+  { echo "internals drawn without a selected node"; exit 1; }
+
 # The largest topology (300 nodes): aggregated, drawn at once, core-7 down.
 start=$SECONDS
 viz "$src/tests/viz/large-300.yaml" --screenshot "$out/large.png" --at 1.5s --select core-7 --tab spacetime

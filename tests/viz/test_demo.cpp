@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -280,4 +281,125 @@ TEST_CASE("demo: an action file takes DSM and billing actions") {
       latest(t, [](const sim::Record& r) { return r.type == kBillingEnd && r.a == (kActionTxnBase | 1); });
   REQUIRE(end != nullptr);
   CHECK(end->code == 1);
+}
+
+TEST_CASE("demo: a session opened from a trace file takes actions on its header's scenario, seed and options") {
+  const std::string path = "viz_test_demo_trace.trc";
+  const scenario::Scenario sc = scenario::load_scenario_file(ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml");
+  run::RunOptions o;
+  o.seed = 9;  // not the scenario's own
+  o.until = sim::seconds(3);
+  o.trace_path = path;
+  const uint64_t file_hash = run::run_scenario(sc, o).trace_hash;
+  uint64_t session = 0;
+  std::string saved;
+  {
+    viz::OpenRequest req;
+    req.trace_path = path;
+    viz::Session s = viz::open_session(req);
+    REQUIRE(viz::verify_trace(s).empty());
+    viz::Demo d(req, std::move(s));
+    d.timeline().seek_time(1 * kS);
+    REQUIRE(d.dsm_set("edge-1", 5000, 77).empty());
+    viz::Timeline& t = d.timeline();  // rebuilt with the header's options
+    CHECK(t.seed() == 9);
+    CHECK(t.end_ns() == 3 * kS);
+    const sim::Record* set = latest(t, [](const sim::Record& r) { return r.type == kAction; });
+    REQUIRE(set != nullptr);
+    CHECK(set->node == node_id(t, "edge-1"));
+    CHECK(set->b == 77);
+    t.simulate_all();
+    session = t.result().trace_hash;
+    saved = d.scenario_text();
+  }
+  std::remove(path.c_str());
+  CHECK(session != file_hash);
+  CHECK(saved.find("seed: 9") != std::string::npos);
+  // The saved scenario replays the session (its duration is the scenario's:
+  // give the header's `until` as ecsim run --until would).
+  run::RunOptions replay;
+  replay.until = sim::seconds(3);
+  CHECK(run::run_scenario(scenario::load_scenario_text(saved, "<saved>"), replay).trace_hash == session);
+}
+
+TEST_CASE("demo: an action keeps the old records before it, and the new timeline equals one collected from t = 0") {
+  std::string text;
+  std::vector<sim::Record> kept;
+  std::vector<uint64_t> digests;
+  const std::vector<int64_t> at_ms = {500, 5000, 9000, 9500, 9600, 12000};
+  {
+    viz::Demo d(crash_request());
+    d.timeline().seek_time(9 * kS + 500 * 1'000'000);
+    const uint64_t event = d.timeline().cursor_event();
+    REQUIRE(d.crash("edge-2").empty());
+    viz::Timeline& t = d.timeline();
+    CHECK(t.records_reused() > 100000);  // the records up to the action were not kept again
+    CHECK(t.event_of(t.records_reused() - 1) <= event);
+    // A second action with a new DSM key: the prefix watched other keys, so
+    // it is collected from t = 0 (its records of the key were not kept).
+    t.seek_time(9 * kS + 600 * 1'000'000);
+    REQUIRE(d.dsm_set("edge-1", 5000, 1).empty());
+    CHECK(d.timeline().records_reused() == 0);
+    // A third with the same key: reused again.
+    d.timeline().seek_time(10 * kS);
+    REQUIRE(d.dsm_set("edge-3", 5000, 2).empty());
+    viz::Timeline& t3 = d.timeline();
+    CHECK(t3.records_reused() > 100000);
+    t3.simulate_time(12 * kS + 1);
+    for (uint64_t i = 0; i < t3.count_at_time(12 * kS); ++i) kept.push_back(t3.record(i));
+    for (int64_t ms : at_ms) {
+      t3.seek_time(ms * 1'000'000);
+      digests.push_back(t3.state().digest());
+    }
+    text = d.scenario_text();
+  }
+  // The same scenario collected from the start, without a prefix.
+  viz::Timeline fresh(scenario::load_scenario_text(text, "<session>"), {});
+  fresh.simulate_time(12 * kS + 1);
+  REQUIRE(fresh.count_at_time(12 * kS) == kept.size());
+  for (uint64_t i = 0; i < kept.size(); ++i) {
+    const sim::Record& a = fresh.record(i);
+    const sim::Record& b = kept[i];
+    if (a.time_ns != b.time_ns || a.type != b.type || a.node != b.node || a.a != b.a || a.b != b.b) {
+      FAIL("record " << i << " differs");
+    }
+  }
+  for (size_t k = 0; k < at_ms.size(); ++k) {
+    fresh.seek_time(at_ms[k] * 1'000'000);
+    INFO(at_ms[k] << " ms");
+    CHECK(fresh.state().digest() == digests[k]);
+  }
+  CHECK(fresh.records_reused() == 0);
+}
+
+TEST_CASE("timeline: a prefix the run does not reproduce is cut where it differs and collected from there") {
+  const scenario::Scenario sc = scenario::load_scenario_file(ECSIM_SOURCE_DIR "/scenarios/edge-crash-rehydrate.yaml");
+  run::RunOptions o;
+  o.until = sim::seconds(2);
+  std::vector<sim::Record> expected;
+  uint64_t digest = 0;
+  {
+    viz::Timeline fresh(sc, o);
+    fresh.simulate_all();
+    for (uint64_t i = 0; i < fresh.collected(); ++i) expected.push_back(fresh.record(i));
+    fresh.seek_time(1 * kS);
+    digest = fresh.state().digest();
+  }
+  viz::TimelinePrefix prefix;
+  {
+    run::RunOptions other = o;
+    other.seed = 2;  // another run from its first events on
+    viz::Timeline a(sc, other);
+    a.simulate_all();
+    prefix = a.release_prefix(UINT64_MAX);
+  }
+  viz::Timeline b(sc, o, {}, std::move(prefix));
+  b.simulate_all();
+  CHECK(b.records_reused() < expected.size() / 100);
+  REQUIRE(b.collected() == expected.size());
+  for (uint64_t i = 0; i < expected.size(); ++i) {
+    if (b.record(i).time_ns != expected[i].time_ns || b.record(i).a != expected[i].a) FAIL("record " << i << " differs");
+  }
+  b.seek_time(1 * kS);
+  CHECK(b.state().digest() == digest);
 }

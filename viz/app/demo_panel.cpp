@@ -59,7 +59,7 @@ void draw_actions_list(Ui& ui) {
 
 void toggle_selected(Ui& ui) {
   if (ui.demo == nullptr) {
-    ui.status = "a trace file is read-only: open its scenario to take actions";
+    ui.status = "this session takes no actions";
     return;
   }
   if (ui.selected >= ui.timeline->names().size()) {
@@ -74,7 +74,7 @@ void toggle_selected(Ui& ui) {
 
 void draw_faults(Ui& ui) {
   if (ui.demo == nullptr) {
-    ImGui::TextWrapped("A trace file is read-only: open its scenario (ecsim viz SCENARIO) to take actions.");
+    ImGui::TextWrapped("This session takes no actions.");
     return;
   }
   Demo& d = *ui.demo;

@@ -19,9 +19,10 @@ constexpr int kDsmValueMax = 1 << 30;
 
 void draw_key_view(Ui& ui) {
   const Timeline& t = *ui.timeline;
-  const DsmKeyView v = dsm_key_view(t, static_cast<uint64_t>(ui.dsm_key));
+  static DsmKeyTracker tracker;  // incremental as the cursor moves forwards
+  const DsmKeyView& v = tracker.view(t, static_cast<uint64_t>(ui.dsm_key));
   ImGui::Text("Key %d at the cursor (%s):", ui.dsm_key,
-              v.converged ? "every replica holding it agrees" : "replicas differ or none holds it");
+              v.converged ? "the replicas holding it agree in each DSM group" : "replicas differ or none holds it");
   ImGui::BeginChild("dsm-replicas", ImVec2(0, 110), true);
   for (uint32_t n = 0; n < v.by_node.size(); ++n) {
     const std::optional<DsmCell>& c = v.by_node[n];
@@ -51,7 +52,7 @@ void draw_key_view(Ui& ui) {
 
 void draw_dsm(Ui& ui) {
   if (ui.demo == nullptr) {
-    ImGui::TextWrapped("A trace file is read-only: open its scenario (ecsim viz SCENARIO) to take actions.");
+    ImGui::TextWrapped("This session takes no actions.");
     draw_key_view(ui);
     return;
   }

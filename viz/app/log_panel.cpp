@@ -28,7 +28,7 @@ bool matches(const Ui& ui, const sim::Record& r, uint64_t index) {
     const auto in_tier = [&](uint32_t n) { return n < t.tiers().size() && static_cast<int>(t.tiers()[n]) == ui.log_tier; };
     if (!in_tier(node) && !in_tier(peer)) return false;
   }
-  if (ui.log_text[0] != '\0' && describe(r, t.names()).find(ui.log_text) == std::string::npos) return false;
+  if (ui.log_text[0] != '\0' && t.describe(r).find(ui.log_text) == std::string::npos) return false;
   return true;
 }
 
@@ -88,7 +88,7 @@ void draw_log(Ui& ui) {
     const Severity sev = ui.follow.active() && severity(r) == Severity::kDetail ? Severity::kInfo : severity(r);
     ImGui::PushStyleColor(ImGuiCol_Text, sev == severity(r) ? severity_colour(sev) : kFollowedColour);
     const std::string text = format_ns(r.time_ns) + "  #" + std::to_string(i + 1) + "  " +
-                             (ui.follow.active() && is_log_entry(r) ? "[WAL] " : "") + describe(r, t.names());
+                             (ui.follow.active() && is_log_entry(r) ? "[WAL] " : "") + t.describe(r);
     ImGui::PushID(static_cast<int>(k));
     if (ImGui::Selectable(text.c_str(), at_cursor)) clicked = i;
     ImGui::PopID();

@@ -53,6 +53,7 @@ void draw_node(Ui& ui) {
     in += m.to == n ? 1 : 0;
   }
   ImGui::Text("in flight: %zu from it, %zu to it", out, in);
+  draw_internals(ui, n);
   const auto [first, last] = plotted_seconds(t);
   uint64_t hits = 0, misses = 0;
   std::vector<float> cpu, mem;
@@ -70,7 +71,6 @@ void draw_node(Ui& ui) {
               s.last_phase ? record_label(static_cast<sim::RecordType>(s.last_phase)) : "-");
   plot("CPU", cpu, "%");
   plot("memory", mem, "%");
-  ImGui::TextDisabled("DSM entries, WAL tail and vector clock: not in the trace records yet.");
 }
 
 void draw_metrics(Ui& ui) {

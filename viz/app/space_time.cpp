@@ -46,6 +46,35 @@ std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   }
   return out;
 }
+// The vector clocks of a hovered message, from the probe (model/probe.hpp),
+// or why they are not known.
+void hover_clocks(const Ui& ui, uint64_t index) {
+  const Timeline& t = *ui.timeline;
+  const sim::Record& r = t.record(index);
+  if (r.type != sim::RecordType::kSend) return;
+  const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
+  if (p == nullptr) {
+    ImGui::TextDisabled("vector clocks: select a node and open the Node tab to compute them near the cursor");
+    return;
+  }
+  const CapturedClock* send = p->clock(r.a, true);
+  const CapturedClock* recv = p->clock(r.a, false);
+  if (send != nullptr) ImGui::TextWrapped("clock after the send: %s", clock_text(send->clock, t.names()).c_str());
+  if (recv != nullptr) {
+    ImGui::TextWrapped("receiver's clock after taking it: %s", clock_text(recv->clock, t.names()).c_str());
+  }
+  if (send != nullptr && recv != nullptr) return;
+  if (t.event_of(index) > p->events()) {
+    ImGui::TextDisabled("vector clock: the probe has not passed this event yet (it stops at the cursor)");
+  } else if (r.time_ns < p->capture_from_ns()) {
+    ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
+                        format_ns(p->capture_from_ns()).c_str());
+  } else if (send == nullptr) {
+    ImGui::TextDisabled("vector clock: none (a message without one, or past the probe's %zu kept)", Probe::kClocksMax);
+  } else {
+    ImGui::TextDisabled("receiver's clock: not taken before the cursor");
+  }
+}
 }  // namespace
 
 void draw_space_time(Ui& ui) {
@@ -105,32 +134,49 @@ void draw_space_time(Ui& ui) {
   const ImDrawListFlags flags = dl->Flags;
   dl->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedFill);
   std::unordered_set<uint64_t> drawn;
-  for (uint64_t i = first_at(t, static_cast<int64_t>(t0)); i < t.collected() && arrows < kArrowsMax; ++i) {
+  // A message's arrow, when both its lanes are shown; false otherwise.
+  const auto arrow = [&](uint64_t i) {
+    const sim::Record& r = t.record(i);
+    if (r.node >= lane_of.size() || r.peer >= lane_of.size() || lane_of[r.node] < 0 || lane_of[r.peer] < 0) {
+      return false;
+    }
+    const auto end = t.message_end(i);
+    const bool dropped = end && t.record(*end).type == sim::RecordType::kDrop;
+    const ImVec2 a{x_of(r.time_ns), y_of(r.node)};
+    const ImVec2 b{end ? x_of(t.record(*end).time_ns) : x0 + w, y_of(r.peer)};
+    const ImVec2 tip = dropped ? ImVec2(a.x + (b.x - a.x) * 0.7f, a.y + (b.y - a.y) * 0.7f) : b;
+    const bool followed = ui.follow.active() && ui.follow.message(r.a);
+    if (hovered && std::abs(mouse.x - a.x) < 4 && std::abs(mouse.y - a.y) < 6) hover = i;
+    const auto px = [](float x) { return static_cast<uint64_t>(std::clamp(x + 8192.0f, 0.0f, 65535.0f)); };
+    const uint64_t key = static_cast<uint64_t>(lane_of[r.node]) | static_cast<uint64_t>(lane_of[r.peer]) << 8 |
+                         px(a.x) << 16 | px(b.x) << 32 | uint64_t{dropped} << 48 | uint64_t{followed} << 49;
+    if (!drawn.insert(key).second) return true;
+    const ImU32 colour = dropped ? kDropped : followed ? kFollowedColour : kArrow;
+    dl->AddLine(a, tip, colour, followed ? 3.0f : 1.2f);
+    if (dropped) {
+      dl->AddLine({tip.x - 4, tip.y - 4}, {tip.x + 4, tip.y + 4}, kDropped, 2);
+      dl->AddLine({tip.x - 4, tip.y + 4}, {tip.x + 4, tip.y - 4}, kDropped, 2);
+    } else {
+      dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, colour);
+    }
+    ++arrows;
+    return true;
+  };
+  // Messages sent before the window that end inside it (or later): their
+  // arrows come in from the left edge, clipped.
+  const uint64_t first = first_at(t, static_cast<int64_t>(t0));
+  for (uint64_t i : t.sends_in_flight_before(first)) {
+    if (arrows >= kArrowsMax) break;
+    arrow(i);
+  }
+  // Timed faults' labels: stacked upwards from the bottom where they would overlap.
+  std::vector<float> row_end;
+  for (uint64_t i = first; i < t.collected() && arrows < kArrowsMax; ++i) {
     const sim::Record& r = t.record(i);
     if (static_cast<double>(r.time_ns) > t1) break;
     const uint32_t node = record_node(r);
-    if (r.type == sim::RecordType::kSend && r.node < lane_of.size() && r.peer < lane_of.size() &&
-        lane_of[r.node] >= 0 && lane_of[r.peer] >= 0) {
-      const auto end = t.message_end(i);
-      const bool dropped = end && t.record(*end).type == sim::RecordType::kDrop;
-      const ImVec2 a{x_of(r.time_ns), y_of(r.node)};
-      const ImVec2 b{end ? x_of(t.record(*end).time_ns) : x0 + w, y_of(r.peer)};
-      const ImVec2 tip = dropped ? ImVec2(a.x + (b.x - a.x) * 0.7f, a.y + (b.y - a.y) * 0.7f) : b;
-      const bool followed = ui.follow.active() && ui.follow.message(r.a);
-      if (hovered && std::abs(mouse.x - a.x) < 4 && std::abs(mouse.y - a.y) < 6) hover = i;
-      const auto px = [](float x) { return static_cast<uint64_t>(std::clamp(x + 8192.0f, 0.0f, 65535.0f)); };
-      const uint64_t key = static_cast<uint64_t>(lane_of[r.node]) | static_cast<uint64_t>(lane_of[r.peer]) << 8 |
-                           px(a.x) << 16 | px(b.x) << 32 | uint64_t{dropped} << 48 | uint64_t{followed} << 49;
-      if (!drawn.insert(key).second) continue;
-      const ImU32 colour = dropped ? kDropped : followed ? kFollowedColour : kArrow;
-      dl->AddLine(a, tip, colour, followed ? 3.0f : 1.2f);
-      if (dropped) {
-        dl->AddLine({tip.x - 4, tip.y - 4}, {tip.x + 4, tip.y + 4}, kDropped, 2);
-        dl->AddLine({tip.x - 4, tip.y + 4}, {tip.x + 4, tip.y - 4}, kDropped, 2);
-      } else {
-        dl->AddTriangleFilled(b, {b.x - 5, b.y + (a.y < b.y ? -5.0f : 5.0f)}, {b.x - 1, b.y + (a.y < b.y ? -7.0f : 7.0f)}, colour);
-      }
-      ++arrows;
+    if (r.type == sim::RecordType::kSend && arrow(i)) {
+      continue;
     } else if ((is_fault(r) || is_phase(r) || is_failure(r)) && node < lane_of.size() && lane_of[node] >= 0) {
       const float x = x_of(r.time_ns), y = y_of(node);
       const ImU32 c = ui.follow.active() && ui.follow.record(i) ? kFollowedColour : severity_colour(severity(r));
@@ -148,7 +194,13 @@ void draw_space_time(Ui& ui) {
       // A timed fault (partition, link fault): across every lane.
       const float x = x_of(r.time_ns);
       dl->AddLine({x, p0.y}, {x, p0.y + avail.y}, severity_colour(Severity::kWarning), 1.5f);
-      dl->AddText({x + 3, p0.y + avail.y - 16}, severity_colour(Severity::kWarning), describe(r, t.names()).c_str());
+      const std::string label = t.describe(r);
+      size_t row = 0;
+      while (row < row_end.size() && row_end[row] > x) ++row;
+      if (row == row_end.size()) row_end.push_back(0);
+      row_end[row] = x + 3 + ImGui::CalcTextSize(label.c_str()).x + 6;
+      const float y = p0.y + avail.y - 16 * static_cast<float>(row + 1);
+      dl->AddText({x + 3, y}, severity_colour(Severity::kWarning), label.c_str());
     }
   }
   dl->Flags = flags;
@@ -159,7 +211,8 @@ void draw_space_time(Ui& ui) {
   if (hover != UINT64_MAX) {
     ImGui::BeginTooltip();
     ImGui::Text("#%llu %s  %s", static_cast<unsigned long long>(hover + 1), format_ns(t.record(hover).time_ns).c_str(),
-                describe(t.record(hover), t.names()).c_str());
+                t.describe(t.record(hover)).c_str());
+    hover_clocks(ui, hover);
     ImGui::TextDisabled("click: move the cursor here");
     ImGui::EndTooltip();
     if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 9.0f) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include "model/follow.hpp"
 #include "model/layout.hpp"
+#include "model/probe.hpp"
 #include "model/records.hpp"
 #include "model/timeline.hpp"
 
@@ -74,6 +76,13 @@ struct Ui {
   // how many of its next transactions.
   int vote_no_node = -1;
   int vote_no_count = 1;
+  // The nodes' internals at the cursor (model/probe.hpp): built for the
+  // current timeline when the Node tab first shows a selected node, and
+  // advanced there by at most probe_budget events per frame (adapted to
+  // about kProbeFrameMs of wall time; unbounded for --screenshot).
+  std::unique_ptr<Probe> probe;
+  uint64_t probe_budget = 20000;
+  bool probe_unbounded = false;
 };
 
 // Colours of the reference design.
@@ -91,6 +100,13 @@ void draw_space_time(Ui& ui);
 void draw_faults(Ui& ui);  // demo_panel.cpp
 void draw_twopc(Ui& ui);  // twopc_panel.cpp
 void draw_dsm(Ui& ui);    // dsm_panel.cpp
+// The selected node's DSM entries, WAL tails and vector clock at the
+// cursor, from the probe (node_panel.cpp); advances it within its budget.
+void draw_internals(Ui& ui, uint32_t node);
+// The probe of the current timeline, created if needed (node_panel.cpp).
+Probe& probe_of(Ui& ui);
+// "{edge-1: 3, core-2: 7}", at most 16 entries.
+std::string clock_text(const net::VectorClock& c, const std::vector<std::string>& names);
 // Shared by the demo tabs (demo_panel.cpp): after an action the timeline was
 // rebuilt and the cursor sits past it; a node chooser.
 void after_action(Ui& ui, const std::string& problem, const std::string& what);

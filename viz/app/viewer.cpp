@@ -248,13 +248,7 @@ int run_viewer(const ViewerOptions& o) {
   std::unique_ptr<Demo> demo;
   Ui ui;
   try {
-    if (o.open.trace_path.empty()) {
-      demo = std::make_unique<Demo>(o.open);
-      ui.label = demo->label();
-    } else {
-      session = open_session(o.open);
-      ui.label = session.label;
-    }
+    session = open_session(o.open);
   } catch (const OpenError& e) {
     return refuse(e.what());
   }
@@ -262,20 +256,22 @@ int run_viewer(const ViewerOptions& o) {
   if (const std::string why = verify_trace(session); !why.empty()) {
     return refuse(fmt::format("{}: {}", o.open.trace_path, why));
   }
-  if (!demo && (!o.actions_path.empty() || !o.save_scenario.empty())) {
-    return refuse("--actions and --save-scenario take a scenario, not --trace");
-  }
+  // Actions on either: a trace file's header scenario and seed are the base.
+  demo = std::make_unique<Demo>(o.open, std::move(session));
+  ui.label = demo->label();
   if (!o.actions_path.empty()) {
     if (const std::string why = demo->apply_file(o.actions_path); !why.empty()) return refuse(why);
   }
   if (!o.save_scenario.empty() && o.screenshot.empty()) return save_headless(*demo, o.save_scenario);
   ui.demo = demo.get();
-  ui.timeline = demo ? &demo->timeline() : session.timeline.get();
+  ui.timeline = &demo->timeline();
   std::string note;
   if (std::string why = place_cursor(*ui.timeline, o.at, note); !why.empty()) return refuse(why);
   if (!note.empty()) std::fprintf(stderr, "ecsim viz: %s\n", note.c_str());
   if (std::string why = configure(ui, o); !why.empty()) return refuse(why);
   ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  // A screenshot shows the internals at the cursor, however long the probe takes.
+  ui.probe_unbounded = !o.screenshot.empty();
   return window_loop(ui, o);
 }
 

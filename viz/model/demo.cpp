@@ -16,17 +16,20 @@ namespace {
 std::string json_str(const std::string& s) { return nlohmann::json(s).dump(); }
 }  // namespace
 
-Demo::Demo(const OpenRequest& request) : request_(request) {
-  ECSIM_ASSERT(request.trace_path.empty());
-  Session s = open_session(request);
+Demo::Demo(const OpenRequest& request) : Demo(request, open_session(request)) {}
+
+Demo::Demo(const OpenRequest& request, Session s) : request_(request) {
+  ECSIM_ASSERT(s.timeline != nullptr);
   const scenario::Scenario& sc = s.timeline->scenario();
+  options_ = s.timeline->options();
   base_text_ = sc.text;
   file_ = sc.file;
   seed_ = s.timeline->seed();
   label_ = s.label;
-  // A --seed beside the scenario goes into the text, so that the saved
-  // scenario replays it.
-  text_ = request.seed ? scenario::append_entries(base_text_, {}, seed_) : base_text_;
+  // A --seed beside the scenario (or a trace header's) goes into the text,
+  // so that the saved scenario replays it.
+  const bool seed_given = request.seed.has_value() || !request.trace_path.empty();
+  text_ = seed_given ? scenario::append_entries(base_text_, {}, seed_) : base_text_;
   timeline_ = std::move(s.timeline);
 }
 
@@ -41,10 +44,14 @@ std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_e
   } catch (const scenario::LoadError& e) {
     return e.what();
   }
+  // The old run's records up to the end of the cursor's event are the new
+  // run's (the actions apply after it): the new Timeline checks them
+  // instead of keeping them again, and keeps the old checkpoints.
+  TimelinePrefix prefix = timeline_->release_prefix(cursor_event);
   // One run at a time in a process (its protocol points and limits are
   // process-wide): the old run goes first. The loader validated `sc`.
   timeline_.reset();
-  timeline_ = std::make_unique<Timeline>(std::move(sc), run::RunOptions{}, request_.limits);
+  timeline_ = std::make_unique<Timeline>(std::move(sc), options_, request_.limits, std::move(prefix));
   // Just past the event the last action followed, and the action's records.
   timeline_->seek(timeline_->count_through_event(cursor_event));
   text_ = std::move(text);

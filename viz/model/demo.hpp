@@ -6,10 +6,12 @@
 // the recorded entries, loaded like any file: "Save as scenario" writes
 // that text, and `ecsim run` on it gives the session's trace hash.
 //
-// Applying an action rebuilds the run from the new scenario and moves the
-// cursor just past the action: every checkpoint of the old run is dropped
-// (the run before the action is the same, event for event, since a pinned
-// entry schedules nothing before it applies; after it, it is another run).
+// Applying an action rebuilds the run from the new scenario (simulated
+// from t = 0 again: a run cannot be copied, docs/viewer.md) and moves the
+// cursor just past the action. The run before the action is the same,
+// event for event, since a pinned entry schedules nothing before it
+// applies (after it, it is another run): the new Timeline keeps the old
+// one's records and checkpoints up to the action's event (TimelinePrefix).
 // Stepping back before the action and forwards again replays it. No ImGui.
 #pragma once
 #include <cstdint>
@@ -32,9 +34,12 @@ struct RecordedAction {
 
 class Demo {
  public:
-  // REQUIRES: a session opened from a scenario (not a trace file).
   // THROWS OpenError as open_session.
   explicit Demo(const OpenRequest& request);
+  // On a session already open (`request` is what opened it). From a trace
+  // file, the header's scenario and seed (and its options: until, event
+  // and memory limits, plant) are the base, like an opened scenario's.
+  Demo(const OpenRequest& request, Session session);
 
   Timeline& timeline() { return *timeline_; }
   const std::string& label() const { return label_; }
@@ -90,6 +95,7 @@ class Demo {
   std::string rebuild(std::vector<RecordedAction> actions, uint64_t cursor_event);
 
   OpenRequest request_;
+  run::RunOptions options_;  // the session's run options (a trace header's), for every rebuild
   std::string base_text_;
   std::string file_;
   uint64_t seed_ = 0;

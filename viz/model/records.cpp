@@ -186,6 +186,7 @@ Severity severity(const Record& r) {
     default:
       break;
   }
+  if (r.type == kExpectationFailed) return Severity::kCritical;
   if (r.type == kClientEnd) return r.code == 0 ? Severity::kSuccess : r.code == 1 ? Severity::kWarning : Severity::kCritical;
   if (r.type == kRpcDone) return r.code == 0 ? Severity::kDetail : r.code == 1 ? Severity::kCritical : Severity::kWarning;
   if (r.type == kRehydration) return r.code == 2 ? Severity::kSuccess : Severity::kInfo;
@@ -250,6 +251,7 @@ const char* record_label(RecordType t) {
     case 83: return "billing end";
     case 85: return "billing op";
     case 89: return "action";
+    case 100: return "expectation failed";
     default: return "record";
   }
 }
@@ -317,6 +319,7 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
       return r.code == 1 ? fmt::format("{} rehydration started ({} keys)", name(r.node), r.a)
                          : fmt::format("{} rehydration done ({} fetched, {} given up)", name(r.node), r.a, r.b);
     case 44: return fmt::format("{} storage catch-up (code {})", name(r.node), r.code);
+    case 100: return fmt::format("expectation failed (verdict {}; Timeline::describe names it)", r.a + 1);
     default: break;
   }
   if (twopc(r)) {

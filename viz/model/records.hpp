@@ -17,6 +17,14 @@ enum class Severity : uint8_t { kDetail = 0, kInfo = 1, kSuccess = 2, kWarning =
 inline constexpr size_t kSeverities = 5;
 const char* severity_name(Severity s);  // "detail", "info", "success", "warning", "critical"
 
+// A failed expectation of the scenario (a verdict that failed, judged when
+// the run ends), made by the Timeline itself after the run's last record:
+// viewer-side only, never in a trace or its hash. Record numbers 100-109
+// are the viewer's (the protocols' are listed in sim/trace.hpp; 110-119
+// are taken elsewhere). time_ns = the run's end, node = UINT32_MAX, a = its
+// index in Timeline::failed_expectations(). Severity critical.
+inline constexpr auto kExpectationFailed = static_cast<sim::RecordType>(100);
+
 // The record types the collector subscribes to.
 std::span<const sim::RecordType> collected_types();
 // Whether the collector stores the record (some subscribed types are only

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -19,6 +21,7 @@ constexpr auto kCloudOp = static_cast<RecordType>(66);
 constexpr int64_t kSecondNs = 1'000'000'000;
 // Events the run dispatches between checks of what the viewer asked for.
 constexpr uint64_t kEventsPerChunk = 8192;
+uint64_t next_timeline_id = 1;  // viewer-side only: names a Timeline (Timeline::id)
 
 int64_t quantile(std::vector<int64_t>& v, double q) {
   if (v.empty()) return 0;
@@ -39,8 +42,11 @@ class Timeline::Collector final : public sim::TraceObserver {
   Timeline& timeline_;
 };
 
-Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits)
+Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits,
+                   TimelinePrefix prefix)
     : scenario_(std::move(scenario)),
+      options_(options),
+      id_(next_timeline_id++),
       names_(scenario::node_names(scenario_.topology)),
       limits_(limits),
       collector_(std::make_unique<Collector>(*this)),
@@ -50,6 +56,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
   for (uint32_t n = 0; n < names_.size(); ++n) {
     tiers_.push_back(static_cast<Tier>(scenario::node_tier(scenario_.topology, n)));
   }
+  options_.observers.clear();
   end_ns_ = options.until.value_or(scenario_.duration).ns;
   for (const scenario::Fault& f : scenario_.faults) {
     if (f.kind == scenario::Fault::Kind::kDsmSet || f.kind == scenario::Fault::Kind::kDsmGet) {
@@ -57,8 +64,22 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
     }
   }
   std::sort(dsm_watched_.begin(), dsm_watched_.end());
+  dsm_watched_.erase(std::unique(dsm_watched_.begin(), dsm_watched_.end()), dsm_watched_.end());
   take_checkpoint();  // the state before the first record (building the run may record)
   ECSIM_ASSERT(checkpoints_.size() == 1);
+  if (!prefix.records.empty() && prefix.dsm_watched == dsm_watched_ && !prefix.checkpoints.empty() &&
+      prefix.checkpoints[0].applied == 0) {
+    records_ = std::move(prefix.records);
+    trace_index_ = std::move(prefix.trace_index);
+    event_index_ = std::move(prefix.event_index);
+    end_delta_ = std::move(prefix.end_delta);
+    checkpoints_ = std::move(prefix.checkpoints);
+    every_ = prefix.every;
+    ECSIM_ASSERT(every_ > 0 && records_.size() == event_index_.size());
+    const auto end = std::upper_bound(event_index_.begin(), event_index_.end(), prefix.through_event);
+    truncate_to(static_cast<uint64_t>(end - event_index_.begin()));
+    prefix_end_ = records_.size();
+  }
   options.observers.push_back(collector_.get());
   run_ = std::make_unique<run::Run>(scenario_, options);
 }
@@ -89,10 +110,68 @@ void Timeline::on_record(const Record& r, uint64_t trace_index) {
     truncated_ = true;
     return;
   }
+  const uint64_t event = run_ ? run_->simulator().events_processed() : 0;
+  if (matched_ < prefix_end_) {
+    const Record& k = records_[matched_];
+    const bool same = k.time_ns == r.time_ns && k.type == r.type && k.code == r.code && k.node == r.node &&
+                      k.peer == r.peer && k.kind == r.kind && k.a == r.a && k.b == r.b &&
+                      trace_index_[matched_] == trace_index && event_index_[matched_] == event;
+    if (same) {
+      ++matched_;
+      ++reused_;
+      return;
+    }
+    // The run differs from the prefix (it should not): collect from here.
+    truncate_to(matched_);
+    prefix_end_ = matched_;
+  }
+  keep(r, trace_index, event);
+}
+
+void Timeline::truncate_to(uint64_t m) {
+  ECSIM_ASSERT(m <= records_.size());
+  records_.resize(m);
+  trace_index_.resize(m);
+  event_index_.resize(m);
+  end_delta_.resize(m);
+  while (checkpoints_.size() > 1 && checkpoints_.back().applied > m) checkpoints_.pop_back();
+  checkpoint_bytes_ = 0;
+  for (const ViewState& c : checkpoints_) checkpoint_bytes_ += c.bytes();
+  head_ = checkpoints_.back();
+  while (head_.applied < m) head_.apply(records_[head_.applied]);
+  // The messages whose end is not among the first m records are in flight.
+  pending_sends_.clear();
+  for (uint64_t i = 0; i < m; ++i) {
+    if (records_[i].type != RecordType::kSend) continue;
+    if (end_delta_[i] == 0 || i + end_delta_[i] >= m) {
+      end_delta_[i] = 0;
+      pending_sends_[records_[i].a] = i;
+    }
+  }
+  if (cursor_.applied > m) cursor_ = head_;
+  ECSIM_ASSERT(head_.applied == m && checkpoints_.back().applied <= m);
+}
+
+TimelinePrefix Timeline::release_prefix(uint64_t through_event) {
+  TimelinePrefix p;
+  p.records = std::move(records_);
+  p.trace_index = std::move(trace_index_);
+  p.event_index = std::move(event_index_);
+  p.end_delta = std::move(end_delta_);
+  p.checkpoints = std::move(checkpoints_);
+  p.every = every_;
+  p.dsm_watched = dsm_watched_;
+  p.through_event = through_event;
+  records_.clear();
+  checkpoints_.clear();
+  return p;
+}
+
+void Timeline::keep(const Record& r, uint64_t trace_index, uint64_t event) {
   const uint64_t index = records_.size();
   records_.push_back(r);
   trace_index_.push_back(trace_index);
-  event_index_.push_back(run_ ? run_->simulator().events_processed() : 0);
+  event_index_.push_back(event);
   end_delta_.push_back(0);
   if (r.type == RecordType::kSend) {
     pending_sends_[r.a] = index;
@@ -165,6 +244,14 @@ void Timeline::close_second() {
   }
 }
 
+std::string Timeline::describe(const Record& r) const {
+  if (r.type == kExpectationFailed && r.a < failed_.size()) {
+    const run::Verdict& v = failed_[r.a];
+    return fmt::format("expectation failed: {}: {}", v.name, v.detail);
+  }
+  return viz::describe(r, names_);
+}
+
 void Timeline::take_checkpoint() {
   ECSIM_ASSERT(head_.applied == checkpoints_.size() * every_);
   checkpoints_.push_back(head_);
@@ -190,6 +277,14 @@ void Timeline::finish_run() {
   ECSIM_ASSERT(result_ == nullptr);
   result_ = std::make_unique<run::RunResult>(run_->finish());
   if (!seconds_.empty()) close_second();
+  // The failed expectations, as records after the run's last one (the
+  // trace and its hash are final: they never enter them).
+  for (const run::Verdict& v : result_->verdicts) {
+    if (v.ok || v.informational || truncated_ || records_.size() >= limits_.records_max) continue;
+    keep(Record{result_->end.ns, kExpectationFailed, 0, UINT32_MAX, 0, 0, failed_.size(), 0}, result_->records,
+         result_->events);
+    failed_.push_back(v);
+  }
 }
 
 void Timeline::simulate_records(uint64_t count) {
@@ -223,6 +318,26 @@ uint64_t Timeline::count_through_event(uint64_t event) {
   }
   const auto at = std::upper_bound(event_index_.begin(), event_index_.end(), event);
   return static_cast<uint64_t>(at - event_index_.begin());
+}
+
+std::vector<uint64_t> Timeline::sends_in_flight_before(uint64_t index) const {
+  ECSIM_ASSERT(index <= records_.size());
+  const size_t k = static_cast<size_t>(std::min<uint64_t>(index / every_, checkpoints_.size() - 1));
+  const ViewState& c = checkpoints_[k];
+  ECSIM_ASSERT(c.applied <= index);
+  std::vector<uint64_t> out;
+  const auto open_at = [&](uint64_t send) {
+    const auto end = message_end(send);
+    return !end || *end >= index;
+  };
+  for (const auto& [id, m] : c.in_flight) {
+    if (open_at(m.send_index)) out.push_back(m.send_index);
+  }
+  for (uint64_t i = c.applied; i < index; ++i) {
+    if (records_[i].type == RecordType::kSend && open_at(i)) out.push_back(i);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void Timeline::seek(uint64_t index) {

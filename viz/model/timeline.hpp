@@ -52,15 +52,44 @@ struct TimelineLimits {
   uint64_t records_max = 100'000'000;                    // records kept (40 B each plus 9 B of index)
 };
 
+// The kept records and checkpoints of a Timeline, moved out of it to start
+// the next Timeline of a run that is the same up to and including event
+// `through_event` (a demo action pinned after it: model/demo.hpp).
+struct TimelinePrefix {
+  std::vector<sim::Record> records;
+  std::vector<uint64_t> trace_index;
+  std::vector<uint64_t> event_index;
+  std::vector<uint32_t> end_delta;
+  std::vector<ViewState> checkpoints;
+  uint64_t every = 0;
+  std::vector<uint64_t> dsm_watched;
+  uint64_t through_event = 0;
+};
+
 class Timeline {
  public:
   // Builds the run (it has not advanced yet). THROWS what run::Run throws.
-  Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits = {});
+  // With a prefix (of the Timeline this one replaces): it starts from the
+  // other's records and checkpoints up to the end of `prefix.through_event`: the run still simulates from
+  // t = 0, but the records of the prefix are checked against the kept ones
+  // instead of being kept and applied again. Should the run differ from
+  // them (it never should), the kept records are cut where it differs and
+  // collected from there. The prefix is used only when it watched the same
+  // DSM keys. THROWS what run::Run throws.
+  Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits = {},
+           TimelinePrefix prefix = {});
   ~Timeline();
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
 
   const scenario::Scenario& scenario() const { return scenario_; }
+  // The options the run was built with, without the viewer's observers.
+  const run::RunOptions& options() const { return options_; }
+  // Distinct for every Timeline of the process (a rebuilt session's too).
+  uint64_t id() const { return id_; }
+  // The keys whose every DSM record is kept (the scenario's dsm_set /
+  // dsm_get actions), sorted.
+  const std::vector<uint64_t>& dsm_watched() const { return dsm_watched_; }
   uint64_t seed() const;
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<Tier>& tiers() const { return tiers_; }
@@ -79,6 +108,13 @@ class Timeline {
   void simulate_all();
   // The run's result. REQUIRES: finished().
   const run::RunResult& result() const;
+  // The scenario's failed expectations (failed verdicts that are not
+  // informational), known when the run has finished; each is also a kept
+  // record of type kExpectationFailed at the end (records.hpp), after the
+  // run's own records: red in the log, a stop for the failure steps.
+  const std::vector<run::Verdict>& failed_expectations() const { return failed_; }
+  // describe() of records.hpp, which also names a failed expectation.
+  std::string describe(const sim::Record& r) const;
 
   const sim::Record& record(uint64_t i) const { return records_[i]; }
   // The record's 1-based index in the whole trace ("record #N").
@@ -92,6 +128,12 @@ class Timeline {
   // For a send record: the index of its deliver or drop record, if
   // collected; nullopt otherwise.
   std::optional<uint64_t> message_end(uint64_t send_index) const;
+  // The send records (indices, ascending) of the messages in flight just
+  // before record `index`: sent before it, delivered or dropped at or after
+  // it, or not yet. Exact: the checkpoint at or before `index` lists what
+  // was in flight there; the sends after it are scanned (at most
+  // checkpoint_every() records). REQUIRES: index <= collected().
+  std::vector<uint64_t> sends_in_flight_before(uint64_t index) const;
   // The number of kept records at or before `t_ns` (simulating as needed).
   uint64_t count_at_time(int64_t t_ns);
 
@@ -100,6 +142,8 @@ class Timeline {
   // is the one after the record at cursor-1.
   const ViewState& state() const { return cursor_; }
   uint64_t cursor() const { return cursor_.applied; }
+  // The event the cursor's record belongs to (0 before the first record).
+  uint64_t cursor_event() const { return cursor_.applied == 0 ? 0 : event_index_[cursor_.applied - 1]; }
   int64_t cursor_ns() const { return cursor_.now_ns; }
   // Moves the cursor to `index` (clamped to the end of the run), simulating
   // further if needed.
@@ -118,6 +162,13 @@ class Timeline {
   // --- Figures per simulated second ---------------------------------------
   const std::vector<SecondFigures>& seconds() const { return seconds_; }
 
+  // --- Handing over to the next Timeline ----------------------------------
+  // Moves the records and checkpoints out; this Timeline is then only fit
+  // to be destroyed.
+  TimelinePrefix release_prefix(uint64_t through_event);
+  // Kept records a prefix supplied that the run then reproduced (tests).
+  uint64_t records_reused() const { return reused_; }
+
   // --- Checkpoint accounting ----------------------------------------------
   size_t checkpoint_count() const { return checkpoints_.size(); }
   uint64_t checkpoint_bytes() const { return checkpoint_bytes_; }
@@ -133,14 +184,20 @@ class Timeline {
   void take_checkpoint();
   void thin_checkpoints();
   void finish_run();
+  void keep(const sim::Record& r, uint64_t trace_index, uint64_t event);
+  // Keeps only the first `m` records (and the checkpoints up to them).
+  void truncate_to(uint64_t m);
 
   scenario::Scenario scenario_;
+  run::RunOptions options_;
+  uint64_t id_;
   std::vector<std::string> names_;
   std::vector<Tier> tiers_;
   TimelineLimits limits_;
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<run::Run> run_;
   std::unique_ptr<run::RunResult> result_;
+  std::vector<run::Verdict> failed_;
   int64_t end_ns_ = 0;
   bool truncated_ = false;
   // The keys of the scenario's dsm_set / dsm_get actions, sorted: every DSM
@@ -160,6 +217,10 @@ class Timeline {
   uint64_t every_;
   uint64_t checkpoint_bytes_ = 0;
   uint64_t applied_total_ = 0;
+  // A prefix's records still to be met by the run: records_[matched_, prefix_end_).
+  uint64_t prefix_end_ = 0;
+  uint64_t matched_ = 0;
+  uint64_t reused_ = 0;
 
   std::vector<SecondFigures> seconds_;
   std::array<std::vector<int64_t>, kTiers> open_latencies_;  // the current second's

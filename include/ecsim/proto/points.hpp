@@ -150,6 +150,17 @@ std::span<const PointCounts> point_counts_by_node();
 // Installs `hook` (nullptr: removes it). REQUIRES: a PointScope is active.
 void set_point_hook(PointHook* hook);
 
+// A run's points moved aside (run/process_state.hpp): several runs may
+// exist in one process while one runs at a time (the viewer's probe).
+struct ParkedPoints {
+  detail::PointState state;
+  bool scope_active = false;
+};
+// Moves the process's point state out, leaving none active.
+ParkedPoints park_points();
+// Puts a parked state back. REQUIRES: no PointScope is active.
+void unpark_points(ParkedPoints parked);
+
 // A run's points: zeroes the counters for its lifetime and removes any hook
 // at its end. REQUIRES: no other PointScope is active.
 class PointScope {

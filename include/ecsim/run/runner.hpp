@@ -18,6 +18,7 @@
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
+#include "ecsim/tiers/snapshot.hpp"
 
 namespace ecsim::run {
 
@@ -336,6 +337,17 @@ class Run {
 
   sim::Simulator& simulator();
   sim::Time end_time() const;
+
+  // Applies the faults pinned after the events dispatched so far (what the
+  // next advance() would do first), so that a caller stopping the run at
+  // an event index sees them applied, as the trace records them: the
+  // records of a fault pinned after event N belong to event N.
+  void apply_pinned();
+  // The viewer's read-only look at node `n`'s internals now
+  // (tiers/snapshot.hpp); never used by verdicts. REQUIRES: n is a node.
+  tiers::NodeSnapshot snapshot(net::NodeId n, const tiers::SnapshotLimits& limits) const;
+  // Node `n`'s vector clock now; nullptr when it is down or has none.
+  const net::VectorClock* node_clock(net::NodeId n) const;
 
  private:
   struct Impl;

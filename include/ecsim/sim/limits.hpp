@@ -139,6 +139,18 @@ class LimitScope {
   LimitScope& operator=(const LimitScope&) = delete;
 };
 
+// A run's limit state moved aside (run/process_state.hpp): several runs may
+// exist in one process while one runs at a time (the viewer's probe).
+struct ParkedLimits {
+  LimitState state;
+  Simulator* sim = nullptr;
+  bool scope_active = false;
+};
+// Moves the process's limit state out, leaving none active (no scope).
+ParkedLimits park_limits();
+// Puts a parked state back. REQUIRES: no LimitScope is active.
+void unpark_limits(ParkedLimits parked);
+
 // Holds `entries * entry_bytes` accounted bytes of one resource for one
 // structure, and gives them back when the structure goes (a crashed node's
 // state, a finished run). Cheap to update: call set() when the count of

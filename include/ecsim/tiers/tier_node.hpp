@@ -38,6 +38,9 @@ class TierNode : public node::Actor {
 
   Role role() const { return role_; }
   const proto::dsm::Replica& dsm() const { return *dsm_; }
+  // The node's vector clock (read-only: the viewer's snapshots, tiers/snapshot.hpp).
+  const net::VectorClock& clock() const { return clock_.clock(); }
+  bool started() const { return dsm_ != nullptr; }  // on_start ran
   // A scenario's dsm_set action (tiers/actions.hpp) writes the replica as an
   // admitted client SET does. False: refused (full).
   bool dsm_set(uint64_t key, uint64_t value);

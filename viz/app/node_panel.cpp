@@ -1,0 +1,118 @@
+// The Node tab's internals: the selected node's vector clock, DSM entries
+// and the tails of its logs after the cursor's event, from the probe
+// (model/probe.hpp), which this panel drives forwards a bounded number of
+// events per frame, so the window never freezes while it catches up.
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "ui.hpp"
+
+namespace ecsim::viz {
+
+namespace {
+constexpr double kProbeFrameMs = 12;  // wall time per frame given to the probe
+constexpr uint64_t kBudgetMin = 2000, kBudgetMax = uint64_t{1} << 24;
+constexpr size_t kClockEntriesShown = 16;
+constexpr size_t kDsmShown = 8;
+constexpr size_t kWalShown = 5;
+
+}  // namespace
+
+std::string clock_text(const net::VectorClock& c, const std::vector<std::string>& names) {
+  if (c.entries.empty()) return "{}";
+  std::string out = "{";
+  for (size_t k = 0; k < c.entries.size() && k < kClockEntriesShown; ++k) {
+    const auto& [n, v] = c.entries[k];
+    out += fmt::format("{}{}: {}", k ? ", " : "", n < names.size() ? names[n] : std::to_string(n), v);
+  }
+  if (c.entries.size() > kClockEntriesShown) out += fmt::format(", ... {} more", c.entries.size() - kClockEntriesShown);
+  return out + "}";
+}
+
+namespace {
+
+// Moves the probe towards the cursor within the frame's budget, adapting
+// the budget to the time it took.
+void drive(Ui& ui, Probe& p, uint64_t event) {
+  const Timeline& t = *ui.timeline;
+  const int64_t from_ns = std::max<int64_t>(0, t.cursor_ns() - static_cast<int64_t>(ui.st_span_ns));
+  if (ui.probe_unbounded) {
+    p.advance_to(event, from_ns, UINT64_MAX);
+    return;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  p.advance_to(event, from_ns, ui.probe_budget);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (ms < kProbeFrameMs * 0.5) ui.probe_budget = std::min(kBudgetMax, ui.probe_budget * 2);
+  if (ms > kProbeFrameMs * 1.5) ui.probe_budget = std::max(kBudgetMin, ui.probe_budget / 2);
+}
+
+void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title) {
+  if (s.disk_length[disk] == 0) return;
+  ImGui::Text("%s: %llu entries, %llu durable", title, static_cast<unsigned long long>(s.disk_length[disk]),
+              static_cast<unsigned long long>(s.disk_durable[disk]));
+  size_t total = 0;
+  for (const tiers::WalLine& w : s.wal) total += w.disk == disk ? 1 : 0;
+  size_t k = 0;
+  for (const tiers::WalLine& w : s.wal) {
+    if (w.disk != disk || k++ + kWalShown < total) continue;
+    const ImVec4 c = w.durable ? ImVec4(0.75f, 0.75f, 0.8f, 1) : ImVec4(1, 0.8f, 0.3f, 1);
+    ImGui::TextColored(c, "  #%llu %s%s", static_cast<unsigned long long>(w.index), w.text.c_str(),
+                       w.durable ? "" : "  (not synced)");
+  }
+}
+}  // namespace
+
+Probe& probe_of(Ui& ui) {
+  if (!ui.probe || ui.probe->timeline_id() != ui.timeline->id()) {
+    ui.probe.reset();  // one probe run at a time
+    ui.probe = std::make_unique<Probe>(*ui.timeline);
+  }
+  return *ui.probe;
+}
+
+void draw_internals(Ui& ui, uint32_t node) {
+  const Timeline& t = *ui.timeline;
+  Probe& p = probe_of(ui);
+  const uint64_t event = t.cursor_event();
+  const tiers::NodeSnapshot* s = p.snapshot(node, event);
+  if (s == nullptr) {
+    drive(ui, p, event);
+    s = p.snapshot(node, event);
+  }
+  ImGui::Separator();
+  if (s == nullptr) {
+    ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "computing internals... %d %%",
+                       static_cast<int>(p.progress() * 100));
+    ImGui::TextDisabled("(a second run of the scenario, at event %llu of %llu%s)",
+                        static_cast<unsigned long long>(p.events()), static_cast<unsigned long long>(event),
+                        p.restarted_for_target() ? ", restarted from t = 0: the cursor went behind it" : "");
+    ImGui::Separator();
+    return;
+  }
+  ImGui::Text("internals after the run's event #%llu:", static_cast<unsigned long long>(event));
+  if (!s->tier_node) {
+    ImGui::TextDisabled(s->up ? "no vector clock or DSM (not a three-tier node)"
+                              : "down: its clock and DSM replica are gone (volatile)");
+  } else {
+    ImGui::TextWrapped("vector clock %s", clock_text(s->clock, t.names()).c_str());
+    ImGui::Text("DSM replica: %llu entries", static_cast<unsigned long long>(s->dsm_size));
+    std::string line;
+    for (size_t k = 0; k < s->dsm.size() && k < kDsmShown; ++k) {
+      const tiers::DsmEntrySnapshot& e = s->dsm[k];
+      line += fmt::format("{}{}={} ({})", k ? ", " : "  ", e.key, e.value,
+                          e.writer < t.names().size() ? t.names()[e.writer] : "?");
+    }
+    if (s->dsm_size > std::min(s->dsm.size(), kDsmShown)) line += ", ...";
+    if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
+  }
+  draw_wal(*s, 0, "disk log");
+  draw_wal(*s, 1, "2PC log");
+  if (s->disk_length[0] == 0 && s->disk_length[1] == 0) ImGui::TextDisabled("no log on its disks");
+  ImGui::Separator();
+}
+
+}  // namespace ecsim::viz

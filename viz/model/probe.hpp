@@ -1,0 +1,98 @@
+// The nodes' internals at the cursor: DSM entries, WAL tails and vector
+// clocks, which the trace records carry only as hashes.
+//
+// A probe is a second run::Run of the Timeline's scenario, seed and options
+// (deterministic, so the same run event for event), driven forwards to the
+// cursor's event in bounded steps (a budget of events per call: the window
+// never freezes) and asked for a node's snapshot there
+// (tiers/snapshot.hpp). It only runs forwards: a target behind it restarts
+// it from t = 0, except where a snapshot of that node at that event is
+// cached. The two runs share the process one at a time
+// (run/process_state.hpp): the probe's process-wide state is parked while
+// the Timeline's run advances, and the other way round.
+//
+// On its way it also keeps the full vector clocks of the messages sent and
+// taken from `capture_from_ns` on (the clock_send / clock_recv records,
+// whose hash it checks against the clock it reads), at most kClocksMax of
+// them, the latest: the space-time diagram's hover. Clocks of events the
+// probe has not passed yet, or before the window, are not known. No ImGui.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "ecsim/run/process_state.hpp"
+#include "ecsim/run/runner.hpp"
+#include "model/timeline.hpp"
+
+namespace ecsim::viz {
+
+// A message's clock at one end: after the send's increment at its sender
+// (`send`), or after the merge and increment at its receiver.
+struct CapturedClock {
+  uint64_t message = 0;
+  bool send = true;
+  uint32_t node = 0;
+  int64_t time_ns = 0;
+  net::VectorClock clock;
+};
+
+class Probe {
+ public:
+  static constexpr size_t kClocksMax = 16384;
+  static constexpr size_t kSnapshotsCachedMax = 512;
+
+  // Does not build the run yet (the first advance_to does).
+  explicit Probe(const Timeline& t, tiers::SnapshotLimits limits = {});
+  ~Probe();
+  Probe(const Probe&) = delete;
+  Probe& operator=(const Probe&) = delete;
+
+  uint64_t timeline_id() const { return timeline_id_; }
+  // Moves towards the end of event `event` (and the faults pinned after
+  // it), dispatching at most `budget_events` events; restarts from t = 0
+  // when `event` lies behind. Keeps the clocks of events at or after
+  // `capture_from_ns`. True when it is there (or the run ended before).
+  bool advance_to(uint64_t event, int64_t capture_from_ns, uint64_t budget_events);
+  // Where it is: events dispatched, and whether the run is over.
+  uint64_t events() const { return events_; }
+  bool ended() const { return ended_; }
+  // Progress towards the last target, 0..1.
+  double progress() const;
+  uint64_t restarts() const { return restarts_; }  // runs built so far minus one
+  // Whether the current target made it start again from t = 0.
+  bool restarted_for_target() const { return start_ == 0 && restarts_ > 0; }
+
+  // Node `node`'s snapshot after event `event`: from the cache, or taken
+  // now when the probe is there. nullptr: not known yet (advance first).
+  const tiers::NodeSnapshot* snapshot(uint32_t node, uint64_t event);
+  // A message's clock at its send or its receive, if captured.
+  const CapturedClock* clock(uint64_t message, bool send) const;
+  int64_t capture_from_ns() const { return capture_from_ns_; }
+
+ private:
+  class Capture;
+  void restart();
+  void on_clock(const sim::Record& r);
+
+  scenario::Scenario scenario_;  // the run refers to it: owned here
+  run::RunOptions options_;
+  tiers::SnapshotLimits limits_;
+  uint64_t timeline_id_;
+  run::ParkedRun parked_;  // the probe run's process-wide state while it does not run
+  std::unique_ptr<Capture> capture_;
+  std::unique_ptr<run::Run> run_;
+  uint64_t events_ = 0;
+  bool ended_ = false;
+  uint64_t target_ = 0;
+  uint64_t start_ = 0;  // events when the target was set
+  uint64_t restarts_ = 0;
+  int64_t capture_from_ns_ = INT64_MAX;
+  std::map<std::pair<uint64_t, bool>, CapturedClock> clocks_;
+  std::deque<std::pair<uint64_t, bool>> clock_order_;  // oldest first, for eviction
+  std::map<std::pair<uint64_t, uint32_t>, tiers::NodeSnapshot> snapshots_;  // (event, node)
+};
+
+}  // namespace ecsim::viz
