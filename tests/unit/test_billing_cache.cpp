@@ -206,7 +206,7 @@ TEST_CASE("billing cache checker: fresh values pass, a value superseded beyond t
   CHECK(judge(never).detail().find("no cloud replica ever had it") != std::string::npos);
 }
 
-TEST_CASE("billing cache checker: a replayed commit moves nothing; nothing served is vacuous", "[billing_cache]") {
+TEST_CASE("billing cache checker: a replayed commit moves nothing, nothing served is vacuous", "[billing_cache]") {
   std::vector<Record> h = history(200);
   h.push_back(rec(500, twopc::kRecordParticipant, committed(), kCloud1, 0x100, kC1));  // replay after a restart
   h.push_back(served(600, 1, 700));

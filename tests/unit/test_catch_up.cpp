@@ -71,7 +71,7 @@ TEST_CASE("catch_up: a restart never caught up fails, naming its time and record
   CHECK(rep.detail == "cloud-1 at 12s, record #2: restarted, not caught up by the end at 30s");
 }
 
-TEST_CASE("catch_up: a caught-up restart passes with its delay; a late one is not judged yet", "[check]") {
+TEST_CASE("catch_up: a caught-up restart passes with its delay, a late one is not judged yet", "[check]") {
   check::CatchUpChecker c = checker();
   c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
   c.offer(caught_up(12 * kS + 250'000'000, 2));
@@ -84,7 +84,7 @@ TEST_CASE("catch_up: a caught-up restart passes with its delay; a late one is no
   CHECK(c.restarts()[0].caught_up_ns == 12 * kS + 250'000'000);
 }
 
-TEST_CASE("catch_up: a crash supersedes a restart; the next restart is the one judged", "[check]") {
+TEST_CASE("catch_up: a crash supersedes a restart, the next restart is the one judged", "[check]") {
   check::CatchUpChecker c = checker();
   c.offer(rec(5 * kS, sim::RecordType::kRestart, 2));
   c.offer(rec(6 * kS, sim::RecordType::kCrash, 2));
@@ -131,7 +131,7 @@ TEST_CASE("catch_up: saying it caught up without a write acknowledged before the
         "at 2.000s (record #2)");
 }
 
-TEST_CASE("catch_up: what the log, writes and catch-up entries bring counts; later acks are not owed", "[check]") {
+TEST_CASE("catch_up: what the log, writes and catch-up entries bring counts, later acks are not owed", "[check]") {
   check::CatchUpChecker c = checker();
   c.offer(acked(1 * kS, 1, 7, 100));
   c.offer(acked(1 * kS, 1, 8, 100));

@@ -332,7 +332,7 @@ TEST_CASE("network: FIFO state grows with the connections in flight, not with th
   CHECK(fifo.order(1, 1, 78, now + 10, now, bumped) == now + 10);
 }
 
-TEST_CASE("conn_fifo: at its slot limit a new connection goes untracked, counted; stale entries make room",
+TEST_CASE("conn_fifo: at its slot limit a new connection goes untracked, counted, stale entries make room",
           "[net][limits]") {
   // The table's limit cannot be reached in a run (conn_fifo.hpp): a small
   // table shows what happens at it.

@@ -35,7 +35,7 @@ void shuffle(Cluster& c, NodeId core_id, uint64_t first_client, int n) {
 
 }  // namespace
 
-TEST_CASE("twopc: a checkpoint record round-trips; a damaged or oversized one is refused",
+TEST_CASE("twopc: a checkpoint record round-trips, a damaged or oversized one is refused",
           "[twopc][checkpoint]") {
   LogCheckpoint c{7, true, {{kAlice, 990}, {kBob, 510}}, {{kNumber, kBob}}, {{40, 41, true, 42}}};
   const std::string bytes = encode(c);

@@ -178,7 +178,7 @@ TEST_CASE("demo: concurrent DSM writes resolve to one value on every replica, an
   CHECK(hash_of(saved) == session);
 }
 
-TEST_CASE("demo: a billing transaction commits; a debit beyond the balance is voted NO and rolls back") {
+TEST_CASE("demo: a billing transaction commits, a debit beyond the balance is voted NO and rolls back") {
   uint64_t session = 0;
   std::string saved;
   {
