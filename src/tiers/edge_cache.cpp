@@ -309,8 +309,11 @@ std::vector<uint64_t> HotKeys::top(size_t k) const {
   const size_t n = std::min(k, sorted.size());
   // Hottest first: the reverse of `colder`, a strict total order over
   // distinct keys, so the result does not depend on the heap's layout.
-  std::partial_sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n), sorted.end(),
-                    [](const Entry& a, const Entry& b) { return colder(b, a); });
+  // The n hottest to the front in linear time, then only they are sorted.
+  const auto hotter = [](const Entry& a, const Entry& b) { return colder(b, a); };
+  const auto nth = sorted.begin() + static_cast<std::ptrdiff_t>(n);
+  if (nth != sorted.end()) std::nth_element(sorted.begin(), nth, sorted.end(), hotter);
+  std::sort(sorted.begin(), nth, hotter);
   std::vector<uint64_t> keys;
   keys.reserve(n);
   for (size_t i = 0; i < n; ++i) keys.push_back(sorted[i].key);
