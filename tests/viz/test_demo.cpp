@@ -403,3 +403,39 @@ TEST_CASE("timeline: a prefix the run does not reproduce is cut where it differs
   b.seek_time(1 * kS);
   CHECK(b.state().digest() == digest);
 }
+
+TEST_CASE("timeline: prefix records past the run's end are not kept, nor the old run's failed expectations") {
+  // The prefix is a whole run that went on longer, with its failed
+  // expectations at its end; the new run ends sooner. What it never
+  // reproduced must go, so it holds exactly a fresh run's records.
+  const scenario::Scenario sc = scenario::load_scenario_file(ECSIM_SOURCE_DIR "/scenarios/edge-crash-rehydrate.yaml");
+  run::RunOptions o;
+  o.until = sim::seconds(2);
+  std::vector<sim::Record> expected;
+  {
+    viz::Timeline fresh(sc, o);
+    fresh.simulate_all();
+    for (uint64_t i = 0; i < fresh.collected(); ++i) expected.push_back(fresh.record(i));
+  }
+  viz::TimelinePrefix prefix;
+  uint64_t longer_failed = 0;
+  {
+    run::RunOptions longer = o;
+    longer.until = sim::seconds(3);
+    viz::Timeline a(sc, longer);
+    a.simulate_all();
+    for (uint64_t i = 0; i < a.collected(); ++i) longer_failed += a.record(i).type == viz::kExpectationFailed;
+    prefix = a.release_prefix(UINT64_MAX);
+  }
+  REQUIRE(longer_failed > 0);  // the 3 s run misses the scenario's expectations
+  viz::Timeline b(sc, o, {}, std::move(prefix));
+  b.simulate_all();
+  CHECK(b.records_reused() > 0);
+  REQUIRE(b.collected() == expected.size());
+  for (uint64_t i = 0; i < expected.size(); ++i) {
+    const sim::Record& r = b.record(i);
+    if (r.time_ns != expected[i].time_ns || r.type != expected[i].type || r.a != expected[i].a) {
+      FAIL("record " << i << " differs");
+    }
+  }
+}

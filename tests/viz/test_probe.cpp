@@ -139,6 +139,28 @@ TEST_CASE("probe: a step back then forwards gives an identical snapshot") {
   CHECK(q.restarts() == 0);
 }
 
+TEST_CASE("probe: an ended probe gives no snapshot for an earlier event") {
+  // Driven past the run's end, the probe holds the final state; asked for
+  // an earlier event before it is driven back, it must not pass the final
+  // state off as that event's.
+  run::RunOptions o;
+  o.until = sim::seconds(2);
+  viz::Timeline t(crash_scenario(), o);
+  t.simulate_all();
+  const uint32_t core1 = node_id(t, "core-1");
+  viz::Probe p(t);
+  reach(p, UINT64_MAX, 0, 1 << 20);
+  const uint64_t end = p.events();
+  REQUIRE(p.snapshot(core1, end) != nullptr);
+  REQUIRE(p.snapshot(core1, end + 5) != nullptr);  // at or after its last event
+  const uint64_t earlier = end / 2;
+  CHECK(p.snapshot(core1, earlier) == nullptr);
+  reach(p, earlier, 0, 1 << 20);
+  const tiers::NodeSnapshot* s = p.snapshot(core1, earlier);
+  REQUIRE(s != nullptr);
+  CHECK(*s == fresh_snapshot(crash_scenario(), o, earlier, core1, {}));
+}
+
 TEST_CASE("probe: a DSM SET action shows in the node's DSM entries") {
   viz::OpenRequest req;
   req.scenario_path = ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml";

@@ -79,7 +79,9 @@ double Probe::progress() const {
 const tiers::NodeSnapshot* Probe::snapshot(uint32_t node, uint64_t event) {
   const auto key = std::make_pair(event, node);
   if (auto it = snapshots_.find(key); it != snapshots_.end()) return &it->second;
-  if (!run_ || (events_ != event && !ended_)) return nullptr;
+  // Only the state at that event: an ended run stands for every event at
+  // or after its last one, never for an earlier one.
+  if (!run_ || !(events_ == event || (ended_ && event >= events_))) return nullptr;
   if (snapshots_.size() >= kSnapshotsCachedMax) {
     // Drop the one farthest from this event: the cursor moves locally.
     const auto first = snapshots_.begin(), last = std::prev(snapshots_.end());

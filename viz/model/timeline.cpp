@@ -276,6 +276,12 @@ void Timeline::thin_checkpoints() {
 void Timeline::finish_run() {
   ECSIM_ASSERT(result_ == nullptr);
   result_ = std::make_unique<run::RunResult>(run_->finish());
+  // Prefix records the run never reproduced (the old run's failed
+  // expectations, or a run that ended sooner) are not this run's.
+  if (matched_ < prefix_end_) {
+    truncate_to(matched_);
+    prefix_end_ = matched_;
+  }
   if (!seconds_.empty()) close_second();
   // The failed expectations, as records after the run's last one (the
   // trace and its hash are final: they never enter them).
