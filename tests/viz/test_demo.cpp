@@ -311,6 +311,7 @@ TEST_CASE("demo: a session opened from a trace file takes actions on its header'
     t.simulate_all();
     session = t.result().trace_hash;
     saved = d.scenario_text();
+    CHECK(d.replay_flags() == "--until 3s");  // what the saved text does not carry
   }
   std::remove(path.c_str());
   CHECK(session != file_hash);

@@ -53,7 +53,11 @@ void draw_actions_list(Ui& ui) {
   ImGui::SameLine();
   if (ImGui::Button("Save as scenario")) {
     const std::string why = d.save(ui.save_path);
-    ui.status = why.empty() ? fmt::format("saved {} ({} actions)", ui.save_path, d.actions().size()) : why;
+    const std::string flags = d.replay_flags();
+    ui.status = !why.empty()      ? why
+                : flags.empty()   ? fmt::format("saved {} ({} actions)", ui.save_path, d.actions().size())
+                                  : fmt::format("saved {} ({} actions); replay with ecsim run {} {}", ui.save_path,
+                                                d.actions().size(), ui.save_path, flags);
   }
 }
 

@@ -236,6 +236,9 @@ int save_headless(Demo& demo, const std::string& path) {
   if (t.truncated()) return refuse("the run has more records than the viewer keeps");
   std::printf("saved %s: %zu actions\nsession trace hash: 0x%016llx\n", path.c_str(), demo.actions().size(),
               static_cast<unsigned long long>(t.result().trace_hash));
+  if (const std::string flags = demo.replay_flags(); !flags.empty()) {
+    std::printf("replay with: ecsim run %s %s\n", path.c_str(), flags.c_str());
+  }
   return kViewerOk;
 }
 }  // namespace

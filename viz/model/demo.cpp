@@ -1,5 +1,7 @@
 #include "model/demo.hpp"
 
+#include "ecsim/proto/plant.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -172,6 +174,20 @@ std::string Demo::save(const std::string& path) const {
   out.close();
   if (!out) return fmt::format("{}: cannot write", path);
   return {};
+}
+
+std::string Demo::replay_flags() const {
+  std::string flags;
+  if (options_.until) flags += fmt::format(" --until {}", sim::format_duration(*options_.until));
+  if (options_.plant != proto::Plant::kNone) flags += fmt::format(" --plant {}", proto::plant_info(options_.plant).name);
+  if (options_.max_events != 0) flags += fmt::format(" --max-events {}", options_.max_events);
+  // The bound the scenario itself gives (or the default) needs no flag.
+  const scenario::Scenario& sc = timeline_->scenario();
+  const uint64_t own_memory_max = sc.memory_max.value_or(sim::kMemoryMaxDefault);
+  if (options_.memory_max && *options_.memory_max != own_memory_max) {
+    flags += fmt::format(" --memory-max {}", *options_.memory_max);
+  }
+  return flags.empty() ? flags : flags.substr(1);
 }
 
 std::string Demo::apply_file(const std::string& path) {

@@ -86,6 +86,10 @@ class Demo {
   const std::string& scenario_text() const { return text_; }
   // Writes scenario_text(). Returns "" or the reason.
   std::string save(const std::string& path) const;
+  // The `ecsim run` flags a replay of the saved scenario needs to give the
+  // session's hash: the run options of a trace file's header that the
+  // scenario text does not carry ("--until 3s --plant NAME"); "" when none.
+  std::string replay_flags() const;
   // Applies a JSON file of actions: [{"at": "10s", "crash": "edge-1"}, ...]
   // in order, each at the last record at or before its time. Returns "" or
   // the first problem (file, JSON, or an action refused).
