@@ -166,31 +166,10 @@ std::string issue_with(const MacKey& key, const Claims& claims) {
   return token;
 }
 
-// Order: structure, then the MAC, then the claims' meaning, so nothing the
-// token says is believed before it is authenticated.
-// `mac_known_good`: the caller saw these exact bytes verify before (the
-// Guard's memo), so the MAC is not computed again. `mac_good`, when given,
-// says whether the MAC was checked and matched.
-VerifyResult verify_with(const MacKey& key, std::string_view token, sim::Time now, bool mac_known_good = false,
-                         bool* mac_good = nullptr) {
+// What a token's claims mean once its MAC is judged: `mac_ok` says it matched.
+VerifyResult judge(const Claims& claims, bool mac_ok, sim::Time now) {
   VerifyResult r;
-  if (token.size() != kTokenBytes || !token.starts_with(kTokenPrefix) ||
-      token[kSignedBytes] != '.') {
-    return r;  // kMalformed
-  }
-  const auto claim_bytes =
-      b64_decode<kClaimsBytes>(token.substr(kTokenPrefix.size(), kClaimsChars));
-  if (!claim_bytes) return r;
-  const Claims claims = decode_claims(*claim_bytes);
   r.claimed_subscriber = claims.subscriber_id;
-  const auto given_mac = b64_decode<kMacBytes>(token.substr(kSignedBytes + 1));
-  if (!given_mac) return r;
-  bool mac_ok = mac_known_good;
-  if (!mac_ok) {
-    const auto want_mac = key.mac(token.substr(0, kSignedBytes));
-    mac_ok = CRYPTO_memcmp(want_mac.data(), given_mac->data(), kMacBytes) == 0;
-  }
-  if (mac_good != nullptr) *mac_good = mac_ok;
   if (!mac_ok && !planted(Plant::kAuthSkipVerify)) {  // planted bug: any signature passes
     r.reason = Reason::kBadSignature;
   } else if (!valid_role(claims.role)) {
@@ -204,6 +183,31 @@ VerifyResult verify_with(const MacKey& key, std::string_view token, sim::Time no
     r.claims = claims;
   }
   return r;
+}
+
+// Order: structure, then the MAC, then the claims' meaning, so nothing the
+// token says is believed before it is authenticated. `mac_good`, when
+// given, says whether the MAC was checked and matched; `decoded`, when
+// given and the structure is sound, receives the claims.
+VerifyResult verify_with(const MacKey& key, std::string_view token, sim::Time now, bool* mac_good = nullptr,
+                         Claims* decoded = nullptr) {
+  VerifyResult r;
+  if (token.size() != kTokenBytes || !token.starts_with(kTokenPrefix) ||
+      token[kSignedBytes] != '.') {
+    return r;  // kMalformed
+  }
+  const auto claim_bytes =
+      b64_decode<kClaimsBytes>(token.substr(kTokenPrefix.size(), kClaimsChars));
+  if (!claim_bytes) return r;
+  const Claims claims = decode_claims(*claim_bytes);
+  r.claimed_subscriber = claims.subscriber_id;
+  const auto given_mac = b64_decode<kMacBytes>(token.substr(kSignedBytes + 1));
+  if (!given_mac) return r;
+  const auto want_mac = key.mac(token.substr(0, kSignedBytes));
+  const bool mac_ok = CRYPTO_memcmp(want_mac.data(), given_mac->data(), kMacBytes) == 0;
+  if (mac_good != nullptr) *mac_good = mac_ok;
+  if (decoded != nullptr) *decoded = claims;
+  return judge(claims, mac_ok, now);
 }
 
 }  // namespace
@@ -364,11 +368,19 @@ Decision Guard::decide(std::string_view token, Operation op, uint64_t target_sub
     slot = &verified_[XXH3_64bits(token.data(), token.size()) % kVerifiedSlots];
     known = slot->used && std::memcmp(slot->bytes.data(), token.data(), kTokenBytes) == 0;
   }
-  bool mac_good = false;
-  const VerifyResult v = verify_with(*key_, token, now, known, &mac_good);
-  if (mac_good && slot != nullptr && !known) {
-    std::memcpy(slot->bytes.data(), token.data(), kTokenBytes);
-    slot->used = true;
+  VerifyResult v;
+  if (known) {
+    // The same bytes decode to the same claims: only their meaning at `now` is judged again.
+    v = judge(slot->claims, true, now);
+  } else {
+    bool mac_good = false;
+    Claims claims;
+    v = verify_with(*key_, token, now, &mac_good, &claims);
+    if (mac_good && slot != nullptr) {
+      std::memcpy(slot->bytes.data(), token.data(), kTokenBytes);
+      slot->claims = claims;
+      slot->used = true;
+    }
   }
   ++(known ? memo_hits_ : memo_misses_);
   Decision d;

@@ -221,6 +221,7 @@ class Guard {
  private:
   struct VerifiedToken {
     std::array<char, kTokenBytes> bytes{};
+    Claims claims;  // what the bytes decode to
     bool used = false;
   };
   std::unique_ptr<detail::MacKey> key_;
