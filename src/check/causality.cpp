@@ -124,8 +124,8 @@ void CausalityChecker::on_send(const sim::Record& r) {
 void CausalityChecker::on_duplicate(const sim::Record& r) {
   if (std::optional<PendingSend>& p = pending_send_[r.node]; p && p->id == r.a) {
     ++p->copies;
-  } else if (auto it = in_flight_.find(r.a); it != in_flight_.end()) {
-    ++it->second.copies;
+  } else if (InFlight* m = in_flight_.find(r.a); m != nullptr) {
+    ++m->copies;
   }
 }
 
@@ -136,22 +136,18 @@ void CausalityChecker::on_drop(const sim::Record& r) {
       return;
     }
   }
-  auto it = in_flight_.find(r.a);
-  if (it == in_flight_.end()) return;
+  InFlight* m = in_flight_.find(r.a);
+  if (m == nullptr) return;
   // A receiver whose service queue is full refuses a copy just delivered.
-  InFlight& m = it->second;
-  if (r.code == static_cast<uint16_t>(sim::DropReason::kOverload) && m.arrived > 0) --m.arrived;
-  end_copy(it);
+  if (r.code == static_cast<uint16_t>(sim::DropReason::kOverload) && m->arrived > 0) --m->arrived;
+  end_copy(r.a, *m);
 }
 
-void CausalityChecker::end_copy(InFlightMap::iterator it) {
-  ECSIM_ASSERT(it->second.copies > 0);
-  if (--it->second.copies != 0) return;
-  if (spare_nodes_.size() < kSpareNodesMax) {
-    spare_nodes_.push_back(in_flight_.extract(it));
-  } else {
-    in_flight_.erase(it);
-  }
+void CausalityChecker::end_copy(uint64_t id, InFlight& m) {
+  ECSIM_ASSERT(m.copies > 0);
+  if (--m.copies != 0) return;
+  if (spare_clocks_.size() < kSpareClocksMax) spare_clocks_.push_back(std::move(m.clock));
+  in_flight_.erase(id);
 }
 
 void CausalityChecker::on_clock_send(const sim::Record& r) {
@@ -187,21 +183,16 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
     sim::limit_reached(sim::Resource::kCausalityInFlight, r.node);
     return;
   }
-  InFlightMap::node_type node;
-  if (!spare_nodes_.empty()) {
-    node = std::move(spare_nodes_.back());
-    spare_nodes_.pop_back();
-    node.key() = r.a;
-  } else {
-    InFlightMap one;
-    one.emplace(r.a, InFlight{});
-    node = one.extract(one.begin());
+  auto [entry, made] = in_flight_.try_emplace(r.a);
+  if (!made) {
+    report(r, r.node, fmt::format("message id {} sent twice", r.a));
+    return;
   }
-  InFlight& m = node.mapped();
-  // A fresh InFlight but for the clock's storage, which is reused.
-  net::VectorClock reused = std::move(m.clock);
-  m = InFlight{};
-  m.clock = std::move(reused);
+  InFlight& m = *entry;
+  if (!spare_clocks_.empty()) {  // a received message's clock storage, reused
+    m.clock = std::move(spare_clocks_.back());
+    spare_clocks_.pop_back();
+  }
   if (known) {
     m.clock.entries.assign(clock.entries.begin(), clock.entries.end());
   } else {
@@ -213,11 +204,6 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   m.send_ns = r.time_ns;
   m.send_record = send_record;
   m.copies = copies;
-  auto result = in_flight_.insert(std::move(node));
-  if (!result.inserted) {
-    if (spare_nodes_.size() < kSpareNodesMax) spare_nodes_.push_back(std::move(result.node));
-    report(r, r.node, fmt::format("message id {} sent twice", r.a));
-  }
   if (in_flight_.size() > in_flight_peak_) {
     in_flight_peak_ = in_flight_.size();
     in_flight_bytes_.set_entries(in_flight_peak_);
@@ -230,9 +216,9 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
 // other messages first). The merge is checked at the clock_recv record,
 // which the actor writes when it takes the copy.
 void CausalityChecker::on_deliver(const sim::Record& r) {
-  auto it = in_flight_.find(r.a);
-  if (it == in_flight_.end()) return;  // not tracked
-  InFlight& m = it->second;
+  InFlight* tracked = in_flight_.find(r.a);
+  if (tracked == nullptr) return;  // not tracked
+  InFlight& m = *tracked;
   if (r.node != m.dst || r.peer != m.src) {
     report(r, r.node,
            fmt::format("delivery of message {} from {} does not match its send (record #{}) from "
@@ -258,9 +244,9 @@ void CausalityChecker::on_deliver(const sim::Record& r) {
 }
 
 void CausalityChecker::on_clock_recv(const sim::Record& r) {
-  auto it = in_flight_.find(r.a);
-  if (it == in_flight_.end() || it->second.arrived == 0 || it->second.dst != r.node) {
-    if (untracked_at_bound_ > 0 && it == in_flight_.end()) {
+  InFlight* tracked = in_flight_.find(r.a);
+  if (tracked == nullptr || tracked->arrived == 0 || tracked->dst != r.node) {
+    if (untracked_at_bound_ > 0 && tracked == nullptr) {
       // Its send may have come while the table was full.
       ++unverified_;
       forget_clock(r.node);
@@ -272,7 +258,7 @@ void CausalityChecker::on_clock_recv(const sim::Record& r) {
                     r.a, name(r.peer)));
     return;
   }
-  InFlight& m = it->second;
+  InFlight& m = *tracked;
   --m.arrived;
   if (m.clock_known && known_[r.node]) {
     check_receive(r, m);
@@ -280,7 +266,7 @@ void CausalityChecker::on_clock_recv(const sim::Record& r) {
     ++unverified_;
     forget_clock(r.node);
   }
-  end_copy(it);
+  end_copy(r.a, m);
 }
 
 void CausalityChecker::check_receive(const sim::Record& r, const InFlight& sent) {
@@ -372,9 +358,9 @@ void CausalityChecker::on_crash(const sim::Record& r) {
   // copies waiting in its service queue: they are dropped later, when their
   // service would have ended, and need no clock_recv.
   pending_send_[r.node].reset();
-  for (auto& [id, m] : in_flight_) {
+  in_flight_.for_each([&](uint64_t, InFlight& m) {
     if (m.dst == r.node) m.arrived = 0;
-  }
+  });
 }
 
 void CausalityChecker::on_restart(const sim::Record& r) {
@@ -387,9 +373,9 @@ void CausalityChecker::on_restart(const sim::Record& r) {
 
 void CausalityChecker::finish(int64_t end_ns) {
   std::vector<uint64_t> ids;
-  for (const auto& [id, m] : in_flight_) {
+  in_flight_.for_each([&](uint64_t id, const InFlight& m) {
     if (m.arrived != 0 && m.arrived_ns + kTakeWithinNs <= end_ns) ids.push_back(id);
-  }
+  });
   std::sort(ids.begin(), ids.end());  // reported by ascending id
   for (const uint64_t id : ids) {
     const InFlight& m = in_flight_.at(id);

@@ -47,7 +47,9 @@ void AckedDurability::on_record(const sim::Record& r) {
     if (rec == recovering_.end()) return;  // a boot, not a restart
     ++recoveries_;
     const auto& promised = promised_[r.node];
-    std::vector<std::pair<uint64_t, uint64_t>> in_order(promised.begin(), promised.end());
+    std::vector<std::pair<uint64_t, uint64_t>> in_order;
+    in_order.reserve(promised.size());
+    promised.for_each([&](uint64_t key, uint64_t counter) { in_order.emplace_back(key, counter); });
     std::sort(in_order.begin(), in_order.end());
     for (const auto& [key, counter] : in_order) {
       ++promises_checked_;
@@ -67,10 +69,11 @@ void AtMostOnce::on_record(const sim::Record& r) {
   if (r.type == RecordType::kCrash) {
     // Its response cache is gone: a retry may execute again after the restart.
     if (r.node < executed_.size()) {
-      executed_count_ -= executed_[r.node].size();
-      executed_[r.node] = {};
+      executed_count_ -= executed_counts_[r.node];
+      executed_counts_[r.node] = 0;
+      executed_[r.node].clear();
+      account();
     }
-    executed_bytes_.set_entries(executed_count_);
     return;
   }
   if (r.type != rpc::kRecordServe) return;
@@ -81,22 +84,46 @@ void AtMostOnce::on_record(const sim::Record& r) {
     return;
   }
   ++executions_;
-  if (r.node >= executed_.size()) executed_.resize(size_t{r.node} + 1);
-  auto& executed = executed_[r.node];
-  const Call call{r.peer, r.a};
-  if (executed_count_ >= calls_max_ && !executed.contains(call)) {
+  if (r.node >= executed_.size()) {
+    executed_.resize(size_t{r.node} + 1);
+    executed_counts_.resize(size_t{r.node} + 1);
+  }
+  Calls& executed = executed_[r.node];
+  if (executed_count_ >= calls_max_ && !remembered(executed, r.peer, r.a)) {
     ++untracked_;  // not remembered: its second execution could not be seen
     sim::limit_reached(sim::Resource::kAtMostOnceCalls, r.node);
     return;
   }
-  const bool first = executed.insert(call).second;
-  executed_count_ += first ? 1 : 0;
-  executed_bytes_.set_entries(executed_count_);
-  if (!first) {
+  const size_t slots_before = executed.slot_count();
+  const bool first = remember(executed, r.peer, r.a);
+  if (executed.slot_count() != slots_before) account();
+  if (first) {
+    ++executed_count_;
+    ++executed_counts_[r.node];
+  } else {
     report(r, fmt::format("executed call {:#x} from {} a second time (a retry must be answered from the response "
                           "cache)",
                           r.a, name(r.peer)));
   }
+}
+
+bool AtMostOnce::remember(Calls& calls, uint32_t client, uint64_t id) {
+  uint64_t& mask = calls[Chunk{client, id / 64}];
+  const uint64_t bit = uint64_t{1} << (id % 64);
+  const bool first = (mask & bit) == 0;
+  mask |= bit;
+  return first;
+}
+
+bool AtMostOnce::remembered(const Calls& calls, uint32_t client, uint64_t id) const {
+  const uint64_t* mask = calls.find(Chunk{client, id / 64});
+  return mask != nullptr && (*mask & (uint64_t{1} << (id % 64))) != 0;
+}
+
+void AtMostOnce::account() {
+  size_t slots = 0;
+  for (const Calls& c : executed_) slots += c.slot_count();
+  executed_bytes_.set_bytes(static_cast<int64_t>(slots * Calls::slot_bytes()));
 }
 
 void BadTokens::on_record(const sim::Record& r) {

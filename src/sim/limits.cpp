@@ -37,7 +37,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kAckedWrites, "world.acked_writes", "keys", 0, 64},
     {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
     {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
-    {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 22, 64},
+    {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 24, 0},  // bitmaps: bytes set as they grow
     {R::kCatchUpKeys, "check.catch_up.keys", "keys", 0, 48},
 }};
 

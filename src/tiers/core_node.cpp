@@ -144,10 +144,10 @@ void CoreNode::core_completions(node::Context& ctx) {
   for (const auto& c : reads) {
     if (ctx.halted()) return;
     world_.storage_op_done(self_, c.latency, c.ok);
-    auto it = reads_.find(c.req_id);
-    if (it == reads_.end()) continue;
-    const CoreOp op = it->second;
-    reads_.erase(it);
+    const CoreOp* waiting = reads_.find(c.req_id);
+    if (waiting == nullptr) continue;
+    const CoreOp op = *waiting;
+    reads_.erase(c.req_id);
     if (op.write && c.ok) {
       const proto::storage::Version v{c.version.counter + 1, self_};
       if (auto id = writer_->write(envs_->storage, c.key, op.value, v)) {
@@ -162,10 +162,10 @@ void CoreNode::core_completions(node::Context& ctx) {
   for (const auto& c : writes) {
     if (ctx.halted()) return;
     world_.storage_op_done(self_, c.latency, c.ok);
-    auto it = writes_.find(c.req_id);
-    if (it == writes_.end()) continue;
-    const CoreOp op = it->second;
-    writes_.erase(it);
+    const CoreOp* waiting = writes_.find(c.req_id);
+    if (waiting == nullptr) continue;
+    const CoreOp op = *waiting;
+    writes_.erase(c.req_id);
     core_respond(op, c.ok, CoreReply{true, op.value, c.version});
   }
 }

@@ -9,10 +9,10 @@
 #pragma once
 #include <cstdint>
 #include <map>
-#include <unordered_map>
 #include <memory>
 #include <vector>
 
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 
 namespace ecsim::tiers {
@@ -76,8 +76,8 @@ class CoreNode final : public TierNode {
   std::unique_ptr<proto::storage::QuorumReader> reader_;
   std::unique_ptr<proto::storage::QuorumWriter> writer_;
   // By storage request id; looked up and erased, never iterated.
-  std::unordered_map<uint64_t, CoreOp> reads_;
-  std::unordered_map<uint64_t, CoreOp> writes_;
+  sim::FlatMap<CoreOp> reads_;
+  sim::FlatMap<CoreOp> writes_;
   std::unique_ptr<proto::rpc::Server> rpc_server_;
   std::vector<ReplySlot> replies_;  // ring, indexed by handle % size
   uint64_t next_reply_ = 1;

@@ -39,13 +39,13 @@ void EdgeCache::clear() {
 std::optional<CacheEntry> EdgeCache::get(uint64_t key, sim::Time now) {
   ECSIM_ASSERT(now >= last_now_);
   last_now_ = now;
-  const auto it = index_.find(key);
-  if (it == index_.end()) {
+  const uint32_t* at = index_.find(key);
+  if (at == nullptr) {
     ++counters_.misses;
     return std::nullopt;
   }
   ++counters_.hits;
-  const uint32_t s = it->second;
+  const uint32_t s = *at;
   unlink(s);
   push_front(s);
   ECSIM_ASSERT(slots_[s].entry.key == key);
@@ -53,17 +53,17 @@ std::optional<CacheEntry> EdgeCache::get(uint64_t key, sim::Time now) {
 }
 
 std::optional<CacheEntry> EdgeCache::peek(uint64_t key) const {
-  const auto it = index_.find(key);
-  if (it == index_.end()) return std::nullopt;
-  return slots_[it->second].entry;
+  const uint32_t* at = index_.find(key);
+  if (at == nullptr) return std::nullopt;
+  return slots_[*at].entry;
 }
 
 PutResult EdgeCache::put(uint64_t key, uint64_t value, Version version, sim::Time now) {
   ECSIM_ASSERT(now >= last_now_);
   last_now_ = now;
-  const auto it = index_.find(key);
-  if (it != index_.end()) {
-    CacheEntry& e = slots_[it->second].entry;
+  if (const uint32_t* at = index_.find(key); at != nullptr) {
+    const uint32_t s = *at;
+    CacheEntry& e = slots_[s].entry;
     if (version < e.version) {
       ++counters_.stale_puts;
       return PutResult::kStale;
@@ -73,15 +73,15 @@ PutResult EdgeCache::put(uint64_t key, uint64_t value, Version version, sim::Tim
       return PutResult::kEqual;
     }
     e = CacheEntry{key, value, version, now};
-    unlink(it->second);
-    push_front(it->second);
+    unlink(s);
+    push_front(s);
     ++counters_.replacements;
     return PutResult::kReplaced;
   }
   const uint32_t s = take_slot();
   slots_[s].entry = CacheEntry{key, value, version, now};
   push_front(s);
-  index_.emplace(key, s);
+  index_.try_emplace(key, s);
   ++size_;
   ++counters_.inserts;
   check_invariants();
@@ -214,8 +214,7 @@ ReadStaleness StalenessMeter::on_read(uint64_t key, Version version, sim::Time a
   ++reads_;
   ReadStaleness r;
   bool truncated = false;
-  const auto it = keys_.find(key);
-  if (it == keys_.end()) {
+  if (const auto it = keys_.find(key); it == keys_.end()) {
     ++unknown_key_reads_;
   } else {
     r = measure(it->second, version, at, truncated);
@@ -256,10 +255,9 @@ void HotKeys::sift_down(size_t i) {
 
 void HotKeys::touch(uint64_t key, uint64_t weight) {
   ECSIM_ASSERT(weight >= 1);
-  const auto it = at_.find(key);
-  if (it != at_.end()) {
+  if (const uint32_t* slot = at_.find(key); slot != nullptr) {
     // A larger count only makes the entry hotter: it can only move down.
-    const uint32_t i = pos_[it->second];
+    const uint32_t i = pos_[*slot];
     heap_[i].count += weight;
     sift_down(i);
     return;
@@ -271,7 +269,7 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
     const Entry victim = heap_[0];
     at_.erase(victim.key);
     ++replacements_;
-    at_.emplace(key, victim.slot);
+    at_.try_emplace(key, victim.slot);
     heap_[0] = Entry{victim.count + weight, key, victim.slot};
     sift_down(0);
     check_invariants();
@@ -284,7 +282,7 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
   // A new entry takes the next slot, goes in at the end of the heap and
   // rises while it is colder than its parent.
   const auto slot = static_cast<uint32_t>(heap_.size());
-  at_.emplace(key, slot);
+  at_.try_emplace(key, slot);
   pos_.push_back(slot);
   size_t i = heap_.size();
   const Entry e{weight, key, slot};
@@ -300,8 +298,8 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
 }
 
 uint64_t HotKeys::count(uint64_t key) const {
-  const auto it = at_.find(key);
-  return it == at_.end() ? 0 : heap_[pos_[it->second]].count;
+  const uint32_t* slot = at_.find(key);
+  return slot == nullptr ? 0 : heap_[pos_[*slot]].count;
 }
 
 std::vector<uint64_t> HotKeys::top(size_t k) const {
@@ -334,6 +332,7 @@ void HotKeys::decay() {
   heap_.swap(halved);
   // Slots renumbered: slot i starts at heap index i.
   at_.clear();
+  at_.reserve(heap_.size());
   pos_.resize(heap_.size());
   for (size_t i = 0; i < heap_.size(); ++i) {
     heap_[i].slot = static_cast<uint32_t>(i);

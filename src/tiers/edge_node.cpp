@@ -106,8 +106,8 @@ void EdgeNode::on_twopc_message(node::Context&, net::NodeId from, const proto::t
 CoreBody EdgeNode::rpc_body(const proto::rpc::Message& m) const {
   const auto* q = std::get_if<proto::rpc::Request>(&m);
   if (q == nullptr) return std::monostate{};
-  if (auto it = edge_pending_.find(q->body_handle); it != edge_pending_.end()) {
-    const ClientRequest& r = it->second.request;
+  if (const EdgePending* p = edge_pending_.find(q->body_handle); p != nullptr) {
+    const ClientRequest& r = p->request;
     if (r.kind == workload::RequestKind::kWrite) return CoreWrite{r.key, r.value};
     return CoreRead{r.key};
   }
@@ -199,10 +199,8 @@ void EdgeNode::on_client_request(node::Context& ctx, ClientRequest request) {
 }
 
 void EdgeNode::edge_served(node::Context& ctx, uint64_t edge_req) {
-  auto it = edge_pending_.find(edge_req);
-  ECSIM_ASSERT(it != edge_pending_.end());
-  ClientRequest request = std::move(it->second.request);
-  edge_pending_.erase(it);
+  ClientRequest request = std::move(edge_pending_.at(edge_req).request);
+  edge_pending_.erase(edge_req);
   edge_check_token(ctx, std::move(request));
 }
 
@@ -220,9 +218,7 @@ void EdgeNode::edge_check_token(node::Context& ctx, ClientRequest request) {
 }
 
 void EdgeNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
-  auto it = edge_pending_.find(edge_req);
-  ECSIM_ASSERT(it != edge_pending_.end());
-  const ClientRequest& r = it->second.request;
+  const ClientRequest& r = edge_pending_.at(edge_req).request;
   // With a load model the edge's own work was served in its queue already.
   const sim::Time done = ctx.load_model() != nullptr ? ctx.now() : ctx.now() + world_.params().edge_service;
   switch (r.kind) {
@@ -230,13 +226,13 @@ void EdgeNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
       const bool ok = dsm_->set(envs_->dsm, r.key, r.value);
       if (ctx.halted()) return;  // the client is never answered: the node crashes now
       world_.client_done(r, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kEdge, done);
-      edge_pending_.erase(it);
+      edge_pending_.erase(edge_req);
       return;
     }
     case workload::RequestKind::kDsmGet:
       dsm_->get(r.key);
       world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
-      edge_pending_.erase(it);
+      edge_pending_.erase(edge_req);
       return;
     case workload::RequestKind::kSessionCheck:
     case workload::RequestKind::kRead:
@@ -248,7 +244,7 @@ void EdgeNode::edge_admitted(node::Context& ctx, uint64_t edge_req) {
         world_.edge_lookup(self_, true, ctx.now());
         world_.read_answered(self_, r.key, hit->version, ctx.now());
         world_.client_done(r, Outcome::kOk, ServedBy::kEdge, done);
-        edge_pending_.erase(it);
+        edge_pending_.erase(edge_req);
         return;
       }
       ++world_.misses;
@@ -304,11 +300,11 @@ void EdgeNode::edge_rpc_done(node::Context& ctx) {
   for (rpc_client_->take_completions(completions_); !completions_.empty();
        rpc_client_->take_completions(completions_)) {
     for (const proto::rpc::Completion& c : completions_) {
-      auto it = call_req_.find(c.call_id);
-      if (it == call_req_.end() || ctx.halted()) continue;  // halted at a point in rpc::Client
-      const uint64_t req = it->second;
-      call_req_.erase(it);
-      if (edge_pending_.count(req) != 0) {
+      const uint64_t* called_for = call_req_.find(c.call_id);
+      if (called_for == nullptr || ctx.halted()) continue;  // halted at a point in rpc::Client
+      const uint64_t req = *called_for;
+      call_req_.erase(c.call_id);
+      if (edge_pending_.contains(req)) {
         edge_reply(ctx, req, c);
       } else if (billing_pending_.count(req) != 0) {
         billing_reply(ctx, req, c);
@@ -352,13 +348,13 @@ bool EdgeNode::may_try_next_core(const proto::rpc::Completion& c, uint32_t attem
 }
 
 void EdgeNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rpc::Completion& c) {
-  auto it = edge_pending_.find(edge_req);
-  if (it->second.call_id != c.call_id) return;  // a superseded call
-  if (may_try_next_core(c, it->second.attempts)) {
+  const EdgePending& p = edge_pending_.at(edge_req);
+  if (p.call_id != c.call_id) return;  // a superseded call
+  if (may_try_next_core(c, p.attempts)) {
     edge_send_to_core(ctx, edge_req);
     return;
   }
-  const ClientRequest& q = it->second.request;
+  const ClientRequest& q = p.request;
   const bool ok = c.ok && reply_in_ && reply_in_->first == c.call_id;
   if (ok) {
     const CoreReply& r = reply_in_->second;
@@ -372,7 +368,7 @@ void EdgeNode::edge_reply(node::Context& ctx, uint64_t edge_req, const proto::rp
     if (r.found || q.kind == workload::RequestKind::kWrite) cache_->put(q.key, r.value, v, ctx.now());
   }
   world_.client_done(q, ok ? Outcome::kOk : Outcome::kFailed, ServedBy::kCore, ctx.now());
-  edge_pending_.erase(it);
+  edge_pending_.erase(edge_req);
 }
 
 const EdgeNode* edge_node(const node::Cluster& cluster, net::NodeId n) {

@@ -41,11 +41,11 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "ecsim/proto/twopc_participant.hpp"
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 
 namespace ecsim::tiers {
@@ -129,9 +129,10 @@ class EdgeNode final : public TierNode {
 
   std::unique_ptr<EdgeCache> cache_;
   std::unique_ptr<proto::auth::Guard> guard_;
-  std::unordered_map<uint64_t, EdgePending> edge_pending_;  // never iterated
+  // Never iterated. Pointers into them are dropped before the next insert.
+  sim::FlatMap<EdgePending> edge_pending_;
   std::unique_ptr<proto::rpc::Client> rpc_client_;
-  std::unordered_map<uint64_t, uint64_t> call_req_;  // RPC call id -> edge request id
+  sim::FlatMap<uint64_t> call_req_;  // RPC call id -> edge request id
   std::vector<proto::rpc::Completion> completions_;
   bool draining_ = false;  // in edge_rpc_done
   std::optional<std::pair<uint64_t, CoreReply>> reply_in_;  // the body of the Response being handled

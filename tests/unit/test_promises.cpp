@@ -103,6 +103,36 @@ TEST_CASE("promises: at_most_once at its limit says it is incomplete, never sile
   CHECK(c.executions() == 5);
 }
 
+TEST_CASE("promises: at_most_once tells calls apart by client, server and every id bit", "[check]") {
+  // Executed calls are kept as bitmaps of 64 consecutive ids per (client,
+  // server): ids on either side of a block boundary, the extremes of the id
+  // range, and the same id from another client or at another server are all
+  // different calls; each executed a second time is caught.
+  namespace rpc = proto::rpc;
+  auto execute = [](int64_t t, uint32_t server, uint32_t client, uint64_t call) {
+    return Record{t, rpc::kRecordServe, static_cast<uint16_t>(rpc::ServeOutcome::kExecute), server, client, 0, call, 0};
+  };
+  const std::vector<uint64_t> ids{1, 63, 64, 65, 127, 128, uint64_t{1} << 40, UINT64_MAX - 1, UINT64_MAX};
+  check::AtMostOnce c(kNames);
+  int64_t t = 0;
+  for (const uint32_t server : {kCore, kEdge}) {
+    for (const uint32_t client : {kEdge, kCore}) {
+      for (const uint64_t id : ids) c.offer(execute(++t, server, client, id));
+    }
+  }
+  CHECK(c.violation_count() == 0);
+  CHECK(c.executions() == 4 * ids.size());
+  uint64_t expected = 0;
+  for (const uint64_t id : ids) {
+    c.offer(execute(++t, kCore, kEdge, id));
+    CHECK(c.violation_count() == ++expected);
+  }
+  c.offer(execute(++t, kEdge, kCore, 64));
+  CHECK(c.violation_count() == ++expected);
+  c.offer(execute(++t, kEdge, kCore, 66));  // a neighbour never executed
+  CHECK(c.violation_count() == expected);
+}
+
 TEST_CASE("promises: tokens: no bad-token request is answered ok", "[check]") {
   auto outcome = [](tiers::Outcome o, workload::BadToken b) {
     return Record{1, tiers::kRecordClientBadToken, static_cast<uint16_t>(o), kEdge, 0, static_cast<uint32_t>(b), 9, 77};

@@ -38,10 +38,10 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "ecsim/net/vector_clock.hpp"
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
@@ -126,7 +126,7 @@ class CausalityChecker final : public sim::TraceObserver {
   };
   // By message id. Unordered: lookups are one probe, not a walk down a
   // tree; the one place whose order shows (finish) sorts the ids.
-  using InFlightMap = std::unordered_map<uint64_t, InFlight>;
+  using InFlightMap = sim::FlatMap<InFlight>;
 
   void on_send(const sim::Record& r);
   void on_duplicate(const sim::Record& r);
@@ -139,7 +139,7 @@ class CausalityChecker final : public sim::TraceObserver {
   void on_clock_local(const sim::Record& r);
   void on_crash(const sim::Record& r);
   void on_restart(const sim::Record& r);
-  void end_copy(InFlightMap::iterator it);
+  void end_copy(uint64_t id, InFlight& m);
   void forget_clock(uint32_t node);
   // A violation at the current record.
   void report(const sim::Record& r, uint32_t node, std::string what);
@@ -154,10 +154,10 @@ class CausalityChecker final : public sim::TraceObserver {
   std::vector<uint8_t> known_;  // per node: its clock is exact (not after an untracked receive)
   std::vector<std::optional<PendingSend>> pending_send_;
   InFlightMap in_flight_;
-  // Table nodes of received messages, kept with their clock's storage for
-  // the next send, so the steady state allocates nothing per message.
-  static constexpr size_t kSpareNodesMax = 1024;
-  std::vector<InFlightMap::node_type> spare_nodes_;
+  // The clocks of received messages, kept for their storage: the next
+  // send's clock reuses it, so the steady state allocates nothing per message.
+  static constexpr size_t kSpareClocksMax = 1024;
+  std::vector<net::VectorClock> spare_clocks_;
   net::VectorClock before_receive_;  // scratch: the receiver's clock before the receive
   std::vector<CausalityViolation> violations_;
   uint64_t violation_count_ = 0;

@@ -24,11 +24,10 @@
 #include <set>
 #include <string>
 #include <tuple>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "ecsim/check/durability.hpp"  // Violation
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
@@ -67,7 +66,7 @@ class AckedDurability final : public PromiseChecker {
   // Per replica: key -> the highest version counter it acked.
   // Node -> key -> highest acked version. Unordered inside: one probe per
   // ACK; a replay check visits the keys in ascending order.
-  std::map<uint32_t, std::unordered_map<uint64_t, uint64_t>> promised_;
+  std::map<uint32_t, sim::FlatMap<uint64_t>> promised_;
   std::map<uint32_t, std::map<uint64_t, uint64_t>> recovering_;  // replicas replaying now
   uint64_t acks_ = 0, recoveries_ = 0, promises_checked_ = 0;
 };
@@ -90,23 +89,27 @@ class AtMostOnce final : public PromiseChecker {
 
  private:
   // Per server (by node id): the (client, call id) pairs it executed since
-  // its last crash. Looked up and cleared, never iterated.
-  struct Call {
-    uint32_t client;
-    uint64_t id;
-    bool operator==(const Call&) const = default;
+  // its last crash. Looked up and cleared, never iterated. A client numbers
+  // its calls 1, 2, 3, ... over all the servers it calls, so one server sees
+  // a dense share of each client's ids: they are kept as bitmaps of 64
+  // consecutive ids, keyed by (client, id / 64) -- a few bits per call
+  // instead of a hash-table node of 50 bytes.
+  struct Chunk {
+    uint32_t client = 0;
+    uint64_t block = 0;  // call id / 64
+    bool operator==(const Chunk&) const = default;
   };
-  struct CallHash {
-    size_t operator()(const Call& c) const {
-      uint64_t x = c.id ^ (uint64_t{c.client} << 40) ^ (uint64_t{c.client} >> 24);
-      x ^= x >> 33;  // a 64-bit finaliser: call ids step by small amounts
-      x *= 0xff51afd7ed558ccdULL;
-      x ^= x >> 33;
-      return static_cast<size_t>(x);
-    }
+  struct ChunkBits {
+    uint64_t operator()(const Chunk& c) const { return c.block ^ (uint64_t{c.client} << 40) ^ (uint64_t{c.client} >> 24); }
   };
-  std::vector<std::unordered_set<Call, CallHash>> executed_;
-  uint64_t executed_count_ = 0;
+  using Calls = sim::FlatMap<uint64_t, Chunk, ChunkBits>;  // bit (id % 64) of the chunk's mask
+  // Marks the call executed; false when it was already.
+  bool remember(Calls& calls, uint32_t client, uint64_t id);
+  bool remembered(const Calls& calls, uint32_t client, uint64_t id) const;
+  void account();  // the tables' bytes, after one grew or was cleared
+  std::vector<Calls> executed_;
+  std::vector<uint64_t> executed_counts_;  // per server: the calls its table holds
+  uint64_t executed_count_ = 0;            // over every server
   sim::Accounted executed_bytes_{sim::Resource::kAtMostOnceCalls};  // executed_, for --memory-max
   uint64_t executions_ = 0, retries_ = 0, untracked_ = 0;
   uint64_t calls_max_ = sim::resource_info(sim::Resource::kAtMostOnceCalls).max;

@@ -72,7 +72,7 @@ struct ResourceInfo {
   std::string_view name;  // "network.in_flight": the name in summaries, verdicts and docs
   std::string_view unit;  // what the limit counts ("messages", "entries", "bytes")
   uint64_t max;           // the limit (kMemory: the default memory maximum)
-  uint64_t entry_bytes;   // accounted bytes per entry (0: not accounted)
+  uint64_t entry_bytes;   // accounted bytes per entry (0: not accounted, or accounted by its structure, Accounted::set_bytes)
 };
 std::span<const ResourceInfo> resources();
 const ResourceInfo& resource_info(Resource r);
@@ -163,6 +163,12 @@ class Accounted {
   Accounted& operator=(const Accounted&) = delete;
   void set_entries(uint64_t entries) {
     const auto bytes = static_cast<int64_t>(entries * resource_info(r_).entry_bytes);
+    memory_add(r_, bytes - bytes_);
+    bytes_ = bytes;
+  }
+  // For a structure whose bytes are not a fixed size per entry (a table of
+  // bitmaps): the bytes it holds now.
+  void set_bytes(int64_t bytes) {
     memory_add(r_, bytes - bytes_);
     bytes_ = bytes;
   }

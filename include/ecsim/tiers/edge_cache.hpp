@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/time.hpp"
@@ -118,7 +119,7 @@ class EdgeCache {
   sim::Accounted bytes_{sim::Resource::kEdgeCache};
   // Lookup only, never iterated: iteration order of an unordered map must
   // not leak into behaviour (DESIGN rule 4).
-  std::unordered_map<uint64_t, uint32_t> index_;
+  sim::FlatMap<uint32_t> index_;
   std::vector<uint32_t> free_;  // unused slots, a stack
   uint32_t head_ = kNil;        // most recently used
   uint32_t tail_ = kNil;        // least recently used
@@ -248,7 +249,7 @@ class HotKeys {
   size_t capacity_;
   std::vector<Entry> heap_;                    // a min-heap by `colder`
   std::vector<uint32_t> pos_;                  // slot -> index in heap_
-  std::unordered_map<uint64_t, uint32_t> at_;  // key -> slot; lookup only
+  sim::FlatMap<uint32_t> at_;  // key -> slot; lookup only
   uint64_t replacements_ = 0;
 };
 
