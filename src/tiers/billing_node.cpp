@@ -216,9 +216,8 @@ void CoreNode::core_respond_body(node::Context& ctx, const Caller& to, CoreBody 
   if (auto* reply = std::get_if<BillingReply>(&body); reply != nullptr && billing_->cache().on()) {
     core_attach_sync(ctx, to.edge, *reply);
   }
-  const uint64_t handle = next_reply_++;
-  replies_[handle % replies_.size()] = ReplySlot{handle, body};
-  rpc_server_->respond(to.edge, to.call_id, 0, handle, body_size_bytes(body));
+  const uint32_t bytes = body_size_bytes(body);
+  rpc_server_->respond(to.edge, to.call_id, 0, keep_reply(std::move(body)), bytes);
 }
 
 // Answers every caller of each transaction whose outcome the coordinator

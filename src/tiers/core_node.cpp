@@ -37,7 +37,7 @@ void CoreNode::start_role(node::Context& ctx) {
   reader_ = std::make_unique<proto::storage::QuorumReader>(client);
   writer_ = std::make_unique<proto::storage::QuorumWriter>(client);
   rpc_server_ = std::make_unique<proto::rpc::Server>(envs_->rpc, proto::rpc::ServerConfig{});
-  replies_.assign(proto::rpc::ServerConfig{}.cache_max, ReplySlot{});
+  replies_.clear();  // a restart forgets the replies; the ring grows again as replies are made
   if (billing_ != nullptr) billing_on_start(ctx);
 }
 
@@ -89,8 +89,8 @@ void CoreNode::on_twopc_message(node::Context& ctx, net::NodeId from, const prot
 // still holds it.
 CoreBody CoreNode::rpc_body(const proto::rpc::Message& m) const {
   if (const auto* r = std::get_if<proto::rpc::Response>(&m); r != nullptr && r->body_handle != 0) {
-    const ReplySlot& slot = replies_[r->body_handle % replies_.size()];
-    if (slot.handle == r->body_handle) return slot.reply;
+    const size_t i = reply_index(r->body_handle);
+    if (i < replies_.size() && replies_[i].handle == r->body_handle) return replies_[i].reply;
   }
   return std::monostate{};
 }
@@ -132,9 +132,15 @@ void CoreNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
     rpc_server_->respond(op.edge, op.call_id, kCodeStorageUnavailable, 0, 0);
     return;
   }
+  rpc_server_->respond(op.edge, op.call_id, 0, keep_reply(reply), body_size_bytes(reply));
+}
+
+uint64_t CoreNode::keep_reply(CoreBody body) {
   const uint64_t handle = next_reply_++;
-  replies_[handle % replies_.size()] = ReplySlot{handle, reply};
-  rpc_server_->respond(op.edge, op.call_id, 0, handle, body_size_bytes(reply));
+  const size_t i = reply_index(handle);
+  if (i >= replies_.size()) replies_.resize(i + 1);  // the first lap: a node that answers little stays small
+  replies_[i] = ReplySlot{handle, std::move(body)};
+  return handle;
 }
 
 // Stops as soon as the node halts at a protocol point (in rpc::Server).

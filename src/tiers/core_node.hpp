@@ -79,7 +79,12 @@ class CoreNode final : public TierNode {
   sim::FlatMap<CoreOp> reads_;
   sim::FlatMap<CoreOp> writes_;
   std::unique_ptr<proto::rpc::Server> rpc_server_;
-  std::vector<ReplySlot> replies_;  // ring, indexed by handle % size
+  // A ring of the last kRepliesMax replies by handle, grown as they are made.
+  static constexpr size_t kRepliesMax = proto::rpc::ServerConfig{}.cache_max;
+  static size_t reply_index(uint64_t handle) { return static_cast<size_t>((handle - 1) % kRepliesMax); }
+  // Keeps a reply's body in the ring for the RPC response about to carry it; its handle.
+  uint64_t keep_reply(CoreBody body);
+  std::vector<ReplySlot> replies_;
   uint64_t next_reply_ = 1;
   // billing: the node's 2PC coordinator, its callers per client txn id (a
   // retry joins its first) and its reads
