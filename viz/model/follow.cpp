@@ -38,6 +38,11 @@ bool is_log_entry(const sim::Record& r) {
   return false;
 }
 
+bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn) {
+  if (txn == 0) return false;
+  return l.holder == txn || std::find(l.waiters.begin(), l.waiters.end(), txn) != l.waiters.end();
+}
+
 void TxnFollow::update(const Timeline& t, uint64_t txn) {
   const uint64_t lo = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
   const uint64_t hi = std::min<uint64_t>(t.collected(), t.cursor() + kScanMax);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ecsim/sim/trace.hpp"
+#include "ecsim/tiers/snapshot.hpp"
 
 namespace ecsim::viz {
 
@@ -33,6 +34,10 @@ bool is_twopc_record(const sim::Record& r);
 // COMMIT or ABORT applied and appended, its logged NO; a WAL checkpoint,
 // truncation, replay or rejection (proto/twopc.hpp, "Log records").
 bool is_log_entry(const sim::Record& r);
+
+// Whether a row of a node's 2PC lock table (tiers::NodeSnapshot::locks)
+// belongs to transaction `txn`: it holds the key or waits for it.
+bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn);
 
 class TxnFollow {
  public:
