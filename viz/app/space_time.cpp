@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/tiers/messages.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -52,6 +53,15 @@ void hover_clocks(const Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
   const sim::Record& r = t.record(index);
   if (r.type != sim::RecordType::kSend) return;
+  if (r.kind == tiers::kKindTwopc) {
+    if (const auto txn = t.message_txn(r.a)) {
+      ImGui::Text("2PC txn %llu (read from the message's body)%s", static_cast<unsigned long long>(*txn),
+                  ui.follow.active() && ui.follow.message(r.a) ? ": followed" : "");
+    } else if (ui.follow.active() && ui.follow.inferred(r.a)) {
+      ImGui::Text("followed txn %llu: by its sending node and event (its body was not read; may be another's too)",
+                  static_cast<unsigned long long>(ui.follow.txn()));
+    }
+  }
   const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
   if (p == nullptr) {
     ImGui::TextDisabled("vector clocks: select a node and open the Node tab to compute them near the cursor");
