@@ -78,13 +78,25 @@ std::string twopc_line(const std::string& bytes) {
                     *r);
 }
 
+// The transaction a 2PC log entry names; 0 for a checkpoint or a torn entry.
+uint64_t twopc_txn(const std::string& bytes) {
+  const auto r = proto::twopc::decode(bytes);
+  if (!r) return 0;
+  return std::visit(proto::Overloaded{
+                        [](const proto::twopc::LogCheckpoint&) { return uint64_t{0}; },
+                        [](const auto& x) { return x.txn; },
+                    },
+                    *r);
+}
+
 void add_tail(NodeSnapshot& s, uint8_t disk_no, const node::Disk& d, size_t max, const node::Cluster& c) {
   s.disk_length[disk_no] = d.length();
   s.disk_durable[disk_no] = d.durable_length();
   const size_t from = std::max(d.first(), d.length() - std::min(d.length(), max));
   for (size_t i = from; i < d.length(); ++i) {
     s.wal.push_back(WalLine{disk_no, i, i < d.durable_length(),
-                            disk_no == 0 ? storage_line(d.entry(i), c) : twopc_line(d.entry(i))});
+                            disk_no == 0 ? storage_line(d.entry(i), c) : twopc_line(d.entry(i)),
+                            disk_no == 0 ? 0 : twopc_txn(d.entry(i))});
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -165,6 +166,20 @@ TEST_CASE("locks: the followed transaction's rows of a node's lock table are fla
     others += mine ? 0 : 1;
   }
   CHECK(flagged >= 1);
+  // Its 2PC log lines name their transaction (the Node tab colours the
+  // followed one's): the same as their text says.
+  size_t named = 0;
+  for (const tiers::WalLine& w : s->wal) {
+    if (w.disk != 1) continue;
+    const size_t at = w.text.find("txn ");
+    if (at == std::string::npos) {
+      CHECK(w.txn == 0);
+      continue;
+    }
+    CHECK(std::to_string(w.txn) == w.text.substr(at + 4, w.text.find_first_not_of("0123456789", at + 4) - at - 4));
+    ++named;
+  }
+  CHECK(named > 0);
   // Following nothing flags nothing.
   for (const tiers::LockSnapshot& l : s->locks) CHECK_FALSE(viz::lock_involves(l, 0));
   INFO("rows of other transactions: " << others);

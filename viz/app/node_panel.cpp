@@ -53,7 +53,8 @@ void drive(Ui& ui, Probe& p, uint64_t event) {
   if (ms > kProbeFrameMs * 1.5) ui.probe_budget = std::max(kBudgetMin, ui.probe_budget / 2);
 }
 
-void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title) {
+// A log's last entries; the followed transaction's 2PC entries in magenta.
+void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title, uint64_t followed) {
   if (s.disk_length[disk] == 0) return;
   ImGui::Text("%s: %llu entries, %llu durable", title, static_cast<unsigned long long>(s.disk_length[disk]),
               static_cast<unsigned long long>(s.disk_durable[disk]));
@@ -62,7 +63,9 @@ void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title) {
   size_t k = 0;
   for (const tiers::WalLine& w : s.wal) {
     if (w.disk != disk || k++ + kWalShown < total) continue;
-    const ImVec4 c = w.durable ? ImVec4(0.75f, 0.75f, 0.8f, 1) : ImVec4(1, 0.8f, 0.3f, 1);
+    const ImVec4 c = followed != 0 && w.txn == followed ? ImGui::ColorConvertU32ToFloat4(kFollowedColour)
+                     : w.durable                        ? ImVec4(0.75f, 0.75f, 0.8f, 1)
+                                                        : ImVec4(1, 0.8f, 0.3f, 1);
     ImGui::TextColored(c, "  #%llu %s%s", static_cast<unsigned long long>(w.index), w.text.c_str(),
                        w.durable ? "" : "  (not synced)");
   }
@@ -181,9 +184,10 @@ void draw_internals(Ui& ui, uint32_t node) {
     if (s->dsm_size > std::min(s->dsm.size(), kDsmShown)) line += ", ...";
     if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
   }
-  draw_locks(*s, ui.follow.active() ? ui.follow.txn() : 0);
-  draw_wal(*s, 0, "disk log");
-  draw_wal(*s, 1, "2PC log");
+  const uint64_t followed = ui.follow.active() ? ui.follow.txn() : 0;
+  draw_locks(*s, followed);
+  draw_wal(*s, 0, "disk log", followed);
+  draw_wal(*s, 1, "2PC log", followed);
   if (s->disk_length[0] == 0 && s->disk_length[1] == 0) ImGui::TextDisabled("no log on its disks");
   ImGui::Separator();
 }

@@ -51,6 +51,7 @@ struct WalLine {
   uint64_t index = 0;
   bool durable = false;
   std::string text;
+  uint64_t txn = 0;  // a 2PC log entry's transaction (0: none, a checkpoint, or the storage WAL)
   bool operator==(const WalLine&) const = default;
 };
 
