@@ -16,6 +16,7 @@ uint64_t Context::send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t 
   ECSIM_ASSERT(!cluster_->nodes_[self_].halted);  // nothing after a protocol point
   return cluster_->network_.send(self_, dst, kind, size_bytes, payload, conn);
 }
+uint64_t Context::next_message_id() const { return cluster_->network_.next_message_id(); }
 TimerId Context::set_timer(sim::Duration after, uint64_t tag) {
   return cluster_->set_timer(self_, after, tag);
 }

@@ -5,7 +5,10 @@
 // durable, the log before it goes -- or before the PREPARED of the oldest
 // transaction that was live when it was taken, since the checkpoint lacks
 // that one's outcome. See proto/twopc.hpp (LogCheckpoint) and docs/twopc.md.
+// Also the read-only view of its lock table (the viewer's snapshots).
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/twopc_participant.hpp"
@@ -153,6 +156,33 @@ void Participant::replay_checkpoint(const LogCheckpoint& c, uint64_t wal_length,
   for (const auto& [txn, t] : txns_) clients_.emplace(t.client_txn, txn);
   pending = LogCheckpoint{};
   since_checkpoint_ = 0;
+}
+
+std::vector<Participant::LockView> Participant::lock_table(size_t max) const {
+  // Waiters, oldest first (the order wake_waiters retries them in): each
+  // waits for the first key it does not hold yet.
+  std::vector<std::tuple<int64_t, uint64_t, uint64_t>> waiting;  // (ts, txn, key)
+  for (const auto& [txn, t] : txns_) {
+    if (t.state == TxnState::kWaiting && t.held < t.keys.count) {
+      waiting.emplace_back(t.ts_ns, txn, t.keys.keys[t.held]);
+    }
+  }
+  std::sort(waiting.begin(), waiting.end());
+  std::map<uint64_t, LockView> rows;
+  for (const auto& [key, holder] : locks_) {
+    const auto h = txns_.find(holder);
+    ECSIM_ASSERT(h != txns_.end());  // a lock's holder is live
+    rows.emplace(key, LockView{key, holder, h->second.state, {}});
+  }
+  for (const auto& [ts, txn, key] : waiting) rows[key].waiters.push_back(txn);
+  std::vector<LockView> out;
+  for (auto& [key, row] : rows) {
+    if (out.size() >= max) break;
+    row.key = key;
+    out.push_back(std::move(row));
+  }
+  ECSIM_ASSERT(out.size() <= max);
+  return out;
 }
 
 }  // namespace ecsim::proto::twopc

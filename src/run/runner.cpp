@@ -144,6 +144,7 @@ void Run::Impl::configure_tiers() {
     node_roles.push_back(static_cast<tiers::Role>(scenario::node_tier(sc.topology, n)));
   }
   world = std::make_unique<tiers::World>(std::move(node_roles), tier_params(sc.model));
+  world->set_send_observer(options.send_observer);
   if (sc.expect.latency_outside_faults) {
     world->exclude_windows(fault::fault_windows(sc, end, *sc.expect.latency_outside_faults));
     point_windows = std::make_unique<PointWindowWatcher>(sc, *world, end, *sc.expect.latency_outside_faults);

@@ -7,10 +7,13 @@
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/twopc.hpp"
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/tiers/tier_node.hpp"
+#include "cloud_node.hpp"
+#include "edge_node.hpp"
 
 namespace ecsim::tiers {
 
@@ -75,14 +78,48 @@ std::string twopc_line(const std::string& bytes) {
                     *r);
 }
 
+// The transaction a 2PC log entry names; 0 for a checkpoint or a torn entry.
+uint64_t twopc_txn(const std::string& bytes) {
+  const auto r = proto::twopc::decode(bytes);
+  if (!r) return 0;
+  return std::visit(proto::Overloaded{
+                        [](const proto::twopc::LogCheckpoint&) { return uint64_t{0}; },
+                        [](const auto& x) { return x.txn; },
+                    },
+                    *r);
+}
+
 void add_tail(NodeSnapshot& s, uint8_t disk_no, const node::Disk& d, size_t max, const node::Cluster& c) {
   s.disk_length[disk_no] = d.length();
   s.disk_durable[disk_no] = d.durable_length();
   const size_t from = std::max(d.first(), d.length() - std::min(d.length(), max));
   for (size_t i = from; i < d.length(); ++i) {
     s.wal.push_back(WalLine{disk_no, i, i < d.durable_length(),
-                            disk_no == 0 ? storage_line(d.entry(i), c) : twopc_line(d.entry(i))});
+                            disk_no == 0 ? storage_line(d.entry(i), c) : twopc_line(d.entry(i)),
+                            disk_no == 0 ? 0 : twopc_txn(d.entry(i))});
   }
+}
+
+// The node's 2PC participant: an edge node's (a cache holder) or a cloud
+// replica's, in a run with a billing workload; nullptr otherwise.
+const proto::twopc::Participant* participant_of(const TierNode& node) {
+  switch (node.role()) {
+    case Role::kEdge: return static_cast<const EdgeNode&>(node).participant();
+    case Role::kCloud: return static_cast<const CloudNode&>(node).participant();
+    case Role::kCore: return nullptr;
+  }
+  return nullptr;
+}
+
+void add_locks(NodeSnapshot& s, const TierNode& node, size_t max) {
+  const proto::twopc::Participant* p = participant_of(node);
+  if (p == nullptr) return;
+  s.participant = true;
+  s.locks_held = p->locks_held();
+  for (proto::twopc::Participant::LockView& v : p->lock_table(max)) {
+    s.locks.push_back(LockSnapshot{v.key, v.holder, static_cast<uint8_t>(v.holder_state), std::move(v.waiters)});
+  }
+  ECSIM_ASSERT(s.locks.size() <= max);
 }
 
 const TierNode* as_tier_node(const node::Cluster& cluster, net::NodeId n) {
@@ -120,6 +157,7 @@ NodeSnapshot node_snapshot(const node::Cluster& cluster, net::NodeId n, const Sn
   }
   std::sort(s.dsm.begin(), s.dsm.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   ECSIM_ASSERT(s.dsm.size() <= limits.dsm_entries_max);
+  add_locks(s, *node, limits.locks_max);
   return s;
 }
 

@@ -94,6 +94,11 @@ void TierNode::send(node::Context& ctx, net::NodeId dst, Kind kind, Payload payl
     world_.pool().refuse(self_);
     return;
   }
+  // The viewer's observer reads the body before it goes into the pool; it
+  // changes nothing (no draw, no record, no allocation of the run's).
+  if (SendObserver* o = world_.send_observer()) [[unlikely]] {
+    o->on_send(self_, dst, kind, ctx.next_message_id(), payload);
+  }
   if (!world_.params().vector_clocks) {  // switched off: the body travels alone
     const std::optional<uint64_t> stored = world_.pool().put(Carried{std::move(payload), {}}, self_);
     ECSIM_ASSERT(stored.has_value());  // full() was checked above

@@ -46,6 +46,17 @@ viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-internals.p
 ! python3 "$src/tests/viz/png_probe.py" "$out/no-internals.png" count 370 450 191 191 204 50 >/dev/null ||
   { echo "internals drawn without a selected node"; exit 1; }
 
+# cloud-1's 2PC lock table at 0.51 s of demo-base: four accounts locked by
+# two transactions, the followed one's two rows magenta (255, 110, 230);
+# not magenta without --follow.
+viz "$src/tests/data/scenarios/demo-base.yaml" --screenshot "$out/locks.png" --at 0.51s --select cloud-1 \
+  --follow 844424930131972 --tab node,spacetime
+probe "$out/locks.png" count 316 350 255 110 230 300
+viz "$src/tests/data/scenarios/demo-base.yaml" --screenshot "$out/locks-unfollowed.png" --at 0.51s --select cloud-1 \
+  --tab node,spacetime
+! python3 "$src/tests/viz/png_probe.py" "$out/locks-unfollowed.png" count 316 350 255 110 230 30 >/dev/null ||
+  { echo "lock rows highlighted without a followed transaction"; exit 1; }
+
 # The largest topology (300 nodes): aggregated, drawn at once, core-7 down.
 start=$SECONDS
 viz "$src/tests/viz/large-300.yaml" --screenshot "$out/large.png" --at 1.5s --select core-7 --tab spacetime

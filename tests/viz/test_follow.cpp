@@ -3,11 +3,17 @@
 // run; the follower finds its 2PC records, each of its messages with the
 // delivery, its lock records and its WAL entries, and nothing of another
 // transaction that was handled elsewhere.
+#include <array>
 #include <set>
+#include <variant>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "ecsim/proto/twopc.hpp"
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/tiers/send_observer.hpp"
 #include "ecsim/tiers/messages.hpp"
 #include "model/demo.hpp"
 #include "model/follow.hpp"
@@ -77,4 +83,117 @@ TEST_CASE("follow: a transaction's messages, locks and WAL entries, and only whe
   f.update(t, 0);
   CHECK_FALSE(f.active());
   CHECK(f.records().empty());
+}
+
+namespace {
+
+constexpr const char* kContended = R"(
+name: group-commit
+seed: 11
+duration: 3s
+topology: { edge: 3, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 10/s, until: 2500ms }
+  - { kind: billing, rate: 150/s, subscribers: 6, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 2500ms }
+)";
+
+// Every message a tier node sends, as the send observer saw it and as the
+// trace recorded it: (id, src, dst, kind).
+struct Sends final : public sim::TraceObserver, public tiers::SendObserver {
+  std::span<const sim::RecordType> record_types() const override {
+    static constexpr sim::RecordType kTypes[] = {sim::RecordType::kSend};
+    return kTypes;
+  }
+  void on_record(const sim::Record& r) override { recorded.push_back({r.a, r.node, r.peer, r.kind}); }
+  void on_send(net::NodeId src, net::NodeId dst, uint32_t kind, uint64_t id, const tiers::Payload& p) override {
+    seen.push_back({id, src, dst, kind});
+    if (kind == tiers::kKindTwopc) twopc += std::holds_alternative<twopc::Message>(p) ? 1 : 0;
+  }
+  std::vector<std::array<uint64_t, 4>> recorded, seen;
+  uint64_t twopc = 0;
+};
+
+}  // namespace
+
+TEST_CASE("send observer: it sees each message with its send record's id, and the trace hash is the same without it") {
+  const scenario::Scenario sc = scenario::load_scenario_text(kContended, "<test>");
+  Sends sends;
+  run::RunOptions with;
+  with.observers.push_back(&sends);
+  with.send_observer = &sends;
+  const run::RunResult a = run::run_scenario(sc, with);
+  const run::RunResult b = run::run_scenario(sc, {});
+  CHECK(a.trace_hash == b.trace_hash);
+  CHECK(a.records == b.records);
+  CHECK(sends.twopc > 1000);
+  // A tier run's every message comes from a tier node: the same messages,
+  // ids, ends and kinds as the send records.
+  REQUIRE(sends.seen.size() == sends.recorded.size());
+  CHECK(sends.seen == sends.recorded);
+}
+
+TEST_CASE("follow: two transactions' messages sent in one event (a group commit) are each attributed to its own") {
+  viz::Timeline t(scenario::load_scenario_text(kContended, "<test>"), {});
+  t.simulate_all();
+  // An event in which one node sent 2PC messages of two transactions and
+  // made a record of each (what node-and-event attribution would share).
+  uint64_t pick = UINT64_MAX, txn = 0, other = 0;
+  for (uint64_t i = 0; i < t.collected() && pick == UINT64_MAX; ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type != sim::RecordType::kSend || r.kind != tiers::kKindTwopc) continue;
+    const auto mine = t.message_txn(r.a);
+    REQUIRE(mine.has_value());  // every 2PC message was read
+    for (uint64_t k = i + 1; k < t.collected() && t.event_of(k) == t.event_of(i); ++k) {
+      const sim::Record& s = t.record(k);
+      if (s.type != sim::RecordType::kSend || s.kind != tiers::kKindTwopc || s.node != r.node) continue;
+      const auto theirs = t.message_txn(s.a);
+      if (theirs && *theirs != *mine) {
+        pick = i;
+        txn = *mine;
+        other = *theirs;
+        break;
+      }
+    }
+  }
+  REQUIRE(pick != UINT64_MAX);
+  const uint64_t event = t.event_of(pick);
+  const uint32_t node = t.record(pick).node;
+  // Both transactions made records at that node in that event.
+  bool named_mine = false, named_other = false;
+  uint64_t lo = pick, hi = pick;
+  while (lo > 0 && t.event_of(lo - 1) == event) --lo;
+  while (hi + 1 < t.collected() && t.event_of(hi + 1) == event) ++hi;
+  for (uint64_t i = lo; i <= hi; ++i) {
+    if (t.record(i).node != node) continue;
+    named_mine |= viz::names_txn(t.record(i), txn);
+    named_other |= viz::names_txn(t.record(i), other);
+  }
+  CHECK(named_mine);
+  CHECK(named_other);
+  t.seek(pick + 1);
+  viz::TxnFollow f;
+  f.update(t, txn);
+  REQUIRE(f.active());
+  CHECK(f.inferred_count() == 0);
+  size_t own = 0, not_own = 0;
+  for (uint64_t i = lo; i <= hi; ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type != sim::RecordType::kSend || r.kind != tiers::kKindTwopc) continue;
+    const bool carried = t.message_txn(r.a) == txn;
+    CHECK(f.message(r.a) == carried);
+    CHECK(f.record(i) == carried);
+    own += carried ? 1 : 0;
+    not_own += carried ? 0 : 1;
+  }
+  CHECK(own >= 1);
+  CHECK(not_own >= 1);  // the other transaction's: not highlighted
+  // Following the other one highlights exactly the rest of that event's.
+  viz::TxnFollow g;
+  g.update(t, other);
+  for (uint64_t i = lo; i <= hi; ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
+      CHECK(g.message(r.a) == (t.message_txn(r.a) == other));
+    }
+  }
 }

@@ -221,6 +221,52 @@ TEST_CASE("probe: hover clocks are the messages' clocks, the receive after the s
   }
 }
 
+TEST_CASE("probe: hover clocks of local events are their node's clock at the record") {
+  // demo-base: 2PC phases marked on the lanes of every tier.
+  const scenario::Scenario sc =
+      scenario::load_scenario_file(ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml");
+  run::RunOptions o;
+  o.until = sim::seconds(3);
+  viz::Timeline t(sc, o);
+  t.seek_time(2 * kS + 500 * kMs);
+  const int64_t from_ns = t.cursor_ns() - 100 * kMs;
+  viz::Probe p(t);
+  reach(p, t.cursor_event(), from_ns, 1 << 20);
+  uint64_t marks = 0, fresh = 0;
+  for (uint64_t i = 0; i < t.cursor(); ++i) {
+    const sim::Record& r = t.record(i);
+    const bool mark = (viz::is_fault(r) || viz::is_phase(r) || viz::is_failure(r)) && viz::record_node(r) != UINT32_MAX;
+    const viz::LocalClock* c = p.local_clock(t.trace_index(i));
+    if (!mark || r.time_ns < from_ns) {
+      CHECK(c == nullptr);  // a message, or before the window: none
+      continue;
+    }
+    REQUIRE(c != nullptr);
+    ++marks;
+    CHECK(c->node == r.node);
+    CHECK(c->time_ns == r.time_ns);
+    REQUIRE(c->up);
+    CHECK(c->clock.get(r.node) > 0);
+    // Where the node sends and takes nothing more in that event, its clock
+    // after the event is its clock at the record: a fresh run stopped there.
+    bool later = false;
+    for (uint64_t k = i + 1; k < t.collected() && t.event_of(k) == t.event_of(i); ++k) {
+      const sim::Record& s = t.record(k);
+      later |= (s.type == sim::RecordType::kSend && s.node == r.node) ||
+               (s.type == sim::RecordType::kDeliver && s.node == r.node);
+    }
+    if (later || fresh >= 3 || (fresh > 0 && marks % 7 != 0)) continue;
+    ++fresh;
+    tiers::SnapshotLimits limits;
+    limits.dsm_entries_max = 0;
+    CHECK(fresh_snapshot(sc, o, t.event_of(i), r.node, limits).clock == c->clock);
+  }
+  CHECK(marks > 20);
+  CHECK(fresh == 3);
+  // After the cursor: not captured yet.
+  for (uint64_t i = t.cursor(); i < t.collected(); ++i) CHECK(p.local_clock(t.trace_index(i)) == nullptr);
+}
+
 TEST_CASE("dsm view: replicas converge within their DSM group, and the tracker equals a full scan both ways") {
   // Eleven nodes: two DSM groups (tiers/dsm_groups.hpp), edge-1 in the
   // first, cloud-3 in the second, each writing key 5000 at 1 s.

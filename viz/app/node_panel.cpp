@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -18,6 +20,7 @@ constexpr uint64_t kBudgetMin = 2000, kBudgetMax = uint64_t{1} << 24;
 constexpr size_t kClockEntriesShown = 16;
 constexpr size_t kDsmShown = 8;
 constexpr size_t kWalShown = 5;
+constexpr size_t kLocksShown = 12;
 
 }  // namespace
 
@@ -50,7 +53,8 @@ void drive(Ui& ui, Probe& p, uint64_t event) {
   if (ms > kProbeFrameMs * 1.5) ui.probe_budget = std::max(kBudgetMin, ui.probe_budget / 2);
 }
 
-void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title) {
+// A log's last entries; the followed transaction's 2PC entries in magenta.
+void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title, uint64_t followed) {
   if (s.disk_length[disk] == 0) return;
   ImGui::Text("%s: %llu entries, %llu durable", title, static_cast<unsigned long long>(s.disk_length[disk]),
               static_cast<unsigned long long>(s.disk_durable[disk]));
@@ -59,9 +63,80 @@ void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title) {
   size_t k = 0;
   for (const tiers::WalLine& w : s.wal) {
     if (w.disk != disk || k++ + kWalShown < total) continue;
-    const ImVec4 c = w.durable ? ImVec4(0.75f, 0.75f, 0.8f, 1) : ImVec4(1, 0.8f, 0.3f, 1);
+    const ImVec4 c = followed != 0 && w.txn == followed ? ImGui::ColorConvertU32ToFloat4(kFollowedColour)
+                     : w.durable                        ? ImVec4(0.75f, 0.75f, 0.8f, 1)
+                                                        : ImVec4(1, 0.8f, 0.3f, 1);
     ImGui::TextColored(c, "  #%llu %s%s", static_cast<unsigned long long>(w.index), w.text.c_str(),
                        w.durable ? "" : "  (not synced)");
+  }
+}
+const char* txn_state_name(uint8_t s) {
+  using S = proto::twopc::TxnState;
+  switch (static_cast<S>(s)) {
+    case S::kWaiting: return "waiting";
+    case S::kPreparing: return "preparing";
+    case S::kPrepared: return "prepared";
+    case S::kDeciding: return "deciding";
+  }
+  return "?";
+}
+
+std::string lock_key_text(uint64_t key) {
+  if ((key & proto::twopc::kNumberKeyBit) != 0) return fmt::format("number {}", key & ~proto::twopc::kNumberKeyBit);
+  return fmt::format("account {}", key);
+}
+
+// The node's 2PC lock table: a row per locked key (exclusive: one holder),
+// the holder's state and the transactions waiting; the followed
+// transaction's rows (it holds or waits) in magenta.
+void draw_locks(const tiers::NodeSnapshot& s, uint64_t followed) {
+  if (!s.participant) return;
+  ImGui::Text("2PC locks: %llu held (exclusive, wait-die)", static_cast<unsigned long long>(s.locks_held));
+  if (s.locks.empty()) return;
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("locks", 4, flags)) return;
+  ImGui::TableSetupColumn("key");
+  ImGui::TableSetupColumn("holder txn");
+  ImGui::TableSetupColumn("state");
+  ImGui::TableSetupColumn("waiting");
+  ImGui::TableHeadersRow();
+  // The followed transaction's rows first, then the lowest keys.
+  std::vector<const tiers::LockSnapshot*> rows;
+  for (const tiers::LockSnapshot& l : s.locks) {
+    if (lock_involves(l, followed)) rows.push_back(&l);
+  }
+  for (const tiers::LockSnapshot& l : s.locks) {
+    if (!lock_involves(l, followed) && rows.size() < kLocksShown) rows.push_back(&l);
+  }
+  size_t held_listed = 0;
+  for (const tiers::LockSnapshot* l : rows) {
+    const bool mine = lock_involves(*l, followed);
+    held_listed += l->holder != 0 ? 1 : 0;
+    ImGui::TableNextRow();
+    if (mine) {
+      ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, (kFollowedColour & 0x00ffffffu) | 0x50000000u);
+      ImGui::PushStyleColor(ImGuiCol_Text, kFollowedColour);
+    }
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(lock_key_text(l->key).c_str());
+    ImGui::TableNextColumn();
+    if (l->holder != 0) {
+      ImGui::Text("%llu", static_cast<unsigned long long>(l->holder));
+    } else {
+      ImGui::TextUnformatted("free");
+    }
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(l->holder != 0 ? txn_state_name(l->holder_state) : "");
+    ImGui::TableNextColumn();
+    std::string waiters;
+    for (uint64_t w : l->waiters) waiters += fmt::format("{}{}", waiters.empty() ? "" : ", ", w);
+    ImGui::TextUnformatted(waiters.c_str());
+    if (mine) ImGui::PopStyleColor();
+  }
+  ImGui::EndTable();
+  if (s.locks_held > held_listed) {
+    ImGui::TextDisabled("... %llu more held (the lowest keys listed)",
+                        static_cast<unsigned long long>(s.locks_held - held_listed));
   }
 }
 }  // namespace
@@ -109,8 +184,10 @@ void draw_internals(Ui& ui, uint32_t node) {
     if (s->dsm_size > std::min(s->dsm.size(), kDsmShown)) line += ", ...";
     if (!line.empty()) ImGui::TextWrapped("%s", line.c_str());
   }
-  draw_wal(*s, 0, "disk log");
-  draw_wal(*s, 1, "2PC log");
+  const uint64_t followed = ui.follow.active() ? ui.follow.txn() : 0;
+  draw_locks(*s, followed);
+  draw_wal(*s, 0, "disk log", followed);
+  draw_wal(*s, 1, "2PC log", followed);
   if (s->disk_length[0] == 0 && s->disk_length[1] == 0) ImGui::TextDisabled("no log on its disks");
   ImGui::Separator();
 }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/tiers/messages.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -46,12 +47,55 @@ std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   }
   return out;
 }
+// Why the probe has no clock for the record at `index`, if it can tell.
+void clock_missing(const Probe& p, const Timeline& t, uint64_t index) {
+  if (t.event_of(index) > p.events()) {
+    ImGui::TextDisabled("vector clock: the probe has not passed this event yet (it stops at the cursor)");
+  } else if (t.record(index).time_ns < p.capture_from_ns()) {
+    ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
+                        format_ns(p.capture_from_ns()).c_str());
+  } else {
+    ImGui::TextDisabled("vector clock: not kept (made while the run was built, or past the probe's %zu kept)",
+                        Probe::kClocksMax);
+  }
+}
+
+// The clock of the node of a hovered local event (a mark on its lane).
+void hover_local_clock(const Ui& ui, uint64_t index) {
+  const Timeline& t = *ui.timeline;
+  const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
+  if (p == nullptr) {
+    ImGui::TextDisabled("vector clock: select a node and open the Node tab to compute it near the cursor");
+    return;
+  }
+  const LocalClock* c = p->local_clock(t.trace_index(index));
+  if (c == nullptr) {
+    clock_missing(*p, t, index);
+  } else if (!c->up) {
+    ImGui::TextDisabled("vector clock: none (the node was down: its clock is volatile)");
+  } else {
+    ImGui::TextWrapped("%s's clock at this record: %s", t.names()[c->node].c_str(), clock_text(c->clock, t.names()).c_str());
+  }
+}
+
 // The vector clocks of a hovered message, from the probe (model/probe.hpp),
 // or why they are not known.
 void hover_clocks(const Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
   const sim::Record& r = t.record(index);
-  if (r.type != sim::RecordType::kSend) return;
+  if (r.type != sim::RecordType::kSend) {
+    hover_local_clock(ui, index);
+    return;
+  }
+  if (r.kind == tiers::kKindTwopc) {
+    if (const auto txn = t.message_txn(r.a)) {
+      ImGui::Text("2PC txn %llu (read from the message's body)%s", static_cast<unsigned long long>(*txn),
+                  ui.follow.active() && ui.follow.message(r.a) ? ": followed" : "");
+    } else if (ui.follow.active() && ui.follow.inferred(r.a)) {
+      ImGui::Text("followed txn %llu: by its sending node and event (its body was not read; may be another's too)",
+                  static_cast<unsigned long long>(ui.follow.txn()));
+    }
+  }
   const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
   if (p == nullptr) {
     ImGui::TextDisabled("vector clocks: select a node and open the Node tab to compute them near the cursor");

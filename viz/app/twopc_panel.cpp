@@ -178,6 +178,15 @@ void draw_twopc(Ui& ui) {
                      "space-time), %zu lock records, %zu WAL entries",
                      static_cast<unsigned long long>(txn), ui.follow.message_count(), ui.follow.lock_count(),
                      ui.follow.wal_count());
+  // Messages are read from their bodies as they were sent (exact); WAL
+  // entries, and any message the viewer did not read, by node and event.
+  if (ui.follow.inferred_count() == 0) {
+    ImGui::TextDisabled("its messages: each read from its body (exact); WAL entries: by node and event");
+  } else {
+    ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1),
+                       "%zu of its messages by sending node and event (not read: may be another transaction's too)",
+                       ui.follow.inferred_count());
+  }
   if (ImGui::Button("< its previous step")) ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
   ImGui::SameLine();
   if (ImGui::Button("its next step >")) ui.status = t.seek_next(pred) ? "" : "no later step of this transaction";

@@ -86,6 +86,7 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     else return fmt::format("--tab '{}': expected one of {}", tab, viewer_tabs());
     ui.force_side = ui.force_bottom = true;
   }
+  if (o.follow != 0) ui.follow_txn = o.follow;
   if (!o.layout_path.empty()) {
     try {
       ui.layout = default_layout(t.tiers(), {30, 120, 700, 400});

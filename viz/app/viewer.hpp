@@ -1,6 +1,7 @@
 // The Dear ImGui viewer's entry point (`ecsim viz`). This header has no
 // ImGui in it: the CLI includes it. docs/viewer.md describes the window.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "model/session.hpp"
@@ -13,6 +14,7 @@ struct ViewerOptions {
   std::string screenshot;  // write a PNG after `frames` frames and exit
   std::string select;      // a node name
   std::string tab;         // node, metrics, log, spacetime
+  uint64_t follow = 0;     // a 2PC transaction to follow from the start (0: none)
   int frames = 3;
   std::string layout_path;
   // Demo actions (docs/viewer.md): a JSON file of actions applied before

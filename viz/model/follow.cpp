@@ -1,6 +1,7 @@
 #include "model/follow.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -38,6 +39,11 @@ bool is_log_entry(const sim::Record& r) {
   return false;
 }
 
+bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn) {
+  if (txn == 0) return false;
+  return l.holder == txn || std::find(l.waiters.begin(), l.waiters.end(), txn) != l.waiters.end();
+}
+
 void TxnFollow::update(const Timeline& t, uint64_t txn) {
   const uint64_t lo = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
   const uint64_t hi = std::min<uint64_t>(t.collected(), t.cursor() + kScanMax);
@@ -54,6 +60,7 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
   hi_ = hi;
   records_.clear();
   messages_.clear();
+  inferred_.clear();
   locks_ = wal_ = 0;
   if (txn == 0) return;
   // Where the transaction's own records were made: (event, node).
@@ -81,20 +88,22 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       continue;
     }
     const bool here = places.count({t.event_of(i), r.node}) != 0;
-    if (!here) continue;
-    if (r.type == twopc::kRecordWal) {
+    if (r.type == twopc::kRecordWal && here) {
       records_.push_back(i);
       ++wal_;
     } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
+      const std::optional<uint64_t> carried = t.message_txn(r.a);
+      if (carried ? *carried != txn : !here) continue;
       records_.push_back(i);
       messages_.insert(r.a);
+      if (!carried) inferred_.insert(r.a);
       if (const auto end = t.message_end(i)) ends.push_back(*end);
     }
   }
   records_.insert(records_.end(), ends.begin(), ends.end());
   std::sort(records_.begin(), records_.end());
   records_.erase(std::unique(records_.begin(), records_.end()), records_.end());
-  ECSIM_ASSERT(records_.size() >= messages_.size());
+  ECSIM_ASSERT(records_.size() >= messages_.size() && messages_.size() >= inferred_.size());
 }
 
 bool TxnFollow::record(uint64_t index) const {

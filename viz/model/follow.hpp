@@ -5,13 +5,16 @@
 // The 2PC records name their transaction (proto/twopc.hpp: `a` = txn for
 // the coordinator, vote, participant, lock, query, refusal, outcome and
 // applied records); the network's send records and the WAL records do not
-// (net/ carries payloads opaquely; a WAL record names a log index). They
-// are attributed by where they were made: a 2PC message (kind twopc) sent,
-// or a WAL record made, by a node in an event in which that node also made
-// a record of the transaction belongs to it, and so does the message's
-// deliver or drop. Where one event handles several transactions at one node
-// (a group commit's sync completing votes for two), their messages and log
-// records are shared: both are highlighted, never one missed.
+// (net/ carries payloads opaquely; a WAL record names a log index).
+// A 2PC message (kind twopc) is attributed exactly: the Timeline's run read
+// the transaction from its body as it was sent (Timeline::message_txn),
+// so where one event sends messages of two transactions (a group commit's
+// sync completing votes for both) each is highlighted with its own. A
+// message the Timeline did not read (past its bound), and a WAL record, are
+// attributed by where they were made: by a node in an event in which that
+// node also made a record of the transaction; those may be shared between
+// two transactions handled in one event (both highlighted, never one
+// missed). A message's deliver or drop goes with its send.
 #pragma once
 #include <cstdint>
 #include <set>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "ecsim/sim/trace.hpp"
+#include "ecsim/tiers/snapshot.hpp"
 
 namespace ecsim::viz {
 
@@ -33,6 +37,10 @@ bool is_twopc_record(const sim::Record& r);
 // COMMIT or ABORT applied and appended, its logged NO; a WAL checkpoint,
 // truncation, replay or rejection (proto/twopc.hpp, "Log records").
 bool is_log_entry(const sim::Record& r);
+
+// Whether a row of a node's 2PC lock table (tiers::NodeSnapshot::locks)
+// belongs to transaction `txn`: it holds the key or waits for it.
+bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn);
 
 class TxnFollow {
  public:
@@ -50,6 +58,10 @@ class TxnFollow {
   bool record(uint64_t index) const;
   // The message with this id (a send record's `a`) belongs to it.
   bool message(uint64_t message_id) const { return messages_.count(message_id) != 0; }
+  // ... and was attributed by its sending node and event, not read from
+  // its body (it may belong to another transaction as well).
+  bool inferred(uint64_t message_id) const { return inferred_.count(message_id) != 0; }
+  size_t inferred_count() const { return inferred_.size(); }
   // Its records, ascending (2PC, lock, WAL, send, deliver and drop records).
   const std::vector<uint64_t>& records() const { return records_; }
   size_t message_count() const { return messages_.size(); }
@@ -62,6 +74,7 @@ class TxnFollow {
   uint64_t lo_ = 0, hi_ = 0;
   std::vector<uint64_t> records_;
   std::set<uint64_t> messages_;
+  std::set<uint64_t> inferred_;
   size_t locks_ = 0, wal_ = 0;
 };
 

@@ -2,25 +2,41 @@
 
 #include <algorithm>
 #include <iterator>
+#include <vector>
 
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/proto/vclock_records.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "model/records.hpp"
 
 namespace ecsim::viz {
 
-// The probe run's reader of clock records.
+// The probe run's reader of clock records and of the local records the
+// space-time diagram marks on a lane.
 class Probe::Capture final : public sim::TraceObserver {
  public:
-  explicit Capture(Probe& p) : probe_(p) {}
-  std::span<const sim::RecordType> record_types() const override {
-    static constexpr sim::RecordType kTypes[] = {proto::vclock::kRecordClockSend, proto::vclock::kRecordClockRecv};
-    return kTypes;
+  explicit Capture(Probe& p) : probe_(p) {
+    types_ = {proto::vclock::kRecordClockSend, proto::vclock::kRecordClockRecv};
+    // What the Timeline keeps, but the messages and load samples: never a mark.
+    for (const sim::RecordType t : collected_types()) {
+      if (t != sim::RecordType::kSend && t != sim::RecordType::kDeliver && t != sim::RecordType::kDrop &&
+          t != sim::RecordType::kDuplicate && t != sim::RecordType::kLoad) {
+        types_.push_back(t);
+      }
+    }
   }
-  void on_record(const sim::Record& r) override { probe_.on_clock(r); }
+  std::span<const sim::RecordType> record_types() const override { return types_; }
+  void on_record(const sim::Record& r) override {
+    if (r.type == proto::vclock::kRecordClockSend || r.type == proto::vclock::kRecordClockRecv) {
+      probe_.on_clock(r);
+    } else if ((is_fault(r) || is_phase(r) || is_failure(r)) && record_node(r) != UINT32_MAX) {
+      probe_.on_local(r, record_index());
+    }
+  }
 
  private:
   Probe& probe_;
+  std::vector<sim::RecordType> types_;
 };
 
 Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits)
@@ -30,6 +46,7 @@ Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits)
       timeline_id_(t.id()),
       capture_(std::make_unique<Capture>(*this)) {
   options_.observers.clear();
+  options_.send_observer = nullptr;  // the Timeline's run reads the bodies
   options_.trace_path.clear();  // the Timeline's run writes the file, if any
   if (limits_.dsm_keys.empty()) limits_.dsm_keys = t.dsm_watched();
   ECSIM_ASSERT(std::is_sorted(limits_.dsm_keys.begin(), limits_.dsm_keys.end()));
@@ -110,6 +127,25 @@ void Probe::on_clock(const sim::Record& r) {
     clock_order_.push_back(key);
   }
   ECSIM_ASSERT(clocks_.size() == clock_order_.size());
+}
+
+void Probe::on_local(const sim::Record& r, uint64_t trace_index) {
+  if (!run_ || r.time_ns < capture_from_ns_) return;
+  // Local records change no clock (only sends and receives do): what the
+  // node holds now is its clock at the record.
+  const net::VectorClock* c = run_->node_clock(r.node);
+  if (local_clocks_.size() >= kClocksMax) {
+    local_clocks_.erase(local_order_.front());
+    local_order_.pop_front();
+  }
+  LocalClock l{trace_index, r.node, r.time_ns, c != nullptr, c != nullptr ? *c : net::VectorClock{}};
+  if (local_clocks_.insert_or_assign(trace_index, std::move(l)).second) local_order_.push_back(trace_index);
+  ECSIM_ASSERT(local_clocks_.size() == local_order_.size());
+}
+
+const LocalClock* Probe::local_clock(uint64_t trace_index) const {
+  const auto it = local_clocks_.find(trace_index);
+  return it == local_clocks_.end() ? nullptr : &it->second;
 }
 
 const CapturedClock* Probe::clock(uint64_t message, bool send) const {

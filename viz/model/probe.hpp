@@ -14,8 +14,12 @@
 // On its way it also keeps the full vector clocks of the messages sent and
 // taken from `capture_from_ns` on (the clock_send / clock_recv records,
 // whose hash it checks against the clock it reads), at most kClocksMax of
-// them, the latest: the space-time diagram's hover. Clocks of events the
-// probe has not passed yet, or before the window, are not known. No ImGui.
+// them, the latest: the space-time diagram's hover. Likewise the clock of
+// the node of each local event the diagram marks on a lane (a fault, a
+// crash or restart, a protocol phase, a failure: records.hpp is_fault,
+// is_phase, is_failure), read when the record is made, by its index in the
+// trace, at most kClocksMax of them. Clocks of events the probe has not
+// passed yet, or before the window, are not known. No ImGui.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -36,6 +40,16 @@ struct CapturedClock {
   bool send = true;
   uint32_t node = 0;
   int64_t time_ns = 0;
+  net::VectorClock clock;
+};
+
+// A node's clock when it made a local record (one the diagram marks on its
+// lane); `up` false: the node was down or had no clock then.
+struct LocalClock {
+  uint64_t trace_index = 0;
+  uint32_t node = 0;
+  int64_t time_ns = 0;
+  bool up = false;
   net::VectorClock clock;
 };
 
@@ -70,12 +84,16 @@ class Probe {
   const tiers::NodeSnapshot* snapshot(uint32_t node, uint64_t event);
   // A message's clock at its send or its receive, if captured.
   const CapturedClock* clock(uint64_t message, bool send) const;
+  // The clock of the node of the local record with this (1-based) trace
+  // index (Timeline::trace_index), if captured.
+  const LocalClock* local_clock(uint64_t trace_index) const;
   int64_t capture_from_ns() const { return capture_from_ns_; }
 
  private:
   class Capture;
   void restart();
   void on_clock(const sim::Record& r);
+  void on_local(const sim::Record& r, uint64_t trace_index);
 
   scenario::Scenario scenario_;  // the run refers to it: owned here
   run::RunOptions options_;
@@ -92,6 +110,8 @@ class Probe {
   int64_t capture_from_ns_ = INT64_MAX;
   std::map<std::pair<uint64_t, bool>, CapturedClock> clocks_;
   std::deque<std::pair<uint64_t, bool>> clock_order_;  // oldest first, for eviction
+  std::map<uint64_t, LocalClock> local_clocks_;  // by trace index
+  std::deque<uint64_t> local_order_;             // oldest first, for eviction
   std::map<std::pair<uint64_t, uint32_t>, tiers::NodeSnapshot> snapshots_;  // (event, node)
 };
 

@@ -1,12 +1,15 @@
 #include "model/timeline.hpp"
 
 #include <algorithm>
+#include <variant>
 
 #include <fmt/format.h>
 
 #include "ecsim/proto/dsm.hpp"
+#include "ecsim/proto/twopc.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/tiers/send_observer.hpp"
 #include "model/records.hpp"
 
 namespace ecsim::viz {
@@ -42,6 +45,34 @@ class Timeline::Collector final : public sim::TraceObserver {
   Timeline& timeline_;
 };
 
+// Reads the 2PC transaction of every 2PC message the run sends.
+class Timeline::SendTap final : public tiers::SendObserver {
+ public:
+  explicit SendTap(Timeline& t) : timeline_(t) {}
+  void on_send(net::NodeId, net::NodeId, uint32_t kind, uint64_t message_id, const tiers::Payload& payload) override {
+    if (kind != tiers::kKindTwopc) return;
+    const auto* m = std::get_if<proto::twopc::Message>(&payload);
+    ECSIM_ASSERT(m != nullptr);  // the kind names the body
+    const uint64_t txn = std::visit([](const auto& x) { return x.txn; }, *m);
+    auto& v = timeline_.message_txns_;
+    if (!v.empty() && v.back().first >= message_id) {
+      // Ids only grow; a send the network never numbered (none today) would
+      // leave its id to the next one: keep the latest.
+      ECSIM_ASSERT(v.back().first == message_id);
+      v.back().second = txn;
+      return;
+    }
+    if (v.size() >= kMessageTxnsMax) {
+      ++timeline_.message_txns_refused_;
+      return;
+    }
+    v.emplace_back(message_id, txn);
+  }
+
+ private:
+  Timeline& timeline_;
+};
+
 Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits,
                    TimelinePrefix prefix)
     : scenario_(std::move(scenario)),
@@ -50,6 +81,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
       names_(scenario::node_names(scenario_.topology)),
       limits_(limits),
       collector_(std::make_unique<Collector>(*this)),
+      send_tap_(std::make_unique<SendTap>(*this)),
       head_(names_.size()),
       cursor_(names_.size()),
       every_(std::max<uint64_t>(1, limits.checkpoint_every)) {
@@ -57,6 +89,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
     tiers_.push_back(static_cast<Tier>(scenario::node_tier(scenario_.topology, n)));
   }
   options_.observers.clear();
+  options_.send_observer = nullptr;
   end_ns_ = options.until.value_or(scenario_.duration).ns;
   for (const scenario::Fault& f : scenario_.faults) {
     if (f.kind == scenario::Fault::Kind::kDsmSet || f.kind == scenario::Fault::Kind::kDsmGet) {
@@ -81,6 +114,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
     prefix_end_ = records_.size();
   }
   options.observers.push_back(collector_.get());
+  options.send_observer = send_tap_.get();
   run_ = std::make_unique<run::Run>(scenario_, options);
 }
 
@@ -184,6 +218,12 @@ void Timeline::keep(const Record& r, uint64_t trace_index, uint64_t event) {
   }
   head_.apply(r);
   if (head_.applied % every_ == 0) take_checkpoint();
+}
+
+std::optional<uint64_t> Timeline::message_txn(uint64_t message_id) const {
+  const auto it = std::lower_bound(message_txns_.begin(), message_txns_.end(), std::make_pair(message_id, uint64_t{0}));
+  if (it == message_txns_.end() || it->first != message_id) return std::nullopt;
+  return it->second;
 }
 
 std::optional<uint64_t> Timeline::message_end(uint64_t send_index) const {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ecsim/run/runner.hpp"
@@ -125,6 +126,13 @@ class Timeline {
   uint64_t event_of(uint64_t i) const { return event_index_[i]; }
   // The number of kept records made at or before the end of event `event`.
   uint64_t count_through_event(uint64_t event);
+  // The 2PC transaction a message carries (its id, a send record's `a`),
+  // read from its body as it was sent (run::RunOptions::send_observer): exact,
+  // also where one event sends messages of two transactions. nullopt: not
+  // a 2PC message, or past kMessageTxnsMax.
+  std::optional<uint64_t> message_txn(uint64_t message_id) const;
+  static constexpr size_t kMessageTxnsMax = size_t{1} << 24;  // 16 bytes each
+  uint64_t message_txns_refused() const { return message_txns_refused_; }
   // For a send record: the index of its deliver or drop record, if
   // collected; nullopt otherwise.
   std::optional<uint64_t> message_end(uint64_t send_index) const;
@@ -178,6 +186,7 @@ class Timeline {
 
  private:
   class Collector;
+  class SendTap;
   void on_record(const sim::Record& r, uint64_t trace_index);
   void add_second_figures(const sim::Record& r);
   void close_second();
@@ -195,6 +204,10 @@ class Timeline {
   std::vector<Tier> tiers_;
   TimelineLimits limits_;
   std::unique_ptr<Collector> collector_;
+  std::unique_ptr<SendTap> send_tap_;
+  // (message id, 2PC txn) of every 2PC message sent, ascending by id.
+  std::vector<std::pair<uint64_t, uint64_t>> message_txns_;
+  uint64_t message_txns_refused_ = 0;
   std::unique_ptr<run::Run> run_;
   std::unique_ptr<run::RunResult> result_;
   std::vector<run::Verdict> failed_;

@@ -71,6 +71,9 @@ class Network {
   void set_link(NodeId src, NodeId dst, const LinkConfig& config);
   const LinkConfig& link_config(NodeId src, NodeId dst) const;
 
+  // The id the next send() will give its message (read-only: an observer
+  // of sends, tiers/send_observer.hpp, names a message before it is sent).
+  uint64_t next_message_id() const { return next_message_id_; }
   // Sends a message; returns its id. The payload is released through
   // Receiver::on_discard if it is never delivered.
   // `conn`: the connection it travels on (net/connection.hpp), 0 for none.

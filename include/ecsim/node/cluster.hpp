@@ -43,6 +43,8 @@ class Context {
   // `conn`: the connection the message travels on (net/connection.hpp), 0
   // for none (the pair's shared FIFO queue).
   uint64_t send(NodeId dst, uint32_t kind, uint32_t size_bytes, uint64_t payload, uint64_t conn = 0);
+  // The id the next send() of any node will return.
+  uint64_t next_message_id() const;
   // Fires on_timer(tag) after `after` (>= 0) unless cancelled or the node crashes.
   // When the node already has its maximum of armed timers, the timer is
   // refused: counted and traced as a reach of `node.timers`, it never fires,

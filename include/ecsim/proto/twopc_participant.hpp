@@ -99,6 +99,17 @@ class Participant {
   std::optional<uint64_t> read_number_owner(uint64_t number) const;
   // The live transaction holding `key`'s lock; 0: free.
   uint64_t lock_holder(uint64_t key) const;
+  // One key of the lock table: its holder (exclusive; 0: free, only
+  // waiters) and the live transactions waiting for it, oldest first.
+  struct LockView {
+    uint64_t key = 0;
+    uint64_t holder = 0;
+    TxnState holder_state = TxnState::kWaiting;
+    std::vector<uint64_t> waiters;
+  };
+  // The lock table now, by key, at most `max` keys (the lowest). Read-only,
+  // for the viewer's snapshots (tiers/snapshot.hpp): never on the hot path.
+  std::vector<LockView> lock_table(size_t max) const;
   std::optional<TxnState> state(uint64_t txn) const;
   // The decision applied here for a transaction no longer live; nullopt: none remembered.
   std::optional<bool> resolved(uint64_t txn) const;

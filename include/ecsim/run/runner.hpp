@@ -20,6 +20,10 @@
 #include "ecsim/sim/trace.hpp"
 #include "ecsim/tiers/snapshot.hpp"
 
+namespace ecsim::tiers {
+class SendObserver;
+}
+
 namespace ecsim::run {
 
 struct RunOptions {
@@ -44,6 +48,11 @@ struct RunOptions {
   // records, their order and the hash are the same with or without them.
   // Not owned; each must outlive the run.
   std::vector<sim::TraceObserver*> observers;
+  // A reader of every message a tier node sends, body included (the
+  // viewer's exact 2PC attribution, tiers/send_observer.hpp). Like the
+  // observers it only reads: records and hash are the same with or
+  // without it. Not owned; it must outlive the run.
+  tiers::SendObserver* send_observer = nullptr;
 };
 
 struct Verdict {

@@ -1,6 +1,7 @@
 // A read-only look at one node's internals, for the viewer's node panel:
-// its vector clock, its DSM replica (a bounded number of entries), and the
-// tail of its two disks' logs (the storage WAL and the 2PC log), decoded.
+// its vector clock, its DSM replica (a bounded number of entries), the
+// tail of its two disks' logs (the storage WAL and the 2PC log), decoded,
+// and its 2PC participant's lock table (holders and waiters).
 // Taken on request only (never on the hot path), from a run the viewer
 // drives itself (viz/model/probe.hpp); verdicts never read it (they read
 // trace records, DESIGN "Trace").
@@ -20,6 +21,18 @@ struct SnapshotLimits {
   size_t dsm_entries_max = 24;   // DSM entries listed: the watched keys held, then the lowest keys
   size_t wal_entries_max = 10;   // entries listed per disk, the last ones
   std::vector<uint64_t> dsm_keys;  // watched keys, sorted: listed first whenever held
+  size_t locks_max = 64;         // 2PC lock table rows listed, the lowest keys
+};
+
+// One key of a 2PC participant's lock table (proto/twopc_participant.hpp):
+// locks are exclusive (one holder), held from PREPARE to the decision;
+// waiters are older transactions waiting for it under wait-die.
+struct LockSnapshot {
+  uint64_t key = 0;     // an account (its subscriber id) or a number (proto::twopc::number_key)
+  uint64_t holder = 0;  // the transaction holding it; 0: free (only waiters)
+  uint8_t holder_state = 0;  // the holder's proto::twopc::TxnState
+  std::vector<uint64_t> waiters;  // oldest first
+  bool operator==(const LockSnapshot&) const = default;
 };
 
 struct DsmEntrySnapshot {
@@ -38,6 +51,7 @@ struct WalLine {
   uint64_t index = 0;
   bool durable = false;
   std::string text;
+  uint64_t txn = 0;  // a 2PC log entry's transaction (0: none, a checkpoint, or the storage WAL)
   bool operator==(const WalLine&) const = default;
 };
 
@@ -52,6 +66,9 @@ struct NodeSnapshot {
   std::array<uint64_t, 2> disk_length{};   // per disk: entries ever kept (Disk::length)
   std::array<uint64_t, 2> disk_durable{};  // per disk: the durable prefix
   std::vector<WalLine> wal;  // the last wal_entries_max entries of each disk, disk 0 first, oldest first
+  bool participant = false;  // it runs a 2PC participant (an edge or cloud node of a billing run)
+  uint64_t locks_held = 0;   // keys its participant holds locked
+  std::vector<LockSnapshot> locks;  // at most locks_max rows, by key
   bool operator==(const NodeSnapshot&) const = default;
 };
 

@@ -20,6 +20,7 @@
 #include "ecsim/tiers/edge_cache.hpp"
 #include "ecsim/tiers/messages.hpp"
 #include "ecsim/tiers/payload_pool.hpp"
+#include "ecsim/tiers/send_observer.hpp"
 #include "ecsim/workload/requests.hpp"
 
 namespace ecsim::tiers {
@@ -229,6 +230,10 @@ class World final : public node::PayloadOwner {
   Role role(net::NodeId n) const { return roles_[n]; }
   const std::vector<net::NodeId>& nodes(Role r) const { return by_role_[static_cast<size_t>(r)]; }
   PayloadPool<Carried>& pool() { return pool_; }
+  // The viewer's read-only observer of every message sent (send_observer.hpp);
+  // nullptr: none. Not owned.
+  void set_send_observer(SendObserver* o) { send_observer_ = o; }
+  SendObserver* send_observer() const { return send_observer_; }
   // Clock storage handed back by receivers and reused by senders, so that
   // attaching a clock to a message allocates nothing in the steady state.
   // At most kSpareClocksMax are kept; beyond that a clock is freed.
@@ -342,6 +347,7 @@ class World final : public node::PayloadOwner {
   std::array<std::vector<net::NodeId>, 3> by_role_;
   TierParams params_;
   PayloadPool<Carried> pool_;
+  SendObserver* send_observer_ = nullptr;
   std::vector<net::VectorClock> spare_clocks_;  // at most kSpareClocksMax
   std::array<TierFigures, 2> figures_;
   TierFigures cloud_;

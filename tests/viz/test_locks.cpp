@@ -1,0 +1,186 @@
+// The 2PC lock table in a node's snapshot (tiers/snapshot.hpp), which the
+// Node tab shows: at any point of a run it is exactly what the lock records
+// up to there imply (granted and not released; waiting and not yet granted,
+// timed out or voted), and the rows of a followed transaction are flagged.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "ecsim/proto/twopc.hpp"
+#include "ecsim/run/runner.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "model/follow.hpp"
+#include "model/probe.hpp"
+#include "model/timeline.hpp"
+
+using namespace ecsim;
+namespace twopc = proto::twopc;
+
+namespace {
+
+// A billing run with few subscribers and many transactions, so that
+// transactions meet at the participants' locks (waits and wait-die NOs).
+constexpr const char* kContended = R"(
+name: locks-contended
+seed: 11
+duration: 3s
+topology: { edge: 3, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 10/s, until: 2500ms }
+  - { kind: billing, rate: 150/s, subscribers: 6, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 2500ms }
+)";
+
+// The lock table the lock records imply, per node.
+class LockRecords final : public sim::TraceObserver {
+ public:
+  std::span<const sim::RecordType> record_types() const override {
+    static constexpr sim::RecordType kTypes[] = {twopc::kRecordLock, twopc::kRecordVote, twopc::kRecordParticipant,
+                                                 sim::RecordType::kCrash};
+    return kTypes;
+  }
+  void on_record(const sim::Record& r) override {
+    if (r.type == sim::RecordType::kCrash) {  // the lock table is volatile
+      held[r.node].clear();
+      waiting[r.node].clear();
+      return;
+    }
+    if (r.type == twopc::kRecordVote || r.type == twopc::kRecordParticipant) {
+      // A vote, or an ABORT taken while it waited, ends the wait.
+      waiting[r.node].erase(r.a);
+      return;
+    }
+    switch (static_cast<twopc::LockEvent>(r.code)) {
+      case twopc::LockEvent::kGranted:
+        CHECK(held[r.node].count(r.b) == 0);
+        held[r.node][r.b] = r.a;
+        waiting[r.node].erase(r.a);
+        break;
+      case twopc::LockEvent::kReleased:
+        CHECK(held[r.node][r.b] == r.a);
+        held[r.node].erase(r.b);
+        break;
+      case twopc::LockEvent::kWait:
+        waiting[r.node][r.a] = r.b;
+        ++waits;
+        break;
+      case twopc::LockEvent::kTimeout:
+        waiting[r.node].erase(r.a);
+        break;
+      case twopc::LockEvent::kDie:
+        break;
+    }
+  }
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> held;     // node -> key -> holder
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> waiting;  // node -> txn -> key
+  uint64_t waits = 0;
+};
+
+}  // namespace
+
+TEST_CASE("locks: a node's snapshot lock table equals what the lock records up to that event imply") {
+  const scenario::Scenario sc = scenario::load_scenario_text(kContended, "<test>");
+  LockRecords records;
+  run::RunOptions o;
+  o.observers.push_back(&records);
+  run::Run r(sc, o);
+  tiers::SnapshotLimits limits;
+  limits.dsm_entries_max = 0;
+  limits.wal_entries_max = 0;
+  limits.locks_max = 1000;
+  const uint32_t nodes = 8;
+  uint64_t compared = 0, rows = 0, waiters = 0, participants = 0;
+  bool ended = false;
+  for (uint64_t step = 1; !ended; step = step % 53 + 7) {  // stops at uneven events
+    ended = r.advance(step);
+    for (uint32_t n = 0; n < nodes; ++n) {
+      const tiers::NodeSnapshot s = r.snapshot(n, limits);
+      if (!s.participant) {
+        CHECK(s.locks.empty());
+        continue;
+      }
+      ++participants;
+      std::map<uint64_t, uint64_t> held;
+      std::map<uint64_t, std::set<uint64_t>> waiting;
+      for (const tiers::LockSnapshot& l : s.locks) {
+        if (l.holder != 0) held[l.key] = l.holder;
+        CHECK((l.holder == 0 || l.holder_state != 0));
+        for (uint64_t w : l.waiters) waiting[l.key].insert(w);
+        waiters += l.waiters.size();
+      }
+      std::map<uint64_t, std::set<uint64_t>> implied_waiting;
+      for (const auto& [txn, key] : records.waiting[n]) implied_waiting[key].insert(txn);
+      INFO("node " << n << " at event " << r.simulator().events_processed());
+      CHECK(held == records.held[n]);
+      CHECK(waiting == implied_waiting);
+      CHECK(s.locks_held == held.size());
+      rows += s.locks.size();
+      ++compared;
+    }
+  }
+  CHECK(participants > 0);
+  CHECK(compared > 1000);
+  CHECK(rows > 100);      // locks were held at many of the stops
+  CHECK(records.waits > 0);  // transactions met at a lock
+  CHECK(waiters > 0);        // and the snapshots showed them waiting
+}
+
+TEST_CASE("locks: the followed transaction's rows of a node's lock table are flagged") {
+  viz::Timeline t(scenario::load_scenario_text(kContended, "<test>"), {});
+  t.seek_time(1'000'000'000);
+  // The latest lock granted before the cursor whose transaction still holds it.
+  std::map<std::pair<uint32_t, uint64_t>, uint64_t> held;  // (node, key) -> txn
+  for (uint64_t i = 0; i < t.cursor(); ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type != twopc::kRecordLock) continue;
+    if (r.code == static_cast<uint16_t>(twopc::LockEvent::kGranted)) held[{r.node, r.b}] = r.a;
+    if (r.code == static_cast<uint16_t>(twopc::LockEvent::kReleased)) held.erase({r.node, r.b});
+  }
+  REQUIRE_FALSE(held.empty());
+  const auto [where, txn] = *held.begin();
+  viz::TxnFollow follow;
+  follow.update(t, txn);
+  REQUIRE(follow.active());
+  REQUIRE(follow.lock_count() > 0);
+  // The probe (a second run, to the cursor's event) shows that lock held by
+  // it, flagged for the followed transaction, and no other row flagged.
+  viz::Probe p(t);
+  while (!p.advance_to(t.cursor_event(), t.cursor_ns(), 1 << 20)) {
+  }
+  const tiers::NodeSnapshot* s = p.snapshot(where.first, t.cursor_event());
+  REQUIRE(s != nullptr);
+  REQUIRE(s->participant);
+  size_t flagged = 0, others = 0;
+  for (const tiers::LockSnapshot& l : s->locks) {
+    const bool mine = viz::lock_involves(l, follow.txn());
+    const bool waits = std::find(l.waiters.begin(), l.waiters.end(), txn) != l.waiters.end();
+    CHECK(mine == (l.holder == txn || waits));
+    if (l.key == where.second) {
+      CHECK(l.holder == txn);
+      CHECK(mine);
+    }
+    flagged += mine ? 1 : 0;
+    others += mine ? 0 : 1;
+  }
+  CHECK(flagged >= 1);
+  // Its 2PC log lines name their transaction (the Node tab colours the
+  // followed one's): the same as their text says.
+  size_t named = 0;
+  for (const tiers::WalLine& w : s->wal) {
+    if (w.disk != 1) continue;
+    const size_t at = w.text.find("txn ");
+    if (at == std::string::npos) {
+      CHECK(w.txn == 0);
+      continue;
+    }
+    CHECK(std::to_string(w.txn) == w.text.substr(at + 4, w.text.find_first_not_of("0123456789", at + 4) - at - 4));
+    ++named;
+  }
+  CHECK(named > 0);
+  // Following nothing flags nothing.
+  for (const tiers::LockSnapshot& l : s->locks) CHECK_FALSE(viz::lock_involves(l, 0));
+  INFO("rows of other transactions: " << others);
+}
