@@ -16,6 +16,7 @@
 #include "ecsim/tiers/send_observer.hpp"
 #include "ecsim/tiers/messages.hpp"
 #include "model/demo.hpp"
+#include "contended_billing.hpp"
 #include "model/follow.hpp"
 
 using namespace ecsim;
@@ -87,15 +88,7 @@ TEST_CASE("follow: a transaction's messages, locks and WAL entries, and only whe
 
 namespace {
 
-constexpr const char* kContended = R"(
-name: group-commit
-seed: 11
-duration: 3s
-topology: { edge: 3, core: 2, cloud: 3 }
-workload:
-  - { kind: requests, rate: 10/s, until: 2500ms }
-  - { kind: billing, rate: 150/s, subscribers: 6, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 2500ms }
-)";
+constexpr const char* kContended = viz_test::kContendedBilling;
 
 // Every message a tier node sends, as the send observer saw it and as the
 // trace recorded it: (id, src, dst, kind).

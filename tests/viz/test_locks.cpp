@@ -13,6 +13,7 @@
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "contended_billing.hpp"
 #include "model/follow.hpp"
 #include "model/probe.hpp"
 #include "model/timeline.hpp"
@@ -22,17 +23,7 @@ namespace twopc = proto::twopc;
 
 namespace {
 
-// A billing run with few subscribers and many transactions, so that
-// transactions meet at the participants' locks (waits and wait-die NOs).
-constexpr const char* kContended = R"(
-name: locks-contended
-seed: 11
-duration: 3s
-topology: { edge: 3, core: 2, cloud: 3 }
-workload:
-  - { kind: requests, rate: 10/s, until: 2500ms }
-  - { kind: billing, rate: 150/s, subscribers: 6, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 2500ms }
-)";
+constexpr const char* kContended = viz_test::kContendedBilling;
 
 // The lock table the lock records imply, per node.
 class LockRecords final : public sim::TraceObserver {
