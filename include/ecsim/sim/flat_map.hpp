@@ -7,17 +7,18 @@
 //
 // What it promises:
 // - find/contains/try_emplace/erase as a map; every key value is allowed.
-// - Erase never moves another entry (it leaves a tombstone), so pointers
-//   to other entries stay valid across erase, as with std::unordered_map.
-//   An insert may grow the table and move every entry: a pointer from
-//   find() is valid until the next insert.
+// - Unlike std::unordered_map, entries move: an insert may grow the table
+//   and move every entry, and an erase shifts the entries after it in its
+//   probe run back (no tombstones, so runs stay as short as the load
+//   makes them). A pointer from find() or try_emplace() is valid until the
+//   next insert or erase on the same table.
 // - No iteration order is promised. for_each visits the entries in slot
 //   order, which depends on the hash and the insert history: callers use
 //   it only where the order cannot show (sums, checks, or a sort after),
 //   as DESIGN's rule on unordered containers demands.
 // - Lazy: no allocation until the first insert; the table doubles (a
-//   power of two) while live entries and tombstones pass 3/4 of it, and is
-//   rebuilt at the same size when tombstones are most of that.
+//   power of two) when an insert would fill more than 3/4 of it. It never
+//   shrinks but on clear().
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -68,11 +69,10 @@ class FlatMap {
   template <class... Args>
   std::pair<V*, bool> try_emplace(const K& key, Args&&... args) {
     if (const size_t i = locate(key); i != kNone) return {&slots_[i].value, false};
-    if ((live_ + tombstones_ + 1) * 4 > slots_.size() * 3) grow();
+    if ((live_ + 1) * 4 > slots_.size() * 3) rebuild(slots_.empty() ? 8 : slots_.size() * 2);
     size_t i = index(key);
     while (slots_[i].state == kFull) i = (i + 1) & mask_;
     Slot& s = slots_[i];
-    if (s.state == kTombstone) --tombstones_;
     s.state = kFull;
     s.key = key;
     s.value = V(std::forward<Args>(args)...);
@@ -81,22 +81,32 @@ class FlatMap {
   }
   V& operator[](const K& key) { return *try_emplace(key).first; }
 
-  // True when `key` was there.
+  // True when `key` was there. Later entries of its probe run that may
+  // sit nearer their home slot move back into the hole (backward shift).
   bool erase(const K& key) {
-    const size_t i = locate(key);
-    if (i == kNone) return false;
-    Slot& s = slots_[i];
-    s.state = kTombstone;
-    s.value = V();  // release what the value holds now, not at the next rebuild
+    size_t hole = locate(key);
+    if (hole == kNone) return false;
+    for (size_t j = (hole + 1) & mask_; slots_[j].state == kFull; j = (j + 1) & mask_) {
+      // The entry at j may fill the hole when the hole lies on its way
+      // from its home slot to j.
+      const size_t home = index(slots_[j].key);
+      if (((j - home) & mask_) >= ((j - hole) & mask_)) {
+        slots_[hole].key = slots_[j].key;
+        slots_[hole].value = std::move(slots_[j].value);
+        hole = j;
+      }
+    }
+    Slot& s = slots_[hole];
+    s.state = kEmpty;
+    s.value = V();  // release what the value holds now
     --live_;
-    ++tombstones_;
     return true;
   }
   void clear() {
     slots_.clear();
     slots_.shrink_to_fit();
     mask_ = 0;
-    live_ = tombstones_ = 0;
+    live_ = 0;
   }
   // Room for `n` entries without growing.
   void reserve(size_t n) {
@@ -121,7 +131,7 @@ class FlatMap {
   }
 
  private:
-  static constexpr uint8_t kEmpty = 0, kFull = 1, kTombstone = 2;
+  static constexpr uint8_t kEmpty = 0, kFull = 1;
   static constexpr size_t kNone = SIZE_MAX;
   struct Slot {
     K key{};
@@ -144,20 +154,14 @@ class FlatMap {
     for (size_t i = index(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.state == kEmpty) return kNone;
-      if (s.state == kFull && s.key == key) return i;
+      if (s.key == key) return i;
     }
-  }
-  void grow() {
-    // Mostly tombstones: rebuild at the same size, else double.
-    const size_t n = slots_.empty() ? 8 : (live_ * 2 < slots_.size() / 2 ? slots_.size() : slots_.size() * 2);
-    rebuild(n);
   }
   void rebuild(size_t n) {
     ECSIM_ASSERT(n >= 8 && (n & (n - 1)) == 0 && live_ * 4 < n * 3);
     std::vector<Slot> old(n);
     old.swap(slots_);
     mask_ = n - 1;
-    tombstones_ = 0;
     for (Slot& s : old) {
       if (s.state != kFull) continue;
       size_t i = index(s.key);
@@ -171,7 +175,6 @@ class FlatMap {
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t live_ = 0;
-  size_t tombstones_ = 0;
 };
 
 }  // namespace ecsim::sim
