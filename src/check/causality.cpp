@@ -206,7 +206,8 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   m.copies = copies;
   if (in_flight_.size() > in_flight_peak_) {
     in_flight_peak_ = in_flight_.size();
-    in_flight_bytes_.set_entries(in_flight_peak_);
+    // The table only grows (erase never shrinks it): its slots are its bytes.
+    in_flight_bytes_.set_bytes(static_cast<int64_t>(in_flight_.slot_count() * InFlightMap::slot_bytes()));
   }
   ECSIM_ASSERT(in_flight_.size() <= kInFlightMax);
 }

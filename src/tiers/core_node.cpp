@@ -37,7 +37,6 @@ void CoreNode::start_role(node::Context& ctx) {
   reader_ = std::make_unique<proto::storage::QuorumReader>(client);
   writer_ = std::make_unique<proto::storage::QuorumWriter>(client);
   rpc_server_ = std::make_unique<proto::rpc::Server>(envs_->rpc, proto::rpc::ServerConfig{});
-  replies_.clear();  // a restart forgets the replies; the ring grows again as replies are made
   if (billing_ != nullptr) billing_on_start(ctx);
 }
 

@@ -133,6 +133,33 @@ TEST_CASE("promises: at_most_once tells calls apart by client, server and every 
   CHECK(c.violation_count() == expected);
 }
 
+TEST_CASE("promises: at_most_once accounts its tables' bytes and gives them back", "[check]") {
+  namespace rpc = proto::rpc;
+  auto execute = [](int64_t t, uint32_t server, uint64_t call) {
+    return Record{t, rpc::kRecordServe, static_cast<uint16_t>(rpc::ServeOutcome::kExecute), server, kEdge, 0, call, 0};
+  };
+  sim::Trace trace;
+  sim::Simulator sim(1, trace);
+  sim::LimitScope limits(sim, sim::kMemoryMaxDefault);
+  const auto bytes = [] { return sim::limit_state().use[static_cast<size_t>(sim::Resource::kAtMostOnceCalls)].bytes; };
+  {
+    check::AtMostOnce c(kNames);
+    // Sparse ids, one per 64-id block: one table slot each at worst.
+    for (uint64_t i = 0; i < 1000; ++i) c.offer(execute(1, kCore, i * 64));
+    for (uint64_t i = 0; i < 10; ++i) c.offer(execute(1, kCloud, i));
+    const int64_t both = bytes();
+    CHECK(both >= 1010 * 16);  // at least a key and a mask per slot
+    c.offer(at(2, RecordType::kCrash, kCore));  // the core's table goes
+    CHECK(bytes() > 0);
+    CHECK(bytes() < both / 10);
+    c.offer(at(3, RecordType::kCrash, kCloud));
+    CHECK(bytes() == 0);
+    c.offer(execute(4, kCore, 7));
+    CHECK(bytes() > 0);
+  }
+  CHECK(bytes() == 0);  // the checker's end gives back what it held
+}
+
 TEST_CASE("promises: tokens: no bad-token request is answered ok", "[check]") {
   auto outcome = [](tiers::Outcome o, workload::BadToken b) {
     return Record{1, tiers::kRecordClientBadToken, static_cast<uint16_t>(o), kEdge, 0, static_cast<uint32_t>(b), 9, 77};

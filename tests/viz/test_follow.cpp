@@ -108,8 +108,26 @@ struct Sends final : public sim::TraceObserver, public tiers::SendObserver {
 
 }  // namespace
 
+// The contended run over links that drop and duplicate, with a partition:
+// messages dropped as they are sent, duplicated copies, and retries.
+constexpr const char* kContendedLossy = R"(
+name: contended-lossy
+seed: 12
+duration: 3s
+topology: { edge: 3, core: 2, cloud: 3 }
+network:
+  default: { drop: 10%, duplicate: 5% }
+faults:
+  - { at: 800ms, partition: [[cloud-1], "*"], for: 400ms }
+workload:
+  - { kind: requests, rate: 10/s, until: 2500ms }
+  - { kind: billing, rate: 150/s, subscribers: 6, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 2500ms }
+expect: { recovers_within: 1s }
+)";
+
 TEST_CASE("send observer: it sees each message with its send record's id, and the trace hash is the same without it") {
-  const scenario::Scenario sc = scenario::load_scenario_text(kContended, "<test>");
+  const char* text = GENERATE(kContended, kContendedLossy);
+  const scenario::Scenario sc = scenario::load_scenario_text(text, "<test>");
   Sends sends;
   run::RunOptions with;
   with.observers.push_back(&sends);
@@ -118,7 +136,11 @@ TEST_CASE("send observer: it sees each message with its send record's id, and th
   const run::RunResult b = run::run_scenario(sc, {});
   CHECK(a.trace_hash == b.trace_hash);
   CHECK(a.records == b.records);
-  CHECK(sends.twopc > 1000);
+  CHECK(sends.twopc > 500);
+  if (text == kContendedLossy) {
+    CHECK(a.net.dropped() > 100);
+    CHECK(a.net.duplicated > 10);
+  }
   // A tier run's every message comes from a tier node: the same messages,
   // ids, ends and kinds as the send records.
   REQUIRE(sends.seen.size() == sends.recorded.size());

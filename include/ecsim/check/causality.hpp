@@ -167,7 +167,7 @@ class CausalityChecker final : public sim::TraceObserver {
   uint64_t unverified_ = 0;
   uint64_t untracked_at_bound_ = 0;
   size_t in_flight_peak_ = 0;
-  sim::Accounted in_flight_bytes_{sim::Resource::kCausalityInFlight};  // at the peak: the table keeps its buckets
+  sim::Accounted in_flight_bytes_{sim::Resource::kCausalityInFlight};  // the table's slots (it never shrinks)
 };
 
 }  // namespace ecsim::check

@@ -116,6 +116,8 @@ class FlatMap {
   }
 
   // f(key, value) for each entry, in slot order (see the header comment).
+  // f must not insert into or erase from this table: an erase shifts
+  // entries, so the walk could skip one or see one twice.
   template <class F>
   void for_each(F&& f) const {
     for (const Slot& s : slots_) {
