@@ -9,7 +9,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 
 #include "ecsim/sim/assert.hpp"
@@ -358,15 +357,18 @@ std::string Signer::issue(const Claims& claims) const { return issue_with(*key_,
 
 Decision Guard::decide(std::string_view token, Operation op, uint64_t target_subscriber,
                        sim::Time now) {
-  // The memo holds only tokens whose MAC matched, byte for byte, so a hit
-  // is exactly as good as computing the MAC again; claims, expiry and RBAC
-  // are still checked every time.
+  // The memo holds only tokens whose MAC matched, by their 128-bit hash, so
+  // a hit is as good as computing the MAC again (unless a token collides
+  // with a verified one in 128 bits); claims, expiry and RBAC are still
+  // checked every time.
   VerifiedToken* slot = nullptr;
   bool known = false;
+  XXH128_hash_t hash{};
   if (token.size() == kTokenBytes) {
     if (verified_.empty()) verified_.resize(kVerifiedSlots);
-    slot = &verified_[XXH3_64bits(token.data(), token.size()) % kVerifiedSlots];
-    known = slot->used && std::memcmp(slot->bytes.data(), token.data(), kTokenBytes) == 0;
+    hash = XXH3_128bits(token.data(), token.size());
+    slot = &verified_[hash.low64 % kVerifiedSlots];
+    known = slot->used() && slot->hash_lo == hash.low64 && slot->hash_hi == hash.high64;
   }
   VerifyResult v;
   if (known) {
@@ -377,9 +379,9 @@ Decision Guard::decide(std::string_view token, Operation op, uint64_t target_sub
     Claims claims;
     v = verify_with(*key_, token, now, &mac_good, &claims);
     if (mac_good && slot != nullptr) {
-      std::memcpy(slot->bytes.data(), token.data(), kTokenBytes);
       slot->claims = claims;
-      slot->used = true;
+      slot->hash_lo = hash.low64;
+      slot->hash_hi = hash.high64;
     }
   }
   ++(known ? memo_hits_ : memo_misses_);

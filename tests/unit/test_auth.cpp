@@ -240,6 +240,57 @@ TEST_CASE("auth: Guard decides, counts by reason and traces refusals", "[auth]")
   CHECK(garbage.b == 8);
 }
 
+TEST_CASE("auth: the Guard's memo of verified tokens never changes a decision", "[auth]") {
+  // Valid tokens sent again (memo hits) among forgeries with the same
+  // claims, one-byte tamperings of memoised tokens, expired and malformed
+  // ones: each decision equals verify() + allowed() made from scratch.
+  Guard guard(kSecret);
+  sim::Rng rng(77);
+  std::vector<Claims> claims;
+  std::vector<std::string> valid;
+  for (uint64_t s = 1; s <= 64; ++s) {
+    Claims c = claims_for(s);
+    if (s % 2 == 0) c.expiry = Time{sim::seconds(30).ns};  // expires halfway through the checks
+    claims.push_back(c);
+    valid.push_back(issue(c, kSecret));
+  }
+  const auto fresh = [&](const std::string& token, uint64_t target, Time now) {
+    const VerifyResult v = verify(token, kSecret, now);
+    if (!v.ok()) return v.reason;
+    return allowed(v.claims, Operation::kRead, target) ? Reason::kOk : Reason::kForbidden;
+  };
+  uint64_t checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const uint64_t s = 1 + rng.below(64);
+    const std::string& good = valid[s - 1];
+    std::string token;
+    switch (rng.below(6)) {
+      case 0: case 1: token = good; break;
+      case 2: token = forge(claims[s - 1], rng); break;
+      case 3: {  // one byte of a (probably memoised) valid token changed
+        token = good;
+        const size_t at = rng.below(token.size());
+        token[at] = token[at] == 'A' ? 'B' : 'A';
+        break;
+      }
+      case 4: token = expire(claims[s - 1], kSecret, kNow, rng); break;
+      default: token = malform(good, rng); break;
+    }
+    const uint64_t target = rng.below(4) == 0 ? s + 1 : s;
+    // Later checks reach past some tokens' expiry: the memo must judge time again.
+    const Time now{kNow.ns + static_cast<int64_t>(i) * sim::milliseconds(1).ns};
+    const Decision d = guard.decide(token, Operation::kRead, target, now);
+    INFO("check " << i << " token " << token);
+    REQUIRE(d.reason == fresh(token, target, now));
+    ++checked;
+  }
+  CHECK(checked == 20000);
+  CHECK(guard.memo_hits() > 5000);  // the memo was used, not bypassed
+  CHECK(guard.accepted() > 0);
+  CHECK(guard.count(Reason::kExpired) > 2000);  // memoised tokens that expired meanwhile among them
+  CHECK(guard.count(Reason::kBadSignature) > 0);
+}
+
 TEST_CASE("auth: reason names are distinct and stable", "[auth]") {
   CHECK(std::string(reason_name(Reason::kOk)) == "ok");
   CHECK(std::string(reason_name(Reason::kMalformed)) == "malformed");
