@@ -39,7 +39,12 @@ constexpr uint32_t kFaultsMax = 6;
 // Draws the pieces of one scenario from the seed's own stream.
 class Builder {
  public:
-  explicit Builder(uint64_t seed) : seed_(seed), rng_(sim::Rng::stream(seed, "random-scenario")) {}
+  // The billing workload draws from a stream of its own, so every other
+  // draw -- and the text of a seed without billing -- is what it was before
+  // billing joined the random scenarios.
+  explicit Builder(uint64_t seed)
+      : seed_(seed), rng_(sim::Rng::stream(seed, "random-scenario")),
+        billing_rng_(sim::Rng::stream(seed, "random-scenario-billing")) {}
 
   std::string build() {
     tiers_ = rng_.below(2) == 0;
@@ -64,6 +69,7 @@ class Builder {
                         topology_.cloud);
     text += network();
     text += tiers_ ? requests() : pings();
+    if (tiers_ && billing_rng_.below(3) == 0) text += billing();
     if (tiers_ && rng_.below(2) == 0) text += model();
     text += faults();
     return text + expect(text);
@@ -208,6 +214,36 @@ class Builder {
     return out + " }\n";
   }
 
+  // A billing workload (2PC transactions beside the requests), sometimes
+  // with the edge billing cache; its clients stop before the end now and
+  // then, so that termination is judged on settled transactions.
+  std::string billing() {
+    billing_ = true;
+    sim::Rng& r = billing_rng_;
+    const uint64_t lo = 1 + r.below(5000);
+    const uint64_t hi = lo + r.below(r.below(4) == 0 ? 1000000 : 20000);
+    uint64_t mix[6];
+    for (uint64_t& w : mix) w = r.below(4) == 0 ? 0 : r.below(100);
+    if (mix[0] + mix[1] + mix[2] + mix[3] + mix[4] + mix[5] == 0) mix[0] = 1;
+    std::string out = fmt::format(
+        "  - {{ kind: billing, rate: {}/s, subscribers: {}, numbers: {}, balance: {}, amount: [{}, {}],\n"
+        "      mix: {{ debit: {}, transfer: {}, top_up: {}, port: {}, balance: {}, number_owner: {} }},\n"
+        "      timeout: {}",
+        1 + r.below(200), 2 + r.below(r.below(2) == 0 ? 20 : 5000), 1 + r.below(3), r.below(200000), lo, hi, mix[0],
+        mix[1], mix[2], mix[3], mix[4], mix[5], dur(sim::milliseconds(between_in(r, 50, 3000))));
+    if (r.below(2) == 0) {
+      out += fmt::format(", until: {}", dur(sim::milliseconds(between_in(r, 1, duration_.ns / 1000000))));
+    }
+    if (r.below(3) == 0) {
+      out += fmt::format(",\n      cache: {{ entries: {}, staleness_max: {} }}", 1 + r.below(512),
+                         dur(sim::milliseconds(between_in(r, 1, 20000))));
+    }
+    return out + " }\n";
+  }
+  static int64_t between_in(sim::Rng& r, int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(r.below(static_cast<uint64_t>(hi - lo + 1)));
+  }
+
   std::string model() {
     const uint64_t pool = 1 + rng_.below(16);
     std::string out = "model:\n";
@@ -279,11 +315,12 @@ class Builder {
   }
 
   std::string at_point() {
-    // Random scenarios have no billing workload, so no 2PC point: the points
-    // of the other protocols come first in points() and are drawn as before.
+    // 2PC points only with a billing workload (without one they never
+    // fire); the other protocols' points come first in points(), so a seed
+    // without billing draws them as before.
     std::vector<proto::PointInfo> all;
     for (const proto::PointInfo& info : proto::points()) {
-      if (proto::point_protocol(info.name) != "twopc") all.push_back(info);
+      if (billing_ || proto::point_protocol(info.name) != "twopc") all.push_back(info);
     }
     const proto::PointInfo& p = all[rng_.below(all.size())];
     std::vector<uint32_t> candidates;
@@ -368,6 +405,8 @@ class Builder {
 
   uint64_t seed_;
   sim::Rng rng_;
+  sim::Rng billing_rng_;
+  bool billing_ = false;
   bool tiers_ = false;
   bool large_ = false;  // ping model with up to 100 nodes per tier
   Duration duration_{0};

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ecsim/fault/random_scenario.hpp"
+#include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
 
 using namespace ecsim;
@@ -25,6 +26,9 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
   uint64_t with_faults = 0;
   uint64_t large = 0;        // ping model beyond 6 nodes in a tier
   uint64_t tier_crashes = 0;  // `crash: core`
+  uint64_t billing = 0;
+  uint64_t billing_cache = 0;
+  uint64_t twopc_points = 0;  // at_point faults at a 2PC point: only beside billing
   constexpr uint64_t kSeeds = 1000;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     const std::string text = fault::random_scenario_text(seed);
@@ -40,8 +44,15 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
     with_links += sc.network.overrides.empty() ? 0 : 1;
     with_faults += sc.faults.empty() ? 0 : 1;
     large += sc.topology.edge > 6 || sc.topology.core > 6 || sc.topology.cloud > 6 ? 1 : 0;
+    billing += sc.billing.empty() ? 0 : 1;
+    billing_cache += !sc.billing.empty() && sc.billing.front().cache_entries > 0 ? 1 : 0;
+    if (!sc.billing.empty()) CHECK_FALSE(sc.requests.empty());  // billing runs beside requests
     for (const scenario::Fault& f : sc.faults) {
       kinds.insert(f.kind);
+      if (f.kind == scenario::Fault::Kind::kAtPoint && proto::point_protocol(proto::point_info(f.point).name) == "twopc") {
+        ++twopc_points;
+        CHECK_FALSE(sc.billing.empty());
+      }
       const bool tier = f.target.text == "edge" || f.target.text == "core" || f.target.text == "cloud";
       tier_crashes += f.kind == scenario::Fault::Kind::kCrash && tier ? 1 : 0;
     }
@@ -55,4 +66,8 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
   CHECK(large > 10);
   CHECK(tier_crashes > 10);
   CHECK(kinds.size() == 10);  // every kind of fault, at_point included
+  CHECK(billing > tiers / 5);
+  CHECK(billing < tiers / 2);
+  CHECK(billing_cache > billing / 6);
+  CHECK(twopc_points > 3);
 }

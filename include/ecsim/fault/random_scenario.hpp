@@ -1,6 +1,8 @@
 // Random valid scenarios (the swarm generator's sibling): for a seed, the
 // YAML text of a whole scenario -- a random topology, the ping model or the
-// three-tier model with a requests workload, link settings, model
+// three-tier model with a requests workload (and in a third of them a
+// billing workload: 2PC transactions, now and then the edge billing cache,
+// with the 2PC protocol points among the faults), link settings, model
 // parameters within their documented ranges (docs/scenarios.md), a fault
 // schedule and expectations that can apply to it. Every text loads (the
 // generator keeps the loader's rules: no fault on a node that is down,
