@@ -71,6 +71,9 @@ void Participant::maybe_checkpoint(Env<Message>& env, LogIo& io) {
   const auto flush = [&](bool last) {
     part.last = last;
     ok = ok && disk.append(encode(part));
+    if (ok && config_.log_observer != nullptr) [[unlikely]] {
+      config_.log_observer->on_log_append(self_, disk.length() - 1, 0);  // no transaction's
+    }
     part.balances.clear();
     part.owners.clear();
     part.outcomes.clear();

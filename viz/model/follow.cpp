@@ -61,7 +61,7 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
   records_.clear();
   messages_.clear();
   inferred_.clear();
-  locks_ = wal_ = 0;
+  locks_ = wal_ = inferred_wal_ = 0;
   if (txn == 0) return;
   // Where the transaction's own records were made: (event, node).
   std::set<std::pair<uint64_t, uint32_t>> places;
@@ -88,9 +88,12 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       continue;
     }
     const bool here = places.count({t.event_of(i), r.node}) != 0;
-    if (r.type == twopc::kRecordWal && here) {
+    if (r.type == twopc::kRecordWal) {
+      const auto txns = t.wal_txns(i);
+      if (txns ? !std::binary_search(txns->begin(), txns->end(), txn) : !here) continue;
       records_.push_back(i);
       ++wal_;
+      if (!txns) ++inferred_wal_;
     } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
       const std::optional<uint64_t> carried = t.message_txn(r.a);
       if (carried ? *carried != txn : !here) continue;
@@ -99,6 +102,17 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       if (!carried) inferred_.insert(r.a);
       if (const auto end = t.message_end(i)) ends.push_back(*end);
     }
+  }
+  // A WAL record may name its entries after its last record or before its
+  // first: a truncation that drops them, a replay that reads them.
+  for (uint64_t i = lo; i < hi; ++i) {
+    if (i == first) i = last + 1;
+    if (i >= hi) break;
+    if (t.record(i).type != twopc::kRecordWal) continue;
+    const auto txns = t.wal_txns(i);
+    if (!txns || !std::binary_search(txns->begin(), txns->end(), txn)) continue;
+    records_.push_back(i);
+    ++wal_;
   }
   records_.insert(records_.end(), ends.begin(), ends.end());
   std::sort(records_.begin(), records_.end());

@@ -9,12 +9,17 @@
 // A 2PC message (kind twopc) is attributed exactly: the Timeline's run read
 // the transaction from its body as it was sent (Timeline::message_txn),
 // so where one event sends messages of two transactions (a group commit's
-// sync completing votes for both) each is highlighted with its own. A
-// message the Timeline did not read (past its bound), and a WAL record, are
-// attributed by where they were made: by a node in an event in which that
-// node also made a record of the transaction; those may be shared between
-// two transactions handled in one event (both highlighted, never one
-// missed). A message's deliver or drop goes with its send.
+// sync completing votes for both) each is highlighted with its own. A 2PC
+// WAL record (a log replayed, an entry rejected, a truncation, a
+// checkpoint) is attributed exactly too: it belongs to the transactions
+// with an entry in the part of the log it names, known from each entry as
+// the run appended it (Timeline::wal_txns). A message or WAL record the
+// Timeline could not attribute (past its bounds, or a rebuilt session's
+// record the run has not passed again) is attributed by where it was made:
+// by a node in an event in which that node also made a record of the
+// transaction; those may be shared between two transactions handled in one
+// event (both highlighted, never one missed). A message's deliver or drop
+// goes with its send.
 #pragma once
 #include <cstdint>
 #include <set>
@@ -67,6 +72,8 @@ class TxnFollow {
   size_t message_count() const { return messages_.size(); }
   size_t lock_count() const { return locks_; }
   size_t wal_count() const { return wal_; }  // is_log_entry records
+  // WAL records among them attributed by node and event, not exactly.
+  size_t inferred_wal_count() const { return inferred_wal_; }
 
  private:
   uint64_t txn_ = 0;
@@ -75,7 +82,7 @@ class TxnFollow {
   std::vector<uint64_t> records_;
   std::set<uint64_t> messages_;
   std::set<uint64_t> inferred_;
-  size_t locks_ = 0, wal_ = 0;
+  size_t locks_ = 0, wal_ = 0, inferred_wal_ = 0;
 };
 
 }  // namespace ecsim::viz

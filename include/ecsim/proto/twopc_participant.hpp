@@ -40,6 +40,8 @@ struct ParticipantConfig {
   // (and at least half the checkpoint's items, so checkpoints cost O(1)
   // per record however large the state).
   uint32_t checkpoint_records = 1024;
+  // The viewer's observer of the log's entries (twopc.hpp); nullptr: none. Not owned.
+  LogObserver* log_observer = nullptr;
 };
 
 struct ParticipantCounters {
