@@ -117,14 +117,15 @@ void draw_lock_row(const tiers::LockSnapshot& l, bool mine) {
 void draw_locks(const tiers::NodeSnapshot& s, uint64_t followed) {
   if (!s.participant) return;
   const LockRows rows = lock_rows(s, followed);
-  ImGui::Text("2PC locks: %llu held (exclusive, wait-die), %zu rows%s", static_cast<unsigned long long>(s.locks_held),
-              rows.rows.size(), rows.followed != 0 ? ", the followed transaction's first" : "");
+  ImGui::Text("2PC locks: %llu held (exclusive, wait-die), %zu rows", static_cast<unsigned long long>(s.locks_held),
+              rows.rows.size());
   if (rows.rows.empty()) return;
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
                                 ImGuiTableFlags_ScrollY;
-  const float row_height = ImGui::GetTextLineHeightWithSpacing() + 2;
+  // As high as its rows and the header, up to kLockRowsInView rows; then it scrolls.
+  const float row_height = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
   const size_t shown = std::min(rows.rows.size(), kLockRowsInView);
-  const ImVec2 size(0, row_height * static_cast<float>(shown + 1) + 4);
+  const ImVec2 size(0, row_height * static_cast<float>(shown + 1) + 3);
   if (!ImGui::BeginTable("locks", 4, flags, size)) return;
   ImGui::TableSetupScrollFreeze(0, 1);  // the header stays while the rows scroll
   ImGui::TableSetupColumn("key");
