@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <set>
+#include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -365,4 +368,82 @@ TEST_CASE("follow: WAL records, in a group commit too, go exactly to the transac
   CHECK(group_commits >= 1);  // a participant's truncation as a sync completed votes of several
   // Attribution by node and event would have given one to a transaction it does not name.
   CHECK(old_rule_wrong >= 1);
+}
+
+TEST_CASE("follow: --follow resolves an id or a name from the run, and refuses a bad value with one line") {
+  viz::Timeline t(scenario::load_scenario_text(kContended, "<test>"), {});
+  using CE = twopc::CoordinatorEvent;
+  // The first coordinator record of each kind, by a scan of the whole run.
+  t.simulate_all();
+  std::map<CE, uint64_t> first_of;
+  for (uint64_t i = 0; i < t.collected(); ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type == twopc::kRecordCoordinator) first_of.emplace(static_cast<CE>(r.code), r.a);
+  }
+  REQUIRE(first_of.count(CE::kDecidedCommit) == 1);
+  REQUIRE(first_of.count(CE::kDecidedAbort) == 1);  // wait-die NOs abort some
+  const auto first_record = [&t](uint64_t txn) {
+    for (uint64_t i = 0; i < t.collected(); ++i) {
+      if (viz::names_txn(t.record(i), txn)) return i;
+    }
+    return UINT64_MAX;
+  };
+  std::string why;
+  for (const auto& [name, event] : {std::pair{"first", CE::kStartLogged}, std::pair{"first-commit", CE::kDecidedCommit},
+                                    std::pair{"first-abort", CE::kDecidedAbort}}) {
+    INFO(name);
+    const auto f = viz::resolve_follow(t, name, why);
+    REQUIRE(f.has_value());
+    CHECK(f->txn == first_of[event]);
+    CHECK(f->first_record == first_record(f->txn));
+  }
+  // The one that aborted did abort; the committed one did not.
+  const uint64_t aborted = viz::resolve_follow(t, "first-abort", why)->txn;
+  const uint64_t committed = viz::resolve_follow(t, "first-commit", why)->txn;
+  CHECK(aborted != committed);
+  // An id: itself, with its first record.
+  const auto by_id = viz::resolve_follow(t, std::to_string(aborted), why);
+  REQUIRE(by_id.has_value());
+  CHECK(by_id->txn == aborted);
+  CHECK(by_id->first_record == first_record(aborted));
+  // latest: the transaction of the last record naming one before the cursor.
+  t.seek_time(1'200'000'000);
+  uint64_t latest = 0;
+  for (uint64_t i = 0; i < t.cursor(); ++i) {
+    if (viz::names_txn(t.record(i), t.record(i).a)) latest = t.record(i).a;
+  }
+  REQUIRE(latest != 0);
+  const auto l = viz::resolve_follow(t, "latest", why);
+  REQUIRE(l.has_value());
+  CHECK(l->txn == latest);
+  CHECK(l->first_record == first_record(latest));
+  // Bad values: one line each.
+  t.seek(0);
+  for (const char* bad : {"latest", "nope", "", "0", "12x", "-1", "99999999999999999999", "123", "first-aborts"}) {
+    INFO("'" << bad << "'");
+    why.clear();
+    CHECK_FALSE(viz::resolve_follow(t, bad, why).has_value());
+    CHECK_FALSE(why.empty());
+    CHECK(why.find('\n') == std::string::npos);
+    CHECK(why.rfind("--follow ", 0) == 0);
+  }
+}
+
+TEST_CASE("follow: --follow by a name in a run without 2PC transactions is refused with one line") {
+  std::string why;
+  viz::Timeline quiet(scenario::load_scenario_text(R"(
+name: no-billing
+seed: 3
+duration: 500ms
+topology: { edge: 1, core: 1, cloud: 3 }
+workload:
+  - { kind: requests, rate: 50/s }
+)", "<test>"),
+                      {});
+  for (const char* name : {"first", "first-commit", "first-abort"}) {
+    why.clear();
+    CHECK_FALSE(viz::resolve_follow(quiet, name, why).has_value());
+    CHECK(why.find("in this run") != std::string::npos);
+    CHECK(why.find('\n') == std::string::npos);
+  }
 }

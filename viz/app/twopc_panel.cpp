@@ -151,14 +151,7 @@ void draw_execute(Ui& ui) {
 void draw_twopc(Ui& ui) {
   if (ui.demo != nullptr) draw_execute(ui);
   Timeline& t = *ui.timeline;
-  uint64_t latest = 0;
-  const uint64_t from = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
-  for (uint64_t i = t.cursor(); i-- > from;) {
-    if (is_twopc(t.record(i))) {
-      latest = t.record(i).a;
-      break;
-    }
-  }
+  const uint64_t latest = latest_txn(t, kScanMax);
   // --tab twopc: the latest transaction a billing action sent, else the latest at the cursor.
   if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest_action_txn(t).value_or(latest);
   if (latest == 0 && ui.follow_txn == 0) {

@@ -22,7 +22,9 @@
 // goes with its send.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,6 +48,25 @@ bool is_log_entry(const sim::Record& r);
 // Whether a row of a node's 2PC lock table (tiers::NodeSnapshot::locks)
 // belongs to transaction `txn`: it holds the key or waits for it.
 bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn);
+
+// The transaction of the latest 2PC record naming one (names_txn) among
+// the `scan_max` records before the cursor; 0: none.
+uint64_t latest_txn(const Timeline& t, uint64_t scan_max);
+
+// What `--follow VALUE` names: a transaction id, or one of follow_names()
+// resolved from the run -- `first` (the first transaction started),
+// `latest` (the latest at the cursor, as the 2PC tab's "Follow it"),
+// `first-commit`, `first-abort` (the first its coordinator decided to
+// commit, to abort) -- and the index of the transaction's first record.
+struct FollowTarget {
+  uint64_t txn = 0;
+  uint64_t first_record = 0;
+};
+// Simulates as far as it must (the whole run for a value naming nothing).
+// nullopt: `why` says in one line what was wrong (not an id or a name, or
+// no such transaction in this run).
+std::optional<FollowTarget> resolve_follow(Timeline& t, const std::string& value, std::string& why);
+const char* follow_names();
 
 class TxnFollow {
  public:
