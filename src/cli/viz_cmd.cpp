@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "model/follow.hpp"
 #include "model/session.hpp"
 #include "options.hpp"
 #include "viewer.hpp"
@@ -108,7 +109,9 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   viz->add_option("--select", args->viewer.select, "Select this node (its state in the Node tab)");
   viz->add_option("--tab", args->viewer.tab, fmt::format("Open this tab, or a side and a bottom tab like twopc,spacetime: {}", viz::viewer_tabs()));
   viz->add_option("--follow", args->viewer.follow,
-                  "Follow this 2PC transaction (its id, as the 2PC tab and the log name it) in every tab");
+                  fmt::format("Follow this 2PC transaction in every tab: its id (as the 2PC tab and the log name it) "
+                              "or one of {}; without --at, the cursor goes to its start",
+                              viz::follow_names()));
   viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
       ->check(CLI::Range(2, 10000));
   viz->add_option("--layout", args->viewer.layout_path, "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}");

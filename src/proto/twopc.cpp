@@ -265,4 +265,10 @@ std::optional<LogRecord> decode(std::string_view bytes) {
   return record;
 }
 
+uint64_t txn_of(const LogRecord& r) {
+  return std::visit(Overloaded{[](const LogCheckpoint&) { return uint64_t{0}; },
+                               [](const auto& x) { return x.txn; }},
+                    r);
+}
+
 }  // namespace ecsim::proto::twopc

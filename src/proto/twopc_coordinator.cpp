@@ -518,6 +518,9 @@ bool Coordinator::append(Env<Message>& env, LogIo& io, const LogRecord& r) {
     return false;
   }
   ++counters_.wal_appended;
+  if (config_.log_observer != nullptr) [[unlikely]] {
+    config_.log_observer->on_log_append(self_, io.disk().length() - 1, txn_of(r));
+  }
   return true;
 }
 

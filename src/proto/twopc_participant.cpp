@@ -543,6 +543,9 @@ bool Participant::append(Env<Message>& env, LogIo& io, const LogRecord& r) {
   }
   ++counters_.wal_appended;
   ++since_checkpoint_;
+  if (config_.log_observer != nullptr) [[unlikely]] {
+    config_.log_observer->on_log_append(self_, io.disk().length() - 1, txn_of(r));
+  }
   return true;
 }
 

@@ -71,6 +71,9 @@ void Participant::maybe_checkpoint(Env<Message>& env, LogIo& io) {
   const auto flush = [&](bool last) {
     part.last = last;
     ok = ok && disk.append(encode(part));
+    if (ok && config_.log_observer != nullptr) [[unlikely]] {
+      config_.log_observer->on_log_append(self_, disk.length() - 1, 0);  // no transaction's
+    }
     part.balances.clear();
     part.owners.clear();
     part.outcomes.clear();
@@ -175,6 +178,9 @@ std::vector<Participant::LockView> Participant::lock_table(size_t max) const {
     rows.emplace(key, LockView{key, holder, h->second.state, {}});
   }
   for (const auto& [ts, txn, key] : waiting) rows[key].waiters.push_back(txn);
+  // A live transaction holds at most two keys and waits for at most one:
+  // the whole table is bounded by txns_max.
+  ECSIM_ASSERT(rows.size() <= 3 * txns_.size());
   std::vector<LockView> out;
   for (auto& [key, row] : rows) {
     if (out.size() >= max) break;

@@ -50,6 +50,7 @@ void EdgeNode::billing_on_start(node::Context&) {
   twopc::ParticipantConfig pc;
   pc.cache_only = true;
   pc.outcome_retention = billing_->outcome_retention();
+  pc.log_observer = world_.twopc_log_observer();
   participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
   participant_->recover(envs_->twopc, envs_->log);
   if (billing_->cache().on()) billing_cache_start();
@@ -159,6 +160,7 @@ void CoreNode::billing_on_start(node::Context& ctx) {
   cc.incarnation = ctx.incarnation();
   cc.outcome_retention = billing_->outcome_retention();
   cc.report_commits = billing_->cache().on();
+  cc.log_observer = world_.twopc_log_observer();
   coordinator_ = std::make_unique<twopc::Coordinator>(self_, cc);
   coordinator_->recover(envs_->twopc, envs_->log);
 }
@@ -287,7 +289,9 @@ void CoreNode::on_billing_read(node::Context& ctx, net::NodeId, const BillingRea
 void CloudNode::billing_on_start(node::Context&) {
   ECSIM_ASSERT(billing_ != nullptr);
   const auto group = static_cast<uint32_t>(cloud_index() / proto::storage::kReplicas);
-  participant_ = std::make_unique<twopc::Participant>(self_, billing_->replica_config(group));
+  twopc::ParticipantConfig pc = billing_->replica_config(group);
+  pc.log_observer = world_.twopc_log_observer();
+  participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
   participant_->recover(envs_->twopc, envs_->log);
 }
 

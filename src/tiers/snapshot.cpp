@@ -116,10 +116,13 @@ void add_locks(NodeSnapshot& s, const TierNode& node, size_t max) {
   if (p == nullptr) return;
   s.participant = true;
   s.locks_held = p->locks_held();
-  for (proto::twopc::Participant::LockView& v : p->lock_table(max)) {
+  std::vector<proto::twopc::Participant::LockView> table = p->lock_table(SIZE_MAX);
+  s.lock_rows = table.size();
+  for (size_t i = 0; i < table.size() && i < max; ++i) {
+    proto::twopc::Participant::LockView& v = table[i];
     s.locks.push_back(LockSnapshot{v.key, v.holder, static_cast<uint8_t>(v.holder_state), std::move(v.waiters)});
   }
-  ECSIM_ASSERT(s.locks.size() <= max);
+  ECSIM_ASSERT(s.locks.size() <= max && s.locks.size() <= s.lock_rows && s.locks_held <= s.lock_rows);
 }
 
 const TierNode* as_tier_node(const node::Cluster& cluster, net::NodeId n) {

@@ -57,6 +57,12 @@ viz "$src/tests/data/scenarios/demo-base.yaml" --screenshot "$out/locks-unfollow
 ! python3 "$src/tests/viz/png_probe.py" "$out/locks-unfollowed.png" count 316 350 255 110 230 30 >/dev/null ||
   { echo "lock rows highlighted without a followed transaction"; exit 1; }
 
+# --follow by name: the first transaction that aborted in 2pc-abort, the
+# cursor at its START (no --at): its arrows magenta in the space-time tab.
+viz "$src/tests/data/scenarios/2pc-abort.yaml" --screenshot "$out/follow-abort.png" --follow first-abort \
+  --tab twopc,spacetime
+probe "$out/follow-abort.png" count 570 790 255 110 230 200
+
 # The largest topology (300 nodes): aggregated, drawn at once, core-7 down.
 start=$SECONDS
 viz "$src/tests/viz/large-300.yaml" --screenshot "$out/large.png" --at 1.5s --select core-7 --tab spacetime
@@ -115,7 +121,8 @@ set -e
 [[ $code -eq 2 && $msg == *"no display"* ]] || { echo "no display: exit $code, '$msg'"; exit 1; }
 
 # Bad input: one line, exit code 2.
-for bad in "--tab nope" "--actions /nonexistent.json" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon"; do
+for bad in "--tab nope" "--actions /nonexistent.json" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon" \
+  "--follow nope" "--follow latest" "--follow 0"; do
   set +e
   msg=$(viz --screenshot "$out/bad.png" $bad 2>&1 >/dev/null); code=$?
   set -e

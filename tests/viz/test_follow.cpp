@@ -3,21 +3,30 @@
 // run; the follower finds its 2PC records, each of its messages with the
 // delivery, its lock records and its WAL entries, and nothing of another
 // transaction that was handled elsewhere.
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <map>
 #include <set>
+#include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "ecsim/node/disk.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/tiers/send_observer.hpp"
 #include "ecsim/tiers/messages.hpp"
+#include "ecsim/tiers/snapshot.hpp"
 #include "model/demo.hpp"
 #include "contended_billing.hpp"
 #include "model/follow.hpp"
+#include "model/probe.hpp"
+#include "model/timeline.hpp"
 
 using namespace ecsim;
 namespace twopc = proto::twopc;
@@ -210,5 +219,231 @@ TEST_CASE("follow: two transactions' messages sent in one event (a group commit)
     if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
       CHECK(g.message(r.a) == (t.message_txn(r.a) == other));
     }
+  }
+}
+
+namespace {
+
+// Contended billing long enough for the coordinators to truncate their
+// logs and the participants to checkpoint and truncate theirs, with a
+// cloud replica and a core node restarted (their logs replayed).
+constexpr const char* kContendedWal = R"(
+name: contended-wal
+seed: 11
+duration: 6s
+topology: { edge: 3, core: 2, cloud: 3 }
+faults:
+  - { at: 3s, crash: cloud-2 }
+  - { at: 3200ms, restart: cloud-2 }
+  - { at: 4s, crash: core-1 }
+  - { at: 4200ms, restart: core-1 }
+expect: { recovers_within: 2s }
+workload:
+  - { kind: requests, rate: 10/s, until: 5500ms }
+  - { kind: billing, rate: 400/s, subscribers: 6, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 5500ms }
+)";
+
+struct Appends final : public twopc::LogObserver {
+  void on_log_append(net::NodeId, uint64_t, uint64_t txn) override {
+    ++count;
+    checkpoint_parts += txn == 0 ? 1 : 0;
+  }
+  uint64_t count = 0, checkpoint_parts = 0;
+};
+
+// What a 2PC WAL record concerns, from the node's log as the disk holds it
+// just before the record's event (decoded by the snapshot, independently of
+// the Timeline): the transactions with an entry in the part it names.
+std::vector<uint64_t> expected_wal_txns(const tiers::NodeSnapshot& before, const sim::Record& r) {
+  uint64_t first = before.disk_length[1];
+  for (const tiers::WalLine& w : before.wal) {
+    if (w.disk == 1) first = std::min(first, w.index);
+  }
+  uint64_t lo = 0, hi = 0;
+  switch (static_cast<twopc::WalEvent>(r.code)) {
+    case twopc::WalEvent::kReplayed:
+      lo = first, hi = r.b;
+      break;
+    case twopc::WalEvent::kRejected:
+      lo = r.a, hi = r.a + 1;
+      break;
+    case twopc::WalEvent::kCheckpointed:  // its entries, appended in the event, are no transaction's
+      break;
+    case twopc::WalEvent::kTruncated:
+      lo = first, hi = first + r.a;
+      break;
+  }
+  std::set<uint64_t> txns;
+  for (const tiers::WalLine& w : before.wal) {
+    if (w.disk == 1 && w.index >= lo && w.index < hi && w.txn != 0) txns.insert(w.txn);
+  }
+  return {txns.begin(), txns.end()};
+}
+
+}  // namespace
+
+TEST_CASE("2PC log observer: it sees every append, and the trace hash is the same without it") {
+  const scenario::Scenario sc = scenario::load_scenario_text(kContendedWal, "<test>");
+  Appends appends;
+  run::RunOptions with;
+  with.twopc_log_observer = &appends;
+  const run::RunResult a = run::run_scenario(sc, with);
+  const run::RunResult b = run::run_scenario(sc, {});
+  CHECK(a.trace_hash == b.trace_hash);
+  CHECK(a.records == b.records);
+  CHECK(appends.count > 10'000);
+  CHECK(appends.checkpoint_parts > 0);
+}
+
+TEST_CASE("follow: WAL records, in a group commit too, go exactly to the transactions whose log entries they name") {
+  viz::Timeline t(scenario::load_scenario_text(kContendedWal, "<test>"), {});
+  t.simulate_all();
+  REQUIRE(t.wal_txns_refused() == 0);
+  std::vector<uint64_t> wal;  // the kept 2PC WAL records
+  for (uint64_t i = 0; i < t.collected(); ++i) {
+    if (t.record(i).type == twopc::kRecordWal) wal.push_back(i);
+  }
+  // The node's log before each record's event, from a second run of the
+  // same scenario stopped there (the probe).
+  tiers::SnapshotLimits limits;
+  limits.dsm_entries_max = 0;
+  limits.wal_entries_max = node::Disk::kEntriesMax;
+  limits.locks_max = 0;
+  viz::Probe probe(t, limits);
+  size_t named = 0, truncations = 0, replays = 0, checkpoints = 0, group_commits = 0, old_rule_wrong = 0;
+  for (const uint64_t i : wal) {
+    const sim::Record& r = t.record(i);
+    const uint64_t event = t.event_of(i);
+    INFO("record " << i << " code " << r.code << " node " << r.node << " event " << event);
+    if (event == 0) {  // made while the run was built: the empty logs' replays
+      REQUIRE(t.wal_txns(i).has_value());
+      CHECK(t.wal_txns(i)->empty());
+      continue;
+    }
+    while (!probe.advance_to(event - 1, INT64_MAX, uint64_t{1} << 30)) {
+    }
+    const tiers::NodeSnapshot* before = probe.snapshot(r.node, event - 1);
+    REQUIRE(before != nullptr);
+    const std::vector<uint64_t> expected = expected_wal_txns(*before, r);
+    const auto got = t.wal_txns(i);
+    REQUIRE(got.has_value());
+    CHECK(std::vector<uint64_t>(got->begin(), got->end()) == expected);
+    named += expected.empty() ? 0 : 1;
+    const auto code = static_cast<twopc::WalEvent>(r.code);
+    truncations += code == twopc::WalEvent::kTruncated ? 1 : 0;
+    replays += code == twopc::WalEvent::kReplayed && !expected.empty() ? 1 : 0;
+    checkpoints += code == twopc::WalEvent::kCheckpointed ? 1 : 0;
+    // The transactions that made records at that node in that event: what
+    // attribution by node and event gave them all.
+    std::set<uint64_t> there;
+    uint64_t lo = i, hi = i;
+    while (lo > 0 && t.event_of(lo - 1) == event) --lo;
+    while (hi + 1 < t.collected() && t.event_of(hi + 1) == event) ++hi;
+    for (uint64_t k = lo; k <= hi; ++k) {
+      const sim::Record& s = t.record(k);
+      if (s.node == r.node && viz::is_twopc_record(s) && s.type != twopc::kRecordWal &&
+          s.type != twopc::kRecordIgnored) {
+        there.insert(s.a);
+      }
+    }
+    group_commits += there.size() >= 2 ? 1 : 0;
+    // Following each of them, and each it names: the record is followed
+    // exactly by the transactions it names.
+    std::set<uint64_t> asked = there;
+    if (!expected.empty()) asked.insert({expected.front(), expected.back()});
+    t.seek(i + 1);
+    for (const uint64_t txn : asked) {
+      const bool its = std::binary_search(expected.begin(), expected.end(), txn);
+      if (there.count(txn) != 0 && !its) ++old_rule_wrong;
+      viz::TxnFollow f;
+      f.update(t, txn);
+      CHECK(f.inferred_wal_count() == 0);
+      if (f.active()) CHECK(f.record(i) == its);
+    }
+  }
+  CHECK(truncations >= 20);  // the coordinators' and the participants'
+  CHECK(checkpoints >= 10);
+  CHECK(replays >= 2);  // cloud-2's and core-1's logs at their restarts
+  CHECK(named >= 20);
+  CHECK(group_commits >= 1);  // a participant's truncation as a sync completed votes of several
+  // Attribution by node and event would have given one to a transaction it does not name.
+  CHECK(old_rule_wrong >= 1);
+}
+
+TEST_CASE("follow: --follow resolves an id or a name from the run, and refuses a bad value with one line") {
+  viz::Timeline t(scenario::load_scenario_text(kContended, "<test>"), {});
+  using CE = twopc::CoordinatorEvent;
+  // The first coordinator record of each kind, by a scan of the whole run.
+  t.simulate_all();
+  std::map<CE, uint64_t> first_of;
+  for (uint64_t i = 0; i < t.collected(); ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type == twopc::kRecordCoordinator) first_of.emplace(static_cast<CE>(r.code), r.a);
+  }
+  REQUIRE(first_of.count(CE::kDecidedCommit) == 1);
+  REQUIRE(first_of.count(CE::kDecidedAbort) == 1);  // wait-die NOs abort some
+  const auto first_record = [&t](uint64_t txn) {
+    for (uint64_t i = 0; i < t.collected(); ++i) {
+      if (viz::names_txn(t.record(i), txn)) return i;
+    }
+    return UINT64_MAX;
+  };
+  std::string why;
+  for (const auto& [name, event] : {std::pair{"first", CE::kStartLogged}, std::pair{"first-commit", CE::kDecidedCommit},
+                                    std::pair{"first-abort", CE::kDecidedAbort}}) {
+    INFO(name);
+    const auto f = viz::resolve_follow(t, name, why);
+    REQUIRE(f.has_value());
+    CHECK(f->txn == first_of[event]);
+    CHECK(f->first_record == first_record(f->txn));
+  }
+  // The one that aborted did abort; the committed one did not.
+  const uint64_t aborted = viz::resolve_follow(t, "first-abort", why)->txn;
+  const uint64_t committed = viz::resolve_follow(t, "first-commit", why)->txn;
+  CHECK(aborted != committed);
+  // An id: itself, with its first record.
+  const auto by_id = viz::resolve_follow(t, std::to_string(aborted), why);
+  REQUIRE(by_id.has_value());
+  CHECK(by_id->txn == aborted);
+  CHECK(by_id->first_record == first_record(aborted));
+  // latest: the transaction of the last record naming one before the cursor.
+  t.seek_time(1'200'000'000);
+  uint64_t latest = 0;
+  for (uint64_t i = 0; i < t.cursor(); ++i) {
+    if (viz::names_txn(t.record(i), t.record(i).a)) latest = t.record(i).a;
+  }
+  REQUIRE(latest != 0);
+  const auto l = viz::resolve_follow(t, "latest", why);
+  REQUIRE(l.has_value());
+  CHECK(l->txn == latest);
+  CHECK(l->first_record == first_record(latest));
+  // Bad values: one line each.
+  t.seek(0);
+  for (const char* bad : {"latest", "nope", "", "0", "12x", "-1", "99999999999999999999", "123", "first-aborts"}) {
+    INFO("'" << bad << "'");
+    why.clear();
+    CHECK_FALSE(viz::resolve_follow(t, bad, why).has_value());
+    CHECK_FALSE(why.empty());
+    CHECK(why.find('\n') == std::string::npos);
+    CHECK(why.rfind("--follow ", 0) == 0);
+  }
+}
+
+TEST_CASE("follow: --follow by a name in a run without 2PC transactions is refused with one line") {
+  std::string why;
+  viz::Timeline quiet(scenario::load_scenario_text(R"(
+name: no-billing
+seed: 3
+duration: 500ms
+topology: { edge: 1, core: 1, cloud: 3 }
+workload:
+  - { kind: requests, rate: 50/s }
+)", "<test>"),
+                      {});
+  for (const char* name : {"first", "first-commit", "first-abort"}) {
+    why.clear();
+    CHECK_FALSE(viz::resolve_follow(quiet, name, why).has_value());
+    CHECK(why.find("in this run") != std::string::npos);
+    CHECK(why.find('\n') == std::string::npos);
   }
 }

@@ -1,7 +1,8 @@
 // The 2PC lock table in a node's snapshot (tiers/snapshot.hpp), which the
 // Node tab shows: at any point of a run it is exactly what the lock records
 // up to there imply (granted and not released; waiting and not yet granted,
-// timed out or voted), and the rows of a followed transaction are flagged.
+// timed out or voted), the whole table however long, and the rows of a
+// followed transaction are flagged and drawn first.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -15,6 +16,7 @@
 #include "ecsim/scenario/loader.hpp"
 #include "contended_billing.hpp"
 #include "model/follow.hpp"
+#include "model/lock_table.hpp"
 #include "model/probe.hpp"
 #include "model/timeline.hpp"
 
@@ -174,4 +176,83 @@ TEST_CASE("locks: the followed transaction's rows of a node's lock table are fla
   // Following nothing flags nothing.
   for (const tiers::LockSnapshot& l : s->locks) CHECK_FALSE(viz::lock_involves(l, 0));
   INFO("rows of other transactions: " << others);
+}
+
+namespace {
+
+// Many subscribers and a high rate over slow disks: hundreds of
+// transactions hold their locks at once at each cloud replica.
+constexpr const char* kManyLocks = R"(
+name: many-locks
+seed: 5
+duration: 1500ms
+topology: { edge: 3, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 10/s, until: 1s }
+  - { kind: billing, rate: 4000/s, subscribers: 100000, balance: 100000, amount: [100, 500], mix: { transfer: 1 }, until: 1s }
+)";
+
+}  // namespace
+
+TEST_CASE("locks: the Node tab's lock table is whole, the followed transaction's rows first") {
+  const scenario::Scenario sc = scenario::load_scenario_text(kManyLocks, "<test>");
+  LockRecords records;
+  run::RunOptions o;
+  o.observers.push_back(&records);
+  run::Run r(sc, o);
+  tiers::SnapshotLimits limits;  // the viewer's: every row of the lock table
+  limits.dsm_entries_max = 0;
+  limits.wal_entries_max = 0;
+  tiers::SnapshotLimits few = limits;  // a snapshot limited to fewer rows
+  few.locks_max = 10;
+  // The stop where a participant held the most locks.
+  tiers::NodeSnapshot most, cut;
+  uint32_t most_node = 0;
+  for (bool ended = false; !ended;) {
+    ended = r.advance(5000);
+    for (uint32_t n = 0; n < 8; ++n) {
+      tiers::NodeSnapshot s = r.snapshot(n, limits);
+      if (!s.participant) continue;
+      // Every row: as many as the table has, every held key the records imply.
+      CHECK(s.locks.size() == s.lock_rows);
+      size_t held = 0;
+      for (const tiers::LockSnapshot& l : s.locks) held += l.holder != 0 ? 1 : 0;
+      CHECK(held == s.locks_held);
+      CHECK(s.locks_held == records.held[n].size());
+      if (s.locks.size() > most.locks.size()) {
+        most = std::move(s);
+        most_node = n;
+        cut = r.snapshot(n, few);
+      }
+    }
+  }
+  INFO("node " << most_node);
+  REQUIRE(most.locks.size() > 256);  // far past the 64 lowest keys the table once stopped at
+  CHECK(std::is_sorted(most.locks.begin(), most.locks.end(),
+                       [](const tiers::LockSnapshot& a, const tiers::LockSnapshot& b) { return a.key < b.key; }));
+  // Following the holder of the highest key: its rows come first, then
+  // every other row by key.
+  const uint64_t followed = most.locks.back().holder;
+  REQUIRE(followed != 0);
+  const viz::LockRows rows = viz::lock_rows(most, followed);
+  CHECK(rows.rows.size() == most.lock_rows);
+  CHECK(rows.missing == 0);
+  CHECK(rows.held == most.locks_held);
+  REQUIRE(rows.followed >= 1);
+  CHECK(rows.followed <= 3);  // it holds at most two keys and waits for at most one
+  bool has_highest = false;
+  for (size_t k = 0; k < rows.rows.size(); ++k) {
+    CHECK(viz::lock_involves(*rows.rows[k], followed) == (k < rows.followed));
+    has_highest |= k < rows.followed && rows.rows[k]->key == most.locks.back().key;
+    if (k > rows.followed) CHECK(rows.rows[k - 1]->key < rows.rows[k]->key);
+  }
+  CHECK(has_highest);
+  // Nothing followed: the table by key.
+  const viz::LockRows plain = viz::lock_rows(most, 0);
+  CHECK(plain.followed == 0);
+  for (size_t k = 0; k < plain.rows.size(); ++k) CHECK(plain.rows[k] == &most.locks[k]);
+  // A snapshot limited to fewer rows says how many it left out.
+  CHECK(cut.lock_rows == most.lock_rows);
+  CHECK(cut.locks.size() == 10);
+  CHECK(viz::lock_rows(cut, 0).missing == most.lock_rows - 10);
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ecsim/proto/twopc_participant.hpp"
+#include "model/lock_table.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -20,7 +21,7 @@ constexpr uint64_t kBudgetMin = 2000, kBudgetMax = uint64_t{1} << 24;
 constexpr size_t kClockEntriesShown = 16;
 constexpr size_t kDsmShown = 8;
 constexpr size_t kWalShown = 5;
-constexpr size_t kLocksShown = 12;
+constexpr size_t kLockRowsInView = 12;  // the lock table's height in rows; it scrolls
 
 }  // namespace
 
@@ -86,57 +87,63 @@ std::string lock_key_text(uint64_t key) {
   return fmt::format("account {}", key);
 }
 
-// The node's 2PC lock table: a row per locked key (exclusive: one holder),
-// the holder's state and the transactions waiting; the followed
-// transaction's rows (it holds or waits) in magenta.
+// The node's 2PC lock table, whole: a row per locked key (exclusive: one
+// holder), the holder's state and the transactions waiting; the followed
+// transaction's rows (it holds or waits) first and in magenta. A scrolling
+// table that draws only the rows in view (ImGuiListClipper).
+void draw_lock_row(const tiers::LockSnapshot& l, bool mine) {
+  ImGui::TableNextRow();
+  if (mine) {
+    ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, (kFollowedColour & 0x00ffffffu) | 0x50000000u);
+    ImGui::PushStyleColor(ImGuiCol_Text, kFollowedColour);
+  }
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(lock_key_text(l.key).c_str());
+  ImGui::TableNextColumn();
+  if (l.holder != 0) {
+    ImGui::Text("%llu", static_cast<unsigned long long>(l.holder));
+  } else {
+    ImGui::TextUnformatted("free");
+  }
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(l.holder != 0 ? txn_state_name(l.holder_state) : "");
+  ImGui::TableNextColumn();
+  std::string waiters;
+  for (uint64_t w : l.waiters) waiters += fmt::format("{}{}", waiters.empty() ? "" : ", ", w);
+  ImGui::TextUnformatted(waiters.c_str());
+  if (mine) ImGui::PopStyleColor();
+}
+
 void draw_locks(const tiers::NodeSnapshot& s, uint64_t followed) {
   if (!s.participant) return;
-  ImGui::Text("2PC locks: %llu held (exclusive, wait-die)", static_cast<unsigned long long>(s.locks_held));
-  if (s.locks.empty()) return;
-  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
-  if (!ImGui::BeginTable("locks", 4, flags)) return;
+  const LockRows rows = lock_rows(s, followed);
+  ImGui::Text("2PC locks: %llu held (exclusive, wait-die), %zu rows", static_cast<unsigned long long>(s.locks_held),
+              rows.rows.size());
+  if (rows.rows.empty()) return;
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
+                                ImGuiTableFlags_ScrollY;
+  // As high as its rows and the header, up to kLockRowsInView rows; then it scrolls.
+  const float row_height = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
+  const size_t shown = std::min(rows.rows.size(), kLockRowsInView);
+  const ImVec2 size(0, row_height * static_cast<float>(shown + 1) + 3);
+  if (!ImGui::BeginTable("locks", 4, flags, size)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);  // the header stays while the rows scroll
   ImGui::TableSetupColumn("key");
   ImGui::TableSetupColumn("holder txn");
   ImGui::TableSetupColumn("state");
   ImGui::TableSetupColumn("waiting");
   ImGui::TableHeadersRow();
-  // The followed transaction's rows first, then the lowest keys.
-  std::vector<const tiers::LockSnapshot*> rows;
-  for (const tiers::LockSnapshot& l : s.locks) {
-    if (lock_involves(l, followed)) rows.push_back(&l);
-  }
-  for (const tiers::LockSnapshot& l : s.locks) {
-    if (!lock_involves(l, followed) && rows.size() < kLocksShown) rows.push_back(&l);
-  }
-  size_t held_listed = 0;
-  for (const tiers::LockSnapshot* l : rows) {
-    const bool mine = lock_involves(*l, followed);
-    held_listed += l->holder != 0 ? 1 : 0;
-    ImGui::TableNextRow();
-    if (mine) {
-      ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, (kFollowedColour & 0x00ffffffu) | 0x50000000u);
-      ImGui::PushStyleColor(ImGuiCol_Text, kFollowedColour);
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(rows.rows.size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const size_t k = static_cast<size_t>(i);
+      draw_lock_row(*rows.rows[k], k < rows.followed);
     }
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(lock_key_text(l->key).c_str());
-    ImGui::TableNextColumn();
-    if (l->holder != 0) {
-      ImGui::Text("%llu", static_cast<unsigned long long>(l->holder));
-    } else {
-      ImGui::TextUnformatted("free");
-    }
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(l->holder != 0 ? txn_state_name(l->holder_state) : "");
-    ImGui::TableNextColumn();
-    std::string waiters;
-    for (uint64_t w : l->waiters) waiters += fmt::format("{}{}", waiters.empty() ? "" : ", ", w);
-    ImGui::TextUnformatted(waiters.c_str());
-    if (mine) ImGui::PopStyleColor();
   }
   ImGui::EndTable();
-  if (s.locks_held > held_listed) {
-    ImGui::TextDisabled("... %llu more held (the lowest keys listed)",
-                        static_cast<unsigned long long>(s.locks_held - held_listed));
+  if (rows.missing != 0) {
+    ImGui::TextDisabled("... %llu more rows (not in the snapshot)", static_cast<unsigned long long>(rows.missing));
   }
 }
 }  // namespace

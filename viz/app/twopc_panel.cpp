@@ -151,14 +151,7 @@ void draw_execute(Ui& ui) {
 void draw_twopc(Ui& ui) {
   if (ui.demo != nullptr) draw_execute(ui);
   Timeline& t = *ui.timeline;
-  uint64_t latest = 0;
-  const uint64_t from = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
-  for (uint64_t i = t.cursor(); i-- > from;) {
-    if (is_twopc(t.record(i))) {
-      latest = t.record(i).a;
-      break;
-    }
-  }
+  const uint64_t latest = latest_txn(t, kScanMax);
   // --tab twopc: the latest transaction a billing action sent, else the latest at the cursor.
   if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest_action_txn(t).value_or(latest);
   if (latest == 0 && ui.follow_txn == 0) {
@@ -178,14 +171,16 @@ void draw_twopc(Ui& ui) {
                      "space-time), %zu lock records, %zu WAL entries",
                      static_cast<unsigned long long>(txn), ui.follow.message_count(), ui.follow.lock_count(),
                      ui.follow.wal_count());
-  // Messages are read from their bodies as they were sent (exact); WAL
-  // entries, and any message the viewer did not read, by node and event.
-  if (ui.follow.inferred_count() == 0) {
-    ImGui::TextDisabled("its messages: each read from its body (exact); WAL entries: by node and event");
+  // Messages are read from their bodies as they were sent, WAL records
+  // from the log entries as they were appended (exact); what the viewer did
+  // not read, by node and event.
+  if (ui.follow.inferred_count() == 0 && ui.follow.inferred_wal_count() == 0) {
+    ImGui::TextDisabled("its messages and WAL records: each read from the run (exact)");
   } else {
     ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1),
-                       "%zu of its messages by sending node and event (not read: may be another transaction's too)",
-                       ui.follow.inferred_count());
+                       "%zu of its messages and %zu of its WAL records by node and event (not read: may be "
+                       "another transaction's too)",
+                       ui.follow.inferred_count(), ui.follow.inferred_wal_count());
   }
   if (ImGui::Button("< its previous step")) ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
   ImGui::SameLine();

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 
 #include "ecsim/sim/time.hpp"
 #include "model/demo.hpp"
+#include "model/follow.hpp"
 #include "ui.hpp"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -64,7 +66,7 @@ std::string place_cursor(Timeline& t, const std::string& at, std::string& note) 
 
 // The UI state from the options. Returns "" or the refusal.
 std::string configure(Ui& ui, const ViewerOptions& o) {
-  const Timeline& t = *ui.timeline;
+  Timeline& t = *ui.timeline;
   if (!o.select.empty()) {
     for (uint32_t n = 0; n < t.names().size(); ++n) {
       if (t.names()[n] == o.select) ui.selected = n;
@@ -86,7 +88,14 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     else return fmt::format("--tab '{}': expected one of {}", tab, viewer_tabs());
     ui.force_side = ui.force_bottom = true;
   }
-  if (o.follow != 0) ui.follow_txn = o.follow;
+  if (!o.follow.empty()) {
+    std::string why;
+    const std::optional<FollowTarget> f = resolve_follow(t, o.follow, why);
+    if (!f) return why;
+    ui.follow_txn = f->txn;
+    // Without --at, the cursor goes just past its first record.
+    if (o.at.empty()) t.seek(f->first_record + 1);
+  }
   if (!o.layout_path.empty()) {
     try {
       ui.layout = default_layout(t.tiers(), {30, 120, 700, 400});

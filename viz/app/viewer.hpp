@@ -14,7 +14,9 @@ struct ViewerOptions {
   std::string screenshot;  // write a PNG after `frames` frames and exit
   std::string select;      // a node name
   std::string tab;         // node, metrics, log, spacetime
-  uint64_t follow = 0;     // a 2PC transaction to follow from the start (0: none)
+  // A 2PC transaction to follow from the start: its id, or a name resolved
+  // from the run (model/follow.hpp resolve_follow); "": none.
+  std::string follow;
   int frames = 3;
   std::string layout_path;
   // Demo actions (docs/viewer.md): a JSON file of actions applied before

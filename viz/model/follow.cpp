@@ -1,10 +1,15 @@
 #include "model/follow.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
+#include <system_error>
+
+#include <fmt/format.h>
 
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/time.hpp"
 #include "ecsim/tiers/messages.hpp"
 #include "model/timeline.hpp"
 
@@ -44,6 +49,63 @@ bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn) {
   return l.holder == txn || std::find(l.waiters.begin(), l.waiters.end(), txn) != l.waiters.end();
 }
 
+uint64_t latest_txn(const Timeline& t, uint64_t scan_max) {
+  const uint64_t from = t.cursor() > scan_max ? t.cursor() - scan_max : 0;
+  for (uint64_t i = t.cursor(); i-- > from;) {
+    const sim::Record& r = t.record(i);
+    if (names_txn(r, r.a)) return r.a;
+  }
+  return 0;
+}
+
+const char* follow_names() { return "first, latest, first-commit, first-abort"; }
+
+std::optional<FollowTarget> resolve_follow(Timeline& t, const std::string& value, std::string& why) {
+  using CE = twopc::CoordinatorEvent;
+  const auto coordinator = [](CE e) {
+    return [e](const sim::Record& r) { return r.type == twopc::kRecordCoordinator && r.code == static_cast<uint16_t>(e); };
+  };
+  uint64_t txn = 0;
+  std::optional<uint64_t> named;  // the record that named it, for a name
+  const char* none = "no such transaction";
+  if (value == "first") {
+    named = t.find_first(coordinator(CE::kStartLogged));
+    none = "no 2PC transaction started";
+  } else if (value == "first-commit") {
+    named = t.find_first(coordinator(CE::kDecidedCommit));
+    none = "no 2PC transaction committed";
+  } else if (value == "first-abort") {
+    named = t.find_first(coordinator(CE::kDecidedAbort));
+    none = "no 2PC transaction aborted";
+  } else if (value == "latest") {
+    txn = latest_txn(t, TxnFollow::kScanMax);
+    if (txn == 0) {
+      why = fmt::format("--follow latest: no 2PC transaction before the cursor ({}); give --at TIME",
+                        sim::format_duration(sim::Duration{t.cursor_ns()}));
+      return std::nullopt;
+    }
+  } else {
+    const char* end = value.data() + value.size();
+    const auto [at, ec] = std::from_chars(value.data(), end, txn);
+    if (value.empty() || ec != std::errc() || at != end || txn == 0) {
+      why = fmt::format("--follow '{}': expected a transaction id or one of {}", value, follow_names());
+      return std::nullopt;
+    }
+  }
+  if (named) txn = t.record(*named).a;
+  if (txn == 0) {
+    why = fmt::format("--follow {}: {} in this run", value, none);
+    return std::nullopt;
+  }
+  const std::optional<uint64_t> first = t.find_first([txn](const sim::Record& r) { return names_txn(r, txn); });
+  if (!first) {
+    why = fmt::format("--follow {}: no 2PC transaction {} in this run", value, txn);
+    return std::nullopt;
+  }
+  ECSIM_ASSERT(names_txn(t.record(*first), txn) && (!named || *first <= *named));
+  return FollowTarget{txn, *first};
+}
+
 void TxnFollow::update(const Timeline& t, uint64_t txn) {
   const uint64_t lo = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
   const uint64_t hi = std::min<uint64_t>(t.collected(), t.cursor() + kScanMax);
@@ -61,7 +123,7 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
   records_.clear();
   messages_.clear();
   inferred_.clear();
-  locks_ = wal_ = 0;
+  locks_ = wal_ = inferred_wal_ = 0;
   if (txn == 0) return;
   // Where the transaction's own records were made: (event, node).
   std::set<std::pair<uint64_t, uint32_t>> places;
@@ -88,9 +150,12 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       continue;
     }
     const bool here = places.count({t.event_of(i), r.node}) != 0;
-    if (r.type == twopc::kRecordWal && here) {
+    if (r.type == twopc::kRecordWal) {
+      const auto txns = t.wal_txns(i);
+      if (txns ? !std::binary_search(txns->begin(), txns->end(), txn) : !here) continue;
       records_.push_back(i);
       ++wal_;
+      if (!txns) ++inferred_wal_;
     } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
       const std::optional<uint64_t> carried = t.message_txn(r.a);
       if (carried ? *carried != txn : !here) continue;
@@ -99,6 +164,17 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       if (!carried) inferred_.insert(r.a);
       if (const auto end = t.message_end(i)) ends.push_back(*end);
     }
+  }
+  // A WAL record may name its entries after its last record or before its
+  // first: a truncation that drops them, a replay that reads them.
+  for (uint64_t i = lo; i < hi; ++i) {
+    if (i == first) i = last + 1;
+    if (i >= hi) break;
+    if (t.record(i).type != twopc::kRecordWal) continue;
+    const auto txns = t.wal_txns(i);
+    if (!txns || !std::binary_search(txns->begin(), txns->end(), txn)) continue;
+    records_.push_back(i);
+    ++wal_;
   }
   records_.insert(records_.end(), ends.begin(), ends.end());
   std::sort(records_.begin(), records_.end());

@@ -9,15 +9,22 @@
 // A 2PC message (kind twopc) is attributed exactly: the Timeline's run read
 // the transaction from its body as it was sent (Timeline::message_txn),
 // so where one event sends messages of two transactions (a group commit's
-// sync completing votes for both) each is highlighted with its own. A
-// message the Timeline did not read (past its bound), and a WAL record, are
-// attributed by where they were made: by a node in an event in which that
-// node also made a record of the transaction; those may be shared between
-// two transactions handled in one event (both highlighted, never one
-// missed). A message's deliver or drop goes with its send.
+// sync completing votes for both) each is highlighted with its own. A 2PC
+// WAL record (a log replayed, an entry rejected, a truncation, a
+// checkpoint) is attributed exactly too: it belongs to the transactions
+// with an entry in the part of the log it names, known from each entry as
+// the run appended it (Timeline::wal_txns). A message or WAL record the
+// Timeline could not attribute (past its bounds, or a rebuilt session's
+// record the run has not passed again) is attributed by where it was made:
+// by a node in an event in which that node also made a record of the
+// transaction; those may be shared between two transactions handled in one
+// event (both highlighted, never one missed). A message's deliver or drop
+// goes with its send.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -41,6 +48,25 @@ bool is_log_entry(const sim::Record& r);
 // Whether a row of a node's 2PC lock table (tiers::NodeSnapshot::locks)
 // belongs to transaction `txn`: it holds the key or waits for it.
 bool lock_involves(const tiers::LockSnapshot& l, uint64_t txn);
+
+// The transaction of the latest 2PC record naming one (names_txn) among
+// the `scan_max` records before the cursor; 0: none.
+uint64_t latest_txn(const Timeline& t, uint64_t scan_max);
+
+// What `--follow VALUE` names: a transaction id, or one of follow_names()
+// resolved from the run -- `first` (the first transaction started),
+// `latest` (the latest at the cursor, as the 2PC tab's "Follow it"),
+// `first-commit`, `first-abort` (the first its coordinator decided to
+// commit, to abort) -- and the index of the transaction's first record.
+struct FollowTarget {
+  uint64_t txn = 0;
+  uint64_t first_record = 0;
+};
+// Simulates as far as it must (the whole run for a value naming nothing).
+// nullopt: `why` says in one line what was wrong (not an id or a name, or
+// no such transaction in this run).
+std::optional<FollowTarget> resolve_follow(Timeline& t, const std::string& value, std::string& why);
+const char* follow_names();
 
 class TxnFollow {
  public:
@@ -67,6 +93,8 @@ class TxnFollow {
   size_t message_count() const { return messages_.size(); }
   size_t lock_count() const { return locks_; }
   size_t wal_count() const { return wal_; }  // is_log_entry records
+  // WAL records among them attributed by node and event, not exactly.
+  size_t inferred_wal_count() const { return inferred_wal_; }
 
  private:
   uint64_t txn_ = 0;
@@ -75,7 +103,7 @@ class TxnFollow {
   std::vector<uint64_t> records_;
   std::set<uint64_t> messages_;
   std::set<uint64_t> inferred_;
-  size_t locks_ = 0, wal_ = 0;
+  size_t locks_ = 0, wal_ = 0, inferred_wal_ = 0;
 };
 
 }  // namespace ecsim::viz

@@ -47,6 +47,7 @@ Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits)
       capture_(std::make_unique<Capture>(*this)) {
   options_.observers.clear();
   options_.send_observer = nullptr;  // the Timeline's run reads the bodies
+  options_.twopc_log_observer = nullptr;  // ... and the 2PC log entries
   options_.trace_path.clear();  // the Timeline's run writes the file, if any
   if (limits_.dsm_keys.empty()) limits_.dsm_keys = t.dsm_watched();
   ECSIM_ASSERT(std::is_sorted(limits_.dsm_keys.begin(), limits_.dsm_keys.end()));

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/node/disk.hpp"
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/scenario/selector.hpp"
@@ -73,6 +74,18 @@ class Timeline::SendTap final : public tiers::SendObserver {
   Timeline& timeline_;
 };
 
+// Reads the transaction of every entry a 2PC machine appends to its log.
+class Timeline::LogTap final : public proto::twopc::LogObserver {
+ public:
+  explicit LogTap(Timeline& t) : timeline_(t) {}
+  void on_log_append(net::NodeId node, uint64_t index, uint64_t txn) override {
+    timeline_.on_log_append(node, index, txn);
+  }
+
+ private:
+  Timeline& timeline_;
+};
+
 Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, TimelineLimits limits,
                    TimelinePrefix prefix)
     : scenario_(std::move(scenario)),
@@ -82,6 +95,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
       limits_(limits),
       collector_(std::make_unique<Collector>(*this)),
       send_tap_(std::make_unique<SendTap>(*this)),
+      log_tap_(std::make_unique<LogTap>(*this)),
       head_(names_.size()),
       cursor_(names_.size()),
       every_(std::max<uint64_t>(1, limits.checkpoint_every)) {
@@ -90,6 +104,8 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
   }
   options_.observers.clear();
   options_.send_observer = nullptr;
+  options_.twopc_log_observer = nullptr;
+  logs_.resize(names_.size());
   end_ns_ = options.until.value_or(scenario_.duration).ns;
   for (const scenario::Fault& f : scenario_.faults) {
     if (f.kind == scenario::Fault::Kind::kDsmSet || f.kind == scenario::Fault::Kind::kDsmGet) {
@@ -115,6 +131,7 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
   }
   options.observers.push_back(collector_.get());
   options.send_observer = send_tap_.get();
+  options.twopc_log_observer = log_tap_.get();
   run_ = std::make_unique<run::Run>(scenario_, options);
 }
 
@@ -137,6 +154,8 @@ uint64_t Timeline::record_bytes() const {
 
 void Timeline::on_record(const Record& r, uint64_t trace_index) {
   add_second_figures(r);
+  wal_scratch_set_ = false;
+  if (r.type == proto::twopc::kRecordWal) attribute_wal(r);
   const bool watched = r.type == proto::dsm::kRecordDsm &&
                        std::binary_search(dsm_watched_.begin(), dsm_watched_.end(), r.a);
   if (!stored(r) && !watched) return;
@@ -151,6 +170,7 @@ void Timeline::on_record(const Record& r, uint64_t trace_index) {
                       k.peer == r.peer && k.kind == r.kind && k.a == r.a && k.b == r.b &&
                       trace_index_[matched_] == trace_index && event_index_[matched_] == event;
     if (same) {
+      store_wal(matched_);
       ++matched_;
       ++reused_;
       return;
@@ -159,7 +179,82 @@ void Timeline::on_record(const Record& r, uint64_t trace_index) {
     truncate_to(matched_);
     prefix_end_ = matched_;
   }
+  store_wal(records_.size());
   keep(r, trace_index, event);
+}
+
+void Timeline::on_log_append(uint32_t node, uint64_t index, uint64_t txn) {
+  ECSIM_ASSERT(node < logs_.size());
+  NodeLog& log = logs_[node];
+  // Truncations drop only durable entries and a crash loses only un-synced
+  // ones, so an append lands at or after the log's first entry; at an index
+  // already known it follows a crash that lost the entries from there.
+  ECSIM_ASSERT(index >= log.first);
+  const uint64_t at = index - log.first;
+  if (at < log.txns.size()) log.txns.resize(at);
+  ECSIM_ASSERT(at == log.txns.size() && log.txns.size() < node::Disk::kEntriesMax);
+  log.txns.push_back(txn);
+}
+
+void Timeline::attribute_wal(const Record& r) {
+  using WE = proto::twopc::WalEvent;
+  ECSIM_ASSERT(r.type == proto::twopc::kRecordWal && r.node < logs_.size());
+  NodeLog& log = logs_[r.node];
+  const uint64_t end = log.first + log.txns.size();
+  // The part of the log the record names: [lo, hi).
+  uint64_t lo = 0, hi = 0;
+  switch (static_cast<WE>(r.code)) {
+    case WE::kReplayed:  // the log read at recovery, b = its length (a crash may have cut it)
+      ECSIM_ASSERT(r.b >= log.first && r.b <= end);
+      log.txns.resize(r.b - log.first);
+      lo = log.first, hi = r.b;
+      break;
+    case WE::kRejected:  // a = the entry's index
+      ECSIM_ASSERT(r.a >= log.first && r.a < end);
+      lo = r.a, hi = r.a + 1;
+      break;
+    case WE::kCheckpointed:  // a, b = the checkpoint's first entry and the log's length after it
+      lo = r.a, hi = r.b;
+      break;
+    case WE::kTruncated:  // a = entries dropped from the front
+      ECSIM_ASSERT(r.a <= log.txns.size());
+      lo = log.first, hi = log.first + r.a;
+      break;
+  }
+  ECSIM_ASSERT(lo >= log.first && hi <= log.first + log.txns.size() && lo <= hi);
+  wal_scratch_.clear();
+  for (uint64_t i = lo; i < hi; ++i) {
+    const uint64_t txn = log.txns[i - log.first];
+    if (txn != 0) wal_scratch_.push_back(txn);
+  }
+  std::sort(wal_scratch_.begin(), wal_scratch_.end());
+  wal_scratch_.erase(std::unique(wal_scratch_.begin(), wal_scratch_.end()), wal_scratch_.end());
+  wal_scratch_set_ = true;
+  if (static_cast<WE>(r.code) == WE::kTruncated) {
+    log.txns.erase(log.txns.begin(), log.txns.begin() + static_cast<std::ptrdiff_t>(r.a));
+    log.first += r.a;
+  }
+}
+
+void Timeline::store_wal(uint64_t index) {
+  if (!wal_scratch_set_) return;
+  ECSIM_ASSERT(wal_records_.empty() || wal_records_.back() < index);
+  if (wal_txns_.size() + wal_scratch_.size() > kWalTxnsMax) {
+    ++wal_txns_refused_;
+    return;
+  }
+  wal_records_.push_back(index);
+  wal_begin_.push_back(wal_txns_.size());
+  wal_txns_.insert(wal_txns_.end(), wal_scratch_.begin(), wal_scratch_.end());
+}
+
+std::optional<std::span<const uint64_t>> Timeline::wal_txns(uint64_t index) const {
+  const auto it = std::lower_bound(wal_records_.begin(), wal_records_.end(), index);
+  if (it == wal_records_.end() || *it != index) return std::nullopt;
+  const size_t k = static_cast<size_t>(it - wal_records_.begin());
+  const uint64_t begin = wal_begin_[k];
+  const uint64_t end = k + 1 < wal_begin_.size() ? wal_begin_[k + 1] : wal_txns_.size();
+  return std::span<const uint64_t>(wal_txns_.data() + begin, end - begin);
 }
 
 void Timeline::truncate_to(uint64_t m) {
@@ -169,6 +264,11 @@ void Timeline::truncate_to(uint64_t m) {
   event_index_.resize(m);
   end_delta_.resize(m);
   while (checkpoints_.size() > 1 && checkpoints_.back().applied > m) checkpoints_.pop_back();
+  const auto wal_cut = std::lower_bound(wal_records_.begin(), wal_records_.end(), m);
+  const size_t wal_kept = static_cast<size_t>(wal_cut - wal_records_.begin());
+  if (wal_kept < wal_records_.size()) wal_txns_.resize(wal_begin_[wal_kept]);
+  wal_records_.resize(wal_kept);
+  wal_begin_.resize(wal_kept);
   checkpoint_bytes_ = 0;
   for (const ViewState& c : checkpoints_) checkpoint_bytes_ += c.bytes();
   head_ = checkpoints_.back();

@@ -12,9 +12,11 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,6 +135,17 @@ class Timeline {
   std::optional<uint64_t> message_txn(uint64_t message_id) const;
   static constexpr size_t kMessageTxnsMax = size_t{1} << 24;  // 16 bytes each
   uint64_t message_txns_refused() const { return message_txns_refused_; }
+  // The 2PC transactions the kept 2PC WAL record at `index` (proto/twopc.hpp
+  // kRecordWal) concerns, ascending: those with an entry in the part of its
+  // node's 2PC log that the record names -- the entry a replay rejected, the
+  // log a replay read, the entries a truncation dropped (a checkpoint's
+  // entries are no transaction's). Known from each entry's transaction as
+  // the run appended it (run::RunOptions::twopc_log_observer): exact, also
+  // in a group commit. nullopt: not such a record, or not known (past
+  // kWalTxnsMax, or a prefix's record the run has not passed again yet).
+  std::optional<std::span<const uint64_t>> wal_txns(uint64_t index) const;
+  static constexpr size_t kWalTxnsMax = size_t{1} << 24;  // 8 bytes each
+  uint64_t wal_txns_refused() const { return wal_txns_refused_; }
   // For a send record: the index of its deliver or drop record, if
   // collected; nullopt otherwise.
   std::optional<uint64_t> message_end(uint64_t send_index) const;
@@ -187,6 +200,13 @@ class Timeline {
  private:
   class Collector;
   class SendTap;
+  class LogTap;
+  void on_log_append(uint32_t node, uint64_t index, uint64_t txn);
+  // Updates the node's log as a WAL record says and puts the transactions
+  // it concerns in wal_scratch_.
+  void attribute_wal(const sim::Record& r);
+  // Stores wal_scratch_ as the attribution of kept record `index`.
+  void store_wal(uint64_t index);
   void on_record(const sim::Record& r, uint64_t trace_index);
   void add_second_figures(const sim::Record& r);
   void close_second();
@@ -208,6 +228,23 @@ class Timeline {
   // (message id, 2PC txn) of every 2PC message sent, ascending by id.
   std::vector<std::pair<uint64_t, uint64_t>> message_txns_;
   uint64_t message_txns_refused_ = 0;
+  std::unique_ptr<LogTap> log_tap_;
+  // Per node: the transaction of each entry [first, first + size) of its
+  // 2PC log, as the run appended them (0: a checkpoint part); at most
+  // node::Disk::kEntriesMax, the log's own bound.
+  struct NodeLog {
+    uint64_t first = 0;
+    std::deque<uint64_t> txns;
+  };
+  std::vector<NodeLog> logs_;
+  // The attributed WAL records: their kept index (ascending) and where
+  // their transactions begin in wal_txns_ (each list ascending).
+  std::vector<uint64_t> wal_records_;
+  std::vector<uint64_t> wal_begin_;
+  std::vector<uint64_t> wal_txns_;
+  std::vector<uint64_t> wal_scratch_;
+  bool wal_scratch_set_ = false;
+  uint64_t wal_txns_refused_ = 0;
   std::unique_ptr<run::Run> run_;
   std::unique_ptr<run::RunResult> result_;
   std::vector<run::Verdict> failed_;

@@ -300,6 +300,24 @@ std::string encode(const LogRecord& r);
 // nullopt for a record of the wrong length, an unknown kind, too many
 // participants or a bad checksum.
 std::optional<LogRecord> decode(std::string_view bytes);
+// The transaction a log record is an entry of; 0 for a checkpoint part
+// (the participant's state, no transaction's).
+uint64_t txn_of(const LogRecord& r);
+
+// A read-only look at every entry a machine appends to its 2PC log: the
+// viewer's way to know which transaction each log index holds (its WAL
+// records name a log index or a range of the log, never a transaction, and
+// the trace must not change). Set through CoordinatorConfig /
+// ParticipantConfig::log_observer; the machine never reads anything back.
+// Unset (the default), it costs one null-pointer test per append.
+class LogObserver {
+ public:
+  virtual ~LogObserver() = default;
+  // `node` appended the entry at `index` of its 2PC log, an entry of
+  // transaction `txn` (0: a checkpoint part). Called after the append
+  // succeeded, before the record that reports it. It must not touch the run.
+  virtual void on_log_append(NodeId node, uint64_t index, uint64_t txn) = 0;
+};
 
 // The disk as a machine sees it (the pattern of storage::StorageIo).
 class LogIo {
@@ -329,6 +347,8 @@ struct CoordinatorConfig {
   // Hand out each COMMIT this incarnation sends (take_commits), for the
   // edge caches' invalidations.
   bool report_commits = false;
+  // The viewer's observer of the log's entries; nullptr: none. Not owned.
+  LogObserver* log_observer = nullptr;
 };
 
 struct CoordinatorCounters {

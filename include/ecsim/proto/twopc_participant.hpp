@@ -40,6 +40,8 @@ struct ParticipantConfig {
   // (and at least half the checkpoint's items, so checkpoints cost O(1)
   // per record however large the state).
   uint32_t checkpoint_records = 1024;
+  // The viewer's observer of the log's entries (twopc.hpp); nullptr: none. Not owned.
+  LogObserver* log_observer = nullptr;
 };
 
 struct ParticipantCounters {
@@ -107,8 +109,10 @@ class Participant {
     TxnState holder_state = TxnState::kWaiting;
     std::vector<uint64_t> waiters;
   };
-  // The lock table now, by key, at most `max` keys (the lowest). Read-only,
-  // for the viewer's snapshots (tiers/snapshot.hpp): never on the hot path.
+  // The lock table now, by key, at most `max` keys (the lowest). The whole
+  // table has at most three rows per live transaction (two keys held, one
+  // waited for), so at most 3 * txns_max. Read-only, for the viewer's
+  // snapshots (tiers/snapshot.hpp): never on the hot path.
   std::vector<LockView> lock_table(size_t max) const;
   std::optional<TxnState> state(uint64_t txn) const;
   // The decision applied here for a transaction no longer live; nullopt: none remembered.

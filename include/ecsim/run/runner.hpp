@@ -23,6 +23,9 @@
 namespace ecsim::tiers {
 class SendObserver;
 }
+namespace ecsim::proto::twopc {
+class LogObserver;
+}
 
 namespace ecsim::run {
 
@@ -53,6 +56,10 @@ struct RunOptions {
   // observers it only reads: records and hash are the same with or
   // without it. Not owned; it must outlive the run.
   tiers::SendObserver* send_observer = nullptr;
+  // A reader of every entry a 2PC machine appends to its log, with its
+  // transaction (the viewer's exact WAL attribution, proto/twopc.hpp
+  // LogObserver). It only reads, like the above. Not owned.
+  proto::twopc::LogObserver* twopc_log_observer = nullptr;
 };
 
 struct Verdict {

@@ -21,7 +21,10 @@ struct SnapshotLimits {
   size_t dsm_entries_max = 24;   // DSM entries listed: the watched keys held, then the lowest keys
   size_t wal_entries_max = 10;   // entries listed per disk, the last ones
   std::vector<uint64_t> dsm_keys;  // watched keys, sorted: listed first whenever held
-  size_t locks_max = 64;         // 2PC lock table rows listed, the lowest keys
+  // 2PC lock table rows listed, the lowest keys. Default: every row (a
+  // participant's table is bounded by its own limits: at most three rows
+  // per live transaction, proto::twopc::Participant::lock_table).
+  size_t locks_max = SIZE_MAX;
 };
 
 // One key of a 2PC participant's lock table (proto/twopc_participant.hpp):
@@ -69,6 +72,7 @@ struct NodeSnapshot {
   bool participant = false;  // it runs a 2PC participant (an edge or cloud node of a billing run)
   uint64_t locks_held = 0;   // keys its participant holds locked
   std::vector<LockSnapshot> locks;  // at most locks_max rows, by key
+  uint64_t lock_rows = 0;           // rows of the whole table (keys held or waited for)
   bool operator==(const NodeSnapshot&) const = default;
 };
 

@@ -234,6 +234,10 @@ class World final : public node::PayloadOwner {
   // nullptr: none. Not owned.
   void set_send_observer(SendObserver* o) { send_observer_ = o; }
   SendObserver* send_observer() const { return send_observer_; }
+  // The viewer's read-only observer of every entry a 2PC machine appends to
+  // its log (proto/twopc.hpp); nullptr: none. Not owned.
+  void set_twopc_log_observer(proto::twopc::LogObserver* o) { twopc_log_observer_ = o; }
+  proto::twopc::LogObserver* twopc_log_observer() const { return twopc_log_observer_; }
   // Clock storage handed back by receivers and reused by senders, so that
   // attaching a clock to a message allocates nothing in the steady state.
   // At most kSpareClocksMax are kept; beyond that a clock is freed.
@@ -348,6 +352,7 @@ class World final : public node::PayloadOwner {
   TierParams params_;
   PayloadPool<Carried> pool_;
   SendObserver* send_observer_ = nullptr;
+  proto::twopc::LogObserver* twopc_log_observer_ = nullptr;
   std::vector<net::VectorClock> spare_clocks_;  // at most kSpareClocksMax
   std::array<TierFigures, 2> figures_;
   TierFigures cloud_;
