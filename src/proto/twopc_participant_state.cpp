@@ -178,9 +178,9 @@ std::vector<Participant::LockView> Participant::lock_table(size_t max) const {
     rows.emplace(key, LockView{key, holder, h->second.state, {}});
   }
   for (const auto& [ts, txn, key] : waiting) rows[key].waiters.push_back(txn);
-  // A live transaction holds at most two keys and waits for at most one:
-  // the whole table is bounded by txns_max.
-  ECSIM_ASSERT(rows.size() <= 3 * txns_.size());
+  // A live transaction has at most two keys, held or waited for: the whole
+  // table is bounded by the live transactions.
+  ECSIM_ASSERT(rows.size() <= 2 * txns_.size());
   std::vector<LockView> out;
   for (auto& [key, row] : rows) {
     if (out.size() >= max) break;

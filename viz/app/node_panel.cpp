@@ -87,10 +87,7 @@ std::string lock_key_text(uint64_t key) {
   return fmt::format("account {}", key);
 }
 
-// The node's 2PC lock table, whole: a row per locked key (exclusive: one
-// holder), the holder's state and the transactions waiting; the followed
-// transaction's rows (it holds or waits) first and in magenta. A scrolling
-// table that draws only the rows in view (ImGuiListClipper).
+// One row of the lock table (draw_locks).
 void draw_lock_row(const tiers::LockSnapshot& l, bool mine) {
   ImGui::TableNextRow();
   if (mine) {
@@ -114,6 +111,10 @@ void draw_lock_row(const tiers::LockSnapshot& l, bool mine) {
   if (mine) ImGui::PopStyleColor();
 }
 
+// The node's 2PC lock table, whole: a row per locked key (exclusive: one
+// holder), the holder's state and the transactions waiting; the followed
+// transaction's rows (it holds or waits) first and in magenta. A scrolling
+// table that draws only the rows in view (ImGuiListClipper).
 void draw_locks(const tiers::NodeSnapshot& s, uint64_t followed) {
   if (!s.participant) return;
   const LockRows rows = lock_rows(s, followed);

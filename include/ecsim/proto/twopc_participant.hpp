@@ -110,8 +110,9 @@ class Participant {
     std::vector<uint64_t> waiters;
   };
   // The lock table now, by key, at most `max` keys (the lowest). The whole
-  // table has at most three rows per live transaction (two keys held, one
-  // waited for), so at most 3 * txns_max. Read-only, for the viewer's
+  // table has at most two rows per live transaction (a transaction has at
+  // most two keys; one it waits for is one it does not hold): 2 * (txns_max
+  // plus those recovered in doubt at a restart). Read-only, for the viewer's
   // snapshots (tiers/snapshot.hpp): never on the hot path.
   std::vector<LockView> lock_table(size_t max) const;
   std::optional<TxnState> state(uint64_t txn) const;

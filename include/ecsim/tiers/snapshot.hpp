@@ -22,7 +22,7 @@ struct SnapshotLimits {
   size_t wal_entries_max = 10;   // entries listed per disk, the last ones
   std::vector<uint64_t> dsm_keys;  // watched keys, sorted: listed first whenever held
   // 2PC lock table rows listed, the lowest keys. Default: every row (a
-  // participant's table is bounded by its own limits: at most three rows
+  // participant's table is bounded by its own limits: at most two rows
   // per live transaction, proto::twopc::Participant::lock_table).
   size_t locks_max = SIZE_MAX;
 };
