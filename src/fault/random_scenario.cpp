@@ -76,7 +76,11 @@ class Builder {
   }
 
  private:
-  int64_t between(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(rng_.below(static_cast<uint64_t>(hi - lo + 1))); }
+  // lo..hi, uniform, from `r` (the main stream unless said otherwise).
+  static int64_t between_in(sim::Rng& r, int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(r.below(static_cast<uint64_t>(hi - lo + 1)));
+  }
+  int64_t between(int64_t lo, int64_t hi) { return between_in(rng_, lo, hi); }
   Duration ms(int64_t lo, int64_t hi) { return sim::milliseconds(between(lo, hi)); }
   // A timeout or window: usually lo..hi ms, sometimes 1 ns.
   Duration ms_or_1ns(int64_t lo, int64_t hi) { return edge_case() ? Duration{1} : ms(lo, hi); }
@@ -240,10 +244,6 @@ class Builder {
     }
     return out + " }\n";
   }
-  static int64_t between_in(sim::Rng& r, int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(r.below(static_cast<uint64_t>(hi - lo + 1)));
-  }
-
   std::string model() {
     const uint64_t pool = 1 + rng_.below(16);
     std::string out = "model:\n";
