@@ -25,7 +25,7 @@ check $? 0 "acknowledged_writes judged per group; cloud-5 caught up"
 # Every storage write request (kind 11) from a core goes to cloud nodes of
 # one group: a write's three sends (the network's send records just before
 # its storage.write_started record) name one group, and all three groups get writes.
-"$ecsim" trace dump "$tmp/t.trace" | python3 -c '
+"$ecsim" trace dump "$tmp/t.trace" --type send,storage.write_started | python3 -c '
 import json, sys
 first_cloud = 6 + 3          # edge-1..6, core-1..3, then cloud-1..9
 groups_used = set()
@@ -33,7 +33,7 @@ recs = [json.loads(l) for l in sys.stdin]
 for i, r in enumerate(recs):
     if r["type"] != "storage.write_started":
         continue
-    # the three sends just before it (each followed by its clock record)
+    # the three sends just before it
     sends = [x for x in recs[max(0, i - 12):i] if x["type"] == "send" and x["node"] == r["node"] and x["kind"] == 11][-3:]
     assert len(sends) == 3, (i, sends)
     groups = {(s["peer"] - first_cloud) // 3 for s in sends}

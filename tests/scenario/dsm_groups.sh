@@ -18,7 +18,7 @@ d = by_name["convergence"]["detail"]
 assert by_name["convergence"]["ok"] and "on 30 replicas in 4 DSM groups" in d, d
 PY
 check $? 0 "convergence is judged per group, four groups"
-"$ecsim" trace dump "$tmp/t.trace" | python3 -c '
+"$ecsim" trace dump "$tmp/t.trace" --type send --node edge-1 | python3 -c '
 import json, sys
 peers = set()
 for line in sys.stdin:

@@ -40,13 +40,13 @@ PY
 check "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["faults_applied"], j["crashes"], j["restarts"])' "$tmp/point.json")" \
   "1 1 1" "the point fired once: one crash, one restart"
 "$ecsim" run "$tmp/point.yaml" --trace "$tmp/point.trace" --quiet > /dev/null; check $? 0 "the same run with a trace file"
-"$ecsim" trace dump "$tmp/point.trace" | python3 -c '
+"$ecsim" trace dump "$tmp/point.trace" --type fault,crash | python3 -c '
 import json, sys
 recs = [json.loads(l) for l in sys.stdin if l.startswith("{")]
 i = next(k for k, r in enumerate(recs) if r["type"] == "fault" and r["code"] == 9 and r["b"] == 1)
 f, c = recs[i], recs[i + 1]
 assert f["node"] == 3 and f["kind"] == 4, f            # core-2, storage.writer.after_quorum
-assert c["type"] == "crash" and c["node"] == 3 and c["t_ns"] == f["t_ns"], c
+assert c["type"] == "crash" and c["n"] == f["n"] + 1 and c["node"] == 3 and c["t_ns"] == f["t_ns"], c
 print("ok: the fault record names core-2 and the point; the crash follows at once")'
 [[ $? -eq 0 ]] || fail=1
 

@@ -30,7 +30,7 @@ point='{ at_point: rpc.server.after_execute, node: core-2, nth: 1500, do: crash'
 # The verdict's figures against the point's fault record (code 9, b = 1):
 # last window end = "back from S" less "(D after ...", first fault = "at F".
 judge() {  # json, trace, expected first fault ("point" or ns), restart delay ns
-  "$ecsim" trace dump "$2" | python3 -c '
+  "$ecsim" trace dump "$2" --type fault | python3 -c '
 import json, re, sys
 from decimal import Decimal
 def ns(t):

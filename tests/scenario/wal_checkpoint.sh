@@ -24,7 +24,7 @@ print("durability:", v["durability"]["detail"])
 assert v["durability"]["ok"] and "3 restarts" in v["durability"]["detail"]
 assert v["acknowledged_writes"]["ok"] and v["catch_up"]["ok"]
 PY
-"$ecsim" trace dump "$tmp/t.trace" | grep '"type":"storage.wal"' | python3 -c '
+"$ecsim" trace dump "$tmp/t.trace" --type storage.wal | python3 -c '
 import json, sys
 recs = [json.loads(l) for l in sys.stdin if l.startswith("{")]
 wal = [r for r in recs if r["type"] == "storage.wal"]
