@@ -173,10 +173,10 @@ bool Replica::refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const 
 
 void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w) {
   if (refuse_write(env, io, from, w)) return;
-  const auto it = entries_.find(w.key);
+  const Stored* held = entries_.find(w.key);
   WriteOutcome outcome = WriteOutcome::kApplied;
-  if (it != entries_.end() && it->second.version > w.version) outcome = WriteOutcome::kSuperseded;
-  if (it != entries_.end() && it->second.version == w.version) outcome = WriteOutcome::kDuplicate;
+  if (held != nullptr && held->version > w.version) outcome = WriteOutcome::kSuperseded;
+  if (held != nullptr && held->version == w.version) outcome = WriteOutcome::kDuplicate;
   uint64_t durable_at = 0;
   const bool logged = put(io, WalPut{w.key, w.value, w.version, env.now().ns}, &durable_at);
   ECSIM_ASSERT(logged);  // refuse_write checked the disk's room
@@ -200,10 +200,9 @@ void Replica::on_write(Env<Message>& env, StorageIo& io, NodeId from, const Writ
 }
 
 bool Replica::put(StorageIo& io, const WalPut& p, uint64_t* log_length) {
-  const auto it = entries_.find(p.key);
-  if (it != entries_.end() && it->second.version >= p.version) {
+  if (const Stored* held = entries_.find(p.key); held != nullptr && held->version >= p.version) {
     // Nothing to log: what this replica holds already wins.
-    *log_length = it->second.wal_length;
+    *log_length = held->wal_length;
     return true;
   }
   if (!io.disk().append(encode(p))) return false;
@@ -216,12 +215,12 @@ bool Replica::put(StorageIo& io, const WalPut& p, uint64_t* log_length) {
 }
 
 void Replica::apply(const WalPut& p, uint64_t wal_length) {
-  auto it = entries_.find(p.key);
-  if (it != entries_.end()) {
-    if (it->second.version >= p.version) return;
-    by_time_.erase({it->second.updated_at_ns, p.key});
+  const auto [held, made] = entries_.try_emplace(p.key);
+  if (!made) {
+    if (held->version >= p.version) return;
+    by_time_.erase({held->updated_at_ns, p.key});
   }
-  entries_[p.key] = Stored{p.value, p.version, p.updated_at_ns, wal_length};
+  *held = Stored{p.value, p.version, p.updated_at_ns, wal_length};
   index(p.updated_at_ns, p.key);
 }
 
@@ -282,10 +281,10 @@ void Replica::finish_marks(Env<Message>& env, uint64_t durable_length) {
 
 void Replica::on_read(Env<Message>& env, NodeId from, const ReadReq& r) {
   ReadResp resp{r.req_id, r.key, false, 0, Version{}, r.slot};
-  if (const auto it = entries_.find(r.key); it != entries_.end()) {
+  if (const Stored* held = entries_.find(r.key)) {
     resp.found = true;
-    resp.value = it->second.value;
-    resp.version = it->second.version;
+    resp.value = held->value;
+    resp.version = held->version;
   }
   ++counters_.reads_served;
   send(env, from, resp);
@@ -352,7 +351,8 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
       p->pass_refused = true;
       continue;
     }
-    const bool wins = !entries_.contains(e.key) || entries_.at(e.key).version < e.version;
+    const Stored* held = entries_.find(e.key);
+    const bool wins = held == nullptr || held->version < e.version;
     uint64_t durable_at = 0;
     if (!put(io, put_of(e, env.now().ns), &durable_at)) {
       refuse(env, Refusal::kDiskFull, from, e.key, r.req_id);
@@ -422,9 +422,9 @@ void Replica::on_timer(Env<Message>& env, StorageIo& io, uint64_t tag) {
 }
 
 std::optional<Stored> Replica::get(uint64_t key) const {
-  const auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  return it->second;
+  const Stored* held = entries_.find(key);
+  if (held == nullptr) return std::nullopt;
+  return *held;
 }
 
 size_t Replica::peers_caught_up() const {

@@ -93,7 +93,7 @@ void Replica::replay(Env<Message>& env, StorageIo& io) {
   // One record per key, in key order.
   std::vector<uint64_t> keys;
   keys.reserve(entries_.size());
-  for (const auto& [key, stored] : entries_) keys.push_back(key);
+  entries_.for_each([&keys](uint64_t key, const Stored&) { keys.push_back(key); });
   std::sort(keys.begin(), keys.end());
   for (const uint64_t key : keys) {
     const Stored& stored = entries_.at(key);
@@ -117,7 +117,7 @@ void Replica::maybe_checkpoint(StorageIo& io) {
   if (disk.retained() <= 2 * entries_.size() + config_.wal_slack) return;
   std::vector<uint64_t> keys;
   keys.reserve(entries_.size());
-  for (const auto& [key, stored] : entries_) keys.push_back(key);
+  entries_.for_each([&keys](uint64_t key, const Stored&) { keys.push_back(key); });
   std::sort(keys.begin(), keys.end());
   const uint64_t begin = disk.length();
   for (const uint64_t key : keys) {

@@ -42,7 +42,8 @@ std::map<uint64_t, Version> replica_versions(const node::Cluster& cluster, net::
   std::map<uint64_t, proto::storage::Version> out;
   if (const CloudNode* node = cloud_node(cluster, n)) {
     ECSIM_ASSERT(node->replica() != nullptr);  // every cloud node runs a storage replica
-    for (const auto& [key, st] : node->replica()->entries()) out.emplace(key, st.version);
+    node->replica()->entries().for_each(
+        [&out](uint64_t key, const proto::storage::Stored& st) { out.emplace(key, st.version); });
     return out;
   }
   const node::Disk& d = cluster.disk(n);

@@ -72,13 +72,13 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "ecsim/node/disk.hpp"
 #include "ecsim/proto/env.hpp"
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/slot_pool.hpp"
 
@@ -342,7 +342,7 @@ class Replica {
   std::optional<Stored> get(uint64_t key) const;
   // By key, in no particular order (a hash table: reads and writes look up
   // a key on every request); sort the keys to walk them in order.
-  const std::unordered_map<uint64_t, Stored>& entries() const { return entries_; }
+  const sim::FlatMap<Stored>& entries() const { return entries_; }
   const ReplicaCounters& counters() const { return counters_; }
   uint64_t refused(Refusal r) const { return counters_.refused[static_cast<size_t>(r)]; }
   // True once one peer's catch-up pass is durable here (see the header).
@@ -412,7 +412,7 @@ class Replica {
   NodeId self_;
   ReplicaConfig config_;
   bool recovered_ = false;
-  std::unordered_map<uint64_t, Stored> entries_;
+  sim::FlatMap<Stored> entries_;  // by key
   // (updated_at, key) of every entry: the catch-up cursor's order.
   std::set<std::pair<int64_t, uint64_t>> by_time_;
   sim::Accounted entries_bytes_{sim::Resource::kStorageKeys};  // entries_ and by_time_
