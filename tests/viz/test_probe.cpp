@@ -221,6 +221,51 @@ TEST_CASE("probe: hover clocks are the messages' clocks, the receive after the s
   }
 }
 
+TEST_CASE("probe: its cache of snapshots and clocks stays within its byte budget and keeps what an unbounded one has") {
+  run::RunOptions o;
+  o.until = sim::seconds(3);
+  viz::Timeline t(crash_scenario(), o);
+  t.seek_time(2 * kS);
+  const int64_t from_ns = t.cursor_ns() - 200 * kMs;
+  constexpr uint64_t kBudget = 96 << 10;
+  viz::Probe p(t, {}, kBudget);
+  viz::Probe q(t);  // the default budget: nothing is dropped for bytes here
+  uint64_t snapshots = 0;
+  for (int step = 0; step < 40; ++step) {
+    const uint64_t e = t.cursor_event();
+    reach(p, e, from_ns, 1 << 20);
+    reach(q, e, from_ns, 1 << 20);
+    for (uint32_t n = 0; n < t.names().size(); ++n) {
+      const tiers::NodeSnapshot* s = p.snapshot(n, e);
+      REQUIRE(s != nullptr);
+      CHECK(*s == *q.snapshot(n, e));
+      ++snapshots;
+      CHECK(p.cache_bytes() <= kBudget);
+      CHECK(p.cache_bytes() == p.cache_bytes_recounted());
+    }
+    t.step(1);
+  }
+  CHECK(q.cache_bytes() == q.cache_bytes_recounted());
+  CHECK(q.cache_bytes() > 4 * kBudget);  // the budget made p drop things
+  CHECK(p.snapshots_cached() < snapshots);
+  CHECK(p.clocks_cached() < q.clocks_cached());
+  CHECK(p.clocks_cached() > 0);
+  // What p kept is what q holds: the newest clocks, exactly.
+  uint64_t kept = 0;
+  for (uint64_t i = 0; i < t.cursor(); ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type != sim::RecordType::kSend) continue;
+    for (const bool send : {true, false}) {
+      if (const viz::CapturedClock* c = p.clock(r.a, send)) {
+        ++kept;
+        REQUIRE(q.clock(r.a, send) != nullptr);
+        CHECK(c->clock == q.clock(r.a, send)->clock);
+      }
+    }
+  }
+  CHECK(kept > 10);
+}
+
 TEST_CASE("probe: hover clocks of local events are their node's clock at the record") {
   // demo-base: 2PC phases marked on the lanes of every tier.
   const scenario::Scenario sc =

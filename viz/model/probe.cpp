@@ -11,6 +11,34 @@
 
 namespace ecsim::viz {
 
+namespace {
+
+// A std::map node holds its value and about four words of links and colour.
+constexpr uint64_t kMapNodeOverhead = 4 * sizeof(void*);
+
+uint64_t clock_bytes(const net::VectorClock& c) { return c.entries.capacity() * sizeof(c.entries[0]); }
+
+uint64_t snapshot_bytes(const tiers::NodeSnapshot& s) {
+  uint64_t b = sizeof(std::pair<const std::pair<uint64_t, uint32_t>, tiers::NodeSnapshot>) + kMapNodeOverhead +
+               clock_bytes(s.clock) + clock_bytes(s.dsm_clock) + s.dsm.capacity() * sizeof(s.dsm[0]) +
+               s.wal.capacity() * sizeof(s.wal[0]) + s.locks.capacity() * sizeof(s.locks[0]);
+  for (const tiers::DsmEntrySnapshot& e : s.dsm) b += clock_bytes(e.clock);
+  for (const tiers::WalLine& w : s.wal) b += w.text.capacity() > 15 ? w.text.capacity() + 1 : 0;  // beyond SSO
+  for (const tiers::LockSnapshot& l : s.locks) b += l.waiters.capacity() * sizeof(l.waiters[0]);
+  return b;
+}
+
+// A cached clock: its map node, its key's place in the eviction order, its entries.
+uint64_t clock_entry_bytes(const CapturedClock& c) {
+  return sizeof(std::pair<const std::pair<uint64_t, bool>, CapturedClock>) + kMapNodeOverhead +
+         sizeof(std::pair<uint64_t, bool>) + clock_bytes(c.clock);
+}
+uint64_t clock_entry_bytes(const LocalClock& l) {
+  return sizeof(std::pair<const uint64_t, LocalClock>) + kMapNodeOverhead + sizeof(uint64_t) + clock_bytes(l.clock);
+}
+
+}  // namespace
+
 // The probe run's reader of clock records and of the local records the
 // space-time diagram marks on a lane.
 class Probe::Capture final : public sim::TraceObserver {
@@ -39,12 +67,14 @@ class Probe::Capture final : public sim::TraceObserver {
   std::vector<sim::RecordType> types_;
 };
 
-Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits)
+Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits, uint64_t cache_bytes_max)
     : scenario_(t.scenario()),
       options_(t.options()),
       limits_(std::move(limits)),
       timeline_id_(t.id()),
-      capture_(std::make_unique<Capture>(*this)) {
+      capture_(std::make_unique<Capture>(*this)),
+      cache_bytes_max_(cache_bytes_max) {
+  ECSIM_ASSERT(cache_bytes_max_ >= 1);
   options_.observers.clear();
   options_.send_observer = nullptr;  // the Timeline's run reads the bodies
   options_.twopc_log_observer = nullptr;  // ... and the 2PC log entries
@@ -100,16 +130,79 @@ const tiers::NodeSnapshot* Probe::snapshot(uint32_t node, uint64_t event) {
   // Only the state at that event: an ended run stands for every event at
   // or after its last one, never for an earlier one.
   if (!run_ || !(events_ == event || (ended_ && event >= events_))) return nullptr;
-  if (snapshots_.size() >= kSnapshotsCachedMax) {
-    // Drop the one farthest from this event: the cursor moves locally.
-    const auto first = snapshots_.begin(), last = std::prev(snapshots_.end());
-    const uint64_t below = event > first->first.first ? event - first->first.first : 0;
-    const uint64_t above = last->first.first > event ? last->first.first - event : 0;
-    snapshots_.erase(above > below ? last : first);
-  }
   tiers::NodeSnapshot s;
   run::with_parked(parked_, [&] { s = run_->snapshot(node, limits_); });
+  const uint64_t bytes = snapshot_bytes(s);
+  if (snapshots_.size() >= kSnapshotsCachedMax) drop_farthest_snapshot(event);
+  while (!snapshots_.empty() && !fits(bytes)) drop_farthest_snapshot(event);
+  while ((!clocks_.empty() || !local_clocks_.empty()) && !fits(bytes)) drop_oldest_clock();
+  cache_bytes_ += bytes;
   return &snapshots_.emplace(key, std::move(s)).first->second;
+}
+
+uint64_t Probe::cache_bytes_recounted() const {
+  uint64_t b = 0;
+  for (const auto& [key, s] : snapshots_) b += snapshot_bytes(s);
+  for (const auto& [key, c] : clocks_) b += clock_entry_bytes(c);
+  for (const auto& [key, l] : local_clocks_) b += clock_entry_bytes(l);
+  return b;
+}
+
+void Probe::drop_farthest_snapshot(uint64_t event) {
+  const auto first = snapshots_.begin(), last = std::prev(snapshots_.end());
+  const uint64_t below = event > first->first.first ? event - first->first.first : 0;
+  const uint64_t above = last->first.first > event ? last->first.first - event : 0;
+  const auto gone = above > below ? last : first;
+  cache_bytes_ -= snapshot_bytes(gone->second);
+  snapshots_.erase(gone);
+}
+
+void Probe::drop_oldest_clock() {
+  // The older of the two kinds' oldest entries (both arrive in trace order).
+  const bool message = !clocks_.empty() &&
+                       (local_clocks_.empty() ||
+                        clocks_.at(clock_order_.front()).time_ns <= local_clocks_.at(local_order_.front()).time_ns);
+  if (message) {
+    drop_oldest_message_clock();
+  } else {
+    drop_oldest_local_clock();
+  }
+}
+
+void Probe::drop_oldest_message_clock() {
+  const auto it = clocks_.find(clock_order_.front());
+  cache_bytes_ -= clock_entry_bytes(it->second);
+  clocks_.erase(it);
+  clock_order_.pop_front();
+}
+
+void Probe::drop_oldest_local_clock() {
+  const auto it = local_clocks_.find(local_order_.front());
+  cache_bytes_ -= clock_entry_bytes(it->second);
+  local_clocks_.erase(it);
+  local_order_.pop_front();
+}
+
+// Keeps `value` under `key` in one of the two clock caches: in place if the
+// key is there (offered again: a duplicate's second receive, or a restarted
+// probe passing it again), else as the newest, within the kind's count and
+// the byte budget (making room drops clocks only; none fits: not kept).
+template <class Map, class Order, class Key, class Value>
+void Probe::keep_clock(Map& cache, Order& order, const Key& key, Value value, void (Probe::*drop_oldest_of_kind)()) {
+  const uint64_t bytes = clock_entry_bytes(value);
+  if (const auto old = cache.find(key); old != cache.end()) {
+    cache_bytes_ -= clock_entry_bytes(old->second);
+    old->second = std::move(value);
+    cache_bytes_ += bytes;
+  } else {
+    if (cache.size() >= kClocksMax) (this->*drop_oldest_of_kind)();
+    while (!fits(bytes) && (!clocks_.empty() || !local_clocks_.empty())) drop_oldest_clock();
+    if (!fits(bytes)) return;  // the snapshots hold the budget
+    cache_bytes_ += bytes;
+    cache.emplace(key, std::move(value));
+    order.push_back(key);
+  }
+  while (!fits(0) && (!clocks_.empty() || !local_clocks_.empty())) drop_oldest_clock();
 }
 
 void Probe::on_clock(const sim::Record& r) {
@@ -119,14 +212,8 @@ void Probe::on_clock(const sim::Record& r) {
   // the node holds now. A mismatch would be a bug; keep nothing then.
   if (c == nullptr || proto::vclock::hash(*c) != r.b) return;
   const bool send = r.type == proto::vclock::kRecordClockSend;
-  const auto key = std::make_pair(r.a, send);
-  if (clocks_.size() >= kClocksMax) {
-    clocks_.erase(clock_order_.front());
-    clock_order_.pop_front();
-  }
-  if (clocks_.insert_or_assign(key, CapturedClock{r.a, send, r.node, r.time_ns, *c}).second) {
-    clock_order_.push_back(key);
-  }
+  keep_clock(clocks_, clock_order_, std::make_pair(r.a, send), CapturedClock{r.a, send, r.node, r.time_ns, *c},
+             &Probe::drop_oldest_message_clock);
   ECSIM_ASSERT(clocks_.size() == clock_order_.size());
 }
 
@@ -135,12 +222,9 @@ void Probe::on_local(const sim::Record& r, uint64_t trace_index) {
   // Local records change no clock (only sends and receives do): what the
   // node holds now is its clock at the record.
   const net::VectorClock* c = run_->node_clock(r.node);
-  if (local_clocks_.size() >= kClocksMax) {
-    local_clocks_.erase(local_order_.front());
-    local_order_.pop_front();
-  }
-  LocalClock l{trace_index, r.node, r.time_ns, c != nullptr, c != nullptr ? *c : net::VectorClock{}};
-  if (local_clocks_.insert_or_assign(trace_index, std::move(l)).second) local_order_.push_back(trace_index);
+  keep_clock(local_clocks_, local_order_, trace_index,
+             LocalClock{trace_index, r.node, r.time_ns, c != nullptr, c != nullptr ? *c : net::VectorClock{}},
+             &Probe::drop_oldest_local_clock);
   ECSIM_ASSERT(local_clocks_.size() == local_order_.size());
 }
 

@@ -19,7 +19,13 @@
 // crash or restart, a protocol phase, a failure: records.hpp is_fault,
 // is_phase, is_failure), read when the record is made, by its index in the
 // trace, at most kClocksMax of them. Clocks of events the probe has not
-// passed yet, or before the window, are not known. No ImGui.
+// passed yet, or before the window, are not known.
+//
+// What it caches -- the clocks and the snapshots -- counts its bytes
+// (cache_bytes) and stays within `cache_bytes_max` besides the counts
+// above: a snapshot of a node with a long lock table or WAL tail is large,
+// and so is a clock that has heard of many nodes. Over the budget it drops
+// the snapshots farthest from the cursor, then the oldest clocks. No ImGui.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -57,9 +63,12 @@ class Probe {
  public:
   static constexpr size_t kClocksMax = 16384;
   static constexpr size_t kSnapshotsCachedMax = 512;
+  static constexpr uint64_t kCacheBytesDefault = uint64_t{256} << 20;
 
   // Does not build the run yet (the first advance_to does).
-  explicit Probe(const Timeline& t, tiers::SnapshotLimits limits = {});
+  // REQUIRES: cache_bytes_max >= 1.
+  explicit Probe(const Timeline& t, tiers::SnapshotLimits limits = {},
+                 uint64_t cache_bytes_max = kCacheBytesDefault);
   ~Probe();
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
@@ -81,6 +90,7 @@ class Probe {
 
   // Node `node`'s snapshot after event `event`: from the cache, or taken
   // now when the probe is there. nullptr: not known yet (advance first).
+  // A snapshot larger than the whole cache budget is kept alone.
   const tiers::NodeSnapshot* snapshot(uint32_t node, uint64_t event);
   // A message's clock at its send or its receive, if captured.
   const CapturedClock* clock(uint64_t message, bool send) const;
@@ -88,12 +98,34 @@ class Probe {
   // index (Timeline::trace_index), if captured.
   const LocalClock* local_clock(uint64_t trace_index) const;
   int64_t capture_from_ns() const { return capture_from_ns_; }
+  // Bytes the cached clocks and snapshots hold (estimated as ViewState::bytes
+  // does: the elements, the vectors' capacities, the maps' nodes). Making
+  // room for a snapshot may drop clocks; a clock only ever drops clocks, so a
+  // pointer snapshot() returned stays valid until the next snapshot() call.
+  uint64_t cache_bytes() const { return cache_bytes_; }
+  uint64_t cache_bytes_max() const { return cache_bytes_max_; }
+  // cache_bytes summed afresh over what is cached (tests check the count).
+  uint64_t cache_bytes_recounted() const;
+  size_t snapshots_cached() const { return snapshots_.size(); }
+  size_t clocks_cached() const { return clocks_.size() + local_clocks_.size(); }
 
  private:
   class Capture;
   void restart();
   void on_clock(const sim::Record& r);
   void on_local(const sim::Record& r, uint64_t trace_index);
+  // Drops the cached snapshot farthest from `event` (the cursor moves locally).
+  void drop_farthest_snapshot(uint64_t event);
+  template <class Map, class Order, class Key, class Value>
+  void keep_clock(Map& cache, Order& order, const Key& key, Value value, void (Probe::*drop_oldest_of_kind)());
+  // Drops the oldest cached clock of either kind, or of one kind.
+  void drop_oldest_clock();
+  void drop_oldest_message_clock();
+  void drop_oldest_local_clock();
+  // Whether `incoming` more bytes fit the budget.
+  bool fits(uint64_t incoming) const {
+    return incoming <= cache_bytes_max_ && cache_bytes_ <= cache_bytes_max_ - incoming;
+  }
 
   scenario::Scenario scenario_;  // the run refers to it: owned here
   run::RunOptions options_;
@@ -108,6 +140,8 @@ class Probe {
   uint64_t start_ = 0;  // events when the target was set
   uint64_t restarts_ = 0;
   int64_t capture_from_ns_ = INT64_MAX;
+  uint64_t cache_bytes_ = 0;
+  uint64_t cache_bytes_max_;
   std::map<std::pair<uint64_t, bool>, CapturedClock> clocks_;
   std::deque<std::pair<uint64_t, bool>> clock_order_;  // oldest first, for eviction
   std::map<uint64_t, LocalClock> local_clocks_;  // by trace index
