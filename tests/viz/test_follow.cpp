@@ -282,6 +282,52 @@ std::vector<uint64_t> expected_wal_txns(const tiers::NodeSnapshot& before, const
 
 }  // namespace
 
+TEST_CASE("follow: every message carrying the transaction is its own, also one sent after its last record") {
+  // Over lossy links with a partition: resends, late votes and answers to
+  // queries, some sent in events that make no record naming the transaction.
+  const char* text = GENERATE(kContended, kContendedLossy);
+  viz::Timeline t(scenario::load_scenario_text(text, "<test>"), {});
+  t.simulate_all();
+  // Each transaction's span of events with a record naming it, and its messages.
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> named;  // txn -> first, last record
+  std::map<uint64_t, std::vector<uint64_t>> sends;          // txn -> its send records
+  for (uint64_t i = 0; i < t.collected(); ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
+      const auto txn = t.message_txn(r.a);
+      REQUIRE(txn.has_value());
+      sends[*txn].push_back(i);
+    } else if (viz::is_twopc_record(r) && r.type != twopc::kRecordWal && r.a != 0) {
+      auto [it, made] = named.try_emplace(r.a, i, i);
+      it->second.second = i;
+    }
+  }
+  // The transactions with a message sent outside the events of their named records.
+  std::vector<uint64_t> outside;
+  for (const auto& [txn, list] : sends) {
+    const auto span = named.find(txn);
+    REQUIRE(span != named.end());
+    const uint64_t first_event = t.event_of(span->second.first), last_event = t.event_of(span->second.second);
+    for (const uint64_t i : list) {
+      if (t.event_of(i) < first_event || t.event_of(i) > last_event) {
+        outside.push_back(txn);
+        break;
+      }
+    }
+  }
+  INFO(outside.size() << " of " << sends.size() << " transactions sent a message outside their records' events");
+  for (size_t k = 0; k < outside.size() && k < 20; ++k) {
+    const uint64_t txn = outside[k];
+    viz::TxnFollow f;
+    f.compute(t, txn, 0, t.collected());
+    for (const uint64_t i : sends.at(txn)) {
+      CHECK(f.message(t.record(i).a));
+      CHECK(f.record(i));
+    }
+  }
+  if (text == kContendedLossy) CHECK(!outside.empty());  // the case exists
+}
+
 TEST_CASE("2PC log observer: it sees every append, and the trace hash is the same without it") {
   const scenario::Scenario sc = scenario::load_scenario_text(kContendedWal, "<test>");
   Appends appends;

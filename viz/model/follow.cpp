@@ -165,16 +165,25 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       if (const auto end = t.message_end(i)) ends.push_back(*end);
     }
   }
-  // A WAL record may name its entries after its last record or before its
-  // first: a truncation that drops them, a replay that reads them.
+  // Outside the events of its records, only what is attributed exactly:
+  // a WAL record may name its entries after its last record or before its
+  // first (a truncation that drops them, a replay that reads them), and a
+  // message may carry it from an event that names no transaction (a
+  // decision resent on a timer, an answer to a status query).
   for (uint64_t i = lo; i < hi; ++i) {
     if (i == first) i = last + 1;
     if (i >= hi) break;
-    if (t.record(i).type != twopc::kRecordWal) continue;
-    const auto txns = t.wal_txns(i);
-    if (!txns || !std::binary_search(txns->begin(), txns->end(), txn)) continue;
-    records_.push_back(i);
-    ++wal_;
+    const sim::Record& r = t.record(i);
+    if (r.type == twopc::kRecordWal) {
+      const auto txns = t.wal_txns(i);
+      if (!txns || !std::binary_search(txns->begin(), txns->end(), txn)) continue;
+      records_.push_back(i);
+      ++wal_;
+    } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc && t.message_txn(r.a) == txn) {
+      records_.push_back(i);
+      messages_.insert(r.a);
+      if (const auto end = t.message_end(i)) ends.push_back(*end);
+    }
   }
   records_.insert(records_.end(), ends.begin(), ends.end());
   std::sort(records_.begin(), records_.end());

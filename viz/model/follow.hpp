@@ -18,8 +18,11 @@
 // record the run has not passed again) is attributed by where it was made:
 // by a node in an event in which that node also made a record of the
 // transaction; those may be shared between two transactions handled in one
-// event (both highlighted, never one missed). A message's deliver or drop
-// goes with its send.
+// event (both highlighted, never one missed). What is attributed exactly
+// belongs to the transaction wherever it lies in the scanned records (a
+// decision resent on a timer is sent in an event that names no
+// transaction); what is attributed by place, only in the events of the
+// transaction's own records. A message's deliver or drop goes with its send.
 #pragma once
 #include <cstdint>
 #include <optional>
