@@ -4,11 +4,14 @@
 // a DSM SET action shows in the node's entries, stepping back and forwards
 // gives the same snapshot, the hover clocks are the messages' real clocks,
 // and the Timeline's run is unchanged by the probe sharing the process.
+#include <map>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "ecsim/proto/vclock.hpp"
+#include "ecsim/proto/vclock_records.hpp"
 #include "ecsim/run/process_state.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
@@ -264,6 +267,52 @@ TEST_CASE("probe: its cache of snapshots and clocks stays within its byte budget
     }
   }
   CHECK(kept > 10);
+}
+
+TEST_CASE("probe: hover clocks of the messages sent while the run is built are known, each the one its record hashes") {
+  run::RunOptions o;
+  o.until = sim::seconds(1);
+  viz::Timeline t(crash_scenario(), o);
+  t.seek_time(100 * kMs);
+  viz::Probe p(t);
+  reach(p, t.cursor_event(), 0, 1 << 20);
+  // The clock_send records' hashes (the Timeline does not keep those
+  // records), from a run of the same scenario just built.
+  struct ClockSends final : public sim::TraceObserver {
+    std::span<const sim::RecordType> record_types() const override {
+      static constexpr sim::RecordType kTypes[] = {proto::vclock::kRecordClockSend};
+      return kTypes;
+    }
+    void on_record(const sim::Record& r) override { hashes.emplace(r.a, r.b); }
+    std::map<uint64_t, uint64_t> hashes;
+  } sent;
+  run::ParkedRun mine;
+  run::with_parked(mine, [&] {
+    run::RunOptions with = t.options();
+    with.observers = {&sent};
+    with.send_observer = nullptr;
+    with.twopc_log_observer = nullptr;
+    with.trace_path.clear();
+    run::Run built(t.scenario(), with);
+  });
+  const std::map<uint64_t, uint64_t>& hashes = sent.hashes;
+  std::map<uint32_t, uint64_t> own;  // each sender's own entry at its last build-time send
+  uint64_t sends = 0;
+  for (uint64_t i = 0; i + 1 < t.cursor() && t.event_of(i) == 0; ++i) {
+    const sim::Record& r = t.record(i);
+    if (r.type != sim::RecordType::kSend) continue;
+    ++sends;
+    const viz::CapturedClock* c = p.clock(r.a, true);
+    REQUIRE(c != nullptr);
+    CHECK(c->node == r.node);
+    // Its clock_send record hashes exactly this clock.
+    REQUIRE(hashes.count(r.a) == 1);
+    CHECK(proto::vclock::hash(c->clock) == hashes.at(r.a));
+    CHECK(c->clock.get(r.node) > own[r.node]);  // each send of a node ticks its own entry
+    own[r.node] = c->clock.get(r.node);
+  }
+  CHECK(sends >= 20);
+  CHECK(own.size() >= 3);
 }
 
 TEST_CASE("probe: hover clocks of local events are their node's clock at the record") {

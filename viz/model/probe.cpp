@@ -44,7 +44,7 @@ uint64_t clock_entry_bytes(const LocalClock& l) {
 class Probe::Capture final : public sim::TraceObserver {
  public:
   explicit Capture(Probe& p) : probe_(p) {
-    types_ = {proto::vclock::kRecordClockSend, proto::vclock::kRecordClockRecv};
+    types_ = {proto::vclock::kRecordClockSend, proto::vclock::kRecordClockRecv, proto::vclock::kRecordClockLocal};
     // What the Timeline keeps, but the messages and load samples: never a mark.
     for (const sim::RecordType t : collected_types()) {
       if (t != sim::RecordType::kSend && t != sim::RecordType::kDeliver && t != sim::RecordType::kDrop &&
@@ -55,9 +55,16 @@ class Probe::Capture final : public sim::TraceObserver {
   }
   std::span<const sim::RecordType> record_types() const override { return types_; }
   void on_record(const sim::Record& r) override {
-    if (r.type == proto::vclock::kRecordClockSend || r.type == proto::vclock::kRecordClockRecv) {
+    const bool mark = (is_fault(r) || is_phase(r) || is_failure(r)) && record_node(r) != UINT32_MAX;
+    if (probe_.building_) {
+      // No run to read clocks from yet: kept for resolve_built. A local
+      // increment matters only for working a clock back.
+      if (mark || r.type == proto::vclock::kRecordClockSend || r.type == proto::vclock::kRecordClockLocal) {
+        probe_.built_.push_back({r, record_index(), mark});
+      }
+    } else if (r.type == proto::vclock::kRecordClockSend || r.type == proto::vclock::kRecordClockRecv) {
       probe_.on_clock(r);
-    } else if ((is_fault(r) || is_phase(r) || is_failure(r)) && record_node(r) != UINT32_MAX) {
+    } else if (mark) {
       probe_.on_local(r, record_index());
     }
   }
@@ -94,7 +101,11 @@ void Probe::restart() {
     run_.reset();  // one run of the probe's at a time
     run::RunOptions o = options_;
     o.observers.push_back(capture_.get());
+    built_.clear();
+    building_ = true;
     run_ = std::make_unique<run::Run>(scenario_, o);
+    building_ = false;
+    resolve_built();
     run_->apply_pinned();  // those pinned after event 0
   });
   if (events_ > 0 || ended_) ++restarts_;
@@ -203,6 +214,61 @@ void Probe::keep_clock(Map& cache, Order& order, const Key& key, Value value, vo
     order.push_back(key);
   }
   while (!fits(0) && (!clocks_.empty() || !local_clocks_.empty())) drop_oldest_clock();
+}
+
+void Probe::resolve_built() {
+  // Each node's clock, worked back from the end of the build record by record.
+  std::map<uint32_t, net::VectorClock> clock;
+  std::map<uint32_t, bool> known;  // false once a hash disagreed or the node has no clock
+  const auto undo_increment = [](net::VectorClock& c, uint32_t node) {
+    for (auto it = c.entries.begin(); it != c.entries.end(); ++it) {
+      if (it->first != node) continue;
+      if (--it->second == 0) c.entries.erase(it);
+      return true;
+    }
+    return false;  // no increment of its own to undo: not the clock we thought
+  };
+  std::vector<std::pair<const Built*, net::VectorClock>> found;  // latest first
+  for (auto b = built_.rbegin(); b != built_.rend(); ++b) {
+    const sim::Record& r = b->record;
+    if (b->mark) {
+      if (r.time_ns < capture_from_ns_) continue;
+      const net::VectorClock* now = run_->node_clock(r.node);
+      if (now == nullptr) {
+        found.emplace_back(&*b, net::VectorClock{});  // no clock: kept as such, as on_local does
+        continue;
+      }
+      if (!known.try_emplace(r.node, true).first->second) continue;
+      const net::VectorClock& c = clock.try_emplace(r.node, *now).first->second;
+      found.emplace_back(&*b, c);
+      continue;
+    }
+    const net::VectorClock* now = run_->node_clock(r.node);
+    if (now == nullptr || !known.try_emplace(r.node, true).first->second) continue;
+    net::VectorClock& c = clock.try_emplace(r.node, *now).first->second;
+    if (proto::vclock::hash(c) != r.b) {
+      known[r.node] = false;  // something else changed it: stop guessing for this node
+      continue;
+    }
+    if (r.type == proto::vclock::kRecordClockSend && r.time_ns >= capture_from_ns_) found.emplace_back(&*b, c);
+    if (!undo_increment(c, r.node)) known[r.node] = false;
+  }
+  // Kept oldest first, as they would have been had the run existed.
+  for (auto f = found.rbegin(); f != found.rend(); ++f) {
+    const sim::Record& r = f->first->record;
+    if (f->first->mark) {
+      const bool up = run_->node_clock(r.node) != nullptr;
+      keep_clock(local_clocks_, local_order_, f->first->trace_index,
+                 LocalClock{f->first->trace_index, r.node, r.time_ns, up, std::move(f->second)},
+                 &Probe::drop_oldest_local_clock);
+    } else {
+      keep_clock(clocks_, clock_order_, std::make_pair(r.a, true),
+                 CapturedClock{r.a, true, r.node, r.time_ns, std::move(f->second)},
+                 &Probe::drop_oldest_message_clock);
+    }
+  }
+  built_.clear();
+  built_.shrink_to_fit();
 }
 
 void Probe::on_clock(const sim::Record& r) {

@@ -18,8 +18,14 @@
 // the node of each local event the diagram marks on a lane (a fault, a
 // crash or restart, a protocol phase, a failure: records.hpp is_fault,
 // is_phase, is_failure), read when the record is made, by its index in the
-// trace, at most kClocksMax of them. Clocks of events the probe has not
-// passed yet, or before the window, are not known.
+// trace, at most kClocksMax of them. The records made while the run is
+// built (before its first event: the first connections' messages) come
+// before there is a run to read a clock from; the probe keeps them until
+// the run exists and then works each node's clock back from the one it
+// holds, undoing the increments of the node's later build-time sends and
+// local events (nothing is received before the first event), and keeps a
+// clock only where the record's hash confirms it. Clocks of events the
+// probe has not passed yet, or before the window, are not known.
 //
 // What it caches -- the clocks and the snapshots -- counts its bytes
 // (cache_bytes) and stays within `cache_bytes_max` besides the counts
@@ -32,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "ecsim/run/process_state.hpp"
 #include "ecsim/run/runner.hpp"
@@ -114,6 +121,8 @@ class Probe {
   void restart();
   void on_clock(const sim::Record& r);
   void on_local(const sim::Record& r, uint64_t trace_index);
+  // The clocks of the records kept in built_ while the run was built.
+  void resolve_built();
   // Drops the cached snapshot farthest from `event` (the cursor moves locally).
   void drop_farthest_snapshot(uint64_t event);
   template <class Map, class Order, class Key, class Value>
@@ -142,6 +151,15 @@ class Probe {
   int64_t capture_from_ns_ = INT64_MAX;
   uint64_t cache_bytes_ = 0;
   uint64_t cache_bytes_max_;
+  // Records made while the run is built, in trace order: clock sends and
+  // local increments, and the lane marks (on_local's).
+  struct Built {
+    sim::Record record;
+    uint64_t trace_index = 0;
+    bool mark = false;
+  };
+  bool building_ = false;
+  std::vector<Built> built_;
   std::map<std::pair<uint64_t, bool>, CapturedClock> clocks_;
   std::deque<std::pair<uint64_t, bool>> clock_order_;  // oldest first, for eviction
   std::map<uint64_t, LocalClock> local_clocks_;  // by trace index
