@@ -346,12 +346,12 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
   p->retries = 0;
   if (p->pass_start_ns < 0) p->pass_start_ns = r.as_of_ns;
   for (const CatchUpEntry& e : r.entries) {
-    if (!entries_.contains(e.key) && entries_.size() >= config_.keys_max) {
+    const Stored* held = entries_.find(e.key);
+    if (held == nullptr && entries_.size() >= config_.keys_max) {
       refuse(env, Refusal::kKeysFull, from, e.key, r.req_id);
       p->pass_refused = true;
       continue;
     }
-    const Stored* held = entries_.find(e.key);
     const bool wins = held == nullptr || held->version < e.version;
     uint64_t durable_at = 0;
     if (!put(io, put_of(e, env.now().ns), &durable_at)) {

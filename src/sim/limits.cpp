@@ -33,7 +33,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 144},
     {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18, 0},  // bytes set as its table grows
     {R::kTimers, "node.timers", "timer slots per node", uint64_t{1} << 20, 20},
-    {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20, 128},
+    {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20, 0},  // bytes set as its tables grow
     {R::kAckedWrites, "world.acked_writes", "keys", 0, 64},
     {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
     {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
