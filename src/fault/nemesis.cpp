@@ -356,15 +356,15 @@ void Nemesis::recompute_partition() {
 
 // Group ids 1..G for the listed groups; "*" takes every node not listed in
 // another group; nodes in no group share group 0.
-std::vector<uint32_t> Nemesis::partition_groups(const Fault& f) const {
-  const size_t n = cluster_.size();
-  std::vector<uint32_t> group(n, 0);
+std::vector<uint32_t> partition_groups(const scenario::Topology& t, const Fault& f, size_t nodes) {
+  std::vector<uint32_t> group(nodes, 0);
   if (f.kind == Fault::Kind::kAtPoint) {  // a cut: its node alone in group 1
     ECSIM_ASSERT(f.action == Fault::PointAction::kCut);
-    for (net::NodeId node : resolve(sc_.topology, f.target)) group[node] = 1;
+    for (net::NodeId node : resolve(t, f.target)) group[node] = 1;
     return group;
   }
-  std::vector<bool> listed(n, false);
+  ECSIM_ASSERT(f.kind == Fault::Kind::kPartition);
+  std::vector<bool> listed(nodes, false);
   uint32_t star_group = 0;
   for (uint32_t g = 0; g < f.groups.size(); ++g) {
     for (const scenario::Selector& s : f.groups[g]) {
@@ -372,18 +372,22 @@ std::vector<uint32_t> Nemesis::partition_groups(const Fault& f) const {
         star_group = g + 1;
         continue;
       }
-      for (net::NodeId node : resolve(sc_.topology, s)) {
+      for (net::NodeId node : resolve(t, s)) {
         group[node] = g + 1;
         listed[node] = true;
       }
     }
   }
   if (star_group != 0) {
-    for (size_t node = 0; node < n; ++node) {
+    for (size_t node = 0; node < nodes; ++node) {
       if (!listed[node]) group[node] = star_group;
     }
   }
   return group;
+}
+
+std::vector<uint32_t> Nemesis::partition_groups(const Fault& f) const {
+  return fault::partition_groups(sc_.topology, f, cluster_.size());
 }
 
 bool Nemesis::network_healed() const { return active_links_.empty() && active_partitions_.empty(); }

@@ -3,6 +3,7 @@
 // judge.cpp's.
 #include "ecsim/run/runner.hpp"
 
+#include "network_plan.hpp"
 #include "run_impl.hpp"
 
 #include <fmt/ranges.h>
@@ -217,8 +218,9 @@ void Run::Impl::configure_tiers() {
 }
 
 // A participant up at the end must not hold a YES vote unresolved for longer
-// than this (the coordinators' vote and ack timeouts, a recovery and its
-// status queries, with room to spare).
+// than this once it and its coordinator are up and in reach of each other
+// (the coordinators' vote and ack timeouts, a recovery and its status
+// queries, with room to spare); slow links stretch it (check/billing.hpp).
 constexpr sim::Duration kBillingTerminationBound = sim::seconds(5);
 
 // One billing domain per scenario (validate); clients attach to the `at` nodes of each billing workload.
@@ -235,7 +237,8 @@ void Run::Impl::configure_billing() {
   billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups, client_timeout, cache);
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
-  billing_checker = std::make_unique<check::BillingChecker>(names, cloud_nodes(sc), kBillingTerminationBound.ns);
+  billing_checker = std::make_unique<check::BillingChecker>(names, cloud_nodes(sc), kBillingTerminationBound.ns,
+                                                            network_plan(sc, names.size()));
   trace.add_observer(billing_checker.get());
   if (cache.on()) {
     cache_checker = std::make_unique<check::BillingCacheChecker>(names, cloud_nodes(sc), cache.staleness_max.ns);

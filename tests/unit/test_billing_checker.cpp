@@ -8,6 +8,7 @@
 
 #include "ecsim/check/billing.hpp"
 #include "ecsim/proto/twopc.hpp"
+#include "ecsim/scenario/scenario.hpp"
 #include "ecsim/tiers/billing.hpp"
 
 using namespace ecsim;
@@ -53,8 +54,10 @@ void end_state(std::vector<Record>& h, uint32_t node, int64_t b1, int64_t b2, ui
   h.push_back(rec(100, tiers::kRecordBillingEndOwner, 0, node, kNumber, owner));
 }
 
-std::map<std::string, check::BillingChecker::Result> judge(const std::vector<Record>& h, int64_t end_ns = 100) {
-  check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, {false, false, true, true}, 50);
+std::map<std::string, check::BillingChecker::Result> judge(const std::vector<Record>& h, int64_t end_ns = 100,
+                                                           check::NetworkPlan network = {}) {
+  check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, {false, false, true, true}, 50,
+                          std::move(network));
   for (const Record& r : h) c.offer(r);
   c.finish(end_ns);
   std::map<std::string, check::BillingChecker::Result> out;
@@ -203,4 +206,125 @@ TEST_CASE("billing checker: replicas of different groups are judged on their own
     CHECK(r.violations > 0);
     CHECK_THAT(r.detail, Catch::Contains("cloud-2 holds 1000 for subscriber 2"));
   }
+}
+
+namespace {
+using Plan = check::NetworkPlan;
+// One link class with a 1 ns tail; the faults by index: 0 cuts cloud-1 off
+// (a partition), 1 heals, 2 drops every message core-1 -> cloud-1 (one
+// direction), 3 slows core-1 <-> cloud-1 to a 100 ns tail, 4 slows them to
+// a 5 ns tail (below the bound's 50 / 4).
+Plan plan() {
+  Plan p;
+  p.class_of = {0, 0, 0, 0};
+  p.class_links = {Plan::Link{0, 1}};
+  Plan::Fault partition;
+  partition.kind = Plan::Fault::Kind::kPartition;
+  partition.groups = {0, 0, 1, 0};
+  Plan::Fault heal;
+  heal.kind = Plan::Fault::Kind::kHeal;
+  Plan::Fault drop;
+  drop.kind = Plan::Fault::Kind::kLink;
+  drop.links = {{kCore, kCloud1}};
+  drop.drop_ppm = 1000000;
+  Plan::Fault slow;
+  slow.kind = Plan::Fault::Kind::kLink;
+  slow.links = {{kCore, kCloud1}, {kCloud1, kCore}};
+  slow.tail_ns = 100;
+  Plan::Fault bit_slow = slow;
+  bit_slow.tail_ns = 5;
+  p.faults = {partition, heal, drop, slow, bit_slow};
+  return p;
+}
+Record fault(int64_t t_ns, scenario::Fault::Kind kind, uint64_t index, bool applied) {
+  return rec(t_ns, sim::RecordType::kFault, static_cast<uint16_t>(kind), 0, index, applied ? 1 : 0);
+}
+// clean() plus cloud-1's YES on kT2 at 10, never resolved.
+std::vector<Record> in_doubt() {
+  std::vector<Record> h = clean();
+  h.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+  return h;
+}
+uint64_t termination_violations(const std::vector<Record>& h, int64_t end_ns) {
+  return judge(h, end_ns, plan())["billing_termination"].violations;
+}
+}  // namespace
+
+TEST_CASE("billing checker: termination waits for a voter and its coordinator to be in reach", "[billing][check]") {
+  using Kind = scenario::Fault::Kind;
+  SECTION("with no fault, the plan changes nothing") {
+    CHECK(termination_violations(in_doubt(), 100) == 1);
+    CHECK(termination_violations(in_doubt(), 55) == 0);
+  }
+  SECTION("a voter cut off from its coordinator until the end is not judged, and counted") {
+    std::vector<Record> h = in_doubt();
+    h.push_back(fault(20, Kind::kPartition, 0, true));
+    const auto r = judge(h, 1000, plan());
+    CHECK(r.at("billing_termination").violations == 0);
+    CHECK_THAT(r.at("billing_termination").detail, Catch::Contains("1 cut off from its coordinator"));
+    // The same at a cut that fired at a point (traced with the at_point code).
+    std::vector<Record> at_point = in_doubt();
+    at_point.push_back(rec(20, sim::RecordType::kFault, static_cast<uint16_t>(Kind::kAtPoint), kCloud1, 0, 1));
+    CHECK(termination_violations(at_point, 1000) == 0);
+  }
+  SECTION("a cut healed more than the bound before the end fails, counted from the heal") {
+    std::vector<Record> h = in_doubt();
+    h.push_back(fault(20, Kind::kPartition, 0, true));
+    h.push_back(fault(40, Kind::kHeal, 1, true));
+    CHECK(termination_violations(h, 85) == 0);   // 45 since the heal
+    CHECK(termination_violations(h, 100) == 1);  // 60 since the heal
+    const auto r = judge(h, 100, plan());
+    CHECK_THAT(r.at("billing_termination").detail, Catch::Contains("in reach of each other since 40ns"));
+    // A partition that ends by its own `for` ends the same way.
+    std::vector<Record> ended = in_doubt();
+    ended.push_back(fault(20, Kind::kPartition, 0, true));
+    ended.push_back(fault(40, Kind::kPartition, 0, false));
+    CHECK(termination_violations(ended, 85) == 0);
+    CHECK(termination_violations(ended, 100) == 1);
+  }
+  SECTION("a drop rate of 1 in one direction cuts the pair off until it ends") {
+    std::vector<Record> h = in_doubt();
+    h.push_back(fault(20, Kind::kDrop, 2, true));
+    CHECK(termination_violations(h, 1000) == 0);
+    h.push_back(fault(40, Kind::kDrop, 2, false));
+    CHECK(termination_violations(h, 85) == 0);
+    CHECK(termination_violations(h, 100) == 1);
+  }
+  SECTION("a slow link stretches the bound to 4 round-trip tails, a fast one does not") {
+    std::vector<Record> slow = in_doubt();
+    slow.push_back(fault(5, Kind::kDelay, 3, true));  // rtt tail 200: bound 800
+    CHECK(termination_violations(slow, 800) == 0);
+    CHECK(termination_violations(slow, 811) == 1);
+    std::vector<Record> fast = in_doubt();
+    fast.push_back(fault(5, Kind::kDelay, 4, true));  // rtt tail 10: 40 < 50
+    CHECK(termination_violations(fast, 100) == 1);
+    // A slow spell over before the vote stretches nothing.
+    std::vector<Record> over = clean();
+    over.push_back(fault(6, Kind::kDelay, 3, true));
+    over.push_back(fault(8, Kind::kDelay, 3, false));
+    over.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(over, 100) == 1);
+    // A slow base link (the scenario's network) stretches it as a delay does.
+    Plan base = plan();
+    base.class_links = {Plan::Link{0, 100}};
+    CHECK(judge(in_doubt(), 800, base)["billing_termination"].violations == 0);
+    CHECK(judge(in_doubt(), 1000, base)["billing_termination"].violations == 1);
+  }
+}
+
+TEST_CASE("billing checker: a latency model's tail", "[billing][check]") {
+  using net::LatencyModel;
+  using sim::Duration;
+  CHECK(check::latency_tail_ns(LatencyModel::constant(sim::milliseconds(3))) == 3000000);
+  CHECK(check::latency_tail_ns(LatencyModel::uniform(Duration{0}, sim::seconds(3600))) == 3600000000000 - 1);
+  CHECK(check::latency_tail_ns(LatencyModel::normal(Duration{1000}, Duration{100})) == 1372);
+  // Lognormal median 5ms, p99 20ms: its p99.99 is 5ms * 4^(3.719 / 2.326), about 45.9ms.
+  const int64_t lognormal = check::latency_tail_ns(LatencyModel::lognormal(sim::milliseconds(5), sim::milliseconds(20)));
+  CHECK(lognormal > 45000000);
+  CHECK(lognormal < 47000000);
+  // Median 1ns, p99 1h: beyond every sample, so the network's clamp.
+  CHECK(check::latency_tail_ns(LatencyModel::lognormal(Duration{1}, sim::seconds(3600))) == 3600000000000000);
+  CHECK(check::latency_tail_ns(LatencyModel::pareto(Duration{1000}, 1.0)) == 10000000);
+  CHECK(check::latency_tail_ns(LatencyModel::pareto(Duration{1000}, 1.0, Duration{5000})) == 5000);
+  CHECK(check::latency_tail_ns(LatencyModel::pareto(Duration{1}, 0.000001)) == 3600000000000000);
 }

@@ -18,9 +18,18 @@
 // - number uniqueness: each replica up at the end gives every number the
 //   owner the ports it committed give (one owner each), and every port it
 //   committed moved the number from its owner at that point;
-// - termination: no participant up at the end has held a YES vote
-//   unresolved for longer than the bound (its coordinator's timeouts plus
-//   recovery);
+// - termination: a participant that voted YES learns the decision within
+//   the bound once it and its coordinator are both up and can exchange
+//   messages: its clock starts at the latest of its vote, both nodes' last
+//   restarts and the end of the last window in which the pair was cut off
+//   (a partition or cut between them, or a drop rate of 1 on a link between
+//   them: check/reachability.hpp, from the scenario and the trace's fault
+//   records); the bound is the larger of `termination_bound_ns` (the
+//   coordinator's timeouts plus recovery) and 4 times the pair's round-trip
+//   latency tail in force while it was in doubt (each direction's largest
+//   latency, or its 99.99th percentile for an unbounded model). A voter
+//   whose node or coordinator is down at the end, or which is cut off from
+//   its coordinator at the end, is not judged: the detail counts it;
 // - isolation (read committed): every balance or number-owner read a client
 //   got (billing.read) is a value that some cloud replica's committed state
 //   held for that account or number before the answer: the initial state,
@@ -38,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "ecsim/check/reachability.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -45,8 +55,12 @@ namespace ecsim::check {
 class BillingChecker final : public sim::TraceObserver {
  public:
   // `replicas`: per node, whether it is a cloud replica (whose committed
-  // state reads are served from).
-  BillingChecker(std::vector<std::string> names, std::vector<bool> replicas, int64_t termination_bound_ns);
+  // state reads are served from). `network`: the scenario's links and
+  // faults, for termination (empty: every pair can always exchange
+  // messages, with no latency to speak of).
+  // REQUIRES: termination_bound_ns > 0.
+  BillingChecker(std::vector<std::string> names, std::vector<bool> replicas, int64_t termination_bound_ns,
+                 NetworkPlan network = {});
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
   // Judges the end state; call once after the billing end state was traced.
@@ -89,6 +103,7 @@ class BillingChecker final : public sim::TraceObserver {
   void replica_committed(uint32_t node, uint64_t client_txn);
   void on_read(const sim::Record& r);
   void judge_replica(uint32_t node);
+  void judge_termination(uint64_t txn, const Txn& t, int64_t end_ns);
 
   std::vector<std::string> names_;
   std::vector<bool> replicas_;
@@ -112,6 +127,11 @@ class BillingChecker final : public sim::TraceObserver {
   // termination is judged once a transaction's nodes are up.
   std::set<uint32_t> down_;
   std::map<uint32_t, int64_t> up_since_;
+  // Which pairs can exchange messages, when, and how slowly (termination).
+  Reachability reach_;
+  // Voters still in doubt at the end that termination did not judge.
+  uint64_t excused_down_ = 0;  // their node or their coordinator down at the end
+  uint64_t excused_cut_ = 0;   // cut off from their coordinator at the end
   // End state: nodes up at the end, their balances and owners.
   std::set<uint32_t> end_up_;
   std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;

@@ -52,6 +52,12 @@ class Byzantine;
 std::vector<std::pair<net::NodeId, net::NodeId>> links_between(const scenario::Topology& t,
                                                                const scenario::Selector (&between)[2]);
 
+// Each of `nodes` nodes' group under a partition fault, or an at_point cut
+// (its node alone in group 1, every other node in group 0): two nodes can
+// exchange messages only if every partition in force puts them in the same
+// group. REQUIRES: `f` is a partition or an at_point cut; its selectors resolve.
+std::vector<uint32_t> partition_groups(const scenario::Topology& t, const scenario::Fault& f, size_t nodes);
+
 class Nemesis final : public proto::PointHook {
  public:
   // REQUIRES: every selector in `sc.faults` resolves (the loader checks).

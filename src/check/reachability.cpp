@@ -1,0 +1,137 @@
+#include "ecsim/check/reachability.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ecsim/net/link_config.hpp"
+#include "ecsim/sim/assert.hpp"
+
+namespace ecsim::check {
+
+namespace {
+// z such that P(Z < z) is 0.99, and 0.9999, for a standard normal.
+constexpr double kZ99 = 2.3263478740408408;
+constexpr double kZ9999 = 3.7190164854556804;
+// The network clamps every sampled latency here (net/latency.cpp, kNsMax).
+constexpr int64_t kSampleNsMax = 3'600'000'000'000'000;
+// A tail beyond this (a constant or uniform latency of centuries) counts as
+// this: a round trip of two, times the checker's multiple, stays in range.
+constexpr int64_t kTailNsMax = std::numeric_limits<int64_t>::max() / 16;
+
+int64_t sampled_ns(double v) {
+  if (!(v >= 1.0)) return 1;  // also NaN
+  if (v >= static_cast<double>(kSampleNsMax)) return kSampleNsMax;
+  return static_cast<int64_t>(std::llround(v));
+}
+}  // namespace
+
+int64_t latency_tail_ns(const net::LatencyModel& m) {
+  ECSIM_ASSERT(m.validate().empty());
+  const auto a = static_cast<double>(m.a.ns);
+  const auto b = static_cast<double>(m.b.ns);
+  int64_t tail = 1;
+  switch (m.kind) {
+    case net::LatencyModel::Kind::kConstant: tail = m.a.ns; break;
+    case net::LatencyModel::Kind::kUniform: tail = m.b.ns - 1; break;  // [a, b)
+    case net::LatencyModel::Kind::kNormal: tail = sampled_ns(a + kZ9999 * b); break;
+    case net::LatencyModel::Kind::kLognormal: tail = sampled_ns(a * std::exp(kZ9999 * std::log(b / a) / kZ99)); break;
+    case net::LatencyModel::Kind::kPareto: {
+      // The quantile q of a Pareto is scale * (1 - q)^(-1 / alpha).
+      tail = sampled_ns(a * std::pow(1e4, 1.0 / m.alpha));
+      if (m.b.ns > 0) tail = std::min(tail, m.b.ns);
+      break;
+    }
+  }
+  tail = std::clamp<int64_t>(tail, 1, kTailNsMax);
+  ECSIM_ASSERT(tail >= 1 && tail <= kTailNsMax);
+  return tail;
+}
+
+Reachability::Reachability(NetworkPlan plan) : plan_(std::move(plan)) {
+  while (classes_ * classes_ < plan_.class_links.size()) ++classes_;
+  const size_t k = classes_;
+  ECSIM_ASSERT(k * k == plan_.class_links.size());
+  ECSIM_ASSERT(plan_.class_of.empty() || k > 0);
+  for (const uint8_t c : plan_.class_of) ECSIM_ASSERT(c < k);
+  for (const NetworkPlan::Fault& f : plan_.faults) {
+    ECSIM_ASSERT(f.kind != NetworkPlan::Fault::Kind::kPartition || f.groups.size() == plan_.class_of.size());
+    ECSIM_ASSERT(std::is_sorted(f.links.begin(), f.links.end()));
+  }
+}
+
+void Reachability::on_fault(const sim::Record& r) {
+  if (r.type != sim::RecordType::kFault || r.a >= plan_.faults.size()) return;
+  if (plan_.faults[r.a].kind == NetworkPlan::Fault::Kind::kNone) return;
+  ECSIM_ASSERT(events_.empty() || events_.back().time_ns <= r.time_ns);
+  events_.push_back(Event{r.time_ns, static_cast<uint32_t>(r.a), r.b == 1});
+}
+
+// As the nemesis does: a heal ends every partition in force, a partition's
+// end after a heal changes nothing, link faults compose in the order applied.
+void Reachability::step(State& s, const Event& e) const {
+  using Kind = NetworkPlan::Fault::Kind;
+  const NetworkPlan::Fault& f = plan_.faults[e.index];
+  std::vector<uint32_t>& in_force = f.kind == Kind::kLink ? s.links : s.partitions;
+  if (f.kind == Kind::kHeal) {
+    if (e.applied) s.partitions.clear();
+    return;
+  }
+  if (e.applied) {
+    in_force.push_back(e.index);
+    return;
+  }
+  const auto it = std::find(in_force.begin(), in_force.end(), e.index);
+  if (it != in_force.end()) in_force.erase(it);
+}
+
+NetworkPlan::Link Reachability::link(const State& s, uint32_t from, uint32_t to) const {
+  Link l;
+  const auto set = plan_.links.find({from, to});
+  if (set != plan_.links.end()) {
+    l = set->second;
+  } else if (from < plan_.class_of.size() && to < plan_.class_of.size()) {
+    l = plan_.class_links[plan_.class_of[from] * classes_ + plan_.class_of[to]];
+  }
+  for (const uint32_t i : s.links) {
+    const NetworkPlan::Fault& f = plan_.faults[i];
+    if (!std::binary_search(f.links.begin(), f.links.end(), std::pair{from, to})) continue;
+    if (f.drop_ppm) l.drop_ppm = *f.drop_ppm;
+    if (f.tail_ns) l.tail_ns = *f.tail_ns;
+  }
+  return l;
+}
+
+bool Reachability::cut(const State& s, uint32_t x, uint32_t y) const {
+  for (const uint32_t i : s.partitions) {
+    const std::vector<uint32_t>& g = plan_.faults[i].groups;
+    if (x < g.size() && y < g.size() && g[x] != g[y]) return true;
+  }
+  return link(s, x, y).drop_ppm >= net::kPpmOne || link(s, y, x).drop_ppm >= net::kPpmOne;
+}
+
+Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns) const {
+  ECSIM_ASSERT(x != y);
+  State s;
+  const auto rtt = [&] { return link(s, x, y).tail_ns + link(s, y, x).tail_ns; };
+  Pair out;
+  bool was_cut = cut(s, x, y);
+  int64_t was_rtt = rtt();
+  int64_t was_from = 0;  // when the setting before the next event began
+  for (const Event& e : events_) {
+    step(s, e);
+    const bool now_cut = cut(s, x, y);
+    // The setting before `e` was in force from was_from until e.
+    if (!was_cut && e.time_ns >= from_ns && e.time_ns > was_from) out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
+    if (was_cut && !now_cut) out.reachable_since_ns = e.time_ns;
+    if (now_cut != was_cut || rtt() != was_rtt) was_from = e.time_ns;
+    was_cut = now_cut;
+    was_rtt = rtt();
+  }
+  if (!was_cut) out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
+  out.cut_at_end = was_cut;
+  ECSIM_ASSERT(out.rtt_tail_ns >= 0 && out.rtt_tail_ns <= 2 * kTailNsMax);
+  return out;
+}
+
+}  // namespace ecsim::check
