@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -131,7 +132,8 @@ uint32_t node_of(const std::string& path, const nlohmann::json& header, const st
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].get<std::string>() == name) return static_cast<uint32_t>(i);
   }
-  throw sim::TraceFileError(fmt::format("{}: no node '{}' in this trace ({} nodes)", path, name, nodes.size()));
+  throw sim::TraceFileError(
+      fmt::format("{}: no node '{}' in this trace ({} nodes)", path, name, nodes.size()));
 }
 
 // Every record type that has a name (record_name's "unknown" is none), by number.
@@ -155,6 +157,7 @@ struct DumpFilter {
 // THROWS TraceFileError for a name no record type has.
 std::vector<bool> selected_types(const std::string& path, const std::vector<std::string>& wanted) {
   std::vector<bool> on(0x10000, wanted.empty());
+  if (wanted.empty()) return on;
   const std::vector<std::pair<uint16_t, std::string>> types = named_record_types();
   for (const std::string& w : wanted) {
     const bool prefix = w.size() > 2 && w.compare(w.size() - 2, 2, ".*") == 0;
@@ -164,9 +167,18 @@ std::vector<bool> selected_types(const std::string& path, const std::vector<std:
       if (prefix ? name.compare(0, stem.size(), stem) == 0 : name == w) on[t] = any = true;
     }
     if (!any) {
-      throw sim::TraceFileError(fmt::format("{}: --type '{}' names no record type (e.g. send, storage.wal, twopc.*; "
-                                            "{} names in docs/trace-format.md)",
-                                            path, w, types.size()));
+      // The kernel's names and the protocols' prefixes: the whole list, short.
+      std::vector<std::string> choices;
+      for (const auto& [t, name] : types) {
+        const size_t dot = name.find('.');
+        std::string choice = dot == std::string::npos ? name : name.substr(0, dot) + ".*";
+        if (std::find(choices.begin(), choices.end(), choice) == choices.end())
+          choices.push_back(std::move(choice));
+      }
+      throw sim::TraceFileError(
+          fmt::format("{}: --type '{}' names no record type, expected a type as dumped or one "
+                      "of: {}",
+                      path, w, fmt::join(choices, ", ")));
     }
   }
   return on;
@@ -191,10 +203,16 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
     ++n;
     if (!type_on[static_cast<uint16_t>(r.type)]) return;
     if (!node_on.empty() && (r.node >= node_on.size() || !node_on[r.node])) return;
-    nlohmann::json j = {{"t_ns", r.time_ns}, {"type", record_name(r.type)},
-                        {"type_id", static_cast<int>(r.type)}, {"code", r.code},
-                        {"node", r.node},   {"peer", r.peer},                        {"kind", r.kind},
-                        {"a", r.a},         {"b", r.b},                              {"n", n}};
+    nlohmann::json j = {{"t_ns", r.time_ns},
+                        {"type", record_name(r.type)},
+                        {"type_id", static_cast<int>(r.type)},
+                        {"code", r.code},
+                        {"node", r.node},
+                        {"peer", r.peer},
+                        {"kind", r.kind},
+                        {"a", r.a},
+                        {"b", r.b},
+                        {"n", n}};
     out += j.dump();
     out += '\n';
     if (out.size() > (1 << 20)) {
@@ -273,6 +291,24 @@ int trace_latency(const std::string& path, const std::string& from, const std::s
 
 }  // namespace
 
+// Runs a trace subcommand: bad input (a damaged file, a bad header or
+// option value) is one line on stderr and exit code 2.
+template <class F>
+void run_guarded(const std::string& path, int& exit_code, F&& fn) {
+  try {
+    exit_code = fn();
+  } catch (const sim::TraceFileError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    exit_code = kExitBadInput;
+  } catch (const scenario::LoadError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    exit_code = kExitBadInput;
+  } catch (const nlohmann::json::exception& e) {
+    std::fprintf(stderr, "%s: corrupted header: %s\n", path.c_str(), e.what());
+    exit_code = kExitBadInput;
+  }
+}
+
 void add_trace_command(CLI::App& app, int& exit_code) {
   CLI::App* trace = app.add_subcommand("trace", "Inspect, verify and replay trace files");
   trace->require_subcommand(1);
@@ -295,15 +331,7 @@ void add_trace_command(CLI::App& app, int& exit_code) {
     sub->add_option("--from", *from, "Sending node, e.g. core-1")->required();
     sub->add_option("--to", *to, "Receiving node, e.g. cloud-1")->required();
     sub->callback([path, from, to, &exit_code] {
-      try {
-        exit_code = trace_latency(*path, *from, *to);
-      } catch (const sim::TraceFileError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        exit_code = kExitBadInput;
-      } catch (const nlohmann::json::exception& e) {
-        std::fprintf(stderr, "%s: corrupted header: %s\n", path->c_str(), e.what());
-        exit_code = kExitBadInput;
-      }
+      run_guarded(*path, exit_code, [&] { return trace_latency(*path, *from, *to); });
     });
   }
   {
@@ -311,38 +339,22 @@ void add_trace_command(CLI::App& app, int& exit_code) {
     auto filter = std::make_shared<DumpFilter>();
     sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
     sub->add_option("--type", filter->types,
-                    "Only records of these types (names as dumped, or PREFIX.* e.g. twopc.*; repeat or comma-separate)")
+                    "Only records of these types (as dumped, or PREFIX.* e.g. twopc.*; repeat or "
+                    "comma-separate)")
         ->delimiter(',');
-    sub->add_option("--node", filter->nodes, "Only records whose node is one of these, e.g. core-1 (repeat or comma-separate)")
+    sub->add_option(
+           "--node", filter->nodes,
+           "Only records whose node is one of these, e.g. core-1 (repeat or comma-separate)")
         ->delimiter(',');
     sub->callback([path, filter, &exit_code] {
-      try {
-        exit_code = trace_dump(*path, *filter);
-      } catch (const sim::TraceFileError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        exit_code = kExitBadInput;
-      } catch (const nlohmann::json::exception& e) {
-        std::fprintf(stderr, "%s: corrupted header: %s\n", path->c_str(), e.what());
-        exit_code = kExitBadInput;
-      }
+      run_guarded(*path, exit_code, [&] { return trace_dump(*path, *filter); });
     });
   }
   for (const Sub& s : subs) {
     CLI::App* sub = trace->add_subcommand(s.name, s.help);
     sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
     sub->callback([path, fn = s.fn, &exit_code] {
-      try {
-        exit_code = fn(*path);
-      } catch (const sim::TraceFileError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        exit_code = kExitBadInput;
-      } catch (const scenario::LoadError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        exit_code = kExitBadInput;
-      } catch (const nlohmann::json::exception& e) {
-        std::fprintf(stderr, "%s: corrupted header: %s\n", path->c_str(), e.what());
-        exit_code = kExitBadInput;
-      }
+      run_guarded(*path, exit_code, [&] { return fn(*path); });
     });
   }
 }

@@ -33,8 +33,9 @@ recs = [json.loads(l) for l in sys.stdin]
 for i, r in enumerate(recs):
     if r["type"] != "storage.write_started":
         continue
-    # the three sends just before it
-    sends = [x for x in recs[max(0, i - 12):i] if x["type"] == "send" and x["node"] == r["node"] and x["kind"] == 11][-3:]
+    # the three sends just before it (within the 12 records of the whole trace before it)
+    sends = [x for x in recs[max(0, i - 12):i] if x["type"] == "send" and x["node"] == r["node"] and x["kind"] == 11
+             and r["n"] - x["n"] <= 12][-3:]
     assert len(sends) == 3, (i, sends)
     groups = {(s["peer"] - first_cloud) // 3 for s in sends}
     assert len(groups) == 1 and len({s["peer"] for s in sends}) == 3, sends

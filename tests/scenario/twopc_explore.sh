@@ -54,8 +54,11 @@ PY
 [[ $? -eq 0 ]] || fail=1
 check "$(ls "$tmp" | grep -c '\.yaml$')" 0 "passing runs leave no scenario file behind"
 
-# The plant's exploration re-runs the clean one's code paths: a sanitizer
-# build (ECSIM_SANITIZED, tests/CMakeLists.txt) skips it.
+# A sanitizer build (ECSIM_SANITIZED, tests/CMakeLists.txt) skips the
+# plant's exploration, for time: its protocol runs are the clean one's but
+# for the plant, and its failing-run path (the scenario files written, the
+# reproducing command) is checked under the sanitizers nowhere else -- the
+# Release and clang stages run it.
 if [[ -z ${ECSIM_SANITIZED:-} ]]; then
   "$ecsim" explore "$scn" --crash-points --jobs 2 --out-dir "$tmp" --plant twopc.vote_before_prepared_log > "$tmp/plant.txt"
   check $? 1 "explore finds twopc.vote_before_prepared_log"

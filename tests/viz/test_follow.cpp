@@ -323,7 +323,15 @@ TEST_CASE("follow: every message carrying the transaction is its own, also one s
     for (const uint64_t i : sends.at(txn)) {
       CHECK(f.message(t.record(i).a));
       CHECK(f.record(i));
+      if (const auto end = t.message_end(i)) CHECK(f.record(*end));  // its deliver or drop too
     }
+    // A window past its last record (the cursor far after it): its later
+    // messages are still its own, and nothing else is.
+    const uint64_t after = named.at(txn).second + 1;
+    viz::TxnFollow g;
+    g.compute(t, txn, after, t.collected());
+    for (const uint64_t i : sends.at(txn)) CHECK(g.message(t.record(i).a) == (i >= after));
+    CHECK(g.inferred_count() == 0);
   }
   if (text == kContendedLossy) CHECK(!outside.empty());  // the case exists
 }

@@ -267,6 +267,32 @@ TEST_CASE("probe: its cache of snapshots and clocks stays within its byte budget
     }
   }
   CHECK(kept > 10);
+  // Back behind it: the probe starts again from t = 0 and is offered every
+  // clock again (replaced in place or kept anew); the count stays exact.
+  t.seek_time(from_ns + 50 * kMs);
+  reach(p, t.cursor_event(), from_ns, 1 << 20);
+  CHECK(p.restarts() == 1);
+  CHECK(p.cache_bytes() <= kBudget);
+  CHECK(p.cache_bytes() == p.cache_bytes_recounted());
+  REQUIRE(p.snapshot(0, t.cursor_event()) != nullptr);
+  CHECK(p.cache_bytes() == p.cache_bytes_recounted());
+
+  // A budget smaller than one snapshot: the snapshot is kept alone, and the
+  // clocks the probe meets afterwards are not kept (they never drop it).
+  viz::Probe tiny(t, {}, 256);
+  reach(tiny, t.cursor_event(), from_ns, 1 << 20);
+  CHECK(tiny.cache_bytes() <= 256);
+  const uint32_t cloud = static_cast<uint32_t>(t.names().size() - 1);
+  REQUIRE(tiny.snapshot(cloud, t.cursor_event()) != nullptr);
+  CHECK(tiny.snapshots_cached() == 1);
+  CHECK(tiny.clocks_cached() == 0);
+  CHECK(tiny.cache_bytes() > 256);  // alone over the budget
+  t.step(1);
+  t.step(1);
+  reach(tiny, t.cursor_event(), from_ns, 1 << 20);
+  CHECK(tiny.snapshots_cached() == 1);
+  CHECK(tiny.clocks_cached() == 0);
+  CHECK(tiny.cache_bytes() == tiny.cache_bytes_recounted());
 }
 
 TEST_CASE("probe: hover clocks of the messages sent while the run is built are known, each the one its record hashes") {

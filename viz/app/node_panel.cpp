@@ -197,8 +197,9 @@ void draw_internals(Ui& ui, uint32_t node) {
   draw_wal(*s, 0, "disk log", followed);
   draw_wal(*s, 1, "2PC log", followed);
   if (s->disk_length[0] == 0 && s->disk_length[1] == 0) ImGui::TextDisabled("no log on its disks");
-  ImGui::TextDisabled("(internals cache: %zu snapshots, %zu clocks, %.1f of %.0f MiB)", p.snapshots_cached(),
-                      p.clocks_cached(), static_cast<double>(p.cache_bytes()) / (1 << 20),
+  ImGui::TextDisabled("(internals cache: %zu snapshots, %zu clocks, %.1f of %.0f MiB)",
+                      p.snapshots_cached(), p.clocks_cached(),
+                      static_cast<double>(p.cache_bytes()) / (1 << 20),
                       static_cast<double>(p.cache_bytes_max()) / (1 << 20));
   ImGui::Separator();
 }

@@ -55,8 +55,9 @@ void clock_missing(const Probe& p, const Timeline& t, uint64_t index) {
     ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
                         format_ns(p.capture_from_ns()).c_str());
   } else {
-    ImGui::TextDisabled("vector clock: not kept (made while the run was built, or past the probe's %zu kept)",
-                        Probe::kClocksMax);
+    ImGui::TextDisabled(
+        "vector clock: not kept (past the probe's %zu of a kind, or its cache's byte budget)",
+        Probe::kClocksMax);
   }
 }
 
@@ -114,7 +115,9 @@ void hover_clocks(const Ui& ui, uint64_t index) {
     ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
                         format_ns(p->capture_from_ns()).c_str());
   } else if (send == nullptr) {
-    ImGui::TextDisabled("vector clock: none (a message without one, or past the probe's %zu kept)", Probe::kClocksMax);
+    ImGui::TextDisabled(
+        "vector clock: none (a message without one, or past the probe's %zu or its byte budget)",
+        Probe::kClocksMax);
   } else {
     ImGui::TextDisabled("receiver's clock: not taken before the cursor");
   }

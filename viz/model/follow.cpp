@@ -135,13 +135,24 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
     first = std::min(first, i);
     last = i;
   }
-  if (first == UINT64_MAX) return;
-  // The events of its first and last records, whole: a send may come
-  // before the record that names the transaction in the same handler.
-  while (first > lo && t.event_of(first - 1) == t.event_of(first)) --first;
-  while (last + 1 < hi && t.event_of(last + 1) == t.event_of(last)) ++last;
   std::vector<uint64_t> ends;
-  for (uint64_t i = first; i <= last; ++i) {
+  // A message of the transaction, with its deliver or drop record.
+  const auto add_message = [&](uint64_t i, bool inferred) {
+    records_.push_back(i);
+    messages_.insert(t.record(i).a);
+    if (inferred) inferred_.insert(t.record(i).a);
+    if (const auto end = t.message_end(i)) ends.push_back(*end);
+  };
+  if (first != UINT64_MAX) {
+    // The events of its first and last records, whole: a send may come
+    // before the record that names the transaction in the same handler.
+    while (first > lo && t.event_of(first - 1) == t.event_of(first)) --first;
+    while (last + 1 < hi && t.event_of(last + 1) == t.event_of(last)) ++last;
+  } else {
+    first = hi;  // none of its records in the window: no span, only exact attributions
+    last = hi;
+  }
+  for (uint64_t i = first; i <= last && i < hi; ++i) {
     const sim::Record& r = t.record(i);
     if (names_txn(r, txn)) {
       records_.push_back(i);
@@ -159,10 +170,7 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
     } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc) {
       const std::optional<uint64_t> carried = t.message_txn(r.a);
       if (carried ? *carried != txn : !here) continue;
-      records_.push_back(i);
-      messages_.insert(r.a);
-      if (!carried) inferred_.insert(r.a);
-      if (const auto end = t.message_end(i)) ends.push_back(*end);
+      add_message(i, !carried);
     }
   }
   // Outside the events of its records, only what is attributed exactly:
@@ -171,7 +179,7 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
   // message may carry it from an event that names no transaction (a
   // decision resent on a timer, an answer to a status query).
   for (uint64_t i = lo; i < hi; ++i) {
-    if (i == first) i = last + 1;
+    if (i == first) i = last + 1;  // past the span (none: first == hi)
     if (i >= hi) break;
     const sim::Record& r = t.record(i);
     if (r.type == twopc::kRecordWal) {
@@ -179,10 +187,9 @@ void TxnFollow::compute(const Timeline& t, uint64_t txn, uint64_t lo, uint64_t h
       if (!txns || !std::binary_search(txns->begin(), txns->end(), txn)) continue;
       records_.push_back(i);
       ++wal_;
-    } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc && t.message_txn(r.a) == txn) {
-      records_.push_back(i);
-      messages_.insert(r.a);
-      if (const auto end = t.message_end(i)) ends.push_back(*end);
+    } else if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc &&
+               t.message_txn(r.a) == txn) {
+      add_message(i, false);
     }
   }
   records_.insert(records_.end(), ends.begin(), ends.end());

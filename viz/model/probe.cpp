@@ -13,17 +13,20 @@ namespace ecsim::viz {
 
 namespace {
 
-// A std::map node holds its value and about four words of links and colour.
-constexpr uint64_t kMapNodeOverhead = 4 * sizeof(void*);
+constexpr uint64_t kMapNodeOverhead = ViewState::kMapNodeOverhead;
 
-uint64_t clock_bytes(const net::VectorClock& c) { return c.entries.capacity() * sizeof(c.entries[0]); }
+uint64_t clock_bytes(const net::VectorClock& c) {
+  return c.entries.capacity() * sizeof(c.entries[0]);
+}
 
 uint64_t snapshot_bytes(const tiers::NodeSnapshot& s) {
-  uint64_t b = sizeof(std::pair<const std::pair<uint64_t, uint32_t>, tiers::NodeSnapshot>) + kMapNodeOverhead +
-               clock_bytes(s.clock) + clock_bytes(s.dsm_clock) + s.dsm.capacity() * sizeof(s.dsm[0]) +
-               s.wal.capacity() * sizeof(s.wal[0]) + s.locks.capacity() * sizeof(s.locks[0]);
+  uint64_t b = sizeof(std::pair<const std::pair<uint64_t, uint32_t>, tiers::NodeSnapshot>) +
+               kMapNodeOverhead + clock_bytes(s.clock) + clock_bytes(s.dsm_clock) +
+               s.dsm.capacity() * sizeof(s.dsm[0]) + s.wal.capacity() * sizeof(s.wal[0]) +
+               s.locks.capacity() * sizeof(s.locks[0]);
   for (const tiers::DsmEntrySnapshot& e : s.dsm) b += clock_bytes(e.clock);
-  for (const tiers::WalLine& w : s.wal) b += w.text.capacity() > 15 ? w.text.capacity() + 1 : 0;  // beyond SSO
+  for (const tiers::WalLine& w : s.wal)
+    b += w.text.capacity() > 15 ? w.text.capacity() + 1 : 0;  // beyond SSO
   for (const tiers::LockSnapshot& l : s.locks) b += l.waiters.capacity() * sizeof(l.waiters[0]);
   return b;
 }
@@ -34,7 +37,8 @@ uint64_t clock_entry_bytes(const CapturedClock& c) {
          sizeof(std::pair<uint64_t, bool>) + clock_bytes(c.clock);
 }
 uint64_t clock_entry_bytes(const LocalClock& l) {
-  return sizeof(std::pair<const uint64_t, LocalClock>) + kMapNodeOverhead + sizeof(uint64_t) + clock_bytes(l.clock);
+  return sizeof(std::pair<const uint64_t, LocalClock>) + kMapNodeOverhead + sizeof(uint64_t) +
+         clock_bytes(l.clock);
 }
 
 }  // namespace
@@ -44,7 +48,8 @@ uint64_t clock_entry_bytes(const LocalClock& l) {
 class Probe::Capture final : public sim::TraceObserver {
  public:
   explicit Capture(Probe& p) : probe_(p) {
-    types_ = {proto::vclock::kRecordClockSend, proto::vclock::kRecordClockRecv, proto::vclock::kRecordClockLocal};
+    types_ = {proto::vclock::kRecordClockSend, proto::vclock::kRecordClockRecv,
+              proto::vclock::kRecordClockLocal};
     // What the Timeline keeps, but the messages and load samples: never a mark.
     for (const sim::RecordType t : collected_types()) {
       if (t != sim::RecordType::kSend && t != sim::RecordType::kDeliver && t != sim::RecordType::kDrop &&
@@ -59,10 +64,12 @@ class Probe::Capture final : public sim::TraceObserver {
     if (probe_.building_) {
       // No run to read clocks from yet: kept for resolve_built. A local
       // increment matters only for working a clock back.
-      if (mark || r.type == proto::vclock::kRecordClockSend || r.type == proto::vclock::kRecordClockLocal) {
+      if (mark || r.type == proto::vclock::kRecordClockSend ||
+          r.type == proto::vclock::kRecordClockLocal) {
         probe_.built_.push_back({r, record_index(), mark});
       }
-    } else if (r.type == proto::vclock::kRecordClockSend || r.type == proto::vclock::kRecordClockRecv) {
+    } else if (r.type == proto::vclock::kRecordClockSend ||
+               r.type == proto::vclock::kRecordClockRecv) {
       probe_.on_clock(r);
     } else if (mark) {
       probe_.on_local(r, record_index());
@@ -160,19 +167,24 @@ uint64_t Probe::cache_bytes_recounted() const {
 }
 
 void Probe::drop_farthest_snapshot(uint64_t event) {
+  ECSIM_ASSERT(!snapshots_.empty());
   const auto first = snapshots_.begin(), last = std::prev(snapshots_.end());
   const uint64_t below = event > first->first.first ? event - first->first.first : 0;
   const uint64_t above = last->first.first > event ? last->first.first - event : 0;
   const auto gone = above > below ? last : first;
-  cache_bytes_ -= snapshot_bytes(gone->second);
+  const uint64_t bytes = snapshot_bytes(gone->second);
+  ECSIM_ASSERT(cache_bytes_ >= bytes);
+  cache_bytes_ -= bytes;
   snapshots_.erase(gone);
 }
 
 void Probe::drop_oldest_clock() {
-  // The older of the two kinds' oldest entries (both arrive in trace order).
-  const bool message = !clocks_.empty() &&
-                       (local_clocks_.empty() ||
-                        clocks_.at(clock_order_.front()).time_ns <= local_clocks_.at(local_order_.front()).time_ns);
+  // The older of the two kinds' oldest entries (each queue is in the order
+  // kept, trace order but for clocks kept again after a restart: a heuristic).
+  ECSIM_ASSERT(!clocks_.empty() || !local_clocks_.empty());
+  const bool message = !clocks_.empty() && (local_clocks_.empty() ||
+                                            clocks_.at(clock_order_.front()).time_ns <=
+                                                local_clocks_.at(local_order_.front()).time_ns);
   if (message) {
     drop_oldest_message_clock();
   } else {
@@ -181,14 +193,18 @@ void Probe::drop_oldest_clock() {
 }
 
 void Probe::drop_oldest_message_clock() {
+  ECSIM_ASSERT(!clock_order_.empty());
   const auto it = clocks_.find(clock_order_.front());
+  ECSIM_ASSERT(it != clocks_.end() && cache_bytes_ >= clock_entry_bytes(it->second));
   cache_bytes_ -= clock_entry_bytes(it->second);
   clocks_.erase(it);
   clock_order_.pop_front();
 }
 
 void Probe::drop_oldest_local_clock() {
+  ECSIM_ASSERT(!local_order_.empty());
   const auto it = local_clocks_.find(local_order_.front());
+  ECSIM_ASSERT(it != local_clocks_.end() && cache_bytes_ >= clock_entry_bytes(it->second));
   cache_bytes_ -= clock_entry_bytes(it->second);
   local_clocks_.erase(it);
   local_order_.pop_front();
@@ -199,9 +215,12 @@ void Probe::drop_oldest_local_clock() {
 // probe passing it again), else as the newest, within the kind's count and
 // the byte budget (making room drops clocks only; none fits: not kept).
 template <class Map, class Order, class Key, class Value>
-void Probe::keep_clock(Map& cache, Order& order, const Key& key, Value value, void (Probe::*drop_oldest_of_kind)()) {
+void Probe::keep_clock(Map& cache, Order& order, const Key& key, Value value,
+                       void (Probe::*drop_oldest_of_kind)()) {
+  ECSIM_ASSERT(cache.size() == order.size());
   const uint64_t bytes = clock_entry_bytes(value);
   if (const auto old = cache.find(key); old != cache.end()) {
+    ECSIM_ASSERT(cache_bytes_ >= clock_entry_bytes(old->second));
     cache_bytes_ -= clock_entry_bytes(old->second);
     old->second = std::move(value);
     cache_bytes_ += bytes;
@@ -250,7 +269,8 @@ void Probe::resolve_built() {
       known[r.node] = false;  // something else changed it: stop guessing for this node
       continue;
     }
-    if (r.type == proto::vclock::kRecordClockSend && r.time_ns >= capture_from_ns_) found.emplace_back(&*b, c);
+    if (r.type == proto::vclock::kRecordClockSend && r.time_ns >= capture_from_ns_)
+      found.emplace_back(&*b, c);
     if (!undo_increment(c, r.node)) known[r.node] = false;
   }
   // Kept oldest first, as they would have been had the run existed.
@@ -278,8 +298,8 @@ void Probe::on_clock(const sim::Record& r) {
   // the node holds now. A mismatch would be a bug; keep nothing then.
   if (c == nullptr || proto::vclock::hash(*c) != r.b) return;
   const bool send = r.type == proto::vclock::kRecordClockSend;
-  keep_clock(clocks_, clock_order_, std::make_pair(r.a, send), CapturedClock{r.a, send, r.node, r.time_ns, *c},
-             &Probe::drop_oldest_message_clock);
+  keep_clock(clocks_, clock_order_, std::make_pair(r.a, send),
+             CapturedClock{r.a, send, r.node, r.time_ns, *c}, &Probe::drop_oldest_message_clock);
   ECSIM_ASSERT(clocks_.size() == clock_order_.size());
 }
 
@@ -289,7 +309,8 @@ void Probe::on_local(const sim::Record& r, uint64_t trace_index) {
   // node holds now is its clock at the record.
   const net::VectorClock* c = run_->node_clock(r.node);
   keep_clock(local_clocks_, local_order_, trace_index,
-             LocalClock{trace_index, r.node, r.time_ns, c != nullptr, c != nullptr ? *c : net::VectorClock{}},
+             LocalClock{trace_index, r.node, r.time_ns, c != nullptr,
+                        c != nullptr ? *c : net::VectorClock{}},
              &Probe::drop_oldest_local_clock);
   ECSIM_ASSERT(local_clocks_.size() == local_order_.size());
 }

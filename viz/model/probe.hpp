@@ -126,7 +126,8 @@ class Probe {
   // Drops the cached snapshot farthest from `event` (the cursor moves locally).
   void drop_farthest_snapshot(uint64_t event);
   template <class Map, class Order, class Key, class Value>
-  void keep_clock(Map& cache, Order& order, const Key& key, Value value, void (Probe::*drop_oldest_of_kind)());
+  void keep_clock(Map& cache, Order& order, const Key& key, Value value,
+                  void (Probe::*drop_oldest_of_kind)());
   // Drops the oldest cached clock of either kind, or of one kind.
   void drop_oldest_clock();
   void drop_oldest_message_clock();

@@ -108,8 +108,6 @@ void ViewState::apply(const Record& r) {
 }
 
 size_t ViewState::bytes() const {
-  // A std::map node holds its value and about four words of links and colour.
-  constexpr size_t kMapNodeOverhead = 4 * sizeof(void*);
   return sizeof(ViewState) + nodes.capacity() * sizeof(NodeState) +
          in_flight.size() * (sizeof(std::pair<const uint64_t, InFlight>) + kMapNodeOverhead) +
          recent_drops.capacity() * sizeof(RecentDrop) + cut_links.capacity() * sizeof(cut_links[0]);

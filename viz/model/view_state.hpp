@@ -98,6 +98,9 @@ struct ViewState {
   void apply(const sim::Record& r);
   // An estimate of the bytes this value holds (checkpoint accounting).
   size_t bytes() const;
+  // What a std::map node costs beside its value, in these estimates: about
+  // four words of links and colour.
+  static constexpr size_t kMapNodeOverhead = 4 * sizeof(void*);
   // A 64-bit digest of the whole value (tests: two states are the same).
   uint64_t digest() const;
   bool link_cut(uint32_t from, uint32_t to) const;

@@ -417,13 +417,15 @@ class Replica {
   std::set<std::pair<int64_t, uint64_t>> by_time_;
   sim::Accounted entries_bytes_{sim::Resource::kStorageKeys};  // entries_ and by_time_
   // A std::set node: its value and about four words of links and colour.
-  static constexpr uint64_t kByTimeNodeBytes = sizeof(std::pair<int64_t, uint64_t>) + 4 * sizeof(void*);
+  static constexpr uint64_t kByTimeNodeBytes =
+      sizeof(std::pair<int64_t, uint64_t>) + 4 * sizeof(void*);
   // Indexes an entry just stored and accounts the tables' bytes: the key
   // table's slots (grown by doubling) and a node of by_time_ per entry.
   void index(int64_t updated_at_ns, uint64_t key) {
     by_time_.insert({updated_at_ns, key});
-    entries_bytes_.set_bytes(static_cast<int64_t>(entries_.slot_count() * sim::FlatMap<Stored>::slot_bytes() +
-                                                  by_time_.size() * kByTimeNodeBytes));
+    entries_bytes_.set_bytes(
+        static_cast<int64_t>(entries_.slot_count() * sim::FlatMap<Stored>::slot_bytes() +
+                             by_time_.size() * kByTimeNodeBytes));
   }
   std::vector<PendingAck> pending_acks_;  // in arrival order
   uint64_t sync_tag_ = 0;                 // the sync in flight; 0: none
