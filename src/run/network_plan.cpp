@@ -15,27 +15,38 @@ check::NetworkPlan::Link link_of(const net::LinkConfig& c) {
 }
 }  // namespace
 
-// The links as Run::Impl::configure_links sets them: the tier pair's
-// built-in setting with `network.default` on top, then each `network.links`
-// entry in order; the faults as the nemesis applies them.
-check::NetworkPlan network_plan(const scenario::Scenario& sc, size_t nodes) {
-  using Kind = scenario::Fault::Kind;
-  using PlanKind = check::NetworkPlan::Fault::Kind;
-  const scenario::Topology& topo = sc.topology;
-  check::NetworkPlan plan;
-  for (size_t n = 0; n < nodes; ++n) {
-    plan.class_of.push_back(static_cast<uint8_t>(scenario::node_tier(topo, static_cast<uint32_t>(n))));
-  }
-  std::vector<net::LinkConfig> classes;
+std::vector<net::LinkConfig> tier_pair_links(const scenario::Scenario& sc) {
+  std::vector<net::LinkConfig> pairs;
   for (int from = 0; from < scenario::kTierCount; ++from) {
     for (int to = 0; to < scenario::kTierCount; ++to) {
       net::LinkConfig c =
           scenario::builtin_link_config(static_cast<scenario::Tier>(from), static_cast<scenario::Tier>(to));
       scenario::apply_patch(c, sc.network.defaults);
-      classes.push_back(c);
-      plan.class_links.push_back(link_of(c));
+      pairs.push_back(c);
     }
   }
+  return pairs;
+}
+
+std::vector<uint8_t> link_classes(const scenario::Scenario& sc, size_t nodes) {
+  std::vector<uint8_t> class_of(nodes);
+  for (size_t n = 0; n < nodes; ++n) {
+    class_of[n] = static_cast<uint8_t>(scenario::node_tier(sc.topology, static_cast<uint32_t>(n)));
+  }
+  return class_of;
+}
+
+// The links as Run::Impl::configure_links sets them: the tier pairs' links
+// (tier_pair_links), then each `network.links` entry in order; the faults
+// as the nemesis applies them.
+check::NetworkPlan network_plan(const scenario::Scenario& sc, size_t nodes) {
+  using Kind = scenario::Fault::Kind;
+  using PlanKind = check::NetworkPlan::Fault::Kind;
+  const scenario::Topology& topo = sc.topology;
+  check::NetworkPlan plan;
+  plan.class_of = link_classes(sc, nodes);
+  const std::vector<net::LinkConfig> classes = tier_pair_links(sc);
+  for (const net::LinkConfig& c : classes) plan.class_links.push_back(link_of(c));
   std::map<std::pair<uint32_t, uint32_t>, net::LinkConfig> set;
   for (const scenario::LinkOverride& o : sc.network.overrides) {
     for (const auto& [s, d] : fault::links_between(topo, o.between)) {

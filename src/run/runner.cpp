@@ -96,17 +96,7 @@ void Run::Impl::configure_links() {
   const auto& topo = sc.topology;
   // Every link takes its tier pair's config (the built-in one with the
   // scenario's defaults on top), made when the link is first used.
-  std::vector<uint8_t> tier_of(names.size());
-  for (net::NodeId n = 0; n < names.size(); ++n) tier_of[n] = static_cast<uint8_t>(scenario::node_tier(topo, n));
-  std::vector<net::LinkConfig> pairs;
-  for (int from = 0; from < scenario::kTierCount; ++from) {
-    for (int to = 0; to < scenario::kTierCount; ++to) {
-      net::LinkConfig c = scenario::builtin_link_config(static_cast<scenario::Tier>(from), static_cast<scenario::Tier>(to));
-      scenario::apply_patch(c, sc.network.defaults);
-      pairs.push_back(c);
-    }
-  }
-  network.set_link_classes(std::move(tier_of), std::move(pairs));
+  network.set_link_classes(link_classes(sc, names.size()), tier_pair_links(sc));
   for (const scenario::LinkOverride& o : sc.network.overrides) {
     for (auto [s, d] : fault::links_between(topo, o.between)) {
       net::LinkConfig c = network.link_config(s, d);
