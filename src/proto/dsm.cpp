@@ -103,14 +103,15 @@ void Replica::start(Env<Message>& env) {
 }
 
 std::optional<uint64_t> Replica::get(uint64_t key) const {
-  const auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  return it->second.value;
+  const Stored* held = entries_.find(key);
+  if (held == nullptr) return std::nullopt;
+  return held->value;
 }
 
 bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   ECSIM_ASSERT(env.self() == self_);
-  if (!entries_.contains(key) && entries_.size() >= kKeysMax) {
+  Stored* held = entries_.find(key);
+  if (held == nullptr && entries_.size() >= kKeysMax) {
     ++counters_.refused_full;
     sim::limit_reached(sim::Resource::kDsmKeys, self_);
     trace(env, Event::kRefusedFull, self_, key, value);
@@ -118,12 +119,16 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   }
   // The replica's clock has merged every entry it holds, so the new write is
   // causally after the one it replaces and wins everywhere.
-  Stored stored = Stored::of(value, clock_.on_send(), self_);
+  const VectorClock& clock = clock_.on_send();
   ++counters_.sets;
   trace(env, Event::kSet, self_, key, value);
-  const Update update{key, value, stored.clock, self_};
-  entries_[key] = std::move(stored);
-  entries_bytes_.set_entries(entries_.size());
+  const Update update{key, value, clock, self_};
+  if (held != nullptr) {
+    held->assign(value, clock, self_);
+  } else {
+    entries_.insert(key, Stored::of(value, clock, self_));
+    entries_bytes_.set_bytes(static_cast<int64_t>(entries_.bytes()));
+  }
   if (reach(env, Point::kDsmAfterSet)) return true;  // stored; the node stops before telling anyone
   for (NodeId peer : config_.peers) {
     send(env, peer, update);
@@ -158,28 +163,28 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
     trace(env, Event::kDroppedInvalid, u.writer, u.key, u.value);
     return false;
   }
-  auto it = entries_.find(u.key);
-  if (it == entries_.end() && entries_.size() >= kKeysMax) {
+  Stored* held = entries_.find(u.key);
+  if (held == nullptr && entries_.size() >= kKeysMax) {
     ++counters_.refused_full;
     sim::limit_reached(sim::Resource::kDsmKeys, self_);
     trace(env, Event::kRefusedFull, u.writer, u.key, u.value);
     return false;
   }
   clock_.on_receive(u.clock);
-  if (it == entries_.end()) {
-    entries_.emplace(u.key, Stored::of(u.value, u.clock, u.writer));
-    entries_bytes_.set_entries(entries_.size());
+  if (held == nullptr) {
+    entries_.insert(u.key, Stored::of(u.value, u.clock, u.writer));
+    entries_bytes_.set_bytes(static_cast<int64_t>(entries_.bytes()));
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
     return reach(env, Point::kDsmAfterApply);
   }
-  Stored& local = it->second;
+  Stored& local = *held;
   const bool concurrent = vclock::compare(u.clock, local.clock) == vclock::Order::kConcurrent;
   counters_.resolved_concurrent += concurrent ? 1 : 0;
   // Planted bug: the write that arrives last wins a conflict.
   const bool arrival_wins = concurrent && planted(Plant::kDsmArrivalOrderTiebreak);
   if (arrival_wins || wins(u.clock, u.writer, u.value, local.clock, local.writer, local.value)) {
-    local = Stored::of(u.value, u.clock, u.writer);
+    local.assign(u.value, u.clock, u.writer);
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
     return reach(env, Point::kDsmAfterApply);
@@ -197,11 +202,12 @@ Digest Replica::next_digest() {
   Digest d;
   d.key_lo = cursor_key_;
   d.entries.reserve(std::min(entries_.size(), kDigestEntriesMax));
-  auto it = entries_.lower_bound(cursor_key_);
-  for (; it != entries_.end() && d.entries.size() < kDigestEntriesMax; ++it) {
-    d.entries.push_back({it->first, it->second.clock_hash});
+  const std::vector<uint64_t>& keys = entries_.keys();
+  size_t i = entries_.lower_bound(cursor_key_);
+  for (; i < keys.size() && d.entries.size() < kDigestEntriesMax; ++i) {
+    d.entries.push_back({keys[i], entries_.at(keys[i]).clock_hash});
   }
-  if (it == entries_.end()) {
+  if (i == keys.size()) {
     // The walk reached the last key: this range is open-ended and the next
     // round starts again from the lowest key.
     d.key_hi = UINT64_MAX;
@@ -242,19 +248,21 @@ void Replica::on_digest(Env<Message>& env, NodeId src, const Digest& d) {
     return;
   }
   Repair repair;
-  auto mine = entries_.lower_bound(d.key_lo);
+  const std::vector<uint64_t>& keys = entries_.keys();
+  size_t mine = entries_.lower_bound(d.key_lo);
   auto theirs = d.entries.begin();
   // Walk both sorted key lists over [key_lo, key_hi] at once.
-  while ((mine != entries_.end() && mine->first <= d.key_hi) || theirs != d.entries.end()) {
-    const bool have_mine = mine != entries_.end() && mine->first <= d.key_hi;
-    const bool mine_first = have_mine && (theirs == d.entries.end() || mine->first < theirs->key);
-    const bool theirs_first =
-        theirs != d.entries.end() && (!have_mine || theirs->key < mine->first);
+  const auto offer = [&](uint64_t key, const Stored& held) {
+    if (repair.entries.size() < kRepairEntriesMax) {
+      repair.entries.push_back({key, held.value, held.clock, held.writer});
+    }
+  };
+  while ((mine < keys.size() && keys[mine] <= d.key_hi) || theirs != d.entries.end()) {
+    const bool have_mine = mine < keys.size() && keys[mine] <= d.key_hi;
+    const bool mine_first = have_mine && (theirs == d.entries.end() || keys[mine] < theirs->key);
+    const bool theirs_first = theirs != d.entries.end() && (!have_mine || theirs->key < keys[mine]);
     if (mine_first) {
-      if (repair.entries.size() < kRepairEntriesMax) {
-        repair.entries.push_back(
-            {mine->first, mine->second.value, mine->second.clock, mine->second.writer});
-      }
+      offer(keys[mine], entries_.at(keys[mine]));
       ++mine;
     } else if (theirs_first) {
       repair.pull.push_back(theirs->key);
@@ -262,11 +270,9 @@ void Replica::on_digest(Env<Message>& env, NodeId src, const Digest& d) {
     } else {
       // Same key: a hash mismatch cannot say which side is newer, so both
       // sides exchange their entries and each keeps the winner.
-      if (mine->second.clock_hash != theirs->clock_hash) {
-        if (repair.entries.size() < kRepairEntriesMax) {
-          repair.entries.push_back(
-              {mine->first, mine->second.value, mine->second.clock, mine->second.writer});
-        }
+      const Stored& held = entries_.at(keys[mine]);
+      if (held.clock_hash != theirs->clock_hash) {
+        offer(keys[mine], held);
         repair.pull.push_back(theirs->key);
       }
       ++mine, ++theirs;
@@ -289,14 +295,14 @@ void Replica::on_repair(Env<Message>& env, NodeId src, const Repair& r) {
   }
   Repair answer;
   for (uint64_t key : r.pull) {
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) continue;
+    const Stored* held = entries_.find(key);
+    if (held == nullptr) continue;
     // A key the peer just sent is skipped if we now hold exactly its entry.
     const bool peer_has_it = std::any_of(r.entries.begin(), r.entries.end(), [&](const Update& u) {
-      return u.key == key && u.clock == it->second.clock && u.writer == it->second.writer;
+      return u.key == key && u.clock == held->clock && u.writer == held->writer;
     });
     if (peer_has_it) continue;
-    answer.entries.push_back({key, it->second.value, it->second.clock, it->second.writer});
+    answer.entries.push_back({key, held->value, held->clock, held->writer});
   }
   if (answer.entries.empty()) return;
   counters_.repair_entries_sent += answer.entries.size();

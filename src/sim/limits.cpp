@@ -27,7 +27,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kMsgqSenders, "msgq.senders", "senders per receiver", 4096, 0},
     {R::kRpcCalls, "rpc.calls", "calls per client", uint64_t{1} << 16, 0},
     {R::kRpcQueued, "rpc.queued", "calls per destination", 1024, 0},
-    {R::kDsmKeys, "dsm.keys", "keys per replica", 65536, 128},
+    {R::kDsmKeys, "dsm.keys", "keys per replica", 65536, 0},  // bytes set as its tables grow
     {R::kDiskEntries, "disk.entries", "entries per disk", uint64_t{1} << 24, 32},
     {R::kPingOutstanding, "ping.outstanding", "pings per workload", uint64_t{1} << 22, 0},
     {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 144},

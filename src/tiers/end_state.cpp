@@ -88,18 +88,18 @@ void trace_dsm(const node::Cluster& cluster, sim::Simulator& sim, net::NodeId n,
   }
   const auto& entries = node->dsm().entries();
   Digest digest;
-  for (const auto& [key, e] : entries) {
+  entries.for_each([&digest](uint64_t key, const proto::dsm::Stored& e) {
     digest.add(key);
     digest.add(e.value);
     digest.add(proto::vclock::hash(e.clock));
-  }
+  });
   sim.trace().record(Record{now, kRecordEndDsm, kEndUp, n, 0, 0, entries.size(), digest.value()});
   if (!keys) return;
-  for (const auto& [key, e] : entries) {
+  entries.for_each([&](uint64_t key, const proto::dsm::Stored& e) {
     const uint64_t clock = proto::vclock::hash(e.clock);
     sim.trace().record(Record{now, kRecordEndDsmKey, 0, n, static_cast<uint32_t>(clock),
                               static_cast<uint32_t>(clock >> 32), key, e.value});
-  }
+  });
 }
 
 }  // namespace

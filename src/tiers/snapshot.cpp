@@ -153,10 +153,12 @@ NodeSnapshot node_snapshot(const node::Cluster& cluster, net::NodeId n, const Sn
   };
   for (uint64_t key : limits.dsm_keys) {
     if (s.dsm.size() >= limits.dsm_entries_max) break;
-    if (auto it = entries.find(key); it != entries.end()) add(key, it->second);
+    if (const proto::dsm::Stored* held = entries.find(key)) add(key, *held);
   }
-  for (auto it = entries.begin(); it != entries.end() && s.dsm.size() < limits.dsm_entries_max; ++it) {
-    if (!std::binary_search(limits.dsm_keys.begin(), limits.dsm_keys.end(), it->first)) add(it->first, it->second);
+  for (uint64_t key : entries.keys()) {
+    if (s.dsm.size() >= limits.dsm_entries_max) break;
+    if (!std::binary_search(limits.dsm_keys.begin(), limits.dsm_keys.end(), key))
+      add(key, entries.at(key));
   }
   std::sort(s.dsm.begin(), s.dsm.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   ECSIM_ASSERT(s.dsm.size() <= limits.dsm_entries_max);

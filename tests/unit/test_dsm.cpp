@@ -195,6 +195,38 @@ TEST_CASE("dsm: anti-entropy walks a key space larger than one digest", "[dsm]")
   CHECK(c.at(1).get(3 * (keys - 1)) == std::optional<uint64_t>{keys - 1});
 }
 
+TEST_CASE("dsm: the entries keep their keys ascending whatever the insert order", "[dsm]") {
+  dsm::Entries entries;
+  std::vector<uint64_t> keys;
+  uint64_t x = 12345;
+  for (int i = 0; i < 500; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const uint64_t key = x >> 40;
+    if (entries.find(key) != nullptr) continue;
+    entries.insert(key, dsm::Stored::of(key * 3, net::VectorClock{{{1, key + 1}}}, 1));
+    keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  REQUIRE(entries.size() == keys.size());
+  CHECK(entries.keys() == keys);
+  std::vector<uint64_t> walked;
+  entries.for_each([&](uint64_t key, const dsm::Stored& s) {
+    CHECK(s.value == key * 3);
+    CHECK(s.clock_hash == proto::vclock::hash(s.clock));
+    walked.push_back(key);
+  });
+  CHECK(walked == keys);
+  CHECK(entries.lower_bound(keys[10]) == 10);
+  CHECK(entries.lower_bound(keys[10] + 1) == 11);
+  CHECK(entries.lower_bound(UINT64_MAX) == keys.size());
+  CHECK(entries.find(keys.back() + 1) == nullptr);
+  dsm::Stored& held = *entries.find(keys[3]);
+  held.assign(7, net::VectorClock{{{2, 9}}}, 2);
+  CHECK(entries.at(keys[3]).value == 7);
+  CHECK(entries.at(keys[3]).clock_hash == proto::vclock::hash(net::VectorClock{{{2, 9}}}));
+  CHECK(entries.keys() == keys);  // an update in place leaves the order
+}
+
 TEST_CASE("dsm: a malformed update is dropped with a counter and a trace record", "[dsm]") {
   Cluster c(2);
   dsm::Update bad{4, 1, net::VectorClock{{{0, 0}}}, 0};

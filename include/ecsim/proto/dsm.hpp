@@ -30,15 +30,16 @@
 // seeing another one is causally later. It is separate from the clock the
 // node layer attaches to envelopes.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <variant>
 #include <vector>
 
 #include "ecsim/proto/env.hpp"
 #include "ecsim/proto/vclock.hpp"
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/limits.hpp"
 
 namespace ecsim::proto::dsm {
@@ -130,6 +131,58 @@ struct Stored {
     const uint64_t h = vclock::hash(clock);
     return Stored{value, std::move(clock), writer, h};
   }
+  // Replaces the entry in place: the clock is copied into the buffer the
+  // old one had (same size, or smaller: no allocation).
+  void assign(uint64_t new_value, const VectorClock& new_clock, NodeId new_writer) {
+    value = new_value;
+    clock = new_clock;
+    writer = new_writer;
+    clock_hash = vclock::hash(clock);
+  }
+};
+
+// A replica's entries: a FlatMap by key for the lookups of every update,
+// and the keys in ascending order beside it for the walks that need an
+// order (digests, repairs, the end state). A replica never forgets a key,
+// so the order only grows: a new key is put in its place (a binary search
+// and a shift of the larger keys, rare once the key space is seen); an
+// update changes the entry in place. A std::map's lookup cost a cache miss
+// per level of its tree, most of the DSM's time on the quickstart.
+class Entries {
+ public:
+  size_t size() const { return keys_.size(); }
+  bool empty() const { return keys_.empty(); }
+  const Stored* find(uint64_t key) const { return table_.find(key); }
+  Stored* find(uint64_t key) { return table_.find(key); }
+  // REQUIRES: the key is held.
+  const Stored& at(uint64_t key) const { return table_.at(key); }
+  // REQUIRES: the key is not held.
+  void insert(uint64_t key, Stored stored) {
+    const auto [slot, made] = table_.try_emplace(key, std::move(stored));
+    ECSIM_ASSERT(made);
+    (void)slot;
+    keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key);
+  }
+  // Every key held, ascending.
+  const std::vector<uint64_t>& keys() const { return keys_; }
+  // The keys from the first one >= key on (an index into keys()).
+  size_t lower_bound(uint64_t key) const {
+    return static_cast<size_t>(std::lower_bound(keys_.begin(), keys_.end(), key) - keys_.begin());
+  }
+  // f(key, stored) in ascending key order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (uint64_t key : keys_) f(key, table_.at(key));
+  }
+  // The bytes both tables hold (memory accounting).
+  size_t bytes() const {
+    return table_.slot_count() * sim::FlatMap<Stored>::slot_bytes() +
+           keys_.capacity() * sizeof(uint64_t);
+  }
+
+ private:
+  sim::FlatMap<Stored> table_;
+  std::vector<uint64_t> keys_;
 };
 
 // True if entry (clock_a, writer_a, value_a) wins over b under the tie-break.
@@ -150,7 +203,7 @@ class Replica {
   void on_message(Env<Message>& env, NodeId src, const Message& m);
   void on_timer(Env<Message>& env, uint64_t tag);
 
-  const std::map<uint64_t, Stored>& entries() const { return entries_; }
+  const Entries& entries() const { return entries_; }
   const VectorClock& clock() const { return clock_.clock(); }
   const Counters& counters() const { return counters_; }
   NodeId self() const { return self_; }
@@ -172,7 +225,7 @@ class Replica {
   NodeId self_;
   Config config_;
   vclock::ClockKeeper clock_;
-  std::map<uint64_t, Stored> entries_;
+  Entries entries_;
   sim::Accounted entries_bytes_{sim::Resource::kDsmKeys};  // entries_, for --memory-max
   uint64_t cursor_key_ = 0;  // where the next digest's range starts
   uint64_t rpc_id_ = 0;      // JSON-RPC ids, for wire sizes only
