@@ -29,9 +29,8 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
   ECSIM_ASSERT(r.call_id != 0);
   ++counters_.requests;
   const Key key{from, r.call_id};
-  auto it = entries_.find(key);
-  if (it != entries_.end()) {
-    Entry& e = it->second;
+  if (Entry* found = entries_.find(key)) {
+    Entry& e = *found;
     e.conn_id = r.conn_id;  // answer on the connection the client waits on now
     if (!e.done) {
       ++counters_.duplicates_executing;
@@ -40,8 +39,7 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
     }
     ++counters_.duplicates_cached;
     serve_trace(from, r, ServeOutcome::kCached);
-    e.response.conn_id = r.conn_id;
-    send_response(from, e.response);
+    send_response(from, response_of(r.call_id, e));
     return std::nullopt;
   }
   if (executing_ >= config_.executing_max) {
@@ -52,7 +50,7 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
     return std::nullopt;
   }
   if (reach(env_, Point::kRpcServerBeforeExecute)) return std::nullopt;
-  entries_.emplace(key, Entry{false, r.conn_id, {}});
+  entries_.try_emplace(key).first->conn_id = r.conn_id;
   ++executing_;
   ++counters_.executed;
   serve_trace(from, r, ServeOutcome::kExecute);
@@ -72,22 +70,25 @@ void Server::on_conn_open(NodeId from, const ConnOpen& o) {
 
 void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_handle,
                      uint32_t body_bytes) {
-  auto it = entries_.find(Key{to, call_id});
-  ECSIM_ASSERT(it != entries_.end() && !it->second.done);
+  const Key key{to, call_id};
+  Entry* found = entries_.find(key);
+  ECSIM_ASSERT(found != nullptr && !found->done);
   ECSIM_ASSERT(executing_ > 0);
   if (reach(env_, Point::kRpcServerAfterExecute)) return;
-  Entry& e = it->second;
+  Entry& e = *found;
   e.done = true;
-  e.response = Response{call_id, e.conn_id, code, body_handle, body_bytes};
+  e.code = code;
+  e.body_handle = body_handle;
+  e.body_bytes = body_bytes;
+  const Response response = response_of(call_id, e);
   --executing_;
   if (planted(Plant::kRpcNoResponseCache)) {  // planted bug: nothing remembers the answer
-    const Response response = e.response;
-    entries_.erase(it);
+    entries_.erase(key);
     send_response(to, response);
     return;
   }
-  done_order_.push_back(it->first);
-  if (!send_response(to, e.response)) return;
+  done_order_.push_back(key);
+  if (!send_response(to, response)) return;
   evict();
   ECSIM_ASSERT(entries_.size() == executing_ + done_order_.size());
 }

@@ -43,13 +43,13 @@
 #include <map>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "ecsim/proto/env.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/sim/slot_pool.hpp"
 
@@ -456,16 +456,21 @@ class Server {
     uint64_t call_id = 0;
     auto operator<=>(const Key&) const = default;
   };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      return static_cast<size_t>((k.call_id ^ (uint64_t{k.client} << 40)) * 0x9E3779B97F4A7C15ULL >> 16);
-    }
+  struct KeyBits {
+    uint64_t operator()(const Key& k) const { return k.call_id ^ (uint64_t{k.client} << 40); }
   };
+  // A request executing or answered; the response is rebuilt from it (its
+  // call id is the key's), so a slot of the table is 48 bytes.
   struct Entry {
+    uint64_t body_handle = 0;  // these three: the response, valid when done
+    uint32_t body_bytes = 0;
+    uint16_t code = 0;
     bool done = false;
     uint32_t conn_id = 0;  // the newest connection the request came on
-    Response response;     // valid when done
   };
+  static Response response_of(uint64_t call_id, const Entry& e) {
+    return Response{call_id, e.conn_id, e.code, e.body_handle, e.body_bytes};
+  }
   // False when the node stopped at a protocol point (proto/points.hpp) instead.
   bool send_response(NodeId to, const Response& r);
   void evict();
@@ -473,7 +478,7 @@ class Server {
 
   Env<Message>& env_;
   ServerConfig config_;
-  std::unordered_map<Key, Entry, KeyHash> entries_;  // looked up by key only, never iterated
+  sim::FlatMap<Entry, Key, KeyBits> entries_;  // looked up by key only, never iterated
   std::deque<Key> done_order_;  // finished entries, oldest first: FIFO eviction
   size_t executing_ = 0;
   ServerCounters counters_;
