@@ -89,7 +89,7 @@ void ExactlyOnceChecker::on_record(const sim::Record& r) {
       on_net_send(r);
       break;
     case type_number(sim::RecordType::kDuplicate):
-      if (auto it = wire_.find(r.a); it != wire_.end()) ++it->second.copies;
+      if (Wire* w = wire_.find(r.a)) ++w->copies;
       break;
     case type_number(sim::RecordType::kDeliver):
       on_net_deliver(r);
@@ -166,15 +166,15 @@ void ExactlyOnceChecker::on_net_send(const sim::Record& r) {
     ++unmatched_;
     return;
   }
-  const bool inserted = wire_.emplace(r.a, last_send_).second;
+  const bool inserted = wire_.try_emplace(r.a, last_send_).second;
   ECSIM_ASSERT(inserted);  // the network numbers its envelopes once
 }
 
 void ExactlyOnceChecker::on_net_deliver(const sim::Record& r) {
-  auto it = wire_.find(r.a);
-  if (it == wire_.end()) return;
-  const Wire w = it->second;
-  if (--it->second.copies == 0) wire_.erase(it);
+  Wire* found = wire_.find(r.a);
+  if (found == nullptr) return;
+  const Wire w = *found;
+  if (--found->copies == 0) wire_.erase(r.a);
   Pending* m = find_pending(w.sender, w.receiver, w.epoch, w.seq);
   if (m == nullptr) return;  // delivered meanwhile, or abandoned
   ECSIM_ASSERT(r.node == w.receiver);
@@ -185,8 +185,8 @@ void ExactlyOnceChecker::on_net_deliver(const sim::Record& r) {
 }
 
 void ExactlyOnceChecker::on_net_drop(const sim::Record& r) {
-  auto it = wire_.find(r.a);
-  if (it != wire_.end() && --it->second.copies == 0) wire_.erase(it);
+  Wire* found = wire_.find(r.a);
+  if (found != nullptr && --found->copies == 0) wire_.erase(r.a);
 }
 
 // The receiver answered a Data without delivering it (a duplicate, a

@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "ecsim/check/durability.hpp"  // Violation
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -162,7 +163,7 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   std::vector<uint32_t> incarnation_;  // per node
   std::vector<bool> up_;
   std::map<std::pair<uint32_t, uint32_t>, Pair> pairs_;
-  std::map<uint64_t, Wire> wire_;
+  sim::FlatMap<Wire> wire_;  // by envelope id; looked up only, never iterated
   uint64_t last_index_ = 0;  // the index of the record looked at before this one
   // A msgq send record waiting for the network's send record right after it.
   bool unmatched_send_ = false;
