@@ -13,7 +13,7 @@ namespace {
 // z such that P(Z < z) is 0.99, and 0.9999, for a standard normal.
 constexpr double kZ99 = 2.3263478740408408;
 constexpr double kZ9999 = 3.7190164854556804;
-// The network clamps every sampled latency here (net/latency.cpp, kNsMax).
+// The network clamps every sampled latency here, 1,000 hours (net/latency.cpp, kNsMax).
 constexpr int64_t kSampleNsMax = 3'600'000'000'000'000;
 // A tail beyond this (a constant or uniform latency of centuries) counts as
 // this: a round trip of two, times the checker's multiple, stays in range.

@@ -11,7 +11,7 @@ namespace ecsim::net {
 namespace {
 // z such that P(Z < z) = 0.99 for a standard normal.
 constexpr double kZ99 = 2.3263478740408408;
-constexpr double kNsMax = 3.6e15;  // one hour: a sample beyond is clamped
+constexpr double kNsMax = 3.6e15;  // 1,000 hours (3.6e6 s): a sample beyond is clamped
 
 int64_t to_ns(double v) {
   if (!(v >= 1.0)) return 1;  // also catches NaN
