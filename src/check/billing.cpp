@@ -60,7 +60,15 @@ void BillingChecker::violation(size_t which, const std::string& what) {
 }
 
 void BillingChecker::on_record(const sim::Record& r) {
-  const std::string at = fmt::format("at {}, record #{}", sim::format_time(sim::Time{r.time_ns}), record_index());
+  take(r);
+  account();
+}
+
+void BillingChecker::take(const sim::Record& r) {
+  // Where a violation happened, formatted only when one is reported.
+  const auto at = [&] {
+    return fmt::format("at {}, record #{}", sim::format_time(sim::Time{r.time_ns}), record_index());
+  };
   if (r.type == sim::RecordType::kFault) {
     reach_.on_fault(r);
   } else if (r.type == sim::RecordType::kCrash) {
@@ -69,11 +77,12 @@ void BillingChecker::on_record(const sim::Record& r) {
     down_.erase(r.node);
     up_since_[r.node] = r.time_ns;
   } else if (r.type == tiers::kRecordBillingAccount) {
-    initial_balances_[r.a] = static_cast<int64_t>(r.b);
-    committed_balances_[r.a].insert(static_cast<int64_t>(r.b));
+    nested_entries_ +=
+        initial_balances_.insert_or_assign(r.a, static_cast<int64_t>(r.b)).second ? 1 : 0;
+    nested_entries_ += committed_balances_[r.a].insert(static_cast<int64_t>(r.b)).second ? 1 : 0;
   } else if (r.type == tiers::kRecordBillingNumber) {
-    initial_owners_[r.a] = r.b;
-    committed_owners_[r.a].insert(r.b);
+    nested_entries_ += initial_owners_.insert_or_assign(r.a, r.b).second ? 1 : 0;
+    nested_entries_ += committed_owners_[r.a].insert(r.b).second ? 1 : 0;
   } else if (r.type == tiers::kRecordBillingRead) {
     on_read(r);
   } else if (r.type == tiers::kRecordBillingOp) {
@@ -93,11 +102,14 @@ void BillingChecker::on_record(const sim::Record& r) {
     }
     if (e != twopc::CoordinatorEvent::kDecisionSent) return;
     if (t.pending < 0) {
-      violation(kAtomicity, fmt::format("{}: transaction {:#x}'s decision was sent, but none was logged", at, r.a));
+      violation(
+          kAtomicity,
+          fmt::format("{}: transaction {:#x}'s decision was sent, but none was logged", at(), r.a));
       return;
     }
     if (t.decided >= 0 && t.decided != t.pending) {
-      violation(kAtomicity, fmt::format("{}: transaction {:#x} decided both commit and abort", at, r.a));
+      violation(kAtomicity,
+                fmt::format("{}: transaction {:#x} decided both commit and abort", at(), r.a));
     }
     if (t.decided == t.pending) return;  // a resend
     t.decided = t.pending;
@@ -105,22 +117,27 @@ void BillingChecker::on_record(const sim::Record& r) {
       ++results_[kAtMostOnce].checked;
       const auto [it, fresh] = committed_client_.emplace(t.client_txn, r.a);
       if (!fresh && it->second != r.a) {
-        violation(kAtMostOnce, fmt::format("{}: client transaction {:#x} committed twice: as {:#x} and as {:#x}",
-                                           at, t.client_txn, it->second, r.a));
+        violation(kAtMostOnce,
+                  fmt::format("{}: client transaction {:#x} committed twice: as {:#x} and as {:#x}",
+                              at(), t.client_txn, it->second, r.a));
       }
     }
   } else if (r.type == twopc::kRecordVote) {
     if (r.code != 1) {  // a NO: this participant never commits the transaction
       Txn& t = txns_[r.a];
       if (t.any_commit) {
-        violation(kAtomicity, fmt::format("{}: {} voted NO on transaction {:#x}, which another participant committed",
-                                          at, name_of(r.node), r.a));
+        violation(
+            kAtomicity,
+            fmt::format("{}: {} voted NO on transaction {:#x}, which another participant committed",
+                        at(), name_of(r.node), r.a));
       }
       t.any_abort = true;
       return;
     }
     Txn& t = txns_[r.a];
-    AtNode& n = t.nodes[r.node];
+    const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
+    nested_entries_ += fresh ? 1 : 0;
+    AtNode& n = at_node->second;
     t.client_txn = r.b;
     t.coordinator = r.peer;
     if (n.voted_ns < 0) n.voted_ns = r.time_ns;
@@ -132,17 +149,41 @@ void BillingChecker::on_record(const sim::Record& r) {
   } else if (r.type == tiers::kRecordBillingEndNode) {
     if (r.code == 1) end_up_.insert(r.node);
   } else if (r.type == tiers::kRecordBillingEndBalance) {
-    end_balances_[r.node][r.a] = static_cast<int64_t>(r.b);
+    nested_entries_ +=
+        end_balances_[r.node].insert_or_assign(r.a, static_cast<int64_t>(r.b)).second ? 1 : 0;
   } else if (r.type == tiers::kRecordBillingEndOwner) {
-    end_owners_[r.node][r.a] = r.b;
+    nested_entries_ += end_owners_[r.node].insert_or_assign(r.a, r.b).second ? 1 : 0;
   }
+}
+
+namespace {
+// What a std::map or std::set node holding K and V takes: the tree's three
+// links and colour (32 bytes), the key and value, and the allocator's 16.
+template <class K, class V>
+constexpr int64_t node_bytes() {
+  return 48 + static_cast<int64_t>(sizeof(K) + sizeof(V));
+}
+}  // namespace
+
+void BillingChecker::account() {
+  // Nested entries are counted at the largest of their kinds (a participant's AtNode).
+  const auto bytes =
+      static_cast<int64_t>(txns_.size()) * node_bytes<uint64_t, Txn>() +
+      static_cast<int64_t>(ops_.size()) * node_bytes<uint64_t, Op>() +
+      static_cast<int64_t>(committed_client_.size()) * node_bytes<uint64_t, uint64_t>() +
+      static_cast<int64_t>(reported_.size()) *
+          node_bytes<uint64_t, std::pair<int64_t, uint64_t>>() +
+      static_cast<int64_t>(nested_entries_) * node_bytes<uint64_t, AtNode>();
+  bytes_.set_bytes(bytes);
 }
 
 void BillingChecker::on_participant(const sim::Record& r) {
   const auto e = static_cast<twopc::ParticipantEvent>(r.code);
   Txn& t = txns_[r.a];
   if (r.b != 0) t.client_txn = r.b;  // an ACK of an unknown COMMIT does not know it
-  AtNode& n = t.nodes[r.node];
+  const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
+  nested_entries_ += fresh ? 1 : 0;
+  AtNode& n = at_node->second;
   const std::string where = fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
                                         record_index(), name_of(r.node));
   if (e == twopc::ParticipantEvent::kCommitted) {
@@ -152,6 +193,7 @@ void BillingChecker::on_participant(const sim::Record& r) {
     t.any_commit = true;
     if (!n.committed_once) {
       committed_at_[r.node].push_back(r.a);
+      ++nested_entries_;
       if (r.node < replicas_.size() && replicas_[r.node]) replica_committed(r.node, r.b);
     }
     n.committed_once = true;
@@ -180,23 +222,29 @@ void BillingChecker::replica_committed(uint32_t node, uint64_t client_txn) {
   if (op == ops_.end()) return;  // no client asked for it: conservation says so
   const Op& o = op->second;
   auto b = replica_balances_.find(node);
-  if (b == replica_balances_.end()) b = replica_balances_.emplace(node, initial_balances_).first;
+  if (b == replica_balances_.end()) {
+    b = replica_balances_.emplace(node, initial_balances_).first;
+    nested_entries_ += initial_balances_.size();
+  }
   auto w = replica_owners_.find(node);
-  if (w == replica_owners_.end()) w = replica_owners_.emplace(node, initial_owners_).first;
+  if (w == replica_owners_.end()) {
+    w = replica_owners_.emplace(node, initial_owners_).first;
+    nested_entries_ += initial_owners_.size();
+  }
   const auto amount = static_cast<int64_t>(o.value);
   const auto move = [&](uint64_t s, int64_t by) {
     const auto it = b->second.find(s);
     if (it == b->second.end()) return;
     it->second += by;
-    committed_balances_[s].insert(it->second);
+    nested_entries_ += committed_balances_[s].insert(it->second).second ? 1 : 0;
   };
   switch (static_cast<BillingKind>(o.kind)) {
     case BillingKind::kDebit: move(o.from, -amount); break;
     case BillingKind::kTransfer: move(o.from, -amount); move(o.to, amount); break;
     case BillingKind::kTopUp: move(o.to, amount); break;
     case BillingKind::kPort:
-      w->second[o.value] = o.to;
-      committed_owners_[o.value].insert(o.to);
+      nested_entries_ += w->second.insert_or_assign(o.value, o.to).second ? 1 : 0;
+      nested_entries_ += committed_owners_[o.value].insert(o.to).second ? 1 : 0;
       break;
     default: break;  // a read committed: conservation says so
   }

@@ -46,4 +46,29 @@ grep -qE '^    FAIL  limit: (disk\.entries|storage\.keys) +the model.s accounted
 check $? 0 "the verdict names the logs or the key tables ($(grep -o 'limit: [a-z_.]*' "$tmp/small.out" | head -1))"
 "${small[@]}" > "$tmp/small2.out"
 check "$(grep '^trace hash' "$tmp/small2.out")" "$(grep '^trace hash' "$tmp/small.out")" "the stop is deterministic"
+# The billing checker remembers every transaction for the whole run (about
+# 1 KB each): accounted, so a long billing run stops at --memory-max with
+# the checker named instead of growing until the machine runs out.
+cat > "$tmp/billing.yaml" <<'EOF2'
+name: billing-history
+duration: 30s
+topology: { edge: 3, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, at: edge, rate: 10/s }
+  - { kind: billing, rate: 200/s, subscribers: 5000, balance: 10000000, amount: [100, 5000],
+      mix: { debit: 30, transfer: 30, top_up: 20, port: 10, balance: 5, number_owner: 5 } }
+EOF2
+"$ecsim" run "$tmp/billing.yaml" --json > "$tmp/billing.json"; check $? 0 "the billing run passes with the default maximum"
+python3 - "$tmp/billing.json" <<'EOF2' || fail=1
+import json, sys
+m = json.load(open(sys.argv[1]))["memory"]
+held = m["peak_bytes_by_resource"].get("check.billing.history", 0)
+# 18,000 transactions: at least 500 bytes each, the largest accounted structure.
+assert held > 18000 * 500, m
+assert held == max(m["peak_bytes_by_resource"].values()), m
+print("ok: the billing checker's history is accounted (%d bytes)" % held)
+EOF2
+"$ecsim" run "$tmp/billing.yaml" --memory-max 8MiB > "$tmp/billing_small.out"; check $? 1 "--memory-max 8MiB fails the billing run"
+grep -qE '^    FAIL  limit: check\.billing\.history +the model.s accounted memory passed --memory-max' "$tmp/billing_small.out"
+check $? 0 "the verdict names the billing checker's history"
 exit $fail

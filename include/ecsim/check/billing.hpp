@@ -39,6 +39,9 @@
 // Memory: per transaction and per participant, for the whole run (bounded
 // by the transactions a run makes); the domain's initial state, each
 // replica's committed state, and every value each account or number held.
+// All of it is accounted (check.billing.history, about 1 KB per
+// transaction), so --memory-max stops a long billing run with `limit:
+// check.billing.history` instead of letting it grow without bound.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -48,6 +51,7 @@
 #include <vector>
 
 #include "ecsim/check/reachability.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -96,6 +100,7 @@ class BillingChecker final : public sim::TraceObserver {
     std::map<uint32_t, AtNode> nodes;  // participants that voted or resolved
     uint32_t coordinator = UINT32_MAX;  // the core that asked for the votes
   };
+  void take(const sim::Record& r);
   void violation(size_t which, const std::string& what);
   std::string name_of(uint32_t node) const;
   void on_participant(const sim::Record& r);
@@ -104,6 +109,8 @@ class BillingChecker final : public sim::TraceObserver {
   void on_read(const sim::Record& r);
   void judge_replica(uint32_t node);
   void judge_termination(uint64_t txn, const Txn& t, int64_t end_ns);
+  // Sets the accounted bytes from the tables' sizes and the nested entries counted.
+  void account();
 
   std::vector<std::string> names_;
   std::vector<bool> replicas_;
@@ -137,6 +144,11 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;
   std::map<uint32_t, std::map<uint64_t, uint64_t>> end_owners_;
   std::vector<Result> results_;
+  // Entries of the nested tables (participants per transaction, commits per
+  // node, committed values per account or number, the replicas' copies of
+  // the domain, the end state), for the accounting.
+  uint64_t nested_entries_ = 0;
+  sim::Accounted bytes_{sim::Resource::kBillingHistory};
 };
 
 }  // namespace ecsim::check
