@@ -127,7 +127,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
     held->assign(value, clock, self_);
   } else {
     entries_.insert(key, Stored::of(value, clock, self_));
-    entries_bytes_.set_bytes(static_cast<int64_t>(entries_.bytes()));
+    account_entries();
   }
   if (reach(env, Point::kDsmAfterSet)) return true;  // stored; the node stops before telling anyone
   for (NodeId peer : config_.peers) {
@@ -173,7 +173,7 @@ bool Replica::apply(Env<Message>& env, const Update& u) {
   clock_.on_receive(u.clock);
   if (held == nullptr) {
     entries_.insert(u.key, Stored::of(u.value, u.clock, u.writer));
-    entries_bytes_.set_bytes(static_cast<int64_t>(entries_.bytes()));
+    account_entries();
     ++counters_.applied;
     trace(env, Event::kApplied, u.writer, u.key, u.value);
     return reach(env, Point::kDsmAfterApply);
@@ -326,6 +326,12 @@ void Replica::trace(Env<Message>& env, Event e, NodeId writer, uint64_t key, uin
   r.a = key;
   r.b = value;
   env.trace(r);
+}
+
+void Replica::account_entries() {
+  // A clock's buffer: 16 bytes per (node, counter) and the allocator's 16.
+  const size_t clock_bytes = 16 + 16 * clock_.clock().entries.size();
+  entries_bytes_.set_bytes(static_cast<int64_t>(entries_.bytes() + entries_.size() * clock_bytes));
 }
 
 void Replica::check_invariants() const {

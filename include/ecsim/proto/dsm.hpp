@@ -144,14 +144,17 @@ struct Stored {
 // A replica's entries: a FlatMap by key for the lookups of every update,
 // and the keys in ascending order beside it for the walks that need an
 // order (digests, repairs, the end state). A replica never forgets a key,
-// so the order only grows: a new key is put in its place (a binary search
-// and a shift of the larger keys, rare once the key space is seen); an
-// update changes the entry in place. A std::map's lookup cost a cache miss
-// per level of its tree, most of the DSM's time on the quickstart.
+// so the order only grows: new keys wait in a list of their own and are
+// merged into the ordered ones (sorted, then one linear merge) when a walk
+// next needs the order, at most once per walk whatever the number of new
+// keys (put in place one by one, filling 65,536 keys at random would shift
+// gigabytes). An update changes the entry in place. A std::map's lookup
+// cost a cache miss per level of its tree, most of the DSM's time on the
+// quickstart.
 class Entries {
  public:
-  size_t size() const { return keys_.size(); }
-  bool empty() const { return keys_.empty(); }
+  size_t size() const { return table_.size(); }
+  bool empty() const { return table_.empty(); }
   const Stored* find(uint64_t key) const { return table_.find(key); }
   Stored* find(uint64_t key) { return table_.find(key); }
   // REQUIRES: the key is held.
@@ -161,28 +164,47 @@ class Entries {
     const auto [slot, made] = table_.try_emplace(key, std::move(stored));
     ECSIM_ASSERT(made);
     (void)slot;
-    keys_.insert(std::upper_bound(keys_.begin(), keys_.end(), key), key);
+    added_.push_back(key);
   }
   // Every key held, ascending.
-  const std::vector<uint64_t>& keys() const { return keys_; }
+  const std::vector<uint64_t>& keys() const {
+    settle();
+    return keys_;
+  }
   // The keys from the first one >= key on (an index into keys()).
   size_t lower_bound(uint64_t key) const {
+    settle();
     return static_cast<size_t>(std::lower_bound(keys_.begin(), keys_.end(), key) - keys_.begin());
   }
   // f(key, stored) in ascending key order.
   template <class F>
   void for_each(F&& f) const {
+    settle();
     for (uint64_t key : keys_) f(key, table_.at(key));
   }
-  // The bytes both tables hold (memory accounting).
+  // The bytes the table's slots and the key order hold (memory
+  // accounting; the clocks' own buffers are the replica's to add).
   size_t bytes() const {
     return table_.slot_count() * sim::FlatMap<Stored>::slot_bytes() +
-           keys_.capacity() * sizeof(uint64_t);
+           table_.size() * sizeof(uint64_t);
   }
 
  private:
+  // Merges the keys added since the last walk into the order. The order is
+  // a cache of the table's keys: settling it changes nothing a reader sees.
+  void settle() const {
+    if (added_.empty()) return;
+    std::sort(added_.begin(), added_.end());
+    const auto old = static_cast<std::ptrdiff_t>(keys_.size());
+    keys_.insert(keys_.end(), added_.begin(), added_.end());
+    std::inplace_merge(keys_.begin(), keys_.begin() + old, keys_.end());
+    added_.clear();
+    ECSIM_ASSERT(keys_.size() == table_.size());
+  }
+
   sim::FlatMap<Stored> table_;
-  std::vector<uint64_t> keys_;
+  mutable std::vector<uint64_t> keys_;   // ascending, but for added_
+  mutable std::vector<uint64_t> added_;  // inserted since the last walk, in insert order
 };
 
 // True if entry (clock_a, writer_a, value_a) wins over b under the tie-break.
@@ -221,6 +243,9 @@ class Replica {
   void trace(Env<Message>& env, Event e, NodeId writer, uint64_t key, uint64_t value);
   Digest next_digest();
   void check_invariants() const;
+  // Accounts the entries' bytes, each clock at the size of the replica's
+  // own (which has merged every clock it holds: an upper bound).
+  void account_entries();
 
   NodeId self_;
   Config config_;
