@@ -174,7 +174,7 @@ void BillingChecker::account() {
       static_cast<int64_t>(reported_.size()) *
           node_bytes<uint64_t, std::pair<int64_t, uint64_t>>() +
       static_cast<int64_t>(nested_entries_) * node_bytes<uint64_t, AtNode>();
-  bytes_.set_bytes(bytes);
+  if (bytes != bytes_.bytes()) bytes_.set_bytes(bytes);
 }
 
 void BillingChecker::on_participant(const sim::Record& r) {
@@ -184,11 +184,15 @@ void BillingChecker::on_participant(const sim::Record& r) {
   const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
   nested_entries_ += fresh ? 1 : 0;
   AtNode& n = at_node->second;
-  const std::string where = fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
-                                        record_index(), name_of(r.node));
+  const auto where = [&] {
+    return fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
+                       record_index(), name_of(r.node));
+  };
   if (e == twopc::ParticipantEvent::kCommitted) {
     if (t.any_abort) {
-      violation(kAtomicity, fmt::format("{} committed transaction {:#x}, which another participant aborted", where, r.a));
+      violation(kAtomicity,
+                fmt::format("{} committed transaction {:#x}, which another participant aborted",
+                            where(), r.a));
     }
     t.any_commit = true;
     if (!n.committed_once) {
@@ -200,7 +204,9 @@ void BillingChecker::on_participant(const sim::Record& r) {
     n.fate = Fate::kCommitted;
   } else if (e == twopc::ParticipantEvent::kAborted) {
     if (t.any_commit) {
-      violation(kAtomicity, fmt::format("{} aborted transaction {:#x}, which another participant committed", where, r.a));
+      violation(kAtomicity,
+                fmt::format("{} aborted transaction {:#x}, which another participant committed",
+                            where(), r.a));
     }
     t.any_abort = true;
     n.fate = Fate::kAborted;
@@ -209,8 +215,11 @@ void BillingChecker::on_participant(const sim::Record& r) {
     // forgotten the transaction: it lost the PREPARED it promised on, and
     // its ACK lets the coordinator end a transaction it never applied.
     if (n.voted_ns >= 0 && !n.committed_once) {
-      violation(kAtomicity, fmt::format("{} acknowledged the COMMIT of transaction {:#x}, which it voted YES on but "
-                                        "never committed (it has no record of it)", where, r.a));
+      violation(
+          kAtomicity,
+          fmt::format("{} acknowledged the COMMIT of transaction {:#x}, which it voted YES on but "
+                      "never committed (it has no record of it)",
+                      where(), r.a));
     }
   } else if (e == twopc::ParticipantEvent::kInDoubt) {
     n.fate = Fate::kInDoubt;  // recovered: its decision record did not survive
@@ -253,22 +262,26 @@ void BillingChecker::replica_committed(uint32_t node, uint64_t client_txn) {
 void BillingChecker::on_read(const sim::Record& r) {
   if (r.kind != 1) return;  // not found: nothing was read
   ++results_[kIsolation].checked;
-  const std::string who = name_of(r.node);
-  const std::string when = sim::format_time(sim::Time{r.time_ns});
+  const auto who = [&] { return name_of(r.node); };
+  const auto when = [&] { return sim::format_time(sim::Time{r.time_ns}); };
   if (r.code == 1) {
     const auto value = static_cast<int64_t>(r.b);
     const auto it = committed_balances_.find(r.a);
     if (it == committed_balances_.end() || it->second.count(value) == 0) {
-      violation(kIsolation, fmt::format("{} answered a read of subscriber {}'s balance with {} at {}, record #{}: no "
-                                        "cloud replica had that balance committed by then (a dirty read)",
-                                        who, r.a, value, when, record_index()));
+      violation(
+          kIsolation,
+          fmt::format("{} answered a read of subscriber {}'s balance with {} at {}, record #{}: no "
+                      "cloud replica had that balance committed by then (a dirty read)",
+                      who(), r.a, value, when(), record_index()));
     }
   } else if (r.code == 2) {
     const auto it = committed_owners_.find(r.a);
     if (it == committed_owners_.end() || it->second.count(r.b) == 0) {
-      violation(kIsolation, fmt::format("{} answered a read of number {}'s owner with subscriber {} at {}, record #{}: "
-                                        "no cloud replica had that owner committed by then (a dirty read)",
-                                        who, r.a, r.b, when, record_index()));
+      violation(kIsolation,
+                fmt::format(
+                    "{} answered a read of number {}'s owner with subscriber {} at {}, record #{}: "
+                    "no cloud replica had that owner committed by then (a dirty read)",
+                    who(), r.a, r.b, when(), record_index()));
     }
   }
 }

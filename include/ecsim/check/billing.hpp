@@ -39,9 +39,12 @@
 // Memory: per transaction and per participant, for the whole run (bounded
 // by the transactions a run makes); the domain's initial state, each
 // replica's committed state, and every value each account or number held.
-// All of it is accounted (check.billing.history, about 1 KB per
-// transaction), so --memory-max stops a long billing run with `limit:
-// check.billing.history` instead of letting it grow without bound.
+// What grows with the transactions is accounted (check.billing.history:
+// the transactions, their operations and participants, each node's
+// commits, the committed values; about 1 KB per transaction), so
+// --memory-max stops a long billing run with `limit:
+// check.billing.history` instead of letting it grow without bound. Tables
+// bounded by the domain or the cluster (accounts, numbers, nodes) are not.
 #pragma once
 #include <cstdint>
 #include <map>
