@@ -121,14 +121,17 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   // causally after the one it replaces and wins everywhere.
   const VectorClock& clock = clock_.on_send();
   ++counters_.sets;
-  trace(env, Event::kSet, self_, key, value);
   const Update update{key, value, clock, self_};
-  if (held != nullptr) {
-    held->assign(value, clock, self_);
-  } else {
+  // Stored before the trace record: `held` points into a table that moves
+  // on insert, and nothing may run between the lookup and its use.
+  const bool new_key = held == nullptr;
+  if (new_key) {
     entries_.insert(key, Stored::of(value, clock, self_));
-    account_entries();
+  } else {
+    held->assign(value, clock, self_);
   }
+  trace(env, Event::kSet, self_, key, value);
+  if (new_key) account_entries();  // after the record, as before: a limit's record follows it
   if (reach(env, Point::kDsmAfterSet)) return true;  // stored; the node stops before telling anyone
   for (NodeId peer : config_.peers) {
     send(env, peer, update);

@@ -38,8 +38,9 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
       return std::nullopt;
     }
     ++counters_.duplicates_cached;
+    const Response response = response_of(r.call_id, e);  // before anything else runs: e moves on insert
     serve_trace(from, r, ServeOutcome::kCached);
-    send_response(from, response_of(r.call_id, e));
+    send_response(from, response);
     return std::nullopt;
   }
   if (executing_ >= config_.executing_max) {

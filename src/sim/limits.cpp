@@ -31,16 +31,16 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kDiskEntries, "disk.entries", "entries per disk", uint64_t{1} << 24, 32},
     {R::kPingOutstanding, "ping.outstanding", "pings per workload", uint64_t{1} << 22, 0},
     {R::kForgedWrites, "byzantine.forged_writes", "forged writes per run", uint64_t{1} << 18, 144},
-    {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18,
-     0},  // bytes set as its table grows
+    // Bytes set as its table grows:
+    {R::kCausalityInFlight, "check.causality.in_flight", "messages", uint64_t{1} << 18, 0},
     {R::kTimers, "node.timers", "timer slots per node", uint64_t{1} << 20, 20},
-    {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20,
-     0},  // bytes set as its tables grow
+    // Bytes set as its tables grow:
+    {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20, 0},
     {R::kAckedWrites, "world.acked_writes", "keys", 0, 64},
     {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
     {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
-    {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 24,
-     0},  // bitmaps: bytes set as they grow
+    // Bitmaps: bytes set as they grow:
+    {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 24, 0},
     {R::kCatchUpKeys, "check.catch_up.keys", "keys", 0, 48},
     {R::kBillingHistory, "check.billing.history", "transactions", 0, 0},  // bytes set as it grows
 }};

@@ -41,29 +41,29 @@ class Simulator;
 // Every limited or accounted resource. The numbers are the `code` of
 // `limit_reached` records: append, never renumber.
 enum class Resource : uint16_t {
-  kMemory = 1,         // the model's accounted bytes, all resources (--memory-max)
-  kNetworkInFlight,    // net: messages in flight on every link
-  kEvents,             // sim: pending events (memory only: bounded by what schedules them)
-  kPayloads,           // tiers: message bodies in flight (at the maximum the message is not sent)
-  kEdgeCache,          // tiers: edge cache entries (at capacity the LRU entry goes)
-  kMsgqPending,        // msgq: accepted, un-ACKed messages per sender (and per destination)
-  kMsgqDedup,          // msgq: out-of-order seqs a receiver remembers per sender
-  kMsgqSenders,        // msgq: senders a receiver tracks
-  kRpcCalls,           // rpc: live calls per client
-  kRpcQueued,          // rpc: calls waiting for a connection, per destination
-  kDsmKeys,            // dsm: keys per replica
-  kDiskEntries,        // node: entries per disk log
-  kPingOutstanding,    // ping: unanswered pings per workload
-  kForgedWrites,       // fault: forged writes a byzantine run sends (the follower's bound)
-  kCausalityInFlight,  // check: messages the causality checker follows at once
-  kTimers,         // node: armed timers per node (at the maximum a timer is refused: never fires)
-  kStorageKeys,    // storage: keys per cloud replica (with their catch-up index)
-  kAckedWrites,    // tiers: the acknowledged-writes table the durability checks read (memory only)
-  kStalenessKeys,  // tiers: keys the staleness meter follows
-  kConnFifo,       // net: connections whose FIFO order the network tracks
-  kAtMostOnceCalls,  // check: executed calls the at_most_once checker remembers
-  kCatchUpKeys,      // check: keys the catch_up checker compares (memory only)
-  kBillingHistory,   // check: the billing checker's transactions and committed values (memory only)
+  kMemory = 1,        // the model's accounted bytes, all resources (--memory-max)
+  kNetworkInFlight,   // net: messages in flight on every link
+  kEvents,            // sim: pending events (memory only: bounded by what schedules them)
+  kPayloads,          // tiers: message bodies in flight (at the maximum the message is not sent)
+  kEdgeCache,         // tiers: edge cache entries (at capacity the LRU entry goes)
+  kMsgqPending,       // msgq: accepted, un-ACKed messages per sender (and per destination)
+  kMsgqDedup,         // msgq: out-of-order seqs a receiver remembers per sender
+  kMsgqSenders,       // msgq: senders a receiver tracks
+  kRpcCalls,          // rpc: live calls per client
+  kRpcQueued,         // rpc: calls waiting for a connection, per destination
+  kDsmKeys,           // dsm: keys per replica
+  kDiskEntries,       // node: entries per disk log
+  kPingOutstanding,   // ping: unanswered pings per workload
+  kForgedWrites,      // fault: forged writes a byzantine run sends (the follower's bound)
+  kCausalityInFlight, // check: messages the causality checker follows at once
+  kTimers,            // node: armed timers per node (at the maximum a timer is refused: never fires)
+  kStorageKeys,       // storage: keys per cloud replica (with their catch-up index)
+  kAckedWrites,       // tiers: the acknowledged-writes table the durability checks read (memory only)
+  kStalenessKeys,     // tiers: keys the staleness meter follows
+  kConnFifo,          // net: connections whose FIFO order the network tracks
+  kAtMostOnceCalls,   // check: executed calls the at_most_once checker remembers
+  kCatchUpKeys,       // check: keys the catch_up checker compares (memory only)
+  kBillingHistory,    // check: what the billing checker remembers (memory only)
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);
