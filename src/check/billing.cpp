@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -28,15 +30,35 @@ constexpr const char* kNames[kWhichCount] = {"billing_atomicity",    "billing_at
 // possibly behind one slow message sent before it on the same FIFO
 // connection, and once more for a resend after a timeout.
 constexpr int64_t kTerminationRttMultiple = 4;
+// On a lossy link a voter in doubt asks its coordinator once per query
+// interval, and each query and its answer get through together with the
+// round trip's delivery chance q, independently of the others (each
+// message draws its own drop). The bound allows n more intervals, n the
+// fewest with (1 - q)^n below this: the chance that a correct voter is
+// still in doubt for loss alone. The coordinator's decision resends are
+// not counted on (they only help).
+constexpr double kLossFalseAlarm = 1e-9;
+// The allowance saturates here, far beyond any run (the bound plus it stays
+// in range): a delivery chance near 0 leaves the voter as good as unjudged.
+constexpr int64_t kLossAllowanceNsMax = INT64_MAX / 4;
+
+int64_t loss_allowance_ns(double delivery, int64_t interval_ns) {
+  if (delivery >= 1.0) return 0;
+  if (!(delivery > 0.0)) return kLossAllowanceNsMax;
+  const double intervals = std::ceil(std::log(kLossFalseAlarm) / std::log1p(-delivery));
+  const double ns = intervals * static_cast<double>(interval_ns);
+  return ns >= static_cast<double>(kLossAllowanceNsMax) ? kLossAllowanceNsMax : static_cast<int64_t>(ns);
+}
 }  // namespace
 
 BillingChecker::BillingChecker(std::vector<std::string> names, std::vector<bool> replicas,
-                               int64_t termination_bound_ns, NetworkPlan network)
+                               int64_t termination_bound_ns, int64_t query_interval_ns, NetworkPlan network)
     : names_(std::move(names)),
       replicas_(std::move(replicas)),
       termination_bound_ns_(termination_bound_ns),
+      query_interval_ns_(query_interval_ns),
       reach_(std::move(network)) {
-  ECSIM_ASSERT(termination_bound_ns_ > 0);
+  ECSIM_ASSERT(termination_bound_ns_ > 0 && query_interval_ns_ > 0);
   for (const char* n : kNames) results_.push_back(Result{n, 0, 0, ""});
 }
 
@@ -375,7 +397,8 @@ void BillingChecker::judge_replica(uint32_t node) {
 // voters in doubt, which the reference design accepts), and no protocol
 // can tell a voter anything across a partition or a link that drops every
 // message: the clock starts once all of these are over, and a voter still
-// down or cut off at the end is not judged. Slow links stretch the bound.
+// down or cut off at the end is not judged. Slow links stretch the bound,
+// and so do lossy ones.
 void BillingChecker::judge_termination(uint64_t txn, const Txn& t, int64_t end_ns) {
   const auto since = [&](uint32_t node) {
     const auto it = up_since_.find(node);
@@ -396,7 +419,8 @@ void BillingChecker::judge_termination(uint64_t txn, const Txn& t, int64_t end_n
     }
     ++results_[kTermination].checked;
     const int64_t from = std::max({n.voted_ns, since(node), since(t.coordinator), reach.reachable_since_ns});
-    const int64_t bound = std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
+    const int64_t bound = std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns) +
+                          loss_allowance_ns(reach.rtt_delivery, query_interval_ns_);
     ECSIM_ASSERT(from <= end_ns && bound >= termination_bound_ns_);
     if (in_doubt && end_ns - from > bound) {
       violation(kTermination, fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, "

@@ -24,6 +24,11 @@ int64_t sampled_ns(double v) {
   if (v >= static_cast<double>(kSampleNsMax)) return kSampleNsMax;
   return static_cast<int64_t>(std::llround(v));
 }
+
+// The chance that a message gets through a link dropping `drop_ppm`.
+double delivered(uint32_t drop_ppm) {
+  return drop_ppm >= net::kPpmOne ? 0.0 : 1.0 - static_cast<double>(drop_ppm) / static_cast<double>(net::kPpmOne);
+}
 }  // namespace
 
 int64_t latency_tail_ns(const net::LatencyModel& m) {
@@ -114,23 +119,31 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns) c
   ECSIM_ASSERT(x != y);
   State s;
   const auto rtt = [&] { return link(s, x, y).tail_ns + link(s, y, x).tail_ns; };
+  const auto delivery = [&] { return delivered(link(s, x, y).drop_ppm) * delivered(link(s, y, x).drop_ppm); };
   Pair out;
   bool was_cut = cut(s, x, y);
   int64_t was_rtt = rtt();
+  double was_delivery = delivery();
   int64_t was_from = 0;  // when the setting before the next event began
+  const auto count_setting = [&] {
+    out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
+    out.rtt_delivery = std::min(out.rtt_delivery, was_delivery);
+  };
   for (const Event& e : events_) {
     step(s, e);
     const bool now_cut = cut(s, x, y);
     // The setting before `e` was in force from was_from until e.
-    if (!was_cut && e.time_ns >= from_ns && e.time_ns > was_from) out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
+    if (!was_cut && e.time_ns >= from_ns && e.time_ns > was_from) count_setting();
     if (was_cut && !now_cut) out.reachable_since_ns = e.time_ns;
-    if (now_cut != was_cut || rtt() != was_rtt) was_from = e.time_ns;
+    if (now_cut != was_cut || rtt() != was_rtt || delivery() != was_delivery) was_from = e.time_ns;
     was_cut = now_cut;
     was_rtt = rtt();
+    was_delivery = delivery();
   }
-  if (!was_cut) out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
+  if (!was_cut) count_setting();
   out.cut_at_end = was_cut;
   ECSIM_ASSERT(out.rtt_tail_ns >= 0 && out.rtt_tail_ns <= 2 * kTailNsMax);
+  ECSIM_ASSERT(out.rtt_delivery >= 0.0 && out.rtt_delivery <= 1.0);
   return out;
 }
 

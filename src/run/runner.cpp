@@ -8,6 +8,7 @@
 
 #include <fmt/ranges.h>
 
+#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/validate.hpp"
 
@@ -228,6 +229,7 @@ void Run::Impl::configure_billing() {
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
   billing_checker = std::make_unique<check::BillingChecker>(names, cloud_nodes(sc), kBillingTerminationBound.ns,
+                                                            proto::twopc::ParticipantConfig{}.query_interval.ns,
                                                             network_plan(sc, names.size()));
   trace.add_observer(billing_checker.get());
   if (cache.on()) {

@@ -16,7 +16,7 @@ run() {  # NAME: runs it with --json and a trace file, then dumps the trace
 }
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 for name in 2pc-happy 2pc-abort 2pc-coordinator-crash 2pc-participant-crash 2pc-lossy 2pc-two-cores-conflict \
-            number-porting 2pc-groups; do
+            number-porting 2pc-groups 2pc-heavy-loss; do
   run "$name"; check $? 0 "$name runs and passes"
 done
 # Replays of logs cut before their checkpoints (a crash of each replica in

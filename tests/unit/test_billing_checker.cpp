@@ -20,6 +20,7 @@ constexpr uint32_t kEdge = 0, kCore = 1, kCloud1 = 2, kCloud2 = 3;
 constexpr uint64_t kT1 = 0x100, kT2 = 0x200;
 constexpr uint64_t kC1 = 11, kC2 = 22;
 constexpr uint64_t kNumber = 254700000000;
+constexpr int64_t kQueryInterval = 10;  // a voter in doubt asks every 10 ns
 
 Record rec(int64_t t_ns, sim::RecordType type, uint16_t code, uint32_t node, uint64_t a, uint64_t b,
            uint32_t peer = 0, uint32_t kind = 0) {
@@ -57,7 +58,7 @@ void end_state(std::vector<Record>& h, uint32_t node, int64_t b1, int64_t b2, ui
 std::map<std::string, check::BillingChecker::Result> judge(const std::vector<Record>& h, int64_t end_ns = 100,
                                                            check::NetworkPlan network = {}) {
   check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, {false, false, true, true}, 50,
-                          std::move(network));
+                          kQueryInterval, std::move(network));
   for (const Record& r : h) c.offer(r);
   c.finish(end_ns);
   std::map<std::string, check::BillingChecker::Result> out;
@@ -213,7 +214,8 @@ using Plan = check::NetworkPlan;
 // One link class with a 1 ns tail; the faults by index: 0 cuts cloud-1 off
 // (a partition), 1 heals, 2 drops every message core-1 -> cloud-1 (one
 // direction), 3 slows core-1 <-> cloud-1 to a 100 ns tail, 4 slows them to
-// a 5 ns tail (below the bound's 50 / 4).
+// a 5 ns tail (below the bound's 50 / 4), 5 drops half of core-1 ->
+// cloud-1, 6 drops all but one in a million of it.
 Plan plan() {
   Plan p;
   p.class_of = {0, 0, 0, 0};
@@ -233,7 +235,11 @@ Plan plan() {
   slow.tail_ns = 100;
   Plan::Fault bit_slow = slow;
   bit_slow.tail_ns = 5;
-  p.faults = {partition, heal, drop, slow, bit_slow};
+  Plan::Fault lossy = drop;
+  lossy.drop_ppm = 500000;
+  Plan::Fault nearly_cut = drop;
+  nearly_cut.drop_ppm = 999999;
+  p.faults = {partition, heal, drop, slow, bit_slow, lossy, nearly_cut};
   return p;
 }
 Record fault(int64_t t_ns, scenario::Fault::Kind kind, uint64_t index, bool applied) {
@@ -309,6 +315,32 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     base.class_links = {Plan::Link{0, 100}};
     CHECK(judge(in_doubt(), 800, base)["billing_termination"].violations == 0);
     CHECK(judge(in_doubt(), 1000, base)["billing_termination"].violations == 1);
+  }
+  SECTION("a lossy link stretches the bound by the queries that may all be lost") {
+    // Half the queries lost (q = 0.5): 30 intervals make 0.5^30 < 1e-9, so
+    // the bound is 50 + 30 * 10.
+    std::vector<Record> lossy = in_doubt();
+    lossy.push_back(fault(5, Kind::kDrop, 5, true));
+    CHECK(termination_violations(lossy, 360) == 0);
+    CHECK(termination_violations(lossy, 361) == 1);
+    // The same loss in the base configuration, in both directions (q =
+    // 0.25: 73 intervals).
+    Plan base = plan();
+    base.class_links = {Plan::Link{500000, 1}};
+    CHECK(judge(in_doubt(), 790, base)["billing_termination"].violations == 0);
+    CHECK(judge(in_doubt(), 791, base)["billing_termination"].violations == 1);
+    // A loss over before the vote stretches nothing.
+    std::vector<Record> over = clean();
+    over.push_back(fault(6, Kind::kDrop, 5, true));
+    over.push_back(fault(8, Kind::kDrop, 5, false));
+    over.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(over, 100) == 1);
+    // Loss just short of a cut until the end: 2.07e7 intervals (with the
+    // participants' 300 ms, 72 days), so no false alarm in a run's time.
+    std::vector<Record> nearly = in_doubt();
+    nearly.push_back(fault(5, Kind::kDrop, 6, true));
+    CHECK(termination_violations(nearly, 200'000'000) == 0);
+    CHECK(termination_violations(nearly, 210'000'000) == 1);
   }
 }
 

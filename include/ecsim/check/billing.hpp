@@ -27,7 +27,10 @@
 //   records); the bound is the larger of `termination_bound_ns` (the
 //   coordinator's timeouts plus recovery) and 4 times the pair's round-trip
 //   latency tail in force while it was in doubt (each direction's largest
-//   latency, or its 99.99th percentile for an unbounded model). A voter
+//   latency, or its 99.99th percentile for an unbounded model), plus, on a
+//   lossy link, as many query intervals as it takes for every one of the
+//   voter's status queries (or their answers) to be lost with a chance
+//   below 1e-9 at the worst round-trip delivery in force then. A voter
 //   whose node or coordinator is down at the end, or which is cut off from
 //   its coordinator at the end, is not judged: the detail counts it;
 // - isolation (read committed): every balance or number-owner read a client
@@ -64,10 +67,11 @@ class BillingChecker final : public sim::TraceObserver {
   // `replicas`: per node, whether it is a cloud replica (whose committed
   // state reads are served from). `network`: the scenario's links and
   // faults, for termination (empty: every pair can always exchange
-  // messages, with no latency to speak of).
-  // REQUIRES: termination_bound_ns > 0.
+  // messages, with no latency to speak of). `query_interval_ns`: how often
+  // a participant in doubt asks its coordinator (the loss allowance).
+  // REQUIRES: termination_bound_ns > 0; query_interval_ns > 0.
   BillingChecker(std::vector<std::string> names, std::vector<bool> replicas, int64_t termination_bound_ns,
-                 NetworkPlan network = {});
+                 int64_t query_interval_ns, NetworkPlan network = {});
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
   // Judges the end state; call once after the billing end state was traced.
@@ -124,6 +128,7 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint64_t, std::set<int64_t>> committed_balances_;
   std::map<uint64_t, std::set<uint64_t>> committed_owners_;
   int64_t termination_bound_ns_;
+  int64_t query_interval_ns_;
   std::map<uint64_t, int64_t> initial_balances_;
   std::map<uint64_t, uint64_t> initial_owners_;
   std::map<uint64_t, Op> ops_;    // by client txn

@@ -11,8 +11,10 @@
 // either direction, drops every message (drop rate 1). Its round-trip tail
 // is the sum of both directions' latency tails (latency_tail_ns) as the base
 // configuration and the delay faults in force set them, composed as the
-// nemesis composes them (the latest fault in force wins). It never reads
-// the network itself: only the plan and the trace.
+// nemesis composes them (the latest fault in force wins), and likewise its
+// round-trip delivery: the chance that a message and its answer both get
+// through, from both directions' drop rates. It never reads the network
+// itself: only the plan and the trace.
 //
 // Memory: the plan, and one entry per fault record (a run has few).
 #pragma once
@@ -69,9 +71,12 @@ class Reachability {
     bool cut_at_end = false;     // cut off when the last fault record came
     int64_t reachable_since_ns = 0;  // the end of the last window they were cut off (0: none)
     int64_t rtt_tail_ns = 0;     // the largest round-trip tail in force at some time from `from_ns` on
+    // The smallest round-trip delivery in force at some time from `from_ns`
+    // on: (1 - drop x->y) * (1 - drop y->x); 1 on a lossless network.
+    double rtt_delivery = 1.0;
   };
-  // The pair (x, y) over the run so far; the tail counts every setting in
-  // force at or after `from_ns` while they were not cut off.
+  // The pair (x, y) over the run so far; the tail and the delivery count
+  // every setting in force at or after `from_ns` while they were not cut off.
   Pair pair(uint32_t x, uint32_t y, int64_t from_ns) const;
 
  private:
