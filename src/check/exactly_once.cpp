@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -50,8 +52,7 @@ ExactlyOnceChecker::Pending* ExactlyOnceChecker::find_pending(uint32_t sender, u
                                                               uint32_t epoch, uint64_t seq) {
   auto p = pairs_.find({sender, receiver});
   if (p == pairs_.end() || p->second.epoch != epoch) return nullptr;
-  auto it = p->second.undelivered.find(seq);
-  return it == p->second.undelivered.end() ? nullptr : &it->second;
+  return p->second.undelivered.find(seq);
 }
 
 bool ExactlyOnceChecker::delivered_now(const Pair& p, uint64_t seq) const {
@@ -120,7 +121,7 @@ void ExactlyOnceChecker::on_crash(uint32_t node) {
   // What the network handed to it and it did not answer died with it.
   for (auto& [key, p] : pairs_) {
     if (key.second != node) continue;
-    for (auto& [seq, m] : p.undelivered) m.handed_ns.clear();
+    p.undelivered.for_each([](uint64_t, Pending& m) { m.handed_ns.clear(); });
   }
 }
 
@@ -142,9 +143,9 @@ void ExactlyOnceChecker::on_send(const sim::Record& r) {
   Pair& p = pair(r.node, r.peer);
   if (r.b != 1) {
     ++resent_;
-    if (auto it = p.undelivered.find(r.a); it != p.undelivered.end()) {
-      it->second.last_sent_ns = r.time_ns;
-      ++it->second.transmissions;
+    if (Pending* m = p.undelivered.find(r.a)) {
+      m->last_sent_ns = r.time_ns;
+      ++m->transmissions;
     }
   } else {
     ++sent_;
@@ -152,7 +153,7 @@ void ExactlyOnceChecker::on_send(const sim::Record& r) {
     m.first_sent_ns = m.last_sent_ns = r.time_ns;
     m.first_sent_record = record_index();
     m.transmissions = 1;
-    p.undelivered.emplace(r.a, m);
+    p.undelivered.try_emplace(r.a, m);
   }
   // Only transmissions of undelivered messages are followed on the wire.
   if (!p.undelivered.contains(r.a)) return;
@@ -199,27 +200,29 @@ void ExactlyOnceChecker::on_ignored(const sim::Record& r) {
   if (r.code == static_cast<uint16_t>(proto::msgq::Ignored::kRefusedPending)) return;
   if (r.peer >= names_.size()) return;
   Pending* m = find_pending(r.peer, r.node, static_cast<uint32_t>(r.b), r.a);
-  if (m != nullptr && !m->handed_ns.empty()) m->handed_ns.erase(m->handed_ns.begin());
+  if (m != nullptr && !m->handed_ns.empty()) m->handed_ns.pop_front();
 }
 
 void ExactlyOnceChecker::on_acked(const sim::Record& r) {
   if (r.peer >= names_.size()) return;
   Pair& p = pair(r.node, r.peer);
   if (delivered_now(p, r.a)) return;
-  auto it = p.undelivered.find(r.a);
-  if (it == p.undelivered.end()) {
+  const Pending* m = p.undelivered.find(r.a);
+  if (m == nullptr) {
     report(r.time_ns, record_index(), r.node,
            fmt::format("{} recorded the ACK of message {} to {}, which it never sent", name(r.node),
                        r.a, name(r.peer)));
     return;
   }
   ++lost_;
-  report(r.time_ns, record_index(), r.node,
-         fmt::format("{} -> {} message {} first sent at {} (record #{}) is lost: acknowledged at {} but never "
-                     "delivered",
-                     name(r.node), name(r.peer), r.a, at(it->second.first_sent_ns), it->second.first_sent_record,
-                     at(r.time_ns)));
-  p.undelivered.erase(it);
+  report(
+      r.time_ns, record_index(), r.node,
+      fmt::format(
+          "{} -> {} message {} first sent at {} (record #{}) is lost: acknowledged at {} but never "
+          "delivered",
+          name(r.node), name(r.peer), r.a, at(m->first_sent_ns), m->first_sent_record,
+          at(r.time_ns)));
+  p.undelivered.erase(r.a);
 }
 
 void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
@@ -255,16 +258,19 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
     ++redelivered_;
     return;
   }
-  auto it = p.undelivered.find(seq);
-  if (it == p.undelivered.end()) {
+  if (!p.undelivered.erase(seq)) {
     report(r.time_ns, record_index(), r.node,
            fmt::format("{} delivered message {} from {}, which {} never sent", name(receiver), seq,
                        name(sender), name(sender)));
     return;
   }
   ++delivered_;
-  p.undelivered.erase(it);
-  p.above.insert(seq);
+  // In order (almost always): the watermark moves, the set stays empty.
+  if (seq == p.low + 1) {
+    ++p.low;
+  } else {
+    p.above.insert(seq);
+  }
   while (!p.above.empty() && *p.above.begin() == p.low + 1) {
     p.above.erase(p.above.begin());
     ++p.low;
@@ -311,9 +317,13 @@ void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64
       abandoned_ += p.undelivered.size();
       continue;
     }
-    for (const auto& [seq, m] : p.undelivered) {
-      judge_undelivered(sender, receiver, seq, m, end_ns, bound_ns);
-    }
+    // In seq order, so that the first violation reported is the oldest.
+    std::vector<uint64_t> seqs;
+    seqs.reserve(p.undelivered.size());
+    p.undelivered.for_each([&](uint64_t seq, const Pending&) { seqs.push_back(seq); });
+    std::sort(seqs.begin(), seqs.end());
+    for (const uint64_t seq : seqs)
+      judge_undelivered(sender, receiver, seq, p.undelivered.at(seq), end_ns, bound_ns);
   }
   ECSIM_ASSERT(lost_ <= violation_count_);
 }

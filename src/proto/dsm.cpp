@@ -121,7 +121,7 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   // causally after the one it replaces and wins everywhere.
   const VectorClock& clock = clock_.on_send();
   ++counters_.sets;
-  const Update update{key, value, clock, self_};
+  Update update{key, value, clock, self_};
   // Stored before the trace record: `held` points into a table that moves
   // on insert, and nothing may run between the lookup and its use.
   const bool new_key = held == nullptr;
@@ -133,8 +133,13 @@ bool Replica::set(Env<Message>& env, uint64_t key, uint64_t value) {
   trace(env, Event::kSet, self_, key, value);
   if (new_key) account_entries();  // after the record, as before: a limit's record follows it
   if (reach(env, Point::kDsmAfterSet)) return true;  // stored; the node stops before telling anyone
-  for (NodeId peer : config_.peers) {
-    send(env, peer, update);
+  for (size_t i = 0; i < config_.peers.size(); ++i) {
+    // The last peer's copy is the update itself (one clock copy fewer).
+    if (i + 1 == config_.peers.size()) {
+      send(env, config_.peers[i], std::move(update));
+    } else {
+      send(env, config_.peers[i], update);
+    }
     ++counters_.updates_sent;
   }
   check_invariants();
@@ -149,6 +154,12 @@ void Replica::on_message(Env<Message>& env, NodeId src, const Message& m) {
                  [&](const Repair& r) { on_repair(env, src, r); },
              },
              m);
+  check_invariants();
+}
+
+void Replica::on_message(Env<Message>& env, NodeId, const Update& u) {
+  ECSIM_ASSERT(env.self() == self_);
+  on_update(env, u);
   check_invariants();
 }
 

@@ -296,7 +296,12 @@ std::optional<Delivery> Receiver::on_data(NodeId from, const Data& d) {
     ignore(from, Ignored::kRefusedAbove, d);
     return std::nullopt;
   }
-  p.above.insert(d.seq);
+  // In order (almost always): the watermark moves, the set stays empty.
+  if (d.seq == p.contiguous + 1) {
+    ++p.contiguous;
+  } else {
+    p.above.insert(d.seq);
+  }
   while (!p.above.empty() && *p.above.begin() == p.contiguous + 1) {
     p.above.erase(p.above.begin());
     ++p.contiguous;

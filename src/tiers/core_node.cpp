@@ -144,9 +144,8 @@ uint64_t CoreNode::keep_reply(CoreBody body) {
 
 // Stops as soon as the node halts at a protocol point (in rpc::Server).
 void CoreNode::core_completions(node::Context& ctx) {
-  std::vector<proto::storage::ReadCompletion> reads;
-  reader_->take_completions(reads);
-  for (const auto& c : reads) {
+  reader_->take_completions(reads_done_);
+  for (const auto& c : reads_done_) {
     if (ctx.halted()) return;
     world_.storage_op_done(self_, c.latency, c.ok);
     const CoreOp* waiting = reads_.find(c.req_id);
@@ -162,9 +161,8 @@ void CoreNode::core_completions(node::Context& ctx) {
     }
     core_respond(op, c.ok && !op.write, CoreReply{c.found, c.value, c.version});
   }
-  std::vector<proto::storage::WriteCompletion> writes;
-  writer_->take_completions(writes);
-  for (const auto& c : writes) {
+  writer_->take_completions(writes_done_);
+  for (const auto& c : writes_done_) {
     if (ctx.halted()) return;
     world_.storage_op_done(self_, c.latency, c.ok);
     const CoreOp* waiting = writes_.find(c.req_id);

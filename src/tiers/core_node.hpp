@@ -75,6 +75,10 @@ class CoreNode final : public TierNode {
 
   std::unique_ptr<proto::storage::QuorumReader> reader_;
   std::unique_ptr<proto::storage::QuorumWriter> writer_;
+  // The quorum machines' completions, taken in turns (core_completions):
+  // two buffers swapped with theirs, so that taking allocates nothing.
+  std::vector<proto::storage::ReadCompletion> reads_done_;
+  std::vector<proto::storage::WriteCompletion> writes_done_;
   // By storage request id; looked up and erased, never iterated.
   sim::FlatMap<CoreOp> reads_;
   sim::FlatMap<CoreOp> writes_;

@@ -229,14 +229,14 @@ uint64_t storage_connection(const proto::storage::Message& m) {
 }  // namespace
 
 void TierNode::send_dsm(node::Context& ctx, net::NodeId dst, proto::dsm::Message m, uint32_t size_bytes) {
-  const auto* u = std::get_if<proto::dsm::Update>(&m);
+  auto* u = std::get_if<proto::dsm::Update>(&m);  // moved from below: m is this call's own
   if (u == nullptr) {
     // Digests and repairs: one anti-entropy session per pair and direction.
     send(ctx, dst, kKindDsm, Payload{std::move(m)}, size_bytes, net::connection_id(kConnDsm, false, 0));
     return;
   }
   const uint64_t handle = next_update_handle_++;
-  queued_updates_.emplace(handle, std::move(*u));
+  queued_updates_.try_emplace(handle, std::move(*u));
   // Refused when msgq's pending queue is full: that peer then learns the
   // value from anti-entropy instead.
   if (msgq_sender_->send(dst, handle, size_bytes) == 0) queued_updates_.erase(handle);
@@ -299,7 +299,7 @@ void TierNode::dsm_queued(node::Context& ctx, net::NodeId from, const DsmQueued&
     if (q.inval) {
       on_billing_inval(ctx, from, *q.inval);
     } else {
-      dsm_->on_message(envs_->dsm, from, proto::dsm::Message{q.update});
+      dsm_->on_message(envs_->dsm, from, q.update);
     }
     // The point belongs to msgq's receiver, but only its owner sees the
     // delivery end. Nothing follows it in this handler, stopped or not.
@@ -313,7 +313,7 @@ void TierNode::dsm_queued(node::Context& ctx, net::NodeId from, const DsmQueued&
 void TierNode::msgq_settled() {
   msgq_sender_->take_settled(settled_);
   for (uint64_t handle : settled_) {
-    if (queued_updates_.erase(handle) == 0) queued_invals_.erase(handle);
+    if (!queued_updates_.erase(handle)) queued_invals_.erase(handle);
   }
 }
 

@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "ecsim/check/durability.hpp"  // Violation
+#include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/trace.hpp"
 
@@ -97,6 +98,43 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   uint64_t unmatched_transmissions() const { return unmatched_; }
 
  private:
+  // A queue of times, the first held in place: almost every message is
+  // handed over once, so the queue allocates only for a second copy.
+  class HandedTimes {
+   public:
+    bool empty() const { return count_ == 0; }
+    int64_t front() const {
+      ECSIM_ASSERT(count_ > 0);
+      return first_ns_;
+    }
+    void push_back(int64_t ns) {
+      if (count_++ == 0) {
+        first_ns_ = ns;
+      } else {
+        more_.push_back(ns);
+      }
+    }
+    void pop_front() {
+      ECSIM_ASSERT(count_ > 0);
+      if (--count_ > 0) {
+        first_ns_ = more_.front();
+        more_.erase(more_.begin());
+      }
+    }
+    void pop_back() {
+      ECSIM_ASSERT(count_ > 0);
+      if (--count_ > 0) more_.pop_back();
+    }
+    void clear() {
+      count_ = 0;
+      more_.clear();
+    }
+
+   private:
+    int64_t first_ns_ = 0;
+    uint32_t count_ = 0;
+    std::vector<int64_t> more_;  // the ones after the first, oldest first
+  };
   struct Pending {
     int64_t first_sent_ns = 0;
     uint64_t first_sent_record = 0;  // the index of its first msgq send record
@@ -107,11 +145,12 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
     // An answer takes the oldest: the receiver serves its queue in order,
     // and if it did not, the rest would only look younger (never a false
     // alarm).
-    std::vector<int64_t> handed_ns;
+    HandedTimes handed_ns;
   };
   struct Pair {
     uint32_t epoch = 0;  // the sender's incarnation
-    std::map<uint64_t, Pending> undelivered;
+    // By seq; looked up, and walked in seq order only at the end (finish).
+    sim::FlatMap<Pending> undelivered;
     // Delivered (in any incarnation of the receiver): every seq <= low, and
     // the set above it.
     uint64_t low = 0;

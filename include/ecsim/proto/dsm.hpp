@@ -223,6 +223,9 @@ class Replica {
   bool set(Env<Message>& env, uint64_t key, uint64_t value);
   std::optional<uint64_t> get(uint64_t key) const;
   void on_message(Env<Message>& env, NodeId src, const Message& m);
+  // The same for an UPDATE held outside a Message (msgq's queued bodies):
+  // no copy of its clock into a Message first.
+  void on_message(Env<Message>& env, NodeId src, const Update& u);
   void on_timer(Env<Message>& env, uint64_t tag);
 
   const Entries& entries() const { return entries_; }

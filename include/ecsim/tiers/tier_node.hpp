@@ -22,6 +22,7 @@
 #include "ecsim/node/cluster.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
+#include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/slot_pool.hpp"
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/world.hpp"
@@ -114,7 +115,7 @@ class TierNode : public node::Actor {
   // DSM UPDATEs through msgq: the bodies of messages not ACKed yet.
   std::unique_ptr<proto::msgq::Sender> msgq_sender_;
   std::unique_ptr<proto::msgq::Receiver> msgq_receiver_;
-  std::unordered_map<uint64_t, proto::dsm::Update> queued_updates_;
+  sim::FlatMap<proto::dsm::Update> queued_updates_;           // by handle; looked up only
   std::unordered_map<uint64_t, BillingInval> queued_invals_;  // the same handles
   uint64_t next_update_handle_ = 1;
   std::vector<uint64_t> settled_;
