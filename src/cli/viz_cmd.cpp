@@ -115,6 +115,9 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
       ->check(CLI::Range(2, 10000));
   viz->add_option("--layout", args->viewer.layout_path, "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}");
+  viz->add_option("--mouse", args->viewer.mouse,
+                  "With --screenshot: hold the pointer at X,Y (pixels) on every frame, to show a "
+                  "hover's tooltip");
   viz->add_option("--actions", args->viewer.actions_path,
                   "JSON file of demo actions to take first: [{\"at\": \"10s\", \"crash\": \"edge-1\"}, ...]");
   viz->add_option("--save-scenario", args->viewer.save_scenario,

@@ -46,6 +46,18 @@ viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-internals.p
 ! python3 "$src/tests/viz/png_probe.py" "$out/no-internals.png" count 370 450 191 191 204 50 >/dev/null ||
   { echo "internals drawn without a selected node"; exit 1; }
 
+# A hover in the space-time tab shows the hovered message's vector clocks
+# with no node selected (the hover drives the probe itself): --mouse holds
+# the pointer on edge-2's send at 10.97 s of edge-crash-rehydrate, whose
+# two clocks fill the tooltip's rows 636..716 with white text; without the
+# hover those rows hold no white at all.
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/hover.png" --at 11s --tab spacetime \
+  --mouse 340,610 --frames 6
+probe "$out/hover.png" count 636 716 255 255 255 1500
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-hover.png" --at 11s --tab spacetime
+! python3 "$src/tests/viz/png_probe.py" "$out/no-hover.png" count 636 716 255 255 255 200 >/dev/null ||
+  { echo "white text in the space-time rows without a hover"; exit 1; }
+
 # cloud-1's 2PC lock table at 0.51 s of demo-base: four accounts locked by
 # two transactions, the followed one's two rows magenta (255, 110, 230);
 # not magenta without --follow.
@@ -122,10 +134,14 @@ set -e
 
 # Bad input: one line, exit code 2.
 for bad in "--tab nope" "--actions /nonexistent.json" "--at 99h" "--select nobody" "--layout /nonexistent.json" "--at soon" \
-  "--follow nope" "--follow latest" "--follow 0"; do
+  "--follow nope" "--follow latest" "--follow 0" "--mouse 1280,10" "--mouse 10" "--mouse -1,10" "--mouse 1,2,3"; do
   set +e
   msg=$(viz --screenshot "$out/bad.png" $bad 2>&1 >/dev/null); code=$?
   set -e
   [[ $code -eq 2 && $(wc -l <<<"$msg") -eq 1 ]] || { echo "viz $bad: exit $code, '$msg'"; exit 1; }
 done
+set +e
+msg=$(viz --mouse 10,10 2>&1 >/dev/null); code=$?
+set -e
+[[ $code -eq 2 && $msg == *"only with --screenshot"* ]] || { echo "viz --mouse without --screenshot: exit $code, '$msg'"; exit 1; }
 echo "screenshots ok: $out"

@@ -36,11 +36,7 @@ std::string clock_text(const net::VectorClock& c, const std::vector<std::string>
   return out + "}";
 }
 
-namespace {
-
-// Moves the probe towards the cursor within the frame's budget, adapting
-// the budget to the time it took.
-void drive(Ui& ui, Probe& p, uint64_t event) {
+void drive_probe(Ui& ui, Probe& p, uint64_t event) {
   const Timeline& t = *ui.timeline;
   const int64_t from_ns = std::max<int64_t>(0, t.cursor_ns() - static_cast<int64_t>(ui.st_span_ns));
   if (ui.probe_unbounded) {
@@ -53,6 +49,8 @@ void drive(Ui& ui, Probe& p, uint64_t event) {
   if (ms < kProbeFrameMs * 0.5) ui.probe_budget = std::min(kBudgetMax, ui.probe_budget * 2);
   if (ms > kProbeFrameMs * 1.5) ui.probe_budget = std::max(kBudgetMin, ui.probe_budget / 2);
 }
+
+namespace {
 
 // A log's last entries; the followed transaction's 2PC entries in magenta.
 void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title, uint64_t followed) {
@@ -163,7 +161,7 @@ void draw_internals(Ui& ui, uint32_t node) {
   const uint64_t event = t.cursor_event();
   const tiers::NodeSnapshot* s = p.snapshot(node, event);
   if (s == nullptr) {
-    drive(ui, p, event);
+    drive_probe(ui, p, event);
     s = p.snapshot(node, event);
   }
   ImGui::Separator();

@@ -47,10 +47,25 @@ std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   }
   return out;
 }
+// The probe for a hover: created if there is none, and moved towards the
+// cursor within the frame's budget while the hover lasts (as the Node tab
+// does while it is shown), so a hover needs no selected node.
+const Probe& hover_probe(Ui& ui) {
+  Probe& p = probe_of(ui);
+  const uint64_t event = ui.timeline->cursor_event();
+  if (p.events() < event) drive_probe(ui, p, event);
+  return p;
+}
+
 // Why the probe has no clock for the record at `index`, if it can tell.
 void clock_missing(const Probe& p, const Timeline& t, uint64_t index) {
-  if (t.event_of(index) > p.events()) {
-    ImGui::TextDisabled("vector clock: the probe has not passed this event yet (it stops at the cursor)");
+  if (t.event_of(index) > t.cursor_event()) {
+    ImGui::TextDisabled(
+        "vector clock: after the cursor (the clocks are computed up to the cursor)");
+  } else if (t.event_of(index) > p.events()) {
+    ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1),
+                       "vector clock: computing up to the cursor... %d %%",
+                       static_cast<int>(p.progress() * 100));
   } else if (t.record(index).time_ns < p.capture_from_ns()) {
     ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
                         format_ns(p.capture_from_ns()).c_str());
@@ -62,16 +77,12 @@ void clock_missing(const Probe& p, const Timeline& t, uint64_t index) {
 }
 
 // The clock of the node of a hovered local event (a mark on its lane).
-void hover_local_clock(const Ui& ui, uint64_t index) {
+void hover_local_clock(Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
-  const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
-  if (p == nullptr) {
-    ImGui::TextDisabled("vector clock: select a node and open the Node tab to compute it near the cursor");
-    return;
-  }
-  const LocalClock* c = p->local_clock(t.trace_index(index));
+  const Probe& p = hover_probe(ui);
+  const LocalClock* c = p.local_clock(t.trace_index(index));
   if (c == nullptr) {
-    clock_missing(*p, t, index);
+    clock_missing(p, t, index);
   } else if (!c->up) {
     ImGui::TextDisabled("vector clock: none (the node was down: its clock is volatile)");
   } else {
@@ -81,7 +92,7 @@ void hover_local_clock(const Ui& ui, uint64_t index) {
 
 // The vector clocks of a hovered message, from the probe (model/probe.hpp),
 // or why they are not known.
-void hover_clocks(const Ui& ui, uint64_t index) {
+void hover_clocks(Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
   const sim::Record& r = t.record(index);
   if (r.type != sim::RecordType::kSend) {
@@ -97,11 +108,7 @@ void hover_clocks(const Ui& ui, uint64_t index) {
                   static_cast<unsigned long long>(ui.follow.txn()));
     }
   }
-  const Probe* p = ui.probe && ui.probe->timeline_id() == t.id() ? ui.probe.get() : nullptr;
-  if (p == nullptr) {
-    ImGui::TextDisabled("vector clocks: select a node and open the Node tab to compute them near the cursor");
-    return;
-  }
+  const Probe* p = &hover_probe(ui);
   const CapturedClock* send = p->clock(r.a, true);
   const CapturedClock* recv = p->clock(r.a, false);
   if (send != nullptr) ImGui::TextWrapped("clock after the send: %s", clock_text(send->clock, t.names()).c_str());
@@ -109,8 +116,8 @@ void hover_clocks(const Ui& ui, uint64_t index) {
     ImGui::TextWrapped("receiver's clock after taking it: %s", clock_text(recv->clock, t.names()).c_str());
   }
   if (send != nullptr && recv != nullptr) return;
-  if (t.event_of(index) > p->events()) {
-    ImGui::TextDisabled("vector clock: the probe has not passed this event yet (it stops at the cursor)");
+  if (t.event_of(index) > t.cursor_event() || t.event_of(index) > p->events()) {
+    clock_missing(*p, t, index);  // after the cursor, or still being computed
   } else if (r.time_ns < p->capture_from_ns()) {
     ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
                         format_ns(p->capture_from_ns()).c_str());

@@ -2,13 +2,14 @@
 // controls move the cursor, then each panel reads the Timeline and draws
 // (STYLE.md: prepare from the model, then draw). Only viz/app includes ImGui.
 #pragma once
+#include <imgui.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <imgui.h>
 
 #include "model/follow.hpp"
 #include "model/layout.hpp"
@@ -83,6 +84,9 @@ struct Ui {
   std::unique_ptr<Probe> probe;
   uint64_t probe_budget = 20000;
   bool probe_unbounded = false;
+  // --mouse X,Y (screenshots): the pointer held there on every frame, so a
+  // headless frame can show a hover's tooltip.
+  std::optional<ImVec2> fixed_mouse;
 };
 
 // Colours of the reference design.
@@ -105,6 +109,10 @@ void draw_dsm(Ui& ui);    // dsm_panel.cpp
 void draw_internals(Ui& ui, uint32_t node);
 // The probe of the current timeline, created if needed (node_panel.cpp).
 Probe& probe_of(Ui& ui);
+// Moves the probe towards `event` within the frame's budget (all the way
+// when probe_unbounded), adapting the budget to the time it took; the
+// Node tab and the space-time diagram's hover call it (node_panel.cpp).
+void drive_probe(Ui& ui, Probe& p, uint64_t event);
 // "{edge-1: 3, core-2: 7}", at most 16 entries.
 std::string clock_text(const net::VectorClock& c, const std::vector<std::string>& names);
 // Shared by the demo tabs (demo_panel.cpp): after an action the timeline was

@@ -4,19 +4,20 @@
 #include "viewer.hpp"
 
 #include <GLFW/glfw3.h>
+#include <fmt/format.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <imgui.h>
-#include <imgui_impl_glfw.h>
-#include <imgui_impl_opengl3.h>
 
 #include "ecsim/sim/time.hpp"
 #include "model/demo.hpp"
@@ -64,6 +65,23 @@ std::string place_cursor(Timeline& t, const std::string& at, std::string& note) 
   return {};
 }
 
+// "X,Y", whole pixels inside the frame; nullopt otherwise.
+std::optional<ImVec2> parse_point(const std::string& text) {
+  const size_t comma = text.find(',');
+  if (comma == std::string::npos) return std::nullopt;
+  const auto whole = [](std::string_view v, int below) -> std::optional<int> {
+    int n = -1;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < 0 || n >= below) return std::nullopt;
+    return n;
+  };
+  const std::string_view all(text);
+  const std::optional<int> x = whole(all.substr(0, comma), kWidth);
+  const std::optional<int> y = whole(all.substr(comma + 1), kHeight);
+  if (!x || !y) return std::nullopt;
+  return ImVec2(static_cast<float>(*x), static_cast<float>(*y));
+}
+
 // The UI state from the options. Returns "" or the refusal.
 std::string configure(Ui& ui, const ViewerOptions& o) {
   Timeline& t = *ui.timeline;
@@ -95,6 +113,17 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     ui.follow_txn = f->txn;
     // Without --at, the cursor goes just past its first record.
     if (o.at.empty()) t.seek(f->first_record + 1);
+  }
+  if (!o.mouse.empty()) {
+    if (o.screenshot.empty())
+      return "--mouse: only with --screenshot (a window has the real pointer)";
+    const std::optional<ImVec2> at = parse_point(o.mouse);
+    if (!at) {
+      return fmt::format(
+          "--mouse '{}': expected X,Y in pixels inside the {}x{} frame, like 640,600", o.mouse,
+          kWidth, kHeight);
+    }
+    ui.fixed_mouse = at;
   }
   if (!o.layout_path.empty()) {
     try {
@@ -203,6 +232,7 @@ int window_loop(Ui& ui, const ViewerOptions& o) {
     const auto played = std::chrono::steady_clock::now();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (ui.fixed_mouse) ImGui::GetIO().MousePos = *ui.fixed_mouse;  // after the backend set it
     ImGui::NewFrame();
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(window, &fw, &fh);

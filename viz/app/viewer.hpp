@@ -19,6 +19,7 @@ struct ViewerOptions {
   std::string follow;
   int frames = 3;
   std::string layout_path;
+  std::string mouse;  // "X,Y": the pointer held there (screenshots only)
   // Demo actions (docs/viewer.md): a JSON file of actions applied before
   // the window opens, and where to save the session as a scenario. With
   // --save-scenario and no --screenshot, no window: apply, save, print the
