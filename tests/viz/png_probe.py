@@ -4,7 +4,8 @@ the standard library only, and checks pixels.
 
   png_probe.py FILE.png distinct N          at least N distinct colours
   png_probe.py FILE.png at X Y R G B [TOL]  the pixel at (X, Y) is near (R, G, B)
-  png_probe.py FILE.png count Y0 Y1 R G B N  at least N pixels of rows Y0..Y1 are near (R, G, B)
+  png_probe.py FILE.png count Y0 Y1 R G B N [X0 X1]  at least N pixels of rows Y0..Y1 (columns
+                                                    X0..X1, default all) are near (R, G, B)
 """
 import struct
 import sys
@@ -56,7 +57,8 @@ def main():
         sys.exit(0 if len(colours) >= need else 1)
     if what == "count":
         y0, y1, rgb, need = int(sys.argv[3]), int(sys.argv[4]), [int(v) for v in sys.argv[5:8]], int(sys.argv[8])
-        n = sum(1 for r in rows[y0:y1] for i in range(0, width * ch, ch)
+        x0, x1 = (int(sys.argv[9]), int(sys.argv[10])) if len(sys.argv) > 10 else (0, width)
+        n = sum(1 for r in rows[y0:y1] for i in range(x0 * ch, min(x1, width) * ch, ch)
                 if all(abs(g - w) <= 24 for g, w in zip(r[i:i + 3], rgb)))
         print(f"{path} rows {y0}..{y1}: {n} pixels near {rgb}, expected at least {need}: {'ok' if n >= need else 'WRONG'}")
         sys.exit(0 if n >= need else 1)

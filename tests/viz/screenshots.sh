@@ -68,6 +68,12 @@ viz "$src/tests/data/scenarios/demo-base.yaml" --screenshot "$out/locks-unfollow
   --tab node,spacetime
 ! python3 "$src/tests/viz/png_probe.py" "$out/locks-unfollowed.png" count 316 350 255 110 230 30 >/dev/null ||
   { echo "lock rows highlighted without a followed transaction"; exit 1; }
+# The 2PC tab lists the followed transaction's locks at each node where it
+# locked, after the cursor's event, in magenta (the probe drives itself:
+# no node selected): edge-2 and two replicas hold accounts 23 and 36.
+viz "$src/tests/data/scenarios/demo-base.yaml" --screenshot "$out/twopc-locks.png" --at 0.51s \
+  --follow 844424930131972 --tab twopc,spacetime
+probe "$out/twopc-locks.png" count 345 415 255 110 230 1500 770 1280
 
 # --follow by name: the first transaction that aborted in 2pc-abort, the
 # cursor at its START (no --at): its arrows magenta in the space-time tab.
@@ -113,7 +119,7 @@ viz "$src/tests/data/scenarios/demo-base.yaml" --actions "$src/tests/viz/actions
   --screenshot "$out/twopc-follow.png" --at 2.507s --layout "$out/layout.json" --tab twopc,spacetime
 probe "$out/twopc-follow.png" distinct 40
 probe "$out/twopc-follow.png" count 500 800 255 110 230 300   # space-time arrows
-probe "$out/twopc-follow.png" count 80 480 255 110 230 20     # messages in flight
+probe "$out/twopc-follow.png" count 80 480 255 110 230 20 0 760  # messages in flight (topology)
 
 # A trace file re-simulates; one whose header names another seed is refused.
 "$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null || true

@@ -176,6 +176,40 @@ TEST_CASE("locks: the followed transaction's rows of a node's lock table are fla
   // Following nothing flags nothing.
   for (const tiers::LockSnapshot& l : s->locks) CHECK_FALSE(viz::lock_involves(l, 0));
   INFO("rows of other transactions: " << others);
+
+  // The 2PC tab's "locks at the cursor": the node is among those where the
+  // transaction locked, and its line there names the key it holds, in the
+  // state the snapshot gives.
+  const std::vector<uint32_t> nodes = viz::lock_nodes(t, follow);
+  CHECK(std::find(nodes.begin(), nodes.end(), where.first) != nodes.end());
+  CHECK(std::is_sorted(nodes.begin(), nodes.end()));
+  for (const uint32_t n : nodes)
+    CHECK(t.tiers()[n] != viz::Tier::kCore);  // participants: edges and replicas
+  const viz::TxnLocksAt mine = viz::txn_locks_at(*s, txn);
+  const auto held_there =
+      std::find_if(mine.held.begin(), mine.held.end(),
+                   [&](const viz::TxnLocksAt::Held& h) { return h.key == where.second; });
+  REQUIRE(held_there != mine.held.end());
+  CHECK(mine.held.size() + mine.waiting.size() == flagged);
+  const std::string text = viz::txn_locks_text(mine);
+  CHECK_THAT(text, Catch::StartsWith("holds "));
+  CHECK_THAT(text, Catch::Contains(viz::lock_key_text(where.second) + " (" +
+                                   viz::txn_state_name(held_there->state) + ")"));
+  // A transaction waiting at a lock is listed behind its holder.
+  for (const tiers::LockSnapshot& l : s->locks) {
+    if (l.waiters.empty() || l.holder == 0) continue;
+    const viz::TxnLocksAt w = viz::txn_locks_at(*s, l.waiters.front());
+    const auto at = std::find_if(w.waiting.begin(), w.waiting.end(),
+                                 [&](const viz::TxnLocksAt::Waiting& x) { return x.key == l.key; });
+    REQUIRE(at != w.waiting.end());
+    CHECK(at->holder == l.holder);
+    CHECK_THAT(viz::txn_locks_text(w), Catch::Contains("waits for "));
+    CHECK_THAT(viz::txn_locks_text(w),
+               Catch::Contains(viz::lock_key_text(l.key) + " (held by txn " +
+                               std::to_string(l.holder) + ")"));
+    break;
+  }
+  CHECK(viz::txn_locks_text(viz::txn_locks_at(*s, 0)) == "holds no lock");
 }
 
 namespace {

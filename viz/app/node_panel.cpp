@@ -69,22 +69,6 @@ void draw_wal(const tiers::NodeSnapshot& s, uint8_t disk, const char* title, uin
                        w.durable ? "" : "  (not synced)");
   }
 }
-const char* txn_state_name(uint8_t s) {
-  using S = proto::twopc::TxnState;
-  switch (static_cast<S>(s)) {
-    case S::kWaiting: return "waiting";
-    case S::kPreparing: return "preparing";
-    case S::kPrepared: return "prepared";
-    case S::kDeciding: return "deciding";
-  }
-  return "?";
-}
-
-std::string lock_key_text(uint64_t key) {
-  if ((key & proto::twopc::kNumberKeyBit) != 0) return fmt::format("number {}", key & ~proto::twopc::kNumberKeyBit);
-  return fmt::format("account {}", key);
-}
-
 // One row of the lock table (draw_locks).
 void draw_lock_row(const tiers::LockSnapshot& l, bool mine) {
   ImGui::TableNextRow();

@@ -7,14 +7,15 @@
 // proto/twopc). The transaction followed is the one just executed, or the
 // one of the latest 2PC record at the cursor; its records are listed and
 // the log shows only them while following.
+#include <fmt/format.h>
+
 #include <optional>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/scenario/validate.hpp"
 #include "model/demo.hpp"
+#include "model/lock_table.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -112,6 +113,39 @@ void draw_vote_no(Ui& ui) {
   }
 }
 
+// The followed transaction's locks after the cursor's event at each node
+// where it took or waited for one, from the probe's snapshots (the probe is
+// created if needed and moved towards the cursor within the frame budget).
+void draw_txn_locks(Ui& ui, uint64_t txn) {
+  const Timeline& t = *ui.timeline;
+  const std::vector<uint32_t> nodes = lock_nodes(t, ui.follow);
+  if (nodes.empty()) return;
+  Probe& p = probe_of(ui);
+  const uint64_t event = t.cursor_event();
+  ImGui::Text("Its locks after the run's event #%llu:", static_cast<unsigned long long>(event));
+  const ImVec4 followed = ImGui::ColorConvertU32ToFloat4(kFollowedColour);
+  bool driven = false;
+  for (const uint32_t n : nodes) {
+    const char* name = t.names()[n].c_str();
+    const tiers::NodeSnapshot* s = p.snapshot(n, event);
+    if (s == nullptr && !driven) {
+      drive_probe(ui, p, event);
+      driven = true;
+      s = p.snapshot(n, event);
+    }
+    if (s == nullptr) {
+      ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "  %s: computing up to the cursor... %d %%",
+                         name, static_cast<int>(p.progress() * 100));
+    } else if (!s->up) {
+      ImGui::TextDisabled("  %s: down (its lock table is volatile: gone)", name);
+    } else if (!s->participant) {
+      ImGui::TextDisabled("  %s: no 2PC participant", name);
+    } else {
+      ImGui::TextColored(followed, "  %s: %s", name, txn_locks_text(txn_locks_at(*s, txn)).c_str());
+    }
+  }
+}
+
 void draw_execute(Ui& ui) {
   Demo& d = *ui.demo;
   ImGui::SetNextItemWidth(90);
@@ -194,6 +228,7 @@ void draw_twopc(Ui& ui) {
   for (uint64_t i = lo; i < hi && steps.size() < kListedMax; ++i) {
     if (pred(t.record(i))) steps.push_back(i);
   }
+  draw_txn_locks(ui, txn);
   ImGui::BeginChild("txn", ImVec2(0, 0), true);
   for (uint64_t i : steps) {
     const sim::Record& r = t.record(i);
