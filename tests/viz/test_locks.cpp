@@ -183,12 +183,13 @@ TEST_CASE("locks: the followed transaction's rows of a node's lock table are fla
   const std::vector<uint32_t> nodes = viz::lock_nodes(t, follow);
   CHECK(std::find(nodes.begin(), nodes.end(), where.first) != nodes.end());
   CHECK(std::is_sorted(nodes.begin(), nodes.end()));
-  for (const uint32_t n : nodes)
+  for (const uint32_t n : nodes) {
     CHECK(t.tiers()[n] != viz::Tier::kCore);  // participants: edges and replicas
+  }
   const viz::TxnLocksAt mine = viz::txn_locks_at(*s, txn);
+  const uint64_t key = where.second;  // clang 14 captures no structured binding
   const auto held_there =
-      std::find_if(mine.held.begin(), mine.held.end(),
-                   [&](const viz::TxnLocksAt::Held& h) { return h.key == where.second; });
+      std::find_if(mine.held.begin(), mine.held.end(), [key](const viz::TxnLocksAt::Held& h) { return h.key == key; });
   REQUIRE(held_there != mine.held.end());
   CHECK(mine.held.size() + mine.waiting.size() == flagged);
   const std::string text = viz::txn_locks_text(mine);
