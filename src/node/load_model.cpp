@@ -30,9 +30,16 @@ size_t LoadModel::waiting(int64_t now_ns) {
   // Starts never decrease along the list (admit asserts it), so the
   // waiting jobs are a suffix: found by bisection, not by a walk over the
   // queue (which made every admission cost the queue's length).
-  const auto first_waiting = std::partition_point(jobs_.begin(), jobs_.end(),
-                                                  [now_ns](const Job& j) { return j.start_ns <= now_ns; });
-  return static_cast<size_t>(jobs_.end() - first_waiting);
+  size_t lo = 0, hi = jobs_.size();  // the first job starting after now_ns
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (jobs_[mid].start_ns <= now_ns) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return jobs_.size() - lo;
 }
 
 LoadModel::Admission LoadModel::admit(sim::Time now, uint32_t kind) {

@@ -10,9 +10,9 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
+#include "ecsim/sim/fifo_ring.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::node {
@@ -70,7 +70,7 @@ class LoadModel {
 
   LoadProfile profile_;
   std::vector<int64_t> core_free_ns_;  // when each core finishes its last job
-  std::deque<Job> jobs_;               // admitted, not yet done (by start time)
+  sim::FifoRing<Job> jobs_;            // admitted, not yet done (by start time)
   int64_t last_arrival_ns_ = 0;
   int64_t scheduled_busy_ns_ = 0;      // service time of every admitted job
   int64_t last_sample_ns_ = 0;
