@@ -119,15 +119,19 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns) c
   ECSIM_ASSERT(x != y);
   State s;
   const auto rtt = [&] { return link(s, x, y).tail_ns + link(s, y, x).tail_ns; };
-  const auto delivery = [&] { return delivered(link(s, x, y).drop_ppm) * delivered(link(s, y, x).drop_ppm); };
+  // The two directions' drop rates (compared exactly), and the delivery they give.
+  const auto drops = [&] { return std::pair{link(s, x, y).drop_ppm, link(s, y, x).drop_ppm}; };
+  const auto delivery = [&](std::pair<uint32_t, uint32_t> d) {
+    return delivered(d.first) * delivered(d.second);
+  };
   Pair out;
   bool was_cut = cut(s, x, y);
   int64_t was_rtt = rtt();
-  double was_delivery = delivery();
+  std::pair<uint32_t, uint32_t> was_drops = drops();
   int64_t was_from = 0;  // when the setting before the next event began
   const auto count_setting = [&] {
     out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
-    out.rtt_delivery = std::min(out.rtt_delivery, was_delivery);
+    out.rtt_delivery = std::min(out.rtt_delivery, delivery(was_drops));
   };
   for (const Event& e : events_) {
     step(s, e);
@@ -135,10 +139,10 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns) c
     // The setting before `e` was in force from was_from until e.
     if (!was_cut && e.time_ns >= from_ns && e.time_ns > was_from) count_setting();
     if (was_cut && !now_cut) out.reachable_since_ns = e.time_ns;
-    if (now_cut != was_cut || rtt() != was_rtt || delivery() != was_delivery) was_from = e.time_ns;
+    if (now_cut != was_cut || rtt() != was_rtt || drops() != was_drops) was_from = e.time_ns;
     was_cut = now_cut;
     was_rtt = rtt();
-    was_delivery = delivery();
+    was_drops = drops();
   }
   if (!was_cut) count_setting();
   out.cut_at_end = was_cut;

@@ -3,14 +3,12 @@
 // judge.cpp's.
 #include "ecsim/run/runner.hpp"
 
-#include "network_plan.hpp"
-#include "run_impl.hpp"
-
 #include <fmt/ranges.h>
 
-#include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/validate.hpp"
+#include "network_plan.hpp"
+#include "run_impl.hpp"
 
 namespace ecsim::run {
 
@@ -228,9 +226,9 @@ void Run::Impl::configure_billing() {
   billing = std::make_unique<tiers::Billing>(sim, billing_config(sc.billing[0]), groups, client_timeout, cache);
   in_doubt = std::make_unique<InDoubtMeter>();
   trace.add_observer(in_doubt.get());
-  billing_checker = std::make_unique<check::BillingChecker>(names, cloud_nodes(sc), kBillingTerminationBound.ns,
-                                                            proto::twopc::ParticipantConfig{}.query_interval.ns,
-                                                            network_plan(sc, names.size()));
+  billing_checker = std::make_unique<check::BillingChecker>(
+      names, cloud_nodes(sc), kBillingTerminationBound.ns, tiers::Billing::query_interval().ns,
+      network_plan(sc, names.size()));
   trace.add_observer(billing_checker.get());
   if (cache.on()) {
     cache_checker = std::make_unique<check::BillingCacheChecker>(names, cloud_nodes(sc), cache.staleness_max.ns);

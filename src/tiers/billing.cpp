@@ -107,6 +107,7 @@ twopc::ParticipantConfig Billing::replica_config(uint32_t group) const {
   ECSIM_ASSERT(group < groups_);
   twopc::ParticipantConfig c;
   c.outcome_retention = outcome_retention();
+  c.query_interval = query_interval();
   if (groups_ > 1) {
     c.key_group = &lock_key_group;
     c.groups = groups_;

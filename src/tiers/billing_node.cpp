@@ -50,6 +50,7 @@ void EdgeNode::billing_on_start(node::Context&) {
   twopc::ParticipantConfig pc;
   pc.cache_only = true;
   pc.outcome_retention = billing_->outcome_retention();
+  pc.query_interval = billing_->query_interval();
   pc.log_observer = world_.twopc_log_observer();
   participant_ = std::make_unique<twopc::Participant>(self_, std::move(pc));
   participant_->recover(envs_->twopc, envs_->log);

@@ -215,7 +215,8 @@ using Plan = check::NetworkPlan;
 // (a partition), 1 heals, 2 drops every message core-1 -> cloud-1 (one
 // direction), 3 slows core-1 <-> cloud-1 to a 100 ns tail, 4 slows them to
 // a 5 ns tail (below the bound's 50 / 4), 5 drops half of core-1 ->
-// cloud-1, 6 drops all but one in a million of it.
+// cloud-1, 6 drops all but one in a million of it, 7 drops half of core-1
+// -> cloud-2 (another pair).
 Plan plan() {
   Plan p;
   p.class_of = {0, 0, 0, 0};
@@ -239,7 +240,9 @@ Plan plan() {
   lossy.drop_ppm = 500000;
   Plan::Fault nearly_cut = drop;
   nearly_cut.drop_ppm = 999999;
-  p.faults = {partition, heal, drop, slow, bit_slow, lossy, nearly_cut};
+  Plan::Fault other_pair = lossy;
+  other_pair.links = {{kCore, kCloud2}};
+  p.faults = {partition, heal, drop, slow, bit_slow, lossy, nearly_cut, other_pair};
   return p;
 }
 Record fault(int64_t t_ns, scenario::Fault::Kind kind, uint64_t index, bool applied) {
@@ -323,6 +326,29 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     lossy.push_back(fault(5, Kind::kDrop, 5, true));
     CHECK(termination_violations(lossy, 360) == 0);
     CHECK(termination_violations(lossy, 361) == 1);
+    // Past the lossless bound (50) but within the allowance: not judged,
+    // not counted as checked, and the detail says so.
+    const auto within = judge(lossy, 360, plan());
+    CHECK_THAT(within.at("billing_termination").detail,
+               Catch::Contains("1 in doubt at the end past the lossless bound but within their "
+                               "links' loss allowance"));
+    CHECK(within.at("billing_termination").checked + 1 ==
+          judge(lossy, 361, plan()).at("billing_termination").checked);
+    CHECK_THAT(judge(lossy, 55, plan()).at("billing_termination").detail,
+               !Catch::Contains("loss allowance"));
+    // Loss on another pair stretches nothing.
+    std::vector<Record> elsewhere = in_doubt();
+    elsewhere.push_back(fault(5, Kind::kDrop, 7, true));
+    CHECK(termination_violations(elsewhere, 100) == 1);
+    // Loss only while the pair was cut off stretches nothing either: the
+    // clock starts at the heal, with no loss in force from then on.
+    std::vector<Record> while_cut = in_doubt();
+    while_cut.push_back(fault(20, Kind::kPartition, 0, true));
+    while_cut.push_back(fault(25, Kind::kDrop, 5, true));
+    while_cut.push_back(fault(35, Kind::kDrop, 5, false));
+    while_cut.push_back(fault(40, Kind::kHeal, 1, true));
+    CHECK(termination_violations(while_cut, 90) == 0);   // 50 since the heal
+    CHECK(termination_violations(while_cut, 100) == 1);  // 60 since the heal
     // The same loss in the base configuration, in both directions (q =
     // 0.25: 73 intervals).
     Plan base = plan();
@@ -341,6 +367,19 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     nearly.push_back(fault(5, Kind::kDrop, 6, true));
     CHECK(termination_violations(nearly, 200'000'000) == 0);
     CHECK(termination_violations(nearly, 210'000'000) == 1);
+    // Nearly cut both ways with the participants' own 300 ms interval: the
+    // allowance saturates (10^12 intervals) and the bound stays in range
+    // beside the largest round-trip tail, with no overflow.
+    Plan both = plan();
+    both.class_links = {
+        Plan::Link{999999, INT64_MAX / 16}};  // the largest tail reachability allows
+    check::BillingChecker c({"edge-1", "core-1", "cloud-1", "cloud-2"}, {false, false, true, true},
+                            50, 300'000'000, both);
+    for (const Record& r : in_doubt()) c.offer(r);
+    c.finish(INT64_MAX / 2);
+    for (const auto& r : c.results()) {
+      if (r.name == "billing_termination") CHECK(r.violations == 0);
+    }
   }
 }
 

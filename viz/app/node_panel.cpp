@@ -37,6 +37,10 @@ std::string clock_text(const net::VectorClock& c, const std::vector<std::string>
 }
 
 void drive_probe(Ui& ui, Probe& p, uint64_t event) {
+  // Once a frame, whoever asks (a side tab and a hover may both): the
+  // frame's budget is spent once, and adapted once.
+  if (ui.probe_frame == ImGui::GetFrameCount()) return;
+  ui.probe_frame = ImGui::GetFrameCount();
   const Timeline& t = *ui.timeline;
   const int64_t from_ns = std::max<int64_t>(0, t.cursor_ns() - static_cast<int64_t>(ui.st_span_ns));
   if (ui.probe_unbounded) {

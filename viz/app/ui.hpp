@@ -84,6 +84,7 @@ struct Ui {
   std::unique_ptr<Probe> probe;
   uint64_t probe_budget = 20000;
   bool probe_unbounded = false;
+  int probe_frame = -1;  // the ImGui frame that last moved the probe
   // --mouse X,Y (screenshots): the pointer held there on every frame, so a
   // headless frame can show a hover's tooltip.
   std::optional<ImVec2> fixed_mouse;
@@ -110,8 +111,9 @@ void draw_internals(Ui& ui, uint32_t node);
 // The probe of the current timeline, created if needed (node_panel.cpp).
 Probe& probe_of(Ui& ui);
 // Moves the probe towards `event` within the frame's budget (all the way
-// when probe_unbounded), adapting the budget to the time it took; the
-// Node tab and the space-time diagram's hover call it (node_panel.cpp).
+// when probe_unbounded), adapting the budget to the time it took, at most
+// once a frame; the Node and 2PC tabs and the space-time diagram's hover
+// call it (node_panel.cpp).
 void drive_probe(Ui& ui, Probe& p, uint64_t event);
 // "{edge-1: 3, core-2: 7}", at most 16 entries.
 std::string clock_text(const net::VectorClock& c, const std::vector<std::string>& names);

@@ -82,6 +82,18 @@ std::optional<ImVec2> parse_point(const std::string& text) {
   return ImVec2(static_cast<float>(*x), static_cast<float>(*y));
 }
 
+// --mouse: "" or the refusal (before anything is opened or saved).
+std::string check_mouse(const ViewerOptions& o) {
+  if (o.mouse.empty()) return {};
+  if (o.screenshot.empty())
+    return "--mouse: only with --screenshot (a window has the real pointer)";
+  if (!parse_point(o.mouse)) {
+    return fmt::format("--mouse {:?}: expected X,Y in pixels inside the {}x{} frame, like 640,600",
+                       o.mouse, kWidth, kHeight);
+  }
+  return {};
+}
+
 // The UI state from the options. Returns "" or the refusal.
 std::string configure(Ui& ui, const ViewerOptions& o) {
   Timeline& t = *ui.timeline;
@@ -114,17 +126,7 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     // Without --at, the cursor goes just past its first record.
     if (o.at.empty()) t.seek(f->first_record + 1);
   }
-  if (!o.mouse.empty()) {
-    if (o.screenshot.empty())
-      return "--mouse: only with --screenshot (a window has the real pointer)";
-    const std::optional<ImVec2> at = parse_point(o.mouse);
-    if (!at) {
-      return fmt::format(
-          "--mouse '{}': expected X,Y in pixels inside the {}x{} frame, like 640,600", o.mouse,
-          kWidth, kHeight);
-    }
-    ui.fixed_mouse = at;
-  }
+  if (!o.mouse.empty()) ui.fixed_mouse = parse_point(o.mouse);  // checked by check_mouse
   if (!o.layout_path.empty()) {
     try {
       ui.layout = default_layout(t.tiers(), {30, 120, 700, 400});
@@ -287,6 +289,7 @@ const char* viewer_tabs() { return "node, metrics, faults, dsm, twopc, log, spac
 
 int run_viewer(const ViewerOptions& o) {
   if (o.frames < 2) return refuse("--frames: at least 2 (the first frame lays the windows out)");
+  if (const std::string why = check_mouse(o); !why.empty()) return refuse(why);
   Session session;
   std::unique_ptr<Demo> demo;
   Ui ui;

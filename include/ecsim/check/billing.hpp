@@ -30,7 +30,9 @@
 //   latency, or its 99.99th percentile for an unbounded model), plus, on a
 //   lossy link, as many query intervals as it takes for every one of the
 //   voter's status queries (or their answers) to be lost with a chance
-//   below 1e-9 at the worst round-trip delivery in force then. A voter
+//   below 1e-9 at the worst round-trip delivery in force then (a voter in
+//   doubt past the lossless bound but within that allowance is not judged,
+//   and the detail counts it). A voter
 //   whose node or coordinator is down at the end, or which is cut off from
 //   its coordinator at the end, is not judged: the detail counts it;
 // - isolation (read committed): every balance or number-owner read a client
@@ -147,6 +149,7 @@ class BillingChecker final : public sim::TraceObserver {
   // Voters still in doubt at the end that termination did not judge.
   uint64_t excused_down_ = 0;  // their node or their coordinator down at the end
   uint64_t excused_cut_ = 0;   // cut off from their coordinator at the end
+  uint64_t excused_loss_ = 0;  // past the lossless bound, within the loss allowance
   // End state: nodes up at the end, their balances and owners.
   std::set<uint32_t> end_up_;
   std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;

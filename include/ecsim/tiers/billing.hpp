@@ -163,6 +163,9 @@ class Billing {
   // How long every 2PC machine remembers a decided outcome: twice the
   // longest client timeout (a client retries an id until then), at least 30 s.
   sim::Duration outcome_retention() const;
+  // How often a participant in doubt asks its coordinator: every
+  // participant's, and the billing checker's loss allowance (one value).
+  static sim::Duration query_interval() { return proto::twopc::ParticipantConfig{}.query_interval; }
 
   void started(const BillingRequest& r);
   // A transaction's outcome or a read's answer reached the client at `at`.
