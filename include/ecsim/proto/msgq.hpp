@@ -42,15 +42,15 @@
 // destination (tag = destination id), armed for the earliest deadline.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
-#include <vector>
 #include <variant>
+#include <vector>
 
 #include "ecsim/proto/env.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/fifo_ring.hpp"
 #include "ecsim/sim/seq_ring.hpp"
 
 namespace ecsim::proto::msgq {
@@ -165,7 +165,7 @@ class Sender {
   struct Dest {
     explicit Dest(uint32_t window_max) : unacked(window_max) {}
     uint64_t next_seq = 1;
-    std::deque<Item> waiting;       // accepted, not sent yet (window full)
+    sim::FifoRing<Item> waiting;    // accepted, not sent yet (window full)
     sim::SeqRing<Item> unacked;     // seqs within [lowest, lowest + window_max)
     TimerId timer = 0;
     sim::Time timer_at = sim::Time::max();

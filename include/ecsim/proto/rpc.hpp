@@ -49,6 +49,7 @@
 #include "ecsim/proto/env.hpp"
 #include "ecsim/proto/visit.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/fifo_ring.hpp"
 #include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/sim/slot_pool.hpp"
@@ -479,7 +480,7 @@ class Server {
   Env<Message>& env_;
   ServerConfig config_;
   sim::FlatMap<Entry, Key, KeyBits> entries_;  // looked up by key only, never iterated
-  std::deque<Key> done_order_;  // finished entries, oldest first: FIFO eviction
+  sim::FifoRing<Key> done_order_;              // finished entries, oldest first: FIFO eviction
   size_t executing_ = 0;
   ServerCounters counters_;
 };
