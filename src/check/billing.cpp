@@ -32,25 +32,53 @@ constexpr const char* kNames[kWhichCount] = {"billing_atomicity",    "billing_at
 constexpr int64_t kTerminationRttMultiple = 4;
 // On a lossy link a voter in doubt asks its coordinator once per query
 // interval, and each query and its answer get through together with the
-// round trip's delivery chance q, independently of the others (each
-// message draws its own drop). The bound allows n more intervals, n the
-// fewest with (1 - q)^n below this: the chance that a correct voter is
-// still in doubt for loss alone. The coordinator's decision resends are
-// not counted on (they only help).
+// round trip's delivery chance q (the setting in force when it was sent),
+// independently of the others (each message draws its own drop). The bound
+// allows as many more intervals as it takes for all those queries to be
+// lost with a chance below this: the chance that a correct voter is still
+// in doubt for loss alone. The coordinator's decision resends are not
+// counted on (they only help).
 constexpr double kLossFalseAlarm = 1e-9;
 // The allowance saturates here, far beyond any run (the bound plus it stays
 // in range): a delivery chance near 0 leaves the voter as good as unjudged.
 constexpr int64_t kLossAllowanceNsMax = INT64_MAX / 4;
 
-// n comes from std::log and std::log1p, which are not promised to round
-// the same on every C library: a quotient within a few ulps of a whole
-// number could give one interval more or fewer elsewhere (never on this
-// platform from one run to the next).
-int64_t loss_allowance_ns(double delivery, int64_t interval_ns) {
-  if (delivery >= 1.0) return 0;
-  if (!(delivery > 0.0)) return kLossAllowanceNsMax;
-  const double intervals = std::ceil(std::log(kLossFalseAlarm) / std::log1p(-delivery));
-  const double ns = intervals * static_cast<double>(interval_ns);
+// The allowance for a doubt over `spells` (the pair in reach, each spell
+// one setting): the queries that may all be lost with a chance of at least
+// kLossFalseAlarm, counted on the worst spells first (whichever part of the
+// doubt the decision was there to be learnt in), rounded up to whole
+// intervals. A lossless doubt allows nothing; one whose every query, over
+// all its spells, may still be lost allows at least as long as the doubt
+// lasted. A brief spell of heavy loss in a long doubt
+// allows about its own length.
+//
+// The counts come from std::log1p, which is not promised to round the same
+// on every C library: a quotient within a few ulps of a whole number could
+// give one interval more or fewer elsewhere (never on this platform from
+// one run to the next).
+int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t interval_ns) {
+  std::sort(spells.begin(), spells.end(),
+            [](const Reachability::Spell& a, const Reachability::Spell& b) {
+              return a.delivery < b.delivery;
+            });
+  const double interval = static_cast<double>(interval_ns);
+  double budget = std::log(kLossFalseAlarm);  // what the lost queries' log-chance may reach, < 0
+  double intervals = 0.0;
+  for (const Reachability::Spell& sp : spells) {
+    if (sp.delivery >= 1.0) break;  // lossless from here on: one query is enough
+    // Cut off: never in a spell, but never divide by 0 either.
+    if (!(sp.delivery > 0.0)) return kLossAllowanceNsMax;
+    const double per_query = std::log1p(-sp.delivery);  // < 0
+    const double queries = static_cast<double>(sp.end_ns - sp.begin_ns) / interval;
+    if (queries * per_query <= budget) {
+      intervals += budget / per_query;
+      budget = 0.0;
+      break;
+    }
+    intervals += queries;
+    budget -= queries * per_query;
+  }
+  const double ns = std::ceil(intervals) * interval;
   return ns >= static_cast<double>(kLossAllowanceNsMax) ? kLossAllowanceNsMax : static_cast<int64_t>(ns);
 }
 }  // namespace
@@ -214,6 +242,11 @@ void BillingChecker::on_participant(const sim::Record& r) {
     return fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
                        record_index(), name_of(r.node));
   };
+  const bool resolves =
+      e == twopc::ParticipantEvent::kCommitted || e == twopc::ParticipantEvent::kAborted;
+  if (resolves && n.fate == Fate::kInDoubt && n.voted_ns >= 0) {
+    judge_doubt(r.a, r.node, t.coordinator, n.voted_ns, r.time_ns, false);
+  }
   if (e == twopc::ParticipantEvent::kCommitted) {
     if (t.any_abort) {
       violation(kAtomicity,
@@ -402,46 +435,66 @@ void BillingChecker::judge_replica(uint32_t node) {
 // can tell a voter anything across a partition or a link that drops every
 // message: the clock starts once all of these are over, and a voter still
 // down or cut off at the end is not judged. Slow links stretch the bound,
-// and so do lossy ones.
-void BillingChecker::judge_termination(uint64_t txn, const Txn& t, int64_t end_ns) {
-  const auto since = [&](uint32_t node) {
-    const auto it = up_since_.find(node);
+// and so do lossy ones. A doubt is judged when it ends (a voter that learnt
+// the decision late broke the promise as much as one that never did), or
+// at the end of the run.
+void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, uint32_t coordinator,
+                                 int64_t voted_ns, int64_t now_ns, bool at_end) {
+  const auto since = [&](uint32_t n) {
+    const auto it = up_since_.find(n);
     return it == up_since_.end() ? int64_t{0} : it->second;
   };
-  for (const auto& [node, n] : t.nodes) {
-    if (n.voted_ns < 0) continue;
-    const bool in_doubt = n.fate == Fate::kInDoubt;
-    if (down_.count(node) != 0 || down_.count(t.coordinator) != 0) {
-      excused_down_ += in_doubt ? 1 : 0;
-      continue;
-    }
-    ECSIM_ASSERT(t.coordinator != UINT32_MAX && t.coordinator != node);  // a YES names the coordinator it answers
-    const Reachability::Pair reach = reach_.pair(node, t.coordinator, n.voted_ns);
-    if (reach.cut_at_end && in_doubt) {
-      ++excused_cut_;
-      continue;
-    }
-    const int64_t from = std::max({n.voted_ns, since(node), since(t.coordinator), reach.reachable_since_ns});
-    const int64_t lossless_bound =
-        std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
-    const int64_t bound =
-        lossless_bound + loss_allowance_ns(reach.rtt_delivery, query_interval_ns_);
-    ECSIM_ASSERT(from <= end_ns && bound >= lossless_bound &&
-                 lossless_bound >= termination_bound_ns_);
-    if (in_doubt && end_ns - from > lossless_bound && end_ns - from <= bound) {
-      // Past the bound a lossless link would give, within what the loss
-      // allows: nothing was verified, so it is not counted as checked.
-      ++excused_loss_;
-      continue;
-    }
+  if (down_.count(node) != 0 || down_.count(coordinator) != 0) {
+    ++(at_end ? excused_down_ : excused_resolved_);
+    return;
+  }
+  ECSIM_ASSERT(coordinator != UINT32_MAX &&
+               coordinator != node);  // a YES names the coordinator it answers
+  const Reachability::Pair reach = reach_.pair(node, coordinator, voted_ns, now_ns);
+  if (reach.cut_at_end) {
+    ++(at_end ? excused_cut_ : excused_resolved_);
+    return;
+  }
+  const int64_t from =
+      std::max({voted_ns, since(node), since(coordinator), reach.reachable_since_ns});
+  ECSIM_ASSERT(from <= now_ns);
+  const int64_t lossless_bound =
+      std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
+  if (now_ns - from <= lossless_bound) {
     ++results_[kTermination].checked;
-    if (in_doubt && end_ns - from > bound) {
-      violation(kTermination, fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, "
-                                          "{} and its coordinator {} up and in reach of each other since {})",
-                                          name_of(node), txn, sim::format_time(sim::Time{n.voted_ns}),
-                                          sim::format_duration(sim::Duration{bound}), name_of(node),
-                                          name_of(t.coordinator), sim::format_time(sim::Time{from})));
-    }
+    return;
+  }
+  // The spells of the doubt's clock, [from, now_ns).
+  std::vector<Reachability::Spell> spells;
+  for (Reachability::Spell sp : reach.spells) {
+    sp.begin_ns = std::max(sp.begin_ns, from);
+    if (sp.end_ns > sp.begin_ns) spells.push_back(sp);
+  }
+  const int64_t bound = lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_);
+  ECSIM_ASSERT(bound >= lossless_bound && lossless_bound >= termination_bound_ns_);
+  if (now_ns - from <= bound) {
+    // Past the bound a lossless link would give, within what the loss
+    // allows: nothing was verified, so it is not counted as checked.
+    ++excused_loss_;
+    return;
+  }
+  ++results_[kTermination].checked;
+  const std::string in_reach =
+      fmt::format("{} and its coordinator {} up and in reach of each other since {}", name_of(node),
+                  name_of(coordinator), sim::format_time(sim::Time{from}));
+  if (at_end) {
+    violation(
+        kTermination,
+        fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, {})",
+                    name_of(node), txn, sim::format_time(sim::Time{voted_ns}),
+                    sim::format_duration(sim::Duration{bound}), in_reach));
+  } else {
+    violation(kTermination,
+              fmt::format("{} learnt the decision on transaction {:#x} at {}, in doubt since {} "
+                          "(over {}, {})",
+                          name_of(node), txn, sim::format_time(sim::Time{now_ns}),
+                          sim::format_time(sim::Time{voted_ns}),
+                          sim::format_duration(sim::Duration{bound}), in_reach));
   }
 }
 
@@ -454,7 +507,10 @@ void BillingChecker::finish(int64_t end_ns) {
     if (t.any_commit && t.decided == 0) {
       violation(kAtomicity, fmt::format("transaction {:#x} was committed at a participant but decided abort", txn));
     }
-    judge_termination(txn, t, end_ns);
+    for (const auto& [node, n] : t.nodes) {
+      if (n.voted_ns >= 0 && n.fate == Fate::kInDoubt)
+        judge_doubt(txn, node, t.coordinator, n.voted_ns, end_ns, true);
+    }
   }
   for (const auto& [client, reported] : reported_) {
     ++results_[kDurability].checked;
@@ -484,10 +540,17 @@ void BillingChecker::finish(int64_t end_ns) {
         fmt::format("; not judged, in doubt at the end: {} with it or its coordinator down, {} cut off from its "
                     "coordinator", excused_down_, excused_cut_);
   }
+  if (excused_resolved_ > 0) {
+    results_[kTermination].detail += fmt::format(
+        "; not judged: {} that learnt the decision while their coordinator was down or cut off "
+        "from them",
+        excused_resolved_);
+  }
   if (excused_loss_ > 0) {
     results_[kTermination].detail += fmt::format(
-        "; not judged: {} in doubt at the end past the lossless bound but within their links' loss "
-        "allowance",
+        "; not judged: {} in doubt past the lossless bound but within their links' loss allowance "
+        "(at the "
+        "end, or when they learnt the decision)",
         excused_loss_);
   }
 }

@@ -115,39 +115,44 @@ bool Reachability::cut(const State& s, uint32_t x, uint32_t y) const {
   return link(s, x, y).drop_ppm >= net::kPpmOne || link(s, y, x).drop_ppm >= net::kPpmOne;
 }
 
-Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns) const {
-  ECSIM_ASSERT(x != y);
+Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
+                                      int64_t until_ns) const {
+  ECSIM_ASSERT(x != y && from_ns <= until_ns);
   State s;
   const auto rtt = [&] { return link(s, x, y).tail_ns + link(s, y, x).tail_ns; };
-  // The two directions' drop rates (compared exactly), and the delivery they give.
+  // The two directions' drop rates (compared exactly).
   const auto drops = [&] { return std::pair{link(s, x, y).drop_ppm, link(s, y, x).drop_ppm}; };
-  const auto delivery = [&](std::pair<uint32_t, uint32_t> d) {
-    return delivered(d.first) * delivered(d.second);
-  };
   Pair out;
   bool was_cut = cut(s, x, y);
   int64_t was_rtt = rtt();
   std::pair<uint32_t, uint32_t> was_drops = drops();
-  int64_t was_from = 0;  // when the setting before the next event began
-  const auto count_setting = [&] {
+  int64_t was_from = 0;  // when the setting in force began
+  // The setting in force since was_from ends at `end`.
+  const auto close = [&](int64_t end) {
+    if (was_cut) return;
     out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
-    out.rtt_delivery = std::min(out.rtt_delivery, delivery(was_drops));
+    const int64_t begin = std::max(was_from, from_ns);
+    if (end > begin) {
+      out.spells.push_back(
+          Spell{begin, end, delivered(was_drops.first) * delivered(was_drops.second)});
+    }
   };
   for (const Event& e : events_) {
+    if (e.time_ns > until_ns) break;
     step(s, e);
     const bool now_cut = cut(s, x, y);
-    // The setting before `e` was in force from was_from until e.
-    if (!was_cut && e.time_ns >= from_ns && e.time_ns > was_from) count_setting();
+    if (now_cut == was_cut && rtt() == was_rtt && drops() == was_drops) continue;
+    // A setting over before from_ns (or empty) stretches nothing.
+    if (e.time_ns >= from_ns && e.time_ns > was_from) close(e.time_ns);
     if (was_cut && !now_cut) out.reachable_since_ns = e.time_ns;
-    if (now_cut != was_cut || rtt() != was_rtt || drops() != was_drops) was_from = e.time_ns;
+    was_from = e.time_ns;
     was_cut = now_cut;
     was_rtt = rtt();
     was_drops = drops();
   }
-  if (!was_cut) count_setting();
+  close(until_ns);
   out.cut_at_end = was_cut;
   ECSIM_ASSERT(out.rtt_tail_ns >= 0 && out.rtt_tail_ns <= 2 * kTailNsMax);
-  ECSIM_ASSERT(out.rtt_delivery >= 0.0 && out.rtt_delivery <= 1.0);
   return out;
 }
 

@@ -330,12 +330,33 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     // not counted as checked, and the detail says so.
     const auto within = judge(lossy, 360, plan());
     CHECK_THAT(within.at("billing_termination").detail,
-               Catch::Contains("1 in doubt at the end past the lossless bound but within their "
-                               "links' loss allowance"));
+               Catch::Contains("1 in doubt past the lossless bound but within their links' loss "
+                               "allowance"));
     CHECK(within.at("billing_termination").checked + 1 ==
           judge(lossy, 361, plan()).at("billing_termination").checked);
     CHECK_THAT(judge(lossy, 55, plan()).at("billing_termination").detail,
                !Catch::Contains("loss allowance"));
+    // A spell of the same loss counts for as long as it lasted: 2 ns of it
+    // (0.2 queries) allow one interval, not thirty.
+    std::vector<Record> brief = in_doubt();
+    brief.push_back(fault(20, Kind::kDrop, 5, true));
+    brief.push_back(fault(22, Kind::kDrop, 5, false));
+    CHECK(termination_violations(brief, 70) == 0);  // 50 + 10
+    CHECK(termination_violations(brief, 71) == 1);
+    // 100 ns of it (10 queries, 0.5^10) and then lossless: ten intervals.
+    std::vector<Record> spell = in_doubt();
+    spell.push_back(fault(20, Kind::kDrop, 5, true));
+    spell.push_back(fault(120, Kind::kDrop, 5, false));
+    CHECK(termination_violations(spell, 160) == 0);  // 150 = 50 + 100
+    CHECK(termination_violations(spell, 161) == 1);
+    // Two spells, the worse counted first: 100 ns nearly cut (a million
+    // lost per one through: 10 queries give e^-1e-5, nothing), then half
+    // lost to the end: 10 plus the 30 that 0.5 needs.
+    std::vector<Record> two = in_doubt();
+    two.push_back(fault(20, Kind::kDrop, 6, true));
+    two.push_back(fault(120, Kind::kDrop, 5, true));
+    CHECK(termination_violations(two, 460) == 0);  // 450 = 50 + 40 * 10
+    CHECK(termination_violations(two, 461) == 1);
     // Loss on another pair stretches nothing.
     std::vector<Record> elsewhere = in_doubt();
     elsewhere.push_back(fault(5, Kind::kDrop, 7, true));
@@ -380,6 +401,86 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     for (const auto& r : c.results()) {
       if (r.name == "billing_termination") CHECK(r.violations == 0);
     }
+  }
+}
+
+TEST_CASE("billing checker: termination judges a doubt when the voter learns the decision",
+          "[billing][check]") {
+  using Kind = scenario::Fault::Kind;
+  // cloud-1's YES on kT2 at 10, and the decision it learns at `at`.
+  const auto learnt_at = [](int64_t at) {
+    std::vector<Record> h = in_doubt();
+    h.push_back(rec(at, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted), kCloud1,
+                    kT2, kC2, kCore));
+    return h;
+  };
+  SECTION("late is a violation, even though nobody is in doubt at the end") {
+    CHECK(termination_violations(learnt_at(60), 1000) == 0);  // 50 after its vote
+    const auto late = judge(learnt_at(61), 1000, plan()).at("billing_termination");
+    CHECK(late.violations == 1);
+    CHECK_THAT(late.detail,
+               Catch::Contains("cloud-1 learnt the decision on transaction 0x200 at 61ns, in doubt "
+                               "since 10ns"));
+    // Each doubt judged counts once: kT1's three voters and kT2's.
+    CHECK(judge(learnt_at(60), 1000, plan()).at("billing_termination").checked == 4);
+  }
+  SECTION("the clock is the one the end uses: restarts, heals and loss") {
+    std::vector<Record> restarted = in_doubt();
+    restarted.push_back(rec(20, sim::RecordType::kCrash, 0, kCore, 0, 0));
+    restarted.push_back(rec(40, sim::RecordType::kRestart, 0, kCore, 0, 0));
+    restarted.push_back(rec(90, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kCommitted),
+                            kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(restarted, 1000) == 0);  // 50 after the coordinator's restart
+    restarted.back().time_ns = 91;
+    CHECK(termination_violations(restarted, 1000) == 1);
+    std::vector<Record> healed = in_doubt();
+    healed.push_back(fault(20, Kind::kPartition, 0, true));
+    healed.push_back(fault(40, Kind::kHeal, 1, true));
+    healed.push_back(rec(90, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted),
+                         kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(healed, 1000) == 0);
+    healed.back().time_ns = 91;
+    CHECK(termination_violations(healed, 1000) == 1);
+    // Half the queries lost from 5 on: 30 intervals more, within them not judged.
+    std::vector<Record> lossy = clean();
+    lossy.push_back(fault(5, Kind::kDrop, 5, true));
+    lossy.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    lossy.push_back(rec(360, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted),
+                        kCloud1, kT2, kC2, kCore));
+    const auto within = judge(lossy, 1000, plan()).at("billing_termination");
+    CHECK(within.violations == 0);
+    CHECK_THAT(within.detail, Catch::Contains("1 in doubt past the lossless bound but within"));
+    lossy.back().time_ns = 361;
+    CHECK(termination_violations(lossy, 1000) == 1);
+  }
+  SECTION("learnt while the coordinator is down or cut off: not judged, and counted") {
+    std::vector<Record> down = in_doubt();
+    down.push_back(rec(20, sim::RecordType::kCrash, 0, kCore, 0, 0));
+    down.push_back(rec(500, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted),
+                       kCloud1, kT2, kC2, kCore));
+    const auto r = judge(down, 1000, plan()).at("billing_termination");
+    CHECK(r.violations == 0);
+    CHECK_THAT(
+        r.detail,
+        Catch::Contains("not judged: 1 that learnt the decision while their coordinator was down "
+                        "or cut off from them"));
+    std::vector<Record> cut = in_doubt();
+    cut.push_back(fault(20, Kind::kDrop, 2, true));
+    cut.push_back(rec(500, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted),
+                      kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(cut, 1000) == 0);
+  }
+  SECTION("a voter that crashed and recovered in doubt is judged from its restart") {
+    std::vector<Record> h = in_doubt();
+    h.push_back(rec(20, sim::RecordType::kCrash, 0, kCloud1, 0, 0));
+    h.push_back(rec(200, sim::RecordType::kRestart, 0, kCloud1, 0, 0));
+    h.push_back(rec(200, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kInDoubt), kCloud1,
+                    kT2, kC2, kCore));
+    h.push_back(rec(250, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kCommitted),
+                    kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(h, 1000) == 0);
+    h.back().time_ns = 251;
+    CHECK(termination_violations(h, 1000) == 1);
   }
 }
 

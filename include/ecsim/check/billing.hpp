@@ -32,9 +32,13 @@
 //   voter's status queries (or their answers) to be lost with a chance
 //   below 1e-9 at the worst round-trip delivery in force then (a voter in
 //   doubt past the lossless bound but within that allowance is not judged,
-//   and the detail counts it). A voter
-//   whose node or coordinator is down at the end, or which is cut off from
-//   its coordinator at the end, is not judged: the detail counts it;
+//   and the detail counts it). Each spell of loss counts for as long as it
+//   lasted in the doubt, the worst first: a brief spell of heavy loss
+//   allows about its own length, not what it would allow had it lasted.
+//   A doubt is judged when the voter learns the decision (a late one fails
+//   too) and, for a voter still in doubt, at the end. A voter whose node or
+//   coordinator is down then, or which is cut off from its coordinator
+//   then, is not judged: the detail counts it;
 // - isolation (read committed): every balance or number-owner read a client
 //   got (billing.read) is a value that some cloud replica's committed state
 //   held for that account or number before the answer: the initial state,
@@ -117,7 +121,10 @@ class BillingChecker final : public sim::TraceObserver {
   void replica_committed(uint32_t node, uint64_t client_txn);
   void on_read(const sim::Record& r);
   void judge_replica(uint32_t node);
-  void judge_termination(uint64_t txn, const Txn& t, int64_t end_ns);
+  // Judges a YES voter's doubt that lasted from its vote until `now_ns`:
+  // when it learnt the decision, or the end of the run (`at_end`).
+  void judge_doubt(uint64_t txn, uint32_t node, uint32_t coordinator, int64_t voted_ns,
+                   int64_t now_ns, bool at_end);
   // Sets the accounted bytes from the tables' sizes and the nested entries counted.
   void account();
 
@@ -150,6 +157,8 @@ class BillingChecker final : public sim::TraceObserver {
   uint64_t excused_down_ = 0;  // their node or their coordinator down at the end
   uint64_t excused_cut_ = 0;   // cut off from their coordinator at the end
   uint64_t excused_loss_ = 0;  // past the lossless bound, within the loss allowance
+  // Voters that learnt the decision while their coordinator was down or cut off from them.
+  uint64_t excused_resolved_ = 0;
   // End state: nodes up at the end, their balances and owners.
   std::set<uint32_t> end_up_;
   std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;

@@ -12,9 +12,9 @@
 // is the sum of both directions' latency tails (latency_tail_ns) as the base
 // configuration and the delay faults in force set them, composed as the
 // nemesis composes them (the latest fault in force wins), and likewise its
-// round-trip delivery: the chance that a message and its answer both get
-// through, from both directions' drop rates. It never reads the network
-// itself: only the plan and the trace.
+// round-trip delivery over time: the chance that a message and its answer
+// both get through, from both directions' drop rates, per spell of one
+// setting. It never reads the network itself: only the plan and the trace.
 //
 // Memory: the plan, and one entry per fault record (a run has few).
 #pragma once
@@ -67,17 +67,26 @@ class Reachability {
   // A kFault record (others are ignored). Records come in trace order.
   void on_fault(const sim::Record& r);
 
+  // A stretch of time [begin_ns, end_ns) over which the pair was in reach
+  // with one setting, and its round-trip delivery then: (1 - drop x->y) *
+  // (1 - drop y->x), 1 on a lossless network.
+  struct Spell {
+    int64_t begin_ns = 0;
+    int64_t end_ns = 0;
+    double delivery = 1.0;
+  };
   struct Pair {
-    bool cut_at_end = false;     // cut off when the last fault record came
+    bool cut_at_end = false;         // cut off at `until_ns`
     int64_t reachable_since_ns = 0;  // the end of the last window they were cut off (0: none)
     int64_t rtt_tail_ns = 0;     // the largest round-trip tail in force at some time from `from_ns` on
-    // The smallest round-trip delivery in force at some time from `from_ns`
-    // on: (1 - drop x->y) * (1 - drop y->x); 1 on a lossless network.
-    double rtt_delivery = 1.0;
+    // The spells in [from_ns, until_ns) while they were in reach, in time
+    // order, each non-empty (a cut leaves a gap).
+    std::vector<Spell> spells;
   };
-  // The pair (x, y) over the run so far; the tail and the delivery count
-  // every setting in force at or after `from_ns` while they were not cut off.
-  Pair pair(uint32_t x, uint32_t y, int64_t from_ns) const;
+  // The pair (x, y) over the run up to `until_ns` (fault records after it
+  // are not looked at); the tail counts every setting in force at or after
+  // `from_ns` while they were not cut off. REQUIRES: from_ns <= until_ns.
+  Pair pair(uint32_t x, uint32_t y, int64_t from_ns, int64_t until_ns) const;
 
  private:
   using Link = NetworkPlan::Link;
