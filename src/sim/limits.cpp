@@ -37,7 +37,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     // Bytes set as its tables grow:
     {R::kStorageKeys, "storage.keys", "keys per cloud replica", uint64_t{1} << 20, 0},
     {R::kAckedWrites, "world.acked_writes", "keys", 0, 64},
-    {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 104},
+    {R::kStalenessKeys, "staleness.keys", "keys", uint64_t{1} << 20, 0},  // bytes set as its table grows
     {R::kConnFifo, "net.conn_fifo", "FIFO table slots", uint64_t{1} << 26, 0},
     // Bitmaps: bytes set as they grow:
     {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 24, 0},

@@ -153,16 +153,16 @@ StalenessMeter::StalenessMeter(size_t keys_max) : keys_max_(keys_max) {
 }
 
 void StalenessMeter::on_ack(uint64_t key, Version version, sim::Time at) {
-  auto it = keys_.find(key);
-  if (it == keys_.end()) {
+  KeyAcks* k = keys_.find(key);
+  if (k == nullptr) {
     if (keys_.size() >= keys_max_) {
       ++acks_refused_;
       return;
     }
-    it = keys_.emplace(key, KeyAcks{}).first;
-    keys_bytes_.set_entries(keys_.size());
+    k = keys_.try_emplace(key).first;
+    keys_bytes_.set_bytes(static_cast<int64_t>(keys_.slot_count() * decltype(keys_)::slot_bytes()));
   }
-  insert(it->second, Ack{version, at});
+  insert(*k, Ack{version, at});
   ECSIM_ASSERT(keys_.size() <= keys_max_);
 }
 
@@ -214,10 +214,10 @@ ReadStaleness StalenessMeter::on_read(uint64_t key, Version version, sim::Time a
   ++reads_;
   ReadStaleness r;
   bool truncated = false;
-  if (const auto it = keys_.find(key); it == keys_.end()) {
+  if (const KeyAcks* k = keys_.find(key); k == nullptr) {
     ++unknown_key_reads_;
   } else {
-    r = measure(it->second, version, at, truncated);
+    r = measure(*k, version, at, truncated);
   }
   if (r.stale) ++stale_reads_;
   if (truncated) ++truncated_reads_;

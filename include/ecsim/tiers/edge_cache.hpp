@@ -25,7 +25,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "ecsim/sim/flat_map.hpp"
@@ -185,7 +184,7 @@ class StalenessMeter {
   ReadStaleness measure(const KeyAcks& k, Version version, sim::Time at, bool& truncated) const;
 
   size_t keys_max_;
-  std::unordered_map<uint64_t, KeyAcks> keys_;  // lookup only, never iterated
+  sim::FlatMap<KeyAcks> keys_;  // lookup only, never iterated
   sim::Accounted keys_bytes_{sim::Resource::kStalenessKeys};  // keys_, for --memory-max
   sim::Histogram versions_;
   sim::Histogram time_;
