@@ -54,6 +54,18 @@ viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-internals.p
 viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/hover.png" --at 11s --tab spacetime \
   --mouse 340,610 --frames 6
 probe "$out/hover.png" count 636 716 255 255 255 1500
+# Past the cursor: edge-2's send at 11.0026 s (the cursor at 11 s) gets
+# both clocks too, the probe moving on to the receiver taking it (white in
+# the tooltip's columns); with the Node tab open on edge-2 (its lane first,
+# at y 582) the probe stays at the cursor and the tooltip says why, in grey.
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/hover-ahead.png" --at 11s --tab spacetime \
+  --mouse 1035,610 --frames 6
+probe "$out/hover-ahead.png" count 636 716 255 255 255 1500 580 1015
+viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/hover-held.png" --at 11s --tab node,spacetime \
+  --select edge-2 --mouse 1035,582 --frames 6
+probe "$out/hover-held.png" count 630 645 128 128 128 300 400 960
+! python3 "$src/tests/viz/png_probe.py" "$out/hover-held.png" count 630 716 255 255 255 200 400 960 >/dev/null ||
+  { echo "clocks past the cursor while the Node tab holds the probe"; exit 1; }
 viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-hover.png" --at 11s --tab spacetime
 ! python3 "$src/tests/viz/png_probe.py" "$out/no-hover.png" count 636 716 255 255 255 200 >/dev/null ||
   { echo "white text in the space-time rows without a hover"; exit 1; }

@@ -36,6 +36,8 @@ std::string clock_text(const net::VectorClock& c, const std::vector<std::string>
   return out + "}";
 }
 
+bool probe_held(const Ui& ui) { return ui.probe_held_frame >= ImGui::GetFrameCount() - 1; }
+
 void drive_probe(Ui& ui, Probe& p, uint64_t event) {
   // Once a frame, whoever asks (a side tab and a hover may both): the
   // frame's budget is spent once, and adapted once.
@@ -147,6 +149,7 @@ void draw_internals(Ui& ui, uint32_t node) {
   const Timeline& t = *ui.timeline;
   Probe& p = probe_of(ui);
   const uint64_t event = t.cursor_event();
+  ui.probe_held_frame = ImGui::GetFrameCount();
   const tiers::NodeSnapshot* s = p.snapshot(node, event);
   if (s == nullptr) {
     drive_probe(ui, p, event);

@@ -47,24 +47,49 @@ std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   }
   return out;
 }
-// The probe for a hover: created if there is none, and moved towards the
-// cursor within the frame's budget while the hover lasts (as the Node tab
-// does while it is shown), so a hover needs no selected node.
-const Probe& hover_probe(Ui& ui) {
+// The event after which the record at `index` has its clock made: its
+// own, and for a send, its delivery's (or drop's) when collected. The
+// receiver takes a delivered message when its service reaches it, some
+// events after the delivery, which no kept record marks: while the
+// receive's clock is missing, the frontier of the records collected.
+uint64_t clocks_event(const Timeline& t, const Probe& p, uint64_t index) {
+  const sim::Record& r = t.record(index);
+  uint64_t event = t.event_of(index);
+  if (r.type != sim::RecordType::kSend) return event;
+  const auto end = t.message_end(index);
+  if (!end) return event;
+  event = std::max(event, t.event_of(*end));
+  const bool taken_unseen = t.record(*end).type == sim::RecordType::kDeliver &&
+                            p.events() >= event && p.clock(r.a, true) != nullptr &&
+                            p.clock(r.a, false) == nullptr;
+  return taken_unseen ? std::max(event, t.event_of(t.collected() - 1)) : event;
+}
+
+// The probe for a hover on the record at `index`: created if there is
+// none, and moved within the frame's budget towards the later of the
+// cursor and clocks_event, so a hover needs no selected node and sees past
+// the cursor. It goes past the cursor only while no tab holds it there
+// (probe_held), and it never turns back for a hover: a record behind it
+// has its clocks cached or says why not.
+const Probe& hover_probe(Ui& ui, uint64_t index) {
   Probe& p = probe_of(ui);
-  const uint64_t event = ui.timeline->cursor_event();
+  const Timeline& t = *ui.timeline;
+  uint64_t event = t.cursor_event();
+  if (!probe_held(ui)) event = std::max(event, clocks_event(t, p, index));
   if (p.events() < event) drive_probe(ui, p, event);
   return p;
 }
 
-// Why the probe has no clock for the record at `index`, if it can tell.
-void clock_missing(const Probe& p, const Timeline& t, uint64_t index) {
-  if (t.event_of(index) > t.cursor_event()) {
+// Why the probe has no clock made at event `event` by the record at
+// `index`, if it can tell.
+void clock_missing(const Ui& ui, const Probe& p, uint64_t index, uint64_t event) {
+  const Timeline& t = *ui.timeline;
+  if (event > t.cursor_event() && probe_held(ui)) {
     ImGui::TextDisabled(
-        "vector clock: after the cursor (the clocks are computed up to the cursor)");
-  } else if (t.event_of(index) > p.events()) {
-    ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1),
-                       "vector clock: computing up to the cursor... %d %%",
+        "vector clock: after the cursor (the Node and 2PC tabs hold the probe at the cursor)");
+  } else if (event > p.events()) {
+    ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "vector clock: computing up to %s... %d %%",
+                       event > t.cursor_event() ? "this record" : "the cursor",
                        static_cast<int>(p.progress() * 100));
   } else if (t.record(index).time_ns < p.capture_from_ns()) {
     ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
@@ -79,10 +104,10 @@ void clock_missing(const Probe& p, const Timeline& t, uint64_t index) {
 // The clock of the node of a hovered local event (a mark on its lane).
 void hover_local_clock(Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
-  const Probe& p = hover_probe(ui);
+  const Probe& p = hover_probe(ui, index);
   const LocalClock* c = p.local_clock(t.trace_index(index));
   if (c == nullptr) {
-    clock_missing(p, t, index);
+    clock_missing(ui, p, index, t.event_of(index));
   } else if (!c->up) {
     ImGui::TextDisabled("vector clock: none (the node was down: its clock is volatile)");
   } else {
@@ -108,25 +133,42 @@ void hover_clocks(Ui& ui, uint64_t index) {
                   static_cast<unsigned long long>(ui.follow.txn()));
     }
   }
-  const Probe* p = &hover_probe(ui);
+  const Probe* p = &hover_probe(ui, index);
   const CapturedClock* send = p->clock(r.a, true);
   const CapturedClock* recv = p->clock(r.a, false);
   if (send != nullptr) ImGui::TextWrapped("clock after the send: %s", clock_text(send->clock, t.names()).c_str());
   if (recv != nullptr) {
     ImGui::TextWrapped("receiver's clock after taking it: %s", clock_text(recv->clock, t.names()).c_str());
   }
-  if (send != nullptr && recv != nullptr) return;
-  if (t.event_of(index) > t.cursor_event() || t.event_of(index) > p->events()) {
-    clock_missing(*p, t, index);  // after the cursor, or still being computed
-  } else if (r.time_ns < p->capture_from_ns()) {
-    ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
-                        format_ns(p->capture_from_ns()).c_str());
-  } else if (send == nullptr) {
+  if (send == nullptr) {
+    if (t.event_of(index) > p->events() || r.time_ns < p->capture_from_ns()) {
+      clock_missing(ui, *p, index,
+                    t.event_of(index));  // after the cursor, still computing, or before the window
+    } else {
+      ImGui::TextDisabled(
+          "vector clock: none (a message without one, or past the probe's %zu or its byte budget)",
+          Probe::kClocksMax);
+    }
+    return;
+  }
+  if (recv != nullptr) return;
+  const auto end = t.message_end(index);
+  if (!end) {
+    ImGui::TextDisabled("receiver's clock: not delivered in the part of the run simulated so far");
+  } else if (t.record(*end).type != sim::RecordType::kDeliver) {
+    ImGui::TextDisabled("receiver's clock: none (dropped)");
+  } else if (t.event_of(*end) > t.cursor_event() && probe_held(ui)) {
+    clock_missing(ui, *p, *end, t.event_of(*end));
+  } else if (p->events() < clocks_event(t, *p, index)) {
+    ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1),
+                       "receiver's clock: computing until it takes the message... %d %%",
+                       static_cast<int>(p->progress() * 100));
+  } else if (probe_held(ui)) {
     ImGui::TextDisabled(
-        "vector clock: none (a message without one, or past the probe's %zu or its byte budget)",
-        Probe::kClocksMax);
+        "receiver's clock: not taken before the cursor (the Node and 2PC tabs hold the probe "
+        "there)");
   } else {
-    ImGui::TextDisabled("receiver's clock: not taken before the cursor");
+    ImGui::TextDisabled("receiver's clock: not taken in the part of the run simulated so far");
   }
 }
 }  // namespace

@@ -122,6 +122,7 @@ void draw_txn_locks(Ui& ui, uint64_t txn) {
   if (nodes.empty()) return;
   Probe& p = probe_of(ui);
   const uint64_t event = t.cursor_event();
+  ui.probe_held_frame = ImGui::GetFrameCount();
   ImGui::Text("Its locks after the run's event #%llu:", static_cast<unsigned long long>(event));
   const ImVec4 followed = ImGui::ColorConvertU32ToFloat4(kFollowedColour);
   bool driven = false;

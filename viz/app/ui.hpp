@@ -85,6 +85,10 @@ struct Ui {
   uint64_t probe_budget = 20000;
   bool probe_unbounded = false;
   int probe_frame = -1;  // the ImGui frame that last moved the probe
+  // The last ImGui frame in which a tab asked for snapshots at the cursor
+  // (the Node tab, the 2PC tab's locks): a hover then leaves the probe
+  // there (probe_held).
+  int probe_held_frame = -1;
   // --mouse X,Y (screenshots): the pointer held there on every frame, so a
   // headless frame can show a hover's tooltip.
   std::optional<ImVec2> fixed_mouse;
@@ -115,6 +119,10 @@ Probe& probe_of(Ui& ui);
 // once a frame; the Node and 2PC tabs and the space-time diagram's hover
 // call it (node_panel.cpp).
 void drive_probe(Ui& ui, Probe& p, uint64_t event);
+// Whether a tab asked for the cursor's snapshots in this frame or the last
+// (the tabs and the diagram are drawn in either order): moving the probe
+// past the cursor would then make it restart from t = 0 on the next step.
+bool probe_held(const Ui& ui);
 // "{edge-1: 3, core-2: 7}", at most 16 entries.
 std::string clock_text(const net::VectorClock& c, const std::vector<std::string>& names);
 // Shared by the demo tabs (demo_panel.cpp): after an action the timeline was
