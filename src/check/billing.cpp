@@ -47,29 +47,40 @@ constexpr int64_t kLossAllowanceNsMax = INT64_MAX / 4;
 // one setting): the queries that may all be lost with a chance of at least
 // kLossFalseAlarm, counted on the worst spells first (whichever part of the
 // doubt the decision was there to be learnt in), rounded up to whole
-// intervals. A lossless doubt allows nothing; one whose every query, over
-// all its spells, may still be lost allows at least as long as the doubt
-// lasted. A brief spell of heavy loss in a long doubt
-// allows about its own length.
+// intervals. A spell may hold a query more than its length divided by the
+// interval (one sent at its start), and a query sent up to a round trip
+// before it may have its answer lost in it: each counts for
+// floor((length + rtt_tail) / interval) + 1 queries, so many brief spells
+// that each happen to take one query are allowed for. A lossless doubt
+// allows nothing; one whose every query, over all its spells, may still be
+// lost allows at least as long as the doubt lasted; a brief spell of heavy
+// loss in a long doubt allows about one interval.
 //
 // The counts come from std::log1p, which is not promised to round the same
 // on every C library: a quotient within a few ulps of a whole number could
 // give one interval more or fewer elsewhere (never on this platform from
 // one run to the next).
-int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t interval_ns) {
+int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t interval_ns,
+                          int64_t rtt_tail_ns) {
+  ECSIM_ASSERT(interval_ns > 0 && rtt_tail_ns >= 0);
+  // Worst first; among equals by time, so the sums' order is fixed.
   std::sort(spells.begin(), spells.end(),
             [](const Reachability::Spell& a, const Reachability::Spell& b) {
-              return a.delivery < b.delivery;
+              return a.delivery != b.delivery ? a.delivery < b.delivery : a.begin_ns < b.begin_ns;
             });
   const double interval = static_cast<double>(interval_ns);
   double budget = std::log(kLossFalseAlarm);  // what the lost queries' log-chance may reach, < 0
   double intervals = 0.0;
   for (const Reachability::Spell& sp : spells) {
+    ECSIM_ASSERT(sp.end_ns > sp.begin_ns);
     if (sp.delivery >= 1.0) break;  // lossless from here on: one query is enough
     // Cut off: never in a spell, but never divide by 0 either.
     if (!(sp.delivery > 0.0)) return kLossAllowanceNsMax;
     const double per_query = std::log1p(-sp.delivery);  // < 0
-    const double queries = static_cast<double>(sp.end_ns - sp.begin_ns) / interval;
+    const double queries = std::floor((static_cast<double>(sp.end_ns - sp.begin_ns) +
+                                       static_cast<double>(rtt_tail_ns)) /
+                                      interval) +
+                           1.0;
     if (queries * per_query <= budget) {
       intervals += budget / per_query;
       budget = 0.0;
@@ -79,7 +90,10 @@ int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t inter
     budget -= queries * per_query;
   }
   const double ns = std::ceil(intervals) * interval;
-  return ns >= static_cast<double>(kLossAllowanceNsMax) ? kLossAllowanceNsMax : static_cast<int64_t>(ns);
+  const int64_t out = ns >= static_cast<double>(kLossAllowanceNsMax) ? kLossAllowanceNsMax
+                                                                     : static_cast<int64_t>(ns);
+  ECSIM_ASSERT(out >= 0 && out <= kLossAllowanceNsMax);
+  return out;
 }
 }  // namespace
 
@@ -124,8 +138,10 @@ void BillingChecker::take(const sim::Record& r) {
     return fmt::format("at {}, record #{}", sim::format_time(sim::Time{r.time_ns}), record_index());
   };
   if (r.type == sim::RecordType::kFault) {
+    judge_open_doubts(r.time_ns);
     reach_.on_fault(r);
   } else if (r.type == sim::RecordType::kCrash) {
+    judge_open_doubts(r.time_ns);
     down_.insert(r.node);
   } else if (r.type == sim::RecordType::kRestart) {
     down_.erase(r.node);
@@ -195,7 +211,10 @@ void BillingChecker::take(const sim::Record& r) {
     t.client_txn = r.b;
     t.coordinator = r.peer;
     if (n.voted_ns < 0) n.voted_ns = r.time_ns;
-    if (n.fate == Fate::kNone) n.fate = Fate::kInDoubt;
+    if (n.fate == Fate::kNone) {
+      n.fate = Fate::kInDoubt;
+      open_doubts_.emplace(r.a, r.node);
+    }
   } else if (r.type == twopc::kRecordParticipant) {
     on_participant(r);
   } else if (r.type == twopc::kRecordOutcome) {
@@ -227,7 +246,8 @@ void BillingChecker::account() {
       static_cast<int64_t>(committed_client_.size()) * node_bytes<uint64_t, uint64_t>() +
       static_cast<int64_t>(reported_.size()) *
           node_bytes<uint64_t, std::pair<int64_t, uint64_t>>() +
-      static_cast<int64_t>(nested_entries_) * node_bytes<uint64_t, AtNode>();
+      static_cast<int64_t>(nested_entries_) * node_bytes<uint64_t, AtNode>() +
+      static_cast<int64_t>(open_doubts_.size()) * node_bytes<uint64_t, uint32_t>();
   if (bytes != bytes_.bytes()) bytes_.set_bytes(bytes);
 }
 
@@ -245,8 +265,9 @@ void BillingChecker::on_participant(const sim::Record& r) {
   const bool resolves =
       e == twopc::ParticipantEvent::kCommitted || e == twopc::ParticipantEvent::kAborted;
   if (resolves && n.fate == Fate::kInDoubt && n.voted_ns >= 0) {
-    judge_doubt(r.a, r.node, t.coordinator, n.voted_ns, r.time_ns, false);
+    judge_doubt(r.a, r.node, n, t.coordinator, r.time_ns, When::kLearnt);
   }
+  if (resolves) open_doubts_.erase({r.a, r.node});
   if (e == twopc::ParticipantEvent::kCommitted) {
     if (t.any_abort) {
       violation(kAtomicity,
@@ -282,6 +303,8 @@ void BillingChecker::on_participant(const sim::Record& r) {
     }
   } else if (e == twopc::ParticipantEvent::kInDoubt) {
     n.fate = Fate::kInDoubt;  // recovered: its decision record did not survive
+    n.overran = false;        // a new doubt
+    open_doubts_.emplace(r.a, r.node);
   }
 }
 
@@ -438,30 +461,32 @@ void BillingChecker::judge_replica(uint32_t node) {
 // and so do lossy ones. A doubt is judged when it ends (a voter that learnt
 // the decision late broke the promise as much as one that never did), or
 // at the end of the run.
-void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, uint32_t coordinator,
-                                 int64_t voted_ns, int64_t now_ns, bool at_end) {
-  const auto since = [&](uint32_t n) {
-    const auto it = up_since_.find(n);
+void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator,
+                                 int64_t now_ns, When when) {
+  const auto since = [&](uint32_t x) {
+    const auto it = up_since_.find(x);
     return it == up_since_.end() ? int64_t{0} : it->second;
   };
+  const bool counts = when != When::kInterrupted;  // an interrupted doubt is judged again later
   if (down_.count(node) != 0 || down_.count(coordinator) != 0) {
-    ++(at_end ? excused_down_ : excused_resolved_);
+    if (counts) ++(when == When::kEnd ? excused_down_ : excused_resolved_);
     return;
   }
+  ECSIM_ASSERT(n.voted_ns >= 0 && n.voted_ns <= now_ns);
   ECSIM_ASSERT(coordinator != UINT32_MAX &&
                coordinator != node);  // a YES names the coordinator it answers
-  const Reachability::Pair reach = reach_.pair(node, coordinator, voted_ns, now_ns);
+  const Reachability::Pair reach = reach_.pair(node, coordinator, n.voted_ns, now_ns);
   if (reach.cut_at_end) {
-    ++(at_end ? excused_cut_ : excused_resolved_);
+    if (counts) ++(when == When::kEnd ? excused_cut_ : excused_resolved_);
     return;
   }
   const int64_t from =
-      std::max({voted_ns, since(node), since(coordinator), reach.reachable_since_ns});
+      std::max({n.voted_ns, since(node), since(coordinator), reach.reachable_since_ns});
   ECSIM_ASSERT(from <= now_ns);
   const int64_t lossless_bound =
       std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
   if (now_ns - from <= lossless_bound) {
-    ++results_[kTermination].checked;
+    results_[kTermination].checked += counts ? 1 : 0;
     return;
   }
   // The spells of the doubt's clock, [from, now_ns).
@@ -470,31 +495,59 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, uint32_t coordinat
     sp.begin_ns = std::max(sp.begin_ns, from);
     if (sp.end_ns > sp.begin_ns) spells.push_back(sp);
   }
-  const int64_t bound = lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_);
+  const int64_t bound =
+      lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_, reach.rtt_tail_ns);
   ECSIM_ASSERT(bound >= lossless_bound && lossless_bound >= termination_bound_ns_);
   if (now_ns - from <= bound) {
     // Past the bound a lossless link would give, within what the loss
     // allows: nothing was verified, so it is not counted as checked.
-    ++excused_loss_;
+    excused_loss_ += counts ? 1 : 0;
     return;
   }
-  ++results_[kTermination].checked;
+  results_[kTermination].checked += counts ? 1 : 0;
+  if (n.overran) return;  // this doubt was reported when it was interrupted
+  n.overran = true;
   const std::string in_reach =
       fmt::format("{} and its coordinator {} up and in reach of each other since {}", name_of(node),
                   name_of(coordinator), sim::format_time(sim::Time{from}));
-  if (at_end) {
-    violation(
-        kTermination,
-        fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, {})",
-                    name_of(node), txn, sim::format_time(sim::Time{voted_ns}),
-                    sim::format_duration(sim::Duration{bound}), in_reach));
-  } else {
-    violation(kTermination,
-              fmt::format("{} learnt the decision on transaction {:#x} at {}, in doubt since {} "
-                          "(over {}, {})",
-                          name_of(node), txn, sim::format_time(sim::Time{now_ns}),
-                          sim::format_time(sim::Time{voted_ns}),
-                          sim::format_duration(sim::Duration{bound}), in_reach));
+  const std::string who = name_of(node);
+  const std::string voted = sim::format_time(sim::Time{n.voted_ns});
+  const std::string over = sim::format_duration(sim::Duration{bound});
+  const std::string at = sim::format_time(sim::Time{now_ns});
+  switch (when) {
+    case When::kEnd:
+      violation(
+          kTermination,
+          fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, {})",
+                      who, txn, voted, over, in_reach));
+      break;
+    case When::kLearnt:
+      violation(kTermination,
+                fmt::format("{} learnt the decision on transaction {:#x} at {}, in doubt since {} "
+                            "(over {}, {})",
+                            who, txn, at, voted, over, in_reach));
+      break;
+    case When::kInterrupted:
+      violation(
+          kTermination,
+          fmt::format("{} had held transaction {:#x} in doubt since {} for over {} at {}, when "
+                      "a crash or a fault came ({})",
+                      who, txn, voted, over, at, in_reach));
+      break;
+  }
+}
+
+// A crash or a fault may end a pair's clock (a node down, a cut): a doubt
+// that has already overrun its bound is a violation whatever comes next.
+void BillingChecker::judge_open_doubts(int64_t now_ns) {
+  for (const auto& [txn, node] : open_doubts_) {
+    Txn& t = txns_.at(txn);
+    AtNode& n = t.nodes.at(node);
+    // A trace's records come in time order; a hand-made history's fault
+    // record may carry an earlier time than a vote before it.
+    if (n.voted_ns >= 0 && n.voted_ns <= now_ns && !n.overran) {
+      judge_doubt(txn, node, n, t.coordinator, now_ns, When::kInterrupted);
+    }
   }
 }
 
@@ -507,10 +560,11 @@ void BillingChecker::finish(int64_t end_ns) {
     if (t.any_commit && t.decided == 0) {
       violation(kAtomicity, fmt::format("transaction {:#x} was committed at a participant but decided abort", txn));
     }
-    for (const auto& [node, n] : t.nodes) {
-      if (n.voted_ns >= 0 && n.fate == Fate::kInDoubt)
-        judge_doubt(txn, node, t.coordinator, n.voted_ns, end_ns, true);
-    }
+  }
+  for (const auto& [txn, node] : open_doubts_) {
+    Txn& t = txns_.at(txn);
+    AtNode& n = t.nodes.at(node);
+    if (n.voted_ns >= 0) judge_doubt(txn, node, n, t.coordinator, end_ns, When::kEnd);
   }
   for (const auto& [client, reported] : reported_) {
     ++results_[kDurability].checked;

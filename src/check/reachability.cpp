@@ -117,7 +117,7 @@ bool Reachability::cut(const State& s, uint32_t x, uint32_t y) const {
 
 Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
                                       int64_t until_ns) const {
-  ECSIM_ASSERT(x != y && from_ns <= until_ns);
+  ECSIM_ASSERT(x != y && 0 <= from_ns && from_ns <= until_ns);
   State s;
   const auto rtt = [&] { return link(s, x, y).tail_ns + link(s, y, x).tail_ns; };
   // The two directions' drop rates (compared exactly).
@@ -127,10 +127,14 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
   int64_t was_rtt = rtt();
   std::pair<uint32_t, uint32_t> was_drops = drops();
   int64_t was_from = 0;  // when the setting in force began
-  // The setting in force since was_from ends at `end`.
+  // The setting in force since was_from ends at `end`. Its tail counts
+  // while a message it slowed may still be in flight at from_ns (a later
+  // message waits behind it on the FIFO connection); its loss only from
+  // from_ns on.
   const auto close = [&](int64_t end) {
-    if (was_cut) return;
-    out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
+    if (was_cut || end <= was_from) return;
+    if (end >= from_ns - std::min(from_ns, was_rtt))
+      out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
     const int64_t begin = std::max(was_from, from_ns);
     if (end > begin) {
       out.spells.push_back(
@@ -142,14 +146,14 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
     step(s, e);
     const bool now_cut = cut(s, x, y);
     if (now_cut == was_cut && rtt() == was_rtt && drops() == was_drops) continue;
-    // A setting over before from_ns (or empty) stretches nothing.
-    if (e.time_ns >= from_ns && e.time_ns > was_from) close(e.time_ns);
+    close(e.time_ns);
     if (was_cut && !now_cut) out.reachable_since_ns = e.time_ns;
     was_from = e.time_ns;
     was_cut = now_cut;
     was_rtt = rtt();
     was_drops = drops();
   }
+  if (!was_cut) out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);  // in force at until_ns
   close(until_ns);
   out.cut_at_end = was_cut;
   ECSIM_ASSERT(out.rtt_tail_ns >= 0 && out.rtt_tail_ns <= 2 * kTailNsMax);

@@ -307,12 +307,20 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     std::vector<Record> fast = in_doubt();
     fast.push_back(fault(5, Kind::kDelay, 4, true));  // rtt tail 10: 40 < 50
     CHECK(termination_violations(fast, 100) == 1);
-    // A slow spell over before the vote stretches nothing.
+    // A slow spell over just before the vote still stretches it: its
+    // messages (tail 200) may be in flight, and later ones wait behind them.
+    std::vector<Record> just_over = clean();
+    just_over.push_back(fault(6, Kind::kDelay, 3, true));
+    just_over.push_back(fault(8, Kind::kDelay, 3, false));
+    just_over.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(just_over, 800) == 0);
+    // One over more than its round-trip tail before the vote stretches nothing.
     std::vector<Record> over = clean();
     over.push_back(fault(6, Kind::kDelay, 3, true));
     over.push_back(fault(8, Kind::kDelay, 3, false));
-    over.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
-    CHECK(termination_violations(over, 100) == 1);
+    over.push_back(rec(300, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    CHECK(termination_violations(over, 350) == 0);
+    CHECK(termination_violations(over, 351) == 1);
     // A slow base link (the scenario's network) stretches it as a delay does.
     Plan base = plan();
     base.class_links = {Plan::Link{0, 100}};
@@ -343,20 +351,30 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     brief.push_back(fault(22, Kind::kDrop, 5, false));
     CHECK(termination_violations(brief, 70) == 0);  // 50 + 10
     CHECK(termination_violations(brief, 71) == 1);
-    // 100 ns of it (10 queries, 0.5^10) and then lossless: ten intervals.
+    // 100 ns of it and then lossless: the queries it may hold, (100 + the
+    // round trip's 2) / 10 + 1 = 11, eleven intervals.
     std::vector<Record> spell = in_doubt();
     spell.push_back(fault(20, Kind::kDrop, 5, true));
     spell.push_back(fault(120, Kind::kDrop, 5, false));
-    CHECK(termination_violations(spell, 160) == 0);  // 150 = 50 + 100
-    CHECK(termination_violations(spell, 161) == 1);
+    CHECK(termination_violations(spell, 170) == 0);  // 160 = 50 + 110
+    CHECK(termination_violations(spell, 171) == 1);
     // Two spells, the worse counted first: 100 ns nearly cut (a million
-    // lost per one through: 10 queries give e^-1e-5, nothing), then half
-    // lost to the end: 10 plus the 30 that 0.5 needs.
+    // lost per one through: 11 queries give e^-1.1e-5, nothing), then half
+    // lost to the end: 11 plus the 30 that 0.5 needs.
     std::vector<Record> two = in_doubt();
     two.push_back(fault(20, Kind::kDrop, 6, true));
     two.push_back(fault(120, Kind::kDrop, 5, true));
-    CHECK(termination_violations(two, 460) == 0);  // 450 = 50 + 40 * 10
-    CHECK(termination_violations(two, 461) == 1);
+    CHECK(termination_violations(two, 470) == 0);  // 460 = 50 + 41 * 10
+    CHECK(termination_violations(two, 471) == 1);
+    // Twenty brief spells of it, each of which may take a query whole:
+    // twenty intervals, not one.
+    std::vector<Record> brief20 = in_doubt();
+    for (int k = 0; k < 20; ++k) {
+      brief20.push_back(fault(15 + 10 * k, Kind::kDrop, 6, true));
+      brief20.push_back(fault(16 + 10 * k, Kind::kDrop, 6, false));
+    }
+    CHECK(termination_violations(brief20, 260) == 0);  // 250 = 50 + 20 * 10
+    CHECK(termination_violations(brief20, 261) == 1);
     // Loss on another pair stretches nothing.
     std::vector<Record> elsewhere = in_doubt();
     elsewhere.push_back(fault(5, Kind::kDrop, 7, true));
@@ -469,6 +487,29 @@ TEST_CASE("billing checker: termination judges a doubt when the voter learns the
     cut.push_back(rec(500, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted),
                       kCloud1, kT2, kC2, kCore));
     CHECK(termination_violations(cut, 1000) == 0);
+  }
+  SECTION("a doubt past its bound when a crash or a cut comes fails, whatever comes next") {
+    for (const bool coordinator_crash : {true, false}) {
+      std::vector<Record> h = in_doubt();
+      h.push_back(coordinator_crash ? rec(100, sim::RecordType::kCrash, 0, kCore, 0, 0)
+                                    : fault(100, Kind::kPartition, 0, true));
+      const auto r = judge(h, 1000, plan()).at("billing_termination");
+      CHECK(r.violations == 1);
+      CHECK_THAT(
+          r.detail,
+          Catch::Contains("cloud-1 had held transaction 0x200 in doubt since 10ns for over 50ns at "
+                          "100ns, when a crash or a fault came"));
+      // Within its bound then: not judged at the end (down, or cut off).
+      h.back().time_ns = 60;
+      CHECK(termination_violations(h, 1000) == 0);
+    }
+    // Reported once: the same doubt learnt late after the coordinator's restart.
+    std::vector<Record> h = in_doubt();
+    h.push_back(rec(100, sim::RecordType::kCrash, 0, kCore, 0, 0));
+    h.push_back(rec(200, sim::RecordType::kRestart, 0, kCore, 0, 0));
+    h.push_back(rec(300, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted), kCloud1,
+                    kT2, kC2, kCore));
+    CHECK(termination_violations(h, 1000) == 1);
   }
   SECTION("a voter that crashed and recovered in doubt is judged from its restart") {
     std::vector<Record> h = in_doubt();

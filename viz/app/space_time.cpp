@@ -71,12 +71,14 @@ uint64_t clocks_event(const Timeline& t, const Probe& p, uint64_t index) {
 // the cursor. It goes past the cursor only while no tab holds it there
 // (probe_held), and it never turns back for a hover: a record behind it
 // has its clocks cached or says why not.
+uint64_t hover_target(const Ui& ui, const Probe& p, uint64_t index) {
+  const Timeline& t = *ui.timeline;
+  return probe_held(ui) ? t.cursor_event() : std::max(t.cursor_event(), clocks_event(t, p, index));
+}
 const Probe& hover_probe(Ui& ui, uint64_t index) {
   Probe& p = probe_of(ui);
-  const Timeline& t = *ui.timeline;
-  uint64_t event = t.cursor_event();
-  if (!probe_held(ui)) event = std::max(event, clocks_event(t, p, index));
-  if (p.events() < event) drive_probe(ui, p, event);
+  const uint64_t event = hover_target(ui, p, index);
+  if (p.events() < event && !p.ended()) drive_probe(ui, p, event);
   return p;
 }
 
@@ -159,7 +161,7 @@ void hover_clocks(Ui& ui, uint64_t index) {
     ImGui::TextDisabled("receiver's clock: none (dropped)");
   } else if (t.event_of(*end) > t.cursor_event() && probe_held(ui)) {
     clock_missing(ui, *p, *end, t.event_of(*end));
-  } else if (p->events() < clocks_event(t, *p, index)) {
+  } else if (p->events() < hover_target(ui, *p, index) && !p->ended()) {
     ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1),
                        "receiver's clock: computing until it takes the message... %d %%",
                        static_cast<int>(p->progress() * 100));

@@ -26,19 +26,22 @@
 //   them: check/reachability.hpp, from the scenario and the trace's fault
 //   records); the bound is the larger of `termination_bound_ns` (the
 //   coordinator's timeouts plus recovery) and 4 times the pair's round-trip
-//   latency tail in force while it was in doubt (each direction's largest
-//   latency, or its 99.99th percentile for an unbounded model), plus, on a
+//   latency tail in force while it was in doubt, or less than a round-trip
+//   tail before (each direction's largest latency, or its 99.99th
+//   percentile for an unbounded model), plus, on a
 //   lossy link, as many query intervals as it takes for every one of the
 //   voter's status queries (or their answers) to be lost with a chance
-//   below 1e-9 at the worst round-trip delivery in force then (a voter in
+//   below 1e-9 at the round-trip delivery in force then (a voter in
 //   doubt past the lossless bound but within that allowance is not judged,
-//   and the detail counts it). Each spell of loss counts for as long as it
-//   lasted in the doubt, the worst first: a brief spell of heavy loss
-//   allows about its own length, not what it would allow had it lasted.
-//   A doubt is judged when the voter learns the decision (a late one fails
-//   too) and, for a voter still in doubt, at the end. A voter whose node or
-//   coordinator is down then, or which is cut off from its coordinator
-//   then, is not judged: the detail counts it;
+//   and the detail counts it). Each spell of loss counts for the queries
+//   it may hold (its length and a round trip, over the interval, plus
+//   one), the worst first: a brief spell of heavy loss allows about one
+//   interval, not what it would allow had it lasted. A doubt is judged
+//   when the voter learns the decision (a late one fails too), at every
+//   crash or fault while it lasts (one past its bound then fails, whatever
+//   comes next), and for a voter still in doubt, at the end. A voter whose
+//   node or coordinator is down then, or which is cut off from its
+//   coordinator then, is not judged: the detail counts it;
 // - isolation (read committed): every balance or number-owner read a client
 //   got (billing.read) is a value that some cloud replica's committed state
 //   held for that account or number before the answer: the initial state,
@@ -103,6 +106,7 @@ class BillingChecker final : public sim::TraceObserver {
     Fate fate = Fate::kNone;
     int64_t voted_ns = -1;  // the first YES
     bool committed_once = false;
+    bool overran = false;  // its doubt was reported past the bound (once)
   };
   struct Txn {
     uint64_t client_txn = 0;
@@ -121,10 +125,14 @@ class BillingChecker final : public sim::TraceObserver {
   void replica_committed(uint32_t node, uint64_t client_txn);
   void on_read(const sim::Record& r);
   void judge_replica(uint32_t node);
-  // Judges a YES voter's doubt that lasted from its vote until `now_ns`:
-  // when it learnt the decision, or the end of the run (`at_end`).
-  void judge_doubt(uint64_t txn, uint32_t node, uint32_t coordinator, int64_t voted_ns,
-                   int64_t now_ns, bool at_end);
+  // When a doubt is judged: the voter learnt the decision, a crash or a
+  // fault came while it was in doubt (a violation only: it is judged again
+  // later), or the run ended.
+  enum class When : uint8_t { kLearnt, kInterrupted, kEnd };
+  // Judges a YES voter's doubt from its vote until `now_ns`.
+  void judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator, int64_t now_ns,
+                   When when);
+  void judge_open_doubts(int64_t now_ns);
   // Sets the accounted bytes from the tables' sizes and the nested entries counted.
   void account();
 
@@ -153,7 +161,9 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint32_t, int64_t> up_since_;
   // Which pairs can exchange messages, when, and how slowly (termination).
   Reachability reach_;
-  // Voters still in doubt at the end that termination did not judge.
+  // Voters in doubt now (txn, node), in order.
+  std::set<std::pair<uint64_t, uint32_t>> open_doubts_;
+  // Doubts termination did not judge.
   uint64_t excused_down_ = 0;  // their node or their coordinator down at the end
   uint64_t excused_cut_ = 0;   // cut off from their coordinator at the end
   uint64_t excused_loss_ = 0;  // past the lossless bound, within the loss allowance

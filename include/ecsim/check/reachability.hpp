@@ -78,14 +78,18 @@ class Reachability {
   struct Pair {
     bool cut_at_end = false;         // cut off at `until_ns`
     int64_t reachable_since_ns = 0;  // the end of the last window they were cut off (0: none)
-    int64_t rtt_tail_ns = 0;     // the largest round-trip tail in force at some time from `from_ns` on
+    // The largest round-trip tail in force at some time from `from_ns` on,
+    // or ending less than itself before `from_ns` (its messages may still
+    // be in flight then).
+    int64_t rtt_tail_ns = 0;
     // The spells in [from_ns, until_ns) while they were in reach, in time
     // order, each non-empty (a cut leaves a gap).
     std::vector<Spell> spells;
   };
   // The pair (x, y) over the run up to `until_ns` (fault records after it
-  // are not looked at); the tail counts every setting in force at or after
-  // `from_ns` while they were not cut off. REQUIRES: from_ns <= until_ns.
+  // are not looked at); the tail counts every setting in force while they
+  // were not cut off, at or after `from_ns` or ending less than its own
+  // round-trip tail before it. REQUIRES: 0 <= from_ns <= until_ns.
   Pair pair(uint32_t x, uint32_t y, int64_t from_ns, int64_t until_ns) const;
 
  private:
