@@ -66,6 +66,12 @@ viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/hover-held.png
 probe "$out/hover-held.png" count 630 645 128 128 128 300 400 960
 ! python3 "$src/tests/viz/png_probe.py" "$out/hover-held.png" count 630 716 255 255 255 200 400 960 >/dev/null ||
   { echo "clocks past the cursor while the Node tab holds the probe"; exit 1; }
+# A partition drawn across every lane (partition-heal-dsm at 4 s) is
+# hovered on its label: the tooltip names it and says, in grey, why it has
+# no vector clock (a fault of the network, not an event at a node).
+viz "$src/scenarios/partition-heal-dsm.yaml" --screenshot "$out/hover-partition.png" --at 4.01s --tab spacetime \
+  --mouse 800,783 --frames 4
+probe "$out/hover-partition.png" count 720 770 128 128 128 400 755 1270
 viz "$src/scenarios/edge-crash-rehydrate.yaml" --screenshot "$out/no-hover.png" --at 11s --tab spacetime
 ! python3 "$src/tests/viz/png_probe.py" "$out/no-hover.png" count 636 716 255 255 255 200 >/dev/null ||
   { echo "white text in the space-time rows without a hover"; exit 1; }

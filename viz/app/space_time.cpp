@@ -122,6 +122,12 @@ void hover_local_clock(Ui& ui, uint64_t index) {
 void hover_clocks(Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
   const sim::Record& r = t.record(index);
+  if (r.type == sim::RecordType::kFault && record_node(r) == UINT32_MAX) {
+    ImGui::TextDisabled(
+        "no vector clock: a fault of the network (nemesis), not an event at a node");
+    ImGui::TextDisabled("the nodes' clocks at it: select one and open the Node tab at this record");
+    return;
+  }
   if (r.type != sim::RecordType::kSend) {
     hover_local_clock(ui, index);
     return;
@@ -299,6 +305,10 @@ void draw_space_time(Ui& ui) {
       row_end[row] = x + 3 + ImGui::CalcTextSize(label.c_str()).x + 6;
       const float y = p0.y + avail.y - 16 * static_cast<float>(row + 1);
       dl->AddText({x + 3, y}, severity_colour(Severity::kWarning), label.c_str());
+      // Hovered on its line or its label.
+      if (hovered && std::abs(mouse.y - (y + 7)) < 8 && mouse.x > x - 4 && mouse.x < row_end[row])
+        hover = i;
+      if (hovered && hover != i && std::abs(mouse.x - x) < 3) hover = i;
     }
   }
   dl->Flags = flags;
