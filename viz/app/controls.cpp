@@ -127,10 +127,14 @@ void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size) {
     const std::string label = fmt::format("{:.3g} sim s/s", ui.speed);
     if (ImGui::SliderFloat("speed", &log_speed, -3.0f, 3.0f, label.c_str())) ui.speed = std::pow(10.0, log_speed);
   }
-  // Always visible: the cursor's time and event number.
-  ImGui::Text("t = %s   event %llu / %llu%s   record #%llu   %s", format_ns(t.cursor_ns()).c_str(),
-              static_cast<unsigned long long>(t.cursor()), static_cast<unsigned long long>(t.collected()),
-              t.finished() ? "" : "+", static_cast<unsigned long long>(t.cursor() > 0 ? t.trace_index(t.cursor() - 1) : 0),
+  // Always visible: the cursor's time, the run's event it stands after (the
+  // number the Node and 2PC tabs and a demo action's after_event use), the
+  // step among the records the viewer keeps, and the record in the trace.
+  ImGui::Text("t = %s   run event #%llu   step %llu / %llu%s   record #%llu   %s",
+              format_ns(t.cursor_ns()).c_str(), static_cast<unsigned long long>(t.cursor_event()),
+              static_cast<unsigned long long>(t.cursor()),
+              static_cast<unsigned long long>(t.collected()), t.finished() ? "" : "+",
+              static_cast<unsigned long long>(t.cursor() > 0 ? t.trace_index(t.cursor() - 1) : 0),
               ui.status.c_str());
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
