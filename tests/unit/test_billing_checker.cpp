@@ -499,6 +499,10 @@ TEST_CASE("billing checker: termination judges a doubt when the voter learns the
           r.detail,
           Catch::Contains("cloud-1 had held transaction 0x200 in doubt since 10ns for over 50ns at "
                           "100ns, when a crash or a fault came"));
+      // Judged (once), not also "not judged" as down or cut off at the end.
+      CHECK(r.checked >= r.violations);
+      CHECK_THAT(r.detail, !Catch::Contains("1 with it or its coordinator down") &&
+                               !Catch::Contains("1 cut off from its coordinator"));
       // Within its bound then: not judged at the end (down, or cut off).
       h.back().time_ns = 60;
       CHECK(termination_violations(h, 1000) == 0);
@@ -510,6 +514,15 @@ TEST_CASE("billing checker: termination judges a doubt when the voter learns the
     h.push_back(rec(300, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAborted), kCloud1,
                     kT2, kC2, kCore));
     CHECK(termination_violations(h, 1000) == 1);
+  }
+  SECTION("a slow spell before the coordinator's restart stretches nothing after it") {
+    std::vector<Record> h = in_doubt();
+    h.push_back(fault(12, Kind::kDelay, 3, true));  // tail 200
+    h.push_back(fault(20, Kind::kDelay, 3, false));
+    h.push_back(rec(30, sim::RecordType::kCrash, 0, kCore, 0, 0));
+    h.push_back(rec(400, sim::RecordType::kRestart, 0, kCore, 0, 0));
+    CHECK(termination_violations(h, 450) == 0);  // 50 since the restart
+    CHECK(termination_violations(h, 451) == 1);
   }
   SECTION("a voter that crashed and recovered in doubt is judged from its restart") {
     std::vector<Record> h = in_doubt();

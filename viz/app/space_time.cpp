@@ -123,8 +123,7 @@ void hover_clocks(Ui& ui, uint64_t index) {
   const Timeline& t = *ui.timeline;
   const sim::Record& r = t.record(index);
   if (r.type == sim::RecordType::kFault && record_node(r) == UINT32_MAX) {
-    ImGui::TextDisabled(
-        "no vector clock: a fault of the network (nemesis), not an event at a node");
+    ImGui::TextDisabled("no vector clock: a fault the nemesis applies, not an event at a node");
     ImGui::TextDisabled("the nodes' clocks at it: select one and open the Node tab at this record");
     return;
   }
@@ -305,10 +304,10 @@ void draw_space_time(Ui& ui) {
       row_end[row] = x + 3 + ImGui::CalcTextSize(label.c_str()).x + 6;
       const float y = p0.y + avail.y - 16 * static_cast<float>(row + 1);
       dl->AddText({x + 3, y}, severity_colour(Severity::kWarning), label.c_str());
-      // Hovered on its line or its label.
-      if (hovered && std::abs(mouse.y - (y + 7)) < 8 && mouse.x > x - 4 && mouse.x < row_end[row])
-        hover = i;
-      if (hovered && hover != i && std::abs(mouse.x - x) < 3) hover = i;
+      // Hovered on its line or its label, where no arrow or lane mark is.
+      const bool on_label =
+          std::abs(mouse.y - (y + 7)) < 8 && mouse.x > x - 4 && mouse.x < row_end[row];
+      if (hovered && hover == UINT64_MAX && (on_label || std::abs(mouse.x - x) < 3)) hover = i;
     }
   }
   dl->Flags = flags;

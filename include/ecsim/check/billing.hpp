@@ -26,9 +26,10 @@
 //   them: check/reachability.hpp, from the scenario and the trace's fault
 //   records); the bound is the larger of `termination_bound_ns` (the
 //   coordinator's timeouts plus recovery) and 4 times the pair's round-trip
-//   latency tail in force while it was in doubt, or less than a round-trip
-//   tail before (each direction's largest latency, or its 99.99th
-//   percentile for an unbounded model), plus, on a
+//   latency tail in force while it was in doubt (since its vote or the
+//   pair's latest restart), or ending less than that tail before then
+//   (each direction's largest latency, or its 99.99th percentile for an
+//   unbounded model), plus, on a
 //   lossy link, as many query intervals as it takes for every one of the
 //   voter's status queries (or their answers) to be lost with a chance
 //   below 1e-9 at the round-trip delivery in force then (a voter in
@@ -39,7 +40,8 @@
 //   interval, not what it would allow had it lasted. A doubt is judged
 //   when the voter learns the decision (a late one fails too), at every
 //   crash or fault while it lasts (one past its bound then fails, whatever
-//   comes next), and for a voter still in doubt, at the end. A voter whose
+//   comes next, and counts as checked once; otherwise such a judgement
+//   counts nothing), and for a voter still in doubt, at the end. A voter whose
 //   node or coordinator is down then, or which is cut off from its
 //   coordinator then, is not judged: the detail counts it;
 // - isolation (read committed): every balance or number-owner read a client
@@ -95,6 +97,17 @@ class BillingChecker final : public sim::TraceObserver {
   const std::vector<Result>& results() const { return results_; }
 
  private:
+  // The promises, in results_'s order.
+  enum Which : size_t {
+    kAtomicity,
+    kAtMostOnce,
+    kDurability,
+    kConservation,
+    kNumbers,
+    kTermination,
+    kIsolation,
+    kWhichCount
+  };
   enum class Fate : uint8_t { kNone, kInDoubt, kCommitted, kAborted };
   struct Op {
     uint16_t kind = 0;  // workload::BillingKind

@@ -1,0 +1,206 @@
+// The billing checker's termination verdict (check/billing.hpp): a YES
+// voter's doubt judged against the bound its links allow.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ecsim/check/billing.hpp"
+#include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/time.hpp"
+
+namespace ecsim::check {
+
+namespace {
+// The termination bound grows to this many round-trip latency tails of the
+// voter's links to its coordinator: a status query and its answer, each
+// possibly behind one slow message sent before it on the same FIFO
+// connection, and once more for a resend after a timeout.
+constexpr int64_t kTerminationRttMultiple = 4;
+// On a lossy link a voter in doubt asks its coordinator once per query
+// interval, and each query and its answer get through together with the
+// round trip's delivery chance q (the setting in force when it was sent),
+// independently of the others (each message draws its own drop). The bound
+// allows as many more intervals as it takes for all those queries to be
+// lost with a chance below this: the chance that a correct voter is still
+// in doubt for loss alone. The coordinator's decision resends are not
+// counted on (they only help).
+constexpr double kLossFalseAlarm = 1e-9;
+// The allowance saturates here, far beyond any run (the bound plus it stays
+// in range): a delivery chance near 0 leaves the voter as good as unjudged.
+constexpr int64_t kLossAllowanceNsMax = INT64_MAX / 4;
+
+// The allowance for a doubt over `spells` (the pair in reach, each spell
+// one setting): the queries that may all be lost with a chance of at least
+// kLossFalseAlarm, counted on the worst spells first (whichever part of the
+// doubt the decision was there to be learnt in), rounded up to whole
+// intervals. A spell may hold a query more than its length divided by the
+// interval (one sent at its start), and a query sent up to a round trip
+// before it may have its answer lost in it: each counts for
+// floor((length + rtt_tail) / interval) + 1 queries, so many brief spells
+// that each happen to take one query are allowed for. A lossless doubt
+// allows nothing; one whose every query, over all its spells, may still be
+// lost allows at least as long as the doubt lasted; a brief spell of heavy
+// loss in a long doubt allows about one interval.
+//
+// The counts come from std::log1p, which is not promised to round the same
+// on every C library: a quotient within a few ulps of a whole number could
+// give one interval more or fewer elsewhere (never on this platform from
+// one run to the next).
+int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t interval_ns,
+                          int64_t rtt_tail_ns) {
+  ECSIM_ASSERT(interval_ns > 0 && rtt_tail_ns >= 0);
+  // Worst first; among equals by time, so the sums' order is fixed.
+  std::sort(spells.begin(), spells.end(),
+            [](const Reachability::Spell& a, const Reachability::Spell& b) {
+              return a.delivery != b.delivery ? a.delivery < b.delivery : a.begin_ns < b.begin_ns;
+            });
+  const double interval = static_cast<double>(interval_ns);
+  double budget = std::log(kLossFalseAlarm);  // what the lost queries' log-chance may reach, < 0
+  double intervals = 0.0;
+  for (const Reachability::Spell& sp : spells) {
+    ECSIM_ASSERT(sp.end_ns > sp.begin_ns);
+    if (sp.delivery >= 1.0) break;  // lossless from here on: one query is enough
+    // Cut off: never in a spell, but never divide by 0 either.
+    if (!(sp.delivery > 0.0)) return kLossAllowanceNsMax;
+    const double per_query = std::log1p(-sp.delivery);  // < 0
+    const double queries = std::floor((static_cast<double>(sp.end_ns - sp.begin_ns) +
+                                       static_cast<double>(rtt_tail_ns)) /
+                                      interval) +
+                           1.0;
+    if (queries * per_query <= budget) {
+      intervals += budget / per_query;
+      budget = 0.0;
+      break;
+    }
+    intervals += queries;
+    budget -= queries * per_query;
+  }
+  const double ns = std::ceil(intervals) * interval;
+  const int64_t out = ns >= static_cast<double>(kLossAllowanceNsMax) ? kLossAllowanceNsMax
+                                                                     : static_cast<int64_t>(ns);
+  ECSIM_ASSERT(out >= 0 && out <= kLossAllowanceNsMax);
+  return out;
+}
+}  // namespace
+
+// 2PC promises a YES voter the decision once it and its coordinator are
+// both up and can exchange messages in a bounded time. It blocks while the
+// coordinator is down (a coordinator that never comes back leaves its
+// voters in doubt, which the reference design accepts), and no protocol
+// can tell a voter anything across a partition or a link that drops every
+// message: the clock starts once all of these are over, and a voter still
+// down or cut off at the end is not judged. Slow links stretch the bound,
+// and so do lossy ones. A doubt is judged when it ends (a voter that learnt
+// the decision late broke the promise as much as one that never did), or
+// at the end of the run.
+void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator,
+                                 int64_t now_ns, When when) {
+  const auto since = [&](uint32_t x) {
+    const auto it = up_since_.find(x);
+    return it == up_since_.end() ? int64_t{0} : it->second;
+  };
+  const bool counts = when != When::kInterrupted;  // an interrupted doubt is judged again later
+  if (n.overran) {
+    // Reported when a crash or a fault came: judged, whatever happened since.
+    results_[kTermination].checked += counts ? 1 : 0;
+    return;
+  }
+  if (down_.count(node) != 0 || down_.count(coordinator) != 0) {
+    if (counts) ++(when == When::kEnd ? excused_down_ : excused_resolved_);
+    return;
+  }
+  ECSIM_ASSERT(n.voted_ns >= 0 && n.voted_ns <= now_ns);
+  ECSIM_ASSERT(coordinator != UINT32_MAX &&
+               coordinator != node);  // a YES names the coordinator it answers
+  // The tails count from the latest restart on (what was in flight before
+  // a crash is gone with the connection); reachable_since_ns does not
+  // depend on it.
+  const int64_t restarted = std::max({n.voted_ns, since(node), since(coordinator)});
+  const Reachability::Pair reach = reach_.pair(node, coordinator, restarted, now_ns);
+  if (reach.cut_at_end) {
+    if (counts) ++(when == When::kEnd ? excused_cut_ : excused_resolved_);
+    return;
+  }
+  const int64_t from = std::max(restarted, reach.reachable_since_ns);
+  ECSIM_ASSERT(from <= now_ns);
+  const int64_t lossless_bound =
+      std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
+  if (now_ns - from <= lossless_bound) {
+    results_[kTermination].checked += counts ? 1 : 0;
+    return;
+  }
+  // The spells of the doubt's clock, [from, now_ns).
+  std::vector<Reachability::Spell> spells;
+  for (Reachability::Spell sp : reach.spells) {
+    sp.begin_ns = std::max(sp.begin_ns, from);
+    if (sp.end_ns > sp.begin_ns) spells.push_back(sp);
+  }
+  const int64_t bound =
+      lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_, reach.rtt_tail_ns);
+  ECSIM_ASSERT(bound >= lossless_bound && lossless_bound >= termination_bound_ns_);
+  if (now_ns - from <= bound) {
+    // Past the bound a lossless link would give, within what the loss
+    // allows: nothing was verified, so it is not counted as checked.
+    excused_loss_ += counts ? 1 : 0;
+    return;
+  }
+  results_[kTermination].checked += counts ? 1 : 0;
+  if (n.overran) return;  // this doubt was reported when it was interrupted
+  n.overran = true;
+  const std::string in_reach =
+      fmt::format("{} and its coordinator {} up and in reach of each other since {}", name_of(node),
+                  name_of(coordinator), sim::format_time(sim::Time{from}));
+  const std::string who = name_of(node);
+  const std::string voted = sim::format_time(sim::Time{n.voted_ns});
+  const std::string over = sim::format_duration(sim::Duration{bound});
+  const std::string at = sim::format_time(sim::Time{now_ns});
+  switch (when) {
+    case When::kEnd:
+      violation(
+          kTermination,
+          fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, {})",
+                      who, txn, voted, over, in_reach));
+      break;
+    case When::kLearnt:
+      violation(kTermination,
+                fmt::format("{} learnt the decision on transaction {:#x} at {}, in doubt since {} "
+                            "(over {}, {})",
+                            who, txn, at, voted, over, in_reach));
+      break;
+    case When::kInterrupted:
+      violation(
+          kTermination,
+          fmt::format("{} had held transaction {:#x} in doubt since {} for over {} at {}, when "
+                      "a crash or a fault came ({})",
+                      who, txn, voted, over, at, in_reach));
+      break;
+  }
+}
+
+// A crash or a fault may end a pair's clock (a node down, a cut): a doubt
+// that has already overrun its bound is a violation whatever comes next.
+void BillingChecker::judge_open_doubts(int64_t now_ns) {
+  const auto since = [&](uint32_t x) {
+    const auto it = up_since_.find(x);
+    return it == up_since_.end() ? int64_t{0} : it->second;
+  };
+  for (const auto& [txn, node] : open_doubts_) {
+    Txn& t = txns_.at(txn);
+    AtNode& n = t.nodes.at(node);
+    // A trace's records come in time order; a hand-made history's fault
+    // record may carry an earlier time than a vote before it.
+    if (n.voted_ns < 0 || n.voted_ns > now_ns || n.overran) continue;
+    // Not judged now, or not past the smallest bound yet: skip the walk
+    // over the faults (the same verdicts: the clock starts no earlier).
+    if (down_.count(node) != 0 || down_.count(t.coordinator) != 0) continue;
+    if (now_ns - std::max({n.voted_ns, since(node), since(t.coordinator)}) <= termination_bound_ns_)
+      continue;
+    judge_doubt(txn, node, n, t.coordinator, now_ns, When::kInterrupted);
+  }
+}
+
+}  // namespace ecsim::check
