@@ -97,12 +97,17 @@ int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t inter
 // and so do lossy ones. A doubt is judged when it ends (a voter that learnt
 // the decision late broke the promise as much as one that never did), or
 // at the end of the run.
-void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator,
-                                 int64_t now_ns, When when) {
+int64_t BillingChecker::doubt_restarted(const AtNode& n, uint32_t node,
+                                        uint32_t coordinator) const {
   const auto since = [&](uint32_t x) {
     const auto it = up_since_.find(x);
     return it == up_since_.end() ? int64_t{0} : it->second;
   };
+  return std::max({n.voted_ns, since(node), since(coordinator)});
+}
+
+void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator,
+                                 int64_t now_ns, When when) {
   const bool counts = when != When::kInterrupted;  // an interrupted doubt is judged again later
   if (n.overran) {
     // Reported when a crash or a fault came: judged, whatever happened since.
@@ -119,7 +124,7 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   // The tails count from the latest restart on (what was in flight before
   // a crash is gone with the connection); reachable_since_ns does not
   // depend on it.
-  const int64_t restarted = std::max({n.voted_ns, since(node), since(coordinator)});
+  const int64_t restarted = doubt_restarted(n, node, coordinator);
   const Reachability::Pair reach = reach_.pair(node, coordinator, restarted, now_ns);
   if (reach.cut_at_end) {
     if (counts) ++(when == When::kEnd ? excused_cut_ : excused_resolved_);
@@ -184,10 +189,6 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
 // A crash or a fault may end a pair's clock (a node down, a cut): a doubt
 // that has already overrun its bound is a violation whatever comes next.
 void BillingChecker::judge_open_doubts(int64_t now_ns) {
-  const auto since = [&](uint32_t x) {
-    const auto it = up_since_.find(x);
-    return it == up_since_.end() ? int64_t{0} : it->second;
-  };
   for (const auto& [txn, node] : open_doubts_) {
     Txn& t = txns_.at(txn);
     AtNode& n = t.nodes.at(node);
@@ -197,8 +198,7 @@ void BillingChecker::judge_open_doubts(int64_t now_ns) {
     // Not judged now, or not past the smallest bound yet: skip the walk
     // over the faults (the same verdicts: the clock starts no earlier).
     if (down_.count(node) != 0 || down_.count(t.coordinator) != 0) continue;
-    if (now_ns - std::max({n.voted_ns, since(node), since(t.coordinator)}) <= termination_bound_ns_)
-      continue;
+    if (now_ns - doubt_restarted(n, node, t.coordinator) <= termination_bound_ns_) continue;
     judge_doubt(txn, node, n, t.coordinator, now_ns, When::kInterrupted);
   }
 }

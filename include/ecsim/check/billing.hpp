@@ -146,6 +146,8 @@ class BillingChecker final : public sim::TraceObserver {
   void judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator, int64_t now_ns,
                    When when);
   void judge_open_doubts(int64_t now_ns);
+  // The latest of the voter's first YES and both nodes' last restarts.
+  int64_t doubt_restarted(const AtNode& n, uint32_t node, uint32_t coordinator) const;
   // Sets the accounted bytes from the tables' sizes and the nested entries counted.
   void account();
 
