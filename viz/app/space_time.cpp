@@ -47,12 +47,23 @@ std::vector<uint32_t> lanes(const Ui& ui, bool selected_only, float height) {
   }
   return out;
 }
+// The window's ends in simulated time: a quarter of it after the cursor,
+// moved by the pan.
+double window_start_ns(const Ui& ui) {
+  return static_cast<double>(ui.timeline->cursor_ns()) - ui.st_span_ns * 0.75 + ui.st_pan_ns;
+}
+double window_end_ns(const Ui& ui) { return window_start_ns(ui) + ui.st_span_ns; }
+
 // The event after which the record at `index` has its clock made: its
 // own, and for a send, its delivery's (or drop's) when collected. The
 // receiver takes a delivered message when its service reaches it, some
 // events after the delivery, which no kept record marks: while the
-// receive's clock is missing, the frontier of the records collected.
-uint64_t clocks_event(const Timeline& t, const Probe& p, uint64_t index) {
+// receive's clock is missing, the event of the last record collected up to
+// the window's right edge (a message never taken, its receiver crashed
+// with it queued, must not have the probe chase the frontier as the
+// Timeline collects more).
+uint64_t clocks_event(const Ui& ui, const Probe& p, uint64_t index) {
+  const Timeline& t = *ui.timeline;
   const sim::Record& r = t.record(index);
   uint64_t event = t.event_of(index);
   if (r.type != sim::RecordType::kSend) return event;
@@ -62,7 +73,10 @@ uint64_t clocks_event(const Timeline& t, const Probe& p, uint64_t index) {
   const bool taken_unseen = t.record(*end).type == sim::RecordType::kDeliver &&
                             p.events() >= event && p.clock(r.a, true) != nullptr &&
                             p.clock(r.a, false) == nullptr;
-  return taken_unseen ? std::max(event, t.event_of(t.collected() - 1)) : event;
+  if (!taken_unseen) return event;
+  const double end_ns = std::clamp(window_end_ns(ui), -1.0, 9e18);  // a pan far out stays in range
+  const uint64_t through = first_at(t, static_cast<int64_t>(end_ns) + 1);  // records up to the edge
+  return through == 0 ? event : std::max(event, t.event_of(through - 1));
 }
 
 // The probe for a hover on the record at `index`: created if there is
@@ -73,7 +87,7 @@ uint64_t clocks_event(const Timeline& t, const Probe& p, uint64_t index) {
 // has its clocks cached or says why not.
 uint64_t hover_target(const Ui& ui, const Probe& p, uint64_t index) {
   const Timeline& t = *ui.timeline;
-  return probe_held(ui) ? t.cursor_event() : std::max(t.cursor_event(), clocks_event(t, p, index));
+  return probe_held(ui) ? t.cursor_event() : std::max(t.cursor_event(), clocks_event(ui, p, index));
 }
 const Probe& hover_probe(Ui& ui, uint64_t index) {
   Probe& p = probe_of(ui);
@@ -209,8 +223,8 @@ void draw_space_time(Ui& ui) {
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
     ui.st_pan_ns -= static_cast<double>(ImGui::GetIO().MouseDelta.x) * ui.st_span_ns / std::max(1.0f, w);
   }
-  const double t0 = static_cast<double>(t.cursor_ns()) - ui.st_span_ns * 0.75 + ui.st_pan_ns;
-  const double t1 = t0 + ui.st_span_ns;
+  const double t0 = window_start_ns(ui);
+  const double t1 = window_end_ns(ui);
   // The window may reach past what was simulated: simulate that far.
   t.simulate_time(static_cast<int64_t>(t1));
   const auto x_of = [&](int64_t ns) { return x0 + static_cast<float>((static_cast<double>(ns) - t0) / (t1 - t0)) * w; };
