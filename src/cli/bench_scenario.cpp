@@ -297,7 +297,9 @@ void add_bench_scenario_command(CLI::App& bench, int& exit_code) {
   auto a = std::make_shared<ScenarioBenchArgs>();
   CLI::App* sub = bench.add_subcommand(
       "scenario", "A scenario's wall time, events/s, requests/s and peak RSS, as ratios to the bare kernel");
-  sub->add_option("scenario", a->scenario_path, "Scenario YAML file (default: the built-in quickstart)");
+  sub->add_option("scenario", a->scenario_path,
+                  "Scenario YAML file (default: the built-in quickstart)")
+      ->check(non_empty());
   sub->add_option("--seed", a->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
   sub->add_option("--until", a->until, "Simulated time to stop at, e.g. 10s (overrides duration)")
       ->check(duration_up_to(scenario::kScenarioDurationMax));

@@ -317,14 +317,21 @@ int do_explore(const ExploreArgs& a) {
 void add_explore_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<ExploreArgs>();
   CLI::App* cmd = app.add_subcommand("explore", "Crash each node at each protocol point it reaches, one run each");
-  cmd->add_option("scenario", a->scenario_path, "Scenario YAML file (its own faults are left out)")->required();
+  cmd->add_option("scenario", a->scenario_path, "Scenario YAML file (its own faults are left out)")
+      ->required()
+      ->check(non_empty());
   cmd->add_flag("--crash-points", a->crash_points, "Crash at every reached (node, point), and during recovery");
   cmd->add_option("--restart-after", a->restart_after, "Restart a crashed node this long after (default 2s)")
       ->check(duration_up_to(sim::seconds(3600)));
   cmd->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->check(whole_number(0, 1024));
-  cmd->add_option("--seed", a->seed, "Seed of every run and of the later reaches' draw (default: the scenario's)");
-  cmd->add_option("--plant", a->plant, "Switch on one planted bug in every run (see ecsim plant --list)");
-  cmd->add_option("--out-dir", a->out_dir, "Where failing runs' scenario files go (default .)");
+  cmd->add_option("--seed", a->seed,
+                  "Seed of every run and of the later reaches' draw (default: the scenario's)")
+      ->check(whole_number(0, UINT64_MAX));
+  cmd->add_option("--plant", a->plant,
+                  "Switch on one planted bug in every run (see ecsim plant --list)")
+      ->check(non_empty());
+  cmd->add_option("--out-dir", a->out_dir, "Where failing runs' scenario files go (default .)")
+      ->check(non_empty());
   cmd->add_option("--timeout", a->timeout, "Wall-clock limit per run (default 60s)")
       ->check(duration_up_to(kWallTimeoutMax));
   cmd->add_flag("--json", a->json, "One JSON object per run, then a summary object");

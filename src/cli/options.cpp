@@ -27,6 +27,14 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
       fmt::format("INT in {}..{}", lo, hi));
 }
 
+CLI::Validator non_empty() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.empty() ? "an empty value, expected one" : std::string();
+      },
+      "TEXT");
+}
+
 CLI::Validator duration_up_to(sim::Duration hi) {
   return CLI::Validator(
       [hi](std::string& text) -> std::string {

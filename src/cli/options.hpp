@@ -24,6 +24,10 @@ std::optional<uint64_t> parse_decimal_u64(std::string_view text);
 // A whole number lo..hi, in digits only.
 CLI::Validator whole_number(uint64_t lo, uint64_t hi);
 
+// Any text but the empty one: `--trace ""` or `--plant ""` must not mean
+// "no trace" or "no plant" without a word.
+CLI::Validator non_empty();
+
 // A duration literal above 0 and at most `hi`.
 CLI::Validator duration_up_to(sim::Duration hi);
 

@@ -230,29 +230,39 @@ uint64_t memory_max_bytes(const std::string& text) {
 void add_run_commands(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run a scenario (the built-in quickstart when none is given)");
-  run->add_option("scenario", args->scenario_path, "Scenario YAML file");
+  run->add_option("scenario", args->scenario_path, "Scenario YAML file")->check(non_empty());
   run->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
   run->add_option("--until", args->until, "Simulated time to stop at, e.g. 10s (overrides duration)")
       ->check(duration_up_to(scenario::kScenarioDurationMax));
-  run->add_option("--trace", args->trace_path, "Write every trace record to FILE");
+  run->add_option("--trace", args->trace_path, "Write every trace record to FILE")
+      ->check(non_empty());
   run->add_option("--max-events", args->max_events, "Stop after N events (a failed run)")
       ->check(whole_number(0, UINT64_MAX));
   run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)")
       ->check(duration_up_to(kWallTimeoutMax));
   run->add_flag("--json", args->json, "Print the summary as one JSON object");
-  run->add_option("--plant", args->plant, "Switch on one planted bug (see ecsim plant --list)");
+  run->add_option("--plant", args->plant, "Switch on one planted bug (see ecsim plant --list)")
+      ->check(non_empty());
   run->add_flag("--quiet", args->quiet, "Print only the verdict and the trace hash");
-  run->add_flag("--swarm", args->swarm,
-                "Replace the faults with this seed's own random mix and judge invariants only");
-  run->add_option("--swarm-out", args->swarm_out, "With --swarm: write the seed's scenario YAML to FILE");
+  CLI::Option* swarm =
+      run->add_flag("--swarm", args->swarm,
+                    "Replace the faults with this seed's own random mix and judge invariants only");
+  run->add_option("--swarm-out", args->swarm_out,
+                  "With --swarm: write the seed's scenario YAML to FILE")
+      ->check(non_empty())
+      ->needs(swarm);
   add_memory_max_option(*run, args->memory_max);
   run->add_flag("--report-peak-rss", args->report_peak_rss,
                 "Print the process's peak resident memory (VmHWM) on stderr at the end (for tests)");
   run->add_flag("--no-hash", args->no_hash,
                 "Count the trace records but do not hash them (the summary says so; refused with --trace)");
-  run->add_flag("--random-scenario", args->random_scenario,
-                "Run the random valid scenario of --seed (default 1) instead of a file");
-  run->add_option("--scenario-out", args->scenario_out, "With --random-scenario: write its YAML to FILE");
+  CLI::Option* random =
+      run->add_flag("--random-scenario", args->random_scenario,
+                    "Run the random valid scenario of --seed (default 1) instead of a file");
+  run->add_option("--scenario-out", args->scenario_out,
+                  "With --random-scenario: write its YAML to FILE")
+      ->check(non_empty())
+      ->needs(random);
   run->callback([args, &exit_code] {
     try {
       exit_code = do_run(*args);
@@ -267,7 +277,7 @@ void add_run_commands(CLI::App& app, int& exit_code) {
 
   auto files = std::make_shared<std::vector<std::string>>();
   CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
-  validate->add_option("scenarios", *files, "Scenario YAML files")->required();
+  validate->add_option("scenarios", *files, "Scenario YAML files")->required()->check(non_empty());
   validate->callback([files, &exit_code] { exit_code = do_validate(*files); });
 
   CLI::App* plant = app.add_subcommand("plant", "The planted bugs that --plant switches on");

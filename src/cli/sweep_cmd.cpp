@@ -294,18 +294,27 @@ int do_sweep(const SweepArgs& a) {
 void add_sweep_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<SweepArgs>();
   CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario over many seeds, in parallel child processes");
-  sweep->add_option("scenario", a->scenario_path, "Scenario YAML file (none with --random-scenarios)");
+  sweep
+      ->add_option("scenario", a->scenario_path,
+                   "Scenario YAML file (none with --random-scenarios)")
+      ->check(non_empty());
   sweep->add_option("--seeds", a->seeds, "Seeds: N or A..B (default 1..100)");
   sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->check(whole_number(0, 1024));
   sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)")
       ->check(duration_up_to(kWallTimeoutMax));
   sweep->add_flag("--json", a->json, "One JSON object per seed, then a summary object");
   sweep->add_flag("--swarm", a->swarm, "Give every seed its own random fault mix; judge invariants only");
-  sweep->add_option("--plant", a->plant, "Switch on one planted bug in every run (see ecsim plant --list)");
+  sweep
+      ->add_option("--plant", a->plant,
+                   "Switch on one planted bug in every run (see ecsim plant --list)")
+      ->check(non_empty());
   sweep->add_flag("--stop-on-fail", a->stop_on_fail, "Start no more seeds once one has failed");
   sweep->add_flag("--random-scenarios", a->random_scenarios,
                   "Give every seed its own random valid scenario (ecsim run --random-scenario)");
-  sweep->add_option("--out-dir", a->out_dir, "Where failing swarm seeds' scenario files go (default .)");
+  sweep
+      ->add_option("--out-dir", a->out_dir,
+                   "Where failing swarm seeds' scenario files go (default .)")
+      ->check(non_empty());
   add_memory_max_option(*sweep, a->memory_max);
   sweep->callback([a, &exit_code] {
     try {

@@ -4,35 +4,37 @@
 // file's hash. `ecsim trace latency FILE
 // --from A --to B`: the one-way latency of the messages from A to B, from
 // each send record to the deliver record of the same message id.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
-
 #include "commands.hpp"
 #include "ecsim/proto/auth.hpp"
-#include "ecsim/proto/plant.hpp"
-#include "ecsim/tiers/actions.hpp"
-#include "ecsim/tiers/billing.hpp"
-#include "ecsim/tiers/end_state.hpp"
-#include "ecsim/tiers/world.hpp"
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/msgq.hpp"
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/rpc.hpp"
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/trace_file.hpp"
+#include "ecsim/tiers/actions.hpp"
+#include "ecsim/tiers/billing.hpp"
+#include "ecsim/tiers/end_state.hpp"
+#include "ecsim/tiers/world.hpp"
+#include "options.hpp"
 
 namespace ecsim::cli {
 
@@ -58,8 +60,22 @@ nlohmann::json parse_header(const std::string& path, const std::string& text) {
   if (!h["scenario"].is_string()) throw bad("scenario", "the scenario's YAML text");
   if (h.contains("until_ns")) {
     const nlohmann::json& u = h["until_ns"];
-    if (!u.is_number_integer() || u.get<int64_t>() < 0 || u.get<int64_t>() > kReplayUntilNsMax) {
-      throw bad("until_ns", "an integer 0..86400000000000 (24h in nanoseconds)");
+    if (!u.is_number_integer() || u.get<int64_t>() < 1 || u.get<int64_t>() > kReplayUntilNsMax) {
+      throw bad("until_ns", "an integer 1..86400000000000 (24h in nanoseconds)");
+    }
+  }
+  if (h.contains("memory_max")) {
+    const nlohmann::json& m = h["memory_max"];
+    if (!m.is_number_unsigned() || m.get<uint64_t>() < scenario::kMemoryMaxMin ||
+        m.get<uint64_t>() > scenario::kMemoryMaxMax) {
+      throw bad("memory_max", "an integer 1048576..1099511627776 (bytes, 1MiB..1TiB)");
+    }
+  }
+  if (h.contains("nodes")) {
+    const nlohmann::json& n = h["nodes"];
+    if (!n.is_array() ||
+        !std::all_of(n.begin(), n.end(), [](const nlohmann::json& x) { return x.is_string(); })) {
+      throw bad("nodes", "the node names by id (an array of strings)");
     }
   }
   if (h.contains("max_events") && !h["max_events"].is_number_unsigned()) {
@@ -128,7 +144,9 @@ int trace_hash(const std::string& path) {
 }
 
 uint32_t node_of(const std::string& path, const nlohmann::json& header, const std::string& name) {
-  const nlohmann::json& nodes = header.at("nodes");
+  if (!header.contains("nodes"))
+    throw sim::TraceFileError(fmt::format("{}: corrupted header: no 'nodes'", path));
+  const nlohmann::json& nodes = header["nodes"];
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].get<std::string>() == name) return static_cast<uint32_t>(i);
   }
@@ -228,13 +246,17 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
 int trace_replay(const std::string& path) {
   const sim::TraceFileInfo info = sim::read_trace_file(path);
   const nlohmann::json h = parse_header(path, info.header_json);
-  const scenario::Scenario sc = scenario::load_scenario_text(h["scenario"].get<std::string>(),
-                                                             h.value("scenario_file", path));
+  // Errors in the header's scenario name the trace: the file it came from
+  // may be fine on disk, or gone.
+  const scenario::Scenario sc =
+      scenario::load_scenario_text(h["scenario"].get<std::string>(),
+                                   fmt::format("{} (the scenario in {}'s header)",
+                                               h.value("scenario_file", std::string("?")), path));
   run::RunOptions options;
   options.seed = h["seed"].get<uint64_t>();
   options.until = sim::Duration{h.value("until_ns", sc.duration.ns)};
   options.max_events = h.value("max_events", uint64_t{0});
-  options.memory_max = std::max<uint64_t>(1, h.value("memory_max", sim::kMemoryMaxDefault));
+  options.memory_max = h.value("memory_max", sim::kMemoryMaxDefault);
   const std::string plant = h.value("plant", std::string());
   if (!plant.empty()) {
     const auto p = proto::plant_by_name(plant);
@@ -327,9 +349,11 @@ void add_trace_command(CLI::App& app, int& exit_code) {
         "latency", "One-way latency of the messages from one node to another (send to deliver record)");
     auto from = std::make_shared<std::string>();
     auto to = std::make_shared<std::string>();
-    sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
-    sub->add_option("--from", *from, "Sending node, e.g. core-1")->required();
-    sub->add_option("--to", *to, "Receiving node, e.g. cloud-1")->required();
+    sub->add_option("file", *path, "Trace file written by ecsim run --trace")
+        ->required()
+        ->check(non_empty());
+    sub->add_option("--from", *from, "Sending node, e.g. core-1")->required()->check(non_empty());
+    sub->add_option("--to", *to, "Receiving node, e.g. cloud-1")->required()->check(non_empty());
     sub->callback([path, from, to, &exit_code] {
       run_guarded(*path, exit_code, [&] { return trace_latency(*path, *from, *to); });
     });
@@ -337,22 +361,28 @@ void add_trace_command(CLI::App& app, int& exit_code) {
   {
     CLI::App* sub = trace->add_subcommand("dump", "Print a trace file's records as JSON lines");
     auto filter = std::make_shared<DumpFilter>();
-    sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
+    sub->add_option("file", *path, "Trace file written by ecsim run --trace")
+        ->required()
+        ->check(non_empty());
     sub->add_option("--type", filter->types,
                     "Only records of these types (as dumped, or PREFIX.* e.g. twopc.*; repeat or "
                     "comma-separate)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->check(non_empty());
     sub->add_option(
            "--node", filter->nodes,
            "Only records whose node is one of these, e.g. core-1 (repeat or comma-separate)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->check(non_empty());
     sub->callback([path, filter, &exit_code] {
       run_guarded(*path, exit_code, [&] { return trace_dump(*path, *filter); });
     });
   }
   for (const Sub& s : subs) {
     CLI::App* sub = trace->add_subcommand(s.name, s.help);
-    sub->add_option("file", *path, "Trace file written by ecsim run --trace")->required();
+    sub->add_option("file", *path, "Trace file written by ecsim run --trace")
+        ->required()
+        ->check(non_empty());
     sub->callback([path, fn = s.fn, &exit_code] {
       run_guarded(*path, exit_code, [&] { return fn(*path); });
     });

@@ -92,11 +92,17 @@ int viz_bench(const VizArgs& a) {
 void add_viz_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<VizArgs>();
   CLI::App* viz = app.add_subcommand("viz", "Step through, scrub and replay a run in a window (docs/viewer.md)");
-  viz->add_option("scenario", args->viewer.open.scenario_path, "Scenario YAML file (default: the quickstart)");
+  viz->add_option("scenario", args->viewer.open.scenario_path,
+                  "Scenario YAML file (default: the quickstart)")
+      ->check(non_empty());
   viz->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
-  viz->add_option("--trace", args->viewer.open.trace_path,
-                  "Open a trace file: re-simulate its scenario and seed, refused unless the hash reproduces");
-  viz->add_option("--at", args->viewer.at, "Open with the cursor at TIME (e.g. 12.5s) or at first-failure");
+  viz->add_option(
+         "--trace", args->viewer.open.trace_path,
+         "Open a trace file: re-simulate its scenario and seed, refused unless the hash reproduces")
+      ->check(non_empty());
+  viz->add_option("--at", args->viewer.at,
+                  "Open with the cursor at TIME (e.g. 12.5s) or at first-failure")
+      ->check(non_empty());
   viz->add_option("--checkpoint-memory", args->checkpoint_memory,
                   "Bytes the view-state checkpoints may take, e.g. 256MiB (default 1GiB)")
       ->check(CLI::Validator(
@@ -105,23 +111,38 @@ void add_viz_command(CLI::App& app, int& exit_code) {
             return scenario::parse_memory_size(value, why) ? std::string() : fmt::format("'{}': {}", value, why);
           },
           "SIZE", "memory size"));
-  viz->add_option("--screenshot", args->viewer.screenshot, "Render headless frames and write the last one as PNG");
-  viz->add_option("--select", args->viewer.select, "Select this node (its state in the Node tab)");
-  viz->add_option("--tab", args->viewer.tab, fmt::format("Open this tab, or a side and a bottom tab like twopc,spacetime: {}", viz::viewer_tabs()));
+  viz->add_option("--screenshot", args->viewer.screenshot,
+                  "Render headless frames and write the last one as PNG")
+      ->check(non_empty());
+  viz->add_option("--select", args->viewer.select, "Select this node (its state in the Node tab)")
+      ->check(non_empty());
+  viz->add_option("--tab", args->viewer.tab,
+                  fmt::format("Open this tab, or a side and a bottom tab like twopc,spacetime: {}",
+                              viz::viewer_tabs()))
+      ->check(non_empty());
   viz->add_option("--follow", args->viewer.follow,
-                  fmt::format("Follow this 2PC transaction in every tab: its id (as the 2PC tab and the log name it) "
+                  fmt::format("Follow this 2PC transaction in every tab: its id (as the 2PC tab "
+                              "and the log name it) "
                               "or one of {}; without --at, the cursor goes to its start",
-                              viz::follow_names()));
+                              viz::follow_names()))
+      ->check(non_empty());
   viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
       ->check(CLI::Range(2, 10000));
-  viz->add_option("--layout", args->viewer.layout_path, "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}");
+  viz->add_option("--layout", args->viewer.layout_path,
+                  "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}")
+      ->check(non_empty());
   viz->add_option("--mouse", args->viewer.mouse,
                   "With --screenshot: hold the pointer at X,Y (pixels) on every frame, to show a "
-                  "hover's tooltip");
-  viz->add_option("--actions", args->viewer.actions_path,
-                  "JSON file of demo actions to take first: [{\"at\": \"10s\", \"crash\": \"edge-1\"}, ...]");
+                  "hover's tooltip")
+      ->check(non_empty());
+  viz->add_option(
+         "--actions", args->viewer.actions_path,
+         "JSON file of demo actions to take first: [{\"at\": \"10s\", \"crash\": \"edge-1\"}, ...]")
+      ->check(non_empty());
   viz->add_option("--save-scenario", args->viewer.save_scenario,
-                  "Save the session (scenario + actions) as YAML; without --screenshot, no window: print its hash");
+                  "Save the session (scenario + actions) as YAML; without --screenshot, no window: "
+                  "print its hash")
+      ->check(non_empty());
   viz->add_option("--fps", args->viewer.fps_frames,
                   "Play N frames (1/30 s each) in a window, without vsync, and print the frame times")
       ->check(CLI::Range(1, 100000));

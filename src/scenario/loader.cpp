@@ -49,6 +49,8 @@ std::string quote(std::string_view text) {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));  // a NUL would end the line
     } else {
       out += c;
     }

@@ -59,6 +59,10 @@ net::LatencyModel Loader::latency_params(const Field& f, std::string_view kind) 
     if (bounds.size() != 2)
       fail_value(f, "a list [lo, hi] like [4ms, 12ms]", count(bounds.size(), "item"));
     const Duration lo = duration_in(bounds[0], zero, true, kLatencyMax);
+    if (lo == kLatencyMax) {  // hi must be above lo and at most the same bound
+      fail_value(bounds[0], fmt::format("a duration from 0 and below {} (hi is above it)",
+                                        bound(kLatencyMax)));
+    }
     // [lo, hi): an empty interval has nothing to draw from.
     const Duration hi = duration_in(bounds[1], lo, false, kLatencyMax);
     return net::LatencyModel::uniform(lo, hi);
@@ -73,8 +77,12 @@ net::LatencyModel Loader::latency_params(const Field& f, std::string_view kind) 
   }
   if (kind == "lognormal") {
     const MapView m(*this, f, {"median", "p99"});
-    const Duration median =
-        duration_in(m.require("median", kDurationExpected), zero, false, kLatencyMax);
+    const Field median_field = m.require("median", kDurationExpected);
+    const Duration median = duration_in(median_field, zero, false, kLatencyMax);
+    if (median == kLatencyMax) {  // p99 must be above it and at most the same bound
+      fail_value(median_field, fmt::format("a duration above 0 and below {} (p99 is above it)",
+                                           bound(kLatencyMax)));
+    }
     const Duration p99 =
         duration_in(m.require("p99", kDurationExpected), median, false, kLatencyMax);
     return net::LatencyModel::lognormal(median, p99);

@@ -149,6 +149,20 @@ void Loader::guard_walk(const YAML::Node& node, int depth, std::vector<YAML::Nod
                                   "expected a smaller scenario",
                                   kNodesVisitedMax));
   }
+  if (node.IsScalar()) {
+    // Raw control bytes were refused in pass 1; a quoted scalar's escapes
+    // ("\0", "\x07") can still make them. None is meaningful in a
+    // scenario, and a NUL would cut every message that shows the value.
+    const std::string& v = node.Scalar();
+    const auto control = std::find_if(v.begin(), v.end(), [](char c) {
+      const auto b = static_cast<unsigned char>(c);
+      return (b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F;
+    });
+    if (control != v.end()) {
+      fail(node.Mark(), fmt::format("control character \\x{:02x} in {}, expected printable text",
+                                    static_cast<unsigned char>(*control), quote(v)));
+    }
+  }
   if (!node.IsMap() && !node.IsSequence()) return;
   for (const YAML::Node& a : ancestors) {
     if (a.is(node)) {

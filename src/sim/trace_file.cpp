@@ -1,13 +1,14 @@
 #include "ecsim/sim/trace_file.hpp"
 
+#include <fmt/format.h>
+#include <zstd.h>
+
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
-
-#include <fmt/format.h>
-#include <zstd.h>
 
 #include "ecsim/sim/assert.hpp"
 
@@ -93,9 +94,24 @@ void TraceFileWriter::close(uint64_t record_count, uint64_t hash) {
 
 TraceFileInfo read_trace_file(const std::string& path,
                               const std::function<void(const Record&)>& visit) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(EISDIR)));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The magic first: a file that is not a trace (a device such as
+  // /dev/zero, or something large) is refused before it is read whole.
+  std::string data(16, '\0');
+  in.read(data.data(), 16);
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() < 16 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
+    return read_trace_bytes(data, path, visit);
+  try {
+    data.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    throw TraceFileError(fmt::format("{}: cannot read: I/O error", path));
+  }
   if (in.bad()) throw TraceFileError(fmt::format("{}: cannot read: I/O error", path));
   return read_trace_bytes(data, path, visit);
 }
