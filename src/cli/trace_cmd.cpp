@@ -208,7 +208,7 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
   const std::vector<bool> type_on = selected_types(path, filter.types);
   std::vector<bool> node_on;
   if (!filter.nodes.empty()) {
-    const nlohmann::json h = parse_header(path, sim::read_trace_file(path).header_json);
+    const nlohmann::json h = parse_header(path, sim::read_trace_header(path));
     for (const std::string& name : filter.nodes) {
       const uint32_t id = node_of(path, h, name);
       if (node_on.size() <= id) node_on.resize(id + 1, false);
@@ -279,8 +279,7 @@ int trace_replay(const std::string& path) {
 // Memory follows the messages in flight: a send is forgotten at its
 // delivery or drop (a duplicate's second delivery finds it gone).
 int trace_latency(const std::string& path, const std::string& from, const std::string& to) {
-  const sim::TraceFileInfo head = sim::read_trace_file(path);
-  const nlohmann::json h = parse_header(path, head.header_json);
+  const nlohmann::json h = parse_header(path, sim::read_trace_header(path));
   const uint32_t src = node_of(path, h, from);
   const uint32_t dst = node_of(path, h, to);
   std::map<uint64_t, int64_t> sent_ns;

@@ -92,21 +92,58 @@ void TraceFileWriter::close(uint64_t record_count, uint64_t hash) {
   if (failed_) throw TraceFileError(fmt::format("{}: cannot write: I/O error", path_));
 }
 
-TraceFileInfo read_trace_file(const std::string& path,
-                              const std::function<void(const Record&)>& visit) {
+namespace {
+// The magic, the version and the header's length from a file's first bytes
+// (`size`: the file's whole length as far as known, to check the header fits).
+uint32_t check_preamble(std::string_view head, size_t size, const std::string& path) {
+  if (head.size() < 16 || std::memcmp(head.data(), kMagic, sizeof kMagic) != 0) {
+    throw TraceFileError(fmt::format(
+        "{}: not an ecsim trace file (bad magic), expected one written by --trace", path));
+  }
+  const uint32_t version = get_u32(head.data() + 8);
+  if (version != kTraceFormatVersion) {
+    throw TraceFileError(fmt::format("{}: trace format version {} is not supported, expected {}",
+                                     path, version, kTraceFormatVersion));
+  }
+  const uint32_t header_len = get_u32(head.data() + 12);
+  if (header_len > kHeaderBytesMax || 16 + static_cast<size_t>(header_len) > size) {
+    throw TraceFileError(fmt::format("{}: truncated in the header", path));
+  }
+  return header_len;
+}
+
+std::ifstream open_trace(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(EISDIR)));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  return in;
+}
+
+// Up to `n` more bytes of `in` appended to `data`.
+void read_some(std::ifstream& in, std::string& data, size_t n, const std::string& path) {
+  const size_t had = data.size();
+  data.resize(had + n);
+  try {
+    in.read(data.data() + had, static_cast<std::streamsize>(n));
+  } catch (const std::ios_base::failure&) {
+    throw TraceFileError(fmt::format("{}: cannot read: I/O error", path));
+  }
+  data.resize(had + static_cast<size_t>(in.gcount()));
+  if (in.bad()) throw TraceFileError(fmt::format("{}: cannot read: I/O error", path));
+}
+}  // namespace
+
+TraceFileInfo read_trace_file(const std::string& path,
+                              const std::function<void(const Record&)>& visit) {
+  std::ifstream in = open_trace(path);
   // The magic first: a file that is not a trace (a device such as
   // /dev/zero, or something large) is refused before it is read whole.
-  std::string data(16, '\0');
-  in.read(data.data(), 16);
-  data.resize(static_cast<size_t>(in.gcount()));
-  if (data.size() < 16 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0)
-    return read_trace_bytes(data, path, visit);
+  std::string data;
+  read_some(in, data, 16, path);
+  check_preamble(data, SIZE_MAX, path);
   try {
     data.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   } catch (const std::ios_base::failure&) {
@@ -116,20 +153,21 @@ TraceFileInfo read_trace_file(const std::string& path,
   return read_trace_bytes(data, path, visit);
 }
 
-TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
-                               const std::function<void(const Record&)>& visit) {
-  if (data.size() < 16 || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
-    throw TraceFileError(fmt::format("{}: not an ecsim trace file (bad magic), expected one written by --trace", path));
-  }
-  const uint32_t version = get_u32(data.data() + 8);
-  if (version != kTraceFormatVersion) {
-    throw TraceFileError(fmt::format("{}: trace format version {} is not supported, expected {}", path,
-                                     version, kTraceFormatVersion));
-  }
-  const uint32_t header_len = get_u32(data.data() + 12);
-  if (header_len > kHeaderBytesMax || 16 + static_cast<size_t>(header_len) > data.size()) {
+std::string read_trace_header(const std::string& path) {
+  std::ifstream in = open_trace(path);
+  std::string data;
+  read_some(in, data, 16, path);
+  const uint32_t header_len = check_preamble(data, SIZE_MAX, path);
+  read_some(in, data, header_len, path);
+  if (data.size() < 16 + static_cast<size_t>(header_len)) {
     throw TraceFileError(fmt::format("{}: truncated in the header", path));
   }
+  return data.substr(16);
+}
+
+TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
+                               const std::function<void(const Record&)>& visit) {
+  const uint32_t header_len = check_preamble(data, data.size(), path);
   TraceFileInfo info;
   info.header_json = std::string(data.substr(16, header_len));
   const size_t frame_at = 16 + header_len;

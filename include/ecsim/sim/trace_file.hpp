@@ -57,6 +57,9 @@ struct TraceFileInfo {
 // file", "FILE: truncated ...", "FILE: corrupted ...".
 TraceFileInfo read_trace_file(const std::string& path,
                               const std::function<void(const Record&)>& visit = {});
+// Only the header's JSON text, after the magic and version checks: the
+// records are neither read nor checked (read_trace_file does that).
+std::string read_trace_header(const std::string& path);
 // The same checks on a file's bytes already in memory; `path` only labels
 // the messages (the fuzz target reads this way).
 TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
