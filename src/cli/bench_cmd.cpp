@@ -1,13 +1,14 @@
 // `ecsim bench kernel|pingpong|scenario`: wall-clock benchmarks of the simulator.
-#include <cstdio>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "options.hpp"
 #include "ecsim/bench/kernel_bench.hpp"
+#include "json_out.hpp"
+#include "options.hpp"
 
 namespace ecsim::cli {
 
@@ -34,7 +35,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                           {"ns_per_event", 1e9 / r.events_per_s}, {"trace_hash", format_hash(r.trace_hash)},
                           {"queue_rebuilds", r.rebuilds}, {"bucket_ns", int64_t{1} << r.bucket_shift},
                           {"ring_buckets", r.ring_size}, {"peak_rss_kib", peak_rss_kib()}};
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", json_text(j).c_str());
     } else {
       std::printf("bench kernel  mix %s  pending %llu  events %llu\n  %.0f events/s  (%.2f ns/event, loop %.3fs)\n"
                   "  calendar: bucket %lld ns, ring %llu buckets, %llu rebuilds\ntrace hash: %s\n",
@@ -62,7 +63,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       nlohmann::json j = {{"bench", "pingpong"}, {"actors", pp->actors}, {"messages", r.delivered},
                           {"hash", pp->hashing}, {"loop_s", r.loop_s}, {"messages_per_s", r.messages_per_s},
                           {"trace_hash", format_hash(r.trace_hash)}};
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", json_text(j).c_str());
     } else {
       std::printf("bench pingpong  actors %u  messages %llu  hash %s\n  %.0f messages/s  (loop %.3fs)\n",
                   pp->actors, static_cast<unsigned long long>(r.delivered), pp->hashing ? "on" : "off",

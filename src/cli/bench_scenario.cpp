@@ -11,29 +11,29 @@
 // kernel's accounting at exec, its high-water mark. The runs alternate
 // kernel, scenario, kernel, scenario, ...; a ratio is taken per pair and the
 // median over the pairs is reported, as are the medians of the raw figures.
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "json_out.hpp"
 #include "options.hpp"
 
 extern char** environ;
@@ -284,7 +284,7 @@ int do_bench_scenario(const ScenarioBenchArgs& a) {
   }
   const nlohmann::json j = bench_json(a, sc, pairs);
   if (a.json) {
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", json_text(j).c_str());
   } else {
     print_bench(j);
   }

@@ -11,30 +11,31 @@
 // table does not depend on --jobs. Exit 1 when a run fails (each failing
 // run's scenario is kept in --out-dir with the command that reproduces it)
 // or a point of a protocol the scenario uses was never reached.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "child_pool.hpp"
 #include "commands.hpp"
-#include "options.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/swarm.hpp"
 #include "ecsim/sim/rng.hpp"
+#include "json_out.hpp"
+#include "options.hpp"
 
 namespace ecsim::cli {
 
@@ -218,6 +219,22 @@ int do_explore(const ExploreArgs& a) {
   write_file(base[0].file, scenario::swarm_scenario_text(sc, seed, {}, a.scenario_path));
   run_all(a, seed, base);
   if (base[0].outcome.verdict != "pass") {
+    if (a.json) {
+      std::printf("%s\n", json_text({{"unfaulted", true},
+                                     {"verdict", base[0].outcome.verdict},
+                                     {"detail", base[0].outcome.detail},
+                                     {"reproduce", reproduce(a, base[0], seed)}})
+                              .c_str());
+      std::printf("%s\n", json_text({{"summary", true},
+                                     {"scenario", a.scenario_path},
+                                     {"seed", seed},
+                                     {"plant", a.plant},
+                                     {"runs", 1},
+                                     {"failed", 1},
+                                     {"unfaulted_failed", true}})
+                              .c_str());
+      return kExitFailed;
+    }
     std::printf("explore %s: the unfaulted run does not pass (%s): %s\n  reproduce: %s\n", a.scenario_path.c_str(),
                 base[0].outcome.verdict.c_str(), base[0].outcome.detail.c_str(), reproduce(a, base[0], seed).c_str());
     return kExitFailed;
@@ -276,13 +293,13 @@ int do_explore(const ExploreArgs& a) {
       nlohmann::json j = {{"crashes", crashes}, {"outcome", outcome_text(r)}, {"in_doubt_max", in_doubt_text(r.outcome)},
                           {"verdict", r.outcome.verdict}, {"detail", r.outcome.detail}};
       if (r.outcome.verdict != "pass") j["reproduce"] = reproduce(a, r, seed);
-      std::printf("%s\n", j.dump().c_str());
+      std::printf("%s\n", json_text(j).c_str());
     }
     nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"seed", seed}, {"plant", a.plant},
                         {"runs", runs.size()}, {"failed", failed}};
     s["points_unreached"] = nlohmann::json::array();
     for (std::string_view name : unreached) s["points_unreached"].push_back(std::string(name));
-    std::printf("%s\n", s.dump().c_str());
+    std::printf("%s\n", json_text(s).c_str());
     return failed == 0 && unreached.empty() ? kExitOk : kExitFailed;
   }
   std::printf("explore %s --crash-points, seed %llu%s, restart after %s: %zu runs, %zu failed\n",

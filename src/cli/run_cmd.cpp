@@ -1,16 +1,16 @@
 // `ecsim run` and `ecsim validate`.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "ecsim/fault/generator.hpp"
@@ -23,6 +23,7 @@
 #include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/version.hpp"
+#include "json_out.hpp"
 #include "options.hpp"
 #include "run_report.hpp"
 
@@ -162,7 +163,7 @@ int do_run(const RunArgs& args) {
       j["swarm_scenario"] = swarm->text;
     }
     if (args.random_scenario) j["random_scenario"] = random_text;
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", json_text(j).c_str());
   } else if (args.quiet) {
     std::printf("%s  %s\ntrace hash: %s\n", result.ok() ? "PASS" : "FAIL", result.scenario.c_str(),
                 hash_text(result).c_str());

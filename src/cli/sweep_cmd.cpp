@@ -5,28 +5,28 @@
 // output does not depend on --jobs. Each child's protocol point counts
 // (`points` in its JSON) are summed, and the sweep names the points that no
 // seed reached (FoundationDB's code probes).
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "child_pool.hpp"
 #include "commands.hpp"
-#include "options.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "json_out.hpp"
+#include "options.hpp"
 
 namespace ecsim::cli {
 
@@ -170,6 +170,18 @@ int do_sweep(const SweepArgs& a) {
   if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
     throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
   }
+  // Failing swarm seeds' scenarios go to --out-dir: a directory that cannot
+  // take them is bad input now, not a silent loss after the sweep.
+  if (a.swarm) {
+    const std::string probe = fmt::format("{}/.ecsim-sweep-{}", a.out_dir, getpid());
+    std::FILE* f = std::fopen(probe.c_str(), "w");
+    if (f == nullptr) {
+      throw CLI::ValidationError(
+          "--out-dir", fmt::format("{}: cannot write there: {}", a.out_dir, std::strerror(errno)));
+    }
+    std::fclose(f);
+    std::remove(probe.c_str());
+  }
   // Plain variables, not a structured binding: the lambdas below capture
   // them (clang 14 does not capture structured bindings).
   const std::pair<uint64_t, uint64_t> range = parse_seed_range(a.seeds);
@@ -202,13 +214,18 @@ int do_sweep(const SweepArgs& a) {
     SeedResult r = judge(c);
     if (r.verdict != "pass") {
       ++failed;
-      if (!r.swarm_scenario.empty()) write_swarm_file(a, stem, r);
+      if (!r.swarm_scenario.empty()) {
+        const std::string written = write_swarm_file(a, stem, r);
+        if (r.swarm_file.empty())
+          std::fprintf(stderr, "ecsim sweep: seed %llu: %s\n",
+                       static_cast<unsigned long long>(r.seed), written.c_str());
+      }
     }
     done[c.tag] = std::move(r);
   };
   const auto tick = [&](size_t running) {
     while (printed < total && done.count(first + printed) != 0) {
-      if (a.json) std::printf("%s\n", seed_json(done[first + printed]).dump().c_str());
+      if (a.json) std::printf("%s\n", json_text(seed_json(done[first + printed])).c_str());
       ++printed;
     }
     if (progress) {
@@ -261,7 +278,7 @@ int do_sweep(const SweepArgs& a) {
     if (points.runs > 0) {
       for (std::string_view name : unreached) s["points_unreached"].push_back(std::string(name));
     }
-    std::printf("%s\n", s.dump().c_str());
+    std::printf("%s\n", json_text(s).c_str());
     return all_pass ? kExitOk : kExitFailed;
   }
   std::printf("sweep %s%s%s, seeds %llu..%llu: %llu runs in %.1fs (jobs %u, %.0f seeds/min)%s\n",

@@ -27,64 +27,19 @@
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/run/runner.hpp"
+#include "ecsim/run/trace_header.hpp"
 #include "ecsim/scenario/loader.hpp"
-#include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/tiers/actions.hpp"
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
+#include "json_out.hpp"
 #include "options.hpp"
 
 namespace ecsim::cli {
 
 namespace {
-
-// The longest run a trace header may ask replay for: a scenario's longest
-// duration (docs/scenarios.md).
-constexpr int64_t kReplayUntilNsMax = 24LL * 3600 * 1000000000;
-
-nlohmann::json parse_header(const std::string& path, const std::string& text) {
-  nlohmann::json h = nlohmann::json::parse(text, nullptr, false);
-  if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
-    throw sim::TraceFileError(fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
-  }
-  // What replay reads from the header, checked before it drives a run: a
-  // negative `until_ns` aborted the simulator, a huge one never ended, and
-  // nlohmann converts a negative seed to 2^64 - 1 without a word.
-  const auto bad = [&](const char* key, const char* expected) {
-    return sim::TraceFileError(fmt::format("{}: corrupted header: '{}' is {}, expected {}", path, key,
-                                           h[key].dump().substr(0, 40), expected));
-  };
-  if (!h["seed"].is_number_unsigned()) throw bad("seed", "an integer 0..18446744073709551615");
-  if (!h["scenario"].is_string()) throw bad("scenario", "the scenario's YAML text");
-  if (h.contains("until_ns")) {
-    const nlohmann::json& u = h["until_ns"];
-    if (!u.is_number_integer() || u.get<int64_t>() < 1 || u.get<int64_t>() > kReplayUntilNsMax) {
-      throw bad("until_ns", "an integer 1..86400000000000 (24h in nanoseconds)");
-    }
-  }
-  if (h.contains("memory_max")) {
-    const nlohmann::json& m = h["memory_max"];
-    if (!m.is_number_unsigned() || m.get<uint64_t>() < scenario::kMemoryMaxMin ||
-        m.get<uint64_t>() > scenario::kMemoryMaxMax) {
-      throw bad("memory_max", "an integer 1048576..1099511627776 (bytes, 1MiB..1TiB)");
-    }
-  }
-  if (h.contains("nodes")) {
-    const nlohmann::json& n = h["nodes"];
-    if (!n.is_array() ||
-        !std::all_of(n.begin(), n.end(), [](const nlohmann::json& x) { return x.is_string(); })) {
-      throw bad("nodes", "the node names by id (an array of strings)");
-    }
-  }
-  if (h.contains("max_events") && !h["max_events"].is_number_unsigned()) {
-    throw bad("max_events", "an integer 0..18446744073709551615");
-  }
-  if (h.contains("plant") && !h["plant"].is_string()) throw bad("plant", "a plant name or \"\"");
-  if (h.contains("scenario_file") && !h["scenario_file"].is_string()) throw bad("scenario_file", "a path");
-  return h;
-}
 
 // The kernel's record types by their own names; the protocols' (their
 // numbers live in proto/ headers) by "protocol.event".
@@ -136,22 +91,12 @@ std::string record_name(sim::RecordType t) {
 
 int trace_hash(const std::string& path) {
   const sim::TraceFileInfo info = sim::read_trace_file(path);
-  const nlohmann::json h = parse_header(path, info.header_json);
-  std::printf("%s: %llu records, scenario '%s', seed %llu\ntrace hash: %s\n", path.c_str(),
-              static_cast<unsigned long long>(info.record_count), h.value("scenario_name", "?").c_str(),
-              h["seed"].get<unsigned long long>(), format_hash(info.hash).c_str());
+  const run::TraceHeader h = run::parse_trace_header(path, info.header_json);
+  std::printf("%s: %llu records, scenario %s, seed %llu\ntrace hash: %s\n", path.c_str(),
+              static_cast<unsigned long long>(info.record_count),
+              scenario::quoted(h.scenario_name).c_str(), static_cast<unsigned long long>(h.seed),
+              format_hash(info.hash).c_str());
   return kExitOk;
-}
-
-uint32_t node_of(const std::string& path, const nlohmann::json& header, const std::string& name) {
-  if (!header.contains("nodes"))
-    throw sim::TraceFileError(fmt::format("{}: corrupted header: no 'nodes'", path));
-  const nlohmann::json& nodes = header["nodes"];
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].get<std::string>() == name) return static_cast<uint32_t>(i);
-  }
-  throw sim::TraceFileError(
-      fmt::format("{}: no node '{}' in this trace ({} nodes)", path, name, nodes.size()));
 }
 
 // Every record type that has a name (record_name's "unknown" is none), by number.
@@ -208,9 +153,9 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
   const std::vector<bool> type_on = selected_types(path, filter.types);
   std::vector<bool> node_on;
   if (!filter.nodes.empty()) {
-    const nlohmann::json h = parse_header(path, sim::read_trace_header(path));
+    const run::TraceHeader h = run::parse_trace_header(path, sim::read_trace_header(path));
     for (const std::string& name : filter.nodes) {
-      const uint32_t id = node_of(path, h, name);
+      const uint32_t id = run::trace_node(path, h, name);
       if (node_on.size() <= id) node_on.resize(id + 1, false);
       node_on[id] = true;
     }
@@ -231,7 +176,7 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
                         {"a", r.a},
                         {"b", r.b},
                         {"n", n}};
-    out += j.dump();
+    out += json_text(j);
     out += '\n';
     if (out.size() > (1 << 20)) {
       std::fputs(out.c_str(), stdout);
@@ -239,35 +184,16 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
     }
   });
   std::fputs(out.c_str(), stdout);
-  parse_header(path, info.header_json);
+  run::parse_trace_header(path, info.header_json);
   return kExitOk;
 }
 
 int trace_replay(const std::string& path) {
   const sim::TraceFileInfo info = sim::read_trace_file(path);
-  const nlohmann::json h = parse_header(path, info.header_json);
-  // Errors in the header's scenario name the trace: the file it came from
-  // may be fine on disk, or gone.
-  const scenario::Scenario sc =
-      scenario::load_scenario_text(h["scenario"].get<std::string>(),
-                                   fmt::format("{} (the scenario in {}'s header)",
-                                               h.value("scenario_file", std::string("?")), path));
-  run::RunOptions options;
-  options.seed = h["seed"].get<uint64_t>();
-  options.until = sim::Duration{h.value("until_ns", sc.duration.ns)};
-  options.max_events = h.value("max_events", uint64_t{0});
-  options.memory_max = h.value("memory_max", sim::kMemoryMaxDefault);
-  const std::string plant = h.value("plant", std::string());
-  if (!plant.empty()) {
-    const auto p = proto::plant_by_name(plant);
-    if (!p) {
-      std::fprintf(stderr, "%s: header names unknown plant '%s', expected one of ecsim plant --list\n", path.c_str(),
-                   plant.c_str());
-      return kExitBadInput;
-    }
-    options.plant = *p;
-  }
-  const run::RunResult r = run::run_scenario(sc, options);
+  const run::TraceReplay setup =
+      run::trace_replay_setup(path, run::parse_trace_header(path, info.header_json));
+  const scenario::Scenario& sc = setup.scenario;
+  const run::RunResult r = run::run_scenario(sc, setup.options);
   const bool same = r.trace_hash == info.hash && r.records == info.record_count;
   std::printf("replayed '%s' seed %llu: %llu records, trace hash %s; file: %s -> %s\n", sc.name.c_str(),
               static_cast<unsigned long long>(r.seed), static_cast<unsigned long long>(r.records),
@@ -279,9 +205,9 @@ int trace_replay(const std::string& path) {
 // Memory follows the messages in flight: a send is forgotten at its
 // delivery or drop (a duplicate's second delivery finds it gone).
 int trace_latency(const std::string& path, const std::string& from, const std::string& to) {
-  const nlohmann::json h = parse_header(path, sim::read_trace_header(path));
-  const uint32_t src = node_of(path, h, from);
-  const uint32_t dst = node_of(path, h, to);
+  const run::TraceHeader h = run::parse_trace_header(path, sim::read_trace_header(path));
+  const uint32_t src = run::trace_node(path, h, from);
+  const uint32_t dst = run::trace_node(path, h, to);
   std::map<uint64_t, int64_t> sent_ns;
   std::vector<int64_t> latency_ns;
   uint64_t dropped = 0;

@@ -149,6 +149,13 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   viz->add_option("--bench", args->bench,
                   "Headless: time N jumps to seeded times and steps back and forth, print the latencies")
       ->check(whole_number(1, 1000000));
+  // What cannot go together is refused rather than dropped: --bench is
+  // headless and draws nothing, --fps plays a window it does not capture.
+  for (const char* other : {"--screenshot", "--select", "--tab", "--follow", "--layout", "--mouse",
+                            "--actions", "--save-scenario", "--fps", "--at", "--frames"}) {
+    viz->get_option("--bench")->excludes(viz->get_option(other));
+  }
+  viz->get_option("--fps")->excludes(viz->get_option("--screenshot"));
   viz->callback([args, &exit_code] {
     VizArgs& a = *args;
     a.viewer.open.seed = a.seed;

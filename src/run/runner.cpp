@@ -87,7 +87,9 @@ void Run::Impl::open_trace_file() {
                            {"memory_max", *options.memory_max},
                            {"nodes", names},
                            {"scenario", sc.text}};
-  trace_file = std::make_unique<sim::TraceFileWriter>(options.trace_path, header.dump());
+  // A file name need not be UTF-8: such bytes are written as U+FFFD.
+  trace_file = std::make_unique<sim::TraceFileWriter>(
+      options.trace_path, header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   trace.set_sink(trace_file.get());
 }
 

@@ -234,4 +234,6 @@ Scenario load_scenario_file(const std::string& path) {
 
 Scenario load_quickstart() { return load_scenario_text(kQuickstartYaml, "<quickstart>"); }
 
+std::string quoted(std::string_view text) { return loading::quote(text); }
+
 }  // namespace ecsim::scenario

@@ -94,4 +94,64 @@ refused "--swarm-out without --swarm" "^ecsim: --swarm-out requires --swarm" run
 refused "--scenario-out without --random-scenario" "^ecsim: --scenario-out requires --random-scenario" \
   run --scenario-out "$tmp/s.yaml"
 test -e "$tmp/s.yaml"; check $? 1 "... and no file was written"
+
+# The viewer's inputs (a second adversarial pass). Headless: --save-scenario
+# without --screenshot opens no window, and every other option is checked
+# first.
+viz_refused() { local what=$1 pattern=$2; shift 2; refused "$what" "$pattern" viz "$small" --save-scenario "$tmp/v.yaml" "$@"; }
+python3 -c "d=70000; open('$tmp/deep.json','w').write('[{\"at\":\"1s\",\"crash\":'+'['*d+']'*d+'}]')"
+viz_refused "actions nested 70000 deep (a stack overflow before)" "^ecsim viz: $tmp/deep.json: nesting deeper than 8 levels"   --actions "$tmp/deep.json"
+echo '[{"at":"1s","at":"2s","crash":"edge-1"}]' > "$tmp/dup.json"
+viz_refused "a key twice in an action" "^ecsim viz: $tmp/dup.json: duplicate key 'at', expected each key once$" --actions "$tmp/dup.json"
+echo '[{"at":"100s","crash":"edge-1"}]' > "$tmp/late.json"
+viz_refused "an action after the run's end" "^ecsim viz: $tmp/late.json: action 1: \"at\": 100s is after the run's end \(5s\)" \
+  --actions "$tmp/late.json"
+printf '[{"at":"1s",\n x}]' > "$tmp/syntax.json"
+viz_refused "a JSON syntax error" "^ecsim viz: $tmp/syntax.json:2:2: JSON syntax error: " --actions "$tmp/syntax.json"
+echo '[{"at":"1s","crash":"nope"}]' > "$tmp/nope.json"
+viz_refused "an unknown node in an action" "action 1: .*small.yaml \+ actions:[0-9]+:[0-9]+: unknown node 'nope'" --actions "$tmp/nope.json"
+viz_refused "--select an unknown node, saved headless" "^ecsim viz: --select 'nope': no such node" --select nope
+viz_refused "--select over two lines" "^ecsim viz: --select 'a\\\\nb': no such node" --select "$(printf 'a\nb')"
+viz_refused "--at garbage, saved headless" "^ecsim viz: --at 'garbage'" --at garbage
+viz_refused "two side tabs" "^ecsim viz: --tab 'node,metrics': node and metrics are both side tabs" --tab node,metrics
+viz_refused "two bottom tabs" "log and spacetime are both bottom tabs" --tab log,spacetime
+viz_refused "--layout a directory" "^ecsim viz: $tmp: cannot read: Is a directory$" --layout "$tmp"
+echo '{"nodes":{"edge-1":[150,400]},"bogus":1}' > "$tmp/l.json"
+viz_refused "a layout's unknown key" "^ecsim viz: $tmp/l.json: unknown key 'bogus'" --layout "$tmp/l.json"
+echo '{"nodes":{"edge-1":[1e300,-1e300]}}' > "$tmp/l.json"
+viz_refused "a layout's centre past any screen" "node 'edge-1': expected \[x, y\], each within" --layout "$tmp/l.json"
+echo '{"nodes":{"edge-1":[1,2]},"radius":-5}' > "$tmp/l.json"
+viz_refused "a negative radius" "radius is -5, expected a number above 0" --layout "$tmp/l.json"
+echo '{"nodes":{"edge-1":[1,2],"edge-1":[3,4]}}' > "$tmp/l.json"
+viz_refused "a layout's node twice" "duplicate key 'edge-1'" --layout "$tmp/l.json"
+test -e "$tmp/v.yaml"; check $? 1 "... and nothing was saved"
+refused "--bench with --select" "^ecsim: --select excludes --bench" viz "$small" --bench 2 --select nope
+refused "--fps with --screenshot" "^ecsim: --screenshot excludes --fps" viz "$small" --fps 3 --screenshot "$tmp/o.png"
+# viz --trace checks the header as trace replay does.
+header "$tmp/m.trace" until_ns '"5s"'
+refused "viz --trace, until_ns a string" "^ecsim viz: $tmp/m.trace: corrupted header: 'until_ns' is \"5s\"" \
+  viz --trace "$tmp/m.trace" --save-scenario "$tmp/v.yaml"
+header "$tmp/m.trace" memory_max 0
+refused "viz --trace, memory_max 0" "^ecsim viz: $tmp/m.trace: corrupted header: 'memory_max' is 0" \
+  viz --trace "$tmp/m.trace" --save-scenario "$tmp/v.yaml"
+header "$tmp/m.trace" nodes 5
+refused "viz --trace, nodes 5" "corrupted header: 'nodes' is 5" viz --trace "$tmp/m.trace" --save-scenario "$tmp/v.yaml"
+refused "viz --trace, a bad header scenario" "\(the scenario in $tmp/s.trace's header\):1:1: missing key 'duration'" \
+  viz --trace "$tmp/s.trace" --save-scenario "$tmp/v.yaml"
+
+# Sweeps and explore.
+refused "sweep --out-dir not writable" "^ecsim: --out-dir: $tmp/none/sub: cannot write there" \
+  sweep "$small" --swarm --seeds 1 --out-dir "$tmp/none/sub"
+timeout 60 "$ecsim" explore "$src/scenarios/three-tier.yaml" --crash-points --jobs 2 --timeout 1ms --out-dir "$tmp" \
+  --json > "$tmp/out" 2> "$tmp/err"
+check $? 1 "explore whose unfaulted run fails: exit 1"
+python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$tmp/out"; check $? 0 "... its --json is JSON lines"
+grep -q '"unfaulted_failed":true' "$tmp/out"; check $? 0 "... and says the unfaulted run failed"
+# A file name that is not UTF-8 (bytes, on Linux) in JSON output.
+bad=$(printf "$tmp/bad\xff.yaml"); cp "$small" "$bad"
+"$ecsim" run "$bad" --json > "$tmp/out" 2> "$tmp/err"; check $? 0 "run --json of a non-UTF-8 file name"
+python3 -c "import json,sys; json.loads(open(sys.argv[1]).read())" "$tmp/out"; check $? 0 "... prints JSON"
+"$ecsim" run "$bad" --trace "$tmp/bad.trace" --quiet > /dev/null 2>&1; check $? 0 "... and writes a trace file"
+timeout 120 "$ecsim" sweep "$bad" --seeds 1..2 --jobs 2 --json > "$tmp/out" 2>&1; check $? 0 "... sweeps"
+check "$(grep -c '"verdict":"pass"' "$tmp/out")" 2 "... every seed passing"
 exit $fail

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/time.hpp"
 #include "model/demo.hpp"
 #include "model/follow.hpp"
@@ -57,9 +58,12 @@ std::string place_cursor(Timeline& t, const std::string& at, std::string& note) 
   }
   std::string why;
   const auto d = sim::parse_duration(at, &why);
-  if (!d) return fmt::format("--at '{}': {}, expected a time like 12.5s or first-failure", at, why);
+  if (!d)
+    return fmt::format("--at {}: {}, expected a time like 12.5s or first-failure",
+                       scenario::quoted(at), why);
   if (d->ns < 0 || d->ns > t.end_ns()) {
-    return fmt::format("--at '{}': outside the run (0s to {})", at, sim::format_duration(sim::Duration{t.end_ns()}));
+    return fmt::format("--at {}: outside the run (0s to {})", scenario::quoted(at),
+                       sim::format_duration(sim::Duration{t.end_ns()}));
   }
   t.seek_time(d->ns);
   return {};
@@ -101,13 +105,23 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     for (uint32_t n = 0; n < t.names().size(); ++n) {
       if (t.names()[n] == o.select) ui.selected = n;
     }
-    if (ui.selected == UINT32_MAX) return fmt::format("--select '{}': no such node in this run", o.select);
+    if (ui.selected == UINT32_MAX) {
+      return fmt::format("--select {}: no such node in this run", scenario::quoted(o.select));
+    }
   }
   // --tab NAME[,NAME]: a side tab and a bottom tab, like twopc,spacetime.
+  std::string side, bottom;  // the names given, to refuse a second of a kind
   for (size_t from = 0; !o.tab.empty() && from <= o.tab.size();) {
     const size_t comma = std::min(o.tab.find(',', from), o.tab.size());
     const std::string tab = o.tab.substr(from, comma - from);
     from = comma + 1;
+    std::string& kind = tab == "log" || tab == "spacetime" ? bottom : side;
+    if (!kind.empty()) {
+      return fmt::format(
+          "--tab {}: {} and {} are both {} tabs, expected at most one side and one bottom tab",
+          scenario::quoted(o.tab), kind, tab, &kind == &bottom ? "bottom" : "side");
+    }
+    kind = tab;
     if (tab == "node") ui.side = SideTab::kNode;
     else if (tab == "metrics") ui.side = SideTab::kMetrics;
     else if (tab == "faults") ui.side = SideTab::kFaults;
@@ -115,7 +129,8 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     else if (tab == "twopc") ui.side = SideTab::kTwopc, ui.follow_txn = Ui::kFollowLatest;
     else if (tab == "log") ui.bottom = BottomTab::kLog;
     else if (tab == "spacetime") ui.bottom = BottomTab::kSpaceTime;
-    else return fmt::format("--tab '{}': expected one of {}", tab, viewer_tabs());
+    else
+      return fmt::format("--tab {}: expected one of {}", scenario::quoted(tab), viewer_tabs());
     ui.force_side = ui.force_bottom = true;
   }
   if (!o.follow.empty()) {
@@ -308,13 +323,19 @@ int run_viewer(const ViewerOptions& o) {
   if (!o.actions_path.empty()) {
     if (const std::string why = demo->apply_file(o.actions_path); !why.empty()) return refuse(why);
   }
-  if (!o.save_scenario.empty() && o.screenshot.empty()) return save_headless(*demo, o.save_scenario);
   ui.demo = demo.get();
   ui.timeline = &demo->timeline();
   std::string note;
+  // Every option is checked before anything is saved or drawn: a headless
+  // save must not accept a node, tab or time the window would refuse.
   if (std::string why = place_cursor(*ui.timeline, o.at, note); !why.empty()) return refuse(why);
   if (!note.empty()) std::fprintf(stderr, "ecsim viz: %s\n", note.c_str());
   if (std::string why = configure(ui, o); !why.empty()) return refuse(why);
+  if (!o.save_scenario.empty()) {
+    if (const int code = save_headless(*demo, o.save_scenario);
+        code != kViewerOk || o.screenshot.empty())
+      return code;
+  }
   ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
   // A screenshot shows the internals at the cursor, however long the probe takes.
   ui.probe_unbounded = !o.screenshot.empty();

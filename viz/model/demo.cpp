@@ -1,16 +1,16 @@
 #include "model/demo.hpp"
 
-#include "ecsim/proto/plant.hpp"
+#include <fmt/format.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "ecsim/proto/plant.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/rng.hpp"
+#include "model/json_file.hpp"
 
 namespace ecsim::viz {
 
@@ -44,7 +44,11 @@ std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_e
     text = scenario::append_entries(base_text_, entries, seed_);
     sc = scenario::load_scenario_text(text, file_);
   } catch (const scenario::LoadError& e) {
-    return e.what();
+    // The text is the scenario with the actions appended: an error's line
+    // and column are in that text, so its label says so.
+    std::string why = e.what();
+    if (why.rfind(file_ + ":", 0) == 0) why.insert(file_.size(), " + actions");
+    return why;
   }
   // The old run's records up to the end of the cursor's event are the new
   // run's (the actions apply after it): the new Timeline checks them
@@ -191,12 +195,15 @@ std::string Demo::replay_flags() const {
 }
 
 std::string Demo::apply_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fmt::format("{}: cannot read", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_array()) return fmt::format("{}: expected a JSON array of actions", path);
+  nlohmann::json j;
+  try {
+    // An action is a fault entry: a few levels (a link's latency model is
+    // the deepest, five under the array).
+    j = read_json_file(path, 8);
+  } catch (const JsonFileError& e) {
+    return e.what();
+  }
+  if (!j.is_array()) return fmt::format("{}: expected a JSON array of actions", path);
   for (size_t i = 0; i < j.size(); ++i) {
     const nlohmann::json& a = j[i];
     const std::string where = fmt::format("{}: action {}", path, i + 1);
@@ -206,6 +213,11 @@ std::string Demo::apply_file(const std::string& path) {
     std::string why;
     const auto at = sim::parse_duration(a["at"].get<std::string>(), &why);
     if (!at) return fmt::format("{}: \"at\": {}", where, why);
+    if (at->ns > timeline_->end_ns()) {
+      return fmt::format(
+          "{}: \"at\": {} is after the run's end ({}), expected a time within the run", where,
+          sim::format_duration(*at), sim::format_duration(sim::Duration{timeline_->end_ns()}));
+    }
     timeline_->seek_time(at->ns);
     nlohmann::json body = a;
     body.erase("at");

@@ -1,13 +1,14 @@
 #include "model/follow.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
 #include <system_error>
 
-#include <fmt/format.h>
-
 #include "ecsim/proto/twopc.hpp"
+#include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/tiers/messages.hpp"
@@ -88,7 +89,8 @@ std::optional<FollowTarget> resolve_follow(Timeline& t, const std::string& value
     const char* end = value.data() + value.size();
     const auto [at, ec] = std::from_chars(value.data(), end, txn);
     if (value.empty() || ec != std::errc() || at != end || txn == 0) {
-      why = fmt::format("--follow '{}': expected a transaction id or one of {}", value, follow_names());
+      why = fmt::format("--follow {}: expected a transaction id or one of {}",
+                        scenario::quoted(value), follow_names());
       return std::nullopt;
     }
   }

@@ -1,11 +1,15 @@
 #include "model/layout.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include "ecsim/scenario/loader.hpp"
+#include "model/json_file.hpp"
 
 namespace ecsim::viz {
 
@@ -42,18 +46,40 @@ Layout default_layout(const std::vector<Tier>& tiers, Rect area) {
 }
 
 void apply_layout_file(Layout& layout, const std::string& path, const std::vector<std::string>& names) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("{}: cannot read the layout file", path));
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_object()) {
+  const nlohmann::json j = read_json_file(path, 3);  // {"nodes": {"NAME": [x, y]}}
+  if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_object()) {
     throw std::runtime_error(fmt::format("{}: expected a JSON object {{\"nodes\": {{\"NAME\": [x, y], ...}}}}", path));
   }
-  if (j.contains("radius") && j["radius"].is_number()) layout.radius = j["radius"].get<float>();
+  for (const auto& [key, value] : j.items()) {
+    if (key != "nodes" && key != "radius") {
+      throw std::runtime_error(
+          fmt::format("{}: unknown key {}, expected nodes or radius", path, scenario::quoted(key)));
+    }
+  }
+  // Pixels: a circle up to 200 across, centres within +-100000 of the origin.
+  constexpr double kRadiusMax = 100, kCoordinateMax = 1e5;
+  if (j.contains("radius")) {
+    const nlohmann::json& r = j["radius"];
+    if (!r.is_number() || !(r.get<double>() > 0) || r.get<double>() > kRadiusMax) {
+      throw std::runtime_error(
+          fmt::format("{}: radius is {}, expected a number above 0 and at most {}", path,
+                      r.dump().substr(0, 40), kRadiusMax));
+    }
+    layout.radius = r.get<float>();
+  }
   for (const auto& [name, xy] : j["nodes"].items()) {
     const auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end()) throw std::runtime_error(fmt::format("{}: no node '{}' in this run", path, name));
-    if (!xy.is_array() || xy.size() != 2 || !xy[0].is_number() || !xy[1].is_number()) {
-      throw std::runtime_error(fmt::format("{}: node '{}': expected [x, y]", path, name));
+    if (it == names.end()) {
+      throw std::runtime_error(
+          fmt::format("{}: no node {} in this run", path, scenario::quoted(name)));
+    }
+    const auto coordinate = [&](size_t k) {
+      return xy[k].is_number() && std::abs(xy[k].get<double>()) <= kCoordinateMax;
+    };
+    if (!xy.is_array() || xy.size() != 2 || !coordinate(0) || !coordinate(1)) {
+      throw std::runtime_error(fmt::format("{}: node {}: expected [x, y], each within -{} .. {}",
+                                           path, scenario::quoted(name), kCoordinateMax,
+                                           kCoordinateMax));
     }
     layout.centre[static_cast<size_t>(it - names.begin())] = {xy[0].get<float>(), xy[1].get<float>()};
   }

@@ -1,9 +1,8 @@
 #include "model/session.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include "ecsim/proto/plant.hpp"
+#include "ecsim/run/trace_header.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace_file.hpp"
@@ -11,9 +10,6 @@
 namespace ecsim::viz {
 
 namespace {
-// The longest run a header may ask for: a scenario's longest duration.
-constexpr int64_t kUntilNsMax = 24LL * 3600 * 1000000000;
-
 Session open_trace(const OpenRequest& request) {
   const std::string& path = request.trace_path;
   sim::TraceFileInfo info;
@@ -22,32 +18,16 @@ Session open_trace(const OpenRequest& request) {
   } catch (const sim::TraceFileError& e) {
     throw OpenError(e.what());
   }
-  const nlohmann::json h = nlohmann::json::parse(info.header_json, nullptr, false);
-  if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h["seed"].is_number_unsigned() ||
-      !h.contains("scenario") || !h["scenario"].is_string()) {
-    throw OpenError(fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
-  }
-  const int64_t until_ns = h.value("until_ns", int64_t{0});
-  if (until_ns < 0 || until_ns > kUntilNsMax) {
-    throw OpenError(fmt::format("{}: corrupted header: 'until_ns' is {}", path, until_ns));
-  }
-  scenario::Scenario sc;
+  run::TraceReplay setup;
   try {
-    sc = scenario::load_scenario_text(h["scenario"].get<std::string>(), h.value("scenario_file", path));
+    setup = run::trace_replay_setup(path, run::parse_trace_header(path, info.header_json));
+  } catch (const sim::TraceFileError& e) {
+    throw OpenError(e.what());
   } catch (const scenario::LoadError& e) {
     throw OpenError(e.what());
   }
-  run::RunOptions options;
-  options.seed = h["seed"].get<uint64_t>();
-  if (h.contains("until_ns")) options.until = sim::Duration{until_ns};
-  options.max_events = h.value("max_events", uint64_t{0});
-  options.memory_max = std::max<uint64_t>(1, h.value("memory_max", sim::kMemoryMaxDefault));
-  const std::string plant = h.value("plant", std::string());
-  if (!plant.empty()) {
-    const auto p = proto::plant_by_name(plant);
-    if (!p) throw OpenError(fmt::format("{}: header names unknown plant '{}'", path, plant));
-    options.plant = *p;
-  }
+  scenario::Scenario sc = std::move(setup.scenario);
+  const run::RunOptions options = setup.options;
   Session s;
   s.label = fmt::format("{} seed {} (from {})", sc.name, *options.seed, path);
   s.trace_hash = info.hash;

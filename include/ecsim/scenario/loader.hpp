@@ -33,4 +33,8 @@ Scenario load_quickstart();
 // the CLI's --memory-max both read sizes with it.
 std::optional<uint64_t> parse_memory_size(std::string_view text, std::string& why);
 
+// A value as error messages show it: in single quotes, on one line (control
+// characters escaped as \n, \t, \xNN), cut short when long.
+std::string quoted(std::string_view text);
+
 }  // namespace ecsim::scenario

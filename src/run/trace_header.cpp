@@ -1,0 +1,115 @@
+#include "ecsim/run/trace_header.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "ecsim/proto/plant.hpp"
+#include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/validate.hpp"
+#include "ecsim/sim/limits.hpp"
+#include "ecsim/sim/trace_file.hpp"
+
+namespace ecsim::run {
+
+namespace {
+// The longest run a header may ask replay for: a scenario's longest
+// duration (docs/scenarios.md).
+constexpr int64_t kUntilNsMax = 24LL * 3600 * 1000000000;
+}  // namespace
+
+TraceHeader parse_trace_header(const std::string& path, const std::string& json_text) {
+  const nlohmann::json h = nlohmann::json::parse(json_text, nullptr, false);
+  if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
+    throw sim::TraceFileError(
+        fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
+  }
+  // A negative `until_ns` aborted the simulator, a huge one never ended, and
+  // nlohmann converts a negative seed to 2^64 - 1 without a word.
+  const auto bad = [&](const char* key, const char* expected) {
+    return sim::TraceFileError(fmt::format(
+        "{}: corrupted header: '{}' is {}, expected {}", path, key,
+        h[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40),
+        expected));
+  };
+  const auto string_of = [&](const char* key, const char* expected) {
+    if (!h.contains(key)) return std::string("?");
+    if (!h[key].is_string()) throw bad(key, expected);
+    return h[key].get<std::string>();
+  };
+  TraceHeader out;
+  if (!h["seed"].is_number_unsigned()) throw bad("seed", "an integer 0..18446744073709551615");
+  out.seed = h["seed"].get<uint64_t>();
+  if (!h["scenario"].is_string()) throw bad("scenario", "the scenario's YAML text");
+  out.scenario_text = h["scenario"].get<std::string>();
+  out.scenario_file = string_of("scenario_file", "a path");
+  out.scenario_name = string_of("scenario_name", "a name");
+  if (h.contains("until_ns")) {
+    const nlohmann::json& u = h["until_ns"];
+    if (!u.is_number_integer() || u.get<int64_t>() < 1 || u.get<int64_t>() > kUntilNsMax) {
+      throw bad("until_ns", "an integer 1..86400000000000 (24h in nanoseconds)");
+    }
+    out.until_ns = u.get<int64_t>();
+  }
+  if (h.contains("max_events")) {
+    if (!h["max_events"].is_number_unsigned())
+      throw bad("max_events", "an integer 0..18446744073709551615");
+    out.max_events = h["max_events"].get<uint64_t>();
+  }
+  if (h.contains("memory_max")) {
+    const nlohmann::json& m = h["memory_max"];
+    if (!m.is_number_unsigned() || m.get<uint64_t>() < scenario::kMemoryMaxMin ||
+        m.get<uint64_t>() > scenario::kMemoryMaxMax) {
+      throw bad("memory_max", "an integer 1048576..1099511627776 (bytes, 1MiB..1TiB)");
+    }
+    out.memory_max = m.get<uint64_t>();
+  }
+  if (h.contains("plant")) {
+    if (!h["plant"].is_string()) throw bad("plant", "a plant name or \"\"");
+    out.plant = h["plant"].get<std::string>();
+  }
+  if (h.contains("nodes")) {
+    const nlohmann::json& n = h["nodes"];
+    if (!n.is_array() ||
+        !std::all_of(n.begin(), n.end(), [](const nlohmann::json& x) { return x.is_string(); })) {
+      throw bad("nodes", "the node names by id (an array of strings)");
+    }
+    out.nodes = n.get<std::vector<std::string>>();
+  }
+  return out;
+}
+
+uint32_t trace_node(const std::string& path, const TraceHeader& h, const std::string& name) {
+  if (!h.nodes) throw sim::TraceFileError(fmt::format("{}: corrupted header: no 'nodes'", path));
+  const auto it = std::find(h.nodes->begin(), h.nodes->end(), name);
+  if (it == h.nodes->end()) {
+    throw sim::TraceFileError(fmt::format("{}: no node {} in this trace ({} nodes)", path,
+                                          scenario::quoted(name), h.nodes->size()));
+  }
+  return static_cast<uint32_t>(it - h.nodes->begin());
+}
+
+TraceReplay trace_replay_setup(const std::string& path, const TraceHeader& h) {
+  TraceReplay r;
+  // Errors in the header's scenario name the trace: the file it came from
+  // may be fine on disk, or gone.
+  r.scenario = scenario::load_scenario_text(
+      h.scenario_text, fmt::format("{} (the scenario in {}'s header)", h.scenario_file, path));
+  r.options.seed = h.seed;
+  r.options.until = sim::Duration{h.until_ns.value_or(r.scenario.duration.ns)};
+  r.options.max_events = h.max_events;
+  r.options.memory_max = h.memory_max.value_or(sim::kMemoryMaxDefault);
+  if (!h.plant.empty()) {
+    const auto p = proto::plant_by_name(h.plant);
+    if (!p) {
+      throw sim::TraceFileError(
+          fmt::format("{}: header names unknown plant {}, expected one of ecsim plant --list", path,
+                      scenario::quoted(h.plant)));
+    }
+    r.options.plant = *p;
+  }
+  return r;
+}
+
+}  // namespace ecsim::run
