@@ -154,4 +154,12 @@ python3 -c "import json,sys; json.loads(open(sys.argv[1]).read())" "$tmp/out"; c
 "$ecsim" run "$bad" --trace "$tmp/bad.trace" --quiet > /dev/null 2>&1; check $? 0 "... and writes a trace file"
 timeout 120 "$ecsim" sweep "$bad" --seeds 1..2 --jobs 2 --json > "$tmp/out" 2>&1; check $? 0 "... sweeps"
 check "$(grep -c '"verdict":"pass"' "$tmp/out")" 2 "... every seed passing"
+
+# Benches: a value that would be rounded away, or a run with no end.
+refused "pingpong --actors 3" "^ecsim: --actors: '3': expected an even number" bench pingpong --actors 3 --messages 10
+refused "pingpong --messages not a multiple of the pairs" "^ecsim: --messages: '999': expected a multiple of the 500 pairs" \
+  bench pingpong --actors 1000 --messages 999
+refused "kernel --events 2^64-1" "^ecsim: --events: '18446744073709551615'" bench kernel --events 18446744073709551615
+"$ecsim" bench pingpong --actors 4 --messages 100 --no-hash --json > "$tmp/out"
+grep -q '"trace_hash":null' "$tmp/out"; check $? 0 "pingpong --no-hash --json has no trace hash"
 exit $fail
