@@ -73,8 +73,9 @@ void apply_layout_file(Layout& layout, const std::string& path, const std::vecto
       throw std::runtime_error(
           fmt::format("{}: no node {} in this run", path, scenario::quoted(name)));
     }
+    const nlohmann::json& point = xy;  // a lambda cannot capture a structured binding (clang 14)
     const auto coordinate = [&](size_t k) {
-      return xy[k].is_number() && std::abs(xy[k].get<double>()) <= kCoordinateMax;
+      return point[k].is_number() && std::abs(point[k].get<double>()) <= kCoordinateMax;
     };
     if (!xy.is_array() || xy.size() != 2 || !coordinate(0) || !coordinate(1)) {
       throw std::runtime_error(fmt::format("{}: node {}: expected [x, y], each within -{} .. {}",
