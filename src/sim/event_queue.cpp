@@ -195,17 +195,31 @@ void EventQueue::adapt() {
   const uint64_t pops = pops_since_adapt_;
   const uint64_t opened = std::max<uint64_t>(buckets_opened_, 1);
   const size_t want_ring = ring_size_for(size_);
-  const bool far_heavy = far_.size() * 8 > size_ && size_ >= 64;
+  // The pop rate over the period: a bucket of 2^rate_shift_ ns sees about
+  // kPerBucket events.
+  const uint64_t elapsed = current_start_ - period_start_;
+  if (elapsed > 0 && pops > 0) {
+    const uint64_t per_bucket_ns = std::max<uint64_t>(1, elapsed / pops * kPerBucket);
+    rate_shift_ = std::min(kShiftMax, static_cast<int>(std::bit_width(per_bucket_ns)) - 1);
+  }
+  const bool near_bound = near_heap_pops_ * 2 > pops && shift_ > rate_shift_ + 1;
+  near_bound_ = near_bound || (capped_ && near_bound_);
+  // Long timers beyond a rate-capped window are expected in far_.
+  const bool far_heavy =
+      far_.size() * 8 > size_ && size_ >= 64 && !(capped_ && far_.size() <= kCappedFarMax);
   const bool too_dense = sorted_pops_ / opened > 16 * kPerBucket;
   const bool too_sparse = buckets_advanced_ > 4 * pops + 64;
   const bool near_heavy = near_.size() > 4 * kPerBucket && near_.size() * 4 > size_;
   const bool ring_off = want_ring >= 4 * ring_.size() || want_ring * 4 <= ring_.size();
-  if (size_ > 0 && (far_heavy || too_dense || too_sparse || near_heavy || ring_off)) rebuild();
+  if (size_ > 0 && (far_heavy || too_dense || too_sparse || near_heavy || near_bound || ring_off))
+    rebuild();
   reset_adapt_counters();
 }
 
 void EventQueue::reset_adapt_counters() {
   pops_since_adapt_ = 0;
+  near_heap_pops_ = 0;
+  period_start_ = current_start_;
   buckets_opened_ = 0;
   buckets_advanced_ = 0;
   sorted_pops_ = 0;
@@ -267,6 +281,20 @@ void EventQueue::rebuild() {
   int shift = 0;
   while (shift < kShiftMax && (uint64_t{ring_size / 2} << shift) <= span) ++shift;
   shift_ = shift;
+  capped_ = false;
+  if (near_bound_ && rate_shift_ < shift) {
+    // The rate's width, if the events beyond its window stay few.
+    const uint64_t window_end =
+        (earliest & ~((uint64_t{1} << rate_shift_) - 1)) + (uint64_t{ring_size} << rate_shift_);
+    const auto beyond =
+        static_cast<size_t>(std::count_if(scratch_.begin(), scratch_.end(), [&](const Event& e) {
+          return static_cast<uint64_t>(e.time_ns) >= window_end;
+        }));
+    if (beyond <= kCappedFarMax) {
+      shift_ = rate_shift_;
+      capped_ = true;
+    }
+  }
   current_start_ = earliest & ~(width() - 1);
   current_end_ = current_start_ + width();
   window_end_ = current_start_ + ring_size * width();

@@ -105,6 +105,44 @@ TEST_CASE("event queue: bimodal hold model matches the reference", "[event_queue
   CHECK(h.mismatches == 0);
 }
 
+// Many short chains in flight beside a pending set of long timers (the
+// three tiers' pattern: deliveries and service completions well under a
+// millisecond ahead, request timeouts and cache TTLs seconds ahead). Each
+// popped event schedules the next of its own kind.
+int hold_chains_and_timers(Harness& h, size_t timers, size_t chains, uint64_t events) {
+  Rng rng(timers + chains);
+  std::vector<bool> is_timer;
+  const auto push = [&](bool timer, int64_t now) {
+    is_timer.push_back(timer);
+    h.push(now +
+           (timer ? rng.uniform_int(1000000000, 5000000000) : rng.uniform_int(1000, 1000000)));
+  };
+  for (size_t i = 0; i < timers; ++i) push(true, 0);
+  for (size_t i = 0; i < chains; ++i) push(false, 0);
+  for (uint64_t i = 0; i < events; ++i) {
+    const uint64_t seq = h.ref.top().seq;
+    h.pop();
+    push(is_timer[seq], h.last_popped);
+  }
+  return h.q.bucket_shift();
+}
+
+TEST_CASE("event queue: short chains beside long timers take rate-sized buckets", "[event_queue]") {
+  // A thousand timers: without the rate cap the buckets would be about
+  // 2^26 ns wide (the timers' spread) and nearly every short event would go
+  // through the open bucket's heap.
+  Harness h;
+  CHECK(hold_chains_and_timers(h, 1000, 100, 400000) <= 20);
+  h.drain();
+  CHECK(h.mismatches == 0);
+  // Twenty thousand timers would not fit in far_ as a small heap: the
+  // spread decides the width as before.
+  Harness many;
+  CHECK(hold_chains_and_timers(many, 20000, 100, 400000) > 20);
+  many.drain();
+  CHECK(many.mismatches == 0);
+}
+
 TEST_CASE("event queue: large count triggers adaptation", "[event_queue]") {
   Harness h;
   Rng rng(99);

@@ -8,7 +8,10 @@
 // earlier of the two heads. The next `ring_size - 1` buckets are unsorted
 // vectors in a ring; everything later waits in a binary heap (`far_`), which
 // the adaptation keeps nearly empty by sizing the ring window to about twice
-// the span of the pending events.
+// the span of the pending events -- unless that span is long timers while
+// most events are held a short time ahead: then the width follows the pop
+// rate (about kPerBucket events per bucket) and the timers wait in far_, as
+// long as they are few (kCappedFarMax).
 //
 // Why coarse buckets: a push appends to one of a few thousand bucket tails,
 // whose headers and last cache lines stay in L2, instead of missing twice on
@@ -66,6 +69,7 @@ class EventQueue {
     if (take_sorted()) {
       e = sorted_[cursor_++];
     } else {
+      near_heap_pops_ += near_is_heap_ ? 1 : 0;
       e = pop_near();
     }
     --size_;
@@ -162,6 +166,20 @@ class EventQueue {
   uint64_t buckets_opened_ = 0;    // non-empty buckets opened since the last adapt
   uint64_t buckets_advanced_ = 0;  // all buckets stepped over since the last adapt
   uint64_t sorted_pops_ = 0;       // events that went through a sorted bucket
+  uint64_t near_heap_pops_ = 0;    // events popped from near_ as a heap since the last adapt
+  uint64_t period_start_ = 0;      // current_start_ at the last adapt
+  // When most events are scheduled a short hold ahead but the pending set
+  // is mostly long timers, the pending spread makes buckets so wide that
+  // nearly every push lands in the open bucket, and near_ works as a large
+  // binary heap. Then the width is capped by the pop rate instead: a bucket
+  // of 2^rate_shift_ ns sees about kPerBucket events, and the long timers
+  // wait in far_.
+  int rate_shift_ = 64;
+  bool near_bound_ = false;  // the last adapt found near_ doing most of the work
+  bool capped_ = false;      // the current layout's width is rate_shift_
+  // A capped layout is kept only while far_ stays this small: a large far_
+  // heap (a hundred thousand timers) costs more than the open bucket's.
+  static constexpr size_t kCappedFarMax = 4096;
   uint64_t rebuilds_ = 0;
   std::vector<Event> scratch_;   // rebuild staging
   std::vector<Event> sort_buf_;  // counting-sort target, swapped with sorted_
