@@ -231,6 +231,7 @@ int do_explore(const ExploreArgs& a) {
                                      {"plant", a.plant},
                                      {"runs", 1},
                                      {"failed", 1},
+                                     {"points_unreached", nullptr},
                                      {"unfaulted_failed", true}})
                               .c_str());
       return kExitFailed;

@@ -174,13 +174,15 @@ int do_sweep(const SweepArgs& a) {
   // take them is bad input now, not a silent loss after the sweep.
   if (a.swarm) {
     const std::string probe = fmt::format("{}/.ecsim-sweep-{}", a.out_dir, getpid());
-    std::FILE* f = std::fopen(probe.c_str(), "w");
-    if (f == nullptr) {
+    std::FILE* f = std::fopen(probe.c_str(), "wx");  // never truncates a file of that name
+    if (f == nullptr && errno != EEXIST) {
       throw CLI::ValidationError(
           "--out-dir", fmt::format("{}: cannot write there: {}", a.out_dir, std::strerror(errno)));
     }
-    std::fclose(f);
-    std::remove(probe.c_str());
+    if (f != nullptr) {
+      std::fclose(f);
+      std::remove(probe.c_str());
+    }
   }
   // Plain variables, not a structured binding: the lambdas below capture
   // them (clang 14 does not capture structured bindings).

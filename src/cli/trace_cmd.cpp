@@ -94,8 +94,8 @@ int trace_hash(const std::string& path) {
   const run::TraceHeader h = run::parse_trace_header(path, info.header_json);
   std::printf("%s: %llu records, scenario %s, seed %llu\ntrace hash: %s\n", path.c_str(),
               static_cast<unsigned long long>(info.record_count),
-              scenario::quoted(h.scenario_name).c_str(), static_cast<unsigned long long>(h.seed),
-              format_hash(info.hash).c_str());
+              ("'" + scenario::escaped(h.scenario_name) + "'").c_str(),
+              static_cast<unsigned long long>(h.seed), format_hash(info.hash).c_str());
   return kExitOk;
 }
 

@@ -155,7 +155,9 @@ void add_viz_command(CLI::App& app, int& exit_code) {
                             "--actions", "--save-scenario", "--fps", "--at", "--frames"}) {
     viz->get_option("--bench")->excludes(viz->get_option(other));
   }
-  viz->get_option("--fps")->excludes(viz->get_option("--screenshot"));
+  for (const char* other : {"--screenshot", "--save-scenario", "--frames"}) {
+    viz->get_option("--fps")->excludes(viz->get_option(other));
+  }
   viz->callback([args, &exit_code] {
     VizArgs& a = *args;
     a.viewer.open.seed = a.seed;

@@ -13,12 +13,6 @@
 
 namespace ecsim::run {
 
-namespace {
-// The longest run a header may ask replay for: a scenario's longest
-// duration (docs/scenarios.md).
-constexpr int64_t kUntilNsMax = 24LL * 3600 * 1000000000;
-}  // namespace
-
 TraceHeader parse_trace_header(const std::string& path, const std::string& json_text) {
   const nlohmann::json h = nlohmann::json::parse(json_text, nullptr, false);
   if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
@@ -47,7 +41,8 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
   out.scenario_name = string_of("scenario_name", "a name");
   if (h.contains("until_ns")) {
     const nlohmann::json& u = h["until_ns"];
-    if (!u.is_number_integer() || u.get<int64_t>() < 1 || u.get<int64_t>() > kUntilNsMax) {
+    if (!u.is_number_integer() || u.get<int64_t>() < 1 ||
+        u.get<int64_t>() > scenario::kScenarioDurationMax.ns) {
       throw bad("until_ns", "an integer 1..86400000000000 (24h in nanoseconds)");
     }
     out.until_ns = u.get<int64_t>();

@@ -36,26 +36,19 @@ namespace loading {
 
 // A value as it appears in a message: quoted, on one line, not too long.
 std::string quote(std::string_view text) {
-  std::string out = "'";
+  size_t cut = text.size();
+  size_t shown = 1;  // bytes shown so far, the opening quote included
   for (size_t i = 0; i < text.size(); ++i) {
-    if (out.size() > kShownBytesMax && (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      out += "...";
+    if (shown > kShownBytesMax && (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      cut = i;
       break;
     }
-    const char c = text[i];
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));  // a NUL would end the line
-    } else {
-      out += c;
-    }
+    shown += escaped(text.substr(i, 1)).size();
   }
-  return out + "'";
+  std::string out = "'";
+  out += escaped(text.substr(0, cut));
+  out += cut < text.size() ? "...'" : "'";
+  return out;
 }
 
 std::string shown(const YAML::Node& node) {
@@ -233,6 +226,26 @@ Scenario load_scenario_file(const std::string& path) {
 }
 
 Scenario load_quickstart() { return load_scenario_text(kQuickstartYaml, "<quickstart>"); }
+
+std::string escaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (b < 0x20 || b == 0x7F) {
+      out += fmt::format("\\x{:02x}", b);  // a NUL would end the line
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string quoted(std::string_view text) { return loading::quote(text); }
 

@@ -63,6 +63,12 @@ header "$tmp/s.trace" scenario '"name: x\n"'
 refused "a bad scenario in the header" "\(the scenario in $tmp/s.trace's header\):1:1: missing key 'duration'" \
   trace replay "$tmp/s.trace"
 
+# trace hash shows a long scenario name whole.
+long=a-rather-long-scenario-name-for-the-nightly-soak-of-the-edge-tier
+sed "s/^name: .*/name: $long/" "$small" > "$tmp/long.yaml"
+"$ecsim" run "$tmp/long.yaml" --until 100ms --trace "$tmp/long.trace" --quiet > /dev/null
+"$ecsim" trace hash "$tmp/long.trace" | grep -q "scenario '$long', seed"; check $? 0 "trace hash names a long scenario whole"
+
 # Scenario values: an escape in a quoted scalar makes a control character
 # (a NUL cut every message showing the value short).
 printf 'name: t\nduration: 5s\nfaults:\n  - { at: 1s, crash: "core-1\\x00zz", for: 1s }\n' > "$tmp/nul.yaml"
@@ -125,6 +131,11 @@ viz_refused "a negative radius" "radius is -5, expected a number above 0" --layo
 echo '{"nodes":{"edge-1":[1,2],"edge-1":[3,4]}}' > "$tmp/l.json"
 viz_refused "a layout's node twice" "duplicate key 'edge-1'" --layout "$tmp/l.json"
 test -e "$tmp/v.yaml"; check $? 1 "... and nothing was saved"
+echo '[{"at":"1s","crash":"edge-1","for":1e400}]' > "$tmp/big.json"
+viz_refused "a number past a double in an action" "^ecsim viz: $tmp/big.json: number overflow parsing '1e400'$" \
+  --actions "$tmp/big.json"
+viz_refused "an unknown tab beside a known one" "^ecsim viz: --tab 'nope': expected one of" --tab twopc,nope
+refused "--fps with --save-scenario" "^ecsim: --save-scenario excludes --fps" viz "$small" --fps 3 --save-scenario "$tmp/v.yaml"
 refused "--bench with --select" "^ecsim: --select excludes --bench" viz "$small" --bench 2 --select nope
 refused "--fps with --screenshot" "^ecsim: --screenshot excludes --fps" viz "$small" --fps 3 --screenshot "$tmp/o.png"
 # viz --trace checks the header as trace replay does.

@@ -115,6 +115,11 @@ std::string configure(Ui& ui, const ViewerOptions& o) {
     const size_t comma = std::min(o.tab.find(',', from), o.tab.size());
     const std::string tab = o.tab.substr(from, comma - from);
     from = comma + 1;
+    static constexpr std::string_view kTabs[] = {"node",  "metrics", "faults",   "dsm",
+                                                 "twopc", "log",     "spacetime"};
+    if (std::find(std::begin(kTabs), std::end(kTabs), tab) == std::end(kTabs)) {
+      return fmt::format("--tab {}: expected one of {}", scenario::quoted(tab), viewer_tabs());
+    }
     std::string& kind = tab == "log" || tab == "spacetime" ? bottom : side;
     if (!kind.empty()) {
       return fmt::format(

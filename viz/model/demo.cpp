@@ -198,7 +198,7 @@ std::string Demo::apply_file(const std::string& path) {
   nlohmann::json j;
   try {
     // An action is a fault entry: a few levels (a link's latency model is
-    // the deepest, five under the array).
+    // the deepest: five, the array included).
     j = read_json_file(path, 8);
   } catch (const JsonFileError& e) {
     return e.what();

@@ -84,14 +84,17 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
       std::string what = e.what();
       if (const size_t colon = what.find(": "); colon != std::string::npos)
         what = what.substr(colon + 2);
-      std::string shown;  // on one line: its "last read" part may hold control bytes
-      for (const char c : what) {
-        const auto b = static_cast<unsigned char>(c);
-        shown += b < 0x20 || b == 0x7F ? fmt::format("\\x{:02x}", b) : std::string(1, c);
-      }
-      throw JsonFileError(
-          fmt::format("{}:{}:{}: JSON syntax error: {}", path, line, column, shown));
+      // On one line: its "last read" part may hold control bytes.
+      throw JsonFileError(fmt::format("{}:{}:{}: JSON syntax error: {}", path, line, column,
+                                      scenario::escaped(what)));
     }
+  } catch (const nlohmann::json::exception& e) {
+    // A number out of range (1e400) and the like: nlohmann names no place.
+    std::string what = e.what();
+    if (const size_t bracket = what.find("] "); bracket != std::string::npos)
+      what = what.substr(bracket + 2);
+    throw JsonFileError(
+        fmt::format("{}: {}", path, problem.empty() ? scenario::escaped(what) : problem));
   }
   if (!problem.empty()) throw JsonFileError(fmt::format("{}: {}", path, problem));
   return j;

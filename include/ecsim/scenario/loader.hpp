@@ -36,5 +36,7 @@ std::optional<uint64_t> parse_memory_size(std::string_view text, std::string& wh
 // A value as error messages show it: in single quotes, on one line (control
 // characters escaped as \n, \t, \xNN), cut short when long.
 std::string quoted(std::string_view text);
+// The same on one line without quotes and whole.
+std::string escaped(std::string_view text);
 
 }  // namespace ecsim::scenario
