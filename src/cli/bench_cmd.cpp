@@ -1,14 +1,14 @@
 // `ecsim bench kernel|pingpong|scenario`: wall-clock benchmarks of the simulator.
-#include <fmt/format.h>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "ecsim/bench/kernel_bench.hpp"
 #include "json_out.hpp"
 #include "options.hpp"
+#include "ecsim/bench/kernel_bench.hpp"
 
 namespace ecsim::cli {
 

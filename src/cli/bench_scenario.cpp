@@ -11,22 +11,23 @@
 // kernel's accounting at exec, its high-water mark. The runs alternate
 // kernel, scenario, kernel, scenario, ...; a ratio is taken per pair and the
 // median over the pairs is reported, as are the medians of the raw figures.
-#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "ecsim/scenario/loader.hpp"

@@ -11,31 +11,31 @@
 // table does not depend on --jobs. Exit 1 when a run fails (each failing
 // run's scenario is kept in --out-dir with the command that reproduces it)
 // or a point of a protocol the scenario uses was never reached.
-#include <fmt/format.h>
-
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "child_pool.hpp"
 #include "commands.hpp"
+#include "json_out.hpp"
+#include "options.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/swarm.hpp"
 #include "ecsim/sim/rng.hpp"
-#include "json_out.hpp"
-#include "options.hpp"
 
 namespace ecsim::cli {
 

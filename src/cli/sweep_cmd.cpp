@@ -5,28 +5,29 @@
 // output does not depend on --jobs. Each child's protocol point counts
 // (`points` in its JSON) are summed, and the sweep names the points that no
 // seed reached (FoundationDB's code probes).
-#include <fmt/format.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "child_pool.hpp"
 #include "commands.hpp"
+#include "json_out.hpp"
+#include "options.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
-#include "json_out.hpp"
-#include "options.hpp"
 
 namespace ecsim::cli {
 

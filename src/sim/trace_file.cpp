@@ -1,14 +1,14 @@
 #include "ecsim/sim/trace_file.hpp"
 
-#include <fmt/format.h>
-#include <zstd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
+
+#include <fmt/format.h>
+#include <zstd.h>
 
 #include "ecsim/sim/assert.hpp"
 

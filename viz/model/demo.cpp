@@ -1,12 +1,13 @@
 #include "model/demo.hpp"
 
-#include <fmt/format.h>
+#include "ecsim/proto/plant.hpp"
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "ecsim/proto/plant.hpp"
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/rng.hpp"

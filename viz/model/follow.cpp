@@ -1,14 +1,14 @@
+#include "ecsim/scenario/loader.hpp"
 #include "model/follow.hpp"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "ecsim/proto/twopc.hpp"
-#include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/tiers/messages.hpp"

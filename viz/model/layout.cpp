@@ -1,15 +1,14 @@
+#include "ecsim/scenario/loader.hpp"
+#include "model/json_file.hpp"
 #include "model/layout.hpp"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "ecsim/scenario/loader.hpp"
-#include "model/json_file.hpp"
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace ecsim::viz {
 

@@ -1,8 +1,8 @@
+#include "ecsim/run/trace_header.hpp"
 #include "model/session.hpp"
 
 #include <fmt/format.h>
 
-#include "ecsim/run/trace_header.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace_file.hpp"
