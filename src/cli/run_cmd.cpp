@@ -1,4 +1,5 @@
 // `ecsim run` and `ecsim validate`.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -141,7 +142,9 @@ int do_run(const RunArgs& args) {
   while (!done) {
     done = run.advance(kEventsPerWallCheck);
     ECSIM_ASSERT(!abort_now || run.simulator().now() < sim::Time{0} + sim::seconds(1));
-    if (!done && wall_timeout) {
+    // Checked after the last chunk too, so a limit shorter than one chunk's
+    // wall time still fails a run that overran it.
+    if (wall_timeout) {
       const auto elapsed = std::chrono::steady_clock::now() - wall_start;
       if (std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count() > wall_timeout->ns) {
         timed_out = true;
@@ -285,9 +288,15 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   auto list = std::make_shared<bool>(false);
   plant->add_flag("--list", *list, "List every plant with the verdict that must find it (the default)");
   plant->callback([&exit_code] {
-    std::printf("%-28s %-20s %s\n", "plant", "found by", "what it breaks");
+    // Columns as wide as their longest entry, so each stays aligned.
+    int name_w = 5, verdict_w = 8;
     for (const proto::PlantInfo& p : proto::plants()) {
-      std::printf("%-28s %-20s %s\n", std::string(p.name).c_str(), std::string(p.verdict).c_str(),
+      name_w = std::max(name_w, static_cast<int>(p.name.size()));
+      verdict_w = std::max(verdict_w, static_cast<int>(p.verdict.size()));
+    }
+    std::printf("%-*s  %-*s  %s\n", name_w, "plant", verdict_w, "found by", "what it breaks");
+    for (const proto::PlantInfo& p : proto::plants()) {
+      std::printf("%-*s  %-*s  %s\n", name_w, std::string(p.name).c_str(), verdict_w, std::string(p.verdict).c_str(),
                   std::string(p.what).c_str());
     }
     exit_code = kExitOk;

@@ -132,10 +132,12 @@ std::string write_swarm_file(const SweepArgs& a, const std::string& stem, SeedRe
 }
 
 std::string reproduce_command(const SweepArgs& a, const SeedResult& r) {
-  const std::string plant = a.plant.empty() ? "" : " --plant " + a.plant;
-  if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", r.swarm_file, plant);
-  if (a.random_scenarios) return fmt::format("ecsim run --random-scenario --seed {}{}", r.seed, plant);
-  return fmt::format("ecsim run {} --seed {}{}{}", a.scenario_path, r.seed, a.swarm ? " --swarm" : "", plant);
+  std::string flags = a.plant.empty() ? "" : " --plant " + a.plant;
+  // A timed-out seed reproduces its verdict only under the same limit.
+  if (r.verdict == "timeout") flags += " --wall-timeout " + a.timeout;
+  if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", r.swarm_file, flags);
+  if (a.random_scenarios) return fmt::format("ecsim run --random-scenario --seed {}{}", r.seed, flags);
+  return fmt::format("ecsim run {} --seed {}{}{}", a.scenario_path, r.seed, a.swarm ? " --swarm" : "", flags);
 }
 
 void print_progress(uint64_t done, uint64_t failed, uint64_t total, size_t running, double elapsed_s) {

@@ -158,6 +158,7 @@ timeout 60 "$ecsim" explore "$src/scenarios/three-tier.yaml" --crash-points --jo
 check $? 1 "explore whose unfaulted run fails: exit 1"
 python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$tmp/out"; check $? 0 "... its --json is JSON lines"
 grep -q '"unfaulted_failed":true' "$tmp/out"; check $? 0 "... and says the unfaulted run failed"
+grep -q 'reproduce":"ecsim run [^"]* --wall-timeout 1ms"' "$tmp/out"; check $? 0 "... with the limit in its reproducing command"
 # A file name that is not UTF-8 (bytes, on Linux) in JSON output.
 bad=$(printf "$tmp/bad\xff.yaml"); cp "$small" "$bad"
 "$ecsim" run "$bad" --json > "$tmp/out" 2> "$tmp/err"; check $? 0 "run --json of a non-UTF-8 file name"

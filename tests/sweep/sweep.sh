@@ -28,4 +28,10 @@ grep -q "assertion failed" "$tmp/out"; check $? 0 "the crash shows the assertion
 # A seed that outlives --timeout is a verdict of its own; the sweep goes on.
 "$ecsim" sweep "$src/scenarios/three-tier.yaml" --seeds 1..2 --jobs 2 --timeout 1ms > "$tmp/out" 2>&1; check $? 1 "timed-out seeds fail the sweep"
 grep -qE '^  timeout +2$' "$tmp/out"; check $? 0 "both are counted as timeouts"
+# The limit holds for a run shorter than one wall-clock check (65,536
+# events), and the reproducing command carries it.
+"$ecsim" run "$scn" --until 1ms --wall-timeout 1ns --quiet > /dev/null; check $? 1 "a run shorter than one check still fails an overrun --wall-timeout"
+"$ecsim" sweep "$scn" --seeds 1..1 --timeout 1ns > "$tmp/out" 2>&1; check $? 1 "a short seed over --timeout fails"
+grep -qE '^  timeout +1$' "$tmp/out"; check $? 0 "it is counted as a timeout"
+grep -q "reproduce: ecsim run $scn --seed 1 --wall-timeout 1ns" "$tmp/out"; check $? 0 "its reproducing command has the limit"
 exit $fail
