@@ -24,7 +24,8 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
   const auto bad = [&](const char* key, const char* expected) {
     return sim::TraceFileError(fmt::format(
         "{}: corrupted header: '{}' is {}, expected {}", path, key,
-        h[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40),
+        // ASCII only (\uXXXX escapes), so cutting at 40 never splits a character.
+        h[key].dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 40),
         expected));
   };
   const auto string_of = [&](const char* key, const char* expected) {

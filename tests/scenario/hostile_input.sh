@@ -55,6 +55,11 @@ for v in '"x"' '[1,2,3]'; do
   refused "nodes $v, trace hash" "^$tmp/n.trace: corrupted header: 'nodes' is .*, expected the node names by id" trace hash "$tmp/n.trace"
   refused "nodes $v, trace dump --node" "corrupted header: 'nodes'" trace dump "$tmp/n.trace" --node core-1
 done
+# A long non-ASCII value is cut at 40 characters of its escaped form, never
+# inside a UTF-8 sequence.
+header "$tmp/m.trace" memory_max '"'"$(printf 'é%.0s' $(seq 30))"'"'
+refused "memory_max non-ASCII" "'memory_max' is \"(\\\\u00e9)+" trace hash "$tmp/m.trace"
+python3 -c "open('$tmp/err','rb').read().decode('ascii')" 2> /dev/null; check $? 0 "... its message is ASCII"
 header "$tmp/n.trace" nodes null
 refused "no nodes, trace latency" "^$tmp/n.trace: corrupted header: no 'nodes'$" trace latency "$tmp/n.trace" --from edge-1 --to core-1
 # A header scenario that does not load is named as the trace's, not as the
