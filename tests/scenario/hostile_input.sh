@@ -111,9 +111,9 @@ test -e "$tmp/s.yaml"; check $? 1 "... and no file was written"
 # first.
 viz_refused() { local what=$1 pattern=$2; shift 2; refused "$what" "$pattern" viz "$small" --save-scenario "$tmp/v.yaml" "$@"; }
 python3 -c "d=70000; open('$tmp/deep.json','w').write('[{\"at\":\"1s\",\"crash\":'+'['*d+']'*d+'}]')"
-viz_refused "actions nested 70000 deep (a stack overflow before)" "^ecsim viz: $tmp/deep.json: nesting deeper than 8 levels"   --actions "$tmp/deep.json"
-echo '[{"at":"1s","at":"2s","crash":"edge-1"}]' > "$tmp/dup.json"
-viz_refused "a key twice in an action" "^ecsim viz: $tmp/dup.json: duplicate key 'at', expected each key once$" --actions "$tmp/dup.json"
+viz_refused "actions nested 70000 deep (a stack overflow before)" "^ecsim viz: $tmp/deep.json:1:27: nesting deeper than 8 levels"   --actions "$tmp/deep.json"
+printf '[{"at":"1s",\n  "crash":"edge-1", "at":"2s"}]' > "$tmp/dup.json"
+viz_refused "a key twice in an action" "^ecsim viz: $tmp/dup.json:2:21: duplicate key 'at', expected each key once$" --actions "$tmp/dup.json"
 echo '[{"at":"100s","crash":"edge-1"}]' > "$tmp/late.json"
 viz_refused "an action after the run's end" "^ecsim viz: $tmp/late.json: action 1: \"at\": 100s is after the run's end \(5s\)" \
   --actions "$tmp/late.json"
@@ -133,8 +133,8 @@ echo '{"nodes":{"edge-1":[1e300,-1e300]}}' > "$tmp/l.json"
 viz_refused "a layout's centre past any screen" "node 'edge-1': expected \[x, y\], each within" --layout "$tmp/l.json"
 echo '{"nodes":{"edge-1":[1,2]},"radius":-5}' > "$tmp/l.json"
 viz_refused "a negative radius" "radius is -5, expected a number above 0" --layout "$tmp/l.json"
-echo '{"nodes":{"edge-1":[1,2],"edge-1":[3,4]}}' > "$tmp/l.json"
-viz_refused "a layout's node twice" "duplicate key 'edge-1'" --layout "$tmp/l.json"
+printf '{"nodes":{"edge-1":[1,2],\n"edge\\"1":[1,2],"edge\\"1":[3,4]}}' > "$tmp/l.json"
+viz_refused "a layout's node twice (its place past an escaped quote)" "$tmp/l.json:2:17: duplicate key 'edge\"1'" --layout "$tmp/l.json"
 test -e "$tmp/v.yaml"; check $? 1 "... and nothing was saved"
 echo '[{"at":"1s","crash":"edge-1","for":1e400}]' > "$tmp/big.json"
 viz_refused "a number past a double in an action" "^ecsim viz: $tmp/big.json: number overflow parsing '1e400'$" \

@@ -31,6 +31,50 @@ std::pair<size_t, size_t> position(const std::string& text, size_t byte) {
   }
   return {line, column};
 }
+
+// An iterator over the text that publishes how far the parser has read, so
+// that the parse callback can name the place of what it refuses (nlohmann
+// gives a position only to its own syntax errors).
+class CountingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+  CountingIterator(const char* p, const char* base, size_t* read)
+      : p_(p), base_(base), read_(read) {}
+  reference operator*() const { return *p_; }
+  CountingIterator& operator++() {
+    ++p_;
+    *read_ = static_cast<size_t>(p_ - base_);
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingIterator& o) const { return p_ == o.p_; }
+  bool operator!=(const CountingIterator& o) const { return p_ != o.p_; }
+
+ private:
+  const char* p_;
+  const char* base_;
+  size_t* read_;
+};
+
+// The offset of the opening quote of the string whose closing quote is at
+// `close` (escaped quotes inside skipped).
+size_t string_start(const std::string& text, size_t close) {
+  for (size_t i = close; i-- > 0;) {
+    if (text[i] != '"') continue;
+    size_t backslashes = 0;
+    while (backslashes < i && text[i - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return i;
+  }
+  return 0;
+}
 }  // namespace
 
 nlohmann::json read_json_file(const std::string& path, int depth_max) {
@@ -52,14 +96,21 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
   // flag beside it).
   std::vector<std::pair<bool, std::set<std::string>>> open;
   std::string problem;
+  size_t read = 0;  // bytes the parser has taken so far
+  // The callback runs as soon as the token is read: '{' or '[' is the last
+  // byte taken, a key's closing quote too.
+  const auto at = [&](size_t byte) {
+    const auto [line, column] = position(text, byte);
+    return fmt::format("{}:{}", line, column);
+  };
   const auto check = [&](int /*depth*/, nlohmann::json::parse_event_t event,
                          nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
     if (!problem.empty()) return false;
     if (event == E::object_start || event == E::array_start) {
       if (static_cast<int>(open.size()) >= depth_max) {
-        problem =
-            fmt::format("nesting deeper than {} levels, expected a flatter document", depth_max);
+        problem = fmt::format("{}: nesting deeper than {} levels, expected a flatter document",
+                              at(read == 0 ? 0 : read - 1), depth_max);
         return false;
       }
       open.push_back({event == E::object_start, {}});
@@ -68,7 +119,9 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
     } else if (event == E::key && !open.empty() && open.back().first) {
       const std::string key = parsed.get<std::string>();
       if (!open.back().second.insert(key).second) {
-        problem = fmt::format("duplicate key {}, expected each key once", scenario::quoted(key));
+        problem =
+            fmt::format("{}: duplicate key {}, expected each key once",
+                        at(string_start(text, read == 0 ? 0 : read - 1)), scenario::quoted(key));
         return false;
       }
     }
@@ -76,7 +129,9 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
   };
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text, check);
+    const char* base = text.data();
+    j = nlohmann::json::parse(CountingIterator(base, base, &read),
+                              CountingIterator(base + text.size(), base, &read), check);
   } catch (const nlohmann::json::parse_error& e) {
     if (problem.empty()) {
       const auto [line, column] = position(text, e.byte == 0 ? 0 : e.byte - 1);
@@ -93,10 +148,10 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
     std::string what = e.what();
     if (const size_t bracket = what.find("] "); bracket != std::string::npos)
       what = what.substr(bracket + 2);
-    throw JsonFileError(
-        fmt::format("{}: {}", path, problem.empty() ? scenario::escaped(what) : problem));
+    throw JsonFileError(fmt::format("{}{}{}", path, problem.empty() ? ": " : ":",
+                                    problem.empty() ? scenario::escaped(what) : problem));
   }
-  if (!problem.empty()) throw JsonFileError(fmt::format("{}: {}", path, problem));
+  if (!problem.empty()) throw JsonFileError(fmt::format("{}:{}", path, problem));
   return j;
 }
 
