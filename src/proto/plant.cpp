@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 16> kPlants{{
+constexpr std::array<PlantInfo, 18> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -44,6 +44,10 @@ constexpr std::array<PlantInfo, 16> kPlants{{
      "a 2PC participant answers balance and number-owner reads with its prepared, undecided transactions applied"},
     {Plant::kTwopcSkipInvalidation, "twopc.skip_invalidation", "billing_cache_freshness",
      "a 2PC coordinator commits without sending the edge billing caches their invalidation"},
+    {Plant::kTwopcRerunClientTxn, "twopc.rerun_client_txn", "billing_at_most_once",
+     "a 2PC participant prepares a client transaction id it already ran, under a new transaction, instead of voting NO"},
+    {Plant::kTwopcReportBeforeDurable, "twopc.report_before_durable", "billing_durability",
+     "a 2PC coordinator tells the client COMMIT once the decision is appended, before it is durable"},
 }};
 }  // namespace
 

@@ -281,6 +281,12 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
   const auto event = t.commit ? CoordinatorEvent::kDecidedCommit : CoordinatorEvent::kDecidedAbort;
   trace(env, kRecordCoordinator, static_cast<uint16_t>(event), 0, static_cast<uint32_t>(t.reason),
         txn, t.client_txn);
+  // Planted: the client hears COMMIT now; a crash before the sync loses the
+  // decision, and the restarted coordinator presumes abort.
+  if (planted(Plant::kTwopcReportBeforeDurable) && t.commit && t.decision_wal_length != 0) {
+    report(env, txn, t);
+    t.reported = true;
+  }
   if (t.decision_wal_length == 0) send_decision(env, txn);
 }
 
@@ -302,7 +308,7 @@ void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {
   t.commit ? ++counters_.committed : ++counters_.aborted;
   if (!t.commit) ++counters_.aborted_by[static_cast<size_t>(t.reason)];
   if (stop_at(env, Point::kTwopcCoordinatorAfterCommitSent)) return;
-  report(env, txn, t);
+  if (!t.reported) report(env, txn, t);
   arm(env, txn, t, config_.ack_timeout);
 }
 

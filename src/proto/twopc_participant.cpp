@@ -90,7 +90,10 @@ void Participant::on_prepare(Env<Message>& env, LogIo& io, NodeId from, const Pr
   ++counters_.prepares;
   Reason refusal = Reason::kNone;
   Outcome prior = Outcome::kUnknown;
-  if (const auto c = clients_.find(p.client_txn); c != clients_.end()) {
+  // Planted: a client id that already ran here runs again (a retry through
+  // another coordinator executes twice).
+  if (const auto c = clients_.find(p.client_txn);
+      c != clients_.end() && !planted(Plant::kTwopcRerunClientTxn)) {
     // The client id already ran here: its first outcome, no second execution.
     refusal = Reason::kDuplicate;
     if (const auto r = resolved_.find(c->second); r != resolved_.end()) {

@@ -15,7 +15,13 @@
 # lets them serve balances long superseded: billing_cache_freshness finds
 # it on 2pc-cache (three edges caching eight subscribers), which is clean
 # without it at six seeds. twopc.vote_before_prepared_log is found by ecsim explore
-# (tests/scenario/twopc_explore.sh).
+# (tests/scenario/twopc_explore.sh). A participant that runs a client
+# transaction id again lets a client's retry through the other core commit a
+# second time: billing_at_most_once finds it on 2pc-rolling-crashes. A
+# coordinator that tells the client COMMIT before its decision is durable
+# is found by billing_durability once a core crashes in that window and
+# loses the decision: a swarm sweep of 2pc-rolling-crashes finds it at seed
+# 5, and seeds 1..5 pass without it.
 set -u
 ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -37,6 +43,33 @@ found twopc.decide_before_all_votes 2pc-abort billing_atomicity
 found twopc.forget_decision_on_recovery 2pc-coordinator-crash billing_atomicity
 found twopc.read_uncommitted 2pc-reads billing_isolation
 found twopc.skip_invalidation 2pc-cache billing_cache_freshness
+found twopc.rerun_client_txn 2pc-rolling-crashes billing_at_most_once
+roll=$data/2pc-rolling-crashes.yaml
+"$ecsim" sweep "$roll" --swarm --seeds 1..12 --jobs 2 --plant twopc.report_before_durable --stop-on-fail --json \
+  --out-dir "$tmp" > "$tmp/early.json"
+check $? 1 "twopc.report_before_durable: the swarm sweep fails"
+python3 - "$tmp/early.json" <<'PY'
+import json, sys
+seeds = [json.loads(l) for l in open(sys.argv[1]) if '"seed"' in l]
+first = next(s for s in seeds if s["verdict"] != "pass")
+print(f"found at seed {first['seed']}: {first['detail'][:160]}")
+assert first["verdict"] == "fail" and first["failed_invariant"] == "billing_durability", first
+assert first["seed"] <= 12
+PY
+check $? 0 "twopc.report_before_durable is found by billing_durability"
+"$ecsim" sweep "$roll" --swarm --seeds 1..5 --jobs 2 --out-dir "$tmp" > "$tmp/roll.txt"
+check $? 0 "swarm seeds 1..5 pass without a plant"
+"$ecsim" run "$roll" --json > "$tmp/roll.json"
+check $? 0 "2pc-rolling-crashes passes without a plant"
+python3 - "$tmp/roll.json" <<'PY'
+import json, sys
+v = {e["name"]: e for e in json.load(open(sys.argv[1]))["expectations"]}
+# Both verdicts judged something: a plant's failure is not a vacuous pass turned over.
+for name in ("billing_at_most_once", "billing_durability"):
+    assert v[name]["ok"] and not v[name].get("vacuous"), v[name]
+    print(name + ":", v[name]["detail"][:120])
+PY
+check $? 0 "billing_at_most_once and billing_durability judge 2pc-rolling-crashes"
 "$ecsim" run "$data/2pc-cache.yaml" --json > "$tmp/cache.json"
 check $? 0 "2pc-cache passes"
 python3 - "$tmp/cache.json" <<'PY'

@@ -13,7 +13,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 scn=$src/scenarios/three-tier.yaml
 "$ecsim" plant --list | tail -n +2 | awk '{print $1, $2}' > "$tmp/all"
-check "$(wc -l < "$tmp/all")" 16 "sixteen plants listed"
+check "$(wc -l < "$tmp/all")" 18 "eighteen plants listed"
 grep -v -e '^twopc\.' -e '^storage\.checkpoint_' "$tmp/all" > "$tmp/plants"
 while read -r plant verdict; do
   "$ecsim" sweep "$scn" --swarm --plant "$plant" --seeds 1..200 --jobs 2 --stop-on-fail --json \

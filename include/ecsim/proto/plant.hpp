@@ -33,6 +33,8 @@ enum class Plant : uint8_t {
   kStorageCheckpointTruncatesCopy,  // a cloud replica's checkpoint truncates its log through the copy
   kTwopcReadUncommitted,           // a 2PC participant answers reads with its prepared transactions applied
   kTwopcSkipInvalidation,          // a 2PC coordinator commits without invalidating the edges' caches
+  kTwopcRerunClientTxn,            // a 2PC participant runs a client transaction id again under a new transaction
+  kTwopcReportBeforeDurable,       // a 2PC coordinator reports COMMIT before its decision is durable
 };
 
 struct PlantInfo {

@@ -432,6 +432,7 @@ class Coordinator {
     uint32_t attempts = 1;
     bool report = false;     // begun by this incarnation: report its outcome
     bool recovered = false;  // rebuilt from the log at recovery, its decision not yet re-sent
+    bool reported = false;   // its outcome went to the client before the decision was sent (a plant)
     sim::Time started{0};
     uint64_t first_index = 0;  // the log index of its first record (START, or the decision)
   };
