@@ -184,9 +184,11 @@ int do_validate(const std::vector<std::string>& files) {
   for (const std::string& f : files) {
     try {
       const scenario::Scenario sc = scenario::load_scenario_file(f);
-      // Both kinds count: a scenario has ping workloads or requests ones.
-      std::printf("%s: ok: '%s', %zu nodes, %zu workloads, %zu faults, %s\n", f.c_str(), sc.name.c_str(),
-                  scenario::node_names(sc.topology).size(), sc.workload.size() + sc.requests.size(), sc.faults.size(),
+      // Every kind counts: ping workloads, or requests and billing ones.
+      const size_t workloads = sc.workload.size() + sc.requests.size() + sc.billing.size();
+      std::printf("%s: ok: '%s', %zu nodes, %zu workload%s, %zu fault%s, %s\n", f.c_str(), sc.name.c_str(),
+                  scenario::node_names(sc.topology).size(), workloads, workloads == 1 ? "" : "s", sc.faults.size(),
+                  sc.faults.size() == 1 ? "" : "s",
                   sim::format_duration(sc.duration).c_str());
     } catch (const scenario::LoadError& e) {
       std::fprintf(stderr, "%s\n", e.what());

@@ -188,7 +188,14 @@ class Swarm {
     const std::string a = rng_.below(3) == 0 ? "*" : tier_or_node();
     const std::string b = rng_.below(3) == 0 ? "*" : tier_or_node();
     std::string between = fmt::format("between: [{}, {}]", quoted(a), quoted(b));
-    if (a == b && a != "*" && scenario::resolve(sc_.topology, a).size() == 1) between = fmt::format("between: [{}, \"*\"]", a);
+    // Both ends the same single node ("core" and "core-1" with one core
+    // node): no link, which the loader refuses; the node's links to all.
+    if (a != "*" && b != "*") {
+      const auto ends = scenario::resolve(sc_.topology, a);
+      if (ends.size() == 1 && ends == scenario::resolve(sc_.topology, b)) {
+        between = fmt::format("between: [{}, \"*\"]", quoted(a));
+      }
+    }
     const std::string body = arg.empty() ? between : between + ", " + arg;
     return fmt::format("{{ at: {}, {}: {{ {} }}, for: {} }}", sim::format_time(at), kind, body,
                        sim::format_duration(window));

@@ -262,7 +262,14 @@ RequestWorkload Loader::requests_item(const MapView& m) const {
     w.records_per_subscriber = static_cast<uint32_t>(int_in(*v, 1, kRecordsPerSubscriberMax));
   }
   if (auto v = m.get("mix")) request_mix(*v, w);
-  if (auto v = m.get("bad_tokens")) w.bad_token_ppm = probability_ppm(*v);
+  if (auto v = m.get("bad_tokens")) {
+    w.bad_token_ppm = probability_ppm(*v);
+    // A quarter of the bad tokens are another subscriber's valid token.
+    if (w.bad_token_ppm > 0 && w.subscribers < 2) {
+      fail_value(*v, "0 with a single subscriber",
+                 "a cross-subscriber bad token needs a second subscriber");
+    }
+  }
   if (auto v = m.get("timeout")) w.timeout = duration_in(*v, Duration{0}, false, kTimeoutMax);
   if (auto v = m.get("dsm_keys")) w.dsm_keys = static_cast<uint64_t>(int_in(*v, 1, kDsmKeysMax));
   if (auto v = m.get("until")) w.until = duration_in(*v, Duration{0}, false, kScenarioDurationMax);

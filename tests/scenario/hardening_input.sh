@@ -64,7 +64,9 @@ refused "$tmp/self-ping.yaml" "^$tmp/self-ping.yaml:4:37: ping workload 1 from '
 
 # Item 4: validate's workload count, the size of a file too large.
 "$ecsim" validate "$src/scenarios/three-tier.yaml" > "$tmp/out" 2>&1; check $? 0 "validate three-tier"
-grep -q ", 1 workloads, " "$tmp/out"; check $? 0 "a requests workload counts as a workload"
+grep -q ", 1 workload, " "$tmp/out"; check $? 0 "a requests workload counts as a workload"
+"$ecsim" validate "$src/tests/data/scenarios/2pc-cache.yaml" > "$tmp/out" 2>&1; check $? 0 "validate 2pc-cache"
+grep -q ", 2 workloads, " "$tmp/out"; check $? 0 "a billing workload counts too"
 head -c 5000000 /dev/zero | tr '\0' '#' > "$tmp/big.yaml"
 "$ecsim" validate "$tmp/big.yaml" > /dev/null 2> "$tmp/err"; check $? 2 "a 5 MB file exits 2"
 check "$(cat "$tmp/err")" "$tmp/big.yaml:1:1: file too large (5000000 bytes), expected at most 4194304 bytes (4 MiB)" \

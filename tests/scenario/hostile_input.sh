@@ -155,6 +155,18 @@ refused "viz --trace, nodes 5" "corrupted header: 'nodes' is 5" viz --trace "$tm
 refused "viz --trace, a bad header scenario" "\(the scenario in $tmp/s.trace's header\):1:1: missing key 'duration'" \
   viz --trace "$tmp/s.trace" --save-scenario "$tmp/v.yaml"
 
+# A third pass (scenarios that validated, then aborted or could not run).
+printf 'name: one\nduration: 1s\nworkload:\n  - { kind: requests, rate: 10/s, subscribers: 1, bad_tokens: 10%% }\n' > "$tmp/one.yaml"
+refused "bad_tokens with one subscriber (an assertion at start before)" \
+  "^$tmp/one.yaml:4:63: workload\[0\].bad_tokens is '10%' \(a cross-subscriber bad token needs a second subscriber\)" \
+  run "$tmp/one.yaml"
+printf 'name: one-core\nduration: 10s\ntopology: { edge: 3, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 100/s }\nmodel:\n  messaging: { resend_timeout: 1ms }\n' > "$tmp/core1.yaml"
+for seed in 19 63; do
+  # The swarm drew a link fault between "core" and "core-1": one node, no link.
+  "$ecsim" run "$tmp/core1.yaml" --swarm --seed $seed --until 3s --quiet > "$tmp/out" 2>&1
+  check $? 0 "a swarm mix of a one-core cluster, seed $seed, is a valid scenario"
+done
+
 # Sweeps and explore.
 refused "sweep --out-dir not writable" "^ecsim: --out-dir: $tmp/none/sub: cannot write there" \
   sweep "$small" --swarm --seeds 1 --out-dir "$tmp/none/sub"
