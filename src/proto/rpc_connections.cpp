@@ -74,6 +74,8 @@ void Client::on_handshake_timer(uint32_t conn_id, NodeId dst) {
   if (slot != 0) {
     // A call had taken the handshake over: it goes back to the head of the
     // queue (its attempt's timeout still runs) and gets another connection.
+    // It was admitted already, so a full queue takes it too (the invariant
+    // allows queue_max plus the pool's connections).
     Call& c = calls_.at(slot);
     c.conn_id = 0;
     c.state = CallState::kQueued;
@@ -186,7 +188,9 @@ size_t Client::open_connections(NodeId dst) const {
 
 void Client::check_invariants(const Dest& d) const {
   ECSIM_ASSERT(d.conns.size() <= config_.pool_size_max);
-  ECSIM_ASSERT(d.queue.size() <= config_.queue_max);
+  // A call goes in only below queue_max; one whose handshake timed out goes
+  // back to the head whatever the length, at most one per pooled connection.
+  ECSIM_ASSERT(d.queue.size() <= config_.queue_max + config_.pool_size_max);
   // A queued call waits only while no connection is idle and the pool is full
   // (or the connection rate limit holds, its timer set).
   if (!d.queue.empty()) {

@@ -166,6 +166,12 @@ for seed in 19 63; do
   "$ecsim" run "$tmp/core1.yaml" --swarm --seed $seed --until 3s --quiet > "$tmp/out" 2>&1
   check $? 0 "a swarm mix of a one-core cluster, seed $seed, is a valid scenario"
 done
+# An edge node's restart under overload: a call whose handshake timed out
+# went back to a full queue of its RPC client (an assertion before).
+printf 'name: overload\nduration: 6s\ntopology: { edge: 12, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 5000/s }\nfaults:\n  - { at: 2s, crash: edge-12, for: 2s }\nexpect:\n  recovers_within: 1s\n' > "$tmp/overload.yaml"
+"$ecsim" run "$tmp/overload.yaml" --quiet > "$tmp/out" 2>&1
+check $? 1 "an edge restart under overload runs to its verdict (the served ratio not back within 1s)"
+grep -q "^FAIL  overload" "$tmp/out"; check $? 0 "... and prints it"
 
 # Sweeps and explore.
 refused "sweep --out-dir not writable" "^ecsim: --out-dir: $tmp/none/sub: cannot write there" \

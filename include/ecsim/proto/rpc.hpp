@@ -207,6 +207,9 @@ struct ClientConfig {
   uint32_t connect_burst = 0;
   // Calls waiting for a connection per destination; one more is refused at
   // once (kQueueFull): shed at the client rather than queued past its timeout.
+  // A call whose connection's handshake timed out goes back to the head even
+  // when the queue is full (it was admitted), so the queue holds at most
+  // queue_max plus pool_size_max.
   size_t queue_max = 1024;
   // When the oldest waiting call has used more than half its attempt's
   // timeout, a freed connection serves the newest waiting call instead
