@@ -372,10 +372,11 @@ void CausalityChecker::on_restart(const sim::Record& r) {
   }
 }
 
-void CausalityChecker::finish(int64_t end_ns) {
+void CausalityChecker::finish(int64_t end_ns, int64_t take_within_ns) {
+  ECSIM_ASSERT(take_within_ns > 0);
   std::vector<uint64_t> ids;
   in_flight_.for_each([&](uint64_t id, const InFlight& m) {
-    if (m.arrived != 0 && m.arrived_ns + kTakeWithinNs <= end_ns) ids.push_back(id);
+    if (m.arrived != 0 && m.arrived_ns + take_within_ns <= end_ns) ids.push_back(id);
   });
   std::sort(ids.begin(), ids.end());  // reported by ascending id
   for (const uint64_t id : ids) {

@@ -280,9 +280,11 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
 // Rules (b) and (c) for one message undelivered at the end, whose sender is
 // up in the message's incarnation; otherwise it is in flight.
 void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, uint64_t seq,
-                                           const Pending& m, int64_t end_ns, int64_t bound_ns) {
+                                           const Pending& m, int64_t end_ns, int64_t bound_ns,
+                                           int64_t queue_wait_ns) {
   std::string why;
-  if (!m.handed_ns.empty() && m.handed_ns.front() + bound_ns < end_ns) {
+  // Handed over, it may still wait in the receiver's service queue.
+  if (!m.handed_ns.empty() && m.handed_ns.front() + bound_ns + queue_wait_ns < end_ns) {
     why = fmt::format("the network handed it to {} at {}, which neither delivered nor refused it",
                       name(receiver), at(m.handed_ns.front()));
   } else if (m.last_sent_ns + bound_ns < end_ns) {
@@ -303,9 +305,10 @@ void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, u
                      name(sender), name(receiver), seq, at(m.first_sent_ns), m.first_sent_record, at(end_ns), why));
 }
 
-void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns) {
+void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns,
+                                int64_t queue_wait_ns) {
   ECSIM_ASSERT(!finished_);
-  ECSIM_ASSERT(resend_timeout_ns > 0 && settle_ns >= 0);
+  ECSIM_ASSERT(resend_timeout_ns > 0 && settle_ns >= 0 && queue_wait_ns >= 0);
   if (unmatched_send_) ++unmatched_;  // the run ended between the two records
   unmatched_send_ = false;
   finished_ = true;
@@ -323,7 +326,7 @@ void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64
     p.undelivered.for_each([&](uint64_t seq, const Pending&) { seqs.push_back(seq); });
     std::sort(seqs.begin(), seqs.end());
     for (const uint64_t seq : seqs)
-      judge_undelivered(sender, receiver, seq, p.undelivered.at(seq), end_ns, bound_ns);
+      judge_undelivered(sender, receiver, seq, p.undelivered.at(seq), end_ns, bound_ns, queue_wait_ns);
   }
   ECSIM_ASSERT(lost_ <= violation_count_);
 }

@@ -172,6 +172,16 @@ printf 'name: overload\nduration: 6s\ntopology: { edge: 12, core: 1, cloud: 3 }\
 "$ecsim" run "$tmp/overload.yaml" --quiet > "$tmp/out" 2>&1
 check $? 1 "an edge restart under overload runs to its verdict (the served ratio not back within 1s)"
 grep -q "^FAIL  overload" "$tmp/out"; check $? 0 "... and prints it"
+# False alarms: an edge node on one core holds 2,000 requests of 600 us
+# (1.2 s of work), so a message may wait there over a second before the node
+# takes it. causality called such a message never taken, exactly_once a DSM
+# UPDATE in the queue lost; both now allow the longest wait the load model
+# gives (tiers::TierParams::service_wait_max).
+printf 'name: slow-edge\nduration: 5s\ntopology: { edge: 3, core: 2, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 4000/s, mix: { session_check: 10, dsm_set: 1 } }\nmodel:\n  cores: { edge: 1 }\n' > "$tmp/slow.yaml"
+printf 'expect:\n  invariants: [causality]\n' | cat "$tmp/slow.yaml" - > "$tmp/slow-c.yaml"
+"$ecsim" run "$tmp/slow-c.yaml" --quiet > "$tmp/out" 2>&1; check $? 0 "causality under a one-core edge's full queue: no false alarm"
+printf '  messaging: { resend_timeout: 100ms }\n  recovery: false\nexpect:\n  invariants: [exactly_once]\n  quiescence: 1ms\n' | cat "$tmp/slow.yaml" - > "$tmp/slow-e.yaml"
+"$ecsim" run "$tmp/slow-e.yaml" --quiet > "$tmp/out" 2>&1; check $? 0 "exactly_once under a one-core edge's full queue: no false alarm"
 
 # Sweeps and explore.
 refused "sweep --out-dir not writable" "^ecsim: --out-dir: $tmp/none/sub: cannot write there" \

@@ -306,3 +306,40 @@ TEST_CASE("tiers: an edge node is homed to at most four cores, all of them in a 
   REQUIRE(homed.size() == 30);  // every core is someone's home
   for (const auto& [core, n] : homed) CHECK(n == 12);  // 90 edges x 4 homes / 30 cores
 }
+
+TEST_CASE("tiers: service_wait_max bounds the longest wait the load model gives", "[tiers][load]") {
+  tiers::TierParams p;
+  // Defaults: the edge's 600 us on 2 cores behind 2,000 waiting.
+  CHECK(p.service_wait_max() == sim::microseconds(600) * (2000 / 2 + 2));
+  p.edge_cores = 1;
+  CHECK(p.service_wait_max() == sim::microseconds(600) * (2000 + 2));
+  // Against the model: every core busy and the queue full of the longest
+  // jobs, arriving in one instant; the last one admitted ends within it.
+  for (const uint32_t cores : {1u, 2u, 3u, 4u, 7u}) {
+    p.edge_cores = cores;
+    p.core_cores = cores;
+    p.cloud_cores = cores;
+    const sim::Duration bound = p.service_wait_max();
+    sim::Duration worst{0}, longest{0};
+    for (const tiers::Role r : {tiers::Role::kEdge, tiers::Role::kCore, tiers::Role::kCloud}) {
+      const node::LoadProfile lp = tiers::load_profile(r, p);
+      uint32_t longest_kind = 0;
+      for (uint32_t k = 0; k < node::LoadProfile::kKindsMax; ++k) {
+        if (lp.service[k] > lp.service[longest_kind]) longest_kind = k;
+      }
+      node::LoadModel m(lp);
+      const sim::Time now{1'000'000'000};
+      sim::Time last_done = now;
+      while (true) {
+        const node::LoadModel::Admission a = m.admit(now, longest_kind);
+        if (!a.accepted) break;
+        last_done = a.done;
+      }
+      worst = std::max(worst, last_done - now);
+      longest = std::max(longest, lp.service[longest_kind]);
+    }
+    CHECK(worst <= bound);
+    // And not loose by more than two of the longest services.
+    CHECK(bound - worst <= longest * 2);
+  }
+}

@@ -15,7 +15,9 @@
 //     explained when it is a skipped merge, a missing increment or an
 //     adopted sender clock);
 //   - every delivered copy is taken by the receiver's actor (its clock_recv)
-//     within kTakeWithinNs, unless the receiver crashed or refused it first.
+//     within the take bound (1 s, or the longest service-queue wait the
+//     model allows when that is longer), unless the receiver crashed or
+//     refused it first.
 // Messages without a clock_send record are not vclock-tracked and ignored.
 //
 // Every violation names the node, the simulated time and the record: its
@@ -73,8 +75,14 @@ class CausalityChecker final : public sim::TraceObserver {
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
   // Call at the end of the run: reports copies delivered more than
-  // kTakeWithinNs before `end_ns` and never taken by their receiver.
-  void finish(int64_t end_ns);
+  // `take_within_ns` before `end_ns` and never taken by their receiver.
+  // REQUIRES: take_within_ns > 0.
+  void finish(int64_t end_ns, int64_t take_within_ns = kTakeWithinNs);
+  // A delivered copy must reach its actor (its clock_recv) within this;
+  // longer means the node lost it without a record. The run passes the
+  // longest wait its nodes' service queues allow when that is longer
+  // (tiers::TierParams::service_wait_max, docs/model.md).
+  static constexpr int64_t kTakeWithinNs = 1'000'000'000;
 
   const std::vector<CausalityViolation>& violations() const { return violations_; }
   uint64_t violation_count() const { return violation_count_; }
@@ -100,10 +108,6 @@ class CausalityChecker final : public sim::TraceObserver {
   bool clock_known(uint32_t node) const;
 
  private:
-  // A delivered copy must reach its actor (its clock_recv) within this;
-  // longer means the node lost it without a record. Service queues are far
-  // shorter (docs/model.md).
-  static constexpr int64_t kTakeWithinNs = 1'000'000'000;
   struct InFlight {
     net::VectorClock clock;   // the recomputed sender clock at the send
     bool clock_known = true;  // false: the sender's clock was unknown

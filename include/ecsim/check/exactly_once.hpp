@@ -26,7 +26,7 @@
 //   (a) its sender recorded its ACK (acknowledged, never delivered); or
 //   (b) the network handed a transmission of it to the receiver (a network
 //       deliver record, not undone at once by an overload drop) more than B
-//       before the end, and by the end the receiver, not crashed since, had
+//       plus the longest wait in the receiver's service queue before the end, and by the end the receiver, not crashed since, had
 //       neither delivered it nor recorded why it did not (a msgq ignore
 //       record); or
 //   (c) its sender, up and in the same incarnation at the end, had not
@@ -75,9 +75,10 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   std::span<const sim::RecordType> record_types() const override;
 
   // Judges the messages still undelivered at `end_ns` (rules (b) and (c)
-  // with B = resend_timeout_ns + settle_ns). Call once.
-  // REQUIRES: resend_timeout_ns > 0, settle_ns >= 0.
-  void finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns);
+  // with B = resend_timeout_ns + settle_ns; rule (b) allows the receiver's
+  // service queue `queue_wait_ns` more). Call once.
+  // REQUIRES: resend_timeout_ns > 0, settle_ns >= 0, queue_wait_ns >= 0.
+  void finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns, int64_t queue_wait_ns = 0);
   // The verdict's detail: the first violation and their number, or the
   // counts (delivered, again after a restart, undelivered: in flight with
   // the oldest one's age, and abandoned). REQUIRES: finish() was called.
@@ -195,7 +196,7 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   void on_restart(uint32_t node, uint32_t incarnation);
   bool delivered_now(const Pair& p, uint64_t seq) const;
   void judge_undelivered(uint32_t sender, uint32_t receiver, uint64_t seq, const Pending& m,
-                         int64_t end_ns, int64_t bound_ns);
+                         int64_t end_ns, int64_t bound_ns, int64_t queue_wait_ns);
   std::string name(uint32_t node) const;
 
   std::vector<std::string> names_;
