@@ -146,14 +146,22 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
       p.rpc_pool_warm = static_cast<uint32_t>(int_in(*x, 0, pool));
     }
   }
+  std::optional<Field> resend;
   if (auto v = m.get("messaging")) {
     const MapView q(*this, *v, {"resend_timeout", "window"});
-    if (auto x = q.get("resend_timeout")) {
-      p.resend_timeout = duration_in(*x, Duration{0}, false, sim::seconds(3600));
+    if ((resend = q.get("resend_timeout"))) {
+      p.resend_timeout = duration_in(*resend, Duration{0}, false, sim::seconds(3600));
     }
     if (auto x = q.get("window")) p.window = static_cast<uint32_t>(int_in(*x, 1, 1024));
   }
   if (auto v = m.get("recovery")) p.recovery = bool_value(*v);
+  // Without the backoff every un-ACKed message goes again each timeout: at
+  // 1 ns a two-second run is billions of resends (minutes of wall time).
+  if (resend && p.recovery == false && *p.resend_timeout < kResendTimeoutWithoutBackoffMin) {
+    fail_value(*resend, fmt::format("at least {} with recovery: false (no backoff: each un-ACKed message "
+                                    "is resent every timeout)",
+                                    sim::format_duration(kResendTimeoutWithoutBackoffMin)));
+  }
   if (auto v = m.get("vector_clocks")) p.vector_clocks = bool_value(*v);
   if (auto v = m.get("storage")) {
     const MapView st(*this, *v, {"wal_slack"});

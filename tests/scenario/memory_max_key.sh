@@ -12,17 +12,19 @@ check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fa
 max_bytes() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; print(m["max_bytes"], m["limit_hit"], m["max_from"])' "$1"; }
 
 # A storm of fixed-interval resends (recovery off) that passes 8 MiB of
-# accounted memory within its 1 ms.
+# accounted memory within its first 35 ms (links of an hour: nothing arrives).
 storm() {
   cat <<EOF
 name: memory-max-key
-duration: 1ms
+duration: 100ms
 topology: { edge: 2, core: 1, cloud: 3 }
 $1
+network:
+  default: { latency: { constant: 1h } }
 workload:
   - { kind: requests, at: edge, rate: 10000/s, mix: { dsm_set: 1 } }
 model:
-  messaging: { resend_timeout: 1ns }
+  messaging: { resend_timeout: 1ms }
   recovery: false
 EOF
 }

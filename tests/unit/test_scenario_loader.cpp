@@ -340,6 +340,10 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:6:23: model.rpc.cores_tried is '3', expected an integer 1..2"},
       {"model resend timeout zero", kTiers + "model:\n  messaging: { resend_timeout: 0s }\n",
        "t.yaml:6:32: model.messaging.resend_timeout is '0s', expected a duration above 0s and at most 1h"},
+      {"model resend timeout under 1ms without backoff",
+       kTiers + "model:\n  messaging: { resend_timeout: 1ns }\n  recovery: false\n",
+       "t.yaml:6:32: model.messaging.resend_timeout is '1ns', expected at least 1ms with recovery: false "
+       "(no backoff: each un-ACKed message is resent every timeout)"},
       {"model without a requests workload", kHead + "model:\n  rpc: { pool_size: 4 }\n",
        "t.yaml:3:1: model sets the three tiers' parameters, but this scenario has no requests workload, "
        "expected a workload of kind requests or no model"},

@@ -27,6 +27,8 @@ inline constexpr int64_t kDsmKeysMax = 65536;
 // model.storage.wal_slack: the disk holds 2^24 entries; 2 x keys (2^21) plus
 // the slack plus a checkpoint's copy (2^20) stays below it.
 inline constexpr int64_t kWalSlackMax = int64_t{1} << 23;
+// model.messaging.resend_timeout with `recovery: false` (no backoff).
+inline constexpr sim::Duration kResendTimeoutWithoutBackoffMin = sim::milliseconds(1);
 // A billing workload (workload/billing.hpp, BillingConfig's limits).
 inline constexpr int64_t kBillingSubscribersMax = int64_t{1} << 20;
 inline constexpr int64_t kBillingNumbersPerSubscriberMax = 8;
