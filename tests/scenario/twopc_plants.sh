@@ -39,24 +39,26 @@ assert not v[sys.argv[2]]["ok"], v[sys.argv[2]]
 PY
   check $? 0 "$1 is found by $3"
 }
+swept() {  # PLANT SCENARIO VERDICT SEEDS [--swarm]: a sweep that stops at the first failure
+  "$ecsim" sweep "$data/$2.yaml" ${5:-} --seeds "$4" --jobs 2 --plant "$1" --stop-on-fail --json \
+    --out-dir "$tmp" > "$tmp/$1.sweep.json"
+  check $? 1 "$1: the sweep of $2 fails"
+  python3 - "$tmp/$1.sweep.json" "$3" <<'PY'
+import json, sys
+seeds = [json.loads(l) for l in open(sys.argv[1]) if '"seed"' in l]
+first = next(s for s in seeds if s["verdict"] != "pass")
+print(f"found at seed {first['seed']}: {first['detail'][:160]}")
+assert first["verdict"] == "fail" and first["failed_invariant"] == sys.argv[2], first
+PY
+  check $? 0 "$1 is found by $3"
+}
 found twopc.decide_before_all_votes 2pc-abort billing_atomicity
 found twopc.forget_decision_on_recovery 2pc-coordinator-crash billing_atomicity
 found twopc.read_uncommitted 2pc-reads billing_isolation
 found twopc.skip_invalidation 2pc-cache billing_cache_freshness
 found twopc.rerun_client_txn 2pc-rolling-crashes billing_at_most_once
 roll=$data/2pc-rolling-crashes.yaml
-"$ecsim" sweep "$roll" --swarm --seeds 1..12 --jobs 2 --plant twopc.report_before_durable --stop-on-fail --json \
-  --out-dir "$tmp" > "$tmp/early.json"
-check $? 1 "twopc.report_before_durable: the swarm sweep fails"
-python3 - "$tmp/early.json" <<'PY'
-import json, sys
-seeds = [json.loads(l) for l in open(sys.argv[1]) if '"seed"' in l]
-first = next(s for s in seeds if s["verdict"] != "pass")
-print(f"found at seed {first['seed']}: {first['detail'][:160]}")
-assert first["verdict"] == "fail" and first["failed_invariant"] == "billing_durability", first
-assert first["seed"] <= 12
-PY
-check $? 0 "twopc.report_before_durable is found by billing_durability"
+swept twopc.report_before_durable 2pc-rolling-crashes billing_durability 1..12 --swarm
 "$ecsim" sweep "$roll" --swarm --seeds 1..5 --jobs 2 --out-dir "$tmp" > "$tmp/roll.txt"
 check $? 0 "swarm seeds 1..5 pass without a plant"
 "$ecsim" run "$roll" --json > "$tmp/roll.json"
@@ -91,18 +93,7 @@ check $? 0 "2pc-cache-faults: six seeds of losses and crashes, every value serve
 "$ecsim" sweep "$data/2pc-reads.yaml" --seeds 1..6 --jobs 2 --out-dir "$tmp" > "$tmp/reads.txt"
 check $? 0 "2pc-reads without the plant: six seeds, no dirty read and every other promise kept"
 cont=$data/2pc-contention.yaml
-"$ecsim" sweep "$cont" --seeds 1..3 --jobs 2 --plant twopc.release_locks_at_prepare --stop-on-fail --json \
-  --out-dir "$tmp" > "$tmp/locks.json"
-check $? 1 "twopc.release_locks_at_prepare: the sweep fails"
-python3 - "$tmp/locks.json" <<'PY'
-import json, sys
-seeds = [json.loads(l) for l in open(sys.argv[1]) if '"seed"' in l]
-first = next(s for s in seeds if s["verdict"] != "pass")
-print(f"found at seed {first['seed']}: {first['detail'][:160]}")
-assert first["verdict"] == "fail" and first["failed_invariant"] == "billing_conservation", first
-assert first["seed"] <= 200
-PY
-check $? 0 "twopc.release_locks_at_prepare is found by billing_conservation"
+swept twopc.release_locks_at_prepare 2pc-contention billing_conservation 1..3
 "$ecsim" sweep "$cont" --seeds 1..3 --jobs 2 --out-dir "$tmp" > "$tmp/clean.txt"
 check $? 0 "the same sweep without the plant passes"
 exit $fail
