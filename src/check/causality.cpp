@@ -372,11 +372,16 @@ void CausalityChecker::on_restart(const sim::Record& r) {
   }
 }
 
-void CausalityChecker::finish(int64_t end_ns, int64_t take_within_ns) {
-  ECSIM_ASSERT(take_within_ns > 0);
+void CausalityChecker::finish(int64_t end_ns, std::span<const int64_t> take_within_ns) {
+  ECSIM_ASSERT(take_within_ns.empty() || take_within_ns.size() == names_.size());
+  const auto bound = [&](uint32_t node) {
+    const int64_t b = take_within_ns.empty() ? kTakeWithinNs : take_within_ns[node];
+    ECSIM_ASSERT(b > 0);
+    return b;
+  };
   std::vector<uint64_t> ids;
   in_flight_.for_each([&](uint64_t id, const InFlight& m) {
-    if (m.arrived != 0 && m.arrived_ns + take_within_ns <= end_ns) ids.push_back(id);
+    if (m.arrived != 0 && m.arrived_ns + bound(m.dst) <= end_ns) ids.push_back(id);
   });
   std::sort(ids.begin(), ids.end());  // reported by ascending id
   for (const uint64_t id : ids) {
@@ -388,7 +393,6 @@ void CausalityChecker::finish(int64_t end_ns, int64_t take_within_ns) {
                     id, name(m.src), at(m.send_ns), m.send_record, at(end_ns)));
   }
 }
-
 
 std::span<const sim::RecordType> CausalityChecker::record_types() const {
   static constexpr sim::RecordType kTypes[] = {RecordType::kSend, vclock::kRecordClockSend, RecordType::kDeliver, vclock::kRecordClockRecv, vclock::kRecordClockLocal, RecordType::kDrop, RecordType::kDuplicate, RecordType::kCrash, RecordType::kRestart};

@@ -281,10 +281,9 @@ void ExactlyOnceChecker::on_deliver(const sim::Record& r) {
 // up in the message's incarnation; otherwise it is in flight.
 void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, uint64_t seq,
                                            const Pending& m, int64_t end_ns, int64_t bound_ns,
-                                           int64_t queue_wait_ns) {
+                                           int64_t handed_bound_ns) {
   std::string why;
-  // Handed over, it may still wait in the receiver's service queue.
-  if (!m.handed_ns.empty() && m.handed_ns.front() + bound_ns + queue_wait_ns < end_ns) {
+  if (!m.handed_ns.empty() && m.handed_ns.front() + handed_bound_ns < end_ns) {
     why = fmt::format("the network handed it to {} at {}, which neither delivered nor refused it",
                       name(receiver), at(m.handed_ns.front()));
   } else if (m.last_sent_ns + bound_ns < end_ns) {
@@ -306,9 +305,10 @@ void ExactlyOnceChecker::judge_undelivered(uint32_t sender, uint32_t receiver, u
 }
 
 void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns,
-                                int64_t queue_wait_ns) {
+                                std::span<const int64_t> queue_wait_ns) {
   ECSIM_ASSERT(!finished_);
-  ECSIM_ASSERT(resend_timeout_ns > 0 && settle_ns >= 0 && queue_wait_ns >= 0);
+  ECSIM_ASSERT(resend_timeout_ns > 0 && settle_ns >= 0);
+  ECSIM_ASSERT(queue_wait_ns.empty() || queue_wait_ns.size() == names_.size());
   if (unmatched_send_) ++unmatched_;  // the run ended between the two records
   unmatched_send_ = false;
   finished_ = true;
@@ -325,8 +325,12 @@ void ExactlyOnceChecker::finish(int64_t end_ns, int64_t resend_timeout_ns, int64
     seqs.reserve(p.undelivered.size());
     p.undelivered.for_each([&](uint64_t seq, const Pending&) { seqs.push_back(seq); });
     std::sort(seqs.begin(), seqs.end());
+    // Handed over, it may still wait in the receiver's service queue.
+    const int64_t handed_bound_ns =
+        queue_wait_ns.empty() ? bound_ns : std::max(bound_ns, queue_wait_ns[receiver]);
     for (const uint64_t seq : seqs)
-      judge_undelivered(sender, receiver, seq, p.undelivered.at(seq), end_ns, bound_ns, queue_wait_ns);
+      judge_undelivered(sender, receiver, seq, p.undelivered.at(seq), end_ns, bound_ns,
+                        handed_bound_ns);
   }
   ECSIM_ASSERT(lost_ <= violation_count_);
 }

@@ -139,8 +139,9 @@ int do_run(const RunArgs& args) {
   run::Run run(sc, options);
   bool timed_out = false;
   bool done = false;
+  bool ended = false;  // the run reached its end by itself
   while (!done) {
-    done = run.advance(kEventsPerWallCheck);
+    done = ended = run.advance(kEventsPerWallCheck);
     ECSIM_ASSERT(!abort_now || run.simulator().now() < sim::Time{0} + sim::seconds(1));
     // Checked after the last chunk too, so a limit shorter than one chunk's
     // wall time still fails a run that overran it.
@@ -155,9 +156,11 @@ int do_run(const RunArgs& args) {
   run::RunResult result = run.finish();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (timed_out) {
-    result.verdicts.push_back({"wall_timeout", false,
-                               fmt::format("stopped after {} of wall time at simulated {}", args.wall_timeout,
-                                           sim::format_time(result.end))});
+    const std::string end = sim::format_time(result.end);
+    result.verdicts.push_back(
+        {"wall_timeout", false,
+         ended ? fmt::format("ended past its {} wall-time limit (at simulated {})", args.wall_timeout, end)
+               : fmt::format("stopped after {} of wall time at simulated {}", args.wall_timeout, end)});
   }
   if (args.json) {
     nlohmann::json j = run_result_json(result, wall_s);

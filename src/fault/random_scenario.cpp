@@ -232,9 +232,12 @@ class Builder {
     if (mix[0] + mix[1] + mix[2] + mix[3] + mix[4] == 0) mix[1] = 1;
     const uint64_t dsm_keys = 1 + rng_.below(4096);
     const Duration timeout = ms_or_1ns(20, 2000);
-    const std::string bad_tokens = probability(20);
+    std::string bad_tokens = probability(20);
     const uint64_t records = 1 + rng_.below(8);
     const uint64_t subscribers = 1 + rng_.below(100000);
+    // A cross-subscriber bad token needs a second subscriber (the loader
+    // refuses bad tokens with one); no draw changes.
+    if (subscribers == 1) bad_tokens = "0";
     const uint64_t rate = 1 + rng_.below(kRequestRateMax);
     std::string out = fmt::format(
         "workload:\n  - {{ kind: requests, at: {}, rate: {}/s, subscribers: {}, zipf: {}, records: {},\n"

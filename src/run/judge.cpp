@@ -108,8 +108,7 @@ void Run::Impl::summarize_tiers(RunResult& r) {
   if (world->params().vector_clocks) {  // off: no clocks to judge (validate refuses `causality` then)
     // A message may wait in its receiver's service queue as long as the
     // model allows (an edge node on one core: over a second).
-    causality.finish(sim.now().ns, std::max(check::CausalityChecker::kTakeWithinNs,
-                                            world->params().service_wait_max().ns));
+    causality.finish(sim.now().ns, service_waits(check::CausalityChecker::kTakeWithinNs));
     t.causality_sends = causality.sends_checked();
     t.causality_receives = causality.receives_checked();
     // A checker that reached its own limit judged only part of the run: its
@@ -336,10 +335,9 @@ Verdict Run::Impl::throughput_verdict(const scenario::ThroughputMin& tm, const s
 
 Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
   // A delivered write waits at most a full service queue at its replica
-  // (2000 x 300us / 4 cores by default): a second is ample.
-  // A forged write may wait in the replica's service queue that long.
-  const check::ForgedWritesReport rep =
-      forged->report(sim.now(), std::max(sim::seconds(1), world->params().service_wait_max()));
+  // (150 ms by default, 600 ms on one core): 1 s, or that wait if longer.
+  const check::ForgedWritesReport rep = forged->report(
+      sim.now(), std::max(sim::seconds(1), world->params().service_wait_max(tiers::Role::kCloud)));
   const uint64_t not_sent = byzantine ? byzantine->not_sent() : 0;
   const std::vector<check::ReplicaWriters>& replicas = end_state.writers();
   // Every cloud node, traced at the end of every tier run.
@@ -375,10 +373,18 @@ Verdict Run::Impl::edge_isolation_verdict(ForgedWriteSummary& out) {
   return v;
 }
 
+std::vector<int64_t> Run::Impl::service_waits(int64_t floor_ns) const {
+  std::vector<int64_t> out(names.size());
+  for (net::NodeId n = 0; n < out.size(); ++n) {
+    out[n] = std::max(floor_ns, world->params().service_wait_max(world->role(n)).ns);
+  }
+  return out;
+}
+
 Verdict Run::Impl::exactly_once_verdict() {
   check::ExactlyOnceChecker& c = *exactly_once;
   c.finish(sim.now().ns, world->params().dsm_resend_interval_max().ns, sc.expect.quiescence.ns,
-           world->params().service_wait_max().ns);
+           service_waits(0));
   judged["exactly_once"] = c.sent();
   return {"exactly_once", c.violation_count() == 0, c.summary()};
 }

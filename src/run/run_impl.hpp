@@ -294,6 +294,10 @@ struct Run::Impl {
 
   void summarize_tiers(RunResult& r);
 
+  // Per node, the longest its service queue may hold a message
+  // (tiers::TierParams::service_wait_max), at least `floor_ns`.
+  std::vector<int64_t> service_waits(int64_t floor_ns) const;
+
   // The promise checkers (check/promises.hpp) that the scenario asked for.
   void promise_verdicts();
 

@@ -174,6 +174,11 @@ class Validator {
       }
       if (sum == 0) fail(w.mark, fmt::format("{} mix has all weights 0, expected at least one above 0", what));
       in_range(w.mark, what + " bad_tokens (ppm)", w.bad_token_ppm, 0, net::kPpmOne);
+      if (w.bad_token_ppm > 0 && w.subscribers < 2) {
+        fail(w.mark, fmt::format("{} has bad_tokens with a single subscriber, expected 0 (a cross-subscriber "
+                                 "bad token needs a second subscriber)",
+                                 what));
+      }
       in_range(w.mark, what + " timeout", w.timeout, Duration{0}, false, kTimeoutMax);
       in_range(w.mark, what + " dsm_keys", w.dsm_keys, 1, kDsmKeysMax);
       if (w.until) in_range(w.mark, what + " until", *w.until, Duration{0}, false, kScenarioDurationMax);
@@ -556,6 +561,11 @@ class Validator {
     }
     if (p.resend_timeout) {
       in_range(m, "model.messaging.resend_timeout", *p.resend_timeout, zero, false, sim::seconds(3600));
+      if (p.recovery == false && *p.resend_timeout < kResendTimeoutWithoutBackoffMin) {
+        fail(m, fmt::format("model.messaging.resend_timeout is {}, expected at least {} with recovery: false",
+                            sim::format_duration(*p.resend_timeout),
+                            sim::format_duration(kResendTimeoutWithoutBackoffMin)));
+      }
     }
     if (p.window) in_range(m, "model.messaging.window", *p.window, 1, 1024);
     if (p.wal_slack) in_range(m, "model.storage.wal_slack", *p.wal_slack, 0, kWalSlackMax);

@@ -76,18 +76,14 @@ node::LoadProfile load_profile(Role r, const TierParams& p) {
   return lp;
 }
 
-sim::Duration TierParams::service_wait_max() const {
-  int64_t worst = 0;
-  for (const Role r : {Role::kEdge, Role::kCore, Role::kCloud}) {
-    const node::LoadProfile lp = load_profile(r, *this);
-    int64_t longest = 0;
-    for (const sim::Duration d : lp.service) longest = std::max(longest, d.ns);
-    // It starts once the cores have worked through what is ahead of it
-    // (queue_max / cores rounds, and the jobs in service) and ends one
-    // service later.
-    worst = std::max(worst, (static_cast<int64_t>(lp.queue_max / lp.cores) + 2) * longest);
-  }
-  return sim::Duration{worst};
+sim::Duration TierParams::service_wait_max(Role r) const {
+  const node::LoadProfile lp = load_profile(r, *this);
+  int64_t longest = 0;
+  for (const sim::Duration d : lp.service) longest = std::max(longest, d.ns);
+  // It starts once the cores have worked through what is ahead of it
+  // (queue_max / cores rounds, and the jobs in service) and ends one
+  // service later.
+  return sim::Duration{(static_cast<int64_t>(lp.queue_max / lp.cores) + 2) * longest};
 }
 
 void World::on_discard(const net::Envelope& e) { pool_.release(e.payload); }

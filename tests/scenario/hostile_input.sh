@@ -171,7 +171,10 @@ done
 printf 'name: overload\nduration: 6s\ntopology: { edge: 12, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 5000/s }\nfaults:\n  - { at: 2s, crash: edge-12, for: 2s }\nexpect:\n  recovers_within: 1s\n' > "$tmp/overload.yaml"
 "$ecsim" run "$tmp/overload.yaml" --quiet > "$tmp/out" 2>&1
 check $? 1 "an edge restart under overload runs to its verdict (the served ratio not back within 1s)"
-grep -q "^FAIL  overload" "$tmp/out"; check $? 0 "... and prints it"
+"$ecsim" run "$tmp/overload.yaml" --json > "$tmp/out.json" 2>&1
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([e['name'] for e in d['expectations'] if not e['ok']])" \
+  "$tmp/out.json" > "$tmp/failed"
+check "$(cat "$tmp/failed")" "['recovers_within']" "... and recovers_within is the one expectation failed"
 # False alarms: an edge node on one core holds 2,000 requests of 600 us
 # (1.2 s of work), so a message may wait there over a second before the node
 # takes it. causality called such a message never taken, exactly_once a DSM
@@ -179,9 +182,23 @@ grep -q "^FAIL  overload" "$tmp/out"; check $? 0 "... and prints it"
 # gives (tiers::TierParams::service_wait_max).
 printf 'name: slow-edge\nduration: 5s\ntopology: { edge: 3, core: 2, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 4000/s, mix: { session_check: 10, dsm_set: 1 } }\nmodel:\n  cores: { edge: 1 }\n' > "$tmp/slow.yaml"
 printf 'expect:\n  invariants: [causality]\n' | cat "$tmp/slow.yaml" - > "$tmp/slow-c.yaml"
-"$ecsim" run "$tmp/slow-c.yaml" --quiet > "$tmp/out" 2>&1; check $? 0 "causality under a one-core edge's full queue: no false alarm"
+# judged NAME FILE: the run passes, its one-core edge queue overflowed (so
+# some messages waited over a second), and NAME judged something.
+judged() {
+  "$ecsim" run "$2" --json > "$tmp/out.json" 2> "$tmp/err"; check $? 0 "$1 under a one-core edge's full queue: no false alarm"
+  python3 - "$tmp/out.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["messages"]["dropped_by_reason"]["overload"] > 0, d["messages"]
+v = {e["name"]: e for e in d["expectations"]}[sys.argv[2]]
+assert v["ok"] and not v.get("vacuous"), v
+print(sys.argv[2] + ":", v["detail"][:120])
+PY
+  check $? 0 "... the queue overflowed and $1 judged the run"
+}
+judged causality "$tmp/slow-c.yaml"
 printf '  messaging: { resend_timeout: 100ms }\n  recovery: false\nexpect:\n  invariants: [exactly_once]\n  quiescence: 1ms\n' | cat "$tmp/slow.yaml" - > "$tmp/slow-e.yaml"
-"$ecsim" run "$tmp/slow-e.yaml" --quiet > "$tmp/out" 2>&1; check $? 0 "exactly_once under a one-core edge's full queue: no false alarm"
+judged exactly_once "$tmp/slow-e.yaml"
 
 # Sweeps and explore.
 refused "sweep --out-dir not writable" "^ecsim: --out-dir: $tmp/none/sub: cannot write there" \

@@ -183,6 +183,40 @@ TEST_CASE("exactly_once: a message handed to its receiver and never answered is 
         "handed it to b at 1.001s, which neither delivered nor refused it");
 }
 
+TEST_CASE("exactly_once: a hand-over waits the larger of B and its receiver's queue wait",
+          "[check][msgq]") {
+  // Handed to b at 50 s; B is 7 s. b's service queue may hold a message 12 s,
+  // a's 30 s (which does not count for b).
+  const std::vector<int64_t> waits{30 * kS, 12 * kS, 0};
+  // a keeps resending every 5 s (the later copies never reach b), so only
+  // rule (b) can find the message lost.
+  const auto handed_at_50s = [](History& h) {
+    h.send(50 * kS, 0, 1, 1, 1, 1);
+    h.net_deliver(50 * kS, 1, 1, 0);
+    h.send(55 * kS, 0, 1, 1, 2);
+    h.send(60 * kS, 0, 1, 1, 3);
+  };
+  SECTION("within b's queue wait: in flight") {
+    History h;
+    handed_at_50s(h);
+    h.checker.finish(61 * kS, kResend, kSettle, waits);
+    CHECK(h.checker.violation_count() == 0);
+  }
+  SECTION("past it: lost") {
+    History h;
+    handed_at_50s(h);
+    h.checker.finish(62 * kS + 1, kResend, kSettle, waits);
+    REQUIRE(h.checker.violation_count() == 1);
+    CHECK_THAT(h.first(), Catch::Contains("which neither delivered nor refused it"));
+  }
+  SECTION("a queue wait below B leaves B") {
+    History h;
+    handed_at_50s(h);
+    h.checker.finish(57 * kS + 1, kResend, kSettle, std::vector<int64_t>{0, kS, 0});
+    REQUIRE(h.checker.violation_count() == 1);
+  }
+}
+
 TEST_CASE("exactly_once: hand-overs that were refused, undone or lost in a crash are in flight",
           "[check][msgq]") {
   History h;

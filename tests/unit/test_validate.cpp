@@ -145,6 +145,24 @@ TEST_CASE("validate: ranges and the fault schedule hold for C++-built scenarios"
   REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expected a time before the end of the scenario (5s)"));
 }
 
+TEST_CASE("validate: bad tokens need two subscribers, a resend under 1 ms needs backoff (C++-built)",
+          "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();
+  sc.requests[0].subscribers = 1;
+  sc.requests[0].bad_token_ppm = 100000;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("has bad_tokens with a single subscriber"));
+  sc.requests[0].subscribers = 2;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc = three_tier();
+  sc.model.resend_timeout = sim::microseconds(999);
+  CHECK_NOTHROW(scenario::validate(sc));  // the recovery rules back off
+  sc.model.recovery = false;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Equals("<test>: model.messaging.resend_timeout is 999us, expected at "
+                                                     "least 1ms with recovery: false"));
+  sc.model.resend_timeout = sim::milliseconds(1);
+  CHECK_NOTHROW(scenario::validate(sc));
+}
+
 TEST_CASE("validate: run::Run refuses what validate refuses, before any event", "[scenario][validate]") {
   scenario::Scenario sc = three_tier();
   sc.topology.cloud = 2;

@@ -103,6 +103,7 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
     const auto [line, column] = position(text, byte);
     return fmt::format("{}:{}", line, column);
   };
+  const auto last_byte = [&] { return read == 0 ? size_t{0} : read - 1; };
   const auto check = [&](int /*depth*/, nlohmann::json::parse_event_t event,
                          nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
@@ -110,7 +111,7 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
     if (event == E::object_start || event == E::array_start) {
       if (static_cast<int>(open.size()) >= depth_max) {
         problem = fmt::format("{}: nesting deeper than {} levels, expected a flatter document",
-                              at(read == 0 ? 0 : read - 1), depth_max);
+                              at(last_byte()), depth_max);
         return false;
       }
       open.push_back({event == E::object_start, {}});
@@ -121,7 +122,7 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
       if (!open.back().second.insert(key).second) {
         problem =
             fmt::format("{}: duplicate key {}, expected each key once",
-                        at(string_start(text, read == 0 ? 0 : read - 1)), scenario::quoted(key));
+                        at(string_start(text, last_byte())), scenario::quoted(key));
         return false;
       }
     }

@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,12 +76,14 @@ class CausalityChecker final : public sim::TraceObserver {
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
   // Call at the end of the run: reports copies delivered more than
-  // `take_within_ns` before `end_ns` and never taken by their receiver.
-  // REQUIRES: take_within_ns > 0.
-  void finish(int64_t end_ns, int64_t take_within_ns = kTakeWithinNs);
+  // their receiver's take bound before `end_ns` and never taken by it:
+  // `take_within_ns[node]` when given (the longest wait that node's service
+  // queue allows, if above kTakeWithinNs), else kTakeWithinNs.
+  // REQUIRES: take_within_ns empty or one positive bound per node.
+  void finish(int64_t end_ns, std::span<const int64_t> take_within_ns = {});
   // A delivered copy must reach its actor (its clock_recv) within this;
-  // longer means the node lost it without a record. The run passes the
-  // longest wait its nodes' service queues allow when that is longer
+  // longer means the node lost it without a record. The run passes, per
+  // node, the longest wait its service queue allows when that is longer
   // (tiers::TierParams::service_wait_max, docs/model.md).
   static constexpr int64_t kTakeWithinNs = 1'000'000'000;
 

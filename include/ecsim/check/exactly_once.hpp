@@ -26,7 +26,8 @@
 //   (a) its sender recorded its ACK (acknowledged, never delivered); or
 //   (b) the network handed a transmission of it to the receiver (a network
 //       deliver record, not undone at once by an overload drop) more than B
-//       plus the longest wait in the receiver's service queue before the end, and by the end the receiver, not crashed since, had
+//       (or the longest wait in the receiver's service queue, if longer)
+//       before the end, and by the end the receiver, not crashed since, had
 //       neither delivered it nor recorded why it did not (a msgq ignore
 //       record); or
 //   (c) its sender, up and in the same incarnation at the end, had not
@@ -55,6 +56,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,10 +77,13 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   std::span<const sim::RecordType> record_types() const override;
 
   // Judges the messages still undelivered at `end_ns` (rules (b) and (c)
-  // with B = resend_timeout_ns + settle_ns; rule (b) allows the receiver's
-  // service queue `queue_wait_ns` more). Call once.
-  // REQUIRES: resend_timeout_ns > 0, settle_ns >= 0, queue_wait_ns >= 0.
-  void finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns, int64_t queue_wait_ns = 0);
+  // with B = resend_timeout_ns + settle_ns; rule (b) waits the larger of B
+  // and `queue_wait_ns[receiver]`, the longest its service queue may hold a
+  // message, when given). Call once.
+  // REQUIRES: resend_timeout_ns > 0, settle_ns >= 0; queue_wait_ns empty or
+  // one value >= 0 per node.
+  void finish(int64_t end_ns, int64_t resend_timeout_ns, int64_t settle_ns,
+              std::span<const int64_t> queue_wait_ns = {});
   // The verdict's detail: the first violation and their number, or the
   // counts (delivered, again after a restart, undelivered: in flight with
   // the oldest one's age, and abandoned). REQUIRES: finish() was called.
@@ -196,7 +201,7 @@ class ExactlyOnceChecker final : public sim::TraceObserver {
   void on_restart(uint32_t node, uint32_t incarnation);
   bool delivered_now(const Pair& p, uint64_t seq) const;
   void judge_undelivered(uint32_t sender, uint32_t receiver, uint64_t seq, const Pending& m,
-                         int64_t end_ns, int64_t bound_ns, int64_t queue_wait_ns);
+                         int64_t end_ns, int64_t bound_ns, int64_t handed_bound_ns);
   std::string name(uint32_t node) const;
 
   std::vector<std::string> names_;

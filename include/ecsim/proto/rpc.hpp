@@ -346,7 +346,7 @@ class Client {
   };
   struct Dest {
     std::vector<Conn> conns;     // <= pool_size_max
-    std::deque<uint64_t> queue;  // slots of the waiting calls, <= kQueuedMax
+    std::deque<uint64_t> queue;  // slots of the waiting calls, <= queue_max + pool_size_max
     bool tls = false;
     bool reachable = true;
     // Connection rate limit (GCRA): the theoretical time of the next
