@@ -115,12 +115,14 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
     return env.id;
   }
   const bool duplicate = rng.chance_ppm(link.config.duplicate_ppm);
+  // The copy takes its reference to the body first: the original may be
+  // dropped at once (the in-flight limit), releasing its own.
+  if (duplicate) receiver_->on_copy(env);
   transmit(env, link, rng);
   if (duplicate) {
     ++stats_.duplicated;
     sim_.trace().record(
         Record{env.send_ns, RecordType::kDuplicate, 0, src, dst, kind, env.id, size_bytes});
-    receiver_->on_copy(env);
     transmit(env, link, rng);
   }
   return env.id;

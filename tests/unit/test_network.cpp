@@ -362,3 +362,42 @@ TEST_CASE("conn_fifo: at its slot limit a new connection goes untracked, counted
   CHECK(reached() == 1);
   CHECK(fifo.slots() == net::ConnFifo::kSlotsMin);
 }
+
+// A receiver that counts each payload's references as tiers::PayloadPool
+// does, and notes any copy or discard of a payload no longer held.
+struct RefCounter final : net::Receiver {
+  std::map<uint64_t, int> refs;
+  int misuse = 0;
+  bool is_up(net::NodeId) const override { return true; }
+  net::Arrival on_deliver(const net::Envelope& e) override {
+    on_discard(e);
+    return net::Arrival::kTaken;
+  }
+  void on_discard(const net::Envelope& e) override { misuse += refs[e.payload]-- > 0 ? 0 : 1; }
+  void on_copy(const net::Envelope& e) override { misuse += refs[e.payload]++ > 0 ? 0 : 1; }
+};
+
+TEST_CASE("network: a duplicate of a message dropped at the in-flight limit never touches a freed body",
+          "[net]") {
+  sim::Trace trace;
+  sim::Simulator s{1, trace};
+  net::Network net{s, {"n0", "n1"}};
+  RefCounter rx;
+  net.set_receiver(&rx);
+  net::LinkConfig slow;
+  slow.latency = net::LatencyModel::constant(sim::seconds(3600));
+  net.set_link(0, 1, slow);
+  for (uint64_t p = 1; p <= net::Network::kInFlightMax; ++p) {
+    rx.refs[p] = 1;
+    net.send(0, 1, 1, 100, p);
+  }
+  net::LinkConfig dup = slow;
+  dup.duplicate_ppm = net::kPpmOne;
+  net.set_link(0, 1, dup);
+  const uint64_t body = net::Network::kInFlightMax + 1;
+  rx.refs[body] = 1;
+  net.send(0, 1, 1, 100, body);  // the original and its copy both meet the limit
+  CHECK(rx.misuse == 0);
+  CHECK(rx.refs[body] == 0);  // both references released, none twice
+  CHECK(net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kInFlightLimit)] == 2);
+}
