@@ -578,6 +578,7 @@ void Participant::check_invariants() const {
   ECSIM_ASSERT(txns_.size() <= config_.txns_max + counters_.in_doubt_recovered);
   ECSIM_ASSERT(resolved_order_.size() <= config_.outcomes_max);
   ECSIM_ASSERT(timers_.size() <= txns_.size());
+  if (!pacer_.due(txns_.size())) return;
   size_t held = 0;
   for (const auto& [txn, t] : txns_) {
     held += t.held;

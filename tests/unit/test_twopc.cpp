@@ -426,3 +426,12 @@ TEST_CASE("twopc: over cloud groups a replica holds and judges only its own grou
   CHECK(c.part(kP3).number_owner(kNumber) == std::nullopt);
   CHECK(c.no_locks());
 }
+
+TEST_CASE("twopc: the invariant walk runs after every handler up to 32 live transactions, then paced",
+          "[twopc]") {
+  InvariantPacer pacer;
+  for (int i = 0; i < 100; ++i) CHECK(pacer.due(32));
+  int walks = 0;
+  for (int i = 0; i < 6400; ++i) walks += pacer.due(3200) ? 1 : 0;
+  CHECK(walks == 64);  // one in every 3200 / 32 handlers: 32 transactions' worth per handler
+}

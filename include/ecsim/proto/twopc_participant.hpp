@@ -198,6 +198,7 @@ class Participant {
   std::map<uint64_t, int64_t> balances_;  // committed
   std::map<uint64_t, uint64_t> owners_;   // number -> subscriber, committed
   std::map<uint64_t, Txn> txns_;          // live, by txn id
+  mutable InvariantPacer pacer_;          // check_invariants' walk over txns_
   std::map<uint64_t, uint64_t> locks_;    // key -> holder txn
   std::map<uint64_t, uint64_t> timers_;   // timer tag -> txn
   uint64_t next_tag_ = 1;
