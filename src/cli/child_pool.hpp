@@ -64,4 +64,10 @@ struct RunOutcome {
 
 RunOutcome judge_run(const ChildExit& c);
 
+// What a reproducing command adds for `r`: a timed-out run reproduces its
+// verdict only under the same wall-clock limit (" --wall-timeout 60s").
+inline std::string reproduce_limit(const RunOutcome& r, const std::string& timeout) {
+  return r.verdict == "timeout" ? " --wall-timeout " + timeout : "";
+}
+
 }  // namespace ecsim::cli

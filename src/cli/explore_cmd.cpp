@@ -192,9 +192,8 @@ std::string point_text(const ExploreRun& r) {
 }
 
 std::string reproduce(const ExploreArgs& a, const ExploreRun& r, uint64_t seed) {
-  // A timed-out run reproduces its verdict only under the same limit.
   return fmt::format("ecsim run {} --seed {}{}{}", r.file, seed, a.plant.empty() ? "" : " --plant " + a.plant,
-                     r.outcome.verdict == "timeout" ? " --wall-timeout " + a.timeout : "");
+                     reproduce_limit(r.outcome, a.timeout));
 }
 
 int do_explore(const ExploreArgs& a) {

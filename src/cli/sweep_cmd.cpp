@@ -132,9 +132,7 @@ std::string write_swarm_file(const SweepArgs& a, const std::string& stem, SeedRe
 }
 
 std::string reproduce_command(const SweepArgs& a, const SeedResult& r) {
-  std::string flags = a.plant.empty() ? "" : " --plant " + a.plant;
-  // A timed-out seed reproduces its verdict only under the same limit.
-  if (r.verdict == "timeout") flags += " --wall-timeout " + a.timeout;
+  const std::string flags = (a.plant.empty() ? "" : " --plant " + a.plant) + reproduce_limit(r, a.timeout);
   if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", r.swarm_file, flags);
   if (a.random_scenarios) return fmt::format("ecsim run --random-scenario --seed {}{}", r.seed, flags);
   return fmt::format("ecsim run {} --seed {}{}{}", a.scenario_path, r.seed, a.swarm ? " --swarm" : "", flags);

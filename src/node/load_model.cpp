@@ -13,6 +13,12 @@ bool LoadProfile::enabled() const {
   return false;
 }
 
+sim::Duration LoadProfile::wait_max() const {
+  int64_t longest = 0;
+  for (const sim::Duration& d : service) longest = std::max(longest, d.ns);
+  return sim::Duration{(static_cast<int64_t>(queue_max / cores) + 2) * longest};
+}
+
 LoadModel::LoadModel(const LoadProfile& profile) : profile_(profile) {
   ECSIM_ASSERT(profile.cores >= 1 && profile.cores <= LoadProfile::kCoresMax);
   ECSIM_ASSERT(profile.memory_total_bytes > 0);

@@ -76,15 +76,7 @@ node::LoadProfile load_profile(Role r, const TierParams& p) {
   return lp;
 }
 
-sim::Duration TierParams::service_wait_max(Role r) const {
-  const node::LoadProfile lp = load_profile(r, *this);
-  int64_t longest = 0;
-  for (const sim::Duration d : lp.service) longest = std::max(longest, d.ns);
-  // It starts once the cores have worked through what is ahead of it
-  // (queue_max / cores rounds, and the jobs in service) and ends one
-  // service later.
-  return sim::Duration{(static_cast<int64_t>(lp.queue_max / lp.cores) + 2) * longest};
-}
+sim::Duration TierParams::service_wait_max(Role r) const { return load_profile(r, *this).wait_max(); }
 
 void World::on_discard(const net::Envelope& e) { pool_.release(e.payload); }
 void World::on_copy(const net::Envelope& e) { pool_.retain(e.payload); }

@@ -27,6 +27,12 @@ struct LoadProfile {
   uint64_t memory_base_bytes = uint64_t{1} << 30;
   uint64_t memory_per_queued_bytes = 64 << 10;  // a request's buffers while it waits or runs
   bool enabled() const;
+  // The longest a message admitted now can take until its service ends: at
+  // most queue_max - 1 wait ahead of it and every core is busy, each job
+  // taking at most the longest service time; it starts once the cores have
+  // worked through that (queue_max / cores rounds, and the jobs in service)
+  // and ends one service later.
+  sim::Duration wait_max() const;
 };
 
 struct LoadSample {

@@ -97,11 +97,9 @@ struct TierParams {
   sim::Duration dsm_service = sim::microseconds(50);
   uint32_t queue_max = 2000;
   // The longest a message a node of role `r` admitted to its service queue
-  // can wait there and be served: at most queue_max - 1 wait ahead of it
-  // and every core is busy, each job taking at most the node's longest
-  // service time. The checkers that see a message delivered but not yet
-  // taken allow this much at its receiver before they call it lost
-  // (docs/model.md).
+  // can wait there and be served (node::LoadProfile::wait_max). The
+  // checkers that see a message delivered but not yet taken allow this much
+  // at its receiver before they call it lost (docs/model.md).
   sim::Duration service_wait_max(Role r) const;
   // Edge rehydration (tier_node.hpp): after a restart an edge node fetches
   // this many of its hottest keys through core, at most
