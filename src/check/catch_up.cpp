@@ -18,9 +18,11 @@ std::string node_name(const std::vector<std::string>& names, uint32_t n) {
 }
 }  // namespace
 
-CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names)
+CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names, NetworkPlan network)
     : cloud_(std::move(cloud)),
       names_(std::move(names)),
+      reach_(std::move(network)),
+      up_since_ns_(cloud_.size(), 0),
       open_(cloud_.size(), -1),
       group_(cloud_.size(), 0),
       following_(cloud_.size()) {
@@ -49,6 +51,10 @@ void CatchUpChecker::hold(uint32_t node, uint64_t key, Version v) {
 void CatchUpChecker::on_record(const sim::Record& r) {
   // Offered only the types record_types() names; told apart here.
   const sim::RecordType t = r.type;
+  if (t == sim::RecordType::kFault) {
+    reach_.on_fault(r);
+    return;
+  }
   if (t == st::kRecordQuorum) {
     if (r.code == static_cast<uint16_t>(st::QuorumOutcome::kWriteOk)) {
       const Version v{r.b, r.peer};
@@ -73,6 +79,8 @@ void CatchUpChecker::on_record(const sim::Record& r) {
   }
   if (t != sim::RecordType::kRestart && t != sim::RecordType::kCrash && t != st::kRecordCatchUp) return;
   if (r.node >= cloud_.size() || !cloud_[r.node]) return;
+  if (t == sim::RecordType::kRestart) up_since_ns_[r.node] = r.time_ns;
+  if (t == sim::RecordType::kCrash) up_since_ns_[r.node] = -1;
   const int64_t open = open_[r.node];
   std::optional<Following>& f = following_[r.node];
   if (r.type == sim::RecordType::kRestart) {
@@ -132,10 +140,27 @@ void CatchUpChecker::caught_up(CatchUp& c, const sim::Record& r) {
   account();
 }
 
+// A replica catches up from any one peer of its group, so the clock starts
+// when one that is up at the end could answer it without a break since: the
+// latest of its restart, that peer's restart and the end of the last cut
+// between them. A replica with no such peer (each down, or cut off from it,
+// at the end) cannot catch up and is not judged; one cut off for a while
+// gets `grace` from the heal.
+int64_t CatchUpChecker::could_catch_up_since(const CatchUp& c, int64_t now_ns) const {
+  int64_t since = INT64_MAX;
+  for (uint32_t peer = 0; peer < cloud_.size(); ++peer) {
+    if (peer == c.node || !cloud_[peer] || group_[peer] != group_[c.node] || up_since_ns_[peer] < 0) continue;
+    const Reachability::Pair pair = reach_.pair(c.node, peer, c.restart_ns, now_ns);
+    if (pair.cut_at_end) continue;
+    since = std::min(since, std::max({c.restart_ns, up_since_ns_[peer], pair.reachable_since_ns}));
+  }
+  return since;
+}
+
 CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
   CatchUpReport rep;
   rep.judged = restarts_.size();
-  std::string bad, caught, waiting;
+  std::string bad, caught, waiting, alone;
   auto add = [](std::string& list, const std::string& item, const char* sep) {
     list += (list.empty() ? "" : sep) + item;
   };
@@ -156,11 +181,19 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
     if (c.superseded) continue;
     if (c.caught_up) {
       add(caught, fmt::format("{} after {}", name, seconds(c.caught_up_ns - c.restart_ns)), ", ");
-    } else if (now_ns - c.restart_ns >= grace.ns) {
+      continue;
+    }
+    const int64_t since = could_catch_up_since(c, now_ns);
+    if (since == INT64_MAX) {
+      add(alone, name, ", ");
+    } else if (now_ns - since >= grace.ns) {
       rep.ok = false;
+      const std::string healed =
+          since > c.restart_ns ? fmt::format(" (a peer in reach since {})", seconds(since)) : "";
       add(bad,
           violation_text(name, c.restart_ns, c.record,
-                         fmt::format("restarted, not caught up by the end at {}", sim::format_time(sim::Time{now_ns}))),
+                         fmt::format("restarted, not caught up by the end at {}{}", sim::format_time(sim::Time{now_ns}),
+                                     healed)),
           "; ");
     } else {
       add(waiting, name, ", ");
@@ -173,8 +206,12 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
   } else {
     rep.detail = caught.empty() ? "" : "caught up, holding every write acknowledged before the restart: " + caught;
     if (!waiting.empty()) {
-      rep.detail += fmt::format("{}not judged (restarted less than {} before the end): {}",
+      rep.detail += fmt::format("{}not judged (a peer in reach less than {} before the end): {}",
                                 rep.detail.empty() ? "" : "; ", sim::format_duration(grace), waiting);
+    }
+    if (!alone.empty()) {
+      rep.detail += fmt::format("{}not judged (every peer down or cut off at the end): {}",
+                                rep.detail.empty() ? "" : "; ", alone);
     }
     if (rep.detail.empty()) rep.detail = "every restarted replica crashed again before the end";
   }
@@ -183,7 +220,7 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
 
 
 std::span<const sim::RecordType> CatchUpChecker::record_types() const {
-  static constexpr sim::RecordType kTypes[] = {st::kRecordQuorum, st::kRecordRecovered, st::kRecordWrite, st::kRecordCatchUpEntry, sim::RecordType::kRestart, sim::RecordType::kCrash, st::kRecordCatchUp};
+  static constexpr sim::RecordType kTypes[] = {st::kRecordQuorum, st::kRecordRecovered, st::kRecordWrite, st::kRecordCatchUpEntry, sim::RecordType::kRestart, sim::RecordType::kCrash, st::kRecordCatchUp, sim::RecordType::kFault};
   return kTypes;
 }
 

@@ -37,10 +37,10 @@ void print_tiers(const run::TierSummary& t, Line& line) {
   const run::RpcSummary& rpc = t.rpc;
   line(fmt::format("  edge->core rpc: {} calls, {} ok, {} failed, {} timeouts, {} resets, {} retries, {} shed; cores "
                    "suspected {} times ({} calls moved on at once); connections {} opened, {} reused, {} open at the end; {} "
-                   "handshake messages; {} duplicate requests absorbed at core",
+                   "handshake messages; {} duplicate requests absorbed at core, {} refused there as stale",
                    rpc.calls, rpc.ok, rpc.failed, rpc.timeouts, rpc.resets, rpc.retries, rpc.shed, rpc.cores_suspected,
                    rpc.unreachable, rpc.connections_opened, rpc.connections_reused, rpc.open_connections,
-                   rpc.handshake_messages, rpc.duplicates_absorbed));
+                   rpc.handshake_messages, rpc.duplicates_absorbed, rpc.refused_stale));
   if (!t.throughput.empty()) {
     line(fmt::format("  {:<8}{:>10}{:>10}{:>11}{:>11}{:>11}", "clients", "offered", "served", "offered/s", "served/s",
                      "over"));
@@ -218,7 +218,8 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
                                      {"connections_reused", rpc.connections_reused},
                                      {"open_connections", rpc.open_connections},
                                      {"handshake_messages", rpc.handshake_messages},
-                                     {"duplicates_absorbed", rpc.duplicates_absorbed}};
+                                     {"duplicates_absorbed", rpc.duplicates_absorbed},
+                                     {"refused_stale", rpc.refused_stale}};
     nlohmann::json throughput = nlohmann::json::array();
     for (const run::NodeThroughput& x : t.throughput) {
       throughput.push_back({{"node", x.node}, {"offered", x.offered}, {"served", x.served},

@@ -1,6 +1,8 @@
 // The RPC server: request de-duplication by call id (a response cache),
 // connection handshakes, responses. The client is in rpc.cpp and
 // rpc_connections.cpp.
+#include <algorithm>
+
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/proto/rpc.hpp"
@@ -13,6 +15,7 @@ ServerCounters& ServerCounters::operator+=(const ServerCounters& o) {
   duplicates_cached += o.duplicates_cached;
   duplicates_executing += o.duplicates_executing;
   refused_busy += o.refused_busy;
+  refused_stale += o.refused_stale;
   responses_sent += o.responses_sent;
   response_bytes += o.response_bytes;
   handshake_messages += o.handshake_messages;
@@ -41,6 +44,14 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
     const Response response = response_of(r.call_id, e);  // before anything else runs: e moves on insert
     serve_trace(from, r, ServeOutcome::kCached);
     send_response(from, response);
+    return std::nullopt;
+  }
+  if (r.call_id <= forgotten_upto(from)) {
+    // Its entry may have been evicted: a late copy of a call that ran must
+    // not run again (at most once), so the server refuses what it forgot.
+    ++counters_.refused_stale;
+    serve_trace(from, r, ServeOutcome::kStale);
+    send_response(from, Response{r.call_id, r.conn_id, static_cast<uint16_t>(Code::kStale), 0, 0});
     return std::nullopt;
   }
   if (executing_ >= config_.executing_max) {
@@ -103,12 +114,16 @@ bool Server::send_response(NodeId to, const Response& r) {
   return true;
 }
 
-// Drops the oldest finished entries beyond cache_max. A retry that arrives
-// after its entry was evicted executes again: the cache must outlast the
-// clients' retry horizon (timeout x attempts) at the served rate.
+// Drops the oldest finished entries beyond cache_max, remembering per client
+// the newest call id dropped: a copy of it (or of an older call) that
+// arrives later, however late, is refused as stale instead of running again.
 void Server::evict() {
   while (done_order_.size() > config_.cache_max) {
-    entries_.erase(done_order_.front());
+    const Key& oldest = done_order_.front();
+    if (oldest.client >= forgotten_upto_.size()) forgotten_upto_.resize(size_t{oldest.client} + 1, 0);
+    uint64_t& upto = forgotten_upto_[oldest.client];
+    upto = std::max(upto, oldest.call_id);
+    entries_.erase(oldest);
     done_order_.pop_front();
     ++counters_.cache_evictions;
   }

@@ -301,7 +301,7 @@ void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
   p.req_id = next_req_id_++;
   ECSIM_ASSERT(p.req_id < kReplicaTagBit);
   send(env, p.peer, CatchUpReq{p.req_id, p.cursor_ns, p.cursor_key});
-  p.timer = env.set_timer(config_.catch_up_timeout, kReplicaTagBit | p.req_id);
+  p.timer = env.set_timer(catch_up_wait(p.retries), kReplicaTagBit | p.req_id);
   ++counters_.catch_up_requests_sent;
   trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kRequested), p.peer, 0,
         static_cast<uint64_t>(p.cursor_ns));
@@ -417,15 +417,26 @@ void Replica::on_timer(Env<Message>& env, StorageIo& io, uint64_t tag) {
     ignore(env, Ignored::kStaleTimer, self_, tag);
     return;
   }
-  // The request or its answer was lost, or the peer is down: ask again from
-  // the same cursor (a late answer to the old request is ignored).
-  if (it->retries >= config_.catch_up_retries_max) {
-    give_up(env, *it);
-    return;
+  // The request or its answer was lost, or the peer is down or cut off: ask
+  // again from the same cursor (a late answer to the old request is
+  // ignored), backing off once the retries at the timeout are spent. Never
+  // given up: a partition that outlasts the retries heals some time.
+  if (it->retries < UINT32_MAX) ++it->retries;
+  if (it->retries > config_.catch_up_retries_max) {
+    ++counters_.catch_up_backoffs;
+    trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kBackingOff), it->peer, 0,
+          static_cast<uint64_t>(catch_up_wait(it->retries).ns));
   }
-  ++it->retries;
   request_batch(env, *it);
   check_invariants();
+}
+
+sim::Duration Replica::catch_up_wait(uint32_t retries) const {
+  if (retries <= config_.catch_up_retries_max) return config_.catch_up_timeout;
+  const uint32_t doublings = std::min<uint32_t>(retries - config_.catch_up_retries_max, 30);
+  const int64_t cap = std::max(config_.catch_up_backoff_max.ns, config_.catch_up_timeout.ns);
+  const int64_t wait = config_.catch_up_timeout.ns > (cap >> doublings) ? cap : config_.catch_up_timeout.ns << doublings;
+  return sim::Duration{wait};
 }
 
 std::optional<Stored> Replica::get(uint64_t key) const {

@@ -199,6 +199,7 @@ void Run::Impl::summarize_protocols(RpcSummary& rpc, MsgqSummary& mq) {
   rpc.connections_reused = c.connections_reused;
   rpc.handshake_messages = c.handshake_messages + s.handshake_messages;
   rpc.duplicates_absorbed = s.duplicates_cached + s.duplicates_executing;
+  rpc.refused_stale = s.refused_stale;
   mq.accepted = qs.accepted;
   mq.refused = qs.refused;
   mq.sent = qs.sent;

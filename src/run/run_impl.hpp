@@ -35,6 +35,7 @@
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/run/recovery.hpp"
+#include "network_plan.hpp"
 #include "ecsim/version.hpp"
 #include "ecsim/workload/ping.hpp"
 #include "ecsim/workload/billing.hpp"
@@ -265,7 +266,7 @@ struct Run::Impl {
                 }),
         durability(names),
         causality(names),
-        catch_up(cloud_nodes(s), names) {
+        catch_up(cloud_nodes(s), names, network_plan(s, names.size())) {
     proto::count_points_by_node(names.size());
     for (sim::TraceObserver* reader : o.observers) trace.add_observer(reader);
     trace.add_observer(&durability);

@@ -61,6 +61,7 @@ run = json.load(open(sys.argv[1]))
 hash_out = open(sys.argv[3]).read()
 types, drops, sends_by_kind, refused_by_code = Counter(), Counter(), Counter(), Counter()
 msgq_first, msgq_again, rpc_ok, rpc_failed, conn_opened, absorbed, ignored = 0, 0, 0, 0, 0, 0, Counter()
+refused_stale = 0
 faults_applied, bytes_sent, forged_sent, unreachable, shed = 0, 0, 0, 0, 0
 attempts, conn_events, disk_lost, limits_seen = Counter(), Counter(), 0, {}
 # What a node holds that its crash takes away without a record: its open
@@ -137,6 +138,7 @@ for line in open(sys.argv[2]):
         if r["code"] == 3: shed += 1
     elif t == "rpc.conn" and r["code"] == 1: conn_opened += 1
     elif t == "rpc.serve" and r["code"] in (2, 3): absorbed += 1
+    elif t == "rpc.serve" and r["code"] == 5: refused_stale += 1
     elif t == "fault" and r["b"] == 1: faults_applied += 1
     n = r["node"]
     if t == "rpc.attempt":
@@ -211,6 +213,7 @@ same("rpc.unreachable", rpc["unreachable"], unreachable)
 same("rpc.shed", rpc["shed"], shed)
 same("rpc.connections_opened", rpc["connections_opened"], conn_opened)
 same("rpc.duplicates_absorbed", rpc["duplicates_absorbed"], absorbed)
+same("rpc.refused_stale", rpc["refused_stale"], refused_stale)
 same("rpc.handshake_messages", rpc["handshake_messages"], sends_by_kind[14])
 same("rpc.calls", rpc["calls"], attempts[1])
 # A call ends in one rpc.done, or is live at the end, or died with its node.
@@ -239,7 +242,7 @@ same("msgq.duplicates", q["duplicates"], ignored[2])
 same("msgq.accepted", q["accepted"], types["msgq.accepted"])
 same("msgq.pending", q["pending"], sum(len(x) for x in msgq_pending.values()))
 checked = {"messages": set(m), "rpc": {"calls", "ok", "failed", "unreachable", "shed", "connections_opened",
-           "duplicates_absorbed", "handshake_messages", "retries", "timeouts", "resets", "connections_reused",
+           "duplicates_absorbed", "refused_stale", "handshake_messages", "retries", "timeouts", "resets", "connections_reused",
            "open_connections", "cores_suspected"},
            "msgq": {"sent", "resent", "acked", "delivered", "refused", "duplicates", "accepted", "pending"}}
 for what, have in (("rpc", rpc), ("msgq", q)):
@@ -434,7 +437,8 @@ point_records = {
     "storage.writer.after_quorum": codes["storage.quorum"][1],
     "storage.writer.after_send": types["storage.write_started"],
     "rpc.server.before_execute": serve[1],
-    "rpc.server.after_execute": core_responses - serve[2],      # responses sent, less those from the cache
+    # responses sent, less those from the cache and the refusals (busy, stale)
+    "rpc.server.after_execute": core_responses - serve[2] - serve[4] - serve[5],
     "rpc.server.before_respond": core_responses,                # core -> edge sends of kind 10
     "msgq.receiver.before_ack": types["msgq.deliver"],
     "msgq.receiver.after_deliver": types["msgq.deliver"],

@@ -78,7 +78,7 @@ TEST_CASE("catch_up: a caught-up restart passes with its delay, a late one is no
   c.offer(rec(27 * kS, sim::RecordType::kRestart, 3));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
-  CHECK(rep.detail == "caught up, holding every write acknowledged before the restart: cloud-1 after 0.250s; not judged (restarted less than 5s before the end): cloud-2");
+  CHECK(rep.detail == "caught up, holding every write acknowledged before the restart: cloud-1 after 0.250s; not judged (a peer in reach less than 5s before the end): cloud-2");
   REQUIRE(c.restarts().size() == 2);
   CHECK(c.restarts()[0].caught_up);
   CHECK(c.restarts()[0].caught_up_ns == 12 * kS + 250'000'000);
@@ -160,4 +160,64 @@ TEST_CASE("catch_up: a version with the same counter but a smaller writer is old
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK_FALSE(rep.ok);
   CHECK(c.restarts()[0].missing == 1);
+}
+
+namespace {
+// Node 2 (cloud-1) alone on one side: fault 0 cuts it off, fault 1 heals.
+check::NetworkPlan cloud1_cut_off() {
+  check::NetworkPlan p;
+  p.class_of = {0, 0, 0, 0};
+  p.class_links = {check::NetworkPlan::Link{0, 1}};
+  check::NetworkPlan::Fault partition;
+  partition.kind = check::NetworkPlan::Fault::Kind::kPartition;
+  partition.groups = {0, 0, 1, 0};
+  check::NetworkPlan::Fault heal;
+  heal.kind = check::NetworkPlan::Fault::Kind::kHeal;
+  p.faults = {partition, heal};
+  return p;
+}
+sim::Record fault(int64_t t_ns, uint64_t index) {
+  sim::Record r = rec(t_ns, sim::RecordType::kFault, 0);
+  r.a = index;
+  r.b = 1;  // applied
+  return r;
+}
+check::CatchUpChecker cut_checker() {
+  return check::CatchUpChecker({false, false, true, true}, {"edge-1", "core-1", "cloud-1", "cloud-2"},
+                               cloud1_cut_off());
+}
+}  // namespace
+
+TEST_CASE("catch_up: a replica cut off from every peer at the end is not judged", "[check]") {
+  check::CatchUpChecker c = cut_checker();
+  c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  c.offer(fault(11 * kS, 0));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK(rep.ok);
+  CHECK(rep.detail == "not judged (every peer down or cut off at the end): cloud-1");
+}
+
+TEST_CASE("catch_up: after a heal the replica has the grace from the heal, then fails", "[check]") {
+  check::CatchUpChecker c = cut_checker();
+  c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  c.offer(fault(11 * kS, 0));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  c.offer(fault(20 * kS, 1));
+  CHECK(c.judge(24 * kS, sim::seconds(5)).ok);  // 12 s after the restart, 4 s after the heal
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK_FALSE(rep.ok);
+  CHECK(rep.detail ==
+        "cloud-1 at 12s, record #3: restarted, not caught up by the end at 30s (a peer in reach since 20.000s)");
+}
+
+TEST_CASE("catch_up: with its only peer down the replica waits for that peer's restart", "[check]") {
+  check::CatchUpChecker c = checker();
+  c.offer(rec(10 * kS, sim::RecordType::kCrash, 3));
+  c.offer(rec(11 * kS, sim::RecordType::kCrash, 2));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  CHECK(c.judge(30 * kS, sim::seconds(5)).ok);  // cloud-2 still down: nothing to catch up from
+  c.offer(rec(27 * kS, sim::RecordType::kRestart, 3));
+  CHECK(c.judge(30 * kS, sim::seconds(5)).ok);
+  CHECK_FALSE(c.judge(33 * kS, sim::seconds(5)).ok);
 }

@@ -423,14 +423,41 @@ TEST_CASE("rpc: the server's dedup cache is bounded and evicts the oldest", "[rp
   }
   CHECK(server.cached() == 4);
   CHECK(server.counters().cache_evictions == 2);
+  CHECK(server.forgotten_upto(kClient) == 2);
   CHECK_FALSE(server.on_request(kClient, {6, 1, rpc::Method::kPing, 0, 0}).has_value());
-  CHECK(server.on_request(kClient, {1, 1, rpc::Method::kPing, 0, 0}).has_value());  // evicted
+  // Evicted: a late copy of call 1 is refused as stale, never executed again.
+  CHECK_FALSE(server.on_request(kClient, {1, 1, rpc::Method::kPing, 0, 0}).has_value());
+  CHECK(server.counters().refused_stale == 1);
+  CHECK(std::get<rpc::Response>(senv.sent.back().message).code == static_cast<uint16_t>(rpc::Code::kStale));
+  CHECK(server.counters().executed == 6);
   CHECK(server.on_request(kClient, {7, 1, rpc::Method::kPing, 0, 0}).has_value());
+  CHECK(server.on_request(kClient, {8, 1, rpc::Method::kPing, 0, 0}).has_value());
   // Two executing: the third is refused as busy.
-  CHECK_FALSE(server.on_request(kClient, {8, 1, rpc::Method::kPing, 0, 0}).has_value());
+  CHECK_FALSE(server.on_request(kClient, {9, 1, rpc::Method::kPing, 0, 0}).has_value());
   CHECK(server.counters().refused_busy == 1);
   const auto& last = std::get<rpc::Response>(senv.sent.back().message);
   CHECK(last.code == static_cast<uint16_t>(rpc::Code::kServerBusy));
+}
+
+TEST_CASE("rpc: a call the cache forgot never executes again, whichever client and order", "[rpc]") {
+  FakeEnv<rpc::Message> senv(kServer);
+  rpc::Server server(senv, {.cache_max = 2, .executing_max = 8});
+  constexpr net::NodeId kOther = 3;
+  // Client A runs 10 and 30, then B runs 3 and 4: A's two calls are evicted.
+  for (auto [who, id] : {std::pair{kClient, uint64_t{10}}, {kClient, 30}, {kOther, 3}, {kOther, 4}}) {
+    REQUIRE(server.on_request(who, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
+    server.respond(who, id, 0, 0, 0);
+  }
+  CHECK(server.forgotten_upto(kClient) == 30);
+  CHECK(server.forgotten_upto(kOther) == 0);
+  const uint64_t executed = server.counters().executed;
+  for (uint64_t id : {10, 30, 20}) CHECK_FALSE(server.on_request(kClient, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
+  CHECK(server.counters().refused_stale == 3);
+  CHECK(server.counters().executed == executed);
+  // B's calls are still cached; A's newer calls run.
+  CHECK_FALSE(server.on_request(kOther, {3, 1, rpc::Method::kPing, 0, 0}).has_value());
+  CHECK(server.counters().duplicates_cached == 1);
+  CHECK(server.on_request(kClient, {31, 1, rpc::Method::kPing, 0, 0}).has_value());
 }
 
 TEST_CASE("rpc: a prewarmed pool serves the first calls without a handshake", "[rpc]") {

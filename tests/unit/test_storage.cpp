@@ -496,6 +496,30 @@ TEST_CASE("storage: a restarted replica replays its WAL and catches up from its 
   }
 }
 
+TEST_CASE("storage: a replica cut off from its peers keeps asking, backing off, and catches up after the heal",
+          "[storage]") {
+  World w(1);
+  w.crash(kCloudC);
+  for (uint64_t k = 1; k <= 10; ++k) w.write(kCore1, k, k, Version{1, kCore1});
+  w.pump();
+  w.cut = {{kCloudC, kCloudA}, {kCloudC, kCloudB}};
+  w.restart(kCloudC);
+  for (int i = 0; i < 600; ++i) w.advance(100_ms);  // 60 s cut off
+  Replica& c = w.replica(kCloudC);
+  CHECK_FALSE(c.caught_up());
+  CHECK(c.counters().catch_up_gave_up == 0);
+  // Per peer: the first request, 20 retries 500 ms apart (10.5 s), then
+  // 1 s, then every 2 s (catch_up_backoff_max) to 60 s: 47 requests.
+  CHECK(c.counters().catch_up_requests_sent == 2 * 47);
+  CHECK(c.counters().catch_up_backoffs == 2 * 26);
+  CHECK(count_records(w.cloud(kCloudC).env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kBackingOff)) ==
+        2 * 26);
+  w.cut.clear();
+  w.advance(2_s);  // the next request goes out within the cap
+  CHECK(c.caught_up());
+  for (uint64_t k = 1; k <= 10; ++k) CHECK(c.get(k)->value == k);
+}
+
 TEST_CASE("storage: a second recovery asks peers only for what changed since the last catch-up",
           "[storage]") {
   World w(4);

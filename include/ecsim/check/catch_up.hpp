@@ -17,7 +17,9 @@
 // record after it closes it, and a crash of the node after the restart
 // supersedes it (the next restart is the one judged). At the end, the latest
 // restart of each cloud node that is up and had `grace` to catch up must
-// have caught up.
+// have caught up: `grace` counted from when a peer of its group that is up
+// at the end was in reach (check/reachability.hpp); a replica with no such
+// peer at the end is not judged.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -25,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ecsim/check/reachability.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/sim/trace.hpp"
@@ -56,14 +59,15 @@ class CatchUpChecker final : public sim::TraceObserver {
   // order, each consecutive three a storage group, and a replica owes only
   // the keys of its group: proto::storage::key_group); `names` labels nodes
   // in the detail.
-  CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names);
+  CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names, NetworkPlan network = {});
   void on_record(const sim::Record& r) override;
   std::span<const sim::RecordType> record_types() const override;
   // Every cloud restart, in trace order.
   const std::vector<CatchUp>& restarts() const { return restarts_; }
   // The verdict at `now`: a restart that caught up without holding what was
   // acknowledged before it fails; one neither caught up nor superseded fails
-  // when it is at least `grace` old, and is left unjudged (named) otherwise.
+  // once a peer was in reach for at least `grace` (up, not cut off) and is
+  // left unjudged (named) otherwise.
   CatchUpReport judge(int64_t now_ns, sim::Duration grace) const;
 
  private:
@@ -88,11 +92,16 @@ class CatchUpChecker final : public sim::TraceObserver {
     std::unordered_map<uint64_t, Version> held;
   };
   void hold(uint32_t node, uint64_t key, Version v);
+  // When `c`'s replica could catch up without a break until `now_ns`;
+  // INT64_MAX when no peer of its group is up and in reach at the end.
+  int64_t could_catch_up_since(const CatchUp& c, int64_t now_ns) const;
   void caught_up(CatchUp& c, const sim::Record& r);
   void account();
 
   std::vector<bool> cloud_;
   std::vector<std::string> names_;
+  Reachability reach_;                // partitions and link faults, from the fault records
+  std::vector<int64_t> up_since_ns_;  // per node: its latest restart (0: never down), -1: down
   std::vector<int64_t> open_;  // per node: index into restarts_ of its latest restart, -1: none
   std::vector<uint32_t> group_;  // per node: its storage group (cloud nodes only)
   size_t groups_ = 1;

@@ -74,7 +74,9 @@ inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(25);
 // counters reconcile with the trace (docs/scenarios.md, "RPC counters").
 inline constexpr auto kRecordAttempt = static_cast<sim::RecordType>(32);
 
-enum class ServeOutcome : uint16_t { kExecute = 1, kCached = 2, kInProgress = 3, kBusy = 4 };
+// kStale: a call id at or below the newest one evicted from the response
+// cache for that client, not in the cache: refused, never executed again.
+enum class ServeOutcome : uint16_t { kExecute = 1, kCached = 2, kInProgress = 3, kBusy = 4, kStale = 5 };
 // kReused: an idle pooled connection takes a call (b = the call id).
 enum class ConnEvent : uint16_t { kOpen = 1, kEstablished = 2, kClosed = 3, kReused = 4 };
 // kCall: a call begins (refused ones included). kRetry: its backoff ran
@@ -115,6 +117,7 @@ enum class Code : uint16_t {
   kQueueFull = 3,        // the destination's queue (kQueuedMax) was full: refused
   kServerBusy = 4,       // the server's executing table was full: refused there
   kConnectionReset = 5,  // reset_connections() with no retry left
+  kStale = 6,            // the server forgot calls this old: it may have run once, never again
   kAppErrorFirst = 100,
 };
 
@@ -425,7 +428,8 @@ struct ServerCounters {
   uint64_t executed = 0;           // handed to the owner
   uint64_t duplicates_cached = 0;  // answered from the cache
   uint64_t duplicates_executing = 0;
-  uint64_t refused_busy = 0;  // executing table at its max
+  uint64_t refused_busy = 0;   // executing table at its max
+  uint64_t refused_stale = 0;  // a call the cache forgot (Code::kStale)
   uint64_t responses_sent = 0;
   uint64_t response_bytes = 0;
   uint64_t handshake_messages = 0;
@@ -453,6 +457,10 @@ class Server {
   const ServerCounters& counters() const { return counters_; }
   size_t executing() const { return executing_; }
   size_t cached() const { return done_order_.size(); }
+  // The newest call id of `client` evicted from the cache (0: none yet).
+  uint64_t forgotten_upto(NodeId client) const {
+    return client < forgotten_upto_.size() ? forgotten_upto_[client] : 0;
+  }
 
  private:
   struct Key {
@@ -484,6 +492,12 @@ class Server {
   ServerConfig config_;
   sim::FlatMap<Entry, Key, KeyBits> entries_;  // looked up by key only, never iterated
   sim::FifoRing<Key> done_order_;              // finished entries, oldest first: FIFO eviction
+  // Per client node: the newest call id evicted from the cache. A client's
+  // call ids only grow (incarnation << 40 | sequence), so a request at or
+  // below it that the cache does not hold may be a late copy of a call that
+  // ran: it is refused as stale. One word per client node that had a call
+  // evicted, grown on eviction.
+  std::vector<uint64_t> forgotten_upto_;
   size_t executing_ = 0;
   ServerCounters counters_;
 };

@@ -168,7 +168,10 @@ enum class CatchUpEvent : uint16_t {
   kApplied = 3,    // a batch received and logged
   kPeerDone = 4,   // a pass with this peer is durable (its mark synced)
   kCaughtUp = 5,   // the first peer done: every acknowledged write is here
-  kGaveUp = 6,     // a peer did not answer within the retries
+  kGaveUp = 6,     // the pass with a peer stopped: the replica's disk refused its mark
+  // A peer did not answer catch_up_retries_max requests in a row: the
+  // replica keeps asking it, at a doubling interval (b = the interval in ns).
+  kBackingOff = 7,
 };
 enum class QuorumOutcome : uint16_t {
   kWriteOk = 1,
@@ -291,7 +294,11 @@ struct ReplicaConfig {
   size_t keys_max = kKeysMax;
   size_t pending_acks_max = kPendingAcksMax;
   sim::Duration catch_up_timeout = sim::milliseconds(500);
-  uint32_t catch_up_retries_max = 20;  // per peer, consecutive
+  // Consecutive unanswered requests to a peer at catch_up_timeout; after
+  // them the replica never gives up (a partition may heal at any time): it
+  // asks again after 2, 4, ... x the timeout, at most catch_up_backoff_max.
+  uint32_t catch_up_retries_max = 20;
+  sim::Duration catch_up_backoff_max = sim::seconds(2);
   // The log is checkpointed when it holds more than 2 x keys + wal_slack
   // entries (see "Checkpoints" above).
   uint64_t wal_slack = kWalSlackDefault;
@@ -315,6 +322,7 @@ struct ReplicaCounters {
   uint64_t catch_up_entries_served = 0;
   uint64_t catch_up_entries_applied = 0;  // received entries that won
   uint64_t catch_up_gave_up = 0;
+  uint64_t catch_up_backoffs = 0;  // requests asked at a backed-off interval
   uint64_t ignored = 0;
   uint64_t refused_total() const;
 };
@@ -395,6 +403,8 @@ class Replica {
   bool release_acks(Env<Message>& env, uint64_t durable_length);
   void finish_marks(Env<Message>& env, uint64_t durable_length);
   void request_batch(Env<Message>& env, PeerCatchUp& p);
+  // How long to wait for the answer to a request after `retries` unanswered ones.
+  sim::Duration catch_up_wait(uint32_t retries) const;
   // The pass with `p` is over: log its mark and sync it.
   void end_pass(Env<Message>& env, StorageIo& io, PeerCatchUp& p);
   void give_up(Env<Message>& env, PeerCatchUp& p);
