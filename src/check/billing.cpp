@@ -9,6 +9,7 @@
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/tiers/billing.hpp"
+#include "ecsim/tiers/messages.hpp"
 #include "ecsim/workload/billing.hpp"
 
 namespace ecsim::check {
@@ -22,7 +23,8 @@ BillingChecker::BillingChecker(std::vector<std::string> names, std::vector<bool>
       replicas_(std::move(replicas)),
       termination_bound_ns_(termination_bound_ns),
       query_interval_ns_(query_interval_ns),
-      reach_(std::move(network)) {
+      reach_(std::move(network)),
+      stalls_(tiers::kKindTwopc) {
   ECSIM_ASSERT(termination_bound_ns_ > 0 && query_interval_ns_ > 0);
   static constexpr const char* kNames[kWhichCount] = {
       "billing_atomicity",    "billing_at_most_once",      "billing_durability",
@@ -37,7 +39,8 @@ std::span<const sim::RecordType> BillingChecker::record_types() const {
       twopc::kRecordCoordinator,    twopc::kRecordVote,            twopc::kRecordParticipant,
       twopc::kRecordOutcome,        tiers::kRecordBillingEndNode,  tiers::kRecordBillingEndBalance,
       tiers::kRecordBillingEndOwner, tiers::kRecordBillingRead,  sim::RecordType::kCrash,
-      sim::RecordType::kRestart,    sim::RecordType::kFault};
+      sim::RecordType::kRestart,    sim::RecordType::kFault,       sim::RecordType::kSend,
+      sim::RecordType::kDeliver,    sim::RecordType::kDrop};
   return kTypes;
 }
 
@@ -51,6 +54,11 @@ void BillingChecker::violation(size_t which, const std::string& what) {
 }
 
 void BillingChecker::on_record(const sim::Record& r) {
+  if (r.type == sim::RecordType::kSend || r.type == sim::RecordType::kDeliver ||
+      r.type == sim::RecordType::kDrop) {
+    stalls_.on_record(r);  // accounted with the next record of the checker's own
+    return;
+  }
   take(r);
   account();
 }
@@ -133,6 +141,7 @@ void BillingChecker::take(const sim::Record& r) {
     AtNode& n = at_node->second;
     t.client_txn = r.b;
     t.coordinator = r.peer;
+    stalls_.watch(r.node, r.peer, reach_.base_tail_ns(r.node, r.peer), reach_.base_tail_ns(r.peer, r.node));
     if (n.voted_ns < 0) n.voted_ns = r.time_ns;
     if (n.fate == Fate::kNone) {
       n.fate = Fate::kInDoubt;
@@ -170,7 +179,8 @@ void BillingChecker::account() {
       static_cast<int64_t>(reported_.size()) *
           node_bytes<uint64_t, std::pair<int64_t, uint64_t>>() +
       static_cast<int64_t>(nested_entries_) * node_bytes<uint64_t, AtNode>() +
-      static_cast<int64_t>(open_doubts_.size()) * node_bytes<uint64_t, uint32_t>();
+      static_cast<int64_t>(open_doubts_.size()) * node_bytes<uint64_t, uint32_t>() +
+      static_cast<int64_t>(stalls_.entries()) * 24;  // a message in flight or a late interval
   if (bytes != bytes_.bytes()) bytes_.set_bytes(bytes);
 }
 

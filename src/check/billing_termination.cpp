@@ -134,7 +134,11 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   ECSIM_ASSERT(from <= now_ns);
   const int64_t lossless_bound =
       std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
-  if (now_ns - from <= lossless_bound) {
+  // Time their link held messages past its tail is not the voter's to
+  // answer for (check/link_stalls.hpp).
+  const int64_t late = now_ns - from > lossless_bound ? stalls_.late_ns(node, coordinator, from, now_ns) : 0;
+  const int64_t waited = now_ns - from - late;
+  if (waited <= lossless_bound) {
     results_[kTermination].checked += counts ? 1 : 0;
     return;
   }
@@ -147,7 +151,7 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   const int64_t bound =
       lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_, reach.rtt_tail_ns);
   ECSIM_ASSERT(bound >= lossless_bound && lossless_bound >= termination_bound_ns_);
-  if (now_ns - from <= bound) {
+  if (waited <= bound) {
     // Past the bound a lossless link would give, within what the loss
     // allows: nothing was verified, so it is not counted as checked.
     excused_loss_ += counts ? 1 : 0;
@@ -157,8 +161,10 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   if (n.overran) return;  // this doubt was reported when it was interrupted
   n.overran = true;
   const std::string in_reach =
-      fmt::format("{} and its coordinator {} up and in reach of each other since {}", name_of(node),
-                  name_of(coordinator), sim::format_time(sim::Time{from}));
+      fmt::format("{} and its coordinator {} up and in reach of each other since {}{}", name_of(node),
+                  name_of(coordinator), sim::format_time(sim::Time{from}),
+                  late > 0 ? fmt::format(", their link late for {} of it", sim::format_duration(sim::Duration{late}))
+                           : "");
   const std::string who = name_of(node);
   const std::string voted = sim::format_time(sim::Time{n.voted_ns});
   const std::string over = sim::format_duration(sim::Duration{bound});

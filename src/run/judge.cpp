@@ -405,9 +405,13 @@ Verdict Run::Impl::convergence_verdict() {
                         secs(now), sim::format_duration(need));
     } else if (dsm_watcher->last_activity >= q.quiet_since()) {
       // No client wrote and the network was whole for the quiescence
-      // period, yet replicas kept replacing entries: anti-entropy never
-      // settles. What it leaves at the end is the finding.
-      if (now - dsm_watcher->last_set >= need && now - q.healed_at() >= need) {
+      // period, yet replicas kept replacing entries. While UPDATEs are
+      // still on their way (slow links, or waiting for a resend) that is
+      // the broadcast finishing; with none left it is anti-entropy that
+      // never settles, and what it leaves at the end is the finding.
+      const bool writes_over = now - dsm_watcher->last_set >= need && now - q.healed_at() >= need;
+      const uint64_t unacked = writes_over ? tiers::protocol_totals(*world, cluster).msgq_pending : 0;
+      if (writes_over && unacked == 0) {
         ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
         const check::ConvergenceReport rep = check::check_convergence(end_state.dsm(), names, dsm_groups);
         if (!rep.converged()) {
@@ -420,9 +424,13 @@ Verdict Run::Impl::convergence_verdict() {
                               rep.divergences.front().what)};
         }
       }
-      why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
-                        secs(dsm_watcher->last_activity), sim::format_duration(need),
-                        secs(now));
+      why = unacked > 0
+                ? fmt::format("not quiescent: {} DSM update{} still un-ACKed at the end at {} (in flight or "
+                              "awaiting a resend), last DSM activity at {}, need {} of quiet before the end",
+                              unacked, unacked == 1 ? "" : "s", secs(now), secs(dsm_watcher->last_activity),
+                              sim::format_duration(need))
+                : fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
+                              secs(dsm_watcher->last_activity), sim::format_duration(need), secs(now));
     } else {
       why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
                         secs(q.quiet_since()), sim::format_duration(need), secs(now));

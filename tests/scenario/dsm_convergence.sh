@@ -28,6 +28,23 @@ PY
 grep -v '^    until:' "$src/scenarios/partition-heal-dsm.yaml" > "$tmp/busy.yaml"
 "$ecsim" run "$tmp/busy.yaml" > "$tmp/out" 2>&1; check $? 1 "no quiet end exits 1"
 grep -qE "FAIL  convergence +not quiescent: last DSM activity at" "$tmp/out"; check $? 0 "the summary says why"
+# Slow links (up to 2.2 s) and DSM writes until 2 s before the end: UPDATEs
+# are still on their way at the end. Not quiescent, and said so with the
+# un-ACKed count, never "diverge and never settle" (which it used to say,
+# like the planted tie-break bug below); 40 s leave the time and converge.
+cat > "$tmp/slow.yaml" <<'EOF2'
+name: slow-dsm
+duration: 15s
+topology: { edge: 3, core: 2, cloud: 3 }
+network: { default: { latency: { uniform: [3ms, 2216ms] } } }
+workload: [{ kind: requests, rate: 50/s, records: 1, mix: { dsm_set: 1 }, until: 13s }]
+expect: { invariants: [convergence] }
+EOF2
+"$ecsim" run "$tmp/slow.yaml" > "$tmp/out" 2>&1; check $? 1 "updates in flight at the end exit 1"
+grep -qE "FAIL  convergence +not quiescent: [1-9][0-9]* DSM updates still un-ACKed at the end at 15.000s" "$tmp/out"
+check $? 0 "the summary counts the un-ACKed updates"
+sed 's/^duration: 15s/duration: 40s/' "$tmp/slow.yaml" > "$tmp/slow40.yaml"
+"$ecsim" run "$tmp/slow40.yaml" > "$tmp/out" 2>&1; check $? 0 "with time to finish it converges"
 # dsm.arrival_order_tiebreak (concurrent writes resolved by arrival order):
 # replicas that disagree swap their entries at every anti-entropy round and
 # never settle. The verdict names what that leaves: the keys whose values

@@ -10,6 +10,7 @@
 #include "ecsim/proto/twopc.hpp"
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/tiers/billing.hpp"
+#include "ecsim/tiers/messages.hpp"
 
 using namespace ecsim;
 using sim::Record;
@@ -326,6 +327,27 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     base.class_links = {Plan::Link{0, 100}};
     CHECK(judge(in_doubt(), 800, base)["billing_termination"].violations == 0);
     CHECK(judge(in_doubt(), 1000, base)["billing_termination"].violations == 1);
+  }
+  SECTION("time the pair's 2PC connection held a message past its tail is off the clock, no more") {
+    // A 2PC message core-1 -> cloud-1 sent at 12 (tail 1) arrives at 80:
+    // the connection was late over [13, 80), 67 of the doubt's 90.
+    std::vector<Record> stalled = in_doubt();
+    stalled.push_back(rec(12, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
+    stalled.push_back(rec(80, sim::RecordType::kDeliver, 0, kCloud1, 77, 0, kCore, tiers::kKindTwopc));
+    CHECK(termination_violations(stalled, 100) == 0);
+    CHECK(termination_violations(stalled, 117) == 0);  // 107 - 67 = 40 waited
+    CHECK(termination_violations(stalled, 200) == 1);  // 190 - 67 = 123 waited
+    CHECK_THAT(judge(stalled, 200, plan()).at("billing_termination").detail,
+               Catch::Contains("their link late for 67ns of it"));
+    // Still in flight at the end: late from its due time to the end.
+    std::vector<Record> in_flight = in_doubt();
+    in_flight.push_back(rec(12, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
+    CHECK(termination_violations(in_flight, 1000) == 0);
+    // A slow message of another kind (storage) is not the 2PC connection.
+    std::vector<Record> other = in_doubt();
+    other.push_back(rec(12, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindStorage));
+    other.push_back(rec(80, sim::RecordType::kDeliver, 0, kCloud1, 77, 0, kCore, tiers::kKindStorage));
+    CHECK(termination_violations(other, 100) == 1);
   }
   SECTION("a lossy link stretches the bound by the queries that may all be lost") {
     // Half the queries lost (q = 0.5): 30 intervals make 0.5^30 < 1e-9, so

@@ -67,6 +67,7 @@
 #include <string>
 #include <vector>
 
+#include "ecsim/check/link_stalls.hpp"
 #include "ecsim/check/reachability.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
@@ -176,6 +177,9 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint32_t, int64_t> up_since_;
   // Which pairs can exchange messages, when, and how slowly (termination).
   Reachability reach_;
+  // When a voter's link with its coordinator held messages past its tail
+  // (termination: that time is not on the voter's clock).
+  LinkStalls stalls_;
   // Voters in doubt now (txn, node), in order.
   std::set<std::pair<uint64_t, uint32_t>> open_doubts_;
   // Doubts termination did not judge.

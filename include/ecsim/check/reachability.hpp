@@ -91,6 +91,8 @@ class Reachability {
   // were not cut off, at or after `from_ns` or ending less than its own
   // round-trip tail before it. REQUIRES: 0 <= from_ns <= until_ns.
   Pair pair(uint32_t x, uint32_t y, int64_t from_ns, int64_t until_ns) const;
+  // The one-way latency tail of from -> to as configured, before any fault.
+  int64_t base_tail_ns(uint32_t from, uint32_t to) const { return link(State{}, from, to).tail_ns; }
 
  private:
   using Link = NetworkPlan::Link;
