@@ -142,17 +142,26 @@ void CatchUpChecker::caught_up(CatchUp& c, const sim::Record& r) {
 
 // A replica catches up from any one peer of its group, so the clock starts
 // when one that is up at the end could answer it without a break since: the
-// latest of its restart, that peer's restart and the end of the last cut
-// between them. A replica with no such peer (each down, or cut off from it,
-// at the end) cannot catch up and is not judged; one cut off for a while
-// gets `grace` from the heal.
+// latest of its restart, that peer's restart and the start of the stretch
+// that runs to the end in which a request and its answer between them get
+// through at least half the time (no cut, drop rates (1 - a)(1 - b) >= 1/2).
+// A replica with no such peer at the end (each down, cut off or losing most
+// round trips) cannot be expected to catch up and is not judged; one cut
+// off for a while gets `grace` from the heal.
 int64_t CatchUpChecker::could_catch_up_since(const CatchUp& c, int64_t now_ns) const {
+  constexpr double kDeliveryMin = 0.5;
   int64_t since = INT64_MAX;
   for (uint32_t peer = 0; peer < cloud_.size(); ++peer) {
     if (peer == c.node || !cloud_[peer] || group_[peer] != group_[c.node] || up_since_ns_[peer] < 0) continue;
     const Reachability::Pair pair = reach_.pair(c.node, peer, c.restart_ns, now_ns);
     if (pair.cut_at_end) continue;
-    since = std::min(since, std::max({c.restart_ns, up_since_ns_[peer], pair.reachable_since_ns}));
+    int64_t good_since = now_ns;  // back over the spells that reach the end without a gap
+    for (auto it = pair.spells.rbegin(); it != pair.spells.rend(); ++it) {
+      if (it->delivery < kDeliveryMin || it->end_ns != good_since) break;
+      good_since = it->begin_ns;
+    }
+    if (good_since == now_ns) continue;
+    since = std::min(since, std::max({c.restart_ns, up_since_ns_[peer], good_since}));
   }
   return since;
 }
@@ -183,7 +192,7 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
       add(caught, fmt::format("{} after {}", name, seconds(c.caught_up_ns - c.restart_ns)), ", ");
       continue;
     }
-    const int64_t since = could_catch_up_since(c, now_ns);
+    const int64_t since = now_ns - c.restart_ns < grace.ns ? now_ns : could_catch_up_since(c, now_ns);
     if (since == INT64_MAX) {
       add(alone, name, ", ");
     } else if (now_ns - since >= grace.ns) {
@@ -210,7 +219,7 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
                                 rep.detail.empty() ? "" : "; ", sim::format_duration(grace), waiting);
     }
     if (!alone.empty()) {
-      rep.detail += fmt::format("{}not judged (every peer down or cut off at the end): {}",
+      rep.detail += fmt::format("{}not judged (every peer down, cut off or losing most messages at the end): {}",
                                 rep.detail.empty() ? "" : "; ", alone);
     }
     if (rep.detail.empty()) rep.detail = "every restarted replica crashed again before the end";

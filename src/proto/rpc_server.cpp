@@ -46,9 +46,9 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
     send_response(from, response);
     return std::nullopt;
   }
-  if (r.call_id <= forgotten_upto(from)) {
-    // Its entry may have been evicted: a late copy of a call that ran must
-    // not run again (at most once), so the server refuses what it forgot.
+  if (forgotten(from, r.call_id)) {
+    // A late copy of a call that ran here must not run again (at most
+    // once): the server refuses what it forgot.
     ++counters_.refused_stale;
     serve_trace(from, r, ServeOutcome::kStale);
     send_response(from, Response{r.call_id, r.conn_id, static_cast<uint16_t>(Code::kStale), 0, 0});
@@ -114,19 +114,55 @@ bool Server::send_response(NodeId to, const Response& r) {
   return true;
 }
 
-// Drops the oldest finished entries beyond cache_max, remembering per client
-// the newest call id dropped: a copy of it (or of an older call) that
-// arrives later, however late, is refused as stale instead of running again.
+// Drops the oldest finished entries beyond cache_max, remembering each
+// dropped call id: a copy that arrives later, however late, is refused as
+// stale instead of running again.
 void Server::evict() {
   while (done_order_.size() > config_.cache_max) {
     const Key& oldest = done_order_.front();
-    if (oldest.client >= forgotten_upto_.size()) forgotten_upto_.resize(size_t{oldest.client} + 1, 0);
-    uint64_t& upto = forgotten_upto_[oldest.client];
-    upto = std::max(upto, oldest.call_id);
+    forget(oldest.client, oldest.call_id);
     entries_.erase(oldest);
     done_order_.pop_front();
     ++counters_.cache_evictions;
   }
+}
+
+namespace {
+constexpr uint64_t kForgottenWords = Server::kForgottenWindow / 64;
+}  // namespace
+
+void Server::forget(NodeId client, uint64_t call_id) {
+  if (client >= forgotten_.size()) forgotten_.resize(size_t{client} + 1);
+  Forgotten& f = forgotten_[client];
+  const uint64_t word = call_id / 64;
+  if (f.words.empty()) {
+    f.words.assign(kForgottenWords, 0);
+    f.base = (word >= kForgottenWords - 1 ? word - (kForgottenWords - 1) : 0) * 64;
+  }
+  if (call_id < f.base) return;  // refused already: below the window
+  const uint64_t base_word = f.base / 64;
+  if (word >= base_word + kForgottenWords) {
+    // Slide the window up to end at this id; the words it leaves are cleared
+    // for the ids they now stand for.
+    const uint64_t new_base_word = word - (kForgottenWords - 1);
+    const uint64_t moved = new_base_word - base_word;
+    if (moved >= kForgottenWords) {
+      std::fill(f.words.begin(), f.words.end(), 0);
+    } else {
+      for (uint64_t w = base_word + kForgottenWords; w <= word; ++w) f.words[w % kForgottenWords] = 0;
+    }
+    f.base = new_base_word * 64;
+  }
+  f.words[word % kForgottenWords] |= uint64_t{1} << (call_id % 64);
+}
+
+bool Server::forgotten(NodeId client, uint64_t call_id) const {
+  if (client >= forgotten_.size() || forgotten_[client].words.empty()) return false;
+  const Forgotten& f = forgotten_[client];
+  if (call_id < f.base) return true;
+  const uint64_t word = call_id / 64;
+  if (word >= f.base / 64 + kForgottenWords) return false;  // newer than anything evicted
+  return (f.words[word % kForgottenWords] >> (call_id % 64) & 1) != 0;
 }
 
 void Server::serve_trace(NodeId from, const Request& r, ServeOutcome outcome) {

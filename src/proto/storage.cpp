@@ -300,6 +300,7 @@ void Replica::on_read(Env<Message>& env, NodeId from, const ReadReq& r) {
 void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
   p.req_id = next_req_id_++;
   ECSIM_ASSERT(p.req_id < kReplicaTagBit);
+  if (p.retries == 0) p.cursor_req_first = p.req_id;
   send(env, p.peer, CatchUpReq{p.req_id, p.cursor_ns, p.cursor_key});
   p.timer = env.set_timer(catch_up_wait(p.retries), kReplicaTagBit | p.req_id);
   ++counters_.catch_up_requests_sent;
@@ -335,8 +336,11 @@ void Replica::on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& 
 
 void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
                                const CatchUpResp& r) {
+  // Any request at the current cursor asked the same: an answer to an
+  // earlier one that came after its timeout is as good (with a round trip
+  // over the timeout only late answers ever come).
   PeerCatchUp* p = find_peer(from);
-  if (p == nullptr || p->req_id == 0 || r.req_id != p->req_id) {
+  if (p == nullptr || p->req_id == 0 || r.req_id < p->cursor_req_first || r.req_id > p->req_id) {
     ignore(env, Ignored::kStaleCatchUp, from, r.req_id);
     return;
   }

@@ -195,7 +195,7 @@ TEST_CASE("catch_up: a replica cut off from every peer at the end is not judged"
   c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK(rep.ok);
-  CHECK(rep.detail == "not judged (every peer down or cut off at the end): cloud-1");
+  CHECK(rep.detail == "not judged (every peer down, cut off or losing most messages at the end): cloud-1");
 }
 
 TEST_CASE("catch_up: after a heal the replica has the grace from the heal, then fails", "[check]") {
@@ -220,4 +220,18 @@ TEST_CASE("catch_up: with its only peer down the replica waits for that peer's r
   c.offer(rec(27 * kS, sim::RecordType::kRestart, 3));
   CHECK(c.judge(30 * kS, sim::seconds(5)).ok);
   CHECK_FALSE(c.judge(33 * kS, sim::seconds(5)).ok);
+}
+
+TEST_CASE("catch_up: a replica whose peers lose most round trips is not judged, one at half is", "[check]") {
+  for (const auto& [drop_ppm, judged] : {std::pair{300000u, false}, std::pair{250000u, true}}) {
+    check::NetworkPlan plan;
+    plan.class_of = {0, 0, 0, 0};
+    plan.class_links = {check::NetworkPlan::Link{drop_ppm, 1}};  // round trip 0.49, or 0.5625
+    check::CatchUpChecker c({false, false, true, true}, {"edge-1", "core-1", "cloud-1", "cloud-2"}, plan);
+    c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+    c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+    const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+    INFO(rep.detail);
+    CHECK(rep.ok == !judged);
+  }
 }

@@ -185,10 +185,12 @@ TEST_CASE("end state: a recorded trace file carries what the end-state verdicts 
 }
 
 TEST_CASE("end state: a replica that never catches up is named at its restart record", "[check][end_state]") {
-  // cloud-2 restarts at 2 s while its links to the other replicas lose all
-  // but one message in a million: they are in reach (a partition to the end
-  // would excuse it) but it cannot catch up, and catch_up names its
-  // restart's time and trace record.
+  // cloud-2 restarts at 2 s behind links of 300 ms to the other replicas: a
+  // batch of 64 entries per round trip is about the clients' write rate, and
+  // a pass runs to the peer's moving end, so it does not catch up (a known
+  // defect of the catch-up protocol, in the issue notes; a partition or a
+  // loss of most messages to the end would excuse it instead), and catch_up
+  // names its restart's time and trace record.
   const scenario::Scenario sc = scenario::load_scenario_text(R"(
 name: catch-up-cut
 duration: 10s
@@ -199,7 +201,7 @@ workload:
 faults:
   - { at: 1s, crash: cloud-2 }
   - { at: 2s, restart: cloud-2 }
-  - { at: 2s, drop: { between: [cloud-2, cloud], rate: 0.999999 } }
+  - { at: 2s, delay: { between: [cloud-2, cloud], latency: { constant: 300ms } } }
 expect:
   invariants: [catch_up]
   recovers_within: 5s

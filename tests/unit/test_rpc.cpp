@@ -423,7 +423,9 @@ TEST_CASE("rpc: the server's dedup cache is bounded and evicts the oldest", "[rp
   }
   CHECK(server.cached() == 4);
   CHECK(server.counters().cache_evictions == 2);
-  CHECK(server.forgotten_upto(kClient) == 2);
+  CHECK(server.forgotten(kClient, 1));
+  CHECK(server.forgotten(kClient, 2));
+  CHECK_FALSE(server.forgotten(kClient, 3));
   CHECK_FALSE(server.on_request(kClient, {6, 1, rpc::Method::kPing, 0, 0}).has_value());
   // Evicted: a late copy of call 1 is refused as stale, never executed again.
   CHECK_FALSE(server.on_request(kClient, {1, 1, rpc::Method::kPing, 0, 0}).has_value());
@@ -439,25 +441,57 @@ TEST_CASE("rpc: the server's dedup cache is bounded and evicts the oldest", "[rp
   CHECK(last.code == static_cast<uint16_t>(rpc::Code::kServerBusy));
 }
 
-TEST_CASE("rpc: a call the cache forgot never executes again, whichever client and order", "[rpc]") {
+TEST_CASE("rpc: a call the cache forgot never executes again, one still on its way does", "[rpc]") {
   FakeEnv<rpc::Message> senv(kServer);
   rpc::Server server(senv, {.cache_max = 2, .executing_max = 8});
   constexpr net::NodeId kOther = 3;
-  // Client A runs 10 and 30, then B runs 3 and 4: A's two calls are evicted.
+  // Client A runs 10 and 30 (its call 20 is still on its way), then B runs
+  // 3 and 4: A's two calls are evicted.
   for (auto [who, id] : {std::pair{kClient, uint64_t{10}}, {kClient, 30}, {kOther, 3}, {kOther, 4}}) {
     REQUIRE(server.on_request(who, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
     server.respond(who, id, 0, 0, 0);
   }
-  CHECK(server.forgotten_upto(kClient) == 30);
-  CHECK(server.forgotten_upto(kOther) == 0);
+  CHECK(server.forgotten(kClient, 10));
+  CHECK(server.forgotten(kClient, 30));
+  CHECK_FALSE(server.forgotten(kClient, 20));
+  CHECK_FALSE(server.forgotten(kOther, 3));
   const uint64_t executed = server.counters().executed;
-  for (uint64_t id : {10, 30, 20}) CHECK_FALSE(server.on_request(kClient, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
-  CHECK(server.counters().refused_stale == 3);
+  for (uint64_t id : {10, 30}) CHECK_FALSE(server.on_request(kClient, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
+  CHECK(server.counters().refused_stale == 2);
   CHECK(server.counters().executed == executed);
+  // Calls finish out of order: the older call 20 never ran here and runs now.
+  CHECK(server.on_request(kClient, {20, 1, rpc::Method::kPing, 0, 0}).has_value());
   // B's calls are still cached; A's newer calls run.
   CHECK_FALSE(server.on_request(kOther, {3, 1, rpc::Method::kPing, 0, 0}).has_value());
   CHECK(server.counters().duplicates_cached == 1);
   CHECK(server.on_request(kClient, {31, 1, rpc::Method::kPing, 0, 0}).has_value());
+}
+
+TEST_CASE("rpc: the window of forgotten calls slides with the client's ids, older ones are refused", "[rpc]") {
+  FakeEnv<rpc::Message> senv(kServer);
+  rpc::Server server(senv, {.cache_max = 1, .executing_max = 8});
+  constexpr uint64_t kW = rpc::Server::kForgottenWindow;
+  const auto run = [&](uint64_t id) {
+    REQUIRE(server.on_request(kClient, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
+    server.respond(kClient, id, 0, 0, 0);
+  };
+  run(100);
+  run(101);  // evicts 100
+  CHECK(server.forgotten(kClient, 100));
+  CHECK_FALSE(server.forgotten(kClient, 99));
+  run(3 * kW);
+  run(3 * kW + 1);  // evicts 3W: the window slides up to end there
+  CHECK(server.forgotten(kClient, 3 * kW));
+  CHECK(server.forgotten(kClient, 100));          // below the window now: too old to tell
+  CHECK(server.forgotten(kClient, 2 * kW));       // likewise
+  CHECK_FALSE(server.forgotten(kClient, 3 * kW - 64));  // in the window, never run here
+  // A restarted client's ids (incarnation << 40) slide it past every old id.
+  const uint64_t next = uint64_t{1} << 40;
+  run(next);
+  run(next + 1);  // evicts `next`
+  CHECK(server.forgotten(kClient, next));
+  CHECK(server.forgotten(kClient, 3 * kW));
+  CHECK_FALSE(server.forgotten(kClient, next + 5));
 }
 
 TEST_CASE("rpc: a prewarmed pool serves the first calls without a handshake", "[rpc]") {

@@ -74,8 +74,9 @@ inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(25);
 // counters reconcile with the trace (docs/scenarios.md, "RPC counters").
 inline constexpr auto kRecordAttempt = static_cast<sim::RecordType>(32);
 
-// kStale: a call id at or below the newest one evicted from the response
-// cache for that client, not in the cache: refused, never executed again.
+// kStale: a call this server executed and then evicted from its response
+// cache (or one too old to tell, below the window of evicted ids it keeps
+// per client): refused, never executed again.
 enum class ServeOutcome : uint16_t { kExecute = 1, kCached = 2, kInProgress = 3, kBusy = 4, kStale = 5 };
 // kReused: an idle pooled connection takes a call (b = the call id).
 enum class ConnEvent : uint16_t { kOpen = 1, kEstablished = 2, kClosed = 3, kReused = 4 };
@@ -117,7 +118,7 @@ enum class Code : uint16_t {
   kQueueFull = 3,        // the destination's queue (kQueuedMax) was full: refused
   kServerBusy = 4,       // the server's executing table was full: refused there
   kConnectionReset = 5,  // reset_connections() with no retry left
-  kStale = 6,            // the server forgot calls this old: it may have run once, never again
+  kStale = 6,            // the server ran it and forgot the answer (or it is too old to tell): not again
   kAppErrorFirst = 100,
 };
 
@@ -457,10 +458,11 @@ class Server {
   const ServerCounters& counters() const { return counters_; }
   size_t executing() const { return executing_; }
   size_t cached() const { return done_order_.size(); }
-  // The newest call id of `client` evicted from the cache (0: none yet).
-  uint64_t forgotten_upto(NodeId client) const {
-    return client < forgotten_upto_.size() ? forgotten_upto_[client] : 0;
-  }
+  // Whether `client`'s call `call_id` is refused as stale when the cache
+  // does not hold it: executed here and evicted, or below the window.
+  bool forgotten(NodeId client, uint64_t call_id) const;
+  // Call ids per client whose eviction the server can tell (the window).
+  static constexpr uint64_t kForgottenWindow = 65536;
 
  private:
   struct Key {
@@ -492,12 +494,20 @@ class Server {
   ServerConfig config_;
   sim::FlatMap<Entry, Key, KeyBits> entries_;  // looked up by key only, never iterated
   sim::FifoRing<Key> done_order_;              // finished entries, oldest first: FIFO eviction
-  // Per client node: the newest call id evicted from the cache. A client's
-  // call ids only grow (incarnation << 40 | sequence), so a request at or
-  // below it that the cache does not hold may be a late copy of a call that
-  // ran: it is refused as stale. One word per client node that had a call
-  // evicted, grown on eviction.
-  std::vector<uint64_t> forgotten_upto_;
+  // Per client node, the call ids executed here and evicted from the cache,
+  // so that a late copy of one (a heavy-tailed link can hold a request for
+  // seconds) is refused instead of running again. A bitmap over the window
+  // of kForgottenWindow ids that ends at the newest id evicted (a ring of
+  // 64-bit words, 8 KiB, made at the client's first eviction); a client's
+  // ids only grow (incarnation << 40 | sequence), and an id below the
+  // window is too old to tell and refused too. Calls finish out of order,
+  // so an older id not marked may be a call still on its way: it runs.
+  struct Forgotten {
+    uint64_t base = 0;            // the window's first id, a multiple of 64
+    std::vector<uint64_t> words;  // bit id % 64 of word (id / 64) % words
+  };
+  void forget(NodeId client, uint64_t call_id);
+  std::vector<Forgotten> forgotten_;  // by client node
   size_t executing_ = 0;
   ServerCounters counters_;
 };

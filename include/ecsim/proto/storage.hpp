@@ -377,6 +377,7 @@ class Replica {
     uint64_t cursor_key = 0;
     int64_t pass_start_ns = -1;  // as_of of the pass's first batch; -1: none yet
     uint64_t req_id = 0;         // the request awaited; 0: none
+    uint64_t cursor_req_first = 0;  // the first request at this cursor: a late answer to it still counts
     TimerId timer = 0;           // its timeout
     uint32_t retries = 0;
     bool pass_refused = false;     // an entry of this pass was refused: keep the old mark
