@@ -425,8 +425,9 @@ Verdict Run::Impl::convergence_verdict() {
         }
       }
       why = unacked > 0
-                ? fmt::format("not quiescent: {} DSM update{} still un-ACKed at the end at {} (in flight or "
-                              "awaiting a resend), last DSM activity at {}, need {} of quiet before the end",
+                ? fmt::format("not quiescent: {} msgq message{} (DSM updates, cache invalidations) still un-ACKed "
+                              "at the end at {} (in flight or awaiting a resend), last DSM activity at {}, need {} "
+                              "of quiet before the end",
                               unacked, unacked == 1 ? "" : "s", secs(now), secs(dsm_watcher->last_activity),
                               sim::format_duration(need))
                 : fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
