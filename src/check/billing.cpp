@@ -71,9 +71,12 @@ void BillingChecker::take(const sim::Record& r) {
   if (r.type == sim::RecordType::kFault) {
     judge_open_doubts(r.time_ns);
     reach_.on_fault(r);
+    // A partition resets the links it cuts: nothing waits behind what was on them.
+    stalls_.reset_cut([&](uint32_t x, uint32_t y) { return reach_.pair(x, y, r.time_ns, r.time_ns).cut_at_end; });
   } else if (r.type == sim::RecordType::kCrash) {
     judge_open_doubts(r.time_ns);
     down_.insert(r.node);
+    stalls_.reset_node(r.node);
   } else if (r.type == sim::RecordType::kRestart) {
     down_.erase(r.node);
     up_since_[r.node] = r.time_ns;

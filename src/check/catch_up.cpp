@@ -13,6 +13,7 @@ namespace st = proto::storage;
 
 namespace {
 std::string seconds(int64_t ns) { return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9); }
+constexpr double kDeliveryMin = 0.5;  // a round trip gets through at least half the time
 std::string node_name(const std::vector<std::string>& names, uint32_t n) {
   return n < names.size() ? names[n] : fmt::format("node{}", n);
 }
@@ -22,7 +23,7 @@ CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string>
     : cloud_(std::move(cloud)),
       names_(std::move(names)),
       reach_(std::move(network)),
-      up_since_ns_(cloud_.size(), 0),
+      up_spans_(cloud_.size(), {{0, INT64_MAX}}),
       open_(cloud_.size(), -1),
       group_(cloud_.size(), 0),
       following_(cloud_.size()) {
@@ -79,8 +80,9 @@ void CatchUpChecker::on_record(const sim::Record& r) {
   }
   if (t != sim::RecordType::kRestart && t != sim::RecordType::kCrash && t != st::kRecordCatchUp) return;
   if (r.node >= cloud_.size() || !cloud_[r.node]) return;
-  if (t == sim::RecordType::kRestart) up_since_ns_[r.node] = r.time_ns;
-  if (t == sim::RecordType::kCrash) up_since_ns_[r.node] = -1;
+  auto& spans = up_spans_[r.node];
+  if (t == sim::RecordType::kRestart && spans.back().second != INT64_MAX) spans.emplace_back(r.time_ns, INT64_MAX);
+  if (t == sim::RecordType::kCrash && spans.back().second == INT64_MAX) spans.back().second = r.time_ns;
   const int64_t open = open_[r.node];
   std::optional<Following>& f = following_[r.node];
   if (r.type == sim::RecordType::kRestart) {
@@ -140,30 +142,40 @@ void CatchUpChecker::caught_up(CatchUp& c, const sim::Record& r) {
   account();
 }
 
-// A replica catches up from any one peer of its group, so the clock starts
-// when one that is up at the end could answer it without a break since: the
-// latest of its restart, that peer's restart and the start of the stretch
-// that runs to the end in which a request and its answer between them get
-// through at least half the time (no cut, drop rates (1 - a)(1 - b) >= 1/2).
-// A replica with no such peer at the end (each down, cut off or losing most
-// round trips) cannot be expected to catch up and is not judged; one cut
-// off for a while gets `grace` from the heal.
-int64_t CatchUpChecker::could_catch_up_since(const CatchUp& c, int64_t now_ns) const {
-  constexpr double kDeliveryMin = 0.5;
-  int64_t since = INT64_MAX;
+// A replica catches up from any one peer of its group (and never gives up
+// asking), so what it needs is a stretch in which one peer was up and in
+// reach of it: no cut between them, and a request and its answer getting
+// through at least half the time (drop rates (1 - a)(1 - b) >= 1/2).
+CatchUpChecker::Reach CatchUpChecker::could_catch_up(const CatchUp& c, int64_t now_ns) const {
+  Reach out;
   for (uint32_t peer = 0; peer < cloud_.size(); ++peer) {
-    if (peer == c.node || !cloud_[peer] || group_[peer] != group_[c.node] || up_since_ns_[peer] < 0) continue;
+    if (peer == c.node || !cloud_[peer] || group_[peer] != group_[c.node]) continue;
     const Reachability::Pair pair = reach_.pair(c.node, peer, c.restart_ns, now_ns);
-    if (pair.cut_at_end) continue;
-    int64_t good_since = now_ns;  // back over the spells that reach the end without a gap
-    for (auto it = pair.spells.rbegin(); it != pair.spells.rend(); ++it) {
-      if (it->delivery < kDeliveryMin || it->end_ns != good_since) break;
-      good_since = it->begin_ns;
+    // Good spells (time order, a cut leaves a gap) cut by the peer's up spans.
+    int64_t run_from = -1, run_to = -1;  // the stretch being extended
+    auto close = [&] {
+      if (run_from < 0) return;
+      if (run_to - run_from > out.longest_ns) out = Reach{run_to - run_from, run_from, out.to_end_from_ns};
+      if (run_to == now_ns) out.to_end_from_ns = std::min(out.to_end_from_ns, run_from);
+      run_from = -1;
+    };
+    for (const Reachability::Spell& sp : pair.spells) {
+      if (sp.delivery < kDeliveryMin) continue;
+      for (const auto& [up_from, up_to] : up_spans_[peer]) {
+        const int64_t b = std::max(sp.begin_ns, up_from), e = std::min(sp.end_ns, up_to);
+        if (b >= e) continue;
+        if (run_from >= 0 && b == run_to) {
+          run_to = e;
+        } else {
+          close();
+          run_from = b;
+          run_to = e;
+        }
+      }
     }
-    if (good_since == now_ns) continue;
-    since = std::min(since, std::max({c.restart_ns, up_since_ns_[peer], good_since}));
+    close();
   }
-  return since;
+  return out;
 }
 
 CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
@@ -192,20 +204,24 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
       add(caught, fmt::format("{} after {}", name, seconds(c.caught_up_ns - c.restart_ns)), ", ");
       continue;
     }
-    const int64_t since = now_ns - c.restart_ns < grace.ns ? now_ns : could_catch_up_since(c, now_ns);
-    if (since == INT64_MAX) {
-      add(alone, name, ", ");
-    } else if (now_ns - since >= grace.ns) {
+    const Reach reach = could_catch_up(c, now_ns);
+    if (reach.longest_ns >= grace.ns) {
+      // Judged: it had `grace` with a peer in reach, however it ends.
       rep.ok = false;
       const std::string healed =
-          since > c.restart_ns ? fmt::format(" (a peer in reach since {})", seconds(since)) : "";
+          reach.longest_from_ns > c.restart_ns
+              ? fmt::format(" (a peer in reach from {} for {})", seconds(reach.longest_from_ns),
+                            seconds(reach.longest_ns))
+              : "";
       add(bad,
           violation_text(name, c.restart_ns, c.record,
                          fmt::format("restarted, not caught up by the end at {}{}", sim::format_time(sim::Time{now_ns}),
                                      healed)),
           "; ");
-    } else {
+    } else if (reach.to_end_from_ns != INT64_MAX) {
       add(waiting, name, ", ");
+    } else {
+      add(alone, name, ", ");
     }
   }
   if (!bad.empty()) {

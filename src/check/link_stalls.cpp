@@ -40,7 +40,8 @@ void LinkStalls::on_record(const sim::Record& r) {
 
 // On a FIFO connection what was sent before a delivered message is
 // delivered or dropped by now; with reordering on, an earlier message may
-// still come: it is forgotten (no late interval for it: never stricter).
+// still come: it is forgotten (no late interval for it: the verdict can
+// only get stricter, as it was before stalls were followed).
 void LinkStalls::delivered(Direction& d, uint64_t id, int64_t now_ns) {
   while (!d.in_flight.empty() && d.in_flight.front().id < id) {
     d.in_flight.pop_front();
@@ -59,6 +60,17 @@ void LinkStalls::delivered(Direction& d, uint64_t id, int64_t now_ns) {
   ECSIM_ASSERT(d.late.empty() || d.late.back().first <= due);
   d.late.emplace_back(due, now_ns);
   ++entries_;
+}
+
+void LinkStalls::reset_node(uint32_t node) {
+  for (auto& [k, d] : directions_) {
+    if (static_cast<uint32_t>(k >> 32) == node || static_cast<uint32_t>(k) == node) reset(d);
+  }
+}
+
+void LinkStalls::reset(Direction& d) {
+  entries_ -= d.in_flight.size();
+  d.in_flight.clear();
 }
 
 void LinkStalls::pop_dropped(Direction& d) {

@@ -422,8 +422,8 @@ void Replica::on_timer(Env<Message>& env, StorageIo& io, uint64_t tag) {
     return;
   }
   // The request or its answer was lost, or the peer is down or cut off: ask
-  // again from the same cursor (a late answer to the old request is
-  // ignored), backing off once the retries at the timeout are spent. Never
+  // again from the same cursor (a late answer to the old request still
+  // counts: on_catch_up_resp), backing off once the retries at the timeout are spent. Never
   // given up: a partition that outlasts the retries heals some time.
   if (it->retries < UINT32_MAX) ++it->retries;
   if (it->retries > config_.catch_up_retries_max) {

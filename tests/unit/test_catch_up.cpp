@@ -208,7 +208,8 @@ TEST_CASE("catch_up: after a heal the replica has the grace from the heal, then 
   const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
   CHECK_FALSE(rep.ok);
   CHECK(rep.detail ==
-        "cloud-1 at 12s, record #3: restarted, not caught up by the end at 30s (a peer in reach since 20.000s)");
+        "cloud-1 at 12s, record #3: restarted, not caught up by the end at 30s (a peer in reach from 20.000s for "
+        "10.000s)");
 }
 
 TEST_CASE("catch_up: with its only peer down the replica waits for that peer's restart", "[check]") {
@@ -234,4 +235,20 @@ TEST_CASE("catch_up: a replica whose peers lose most round trips is not judged, 
     INFO(rep.detail);
     CHECK(rep.ok == !judged);
   }
+}
+
+TEST_CASE("catch_up: a replica that had its grace with a peer in reach is judged, cut off at the end or not", "[check]") {
+  check::CatchUpChecker c = cut_checker();
+  c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  c.offer(fault(25 * kS, 0));  // cut off from 25 s to the end: 13 s in reach before
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  CHECK_FALSE(rep.ok);
+  CHECK(rep.detail == "cloud-1 at 12s, record #2: restarted, not caught up by the end at 30s");
+  // In reach for only 4 s before the cut: not judged.
+  check::CatchUpChecker short_reach = cut_checker();
+  short_reach.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  short_reach.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  short_reach.offer(fault(16 * kS, 0));
+  CHECK(short_reach.judge(30 * kS, sim::seconds(5)).ok);
 }

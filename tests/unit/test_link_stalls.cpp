@@ -95,3 +95,25 @@ TEST_CASE("link stalls: a copy or a message delivered out of order is forgotten,
   CHECK(s.late_ns(kX, kY, 0, 100) == 0);
   CHECK(s.entries() == 0);
 }
+
+TEST_CASE("link stalls: a crash or a cut resets what is in flight, nothing later waits behind it", "[check]") {
+  for (const bool by_crash : {true, false}) {
+    check::LinkStalls s(kKind);
+    s.watch(kX, kY, 10, 10);
+    s.on_record(send(0, kX, kY, 1));  // never delivered: late from 10 on
+    if (by_crash) {
+      s.reset_node(kY);
+    } else {
+      s.reset_cut([](uint32_t x, uint32_t y) { return x == kX && y == kY; });
+    }
+    CHECK(s.late_ns(kX, kY, 0, 100) == 0);
+    CHECK(s.entries() == 0);
+  }
+  // A cut of another pair leaves this one.
+  check::LinkStalls s(kKind);
+  s.watch(kX, kY, 10, 10);
+  s.on_record(send(0, kX, kY, 1));
+  s.reset_cut([](uint32_t x, uint32_t) { return x == kOther; });
+  s.reset_node(kOther);
+  CHECK(s.late_ns(kX, kY, 0, 100) == 90);
+}

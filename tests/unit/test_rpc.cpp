@@ -485,6 +485,19 @@ TEST_CASE("rpc: the window of forgotten calls slides with the client's ids, olde
   CHECK(server.forgotten(kClient, 100));          // below the window now: too old to tell
   CHECK(server.forgotten(kClient, 2 * kW));       // likewise
   CHECK_FALSE(server.forgotten(kClient, 3 * kW - 64));  // in the window, never run here
+  // A slide by less than a window: the ring's words it reuses for new ids
+  // are cleared first. Mark an id in the window's lowest word, then slide
+  // ten words on: that word's slot now stands for ids just above 3W.
+  const uint64_t low = (3 * kW / 64 - (kW / 64 - 1)) * 64 + 5;
+  run(low);      // evicts 3W + 1
+  run(low + 1);  // evicts low
+  run(3 * kW + 640);
+  CHECK(server.forgotten(kClient, low));
+  run(3 * kW + 641);  // evicts 3W + 640: the window ends ten words on
+  CHECK(server.forgotten(kClient, 3 * kW + 640));
+  CHECK(server.forgotten(kClient, 3 * kW));        // still in the window, still marked
+  CHECK(server.forgotten(kClient, low));           // slid out below: too old to tell
+  CHECK_FALSE(server.forgotten(kClient, 3 * kW + 64 + 5));  // the reused slot, cleared
   // A restarted client's ids (incarnation << 40) slide it past every old id.
   const uint64_t next = uint64_t{1} << 40;
   run(next);

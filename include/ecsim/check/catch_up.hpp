@@ -92,16 +92,23 @@ class CatchUpChecker final : public sim::TraceObserver {
     std::unordered_map<uint64_t, Version> held;
   };
   void hold(uint32_t node, uint64_t key, Version v);
-  // When `c`'s replica could catch up without a break until `now_ns`;
-  // INT64_MAX when no peer of its group is up and in reach at the end.
-  int64_t could_catch_up_since(const CatchUp& c, int64_t now_ns) const;
+  // The stretches since `c`'s restart, until `now_ns`, in which a peer of
+  // its group was up and in reach of it (see judge): the longest one and
+  // the start of the one that runs to the end (INT64_MAX: none).
+  struct Reach {
+    int64_t longest_ns = 0;
+    int64_t longest_from_ns = 0;
+    int64_t to_end_from_ns = INT64_MAX;
+  };
+  Reach could_catch_up(const CatchUp& c, int64_t now_ns) const;
   void caught_up(CatchUp& c, const sim::Record& r);
   void account();
 
   std::vector<bool> cloud_;
   std::vector<std::string> names_;
   Reachability reach_;                // partitions and link faults, from the fault records
-  std::vector<int64_t> up_since_ns_;  // per node: its latest restart (0: never down), -1: down
+  // Per node: when it was up, [from, to) (to INT64_MAX: up now), in order.
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> up_spans_;
   std::vector<int64_t> open_;  // per node: index into restarts_ of its latest restart, -1: none
   std::vector<uint32_t> group_;  // per node: its storage group (cloud nodes only)
   size_t groups_ = 1;

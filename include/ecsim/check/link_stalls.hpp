@@ -39,6 +39,17 @@ class LinkStalls {
   void watch(uint32_t x, uint32_t y, int64_t tail_xy, int64_t tail_yx);
   // A send, deliver or drop record (others are ignored), in trace order.
   void on_record(const sim::Record& r);
+  // What is in flight to or from `node` is gone (it crashed: the network
+  // resets its links, and nothing sent later waits behind those messages).
+  void reset_node(uint32_t node);
+  // The same for each watched direction x -> y that `cut(x, y)` says a
+  // partition just cut.
+  template <class Cut>
+  void reset_cut(Cut cut) {
+    for (auto& [k, d] : directions_) {
+      if (!d.in_flight.empty() && cut(static_cast<uint32_t>(k >> 32), static_cast<uint32_t>(k))) reset(d);
+    }
+  }
   // How long within [from_ns, until_ns) a message of x -> y or y -> x was
   // late (the union of both directions), counting what is still in flight
   // as late until `until_ns`. REQUIRES: from_ns <= until_ns, and until_ns
@@ -61,6 +72,7 @@ class LinkStalls {
   static uint64_t key(uint32_t from, uint32_t to) { return uint64_t{from} << 32 | to; }
   void delivered(Direction& d, uint64_t id, int64_t now_ns);
   void pop_dropped(Direction& d);
+  void reset(Direction& d);
   // Appends d's late intervals clipped to [from_ns, until_ns) to `out`.
   static void clip(const Direction& d, int64_t from_ns, int64_t until_ns,
                    std::vector<std::pair<int64_t, int64_t>>& out);

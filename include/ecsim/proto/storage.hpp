@@ -185,7 +185,7 @@ enum class Ignored : uint16_t {
   kNotReplica = 3,    // an answer from a node outside the replica set
   kStaleTimer = 4,    // a timer of a request that has finished
   kStaleSync = 5,     // a sync completion this incarnation did not start
-  kStaleCatchUp = 6,  // a catch-up answer that is not the one awaited
+  kStaleCatchUp = 6,  // a catch-up answer to no request at the peer's current cursor
   kMismatch = 7,      // an answer whose key or version differs from the request
 };
 

@@ -154,7 +154,7 @@ struct RpcSummary {
   uint64_t connections_reused = 0;  // requests sent at once on an idle pooled connection
   uint64_t handshake_messages = 0;  // both directions
   uint64_t duplicates_absorbed = 0; // retries a core answered from its cache or was still executing
-  uint64_t refused_stale = 0;       // requests a core refused: older than a call its cache forgot
+  uint64_t refused_stale = 0;       // requests a core refused: it ran the call and evicted the answer
   uint32_t open_connections = 0;    // at the end
 };
 
