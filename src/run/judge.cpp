@@ -405,33 +405,38 @@ Verdict Run::Impl::convergence_verdict() {
                         secs(now), sim::format_duration(need));
     } else if (dsm_watcher->last_activity >= q.quiet_since()) {
       // No client wrote and the network was whole for the quiescence
-      // period, yet replicas kept replacing entries. While UPDATEs are
-      // still on their way (slow links, or waiting for a resend) that is
-      // the broadcast finishing; with none left it is anti-entropy that
-      // never settles, and what it leaves at the end is the finding.
+      // period, yet replicas kept replacing entries: anti-entropy that never
+      // settles, and what it leaves at the end is the finding -- or UPDATEs
+      // of the last writes still on their way (slow links, or waiting for a
+      // resend), which the message then says.
+      const uint64_t unacked = tiers::protocol_totals(*world, cluster).msgq_pending;
+      const std::string in_flight =
+          fmt::format("{} msgq message{} (DSM updates, cache invalidations) still un-ACKed at the end", unacked,
+                      unacked == 1 ? "" : "s");
       const bool writes_over = now - dsm_watcher->last_set >= need && now - q.healed_at() >= need;
-      const uint64_t unacked = writes_over ? tiers::protocol_totals(*world, cluster).msgq_pending : 0;
-      if (writes_over && unacked == 0) {
+      if (writes_over) {
         ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
         const check::ConvergenceReport rep = check::check_convergence(end_state.dsm(), names, dsm_groups);
         if (!rep.converged()) {
           judged["convergence"] = rep.keys_checked;
+          const std::string settle =
+              unacked == 0 ? "diverge and never settle"
+                           : fmt::format("diverge with {}: they may settle in a longer run, or never", in_flight);
           return {"convergence", false,
-                  fmt::format("{} of {} keys diverge and never settle: no DSM write since {}, network healed at "
-                              "{}, yet replicas kept replacing entries until {}; first: {}",
-                              rep.divergent_keys, rep.keys_checked, secs(dsm_watcher->last_set),
-                              secs(q.healed_at()), secs(dsm_watcher->last_activity),
-                              rep.divergences.front().what)};
+                  fmt::format("{} of {} keys {}: no DSM write since {}, network healed at {}, yet replicas kept "
+                              "replacing entries until {}; first: {}",
+                              rep.divergent_keys, rep.keys_checked, settle, secs(dsm_watcher->last_set),
+                              secs(q.healed_at()), secs(dsm_watcher->last_activity), rep.divergences.front().what)};
         }
       }
-      why = unacked > 0
-                ? fmt::format("not quiescent: {} msgq message{} (DSM updates, cache invalidations) still un-ACKed "
-                              "at the end at {} (in flight or awaiting a resend), last DSM activity at {}, need {} "
-                              "of quiet before the end",
-                              unacked, unacked == 1 ? "" : "s", secs(now), secs(dsm_watcher->last_activity),
-                              sim::format_duration(need))
-                : fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
-                              secs(dsm_watcher->last_activity), sim::format_duration(need), secs(now));
+      if (writes_over && unacked > 0) {
+        why = fmt::format("not quiescent: {} at {} (in flight or awaiting a resend), last DSM activity at {}, need {} "
+                          "of quiet before the end",
+                          in_flight, secs(now), secs(dsm_watcher->last_activity), sim::format_duration(need));
+      } else {
+        why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
+                          secs(dsm_watcher->last_activity), sim::format_duration(need), secs(now));
+      }
     } else {
       why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
                         secs(q.quiet_since()), sim::format_duration(need), secs(now));
