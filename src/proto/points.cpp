@@ -132,6 +132,10 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
      "proto/twopc_participant.cpp Participant::finish_durable",
      "a restarted participant in doubt (PREPARED, no decision in its log), its record durable, is about to vote "
      "again and ask the coordinator: a second crash during recovery, the locks still held", true},
+    {Point::kTwopcCoordinatorAfterDecisionAppended, "twopc.coordinator.after_decision_appended", kOnCore,
+     "proto/twopc_coordinator.cpp Coordinator::decide",
+     "the decision record was appended, before its sync: a crash may keep or lose it, and the restarted "
+     "coordinator re-sends the decision or presumes abort; nobody has been told yet"},
 }};
 
 constexpr bool points_in_enum_order() {

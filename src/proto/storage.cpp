@@ -81,10 +81,12 @@ uint32_t wire_size_bytes(const Message& m) {
                                   r.req_id);
           },
           [](const CatchUpReq& r) {
-            return request_bytes(
-                "storage.catch_up",
-                len(R"({"since":,"from_key":})") + digits_signed(r.since_ns) + digits(r.from_key),
-                r.req_id);
+            return request_bytes("storage.catch_up",
+                                 len(R"({"since":,"from_key":,"until":,"by_key":})") +
+                                     digits_signed(r.since_ns) + digits(r.from_key) +
+                                     digits_signed(r.until_ns) +
+                                     (r.by_key ? len("true") : len("false")),
+                                 r.req_id);
           },
           [](const CatchUpResp& r) { return response_bytes(catch_up_resp_bytes(r), r.req_id); },
       },
@@ -208,13 +210,13 @@ bool Replica::put(StorageIo& io, const WalPut& p, uint64_t* log_length) {
   if (!io.disk().append(encode(p))) return false;
   ++counters_.wal_appended;
   *log_length = io.disk().length();
-  apply(p, *log_length);
+  apply(p, *log_length, p.updated_at_ns);
   // The caller syncs what it appended: the checkpoint's copy rides along.
   maybe_checkpoint(io);
   return true;
 }
 
-void Replica::apply(const WalPut& p, uint64_t wal_length) {
+void Replica::apply(const WalPut& p, uint64_t wal_length, int64_t created_at_ns) {
   const auto [held, made] = entries_.try_emplace(p.key);
   if (!made) {
     if (held->version >= p.version) return;
@@ -224,10 +226,10 @@ void Replica::apply(const WalPut& p, uint64_t wal_length) {
     ECSIM_ASSERT(!node.empty());
     node.value() = {p.updated_at_ns, p.key};
     by_time_.insert(std::move(node));
-    *held = Stored{p.value, p.version, p.updated_at_ns, wal_length};
+    *held = Stored{p.value, p.version, p.updated_at_ns, wal_length, held->created_at_ns};
     return;
   }
-  *held = Stored{p.value, p.version, p.updated_at_ns, wal_length};
+  *held = Stored{p.value, p.version, p.updated_at_ns, wal_length, created_at_ns};
   index(p.updated_at_ns, p.key);
 }
 
@@ -301,11 +303,16 @@ void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
   p.req_id = next_req_id_++;
   ECSIM_ASSERT(p.req_id < kReplicaTagBit);
   if (p.retries == 0) p.cursor_req_first = p.req_id;
-  send(env, p.peer, CatchUpReq{p.req_id, p.cursor_ns, p.cursor_key});
+  // The pass's first request (no start yet) has the peer bound the sweep
+  // by time at its own time, which becomes the pass's start. (No entry is
+  // stamped before 0: a pass that starts at 0 ends that sweep at once.)
+  const int64_t since = p.by_key ? p.pass_start_ns : p.cursor_ns;
+  send(env, p.peer,
+       CatchUpReq{p.req_id, since, p.cursor_key, std::max<int64_t>(p.pass_start_ns, 0), p.by_key});
   p.timer = env.set_timer(catch_up_wait(p.retries), kReplicaTagBit | p.req_id);
   ++counters_.catch_up_requests_sent;
   trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kRequested), p.peer, 0,
-        static_cast<uint64_t>(p.cursor_ns));
+        static_cast<uint64_t>(since));
 }
 
 void Replica::on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& r) {
@@ -316,22 +323,44 @@ void Replica::on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& 
   CatchUpResp resp;
   resp.req_id = r.req_id;
   resp.as_of_ns = env.now().ns;
-  auto it = by_time_.lower_bound({r.since_ns, r.from_key});
-  for (; it != by_time_.end() && resp.entries.size() < kCatchUpBatchMax; ++it) {
-    const Stored& s = entries_.at(it->second);
-    resp.entries.push_back(CatchUpEntry{it->second, s.value, s.version, s.updated_at_ns});
-  }
-  resp.more = it != by_time_.end();
-  if (resp.more) {
-    // The next cursor is the first entry not sent.
-    resp.next_since_ns = it->first;
-    resp.next_key = it->second;
+  if (r.by_key) {
+    serve_by_key(r, resp);
+  } else {
+    const int64_t until = r.until_ns > 0 ? r.until_ns : resp.as_of_ns;
+    auto it = by_time_.lower_bound({r.since_ns, r.from_key});
+    const auto end = by_time_.lower_bound({until, 0});
+    for (; it != end && resp.entries.size() < kCatchUpBatchMax; ++it) {
+      const Stored& s = entries_.at(it->second);
+      resp.entries.push_back(CatchUpEntry{it->second, s.value, s.version, s.updated_at_ns});
+    }
+    resp.more = it != end;
+    if (resp.more) {
+      // The next cursor is the first entry not sent.
+      resp.next_since_ns = it->first;
+      resp.next_key = it->second;
+    }
   }
   ++counters_.catch_up_batches_served;
   counters_.catch_up_entries_served += resp.entries.size();
   trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kServed), from,
         resp.entries.size(), static_cast<uint64_t>(r.since_ns));
   send(env, from, std::move(resp));
+}
+
+void Replica::serve_by_key(const CatchUpReq& r, CatchUpResp& resp) const {
+  auto it = by_key_.lower_bound(r.from_key);
+  for (size_t scanned = 0; it != by_key_.end() && resp.entries.size() < kCatchUpBatchMax &&
+                           scanned < kCatchUpScanMax;
+       ++it, ++scanned) {
+    const Stored& s = entries_.at(*it);
+    if (s.updated_at_ns < r.since_ns || s.created_at_ns >= r.since_ns) continue;
+    resp.entries.push_back(CatchUpEntry{*it, s.value, s.version, s.updated_at_ns});
+  }
+  resp.more = it != by_key_.end();
+  if (resp.more) {
+    resp.next_since_ns = r.since_ns;
+    resp.next_key = *it;
+  }
 }
 
 void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
@@ -347,7 +376,8 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
   // A batch must be bounded and its cursor must move forward, or the pass
   // might never end.
   const bool forward =
-      std::pair{r.next_since_ns, r.next_key} > std::pair{p->cursor_ns, p->cursor_key};
+      p->by_key ? r.next_key > p->cursor_key
+                : std::pair{r.next_since_ns, r.next_key} > std::pair{p->cursor_ns, p->cursor_key};
   if (r.entries.size() > kCatchUpBatchMax || (r.more && !forward)) {
     ignore(env, Ignored::kMismatch, from, r.req_id);
     return;
@@ -377,8 +407,15 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
         static_cast<uint64_t>(p->cursor_ns));
   if (reach(env, Point::kStorageReplicaAfterCatchUpBatch)) return;
   if (r.more) {
-    p->cursor_ns = r.next_since_ns;
+    if (!p->by_key) p->cursor_ns = r.next_since_ns;
     p->cursor_key = r.next_key;
+    request_batch(env, *p);
+    return;
+  }
+  if (!p->by_key) {
+    // The sweep by time is over: the entries changed since the pass began.
+    p->by_key = true;
+    p->cursor_key = 0;
     request_batch(env, *p);
     return;
   }
@@ -398,6 +435,7 @@ void Replica::end_pass(Env<Message>& env, StorageIo& io, PeerCatchUp& p) {
   p.mark_ns = mark.as_of_ns;
   p.mark_wal_length = io.disk().length();
   p.pass_start_ns = -1;
+  p.by_key = false;
   p.pass_refused = false;
   want_sync(io);
 }
@@ -498,7 +536,7 @@ Replica::PeerCatchUp* Replica::find_peer(NodeId n) {
 }
 
 void Replica::check_invariants() const {
-  ECSIM_ASSERT(entries_.size() == by_time_.size());
+  ECSIM_ASSERT(entries_.size() == by_time_.size() && by_time_.size() == by_key_.size());
   ECSIM_ASSERT(entries_.size() <= config_.keys_max);
   ECSIM_ASSERT(pending_acks_.size() <= config_.pending_acks_max);
   // Liveness: an acknowledgement that waits has a sync on its way.

@@ -76,7 +76,7 @@ void Replica::replay(Env<Message>& env, StorageIo& io) {
     }
     ++counters_.wal_replayed;
     std::visit(Overloaded{
-                   [&](const WalPut& p) { apply(p, i + 1); },
+                   [&](const WalPut& p) { apply(p, i + 1, 0); },
                    [&](const WalMark& m) {
                      if (PeerCatchUp* peer = find_peer(m.peer)) {
                        peer->mark_ns = std::max(peer->mark_ns, m.as_of_ns);

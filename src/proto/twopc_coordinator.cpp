@@ -287,7 +287,11 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
     report(env, txn, t);
     t.reported = true;
   }
-  if (t.decision_wal_length == 0) send_decision(env, txn);
+  if (t.decision_wal_length == 0) {
+    send_decision(env, txn);
+    return;
+  }
+  stop_at(env, Point::kTwopcCoordinatorAfterDecisionAppended);
 }
 
 void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {

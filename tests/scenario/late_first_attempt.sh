@@ -9,6 +9,8 @@
 # call ends with code 6, stale). Refusing every id below the newest one
 # evicted, as the first version of this fix did, refused calls that never
 # ran (calls finish out of order): the trace check below catches that.
+# Seed 12 meets two late copies (5 of the 20 seeds meet any at this
+# commit; pick another if a change of the model moves them).
 set -u
 ecsim=$1; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -25,8 +27,8 @@ EOF2
 
 "$ecsim" sweep "$tmp/amo.yaml" --seeds 1..20 > "$tmp/sweep.out"; check $? 0 "20 seeds over a heavy tail pass at_most_once"
 grep -qE '^  pass +20$' "$tmp/sweep.out"; check $? 0 "every seed passes"
-"$ecsim" run "$tmp/amo.yaml" --seed 5 --json --trace "$tmp/five.trace" > "$tmp/five.json"; check $? 0 "seed 5 passes"
-python3 - "$tmp/five.json" <<'PY' || fail=1
+"$ecsim" run "$tmp/amo.yaml" --seed 12 --json --trace "$tmp/twelve.trace" > "$tmp/twelve.json"; check $? 0 "seed 12 passes"
+python3 - "$tmp/twelve.json" <<'PY' || fail=1
 import json, sys
 rpc = json.load(open(sys.argv[1]))["tiers"]["rpc"]
 ok = rpc["refused_stale"] > 0
@@ -36,7 +38,7 @@ PY
 # Only calls that ran at that core are refused: calls finish out of order,
 # and an older call still on its way must run (rpc.serve code 5 only for a
 # (client, call id) with an earlier code 1).
-"$ecsim" trace dump "$tmp/five.trace" --type rpc.serve | python3 -c '
+"$ecsim" trace dump "$tmp/twelve.trace" --type rpc.serve | python3 -c '
 import json, sys
 executed, bad, stale = set(), 0, 0
 for line in sys.stdin:

@@ -32,7 +32,7 @@ for r in runs:
 twopc = {p for p in crashed if p.startswith("twopc.")}
 # twopc.participant.before_status_query, which the unfaulted run never
 # reaches, is crashed at in a follow-up run (on the tiers some run reached it).
-for role, tiers, n in (("coordinator", {"core"}, 7), ("participant", {"cloud", "edge"}, 7)):
+for role, tiers, n in (("coordinator", {"core"}, 8), ("participant", {"cloud", "edge"}, 7)):
     points = {p for p in twopc if p.startswith(f"twopc.{role}.")}
     assert len(points) == n, (role, sorted(points))
     for p in points:
@@ -49,7 +49,7 @@ for r in runs:
         nths.setdefault((c["point"], c["node"]), []).append(c["nth"])
 assert all(v[0] == 1 for v in nths.values())
 assert sum(1 for v in nths.values() if len(v) == 2 and v[1] >= 2) > 50
-print(f"ok: {len(runs)} runs, 14 2PC points crashed at, each on its tiers, recovery points by a second crash")
+print(f"ok: {len(runs)} runs, 15 2PC points crashed at, each on its tiers, recovery points by a second crash")
 PY
 [[ $? -eq 0 ]] || fail=1
 check "$(ls "$tmp" | grep -c '\.yaml$')" 0 "passing runs leave no scenario file behind"
@@ -70,6 +70,15 @@ if [[ -z ${ECSIM_SANITIZED:-} ]]; then
   "$ecsim" $repro > "$tmp/repro.txt"
   check $? 1 "the reproducing command fails"
   grep -q "FAIL  $verdict" "$tmp/repro.txt"; check $? 0 "the same way ($verdict)"
+  # A coordinator that tells the client COMMIT before its decision is
+  # durable: a crash between the append and its sync
+  # (twopc.coordinator.after_decision_appended) loses the record when the
+  # disk keeps none of its un-synced tail, the restarted coordinator
+  # presumes abort, and billing_durability names the reported commit.
+  "$ecsim" explore "$scn" --crash-points --jobs 2 --out-dir "$tmp" --plant twopc.report_before_durable > "$tmp/report.txt"
+  check $? 1 "explore finds twopc.report_before_durable"
+  grep -q '^  twopc.coordinator.after_decision_appended at core-[0-9]*, nth [0-9]*: fail billing_durability' "$tmp/report.txt"
+  check $? 0 "a crash at twopc.coordinator.after_decision_appended fails billing_durability"
 else
   echo "skip: the exploration with a plant (sanitizer build)"
 fi

@@ -319,6 +319,9 @@ TEST_CASE("storage: wire sizes match the JSON-RPC text", "[storage]") {
       R"({"jsonrpc":"2.0","result":{"entries":[{"key":1,"value":2,"version":[3,4],"at":5},)"
       R"({"key":6,"value":7,"version":[8,9],"at":10}],"more":true,"next":[11,12],"as_of":13},"id":4})";
   CHECK(wire_size_bytes(cu) == catch_up.size());
+  const std::string catch_up_req =
+      R"({"jsonrpc":"2.0","method":"storage.catch_up","params":{"since":-5,"from_key":17,"until":300,"by_key":false},"id":8})";
+  CHECK(wire_size_bytes(CatchUpReq{8, -5, 17, 300, false}) == catch_up_req.size());
 }
 
 TEST_CASE("storage: a write is acknowledged only after two replicas synced it", "[storage]") {

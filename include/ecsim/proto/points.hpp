@@ -68,6 +68,7 @@ enum class Point : uint8_t {
   kTwopcParticipantBeforeStatusQuery,    // twopc.participant.before_status_query
   kTwopcCoordinatorRecoveryBeforeResend, // twopc.coordinator.recovery_before_resend
   kTwopcParticipantRecoveryBeforeQuery,  // twopc.participant.recovery_before_query
+  kTwopcCoordinatorAfterDecisionAppended,  // twopc.coordinator.after_decision_appended
   kCount
 };
 inline constexpr size_t kPointCount = static_cast<size_t>(Point::kCount);

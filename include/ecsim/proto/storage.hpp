@@ -31,13 +31,28 @@
 //   others in the background for convergence.
 // - Catch-up cursor: each replica stamps every change to its copy with its
 //   own time (`updated_at`, kept in the log so it survives its restarts). A
-//   peer serves entries in (updated_at, key) order from a cursor in bounded
-//   batches, each stamped with its time (`as_of`). When a pass ends, the
-//   recovering replica logs a Mark (peer, as_of of the pass's first batch)
-//   after the entries; the next recovery asks that peer only `since` the
-//   mark. Every entry changed before the pass began sits at a fixed place the
-//   cursor sweeps; every entry changed during it has updated_at >= the mark.
-//   A crash keeps a prefix of the log, so a surviving mark implies its
+//   pass with a peer has two sweeps, each in bounded batches, and its start
+//   P is the peer's time when it served the first batch (`as_of`):
+//   1. by time: the entries with mark <= updated_at < P, in (updated_at,
+//      key) order from a cursor. That set only loses members (a change
+//      stamps an entry with a time >= P), so the sweep ends however fast
+//      the clients write to the peer;
+//   2. by key: the entries with updated_at >= P of keys the peer held
+//      before P (created_at < P), in key order from a key cursor. An entry
+//      the peer changed during the pass left sweep 1 for this set and stays
+//      in it (stamps only grow), and a change does not move a key in key
+//      order, so the sweep reaches it; keys created during the pass never
+//      join, so the set is bounded by the keys held at P and the sweep
+//      ends too. (A single sweep by time to the peer's end chases the
+//      entries the clients keep changing and never ends while they change
+//      faster than batches come back.) Keys created after P are not owed:
+//      a version acknowledged before the restart without this replica is
+//      on both peers before P. A key a peer replayed from its (maybe
+//      truncated) log counts as created at 0: only more entries to send.
+//   When both are over, the recovering replica logs a Mark (peer, P) after
+//   the entries; the next recovery asks that peer only `since` the mark:
+//   every entry the peer held before P, at that version or a newer one, is
+//   here. A crash keeps a prefix of the log, so a surviving mark implies its
 //   entries survived; a rejected (corrupted) record voids every mark, and the
 //   next catch-up is a full one. This relies on a node's now() never moving
 //   backwards across its restarts.
@@ -94,6 +109,8 @@ inline constexpr size_t kPendingAcksMax = 4096;
 // beyond it is refused, counted and traced as Refusal::kPendingFull).
 inline constexpr size_t kRequestsMax = 4096;
 inline constexpr size_t kCatchUpBatchMax = 64;
+// Keys a peer examines for one batch of a sweep by key: bounds its work.
+inline constexpr size_t kCatchUpScanMax = 4096;
 inline constexpr size_t kCoreNodesMax = 1024;
 
 // Sharding (docs/model.md, "Scale"): a cloud tier of 3G nodes is G groups of
@@ -163,22 +180,17 @@ inline constexpr size_t kRefusalKinds = 7;  // index 0 unused
 // kCheckpointed: a = entries the checkpoint truncated, b = the log's length.
 enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kMarksVoided = 3, kCheckpointed = 4 };
 enum class CatchUpEvent : uint16_t {
-  kRequested = 1,  // a batch asked of a peer (b = since)
+  kRequested = 1,  // a batch asked of a peer (b = since: the cursor, or the pass start by key)
   kServed = 2,     // a batch served to a peer
   kApplied = 3,    // a batch received and logged
   kPeerDone = 4,   // a pass with this peer is durable (its mark synced)
   kCaughtUp = 5,   // the first peer done: every acknowledged write is here
   kGaveUp = 6,     // the pass with a peer stopped: the replica's disk refused its mark
   // A peer did not answer catch_up_retries_max requests in a row: the
-  // replica keeps asking it, at a doubling interval (b = the interval in ns).
+  // replica keeps asking, at a doubling interval (b = the interval in ns).
   kBackingOff = 7,
 };
-enum class QuorumOutcome : uint16_t {
-  kWriteOk = 1,
-  kWriteFailed = 2,
-  kReadOk = 3,
-  kReadFailed = 4
-};
+enum class QuorumOutcome : uint16_t { kWriteOk = 1, kWriteFailed = 2, kReadOk = 3, kReadFailed = 4 };
 enum class Ignored : uint16_t {
   kLateAnswer = 1,    // no such request (finished, or before a restart)
   kDuplicate = 2,     // a second answer from the same replica
@@ -227,11 +239,17 @@ struct ReadResp {
   Version version;
   uint64_t slot = 0;  // the ReadReq's
 };
-// Entries of the sender with (updated_at, key) >= (since_ns, from_key).
+// Sweep by time (by_key false): entries of the sender with (updated_at,
+// key) >= (since_ns, from_key) and updated_at < until_ns; until_ns 0: the
+// sender's time when it answers (the first batch of a pass). Sweep by key:
+// entries with updated_at >= since_ns of keys created before since_ns, with
+// key >= from_key, in key order.
 struct CatchUpReq {
   uint64_t req_id = 0;
   int64_t since_ns = 0;
   uint64_t from_key = 0;
+  int64_t until_ns = 0;
+  bool by_key = false;
 };
 struct CatchUpEntry {
   uint64_t key = 0;
@@ -239,7 +257,8 @@ struct CatchUpEntry {
   Version version;
   int64_t updated_at_ns = 0;  // at the sender: orders the cursor
 };
-// At most kCatchUpBatchMax entries; `more`: ask again from the next cursor.
+// At most kCatchUpBatchMax entries; `more`: ask again from the next cursor
+// (next_since_ns, next_key); the sweep by key moves only the key.
 struct CatchUpResp {
   uint64_t req_id = 0;
   std::vector<CatchUpEntry> entries;
@@ -332,6 +351,9 @@ struct Stored {
   Version version;
   int64_t updated_at_ns = 0;
   uint64_t wal_length = 0;  // the log length at which this version is durable here
+  // When the key first came here, or 0 for a key replayed from the log (a
+  // lower bound: the log may have been truncated). Not logged.
+  int64_t created_at_ns = 0;
 };
 
 class Replica {
@@ -376,6 +398,7 @@ class Replica {
     int64_t cursor_ns = 0;
     uint64_t cursor_key = 0;
     int64_t pass_start_ns = -1;  // as_of of the pass's first batch; -1: none yet
+    bool by_key = false;         // the pass's second sweep (by key from cursor_key) is under way
     uint64_t req_id = 0;         // the request awaited; 0: none
     uint64_t cursor_req_first = 0;  // the first request at this cursor: a late answer to it still counts
     TimerId timer = 0;           // its timeout
@@ -389,12 +412,15 @@ class Replica {
   void on_read(Env<Message>& env, NodeId from, const ReadReq& r);
   void on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& r);
   void on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from, const CatchUpResp& r);
+  // Fills a sweep by key's batch (on_catch_up_req).
+  void serve_by_key(const CatchUpReq& r, CatchUpResp& resp) const;
   bool refuse_write(Env<Message>& env, StorageIo& io, NodeId from, const WriteReq& w);
   void replay(Env<Message>& env, StorageIo& io);
   // Logs and applies a version if it is newer; false if the disk refused.
   // `*log_length` is the log length at which the key's version is durable.
   bool put(StorageIo& io, const WalPut& p, uint64_t* log_length);
-  void apply(const WalPut& p, uint64_t wal_length);
+  // `created_at_ns`: the key's creation time if it is new here.
+  void apply(const WalPut& p, uint64_t wal_length, int64_t created_at_ns);
   void want_sync(StorageIo& io);
   // Starts a checkpoint when the log outgrew the keys (storage_wal.cpp).
   void maybe_checkpoint(StorageIo& io);
@@ -424,19 +450,23 @@ class Replica {
   ReplicaConfig config_;
   bool recovered_ = false;
   sim::FlatMap<Stored> entries_;  // by key
-  // (updated_at, key) of every entry: the catch-up cursor's order.
+  // (updated_at, key) of every entry: the catch-up sweep by time's order.
   std::set<std::pair<int64_t, uint64_t>> by_time_;
-  sim::Accounted entries_bytes_{sim::Resource::kStorageKeys};  // entries_ and by_time_
+  // Every key, in order: the sweep by key's (changes only with a new key).
+  std::set<uint64_t> by_key_;
+  sim::Accounted entries_bytes_{sim::Resource::kStorageKeys};  // entries_, by_time_, by_key_
   // A std::set node: its value and about four words of links and colour.
   static constexpr uint64_t kByTimeNodeBytes =
       sizeof(std::pair<int64_t, uint64_t>) + 4 * sizeof(void*);
+  static constexpr uint64_t kByKeyNodeBytes = sizeof(uint64_t) + 4 * sizeof(void*);
   // Indexes an entry just stored and accounts the tables' bytes: the key
-  // table's slots (grown by doubling) and a node of by_time_ per entry.
+  // table's slots (grown by doubling) and a node of each ordered index per entry.
   void index(int64_t updated_at_ns, uint64_t key) {
     by_time_.insert({updated_at_ns, key});
+    by_key_.insert(key);
     entries_bytes_.set_bytes(
         static_cast<int64_t>(entries_.slot_count() * sim::FlatMap<Stored>::slot_bytes() +
-                             by_time_.size() * kByTimeNodeBytes));
+                             by_time_.size() * (kByTimeNodeBytes + kByKeyNodeBytes)));
   }
   std::vector<PendingAck> pending_acks_;  // in arrival order
   uint64_t sync_tag_ = 0;                 // the sync in flight; 0: none
