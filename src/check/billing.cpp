@@ -56,6 +56,11 @@ void BillingChecker::violation(size_t which, const std::string& what) {
 void BillingChecker::on_record(const sim::Record& r) {
   if (r.type == sim::RecordType::kSend || r.type == sim::RecordType::kDeliver ||
       r.type == sim::RecordType::kDrop) {
+    // Every pair's 2PC connection from its first message on: one slowed
+    // before a vote still holds back what is sent behind it after.
+    if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc && !stalls_.watching(r.node, r.peer)) {
+      stalls_.watch(r.node, r.peer, reach_.base_tail_ns(r.node, r.peer), reach_.base_tail_ns(r.peer, r.node));
+    }
     stalls_.on_record(r);  // accounted with the next record of the checker's own
     return;
   }

@@ -20,6 +20,27 @@ namespace {
 // possibly behind one slow message sent before it on the same FIFO
 // connection, and once more for a resend after a timeout.
 constexpr int64_t kTerminationRttMultiple = 4;
+
+// What the delay faults of a doubt add to its bound: each spell whose
+// round-trip tail is above the base one counts for its length, at most
+// kTerminationRttMultiple of its tails (the round trips it could slow).
+// A message a spell slowed and that held back the connection beyond it is
+// the stall tracking's business: only messages actually sent count there,
+// so a brief window of a huge delay that no 2PC message crossed stretches
+// nothing. (The largest tail in force at any time of the doubt, the rule
+// before this one, let a 10 ms window of a 1 h delay hide a stuck voter
+// for 4 h.)
+int64_t slowed_ns(const std::vector<Reachability::Spell>& spells, int64_t base_rtt_ns) {
+  int64_t total = 0;
+  for (const Reachability::Spell& sp : spells) {
+    if (sp.rtt_tail_ns <= base_rtt_ns) continue;
+    const int64_t most = sp.rtt_tail_ns > INT64_MAX / (4 * kTerminationRttMultiple)
+                             ? INT64_MAX / 4
+                             : kTerminationRttMultiple * sp.rtt_tail_ns;
+    total = std::min(total + std::min(sp.end_ns - sp.begin_ns, most), INT64_MAX / 4);
+  }
+  return total;
+}
 // On a lossy link a voter in doubt asks its coordinator once per query
 // interval, and each query and its answer get through together with the
 // round trip's delivery chance q (the setting in force when it was sent),
@@ -50,9 +71,8 @@ constexpr int64_t kLossAllowanceNsMax = INT64_MAX / 4;
 // on every C library: a quotient within a few ulps of a whole number could
 // give one interval more or fewer elsewhere (never on this platform from
 // one run to the next).
-int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t interval_ns,
-                          int64_t rtt_tail_ns) {
-  ECSIM_ASSERT(interval_ns > 0 && rtt_tail_ns >= 0);
+int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t interval_ns) {
+  ECSIM_ASSERT(interval_ns > 0);
   // Worst first; among equals by time, so the sums' order is fixed.
   std::sort(spells.begin(), spells.end(),
             [](const Reachability::Spell& a, const Reachability::Spell& b) {
@@ -68,7 +88,7 @@ int64_t loss_allowance_ns(std::vector<Reachability::Spell> spells, int64_t inter
     if (!(sp.delivery > 0.0)) return kLossAllowanceNsMax;
     const double per_query = std::log1p(-sp.delivery);  // < 0
     const double queries = std::floor((static_cast<double>(sp.end_ns - sp.begin_ns) +
-                                       static_cast<double>(rtt_tail_ns)) /
+                                       static_cast<double>(sp.rtt_tail_ns)) /
                                       interval) +
                            1.0;
     if (queries * per_query <= budget) {
@@ -132,9 +152,16 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   }
   const int64_t from = std::max(restarted, reach.reachable_since_ns);
   ECSIM_ASSERT(from <= now_ns);
+  // The spells of the doubt's clock, [from, now_ns).
+  std::vector<Reachability::Spell> spells;
+  for (Reachability::Spell sp : reach.spells) {
+    sp.begin_ns = std::max(sp.begin_ns, from);
+    if (sp.end_ns > sp.begin_ns) spells.push_back(sp);
+  }
+  const int64_t base_rtt = reach_.base_tail_ns(node, coordinator) + reach_.base_tail_ns(coordinator, node);
   const int64_t lossless_bound =
-      std::max(termination_bound_ns_, kTerminationRttMultiple * reach.rtt_tail_ns);
-  // Time their link held messages past its tail is not the voter's to
+      std::max({termination_bound_ns_, kTerminationRttMultiple * base_rtt, slowed_ns(spells, base_rtt)});
+  // Time their link held messages past its base tail is not the voter's to
   // answer for (check/link_stalls.hpp).
   const int64_t late = now_ns - from > lossless_bound ? stalls_.late_ns(node, coordinator, from, now_ns) : 0;
   const int64_t waited = now_ns - from - late;
@@ -142,14 +169,7 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
     results_[kTermination].checked += counts ? 1 : 0;
     return;
   }
-  // The spells of the doubt's clock, [from, now_ns).
-  std::vector<Reachability::Spell> spells;
-  for (Reachability::Spell sp : reach.spells) {
-    sp.begin_ns = std::max(sp.begin_ns, from);
-    if (sp.end_ns > sp.begin_ns) spells.push_back(sp);
-  }
-  const int64_t bound =
-      lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_, reach.rtt_tail_ns);
+  const int64_t bound = lossless_bound + loss_allowance_ns(std::move(spells), query_interval_ns_);
   ECSIM_ASSERT(bound >= lossless_bound && lossless_bound >= termination_bound_ns_);
   if (waited <= bound) {
     // Past the bound a lossless link would give, within what the loss

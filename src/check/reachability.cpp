@@ -127,18 +127,14 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
   int64_t was_rtt = rtt();
   std::pair<uint32_t, uint32_t> was_drops = drops();
   int64_t was_from = 0;  // when the setting in force began
-  // The setting in force since was_from ends at `end`. Its tail counts
-  // while a message it slowed may still be in flight at from_ns (a later
-  // message waits behind it on the FIFO connection); its loss only from
+  // The setting in force since was_from ends at `end`: a spell from
   // from_ns on.
   const auto close = [&](int64_t end) {
     if (was_cut || end <= was_from) return;
-    if (end >= from_ns - std::min(from_ns, was_rtt))
-      out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);
     const int64_t begin = std::max(was_from, from_ns);
     if (end > begin) {
       out.spells.push_back(
-          Spell{begin, end, delivered(was_drops.first) * delivered(was_drops.second)});
+          Spell{begin, end, delivered(was_drops.first) * delivered(was_drops.second), was_rtt});
     }
   };
   for (const Event& e : events_) {
@@ -153,10 +149,8 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
     was_rtt = rtt();
     was_drops = drops();
   }
-  if (!was_cut) out.rtt_tail_ns = std::max(out.rtt_tail_ns, was_rtt);  // in force at until_ns
   close(until_ns);
   out.cut_at_end = was_cut;
-  ECSIM_ASSERT(out.rtt_tail_ns >= 0 && out.rtt_tail_ns <= 2 * kTailNsMax);
   return out;
 }
 

@@ -107,6 +107,8 @@ Replica::Replica(NodeId self, ReplicaConfig config) : self_(self), config_(std::
   ECSIM_ASSERT(config_.keys_max > 0 && config_.keys_max <= kKeysMax);
   ECSIM_ASSERT(config_.pending_acks_max > 0 && config_.pending_acks_max <= kPendingAcksMax);
   ECSIM_ASSERT(config_.catch_up_timeout > sim::Duration{0});
+  ECSIM_ASSERT(config_.incarnation < (1u << 20));
+  next_req_id_ = (uint64_t{config_.incarnation} << 40) | 1;
   std::vector<NodeId> peers = config_.peers;
   std::sort(peers.begin(), peers.end());
   ECSIM_ASSERT(std::adjacent_find(peers.begin(), peers.end()) == peers.end());
@@ -301,7 +303,7 @@ void Replica::on_read(Env<Message>& env, NodeId from, const ReadReq& r) {
 
 void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
   p.req_id = next_req_id_++;
-  ECSIM_ASSERT(p.req_id < kReplicaTagBit);
+  ECSIM_ASSERT(p.req_id < kReplicaTagBit && (p.req_id >> 40) == config_.incarnation);
   if (p.retries == 0) p.cursor_req_first = p.req_id;
   // The pass's first request (no start yet) has the peer bound the sweep
   // by time at its own time, which becomes the pass's start. (No entry is

@@ -38,6 +38,7 @@ void CloudNode::start_role(node::Context& ctx) {
   }
   rc.core_nodes = world_.nodes(Role::kCore);
   rc.wal_slack = world_.params().wal_slack;
+  rc.incarnation = ctx.incarnation();
   replica_ = std::make_unique<proto::storage::Replica>(self_, rc);
   replica_->recover(envs_->storage, envs_->io);
   if (billing_ != nullptr) billing_on_start(ctx);

@@ -217,7 +217,7 @@ using Plan = check::NetworkPlan;
 // direction), 3 slows core-1 <-> cloud-1 to a 100 ns tail, 4 slows them to
 // a 5 ns tail (below the bound's 50 / 4), 5 drops half of core-1 ->
 // cloud-1, 6 drops all but one in a million of it, 7 drops half of core-1
-// -> cloud-2 (another pair).
+// -> cloud-2 (another pair), 8 slows core-1 <-> cloud-1 to a 10^12 ns tail.
 Plan plan() {
   Plan p;
   p.class_of = {0, 0, 0, 0};
@@ -243,7 +243,9 @@ Plan plan() {
   nearly_cut.drop_ppm = 999999;
   Plan::Fault other_pair = lossy;
   other_pair.links = {{kCore, kCloud2}};
-  p.faults = {partition, heal, drop, slow, bit_slow, lossy, nearly_cut, other_pair};
+  Plan::Fault huge = slow;
+  huge.tail_ns = 1'000'000'000'000;
+  p.faults = {partition, heal, drop, slow, bit_slow, lossy, nearly_cut, other_pair, huge};
   return p;
 }
 Record fault(int64_t t_ns, scenario::Fault::Kind kind, uint64_t index, bool applied) {
@@ -308,13 +310,35 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     std::vector<Record> fast = in_doubt();
     fast.push_back(fault(5, Kind::kDelay, 4, true));  // rtt tail 10: 40 < 50
     CHECK(termination_violations(fast, 100) == 1);
-    // A slow spell over just before the vote still stretches it: its
-    // messages (tail 200) may be in flight, and later ones wait behind them.
+    // A slow spell over just before the vote stretches nothing by itself;
+    // a 2PC message it slowed holds the connection back until it arrives
+    // (sent at 7, due at 8 by the base tail, delivered at 207), and that
+    // time is off the clock.
     std::vector<Record> just_over = clean();
     just_over.push_back(fault(6, Kind::kDelay, 3, true));
     just_over.push_back(fault(8, Kind::kDelay, 3, false));
     just_over.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
-    CHECK(termination_violations(just_over, 800) == 0);
+    CHECK(termination_violations(just_over, 61) == 1);
+    std::vector<Record> held = clean();
+    held.push_back(fault(6, Kind::kDelay, 3, true));
+    held.push_back(rec(7, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
+    held.push_back(fault(8, Kind::kDelay, 3, false));
+    held.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
+    held.push_back(rec(207, sim::RecordType::kDeliver, 0, kCloud1, 77, 0, kCore, tiers::kKindTwopc));
+    CHECK(termination_violations(held, 257) == 0);  // 247 - 197 late = 50 waited
+    CHECK(termination_violations(held, 258) == 1);
+    // A brief window of a huge delay (10^12 ns) that no 2PC message crossed
+    // stretches the bound by its length only, not by its tail.
+    std::vector<Record> blip = in_doubt();
+    blip.push_back(fault(20, Kind::kDelay, 8, true));
+    blip.push_back(fault(21, Kind::kDelay, 8, false));
+    CHECK(termination_violations(blip, 61) == 1);
+    // Two slow spells add up, each to at most 4 of its round-trip tails.
+    std::vector<Record> two = in_doubt();
+    two.push_back(fault(5, Kind::kDelay, 3, true));  // tail 200 over [10, 60) of the doubt: 50
+    two.push_back(fault(60, Kind::kDelay, 4, true));  // tail 10 from 60 on: at most 40
+    CHECK(termination_violations(two, 100) == 0);     // 90 waited, bound 50 + 40
+    CHECK(termination_violations(two, 101) == 1);     // 91 waited
     // One over more than its round-trip tail before the vote stretches nothing.
     std::vector<Record> over = clean();
     over.push_back(fault(6, Kind::kDelay, 3, true));

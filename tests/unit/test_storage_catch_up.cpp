@@ -28,8 +28,9 @@ struct Io final : StorageIo {
   void sync(uint64_t tag) override { syncs.push_back(tag); }
 };
 
-ReplicaConfig config_of(NodeId self) {
+ReplicaConfig config_of(NodeId self, uint32_t incarnation = 0) {
   ReplicaConfig c;
+  c.incarnation = incarnation;
   for (NodeId id : {kCloudA, kCloudB, kCloudC}) {
     if (id != self) c.peers.push_back(id);
   }
@@ -38,7 +39,7 @@ ReplicaConfig config_of(NodeId self) {
 }
 
 struct Side {
-  explicit Side(NodeId id) : env(id), replica(id, config_of(id)) {}
+  explicit Side(NodeId id, uint32_t incarnation = 0) : env(id), replica(id, config_of(id, incarnation)) {}
   FakeEnv<Message> env;
   Io io;
   Replica replica;
@@ -78,8 +79,8 @@ struct Rig {
     a.settle();
     a.env.sent.clear();  // the ack
   }
-  void start_c() {
-    c = std::make_unique<Side>(kCloudC);
+  void start_c(uint32_t incarnation = 0) {
+    c = std::make_unique<Side>(kCloudC, incarnation);
     c->env.set_now(sim::Time{now_ns});
     c->replica.recover(c->env, c->io);
   }
@@ -203,4 +204,29 @@ TEST_CASE("storage catch-up: the sweep by time stops at the pass's start", "[sto
   CHECK(resp.entries.size() == 10);
   CHECK_FALSE(resp.more);
   for (const CatchUpEntry& e : resp.entries) CHECK(e.key <= 10);
+}
+
+TEST_CASE("storage catch-up: an answer to a request of the replica's earlier life is not taken for this one's",
+          "[storage][catch_up]") {
+  Rig rig;
+  for (uint64_t k = 1; k <= 100; ++k) rig.write_a(k, Version{1, kCore});
+  rig.start_c(0);
+  std::vector<FakeEnv<Message>::Sent> before_crash;
+  before_crash.swap(rig.c->env.sent);
+  // C crashes and restarts before A answers; the old request waited in A's
+  // queue and is served now, its answer reaching the new life.
+  rig.tick(1'000'000);
+  rig.start_c(1);
+  rig.c->env.sent.clear();
+  const uint64_t ignored_before = rig.c->replica.counters().ignored;
+  for (auto& s : before_crash) {
+    if (s.dst != kCloudA) continue;
+    rig.a.replica.on_message(rig.a.env, rig.a.io, kCloudC, s.message);
+  }
+  REQUIRE(rig.a.env.sent.size() == 1);
+  rig.c->replica.on_message(rig.c->env, rig.c->io, kCloudA, rig.a.env.sent.front().message);
+  rig.a.env.sent.clear();
+  CHECK(rig.c->replica.counters().ignored == ignored_before + 1);
+  CHECK(rig.c->replica.entries().size() == 0);
+  CHECK(rig.c->env.sent.empty());  // no next request on its strength
 }

@@ -37,6 +37,7 @@ class LinkStalls {
   // Follows x -> y (late past tail_xy) and y -> x (past tail_yx) from the
   // next record on; watching a pair again changes nothing.
   void watch(uint32_t x, uint32_t y, int64_t tail_xy, int64_t tail_yx);
+  bool watching(uint32_t x, uint32_t y) const { return directions_.contains(key(x, y)); }
   // A send, deliver or drop record (others are ignored), in trace order.
   void on_record(const sim::Record& r);
   // What is in flight to or from `node` is gone (it crashed: the network

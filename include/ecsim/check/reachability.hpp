@@ -68,28 +68,23 @@ class Reachability {
   void on_fault(const sim::Record& r);
 
   // A stretch of time [begin_ns, end_ns) over which the pair was in reach
-  // with one setting, and its round-trip delivery then: (1 - drop x->y) *
-  // (1 - drop y->x), 1 on a lossless network.
+  // with one setting, its round-trip delivery then: (1 - drop x->y) *
+  // (1 - drop y->x), 1 on a lossless network, and its round-trip tail.
   struct Spell {
     int64_t begin_ns = 0;
     int64_t end_ns = 0;
     double delivery = 1.0;
+    int64_t rtt_tail_ns = 0;
   };
   struct Pair {
     bool cut_at_end = false;         // cut off at `until_ns`
     int64_t reachable_since_ns = 0;  // the end of the last window they were cut off (0: none)
-    // The largest round-trip tail in force at some time from `from_ns` on,
-    // or ending less than itself before `from_ns` (its messages may still
-    // be in flight then).
-    int64_t rtt_tail_ns = 0;
     // The spells in [from_ns, until_ns) while they were in reach, in time
     // order, each non-empty (a cut leaves a gap).
     std::vector<Spell> spells;
   };
   // The pair (x, y) over the run up to `until_ns` (fault records after it
-  // are not looked at); the tail counts every setting in force while they
-  // were not cut off, at or after `from_ns` or ending less than its own
-  // round-trip tail before it. REQUIRES: 0 <= from_ns <= until_ns.
+  // are not looked at). REQUIRES: 0 <= from_ns <= until_ns.
   Pair pair(uint32_t x, uint32_t y, int64_t from_ns, int64_t until_ns) const;
   // The one-way latency tail of from -> to as configured, before any fault.
   int64_t base_tail_ns(uint32_t from, uint32_t to) const { return link(State{}, from, to).tail_ns; }

@@ -82,7 +82,6 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -318,6 +317,9 @@ struct ReplicaConfig {
   // asks again after 2, 4, ... x the timeout, at most catch_up_backoff_max.
   uint32_t catch_up_retries_max = 20;
   sim::Duration catch_up_backoff_max = sim::seconds(2);
+  // Catch-up request ids are incarnation << 40 | seq: an answer to an earlier life's
+  // request (queued at the peer across the crash) never passes for this one's.
+  uint32_t incarnation = 0;
   // The log is checkpointed when it holds more than 2 x keys + wal_slack
   // entries (see "Checkpoints" above).
   uint64_t wal_slack = kWalSlackDefault;
