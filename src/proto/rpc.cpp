@@ -364,6 +364,16 @@ void Client::release(uint64_t slot, Call& c) {
   c.conn_id = 0;
 }
 
+sim::Duration call_horizon(const CallOptions& o) {
+  int64_t total = o.timeout.ns;
+  int64_t d = o.backoff_base.ns;
+  for (uint32_t retry = 1; retry <= o.retries_max; ++retry) {
+    total += std::min(d, o.backoff_cap.ns) + o.timeout.ns;  // backoff_delay's largest, then the attempt
+    d = d > o.backoff_cap.ns / 2 ? o.backoff_cap.ns : d * 2;
+  }
+  return sim::nanoseconds(total);
+}
+
 // Exponential backoff with "equal jitter": a delay drawn uniformly from
 // [d/2, d], d = min(cap, base * 2^(attempts-1)). Consecutive ranges never
 // overlap, so the delays grow with the attempts while retries of many

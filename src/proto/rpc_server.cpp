@@ -25,7 +25,9 @@ ServerCounters& ServerCounters::operator+=(const ServerCounters& o) {
 }
 
 Server::Server(Env<Message>& env, ServerConfig config) : env_(env), config_(config) {
-  ECSIM_ASSERT(config_.cache_max >= 1 && config_.executing_max >= 1);
+  ECSIM_ASSERT(config_.cache_min >= 1 && config_.cache_max >= 1 && config_.executing_max >= 1);
+  ECSIM_ASSERT(config_.cache_keep >= sim::Duration{0});
+  config_.cache_min = std::min(config_.cache_min, config_.cache_max);
 }
 
 std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
@@ -99,7 +101,7 @@ void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_h
     send_response(to, response);
     return;
   }
-  done_order_.push_back(key);
+  done_order_.push_back(Done{key, env_.now().ns});
   if (!send_response(to, response)) return;
   evict();
   ECSIM_ASSERT(entries_.size() == executing_ + done_order_.size());
@@ -114,12 +116,15 @@ bool Server::send_response(NodeId to, const Response& r) {
   return true;
 }
 
-// Drops the oldest finished entries beyond cache_max, remembering each
-// dropped call id: a copy that arrives later, however late, is refused as
-// stale instead of running again.
+// Drops the oldest finished entries beyond cache_min that are as old as
+// cache_keep, and any beyond cache_max, remembering each dropped call id: a
+// copy that arrives later, however late, is refused as stale instead of
+// running again.
 void Server::evict() {
-  while (done_order_.size() > config_.cache_max) {
-    const Key& oldest = done_order_.front();
+  const int64_t keep_from = env_.now().ns - config_.cache_keep.ns;
+  while (done_order_.size() > config_.cache_max ||
+         (done_order_.size() > config_.cache_min && done_order_.front().at_ns <= keep_from)) {
+    const Key& oldest = done_order_.front().key;
     forget(oldest.client, oldest.call_id);
     entries_.erase(oldest);
     done_order_.pop_front();

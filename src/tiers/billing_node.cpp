@@ -109,10 +109,7 @@ void EdgeNode::billing_send_to_core(node::Context&, uint64_t edge_req) {
   p.core_index = p.attempts == 0 ? next_core_++ % cores : (p.core_index + 1) % cores;
   ++p.attempts;
   const bool write = workload::is_billing_write(p.request.op.kind);
-  const TierParams& tp = world_.params();
-  proto::rpc::CallOptions options;
-  options.timeout = tp.core_timeout;
-  options.retries_max = tp.core_retries_max;
+  const proto::rpc::CallOptions options = core_call_options(world_.params());
   proto::rpc::Request named;
   named.body_handle = edge_req;
   const CoreBody body = rpc_body(named);

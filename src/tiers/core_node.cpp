@@ -36,7 +36,9 @@ void CoreNode::start_role(node::Context& ctx) {
   ctx.disk().append("boot");  // the incarnation counter survives restarts
   reader_ = std::make_unique<proto::storage::QuorumReader>(client);
   writer_ = std::make_unique<proto::storage::QuorumWriter>(client);
-  rpc_server_ = std::make_unique<proto::rpc::Server>(envs_->rpc, proto::rpc::ServerConfig{});
+  proto::rpc::ServerConfig server;
+  server.cache_keep = proto::rpc::call_horizon(core_call_options(world_.params()));
+  rpc_server_ = std::make_unique<proto::rpc::Server>(envs_->rpc, server);
   if (billing_ != nullptr) billing_on_start(ctx);
 }
 
@@ -135,7 +137,19 @@ void CoreNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
 }
 
 uint64_t CoreNode::keep_reply(CoreBody body) {
+  static_assert((kRepliesMin & (kRepliesMin - 1)) == 0);
   const uint64_t handle = next_reply_++;
+  if (rpc_server_->cached() + 1 > replies_cap_) {
+    // The answer about to be cached would push one the cache still holds
+    // out of the ring: double it, each kept reply moved to its new slot (the
+    // ring's last lap of handles lands on distinct slots).
+    std::vector<ReplySlot> grown(2 * replies_cap_);
+    replies_cap_ *= 2;
+    for (ReplySlot& s : replies_) {
+      if (s.handle != 0) grown[reply_index(s.handle)] = std::move(s);
+    }
+    replies_ = std::move(grown);
+  }
   const size_t i = reply_index(handle);
   if (i >= replies_.size()) replies_.resize(i + 1);  // the first lap: a node that answers little stays small
   replies_[i] = ReplySlot{handle, std::move(body)};

@@ -2,8 +2,8 @@
 // calls (proto/rpc Server, whose response cache answers a retried call
 // without running it twice), reads and writes the cloud tier through
 // 2-of-3 quorums (proto/storage QuorumReader and QuorumWriter), and keeps
-// its response bodies in a ring as large as the server's response cache, so
-// a cached answer can be sent again. With a billing workload it runs a 2PC
+// its response bodies in a ring at least as large as the server's response
+// cache, so a cached answer can be sent again. With a billing workload it runs a 2PC
 // Coordinator for the billing writes and reads committed values from one
 // cloud replica at a time (billing_node.cpp).
 #pragma once
@@ -83,12 +83,17 @@ class CoreNode final : public TierNode {
   sim::FlatMap<CoreOp> reads_;
   sim::FlatMap<CoreOp> writes_;
   std::unique_ptr<proto::rpc::Server> rpc_server_;
-  // A ring of the last kRepliesMax replies by handle, grown as they are made.
-  static constexpr size_t kRepliesMax = proto::rpc::ServerConfig{}.cache_max;
-  static size_t reply_index(uint64_t handle) { return static_cast<size_t>((handle - 1) % kRepliesMax); }
+  // A ring of the last replies_cap_ replies by handle (made in answer order,
+  // as the server's cache keeps its answers: the cached ones are among the
+  // newest cached() handles). Filled lazily on its first lap; doubled when
+  // the server's cache holds more answers than it (a rate above
+  // cache_min / cache_keep), up to the cache's own max.
+  static constexpr size_t kRepliesMin = proto::rpc::ServerConfig{}.cache_min;
+  size_t reply_index(uint64_t handle) const { return static_cast<size_t>((handle - 1) & (replies_cap_ - 1)); }
   // Keeps a reply's body in the ring for the RPC response about to carry it; its handle.
   uint64_t keep_reply(CoreBody body);
   std::vector<ReplySlot> replies_;
+  size_t replies_cap_ = kRepliesMin;  // a power of two
   uint64_t next_reply_ = 1;
   // billing: the node's 2PC coordinator, its callers per client txn id (a
   // retry joins its first) and its reads

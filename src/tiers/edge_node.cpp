@@ -267,10 +267,7 @@ void EdgeNode::edge_send_to_core(node::Context&, uint64_t edge_req) {
   if (p.attempts++ == 0) world_.client_forwarded(p.request);
   const bool write = p.request.kind == workload::RequestKind::kWrite;
   const CoreBody body = write ? CoreBody{CoreWrite{p.request.key, p.request.value}} : CoreBody{CoreRead{p.request.key}};
-  const TierParams& tp = world_.params();
-  proto::rpc::CallOptions options;
-  options.timeout = tp.core_timeout;
-  options.retries_max = tp.core_retries_max;
+  const proto::rpc::CallOptions options = core_call_options(world_.params());
   p.call_id = rpc_client_->call(cores[p.core_index],
                                 write ? proto::rpc::Method::kSubscriberWrite : proto::rpc::Method::kSubscriberRead,
                                 edge_req, body_size_bytes(body), options);

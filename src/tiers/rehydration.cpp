@@ -110,10 +110,7 @@ void EdgeNode::rehydrate_send(node::Context&, uint64_t req) {
   f.core_index = f.attempts == 0 ? next_core_++ % static_cast<uint32_t>(cores.size())
                                  : (f.core_index + 1) % static_cast<uint32_t>(cores.size());
   ++f.attempts;
-  const TierParams& tp = world_.params();
-  proto::rpc::CallOptions options;
-  options.timeout = tp.core_timeout;
-  options.retries_max = tp.core_retries_max;
+  const proto::rpc::CallOptions options = core_call_options(world_.params());
   f.call_id = rpc_client_->call(cores[f.core_index], proto::rpc::Method::kRehydrate, req,
                                 body_size_bytes(CoreRead{f.key}), options);
   call_req_[f.call_id] = req;

@@ -36,6 +36,15 @@ inline constexpr uint64_t kEdgeBillingServed = 7;    // edge timer: a billing op
 inline constexpr uint64_t kEdgeBillingAuthDone = 8;  // edge timer: its token verified, go on
 inline constexpr int kEdgeTagShift = 56;
 
+// The options of every call to a core (edge requests, billing, rehydration);
+// the core's response cache keeps answers for their horizon.
+inline proto::rpc::CallOptions core_call_options(const TierParams& tp) {
+  proto::rpc::CallOptions options;
+  options.timeout = tp.core_timeout;
+  options.retries_max = tp.core_retries_max;
+  return options;
+}
+
 // The sans-IO surface of each protocol, bound to this node's Context: its
 // timers come back on route R, and `Send` puts its messages on the wire
 // (storage as they are; DSM UPDATEs through msgq; RPC and msgq messages with

@@ -188,6 +188,10 @@ struct CallOptions {
   sim::Duration backoff_base = sim::milliseconds(10);
   sim::Duration backoff_cap = sim::seconds(1);
 };
+// The longest a call with these options lives: every attempt's timeout and
+// the longest backoff before each retry. A retry reaches a server at most
+// this long after its call began; later, nobody waits for its answer.
+sim::Duration call_horizon(const CallOptions& o);
 
 struct ClientConfig {
   uint32_t pool_size_max = 4;  // connections per destination
@@ -410,8 +414,14 @@ class Client {
 
 // ---- Server -------------------------------------------------------------------
 
+// Finished responses kept for de-duplication: the newest cache_min
+// whatever their age; beyond them, each while it is younger than
+// cache_keep (the clients' call horizon: a retry may still come); never
+// more than cache_max. cache_keep 0: cache_min and no more.
 struct ServerConfig {
-  size_t cache_max = 4096;      // finished responses kept for de-duplication
+  size_t cache_min = 4096;
+  sim::Duration cache_keep = sim::Duration{0};
+  size_t cache_max = 65536;
   size_t executing_max = 4096;  // requests handed to the owner and not answered yet
 };
 
@@ -493,7 +503,11 @@ class Server {
   Env<Message>& env_;
   ServerConfig config_;
   sim::FlatMap<Entry, Key, KeyBits> entries_;  // looked up by key only, never iterated
-  sim::FifoRing<Key> done_order_;              // finished entries, oldest first: FIFO eviction
+  struct Done {
+    Key key;
+    int64_t at_ns = 0;  // when it was answered
+  };
+  sim::FifoRing<Done> done_order_;             // finished entries, oldest first: FIFO eviction
   // Per client node, the call ids executed here and evicted from the cache,
   // so that a late copy of one (a heavy-tailed link can hold a request for
   // seconds) is refused instead of running again. A bitmap over the window
