@@ -15,10 +15,27 @@ scn=$src/scenarios/three-tier.yaml
 "$ecsim" plant --list | tail -n +2 | awk '{print $1, $2}' > "$tmp/all"
 check "$(wc -l < "$tmp/all")" 18 "eighteen plants listed"
 grep -v -e '^twopc\.' -e '^storage\.checkpoint_' "$tmp/all" > "$tmp/plants"
+# A plant another verdict rightly finds too: a write acknowledged by one
+# replica may be missing from the peer a restarted replica caught up from
+# (catch_up), before acknowledged_writes sees it on fewer than two at the
+# end. A seed that fails that way is noted and the sweep goes on to the
+# plant's own verdict.
+also_found_by() { [[ $1 == storage.quorum_of_one && $2 == catch_up ]]; }
 while read -r plant verdict; do
-  "$ecsim" sweep "$scn" --swarm --plant "$plant" --seeds 1..200 --jobs 2 --stop-on-fail --json \
-    --out-dir "$tmp" > "$tmp/$plant.json"
-  check $? 1 "$plant: the sweep fails"
+  first_seed=1
+  while :; do
+    "$ecsim" sweep "$scn" --swarm --plant "$plant" --seeds "$first_seed..200" --jobs 2 --stop-on-fail --json \
+      --out-dir "$tmp" > "$tmp/$plant.json"
+    rc=$?
+    found=$(python3 -c '
+import json, sys
+fails = [l for l in map(json.loads, open(sys.argv[1])) if "seed" in l and l["verdict"] != "pass"]
+print("%s %s" % (fails[0]["seed"], fails[0].get("failed_invariant")) if fails else "")' "$tmp/$plant.json")
+    [[ $rc -eq 1 && -n $found && ${found#* } != "$verdict" ]] && also_found_by "$plant" "${found#* }" || break
+    echo "$plant: seed ${found%% *} fails by ${found#* } (it finds the plant too); the sweep goes on"
+    first_seed=$((${found%% *} + 1))
+  done
+  check $rc 1 "$plant: the sweep fails"
   python3 - "$tmp/$plant.json" "$plant" "$verdict" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
@@ -27,7 +44,7 @@ failing = [s for s in seeds if s["verdict"] != "pass"]
 assert failing, "no seed failed"
 first = failing[0]
 print(f"{sys.argv[2]}: found by {first.get('failed_invariant')} at seed {first['seed']} "
-      f"({len(seeds)} seeds run): {first['detail'][:160]}")
+      f"({len(seeds)} seeds run from the last start): {first['detail'][:160]}")
 assert first["verdict"] == "fail", first
 assert first.get("failed_invariant") == sys.argv[3], (first.get("failed_invariant"), sys.argv[3])
 assert first["seed"] <= 200
