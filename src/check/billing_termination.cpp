@@ -164,7 +164,8 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   // Time their link held messages past its base tail is not the voter's to
   // answer for (check/link_stalls.hpp).
   const int64_t late = now_ns - from > lossless_bound ? stalls_.late_ns(node, coordinator, from, now_ns) : 0;
-  const int64_t waited = now_ns - from - late;
+  const int64_t before_cut = in_reach_before_ns(reach.spells, node, coordinator, from, base_rtt);
+  const int64_t waited = now_ns - from - late + before_cut;
   if (waited <= lossless_bound) {
     results_[kTermination].checked += counts ? 1 : 0;
     return;
@@ -181,10 +182,13 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   if (n.overran) return;  // this doubt was reported when it was interrupted
   n.overran = true;
   const std::string in_reach =
-      fmt::format("{} and its coordinator {} up and in reach of each other since {}{}", name_of(node),
+      fmt::format("{} and its coordinator {} up and in reach of each other since {}{}{}", name_of(node),
                   name_of(coordinator), sim::format_time(sim::Time{from}),
                   late > 0 ? fmt::format(", their link late for {} of it", sim::format_duration(sim::Duration{late}))
-                           : "");
+                           : "",
+                  before_cut > 0 ? fmt::format(", and {} more before their last cut",
+                                               sim::format_duration(sim::Duration{before_cut}))
+                                 : "");
   const std::string who = name_of(node);
   const std::string voted = sim::format_time(sim::Time{n.voted_ns});
   const std::string over = sim::format_duration(sim::Duration{bound});
@@ -210,6 +214,37 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
                       who, txn, voted, over, at, in_reach));
       break;
   }
+}
+
+// The doubt's time in reach before the pair's last cut (at `from`) that a
+// correct voter could not have let pass: each stretch between cuts, if no
+// message was lost or slowed in it (the loss allowance and the slow spells
+// are judged on the last stretch only), counts for its length less a
+// query interval and 4 base round trips (a query after the heal, and its
+// answer), less what the connection held back in it. Without it, cuts of
+// a millisecond every few seconds (a `drop` of rate 1, or a partition)
+// restarted the clock each time and hid a stuck voter for good.
+int64_t BillingChecker::in_reach_before_ns(const std::vector<Reachability::Spell>& spells, uint32_t node,
+                                           uint32_t coordinator, int64_t from_ns, int64_t base_rtt_ns) const {
+  const int64_t grace = query_interval_ns_ + kTerminationRttMultiple * base_rtt_ns;
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < spells.size() && spells[i].end_ns <= from_ns) {
+    // One stretch: spells that follow each other without a gap (a cut).
+    const int64_t begin = spells[i].begin_ns;
+    bool clean = true;
+    size_t j = i;
+    for (; j < spells.size() && spells[j].end_ns <= from_ns && (j == i || spells[j].begin_ns == spells[j - 1].end_ns);
+         ++j) {
+      clean = clean && spells[j].delivery >= 1.0 && spells[j].rtt_tail_ns <= base_rtt_ns;
+    }
+    const int64_t end = spells[j - 1].end_ns;
+    if (clean && end - begin > grace) {
+      total += std::max<int64_t>(0, end - begin - grace - stalls_.late_ns(node, coordinator, begin, end));
+    }
+    i = j;
+  }
+  return total;
 }
 
 // A crash or a fault may end a pair's clock (a node down, a cut): a doubt

@@ -11,6 +11,10 @@
 # (src/check/billing_termination.cpp). Without the plant the voter learns
 # the decision and the verdict passes. (The run's recovers_within has no
 # second of requests to judge after the fault: not what this test asks.)
+# Likewise cuts of 1 ms every 4 s (a drop of rate 1): each used to restart
+# the voter's clock, so with a 5 s bound the stuck voter was never judged;
+# the stretches in reach between cuts now count, less a query interval
+# and 4 round trips each.
 set -u
 ecsim=$1; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -44,4 +48,16 @@ check "${planted%% *}" fail "the stuck voter is found despite the delay window"
 clean=$("$ecsim" run "$tmp/blip.yaml" --json | termination)
 echo "without: $clean"
 check "${clean%% *}" ok "without the plant the voter learns the decision"
+
+sed -e 's/^name: .*/name: periodic-cuts/' -e 's/^duration: .*/duration: 30s/' -e '/delay:/d' "$tmp/blip.yaml" > "$tmp/cuts.yaml"
+for t in 6 10 14 18 22 26; do
+  echo "  - { at: ${t}s, drop: { between: [edge-1, core-1], rate: 1.0 }, for: 1ms }" >> "$tmp/cuts.yaml"
+done
+sed -i '/^expect:/{h;d};${p;x}' "$tmp/cuts.yaml"  # expect: last again
+planted=$("$ecsim" run "$tmp/cuts.yaml" --plant twopc.vote_before_prepared_log --json | termination)
+echo "periodic cuts, with the plant: $planted"
+check "${planted%% *}" fail "the stuck voter is found despite cuts every 4 s"
+[[ $planted == *"more before their last cut"* ]]; check $? 0 "the detail counts the time before the last cut"
+clean=$("$ecsim" run "$tmp/cuts.yaml" --json | termination)
+check "${clean%% *}" ok "periodic cuts without the plant pass"
 exit $fail

@@ -294,6 +294,36 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     CHECK(termination_violations(ended, 85) == 0);
     CHECK(termination_violations(ended, 100) == 1);
   }
+  SECTION("brief cuts do not restart the clock: stretches in reach between them count, less a grace") {
+    // Cuts of 1 ns at 40, 80 and 120; a stretch between them counts for
+    // its length less a query interval and 4 base round trips (10 + 8):
+    // [10, 40) 12, so at the cut at 80, 39 since 41 and 12 make 51 > 50.
+    std::vector<Record> blips = in_doubt();
+    for (int64_t t : {40, 80, 120}) {
+      blips.push_back(fault(t, Kind::kDrop, 2, true));
+      blips.push_back(fault(t + 1, Kind::kDrop, 2, false));
+    }
+    const auto r = judge(blips, 150, plan()).at("billing_termination");
+    CHECK(r.violations == 1);
+    CHECK_THAT(r.detail, Catch::Contains("at 80ns, when a crash or a fault came (cloud-1 and its coordinator core-1 up "
+                                         "and in reach of each other since 41ns, and 12ns more before their last cut)"));
+    // Stretches shorter than the grace (14 of 18) count for nothing.
+    std::vector<Record> short_ones = in_doubt();
+    for (int64_t t : {20, 35, 50, 65, 80}) {
+      short_ones.push_back(fault(t, Kind::kDrop, 2, true));
+      short_ones.push_back(fault(t + 1, Kind::kDrop, 2, false));
+    }
+    CHECK(termination_violations(short_ones, 120) == 0);  // 39 since the last cut
+    CHECK(termination_violations(short_ones, 132) == 1);
+    // A lossy stretch counts for nothing either (its loss is judged only
+    // on the last one).
+    std::vector<Record> lossy = in_doubt();
+    lossy.push_back(fault(5, Kind::kDrop, 5, true));
+    lossy.push_back(fault(90, Kind::kDrop, 5, false));
+    lossy.push_back(fault(100, Kind::kDrop, 2, true));
+    lossy.push_back(fault(101, Kind::kDrop, 2, false));
+    CHECK(termination_violations(lossy, 150) == 0);  // [90, 100) is 10 < 18; 49 since
+  }
   SECTION("a drop rate of 1 in one direction cuts the pair off until it ends") {
     std::vector<Record> h = in_doubt();
     h.push_back(fault(20, Kind::kDrop, 2, true));

@@ -149,6 +149,8 @@ class BillingChecker final : public sim::TraceObserver {
   void judge_open_doubts(int64_t now_ns);
   // The latest of the voter's first YES and both nodes' last restarts.
   int64_t doubt_restarted(const AtNode& n, uint32_t node, uint32_t coordinator) const;
+  int64_t in_reach_before_ns(const std::vector<Reachability::Spell>& spells, uint32_t node, uint32_t coordinator,
+                             int64_t from_ns, int64_t base_rtt_ns) const;
   // Sets the accounted bytes from the tables' sizes and the nested entries counted.
   void account();
 
