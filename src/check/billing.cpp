@@ -76,8 +76,11 @@ void BillingChecker::take(const sim::Record& r) {
   if (r.type == sim::RecordType::kFault) {
     judge_open_doubts(r.time_ns);
     reach_.on_fault(r);
-    // A partition resets the links it cuts: nothing waits behind what was on them.
-    stalls_.reset_cut([&](uint32_t x, uint32_t y) { return reach_.pair(x, y, r.time_ns, r.time_ns).cut_at_end; });
+    // A partition resets the links it cuts: nothing waits behind what was on
+    // them. A drop of rate 1 does not (the network decides drops at send):
+    // a message slowed before it still holds the connection after it.
+    stalls_.reset_cut(
+        [&](uint32_t x, uint32_t y) { return reach_.pair(x, y, r.time_ns, r.time_ns).partitioned_at_end; });
   } else if (r.type == sim::RecordType::kCrash) {
     judge_open_doubts(r.time_ns);
     down_.insert(r.node);

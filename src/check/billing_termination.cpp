@@ -31,6 +31,7 @@ constexpr int64_t kTerminationRttMultiple = 4;
 // before this one, let a 10 ms window of a 1 h delay hide a stuck voter
 // for 4 h.)
 int64_t slowed_ns(const std::vector<Reachability::Spell>& spells, int64_t base_rtt_ns) {
+  ECSIM_ASSERT(base_rtt_ns >= 0);
   int64_t total = 0;
   for (const Reachability::Spell& sp : spells) {
     if (sp.rtt_tail_ns <= base_rtt_ns) continue;
@@ -161,11 +162,14 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   const int64_t base_rtt = reach_.base_tail_ns(node, coordinator) + reach_.base_tail_ns(coordinator, node);
   const int64_t lossless_bound =
       std::max({termination_bound_ns_, kTerminationRttMultiple * base_rtt, slowed_ns(spells, base_rtt)});
-  // Time their link held messages past its base tail is not the voter's to
-  // answer for (check/link_stalls.hpp).
-  const int64_t late = now_ns - from > lossless_bound ? stalls_.late_ns(node, coordinator, from, now_ns) : 0;
   const int64_t before_cut = in_reach_before_ns(reach.spells, node, coordinator, from, base_rtt);
+  // Time their link held messages past its base tail is not the voter's to
+  // answer for (check/link_stalls.hpp); looked up only when it may matter.
+  const int64_t late = now_ns - from + before_cut > lossless_bound
+                           ? stalls_.late_ns(node, coordinator, from, now_ns)
+                           : 0;
   const int64_t waited = now_ns - from - late + before_cut;
+  ECSIM_ASSERT(late >= 0 && before_cut >= 0 && waited <= now_ns - restarted);
   if (waited <= lossless_bound) {
     results_[kTermination].checked += counts ? 1 : 0;
     return;
@@ -244,6 +248,7 @@ int64_t BillingChecker::in_reach_before_ns(const std::vector<Reachability::Spell
     }
     i = j;
   }
+  ECSIM_ASSERT(total >= 0 && total <= from_ns);
   return total;
 }
 

@@ -107,12 +107,16 @@ NetworkPlan::Link Reachability::link(const State& s, uint32_t from, uint32_t to)
   return l;
 }
 
-bool Reachability::cut(const State& s, uint32_t x, uint32_t y) const {
+bool Reachability::partitioned(const State& s, uint32_t x, uint32_t y) const {
   for (const uint32_t i : s.partitions) {
     const std::vector<uint32_t>& g = plan_.faults[i].groups;
     if (x < g.size() && y < g.size() && g[x] != g[y]) return true;
   }
-  return link(s, x, y).drop_ppm >= net::kPpmOne || link(s, y, x).drop_ppm >= net::kPpmOne;
+  return false;
+}
+
+bool Reachability::cut(const State& s, uint32_t x, uint32_t y) const {
+  return partitioned(s, x, y) || link(s, x, y).drop_ppm >= net::kPpmOne || link(s, y, x).drop_ppm >= net::kPpmOne;
 }
 
 Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
@@ -151,6 +155,7 @@ Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,
   }
   close(until_ns);
   out.cut_at_end = was_cut;
+  out.partitioned_at_end = partitioned(s, x, y);
   return out;
 }
 

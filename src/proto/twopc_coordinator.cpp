@@ -291,7 +291,8 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
     send_decision(env, txn);
     return;
   }
-  stop_at(env, Point::kTwopcCoordinatorAfterDecisionAppended);
+  // Not during recovery (a presumed abort logged at replay): not a recovery point.
+  if (!t.recovered) stop_at(env, Point::kTwopcCoordinatorAfterDecisionAppended);
 }
 
 void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {

@@ -139,7 +139,9 @@ void CoreNode::core_respond(const CoreOp& op, bool ok, const CoreReply& reply) {
 uint64_t CoreNode::keep_reply(CoreBody body) {
   static_assert((kRepliesMin & (kRepliesMin - 1)) == 0);
   const uint64_t handle = next_reply_++;
-  if (rpc_server_->cached() + 1 > replies_cap_) {
+  // (Never past the cache's max: at it, the answer about to be cached
+  // evicts the oldest, whose slot this one takes.)
+  if (rpc_server_->cached() + 1 > replies_cap_ && replies_cap_ < rpc_server_->config().cache_max) {
     // The answer about to be cached would push one the cache still holds
     // out of the ring: double it, each kept reply moved to its new slot (the
     // ring's last lap of handles lands on distinct slots).
@@ -150,6 +152,7 @@ uint64_t CoreNode::keep_reply(CoreBody body) {
     }
     replies_ = std::move(grown);
   }
+  ECSIM_ASSERT(replies_cap_ <= 2 * rpc_server_->config().cache_max);
   const size_t i = reply_index(handle);
   if (i >= replies_.size()) replies_.resize(i + 1);  // the first lap: a node that answers little stays small
   replies_[i] = ReplySlot{handle, std::move(body)};

@@ -323,6 +323,37 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     lossy.push_back(fault(100, Kind::kDrop, 2, true));
     lossy.push_back(fault(101, Kind::kDrop, 2, false));
     CHECK(termination_violations(lossy, 150) == 0);  // [90, 100) is 10 < 18; 49 since
+    // What the connection held back since the last cut comes off too, even
+    // when only the time before the cut takes the doubt past the bound:
+    // [10, 50) counts 22, 49 since the cut at 51, less 22 late (a message
+    // sent at 52, due at 53, delivered at 75).
+    std::vector<Record> held = in_doubt();
+    held.push_back(fault(50, Kind::kDrop, 2, true));
+    held.push_back(fault(51, Kind::kDrop, 2, false));
+    held.push_back(rec(52, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
+    held.push_back(rec(75, sim::RecordType::kDeliver, 0, kCloud1, 77, 0, kCore, tiers::kKindTwopc));
+    CHECK(termination_violations(held, 100) == 0);  // 22 + 49 - 22 = 49
+    CHECK(termination_violations(held, 102) == 1);  // 51
+  }
+  SECTION("a drop of rate 1 does not reset the connection: a message slowed before it still holds it back") {
+    // A delay (tail 100 each way) over [5, 20) slows a 2PC message sent at
+    // 12 until 200; a drop of rate 1 at [30, 31) cuts the pair but leaves
+    // the message on its FIFO connection (only a partition resets links).
+    std::vector<Record> h = in_doubt();
+    h.push_back(fault(5, Kind::kDelay, 3, true));
+    h.push_back(rec(12, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
+    h.push_back(fault(20, Kind::kDelay, 3, false));
+    h.push_back(fault(30, Kind::kDrop, 2, true));
+    h.push_back(fault(31, Kind::kDrop, 2, false));
+    CHECK(termination_violations(h, 150) == 0);  // late from 31 to the end
+    // A partition does reset it: what was in flight is gone.
+    std::vector<Record> p = in_doubt();
+    p.push_back(fault(5, Kind::kDelay, 3, true));
+    p.push_back(rec(12, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
+    p.push_back(fault(20, Kind::kDelay, 3, false));
+    p.push_back(fault(30, Kind::kPartition, 0, true));
+    p.push_back(fault(31, Kind::kHeal, 1, true));
+    CHECK(termination_violations(p, 150) == 1);  // 119 since the heal
   }
   SECTION("a drop rate of 1 in one direction cuts the pair off until it ends") {
     std::vector<Record> h = in_doubt();

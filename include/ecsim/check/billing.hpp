@@ -24,12 +24,15 @@
 //   restarts and the end of the last window in which the pair was cut off
 //   (a partition or cut between them, or a drop rate of 1 on a link between
 //   them: check/reachability.hpp, from the scenario and the trace's fault
-//   records); the bound is the larger of `termination_bound_ns` (the
-//   coordinator's timeouts plus recovery) and 4 times the pair's round-trip
-//   latency tail in force while it was in doubt (since its vote or the
-//   pair's latest restart), or ending less than that tail before then
-//   (each direction's largest latency, or its 99.99th percentile for an
-//   unbounded model), plus, on a
+//   records), plus the clean stretches in reach before that cut, each less
+//   a query interval and 4 base round trips; the bound is the largest of
+//   `termination_bound_ns` (the coordinator's timeouts plus recovery), 4
+//   times the pair's base round-trip latency tail (each direction's
+//   largest latency, or its 99.99th percentile for an unbounded model) and
+//   the sum over the doubt's spells slowed by delay faults of their length,
+//   at most 4 of their round-trip tails each; time the pair's 2PC
+//   connection held a message back is off the clock (link_stalls.hpp);
+//   plus, on a
 //   lossy link, as many query intervals as it takes for every one of the
 //   voter's status queries (or their answers) to be lost with a chance
 //   below 1e-9 at the round-trip delivery in force then (a voter in

@@ -53,8 +53,9 @@ class LinkStalls {
   }
   // How long within [from_ns, until_ns) a message of x -> y or y -> x was
   // late (the union of both directions), counting what is still in flight
-  // as late until `until_ns`. REQUIRES: from_ns <= until_ns, and until_ns
-  // not before the last record taken.
+  // as late until `until_ns`. REQUIRES: from_ns <= until_ns. An interval
+  // before the last record taken is answered too (what is in flight now was
+  // in flight then, from its due time on).
   int64_t late_ns(uint32_t x, uint32_t y, int64_t from_ns, int64_t until_ns) const;
   // Entries held (messages in flight and late intervals), for accounting.
   uint64_t entries() const { return entries_; }

@@ -78,6 +78,7 @@ class Reachability {
   };
   struct Pair {
     bool cut_at_end = false;         // cut off at `until_ns`
+    bool partitioned_at_end = false;  // by a partition then (the network resets their links)
     int64_t reachable_since_ns = 0;  // the end of the last window they were cut off (0: none)
     // The spells in [from_ns, until_ns) while they were in reach, in time
     // order, each non-empty (a cut leaves a gap).
@@ -103,6 +104,7 @@ class Reachability {
   void step(State& s, const Event& e) const;
   Link link(const State& s, uint32_t from, uint32_t to) const;
   bool cut(const State& s, uint32_t x, uint32_t y) const;
+  bool partitioned(const State& s, uint32_t x, uint32_t y) const;
 
   NetworkPlan plan_;
   size_t classes_ = 0;  // link classes: class_links holds classes_ * classes_

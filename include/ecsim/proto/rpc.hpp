@@ -466,6 +466,7 @@ class Server {
                uint32_t body_bytes);
 
   const ServerCounters& counters() const { return counters_; }
+  const ServerConfig& config() const { return config_; }
   size_t executing() const { return executing_; }
   size_t cached() const { return done_order_.size(); }
   // Whether `client`'s call `call_id` is refused as stale when the cache
