@@ -218,6 +218,7 @@ std::optional<uint64_t> Coordinator::begin(Env<Message>& env, LogIo& io, uint64_
 void Coordinator::on_message(Env<Message>& env, LogIo& io, NodeId from, const Message& m) {
   ECSIM_ASSERT(recovered_);
   ECSIM_ASSERT(env.self() == self_);
+  if (const auto peer = peers_.find(from); peer != peers_.end()) peer->second.unheard_resends = 0;
   std::visit(Overloaded{
                  [&](const Vote& v) { on_vote(env, io, from, v); },
                  [&](const Ack& a) { on_ack(env, io, from, a); },
@@ -438,15 +439,33 @@ void Coordinator::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
     return;
   }
   ECSIM_ASSERT(t.phase == Phase::kCompleting);  // kDeciding arms no timer
+  uint32_t held = 0;
   for (size_t i = 0; i < t.participants.size(); ++i) {
     if (t.answered[i]) continue;
+    if (!may_resend(env, t.participants[i])) {
+      ++held;
+      continue;
+    }
     send(env, t.participants[i], Decision{txn, t.commit});
     ++counters_.decision_resends;
   }
-  trace(env, kRecordCoordinator, static_cast<uint16_t>(CoordinatorEvent::kDecisionResent), 0, 0,
+  counters_.decision_resends_held += held;
+  trace(env, kRecordCoordinator, static_cast<uint16_t>(CoordinatorEvent::kDecisionResent), 0, held,
         txn, t.client_txn);
   arm(env, txn, t, config_.ack_timeout);
   check_invariants();
+}
+
+bool Coordinator::may_resend(Env<Message>& env, NodeId p) {
+  Peer& peer = peers_[p];
+  if (peer.unheard_resends < config_.resend_window) {
+    ++peer.unheard_resends;
+    return true;
+  }
+  const int64_t now = env.now().ns;
+  if (now < peer.probe_at_ns) return false;
+  peer.probe_at_ns = now + config_.ack_timeout.ns;
+  return true;
 }
 
 void Coordinator::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {

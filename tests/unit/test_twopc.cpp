@@ -166,6 +166,37 @@ TEST_CASE("twopc: a missing vote aborts after the PREPARE retries", "[twopc]") {
   CHECK(c.core(kCore1).live() == 0);
 }
 
+TEST_CASE("twopc: decision resends to a silent participant stop at its window, then probe",
+          "[twopc]") {
+  CoordinatorConfig cc;
+  cc.resend_window = 4;
+  Cluster c(Cluster::part_config(), cc);
+  c.cut.insert({kCore1, kP3});  // P3 is cut off both ways: no vote, no ACK
+  c.cut.insert({kP3, kCore1});
+  constexpr int kTxns = 10;
+  for (int i = 1; i <= kTxns; ++i) {
+    REQUIRE(c.begin(kCore1, static_cast<uint64_t>(i), transfer(kAlice, kBob, 10)));
+    c.run_for(1_s);  // aborted by the vote timeout; P1 and P2 acknowledge, P3 never
+  }
+  REQUIRE(c.completions(kCore1).size() == kTxns);
+  CHECK(c.core(kCore1).live() == kTxns);
+  const CoordinatorCounters before = c.core(kCore1).counters();
+  c.run_for(2_s);
+  const CoordinatorCounters& after = c.core(kCore1).counters();
+  // Without the window: every transaction every 200 ms, 10 x 10 = 100.
+  // With it: nothing beyond the window (filled already), one probe per
+  // ack_timeout.
+  CHECK(after.decision_resends - before.decision_resends <= 10);
+  CHECK(after.decision_resends - before.decision_resends >= 9);
+  CHECK(after.decision_resends_held - before.decision_resends_held >= 80);
+  // Healed: the first probe through is acknowledged, which opens the window
+  // again, and every transaction completes within a few resend rounds.
+  c.cut.clear();
+  c.run_for(1_s);
+  CHECK(c.core(kCore1).live() == 0);
+  CHECK(c.all_balances(kAlice, 1000));
+}
+
 TEST_CASE("twopc: YES only after PREPARED is durable, the decision sent only after it is logged",
           "[twopc]") {
   Cluster c;

@@ -357,6 +357,13 @@ struct CoordinatorConfig {
   sim::Duration prepare_timeout = sim::milliseconds(200);
   uint32_t prepare_retries_max = 2;  // PREPARE resends to the silent before ABORT
   sim::Duration ack_timeout = sim::milliseconds(200);  // decision resend interval
+  // Decision resends to one participant since the coordinator last heard
+  // anything from it (a vote, an ACK, a query); beyond them it gets one
+  // resend per ack_timeout (a probe) until it answers. Without the window
+  // a participant cut off by a stalled connection got every un-ACKed
+  // decision again every ack_timeout: thousands of transactions, each
+  // resent 5 times a second, filled the network (docs/twopc.md).
+  uint32_t resend_window = 64;
   size_t txns_max = kTxnsMax;
   size_t outcomes_max = kOutcomesMax;
   sim::Duration outcome_retention = sim::seconds(30);
@@ -379,6 +386,7 @@ struct CoordinatorCounters {
   std::array<uint64_t, kReasonKinds> aborted_by{};  // by Reason
   uint64_t prepare_resends = 0;
   uint64_t decision_resends = 0;
+  uint64_t decision_resends_held = 0;  // not sent: the participant's resend window was full
   uint64_t queries_answered = 0;
   uint64_t presumed_aborts = 0;  // queries of a transaction with no decision here
   uint64_t recovered_decisions = 0;  // logged decisions without END, re-sent
@@ -458,6 +466,11 @@ class Coordinator {
     uint64_t txn = 0;
     Outcome outcome = Outcome::kAborted;  // for the client: the first outcome
   };
+  // What a participant was sent since it was last heard from.
+  struct Peer {
+    uint32_t unheard_resends = 0;
+    int64_t probe_at_ns = 0;  // the next resend beyond the window, not before
+  };
   struct Forget {
     uint64_t client_txn = 0;
     uint64_t txn = 0;
@@ -481,6 +494,8 @@ class Coordinator {
   void want_sync(LogIo& io);
   void replay(Env<Message>& env, LogIo& io);
   void send(Env<Message>& env, NodeId dst, const Message& m);
+  // True: a decision resend to `p` may go out now (counted in its window).
+  bool may_resend(Env<Message>& env, NodeId p);
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint32_t kind,
              uint64_t a, uint64_t b);
@@ -497,6 +512,7 @@ class Coordinator {
   mutable InvariantPacer pacer_;            // check_invariants' walk over txns_
   std::map<uint64_t, uint64_t> by_client_;  // client txn -> live txn, outcome not yet known
   std::map<uint64_t, uint64_t> timers_;     // timer tag -> txn
+  std::map<NodeId, Peer> peers_;            // participants resent a decision, by node
   uint64_t next_tag_ = 1;
   // Decided transactions kept for retries and status queries: at most
   // outcomes_max, the oldest forgotten first.
