@@ -58,8 +58,10 @@ void BillingChecker::on_record(const sim::Record& r) {
       r.type == sim::RecordType::kDrop) {
     // Every pair's 2PC connection from its first message on: one slowed
     // before a vote still holds back what is sent behind it after.
-    if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc && !stalls_.watching(r.node, r.peer)) {
-      stalls_.watch(r.node, r.peer, reach_.base_tail_ns(r.node, r.peer), reach_.base_tail_ns(r.peer, r.node));
+    if (r.type == sim::RecordType::kSend && r.kind == tiers::kKindTwopc &&
+        !stalls_.watching(r.node, r.peer)) {
+      stalls_.watch(r.node, r.peer, reach_.base_tail_ns(r.node, r.peer),
+                    reach_.base_tail_ns(r.peer, r.node));
     }
     stalls_.on_record(r);  // accounted with the next record of the checker's own
     return;
@@ -79,8 +81,9 @@ void BillingChecker::take(const sim::Record& r) {
     // A partition resets the links it cuts: nothing waits behind what was on
     // them. A drop of rate 1 does not (the network decides drops at send):
     // a message slowed before it still holds the connection after it.
-    stalls_.reset_cut(
-        [&](uint32_t x, uint32_t y) { return reach_.pair(x, y, r.time_ns, r.time_ns).partitioned_at_end; });
+    stalls_.reset_cut([&](uint32_t x, uint32_t y) {
+      return reach_.pair(x, y, r.time_ns, r.time_ns).partitioned_at_end;
+    });
   } else if (r.type == sim::RecordType::kCrash) {
     judge_open_doubts(r.time_ns);
     down_.insert(r.node);

@@ -159,9 +159,10 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
     sp.begin_ns = std::max(sp.begin_ns, from);
     if (sp.end_ns > sp.begin_ns) spells.push_back(sp);
   }
-  const int64_t base_rtt = reach_.base_tail_ns(node, coordinator) + reach_.base_tail_ns(coordinator, node);
-  const int64_t lossless_bound =
-      std::max({termination_bound_ns_, kTerminationRttMultiple * base_rtt, slowed_ns(spells, base_rtt)});
+  const int64_t base_rtt =
+      reach_.base_tail_ns(node, coordinator) + reach_.base_tail_ns(coordinator, node);
+  const int64_t lossless_bound = std::max(
+      {termination_bound_ns_, kTerminationRttMultiple * base_rtt, slowed_ns(spells, base_rtt)});
   const int64_t before_cut = in_reach_before_ns(reach.spells, node, coordinator, from, base_rtt);
   // Time their link held messages past its base tail is not the voter's to
   // answer for (check/link_stalls.hpp); looked up only when it may matter.
@@ -185,37 +186,43 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
   results_[kTermination].checked += counts ? 1 : 0;
   if (n.overran) return;  // this doubt was reported when it was interrupted
   n.overran = true;
-  const std::string in_reach =
-      fmt::format("{} and its coordinator {} up and in reach of each other since {}{}{}", name_of(node),
-                  name_of(coordinator), sim::format_time(sim::Time{from}),
-                  late > 0 ? fmt::format(", their link late for {} of it", sim::format_duration(sim::Duration{late}))
-                           : "",
-                  before_cut > 0 ? fmt::format(", and {} more before their last cut",
-                                               sim::format_duration(sim::Duration{before_cut}))
-                                 : "");
-  const std::string who = name_of(node);
-  const std::string voted = sim::format_time(sim::Time{n.voted_ns});
-  const std::string over = sim::format_duration(sim::Duration{bound});
+  report_overrun(Overrun{txn, node, coordinator, n.voted_ns, from, late, before_cut, bound}, now_ns,
+                 when);
+}
+
+void BillingChecker::report_overrun(const Overrun& o, int64_t now_ns, When when) {
+  const std::string in_reach = fmt::format(
+      "{} and its coordinator {} up and in reach of each other since {}{}{}", name_of(o.node),
+      name_of(o.coordinator), sim::format_time(sim::Time{o.from_ns}),
+      o.late_ns > 0 ? fmt::format(", their link late for {} of it",
+                                  sim::format_duration(sim::Duration{o.late_ns}))
+                    : "",
+      o.before_cut_ns > 0 ? fmt::format(", and {} more before their last cut",
+                                        sim::format_duration(sim::Duration{o.before_cut_ns}))
+                          : "");
+  const std::string who = name_of(o.node);
+  const std::string voted = sim::format_time(sim::Time{o.voted_ns});
+  const std::string over = sim::format_duration(sim::Duration{o.bound_ns});
   const std::string at = sim::format_time(sim::Time{now_ns});
   switch (when) {
     case When::kEnd:
       violation(
           kTermination,
           fmt::format("{} has held transaction {:#x} in doubt since {} (over {} at the end, {})",
-                      who, txn, voted, over, in_reach));
+                      who, o.txn, voted, over, in_reach));
       break;
     case When::kLearnt:
       violation(kTermination,
                 fmt::format("{} learnt the decision on transaction {:#x} at {}, in doubt since {} "
                             "(over {}, {})",
-                            who, txn, at, voted, over, in_reach));
+                            who, o.txn, at, voted, over, in_reach));
       break;
     case When::kInterrupted:
       violation(
           kTermination,
           fmt::format("{} had held transaction {:#x} in doubt since {} for over {} at {}, when "
                       "a crash or a fault came ({})",
-                      who, txn, voted, over, at, in_reach));
+                      who, o.txn, voted, over, at, in_reach));
       break;
   }
 }
@@ -228,8 +235,9 @@ void BillingChecker::judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_
 // answer), less what the connection held back in it. Without it, cuts of
 // a millisecond every few seconds (a `drop` of rate 1, or a partition)
 // restarted the clock each time and hid a stuck voter for good.
-int64_t BillingChecker::in_reach_before_ns(const std::vector<Reachability::Spell>& spells, uint32_t node,
-                                           uint32_t coordinator, int64_t from_ns, int64_t base_rtt_ns) const {
+int64_t BillingChecker::in_reach_before_ns(const std::vector<Reachability::Spell>& spells,
+                                           uint32_t node, uint32_t coordinator, int64_t from_ns,
+                                           int64_t base_rtt_ns) const {
   const int64_t grace = query_interval_ns_ + kTerminationRttMultiple * base_rtt_ns;
   int64_t total = 0;
   size_t i = 0;
@@ -238,13 +246,15 @@ int64_t BillingChecker::in_reach_before_ns(const std::vector<Reachability::Spell
     const int64_t begin = spells[i].begin_ns;
     bool clean = true;
     size_t j = i;
-    for (; j < spells.size() && spells[j].end_ns <= from_ns && (j == i || spells[j].begin_ns == spells[j - 1].end_ns);
+    for (; j < spells.size() && spells[j].end_ns <= from_ns &&
+           (j == i || spells[j].begin_ns == spells[j - 1].end_ns);
          ++j) {
       clean = clean && spells[j].delivery >= 1.0 && spells[j].rtt_tail_ns <= base_rtt_ns;
     }
     const int64_t end = spells[j - 1].end_ns;
     if (clean && end - begin > grace) {
-      total += std::max<int64_t>(0, end - begin - grace - stalls_.late_ns(node, coordinator, begin, end));
+      total += std::max<int64_t>(
+          0, end - begin - grace - stalls_.late_ns(node, coordinator, begin, end));
     }
     i = j;
   }

@@ -116,7 +116,8 @@ bool Reachability::partitioned(const State& s, uint32_t x, uint32_t y) const {
 }
 
 bool Reachability::cut(const State& s, uint32_t x, uint32_t y) const {
-  return partitioned(s, x, y) || link(s, x, y).drop_ppm >= net::kPpmOne || link(s, y, x).drop_ppm >= net::kPpmOne;
+  return partitioned(s, x, y) || link(s, x, y).drop_ppm >= net::kPpmOne ||
+         link(s, y, x).drop_ppm >= net::kPpmOne;
 }
 
 Reachability::Pair Reachability::pair(uint32_t x, uint32_t y, int64_t from_ns,

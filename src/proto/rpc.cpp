@@ -368,7 +368,8 @@ sim::Duration call_horizon(const CallOptions& o) {
   int64_t total = o.timeout.ns;
   int64_t d = o.backoff_base.ns;
   for (uint32_t retry = 1; retry <= o.retries_max; ++retry) {
-    total += std::min(d, o.backoff_cap.ns) + o.timeout.ns;  // backoff_delay's largest, then the attempt
+    total +=
+        std::min(d, o.backoff_cap.ns) + o.timeout.ns;  // backoff_delay's largest, then the attempt
     d = d > o.backoff_cap.ns / 2 ? o.backoff_cap.ns : d * 2;
   }
   return sim::nanoseconds(total);

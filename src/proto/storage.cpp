@@ -351,8 +351,8 @@ void Replica::on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& 
 
 void Replica::serve_by_key(const CatchUpReq& r, CatchUpResp& resp) const {
   auto it = by_key_.lower_bound(r.from_key);
-  for (size_t scanned = 0; it != by_key_.end() && resp.entries.size() < kCatchUpBatchMax &&
-                           scanned < kCatchUpScanMax;
+  for (size_t scanned = 0;
+       it != by_key_.end() && resp.entries.size() < kCatchUpBatchMax && scanned < kCatchUpScanMax;
        ++it, ++scanned) {
     const Stored& s = entries_.at(*it);
     if (s.updated_at_ns < r.since_ns || s.created_at_ns >= r.since_ns) continue;

@@ -89,7 +89,9 @@ class CoreNode final : public TierNode {
   // the server's cache holds more answers than it (a rate above
   // cache_min / cache_keep), up to the cache's own max.
   static constexpr size_t kRepliesMin = proto::rpc::ServerConfig{}.cache_min;
-  size_t reply_index(uint64_t handle) const { return static_cast<size_t>((handle - 1) & (replies_cap_ - 1)); }
+  size_t reply_index(uint64_t handle) const {
+    return static_cast<size_t>((handle - 1) & (replies_cap_ - 1));
+  }
   // Keeps a reply's body in the ring for the RPC response about to carry it; its handle.
   uint64_t keep_reply(CoreBody body);
   std::vector<ReplySlot> replies_;

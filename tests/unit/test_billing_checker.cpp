@@ -294,7 +294,8 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     CHECK(termination_violations(ended, 85) == 0);
     CHECK(termination_violations(ended, 100) == 1);
   }
-  SECTION("brief cuts do not restart the clock: stretches in reach between them count, less a grace") {
+  SECTION(
+      "brief cuts do not restart the clock: stretches in reach between them count, less a grace") {
     // Cuts of 1 ns at 40, 80 and 120; a stretch between them counts for
     // its length less a query interval and 4 base round trips (10 + 8):
     // [10, 40) 12, so at the cut at 80, 39 since 41 and 12 make 51 > 50.
@@ -305,8 +306,10 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     }
     const auto r = judge(blips, 150, plan()).at("billing_termination");
     CHECK(r.violations == 1);
-    CHECK_THAT(r.detail, Catch::Contains("at 80ns, when a crash or a fault came (cloud-1 and its coordinator core-1 up "
-                                         "and in reach of each other since 41ns, and 12ns more before their last cut)"));
+    CHECK_THAT(r.detail,
+               Catch::Contains(
+                   "at 80ns, when a crash or a fault came (cloud-1 and its coordinator core-1 up "
+                   "and in reach of each other since 41ns, and 12ns more before their last cut)"));
     // Stretches shorter than the grace (14 of 18) count for nothing.
     std::vector<Record> short_ones = in_doubt();
     for (int64_t t : {20, 35, 50, 65, 80}) {
@@ -335,7 +338,9 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     CHECK(termination_violations(held, 100) == 0);  // 22 + 49 - 22 = 49
     CHECK(termination_violations(held, 102) == 1);  // 51
   }
-  SECTION("a drop of rate 1 does not reset the connection: a message slowed before it still holds it back") {
+  SECTION(
+      "a drop of rate 1 does not reset the connection: a message slowed before it still holds it "
+      "back") {
     // A delay (tail 100 each way) over [5, 20) slows a 2PC message sent at
     // 12 until 200; a drop of rate 1 at [30, 31) cuts the pair but leaves
     // the message on its FIFO connection (only a partition resets links).
@@ -385,7 +390,8 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     held.push_back(rec(7, sim::RecordType::kSend, 0, kCore, 77, 100, kCloud1, tiers::kKindTwopc));
     held.push_back(fault(8, Kind::kDelay, 3, false));
     held.push_back(rec(10, twopc::kRecordVote, 1, kCloud1, kT2, kC2, kCore));
-    held.push_back(rec(207, sim::RecordType::kDeliver, 0, kCloud1, 77, 0, kCore, tiers::kKindTwopc));
+    held.push_back(
+        rec(207, sim::RecordType::kDeliver, 0, kCloud1, 77, 0, kCore, tiers::kKindTwopc));
     CHECK(termination_violations(held, 257) == 0);  // 247 - 197 late = 50 waited
     CHECK(termination_violations(held, 258) == 1);
     // A brief window of a huge delay (10^12 ns) that no 2PC message crossed
@@ -396,7 +402,7 @@ TEST_CASE("billing checker: termination waits for a voter and its coordinator to
     CHECK(termination_violations(blip, 61) == 1);
     // Two slow spells add up, each to at most 4 of its round-trip tails.
     std::vector<Record> two = in_doubt();
-    two.push_back(fault(5, Kind::kDelay, 3, true));  // tail 200 over [10, 60) of the doubt: 50
+    two.push_back(fault(5, Kind::kDelay, 3, true));   // tail 200 over [10, 60) of the doubt: 50
     two.push_back(fault(60, Kind::kDelay, 4, true));  // tail 10 from 60 on: at most 40
     CHECK(termination_violations(two, 100) == 0);     // 90 waited, bound 50 + 40
     CHECK(termination_violations(two, 101) == 1);     // 91 waited

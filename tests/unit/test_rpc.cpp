@@ -441,9 +441,11 @@ TEST_CASE("rpc: the server's dedup cache is bounded and evicts the oldest", "[rp
   CHECK(last.code == static_cast<uint16_t>(rpc::Code::kServerBusy));
 }
 
-TEST_CASE("rpc: beyond cache_min the server keeps an answer for cache_keep, never beyond cache_max", "[rpc]") {
+TEST_CASE("rpc: beyond cache_min the server keeps an answer for cache_keep, never beyond cache_max",
+          "[rpc]") {
   FakeEnv<rpc::Message> senv(kServer);
-  rpc::Server server(senv, {.cache_min = 2, .cache_keep = sim::Duration{100}, .cache_max = 5, .executing_max = 8});
+  rpc::Server server(
+      senv, {.cache_min = 2, .cache_keep = sim::Duration{100}, .cache_max = 5, .executing_max = 8});
   const auto run = [&](uint64_t id) {
     REQUIRE(server.on_request(kClient, {id, 1, rpc::Method::kPing, 0, 0}).has_value());
     server.respond(kClient, id, 0, 0, 0);
@@ -464,13 +466,18 @@ TEST_CASE("rpc: beyond cache_min the server keeps an answer for cache_keep, neve
   CHECK_FALSE(server.forgotten(kClient, 6));
 }
 
-TEST_CASE("rpc: a call's horizon is its attempts' timeouts and the longest backoffs between them", "[rpc]") {
+TEST_CASE("rpc: a call's horizon is its attempts' timeouts and the longest backoffs between them",
+          "[rpc]") {
   using sim::milliseconds;
-  CHECK(rpc::call_horizon({milliseconds(200), 1, milliseconds(10), sim::seconds(1)}) == milliseconds(410));
-  CHECK(rpc::call_horizon({milliseconds(1000), 2, milliseconds(10), sim::seconds(1)}) == milliseconds(3030));
+  CHECK(rpc::call_horizon({milliseconds(200), 1, milliseconds(10), sim::seconds(1)}) ==
+        milliseconds(410));
+  CHECK(rpc::call_horizon({milliseconds(1000), 2, milliseconds(10), sim::seconds(1)}) ==
+        milliseconds(3030));
   // Backoffs 400, then capped at 500 twice.
-  CHECK(rpc::call_horizon({milliseconds(100), 3, milliseconds(400), milliseconds(500)}) == milliseconds(1800));
-  CHECK(rpc::call_horizon({milliseconds(100), 0, milliseconds(10), milliseconds(10)}) == milliseconds(100));
+  CHECK(rpc::call_horizon({milliseconds(100), 3, milliseconds(400), milliseconds(500)}) ==
+        milliseconds(1800));
+  CHECK(rpc::call_horizon({milliseconds(100), 0, milliseconds(10), milliseconds(10)}) ==
+        milliseconds(100));
 }
 
 TEST_CASE("rpc: a call the cache forgot never executes again, one still on its way does", "[rpc]") {

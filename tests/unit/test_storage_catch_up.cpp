@@ -39,7 +39,8 @@ ReplicaConfig config_of(NodeId self, uint32_t incarnation = 0) {
 }
 
 struct Side {
-  explicit Side(NodeId id, uint32_t incarnation = 0) : env(id), replica(id, config_of(id, incarnation)) {}
+  explicit Side(NodeId id, uint32_t incarnation = 0)
+      : env(id), replica(id, config_of(id, incarnation)) {}
   FakeEnv<Message> env;
   Io io;
   Replica replica;
@@ -112,8 +113,10 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("storage catch-up: a pass ends while the clients write to the peer faster than batches come back",
-          "[storage][catch_up]") {
+TEST_CASE(
+    "storage catch-up: a pass ends while the clients write to the peer faster than batches come "
+    "back",
+    "[storage][catch_up]") {
   Rig rig;
   for (uint64_t k = 1; k <= 500; ++k) rig.write_a(k, Version{1, kCore});
   rig.start_c();
@@ -141,8 +144,10 @@ TEST_CASE("storage catch-up: a pass ends while the clients write to the peer fas
   CHECK(rig.batches < 200);
 }
 
-TEST_CASE("storage catch-up: a key the peer rewrites before the pass reaches it still comes, at the new version",
-          "[storage][catch_up]") {
+TEST_CASE(
+    "storage catch-up: a key the peer rewrites before the pass reaches it still comes, at the new "
+    "version",
+    "[storage][catch_up]") {
   Rig rig;
   // Key 1 is written last before C's restart, so a sweep by time reaches
   // it last; after the first batch the clients rewrite it at A only (the
@@ -163,8 +168,10 @@ TEST_CASE("storage catch-up: a key the peer rewrites before the pass reaches it 
   for (uint64_t k = 2; k <= 300; ++k) CHECK(c.get(k).has_value());
 }
 
-TEST_CASE("storage catch-up: the sweep by key skips keys older than the pass and scans a bounded run per request",
-          "[storage][catch_up]") {
+TEST_CASE(
+    "storage catch-up: the sweep by key skips keys older than the pass and scans a bounded run per "
+    "request",
+    "[storage][catch_up]") {
   Rig rig;
   for (uint64_t k = 1; k <= 3 * kCatchUpScanMax; ++k) rig.write_a(k, Version{1, kCore});
   const int64_t pass_start = rig.now_ns + 1;
@@ -178,7 +185,8 @@ TEST_CASE("storage catch-up: the sweep by key skips keys older than the pass and
   std::vector<uint64_t> got;
   int requests = 0;
   for (bool more = true; more; ++requests) {
-    rig.a.replica.on_message(rig.a.env, rig.a.io, kCloudC, CatchUpReq{100, pass_start, from, 0, true});
+    rig.a.replica.on_message(rig.a.env, rig.a.io, kCloudC,
+                             CatchUpReq{100, pass_start, from, 0, true});
     REQUIRE(rig.a.env.sent.size() == 1);
     const auto& resp = std::get<CatchUpResp>(rig.a.env.sent.front().message);
     for (const CatchUpEntry& e : resp.entries) got.push_back(e.key);
@@ -206,8 +214,10 @@ TEST_CASE("storage catch-up: the sweep by time stops at the pass's start", "[sto
   for (const CatchUpEntry& e : resp.entries) CHECK(e.key <= 10);
 }
 
-TEST_CASE("storage catch-up: an answer to a request of the replica's earlier life is not taken for this one's",
-          "[storage][catch_up]") {
+TEST_CASE(
+    "storage catch-up: an answer to a request of the replica's earlier life is not taken for this "
+    "one's",
+    "[storage][catch_up]") {
   Rig rig;
   for (uint64_t k = 1; k <= 100; ++k) rig.write_a(k, Version{1, kCore});
   rig.start_c(0);

@@ -149,11 +149,23 @@ class BillingChecker final : public sim::TraceObserver {
   // Judges a YES voter's doubt from its vote until `now_ns`.
   void judge_doubt(uint64_t txn, uint32_t node, AtNode& n, uint32_t coordinator, int64_t now_ns,
                    When when);
+  // A doubt past its bound, as the violation names it.
+  struct Overrun {
+    uint64_t txn = 0;
+    uint32_t node = 0;
+    uint32_t coordinator = 0;
+    int64_t voted_ns = 0;
+    int64_t from_ns = 0;        // up and in reach of each other since
+    int64_t late_ns = 0;        // what their link held back of it
+    int64_t before_cut_ns = 0;  // counted before their last cut
+    int64_t bound_ns = 0;
+  };
+  void report_overrun(const Overrun& o, int64_t now_ns, When when);
   void judge_open_doubts(int64_t now_ns);
   // The latest of the voter's first YES and both nodes' last restarts.
   int64_t doubt_restarted(const AtNode& n, uint32_t node, uint32_t coordinator) const;
-  int64_t in_reach_before_ns(const std::vector<Reachability::Spell>& spells, uint32_t node, uint32_t coordinator,
-                             int64_t from_ns, int64_t base_rtt_ns) const;
+  int64_t in_reach_before_ns(const std::vector<Reachability::Spell>& spells, uint32_t node,
+                             uint32_t coordinator, int64_t from_ns, int64_t base_rtt_ns) const;
   // Sets the accounted bytes from the tables' sizes and the nested entries counted.
   void account();
 

@@ -79,7 +79,7 @@ class Reachability {
   struct Pair {
     bool cut_at_end = false;         // cut off at `until_ns`
     bool partitioned_at_end = false;  // by a partition then (the network resets their links)
-    int64_t reachable_since_ns = 0;  // the end of the last window they were cut off (0: none)
+    int64_t reachable_since_ns = 0;   // the end of the last window they were cut off (0: none)
     // The spells in [from_ns, until_ns) while they were in reach, in time
     // order, each non-empty (a cut leaves a gap).
     std::vector<Spell> spells;

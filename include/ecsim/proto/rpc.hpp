@@ -508,7 +508,7 @@ class Server {
     Key key;
     int64_t at_ns = 0;  // when it was answered
   };
-  sim::FifoRing<Done> done_order_;             // finished entries, oldest first: FIFO eviction
+  sim::FifoRing<Done> done_order_;  // finished entries, oldest first: FIFO eviction
   // Per client node, the call ids executed here and evicted from the cache,
   // so that a late copy of one (a heavy-tailed link can hold a request for
   // seconds) is refused instead of running again. A bitmap over the window
