@@ -98,8 +98,8 @@ constexpr std::array<PointInfo, kPointCount> kPoints{{
      "any ACK: the client hears nothing, recovery re-sends the decision to collect the ACKs"},
     {Point::kTwopcCoordinatorAfterEndLogged, "twopc.coordinator.after_end_logged", kOnCore,
      "proto/twopc_coordinator.cpp Coordinator::end",
-     "every participant acknowledged and END was appended (not forced): if END is lost, recovery re-sends a "
-     "decision that every participant acknowledges again"},
+     "every participant it waits for acknowledged (an ABORT: the YES voters) and END was appended (not "
+     "forced): if END is lost, recovery re-sends a decision that every participant acknowledges again"},
     {Point::kTwopcParticipantAfterPreparedLogged, "twopc.participant.after_prepared_logged", kOnCloud | kOnEdge,
      "proto/twopc_participant.cpp Participant::finish_durable",
      "PREPARED is durable and the locks are held, before the YES goes out: the coordinator's PREPARE times out "

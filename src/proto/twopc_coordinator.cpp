@@ -153,7 +153,7 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     if (t.phase == Phase::kDeciding && t.decision_wal_length <= durable) ready.push_back(txn);
   }
   for (const uint64_t txn : ready) {
-    send_decision(env, txn);
+    send_decision(env, io, txn);
     if (stopped_) return;
   }
 }
@@ -268,7 +268,8 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
   disarm(env, t);
   t.commit = commit;
   t.reason = reason;
-  t.answered = {};  // from here: who acknowledged
+  const std::array<bool, kParticipantsMax> voted_yes = t.answered;
+  t.answered = {};  // from here: who acknowledged (or need not)
   if (!append(env, io, LogDecision{txn, t.client_txn, commit, reason, t.participants})) {
     // Nothing can be promised without the log; ABORT needs none (presumed abort).
     t.commit = false;
@@ -277,6 +278,14 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
   } else {
     t.decision_wal_length = io.disk().length();
     want_sync(io);
+  }
+  // Presumed abort: an ABORT waits for the ACKs of the YES voters only
+  // (they hold their locks until they hear it). One that did not vote YES
+  // has nothing to undo or got its vote lost: it hears the first send, and
+  // if that is lost it asks, and a transaction unknown here is an ABORT.
+  // Not after a restart: who voted is not in the log.
+  if (!t.commit && !t.recovered) {
+    for (size_t i = 0; i < t.participants.size(); ++i) t.answered[i] = !voted_yes[i];
   }
   t.phase = Phase::kDeciding;
   const auto event = t.commit ? CoordinatorEvent::kDecidedCommit : CoordinatorEvent::kDecidedAbort;
@@ -289,14 +298,14 @@ void Coordinator::decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit
     t.reported = true;
   }
   if (t.decision_wal_length == 0) {
-    send_decision(env, txn);
+    send_decision(env, io, txn);
     return;
   }
   // Not during recovery (a presumed abort logged at replay): not a recovery point.
   if (!t.recovered) stop_at(env, Point::kTwopcCoordinatorAfterDecisionAppended);
 }
 
-void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {
+void Coordinator::send_decision(Env<Message>& env, LogIo& io, uint64_t txn) {
   Txn& t = txns_.at(txn);
   ECSIM_ASSERT(t.phase == Phase::kDeciding);
   // The plant forgets the edge caches: their stale copies stay.
@@ -315,6 +324,10 @@ void Coordinator::send_decision(Env<Message>& env, uint64_t txn) {
   if (!t.commit) ++counters_.aborted_by[static_cast<size_t>(t.reason)];
   if (stop_at(env, Point::kTwopcCoordinatorAfterCommitSent)) return;
   if (!t.reported) report(env, txn, t);
+  if (answered(t.answered) == t.participants.size()) {
+    end(env, io, txn);  // an ABORT no YES voter waits for
+    return;
+  }
   arm(env, txn, t, config_.ack_timeout);
 }
 
@@ -442,7 +455,8 @@ void Coordinator::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
   uint32_t held = 0;
   for (size_t i = 0; i < t.participants.size(); ++i) {
     if (t.answered[i]) continue;
-    if (!may_resend(env, t.participants[i])) {
+    if (!peers_[t.participants[i]].may_resend(env.now().ns, config_.resend_window,
+                                              config_.ack_timeout.ns)) {
       ++held;
       continue;
     }
@@ -454,18 +468,6 @@ void Coordinator::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
         txn, t.client_txn);
   arm(env, txn, t, config_.ack_timeout);
   check_invariants();
-}
-
-bool Coordinator::may_resend(Env<Message>& env, NodeId p) {
-  Peer& peer = peers_[p];
-  if (peer.unheard_resends < config_.resend_window) {
-    ++peer.unheard_resends;
-    return true;
-  }
-  const int64_t now = env.now().ns;
-  if (now < peer.probe_at_ns) return false;
-  peer.probe_at_ns = now + config_.ack_timeout.ns;
-  return true;
 }
 
 void Coordinator::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
@@ -484,7 +486,7 @@ void Coordinator::on_sync_done(Env<Message>& env, LogIo& io, uint64_t tag) {
     // A recovered decision was durable before the restart: only this
     // incarnation's decisions reach the point here.
     if (!txns_.at(txn).recovered && stop_at(env, Point::kTwopcCoordinatorAfterDecisionLogged)) return;
-    send_decision(env, txn);
+    send_decision(env, io, txn);
     if (stopped_) return;
   }
   if (io.disk().length() > durable) want_sync(io);

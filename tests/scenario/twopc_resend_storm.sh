@@ -2,15 +2,16 @@
 # A participant cut off by a stalled connection does not drown the cluster
 # in decision resends. A 1 s window of a 1 h delay between core-2 and
 # cloud-3 holds every later message on that 2PC connection behind the
-# delayed ones (the connection is FIFO), so cloud-3 acknowledges nothing
-# core-2 decides for the rest of the run; every transaction core-2
-# coordinates stays un-ACKed. The coordinator used to resend each of them
-# every 200 ms: thousands of transactions times 5 a second filled the
-# network's 262,144 messages in flight at 48.5 s, after which every message
-# of the cluster was dropped (recovers_within and billing_termination
-# failed). It now resends at most 64 decisions to a participant it has not
-# heard from since, then one per ack_timeout (a probe) until it answers
-# (proto/twopc.hpp, CoordinatorConfig::resend_window).
+# delayed ones (the connection is FIFO), so cloud-3 votes on and
+# acknowledges nothing core-2 sends for the rest of the run. Every
+# transaction core-2 coordinated stayed un-ACKed, and the coordinator
+# resent each of them every 200 ms: thousands of transactions times 5 a
+# second filled the network's 262,144 messages in flight at 48.5 s, after
+# which every message of the cluster was dropped (recovers_within and
+# billing_termination failed). Now an ABORT waits for the YES voters only
+# (presumed abort: the vote-timeout ABORTs end at once), and decision
+# resends to a participant not heard from stop after 64, then go on as one
+# probe per ack_timeout (proto/twopc.hpp, CoordinatorConfig::resend_window).
 set -u
 ecsim=$1; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

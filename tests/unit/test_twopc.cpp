@@ -159,34 +159,63 @@ TEST_CASE("twopc: a missing vote aborts after the PREPARE retries", "[twopc]") {
   CHECK(c.part(kP2).resolved(*txn) == false);
   CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == 0);
   CHECK(c.all_balances(kAlice, 1000));
-  // P3 cannot acknowledge: the coordinator keeps the transaction and resends.
-  CHECK(c.core(kCore1).live() == 1);
+  // Presumed abort: P3 never voted YES, so the ABORT waits for P1's and
+  // P2's ACKs only; P3 would ask if it had prepared.
+  CHECK(c.core(kCore1).live() == 0);
+  CHECK(c.core(kCore1).counters().ended == 1);
+}
+
+TEST_CASE("twopc: an ABORT waits for the ACK of a YES voter that missed it",
+          "[twopc]") {
+  Cluster c;
+  c.cut.insert({kCore1, kP3});  // P3 never hears the PREPARE: the vote times out
+  c.hold_syncs.insert(kCore1);
+  const auto txn = c.begin(kCore1, 1, transfer(kAlice, kBob, 10));
+  REQUIRE(txn);
+  for (int i = 0; i < 200 && c.core(kCore1).decision(*txn) == std::nullopt; ++i) {
+    c.run_for(5_ms);
+  }
+  REQUIRE(c.core(kCore1).decision(*txn) == false);  // appended, its sync held
+  c.cut.insert({kCore1, kP2});                      // P2, a YES voter, misses the ABORT
+  REQUIRE(Cluster::complete_syncs(*c.cores.at(kCore1)));
+  c.hold_syncs.clear();
+  c.settle();
+  CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == 0);
+  CHECK(c.part(kP2).lock_holder(account_key(kAlice)) == *txn);
+  CHECK(c.core(kCore1).live() == 1);  // waiting for P2's ACK, not P3's
   c.cut.clear();
   c.run_for(500_ms);
   CHECK(c.core(kCore1).live() == 0);
+  CHECK(c.part(kP2).lock_holder(account_key(kAlice)) == 0);
+  CHECK(c.all_balances(kAlice, 1000));
 }
 
 TEST_CASE("twopc: decision resends to a silent participant stop at its window, then probe",
           "[twopc]") {
+  constexpr int kTxns = 10;
+  ParticipantConfig pc = Cluster::part_config();
+  for (uint64_t i = 0; i < kTxns; ++i) pc.accounts.push_back(Account{200 + i, 1000});
   CoordinatorConfig cc;
   cc.resend_window = 4;
-  Cluster c(Cluster::part_config(), cc);
-  c.cut.insert({kCore1, kP3});  // P3 is cut off both ways: no vote, no ACK
-  c.cut.insert({kP3, kCore1});
-  constexpr int kTxns = 10;
-  for (int i = 1; i <= kTxns; ++i) {
-    REQUIRE(c.begin(kCore1, static_cast<uint64_t>(i), transfer(kAlice, kBob, 10)));
-    c.run_for(1_s);  // aborted by the vote timeout; P1 and P2 acknowledge, P3 never
+  Cluster c(pc, cc);
+  c.hold_syncs.insert(kCore1);
+  for (uint64_t i = 0; i < kTxns; ++i) {
+    c.cut.clear();
+    REQUIRE(c.begin(kCore1, i + 1, debit(200 + i, 10)));
+    c.settle();  // every YES is in; the COMMIT waits for core-1's sync
+    c.cut = {{kCore1, kP3}, {kP3, kCore1}};  // then P3 is cut off both ways
+    REQUIRE(Cluster::complete_syncs(*c.cores.at(kCore1)));
+    c.settle();  // P1 and P2 acknowledge; P3's COMMIT is lost
   }
+  c.hold_syncs.clear();
   REQUIRE(c.completions(kCore1).size() == kTxns);
   CHECK(c.core(kCore1).live() == kTxns);
   const CoordinatorCounters before = c.core(kCore1).counters();
   c.run_for(2_s);
   const CoordinatorCounters& after = c.core(kCore1).counters();
   // Without the window: every transaction every 200 ms, 10 x 10 = 100.
-  // With it: nothing beyond the window (filled already), one probe per
-  // ack_timeout.
-  CHECK(after.decision_resends - before.decision_resends <= 10);
+  // With it: 4 after P3's last vote, then one probe per ack_timeout.
+  CHECK(after.decision_resends - before.decision_resends <= 4 + 10);
   CHECK(after.decision_resends - before.decision_resends >= 9);
   CHECK(after.decision_resends_held - before.decision_resends_held >= 80);
   // Healed: the first probe through is acknowledged, which opens the window
@@ -194,7 +223,7 @@ TEST_CASE("twopc: decision resends to a silent participant stop at its window, t
   c.cut.clear();
   c.run_for(1_s);
   CHECK(c.core(kCore1).live() == 0);
-  CHECK(c.all_balances(kAlice, 1000));
+  for (uint64_t i = 0; i < kTxns; ++i) CHECK(c.part(kP3).balance(200 + i) == 990);
 }
 
 TEST_CASE("twopc: YES only after PREPARED is durable, the decision sent only after it is logged",

@@ -12,7 +12,8 @@
 //   durable; it ACKs a decision only once its record of the decision is
 //   durable. The coordinator sends a decision (and reports it to the client)
 //   only once the decision is durable in its log, and forgets a transaction
-//   (END) only once every participant acknowledged it.
+//   (END) only once every participant acknowledged it (an ABORT: every
+//   participant whose YES it received; the others ask if in doubt).
 // - Presumed abort: a coordinator that holds no decision for a transaction
 //   answers ABORT. It never says so for a transaction it may still commit:
 //   transaction ids carry the coordinator's node and incarnation, and a
@@ -176,7 +177,7 @@ enum class CoordinatorEvent : uint16_t {
   kDecidedCommit = 3,  // decision appended to the log
   kDecidedAbort = 4,
   kDecisionSent = 5,   // durable, sent to every participant
-  kEndLogged = 6,      // every participant acknowledged
+  kEndLogged = 6,      // every participant acknowledged (an ABORT: the YES voters)
   kJoined = 7,         // begin() of a client id that is running: its transaction's id
   kDecisionResent = 8,
   kPrepareResent = 9,
@@ -470,6 +471,16 @@ class Coordinator {
   struct Peer {
     uint32_t unheard_resends = 0;
     int64_t probe_at_ns = 0;  // the next resend beyond the window, not before
+    // True: a decision resend may go out at `now_ns` (counted in the window).
+    bool may_resend(int64_t now_ns, uint32_t window, int64_t probe_interval_ns) {
+      if (unheard_resends < window) {
+        ++unheard_resends;
+        return true;
+      }
+      if (now_ns < probe_at_ns) return false;
+      probe_at_ns = now_ns + probe_interval_ns;
+      return true;
+    }
   };
   struct Forget {
     uint64_t client_txn = 0;
@@ -481,7 +492,7 @@ class Coordinator {
   void on_ack(Env<Message>& env, LogIo& io, NodeId from, const Ack& a);
   void on_query(Env<Message>& env, NodeId from, const StatusQuery& q);
   void decide(Env<Message>& env, LogIo& io, uint64_t txn, bool commit, Reason reason);
-  void send_decision(Env<Message>& env, uint64_t txn);
+  void send_decision(Env<Message>& env, LogIo& io, uint64_t txn);
   void report(Env<Message>& env, uint64_t txn, const Txn& t);
   void end(Env<Message>& env, LogIo& io, uint64_t txn);
   void remember(Env<Message>& env, uint64_t client_txn, uint64_t txn, bool commit,
@@ -494,8 +505,6 @@ class Coordinator {
   void want_sync(LogIo& io);
   void replay(Env<Message>& env, LogIo& io);
   void send(Env<Message>& env, NodeId dst, const Message& m);
-  // True: a decision resend to `p` may go out now (counted in its window).
-  bool may_resend(Env<Message>& env, NodeId p);
   void ignore(Env<Message>& env, Ignored why, NodeId from, uint64_t a);
   void trace(Env<Message>& env, sim::RecordType type, uint16_t code, NodeId peer, uint32_t kind,
              uint64_t a, uint64_t b);
