@@ -12,7 +12,7 @@ namespace ecsim::proto::twopc {
 namespace {
 
 constexpr int kNodeShift = 48;
-constexpr int kIncarnationShift = 32;
+constexpr int kIncarnationShift = kTxnLifeShift;
 constexpr uint64_t kSeqMax = (uint64_t{1} << kIncarnationShift) - 1;
 
 uint64_t make_txn(NodeId node, uint32_t incarnation, uint64_t seq) {
@@ -234,7 +234,8 @@ void Coordinator::on_message(Env<Message>& env, LogIo& io, NodeId from, const Me
 void Coordinator::on_vote(Env<Message>& env, LogIo& io, NodeId from, const Vote& v) {
   const auto it = txns_.find(v.txn);
   if (it == txns_.end() || it->second.phase != Phase::kPreparing) {
-    ignore(env, Ignored::kUnknownTxn, from, v.txn);  // late: decided already
+    // Late: decided already. A YES voter holds its locks: answered as its query would be.
+    v.yes ? on_query(env, from, StatusQuery{v.txn}) : ignore(env, Ignored::kUnknownTxn, from, v.txn);
     return;
   }
   Txn& t = it->second;

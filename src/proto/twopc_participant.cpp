@@ -82,6 +82,10 @@ bool Participant::answer_known(Env<Message>& env, NodeId from, const Prepare& p)
     send(env, from, Vote{p.txn, it->second.commit, Reason::kNone, Outcome::kUnknown});
     return true;
   }
+  if (forgotten(p.txn)) {
+    ignore(env, Ignored::kForgotten, from, p.txn);  // a late copy: preparing it again could apply it twice
+    return true;
+  }
   return false;
 }
 
@@ -369,7 +373,7 @@ void Participant::resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commi
   ECSIM_ASSERT(t.state == TxnState::kPreparing || t.state == TxnState::kPrepared);
   ECSIM_ASSERT(t.held == t.keys.count || planted(Plant::kTwopcReleaseLocksAtPrepare));
   if (!append(env, io, LogResolved{txn, t.client_txn, commit})) {
-    ++counters_.refused;  // stays prepared, locks kept: the coordinator resends
+    ++counters_.refused;  // stays prepared, locks kept: a resend or its query retries
     return;
   }
   disarm(env, t);
@@ -502,26 +506,6 @@ std::optional<bool> Participant::resolved(uint64_t txn) const {
   const auto it = resolved_.find(txn);
   if (it == resolved_.end()) return std::nullopt;
   return it->second.commit;
-}
-
-void Participant::remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length,
-                           int64_t at_ns) {
-  resolved_[txn] = Resolved{client_txn, commit, wal_length, at_ns};
-  resolved_order_.push_back(txn);
-  // The oldest go first: past the retention, or over outcomes_max.
-  while (!resolved_order_.empty()) {
-    const uint64_t old = resolved_order_.front();
-    const auto it = resolved_.find(old);
-    const bool keep = it != resolved_.end() && resolved_order_.size() <= config_.outcomes_max &&
-                      it->second.at_ns + config_.outcome_retention.ns >= at_ns;
-    if (keep) break;
-    resolved_order_.pop_front();
-    if (it == resolved_.end()) continue;
-    if (const auto c = clients_.find(it->second.client_txn); c != clients_.end() && c->second == old) {
-      clients_.erase(c);
-    }
-    resolved_.erase(it);
-  }
 }
 
 void Participant::arm(Env<Message>& env, uint64_t txn, Txn& t, sim::Duration after) {

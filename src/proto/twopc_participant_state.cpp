@@ -16,6 +16,33 @@
 
 namespace ecsim::proto::twopc {
 
+void Participant::remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length,
+                           int64_t at_ns) {
+  resolved_[txn] = Resolved{client_txn, commit, wal_length, at_ns};
+  resolved_order_.push_back(txn);
+  // The oldest go first: past the retention, or over outcomes_max.
+  while (!resolved_order_.empty()) {
+    const uint64_t old = resolved_order_.front();
+    const auto it = resolved_.find(old);
+    const bool keep = it != resolved_.end() && resolved_order_.size() <= config_.outcomes_max &&
+                      it->second.at_ns + config_.outcome_retention.ns >= at_ns;
+    if (keep) break;
+    resolved_order_.pop_front();
+    if (it == resolved_.end()) continue;
+    uint64_t& newest = forgotten_max_[old >> kTxnLifeShift];
+    newest = std::max(newest, old);
+    if (const auto c = clients_.find(it->second.client_txn); c != clients_.end() && c->second == old) {
+      clients_.erase(c);
+    }
+    resolved_.erase(it);
+  }
+}
+
+bool Participant::forgotten(uint64_t txn) const {
+  const auto it = forgotten_max_.find(txn >> kTxnLifeShift);
+  return it != forgotten_max_.end() && txn <= it->second;
+}
+
 std::optional<int64_t> Participant::balance(uint64_t subscriber) const {
   const auto it = balances_.find(subscriber);
   if (it == balances_.end()) return std::nullopt;

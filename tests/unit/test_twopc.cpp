@@ -226,6 +226,42 @@ TEST_CASE("twopc: decision resends to a silent participant stop at its window, t
   for (uint64_t i = 0; i < kTxns; ++i) CHECK(c.part(kP3).balance(200 + i) == 990);
 }
 
+TEST_CASE("twopc: a PREPARE arriving after the participant forgot its transaction is ignored",
+          "[twopc]") {
+  ParticipantConfig pc = Cluster::part_config();
+  pc.outcome_retention = 1_s;
+  Cluster c(pc);
+  const auto first = c.begin(kCore1, 1, debit(kAlice, 10));
+  REQUIRE(first);
+  c.settle();
+  REQUIRE(c.all_balances(kAlice, 990));
+  c.run_for(2_s);
+  // A later transaction through the other core: P1 forgets the first one
+  // (past its retention); core-1, idle, still remembers it committed.
+  REQUIRE(c.begin(kCore2, 2, debit(kBob, 10)));
+  c.settle();
+  REQUIRE(c.part(kP1).resolved(*first) == std::nullopt);
+  REQUIRE(c.core(kCore1).decision(*first) == true);
+  // A copy of the first PREPARE, held back by a reordering link, arrives.
+  // Prepared again, P1 would vote YES, ask core-1, hear COMMIT and apply
+  // the debit a second time.
+  auto& p1 = *c.parts.at(kP1);
+  p1.m->on_message(p1.env, p1.io, kCore1, Prepare{*first, 1, 0, debit(kAlice, 10)});
+  c.settle();
+  c.run_for(2_s);
+  CHECK(c.part(kP1).live() == 0);
+  CHECK(c.part(kP1).lock_holder(account_key(kAlice)) == 0);
+  CHECK(c.all_balances(kAlice, 990));
+  // After a restart the log stands in for what was forgotten.
+  c.crash_part(kP1);
+  c.start_part(kP1);
+  p1.m->on_message(p1.env, p1.io, kCore1, Prepare{*first, 1, 0, debit(kAlice, 10)});
+  c.settle();
+  c.run_for(2_s);
+  CHECK(c.part(kP1).live() == 0);
+  CHECK(c.all_balances(kAlice, 990));
+}
+
 TEST_CASE("twopc: YES only after PREPARED is durable, the decision sent only after it is logged",
           "[twopc]") {
   Cluster c;

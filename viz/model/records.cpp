@@ -22,7 +22,7 @@ const char* twopc_step(const sim::Record& r) {
         case CoordinatorEvent::kDecidedCommit: return "COMMIT decided (logged)";
         case CoordinatorEvent::kDecidedAbort: return "ABORT decided (logged)";
         case CoordinatorEvent::kDecisionSent: return "decision durable, sent";
-        case CoordinatorEvent::kEndLogged: return "every ACK in, END logged";
+        case CoordinatorEvent::kEndLogged: return "every awaited ACK in, END logged";
         case CoordinatorEvent::kJoined: return "a retry joined it";
         case CoordinatorEvent::kDecisionResent: return "decision re-sent";
         case CoordinatorEvent::kPrepareResent: return "PREPARE re-sent";

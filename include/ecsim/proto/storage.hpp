@@ -181,7 +181,7 @@ enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kMarksVoided = 3,
 enum class CatchUpEvent : uint16_t {
   kRequested = 1,  // a batch asked of a peer (b = since: the cursor, or the pass start by key)
   kServed = 2,     // a batch served to a peer
-  kApplied = 3,    // a batch received and logged (b as its kRequested's)
+  kApplied = 3,    // a batch received and logged (b = the time cursor: the pass start by key)
   kPeerDone = 4,   // a pass with this peer is durable (its mark synced)
   kCaughtUp = 5,   // the first peer done: every acknowledged write is here
   kGaveUp = 6,     // the pass with a peer stopped: the replica's disk refused its mark

@@ -82,6 +82,9 @@ inline constexpr size_t kAccountsMax = size_t{1} << 20;
 inline constexpr size_t kNumbersMax = size_t{1} << 20;
 inline constexpr NodeId kCoordinatorNodeMax = 0xffff;  // its id is in the transaction id
 inline constexpr uint32_t kIncarnationMax = 0xffff;
+// A transaction id is node << 48 | incarnation << 32 | sequence: id >> this
+// names the coordinator's life, and ids of one life grow with time.
+inline constexpr int kTxnLifeShift = 32;
 
 inline constexpr uint64_t kCoordinatorTagBit = uint64_t{1} << 59;
 inline constexpr uint64_t kParticipantTagBit = uint64_t{1} << 58;
@@ -205,6 +208,7 @@ enum class Ignored : uint16_t {
   kConflict = 7,      // a decision contradicting what is known here (never expected)
   kNotDurable = 8,    // a decision to ack whose record is not durable yet: the resend will do
   kPending = 9,       // a status query of an undecided transaction: the decision will come
+  kForgotten = 10,    // a PREPARE of a transaction resolved here and forgotten: a late copy
 };
 enum class Refusal : uint16_t { kFull = 1, kDiskFull = 2, kBadRequest = 3 };
 // kCheckpointed: a = the checkpoint's first index, b = the log's length after it, kind =
@@ -477,7 +481,7 @@ class Coordinator {
         ++unheard_resends;
         return true;
       }
-      if (now_ns < probe_at_ns) return false;
+      if (now_ns <= probe_at_ns) return false;  // <=: the next timer, not the last probe's, probes
       probe_at_ns = now_ns + probe_interval_ns;
       return true;
     }

@@ -169,7 +169,13 @@ class Participant {
   void resolve(Env<Message>& env, LogIo& io, uint64_t txn, bool commit);
   void finish_durable(Env<Message>& env, LogIo& io, uint64_t durable_length);
   void send_vote(Env<Message>& env, uint64_t txn, const Txn& t);
+  // Remembers a resolved transaction, and forgets the oldest past the
+  // retention or over outcomes_max (twopc_participant_state.cpp).
   void remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length, int64_t at_ns);
+  // True: `txn` is no newer than a transaction of its coordinator's
+  // incarnation that was resolved here and forgotten, so a PREPARE of it is
+  // a late copy (a coordinator asks for votes for 600 ms, not 30 s).
+  bool forgotten(uint64_t txn) const;
   // Checkpoints (twopc_participant_state.cpp): appends one when enough records
   // came since the last; once it is durable, drops the log before it.
   void maybe_checkpoint(Env<Message>& env, LogIo& io);
@@ -207,6 +213,11 @@ class Participant {
   // outcomes_max, the oldest forgotten first.
   std::map<uint64_t, Resolved> resolved_;
   std::deque<uint64_t> resolved_order_;
+  // Per coordinator incarnation (txn >> kTxnLifeShift), the newest
+  // transaction forgotten from resolved_ (or, after a restart, the newest
+  // in the log: older ones may have been truncated). One entry per
+  // coordinator life seen.
+  std::map<uint64_t, uint64_t> forgotten_max_;
   // Checkpoints: the last one's number; records appended since it; the
   // one waiting to be durable (its log length; 0: none) and where the log
   // may be cut then.
