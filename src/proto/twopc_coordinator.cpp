@@ -235,7 +235,11 @@ void Coordinator::on_vote(Env<Message>& env, LogIo& io, NodeId from, const Vote&
   const auto it = txns_.find(v.txn);
   if (it == txns_.end() || it->second.phase != Phase::kPreparing) {
     // Late: decided already. A YES voter holds its locks: answered as its query would be.
-    v.yes ? on_query(env, from, StatusQuery{v.txn}) : ignore(env, Ignored::kUnknownTxn, from, v.txn);
+    if (v.yes) {
+      on_query(env, from, StatusQuery{v.txn});
+    } else {
+      ignore(env, Ignored::kUnknownTxn, from, v.txn);
+    }
     return;
   }
   Txn& t = it->second;

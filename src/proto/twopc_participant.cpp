@@ -83,7 +83,8 @@ bool Participant::answer_known(Env<Message>& env, NodeId from, const Prepare& p)
     return true;
   }
   if (forgotten(p.txn)) {
-    ignore(env, Ignored::kForgotten, from, p.txn);  // a late copy: preparing it again could apply it twice
+    // A late copy: preparing it again could apply it twice.
+    ignore(env, Ignored::kForgotten, from, p.txn);
     return true;
   }
   return false;

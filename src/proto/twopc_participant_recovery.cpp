@@ -1,8 +1,6 @@
 // The 2PC participant's recovery: the log replay that rebuilds the committed
 // balances and re-takes the locks of every transaction still in doubt (see
 // proto/twopc.hpp and docs/twopc.md, "Recovery").
-#include <algorithm>
-
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/twopc_participant.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -66,10 +64,7 @@ void Participant::replay(Env<Message>& env, LogIo& io) {
   // What was forgotten before the crash is not in the log: any transaction
   // of a coordinator's life older than the newest resolved here counts as
   // forgotten (a live one of them only loses this vote and aborts).
-  for (const auto& [txn, r] : resolved_) {
-    uint64_t& newest = forgotten_max_[txn >> kTxnLifeShift];
-    newest = std::max(newest, txn);
-  }
+  for (const auto& [txn, r] : resolved_) mark_forgotten(txn);
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, 0, counters_.wal_replayed,
         disk.length());
 }

@@ -29,13 +29,17 @@ void Participant::remember(uint64_t txn, uint64_t client_txn, bool commit, uint6
     if (keep) break;
     resolved_order_.pop_front();
     if (it == resolved_.end()) continue;
-    uint64_t& newest = forgotten_max_[old >> kTxnLifeShift];
-    newest = std::max(newest, old);
+    mark_forgotten(old);
     if (const auto c = clients_.find(it->second.client_txn); c != clients_.end() && c->second == old) {
       clients_.erase(c);
     }
     resolved_.erase(it);
   }
+}
+
+void Participant::mark_forgotten(uint64_t txn) {
+  uint64_t& newest = forgotten_max_[txn >> kTxnLifeShift];
+  newest = std::max(newest, txn);
 }
 
 bool Participant::forgotten(uint64_t txn) const {

@@ -176,6 +176,8 @@ class Participant {
   // incarnation that was resolved here and forgotten, so a PREPARE of it is
   // a late copy (a coordinator asks for votes for 600 ms, not 30 s).
   bool forgotten(uint64_t txn) const;
+  // Counts `txn` as forgotten: forgotten() is true for it and older ones of its life.
+  void mark_forgotten(uint64_t txn);
   // Checkpoints (twopc_participant_state.cpp): appends one when enough records
   // came since the last; once it is durable, drops the log before it.
   void maybe_checkpoint(Env<Message>& env, LogIo& io);
