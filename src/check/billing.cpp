@@ -35,12 +35,12 @@ BillingChecker::BillingChecker(std::vector<std::string> names, std::vector<bool>
 
 std::span<const sim::RecordType> BillingChecker::record_types() const {
   static constexpr sim::RecordType kTypes[] = {
-      tiers::kRecordBillingAccount, tiers::kRecordBillingNumber,   tiers::kRecordBillingOp,
-      twopc::kRecordCoordinator,    twopc::kRecordVote,            twopc::kRecordParticipant,
-      twopc::kRecordOutcome,        tiers::kRecordBillingEndNode,  tiers::kRecordBillingEndBalance,
-      tiers::kRecordBillingEndOwner, tiers::kRecordBillingRead,  sim::RecordType::kCrash,
-      sim::RecordType::kRestart,    sim::RecordType::kFault,       sim::RecordType::kSend,
-      sim::RecordType::kDeliver,    sim::RecordType::kDrop};
+      tiers::kRecordBillingAccount,  tiers::kRecordBillingNumber,     tiers::kRecordBillingOp,
+      twopc::kRecordCoordinator,     twopc::kRecordVote,              twopc::kRecordParticipant,
+      twopc::kRecordOutcome,         twopc::kRecordApplied,           tiers::kRecordBillingEndNode,
+      tiers::kRecordBillingEndBalance, tiers::kRecordBillingEndOwner, tiers::kRecordBillingRead,
+      sim::RecordType::kCrash,       sim::RecordType::kRestart,       sim::RecordType::kFault,
+      sim::RecordType::kSend,        sim::RecordType::kDeliver,       sim::RecordType::kDrop};
   return kTypes;
 }
 
@@ -163,6 +163,8 @@ void BillingChecker::take(const sim::Record& r) {
     }
   } else if (r.type == twopc::kRecordParticipant) {
     on_participant(r);
+  } else if (r.type == twopc::kRecordApplied) {
+    on_applied(r);
   } else if (r.type == twopc::kRecordOutcome) {
     if (r.code == static_cast<uint16_t>(twopc::Outcome::kCommitted)) reported_.emplace(r.b, std::pair{r.time_ns, r.a});
   } else if (r.type == tiers::kRecordBillingEndNode) {
@@ -248,11 +250,33 @@ void BillingChecker::on_participant(const sim::Record& r) {
                       "never committed (it has no record of it)",
                       where(), r.a));
     }
+  } else if (e == twopc::ParticipantEvent::kAcked) {
+    n.apply_durable = n.apply_durable || n.applied_life >= 0;  // an ACK of a COMMIT it applied
   } else if (e == twopc::ParticipantEvent::kInDoubt) {
     n.fate = Fate::kInDoubt;  // recovered: its decision record did not survive
     n.overran = false;        // a new doubt
     open_doubts_.emplace(r.a, r.node);
   }
+}
+
+void BillingChecker::on_applied(const sim::Record& r) {
+  Txn& t = txns_[r.a];
+  const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
+  nested_entries_ += fresh ? 1 : 0;
+  AtNode& n = at_node->second;
+  const auto up = up_since_.find(r.node);
+  const int64_t life = up == up_since_.end() ? 0 : up->second;
+  ++applies_;
+  if (n.applied_life >= 0 && (n.applied_life == life || n.apply_durable)) {
+    violation(kAtMostOnce,
+              fmt::format(
+                  "at {}, record #{}: {} applied transaction {:#x} (client transaction {:#x}) "
+                  "a second time ({})",
+                  sim::format_time(sim::Time{r.time_ns}), record_index(), name_of(r.node), r.a, r.b,
+                  n.applied_life == life ? "twice in one life"
+                                         : "it had acknowledged the COMMIT before a restart"));
+  }
+  n.applied_life = life;
 }
 
 void BillingChecker::replica_committed(uint32_t node, uint64_t client_txn) {
@@ -435,6 +459,10 @@ void BillingChecker::finish(int64_t end_ns) {
     } else {
       r.detail = fmt::format("{} checked, no violation", r.checked);
     }
+  }
+  if (results_[kAtMostOnce].violations == 0 && applies_ > 0) {
+    results_[kAtMostOnce].detail +=
+        fmt::format("; {} applies at participants, each once", applies_);
   }
   if (excused_down_ + excused_cut_ > 0) {
     results_[kTermination].detail +=

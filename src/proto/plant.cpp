@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 18> kPlants{{
+constexpr std::array<PlantInfo, 19> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -48,6 +48,8 @@ constexpr std::array<PlantInfo, 18> kPlants{{
      "a 2PC participant prepares a client transaction id it already ran, under a new transaction, instead of voting NO"},
     {Plant::kTwopcReportBeforeDurable, "twopc.report_before_durable", "billing_durability",
      "a 2PC coordinator tells the client COMMIT once the decision is appended, before it is durable"},
+    {Plant::kTwopcPrepareForgotten, "twopc.prepare_forgotten", "billing_at_most_once",
+     "a 2PC participant prepares a late copy of a PREPARE whose transaction it resolved and forgot"},
 }};
 }  // namespace
 

@@ -82,7 +82,7 @@ bool Participant::answer_known(Env<Message>& env, NodeId from, const Prepare& p)
     send(env, from, Vote{p.txn, it->second.commit, Reason::kNone, Outcome::kUnknown});
     return true;
   }
-  if (forgotten(p.txn)) {
+  if (forgotten(p.txn) && !planted(Plant::kTwopcPrepareForgotten)) {
     // A late copy: preparing it again could apply it twice.
     ignore(env, Ignored::kForgotten, from, p.txn);
     return true;

@@ -10,34 +10,32 @@
 # subscriber 29 at cloud-1), billing_atomicity on seed 2. A participant now
 # ignores a PREPARE no newer than a transaction of the same coordinator life
 # that it resolved and forgot (proto/twopc_participant.hpp, forgotten()).
+# The plant twopc.prepare_forgotten takes that check away: a sweep finds it
+# by billing_at_most_once, which sees a participant apply a transaction a
+# second time (before, only billing_conservation saw it, in the balances).
 set -u
-ecsim=$1; fail=0
+ecsim=$1; src=$2; fail=0
+scn=$src/tests/data/scenarios/2pc-late-prepare.yaml
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 
-cat > "$tmp/late.yaml" <<'EOF2'
-name: late-prepare-idle-coordinator
-seed: 1
-duration: 90s
-topology: { edge: 3, core: 2, cloud: 3 }
-workload:
-  - { kind: requests, rate: 20/s, until: 88s }
-  - { kind: billing, rate: 20/s, subscribers: 50, numbers: 1, balance: 100000, amount: [100, 900],
-      mix: { debit: 40, transfer: 30, top_up: 20, port: 10 }, until: 88s }
-faults:
-  - { at: 15s, reorder: { between: [core-1, cloud] }, for: 10s }
-  - { at: 15s, duplicate: { between: [core-1, cloud], rate: 0.3 }, for: 10s }
-  - { at: 15s, delay: { between: [core-1, cloud], latency: { uniform: [1ms, 60s] } }, for: 3s }
-  - { at: 19s, drop: { between: [edge, core-1], rate: 1 }, for: 65s }
-expect: { recovers_within: 1h }
-EOF2
-
 for seed in 1 2; do
-  "$ecsim" run "$tmp/late.yaml" --seed "$seed" --json > "$tmp/run.json"; check $? 0 "seed $seed passes"
+  "$ecsim" run "$scn" --seed "$seed" --json > "$tmp/run.json"; check $? 0 "seed $seed passes"
   failed=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 print(",".join(e["name"] for e in d["expectations"] if not e["ok"]) or "-")' "$tmp/run.json")
   check "$failed" - "seed $seed: no expectation fails (billing_conservation, billing_atomicity)"
 done
+
+"$ecsim" sweep "$scn" --seeds 1..2 --jobs 2 --plant twopc.prepare_forgotten --out-dir "$tmp" > "$tmp/sweep.txt"
+check $? 1 "a sweep with twopc.prepare_forgotten fails"
+"$ecsim" run "$scn" --plant twopc.prepare_forgotten --json > "$tmp/plant.json"
+python3 - "$tmp/plant.json" <<'PY'
+import json, sys
+v = {e["name"]: e for e in json.load(open(sys.argv[1]))["expectations"]}["billing_at_most_once"]
+print("billing_at_most_once:", v["detail"][:200])
+assert not v["ok"] and "a second time" in v["detail"], v
+PY
+check $? 0 "twopc.prepare_forgotten is found by billing_at_most_once (a participant applies a transaction twice)"
 exit $fail

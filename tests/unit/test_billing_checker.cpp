@@ -95,6 +95,43 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     CHECK(r.at("billing_at_most_once").violations == 1);
     CHECK_THAT(r.at("billing_at_most_once").detail, Catch::Contains("committed twice"));
   }
+  SECTION("at most once: a participant applies one transaction twice") {
+    // cloud-1 applies kT1 at 5; the same life applying it again is a
+    // violation; after a crash, only an apply it had acknowledged counts.
+    const auto applied = [](int64_t t) {
+      return rec(t, twopc::kRecordApplied, 2 /* transfer */, kCloud1, kT1, kC1, kCore);
+    };
+    const auto crash_restart = [](std::vector<Record>& h, int64_t t) {
+      h.push_back(rec(t, sim::RecordType::kCrash, 0, kCloud1, 0, 0));
+      h.push_back(rec(t + 1, sim::RecordType::kRestart, 0, kCloud1, 0, 0));
+    };
+    const auto acked = rec(7, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAcked),
+                           kCloud1, kT1, kC1, kCore);
+    std::vector<Record> once = clean();
+    once.push_back(applied(5));
+    CHECK(judge(once).at("billing_at_most_once").violations == 0);
+    CHECK_THAT(judge(once).at("billing_at_most_once").detail,
+               Catch::Contains("1 applies at participants, each once"));
+
+    std::vector<Record> twice = once;
+    twice.push_back(applied(9));
+    CHECK(judge(twice).at("billing_at_most_once").violations == 1);
+    CHECK_THAT(judge(twice).at("billing_at_most_once").detail,
+               Catch::Contains("twice in one life"));
+
+    std::vector<Record> lost = once;  // the first apply's record may have died in the crash
+    crash_restart(lost, 8);
+    lost.push_back(applied(12));
+    CHECK(judge(lost).at("billing_at_most_once").violations == 0);
+
+    std::vector<Record> durable = once;  // acknowledged: the replay applied it again already
+    durable.push_back(acked);
+    crash_restart(durable, 8);
+    durable.push_back(applied(12));
+    CHECK(judge(durable).at("billing_at_most_once").violations == 1);
+    CHECK_THAT(judge(durable).at("billing_at_most_once").detail,
+               Catch::Contains("acknowledged the COMMIT"));
+  }
   SECTION("a decision appended and lost in a crash binds nothing") {
     std::vector<Record> h;
     h.push_back(rec(0, tiers::kRecordBillingAccount, 0, 0, 1, 1000));

@@ -5,7 +5,12 @@
 // - atomicity: no transaction is committed at one participant and aborted at
 //   another, or decided both ways by its coordinator;
 // - at most once: per client transaction id, at most one transaction is
-//   decided COMMIT (a retry on the other core must not run it again);
+//   decided COMMIT (a retry on the other core must not run it again); and
+//   no participant applies a committed transaction (twopc.applied) twice:
+//   not twice in one life, and not again in a later one once it
+//   acknowledged the COMMIT (its decision record was durable then, so the
+//   replay at recovery applied it; an apply before a crash that came
+//   earlier may have been lost with its record, and is not judged);
 // - durability: every transaction reported committed to a client
 //   (twopc.outcome) is committed, not aborted, at every participant that
 //   voted for it; a participant up at the end still holding it in doubt is
@@ -124,6 +129,11 @@ class BillingChecker final : public sim::TraceObserver {
     int64_t voted_ns = -1;  // the first YES
     bool committed_once = false;
     bool overran = false;  // its doubt was reported past the bound (once)
+    // The node's life (its last restart, 0: never restarted) when it
+    // applied the transaction (-1: not applied), and whether it
+    // acknowledged the COMMIT after it: the apply then survives crashes.
+    int64_t applied_life = -1;
+    bool apply_durable = false;
   };
   struct Txn {
     uint64_t client_txn = 0;
@@ -138,6 +148,7 @@ class BillingChecker final : public sim::TraceObserver {
   void violation(size_t which, const std::string& what);
   std::string name_of(uint32_t node) const;
   void on_participant(const sim::Record& r);
+  void on_applied(const sim::Record& r);
   // A replica committed `client_txn`'s operation: its committed state moves on.
   void replica_committed(uint32_t node, uint64_t client_txn);
   void on_read(const sim::Record& r);
@@ -210,6 +221,7 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint32_t, std::map<uint64_t, int64_t>> end_balances_;
   std::map<uint32_t, std::map<uint64_t, uint64_t>> end_owners_;
   std::vector<Result> results_;
+  uint64_t applies_ = 0;  // twopc.applied records judged (at most once)
   // Entries of the nested tables (participants per transaction, commits per
   // node, committed values per account or number, the replicas' copies of
   // the domain, the end state), for the accounting.
