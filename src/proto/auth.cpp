@@ -1,10 +1,10 @@
 #include "ecsim/proto/auth.hpp"
 #include "ecsim/proto/plant.hpp"
 
-#include <openssl/core_names.h>
+// SHA256_Init and its kin are deprecated in OpenSSL 3 (see MacKey).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include <xxhash.h>
 
@@ -17,43 +17,50 @@ namespace ecsim::proto::auth {
 
 namespace detail {
 
-// A keyed HMAC-SHA256 context. The key schedule (the padded inner and outer
-// digests) is set up once per secret; each computation re-initialises the
-// same context with no key, which restarts it from that schedule. A copy of
-// the context per token (EVP_MAC_CTX_dup and free) cost more than the MAC
-// itself (docs/benchmarks.md, the cost budget). Single-threaded, as the model.
+// A keyed HMAC-SHA256 (RFC 2104): the SHA-256 states after the key's inner
+// and outer pad blocks are computed once per secret, and each MAC starts
+// from copies of them (plain structs: no allocation), so a token costs two
+// SHA-256 finishes. OpenSSL's EVP_MAC interface re-initialised a context
+// per token through its provider layers and took about twice as long
+// (docs/benchmarks.md); the low-level SHA-256 functions are deprecated in
+// OpenSSL 3 but kept, and the result is the same MAC (RFC 4231 in
+// tests/unit/test_auth.cpp). Single-threaded, as the model.
 class MacKey {
  public:
   explicit MacKey(std::string_view secret) {
     ECSIM_ASSERT(!secret.empty());
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-    ECSIM_ASSERT(mac != nullptr);
-    ctx_ = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);  // the context holds its own reference
-    ECSIM_ASSERT(ctx_ != nullptr);
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                                 OSSL_PARAM_construct_end()};
-    const auto* key = reinterpret_cast<const unsigned char*>(secret.data());
-    ECSIM_ASSERT(EVP_MAC_init(ctx_, key, secret.size(), params) == 1);
+    std::array<unsigned char, kBlockBytes> block{};
+    if (secret.size() > kBlockBytes) {  // a long key is hashed first
+      SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), block.data());
+    } else {
+      std::copy(secret.begin(), secret.end(), block.begin());
+    }
+    std::array<unsigned char, kBlockBytes> pad{};
+    for (size_t i = 0; i < kBlockBytes; ++i) pad[i] = block[i] ^ 0x36;
+    ECSIM_ASSERT(SHA256_Init(&inner_) == 1 && SHA256_Update(&inner_, pad.data(), pad.size()) == 1);
+    for (size_t i = 0; i < kBlockBytes; ++i) pad[i] = block[i] ^ 0x5c;
+    ECSIM_ASSERT(SHA256_Init(&outer_) == 1 && SHA256_Update(&outer_, pad.data(), pad.size()) == 1);
   }
-  ~MacKey() { EVP_MAC_CTX_free(ctx_); }
   MacKey(const MacKey&) = delete;
   MacKey& operator=(const MacKey&) = delete;
 
   std::array<uint8_t, kMacBytes> mac(std::string_view data) const {
-    ECSIM_ASSERT(EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1);  // the same key, from the start
-    const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-    ECSIM_ASSERT(EVP_MAC_update(ctx_, bytes, data.size()) == 1);
+    static_assert(kMacBytes == SHA256_DIGEST_LENGTH);
+    SHA256_CTX ctx = inner_;
+    std::array<uint8_t, kMacBytes> inner_digest{};
+    SHA256_Update(&ctx, data.data(), data.size());
+    SHA256_Final(inner_digest.data(), &ctx);
+    ctx = outer_;
     std::array<uint8_t, kMacBytes> out{};
-    size_t out_bytes = 0;
-    ECSIM_ASSERT(EVP_MAC_final(ctx_, out.data(), &out_bytes, out.size()) == 1);
-    ECSIM_ASSERT(out_bytes == kMacBytes);
+    SHA256_Update(&ctx, inner_digest.data(), inner_digest.size());
+    SHA256_Final(out.data(), &ctx);
     return out;
   }
 
  private:
-  EVP_MAC_CTX* ctx_ = nullptr;
+  static constexpr size_t kBlockBytes = SHA256_CBLOCK;
+  SHA256_CTX inner_{};  // after the key XOR 0x36 block
+  SHA256_CTX outer_{};  // after the key XOR 0x5c block
 };
 
 }  // namespace detail
