@@ -132,8 +132,14 @@ uint64_t Network::send(NodeId src, NodeId dst, uint32_t kind, uint32_t size_byte
 // and schedules the delivery. Every delivery takes at least 1 ns, so no
 // message loop can spin at one instant.
 void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
+  // Both before sampling: a refused message draws nothing.
+  if (link.on_wire >= kLinkInFlightMax) [[unlikely]] {
+    sim::limit_reached(sim::Resource::kLinkInFlight, env.src);
+    drop(env, DropReason::kInFlightLimit);
+    return;
+  }
   if (pool_.full()) [[unlikely]] {
-    pool_.refuse(env.src);  // before sampling: a refused message draws nothing
+    pool_.refuse(env.src);
     drop(env, DropReason::kInFlightLimit);
     return;
   }
@@ -153,6 +159,7 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
   env.deliver_ns = at;
   const uint64_t slot = pool_.acquire(env, env.src);
   ECSIM_ASSERT(slot != sim::SlotPool<Envelope>::kNone);  // full() was checked above
+  ++link.on_wire;
   sim_.schedule(sim::Time{at}, deliver_handler_, 0, slot);
 }
 
@@ -191,6 +198,7 @@ void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
   const std::optional<Envelope> taken = self.pool_.take(e.b);
   ECSIM_ASSERT(taken.has_value());  // each delivery event frees its own slot once
   const Envelope& env = *taken;
+  --self.links_[env.link].on_wire;
   if (env.link_epoch != self.link_epochs_[env.link]) {
     self.drop(env, DropReason::kLinkReset);
   } else if (!self.receiver_->is_up(env.dst)) {

@@ -43,6 +43,8 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kAtMostOnceCalls, "check.at_most_once.calls", "executed calls", uint64_t{1} << 24, 0},
     {R::kCatchUpKeys, "check.catch_up.keys", "keys", 0, 48},
     {R::kBillingHistory, "check.billing.history", "transactions", 0, 0},  // bytes set as it grows
+    // Accounted under network.in_flight:
+    {R::kLinkInFlight, "network.link_in_flight", "messages per link", uint64_t{1} << 15, 0},
 }};
 
 constexpr bool resources_in_enum_order() {

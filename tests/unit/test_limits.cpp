@@ -46,6 +46,7 @@ TEST_CASE("limits: the table repeats every structure's own constant", "[limits]"
   // a change on one side must be made on the other.
   CHECK(max_of(Resource::kMemory) == sim::kMemoryMaxDefault);
   CHECK(max_of(Resource::kNetworkInFlight) == net::Network::kInFlightMax);
+  CHECK(max_of(Resource::kLinkInFlight) == net::Network::kLinkInFlightMax);
   CHECK(max_of(Resource::kPayloads) == tiers::PayloadPool<int>::kSlotsMax);
   CHECK(max_of(Resource::kEdgeCache) == tiers::EdgeCache::kCapacityMax);
   CHECK(max_of(Resource::kMsgqPending) == proto::msgq::SenderConfig{}.pending_max);
@@ -135,12 +136,17 @@ TEST_CASE("limits: the network drops what it cannot hold in flight, counted and 
   Counter seen;
   trace.add_observer(&seen);
   sim::LimitScope scope(s, sim::kMemoryMaxDefault);
-  const std::vector<std::string> names{"a", "b"};
+  // Eight links, each at its own maximum: together the network's; the
+  // extra messages go to a ninth link, with nothing on it.
+  constexpr uint32_t kLinks = net::Network::kInFlightMax / net::Network::kLinkInFlightMax;
+  static_assert(kLinks == 8);
+  const std::vector<std::string> names{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
   net::Network net(s, names);
   Sink sink;
   net.set_receiver(&sink);
   constexpr uint32_t kExtra = 5;
-  for (uint32_t i = 0; i < net::Network::kInFlightMax + kExtra; ++i) net.send(0, 1, 1, 10, i);
+  for (uint32_t i = 0; i < net::Network::kInFlightMax; ++i) net.send(0, 1 + i % kLinks, 1, 10, i);
+  for (uint32_t i = 0; i < kExtra; ++i) net.send(0, kLinks + 1, 1, 10, i);
   CHECK(net.in_flight() == net::Network::kInFlightMax);
   const auto reason = static_cast<size_t>(sim::DropReason::kInFlightLimit);
   CHECK(net.stats().dropped_by_reason[reason] == kExtra);
@@ -153,6 +159,36 @@ TEST_CASE("limits: the network drops what it cannot hold in flight, counted and 
   s.run_until(sim::Time{0} + sim::seconds(10));
   CHECK(net.in_flight() == 0);
   CHECK(net.stats().delivered == net::Network::kInFlightMax);
+}
+
+TEST_CASE("limits: one link held back drops past its own maximum, the others go on", "[limits][net]") {
+  sim::Trace trace;
+  sim::Simulator s(1, trace);
+  sim::LimitScope scope(s, sim::kMemoryMaxDefault);
+  net::Network net(s, {"a", "b", "c"});
+  Sink sink;
+  net.set_receiver(&sink);
+  net::LinkConfig stalled;
+  stalled.latency = net::LatencyModel::constant(sim::seconds(3600));
+  net.set_link(0, 1, stalled);
+  constexpr uint32_t kExtra = 7;
+  for (uint32_t i = 0; i < net::Network::kLinkInFlightMax + kExtra; ++i) net.send(0, 1, 1, 10, i);
+  const auto reason = static_cast<size_t>(sim::DropReason::kInFlightLimit);
+  CHECK(net.stats().dropped_by_reason[reason] == kExtra);
+  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kLinkInFlight)].reached == kExtra);
+  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kNetworkInFlight)].reached == 0);
+  // The same sender's other link, and the stalled link's reverse, still carry.
+  net.send(0, 2, 1, 10, 1);
+  net.send(1, 0, 1, 10, 2);
+  CHECK(net.stats().dropped_by_reason[reason] == kExtra);
+  s.run_until(sim::Time{0} + sim::seconds(10));
+  CHECK(net.stats().delivered == 2);
+  // Once the held messages arrive, the link takes new ones again.
+  s.run_until(sim::Time{0} + sim::seconds(3601));
+  CHECK(net.stats().delivered == 2 + net::Network::kLinkInFlightMax);
+  net.send(0, 1, 1, 10, 3);
+  CHECK(net.stats().dropped_by_reason[reason] == kExtra);
+  CHECK(net.in_flight() == 1);
 }
 
 TEST_CASE("limits: a disk log is accounted as it grows, and a crash gives back what it loses", "[limits][node]") {

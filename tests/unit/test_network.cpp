@@ -381,22 +381,24 @@ TEST_CASE("network: a duplicate of a message dropped at the in-flight limit neve
           "[net]") {
   sim::Trace trace;
   sim::Simulator s{1, trace};
-  net::Network net{s, {"n0", "n1"}};
+  // Node 0 fills the network over eight links, each to its own maximum.
+  constexpr uint32_t kLinks = net::Network::kInFlightMax / net::Network::kLinkInFlightMax;
+  net::Network net{s, {"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"}};
   RefCounter rx;
   net.set_receiver(&rx);
   net::LinkConfig slow;
   slow.latency = net::LatencyModel::constant(sim::seconds(3600));
-  net.set_link(0, 1, slow);
+  for (net::NodeId dst = 1; dst <= kLinks; ++dst) net.set_link(0, dst, slow);
   for (uint64_t p = 1; p <= net::Network::kInFlightMax; ++p) {
     rx.refs[p] = 1;
-    net.send(0, 1, 1, 100, p);
+    net.send(0, static_cast<net::NodeId>(1 + p % kLinks), 1, 100, p);
   }
   net::LinkConfig dup = slow;
   dup.duplicate_ppm = net::kPpmOne;
-  net.set_link(0, 1, dup);
+  net.set_link(0, 9, dup);  // a link with nothing on it: the network's limit, not the link's
   const uint64_t body = net::Network::kInFlightMax + 1;
   rx.refs[body] = 1;
-  net.send(0, 1, 1, 100, body);  // the original and its copy both meet the limit
+  net.send(0, 9, 1, 100, body);  // the original and its copy both meet the limit
   CHECK(rx.misuse == 0);
   CHECK(rx.refs[body] == 0);  // both references released, none twice
   CHECK(net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kInFlightLimit)] == 2);

@@ -49,6 +49,13 @@ class Network {
   // kInFlightLimit), counted and traced (sim/limits.hpp), so no setting can
   // make the table grow without bound.
   static constexpr uint32_t kInFlightMax = 1u << 18;
+  // Messages in flight on one directed link (what its send buffer holds,
+  // in TCP's terms): a message sent while this many travel on its link is
+  // dropped the same way (limit network.link_in_flight), so one link held
+  // back for hours cannot take the whole network's kInFlightMax and make
+  // every other link drop. An eighth of kInFlightMax: the busiest link of
+  // metro.yaml carries about a thousand.
+  static constexpr uint32_t kLinkInFlightMax = 1u << 15;
 
   // `names` gives each node's stable name: node i draws its network
   // randomness from the stream "NAME/net".
@@ -113,6 +120,7 @@ class Network {
     // previous one's.
     int64_t last_deliver_ns = 0;
     LatencyModel::Prepared latency;  // config.latency.prepare(), kept with config
+    uint32_t on_wire = 0;            // messages in flight on it (at most kLinkInFlightMax)
   };
   static void on_deliver_event(void* self, const sim::Event& e);
   uint32_t link_index(NodeId src, NodeId dst);

@@ -64,6 +64,7 @@ enum class Resource : uint16_t {
   kAtMostOnceCalls,   // check: executed calls the at_most_once checker remembers
   kCatchUpKeys,       // check: keys the catch_up checker compares (memory only)
   kBillingHistory,    // check: what the billing checker remembers (memory only)
+  kLinkInFlight,      // net: messages in flight on one directed link
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);

@@ -63,7 +63,8 @@ enum class DropReason : uint16_t {
   kLinkReset = 4,  // in flight when a partition or crash reset the link
   kSenderDown = 5, // the sender crashed while it was in flight
   kOverload = 6,   // the receiver's service queue was full
-  kInFlightLimit = 7,  // the network held net::Network::kInFlightMax messages (sim/limits.hpp)
+  kInFlightLimit = 7,  // the network held net::Network::kInFlightMax messages, or the message's
+                       // link kLinkInFlightMax (sim/limits.hpp)
 };
 
 struct Record {
