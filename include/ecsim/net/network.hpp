@@ -53,8 +53,8 @@ class Network {
   // in TCP's terms): a message sent while this many travel on its link is
   // dropped the same way (limit network.link_in_flight), so one link held
   // back for hours cannot take the whole network's kInFlightMax and make
-  // every other link drop. An eighth of kInFlightMax: the busiest link of
-  // metro.yaml carries about a thousand.
+  // every other link drop. An eighth of kInFlightMax; no shipped or test
+  // scenario comes near it.
   static constexpr uint32_t kLinkInFlightMax = 1u << 15;
 
   // `names` gives each node's stable name: node i draws its network
