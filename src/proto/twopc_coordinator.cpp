@@ -89,13 +89,13 @@ void Coordinator::replay(Env<Message>& env, LogIo& io) {
     if (const auto* d = std::get_if<LogDecision>(&*r); d != nullptr && !forget) decided[d->txn] = {*d, i + 1};
     if (const auto* e = std::get_if<LogEnd>(&*r)) {
       const auto it = decided.find(e->txn);
-      // END follows its durable decision; a log that lost the decision (a
-      // corrupted record) has nothing to re-send for it either.
+      // END: every awaited ACK came, for a durable decision or an ABORT the
+      // full disk did not take (or a decision record since corrupted).
+      starts.erase(e->txn);
       if (it == decided.end()) continue;
       const LogDecision& d = it->second.first;
       remember(env, d.client_txn, e->txn, d.commit, for_client(d.commit, d.reason, Outcome::kUnknown));
       decided.erase(it);
-      starts.erase(e->txn);
     }
   }
   trace(env, kRecordWal, static_cast<uint16_t>(WalEvent::kReplayed), 0, 0, counters_.wal_replayed,

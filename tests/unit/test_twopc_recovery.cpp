@@ -221,3 +221,32 @@ TEST_CASE("twopc recovery: a replayed COMMIT is acknowledged only once it is dur
   CHECK(c.core(kCore1).live() == 0);
   CHECK(c.all_balances(kAlice, 750));
 }
+
+TEST_CASE("twopc recovery: an ended transaction whose decision is not in the log is not aborted again",
+          "[twopc]") {
+  // An ABORT the full disk did not take ends with END alone once every YES
+  // voter acknowledged it (or the decision record was damaged since): the
+  // restarted coordinator has nothing to send for it. It used to presume
+  // abort from START and send ABORT to every participant again.
+  Cluster c;
+  c.crash_core(kCore1);
+  node::Disk& disk = c.cores.at(kCore1)->io.d;
+  const uint64_t txn = (uint64_t{kCore1} << 48) | (uint64_t{1} << kTxnLifeShift) | 1;  // incarnation 1
+  disk.append(encode(LogStart{txn, 7, 0, {kP1, kP2, kP3}}));
+  disk.append(encode(LogEnd{txn}));
+  disk.make_durable(disk.length());
+  c.start_core(kCore1, 2);
+  c.settle();
+  CHECK(c.core(kCore1).counters().recovered_aborts == 0);
+  CHECK(c.core(kCore1).live() == 0);
+  for (NodeId p : kParts) CHECK(c.part(p).counters().acks_sent == 0);  // no ABORT came
+  // A START with no END is still presumed aborted, and told to everyone.
+  c.crash_core(kCore1);
+  disk.append(encode(LogStart{txn + 1, 8, 0, {kP1, kP2, kP3}}));
+  disk.make_durable(disk.length());
+  c.start_core(kCore1, 3);
+  c.settle();
+  CHECK(c.core(kCore1).counters().recovered_aborts == 1);
+  for (NodeId p : kParts) CHECK(c.part(p).counters().acks_sent == 1);
+  CHECK(c.core(kCore1).live() == 0);
+}
