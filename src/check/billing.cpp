@@ -44,6 +44,11 @@ std::span<const sim::RecordType> BillingChecker::record_types() const {
   return kTypes;
 }
 
+int64_t BillingChecker::life_of(uint32_t node) const {
+  const auto it = life_.find(node);
+  return it == life_.end() ? 0 : it->second;
+}
+
 std::string BillingChecker::name_of(uint32_t node) const {
   return node < names_.size() ? names_[node] : fmt::format("node {}", node);
 }
@@ -91,6 +96,7 @@ void BillingChecker::take(const sim::Record& r) {
   } else if (r.type == sim::RecordType::kRestart) {
     down_.erase(r.node);
     up_since_[r.node] = r.time_ns;
+    life_[r.node] = static_cast<int64_t>(r.a);
   } else if (r.type == tiers::kRecordBillingAccount) {
     nested_entries_ +=
         initial_balances_.insert_or_assign(r.a, static_cast<int64_t>(r.b)).second ? 1 : 0;
@@ -138,21 +144,26 @@ void BillingChecker::take(const sim::Record& r) {
       }
     }
   } else if (r.type == twopc::kRecordVote) {
+    Txn& t = txns_[r.a];
+    const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
+    nested_entries_ += fresh ? 1 : 0;
+    AtNode& n = at_node->second;
+    const int64_t life = life_of(r.node);
     if (r.code != 1) {  // a NO: this participant never commits the transaction
-      Txn& t = txns_[r.a];
       if (t.any_commit) {
         violation(
             kAtomicity,
             fmt::format("{}: {} voted NO on transaction {:#x}, which another participant committed",
                         at(), name_of(r.node), r.a));
       }
-      t.any_abort = true;
+      t.no_voters += n.no_life < 0 ? 1 : 0;
+      n.no_life = life;
       return;
     }
-    Txn& t = txns_[r.a];
-    const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
-    nested_entries_ += fresh ? 1 : 0;
-    AtNode& n = at_node->second;
+    if (n.no_life >= 0 && n.no_life != life) {  // a NO lost in a crash
+      --t.no_voters;
+      n.no_life = -1;
+    }
     t.client_txn = r.b;
     t.coordinator = r.peer;
     stalls_.watch(r.node, r.peer, reach_.base_tail_ns(r.node, r.peer), reach_.base_tail_ns(r.peer, r.node));
@@ -218,7 +229,7 @@ void BillingChecker::on_participant(const sim::Record& r) {
   }
   if (resolves) open_doubts_.erase({r.a, r.node});
   if (e == twopc::ParticipantEvent::kCommitted) {
-    if (t.any_abort) {
+    if (t.aborted_somewhere()) {
       violation(kAtomicity,
                 fmt::format("{} committed transaction {:#x}, which another participant aborted",
                             where(), r.a));
@@ -264,8 +275,7 @@ void BillingChecker::on_applied(const sim::Record& r) {
   const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
   nested_entries_ += fresh ? 1 : 0;
   AtNode& n = at_node->second;
-  const auto up = up_since_.find(r.node);
-  const int64_t life = up == up_since_.end() ? 0 : up->second;
+  const int64_t life = life_of(r.node);
   ++applies_;
   if (n.applied_life >= 0 && (n.applied_life == life || n.apply_durable)) {
     violation(kAtMostOnce,
@@ -424,8 +434,8 @@ void BillingChecker::judge_replica(uint32_t node) {
 
 void BillingChecker::finish(int64_t end_ns) {
   for (const auto& [txn, t] : txns_) {
-    if (t.any_commit || t.any_abort) ++results_[kAtomicity].checked;
-    if (t.any_abort && t.decided == 1) {
+    if (t.any_commit || t.aborted_somewhere()) ++results_[kAtomicity].checked;
+    if (t.aborted_somewhere() && t.decided == 1) {
       violation(kAtomicity, fmt::format("transaction {:#x} was aborted at a participant but decided commit", txn));
     }
     if (t.any_commit && t.decided == 0) {

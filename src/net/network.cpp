@@ -198,8 +198,9 @@ void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
   const std::optional<Envelope> taken = self.pool_.take(e.b);
   ECSIM_ASSERT(taken.has_value());  // each delivery event frees its own slot once
   const Envelope& env = *taken;
-  --self.links_[env.link].on_wire;
-  if (env.link_epoch != self.link_epochs_[env.link]) {
+  const bool reset = env.link_epoch != self.link_epochs_[env.link];
+  if (!reset) --self.links_[env.link].on_wire;  // a reset emptied the count already
+  if (reset) {
     self.drop(env, DropReason::kLinkReset);
   } else if (!self.receiver_->is_up(env.dst)) {
     self.drop(env, DropReason::kNodeDown);
@@ -245,6 +246,8 @@ void Network::reset_node(NodeId node) {
 void Network::reset_link(uint32_t index) {
   ++link_epochs_[index];
   links_[index].last_deliver_ns = 0;
+  // What was on it is dropped on arrival: it no longer fills its buffer.
+  links_[index].on_wire = 0;
 }
 
 }  // namespace ecsim::net

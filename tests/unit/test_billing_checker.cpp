@@ -103,7 +103,7 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     };
     const auto crash_restart = [](std::vector<Record>& h, int64_t t) {
       h.push_back(rec(t, sim::RecordType::kCrash, 0, kCloud1, 0, 0));
-      h.push_back(rec(t + 1, sim::RecordType::kRestart, 0, kCloud1, 0, 0));
+      h.push_back(rec(t + 1, sim::RecordType::kRestart, 0, kCloud1, 1 /* incarnation */, 0));
     };
     const auto acked = rec(7, twopc::kRecordParticipant, pe(twopc::ParticipantEvent::kAcked),
                            kCloud1, kT1, kC1, kCore);
@@ -131,6 +131,26 @@ TEST_CASE("billing checker: each promise fails on the history that breaks it", "
     CHECK(judge(durable).at("billing_at_most_once").violations == 1);
     CHECK_THAT(judge(durable).at("billing_at_most_once").detail,
                Catch::Contains("acknowledged the COMMIT"));
+
+    // Two lives that begin at the same instant are two lives.
+    std::vector<Record> same_instant = once;
+    same_instant.push_back(rec(5, sim::RecordType::kCrash, 0, kCloud1, 0, 0));
+    same_instant.push_back(rec(5, sim::RecordType::kRestart, 0, kCloud1, 1, 0));
+    same_instant.push_back(applied(5));
+    CHECK(judge(same_instant).at("billing_at_most_once").violations == 0);
+  }
+  SECTION("atomicity: a NO lost in a crash, then a YES of the voter's next life") {
+    // cloud-2 votes NO and crashes before its NO is durable or delivered;
+    // restarted, it votes YES on the resent PREPARE and everyone commits.
+    std::vector<Record> h = clean();
+    h.insert(h.begin() + 4, rec(2, twopc::kRecordVote, 2 /* NO */, kCloud2, kT1, kC1, kCore));
+    h.insert(h.begin() + 5, rec(2, sim::RecordType::kCrash, 0, kCloud2, 0, 0));
+    h.insert(h.begin() + 6, rec(2, sim::RecordType::kRestart, 0, kCloud2, 1, 0));
+    CHECK(judge(h).at("billing_atomicity").violations == 0);
+    // Without the restart, a NO then a YES of the same life stands: a violation.
+    std::vector<Record> same_life = clean();
+    same_life.insert(same_life.begin() + 4, rec(2, twopc::kRecordVote, 2, kCloud2, kT1, kC1, kCore));
+    CHECK(judge(same_life).at("billing_atomicity").violations >= 1);
   }
   SECTION("a decision appended and lost in a crash binds nothing") {
     std::vector<Record> h;

@@ -183,11 +183,23 @@ TEST_CASE("limits: one link held back drops past its own maximum, the others go 
   CHECK(net.stats().dropped_by_reason[reason] == kExtra);
   s.run_until(sim::Time{0} + sim::seconds(10));
   CHECK(net.stats().delivered == 2);
-  // Once the held messages arrive, the link takes new ones again.
-  s.run_until(sim::Time{0} + sim::seconds(3601));
-  CHECK(net.stats().delivered == 2 + net::Network::kLinkInFlightMax);
-  net.send(0, 1, 1, 10, 3);
+  // A crash of either end empties the link: what it held is dropped on
+  // arrival, and new messages go at once (found by an adversarial pass:
+  // the held ones kept the link full for their hour).
+  net.reset_node(1);
+  net.set_link(0, 1, net::LinkConfig{});  // fast again: the next one arrives within the test
+  net.send(0, 1, 1, 10, 4);
   CHECK(net.stats().dropped_by_reason[reason] == kExtra);
+  s.run_until(sim::Time{0} + sim::seconds(20));
+  CHECK(net.stats().delivered == 3);
+  // Filled again, it takes new ones once its own arrive.
+  net.set_link(0, 1, stalled);
+  for (uint32_t i = 0; i < net::Network::kLinkInFlightMax + kExtra; ++i) net.send(0, 1, 1, 10, i);
+  CHECK(net.stats().dropped_by_reason[reason] == 2 * kExtra);
+  s.run_until(sim::Time{0} + sim::seconds(20) + sim::seconds(3601));
+  CHECK(net.stats().delivered == 3 + net::Network::kLinkInFlightMax);
+  net.send(0, 1, 1, 10, 3);
+  CHECK(net.stats().dropped_by_reason[reason] == 2 * kExtra);
   CHECK(net.in_flight() == 1);
 }
 

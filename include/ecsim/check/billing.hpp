@@ -3,11 +3,14 @@
 // checks; it recomputes balances from the definition):
 //
 // - atomicity: no transaction is committed at one participant and aborted at
-//   another, or decided both ways by its coordinator;
+//   another (or voted NO there: a NO stands unless the voter restarted and
+//   voted YES, its NO lost with its un-synced record and its message), or
+//   decided both ways by its coordinator;
 // - at most once: per client transaction id, at most one transaction is
 //   decided COMMIT (a retry on the other core must not run it again); and
 //   no participant applies a committed transaction (twopc.applied) twice:
-//   not twice in one life, and not again in a later one once it
+//   not twice in one life (an incarnation, from the restart records), and
+//   not again in a later one once it
 //   acknowledged the COMMIT (its decision record was durable then, so the
 //   replay at recovery applied it; an apply before a crash that came
 //   earlier may have been lost with its record, and is not judged);
@@ -129,18 +132,25 @@ class BillingChecker final : public sim::TraceObserver {
     int64_t voted_ns = -1;  // the first YES
     bool committed_once = false;
     bool overran = false;  // its doubt was reported past the bound (once)
-    // The node's life (its last restart, 0: never restarted) when it
-    // applied the transaction (-1: not applied), and whether it
-    // acknowledged the COMMIT after it: the apply then survives crashes.
+    // The node's life (the incarnation of its last restart, 0: never
+    // restarted) when it applied the transaction (-1: not applied), and
+    // whether it acknowledged the COMMIT after it: the apply then survives
+    // crashes.
     int64_t applied_life = -1;
     bool apply_durable = false;
+    // The life in which it voted NO (-1: it did not, or a YES of a later
+    // life voided it: the NO died with its un-synced record and its
+    // message, or the PREPARE's resend would have been answered NO again).
+    int64_t no_life = -1;
   };
   struct Txn {
     uint64_t client_txn = 0;
     int8_t pending = -1;  // the coordinator's last decision appended: 1 commit, 0 abort, -1 none
     int8_t decided = -1;  // the decision once durable (sent, or recovered): binding
     bool any_commit = false;  // at some participant
-    bool any_abort = false;
+    bool any_abort = false;   // at some participant (an ABORT applied)
+    uint32_t no_voters = 0;   // participants whose NO stands (AtNode::no_life)
+    bool aborted_somewhere() const { return any_abort || no_voters > 0; }
     std::map<uint32_t, AtNode> nodes;  // participants that voted or resolved
     uint32_t coordinator = UINT32_MAX;  // the core that asked for the votes
   };
@@ -203,6 +213,8 @@ class BillingChecker final : public sim::TraceObserver {
   // termination is judged once a transaction's nodes are up.
   std::set<uint32_t> down_;
   std::map<uint32_t, int64_t> up_since_;
+  std::map<uint32_t, int64_t> life_;  // per node: the incarnation of its last restart
+  int64_t life_of(uint32_t node) const;
   // Which pairs can exchange messages, when, and how slowly (termination).
   Reachability reach_;
   // When a voter's link with its coordinator held messages past its tail
