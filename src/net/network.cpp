@@ -199,7 +199,10 @@ void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
   ECSIM_ASSERT(taken.has_value());  // each delivery event frees its own slot once
   const Envelope& env = *taken;
   const bool reset = env.link_epoch != self.link_epochs_[env.link];
-  if (!reset) --self.links_[env.link].on_wire;  // a reset emptied the count already
+  if (!reset) {  // a reset emptied the count already
+    ECSIM_ASSERT(self.links_[env.link].on_wire > 0);
+    --self.links_[env.link].on_wire;
+  }
   if (reset) {
     self.drop(env, DropReason::kLinkReset);
   } else if (!self.receiver_->is_up(env.dst)) {

@@ -48,12 +48,12 @@ class MacKey {
     static_assert(kMacBytes == SHA256_DIGEST_LENGTH);
     SHA256_CTX ctx = inner_;
     std::array<uint8_t, kMacBytes> inner_digest{};
-    SHA256_Update(&ctx, data.data(), data.size());
-    SHA256_Final(inner_digest.data(), &ctx);
+    ECSIM_ASSERT(SHA256_Update(&ctx, data.data(), data.size()) == 1);
+    ECSIM_ASSERT(SHA256_Final(inner_digest.data(), &ctx) == 1);
     ctx = outer_;
     std::array<uint8_t, kMacBytes> out{};
-    SHA256_Update(&ctx, inner_digest.data(), inner_digest.size());
-    SHA256_Final(out.data(), &ctx);
+    ECSIM_ASSERT(SHA256_Update(&ctx, inner_digest.data(), inner_digest.size()) == 1);
+    ECSIM_ASSERT(SHA256_Final(out.data(), &ctx) == 1);
     return out;
   }
 

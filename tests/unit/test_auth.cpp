@@ -37,6 +37,18 @@ std::string hex(const std::array<uint8_t, kMacBytes>& mac) {
 
 }  // namespace
 
+TEST_CASE("auth: HMAC-SHA256 of a key longer than a block, of one block, and of no data", "[auth]") {
+  // RFC 4231 test case 6: a 131-byte key is hashed first.
+  CHECK(hex(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // Expected values from Python's hmac module.
+  CHECK(hex(hmac_sha256(std::string(64, 'k'), "abc")) ==
+        "ae0c0e4a2340cf50185eb46aaa8723f4769153661612e212fb0d1fa3170c6202");
+  std::string key;
+  for (int i = 0; i < 64; ++i) key.push_back(static_cast<char>(i));
+  CHECK(hex(hmac_sha256(key, "")) == "3499f163f48604c0b15ac89e4e7c66f314fb3b203b8ac2f564828e62f6be9d9d");
+}
+
 TEST_CASE("auth: HMAC-SHA256 matches RFC 4231 test case 2", "[auth]") {
   CHECK(hex(hmac_sha256("Jefe", "what do ya want for nothing?")) ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");

@@ -3,9 +3,9 @@
 // checks; it recomputes balances from the definition):
 //
 // - atomicity: no transaction is committed at one participant and aborted at
-//   another (or voted NO there: a NO stands unless the voter restarted and
-//   voted YES, its NO lost with its un-synced record and its message), or
-//   decided both ways by its coordinator;
+//   another (or voted NO there: a NO stands unless the voter later voted
+//   YES, its NO lost on the way -- one that reached the coordinator made it
+//   decide ABORT), or decided both ways by its coordinator;
 // - at most once: per client transaction id, at most one transaction is
 //   decided COMMIT (a retry on the other core must not run it again); and
 //   no participant applies a committed transaction (twopc.applied) twice:
@@ -138,10 +138,11 @@ class BillingChecker final : public sim::TraceObserver {
     // crashes.
     int64_t applied_life = -1;
     bool apply_durable = false;
-    // The life in which it voted NO (-1: it did not, or a YES of a later
-    // life voided it: the NO died with its un-synced record and its
-    // message, or the PREPARE's resend would have been answered NO again).
-    int64_t no_life = -1;
+    // It voted NO, and has not voted YES since. A later YES voids the NO:
+    // the coordinator never had it (a NO it receives makes it decide
+    // ABORT at once, which the decision checks judge), lost with its
+    // message and, after a crash, its un-synced record.
+    bool no_stands = false;
   };
   struct Txn {
     uint64_t client_txn = 0;
@@ -149,7 +150,7 @@ class BillingChecker final : public sim::TraceObserver {
     int8_t decided = -1;  // the decision once durable (sent, or recovered): binding
     bool any_commit = false;  // at some participant
     bool any_abort = false;   // at some participant (an ABORT applied)
-    uint32_t no_voters = 0;   // participants whose NO stands (AtNode::no_life)
+    uint32_t no_voters = 0;   // participants whose NO stands (AtNode::no_stands)
     bool aborted_somewhere() const { return any_abort || no_voters > 0; }
     std::map<uint32_t, AtNode> nodes;  // participants that voted or resolved
     uint32_t coordinator = UINT32_MAX;  // the core that asked for the votes
@@ -234,6 +235,7 @@ class BillingChecker final : public sim::TraceObserver {
   std::map<uint32_t, std::map<uint64_t, uint64_t>> end_owners_;
   std::vector<Result> results_;
   uint64_t applies_ = 0;  // twopc.applied records judged (at most once)
+  uint64_t reapplies_excused_ = 0;  // of those, again after a crash that may have taken the first
   // Entries of the nested tables (participants per transaction, commits per
   // node, committed values per account or number, the replicas' copies of
   // the domain, the end state), for the accounting.

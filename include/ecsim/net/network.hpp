@@ -53,8 +53,11 @@ class Network {
   // in TCP's terms): a message sent while this many travel on its link is
   // dropped the same way (limit network.link_in_flight), so one link held
   // back for hours cannot take the whole network's kInFlightMax and make
-  // every other link drop. An eighth of kInFlightMax; no shipped or test
-  // scenario comes near it.
+  // every other link drop. An eighth of kInFlightMax; no shipped scenario
+  // or golden run comes near it. A reset (crash, partition) empties the
+  // count: what the link held waits to be dropped on arrival, still in the
+  // network's table, so only a link reset again and again while held back
+  // for hours can fill kInFlightMax.
   static constexpr uint32_t kLinkInFlightMax = 1u << 15;
 
   // `names` gives each node's stable name: node i draws its network

@@ -166,7 +166,7 @@ bool allowed(const Claims& claims, Operation op, uint64_t target_subscriber);
 // ---- Guard --------------------------------------------------------------------
 
 namespace detail {
-class MacKey;  // a keyed OpenSSL MAC context, kept out of this header
+class MacKey;  // a key's precomputed HMAC-SHA256 states, kept out of this header
 }
 
 struct Decision {

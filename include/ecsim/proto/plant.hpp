@@ -35,7 +35,7 @@ enum class Plant : uint8_t {
   kTwopcSkipInvalidation,          // a 2PC coordinator commits without invalidating the edges' caches
   kTwopcRerunClientTxn,            // a 2PC participant runs a client transaction id again under a new transaction
   kTwopcReportBeforeDurable,       // a 2PC coordinator reports COMMIT before its decision is durable
-  kTwopcPrepareForgotten,          // a 2PC participant prepares a late PREPARE of a transaction it forgot
+  kTwopcPrepareForgotten,          // a 2PC participant prepares a late PREPARE it forgot
 };
 
 struct PlantInfo {
