@@ -96,6 +96,17 @@ TEST_CASE("link stalls: a copy or a message delivered out of order is forgotten,
   CHECK(s.entries() == 0);
 }
 
+TEST_CASE("link stalls: a message overtaken past its tail was late until the overtaking delivery", "[check]") {
+  check::LinkStalls s(kKind);
+  s.watch(kX, kY, 10, 10);
+  s.on_record(send(0, kX, kY, 1));     // held back: due at 10
+  s.on_record(send(50, kX, kY, 2));
+  s.on_record(deliver(60, kX, kY, 2));  // overtakes 1: late [10, 60)
+  CHECK(s.late_ns(kX, kY, 0, 100) == 50);
+  s.on_record(deliver(90, kX, kY, 1));  // forgotten by then: nothing more
+  CHECK(s.late_ns(kX, kY, 0, 100) == 50);
+}
+
 TEST_CASE("link stalls: a crash or a cut resets what is in flight, nothing later waits behind it", "[check]") {
   for (const bool by_crash : {true, false}) {
     check::LinkStalls s(kKind);

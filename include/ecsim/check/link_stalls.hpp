@@ -11,8 +11,9 @@
 // (2PC's), between the pairs it is told to watch, and keeps, per direction,
 // the merged intervals
 // during which a message on it was late: [send + tail, deliver) for one
-// delivered later than its direction's tail, and [send + tail, now) for the
-// oldest one still in flight. The tail is the base configuration's (delay
+// delivered later than its direction's tail, [send + tail, now) for the
+// oldest one still in flight, and [send + tail, overtaking delivery) for
+// one a later message overtook (reordering on). The tail is the base configuration's (delay
 // faults are the reachability's business, so a message slowed by one counts
 // as late here too: a generous reading, never a stricter one). It reads the
 // trace alone, never the network.
@@ -73,6 +74,8 @@ class LinkStalls {
   };
   static uint64_t key(uint32_t from, uint32_t to) { return uint64_t{from} << 32 | to; }
   void delivered(Direction& d, uint64_t id, int64_t now_ns);
+  // Adds [from, to) to d's late intervals, merged with the last one.
+  void add_late(Direction& d, int64_t from_ns, int64_t to_ns);
   void pop_dropped(Direction& d);
   void reset(Direction& d);
   // Appends d's late intervals clipped to [from_ns, until_ns) to `out`.
