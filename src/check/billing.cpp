@@ -44,6 +44,12 @@ std::span<const sim::RecordType> BillingChecker::record_types() const {
   return kTypes;
 }
 
+BillingChecker::AtNode& BillingChecker::at_node(Txn& t, uint32_t node) {
+  const auto [it, fresh] = t.nodes.try_emplace(node);
+  nested_entries_ += fresh ? 1 : 0;
+  return it->second;
+}
+
 int64_t BillingChecker::life_of(uint32_t node) const {
   const auto it = life_.find(node);
   return it == life_.end() ? 0 : it->second;
@@ -145,9 +151,7 @@ void BillingChecker::take(const sim::Record& r) {
     }
   } else if (r.type == twopc::kRecordVote) {
     Txn& t = txns_[r.a];
-    const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
-    nested_entries_ += fresh ? 1 : 0;
-    AtNode& n = at_node->second;
+    AtNode& n = at_node(t, r.node);
     if (r.code != 1) {  // a NO: this participant never commits the transaction
       if (t.any_commit) {
         violation(
@@ -215,9 +219,7 @@ void BillingChecker::on_participant(const sim::Record& r) {
   const auto e = static_cast<twopc::ParticipantEvent>(r.code);
   Txn& t = txns_[r.a];
   if (r.b != 0) t.client_txn = r.b;  // an ACK of an unknown COMMIT does not know it
-  const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
-  nested_entries_ += fresh ? 1 : 0;
-  AtNode& n = at_node->second;
+  AtNode& n = at_node(t, r.node);
   const auto where = [&] {
     return fmt::format("at {}, record #{}: {}", sim::format_time(sim::Time{r.time_ns}),
                        record_index(), name_of(r.node));
@@ -273,9 +275,7 @@ void BillingChecker::on_participant(const sim::Record& r) {
 
 void BillingChecker::on_applied(const sim::Record& r) {
   Txn& t = txns_[r.a];
-  const auto [at_node, fresh] = t.nodes.try_emplace(r.node);
-  nested_entries_ += fresh ? 1 : 0;
-  AtNode& n = at_node->second;
+  AtNode& n = at_node(t, r.node);
   const int64_t life = life_of(r.node);
   ++applies_;
   reapplies_excused_ += n.applied_life >= 0 && n.applied_life != life && !n.apply_durable ? 1 : 0;

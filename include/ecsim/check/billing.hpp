@@ -10,10 +10,10 @@
 //   decided COMMIT (a retry on the other core must not run it again); and
 //   no participant applies a committed transaction (twopc.applied) twice:
 //   not twice in one life (an incarnation, from the restart records), and
-//   not again in a later one once it
-//   acknowledged the COMMIT (its decision record was durable then, so the
-//   replay at recovery applied it; an apply before a crash that came
-//   earlier may have been lost with its record, and is not judged);
+//   not again in a later one once it acknowledged the COMMIT (its decision
+//   record was durable then, so the replay at recovery applied it; an apply
+//   before a crash that came earlier may have been lost with its record,
+//   and is not judged);
 // - durability: every transaction reported committed to a client
 //   (twopc.outcome) is committed, not aborted, at every participant that
 //   voted for it; a participant up at the end still holding it in doubt is
@@ -158,6 +158,8 @@ class BillingChecker final : public sim::TraceObserver {
   void take(const sim::Record& r);
   void violation(size_t which, const std::string& what);
   std::string name_of(uint32_t node) const;
+  // `node`'s entry of `t`, made (and counted for the accounting) if new.
+  AtNode& at_node(Txn& t, uint32_t node);
   void on_participant(const sim::Record& r);
   void on_applied(const sim::Record& r);
   // A replica committed `client_txn`'s operation: its committed state moves on.

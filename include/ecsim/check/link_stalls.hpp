@@ -13,10 +13,10 @@
 // during which a message on it was late: [send + tail, deliver) for one
 // delivered later than its direction's tail, [send + tail, now) for the
 // oldest one still in flight, and [send + tail, overtaking delivery) for
-// one a later message overtook (reordering on). The tail is the base configuration's (delay
-// faults are the reachability's business, so a message slowed by one counts
-// as late here too: a generous reading, never a stricter one). It reads the
-// trace alone, never the network.
+// one a later message overtook (reordering on). The tail is the base
+// configuration's (delay faults are the reachability's business, so a
+// message slowed by one counts as late here too: a generous reading, never
+// a stricter one). It reads the trace alone, never the network.
 //
 // Memory: per watched direction, its messages in flight (bounded by the
 // network's in-flight limit) and its merged late intervals.
