@@ -118,30 +118,34 @@ TEST_CASE(
     "back",
     "[storage][catch_up]") {
   Rig rig;
-  for (uint64_t k = 1; k <= 500; ++k) rig.write_a(k, Version{1, kCore});
+  constexpr uint64_t kBatch = kCatchUpBatchMax;
+  constexpr uint64_t kHeld = 2 * kBatch + 100;  // keys A holds when C restarts
+  for (uint64_t k = 1; k <= kHeld; ++k) rig.write_a(k, Version{1, kCore});
   rig.start_c();
-  // 200 new keys and 200 rewrites reach A per round trip, against 64
-  // entries per batch: a sweep to A's end would never get there.
-  uint64_t next_key = 1'000;
+  // A batch's worth of new keys and as many rewrites reach A per round
+  // trip, twice what one batch carries back: a sweep to A's end would
+  // never get there.
+  uint64_t next_key = 100'000;
   uint64_t counter = 2;
   rig.run_pass(
       [&] {
-        for (int i = 0; i < 200; ++i) rig.write_a(next_key++, Version{1, kCore});
-        for (uint64_t k = 1; k <= 200; ++k) rig.write_a(k, Version{counter, kCore});
+        for (uint64_t i = 0; i < kBatch; ++i) rig.write_a(next_key++, Version{1, kCore});
+        for (uint64_t k = 1; k <= kBatch; ++k) rig.write_a(k, Version{counter, kCore});
         ++counter;
       },
       400);
   const Replica& c = rig.c->replica;
   REQUIRE(c.caught_up());
   // Every key A held when the pass began is here, at that version or newer.
-  for (uint64_t k = 1; k <= 500; ++k) {
+  for (uint64_t k = 1; k <= kHeld; ++k) {
     REQUIRE(c.get(k).has_value());
     CHECK(c.get(k)->version >= Version{1, kCore});
   }
   CHECK(c.mark_ns(kCloudA) > 0);
   // Bounded by the keys A holds, not by the writes: a sweep by time over
-  // 500 keys, then one by key over the ones changed since.
-  CHECK(rig.batches < 200);
+  // kHeld keys (3 batches), then one by key over the ones changed since
+  // (at most kBatch of them per batch, kCatchUpScanMax keys examined).
+  CHECK(rig.batches <= 3 + (kHeld + kCatchUpScanMax - 1) / kCatchUpScanMax + 2);
 }
 
 TEST_CASE(

@@ -107,7 +107,7 @@ inline constexpr size_t kPendingAcksMax = 4096;
 // tables (ClientConfig::requests_max, at most this, bounds them; a request
 // beyond it is refused, counted and traced as Refusal::kPendingFull).
 inline constexpr size_t kRequestsMax = 4096;
-inline constexpr size_t kCatchUpBatchMax = 64;
+inline constexpr size_t kCatchUpBatchMax = 512;  // per answer: one round trip each (docs/model.md)
 // Keys a peer examines for one batch of a sweep by key: bounds its work.
 inline constexpr size_t kCatchUpScanMax = 4096;
 inline constexpr size_t kCoreNodesMax = 1024;
