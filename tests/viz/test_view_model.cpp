@@ -197,3 +197,17 @@ TEST_CASE("records get the log's severities and the steps' kinds") {
   CHECK(viz::is_message(rec(RecordType::kDeliver)));
   CHECK(viz::describe(rec(RecordType::kCrash), {"edge-1", "core-1"}).find("edge-1 CRASHED") == 0);
 }
+
+TEST_CASE("opening at first-failure: the first critical record, edge-1 crashing at 10 s") {
+  // `ecsim viz FILE --at first-failure` puts the cursor just past it (the
+  // window reaches it over frames: model/mover.hpp, tests/viz/test_mover.cpp).
+  Timeline t(crash_scenario(), until(13));
+  const auto first = t.find_first(viz::is_failure);
+  REQUIRE(first.has_value());
+  CHECK(t.record(*first).type == sim::RecordType::kCrash);
+  CHECK(t.record(*first).node == node_id(t, "edge-1"));
+  CHECK(t.record(*first).time_ns == 10 * kS);
+  for (uint64_t i = 0; i < *first; ++i) REQUIRE_FALSE(viz::is_failure(t.record(i)));
+  t.seek(*first + 1);
+  CHECK_FALSE(t.state().nodes[node_id(t, "edge-1")].up);
+}

@@ -2,12 +2,14 @@
 // (docs/viewer.md lists them). Playback reads wall time only to pace the
 // cursor; the run itself never sees it.
 #include <GLFW/glfw3.h>
-
-#include <algorithm>
-#include <cmath>
-
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "ecsim/sim/time.hpp"
 #include "ui.hpp"
 
 namespace ecsim::viz {
@@ -15,23 +17,88 @@ namespace ecsim::viz {
 namespace {
 constexpr double kSpeedMin = 0.001, kSpeedMax = 1000;
 constexpr uint64_t kRecordsPerFrameFlatOut = 20000;
+// Wall time a frame may spend simulating, and per call (the events per call
+// adapt to it): a large run (metro.yaml) advances over frames instead of
+// freezing the window.
+constexpr double kSimulateFrameMs = 20, kSimulateCallMs = 4;
+// Playback's wall step is capped: a slow frame must not make the next one
+// simulate more (each would then be slower than the last).
+constexpr double kPlayStepMaxS = 0.1;
 
-bool of_selected(const Ui& ui, const sim::Record& r) {
-  return is_message(r) && (r.node == ui.selected || r.peer == ui.selected);
+double wall_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Moves to the next (forward) or previous record the predicate accepts.
+bool budget_left(const Ui& ui) {
+  return ui.sim_unbounded || (wall_s() - ui.sim_frame_start_s) * 1000 < kSimulateFrameMs;
+}
+
+// One call's worth of simulation, adapting the events per call.
+void simulate_call(Ui& ui) {
+  const double start = wall_s();
+  ui.timeline->simulate_events(ui.sim_events_per_call);
+  const double ms = (wall_s() - start) * 1000;
+  if (ms < kSimulateCallMs / 2) {
+    ui.sim_events_per_call = std::min<uint64_t>(ui.sim_events_per_call * 2, 1 << 20);
+  } else if (ms > kSimulateCallMs * 2) {
+    ui.sim_events_per_call = std::max<uint64_t>(ui.sim_events_per_call / 2, 64);
+  }
+}
+
+// Carries out the move within the frame's budget.
+MoveResult carry(Ui& ui, PendingMove& m) {
+  return carry_out(
+      *ui.timeline, m, [&ui] { return budget_left(ui); }, [&ui] { simulate_call(ui); });
+}
+
+void placed(Ui& ui) {
+  ui.pending = PendingMove{};
+  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  if (std::exchange(ui.follow_after_move, false)) follow_sent(ui);
+}
+
+// Starts a move: done at once when the run is simulated far enough (no
+// simulation: a zero budget), otherwise left pending for service_pending.
+void start(Ui& ui, PendingMove m) {
+  ui.follow_after_move = false;
+  ui.pending = PendingMove{};
+  ui.status.clear();
+  const MoveResult r = carry_out(
+      *ui.timeline, m, [] { return false; }, [] {});
+  if (r == MoveResult::kPending) {
+    ui.pending = std::move(m);
+    ui.playing = false;
+  } else if (r == MoveResult::kPlaced) {
+    placed(ui);
+  }
+}
+
+// Moves to the previous record the predicate accepts (always collected).
 template <typename Pred>
-void jump(Ui& ui, bool forward, const char* what, Pred pred) {
-  Timeline& t = *ui.timeline;
-  const bool found = forward ? t.seek_next(pred) : t.seek_prev(pred);
-  ui.status = found ? std::string() : fmt::format("no {} {}", forward ? "next" : "previous", what);
-  ui.play_ns = static_cast<double>(t.cursor_ns());
+void jump_back(Ui& ui, const char* what, Pred pred) {
+  ui.pending = PendingMove{};
+  const bool found = ui.timeline->seek_prev(pred);
+  ui.status = found ? std::string() : fmt::format("no previous {}", what);
+  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+}
+
+void jump(Ui& ui, bool forward, const char* what, std::function<bool(const sim::Record&)> pred) {
+  if (forward) {
+    move_next(ui, std::move(pred), what);
+  } else {
+    jump_back(ui, what, pred);
+  }
 }
 
 void step_to(Ui& ui, int64_t delta) {
-  ui.timeline->step(delta);
-  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  Timeline& t = *ui.timeline;
+  if (delta < 0) {
+    ui.pending = PendingMove{};
+    t.step(delta);
+    ui.play_ns = static_cast<double>(t.cursor_ns());
+  } else {
+    move_to_index(ui, t.cursor() + static_cast<uint64_t>(delta));
+  }
 }
 
 void message_jump(Ui& ui, bool forward) {
@@ -39,27 +106,113 @@ void message_jump(Ui& ui, bool forward) {
     ui.status = "select a node first (click it)";
     return;
   }
-  jump(ui, forward, "message of the selected node", [&ui](const sim::Record& r) { return of_selected(ui, r); });
+  const uint32_t node = ui.selected;
+  jump(ui, forward, "message of the selected node", [node](const sim::Record& r) {
+    return is_message(r) && (r.node == node || r.peer == node);
+  });
+}
+
+std::string pending_text(const Ui& ui) {
+  const PendingMove& m = ui.pending;
+  const Timeline& t = *ui.timeline;
+  const std::string at = format_ns(t.simulated_ns());
+  switch (m.kind) {
+    case PendingMove::Kind::kTime:
+      return fmt::format("simulating to t = {}: at {} (Esc cancels)", format_ns(m.t_ns), at);
+    case PendingMove::Kind::kIndex:
+      return fmt::format("simulating to step {}: {} kept, at {} (Esc cancels)", m.target,
+                         t.collected(), at);
+    case PendingMove::Kind::kEvent:
+      return fmt::format("simulating to run event #{}: at #{}, {} (Esc cancels)", m.target,
+                         t.events_simulated(), at);
+    case PendingMove::Kind::kEnd:
+      return fmt::format("simulating to the end ({}): at {} (Esc cancels)", format_ns(t.end_ns()),
+                         at);
+    case PendingMove::Kind::kNext:
+      return fmt::format("looking for the next {}: at {} (Esc cancels)", m.what, at);
+    case PendingMove::Kind::kNone:
+      break;
+  }
+  return {};
 }
 }  // namespace
 
 std::string format_ns(int64_t ns) { return fmt::format("{:.6f}s", static_cast<double>(ns) / 1e9); }
 
+void move_to_time(Ui& ui, int64_t t_ns) { start(ui, PendingMove::to_time(*ui.timeline, t_ns)); }
+void move_to_index(Ui& ui, uint64_t index) {
+  start(ui, PendingMove::to_index(*ui.timeline, index));
+}
+void move_to_event(Ui& ui, uint64_t event) {
+  start(ui, PendingMove::to_event(*ui.timeline, event));
+}
+void move_to_end(Ui& ui) { start(ui, PendingMove::to_end(*ui.timeline)); }
+
+void move_next(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what) {
+  // Not start(): without simulation "not found" would only mean "not yet".
+  // The frame's budget is spent on it at once (found among the collected
+  // records without simulating, if it is there), then over frames.
+  ui.follow_after_move = false;
+  ui.status.clear();
+  ui.pending = PendingMove::to_next(*ui.timeline, std::move(pred), std::move(what));
+  ui.playing = false;
+  service_pending(ui);
+}
+
+void service_pending(Ui& ui) {
+  if (ui.sim_frame_start_s == 0) ui.sim_frame_start_s = wall_s();
+  if (!ui.pending.active()) return;
+  const std::string what = ui.pending.what;
+  switch (carry(ui, ui.pending)) {
+    case MoveResult::kPending:
+      break;
+    case MoveResult::kPlaced:
+      placed(ui);
+      break;
+    case MoveResult::kNotFound:
+      ui.status = fmt::format("no next {}", what);
+      break;
+    case MoveResult::kDropped:
+      break;
+  }
+}
+
+bool simulate_toward(Ui& ui, int64_t t_ns) {
+  Timeline& t = *ui.timeline;
+  while (t.simulated_ns() <= t_ns && !t.finished() && !t.truncated() && budget_left(ui))
+    simulate_call(ui);
+  return t.simulated_ns() > t_ns || t.finished() || t.truncated();
+}
+
 void advance_playback(Ui& ui, double wall_dt_s) {
-  if (!ui.playing) return;
+  ui.sim_frame_start_s = wall_s();
+  service_pending(ui);
+  ui.behind = false;
+  if (!ui.playing || ui.pending.active()) return;
   Timeline& t = *ui.timeline;
   if (t.finished() && t.cursor() == t.collected()) {
     ui.playing = false;
     return;
   }
   if (ui.speed <= 0) {  // as fast as it goes
-    t.step(static_cast<int64_t>(kRecordsPerFrameFlatOut));
+    const uint64_t want = t.cursor() + kRecordsPerFrameFlatOut;
+    while (t.collected() < want && !t.finished() && !t.truncated() && budget_left(ui))
+      simulate_call(ui);
+    t.seek(std::min(want, t.collected()));
     ui.play_ns = static_cast<double>(t.cursor_ns());
     return;
   }
-  ui.play_ns = std::max(ui.play_ns, static_cast<double>(t.cursor_ns())) + wall_dt_s * ui.speed * 1e9;
-  ui.play_ns = std::min(ui.play_ns, static_cast<double>(t.end_ns()));
-  t.seek_time(static_cast<int64_t>(ui.play_ns));
+  const double step_s = std::min(wall_dt_s, kPlayStepMaxS);
+  double target =
+      std::max(ui.play_ns, static_cast<double>(t.cursor_ns())) + step_s * ui.speed * 1e9;
+  target = std::min(target, static_cast<double>(t.end_ns()));
+  if (!simulate_toward(ui, static_cast<int64_t>(target))) {
+    // The simulation is slower than the speed asked: show what it has.
+    target = std::min(target, static_cast<double>(t.simulated_ns()));
+    ui.behind = true;
+  }
+  ui.play_ns = target;
+  t.seek(t.collected_at_time(static_cast<int64_t>(target)));
 }
 
 void handle_keys(Ui& ui) {
@@ -73,18 +226,25 @@ void handle_keys(Ui& ui) {
   if (pressed(GLFW_KEY_PAGE_DOWN)) step_to(ui, 10000);
   if (pressed(GLFW_KEY_PAGE_UP)) step_to(ui, -10000);
   if (pressed(GLFW_KEY_HOME)) step_to(ui, -static_cast<int64_t>(ui.timeline->cursor()));
-  if (pressed(GLFW_KEY_END)) {
-    ui.timeline->simulate_all();
-    step_to(ui, static_cast<int64_t>(ui.timeline->collected()));
-  }
+  if (pressed(GLFW_KEY_END)) move_to_end(ui);
   if (pressed(GLFW_KEY_N)) message_jump(ui, !shift);
   if (pressed(GLFW_KEY_F)) jump(ui, !shift, "fault", is_fault);
   if (pressed(GLFW_KEY_X)) jump(ui, !shift, "failure", is_failure);
   if (pressed(GLFW_KEY_P)) jump(ui, !shift, "protocol phase", is_phase);
   if (pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) ui.speed = std::min(kSpeedMax, ui.speed * 2);
   if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) ui.speed = std::max(kSpeedMin, ui.speed / 2);
-  if (pressed(GLFW_KEY_ESCAPE)) ui.selected = UINT32_MAX;
+  if (pressed(GLFW_KEY_ESCAPE)) {
+    if (ui.pending.active()) {
+      ui.pending = PendingMove{};
+      ui.follow_after_move = false;
+      ui.status = "cancelled";
+    } else {
+      ui.selected = UINT32_MAX;
+    }
+  }
   if (ImGui::IsKeyPressed(GLFW_KEY_C, false)) toggle_selected(ui);  // no repeat: one action per press
+  if (ImGui::IsKeyPressed(GLFW_KEY_M, false)) ui.speed = ui.speed <= 0 ? 1 : 0;
+  if (ImGui::IsKeyPressed(GLFW_KEY_G, false)) ui.focus_goto = true;
 }
 
 void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size) {
@@ -127,6 +287,25 @@ void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size) {
     const std::string label = fmt::format("{:.3g} sim s/s", ui.speed);
     if (ImGui::SliderFloat("speed", &log_speed, -3.0f, 3.0f, label.c_str())) ui.speed = std::pow(10.0, log_speed);
   }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(120);
+  if (ui.focus_goto) {
+    ImGui::SetKeyboardFocusHere();
+    ui.focus_goto = false;
+  }
+  if (ImGui::InputTextWithHint("##goto", "go to time (G)", ui.goto_text, sizeof ui.goto_text,
+                               ImGuiInputTextFlags_EnterReturnsTrue)) {
+    std::string why;
+    const auto d = sim::parse_duration(ui.goto_text, &why);
+    if (!d) {
+      ui.status = fmt::format("go to '{}': {}, expected a time like 12.5s", ui.goto_text, why);
+    } else if (d->ns < 0 || d->ns > t.end_ns()) {
+      ui.status = fmt::format("go to '{}': outside the run (0s to {})", ui.goto_text,
+                              format_ns(t.end_ns()));
+    } else {
+      move_to_time(ui, d->ns);
+    }
+  }
   // Always visible: the cursor's time, the run's event it stands after (the
   // number the Node and 2PC tabs and a demo action's after_event use), the
   // step among the records the viewer keeps, and the record in the trace.
@@ -135,14 +314,16 @@ void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size) {
               static_cast<unsigned long long>(t.cursor()),
               static_cast<unsigned long long>(t.collected()), t.finished() ? "" : "+",
               static_cast<unsigned long long>(t.cursor() > 0 ? t.trace_index(t.cursor() - 1) : 0),
-              ui.status.c_str());
+              (ui.pending.active() ? pending_text(ui)
+               : ui.behind         ? "playing slower than asked: the simulation is behind"
+                                   : ui.status)
+                  .c_str());
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   float scrub_s = static_cast<float>(static_cast<double>(t.cursor_ns()) / 1e9);
   const float end_s = static_cast<float>(static_cast<double>(t.end_ns()) / 1e9);
   if (ImGui::SliderFloat("##scrub", &scrub_s, 0.0f, end_s, "%.3f s")) {
-    t.seek_time(static_cast<int64_t>(static_cast<double>(scrub_s) * 1e9));
-    ui.play_ns = static_cast<double>(t.cursor_ns());
+    move_to_time(ui, static_cast<int64_t>(static_cast<double>(scrub_s) * 1e9));
   }
   ImGui::End();
 }

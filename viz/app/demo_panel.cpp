@@ -20,9 +20,19 @@ const char* const kTierNames[] = {"edge", "core", "cloud"};
 // After an action: the timeline was rebuilt, the cursor sits past the action.
 void after_action(Ui& ui, const std::string& problem, const std::string& what) {
   ui.timeline = &ui.demo->timeline();
+  ui.pending = PendingMove{};
   ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
   ui.playing = false;
+  // The rebuilt run reaches the action's event over frames (move_to_event).
+  if (const auto event = ui.demo->take_placement()) move_to_event(ui, *event);
   ui.status = problem.empty() ? fmt::format("applied: {}", what) : problem;
+}
+
+bool actions_wait(const Ui& ui) {
+  if (!ui.pending.active()) return false;
+  ImGui::TextWrapped(
+      "Actions wait until the cursor is in place (see the status line; Esc cancels the move).");
+  return true;
 }
 
 bool node_combo(const char* label, const Timeline& t, int& node) {
@@ -81,6 +91,7 @@ void draw_faults(Ui& ui) {
     ImGui::TextWrapped("This session takes no actions.");
     return;
   }
+  if (actions_wait(ui)) return;
   Demo& d = *ui.demo;
   const Timeline& t = *ui.timeline;
   const uint64_t cursor = t.cursor();
@@ -88,9 +99,10 @@ void draw_faults(Ui& ui) {
                      "the records counted above).",
                      format_ns(t.cursor_ns()).c_str(),
                      static_cast<unsigned long long>(cursor == 0 ? 0 : t.event_of(cursor - 1)));
+  // The chooser shows the selected node; choosing another selects it.
   if (ui.selected < t.names().size()) ui.demo_node = static_cast<int>(ui.selected);
   ImGui::SetNextItemWidth(120);
-  node_combo("##node", t, ui.demo_node);
+  if (node_combo("##node", t, ui.demo_node)) ui.selected = static_cast<uint32_t>(ui.demo_node);
   const std::string node = t.names()[static_cast<size_t>(ui.demo_node)];
   const bool up = t.state().nodes[static_cast<size_t>(ui.demo_node)].up;
   ImGui::SameLine();

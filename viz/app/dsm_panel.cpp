@@ -56,6 +56,7 @@ void draw_dsm(Ui& ui) {
     draw_key_view(ui);
     return;
   }
+  if (actions_wait(ui)) return;
   Demo& d = *ui.demo;
   const Timeline& t = *ui.timeline;
   ImGui::SetNextItemWidth(90);

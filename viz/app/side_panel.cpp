@@ -28,6 +28,32 @@ void plot(const char* label, const std::vector<float>& v, const char* unit) {
                    FLT_MAX, ImVec2(ImGui::GetContentRegionAvail().x, 48));
 }
 
+// p99 as ImGui's plot, p50 drawn over it on the same scale (lighter).
+void plot_percentiles(const char* label, const std::vector<float>& p50,
+                      const std::vector<float>& p99) {
+  float top = 0;
+  for (float v : p99) top = std::max(top, v);
+  for (float v : p50) top = std::max(top, v);
+  if (top <= 0) top = 1;
+  const std::string overlay =
+      fmt::format("{} p50 {:.3g} / p99 {:.3g} ms", label, p50.empty() ? 0.0f : p50.back(),
+                  p99.empty() ? 0.0f : p99.back());
+  ImGui::PlotLines(fmt::format("##{}", label).c_str(), p99.data(), static_cast<int>(p99.size()), 0,
+                   overlay.c_str(), 0.0f, top, ImVec2(ImGui::GetContentRegionAvail().x, 48));
+  if (p50.size() < 2) return;
+  const ImVec2 pad = ImGui::GetStyle().FramePadding;
+  const ImVec2 lo{ImGui::GetItemRectMin().x + pad.x, ImGui::GetItemRectMin().y + pad.y};
+  const ImVec2 hi{ImGui::GetItemRectMax().x - pad.x, ImGui::GetItemRectMax().y - pad.y};
+  const auto at = [&](size_t i) {
+    const float x =
+        lo.x + (hi.x - lo.x) * static_cast<float>(i) / static_cast<float>(p50.size() - 1);
+    return ImVec2{x, hi.y - (hi.y - lo.y) * std::clamp(p50[i] / top, 0.0f, 1.0f)};
+  };
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  for (size_t i = 1; i < p50.size(); ++i)
+    dl->AddLine(at(i - 1), at(i), IM_COL32(120, 200, 255, 255));
+}
+
 void draw_node(Ui& ui) {
   const Timeline& t = *ui.timeline;
   if (ui.selected >= t.names().size()) {
@@ -99,13 +125,14 @@ void draw_metrics(Ui& ui) {
               static_cast<unsigned long long>(k.crashes), static_cast<unsigned long long>(k.restarts),
               static_cast<unsigned long long>(k.faults), static_cast<unsigned long long>(k.failures));
   for (size_t tier = 0; tier < kTiers; ++tier) {
-    std::vector<float> ok, p99;
+    std::vector<float> ok, p50, p99;
     for (size_t sec = first; sec < last; ++sec) {
       ok.push_back(static_cast<float>(t.seconds()[sec].tiers[tier].ok));
+      p50.push_back(static_cast<float>(t.seconds()[sec].tiers[tier].p50_ns) / 1e6f);
       p99.push_back(static_cast<float>(t.seconds()[sec].tiers[tier].p99_ns) / 1e6f);
     }
     plot(fmt::format("{} ok/s", kTitle[tier]).c_str(), ok, "");
-    plot(fmt::format("{} p99", kTitle[tier]).c_str(), p99, "ms");
+    plot_percentiles(kTitle[tier], p50, p99);
   }
   // CPU per tier: the busiest node's sample each second.
   for (size_t tier = 0; tier < kTiers; ++tier) {

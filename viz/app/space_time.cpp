@@ -225,8 +225,9 @@ void draw_space_time(Ui& ui) {
   }
   const double t0 = window_start_ns(ui);
   const double t1 = window_end_ns(ui);
-  // The window may reach past what was simulated: simulate that far.
-  t.simulate_time(static_cast<int64_t>(t1));
+  // The window may reach past what was simulated: simulate that far, within
+  // the frame's budget (a large run fills the window's right over frames).
+  const bool complete = simulate_toward(ui, static_cast<int64_t>(t1));
   const auto x_of = [&](int64_t ns) { return x0 + static_cast<float>((static_cast<double>(ns) - t0) / (t1 - t0)) * w; };
   const float lane_h = lane_nodes.empty() ? 1 : std::min(28.0f, avail.y / static_cast<float>(lane_nodes.size()));
   std::vector<int> lane_of(t.names().size(), -1);
@@ -329,6 +330,11 @@ void draw_space_time(Ui& ui) {
   dl->AddLine({xc, p0.y}, {xc, p0.y + avail.y}, IM_COL32(255, 255, 255, 255), 1.5f);
   dl->PopClipRect();
   if (arrows == kArrowsMax) dl->AddText({x0 + 4, p0.y + avail.y - 16}, kDropped, "more messages than drawn: zoom in");
+  if (!complete) {
+    const float xs = x_of(t.simulated_ns());
+    dl->AddText({std::max(x0, xs) + 4, p0.y + 2}, severity_colour(Severity::kWarning),
+                "simulating...");
+  }
   if (hover != UINT64_MAX) {
     ImGui::BeginTooltip();
     ImGui::Text("#%llu %s  %s", static_cast<unsigned long long>(hover + 1), format_ns(t.record(hover).time_ns).c_str(),

@@ -23,6 +23,7 @@ namespace ecsim::viz {
 namespace {
 constexpr uint64_t kScanMax = 200'000;  // records scanned either side of the cursor
 constexpr size_t kListedMax = 40;
+constexpr int kActionRecord = 89, kActionBillingSent = 6;
 bool is_twopc(const sim::Record& r) {
   const auto t = static_cast<int>(r.type);
   return t >= 70 && t <= 79;
@@ -33,10 +34,6 @@ bool follows(const Ui& ui, uint64_t index) {
   if (!ui.follow.active()) return true;
   return ui.follow.record(index);
 }
-
-namespace {
-const char* const kOps[] = {"debit", "transfer", "top_up"};
-constexpr int kActionRecord = 89, kActionBillingSent = 6;
 
 // After a billing action: the client txn it sent (the action's record just
 // before the cursor), then the cursor moves to its START on a coordinator
@@ -65,6 +62,21 @@ void follow_sent(Ui& ui) {
   ui.play_ns = static_cast<double>(t.cursor_ns());
   ui.status = fmt::format("following txn {} (client txn {}): step with its next step >", ui.follow_txn, client);
 }
+
+namespace {
+// After a billing action the rebuilt run may still be reaching the action
+// (a pending move): the transaction is followed once it is there.
+void follow_sent_when_placed(Ui& ui) {
+  if (ui.pending.active()) {
+    ui.follow_after_move = true;
+  } else {
+    follow_sent(ui);
+  }
+}
+}  // namespace
+
+namespace {
+const char* const kOps[] = {"debit", "transfer", "top_up"};
 
 // The 2PC transaction of the latest billing action before the cursor, if
 // it reached a coordinator (its START carries the client txn).
@@ -170,13 +182,13 @@ void draw_execute(Ui& ui) {
   if (ImGui::Button("Execute transaction")) {
     const std::string why = d.billing(kOps[ui.bill_op], from, to, ui.bill_amount, edge);
     after_action(ui, why, fmt::format("{} at {}", kOps[ui.bill_op], edge));
-    if (why.empty()) follow_sent(ui);
+    if (why.empty()) follow_sent_when_placed(ui);
   }
   ImGui::SameLine();
   if (ImGui::Button("Vote NO: debit beyond the balance")) {
     const std::string why = d.billing("debit", from, 0, scenario::kBillingBalanceMax, edge);
     after_action(ui, why, fmt::format("debit beyond the balance of {} at {}", from, edge));
-    if (why.empty()) follow_sent(ui);
+    if (why.empty()) follow_sent_when_placed(ui);
   }
   draw_vote_no(ui);
   ImGui::Separator();
@@ -184,7 +196,7 @@ void draw_execute(Ui& ui) {
 }  // namespace
 
 void draw_twopc(Ui& ui) {
-  if (ui.demo != nullptr) draw_execute(ui);
+  if (ui.demo != nullptr && !actions_wait(ui)) draw_execute(ui);
   Timeline& t = *ui.timeline;
   const uint64_t latest = latest_txn(t, kScanMax);
   // --tab twopc: the latest transaction a billing action sent, else the latest at the cursor.
@@ -217,12 +229,14 @@ void draw_twopc(Ui& ui) {
                        "another transaction's too)",
                        ui.follow.inferred_count(), ui.follow.inferred_wal_count());
   }
-  if (ImGui::Button("< its previous step")) ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
+  if (ImGui::Button("< its previous step")) {
+    ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
+    ui.play_ns = static_cast<double>(t.cursor_ns());
+  }
   ImGui::SameLine();
-  if (ImGui::Button("its next step >")) ui.status = t.seek_next(pred) ? "" : "no later step of this transaction";
+  if (ImGui::Button("its next step >")) move_next(ui, pred, "step of this transaction");
   ImGui::SameLine();
-  if (ImGui::Button("next phase (any) >")) ui.status = t.seek_next(is_phase) ? "" : "no next protocol phase";
-  ui.play_ns = static_cast<double>(t.cursor_ns());
+  if (ImGui::Button("next phase (any) >")) move_next(ui, is_phase, "protocol phase");
   std::vector<uint64_t> steps;
   const uint64_t lo = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
   const uint64_t hi = std::min<uint64_t>(t.collected(), t.cursor() + kScanMax);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "model/follow.hpp"
 #include "model/layout.hpp"
+#include "model/mover.hpp"
 #include "model/probe.hpp"
 #include "model/records.hpp"
 #include "model/timeline.hpp"
@@ -39,6 +41,17 @@ struct Ui {
   bool playing = false;
   double speed = 1.0;
   double play_ns = 0;  // the playback clock (between records)
+  bool behind = false;      // playback waits for the simulation (shown beside the speed)
+  char goto_text[32] = "";  // the "go to time" field (key G focuses it)
+  bool focus_goto = false;
+  PendingMove pending;
+  bool follow_after_move = false;  // a billing action waits for its placement to be followed
+  // Simulation on the drawing thread: the events per call, adapted to about
+  // kSimulateCallMs each, and the wall time this frame may still spend
+  // (unbounded for --screenshot, which waits for the cursor's place).
+  uint64_t sim_events_per_call = 2048;
+  double sim_frame_start_s = 0;
+  bool sim_unbounded = false;
   // Log filters.
   std::array<bool, kSeverities> show_severity{false, true, true, true, true};
   int log_tier = -1;  // -1 all tiers
@@ -101,6 +114,19 @@ ImU32 severity_colour(Severity s);
 void draw_controls(Ui& ui, ImVec2 pos, ImVec2 size);
 void handle_keys(Ui& ui);
 void advance_playback(Ui& ui, double wall_dt_s);
+// Cursor moves that may need more of the run (controls.cpp): done at once
+// when the run has been simulated far enough, otherwise left pending and
+// carried out by service_pending within each frame's simulation budget.
+void move_to_time(Ui& ui, int64_t t_ns);
+void move_to_index(Ui& ui, uint64_t index);
+void move_to_event(Ui& ui, uint64_t event);  // just past the run's event
+void move_to_end(Ui& ui);
+void move_next(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what);
+// Starts the frame's simulation budget, then advances a pending move.
+void service_pending(Ui& ui);
+// Simulates within what is left of the frame's budget until the run's
+// clock passes `t_ns` (or it ends); true when it has.
+bool simulate_toward(Ui& ui, int64_t t_ns);
 void draw_topology(Ui& ui, ImVec2 pos, ImVec2 size);
 void draw_side(Ui& ui, ImVec2 pos, ImVec2 size);    // node state, metrics
 void draw_bottom(Ui& ui, ImVec2 pos, ImVec2 size);  // log, space-time
@@ -136,6 +162,11 @@ void draw_actions_list(Ui& ui);
 bool follows(const Ui& ui, uint64_t index);
 // The highlight of a followed transaction's messages, arrows and log lines.
 inline const ImU32 kFollowedColour = IM_COL32(255, 110, 230, 255);  // magenta: apart from every tier and severity
+// While a cursor move is pending, the demo tabs take no action (the
+// cursor is not where the action would apply): says so, returns true.
+bool actions_wait(const Ui& ui);
+// Follows the transaction the latest billing action sent (twopc_panel.cpp).
+void follow_sent(Ui& ui);
 // Crashes the selected node, or restarts it when it is down (key C).
 void toggle_selected(Ui& ui);
 

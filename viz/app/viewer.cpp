@@ -45,9 +45,17 @@ int refuse(const std::string& why) {
 }
 
 // --at: a time ("12.5s") or first-failure. Returns "" or the refusal.
-std::string place_cursor(Timeline& t, const std::string& at, std::string& note) {
+// With `window` (an interactive window), a place the run has not reached
+// yet is reached over frames (controls.cpp) instead of before the window
+// opens.
+std::string place_cursor(Ui& ui, const std::string& at, std::string& note, bool window) {
+  Timeline& t = *ui.timeline;
   if (at.empty()) return {};
   if (at == "first-failure") {
+    if (window) {
+      move_next(ui, is_failure, "failure");
+      return {};
+    }
     const auto i = t.find_first(is_failure);
     if (!i) {
       note = "no failure in this run: the cursor stays at the start";
@@ -65,7 +73,11 @@ std::string place_cursor(Timeline& t, const std::string& at, std::string& note) 
     return fmt::format("--at {}: outside the run (0s to {})", scenario::quoted(at),
                        sim::format_duration(sim::Duration{t.end_ns()}));
   }
-  t.seek_time(d->ns);
+  if (window) {
+    move_to_time(ui, d->ns);
+  } else {
+    t.seek_time(d->ns);
+  }
   return {};
 }
 
@@ -101,6 +113,9 @@ std::string check_mouse(const ViewerOptions& o) {
 // The UI state from the options. Returns "" or the refusal.
 std::string configure(Ui& ui, const ViewerOptions& o) {
   Timeline& t = *ui.timeline;
+  // The DSM tab opens on a key the session's actions used (the largest).
+  if (!t.dsm_watched().empty())
+    ui.dsm_key = static_cast<int>(std::min<uint64_t>(t.dsm_watched().back(), INT32_MAX));
   if (!o.select.empty()) {
     for (uint32_t n = 0; n < t.names().size(); ++n) {
       if (t.names()[n] == o.select) ui.selected = n;
@@ -216,21 +231,39 @@ struct FrameTimes {
   }
 };
 
-int window_loop(Ui& ui, const ViewerOptions& o) {
-  if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
-    return refuse("no display (DISPLAY is not set); run it under a desktop or xvfb-run -a");
+// GLFW on the display, opened before the run is (a large run takes long
+// to open: a missing display is refused at once) and closed last.
+class Display {
+ public:
+  Display() = default;
+  Display(const Display&) = delete;
+  Display& operator=(const Display&) = delete;
+  ~Display() {
+    if (open_) glfwTerminate();
   }
-  if (!glfwInit()) return refuse("cannot open the display (GLFW could not start); try xvfb-run -a");
+  // Returns "" or the refusal.
+  std::string open() {
+    if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
+      return "no display (DISPLAY is not set); run it under a desktop or xvfb-run -a";
+    }
+    if (!glfwInit()) return "cannot open the display (GLFW could not start); try xvfb-run -a";
+    open_ = true;
+    return {};
+  }
+
+ private:
+  bool open_ = false;
+};
+
+// REQUIRES: a Display is open.
+int window_loop(Ui& ui, const ViewerOptions& o) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_RESIZABLE, o.screenshot.empty() ? GLFW_TRUE : GLFW_FALSE);
   const std::string title = fmt::format("ecsim viz: {}", ui.label);
   GLFWwindow* window = glfwCreateWindow(kWidth, kHeight, title.c_str(), nullptr, nullptr);
-  if (window == nullptr) {
-    glfwTerminate();
-    return refuse("cannot open a window with OpenGL 3.3 on this display");
-  }
+  if (window == nullptr) return refuse("cannot open a window with OpenGL 3.3 on this display");
   glfwMakeContextCurrent(window);
   glfwSwapInterval(o.screenshot.empty() ? 1 : 0);
   IMGUI_CHECKVERSION();
@@ -287,7 +320,6 @@ int window_loop(Ui& ui, const ViewerOptions& o) {
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
-  glfwTerminate();
   return code;
 }
 // --save-scenario without a window: the session's scenario and its hash.
@@ -310,6 +342,12 @@ const char* viewer_tabs() { return "node, metrics, faults, dsm, twopc, log, spac
 int run_viewer(const ViewerOptions& o) {
   if (o.frames < 2) return refuse("--frames: at least 2 (the first frame lays the windows out)");
   if (const std::string why = check_mouse(o); !why.empty()) return refuse(why);
+  // A window is needed unless the session is only saved (--save-scenario
+  // without --screenshot).
+  Display display;
+  if (o.save_scenario.empty() || !o.screenshot.empty()) {
+    if (const std::string why = display.open(); !why.empty()) return refuse(why);
+  }
   Session session;
   std::unique_ptr<Demo> demo;
   Ui ui;
@@ -333,7 +371,8 @@ int run_viewer(const ViewerOptions& o) {
   std::string note;
   // Every option is checked before anything is saved or drawn: a headless
   // save must not accept a node, tab or time the window would refuse.
-  if (std::string why = place_cursor(*ui.timeline, o.at, note); !why.empty()) return refuse(why);
+  const bool interactive = o.screenshot.empty() && o.save_scenario.empty() && o.fps_frames == 0;
+  if (std::string why = place_cursor(ui, o.at, note, interactive); !why.empty()) return refuse(why);
   if (!note.empty()) std::fprintf(stderr, "ecsim viz: %s\n", note.c_str());
   if (std::string why = configure(ui, o); !why.empty()) return refuse(why);
   if (!o.save_scenario.empty()) {
@@ -341,9 +380,14 @@ int run_viewer(const ViewerOptions& o) {
         code != kViewerOk || o.screenshot.empty())
       return code;
   }
-  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
-  // A screenshot shows the internals at the cursor, however long the probe takes.
+  if (!ui.pending.active()) ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  // A screenshot shows the internals at the cursor, however long the probe
+  // takes, and waits for whatever the frame simulates; the window itself
+  // simulates within a budget per frame, and its actions reach their place
+  // over frames (controls.cpp).
   ui.probe_unbounded = !o.screenshot.empty();
+  ui.sim_unbounded = !o.screenshot.empty();
+  demo->defer_placement(o.screenshot.empty());
   return window_loop(ui, o);
 }
 

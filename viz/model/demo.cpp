@@ -60,7 +60,11 @@ std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_e
   timeline_.reset();
   timeline_ = std::make_unique<Timeline>(std::move(sc), options_, request_.limits, std::move(prefix));
   // Just past the event the last action followed, and the action's records.
-  timeline_->seek(timeline_->count_through_event(cursor_event));
+  if (defer_placement_) {
+    placement_ = cursor_event;
+  } else {
+    timeline_->seek(timeline_->count_through_event(cursor_event));
+  }
   text_ = std::move(text);
   actions_ = std::move(actions);
   return {};

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ecsim/scenario/entries.hpp"
@@ -43,6 +44,12 @@ class Demo {
 
   Timeline& timeline() { return *timeline_; }
   const std::string& label() const { return label_; }
+  // By default an action's rebuild moves the new run's cursor just past the
+  // action at once, simulating from t = 0 up to there. Deferred (the
+  // window), it leaves the cursor at 0 and take_placement() gives the run
+  // event to move to, which the window reaches over frames.
+  void defer_placement(bool on) { defer_placement_ = on; }
+  std::optional<uint64_t> take_placement() { return std::exchange(placement_, std::nullopt); }
   const std::vector<RecordedAction>& actions() const { return actions_; }
 
   // Takes the action at the cursor: `body` is a fault's action as a YAML
@@ -108,6 +115,8 @@ class Demo {
   std::vector<RecordedAction> actions_;
   std::unique_ptr<Timeline> timeline_;
   uint64_t random_draws_ = 0;
+  bool defer_placement_ = false;
+  std::optional<uint64_t> placement_;
 };
 
 }  // namespace ecsim::viz

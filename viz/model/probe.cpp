@@ -136,6 +136,8 @@ bool Probe::advance_to(uint64_t event, int64_t capture_from_ns, uint64_t budget_
   return events_ == event || ended_;
 }
 
+uint64_t Probe::trace_hash_so_far() { return run_ ? run_->simulator().trace().hash() : 0; }
+
 double Probe::progress() const {
   if (ended_ || events_ >= target_) return 1.0;
   const uint64_t span = target_ - start_;

@@ -92,6 +92,10 @@ class Probe {
   // Progress towards the last target, 0..1.
   double progress() const;
   uint64_t restarts() const { return restarts_; }  // runs built so far minus one
+  // The hash of the probe run's trace up to where it is (0 before it is
+  // built): with events() and each node's snapshot, a digest of the
+  // simulation itself at that point (tests).
+  uint64_t trace_hash_so_far();
   // Whether the current target made it start again from t = 0.
   bool restarted_for_target() const { return start_ == 0 && restarts_ > 0; }
 

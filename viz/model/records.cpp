@@ -1,10 +1,11 @@
 #include "model/records.hpp"
 
-#include <cstdint>
-
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "ecsim/proto/twopc.hpp"
+#include "ecsim/sim/time.hpp"
 
 namespace ecsim::viz {
 
@@ -307,8 +308,19 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
         default: break;
       }
       return fmt::format("{} action code {}", name(r.node), r.code);
-    case 22: return fmt::format("{} -> {} rpc call #{} failed (code {})", name(r.node), name(r.peer), r.a, r.code);
-    case 30: return fmt::format("{} refused a token (reason {})", name(r.node), r.code);
+    case 22: {
+      static const char* kCode[] = {
+          "ok",          "timed out",        "unreachable",          "queue full",
+          "server busy", "connection reset", "stale (not run again)"};
+      return fmt::format("{} -> {} rpc call #{} failed: {}", name(r.node), name(r.peer), r.a,
+                         r.code < 7 ? kCode[r.code] : fmt::format("code {}", r.code));
+    }
+    case 30: {
+      static const char* kReason[] = {"ok",      "malformed",     "bad signature",
+                                      "expired", "not yet valid", "forbidden"};
+      return fmt::format("{} refused a token: {}", name(r.node),
+                         r.code < 6 ? kReason[r.code] : fmt::format("reason {}", r.code));
+    }
     case 34: return fmt::format("{} suspects {}", name(r.node), name(r.peer));
     case 36: {
       static const char* kOutcome[] = {"ok", "refused", "failed", "answered late", "lost", "unsettled"};
@@ -318,7 +330,33 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
     case 39:
       return r.code == 1 ? fmt::format("{} rehydration started ({} keys)", name(r.node), r.a)
                          : fmt::format("{} rehydration done ({} fetched, {} given up)", name(r.node), r.a, r.b);
-    case 44: return fmt::format("{} storage catch-up (code {})", name(r.node), r.code);
+    case 44: {
+      // proto::storage::CatchUpEvent; peer = the other replica, a = entries.
+      switch (r.code) {
+        case 1:
+          return fmt::format("{} asks {} for a catch-up batch", name(r.node), name(r.peer));
+        case 2:
+          return fmt::format("{} serves {} a catch-up batch of {} entries", name(r.node),
+                             name(r.peer), r.a);
+        case 3:
+          return fmt::format("{} logged a catch-up batch of {} entries from {}", name(r.node), r.a,
+                             name(r.peer));
+        case 4:
+          return fmt::format("{} caught up with {} (its mark synced)", name(r.node), name(r.peer));
+        case 5:
+          return fmt::format("{} caught up: every acknowledged write is here", name(r.node));
+        case 6:
+          return fmt::format("{} gave up its catch-up with {} (disk refused the mark)",
+                             name(r.node), name(r.peer));
+        case 7:
+          return fmt::format("{} backs off: {} did not answer, asking every {}", name(r.node),
+                             name(r.peer),
+                             sim::format_duration(sim::Duration{static_cast<int64_t>(r.b)}));
+        default:
+          break;
+      }
+      return fmt::format("{} storage catch-up (code {})", name(r.node), r.code);
+    }
     case 100: return fmt::format("expectation failed (verdict {}; Timeline::describe names it)", r.a + 1);
     default: break;
   }

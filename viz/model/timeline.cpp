@@ -433,6 +433,15 @@ void Timeline::finish_run() {
   }
 }
 
+uint64_t Timeline::events_simulated() const {
+  return finished() ? result_->events : run_->simulator().events_processed();
+}
+
+void Timeline::simulate_events(uint64_t events) {
+  if (finished() || truncated_ || events == 0) return;
+  if (run_->advance(events)) finish_run();
+}
+
 void Timeline::simulate_records(uint64_t count) {
   while (!finished() && !truncated_ && records_.size() < count) {
     if (run_->advance(kEventsPerChunk)) finish_run();
@@ -449,6 +458,10 @@ void Timeline::simulate_all() { simulate_records(UINT64_MAX); }
 
 uint64_t Timeline::count_at_time(int64_t t_ns) {
   simulate_time(t_ns);
+  return collected_at_time(t_ns);
+}
+
+uint64_t Timeline::collected_at_time(int64_t t_ns) const {
   const auto at = std::upper_bound(records_.begin(), records_.end(), t_ns,
                                    [](int64_t t, const Record& r) { return t < r.time_ns; });
   return static_cast<uint64_t>(at - records_.begin());

@@ -104,6 +104,11 @@ class Timeline {
   bool truncated() const { return truncated_; }  // records_max was reached
   // The simulator's clock: every record up to it is collected.
   int64_t simulated_ns() const;
+  // The run's events dispatched so far.
+  uint64_t events_simulated() const;
+  // Advances the run by at most `events` events (the viewer's window calls
+  // it within a frame's budget: viz/app/controls.cpp).
+  void simulate_events(uint64_t events);
   // Advances the run until `count` records are kept or it ends.
   void simulate_records(uint64_t count);
   // Advances the run until its clock passes `t_ns` or it ends.
@@ -157,6 +162,8 @@ class Timeline {
   std::vector<uint64_t> sends_in_flight_before(uint64_t index) const;
   // The number of kept records at or before `t_ns` (simulating as needed).
   uint64_t count_at_time(int64_t t_ns);
+  // The same among the records collected so far: no simulation.
+  uint64_t collected_at_time(int64_t t_ns) const;
 
   // --- The cursor ---------------------------------------------------------
   // The cursor is a count of records applied, 0..collected(); the state

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The viewer's headless paths (no window, no display needed):
+# - `ecsim viz --trace FILE --bench N` opens a recorded run, jumps to N
+#   seeded times and steps back and forth, and prints each latency line
+#   (figures are not judged: no timing bound in a test);
+# - without a display, the refusal comes before anything is opened: a
+#   trace file that does not exist is not even looked at.
+set -u
+ecsim=$1; out=$2
+mkdir -p "$out"
+fail=0
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+
+"$ecsim" run --quiet --until 2s --trace "$out/q.trc" >/dev/null
+"$ecsim" viz --trace "$out/q.trc" --bench 12 > "$out/bench.txt"; check $? 0 "viz --bench exits 0"
+python3 - "$out/bench.txt" <<'PY' || fail=1
+import re, sys
+text = open(sys.argv[1]).read()
+ok = re.search(r"quickstart seed 1 \(from .*q\.trc\): (\d+) records kept of (\d+)", text) is not None
+for what in ("jump to a seeded time \(12\)", "step forwards", "step backwards"):
+    m = re.search(what + r": p50 ([0-9.]+) ms  p99 ([0-9.]+) ms  max ([0-9.]+) ms", text)
+    ok = ok and m is not None and float(m.group(1)) <= float(m.group(2)) <= float(m.group(3))
+print(("ok" if ok else "FAIL") + ": the bench prints the opening and each latency line\n" + text)
+sys.exit(0 if ok else 1)
+PY
+msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz --trace "$out/does-not-exist.trc" 2>&1); code=$?
+check "$code" 2 "no display: exit code 2"
+check "$(echo "$msg" | wc -l)" 1 "no display: one line"
+[[ $msg == *"no display"* ]] || { echo "FAIL: no display, before the file is opened: '$msg'"; fail=1; }
+exit $fail
