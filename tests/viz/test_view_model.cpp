@@ -2,12 +2,12 @@
 // backwards to identical states, a crash marks its node down at its time
 // and up at the restart, a jump to a time equals stepping there, checkpoint
 // memory stays in its budget, and the viewer leaves the trace hash alone.
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
@@ -210,4 +210,38 @@ TEST_CASE("opening at first-failure: the first critical record, edge-1 crashing 
   for (uint64_t i = 0; i < *first; ++i) REQUIRE_FALSE(viz::is_failure(t.record(i)));
   t.seek(*first + 1);
   CHECK_FALSE(t.state().nodes[node_id(t, "edge-1")].up);
+}
+
+TEST_CASE("a dropped message is marked near the end of its link where it died") {
+  // drop_position puts a drop near the sender when the network recorded it
+  // at the send (it never left) and near the receiver when it recorded it
+  // later (at its arrival): checked against every drop of a lossy run with a
+  // partition and of a run with a crash.
+  std::map<uint16_t, uint64_t> by_reason;
+  uint64_t at_send = 0, later = 0;
+  for (const char* file : {"/scenarios/lossy-links.yaml", "/scenarios/edge-crash-rehydrate.yaml"}) {
+    Timeline t(scenario::load_scenario_file(std::string(ECSIM_SOURCE_DIR) + file), until(12));
+    t.simulate_all();
+    std::map<uint64_t, int64_t> sent;  // message id -> send time
+    for (uint64_t i = 0; i < t.collected(); ++i) {
+      const sim::Record& r = t.record(i);
+      if (r.type == sim::RecordType::kSend) sent[r.a] = r.time_ns;
+      if (r.type != sim::RecordType::kDrop) continue;
+      const auto s = sent.find(r.a);
+      REQUIRE(s != sent.end());
+      const float where = viz::drop_position(r.code);
+      INFO(file << ": drop reason " << r.code << " of message " << r.a);
+      if (r.time_ns == s->second) {
+        CHECK(where < 0.5f);
+        ++at_send;
+      } else {
+        CHECK(where > 0.5f);
+        ++later;
+      }
+      ++by_reason[r.code];
+    }
+  }
+  CHECK(by_reason.size() >= 2);  // random losses and a down node's at least
+  CHECK(at_send > 0);
+  CHECK(later > 0);
 }

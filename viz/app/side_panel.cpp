@@ -146,6 +146,41 @@ void draw_metrics(Ui& ui) {
     }
     plot(fmt::format("{} CPU max", kTitle[tier]).c_str(), cpu, "%");
   }
+  // Every node's latest load sample, a row per node (only the rows in view
+  // are drawn: a metro run has 1,640).
+  if (ImGui::CollapsingHeader("CPU and memory per node (latest sample)",
+                              ImGuiTreeNodeFlags_DefaultOpen)) {
+    const ImGuiTableFlags flags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchSame;
+    if (ImGui::BeginTable("per-node", 4, flags, ImVec2(0, 180))) {
+      ImGui::TableSetupScrollFreeze(0, 1);
+      ImGui::TableSetupColumn("node");
+      ImGui::TableSetupColumn("CPU %");
+      ImGui::TableSetupColumn("memory %");
+      ImGui::TableSetupColumn("queue");
+      ImGui::TableHeadersRow();
+      ImGuiListClipper clipper;
+      clipper.Begin(static_cast<int>(t.names().size()));
+      while (clipper.Step()) {
+        for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+          const auto n = static_cast<size_t>(row);
+          const NodeState& ns = s.nodes[n];
+          ImGui::TableNextRow();
+          ImGui::TableNextColumn();
+          ImGui::TextColored(
+              ImGui::ColorConvertU32ToFloat4(tier_colour(t.tiers()[n], ns.up ? 1.0f : 0.5f)),
+              "%s%s", t.names()[n].c_str(), ns.up ? "" : " (down)");
+          ImGui::TableNextColumn();
+          ImGui::Text("%.1f", ns.cpu_permille / 10.0);
+          ImGui::TableNextColumn();
+          ImGui::Text("%.1f", ns.memory_permille / 10.0);
+          ImGui::TableNextColumn();
+          ImGui::Text("%u", ns.queue_length);
+        }
+      }
+      ImGui::EndTable();
+    }
+  }
   ImGui::TextDisabled("checkpoints: %zu every %llu events, %.1f MiB; records kept %.1f MiB", t.checkpoint_count(),
                       static_cast<unsigned long long>(t.checkpoint_every()),
                       static_cast<double>(t.checkpoint_bytes()) / (1 << 20),

@@ -131,7 +131,7 @@ void draw_messages(const Ui& ui, ImDrawList* dl) {
   }
   for (const RecentDrop& d : s.recent_drops) {
     if (s.now_ns - d.at_ns > kDropShownNs || d.from >= ui.layout.centre.size()) continue;
-    const ImVec2 p = lerp(at(ui.layout, d.from), at(ui.layout, d.to), 0.7f);
+    const ImVec2 p = lerp(at(ui.layout, d.from), at(ui.layout, d.to), drop_position(d.reason));
     dl->AddLine({p.x - 4, p.y - 4}, {p.x + 4, p.y + 4}, kCut, 2.5f);
     dl->AddLine({p.x - 4, p.y + 4}, {p.x + 4, p.y - 4}, kCut, 2.5f);
   }

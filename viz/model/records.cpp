@@ -200,6 +200,22 @@ Severity severity(const Record& r) {
   return Severity::kInfo;
 }
 
+float drop_position(uint16_t reason) {
+  switch (static_cast<sim::DropReason>(reason)) {
+    case sim::DropReason::kRandom:
+    case sim::DropReason::kPartition:
+    case sim::DropReason::kInFlightLimit:
+      return 0.15f;
+    case sim::DropReason::kNodeDown:
+    case sim::DropReason::kLinkReset:
+    case sim::DropReason::kOverload:
+      return 0.85f;
+    case sim::DropReason::kSenderDown:
+      break;
+  }
+  return 0.5f;
+}
+
 bool is_failure(const Record& r) { return severity(r) == Severity::kCritical; }
 
 uint32_t record_node(const Record& r) {

@@ -36,6 +36,12 @@ bool is_message(const sim::Record& r);  // send, deliver, drop, duplicate
 bool is_fault(const sim::Record& r);    // fault, crash, restart, disk loss
 bool is_phase(const sim::Record& r);    // a protocol phase: 2PC, rehydration, suspicion, recovery
 bool is_failure(const sim::Record& r);  // severity critical
+// Where along its link (0 sender, 1 receiver) a message with this drop
+// reason (sim::DropReason) died: near the sender when it never left (a
+// random loss, a cut link, the network's bound: recorded at its send), near
+// the receiver when it arrived to a node that was down or full or over a
+// link reset meanwhile (recorded at its arrival), midway otherwise.
+float drop_position(uint16_t reason);
 // The node a record is mainly about, and the other end (or UINT32_MAX).
 uint32_t record_node(const sim::Record& r);
 uint32_t record_peer(const sim::Record& r);
