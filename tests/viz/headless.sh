@@ -4,9 +4,10 @@
 #   seeded times and steps back and forth, and prints each latency line
 #   (figures are not judged: no timing bound in a test);
 # - without a display, the refusal comes before anything is opened: a
-#   trace file that does not exist is not even looked at.
+#   trace file that does not exist is not even looked at; --save-scenario
+#   alone needs none.
 set -u
-ecsim=$1; out=$2
+ecsim=$1; src=$2; out=$3
 mkdir -p "$out"
 fail=0
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
@@ -27,4 +28,9 @@ msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz --trace "$out/does-not-exis
 check "$code" 2 "no display: exit code 2"
 check "$(echo "$msg" | wc -l)" 1 "no display: one line"
 [[ $msg == *"no display"* ]] || { echo "FAIL: no display, before the file is opened: '$msg'"; fail=1; }
+# --save-scenario without --screenshot needs no window, so no display.
+env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz "$src/scenarios/edge-crash-rehydrate.yaml" \
+  --actions "$src/tests/viz/actions.json" --save-scenario "$out/session.yaml" > "$out/save.txt"
+check $? 0 "--save-scenario without a display"
+grep -q "^session trace hash: 0x" "$out/save.txt" || { echo "FAIL: no session hash: $(cat "$out/save.txt")"; fail=1; }
 exit $fail

@@ -3,18 +3,18 @@
 // stepping back before it and forwards again replays it, and the saved
 // scenario (`ecsim run`'s input) gives the session's trace hash -- and not
 // the hash of the scenario without the action.
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "model/demo.hpp"
 #include "model/dsm_view.hpp"
+#include "model/mover.hpp"
 #include "model/records.hpp"
 
 using namespace ecsim;
@@ -439,4 +439,45 @@ TEST_CASE("timeline: prefix records past the run's end are not kept, nor the old
       FAIL("record " << i << " differs");
     }
   }
+}
+
+TEST_CASE(
+    "demo: a deferred placement (the window's) lands where the immediate one does, over frames") {
+  // The window rebuilds without placing (Demo::defer_placement) and reaches
+  // the action's place over frames (model/mover.hpp); headless it places at
+  // once. Both give the same cursor and state.
+  viz::ViewState want(0);
+  uint64_t want_cursor = 0;
+  {
+    viz::Demo d(crash_request());
+    d.timeline().seek_time(3 * kS);
+    REQUIRE(d.crash("edge-2").empty());
+    CHECK_FALSE(d.take_placement().has_value());
+    want = d.timeline().state();
+    want_cursor = d.timeline().cursor();
+  }
+  viz::Demo d(crash_request());
+  d.defer_placement(true);
+  d.timeline().seek_time(3 * kS);
+  REQUIRE(d.crash("edge-2").empty());
+  viz::Timeline& t = d.timeline();
+  CHECK(t.cursor() == 0);
+  const auto event = d.take_placement();
+  REQUIRE(event.has_value());
+  CHECK_FALSE(d.take_placement().has_value());  // taken once
+  viz::PendingMove m = viz::PendingMove::to_event(t, *event);
+  int frames = 0;
+  viz::MoveResult r = viz::MoveResult::kPending;
+  while (r == viz::MoveResult::kPending && frames < 1'000'000) {
+    ++frames;
+    int left = 8;
+    r = viz::carry_out(
+        t, m, [&left] { return left-- > 0; }, [&t] { t.simulate_events(1000); });
+  }
+  CHECK(r == viz::MoveResult::kPlaced);
+  CHECK(frames > 10);
+  CHECK(t.cursor() == want_cursor);
+  CHECK(t.state() == want);
+  // The crash is the record just past the cursor's place or before it: edge-2 is down there.
+  CHECK_FALSE(t.state().nodes[node_id(t, "edge-2")].up);
 }

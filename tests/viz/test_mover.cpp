@@ -154,3 +154,33 @@ TEST_CASE(
   CHECK_FALSE(stale.active());
   CHECK(t.events_simulated() == events);
 }
+
+TEST_CASE("a search for the run's first record starts at the start wherever the cursor is") {
+  // `--at first-failure` in the window: the cursor may stand past demo
+  // actions; the first failure is the run's first, as Timeline::find_first.
+  Timeline t(crash_scenario(), until(13));
+  const auto first = t.find_first(viz::is_failure);
+  REQUIRE(first.has_value());
+  t.seek(*first + 5000);  // past it
+  PendingMove m = PendingMove::to_first(t, viz::is_failure, "failure");
+  CHECK(carry_over_frames(t, m, 5).result == MoveResult::kPlaced);
+  CHECK(t.cursor() == *first + 1);
+  // From the cursor instead, the next failure is a later one.
+  PendingMove next = PendingMove::to_next(t, viz::is_failure, "failure");
+  CHECK(carry_over_frames(t, next, 5).result == MoveResult::kPlaced);
+  CHECK(t.cursor() > *first + 1);
+}
+
+TEST_CASE("a move in a run cut short at the records the viewer keeps ends there") {
+  viz::TimelineLimits small;
+  small.records_max = 20'000;
+  Timeline t(crash_scenario(), until(13), small);
+  PendingMove m = PendingMove::to_time(t, 12 * kS);
+  const Frames f = carry_over_frames(t, m, 3, 100'000);
+  CHECK(f.result == MoveResult::kPlaced);
+  CHECK(t.truncated());
+  CHECK(t.cursor() == t.collected());
+  PendingMove none = PendingMove::to_next(
+      t, [](const sim::Record&) { return false; }, "nothing");
+  CHECK(carry_over_frames(t, none, 3, 100'000).result == MoveResult::kNotFound);
+}

@@ -21,6 +21,7 @@ constexpr uint64_t kRecordsPerFrameFlatOut = 20000;
 // adapt to it): a large run (metro.yaml) advances over frames instead of
 // freezing the window.
 constexpr double kSimulateFrameMs = 20, kSimulateCallMs = 4;
+constexpr uint64_t kFirstCallEvents = 512, kUnboundedCallEvents = 8192;
 // Playback's wall step is capped: a slow frame must not make the next one
 // simulate more (each would then be slower than the last).
 constexpr double kPlayStepMaxS = 0.1;
@@ -33,16 +34,27 @@ bool budget_left(const Ui& ui) {
   return ui.sim_unbounded || (wall_s() - ui.sim_frame_start_s) * 1000 < kSimulateFrameMs;
 }
 
-// One call's worth of simulation, adapting the events per call.
+// One call's worth of simulation, adapting the events per call to about
+// kSimulateCallMs (by the ratio, at most 8x either way per call). Without a
+// budget (--screenshot) the calls are of a fixed size, so that how far the
+// run is simulated, which the frame shows ("step N / M+"), does not depend
+// on the machine's speed.
 void simulate_call(Ui& ui) {
-  const double start = wall_s();
-  ui.timeline->simulate_events(ui.sim_events_per_call);
-  const double ms = (wall_s() - start) * 1000;
-  if (ms < kSimulateCallMs / 2) {
-    ui.sim_events_per_call = std::min<uint64_t>(ui.sim_events_per_call * 2, 1 << 20);
-  } else if (ms > kSimulateCallMs * 2) {
-    ui.sim_events_per_call = std::max<uint64_t>(ui.sim_events_per_call / 2, 64);
+  Timeline& t = *ui.timeline;
+  if (ui.sim_unbounded) {
+    t.simulate_events(kUnboundedCallEvents);
+    return;
   }
+  if (ui.sim_timeline != t.id()) {  // a new run: its cost per event may differ
+    ui.sim_timeline = t.id();
+    ui.sim_events_per_call = kFirstCallEvents;
+  }
+  const double start = wall_s();
+  t.simulate_events(ui.sim_events_per_call);
+  const double ms = std::max((wall_s() - start) * 1000, 0.01);
+  const double scale = std::clamp(kSimulateCallMs / ms, 0.125, 8.0);
+  ui.sim_events_per_call = std::clamp<uint64_t>(
+      static_cast<uint64_t>(static_cast<double>(ui.sim_events_per_call) * scale), 64, 1 << 20);
 }
 
 // Carries out the move within the frame's budget.
@@ -52,16 +64,28 @@ MoveResult carry(Ui& ui, PendingMove& m) {
 }
 
 void placed(Ui& ui) {
+  Timeline& t = *ui.timeline;
   ui.pending = PendingMove{};
-  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
+  ui.play_ns = static_cast<double>(t.cursor_ns());
+  if (const uint64_t client = std::exchange(ui.follow_client, 0); client != 0 && t.cursor() > 0) {
+    ui.follow_txn = t.record(t.cursor() - 1).a;  // the START found
+    ui.status = fmt::format("following txn {} (client txn {}): step with its next step >",
+                            ui.follow_txn, client);
+  }
   if (std::exchange(ui.follow_after_move, false)) follow_sent(ui);
+}
+
+// A new move replaces the pending one and what was to follow it.
+void forget_pending(Ui& ui) {
+  ui.pending = PendingMove{};
+  ui.follow_after_move = false;
+  ui.follow_client = 0;
 }
 
 // Starts a move: done at once when the run is simulated far enough (no
 // simulation: a zero budget), otherwise left pending for service_pending.
 void start(Ui& ui, PendingMove m) {
-  ui.follow_after_move = false;
-  ui.pending = PendingMove{};
+  forget_pending(ui);
   ui.status.clear();
   const MoveResult r = carry_out(
       *ui.timeline, m, [] { return false; }, [] {});
@@ -76,7 +100,7 @@ void start(Ui& ui, PendingMove m) {
 // Moves to the previous record the predicate accepts (always collected).
 template <typename Pred>
 void jump_back(Ui& ui, const char* what, Pred pred) {
-  ui.pending = PendingMove{};
+  forget_pending(ui);
   const bool found = ui.timeline->seek_prev(pred);
   ui.status = found ? std::string() : fmt::format("no previous {}", what);
   ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
@@ -93,7 +117,7 @@ void jump(Ui& ui, bool forward, const char* what, std::function<bool(const sim::
 void step_to(Ui& ui, int64_t delta) {
   Timeline& t = *ui.timeline;
   if (delta < 0) {
-    ui.pending = PendingMove{};
+    forget_pending(ui);
     t.step(delta);
     ui.play_ns = static_cast<double>(t.cursor_ns());
   } else {
@@ -148,21 +172,44 @@ void move_to_event(Ui& ui, uint64_t event) {
 }
 void move_to_end(Ui& ui) { start(ui, PendingMove::to_end(*ui.timeline)); }
 
-void move_next(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what) {
-  // Not start(): without simulation "not found" would only mean "not yet".
-  // The frame's budget is spent on it at once (found among the collected
-  // records without simulating, if it is there), then over frames.
-  ui.follow_after_move = false;
+namespace {
+// A search: found among the collected records at once if it is there
+// (without a budget "not found" would only mean "not yet"), otherwise over
+// frames; playback stops only while it is pending.
+void search(Ui& ui, PendingMove m, uint64_t follow_client) {
+  forget_pending(ui);
   ui.status.clear();
-  ui.pending = PendingMove::to_next(*ui.timeline, std::move(pred), std::move(what));
-  ui.playing = false;
+  ui.pending = std::move(m);
+  ui.follow_client = follow_client;
   service_pending(ui);
+  if (ui.pending.active()) ui.playing = false;
+}
+}  // namespace
+
+void move_next(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what,
+               uint64_t follow_client) {
+  search(ui, PendingMove::to_next(*ui.timeline, std::move(pred), std::move(what)), follow_client);
+}
+
+void move_first(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what) {
+  search(ui, PendingMove::to_first(*ui.timeline, std::move(pred), std::move(what)), 0);
+}
+
+void move_prev(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what) {
+  jump_back(ui, what.c_str(), pred);
+}
+
+void seek_to(Ui& ui, uint64_t index) {
+  forget_pending(ui);
+  ui.timeline->seek(index);
+  ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
 }
 
 void service_pending(Ui& ui) {
   if (ui.sim_frame_start_s == 0) ui.sim_frame_start_s = wall_s();
   if (!ui.pending.active()) return;
   const std::string what = ui.pending.what;
+  const bool from_start = ui.pending.kind == PendingMove::Kind::kNext && ui.pending.scanned == 0;
   switch (carry(ui, ui.pending)) {
     case MoveResult::kPending:
       break;
@@ -170,7 +217,12 @@ void service_pending(Ui& ui) {
       placed(ui);
       break;
     case MoveResult::kNotFound:
-      ui.status = fmt::format("no next {}", what);
+      ui.status = ui.follow_client != 0
+                      ? fmt::format("client txn {} never reached a coordinator (see the log)",
+                                    ui.follow_client)
+                  : from_start ? fmt::format("no {} in this run", what)
+                               : fmt::format("no next {}", what);
+      forget_pending(ui);
       break;
     case MoveResult::kDropped:
       break;
@@ -190,8 +242,10 @@ void advance_playback(Ui& ui, double wall_dt_s) {
   ui.behind = false;
   if (!ui.playing || ui.pending.active()) return;
   Timeline& t = *ui.timeline;
-  if (t.finished() && t.cursor() == t.collected()) {
+  if ((t.finished() || t.truncated()) && t.cursor() == t.collected()) {
     ui.playing = false;
+    if (t.truncated())
+      ui.status = "the end of what the viewer keeps (records_max): the run goes on past it";
     return;
   }
   if (ui.speed <= 0) {  // as fast as it goes
@@ -235,9 +289,9 @@ void handle_keys(Ui& ui) {
   if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) ui.speed = std::max(kSpeedMin, ui.speed / 2);
   if (pressed(GLFW_KEY_ESCAPE)) {
     if (ui.pending.active()) {
-      ui.pending = PendingMove{};
-      ui.follow_after_move = false;
-      ui.status = "cancelled";
+      forget_pending(ui);
+      ui.status =
+          fmt::format("cancelled: the cursor stays at {}", format_ns(ui.timeline->cursor_ns()));
     } else {
       ui.selected = UINT32_MAX;
     }

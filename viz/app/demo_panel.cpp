@@ -76,6 +76,10 @@ void toggle_selected(Ui& ui) {
     ui.status = "this session takes no actions";
     return;
   }
+  if (ui.pending.active()) {
+    ui.status = "actions wait until the cursor is in place (Esc cancels the move)";
+    return;
+  }
   if (ui.selected >= ui.timeline->names().size()) {
     ui.status = "select a node first (click it)";
     return;
@@ -93,6 +97,8 @@ void draw_faults(Ui& ui) {
   }
   if (actions_wait(ui)) return;
   Demo& d = *ui.demo;
+  // An action rebuilds the run (a new Timeline): each returns at once, as
+  // `t` then refers to the old one.
   const Timeline& t = *ui.timeline;
   const uint64_t cursor = t.cursor();
   ImGui::TextWrapped("Actions apply at the cursor: %s, after the run's event #%llu (simulator events, not "
@@ -107,12 +113,15 @@ void draw_faults(Ui& ui) {
   const bool up = t.state().nodes[static_cast<size_t>(ui.demo_node)].up;
   ImGui::SameLine();
   if (ImGui::Button(up ? "Crash" : "Restart")) {
-    after_action(ui, up ? d.crash(node) : d.restart(node), fmt::format("{} {}", up ? "crash" : "restart", node));
+    return after_action(ui, up ? d.crash(node) : d.restart(node),
+                        fmt::format("{} {}", up ? "crash" : "restart", node));
   }
   ImGui::SameLine();
-  if (ImGui::Button("Crash random")) after_action(ui, d.crash("random"), "crash of a random node");
+  if (ImGui::Button("Crash random"))
+    return after_action(ui, d.crash("random"), "crash of a random node");
   ImGui::SameLine();
-  if (ImGui::Button("Restart random")) after_action(ui, d.restart("random"), "restart of a random node");
+  if (ImGui::Button("Restart random"))
+    return after_action(ui, d.restart("random"), "restart of a random node");
 
   ImGui::SetNextItemWidth(100);
   node_combo("##link-a", t, ui.link_a);
@@ -122,7 +131,8 @@ void draw_faults(Ui& ui) {
   ImGui::SameLine();
   if (ImGui::Button("Cut link")) {
     const std::string a = t.names()[static_cast<size_t>(ui.link_a)], b = t.names()[static_cast<size_t>(ui.link_b)];
-    after_action(ui, a == b ? "a link joins two different nodes" : d.cut_link(a, b), fmt::format("cut {} - {}", a, b));
+    return after_action(ui, a == b ? "a link joins two different nodes" : d.cut_link(a, b),
+                        fmt::format("cut {} - {}", a, b));
   }
 
   ImGui::SetNextItemWidth(70);
@@ -137,8 +147,8 @@ void draw_faults(Ui& ui) {
   if (ImGui::Button("Set drop rate")) {
     const char* a = kTierNames[ui.drop_tiers[0]];
     const char* b = kTierNames[ui.drop_tiers[1]];
-    after_action(ui, d.drop_rate(a, b, static_cast<uint32_t>(ui.drop_percent)),
-                 fmt::format("drop {}% between {} and {}", ui.drop_percent, a, b));
+    return after_action(ui, d.drop_rate(a, b, static_cast<uint32_t>(ui.drop_percent)),
+                        fmt::format("drop {}% between {} and {}", ui.drop_percent, a, b));
   }
 
   ImGui::TextUnformatted("Partition: the checked nodes against the rest");
@@ -153,7 +163,7 @@ void draw_faults(Ui& ui) {
     for (size_t n = 0; n < t.names().size(); ++n) {
       if (ui.partition[n]) group.push_back(t.names()[n]);
     }
-    after_action(ui, d.partition(group), fmt::format("partition of {} nodes", group.size()));
+    return after_action(ui, d.partition(group), fmt::format("partition of {} nodes", group.size()));
   }
   ImGui::Separator();
   draw_actions_list(ui);

@@ -41,7 +41,7 @@ void draw_key_view(Ui& ui) {
     const std::string line = fmt::format("{} {}", format_ns(r.time_ns), describe(r, t.names()));
     ImGui::PushStyleColor(ImGuiCol_Text, severity_colour(severity(r)));
     if (ImGui::Selectable(line.c_str(), false)) {
-      ui.timeline->seek(i + 1);
+      seek_to(ui, i + 1);
       ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
     }
     ImGui::PopStyleColor();

@@ -101,7 +101,7 @@ void draw_log(Ui& ui) {
   }
   ImGui::EndChild();
   if (clicked != UINT64_MAX) {
-    t.seek(clicked + 1);
+    seek_to(ui, clicked + 1);
     ui.play_ns = static_cast<double>(t.cursor_ns());
   }
 }

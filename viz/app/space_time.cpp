@@ -343,7 +343,7 @@ void draw_space_time(Ui& ui) {
     ImGui::TextDisabled("click: move the cursor here");
     ImGui::EndTooltip();
     if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 9.0f) {
-      t.seek(hover + 1);
+      seek_to(ui, hover + 1);
       ui.play_ns = static_cast<double>(t.cursor_ns());
     }
   }

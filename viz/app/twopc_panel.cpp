@@ -37,7 +37,7 @@ bool follows(const Ui& ui, uint64_t index) {
 
 // After a billing action: the client txn it sent (the action's record just
 // before the cursor), then the cursor moves to its START on a coordinator
-// and the tab follows it.
+// (a search, over frames if needed: controls.cpp) and the tab follows it.
 void follow_sent(Ui& ui) {
   Timeline& t = *ui.timeline;
   uint64_t client = 0;
@@ -54,13 +54,8 @@ void follow_sent(Ui& ui) {
     return r.type == proto::twopc::kRecordCoordinator &&
            r.code == static_cast<uint16_t>(proto::twopc::CoordinatorEvent::kStartLogged) && r.b == client;
   };
-  if (!t.seek_next(start)) {
-    ui.status = fmt::format("client txn {} never reached a coordinator (see the log)", client);
-    return;
-  }
-  ui.follow_txn = t.record(t.cursor() - 1).a;
-  ui.play_ns = static_cast<double>(t.cursor_ns());
-  ui.status = fmt::format("following txn {} (client txn {}): step with its next step >", ui.follow_txn, client);
+  // Over frames if the run has not got there yet; placed() then follows it.
+  move_next(ui, start, fmt::format("START of client txn {}", client), client);
 }
 
 namespace {
@@ -230,8 +225,7 @@ void draw_twopc(Ui& ui) {
                        ui.follow.inferred_count(), ui.follow.inferred_wal_count());
   }
   if (ImGui::Button("< its previous step")) {
-    ui.status = t.seek_prev(pred) ? "" : "no earlier step of this transaction";
-    ui.play_ns = static_cast<double>(t.cursor_ns());
+    move_prev(ui, pred, "step of this transaction");
   }
   ImGui::SameLine();
   if (ImGui::Button("its next step >")) move_next(ui, pred, "step of this transaction");
@@ -250,7 +244,7 @@ void draw_twopc(Ui& ui) {
     const std::string line = fmt::format("{} {}{}", format_ns(r.time_ns), describe(r, t.names()),
                                          i + 1 == t.cursor() ? "  <- cursor" : "");
     ImGui::PushStyleColor(ImGuiCol_Text, severity_colour(severity(r)));
-    if (ImGui::Selectable(line.c_str(), i + 1 == t.cursor())) t.seek(i + 1);
+    if (ImGui::Selectable(line.c_str(), i + 1 == t.cursor())) seek_to(ui, i + 1);
     ImGui::PopStyleColor();
   }
   ImGui::EndChild();

@@ -46,10 +46,13 @@ struct Ui {
   bool focus_goto = false;
   PendingMove pending;
   bool follow_after_move = false;  // a billing action waits for its placement to be followed
+  uint64_t follow_client =
+      0;  // the pending move looks for this client txn's START, then follows it
   // Simulation on the drawing thread: the events per call, adapted to about
   // kSimulateCallMs each, and the wall time this frame may still spend
   // (unbounded for --screenshot, which waits for the cursor's place).
   uint64_t sim_events_per_call = 2048;
+  uint64_t sim_timeline = 0;  // the Timeline the events per call were adapted to
   double sim_frame_start_s = 0;
   bool sim_unbounded = false;
   // Log filters.
@@ -121,7 +124,18 @@ void move_to_time(Ui& ui, int64_t t_ns);
 void move_to_index(Ui& ui, uint64_t index);
 void move_to_event(Ui& ui, uint64_t event);  // just past the run's event
 void move_to_end(Ui& ui);
-void move_next(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what);
+// `follow_client`: when placed, follow the 2PC transaction of that client
+// txn (its START is what `pred` looks for).
+void move_next(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what,
+               uint64_t follow_client = 0);
+// Just past the previous record before the cursor that `pred` accepts
+// (always simulated); cancels a pending move. Says so when there is none.
+void move_prev(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what);
+// Just past the run's first record `pred` accepts (--at first-failure).
+void move_first(Ui& ui, std::function<bool(const sim::Record&)> pred, std::string what);
+// The cursor just past kept record `index` - 1 (a click in the log, the
+// space-time diagram, a list): cancels a pending move. REQUIRES: index <= collected().
+void seek_to(Ui& ui, uint64_t index);
 // Starts the frame's simulation budget, then advances a pending move.
 void service_pending(Ui& ui);
 // Simulates within what is left of the frame's budget until the run's

@@ -52,8 +52,8 @@ std::string place_cursor(Ui& ui, const std::string& at, std::string& note, bool 
   Timeline& t = *ui.timeline;
   if (at.empty()) return {};
   if (at == "first-failure") {
-    if (window) {
-      move_next(ui, is_failure, "failure");
+    if (window) {  // from the start, like find_first: the cursor may be past actions
+      move_first(ui, is_failure, "failure");
       return {};
     }
     const auto i = t.find_first(is_failure);

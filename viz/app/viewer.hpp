@@ -27,9 +27,11 @@ struct ViewerOptions {
   std::string actions_path;
   std::string save_scenario;
   // --fps N: play from the cursor at 1 simulated s/s for N frames, each
-  // advancing 1/30 s of playback (so runs compare), without vsync, and
-  // print the frame times split into playback (the model), drawing
-  // (ImGui's frame) and rendering (OpenGL, finished); docs/benchmarks.md.
+  // asking 1/30 s of playback (so runs compare), without vsync, and print
+  // the frame times split into playback (the model), drawing (ImGui's
+  // frame) and rendering (OpenGL, finished); docs/benchmarks.md. A run
+  // that simulates slower than that plays what each frame's simulation
+  // budget reaches (controls.cpp): its playback time is then the budget.
   int fps_frames = 0;
 };
 

@@ -42,6 +42,13 @@ PendingMove PendingMove::to_next(const Timeline& t, std::function<bool(const sim
   return m;
 }
 
+PendingMove PendingMove::to_first(const Timeline& t, std::function<bool(const sim::Record&)> pred,
+                                  std::string what) {
+  PendingMove m = to_next(t, std::move(pred), std::move(what));
+  m.scanned = 0;
+  return m;
+}
+
 MoveResult carry_out(Timeline& t, PendingMove& m, const std::function<bool()>& more,
                      const std::function<void()>& simulate) {
   if (!m.active()) return MoveResult::kPlaced;

@@ -32,6 +32,10 @@ struct PendingMove {
   // Just past the next record after the cursor that `pred` accepts.
   static PendingMove to_next(const Timeline& t, std::function<bool(const sim::Record&)> pred,
                              std::string what);
+  // Just past the run's first record `pred` accepts, wherever the cursor
+  // is (Timeline::find_first: `--at first-failure`).
+  static PendingMove to_first(const Timeline& t, std::function<bool(const sim::Record&)> pred,
+                              std::string what);
 };
 
 enum class MoveResult : uint8_t {
