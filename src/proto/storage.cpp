@@ -47,6 +47,7 @@ uint32_t catch_up_resp_bytes(const CatchUpResp& r) {
   uint32_t bytes = len(R"({"entries":[],"more":,"next":[,],"as_of":})") +
                    (r.more ? len("true") : len("false")) + digits_signed(r.next_since_ns) +
                    digits(r.next_key) + digits_signed(r.as_of_ns);
+  if (r.restart_pass) bytes += len(R"(,"restart":true)");                        // only when set
   if (!r.entries.empty()) bytes += static_cast<uint32_t>(r.entries.size() - 1);  // commas
   for (const CatchUpEntry& e : r.entries) bytes += entry_bytes(e);
   return bytes;
@@ -122,6 +123,7 @@ void Replica::recover(Env<Message>& env, StorageIo& io) {
   ECSIM_ASSERT(env.self() == self_);
   replay(env, io);
   recovered_ = true;
+  started_ns_ = env.now().ns;
   // Un-synced entries that survived a crash by chance are not durable yet:
   // sync them before any acknowledgement leans on them.
   if (io.disk().length() > io.disk().durable_length()) want_sync(io);
@@ -325,7 +327,14 @@ void Replica::on_catch_up_req(Env<Message>& env, NodeId from, const CatchUpReq& 
   CatchUpResp resp;
   resp.req_id = r.req_id;
   resp.as_of_ns = env.now().ns;
-  if (r.by_key) {
+  // A pass begun (its start P: the bound of a later request) before this
+  // life: the crash may have taken versions it had not synced, putting
+  // their keys back at older stamps, behind the pass's cursor. Strictly
+  // before: a pass begun at this life's start instant is this life's.
+  const int64_t pass_start = r.by_key ? r.since_ns : r.until_ns;
+  if (config_.incarnation > 0 && pass_start > 0 && pass_start < started_ns_) {
+    resp.restart_pass = true;
+  } else if (r.by_key) {
     serve_by_key(r, resp);
   } else {
     const int64_t until = r.until_ns > 0 ? r.until_ns : resp.as_of_ns;
@@ -380,13 +389,27 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
   const bool forward =
       p->by_key ? r.next_key > p->cursor_key
                 : std::pair{r.next_since_ns, r.next_key} > std::pair{p->cursor_ns, p->cursor_key};
-  if (r.entries.size() > kCatchUpBatchMax || (r.more && !forward)) {
+  if (r.entries.size() > kCatchUpBatchMax || (r.more && !forward && !r.restart_pass) ||
+      (r.restart_pass && !r.entries.empty())) {
     ignore(env, Ignored::kMismatch, from, r.req_id);
     return;
   }
   env.cancel_timer(p->timer);
   p->req_id = 0;
   p->retries = 0;
+  if (r.restart_pass) {
+    // From the mark again: the peer restarted since this pass began.
+    ++counters_.catch_up_passes_restarted;
+    trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kPassRestarted), from, 0,
+          static_cast<uint64_t>(p->pass_start_ns));
+    p->cursor_ns = p->mark_ns;
+    p->cursor_key = 0;
+    p->pass_start_ns = -1;
+    p->by_key = false;
+    p->pass_refused = false;
+    request_batch(env, *p);
+    return;
+  }
   if (p->pass_start_ns < 0) p->pass_start_ns = r.as_of_ns;
   for (const CatchUpEntry& e : r.entries) {
     const Stored* held = entries_.find(e.key);

@@ -5,10 +5,8 @@
 //
 // What it promises:
 // - Last-write-wins: every value carries a Version (counter, writer), totally
-//   ordered by counter and then writer; a replica keeps the larger. Keeping
-//   the maximum of a total order is commutative, associative and idempotent,
-//   so replicas that saw the same writes hold the same values whatever the
-//   order the writes arrived in, and duplicates change nothing.
+//   ordered by counter, then writer; a replica keeps the larger (a maximum:
+//   the arrival order and duplicates change nothing).
 // - A replica acknowledges a write (WriteAck) only once its log holds, durably
 //   (a sync covering it completed), that version or a newer one of the key.
 //   Syncs are group-committed: at most one in flight; the writes that arrive
@@ -36,16 +34,17 @@
 //   1. by time: the entries with mark <= updated_at < P, in (updated_at,
 //      key) order from a cursor. That set only loses members (a change
 //      stamps an entry with a time >= P), so the sweep ends however fast
-//      the clients write to the peer;
+//      the clients write to the peer -- while the peer lives: one that
+//      restarts may have lost un-synced versions, putting keys back at
+//      older stamps behind the cursor, so it answers a request of a pass
+//      begun before its restart with restart_pass, and the pass begins again;
 //   2. by key: the entries with updated_at >= P of keys the peer held
 //      before P (created_at < P), in key order from a key cursor. An entry
 //      the peer changed during the pass left sweep 1 for this set and stays
 //      in it (stamps only grow), and a change does not move a key in key
 //      order, so the sweep reaches it; keys created during the pass never
 //      join, so the set is bounded by the keys held at P and the sweep
-//      ends too. (A single sweep by time to the peer's end chases the
-//      entries the clients keep changing and never ends while they change
-//      faster than batches come back.) Keys created after P are not owed:
+//      ends too (docs/model.md: why not one sweep). Keys created after P are not owed:
 //      a version acknowledged before the restart without this replica is
 //      on both peers before P. A key a peer replayed from its (maybe
 //      truncated) log counts as created at 0: only more entries to send.
@@ -62,13 +61,10 @@
 //   order, then each peer's mark) and, once a sync made that copy durable,
 //   truncates the log before it (node::Disk::truncate_front). Replay applies
 //   the newest version of a key wherever it is, so recovery from the
-//   truncated log, or from a crash before the copy was durable (the old
-//   entries are still there), gives the same state. Log positions are
-//   absolute (never renumbered), so acks waiting on a position and the
-//   traced lengths mean the same after a truncation.
+//   truncated log, or from a crash before the copy was durable, gives the
+//   same state. Log positions are absolute (never renumbered).
 // - Reads are served from the map, which may hold a version not yet durable
-//   here (read uncommitted at one replica); quorum reads still satisfy the
-//   promise above, which is about acknowledged writes.
+//   here; quorum reads still keep the promise about acknowledged writes.
 // - Everything is bounded: keys, pending acks, outstanding requests, catch-up
 //   batches; every refusal has a counter and a trace record.
 //
@@ -188,6 +184,7 @@ enum class CatchUpEvent : uint16_t {
   // A peer did not answer catch_up_retries_max requests in a row: the
   // replica keeps asking, at a doubling interval (b = the interval in ns).
   kBackingOff = 7,
+  kPassRestarted = 8,  // the peer restarted since the pass began (it may have lost versions): again
 };
 enum class QuorumOutcome : uint16_t { kWriteOk = 1, kWriteFailed = 2, kReadOk = 3, kReadFailed = 4 };
 enum class Ignored : uint16_t {
@@ -265,6 +262,7 @@ struct CatchUpResp {
   int64_t next_since_ns = 0;
   uint64_t next_key = 0;
   int64_t as_of_ns = 0;  // the sender's time when it answered
+  bool restart_pass = false;  // the sender restarted since the pass began: again (no entries)
 };
 
 using Message = std::variant<WriteReq, WriteAck, ReadReq, ReadResp, CatchUpReq, CatchUpResp>;
@@ -344,6 +342,7 @@ struct ReplicaCounters {
   uint64_t catch_up_entries_applied = 0;  // received entries that won
   uint64_t catch_up_gave_up = 0;
   uint64_t catch_up_backoffs = 0;  // requests asked at a backed-off interval
+  uint64_t catch_up_passes_restarted = 0;  // passes begun again: the peer restarted meanwhile
   uint64_t ignored = 0;
   uint64_t refused_total() const;
 };
@@ -479,6 +478,7 @@ class Replica {
   std::vector<PeerCatchUp> catch_up_;
   bool caught_up_ = false;
   sim::Time caught_up_at_{0};
+  int64_t started_ns_ = 0;  // this life's start (recover)
   ReplicaCounters counters_;
 };
 
