@@ -3,7 +3,8 @@
 # one CTest entry per test case and hands its name back as a filter; a ';'
 # in a name splits it into two CTest entries whose filters match nothing,
 # and Catch2 then reports "No test cases matched" and passes: the case
-# never runs. Usage: lint_test_names.sh BINARY...
+# never runs. A name that begins with '-' is read back as an option
+# ("Unrecognised token"). Usage: lint_test_names.sh BINARY...
 set -euo pipefail
 status=0
 for bin in "$@"; do
@@ -11,6 +12,10 @@ for bin in "$@"; do
     case "$name" in
       *';'*)
         echo "$(basename "$bin"): test case name with ';' never runs under CTest: $name"
+        status=1
+        ;;
+      -*)
+        echo "$(basename "$bin"): test case name beginning with '-' is taken for an option: $name"
         status=1
         ;;
     esac
