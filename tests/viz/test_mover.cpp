@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "crash_run.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "model/mover.hpp"
 #include "model/records.hpp"
@@ -21,15 +22,8 @@ namespace {
 constexpr int64_t kS = 1'000'000'000;
 constexpr uint64_t kEventsPerStep = 500;
 
-scenario::Scenario crash_scenario() {
-  return scenario::load_scenario_file(ECSIM_SOURCE_DIR "/scenarios/edge-crash-rehydrate.yaml");
-}
-
-run::RunOptions until(int64_t seconds) {
-  run::RunOptions o;
-  o.until = sim::seconds(seconds);
-  return o;
-}
+using viz_test::crash_scenario;
+using viz_test::until;
 
 // One run at a time in a process (protocol points and limits are
 // process-wide): the reference Timeline is gone before the next is built.

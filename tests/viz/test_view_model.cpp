@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "crash_run.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "model/layout.hpp"
@@ -22,15 +23,8 @@ using viz::Timeline;
 namespace {
 constexpr int64_t kS = 1'000'000'000;
 
-scenario::Scenario crash_scenario() {
-  return scenario::load_scenario_file(ECSIM_SOURCE_DIR "/scenarios/edge-crash-rehydrate.yaml");
-}
-
-run::RunOptions until(int64_t seconds) {
-  run::RunOptions o;
-  o.until = sim::seconds(seconds);
-  return o;
-}
+using viz_test::crash_scenario;
+using viz_test::until;
 
 uint32_t node_id(const Timeline& t, const std::string& name) {
   for (uint32_t n = 0; n < t.names().size(); ++n) {
