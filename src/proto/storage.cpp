@@ -389,8 +389,9 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
   const bool forward =
       p->by_key ? r.next_key > p->cursor_key
                 : std::pair{r.next_since_ns, r.next_key} > std::pair{p->cursor_ns, p->cursor_key};
-  if (r.entries.size() > kCatchUpBatchMax || (r.more && !forward && !r.restart_pass) ||
-      (r.restart_pass && !r.entries.empty())) {
+  // A restart answer carries nothing: no entries, no cursor to move.
+  if (r.entries.size() > kCatchUpBatchMax || (r.more && !forward) ||
+      (r.restart_pass && (r.more || !r.entries.empty()))) {
     ignore(env, Ignored::kMismatch, from, r.req_id);
     return;
   }
