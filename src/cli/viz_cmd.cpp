@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include "commands.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "model/follow.hpp"
+#include "model/probe.hpp"
 #include "model/session.hpp"
 #include "options.hpp"
 #include "viewer.hpp"
@@ -25,6 +27,8 @@ struct VizArgs {
   viz::ViewerOptions viewer;
   std::optional<uint64_t> seed;
   std::string checkpoint_memory;
+  std::string run_checkpoint_memory;
+  uint64_t run_checkpoint_every = 0;
   uint64_t bench = 0;
 };
 double ms_since(std::chrono::steady_clock::time_point start) {
@@ -35,6 +39,43 @@ std::string figures(std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
   const auto at = [&ms](double q) { return ms[static_cast<size_t>(q * static_cast<double>(ms.size() - 1))]; };
   return fmt::format("p50 {:.3f} ms  p99 {:.3f} ms  max {:.3f} ms", at(0.5), at(0.99), ms.back());
+}
+
+// Node internals (the Node tab: model/probe.hpp) at the same seeded times,
+// behind the probe once it has run to the end: from a checkpoint of its
+// run (model/forks.hpp), or from t = 0 with --run-checkpoint-memory 0; and
+// one event back from there. A jump samples the first node's snapshot.
+void bench_internals(const VizArgs& a, viz::Timeline& t) {
+  viz::Probe p(t, {}, viz::Probe::kCacheBytesDefault, viz::fork_limits(t.limits()));
+  const auto internals = [&](uint64_t event) {
+    const auto start = std::chrono::steady_clock::now();
+    while (!p.advance_to(event, t.cursor_ns(), UINT64_MAX)) {
+    }
+    if (p.snapshot(0, event) == nullptr)
+      throw std::logic_error("viz --bench: no snapshot where the probe is");
+    return ms_since(start);
+  };
+  const double to_end_ms = internals(t.events_simulated());
+  const uint64_t last = p.events();
+  std::vector<double> jumps, backwards;
+  uint64_t x = 0x9e3779b97f4a7c15ULL;  // the timeline's seeded times
+  for (uint64_t i = 0; i < a.bench; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    t.seek_time(static_cast<int64_t>(x % static_cast<uint64_t>(std::max<int64_t>(1, t.end_ns()))));
+    const uint64_t event = std::min(t.cursor_event(), last - 1);
+    jumps.push_back(internals(event));
+    if (event > 0) backwards.push_back(internals(event - 1));
+  }
+  const viz::RunForks* f = p.forks();
+  std::printf("node internals: the probe to the end in %.0f ms; %s\n", to_end_ms,
+              f == nullptr ? "no checkpoints of its run (--run-checkpoint-memory 0)"
+                           : fmt::format("{} checkpoints of its run every {} events, {:.1f} MiB",
+                                         f->size(), f->every_events(),
+                                         static_cast<double>(f->memory_bytes()) / (1 << 20))
+                                 .c_str());
+  std::printf("node internals at a seeded time behind it: %s\n", figures(jumps).c_str());
+  if (!backwards.empty())
+    std::printf("node internals one event back: %s\n", figures(backwards).c_str());
 }
 
 // `--bench N`, headless: opening (a trace file is re-simulated and checked
@@ -85,6 +126,7 @@ int viz_bench(const VizArgs& a) {
     std::printf("step forwards: %s\n", figures(forwards).c_str());
     std::printf("step backwards: %s\n", figures(backwards).c_str());
   }
+  bench_internals(a, t);
   return kExitOk;
 }
 }  // namespace
@@ -103,14 +145,34 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   viz->add_option("--at", args->viewer.at,
                   "Open with the cursor at TIME (e.g. 12.5s) or at first-failure")
       ->check(non_empty());
+  const CLI::Validator memory_size(
+      [](std::string& value) {
+        std::string why;
+        return scenario::parse_memory_size(value, why) ? std::string()
+                                                       : fmt::format("'{}': {}", value, why);
+      },
+      "SIZE", "memory size");
   viz->add_option("--checkpoint-memory", args->checkpoint_memory,
                   "Bytes the view-state checkpoints may take, e.g. 256MiB (default 1GiB)")
+      ->check(memory_size);
+  viz->add_option(
+         "--run-checkpoint-memory", args->run_checkpoint_memory,
+         "Bytes the checkpoints of the run for node internals (forked processes) may take; "
+         "0: none, behind the probe it re-simulates from t = 0 (default 1GiB)")
       ->check(CLI::Validator(
           [](std::string& value) {
             std::string why;
-            return scenario::parse_memory_size(value, why) ? std::string() : fmt::format("'{}': {}", value, why);
+            return value == "0" || scenario::parse_memory_size(value, why)
+                       ? std::string()
+                       : fmt::format("'{}': {} (or 0: none)", value, why);
           },
-          "SIZE", "memory size"));
+          "SIZE", "memory size or 0"));
+  viz->add_option(
+         "--run-checkpoint-every", args->run_checkpoint_every,
+         fmt::format("Events between the run's checkpoints at first (default {}; doubles when "
+                     "the memory runs short)",
+                     viz::ForkLimits{}.every_events))
+      ->check(whole_number(1, UINT64_MAX));
   viz->add_option("--screenshot", args->viewer.screenshot,
                   "Render headless frames and write the last one as PNG")
       ->check(non_empty());
@@ -165,6 +227,15 @@ void add_viz_command(CLI::App& app, int& exit_code) {
       std::string why;
       a.viewer.open.limits.checkpoint_memory_bytes = *scenario::parse_memory_size(a.checkpoint_memory, why);
     }
+    if (!a.run_checkpoint_memory.empty()) {
+      std::string why;
+      a.viewer.open.limits.run_checkpoint_memory_bytes =
+          a.run_checkpoint_memory == "0"
+              ? 0
+              : *scenario::parse_memory_size(a.run_checkpoint_memory, why);
+    }
+    if (a.run_checkpoint_every > 0)
+      a.viewer.open.limits.run_checkpoint_every = a.run_checkpoint_every;
     exit_code = a.bench > 0 ? viz_bench(a) : viz::run_viewer(a.viewer);
   });
 }

@@ -18,12 +18,29 @@ python3 - "$out/bench.txt" <<'PY' || fail=1
 import re, sys
 text = open(sys.argv[1]).read()
 ok = re.search(r"quickstart seed 1 \(from .*q\.trc\): (\d+) records kept of (\d+)", text) is not None
-for what in ("jump to a seeded time \(12\)", "step forwards", "step backwards"):
+for what in ("jump to a seeded time \(12\)", "step forwards", "step backwards",
+             "node internals at a seeded time behind it", "node internals one event back"):
     m = re.search(what + r": p50 ([0-9.]+) ms  p99 ([0-9.]+) ms  max ([0-9.]+) ms", text)
     ok = ok and m is not None and float(m.group(1)) <= float(m.group(2)) <= float(m.group(3))
 print(("ok" if ok else "FAIL") + ": the bench prints the opening and each latency line\n" + text)
 sys.exit(0 if ok else 1)
 PY
+# Node internals behind the probe: from the checkpoints of its run (forked
+# processes, every 5,000 events here), or from t = 0 without them.
+"$ecsim" viz --trace "$out/q.trc" --bench 4 --run-checkpoint-every 5000 > "$out/bench-forks.txt"
+check $? 0 "viz --bench --run-checkpoint-every exits 0"
+grep -Eq "^node internals: the probe to the end in [0-9]+ ms; ([2-9]|[1-9][0-9]+) checkpoints of its run every [0-9]+ events, [0-9.]+ MiB$" \
+  "$out/bench-forks.txt" || { echo "FAIL: checkpoints: $(cat "$out/bench-forks.txt")"; fail=1; }
+"$ecsim" viz --trace "$out/q.trc" --bench 2 --run-checkpoint-memory 0 > "$out/bench-none.txt"
+check $? 0 "viz --bench --run-checkpoint-memory 0 exits 0"
+grep -q "; no checkpoints of its run (--run-checkpoint-memory 0)$" "$out/bench-none.txt" ||
+  { echo "FAIL: no checkpoints: $(cat "$out/bench-none.txt")"; fail=1; }
+for bad in "--run-checkpoint-memory 0x" "--run-checkpoint-memory -1" "--run-checkpoint-every 0"; do
+  # shellcheck disable=SC2086 # the flag and its value, split on purpose
+  msg=$("$ecsim" viz --trace "$out/q.trc" --bench 1 $bad 2>&1); code=$?
+  check "$code" 2 "$bad: exit code 2"
+  check "$(echo "$msg" | wc -l)" 1 "$bad: one line"
+done
 msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ecsim" viz --trace "$out/does-not-exist.trc" 2>&1); code=$?
 check "$code" 2 "no display: exit code 2"
 check "$(echo "$msg" | wc -l)" 1 "no display: one line"

@@ -127,8 +127,16 @@ TEST_CASE("probe: a step back then forwards gives an identical snapshot") {
   while (t.cursor_event() == e1) t.step(-1);
   const uint64_t e0 = t.cursor_event();
   reach(p, e0, 0, 1 << 20);
-  CHECK(p.restarts() == 1);  // behind it: from t = 0 again
+  CHECK(p.restarts() == 0);  // behind it: a checkpoint's worker went there (model/forks.hpp)
+  CHECK(p.remote());
   const tiers::NodeSnapshot at_e0 = *p.snapshot(core1, e0);
+  // Without checkpoints, from t = 0 again: the same state.
+  viz::Probe none(t, {}, viz::Probe::kCacheBytesDefault, viz::ForkLimits{0});
+  reach(none, e1, 0, 1 << 20);
+  reach(none, e0, 0, 1 << 20);
+  CHECK(none.restarts() == 1);
+  CHECK_FALSE(none.remote());
+  CHECK(*none.snapshot(core1, e0) == at_e0);
   t.seek(t.count_through_event(e1));
   CHECK(t.cursor_event() == e1);
   reach(p, e1, 0, 1 << 20);
@@ -147,6 +155,8 @@ TEST_CASE(
   // The digest of issue 12: the event index, the trace hash so far and
   // every actor's state (each node's snapshot), taken by the probe at the
   // cursor's event; the run's own digest, not only the view's.
+  // With the checkpoints of the probe's run (forked processes) and without.
+  const uint64_t fork_bytes = GENERATE(uint64_t{1} << 30, uint64_t{0});
   run::RunOptions o;
   o.until = sim::seconds(12);
   viz::Timeline t(crash_scenario(), o);
@@ -155,7 +165,7 @@ TEST_CASE(
     uint64_t trace_hash = 0;
     std::vector<tiers::NodeSnapshot> nodes;
   };
-  viz::Probe p(t);
+  viz::Probe p(t, {}, viz::Probe::kCacheBytesDefault, viz::ForkLimits{fork_bytes});
   const auto digest = [&] {
     Digest d;
     d.event = t.cursor_event();
@@ -175,7 +185,9 @@ TEST_CASE(
   CHECK(ahead.nodes != before.nodes);
   for (int i = 0; i < 3000; ++i) t.step(-1);
   const Digest back = digest();
-  CHECK(p.restarts() == 1);  // behind the probe: simulated from t = 0 again
+  // Behind the probe: simulated from t = 0 again, or from a checkpoint.
+  CHECK(p.restarts() == (fork_bytes == 0 ? 1 : 0));
+  CHECK(p.remote() == (fork_bytes != 0));
   CHECK(back.event == before.event);
   CHECK(back.trace_hash == before.trace_hash);
   CHECK(back.nodes == before.nodes);
@@ -306,11 +318,11 @@ TEST_CASE("probe: its cache of snapshots and clocks stays within its byte budget
     }
   }
   CHECK(kept > 10);
-  // Back behind it: the probe starts again from t = 0 and is offered every
-  // clock again (replaced in place or kept anew); the count stays exact.
+  // Back behind it: a checkpoint's worker goes there and sends every clock
+  // it meets again (replaced in place or kept anew); the count stays exact.
   t.seek_time(from_ns + 50 * kMs);
   reach(p, t.cursor_event(), from_ns, 1 << 20);
-  CHECK(p.restarts() == 1);
+  CHECK(p.remote());
   CHECK(p.cache_bytes() <= kBudget);
   CHECK(p.cache_bytes() == p.cache_bytes_recounted());
   REQUIRE(p.snapshot(0, t.cursor_event()) != nullptr);

@@ -140,7 +140,9 @@ void draw_locks(const tiers::NodeSnapshot& s, uint64_t followed) {
 Probe& probe_of(Ui& ui) {
   if (!ui.probe || ui.probe->timeline_id() != ui.timeline->id()) {
     ui.probe.reset();  // one probe run at a time
-    ui.probe = std::make_unique<Probe>(*ui.timeline);
+    ui.probe =
+        std::make_unique<Probe>(*ui.timeline, tiers::SnapshotLimits{}, Probe::kCacheBytesDefault,
+                                fork_limits(ui.timeline->limits()));
   }
   return *ui.probe;
 }
@@ -159,9 +161,12 @@ void draw_internals(Ui& ui, uint32_t node) {
   if (s == nullptr) {
     ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "computing internals... %d %%",
                        static_cast<int>(p.progress() * 100));
-    ImGui::TextDisabled("(a second run of the scenario, at event %llu of %llu%s)",
-                        static_cast<unsigned long long>(p.events()), static_cast<unsigned long long>(event),
-                        p.restarted_for_target() ? ", restarted from t = 0: the cursor went behind it" : "");
+    ImGui::TextDisabled(
+        "(a second run of the scenario, at event %llu of %llu%s)",
+        static_cast<unsigned long long>(p.events()), static_cast<unsigned long long>(event),
+        p.restarted_for_target() ? ", restarted from t = 0: the cursor went behind it"
+        : p.remote()             ? ", from a checkpoint of it: the cursor went behind it"
+                                 : "");
     ImGui::Separator();
     return;
   }
@@ -190,6 +195,16 @@ void draw_internals(Ui& ui, uint32_t node) {
                       p.snapshots_cached(), p.clocks_cached(),
                       static_cast<double>(p.cache_bytes()) / (1 << 20),
                       static_cast<double>(p.cache_bytes_max()) / (1 << 20));
+  if (const RunForks* f = p.forks(); f != nullptr && f->enabled()) {
+    ImGui::TextDisabled(
+        "(run checkpoints: %zu every %llu events, %.1f of %.0f MiB%s)", f->size(),
+        static_cast<unsigned long long>(f->every_events()),
+        static_cast<double>(f->memory_bytes()) / (1 << 20),
+        static_cast<double>(ui.timeline->limits().run_checkpoint_memory_bytes) / (1 << 20),
+        p.remote() ? "; served by one" : "");
+  } else if (f != nullptr && f->failed()) {
+    ImGui::TextDisabled("(run checkpoints failed: behind the probe, from t = 0)");
+  }
   ImGui::Separator();
 }
 

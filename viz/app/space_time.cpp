@@ -110,6 +110,10 @@ void clock_missing(const Ui& ui, const Probe& p, uint64_t index, uint64_t event)
   } else if (t.record(index).time_ns < p.capture_from_ns()) {
     ImGui::TextDisabled("vector clock: before the window the probe kept clocks for (from %s)",
                         format_ns(p.capture_from_ns()).c_str());
+  } else if (p.remote() && t.record(index).time_ns <= p.remote_from_ns()) {
+    ImGui::TextDisabled(
+        "vector clock: before the checkpoint the probe went back to (at %s; model/forks.hpp)",
+        format_ns(p.remote_from_ns()).c_str());
   } else {
     ImGui::TextDisabled(
         "vector clock: not kept (past the probe's %zu of a kind, or its cache's byte budget)",

@@ -4,14 +4,36 @@
 #include <iterator>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/proto/vclock_records.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "model/records.hpp"
 
+// What a checkpoint's worker sends its owner (model/forks.hpp), as CBOR.
+namespace ecsim::net {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VectorClock, entries)
+}
+namespace ecsim::tiers {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LockSnapshot, key, holder, holder_state, waiters)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DsmEntrySnapshot, key, value, writer, clock)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WalLine, disk, index, durable, text, txn)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NodeSnapshot, up, tier_node, incarnation, clock, dsm_clock,
+                                   dsm_size, dsm, disk_length, disk_durable, wal, participant,
+                                   locks_held, locks, lock_rows)
+}  // namespace ecsim::tiers
+
 namespace ecsim::viz {
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CapturedClock, message, send, node, time_ns, clock)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LocalClock, trace_index, node, time_ns, up, clock)
+
 namespace {
+
+using Json = nlohmann::json;
+
+std::vector<uint8_t> cbor(const Json& j) { return Json::to_cbor(j); }
 
 constexpr uint64_t kMapNodeOverhead = ViewState::kMapNodeOverhead;
 
@@ -81,7 +103,8 @@ class Probe::Capture final : public sim::TraceObserver {
   std::vector<sim::RecordType> types_;
 };
 
-Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits, uint64_t cache_bytes_max)
+Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits, uint64_t cache_bytes_max,
+             ForkLimits forks)
     : scenario_(t.scenario()),
       options_(t.options()),
       limits_(std::move(limits)),
@@ -95,9 +118,12 @@ Probe::Probe(const Timeline& t, tiers::SnapshotLimits limits, uint64_t cache_byt
   options_.trace_path.clear();  // the Timeline's run writes the file, if any
   if (limits_.dsm_keys.empty()) limits_.dsm_keys = t.dsm_watched();
   ECSIM_ASSERT(std::is_sorted(limits_.dsm_keys.begin(), limits_.dsm_keys.end()));
+  if (forks.memory_bytes_max > 0)
+    forks_ = std::make_unique<RunForks>(forks, [this](int fd) { serve(fd); });
 }
 
 Probe::~Probe() {
+  forks_.reset();  // the checkpoints and a worker die; nothing of theirs is read
   // The run's objects give back their accounted bytes and scopes as they
   // go: with its own process-wide state installed.
   if (run_) run::with_parked(parked_, [&] { run_.reset(); });
@@ -118,30 +144,170 @@ void Probe::restart() {
   if (events_ > 0 || ended_) ++restarts_;
   events_ = 0;
   ended_ = false;
+  if (forks_) forks_->offer(0, run_->simulator().now().ns);
 }
 
 bool Probe::advance_to(uint64_t event, int64_t capture_from_ns, uint64_t budget_events) {
+  capture_from_ns_ = capture_from_ns;
+  if (run_ && event < events_ && forks_ && forks_->enabled()) {
+    // Behind the own run: a checkpoint's worker goes there, the own run stays ahead.
+    if (event != target_ || !remote())
+      start_ = remote() && event >= remote_.events ? remote_.events : 0;
+    target_ = event;
+    const std::optional<bool> there = advance_remote(event, budget_events);
+    if (there) return *there;
+    // The checkpoints failed (none is used again): from t = 0, as without them.
+  }
+  end_remote();
   if (event != target_ || !run_) start_ = event < events_ || !run_ ? 0 : events_;
   target_ = event;
-  capture_from_ns_ = capture_from_ns;
   if (!run_ || event < events_) restart();
+  if (events_ == event && !ended_) {
+    // Stopped here on the way to a farther target (or a checkpoint was):
+    // the faults pinned after this event are applied now, as the trace has them.
+    run::with_parked(parked_, [&] { run_->apply_pinned(); });
+  }
   if (events_ == event || ended_) return true;
-  run::with_parked(parked_, [&] {
-    const uint64_t budget = std::min<uint64_t>(std::max<uint64_t>(1, budget_events), event - events_);
-    ended_ = run_->advance(budget);
-    events_ = run_->simulator().events_processed();
-    ECSIM_ASSERT(events_ <= event);
-    if (events_ == event && !ended_) run_->apply_pinned();
-  });
+  uint64_t budget = std::min<uint64_t>(std::max<uint64_t>(1, budget_events), event - events_);
+  for (bool moved = true; budget > 0 && !ended_ && moved;) {
+    // In pieces that end where a checkpoint is due.
+    const uint64_t piece = forks_ ? std::min(budget, forks_->due_in(events_)) : budget;
+    run::with_parked(parked_, [&] {
+      ended_ = run_->advance(piece);
+      const uint64_t before = events_;
+      events_ = run_->simulator().events_processed();
+      ECSIM_ASSERT(events_ <= event && events_ - before <= budget);
+      budget -= events_ - before;
+      moved = events_ > before;
+      if (events_ == event && !ended_) run_->apply_pinned();
+    });
+    // With the run's state parked: a checkpoint forks the whole process.
+    if (forks_ && !ended_) forks_->offer(events_, run_->simulator().now().ns);
+  }
   return events_ == event || ended_;
 }
 
-uint64_t Probe::trace_hash_so_far() { return run_ ? run_->simulator().trace().hash() : 0; }
+std::optional<bool> Probe::advance_remote(uint64_t event, uint64_t budget_events) {
+  // A worker only goes forwards: behind where it is (or is going), a new
+  // session; and one from a checkpoint nearer than where it is, too.
+  if (remote()) {
+    const uint64_t from = remote_.pending ? remote_.asked : remote_.events;
+    const std::optional<uint64_t> nearest = forks_->latest_at_or_before(event);
+    if (from > event || (nearest && *nearest > from)) end_remote();
+  }
+  if (!remote()) {
+    const std::optional<RunForks::Session> s = forks_->open(event);
+    if (!s) return std::nullopt;
+    remote_ = Remote{};
+    remote_.fd = s->fd;
+    remote_.events = s->event;
+    remote_.from_ns = s->time_ns;
+    start_ = s->event;
+  }
+  for (;;) {
+    if (!remote_.pending) {
+      if (remote_.known && (remote_.events == event || remote_.ended)) return true;
+      const Json ask = {{"op", "advance"}, {"event", event}, {"from", capture_from_ns_}};
+      if (!frames::send(remote_.fd, cbor(ask))) break;
+      remote_.pending = true;
+      remote_.asked = event;
+    }
+    // All the way when the budget covers the distance (the worker's run is as fast as the own).
+    if (!frames::ready(remote_.fd, budget_events >= event - std::min(event, remote_.events)))
+      return false;
+    if (!take_advance_answer()) break;
+  }
+  remote_ = Remote{};
+  forks_->fail();
+  return std::nullopt;
+}
+
+bool Probe::take_advance_answer() {
+  std::vector<uint8_t> bytes;
+  if (!frames::receive(remote_.fd, bytes)) return false;
+  try {
+    const Json a = Json::from_cbor(bytes);
+    remote_.events = a.at("events").get<uint64_t>();
+    remote_.ended = a.at("ended").get<bool>();
+    remote_.trace_hash = a.at("hash").get<uint64_t>();
+    remote_.known = true;
+    remote_.pending = false;
+    for (const Json& c : a.at("clocks")) {
+      CapturedClock k = c.get<CapturedClock>();
+      const auto key = std::make_pair(k.message, k.send);
+      keep_clock(clocks_, clock_order_, key, std::move(k), &Probe::drop_oldest_message_clock);
+    }
+    for (const Json& c : a.at("locals")) {
+      LocalClock k = c.get<LocalClock>();
+      const uint64_t key = k.trace_index;
+      keep_clock(local_clocks_, local_order_, key, std::move(k), &Probe::drop_oldest_local_clock);
+    }
+  } catch (const Json::exception&) {
+    return false;
+  }
+  return true;
+}
+
+void Probe::end_remote() {
+  if (!remote()) return;
+  std::vector<uint8_t> stale;
+  if (remote_.pending && !frames::receive(remote_.fd, stale)) {
+    remote_ = Remote{};
+    forks_->fail();
+    return;
+  }
+  remote_ = Remote{};
+  forks_->close_session();
+}
+
+void Probe::serve(int fd) {
+  // A worker: the owner's checkpoints are not this process's to use.
+  (void)forks_.release();
+  std::vector<uint8_t> in;
+  while (frames::receive(fd, in) && !in.empty()) {
+    Json answer;
+    try {
+      const Json ask = Json::from_cbor(in);
+      const uint64_t event = ask.at("event").get<uint64_t>();
+      if (ask.at("op") == "advance") {
+        // It sends what it captures on this way only.
+        clocks_.clear();
+        clock_order_.clear();
+        local_clocks_.clear();
+        local_order_.clear();
+        snapshots_.clear();
+        cache_bytes_ = 0;
+        while (!advance_to(event, ask.at("from").get<int64_t>(), UINT64_MAX)) {
+        }
+        Json clocks = Json::array(), locals = Json::array();
+        for (const auto& key : clock_order_) clocks.push_back(clocks_.at(key));
+        for (const uint64_t key : local_order_) locals.push_back(local_clocks_.at(key));
+        answer = {{"events", events_},
+                  {"ended", ended_},
+                  {"hash", trace_hash_so_far()},
+                  {"clocks", std::move(clocks)},
+                  {"locals", std::move(locals)}};
+      } else {
+        const tiers::NodeSnapshot* s = snapshot(ask.at("node").get<uint32_t>(), event);
+        answer = s != nullptr ? Json{{"snapshot", *s}} : Json{{"none", true}};
+      }
+    } catch (const Json::exception&) {
+      ::_exit(1);  // the owner reads end-of-file (model/forks.hpp), never waits for an answer
+    }
+    if (!frames::send(fd, cbor(answer))) return;
+  }
+}
+
+uint64_t Probe::trace_hash_so_far() {
+  if (remote()) return remote_.trace_hash;
+  return run_ ? run_->simulator().trace().hash() : 0;
+}
 
 double Probe::progress() const {
-  if (ended_ || events_ >= target_) return 1.0;
+  if (ended() || events() >= target_) return 1.0;
   const uint64_t span = target_ - start_;
-  return span == 0 ? 1.0 : static_cast<double>(events_ - start_) / static_cast<double>(span);
+  const uint64_t done = events() > start_ ? events() - start_ : 0;
+  return span == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(span);
 }
 
 const tiers::NodeSnapshot* Probe::snapshot(uint32_t node, uint64_t event) {
@@ -149,9 +315,35 @@ const tiers::NodeSnapshot* Probe::snapshot(uint32_t node, uint64_t event) {
   if (auto it = snapshots_.find(key); it != snapshots_.end()) return &it->second;
   // Only the state at that event: an ended run stands for every event at
   // or after its last one, never for an earlier one.
-  if (!run_ || !(events_ == event || (ended_ && event >= events_))) return nullptr;
+  const auto at = [event](uint64_t events, bool ended) {
+    return events == event || (ended && event >= events);
+  };
   tiers::NodeSnapshot s;
-  run::with_parked(parked_, [&] { s = run_->snapshot(node, limits_); });
+  if (remote() && remote_.known && !remote_.pending && at(remote_.events, remote_.ended)) {
+    std::vector<uint8_t> bytes;
+    const Json ask = {{"op", "snapshot"}, {"node", node}, {"event", event}};
+    bool ok = frames::send(remote_.fd, cbor(ask)) && frames::receive(remote_.fd, bytes);
+    bool none = false;
+    if (ok) {
+      try {
+        const Json a = Json::from_cbor(bytes);
+        none = a.contains("none");
+        if (!none) s = a.at("snapshot").get<tiers::NodeSnapshot>();
+      } catch (const Json::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      remote_ = Remote{};
+      forks_->fail();
+      return nullptr;
+    }
+    if (none) return nullptr;
+  } else if (run_ && at(events_, ended_)) {
+    run::with_parked(parked_, [&] { s = run_->snapshot(node, limits_); });
+  } else {
+    return nullptr;
+  }
   const uint64_t bytes = snapshot_bytes(s);
   if (snapshots_.size() >= kSnapshotsCachedMax) drop_farthest_snapshot(event);
   while (!snapshots_.empty() && !fits(bytes)) drop_farthest_snapshot(event);

@@ -7,8 +7,13 @@
 // never freezes) and asked for a node's snapshot there
 // (tiers/snapshot.hpp). It only runs forwards: a target behind it restarts
 // it from t = 0, except where a snapshot of that node at that event is
-// cached. The two runs share the process one at a time
-// (run/process_state.hpp): the probe's process-wide state is parked while
+// cached, or from the latest checkpoint at or before it: a forked copy of
+// the probe process paused there (model/forks.hpp), which forks a worker
+// that advances from it and answers for the nodes' internals over a
+// socket, while the probe's own run stays where it was ahead. Checkpoints
+// are taken as the probe's own run passes (every ForkLimits::every_events,
+// within ForkLimits::memory_bytes_max). The two runs share the process one
+// at a time (run/process_state.hpp): the probe's process-wide state is parked while
 // the Timeline's run advances, and the other way round.
 //
 // On its way it also keeps the full vector clocks of the messages sent and
@@ -37,11 +42,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "ecsim/run/process_state.hpp"
 #include "ecsim/run/runner.hpp"
+#include "model/forks.hpp"
 #include "model/timeline.hpp"
 
 namespace ecsim::viz {
@@ -75,7 +82,7 @@ class Probe {
   // Does not build the run yet (the first advance_to does).
   // REQUIRES: cache_bytes_max >= 1.
   explicit Probe(const Timeline& t, tiers::SnapshotLimits limits = {},
-                 uint64_t cache_bytes_max = kCacheBytesDefault);
+                 uint64_t cache_bytes_max = kCacheBytesDefault, ForkLimits forks = {});
   ~Probe();
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
@@ -86,9 +93,17 @@ class Probe {
   // when `event` lies behind. Keeps the clocks of events at or after
   // `capture_from_ns`. True when it is there (or the run ended before).
   bool advance_to(uint64_t event, int64_t capture_from_ns, uint64_t budget_events);
-  // Where it is: events dispatched, and whether the run is over.
-  uint64_t events() const { return events_; }
-  bool ended() const { return ended_; }
+  // Where it is (its own run, or a checkpoint's worker serving a target
+  // behind that): events dispatched, and whether the run is over.
+  uint64_t events() const { return remote_.fd >= 0 ? remote_.events : events_; }
+  bool ended() const { return remote_.fd >= 0 ? remote_.ended : ended_; }
+  // Whether a checkpoint's worker serves the target (its own run is ahead).
+  bool remote() const { return remote_.fd >= 0; }
+  // Where the worker started (its checkpoint's time): it captured no clock
+  // before, though the probe may hold some from its own run's pass.
+  int64_t remote_from_ns() const { return remote_.from_ns; }
+  // The checkpoints (nullptr: none kept, ForkLimits::memory_bytes_max 0).
+  const RunForks* forks() const { return forks_.get(); }
   // Progress towards the last target, 0..1.
   double progress() const;
   uint64_t restarts() const { return restarts_; }  // runs built so far minus one
@@ -97,7 +112,7 @@ class Probe {
   // simulation itself at that point (tests).
   uint64_t trace_hash_so_far();
   // Whether the current target made it start again from t = 0.
-  bool restarted_for_target() const { return start_ == 0 && restarts_ > 0; }
+  bool restarted_for_target() const { return !remote() && start_ == 0 && restarts_ > 0; }
 
   // Node `node`'s snapshot after event `event`: from the cache, or taken
   // now when the probe is there. nullptr: not known yet (advance first).
@@ -123,6 +138,15 @@ class Probe {
  private:
   class Capture;
   void restart();
+  // Moves a checkpoint's worker towards `event` (behind the own run);
+  // false: not there yet; nullopt: the checkpoints failed (or none serves).
+  std::optional<bool> advance_remote(uint64_t event, uint64_t budget_events);
+  // Reads the worker's answer to an advance and keeps its clocks.
+  bool take_advance_answer();
+  // Ends the worker's session (reading an answer still due first).
+  void end_remote();
+  // In a worker: serves the owner's requests on `fd` (model/forks.hpp).
+  void serve(int fd);
   void on_clock(const sim::Record& r);
   void on_local(const sim::Record& r, uint64_t trace_index);
   // The clocks of the records kept in built_ while the run was built.
@@ -148,6 +172,18 @@ class Probe {
   run::ParkedRun parked_;  // the probe run's process-wide state while it does not run
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<run::Run> run_;
+  std::unique_ptr<RunForks> forks_;
+  // A checkpoint's worker serving a target behind the own run (fd -1: none).
+  struct Remote {
+    int fd = -1;
+    uint64_t events = 0;  // where the worker is
+    bool ended = false;
+    bool known = false;  // an answer was read: events, ended and trace_hash hold
+    uint64_t trace_hash = 0;
+    bool pending = false;  // an advance was asked, its answer not read
+    uint64_t asked = 0;    // the event asked
+    int64_t from_ns = 0;   // the checkpoint's time: the worker met no clock before it
+  } remote_;
   uint64_t events_ = 0;
   bool ended_ = false;
   uint64_t target_ = 0;
@@ -171,5 +207,13 @@ class Probe {
   std::deque<uint64_t> local_order_;             // oldest first, for eviction
   std::map<std::pair<uint64_t, uint32_t>, tiers::NodeSnapshot> snapshots_;  // (event, node)
 };
+
+// The probe's checkpoint limits a Timeline's options give.
+inline ForkLimits fork_limits(const TimelineLimits& l) {
+  ForkLimits f;
+  f.memory_bytes_max = l.run_checkpoint_memory_bytes;
+  f.every_events = l.run_checkpoint_every;
+  return f;
+}
 
 }  // namespace ecsim::viz

@@ -53,6 +53,10 @@ struct TimelineLimits {
   uint64_t checkpoint_memory_bytes = uint64_t{1} << 30;  // --checkpoint-memory
   uint64_t checkpoint_every = 4096;                      // records between checkpoints at first
   uint64_t records_max = 100'000'000;                    // records kept (40 B each plus 9 B of index)
+  // The probe's checkpoints of its run, forked processes (model/forks.hpp):
+  // --run-checkpoint-memory; 0: none (a cursor behind the probe re-simulates from t = 0).
+  uint64_t run_checkpoint_memory_bytes = uint64_t{1} << 30;
+  uint64_t run_checkpoint_every = 200'000;  // --run-checkpoint-every: events between them at first
 };
 
 // The kept records and checkpoints of a Timeline, moved out of it to start
@@ -90,6 +94,7 @@ class Timeline {
   const run::RunOptions& options() const { return options_; }
   // Distinct for every Timeline of the process (a rebuilt session's too).
   uint64_t id() const { return id_; }
+  const TimelineLimits& limits() const { return limits_; }
   // The keys whose every DSM record is kept (the scenario's dsm_set /
   // dsm_get actions), sorted.
   const std::vector<uint64_t>& dsm_watched() const { return dsm_watched_; }
