@@ -2,6 +2,7 @@
 #include "ecsim/run/recovery.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@ namespace {
 constexpr int64_t kSecondNs = 1000000000;
 constexpr int64_t kBaselineNs = 10 * kSecondNs;  // the level is measured over the 10 s before the first fault
 constexpr uint64_t kAllowancePpm = 10000;         // 1 percentage point
+constexpr double kNoiseSd = 3;                    // standard deviations of a second's sampling noise
 
 double percent(uint64_t served, uint64_t settled) {
   return settled == 0 ? 100.0 : 100.0 * static_cast<double>(served) / static_cast<double>(settled);
@@ -40,7 +42,19 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   // measure: every request served (100 %) is the level then.
   r.level_ppm = base_settled == 0 ? 1000000 : base_served * 1000000 / base_settled;
   const uint64_t need_ppm = r.level_ppm > kAllowancePpm ? r.level_ppm - kAllowancePpm : 0;
-  auto back = [need_ppm](const std::array<uint64_t, 2>& s) { return s[0] * 1000000 >= need_ppm * s[1]; };
+  // A second's ratio is a sample of `settled` requests: at the level p it
+  // spreads by sqrt(p(1 - p)/settled) (binomial). A cluster holding its
+  // level under overload (p well below 1) jitters by more than a point in
+  // seconds of thousands of requests, so a second is back when it is within
+  // 1 point or within kNoiseSd of that spread of the level, whichever is wider.
+  const double p = static_cast<double>(r.level_ppm) / 1e6;
+  int64_t noisy = 0;  // judged seconds whose band was wider than 1 point
+  auto need_of = [&](uint64_t settled) {
+    const double spread = kNoiseSd * std::sqrt(p * (1 - p) / static_cast<double>(settled)) * 1e6;
+    const uint64_t allowance = std::max<uint64_t>(kAllowancePpm, static_cast<uint64_t>(spread));
+    return r.level_ppm > allowance ? r.level_ppm - allowance : 0;
+  };
+  auto back = [&](const std::array<uint64_t, 2>& s) { return s[0] * 1000000 >= need_of(s[1]) * s[1]; };
   // The whole seconds after the last window, up to the end of the run; the
   // recovery is the first of them from which every later one is back
   // (seconds in which no request settled say nothing and are skipped).
@@ -53,6 +67,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     const auto s = at(k);
     if (s[1] == 0) continue;
     ++judged;
+    if (need_of(s[1]) < need_ppm) ++noisy;
     if (back(s)) {
       if (since < 0) since = k;
     } else {
@@ -64,9 +79,15 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                                         static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
                                         sim::format_time(in.first_fault),
                                         base_settled == 0 ? " (no request settled: 100% assumed)" : "");
-  const std::string need = fmt::format("need >= {:.2f}% per second within {} after the last fault window "
+  // Where the sampling band was the wider one, say so (and how many seconds).
+  const std::string band =
+      noisy == 0 ? ""
+                 : fmt::format(" (or within {:g} sd of the level for its count of requests: wider in {} of "
+                               "the {} seconds judged)",
+                               kNoiseSd, noisy, judged);
+  const std::string need = fmt::format("need >= {:.2f}%{} per second within {} after the last fault window "
                                        "ended at {}",
-                                       static_cast<double>(need_ppm) / 1e4, sim::format_duration(in.within),
+                                       static_cast<double>(need_ppm) / 1e4, band, sim::format_duration(in.within),
                                        sim::format_time(in.last_end));
   if (judged == 0) {
     r.detail = fmt::format("nothing to judge: no request settled in a whole second between the last fault window's "
@@ -78,9 +99,9 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   r.ok = since >= 0 && r.recovered_ns <= in.within.ns;
   if (r.ok) {
     r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended), every second "
-                           "since >= {:.2f}%; level {}",
+                           "since >= {:.2f}%{}; level {}",
                            sim::format_time(sim::Time{since * kSecondNs}), sim::format_duration(sim::Duration{r.recovered_ns}),
-                           static_cast<double>(need_ppm) / 1e4, level);
+                           static_cast<double>(need_ppm) / 1e4, band, level);
   } else if (since >= 0 && worst < 0) {
     r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended, no request settled "
                            "before), later than {}; level {}",

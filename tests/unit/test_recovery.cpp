@@ -82,3 +82,30 @@ TEST_CASE("recovery: the level with less than 10 s before the first fault, or no
   CHECK_FALSE(none.ok);
   CHECK(none.detail.find("nothing to judge") == 0);
 }
+
+TEST_CASE("recovery: a cluster holding its level under overload jitters by its sampling noise, and that is back",
+          "[recovery]") {
+  // The adversarial pass's case: about 9,000 requests settled a second, 31 %
+  // served before the fault; afterwards seconds at 30.2 % (1.1 points under
+  // the level, 2.3 sd of a second's binomial noise at 9,000) are back.
+  Seconds s;
+  for (int i = 0; i < 10; ++i) s.push_back({i % 2 == 0 ? 2780u : 2852u, 9000});  // 31.29 %
+  for (int i = 0; i < 3; ++i) s.push_back({900, 9000});                          // the fault
+  for (int i = 0; i < 10; ++i) s.push_back({i % 3 == 0 ? 2716u : 2830u, 9000});  // 30.18 %, 31.4 %
+  const run::RecoveryReport r = judge(s, 10000, 13000, 5, 23);
+  CHECK(r.ok);
+  CHECK(r.level_ppm == 312888);
+  CHECK(r.detail.find("within 3 sd of the level for its count of requests: wider in 10 of the 10 seconds judged") !=
+        std::string::npos);
+  // Four points under the level (8.6 sd): not back.
+  Seconds low = s;
+  low[18] = {2460, 9000};  // 27.3 %
+  const run::RecoveryReport l = judge(low, 10000, 13000, 5, 23);
+  CHECK_FALSE(l.ok);
+  CHECK(l.detail.find("served 27.33%") != std::string::npos);
+  // At a level of 100 % a second has no sampling noise: 1 point, as before.
+  Seconds full;
+  add(full, 10, 100);
+  full.push_back({98, 100});
+  CHECK_FALSE(judge(full, 10000, 10000, 5, 11).ok);
+}

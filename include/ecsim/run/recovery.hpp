@@ -1,7 +1,9 @@
 // `recovers_within`: after the last fault window ends, the served ratio of
 // the client requests, per simulated second, must be back to its level
-// before the first fault (less 1 percentage point) within the given time,
-// and stay there to the end of the run (docs/scenarios.md, "Recovery").
+// before the first fault (less 1 percentage point, or 3 standard deviations
+// of the second's binomial sampling noise at that level when wider) within
+// the given time, and stay there to the end of the run (docs/scenarios.md,
+// "Recovery").
 #pragma once
 #include <array>
 #include <cstdint>
