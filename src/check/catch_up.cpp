@@ -93,6 +93,9 @@ void CatchUpChecker::on_record(const sim::Record& r) {
     }
     following_keys_ += f->wanted.size();
     account();
+    for (auto it = asked_.begin(); it != asked_.end();) {
+      it = it->first >> 32 == r.node ? asked_.erase(it) : std::next(it);
+    }
     open_[r.node] = static_cast<int64_t>(restarts_.size());
     CatchUp c;
     c.node = r.node;
@@ -112,7 +115,52 @@ void CatchUpChecker::on_record(const sim::Record& r) {
   } else if (r.code == static_cast<uint16_t>(st::CatchUpEvent::kCaughtUp)) {
     CatchUp& c = restarts_[static_cast<size_t>(open)];
     if (!c.caught_up && !c.superseded) caught_up(c, r);
+  } else {
+    CatchUp& c = restarts_[static_cast<size_t>(open)];
+    if (!c.caught_up && !c.superseded) round_trip(c, r);
   }
+}
+
+void CatchUpChecker::round_trip(CatchUp& c, const sim::Record& r) {
+  auto w = std::find_if(c.waits.begin(), c.waits.end(), [&](const CatchUp::Waits& x) { return x.peer == r.peer; });
+  if (w == c.waits.end()) w = c.waits.insert(c.waits.end(), CatchUp::Waits{r.peer});
+  const uint64_t key = uint64_t{r.node} << 32 | r.peer;
+  const auto code = static_cast<st::CatchUpEvent>(r.code);
+  if (code == st::CatchUpEvent::kRequested || code == st::CatchUpEvent::kBackingOff) {
+    auto [it, fresh] = asked_.try_emplace(key, r.time_ns);
+    if (!fresh) {
+      ++w->unanswered;  // asked again before an answer: the last one was lost or late
+      it->second = r.time_ns;
+    }
+  } else if (code == st::CatchUpEvent::kApplied) {
+    if (const auto it = asked_.find(key); it != asked_.end()) {
+      ++w->answered;
+      w->answered_ns += r.time_ns - it->second;
+      asked_.erase(it);
+    }
+  } else if (code == st::CatchUpEvent::kPassRestarted) {
+    ++w->passes;
+  }
+}
+
+int64_t CatchUpChecker::owed_ns(const CatchUp& c, sim::Duration grace) const {
+  if (c.waits.empty()) return grace.ns;
+  uint64_t keys = 0;
+  for (const auto& [key, acked] : acked_) keys += st::key_group(key, groups_) == group_[c.node];
+  const uint64_t per_pass = 2 * ((keys + st::kCatchUpBatchMax - 1) / st::kCatchUpBatchMax) + 2;
+  int64_t most = 0;
+  for (const CatchUp::Waits& w : c.waits) {
+    const uint64_t batches = w.passes * per_pass;
+    // The round trips of at most `batches` answers (their mean, beyond that).
+    const int64_t trips = w.answered <= batches
+                              ? w.answered_ns
+                              : static_cast<int64_t>(static_cast<double>(w.answered_ns) *
+                                                     static_cast<double>(batches) / static_cast<double>(w.answered));
+    const int64_t lost = static_cast<int64_t>(std::min(w.unanswered, w.answered)) *
+                         st::ReplicaConfig{}.catch_up_timeout.ns;
+    most = std::max(most, trips + lost);
+  }
+  return grace.ns + most;
 }
 
 void CatchUpChecker::caught_up(CatchUp& c, const sim::Record& r) {
@@ -205,7 +253,12 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
       continue;
     }
     const Reach reach = could_catch_up(c, now_ns);
-    if (reach.longest_ns >= grace.ns) {
+    const int64_t owed = owed_ns(c, grace);
+    // Its waits, when they made the time owed longer than the grace.
+    const std::string waits =
+        owed == grace.ns ? "" : fmt::format(" ({} owed: {} plus its waits on its peers)", seconds(owed),
+                                            sim::format_duration(grace));
+    if (reach.longest_ns >= owed) {
       // Judged: it had `grace` with a peer in reach, however it ends.
       rep.ok = false;
       const std::string healed =
@@ -215,11 +268,11 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
               : "";
       add(bad,
           violation_text(name, c.restart_ns, c.record,
-                         fmt::format("restarted, not caught up by the end at {}{}", sim::format_time(sim::Time{now_ns}),
-                                     healed)),
+                         fmt::format("restarted, not caught up by the end at {}{}{}",
+                                     sim::format_time(sim::Time{now_ns}), healed, waits)),
           "; ");
     } else if (reach.to_end_from_ns != INT64_MAX) {
-      add(waiting, name, ", ");
+      add(waiting, name + waits, ", ");
     } else {
       add(alone, name, ", ");
     }

@@ -252,3 +252,71 @@ TEST_CASE("catch_up: a replica that had its grace with a peer in reach is judged
   short_reach.offer(fault(16 * kS, 0));
   CHECK(short_reach.judge(30 * kS, sim::seconds(5)).ok);
 }
+
+namespace {
+// Replica `node`'s catch-up request to `peer`, or the answer it applied.
+sim::Record catch_up_event(int64_t t_ns, uint32_t node, uint32_t peer, st::CatchUpEvent e) {
+  sim::Record r = rec(t_ns, st::kRecordCatchUp, node, static_cast<uint16_t>(e));
+  r.peer = peer;
+  return r;
+}
+// cloud-1 (node 2) restarted at 12 s asks cloud-2 (node 3) one batch per
+// `rtt_ms` from 12 s to `until_s`, each answered, except every `lose`-th
+// request, lost and asked again after the 500 ms timeout (0: none lost).
+void asks(check::CatchUpChecker& c, int64_t rtt_ms, int64_t until_s, int lose) {
+  int64_t t = 12 * kS;
+  for (int i = 1; t + rtt_ms * 1'000'000 <= until_s * kS; ++i) {
+    c.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kRequested));
+    if (lose > 0 && i % lose == 0) {
+      t += 500'000'000;
+      continue;
+    }
+    t += rtt_ms * 1'000'000;
+    c.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kApplied));
+  }
+}
+}  // namespace
+
+TEST_CASE("catch_up: the round trips a replica waited out and its lost requests are owed on top of the grace",
+          "[check]") {
+  // 100 keys: a pass takes at most 2 ceil(100 / 512) + 2 = 4 batches.
+  const auto with_keys = [](check::CatchUpChecker& c, uint64_t keys) {
+    for (uint64_t k = 0; k < keys; ++k) c.offer(acked(1 * kS, 1, k, 1));
+    c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+    c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  };
+  // Every batch waits 2 s in a loaded peer: 4 batches (8 s) are owed.
+  check::CatchUpChecker slow = checker();
+  with_keys(slow, 100);
+  asks(slow, 2000, 20, 0);
+  const check::CatchUpReport s = slow.judge(20 * kS, sim::seconds(5));
+  CHECK(s.ok);
+  CHECK(s.detail == "not judged (a peer in reach less than 5s before the end): cloud-1 (13.000s owed: 5s plus its "
+                    "waits on its peers)");
+  CHECK(slow.owed_ns(slow.restarts()[0], sim::seconds(5)) == 13 * kS);
+  // Asking for ever (a pass chasing the clients' writes): past 4 batches
+  // nothing more is owed, so it fails once in reach 13 s.
+  check::CatchUpChecker chaser = checker();
+  with_keys(chaser, 100);
+  asks(chaser, 2000, 40, 0);
+  CHECK(chaser.owed_ns(chaser.restarts()[0], sim::seconds(5)) == 13 * kS);
+  const check::CatchUpReport f = chaser.judge(40 * kS, sim::seconds(5));
+  CHECK_FALSE(f.ok);
+  CHECK(f.detail == "cloud-1 at 12s, record #102: restarted, not caught up by the end at 40s (13.000s owed: 5s plus "
+                    "its waits on its peers)");
+  // Half the requests lost (every second one): each costs its 500 ms
+  // timeout, at most one per answer. With 12,000 keys (2 x 24 + 2 batches).
+  check::CatchUpChecker lossy = checker();
+  with_keys(lossy, 12000);
+  asks(lossy, 100, 20, 2);
+  // From 12 s to 20 s: 14 answered (100 ms each), 13 lost and asked again
+  // (the 14th lost one, at 19.9 s, was not: it is not counted).
+  CHECK(lossy.owed_ns(lossy.restarts()[0], sim::seconds(5)) == 5 * kS + 14 * int64_t{100'000'000} + 13 * int64_t{500'000'000});
+  CHECK(lossy.judge(20 * kS, sim::seconds(5)).ok);
+  // Asking and never answered: nothing is owed for it.
+  check::CatchUpChecker deaf = checker();
+  with_keys(deaf, 100);
+  for (int64_t t = 12 * kS; t < 30 * kS; t += 500'000'000) deaf.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kRequested));
+  CHECK(deaf.owed_ns(deaf.restarts()[0], sim::seconds(5)) == 5 * kS);
+  CHECK_FALSE(deaf.judge(30 * kS, sim::seconds(5)).ok);
+}

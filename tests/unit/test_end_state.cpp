@@ -229,5 +229,10 @@ expect:
   const run::Verdict& v = r.verdicts.front();
   CHECK(v.name == "catch_up");
   CHECK_FALSE(v.ok);
-  CHECK(v.detail == fmt::format("cloud-2 at 2s, record #{}: restarted, not caught up by the end at 10s", restart_record));
+  // Owed 5 s plus one answered round trip (timed from the latest of its
+  // requests, re-sent every 500 ms) and one lost request: the answers take
+  // 6 s, the requests time out, and no waits beyond one per answer count.
+  CHECK(v.detail == fmt::format("cloud-2 at 2s, record #{}: restarted, not caught up by the end at 10s (5.502s owed: "
+                                "5s plus its waits on its peers)",
+                                restart_record));
 }

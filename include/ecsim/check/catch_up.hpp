@@ -19,7 +19,17 @@
 // restart of each cloud node that is up and had `grace` to catch up must
 // have caught up: `grace` counted from when a peer of its group that is up
 // at the end was in reach (check/reachability.hpp); a replica with no such
-// peer at the end is not judged.
+// peer at the end is not judged. The grace is the replica's own time: the
+// time it spent waiting on a peer is added to it -- each catch-up round
+// trip it waited out (as many as a pass over its group's keys can take:
+// 2 ceil(K / kCatchUpBatchMax) + 2 per pass, a pass begun again for a peer's
+// restart counting anew), and the timeout of each request that went
+// unanswered, at most one per answered request (in reach, at least half the
+// round trips get through); counted per peer (it asks its peers at once and
+// needs one to finish), the most of any peer. A replica chasing the
+// clients' writes for ever or asking nobody gets no more than `grace`; one
+// whose batches wait in a loaded peer's queue or are lost is not blamed for
+// the wait.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -45,6 +55,17 @@ struct CatchUp {
   uint64_t wanted = 0;       // keys acknowledged before the restart
   uint64_t missing = 0;      // of those, keys it did not hold (or held older) when it said it caught up
   std::string first_missing; // the smallest such key, its versions and its ack
+  // Its catch-up requests to each peer until it caught up: batches answered
+  // and their round trips summed, requests left unanswered (another request
+  // to that peer came first), passes begun (a peer's restart begins one again).
+  struct Waits {
+    uint32_t peer = 0;
+    uint64_t answered = 0;
+    int64_t answered_ns = 0;
+    uint64_t unanswered = 0;
+    uint64_t passes = 1;
+  };
+  std::vector<Waits> waits;  // one per peer asked
 };
 
 struct CatchUpReport {
@@ -66,9 +87,11 @@ class CatchUpChecker final : public sim::TraceObserver {
   const std::vector<CatchUp>& restarts() const { return restarts_; }
   // The verdict at `now`: a restart that caught up without holding what was
   // acknowledged before it fails; one neither caught up nor superseded fails
-  // once a peer was in reach for at least `grace` (up, not cut off) and is
-  // left unjudged (named) otherwise.
+  // once a peer was in reach for at least `grace` plus its waits (up, not
+  // cut off; owed()) and is left unjudged (named) otherwise.
   CatchUpReport judge(int64_t now_ns, sim::Duration grace) const;
+  // `grace` plus the waits the header describes, for restart `c` at the end.
+  int64_t owed_ns(const CatchUp& c, sim::Duration grace) const;
 
  private:
   // A version as the records carry it: (counter, writer), ordered as
@@ -102,6 +125,8 @@ class CatchUpChecker final : public sim::TraceObserver {
   };
   Reach could_catch_up(const CatchUp& c, int64_t now_ns) const;
   void caught_up(CatchUp& c, const sim::Record& r);
+  // A catch-up request, answer or pass begun again of `c`'s replica.
+  void round_trip(CatchUp& c, const sim::Record& r);
   void account();
 
   std::vector<bool> cloud_;
@@ -115,6 +140,9 @@ class CatchUpChecker final : public sim::TraceObserver {
   std::vector<std::optional<Following>> following_;  // per node
   std::unordered_map<uint64_t, Acked> acked_;         // key -> the newest acknowledged version
   std::vector<CatchUp> restarts_;
+  // (replica << 32 | peer) -> when its latest catch-up request to that peer
+  // went out, while unanswered.
+  std::unordered_map<uint64_t, int64_t> asked_;
   uint64_t following_keys_ = 0;
   sim::Accounted bytes_{sim::Resource::kCatchUpKeys};
 };
