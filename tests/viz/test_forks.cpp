@@ -4,9 +4,14 @@
 // hover clocks), bounded by count and by measured memory, and falling back
 // to t = 0 when a checkpoint dies under the viewer.
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
-#include <vector>
 
 #include "crash_run.hpp"
 #include "model/probe.hpp"
@@ -23,6 +28,13 @@ void reach(viz::Probe& p, uint64_t event, int64_t capture_from_ns, uint64_t budg
   while (!p.advance_to(event, capture_from_ns, budget)) {
   }
   REQUIRE(p.events() == event);
+}
+
+// Whether process `pid` has exited (a zombie or gone).
+bool gone_or_zombie(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string self, name, state;
+  return !(f >> self >> name >> state) || state == "Z" || state == "X";
 }
 
 viz::Probe without_forks(const viz::Timeline& t) {
@@ -126,7 +138,10 @@ TEST_CASE("forks: killed under the viewer, the probe falls back to t = 0 and sta
   viz::Probe p(t, {}, viz::Probe::kCacheBytesDefault, viz::ForkLimits{uint64_t{1} << 30, 4000});
   reach(p, end, 0, 1000);
   REQUIRE(p.forks()->size() > 1);
-  for (const int pid : p.forks()->pids()) ::kill(pid, SIGKILL);
+  for (const int pid : p.forks()->pids()) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);  // dead before the probe asks: no race in the test
+  }
   viz::Probe q = without_forks(t);
   const State fresh = state_at(q, t, end / 2, 0);
   CHECK(state_at(p, t, end / 2, 0) == fresh);
@@ -139,8 +154,17 @@ TEST_CASE("forks: killed under the viewer, the probe falls back to t = 0 and sta
   reach(r, end, 0, 1000);
   reach(r, end / 2, 0, 1 << 20);
   REQUIRE(r.remote());
-  for (const int pid : r.forks()->pids())
-    ::kill(pid, SIGKILL);  // the worker dies with its checkpoint
+  // The worker first (not a child of ours: waited for by its state), then
+  // the checkpoints.
+  const int worker = r.forks()->worker();
+  REQUIRE(worker > 0);
+  ::kill(worker, SIGKILL);
+  for (int i = 0; i < 5000 && !gone_or_zombie(worker); ++i) ::usleep(1000);
+  REQUIRE(gone_or_zombie(worker));
+  for (const int pid : r.forks()->pids()) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
   CHECK(state_at(r, t, end / 2 + 1, 0) == state_at(q, t, end / 2 + 1, 0));
   CHECK(r.forks()->failed());
 }

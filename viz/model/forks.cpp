@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -46,11 +48,21 @@ bool read_all(int fd, uint8_t* p, size_t n) {
   return true;
 }
 
-// A child's first act: die with the parent, and not outlive one that died
-// before the request took effect.
-void die_with(int parent) {
+// A child's first acts: keep only `fd` (as 3) and the standard streams,
+// take the default action for the signals the owner may handle (a test
+// framework's SIGABRT handler, the owner's SIGCHLD disposition), die with
+// the parent and not outlive one that died before the request took effect.
+// Returns the socket's new descriptor.
+int become_child(int fd, int parent) {
+  if (fd != 3) {
+    if (::dup2(fd, 3) < 0) ::_exit(1);
+    fd = 3;
+  }
+  ::close_range(4, ~0U, 0);
+  for (const int sig : {SIGCHLD, SIGABRT, SIGINT, SIGTERM}) ::signal(sig, SIG_DFL);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(0);
+  return fd;
 }
 
 void reap(int pid) {
@@ -99,10 +111,10 @@ bool frames::receive(int fd, std::vector<uint8_t>& bytes) {
   return read_all(fd, bytes.data(), n);
 }
 
-bool frames::ready(int fd, bool wait) {
+bool frames::ready(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
   for (;;) {
-    const int r = ::poll(&p, 1, wait ? -1 : 0);
+    const int r = ::poll(&p, 1, timeout_ms);
     if (r < 0 && errno == EINTR) continue;
     return r != 0;  // an error reads as ready: the read that follows fails
   }
@@ -163,12 +175,17 @@ void RunForks::take(uint64_t event, int64_t time_ns) {
     return;
   }
   const int parent = ::getpid();
+  std::fflush(nullptr);  // nothing buffered is written twice
   const int pid = ::fork();
   if (pid == 0) {
-    ::close(sv[0]);
-    for (const Checkpoint& c : checkpoints_) ::close(c.fd);  // their end-of-file is the owner's
-    die_with(parent);
-    checkpoint_main(sv[1], ::getpid());
+    // Every other descriptor goes, the other checkpoints' sockets too:
+    // their end-of-file is the owner's.
+    const int fd = become_child(sv[1], parent);
+    try {
+      checkpoint_main(fd, ::getpid());
+    } catch (...) {
+    }
+    ::_exit(1);
   }
   ::close(sv[1]);
   if (pid < 0) {
@@ -200,11 +217,17 @@ void RunForks::checkpoint_main(int fd, int self) {
     if (!frames::receive(fd, f) || f.size() != 1 || f[0] != kOpenSession) ::_exit(0);
     const int worker = ::fork();
     if (worker == 0) {
-      die_with(self);
+      become_child(fd, self);
       const int me = ::getpid();
       std::vector<uint8_t> ready(1 + sizeof me, kReady);
       std::memcpy(ready.data() + 1, &me, sizeof me);
-      if (frames::send(fd, ready)) serve_(fd);
+      // Serve returns at the session's end (an empty frame or end-of-file);
+      // anything else ends it with a failure the checkpoint passes on.
+      try {
+        if (frames::send(fd, ready)) serve_(fd);
+      } catch (...) {
+        ::_exit(1);
+      }
       ::_exit(0);
     }
     if (worker < 0) {
@@ -212,11 +235,12 @@ void RunForks::checkpoint_main(int fd, int self) {
       continue;
     }
     int status = 0;
-    while (::waitpid(worker, &status, 0) < 0 && errno == EINTR) {
+    int r = 0;
+    while ((r = ::waitpid(worker, &status, 0)) < 0 && errno == EINTR) {
     }
     // A worker that did not end its session cleanly may have left half an
     // answer on the socket: closing it is the owner's end-of-file.
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ::_exit(1);
+    if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) ::_exit(1);
   }
 }
 
@@ -246,6 +270,9 @@ std::optional<RunForks::Session> RunForks::open(uint64_t event) {
   if (answer[0] == kNoWorker) return std::nullopt;  // fork failed there: not now
   std::memcpy(&worker_, answer.data() + 1, sizeof worker_);
   session_ = static_cast<int>(best);
+  // The owner keeps writing after its last checkpoint (the Timeline runs
+  // ahead): measured again now and then as sessions open, the new one included.
+  if (++opened_since_measure_ >= kMeasureEvery) measure();
   return Session{c.fd, c.event, c.time_ns};
 }
 
@@ -265,6 +292,7 @@ void RunForks::fail() {
 
 void RunForks::measure() {
   taken_since_measure_ = 0;
+  opened_since_measure_ = 0;
   uint64_t rss = 0, pss = 0;
   if (!set_sizes("self", rss, pss)) {
     memory_bytes_ = 0;  // not measurable here: bounded by count only
@@ -287,6 +315,8 @@ void RunForks::measure() {
     if (set_sizes(std::to_string(pid), r, p)) family += p;
   }
   memory_bytes_ = family > rss ? family - rss : 0;
+  // Over the budget in a session: thinned at the next checkpoint taken (the
+  // session's checkpoint is in use; none is taken while one is open).
   if (memory_bytes_ <= limits_.memory_bytes_max || session_ >= 0) return;
   if (checkpoints_.size() <= 1) {
     // One alone is over the budget: none is kept, and the owner
@@ -316,7 +346,13 @@ void RunForks::drop(size_t index) {
 void RunForks::drop_all() {
   session_ = -1;
   worker_ = -1;
-  while (!checkpoints_.empty()) drop(checkpoints_.size() - 1);
+  // All killed first, then reaped: each dies meanwhile.
+  for (const Checkpoint& c : checkpoints_) {
+    ::close(c.fd);
+    ::kill(c.pid, SIGKILL);
+  }
+  for (const Checkpoint& c : checkpoints_) reap(c.pid);
+  checkpoints_.clear();
 }
 
 }  // namespace ecsim::viz

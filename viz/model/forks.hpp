@@ -14,18 +14,25 @@
 //
 // Requests and answers are frames (a 4-byte length, then the bytes) whose
 // content the owner and its Serve function agree on; an empty frame ends a
-// session. A worker or checkpoint that dies closes its socket: the owner
+// session. A checkpoint that dies closes its socket, and so does one whose
+// worker died other than by ending its session (it exits then): the owner
 // reads end-of-file and stops using checkpoints (failed()).
 //
 // Memory: a checkpoint costs the pages the owner (or the worker) has
 // written since the fork -- the checkpoint keeps their old copies. Measured
-// from /proc (each process's proportional set size, smaps_rollup) after each
-// checkpoint is taken; over the budget, every other checkpoint goes and the
-// interval between checkpoints doubles, so coverage stays even. Linux only,
-// like the rest of the viewer's packaging (Debian).
+// from /proc (each process's proportional set size, smaps_rollup; reading
+// it walks each process's page tables, tens of ms for a large one) every
+// kMeasureEvery checkpoints taken or sessions opened, or at each
+// checkpoint once the last cost per checkpoint says the budget is near;
+// over the budget, every other checkpoint goes and the interval between
+// checkpoints doubles, so coverage stays even. Linux only, like the rest
+// of the viewer's packaging (Debian).
 //
-// Children never return into the caller's stack: they serve and _exit().
-// They die with their parent (PR_SET_PDEATHSIG) and at end-of-file.
+// Children never return into the caller's stack: they serve and _exit(),
+// also on an exception. They keep only their socket and the standard
+// streams (close_range), take the default action for SIGCHLD, SIGABRT,
+// SIGINT and SIGTERM (not the owner's handlers), and die with their parent
+// (PR_SET_PDEATHSIG) and at end-of-file.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -45,8 +52,8 @@ namespace frames {
 bool send(int fd, const std::vector<uint8_t>& bytes);
 // Blocks until a whole frame is read; reads nothing beyond it.
 bool receive(int fd, std::vector<uint8_t>& bytes);
-// Whether a frame (or end-of-file) is waiting: without waiting, or until it is.
-bool ready(int fd, bool wait);
+// Whether a frame (or end-of-file) is waiting, within `timeout_ms` (-1: until it is).
+bool ready(int fd, int timeout_ms);
 }  // namespace frames
 
 class RunForks {
@@ -88,11 +95,12 @@ class RunForks {
   bool failed() const { return failed_; }
   size_t size() const { return checkpoints_.size(); }
   uint64_t every_events() const { return every_; }
-  // The checkpoints' memory as last measured (also the worker's); 0 before.
+  // The checkpoints' memory as last measured; 0 before.
   uint64_t memory_bytes() const { return memory_bytes_; }
   uint64_t thinned() const { return thinned_; }  // times every other checkpoint went
   std::vector<uint64_t> events() const;
   std::vector<int> pids() const;  // tests: to kill one
+  int worker() const { return worker_; }  // the open session's worker (-1: none); tests
 
  private:
   struct Checkpoint {
@@ -119,6 +127,7 @@ class RunForks {
   uint64_t every_;
   uint64_t memory_bytes_ = 0;
   size_t taken_since_measure_ = 0;
+  size_t opened_since_measure_ = 0;
   uint64_t baseline_ = 0;  // the owner's Rss - Pss before the first fork
   bool baseline_known_ = false;
   uint64_t thinned_ = 0;

@@ -161,7 +161,10 @@ bool Probe::advance_to(uint64_t event, int64_t capture_from_ns, uint64_t budget_
   end_remote();
   if (event != target_ || !run_) start_ = event < events_ || !run_ ? 0 : events_;
   target_ = event;
-  if (!run_ || event < events_) restart();
+  if (!run_ || event < events_) {
+    start_ = 0;
+    restart();
+  }
   if (events_ == event && !ended_) {
     // Stopped here on the way to a farther target (or a checkpoint was):
     // the faults pinned after this event are applied now, as the trace has them.
@@ -196,6 +199,8 @@ std::optional<bool> Probe::advance_remote(uint64_t event, uint64_t budget_events
     if (from > event || (nearest && *nearest > from)) end_remote();
   }
   if (!remote()) {
+    // None: the checkpoints failed, or a checkpoint could not fork a
+    // worker this time (then the own run restarts, as without checkpoints).
     const std::optional<RunForks::Session> s = forks_->open(event);
     if (!s) return std::nullopt;
     remote_ = Remote{};
@@ -212,9 +217,12 @@ std::optional<bool> Probe::advance_remote(uint64_t event, uint64_t budget_events
       remote_.pending = true;
       remote_.asked = event;
     }
-    // All the way when the budget covers the distance (the worker's run is as fast as the own).
-    if (!frames::ready(remote_.fd, budget_events >= event - std::min(event, remote_.events)))
-      return false;
+    // Unbounded: until it answers. Otherwise a short wait (at most 10 ms,
+    // within the frame's budget), never a frame's worth of simulation: the
+    // worker runs beside the window.
+    const int wait_ms =
+        budget_events == UINT64_MAX ? -1 : static_cast<int>(std::min<uint64_t>(10, budget_events / 2000));
+    if (!frames::ready(remote_.fd, wait_ms)) return false;
     if (!take_advance_answer()) break;
   }
   remote_ = Remote{};
@@ -262,6 +270,7 @@ void Probe::end_remote() {
 
 void Probe::serve(int fd) {
   // A worker: the owner's checkpoints are not this process's to use.
+  // (Anything thrown here ends the worker with a failure: model/forks.cpp.)
   (void)forks_.release();
   std::vector<uint8_t> in;
   while (frames::receive(fd, in) && !in.empty()) {

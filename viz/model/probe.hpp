@@ -4,7 +4,10 @@
 // A probe is a second run::Run of the Timeline's scenario, seed and options
 // (deterministic, so the same run event for event), driven forwards to the
 // cursor's event in bounded steps (a budget of events per call: the window
-// never freezes) and asked for a node's snapshot there
+// never freezes; behind its own run, a checkpoint's worker runs beside the
+// window, which waits at most 10 ms a call for it, but moving the target
+// behind a worker still busy waits for its answer first) and asked for a
+// node's snapshot there
 // (tiers/snapshot.hpp). It only runs forwards: a target behind it restarts
 // it from t = 0, except where a snapshot of that node at that event is
 // cached, or from the latest checkpoint at or before it: a forked copy of
