@@ -2,8 +2,9 @@
 # billing_termination under an uncapped heavy-tailed link. With pareto
 # latency (alpha 1.5, no cap) one 2PC message in about 10^5 takes tens of
 # seconds, and every message behind it on the pair's FIFO 2PC connection
-# waits: several core -> cloud pairs hold thousands of messages in flight
-# at the end (core-2 -> cloud-3 86,390 at this commit). The
+# waits: a core -> cloud pair holds thousands of messages in flight at the
+# end (core-2 -> cloud-6 4,176 at 3907357, the only one; core-2 -> cloud-3
+# 86,390 when this test was written). The
 # voter could not hear from its coordinator for that while, although no
 # fault was in force, so that time is off its clock (check/link_stalls.hpp);
 # the verdict used to fail this run with 3 violations. The same checker
@@ -27,11 +28,15 @@ EOF2
 
 "$ecsim" run "$tmp/tail.yaml" --trace "$tmp/tail.trace" > "$tmp/out"; check $? 0 "the run passes"
 grep -qE '^    ok    billing_termination +[0-9]+ checked, no violation$' "$tmp/out"; check $? 0 "termination judged, no violation"
+# Each pair is a pass over the whole trace: a sanitizer build (ECSIM_SANITIZED,
+# tests/CMakeLists.txt) stops at the first stalled one, which is all the
+# check needs (the others count them all).
 stalled=0
 for core in core-1 core-2 core-3; do
   for cloud in cloud-1 cloud-2 cloud-3 cloud-4 cloud-5 cloud-6; do
     "$ecsim" trace latency "$tmp/tail.trace" --from "$core" --to "$cloud" > "$tmp/lat"
     grep -qE ' [0-9]{4,} in flight at the end' "$tmp/lat" && stalled=$((stalled + 1))
+    [[ -n ${ECSIM_SANITIZED:-} && $stalled -ge 1 ]] && break 2
   done
 done
 [[ $stalled -ge 1 ]]; check $? 0 "core -> cloud links stalled at the end (1,000 or more in flight): $stalled"

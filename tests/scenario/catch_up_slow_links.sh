@@ -21,6 +21,10 @@ workload: [{ kind: requests, rate: 1500/s, subscribers: 500, zipf: 0, mix: { wri
 faults: [{ at: 4s, crash: cloud-1, for: 2s }]
 expect: { recovers_within: 5s, invariants: [catch_up, durability, acknowledged_writes] }
 EOF2
+# A sanitizer build (ECSIM_SANITIZED, tests/CMakeLists.txt) ends this run at
+# 22 s, for time: the check below wants the pass done within 15 s of the
+# restart at 6 s, so any run that passes it has caught up by 21 s.
+[[ -n ${ECSIM_SANITIZED:-} ]] && sed -i 's/^duration: 40s$/duration: 22s/' "$tmp/slow.yaml"
 
 "$ecsim" run "$tmp/slow.yaml" --json > "$tmp/slow.json"; check $? 0 "the run passes"
 python3 - "$tmp/slow.json" <<'PY' || fail=1

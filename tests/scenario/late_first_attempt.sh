@@ -25,8 +25,14 @@ workload: [{ kind: requests, rate: 2000/s, mix: { write: 1 }, until: 11s, timeou
 expect: { invariants: [at_most_once] }
 EOF2
 
-"$ecsim" sweep "$tmp/amo.yaml" --seeds 1..20 > "$tmp/sweep.out"; check $? 0 "20 seeds over a heavy tail pass at_most_once"
-grep -qE '^  pass +20$' "$tmp/sweep.out"; check $? 0 "every seed passes"
+# A sanitizer build (ECSIM_SANITIZED, tests/CMakeLists.txt) sweeps seeds
+# 13..16 instead, for time: two of them (13, 16) meet a late copy at this
+# commit, as seed 12 below does, so the refusal runs under the sanitizers;
+# the twenty, which look for late copies anew, run in the Release and clang
+# stages.
+seeds=1..20 count=20; [[ -n ${ECSIM_SANITIZED:-} ]] && seeds=13..16 count=4
+"$ecsim" sweep "$tmp/amo.yaml" --seeds $seeds > "$tmp/sweep.out"; check $? 0 "$count seeds over a heavy tail pass at_most_once"
+grep -qE "^  pass +$count\$" "$tmp/sweep.out"; check $? 0 "every seed passes"
 "$ecsim" run "$tmp/amo.yaml" --seed 12 --json --trace "$tmp/twelve.trace" > "$tmp/twelve.json"; check $? 0 "seed 12 passes"
 python3 - "$tmp/twelve.json" <<'PY' || fail=1
 import json, sys

@@ -7,6 +7,8 @@
 # - with the plant twopc.vote_before_prepared_log it fails, and the first
 #   reproducing command it prints fails the same way when run (not in a
 #   sanitizer build);
+# - on 2pc-cache.yaml (the edge billing cache on) every run passes (not in
+#   a sanitizer build);
 # - bad input is one line, exit 2.
 set -u
 ecsim=$1; src=$2; fail=0
@@ -85,10 +87,20 @@ fi
 
 # With the edge billing cache on, every crash point (cores resending
 # invalidations over msgq included) keeps every value served from an edge
-# cache fresh (billing_cache_freshness) and every other promise.
-"$ecsim" explore "$src/tests/data/scenarios/2pc-cache.yaml" --crash-points --jobs 2 --out-dir "$tmp" \
-  > "$tmp/cache.txt" 2>&1
-check $? 0 "2pc-cache: every crash-point run passes"
+# cache fresh (billing_cache_freshness) and every other promise. A sanitizer
+# build skips it, for time: 161 runs, each a process (about 80 s under ASan,
+# half this script's time there), that crash at the points the clean
+# exploration above crashes at, with the cache on. The cache's own paths
+# through crashes still run under the sanitizers (twopc_plants.sh,
+# 2pc-cache-faults), and the verdicts are the same in every build: the
+# Release and clang stages judge them.
+if [[ -z ${ECSIM_SANITIZED:-} ]]; then
+  "$ecsim" explore "$src/tests/data/scenarios/2pc-cache.yaml" --crash-points --jobs 2 --out-dir "$tmp" \
+    > "$tmp/cache.txt" 2>&1
+  check $? 0 "2pc-cache: every crash-point run passes"
+else
+  echo "skip: the exploration of 2pc-cache (sanitizer build)"
+fi
 
 # Bad input: one line, exit 2.
 bad() {  # WHAT EXPECTED-PATTERN ARGS...
