@@ -65,6 +65,9 @@ int become_child(int fd, int parent) {
   return fd;
 }
 
+// The interval after thinning, saturating at the largest.
+uint64_t doubled(uint64_t every) { return every > UINT64_MAX / 2 ? UINT64_MAX : every * 2; }
+
 void reap(int pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -145,7 +148,9 @@ std::vector<int> RunForks::pids() const {
 uint64_t RunForks::due_in(uint64_t event) const {
   if (!enabled_) return UINT64_MAX;
   if (checkpoints_.empty()) return 1;
-  const uint64_t due = checkpoints_.back().event + every_;
+  const uint64_t last = checkpoints_.back().event;
+  if (every_ > UINT64_MAX - last) return UINT64_MAX;  // --run-checkpoint-every near 2^64: never due
+  const uint64_t due = last + every_;
   return due > event ? due - event : 1;
 }
 
@@ -160,14 +165,7 @@ void RunForks::offer(uint64_t event, int64_t time_ns) {
 }
 
 void RunForks::take(uint64_t event, int64_t time_ns) {
-  if (checkpoints_.size() >= limits_.checkpoints_max) {
-    // By count as by bytes: every other one goes, the interval doubles.
-    for (size_t i = checkpoints_.size() - 1; i >= 1; --i) {
-      if (i % 2 == 1) drop(i);
-    }
-    every_ *= 2;
-    ++thinned_;
-  }
+  if (checkpoints_.size() >= limits_.checkpoints_max) thin();  // by count as by bytes
   if (checkpoints_.empty() && !baseline_known_) measure();  // the baseline, alone
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -325,12 +323,16 @@ void RunForks::measure() {
     enabled_ = false;
     return;
   }
+  thin();
+  measure();
+}
+
+void RunForks::thin() {
   for (size_t i = checkpoints_.size() - 1; i >= 1; --i) {
     if (i % 2 == 1) drop(i);
   }
-  every_ *= 2;
+  every_ = doubled(every_);
   ++thinned_;
-  measure();
 }
 
 void RunForks::drop(size_t index) {

@@ -116,6 +116,8 @@ class RunForks {
   // /proc walks each process's page tables: not at every one).
   void measure_if_due();
   void measure();
+  // Every other checkpoint goes (the first stays) and the interval doubles.
+  void thin();
   void drop(size_t index);
   void drop_all();
 
