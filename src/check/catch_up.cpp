@@ -127,19 +127,32 @@ void CatchUpChecker::round_trip(CatchUp& c, const sim::Record& r) {
   const uint64_t key = uint64_t{r.node} << 32 | r.peer;
   const auto code = static_cast<st::CatchUpEvent>(r.code);
   if (code == st::CatchUpEvent::kRequested || code == st::CatchUpEvent::kBackingOff) {
-    auto [it, fresh] = asked_.try_emplace(key, r.time_ns);
-    if (!fresh) {
-      ++w->unanswered;  // asked again before an answer: the last one was lost or late
-      it->second = r.time_ns;
-    }
-  } else if (code == st::CatchUpEvent::kApplied) {
-    if (const auto it = asked_.find(key); it != asked_.end()) {
+    Asked& a = asked_[key];
+    if (!a.times.empty()) ++w->unanswered;  // asked again before an answer: the last one was lost or late
+    if (a.times.size() == kAskedKept) a.times.erase(a.times.begin());
+    a.times.push_back(r.time_ns);
+  } else if (code == st::CatchUpEvent::kAnsweredLate) {
+    // The answer is to an earlier request (a = when it went out), if the
+    // replica asked it: its round trip runs from there, and the requests
+    // after it were not lost, only asked before its answer could come.
+    const auto it = asked_.find(key);
+    if (it == asked_.end()) return;
+    const std::vector<int64_t>& times = it->second.times;
+    const auto sent = std::find(times.begin(), times.end(), static_cast<int64_t>(r.a));
+    if (r.a == 0 || sent == times.end()) return;
+    const auto after = static_cast<uint64_t>(times.end() - sent - 1);
+    w->unanswered -= std::min(w->unanswered, after);
+    it->second.answered_from = *sent;
+  } else if (code == st::CatchUpEvent::kApplied || code == st::CatchUpEvent::kPassRestarted) {
+    // A batch, or the peer's word that the pass must begin again: either
+    // is an answer to a request.
+    if (const auto it = asked_.find(key); it != asked_.end() && !it->second.times.empty()) {
       ++w->answered;
-      w->answered_ns += r.time_ns - it->second;
+      const int64_t from = it->second.answered_from >= 0 ? it->second.answered_from : it->second.times.back();
+      w->answered_ns += r.time_ns - from;
       asked_.erase(it);
     }
-  } else if (code == st::CatchUpEvent::kPassRestarted) {
-    ++w->passes;
+    if (code == st::CatchUpEvent::kPassRestarted) ++w->passes;
   }
 }
 

@@ -105,7 +105,12 @@ struct World {
   void collect(FakeEnv<Message>& env) {
     for (auto& s : env.sent) {
       const bool dropped = cut.contains({env.self(), s.dst}) || rng.chance_ppm(drop_ppm);
-      if (!dropped) flight.push_back({env.self(), s.dst, std::move(s.message)});
+      if (dropped) continue;
+      if (const auto slow = slow_links.find({env.self(), s.dst}); slow != slow_links.end()) {
+        delayed.push_back({now + slow->second, {env.self(), s.dst, std::move(s.message)}});
+      } else {
+        flight.push_back({env.self(), s.dst, std::move(s.message)});
+      }
     }
     env.sent.clear();
   }
@@ -175,6 +180,14 @@ struct World {
   // Moves time on, fires due timers, pumps.
   void advance(sim::Duration d) {
     now = now + d;
+    for (auto it = delayed.begin(); it != delayed.end();) {
+      if (it->first <= now) {
+        flight.push_back(std::move(it->second));
+        it = delayed.erase(it);
+      } else {
+        ++it;
+      }
+    }
     for (auto& c : clouds) {
       c->env.set_now(now);
       for (const auto& t : c->env.take_due(now)) {
@@ -258,6 +271,10 @@ struct World {
   std::vector<std::unique_ptr<Core>> cores;
   FakeEnv<Message> edge;
   std::set<std::pair<NodeId, NodeId>> cut;  // directed links that drop everything
+  // Directed links whose messages arrive this long after they were sent (at
+  // the first advance() past it); the rest arrive at once.
+  std::map<std::pair<NodeId, NodeId>, sim::Duration> slow_links;
+  std::vector<std::pair<sim::Time, InFlight>> delayed;
   uint32_t drop_ppm = 0;
   std::vector<InFlight> flight;
   int to_edge = 0;
@@ -521,6 +538,46 @@ TEST_CASE("storage: a replica cut off from its peers keeps asking, backing off, 
   w.advance(2_s);  // the next request goes out within the cap
   CHECK(c.caught_up());
   for (uint64_t k = 1; k <= 10; ++k) CHECK(c.get(k)->value == k);
+}
+
+TEST_CASE("storage: over links slower than the catch-up timeout a replica times its peers and stops asking twice",
+          "[storage]") {
+  World w(2);
+  w.crash(kCloudC);
+  // Three batches' worth of keys, each written while C is down.
+  for (uint64_t k = 1; k <= 3 * kCatchUpBatchMax; ++k) w.write(kCore1, k, k, Version{1, kCore1});
+  w.pump();
+  // C's requests take 1.5 s to reach its peers (the answers come at once):
+  // three times the 500 ms timeout.
+  w.slow_links = {{{kCloudC, kCloudA}, 1500_ms}, {{kCloudC, kCloudB}, 1500_ms}};
+  const int64_t restarted_ns = w.now.ns;
+  const auto applied_before = count_records(w.cloud(kCloudC).env, kRecordCatchUp,
+                                            static_cast<uint16_t>(CatchUpEvent::kApplied));
+  w.restart(kCloudC);
+  w.pump();  // its first requests leave now
+  Replica& c = w.replica(kCloudC);
+  for (int i = 0; i < 300 && !c.caught_up(); ++i) w.advance(100_ms);
+  REQUIRE(c.caught_up());
+  for (uint64_t k = 1; k <= 3 * kCatchUpBatchMax; ++k) CHECK(c.get(k)->value == k);
+  // Only each peer's first batch was asked again (at 0.5, 1 and 1.5 s: this
+  // world fires timers before it delivers) before its answer came: that
+  // answer timed the peer at 1.5 s, and the wait
+  // (1.5 s + 4 x 0.75 s) outlasts every later round trip. A fixed 500 ms
+  // wait asks every batch three times, and every answer comes late.
+  CHECK(c.counters().catch_up_answers_late == 2);
+  const auto applied = count_records(w.cloud(kCloudC).env, kRecordCatchUp,
+                                     static_cast<uint16_t>(CatchUpEvent::kApplied)) -
+                       applied_before;
+  // Every request but those three re-asks per peer was answered once.
+  CHECK(c.counters().catch_up_requests_sent == applied + 2 * 3);
+  CHECK(count_records(w.cloud(kCloudC).env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kAnsweredLate)) ==
+        2);
+  for (const auto& r : w.cloud(kCloudC).env.records) {
+    if (r.type != kRecordCatchUp || r.code != static_cast<uint16_t>(CatchUpEvent::kAnsweredLate)) continue;
+    CHECK(r.a == static_cast<uint64_t>(restarted_ns));  // the first request's send time
+    CHECK(r.b == static_cast<uint64_t>(sim::milliseconds(1500).ns));  // its round trip
+  }
+  CHECK(c.counters().catch_up_backoffs == 0);
 }
 
 TEST_CASE("storage: a second recovery asks peers only for what changed since the last catch-up",

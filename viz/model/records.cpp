@@ -368,6 +368,15 @@ std::string describe(const Record& r, const std::vector<std::string>& names) {
           return fmt::format("{} backs off: {} did not answer, asking every {}", name(r.node),
                              name(r.peer),
                              sim::format_duration(sim::Duration{static_cast<int64_t>(r.b)}));
+        case 8:
+          return fmt::format("{} begins its catch-up pass with {} again ({} restarted since it began)",
+                             name(r.node), name(r.peer), name(r.peer));
+        case 9:
+          return r.a == 0 ? fmt::format("{} got a late answer from {} to a request it no longer keeps",
+                                        name(r.node), name(r.peer))
+                          : fmt::format("{} got a late answer from {}: a round trip of {}", name(r.node),
+                                        name(r.peer),
+                                        sim::format_duration(sim::Duration{static_cast<int64_t>(r.b)}));
         default:
           break;
       }

@@ -21,11 +21,14 @@
 // at the end was in reach (check/reachability.hpp); a replica with no such
 // peer at the end is not judged. The grace is the replica's own time: the
 // time it spent waiting on a peer is added to it -- each catch-up round
-// trip it waited out (as many as a pass over its group's keys can take:
-// 2 ceil(K / kCatchUpBatchMax) + 2 per pass, a pass begun again for a peer's
-// restart counting anew), and the timeout of each request that went
-// unanswered, at most one per answered request (in reach, at least half the
-// round trips get through); counted per peer (it asks its peers at once and
+// trip it waited out, timed from the request an answer names when it came
+// late (CatchUpEvent::kAnsweredLate), else from the latest request (as many
+// as a pass over its group's keys can take: 2 ceil(K / kCatchUpBatchMax) + 2
+// per pass, a pass begun again for a peer's restart counting anew), and
+// the timeout of each request that went unanswered, at most one per
+// answered request (in reach, at least half the round trips get through;
+// those asked after the request a late answer names were early, not
+// lost); counted per peer (it asks its peers at once and
 // needs one to finish), the most of any peer. A replica chasing the
 // clients' writes for ever or asking nobody gets no more than `grace`; one
 // whose batches wait in a loaded peer's queue or are lost is not blamed for
@@ -140,9 +143,16 @@ class CatchUpChecker final : public sim::TraceObserver {
   std::vector<std::optional<Following>> following_;  // per node
   std::unordered_map<uint64_t, Acked> acked_;         // key -> the newest acknowledged version
   std::vector<CatchUp> restarts_;
-  // (replica << 32 | peer) -> when its latest catch-up request to that peer
-  // went out, while unanswered.
-  std::unordered_map<uint64_t, int64_t> asked_;
+  // A replica's catch-up requests to one peer since its last answer: when
+  // each went out (the latest kAskedKept), and the one an answer named as
+  // its request when it came late (-1: none named; the latest is taken).
+  struct Asked {
+    std::vector<int64_t> times;
+    int64_t answered_from = -1;
+  };
+  static constexpr size_t kAskedKept = 64;
+  // (replica << 32 | peer) -> its requests to that peer, while unanswered.
+  std::unordered_map<uint64_t, Asked> asked_;
   uint64_t following_keys_ = 0;
   sim::Accounted bytes_{sim::Resource::kCatchUpKeys};
 };

@@ -88,6 +88,7 @@
 
 #include "ecsim/node/disk.hpp"
 #include "ecsim/proto/env.hpp"
+#include "ecsim/proto/storage_records.hpp"
 #include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/slot_pool.hpp"
@@ -104,6 +105,9 @@ inline constexpr size_t kPendingAcksMax = 4096;
 // beyond it is refused, counted and traced as Refusal::kPendingFull).
 inline constexpr size_t kRequestsMax = 4096;
 inline constexpr size_t kCatchUpBatchMax = 512;  // per answer: one round trip each (docs/model.md)
+// Catch-up requests per peer whose send times a replica keeps, to time a
+// late answer to any of them (its round-trip estimate).
+inline constexpr size_t kCatchUpSentKept = 32;
 // Keys a peer examines for one batch of a sweep by key: bounds its work.
 inline constexpr size_t kCatchUpScanMax = 4096;
 inline constexpr size_t kCoreNodesMax = 1024;
@@ -127,75 +131,6 @@ inline constexpr uint64_t kReplicaTagBit = uint64_t{1} << 61;
 inline constexpr bool is_writer_tag(uint64_t tag) { return (tag & kWriterTagBit) != 0; }
 inline constexpr bool is_reader_tag(uint64_t tag) { return (tag & kReaderTagBit) != 0; }
 inline constexpr bool is_replica_tag(uint64_t tag) { return (tag & kReplicaTagBit) != 0; }
-
-// Trace record types 40-49 (registered in sim/trace.hpp's list).
-// kRecordWrite: node = replica, peer = sender, code = WriteOutcome, kind = version writer, a = key,
-// b = version counter.
-inline constexpr auto kRecordWrite = static_cast<sim::RecordType>(40);
-// kRecordRefused: node = replica, peer = sender, code = Refusal, a = key, b = request id.
-inline constexpr auto kRecordRefused = static_cast<sim::RecordType>(41);
-// kRecordAck: node = replica, peer = writer, a = key, b = version counter (durable here).
-inline constexpr auto kRecordAck = static_cast<sim::RecordType>(42);
-// kRecordWal: node = replica, code = WalEvent, a = log index, b = log length.
-inline constexpr auto kRecordWal = static_cast<sim::RecordType>(43);
-// kRecordCatchUp: node = replica, peer = peer replica, code = CatchUpEvent, a = entries, b = since
-// ns.
-inline constexpr auto kRecordCatchUp = static_cast<sim::RecordType>(44);
-// kRecordQuorum: node = core, peer = version writer, code = QuorumOutcome, a = key,
-// b = version counter, kind = attempts.
-inline constexpr auto kRecordQuorum = static_cast<sim::RecordType>(45);
-// kRecordIgnored: node, peer = sender, code = Ignored, a = request id or tag.
-inline constexpr auto kRecordIgnored = static_cast<sim::RecordType>(46);
-// kRecordRecovered: node = replica, peer = version writer, a = key, b = version counter: what the
-// replica's log replay recovered after a restart, one per key in key order,
-// all before its kRecordWal kReplayed record (the durability verdict holds
-// them against the acks the replica sent before).
-inline constexpr auto kRecordRecovered = static_cast<sim::RecordType>(47);
-// kRecordWriteStarted: node = core (the quorum writer), a = key, b = request
-// id: a quorum write sent its request to every replica (the point
-// storage.writer.after_send); its kRecordQuorum record follows unless the
-// writer crashes first or the run ends.
-inline constexpr auto kRecordWriteStarted = static_cast<sim::RecordType>(48);
-// kRecordCatchUpEntry: node = replica, peer = version writer, kind = the peer replica that served
-// it, a = key, b = version counter: one catch-up entry logged (whether or not it is newer than
-// what the replica holds); the catch_up verdict rebuilds what a restarted replica holds from these,
-// its kRecordRecovered and its kRecordWrite records.
-inline constexpr auto kRecordCatchUpEntry = static_cast<sim::RecordType>(49);
-
-enum class WriteOutcome : uint16_t { kApplied = 1, kSuperseded = 2, kDuplicate = 3 };
-enum class Refusal : uint16_t {
-  kNotCore = 1,      // a write from a node that is not a core node
-  kKeysFull = 2,     // a new key at keys_max
-  kPendingFull = 3,  // pending acks at pending_acks_max
-  kDiskFull = 4,     // the Disk refused the append
-  kNotPeer = 5,      // a catch-up request from a node that is not a peer replica
-  kUnexpected = 6,   // a message kind this machine does not serve
-};
-inline constexpr size_t kRefusalKinds = 7;  // index 0 unused
-// kCheckpointed: a = entries the checkpoint truncated, b = the log's length.
-enum class WalEvent : uint16_t { kReplayed = 1, kRejected = 2, kMarksVoided = 3, kCheckpointed = 4 };
-enum class CatchUpEvent : uint16_t {
-  kRequested = 1,  // a batch asked of a peer (b = since: the cursor, or the pass start by key)
-  kServed = 2,     // a batch served to a peer
-  kApplied = 3,    // a batch received and logged (b = the time cursor: the pass start by key)
-  kPeerDone = 4,   // a pass with this peer is durable (its mark synced)
-  kCaughtUp = 5,   // the first peer done: every acknowledged write is here
-  kGaveUp = 6,     // the pass with a peer stopped: the replica's disk refused its mark
-  // A peer did not answer catch_up_retries_max requests in a row: the
-  // replica keeps asking, at a doubling interval (b = the interval in ns).
-  kBackingOff = 7,
-  kPassRestarted = 8,  // the peer restarted since the pass began (it may have lost versions): again
-};
-enum class QuorumOutcome : uint16_t { kWriteOk = 1, kWriteFailed = 2, kReadOk = 3, kReadFailed = 4 };
-enum class Ignored : uint16_t {
-  kLateAnswer = 1,    // no such request (finished, or before a restart)
-  kDuplicate = 2,     // a second answer from the same replica
-  kNotReplica = 3,    // an answer from a node outside the replica set
-  kStaleTimer = 4,    // a timer of a request that has finished
-  kStaleSync = 5,     // a sync completion this incarnation did not start
-  kStaleCatchUp = 6,  // a catch-up answer to no request at the peer's current cursor
-  kMismatch = 7,      // an answer whose key or version differs from the request
-};
 
 // Last-write-wins version: the larger (counter, then writer) wins.
 struct Version {
@@ -315,6 +250,12 @@ struct ReplicaConfig {
   // asks again after 2, 4, ... x the timeout, at most catch_up_backoff_max.
   uint32_t catch_up_retries_max = 20;
   sim::Duration catch_up_backoff_max = sim::seconds(2);
+  // The wait adapts to the peer: once answers are timed, it is the smoothed
+  // round trip plus four times its mean deviation (RFC 6298's estimator),
+  // never below catch_up_timeout and at most this. A round trip longer than
+  // catch_up_timeout would otherwise have the replica ask again and again,
+  // each answer a batch, before the first answer came.
+  sim::Duration catch_up_timeout_max = sim::seconds(60);
   // Catch-up request ids are incarnation << 40 | seq: an answer to an earlier life's
   // request (queued at the peer across the crash) never passes for this one's.
   uint32_t incarnation = 0;
@@ -343,6 +284,7 @@ struct ReplicaCounters {
   uint64_t catch_up_gave_up = 0;
   uint64_t catch_up_backoffs = 0;  // requests asked at a backed-off interval
   uint64_t catch_up_passes_restarted = 0;  // passes begun again: the peer restarted meanwhile
+  uint64_t catch_up_answers_late = 0;      // answers to a request before the latest (CatchUpEvent::kAnsweredLate)
   uint64_t ignored = 0;
   uint64_t refused_total() const;
 };
@@ -404,6 +346,18 @@ class Replica {
     uint64_t cursor_req_first = 0;  // the first request at this cursor: a late answer to it still counts
     TimerId timer = 0;           // its timeout
     uint32_t retries = 0;
+    // The latest requests (a ring of kCatchUpSentKept) and when they went
+    // out, to time an answer to any of them; the round-trip estimate from
+    // those times (srtt, rttvar: RFC 6298), meaningful once `timed`.
+    struct Sent {
+      uint64_t req_id = 0;
+      int64_t at_ns = 0;
+    };
+    std::array<Sent, kCatchUpSentKept> sent{};
+    uint32_t sent_next = 0;
+    bool timed = false;
+    int64_t srtt_ns = 0;
+    int64_t rttvar_ns = 0;
     bool pass_refused = false;     // an entry of this pass was refused: keep the old mark
     uint64_t mark_wal_length = 0;  // the mark's log length, while its sync is pending
     bool done = false;
@@ -431,8 +385,13 @@ class Replica {
   bool release_acks(Env<Message>& env, uint64_t durable_length);
   void finish_marks(Env<Message>& env, uint64_t durable_length);
   void request_batch(Env<Message>& env, PeerCatchUp& p);
-  // How long to wait for the answer to a request after `retries` unanswered ones.
-  sim::Duration catch_up_wait(uint32_t retries) const;
+  // How long to wait for the answer to a request to `p` after p.retries
+  // unanswered ones: its round-trip estimate (catch_up_timeout_max), doubled
+  // per retry beyond catch_up_retries_max up to catch_up_backoff_max.
+  sim::Duration catch_up_wait(const PeerCatchUp& p) const;
+  // Times an answer to request `req_id` of `p` (its kAnsweredLate record when
+  // it is not the latest request) and feeds the round-trip estimate.
+  void time_answer(Env<Message>& env, PeerCatchUp& p, uint64_t req_id);
   // The pass with `p` is over: log its mark and sync it.
   void end_pass(Env<Message>& env, StorageIo& io, PeerCatchUp& p);
   void give_up(Env<Message>& env, PeerCatchUp& p);
