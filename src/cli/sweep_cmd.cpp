@@ -323,7 +323,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)")
       ->check(duration_up_to(kWallTimeoutMax));
   sweep->add_flag("--json", a->json, "One JSON object per seed, then a summary object");
-  sweep->add_flag("--swarm", a->swarm, "Give every seed its own random fault mix; judge invariants only");
+  CLI::Option* swarm =
+      sweep->add_flag("--swarm", a->swarm, "Give every seed its own random fault mix; judge invariants only");
   sweep
       ->add_option("--plant", a->plant,
                    "Switch on one planted bug in every run (see ecsim plant --list)")
@@ -334,7 +335,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   sweep
       ->add_option("--out-dir", a->out_dir,
                    "Where failing swarm seeds' scenario files go (default .)")
-      ->check(non_empty());
+      ->check(non_empty())
+      ->needs(swarm);
   add_memory_max_option(*sweep, a->memory_max);
   sweep->callback([a, &exit_code] {
     try {

@@ -281,6 +281,8 @@ void add_trace_command(CLI::App& app, int& exit_code) {
     sub->add_option("--from", *from, "Sending node, e.g. core-1")->required()->check(non_empty());
     sub->add_option("--to", *to, "Receiving node, e.g. cloud-1")->required()->check(non_empty());
     sub->callback([path, from, to, &exit_code] {
+      // A node sends nothing to itself over the network: no link to time.
+      if (*from == *to) throw CLI::ValidationError("--to", fmt::format("'{}' is --from too: a link has two ends", *to));
       run_guarded(*path, exit_code, [&] { return trace_latency(*path, *from, *to); });
     });
   }

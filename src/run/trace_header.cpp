@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/validate.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace_file.hpp"
@@ -14,10 +17,28 @@
 namespace ecsim::run {
 
 TraceHeader parse_trace_header(const std::string& path, const std::string& json_text) {
-  const nlohmann::json h = nlohmann::json::parse(json_text, nullptr, false);
+  // nlohmann keeps the last of two equal keys without a word: a header
+  // naming its seed twice would replay another run than the one traced.
+  std::vector<std::set<std::string>> keys;  // per open object
+  std::string duplicate;
+  const nlohmann::json::parser_callback_t spot_duplicates = [&](int, nlohmann::json::parse_event_t event,
+                                                                nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::object_start) keys.emplace_back();
+    if (event == nlohmann::json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+    if (event == nlohmann::json::parse_event_t::key && !keys.empty() && parsed.is_string() &&
+        !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  const nlohmann::json h = nlohmann::json::parse(json_text, spot_duplicates, false);
   if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
     throw sim::TraceFileError(
         fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
+  }
+  if (!duplicate.empty()) {
+    throw sim::TraceFileError(fmt::format("{}: corrupted header: key {} appears twice", path,
+                                          scenario::quoted(duplicate)));
   }
   // A negative `until_ns` aborted the simulator, a huge one never ended, and
   // nlohmann converts a negative seed to 2^64 - 1 without a word.
@@ -34,6 +55,13 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     return h[key].get<std::string>();
   };
   TraceHeader out;
+  // The file's own format word (before the header) is checked by the reader;
+  // the header's copy must agree with it.
+  if (h.contains("format") &&
+      !(h["format"].is_number_unsigned() && h["format"].get<uint64_t>() == sim::kTraceFormatVersion)) {
+    throw sim::TraceFileError(fmt::format("{}: corrupted header: 'format' is not {}, the version before it", path,
+                                          sim::kTraceFormatVersion));
+  }
   if (!h["seed"].is_number_unsigned()) throw bad("seed", "an integer 0..18446744073709551615");
   out.seed = h["seed"].get<uint64_t>();
   if (!h["scenario"].is_string()) throw bad("scenario", "the scenario's YAML text");
@@ -72,12 +100,25 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
       throw bad("nodes", "the node names by id (an array of strings)");
     }
     out.nodes = n.get<std::vector<std::string>>();
+    std::vector<std::string> sorted = *out.nodes;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      throw bad("nodes", "the node names by id (an array of distinct strings)");
+    }
   }
   return out;
 }
 
 uint32_t trace_node(const std::string& path, const TraceHeader& h, const std::string& name) {
   if (!h.nodes) throw sim::TraceFileError(fmt::format("{}: corrupted header: no 'nodes'", path));
+  // The names are the header's scenario's nodes by id; a list that is not
+  // would name another node's records.
+  const scenario::Scenario sc = scenario::load_scenario_text(
+      h.scenario_text, fmt::format("{} (the scenario in {}'s header)", h.scenario_file, path));
+  if (scenario::node_names(sc.topology) != *h.nodes) {
+    throw sim::TraceFileError(
+        fmt::format("{}: corrupted header: 'nodes' are not the nodes of the scenario in it", path));
+  }
   const auto it = std::find(h.nodes->begin(), h.nodes->end(), name);
   if (it == h.nodes->end()) {
     throw sim::TraceFileError(fmt::format("{}: no node {} in this trace ({} nodes)", path,

@@ -55,6 +55,31 @@ for v in '"x"' '[1,2,3]'; do
   refused "nodes $v, trace hash" "^$tmp/n.trace: corrupted header: 'nodes' is .*, expected the node names by id" trace hash "$tmp/n.trace"
   refused "nodes $v, trace dump --node" "corrupted header: 'nodes'" trace dump "$tmp/n.trace" --node core-1
 done
+# Found by an adversarial pass (2026-12-06): a key given twice (the last one
+# won, so a replay ran another seed and called the trace "DIFFERENT"), a
+# format word that is not the file's, node names that repeat or are not the
+# header's scenario's (trace dump --node picked the wrong node's records).
+python3 - "$tmp/t.trace" "$tmp/d.trace" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<I', data[12:16])[0]
+b = data[16:16 + n].rstrip(b'}') + b',"seed":5}'
+open(sys.argv[2], 'wb').write(data[:12] + struct.pack('<I', len(b)) + b + data[16 + n:])
+PY
+for sub in hash dump replay; do
+  refused "seed twice, trace $sub" "^$tmp/d.trace: corrupted header: key 'seed' appears twice$" trace $sub "$tmp/d.trace"
+done
+header "$tmp/f.trace" format 2
+refused "format 2" "^$tmp/f.trace: corrupted header: 'format' is not 1, the version before it$" trace hash "$tmp/f.trace"
+header "$tmp/n.trace" nodes '["edge-1","edge-1","core-1","core-2","cloud-1","cloud-2","cloud-3"]'
+refused "nodes repeated" "^$tmp/n.trace: corrupted header: 'nodes' is .*, expected the node names by id \(an array of distinct strings\)$" \
+  trace replay "$tmp/n.trace"
+header "$tmp/n.trace" nodes '["edge-1"]'
+refused "nodes not the scenario's" "^$tmp/n.trace: corrupted header: 'nodes' are not the nodes of the scenario in it$" \
+  trace dump "$tmp/n.trace" --node cloud-3
+refused "trace latency from a node to itself" "--to: 'edge-1' is --from too" trace latency "$tmp/t.trace" --from edge-1 --to edge-1
+refused "sweep --out-dir without --swarm" "--out-dir requires --swarm" sweep "$small" --seeds 1..2 --out-dir "$tmp/none"
+
 # A long non-ASCII value is cut at 40 characters of its escaped form, never
 # inside a UTF-8 sequence.
 header "$tmp/m.trace" memory_max '"'"$(printf 'é%.0s' $(seq 30))"'"'

@@ -28,7 +28,7 @@ print(",".join(e["name"] for e in d["expectations"] if not e["ok"]) or "-")' "$t
   check "$failed" - "seed $seed: no expectation fails (billing_conservation, billing_atomicity)"
 done
 
-"$ecsim" sweep "$scn" --seeds 1..2 --jobs 2 --plant twopc.prepare_forgotten --out-dir "$tmp" > "$tmp/sweep.txt"
+"$ecsim" sweep "$scn" --seeds 1..2 --jobs 2 --plant twopc.prepare_forgotten > "$tmp/sweep.txt"
 check $? 1 "a sweep with twopc.prepare_forgotten fails"
 "$ecsim" run "$scn" --plant twopc.prepare_forgotten --json > "$tmp/plant.json"
 python3 - "$tmp/plant.json" <<'PY'

@@ -8,7 +8,7 @@ ecsim=$1; src=$2; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 seeds=${ECSIM_RANDOM_SEEDS:-1..500}
-"$ecsim" sweep --random-scenarios --seeds "$seeds" --jobs 2 --timeout 60s --out-dir "$tmp" > "$tmp/out" 2>&1
+"$ecsim" sweep --random-scenarios --seeds "$seeds" --jobs 2 --timeout 60s > "$tmp/out" 2>&1
 code=$?
 sed -n '1,/^failing seeds:/p' "$tmp/out"
 # Seeds that did not reach a verdict, with how they died and how to replay them.
