@@ -71,5 +71,8 @@ TEST_CASE("causality model: agrees with proto/vclock on random clocks", "[causal
     vc::increment(theirs, node);
     CHECK(mine == theirs);
     CHECK(model::traced_hash(mine) == vc::hash(theirs));
+    // A receive (merge, then the receiver's increment) follows the send,
+    // whatever the clocks: check/causality relies on it without checking.
+    CHECK(model::strictly_before(b, mine));
   }
 }

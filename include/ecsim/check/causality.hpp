@@ -9,9 +9,9 @@
 //   - a clock_local record's hash equals the node's recomputed clock;
 //   - every receive happens after its send: the delivery matches the send
 //     (same ends, not earlier), the receiver's clock_recv follows a delivery
-//     of a tracked message, the send's recomputed clock is strictly before
-//     the receiver's recomputed clock after the receive, and the receiver's
-//     reported clock hash equals that recomputed clock (a mismatch is
+//     of a tracked message, and the receiver's reported clock hash equals
+//     its recomputed clock after the receive (merge, then increment: strictly
+//     after the send's recomputed clock by construction) (a mismatch is
 //     explained when it is a skipped merge, a missing increment or an
 //     adopted sender clock);
 //   - every delivered copy is taken by the receiver's actor (its clock_recv)
