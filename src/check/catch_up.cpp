@@ -129,7 +129,9 @@ void CatchUpChecker::round_trip(CatchUp& c, const sim::Record& r) {
   if (code == st::CatchUpEvent::kRequested || code == st::CatchUpEvent::kBackingOff) {
     Asked& a = asked_[key];
     if (!a.times.empty()) ++w->unanswered;  // asked again before an answer: the last one was lost or late
-    if (a.times.size() == kAskedKept) a.times.erase(a.times.begin());
+    // Full: the first ask stays (a late answer most often names it, and a
+    // wait under way runs from it), the second goes.
+    if (a.times.size() == kAskedKept) a.times.erase(a.times.begin() + 1);
     a.times.push_back(r.time_ns);
   } else if (code == st::CatchUpEvent::kAnsweredLate) {
     // The answer is to an earlier request (a = when it went out), if the
@@ -150,13 +152,14 @@ void CatchUpChecker::round_trip(CatchUp& c, const sim::Record& r) {
       ++w->answered;
       const int64_t from = it->second.answered_from >= 0 ? it->second.answered_from : it->second.times.back();
       w->answered_ns += r.time_ns - from;
+      w->longest_ns = std::max(w->longest_ns, r.time_ns - from);
       asked_.erase(it);
     }
     if (code == st::CatchUpEvent::kPassRestarted) ++w->passes;
   }
 }
 
-int64_t CatchUpChecker::owed_ns(const CatchUp& c, sim::Duration grace) const {
+int64_t CatchUpChecker::owed_ns(const CatchUp& c, sim::Duration grace, int64_t now_ns) const {
   if (c.waits.empty()) return grace.ns;
   uint64_t keys = 0;
   for (const auto& [key, acked] : acked_) keys += st::key_group(key, groups_) == group_[c.node];
@@ -169,9 +172,19 @@ int64_t CatchUpChecker::owed_ns(const CatchUp& c, sim::Duration grace) const {
                               ? w.answered_ns
                               : static_cast<int64_t>(static_cast<double>(w.answered_ns) *
                                                      static_cast<double>(batches) / static_cast<double>(w.answered));
-    const int64_t lost = static_cast<int64_t>(std::min(w.unanswered, w.answered)) *
+    // A request still unanswered at the end has been under way since the
+    // first ask at its cursor; up to the longest round trip the peer took,
+    // that is a wait too (its re-asks since are then not counted as lost).
+    uint64_t unanswered = w.unanswered;
+    int64_t under_way = 0;
+    if (const auto it = asked_.find(uint64_t{c.node} << 32 | w.peer); now_ns >= 0 && it != asked_.end() &&
+                                                                     !it->second.times.empty()) {
+      under_way = std::min(now_ns - it->second.times.front(), w.longest_ns);
+      unanswered -= std::min<uint64_t>(unanswered, it->second.times.size() - 1);
+    }
+    const int64_t lost = static_cast<int64_t>(std::min(unanswered, w.answered)) *
                          st::ReplicaConfig{}.catch_up_timeout.ns;
-    most = std::max(most, trips + lost);
+    most = std::max(most, trips + lost + under_way);
   }
   return grace.ns + most;
 }
@@ -266,7 +279,7 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
       continue;
     }
     const Reach reach = could_catch_up(c, now_ns);
-    const int64_t owed = owed_ns(c, grace);
+    const int64_t owed = owed_ns(c, grace, now_ns);
     // Its waits, when they made the time owed longer than the grace.
     const std::string waits =
         owed == grace.ns ? "" : fmt::format(" ({} owed: {} plus its waits on its peers)", seconds(owed),

@@ -21,7 +21,10 @@ WalPut put_of(const CatchUpEntry& e, int64_t now_ns) { return WalPut{e.key, e.va
 void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
   p.req_id = next_req_id_++;
   ECSIM_ASSERT(p.req_id < kReplicaTagBit && (p.req_id >> 40) == config_.incarnation);
-  if (p.retries == 0) p.cursor_req_first = p.req_id;
+  if (p.retries == 0) {
+    p.cursor_req_first = p.req_id;
+    p.cursor_req_first_ns = env.now().ns;
+  }
   p.sent[p.sent_next] = PeerCatchUp::Sent{p.req_id, env.now().ns};
   p.sent_next = (p.sent_next + 1) % kCatchUpSentKept;
   // The pass's first request (no start yet) has the peer bound the sweep
@@ -30,7 +33,7 @@ void Replica::request_batch(Env<Message>& env, PeerCatchUp& p) {
   const int64_t since = p.by_key ? p.pass_start_ns : p.cursor_ns;
   send(env, p.peer,
        CatchUpReq{p.req_id, since, p.cursor_key, std::max<int64_t>(p.pass_start_ns, 0), p.by_key});
-  p.timer = env.set_timer(catch_up_wait(p), kReplicaTagBit | p.req_id);
+  p.timer = env.set_timer(catch_up_wait(p.retries), kReplicaTagBit | p.req_id);
   ++counters_.catch_up_requests_sent;
   trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kRequested), p.peer, 0,
         static_cast<uint64_t>(since));
@@ -113,7 +116,7 @@ void Replica::on_catch_up_resp(Env<Message>& env, StorageIo& io, NodeId from,
     return;
   }
   env.cancel_timer(p->timer);
-  time_answer(env, *p, r.req_id);
+  if (r.req_id != p->req_id) note_late_answer(env, *p, r.req_id);
   p->req_id = 0;
   p->retries = 0;
   if (r.restart_pass) {
@@ -211,49 +214,29 @@ void Replica::on_timer(Env<Message>& env, StorageIo& io, uint64_t tag) {
   if (it->retries > config_.catch_up_retries_max) {
     ++counters_.catch_up_backoffs;
     trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kBackingOff), it->peer, 0,
-          static_cast<uint64_t>(catch_up_wait(*it).ns));
+          static_cast<uint64_t>(catch_up_wait(it->retries).ns));
   }
   request_batch(env, *it);
   check_invariants();
 }
 
-sim::Duration Replica::catch_up_wait(const PeerCatchUp& p) const {
-  int64_t base = config_.catch_up_timeout.ns;
-  if (p.timed) {
-    // srtt and rttvar are round trips within the run (at most a day), so
-    // the sum cannot overflow.
-    const int64_t estimate = p.srtt_ns + 4 * p.rttvar_ns;
-    base = std::clamp(estimate, base, std::max(base, config_.catch_up_timeout_max.ns));
-  }
-  if (p.retries <= config_.catch_up_retries_max) return sim::Duration{base};
-  const uint32_t doublings = std::min<uint32_t>(p.retries - config_.catch_up_retries_max, 30);
-  const int64_t cap = std::max(config_.catch_up_backoff_max.ns, base);
-  const int64_t wait = base > (cap >> doublings) ? cap : base << doublings;
+sim::Duration Replica::catch_up_wait(uint32_t retries) const {
+  if (retries <= config_.catch_up_retries_max) return config_.catch_up_timeout;
+  const uint32_t doublings = std::min<uint32_t>(retries - config_.catch_up_retries_max, 30);
+  const int64_t cap = std::max(config_.catch_up_backoff_max.ns, config_.catch_up_timeout.ns);
+  const int64_t wait = config_.catch_up_timeout.ns > (cap >> doublings) ? cap : config_.catch_up_timeout.ns << doublings;
   return sim::Duration{wait};
 }
 
-void Replica::time_answer(Env<Message>& env, PeerCatchUp& p, uint64_t req_id) {
+void Replica::note_late_answer(Env<Message>& env, PeerCatchUp& p, uint64_t req_id) {
   const auto sent = std::find_if(p.sent.begin(), p.sent.end(),
                                  [&](const PeerCatchUp::Sent& x) { return x.req_id == req_id; });
-  const bool known = req_id != 0 && sent != p.sent.end();
-  const int64_t rtt = known ? env.now().ns - sent->at_ns : 0;
-  if (req_id != p.req_id) {
-    ++counters_.catch_up_answers_late;
-    trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kAnsweredLate), p.peer,
-          known ? static_cast<uint64_t>(sent->at_ns) : 0, static_cast<uint64_t>(rtt));
-  }
-  if (!known) return;
-  // RFC 6298, in integer nanoseconds: the first sample sets the mean and
-  // half of it as the deviation; later ones move them by 1/8 and 1/4.
-  if (!p.timed) {
-    p.timed = true;
-    p.srtt_ns = rtt;
-    p.rttvar_ns = rtt / 2;
-    return;
-  }
-  const int64_t err = rtt > p.srtt_ns ? rtt - p.srtt_ns : p.srtt_ns - rtt;
-  p.rttvar_ns = (3 * p.rttvar_ns + err) / 4;
-  p.srtt_ns = (7 * p.srtt_ns + rtt) / 8;
+  int64_t at_ns = -1;
+  if (sent != p.sent.end()) at_ns = sent->at_ns;
+  if (req_id == p.cursor_req_first) at_ns = p.cursor_req_first_ns;  // out of the ring after a long wait
+  ++counters_.catch_up_answers_late;
+  trace(env, kRecordCatchUp, static_cast<uint16_t>(CatchUpEvent::kAnsweredLate), p.peer,
+        at_ns >= 0 ? static_cast<uint64_t>(at_ns) : 0, at_ns >= 0 ? static_cast<uint64_t>(env.now().ns - at_ns) : 0);
 }
 
 }  // namespace ecsim::proto::storage

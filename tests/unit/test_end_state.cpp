@@ -189,9 +189,10 @@ TEST_CASE("end state: a replica behind slow links is owed its true round trips, 
   // first request left before the delay: its answer comes at 5 s). The
   // requests it asked again at 2.5 ... 5 s were not lost, only early: the
   // answer names its request, so the round trip is timed from 2 s (3 s),
-  // and the next one, asked at 5 s, cannot be back before 11 s. Until
-  // 2026-12-06 the checker timed the answer from the latest request
-  // (0.5 s) and failed a replica that had no way to catch up by 10 s.
+  // and the next one, asked at 5 s and under way for 5 s at the end, is
+  // owed up to that 3 s again: 11 s owed, 8 s in reach. Until 2026-12-06
+  // the checker timed the answer from the latest request (0.5 s) and failed
+  // a replica that had no way to catch up by 10 s.
   const std::string text = R"(
 name: catch-up-cut
 duration: 10s
@@ -213,7 +214,7 @@ expect:
     const run::Verdict& v = r.verdicts.front();
     CHECK(v.name == "catch_up");
     CHECK(v.ok);
-    CHECK(v.detail == "not judged (a peer in reach less than 5s before the end): cloud-2 (8.002s owed: 5s plus its "
+    CHECK(v.detail == "not judged (a peer in reach less than 5s before the end): cloud-2 (11.004s owed: 5s plus its "
                       "waits on its peers)");
   }
   // The same replica saying it caught up before any peer answered

@@ -28,7 +28,8 @@
 // the timeout of each request that went unanswered, at most one per
 // answered request (in reach, at least half the round trips get through;
 // those asked after the request a late answer names were early, not
-// lost); counted per peer (it asks its peers at once and
+// lost), and the time a request still unanswered at the end has been under
+// way, up to the longest round trip that peer took; counted per peer (it asks its peers at once and
 // needs one to finish), the most of any peer. A replica chasing the
 // clients' writes for ever or asking nobody gets no more than `grace`; one
 // whose batches wait in a loaded peer's queue or are lost is not blamed for
@@ -67,6 +68,7 @@ struct CatchUp {
     int64_t answered_ns = 0;
     uint64_t unanswered = 0;
     uint64_t passes = 1;
+    int64_t longest_ns = 0;  // the longest answered round trip
   };
   std::vector<Waits> waits;  // one per peer asked
 };
@@ -94,7 +96,9 @@ class CatchUpChecker final : public sim::TraceObserver {
   // cut off; owed()) and is left unjudged (named) otherwise.
   CatchUpReport judge(int64_t now_ns, sim::Duration grace) const;
   // `grace` plus the waits the header describes, for restart `c` at the end.
-  int64_t owed_ns(const CatchUp& c, sim::Duration grace) const;
+  // With `now_ns` (the end): also the round trip each peer's request still
+  // unanswered has been under way, up to the longest that peer answered in.
+  int64_t owed_ns(const CatchUp& c, sim::Duration grace, int64_t now_ns = -1) const;
 
  private:
   // A version as the records carry it: (counter, writer), ordered as
@@ -144,8 +148,9 @@ class CatchUpChecker final : public sim::TraceObserver {
   std::unordered_map<uint64_t, Acked> acked_;         // key -> the newest acknowledged version
   std::vector<CatchUp> restarts_;
   // A replica's catch-up requests to one peer since its last answer: when
-  // each went out (the latest kAskedKept), and the one an answer named as
-  // its request when it came late (-1: none named; the latest is taken).
+  // each went out (the first and the latest ones, kAskedKept in all), and
+  // the one an answer named as its request when it came late (-1: none
+  // named; the latest is taken).
   struct Asked {
     std::vector<int64_t> times;
     int64_t answered_from = -1;

@@ -106,8 +106,9 @@ inline constexpr size_t kPendingAcksMax = 4096;
 inline constexpr size_t kRequestsMax = 4096;
 inline constexpr size_t kCatchUpBatchMax = 512;  // per answer: one round trip each (docs/model.md)
 // Catch-up requests per peer whose send times a replica keeps, to time a
-// late answer to any of them (its round-trip estimate).
-inline constexpr size_t kCatchUpSentKept = 32;
+// late answer to any of them (CatchUpEvent::kAnsweredLate): 20 asks at the
+// timeout and 44 backed off, round trips up to about 98 s.
+inline constexpr size_t kCatchUpSentKept = 64;
 // Keys a peer examines for one batch of a sweep by key: bounds its work.
 inline constexpr size_t kCatchUpScanMax = 4096;
 inline constexpr size_t kCoreNodesMax = 1024;
@@ -250,12 +251,6 @@ struct ReplicaConfig {
   // asks again after 2, 4, ... x the timeout, at most catch_up_backoff_max.
   uint32_t catch_up_retries_max = 20;
   sim::Duration catch_up_backoff_max = sim::seconds(2);
-  // The wait adapts to the peer: once answers are timed, it is the smoothed
-  // round trip plus four times its mean deviation (RFC 6298's estimator),
-  // never below catch_up_timeout and at most this. A round trip longer than
-  // catch_up_timeout would otherwise have the replica ask again and again,
-  // each answer a batch, before the first answer came.
-  sim::Duration catch_up_timeout_max = sim::seconds(60);
   // Catch-up request ids are incarnation << 40 | seq: an answer to an earlier life's
   // request (queued at the peer across the crash) never passes for this one's.
   uint32_t incarnation = 0;
@@ -344,20 +339,18 @@ class Replica {
     bool by_key = false;         // the pass's second sweep (by key from cursor_key) is under way
     uint64_t req_id = 0;         // the request awaited; 0: none
     uint64_t cursor_req_first = 0;  // the first request at this cursor: a late answer to it still counts
+    int64_t cursor_req_first_ns = 0;  // when it went out
     TimerId timer = 0;           // its timeout
     uint32_t retries = 0;
     // The latest requests (a ring of kCatchUpSentKept) and when they went
-    // out, to time an answer to any of them; the round-trip estimate from
-    // those times (srtt, rttvar: RFC 6298), meaningful once `timed`.
+    // out, to time a late answer to any of them (or to the first at the
+    // cursor, whenever).
     struct Sent {
       uint64_t req_id = 0;
       int64_t at_ns = 0;
     };
     std::array<Sent, kCatchUpSentKept> sent{};
     uint32_t sent_next = 0;
-    bool timed = false;
-    int64_t srtt_ns = 0;
-    int64_t rttvar_ns = 0;
     bool pass_refused = false;     // an entry of this pass was refused: keep the old mark
     uint64_t mark_wal_length = 0;  // the mark's log length, while its sync is pending
     bool done = false;
@@ -385,13 +378,11 @@ class Replica {
   bool release_acks(Env<Message>& env, uint64_t durable_length);
   void finish_marks(Env<Message>& env, uint64_t durable_length);
   void request_batch(Env<Message>& env, PeerCatchUp& p);
-  // How long to wait for the answer to a request to `p` after p.retries
-  // unanswered ones: its round-trip estimate (catch_up_timeout_max), doubled
-  // per retry beyond catch_up_retries_max up to catch_up_backoff_max.
-  sim::Duration catch_up_wait(const PeerCatchUp& p) const;
-  // Times an answer to request `req_id` of `p` (its kAnsweredLate record when
-  // it is not the latest request) and feeds the round-trip estimate.
-  void time_answer(Env<Message>& env, PeerCatchUp& p, uint64_t req_id);
+  // How long to wait for the answer to a request after `retries` unanswered ones.
+  sim::Duration catch_up_wait(uint32_t retries) const;
+  // An answer to request `req_id` of `p` that is not the latest request: its
+  // kAnsweredLate record, timed from that request's send when kept.
+  void note_late_answer(Env<Message>& env, PeerCatchUp& p, uint64_t req_id);
   // The pass with `p` is over: log its mark and sync it.
   void end_pass(Env<Message>& env, StorageIo& io, PeerCatchUp& p);
   void give_up(Env<Message>& env, PeerCatchUp& p);
