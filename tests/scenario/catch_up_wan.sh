@@ -19,6 +19,9 @@ workload: [{ kind: requests, rate: 600/s, subscribers: 500, zipf: 0, mix: { writ
 faults: [{ at: 4s, crash: cloud-1, for: 2s }]
 expect: { recovers_within: 10s, invariants: [catch_up, durability, acknowledged_writes] }
 EOF2
+# A sanitizer build (ECSIM_SANITIZED, tests/CMakeLists.txt) ends the run at
+# 45 s: cloud-1 has caught up at 42 s.
+[[ -n ${ECSIM_SANITIZED:-} ]] && sed -i 's/^duration: 60s$/duration: 45s/' "$tmp/wan.yaml"
 "$ecsim" run "$tmp/wan.yaml" --json --trace "$tmp/wan.trace" > "$tmp/wan.json"; check $? 0 "the run over 3 s links passes"
 "$ecsim" trace dump "$tmp/wan.trace" | grep '"storage.catch_up"' > "$tmp/wan.jsonl"
 python3 - "$tmp/wan.json" "$tmp/wan.jsonl" <<'PY' || fail=1
@@ -50,7 +53,9 @@ PY
 # longest round trip its peer took) and is not judged; until 2026-12-06 a
 # run ending at 17.5 s failed it ("not caught up by the end", found by an
 # adversarial pass).
-for until in 12.5s 17.5s 17.95s 23.95s; do
+ends="12.5s 17.5s 17.95s 23.95s"
+[[ -n ${ECSIM_SANITIZED:-} ]] && ends="17.5s 23.95s"
+for until in $ends; do
   "$ecsim" run "$tmp/wan.yaml" --until $until --json > "$tmp/until.json"
   python3 - "$tmp/until.json" $until <<'PY' || fail=1
 import json, sys
