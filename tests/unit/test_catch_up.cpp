@@ -318,5 +318,43 @@ TEST_CASE("catch_up: the round trips a replica waited out and its lost requests 
   with_keys(deaf, 100);
   for (int64_t t = 12 * kS; t < 30 * kS; t += 500'000'000) deaf.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kRequested));
   CHECK(deaf.owed_ns(deaf.restarts()[0], sim::seconds(5)) == 5 * kS);
+  CHECK(deaf.owed_ns(deaf.restarts()[0], sim::seconds(5), 30 * kS) == 5 * kS);  // no answer: no trip under way
   CHECK_FALSE(deaf.judge(30 * kS, sim::seconds(5)).ok);
+  // A request under way at the end is owed its time so far, up to the
+  // longest round trip the peer took (2 s), and its re-asks are not lost.
+  check::CatchUpChecker waiting = checker();
+  with_keys(waiting, 100);
+  asks(waiting, 2000, 18, 0);  // answered at 14, 16, 18 s
+  waiting.offer(catch_up_event(18 * kS, 2, 3, st::CatchUpEvent::kRequested));
+  waiting.offer(catch_up_event(18 * kS + 500'000'000, 2, 3, st::CatchUpEvent::kRequested));
+  CHECK(waiting.owed_ns(waiting.restarts()[0], sim::seconds(5), 19 * kS) == 11 * kS + kS);
+  CHECK(waiting.owed_ns(waiting.restarts()[0], sim::seconds(5), 30 * kS) == 11 * kS + 2 * kS);
+  CHECK(waiting.owed_ns(waiting.restarts()[0], sim::seconds(5)) == 11 * kS + 500'000'000);  // without the end: a lost ask
+}
+
+TEST_CASE("catch_up: a late answer is timed from the request it names and the asks after it were not lost",
+          "[check]") {
+  check::CatchUpChecker c = checker();
+  c.offer(acked(1 * kS, 1, 7, 1));
+  c.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  c.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  // Asked at 12, 12.5 and 13 s; the answer at 15 s names the first ask.
+  for (int64_t t = 12 * kS; t <= 13 * kS; t += 500'000'000) c.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kRequested));
+  sim::Record late = catch_up_event(15 * kS, 2, 3, st::CatchUpEvent::kAnsweredLate);
+  late.a = 12 * kS;
+  late.b = 3 * kS;
+  c.offer(late);
+  c.offer(catch_up_event(15 * kS, 2, 3, st::CatchUpEvent::kApplied));
+  CHECK(c.owed_ns(c.restarts()[0], sim::seconds(5)) == 5 * kS + 3 * kS);
+  // Naming a time it never asked at: timed from the latest ask, and both
+  // earlier asks count as lost (at most one per answer: 500 ms).
+  check::CatchUpChecker d = checker();
+  d.offer(acked(1 * kS, 1, 7, 1));
+  d.offer(rec(10 * kS, sim::RecordType::kCrash, 2));
+  d.offer(rec(12 * kS, sim::RecordType::kRestart, 2));
+  for (int64_t t = 12 * kS; t <= 13 * kS; t += 500'000'000) d.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kRequested));
+  late.a = 11 * kS;
+  d.offer(late);
+  d.offer(catch_up_event(15 * kS, 2, 3, st::CatchUpEvent::kApplied));
+  CHECK(d.owed_ns(d.restarts()[0], sim::seconds(5)) == 5 * kS + 2 * kS + 500'000'000);
 }
