@@ -35,6 +35,31 @@ CLI::Validator non_empty() {
       "TEXT");
 }
 
+CLI::Validator comma_list() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty()) return "an empty value, expected one";
+        if (text.front() == ',' || text.back() == ',' || text.find(",,") != std::string::npos) {
+          return fmt::format("'{}' has an empty entry, expected entries separated by single commas", text);
+        }
+        return std::string();
+      },
+      "TEXT[,TEXT...]");
+}
+
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const std::string& v : values) {
+    size_t from = 0;
+    for (size_t comma = v.find(','); comma != std::string::npos; comma = v.find(',', from)) {
+      out.push_back(v.substr(from, comma - from));
+      from = comma + 1;
+    }
+    out.push_back(v.substr(from));
+  }
+  return out;
+}
+
 CLI::Validator duration_up_to(sim::Duration hi) {
   return CLI::Validator(
       [hi](std::string& text) -> std::string {

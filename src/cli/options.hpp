@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,10 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi);
 // Any text but the empty one: `--trace ""` or `--plant ""` must not mean
 // "no trace" or "no plant" without a word.
 CLI::Validator non_empty();
+// A value of one or more comma-separated entries, none of them empty
+// ("a,,b", "a," and "," are refused); split_commas splits such values.
+CLI::Validator comma_list();
+std::vector<std::string> split_commas(const std::vector<std::string>& values);
 
 // A duration literal above 0 and at most `hi`.
 CLI::Validator duration_up_to(sim::Duration hi);

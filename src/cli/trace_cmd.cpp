@@ -295,14 +295,14 @@ void add_trace_command(CLI::App& app, int& exit_code) {
     sub->add_option("--type", filter->types,
                     "Only records of these types (as dumped, or PREFIX.* e.g. twopc.*; repeat or "
                     "comma-separate)")
-        ->delimiter(',')
-        ->check(non_empty());
+        ->check(comma_list());
     sub->add_option(
            "--node", filter->nodes,
            "Only records whose node is one of these, e.g. core-1 (repeat or comma-separate)")
-        ->delimiter(',')
-        ->check(non_empty());
+        ->check(comma_list());
     sub->callback([path, filter, &exit_code] {
+      filter->types = split_commas(filter->types);
+      filter->nodes = split_commas(filter->nodes);
       run_guarded(*path, exit_code, [&] { return trace_dump(*path, *filter); });
     });
   }

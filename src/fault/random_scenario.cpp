@@ -11,6 +11,7 @@
 #include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/windows.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/rng.hpp"
 
@@ -459,7 +460,10 @@ class Builder {
     }
     if (rng_.below(4) == 0) out += fmt::format("  min_delivered: {}\n", rng_.below(1000));
     if (rng_.below(4) == 0) out += fmt::format("  quiescence: {}\n", dur(ms(1, 3000)));
-    if (tiers_ && scenario::has_fault_window(sc.faults)) {
+    // Required with a fault window, refused when no second after the last
+    // one can be judged (the clients stopped, or the run ends).
+    const std::optional<Time> last_outage = scenario::last_outage_end(sc);
+    if (tiers_ && last_outage && scenario::recovery_unjudgeable(sc, *last_outage).empty()) {
       out += fmt::format("  recovers_within: {}\n", dur(sim::seconds(1 + static_cast<int64_t>(rng_.below(10)))));
     }
     return out.empty() ? "" : "expect:\n" + out;

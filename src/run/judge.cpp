@@ -465,7 +465,7 @@ Verdict Run::Impl::convergence_verdict() {
 }
 
 // `recovers_within`: from the first fault window's start to the last one's
-// end, as the schedule has them (fault/windows.hpp: a crash never restarted
+// end, as the schedule has them (scenario/windows.hpp: a crash never restarted
 // ends its window when it happens).
 Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
   // Outages only: a Byzantine node attacks the cluster; it is not an outage
@@ -475,7 +475,7 @@ Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
                                       [](const scenario::Fault& f) { return f.kind == scenario::Fault::Kind::kByzantine; }),
                        outages.faults.end());
   std::vector<sim::TimeWindow> windows =
-      fault::fault_windows(outages, end, sim::Duration{0}, fault::Unrestarted::kAtCrash);
+      scenario::fault_windows(outages, end, sim::Duration{0}, scenario::Unrestarted::kAtCrash);
   // And the at_point crashes that fired: their windows are known only now.
   ECSIM_ASSERT(point_crashes != nullptr);
   windows.insert(windows.end(), point_crashes->windows.begin(), point_crashes->windows.end());

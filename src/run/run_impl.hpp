@@ -24,7 +24,7 @@
 #include "ecsim/check/edge_isolation.hpp"
 #include "ecsim/fault/byzantine.hpp"
 #include "ecsim/fault/nemesis.hpp"
-#include "ecsim/fault/windows.hpp"
+#include "ecsim/scenario/windows.hpp"
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/actions.hpp"
 #include "ecsim/tiers/billing_clients.hpp"
@@ -128,7 +128,7 @@ struct PointWindowWatcher final : sim::TraceObserver {
   }
   void on_record(const sim::Record& r) override {
     if (r.type != sim::RecordType::kFault) return;
-    if (auto w = fault::point_window(sc, r, end, margin)) world.exclude_window(*w);
+    if (auto w = scenario::point_window(sc, r, end, margin)) world.exclude_window(*w);
   }
 };
 
@@ -148,7 +148,7 @@ struct PointCrashWindows final : sim::TraceObserver {
   }
   void on_record(const sim::Record& r) override {
     if (r.type != sim::RecordType::kFault) return;
-    if (auto w = fault::point_window(sc, r, end, sim::Duration{0}, fault::Unrestarted::kAtCrash)) {
+    if (auto w = scenario::point_window(sc, r, end, sim::Duration{0}, scenario::Unrestarted::kAtCrash)) {
       ECSIM_ASSERT(windows.size() < sc.faults.size());
       windows.push_back(*w);
     }

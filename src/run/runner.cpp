@@ -139,7 +139,7 @@ void Run::Impl::configure_tiers() {
   world->set_send_observer(options.send_observer);
   world->set_twopc_log_observer(options.twopc_log_observer);
   if (sc.expect.latency_outside_faults) {
-    world->exclude_windows(fault::fault_windows(sc, end, *sc.expect.latency_outside_faults));
+    world->exclude_windows(scenario::fault_windows(sc, end, *sc.expect.latency_outside_faults));
     point_windows = std::make_unique<PointWindowWatcher>(sc, *world, end, *sc.expect.latency_outside_faults);
     trace.add_observer(point_windows.get());
   }

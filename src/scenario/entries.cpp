@@ -5,10 +5,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/windows.hpp"
 
 namespace ecsim::scenario {
 
-std::string append_entries(std::string_view text, const std::vector<Entry>& entries, std::optional<uint64_t> seed) {
+namespace {
+
+YAML::Node load_map(std::string_view text) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -16,6 +19,19 @@ std::string append_entries(std::string_view text, const std::vector<Entry>& entr
     throw LoadError(fmt::format("<scenario>: not YAML: {}", e.what()));
   }
   if (!root.IsMap()) throw LoadError("<scenario>: not a YAML map");
+  return root;
+}
+
+std::string emit(const YAML::Node& root) {
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace
+
+std::string append_entries(std::string_view text, const std::vector<Entry>& entries, std::optional<uint64_t> seed) {
+  YAML::Node root = load_map(text);
   if (seed) root["seed"] = *seed;
   for (const Entry& e : entries) {
     if (e.section != "faults" && e.section != "workload") {
@@ -32,9 +48,29 @@ std::string append_entries(std::string_view text, const std::vector<Entry>& entr
     if (!root[e.section]) root[e.section] = YAML::Node(YAML::NodeType::Sequence);
     root[e.section].push_back(item);
   }
-  YAML::Emitter out;
-  out << root;
-  return std::string(out.c_str()) + "\n";
+  return emit(root);
+}
+
+std::string fit_recovers_within(std::string_view text, const std::string& file, sim::Duration fallback) {
+  YAML::Node root = load_map(text);
+  const bool has = root["expect"] && root["expect"].IsMap() && root["expect"]["recovers_within"];
+  YAML::Node without = YAML::Clone(root);
+  if (has) {
+    without["expect"].remove("recovers_within");
+    if (without["expect"].size() == 0) without.remove("expect");
+  }
+  // The schedule as the loader reads it, without the rules that would ask
+  // for (or refuse) the expectation being decided here.
+  const Scenario sc = parse_scenario_text_unvalidated(emit(without), file);
+  const std::optional<sim::Time> last = last_outage_end(sc);
+  if (!last) return std::string(text);  // no timed outage: nothing to fit
+  const bool judgeable = recovery_unjudgeable(sc, *last).empty();
+  if (has && !judgeable) return emit(without);
+  if (!has && judgeable && !sc.requests.empty()) {
+    root["expect"]["recovers_within"] = sim::format_duration(fallback);
+    return emit(root);
+  }
+  return std::string(text);
 }
 
 }  // namespace ecsim::scenario

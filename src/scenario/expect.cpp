@@ -2,6 +2,7 @@
 #include "loader_impl.hpp"
 
 #include "ecsim/scenario/invariants.hpp"
+#include "ecsim/scenario/windows.hpp"
 
 namespace ecsim::scenario::loading {
 
@@ -102,6 +103,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                     "at_point crash to recover from",
                                     v->path));
     }
+    if (const std::string why = recovers_within_refusal(sc); !why.empty()) fail(v->key_mark, why);
     // Served ratios are measured per whole second: less cannot be judged.
     e.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));
   }

@@ -82,7 +82,7 @@ class MapView;
 
 class Loader {
  public:
-  explicit Loader(std::string file) : file_(std::move(file)) {}
+  explicit Loader(std::string file, bool validated = true) : file_(std::move(file)), validated_(validated) {}
 
   Scenario load(std::string_view text);
 
@@ -154,6 +154,7 @@ class Loader {
   void throughput_min(const Field& f, const Scenario& sc, Expect& e) const;
 
   std::string file_;
+  bool validated_ = true;  // false: the values only (parse_scenario_text_unvalidated)
   Topology topology_;
 };
 

@@ -1,5 +1,6 @@
 // The loader's sections: latency models, topology, network, model and
-// workload.
+// workload; and topology_size_problem (validate.hpp), which the loader
+// and validate() both ask.
 #include "loader_impl.hpp"
 
 #include <iterator>
@@ -351,3 +352,19 @@ void Loader::billing_mix(const Field& f, BillingWorkload& w) const {
 }
 
 }  // namespace ecsim::scenario::loading
+
+namespace ecsim::scenario {
+
+std::string topology_size_problem(const Scenario& sc) {
+  const Topology& t = sc.topology;
+  const int nodes = t.edge + t.core + t.cloud;
+  if (nodes > kNodesMax) return fmt::format("topology has {} nodes, expected at most {} in all", nodes, kNodesMax);
+  if (nodes > kNodesWithClocksMax && !sc.requests.empty() && sc.model.vector_clocks != false) {
+    return fmt::format("topology has {} nodes with vector clocks on (a clock of {} entries on every message), "
+                       "expected at most {} nodes with clocks, or model: {{ vector_clocks: false }}",
+                       nodes, nodes, kNodesWithClocksMax);
+  }
+  return {};
+}
+
+}  // namespace ecsim::scenario

@@ -8,6 +8,7 @@
 #include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/windows.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::scenario {
@@ -27,6 +28,28 @@ std::vector<Fault> drawn_crashes(const Scenario& sc, const std::vector<std::stri
   }
   return out;
 }
+
+// When the drawn mix's last outage window ends: every timed fault the
+// generator draws has its `at` and its `for`; Byzantine behaviour and
+// at_point crashes are no timed outage. Nothing without one.
+std::optional<sim::Time> drawn_outage_end(const Scenario& sc, const std::vector<std::string>& faults) {
+  std::optional<sim::Time> last;
+  const sim::Time end = sim::Time{0} + sc.duration;
+  for (const std::string& text : faults) {
+    const YAML::Node f = YAML::Load(text);
+    if (f["byzantine"] || f["at_point"]) continue;
+    const std::optional<sim::Duration> at = sim::parse_duration(f["at"].as<std::string>());
+    ECSIM_ASSERT(at.has_value());
+    sim::Time to = end;
+    if (f["for"]) {
+      const std::optional<sim::Duration> lasts = sim::parse_duration(f["for"].as<std::string>());
+      ECSIM_ASSERT(lasts.has_value());
+      to = std::min(end, sim::Time{0} + *at + *lasts);
+    }
+    last = std::max(last.value_or(to), to);
+  }
+  return last;
+}
 }  // namespace
 
 std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::vector<std::string>& faults,
@@ -44,9 +67,10 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
   // recovers_within applies when some drawn fault is a timed outage (every
   // kind the generator draws but Byzantine behaviour, scenario::is_outage,
   // and a crash at a protocol point, whose time the loader cannot know).
-  const bool outage = std::any_of(faults.begin(), faults.end(), [](const std::string& f) {
-    return f.find("byzantine:") == std::string::npos && f.find("at_point:") == std::string::npos;
-  });
+  // It is left out when the clients stop sending before a whole second
+  // after the mix's last outage (the loader refuses it then).
+  const std::optional<sim::Time> last_outage = drawn_outage_end(sc, faults);
+  const bool outage = last_outage && recovery_unjudgeable(sc, *last_outage).empty();
   root.remove("faults");
   if (!faults.empty()) root["faults"] = YAML::Load(list);
   if (root["expect"]) {

@@ -17,6 +17,7 @@
 #include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/windows.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::scenario {
@@ -444,6 +445,8 @@ class Validator {
                 "nothing to judge), expected clocks on or no causality");
       }
     }
+    // Without a second to judge after the last outage window it is refused, and not required.
+    const std::string unjudgeable = recovers_within_refusal(sc_);
     if (e.recovers_within) {
       if (!tiers) {
         fail(m, "expect.recovers_within in a scenario without a requests workload, expected it only with the "
@@ -453,8 +456,9 @@ class Validator {
         fail(m, "expect.recovers_within in a scenario without a fault window, expected a timed fault or an "
                 "at_point crash to recover from");
       }
+      if (!unjudgeable.empty()) fail(m, unjudgeable);
       in_range(m, "expect.recovers_within", *e.recovers_within, sim::seconds(1), true, sim::seconds(3600));
-    } else if (tiers && has_fault_window(sc_.faults)) {
+    } else if (tiers && has_fault_window(sc_.faults) && unjudgeable.empty()) {
       const auto f = std::find_if(sc_.faults.begin(), sc_.faults.end(), [](const Fault& x) { return is_outage(x); });
       fail(f->mark, "a fault window in a scenario with a requests workload, but no expect.recovers_within, "
                     "expected one like 'recovers_within: 5s' (how soon the served ratio must be back after the "
@@ -581,18 +585,6 @@ class Validator {
 };
 
 }  // namespace
-
-std::string topology_size_problem(const Scenario& sc) {
-  const Topology& t = sc.topology;
-  const int nodes = t.edge + t.core + t.cloud;
-  if (nodes > kNodesMax) return fmt::format("topology has {} nodes, expected at most {} in all", nodes, kNodesMax);
-  if (nodes > kNodesWithClocksMax && !sc.requests.empty() && sc.model.vector_clocks != false) {
-    return fmt::format("topology has {} nodes with vector clocks on (a clock of {} entries on every message), "
-                       "expected at most {} nodes with clocks, or model: {{ vector_clocks: false }}",
-                       nodes, nodes, kNodesWithClocksMax);
-  }
-  return {};
-}
 
 void validate(const Scenario& sc) { Validator(sc).check(); }
 

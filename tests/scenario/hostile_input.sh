@@ -79,6 +79,15 @@ refused "nodes not the scenario's" "^$tmp/n.trace: corrupted header: 'nodes' are
   trace dump "$tmp/n.trace" --node cloud-3
 refused "trace latency from a node to itself" "--to: 'edge-1' is --from too" trace latency "$tmp/t.trace" --from edge-1 --to edge-1
 refused "sweep --out-dir without --swarm" "--out-dir requires --swarm" sweep "$small" --seeds 1..2 --out-dir "$tmp/none"
+for list in 'send,' ',' ',send' 'send,,deliver'; do
+  refused "trace dump --type '$list'" "^ecsim: --type: '$list' has an empty entry, expected entries separated by single commas" \
+    trace dump "$tmp/t.trace" --type "$list"
+done
+refused "trace dump --node 'edge-1,'" "^ecsim: --node: 'edge-1,' has an empty entry" trace dump "$tmp/t.trace" --node 'edge-1,'
+check "$("$ecsim" trace dump "$tmp/t.trace" --type send,deliver --type drop --node edge-1,core-1 | python3 -c '
+import json, sys
+print(sorted({(r["type"], r["node"]) for r in map(json.loads, sys.stdin)}))')" \
+  "[('deliver', 0), ('deliver', 2), ('send', 0), ('send', 2)]" "trace dump: comma lists and repeats still select"
 
 # A long non-ASCII value is cut at 40 characters of its escaped form, never
 # inside a UTF-8 sequence.

@@ -206,7 +206,6 @@ faults:
   - { at: 2s, delay: { between: [cloud-2, cloud], latency: { constant: 3s } } }
 expect:
   invariants: [catch_up]
-  recovers_within: 5s
 )";
   {
     const run::RunResult r = run::run_scenario(scenario::load_scenario_text(text, "<test>"), {});

@@ -8,6 +8,7 @@
 
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/validate.hpp"
 
 using namespace ecsim;
 using namespace ecsim::scenario;
@@ -998,4 +999,46 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
               "expect: { recovers_within: 5s }\n") == "no error");
   const Scenario s = load_scenario_text(head + crash + "expect: { recovers_within: 5s }\n", "t.yaml");
   CHECK(s.expect.recovers_within == std::optional<sim::Duration>(sim::seconds(5)));
+}
+
+// A recovers_within that no run could judge is refused; where none could be
+// judged it is not required either (the run still judges the invariants).
+TEST_CASE("loader: recovers_within with no second left to judge is refused and not required", "[scenario]") {
+  auto error = [](const std::string& text) {
+    try {
+      (void)load_scenario_text(text, "t.yaml");
+    } catch (const LoadError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 4s }\n";
+  const std::string crash = "faults:\n  - { at: 3s, crash: cloud-2, for: 3s }\n";
+  const std::string expect = "expect: { recovers_within: 5s }\n";
+  CHECK(error(head + crash + expect) ==
+        "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 6s, and the clients "
+        "send no request from 4s on (the requests workload's until), expected requests for a whole second after the "
+        "last fault window (a later until or a longer duration), or no expect.recovers_within");
+  CHECK(error(head + crash) == "no error");
+  // A partition never healed lasts to the end of the run.
+  const std::string open = "faults:\n  - { at: 3s, partition: [[edge-1], \"*\"] }\n";
+  const std::string all = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
+  CHECK(error(all + open + expect) ==
+        "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 10s, and no whole "
+        "second follows it before the end of the run at 10s, expected requests for a whole second after the last "
+        "fault window (a later until or a longer duration), or no expect.recovers_within");
+  CHECK(error(all + open) == "no error");
+  // One whole second is enough: clients sending until 7.5s cover [6s, 7s).
+  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 7500ms }\n" + crash +
+              expect) == "no error");
+  // validate() says the same for a Scenario not read from text.
+  Scenario sc = load_scenario_text(head + crash, "t.yaml");
+  sc.expect.recovers_within = sim::seconds(5);
+  try {
+    validate(sc);
+    FAIL("validate accepted it");
+  } catch (const LoadError& e) {
+    CHECK_THAT(std::string(e.what()),
+               Catch::Contains("expect.recovers_within can never be judged: the last fault window ends at 6s"));
+  }
 }

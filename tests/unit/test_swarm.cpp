@@ -8,6 +8,7 @@
 #include "ecsim/fault/generator.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/swarm.hpp"
 
@@ -107,4 +108,36 @@ TEST_CASE("swarm: without the recovery rules the quiet tail allows for the fixed
   }
   CHECK(last_end_ns <= sc.duration.ns - sim::seconds(10).ns);  // quiescence 2 s + resend 5 s + 3 s
   CHECK(last_end_ns > sc.duration.ns - sim::seconds(15).ns);   // the tail under backoff is longer
+}
+
+// Clients that stop early leave no second after a late fault for
+// recovers_within to judge: a seed whose mix ends after they stop goes
+// without it (the loader refuses it then), the others keep it.
+TEST_CASE("swarm: recovers_within only where the mix leaves a second to judge", "[fault]") {
+  std::string text = three_tier().text;
+  const std::string until = "    until: 26s\n";
+  REQUIRE(text.find(until) != std::string::npos);
+  text.replace(text.find(until), until.size(), "    until: 12s\n");
+  const std::string crash = "for: 5s }";  // the scenario's own crash, ending at 15s: at 11s now
+  REQUIRE(text.find(crash) != std::string::npos);
+  text.replace(text.find(crash), crash.size(), "for: 1s }");
+  const scenario::Scenario sc = scenario::load_scenario_text(text, "three-tier-until.yaml");
+  size_t with = 0, without = 0;
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    const auto mix = fault::swarm_faults(sc, seed);
+    INFO("seed " << seed);
+    scenario::Scenario s;
+    REQUIRE_NOTHROW(s = scenario::load_scenario_text(scenario::swarm_scenario_text(sc, seed, mix, "test"), "s.yaml"));
+    int64_t last_ns = -1;
+    for (const scenario::Fault& f : s.faults) {
+      if (scenario::is_outage(f)) last_ns = std::max(last_ns, (f.at + f.for_duration.value_or(sim::Duration{0})).ns);
+    }
+    if (last_ns < 0) continue;
+    // The first whole second after the last outage must begin before 12 s.
+    const bool judgeable = (last_ns + 999'999'999) / 1'000'000'000 < 12;
+    CHECK(s.expect.recovers_within.has_value() == judgeable);
+    (judgeable ? with : without) += 1;
+  }
+  CHECK(with > 5);
+  CHECK(without > 5);
 }

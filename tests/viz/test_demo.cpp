@@ -128,6 +128,29 @@ constexpr auto kVote = static_cast<sim::RecordType>(71);
 constexpr uint64_t kActionTxnBase = uint64_t{0xffffff} << 40;
 }  // namespace
 
+// demo-base.yaml has requests until 4 s and no fault, so no recovers_within.
+// A crash at 1 s leaves seconds to judge: the session gets the swarm's 5 s
+// (until 2026-12-06 the action was refused for the lack of one); a crash
+// at 3.5 s leaves none before the clients stop: it gets none.
+TEST_CASE("demo: a crash fits recovers_within to what the run leaves to judge") {
+  for (const int64_t at_ms : {1000, 3500}) {
+    std::string saved;
+    {
+      viz::Demo d(base_request());
+      d.timeline().seek_time(at_ms * 1'000'000);
+      REQUIRE(d.crash("edge-2") == "");
+      saved = d.scenario_text();
+    }
+    INFO(saved);
+    const scenario::Scenario sc = scenario::load_scenario_text(saved, "<saved>");
+    if (at_ms == 1000) {
+      CHECK(sc.expect.recovers_within == std::optional<sim::Duration>(sim::seconds(5)));
+    } else {
+      CHECK_FALSE(sc.expect.recovers_within.has_value());
+    }
+  }
+}
+
 TEST_CASE("demo: concurrent DSM writes resolve to one value on every replica, and a GET reads it") {
   uint64_t session = 0;
   std::string saved;

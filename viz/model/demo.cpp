@@ -42,7 +42,11 @@ std::string Demo::rebuild(std::vector<RecordedAction> actions, uint64_t cursor_e
   std::string text;
   scenario::Scenario sc;
   try {
-    text = scenario::append_entries(base_text_, entries, seed_);
+    // The actions may leave the scenario's recovers_within nothing to
+    // judge (a cut to the end), or need one (a timed crash on a scenario
+    // that had no fault): it is fitted as the swarm's seeds are, 5 s.
+    text = scenario::fit_recovers_within(scenario::append_entries(base_text_, entries, seed_), file_,
+                                         sim::seconds(5));
     sc = scenario::load_scenario_text(text, file_);
   } catch (const scenario::LoadError& e) {
     // The text is the scenario with the actions appended: an error's line

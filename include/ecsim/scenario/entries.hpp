@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ecsim/sim/time.hpp"
+
 namespace ecsim::scenario {
 
 struct Entry {
@@ -20,5 +22,13 @@ struct Entry {
 // LoadError (one line) when `text` is not a YAML map or an entry is not a
 // YAML map.
 std::string append_entries(std::string_view text, const std::vector<Entry>& entries, std::optional<uint64_t> seed);
+
+// `text` with its expect.recovers_within fitted to a schedule that appended
+// entries changed (docs/scenarios.md, "Recovery"): removed when no second
+// after the last timed outage window can be judged, set to `fallback` when
+// one can, the scenario has a requests workload and it had none; otherwise
+// `text` as it is. THROWS LoadError when a value of `text` does not load
+// (`file` labels the message).
+std::string fit_recovers_within(std::string_view text, const std::string& file, sim::Duration fallback);
 
 }  // namespace ecsim::scenario

@@ -39,7 +39,7 @@ std::span<const InvariantInfo> invariants();
 // cloud node. REQUIRES: the faults' selectors resolve.
 std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, const Topology& topology,
                              bool tiers);
-// A fault with a window of simulated time in force (fault/windows.hpp):
+// A fault with a window of simulated time in force (scenario/windows.hpp):
 // every fault but a restart, a heal (they end windows) and a fault at a
 // protocol point (its time is not known before the run).
 bool has_window(const Fault& f);

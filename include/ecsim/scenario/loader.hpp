@@ -26,6 +26,12 @@ Scenario load_scenario_text(std::string_view text, const std::string& file);
 // THROWS LoadError (including "FILE: cannot read: No such file or directory").
 Scenario load_scenario_file(const std::string& path);
 Scenario load_quickstart();
+// The scenario's values as the loader reads them, each key checked, but
+// without validate() (the schedule's node states, what the model cannot
+// run, which expectations the schedule needs): for tools that edit a
+// scenario's text and must first know its schedule. Never for running.
+// THROWS LoadError.
+Scenario parse_scenario_text_unvalidated(std::string_view text, const std::string& file);
 
 // A memory size, "512MiB", "4GiB", "1TB" or a plain byte count (units B,
 // KB/kB, MB, GB, TB, KiB, MiB, GiB, TiB), within kMemoryMaxMin..kMemoryMaxMax

@@ -227,7 +227,7 @@ struct Expect {
   std::optional<sim::Duration> tier_latency_p99[kTierCount];
   // `latency_p99: { ..., outside_faults: 2s }`: the tier figures leave out
   // the requests begun inside a fault's window or this long after it ends
-  // (fault::fault_windows); more than 20 % left out fails the expectation.
+  // (scenario::fault_windows); more than 20 % left out fails the expectation.
   std::optional<sim::Duration> latency_outside_faults;
   // `recovers_within: 5s`: the served ratio per second is back to its level
   // before the first fault (less 1 point) this long after the last fault

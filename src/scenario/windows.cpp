@@ -1,4 +1,6 @@
-#include "ecsim/fault/windows.hpp"
+#include "ecsim/scenario/windows.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <optional>
@@ -7,35 +9,33 @@
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
 
-namespace ecsim::fault {
-
-using scenario::Fault;
+namespace ecsim::scenario {
 
 namespace {
 
 // When a fault that ends by another one (a crash by a restart of the same
 // node, a partition by a heal) stops being in force: the first such fault
 // after `index`, else nothing.
-std::optional<sim::Time> ended_by(const scenario::Scenario& sc, size_t index, Fault::Kind ender, uint32_t node,
+std::optional<sim::Time> ended_by(const Scenario& sc, size_t index, Fault::Kind ender, uint32_t node,
                                   sim::Time end) {
   for (size_t j = index + 1; j < sc.faults.size(); ++j) {
     const Fault& g = sc.faults[j];
     if (g.kind != ender) continue;
     if (ender == Fault::Kind::kHeal) return std::min(g.at, end);
-    for (uint32_t n : scenario::resolve(sc.topology, g.target.text)) {
+    for (uint32_t n : resolve(sc.topology, g.target.text)) {
       if (n == node) return std::min(g.at, end);
     }
   }
   return std::nullopt;
 }
 
-sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end, Unrestarted unrestarted) {
+sim::Time window_end(const Scenario& sc, size_t index, sim::Time end, Unrestarted unrestarted) {
   const Fault& f = sc.faults[index];
   switch (f.kind) {
     case Fault::Kind::kCrash: {
       if (f.for_duration) return std::min(f.at + *f.for_duration, end);
       sim::Time last = f.at;  // until the last of its nodes is back
-      for (uint32_t n : scenario::resolve(sc.topology, f.target.text)) {
+      for (uint32_t n : resolve(sc.topology, f.target.text)) {
         const std::optional<sim::Time> back = ended_by(sc, index, Fault::Kind::kRestart, n, end);
         last = std::max(last, back ? *back : unrestarted == Unrestarted::kAtCrash ? f.at : end);
       }
@@ -60,7 +60,7 @@ sim::Time window_end(const scenario::Scenario& sc, size_t index, sim::Time end, 
 
 }  // namespace
 
-std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin,
+std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, sim::Duration margin,
                                            Unrestarted unrestarted) {
   ECSIM_ASSERT(margin.ns >= 0);
   std::vector<sim::TimeWindow> out;
@@ -70,7 +70,7 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
     const sim::Time from = f.at;
     // A restart or a heal ends a fault; it has no window of its own. An
     // at_point fault's time is not known before the run: it has none either.
-    if (!scenario::has_window(f)) continue;
+    if (!has_window(f)) continue;
     const sim::Time to = window_end(sc, i, end, unrestarted);
     const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
     out.push_back({from, std::max(from, to_margin)});
@@ -81,7 +81,7 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
   return out;
 }
 
-std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const sim::Record& r, sim::Time end,
+std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Record& r, sim::Time end,
                                             sim::Duration margin, Unrestarted unrestarted) {
   ECSIM_ASSERT(margin.ns >= 0);
   if (r.type != sim::RecordType::kFault || r.code != static_cast<uint16_t>(Fault::Kind::kAtPoint) || r.b != 1) {
@@ -106,4 +106,46 @@ std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const 
   return sim::TimeWindow{from, to_margin};
 }
 
-}  // namespace ecsim::fault
+std::optional<sim::Time> last_outage_end(const Scenario& sc) {
+  Scenario outages = sc;
+  outages.faults.erase(std::remove_if(outages.faults.begin(), outages.faults.end(),
+                                      [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; }),
+                       outages.faults.end());
+  std::optional<sim::Time> last;
+  const sim::Time end = sim::Time{0} + sc.duration;
+  for (const sim::TimeWindow& w : fault_windows(outages, end, sim::Duration{0}, Unrestarted::kAtCrash)) {
+    last = std::max(last.value_or(w.to), w.to);
+  }
+  return last;
+}
+
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
+  const int64_t second = sim::seconds(1).ns;
+  const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
+  if (first + second > sc.duration.ns) {
+    return fmt::format("the last fault window ends at {}, and no whole second follows it before the end of the run "
+                       "at {}",
+                       sim::format_time(last_end), sim::format_time(sim::Time{0} + sc.duration));
+  }
+  int64_t sending_until = 0;
+  for (const RequestWorkload& w : sc.requests) {
+    sending_until = std::max(sending_until, std::min(w.until.value_or(sc.duration).ns, sc.duration.ns));
+  }
+  if (first >= sending_until) {
+    return fmt::format("the last fault window ends at {}, and the clients send no request from {} on (the requests "
+                       "workload's until)",
+                       sim::format_time(last_end), sim::format_time(sim::Time{sending_until}));
+  }
+  return "";
+}
+
+std::string recovers_within_refusal(const Scenario& sc) {
+  const std::optional<sim::Time> last = last_outage_end(sc);
+  const std::string why = last ? recovery_unjudgeable(sc, *last) : "";
+  if (why.empty()) return why;
+  return fmt::format("expect.recovers_within can never be judged: {}, expected requests for a whole second after the "
+                     "last fault window (a later until or a longer duration), or no expect.recovers_within",
+                     why);
+}
+
+}  // namespace ecsim::scenario

@@ -4,16 +4,19 @@
 // runs to the end of the run). Latency expectations with `outside_faults`
 // leave out the requests begun inside one of these windows or within the
 // margin after it. An at_point fault's window is known only when its point
-// fires: point_window reads it from the fault's trace record.
+// fires: point_window reads it from the fault's trace record. And whether
+// `recovers_within`, judged in the whole seconds after the last outage
+// window, has any second to judge.
 #pragma once
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/sim/trace.hpp"
 
-namespace ecsim::fault {
+namespace ecsim::scenario {
 
 // Where the window of a crash never restarted ends: at the end of the run
 // (the latency expectations' `outside_faults`: the node stays down), or when
@@ -23,7 +26,7 @@ enum class Unrestarted { kToEnd, kAtCrash };
 // Every fault's window, each end extended by `margin` (capped at `end`),
 // sorted by start. Windows may overlap; a fault at or after `end` has none.
 // REQUIRES: margin >= 0.
-std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Time end, sim::Duration margin,
+std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, sim::Duration margin,
                                            Unrestarted unrestarted = Unrestarted::kToEnd);
 
 // The window of the at_point fault whose firing `r` records (a `fault`
@@ -37,7 +40,23 @@ std::vector<sim::TimeWindow> fault_windows(const scenario::Scenario& sc, sim::Ti
 // feeds it every record; a request begun inside the window starts after
 // the record, so adding the window then classifies every request as a
 // window known before the run would.
-std::optional<sim::TimeWindow> point_window(const scenario::Scenario& sc, const sim::Record& r, sim::Time end,
+std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Record& r, sim::Time end,
                                             sim::Duration margin, Unrestarted unrestarted = Unrestarted::kToEnd);
 
-}  // namespace ecsim::fault
+// When the schedule's last outage window ends, as `recovers_within` judges
+// it (Byzantine behaviour is an attack, not an outage; a crash never
+// restarted ends its window when it happens); nothing without a timed
+// outage. An at_point crash's window can only end later.
+std::optional<sim::Time> last_outage_end(const Scenario& sc);
+
+// Why `recovers_within` can never judge `sc` when its last outage window
+// ends at `last_end`: it judges whole seconds after that end, before the end
+// of the run, in which requests settle, so it needs one such second in which
+// clients still send (a requests workload's `until`). "" when there is one;
+// whether requests do settle in it is known only by running.
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end);
+// The loader's one-line refusal of `expect.recovers_within` in `sc` when its
+// timed outages leave nothing to judge (without the file:line:column), else "".
+std::string recovers_within_refusal(const Scenario& sc);
+
+}  // namespace ecsim::scenario
