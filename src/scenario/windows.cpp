@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "ecsim/net/link_config.hpp"
 #include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/sim/assert.hpp"
@@ -41,9 +42,12 @@ sim::Time window_end(const Scenario& sc, size_t index, sim::Time end, Unrestarte
       }
       return last;
     }
-    case Fault::Kind::kPartition:
-      if (f.for_duration) return std::min(f.at + *f.for_duration, end);
-      return ended_by(sc, index, Fault::Kind::kHeal, 0, end).value_or(end);
+    case Fault::Kind::kPartition: {
+      // Until its `for` ends or the first heal after it, whichever is first
+      // (a heal ends every partition in force; none comes back).
+      const sim::Time healed = ended_by(sc, index, Fault::Kind::kHeal, 0, end).value_or(end);
+      return f.for_duration ? std::min(f.at + *f.for_duration, healed) : healed;
+    }
     case Fault::Kind::kRestart:
     case Fault::Kind::kHeal:
     case Fault::Kind::kAtPoint:
@@ -93,14 +97,15 @@ std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Recor
   if (from >= end) return std::nullopt;
   sim::Time open_end = unrestarted == Unrestarted::kAtCrash ? from : end;
   if (f.action == Fault::PointAction::kCut) {
-    // A cut without `for` lasts, like a partition, until the first heal
-    // after it, else to the end.
+    // A cut lasts, like a partition, until its `for` ends or the first
+    // heal after it, else to the end.
     open_end = end;
     for (const Fault& h : sc.faults) {
       if (h.kind == Fault::Kind::kHeal && h.at >= from && h.at < open_end) open_end = h.at;
     }
   }
-  const sim::Time to = f.for_duration ? std::min(from + *f.for_duration, end) : open_end;
+  const sim::Time for_end = f.for_duration ? std::min(from + *f.for_duration, end) : open_end;
+  const sim::Time to = f.action == Fault::PointAction::kCut ? std::min(for_end, open_end) : for_end;
   const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
   ECSIM_ASSERT(from <= to_margin && to_margin <= end);
   return sim::TimeWindow{from, to_margin};
@@ -127,14 +132,37 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
                        "at {}",
                        sim::format_time(last_end), sim::format_time(sim::Time{0} + sc.duration));
   }
-  int64_t sending_until = 0;
+  // The requests the clients are expected to send in the judged seconds
+  // (Poisson arrivals, so a small count may be none). Refused requests (a
+  // bad token) are left out of the served ratio: only good tokens count.
+  const int64_t judged_to = sc.duration.ns / second * second;
+  double expected = 0;
+  int64_t sending_until = -1;
   for (const RequestWorkload& w : sc.requests) {
-    sending_until = std::max(sending_until, std::min(w.until.value_or(sc.duration).ns, sc.duration.ns));
+    if (w.bad_token_ppm >= net::kPpmOne) continue;
+    const int64_t until = std::min(w.until.value_or(sc.duration).ns, sc.duration.ns);
+    sending_until = std::max(sending_until, until);
+    const int64_t sending_ns = std::min(until, judged_to) - first;
+    if (sending_ns <= 0) continue;
+    const double good = 1.0 - static_cast<double>(w.bad_token_ppm) / net::kPpmOne;
+    expected += static_cast<double>(w.rate_per_s) * static_cast<double>(resolve(sc.topology, w.at.text).size()) *
+                good * static_cast<double>(sending_ns) / static_cast<double>(second);
   }
-  if (first >= sending_until) {
-    return fmt::format("the last fault window ends at {}, and the clients send no request from {} on (the requests "
-                       "workload's until)",
-                       sim::format_time(last_end), sim::format_time(sim::Time{sending_until}));
+  if (sending_until < 0) {
+    return "every request carries a bad token (bad_tokens: 100%), and refused requests are left out of the served "
+           "ratio";
+  }
+  if (sending_until <= first) {
+    return fmt::format("the last fault window ends at {}, and the clients stop at {} (the requests workload's until), "
+                       "before the first whole second after it, from {}",
+                       sim::format_time(last_end), sim::format_time(sim::Time{sending_until}),
+                       sim::format_time(sim::Time{first}));
+  }
+  if (expected < kRecoveryRequestsMin) {
+    return fmt::format("the last fault window ends at {}, and the clients are expected to send {:.1f} requests with "
+                       "good tokens in the whole seconds from {} to {}, fewer than {} (a count that small may be 0)",
+                       sim::format_time(last_end), expected, sim::format_time(sim::Time{first}),
+                       sim::format_time(sim::Time{judged_to}), kRecoveryRequestsMin);
   }
   return "";
 }

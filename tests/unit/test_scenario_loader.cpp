@@ -1017,8 +1017,9 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   const std::string expect = "expect: { recovers_within: 5s }\n";
   CHECK(error(head + crash + expect) ==
         "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 6s, and the clients "
-        "send no request from 4s on (the requests workload's until), expected requests for a whole second after the "
-        "last fault window (a later until or a longer duration), or no expect.recovers_within");
+        "stop at 4s (the requests workload's until), before the first whole second after it, from 6s, expected "
+        "requests for a whole second after the last fault window (a later until or a longer duration), or no "
+        "expect.recovers_within");
   CHECK(error(head + crash) == "no error");
   // A partition never healed lasts to the end of the run.
   const std::string open = "faults:\n  - { at: 3s, partition: [[edge-1], \"*\"] }\n";
@@ -1028,9 +1029,27 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
         "second follows it before the end of the run at 10s, expected requests for a whole second after the last "
         "fault window (a later until or a longer duration), or no expect.recovers_within");
   CHECK(error(all + open) == "no error");
-  // One whole second is enough: clients sending until 7.5s cover [6s, 7s).
-  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 7500ms }\n" + crash +
+  // One whole second is enough: clients sending until 7s cover [6s, 7s),
+  // 30 requests expected; until 6.5s, 15 are too few.
+  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 7s }\n" + crash +
               expect) == "no error");
+  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 6500ms }\n" + crash +
+              expect) ==
+        "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 6s, and the clients "
+        "are expected to send 15.0 requests with good tokens in the whole seconds from 6s to 10s, fewer than 20 (a "
+        "count that small may be 0), expected requests for a whole second after the last fault window (a later until "
+        "or a longer duration), or no expect.recovers_within");
+  // Requests that all carry a bad token are refused, and the served ratio
+  // leaves refused requests out: nothing to judge, nothing required.
+  const std::string bad = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\n";
+  CHECK(error(bad + crash + expect) ==
+        "t.yaml:7:11: expect.recovers_within can never be judged: every request carries a bad token (bad_tokens: "
+        "100%), and refused requests are left out of the served ratio, expected requests for a whole second after "
+        "the last fault window (a later until or a longer duration), or no expect.recovers_within");
+  CHECK(error(bad + crash) == "no error");
+  // A heal ends a partition with a long `for`: judged from the heal.
+  CHECK(error(all + "faults:\n  - { at: 2s, partition: [[core], \"*\"], for: 1h }\n  - { at: 3s, heal: true }\n" +
+              "expect: { recovers_within: 5s }\n") == "no error");
   // validate() says the same for a Scenario not read from text.
   Scenario sc = load_scenario_text(head + crash, "t.yaml");
   sc.expect.recovers_within = sim::seconds(5);

@@ -77,6 +77,18 @@ TEST_CASE("fault windows: an at_point crash's window comes from its fault record
   w = scenario::point_window(sc, fired(0, 12), end, sim::Duration{0}, scenario::Unrestarted::kAtCrash);
   REQUIRE(w);
   CHECK(w->to.ns == 17'000'000'000);
+  // A cut at a point ends at its `for` or at the first heal after it.
+  const scenario::Scenario cut = scenario::load_scenario_text(
+      "name: t\nduration: 60s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
+      "  - { at_point: rpc.server.after_execute, node: core-1, nth: 20, do: cut, for: 1h }\n"
+      "  - { at: 3s, heal: true }\n",
+      "t.yaml");
+  w = scenario::point_window(cut, fired(0, 1), end, sim::Duration{0}, scenario::Unrestarted::kAtCrash);
+  REQUIRE(w);
+  CHECK(w->to.ns == 3'000'000'000);
+  w = scenario::point_window(cut, fired(0, 4), end, sim::Duration{0}, scenario::Unrestarted::kAtCrash);
+  REQUIRE(w);
+  CHECK(w->to == end);  // reached after the heal: its `for` runs past the end
   // Any other record has none.
   sim::Record timed = fired(0, 12);
   timed.code = static_cast<uint16_t>(scenario::Fault::Kind::kCrash);
@@ -95,6 +107,8 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
             "faults:\n" + faults,
         "t.yaml");
     scenario::RequestWorkload w;
+    w.at.text = "edge";  // 3 nodes at 100/s: 300 requests a second
+    w.rate_per_s = 100;
     if (!until.empty()) w.until = *sim::parse_duration(until);
     sc.requests.push_back(w);
     return sc;
@@ -111,6 +125,10 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   CHECK(last_s(scenario_with("20s", "", "  - { at: 4s, crash: core-1 }\n")) == 4000);
   CHECK(last_s(scenario_with("20s", "", "  - { at: 5s, partition: [[edge-1], \"*\"] }\n")) == 20000);
   CHECK(last_s(scenario_with("20s", "", "  - { at: 5s, heal: true }\n")) == -1);
+  // A heal ends a partition before its own `for` does.
+  const std::string core_cut = "  - { at: 2s, partition: [[core], \"*\"], for: ";
+  CHECK(last_s(scenario_with("20s", "", core_cut + "8s }\n  - { at: 3s, heal: true }\n")) == 3000);
+  CHECK(last_s(scenario_with("20s", "", core_cut + "1s }\n  - { at: 4s, heal: true }\n")) == 3000);
 
   const std::string crash = "  - { at: 3s, crash: cloud-2, for: 3200ms }\n";  // ends at 6.2s
   const auto why = [&](const std::string& duration, const std::string& until) {
@@ -121,10 +139,16 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   CHECK(why("8s", "") == "");
   CHECK(why("7999ms", "") ==
         "the last fault window ends at 6.2s, and no whole second follows it before the end of the run at 7.999s");
-  CHECK(why("20s", "7001ms") == "");
+  // The clients must be expected to send 20 requests in the judged
+  // seconds: a sliver of 1 ms holds 0.3 (a Poisson count: often none).
+  CHECK(why("20s", "8s") == "");
+  CHECK(why("20s", "7100ms") == "");  // 30 expected
+  CHECK(why("20s", "7001ms") ==
+        "the last fault window ends at 6.2s, and the clients are expected to send 0.3 requests with good tokens in "
+        "the whole seconds from 7s to 20s, fewer than 20 (a count that small may be 0)");
   CHECK(why("20s", "7s") ==
-        "the last fault window ends at 6.2s, and the clients send no request from 7s on (the requests workload's "
-        "until)");
+        "the last fault window ends at 6.2s, and the clients stop at 7s (the requests workload's until), before the "
+        "first whole second after it, from 7s");
   // An `until` past the end of the run is the end of the run.
   CHECK(why("7500ms", "30s") ==
         "the last fault window ends at 6.2s, and no whole second follows it before the end of the run at 7.5s");

@@ -49,11 +49,16 @@ std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Recor
 // outage. An at_point crash's window can only end later.
 std::optional<sim::Time> last_outage_end(const Scenario& sc);
 
+// The fewest requests the clients must be expected to send in the seconds
+// `recovers_within` judges: their count is Poisson, and P(none) = e^-20.
+inline constexpr int kRecoveryRequestsMin = 20;
+
 // Why `recovers_within` can never judge `sc` when its last outage window
-// ends at `last_end`: it judges whole seconds after that end, before the end
-// of the run, in which requests settle, so it needs one such second in which
-// clients still send (a requests workload's `until`). "" when there is one;
-// whether requests do settle in it is known only by running.
+// ends at `last_end`: it judges the whole seconds after that end, before the
+// end of the run, in which requests settle, so it needs such seconds, and
+// clients (a requests workload's rate, nodes, `until` and good tokens)
+// expected to send at least kRecoveryRequestsMin requests in them. "" when
+// so; whether requests do settle there is known only by running.
 std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end);
 // The loader's one-line refusal of `expect.recovers_within` in `sc` when its
 // timed outages leave nothing to judge (without the file:line:column), else "".
