@@ -460,10 +460,8 @@ class Builder {
     }
     if (rng_.below(4) == 0) out += fmt::format("  min_delivered: {}\n", rng_.below(1000));
     if (rng_.below(4) == 0) out += fmt::format("  quiescence: {}\n", dur(ms(1, 3000)));
-    // Required with a fault window, refused when no second after the last
-    // one can be judged (the clients stopped, or the run ends).
-    const std::optional<Time> last_outage = scenario::last_outage_end(sc);
-    if (tiers_ && last_outage && scenario::recovery_unjudgeable(sc, *last_outage).empty()) {
+    // Where validate asks for it (a fault window and a second left to judge).
+    if (tiers_ && scenario::recovers_within_required(sc)) {
       out += fmt::format("  recovers_within: {}\n", dur(sim::seconds(1 + static_cast<int64_t>(rng_.below(10)))));
     }
     return out.empty() ? "" : "expect:\n" + out;

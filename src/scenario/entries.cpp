@@ -62,11 +62,8 @@ std::string fit_recovers_within(std::string_view text, const std::string& file, 
   // The schedule as the loader reads it, without the rules that would ask
   // for (or refuse) the expectation being decided here.
   const Scenario sc = parse_scenario_text_unvalidated(emit(without), file);
-  const std::optional<sim::Time> last = last_outage_end(sc);
-  if (!last) return std::string(text);  // no timed outage: nothing to fit
-  const bool judgeable = recovery_unjudgeable(sc, *last).empty();
-  if (has && !judgeable) return emit(without);
-  if (!has && judgeable && !sc.requests.empty()) {
+  if (has && !recovers_within_refusal(sc).empty()) return emit(without);
+  if (!has && recovers_within_required(sc)) {
     root["expect"]["recovers_within"] = sim::format_duration(fallback);
     return emit(root);
   }

@@ -458,7 +458,7 @@ class Validator {
       }
       if (!unjudgeable.empty()) fail(m, unjudgeable);
       in_range(m, "expect.recovers_within", *e.recovers_within, sim::seconds(1), true, sim::seconds(3600));
-    } else if (tiers && has_fault_window(sc_.faults) && unjudgeable.empty()) {
+    } else if (recovers_within_required(sc_)) {
       const auto f = std::find_if(sc_.faults.begin(), sc_.faults.end(), [](const Fault& x) { return is_outage(x); });
       fail(f->mark, "a fault window in a scenario with a requests workload, but no expect.recovers_within, "
                     "expected one like 'recovers_within: 5s' (how soon the served ratio must be back after the "

@@ -136,7 +136,9 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
   // (Poisson arrivals, so a small count may be none). Refused requests (a
   // bad token) are left out of the served ratio: only good tokens count.
   const int64_t judged_to = sc.duration.ns / second * second;
-  double expected = 0;
+  // In integers (requests x 10^6 x 10^9: rate x nodes x good ppm x ns), so
+  // that a count of exactly 20 is 20; the double is only for the message.
+  unsigned __int128 expected_scaled = 0;
   int64_t sending_until = -1;
   for (const RequestWorkload& w : sc.requests) {
     if (w.bad_token_ppm >= net::kPpmOne) continue;
@@ -144,10 +146,11 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
     sending_until = std::max(sending_until, until);
     const int64_t sending_ns = std::min(until, judged_to) - first;
     if (sending_ns <= 0) continue;
-    const double good = 1.0 - static_cast<double>(w.bad_token_ppm) / net::kPpmOne;
-    expected += static_cast<double>(w.rate_per_s) * static_cast<double>(resolve(sc.topology, w.at.text).size()) *
-                good * static_cast<double>(sending_ns) / static_cast<double>(second);
+    expected_scaled += static_cast<unsigned __int128>(w.rate_per_s) * resolve(sc.topology, w.at.text).size() *
+                       (net::kPpmOne - w.bad_token_ppm) * static_cast<uint64_t>(sending_ns);
   }
+  const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
+  if (sc.requests.empty()) return "the scenario has no requests workload";
   if (sending_until < 0) {
     return "every request carries a bad token (bad_tokens: 100%), and refused requests are left out of the served "
            "ratio";
@@ -158,13 +161,40 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
                        sim::format_time(last_end), sim::format_time(sim::Time{sending_until}),
                        sim::format_time(sim::Time{first}));
   }
-  if (expected < kRecoveryRequestsMin) {
+  if (expected_scaled < scale * kRecoveryRequestsMin) {
+    const double expected = static_cast<double>(expected_scaled) / static_cast<double>(scale);
     return fmt::format("the last fault window ends at {}, and the clients are expected to send {:.1f} requests with "
                        "good tokens in the whole seconds from {} to {}, fewer than {} (a count that small may be 0)",
                        sim::format_time(last_end), expected, sim::format_time(sim::Time{first}),
                        sim::format_time(sim::Time{judged_to}), kRecoveryRequestsMin);
   }
   return "";
+}
+
+std::optional<sim::Time> last_outage_end_at_least(const Scenario& sc) {
+  std::optional<sim::Time> last = last_outage_end(sc);
+  const sim::Time end = sim::Time{0} + sc.duration;
+  std::optional<sim::Time> first_heal;
+  for (const Fault& f : sc.faults) {
+    if (f.kind == Fault::Kind::kHeal) first_heal = std::min(first_heal.value_or(f.at), f.at);
+  }
+  for (const Fault& f : sc.faults) {
+    if (f.kind != Fault::Kind::kAtPoint) continue;
+    std::optional<sim::Time> at_least;
+    if (f.action == Fault::PointAction::kCut) {
+      at_least = std::min(f.for_duration ? sim::Time{0} + *f.for_duration : end, first_heal.value_or(end));
+    } else if (f.for_duration) {
+      at_least = sim::Time{0} + *f.for_duration;
+    }
+    if (at_least) last = std::max(last.value_or(*at_least), std::min(*at_least, end));
+  }
+  return last;
+}
+
+bool recovers_within_required(const Scenario& sc) {
+  if (sc.requests.empty() || !has_fault_window(sc.faults)) return false;
+  const std::optional<sim::Time> last = last_outage_end_at_least(sc);
+  return last && recovery_unjudgeable(sc, *last).empty();
 }
 
 std::string recovers_within_refusal(const Scenario& sc) {

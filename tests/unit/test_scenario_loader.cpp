@@ -1039,6 +1039,22 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
         "are expected to send 15.0 requests with good tokens in the whole seconds from 6s to 10s, fewer than 20 (a "
         "count that small may be 0), expected requests for a whole second after the last fault window (a later until "
         "or a longer duration), or no expect.recovers_within");
+  // Exactly 20 is enough, counted in integers (in doubles 100 x 0.2 x 1 s
+  // came to 19.999999999999996 and was refused).
+  const std::string exact = "name: t\nduration: 3s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
+                            "  - { kind: requests, at: edge-2, rate: 100/s, bad_tokens: 80% }\n"
+                            "faults:\n  - { at: 1s, crash: edge-1, for: 1s }\n";
+  CHECK(error(exact + "expect: { recovers_within: 1s }\n") == "no error");
+  CHECK_THAT(error(exact), Catch::StartsWith("t.yaml:7:5: a fault window in a scenario with a requests workload"));
+  CHECK_THAT(error(std::string(exact).replace(exact.find("80%"), 3, "81%") + "expect: { recovers_within: 1s }\n"),
+             Catch::Contains("expected to send 19.0 requests with good tokens"));
+  // An at_point cut never healed would leave nothing to judge once it
+  // fires: recovers_within is not required then, and not refused (the
+  // point may never be reached).
+  const std::string point_cut = all + "faults:\n  - { at: 1s, crash: edge-1, for: 1s }\n"
+                                      "  - { at_point: rpc.server.before_execute, node: core-1, do: cut }\n";
+  CHECK(error(point_cut) == "no error");
+  CHECK(error(point_cut + "expect: { recovers_within: 3s }\n") == "no error");
   // Requests that all carry a bad token are refused, and the served ratio
   // leaves refused requests out: nothing to judge, nothing required.
   const std::string bad = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\n";

@@ -101,17 +101,12 @@ TEST_CASE("fault windows: an at_point crash's window comes from its fault record
 // `recovers_within` judges whole seconds after the last outage window in
 // which clients still send; validate refuses it when there is none.
 TEST_CASE("fault windows: the last outage's end and whether recovery can be judged", "[fault]") {
+  // Read without validate(), which would ask for recovers_within or refuse it.
   const auto scenario_with = [](const std::string& duration, const std::string& until, const std::string& faults) {
-    scenario::Scenario sc = scenario::load_scenario_text(
-        "name: t\nduration: " + duration + "\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\n" +
-            "faults:\n" + faults,
+    return scenario::parse_scenario_text_unvalidated(  // 3 edge nodes at 100/s: 300 requests a second
+        "name: t\nduration: " + duration + "\nworkload:\n  - { kind: requests, at: edge, rate: 100/s" +
+            (until.empty() ? "" : ", until: " + until) + " }\nfaults:\n" + faults,
         "t.yaml");
-    scenario::RequestWorkload w;
-    w.at.text = "edge";  // 3 nodes at 100/s: 300 requests a second
-    w.rate_per_s = 100;
-    if (!until.empty()) w.until = *sim::parse_duration(until);
-    sc.requests.push_back(w);
-    return sc;
   };
   const auto last_s = [](const scenario::Scenario& sc) {
     const std::optional<sim::Time> t = scenario::last_outage_end(sc);
@@ -149,6 +144,28 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   CHECK(why("20s", "7s") ==
         "the last fault window ends at 6.2s, and the clients stop at 7s (the requests workload's until), before the "
         "first whole second after it, from 7s");
+  // At_point faults as if they fired at once: a crash with `for` ends no
+  // earlier than its `for`, a cut no earlier than its `for` or the first
+  // heal, or at the end with neither; a crash without `for` adds nothing.
+  const auto at_least_ms = [&](const std::string& faults) {
+    const std::optional<sim::Time> t = scenario::last_outage_end_at_least(scenario_with("20s", "", faults));
+    return t ? t->ns / 1'000'000 : -1;
+  };
+  const std::string point = "  - { at_point: rpc.server.before_execute, node: core-1, ";
+  CHECK(at_least_ms(crash + point + "do: crash }\n") == 6200);
+  CHECK(at_least_ms(crash + point + "do: crash, for: 9s }\n") == 9000);
+  CHECK(at_least_ms(crash + point + "do: cut }\n") == 20000);
+  CHECK(at_least_ms(crash + point + "do: cut }\n  - { at: 12s, heal: true }\n") == 12000);
+  CHECK(at_least_ms(crash + point + "do: cut, for: 8s }\n  - { at: 12s, heal: true }\n") == 8000);
+  CHECK(at_least_ms(point + "do: cut, for: 8s }\n") == 8000);
+  CHECK(scenario::recovers_within_required(scenario_with("20s", "", crash)));
+  CHECK_FALSE(scenario::recovers_within_required(scenario_with("20s", "", crash + point + "do: cut }\n")));
+  // Without a requests workload there is nothing to measure.
+  const scenario::Scenario ping = scenario::load_scenario_text(
+      "name: t\nduration: 20s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n" + crash,
+      "t.yaml");
+  CHECK(scenario::recovery_unjudgeable(ping, *scenario::last_outage_end(ping)) ==
+        "the scenario has no requests workload");
   // An `until` past the end of the run is the end of the run.
   CHECK(why("7500ms", "30s") ==
         "the last fault window ends at 6.2s, and no whole second follows it before the end of the run at 7.5s");
