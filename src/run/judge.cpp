@@ -470,12 +470,7 @@ Verdict Run::Impl::convergence_verdict() {
 Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
   // Outages only: a Byzantine node attacks the cluster; it is not an outage
   // the served ratio recovers from (scenario::is_outage).
-  scenario::Scenario outages = sc;
-  outages.faults.erase(std::remove_if(outages.faults.begin(), outages.faults.end(),
-                                      [](const scenario::Fault& f) { return f.kind == scenario::Fault::Kind::kByzantine; }),
-                       outages.faults.end());
-  std::vector<sim::TimeWindow> windows =
-      scenario::fault_windows(outages, end, sim::Duration{0}, scenario::Unrestarted::kAtCrash);
+  std::vector<sim::TimeWindow> windows = scenario::outage_windows(sc, end);
   // And the at_point crashes that fired: their windows are known only now.
   ECSIM_ASSERT(point_crashes != nullptr);
   windows.insert(windows.end(), point_crashes->windows.begin(), point_crashes->windows.end());

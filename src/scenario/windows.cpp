@@ -111,14 +111,17 @@ std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Recor
   return sim::TimeWindow{from, to_margin};
 }
 
-std::optional<sim::Time> last_outage_end(const Scenario& sc) {
+std::vector<sim::TimeWindow> outage_windows(const Scenario& sc, sim::Time end) {
   Scenario outages = sc;
   outages.faults.erase(std::remove_if(outages.faults.begin(), outages.faults.end(),
                                       [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; }),
                        outages.faults.end());
+  return fault_windows(outages, end, sim::Duration{0}, Unrestarted::kAtCrash);
+}
+
+std::optional<sim::Time> last_outage_end(const Scenario& sc) {
   std::optional<sim::Time> last;
-  const sim::Time end = sim::Time{0} + sc.duration;
-  for (const sim::TimeWindow& w : fault_windows(outages, end, sim::Duration{0}, Unrestarted::kAtCrash)) {
+  for (const sim::TimeWindow& w : outage_windows(sc, sim::Time{0} + sc.duration)) {
     last = std::max(last.value_or(w.to), w.to);
   }
   return last;

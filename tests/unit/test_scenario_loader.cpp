@@ -27,6 +27,16 @@ std::string error_of(std::string_view text) {
   return "";
 }
 
+// The error line for a text, or "no error" when it loads.
+std::string error_or_none(const std::string& text) {
+  try {
+    (void)load_scenario_text(text, "t.yaml");
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 std::string file_error_of(const std::string& path) {
   try {
     load_scenario_file(path);
@@ -971,14 +981,7 @@ TEST_CASE("builtin_link_config and apply_patch", "[scenario]") {
 TEST_CASE("loader: recovers_within is required with a fault window on the tiers, and checked", "[scenario]") {
   const std::string head = "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
   const std::string crash = "faults:\n  - { at: 2s, crash: edge-1, for: 1s }\n";
-  auto error = [](const std::string& text) {
-    try {
-      (void)load_scenario_text(text, "t.yaml");
-    } catch (const LoadError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto error = error_or_none;
   CHECK(error(head + crash) ==
         "t.yaml:6:5: a fault window in a scenario with a requests workload, but no expect.recovers_within, expected "
         "one like 'recovers_within: 5s' (how soon the served ratio must be back after the last fault)");
@@ -1004,14 +1007,7 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
 // A recovers_within that no run could judge is refused; where none could be
 // judged it is not required either (the run still judges the invariants).
 TEST_CASE("loader: recovers_within with no second left to judge is refused and not required", "[scenario]") {
-  auto error = [](const std::string& text) {
-    try {
-      (void)load_scenario_text(text, "t.yaml");
-    } catch (const LoadError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto error = error_or_none;
   const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 4s }\n";
   const std::string crash = "faults:\n  - { at: 3s, crash: cloud-2, for: 3s }\n";
   const std::string expect = "expect: { recovers_within: 5s }\n";

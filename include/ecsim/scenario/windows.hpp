@@ -43,6 +43,11 @@ std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, si
 std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Record& r, sim::Time end,
                                             sim::Duration margin, Unrestarted unrestarted = Unrestarted::kToEnd);
 
+// The outage windows `recovers_within` judges, as fault_windows with no
+// margin: Byzantine behaviour left out (an attack, not an outage), a crash
+// never restarted ending when it happens.
+std::vector<sim::TimeWindow> outage_windows(const Scenario& sc, sim::Time end);
+
 // When the schedule's last outage window ends, as `recovers_within` judges
 // it (Byzantine behaviour is an attack, not an outage; a crash never
 // restarted ends its window when it happens); nothing without a timed
