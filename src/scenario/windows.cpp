@@ -62,10 +62,10 @@ sim::Time window_end(const Scenario& sc, size_t index, sim::Time end, Unrestarte
   }
 }
 
-}  // namespace
-
-std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, sim::Duration margin,
-                                           Unrestarted unrestarted) {
+// fault_windows, of the outages only when `outages_only` (a Byzantine
+// fault ends no other fault's window, so skipping it changes no other).
+std::vector<sim::TimeWindow> windows_of(const Scenario& sc, sim::Time end, sim::Duration margin,
+                                        Unrestarted unrestarted, bool outages_only) {
   ECSIM_ASSERT(margin.ns >= 0);
   std::vector<sim::TimeWindow> out;
   for (size_t i = 0; i < sc.faults.size(); ++i) {
@@ -74,7 +74,7 @@ std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, si
     const sim::Time from = f.at;
     // A restart or a heal ends a fault; it has no window of its own. An
     // at_point fault's time is not known before the run: it has none either.
-    if (!has_window(f)) continue;
+    if (!(outages_only ? is_outage(f) : has_window(f))) continue;
     const sim::Time to = window_end(sc, i, end, unrestarted);
     const sim::Time to_margin = to.ns > end.ns - margin.ns ? end : to + margin;
     out.push_back({from, std::max(from, to_margin)});
@@ -83,6 +83,13 @@ std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, si
                    [](const sim::TimeWindow& a, const sim::TimeWindow& b) { return a.from < b.from; });
   for (const sim::TimeWindow& w : out) ECSIM_ASSERT(w.from <= w.to && w.to <= end);
   return out;
+}
+
+}  // namespace
+
+std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, sim::Duration margin,
+                                           Unrestarted unrestarted) {
+  return windows_of(sc, end, margin, unrestarted, false);
 }
 
 std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Record& r, sim::Time end,
@@ -112,11 +119,7 @@ std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Recor
 }
 
 std::vector<sim::TimeWindow> outage_windows(const Scenario& sc, sim::Time end) {
-  Scenario outages = sc;
-  outages.faults.erase(std::remove_if(outages.faults.begin(), outages.faults.end(),
-                                      [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; }),
-                       outages.faults.end());
-  return fault_windows(outages, end, sim::Duration{0}, Unrestarted::kAtCrash);
+  return windows_of(sc, end, sim::Duration{0}, Unrestarted::kAtCrash, true);
 }
 
 std::optional<sim::Time> last_outage_end(const Scenario& sc) {

@@ -1008,22 +1008,22 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
 // judged it is not required either (the run still judges the invariants).
 TEST_CASE("loader: recovers_within with no second left to judge is refused and not required", "[scenario]") {
   const auto error = error_or_none;
+  const std::string refused = "t.yaml:7:11: expect.recovers_within can never be judged: ";
+  const std::string advice = ", expected requests for a whole second after the last fault window (a later until or "
+                             "a longer duration), or no expect.recovers_within";
   const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 4s }\n";
   const std::string crash = "faults:\n  - { at: 3s, crash: cloud-2, for: 3s }\n";
   const std::string expect = "expect: { recovers_within: 5s }\n";
   CHECK(error(head + crash + expect) ==
-        "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 6s, and the clients "
-        "stop at 4s (the requests workload's until), before the first whole second after it, from 6s, expected "
-        "requests for a whole second after the last fault window (a later until or a longer duration), or no "
-        "expect.recovers_within");
+        refused + "the last fault window ends at 6s, and the clients stop at 4s (the requests workload's until), "
+                  "before the first whole second after it, from 6s" + advice);
   CHECK(error(head + crash) == "no error");
   // A partition never healed lasts to the end of the run.
   const std::string open = "faults:\n  - { at: 3s, partition: [[edge-1], \"*\"] }\n";
   const std::string all = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
   CHECK(error(all + open + expect) ==
-        "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 10s, and no whole "
-        "second follows it before the end of the run at 10s, expected requests for a whole second after the last "
-        "fault window (a later until or a longer duration), or no expect.recovers_within");
+        refused + "the last fault window ends at 10s, and no whole second follows it before the end of the run at 10s" +
+            advice);
   CHECK(error(all + open) == "no error");
   // One whole second is enough: clients sending until 7s cover [6s, 7s),
   // 30 requests expected; until 6.5s, 15 are too few.
@@ -1031,10 +1031,8 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
               expect) == "no error");
   CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 6500ms }\n" + crash +
               expect) ==
-        "t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at 6s, and the clients "
-        "are expected to send 15.0 requests with good tokens in the whole seconds from 6s to 10s, fewer than 20 (a "
-        "count that small may be 0), expected requests for a whole second after the last fault window (a later until "
-        "or a longer duration), or no expect.recovers_within");
+        refused + "the last fault window ends at 6s, and the clients are expected to send 15.0 requests with good "
+                  "tokens in the whole seconds from 6s to 10s, fewer than 20 (a count that small may be 0)" + advice);
   // Exactly 20 is enough, counted in integers (in doubles 100 x 0.2 x 1 s
   // came to 19.999999999999996 and was refused).
   const std::string exact = "name: t\nduration: 3s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
@@ -1055,9 +1053,8 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   // leaves refused requests out: nothing to judge, nothing required.
   const std::string bad = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\n";
   CHECK(error(bad + crash + expect) ==
-        "t.yaml:7:11: expect.recovers_within can never be judged: every request carries a bad token (bad_tokens: "
-        "100%), and refused requests are left out of the served ratio, expected requests for a whole second after "
-        "the last fault window (a later until or a longer duration), or no expect.recovers_within");
+        refused + "every request carries a bad token (bad_tokens: 100%), and refused requests are left out of the "
+                  "served ratio" + advice);
   CHECK(error(bad + crash) == "no error");
   // A heal ends a partition with a long `for`: judged from the heal.
   CHECK(error(all + "faults:\n  - { at: 2s, partition: [[core], \"*\"], for: 1h }\n  - { at: 3s, heal: true }\n" +

@@ -24,9 +24,9 @@ struct Entry {
 std::string append_entries(std::string_view text, const std::vector<Entry>& entries, std::optional<uint64_t> seed);
 
 // `text` with its expect.recovers_within fitted to a schedule that appended
-// entries changed (docs/scenarios.md, "Recovery"): removed when no second
-// after the last timed outage window can be judged, set to `fallback` when
-// one can, the scenario has a requests workload and it had none; otherwise
+// entries changed (docs/scenarios.md, "Recovery"): removed where validate
+// would refuse it (recovers_within_refusal), set to `fallback` where it
+// would require one (recovers_within_required) and there is none; otherwise
 // `text` as it is. THROWS LoadError when a value of `text` does not load
 // (`file` labels the message).
 std::string fit_recovers_within(std::string_view text, const std::string& file, sim::Duration fallback);

@@ -33,11 +33,10 @@ std::vector<sim::TimeWindow> fault_windows(const Scenario& sc, sim::Time end, si
 // record with the at_point code and b = 1): from the reach to its `for`
 // restart, or when it has none (the node stays down) to `end` (kToEnd) or
 // the reach itself (kAtCrash, as fault_windows ends a timed crash never
-// restarted), extended by `margin` and capped at `end`. A `do: cut` without
-// `for` ends at the first heal after the reach, else at `end`, whichever
-// `unrestarted` says (a cut is a partition, not a crash). Nothing for any
-// other record. The run
-// feeds it every record; a request begun inside the window starts after
+// restarted), extended by `margin` and capped at `end`. A `do: cut` ends at
+// its `for` or the first heal after the reach, whichever is first, else at
+// `end`, whatever `unrestarted` says (a cut is a partition, not a crash).
+// Nothing for any other record. The run feeds it every record; a request begun inside the window starts after
 // the record, so adding the window then classifies every request as a
 // window known before the run would.
 std::optional<sim::TimeWindow> point_window(const Scenario& sc, const sim::Record& r, sim::Time end,
@@ -65,6 +64,7 @@ inline constexpr int kRecoveryRequestsMin = 20;
 // expected to send at least kRecoveryRequestsMin requests in them. "" when
 // so; whether requests do settle there is known only by running.
 std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end);
+
 // When the last outage window ends at the earliest, the at_point faults
 // counted as if each fired at once: a crash with `for` D ends no earlier
 // than D, a cut no earlier than its `for` or the first heal (to the end of
