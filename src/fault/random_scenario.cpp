@@ -439,7 +439,7 @@ class Builder {
     std::vector<std::string_view> invariants;
     for (const scenario::InvariantInfo& i : scenario::invariants()) {
       if (i.tiers_only && !tiers_) continue;
-      if (!scenario::missing_for(i.id, sc.faults, sc.topology, tiers_).empty()) continue;
+      if (!scenario::missing_for(i.id, sc).empty()) continue;
       if (rng_.below(2) == 0) invariants.push_back(i.name);
     }
     std::string out;
@@ -448,12 +448,21 @@ class Builder {
       for (size_t i = 0; i < invariants.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", invariants[i]);
       out += "]\n";
     }
-    if (rng_.below(3) == 0) out += fmt::format("  served_ratio_min: 0.{:03d}\n", rng_.below(1000));
+    // The same draws whatever is left out: only what the loader accepts for
+    // these clients (a figure over requests that cannot exist is refused).
+    if (rng_.below(3) == 0) {
+      const uint64_t ratio = rng_.below(1000);
+      if (!tiers_ || !sc.workload.empty() || scenario::clients_admitted(sc, false)) {
+        out += fmt::format("  served_ratio_min: 0.{:03d}\n", ratio);
+      }
+    }
     if (rng_.below(3) == 0) {
       if (tiers_) {
         const Duration core = ms(1, 500);
         const Duration edge = ms(1, 500);
-        out += fmt::format("  latency_p99: {{ edge: {}, core: {} }}\n", dur(edge), dur(core));
+        out += scenario::clients_admitted(sc, true)
+                   ? fmt::format("  latency_p99: {{ edge: {}, core: {} }}\n", dur(edge), dur(core))
+                   : fmt::format("  latency_p99: {{ edge: {} }}\n", dur(edge));
       } else {
         out += fmt::format("  latency_p99: {{ ping: {} }}\n", dur(ms(1, 500)));
       }

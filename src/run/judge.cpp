@@ -4,8 +4,6 @@
 // also from the World's measurements and tiers::protocol_totals.
 #include "run_impl.hpp"
 
-#include "ecsim/tiers/dsm_groups.hpp"
-
 namespace ecsim::run {
 
 namespace {
@@ -23,6 +21,13 @@ bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
   if (count < base) return false;
   const uint64_t extra = count - base;  // must cover per_s * rest_ns / 1e9 (< per_s)
   return extra >= per_s || extra * kNsPerS >= per_s * rest_ns;
+}
+
+// A figure measured over nothing: it fails, saying so, never "p99 0ms".
+Verdict nothing_to_judge(std::string name, const std::string& detail) {
+  Verdict v{std::move(name), false, "nothing to judge: " + detail};
+  v.vacuous = true;
+  return v;
 }
 
 }  // namespace
@@ -159,8 +164,12 @@ Verdict Run::Impl::latency_verdict(const TierRow& x, sim::Duration bound) const 
   const auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
   const std::string name = fmt::format("latency_p99.{}", x.label);
   const std::string need = sim::format_duration(bound);
+  if (x.requests == 0) {
+    return nothing_to_judge(name, fmt::format("no client request counted in the {} tier's row, need p99 <= {}",
+                                              x.label, need));
+  }
   if (!sc.expect.latency_outside_faults) {
-    return {name, x.requests > 0 && x.p99_ns <= bound.ns,
+    return {name, x.p99_ns <= bound.ns,
             fmt::format("p99 {:.3f}ms over all {} requests ({} failed or unanswered; ok only {:.3f}ms), need <= {}",
                         ms(x.p99_ns), x.requests, x.failed + x.unsettled, ms(x.ok_p99_ns), need)};
   }
@@ -382,88 +391,6 @@ std::vector<int64_t> Run::Impl::service_waits(int64_t floor_ns) const {
   return out;
 }
 
-Verdict Run::Impl::exactly_once_verdict() {
-  check::ExactlyOnceChecker& c = *exactly_once;
-  c.finish(sim.now().ns, world->params().dsm_resend_interval_max().ns, sc.expect.quiescence.ns,
-           service_waits(0));
-  judged["exactly_once"] = c.sent();
-  return {"exactly_once", c.violation_count() == 0, c.summary()};
-}
-
-Verdict Run::Impl::convergence_verdict() {
-  const sim::Time now = sim.now();
-  // Replicas agree within their DSM group only (tiers/dsm_groups.hpp).
-  const std::vector<uint32_t> dsm_groups = tiers::dsm_groups(static_cast<uint32_t>(names.size()));
-  const sim::Duration need = sc.expect.quiescence;
-  const check::Quiescence& q = dsm_watcher->quiescence;
-  auto secs = [](sim::Time t) { return fmt::format("{:.3f}s", static_cast<double>(t.ns) / 1e9); };
-  if (!q.applies(now, need)) {
-    std::string why;
-    if (!q.healed()) {
-      why = fmt::format("not quiescent: the network is not healed at the end at {} (a partition or link "
-                        "fault in force), need a heal and {} of quiet before the end",
-                        secs(now), sim::format_duration(need));
-    } else if (dsm_watcher->last_activity >= q.quiet_since()) {
-      // No client wrote and the network was whole for the quiescence
-      // period, yet replicas kept replacing entries: anti-entropy that never
-      // settles, and what it leaves at the end is the finding -- or UPDATEs
-      // of the last writes still on their way (slow links, or waiting for a
-      // resend), which the message then says.
-      const uint64_t unacked = tiers::protocol_totals(*world, cluster).msgq_pending;
-      const std::string in_flight =
-          fmt::format("{} msgq message{} (DSM updates, cache invalidations) still un-ACKed at the end", unacked,
-                      unacked == 1 ? "" : "s");
-      const bool writes_over = now - dsm_watcher->last_set >= need && now - q.healed_at() >= need;
-      if (writes_over) {
-        ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
-        const check::ConvergenceReport rep = check::check_convergence(end_state.dsm(), names, dsm_groups);
-        if (!rep.converged()) {
-          judged["convergence"] = rep.keys_checked;
-          const std::string settle =
-              unacked == 0 ? "diverge and never settle"
-                           : fmt::format("diverge with {}: they may settle in a longer run, or never", in_flight);
-          return {"convergence", false,
-                  fmt::format("{} of {} keys {}: no DSM write since {}, network healed at {}, yet replicas kept "
-                              "replacing entries until {}; first: {}",
-                              rep.divergent_keys, rep.keys_checked, settle, secs(dsm_watcher->last_set),
-                              secs(q.healed_at()), secs(dsm_watcher->last_activity), rep.divergences.front().what)};
-        }
-      }
-      if (writes_over && unacked > 0) {
-        why = fmt::format("not quiescent: {} at {} (in flight or awaiting a resend), last DSM activity at {}, need {} "
-                          "of quiet before the end",
-                          in_flight, secs(now), secs(dsm_watcher->last_activity), sim::format_duration(need));
-      } else {
-        why = fmt::format("not quiescent: last DSM activity at {}, need {} of quiet before the end at {}",
-                          secs(dsm_watcher->last_activity), sim::format_duration(need), secs(now));
-      }
-    } else {
-      why = fmt::format("not quiescent: network healed at {}, need {} of quiet before the end at {}",
-                        secs(q.quiet_since()), sim::format_duration(need), secs(now));
-    }
-    judged["convergence"] = 1;  // judged: the run did not leave it quiet enough
-    return {"convergence", false, std::move(why)};
-  }
-  ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
-  const std::vector<check::ReplicaState>& replicas = end_state.dsm();
-  const uint32_t down = end_state.dsm_down();
-  const check::ConvergenceReport rep = check::check_convergence(replicas, names, dsm_groups);
-  judged["convergence"] = rep.keys_checked;
-  const std::string skipped = down == 0 ? "" : fmt::format(", {} down node{} skipped", down, down == 1 ? "" : "s");
-  const uint32_t groups = tiers::dsm_group_count(static_cast<uint32_t>(names.size()));
-  if (rep.converged()) {
-    return {"convergence", true,
-            groups == 1 ? fmt::format("{} keys checked on {} replicas, all equal{}", rep.keys_checked,
-                                      replicas.size(), skipped)
-                        : fmt::format("{} keys checked on {} replicas in {} DSM groups, each group's replicas "
-                                      "equal{}",
-                                      rep.keys_checked, replicas.size(), groups, skipped)};
-  }
-  return {"convergence", false,
-          fmt::format("{} of {} keys diverge{}; first: {}", rep.divergent_keys, rep.keys_checked, skipped,
-                      rep.divergences.front().what)};
-}
-
 // `recovers_within`: from the first fault window's start to the last one's
 // end, as the schedule has them (scenario/windows.hpp: a crash never restarted
 // ends its window when it happens).
@@ -561,19 +488,29 @@ void Run::Impl::judge(RunResult& r) {
     const uint64_t settled = answered + lost;
     // Compare in integers: answered / settled >= min  <=>  answered * 1e6 >= min_ppm * settled.
     const uint64_t min_ppm = static_cast<uint64_t>(std::llround(*ex.served_ratio_min * 1e6));
-    const bool ok = settled > 0 && answered * 1000000 >= min_ppm * settled;
-    r.verdicts.push_back({"served_ratio_min", ok,
-                          fmt::format("{:.4f} served ({} of {}), need >= {}",
-                                      settled ? static_cast<double>(answered) / settled : 0.0, answered,
-                                      settled, *ex.served_ratio_min)});
+    if (settled == 0) {
+      r.verdicts.push_back(nothing_to_judge(
+          "served_ratio_min", fmt::format("no ping or client request settled (requests refused for a bad token are "
+                                          "left out), need >= {}",
+                                          *ex.served_ratio_min)));
+    } else {
+      r.verdicts.push_back({"served_ratio_min", answered * 1000000 >= min_ppm * settled,
+                            fmt::format("{:.4f} served ({} of {}), need >= {}", static_cast<double>(answered) / settled,
+                                        answered, settled, *ex.served_ratio_min)});
+    }
   }
   if (ex.recovers_within && world) r.verdicts.push_back(recovery_verdict(*ex.recovers_within));
   if (ex.ping_latency_p99) {
     const int64_t p99 = all.quantile(0.99);
-    r.verdicts.push_back({"latency_p99.ping", all.count() > 0 && p99 <= ex.ping_latency_p99->ns,
-                          fmt::format("p99 {:.3f}ms over all {} pings (lost ones at their timeout), need <= {}",
-                                      static_cast<double>(p99) / 1e6, all.count(),
-                                      sim::format_duration(*ex.ping_latency_p99))});
+    if (all.count() == 0) {
+      r.verdicts.push_back(nothing_to_judge(
+          "latency_p99.ping", fmt::format("no ping sent, need p99 <= {}", sim::format_duration(*ex.ping_latency_p99))));
+    } else {
+      r.verdicts.push_back({"latency_p99.ping", p99 <= ex.ping_latency_p99->ns,
+                            fmt::format("p99 {:.3f}ms over all {} pings (lost ones at their timeout), need <= {}",
+                                        static_cast<double>(p99) / 1e6, all.count(),
+                                        sim::format_duration(*ex.ping_latency_p99))});
+    }
   }
   if (ex.min_delivered) {
     r.verdicts.push_back({"min_delivered", r.net.delivered >= *ex.min_delivered,

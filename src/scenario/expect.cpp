@@ -37,15 +37,22 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
         fail(name_field, fmt::format("invariant {} listed twice in {}, expected each once",
                                      quote(name), inv->path));
       }
-      if (const auto why = missing_for(*invariant_by_name(name), sc.faults, topology_, !sc.requests.empty());
-          !why.empty()) {
+      if (const auto why = missing_for(*invariant_by_name(name), sc); !why.empty()) {
         fail(name_field, fmt::format("invariant {} has nothing to judge in this scenario, expected {}", quote(name),
                                      why));
       }
       e.invariants.push_back(name);
     }
   }
-  if (auto v = m.get("served_ratio_min")) e.served_ratio_min = ratio(*v);
+  if (auto v = m.get("served_ratio_min")) {
+    if (sc.workload.empty() && !sc.requests.empty() && !clients_admitted(sc, false)) {
+      fail(v->key_mark, fmt::format("{} in a scenario whose every client request carries a bad token (refused "
+                                    "requests are left out of the ratio, so none would count), expected clients "
+                                    "with good tokens or no {}",
+                                    v->path, v->path));
+    }
+    e.served_ratio_min = ratio(*v);
+  }
   if (auto v = m.get("latency_p99")) {
     const MapView p99(*this, *v, {"ping", "edge", "core", "cloud", "outside_faults"});
     if (auto ping = p99.get("ping")) {
@@ -61,10 +68,18 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     if (auto t = p99.get("cloud")) e.tier_latency_p99[2] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     const bool tiers = e.tier_latency_p99[0] || e.tier_latency_p99[1] || e.tier_latency_p99[2];
     for (const char* tier : {"edge", "core", "cloud"}) {
-      if (auto t = p99.get(tier); t && sc.requests.empty()) {
+      auto t = p99.get(tier);
+      if (!t) continue;
+      if (sc.requests.empty()) {
         fail(t->key_mark, fmt::format("{} in a scenario without a requests workload, expected tier latencies "
                                       "only with the three-tier model",
                                       t->path));
+      }
+      if (std::string_view(tier) != "edge" && !clients_admitted(sc, true)) {
+        fail(t->key_mark, fmt::format("{} in a scenario whose clients send nothing past the edge (session_check, "
+                                      "read and write all 0 in the mix, or bad_tokens: 100%), expected clients "
+                                      "that reach the {} tier or no {}",
+                                      t->path, tier, t->path));
       }
     }
     if (auto of = p99.get("outside_faults")) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "ecsim/net/link_config.hpp"
 #include "ecsim/scenario/selector.hpp"
 
 namespace ecsim::scenario {
@@ -23,19 +24,102 @@ constexpr std::array<InvariantInfo, 9> kInvariants{{
 
 std::span<const InvariantInfo> invariants() { return kInvariants; }
 
-std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, const Topology& topology, bool tiers) {
-  const bool cloud_only = i == Invariant::kCatchUp || (i == Invariant::kDurability && tiers);
-  if (i != Invariant::kCatchUp && i != Invariant::kDurability) return {};
-  for (const Fault& f : faults) {
-    // A crash at a protocol point crashes its node too (if the point is reached).
-    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kAtPoint) continue;
+namespace {
+
+// A crash of some node `wanted` accepts, restarted before the end of the run
+// (`restarts`) or not. An at_point crash counts either way: whether and when
+// its point is reached is known only in the run.
+bool has_crash(const Scenario& sc, bool restarts, bool (*wanted)(const Topology&, uint32_t)) {
+  const sim::Time end = sim::Time{0} + sc.duration;
+  for (const Fault& f : sc.faults) {
     if (f.kind == Fault::Kind::kAtPoint && f.action != Fault::PointAction::kCrash) continue;  // a cut
-    for (uint32_t n : resolve(topology, f.target.text)) {
-      if (!cloud_only || node_tier(topology, n) == Tier::kCloud) return {};
+    if (f.kind != Fault::Kind::kCrash && f.kind != Fault::Kind::kAtPoint) continue;
+    for (const uint32_t n : resolve(sc.topology, f.target.text)) {
+      if (!wanted(sc.topology, n)) continue;
+      if (!restarts || f.kind == Fault::Kind::kAtPoint) return true;
+      if (f.for_duration && f.at + *f.for_duration <= end) return true;
+      // Restarted by a `restart` fault after the crash, within the run.
+      for (const Fault& r : sc.faults) {
+        if (r.kind != Fault::Kind::kRestart || r.at < f.at || r.at > end) continue;
+        const std::vector<uint32_t> back = resolve(sc.topology, r.target.text);
+        if (std::find(back.begin(), back.end(), n) != back.end()) return true;
+      }
     }
   }
-  return cloud_only ? "a crash of a cloud node in the schedule (its restart is what it judges)"
-                    : "a crash in the schedule (what survives one is what it judges)";
+  return false;
+}
+
+bool any_node(const Topology&, uint32_t) { return true; }
+bool cloud_node(const Topology& t, uint32_t n) { return node_tier(t, n) == Tier::kCloud; }
+
+bool any_requests(const Scenario& sc, bool (*pred)(const RequestWorkload&)) {
+  return std::any_of(sc.requests.begin(), sc.requests.end(), pred);
+}
+
+// Clients whose every request carries a bad token are refused at the edge:
+// they write nothing.
+bool writes(const Scenario& sc) {
+  return any_requests(sc, [](const RequestWorkload& w) { return w.mix_write > 0 && w.bad_token_ppm < net::kPpmOne; });
+}
+
+// Clients' DSM SETs, or a `dsm_set` action.
+bool dsm_writes(const Scenario& sc) {
+  return any_requests(sc,
+                      [](const RequestWorkload& w) { return w.mix_dsm_set > 0 && w.bad_token_ppm < net::kPpmOne; }) ||
+         std::any_of(sc.faults.begin(), sc.faults.end(), [](const Fault& f) { return f.kind == Fault::Kind::kDsmSet; });
+}
+
+}  // namespace
+
+std::string_view missing_for(Invariant i, const Scenario& sc) {
+  const bool tiers = !sc.requests.empty();
+  switch (i) {
+    case Invariant::kDurability:
+      if (!tiers) {
+        return has_crash(sc, false, any_node) ? "" : "a crash in the schedule (what survives one is what it judges)";
+      }
+      [[fallthrough]];
+    case Invariant::kCatchUp:
+      return has_crash(sc, true, cloud_node) ? ""
+                                             : "a crash of a cloud node that restarts before the end of the run (its "
+                                               "restart is what it judges)";
+    case Invariant::kConvergence:
+      return dsm_writes(sc) ? ""
+                            : "DSM writes (dsm_set in a requests workload's mix, or a dsm_set action): the entries it "
+                              "compares";
+    case Invariant::kExactlyOnce: {
+      const bool cache = std::any_of(sc.billing.begin(), sc.billing.end(),
+                                     [](const BillingWorkload& b) { return b.cache_entries > 0; });
+      return dsm_writes(sc) || cache ? ""
+                                     : "messages through msgq (DSM writes: dsm_set in a requests workload's mix or "
+                                       "a dsm_set action; or a billing workload with its edge cache): the deliveries "
+                                       "it counts";
+    }
+    case Invariant::kAcknowledgedWrites:
+      return writes(sc) ? "" : "writes (write in a requests workload's mix): the acknowledged versions it looks for";
+    case Invariant::kEdgeIsolation: {
+      const bool forging = std::any_of(sc.faults.begin(), sc.faults.end(),
+                                       [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; });
+      return writes(sc) || forging ? ""
+                                   : "writes (write in a requests workload's mix) or a Byzantine edge node: the "
+                                     "writers of cloud versions it checks";
+    }
+    case Invariant::kTokens:
+      return any_requests(sc, [](const RequestWorkload& w) { return w.bad_token_ppm > 0; })
+                 ? ""
+                 : "requests with a bad token (bad_tokens above 0 in a requests workload): the ones it judges";
+    case Invariant::kCausality:
+    case Invariant::kAtMostOnce:
+      return {};
+  }
+  return {};
+}
+
+bool clients_admitted(const Scenario& sc, bool past_edge) {
+  return std::any_of(sc.requests.begin(), sc.requests.end(), [past_edge](const RequestWorkload& w) {
+    const bool through = w.mix_session_check + w.mix_read + w.mix_write > 0;
+    return w.bad_token_ppm < net::kPpmOne && (through || !past_edge);
+  });
 }
 
 bool has_window(const Fault& f) {

@@ -437,7 +437,7 @@ class Validator {
                             "three-tier model",
                             name));
       }
-      if (const std::string_view why = missing_for(*inv, sc_.faults, sc_.topology, tiers); !why.empty()) {
+      if (const std::string_view why = missing_for(*inv, sc_); !why.empty()) {
         fail(m, fmt::format("invariant '{}' has nothing to judge in this scenario, expected {}", name, why));
       }
       if (*inv == Invariant::kCausality && sc_.model.vector_clocks == false) {

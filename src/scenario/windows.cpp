@@ -177,29 +177,12 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
   return "";
 }
 
-std::optional<sim::Time> last_outage_end_at_least(const Scenario& sc) {
-  std::optional<sim::Time> last = last_outage_end(sc);
-  const sim::Time end = sim::Time{0} + sc.duration;
-  std::optional<sim::Time> first_heal;
-  for (const Fault& f : sc.faults) {
-    if (f.kind == Fault::Kind::kHeal) first_heal = std::min(first_heal.value_or(f.at), f.at);
-  }
-  for (const Fault& f : sc.faults) {
-    if (f.kind != Fault::Kind::kAtPoint) continue;
-    std::optional<sim::Time> at_least;
-    if (f.action == Fault::PointAction::kCut) {
-      at_least = std::min(f.for_duration ? sim::Time{0} + *f.for_duration : end, first_heal.value_or(end));
-    } else if (f.for_duration) {
-      at_least = sim::Time{0} + *f.for_duration;
-    }
-    if (at_least) last = std::max(last.value_or(*at_least), std::min(*at_least, end));
-  }
-  return last;
-}
-
 bool recovers_within_required(const Scenario& sc) {
-  if (sc.requests.empty() || !has_fault_window(sc.faults)) return false;
-  const std::optional<sim::Time> last = last_outage_end_at_least(sc);
+  // A fault at a protocol point fires when it is reached, at any time: as
+  // late as the last instant, and a crash or cut then ends the last window
+  // too late for a second to be judged, whatever the timed schedule.
+  if (sc.requests.empty() || !has_fault_window(sc.faults) || has_point_crash(sc.faults)) return false;
+  const std::optional<sim::Time> last = last_outage_end(sc);
   return last && recovery_unjudgeable(sc, *last).empty();
 }
 

@@ -51,6 +51,11 @@ std::string file_error_of(const std::string& path) {
 const std::string kHead = "name: t\nduration: 60s\n";
 // The same with clients at every edge node (the three-tier model), lines 1-4.
 const std::string kTiers = kHead + "workload:\n  - { kind: requests, rate: 1000/s }\n";
+// Clients that never write (storage or DSM), lines 1-4.
+const std::string kReadOnly =
+    kHead + "workload:\n  - { kind: requests, rate: 1000/s, mix: { session_check: 1, read: 1, write: 0 } }\n";
+const std::string kCloudRestart =
+    "a crash of a cloud node that restarts before the end of the run (its restart is what it judges)";
 
 struct BadCase {
   const char* what;
@@ -464,11 +469,43 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:4:16: invariant 'durability' has nothing to judge in this scenario, expected a crash in the "
        "schedule (what survives one is what it judges)"},
       {"catch_up without a cloud crash", kTiers + "faults:\n  - { at: 1s, crash: core-1 }\nexpect:\n  invariants: [catch_up]\n",
-       "t.yaml:8:16: invariant 'catch_up' has nothing to judge in this scenario, expected a crash of a cloud node "
-       "in the schedule (its restart is what it judges)"},
-      {"convergence listed twice", kTiers + "expect:\n  invariants: [convergence, convergence]\n",
-       "t.yaml:6:29: invariant 'convergence' listed twice in expect.invariants, expected each "
-       "once"},
+       "t.yaml:8:16: invariant 'catch_up' has nothing to judge in this scenario, expected " + kCloudRestart},
+      {"catch_up whose cloud crash restarts after the end",
+       kTiers + "faults:\n  - { at: 50s, crash: cloud-1, for: 10001ms }\nexpect:\n  invariants: [catch_up]\n",
+       "t.yaml:8:16: invariant 'catch_up' has nothing to judge in this scenario, expected " + kCloudRestart},
+      {"durability on the tiers with a cloud crash never restarted",
+       kTiers + "faults:\n  - { at: 50s, crash: cloud-1 }\n  - { at: 40s, restart: cloud-1 }\nexpect:\n"
+                "  invariants: [durability]\n",
+       "t.yaml:9:16: invariant 'durability' has nothing to judge in this scenario, expected " + kCloudRestart},
+      {"tokens without a bad token", kTiers + "expect:\n  invariants: [tokens]\n",
+       "t.yaml:6:16: invariant 'tokens' has nothing to judge in this scenario, expected requests with a bad token "
+       "(bad_tokens above 0 in a requests workload): the ones it judges"},
+      {"convergence without a DSM write", kTiers + "expect:\n  invariants: [convergence]\n",
+       "t.yaml:6:16: invariant 'convergence' has nothing to judge in this scenario, expected DSM writes (dsm_set in "
+       "a requests workload's mix, or a dsm_set action): the entries it compares"},
+      {"exactly_once without msgq traffic", kTiers + "expect:\n  invariants: [exactly_once]\n",
+       "t.yaml:6:16: invariant 'exactly_once' has nothing to judge in this scenario, expected messages through msgq "
+       "(DSM writes: dsm_set in a requests workload's mix or a dsm_set action; or a billing workload with its edge "
+       "cache): the deliveries it counts"},
+      {"acknowledged_writes without a write", kReadOnly + "expect:\n  invariants: [acknowledged_writes]\n",
+       "t.yaml:6:16: invariant 'acknowledged_writes' has nothing to judge in this scenario, expected writes (write in "
+       "a requests workload's mix): the acknowledged versions it looks for"},
+      {"edge_isolation without a write or a Byzantine node", kReadOnly + "expect:\n  invariants: [edge_isolation]\n",
+       "t.yaml:6:16: invariant 'edge_isolation' has nothing to judge in this scenario, expected writes (write in a "
+       "requests workload's mix) or a Byzantine edge node: the writers of cloud versions it checks"},
+      {"served_ratio_min over clients all refused",
+       kHead + "workload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\nexpect:\n  served_ratio_min: 0.5\n",
+       "t.yaml:6:3: expect.served_ratio_min in a scenario whose every client request carries a bad token (refused "
+       "requests are left out of the ratio, so none would count), expected clients with good tokens or no "
+       "expect.served_ratio_min"},
+      {"core latency over clients that stay at the edge",
+       kHead + "workload:\n  - { kind: requests, rate: 10/s, mix: { dsm_set: 1, dsm_get: 1 } }\nexpect:\n"
+               "  latency_p99: { core: 1s }\n",
+       "t.yaml:6:18: expect.latency_p99.core in a scenario whose clients send nothing past the edge (session_check, "
+       "read and write all 0 in the mix, or bad_tokens: 100%), expected clients that reach the core tier or no "
+       "expect.latency_p99.core"},
+      {"causality listed twice", kTiers + "expect:\n  invariants: [causality, causality]\n",
+       "t.yaml:6:27: invariant 'causality' listed twice in expect.invariants, expected each once"},
       {"zero quiescence", kHead + "expect:\n  quiescence: 0s\n",
        "t.yaml:4:15: expect.quiescence is '0s', expected a duration above 0s and at most 1h"},
       {"quiescence above 1h", kHead + "expect:\n  quiescence: 61m\n",
@@ -1002,6 +1039,31 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
               "expect: { recovers_within: 5s }\n") == "no error");
   const Scenario s = load_scenario_text(head + crash + "expect: { recovers_within: 5s }\n", "t.yaml");
   CHECK(s.expect.recovers_within == std::optional<sim::Duration>(sim::seconds(5)));
+}
+
+// An invariant is refused only where its checker could count nothing; these
+// schedules give it something (or may: an at_point crash may fire).
+TEST_CASE("loader: an invariant with something to judge in the schedule loads", "[scenario]") {
+  const auto error = error_or_none;
+  const std::string cloud_crash = "faults:\n  - { at: 50s, crash: cloud-1";
+  const std::string both = "expect:\n  invariants: [catch_up, durability]\n";
+  CHECK(error(kTiers + cloud_crash + ", for: 10s }\n" + both) == "no error");  // back at the end exactly
+  CHECK(error(kTiers + cloud_crash + " }\n  - { at: 59500ms, restart: cloud-1 }\n" + both) == "no error");
+  CHECK(error(kTiers + "faults:\n  - { at_point: storage.replica.after_sync, node: cloud-2, do: crash }\n" + both) ==
+        "no error");
+  CHECK(error(kTiers + "faults:\n  - { at: 1s, dsm_set: { node: edge-1, key: 1, value: 2 } }\n" +
+              "expect:\n  invariants: [convergence, exactly_once]\n") == "no error");
+  CHECK(error(kHead + "workload:\n  - { kind: requests, rate: 10/s, mix: { dsm_set: 1 }, bad_tokens: 1% }\n" +
+              "expect:\n  invariants: [convergence, exactly_once, tokens]\n") == "no error");
+  CHECK(error(kReadOnly + "  - { kind: billing, rate: 5/s, cache: { entries: 10 } }\nexpect:\n" +
+              "  invariants: [exactly_once]\n") == "no error");
+  CHECK(error(kReadOnly + "faults:\n  - { at: 5s, byzantine: edge-1, strategy: cloud_direct_write, rate: 10/s }\n" +
+              "expect:\n  invariants: [edge_isolation]\n") == "no error");
+  // Clients whose every request is refused write nothing.
+  CHECK(error(kHead + "workload:\n  - { kind: requests, rate: 10/s, mix: { dsm_set: 1, write: 1 }, " +
+              "bad_tokens: 100% }\nexpect:\n  invariants: [convergence]\n") != "no error");
+  // Without the edge cache, billing sends nothing through msgq.
+  CHECK(error(kReadOnly + "  - { kind: billing, rate: 5/s }\nexpect:\n  invariants: [exactly_once]\n") != "no error");
 }
 
 // A recovers_within that no run could judge is refused; where none could be

@@ -144,22 +144,18 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   CHECK(why("20s", "7s") ==
         "the last fault window ends at 6.2s, and the clients stop at 7s (the requests workload's until), before the "
         "first whole second after it, from 7s");
-  // At_point faults as if they fired at once: a crash with `for` ends no
-  // earlier than its `for`, a cut no earlier than its `for` or the first
-  // heal, or at the end with neither; a crash without `for` adds nothing.
-  const auto at_least_ms = [&](const std::string& faults) {
-    const std::optional<sim::Time> t = scenario::last_outage_end_at_least(scenario_with("20s", "", faults));
-    return t ? t->ns / 1'000'000 : -1;
-  };
+  // A fault at a protocol point may fire as late as the end of the run, so
+  // a scenario with one need not expect recovery, whatever its other faults:
+  // a cut first healed before it fires, or a crash at 19.9 s, would leave no
+  // second to judge (found by an adversarial pass: a cut with a heal at 1 s
+  // was taken to end at 1 s, and validate required what the run could not
+  // judge).
   const std::string point = "  - { at_point: rpc.server.before_execute, node: core-1, ";
-  CHECK(at_least_ms(crash + point + "do: crash }\n") == 6200);
-  CHECK(at_least_ms(crash + point + "do: crash, for: 9s }\n") == 9000);
-  CHECK(at_least_ms(crash + point + "do: cut }\n") == 20000);
-  CHECK(at_least_ms(crash + point + "do: cut }\n  - { at: 12s, heal: true }\n") == 12000);
-  CHECK(at_least_ms(crash + point + "do: cut, for: 8s }\n  - { at: 12s, heal: true }\n") == 8000);
-  CHECK(at_least_ms(point + "do: cut, for: 8s }\n") == 8000);
   CHECK(scenario::recovers_within_required(scenario_with("20s", "", crash)));
-  CHECK_FALSE(scenario::recovers_within_required(scenario_with("20s", "", crash + point + "do: cut }\n")));
+  for (const char* fault : {"do: crash }\n", "do: crash, for: 1s }\n", "do: cut }\n  - { at: 1s, heal: true }\n",
+                            "do: cut, for: 1s }\n"}) {
+    CHECK_FALSE(scenario::recovers_within_required(scenario_with("20s", "", crash + point + fault)));
+  }
   // Without a requests workload there is nothing to measure.
   const scenario::Scenario ping = scenario::load_scenario_text(
       "name: t\nduration: 20s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n" + crash,

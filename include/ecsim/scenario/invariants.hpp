@@ -33,12 +33,29 @@ struct InvariantInfo {
 
 std::span<const InvariantInfo> invariants();
 
-// Empty when `i` can apply to the schedule as written; otherwise what it
-// lacks ("a crash of a cloud node"). `durability` needs a crash (of a cloud
-// node on the three tiers, whose replicas it judges), `catch_up` a crash of a
-// cloud node. REQUIRES: the faults' selectors resolve.
-std::string_view missing_for(Invariant i, const std::vector<Fault>& faults, const Topology& topology,
-                             bool tiers);
+// Empty when `i` can have something to judge in `sc` as written; otherwise
+// what it lacks ("a crash of a cloud node ..."). Each rule names what the
+// invariant's checker counts, so that a scenario refused here is one whose
+// verdict could only be "nothing to judge":
+//   durability   a crash (of a cloud node that restarts within the run, on
+//                the three tiers, whose replicas' log replays it judges);
+//   catch_up     a crash of a cloud node that restarts within the run;
+//   convergence  DSM writes (a requests workload with dsm_set in its mix, or
+//                a dsm_set action);
+//   exactly_once messages through msgq: DSM writes, or the edge billing
+//                cache's invalidations (a billing workload with a cache);
+//   acknowledged_writes  writes (write in some requests workload's mix);
+//   edge_isolation  writes, or a Byzantine edge node writing to cloud;
+//   tokens       requests with a bad token (bad_tokens above 0).
+// An at_point crash counts as one that restarts (its point may be reached).
+// REQUIRES: the faults' selectors resolve.
+std::string_view missing_for(Invariant i, const Scenario& sc);
+// Some requests workload has clients whose requests are not all refused
+// for a bad token (`past_edge`: and that send some past the edge, a session
+// check, a read or a write, which go through core to cloud; DSM operations
+// stay at the edge). The figures judged over such requests (served ratio,
+// core and cloud latencies) need them.
+bool clients_admitted(const Scenario& sc, bool past_edge);
 // A fault with a window of simulated time in force (scenario/windows.hpp):
 // every fault but a restart, a heal (they end windows) and a fault at a
 // protocol point (its time is not known before the run).

@@ -65,16 +65,11 @@ inline constexpr int kRecoveryRequestsMin = 20;
 // so; whether requests do settle there is known only by running.
 std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end);
 
-// When the last outage window ends at the earliest, the at_point faults
-// counted as if each fired at once: a crash with `for` D ends no earlier
-// than D, a cut no earlier than its `for` or the first heal (to the end of
-// the run with neither); a crash without `for` adds nothing. Nothing
-// without any outage.
-std::optional<sim::Time> last_outage_end_at_least(const Scenario& sc);
-
 // Whether `sc` must expect recovers_within (validate refuses it without):
-// a requests workload, a timed outage, and a second left to judge even if
-// its at_point faults fire (a run then cannot be sure to judge nothing).
+// a requests workload, a timed outage, a second left to judge after the
+// last one, and no fault at a protocol point (it may fire as late as the
+// end, leaving no second to judge: such a scenario may expect it, and need
+// not).
 bool recovers_within_required(const Scenario& sc);
 
 // The loader's one-line refusal of `expect.recovers_within` in `sc` when its
