@@ -216,8 +216,11 @@ nlohmann::json bench_json(const ScenarioBenchArgs& a, const scenario::Scenario& 
       {"events_per_s", median_of(pairs, [](const Pair& p) { return p.events_per_s / p.kernel_events_per_s; })},
       {"requests_per_s", median_of(pairs, [&](const Pair& p) { return req_per_s(p) / p.kernel_events_per_s; })},
       // Kernel events dispatched in the wall time one simulated request takes.
+      // 0 without a client request (no time per request to count in).
       {"kernel_events_per_request",
-       median_of(pairs, [&](const Pair& p) { return p.kernel_events_per_s / std::max(req_per_s(p), 1e-9); })},
+       requests > 0
+           ? median_of(pairs, [&](const Pair& p) { return p.kernel_events_per_s / std::max(req_per_s(p), 1e-9); })
+           : 0.0},
       {"peak_rss", median_of(pairs, [&](const Pair& p) { return rss(p) / krss(p); })},
       {"bytes_per_node", median_of(pairs, [&](const Pair& p) { return rss(p) / nodes / krss(p); })}};
   return {{"bench", "scenario"},
@@ -256,9 +259,13 @@ void print_bench(const nlohmann::json& j) {
               r["wall_kernel_events"].get<double>());
   std::printf("  %-22s%16.0f        = %.4fx the kernel's\n", "events/s", j["events_per_s"].get<double>(),
               r["events_per_s"].get<double>());
-  std::printf("  %-22s%16.0f        = %.5fx the kernel's events/s (%.0f kernel events per request)\n",
-              "client requests/s", j["requests_per_s"].get<double>(), r["requests_per_s"].get<double>(),
-              r["kernel_events_per_request"].get<double>());
+  if (j["client_requests"].get<uint64_t>() == 0) {
+    std::printf("  %-22s%16.0f        (no client request in the run)\n", "client requests/s", 0.0);
+  } else {
+    std::printf("  %-22s%16.0f        = %.5fx the kernel's events/s (%.0f kernel events per request)\n",
+                "client requests/s", j["requests_per_s"].get<double>(), r["requests_per_s"].get<double>(),
+                r["kernel_events_per_request"].get<double>());
+  }
   std::printf("  %-22s%16.1f MiB   = %.2fx the kernel bench's (%.1f MiB)\n", "peak RSS",
               j["peak_rss_bytes"].get<double>() / (1 << 20), r["peak_rss"].get<double>(),
               k["peak_rss_bytes"].get<double>() / (1 << 20));

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <iterator>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "ecsim/proto/plant.hpp"
@@ -40,6 +43,18 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     throw sim::TraceFileError(fmt::format("{}: corrupted header: key {} appears twice", path,
                                           scenario::quoted(duplicate)));
   }
+  // Only the keys ecsim writes (runner.cpp): a misspelt one would otherwise
+  // be ignored and its value replaced by the default without a word.
+  static constexpr std::string_view kKeys[] = {"format", "ecsim",    "scenario_name", "scenario_file",
+                                               "seed",   "plant",    "until_ns",      "max_events",
+                                               "nodes",  "scenario", "memory_max"};
+  for (const auto& item : h.items()) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), item.key()) == std::end(kKeys)) {
+      throw sim::TraceFileError(fmt::format(
+          "{}: corrupted header: unknown key {}, expected only the keys ecsim writes (docs/trace-format.md)", path,
+          scenario::quoted(item.key())));
+    }
+  }
   // A negative `until_ns` aborted the simulator, a huge one never ended, and
   // nlohmann converts a negative seed to 2^64 - 1 without a word.
   const auto bad = [&](const char* key, const char* expected) {
@@ -62,8 +77,16 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     throw sim::TraceFileError(fmt::format("{}: corrupted header: 'format' is not {}, the version before it", path,
                                           sim::kTraceFormatVersion));
   }
-  if (!h["seed"].is_number_unsigned()) throw bad("seed", "an integer 0..18446744073709551615");
-  out.seed = h["seed"].get<uint64_t>();
+  // nlohmann reads -0 as a signed integer: the same 0.
+  const auto unsigned_of = [&](const char* key) -> std::optional<uint64_t> {
+    const nlohmann::json& j = h[key];
+    if (j.is_number_unsigned()) return j.get<uint64_t>();
+    if (j.is_number_integer() && j.get<int64_t>() == 0) return 0;
+    return std::nullopt;
+  };
+  const std::optional<uint64_t> seed = unsigned_of("seed");
+  if (!seed) throw bad("seed", "an integer 0..18446744073709551615");
+  out.seed = *seed;
   if (!h["scenario"].is_string()) throw bad("scenario", "the scenario's YAML text");
   out.scenario_text = h["scenario"].get<std::string>();
   out.scenario_file = string_of("scenario_file", "a path");
@@ -77,9 +100,9 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     out.until_ns = u.get<int64_t>();
   }
   if (h.contains("max_events")) {
-    if (!h["max_events"].is_number_unsigned())
-      throw bad("max_events", "an integer 0..18446744073709551615");
-    out.max_events = h["max_events"].get<uint64_t>();
+    const std::optional<uint64_t> max_events = unsigned_of("max_events");
+    if (!max_events) throw bad("max_events", "an integer 0..18446744073709551615");
+    out.max_events = *max_events;
   }
   if (h.contains("memory_max")) {
     const nlohmann::json& m = h["memory_max"];

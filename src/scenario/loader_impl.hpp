@@ -49,7 +49,7 @@ std::string count(size_t n, std::string_view noun);
 std::string join_names(const std::vector<std::string_view>& names);
 
 // Exact decimals and numbers (numbers.cpp).
-std::optional<uint64_t> parse_scaled_decimal(std::string_view text, int scale);
+std::optional<uint64_t> parse_scaled_decimal(std::string_view text, int scale, int* rounded = nullptr);
 std::optional<uint64_t> parse_uint(std::string_view text);
 std::string bound(Duration d);
 

@@ -29,8 +29,12 @@ std::string topology_summary(const Topology& t, std::string_view selector) {
 // without binary floating point, so "0.0005" is exactly 500 ppm everywhere.
 
 // round(value * 10^scale) for a non-negative decimal like "12", "0.5", "1e-3",
-// half away from zero; nullopt when malformed or above 10^18.
-std::optional<uint64_t> parse_scaled_decimal(std::string_view text, int scale) {
+// half away from zero; nullopt when malformed or above 10^18. `rounded`, when
+// given, is set to how the written value compares with the result: -1 below
+// (rounded up), 0 exact, 1 above (rounded down), so that a range check at a
+// bound can refuse what lies beyond it by less than the scale.
+std::optional<uint64_t> parse_scaled_decimal(std::string_view text, int scale, int* rounded) {
+  if (rounded != nullptr) *rounded = 0;
   using U128 = unsigned __int128;
   constexpr uint64_t kResultMax = 1000000000000000000ULL;
   U128 mantissa = 0;
@@ -69,11 +73,15 @@ std::optional<uint64_t> parse_scaled_decimal(std::string_view text, int scale) {
     mantissa *= 10;
     if (mantissa > kResultMax) return std::nullopt;
   }
-  if (shift < -38) return 0;  // below 10^-38 of a unit: rounds to zero.
+  if (shift < -38) {  // below 10^-38 of a unit: rounds to zero.
+    if (rounded != nullptr) *rounded = 1;
+    return 0;
+  }
   U128 divisor = 1;
   for (; shift < 0; ++shift) divisor *= 10;
   const U128 result = (mantissa + divisor / 2) / divisor;
   if (result > kResultMax) return std::nullopt;
+  if (rounded != nullptr && result * divisor != mantissa) *rounded = result * divisor < mantissa ? 1 : -1;
   return static_cast<uint64_t>(result);
 }
 
@@ -166,8 +174,9 @@ double Loader::ratio(const Field& f) const {
   const bool percent = !text.empty() && text.back() == '%';
   if (percent) text.remove_suffix(1);
   constexpr uint64_t kOne = 1000000000000ULL;
-  const std::optional<uint64_t> v = parse_scaled_decimal(text, percent ? 10 : 12);
-  if (!v || *v > kOne) fail_value(f, kExpected);
+  int rounded = 0;
+  const std::optional<uint64_t> v = parse_scaled_decimal(text, percent ? 10 : 12, &rounded);
+  if (!v || *v > kOne || (*v == kOne && rounded > 0)) fail_value(f, kExpected);
   return static_cast<double>(*v) / static_cast<double>(kOne);
 }
 
@@ -184,8 +193,12 @@ double Loader::positive_number(const Field& f, double hi) const {
 double Loader::zipf_exponent(const Field& f) const {
   constexpr const char* kExpected = "a number 0 (uniform) or 0.01..5 like 1.1";
   constexpr uint64_t kOne = 1000000000000ULL;
-  const std::optional<uint64_t> v = parse_scaled_decimal(scalar(f, kExpected), 12);
-  if (!v || (*v != 0 && (*v < kOne / 100 || *v > 5 * kOne))) fail_value(f, kExpected);
+  int rounded = 0;  // beyond a bound by less than 10^-12 is beyond it
+  const std::optional<uint64_t> v = parse_scaled_decimal(scalar(f, kExpected), 12, &rounded);
+  if (!v || (*v == 0 && rounded != 0) || (*v != 0 && (*v < kOne / 100 || *v > 5 * kOne)) ||
+      (*v == kOne / 100 && rounded < 0) || (*v == 5 * kOne && rounded > 0)) {
+    fail_value(f, kExpected);
+  }
   return static_cast<double>(*v) / static_cast<double>(kOne);
 }
 

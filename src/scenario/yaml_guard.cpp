@@ -149,6 +149,15 @@ void Loader::guard_walk(const YAML::Node& node, int depth, std::vector<YAML::Nod
                                   "expected a smaller scenario",
                                   kNodesVisitedMax));
   }
+  // An explicit tag (`!!int 5s`, `!x`) is read by no field: the value would
+  // be taken as written and the tag dropped without a word. yaml-cpp gives
+  // "?" to a plain node and "!" to a quoted scalar.
+  if (const std::string& tag = node.Tag(); !tag.empty() && tag != "?" && tag != "!") {
+    constexpr std::string_view kCore = "tag:yaml.org,2002:";
+    const std::string shown_tag = tag.starts_with(kCore) ? "!!" + tag.substr(kCore.size()) : tag;
+    fail(node.Mark(), fmt::format("YAML tag {}, expected untagged values (a scenario reads no tags)",
+                                  quote(shown_tag)));
+  }
   if (node.IsScalar()) {
     // Raw control bytes were refused in pass 1; a quoted scalar's escapes
     // ("\0", "\x07") can still make them. None is meaningful in a

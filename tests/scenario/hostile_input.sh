@@ -47,6 +47,20 @@ for v in 0 1 -1 18446744073709551615 '"4GiB"'; do
   done
 done
 header "$tmp/m.trace" memory_max null
+# A misspelt key was ignored (and its value defaulted) without a word; -0 is
+# JSON's 0, yet was refused saying "'max_events' is 0, expected 0..".
+header "$tmp/k.trace" sede 5
+refused "unknown header key" "^$tmp/k.trace: corrupted header: unknown key 'sede', expected only the keys ecsim writes" \
+  trace replay "$tmp/k.trace"
+python3 - "$tmp/t.trace" "$tmp/z.trace" <<'PY'
+import re, struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<I', data[12:16])[0]
+h = re.sub(rb'"seed":[0-9]+', b'"seed":-0', data[16:16 + n].replace(b'"max_events":0', b'"max_events":-0'))
+assert h.count(b'-0') == 2, h[:200]
+open(sys.argv[2], 'wb').write(data[:12] + struct.pack('<I', len(h)) + h + data[16 + n:])
+PY
+"$ecsim" trace hash "$tmp/z.trace" > "$tmp/out" 2>&1; check $? 0 "a header with -0 for seed and max_events reads as 0"
 "$ecsim" trace replay "$tmp/m.trace" > "$tmp/out" 2>&1; check $? 0 "a header without memory_max replays (the default)"
 header "$tmp/u.trace" until_ns 0
 refused "until_ns 0" "^$tmp/u.trace: corrupted header: 'until_ns' is 0, expected an integer 1..86400000000000" trace replay "$tmp/u.trace"

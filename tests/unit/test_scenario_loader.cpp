@@ -203,6 +203,20 @@ const std::vector<BadCase>& bad_cases() {
       {"zipf above 5", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 5.01 }\n",
        "t.yaml:4:40: workload[0].zipf is '5.01', expected a number 0 (uniform) or 0.01..5 like "
        "1.1"},
+      // Beyond a bound by less than the 10^-12 the value is kept to was
+      // rounded onto it and accepted (found by an adversarial pass).
+      {"zipf above 5 by less than 10^-12",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 5.0000000000001 }\n",
+       "t.yaml:4:40: workload[0].zipf is '5.0000000000001', expected a number 0 (uniform) or 0.01..5 like 1.1"},
+      {"zipf below 0.01 by less than 10^-12",
+       kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 0.0099999999999 }\n",
+       "t.yaml:4:40: workload[0].zipf is '0.0099999999999', expected a number 0 (uniform) or 0.01..5 like 1.1"},
+      {"zipf that rounds to 0", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 1e-13 }\n",
+       "t.yaml:4:40: workload[0].zipf is '1e-13', expected a number 0 (uniform) or 0.01..5 like 1.1"},
+      {"served ratio above one by less than 10^-12", kHead + "expect: { served_ratio_min: 1.0000000000001 }\n",
+       "t.yaml:3:29: expect.served_ratio_min is '1.0000000000001', expected a ratio 0..1 like 0.999 or '99.9%'"},
+      {"a YAML tag", kHead + "seed: !!int 5\n", "t.yaml:3:7: YAML tag '!!int', expected untagged values (a scenario "
+                                                "reads no tags)"},
       {"negative zipf", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: -1 }\n",
        "t.yaml:4:40: workload[0].zipf is '-1', expected a number 0 (uniform) or 0.01..5 like 1.1"},
       {"too many records", kHead + "workload:\n  - { kind: requests, rate: 1/s, records: 1001 }\n",
