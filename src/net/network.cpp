@@ -138,6 +138,11 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     drop(env, DropReason::kInFlightLimit);
     return;
   }
+  if (link.on_wire >= kLinkInFlightShare && pool_.size() >= kInFlightShared) [[unlikely]] {
+    sim::limit_reached(sim::Resource::kLinkShare, env.src);
+    drop(env, DropReason::kInFlightLimit);
+    return;
+  }
   if (pool_.full()) [[unlikely]] {
     pool_.refuse(env.src);
     drop(env, DropReason::kInFlightLimit);

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -381,9 +382,13 @@ TEST_CASE("network: a duplicate of a message dropped at the in-flight limit neve
           "[net]") {
   sim::Trace trace;
   sim::Simulator s{1, trace};
-  // Node 0 fills the network over eight links, each to its own maximum.
-  constexpr uint32_t kLinks = net::Network::kInFlightMax / net::Network::kLinkInFlightMax;
-  net::Network net{s, {"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"}};
+  // Node 0 fills the network over 33 links, each below the share a link
+  // may hold once the network is three quarters full.
+  constexpr uint32_t kLinks = 33;
+  static_assert(net::Network::kInFlightMax / kLinks + 1 < net::Network::kLinkInFlightShare);
+  std::vector<std::string> names;
+  for (uint32_t n = 0; n <= kLinks + 1; ++n) names.push_back(fmt::format("n{}", n));
+  net::Network net{s, names};
   RefCounter rx;
   net.set_receiver(&rx);
   net::LinkConfig slow;
@@ -395,10 +400,10 @@ TEST_CASE("network: a duplicate of a message dropped at the in-flight limit neve
   }
   net::LinkConfig dup = slow;
   dup.duplicate_ppm = net::kPpmOne;
-  net.set_link(0, 9, dup);  // a link with nothing on it: the network's limit, not the link's
+  net.set_link(0, kLinks + 1, dup);  // a link with nothing on it: the network's limit, not the link's
   const uint64_t body = net::Network::kInFlightMax + 1;
   rx.refs[body] = 1;
-  net.send(0, 9, 1, 100, body);  // the original and its copy both meet the limit
+  net.send(0, kLinks + 1, 1, 100, body);  // the original and its copy both meet the limit
   CHECK(rx.misuse == 0);
   CHECK(rx.refs[body] == 0);  // both references released, none twice
   CHECK(net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kInFlightLimit)] == 2);

@@ -59,6 +59,14 @@ class Network {
   // network's table, so only a link reset again and again while held back
   // for hours can fill kInFlightMax.
   static constexpr uint32_t kLinkInFlightMax = 1u << 15;
+  // Nine links held back together hold more than kInFlightMax, and then
+  // every other link dropped (found by an adversarial pass: a Byzantine
+  // flood on the edge -> cloud links under a long delay). So the last
+  // quarter of kInFlightMax is kept for the links with little in flight:
+  // once the network holds kInFlightShared, a link already holding
+  // kLinkInFlightShare is refused as if at its own maximum.
+  static constexpr uint32_t kInFlightShared = kInFlightMax / 4 * 3;
+  static constexpr uint32_t kLinkInFlightShare = kLinkInFlightMax / 4;
 
   // `names` gives each node's stable name: node i draws its network
   // randomness from the stream "NAME/net".
