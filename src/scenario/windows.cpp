@@ -177,6 +177,34 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
   return "";
 }
 
+namespace {
+
+// How early a fault at a protocol point can end its window, taken as if it
+// fired at once: a crash with `for` D at D, one without at its reach (0),
+// a cut at its `for` or the first heal (the end of the run with neither).
+// The earliest of them; nothing without one.
+std::optional<sim::Time> earliest_point_end(const Scenario& sc) {
+  const sim::Time end = sim::Time{0} + sc.duration;
+  std::optional<sim::Time> first_heal;
+  for (const Fault& f : sc.faults) {
+    if (f.kind == Fault::Kind::kHeal) first_heal = std::min(first_heal.value_or(f.at), f.at);
+  }
+  std::optional<sim::Time> earliest;
+  for (const Fault& f : sc.faults) {
+    if (f.kind != Fault::Kind::kAtPoint) continue;
+    sim::Time at_least{0};
+    if (f.action == Fault::PointAction::kCut) {
+      at_least = std::min(f.for_duration ? sim::Time{0} + *f.for_duration : end, first_heal.value_or(end));
+    } else if (f.for_duration) {
+      at_least = sim::Time{0} + *f.for_duration;
+    }
+    earliest = std::min(earliest.value_or(end), std::min(at_least, end));
+  }
+  return earliest;
+}
+
+}  // namespace
+
 bool recovers_within_required(const Scenario& sc) {
   // A fault at a protocol point fires when it is reached, at any time: as
   // late as the last instant, and a crash or cut then ends the last window
@@ -187,7 +215,12 @@ bool recovers_within_required(const Scenario& sc) {
 }
 
 std::string recovers_within_refusal(const Scenario& sc) {
-  const std::optional<sim::Time> last = last_outage_end(sc);
+  // With timed windows, the last one's end decides: a point that fires can
+  // only end later (and one never reached leaves them as they are). Without,
+  // only a point that fires gives a window: refused when even the earliest
+  // end one could have leaves no second to judge.
+  const std::optional<sim::Time> timed = last_outage_end(sc);
+  const std::optional<sim::Time> last = timed ? timed : earliest_point_end(sc);
   const std::string why = last ? recovery_unjudgeable(sc, *last) : "";
   if (why.empty()) return why;
   return fmt::format("expect.recovers_within can never be judged: {}, expected requests for a whole second after the "

@@ -496,17 +496,24 @@ const std::vector<BadCase>& bad_cases() {
        "(bad_tokens above 0 in a requests workload): the ones it judges"},
       {"convergence without a DSM write", kTiers + "expect:\n  invariants: [convergence]\n",
        "t.yaml:6:16: invariant 'convergence' has nothing to judge in this scenario, expected DSM writes (dsm_set in "
-       "a requests workload's mix, or a dsm_set action): the entries it compares"},
+       "the mix of a requests workload with bad_tokens below 100%, or a dsm_set action): the entries it compares"},
       {"exactly_once without msgq traffic", kTiers + "expect:\n  invariants: [exactly_once]\n",
        "t.yaml:6:16: invariant 'exactly_once' has nothing to judge in this scenario, expected messages through msgq "
-       "(DSM writes: dsm_set in a requests workload's mix or a dsm_set action; or a billing workload with its edge "
-       "cache): the deliveries it counts"},
+       "(DSM writes, as for convergence, or a billing workload with its edge cache and operations that write): the "
+       "deliveries it counts"},
       {"acknowledged_writes without a write", kReadOnly + "expect:\n  invariants: [acknowledged_writes]\n",
        "t.yaml:6:16: invariant 'acknowledged_writes' has nothing to judge in this scenario, expected writes (write in "
-       "a requests workload's mix): the acknowledged versions it looks for"},
+       "the mix of a requests workload with bad_tokens below 100%): the acknowledged versions it looks for"},
       {"edge_isolation without a write or a Byzantine node", kReadOnly + "expect:\n  invariants: [edge_isolation]\n",
-       "t.yaml:6:16: invariant 'edge_isolation' has nothing to judge in this scenario, expected writes (write in a "
-       "requests workload's mix) or a Byzantine edge node: the writers of cloud versions it checks"},
+       "t.yaml:6:16: invariant 'edge_isolation' has nothing to judge in this scenario, expected writes (write in the "
+       "mix of a requests workload with bad_tokens below 100%) or a Byzantine edge node: the writers of cloud "
+       "versions it checks"},
+      {"at_most_once without a call to core",
+       kHead + "workload:\n  - { kind: requests, rate: 10/s, mix: { dsm_get: 1 } }\nexpect:\n" +
+           "  invariants: [at_most_once]\n",
+       "t.yaml:6:16: invariant 'at_most_once' has nothing to judge in this scenario, expected calls to core "
+       "(session_check, read or write in the mix of a requests workload with bad_tokens below 100%, or a billing "
+       "workload): the executions it counts"},
       {"served_ratio_min over clients all refused",
        kHead + "workload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\nexpect:\n  served_ratio_min: 0.5\n",
        "t.yaml:6:3: expect.served_ratio_min in a scenario whose every client request carries a bad token (refused "
@@ -1061,9 +1068,14 @@ TEST_CASE("loader: an invariant with something to judge in the schedule loads", 
   const auto error = error_or_none;
   const std::string cloud_crash = "faults:\n  - { at: 50s, crash: cloud-1";
   const std::string both = "expect:\n  invariants: [catch_up, durability]\n";
-  CHECK(error(kTiers + cloud_crash + ", for: 10s }\n" + both) == "no error");  // back at the end exactly
+  CHECK(error(kTiers + cloud_crash + ", for: 9999ms }\n" + both) == "no error");
   CHECK(error(kTiers + cloud_crash + " }\n  - { at: 59500ms, restart: cloud-1 }\n" + both) == "no error");
-  CHECK(error(kTiers + "faults:\n  - { at_point: storage.replica.after_sync, node: cloud-2, do: crash }\n" + both) ==
+  CHECK(error(kTiers + "faults:\n  - { at_point: storage.replica.after_sync, node: cloud-2, do: crash, for: 1s }\n" +
+              both) == "no error");
+  // Back at the very end, or never (an at_point crash restarts only by its
+  // own for): no restart to judge (found by an adversarial pass).
+  CHECK(error(kTiers + cloud_crash + ", for: 10s }\n" + both) != "no error");
+  CHECK(error(kTiers + "faults:\n  - { at_point: storage.replica.after_sync, node: cloud-2, do: crash }\n" + both) !=
         "no error");
   CHECK(error(kTiers + "faults:\n  - { at: 1s, dsm_set: { node: edge-1, key: 1, value: 2 } }\n" +
               "expect:\n  invariants: [convergence, exactly_once]\n") == "no error");
@@ -1076,8 +1088,14 @@ TEST_CASE("loader: an invariant with something to judge in the schedule loads", 
   // Clients whose every request is refused write nothing.
   CHECK(error(kHead + "workload:\n  - { kind: requests, rate: 10/s, mix: { dsm_set: 1, write: 1 }, " +
               "bad_tokens: 100% }\nexpect:\n  invariants: [convergence]\n") != "no error");
-  // Without the edge cache, billing sends nothing through msgq.
+  // Without the edge cache, billing sends nothing through msgq; with it, a
+  // billing mix that only reads invalidates nothing.
   CHECK(error(kReadOnly + "  - { kind: billing, rate: 5/s }\nexpect:\n  invariants: [exactly_once]\n") != "no error");
+  CHECK(error(kReadOnly + "  - { kind: billing, rate: 5/s, mix: { balance: 1 }, cache: { entries: 10 } }\nexpect:\n" +
+              "  invariants: [exactly_once]\n") != "no error");
+  // Calls to core: billing operations count too.
+  CHECK(error(kHead + "workload:\n  - { kind: requests, rate: 10/s, mix: { dsm_get: 1 } }\n" +
+              "  - { kind: billing, rate: 5/s }\nexpect:\n  invariants: [at_most_once]\n") == "no error");
 }
 
 // A recovers_within that no run could judge is refused; where none could be
@@ -1125,6 +1143,19 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
                                       "  - { at_point: rpc.server.before_execute, node: core-1, do: cut }\n";
   CHECK(error(point_cut) == "no error");
   CHECK(error(point_cut + "expect: { recovers_within: 3s }\n") == "no error");
+  // Without a timed window, the fault at a point is the only one: refused
+  // when even its earliest end leaves no second in which the clients send
+  // (found by an adversarial pass: until 1s, a crash for 10ms).
+  const std::string point_only =
+      "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 200/s, until: 1s }\n"
+      "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash, for: 10ms }\n";
+  CHECK_THAT(error(point_only + "expect: { recovers_within: 5s }\n"),
+             Catch::StartsWith("t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at "
+                               "10ms, and the clients stop at 1s"));
+  const std::string later =
+      "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 200/s, until: 3s }\n"
+      "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash, for: 10ms }\n";
+  CHECK(error(later + "expect: { recovers_within: 5s }\n") == "no error");
   // Requests that all carry a bad token are refused, and the served ratio
   // leaves refused requests out: nothing to judge, nothing required.
   const std::string bad = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\n";

@@ -37,17 +37,22 @@ std::span<const InvariantInfo> invariants();
 // what it lacks ("a crash of a cloud node ..."). Each rule names what the
 // invariant's checker counts, so that a scenario refused here is one whose
 // verdict could only be "nothing to judge":
-//   durability   a crash (of a cloud node that restarts within the run, on
-//                the three tiers, whose replicas' log replays it judges);
-//   catch_up     a crash of a cloud node that restarts within the run;
+//   durability   a crash (of a cloud node that restarts before the end of
+//                the run, on the three tiers, whose replicas' log replays
+//                it judges);
+//   catch_up     a crash of a cloud node that restarts before the end;
 //   convergence  DSM writes (a requests workload with dsm_set in its mix, or
 //                a dsm_set action);
 //   exactly_once messages through msgq: DSM writes, or the edge billing
-//                cache's invalidations (a billing workload with a cache);
+//                cache's invalidations (a billing workload with a cache and
+//                an operation that writes);
 //   acknowledged_writes  writes (write in some requests workload's mix);
 //   edge_isolation  writes, or a Byzantine edge node writing to cloud;
+//   at_most_once calls to core (a session check, read or write; billing);
 //   tokens       requests with a bad token (bad_tokens above 0).
-// An at_point crash counts as one that restarts (its point may be reached).
+// Clients with bad_tokens: 100% write and call nothing. An at_point crash
+// with `for` counts as one that restarts (its point may be reached); one
+// without never restarts.
 // REQUIRES: the faults' selectors resolve.
 std::string_view missing_for(Invariant i, const Scenario& sc);
 // Some requests workload has clients whose requests are not all refused

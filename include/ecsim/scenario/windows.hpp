@@ -73,7 +73,9 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end);
 bool recovers_within_required(const Scenario& sc);
 
 // The loader's one-line refusal of `expect.recovers_within` in `sc` when its
-// timed outages leave nothing to judge (without the file:line:column), else "".
+// outages leave nothing to judge (without the file:line:column), else "":
+// its timed outages, or without any, its faults at protocol points as if
+// the earliest ending of them fired at once.
 std::string recovers_within_refusal(const Scenario& sc);
 
 }  // namespace ecsim::scenario
