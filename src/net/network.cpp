@@ -138,7 +138,7 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     drop(env, DropReason::kInFlightLimit);
     return;
   }
-  if (link.on_wire >= kLinkInFlightShare && pool_.size() >= kInFlightShared) [[unlikely]] {
+  if (pool_.size() >= kInFlightShared && link.on_wire >= kInFlightShared / std::max(links_on_wire_, 1u)) [[unlikely]] {
     sim::limit_reached(sim::Resource::kLinkShare, env.src);
     drop(env, DropReason::kInFlightLimit);
     return;
@@ -164,7 +164,7 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
   env.deliver_ns = at;
   const uint64_t slot = pool_.acquire(env, env.src);
   ECSIM_ASSERT(slot != sim::SlotPool<Envelope>::kNone);  // full() was checked above
-  ++link.on_wire;
+  if (link.on_wire++ == 0) ++links_on_wire_;
   sim_.schedule(sim::Time{at}, deliver_handler_, 0, slot);
 }
 
@@ -206,7 +206,7 @@ void Network::on_deliver_event(void* self_ptr, const sim::Event& e) {
   const bool reset = env.link_epoch != self.link_epochs_[env.link];
   if (!reset) {  // a reset emptied the count already
     ECSIM_ASSERT(self.links_[env.link].on_wire > 0);
-    --self.links_[env.link].on_wire;
+    if (--self.links_[env.link].on_wire == 0) --self.links_on_wire_;
   }
   if (reset) {
     self.drop(env, DropReason::kLinkReset);
@@ -255,6 +255,7 @@ void Network::reset_link(uint32_t index) {
   ++link_epochs_[index];
   links_[index].last_deliver_ns = 0;
   // What was on it is dropped on arrival: it no longer fills its buffer.
+  if (links_[index].on_wire > 0) --links_on_wire_;
   links_[index].on_wire = 0;
 }
 

@@ -486,15 +486,19 @@ void Run::Impl::judge(RunResult& r) {
   }
   if (ex.served_ratio_min) {
     const uint64_t settled = answered + lost;
-    // Compare in integers: answered / settled >= min  <=>  answered * 1e6 >= min_ppm * settled.
-    const uint64_t min_ppm = static_cast<uint64_t>(std::llround(*ex.served_ratio_min * 1e6));
+    // Compare in integers of 10^-12, the loader's precision (in parts per
+    // million, 4e-7 was 0 and passed with nothing served):
+    // answered / settled >= min  <=>  answered * 10^12 >= min_e12 * settled.
+    using U128 = unsigned __int128;
+    constexpr uint64_t kOne = 1'000'000'000'000ULL;
+    const auto min_e12 = static_cast<U128>(std::llround(*ex.served_ratio_min * static_cast<double>(kOne)));
     if (settled == 0) {
       r.verdicts.push_back(nothing_to_judge(
           "served_ratio_min", fmt::format("no ping or client request settled (requests refused for a bad token are "
                                           "left out), need >= {}",
                                           *ex.served_ratio_min)));
     } else {
-      r.verdicts.push_back({"served_ratio_min", answered * 1000000 >= min_ppm * settled,
+      r.verdicts.push_back({"served_ratio_min", static_cast<U128>(answered) * kOne >= min_e12 * settled,
                             fmt::format("{:.4f} served ({} of {}), need >= {}", static_cast<double>(answered) / settled,
                                         answered, settled, *ex.served_ratio_min)});
     }

@@ -45,7 +45,8 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kBillingHistory, "check.billing.history", "transactions", 0, 0},  // bytes set as it grows
     // Accounted under network.in_flight:
     {R::kLinkInFlight, "network.link_in_flight", "messages per link", uint64_t{1} << 15, 0},
-    {R::kLinkShare, "network.link_share", "messages per link while the network is 3/4 full", uint64_t{1} << 13, 0},
+    // A link's equal share of this many, once the network holds it:
+    {R::kLinkShare, "network.link_share", "messages shared equally by the links holding them", 3 * (uint64_t{1} << 16), 0},
 }};
 
 constexpr bool resources_in_enum_order() {

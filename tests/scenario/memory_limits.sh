@@ -43,9 +43,9 @@ EOF
 "$ecsim" run "$tmp/resend.yaml" --report-peak-rss > "$tmp/resend.out" 2> "$tmp/resend.err"
 exit_0_or_1 $? "resend_timeout 1ms"
 under_256 "$tmp/resend.err" "resend_timeout 1ms"
-# 30 links held back together: each is refused past its share once the
-# network holds three quarters of its maximum, before it fills.
-grep -qE '^  limit +network\.link_share reached [0-9]+ times \(max 8192 messages per link while the network is 3/4 full\), first at ' "$tmp/resend.out"
+# 30 links held back together: each is refused past its equal share once
+# the network holds three quarters of its maximum, before it fills.
+grep -qE '^  limit +network\.link_share reached [0-9]+ times \(max 196608 messages shared equally by the links holding them\), first at ' "$tmp/resend.out"
 check $? 0 "resend_timeout 1ms: the in-flight limit is reached and reported"
 grep -qE 'in_flight_limit [0-9]+' "$tmp/resend.out"; check $? 0 "resend_timeout 1ms: the drops are counted by reason"
 # Below 1 ms without backoff is refused: a two-second run was billions of resends.

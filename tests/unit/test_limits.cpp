@@ -17,6 +17,7 @@
 #include "ecsim/tiers/edge_cache.hpp"
 #include "ecsim/tiers/payload_pool.hpp"
 #include "ecsim/workload/ping.hpp"
+#include "fill_network.hpp"
 
 using namespace ecsim;
 using sim::Resource;
@@ -48,7 +49,7 @@ TEST_CASE("limits: the table repeats every structure's own constant", "[limits]"
   CHECK(max_of(Resource::kMemory) == sim::kMemoryMaxDefault);
   CHECK(max_of(Resource::kNetworkInFlight) == net::Network::kInFlightMax);
   CHECK(max_of(Resource::kLinkInFlight) == net::Network::kLinkInFlightMax);
-  CHECK(max_of(Resource::kLinkShare) == net::Network::kLinkInFlightShare);
+  CHECK(max_of(Resource::kLinkShare) == net::Network::kInFlightShared);
   CHECK(max_of(Resource::kPayloads) == tiers::PayloadPool<int>::kSlotsMax);
   CHECK(max_of(Resource::kEdgeCache) == tiers::EdgeCache::kCapacityMax);
   CHECK(max_of(Resource::kMsgqPending) == proto::msgq::SenderConfig{}.pending_max);
@@ -138,19 +139,14 @@ TEST_CASE("limits: the network drops what it cannot hold in flight, counted and 
   Counter seen;
   trace.add_observer(&seen);
   sim::LimitScope scope(s, sim::kMemoryMaxDefault);
-  // 33 links, each below the share a link may hold once the network is
-  // three quarters full: together the network's maximum; the extra
-  // messages go to a 34th link, with nothing on it.
-  constexpr uint32_t kLinks = 33;
-  static_assert(net::Network::kInFlightMax / kLinks + 1 < net::Network::kLinkInFlightShare);
-  std::vector<std::string> names;
-  for (uint32_t n = 0; n <= kLinks + 1; ++n) names.push_back(fmt::format("n{}", n));
-  net::Network net(s, names);
+  // The network full, each link within its share; the extra messages go to
+  // a link with nothing on it.
+  net::Network net(s, test::fill_node_names());
   Sink sink;
   net.set_receiver(&sink);
   constexpr uint32_t kExtra = 5;
-  for (uint32_t i = 0; i < net::Network::kInFlightMax; ++i) net.send(0, 1 + i % kLinks, 1, 10, i);
-  for (uint32_t i = 0; i < kExtra; ++i) net.send(0, kLinks + 1, 1, 10, i);
+  test::fill_network(net, [](uint64_t) {});
+  for (uint32_t i = 0; i < kExtra; ++i) net.send(0, test::kFillNodes - 1, 1, 10, i);
   CHECK(net.in_flight() == net::Network::kInFlightMax);
   const auto reason = static_cast<size_t>(sim::DropReason::kInFlightLimit);
   CHECK(net.stats().dropped_by_reason[reason] == kExtra);
@@ -207,38 +203,40 @@ TEST_CASE("limits: one link held back drops past its own maximum, the others go 
   CHECK(net.in_flight() == 1);
 }
 
-// Nine links held back together hold more than the network's maximum: the
-// last quarter is kept for the others (found by an adversarial pass: a
-// Byzantine flood on the edge -> cloud links under an hour's delay made
-// every other link drop).
+// Links held back together hold more than the network's maximum (nine at
+// their own 32,768; 33 below any fixed share): the last quarter is kept for
+// the others (found by adversarial passes: a Byzantine flood on the edge ->
+// cloud links under an hour's delay made every other link drop).
 TEST_CASE("limits: links held back together leave the network's last quarter to the others", "[limits][net]") {
-  sim::Trace trace;
-  sim::Simulator s(1, trace);
-  sim::LimitScope scope(s, sim::kMemoryMaxDefault);
-  constexpr uint32_t kHeld = 9;
-  const std::vector<std::string> names{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
-  net::Network net(s, names);
-  Sink sink;
-  net.set_receiver(&sink);
-  net::LinkConfig stalled;
-  stalled.latency = net::LatencyModel::constant(sim::seconds(3600));
-  for (uint32_t l = 1; l <= kHeld; ++l) net.set_link(0, l, stalled);
-  for (uint32_t i = 0; i < kHeld * net::Network::kLinkInFlightMax; ++i) net.send(0, 1 + i % kHeld, 1, 10, i);
-  // Each held link stopped taking messages once the network held three
-  // quarters: then each held far more than its share.
-  CHECK(net.in_flight() == net::Network::kInFlightShared);
-  const auto reason = static_cast<size_t>(sim::DropReason::kInFlightLimit);
-  const uint64_t refused = kHeld * net::Network::kLinkInFlightMax - net::Network::kInFlightShared;
-  CHECK(net.stats().dropped_by_reason[reason] == refused);
-  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kLinkShare)].reached == refused);
-  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kLinkInFlight)].reached == 0);
-  CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kNetworkInFlight)].reached == 0);
-  // The tenth link, and the held links' reverse, carry on.
-  for (uint32_t i = 0; i < 1000; ++i) net.send(0, kHeld + 1, 1, 10, i);
-  net.send(1, 0, 1, 10, 1);
-  CHECK(net.stats().dropped_by_reason[reason] == refused);
-  s.run_until(sim::Time{0} + sim::seconds(10));
-  CHECK(net.stats().delivered == 1001);
+  for (const uint32_t held : {9u, 33u}) {
+    INFO(held << " links held back");
+    sim::Trace trace;
+    sim::Simulator s(1, trace);
+    sim::LimitScope scope(s, sim::kMemoryMaxDefault);
+    std::vector<std::string> names;
+    for (uint32_t n = 0; n <= held + 1; ++n) names.push_back(fmt::format("n{}", n));
+    net::Network net(s, names);
+    Sink sink;
+    net.set_receiver(&sink);
+    net::LinkConfig stalled;
+    stalled.latency = net::LatencyModel::constant(sim::seconds(3600));
+    for (uint32_t l = 1; l <= held; ++l) net.set_link(0, l, stalled);
+    for (uint32_t i = 0; i < net::Network::kInFlightMax; ++i) net.send(0, 1 + i % held, 1, 10, i);
+    // Each stopped taking messages once the network held three quarters:
+    // then each held its equal share of that.
+    CHECK(net.in_flight() == net::Network::kInFlightShared);
+    const auto reason = static_cast<size_t>(sim::DropReason::kInFlightLimit);
+    const uint64_t refused = net::Network::kInFlightMax - net::Network::kInFlightShared;
+    CHECK(net.stats().dropped_by_reason[reason] == refused);
+    CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kLinkShare)].reached == refused);
+    CHECK(sim::limit_state().use[static_cast<size_t>(Resource::kNetworkInFlight)].reached == 0);
+    // Another link, and the held links' reverse, carry on.
+    for (uint32_t i = 0; i < 1000; ++i) net.send(0, held + 1, 1, 10, i);
+    net.send(1, 0, 1, 10, 1);
+    CHECK(net.stats().dropped_by_reason[reason] == refused);
+    s.run_until(sim::Time{0} + sim::seconds(10));
+    CHECK(net.stats().delivered == 1001);
+  }
 }
 
 TEST_CASE("limits: a disk log is accounted as it grows, and a crash gives back what it loses", "[limits][node]") {

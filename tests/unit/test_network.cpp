@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +6,7 @@
 #include <vector>
 
 #include "ecsim/net/network.hpp"
+#include "fill_network.hpp"
 
 using namespace ecsim;
 using namespace ecsim::sim::literals;
@@ -382,28 +382,17 @@ TEST_CASE("network: a duplicate of a message dropped at the in-flight limit neve
           "[net]") {
   sim::Trace trace;
   sim::Simulator s{1, trace};
-  // Node 0 fills the network over 33 links, each below the share a link
-  // may hold once the network is three quarters full.
-  constexpr uint32_t kLinks = 33;
-  static_assert(net::Network::kInFlightMax / kLinks + 1 < net::Network::kLinkInFlightShare);
-  std::vector<std::string> names;
-  for (uint32_t n = 0; n <= kLinks + 1; ++n) names.push_back(fmt::format("n{}", n));
-  net::Network net{s, names};
+  net::Network net{s, test::fill_node_names()};
   RefCounter rx;
   net.set_receiver(&rx);
-  net::LinkConfig slow;
-  slow.latency = net::LatencyModel::constant(sim::seconds(3600));
-  for (net::NodeId dst = 1; dst <= kLinks; ++dst) net.set_link(0, dst, slow);
-  for (uint64_t p = 1; p <= net::Network::kInFlightMax; ++p) {
-    rx.refs[p] = 1;
-    net.send(0, static_cast<net::NodeId>(1 + p % kLinks), 1, 100, p);
-  }
-  net::LinkConfig dup = slow;
+  test::fill_network(net, [&rx](uint64_t p) { rx.refs[p] = 1; });  // the network full, each link within its share
+  net::LinkConfig dup;
   dup.duplicate_ppm = net::kPpmOne;
-  net.set_link(0, kLinks + 1, dup);  // a link with nothing on it: the network's limit, not the link's
+  const net::NodeId empty = test::kFillNodes - 1;
+  net.set_link(0, empty, dup);  // a link with nothing on it: the network's limit, not the link's
   const uint64_t body = net::Network::kInFlightMax + 1;
   rx.refs[body] = 1;
-  net.send(0, kLinks + 1, 1, 100, body);  // the original and its copy both meet the limit
+  net.send(0, empty, 1, 100, body);  // the original and its copy both meet the limit
   CHECK(rx.misuse == 0);
   CHECK(rx.refs[body] == 0);  // both references released, none twice
   CHECK(net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kInFlightLimit)] == 2);

@@ -65,7 +65,7 @@ enum class Resource : uint16_t {
   kCatchUpKeys,       // check: keys the catch_up checker compares (memory only)
   kBillingHistory,    // check: what the billing checker remembers (memory only)
   kLinkInFlight,      // net: messages in flight on one directed link
-  kLinkShare,         // net: the same, once the network holds three quarters of its maximum
+  kLinkShare,         // net: a link's equal share, once the network holds three quarters of its maximum
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);
