@@ -67,11 +67,15 @@ bool writes(const Scenario& sc) {
   return any_requests(sc, [](const RequestWorkload& w) { return w.mix_write > 0 && w.bad_token_ppm < net::kPpmOne; });
 }
 
+bool has_fault(const Scenario& sc, Fault::Kind kind) {
+  return std::any_of(sc.faults.begin(), sc.faults.end(), [kind](const Fault& f) { return f.kind == kind; });
+}
+
 // Clients' DSM SETs, or a `dsm_set` action.
 bool dsm_writes(const Scenario& sc) {
   return any_requests(sc,
                       [](const RequestWorkload& w) { return w.mix_dsm_set > 0 && w.bad_token_ppm < net::kPpmOne; }) ||
-         std::any_of(sc.faults.begin(), sc.faults.end(), [](const Fault& f) { return f.kind == Fault::Kind::kDsmSet; });
+         has_fault(sc, Fault::Kind::kDsmSet);
 }
 
 }  // namespace
@@ -95,8 +99,7 @@ std::string_view missing_for(Invariant i, const Scenario& sc) {
     case Invariant::kExactlyOnce: {
       // The edge billing cache's invalidations follow committed writes (a
       // debit, transfer, top-up or port, or a billing action).
-      const bool billing_actions = std::any_of(sc.faults.begin(), sc.faults.end(),
-                                               [](const Fault& f) { return f.kind == Fault::Kind::kBilling; });
+      const bool billing_actions = has_fault(sc, Fault::Kind::kBilling);
       const bool cache = std::any_of(sc.billing.begin(), sc.billing.end(), [&](const BillingWorkload& b) {
         return b.cache_entries > 0 && (b.mix_debit + b.mix_transfer + b.mix_top_up + b.mix_port > 0 || billing_actions);
       });
@@ -108,13 +111,11 @@ std::string_view missing_for(Invariant i, const Scenario& sc) {
       return writes(sc) ? ""
                         : "writes (write in the mix of a requests workload with bad_tokens below 100%): the "
                           "acknowledged versions it looks for";
-    case Invariant::kEdgeIsolation: {
-      const bool forging = std::any_of(sc.faults.begin(), sc.faults.end(),
-                                       [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; });
-      return writes(sc) || forging ? ""
-                                   : "writes (write in the mix of a requests workload with bad_tokens below 100%) or "
-                                     "a Byzantine edge node: the writers of cloud versions it checks";
-    }
+    case Invariant::kEdgeIsolation:
+      return writes(sc) || has_fault(sc, Fault::Kind::kByzantine)
+                 ? ""
+                 : "writes (write in the mix of a requests workload with bad_tokens below 100%) or a Byzantine edge "
+                   "node: the writers of cloud versions it checks";
     case Invariant::kTokens:
       return any_requests(sc, [](const RequestWorkload& w) { return w.bad_token_ppm > 0; })
                  ? ""
