@@ -138,7 +138,10 @@ void Network::transmit(Envelope env, Link& link, sim::Rng& rng) {
     drop(env, DropReason::kInFlightLimit);
     return;
   }
-  if (pool_.size() >= kInFlightShared && link.on_wire >= kInFlightShared / std::max(links_on_wire_, 1u)) [[unlikely]] {
+  // Past three quarters of the network, a link at its equal share of them
+  // is refused (the division only then).
+  if (pool_.size() >= kInFlightShared &&
+      link.on_wire >= kInFlightShared / std::max(links_on_wire_, 1u)) [[unlikely]] {
     sim::limit_reached(sim::Resource::kLinkShare, env.src);
     drop(env, DropReason::kInFlightLimit);
     return;

@@ -27,8 +27,9 @@ std::span<const InvariantInfo> invariants() { return kInvariants; }
 namespace {
 
 // A crash of some node `wanted` accepts, restarted before the end of the run
-// (`restarts`) or not. An at_point crash counts either way: whether and when
-// its point is reached is known only in the run.
+// (`restarts`) or not. An at_point crash counts as one that may happen
+// (whether and when its point is reached is known only in the run), and as
+// restarted when it has its own `for`.
 bool has_crash(const Scenario& sc, bool restarts, bool (*wanted)(const Topology&, uint32_t)) {
   const sim::Time end = sim::Time{0} + sc.duration;
   for (const Fault& f : sc.faults) {
