@@ -23,7 +23,8 @@ bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
   return extra >= per_s || extra * kNsPerS >= per_s * rest_ns;
 }
 
-// A figure measured over nothing: it fails, saying so, never "p99 0ms".
+// A verdict over nothing: it fails, saying so (never a pass with nothing
+// checked, never a figure like "p99 0ms").
 Verdict nothing_to_judge(std::string name, const std::string& detail) {
   Verdict v{std::move(name), false, "nothing to judge: " + detail};
   v.vacuous = true;
@@ -436,11 +437,9 @@ Verdict Run::Impl::vacuity(Verdict v) const {
   auto it = judged.find(v.name);
   ECSIM_ASSERT(it != judged.end());
   if (it->second > 0 || !v.ok) return v;
-  v.vacuous = true;
-  v.ok = false;
-  v.informational = options.invariants_only;
-  v.detail = "nothing to judge: " + v.detail;
-  return v;
+  Verdict out = nothing_to_judge(std::move(v.name), v.detail);
+  out.informational = options.invariants_only;
+  return out;
 }
 
 void Run::Impl::judge(RunResult& r) {

@@ -45,7 +45,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     }
   }
   if (auto v = m.get("served_ratio_min")) {
-    if (sc.workload.empty() && !sc.requests.empty() && !clients_admitted(sc, false)) {
+    if (!served_ratio_countable(sc)) {
       fail(v->key_mark, fmt::format("{} in a scenario whose every client request carries a bad token (refused "
                                     "requests are left out of the ratio, so none would count), expected clients "
                                     "with good tokens or no {}",

@@ -141,6 +141,10 @@ bool clients_admitted(const Scenario& sc, bool past_edge) {
   });
 }
 
+bool served_ratio_countable(const Scenario& sc) {
+  return !sc.workload.empty() || sc.requests.empty() || clients_admitted(sc, false);
+}
+
 bool has_window(const Fault& f) {
   return f.kind != Fault::Kind::kRestart && f.kind != Fault::Kind::kHeal && f.kind != Fault::Kind::kAtPoint &&
          !is_action(f.kind);

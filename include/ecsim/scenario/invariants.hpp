@@ -61,6 +61,9 @@ std::string_view missing_for(Invariant i, const Scenario& sc);
 // stay at the edge). The figures judged over such requests (served ratio,
 // core and cloud latencies) need them.
 bool clients_admitted(const Scenario& sc, bool past_edge);
+// Some request can count in the served ratio: a ping workload, or clients
+// not all refused (refused requests are left out of the ratio).
+bool served_ratio_countable(const Scenario& sc);
 // A fault with a window of simulated time in force (scenario/windows.hpp):
 // every fault but a restart, a heal (they end windows) and a fault at a
 // protocol point (its time is not known before the run).
