@@ -413,7 +413,7 @@ class Replica {
   // Indexes an entry just stored and accounts the tables' bytes: the key
   // table's slots (grown by doubling) and a node of each ordered index per entry.
   void index(int64_t updated_at_ns, uint64_t key) {
-    by_time_.insert({updated_at_ns, key});
+    by_time_.insert(by_time_.end(), {updated_at_ns, key});  // mostly the latest time (see apply)
     by_key_.insert(key);
     entries_bytes_.set_bytes(
         static_cast<int64_t>(entries_.slot_count() * sim::FlatMap<Stored>::slot_bytes() +
