@@ -221,6 +221,14 @@ size_t Sender::unacked(NodeId dst) const {
   return it == dests_.end() ? 0 : it->second.unacked.size();
 }
 
+std::vector<std::pair<NodeId, size_t>> Sender::pending_by_receiver() const {
+  std::vector<std::pair<NodeId, size_t>> out;
+  for (const auto& [dst, d] : dests_) {
+    if (const size_t n = d.waiting.size() + d.unacked.size(); n > 0) out.emplace_back(dst, n);
+  }
+  return out;
+}
+
 void Sender::ignore(NodeId peer, Ignored why, uint64_t a) {
   env_.trace({env_.now().ns, kRecordIgnored, static_cast<uint16_t>(why), env_.self(), peer, 0, a,
               config_.epoch});

@@ -33,10 +33,10 @@ Verdict Run::Impl::convergence_verdict() {
       // settles, and what it leaves at the end is the finding -- or UPDATEs
       // of the last writes still on their way (slow links, or waiting for a
       // resend), which the message then says.
-      const uint64_t unacked = tiers::protocol_totals(*world, cluster).msgq_pending;
+      const uint64_t unacked = tiers::msgq_pending_to_up(*world, cluster);
       const std::string in_flight =
-          fmt::format("{} msgq message{} (DSM updates, cache invalidations) still un-ACKed at the end", unacked,
-                      unacked == 1 ? "" : "s");
+          fmt::format("{} msgq message{} (DSM updates, cache invalidations) to nodes up at the end still un-ACKed",
+                      unacked, unacked == 1 ? "" : "s");
       const bool writes_over = now - dsm_watcher->last_set >= need && now - q.healed_at() >= need;
       if (writes_over) {
         ECSIM_ASSERT(end_state.dsm_seen());  // traced at the end when `convergence` is expected
@@ -78,11 +78,13 @@ Verdict Run::Impl::convergence_verdict() {
     // began and are still on their way (a link slower than the quiet, FIFO
     // behind them the resends) or waiting for a resend. The end state is not
     // yet what they will make it: the run was not quiescent.
-    if (const uint64_t unacked = tiers::protocol_totals(*world, cluster).msgq_pending; unacked > 0) {
+    // Only those to nodes up at the end count: down replicas are skipped.
+    if (const uint64_t unacked = tiers::msgq_pending_to_up(*world, cluster); unacked > 0) {
       return {"convergence", false,
-              fmt::format("not quiescent: {} msgq message{} (DSM updates, cache invalidations) still un-ACKed at the "
-                          "end at {} (in flight or awaiting a resend), and {} of {} keys diverge: they may settle in a "
-                          "longer run, or never; network healed at {}, last DSM activity at {}; first: {}",
+              fmt::format("not quiescent: {} msgq message{} (DSM updates, cache invalidations) to nodes up at the "
+                          "end still un-ACKed at {} (in flight or awaiting a resend), and {} of {} keys diverge: they "
+                          "may settle in a longer run, or never; network healed at {}, last DSM activity at {}; "
+                          "first: {}",
                           unacked, unacked == 1 ? "" : "s", secs(now), rep.divergent_keys, rep.keys_checked,
                           secs(q.healed_at()), secs(dsm_watcher->last_activity), rep.divergences.front().what)};
     }

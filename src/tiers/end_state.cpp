@@ -170,4 +170,19 @@ ProtocolTotals protocol_totals(const World& world, const node::Cluster& cluster)
   return t;
 }
 
+uint64_t msgq_pending_to_up(const World& world, const node::Cluster& cluster) {
+  uint64_t pending = 0;
+  net::NodeId nodes = 0;
+  for (Role r : {Role::kEdge, Role::kCore, Role::kCloud}) nodes += static_cast<net::NodeId>(world.nodes(r).size());
+  for (net::NodeId n = 0; n < nodes; ++n) {
+    const TierNode* node = tier_node(cluster, n);
+    const proto::msgq::Sender* sender = node != nullptr ? node->msgq_sender() : nullptr;
+    if (sender == nullptr) continue;
+    for (const auto& [dst, count] : sender->pending_by_receiver()) {
+      if (cluster.is_up(dst)) pending += count;
+    }
+  }
+  return pending;
+}
+
 }  // namespace ecsim::tiers

@@ -152,6 +152,8 @@ class Sender {
   const SenderCounters& counters() const { return counters_; }
   size_t pending() const { return pending_; }  // waiting + un-ACKed
   size_t unacked(NodeId dst) const;
+  // (receiver, waiting + un-ACKed messages for it), for each receiver with some.
+  std::vector<std::pair<NodeId, size_t>> pending_by_receiver() const;
 
  private:
   struct Item {

@@ -80,4 +80,9 @@ struct ProtocolTotals {
 };
 ProtocolTotals protocol_totals(const World& world, const node::Cluster& cluster);
 
+// The msgq messages the live senders still hold at the end for receivers that
+// are up then (those to a node down at the end can change nothing the DSM's
+// convergence judges: down replicas are skipped).
+uint64_t msgq_pending_to_up(const World& world, const node::Cluster& cluster);
+
 }  // namespace ecsim::tiers
