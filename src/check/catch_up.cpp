@@ -254,13 +254,17 @@ CatchUpChecker::Reach CatchUpChecker::could_catch_up(const CatchUp& c, int64_t n
 
 CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
   CatchUpReport rep;
-  rep.judged = restarts_.size();
+  // Restarts judged: those that said they caught up (what they held then is
+  // checked, crashed again since or not) and those that failed to; the
+  // others (crashed again first, no peer in reach long enough) test nothing.
+  rep.judged = 0;
   std::string bad, caught, waiting, alone;
   auto add = [](std::string& list, const std::string& item, const char* sep) {
     list += (list.empty() ? "" : sep) + item;
   };
   for (const CatchUp& c : restarts_) {
     const std::string& name = names_[c.node];
+    if (c.caught_up) ++rep.judged;
     if (c.caught_up && c.missing > 0) {
       // Judged when it said so, crashed again since or not.
       rep.ok = false;
@@ -287,6 +291,7 @@ CatchUpReport CatchUpChecker::judge(int64_t now_ns, sim::Duration grace) const {
     if (reach.longest_ns >= owed) {
       // Judged: it had `grace` with a peer in reach, however it ends.
       rep.ok = false;
+      ++rep.judged;
       const std::string healed =
           reach.longest_from_ns > c.restart_ns
               ? fmt::format(" (a peer in reach from {} for {})", seconds(reach.longest_from_ns),

@@ -44,6 +44,7 @@ void DurabilityChecker::on_record(const sim::Record& r) {
       durable = std::max(durable, r.a);
     } else {
       ++crashes_checked_;
+      synced_checked_ += durable;
       if (r.a < durable) {
         report(r, fmt::format("log disk: a crash kept {} entries but {} were synced", r.a, durable));
       }
@@ -59,6 +60,7 @@ void DurabilityChecker::on_record(const sim::Record& r) {
       break;
     case RecordType::kDiskLoss:
       ++crashes_checked_;
+      synced_checked_ += durable_[r.node];
       if (r.a < durable_[r.node]) {
         report(r, fmt::format("a crash kept {} entries but {} were synced: {} acknowledged writes lost", r.a,
                               durable_[r.node], durable_[r.node] - r.a));

@@ -127,14 +127,36 @@ void AtMostOnce::account() {
 }
 
 void BadTokens::on_record(const sim::Record& r) {
+  if (r.type == tiers::kRecordClientEnd) {
+    if (!awaiting_end_ || r.a != awaiting_id_) return;
+    awaiting_end_ = false;
+    // The core row: the edge let the request through to core, whatever
+    // came of it (an error, a timeout, a crash on the way).
+    if (r.kind == static_cast<uint32_t>(tiers::ServedBy::kCore)) {
+      const auto kind = static_cast<workload::BadToken>(awaiting_kind_);
+      report(r, fmt::format("request {:#x} for subscriber {} with a {} token was passed on to core (its edge node "
+                            "accepted the token)",
+                            r.a, awaiting_subscriber_, workload::to_string(kind)));
+    }
+    return;
+  }
   if (r.type != tiers::kRecordClientBadToken) return;
   ++requests_;
+  awaiting_end_ = true;
+  awaiting_id_ = r.a;
+  awaiting_subscriber_ = r.b;
+  awaiting_kind_ = r.kind;
+  if (r.code == tiers::kBadTokenUnsettled) {
+    ++unsettled_;
+    return;
+  }
   const auto outcome = static_cast<tiers::Outcome>(r.code);
   if (outcome == tiers::Outcome::kRefused) {
     ++refused_;
   } else if (outcome == tiers::Outcome::kFailed) {
     ++failed_;
   } else {
+    awaiting_end_ = false;  // one violation is enough for one request
     const auto kind = static_cast<workload::BadToken>(r.kind);
     report(r, fmt::format("request {:#x} for subscriber {} with a {} token was answered ok", r.a, r.b,
                           workload::to_string(kind)));
@@ -154,7 +176,7 @@ std::span<const sim::RecordType> AtMostOnce::record_types() const {
 }
 
 std::span<const sim::RecordType> BadTokens::record_types() const {
-  static constexpr sim::RecordType kTypes[] = {tiers::kRecordClientBadToken};
+  static constexpr sim::RecordType kTypes[] = {tiers::kRecordClientBadToken, tiers::kRecordClientEnd};
   return kTypes;
 }
 

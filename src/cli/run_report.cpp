@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -358,12 +359,17 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
     // it for the whole table, so a name never runs into its detail.
     size_t width = 22;
     for (const run::Verdict& v : r.verdicts) width = std::max(width, v.name.size() + 2);
+    auto mark_of = [](const run::Verdict& v) {
+      return v.informational ? (v.vacuous ? "(none)" : v.ok ? "(ok)" : "(miss)") : (v.ok ? "ok" : "FAIL");
+    };
+    // Likewise the marks: "(none)" and "(miss)" take a column of 7.
+    size_t mark_width = 6;
+    for (const run::Verdict& v : r.verdicts) mark_width = std::max(mark_width, std::strlen(mark_of(v)) + 1);
     for (const run::Verdict& v : r.verdicts) {
-      const char* mark = v.informational ? (v.vacuous ? "(none)" : v.ok ? "(ok)" : "(miss)") : (v.ok ? "ok" : "FAIL");
-      line(fmt::format("    {:<6}{:<{}}{}", mark, v.name, width, v.detail));
+      line(fmt::format("    {:<{}}{:<{}}{}", mark_of(v), mark_width, v.name, width, v.detail));
     }
     if (r.event_limit_hit) {
-      line(fmt::format("    {:<6}{:<{}}stopped at {} by --max-events", "FAIL", "max_events", width,
+      line(fmt::format("    {:<{}}{:<{}}stopped at {} by --max-events", "FAIL", mark_width, "max_events", width,
                        sim::format_time(r.end)));
     }
   }

@@ -56,6 +56,7 @@ Nemesis::Nemesis(sim::Simulator& sim, node::Cluster& cluster, net::Network& netw
     : sim_(sim), cluster_(cluster), network_(network), sc_(sc), end_(end) {
   const size_t n = sc.faults.size();
   targets_.resize(n);
+  crashed_by_.resize(n);
   links_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const Fault& f = sc.faults[i];
@@ -197,10 +198,11 @@ void Nemesis::on_event(void* self, const sim::Event& e) {
   m.report_health(sim::Time{e.time_ns});
 }
 
-void Nemesis::crash(net::NodeId n) {
-  if (!cluster_.is_up(n)) return;
+bool Nemesis::crash(net::NodeId n) {
+  if (!cluster_.is_up(n)) return false;
   crash_log_.emplace_back(n, sim_.now());
   cluster_.crash(n);
+  return true;
 }
 
 void Nemesis::restart(net::NodeId n) {
@@ -232,7 +234,10 @@ void Nemesis::apply(uint32_t index) {
   const Fault& f = sc_.faults[index];
   switch (f.kind) {
     case Fault::Kind::kCrash:
-      for (net::NodeId n : targets_[index]) crash(n);
+      crashed_by_[index].clear();
+      for (net::NodeId n : targets_[index]) {
+        if (crash(n)) crashed_by_[index].push_back(n);
+      }
       return;
     case Fault::Kind::kRestart:
       for (net::NodeId n : targets_[index]) restart(n);
@@ -288,8 +293,8 @@ void Nemesis::revert(uint32_t index) {
       recompute_partition();
       return;
     }
-    case Fault::Kind::kCrash:  // `crash ... for D`: the node comes back
-      for (net::NodeId n : targets_[index]) restart(n);
+    case Fault::Kind::kCrash:  // `crash ... for D`: the nodes it took down come back
+      for (net::NodeId n : crashed_by_[index]) restart(n);
       return;
     case Fault::Kind::kRestart:
     case Fault::Kind::kHeal:  // the loader allows no `for` on a restart or a heal

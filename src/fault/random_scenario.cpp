@@ -439,7 +439,7 @@ class Builder {
     std::vector<std::string_view> invariants;
     for (const scenario::InvariantInfo& i : scenario::invariants()) {
       if (i.tiers_only && !tiers_) continue;
-      if (!scenario::missing_for(i.id, sc).empty()) continue;
+      if (!scenario::judgeable(i.id, sc, sc.expect.quiescence)) continue;
       if (rng_.below(2) == 0) invariants.push_back(i.name);
     }
     std::string out;

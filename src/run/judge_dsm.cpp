@@ -10,7 +10,7 @@ Verdict Run::Impl::exactly_once_verdict() {
   check::ExactlyOnceChecker& c = *exactly_once;
   c.finish(sim.now().ns, world->params().dsm_resend_interval_max().ns, sc.expect.quiescence.ns,
            service_waits(0));
-  judged["exactly_once"] = c.sent();
+  judged["exactly_once"] = c.delivered();  // messages sent but never delivered test nothing
   return {"exactly_once", c.violation_count() == 0, c.summary()};
 }
 

@@ -18,6 +18,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     for (const InvariantInfo& i : invariants()) names.push_back(i.name);
     return names;
   }();
+  std::optional<Mark> convergence_mark;  // judged once quiescence is known
   if (auto inv = m.get("invariants")) {
     for (const Field& name_field : list(*inv, "a list of invariant names like [durability]")) {
       const std::string name = scalar(name_field, "an invariant name like durability");
@@ -41,6 +42,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
         fail(name_field, fmt::format("invariant {} has nothing to judge in this scenario, expected {}", quote(name),
                                      why));
       }
+      if (name == "convergence") convergence_mark = to_mark(name_field.node.Mark());
       e.invariants.push_back(name);
     }
   }
@@ -107,6 +109,11 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   }
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
+  if (convergence_mark) {
+    if (const std::string why = convergence_unjudgeable(sc, e.quiescence); !why.empty()) {
+      fail(*convergence_mark, fmt::format("invariant 'convergence' can never be judged in this scenario: {}", why));
+    }
+  }
   if (auto v = m.get("recovers_within")) {
     if (sc.requests.empty()) {
       fail(v->key_mark, fmt::format("{} in a scenario without a requests workload, expected it only with the "

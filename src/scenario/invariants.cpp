@@ -5,6 +5,7 @@
 
 #include "ecsim/net/link_config.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/windows.hpp"
 
 namespace ecsim::scenario {
 
@@ -132,6 +133,11 @@ std::string_view missing_for(Invariant i, const Scenario& sc) {
       return {};
   }
   return {};
+}
+
+bool judgeable(Invariant i, const Scenario& sc, sim::Duration quiescence) {
+  if (!missing_for(i, sc).empty()) return false;
+  return i != Invariant::kConvergence || convergence_unjudgeable(sc, quiescence).empty();
 }
 
 bool clients_admitted(const Scenario& sc, bool past_edge) {

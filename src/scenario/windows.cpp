@@ -228,4 +228,37 @@ std::string recovers_within_refusal(const Scenario& sc) {
                      why);
 }
 
+std::string convergence_unjudgeable(const Scenario& sc, sim::Duration quiescence) {
+  const int64_t end = sc.duration.ns;
+  const int64_t whole_by = end - quiescence.ns;  // the network must be whole from then on
+  for (const Fault& f : sc.faults) {
+    const bool partition = f.kind == Fault::Kind::kPartition;
+    const bool link = f.kind == Fault::Kind::kDrop || f.kind == Fault::Kind::kDelay ||
+                      f.kind == Fault::Kind::kDuplicate || f.kind == Fault::Kind::kReorder;
+    if ((!partition && !link) || f.at.ns >= end) continue;
+    std::optional<int64_t> until;  // when it ends at the earliest
+    if (f.for_duration) until = f.at.ns + f.for_duration->ns;
+    if (partition) {
+      for (const Fault& h : sc.faults) {
+        if (h.kind == Fault::Kind::kHeal && h.at.ns >= f.at.ns && (!until || h.at.ns < *until)) until = h.at.ns;
+      }
+    }
+    if (until && *until <= whole_by) continue;
+    const char* what = partition                               ? "partition"
+                       : f.kind == Fault::Kind::kDrop          ? "drop"
+                       : f.kind == Fault::Kind::kDelay         ? "delay"
+                       : f.kind == Fault::Kind::kDuplicate     ? "duplicate"
+                                                               : "reorder";
+    const std::string lasts =
+        until ? fmt::format("lasts until {}", sim::format_time(sim::Time{*until}))
+              : (partition ? std::string("never ends (no for, and no heal after it)")
+                           : std::string("never ends (no for)"));
+    return fmt::format("the {} at {} (line {}) {}, and the network must be whole for the quiescence of {} before "
+                       "the end at {}",
+                       what, sim::format_time(f.at), f.mark.line, lasts, sim::format_duration(quiescence),
+                       sim::format_time(sim::Time{end}));
+  }
+  return "";
+}
+
 }  // namespace ecsim::scenario

@@ -210,7 +210,8 @@ void World::client_started(ClientRequest& r) {
   ++offered_[r.edge];
   trace(kRecordClientStart, 0, r.edge, static_cast<uint32_t>(r.kind), r.id, 0);
   const int64_t deadline_ns = r.deadline == sim::Time::max() ? INT64_MAX : r.deadline.ns;
-  r.tracked = outstanding_.acquire(Outstanding{r.id, r.start.ns, deadline_ns, ServedBy::kEdge, r.edge});
+  r.tracked = outstanding_.acquire(
+      Outstanding{r.id, r.start.ns, deadline_ns, ServedBy::kEdge, r.bad_token, r.edge, r.subscriber});
 }
 
 void World::finish(sim::Time end) {
@@ -228,7 +229,12 @@ void World::finish(sim::Time end) {
     TierFigures& f = figures_[static_cast<size_t>(o.by)];
     ++f.requests;
     const auto row = static_cast<uint32_t>(o.by);
-    if (o.deadline_ns <= end.ns) {
+    const bool failed = o.deadline_ns <= end.ns;
+    if (o.bad_token != workload::BadToken::kNone) {
+      trace(kRecordClientBadToken, failed ? static_cast<uint16_t>(Outcome::kFailed) : kBadTokenUnsettled, o.edge,
+            static_cast<uint32_t>(o.bad_token), id, o.subscriber);
+    }
+    if (failed) {
       ++lost_;
       ++f.failed;
       ++f.lost;

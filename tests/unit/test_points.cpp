@@ -209,9 +209,11 @@ TEST_CASE("at_point: a crash at every point runs to a verdict, the invariants ho
     CHECK(watch.next_is_crash);
     CHECK(r.nodes.crashes == 1);
     CHECK(r.nodes.restarts == 1);
+    // A crash at the second reach may come before the replica acked
+    // anything: durability then has nothing to judge, which is no violation.
     for (const run::Verdict& v : r.verdicts) {
       INFO(v.name << ": " << v.detail);
-      CHECK(v.ok);
+      CHECK((v.ok || (v.vacuous && v.name == "durability")));
     }
   }
 }

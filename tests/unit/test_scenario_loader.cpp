@@ -1177,3 +1177,33 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
                Catch::Contains("expect.recovers_within can never be judged: the last fault window ends at 6s"));
   }
 }
+
+// convergence compares the replicas once the network has been whole for
+// `quiescence` before the end: a partition or link fault in force then makes
+// it unjudgeable whatever the run does (an adversarial pass: a 0% drop with
+// no `for` failed every run "not quiescent").
+TEST_CASE("loader: convergence is refused when the network cannot be whole before the end", "[scenario]") {
+  const std::string dsm = "name: t\nduration: 10s\nworkload:\n"
+                          "  - { kind: requests, rate: 100/s, mix: { dsm_set: 1 }, until: 3s }\n"
+                          "  - { kind: requests, rate: 100/s, mix: { read: 1 } }\n";
+  const std::string expect = "expect:\n  invariants: [convergence]\n  recovers_within: 2s\n";
+  CHECK(error_of(dsm + "faults:\n  - { at: 1s, drop: { between: [edge-1, edge-2], rate: 0% } }\n" + expect) ==
+        "t.yaml:9:16: invariant 'convergence' can never be judged in this scenario: the drop at 1s (line 7) never "
+        "ends (no for), and the network must be whole for the quiescence of 2s before the end at 10s");
+  CHECK(error_of(dsm + "faults:\n  - { at: 1s, partition: [[edge-1], \"*\"] }\n" + expect) ==
+        "t.yaml:9:16: invariant 'convergence' can never be judged in this scenario: the partition at 1s (line 7) "
+        "never ends (no for, and no heal after it), and the network must be whole for the quiescence of 2s "
+        "before the end at 10s");
+  CHECK_THAT(error_of(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3500ms }\n" + expect),
+             Catch::Contains("the delay at 5s (line 7) lasts until 8.5s, and the network must be whole"));
+  // Ending in time: by its `for`, or by a heal.
+  CHECK(error_or_none(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3s }\n" + expect) ==
+        "no error");
+  CHECK(error_or_none(dsm + "faults:\n  - { at: 1s, partition: [[edge-1], \"*\"] }\n  - { at: 4s, heal: true }\n" +
+                      expect) == "no error");
+  // A longer quiescence asks for more.
+  CHECK_THAT(error_of(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3s }\n" +
+                      "expect:\n  invariants: [convergence]\n  recovers_within: 1s\n  quiescence: 2500ms\n"),
+             Catch::Contains("the delay at 5s (line 7) lasts until 8s, and the network must be whole for the "
+                             "quiescence of 2.5s"));
+}

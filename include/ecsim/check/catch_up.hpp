@@ -76,7 +76,7 @@ struct CatchUp {
 struct CatchUpReport {
   bool ok = true;
   std::string detail;
-  uint64_t judged = 0;  // restarts looked at (0: nothing restarted)
+  uint64_t judged = 0;  // restarts judged: caught up or not by when they had to (0: nothing judged)
 };
 
 class CatchUpChecker final : public sim::TraceObserver {

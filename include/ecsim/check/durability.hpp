@@ -37,6 +37,10 @@ class DurabilityChecker final : public sim::TraceObserver {
   const std::vector<Violation>& violations() const { return violations_; }
   uint64_t violation_count() const { return violation_count_; }
   uint64_t crashes_checked() const { return crashes_checked_; }
+  // Synced entries a crash had to keep, summed over the crashes (an entry
+  // counts at each crash it was synced before): what the promise was tested
+  // on; 0 when no crashed node had synced anything.
+  uint64_t synced_checked() const { return synced_checked_; }
 
  private:
   void report(const sim::Record& r, std::string what);
@@ -47,6 +51,7 @@ class DurabilityChecker final : public sim::TraceObserver {
   std::vector<Violation> violations_;
   uint64_t violation_count_ = 0;
   uint64_t crashes_checked_ = 0;
+  uint64_t synced_checked_ = 0;
 };
 
 }  // namespace ecsim::check

@@ -13,8 +13,9 @@
 //   cache, so a retry after the server's restart may execute again.
 // - BadTokens (`tokens`): every client request sent with a bad token
 //   (forged, expired, malformed, another subscriber's) ends refused, or
-//   failed (its edge node down or overloaded): never answered ok
-//   (client.bad_token records).
+//   failed (its edge node down or overloaded): never answered ok, and never
+//   passed on to core (client.bad_token records, and the client.end record
+//   that follows each: its row says whether core had the request).
 //
 // Each names the simulated time and record index (1-based, the line of
 // `ecsim trace dump`) of its first violations.
@@ -123,9 +124,16 @@ class BadTokens final : public PromiseChecker {
   uint64_t requests() const { return requests_; }
   uint64_t refused() const { return refused_; }
   uint64_t failed() const { return failed_; }
+  uint64_t unsettled() const { return unsettled_; }  // still open at the end
 
  private:
-  uint64_t requests_ = 0, refused_ = 0, failed_ = 0;
+  uint64_t requests_ = 0, refused_ = 0, failed_ = 0, unsettled_ = 0;
+  // The bad-token request whose client.end record comes next (traced right
+  // after its client.bad_token record), when its row is still to be judged.
+  bool awaiting_end_ = false;
+  uint64_t awaiting_id_ = 0;
+  uint64_t awaiting_subscriber_ = 0;
+  uint32_t awaiting_kind_ = 0;
 };
 
 }  // namespace ecsim::check

@@ -118,7 +118,7 @@ class Nemesis final : public proto::PointHook {
   static void on_event(void* self, const sim::Event& e);
   void apply(uint32_t index);
   void revert(uint32_t index);
-  void crash(net::NodeId n);
+  bool crash(net::NodeId n);  // false when it was down already (nothing done)
   void restart(net::NodeId n);
   // Link faults.
   void recompute_links(uint32_t index);
@@ -141,6 +141,10 @@ class Nemesis final : public proto::PointHook {
   sim::HandlerId handler_ = 0;
   uint64_t applied_ = 0;
   std::vector<std::vector<net::NodeId>> targets_;  // by fault index: crash, restart, byzantine
+  // By fault index, a timed crash's targets it took down: its `for` brings
+  // back only those (one already down, by an at_point crash or another
+  // crash, stays down as that one decided).
+  std::vector<std::vector<net::NodeId>> crashed_by_;
   std::vector<std::vector<Link>> links_;           // by fault index: link faults, sorted
   std::vector<uint32_t> active_links_;             // link faults in force, in the order they began
   std::map<Link, net::LinkConfig> base_;           // each link a fault touched, as it was before

@@ -55,6 +55,11 @@ std::span<const InvariantInfo> invariants();
 // without never restarts.
 // REQUIRES: the faults' selectors resolve.
 std::string_view missing_for(Invariant i, const Scenario& sc);
+// Whether the loader accepts invariant `i` in `sc` expecting `quiescence`:
+// nothing is missing_for it, and for convergence the network can be whole
+// for `quiescence` before the end (convergence_unjudgeable in
+// scenario/windows.hpp). What generated scenarios draw from.
+bool judgeable(Invariant i, const Scenario& sc, sim::Duration quiescence);
 // Some requests workload has clients whose requests are not all refused
 // for a bad token (`past_edge`: and that send some past the edge, a session
 // check, a read or a write, which go through core to cloud; DSM operations

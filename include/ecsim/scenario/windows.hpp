@@ -78,4 +78,13 @@ bool recovers_within_required(const Scenario& sc);
 // the earliest ending of them fired at once.
 std::string recovers_within_refusal(const Scenario& sc);
 
+// Why `convergence` can never be judged in `sc` with `quiescence`, without
+// the file:line:column: it compares the replicas only after the network has
+// been whole for `quiescence` before the end, and a timed partition or link
+// fault (drop, delay, duplicate, reorder) still in force then rules that out
+// whatever the run does. A partition ends at its `for` or at the first heal
+// at or after its start, whichever comes first; at_point cuts, whose time
+// only the run knows, are left out. "" when none does.
+std::string convergence_unjudgeable(const Scenario& sc, sim::Duration quiescence);
+
 }  // namespace ecsim::scenario

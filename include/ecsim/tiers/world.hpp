@@ -115,9 +115,13 @@ struct TierParams {
 
 // kRecordClientBadToken: how a request whose client sent a bad token ended,
 // as the client saw it (the `tokens` verdict): node = the edge node it was
-// sent to, code = Outcome, kind = workload::BadToken, a = request id, b =
-// the subscriber it targets. Traced when the outcome is known.
+// sent to, code = Outcome (or kBadTokenUnsettled), kind = workload::BadToken,
+// a = request id, b = the subscriber it targets. Traced when the outcome is
+// known, just before the request's kRecordClientEnd; for requests lost or
+// still open at the end, when the run ends.
 inline constexpr auto kRecordClientBadToken = static_cast<sim::RecordType>(31);
+// kRecordClientBadToken's code for a request still open when the run ended.
+inline constexpr uint16_t kBadTokenUnsettled = 3;
 // kRecordCoreSuspected: an edge node's circuit breaker opened for a core
 // (the summary's `cores_suspected`): node = the edge node, peer = the core,
 // code = 1 until the core restarts (it crashed), 2 for `core_suspect` (a
@@ -368,7 +372,9 @@ class World final : public node::PayloadOwner {
     int64_t start_ns = 0;
     int64_t deadline_ns = 0;
     ServedBy by = ServedBy::kEdge;
+    workload::BadToken bad_token = workload::BadToken::kNone;
     net::NodeId edge = 0;
+    uint64_t subscriber = 0;  // for a bad token's record
   };
   void account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok);
   // Traces at the clients' simulator (none in unit tests without one).
