@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
   CLI::App app{"ecsim: deterministic simulator of an edge-core-cloud telecom cluster"};
   app.set_version_flag("--version", fmt::format("ecsim {}", ecsim::kVersion));
   app.require_subcommand(1);
+  // `--swarm=false` would switch a flag off where it says nothing else, and
+  // pass the checks of the options that need it ("--swarm-out needs
+  // --swarm"): a flag is on when named, never given a value. Subcommands
+  // take these defaults when they are made, below.
+  app.option_defaults()->disable_flag_override();
   int exit_code = kExitOk;
   add_run_commands(app, exit_code);
   add_sweep_command(app, exit_code);

@@ -249,10 +249,10 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       ->check(whole_number(0, UINT64_MAX));
   run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)")
       ->check(duration_up_to(kWallTimeoutMax));
-  run->add_flag("--json", args->json, "Print the summary as one JSON object");
+  CLI::Option* json = run->add_flag("--json", args->json, "Print the summary as one JSON object");
   run->add_option("--plant", args->plant, "Switch on one planted bug (see ecsim plant --list)")
       ->check(non_empty());
-  run->add_flag("--quiet", args->quiet, "Print only the verdict and the trace hash");
+  run->add_flag("--quiet", args->quiet, "Print only the verdict and the trace hash")->excludes(json);
   CLI::Option* swarm =
       run->add_flag("--swarm", args->swarm,
                     "Replace the faults with this seed's own random mix and judge invariants only");

@@ -24,8 +24,17 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
   // naming its seed twice would replay another run than the one traced.
   std::vector<std::set<std::string>> keys;  // per open object
   std::string duplicate;
-  const nlohmann::json::parser_callback_t spot_duplicates = [&](int, nlohmann::json::parse_event_t event,
+  // ecsim writes a header two levels deep; anything nested far deeper is
+  // dropped as it is read (a value printed in an error, or destroyed, would
+  // recurse once per level: 70,000 levels overflowed the stack).
+  constexpr int kDepthMax = 64;
+  bool too_deep = false;
+  const nlohmann::json::parser_callback_t spot_duplicates = [&](int depth, nlohmann::json::parse_event_t event,
                                                                 nlohmann::json& parsed) {
+    if (depth > kDepthMax) {
+      too_deep = true;
+      return false;
+    }
     if (event == nlohmann::json::parse_event_t::object_start) keys.emplace_back();
     if (event == nlohmann::json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
     if (event == nlohmann::json::parse_event_t::key && !keys.empty() && parsed.is_string() &&
@@ -34,7 +43,15 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     }
     return true;
   };
+  // nlohmann skips a byte order mark; ecsim writes none.
+  if (json_text.starts_with("\xEF\xBB\xBF")) {
+    throw sim::TraceFileError(fmt::format("{}: corrupted header: a byte order mark before its JSON", path));
+  }
   const nlohmann::json h = nlohmann::json::parse(json_text, spot_duplicates, false);
+  if (too_deep) {
+    throw sim::TraceFileError(
+        fmt::format("{}: corrupted header: nested deeper than {} levels (ecsim writes 2)", path, kDepthMax));
+  }
   if (h.is_discarded() || !h.is_object() || !h.contains("seed") || !h.contains("scenario")) {
     throw sim::TraceFileError(
         fmt::format("{}: corrupted header (not the JSON object ecsim writes)", path));
@@ -91,6 +108,18 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
   out.scenario_text = h["scenario"].get<std::string>();
   out.scenario_file = string_of("scenario_file", "a path");
   out.scenario_name = string_of("scenario_name", "a name");
+  string_of("ecsim", "the version that wrote it (a string)");
+  // The name shown (`trace hash`) must be the scenario's own: load it (its
+  // errors name the trace, as a replay's do).
+  if (h.contains("scenario_name")) {
+    const scenario::Scenario sc = scenario::load_scenario_text(
+        out.scenario_text, fmt::format("{} (the scenario in {}'s header)", out.scenario_file, path));
+    if (sc.name != out.scenario_name) {
+      throw sim::TraceFileError(fmt::format("{}: corrupted header: 'scenario_name' is {}, but the scenario in it is "
+                                            "named {}",
+                                            path, scenario::quoted(out.scenario_name), scenario::quoted(sc.name)));
+    }
+  }
   if (h.contains("until_ns")) {
     const nlohmann::json& u = h["until_ns"];
     if (!u.is_number_integer() || u.get<int64_t>() < 1 ||

@@ -132,6 +132,11 @@ Scenario Loader::load(std::string_view text) {
   if (sc.name.empty() || sc.name.size() > kNameBytesMax) {
     fail_value(name, fmt::format("a name of 1..{} bytes", kNameBytesMax));
   }
+  // The name heads one-line outputs (`run --quiet`: "PASS  NAME"): a line
+  // break or a tab in it would split or fake them.
+  if (sc.name.find_first_of("\n\r\t") != std::string::npos) {
+    fail_value(name, "a name on one line (no line break or tab)");
+  }
   sc.duration = duration_in(m.require("duration", "a duration like 60s"), Duration{0}, false,
                             kScenarioDurationMax);
   if (auto v = m.get("description")) sc.description = string_value(*v);

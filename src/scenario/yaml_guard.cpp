@@ -6,11 +6,30 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
+#include <optional>
 #include <sstream>
 
 namespace ecsim::scenario::loading {
 
 namespace {
+
+// The first code point of `v` (valid UTF-8) that is a C1 control (U+0080..
+// U+009F), a bidirectional mark (U+061C, U+200E, U+200F), a line or
+// paragraph separator (U+2028, U+2029), a bidirectional embedding or
+// override (U+202A..U+202E) or isolate (U+2066..U+2069).
+std::optional<uint32_t> invisible_control(std::string_view v) {
+  for (size_t i = 0; i + 1 < v.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(v[i]);
+    const auto b1 = static_cast<unsigned char>(v[i + 1]);
+    if (b0 == 0xC2 && b1 >= 0x80 && b1 <= 0x9F) return b1;
+    if (b0 == 0xD8 && b1 == 0x9C) return 0x061C;
+    if (b0 != 0xE2 || i + 2 >= v.size()) continue;
+    const uint32_t cp = 0x2000u | ((b1 & 0x3Fu) << 6) | (static_cast<unsigned char>(v[i + 2]) & 0x3Fu);
+    if (b1 != 0x80 && b1 != 0x81) continue;
+    if (cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return cp;
+  }
+  return std::nullopt;
+}
 
 size_t utf8_sequence_length(const std::string_view text, size_t i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
@@ -170,6 +189,14 @@ void Loader::guard_walk(const YAML::Node& node, int depth, std::vector<YAML::Nod
     if (control != v.end()) {
       fail(node.Mark(), fmt::format("control character \\x{:02x} in {}, expected printable text",
                                     static_cast<unsigned char>(*control), quote(v)));
+    }
+    // The same for the invisible controls beyond ASCII (the text is valid
+    // UTF-8 by pass 1): C1 controls, line and paragraph separators and the
+    // bidirectional marks, overrides and isolates, which make a terminal show
+    // text in another order than it is.
+    if (const std::optional<uint32_t> cp = invisible_control(v)) {
+      // Not echoed: shown, it would do to the message what it does to the value.
+      fail(node.Mark(), fmt::format("control character U+{:04X} in a value, expected printable text", *cp));
     }
   }
   if (!node.IsMap() && !node.IsSequence()) return;

@@ -273,4 +273,45 @@ refused "pingpong --messages not a multiple of the pairs" "^ecsim: --messages: '
 refused "kernel --events 2^64-1" "^ecsim: --events: '18446744073709551615'" bench kernel --events 18446744073709551615
 "$ecsim" bench pingpong --actors 4 --messages 100 --no-hash --json > "$tmp/out"
 grep -q '"trace_hash":null' "$tmp/out"; check $? 0 "pingpong --no-hash --json has no trace hash"
+
+# Found by the twenty-fifth session's adversarial pass (2026-12-06).
+# A header nested 70,000 levels deep overflowed the stack (exit 139); a byte
+# order mark, a number for the version and a name that is not the scenario's
+# were taken as written.
+python3 - "$tmp/t.trace" "$tmp/deep.trace" "$tmp/bom.trace" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<I', data[12:16])[0]
+h = data[16:16 + n]
+def write(path, header):
+    open(path, 'wb').write(data[:12] + struct.pack('<I', len(header)) + header + data[16 + n:])
+write(sys.argv[2], h.replace(b'"plant":""', b'"plant":' + b'[' * 70000 + b']' * 70000))
+write(sys.argv[3], b'\xef\xbb\xbf' + h)
+PY
+for sub in hash dump replay; do
+  refused "a header 70000 levels deep, trace $sub" "^$tmp/deep.trace: corrupted header: nested deeper than 64 levels" \
+    trace $sub "$tmp/deep.trace"
+done
+refused "a byte order mark before the header" "^$tmp/bom.trace: corrupted header: a byte order mark" trace hash "$tmp/bom.trace"
+header "$tmp/v.trace" ecsim 5
+refused "a number for the version" "^$tmp/v.trace: corrupted header: 'ecsim' is 5, expected the version" trace hash "$tmp/v.trace"
+header "$tmp/v.trace" scenario_name '"other"'
+refused "a name not the scenario's" "^$tmp/v.trace: corrupted header: 'scenario_name' is 'other', but the scenario in it is" \
+  trace hash "$tmp/v.trace"
+# A flag given a value (--swarm=false) skipped the checks of the options
+# that need it, which were then ignored; --quiet ignored beside --json.
+refused "--swarm=false with --swarm-out" "disallowed flag override" run "$small" --swarm=false --swarm-out "$tmp/s.yaml"
+refused "--random-scenario=0" "disallowed flag override" run --random-scenario=0 --scenario-out "$tmp/r.yaml"
+refused "--quiet with --json" "^ecsim: --json excludes --quiet" run "$small" --quiet --json
+# A line break in the name faked a second line of `run --quiet`; invisible
+# controls beyond ASCII (C1, bidirectional overrides) were printed raw.
+printf 'name: "a\\nFAIL  x"\nduration: 1s\n' > "$tmp/nl2.yaml"
+refused "a line break in the name" "^$tmp/nl2.yaml:1:7: name is .*, expected a name on one line" validate "$tmp/nl2.yaml"
+printf 'name: "a\\u202eb"\nduration: 1s\n' > "$tmp/bidi.yaml"
+refused "a bidirectional override" "^$tmp/bidi.yaml:1:7: control character U\\+202E in a value, expected printable text$" \
+  validate "$tmp/bidi.yaml"
+printf 'name: t\ndescription: "x\\u0085y"\nduration: 1s\n' > "$tmp/c1.yaml"
+refused "a C1 control" "^$tmp/c1.yaml:2:14: control character U\\+0085 in a value" validate "$tmp/c1.yaml"
+printf 'name: "caf\xc3\xa9 \xe2\x80\x94 ok"\nduration: 1s\n' > "$tmp/utf8.yaml"
+"$ecsim" validate "$tmp/utf8.yaml" > /dev/null 2>&1; check $? 0 "other non-ASCII text is fine"
 exit $fail
