@@ -151,3 +151,28 @@ TEST_CASE("judged: a timed crash skipped for a node already down does not restar
   CHECK(r.nodes.crashes == 1);
   CHECK(r.nodes.restarts == 0);
 }
+
+TEST_CASE("judged: billing promises over reads and no transaction have nothing to judge", "[judged][billing]") {
+  // Only balance and owner reads: no transaction, so no conservation, no
+  // port and nothing uncommitted a read could have seen (the three said
+  // "12 checked", "12 checked" and "284 checked" before).
+  const run::RunResult r = run_text(
+      "name: t\nduration: 3s\ntopology: { edge: 3, core: 2, cloud: 3 }\n"
+      "workload:\n  - { kind: requests, rate: 10/s, mix: { session_check: 1 } }\n"
+      "  - { kind: billing, at: edge, rate: 20/s, subscribers: 4, numbers: 1, balance: 1000,\n"
+      "      mix: { balance: 1, number_owner: 1 } }\n");
+  for (const char* name : {"billing_conservation", "billing_number_uniqueness", "billing_isolation"}) {
+    const run::Verdict& v = verdict_of(r, name);
+    INFO(name << ": " << v.detail);
+    CHECK(v.vacuous);
+    CHECK(v.informational);
+  }
+  // Debits and transfers, no port: conservation judged, numbers not.
+  const run::RunResult money = run_text(
+      "name: t\nduration: 3s\ntopology: { edge: 3, core: 2, cloud: 3 }\n"
+      "workload:\n  - { kind: requests, rate: 10/s, mix: { session_check: 1 } }\n"
+      "  - { kind: billing, at: edge, rate: 50/s, subscribers: 20, numbers: 1, balance: 1000,\n"
+      "      mix: { debit: 2, transfer: 1 } }\n");
+  CHECK_FALSE(verdict_of(money, "billing_conservation").vacuous);
+  CHECK(verdict_of(money, "billing_number_uniqueness").vacuous);
+}
