@@ -149,10 +149,12 @@ RunOutcome judge_run(const ChildExit& c) {
     r.verdict = code == 0 ? "pass" : "fail";
     // The first failed expectation explains the verdict, except that a run
     // stopped by its wall timeout is a timeout whatever else failed in it.
+    bool broken = false;  // some failed expectation had something to judge
     for (const auto& e : j.value("expectations", nlohmann::json::array())) {
       if (e.value("vacuous", false)) r.vacuous.push_back(e.value("name", ""));
       if (e.value("ok", true) && !e.value("informational", false)) r.judged.push_back(e.value("name", ""));
       if (e.value("ok", true) || e.value("informational", false)) continue;
+      if (!e.value("vacuous", false)) broken = true;
       if (r.failed_invariant.empty()) r.failed_invariant = e.value("name", "");
       const bool timed_out = e.value("name", "") == "wall_timeout";
       if (!r.detail.empty() && !timed_out) continue;
@@ -160,6 +162,7 @@ RunOutcome judge_run(const ChildExit& c) {
       r.detail = e.value("name", "") + ": " + e.value("detail", "");
     }
     if (r.detail.empty() && j.value("event_limit_hit", false)) r.detail = "stopped by --max-events";
+    r.only_vacuous = r.verdict == "fail" && !broken && !j.value("event_limit_hit", false);
     if (const auto p = j.find("points"); p != j.end() && p->is_object()) {
       r.has_points = true;
       for (const proto::PointInfo& info : proto::points()) {

@@ -57,6 +57,10 @@ struct RunOutcome {
   std::string failed_invariant;  // the name of the first failed invariant, if any
   // Invariants the run judged, and those it found nothing to judge for.
   std::vector<std::string> judged, vacuous;
+  // A failed run whose every failed expectation had nothing to judge (no
+  // broken promise: what it tested was not there, as for a crash before
+  // anything was promised).
+  bool only_vacuous = false;
   bool has_points = false;  // the run reported its point counts
   proto::PointCounts points{};
   nlohmann::json json;  // the run's whole JSON (null when it died)

@@ -278,9 +278,17 @@ int do_explore(const ExploreArgs& a) {
       unreached.push_back(p.name);
     }
   }
+  // A crash before anything was promised (the first write not yet acked)
+  // leaves an invariant nothing to judge: no broken promise, so not a
+  // failing run, but not a pass either; counted apart.
   size_t failed = 0;
+  size_t not_judged = 0;
   for (ExploreRun& r : runs) {
-    if (r.outcome.verdict == "pass") {
+    if (r.outcome.verdict == "fail" && r.outcome.only_vacuous) {
+      r.outcome.verdict = "not judged";
+      ++not_judged;
+    }
+    if (r.outcome.verdict == "pass" || r.outcome.verdict == "not judged") {
       std::remove(r.file.c_str());
     } else {
       ++failed;
@@ -294,19 +302,22 @@ int do_explore(const ExploreArgs& a) {
       }
       nlohmann::json j = {{"crashes", crashes}, {"outcome", outcome_text(r)}, {"in_doubt_max", in_doubt_text(r.outcome)},
                           {"verdict", r.outcome.verdict}, {"detail", r.outcome.detail}};
-      if (r.outcome.verdict != "pass") j["reproduce"] = reproduce(a, r, seed);
+      if (r.outcome.verdict != "pass" && r.outcome.verdict != "not judged") j["reproduce"] = reproduce(a, r, seed);
       std::printf("%s\n", json_text(j).c_str());
     }
     nlohmann::json s = {{"summary", true}, {"scenario", a.scenario_path}, {"seed", seed}, {"plant", a.plant},
-                        {"runs", runs.size()}, {"failed", failed}};
+                        {"runs", runs.size()}, {"failed", failed}, {"not_judged", not_judged}};
     s["points_unreached"] = nlohmann::json::array();
     for (std::string_view name : unreached) s["points_unreached"].push_back(std::string(name));
     std::printf("%s\n", json_text(s).c_str());
     return failed == 0 && unreached.empty() ? kExitOk : kExitFailed;
   }
-  std::printf("explore %s --crash-points, seed %llu%s, restart after %s: %zu runs, %zu failed\n",
+  const std::string unjudged =
+      not_judged == 0 ? "" : fmt::format(", {} with nothing to judge (a crash before any promise)", not_judged);
+  std::printf("explore %s --crash-points, seed %llu%s, restart after %s: %zu runs, %zu failed%s\n",
               a.scenario_path.c_str(), static_cast<unsigned long long>(seed),
-              a.plant.empty() ? "" : (" --plant " + a.plant).c_str(), restart_after.c_str(), runs.size(), failed);
+              a.plant.empty() ? "" : (" --plant " + a.plant).c_str(), restart_after.c_str(), runs.size(), failed,
+              unjudged.c_str());
   std::printf("  %-72s %-8s %5s  %-18s %10s  %s\n", "point", "node", "nth", "outcome", "in doubt", "verdict");
   for (const ExploreRun& r : runs) {
     std::printf("  %-72s %-8s %5llu  %-18s %10s  %s\n", point_text(r).c_str(), r.crashes.back().node.c_str(),
@@ -322,7 +333,7 @@ int do_explore(const ExploreArgs& a) {
   if (failed > 0) {
     std::printf("failing runs:\n");
     for (const ExploreRun& r : runs) {
-      if (r.outcome.verdict == "pass") continue;
+      if (r.outcome.verdict == "pass" || r.outcome.verdict == "not judged") continue;
       std::printf("  %s at %s, nth %llu: %s %s\n    reproduce: %s\n", point_text(r).c_str(),
                   r.crashes.back().node.c_str(), static_cast<unsigned long long>(r.crashes.back().nth),
                   r.outcome.verdict.c_str(), r.outcome.detail.c_str(), reproduce(a, r, seed).c_str());

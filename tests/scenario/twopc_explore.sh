@@ -102,6 +102,30 @@ else
   echo "skip: the exploration of 2pc-cache (sanitizer build)"
 fi
 
+# A crash before any write was acknowledged leaves durability nothing to
+# judge: no broken promise, so counted apart, not a failing run (an
+# adversarial pass: 15 such runs made a clean exploration exit 1).
+cat > "$tmp/early.yaml" <<'EOF2'
+name: early-crashes
+duration: 2s
+topology: { edge: 1, core: 1, cloud: 3 }
+workload:
+  - { kind: requests, rate: 50/s, mix: { write: 1, read: 1 } }
+faults:
+  - { at: 500ms, crash: cloud-2, for: 300ms }
+expect:
+  recovers_within: 1s
+  invariants: [durability]
+EOF2
+mkdir -p "$tmp/early"
+"$ecsim" explore "$tmp/early.yaml" --crash-points --jobs 2 --restart-after 1ns --out-dir "$tmp/early" \
+  > "$tmp/early.txt" 2>&1
+check "$(head -1 "$tmp/early.txt" | grep -Ec ' runs, 0 failed, [1-9][0-9]* with nothing to judge \(a crash before any promise\)$')" \
+  1 "early crashes: nothing to judge, none failed"
+check "$(grep -c ' not judged$' "$tmp/early.txt")" "$(head -1 "$tmp/early.txt" | sed -E 's/.* ([0-9]+) with nothing.*/\1/')" \
+  "early crashes: each listed as not judged"
+check "$(grep -c 'reproduce:' "$tmp/early.txt")" 0 "early crashes: no reproduce line"
+
 # Bad input: one line, exit 2.
 bad() {  # WHAT EXPECTED-PATTERN ARGS...
   local what=$1 pattern=$2; shift 2
