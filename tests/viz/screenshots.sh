@@ -168,4 +168,13 @@ set +e
 msg=$(viz --mouse 10,10 2>&1 >/dev/null); code=$?
 set -e
 [[ $code -eq 2 && $msg == *"only with --screenshot"* ]] || { echo "viz --mouse without --screenshot: exit $code, '$msg'"; exit 1; }
+# A screenshot that cannot be written is an error (stb's file writer
+# ignored a failed write: /dev/full exited 0 with no image).
+if [[ -w /dev/full ]]; then
+  set +e
+  msg=$(viz --screenshot /dev/full 2>&1 >/dev/null); code=$?
+  set -e
+  [[ $code -eq 2 && $msg == *"/dev/full: cannot write the PNG"* ]] ||
+    { echo "viz --screenshot /dev/full: exit $code, '$msg'"; exit 1; }
+fi
 echo "screenshots ok: $out"

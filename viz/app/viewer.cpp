@@ -196,7 +196,20 @@ bool write_png(const std::string& path, int width, int height) {
   for (int y = 0; y < height; ++y) {
     std::copy_n(&rgb[static_cast<size_t>((height - 1 - y) * stride)], stride, &flipped[static_cast<size_t>(y * stride)]);
   }
-  return stbi_write_png(path.c_str(), width, height, 3, flipped.data(), stride) != 0;
+  // Encoded in memory, then written and closed with each step checked:
+  // stb's own file writer ignores fwrite and fclose failures, so a full disk
+  // (or /dev/full) left no image and a success.
+  std::vector<unsigned char> png;
+  const auto append = [](void* to, void* data, int size) {
+    auto* out = static_cast<std::vector<unsigned char>*>(to);
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    out->insert(out->end(), bytes, bytes + size);
+  };
+  if (stbi_write_png_to_func(append, &png, width, height, 3, flipped.data(), stride) == 0) return false;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return false;
+  const bool written = std::fwrite(png.data(), 1, png.size(), f) == png.size();
+  return (std::fclose(f) == 0) && written;
 }
 
 // --fps: each frame's wall time, split into playback, drawing and rendering.
