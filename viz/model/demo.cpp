@@ -205,17 +205,21 @@ std::string Demo::replay_flags() const {
 
 std::string Demo::apply_file(const std::string& path) {
   nlohmann::json j;
+  KeyPlaces places;
   try {
     // An action is a fault entry: a few levels (a link's latency model is
     // the deepest: five, the array included).
-    j = read_json_file(path, 8);
+    j = read_json_file(path, 8, &places);
   } catch (const JsonFileError& e) {
     return e.what();
   }
   if (!j.is_array()) return fmt::format("{}: expected a JSON array of actions", path);
   for (size_t i = 0; i < j.size(); ++i) {
     const nlohmann::json& a = j[i];
-    const std::string where = fmt::format("{}: action {}", path, i + 1);
+    // At the action's first key (FILE:LINE:COLUMN), when it has one.
+    const auto first = places.lower_bound(fmt::format("{}/", i));
+    const bool placed = first != places.end() && first->first.rfind(fmt::format("{}/", i), 0) == 0;
+    const std::string where = fmt::format("{}{}: action {}", path, placed ? ":" + first->second : "", i + 1);
     if (!a.is_object() || !a.contains("at") || !a["at"].is_string()) {
       return fmt::format("{}: expected an object with \"at\" (a time like \"10s\") and one fault action", where);
     }

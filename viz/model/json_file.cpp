@@ -77,7 +77,7 @@ size_t string_start(const std::string& text, size_t close) {
 }
 }  // namespace
 
-nlohmann::json read_json_file(const std::string& path, int depth_max) {
+nlohmann::json read_json_file(const std::string& path, int depth_max, KeyPlaces* places) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw JsonFileError(fmt::format("{}: cannot read: {}", path, std::strerror(EISDIR)));
@@ -95,6 +95,10 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
   // Per open object its keys so far; an open array has none (nullopt-like: a
   // flag beside it).
   std::vector<std::pair<bool, std::set<std::string>>> open;
+  // Per open container its latest key, or in an array its latest element's
+  // index (from 0), for the places' paths.
+  std::vector<std::string> current;
+  std::vector<size_t> elements;  // per open container, elements begun (arrays)
   std::string problem;
   size_t read = 0;  // bytes the parser has taken so far
   // The callback runs as soon as the token is read: '{' or '[' is the last
@@ -108,6 +112,8 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
                          nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
     if (!problem.empty()) return false;
+    const bool element = event == E::object_start || event == E::array_start || event == E::value;
+    if (element && !open.empty() && !open.back().first) current.back() = std::to_string(elements.back()++);
     if (event == E::object_start || event == E::array_start) {
       if (static_cast<int>(open.size()) >= depth_max) {
         problem = fmt::format("{}: nesting deeper than {} levels, expected a flatter document",
@@ -115,8 +121,12 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
         return false;
       }
       open.push_back({event == E::object_start, {}});
+      current.emplace_back();
+      elements.push_back(0);
     } else if (event == E::object_end || event == E::array_end) {
       if (!open.empty()) open.pop_back();
+      if (!current.empty()) current.pop_back();
+      if (!elements.empty()) elements.pop_back();
     } else if (event == E::key && !open.empty() && open.back().first) {
       const std::string key = parsed.get<std::string>();
       if (!open.back().second.insert(key).second) {
@@ -124,6 +134,12 @@ nlohmann::json read_json_file(const std::string& path, int depth_max) {
             fmt::format("{}: duplicate key {}, expected each key once",
                         at(string_start(text, last_byte())), scenario::quoted(key));
         return false;
+      }
+      current.back() = key;
+      if (places != nullptr) {
+        std::string where;
+        for (const std::string& k : current) where += (where.empty() ? "" : "/") + k;
+        (*places)[where] = at(string_start(text, last_byte()));
       }
     }
     return true;

@@ -45,14 +45,21 @@ Layout default_layout(const std::vector<Tier>& tiers, Rect area) {
 }
 
 void apply_layout_file(Layout& layout, const std::string& path, const std::vector<std::string>& names) {
-  const nlohmann::json j = read_json_file(path, 3);  // {"nodes": {"NAME": [x, y]}}
+  KeyPlaces places;
+  const nlohmann::json j = read_json_file(path, 3, &places);  // {"nodes": {"NAME": [x, y]}}
+  // "FILE:LINE:COLUMN" of a key, for an error about it or its value.
+  const auto place = [&](const std::string& key) {
+    const auto it = places.find(key);
+    return it == places.end() ? path : path + ":" + it->second;
+  };
   if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_object()) {
-    throw std::runtime_error(fmt::format("{}: expected a JSON object {{\"nodes\": {{\"NAME\": [x, y], ...}}}}", path));
+    const std::string where = j.is_object() && j.contains("nodes") ? place("nodes") : path;
+    throw std::runtime_error(fmt::format("{}: expected a JSON object {{\"nodes\": {{\"NAME\": [x, y], ...}}}}", where));
   }
   for (const auto& [key, value] : j.items()) {
     if (key != "nodes" && key != "radius") {
       throw std::runtime_error(
-          fmt::format("{}: unknown key {}, expected nodes or radius", path, scenario::quoted(key)));
+          fmt::format("{}: unknown key {}, expected nodes or radius", place(key), scenario::quoted(key)));
     }
   }
   // Pixels: a circle up to 200 across, centres within +-100000 of the origin.
@@ -61,7 +68,7 @@ void apply_layout_file(Layout& layout, const std::string& path, const std::vecto
     const nlohmann::json& r = j["radius"];
     if (!r.is_number() || !(r.get<double>() > 0) || r.get<double>() > kRadiusMax) {
       throw std::runtime_error(
-          fmt::format("{}: radius is {}, expected a number above 0 and at most {}", path,
+          fmt::format("{}: radius is {}, expected a number above 0 and at most {}", place("radius"),
                       r.dump().substr(0, 40), kRadiusMax));
     }
     layout.radius = r.get<float>();
@@ -70,7 +77,7 @@ void apply_layout_file(Layout& layout, const std::string& path, const std::vecto
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
       throw std::runtime_error(
-          fmt::format("{}: no node {} in this run", path, scenario::quoted(name)));
+          fmt::format("{}: no node {} in this run", place("nodes/" + name), scenario::quoted(name)));
     }
     const nlohmann::json& point = xy;  // a lambda cannot capture a structured binding (clang 14)
     const auto coordinate = [&](size_t k) {
@@ -78,7 +85,7 @@ void apply_layout_file(Layout& layout, const std::string& path, const std::vecto
     };
     if (!xy.is_array() || xy.size() != 2 || !coordinate(0) || !coordinate(1)) {
       throw std::runtime_error(fmt::format("{}: node {}: expected [x, y], each within -{} .. {}",
-                                           path, scenario::quoted(name), kCoordinateMax,
+                                           place("nodes/" + name), scenario::quoted(name), kCoordinateMax,
                                            kCoordinateMax));
     }
     layout.centre[static_cast<size_t>(it - names.begin())] = {xy[0].get<float>(), xy[1].get<float>()};
