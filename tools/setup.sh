@@ -9,7 +9,7 @@ packages=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   libfmt-dev libcli11-dev libyaml-cpp-dev catch2
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri libglx-mesa0 libstb-dev
-  libssl-dev libbenchmark-dev nlohmann-json3-dev libxxhash-dev libzstd-dev
+  libssl-dev libbenchmark-dev nlohmann-json3-dev libxxhash-dev libzstd-dev zstd
   xvfb xauth python3
 )
 

@@ -89,8 +89,25 @@ std::string record_name(sim::RecordType t) {
   return sim::record_type_name(t);
 }
 
+// Reads and verifies the whole file: the records (their hash, count and
+// order in time, sim::read_trace_file) and, against its header, their
+// nodes. Nothing of a file is shown before this has passed: zstd checks its
+// checksum only at the end of the stream.
+sim::TraceFileInfo verified_trace(const std::string& path) {
+  const run::TraceHeader h = run::parse_trace_header(path, sim::read_trace_header(path));
+  const uint64_t nodes = h.nodes ? h.nodes->size() : UINT32_MAX + uint64_t{1};
+  uint64_t n = 0;
+  return sim::read_trace_file(path, [&](const sim::Record& r) {
+    ++n;
+    if (r.node >= nodes) {
+      throw sim::TraceFileError(fmt::format("{}: corrupted: record #{} names node {}, but the header has {} nodes",
+                                            path, n, r.node, nodes));
+    }
+  });
+}
+
 int trace_hash(const std::string& path) {
-  const sim::TraceFileInfo info = sim::read_trace_file(path);
+  const sim::TraceFileInfo info = verified_trace(path);
   const run::TraceHeader h = run::parse_trace_header(path, info.header_json);
   std::printf("%s: %llu records, scenario %s, seed %llu\ntrace hash: %s\n", path.c_str(),
               static_cast<unsigned long long>(info.record_count),
@@ -160,9 +177,10 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
       node_on[id] = true;
     }
   }
+  verified_trace(path);  // first: a corrupted file prints nothing
   std::string out;
   uint64_t n = 0;
-  const sim::TraceFileInfo info = sim::read_trace_file(path, [&](const sim::Record& r) {
+  sim::read_trace_file(path, [&](const sim::Record& r) {
     ++n;
     if (!type_on[static_cast<uint16_t>(r.type)]) return;
     if (!node_on.empty() && (r.node >= node_on.size() || !node_on[r.node])) return;
@@ -184,13 +202,11 @@ int trace_dump(const std::string& path, const DumpFilter& filter) {
     }
   });
   std::fputs(out.c_str(), stdout);
-  // The header checked like the other commands' (with --node it already was).
-  if (filter.nodes.empty()) run::parse_trace_header(path, info.header_json);
   return kExitOk;
 }
 
 int trace_replay(const std::string& path) {
-  const sim::TraceFileInfo info = sim::read_trace_file(path);
+  const sim::TraceFileInfo info = verified_trace(path);
   const run::TraceReplay setup =
       run::trace_replay_setup(path, run::parse_trace_header(path, info.header_json));
   const scenario::Scenario& sc = setup.scenario;
@@ -209,6 +225,7 @@ int trace_latency(const std::string& path, const std::string& from, const std::s
   const run::TraceHeader h = run::parse_trace_header(path, sim::read_trace_header(path));
   const uint32_t src = run::trace_node(path, h, from);
   const uint32_t dst = run::trace_node(path, h, to);
+  verified_trace(path);
   std::map<uint64_t, int64_t> sent_ns;
   std::vector<int64_t> latency_ns;
   uint64_t dropped = 0;

@@ -195,6 +195,10 @@ TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
   RecordHasher hasher;
   ZSTD_inBuffer zin{data.data() + frame_at, frame_len, 0};
   size_t ret = 1;
+  // Records go in the order of simulated time, never before 0: a stream
+  // made to hash right (its footer written from the records) could still
+  // send a dump or a latency table back in time.
+  int64_t last_ns = 0;
   while (zin.pos < zin.size || ret != 0) {
     ZSTD_outBuffer zout{out.data() + carry, out.size() - carry, 0};
     ret = ZSTD_decompressStream(dctx, &zout, &zin);
@@ -207,6 +211,13 @@ TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
     for (size_t i = 0; i < whole; ++i) {
       Record r;
       std::memcpy(&r, out.data() + i * sizeof(Record), sizeof r);
+      if (r.time_ns < last_ns) {
+        ZSTD_freeDCtx(dctx);
+        throw TraceFileError(fmt::format("{}: corrupted: record #{} at {} ns comes before {} ns (the previous "
+                                         "record's, or the start)",
+                                         path, info.record_count + i + 1, r.time_ns, last_ns));
+      }
+      last_ns = r.time_ns;
       hasher.update(&r, 1);
       if (visit) visit(r);
     }
