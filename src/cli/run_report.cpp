@@ -30,7 +30,7 @@ void print_tiers(const run::TierSummary& t, Line& line) {
   line("  (percentiles over every request: failed and lost ones at the client's timeout, unanswered ones at their "
        "age at the end; \"p99 (ok)\" over ok answers only)");
   const uint64_t lookups = t.hits + t.misses;
-  line(fmt::format("  cache hit ratio {:.4f} ({} of {})   lost in crashes {}   answered too late {}   unsettled {}",
+  line(fmt::format("  cache hit ratio {:.4f} ({} of {})   never answered {}   answered too late {}   unsettled {}",
                    lookups ? static_cast<double>(t.hits) / static_cast<double>(lookups) : 0.0, t.hits, lookups, t.lost,
                    t.answered_late, t.unsettled));
   line(fmt::format("  edge staleness: {} stale reads, max {} versions / {}, p99 {}", t.stale_reads,

@@ -468,7 +468,16 @@ class Builder {
       }
     }
     if (rng_.below(4) == 0) out += fmt::format("  min_delivered: {}\n", rng_.below(1000));
-    if (rng_.below(4) == 0) out += fmt::format("  quiescence: {}\n", dur(ms(1, 3000)));
+    if (rng_.below(4) == 0) {
+      // Convergence was drawn judgeable with the default quiescence: a drawn
+      // one that would leave it unjudgeable (as long as the run) is left out.
+      const Duration quiescence = ms(1, 3000);
+      const bool convergence =
+          std::find(invariants.begin(), invariants.end(), std::string_view("convergence")) != invariants.end();
+      if (!convergence || scenario::judgeable(scenario::Invariant::kConvergence, sc, quiescence)) {
+        out += fmt::format("  quiescence: {}\n", dur(quiescence));
+      }
+    }
     // Where validate asks for it (a fault window and a second left to judge).
     if (tiers_ && scenario::recovers_within_required(sc)) {
       out += fmt::format("  recovers_within: {}\n", dur(sim::seconds(1 + static_cast<int64_t>(rng_.below(10)))));

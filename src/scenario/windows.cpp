@@ -230,6 +230,11 @@ std::string recovers_within_refusal(const Scenario& sc) {
 
 std::string convergence_unjudgeable(const Scenario& sc, sim::Duration quiescence) {
   const int64_t end = sc.duration.ns;
+  if (quiescence.ns >= end) {
+    return fmt::format("the quiescence of {} is not shorter than the run ({}): the DSM writes it compares leave no "
+                       "quiet that long before the end",
+                       sim::format_duration(quiescence), sim::format_duration(sc.duration));
+  }
   const int64_t whole_by = end - quiescence.ns;  // the network must be whole from then on
   for (const Fault& f : sc.faults) {
     const bool partition = f.kind == Fault::Kind::kPartition;

@@ -163,7 +163,7 @@ viz_refused "actions nested 70000 deep (a stack overflow before)" "^ecsim viz: $
 printf '[{"at":"1s",\n  "crash":"edge-1", "at":"2s"}]' > "$tmp/dup.json"
 viz_refused "a key twice in an action" "^ecsim viz: $tmp/dup.json:2:21: duplicate key 'at', expected each key once$" --actions "$tmp/dup.json"
 echo '[{"at":"100s","crash":"edge-1"}]' > "$tmp/late.json"
-viz_refused "an action after the run's end" "^ecsim viz: $tmp/late.json: action 1: \"at\": 100s is after the run's end \(5s\)" \
+viz_refused "an action after the run's end" "^ecsim viz: $tmp/late.json:1:3: action 1: \"at\": 100s is after the run's end \(5s\)" \
   --actions "$tmp/late.json"
 printf '[{"at":"1s",\n x}]' > "$tmp/syntax.json"
 viz_refused "a JSON syntax error" "^ecsim viz: $tmp/syntax.json:2:2: JSON syntax error: " --actions "$tmp/syntax.json"
@@ -176,11 +176,12 @@ viz_refused "two side tabs" "^ecsim viz: --tab 'node,metrics': node and metrics 
 viz_refused "two bottom tabs" "log and spacetime are both bottom tabs" --tab log,spacetime
 viz_refused "--layout a directory" "^ecsim viz: $tmp: cannot read: Is a directory$" --layout "$tmp"
 echo '{"nodes":{"edge-1":[150,400]},"bogus":1}' > "$tmp/l.json"
-viz_refused "a layout's unknown key" "^ecsim viz: $tmp/l.json: unknown key 'bogus'" --layout "$tmp/l.json"
+viz_refused "a layout's unknown key" "^ecsim viz: $tmp/l.json:1:31: unknown key 'bogus'" --layout "$tmp/l.json"
 echo '{"nodes":{"edge-1":[1e300,-1e300]}}' > "$tmp/l.json"
-viz_refused "a layout's centre past any screen" "node 'edge-1': expected \[x, y\], each within" --layout "$tmp/l.json"
+viz_refused "a layout's centre past any screen" "^ecsim viz: $tmp/l.json:1:11: node 'edge-1': expected \[x, y\], each within" \
+  --layout "$tmp/l.json"
 echo '{"nodes":{"edge-1":[1,2]},"radius":-5}' > "$tmp/l.json"
-viz_refused "a negative radius" "radius is -5, expected a number above 0" --layout "$tmp/l.json"
+viz_refused "a negative radius" "^ecsim viz: $tmp/l.json:1:27: radius is -5, expected a number above 0" --layout "$tmp/l.json"
 printf '{"nodes":{"edge-1":[1,2],\n"edge\\"1":[1,2],"edge\\"1":[3,4]}}' > "$tmp/l.json"
 viz_refused "a layout's node twice (its place past an escaped quote)" "$tmp/l.json:2:17: duplicate key 'edge\"1'" --layout "$tmp/l.json"
 test -e "$tmp/v.yaml"; check $? 1 "... and nothing was saved"

@@ -1201,6 +1201,10 @@ TEST_CASE("loader: convergence is refused when the network cannot be whole befor
         "no error");
   CHECK(error_or_none(dsm + "faults:\n  - { at: 1s, partition: [[edge-1], \"*\"] }\n  - { at: 4s, heal: true }\n" +
                       expect) == "no error");
+  // A quiescence as long as the run can never pass.
+  CHECK_THAT(error_of(dsm + "expect:\n  invariants: [convergence]\n  quiescence: 10s\n"),
+             Catch::Contains("invariant 'convergence' can never be judged in this scenario: the quiescence of 10s is "
+                             "not shorter than the run (10s)"));
   // A longer quiescence asks for more.
   CHECK_THAT(error_of(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3s }\n" +
                       "expect:\n  invariants: [convergence]\n  recovers_within: 1s\n  quiescence: 2500ms\n"),

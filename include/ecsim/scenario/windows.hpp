@@ -84,7 +84,8 @@ std::string recovers_within_refusal(const Scenario& sc);
 // fault (drop, delay, duplicate, reorder) still in force then rules that out
 // whatever the run does. A partition ends at its `for` or at the first heal
 // at or after its start, whichever comes first; at_point cuts, whose time
-// only the run knows, are left out. "" when none does.
+// only the run knows, are left out. Nor can a quiescence as long as the
+// run. "" when neither.
 std::string convergence_unjudgeable(const Scenario& sc, sim::Duration quiescence);
 
 }  // namespace ecsim::scenario
