@@ -179,12 +179,18 @@ TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
   }
   const size_t footer_at = frame_at + frame_len;
   if (data.size() < footer_at + kFooterBytes) throw TraceFileError(fmt::format("{}: truncated before the footer", path));
+  if (std::memcmp(data.data() + footer_at, kEndMagic, sizeof kEndMagic) != 0) {
+    // A second frame (two compressed streams concatenated) is valid zstd but
+    // not a trace file: ecsim writes the records as one frame.
+    if (get_u32(data.data() + footer_at) == ZSTD_MAGICNUMBER) {
+      throw TraceFileError(
+          fmt::format("{}: corrupted: a second zstd frame after the record stream (a trace file has one)", path));
+    }
+    throw TraceFileError(fmt::format("{}: corrupted footer", path));
+  }
   if (data.size() > footer_at + kFooterBytes) {
     throw TraceFileError(fmt::format("{}: corrupted: {} unexpected bytes after the footer", path,
                                      data.size() - footer_at - kFooterBytes));
-  }
-  if (std::memcmp(data.data() + footer_at, kEndMagic, sizeof kEndMagic) != 0) {
-    throw TraceFileError(fmt::format("{}: corrupted footer", path));
   }
   const uint64_t footer_count = get_u64(data.data() + footer_at + 8);
   const uint64_t footer_hash = get_u64(data.data() + footer_at + 16);

@@ -36,6 +36,17 @@ assert j["workloads"][0]["label"] == "ping edge->core"
 print("ok: --json parses and carries the summary")
 PY
 [[ $? -eq 0 ]] || fail=1
+# A misspelt or missing subcommand names where the chain stopped and what
+# would have been accepted there (CLI11's own message said only "A
+# subcommand is required" for both).
+"$ecsim" trace verify x.trace > /dev/null 2> "$tmp/err"; check $? 2 "an unknown trace subcommand exits 2"
+check "$(cat "$tmp/err")" "ecsim trace: unknown command 'verify' (one of latency, dump, hash, replay; see ecsim trace --help)" \
+  "the unknown subcommand is named with the ones that exist"
+"$ecsim" frob > /dev/null 2> "$tmp/err"; check $? 2 "an unknown command exits 2"
+grep -q "^ecsim: unknown command 'frob' (one of run, validate, " "$tmp/err"; check $? 0 "the unknown command is named"
+"$ecsim" bench > /dev/null 2> "$tmp/err"; check $? 2 "bench without its subcommand exits 2"
+check "$(cat "$tmp/err")" "ecsim bench: a command is required, one of kernel, pingpong, scenario (see ecsim bench --help)" \
+  "the missing subcommand's choices are listed"
 "$ecsim" --version | grep -qE '^ecsim [0-9]+\.[0-9]+\.[0-9]+$'; check $? 0 "--version"
 "$ecsim" --help > /dev/null; check $? 0 "--help"
 exit $fail

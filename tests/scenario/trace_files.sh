@@ -46,6 +46,17 @@ head -c 1000 "$tmp/t.trace" > "$tmp/cut.trace"
 grep -q "truncated" "$tmp/err"; check $? 0 "and says truncated"
 echo "junk" > "$tmp/junk.trace"
 "$ecsim" trace hash "$tmp/junk.trace" > /dev/null 2>&1; check $? 2 "junk exits 2"
+# Two record streams one after the other (valid zstd, not a trace file):
+# named as such, not as bytes after a footer that is not there.
+python3 - "$tmp/t.trace" "$tmp/two.trace" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<I', data[12:16])[0]
+head, frame, footer = data[:16 + n], data[16 + n:-24], data[-24:]
+open(sys.argv[2], 'wb').write(head + frame + frame + footer)
+PY
+"$ecsim" trace hash "$tmp/two.trace" > /dev/null 2> "$tmp/err"; check $? 2 "two zstd frames exit 2"
+grep -q "two.trace: corrupted: a second zstd frame after the record stream" "$tmp/err"; check $? 0 "... named ($(cat "$tmp/err"))"
 # A record stream made to hash right (its footer rewritten from the hash the
 # reader reported) was taken whole: a record back in time or naming a node
 # the header does not have is now refused as it is read (before the footer
