@@ -38,6 +38,19 @@ uint32_t op_bytes(const Op& op) {
 enum : uint8_t { kStart = 1, kDecision = 2, kEnd = 3, kPrepared = 4, kResolved = 5, kCheckpoint = 6 };
 constexpr size_t kChecksumBytes = 4;
 
+// A participant's outcome in one byte: bit 0 commit, the bits above it the
+// reason of its own NO (0 for a commit, or an abort it was told of).
+static_assert(kReasonKinds <= 128, "a reason fits above the commit bit");
+uint8_t outcome_byte(bool commit, Reason reason) {
+  ECSIM_ASSERT(!commit || reason == Reason::kNone);
+  return static_cast<uint8_t>((static_cast<unsigned>(reason) << 1) | (commit ? 1u : 0u));
+}
+bool outcome_of(uint8_t byte, bool& commit, Reason& reason) {
+  commit = (byte & 1) != 0;
+  reason = static_cast<Reason>(byte >> 1);
+  return static_cast<size_t>(reason) < kReasonKinds && (!commit || reason == Reason::kNone);
+}
+
 using log_codec::fnv1a;
 using log_codec::get_le;
 using log_codec::put_le;
@@ -114,8 +127,11 @@ std::optional<LogRecord> decode_body(Reader& r) {
       if (!get_op(r, p.op)) return std::nullopt;
       return p;
     }
-    case kResolved:
-      return LogResolved{r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint8_t>() != 0};
+    case kResolved: {
+      LogResolved x{r.get<uint64_t>(), r.get<uint64_t>(), false, Reason::kNone};
+      if (!outcome_of(r.get<uint8_t>(), x.commit, x.reason)) return std::nullopt;
+      return x;
+    }
     case kCheckpoint: {
       LogCheckpoint c;
       c.seq = r.get<uint64_t>();
@@ -127,7 +143,13 @@ std::optional<LogRecord> decode_body(Reader& r) {
       for (uint32_t i = 0; i < balances; ++i) c.balances.push_back({r.get<uint64_t>(), r.get<int64_t>()});
       for (uint32_t i = 0; i < owners; ++i) c.owners.push_back({r.get<uint64_t>(), r.get<uint64_t>()});
       for (uint32_t i = 0; i < outcomes; ++i) {
-        c.outcomes.push_back({r.get<uint64_t>(), r.get<uint64_t>(), r.get<uint8_t>() != 0, r.get<int64_t>()});
+        CheckpointOutcome o;
+        o.txn = r.get<uint64_t>();
+        o.client_txn = r.get<uint64_t>();
+        const auto byte = r.get<uint8_t>();
+        o.at_ns = r.get<int64_t>();
+        if (!outcome_of(byte, o.commit, o.reason)) return std::nullopt;
+        c.outcomes.push_back(o);
       }
       return c;
     }
@@ -219,7 +241,7 @@ std::string encode(const LogRecord& r) {
                    put_le(out, uint8_t{kResolved});
                    put_le(out, x.txn);
                    put_le(out, x.client_txn);
-                   put_le(out, static_cast<uint8_t>(x.commit));
+                   put_le(out, outcome_byte(x.commit, x.reason));
                  },
                  [&](const LogCheckpoint& c) {
                    ECSIM_ASSERT(c.balances.size() + c.owners.size() + c.outcomes.size() <=
@@ -241,7 +263,7 @@ std::string encode(const LogRecord& r) {
                    for (const CheckpointOutcome& o : c.outcomes) {
                      put_le(out, o.txn);
                      put_le(out, o.client_txn);
-                     put_le(out, static_cast<uint8_t>(o.commit));
+                     put_le(out, outcome_byte(o.commit, o.reason));
                      put_le(out, o.at_ns);
                    }
                  },

@@ -79,7 +79,7 @@ bool Participant::answer_known(Env<Message>& env, NodeId from, const Prepare& p)
     return true;
   }
   if (const auto it = resolved_.find(p.txn); it != resolved_.end()) {
-    send(env, from, Vote{p.txn, it->second.commit, Reason::kNone, Outcome::kUnknown});
+    send(env, from, Vote{p.txn, it->second.commit, it->second.reason, Outcome::kUnknown});
     return true;
   }
   if (forgotten(p.txn) && !planted(Plant::kTwopcPrepareForgotten)) {
@@ -221,8 +221,8 @@ void Participant::vote_no(Env<Message>& env, LogIo& io, uint64_t txn, Reason rea
   ++counters_.no_by[static_cast<size_t>(reason)];
   trace(env, kRecordVote, kVoteNo, t.coordinator, static_cast<uint32_t>(reason), txn,
         t.client_txn);
-  const bool logged = append(env, io, LogResolved{txn, t.client_txn, false});
-  remember(txn, t.client_txn, false, logged ? io.disk().length() : 0, env.now().ns);
+  const bool logged = append(env, io, LogResolved{txn, t.client_txn, false, reason});
+  remember(txn, t.client_txn, false, logged ? io.disk().length() : 0, env.now().ns, reason);
   txns_.erase(txn);
 }
 

@@ -104,7 +104,7 @@ void Participant::replay_resolved(Env<Message>& env, const LogResolved& r, uint6
   }
   clients_.emplace(r.client_txn, r.txn);
   // Remembered from now: the retention restarts at recovery.
-  remember(r.txn, r.client_txn, r.commit, wal_length, env.now().ns);
+  remember(r.txn, r.client_txn, r.commit, wal_length, env.now().ns, r.reason);
 }
 
 }  // namespace ecsim::proto::twopc

@@ -17,8 +17,8 @@
 namespace ecsim::proto::twopc {
 
 void Participant::remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length,
-                           int64_t at_ns) {
-  resolved_[txn] = Resolved{client_txn, commit, wal_length, at_ns};
+                           int64_t at_ns, Reason reason) {
+  resolved_[txn] = Resolved{client_txn, commit, wal_length, at_ns, reason};
   resolved_order_.push_back(txn);
   // The oldest go first: past the retention, or over outcomes_max.
   while (!resolved_order_.empty()) {
@@ -127,7 +127,7 @@ void Participant::maybe_checkpoint(Env<Message>& env, LogIo& io) {
     const auto it = resolved_.find(txn);
     if (it == resolved_.end()) continue;  // forgotten, or remembered again later
     room();
-    part.outcomes.push_back({txn, it->second.client_txn, it->second.commit, it->second.at_ns});
+    part.outcomes.push_back({txn, it->second.client_txn, it->second.commit, it->second.at_ns, it->second.reason});
   }
   // Decided and applied, its ACK waiting for the log: its outcome is in the
   // balances above, so it is remembered with them.
@@ -185,7 +185,7 @@ void Participant::replay_checkpoint(const LogCheckpoint& c, uint64_t wal_length,
   clients_.clear();
   for (const CheckpointOutcome& o : pending.outcomes) {
     clients_.emplace(o.client_txn, o.txn);
-    remember(o.txn, o.client_txn, o.commit, wal_length, o.at_ns);
+    remember(o.txn, o.client_txn, o.commit, wal_length, o.at_ns, o.reason);
   }
   for (const auto& [txn, t] : txns_) clients_.emplace(t.client_txn, txn);
   pending = LogCheckpoint{};

@@ -26,6 +26,7 @@ TEST_CASE("twopc: log records round-trip and a damaged record is refused", "[two
       LogEnd{8},
       LogPrepared{9, 10, 1, 11, transfer(kAlice, kBob, 12)},
       LogResolved{13, 14, true},
+      LogResolved{15, 16, false, Reason::kLockDied},
   };
   for (const LogRecord& r : records) {
     const std::string bytes = encode(r);
@@ -43,6 +44,14 @@ TEST_CASE("twopc: log records round-trip and a damaged record is refused", "[two
   REQUIRE(d);
   CHECK(d->reason == Reason::kInsufficientFunds);
   CHECK(d->participants == std::vector<NodeId>{12});
+  // A participant's own NO keeps its reason in the outcome's byte.
+  const std::optional<LogRecord> no = decode(encode(records.back()));
+  REQUIRE(no);
+  const auto* x = std::get_if<LogResolved>(&*no);
+  REQUIRE(x);
+  CHECK_FALSE(x->commit);
+  CHECK(x->reason == Reason::kLockDied);
+  CHECK(encode(LogResolved{15, 16, false, Reason::kNone}).size() == encode(records.back()).size());
 }
 
 TEST_CASE("twopc: a unanimous YES commits at every participant", "[twopc]") {
@@ -103,6 +112,39 @@ TEST_CASE("twopc: one NO vote aborts the transaction everywhere", "[twopc]") {
   CHECK(c.no_locks());
   for (NodeId p : kParts) CHECK(c.part(p).resolved(*txn) == false);
   CHECK(c.core(kCore1).counters().aborted_by[static_cast<size_t>(Reason::kInsufficientFunds)] == 1);
+}
+
+TEST_CASE("twopc: a NO vote lost on the way is given again with its reason", "[twopc]") {
+  // P3 votes NO for insufficient funds, and the NO is lost: the coordinator
+  // asks again, and P3 answers from what it resolved -- with the reason, so
+  // the client hears why (it heard "none" before), also after a restart
+  // that replayed the NO from its log.
+  for (const bool restart : {false, true}) {
+    Cluster c;
+    ParticipantConfig poor = Cluster::part_config();
+    poor.accounts[0].balance = 100;
+    c.crash_part(kP3);
+    c.start_part(kP3, poor);
+    c.cut.insert({kP3, kCore1});
+    const auto txn = c.begin(kCore1, 1, debit(kAlice, 300));
+    REQUIRE(txn);
+    c.settle();
+    CHECK(c.completions(kCore1).empty());
+    CHECK(c.part(kP3).resolved(*txn) == false);
+    if (restart) {
+      c.crash_part(kP3);
+      c.start_part(kP3, poor);
+      CHECK(c.part(kP3).resolved(*txn) == false);
+    }
+    c.cut.clear();
+    c.run_for(1_s);
+    const auto done = c.completions(kCore1);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].outcome == Outcome::kAborted);
+    CHECK(done[0].reason == Reason::kInsufficientFunds);
+    CHECK(c.core(kCore1).counters().aborted_by[static_cast<size_t>(Reason::kInsufficientFunds)] == 1);
+    CHECK(c.core(kCore1).counters().aborted_by[static_cast<size_t>(Reason::kNone)] == 0);
+  }
 }
 
 TEST_CASE("twopc: force_no makes a participant vote NO on its next transactions only", "[twopc]") {

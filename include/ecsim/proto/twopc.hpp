@@ -279,6 +279,10 @@ struct LogResolved {
   uint64_t txn = 0;
   uint64_t client_txn = 0;
   bool commit = false;
+  // An abort by this participant's own NO: the vote's reason, so a PREPARE
+  // sent again after it is answered with the same NO. Shares the outcome's
+  // byte on disk (outcome_byte): the entry's size does not change.
+  Reason reason = Reason::kNone;
 };
 // A participant's checkpoint: its committed balances and number owners and
 // its remembered outcomes at one instant (transactions live then are not in
@@ -292,6 +296,7 @@ struct CheckpointOutcome {
   uint64_t client_txn = 0;
   bool commit = false;
   int64_t at_ns = 0;  // when it was resolved: retention counts from there
+  Reason reason = Reason::kNone;  // as LogResolved's
 };
 struct LogCheckpoint {
   uint64_t seq = 0;  // the participant's checkpoints count up from 1

@@ -152,6 +152,7 @@ class Participant {
     bool commit = false;
     uint64_t wal_length = 0;  // durable at this log length
     int64_t at_ns = 0;        // resolved then: retention counts from there
+    Reason reason = Reason::kNone;  // an abort by its own NO: why (a PREPARE again gets the same NO)
   };
   enum class LockResult : uint8_t { kGranted, kWait, kDie };
 
@@ -171,7 +172,8 @@ class Participant {
   void send_vote(Env<Message>& env, uint64_t txn, const Txn& t);
   // Remembers a resolved transaction, and forgets the oldest past the
   // retention or over outcomes_max (twopc_participant_state.cpp).
-  void remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length, int64_t at_ns);
+  void remember(uint64_t txn, uint64_t client_txn, bool commit, uint64_t wal_length, int64_t at_ns,
+                Reason reason = Reason::kNone);
   // True: `txn` is no newer than a transaction of its coordinator's
   // incarnation that was resolved here and forgotten, so a PREPARE of it is
   // a late copy (a coordinator asks for votes for 600 ms, not 30 s).
