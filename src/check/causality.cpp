@@ -146,6 +146,7 @@ void CausalityChecker::on_drop(const sim::Record& r) {
 void CausalityChecker::end_copy(uint64_t id, InFlight& m) {
   ECSIM_ASSERT(m.copies > 0);
   if (--m.copies != 0) return;
+  clock_bytes_.add(-static_cast<int64_t>(m.clock_bytes));
   if (spare_clocks_.size() < kSpareClocksMax) spare_clocks_.push_back(std::move(m.clock));
   in_flight_.erase(id);
 }
@@ -198,6 +199,8 @@ void CausalityChecker::on_clock_send(const sim::Record& r) {
   } else {
     m.clock.entries.clear();
   }
+  m.clock_bytes = static_cast<uint32_t>(m.clock.entries.capacity() * sizeof(m.clock.entries[0]));
+  clock_bytes_.add(m.clock_bytes);
   m.clock_known = known;
   m.src = r.node;
   m.dst = r.peer;

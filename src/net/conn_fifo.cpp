@@ -26,7 +26,10 @@ ConnFifo::ConnFifo(uint32_t slots_max) : slots_max_(slots_max) {
 int64_t ConnFifo::order(uint32_t link, uint32_t epoch, uint64_t conn, int64_t at_ns, int64_t now_ns,
                         const std::vector<uint32_t>& link_epochs, uint32_t node) {
   ECSIM_ASSERT(conn != 0 && at_ns > now_ns);
-  if (slots_.empty()) slots_.resize(kSlotsMin);
+  if (slots_.empty()) {
+    slots_.resize(kSlotsMin);
+    account();
+  }
   const size_t mask = slots_.size() - 1;
   size_t i = slot_of(link, conn, mask);
   size_t reusable = slots_.size();  // the first stale slot of the chain
@@ -85,6 +88,7 @@ void ConnFifo::rebuild(int64_t now_ns, const std::vector<uint32_t>& link_epochs)
     slots_[i] = s;
     ++used_;
   }
+  account();
 }
 
 }  // namespace ecsim::net

@@ -53,6 +53,8 @@ uint32_t Network::link_index(NodeId src, NodeId dst) {
     i = pair_slot(key);
   }
   pair_table_[i] = PairSlot{key, index + 1};
+  links_bytes_.set_bytes(static_cast<int64_t>(links_.capacity() * sizeof(Link) + pair_table_.size() * sizeof(PairSlot) +
+                                              link_epochs_.capacity() * sizeof(uint32_t)));
   return index;
 }
 

@@ -372,7 +372,10 @@ Decision Guard::decide(std::string_view token, Operation op, uint64_t target_sub
   bool known = false;
   XXH128_hash_t hash{};
   if (token.size() == kTokenBytes) {
-    if (verified_.empty()) verified_.resize(kVerifiedSlots);
+    if (verified_.empty()) {
+      verified_.resize(kVerifiedSlots);
+      verified_bytes_.set_bytes(static_cast<int64_t>(kVerifiedSlots * sizeof(VerifiedToken)));
+    }
     hash = XXH3_128bits(token.data(), token.size());
     slot = &verified_[hash.low64 % kVerifiedSlots];
     known = slot->used() && slot->hash_lo == hash.low64 && slot->hash_hi == hash.high64;

@@ -47,6 +47,10 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kLinkInFlight, "network.link_in_flight", "messages per link", uint64_t{1} << 15, 0},
     // A link's equal share of this many, once the network holds it:
     {R::kLinkShare, "network.link_share", "messages shared equally by the links holding them", 3 * (uint64_t{1} << 16), 0},
+    // Memory only, bytes set as they grow:
+    {R::kLinks, "net.links", "directed links", 0, 0},
+    {R::kVerifiedTokens, "auth.verified_tokens", "memo slots per edge node", 0, 0},
+    {R::kHotKeys, "tiers.hot_keys", "keys per edge node", 0, 0},
 }};
 
 constexpr bool resources_in_enum_order() {

@@ -294,6 +294,7 @@ void HotKeys::touch(uint64_t key, uint64_t weight) {
     i = parent;
   }
   place(i, e);
+  account();
   check_invariants();
 }
 
@@ -339,6 +340,7 @@ void HotKeys::decay() {
     pos_[i] = static_cast<uint32_t>(i);
     at_[heap_[i].key] = static_cast<uint32_t>(i);
   }
+  account();
   check_invariants();
 }
 
@@ -346,6 +348,7 @@ void HotKeys::clear() {
   heap_.clear();
   pos_.clear();
   at_.clear();
+  account();
 }
 
 void HotKeys::check_invariants() const {

@@ -306,4 +306,36 @@ std::vector<net::NodeId> home_cores(const std::vector<net::NodeId>& cores, size_
   return home;
 }
 
+namespace {
+size_t clock_heap(const net::VectorClock& c) { return c.entries.capacity() * sizeof(c.entries[0]); }
+
+size_t dsm_heap(const proto::dsm::Message& m) {
+  return std::visit(proto::Overloaded{
+                        [](const proto::dsm::Update& u) { return clock_heap(u.clock); },
+                        [](const proto::dsm::Digest& d) { return d.entries.capacity() * sizeof(d.entries[0]); },
+                        [](const proto::dsm::Repair& r) {
+                          size_t bytes = r.entries.capacity() * sizeof(r.entries[0]) +
+                                         r.pull.capacity() * sizeof(uint64_t);
+                          for (const proto::dsm::Update& u : r.entries) bytes += clock_heap(u.clock);
+                          return bytes;
+                        },
+                    },
+                    m);
+}
+}  // namespace
+
+size_t heap_bytes(const Carried& c) {
+  size_t bytes = clock_heap(c.clock);
+  if (const auto* dsm = std::get_if<proto::dsm::Message>(&c.payload)) {
+    bytes += dsm_heap(*dsm);
+  } else if (const auto* queued = std::get_if<DsmQueued>(&c.payload)) {
+    bytes += clock_heap(queued->update.clock);
+  } else if (const auto* storage = std::get_if<proto::storage::Message>(&c.payload)) {
+    if (const auto* batch = std::get_if<proto::storage::CatchUpResp>(storage)) {
+      bytes += batch->entries.capacity() * sizeof(batch->entries[0]);
+    }
+  }
+  return bytes;
+}
+
 }  // namespace ecsim::tiers

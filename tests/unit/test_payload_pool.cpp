@@ -63,3 +63,40 @@ TEST_CASE("payload pool: a full pool refuses, counted and traced, and keeps its 
   CHECK(*c == a);
   CHECK(pool.get(*c) == "gamma");
 }
+
+namespace {
+// A body with a heap buffer, like tiers::Carried's vector clock.
+struct Clocked {
+  std::vector<uint64_t> entries;
+};
+size_t heap_bytes(const Clocked& c) { return c.entries.capacity() * sizeof(uint64_t); }
+
+int64_t payload_bytes() { return sim::limit_state().use[static_cast<size_t>(sim::Resource::kPayloads)].bytes; }
+}  // namespace
+
+TEST_CASE("payload pool: the buffers of live bodies are accounted until taken or dropped", "[tiers][limits]") {
+  const int64_t before = payload_bytes();
+  {
+    tiers::PayloadPool<Clocked> pool;
+    const int64_t slot_bytes = static_cast<int64_t>(sim::resource_info(sim::Resource::kPayloads).entry_bytes);
+    // 200 bodies of 1,000 entries each: 1.6 MB of buffers, past the
+    // running figure's 64 KiB step many times.
+    std::vector<uint64_t> handles;
+    for (int i = 0; i < 200; ++i) handles.push_back(*pool.put(Clocked{std::vector<uint64_t>(1000, 7)}));
+    const int64_t held = 200 * 1000 * 8;
+    CHECK(payload_bytes() - before >= 200 * slot_bytes + held - sim::AccountedRunning::kStep);
+    // Half taken by their receivers, half dropped unread (a duplicate of one
+    // of them still in flight: its buffer stays until its last copy goes).
+    pool.retain(handles[0]);
+    for (int i = 0; i < 100; ++i) CHECK(pool.take(handles[i]).entries.size() == 1000);
+    for (int i = 100; i < 200; ++i) pool.release(handles[i]);
+    CHECK(payload_bytes() - before <= 200 * slot_bytes + 8000 + sim::AccountedRunning::kStep);
+    CHECK(payload_bytes() - before >= 200 * slot_bytes);
+    pool.release(handles[0]);
+    CHECK(payload_bytes() - before <= 200 * slot_bytes + sim::AccountedRunning::kStep);
+    // A slot reused after a drop holds only its new body.
+    const uint64_t again = *pool.put(Clocked{std::vector<uint64_t>(10, 1)});
+    CHECK(pool.get(again).entries.size() == 10);
+  }
+  CHECK(payload_bytes() == before);  // the pool's bytes go with it
+}

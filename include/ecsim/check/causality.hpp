@@ -116,6 +116,7 @@ class CausalityChecker final : public sim::TraceObserver {
     bool clock_known = true;  // false: the sender's clock was unknown
     uint32_t src = 0;
     uint32_t dst = 0;
+    uint32_t clock_bytes = 0;  // the clock's buffer, accounted while followed
     int64_t send_ns = 0;
     uint64_t send_record = 0;  // the send record's ordinal (not its clock_send's)
     uint32_t copies = 1;       // copies neither received nor dropped yet
@@ -175,6 +176,7 @@ class CausalityChecker final : public sim::TraceObserver {
   uint64_t untracked_at_bound_ = 0;
   size_t in_flight_peak_ = 0;
   sim::Accounted in_flight_bytes_{sim::Resource::kCausalityInFlight};  // the table's slots (it never shrinks)
+  sim::AccountedRunning clock_bytes_{sim::Resource::kCausalityInFlight};  // the followed messages' clocks
 };
 
 }  // namespace ecsim::check

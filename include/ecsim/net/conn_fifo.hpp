@@ -23,6 +23,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "ecsim/sim/limits.hpp"
+
 namespace ecsim::net {
 
 class ConnFifo {
@@ -55,11 +57,16 @@ class ConnFifo {
     return s.last_deliver_ns > now_ns && link_epochs[s.link] == s.epoch;
   }
   void rebuild(int64_t now_ns, const std::vector<uint32_t>& link_epochs);
+  // Both tables' storage (a table keeps its largest size): --memory-max.
+  void account() {
+    bytes_.set_bytes(static_cast<int64_t>((slots_.capacity() + scratch_.capacity()) * sizeof(Slot)));
+  }
 
   std::vector<Slot> slots_;
   std::vector<Slot> scratch_;  // the previous table, during and after a rebuild
   size_t used_ = 0;  // non-empty slots, stale ones included
   uint32_t slots_max_;
+  sim::Accounted bytes_{sim::Resource::kConnFifo};
 };
 
 }  // namespace ecsim::net

@@ -162,6 +162,8 @@ class Network {
   std::vector<Link> links_;
   std::vector<uint32_t> link_epochs_;  // by link index; stale epochs are dropped on arrival
   ConnFifo conn_fifo_;
+  // links_, pair_table_ and link_epochs_: --memory-max (net.links).
+  sim::Accounted links_bytes_{sim::Resource::kLinks};
   // The message on_deliver is being called for (refuse() is only valid then).
   uint64_t arriving_id_ = 0;
   bool arriving_refused_ = false;

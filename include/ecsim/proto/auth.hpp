@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "ecsim/net/envelope.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/sim/time.hpp"
 #include "ecsim/sim/trace.hpp"
@@ -232,6 +233,7 @@ class Guard {
   std::unique_ptr<detail::MacKey> key_;
   std::array<uint64_t, kReasonCount> counts_{};
   std::vector<VerifiedToken> verified_;
+  sim::Accounted verified_bytes_{sim::Resource::kVerifiedTokens};  // --memory-max
   uint64_t memo_hits_ = 0;
   uint64_t memo_misses_ = 0;
 };

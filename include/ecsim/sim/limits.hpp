@@ -66,6 +66,9 @@ enum class Resource : uint16_t {
   kBillingHistory,    // check: what the billing checker remembers (memory only)
   kLinkInFlight,      // net: messages in flight on one directed link
   kLinkShare,         // net: a link's equal share, once the network holds three quarters of its maximum
+  kLinks,             // net: per-link state of every directed pair that ever carried a message (memory only)
+  kVerifiedTokens,    // auth: each edge node's memo of verified tokens (memory only)
+  kHotKeys,           // tiers: each edge node's hot-key list (memory only)
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);
@@ -180,6 +183,28 @@ class Accounted {
  private:
   Resource r_;
   int64_t bytes_ = 0;
+};
+
+// Bytes that change with nearly every event (the buffers of the messages in
+// flight: their vector clocks): added as they come and removed as they go,
+// and passed on to the accounting only once they moved kStep bytes from
+// what it last heard, so the hot path pays an addition and a comparison.
+// The figure is still the model's own, the same on every machine; it lags
+// the exact one by less than kStep.
+class AccountedRunning {
+ public:
+  static constexpr int64_t kStep = int64_t{64} << 10;
+  explicit AccountedRunning(Resource r) : accounted_(r) {}
+  void add(int64_t delta_bytes) {
+    live_ += delta_bytes;
+    const int64_t off = live_ - accounted_.bytes();
+    if (off >= kStep || off <= -kStep) accounted_.set_bytes(live_);
+  }
+  int64_t live() const { return live_; }
+
+ private:
+  Accounted accounted_;
+  int64_t live_ = 0;
 };
 
 }  // namespace ecsim::sim

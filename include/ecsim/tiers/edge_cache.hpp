@@ -244,12 +244,18 @@ class HotKeys {
   void place(size_t i, const Entry& e);
   void sift_down(size_t i);
   void check_invariants() const;
+  // The three tables' storage: --memory-max (tiers.hot_keys).
+  void account() {
+    bytes_.set_bytes(static_cast<int64_t>(heap_.capacity() * sizeof(Entry) + pos_.capacity() * sizeof(uint32_t) +
+                                          at_.slot_count() * sim::FlatMap<uint32_t>::slot_bytes()));
+  }
 
   size_t capacity_;
   std::vector<Entry> heap_;                    // a min-heap by `colder`
   std::vector<uint32_t> pos_;                  // slot -> index in heap_
   sim::FlatMap<uint32_t> at_;  // key -> slot; lookup only
   uint64_t replacements_ = 0;
+  sim::Accounted bytes_{sim::Resource::kHotKeys};
 };
 
 }  // namespace ecsim::tiers

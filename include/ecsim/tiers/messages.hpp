@@ -132,4 +132,9 @@ struct Carried {
   net::VectorClock clock;
 };
 
+// The heap buffers a body holds (its clock's, a DSM digest's or repair's
+// entries and their clocks, a catch-up batch's): what PayloadPool accounts
+// beside its slots.
+size_t heap_bytes(const Carried& c);
+
 }  // namespace ecsim::tiers

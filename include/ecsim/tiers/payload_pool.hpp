@@ -10,8 +10,17 @@
 // reach of sim::Resource::kPayloads (`tiers.payloads`) at the sending node.
 // The sender then does not send the message: to the protocols it is a
 // message lost on the way, which they already survive (retries, timeouts).
+//
+// Memory: each slot counts a fixed size (tiers.payloads' entry_bytes), and a
+// body type with a `heap_bytes(const T&)` function (tiers::Carried: its
+// vector clock, a DSM repair's entries) also counts the buffers its live
+// bodies hold, so a large cluster's clocks in flight count against
+// --memory-max.
 #pragma once
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -20,6 +29,11 @@
 #include "ecsim/sim/limits.hpp"
 
 namespace ecsim::tiers {
+
+template <class T>
+concept HeapSized = requires(const T& v) {
+  { heap_bytes(v) } -> std::convertible_to<size_t>;
+};
 
 template <class T>
 class PayloadPool {
@@ -64,6 +78,11 @@ class PayloadPool {
       bytes_.set_entries(slots_.size());
     }
     slots_[slot].refs = 1;
+    if constexpr (HeapSized<T>) {
+      const size_t heap = heap_bytes(slots_[slot].value);
+      slots_[slot].heap = static_cast<uint32_t>(std::min<size_t>(heap, UINT32_MAX));
+      heap_bytes_.add(slots_[slot].heap);
+    }
     ++live_;
     ECSIM_ASSERT(live_ <= slots_max_);
     return uint64_t{slot};
@@ -85,6 +104,7 @@ class PayloadPool {
       return slots_[handle].value;
     }
     T out = std::move(slots_[handle].value);
+    forget_heap(slots_[handle]);  // moved out: the slot holds no buffer now
     release(handle);
     return out;
   }
@@ -95,6 +115,14 @@ class PayloadPool {
   void release(uint64_t handle) {
     ECSIM_ASSERT(handle < slots_.size() && slots_[handle].refs > 0);
     if (--slots_[handle].refs == 0) {
+      if constexpr (HeapSized<T>) {
+        // Dropped unread (a lost message): its buffers go now, not when the
+        // slot is next used, so what is accounted is what is held.
+        if (slots_[handle].heap != 0) {
+          forget_heap(slots_[handle]);
+          slots_[handle].value = T{};
+        }
+      }
       free_.push_back(static_cast<uint32_t>(handle));
       --live_;
     }
@@ -106,13 +134,21 @@ class PayloadPool {
   struct Slot {
     T value;
     uint32_t refs;
+    uint32_t heap = 0;  // heap_bytes(value) when stored, accounted while held
   };
+  void forget_heap(Slot& s) {
+    if constexpr (HeapSized<T>) {
+      heap_bytes_.add(-static_cast<int64_t>(s.heap));
+      s.heap = 0;
+    }
+  }
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   size_t live_ = 0;
   uint64_t refused_ = 0;
   uint32_t slots_max_;
   sim::Accounted bytes_{sim::Resource::kPayloads};
+  sim::AccountedRunning heap_bytes_{sim::Resource::kPayloads};  // the live bodies' buffers
 };
 
 }  // namespace ecsim::tiers
