@@ -1,4 +1,5 @@
 // ecsim: a deterministic simulator of an edge-core-cloud telecom cluster.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -18,31 +19,36 @@ std::string format_hash(uint64_t hash) { return fmt::format("0x{:016x}", hash); 
 namespace {
 
 // CLI11 says only "A subcommand is required" for both a missing and a
-// misspelt subcommand (`ecsim trace verify`). The commands that hold
-// subcommands take no options of their own, so walking the words that are
-// not options finds where the chain of subcommands stopped and why.
-std::string subcommand_error(CLI::App& app, int argc, char** argv) {
-  CLI::App* at = &app;
-  std::string path = "ecsim";
-  for (int i = 1; i < argc; ++i) {
-    const std::string word = argv[i];
-    if (word.empty() || word[0] == '-') continue;
-    CLI::App* sub = nullptr;
-    for (CLI::App* s : at->get_subcommands([](CLI::App*) { return true; })) {
-      if (s->check_name(word)) sub = s;
-    }
-    std::vector<std::string> names;
-    for (CLI::App* s : at->get_subcommands([](CLI::App*) { return true; })) names.push_back(s->get_name());
-    if (sub == nullptr) {
-      return fmt::format("{}: unknown command '{}' (one of {}; see {} --help)", path, word, fmt::join(names, ", "),
-                         path);
-    }
-    at = sub;
-    path += " " + sub->get_name();
-    if (at->get_subcommands([](CLI::App*) { return true; }).empty()) break;
-  }
+// misspelt subcommand (`ecsim trace verify`). From what it parsed: the
+// chain of subcommands it took, and the words none of them took. Empty:
+// nothing better to say than CLI11's message.
+std::string subcommand_error(CLI::App& app) {
+  std::vector<CLI::App*> chain{&app};
+  while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
+  std::string path;
+  for (CLI::App* a : chain) path += (path.empty() ? "ecsim" : " " + a->get_name());
+  CLI::App* at = chain.back();
   std::vector<std::string> names;
   for (CLI::App* s : at->get_subcommands([](CLI::App*) { return true; })) names.push_back(s->get_name());
+  if (names.empty()) return {};
+  // The first command of the chain left with words nothing took: a
+  // misspelt command if it is the last one and its first word is no option;
+  // otherwise words out of place (an option before the command, a command
+  // after `--`), as CLI11 would have said had it got there.
+  std::string where;
+  for (CLI::App* a : chain) {
+    where += (where.empty() ? "ecsim" : " " + a->get_name());
+    const std::vector<std::string> rest = a->remaining(false);
+    if (rest.empty()) continue;
+    const std::string& first = rest.front();
+    const bool a_command = std::find(names.begin(), names.end(), first) != names.end();
+    if (a == at && !a_command && !first.empty() && first[0] != '-') {
+      return fmt::format("{}: unknown command '{}' (one of {}; see {} --help)", path, first, fmt::join(names, ", "),
+                         path);
+    }
+    return fmt::format("{}: the following arguments were not expected: {} (see {} --help)", where,
+                       fmt::join(rest, " "), where);
+  }
   return fmt::format("{}: a command is required, one of {} (see {} --help)", path, fmt::join(names, ", "), path);
 }
 
@@ -77,7 +83,12 @@ int main(int argc, char** argv) {
     if (std::string(e.what()) != "A subcommand is required") {
       std::fprintf(stderr, "ecsim: %s (see ecsim --help)\n", e.what());
     } else {
-      std::fprintf(stderr, "%s\n", subcommand_error(app, argc, argv).c_str());
+      const std::string better = subcommand_error(app);
+      if (better.empty()) {
+        std::fprintf(stderr, "ecsim: %s (see ecsim --help)\n", e.what());
+      } else {
+        std::fprintf(stderr, "%s\n", better.c_str());
+      }
     }
     return kExitBadInput;
   } catch (const CLI::ParseError& e) {

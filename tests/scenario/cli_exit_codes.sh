@@ -47,6 +47,13 @@ grep -q "^ecsim: unknown command 'frob' (one of run, validate, " "$tmp/err"; che
 "$ecsim" bench > /dev/null 2> "$tmp/err"; check $? 2 "bench without its subcommand exits 2"
 check "$(cat "$tmp/err")" "ecsim bench: a command is required, one of kernel, pingpong, scenario (see ecsim bench --help)" \
   "the missing subcommand's choices are listed"
+# Words out of place before a command are named as such, not taken for a
+# misspelt command (found by review: '3' was "unknown command").
+"$ecsim" --seed 3 trace > /dev/null 2> "$tmp/err"; check $? 2 "an option before the command exits 2"
+check "$(cat "$tmp/err")" "ecsim: the following arguments were not expected: --seed 3 (see ecsim --help)" \
+  "the option before the command is named"
+"$ecsim" -- run > /dev/null 2> "$tmp/err"; check $? 2 "a command after -- exits 2"
+grep -q "^ecsim: the following arguments were not expected: " "$tmp/err"; check $? 0 "... as arguments out of place"
 "$ecsim" --version | grep -qE '^ecsim [0-9]+\.[0-9]+\.[0-9]+$'; check $? 0 "--version"
 "$ecsim" --help > /dev/null; check $? 0 "--help"
 exit $fail
