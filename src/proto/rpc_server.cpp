@@ -65,6 +65,7 @@ std::optional<Incoming> Server::on_request(NodeId from, const Request& r) {
   }
   if (reach(env_, Point::kRpcServerBeforeExecute)) return std::nullopt;
   entries_.try_emplace(key).first->conn_id = r.conn_id;
+  account();
   ++executing_;
   ++counters_.executed;
   serve_trace(from, r, ServeOutcome::kExecute);
@@ -102,6 +103,7 @@ void Server::respond(NodeId to, uint64_t call_id, uint16_t code, uint64_t body_h
     return;
   }
   done_order_.push_back(Done{key, env_.now().ns});
+  account();
   if (!send_response(to, response)) return;
   evict();
   ECSIM_ASSERT(entries_.size() == executing_ + done_order_.size());
@@ -136,12 +138,22 @@ namespace {
 constexpr uint64_t kForgottenWords = Server::kForgottenWindow / 64;
 }  // namespace
 
+void Server::account() {
+  const auto bytes = static_cast<int64_t>(entries_.slot_count() * decltype(entries_)::slot_bytes() +
+                                          done_order_.capacity() * sizeof(Done) +
+                                          forgotten_.capacity() * sizeof(Forgotten) +
+                                          forgotten_words_ * sizeof(uint64_t));
+  if (bytes != bytes_.bytes()) bytes_.set_bytes(bytes);
+}
+
 void Server::forget(NodeId client, uint64_t call_id) {
   if (client >= forgotten_.size()) forgotten_.resize(size_t{client} + 1);
   Forgotten& f = forgotten_[client];
   const uint64_t word = call_id / 64;
   if (f.words.empty()) {
     f.words.assign(kForgottenWords, 0);
+    forgotten_words_ += kForgottenWords;
+    account();
     f.base = (word >= kForgottenWords - 1 ? word - (kForgottenWords - 1) : 0) * 64;
   }
   if (call_id < f.base) return;  // refused already: below the window

@@ -3,6 +3,8 @@
 // judge.cpp's.
 #include "ecsim/run/runner.hpp"
 
+#include <algorithm>
+
 #include <fmt/ranges.h>
 
 #include "ecsim/scenario/loader.hpp"
@@ -305,7 +307,10 @@ constexpr uint64_t kEventsPerLimitCheck = 4096;
 }  // namespace
 
 bool Run::Impl::over_memory() {
-  sim::memory_set(sim::Resource::kEvents, static_cast<int64_t>(sim.pending() * sizeof(sim::Event)));
+  // The queue's buffers, or its events where it holds them tighter (before
+  // its first rebuild the ring is not counted yet).
+  const size_t queued = std::max(sim.pending() * sizeof(sim::Event), sim.queue().reserved_bytes());
+  sim::memory_set(sim::Resource::kEvents, static_cast<int64_t>(queued));
   if (sim::limit_state().memory_exceeded) memory_hit = true;
   return memory_hit;
 }

@@ -246,6 +246,11 @@ void EventQueue::size_ring(size_t ring_size, size_t n) {
   }
 }
 
+void EventQueue::count_ring_slots() {
+  ring_slot_events_ = 0;
+  for (const auto& slot : ring_) ring_slot_events_ += slot.capacity();
+}
+
 // Re-lays all pending events out: ring size from the count, width so that the
 // window spans twice the distance from the earliest event to the 63/64
 // quantile (outliers go to far_ instead of stretching every bucket).
@@ -271,8 +276,12 @@ void EventQueue::rebuild() {
   near_is_heap_ = false;
   far_.clear();
   ring_count_ = 0;
-  if (n == 0) return;
+  if (n == 0) {
+    count_ring_slots();
+    return;
+  }
   size_ring(ring_size, n);
+  count_ring_slots();
   const auto by_time = [](const Event& x, const Event& y) { return x.time_ns < y.time_ns; };
   const uint64_t earliest = static_cast<uint64_t>(std::min_element(scratch_.begin(), scratch_.end(), by_time)->time_ns);
   const auto q = scratch_.begin() + static_cast<std::ptrdiff_t>(n - 1 - n / 64);

@@ -51,6 +51,7 @@ constexpr std::array<ResourceInfo, kResourceCount - 1> kResources{{
     {R::kLinks, "net.links", "directed links", 0, 0},
     {R::kVerifiedTokens, "auth.verified_tokens", "memo slots per edge node", 0, 0},
     {R::kHotKeys, "tiers.hot_keys", "keys per edge node", 0, 0},
+    {R::kResponseCache, "rpc.response_cache", "answers per core", 0, 0},
 }};
 
 constexpr bool resources_in_enum_order() {

@@ -151,10 +151,14 @@ uint64_t CoreNode::keep_reply(CoreBody body) {
       if (s.handle != 0) grown[reply_index(s.handle)] = std::move(s);
     }
     replies_ = std::move(grown);
+    replies_bytes_.set_bytes(static_cast<int64_t>(replies_.capacity() * sizeof(ReplySlot)));
   }
   ECSIM_ASSERT(replies_cap_ <= 2 * rpc_server_->config().cache_max);
   const size_t i = reply_index(handle);
-  if (i >= replies_.size()) replies_.resize(i + 1);  // the first lap: a node that answers little stays small
+  if (i >= replies_.size()) {
+    replies_.resize(i + 1);  // the first lap: a node that answers little stays small
+    replies_bytes_.set_bytes(static_cast<int64_t>(replies_.capacity() * sizeof(ReplySlot)));
+  }
   replies_[i] = ReplySlot{handle, std::move(body)};
   return handle;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ecsim/sim/flat_map.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/tiers/tier_node.hpp"
 
 namespace ecsim::tiers {
@@ -95,6 +96,7 @@ class CoreNode final : public TierNode {
   // Keeps a reply's body in the ring for the RPC response about to carry it; its handle.
   uint64_t keep_reply(CoreBody body);
   std::vector<ReplySlot> replies_;
+  sim::Accounted replies_bytes_{sim::Resource::kResponseCache};  // replies_: --memory-max
   size_t replies_cap_ = kRepliesMin;  // a power of two
   uint64_t next_reply_ = 1;
   // billing: the node's 2PC coordinator, its callers per client txn id (a

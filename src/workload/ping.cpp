@@ -20,12 +20,16 @@ void PingStats::add_workload(std::string label, sim::Duration timeout) {
   w.label = std::move(label);
   w.timeout = timeout;
   w.send_ns.assign(64, kSettled);
+  ring_slots_ += w.send_ns.size();
+  ring_bytes_.set_bytes(static_cast<int64_t>(ring_slots_ * sizeof(int64_t)));
   windows_.push_back(std::move(w));
 }
 
 void PingStats::grow(Window& w) {
   std::vector<int64_t> bigger(w.send_ns.size() * 2, kSettled);
   for (uint64_t id = w.first; id < w.first + w.count; ++id) bigger[id & (bigger.size() - 1)] = w.at(id);
+  ring_slots_ += bigger.size() - w.send_ns.size();
+  ring_bytes_.set_bytes(static_cast<int64_t>(ring_slots_ * sizeof(int64_t)));
   w.send_ns.swap(bigger);
 }
 

@@ -76,6 +76,45 @@ EOF2
 "$ecsim" run "$tmp/billing.yaml" --memory-max 8MiB > "$tmp/billing_small.out"; check $? 1 "--memory-max 8MiB fails the billing run"
 grep -qE '^    FAIL  limit: check\.billing\.history +the model.s accounted memory passed --memory-max' "$tmp/billing_small.out"
 check $? 0 "the verdict names the billing checker's history"
+# Found by an adversarial pass (2026-12-07), each growing 6 to 27,000 times
+# its accounted figure before: pings that are never answered (one
+# workload's window is bounded, the number of workloads is not), a core's
+# cache of answers filled by a call horizon of minutes, and the event
+# queue's buffers (a ring slot keeps the room of its fullest visit).
+cat > "$tmp/pings.yaml" <<'EOF2'
+name: unanswered-pings
+duration: 1s
+topology: { edge: 3, core: 2, cloud: 3 }
+network: { default: { drop: 100% } }
+workload:
+  - { kind: ping, from: edge, to: core, rate: 1000000/s, timeout: 1h }
+  - { kind: ping, from: edge, to: cloud, rate: 1000000/s, timeout: 1h }
+  - { kind: ping, from: core, to: cloud, rate: 1000000/s, timeout: 1h }
+  - { kind: ping, from: cloud, to: edge, rate: 1000000/s, timeout: 1h }
+EOF2
+"$ecsim" run "$tmp/pings.yaml" --memory-max 16MiB > "$tmp/pings.out"; check $? 1 "--memory-max 16MiB stops unanswered pings"
+grep -qE '^    FAIL  limit: ping\.outstanding +the model.s accounted memory passed --memory-max' "$tmp/pings.out"
+check $? 0 "the verdict names the ping windows"
+cat > "$tmp/horizon.yaml" <<'EOF2'
+name: long-call-horizon
+duration: 3s
+topology: { edge: 4, core: 4, cloud: 3 }
+model: { vector_clocks: false, edge_cache: { capacity: 1, ttl: 1ns }, rpc: { timeout: 60s, retries: 10 } }
+workload:
+  - { kind: requests, at: edge, rate: 5000/s, subscribers: 10000000, zipf: 0, mix: { read: 1 } }
+EOF2
+"$ecsim" run "$tmp/horizon.yaml" --json > "$tmp/horizon.json"; check $? 0 "a call horizon of minutes"
+python3 - "$tmp/horizon.json" <<'EOF2' || fail=1
+import json, sys
+peaks = json.load(open(sys.argv[1]))["memory"]["peak_bytes_by_resource"]
+# 60,000 answers kept by 4 cores: at least 48 bytes of table each.
+assert peaks.get("rpc.response_cache", 0) > 60000 * 48, peaks
+# The queue's buffers, not only its pending events (those alone peak at
+# about 1.4 MB here: 43,000 events of 32 bytes).
+assert peaks.get("sim.events", 0) > 4 * 2**20, peaks
+print("ok: the response caches (%d bytes) and the event queue's buffers (%d) are accounted" %
+      (peaks["rpc.response_cache"], peaks["sim.events"]))
+EOF2
 # The vector clocks riding on messages in flight (and the causality
 # checker's copies of them) grow with the cluster: 59 nodes here, clocks of
 # up to 59 entries. Their buffers are accounted with the message bodies and

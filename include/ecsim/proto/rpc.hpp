@@ -51,6 +51,7 @@
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/fifo_ring.hpp"
 #include "ecsim/sim/flat_map.hpp"
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/sim/slot_pool.hpp"
 
@@ -523,8 +524,14 @@ class Server {
   };
   void forget(NodeId client, uint64_t call_id);
   std::vector<Forgotten> forgotten_;  // by client node
+  size_t forgotten_words_ = 0;        // allocated in forgotten_'s bitmaps
   size_t executing_ = 0;
   ServerCounters counters_;
+  // The three tables' storage: --memory-max (rpc.response_cache). A call
+  // horizon of minutes (rpc.timeout x retries) fills the cache to its
+  // cache_max at any rate: megabytes per core.
+  void account();
+  sim::Accounted bytes_{sim::Resource::kResponseCache};
 };
 
 }  // namespace ecsim::proto::rpc

@@ -79,6 +79,14 @@ class EventQueue {
 
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
+  // The bytes its buffers hold (--memory-max, sim.events): the ring's slots
+  // keep the room of their fullest visit and a rebuild stages every event
+  // once more, so this is several times size() x sizeof(Event).
+  size_t reserved_bytes() const {
+    return (ring_slot_events_ + sorted_.capacity() + sort_buf_.capacity() + near_.capacity() + far_.capacity() +
+            scratch_.capacity()) * sizeof(Event) +
+           ring_.capacity() * sizeof(std::vector<Event>) + counts_.capacity() * sizeof(uint32_t);
+  }
   int bucket_shift() const { return shift_; }
   size_t ring_size() const { return ring_.size(); }
   uint64_t rebuilds() const { return rebuilds_; }
@@ -131,12 +139,16 @@ class EventQueue {
   // doubling from 1 costs ~7 reallocations and copies per slot on the first
   // pass over a new ring, which a long window (seconds) makes a long phase.
   static constexpr size_t kSlotCapMin = 64;
-  static void append(std::vector<Event>& slot, const Event& e) {
+  void append(std::vector<Event>& slot, const Event& e) {
     if (slot.size() == slot.capacity()) [[unlikely]] {
+      const size_t had = slot.capacity();
       slot.reserve(std::max(kSlotCapMin, 2 * slot.capacity()));
+      ring_slot_events_ += slot.capacity() - had;
     }
     slot.push_back(e);
   }
+  // Walks the ring for its slots' capacity (at a rebuild, which walks it anyway).
+  void count_ring_slots();
   void refill();
   void advance_one();
   void jump_to_far();
@@ -184,6 +196,9 @@ class EventQueue {
   std::vector<Event> scratch_;   // rebuild staging
   std::vector<Event> sort_buf_;  // counting-sort target, swapped with sorted_
   std::vector<uint32_t> counts_;
+  // Events the ring's slots have room for: counted at each rebuild, plus
+  // what the slots grew by since (swaps with sorted_ move room, not add it).
+  size_t ring_slot_events_ = 0;
 };
 
 }  // namespace ecsim::sim

@@ -69,6 +69,7 @@ enum class Resource : uint16_t {
   kLinks,             // net: per-link state of every directed pair that ever carried a message (memory only)
   kVerifiedTokens,    // auth: each edge node's memo of verified tokens (memory only)
   kHotKeys,           // tiers: each edge node's hot-key list (memory only)
+  kResponseCache,     // rpc: each core's cache of answers for duplicates, and its reply bodies (memory only)
   kCount
 };
 inline constexpr size_t kResourceCount = static_cast<size_t>(Resource::kCount);

@@ -10,6 +10,7 @@
 
 #include "ecsim/node/cluster.hpp"
 #include "ecsim/sim/histogram.hpp"
+#include "ecsim/sim/limits.hpp"
 
 namespace ecsim::workload {
 
@@ -68,9 +69,14 @@ class PingStats {
     int64_t& at(uint64_t id) { return send_ns[id & (send_ns.size() - 1)]; }
   };
   void expire(Window& w, sim::Time now);
-  static void grow(Window& w);
+  void grow(Window& w);
   std::vector<Window> windows_;
   uint64_t refused_ = 0;
+  // The windows' rings, 8 bytes a slot: --memory-max (ping.outstanding).
+  // One workload's window is bounded by kOutstandingMax, the number of
+  // workloads by nothing, so their sum is what is bounded.
+  uint64_t ring_slots_ = 0;
+  sim::Accounted ring_bytes_{sim::Resource::kPingOutstanding};
 };
 
 class PingActor final : public node::Actor {
