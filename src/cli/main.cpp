@@ -25,8 +25,6 @@ namespace {
 std::string subcommand_error(CLI::App& app) {
   std::vector<CLI::App*> chain{&app};
   while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
-  std::string path;
-  for (CLI::App* a : chain) path += (path.empty() ? "ecsim" : " " + a->get_name());
   CLI::App* at = chain.back();
   std::vector<std::string> names;
   for (CLI::App* s : at->get_subcommands([](CLI::App*) { return true; })) names.push_back(s->get_name());
@@ -35,9 +33,9 @@ std::string subcommand_error(CLI::App& app) {
   // misspelt command if it is the last one and its first word is no option;
   // otherwise words out of place (an option before the command, a command
   // after `--`), as CLI11 would have said had it got there.
-  std::string where;
+  std::string path;  // "ecsim trace": the chain up to `a`
   for (CLI::App* a : chain) {
-    where += (where.empty() ? "ecsim" : " " + a->get_name());
+    path += path.empty() ? "ecsim" : " " + a->get_name();
     const std::vector<std::string> rest = a->remaining(false);
     if (rest.empty()) continue;
     const std::string& first = rest.front();
@@ -46,8 +44,8 @@ std::string subcommand_error(CLI::App& app) {
       return fmt::format("{}: unknown command '{}' (one of {}; see {} --help)", path, first, fmt::join(names, ", "),
                          path);
     }
-    return fmt::format("{}: the following arguments were not expected: {} (see {} --help)", where,
-                       fmt::join(rest, " "), where);
+    return fmt::format("{}: the following arguments were not expected: {} (see {} --help)", path,
+                       fmt::join(rest, " "), path);
   }
   return fmt::format("{}: a command is required, one of {} (see {} --help)", path, fmt::join(names, ", "), path);
 }
@@ -80,15 +78,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::RequiredError& e) {
-    if (std::string(e.what()) != "A subcommand is required") {
+    const std::string better = std::string(e.what()) == "A subcommand is required" ? subcommand_error(app) : "";
+    if (better.empty()) {
       std::fprintf(stderr, "ecsim: %s (see ecsim --help)\n", e.what());
     } else {
-      const std::string better = subcommand_error(app);
-      if (better.empty()) {
-        std::fprintf(stderr, "ecsim: %s (see ecsim --help)\n", e.what());
-      } else {
-        std::fprintf(stderr, "%s\n", better.c_str());
-      }
+      std::fprintf(stderr, "%s\n", better.c_str());
     }
     return kExitBadInput;
   } catch (const CLI::ParseError& e) {

@@ -17,10 +17,10 @@
 // bodies hold, so a large cluster's clocks in flight count against
 // --memory-max.
 #pragma once
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
