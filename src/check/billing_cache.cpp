@@ -40,13 +40,18 @@ void BillingCacheChecker::on_record(const sim::Record& r) {
     for (const uint32_t n : replicas_) holders += holds(n, key) ? 1 : 0;
     holders_[{key, r.b}] = holders;
   } else if (r.type == tiers::kRecordBillingOp) {
+    // Reads change no replica's state: only writes are kept.
+    if (!workload::is_billing_write(static_cast<BillingKind>(r.code))) return;
     ops_[r.a] = Op{r.code, r.peer, r.kind, r.b};
+    account();
   } else if (r.type == twopc::kRecordParticipant) {
     if (r.code != static_cast<uint16_t>(twopc::ParticipantEvent::kCommitted)) return;
     if (r.node >= names_.size()) return;
     bool replica = false;
     for (uint32_t n : replicas_) replica = replica || n == r.node;
-    if (replica) committed(r.node, r.b, r.time_ns);
+    if (!replica) return;
+    committed(r.node, r.b, r.time_ns);
+    account();
   } else if (r.type == tiers::kRecordBillingCache) {
     if (r.code == static_cast<uint16_t>(tiers::CacheEvent::kServed)) served(r);
   }
@@ -101,6 +106,15 @@ void BillingCacheChecker::committed(uint32_t node, uint64_t client_txn, int64_t 
     case BillingKind::kPort: set(node, twopc::number_key(o.value), o.to, at_ns); break;
     default: break;
   }
+}
+
+void BillingCacheChecker::account() {
+  using Value = std::pair<uint64_t, uint64_t>;
+  const auto bytes = static_cast<int64_t>(ops_.size()) * sim::node_bytes<uint64_t, Op>() +
+                     static_cast<int64_t>(applied_.size()) * sim::node_bytes<std::pair<uint64_t, uint32_t>, char>() +
+                     static_cast<int64_t>(holders_.size()) * sim::node_bytes<Value, uint32_t>() +
+                     static_cast<int64_t>(retired_ns_.size()) * sim::node_bytes<Value, int64_t>();
+  if (bytes != bytes_.bytes()) bytes_.set_bytes(bytes);
 }
 
 void BillingCacheChecker::served(const sim::Record& r) {

@@ -140,4 +140,40 @@ assert on["check.causality.in_flight"] > 512 * 1024, on
 print("ok: message clocks accounted: bodies %d bytes with clocks, %d without; the checker's copies %d" %
       (on["tiers.payloads"], off["tiers.payloads"], on["check.causality.in_flight"]))
 EOF2
+# The billing checkers keep what a write needs, and nothing per read: a
+# read-only billing run's history stays what its domain takes from the
+# start (before, every read kept an entry: 88 bytes). With the edge cache
+# on, its freshness checker's tables (the writes asked for, each replica's
+# commits, the values held) are accounted too (before, not at all).
+cat > "$tmp/billing-reads.yaml" <<'EOF2'
+name: billing-reads
+duration: 2s
+topology: { edge: 4, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 10/s }
+  - { kind: billing, at: edge, rate: 2000/s, subscribers: 1000, mix: { balance: 1, number_owner: 1 },
+      cache: { entries: 1000 } }
+EOF2
+for until in 100ms 2s; do
+  "$ecsim" run "$tmp/billing-reads.yaml" --until $until --json > "$tmp/reads-$until.json"; check $? 0 "read-only billing, $until"
+done
+for cache in on off; do
+  sed -e 's/balance: 1, number_owner: 1/top_up: 1, balance: 1/' -e 's|2000/s|200/s|' "$tmp/billing-reads.yaml" \
+    > "$tmp/writes-$cache.yaml"
+  [[ $cache == off ]] && sed -i 's/^      cache: { entries: 1000 } }$/    }/' "$tmp/writes-$cache.yaml"
+  "$ecsim" run "$tmp/writes-$cache.yaml" --json > "$tmp/writes-$cache.json"; check $? 0 "billing writes, cache $cache"
+done
+python3 - "$tmp/reads-100ms.json" "$tmp/reads-2s.json" "$tmp/writes-on.json" "$tmp/writes-off.json" <<'EOF2' || fail=1
+import json, sys
+short, long, on, off = (json.load(open(f)) for f in sys.argv[1:])
+history = lambda d: d["memory"]["peak_bytes_by_resource"]["check.billing.history"]
+assert long["billing"]["reads"] > 10000, long["billing"]
+assert history(long) == history(short), (history(short), history(long))
+# The cache's invalidations change the run a little: about as many commits.
+committed = min(on["billing"]["committed"], off["billing"]["committed"])
+assert committed > 500 and max(on["billing"]["committed"], off["billing"]["committed"]) < 1.05 * committed
+assert history(on) > history(off) + committed * 88, (history(on), history(off), committed)
+print("ok: %d billing reads keep no history (%d bytes, as at 100 ms); the cache checker adds %d bytes for %d commits" %
+      (long["billing"]["reads"], history(long), history(on) - history(off), committed))
+EOF2
 exit $fail

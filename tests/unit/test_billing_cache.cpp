@@ -173,12 +173,22 @@ std::vector<Record> history(int64_t second_ns) {
   return h;
 }
 
-check::BillingCacheChecker judge(std::vector<Record> h) {
+// The checker's verdict (the checker itself holds accounted memory and is not copied).
+struct Verdict {
+  uint64_t violations_ = 0;
+  uint64_t checked_ = 0;
+  std::string detail_;
+  uint64_t violations() const { return violations_; }
+  uint64_t checked() const { return checked_; }
+  const std::string& detail() const { return detail_; }
+};
+
+Verdict judge(std::vector<Record> h) {
   check::BillingCacheChecker c({"edge-1", "cloud-1", "cloud-2"}, {false, true, true}, kBound);
   std::sort(h.begin(), h.end(), [](const Record& x, const Record& y) { return x.time_ns < y.time_ns; });
   for (const Record& r : h) c.offer(r);
   c.finish();
-  return c;
+  return {c.violations(), c.checked(), c.detail()};
 }
 }  // namespace
 
@@ -187,7 +197,7 @@ TEST_CASE("billing cache checker: fresh values pass, a value superseded beyond t
   h.push_back(served(150, 1, 1000));          // cloud-2 still holds 1000
   h.push_back(served(200 + kBound, 1, 1000));  // held until 200: exactly the bound
   h.push_back(served(300, 1, 700));            // the new value
-  const check::BillingCacheChecker ok = judge(h);
+  const Verdict ok = judge(h);
   CHECK(ok.violations() == 0);
   CHECK(ok.checked() == 3);
   INFO(ok.detail());
@@ -195,7 +205,7 @@ TEST_CASE("billing cache checker: fresh values pass, a value superseded beyond t
 
   std::vector<Record> stale = history(200);
   stale.push_back(served(201 + kBound, 1, 1000));  // every replica moved on more than the bound before
-  const check::BillingCacheChecker bad = judge(stale);
+  const Verdict bad = judge(stale);
   CHECK(bad.violations() == 1);
   INFO(bad.detail());
   CHECK(bad.detail().find("edge-1 served subscriber 1's balance as 1000") != std::string::npos);
@@ -211,7 +221,7 @@ TEST_CASE("billing cache checker: a replayed commit moves nothing, nothing serve
   h.push_back(rec(500, twopc::kRecordParticipant, committed(), kCloud1, 0x100, kC1));  // replay after a restart
   h.push_back(served(600, 1, 700));
   CHECK(judge(h).violations() == 0);
-  const check::BillingCacheChecker none = judge(history(200));
+  const Verdict none = judge(history(200));
   CHECK(none.checked() == 0);
   CHECK(none.violations() == 0);
 }

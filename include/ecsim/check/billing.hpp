@@ -66,10 +66,13 @@
 // replica's committed state, and every value each account or number held.
 // What grows with the transactions is accounted (check.billing.history:
 // the transactions, their operations and participants, each node's
-// commits, the committed values; about 1 KB per transaction), so
+// commits, the committed values; about 1 KB per write transaction, while a
+// read keeps nothing once judged), so
 // --memory-max stops a long billing run with `limit:
-// check.billing.history` instead of letting it grow without bound. Tables
-// bounded by the domain or the cluster (accounts, numbers, nodes) are not.
+// check.billing.history` instead of letting it grow without bound. The
+// domain's initial values and each replica's copies count too (about 500
+// bytes per account and per number); tables bounded by the cluster (per
+// node) do not.
 #pragma once
 #include <cstdint>
 #include <map>

@@ -16,7 +16,9 @@
 // make the checker more lenient, never raise a false alarm).
 //
 // Memory: the domain's state per replica, and per account or number every
-// value it held (bounded by the commits of the run).
+// value it held, the writes the clients asked for and each replica's
+// commits: what grows with the commits of the run is accounted
+// (check.billing.history, with the billing checker's).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -26,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace.hpp"
 
 namespace ecsim::check {
@@ -55,6 +58,8 @@ class BillingCacheChecker final : public sim::TraceObserver {
   // Replica `node`'s value of `key` becomes `value` at `at_ns`.
   void set(uint32_t node, uint64_t key, uint64_t value, int64_t at_ns);
   void served(const sim::Record& r);
+  // Sets the accounted bytes from the sizes of the tables that grow with the run.
+  void account();
 
   std::string name_ = "billing_cache_freshness";
   std::vector<std::string> names_;
@@ -73,6 +78,7 @@ class BillingCacheChecker final : public sim::TraceObserver {
   uint64_t checked_ = 0;
   uint64_t violations_ = 0;
   std::string detail_;
+  sim::Accounted bytes_{sim::Resource::kBillingHistory};
 };
 
 }  // namespace ecsim::check

@@ -186,6 +186,14 @@ class Accounted {
   int64_t bytes_ = 0;
 };
 
+// What a std::map or std::set node holding K and V takes: the tree's three
+// links and colour (32 bytes), the key and value, and the allocator's 16
+// (a set's V: an empty struct, counted as one byte).
+template <class K, class V>
+constexpr int64_t node_bytes() {
+  return 48 + static_cast<int64_t>(sizeof(K) + sizeof(V));
+}
+
 // Bytes that change with nearly every event (the buffers of the messages in
 // flight: their vector clocks): added as they come and removed as they go,
 // and passed on to the accounting only once they moved kStep bytes from
