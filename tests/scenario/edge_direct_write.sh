@@ -34,6 +34,16 @@ check $? 0 "forged writes: sent == refused == replica counters, none applied"
 sed -e '/^faults:/d' -e '/byzantine:/d' -e '/recovers_within/d' "$src/scenarios/edge-direct-write.yaml" > "$tmp/plain.yaml"
 "$ecsim" run "$tmp/plain.yaml" > "$tmp/out"; check $? 0 "edge_isolation without the fault passes"
 grep -qE '^    ok    edge_isolation +0 forged writes' "$tmp/out"; check $? 0 "and reports 0 forged writes"
+# The fault has edge_isolation judged even when the scenario does not list
+# it (docs/scenarios.md, "Byzantine nodes"), so a replica that applies the
+# forged writes fails the run (before 2026-12-07 an unlisted invariant was
+# never judged: the plant passed, and so did every swarm seed that drew it).
+sed -e "s/edge_isolation, //" "$src/scenarios/edge-direct-write.yaml" > "$tmp/unlisted.yaml"
+grep -q "invariants:.*edge_isolation" "$tmp/unlisted.yaml"; check $? 1 "the scenario without edge_isolation listed"
+"$ecsim" run "$tmp/unlisted.yaml" > "$tmp/out"; check $? 0 "unlisted, the run passes"
+grep -qE '^    ok    edge_isolation +1000 forged writes' "$tmp/out"; check $? 0 "and judges edge_isolation"
+"$ecsim" run "$tmp/unlisted.yaml" --plant storage.accept_any_writer > "$tmp/out"; check $? 1 "unlisted, the plant fails"
+grep -qE '^    FAIL  edge_isolation +1000 forged writes.* [1-9][0-9]* applied' "$tmp/out"; check $? 0 "on edge_isolation"
 # Only edge nodes can be made to write cloud storage directly.
 sed -e 's/byzantine: edge-1/byzantine: core-1/' "$src/scenarios/edge-direct-write.yaml" > "$tmp/core.yaml"
 "$ecsim" run "$tmp/core.yaml" > /dev/null 2> "$tmp/err"; check $? 2 "a byzantine core node is bad input"
