@@ -358,3 +358,30 @@ TEST_CASE("catch_up: a late answer is timed from the request it names and the as
   d.offer(catch_up_event(15 * kS, 2, 3, st::CatchUpEvent::kApplied));
   CHECK(d.owed_ns(d.restarts()[0], sim::seconds(5)) == 5 * kS + 2 * kS + 500'000'000);
 }
+
+TEST_CASE("catch_up: a request under way on a slow link is owed the link's round trip before any answer came",
+          "[check]") {
+  // 15 s each way between the replicas: the first answer takes 30 s. Asked
+  // at 6 s and judged at 30 s, the replica is still waiting on its peer,
+  // not late (before 2026-12-07 the wait was owed only up to the longest
+  // round trip answered, none here: it failed, found by an adversarial pass).
+  check::NetworkPlan plan;
+  plan.class_of = {0, 0, 0, 0};
+  plan.class_links = {check::NetworkPlan::Link{0, 15 * kS}};
+  check::CatchUpChecker c({false, false, true, true}, {"edge-1", "core-1", "cloud-1", "cloud-2"}, plan);
+  c.offer(acked(1 * kS, 1, 7, 1));
+  c.offer(rec(5 * kS, sim::RecordType::kCrash, 2));
+  c.offer(rec(6 * kS, sim::RecordType::kRestart, 2));
+  for (int64_t t = 6 * kS; t <= 29 * kS; t += kS / 2) c.offer(catch_up_event(t, 2, 3, st::CatchUpEvent::kRequested));
+  CHECK(c.owed_ns(c.restarts()[0], sim::seconds(5), 30 * kS) == 5 * kS + 24 * kS);
+  const check::CatchUpReport rep = c.judge(30 * kS, sim::seconds(5));
+  INFO(rep.detail);
+  CHECK(rep.ok);
+  CHECK(rep.judged == 0);
+  // The wait stops at the round trip: a replica still unanswered 5 s after
+  // it (at 41 s: asked at 6, owed 30 + 5) is judged.
+  const check::CatchUpReport late = c.judge(42 * kS, sim::seconds(5));
+  INFO(late.detail);
+  CHECK_FALSE(late.ok);
+  CHECK(late.detail.find("not caught up by the end") != std::string::npos);
+}

@@ -190,7 +190,8 @@ TEST_CASE("end state: a replica behind slow links is owed its true round trips, 
   // requests it asked again at 2.5 ... 5 s were not lost, only early: the
   // answer names its request, so the round trip is timed from 2 s (3 s),
   // and the next one, asked at 5 s and under way for 5 s at the end, is
-  // owed up to that 3 s again: 11 s owed, 8 s in reach. Until 2026-12-06
+  // owed all of it (the delay's round trip is 6 s: until 2026-12-07 only
+  // the longest answered one, 3 s, was owed): 13 s owed, 8 s in reach. Until 2026-12-06
   // the checker timed the answer from the latest request (0.5 s) and failed
   // a replica that had no way to catch up by 10 s.
   const std::string text = R"(
@@ -215,7 +216,7 @@ expect:
     // Its only restart not judged: nothing to judge (a pass over nothing before).
     CHECK_FALSE(v.ok);
     CHECK(v.vacuous);
-    CHECK(v.detail == "nothing to judge: not judged (a peer in reach less than 5s before the end): cloud-2 (11.004s "
+    CHECK(v.detail == "nothing to judge: not judged (a peer in reach less than 5s before the end): cloud-2 (13.000s "
                       "owed: 5s plus its waits on its peers)");
   }
   // The same replica saying it caught up before any peer answered

@@ -29,7 +29,8 @@
 // answered request (in reach, at least half the round trips get through;
 // those asked after the request a late answer names were early, not
 // lost), and the time a request still unanswered at the end has been under
-// way, up to the longest round trip that peer took; counted per peer (it
+// way, up to the longest round trip that peer took or the pair's round-trip
+// latency tail then (reachability.hpp), the longer; counted per peer (it
 // asks its peers at once and needs one to finish), the most of any peer. A replica chasing the
 // clients' writes for ever or asking nobody gets no more than `grace`; one
 // whose batches wait in a loaded peer's queue or are lost is not blamed for
