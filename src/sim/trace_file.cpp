@@ -178,14 +178,19 @@ TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
                                      ZSTD_getErrorName(frame_len)));
   }
   const size_t footer_at = frame_at + frame_len;
-  if (data.size() < footer_at + kFooterBytes) throw TraceFileError(fmt::format("{}: truncated before the footer", path));
-  if (std::memcmp(data.data() + footer_at, kEndMagic, sizeof kEndMagic) != 0) {
-    // A second frame (two compressed streams concatenated) is valid zstd but
-    // not a trace file: ecsim writes the records as one frame.
-    if (get_u32(data.data() + footer_at) == ZSTD_MAGICNUMBER) {
+  // A second frame (two compressed streams concatenated, or a skippable
+  // frame) is valid zstd but not a trace file: ecsim writes the records as
+  // one frame. Named as such however short it is (before, a short one was
+  // "truncated" and a skippable one a "corrupted footer").
+  if (data.size() >= footer_at + 4) {
+    const uint32_t magic = get_u32(data.data() + footer_at);
+    if (magic == ZSTD_MAGICNUMBER || (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
       throw TraceFileError(
           fmt::format("{}: corrupted: a second zstd frame after the record stream (a trace file has one)", path));
     }
+  }
+  if (data.size() < footer_at + kFooterBytes) throw TraceFileError(fmt::format("{}: truncated before the footer", path));
+  if (std::memcmp(data.data() + footer_at, kEndMagic, sizeof kEndMagic) != 0) {
     throw TraceFileError(fmt::format("{}: corrupted footer", path));
   }
   if (data.size() > footer_at + kFooterBytes) {

@@ -57,6 +57,22 @@ open(sys.argv[2], 'wb').write(head + frame + frame + footer)
 PY
 "$ecsim" trace hash "$tmp/two.trace" > /dev/null 2> "$tmp/err"; check $? 2 "two zstd frames exit 2"
 grep -q "two.trace: corrupted: a second zstd frame after the record stream" "$tmp/err"; check $? 0 "... named ($(cat "$tmp/err"))"
+# So is a second frame shorter than a footer with no footer after it, and a
+# skippable frame (magic 0x184D2A5n, a length, its bytes) before the footer
+# (before 2026-12-07: "truncated before the footer", "corrupted footer").
+python3 - "$tmp/t.trace" "$tmp/short.trace" "$tmp/skip.trace" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<I', data[12:16])[0]
+head, frame, footer = data[:16 + n], data[16 + n:-24], data[-24:]
+empty = bytes.fromhex('28b52ffd2000010000')  # a complete zstd frame of no bytes: 9 bytes
+open(sys.argv[2], 'wb').write(head + frame + empty)
+open(sys.argv[3], 'wb').write(head + frame + struct.pack('<II', 0x184D2A53, 4) + b'abcd' + footer)
+PY
+for f in short skip; do
+  "$ecsim" trace hash "$tmp/$f.trace" > /dev/null 2> "$tmp/err"; check $? 2 "$f second frame exits 2"
+  grep -q "$f.trace: corrupted: a second zstd frame after the record stream" "$tmp/err"; check $? 0 "... named ($(cat "$tmp/err"))"
+done
 # A record stream made to hash right (its footer rewritten from the hash the
 # reader reported) was taken whole: a record back in time or naming a node
 # the header does not have is now refused as it is read (before the footer
