@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -167,6 +168,13 @@ RunOutcome judge_run(const ChildExit& c) {
       r.has_points = true;
       for (const proto::PointInfo& info : proto::points()) {
         r.points[static_cast<size_t>(info.point)] = p->value(std::string(info.name), uint64_t{0});
+      }
+      // Without the list (it came later), every point counts as in scope.
+      const auto scope = j.find("points_in_scope");
+      for (const proto::PointInfo& info : proto::points()) {
+        const bool listed = scope != j.end() && scope->is_array() &&
+                            std::find(scope->begin(), scope->end(), std::string(info.name)) != scope->end();
+        r.points_in_scope[static_cast<size_t>(info.point)] = listed || scope == j.end();
       }
     }
     r.json = j;

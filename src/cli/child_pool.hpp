@@ -6,6 +6,7 @@
 // as children end; callers that print keep their own order (by tag), so
 // their output does not depend on the number of jobs.
 #pragma once
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -63,6 +64,7 @@ struct RunOutcome {
   bool only_vacuous = false;
   bool has_points = false;  // the run reported its point counts
   proto::PointCounts points{};
+  std::array<bool, proto::kPointCount> points_in_scope{};  // of the protocols the run had
   nlohmann::json json;  // the run's whole JSON (null when it died)
 };
 

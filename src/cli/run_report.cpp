@@ -251,6 +251,10 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
   }
   nlohmann::json points = nlohmann::json::object();
   for (const proto::PointInfo& p : proto::points()) points[std::string(p.name)] = r.points[static_cast<size_t>(p.point)];
+  nlohmann::json in_scope = nlohmann::json::array();
+  for (const proto::PointInfo& p : proto::points()) {
+    if (r.points_in_scope[static_cast<size_t>(p.point)]) in_scope.push_back(std::string(p.name));
+  }
   // By node, the points each node reached (ecsim explore reads them).
   nlohmann::json points_by_node = nlohmann::json::object();
   for (size_t n = 0; n < r.points_by_node.size() && n < r.node_names.size(); ++n) {
@@ -294,6 +298,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
           {"tiers", tiers},
           {"expectations", verdicts},
           {"points", points},
+          {"points_in_scope", in_scope},
           {"points_by_node", points_by_node},
           {"limits", limits},
           {"memory", {{"accounted_bytes_peak", r.memory_bytes_peak}, {"max_bytes", r.memory_max},

@@ -56,14 +56,24 @@ struct SeedResult : RunOutcome {
   std::string swarm_file;  // written for a failing swarm seed
 };
 
-// The protocol points over every seed that reported them.
+// The protocol points over every seed that reported them: how often each
+// was reached, and whether some run had its protocol (only those can be
+// named as unreached: a ping scenario has none, one without billing no 2PC).
 struct PointTotals {
   uint64_t runs = 0;  // seeds whose counts are in
   proto::PointCounts reached{};
-  std::vector<std::string_view> unreached() const {
+  std::array<bool, proto::kPointCount> in_scope{};
+  size_t in_scope_count() const { return static_cast<size_t>(std::count(in_scope.begin(), in_scope.end(), true)); }
+  std::vector<std::string_view> unreached() const { return named(true); }
+  std::vector<std::string_view> out_of_scope() const { return named(false); }
+
+ private:
+  // In scope and never reached, or out of scope.
+  std::vector<std::string_view> named(bool unreached_in_scope) const {
     std::vector<std::string_view> out;
     for (const proto::PointInfo& p : proto::points()) {
-      if (reached[static_cast<size_t>(p.point)] == 0) out.push_back(p.name);
+      const auto i = static_cast<size_t>(p.point);
+      if (unreached_in_scope ? in_scope[i] && reached[i] == 0 : !in_scope[i]) out.push_back(p.name);
     }
     return out;
   }
@@ -152,12 +162,23 @@ void print_unreached(const PointTotals& points, const std::vector<std::string_vi
     return;
   }
   const auto runs = static_cast<unsigned long long>(points.runs);
-  if (unreached.empty()) {
-    std::printf("protocol points: every one of the %zu was reached (over %llu runs)\n", proto::kPointCount, runs);
+  const size_t in_scope = points.in_scope_count();
+  // The points of protocols no run had are counted, not listed: they could
+  // not have been reached, and would hide the ones that could.
+  const size_t others = proto::kPointCount - in_scope;
+  const std::string rest =
+      others == 0 ? "" : fmt::format("; {} more in protocols no run had", others);
+  if (in_scope == 0) {
+    std::printf("protocol points: none in the protocols the runs had (over %llu runs%s)\n", runs, rest.c_str());
     return;
   }
-  std::printf("protocol points no seed reached: %zu of %zu (over %llu runs)\n", unreached.size(), proto::kPointCount,
-              runs);
+  if (unreached.empty()) {
+    std::printf("protocol points: every one of the %zu in the runs' protocols was reached (over %llu runs%s)\n",
+                in_scope, runs, rest.c_str());
+    return;
+  }
+  std::printf("protocol points no seed reached: %zu of %zu in the runs' protocols (over %llu runs%s)\n",
+              unreached.size(), in_scope, runs, rest.c_str());
   for (std::string_view name : unreached) std::printf("  %.*s\n", static_cast<int>(name.size()), name.data());
 }
 
@@ -265,7 +286,10 @@ int do_sweep(const SweepArgs& a) {
   for (const auto& [seed, r] : done) {
     if (!r.has_points) continue;
     ++points.runs;
-    for (size_t i = 0; i < proto::kPointCount; ++i) points.reached[i] += r.points[i];
+    for (size_t i = 0; i < proto::kPointCount; ++i) {
+      points.reached[i] += r.points[i];
+      points.in_scope[i] = points.in_scope[i] || r.points_in_scope[i];
+    }
   }
   const std::vector<std::string_view> unreached = points.unreached();
   if (a.json) {
@@ -278,8 +302,10 @@ int do_sweep(const SweepArgs& a) {
     s["points"] = reached;
     s["points_runs"] = points.runs;
     s["points_unreached"] = nlohmann::json::array();
+    s["points_out_of_scope"] = nlohmann::json::array();
     if (points.runs > 0) {
       for (std::string_view name : unreached) s["points_unreached"].push_back(std::string(name));
+      for (std::string_view name : points.out_of_scope()) s["points_out_of_scope"].push_back(std::string(name));
     }
     std::printf("%s\n", json_text(s).c_str());
     return all_pass ? kExitOk : kExitFailed;

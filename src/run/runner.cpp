@@ -452,6 +452,12 @@ RunResult Run::finish() {
     }
   }
   r.points = proto::point_counts();
+  // The three tiers run storage, RPC, msgq and the DSM; 2PC runs with a
+  // billing workload; a ping run has none of them.
+  for (const proto::PointInfo& p : proto::points()) {
+    const bool twopc = p.name.starts_with("twopc.");
+    r.points_in_scope[static_cast<size_t>(p.point)] = m.world != nullptr && (!twopc || m.billing != nullptr);
+  }
   const auto by_node = proto::point_counts_by_node();
   r.points_by_node.assign(by_node.begin(), by_node.end());
   r.node_names = m.names;

@@ -3,6 +3,7 @@
 // judges it against the scenario's `expect` block. The CLI, sweeps, benches
 // and tests all go through here, so a seed's hash is the same everywhere.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -316,6 +317,10 @@ struct RunResult {
   std::vector<Verdict> verdicts;
   // How often each protocol point was reached, by proto::Point (code probes).
   proto::PointCounts points{};
+  // Which points belong to protocols this run has (a ping run has none of
+  // them, a run without a billing workload no 2PC): a sweep names only
+  // those of its runs as unreached.
+  std::array<bool, proto::kPointCount> points_in_scope{};
   // The same by node (node id order), and the nodes' names.
   std::vector<proto::PointCounts> points_by_node;
   std::vector<std::string> node_names;
