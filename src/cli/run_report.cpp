@@ -20,12 +20,14 @@ std::string ms(int64_t ns) { return fmt::format("{:.3f}ms", static_cast<double>(
 template <class Line>
 void print_tiers(const run::TierSummary& t, Line& line) {
   line("");
-  line(fmt::format("  {:<8}{:>10}{:>10}{:>9}{:>8}{:>11}{:>11}{:>11}{:>11}{:>11}{:>12}", "tier", "requests", "ok",
-                   "refused", "failed", "ok/s", "p50", "p95", "p99", "max", "p99 (ok)"));
+  // A space before every column: a figure wider than its column (an hour's
+  // timeout in ms) pushes the row on instead of running into its neighbour.
+  line(fmt::format("  {:<8} {:>9} {:>9} {:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>11}", "tier", "requests",
+                   "ok", "refused", "failed", "ok/s", "p50", "p95", "p99", "max", "p99 (ok)"));
   for (const run::TierRow& x : t.rows) {
-    line(fmt::format("  {:<8}{:>10}{:>10}{:>9}{:>8}{:>11.1f}{:>11}{:>11}{:>11}{:>11}{:>12}", x.label, x.requests, x.ok,
-                     x.refused, x.failed, x.throughput_per_s, ms(x.p50_ns), ms(x.p95_ns), ms(x.p99_ns), ms(x.max_ns),
-                     ms(x.ok_p99_ns)));
+    line(fmt::format("  {:<8} {:>9} {:>9} {:>8} {:>7} {:>10.1f} {:>10} {:>10} {:>10} {:>10} {:>11}", x.label,
+                     x.requests, x.ok, x.refused, x.failed, x.throughput_per_s, ms(x.p50_ns), ms(x.p95_ns),
+                     ms(x.p99_ns), ms(x.max_ns), ms(x.ok_p99_ns)));
   }
   line("  (percentiles over every request: failed and lost ones at the client's timeout, unanswered ones at their "
        "age at the end; \"p99 (ok)\" over ok answers only)");
@@ -43,10 +45,10 @@ void print_tiers(const run::TierSummary& t, Line& line) {
                    rpc.unreachable, rpc.connections_opened, rpc.connections_reused, rpc.open_connections,
                    rpc.handshake_messages, rpc.duplicates_absorbed, rpc.refused_stale));
   if (!t.throughput.empty()) {
-    line(fmt::format("  {:<8}{:>10}{:>10}{:>11}{:>11}{:>11}", "clients", "offered", "served", "offered/s", "served/s",
+    line(fmt::format("  {:<8} {:>9} {:>9} {:>10} {:>10} {:>10}", "clients", "offered", "served", "offered/s", "served/s",
                      "over"));
     for (const run::NodeThroughput& x : t.throughput) {
-      line(fmt::format("  {:<8}{:>10}{:>10}{:>11.1f}{:>11.1f}{:>11}", x.node, x.offered, x.served, x.offered_per_s(),
+      line(fmt::format("  {:<8} {:>9} {:>9} {:>10.1f} {:>10.1f} {:>10}", x.node, x.offered, x.served, x.offered_per_s(),
                        x.served_per_s(), sim::format_duration(sim::Duration{x.window_ns})));
     }
   }
@@ -186,7 +188,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
       rows.push_back({{"tier", x.label}, {"requests", x.requests}, {"ok", x.ok}, {"refused", x.refused},
                       {"failed", x.failed}, {"throughput_per_s", x.throughput_per_s}, {"p50_ns", x.p50_ns},
                       {"p95_ns", x.p95_ns}, {"p99_ns", x.p99_ns}, {"max_ns", x.max_ns}, {"ok_p99_ns", x.ok_p99_ns},
-                      {"lost", x.lost}, {"unsettled", x.unsettled}, {"excluded", x.excluded},
+                      {"lost", x.lost}, {"unsettled", x.unsettled}, {"overdue", x.overdue}, {"excluded", x.excluded},
                       {"judged", x.judged}, {"judged_p99_ns", x.judged_p99_ns}});
     }
     nlohmann::json refusals = nlohmann::json::object();
@@ -336,11 +338,11 @@ void print_run_report(const run::RunResult& r, double wall_s, const std::string&
   if (!trace_path.empty()) line(fmt::format("  {:<20}{} ({} records)", "trace file", trace_path, r.records));
   if (!r.workloads.empty()) {
     line("");
-    line(fmt::format("  {:<24}{:>9}{:>10}{:>8}{:>11}{:>11}{:>11}{:>11}{:>12}", "workload", "sent", "answered",
+    line(fmt::format("  {:<24} {:>8} {:>9} {:>7} {:>10} {:>10} {:>10} {:>10} {:>11}", "workload", "sent", "answered",
                      "lost", "unsettled", "p50", "p99", "max", "p99 (ok)"));
     for (const run::WorkloadSummary& w : r.workloads) {
-      line(fmt::format("  {:<24}{:>9}{:>10}{:>8}{:>11}{:>11}{:>11}{:>11}{:>12}", w.label, w.sent, w.answered, w.lost,
-                       w.unsettled, ms(w.p50_ns), ms(w.p99_ns), ms(w.max_ns), ms(w.ok_p99_ns)));
+      line(fmt::format("  {:<24} {:>8} {:>9} {:>7} {:>10} {:>10} {:>10} {:>10} {:>11}", w.label, w.sent,
+                       w.answered, w.lost, w.unsettled, ms(w.p50_ns), ms(w.p99_ns), ms(w.max_ns), ms(w.ok_p99_ns)));
     }
   }
   if (r.tiers.present) print_tiers(r.tiers, line);

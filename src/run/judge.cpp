@@ -80,7 +80,7 @@ void Run::Impl::summarize_tiers(RunResult& r) {
     TierRow x{label, f.requests, f.ok, f.refused, f.failed, f.lost, f.unsettled, f.excluded,
               secs > 0 ? static_cast<double>(f.ok) / secs : 0.0,
               f.latency.quantile(0.5), f.latency.quantile(0.95), f.latency.quantile(0.99), f.latency.max(),
-              f.latency_ok.quantile(0.99), f.judged.count(), f.judged.quantile(0.99)};
+              f.latency_ok.quantile(0.99), f.judged.count(), f.judged.quantile(0.99), f.overdue};
     return x;
   };
   t.rows.push_back(row("edge", w.figures(tiers::ServedBy::kEdge)));
@@ -435,7 +435,9 @@ Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
   in.within = within;
   in.run_end = sim.now();
   const RecoveryReport rep = judge_recovery(in);
-  return {"recovers_within", rep.ok, rep.detail};
+  Verdict v{"recovers_within", rep.ok, rep.detail};
+  v.vacuous = rep.vacuous;
+  return v;
 }
 
 // An invariant with nothing to judge fails, saying so (never a pass with
@@ -485,6 +487,7 @@ void Run::Impl::judge(RunResult& r) {
   }
   uint64_t answered = 0;
   uint64_t lost = 0;
+  uint64_t overdue = 0;  // client requests unanswered at the end, older than any ok answer
   sim::Histogram all;
   for (uint32_t w = 0; w < ping_stats.size(); ++w) {
     answered += ping_stats.figures(w).answered;
@@ -498,7 +501,8 @@ void Run::Impl::judge(RunResult& r) {
     for (const TierRow& row : r.tiers.rows) {
       if (row.label == "cloud") continue;
       answered += row.ok;
-      lost += row.failed;
+      lost += row.failed + row.overdue;
+      overdue += row.overdue;
     }
   }
   if (ex.served_ratio_min) {
@@ -515,9 +519,14 @@ void Run::Impl::judge(RunResult& r) {
                                           "left out), need >= {}",
                                           *ex.served_ratio_min)));
     } else {
+      const std::string counted =
+          overdue == 0 ? ""
+                       : fmt::format("; {} of them unanswered at the end, waiting longer than any request answered ok "
+                                     "took",
+                                     overdue);
       r.verdicts.push_back({"served_ratio_min", static_cast<U128>(answered) * kOne >= min_e12 * settled,
-                            fmt::format("{:.4f} served ({} of {}), need >= {}", static_cast<double>(answered) / settled,
-                                        answered, settled, *ex.served_ratio_min)});
+                            fmt::format("{:.4f} served ({} of {}{}), need >= {}", static_cast<double>(answered) / settled,
+                                        answered, settled, counted, *ex.served_ratio_min)});
     }
   }
   if (ex.recovers_within && world) r.verdicts.push_back(recovery_verdict(*ex.recovers_within));

@@ -61,6 +61,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const int64_t first = (in.last_end.ns + kSecondNs - 1) / kSecondNs;
   const int64_t last = in.run_end.ns / kSecondNs;  // exclusive
   int64_t judged = 0;
+  int64_t failable = 0;  // judged seconds that could have fallen short (need above 0)
   int64_t since = -1;  // the first second of the current run of good seconds
   int64_t worst = -1;
   for (int64_t k = first; k < last; ++k) {
@@ -68,6 +69,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     if (s[1] == 0) continue;
     ++judged;
     if (need_of(s[1]) < need_ppm) ++noisy;
+    if (need_of(s[1]) > 0) ++failable;
     if (back(s)) {
       if (since < 0) since = k;
     } else {
@@ -90,9 +92,21 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                                        static_cast<double>(need_ppm) / 1e4, band, sim::format_duration(in.within),
                                        sim::format_time(in.last_end));
   if (judged == 0) {
+    r.vacuous = true;
     r.detail = fmt::format("nothing to judge: no request settled in a whole second between the last fault window's "
                            "end at {} and the end of the run at {}",
                            sim::format_time(in.last_end), sim::format_time(in.run_end));
+    return r;
+  }
+  if (failable == 0) {
+    // At a level of 1 % or less (or within a second's sampling noise of 0)
+    // no second can fall below what it needs: the verdict could not fail,
+    // whatever came after the faults.
+    r.vacuous = true;
+    r.detail = fmt::format("nothing to judge: the cluster served {} of {} requests before any fault (level {}): no "
+                           "judged second could fall below the level less its allowance (1 point, or 3 sd of its "
+                           "sampling noise), so recovering to it means nothing",
+                           base_served, base_settled, level);
     return r;
   }
   if (since >= 0) r.recovered_ns = std::max<int64_t>(0, since * kSecondNs - in.last_end.ns);

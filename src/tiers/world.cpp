@@ -224,6 +224,8 @@ void World::finish(sim::Time end) {
   left.reserve(outstanding_.size());
   outstanding_.for_each([&left](uint64_t, const Outstanding& o) { left.push_back(o); });
   std::sort(left.begin(), left.end(), [](const Outstanding& a, const Outstanding& b) { return a.id < b.id; });
+  int64_t longest_ok = 0;  // the longest any request answered ok took
+  for (const TierFigures& f : figures_) longest_ok = std::max(longest_ok, f.latency_ok.max());
   for (const Outstanding& o : left) {
     const uint64_t id = o.id;
     TierFigures& f = figures_[static_cast<size_t>(o.by)];
@@ -245,6 +247,10 @@ void World::finish(sim::Time end) {
     } else {
       ++unsettled_;
       ++f.unsettled;
+      if (o.bad_token == workload::BadToken::kNone && end.ns - o.start_ns > longest_ok) {
+        ++f.overdue;
+        count_second(sim::Time{o.start_ns}, false);
+      }
       account(f, sim::Time{o.start_ns}, end.ns - o.start_ns, false);
       trace(kRecordClientEnd, static_cast<uint16_t>(ClientEnd::kUnsettled), o.edge, row, id,
             static_cast<uint64_t>(end.ns - o.start_ns));

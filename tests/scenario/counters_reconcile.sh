@@ -290,6 +290,11 @@ for row_index, row in enumerate(t["rows"][:2]):
     same(f"{what}.failed", row["failed"], by[FAILED] + by[LATE] + by[LOST], "tiers.rows[].failed")
     same(f"{what}.lost", row["lost"], by[LOST], "tiers.rows[].lost")
     same(f"{what}.unsettled", row["unsettled"], by[UNSETTLED], "tiers.rows[].unsettled")
+    # Of those, the ones waiting longer than any request answered ok took
+    # (either row): counted as not served (crash-loop.yaml has no bad tokens).
+    longest_ok = max((e[3] for e in ended.values() if e[0] == OK and e[1] < 2), default=0)
+    same(f"{what}.overdue", row["overdue"], sum(1 for e in mine if e[0] == UNSETTLED and e[3] > longest_ok),
+         "tiers.rows[].overdue")
     same(f"{what}.max_ns", row["max_ns"], max((e[3] for e in mine), default=0), "tiers.rows[].max_ns")
     # Percentiles: the histogram reports the nearest-rank value rounded up
     # to its bucket's upper edge (64 buckets per power of two: at most 1/64
@@ -321,7 +326,7 @@ same("rows.cloud.requests (storage.quorum)", cloud["requests"], sum(qc.values())
 same("rows.cloud.ok", cloud["ok"], sum(1 for ok, _ in cloud_ops if ok == 1))
 same("rows.cloud.ok (storage.quorum)", cloud["ok"], qc[1] + qc[3])
 same("rows.cloud.failed", cloud["failed"], qc[2] + qc[4])
-for k in ("refused", "lost", "unsettled"): same(f"rows.cloud.{k}", cloud[k], 0)
+for k in ("refused", "lost", "unsettled", "overdue"): same(f"rows.cloud.{k}", cloud[k], 0)
 cloud_ns = sorted(ns for _, ns in cloud_ops)
 same("rows.cloud.max_ns", cloud["max_ns"], cloud_ns[-1] if cloud_ns else 0)
 for k, q, values in (("p50_ns", 0.50, cloud_ns), ("p95_ns", 0.95, cloud_ns), ("p99_ns", 0.99, cloud_ns),
@@ -462,6 +467,8 @@ for name, reached in run["points"].items():
     same(f"points_by_node.*.{name}", by_node, reached)
 for node, counts in run["points_by_node"].items():
     covered.update(f"points_by_node.{node}.{name}" for name in counts)
+# The three tiers run every protocol with points but 2PC (no billing workload).
+same("points_in_scope", sorted(run["points_in_scope"]), sorted(n for n in run["points"] if not n.startswith("twopc.")))
 same("memory.limit_hit", run["memory"]["limit_hit"], codes["limit_reached"][1] > 0)
 
 # The guard: every field of the JSON is reconciled above or out of scope.

@@ -109,3 +109,32 @@ TEST_CASE("recovery: a cluster holding its level under overload jitters by its s
   full.push_back({98, 100});
   CHECK_FALSE(judge(full, 10000, 10000, 5, 11).ok);
 }
+
+TEST_CASE("recovery: a level of 1 % or less is nothing to judge, since no second could fall below it", "[recovery]") {
+  // Before 2026-12-07 a cluster that served nothing before the first fault
+  // and nothing after it passed: every second "served at least 0 %".
+  for (const uint64_t level : {uint64_t{0}, uint64_t{1}}) {
+    Seconds s;
+    add(s, 10, level);
+    add(s, 10, 0);
+    const run::RecoveryReport r = judge(s, 10000, 12000, 5, 20);
+    INFO(r.detail);
+    CHECK_FALSE(r.ok);
+    CHECK(r.vacuous);
+    CHECK(r.detail.rfind("nothing to judge: the cluster served ", 0) == 0);
+  }
+  // At 2 % over 100 requests a second, 3 sd of sampling noise (4.2 points)
+  // cover the level too; over 10,000 a second (0.42 points) it can fail, and
+  // does when nothing is served after the fault.
+  Seconds s;
+  add(s, 10, 2);
+  add(s, 10, 0);
+  CHECK(judge(s, 10000, 12000, 5, 20).vacuous);
+  Seconds many;
+  for (int i = 0; i < 10; ++i) many.push_back({200, 10000});
+  for (int i = 0; i < 10; ++i) many.push_back({0, 10000});
+  const run::RecoveryReport r = judge(many, 10000, 12000, 5, 20);
+  INFO(r.detail);
+  CHECK_FALSE(r.ok);
+  CHECK_FALSE(r.vacuous);
+}

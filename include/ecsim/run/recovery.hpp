@@ -28,6 +28,7 @@ struct RecoveryReport {
   uint64_t level_ppm = 0;      // the served ratio to recover to, before the 1-point allowance
   int64_t baseline_ns = 0;     // how much of the run before the first fault measured it (0: none)
   int64_t recovered_ns = -1;   // from the last window's end to the first second back for good; -1: never
+  bool vacuous = false;        // nothing to judge (the detail says why): fails, as an empty verdict does
   std::string detail;
 };
 

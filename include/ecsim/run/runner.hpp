@@ -106,6 +106,7 @@ struct TierRow {
   int64_t ok_p99_ns = 0;
   uint64_t judged = 0;
   int64_t judged_p99_ns = 0;
+  uint64_t overdue = 0;  // of unsettled: older than any ok answer, counted as not served (tiers::TierFigures)
 };
 
 struct TierLoad {
