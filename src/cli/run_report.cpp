@@ -177,7 +177,7 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
   nlohmann::json workloads = nlohmann::json::array();
   for (const run::WorkloadSummary& w : r.workloads) {
     workloads.push_back({{"label", w.label}, {"sent", w.sent}, {"answered", w.answered}, {"lost", w.lost},
-                         {"unsettled", w.unsettled}, {"p50_ns", w.p50_ns}, {"p99_ns", w.p99_ns},
+                         {"unsettled", w.unsettled}, {"overdue", w.overdue}, {"p50_ns", w.p50_ns}, {"p99_ns", w.p99_ns},
                          {"max_ns", w.max_ns}, {"ok_p99_ns", w.ok_p99_ns}});
   }
   nlohmann::json tiers = nullptr;

@@ -487,17 +487,20 @@ void Run::Impl::judge(RunResult& r) {
   }
   uint64_t answered = 0;
   uint64_t lost = 0;
-  uint64_t overdue = 0;  // client requests unanswered at the end, older than any ok answer
+  // Pings and client requests unanswered at the end, older than any ok
+  // answer of theirs: not served (tiers::TierFigures::overdue).
+  uint64_t overdue = 0;
   sim::Histogram all;
   for (uint32_t w = 0; w < ping_stats.size(); ++w) {
     answered += ping_stats.figures(w).answered;
-    lost += ping_stats.figures(w).lost;
+    lost += ping_stats.figures(w).lost + ping_stats.figures(w).overdue;
+    overdue += ping_stats.figures(w).overdue;
     all.merge(ping_stats.figures(w).rtt_all);
   }
   if (world) {
     // Client requests: answered ok against ok + failed (lost ones
-    // included); requests refused for a bad token are correct answers and
-    // left out, unsettled ones are not judged.
+    // included) + overdue; requests refused for a bad token are correct
+    // answers and left out, the other unsettled ones are not judged.
     for (const TierRow& row : r.tiers.rows) {
       if (row.label == "cloud") continue;
       answered += row.ok;
@@ -521,8 +524,7 @@ void Run::Impl::judge(RunResult& r) {
     } else {
       const std::string counted =
           overdue == 0 ? ""
-                       : fmt::format("; {} of them unanswered at the end, waiting longer than any request answered ok "
-                                     "took",
+                       : fmt::format("; {} of them unanswered at the end, waiting longer than any answered ok took",
                                      overdue);
       r.verdicts.push_back({"served_ratio_min", static_cast<U128>(answered) * kOne >= min_e12 * settled,
                             fmt::format("{:.4f} served ({} of {}{}), need >= {}", static_cast<double>(answered) / settled,

@@ -415,7 +415,7 @@ RunResult Run::finish() {
     const workload::PingFigures& f = m.ping_stats.figures(w);
     r.workloads.push_back({m.ping_stats.label(w), f.sent, f.answered, f.lost, f.unsettled,
                            f.rtt_all.quantile(0.5), f.rtt_all.quantile(0.99), f.rtt_all.max(),
-                           f.rtt.quantile(0.99)});
+                           f.rtt.quantile(0.99), f.overdue});
   }
   m.judge(r);
   if (m.nemesis->has_pinned()) {

@@ -98,6 +98,7 @@ void PingStats::finish(sim::Time end) {
     for (uint64_t id = w.first; id < w.first + w.count; ++id) {
       if (w.at(id) == kSettled) continue;
       ++w.figures.unsettled;
+      if (end.ns - w.at(id) > w.figures.rtt.max()) ++w.figures.overdue;
       w.figures.rtt_all.add(end.ns - w.at(id));
     }
     w.count = 0;

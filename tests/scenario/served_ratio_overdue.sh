@@ -6,6 +6,7 @@
 #   client timeout longer than the time left, every request after a
 #   permanent drop between edge and core was "unsettled" and left out: 27
 #   of 447 served passed a 0.99 minimum as "1.0000 served (27 of 27)".
+#   Pings count the same way, against their workload's slowest pong.
 #   Requests in flight at the end of a healthy run are younger than the
 #   slowest answer and still left out: the quickstart's ratio is unchanged.
 # - recovers_within: a cluster that served nothing before the first fault
@@ -39,6 +40,29 @@ ok = (not v["ok"] and core["overdue"] > 400 and core["overdue"] <= core["unsettl
       and f"{core['ok']} of {core['ok'] + core['failed'] + core['overdue']}; {core['overdue']} of them unanswered" in v["detail"])
 print(("ok" if ok else "FAIL") + f": {v['detail']} (core row: {core['ok']} ok, {core['unsettled']} unsettled, "
       f"{core['overdue']} overdue)")
+sys.exit(0 if ok else 1)
+PY
+
+# Pings the same: a partition that never heals, with an hour's timeout.
+cat > "$tmp/ping.yaml" <<'EOF2'
+name: pings-cut
+duration: 20s
+topology: { edge: 2, core: 2, cloud: 1 }
+workload:
+  - { kind: ping, from: edge, to: core, rate: 100/s, timeout: 1h }
+faults:
+  - { at: 2s, partition: [[edge], [core]] }
+expect:
+  served_ratio_min: 0.9
+EOF2
+"$ecsim" run "$tmp/ping.yaml" --json > "$tmp/ping.json"; check $? 1 "pings cut off for good fail served_ratio_min"
+python3 - "$tmp/ping.json" <<'PY' || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = {e["name"]: e for e in r["expectations"]}["served_ratio_min"]
+w = r["workloads"][0]
+ok = not v["ok"] and w["overdue"] > 3000 and f"{w['answered']} of {w['sent']}; {w['overdue']} of them" in v["detail"]
+print(("ok" if ok else "FAIL") + f": {v['detail']}")
 sys.exit(0 if ok else 1)
 PY
 

@@ -86,6 +86,7 @@ struct WorkloadSummary {
   int64_t p99_ns = 0;
   int64_t max_ns = 0;
   int64_t ok_p99_ns = 0;
+  uint64_t overdue = 0;  // of unsettled: older than any answered ping, counted as not served
 };
 
 // The three tiers' client-side figures (runs with a `requests` workload).
