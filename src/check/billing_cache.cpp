@@ -39,6 +39,7 @@ void BillingCacheChecker::on_record(const sim::Record& r) {
     uint32_t holders = 0;
     for (const uint32_t n : replicas_) holders += holds(n, key) ? 1 : 0;
     holders_[{key, r.b}] = holders;
+    account();
   } else if (r.type == tiers::kRecordBillingOp) {
     // Reads change no replica's state: only writes are kept.
     if (!workload::is_billing_write(static_cast<BillingKind>(r.code))) return;
@@ -74,7 +75,12 @@ void BillingCacheChecker::set(uint32_t node, uint64_t key, uint64_t value, int64
   const auto it = state.find(key);
   const uint64_t old = it == state.end() ? init->second : it->second;
   if (old == value) return;
-  state[key] = value;
+  if (it == state.end()) {
+    state.emplace(key, value);
+    ++state_entries_;
+  } else {
+    it->second = value;
+  }
   uint32_t& held = holders_[{key, old}];
   ECSIM_ASSERT(held > 0);
   if (--held == 0) retired_ns_[{key, old}] = at_ns;
@@ -110,7 +116,8 @@ void BillingCacheChecker::committed(uint32_t node, uint64_t client_txn, int64_t 
 
 void BillingCacheChecker::account() {
   using Value = std::pair<uint64_t, uint64_t>;
-  const auto bytes = static_cast<int64_t>(ops_.size()) * sim::node_bytes<uint64_t, Op>() +
+  const auto bytes = static_cast<int64_t>(initial_.size() + state_entries_) * sim::node_bytes<uint64_t, uint64_t>() +
+                     static_cast<int64_t>(ops_.size()) * sim::node_bytes<uint64_t, Op>() +
                      static_cast<int64_t>(applied_.size()) * sim::node_bytes<std::pair<uint64_t, uint32_t>, char>() +
                      static_cast<int64_t>(holders_.size()) * sim::node_bytes<Value, uint32_t>() +
                      static_cast<int64_t>(retired_ns_.size()) * sim::node_bytes<Value, int64_t>();

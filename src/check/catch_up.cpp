@@ -174,18 +174,18 @@ int64_t CatchUpChecker::owed_ns(const CatchUp& c, sim::Duration grace, int64_t n
                                                      static_cast<double>(batches) / static_cast<double>(w.answered));
     // A request still unanswered at the end has been under way since the
     // first ask at its cursor; up to the longest round trip the peer took,
-    // or the pair's round-trip latency tail while it was under way when
-    // that is longer (a link slower than every answer so far, or one that
-    // has answered nothing yet: 15 s each way is a 30 s wait, not a lost
-    // request), that is a wait too (its re-asks since are then not counted
-    // as lost).
+    // or the pair's round-trip latency tail since its latest ask when that
+    // is longer (a link slower than every answer so far, or one that has
+    // answered nothing yet: 15 s each way is a 30 s wait, not a lost
+    // request; a slow spell over before that ask slows no answer to it),
+    // that is a wait too (its re-asks since are then not counted as lost).
     uint64_t unanswered = w.unanswered;
     int64_t under_way = 0;
     if (const auto it = asked_.find(uint64_t{c.node} << 32 | w.peer); now_ns >= 0 && it != asked_.end() &&
                                                                      !it->second.times.empty()) {
       const int64_t asked_ns = it->second.times.front();
       int64_t longest = w.longest_ns;
-      for (const Reachability::Spell& sp : reach_.pair(c.node, w.peer, asked_ns, now_ns).spells) {
+      for (const Reachability::Spell& sp : reach_.pair(c.node, w.peer, it->second.times.back(), now_ns).spells) {
         longest = std::max(longest, sp.rtt_tail_ns);
       }
       under_way = std::min(now_ns - asked_ns, longest);

@@ -103,10 +103,14 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     // no second can fall below what it needs: the verdict could not fail,
     // whatever came after the faults.
     r.vacuous = true;
-    r.detail = fmt::format("nothing to judge: the cluster served {} of {} requests before any fault (level {}): no "
-                           "judged second could fall below the level less its allowance (1 point, or 3 sd of its "
-                           "sampling noise), so recovering to it means nothing",
-                           base_served, base_settled, level);
+    r.detail = need_ppm == 0
+                   ? fmt::format("nothing to judge: the cluster served {} of {} requests before any fault (level "
+                                 "{}): no second can fall more than 1 point below that, so recovering to it means "
+                                 "nothing",
+                                 base_served, base_settled, level)
+                   : fmt::format("nothing to judge: each of the {} seconds judged settled too few requests for its "
+                                 "ratio to fall outside 3 sd of its sampling noise around the level {}",
+                                 judged, level);
     return r;
   }
   if (since >= 0) r.recovered_ns = std::max<int64_t>(0, since * kSecondNs - in.last_end.ns);

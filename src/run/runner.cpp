@@ -177,8 +177,11 @@ void Run::Impl::configure_tiers() {
     dsm_watcher = std::make_unique<DsmWatcher>();
     trace.add_observer(dsm_watcher.get());
   }
-  const bool byzantine = std::any_of(sc.faults.begin(), sc.faults.end(),
-                                     [](const Fault& f) { return f.kind == Fault::Kind::kByzantine; });
+  // cloud_direct_write, the one strategy: its forged writes are what
+  // edge_isolation follows (judged with it, listed or not: judge.cpp).
+  const bool byzantine = std::any_of(sc.faults.begin(), sc.faults.end(), [](const Fault& f) {
+    return f.kind == Fault::Kind::kByzantine && f.strategy == Fault::Strategy::kCloudDirectWrite;
+  });
   if (byzantine || expects("edge_isolation")) {
     std::vector<bool> is_core(names.size(), false);
     for (net::NodeId n : world->nodes(tiers::Role::kCore)) is_core[n] = true;
@@ -455,7 +458,7 @@ RunResult Run::finish() {
   // The three tiers run storage, RPC, msgq and the DSM; 2PC runs with a
   // billing workload; a ping run has none of them.
   for (const proto::PointInfo& p : proto::points()) {
-    const bool twopc = p.name.starts_with("twopc.");
+    const bool twopc = proto::point_protocol(p.name) == "twopc";
     r.points_in_scope[static_cast<size_t>(p.point)] = m.world != nullptr && (!twopc || m.billing != nullptr);
   }
   const auto by_node = proto::point_counts_by_node();

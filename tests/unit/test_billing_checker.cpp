@@ -734,3 +734,19 @@ TEST_CASE("billing checker: a latency model's tail", "[billing][check]") {
   CHECK(check::latency_tail_ns(LatencyModel::pareto(Duration{1000}, 1.0, Duration{5000})) == 5000);
   CHECK(check::latency_tail_ns(LatencyModel::pareto(Duration{1}, 0.000001)) == 3600000000000000);
 }
+
+TEST_CASE("billing checker: a read keeps no operation, and a transaction committed for it is named", "[billing][check]") {
+  // The client's kC1 is a balance read (kind 4), not the transfer: the
+  // checker keeps no entry for it (a read-heavy run grew by every read
+  // until 2026-12-07), so the replicas that commit kT1 for it committed a
+  // transaction no client asked for as a write.
+  std::vector<Record> h = clean();
+  h[3] = rec(1, tiers::kRecordBillingOp, 4 /* balance */, kEdge, kC1, 0, 1, 0);
+  end_state(h, kCloud1, 1000, 1000, 1);
+  end_state(h, kCloud2, 1000, 1000, 1);
+  const auto results = judge(h);
+  const check::BillingChecker::Result& conservation = results.at("billing_conservation");
+  INFO(conservation.detail);
+  CHECK(conservation.violations == 2);
+  CHECK(conservation.detail.find("which no client asked for as a write") != std::string::npos);
+}

@@ -129,7 +129,9 @@ TEST_CASE("recovery: a level of 1 % or less is nothing to judge, since no second
   Seconds s;
   add(s, 10, 2);
   add(s, 10, 0);
-  CHECK(judge(s, 10000, 12000, 5, 20).vacuous);
+  const run::RecoveryReport few = judge(s, 10000, 12000, 5, 20);
+  CHECK(few.vacuous);
+  CHECK(few.detail.find("settled too few requests") != std::string::npos);
   Seconds many;
   for (int i = 0; i < 10; ++i) many.push_back({200, 10000});
   for (int i = 0; i < 10; ++i) many.push_back({0, 10000});

@@ -15,10 +15,10 @@
 // is down is taken to hold what it held when it went down (which can only
 // make the checker more lenient, never raise a false alarm).
 //
-// Memory: the domain's state per replica, and per account or number every
-// value it held, the writes the clients asked for and each replica's
-// commits: what grows with the commits of the run is accounted
-// (check.billing.history, with the billing checker's).
+// Memory: the domain's initial state and each replica's changes to it, per
+// account or number every value it held, the writes the clients asked for
+// and each replica's commits, all accounted (check.billing.history, with
+// the billing checker's).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -70,6 +70,7 @@ class BillingCacheChecker final : public sim::TraceObserver {
   std::map<uint64_t, uint64_t> initial_;  // by key (2PC lock key): balance or owner
   std::map<uint64_t, Op> ops_;            // by client txn
   std::map<uint32_t, std::map<uint64_t, uint64_t>> state_;  // per replica, the values that differ from initial_
+  uint64_t state_entries_ = 0;                               // over every replica, for the accounting
   std::set<std::pair<uint64_t, uint32_t>> applied_;         // (client txn, replica): a replay applies nothing
   // Per key and value: how many replicas hold it now, and when the last
   // one stopped holding it.

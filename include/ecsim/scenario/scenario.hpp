@@ -220,7 +220,7 @@ struct ThroughputMin {
 struct Expect {
   // known: "durability", "causality", "convergence", "edge_isolation"
   std::vector<std::string> invariants;
-  std::optional<double> served_ratio_min;    // 0..1, of settled pings
+  std::optional<double> served_ratio_min;    // 0..1, of settled pings and client requests (overdue ones counted)
   std::optional<sim::Duration> ping_latency_p99;  // `latency_p99: { ping: 10ms }`
   // `latency_p99: { edge: 10ms, core: 50ms, cloud: 200ms }`, client-observed
   // per tier (runs with a requests workload), indexed by Tier.

@@ -308,8 +308,9 @@ class World final : public node::PayloadOwner {
   uint64_t offered(net::NodeId n) const { return offered_[n]; }
   uint64_t served(net::NodeId n) const { return served_[n]; }
   // Client requests by the simulated second they began in: {answered ok,
-  // settled (ok or failed)}; refused (bad token) and unsettled ones are left
-  // out, as in `served_ratio_min`. For `recovers_within`; one entry a second.
+  // settled (ok or failed, or overdue at the end: TierFigures::overdue)};
+  // refused (bad token) and the other unsettled ones are left out, as in
+  // `served_ratio_min`. For `recovers_within`; one entry a second.
   const std::vector<std::array<uint64_t, 2>>& served_by_second() const { return by_second_; }
   // A quorum read or write at core `n` completed (the cloud row): counted
   // and traced.
