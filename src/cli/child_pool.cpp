@@ -172,9 +172,9 @@ RunOutcome judge_run(const ChildExit& c) {
       // Without the list (it came later), every point counts as in scope.
       const auto scope = j.find("points_in_scope");
       for (const proto::PointInfo& info : proto::points()) {
-        const bool listed = scope != j.end() && scope->is_array() &&
-                            std::find(scope->begin(), scope->end(), std::string(info.name)) != scope->end();
-        r.points_in_scope[static_cast<size_t>(info.point)] = listed || scope == j.end();
+        r.points_in_scope[static_cast<size_t>(info.point)] =
+            scope == j.end() ||
+            (scope->is_array() && std::find(scope->begin(), scope->end(), std::string(info.name)) != scope->end());
       }
     }
     r.json = j;

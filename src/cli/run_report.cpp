@@ -45,11 +45,11 @@ void print_tiers(const run::TierSummary& t, Line& line) {
                    rpc.unreachable, rpc.connections_opened, rpc.connections_reused, rpc.open_connections,
                    rpc.handshake_messages, rpc.duplicates_absorbed, rpc.refused_stale));
   if (!t.throughput.empty()) {
-    line(fmt::format("  {:<8} {:>9} {:>9} {:>10} {:>10} {:>10}", "clients", "offered", "served", "offered/s", "served/s",
-                     "over"));
+    line(fmt::format("  {:<8} {:>9} {:>9} {:>10} {:>10} {:>10}", "clients", "offered", "served", "offered/s",
+                     "served/s", "over"));
     for (const run::NodeThroughput& x : t.throughput) {
-      line(fmt::format("  {:<8} {:>9} {:>9} {:>10.1f} {:>10.1f} {:>10}", x.node, x.offered, x.served, x.offered_per_s(),
-                       x.served_per_s(), sim::format_duration(sim::Duration{x.window_ns})));
+      line(fmt::format("  {:<8} {:>9} {:>9} {:>10.1f} {:>10.1f} {:>10}", x.node, x.offered, x.served,
+                       x.offered_per_s(), x.served_per_s(), sim::format_duration(sim::Duration{x.window_ns})));
     }
   }
   if (t.forged.present) {
@@ -252,9 +252,9 @@ nlohmann::json run_result_json(const run::RunResult& r, double wall_s) {
              {"staleness_ns_p99", t.staleness_ns_p99}, {"refusals", refusals}};
   }
   nlohmann::json points = nlohmann::json::object();
-  for (const proto::PointInfo& p : proto::points()) points[std::string(p.name)] = r.points[static_cast<size_t>(p.point)];
   nlohmann::json in_scope = nlohmann::json::array();
   for (const proto::PointInfo& p : proto::points()) {
+    points[std::string(p.name)] = r.points[static_cast<size_t>(p.point)];
     if (r.points_in_scope[static_cast<size_t>(p.point)]) in_scope.push_back(std::string(p.name));
   }
   // By node, the points each node reached (ecsim explore reads them).

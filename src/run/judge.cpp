@@ -486,14 +486,14 @@ void Run::Impl::judge(RunResult& r) {
     r.verdicts.push_back(std::move(v));
   }
   uint64_t answered = 0;
-  uint64_t lost = 0;
+  uint64_t failed = 0;  // lost pings; failed client requests, lost ones included
   // Pings and client requests unanswered at the end, older than any ok
   // answer of theirs: not served (tiers::TierFigures::overdue).
   uint64_t overdue = 0;
   sim::Histogram all;
   for (uint32_t w = 0; w < ping_stats.size(); ++w) {
     answered += ping_stats.figures(w).answered;
-    lost += ping_stats.figures(w).lost + ping_stats.figures(w).overdue;
+    failed += ping_stats.figures(w).lost;
     overdue += ping_stats.figures(w).overdue;
     all.merge(ping_stats.figures(w).rtt_all);
   }
@@ -504,12 +504,12 @@ void Run::Impl::judge(RunResult& r) {
     for (const TierRow& row : r.tiers.rows) {
       if (row.label == "cloud") continue;
       answered += row.ok;
-      lost += row.failed + row.overdue;
+      failed += row.failed;
       overdue += row.overdue;
     }
   }
   if (ex.served_ratio_min) {
-    const uint64_t settled = answered + lost;
+    const uint64_t settled = answered + failed + overdue;
     // Compare in integers of 10^-12, the loader's precision (in parts per
     // million, 4e-7 was 0 and passed with nothing served):
     // answered / settled >= min  <=>  answered * 10^12 >= min_e12 * settled.
