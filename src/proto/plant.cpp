@@ -11,7 +11,7 @@ Plant g_active_plant = Plant::kNone;
 }
 
 namespace {
-constexpr std::array<PlantInfo, 19> kPlants{{
+constexpr std::array<PlantInfo, 20> kPlants{{
     {Plant::kStorageAckBeforeSync, "storage.ack_before_sync", "durability",
      "a cloud replica acknowledges a write before its WAL entry is synced"},
     {Plant::kStorageQuorumOfOne, "storage.quorum_of_one", "acknowledged_writes",
@@ -50,6 +50,9 @@ constexpr std::array<PlantInfo, 19> kPlants{{
      "a 2PC coordinator tells the client COMMIT once the decision is appended, before it is durable"},
     {Plant::kTwopcPrepareForgotten, "twopc.prepare_forgotten", "billing_at_most_once",
      "a 2PC participant prepares a late copy of a PREPARE whose transaction it resolved and forgot"},
+    {Plant::kTwopcNoPrepareResend, "twopc.no_prepare_resend", "billing.served_ratio_min",
+     "a 2PC coordinator aborts a transaction at its first prepare timeout instead of resending PREPARE to the "
+     "participants that have not voted"},
 }};
 }  // namespace
 

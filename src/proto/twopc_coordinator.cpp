@@ -441,7 +441,7 @@ void Coordinator::on_timer(Env<Message>& env, LogIo& io, uint64_t tag) {
   Txn& t = txns_.at(txn);  // a live transaction's timer is in timers_ only
   t.timer_tag = 0;
   if (t.phase == Phase::kPreparing) {
-    if (t.attempts > config_.prepare_retries_max) {
+    if (t.attempts > config_.prepare_retries_max || planted(Plant::kTwopcNoPrepareResend)) {
       decide(env, io, txn, false, Reason::kVoteTimeout);
       return;
     }

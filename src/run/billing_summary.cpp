@@ -121,6 +121,8 @@ void Run::Impl::summarize_billing(RunResult& r) {
   b.unsettled = f.unsettled;
   b.reads = f.reads;
   b.reads_ok = f.reads_ok;
+  b.served = f.served;
+  b.overdue = f.overdue;
   b.latency_p50_ns = f.txn_latency.quantile(0.5);
   b.latency_p99_ns = f.txn_latency.quantile(0.99);
   b.read_latency_p99_ns = f.read_latency.quantile(0.99);
@@ -133,6 +135,55 @@ void Run::Impl::summarize_billing(RunResult& r) {
   b.cache.on = billing->cache().on();
   ECSIM_ASSERT(b.committed + b.aborted + b.unknown + b.failed + b.refused + b.unsettled + b.reads_ok ==
                b.operations);
+}
+
+void Run::Impl::billing_verdicts(RunResult& r) const {
+  const scenario::BillingExpect& ex = sc.expect.billing;
+  ECSIM_ASSERT(billing != nullptr && r.billing.present);
+  const BillingSummary& b = r.billing;
+  if (ex.served_ratio_min) {
+    // Left out: refused for a token or RBAC (a correct answer), and what
+    // was still under way at the end, younger than every served answer.
+    const uint64_t settled = b.operations - b.refused - (b.unsettled - b.overdue);
+    const std::string need = fmt::format("need >= {}", *ex.served_ratio_min);
+    if (settled == 0) {
+      r.verdicts.push_back(nothing_to_judge(
+          "billing.served_ratio_min",
+          fmt::format("no billing operation settled (refused ones and those under way at the end are left out), {}",
+                      need)));
+    } else {
+      ECSIM_ASSERT(b.served >= b.committed + b.reads_ok && b.served <= settled);
+      const uint64_t system_aborts = b.aborted - (b.served - b.committed - b.reads_ok);
+      r.verdicts.push_back(
+          {"billing.served_ratio_min", ratio_at_least(b.served, settled, *ex.served_ratio_min),
+           fmt::format("{:.4f} served ({} of {}: committed, refused by a business rule, or a read answered); not "
+                       "served: {} aborted for the system's reasons, {} unknown, {} failed, {} unanswered at the end "
+                       "longer than any served one took; {}",
+                       static_cast<double>(b.served) / static_cast<double>(settled), b.served, settled,
+                       system_aborts, b.unknown, b.failed, b.overdue, need)});
+    }
+  }
+  const auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
+  const struct {
+    const char* name;
+    const std::optional<sim::Duration>& bound;
+    uint64_t count;
+    int64_t p99_ns;
+    const char* what;
+  } latencies[] = {{"billing.latency_p99", ex.latency_p99, b.transactions, b.latency_p99_ns, "transactions"},
+                   {"billing.read_latency_p99", ex.read_latency_p99, b.reads, b.read_latency_p99_ns, "reads"}};
+  for (const auto& l : latencies) {
+    if (!l.bound) continue;
+    const std::string need = fmt::format("need p99 <= {}", sim::format_duration(*l.bound));
+    if (l.count == 0) {
+      r.verdicts.push_back(nothing_to_judge(l.name, fmt::format("no billing {} sent, {}", l.what, need)));
+      continue;
+    }
+    r.verdicts.push_back({l.name, l.p99_ns <= l.bound->ns,
+                          fmt::format("p99 {:.3f}ms over all {} {} (failed ones at the client's timeout, those "
+                                      "under way at the end at their age), {}",
+                                      ms(l.p99_ns), l.count, l.what, need)});
+  }
 }
 
 }  // namespace ecsim::run

@@ -25,15 +25,22 @@ bool rate_at_least(uint64_t count, int64_t window_ns, uint64_t per_s) {
   return extra >= per_s || extra * kNsPerS >= per_s * rest_ns;
 }
 
-// A verdict over nothing: it fails, saying so (never a pass with nothing
-// checked, never a figure like "p99 0ms").
+}  // namespace
+
 Verdict nothing_to_judge(std::string name, const std::string& detail) {
   Verdict v{std::move(name), false, "nothing to judge: " + detail};
   v.vacuous = true;
   return v;
 }
 
-}  // namespace
+bool ratio_at_least(uint64_t part, uint64_t whole, double min) {
+  // In parts per million, 4e-7 was 0 and passed with nothing served.
+  using U128 = unsigned __int128;
+  constexpr uint64_t kOne = 1'000'000'000'000ULL;
+  ECSIM_ASSERT(whole > 0 && min >= 0.0 && min <= 1.0);
+  const auto min_e12 = static_cast<U128>(std::llround(min * static_cast<double>(kOne)));
+  return static_cast<U128>(part) * kOne >= min_e12 * whole;
+}
 
 // `utilisation_max.TIER`: every node of the tier kept its mean CPU over its
 // `load` samples (one per simulated second while it was up) at or below the
@@ -510,12 +517,6 @@ void Run::Impl::judge(RunResult& r) {
   }
   if (ex.served_ratio_min) {
     const uint64_t settled = answered + failed + overdue;
-    // Compare in integers of 10^-12, the loader's precision (in parts per
-    // million, 4e-7 was 0 and passed with nothing served):
-    // answered / settled >= min  <=>  answered * 10^12 >= min_e12 * settled.
-    using U128 = unsigned __int128;
-    constexpr uint64_t kOne = 1'000'000'000'000ULL;
-    const auto min_e12 = static_cast<U128>(std::llround(*ex.served_ratio_min * static_cast<double>(kOne)));
     if (settled == 0) {
       r.verdicts.push_back(nothing_to_judge(
           "served_ratio_min", fmt::format("no ping or client request settled (requests refused for a bad token are "
@@ -526,7 +527,7 @@ void Run::Impl::judge(RunResult& r) {
           overdue == 0 ? ""
                        : fmt::format("; {} of them unanswered at the end, waiting longer than any answered ok took",
                                      overdue);
-      r.verdicts.push_back({"served_ratio_min", static_cast<U128>(answered) * kOne >= min_e12 * settled,
+      r.verdicts.push_back({"served_ratio_min", ratio_at_least(answered, settled, *ex.served_ratio_min),
                             fmt::format("{:.4f} served ({} of {}{}), need >= {}", static_cast<double>(answered) / settled,
                                         answered, settled, counted, *ex.served_ratio_min)});
     }
@@ -548,6 +549,7 @@ void Run::Impl::judge(RunResult& r) {
     r.verdicts.push_back({"min_delivered", r.net.delivered >= *ex.min_delivered,
                           fmt::format("{} delivered, need >= {}", r.net.delivered, *ex.min_delivered)});
   }
+  if (ex.billing.any()) billing_verdicts(r);
 }
 
 }  // namespace ecsim::run

@@ -85,6 +85,13 @@ class InDoubtMeter final : public sim::TraceObserver {
 // The generator's configuration of a validated billing workload.
 workload::BillingConfig billing_config(const scenario::BillingWorkload& w);
 
+// A verdict over nothing: it fails, saying so (never a pass with nothing
+// checked, never a figure like "p99 0ms").
+Verdict nothing_to_judge(std::string name, const std::string& detail);
+// part / whole >= min exactly, in integers of 10^-12 (the loader keeps
+// ratios to that precision). REQUIRES: whole > 0, 0 <= min <= 1.
+bool ratio_at_least(uint64_t part, uint64_t whole, double min);
+
 // Per node: whether it is a cloud replica (the catch_up checker's nodes).
 inline std::vector<bool> cloud_nodes(const scenario::Scenario& s) {
   const size_t nodes = scenario::node_names(s.topology).size();
@@ -292,6 +299,8 @@ struct Run::Impl {
   void configure_tiers();
   void configure_billing();
   void summarize_billing(RunResult& r);
+  // expect.billing: the served ratio and the latencies the billing clients saw.
+  void billing_verdicts(RunResult& r) const;
 
   void summarize_tiers(RunResult& r);
 

@@ -10,7 +10,7 @@ namespace ecsim::scenario::loading {
 Expect Loader::expect(const Field& f, const Scenario& sc) const {
   const MapView m(*this, f,
                   {"invariants", "served_ratio_min", "latency_p99", "throughput_min", "min_delivered",
-                   "quiescence", "recovers_within", "utilisation_max"});
+                   "quiescence", "recovers_within", "utilisation_max", "billing"});
   Expect e;
   e.mark = to_mark(f.node.Mark());
   static const std::vector<std::string_view> kInvariants = [] {
@@ -107,6 +107,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
       e.utilisation_max[t] = ratio(*bound);
     }
   }
+  if (auto v = m.get("billing")) e.billing = billing_expect(*v, sc);
   if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
   if (convergence_mark) {
@@ -130,6 +131,30 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     e.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));
   }
   return e;
+}
+
+// `billing: { served_ratio_min, latency_p99, read_latency_p99 }`: the billing
+// service's levels; each key only where the scenario has operations it judges.
+BillingExpect Loader::billing_expect(const Field& f, const Scenario& sc) const {
+  const MapView m(*this, f, {"served_ratio_min", "latency_p99", "read_latency_p99"});
+  if (f.node.size() == 0) {
+    fail_value(f, "a map with served_ratio_min, latency_p99 or read_latency_p99, like { served_ratio_min: 0.99 }");
+  }
+  BillingExpect b;
+  for (const char* key : {"served_ratio_min", "latency_p99", "read_latency_p99"}) {
+    const auto v = m.get(key);
+    if (!v) continue;
+    if (const std::string why = billing_expect_missing(sc, key); !why.empty()) {
+      fail(v->key_mark, fmt::format("{} {}", v->path, why));
+    }
+    if (std::string_view(key) == "served_ratio_min") {
+      b.served_ratio_min = ratio(*v);
+    } else {
+      (std::string_view(key) == "latency_p99" ? b.latency_p99 : b.read_latency_p99) =
+          duration_in(*v, Duration{0}, false, kScenarioDurationMax);
+    }
+  }
+  return b;
 }
 
 // `throughput_min: { SELECTOR: RATE, ... }`: the keys are node selectors, so

@@ -1,10 +1,15 @@
 #include "ecsim/scenario/invariants.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <string>
+#include <utility>
 
 #include "ecsim/net/link_config.hpp"
 #include "ecsim/scenario/selector.hpp"
+#include "ecsim/scenario/validate.hpp"
 #include "ecsim/scenario/windows.hpp"
 
 namespace ecsim::scenario {
@@ -149,6 +154,52 @@ bool clients_admitted(const Scenario& sc, bool past_edge) {
 
 bool served_ratio_countable(const Scenario& sc) {
   return !sc.workload.empty() || sc.requests.empty() || clients_admitted(sc, false);
+}
+
+std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
+  if (sc.billing.empty()) {
+    return fmt::format("in a scenario without a billing workload, expected it only beside a kind: billing workload "
+                       "(or no expect.billing.{})",
+                       key);
+  }
+  bool writes = std::any_of(sc.faults.begin(), sc.faults.end(), [](const Fault& f) {
+    return f.kind == Fault::Kind::kBilling;
+  });
+  bool reads = false;
+  for (const BillingWorkload& w : sc.billing) {
+    writes = writes || w.mix_debit + w.mix_transfer + w.mix_top_up + w.mix_port > 0;
+    reads = reads || w.mix_balance + w.mix_number_owner > 0;
+  }
+  if (key == "latency_p99" && !writes) {
+    return "in a scenario whose billing clients send no transaction (debit, transfer, top_up and port all 0 in "
+           "every mix, and no billing action), expected a mix that writes or no expect.billing.latency_p99";
+  }
+  if (key == "read_latency_p99" && !reads) {
+    return "in a scenario whose billing clients send no read (balance and number_owner 0 in every mix), expected "
+           "a mix that reads or no expect.billing.read_latency_p99";
+  }
+  return "";
+}
+
+std::string billing_expect_refusal(const Scenario& sc) {
+  const BillingExpect& b = sc.expect.billing;
+  const std::pair<const char*, bool> keys[] = {{"served_ratio_min", b.served_ratio_min.has_value()},
+                                               {"latency_p99", b.latency_p99.has_value()},
+                                               {"read_latency_p99", b.read_latency_p99.has_value()}};
+  for (const auto& [key, set] : keys) {
+    const std::string why = set ? billing_expect_missing(sc, key) : "";
+    if (!why.empty()) return fmt::format("expect.billing.{} {}", key, why);
+  }
+  if (b.served_ratio_min && !(*b.served_ratio_min >= 0.0 && *b.served_ratio_min <= 1.0)) {
+    return fmt::format("expect.billing.served_ratio_min is {}, expected a ratio 0..1", *b.served_ratio_min);
+  }
+  for (const auto& [key, d] : {std::pair{"latency_p99", b.latency_p99}, {"read_latency_p99", b.read_latency_p99}}) {
+    if (d && (d->ns <= 0 || *d > kScenarioDurationMax)) {
+      return fmt::format("expect.billing.{} is {}, expected a duration above 0s and at most {}", key,
+                         sim::format_duration(*d), sim::format_duration(kScenarioDurationMax));
+    }
+  }
+  return "";
 }
 
 bool has_window(const Fault& f) {

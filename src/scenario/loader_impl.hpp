@@ -152,6 +152,7 @@ class Loader {
   void partition_groups(const Field& f, Fault& fault) const;
   Expect expect(const Field& f, const Scenario& sc) const;
   void throughput_min(const Field& f, const Scenario& sc, Expect& e) const;
+  BillingExpect billing_expect(const Field& f, const Scenario& sc) const;
 
   std::string file_;
   bool validated_ = true;  // false: the values only (parse_scenario_text_unvalidated)

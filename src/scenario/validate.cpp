@@ -514,6 +514,7 @@ class Validator {
       }
     }
     in_range(m, "expect.quiescence", e.quiescence, Duration{0}, false, kQuiescenceMax);
+    if (const std::string why = billing_expect_refusal(sc_); !why.empty()) fail(m, why);
   }
 
   // Every node a throughput_min selector names must have clients.

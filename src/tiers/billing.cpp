@@ -122,6 +122,11 @@ twopc::ParticipantConfig Billing::replica_config(uint32_t group) const {
   return c;
 }
 
+bool billing_answer_abort(twopc::Reason reason) {
+  return reason == twopc::Reason::kInsufficientFunds || reason == twopc::Reason::kUnknownKey ||
+         reason == twopc::Reason::kNotOwner || reason == twopc::Reason::kInvalid;
+}
+
 void Billing::started(const BillingRequest& r) {
   ECSIM_ASSERT(r.client_txn != 0);
   ++figures_.operations;
@@ -151,6 +156,11 @@ bool Billing::settle(const BillingRequest& r, sim::Time at) {
   return false;
 }
 
+void Billing::served(const BillingRequest& r, sim::Time at) {
+  ++figures_.served;
+  figures_.served_max_ns = std::max(figures_.served_max_ns, (at - r.start).ns);
+}
+
 void Billing::end(const BillingRequest& r, BillingEnd e, int64_t latency_ns) {
   ECSIM_ASSERT(latency_ns >= 0);
   if (workload::is_billing_write(r.op.kind)) {
@@ -168,12 +178,14 @@ void Billing::transaction_done(const BillingRequest& r, twopc::Outcome outcome, 
   BillingEnd e = BillingEnd::kUnknown;
   if (outcome == twopc::Outcome::kCommitted) {
     ++figures_.committed;
+    served(r, at);
     e = BillingEnd::kCommitted;
   } else if (outcome == twopc::Outcome::kAborted) {
     ++figures_.aborted;
     const auto why = static_cast<size_t>(reason);
     ECSIM_ASSERT(why < figures_.aborted_by.size());
     ++figures_.aborted_by[why];
+    if (billing_answer_abort(reason)) served(r, at);
     e = BillingEnd::kAborted;
   } else {
     ++figures_.unknown;
@@ -185,6 +197,7 @@ void Billing::read_done(const BillingRequest& r, bool found, uint64_t value, sim
   ECSIM_ASSERT(!workload::is_billing_write(r.op.kind));
   if (!settle(r, at)) return;
   ++figures_.reads_ok;
+  served(r, at);
   const bool balance = r.op.kind == workload::BillingKind::kBalance;
   sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingRead, static_cast<uint16_t>(balance ? 1 : 2), r.edge,
                                   0, found ? 1u : 0u, balance ? r.op.from : r.op.number, value});
@@ -217,6 +230,7 @@ void Billing::finish(sim::Time end_time) {
       end(r, BillingEnd::kFailed, o.deadline_ns - o.start_ns);
     } else {
       ++figures_.unsettled;
+      if (end_time.ns - o.start_ns > figures_.served_max_ns) ++figures_.overdue;
       end(r, BillingEnd::kUnsettled, end_time.ns - o.start_ns);
     }
   }

@@ -5,7 +5,8 @@
 # clean. Prints how many seeds each plant took (docs/testing.md's table).
 # The 2PC plants (twopc.*) need a billing workload, which three-tier.yaml
 # has not: tests/scenario/twopc_plants.sh finds them (twopc.prepare_forgotten:
-# tests/scenario/twopc_late_prepare.sh). The WAL checkpoint's
+# tests/scenario/twopc_late_prepare.sh; twopc.no_prepare_resend:
+# tests/scenario/billing_service.sh). The WAL checkpoint's
 # plant (storage.checkpoint_*) needs logs that outgrow their keys, which
 # three-tier.yaml's are not: tests/scenario/wal_checkpoint.sh finds it.
 set -u
@@ -14,7 +15,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
 scn=$src/scenarios/three-tier.yaml
 "$ecsim" plant --list | tail -n +2 | awk '{print $1, $2}' > "$tmp/all"
-check "$(wc -l < "$tmp/all")" 19 "nineteen plants listed"
+check "$(wc -l < "$tmp/all")" 20 "twenty plants listed"
 grep -v -e '^twopc\.' -e '^storage\.checkpoint_' "$tmp/all" > "$tmp/plants"
 # A plant another verdict rightly finds too: a write acknowledged by one
 # replica may be missing from the peer a restarted replica caught up from

@@ -245,3 +245,58 @@ TEST_CASE("loader: every bad billing input gives its exact one-line error", "[bi
         "t.yaml:6:5: a 'ping' workload after a 'requests' one, expected workloads of one kind per scenario (ping, "
         "or requests and billing)");
 }
+
+TEST_CASE("billing: served counts commits business refusals and reads and overdue the unanswered", "[billing]") {
+  namespace twopc = proto::twopc;
+  sim::Trace trace;
+  sim::Simulator sim(1, trace);
+  BillingConfig config;
+  config.subscribers = 10;
+  tiers::Billing billing(sim, config, 1, 2_s);
+  uint64_t next = 1;
+  const auto request = [&](BillingKind kind, int64_t start_ms) {
+    tiers::BillingRequest r;
+    r.client_txn = next++;
+    r.op.kind = kind;
+    r.op.from = 1;
+    r.op.to = 2;
+    r.op.amount = 1;
+    r.start = sim::Time{start_ms * 1'000'000};
+    r.deadline = r.start + 60_s;
+    billing.started(r);
+    return r;
+  };
+  const auto at = [](int64_t ms) { return sim::Time{ms * 1'000'000}; };
+  billing.transaction_done(request(BillingKind::kDebit, 0), twopc::Outcome::kCommitted, twopc::Reason::kNone, at(40));
+  billing.transaction_done(request(BillingKind::kDebit, 0), twopc::Outcome::kAborted,
+                           twopc::Reason::kInsufficientFunds, at(50));
+  billing.transaction_done(request(BillingKind::kTransfer, 0), twopc::Outcome::kAborted, twopc::Reason::kLockDied,
+                           at(500));  // the system's reason: not served, and not the bar for overdue
+  billing.transaction_done(request(BillingKind::kTransfer, 0), twopc::Outcome::kAborted,
+                           twopc::Reason::kVoteTimeout, at(600));
+  billing.transaction_done(request(BillingKind::kTransfer, 0), twopc::Outcome::kUnknown, twopc::Reason::kNone,
+                           at(70));
+  billing.read_done(request(BillingKind::kBalance, 0), true, 5, at(80));  // the longest served answer: 80 ms
+  billing.failed(request(BillingKind::kTopUp, 0), at(90));
+  request(BillingKind::kTopUp, 900);   // 100 ms old at the end: older than every served answer
+  request(BillingKind::kTopUp, 950);   // 50 ms old: may yet be answered
+  billing.finish(at(1000));
+  const tiers::BillingFigures& f = billing.figures();
+  CHECK(f.operations == 9);
+  CHECK(f.served == 3);  // the commit, the insufficient funds, the read
+  CHECK(f.served_max_ns == 80'000'000);
+  CHECK(f.unsettled == 2);
+  CHECK(f.overdue == 1);
+  CHECK(f.failed == 1);
+  CHECK(f.unknown == 1);
+  CHECK(f.aborted == 3);
+  for (const twopc::Reason r : {twopc::Reason::kInsufficientFunds, twopc::Reason::kUnknownKey,
+                                twopc::Reason::kNotOwner, twopc::Reason::kInvalid}) {
+    CHECK(tiers::billing_answer_abort(r));
+  }
+  for (const twopc::Reason r : {twopc::Reason::kLockDied, twopc::Reason::kLockTimeout, twopc::Reason::kDuplicate,
+                                twopc::Reason::kFull, twopc::Reason::kDiskFull, twopc::Reason::kVoteTimeout,
+                                twopc::Reason::kRecovered, twopc::Reason::kForced}) {
+    CHECK_FALSE(tiers::billing_answer_abort(r));
+  }
+}

@@ -220,3 +220,32 @@ TEST_CASE("validate: causality cannot be expected with vector clocks off", "[sce
   sc.model.vector_clocks = true;
   CHECK_NOTHROW(scenario::validate(sc));
 }
+
+TEST_CASE("validate: expect.billing needs a billing workload with operations of its kind", "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();
+  sc.expect.billing.served_ratio_min = 0.9;
+  REQUIRE_THROWS_WITH(scenario::validate(sc),
+                      Contains("expect.billing.served_ratio_min in a scenario without a billing workload"));
+  scenario::BillingWorkload w;
+  w.at = {"edge", {}};
+  w.rate_per_s = 10;
+  w.mix_debit = w.mix_transfer = w.mix_top_up = w.mix_port = 0;  // reads only
+  sc.billing.push_back(w);
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.expect.billing.latency_p99 = 1_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc),
+                      Contains("expect.billing.latency_p99 in a scenario whose billing clients send no transaction"));
+  sc.billing[0].mix_debit = 1;
+  sc.billing[0].mix_balance = sc.billing[0].mix_number_owner = 0;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.expect.billing.read_latency_p99 = 1_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc),
+                      Contains("expect.billing.read_latency_p99 in a scenario whose billing clients send no read"));
+  sc.billing[0].mix_balance = 1;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.expect.billing.served_ratio_min = 1.5;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.served_ratio_min is 1.5, expected a ratio 0..1"));
+  sc.expect.billing.served_ratio_min = 0.5;
+  sc.expect.billing.latency_p99 = sim::Duration{0};
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.latency_p99 is 0s, expected a duration above 0s"));
+}

@@ -36,6 +36,7 @@ enum class Plant : uint8_t {
   kTwopcRerunClientTxn,            // a 2PC participant runs a client transaction id again under a new transaction
   kTwopcReportBeforeDurable,       // a 2PC coordinator reports COMMIT before its decision is durable
   kTwopcPrepareForgotten,          // a 2PC participant prepares a late PREPARE it forgot
+  kTwopcNoPrepareResend,           // a 2PC coordinator aborts at its first prepare timeout, resending nothing
 };
 
 struct PlantInfo {

@@ -252,6 +252,11 @@ struct BillingSummary {
   uint64_t unsettled = 0;
   uint64_t reads = 0;
   uint64_t reads_ok = 0;
+  // expect.billing.served_ratio_min's counts (tiers::BillingFigures):
+  // committed, aborted for a business rule, or a read answered; and of
+  // `unsettled`, those older than every served answer (not served).
+  uint64_t served = 0;
+  uint64_t overdue = 0;
   // Over every transaction (failed ones at the client's timeout).
   int64_t latency_p50_ns = 0;
   int64_t latency_p99_ns = 0;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -69,6 +70,16 @@ bool clients_admitted(const Scenario& sc, bool past_edge);
 // Some request can count in the served ratio: a ping workload, or clients
 // not all refused (refused requests are left out of the ratio).
 bool served_ratio_countable(const Scenario& sc);
+// What keeps `expect.billing.KEY` (served_ratio_min, latency_p99,
+// read_latency_p99) from being judged in `sc`, as the tail of an error after
+// the key ("in a scenario without a billing workload, expected ..."); empty
+// when nothing does. The latencies need operations of their kind: a
+// transaction (a mix that writes, or a billing action), a read.
+std::string billing_expect_missing(const Scenario& sc, std::string_view key);
+// The first thing wrong with `sc.expect.billing` as a whole (a key missing
+// its operations, a ratio outside 0..1, a latency outside (0, 24h]), as an
+// error message; empty when nothing is. For scenarios built in C++.
+std::string billing_expect_refusal(const Scenario& sc);
 // A fault with a window of simulated time in force (scenario/windows.hpp):
 // every fault but a restart, a heal (they end windows) and a fault at a
 // protocol point (its time is not known before the run).

@@ -217,6 +217,19 @@ struct ThroughputMin {
   uint64_t per_s = 0;  // > 0
 };
 
+// `expect.billing`: what the billing service promised its clients (only
+// with a billing workload; docs/scenarios.md, "Billing service levels").
+struct BillingExpect {
+  // 0..1: operations served (committed, refused by a business rule, a read
+  // answered) among those settled (the others: aborted for the system's own
+  // reasons, unknown, failed, and unanswered ones older than every served
+  // answer); operations refused for a token or RBAC are left out.
+  std::optional<double> served_ratio_min;
+  std::optional<sim::Duration> latency_p99;       // over every transaction
+  std::optional<sim::Duration> read_latency_p99;  // over every read
+  bool any() const { return served_ratio_min || latency_p99 || read_latency_p99; }
+};
+
 struct Expect {
   // known: "durability", "causality", "convergence", "edge_isolation"
   std::vector<std::string> invariants;
@@ -239,6 +252,7 @@ struct Expect {
   std::optional<double> utilisation_max[kTierCount];
   std::optional<uint64_t> min_delivered;     // messages delivered
   std::vector<ThroughputMin> throughput_min;  // in the order written
+  BillingExpect billing;
   // `convergence` is judged only after the network has been healed and no
   // DSM write or update in flight for this long before the end (0 < q <= 1h).
   sim::Duration quiescence{sim::seconds(2)};

@@ -117,6 +117,12 @@ uint32_t number_group(uint64_t number, size_t groups);
 // participants' ParticipantConfig::key_group.
 uint32_t lock_key_group(uint64_t lock_key, size_t groups);
 
+// An abort that answers the client's request (a business rule said no:
+// insufficient funds, no such account or number, not the number's owner,
+// an invalid operation), as against one for the system's own reasons (a
+// lock, a full table or disk, a participant that did not vote, a retry).
+bool billing_answer_abort(proto::twopc::Reason reason);
+
 // A billing operation as a client sends it to its edge node.
 struct BillingRequest {
   uint64_t client_txn = 0;
@@ -140,6 +146,13 @@ struct BillingFigures {
   uint64_t reads = 0;
   uint64_t reads_ok = 0;
   uint64_t unsettled = 0;  // still waiting at the end, younger than the timeout
+  // Served (expect.billing.served_ratio_min): committed, aborted for a
+  // business rule (billing_answer_abort), or a read answered.
+  uint64_t served = 0;
+  int64_t served_max_ns = 0;  // the longest a served operation took
+  // Of `unsettled`: waiting longer than served_max_ns at the end, so
+  // counted as not served (the rule of tiers::TierFigures::overdue).
+  uint64_t overdue = 0;
   // Over every transaction sent: committed or aborted at its answer, a
   // failure at the client's timeout, an unsettled one at its age at the end.
   sim::Histogram txn_latency;
@@ -187,6 +200,7 @@ class Billing {
   };
   // False (and counted as late) when the client had given up by `at`.
   bool settle(const BillingRequest& r, sim::Time at);
+  void served(const BillingRequest& r, sim::Time at);
   void end(const BillingRequest& r, BillingEnd e, int64_t latency_ns);
 
   sim::Simulator& sim_;

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# expect.billing (docs/scenarios.md, "Billing service levels"): the served
+# ratio and the latencies the billing clients saw can fail.
+# - twopc.no_prepare_resend (a coordinator that aborts at its first prepare
+#   timeout instead of resending PREPARE) keeps every safety promise, and
+#   only billing.served_ratio_min finds it: a sweep of 2pc-light-loss (2 %
+#   loss on core links) fails at its first seed, and the same sweep without
+#   the plant is clean.
+# - Edge and core cut apart for good, with timeouts that outlast the run:
+#   the operations nobody answers count as not served once they are older
+#   than every served answer, not left out.
+# - A latency bound below what the clients saw fails; a workload that sent
+#   nothing has nothing to judge; the loader refuses keys the scenario
+#   cannot judge, at their line and column, with exit 2.
+set -u
+ecsim=$1; src=$2; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+data=$src/tests/data/scenarios
+check() { if [[ $1 != "$2" ]]; then echo "FAIL: $3: got '$1', expected '$2'"; fail=1; else echo "ok: $3"; fi; }
+seeds=1..6; [[ -n ${ECSIM_SANITIZED:-} ]] && seeds=1..2
+scn=$data/2pc-light-loss.yaml
+
+"$ecsim" sweep "$scn" --seeds $seeds --jobs 2 > "$tmp/clean.txt"
+check $? 0 "2pc-light-loss without a plant: seeds $seeds meet the billing service level"
+"$ecsim" sweep "$scn" --seeds $seeds --jobs 2 --plant twopc.no_prepare_resend --stop-on-fail --json > "$tmp/plant.json"
+check $? 1 "twopc.no_prepare_resend: the sweep fails"
+python3 - "$tmp/plant.json" <<'PY'
+import json, sys
+seeds = [json.loads(l) for l in open(sys.argv[1]) if '"seed"' in l]
+first = next(s for s in seeds if s["verdict"] != "pass")
+print(f"found at seed {first['seed']}: {first['detail'][:200]}")
+assert first["seed"] == 1 and first["failed_invariant"] == "billing.served_ratio_min", first
+PY
+check $? 0 "twopc.no_prepare_resend is found by billing.served_ratio_min at the first seed"
+"$ecsim" run "$scn" --plant twopc.no_prepare_resend --json > "$tmp/plant-run.json"
+python3 - "$tmp/plant-run.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = {e["name"]: e for e in d["expectations"]}
+b = d["billing"]
+print("plant:", v["billing.served_ratio_min"]["detail"][:160])
+# The safety promises hold (aborting is safe): only the service level fails.
+failing = sorted(n for n, e in v.items() if not e["ok"] and not e.get("vacuous"))
+assert failing == ["billing.served_ratio_min"], failing
+assert b["aborted_by"].get("vote_timeout", 0) > 100, b["aborted_by"]
+PY
+check $? 0 "with the plant every billing promise holds and the served ratio fails"
+
+# Every edge-core message lost from 3 s on; the edges wait 30 s for core
+# and the billing clients 60 s, longer than the run has left.
+cat > "$tmp/cut.yaml" <<'Y'
+name: cut
+seed: 2
+duration: 8s
+topology: { edge: 2, core: 2, cloud: 3 }
+model:
+  rpc: { timeout: 30s, retries: 0 }
+workload:
+  - { kind: requests, rate: 20/s }
+  - { kind: billing, rate: 50/s, subscribers: 500, timeout: 60s, mix: { debit: 50, transfer: 50 } }
+faults:
+  - { at: 3s, drop: { between: [edge, core], rate: 100% } }
+expect:
+  billing: { served_ratio_min: 0.9 }
+Y
+"$ecsim" run "$tmp/cut.yaml" --json > "$tmp/cut.json"
+check $? 1 "edge-core cut for good: the run fails"
+python3 - "$tmp/cut.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = {e["name"]: e for e in d["expectations"]}["billing.served_ratio_min"]
+b = d["billing"]
+print(v["detail"][:220])
+assert not v["ok"] and not v.get("vacuous"), v
+settled = b["operations"] - b["refused"] - b["unsettled"] + b["overdue"]
+assert b["overdue"] > 100 and f"({b['served']} of {settled}:" in v["detail"], (b, v)
+PY
+check $? 0 "operations nobody answers count as not served (overdue), not left out"
+
+# A latency bound below what the clients saw fails; one above it passes.
+sed -e 's/served_ratio_min: 0.97, latency_p99: 1500ms/latency_p99: 20ms, read_latency_p99: 10s/' "$scn" \
+  > "$tmp/tight.yaml"
+"$ecsim" run "$tmp/tight.yaml" --json > "$tmp/tight.json"
+check $? 1 "a transaction p99 of 20ms under loss fails"
+python3 - "$tmp/tight.json" <<'PY'
+import json, sys
+v = {e["name"]: e for e in json.load(open(sys.argv[1]))["expectations"]}
+print(v["billing.latency_p99"]["detail"][:160])
+assert not v["billing.latency_p99"]["ok"] and v["billing.read_latency_p99"]["ok"], v
+PY
+check $? 0 "billing.latency_p99 fails, billing.read_latency_p99 passes"
+
+# Nothing sent: nothing to judge (a failure, never a pass).
+sed -e 's/rate: 60\/s/rate: 1\/s/' -e 's/until: 9s }/until: 1ms }/' "$scn" > "$tmp/none.yaml"
+"$ecsim" run "$tmp/none.yaml" --json > "$tmp/none.json"
+check $? 1 "a billing workload that sent nothing fails its service level"
+python3 - "$tmp/none.json" <<'PY'
+import json, sys
+v = {e["name"]: e for e in json.load(open(sys.argv[1]))["expectations"]}
+for n in ("billing.served_ratio_min", "billing.latency_p99"):
+    print(n, v[n]["detail"][:120])
+    assert not v[n]["ok"] and v[n]["vacuous"] and v[n]["detail"].startswith("nothing to judge"), v[n]
+PY
+check $? 0 "served ratio and latency: nothing to judge"
+
+# What the loader refuses, at the key (exit 2, one line with file:line:column).
+refused() {  # NAME EXPECTED-TEXT: the scenario in $tmp/$1.yaml
+  "$ecsim" validate "$tmp/$1.yaml" > "$tmp/$1.out" 2>&1
+  local rc=$?
+  check $rc 2 "$1: refused"
+  check "$(wc -l < "$tmp/$1.out")" 1 "$1: one line"
+  grep -q -- "$2" "$tmp/$1.out"
+  check $? 0 "$1: says '$2' ($(head -c 160 "$tmp/$1.out"))"
+}
+base='name: t
+duration: 5s
+topology: { edge: 1, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 10/s }'
+printf '%s\nexpect:\n  billing: { served_ratio_min: 0.9 }\n' "$base" > "$tmp/no-billing.yaml"
+refused no-billing "no-billing.yaml:7:14: expect.billing.served_ratio_min in a scenario without a billing workload"
+printf '%s\n  - { kind: billing, rate: 10/s, mix: { balance: 1 } }\nexpect:\n  billing: { latency_p99: 1s }\n' "$base" \
+  > "$tmp/no-writes.yaml"
+refused no-writes "no-writes.yaml:8:14: expect.billing.latency_p99 in a scenario whose billing clients send no transaction"
+printf '%s\n  - { kind: billing, rate: 10/s, mix: { debit: 1 } }\nexpect:\n  billing: { read_latency_p99: 1s }\n' "$base" \
+  > "$tmp/no-reads.yaml"
+refused no-reads "expect.billing.read_latency_p99 in a scenario whose billing clients send no read"
+printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: {}\n' "$base" > "$tmp/empty.yaml"
+refused empty "expect.billing is an empty map, expected a map with served_ratio_min"
+printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio_min: 1.5 }\n' "$base" > "$tmp/ratio.yaml"
+refused ratio "ratio.yaml:8:32: expect.billing.served_ratio_min is '1.5', expected a ratio 0..1"
+printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { latency_p99: 0s }\n' "$base" > "$tmp/zero.yaml"
+refused zero "expect.billing.latency_p99"
+printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio: 0.9 }\n' "$base" > "$tmp/typo.yaml"
+refused typo "unknown key 'served_ratio' in expect.billing, expected served_ratio_min, latency_p99 or"
+exit $fail
