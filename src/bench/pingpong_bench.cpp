@@ -56,7 +56,7 @@ PingPongBenchResult run_pingpong_bench(const PingPongBenchParams& p) {
   node::Cluster cluster(sim, network, names, [per_pair](net::NodeId n) {
     const bool pinger = n % 2 == 0;
     // The pinger sends the odd-numbered messages of the exchange, the ponger the rest.
-    return std::make_unique<PingPongActor>(pinger ? n + 1 : n - 1, pinger, pinger ? (per_pair + 1) / 2 : per_pair / 2);
+    return std::make_unique<PingPongActor>(pinger ? n + 1 : n - 1, pinger, pinger ? per_pair / 2 + per_pair % 2 : per_pair / 2);
   });
   cluster.boot();
   const auto t0 = std::chrono::steady_clock::now();

@@ -54,7 +54,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto pjson = std::make_shared<bool>(false);
   CLI::App* pingpong = bench->add_subcommand("pingpong", "Actor ping-pong pairs through the network layer");
   pingpong->add_option("--actors", pp->actors, "Actors (pairs = actors / 2)")->check(whole_number(2, 2048));
-  pingpong->add_option("--messages", pp->messages, "Messages in all")->check(whole_number(1, UINT64_MAX));
+  // 10^11 messages, like the kernel's events: a bench, not a soak.
+  pingpong->add_option("--messages", pp->messages, "Messages in all")->check(whole_number(1, 100000000000));
   pingpong->add_option("--seed", pp->seed, "Seed")->check(whole_number(0, UINT64_MAX));
   pingpong->add_flag("--no-hash", *no_hash, "Do not hash trace records");
   pingpong->add_flag("--json", *pjson, "Print one JSON object");

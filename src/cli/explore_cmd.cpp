@@ -172,7 +172,11 @@ std::string outcome_text(const ExploreRun& r) {
   const uint64_t applied = o.json.value("faults_applied", uint64_t{0});
   if (applied == 0) return "not reached";
   if (applied < r.crashes.size()) return "first crash only";
-  return r.crashes.size() == 1 ? "crashed, restarted" : "crashed twice";
+  // A restart due after the end of the run never happened (--restart-after
+  // longer than the time left).
+  const bool restarted = o.json.value("restarts", uint64_t{0}) >= r.crashes.size();
+  if (r.crashes.size() == 1) return restarted ? "crashed, restarted" : "crashed, still down";
+  return restarted ? "crashed twice" : "crashed twice, down";
 }
 
 std::string in_doubt_text(const RunOutcome& o) {
@@ -242,6 +246,21 @@ int do_explore(const ExploreArgs& a) {
     return kExitFailed;
   }
   std::remove(base[0].file.c_str());
+  const proto::PointCounts& base_points = base[0].outcome.points;
+  if (std::all_of(base_points.begin(), base_points.end(), [](uint64_t n) { return n == 0; })) {
+    // Nothing to crash at: an exploration of nothing fails, as every verdict
+    // with nothing to judge does.
+    const std::string why = "the unfaulted run reached no protocol point, so there is no crash to explore (a run "
+                            "too short for any client request to reach core?)";
+    if (a.json) {
+      std::printf("%s\n", json_text({{"summary", true}, {"scenario", a.scenario_path}, {"seed", seed},
+                                     {"plant", a.plant}, {"runs", 0}, {"failed", 0}, {"nothing_to_explore", why}})
+                              .c_str());
+    } else {
+      std::printf("explore %s: nothing to explore: %s\n", a.scenario_path.c_str(), why.c_str());
+    }
+    return kExitFailed;
+  }
   std::vector<ExploreRun> runs = plan(sc, seed, base[0].outcome.json.value("points_by_node", nlohmann::json::object()));
   const auto run_from = [&](size_t from) {
     for (size_t i = from; i < runs.size(); ++i) {

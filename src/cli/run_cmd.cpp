@@ -122,6 +122,13 @@ int do_run(const RunArgs& args) {
     // A trace file ends with the hash of its records, which a replay checks.
     throw CLI::ValidationError("--no-hash", "a --trace file carries the trace hash; drop one of the two");
   }
+  if (!args.wall_timeout.empty() && !args.trace_path.empty()) {
+    // The cut falls where the machine's speed puts it: the file's header
+    // would replay the run to its end, not to the cut.
+    throw CLI::ValidationError("--wall-timeout", "a --trace file replays to the run's end, and a run cut short by "
+                                                 "wall time cannot be replayed; drop one of the two (--max-events "
+                                                 "or --until cut a run where a replay can follow)");
+  }
   options.hashing = !args.no_hash;
   options.max_events = args.max_events;
   options.plant = parse_plant_flag(args.plant);

@@ -14,6 +14,7 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/validate.hpp"
+#include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/trace_file.hpp"
 
@@ -72,6 +73,16 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
           scenario::quoted(item.key())));
     }
   }
+  // Every key but memory_max and plant, which traces written before them
+  // lack (docs/trace-format.md): a header without `until_ns` replayed to
+  // the scenario's own end without a word.
+  for (const char* key : {"format", "ecsim", "scenario_name", "scenario_file", "seed", "until_ns", "max_events",
+                          "nodes", "scenario"}) {
+    if (!h.contains(key)) {
+      throw sim::TraceFileError(fmt::format(
+          "{}: corrupted header: no '{}', expected every key ecsim writes (docs/trace-format.md)", path, key));
+    }
+  }
   // A negative `until_ns` aborted the simulator, a huge one never ended, and
   // nlohmann converts a negative seed to 2^64 - 1 without a word.
   const auto bad = [&](const char* key, const char* expected) {
@@ -81,9 +92,11 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
         h[key].dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 40),
         expected));
   };
+  // No NUL byte: ecsim writes none, and one cut every error message that
+  // quoted the string short of its reason.
+  const auto no_nul = [](const std::string& text) { return text.find('\0') == std::string::npos; };
   const auto string_of = [&](const char* key, const char* expected) {
-    if (!h.contains(key)) return std::string("?");
-    if (!h[key].is_string()) throw bad(key, expected);
+    if (!h[key].is_string() || !no_nul(h[key].get<std::string>())) throw bad(key, expected);
     return h[key].get<std::string>();
   };
   TraceHeader out;
@@ -111,16 +124,18 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
   string_of("ecsim", "the version that wrote it (a string)");
   // The name shown (`trace hash`) must be the scenario's own: load it (its
   // errors name the trace, as a replay's do).
-  if (h.contains("scenario_name")) {
+  std::vector<std::string> scenario_nodes;
+  {
     const scenario::Scenario sc = scenario::load_scenario_text(
         out.scenario_text, fmt::format("{} (the scenario in {}'s header)", out.scenario_file, path));
+    scenario_nodes = scenario::node_names(sc.topology);
     if (sc.name != out.scenario_name) {
       throw sim::TraceFileError(fmt::format("{}: corrupted header: 'scenario_name' is {}, but the scenario in it is "
                                             "named {}",
                                             path, scenario::quoted(out.scenario_name), scenario::quoted(sc.name)));
     }
   }
-  if (h.contains("until_ns")) {
+  {
     const nlohmann::json& u = h["until_ns"];
     if (!u.is_number_integer() || u.get<int64_t>() < 1 ||
         u.get<int64_t>() > scenario::kScenarioDurationMax.ns) {
@@ -128,7 +143,7 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     }
     out.until_ns = u.get<int64_t>();
   }
-  if (h.contains("max_events")) {
+  {
     const std::optional<uint64_t> max_events = unsigned_of("max_events");
     if (!max_events) throw bad("max_events", "an integer 0..18446744073709551615");
     out.max_events = *max_events;
@@ -142,13 +157,14 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     out.memory_max = m.get<uint64_t>();
   }
   if (h.contains("plant")) {
-    if (!h["plant"].is_string()) throw bad("plant", "a plant name or \"\"");
+    if (!h["plant"].is_string() || !no_nul(h["plant"].get<std::string>())) throw bad("plant", "a plant name or \"\"");
     out.plant = h["plant"].get<std::string>();
   }
-  if (h.contains("nodes")) {
+  {
     const nlohmann::json& n = h["nodes"];
-    if (!n.is_array() ||
-        !std::all_of(n.begin(), n.end(), [](const nlohmann::json& x) { return x.is_string(); })) {
+    if (!n.is_array() || !std::all_of(n.begin(), n.end(), [&](const nlohmann::json& x) {
+          return x.is_string() && no_nul(x.get<std::string>());
+        })) {
       throw bad("nodes", "the node names by id (an array of strings)");
     }
     out.nodes = n.get<std::vector<std::string>>();
@@ -157,20 +173,18 @@ TraceHeader parse_trace_header(const std::string& path, const std::string& json_
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
       throw bad("nodes", "the node names by id (an array of distinct strings)");
     }
+    // The names are the header's scenario's nodes by id; a list that is not
+    // would name another node's records.
+    if (*out.nodes != scenario_nodes) {
+      throw sim::TraceFileError(
+          fmt::format("{}: corrupted header: 'nodes' are not the nodes of the scenario in it", path));
+    }
   }
   return out;
 }
 
 uint32_t trace_node(const std::string& path, const TraceHeader& h, const std::string& name) {
-  if (!h.nodes) throw sim::TraceFileError(fmt::format("{}: corrupted header: no 'nodes'", path));
-  // The names are the header's scenario's nodes by id; a list that is not
-  // would name another node's records.
-  const scenario::Scenario sc = scenario::load_scenario_text(
-      h.scenario_text, fmt::format("{} (the scenario in {}'s header)", h.scenario_file, path));
-  if (scenario::node_names(sc.topology) != *h.nodes) {
-    throw sim::TraceFileError(
-        fmt::format("{}: corrupted header: 'nodes' are not the nodes of the scenario in it", path));
-  }
+  ECSIM_ASSERT(h.nodes.has_value());  // parse_trace_header requires them, the scenario's own
   const auto it = std::find(h.nodes->begin(), h.nodes->end(), name);
   if (it == h.nodes->end()) {
     throw sim::TraceFileError(fmt::format("{}: no node {} in this trace ({} nodes)", path,

@@ -109,7 +109,7 @@ header "$tmp/m.trace" memory_max '"'"$(printf 'é%.0s' $(seq 30))"'"'
 refused "memory_max non-ASCII" "'memory_max' is \"(\\\\u00e9)+" trace hash "$tmp/m.trace"
 python3 -c "open('$tmp/err','rb').read().decode('ascii')" 2> /dev/null; check $? 0 "... its message is ASCII"
 header "$tmp/n.trace" nodes null
-refused "no nodes, trace latency" "^$tmp/n.trace: corrupted header: no 'nodes'$" trace latency "$tmp/n.trace" --from edge-1 --to core-1
+refused "no nodes, trace latency" "^$tmp/n.trace: corrupted header: no 'nodes', expected every key" trace latency "$tmp/n.trace" --from edge-1 --to core-1
 # A header scenario that does not load is named as the trace's, not as the
 # file on disk it once came from (which may be fine).
 header "$tmp/s.trace" scenario '"name: x\n"'
@@ -315,4 +315,49 @@ printf 'name: t\ndescription: "x\\u0085y"\nduration: 1s\n' > "$tmp/c1.yaml"
 refused "a C1 control" "^$tmp/c1.yaml:2:14: control character U\\+0085 in a value" validate "$tmp/c1.yaml"
 printf 'name: "caf\xc3\xa9 \xe2\x80\x94 ok"\nduration: 1s\n' > "$tmp/utf8.yaml"
 "$ecsim" validate "$tmp/utf8.yaml" > /dev/null 2>&1; check $? 0 "other non-ASCII text is fine"
+
+# Found by the twenty-eighth session's adversarial pass (2026-12-07).
+# A header without until_ns replayed to the scenario's own end and called
+# the trace DIFFERENT; without the other keys ecsim writes it was taken too.
+for key in until_ns max_events nodes scenario_file scenario_name ecsim format; do
+  header "$tmp/r.trace" $key null
+  refused "no $key, trace replay" "^$tmp/r.trace: corrupted header: no '$key', expected every key ecsim writes" \
+    trace replay "$tmp/r.trace"
+done
+# A NUL byte in a header string cut the error message short of its reason.
+header "$tmp/z.trace" scenario_file '"a\u0000b.yaml"'
+refused "a NUL in scenario_file" "^$tmp/z.trace: corrupted header: 'scenario_file' is \"a\\\\u0000b.yaml\", expected a path$" \
+  trace hash "$tmp/z.trace"
+# viz --trace took node names that are not the scenario's.
+header "$tmp/n.trace" nodes '["a","b","c","d","e","f","g"]'
+refused "viz --trace, nodes renamed" "^ecsim viz: $tmp/n.trace: corrupted header: 'nodes' are not the nodes of the scenario" \
+  viz --trace "$tmp/n.trace" --save-scenario "$tmp/v.yaml"
+# A run cut by wall time wrote a trace its replay could not follow.
+refused "--trace with --wall-timeout" "^ecsim: --wall-timeout: a --trace file replays to the run's end" \
+  run "$small" --trace "$tmp/w.trace" --wall-timeout 10s
+# 2^64-1 messages ran none (a sum wrapped); --kernel-events took what bench kernel refuses.
+refused "pingpong --messages 2^64-1" "^ecsim: --messages: '18446744073709551615': expected a whole number 1..100000000000" \
+  bench pingpong --actors 2 --messages 18446744073709551615
+refused "bench scenario --kernel-events 2^64-1" "^ecsim: --kernel-events: '18446744073709551615': expected a whole number" \
+  bench scenario "$small" --kernel-events 18446744073709551615
+"$ecsim" bench pingpong --actors 2 --messages 3 --json > "$tmp/out"
+grep -q '"messages":3' "$tmp/out"; check $? 0 "pingpong of an odd count of messages sends them all"
+# explore: a run too short to reach any point passed, printing "every point
+# of  was reached"; a restart due after the end was reported as done.
+printf 'name: tiny\nduration: 1ms\ntopology: { edge: 1, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 1/s }\n' \
+  > "$tmp/tiny.yaml"
+timeout 60 "$ecsim" explore "$tmp/tiny.yaml" --crash-points --jobs 2 --out-dir "$tmp" > "$tmp/out" 2>&1
+check $? 1 "explore with no point reached: exit 1"
+grep -q "nothing to explore: the unfaulted run reached no protocol point" "$tmp/out"; check $? 0 "... saying why"
+sed -e 's/duration: 1ms/duration: 2s/' -e 's/rate: 1\/s }/rate: 5\/s, until: 500ms }/' "$tmp/tiny.yaml" > "$tmp/short.yaml"
+timeout 120 "$ecsim" explore "$tmp/short.yaml" --crash-points --jobs 2 --out-dir "$tmp" --restart-after 1h --json \
+  > "$tmp/out" 2>&1
+python3 - "$tmp/out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"crashes"' in l]
+outcomes = {r["outcome"] for r in rows}
+print("outcomes:", outcomes)
+assert rows and outcomes <= {"crashed, still down", "crashed twice, down", "not reached"}, outcomes
+PY
+check $? 0 "... and says the crashed nodes stayed down"
 exit $fail
