@@ -61,6 +61,7 @@ struct SeedResult : RunOutcome {
 // named as unreached: a ping scenario has none, one without billing no 2PC).
 struct PointTotals {
   uint64_t runs = 0;  // seeds whose counts are in
+  uint64_t cut_short = 0;  // of them, runs stopped by --timeout: counts up to the cut
   proto::PointCounts reached{};
   std::array<bool, proto::kPointCount> in_scope{};
   size_t in_scope_count() const { return static_cast<size_t>(std::count(in_scope.begin(), in_scope.end(), true)); }
@@ -166,8 +167,8 @@ void print_unreached(const PointTotals& points, const std::vector<std::string_vi
   // The points of protocols no run had are counted, not listed: they could
   // not have been reached, and would hide the ones that could.
   const size_t others = proto::kPointCount - in_scope;
-  const std::string rest =
-      others == 0 ? "" : fmt::format("; {} more in protocols no run had", others);
+  std::string rest = points.cut_short == 0 ? "" : fmt::format(", {} of them cut short by --timeout", points.cut_short);
+  if (others > 0) rest += fmt::format("; {} more in protocols no run had", others);
   if (in_scope == 0) {
     std::printf("protocol points: none in the protocols the runs had (over %llu runs%s)\n", runs, rest.c_str());
     return;
@@ -286,6 +287,7 @@ int do_sweep(const SweepArgs& a) {
   for (const auto& [seed, r] : done) {
     if (!r.has_points) continue;
     ++points.runs;
+    if (r.verdict == "timeout") ++points.cut_short;
     for (size_t i = 0; i < proto::kPointCount; ++i) {
       points.reached[i] += r.points[i];
       points.in_scope[i] = points.in_scope[i] || r.points_in_scope[i];
@@ -301,6 +303,7 @@ int do_sweep(const SweepArgs& a) {
     for (const proto::PointInfo& p : proto::points()) reached[std::string(p.name)] = points.reached[static_cast<size_t>(p.point)];
     s["points"] = reached;
     s["points_runs"] = points.runs;
+    s["points_runs_cut_short"] = points.cut_short;
     s["points_unreached"] = nlohmann::json::array();
     s["points_out_of_scope"] = nlohmann::json::array();
     if (points.runs > 0) {

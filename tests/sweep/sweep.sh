@@ -28,6 +28,7 @@ grep -q "assertion failed" "$tmp/out"; check $? 0 "the crash shows the assertion
 # A seed that outlives --timeout is a verdict of its own; the sweep goes on.
 "$ecsim" sweep "$src/scenarios/three-tier.yaml" --seeds 1..2 --jobs 2 --timeout 1ms > "$tmp/out" 2>&1; check $? 1 "timed-out seeds fail the sweep"
 grep -qE '^  timeout +2$' "$tmp/out"; check $? 0 "both are counted as timeouts"
+grep -q "(over 2 runs, 2 of them cut short by --timeout" "$tmp/out"; check $? 0 "the points line says its runs were cut short"
 # The limit holds for a run shorter than one wall-clock check (65,536
 # events), and the reproducing command carries it.
 "$ecsim" run "$scn" --until 1ms --wall-timeout 1ns --quiet > /dev/null; check $? 1 "a run shorter than one check still fails an overrun --wall-timeout"
