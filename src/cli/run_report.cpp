@@ -84,15 +84,16 @@ void print_tiers(const run::TierSummary& t, Line& line) {
 template <class Line>
 void print_billing(const run::BillingSummary& b, Line& line) {
   line("");
-  line(fmt::format("  billing: {} operations; {} transactions: {} committed, {} aborted, {} unknown, {} failed (no "
-                   "answer in time), {} refused (token/RBAC), {} unsettled; {} reads, {} answered",
-                   b.operations, b.transactions, b.committed, b.aborted, b.unknown, b.failed, b.refused, b.unsettled,
-                   b.reads, b.reads_ok));
+  // failed, refused and unsettled count transactions and reads alike.
+  line(fmt::format("  billing: {} operations ({} transactions, {} reads): {} committed, {} aborted, {} unknown, {} reads "
+                   "answered; {} failed (an error, or no answer in time), {} refused (token/RBAC), {} unsettled",
+                   b.operations, b.transactions, b.reads, b.committed, b.aborted, b.unknown, b.reads_ok, b.failed,
+                   b.refused, b.unsettled));
   // expect.billing.served_ratio_min's figure: refused operations and young
   // unsettled ones left out (run/billing_summary.cpp).
   const uint64_t settled = b.operations - b.refused - (b.unsettled - b.overdue);
   line(fmt::format("  served (committed, refused by a business rule, or a read answered): {} of {} settled ({:.4f}); "
-                   "{} unanswered at the end longer than any served one took",
+                   "{} unanswered at the end, over twice as long as any served one took",
                    b.served, settled, settled == 0 ? 0.0 : static_cast<double>(b.served) / static_cast<double>(settled),
                    b.overdue));
   std::string reasons;

@@ -158,10 +158,14 @@ void Run::Impl::billing_verdicts(RunResult& r) const {
           {"billing.served_ratio_min", ratio_at_least(b.served, settled, *ex.served_ratio_min),
            fmt::format("{:.4f} served ({} of {}: committed, refused by a business rule, or a read answered); not "
                        "served: {} aborted for the system's reasons, {} unknown, {} failed, {} unanswered at the end "
-                       "longer than any served one took; {}",
+                       "over twice as long as any served one took; {}",
                        static_cast<double>(b.served) / static_cast<double>(settled), b.served, settled,
                        system_aborts, b.unknown, b.failed, b.overdue, need)});
     }
+  }
+  if (ex.recovers_within) {
+    r.verdicts.push_back(
+        recovery_verdict("billing.recovers_within", *ex.recovers_within, billing->figures().by_second));
   }
   const auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
   const struct {

@@ -409,7 +409,8 @@ std::vector<int64_t> Run::Impl::service_waits(int64_t floor_ns) const {
 // `recovers_within`: from the first fault window's start to the last one's
 // end, as the schedule has them (scenario/windows.hpp: a crash never restarted
 // ends its window when it happens).
-Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
+Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration within,
+                                    const std::vector<std::array<uint64_t, 2>>& by_second) const {
   // Outages only: a Byzantine node attacks the cluster; it is not an outage
   // the served ratio recovers from (scenario::is_outage).
   std::vector<sim::TimeWindow> windows = scenario::outage_windows(sc, end);
@@ -419,7 +420,7 @@ Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
   if (windows.empty()) {
     const size_t unfired = static_cast<size_t>(std::count_if(
         sc.faults.begin(), sc.faults.end(), [](const scenario::Fault& f) { return f.kind == scenario::Fault::Kind::kAtPoint; }));
-    Verdict v{"recovers_within", false,
+    Verdict v{name, false,
               fmt::format("nothing to judge: no fault window begins before the end of the run at {}",
                           sim::format_time(sim.now()))};
     if (unfired > 0) {
@@ -434,7 +435,8 @@ Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
     return v;
   }
   RecoveryInput in;
-  in.by_second = &world->served_by_second();
+  in.by_second = &by_second;
+  in.what = name.starts_with("billing.") ? "billing operation" : "request";
   in.first_fault = std::min_element(windows.begin(), windows.end(), [](const sim::TimeWindow& a, const sim::TimeWindow& b) {
                      return a.from < b.from;
                    })->from;
@@ -442,7 +444,7 @@ Verdict Run::Impl::recovery_verdict(sim::Duration within) const {
   in.within = within;
   in.run_end = sim.now();
   const RecoveryReport rep = judge_recovery(in);
-  Verdict v{"recovers_within", rep.ok, rep.detail};
+  Verdict v{name, rep.ok, rep.detail};
   v.vacuous = rep.vacuous;
   return v;
 }
@@ -525,14 +527,16 @@ void Run::Impl::judge(RunResult& r) {
     } else {
       const std::string counted =
           overdue == 0 ? ""
-                       : fmt::format("; {} of them unanswered at the end, waiting longer than any answered ok took",
+                       : fmt::format("; {} of them unanswered at the end, waiting over twice as long as any answered ok took",
                                      overdue);
       r.verdicts.push_back({"served_ratio_min", ratio_at_least(answered, settled, *ex.served_ratio_min),
                             fmt::format("{:.4f} served ({} of {}{}), need >= {}", static_cast<double>(answered) / settled,
                                         answered, settled, counted, *ex.served_ratio_min)});
     }
   }
-  if (ex.recovers_within && world) r.verdicts.push_back(recovery_verdict(*ex.recovers_within));
+  if (ex.recovers_within && world) {
+    r.verdicts.push_back(recovery_verdict("recovers_within", *ex.recovers_within, world->served_by_second()));
+  }
   if (ex.ping_latency_p99) {
     const int64_t p99 = all.quantile(0.99);
     if (all.count() == 0) {

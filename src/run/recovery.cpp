@@ -80,22 +80,22 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const std::string level = fmt::format("{:.2f}% over the {}s before the first fault at {}{}",
                                         static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
                                         sim::format_time(in.first_fault),
-                                        base_settled == 0 ? " (no request settled: 100% assumed)" : "");
+                                        base_settled == 0 ? fmt::format(" (no {} settled: 100% assumed)", in.what) : "");
   // Where the sampling band was the wider one, say so (and how many seconds).
   const std::string band =
       noisy == 0 ? ""
-                 : fmt::format(" (or within {:g} sd of the level for its count of requests: wider in {} of "
+                 : fmt::format(" (or within {:g} sd of the level for its count of {}s: wider in {} of "
                                "the {} seconds judged)",
-                               kNoiseSd, noisy, judged);
+                               kNoiseSd, in.what, noisy, judged);
   const std::string need = fmt::format("need >= {:.2f}%{} per second within {} after the last fault window "
                                        "ended at {}",
                                        static_cast<double>(need_ppm) / 1e4, band, sim::format_duration(in.within),
                                        sim::format_time(in.last_end));
   if (judged == 0) {
     r.vacuous = true;
-    r.detail = fmt::format("nothing to judge: no request settled in a whole second between the last fault window's "
+    r.detail = fmt::format("nothing to judge: no {} settled in a whole second between the last fault window's "
                            "end at {} and the end of the run at {}",
-                           sim::format_time(in.last_end), sim::format_time(in.run_end));
+                           in.what, sim::format_time(in.last_end), sim::format_time(in.run_end));
     return r;
   }
   if (failable == 0) {
@@ -104,13 +104,13 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     // whatever came after the faults.
     r.vacuous = true;
     r.detail = need_ppm == 0
-                   ? fmt::format("nothing to judge: the cluster served {} of {} requests before any fault (level "
+                   ? fmt::format("nothing to judge: the cluster served {} of {} {}s before any fault (level "
                                  "{}): no second can fall more than 1 point below that, so recovering to it means "
                                  "nothing",
-                                 base_served, base_settled, level)
-                   : fmt::format("nothing to judge: each of the {} seconds judged settled too few requests for its "
+                                 base_served, base_settled, in.what, level)
+                   : fmt::format("nothing to judge: each of the {} seconds judged settled too few {}s for its "
                                  "ratio to fall outside 3 sd of its sampling noise around the level {}",
-                                 judged, level);
+                                 judged, in.what, level);
     return r;
   }
   if (since >= 0) r.recovered_ns = std::max<int64_t>(0, since * kSecondNs - in.last_end.ns);
@@ -121,10 +121,11 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                            sim::format_time(sim::Time{since * kSecondNs}), sim::format_duration(sim::Duration{r.recovered_ns}),
                            static_cast<double>(need_ppm) / 1e4, band, level);
   } else if (since >= 0 && worst < 0) {
-    r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended, no request settled "
+    r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended, no {} settled "
                            "before), later than {}; level {}",
                            sim::format_time(sim::Time{since * kSecondNs}),
-                           sim::format_duration(sim::Duration{r.recovered_ns}), sim::format_duration(in.within), level);
+                           sim::format_duration(sim::Duration{r.recovered_ns}), in.what, sim::format_duration(in.within),
+                           level);
   } else if (since >= 0) {
     r.detail = fmt::format("served ratio back only from {} ({} after the last fault window ended); the second "
                            "from {} served {:.2f}%; {}; level {}",

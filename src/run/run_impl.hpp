@@ -361,7 +361,10 @@ struct Run::Impl {
   Verdict convergence_verdict();
 
   // `recovers_within` (run/recovery.hpp) over the schedule's fault windows.
-  Verdict recovery_verdict(sim::Duration within) const;
+  // `name` (recovers_within, billing.recovers_within) over `by_second`: the
+  // operations by the second they began, {served, settled}.
+  Verdict recovery_verdict(const std::string& name, sim::Duration within,
+                           const std::vector<std::array<uint64_t, 2>>& by_second) const;
 
   void judge(RunResult& r);
   // Polls the sizes the runner accounts itself (the event queue); true when

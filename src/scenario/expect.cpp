@@ -64,12 +64,16 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                          ping->path));
       }
       e.ping_latency_p99 = duration_in(*ping, Duration{0}, false, kScenarioDurationMax);
+      if (const std::string why = latency_bound_refusal(sc, "latency_p99.ping", *e.ping_latency_p99); !why.empty()) {
+        fail(*ping, why);
+      }
     }
     if (auto t = p99.get("edge")) e.tier_latency_p99[0] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     if (auto t = p99.get("core")) e.tier_latency_p99[1] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     if (auto t = p99.get("cloud")) e.tier_latency_p99[2] = duration_in(*t, Duration{0}, false, kScenarioDurationMax);
     const bool tiers = e.tier_latency_p99[0] || e.tier_latency_p99[1] || e.tier_latency_p99[2];
-    for (const char* tier : {"edge", "core", "cloud"}) {
+    for (int index = 0; index < kTierCount; ++index) {
+      const char* tier = tier_name(static_cast<Tier>(index));
       auto t = p99.get(tier);
       if (!t) continue;
       if (sc.requests.empty()) {
@@ -82,6 +86,14 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                       "read and write all 0 in the mix, or bad_tokens: 100%), expected clients "
                                       "that reach the {} tier or no {}",
                                       t->path, tier, t->path));
+      }
+      // Not the cloud row: core's quorum operations, timed by core's own limits.
+      const std::string key = fmt::format("latency_p99.{}", tier);
+      if (const std::string why = static_cast<Tier>(index) == Tier::kCloud
+                                      ? ""
+                                      : latency_bound_refusal(sc, key, *e.tier_latency_p99[index]);
+          !why.empty()) {
+        fail(*t, why);
       }
     }
     if (auto of = p99.get("outside_faults")) {
@@ -136,22 +148,29 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
 // `billing: { served_ratio_min, latency_p99, read_latency_p99 }`: the billing
 // service's levels; each key only where the scenario has operations it judges.
 BillingExpect Loader::billing_expect(const Field& f, const Scenario& sc) const {
-  const MapView m(*this, f, {"served_ratio_min", "latency_p99", "read_latency_p99"});
+  const MapView m(*this, f, {"served_ratio_min", "latency_p99", "read_latency_p99", "recovers_within"});
   if (f.node.size() == 0) {
-    fail_value(f, "a map with served_ratio_min, latency_p99 or read_latency_p99, like { served_ratio_min: 0.99 }");
+    fail_value(f, "a map with served_ratio_min, latency_p99, read_latency_p99 or recovers_within, like "
+                  "{ served_ratio_min: 0.99 }");
   }
   BillingExpect b;
-  for (const char* key : {"served_ratio_min", "latency_p99", "read_latency_p99"}) {
+  for (const char* key : {"served_ratio_min", "latency_p99", "read_latency_p99", "recovers_within"}) {
     const auto v = m.get(key);
     if (!v) continue;
     if (const std::string why = billing_expect_missing(sc, key); !why.empty()) {
-      fail(v->key_mark, fmt::format("{} {}", v->path, why));
+      fail(v->key_mark, why.starts_with("expect.") ? why : fmt::format("{} {}", v->path, why));
     }
     if (std::string_view(key) == "served_ratio_min") {
       b.served_ratio_min = ratio(*v);
+    } else if (std::string_view(key) == "recovers_within") {
+      // Served ratios are measured per whole second: less cannot be judged.
+      b.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));
     } else {
-      (std::string_view(key) == "latency_p99" ? b.latency_p99 : b.read_latency_p99) =
-          duration_in(*v, Duration{0}, false, kScenarioDurationMax);
+      const Duration bound = duration_in(*v, Duration{0}, false, kScenarioDurationMax);
+      if (const std::string why = latency_bound_refusal(sc, fmt::format("billing.{}", key), bound); !why.empty()) {
+        fail(*v, why);
+      }
+      (std::string_view(key) == "latency_p99" ? b.latency_p99 : b.read_latency_p99) = bound;
     }
   }
   return b;

@@ -178,17 +178,51 @@ std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
     return "in a scenario whose billing clients send no read (balance and number_owner 0 in every mix), expected "
            "a mix that reads or no expect.billing.read_latency_p99";
   }
+  if (key == "recovers_within") {
+    if (!has_fault_window(sc.faults) && !has_point_crash(sc.faults)) {
+      return "in a scenario without a fault window, expected a timed fault or an at_point crash to recover from";
+    }
+    // The whole message, from "expect.billing.recovers_within can never ...".
+    if (std::string why = recovers_within_refusal(sc, RecoveryClients::kBilling); !why.empty()) return why;
+  }
   return "";
+}
+
+std::string latency_bound_refusal(const Scenario& sc, std::string_view key, sim::Duration bound) {
+  sim::Duration longest{0};
+  const char* whose = "";
+  if (key.starts_with("billing.")) {
+    for (const BillingWorkload& w : sc.billing) longest = std::max(longest, w.timeout);
+    whose = "billing";
+  } else if (key == "latency_p99.ping") {
+    for (const Workload& w : sc.workload) longest = std::max(longest, w.timeout);
+    whose = "ping";
+  } else {
+    for (const RequestWorkload& w : sc.requests) longest = std::max(longest, w.timeout);
+    whose = "requests";
+  }
+  if (longest.ns == 0 || bound < longest) return "";
+  return fmt::format("expect.{} is {}, not below the longest timeout of the {} clients ({}): a failure counts at its "
+                     "timeout and nothing counts higher, so the p99 could never exceed the bound, expected a bound "
+                     "below {}",
+                     key, sim::format_duration(bound), whose, sim::format_duration(longest),
+                     sim::format_duration(longest));
 }
 
 std::string billing_expect_refusal(const Scenario& sc) {
   const BillingExpect& b = sc.expect.billing;
   const std::pair<const char*, bool> keys[] = {{"served_ratio_min", b.served_ratio_min.has_value()},
                                                {"latency_p99", b.latency_p99.has_value()},
-                                               {"read_latency_p99", b.read_latency_p99.has_value()}};
+                                               {"read_latency_p99", b.read_latency_p99.has_value()},
+                                               {"recovers_within", b.recovers_within.has_value()}};
   for (const auto& [key, set] : keys) {
     const std::string why = set ? billing_expect_missing(sc, key) : "";
+    if (why.starts_with("expect.")) return why;
     if (!why.empty()) return fmt::format("expect.billing.{} {}", key, why);
+  }
+  if (b.recovers_within && (*b.recovers_within < sim::seconds(1) || *b.recovers_within > sim::seconds(3600))) {
+    return fmt::format("expect.billing.recovers_within is {}, expected a duration 1s..1h",
+                       sim::format_duration(*b.recovers_within));
   }
   if (b.served_ratio_min && !(*b.served_ratio_min >= 0.0 && *b.served_ratio_min <= 1.0)) {
     return fmt::format("expect.billing.served_ratio_min is {}, expected a ratio 0..1", *b.served_ratio_min);
@@ -197,6 +231,9 @@ std::string billing_expect_refusal(const Scenario& sc) {
     if (d && (d->ns <= 0 || *d > kScenarioDurationMax)) {
       return fmt::format("expect.billing.{} is {}, expected a duration above 0s and at most {}", key,
                          sim::format_duration(*d), sim::format_duration(kScenarioDurationMax));
+    }
+    if (std::string why = d ? latency_bound_refusal(sc, fmt::format("billing.{}", key), *d) : ""; !why.empty()) {
+      return why;
     }
   }
   return "";

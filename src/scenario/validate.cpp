@@ -479,6 +479,7 @@ class Validator {
                 "workloads");
       }
       in_range(m, "expect.latency_p99.ping", *e.ping_latency_p99, Duration{0}, false, kScenarioDurationMax);
+      if (auto why = latency_bound_refusal(sc_, "latency_p99.ping", *e.ping_latency_p99); !why.empty()) fail(m, why);
     }
     bool tier_latency = false;
     for (int t = 0; t < kTierCount; ++t) {
@@ -491,6 +492,9 @@ class Validator {
                             what));
       }
       in_range(m, what, *e.tier_latency_p99[t], Duration{0}, false, kScenarioDurationMax);
+      const bool timed = static_cast<Tier>(t) != Tier::kCloud;  // cloud: core's quorum operations, not clients'
+      const std::string key = what.substr(std::string_view("expect.").size());
+      if (auto why = timed ? latency_bound_refusal(sc_, key, *e.tier_latency_p99[t]) : ""; !why.empty()) fail(m, why);
     }
     if (e.latency_outside_faults) {
       if (!tier_latency) {

@@ -130,7 +130,7 @@ std::optional<sim::Time> last_outage_end(const Scenario& sc) {
   return last;
 }
 
-std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, RecoveryClients clients) {
   const int64_t second = sim::seconds(1).ns;
   const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
   if (first + second > sc.duration.ns) {
@@ -146,32 +146,42 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end) {
   // that a count of exactly 20 is 20; the double is only for the message.
   unsigned __int128 expected_scaled = 0;
   int64_t sending_until = -1;
-  for (const RequestWorkload& w : sc.requests) {
-    if (w.bad_token_ppm >= net::kPpmOne) continue;
-    const int64_t until = std::min(w.until.value_or(sc.duration).ns, sc.duration.ns);
+  const bool billing = clients == RecoveryClients::kBilling;
+  const auto add = [&](uint64_t rate_per_s, const Selector& at, const std::optional<sim::Duration>& w_until,
+                       uint32_t bad_token_ppm) {
+    if (bad_token_ppm >= net::kPpmOne) return;
+    const int64_t until = std::min(w_until.value_or(sc.duration).ns, sc.duration.ns);
     sending_until = std::max(sending_until, until);
     const int64_t sending_ns = std::min(until, judged_to) - first;
-    if (sending_ns <= 0) continue;
-    expected_scaled += static_cast<unsigned __int128>(w.rate_per_s) * resolve(sc.topology, w.at.text).size() *
-                       (net::kPpmOne - w.bad_token_ppm) * static_cast<uint64_t>(sending_ns);
+    if (sending_ns <= 0) return;
+    expected_scaled += static_cast<unsigned __int128>(rate_per_s) * resolve(sc.topology, at.text).size() *
+                       (net::kPpmOne - bad_token_ppm) * static_cast<uint64_t>(sending_ns);
+  };
+  if (billing) {
+    for (const BillingWorkload& w : sc.billing) add(w.rate_per_s, w.at, w.until, 0);
+  } else {
+    for (const RequestWorkload& w : sc.requests) add(w.rate_per_s, w.at, w.until, w.bad_token_ppm);
   }
   const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
-  if (sc.requests.empty()) return "the scenario has no requests workload";
+  if (billing && sc.billing.empty()) return "the scenario has no billing workload";
+  if (!billing && sc.requests.empty()) return "the scenario has no requests workload";
   if (sending_until < 0) {
     return "every request carries a bad token (bad_tokens: 100%), and refused requests are left out of the served "
            "ratio";
   }
   if (sending_until <= first) {
-    return fmt::format("the last fault window ends at {}, and the clients stop at {} (the requests workload's until), "
+    return fmt::format("the last fault window ends at {}, and the {}clients stop at {} (the {} workload's until), "
                        "before the first whole second after it, from {}",
-                       sim::format_time(last_end), sim::format_time(sim::Time{sending_until}),
+                       sim::format_time(last_end), billing ? "billing " : "",
+                       sim::format_time(sim::Time{sending_until}), billing ? "billing" : "requests",
                        sim::format_time(sim::Time{first}));
   }
   if (expected_scaled < scale * kRecoveryRequestsMin) {
     const double expected = static_cast<double>(expected_scaled) / static_cast<double>(scale);
-    return fmt::format("the last fault window ends at {}, and the clients are expected to send {:.1f} requests with "
-                       "good tokens in the whole seconds from {} to {}, fewer than {} (a count that small may be 0)",
-                       sim::format_time(last_end), expected, sim::format_time(sim::Time{first}),
+    return fmt::format("the last fault window ends at {}, and the {}clients are expected to send {:.1f} {} in the "
+                       "whole seconds from {} to {}, fewer than {} (a count that small may be 0)",
+                       sim::format_time(last_end), billing ? "billing " : "", expected,
+                       billing ? "operations" : "requests with good tokens", sim::format_time(sim::Time{first}),
                        sim::format_time(sim::Time{judged_to}), kRecoveryRequestsMin);
   }
   return "";
@@ -214,18 +224,19 @@ bool recovers_within_required(const Scenario& sc) {
   return last && recovery_unjudgeable(sc, *last).empty();
 }
 
-std::string recovers_within_refusal(const Scenario& sc) {
+std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients) {
   // With timed windows, the last one's end decides: a point that fires can
   // only end later (and one never reached leaves them as they are). Without,
   // only a point that fires gives a window: refused when even the earliest
   // end one could have leaves no second to judge.
   const std::optional<sim::Time> timed = last_outage_end(sc);
   const std::optional<sim::Time> last = timed ? timed : earliest_point_end(sc);
-  const std::string why = last ? recovery_unjudgeable(sc, *last) : "";
+  const std::string why = last ? recovery_unjudgeable(sc, *last, clients) : "";
   if (why.empty()) return why;
-  return fmt::format("expect.recovers_within can never be judged: {}, expected requests for a whole second after the "
-                     "last fault window (a later until or a longer duration), or no expect.recovers_within",
-                     why);
+  const char* key = clients == RecoveryClients::kBilling ? "billing.recovers_within" : "recovers_within";
+  return fmt::format("expect.{} can never be judged: {}, expected {} for a whole second after the last fault window "
+                     "(a later until or a longer duration), or no expect.{}",
+                     key, why, clients == RecoveryClients::kBilling ? "billing operations" : "requests", key);
 }
 
 std::string convergence_unjudgeable(const Scenario& sc, sim::Duration quiescence) {

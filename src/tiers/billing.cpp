@@ -4,6 +4,7 @@
 
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/workload/overdue.hpp"
 #include "cloud_node.hpp"
 #include "core_node.hpp"
 #include "edge_node.hpp"
@@ -152,6 +153,7 @@ bool Billing::settle(const BillingRequest& r, sim::Time at) {
   outstanding_.erase(it);
   if (at.ns <= r.deadline.ns) return true;
   ++figures_.failed;
+  count_second(r.start, false);
   end(r, BillingEnd::kLate, (r.deadline - r.start).ns);
   return false;
 }
@@ -159,6 +161,13 @@ bool Billing::settle(const BillingRequest& r, sim::Time at) {
 void Billing::served(const BillingRequest& r, sim::Time at) {
   ++figures_.served;
   figures_.served_max_ns = std::max(figures_.served_max_ns, (at - r.start).ns);
+}
+
+void Billing::count_second(sim::Time start, bool served) {
+  const auto second = static_cast<size_t>(start.ns / sim::seconds(1).ns);
+  if (second >= figures_.by_second.size()) figures_.by_second.resize(second + 1, {0, 0});
+  figures_.by_second[second][0] += served ? 1 : 0;
+  ++figures_.by_second[second][1];
 }
 
 void Billing::end(const BillingRequest& r, BillingEnd e, int64_t latency_ns) {
@@ -176,20 +185,23 @@ void Billing::transaction_done(const BillingRequest& r, twopc::Outcome outcome, 
   ECSIM_ASSERT(workload::is_billing_write(r.op.kind));
   if (!settle(r, at)) return;
   BillingEnd e = BillingEnd::kUnknown;
+  bool ok = false;  // served
   if (outcome == twopc::Outcome::kCommitted) {
     ++figures_.committed;
-    served(r, at);
+    ok = true;
     e = BillingEnd::kCommitted;
   } else if (outcome == twopc::Outcome::kAborted) {
     ++figures_.aborted;
     const auto why = static_cast<size_t>(reason);
     ECSIM_ASSERT(why < figures_.aborted_by.size());
     ++figures_.aborted_by[why];
-    if (billing_answer_abort(reason)) served(r, at);
+    ok = billing_answer_abort(reason);
     e = BillingEnd::kAborted;
   } else {
     ++figures_.unknown;
   }
+  if (ok) served(r, at);
+  count_second(r.start, ok);
   end(r, e, (at - r.start).ns);
 }
 
@@ -198,6 +210,7 @@ void Billing::read_done(const BillingRequest& r, bool found, uint64_t value, sim
   if (!settle(r, at)) return;
   ++figures_.reads_ok;
   served(r, at);
+  count_second(r.start, true);
   const bool balance = r.op.kind == workload::BillingKind::kBalance;
   sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingRead, static_cast<uint16_t>(balance ? 1 : 2), r.edge,
                                   0, found ? 1u : 0u, balance ? r.op.from : r.op.number, value});
@@ -207,6 +220,7 @@ void Billing::read_done(const BillingRequest& r, bool found, uint64_t value, sim
 void Billing::failed(const BillingRequest& r, sim::Time at) {
   if (!settle(r, at)) return;
   ++figures_.failed;
+  count_second(r.start, false);
   // A failure counts at the client's timeout (DESIGN: percentiles).
   end(r, BillingEnd::kFailed, (r.deadline - r.start).ns);
 }
@@ -227,10 +241,14 @@ void Billing::finish(sim::Time end_time) {
     r.edge = o.edge;
     if (end_time.ns > o.deadline_ns) {
       ++figures_.failed;
+      count_second(r.start, false);
       end(r, BillingEnd::kFailed, o.deadline_ns - o.start_ns);
     } else {
       ++figures_.unsettled;
-      if (end_time.ns - o.start_ns > figures_.served_max_ns) ++figures_.overdue;
+      if (workload::overdue(end_time.ns - o.start_ns, figures_.served_max_ns)) {
+        ++figures_.overdue;
+        count_second(r.start, false);
+      }
       end(r, BillingEnd::kUnsettled, end_time.ns - o.start_ns);
     }
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ecsim/workload/overdue.hpp"
+
 namespace ecsim::tiers {
 
 World::World(std::vector<Role> roles, TierParams params) : roles_(std::move(roles)), params_(std::move(params)) {
@@ -247,7 +249,7 @@ void World::finish(sim::Time end) {
     } else {
       ++unsettled_;
       ++f.unsettled;
-      if (o.bad_token == workload::BadToken::kNone && end.ns - o.start_ns > longest_ok) {
+      if (o.bad_token == workload::BadToken::kNone && workload::overdue(end.ns - o.start_ns, longest_ok)) {
         ++f.overdue;
         count_second(sim::Time{o.start_ns}, false);
       }

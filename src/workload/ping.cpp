@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ecsim/sim/limits.hpp"
+#include "ecsim/workload/overdue.hpp"
 
 namespace ecsim::workload {
 
@@ -98,7 +99,7 @@ void PingStats::finish(sim::Time end) {
     for (uint64_t id = w.first; id < w.first + w.count; ++id) {
       if (w.at(id) == kSettled) continue;
       ++w.figures.unsettled;
-      if (end.ns - w.at(id) > w.figures.rtt.max()) ++w.figures.overdue;
+      if (overdue(end.ns - w.at(id), w.figures.rtt.max())) ++w.figures.overdue;
       w.figures.rtt_all.add(end.ns - w.at(id));
     }
     w.count = 0;

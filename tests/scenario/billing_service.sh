@@ -78,7 +78,7 @@ PY
 check $? 0 "operations nobody answers count as not served (overdue), not left out"
 
 # A latency bound below what the clients saw fails; one above it passes.
-sed -e 's/served_ratio_min: 0.97, latency_p99: 1500ms/latency_p99: 20ms, read_latency_p99: 10s/' "$scn" \
+sed -e 's/served_ratio_min: 0.97, latency_p99: 1500ms/latency_p99: 20ms, read_latency_p99: 1900ms/' "$scn" \
   > "$tmp/tight.yaml"
 "$ecsim" run "$tmp/tight.yaml" --json > "$tmp/tight.json"
 check $? 1 "a transaction p99 of 20ms under loss fails"
@@ -102,6 +102,64 @@ for n in ("billing.served_ratio_min", "billing.latency_p99"):
     assert not v[n]["ok"] and v[n]["vacuous"] and v[n]["detail"].startswith("nothing to judge"), v[n]
 PY
 check $? 0 "served ratio and latency: nothing to judge"
+
+# billing.recovers_within: one cloud replica of the only group crashes.
+# Client requests recover at once (a quorum of 2 of 3 replicas), billing
+# not at all while it is down (every transaction needs all three votes).
+cat > "$tmp/replica.yaml" <<'Y'
+name: replica
+seed: 3
+duration: 12s
+topology: { edge: 2, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 20/s }
+  - { kind: billing, rate: 60/s, subscribers: 2000, balance: 1000000, amount: [100, 5000],
+      mix: { debit: 40, transfer: 40, top_up: 20 } }
+faults:
+  - { at: 3s, crash: cloud-1, for: 2s }
+expect:
+  recovers_within: 3s
+  billing: { recovers_within: 3s }
+Y
+"$ecsim" run "$tmp/replica.yaml" --json > "$tmp/replica.json"
+check $? 0 "a replica back after 2 s: billing recovers within 3 s"
+sed -e 's/crash: cloud-1, for: 2s/crash: cloud-1/' "$tmp/replica.yaml" > "$tmp/replica-down.yaml"
+"$ecsim" run "$tmp/replica-down.yaml" --json > "$tmp/replica-down.json"
+check $? 1 "a replica down for good: the run fails"
+python3 - "$tmp/replica.json" "$tmp/replica-down.json" <<'PY'
+import json, sys
+up = {e["name"]: e for e in json.load(open(sys.argv[1]))["expectations"]}
+down = {e["name"]: e for e in json.load(open(sys.argv[2]))["expectations"]}
+print("up:", up["billing.recovers_within"]["detail"][:120])
+print("down:", down["billing.recovers_within"]["detail"][:120])
+assert up["billing.recovers_within"]["ok"] and up["recovers_within"]["ok"]
+assert down["recovers_within"]["ok"], down["recovers_within"]
+v = down["billing.recovers_within"]
+assert not v["ok"] and not v.get("vacuous") and "not back by the end of the run" in v["detail"], v
+assert "billing operations" in v["detail"], v
+PY
+check $? 0 "billing.recovers_within fails while the requests' recovers_within passes"
+
+# A healthy run at 3 operations a second: the one in flight at the end
+# (43.5 ms, the slowest of six served answers 30.6 ms) is not counted as
+# unanswered (an adversarial pass found it failing the served ratio).
+cat > "$tmp/slow-rate.yaml" <<'Y'
+name: slow-rate
+seed: 35
+duration: 3s
+topology: { edge: 1, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 5/s }
+  - { kind: billing, rate: 3/s, subscribers: 1000, balance: 10000000, amount: [100, 5000],
+      mix: { debit: 30, transfer: 30, top_up: 20, balance: 20 } }
+expect:
+  billing: { served_ratio_min: 0.9 }
+Y
+"$ecsim" run "$tmp/slow-rate.yaml" --json > "$tmp/slow-rate.json"
+check $? 0 "a healthy low-rate run passes its served ratio"
+python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["billing"]; assert b["unsettled"]==1 and b["overdue"]==0, b' \
+  "$tmp/slow-rate.json"
+check $? 0 "... its operation in flight at the end is left out, not overdue"
 
 # What the loader refuses, at the key (exit 2, one line with file:line:column).
 refused() {  # NAME EXPECTED-TEXT: the scenario in $tmp/$1.yaml
@@ -132,5 +190,21 @@ refused ratio "ratio.yaml:8:32: expect.billing.served_ratio_min is '1.5', expect
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { latency_p99: 0s }\n' "$base" > "$tmp/zero.yaml"
 refused zero "expect.billing.latency_p99"
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio: 0.9 }\n' "$base" > "$tmp/typo.yaml"
-refused typo "unknown key 'served_ratio' in expect.billing, expected served_ratio_min, latency_p99 or"
+refused typo "unknown key 'served_ratio' in expect.billing, expected served_ratio_min, latency_p99"
+# A bound at or above the clients' timeout could never fail (a failure
+# counts at the timeout): refused for billing, tier and ping latencies.
+printf '%s\n  - { kind: billing, rate: 10/s, timeout: 300ms }\nexpect:\n  billing: { latency_p99: 300ms }\n' "$base" \
+  > "$tmp/bound.yaml"
+refused bound "bound.yaml:8:27: expect.billing.latency_p99 is 300ms, not below the longest timeout of the billing clients (300ms)"
+printf '%s\nexpect:\n  latency_p99: { core: 1s }\n' "$base" > "$tmp/tier-bound.yaml"
+refused tier-bound "expect.latency_p99.core is 1s, not below the longest timeout of the requests clients (1s)"
+printf 'name: p\nduration: 2s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s, timeout: 50ms }\nexpect:\n  latency_p99: { ping: 1s }\n' \
+  > "$tmp/ping-bound.yaml"
+refused ping-bound "expect.latency_p99.ping is 1s, not below the longest timeout of the ping clients (50ms)"
+printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { recovers_within: 2s }\n' "$base" > "$tmp/rw.yaml"
+refused rw "rw.yaml:8:14: expect.billing.recovers_within in a scenario without a fault window"
+printf '%s\n  - { kind: billing, rate: 10/s, until: 2s }\nfaults:\n  - { at: 1s, crash: core-1, for: 1s }\nexpect:\n  recovers_within: 2s\n  billing: { recovers_within: 2s }\n' \
+  "$base" > "$tmp/rw-until.yaml"
+refused rw-until "expect.billing.recovers_within can never be judged: the last fault window ends at 2s, and the billing clients stop at 2s"
+
 exit $fail

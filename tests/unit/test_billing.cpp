@@ -278,8 +278,8 @@ TEST_CASE("billing: served counts commits business refusals and reads and overdu
                            at(70));
   billing.read_done(request(BillingKind::kBalance, 0), true, 5, at(80));  // the longest served answer: 80 ms
   billing.failed(request(BillingKind::kTopUp, 0), at(90));
-  request(BillingKind::kTopUp, 900);   // 100 ms old at the end: older than every served answer
-  request(BillingKind::kTopUp, 950);   // 50 ms old: may yet be answered
+  request(BillingKind::kTopUp, 800);  // 200 ms old at the end: over twice the longest served answer
+  request(BillingKind::kTopUp, 900);  // 100 ms old: older than every served answer, but may yet be answered
   billing.finish(at(1000));
   const tiers::BillingFigures& f = billing.figures();
   CHECK(f.operations == 9);
@@ -290,6 +290,9 @@ TEST_CASE("billing: served counts commits business refusals and reads and overdu
   CHECK(f.failed == 1);
   CHECK(f.unknown == 1);
   CHECK(f.aborted == 3);
+  // By the second they began: 8 settled in second 0 (3 served), the overdue top-up too; the young one not.
+  REQUIRE(f.by_second.size() == 1);
+  CHECK(f.by_second[0] == std::array<uint64_t, 2>{3, 8});
   for (const twopc::Reason r : {twopc::Reason::kInsufficientFunds, twopc::Reason::kUnknownKey,
                                 twopc::Reason::kNotOwner, twopc::Reason::kInvalid}) {
     CHECK(tiers::billing_answer_abort(r));

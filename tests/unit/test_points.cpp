@@ -224,7 +224,7 @@ TEST_CASE("at_point: outside_faults leaves out the requests begun in the point c
   // window's, known only when the point fires.
   const std::string faults = ", for: 500ms";
   std::string text = at_point_scenario("rpc.client.after_send", "edge-1", 40, faults);
-  text += "expect:\n  latency_p99: { edge: 5s, core: 5s, outside_faults: 200ms }\n";
+  text += "expect:\n  latency_p99: { edge: 900ms, core: 900ms, outside_faults: 200ms }\n";
   WalAppendWatch watch(0);
   const run::RunResult r = run_watched(text, watch);
   REQUIRE(watch.faults == 1);

@@ -21,6 +21,7 @@ struct RecoveryInput {
   sim::Time last_end{0};     // the last fault window's end
   sim::Duration within{0};
   sim::Time run_end{0};
+  const char* what = "request";  // what settles, in the detail: "request", "billing operation"
 };
 
 struct RecoveryReport {

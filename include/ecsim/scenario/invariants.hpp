@@ -71,11 +71,20 @@ bool clients_admitted(const Scenario& sc, bool past_edge);
 // not all refused (refused requests are left out of the ratio).
 bool served_ratio_countable(const Scenario& sc);
 // What keeps `expect.billing.KEY` (served_ratio_min, latency_p99,
-// read_latency_p99) from being judged in `sc`, as the tail of an error after
-// the key ("in a scenario without a billing workload, expected ..."); empty
-// when nothing does. The latencies need operations of their kind: a
-// transaction (a mix that writes, or a billing action), a read.
+// read_latency_p99, recovers_within) from being judged in `sc`, as the tail
+// of an error after the key ("in a scenario without a billing workload,
+// expected ..."), or a whole message starting "expect." (recovers_within
+// with no second to judge); empty when nothing does. The latencies need
+// operations of their kind: a transaction (a mix that writes, or a billing
+// action), a read; recovers_within a fault window and a second after it.
 std::string billing_expect_missing(const Scenario& sc, std::string_view key);
+// A latency bound that could never fail (`key`: latency_p99.ping,
+// latency_p99.edge, latency_p99.core, billing.latency_p99,
+// billing.read_latency_p99): every operation of its clients counts at most
+// at their timeout (a failure at it, one unanswered at the end at its
+// age), so a bound at or above the longest timeout of those clients holds
+// whatever happens. The whole message, or "" when the bound can fail.
+std::string latency_bound_refusal(const Scenario& sc, std::string_view key, sim::Duration bound);
 // The first thing wrong with `sc.expect.billing` as a whole (a key missing
 // its operations, a ratio outside 0..1, a latency outside (0, 24h]), as an
 // error message; empty when nothing is. For scenarios built in C++.

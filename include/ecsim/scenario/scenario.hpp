@@ -227,7 +227,11 @@ struct BillingExpect {
   std::optional<double> served_ratio_min;
   std::optional<sim::Duration> latency_p99;       // over every transaction
   std::optional<sim::Duration> read_latency_p99;  // over every read
-  bool any() const { return served_ratio_min || latency_p99 || read_latency_p99; }
+  // 1s..1h: the billing operations' served ratio per second is back to its
+  // level before the first fault this long after the last fault window
+  // (the rule of Expect::recovers_within); only with a fault window.
+  std::optional<sim::Duration> recovers_within;
+  bool any() const { return served_ratio_min || latency_p99 || read_latency_p99 || recovers_within; }
 };
 
 struct Expect {

@@ -63,7 +63,12 @@ inline constexpr int kRecoveryRequestsMin = 20;
 // clients (a requests workload's rate, nodes, `until` and good tokens)
 // expected to send at least kRecoveryRequestsMin requests in them. "" when
 // so; whether requests do settle there is known only by running.
-std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end);
+// Whose served ratio recovers: the requests workloads' clients
+// (`recovers_within`) or the billing workloads' (`billing.recovers_within`,
+// every operation with a good token, since billing clients send no bad ones).
+enum class RecoveryClients : uint8_t { kRequests, kBilling };
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end,
+                                 RecoveryClients clients = RecoveryClients::kRequests);
 
 // Whether `sc` must expect recovers_within (validate refuses it without):
 // a requests workload, a timed outage, a second left to judge after the
@@ -76,7 +81,7 @@ bool recovers_within_required(const Scenario& sc);
 // outages leave nothing to judge (without the file:line:column), else "":
 // its timed outages, or without any, its faults at protocol points as if
 // the earliest ending of them fired at once.
-std::string recovers_within_refusal(const Scenario& sc);
+std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients = RecoveryClients::kRequests);
 
 // Why `convergence` can never be judged in `sc` with `quiescence`, without
 // the file:line:column: it compares the replicas only after the network has

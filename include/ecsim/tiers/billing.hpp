@@ -150,9 +150,12 @@ struct BillingFigures {
   // business rule (billing_answer_abort), or a read answered.
   uint64_t served = 0;
   int64_t served_max_ns = 0;  // the longest a served operation took
-  // Of `unsettled`: waiting longer than served_max_ns at the end, so
-  // counted as not served (the rule of tiers::TierFigures::overdue).
+  // Of `unsettled`: waiting over twice served_max_ns at the end, so
+  // counted as not served (workload/overdue.hpp).
   uint64_t overdue = 0;
+  // By the second an operation began: {served, settled} as the served ratio
+  // counts them (expect.billing.recovers_within, run/recovery.hpp).
+  std::vector<std::array<uint64_t, 2>> by_second;
   // Over every transaction sent: committed or aborted at its answer, a
   // failure at the client's timeout, an unsettled one at its age at the end.
   sim::Histogram txn_latency;
@@ -201,6 +204,8 @@ class Billing {
   // False (and counted as late) when the client had given up by `at`.
   bool settle(const BillingRequest& r, sim::Time at);
   void served(const BillingRequest& r, sim::Time at);
+  // One more settled operation begun at `start`, served or not.
+  void count_second(sim::Time start, bool served);
   void end(const BillingRequest& r, BillingEnd e, int64_t latency_ns);
 
   sim::Simulator& sim_;

@@ -204,8 +204,8 @@ struct TierFigures {
   uint64_t failed = 0;
   uint64_t lost = 0;       // of `failed`: never answered, past the timeout at the end
   uint64_t unsettled = 0;  // still waiting at the end, younger than the timeout
-  // Of `unsettled`: waiting longer than any request answered ok took (in
-  // either row), so counted as not served by the served ratios
+  // Of `unsettled`: waiting over twice as long as any request answered ok
+  // took (in either row; workload/overdue.hpp), so counted as not served by the served ratios
   // (served_ratio_min, recovers_within): a client timeout longer than
   // the time left must not hide a request nothing was going to answer.
   uint64_t overdue = 0;

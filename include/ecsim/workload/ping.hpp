@@ -30,8 +30,8 @@ struct PingFigures {
   uint64_t answered = 0;   // a pong within the timeout
   uint64_t lost = 0;       // no pong within the timeout (late pongs included)
   uint64_t unsettled = 0;  // still waiting at the end of the run
-  // Of `unsettled`: waiting longer than any answered ping of the workload
-  // took, so counted as not served by served_ratio_min (a timeout longer
+  // Of `unsettled`: waiting over twice as long as any answered ping of the
+  // workload took (workload/overdue.hpp), so counted as not served by served_ratio_min (a timeout longer
   // than the time left must not hide pings nothing was answering).
   uint64_t overdue = 0;
   sim::Histogram rtt;      // round trips of answered pings (the ok-only figure)
