@@ -24,10 +24,13 @@ def main():
     out = []
     if r["expectations"] or r["event_limit_hit"]:
         out.append("  expectations")
+        # As run_report.cpp: a longer name or mark widens its column.
+        width = max([22] + [len(v["name"]) + 2 for v in r["expectations"]])
+        mark_width = max([6] + [len(mark(v)) + 1 for v in r["expectations"]])
         for v in r["expectations"]:
-            out.append(f"    {mark(v):<6}{v['name']:<22}{v['detail']}")
+            out.append(f"    {mark(v):<{mark_width}}{v['name']:<{width}}{v['detail']}")
         if r["event_limit_hit"]:
-            out.append(f"    {'FAIL':<6}{'max_events':<22}stopped by --max-events")
+            out.append(f"    {'FAIL':<{mark_width}}{'max_events':<{width}}stopped by --max-events")
         out.append("")
     out.append("verdict: " + ("PASS" if r["verdict"] == "pass" else "FAIL"))
     out.append("trace hash: " + (r["trace_hash"] or "not computed (--no-hash)"))
