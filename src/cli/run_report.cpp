@@ -91,7 +91,7 @@ void print_billing(const run::BillingSummary& b, Line& line) {
                    b.refused, b.unsettled));
   // expect.billing.served_ratio_min's figure: refused operations and young
   // unsettled ones left out (run/billing_summary.cpp).
-  const uint64_t settled = b.operations - b.refused - (b.unsettled - b.overdue);
+  const uint64_t settled = b.settled();
   line(fmt::format("  served (committed, refused by a business rule, or a read answered): {} of {} settled ({:.4f}); "
                    "{} unanswered at the end, over twice as long as any served one took",
                    b.served, settled, settled == 0 ? 0.0 : static_cast<double>(b.served) / static_cast<double>(settled),

@@ -287,7 +287,8 @@ int do_sweep(const SweepArgs& a) {
   for (const auto& [seed, r] : done) {
     if (!r.has_points) continue;
     ++points.runs;
-    if (r.verdict == "timeout") ++points.cut_short;
+    // A run that reached its end past the limit has all its counts.
+    if (r.verdict == "timeout" && r.detail.find("stopped after") != std::string::npos) ++points.cut_short;
     for (size_t i = 0; i < proto::kPointCount; ++i) {
       points.reached[i] += r.points[i];
       points.in_scope[i] = points.in_scope[i] || r.points_in_scope[i];

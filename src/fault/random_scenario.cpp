@@ -452,7 +452,7 @@ class Builder {
     // these clients (a figure over requests that cannot exist is refused).
     if (rng_.below(3) == 0) {
       const uint64_t ratio = rng_.below(1000);
-      if (scenario::served_ratio_countable(sc)) {
+      if (scenario::served_ratio_countable(sc) && ratio > 0) {  // a minimum of 0 is refused
         out += fmt::format("  served_ratio_min: 0.{:03d}\n", ratio);
       }
     }

@@ -122,6 +122,7 @@ void Run::Impl::summarize_billing(RunResult& r) {
   b.reads = f.reads;
   b.reads_ok = f.reads_ok;
   b.served = f.served;
+  b.aborted_by_rule = f.aborted_by_rule;
   b.overdue = f.overdue;
   b.latency_p50_ns = f.txn_latency.quantile(0.5);
   b.latency_p99_ns = f.txn_latency.quantile(0.99);
@@ -142,9 +143,7 @@ void Run::Impl::billing_verdicts(RunResult& r) const {
   ECSIM_ASSERT(billing != nullptr && r.billing.present);
   const BillingSummary& b = r.billing;
   if (ex.served_ratio_min) {
-    // Left out: refused for a token or RBAC (a correct answer), and what
-    // was still under way at the end, younger than every served answer.
-    const uint64_t settled = b.operations - b.refused - (b.unsettled - b.overdue);
+    const uint64_t settled = b.settled();
     const std::string need = fmt::format("need >= {}", *ex.served_ratio_min);
     if (settled == 0) {
       r.verdicts.push_back(nothing_to_judge(
@@ -152,8 +151,8 @@ void Run::Impl::billing_verdicts(RunResult& r) const {
           fmt::format("no billing operation settled (refused ones and those under way at the end are left out), {}",
                       need)));
     } else {
-      ECSIM_ASSERT(b.served >= b.committed + b.reads_ok && b.served <= settled);
-      const uint64_t system_aborts = b.aborted - (b.served - b.committed - b.reads_ok);
+      ECSIM_ASSERT(b.served == b.committed + b.reads_ok + b.aborted_by_rule && b.served <= settled);
+      const uint64_t system_aborts = b.aborted - b.aborted_by_rule;
       r.verdicts.push_back(
           {"billing.served_ratio_min", ratio_at_least(b.served, settled, *ex.served_ratio_min),
            fmt::format("{:.4f} served ({} of {}: committed, refused by a business rule, or a read answered); not "

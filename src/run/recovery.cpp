@@ -38,6 +38,13 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     base_settled += at(k)[1];
   }
   r.baseline_ns = std::max<int64_t>(0, base_to - base_from) * kSecondNs;
+  if (base_settled == 0 && !in.full_level_by_default) {
+    r.vacuous = true;
+    r.detail = fmt::format("nothing to judge: no {} settled in a whole second before the first fault at {}, so there "
+                           "is no level to recover to",
+                           in.what, sim::format_time(in.first_fault));
+    return r;
+  }
   // With no request settled before the first fault there is no level to
   // measure: every request served (100 %) is the level then.
   r.level_ppm = base_settled == 0 ? 1000000 : base_served * 1000000 / base_settled;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "ecsim/scenario/invariants.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/windows.hpp"
 
@@ -53,21 +54,31 @@ std::string append_entries(std::string_view text, const std::vector<Entry>& entr
 
 std::string fit_recovers_within(std::string_view text, const std::string& file, sim::Duration fallback) {
   YAML::Node root = load_map(text);
-  const bool has = root["expect"] && root["expect"].IsMap() && root["expect"]["recovers_within"];
+  const YAML::Node expect = root["expect"];
+  const bool has = expect && expect.IsMap() && expect["recovers_within"];
+  const bool has_billing = expect && expect.IsMap() && expect["billing"] && expect["billing"].IsMap() &&
+                           expect["billing"]["recovers_within"];
+  // Takes the two keys out of `node` as asked, and what they leave empty.
+  const auto drop = [](YAML::Node node, bool requests, bool billing) {
+    if (requests) node["expect"].remove("recovers_within");
+    if (billing) {
+      node["expect"]["billing"].remove("recovers_within");
+      if (node["expect"]["billing"].size() == 0) node["expect"].remove("billing");
+    }
+    if ((requests || billing) && node["expect"].size() == 0) node.remove("expect");
+  };
   YAML::Node without = YAML::Clone(root);
-  if (has) {
-    without["expect"].remove("recovers_within");
-    if (without["expect"].size() == 0) without.remove("expect");
-  }
+  drop(without, has, has_billing);
   // The schedule as the loader reads it, without the rules that would ask
-  // for (or refuse) the expectation being decided here.
+  // for (or refuse) the expectations being decided here.
   const Scenario sc = parse_scenario_text_unvalidated(emit(without), file);
-  if (has && !recovers_within_refusal(sc).empty()) return emit(without);
-  if (!has && recovers_within_required(sc)) {
-    root["expect"]["recovers_within"] = sim::format_duration(fallback);
-    return emit(root);
-  }
-  return std::string(text);
+  const bool drop_requests = has && !recovers_within_refusal(sc).empty();
+  const bool drop_billing = has_billing && !billing_expect_missing(sc, "recovers_within").empty();
+  const bool add = !has && recovers_within_required(sc);
+  if (!drop_requests && !drop_billing && !add) return std::string(text);
+  drop(root, drop_requests, drop_billing);
+  if (add) root["expect"]["recovers_within"] = sim::format_duration(fallback);
+  return emit(root);
 }
 
 }  // namespace ecsim::scenario

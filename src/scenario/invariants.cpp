@@ -184,6 +184,17 @@ std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
     }
     // The whole message, from "expect.billing.recovers_within can never ...".
     if (std::string why = recovers_within_refusal(sc, RecoveryClients::kBilling); !why.empty()) return why;
+    // The level to recover to is measured over whole seconds before the
+    // first fault; a billing level is not taken as 100 % without one.
+    const std::vector<sim::TimeWindow> windows = outage_windows(sc, sim::Time{0} + sc.duration);
+    const auto first = std::min_element(windows.begin(), windows.end(), [](const auto& a, const auto& b) {
+      return a.from < b.from;
+    });
+    if (first != windows.end() && first->from < sim::Time{0} + sim::seconds(1)) {
+      return fmt::format("in a scenario whose first fault window begins at {}, before a whole second of billing "
+                         "operations sets the level to recover to, expected the first fault at 1s or later",
+                         sim::format_time(first->from));
+    }
   }
   return "";
 }
@@ -224,8 +235,9 @@ std::string billing_expect_refusal(const Scenario& sc) {
     return fmt::format("expect.billing.recovers_within is {}, expected a duration 1s..1h",
                        sim::format_duration(*b.recovers_within));
   }
-  if (b.served_ratio_min && !(*b.served_ratio_min >= 0.0 && *b.served_ratio_min <= 1.0)) {
-    return fmt::format("expect.billing.served_ratio_min is {}, expected a ratio 0..1", *b.served_ratio_min);
+  if (b.served_ratio_min && !(*b.served_ratio_min > 0.0 && *b.served_ratio_min <= 1.0)) {  // 0 could never fail
+    return fmt::format("expect.billing.served_ratio_min is {}, expected a ratio above 0, at most 1",
+                       *b.served_ratio_min);
   }
   for (const auto& [key, d] : {std::pair{"latency_p99", b.latency_p99}, {"read_latency_p99", b.read_latency_p99}}) {
     if (d && (d->ns <= 0 || *d > kScenarioDurationMax)) {

@@ -180,6 +180,15 @@ double Loader::ratio(const Field& f) const {
   return static_cast<double>(*v) / static_cast<double>(kOne);
 }
 
+double Loader::positive_ratio(const Field& f) const {
+  const double v = ratio(f);
+  // Compared to 10^-12 (run/judge.cpp), so what rounds to 0 is 0.
+  if (v * 1e12 < 0.5) {
+    fail_value(f, "a ratio above 0, at most 1, like 0.999 or '99.9%' (a minimum of 0 could never fail)");
+  }
+  return v;
+}
+
 double Loader::positive_number(const Field& f, double hi) const {
   const std::string expected = fmt::format("a number above 0 and at most {}", hi);
   const std::optional<uint64_t> micro = parse_scaled_decimal(scalar(f, expected), 6);

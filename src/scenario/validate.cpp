@@ -465,8 +465,8 @@ class Validator {
                     "last fault)");
     }
     if (e.served_ratio_min) {
-      if (!(*e.served_ratio_min >= 0.0 && *e.served_ratio_min <= 1.0)) {
-        fail(m, fmt::format("expect.served_ratio_min is {}, expected a ratio 0..1", *e.served_ratio_min));
+      if (!(*e.served_ratio_min > 0.0 && *e.served_ratio_min <= 1.0)) {  // 0 could never fail
+        fail(m, fmt::format("expect.served_ratio_min is {}, expected a ratio above 0, at most 1", *e.served_ratio_min));
       }
       if (sc_.workload.empty() && sc_.requests.empty()) {
         fail(m, "expect.served_ratio_min in a scenario without a workload, expected a ping or requests workload "

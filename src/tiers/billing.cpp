@@ -164,10 +164,8 @@ void Billing::served(const BillingRequest& r, sim::Time at) {
 }
 
 void Billing::count_second(sim::Time start, bool served) {
-  const auto second = static_cast<size_t>(start.ns / sim::seconds(1).ns);
-  if (second >= figures_.by_second.size()) figures_.by_second.resize(second + 1, {0, 0});
-  figures_.by_second[second][0] += served ? 1 : 0;
-  ++figures_.by_second[second][1];
+  ECSIM_ASSERT(start.ns >= 0);
+  workload::count_second(figures_.by_second, start.ns, served);
 }
 
 void Billing::end(const BillingRequest& r, BillingEnd e, int64_t latency_ns) {
@@ -196,6 +194,7 @@ void Billing::transaction_done(const BillingRequest& r, twopc::Outcome outcome, 
     ECSIM_ASSERT(why < figures_.aborted_by.size());
     ++figures_.aborted_by[why];
     ok = billing_answer_abort(reason);
+    figures_.aborted_by_rule += ok ? 1 : 0;
     e = BillingEnd::kAborted;
   } else {
     ++figures_.unknown;

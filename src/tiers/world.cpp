@@ -141,10 +141,7 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
 
 void World::count_second(sim::Time start, bool ok) {
   ECSIM_ASSERT(start.ns >= 0);
-  const auto k = static_cast<size_t>(start.ns / 1000000000);
-  if (k >= by_second_.size()) by_second_.resize(k + 1, {0, 0});
-  by_second_[k][0] += ok ? 1 : 0;
-  ++by_second_[k][1];
+  workload::count_second(by_second_, start.ns, ok);
 }
 
 void World::account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok) {

@@ -7,8 +7,12 @@
 #   loss on core links) fails at its first seed, and the same sweep without
 #   the plant is clean.
 # - Edge and core cut apart for good, with timeouts that outlast the run:
-#   the operations nobody answers count as not served once they are older
-#   than every served answer, not left out.
+#   the operations nobody answers count as not served once they are over
+#   twice as old as every served answer, not left out.
+# - billing.recovers_within fails where billing does not come back though
+#   the client requests do; a healthy low-rate run is no false alarm.
+# - A latency bound not below the clients' timeout, a minimum of 0 and a
+#   recovery with no level before the fault are refused.
 # - A latency bound below what the clients saw fails; a workload that sent
 #   nothing has nothing to judge; the loader refuses keys the scenario
 #   cannot judge, at their line and column, with exit 2.
@@ -206,5 +210,10 @@ refused rw "rw.yaml:8:14: expect.billing.recovers_within in a scenario without a
 printf '%s\n  - { kind: billing, rate: 10/s, until: 2s }\nfaults:\n  - { at: 1s, crash: core-1, for: 1s }\nexpect:\n  recovers_within: 2s\n  billing: { recovers_within: 2s }\n' \
   "$base" > "$tmp/rw-until.yaml"
 refused rw-until "expect.billing.recovers_within can never be judged: the last fault window ends at 2s, and the billing clients stop at 2s"
+printf '%s\n  - { kind: billing, rate: 10/s }\nfaults:\n  - { at: 500ms, crash: core-1, for: 1s }\nexpect:\n  recovers_within: 2s\n  billing: { recovers_within: 2s }\n' \
+  "$base" > "$tmp/rw-early.yaml"
+refused rw-early "expect.billing.recovers_within in a scenario whose first fault window begins at 500ms, before a whole second"
+printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio_min: 0%% }\n' "$base" > "$tmp/zero-ratio.yaml"
+refused zero-ratio "zero-ratio.yaml:8:32: expect.billing.served_ratio_min is '0%', expected a ratio above 0, at most 1"
 
 exit $fail

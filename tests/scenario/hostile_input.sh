@@ -358,6 +358,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if '"crashes"' in l]
 outcomes = {r["outcome"] for r in rows}
 print("outcomes:", outcomes)
 assert rows and outcomes <= {"crashed, still down", "crashed twice, down", "not reached"}, outcomes
+assert "crashed, still down" in outcomes, outcomes
 PY
 check $? 0 "... and says the crashed nodes stayed down"
 exit $fail

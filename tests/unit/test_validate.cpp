@@ -244,8 +244,48 @@ TEST_CASE("validate: expect.billing needs a billing workload with operations of 
   sc.billing[0].mix_balance = 1;
   CHECK_NOTHROW(scenario::validate(sc));
   sc.expect.billing.served_ratio_min = 1.5;
-  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.served_ratio_min is 1.5, expected a ratio 0..1"));
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.served_ratio_min is 1.5, expected a ratio above 0, at most 1"));
+  sc.expect.billing.served_ratio_min = 0.0;  // could never fail
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.served_ratio_min is 0, expected a ratio above 0"));
   sc.expect.billing.served_ratio_min = 0.5;
   sc.expect.billing.latency_p99 = sim::Duration{0};
   REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.latency_p99 is 0s, expected a duration above 0s"));
+  // At the clients' timeout (2 s by default) a bound could never fail.
+  sc.expect.billing.latency_p99 = 2_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.latency_p99 is 2s, not below the longest "
+                                                       "timeout of the billing clients (2s)"));
+  sc.expect.billing.latency_p99 = 1999_ms;
+  CHECK_NOTHROW(scenario::validate(sc));
+  // billing.recovers_within: a fault window, starting at 1 s or later.
+  sc.expect.billing.recovers_within = 2_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc),
+                      Contains("expect.billing.recovers_within in a scenario without a fault window"));
+  scenario::Fault crash;
+  crash.kind = scenario::Fault::Kind::kCrash;
+  crash.target = {"core-1", {}};
+  crash.at = sim::Time{0} + 500_ms;
+  crash.for_duration = 1_s;
+  sc.faults.push_back(crash);
+  sc.expect.recovers_within = 2_s;  // required beside the fault
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.recovers_within in a scenario whose first "
+                                                       "fault window begins at 500ms"));
+  sc.faults[0].at = sim::Time{0} + 1_s;
+  CHECK_NOTHROW(scenario::validate(sc));
+}
+
+TEST_CASE("validate: a latency bound at or above its clients' timeout is refused", "[scenario][validate]") {
+  scenario::Scenario sc = three_tier();  // requests time out after 1 s
+  sc.expect.tier_latency_p99[1] = 1_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.latency_p99.core is 1s, not below the longest timeout "
+                                                       "of the requests clients (1s)"));
+  sc.expect.tier_latency_p99[1] = 999_ms;
+  CHECK_NOTHROW(scenario::validate(sc));
+  sc.expect.tier_latency_p99[2] = 5_s;  // the cloud row is core's quorum operations: not bounded so
+  CHECK_NOTHROW(scenario::validate(sc));
+  scenario::Scenario p = pings();  // pings time out after 1 s by default
+  p.expect.ping_latency_p99 = 2_s;
+  REQUIRE_THROWS_WITH(scenario::validate(p), Contains("expect.latency_p99.ping is 2s, not below the longest timeout"));
+  p.expect.served_ratio_min = 0.0;
+  p.expect.ping_latency_p99.reset();
+  REQUIRE_THROWS_WITH(scenario::validate(p), Contains("expect.served_ratio_min is 0, expected a ratio above 0"));
 }

@@ -187,4 +187,17 @@ TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault
             .expect.served_ratio_min == std::optional<double>(0.5));
   // No fault, or a ping workload: unchanged.
   CHECK(scenario::fit_recovers_within(head, "t.yaml", 5_s) == head);
+  // billing.recovers_within goes where it could not be judged (a cut to the
+  // end), with the billing map when nothing else is in it; stays otherwise.
+  const std::string billing = head + "  - { kind: billing, rate: 20/s }\n";
+  const auto billing_fitted = [](const std::string& text) {
+    return scenario::load_scenario_text(scenario::fit_recovers_within(text, "t.yaml", 5_s), "t.yaml").expect.billing;
+  };
+  const scenario::BillingExpect gone =
+      billing_fitted(billing + cut + "expect: { billing: { recovers_within: 2s, served_ratio_min: 0.5 } }\n");
+  CHECK_FALSE(gone.recovers_within.has_value());
+  CHECK(gone.served_ratio_min == std::optional<double>(0.5));
+  CHECK_FALSE(billing_fitted(billing + cut + "expect: { billing: { recovers_within: 2s } }\n").any());
+  CHECK(billing_fitted(billing + crash + "expect: { billing: { recovers_within: 2s } }\n").recovers_within ==
+        std::optional<sim::Duration>(2_s));
 }

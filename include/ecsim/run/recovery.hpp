@@ -22,6 +22,10 @@ struct RecoveryInput {
   sim::Duration within{0};
   sim::Time run_end{0};
   const char* what = "request";  // what settles, in the detail: "request", "billing operation"
+  // With nothing settled before the first fault: true, every one served
+  // (100 %) is the level (client requests); false, nothing to judge (billing,
+  // whose healthy level is below 100 %: contention aborts).
+  bool full_level_by_default = true;
 };
 
 struct RecoveryReport {

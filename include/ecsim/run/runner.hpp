@@ -254,9 +254,13 @@ struct BillingSummary {
   uint64_t reads_ok = 0;
   // expect.billing.served_ratio_min's counts (tiers::BillingFigures):
   // committed, aborted for a business rule, or a read answered; and of
-  // `unsettled`, those older than every served answer (not served).
+  // `unsettled`, those over twice as old as every served answer (not served).
   uint64_t served = 0;
+  uint64_t aborted_by_rule = 0;  // of `aborted` and `served`
   uint64_t overdue = 0;
+  // What the served ratio is over: all but the refused (a correct answer)
+  // and what was still under way at the end without being overdue.
+  uint64_t settled() const { return operations - refused - (unsettled - overdue); }
   // Over every transaction (failed ones at the client's timeout).
   int64_t latency_p50_ns = 0;
   int64_t latency_p99_ns = 0;

@@ -26,8 +26,9 @@ std::string append_entries(std::string_view text, const std::vector<Entry>& entr
 // `text` with its expect.recovers_within fitted to a schedule that appended
 // entries changed (docs/scenarios.md, "Recovery"): removed where validate
 // would refuse it (recovers_within_refusal), set to `fallback` where it
-// would require one (recovers_within_required) and there is none; otherwise
-// `text` as it is. THROWS LoadError when a value of `text` does not load
+// would require one (recovers_within_required) and there is none; and
+// expect.billing.recovers_within removed where it could not be judged
+// (billing_expect_missing); otherwise `text` as it is. THROWS LoadError when a value of `text` does not load
 // (`file` labels the message).
 std::string fit_recovers_within(std::string_view text, const std::string& file, sim::Duration fallback);
 

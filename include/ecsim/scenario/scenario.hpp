@@ -220,10 +220,10 @@ struct ThroughputMin {
 // `expect.billing`: what the billing service promised its clients (only
 // with a billing workload; docs/scenarios.md, "Billing service levels").
 struct BillingExpect {
-  // 0..1: operations served (committed, refused by a business rule, a read
+  // (0, 1]: operations served (committed, refused by a business rule, a read
   // answered) among those settled (the others: aborted for the system's own
-  // reasons, unknown, failed, and unanswered ones older than every served
-  // answer); operations refused for a token or RBAC are left out.
+  // reasons, unknown, failed, and unanswered ones over twice as old as every
+  // served answer); operations refused for a token or RBAC are left out.
   std::optional<double> served_ratio_min;
   std::optional<sim::Duration> latency_p99;       // over every transaction
   std::optional<sim::Duration> read_latency_p99;  // over every read

@@ -149,7 +149,8 @@ struct BillingFigures {
   // Served (expect.billing.served_ratio_min): committed, aborted for a
   // business rule (billing_answer_abort), or a read answered.
   uint64_t served = 0;
-  int64_t served_max_ns = 0;  // the longest a served operation took
+  uint64_t aborted_by_rule = 0;  // of `aborted` (and `served`): a business rule's answer
+  int64_t served_max_ns = 0;     // the longest a served operation took
   // Of `unsettled`: waiting over twice served_max_ns at the end, so
   // counted as not served (workload/overdue.hpp).
   uint64_t overdue = 0;
