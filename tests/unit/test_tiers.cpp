@@ -211,7 +211,7 @@ TEST_CASE("tiers: a latency over no request has nothing to judge", "[tiers]") {
   // Reads only, and no edge cache: no request is served at the edge.
   const scenario::Scenario sc = scenario::load_scenario_text(
       "name: t\nduration: 3s\nworkload:\n  - { kind: requests, rate: 100/s, mix: { read: 1 } }\n"
-      "expect:\n  latency_p99: { edge: 10ms, core: 900ms }\n",
+      "expect:\n  latency_p99: { edge: 10ms, core: 900ms, cloud: 900ms }\n",
       "t.yaml");
   const run::RunResult r = run::run_scenario(sc, {});
   const run::Verdict* edge = verdict(r, "latency_p99.edge");
@@ -219,6 +219,8 @@ TEST_CASE("tiers: a latency over no request has nothing to judge", "[tiers]") {
   CHECK(edge->vacuous);
   CHECK_FALSE(edge->ok);
   CHECK(verdict(r, "latency_p99.core")->ok);
+  // The cloud row says what it is over: core's quorum operations, not client requests.
+  CHECK(verdict(r, "latency_p99.cloud")->detail.find(" quorum operations at core (") != std::string::npos);
 }
 
 // The acknowledged-writes check on hand-made replica states: a key
