@@ -181,12 +181,16 @@ double Loader::ratio(const Field& f) const {
 }
 
 double Loader::positive_ratio(const Field& f) const {
-  const double v = ratio(f);
+  constexpr const char* kExpected = "a ratio above 0, at most 1, like 0.999 or '99.9%' (a minimum of 0 could never fail)";
+  std::string_view text = scalar(f, kExpected);
+  const bool percent = !text.empty() && text.back() == '%';
+  if (percent) text.remove_suffix(1);
+  constexpr uint64_t kOne = 1000000000000ULL;
+  int rounded = 0;
   // Compared to 10^-12 (run/judge.cpp), so what rounds to 0 is 0.
-  if (v * 1e12 < 0.5) {
-    fail_value(f, "a ratio above 0, at most 1, like 0.999 or '99.9%' (a minimum of 0 could never fail)");
-  }
-  return v;
+  const std::optional<uint64_t> v = parse_scaled_decimal(text, percent ? 10 : 12, &rounded);
+  if (!v || *v == 0 || *v > kOne || (*v == kOne && rounded > 0)) fail_value(f, kExpected);
+  return static_cast<double>(*v) / static_cast<double>(kOne);
 }
 
 double Loader::positive_number(const Field& f, double hi) const {

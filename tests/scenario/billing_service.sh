@@ -190,7 +190,7 @@ refused no-reads "expect.billing.read_latency_p99 in a scenario whose billing cl
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: {}\n' "$base" > "$tmp/empty.yaml"
 refused empty "expect.billing is an empty map, expected a map with served_ratio_min"
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio_min: 1.5 }\n' "$base" > "$tmp/ratio.yaml"
-refused ratio "ratio.yaml:8:32: expect.billing.served_ratio_min is '1.5', expected a ratio 0..1"
+refused ratio "ratio.yaml:8:32: expect.billing.served_ratio_min is '1.5', expected a ratio above 0, at most 1"
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { latency_p99: 0s }\n' "$base" > "$tmp/zero.yaml"
 refused zero "expect.billing.latency_p99"
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio: 0.9 }\n' "$base" > "$tmp/typo.yaml"
@@ -199,7 +199,7 @@ refused typo "unknown key 'served_ratio' in expect.billing, expected served_rati
 # counts at the timeout): refused for billing, tier and ping latencies.
 printf '%s\n  - { kind: billing, rate: 10/s, timeout: 300ms }\nexpect:\n  billing: { latency_p99: 300ms }\n' "$base" \
   > "$tmp/bound.yaml"
-refused bound "bound.yaml:8:27: expect.billing.latency_p99 is 300ms, not below the longest timeout of the billing clients (300ms)"
+refused bound "bound.yaml:8:27: expect.billing.latency_p99 is 300ms, not below the longest timeout of the billing clients that write (300ms)"
 printf '%s\nexpect:\n  latency_p99: { core: 1s }\n' "$base" > "$tmp/tier-bound.yaml"
 refused tier-bound "expect.latency_p99.core is 1s, not below the longest timeout of the requests clients (1s)"
 printf 'name: p\nduration: 2s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s, timeout: 50ms }\nexpect:\n  latency_p99: { ping: 1s }\n' \

@@ -214,7 +214,8 @@ const std::vector<BadCase>& bad_cases() {
       {"zipf that rounds to 0", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: 1e-13 }\n",
        "t.yaml:4:40: workload[0].zipf is '1e-13', expected a number 0 (uniform) or 0.01..5 like 1.1"},
       {"served ratio above one by less than 10^-12", kHead + "expect: { served_ratio_min: 1.0000000000001 }\n",
-       "t.yaml:3:29: expect.served_ratio_min is '1.0000000000001', expected a ratio 0..1 like 0.999 or '99.9%'"},
+       "t.yaml:3:29: expect.served_ratio_min is '1.0000000000001', expected a ratio above 0, at most 1, like 0.999 or "
+       "'99.9%' (a minimum of 0 could never fail)"},
       {"a YAML tag", kHead + "seed: !!int 5\n", "t.yaml:3:7: YAML tag '!!int', expected untagged values (a scenario "
                                                 "reads no tags)"},
       {"negative zipf", kHead + "workload:\n  - { kind: requests, rate: 1/s, zipf: -1 }\n",
@@ -258,8 +259,8 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:4:29: workload[0].rate is '1000001/s', expected a rate like 3000/s or 120/m, at "
        "most 1000000/s"},
       {"served ratio above one", kHead + "expect: { served_ratio_min: 1.5 }\n",
-       "t.yaml:3:29: expect.served_ratio_min is '1.5', expected a ratio 0..1 like 0.999 or "
-       "'99.9%'"},
+       "t.yaml:3:29: expect.served_ratio_min is '1.5', expected a ratio above 0, at most 1, like 0.999 or '99.9%' (a "
+       "minimum of 0 could never fail)"},
       {"fault after the end", kHead + "faults:\n  - { at: 60s, crash: core-1 }\n",
        "t.yaml:4:11: faults[0].at is '60s', expected a time before the end of the scenario (1m)"},
       // Latency models.

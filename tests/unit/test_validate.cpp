@@ -253,7 +253,7 @@ TEST_CASE("validate: expect.billing needs a billing workload with operations of 
   // At the clients' timeout (2 s by default) a bound could never fail.
   sc.expect.billing.latency_p99 = 2_s;
   REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.latency_p99 is 2s, not below the longest "
-                                                       "timeout of the billing clients (2s)"));
+                                                       "timeout of the billing clients that write (2s)"));
   sc.expect.billing.latency_p99 = 1999_ms;
   CHECK_NOTHROW(scenario::validate(sc));
   // billing.recovers_within: a fault window, starting at 1 s or later.

@@ -26,6 +26,10 @@ struct RecoveryInput {
   // (100 %) is the level (client requests); false, nothing to judge (billing,
   // whose healthy level is below 100 %: contention aborts).
   bool full_level_by_default = true;
+  // The band also holds the level's own sampling noise (few operations
+  // before the fault) and the seconds' spread beyond binomial seen before
+  // the fault (lock aborts come in bursts): billing.
+  bool noisy_level = false;
 };
 
 struct RecoveryReport {
