@@ -53,7 +53,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                     "with good tokens or no {}",
                                     v->path, v->path));
     }
-    e.served_ratio_min = positive_ratio(*v);
+    e.served_ratio_min = ratio(*v, true);
   }
   if (auto v = m.get("latency_p99")) {
     const MapView p99(*this, *v, {"ping", "edge", "core", "cloud", "outside_faults"});
@@ -161,7 +161,7 @@ BillingExpect Loader::billing_expect(const Field& f, const Scenario& sc) const {
       fail(v->key_mark, why.starts_with("expect.") ? why : fmt::format("{} {}", v->path, why));
     }
     if (std::string_view(key) == "served_ratio_min") {
-      b.served_ratio_min = positive_ratio(*v);
+      b.served_ratio_min = ratio(*v, true);
     } else if (std::string_view(key) == "recovers_within") {
       // Served ratios are measured per whole second: less cannot be judged.
       b.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));

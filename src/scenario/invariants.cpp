@@ -156,6 +156,14 @@ bool served_ratio_countable(const Scenario& sc) {
   return !sc.workload.empty() || sc.requests.empty() || clients_admitted(sc, false);
 }
 
+namespace {
+// Whether a billing workload's mix has reads (balance, number_owner), or else
+// transactions (debit, transfer, top_up, port).
+bool mix_has(const BillingWorkload& w, bool reads) {
+  return reads ? w.mix_balance + w.mix_number_owner > 0 : w.mix_debit + w.mix_transfer + w.mix_top_up + w.mix_port > 0;
+}
+}  // namespace
+
 std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
   if (sc.billing.empty()) {
     return fmt::format("in a scenario without a billing workload, expected it only beside a kind: billing workload "
@@ -167,8 +175,8 @@ std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
   });
   bool reads = false;
   for (const BillingWorkload& w : sc.billing) {
-    writes = writes || w.mix_debit + w.mix_transfer + w.mix_top_up + w.mix_port > 0;
-    reads = reads || w.mix_balance + w.mix_number_owner > 0;
+    writes = writes || mix_has(w, false);
+    reads = reads || mix_has(w, true);
   }
   if (key == "latency_p99" && !writes) {
     return "in a scenario whose billing clients send no transaction (debit, transfer, top_up and port all 0 in "
@@ -207,9 +215,7 @@ std::string latency_bound_refusal(const Scenario& sc, std::string_view key, sim:
     // transactions (billing actions too, with the first workload's timeout).
     const bool reads = key == "billing.read_latency_p99";
     for (const BillingWorkload& w : sc.billing) {
-      const bool sends = reads ? w.mix_balance + w.mix_number_owner > 0
-                               : w.mix_debit + w.mix_transfer + w.mix_top_up + w.mix_port > 0;
-      if (sends) longest = std::max(longest, w.timeout);
+      if (mix_has(w, reads)) longest = std::max(longest, w.timeout);
     }
     const bool actions = std::any_of(sc.faults.begin(), sc.faults.end(), [](const Fault& f) {
       return f.kind == Fault::Kind::kBilling;

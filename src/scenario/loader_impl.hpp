@@ -120,8 +120,7 @@ class Loader {
   Duration duration(const Field& f) const;
   Duration duration_in(const Field& f, Duration lo, bool lo_inclusive, Duration hi) const;
   uint32_t probability_ppm(const Field& f) const;
-  double ratio(const Field& f) const;
-  double positive_ratio(const Field& f) const;  // a ratio above 0 (a minimum that can fail)
+  double ratio(const Field& f, bool positive = false) const;  // positive: above 0 (a minimum that can fail)
   double positive_number(const Field& f, double hi) const;
   double zipf_exponent(const Field& f) const;
   uint64_t rate_per_s(const Field& f) const;

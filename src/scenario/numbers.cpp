@@ -166,30 +166,21 @@ uint32_t Loader::probability_ppm(const Field& f) const {
   return static_cast<uint32_t>(*ppm);
 }
 
-// A ratio 0..1 such as served_ratio_min: computed from an exact integer count
-// of 10^-12 so the double is the one nearest to what was written.
-double Loader::ratio(const Field& f) const {
-  constexpr const char* kExpected = "a ratio 0..1 like 0.999 or '99.9%'";
-  std::string_view text = scalar(f, kExpected);
+// A ratio 0..1 such as utilisation_max, or with `positive` above 0 (a
+// minimum such as served_ratio_min: 0 could never fail; compared to 10^-12 in
+// run/judge.cpp, so what rounds to 0 is 0): computed from an exact integer
+// count of 10^-12 so the double is the one nearest to what was written.
+double Loader::ratio(const Field& f, bool positive) const {
+  const char* expected = positive
+                             ? "a ratio above 0, at most 1, like 0.999 or '99.9%' (a minimum of 0 could never fail)"
+                             : "a ratio 0..1 like 0.999 or '99.9%'";
+  std::string_view text = scalar(f, expected);
   const bool percent = !text.empty() && text.back() == '%';
   if (percent) text.remove_suffix(1);
   constexpr uint64_t kOne = 1000000000000ULL;
   int rounded = 0;
   const std::optional<uint64_t> v = parse_scaled_decimal(text, percent ? 10 : 12, &rounded);
-  if (!v || *v > kOne || (*v == kOne && rounded > 0)) fail_value(f, kExpected);
-  return static_cast<double>(*v) / static_cast<double>(kOne);
-}
-
-double Loader::positive_ratio(const Field& f) const {
-  constexpr const char* kExpected = "a ratio above 0, at most 1, like 0.999 or '99.9%' (a minimum of 0 could never fail)";
-  std::string_view text = scalar(f, kExpected);
-  const bool percent = !text.empty() && text.back() == '%';
-  if (percent) text.remove_suffix(1);
-  constexpr uint64_t kOne = 1000000000000ULL;
-  int rounded = 0;
-  // Compared to 10^-12 (run/judge.cpp), so what rounds to 0 is 0.
-  const std::optional<uint64_t> v = parse_scaled_decimal(text, percent ? 10 : 12, &rounded);
-  if (!v || *v == 0 || *v > kOne || (*v == kOne && rounded > 0)) fail_value(f, kExpected);
+  if (!v || (positive && *v == 0) || *v > kOne || (*v == kOne && rounded > 0)) fail_value(f, expected);
   return static_cast<double>(*v) / static_cast<double>(kOne);
 }
 
