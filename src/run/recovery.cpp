@@ -14,14 +14,33 @@ namespace {
 constexpr int64_t kSecondNs = 1000000000;
 constexpr int64_t kBaselineNs = 10 * kSecondNs;  // the level is measured over the 10 s before the first fault
 constexpr uint64_t kAllowancePpm = 10000;         // 1 percentage point
-constexpr double kNoiseSd = 3;                    // standard deviations of a second's sampling noise
-// With noisy_level (billing): seconds of a few operations, tens of them
-// judged, and aborts in bursts; at 3 sd a low-rate run under heavy lock
-// contention failed 1 seed in 13 with no fault touching billing.
-constexpr double kNoiseSdNoisy = 4;
+// The chance a healthy run may fail the verdict by sampling noise alone,
+// shared out over the seconds judged (Bonferroni): a second is short of the
+// level only when fewer of its requests were served than its count
+// explains at that level with probability kFalseAlarm / seconds judged.
+constexpr double kFalseAlarm = 1e-3;
 
 double percent(uint64_t served, uint64_t settled) {
   return settled == 0 ? 100.0 : 100.0 * static_cast<double>(served) / static_cast<double>(settled);
+}
+
+double log_beta(double x, double y) { return std::lgamma(x) + std::lgamma(y) - std::lgamma(x + y); }
+
+// P(F >= f) for F beta-binomial over n trials with parameters a (failure)
+// and b (served): a second's failures when the level itself is known only
+// from a sample. Real n and f are allowed (counts scaled down by the
+// dispersion). At or below the mean it is at least about one half: 1.
+double upper_tail(double n, double f, double a, double b) {
+  if (f <= n * a / (a + b)) return 1;
+  double term = std::exp(std::lgamma(n + 1) - std::lgamma(f + 1) - std::lgamma(n - f + 1) +
+                         log_beta(f + a, n - f + b) - log_beta(a, b));
+  double sum = 0;
+  for (double k = f; term > 0 && term >= sum * 1e-17; k += 1) {
+    sum += term;
+    if (k + 1 > n) break;
+    term *= (n - k) / (k + 1) * (k + a) / (n - k - 1 + b);
+  }
+  return std::min(1.0, sum);
 }
 }  // namespace
 
@@ -32,9 +51,14 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   auto at = [&secs](int64_t k) { return k < static_cast<int64_t>(secs.size()) ? secs[static_cast<size_t>(k)]
                                                                               : std::array<uint64_t, 2>{0, 0}; };
   RecoveryReport r;
-  // The level: the whole seconds inside the 10 s before the first fault.
-  const int64_t base_from = (std::max<int64_t>(0, in.first_fault.ns - kBaselineNs) + kSecondNs - 1) / kSecondNs;
-  const int64_t base_to = in.first_fault.ns / kSecondNs;  // exclusive
+  // The level: the whole seconds inside the 10 s before the first fault
+  // less the clients' timeout, so that no request of the level was still
+  // waiting when the fault began (one begun 300 ms before a blip failed by
+  // it); with no whole second that early, the 10 s before the fault.
+  const int64_t settled_by = in.first_fault.ns - in.settle.ns >= kSecondNs ? in.first_fault.ns - in.settle.ns
+                                                                            : in.first_fault.ns;
+  const int64_t base_from = (std::max<int64_t>(0, settled_by - kBaselineNs) + kSecondNs - 1) / kSecondNs;
+  const int64_t base_to = settled_by / kSecondNs;  // exclusive
   uint64_t base_served = 0;
   uint64_t base_settled = 0;
   for (int64_t k = base_from; k < base_to; ++k) {
@@ -53,21 +77,21 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   // measure: every request served (100 %) is the level then.
   r.level_ppm = base_settled == 0 ? 1000000 : base_served * 1000000 / base_settled;
   const uint64_t need_ppm = r.level_ppm > kAllowancePpm ? r.level_ppm - kAllowancePpm : 0;
-  // A second's ratio is a sample of `settled` requests: at the level p it
-  // spreads by sqrt(p(1 - p)/settled) (binomial). A cluster holding its
-  // level under overload (p well below 1) jitters by more than a point in
-  // seconds of thousands of requests, so a second is back when it is within
-  // 1 point or within kNoiseSd of that spread of the level, whichever is wider.
-  const double p = static_cast<double>(r.level_ppm) / 1e6;
-  // With noisy_level: the variance of the level, smoothed so that a level of
-  // 100 % from a few dozen operations is not taken as exact ((served + 1) /
-  // (settled + 2)), counts once for the level's sample and once for the
-  // second's, times the spread the seconds before the fault showed beyond
-  // binomial (their chi-square over its degrees of freedom, at least 1).
-  double pv = p;
+  // A second's ratio is a sample of `settled` requests. A cluster holding
+  // its level under overload (well below 100 %) jitters by more than a point
+  // in seconds of thousands of requests, and one serving 15 requests a second
+  // over lossy links by several points, so a second is back when it is
+  // within 1 point of the level or when its failures are not improbably many
+  // for its count at the level (kFalseAlarm). The model of a healthy second:
+  // its failures are binomial at a failure ratio known only from the seconds
+  // before the fault (beta-binomial: a level of 100 % from a few dozen
+  // requests is not taken as exact), both counts scaled down by the spread
+  // beyond binomial those seconds showed (their chi-square over its degrees
+  // of freedom, at least 1: failures come in bursts). With no level measured
+  // (100 % assumed) there is no such model: 1 point.
+  const double pv = static_cast<double>(base_served + 1) / static_cast<double>(base_settled + 2);
   double dispersion = 1;
-  if (in.noisy_level && base_settled > 0) {
-    pv = static_cast<double>(base_served + 1) / static_cast<double>(base_settled + 2);
+  {
     double chi2 = 0;
     int64_t seconds = 0;
     for (int64_t k = base_from; k < base_to; ++k) {
@@ -80,32 +104,58 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     }
     if (seconds > 1) dispersion = std::max(1.0, chi2 / static_cast<double>(seconds - 1));
   }
-  int64_t noisy = 0;  // judged seconds whose band was wider than 1 point
-  auto need_of = [&](uint64_t settled) {
-    double variance = pv * (1 - pv) / static_cast<double>(settled);
-    if (in.noisy_level && base_settled > 0) {
-      variance = dispersion * pv * (1 - pv) * (1 / static_cast<double>(settled) + 1 / static_cast<double>(base_settled));
-    }
-    const double spread = (in.noisy_level ? kNoiseSdNoisy : kNoiseSd) * std::sqrt(variance) * 1e6;
-    const uint64_t allowance = std::max<uint64_t>(kAllowancePpm, static_cast<uint64_t>(spread));
-    return r.level_ppm > allowance ? r.level_ppm - allowance : 0;
-  };
-  auto back = [&](const std::array<uint64_t, 2>& s) { return s[0] * 1000000 >= need_of(s[1]) * s[1]; };
-  // The whole seconds after the last window, up to the end of the run; the
-  // recovery is the first of them from which every later one is back
-  // (seconds in which no request settled say nothing and are skipped).
+  const double fail_a = static_cast<double>(base_settled - base_served) / dispersion + 1;
+  const double served_b = static_cast<double>(base_served) / dispersion + 1;
+  // The whole seconds after the last window, up to the end of the run.
   const int64_t first = (in.last_end.ns + kSecondNs - 1) / kSecondNs;
   const int64_t last = in.run_end.ns / kSecondNs;  // exclusive
   int64_t judged = 0;
+  for (int64_t k = first; k < last; ++k) judged += at(k)[1] > 0 ? 1 : 0;
+  const double alpha = kFalseAlarm / static_cast<double>(std::max<int64_t>(1, judged));
+  // The most failures a second of `settled` requests may have and be back
+  // by the noise rule (-1: none allowed beyond the 1-point rule).
+  // Whether `failed` of `settled` is within the noise rule.
+  auto noise_ok = [&](uint64_t settled, uint64_t failed) {
+    return base_settled > 0 && upper_tail(static_cast<double>(settled) / dispersion,
+                                          static_cast<double>(failed) / dispersion, fail_a, served_b) >= alpha;
+  };
+  auto noise_max = [&](uint64_t settled) -> int64_t {
+    if (base_settled == 0) return -1;
+    auto ok = [&](uint64_t f) { return noise_ok(settled, f); };
+    if (ok(settled)) return static_cast<int64_t>(settled);
+    uint64_t lo = 0;  // ok(lo)
+    uint64_t hi = settled;  // !ok(hi)
+    while (hi - lo > 1) {
+      const uint64_t mid = lo + (hi - lo) / 2;
+      (ok(mid) ? lo : hi) = mid;
+    }
+    return static_cast<int64_t>(lo);
+  };
+  int64_t noisy = 0;  // judged seconds whose bound was wider than 1 point
+  // The served ratio a second of `settled` requests needs, in ppm (for the text).
+  auto need_of = [&](uint64_t settled) {
+    const int64_t most = noise_max(settled);
+    if (most < 0) return need_ppm;
+    return std::min(need_ppm, (settled - static_cast<uint64_t>(most)) * 1000000 / settled);
+  };
+  // The most failures the 1-point rule allows a second of `settled`.
+  auto point_max = [&](uint64_t settled) { return settled - (need_ppm * settled + 999999) / 1000000; };
+  auto back = [&](const std::array<uint64_t, 2>& s) {
+    return s[1] - s[0] <= point_max(s[1]) || noise_ok(s[1], s[1] - s[0]);
+  };
+  // The recovery is the first of the judged seconds from which every later
+  // one is back (seconds in which no request settled say nothing).
+  // The whole seconds after the last window, up to the end of the run; the
+  // recovery is the first of them from which every later one is back
+  // (seconds in which no request settled say nothing and are skipped).
   int64_t failable = 0;  // judged seconds that could have fallen short (need above 0)
   int64_t since = -1;  // the first second of the current run of good seconds
   int64_t worst = -1;
   for (int64_t k = first; k < last; ++k) {
     const auto s = at(k);
     if (s[1] == 0) continue;
-    ++judged;
-    if (need_of(s[1]) < need_ppm) ++noisy;
-    if (need_of(s[1]) > 0) ++failable;
+    if (point_max(s[1]) < s[1] && noise_ok(s[1], point_max(s[1]) + 1)) ++noisy;
+    if (point_max(s[1]) < s[1] && !noise_ok(s[1], s[1])) ++failable;
     if (back(s)) {
       if (since < 0) since = k;
     } else {
@@ -113,16 +163,19 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
       if (worst < 0 || s[0] * at(worst)[1] < at(worst)[0] * s[1]) worst = k;
     }
   }
-  const std::string level = fmt::format("{:.2f}% over the {}s before the first fault at {}{}",
-                                        static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
-                                        sim::format_time(in.first_fault),
-                                        base_settled == 0 ? fmt::format(" (no {} settled: 100% assumed)", in.what) : "");
+  const std::string level = fmt::format(
+      "{:.2f}% over the {}s before {}{}", static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
+      settled_by == in.first_fault.ns
+          ? fmt::format("the first fault at {}", sim::format_time(in.first_fault))
+          : fmt::format("{} (the first fault at {} less the clients' timeout)", sim::format_time(sim::Time{settled_by}),
+                        sim::format_time(in.first_fault)),
+      base_settled == 0 ? fmt::format(" (no {} settled: 100% assumed)", in.what) : "");
   // Where the sampling band was the wider one, say so (and how many seconds).
   const std::string band =
       noisy == 0 ? ""
-                 : fmt::format(" (or within {:g} sd of the level for its count of {}s: wider in {} of "
-                               "the {} seconds judged)",
-                               in.noisy_level ? kNoiseSdNoisy : kNoiseSd, in.what, noisy, judged);
+                 : fmt::format(" (or a count of failed {}s that chance explains at the level, p >= {:g} over "
+                               "the {} seconds judged: a wider bound in {} of them)",
+                               in.what, kFalseAlarm, judged, noisy);
   const std::string need = fmt::format("need >= {:.2f}%{} per second within {} after the last fault window "
                                        "ended at {}",
                                        static_cast<double>(need_ppm) / 1e4, band, sim::format_duration(in.within),
@@ -144,12 +197,18 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                                  "{}): no second can fall more than 1 point below that, so recovering to it means "
                                  "nothing",
                                  base_served, base_settled, in.what, level)
-                   : fmt::format("nothing to judge: each of the {} seconds judged settled too few {}s for its "
-                                 "ratio to fall outside 3 sd of its sampling noise around the level {}",
+                   : fmt::format("nothing to judge: each of the {} seconds judged settled too few {}s for "
+                                 "even none served to be improbable at the level {}",
                                  judged, in.what, level);
     return r;
   }
   if (since >= 0) r.recovered_ns = std::max<int64_t>(0, since * kSecondNs - in.last_end.ns);
+  // The lowest second that fell short, with the bound its own count set.
+  const std::string short_second =
+      worst < 0 ? ""
+                : fmt::format("the second from {} served {:.2f}% ({} of {}), below the {:.2f}% its count needed",
+                              sim::format_time(sim::Time{worst * kSecondNs}), percent(at(worst)[0], at(worst)[1]),
+                              at(worst)[0], at(worst)[1], static_cast<double>(need_of(at(worst)[1])) / 1e4);
   r.ok = since >= 0 && r.recovered_ns <= in.within.ns;
   if (r.ok) {
     r.detail = fmt::format("served ratio back from {} ({} after the last fault window ended), every second "
@@ -163,16 +222,12 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                            sim::format_duration(sim::Duration{r.recovered_ns}), in.what, sim::format_duration(in.within),
                            level);
   } else if (since >= 0) {
-    r.detail = fmt::format("served ratio back only from {} ({} after the last fault window ended); the second "
-                           "from {} served {:.2f}%; {}; level {}",
+    r.detail = fmt::format("served ratio back only from {} ({} after the last fault window ended); {}; {}; level {}",
                            sim::format_time(sim::Time{since * kSecondNs}), sim::format_duration(sim::Duration{r.recovered_ns}),
-                           sim::format_time(sim::Time{worst * kSecondNs}), percent(at(worst)[0], at(worst)[1]), need,
-                           level);
+                           short_second, need, level);
   } else {
-    r.detail = fmt::format("served ratio not back by the end of the run at {}: the second from {} served "
-                           "{:.2f}% ({} of {}); {}; level {}",
-                           sim::format_time(in.run_end), sim::format_time(sim::Time{worst * kSecondNs}),
-                           percent(at(worst)[0], at(worst)[1]), at(worst)[0], at(worst)[1], need, level);
+    r.detail = fmt::format("served ratio not back by the end of the run at {}: {}; {}; level {}",
+                           sim::format_time(in.run_end), short_second, need, level);
   }
   return r;
 }

@@ -40,7 +40,7 @@ recs = [json.loads(l) for l in sys.stdin if l.startswith("{")]
 fired = [r["t_ns"] for r in recs if r["type"] == "fault" and r["code"] == 9 and r["b"] == 1]
 assert len(fired) == 1, fired
 v = next(e for e in json.load(open(sys.argv[1]))["expectations"] if e["name"] == "recovers_within")
-m = re.match(r"served ratio back from (\S+) \((\S+) after the last fault window ended\).* before the first fault at (\S+)$",
+m = re.match(r"served ratio back from (\S+) \((\S+) after the last fault window ended\).*the first fault at (\S+?)(?: less the clients. timeout\))?$",
              v["detail"])
 assert v["ok"] and m, v
 last_end, first = ns(m.group(1)) - ns(m.group(2)), ns(m.group(3))

@@ -47,7 +47,7 @@ TEST_CASE("recovery: back too late, or not for good, or never, fails", "[recover
   add(relapse, 10, 100);
   add(relapse, 1, 50);
   add(relapse, 5, 100);
-  add(relapse, 1, 97);  // a second below 99 % after: not back for good
+  add(relapse, 1, 90);  // a second at 90 % after: not back for good
   add(relapse, 3, 100);
   const run::RecoveryReport r = judge(relapse, 10000, 10000, 5, 20);
   CHECK_FALSE(r.ok);
@@ -95,19 +95,48 @@ TEST_CASE("recovery: a cluster holding its level under overload jitters by its s
   const run::RecoveryReport r = judge(s, 10000, 13000, 5, 23);
   CHECK(r.ok);
   CHECK(r.level_ppm == 312888);
-  CHECK(r.detail.find("within 3 sd of the level for its count of requests: wider in 10 of the 10 seconds judged") !=
-        std::string::npos);
+  CHECK(r.detail.find("or a count of failed requests that chance explains at the level, p >= 0.001 over the 10 "
+                      "seconds judged: a wider bound in 10 of them") != std::string::npos);
   // Four points under the level (8.6 sd): not back.
   Seconds low = s;
   low[18] = {2460, 9000};  // 27.3 %
   const run::RecoveryReport l = judge(low, 10000, 13000, 5, 23);
   CHECK_FALSE(l.ok);
   CHECK(l.detail.find("served 27.33%") != std::string::npos);
-  // At a level of 100 % a second has no sampling noise: 1 point, as before.
+  // At a level of 100 % over 10,000 requests, 20 failures of 1,000 are far
+  // beyond chance: the 1-point rule.
   Seconds full;
-  add(full, 10, 100);
-  full.push_back({98, 100});
-  CHECK_FALSE(judge(full, 10000, 10000, 5, 11).ok);
+  for (int i = 0; i < 10; ++i) full.push_back({1000, 1000});
+  full.push_back({980, 1000});
+  const run::RecoveryReport f = judge(full, 10000, 10000, 5, 11);
+  CHECK_FALSE(f.ok);
+  CHECK(f.detail.find("the second from 10s served 98.00% (980 of 1000), below the 99.00% its count needed") !=
+        std::string::npos);
+}
+
+TEST_CASE("recovery: at 15 requests a second over lossy links, a second with two failures is back, none served is not",
+          "[recovery]") {
+  // An adversarial sweep's case: 3 edge nodes at 5 requests/s, 8 % of the
+  // messages lost, about 1 request in 70 failed before and after a core
+  // crash. At 3 sd of a normal approximation, 44 seeds in 60 failed on
+  // seconds such as 12 of 14 served; the failures' tail is far from normal
+  // at such counts.
+  Seconds s;
+  for (int i = 0; i < 10; ++i) s.push_back({i == 4 ? 14u : 15u, 15});  // 149 of 150: 99.33 %
+  for (int i = 0; i < 3; ++i) s.push_back({5, 15});                   // the fault
+  for (int i = 0; i < 40; ++i) s.push_back({i % 9 == 0 ? 12u : 15u, i % 9 == 0 ? 14u : 15u});
+  const run::RecoveryReport r = judge(s, 10000, 13000, 5, 53);
+  INFO(r.detail);
+  CHECK(r.ok);
+  CHECK(r.recovered_ns == 0);
+  // The same seconds with one that served none of 14: not back after it.
+  Seconds out = s;
+  out[40] = {0, 14};
+  const run::RecoveryReport o = judge(out, 10000, 13000, 5, 53);
+  INFO(o.detail);
+  CHECK_FALSE(o.ok);
+  CHECK(o.recovered_ns == sim::seconds(28).ns);
+  CHECK(o.detail.find("the second from 40s served 0.00% (0 of 14)") != std::string::npos);
 }
 
 TEST_CASE("recovery: a level of 1 % or less is nothing to judge, since no second could fall below it", "[recovery]") {
@@ -139,4 +168,32 @@ TEST_CASE("recovery: a level of 1 % or less is nothing to judge, since no second
   INFO(r.detail);
   CHECK_FALSE(r.ok);
   CHECK_FALSE(r.vacuous);
+}
+
+TEST_CASE("recovery: the level leaves out the requests still waiting when the first fault began", "[recovery]") {
+  // core-cloud-blip: requests begun in the second before the blip at 10 s
+  // failed by it (30 of 2,427); with them in the level, its seconds looked
+  // bursty and every later second's bound widened.
+  Seconds s;
+  for (int i = 0; i < 9; ++i) s.push_back({2400, 2400});
+  s.push_back({2370, 2400});  // 9..10 s: caught by the fault
+  s.push_back({2100, 2400});  // the fault
+  for (int i = 0; i < 10; ++i) s.push_back({2400, 2400});
+  run::RecoveryInput in;
+  in.by_second = &s;
+  in.first_fault = sim::Time{0} + sim::seconds(10);
+  in.last_end = sim::Time{0} + sim::milliseconds(10300);
+  in.within = sim::seconds(5);
+  in.run_end = sim::Time{0} + sim::seconds(21);
+  in.settle = sim::seconds(1);
+  const run::RecoveryReport r = run::judge_recovery(in);
+  INFO(r.detail);
+  CHECK(r.ok);
+  CHECK(r.level_ppm == 1000000);
+  CHECK(r.baseline_ns == sim::seconds(9).ns);
+  CHECK(r.detail.find("level 100.00% over the 9s before 9s (the first fault at 10s less the clients' timeout)") !=
+        std::string::npos);
+  // A timeout as long as the time before the fault: the 10 s before it, as without one.
+  in.settle = sim::seconds(10);
+  CHECK(run::judge_recovery(in).baseline_ns == sim::seconds(10).ns);
 }

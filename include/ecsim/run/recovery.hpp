@@ -1,9 +1,9 @@
 // `recovers_within`: after the last fault window ends, the served ratio of
 // the client requests, per simulated second, must be back to its level
-// before the first fault (less 1 percentage point, or 3 standard deviations
-// of the second's binomial sampling noise at that level when wider) within
-// the given time, and stay there to the end of the run (docs/scenarios.md,
-// "Recovery").
+// before the first fault (less 1 percentage point, or with no more failures
+// than chance explains at that level when that allows more: beta-binomial,
+// p >= 0.001 over the seconds judged) within the given time, and stay there
+// to the end of the run (docs/scenarios.md, "Recovery").
 #pragma once
 #include <array>
 #include <cstdint>
@@ -20,16 +20,15 @@ struct RecoveryInput {
   sim::Time first_fault{0};  // the first fault window's start
   sim::Time last_end{0};     // the last fault window's end
   sim::Duration within{0};
+  // The longest a request judged may wait (its client's timeout): the level
+  // is measured before the first fault less this.
+  sim::Duration settle{0};
   sim::Time run_end{0};
   const char* what = "request";  // what settles, in the detail: "request", "billing operation"
   // With nothing settled before the first fault: true, every one served
   // (100 %) is the level (client requests); false, nothing to judge (billing,
   // whose healthy level is below 100 %: contention aborts).
   bool full_level_by_default = true;
-  // The band also holds the level's own sampling noise (few operations
-  // before the fault) and the seconds' spread beyond binomial seen before
-  // the fault (lock aborts come in bursts): billing.
-  bool noisy_level = false;
 };
 
 struct RecoveryReport {
