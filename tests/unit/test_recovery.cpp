@@ -137,6 +137,16 @@ TEST_CASE("recovery: at 15 requests a second over lossy links, a second with two
   CHECK_FALSE(o.ok);
   CHECK(o.recovered_ns == sim::seconds(28).ns);
   CHECK(o.detail.find("the second from 40s served 0.00% (0 of 14)") != std::string::npos);
+  // Forty seconds each within its noise, but at 90 % together, far below
+  // 99.33 %: not back (the stretch rule).
+  Seconds low = s;
+  for (size_t i = 13; i < low.size(); ++i) low[i] = {i % 2 == 0 ? 13u : 14u, 15};  // 2 or 1 of 15 failed
+  const run::RecoveryReport l = judge(low, 10000, 13000, 5, 53);
+  INFO(l.detail);
+  CHECK_FALSE(l.ok);
+  CHECK(l.detail.find("served ratio back from 13s (0s after the last fault window ended) in each second, but the "
+                      "seconds from 18s to the end served 89.90% together (472 of 525), below the ") != std::string::npos);
+  CHECK(l.detail.find("the second from") == std::string::npos);  // no second short by itself
 }
 
 TEST_CASE("recovery: a level of 1 % or less is nothing to judge, since no second could fall below it", "[recovery]") {
@@ -152,15 +162,24 @@ TEST_CASE("recovery: a level of 1 % or less is nothing to judge, since no second
     CHECK(r.vacuous);
     CHECK(r.detail.rfind("nothing to judge: the cluster served ", 0) == 0);
   }
-  // At 2 % over 100 requests a second, 3 sd of sampling noise (4.2 points)
-  // cover the level too; over 10,000 a second (0.42 points) it can fail, and
-  // does when nothing is served after the fault.
+  // At 2 % over 100 requests a second, none served in a second is within
+  // its sampling noise (0.98^100 = 13 %), and in two seconds together too
+  // (1.8 %): nothing to judge. Over the ten seconds after the deadline
+  // (0.98^1000) it can fail, and does when nothing is served after the
+  // fault, as over 10,000 a second.
   Seconds s;
   add(s, 10, 2);
-  add(s, 10, 0);
-  const run::RecoveryReport few = judge(s, 10000, 12000, 5, 20);
+  add(s, 2, 0);
+  const run::RecoveryReport few = judge(s, 10000, 10000, 5, 12);
+  INFO(few.detail);
   CHECK(few.vacuous);
   CHECK(few.detail.find("settled too few requests") != std::string::npos);
+  add(s, 13, 0);
+  const run::RecoveryReport ten = judge(s, 10000, 10000, 5, 25);
+  INFO(ten.detail);
+  CHECK_FALSE(ten.ok);
+  CHECK_FALSE(ten.vacuous);
+  CHECK(ten.detail.find("the seconds from 15s to the end served 0.00% together (0 of 1000)") != std::string::npos);
   Seconds many;
   for (int i = 0; i < 10; ++i) many.push_back({200, 10000});
   for (int i = 0; i < 10; ++i) many.push_back({0, 10000});

@@ -3,7 +3,8 @@
 // before the first fault (less 1 percentage point, or with no more failures
 // than chance explains at that level when that allows more: beta-binomial,
 // p >= 0.001 over the seconds judged) within the given time, and stay there
-// to the end of the run (docs/scenarios.md, "Recovery").
+// to the end of the run, the seconds after the deadline also together
+// (docs/scenarios.md, "Recovery").
 #pragma once
 #include <array>
 #include <cstdint>
