@@ -128,16 +128,6 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     }
   }
   if (auto v = m.get("recovers_within")) {
-    if (sc.requests.empty()) {
-      fail(v->key_mark, fmt::format("{} in a scenario without a requests workload, expected it only with the "
-                                    "three-tier model (client requests to measure)",
-                                    v->path));
-    }
-    if (!has_fault_window(sc.faults) && !has_point_crash(sc.faults)) {
-      fail(v->key_mark, fmt::format("{} in a scenario without a fault window, expected a timed fault or an "
-                                    "at_point crash to recover from",
-                                    v->path));
-    }
     if (const std::string why = recovers_within_refusal(sc); !why.empty()) fail(v->key_mark, why);
     // Served ratios are measured per whole second: less cannot be judged.
     e.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));

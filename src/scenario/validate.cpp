@@ -446,17 +446,8 @@ class Validator {
       }
     }
     // Without a second to judge after the last outage window it is refused, and not required.
-    const std::string unjudgeable = recovers_within_refusal(sc_);
     if (e.recovers_within) {
-      if (!tiers) {
-        fail(m, "expect.recovers_within in a scenario without a requests workload, expected it only with the "
-                "three-tier model (client requests to measure)");
-      }
-      if (!has_fault_window(sc_.faults) && !has_point_crash(sc_.faults)) {
-        fail(m, "expect.recovers_within in a scenario without a fault window, expected a timed fault or an "
-                "at_point crash to recover from");
-      }
-      if (!unjudgeable.empty()) fail(m, unjudgeable);
+      if (const std::string why = recovers_within_refusal(sc_); !why.empty()) fail(m, why);
       in_range(m, "expect.recovers_within", *e.recovers_within, sim::seconds(1), true, sim::seconds(3600));
     } else if (recovers_within_required(sc_)) {
       const auto f = std::find_if(sc_.faults.begin(), sc_.faults.end(), [](const Fault& x) { return is_outage(x); });

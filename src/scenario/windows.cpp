@@ -225,6 +225,14 @@ bool recovers_within_required(const Scenario& sc) {
 }
 
 std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients) {
+  if (clients == RecoveryClients::kRequests && sc.requests.empty()) {
+    return "expect.recovers_within in a scenario without a requests workload, expected it only with the three-tier "
+           "model (client requests to measure)";
+  }
+  if (clients == RecoveryClients::kRequests && !has_fault_window(sc.faults) && !has_point_crash(sc.faults)) {
+    return "expect.recovers_within in a scenario without a fault window, expected a timed fault or an at_point "
+           "crash to recover from";
+  }
   // With timed windows, the last one's end decides: a point that fires can
   // only end later (and one never reached leaves them as they are). Without,
   // only a point that fires gives a window: refused when even the earliest

@@ -187,6 +187,10 @@ TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault
             .expect.served_ratio_min == std::optional<double>(0.5));
   // No fault, or a ping workload: unchanged.
   CHECK(scenario::fit_recovers_within(head, "t.yaml", 5_s) == head);
+  // Every fault taken out of a schedule that expected a recovery: the
+  // expectation goes too (before 2026-12-07 the fitted text was refused,
+  // "without a fault window").
+  CHECK_FALSE(fitted(head + "expect: { recovers_within: 2s }\n").has_value());
   // billing.recovers_within goes where it could not be judged (a cut to the
   // end), with the billing map when nothing else is in it; stays otherwise.
   const std::string billing = head + "  - { kind: billing, rate: 20/s }\n";

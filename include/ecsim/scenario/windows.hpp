@@ -77,10 +77,11 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end,
 // not).
 bool recovers_within_required(const Scenario& sc);
 
-// The loader's one-line refusal of `expect.recovers_within` in `sc` when its
-// outages leave nothing to judge (without the file:line:column), else "":
-// its timed outages, or without any, its faults at protocol points as if
-// the earliest ending of them fired at once.
+// The loader's one-line refusal of `expect.recovers_within` in `sc` when it
+// can never be judged (without the file:line:column), else "": for client
+// requests, no requests workload or no fault window at all; then when its
+// outages leave nothing to judge: its timed outages, or without any, its
+// faults at protocol points as if the earliest ending of them fired at once.
 std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients = RecoveryClients::kRequests);
 
 // Why `convergence` can never be judged in `sc` with `quiescence`, without
