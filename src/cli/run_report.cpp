@@ -160,6 +160,8 @@ nlohmann::json billing_json(const run::BillingSummary& b) {
           {"refused", b.refused},         {"unsettled", b.unsettled},
           {"reads", b.reads},             {"reads_ok", b.reads_ok},
           {"served", b.served},           {"overdue", b.overdue},
+          {"served_by_kind", {{"transactions", {b.kind_served[0], b.kind_settled[0]}},
+                              {"reads", {b.kind_served[1], b.kind_settled[1]}}}},
           {"latency_p50_ns", b.latency_p50_ns}, {"latency_p99_ns", b.latency_p99_ns},
           {"read_latency_p99_ns", b.read_latency_p99_ns}, {"in_doubt", b.in_doubt},
           {"in_doubt_p99_ns", b.in_doubt_p99_ns}, {"in_doubt_max_ns", b.in_doubt_max_ns},

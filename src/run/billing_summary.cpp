@@ -124,6 +124,8 @@ void Run::Impl::summarize_billing(RunResult& r) {
   b.served = f.served;
   b.aborted_by_rule = f.aborted_by_rule;
   b.overdue = f.overdue;
+  b.kind_served = f.kind_served;
+  b.kind_settled = f.kind_settled;
   b.latency_p50_ns = f.txn_latency.quantile(0.5);
   b.latency_p99_ns = f.txn_latency.quantile(0.99);
   b.read_latency_p99_ns = f.read_latency.quantile(0.99);
@@ -152,14 +154,26 @@ void Run::Impl::billing_verdicts(RunResult& r) const {
                       need)));
     } else {
       ECSIM_ASSERT(b.served == b.committed + b.reads_ok + b.aborted_by_rule && b.served <= settled);
+      ECSIM_ASSERT(b.kind_served[0] + b.kind_served[1] == b.served && b.kind_settled[0] + b.kind_settled[1] == settled);
       const uint64_t system_aborts = b.aborted - b.aborted_by_rule;
+      // Transactions and reads each: before 2026-12-07 the two were pooled,
+      // and a run whose every transaction aborted passed on its reads.
+      bool ok = true;
+      std::string kinds;
+      const char* names[2] = {"transactions", "reads"};
+      const char* served_means[2] = {": committed or refused by a business rule", " answered"};
+      for (size_t k = 0; k < 2; ++k) {
+        if (b.kind_settled[k] == 0) continue;
+        ok = ok && ratio_at_least(b.kind_served[k], b.kind_settled[k], *ex.served_ratio_min);
+        kinds += fmt::format("{}{} {:.4f} served ({} of {}{})", kinds.empty() ? "" : ", ", names[k],
+                             static_cast<double>(b.kind_served[k]) / static_cast<double>(b.kind_settled[k]),
+                             b.kind_served[k], b.kind_settled[k], served_means[k]);
+      }
       r.verdicts.push_back(
-          {"billing.served_ratio_min", ratio_at_least(b.served, settled, *ex.served_ratio_min),
-           fmt::format("{:.4f} served ({} of {}: committed, refused by a business rule, or a read answered); not "
-                       "served: {} aborted for the system's reasons, {} unknown, {} failed, {} unanswered at the end "
-                       "over twice as long as any served one took; {}",
-                       static_cast<double>(b.served) / static_cast<double>(settled), b.served, settled,
-                       system_aborts, b.unknown, b.failed, b.overdue, need)});
+          {"billing.served_ratio_min", ok,
+           fmt::format("{}; not served: {} aborted for the system's reasons, {} unknown, {} failed, {} unanswered at "
+                       "the end over twice as long as any served one took; {} for each kind",
+                       kinds, system_aborts, b.unknown, b.failed, b.overdue, need)});
     }
   }
   if (ex.recovers_within) {

@@ -153,7 +153,7 @@ bool Billing::settle(const BillingRequest& r, sim::Time at) {
   outstanding_.erase(it);
   if (at.ns <= r.deadline.ns) return true;
   ++figures_.failed;
-  count_second(r.start, false);
+  count_second(r, false);
   end(r, BillingEnd::kLate, (r.deadline - r.start).ns);
   return false;
 }
@@ -163,9 +163,12 @@ void Billing::served(const BillingRequest& r, sim::Time at) {
   figures_.served_max_ns = std::max(figures_.served_max_ns, (at - r.start).ns);
 }
 
-void Billing::count_second(sim::Time start, bool served) {
-  ECSIM_ASSERT(start.ns >= 0);
-  workload::count_second(figures_.by_second, start.ns, served);
+void Billing::count_second(const BillingRequest& r, bool served) {
+  ECSIM_ASSERT(r.start.ns >= 0);
+  workload::count_second(figures_.by_second, r.start.ns, served);
+  const size_t kind = workload::is_billing_write(r.op.kind) ? 0 : 1;
+  figures_.kind_settled[kind] += 1;
+  figures_.kind_served[kind] += served ? 1 : 0;
 }
 
 void Billing::end(const BillingRequest& r, BillingEnd e, int64_t latency_ns) {
@@ -200,7 +203,7 @@ void Billing::transaction_done(const BillingRequest& r, twopc::Outcome outcome, 
     ++figures_.unknown;
   }
   if (ok) served(r, at);
-  count_second(r.start, ok);
+  count_second(r, ok);
   end(r, e, (at - r.start).ns);
 }
 
@@ -209,7 +212,7 @@ void Billing::read_done(const BillingRequest& r, bool found, uint64_t value, sim
   if (!settle(r, at)) return;
   ++figures_.reads_ok;
   served(r, at);
-  count_second(r.start, true);
+  count_second(r, true);
   const bool balance = r.op.kind == workload::BillingKind::kBalance;
   sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingRead, static_cast<uint16_t>(balance ? 1 : 2), r.edge,
                                   0, found ? 1u : 0u, balance ? r.op.from : r.op.number, value});
@@ -219,7 +222,7 @@ void Billing::read_done(const BillingRequest& r, bool found, uint64_t value, sim
 void Billing::failed(const BillingRequest& r, sim::Time at) {
   if (!settle(r, at)) return;
   ++figures_.failed;
-  count_second(r.start, false);
+  count_second(r, false);
   // A failure counts at the client's timeout (DESIGN: percentiles).
   end(r, BillingEnd::kFailed, (r.deadline - r.start).ns);
 }
@@ -240,13 +243,13 @@ void Billing::finish(sim::Time end_time) {
     r.edge = o.edge;
     if (end_time.ns > o.deadline_ns) {
       ++figures_.failed;
-      count_second(r.start, false);
+      count_second(r, false);
       end(r, BillingEnd::kFailed, o.deadline_ns - o.start_ns);
     } else {
       ++figures_.unsettled;
       if (workload::overdue(end_time.ns - o.start_ns, figures_.served_max_ns)) {
         ++figures_.overdue;
-        count_second(r.start, false);
+        count_second(r, false);
       }
       end(r, BillingEnd::kUnsettled, end_time.ns - o.start_ns);
     }

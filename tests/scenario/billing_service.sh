@@ -11,6 +11,8 @@
 #   twice as old as every served answer, not left out.
 # - billing.recovers_within fails where billing does not come back though
 #   the client requests do; a healthy low-rate run is no false alarm.
+# - Transactions and reads are each held to served_ratio_min (answered
+#   reads do not cover aborted transactions).
 # - A latency bound not below the clients' timeout, a minimum of 0 and a
 #   recovery with no level before the fault are refused.
 # - A latency bound below what the clients saw fails; a workload that sent
@@ -77,7 +79,8 @@ b = d["billing"]
 print(v["detail"][:220])
 assert not v["ok"] and not v.get("vacuous"), v
 settled = b["operations"] - b["refused"] - b["unsettled"] + b["overdue"]
-assert b["overdue"] > 100 and f"({b['served']} of {settled}:" in v["detail"], (b, v)
+assert b["overdue"] > 100 and f"transactions {b['served'] / settled:.4f} served ({b['served']} of {settled}:" in v["detail"], (b, v)
+assert b["served_by_kind"] == {"transactions": [b["served"], settled], "reads": [0, 0]}, b
 PY
 check $? 0 "operations nobody answers count as not served (overdue), not left out"
 
@@ -215,5 +218,28 @@ printf '%s\n  - { kind: billing, rate: 10/s }\nfaults:\n  - { at: 500ms, crash: 
 refused rw-early "expect.billing.recovers_within in a scenario whose first fault window begins at 500ms, before a whole second"
 printf '%s\n  - { kind: billing, rate: 10/s }\nexpect:\n  billing: { served_ratio_min: 0%% }\n' "$base" > "$tmp/zero-ratio.yaml"
 refused zero-ratio "zero-ratio.yaml:8:32: expect.billing.served_ratio_min is '0%', expected a ratio above 0, at most 1"
+
+# Transactions and reads are each judged: every transaction aborted (a
+# participant voting no) beside 248 reads answered was 0.988 served and
+# passed while they were pooled (an adversarial pass, 2026-12-07).
+cat > "$tmp/forced.yaml" <<'Y'
+name: forced
+seed: 5
+duration: 5s
+topology: { edge: 3, core: 2, cloud: 3 }
+workload:
+  - { kind: requests, rate: 20/s, until: 4s }
+  - { kind: billing, rate: 20/s, subscribers: 50, mix: { balance: 1 }, until: 4s }
+faults:
+  - { at: 1s, twopc_vote_no: { node: cloud-2, count: 1000 } }
+  - { at: 2000ms, billing: { op: transfer, from: 1, to: 2, amount: 500, edge: edge-1 } }
+  - { at: 2100ms, billing: { op: transfer, from: 1, to: 2, amount: 500, edge: edge-1 } }
+  - { at: 2200ms, billing: { op: debit, from: 3, amount: 5, edge: edge-2 } }
+expect:
+  billing: { served_ratio_min: 0.9 }
+Y
+out=$("$ecsim" run "$tmp/forced.yaml"); check $? 1 "every transaction aborted fails though the reads were answered"
+grep -Eq "FAIL +billing.served_ratio_min +transactions 0.0000 served \(0 of 3: committed or refused by a business rule\), reads 1.0000 served \([0-9]+ of [0-9]+ answered\)" <<< "$out" ||
+  { echo "FAIL: forced: $(grep billing.served <<< "$out")"; fail=1; }
 
 exit $fail

@@ -261,6 +261,9 @@ struct BillingSummary {
   // What the served ratio is over: all but the refused (a correct answer)
   // and what was still under way at the end without being overdue.
   uint64_t settled() const { return operations - refused - (unsettled - overdue); }
+  // By kind, [0] transactions, [1] reads (tiers::BillingFigures).
+  std::array<uint64_t, 2> kind_served{};
+  std::array<uint64_t, 2> kind_settled{};
   // Over every transaction (failed ones at the client's timeout).
   int64_t latency_p50_ns = 0;
   int64_t latency_p99_ns = 0;

@@ -157,6 +157,10 @@ struct BillingFigures {
   // By the second an operation began: {served, settled} as the served ratio
   // counts them (expect.billing.recovers_within, run/recovery.hpp).
   std::vector<std::array<uint64_t, 2>> by_second;
+  // The same counts by kind, [0] transactions, [1] reads: each must be
+  // served at served_ratio_min (reads answered do not cover aborted writes).
+  std::array<uint64_t, 2> kind_served{};
+  std::array<uint64_t, 2> kind_settled{};
   // Over every transaction sent: committed or aborted at its answer, a
   // failure at the client's timeout, an unsettled one at its age at the end.
   sim::Histogram txn_latency;
@@ -206,7 +210,7 @@ class Billing {
   bool settle(const BillingRequest& r, sim::Time at);
   void served(const BillingRequest& r, sim::Time at);
   // One more settled operation begun at `start`, served or not.
-  void count_second(sim::Time start, bool served);
+  void count_second(const BillingRequest& r, bool served);
   void end(const BillingRequest& r, BillingEnd e, int64_t latency_ns);
 
   sim::Simulator& sim_;
