@@ -440,12 +440,8 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
   RecoveryInput in;
   in.by_second = &by_second;
   in.what = name.starts_with("billing.") ? "billing operation" : "request";
-  in.full_level_by_default = !name.starts_with("billing.");
-  if (name.starts_with("billing.")) {
-    for (const scenario::BillingWorkload& w : sc.billing) in.settle = std::max(in.settle, w.timeout);
-  } else {
-    for (const scenario::RequestWorkload& w : sc.requests) in.settle = std::max(in.settle, w.timeout);
-  }
+  in.settle = scenario::recovery_settle(
+      sc, name.starts_with("billing.") ? scenario::RecoveryClients::kBilling : scenario::RecoveryClients::kRequests);
   in.first_fault = std::min_element(windows.begin(), windows.end(), [](const sim::TimeWindow& a, const sim::TimeWindow& b) {
                      return a.from < b.from;
                    })->from;

@@ -14,6 +14,7 @@ namespace {
 constexpr int64_t kSecondNs = 1000000000;
 constexpr int64_t kBaselineNs = 10 * kSecondNs;  // the level is measured over the 10 s before the first fault
 constexpr uint64_t kAllowancePpm = 10000;         // 1 percentage point
+constexpr uint64_t kLevelSettledMin = 50;         // the fewest settled in the level's seconds
 // The chance a healthy run may fail the verdict by sampling noise alone,
 // shared out over the seconds judged (Bonferroni): a second is short of the
 // level only when fewer of its requests were served than its count
@@ -66,16 +67,19 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     base_settled += at(k)[1];
   }
   r.baseline_ns = std::max<int64_t>(0, base_to - base_from) * kSecondNs;
-  if (base_settled == 0 && !in.full_level_by_default) {
+  if (base_settled < kLevelSettledMin) {
+    // Fewer cannot tell a lasting drop from chance: 9 operations all served
+    // leave a failure ratio of a third about as likely as none.
     r.vacuous = true;
-    r.detail = fmt::format("nothing to judge: no {} settled in a whole second before the first fault at {}, so there "
-                           "is no level to recover to",
-                           in.what, sim::format_time(in.first_fault));
+    r.detail = fmt::format("nothing to judge: {} {}s settled in the whole seconds from {} to {} that measure the level "
+                           "to recover to (up to 10 s before the first fault at {} less the clients' timeout), fewer "
+                           "than {}: too few to tell a lasting drop from chance",
+                           base_settled, in.what, sim::format_time(sim::Time{base_from * kSecondNs}),
+                           sim::format_time(sim::Time{std::max(base_from, base_to) * kSecondNs}),
+                           sim::format_time(in.first_fault), kLevelSettledMin);
     return r;
   }
-  // With no request settled before the first fault there is no level to
-  // measure: every request served (100 %) is the level then.
-  r.level_ppm = base_settled == 0 ? 1000000 : base_served * 1000000 / base_settled;
+  r.level_ppm = base_served * 1000000 / base_settled;
   const uint64_t need_ppm = r.level_ppm > kAllowancePpm ? r.level_ppm - kAllowancePpm : 0;
   // A second's ratio is a sample of `settled` requests. A cluster holding
   // its level under overload (well below 100 %) jitters by more than a point
@@ -87,8 +91,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   // before the fault (beta-binomial: a level of 100 % from a few dozen
   // requests is not taken as exact), both counts scaled down by the spread
   // beyond binomial those seconds showed (their chi-square over its degrees
-  // of freedom, at least 1: failures come in bursts). With no level measured
-  // (100 % assumed) there is no such model: 1 point.
+  // of freedom, at least 1: failures come in bursts).
   const double pv = static_cast<double>(base_served + 1) / static_cast<double>(base_settled + 2);
   double dispersion = 1;
   {
@@ -108,7 +111,10 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const double served_b = static_cast<double>(base_served) / dispersion + 1;
   // The whole seconds after the last window, up to the end of the run.
   const int64_t first = (in.last_end.ns + kSecondNs - 1) / kSecondNs;
-  const int64_t last = in.run_end.ns / kSecondNs;  // exclusive
+  // Up to the end of the run less the timeout: in the last timeout's worth
+  // the fast failures have settled and the slow answers not (under
+  // overload the run's last second served 55 % against a level of 74 %).
+  const int64_t last = std::max<int64_t>(0, in.run_end.ns - in.settle.ns) / kSecondNs;  // exclusive
   int64_t judged = 0;
   for (int64_t k = first; k < last; ++k) judged += at(k)[1] > 0 ? 1 : 0;
   const double alpha = kFalseAlarm / static_cast<double>(std::max<int64_t>(1, judged));
@@ -116,11 +122,10 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   // by the noise rule (-1: none allowed beyond the 1-point rule).
   // Whether `failed` of `settled` is within the noise rule.
   auto noise_ok = [&](uint64_t settled, uint64_t failed, double p) {
-    return base_settled > 0 && upper_tail(static_cast<double>(settled) / dispersion,
+    return upper_tail(static_cast<double>(settled) / dispersion,
                                           static_cast<double>(failed) / dispersion, fail_a, served_b) >= p;
   };
   auto noise_max = [&](uint64_t settled, double p) -> int64_t {
-    if (base_settled == 0) return -1;
     auto ok = [&](uint64_t f) { return noise_ok(settled, f, p); };
     if (ok(settled)) return static_cast<int64_t>(settled);
     uint64_t lo = 0;  // ok(lo)
@@ -171,12 +176,11 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const bool stretch_back = stretch[1] == 0 || back(stretch, kFalseAlarm);
   if (point_max(stretch[1]) < stretch[1] && !noise_ok(stretch[1], stretch[1], kFalseAlarm)) ++failable;
   const std::string level = fmt::format(
-      "{:.2f}% over the {}s before {}{}", static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
+      "{:.2f}% over the {}s before {}", static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
       settled_by == in.first_fault.ns
           ? fmt::format("the first fault at {}", sim::format_time(in.first_fault))
           : fmt::format("{} (the first fault at {} less the clients' timeout)", sim::format_time(sim::Time{settled_by}),
-                        sim::format_time(in.first_fault)),
-      base_settled == 0 ? fmt::format(" (no {} settled: 100% assumed)", in.what) : "");
+                        sim::format_time(in.first_fault)));
   // Where the sampling band was the wider one, say so (and how many seconds).
   const std::string band =
       noisy == 0 ? ""

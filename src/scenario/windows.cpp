@@ -130,59 +130,123 @@ std::optional<sim::Time> last_outage_end(const Scenario& sc) {
   return last;
 }
 
-std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, RecoveryClients clients) {
-  const int64_t second = sim::seconds(1).ns;
-  const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
-  if (first + second > sc.duration.ns) {
-    return fmt::format("the last fault window ends at {}, and no whole second follows it before the end of the run "
-                       "at {}",
-                       sim::format_time(last_end), sim::format_time(sim::Time{0} + sc.duration));
+std::optional<sim::Time> first_outage_start(const Scenario& sc) {
+  std::optional<sim::Time> first;
+  for (const sim::TimeWindow& w : outage_windows(sc, sim::Time{0} + sc.duration)) {
+    first = std::min(first.value_or(w.from), w.from);
   }
-  // The requests the clients are expected to send in the judged seconds
-  // (Poisson arrivals, so a small count may be none). Refused requests (a
-  // bad token) are left out of the served ratio: only good tokens count.
-  const int64_t judged_to = sc.duration.ns / second * second;
-  // In integers (requests x 10^6 x 10^9: rate x nodes x good ppm x ns), so
-  // that a count of exactly 20 is 20; the double is only for the message.
-  unsigned __int128 expected_scaled = 0;
+  return first;
+}
+
+sim::Duration recovery_settle(const Scenario& sc, RecoveryClients clients) {
+  sim::Duration longest{0};
+  if (clients == RecoveryClients::kBilling) {
+    for (const BillingWorkload& w : sc.billing) longest = std::max(longest, w.timeout);
+  } else {
+    for (const RequestWorkload& w : sc.requests) longest = std::max(longest, w.timeout);
+  }
+  return longest;
+}
+
+namespace {
+
+// The operations (x kPpmOne x 1 s in ns) the judged clients are expected to
+// send with good tokens in [from, to) (Poisson arrivals: a small count may
+// be none; refused requests, a bad token, are left out of the served ratio),
+// and the latest any sends until (-1: none sends a good token).
+struct Expected {
+  unsigned __int128 scaled = 0;
   int64_t sending_until = -1;
-  const bool billing = clients == RecoveryClients::kBilling;
+};
+Expected expected_between(const Scenario& sc, RecoveryClients clients, int64_t from, int64_t to) {
+  Expected e;
   const auto add = [&](uint64_t rate_per_s, const Selector& at, const std::optional<sim::Duration>& w_until,
                        uint32_t bad_token_ppm) {
     if (bad_token_ppm >= net::kPpmOne) return;
     const int64_t until = std::min(w_until.value_or(sc.duration).ns, sc.duration.ns);
-    sending_until = std::max(sending_until, until);
-    const int64_t sending_ns = std::min(until, judged_to) - first;
+    e.sending_until = std::max(e.sending_until, until);
+    const int64_t sending_ns = std::min(until, to) - from;
     if (sending_ns <= 0) return;
-    expected_scaled += static_cast<unsigned __int128>(rate_per_s) * resolve(sc.topology, at.text).size() *
-                       (net::kPpmOne - bad_token_ppm) * static_cast<uint64_t>(sending_ns);
+    // In integers (requests x 10^6 x 10^9: rate x nodes x good ppm x ns),
+    // so that a count of exactly 20 is 20; the double is only for messages.
+    e.scaled += static_cast<unsigned __int128>(rate_per_s) * resolve(sc.topology, at.text).size() *
+                (net::kPpmOne - bad_token_ppm) * static_cast<uint64_t>(sending_ns);
   };
-  if (billing) {
+  if (clients == RecoveryClients::kBilling) {
     for (const BillingWorkload& w : sc.billing) add(w.rate_per_s, w.at, w.until, 0);
   } else {
     for (const RequestWorkload& w : sc.requests) add(w.rate_per_s, w.at, w.until, w.bad_token_ppm);
   }
-  const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
+  return e;
+}
+
+}  // namespace
+
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, RecoveryClients clients) {
+  const int64_t second = sim::seconds(1).ns;
+  const bool billing = clients == RecoveryClients::kBilling;
   if (billing && sc.billing.empty()) return "the scenario has no billing workload";
   if (!billing && sc.requests.empty()) return "the scenario has no requests workload";
-  if (sending_until < 0) {
+  const sim::Duration settle = recovery_settle(sc, clients);
+  const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
+  // The judged seconds end where every operation begun in them has settled
+  // (answered, or failed at its timeout) by the end of the run: in the last
+  // timeout's worth, the fast failures are in and the slow answers are not.
+  const int64_t judged_to = std::max<int64_t>(0, sc.duration.ns - settle.ns) / second * second;
+  if (first + second > judged_to) {
+    return fmt::format("the last fault window ends at {}, and no whole second follows it before {} (the end of the "
+                       "run at {} less the {}clients' timeout of {}, by when all that began in it has settled)",
+                       sim::format_time(last_end), sim::format_time(sim::Time{judged_to}),
+                       sim::format_time(sim::Time{0} + sc.duration), billing ? "billing " : "",
+                       sim::format_duration(settle));
+  }
+  const Expected judged = expected_between(sc, clients, first, judged_to);
+  const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
+  const char* what = billing ? "operations" : "requests with good tokens";
+  if (judged.sending_until < 0) {
     return "every request carries a bad token (bad_tokens: 100%), and refused requests are left out of the served "
            "ratio";
   }
-  if (sending_until <= first) {
+  if (judged.sending_until <= first) {
     return fmt::format("the last fault window ends at {}, and the {}clients stop at {} (the {} workload's until), "
                        "before the first whole second after it, from {}",
                        sim::format_time(last_end), billing ? "billing " : "",
-                       sim::format_time(sim::Time{sending_until}), billing ? "billing" : "requests",
+                       sim::format_time(sim::Time{judged.sending_until}), billing ? "billing" : "requests",
                        sim::format_time(sim::Time{first}));
   }
-  if (expected_scaled < scale * kRecoveryRequestsMin) {
-    const double expected = static_cast<double>(expected_scaled) / static_cast<double>(scale);
+  if (judged.scaled < scale * kRecoveryRequestsMin) {
     return fmt::format("the last fault window ends at {}, and the {}clients are expected to send {:.1f} {} in the "
                        "whole seconds from {} to {}, fewer than {} (a count that small may be 0)",
-                       sim::format_time(last_end), billing ? "billing " : "", expected,
-                       billing ? "operations" : "requests with good tokens", sim::format_time(sim::Time{first}),
-                       sim::format_time(sim::Time{judged_to}), kRecoveryRequestsMin);
+                       sim::format_time(last_end), billing ? "billing " : "",
+                       static_cast<double>(judged.scaled) / static_cast<double>(scale), what,
+                       sim::format_time(sim::Time{first}), sim::format_time(sim::Time{judged_to}),
+                       kRecoveryRequestsMin);
+  }
+  return "";
+}
+
+std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault, RecoveryClients clients) {
+  const int64_t second = sim::seconds(1).ns;
+  const bool billing = clients == RecoveryClients::kBilling;
+  const sim::Duration settle = recovery_settle(sc, clients);
+  const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
+  const char* what = billing ? "operations" : "requests with good tokens";
+  // The level's seconds, as run/recovery.cpp takes them: the whole seconds
+  // in the 10 s before the first fault less the timeout (the 10 s before
+  // the fault when no whole second lies that early).
+  const int64_t settled_by = first_fault.ns - settle.ns >= second ? first_fault.ns - settle.ns : first_fault.ns;
+  const int64_t level_from = (std::max<int64_t>(0, settled_by - 10 * second) + second - 1) / second * second;
+  const int64_t level_to = settled_by / second * second;
+  const Expected level = expected_between(sc, clients, level_from, std::max(level_from, level_to));
+  if (level.scaled < scale * kRecoveryLevelMin) {
+    return fmt::format("the first fault window begins at {}, and the {}clients are expected to send {:.1f} {} in the "
+                       "whole seconds from {} to {} that measure the level to recover to (up to 10 s before the "
+                       "fault less the clients' timeout of {}), fewer than {}: too few to tell a lasting drop from "
+                       "chance",
+                       sim::format_time(first_fault), billing ? "billing " : "",
+                       static_cast<double>(level.scaled) / static_cast<double>(scale), what,
+                       sim::format_time(sim::Time{level_from}), sim::format_time(sim::Time{std::max(level_from, level_to)}),
+                       sim::format_duration(settle), kRecoveryLevelMin);
   }
   return "";
 }
@@ -221,7 +285,7 @@ bool recovers_within_required(const Scenario& sc) {
   // too late for a second to be judged, whatever the timed schedule.
   if (sc.requests.empty() || !has_fault_window(sc.faults) || has_point_crash(sc.faults)) return false;
   const std::optional<sim::Time> last = last_outage_end(sc);
-  return last && recovery_unjudgeable(sc, *last).empty();
+  return last && recovery_unjudgeable(sc, *last).empty() && recovery_level_unjudgeable(sc, *first_outage_start(sc)).empty();
 }
 
 std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients) {
@@ -240,8 +304,16 @@ std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients)
   const std::optional<sim::Time> timed = last_outage_end(sc);
   const std::optional<sim::Time> last = timed ? timed : earliest_point_end(sc);
   const std::string why = last ? recovery_unjudgeable(sc, *last, clients) : "";
-  if (why.empty()) return why;
   const char* key = clients == RecoveryClients::kBilling ? "billing.recovers_within" : "recovers_within";
+  // The level's seconds are known only by running when a point may fire first.
+  if (why.empty() && timed && !has_point_crash(sc.faults)) {
+    if (const std::string low = recovery_level_unjudgeable(sc, *first_outage_start(sc), clients); !low.empty()) {
+      return fmt::format("expect.{} can never be judged: {}, expected a later first fault or more {} before it, or "
+                         "no expect.{}",
+                         key, low, clients == RecoveryClients::kBilling ? "billing operations" : "requests", key);
+    }
+  }
+  if (why.empty()) return why;
   return fmt::format("expect.{} can never be judged: {}, expected {} for a whole second after the last fault window "
                      "(a later until or a longer duration), or no expect.{}",
                      key, why, clients == RecoveryClients::kBilling ? "billing operations" : "requests", key);

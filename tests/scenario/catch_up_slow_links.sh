@@ -72,7 +72,8 @@ PY
 # pass's cursor. The pass used to end without it ("lacked 2 of the 2000
 # keys acknowledged before it"); cloud-2's new life now answers the pass's
 # next request with restart_pass and the pass begins again. The cluster is
-# overloaded (recovers_within fails): only catch_up is judged here.
+# overloaded: only catch_up is judged here (and no recovers_within: no whole
+# second after 11s settles before the end less the timeout).
 cat > "$tmp/peer.yaml" <<'EOF2'
 name: peer-crash-mid-pass
 duration: 12s
@@ -83,7 +84,7 @@ faults:
   - { at: 3s, crash: cloud-1, for: 3s }
   - { at: 5.9s, drop: { between: [core, cloud-1], rate: 1.0 }, for: 5s }
   - { at: 6.0013s, crash: cloud-2, for: 1s }
-expect: { recovers_within: 5s, invariants: [catch_up, durability, acknowledged_writes] }
+expect: { invariants: [catch_up, durability, acknowledged_writes] }
 EOF2
 "$ecsim" run "$tmp/peer.yaml" --seed 2 --json > "$tmp/peer.json"
 python3 - "$tmp/peer.json" <<'PY' || fail=1

@@ -221,10 +221,13 @@ printf 'name: overload\nduration: 6s\ntopology: { edge: 12, core: 1, cloud: 3 }\
 # One run gives both the exit code and the verdicts (it ran twice before,
 # --quiet for the code, then --json: the same run, twice the time).
 "$ecsim" run "$tmp/overload.yaml" --json > "$tmp/out.json" 2>&1
-check $? 1 "an edge restart under overload runs to its verdict (the served ratio not back within 1s)"
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([e['name'] for e in d['expectations'] if not e['ok']])" \
-  "$tmp/out.json" > "$tmp/failed"
-check "$(cat "$tmp/failed")" "['recovers_within']" "... and recovers_within is the one expectation failed"
+# (It failed recovers_within until 2026-12-07, on the run's last second:
+# there the fast failures had settled and the slow answers not; the judged
+# seconds now end the clients' timeout before the end of the run.)
+check $? 0 "an edge restart under overload runs to its verdict (the served ratio back at once)"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([e['name'] for e in d['expectations'] if e['ok'] and not e.get('vacuous')])" \
+  "$tmp/out.json" > "$tmp/judged"
+check "$(cat "$tmp/judged")" "['recovers_within']" "... and recovers_within is judged"
 # False alarms: an edge node on one core holds 2,000 requests of 600 us
 # (1.2 s of work), so a message may wait there over a second before the node
 # takes it. causality called such a message never taken, exactly_once a DSM

@@ -81,7 +81,7 @@ PY
 
 cat > "$tmp/broken.yaml" <<'EOF2'
 name: broken-from-the-start
-duration: 5s
+duration: 10s
 topology: { edge: 3, core: 2, cloud: 3 }
 network:
   links:
@@ -89,7 +89,7 @@ network:
 workload:
   - { kind: requests, at: edge, rate: 300/s, mix: { write: 1 }, timeout: 3s }
 faults:
-  - { at: 2s, crash: core-1, for: 1s }
+  - { at: 5s, crash: core-1, for: 1s }
 expect:
   recovers_within: 1s
 EOF2

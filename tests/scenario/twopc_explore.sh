@@ -114,7 +114,6 @@ workload:
 faults:
   - { at: 500ms, crash: cloud-2, for: 300ms }
 expect:
-  recovers_within: 1s
   invariants: [durability]
 EOF2
 # (Not in a sanitizer build, for time: 36 runs of code the other explorations cover.)

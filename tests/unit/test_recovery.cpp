@@ -70,13 +70,26 @@ TEST_CASE("recovery: the level with less than 10 s before the first fault, or no
   CHECK(r.ok);
   CHECK(r.level_ppm == 950000);
   CHECK(r.baseline_ns == sim::seconds(3).ns);
-  // A fault at 0.5 s: no whole second before it, the level is 100 %.
+  // A fault at 0.5 s: no whole second before it, no level, nothing to
+  // judge (a failure). Before 2026-12-07 the level was taken as 100 %, and
+  // any lossy or overloaded run with an early harmless fault failed.
   Seconds early;
   add(early, 5, 98);
   const run::RecoveryReport e = judge(early, 500, 1000, 2, 5);
-  CHECK(e.level_ppm == 1000000);
   CHECK(e.baseline_ns == 0);
-  CHECK_FALSE(e.ok);  // 98 % < 99 %
+  CHECK_FALSE(e.ok);
+  CHECK(e.vacuous);
+  CHECK(e.detail.find("nothing to judge: 0 requests settled in the whole seconds from 0s to 0s that measure the level") ==
+        0);
+  // Fewer than 50 settled in the level's seconds: too few to tell a lasting
+  // drop from chance (an adversarial pass: 9 billing operations all served,
+  // then 67 % for 39 s, passed).
+  Seconds few;
+  few.push_back({9, 9});
+  for (int i = 0; i < 39; ++i) few.push_back({6, 9});
+  const run::RecoveryReport f = judge(few, 1000, 1000, 5, 40);
+  CHECK(f.vacuous);
+  CHECK(f.detail.find("9 requests settled in the whole seconds from 0s to 1s") != std::string::npos);
   // No whole second after the last window: nothing to judge, a failure.
   const run::RecoveryReport none = judge(early, 500, 5000, 2, 5);
   CHECK_FALSE(none.ok);

@@ -743,7 +743,7 @@ TEST_CASE("loader: a byzantine fault with its strategy and rate", "[scenario]") 
   // A byzantine node may crash during its fault, and be byzantine again once
   // it is back up.
   CHECK_NOTHROW(load_scenario_text(
-      "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\nfaults:\n"
+      "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 100/s }\nfaults:\n"
       "  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_write, for: 10s }\n"
       "  - { at: 2s, crash: edge-1, for: 1s }\n"
       "  - { at: 4s, byzantine: edge-1, strategy: cloud_direct_write }\n"
@@ -1038,7 +1038,7 @@ TEST_CASE("builtin_link_config and apply_patch", "[scenario]") {
 // Issue 9: a three-tier scenario with a fault window must say how soon it
 // recovers; the expectation needs the tiers, a fault window and whole seconds.
 TEST_CASE("loader: recovers_within is required with a fault window on the tiers, and checked", "[scenario]") {
-  const std::string head = "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
+  const std::string head = "name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 100/s }\n";
   const std::string crash = "faults:\n  - { at: 2s, crash: edge-1, for: 1s }\n";
   const auto error = error_or_none;
   CHECK(error(head + crash) ==
@@ -1107,7 +1107,7 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   const std::string advice = ", expected requests for a whole second after the last fault window (a later until or "
                              "a longer duration), or no expect.recovers_within";
   const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 4s }\n";
-  const std::string crash = "faults:\n  - { at: 3s, crash: cloud-2, for: 3s }\n";
+  const std::string crash = "faults:\n  - { at: 5s, crash: cloud-2, for: 1s }\n";
   const std::string expect = "expect: { recovers_within: 5s }\n";
   CHECK(error(head + crash + expect) ==
         refused + "the last fault window ends at 6s, and the clients stop at 4s (the requests workload's until), "
@@ -1117,8 +1117,8 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   const std::string open = "faults:\n  - { at: 3s, partition: [[edge-1], \"*\"] }\n";
   const std::string all = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
   CHECK(error(all + open + expect) ==
-        refused + "the last fault window ends at 10s, and no whole second follows it before the end of the run at 10s" +
-            advice);
+        refused + "the last fault window ends at 10s, and no whole second follows it before 9s (the end of the run at "
+                  "10s less the clients' timeout of 1s, by when all that began in it has settled)" + advice);
   CHECK(error(all + open) == "no error");
   // One whole second is enough: clients sending until 7s cover [6s, 7s),
   // 30 requests expected; until 6.5s, 15 are too few.
@@ -1127,12 +1127,14 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 6500ms }\n" + crash +
               expect) ==
         refused + "the last fault window ends at 6s, and the clients are expected to send 15.0 requests with good "
-                  "tokens in the whole seconds from 6s to 10s, fewer than 20 (a count that small may be 0)" + advice);
+                  "tokens in the whole seconds from 6s to 9s, fewer than 20 (a count that small may be 0)" + advice);
   // Exactly 20 is enough, counted in integers (in doubles 100 x 0.2 x 1 s
   // came to 19.999999999999996 and was refused).
-  const std::string exact = "name: t\nduration: 3s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
+  // The level's 100 too: 20 a second over the 5 s from 0s to 5s (the crash
+  // at 6s less the 1 s timeout).
+  const std::string exact = "name: t\nduration: 9s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
                             "  - { kind: requests, at: edge-2, rate: 100/s, bad_tokens: 80% }\n"
-                            "faults:\n  - { at: 1s, crash: edge-1, for: 1s }\n";
+                            "faults:\n  - { at: 6s, crash: edge-1, for: 1s }\n";
   CHECK(error(exact + "expect: { recovers_within: 1s }\n") == "no error");
   CHECK_THAT(error(exact), Catch::StartsWith("t.yaml:7:5: a fault window in a scenario with a requests workload"));
   CHECK_THAT(error(std::string(exact).replace(exact.find("80%"), 3, "81%") + "expect: { recovers_within: 1s }\n"),
@@ -1165,8 +1167,8 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
                   "served ratio" + advice);
   CHECK(error(bad + crash) == "no error");
   // A heal ends a partition with a long `for`: judged from the heal.
-  CHECK(error(all + "faults:\n  - { at: 2s, partition: [[core], \"*\"], for: 1h }\n  - { at: 3s, heal: true }\n" +
-              "expect: { recovers_within: 5s }\n") == "no error");
+  CHECK(error(all + "faults:\n  - { at: 5s, partition: [[core], \"*\"], for: 1h }\n  - { at: 6s, heal: true }\n" +
+              "expect: { recovers_within: 2s }\n") == "no error");
   // validate() says the same for a Scenario not read from text.
   Scenario sc = load_scenario_text(head + crash, "t.yaml");
   sc.expect.recovers_within = sim::seconds(5);

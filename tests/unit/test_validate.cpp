@@ -7,6 +7,7 @@
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/validate.hpp"
+#include "ecsim/scenario/windows.hpp"
 
 using namespace ecsim;
 using namespace ecsim::sim::literals;
@@ -266,10 +267,18 @@ TEST_CASE("validate: expect.billing needs a billing workload with operations of 
   crash.at = sim::Time{0} + 500_ms;
   crash.for_duration = 1_s;
   sc.faults.push_back(crash);
-  sc.expect.recovers_within = 2_s;  // required beside the fault
-  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.recovers_within in a scenario whose first "
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.recovers_within can never be judged: the first "
                                                        "fault window begins at 500ms"));
+  // At 1 s: 30 operations a second before it measure no level (100 needed).
   sc.faults[0].at = sim::Time{0} + 1_s;
+  if (scenario::recovers_within_required(sc)) sc.expect.recovers_within = 2_s;
+  REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.recovers_within can never be judged: the first "
+                                                       "fault window begins at 1s, and the billing clients are "
+                                                       "expected to send 30.0 operations"));
+  // At 6 s of 15: the 4 s from 0s to 4s (less the 2 s timeout) hold 120.
+  sc.duration = 15_s;
+  sc.faults[0].at = sim::Time{0} + 6_s;
+  if (scenario::recovers_within_required(sc)) sc.expect.recovers_within = 2_s;
   CHECK_NOTHROW(scenario::validate(sc));
 }
 

@@ -130,17 +130,19 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
     const scenario::Scenario sc = scenario_with(duration, until, crash);
     return scenario::recovery_unjudgeable(sc, *scenario::last_outage_end(sc));
   };
-  // The first whole second after 6.2s is [7s, 8s).
-  CHECK(why("8s", "") == "");
-  CHECK(why("7999ms", "") ==
-        "the last fault window ends at 6.2s, and no whole second follows it before the end of the run at 7.999s");
+  // The first whole second after 6.2s is [7s, 8s), judged once all that
+  // began in it has settled: by 9s with the clients' 1 s timeout.
+  CHECK(why("9s", "") == "");
+  CHECK(why("8999ms", "") ==
+        "the last fault window ends at 6.2s, and no whole second follows it before 7s (the end of the run at 8.999s "
+        "less the clients' timeout of 1s, by when all that began in it has settled)");
   // The clients must be expected to send 20 requests in the judged
   // seconds: a sliver of 1 ms holds 0.3 (a Poisson count: often none).
   CHECK(why("20s", "8s") == "");
   CHECK(why("20s", "7100ms") == "");  // 30 expected
   CHECK(why("20s", "7001ms") ==
         "the last fault window ends at 6.2s, and the clients are expected to send 0.3 requests with good tokens in "
-        "the whole seconds from 7s to 20s, fewer than 20 (a count that small may be 0)");
+        "the whole seconds from 7s to 19s, fewer than 20 (a count that small may be 0)");
   CHECK(why("20s", "7s") ==
         "the last fault window ends at 6.2s, and the clients stop at 7s (the requests workload's until), before the "
         "first whole second after it, from 7s");
@@ -163,15 +165,16 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   CHECK(scenario::recovery_unjudgeable(ping, *scenario::last_outage_end(ping)) ==
         "the scenario has no requests workload");
   // An `until` past the end of the run is the end of the run.
-  CHECK(why("7500ms", "30s") ==
-        "the last fault window ends at 6.2s, and no whole second follows it before the end of the run at 7.5s");
+  CHECK(why("8500ms", "30s") ==
+        "the last fault window ends at 6.2s, and no whole second follows it before 7s (the end of the run at 8.5s "
+        "less the clients' timeout of 1s, by when all that began in it has settled)");
 }
 
 // The viewer's actions change a schedule: fit_recovers_within drops an
 // expectation they left nothing to judge, adds one they made necessary,
 // and leaves the rest alone.
 TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault]") {
-  const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s }\n";
+  const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 100/s }\n";
   const auto fitted = [](const std::string& text) {
     return scenario::load_scenario_text(scenario::fit_recovers_within(text, "t.yaml", 5_s), "t.yaml")
         .expect.recovers_within;
@@ -193,7 +196,7 @@ TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault
   CHECK_FALSE(fitted(head + "expect: { recovers_within: 2s }\n").has_value());
   // billing.recovers_within goes where it could not be judged (a cut to the
   // end), with the billing map when nothing else is in it; stays otherwise.
-  const std::string billing = head + "  - { kind: billing, rate: 20/s }\n";
+  const std::string billing = head + "  - { kind: billing, rate: 50/s }\n";
   const auto billing_fitted = [](const std::string& text) {
     return scenario::load_scenario_text(scenario::fit_recovers_within(text, "t.yaml", 5_s), "t.yaml").expect.billing;
   };

@@ -5,8 +5,10 @@
 // the hash of the scenario without the action.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -129,14 +131,29 @@ constexpr uint64_t kActionTxnBase = uint64_t{0xffffff} << 40;
 }  // namespace
 
 // demo-base.yaml has requests until 4 s and no fault, so no recovers_within.
-// A crash at 1 s leaves seconds to judge: the session gets the swarm's 5 s
-// (until 2026-12-06 the action was refused for the lack of one); a crash
-// at 3.5 s leaves none before the clients stop: it gets none.
+// At 100 requests a second (300 before 1 s measure a level), a crash at
+// 1 s leaves seconds to judge: the session gets the swarm's 5 s (until
+// 2026-12-06 the action was refused for the lack of one); a crash at 3.5 s
+// leaves none before the clients stop: it gets none. (At demo-base's own
+// 20 a second, 60 requests before 1 s measure no level: none either.)
 TEST_CASE("demo: a crash fits recovers_within to what the run leaves to judge") {
+  const std::string path = (std::filesystem::temp_directory_path() / "ecsim-demo-fit.yaml").string();
+  {
+    std::ifstream in(ECSIM_SOURCE_DIR "/tests/data/scenarios/demo-base.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    const size_t at = s.find("{ kind: requests, rate: 20/s");
+    REQUIRE(at != std::string::npos);
+    s.replace(at, 28, "{ kind: requests, rate: 100/s");
+    std::ofstream(path) << s;
+  }
+  viz::OpenRequest faster;
+  faster.scenario_path = path;
   for (const int64_t at_ms : {1000, 3500}) {
     std::string saved;
     {
-      viz::Demo d(base_request());
+      viz::Demo d(faster);
       d.timeline().seek_time(at_ms * 1'000'000);
       REQUIRE(d.crash("edge-2") == "");
       saved = d.scenario_text();
@@ -149,6 +166,7 @@ TEST_CASE("demo: a crash fits recovers_within to what the run leaves to judge") 
       CHECK_FALSE(sc.expect.recovers_within.has_value());
     }
   }
+  std::remove(path.c_str());
 }
 
 TEST_CASE("demo: concurrent DSM writes resolve to one value on every replica, and a GET reads it") {

@@ -22,14 +22,11 @@ struct RecoveryInput {
   sim::Time last_end{0};     // the last fault window's end
   sim::Duration within{0};
   // The longest a request judged may wait (its client's timeout): the level
-  // is measured before the first fault less this.
+  // is measured before the first fault less this, and the judged seconds
+  // end this long before the end of the run.
   sim::Duration settle{0};
   sim::Time run_end{0};
   const char* what = "request";  // what settles, in the detail: "request", "billing operation"
-  // With nothing settled before the first fault: true, every one served
-  // (100 %) is the level (client requests); false, nothing to judge (billing,
-  // whose healthy level is below 100 %: contention aborts).
-  bool full_level_by_default = true;
 };
 
 struct RecoveryReport {
