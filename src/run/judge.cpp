@@ -413,7 +413,7 @@ std::vector<int64_t> Run::Impl::service_waits(int64_t floor_ns) const {
 // end, as the schedule has them (scenario/windows.hpp: a crash never restarted
 // ends its window when it happens).
 Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration within,
-                                    const std::vector<std::array<uint64_t, 2>>& by_second) const {
+                                    const std::vector<std::vector<std::array<uint64_t, 2>>>& by_second) const {
   // Outages only: a Byzantine node attacks the cluster; it is not an outage
   // the served ratio recovers from (scenario::is_outage).
   std::vector<sim::TimeWindow> windows = scenario::outage_windows(sc, end);
@@ -437,18 +437,45 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
     v.vacuous = true;
     return v;
   }
+  const bool billing = name.starts_with("billing.");
+  // Each workload apart: one that stops (`until`) while another sends on
+  // changes the mix of the seconds after it, and a small one beside a
+  // large one would vanish in a pooled ratio.
+  struct Workload {
+    const scenario::Selector* at;
+    sim::Duration timeout;
+    std::optional<sim::Duration> until;
+  };
+  std::vector<Workload> workloads;
+  if (billing) {
+    for (const scenario::BillingWorkload& w : sc.billing) workloads.push_back({&w.at, w.timeout, w.until});
+  } else {
+    for (const scenario::RequestWorkload& w : sc.requests) workloads.push_back({&w.at, w.timeout, w.until});
+  }
+  ECSIM_ASSERT(!workloads.empty());
+  const sim::Time first_fault =
+      std::min_element(windows.begin(), windows.end(), [](const sim::TimeWindow& a, const sim::TimeWindow& b) {
+        return a.from < b.from;
+      })->from;
+  sim::Time last_end{0};
+  for (const sim::TimeWindow& w : windows) last_end = std::max(last_end, w.to);
+  static const std::vector<std::array<uint64_t, 2>> kNothing;
+  std::vector<RecoveryWorkload> judged;
+  for (size_t i = 0; i < workloads.size(); ++i) {
+    RecoveryWorkload w;
+    w.label = fmt::format("{} workload {} (at {})", billing ? "billing" : "requests", i + 1, workloads[i].at->text);
+    w.by_second = i < by_second.size() ? &by_second[i] : &kNothing;
+    w.settle = workloads[i].timeout;
+    if (workloads[i].until) w.sending_until = sim::Time{0} + *workloads[i].until;
+    judged.push_back(std::move(w));
+  }
   RecoveryInput in;
-  in.by_second = &by_second;
-  in.what = name.starts_with("billing.") ? "billing operation" : "request";
-  in.settle = scenario::recovery_settle(
-      sc, name.starts_with("billing.") ? scenario::RecoveryClients::kBilling : scenario::RecoveryClients::kRequests);
-  in.first_fault = std::min_element(windows.begin(), windows.end(), [](const sim::TimeWindow& a, const sim::TimeWindow& b) {
-                     return a.from < b.from;
-                   })->from;
-  for (const sim::TimeWindow& w : windows) in.last_end = std::max(in.last_end, w.to);
+  in.what = billing ? "billing operation" : "request";
+  in.first_fault = first_fault;
+  in.last_end = last_end;
   in.within = within;
   in.run_end = sim.now();
-  const RecoveryReport rep = judge_recovery(in);
+  const RecoveryReport rep = judge_recovery_by_workload(in, judged);
   Verdict v{name, rep.ok, rep.detail};
   v.vacuous = rep.vacuous;
   return v;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -48,6 +49,8 @@ double upper_tail(double n, double f, double a, double b) {
 RecoveryReport judge_recovery(const RecoveryInput& in) {
   ECSIM_ASSERT(in.by_second != nullptr);
   ECSIM_ASSERT(in.first_fault <= in.last_end && in.within.ns > 0);
+  ECSIM_ASSERT(in.alarm_share > 0 && in.alarm_share <= 1);
+  const double false_alarm = kFalseAlarm * in.alarm_share;
   const auto& secs = *in.by_second;
   auto at = [&secs](int64_t k) { return k < static_cast<int64_t>(secs.size()) ? secs[static_cast<size_t>(k)]
                                                                               : std::array<uint64_t, 2>{0, 0}; };
@@ -114,10 +117,14 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   // Up to the end of the run less the timeout: in the last timeout's worth
   // the fast failures have settled and the slow answers not (under
   // overload the run's last second served 55 % against a level of 74 %).
-  const int64_t last = std::max<int64_t>(0, in.run_end.ns - in.settle.ns) / kSecondNs;  // exclusive
+  // And at the second the clients stop in (which may hold a few).
+  const int64_t stop = in.sending_until == sim::Time::max()
+                           ? INT64_MAX
+                           : (std::max<int64_t>(0, in.sending_until.ns) + kSecondNs - 1) / kSecondNs;
+  const int64_t last = std::min(stop, std::max<int64_t>(0, in.run_end.ns - in.settle.ns) / kSecondNs);  // exclusive
   int64_t judged = 0;
   for (int64_t k = first; k < last; ++k) judged += at(k)[1] > 0 ? 1 : 0;
-  const double alpha = kFalseAlarm / static_cast<double>(std::max<int64_t>(1, judged));
+  const double alpha = false_alarm / static_cast<double>(std::max<int64_t>(1, judged));
   // The most failures a second of `settled` requests may have and be back
   // by the noise rule (-1: none allowed beyond the 1-point rule).
   // Whether `failed` of `settled` is within the noise rule.
@@ -173,8 +180,8 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const int64_t deadline = std::max(first, (in.last_end.ns + in.within.ns + kSecondNs - 1) / kSecondNs);
   std::array<uint64_t, 2> stretch{0, 0};
   for (int64_t k = deadline; k < last; ++k) stretch = {stretch[0] + at(k)[0], stretch[1] + at(k)[1]};
-  const bool stretch_back = stretch[1] == 0 || back(stretch, kFalseAlarm);
-  if (point_max(stretch[1]) < stretch[1] && !noise_ok(stretch[1], stretch[1], kFalseAlarm)) ++failable;
+  const bool stretch_back = stretch[1] == 0 || back(stretch, false_alarm);
+  if (point_max(stretch[1]) < stretch[1] && !noise_ok(stretch[1], stretch[1], false_alarm)) ++failable;
   const std::string level = fmt::format(
       "{:.2f}% over the {}s before {}", static_cast<double>(r.level_ppm) / 1e4, r.baseline_ns / kSecondNs,
       settled_by == in.first_fault.ns
@@ -186,7 +193,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
       noisy == 0 ? ""
                  : fmt::format(" (or a count of failed {}s that chance explains at the level, p >= {:g} over "
                                "the {} seconds judged: a wider bound in {} of them)",
-                               in.what, kFalseAlarm, judged, noisy);
+                               in.what, false_alarm, judged, noisy);
   const std::string need = fmt::format("need >= {:.2f}%{} per second within {} after the last fault window "
                                        "ended at {}",
                                        static_cast<double>(need_ppm) / 1e4, band, sim::format_duration(in.within),
@@ -194,8 +201,11 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   if (judged == 0) {
     r.vacuous = true;
     r.detail = fmt::format("nothing to judge: no {} settled in a whole second between the last fault window's "
-                           "end at {} and the end of the run at {}",
-                           in.what, sim::format_time(in.last_end), sim::format_time(in.run_end));
+                           "end at {} and {}",
+                           in.what, sim::format_time(in.last_end),
+                           in.sending_until < in.run_end
+                               ? fmt::format("the clients' stop at {}", sim::format_time(in.sending_until))
+                               : fmt::format("the end of the run at {}", sim::format_time(in.run_end)));
     return r;
   }
   if (failable == 0) {
@@ -225,7 +235,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                    : fmt::format("the seconds from {} to the end served {:.2f}% together ({} of {}), below the "
                                  "{:.2f}% their count needed",
                                  sim::format_time(sim::Time{deadline * kSecondNs}), percent(stretch[0], stretch[1]),
-                                 stretch[0], stretch[1], static_cast<double>(need_of(stretch[1], kFalseAlarm)) / 1e4);
+                                 stretch[0], stretch[1], static_cast<double>(need_of(stretch[1], false_alarm)) / 1e4);
   const std::string short_of = short_second + (short_second.empty() || short_stretch.empty() ? "" : "; ") + short_stretch;
   const bool in_time = since >= 0 && r.recovered_ns <= in.within.ns;
   r.ok = in_time && stretch_back;
@@ -254,6 +264,53 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                            sim::format_time(in.run_end), short_of, need, level);
   }
   return r;
+}
+
+RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<RecoveryWorkload>& ws) {
+  ECSIM_ASSERT(!ws.empty());
+  std::vector<RecoveryReport> reps;
+  for (const RecoveryWorkload& w : ws) {
+    in.by_second = w.by_second;
+    in.settle = w.settle;
+    in.sending_until = w.sending_until;
+    in.alarm_share = 1.0 / static_cast<double>(ws.size());
+    reps.push_back(judge_recovery(in));
+  }
+  if (reps.size() == 1) return reps[0];
+  RecoveryReport out;
+  const bool none_judged = std::all_of(reps.begin(), reps.end(), [](const RecoveryReport& r) { return r.vacuous; });
+  constexpr std::string_view kNothing = "nothing to judge: ";
+  if (none_judged) {
+    out.vacuous = true;
+    out.detail = std::string(kNothing);
+    for (size_t i = 0; i < reps.size(); ++i) {
+      const std::string& d = reps[i].detail;
+      out.detail += fmt::format("{}{}: {}", i == 0 ? "" : "; ", ws[i].label,
+                                d.starts_with(kNothing) ? d.substr(kNothing.size()) : d);
+    }
+    return out;
+  }
+  // The failing ones first, then those that held, then those not judged.
+  out.ok = true;
+  out.level_ppm = UINT64_MAX;
+  for (int pass = 0; pass < 3; ++pass) {
+    for (size_t i = 0; i < reps.size(); ++i) {
+      const RecoveryReport& r = reps[i];
+      const int kind = r.vacuous ? 2 : r.ok ? 1 : 0;
+      if (kind != pass) continue;
+      if (!r.vacuous) {
+        out.ok = out.ok && r.ok;
+        out.level_ppm = std::min(out.level_ppm, r.level_ppm);
+        out.baseline_ns = std::max(out.baseline_ns, r.baseline_ns);
+        // The latest recovery of them all; never, when one never did.
+        if (out.recovered_ns != -2) out.recovered_ns = r.recovered_ns < 0 ? -2 : std::max(out.recovered_ns, r.recovered_ns);
+      }
+      out.detail += fmt::format("{}{}{}: {}", out.detail.empty() ? "" : "; ", kind == 2 ? "not judged: " : "",
+                                ws[i].label, r.detail);
+    }
+  }
+  if (out.recovered_ns == -2) out.recovered_ns = -1;
+  return out;
 }
 
 }  // namespace ecsim::run

@@ -361,10 +361,12 @@ struct Run::Impl {
   Verdict convergence_verdict();
 
   // `recovers_within` (run/recovery.hpp) over the schedule's fault windows.
-  // `name` (recovers_within, billing.recovers_within) over `by_second`: the
-  // operations by the second they began, {served, settled}.
+  // `name` (recovers_within, billing.recovers_within) over `by_second`: per
+  // workload, the operations by the second they began, {served, settled}.
+  // Each workload is judged on its own; the verdict holds when every one
+  // judged does.
   Verdict recovery_verdict(const std::string& name, sim::Duration within,
-                           const std::vector<std::array<uint64_t, 2>>& by_second) const;
+                           const std::vector<std::vector<std::array<uint64_t, 2>>>& by_second) const;
 
   void judge(RunResult& r);
   // Polls the sizes the runner accounts itself (the event queue); true when

@@ -189,7 +189,8 @@ void Run::Impl::configure_tiers() {
     trace.add_observer(forged.get());
   }
   std::vector<tiers::Clients::Source> sources;
-  for (const scenario::RequestWorkload& w : sc.requests) {
+  for (uint32_t wi = 0; wi < sc.requests.size(); ++wi) {
+    const scenario::RequestWorkload& w = sc.requests[wi];
     workload::RequestConfig c;
     c.rate_per_s = w.rate_per_s;
     c.subscribers = w.subscribers;
@@ -205,7 +206,7 @@ void Run::Impl::configure_tiers() {
     for (net::NodeId n : resolve(sc.topology, w.at)) {
       c.subscriber_base = w.local_subscribers ? base : 0;
       base += w.subscribers;
-      sources.push_back({n, c, until, w.timeout});
+      sources.push_back({n, c, until, w.timeout, wi});
     }
   }
   clients = std::make_unique<tiers::Clients>(sim, cluster, *world, std::move(sources));

@@ -138,69 +138,69 @@ std::optional<sim::Time> first_outage_start(const Scenario& sc) {
   return first;
 }
 
-sim::Duration recovery_settle(const Scenario& sc, RecoveryClients clients) {
-  sim::Duration longest{0};
-  if (clients == RecoveryClients::kBilling) {
-    for (const BillingWorkload& w : sc.billing) longest = std::max(longest, w.timeout);
-  } else {
-    for (const RequestWorkload& w : sc.requests) longest = std::max(longest, w.timeout);
-  }
-  return longest;
-}
-
 namespace {
 
-// The operations (x kPpmOne x 1 s in ns) the judged clients are expected to
-// send with good tokens in [from, to) (Poisson arrivals: a small count may
-// be none; refused requests, a bad token, are left out of the served ratio),
-// and the latest any sends until (-1: none sends a good token).
+// One workload whose clients' served ratio recovers_within judges: each is
+// judged on its own (run/judge.cpp), with its own level, timeout and end.
+struct Judged {
+  uint64_t rate_per_s = 0;
+  const Selector* at = nullptr;
+  std::optional<sim::Duration> until;
+  uint32_t bad_token_ppm = 0;
+  sim::Duration timeout{0};
+};
+
+std::vector<Judged> judged_workloads(const Scenario& sc, RecoveryClients clients) {
+  std::vector<Judged> out;
+  if (clients == RecoveryClients::kBilling) {
+    for (const BillingWorkload& w : sc.billing) out.push_back({w.rate_per_s, &w.at, w.until, 0, w.timeout});
+  } else {
+    for (const RequestWorkload& w : sc.requests) {
+      out.push_back({w.rate_per_s, &w.at, w.until, w.bad_token_ppm, w.timeout});
+    }
+  }
+  return out;
+}
+
+// The operations (x kPpmOne x 1 s in ns) a workload's clients are expected
+// to send with good tokens in [from, to) (Poisson arrivals: a small count
+// may be none; refused requests, a bad token, are left out of the served
+// ratio), and the latest they send until (-1: never a good token).
 struct Expected {
   unsigned __int128 scaled = 0;
   int64_t sending_until = -1;
 };
-Expected expected_between(const Scenario& sc, RecoveryClients clients, int64_t from, int64_t to) {
+Expected expected_between(const Scenario& sc, const Judged& w, int64_t from, int64_t to) {
   Expected e;
-  const auto add = [&](uint64_t rate_per_s, const Selector& at, const std::optional<sim::Duration>& w_until,
-                       uint32_t bad_token_ppm) {
-    if (bad_token_ppm >= net::kPpmOne) return;
-    const int64_t until = std::min(w_until.value_or(sc.duration).ns, sc.duration.ns);
-    e.sending_until = std::max(e.sending_until, until);
-    const int64_t sending_ns = std::min(until, to) - from;
-    if (sending_ns <= 0) return;
-    // In integers (requests x 10^6 x 10^9: rate x nodes x good ppm x ns),
-    // so that a count of exactly 20 is 20; the double is only for messages.
-    e.scaled += static_cast<unsigned __int128>(rate_per_s) * resolve(sc.topology, at.text).size() *
-                (net::kPpmOne - bad_token_ppm) * static_cast<uint64_t>(sending_ns);
-  };
-  if (clients == RecoveryClients::kBilling) {
-    for (const BillingWorkload& w : sc.billing) add(w.rate_per_s, w.at, w.until, 0);
-  } else {
-    for (const RequestWorkload& w : sc.requests) add(w.rate_per_s, w.at, w.until, w.bad_token_ppm);
-  }
+  if (w.bad_token_ppm >= net::kPpmOne) return e;
+  const int64_t until = std::min(w.until.value_or(sc.duration).ns, sc.duration.ns);
+  e.sending_until = until;
+  const int64_t sending_ns = std::min(until, to) - from;
+  if (sending_ns <= 0) return e;
+  // In integers (requests x 10^6 x 10^9: rate x nodes x good ppm x ns), so
+  // that a count of exactly 20 is 20; the double is only for messages.
+  e.scaled = static_cast<unsigned __int128>(w.rate_per_s) * resolve(sc.topology, w.at->text).size() *
+             (net::kPpmOne - w.bad_token_ppm) * static_cast<uint64_t>(sending_ns);
   return e;
 }
 
-}  // namespace
-
-std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, RecoveryClients clients) {
+// Why the seconds after `last_end` judge nothing of workload `w` ("" when
+// they can).
+std::string judged_problem(const Scenario& sc, const Judged& w, sim::Time last_end, bool billing) {
   const int64_t second = sim::seconds(1).ns;
-  const bool billing = clients == RecoveryClients::kBilling;
-  if (billing && sc.billing.empty()) return "the scenario has no billing workload";
-  if (!billing && sc.requests.empty()) return "the scenario has no requests workload";
-  const sim::Duration settle = recovery_settle(sc, clients);
   const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
   // The judged seconds end where every operation begun in them has settled
   // (answered, or failed at its timeout) by the end of the run: in the last
   // timeout's worth, the fast failures are in and the slow answers are not.
-  const int64_t judged_to = std::max<int64_t>(0, sc.duration.ns - settle.ns) / second * second;
+  const int64_t judged_to = std::max<int64_t>(0, sc.duration.ns - w.timeout.ns) / second * second;
   if (first + second > judged_to) {
     return fmt::format("the last fault window ends at {}, and no whole second follows it before {} (the end of the "
                        "run at {} less the {}clients' timeout of {}, by when all that began in it has settled)",
                        sim::format_time(last_end), sim::format_time(sim::Time{judged_to}),
                        sim::format_time(sim::Time{0} + sc.duration), billing ? "billing " : "",
-                       sim::format_duration(settle));
+                       sim::format_duration(w.timeout));
   }
-  const Expected judged = expected_between(sc, clients, first, judged_to);
+  const Expected judged = expected_between(sc, w, first, judged_to);
   const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
   const char* what = billing ? "operations" : "requests with good tokens";
   if (judged.sending_until < 0) {
@@ -225,19 +225,19 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, Recover
   return "";
 }
 
-std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault, RecoveryClients clients) {
+// Why the seconds before `first_fault` measure no level for workload `w`.
+std::string level_problem(const Scenario& sc, const Judged& w, sim::Time first_fault, bool billing) {
   const int64_t second = sim::seconds(1).ns;
-  const bool billing = clients == RecoveryClients::kBilling;
-  const sim::Duration settle = recovery_settle(sc, clients);
   const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
   const char* what = billing ? "operations" : "requests with good tokens";
   // The level's seconds, as run/recovery.cpp takes them: the whole seconds
   // in the 10 s before the first fault less the timeout (the 10 s before
   // the fault when no whole second lies that early).
-  const int64_t settled_by = first_fault.ns - settle.ns >= second ? first_fault.ns - settle.ns : first_fault.ns;
+  const int64_t settled_by =
+      first_fault.ns - w.timeout.ns >= second ? first_fault.ns - w.timeout.ns : first_fault.ns;
   const int64_t level_from = (std::max<int64_t>(0, settled_by - 10 * second) + second - 1) / second * second;
   const int64_t level_to = settled_by / second * second;
-  const Expected level = expected_between(sc, clients, level_from, std::max(level_from, level_to));
+  const Expected level = expected_between(sc, w, level_from, std::max(level_from, level_to));
   if (level.scaled < scale * kRecoveryLevelMin) {
     return fmt::format("the first fault window begins at {}, and the {}clients are expected to send {:.1f} {} in the "
                        "whole seconds from {} to {} that measure the level to recover to (up to 10 s before the "
@@ -246,9 +246,48 @@ std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault
                        sim::format_time(first_fault), billing ? "billing " : "",
                        static_cast<double>(level.scaled) / static_cast<double>(scale), what,
                        sim::format_time(sim::Time{level_from}), sim::format_time(sim::Time{std::max(level_from, level_to)}),
-                       sim::format_duration(settle), kRecoveryLevelMin);
+                       sim::format_duration(w.timeout), kRecoveryLevelMin);
   }
   return "";
+}
+
+// "" when some workload of `ws` has no problem; else the one workload's
+// problem, or each one's, named by its place among them.
+std::string unless_one_judged(const std::vector<Judged>& ws, const std::vector<std::string>& problems,
+                              bool billing) {
+  std::string out;
+  for (size_t i = 0; i < ws.size(); ++i) {
+    if (problems[i].empty()) return "";
+    if (ws.size() == 1) return problems[i];
+    out += fmt::format("{}{} workload {} (at {}): {}", out.empty() ? "" : "; ", billing ? "billing" : "requests",
+                       i + 1, ws[i].at->text, problems[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, RecoveryClients clients) {
+  const bool billing = clients == RecoveryClients::kBilling;
+  if (billing && sc.billing.empty()) return "the scenario has no billing workload";
+  if (!billing && sc.requests.empty()) return "the scenario has no requests workload";
+  const std::vector<Judged> ws = judged_workloads(sc, clients);
+  std::vector<std::string> problems;
+  for (const Judged& w : ws) problems.push_back(judged_problem(sc, w, last_end, billing));
+  return unless_one_judged(ws, problems, billing);
+}
+
+std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault, RecoveryClients clients,
+                                       std::optional<sim::Time> last_end) {
+  const bool billing = clients == RecoveryClients::kBilling;
+  std::vector<Judged> ws;
+  std::vector<std::string> problems;
+  for (const Judged& w : judged_workloads(sc, clients)) {
+    if (last_end && !judged_problem(sc, w, *last_end, billing).empty()) continue;
+    ws.push_back(w);
+    problems.push_back(level_problem(sc, w, first_fault, billing));
+  }
+  return ws.empty() ? "" : unless_one_judged(ws, problems, billing);
 }
 
 namespace {
@@ -285,7 +324,8 @@ bool recovers_within_required(const Scenario& sc) {
   // too late for a second to be judged, whatever the timed schedule.
   if (sc.requests.empty() || !has_fault_window(sc.faults) || has_point_crash(sc.faults)) return false;
   const std::optional<sim::Time> last = last_outage_end(sc);
-  return last && recovery_unjudgeable(sc, *last).empty() && recovery_level_unjudgeable(sc, *first_outage_start(sc)).empty();
+  return last && recovery_unjudgeable(sc, *last).empty() &&
+         recovery_level_unjudgeable(sc, *first_outage_start(sc), RecoveryClients::kRequests, last).empty();
 }
 
 std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients) {
@@ -307,7 +347,8 @@ std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients)
   const char* key = clients == RecoveryClients::kBilling ? "billing.recovers_within" : "recovers_within";
   // The level's seconds are known only by running when a point may fire first.
   if (why.empty() && timed && !has_point_crash(sc.faults)) {
-    if (const std::string low = recovery_level_unjudgeable(sc, *first_outage_start(sc), clients); !low.empty()) {
+    if (const std::string low = recovery_level_unjudgeable(sc, *first_outage_start(sc), clients, timed);
+        !low.empty()) {
       return fmt::format("expect.{} can never be judged: {}, expected a later first fault or more {} before it, or "
                          "no expect.{}",
                          key, low, clients == RecoveryClients::kBilling ? "billing operations" : "requests", key);

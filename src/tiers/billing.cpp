@@ -136,7 +136,7 @@ void Billing::started(const BillingRequest& r) {
   } else {
     ++figures_.reads;
   }
-  const bool fresh = outstanding_.emplace(r.client_txn, Outstanding{r.start.ns, r.deadline.ns, r.edge, r.op.kind}).second;
+  const bool fresh = outstanding_.emplace(r.client_txn, Outstanding{r.start.ns, r.deadline.ns, r.edge, r.op.kind, r.workload}).second;
   ECSIM_ASSERT(fresh);  // client txn ids are unique
   sim_.trace().record(sim::Record{sim_.now().ns, kRecordBillingStart, 0, r.edge, 0, static_cast<uint32_t>(r.op.kind),
                                   r.client_txn, r.op.subscriber});
@@ -165,7 +165,8 @@ void Billing::served(const BillingRequest& r, sim::Time at) {
 
 void Billing::count_second(const BillingRequest& r, bool served) {
   ECSIM_ASSERT(r.start.ns >= 0);
-  workload::count_second(figures_.by_second, r.start.ns, served);
+  if (r.workload >= figures_.by_second.size()) figures_.by_second.resize(size_t{r.workload} + 1);
+  workload::count_second(figures_.by_second[r.workload], r.start.ns, served);
   const size_t kind = workload::is_billing_write(r.op.kind) ? 0 : 1;
   figures_.kind_settled[kind] += 1;
   figures_.kind_served[kind] += served ? 1 : 0;
@@ -241,6 +242,7 @@ void Billing::finish(sim::Time end_time) {
     r.start = sim::Time{o.start_ns};
     r.deadline = sim::Time{o.deadline_ns};
     r.edge = o.edge;
+    r.workload = o.workload;
     if (end_time.ns > o.deadline_ns) {
       ++figures_.failed;
       count_second(r, false);

@@ -14,7 +14,7 @@ BillingClients::BillingClients(sim::Simulator& sim, node::Cluster& cluster, Worl
   for (const Source& s : sources) {
     const std::string& name = cluster.name(s.node);
     const std::string stream = s.workload == 0 ? name + "/billing" : fmt::format("{}/billing-{}", name, s.workload + 1);
-    generators_.push_back(Generator{s.node, workload::BillingGenerator(s.config, sim.rng(stream)), s.until, s.timeout});
+    generators_.push_back(Generator{s.node, workload::BillingGenerator(s.config, sim.rng(stream)), s.until, s.timeout, s.workload});
   }
   arrival_handler_ = sim_.add_handler(&BillingClients::on_arrival, this);
 }
@@ -40,6 +40,7 @@ void BillingClients::on_arrival(void* self_ptr, const sim::Event& e) {
   r.start = now;
   r.deadline = now + g.timeout;
   r.edge = g.node;
+  r.workload = g.workload;
   self.billing_.started(r);
   if (!self.cluster_.is_up(g.node)) {
     self.billing_.failed(r, now);

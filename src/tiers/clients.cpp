@@ -9,7 +9,7 @@ Clients::Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std:
   for (const Source& s : sources) {
     const std::string& name = cluster.name(s.node);
     generators_.push_back(Generator{s.node, workload::RequestGenerator(s.config, sim.rng(name + "/clients")),
-                                    sim.rng(name + "/tokens"), s.until, s.timeout});
+                                    sim.rng(name + "/tokens"), s.until, s.timeout, s.workload});
   }
   arrival_handler_ = sim_.add_handler(&Clients::on_arrival, this);
   world_.set_simulator(&sim_);
@@ -59,6 +59,7 @@ void Clients::on_arrival(void* self_ptr, const sim::Event& e) {
   ++self.generated_;
   ClientRequest req{r.id | (uint64_t{e.a} << 48), r.kind, r.subscriber, r.key, r.value,
                     self.token_for(r, g, now), now, g.node, now + g.timeout, r.bad_token};
+  req.workload = g.workload;
   self.world_.client_started(req);
   if (req.tracked == 0 || !self.cluster_.is_up(g.node)) {
     self.world_.client_done(req, Outcome::kFailed, ServedBy::kEdge, now);

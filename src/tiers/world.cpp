@@ -121,7 +121,7 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
       ECSIM_ASSERT(r.edge < served_.size());
       ++served_[r.edge];
       account(f, r.start, (at - r.start).ns, true);
-      count_second(r.start, true);
+      count_second(r.workload, r.start, true);
       break;
     case Outcome::kRefused:
       ++f.refused;
@@ -130,7 +130,7 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
     case Outcome::kFailed:
       ++f.failed;
       account(f, r.start, (gave_up - r.start).ns, false);
-      count_second(r.start, false);
+      count_second(r.workload, r.start, false);
       break;
   }
   if (r.tracked != 0) {
@@ -139,9 +139,10 @@ void World::client_done(const ClientRequest& r, Outcome outcome, ServedBy by, si
   }
 }
 
-void World::count_second(sim::Time start, bool ok) {
+void World::count_second(uint32_t workload, sim::Time start, bool ok) {
   ECSIM_ASSERT(start.ns >= 0);
-  workload::count_second(by_second_, start.ns, ok);
+  if (workload >= by_second_.size()) by_second_.resize(size_t{workload} + 1);
+  workload::count_second(by_second_[workload], start.ns, ok);
 }
 
 void World::account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok) {
@@ -210,7 +211,7 @@ void World::client_started(ClientRequest& r) {
   trace(kRecordClientStart, 0, r.edge, static_cast<uint32_t>(r.kind), r.id, 0);
   const int64_t deadline_ns = r.deadline == sim::Time::max() ? INT64_MAX : r.deadline.ns;
   r.tracked = outstanding_.acquire(
-      Outstanding{r.id, r.start.ns, deadline_ns, ServedBy::kEdge, r.bad_token, r.edge, r.subscriber});
+      Outstanding{r.id, r.start.ns, deadline_ns, ServedBy::kEdge, r.bad_token, r.edge, r.subscriber, r.workload});
 }
 
 void World::finish(sim::Time end) {
@@ -240,7 +241,7 @@ void World::finish(sim::Time end) {
       ++f.failed;
       ++f.lost;
       account(f, sim::Time{o.start_ns}, o.deadline_ns - o.start_ns, false);
-      count_second(sim::Time{o.start_ns}, false);
+      count_second(o.workload, sim::Time{o.start_ns}, false);
       trace(kRecordClientEnd, static_cast<uint16_t>(ClientEnd::kLost), o.edge, row, id,
             static_cast<uint64_t>(o.deadline_ns - o.start_ns));
     } else {
@@ -248,7 +249,7 @@ void World::finish(sim::Time end) {
       ++f.unsettled;
       if (o.bad_token == workload::BadToken::kNone && workload::overdue(end.ns - o.start_ns, longest_ok)) {
         ++f.overdue;
-        count_second(sim::Time{o.start_ns}, false);
+        count_second(o.workload, sim::Time{o.start_ns}, false);
       }
       account(f, sim::Time{o.start_ns}, end.ns - o.start_ns, false);
       trace(kRecordClientEnd, static_cast<uint16_t>(ClientEnd::kUnsettled), o.edge, row, id,

@@ -291,8 +291,9 @@ TEST_CASE("billing: served counts commits business refusals and reads and overdu
   CHECK(f.unknown == 1);
   CHECK(f.aborted == 3);
   // By the second they began: 8 settled in second 0 (3 served), the overdue top-up too; the young one not.
-  REQUIRE(f.by_second.size() == 1);
-  CHECK(f.by_second[0] == std::array<uint64_t, 2>{3, 8});
+  REQUIRE(f.by_second.size() == 1);  // one workload
+  REQUIRE(f.by_second[0].size() == 1);
+  CHECK(f.by_second[0][0] == std::array<uint64_t, 2>{3, 8});
   for (const twopc::Reason r : {twopc::Reason::kInsufficientFunds, twopc::Reason::kUnknownKey,
                                 twopc::Reason::kNotOwner, twopc::Reason::kInvalid}) {
     CHECK(tiers::billing_answer_abort(r));

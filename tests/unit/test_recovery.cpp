@@ -229,3 +229,87 @@ TEST_CASE("recovery: the level leaves out the requests still waiting when the fi
   in.settle = sim::seconds(10);
   CHECK(run::judge_recovery(in).baseline_ns == sim::seconds(10).ns);
 }
+
+TEST_CASE("recovery: each workload is judged apart, so one stopping early does not change the others' mix",
+          "[recovery]") {
+  // A: 1000 a second served at 80 % all run long (its path is poor); B: 1000
+  // a second served in full, stopping at 30 s. A fault from 10 to 12 s.
+  Seconds a;
+  Seconds b;
+  for (int k = 0; k < 60; ++k) {
+    const bool fault = k >= 10 && k < 12;
+    a.push_back({fault ? 100u : 800u, 1000});
+    if (k < 30) b.push_back({fault ? 100u : 1000u, 1000});
+  }
+  run::RecoveryInput in;
+  in.first_fault = sim::Time{0} + sim::seconds(10);
+  in.last_end = sim::Time{0} + sim::seconds(12);
+  in.within = sim::seconds(5);
+  in.run_end = sim::Time{0} + sim::seconds(60);
+  // Pooled, the seconds after B stopped hold 80 % against a level of 90 %:
+  // a false alarm.
+  Seconds pooled = a;
+  for (size_t k = 0; k < b.size(); ++k) pooled[k] = {a[k][0] + b[k][0], a[k][1] + b[k][1]};
+  in.by_second = &pooled;
+  in.settle = sim::seconds(1);
+  CHECK_FALSE(run::judge_recovery(in).ok);
+  std::vector<run::RecoveryWorkload> ws(2);
+  ws[0].label = "requests workload 1 (at edge-1)";
+  ws[0].by_second = &a;
+  ws[0].settle = sim::seconds(1);
+  ws[1].label = "requests workload 2 (at edge-2)";
+  ws[1].by_second = &b;
+  ws[1].settle = sim::seconds(1);
+  ws[1].sending_until = sim::Time{0} + sim::seconds(30);
+  run::RecoveryReport r = run::judge_recovery_by_workload(in, ws);
+  CHECK(r.ok);
+  CHECK_FALSE(r.vacuous);
+  CHECK(r.level_ppm == 800000);  // the lowest level of those judged
+  CHECK(r.detail.starts_with("requests workload 1 (at edge-1): served ratio back from 12s"));
+  CHECK(r.detail.find("; requests workload 2 (at edge-2): served ratio back from 12s") != std::string::npos);
+
+  // B never back after the fault: the verdict fails, and names B first.
+  for (size_t k = 12; k < b.size(); ++k) b[k] = {700, 1000};
+  r = run::judge_recovery_by_workload(in, ws);
+  CHECK_FALSE(r.ok);
+  CHECK(r.recovered_ns == -1);
+  CHECK(r.detail.starts_with("requests workload 2 (at edge-2): served ratio not back"));
+
+  // B too small to measure a level: not judged, A alone decides.
+  Seconds few(30, {1, 1});
+  ws[1].by_second = &few;
+  r = run::judge_recovery_by_workload(in, ws);
+  CHECK(r.ok);
+  CHECK(r.detail.find("; not judged: requests workload 2 (at edge-2): nothing to judge: 9 requests settled") !=
+        std::string::npos);
+
+  // Neither judged: nothing to judge, each one's reason given.
+  ws[0].by_second = &few;
+  r = run::judge_recovery_by_workload(in, ws);
+  CHECK_FALSE(r.ok);
+  CHECK(r.vacuous);
+  CHECK(r.detail.starts_with("nothing to judge: requests workload 1 (at edge-1): 9 requests settled"));
+  CHECK(r.detail.find("; requests workload 2 (at edge-2): 9 requests settled") != std::string::npos);
+}
+
+TEST_CASE("recovery: the judged seconds of a workload end at its until", "[recovery]") {
+  // Served in full until the clients stop at 20 s; nothing after. Judged to
+  // the end of the run, the empty seconds say nothing, but the level's
+  // Bonferroni share is what changes: here only the end matters.
+  Seconds s;
+  add(s, 10, 100);
+  add(s, 2, 10);
+  add(s, 8, 100);
+  run::RecoveryInput in;
+  in.by_second = &s;
+  in.first_fault = sim::Time{0} + sim::seconds(10);
+  in.last_end = sim::Time{0} + sim::seconds(12);
+  in.within = sim::seconds(5);
+  in.run_end = sim::Time{0} + sim::seconds(60);
+  in.sending_until = sim::Time{0} + sim::seconds(12);
+  const run::RecoveryReport stopped = run::judge_recovery(in);
+  CHECK(stopped.vacuous);
+  CHECK(stopped.detail.find("the clients' stop at 12s") != std::string::npos);
+  in.sending_until = sim::Time{0} + sim::seconds(20);
+  CHECK(run::judge_recovery(in).ok);
+}

@@ -26,6 +26,11 @@ struct RecoveryInput {
   // end this long before the end of the run.
   sim::Duration settle{0};
   sim::Time run_end{0};
+  // The clients stop sending then: the judged seconds end there too, so a
+  // workload that stopped is not judged on seconds it sent nothing in.
+  sim::Time sending_until = sim::Time::max();
+  // Its share of the false-alarm chance (1 / the workloads judged apart).
+  double alarm_share = 1;
   const char* what = "request";  // what settles, in the detail: "request", "billing operation"
 };
 
@@ -38,7 +43,23 @@ struct RecoveryReport {
   std::string detail;
 };
 
-// REQUIRES: in.by_second set; first_fault <= last_end; within > 0.
+// REQUIRES: in.by_second set; first_fault <= last_end; within > 0; 0 < alarm_share <= 1.
 RecoveryReport judge_recovery(const RecoveryInput& in);
+
+// One workload's clients, judged apart from the others: one that stops
+// (`until`) while another sends on changes the mix of the seconds after it,
+// and a small one beside a large one would vanish in a pooled ratio.
+struct RecoveryWorkload {
+  std::string label;  // names it in the detail: "requests workload 2 (at edge-*)"
+  const std::vector<std::array<uint64_t, 2>>* by_second = nullptr;
+  sim::Duration settle{0};  // its clients' timeout
+  sim::Time sending_until = sim::Time::max();
+};
+// judge_recovery of each workload with `in`'s faults, bound, run end and
+// noun, and its own counts, timeout and end, each with an equal share of the
+// false-alarm chance. Holds when every workload judged holds; vacuous when
+// none is judged (each one's reason said). One workload: its report as is.
+// REQUIRES: ws not empty, each by_second set.
+RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<RecoveryWorkload>& ws);
 
 }  // namespace ecsim::run

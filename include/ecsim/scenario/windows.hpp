@@ -65,30 +65,30 @@ inline constexpr int kRecoveryRequestsMin = 20;
 // 87 % from chance; 100 expected leave 50 a Poisson tail of about 1e-7.
 inline constexpr int kRecoveryLevelMin = 100;
 
-// Why `recovers_within` can never judge `sc` when its last outage window
-// ends at `last_end`: it judges the whole seconds after that end, before the
-// end of the run less the clients' timeout, in which requests settle, so it
-// needs such seconds, and clients (a requests workload's rate, nodes,
-// `until` and good tokens) expected to send at least kRecoveryRequestsMin
-// requests in them. "" when so; whether requests do settle there is known
-// only by running.
 // Whose served ratio recovers: the requests workloads' clients
 // (`recovers_within`) or the billing workloads' (`billing.recovers_within`,
 // every operation with a good token, since billing clients send no bad ones).
+// Each workload is judged on its own: its level, its timeout, its `until`
+// (run/recovery.hpp).
 enum class RecoveryClients : uint8_t { kRequests, kBilling };
+
+// Why `recovers_within` can never judge `sc` when its last outage window
+// ends at `last_end`: it judges the whole seconds after that end, before the
+// end of the run less a workload's timeout, in which its requests settle, so
+// some workload needs such seconds, and clients (its rate, nodes, `until`
+// and good tokens) expected to send at least kRecoveryRequestsMin requests
+// in them. "" when one has; whether requests do settle there is known only
+// by running. With several workloads, each one's reason, named.
 std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end,
                                  RecoveryClients clients = RecoveryClients::kRequests);
 // Why the level `recovers_within` recovers to cannot be measured in `sc`
-// when its first outage window begins at `first_fault`: the clients are
-// expected to send fewer than kRecoveryLevelMin in the seconds that measure
-// it (run/recovery.hpp). "" when they are.
+// when its first outage window begins at `first_fault`: every workload (of
+// those that recovery_unjudgeable at `last_end` finds judgeable, when given)
+// is expected to send fewer than kRecoveryLevelMin in the seconds that
+// measure its level (run/recovery.hpp). "" when one is not.
 std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault,
-                                       RecoveryClients clients = RecoveryClients::kRequests);
-
-// How long an operation of those clients may wait before it settles: the
-// longest timeout among them. The level ends that long before the first
-// fault, and the judged seconds that long before the end of the run.
-sim::Duration recovery_settle(const Scenario& sc, RecoveryClients clients);
+                                       RecoveryClients clients = RecoveryClients::kRequests,
+                                       std::optional<sim::Time> last_end = std::nullopt);
 
 // Whether `sc` must expect recovers_within (validate refuses it without):
 // a requests workload, a timed outage, a second left to judge after the

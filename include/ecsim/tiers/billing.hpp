@@ -131,6 +131,7 @@ struct BillingRequest {
   sim::Time start{0};
   sim::Time deadline{0};
   net::NodeId edge = 0;
+  uint32_t workload = 0;  // its index among the scenario's billing workloads
 };
 
 // The summary's billing figures.
@@ -156,7 +157,7 @@ struct BillingFigures {
   uint64_t overdue = 0;
   // By the second an operation began: {served, settled} as the served ratio
   // counts them (expect.billing.recovers_within, run/recovery.hpp).
-  std::vector<std::array<uint64_t, 2>> by_second;
+  std::vector<std::vector<std::array<uint64_t, 2>>> by_second;  // per billing workload (as World's)
   // The same counts by kind, [0] transactions, [1] reads: each must be
   // served at served_ratio_min (reads answered do not cover aborted writes).
   std::array<uint64_t, 2> kind_served{};
@@ -205,6 +206,7 @@ class Billing {
     int64_t deadline_ns = 0;
     net::NodeId edge = 0;
     workload::BillingKind kind{};
+    uint32_t workload = 0;
   };
   // False (and counted as late) when the client had given up by `at`.
   bool settle(const BillingRequest& r, sim::Time at);

@@ -39,6 +39,7 @@ class BillingClients {
     workload::BillingGenerator gen;
     std::optional<sim::Time> until;
     sim::Duration timeout;
+    uint32_t workload;
   };
   static void on_arrival(void* self, const sim::Event& e);
 

@@ -30,6 +30,7 @@ class Clients {
     workload::RequestConfig config;
     std::optional<sim::Time> until;
     sim::Duration timeout = sim::seconds(1);  // a client gives up on a request after this
+    uint32_t workload = 0;  // its index among the scenario's requests workloads
   };
   Clients(sim::Simulator& sim, node::Cluster& cluster, World& world, std::vector<Source> sources);
   // Schedules every source's first arrival. Call once before running.
@@ -43,6 +44,7 @@ class Clients {
     sim::Rng rng;  // token forgery draws
     std::optional<sim::Time> until;
     sim::Duration timeout;
+    uint32_t workload;
   };
   static void on_arrival(void* self, const sim::Event& e);
   std::string token_for(const workload::Request& r, Generator& g, sim::Time now);

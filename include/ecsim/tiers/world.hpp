@@ -182,6 +182,7 @@ struct ClientRequest {
   sim::Time deadline = sim::Time::max();
   workload::BadToken bad_token = workload::BadToken::kNone;  // what the client did to its token
   uint64_t tracked = 0;  // the World's slot for it (client_started); 0: not tracked
+  uint32_t workload = 0;  // its index among the scenario's requests workloads
 };
 
 // How a request ended, as the client saw it.
@@ -311,7 +312,10 @@ class World final : public node::PayloadOwner {
   // settled (ok or failed, or overdue at the end: TierFigures::overdue)};
   // refused (bad token) and the other unsettled ones are left out, as in
   // `served_ratio_min`. For `recovers_within`; one entry a second.
-  const std::vector<std::array<uint64_t, 2>>& served_by_second() const { return by_second_; }
+  // Per requests workload (ClientRequest::workload), per second a request
+  // began in: {served ok, settled}; a workload that settled nothing may be
+  // missing from the end.
+  const std::vector<std::vector<std::array<uint64_t, 2>>>& served_by_second() const { return by_second_; }
   // A quorum read or write at core `n` completed (the cloud row): counted
   // and traced.
   void storage_op_done(net::NodeId n, sim::Duration latency, bool ok);
@@ -381,6 +385,7 @@ class World final : public node::PayloadOwner {
     workload::BadToken bad_token = workload::BadToken::kNone;
     net::NodeId edge = 0;
     uint64_t subscriber = 0;  // for a bad token's record
+    uint32_t workload = 0;
   };
   void account(TierFigures& f, sim::Time start, int64_t latency_ns, bool ok);
   // Traces at the clients' simulator (none in unit tests without one).
@@ -394,8 +399,8 @@ class World final : public node::PayloadOwner {
   uint64_t unsettled_ = 0;
   std::vector<uint64_t> offered_;  // per node
   std::vector<uint64_t> served_;   // per node
-  std::vector<std::array<uint64_t, 2>> by_second_;
-  void count_second(sim::Time start, bool ok);
+  std::vector<std::vector<std::array<uint64_t, 2>>> by_second_;  // per requests workload
+  void count_second(uint32_t workload, sim::Time start, bool ok);
   std::vector<RehydrationRecord> rehydrations_;
   // Per node, per simulated second: {hits, misses}; grows with the run.
   std::vector<std::vector<std::array<uint64_t, 2>>> lookups_;
