@@ -121,7 +121,14 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const int64_t stop = in.sending_until == sim::Time::max()
                            ? INT64_MAX
                            : (std::max<int64_t>(0, in.sending_until.ns) + kSecondNs - 1) / kSecondNs;
-  const int64_t last = std::min(stop, std::max<int64_t>(0, in.run_end.ns - in.settle.ns) / kSecondNs);  // exclusive
+  const int64_t tail = in.tail.ns >= 0 ? in.tail.ns : in.settle.ns;
+  const int64_t last = std::min(stop, std::max<int64_t>(0, in.run_end.ns - tail) / kSecondNs);  // exclusive
+  const std::string judged_end =
+      stop <= std::max<int64_t>(0, in.run_end.ns - tail) / kSecondNs
+          ? fmt::format("the clients' stop at {}", sim::format_time(in.sending_until))
+      : tail > 0 ? fmt::format("the end of the run at {} less {} (what began later had not all settled)",
+                               sim::format_time(in.run_end), sim::format_duration(sim::Duration{tail}))
+                 : fmt::format("the end of the run at {}", sim::format_time(in.run_end));
   int64_t judged = 0;
   for (int64_t k = first; k < last; ++k) judged += at(k)[1] > 0 ? 1 : 0;
   const double alpha = false_alarm / static_cast<double>(std::max<int64_t>(1, judged));
@@ -202,10 +209,7 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     r.vacuous = true;
     r.detail = fmt::format("nothing to judge: no {} settled in a whole second between the last fault window's "
                            "end at {} and {}",
-                           in.what, sim::format_time(in.last_end),
-                           in.sending_until < in.run_end
-                               ? fmt::format("the clients' stop at {}", sim::format_time(in.sending_until))
-                               : fmt::format("the end of the run at {}", sim::format_time(in.run_end)));
+                           in.what, sim::format_time(in.last_end), judged_end);
     return r;
   }
   if (failable == 0) {
@@ -221,6 +225,19 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
                    : fmt::format("nothing to judge: each of the {} seconds judged settled too few {}s for "
                                  "even none served to be improbable at the level {}",
                                  judged, in.what, level);
+    return r;
+  }
+  if (since < 0 && last <= deadline) {
+    // Not back by the last second judged, but that second ends before the
+    // deadline: the clients stopped (or the run ended) while it could still
+    // have been back in time.
+    r.vacuous = true;
+    r.detail = fmt::format("nothing to judge: the judged seconds end at {} ({}), before the deadline at {} (the "
+                           "last fault window's end at {} plus {}), and the served ratio was not back by then: it "
+                           "may yet have been back in time; level {}",
+                           sim::format_time(sim::Time{last * kSecondNs}), judged_end,
+                           sim::format_time(sim::Time{deadline * kSecondNs}), sim::format_time(in.last_end),
+                           sim::format_duration(in.within), level);
     return r;
   }
   if (since >= 0) r.recovered_ns = std::max<int64_t>(0, since * kSecondNs - in.last_end.ns);
@@ -268,14 +285,28 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
 
 RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<RecoveryWorkload>& ws) {
   ECSIM_ASSERT(!ws.empty());
+  // The false-alarm chance is shared out over the workloads judged: those
+  // not judged at an equal share of all (a wider share only makes more
+  // seconds able to fall short) are left out of the second round.
   std::vector<RecoveryReport> reps;
-  for (const RecoveryWorkload& w : ws) {
-    in.by_second = w.by_second;
-    in.settle = w.settle;
-    in.sending_until = w.sending_until;
-    in.alarm_share = 1.0 / static_cast<double>(ws.size());
-    reps.push_back(judge_recovery(in));
-  }
+  auto judge_all = [&](double share) {
+    for (size_t i = 0; i < ws.size(); ++i) {
+      if (i < reps.size() && reps[i].vacuous) continue;
+      in.by_second = ws[i].by_second;
+      in.settle = ws[i].settle;
+      in.tail = ws[i].tail;
+      in.sending_until = ws[i].sending_until;
+      in.alarm_share = share;
+      if (i < reps.size()) {
+        reps[i] = judge_recovery(in);
+      } else {
+        reps.push_back(judge_recovery(in));
+      }
+    }
+  };
+  judge_all(1.0 / static_cast<double>(ws.size()));
+  const auto judged = std::count_if(reps.begin(), reps.end(), [](const RecoveryReport& r) { return !r.vacuous; });
+  if (judged > 0 && static_cast<size_t>(judged) < ws.size()) judge_all(1.0 / static_cast<double>(judged));
   if (reps.size() == 1) return reps[0];
   RecoveryReport out;
   const bool none_judged = std::all_of(reps.begin(), reps.end(), [](const RecoveryReport& r) { return r.vacuous; });

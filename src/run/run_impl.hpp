@@ -364,9 +364,11 @@ struct Run::Impl {
   // `name` (recovers_within, billing.recovers_within) over `by_second`: per
   // workload, the operations by the second they began, {served, settled}.
   // Each workload is judged on its own; the verdict holds when every one
-  // judged does.
+  // judged does. `longest_ok_ns`: the longest any of them answered ok took,
+  // which sets when one still unanswered at the end is overdue.
   Verdict recovery_verdict(const std::string& name, sim::Duration within,
-                           const std::vector<std::vector<std::array<uint64_t, 2>>>& by_second) const;
+                           const std::vector<std::vector<std::array<uint64_t, 2>>>& by_second,
+                           int64_t longest_ok_ns) const;
 
   void judge(RunResult& r);
   // Polls the sizes the runner accounts itself (the event queue); true when

@@ -280,14 +280,20 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, Recover
 std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault, RecoveryClients clients,
                                        std::optional<sim::Time> last_end) {
   const bool billing = clients == RecoveryClients::kBilling;
-  std::vector<Judged> ws;
+  const std::vector<Judged> ws = judged_workloads(sc, clients);
+  // Each workload's reason: its judged seconds' when it has none to judge,
+  // else its level's.
   std::vector<std::string> problems;
-  for (const Judged& w : judged_workloads(sc, clients)) {
-    if (last_end && !judged_problem(sc, w, *last_end, billing).empty()) continue;
-    ws.push_back(w);
-    problems.push_back(level_problem(sc, w, first_fault, billing));
+  bool any_judged = false;
+  for (const Judged& w : ws) {
+    std::string why = last_end ? judged_problem(sc, w, *last_end, billing) : "";
+    if (why.empty()) {
+      any_judged = true;
+      why = level_problem(sc, w, first_fault, billing);
+    }
+    problems.push_back(std::move(why));
   }
-  return ws.empty() ? "" : unless_one_judged(ws, problems, billing);
+  return any_judged ? unless_one_judged(ws, problems, billing) : "";
 }
 
 namespace {

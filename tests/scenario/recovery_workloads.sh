@@ -64,4 +64,45 @@ sed -e '0,/rate: 8\/s/s//rate: 200\/s/' "$tmp/few.yaml" > "$tmp/one.yaml"
 "$ecsim" run "$tmp/one.yaml" > "$tmp/one.out" 2>&1; check $? 0 "one of two judgeable: runs and passes"
 grep -q "; not judged: requests workload 2 (at edge-2): nothing to judge" "$tmp/one.out"
 check $? 0 "one of two judgeable: the other not judged, said so"
+
+# A workload stopping before the deadline (the last window's end plus
+# recovers_within) is judged only on seconds inside the allowance: not back
+# in them is not "not back in time" (20 seeds of 20 failed on a blip's
+# transient). Not judged; the other workload decides.
+cat > "$tmp/before.yaml" <<'EOF2'
+name: stops-before-deadline
+duration: 30s
+network: { links: [{ between: [core, cloud], latency: { lognormal: { median: 15ms, p99: 60ms } } }] }
+workload:
+  - { kind: requests, at: edge, rate: 800/s, mix: { session_check: 20, read: 20, write: 60 } }
+  - { kind: requests, at: edge-1, rate: 300/s, mix: { session_check: 20, read: 20, write: 60 }, until: 11s }
+faults:
+  - { at: 9.7s, drop: { between: [core, cloud], rate: 1 }, for: 300ms }
+expect: { recovers_within: 5s }
+EOF2
+"$ecsim" run "$tmp/before.yaml" > "$tmp/before.out" 2>&1; check $? 0 "stops before the deadline: passes"
+grep -q "not judged: requests workload 2 (at edge-1): nothing to judge: the judged seconds end at 11s (the clients' stop at 11s), before the deadline at 15s" "$tmp/before.out"
+check $? 0 "stops before the deadline: not judged, said why"
+
+# A site down for good whose clients wait 20 s in a 30 s run: its requests
+# fail at once (the edge node is down), so they are settled; the judged
+# seconds end where every request begun is settled or overdue, not a whole
+# timeout before the end (this passed 10 seeds of 10, 'not judged').
+cat > "$tmp/long.yaml" <<'EOF2'
+name: long-timeout-down
+duration: 30s
+workload:
+  - { kind: requests, at: edge-1, rate: 1000/s }
+  - { kind: requests, at: edge-2, rate: 500/s, timeout: 20s }
+faults: [{ at: 10s, crash: edge-2 }]
+expect: { recovers_within: 5s }
+EOF2
+"$ecsim" run "$tmp/long.yaml" > "$tmp/long.out" 2>&1; check $? 1 "long timeout, down for good: fails"
+grep -q "FAIL  recovers_within       requests workload 2 (at edge-2): served ratio not back by the end of the run at 30s" "$tmp/long.out"
+check $? 0 "long timeout, down for good: names the workload"
+# Healthy, the same long timeout judges seconds up to near the end.
+sed -e 's/crash: edge-2 }/crash: edge-3, for: 1s }/' "$tmp/long.yaml" > "$tmp/long-ok.yaml"
+"$ecsim" run "$tmp/long-ok.yaml" > "$tmp/long-ok.out" 2>&1; check $? 0 "long timeout, healthy: passes"
+grep -q "; requests workload 2 (at edge-2): served ratio back from 11s" "$tmp/long-ok.out"
+check $? 0 "long timeout, healthy: judged"
 exit $fail

@@ -121,10 +121,19 @@ TEST_CASE("recovery: a cluster holding its level under overload jitters by its s
   Seconds full;
   for (int i = 0; i < 10; ++i) full.push_back({1000, 1000});
   full.push_back({980, 1000});
-  const run::RecoveryReport f = judge(full, 10000, 10000, 5, 11);
+  full.push_back({980, 1000});
+  const run::RecoveryReport f = judge(full, 10000, 10000, 1, 12);
   CHECK_FALSE(f.ok);
+  CHECK_FALSE(f.vacuous);
   CHECK(f.detail.find("the second from 10s served 98.00% (980 of 1000), below the 99.00% its count needed") !=
         std::string::npos);
+  // The same seconds with 5 s to recover in: both lie before the deadline,
+  // and the ratio may yet have been back in time.
+  const run::RecoveryReport early = judge(full, 10000, 10000, 5, 12);
+  CHECK_FALSE(early.ok);
+  CHECK(early.vacuous);
+  CHECK(early.detail.starts_with("nothing to judge: the judged seconds end at 12s (the end of the run at 12s), "
+                                 "before the deadline at 15s"));
 }
 
 TEST_CASE("recovery: at 15 requests a second over lossy links, a second with two failures is back, none served is not",

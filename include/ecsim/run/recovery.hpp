@@ -25,6 +25,11 @@ struct RecoveryInput {
   // is measured before the first fault less this, and the judged seconds
   // end this long before the end of the run.
   sim::Duration settle{0};
+  // The judged seconds end this long before the end of the run when set
+  // (>= 0), else `settle` before it: by then every request begun is settled
+  // or overdue (workload/overdue.hpp), so the shorter of the timeout and
+  // the overdue age.
+  sim::Duration tail{-1};
   sim::Time run_end{0};
   // The clients stop sending then: the judged seconds end there too, so a
   // workload that stopped is not judged on seconds it sent nothing in.
@@ -53,6 +58,7 @@ struct RecoveryWorkload {
   std::string label;  // names it in the detail: "requests workload 2 (at edge-*)"
   const std::vector<std::array<uint64_t, 2>>* by_second = nullptr;
   sim::Duration settle{0};  // its clients' timeout
+  sim::Duration tail{-1};   // RecoveryInput::tail
   sim::Time sending_until = sim::Time::max();
 };
 // judge_recovery of each workload with `in`'s faults, bound, run end and
