@@ -179,7 +179,7 @@ void Run::Impl::billing_verdicts(RunResult& r) const {
   if (ex.recovers_within) {
     r.verdicts.push_back(
         recovery_verdict("billing.recovers_within", *ex.recovers_within, billing->figures().by_second,
-                         billing->figures().served_max_ns));
+                         billing->figures().incomplete_from));
   }
   const auto ms = [](int64_t ns) { return static_cast<double>(ns) / 1e6; };
   const struct {

@@ -6,8 +6,6 @@
 
 #include <algorithm>
 
-#include "ecsim/workload/overdue.hpp"
-
 namespace ecsim::run {
 
 namespace {
@@ -416,7 +414,7 @@ std::vector<int64_t> Run::Impl::service_waits(int64_t floor_ns) const {
 // ends its window when it happens).
 Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration within,
                                     const std::vector<std::vector<std::array<uint64_t, 2>>>& by_second,
-                                    int64_t longest_ok_ns) const {
+                                    const std::vector<int64_t>& incomplete_from) const {
   // Outages only: a Byzantine node attacks the cluster; it is not an outage
   // the served ratio recovers from (scenario::is_outage).
   std::vector<sim::TimeWindow> windows = scenario::outage_windows(sc, end);
@@ -469,8 +467,7 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
     w.label = fmt::format("{} workload {} (at {})", billing ? "billing" : "requests", i + 1, workloads[i].at->text);
     w.by_second = i < by_second.size() ? &by_second[i] : &kNothing;
     w.settle = workloads[i].timeout;
-    // Every request begun before the end less this is settled or overdue.
-    w.tail = std::min(w.settle, sim::Duration{workload::kOverdueFactor * longest_ok_ns});
+    if (i < incomplete_from.size() && incomplete_from[i] != INT64_MAX) w.incomplete_from = sim::Time{incomplete_from[i]};
     if (workloads[i].until) w.sending_until = sim::Time{0} + *workloads[i].until;
     judged.push_back(std::move(w));
   }
@@ -573,8 +570,7 @@ void Run::Impl::judge(RunResult& r) {
   }
   if (ex.recovers_within && world) {
     r.verdicts.push_back(recovery_verdict("recovers_within", *ex.recovers_within, world->served_by_second(),
-                                          std::max(world->figures(tiers::ServedBy::kEdge).latency_ok.max(),
-                                                   world->figures(tiers::ServedBy::kCore).latency_ok.max())));
+                                          world->incomplete_from()));
   }
   if (ex.ping_latency_p99) {
     const int64_t p99 = all.quantile(0.99);

@@ -121,14 +121,15 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
   const int64_t stop = in.sending_until == sim::Time::max()
                            ? INT64_MAX
                            : (std::max<int64_t>(0, in.sending_until.ns) + kSecondNs - 1) / kSecondNs;
-  const int64_t tail = in.tail.ns >= 0 ? in.tail.ns : in.settle.ns;
-  const int64_t last = std::min(stop, std::max<int64_t>(0, in.run_end.ns - tail) / kSecondNs);  // exclusive
+  const int64_t complete_to = std::min(in.run_end.ns, in.incomplete_from.ns) / kSecondNs;
+  const int64_t last = std::min(stop, complete_to);  // exclusive
+  const bool stopped = stop <= complete_to;  // the clients' stop ends the judged seconds
   const std::string judged_end =
-      stop <= std::max<int64_t>(0, in.run_end.ns - tail) / kSecondNs
-          ? fmt::format("the clients' stop at {}", sim::format_time(in.sending_until))
-      : tail > 0 ? fmt::format("the end of the run at {} less {} (what began later had not all settled)",
-                               sim::format_time(in.run_end), sim::format_duration(sim::Duration{tail}))
-                 : fmt::format("the end of the run at {}", sim::format_time(in.run_end));
+      stopped ? fmt::format("the clients' stop at {}", sim::format_time(in.sending_until))
+      : in.incomplete_from.ns / kSecondNs < in.run_end.ns / kSecondNs
+          ? fmt::format("a {} begun at {} still waiting at the end of the run at {}", in.what,
+                        sim::format_time(in.incomplete_from), sim::format_time(in.run_end))
+          : fmt::format("the end of the run at {}", sim::format_time(in.run_end));
   int64_t judged = 0;
   for (int64_t k = first; k < last; ++k) judged += at(k)[1] > 0 ? 1 : 0;
   const double alpha = false_alarm / static_cast<double>(std::max<int64_t>(1, judged));
@@ -228,13 +229,13 @@ RecoveryReport judge_recovery(const RecoveryInput& in) {
     return r;
   }
   if (since < 0 && last <= deadline) {
-    // Not back by the last second judged, but that second ends before the
-    // deadline: the clients stopped (or the run ended) while it could still
-    // have been back in time.
+    // Not back by the last second judged, and no second judged begins at or
+    // after the deadline: whether it was back in time is not known.
     r.vacuous = true;
-    r.detail = fmt::format("nothing to judge: the judged seconds end at {} ({}), before the deadline at {} (the "
-                           "last fault window's end at {} plus {}), and the served ratio was not back by then: it "
-                           "may yet have been back in time; level {}",
+    r.undecided = !stopped;
+    r.detail = fmt::format("nothing to judge: the judged seconds end at {} ({}), and none begins at or after the "
+                           "deadline at {} (the last fault window's end at {} plus {}); the served ratio was not back "
+                           "by then, and whether it was back in time is not known; level {}",
                            sim::format_time(sim::Time{last * kSecondNs}), judged_end,
                            sim::format_time(sim::Time{deadline * kSecondNs}), sim::format_time(in.last_end),
                            sim::format_duration(in.within), level);
@@ -294,7 +295,7 @@ RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<Re
       if (i < reps.size() && reps[i].vacuous) continue;
       in.by_second = ws[i].by_second;
       in.settle = ws[i].settle;
-      in.tail = ws[i].tail;
+      in.incomplete_from = ws[i].incomplete_from;
       in.sending_until = ws[i].sending_until;
       in.alarm_share = share;
       if (i < reps.size()) {
@@ -309,8 +310,17 @@ RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<Re
   if (judged > 0 && static_cast<size_t>(judged) < ws.size()) judge_all(1.0 / static_cast<double>(judged));
   if (reps.size() == 1) return reps[0];
   RecoveryReport out;
-  const bool none_judged = std::all_of(reps.begin(), reps.end(), [](const RecoveryReport& r) { return r.vacuous; });
   constexpr std::string_view kNothing = "nothing to judge: ";
+  // A workload not known to be back in time decides: nothing to judge.
+  for (size_t i = 0; i < reps.size(); ++i) {
+    if (!reps[i].undecided) continue;
+    out.vacuous = true;
+    out.undecided = true;
+    const std::string& d = reps[i].detail;
+    out.detail = fmt::format("{}{}: {}", kNothing, ws[i].label, d.starts_with(kNothing) ? d.substr(kNothing.size()) : d);
+    return out;
+  }
+  const bool none_judged = std::all_of(reps.begin(), reps.end(), [](const RecoveryReport& r) { return r.vacuous; });
   if (none_judged) {
     out.vacuous = true;
     out.detail = std::string(kNothing);

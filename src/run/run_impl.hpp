@@ -364,11 +364,11 @@ struct Run::Impl {
   // `name` (recovers_within, billing.recovers_within) over `by_second`: per
   // workload, the operations by the second they began, {served, settled}.
   // Each workload is judged on its own; the verdict holds when every one
-  // judged does. `longest_ok_ns`: the longest any of them answered ok took,
-  // which sets when one still unanswered at the end is overdue.
+  // judged does. `incomplete_from`: per workload, the start of the earliest
+  // operation still waiting at the end and left out (INT64_MAX: none).
   Verdict recovery_verdict(const std::string& name, sim::Duration within,
                            const std::vector<std::vector<std::array<uint64_t, 2>>>& by_second,
-                           int64_t longest_ok_ns) const;
+                           const std::vector<int64_t>& incomplete_from) const;
 
   void judge(RunResult& r);
   // Polls the sizes the runner accounts itself (the event queue); true when

@@ -252,6 +252,10 @@ void Billing::finish(sim::Time end_time) {
       if (workload::overdue(end_time.ns - o.start_ns, figures_.served_max_ns)) {
         ++figures_.overdue;
         count_second(r, false);
+      } else {
+        auto& from = figures_.incomplete_from;
+        if (o.workload >= from.size()) from.resize(size_t{o.workload} + 1, INT64_MAX);
+        from[o.workload] = std::min(from[o.workload], o.start_ns);
       }
       end(r, BillingEnd::kUnsettled, end_time.ns - o.start_ns);
     }

@@ -250,6 +250,9 @@ void World::finish(sim::Time end) {
       if (o.bad_token == workload::BadToken::kNone && workload::overdue(end.ns - o.start_ns, longest_ok)) {
         ++f.overdue;
         count_second(o.workload, sim::Time{o.start_ns}, false);
+      } else {
+        if (o.workload >= incomplete_from_.size()) incomplete_from_.resize(size_t{o.workload} + 1, INT64_MAX);
+        incomplete_from_[o.workload] = std::min(incomplete_from_[o.workload], o.start_ns);
       }
       account(f, sim::Time{o.start_ns}, end.ns - o.start_ns, false);
       trace(kRecordClientEnd, static_cast<uint16_t>(ClientEnd::kUnsettled), o.edge, row, id,

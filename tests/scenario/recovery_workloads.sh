@@ -81,13 +81,13 @@ faults:
 expect: { recovers_within: 5s }
 EOF2
 "$ecsim" run "$tmp/before.yaml" > "$tmp/before.out" 2>&1; check $? 0 "stops before the deadline: passes"
-grep -q "not judged: requests workload 2 (at edge-1): nothing to judge: the judged seconds end at 11s (the clients' stop at 11s), before the deadline at 15s" "$tmp/before.out"
+grep -q "not judged: requests workload 2 (at edge-1): nothing to judge: the judged seconds end at 11s (the clients' stop at 11s), and none begins at or after the deadline at 15s" "$tmp/before.out"
 check $? 0 "stops before the deadline: not judged, said why"
 
 # A site down for good whose clients wait 20 s in a 30 s run: its requests
 # fail at once (the edge node is down), so they are settled; the judged
-# seconds end where every request begun is settled or overdue, not a whole
-# timeout before the end (this passed 10 seeds of 10, 'not judged').
+# seconds end at the first one with a request still waiting at the end, not
+# a whole timeout before the end (this passed 10 seeds of 10, 'not judged').
 cat > "$tmp/long.yaml" <<'EOF2'
 name: long-timeout-down
 duration: 30s
@@ -105,4 +105,30 @@ sed -e 's/crash: edge-2 }/crash: edge-3, for: 1s }/' "$tmp/long.yaml" > "$tmp/lo
 "$ecsim" run "$tmp/long-ok.yaml" > "$tmp/long-ok.out" 2>&1; check $? 0 "long timeout, healthy: passes"
 grep -q "; requests workload 2 (at edge-2): served ratio back from 11s" "$tmp/long-ok.out"
 check $? 0 "long timeout, healthy: judged"
+
+# One workload's slow answers (13 s, through a delayed link) once set how
+# long before the end every workload's seconds stopped being judged (twice
+# the longest ok answer), and a site down for good from 27 s in a 55 s run
+# was "not judged" and passed, 10 seeds of 10. The judged seconds now end
+# at the first second with a request of that workload still waiting.
+cat > "$tmp/slow.yaml" <<'EOF2'
+name: slow-beside-down
+duration: 55s
+model: { rpc: { timeout: 60s } }
+workload:
+  - { kind: requests, at: edge-2, rate: 200/s, timeout: 26s }
+  - { kind: requests, at: edge-1, rate: 200/s, timeout: 1h }
+faults:
+  - { at: 10s, delay: { between: [edge-2, core], latency: { constant: 13s } }, for: 500ms }
+  - { at: 27s, crash: edge-1 }
+expect: { recovers_within: 5s }
+EOF2
+"$ecsim" run "$tmp/slow.yaml" > "$tmp/slow.out" 2>&1; check $? 1 "slow beside down: fails"
+grep -q "FAIL  recovers_within       requests workload 2 (at edge-1): served ratio not back by the end of the run at 55s" "$tmp/slow.out"
+check $? 0 "slow beside down: names the site down"
+# Cut short by --until at the deadline, that workload is undecided: the
+# verdict has nothing to judge (it passed on the healthy one).
+"$ecsim" run "$tmp/long.yaml" --until 15s > "$tmp/cut.out" 2>&1; check $? 1 "cut at the deadline: fails"
+grep -q "FAIL  recovers_within       nothing to judge: requests workload 2 (at edge-2): the judged seconds end at 15s (the end of the run at 15s), and none begins at or after the deadline at 15s" "$tmp/cut.out"
+check $? 0 "cut at the deadline: nothing to judge, said why"
 exit $fail

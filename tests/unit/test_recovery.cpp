@@ -132,8 +132,9 @@ TEST_CASE("recovery: a cluster holding its level under overload jitters by its s
   const run::RecoveryReport early = judge(full, 10000, 10000, 5, 12);
   CHECK_FALSE(early.ok);
   CHECK(early.vacuous);
-  CHECK(early.detail.starts_with("nothing to judge: the judged seconds end at 12s (the end of the run at 12s), "
-                                 "before the deadline at 15s"));
+  CHECK(early.undecided);  // the run ended there, not the clients
+  CHECK(early.detail.starts_with("nothing to judge: the judged seconds end at 12s (the end of the run at 12s), and "
+                                 "none begins at or after the deadline at 15s"));
 }
 
 TEST_CASE("recovery: at 15 requests a second over lossy links, a second with two failures is back, none served is not",
@@ -321,4 +322,59 @@ TEST_CASE("recovery: the judged seconds of a workload end at its until", "[recov
   CHECK(stopped.detail.find("the clients' stop at 12s") != std::string::npos);
   in.sending_until = sim::Time{0} + sim::seconds(20);
   CHECK(run::judge_recovery(in).ok);
+}
+
+TEST_CASE("recovery: the judged seconds end at the first one with a request still waiting at the end",
+          "[recovery]") {
+  // Not back after the fault: 10 % served to the end of a 30 s run.
+  Seconds s;
+  add(s, 10, 100);
+  add(s, 20, 10);
+  run::RecoveryInput in;
+  in.by_second = &s;
+  in.first_fault = sim::Time{0} + sim::seconds(10);
+  in.last_end = sim::Time{0} + sim::seconds(12);
+  in.within = sim::seconds(5);
+  in.run_end = sim::Time{0} + sim::seconds(30);
+  in.settle = sim::seconds(20);  // a long timeout: it sets only the level's end
+  run::RecoveryReport r = run::judge_recovery(in);
+  CHECK_FALSE(r.ok);
+  CHECK_FALSE(r.vacuous);
+  CHECK(r.detail.find("the seconds from 17s to the end served 10.00% together (130 of 1300)") != std::string::npos);
+  // A request begun at 25.5 s still waiting: the seconds from 25 s on are left out.
+  in.incomplete_from = sim::Time{0} + sim::milliseconds(25500);
+  r = run::judge_recovery(in);
+  CHECK_FALSE(r.ok);
+  CHECK(r.detail.find("the seconds from 17s to the end served 10.00% together (80 of 800)") != std::string::npos);
+  // One begun at 13.2 s: every judged second lies before the deadline at
+  // 17 s, and the run, not the clients, ended them: undecided.
+  in.incomplete_from = sim::Time{0} + sim::milliseconds(13200);
+  r = run::judge_recovery(in);
+  CHECK(r.vacuous);
+  CHECK(r.undecided);
+  CHECK(r.detail.find("(a request begun at 13.2s still waiting at the end of the run at 30s), and none begins at or "
+                      "after the deadline at 17s") != std::string::npos);
+  // Undecided beside a workload that holds: the verdict has nothing to
+  // judge; a workload that stopped sending there is only not judged.
+  Seconds good;
+  add(good, 30, 100);
+  std::vector<run::RecoveryWorkload> ws(2);
+  ws[0].label = "requests workload 1 (at edge)";
+  ws[0].by_second = &good;
+  ws[0].settle = sim::seconds(1);
+  ws[1].label = "requests workload 2 (at edge-2)";
+  ws[1].by_second = &s;
+  ws[1].settle = sim::seconds(1);
+  ws[1].incomplete_from = in.incomplete_from;
+  in.incomplete_from = sim::Time::max();
+  r = run::judge_recovery_by_workload(in, ws);
+  CHECK_FALSE(r.ok);
+  CHECK(r.vacuous);
+  CHECK(r.detail.starts_with("nothing to judge: requests workload 2 (at edge-2): the judged seconds end at 13s"));
+  ws[1].incomplete_from = sim::Time::max();
+  ws[1].sending_until = sim::Time{0} + sim::milliseconds(13200);
+  r = run::judge_recovery_by_workload(in, ws);
+  CHECK(r.ok);
+  CHECK(r.detail.find("; not judged: requests workload 2 (at edge-2): nothing to judge: the judged seconds end at "
+                      "14s (the clients' stop at 13.2s)") != std::string::npos);
 }

@@ -22,14 +22,13 @@ struct RecoveryInput {
   sim::Time last_end{0};     // the last fault window's end
   sim::Duration within{0};
   // The longest a request judged may wait (its client's timeout): the level
-  // is measured before the first fault less this, and the judged seconds
-  // end this long before the end of the run.
+  // is measured before the first fault less this.
   sim::Duration settle{0};
-  // The judged seconds end this long before the end of the run when set
-  // (>= 0), else `settle` before it: by then every request begun is settled
-  // or overdue (workload/overdue.hpp), so the shorter of the timeout and
-  // the overdue age.
-  sim::Duration tail{-1};
+  // The start of the earliest request left out of by_second at the end
+  // (still waiting, not overdue): the judged seconds end at the second it
+  // began in, so that every second judged is complete (in the last
+  // timeout's worth the fast failures are in and the slow answers not).
+  sim::Time incomplete_from = sim::Time::max();
   sim::Time run_end{0};
   // The clients stop sending then: the judged seconds end there too, so a
   // workload that stopped is not judged on seconds it sent nothing in.
@@ -45,6 +44,11 @@ struct RecoveryReport {
   int64_t baseline_ns = 0;     // how much of the run before the first fault measured it (0: none)
   int64_t recovered_ns = -1;   // from the last window's end to the first second back for good; -1: never
   bool vacuous = false;        // nothing to judge (the detail says why): fails, as an empty verdict does
+  // Vacuous because the judged seconds end before the deadline without its
+  // clients stopping there (the run ended, or a request was still waiting)
+  // while the ratio was not back: not known, where a workload that stopped
+  // sending is only not judged.
+  bool undecided = false;
   std::string detail;
 };
 
@@ -58,13 +62,14 @@ struct RecoveryWorkload {
   std::string label;  // names it in the detail: "requests workload 2 (at edge-*)"
   const std::vector<std::array<uint64_t, 2>>* by_second = nullptr;
   sim::Duration settle{0};  // its clients' timeout
-  sim::Duration tail{-1};   // RecoveryInput::tail
+  sim::Time incomplete_from = sim::Time::max();  // RecoveryInput::incomplete_from
   sim::Time sending_until = sim::Time::max();
 };
 // judge_recovery of each workload with `in`'s faults, bound, run end and
 // noun, and its own counts, timeout and end, each with an equal share of the
 // false-alarm chance. Holds when every workload judged holds; vacuous when
-// none is judged (each one's reason said). One workload: its report as is.
+// none is judged (each one's reason said) or one is undecided. One
+// workload: its report as is.
 // REQUIRES: ws not empty, each by_second set.
 RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<RecoveryWorkload>& ws);
 

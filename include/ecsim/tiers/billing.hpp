@@ -158,6 +158,7 @@ struct BillingFigures {
   // By the second an operation began: {served, settled} as the served ratio
   // counts them (expect.billing.recovers_within, run/recovery.hpp).
   std::vector<std::vector<std::array<uint64_t, 2>>> by_second;  // per billing workload (as World's)
+  std::vector<int64_t> incomplete_from;  // per billing workload (as World::incomplete_from)
   // The same counts by kind, [0] transactions, [1] reads: each must be
   // served at served_ratio_min (reads answered do not cover aborted writes).
   std::array<uint64_t, 2> kind_served{};

@@ -316,6 +316,10 @@ class World final : public node::PayloadOwner {
   // began in: {served ok, settled}; a workload that settled nothing may be
   // missing from the end.
   const std::vector<std::vector<std::array<uint64_t, 2>>>& served_by_second() const { return by_second_; }
+  // Per requests workload: the start of the earliest request finish() left
+  // out of served_by_second (still waiting, not overdue); INT64_MAX: none, or
+  // a workload missing from the end. The seconds before it are complete.
+  const std::vector<int64_t>& incomplete_from() const { return incomplete_from_; }
   // A quorum read or write at core `n` completed (the cloud row): counted
   // and traced.
   void storage_op_done(net::NodeId n, sim::Duration latency, bool ok);
@@ -400,6 +404,7 @@ class World final : public node::PayloadOwner {
   std::vector<uint64_t> offered_;  // per node
   std::vector<uint64_t> served_;   // per node
   std::vector<std::vector<std::array<uint64_t, 2>>> by_second_;  // per requests workload
+  std::vector<int64_t> incomplete_from_;                         // per requests workload
   void count_second(uint32_t workload, sim::Time start, bool ok);
   std::vector<RehydrationRecord> rehydrations_;
   // Per node, per simulated second: {hits, misses}; grows with the run.
