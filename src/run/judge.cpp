@@ -439,20 +439,12 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
     return v;
   }
   const bool billing = name.starts_with("billing.");
+  const scenario::RecoveryClients clients =
+      billing ? scenario::RecoveryClients::kBilling : scenario::RecoveryClients::kRequests;
   // Each workload apart: one that stops (`until`) while another sends on
   // changes the mix of the seconds after it, and a small one beside a
   // large one would vanish in a pooled ratio.
-  struct Workload {
-    const scenario::Selector* at;
-    sim::Duration timeout;
-    std::optional<sim::Duration> until;
-  };
-  std::vector<Workload> workloads;
-  if (billing) {
-    for (const scenario::BillingWorkload& w : sc.billing) workloads.push_back({&w.at, w.timeout, w.until});
-  } else {
-    for (const scenario::RequestWorkload& w : sc.requests) workloads.push_back({&w.at, w.timeout, w.until});
-  }
+  const std::vector<scenario::JudgedWorkload> workloads = scenario::recovery_workloads(sc, clients);
   ECSIM_ASSERT(!workloads.empty());
   const sim::Time first_fault =
       std::min_element(windows.begin(), windows.end(), [](const sim::TimeWindow& a, const sim::TimeWindow& b) {
@@ -464,7 +456,7 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
   std::vector<RecoveryWorkload> judged;
   for (size_t i = 0; i < workloads.size(); ++i) {
     RecoveryWorkload w;
-    w.label = fmt::format("{} workload {} (at {})", billing ? "billing" : "requests", i + 1, workloads[i].at->text);
+    w.label = scenario::recovery_workload_label(clients, i, workloads[i]);
     w.by_second = i < by_second.size() ? &by_second[i] : &kNothing;
     w.settle = workloads[i].timeout;
     if (i < incomplete_from.size() && incomplete_from[i] != INT64_MAX) w.incomplete_from = sim::Time{incomplete_from[i]};

@@ -311,24 +311,24 @@ RecoveryReport judge_recovery_by_workload(RecoveryInput in, const std::vector<Re
   if (reps.size() == 1) return reps[0];
   RecoveryReport out;
   constexpr std::string_view kNothing = "nothing to judge: ";
+  // Workload i's reason for having nothing to judge, named.
+  const auto reason = [&](size_t i) {
+    const std::string& d = reps[i].detail;
+    return fmt::format("{}: {}", ws[i].label, d.starts_with(kNothing) ? d.substr(kNothing.size()) : d);
+  };
   // A workload not known to be back in time decides: nothing to judge.
   for (size_t i = 0; i < reps.size(); ++i) {
     if (!reps[i].undecided) continue;
     out.vacuous = true;
     out.undecided = true;
-    const std::string& d = reps[i].detail;
-    out.detail = fmt::format("{}{}: {}", kNothing, ws[i].label, d.starts_with(kNothing) ? d.substr(kNothing.size()) : d);
+    out.detail = std::string(kNothing) + reason(i);
     return out;
   }
   const bool none_judged = std::all_of(reps.begin(), reps.end(), [](const RecoveryReport& r) { return r.vacuous; });
   if (none_judged) {
     out.vacuous = true;
     out.detail = std::string(kNothing);
-    for (size_t i = 0; i < reps.size(); ++i) {
-      const std::string& d = reps[i].detail;
-      out.detail += fmt::format("{}{}: {}", i == 0 ? "" : "; ", ws[i].label,
-                                d.starts_with(kNothing) ? d.substr(kNothing.size()) : d);
-    }
+    for (size_t i = 0; i < reps.size(); ++i) out.detail += (i == 0 ? "" : "; ") + reason(i);
     return out;
   }
   // The failing ones first, then those that held, then those not judged.

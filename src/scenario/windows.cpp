@@ -138,29 +138,24 @@ std::optional<sim::Time> first_outage_start(const Scenario& sc) {
   return first;
 }
 
-namespace {
-
-// One workload whose clients' served ratio recovers_within judges: each is
-// judged on its own (run/judge.cpp), with its own level, timeout and end.
-struct Judged {
-  uint64_t rate_per_s = 0;
-  const Selector* at = nullptr;
-  std::optional<sim::Duration> until;
-  uint32_t bad_token_ppm = 0;
-  sim::Duration timeout{0};
-};
-
-std::vector<Judged> judged_workloads(const Scenario& sc, RecoveryClients clients) {
-  std::vector<Judged> out;
+std::vector<JudgedWorkload> recovery_workloads(const Scenario& sc, RecoveryClients clients) {
+  std::vector<JudgedWorkload> out;
   if (clients == RecoveryClients::kBilling) {
-    for (const BillingWorkload& w : sc.billing) out.push_back({w.rate_per_s, &w.at, w.until, 0, w.timeout});
+    for (const BillingWorkload& w : sc.billing) out.push_back({&w.at, w.rate_per_s, w.until, 0, w.timeout});
   } else {
     for (const RequestWorkload& w : sc.requests) {
-      out.push_back({w.rate_per_s, &w.at, w.until, w.bad_token_ppm, w.timeout});
+      out.push_back({&w.at, w.rate_per_s, w.until, w.bad_token_ppm, w.timeout});
     }
   }
   return out;
 }
+
+std::string recovery_workload_label(RecoveryClients clients, size_t index, const JudgedWorkload& w) {
+  return fmt::format("{} workload {} (at {})", clients == RecoveryClients::kBilling ? "billing" : "requests",
+                     index + 1, w.at->text);
+}
+
+namespace {
 
 // The operations (x kPpmOne x 1 s in ns) a workload's clients are expected
 // to send with good tokens in [from, to) (Poisson arrivals: a small count
@@ -170,7 +165,7 @@ struct Expected {
   unsigned __int128 scaled = 0;
   int64_t sending_until = -1;
 };
-Expected expected_between(const Scenario& sc, const Judged& w, int64_t from, int64_t to) {
+Expected expected_between(const Scenario& sc, const JudgedWorkload& w, int64_t from, int64_t to) {
   Expected e;
   if (w.bad_token_ppm >= net::kPpmOne) return e;
   const int64_t until = std::min(w.until.value_or(sc.duration).ns, sc.duration.ns);
@@ -186,7 +181,7 @@ Expected expected_between(const Scenario& sc, const Judged& w, int64_t from, int
 
 // Why the seconds after `last_end` judge nothing of workload `w` ("" when
 // they can).
-std::string judged_problem(const Scenario& sc, const Judged& w, sim::Time last_end, bool billing) {
+std::string judged_problem(const Scenario& sc, const JudgedWorkload& w, sim::Time last_end, bool billing) {
   const int64_t second = sim::seconds(1).ns;
   const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
   // The judged seconds end where every operation begun in them has settled
@@ -226,7 +221,7 @@ std::string judged_problem(const Scenario& sc, const Judged& w, sim::Time last_e
 }
 
 // Why the seconds before `first_fault` measure no level for workload `w`.
-std::string level_problem(const Scenario& sc, const Judged& w, sim::Time first_fault, bool billing) {
+std::string level_problem(const Scenario& sc, const JudgedWorkload& w, sim::Time first_fault, bool billing) {
   const int64_t second = sim::seconds(1).ns;
   const unsigned __int128 scale = static_cast<unsigned __int128>(net::kPpmOne) * static_cast<uint64_t>(second);
   const char* what = billing ? "operations" : "requests with good tokens";
@@ -253,14 +248,16 @@ std::string level_problem(const Scenario& sc, const Judged& w, sim::Time first_f
 
 // "" when some workload of `ws` has no problem; else the one workload's
 // problem, or each one's, named by its place among them.
-std::string unless_one_judged(const std::vector<Judged>& ws, const std::vector<std::string>& problems,
+std::string unless_one_judged(const std::vector<JudgedWorkload>& ws, const std::vector<std::string>& problems,
                               bool billing) {
   std::string out;
   for (size_t i = 0; i < ws.size(); ++i) {
     if (problems[i].empty()) return "";
     if (ws.size() == 1) return problems[i];
-    out += fmt::format("{}{} workload {} (at {}): {}", out.empty() ? "" : "; ", billing ? "billing" : "requests",
-                       i + 1, ws[i].at->text, problems[i]);
+    out += fmt::format("{}{}: {}", out.empty() ? "" : "; ",
+                       recovery_workload_label(billing ? RecoveryClients::kBilling : RecoveryClients::kRequests, i,
+                                               ws[i]),
+                       problems[i]);
   }
   return out;
 }
@@ -271,21 +268,21 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, Recover
   const bool billing = clients == RecoveryClients::kBilling;
   if (billing && sc.billing.empty()) return "the scenario has no billing workload";
   if (!billing && sc.requests.empty()) return "the scenario has no requests workload";
-  const std::vector<Judged> ws = judged_workloads(sc, clients);
+  const std::vector<JudgedWorkload> ws = recovery_workloads(sc, clients);
   std::vector<std::string> problems;
-  for (const Judged& w : ws) problems.push_back(judged_problem(sc, w, last_end, billing));
+  for (const JudgedWorkload& w : ws) problems.push_back(judged_problem(sc, w, last_end, billing));
   return unless_one_judged(ws, problems, billing);
 }
 
 std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault, RecoveryClients clients,
                                        std::optional<sim::Time> last_end) {
   const bool billing = clients == RecoveryClients::kBilling;
-  const std::vector<Judged> ws = judged_workloads(sc, clients);
+  const std::vector<JudgedWorkload> ws = recovery_workloads(sc, clients);
   // Each workload's reason: its judged seconds' when it has none to judge,
   // else its level's.
   std::vector<std::string> problems;
   bool any_judged = false;
-  for (const Judged& w : ws) {
+  for (const JudgedWorkload& w : ws) {
     std::string why = last_end ? judged_problem(sc, w, *last_end, billing) : "";
     if (why.empty()) {
       any_judged = true;

@@ -72,6 +72,20 @@ inline constexpr int kRecoveryLevelMin = 100;
 // (run/recovery.hpp).
 enum class RecoveryClients : uint8_t { kRequests, kBilling };
 
+// One workload whose clients' served ratio recovers_within judges, as the
+// scenario gives it (billing clients send no bad token).
+struct JudgedWorkload {
+  const Selector* at = nullptr;  // into the scenario: it must outlive this
+  uint64_t rate_per_s = 0;
+  std::optional<sim::Duration> until;
+  uint32_t bad_token_ppm = 0;
+  sim::Duration timeout{0};
+};
+std::vector<JudgedWorkload> recovery_workloads(const Scenario& sc, RecoveryClients clients);
+// How verdicts and refusals name the `index`-th (from 0): "requests
+// workload 2 (at edge-2)".
+std::string recovery_workload_label(RecoveryClients clients, size_t index, const JudgedWorkload& w);
+
 // Why `recovers_within` can never judge `sc` when its last outage window
 // ends at `last_end`: it judges the whole seconds after that end, before the
 // end of the run less a workload's timeout, in which its requests settle, so
