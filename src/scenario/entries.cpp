@@ -72,12 +72,27 @@ std::string fit_recovers_within(std::string_view text, const std::string& file, 
   // The schedule as the loader reads it, without the rules that would ask
   // for (or refuse) the expectations being decided here.
   const Scenario sc = parse_scenario_text_unvalidated(emit(without), file);
-  const bool drop_requests = has && !recovers_within_refusal(sc).empty();
-  const bool drop_billing = has_billing && !billing_expect_missing(sc, "recovers_within").empty();
-  const bool add = !has && recovers_within_required(sc);
+  // The values set the deadlines (an unreadable one is the loader's to refuse).
+  const auto within_at = [](const YAML::Node& n) {
+    if (n.IsScalar()) {
+      if (const std::optional<sim::Duration> d = sim::parse_duration(n.Scalar())) return *d;
+    }
+    return sim::seconds(1);
+  };
+  const bool drop_requests =
+      has && !recovers_within_refusal(sc, RecoveryClients::kRequests, within_at(expect["recovers_within"])).empty();
+  const bool drop_billing =
+      has_billing &&
+      !billing_expect_missing(sc, "recovers_within", within_at(expect["billing"]["recovers_within"])).empty();
+  // A value dropped for its deadline gives way to 1 s where that is required.
+  const bool add = (!has || drop_requests) && recovers_within_required(sc);
   if (!drop_requests && !drop_billing && !add) return std::string(text);
   drop(root, drop_requests, drop_billing);
-  if (add) root["expect"]["recovers_within"] = sim::format_duration(fallback);
+  if (add) {
+    // Required means judgeable at 1 s; the fallback may leave its deadline too late.
+    const bool fits = recovers_within_refusal(sc, RecoveryClients::kRequests, fallback).empty();
+    root["expect"]["recovers_within"] = sim::format_duration(fits ? fallback : sim::seconds(1));
+  }
   return emit(root);
 }
 

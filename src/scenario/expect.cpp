@@ -128,9 +128,12 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
     }
   }
   if (auto v = m.get("recovers_within")) {
-    if (const std::string why = recovers_within_refusal(sc); !why.empty()) fail(v->key_mark, why);
     // Served ratios are measured per whole second: less cannot be judged.
     e.recovers_within = duration_in(*v, sim::seconds(1), true, sim::seconds(3600));
+    if (const std::string why = recovers_within_refusal(sc, RecoveryClients::kRequests, *e.recovers_within);
+        !why.empty()) {
+      fail(v->key_mark, why);
+    }
   }
   return e;
 }
@@ -147,7 +150,11 @@ BillingExpect Loader::billing_expect(const Field& f, const Scenario& sc) const {
   for (const char* key : {"served_ratio_min", "latency_p99", "read_latency_p99", "recovers_within"}) {
     const auto v = m.get(key);
     if (!v) continue;
-    if (const std::string why = billing_expect_missing(sc, key); !why.empty()) {
+    // recovers_within's deadline depends on its value.
+    const sim::Duration within = std::string_view(key) == "recovers_within"
+                                     ? duration_in(*v, sim::seconds(1), true, sim::seconds(3600))
+                                     : sim::seconds(1);
+    if (const std::string why = billing_expect_missing(sc, key, within); !why.empty()) {
       fail(v->key_mark, why.starts_with("expect.") ? why : fmt::format("{} {}", v->path, why));
     }
     if (std::string_view(key) == "served_ratio_min") {

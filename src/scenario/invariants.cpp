@@ -164,7 +164,7 @@ bool mix_has(const BillingWorkload& w, bool reads) {
 }
 }  // namespace
 
-std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
+std::string billing_expect_missing(const Scenario& sc, std::string_view key, sim::Duration within) {
   if (sc.billing.empty()) {
     return fmt::format("in a scenario without a billing workload, expected it only beside a kind: billing workload "
                        "(or no expect.billing.{})",
@@ -191,7 +191,7 @@ std::string billing_expect_missing(const Scenario& sc, std::string_view key) {
       return "in a scenario without a fault window, expected a timed fault or an at_point crash to recover from";
     }
     // The whole message, from "expect.billing.recovers_within can never ...".
-    if (std::string why = recovers_within_refusal(sc, RecoveryClients::kBilling); !why.empty()) return why;
+    if (std::string why = recovers_within_refusal(sc, RecoveryClients::kBilling, within); !why.empty()) return why;
     // The level to recover to is measured over whole seconds before the
     // first fault; a billing level is not taken as 100 % without one.
     const std::vector<sim::TimeWindow> windows = outage_windows(sc, sim::Time{0} + sc.duration);
@@ -244,7 +244,8 @@ std::string billing_expect_refusal(const Scenario& sc) {
                                                {"read_latency_p99", b.read_latency_p99.has_value()},
                                                {"recovers_within", b.recovers_within.has_value()}};
   for (const auto& [key, set] : keys) {
-    const std::string why = set ? billing_expect_missing(sc, key) : "";
+    const sim::Duration within = b.recovers_within.value_or(sim::seconds(1));
+    const std::string why = set ? billing_expect_missing(sc, key, within) : "";
     if (why.starts_with("expect.")) return why;
     if (!why.empty()) return fmt::format("expect.billing.{} {}", key, why);
   }

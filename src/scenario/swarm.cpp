@@ -38,7 +38,11 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
     YAML::Node kept;
     if (root["expect"]["quiescence"]) kept["quiescence"] = root["expect"]["quiescence"];
     if (root["expect"]["recovers_within"] && outage) {
-      kept["recovers_within"] = root["expect"]["recovers_within"];
+      // Its deadline may fall too late for the drawn faults: then the
+      // shortest, which `outage` says can be judged.
+      const bool fits = sc.expect.recovers_within &&
+                        recovers_within_refusal(drawn, RecoveryClients::kRequests, *sc.expect.recovers_within).empty();
+      kept["recovers_within"] = fits ? root["expect"]["recovers_within"] : YAML::Node("1s");
     }
     // Only the invariants that can apply to this mix (a mix without a cloud
     // restart has none for `durability` or `catch_up` to judge).
@@ -52,10 +56,12 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
     if (kept.size() > 0) root["expect"] = kept;
   }
   // A three-tier mix with faults must say how soon it recovers (the loader
-  // refuses it otherwise): the scenario's own figure, else 5 s. Under
-  // --swarm it is a figure like the others, reported but not judged.
+  // refuses it otherwise): the scenario's own figure, else 5 s where its
+  // deadline leaves a second to judge, else 1 s. Under --swarm it is a
+  // figure like the others, reported but not judged.
   if (!sc.requests.empty() && outage && !(root["expect"] && root["expect"]["recovers_within"])) {
-    root["expect"]["recovers_within"] = "5s";
+    const bool fits = recovers_within_refusal(drawn, RecoveryClients::kRequests, sim::seconds(5)).empty();
+    root["expect"]["recovers_within"] = fits ? "5s" : "1s";
   }
   YAML::Emitter out;
   out << root;

@@ -447,13 +447,19 @@ class Validator {
     }
     // Without a second to judge after the last outage window it is refused, and not required.
     if (e.recovers_within) {
-      if (const std::string why = recovers_within_refusal(sc_); !why.empty()) fail(m, why);
+      if (const std::string why = recovers_within_refusal(sc_, RecoveryClients::kRequests, *e.recovers_within);
+          !why.empty()) {
+        fail(m, why);
+      }
       in_range(m, "expect.recovers_within", *e.recovers_within, sim::seconds(1), true, sim::seconds(3600));
     } else if (recovers_within_required(sc_)) {
       const auto f = std::find_if(sc_.faults.begin(), sc_.faults.end(), [](const Fault& x) { return is_outage(x); });
-      fail(f->mark, "a fault window in a scenario with a requests workload, but no expect.recovers_within, "
-                    "expected one like 'recovers_within: 5s' (how soon the served ratio must be back after the "
-                    "last fault)");
+      // An example whose deadline leaves a second to judge (required means 1 s does).
+      const bool five = recovers_within_refusal(sc_, RecoveryClients::kRequests, sim::seconds(5)).empty();
+      fail(f->mark, fmt::format("a fault window in a scenario with a requests workload, but no "
+                                "expect.recovers_within, expected one like 'recovers_within: {}' (how soon the served "
+                                "ratio must be back after the last fault)",
+                                five ? "5s" : "1s"));
     }
     if (e.served_ratio_min) {
       if (!(*e.served_ratio_min > 0.0 && *e.served_ratio_min <= 1.0)) {  // 0 could never fail

@@ -181,7 +181,8 @@ Expected expected_between(const Scenario& sc, const JudgedWorkload& w, int64_t f
 
 // Why the seconds after `last_end` judge nothing of workload `w` ("" when
 // they can).
-std::string judged_problem(const Scenario& sc, const JudgedWorkload& w, sim::Time last_end, bool billing) {
+std::string judged_problem(const Scenario& sc, const JudgedWorkload& w, sim::Time last_end, sim::Duration within,
+                           bool billing) {
   const int64_t second = sim::seconds(1).ns;
   const int64_t first = (last_end.ns + second - 1) / second * second;  // the first whole second judged
   // The judged seconds end where every operation begun in them has settled
@@ -208,6 +209,23 @@ std::string judged_problem(const Scenario& sc, const JudgedWorkload& w, sim::Tim
                        sim::format_time(last_end), billing ? "billing " : "",
                        sim::format_time(sim::Time{judged.sending_until}), billing ? "billing" : "requests",
                        sim::format_time(sim::Time{first}));
+  }
+  // Whether the ratio was back in time shows only in a second at or after
+  // the deadline (run/recovery.cpp: before it, not yet back is not known).
+  const int64_t deadline = (last_end.ns + within.ns + second - 1) / second * second;
+  const int64_t stop = (judged.sending_until + second - 1) / second * second;
+  if (deadline + second > std::min(judged_to, stop)) {
+    return fmt::format("the last fault window ends at {}, and the deadline {} later, at {}, leaves no whole second "
+                       "to judge before {}",
+                       sim::format_time(last_end), sim::format_duration(within), sim::format_time(sim::Time{deadline}),
+                       stop < judged_to
+                           ? fmt::format("the {}clients stop at {} (the {} workload's until)", billing ? "billing " : "",
+                                         sim::format_time(sim::Time{judged.sending_until}),
+                                         billing ? "billing" : "requests")
+                           : fmt::format("{} (the end of the run at {} less the {}clients' timeout of {})",
+                                         sim::format_time(sim::Time{judged_to}),
+                                         sim::format_time(sim::Time{0} + sc.duration), billing ? "billing " : "",
+                                         sim::format_duration(w.timeout)));
   }
   if (judged.scaled < scale * kRecoveryRequestsMin) {
     return fmt::format("the last fault window ends at {}, and the {}clients are expected to send {:.1f} {} in the "
@@ -264,18 +282,19 @@ std::string unless_one_judged(const std::vector<JudgedWorkload>& ws, const std::
 
 }  // namespace
 
-std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, RecoveryClients clients) {
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, sim::Duration within,
+                                 RecoveryClients clients) {
   const bool billing = clients == RecoveryClients::kBilling;
   if (billing && sc.billing.empty()) return "the scenario has no billing workload";
   if (!billing && sc.requests.empty()) return "the scenario has no requests workload";
   const std::vector<JudgedWorkload> ws = recovery_workloads(sc, clients);
   std::vector<std::string> problems;
-  for (const JudgedWorkload& w : ws) problems.push_back(judged_problem(sc, w, last_end, billing));
+  for (const JudgedWorkload& w : ws) problems.push_back(judged_problem(sc, w, last_end, within, billing));
   return unless_one_judged(ws, problems, billing);
 }
 
 std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault, RecoveryClients clients,
-                                       std::optional<sim::Time> last_end) {
+                                       std::optional<sim::Time> last_end, sim::Duration within) {
   const bool billing = clients == RecoveryClients::kBilling;
   const std::vector<JudgedWorkload> ws = recovery_workloads(sc, clients);
   // Each workload's reason: its judged seconds' when it has none to judge,
@@ -283,7 +302,7 @@ std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault
   std::vector<std::string> problems;
   bool any_judged = false;
   for (const JudgedWorkload& w : ws) {
-    std::string why = last_end ? judged_problem(sc, w, *last_end, billing) : "";
+    std::string why = last_end ? judged_problem(sc, w, *last_end, within, billing) : "";
     if (why.empty()) {
       any_judged = true;
       why = level_problem(sc, w, first_fault, billing);
@@ -327,11 +346,11 @@ bool recovers_within_required(const Scenario& sc) {
   // too late for a second to be judged, whatever the timed schedule.
   if (sc.requests.empty() || !has_fault_window(sc.faults) || has_point_crash(sc.faults)) return false;
   const std::optional<sim::Time> last = last_outage_end(sc);
-  return last && recovery_unjudgeable(sc, *last).empty() &&
-         recovery_level_unjudgeable(sc, *first_outage_start(sc), RecoveryClients::kRequests, last).empty();
+  return last && recovery_unjudgeable(sc, *last, sim::seconds(1)).empty() &&
+         recovery_level_unjudgeable(sc, *first_outage_start(sc), RecoveryClients::kRequests, last, sim::seconds(1)).empty();
 }
 
-std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients) {
+std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients, sim::Duration within) {
   if (clients == RecoveryClients::kRequests && sc.requests.empty()) {
     return "expect.recovers_within in a scenario without a requests workload, expected it only with the three-tier "
            "model (client requests to measure)";
@@ -346,11 +365,11 @@ std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients)
   // end one could have leaves no second to judge.
   const std::optional<sim::Time> timed = last_outage_end(sc);
   const std::optional<sim::Time> last = timed ? timed : earliest_point_end(sc);
-  const std::string why = last ? recovery_unjudgeable(sc, *last, clients) : "";
+  const std::string why = last ? recovery_unjudgeable(sc, *last, within, clients) : "";
   const char* key = clients == RecoveryClients::kBilling ? "billing.recovers_within" : "recovers_within";
   // The level's seconds are known only by running when a point may fire first.
   if (why.empty() && timed && !has_point_crash(sc.faults)) {
-    if (const std::string low = recovery_level_unjudgeable(sc, *first_outage_start(sc), clients, timed);
+    if (const std::string low = recovery_level_unjudgeable(sc, *first_outage_start(sc), clients, timed, within);
         !low.empty()) {
       return fmt::format("expect.{} can never be judged: {}, expected a later first fault or more {} before it, or "
                          "no expect.{}",
@@ -359,7 +378,7 @@ std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients)
   }
   if (why.empty()) return why;
   return fmt::format("expect.{} can never be judged: {}, expected {} for a whole second after the last fault window "
-                     "(a later until or a longer duration), or no expect.{}",
+                     "and its deadline (a shorter recovers_within, a later until or a longer duration), or no expect.{}",
                      key, why, clients == RecoveryClients::kBilling ? "billing operations" : "requests", key);
 }
 

@@ -217,15 +217,21 @@ for seed in 19 63; do
 done
 # An edge node's restart under overload: a call whose handshake timed out
 # went back to a full queue of its RPC client (an assertion before).
-printf 'name: overload\nduration: 6s\ntopology: { edge: 12, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 5000/s }\nfaults:\n  - { at: 2s, crash: edge-12, for: 2s }\nexpect:\n  recovers_within: 1s\n' > "$tmp/overload.yaml"
+printf 'name: overload\nduration: 7s\ntopology: { edge: 12, core: 1, cloud: 3 }\nworkload:\n  - { kind: requests, rate: 5000/s }\nfaults:\n  - { at: 2s, crash: edge-12, for: 2s }\nexpect:\n  recovers_within: 1s\n' > "$tmp/overload.yaml"
 # One run gives both the exit code and the verdicts (it ran twice before,
 # --quiet for the code, then --json: the same run, twice the time).
 "$ecsim" run "$tmp/overload.yaml" --json > "$tmp/out.json" 2>&1
-# (It failed recovers_within until 2026-12-07, on the run's last second:
-# there the fast failures had settled and the slow answers not; the judged
-# seconds now end the clients' timeout before the end of the run.)
-check $? 0 "an edge restart under overload runs to its verdict (the served ratio back at once)"
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([e['name'] for e in d['expectations'] if e['ok'] and not e.get('vacuous')])" \
+# The run is 7 s long (6 s before 2026-12-07): with a 1 s deadline after
+# the window ending at 4 s, its whole second to judge is [5s, 6s), which
+# validate asks for. The one core is overloaded from the start, so its
+# queue and the share it drops grow by themselves (12 % served in the
+# level's second, 7 % in the judged one): the verdict rightly says the
+# ratio is not back. What this checks is that the run reaches a verdict
+# and that recovers_within is judged, not its outcome.
+rc=$?
+check "$([[ $rc == 0 || $rc == 1 ]] && echo verdict || echo "exit $rc")" verdict \
+  "an edge restart under overload runs to its verdict"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([e['name'] for e in d['expectations'] if not e.get('vacuous')])" \
   "$tmp/out.json" > "$tmp/judged"
 check "$(cat "$tmp/judged")" "['recovers_within']" "... and recovers_within is judged"
 # False alarms: an edge node on one core holds 2,000 requests of 600 us

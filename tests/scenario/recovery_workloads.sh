@@ -108,12 +108,12 @@ check $? 0 "long timeout, healthy: judged"
 
 # One workload's slow answers (13 s, through a delayed link) once set how
 # long before the end every workload's seconds stopped being judged (twice
-# the longest ok answer), and a site down for good from 27 s in a 55 s run
+# the longest ok answer), and a site down for good from 27 s in a 55 s run (60 s here, so that validate sees a second to judge after the 32 s deadline)
 # was "not judged" and passed, 10 seeds of 10. The judged seconds now end
 # at the first second with a request of that workload still waiting.
 cat > "$tmp/slow.yaml" <<'EOF2'
 name: slow-beside-down
-duration: 55s
+duration: 60s
 model: { rpc: { timeout: 60s } }
 workload:
   - { kind: requests, at: edge-2, rate: 200/s, timeout: 26s }
@@ -124,7 +124,7 @@ faults:
 expect: { recovers_within: 5s }
 EOF2
 "$ecsim" run "$tmp/slow.yaml" > "$tmp/slow.out" 2>&1; check $? 1 "slow beside down: fails"
-grep -q "FAIL  recovers_within       requests workload 2 (at edge-1): served ratio not back by the end of the run at 55s" "$tmp/slow.out"
+grep -q "FAIL  recovers_within       requests workload 2 (at edge-1): served ratio not back by the end of the run at 60s" "$tmp/slow.out"
 check $? 0 "slow beside down: names the site down"
 # Cut short by --until at the deadline, that workload is undecided: the
 # verdict has nothing to judge (it passed on the healthy one).

@@ -21,7 +21,7 @@ workload:
 faults:
   - { at: 1s, partition: [[edge-1], "*"], for: 2s }
 expect:
-  recovers_within: 5s
+  recovers_within: 1s
 EOF2
 
 "$ecsim" run "$tmp/shed.yaml" > "$tmp/shed.out"; check $? 0 "the partitioned edge's run passes"

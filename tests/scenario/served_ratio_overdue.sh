@@ -81,7 +81,7 @@ PY
 
 cat > "$tmp/broken.yaml" <<'EOF2'
 name: broken-from-the-start
-duration: 10s
+duration: 12s
 topology: { edge: 3, core: 2, cloud: 3 }
 network:
   links:

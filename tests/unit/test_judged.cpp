@@ -143,11 +143,11 @@ TEST_CASE("judged: a timed crash skipped for a node already down does not restar
   // cloud-2 goes down for good at a protocol point; the timed crash with
   // `for` is skipped, and its `for` must not bring the node back.
   const run::RunResult r = run_text(
-      "name: t\nduration: 6s\ntopology: { edge: 2, core: 2, cloud: 3 }\n"
+      "name: t\nduration: 7s\ntopology: { edge: 2, core: 2, cloud: 3 }\n"
       "workload: [{ kind: requests, rate: 300/s, mix: { read: 1, write: 1 } }]\n"
       "faults:\n  - { at_point: storage.replica.after_sync, node: cloud-2, nth: 50, do: crash }\n"
       "  - { at: 3s, crash: cloud-2, for: 500ms }\n"
-      "expect: { recovers_within: 2s }\n");
+      "expect: { recovers_within: 1s }\n");
   CHECK(r.nodes.crashes == 1);
   CHECK(r.nodes.restarts == 0);
 }

@@ -1044,6 +1044,12 @@ TEST_CASE("loader: recovers_within is required with a fault window on the tiers,
   CHECK(error(head + crash) ==
         "t.yaml:6:5: a fault window in a scenario with a requests workload, but no expect.recovers_within, expected "
         "one like 'recovers_within: 5s' (how soon the served ratio must be back after the last fault)");
+  // Where 5 s would put the deadline past the last second to judge (at 8s
+  // and 9s, in a 10 s run), the example is one that fits.
+  CHECK(error(std::string(head).replace(head.find("20s"), 3, "10s") +
+              "faults:\n  - { at: 2s, crash: edge-1, for: 2s }\n") ==
+        "t.yaml:6:5: a fault window in a scenario with a requests workload, but no expect.recovers_within, expected "
+        "one like 'recovers_within: 1s' (how soon the served ratio must be back after the last fault)");
   CHECK(error(head + crash + "expect: { recovers_within: 500ms }\n") ==
         "t.yaml:7:28: expect.recovers_within is '500ms', expected a duration from 1s and at most 1h");
   CHECK(error(head + "expect: { recovers_within: 5s }\n") ==
@@ -1104,8 +1110,9 @@ TEST_CASE("loader: an invariant with something to judge in the schedule loads", 
 TEST_CASE("loader: recovers_within with no second left to judge is refused and not required", "[scenario]") {
   const auto error = error_or_none;
   const std::string refused = "t.yaml:7:11: expect.recovers_within can never be judged: ";
-  const std::string advice = ", expected requests for a whole second after the last fault window (a later until or "
-                             "a longer duration), or no expect.recovers_within";
+  const std::string advice = ", expected requests for a whole second after the last fault window and its deadline (a "
+                             "shorter recovers_within, a later until or a longer duration), or no "
+                             "expect.recovers_within";
   const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 4s }\n";
   const std::string crash = "faults:\n  - { at: 5s, crash: cloud-2, for: 1s }\n";
   const std::string expect = "expect: { recovers_within: 5s }\n";
@@ -1120,25 +1127,40 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
         refused + "the last fault window ends at 10s, and no whole second follows it before 9s (the end of the run at "
                   "10s less the clients' timeout of 1s, by when all that began in it has settled)" + advice);
   CHECK(error(all + open) == "no error");
-  // One whole second is enough: clients sending until 7s cover [6s, 7s),
-  // 30 requests expected; until 6.5s, 15 are too few.
-  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 7s }\n" + crash +
-              expect) == "no error");
-  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 6500ms }\n" + crash +
-              expect) ==
-        refused + "the last fault window ends at 6s, and the clients are expected to send 15.0 requests with good "
+  // One whole second at or after the deadline is enough: with 1 s to
+  // recover in, clients sending until 8s cover [7s, 8s); at 4 a second on
+  // each of 3 edge nodes until 7.5s, 18 expected from 6s are too few.
+  const std::string expect1 = "expect: { recovers_within: 1s }\n";
+  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 8s }\n" + crash +
+              expect1) == "no error");
+  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 4/s, until: 7500ms }\n" + crash +
+              expect1) ==
+        refused + "the last fault window ends at 6s, and the clients are expected to send 18.0 requests with good "
                   "tokens in the whole seconds from 6s to 9s, fewer than 20 (a count that small may be 0)" + advice);
+  // Not back in the seconds before the deadline is not known to be late:
+  // with 5 s to recover in, until 8s leaves no second at or after 11s.
+  CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 8s }\n" + crash +
+              expect) ==
+        refused + "the last fault window ends at 6s, and the deadline 5s later, at 11s, leaves no whole second to "
+                  "judge before the clients stop at 8s (the requests workload's until)" + advice);
+  CHECK(error("name: t\nduration: 11s\nworkload:\n  - { kind: requests, rate: 10/s }\n" + crash + expect) ==
+        refused + "the last fault window ends at 6s, and the deadline 5s later, at 11s, leaves no whole second to "
+                  "judge before 10s (the end of the run at 11s less the clients' timeout of 1s)" + advice);
+  CHECK(error("name: t\nduration: 20s\nworkload:\n  - { kind: requests, rate: 10/s, until: 9s }\n" + crash +
+              expect) ==
+        refused + "the last fault window ends at 6s, and the deadline 5s later, at 11s, leaves no whole second to "
+                  "judge before the clients stop at 9s (the requests workload's until)" + advice);
   // Exactly 20 is enough, counted in integers (in doubles 100 x 0.2 x 1 s
   // came to 19.999999999999996 and was refused).
-  // The level's 100 too: 20 a second over the 5 s from 0s to 5s (the crash
-  // at 6s less the 1 s timeout).
-  const std::string exact = "name: t\nduration: 9s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
-                            "  - { kind: requests, at: edge-2, rate: 100/s, bad_tokens: 80% }\n"
-                            "faults:\n  - { at: 6s, crash: edge-1, for: 1s }\n";
+  // The level's 100 too: 10 a second over the 10 s from 0s to 10s (the
+  // crash at 11s less the 1 s timeout); 20 over the judged [12s, 14s).
+  const std::string exact = "name: t\nduration: 15s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
+                            "  - { kind: requests, at: edge-2, rate: 100/s, bad_tokens: 90% }\n"
+                            "faults:\n  - { at: 11s, crash: edge-1, for: 1s }\n";
   CHECK(error(exact + "expect: { recovers_within: 1s }\n") == "no error");
   CHECK_THAT(error(exact), Catch::StartsWith("t.yaml:7:5: a fault window in a scenario with a requests workload"));
-  CHECK_THAT(error(std::string(exact).replace(exact.find("80%"), 3, "81%") + "expect: { recovers_within: 1s }\n"),
-             Catch::Contains("expected to send 19.0 requests with good tokens"));
+  CHECK_THAT(error(std::string(exact).replace(exact.find("90%"), 3, "91%") + "expect: { recovers_within: 1s }\n"),
+             Catch::Contains("expected to send 18.0 requests with good tokens"));
   // An at_point cut never healed would leave nothing to judge once it
   // fires: recovers_within is not required then, and not refused (the
   // point may never be reached).
@@ -1158,7 +1180,7 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   const std::string later =
       "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 200/s, until: 3s }\n"
       "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash, for: 10ms }\n";
-  CHECK(error(later + "expect: { recovers_within: 5s }\n") == "no error");
+  CHECK(error(later + "expect: { recovers_within: 1s }\n") == "no error");
   // Requests that all carry a bad token are refused, and the served ratio
   // leaves refused requests out: nothing to judge, nothing required.
   const std::string bad = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\n";
@@ -1200,8 +1222,9 @@ TEST_CASE("loader: convergence is refused when the network cannot be whole befor
   CHECK_THAT(error_of(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3500ms }\n" + expect),
              Catch::Contains("the delay at 5s (line 7) lasts until 8.5s, and the network must be whole"));
   // Ending in time: by its `for`, or by a heal.
-  CHECK(error_or_none(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3s }\n" + expect) ==
-        "no error");
+  // (Its deadline leaves no second to judge: recovers_within is not required.)
+  CHECK(error_or_none(dsm + "faults:\n  - { at: 5s, delay: { latency: { constant: 1ms } }, for: 3s }\n" +
+                      "expect:\n  invariants: [convergence]\n") == "no error");
   CHECK(error_or_none(dsm + "faults:\n  - { at: 1s, partition: [[edge-1], \"*\"] }\n  - { at: 4s, heal: true }\n" +
                       expect) == "no error");
   // A quiescence as long as the run can never pass.

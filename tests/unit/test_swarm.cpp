@@ -110,7 +110,7 @@ TEST_CASE("swarm: without the recovery rules the quiet tail allows for the fixed
   CHECK(last_end_ns > sc.duration.ns - sim::seconds(15).ns);   // the tail under backoff is longer
 }
 
-// Clients that stop early leave no second after a late fault for
+// Clients that stop early leave no second after a late fault's deadline for
 // recovers_within to judge: a seed whose mix ends after they stop goes
 // without it (the loader refuses it then), and so does one with a fault at
 // a protocol point (the loader does not require it then); the others keep it.
@@ -118,10 +118,13 @@ TEST_CASE("swarm: recovers_within only where the mix leaves a second to judge", 
   std::string text = three_tier().text;
   const std::string until = "    until: 26s\n";
   REQUIRE(text.find(until) != std::string::npos);
-  text.replace(text.find(until), until.size(), "    until: 12s\n");
+  text.replace(text.find(until), until.size(), "    until: 13s\n");
   const std::string crash = "for: 5s }";  // the scenario's own crash, ending at 15s: at 11s now
   REQUIRE(text.find(crash) != std::string::npos);
   text.replace(text.find(crash), crash.size(), "for: 1s }");
+  const std::string within = "recovers_within: 5s";  // its deadline at 16s would be after the clients stop
+  REQUIRE(text.find(within) != std::string::npos);
+  text.replace(text.find(within), within.size(), "recovers_within: 1s");
   const scenario::Scenario sc = scenario::load_scenario_text(text, "three-tier-until.yaml");
   size_t with = 0, without = 0;
   for (uint64_t seed = 1; seed <= 100; ++seed) {
@@ -134,8 +137,9 @@ TEST_CASE("swarm: recovers_within only where the mix leaves a second to judge", 
       if (scenario::is_outage(f)) last_ns = std::max(last_ns, (f.at + f.for_duration.value_or(sim::Duration{0})).ns);
     }
     if (last_ns < 0) continue;
-    // The first whole second after the last outage must begin before 12 s,
-    // and no fault at a protocol point (it may fire as late as the end).
+    // A whole second at or after the deadline (1 s after the last outage,
+    // the shortest recovers_within) must begin before the clients stop at
+    // 13 s, and no fault at a protocol point (it may fire as late as the end).
     const bool judgeable = (last_ns + 999'999'999) / 1'000'000'000 < 12 && !scenario::has_point_crash(s.faults);
     CHECK(s.expect.recovers_within.has_value() == judgeable);
     (judgeable ? with : without) += 1;

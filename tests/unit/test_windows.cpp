@@ -128,24 +128,25 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   const std::string crash = "  - { at: 3s, crash: cloud-2, for: 3200ms }\n";  // ends at 6.2s
   const auto why = [&](const std::string& duration, const std::string& until) {
     const scenario::Scenario sc = scenario_with(duration, until, crash);
-    return scenario::recovery_unjudgeable(sc, *scenario::last_outage_end(sc));
+    return scenario::recovery_unjudgeable(sc, *scenario::last_outage_end(sc), sim::seconds(1));
   };
   // The first whole second after 6.2s is [7s, 8s), judged once all that
-  // began in it has settled: by 9s with the clients' 1 s timeout.
-  CHECK(why("9s", "") == "");
+  // began in it has settled: by 9s with the clients' 1 s timeout. Whether
+  // the ratio was back in time shows only at or after the deadline, 1 s
+  // after 6.2s: [8s, 9s), settled by 10s.
+  CHECK(why("10s", "") == "");
+  CHECK(why("9s", "") ==
+        "the last fault window ends at 6.2s, and the deadline 1s later, at 8s, leaves no whole second to judge "
+        "before 8s (the end of the run at 9s less the clients' timeout of 1s)");
   CHECK(why("8999ms", "") ==
         "the last fault window ends at 6.2s, and no whole second follows it before 7s (the end of the run at 8.999s "
         "less the clients' timeout of 1s, by when all that began in it has settled)");
-  // The clients must be expected to send 20 requests in the judged
-  // seconds: a sliver of 1 ms holds 0.3 (a Poisson count: often none).
-  CHECK(why("20s", "8s") == "");
-  CHECK(why("20s", "7100ms") == "");  // 30 expected
-  CHECK(why("20s", "7001ms") ==
-        "the last fault window ends at 6.2s, and the clients are expected to send 0.3 requests with good tokens in "
-        "the whole seconds from 7s to 19s, fewer than 20 (a count that small may be 0)");
-  CHECK(why("20s", "7s") ==
-        "the last fault window ends at 6.2s, and the clients stop at 7s (the requests workload's until), before the "
-        "first whole second after it, from 7s");
+  // The clients must send into the second at the deadline.
+  CHECK(why("20s", "9s") == "");
+  CHECK(why("20s", "8001ms") == "");
+  CHECK(why("20s", "8s") ==
+        "the last fault window ends at 6.2s, and the deadline 1s later, at 8s, leaves no whole second to judge "
+        "before the clients stop at 8s (the requests workload's until)");
   // A fault at a protocol point may fire as late as the end of the run, so
   // a scenario with one need not expect recovery, whatever its other faults:
   // a cut first healed before it fires, or a crash at 19.9 s, would leave no
@@ -162,7 +163,7 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
   const scenario::Scenario ping = scenario::load_scenario_text(
       "name: t\nduration: 20s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n" + crash,
       "t.yaml");
-  CHECK(scenario::recovery_unjudgeable(ping, *scenario::last_outage_end(ping)) ==
+  CHECK(scenario::recovery_unjudgeable(ping, *scenario::last_outage_end(ping), sim::seconds(1)) ==
         "the scenario has no requests workload");
   // An `until` past the end of the run is the end of the run.
   CHECK(why("8500ms", "30s") ==
@@ -174,7 +175,7 @@ TEST_CASE("fault windows: the last outage's end and whether recovery can be judg
 // expectation they left nothing to judge, adds one they made necessary,
 // and leaves the rest alone.
 TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault]") {
-  const std::string head = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 100/s }\n";
+  const std::string head = "name: t\nduration: 12s\nworkload:\n  - { kind: requests, rate: 100/s }\n";
   const auto fitted = [](const std::string& text) {
     return scenario::load_scenario_text(scenario::fit_recovers_within(text, "t.yaml", 5_s), "t.yaml")
         .expect.recovers_within;
@@ -183,7 +184,15 @@ TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault
   CHECK_FALSE(fitted(head + cut + "expect: { recovers_within: 2s }\n").has_value());
   const std::string crash = "faults:\n  - { at: 3s, crash: edge-1, for: 1s }\n";
   CHECK(fitted(head + crash) == std::optional<sim::Duration>(5_s));
+  // The fallback's deadline too late (at 9s, with seconds judged to 9s): the shortest.
+  CHECK(fitted(std::string(head).replace(head.find("12s"), 3, "10s") + crash) == std::optional<sim::Duration>(1_s));
   CHECK(fitted(head + crash + "expect: { recovers_within: 2s }\n") == std::optional<sim::Duration>(2_s));
+  // The scenario's own value's deadline too late (at 13s in a 12s run), where
+  // one is required: the fallback, not none (which the loader refuses); the
+  // shortest where the fallback is too late as well.
+  CHECK(fitted(head + crash + "expect: { recovers_within: 9s }\n") == std::optional<sim::Duration>(5_s));
+  CHECK(fitted(std::string(head).replace(head.find("12s"), 3, "10s") + crash + "expect: { recovers_within: 9s }\n") ==
+        std::optional<sim::Duration>(1_s));
   // Other expectations stay.
   const std::string both = head + cut + "expect: { recovers_within: 2s, served_ratio_min: 0.5 }\n";
   CHECK(scenario::load_scenario_text(scenario::fit_recovers_within(both, "t.yaml", 5_s), "t.yaml")

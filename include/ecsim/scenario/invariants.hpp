@@ -77,7 +77,8 @@ bool served_ratio_countable(const Scenario& sc);
 // with no second to judge); empty when nothing does. The latencies need
 // operations of their kind: a transaction (a mix that writes, or a billing
 // action), a read; recovers_within a fault window and a second after it.
-std::string billing_expect_missing(const Scenario& sc, std::string_view key);
+// `within`: billing.recovers_within's value, which sets its deadline.
+std::string billing_expect_missing(const Scenario& sc, std::string_view key, sim::Duration within = sim::seconds(1));
 // A latency bound that could never fail (`key`: latency_p99.ping,
 // latency_p99.edge, latency_p99.core, billing.latency_p99,
 // billing.read_latency_p99): every operation of its clients counts at most

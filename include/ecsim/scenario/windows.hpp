@@ -93,7 +93,9 @@ std::string recovery_workload_label(RecoveryClients clients, size_t index, const
 // and good tokens) expected to send at least kRecoveryRequestsMin requests
 // in them. "" when one has; whether requests do settle there is known only
 // by running. With several workloads, each one's reason, named.
-std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end,
+// And a second at or after the deadline, `within` after the last window's
+// end: before it, a ratio not yet back may still be back in time.
+std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end, sim::Duration within,
                                  RecoveryClients clients = RecoveryClients::kRequests);
 // Why the level `recovers_within` recovers to cannot be measured in `sc`
 // when its first outage window begins at `first_fault`: every workload (of
@@ -102,11 +104,12 @@ std::string recovery_unjudgeable(const Scenario& sc, sim::Time last_end,
 // measure its level (run/recovery.hpp). "" when one is not.
 std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault,
                                        RecoveryClients clients = RecoveryClients::kRequests,
-                                       std::optional<sim::Time> last_end = std::nullopt);
+                                       std::optional<sim::Time> last_end = std::nullopt,
+                                       sim::Duration within = sim::seconds(1));
 
 // Whether `sc` must expect recovers_within (validate refuses it without):
 // a requests workload, a timed outage, a second left to judge after the
-// last one, and no fault at a protocol point (it may fire as late as the
+// last one's deadline at the shortest recovers_within (1 s), and no fault at a protocol point (it may fire as late as the
 // end, leaving no second to judge: such a scenario may expect it, and need
 // not).
 bool recovers_within_required(const Scenario& sc);
@@ -115,8 +118,10 @@ bool recovers_within_required(const Scenario& sc);
 // can never be judged (without the file:line:column), else "": for client
 // requests, no requests workload or no fault window at all; then when its
 // outages leave nothing to judge: its timed outages, or without any, its
-// faults at protocol points as if the earliest ending of them fired at once.
-std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients = RecoveryClients::kRequests);
+// faults at protocol points as if the earliest ending of them fired at once;
+// `within`: the expectation's value, which sets the deadline.
+std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients = RecoveryClients::kRequests,
+                                   sim::Duration within = sim::seconds(1));
 
 // Why `convergence` can never be judged in `sc` with `quiescence`, without
 // the file:line:column: it compares the replicas only after the network has
