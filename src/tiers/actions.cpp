@@ -55,6 +55,7 @@ void Actions::billing(net::NodeId edge, workload::BillingOp op, sim::Duration ti
   r.start = now;
   r.deadline = now + timeout;
   r.edge = edge;
+  r.workload = BillingRequest::kNoWorkload;  // the viewer's, not a workload's: in no workload's seconds
   trace(edge, ActionResult::kBillingSent, r.client_txn, static_cast<uint64_t>(op.kind));
   billing_->started(r);
   if (!cluster_.is_up(edge)) {

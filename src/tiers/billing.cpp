@@ -165,8 +165,10 @@ void Billing::served(const BillingRequest& r, sim::Time at) {
 
 void Billing::count_second(const BillingRequest& r, bool served) {
   ECSIM_ASSERT(r.start.ns >= 0);
-  if (r.workload >= figures_.by_second.size()) figures_.by_second.resize(size_t{r.workload} + 1);
-  workload::count_second(figures_.by_second[r.workload], r.start.ns, served);
+  if (r.workload != BillingRequest::kNoWorkload) {
+    if (r.workload >= figures_.by_second.size()) figures_.by_second.resize(size_t{r.workload} + 1);
+    workload::count_second(figures_.by_second[r.workload], r.start.ns, served);
+  }
   const size_t kind = workload::is_billing_write(r.op.kind) ? 0 : 1;
   figures_.kind_settled[kind] += 1;
   figures_.kind_served[kind] += served ? 1 : 0;
@@ -252,7 +254,7 @@ void Billing::finish(sim::Time end_time) {
       if (workload::overdue(end_time.ns - o.start_ns, figures_.served_max_ns)) {
         ++figures_.overdue;
         count_second(r, false);
-      } else {
+      } else if (o.workload != BillingRequest::kNoWorkload) {
         auto& from = figures_.incomplete_from;
         if (o.workload >= from.size()) from.resize(size_t{o.workload} + 1, INT64_MAX);
         from[o.workload] = std::min(from[o.workload], o.start_ns);

@@ -304,3 +304,41 @@ TEST_CASE("billing: served counts commits business refusals and reads and overdu
     CHECK_FALSE(tiers::billing_answer_abort(r));
   }
 }
+
+// The viewer's operations (tiers::Actions::billing) count in the run's
+// figures but in no workload's seconds: recovers_within judges each
+// workload's own clients (before 2026-12-07 they counted as workload 1's).
+TEST_CASE("billing: an operation of no workload counts in the figures but in no workload's seconds", "[billing]") {
+  sim::Trace trace;
+  sim::Simulator sim(1, trace);
+  BillingConfig config;
+  config.subscribers = 10;
+  tiers::Billing billing(sim, config, 1, 2_s);
+  uint64_t next = 1;
+  const auto request = [&](uint32_t workload, int64_t start_ms, BillingKind kind = BillingKind::kTopUp) {
+    tiers::BillingRequest r;
+    r.client_txn = next++;
+    r.op.kind = kind;
+    r.op.from = 1;
+    r.op.amount = 1;
+    r.start = sim::Time{start_ms * 1'000'000};
+    r.deadline = r.start + 60_s;
+    r.workload = workload;
+    billing.started(r);
+    return r;
+  };
+  const auto at = [](int64_t ms) { return sim::Time{ms * 1'000'000}; };
+  billing.failed(request(tiers::BillingRequest::kNoWorkload, 100), at(150));
+  billing.read_done(request(1, 200, BillingKind::kBalance), true, 5, at(210));
+  request(tiers::BillingRequest::kNoWorkload, 1500);  // still waiting at the end
+  billing.finish(at(1600));
+  const tiers::BillingFigures& f = billing.figures();
+  CHECK(f.operations == 3);
+  CHECK(f.failed == 1);
+  CHECK(f.unsettled == 1);
+  REQUIRE(f.by_second.size() == 2);  // workload 2's; workload 1 has none
+  CHECK(f.by_second[0].empty());
+  REQUIRE(f.by_second[1].size() == 1);
+  CHECK(f.by_second[1][0] == std::array<uint64_t, 2>{1, 1});
+  CHECK(f.incomplete_from.empty());
+}

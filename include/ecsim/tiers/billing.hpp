@@ -131,7 +131,10 @@ struct BillingRequest {
   sim::Time start{0};
   sim::Time deadline{0};
   net::NodeId edge = 0;
-  uint32_t workload = 0;  // its index among the scenario's billing workloads
+  // Its index among the scenario's billing workloads, or kNoWorkload for an
+  // operation of the viewer's (tiers/actions.hpp): no workload's seconds.
+  uint32_t workload = 0;
+  static constexpr uint32_t kNoWorkload = UINT32_MAX;
 };
 
 // The summary's billing figures.
