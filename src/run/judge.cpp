@@ -472,6 +472,16 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
   const RecoveryReport rep = judge_recovery_by_workload(in, judged);
   Verdict v{name, rep.ok, rep.detail};
   v.vacuous = rep.vacuous;
+  // A run cut short (--until) inside a window ends that window at the cut:
+  // say so, or the detail would give the cut as the scenario's window end.
+  sim::Time scheduled_end{0};
+  for (const sim::TimeWindow& w : scenario::outage_windows(sc, sim::Time{0} + sc.duration)) {
+    scheduled_end = std::max(scheduled_end, w.to);
+  }
+  if (end < sim::Time{0} + sc.duration && scheduled_end > last_end) {
+    v.detail += fmt::format("; the run ended at {} (--until), inside a fault window the scenario ends at {}",
+                            sim::format_time(end), sim::format_time(scheduled_end));
+  }
   return v;
 }
 

@@ -131,4 +131,14 @@ check $? 0 "slow beside down: names the site down"
 "$ecsim" run "$tmp/long.yaml" --until 15s > "$tmp/cut.out" 2>&1; check $? 1 "cut at the deadline: fails"
 grep -q "FAIL  recovers_within       nothing to judge: requests workload 2 (at edge-2): the judged seconds end at 15s (the end of the run at 15s), and none begins at or after the deadline at 15s" "$tmp/cut.out"
 check $? 0 "cut at the deadline: nothing to judge, said why"
+# Cut inside a window (a crash of edge-3 from 10s to 11s), the window ends
+# at the cut; the detail says that the scenario's runs on (before
+# 2026-12-07 it gave the cut as the last window's end without a word).
+sed -e 's/crash: edge-2 }/crash: edge-3, for: 1s }/' "$tmp/long.yaml" > "$tmp/inside.yaml"
+"$ecsim" run "$tmp/inside.yaml" --until 10.5s > "$tmp/inside.out" 2>&1
+grep -q "; the run ended at 10.5s (--until), inside a fault window the scenario ends at 11s$" "$tmp/inside.out"
+check $? 0 "cut inside a window: says the scenario's window runs on"
+"$ecsim" run "$tmp/inside.yaml" --until 12s > "$tmp/after.out" 2>&1
+grep -q "inside a fault window" "$tmp/after.out"
+check $? 1 "cut after the window: no such words"
 exit $fail
