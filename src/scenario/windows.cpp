@@ -212,12 +212,14 @@ std::string judged_problem(const Scenario& sc, const JudgedWorkload& w, sim::Tim
   }
   // Whether the ratio was back in time shows only in a second at or after
   // the deadline (run/recovery.cpp: before it, not yet back is not known).
-  const int64_t deadline = (last_end.ns + within.ns + second - 1) / second * second;
+  const sim::Time deadline_at = last_end + within;
+  const int64_t deadline = (deadline_at.ns + second - 1) / second * second;  // the first whole second from it
   const int64_t stop = (judged.sending_until + second - 1) / second * second;
   if (deadline + second > std::min(judged_to, stop)) {
     return fmt::format("the last fault window ends at {}, and the deadline {} later, at {}, leaves no whole second "
-                       "to judge before {}",
-                       sim::format_time(last_end), sim::format_duration(within), sim::format_time(sim::Time{deadline}),
+                       "to judge{} before {}",
+                       sim::format_time(last_end), sim::format_duration(within), sim::format_time(deadline_at),
+                       deadline == deadline_at.ns ? "" : fmt::format(" (from {})", sim::format_time(sim::Time{deadline})),
                        stop < judged_to
                            ? fmt::format("the {}clients stop at {} (the {} workload's until)", billing ? "billing " : "",
                                          sim::format_time(sim::Time{judged.sending_until}),
@@ -227,13 +229,18 @@ std::string judged_problem(const Scenario& sc, const JudgedWorkload& w, sim::Tim
                                          sim::format_time(sim::Time{0} + sc.duration), billing ? "billing " : "",
                                          sim::format_duration(w.timeout)));
   }
-  if (judged.scaled < scale * kRecoveryRequestsMin) {
+  // Those seconds must hold enough requests to show a workload not back:
+  // in one cut short by `until` (12s to 12.01s) a single failed request is
+  // within chance at any level, and a site down for good passed.
+  const Expected after = expected_between(sc, w, deadline, judged_to);
+  if (after.scaled < scale * kRecoveryRequestsMin) {
     return fmt::format("the last fault window ends at {}, and the {}clients are expected to send {:.1f} {} in the "
-                       "whole seconds from {} to {}, fewer than {} (a count that small may be 0)",
+                       "whole seconds from {} to {} (at or after the deadline {} later), fewer than {} (a count that "
+                       "small may be 0)",
                        sim::format_time(last_end), billing ? "billing " : "",
-                       static_cast<double>(judged.scaled) / static_cast<double>(scale), what,
-                       sim::format_time(sim::Time{first}), sim::format_time(sim::Time{judged_to}),
-                       kRecoveryRequestsMin);
+                       static_cast<double>(after.scaled) / static_cast<double>(scale), what,
+                       sim::format_time(sim::Time{deadline}), sim::format_time(sim::Time{std::min(judged_to, stop)}),
+                       sim::format_duration(within), kRecoveryRequestsMin);
   }
   return "";
 }
@@ -314,24 +321,29 @@ std::string recovery_level_unjudgeable(const Scenario& sc, sim::Time first_fault
 
 namespace {
 
-// How early a fault at a protocol point can end its window, taken as if it
-// fired at once: a crash with `for` D at D, one without at its reach (0),
-// a cut at its `for` or the first heal (the end of the run with neither).
-// The earliest of them; nothing without one.
+// How early a fault at a protocol point can end its window in a run that
+// judges it, taken as if it fired at 1 s: as the first fault, earlier
+// leaves no whole second before it to measure the level (run/recovery.cpp),
+// and the verdict has nothing to judge. A crash with `for` D ends at 1 s + D,
+// one without at its reach (1 s), a cut at its `for` or the first heal from
+// 1 s (the end of the run with neither). The earliest of them; nothing
+// without one. (Taken as firing at 0 before 2026-12-07: a crash that could
+// only end at 2 s or later had a deadline allowed one second too late.)
 std::optional<sim::Time> earliest_point_end(const Scenario& sc) {
   const sim::Time end = sim::Time{0} + sc.duration;
+  const sim::Time fired = std::min(end, sim::Time{0} + sim::seconds(1));
   std::optional<sim::Time> first_heal;
   for (const Fault& f : sc.faults) {
-    if (f.kind == Fault::Kind::kHeal) first_heal = std::min(first_heal.value_or(f.at), f.at);
+    if (f.kind == Fault::Kind::kHeal && f.at >= fired) first_heal = std::min(first_heal.value_or(f.at), f.at);
   }
   std::optional<sim::Time> earliest;
   for (const Fault& f : sc.faults) {
     if (f.kind != Fault::Kind::kAtPoint) continue;
-    sim::Time at_least{0};
+    sim::Time at_least = fired;
     if (f.action == Fault::PointAction::kCut) {
-      at_least = std::min(f.for_duration ? sim::Time{0} + *f.for_duration : end, first_heal.value_or(end));
+      at_least = std::min(f.for_duration ? fired + *f.for_duration : end, first_heal.value_or(end));
     } else if (f.for_duration) {
-      at_least = sim::Time{0} + *f.for_duration;
+      at_least = fired + *f.for_duration;
     }
     earliest = std::min(earliest.value_or(end), std::min(at_least, end));
   }

@@ -1129,14 +1129,16 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   CHECK(error(all + open) == "no error");
   // One whole second at or after the deadline is enough: with 1 s to
   // recover in, clients sending until 8s cover [7s, 8s); at 4 a second on
-  // each of 3 edge nodes until 7.5s, 18 expected from 6s are too few.
+  // each of 3 edge nodes until 7.5s, 6 expected from the deadline at 7s are
+  // too few (the 18 from 6s, before it, cannot show a late recovery).
   const std::string expect1 = "expect: { recovers_within: 1s }\n";
   CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 8s }\n" + crash +
               expect1) == "no error");
   CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 4/s, until: 7500ms }\n" + crash +
               expect1) ==
-        refused + "the last fault window ends at 6s, and the clients are expected to send 18.0 requests with good "
-                  "tokens in the whole seconds from 6s to 9s, fewer than 20 (a count that small may be 0)" + advice);
+        refused + "the last fault window ends at 6s, and the clients are expected to send 6.0 requests with good "
+                  "tokens in the whole seconds from 7s to 8s (at or after the deadline 1s later), fewer than 20 (a "
+                  "count that small may be 0)" + advice);
   // Not back in the seconds before the deadline is not known to be late:
   // with 5 s to recover in, until 8s leaves no second at or after 11s.
   CHECK(error("name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, until: 8s }\n" + crash +
@@ -1153,8 +1155,9 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
   // Exactly 20 is enough, counted in integers (in doubles 100 x 0.2 x 1 s
   // came to 19.999999999999996 and was refused).
   // The level's 100 too: 10 a second over the 10 s from 0s to 10s (the
-  // crash at 11s less the 1 s timeout); 20 over the judged [12s, 14s).
-  const std::string exact = "name: t\nduration: 15s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
+  // crash at 11s less the 1 s timeout); 20 over the judged [13s, 15s), at
+  // or after the deadline.
+  const std::string exact = "name: t\nduration: 16s\ntopology: { edge: 2, core: 2, cloud: 3 }\nworkload:\n"
                             "  - { kind: requests, at: edge-2, rate: 100/s, bad_tokens: 90% }\n"
                             "faults:\n  - { at: 11s, crash: edge-1, for: 1s }\n";
   CHECK(error(exact + "expect: { recovers_within: 1s }\n") == "no error");
@@ -1176,11 +1179,20 @@ TEST_CASE("loader: recovers_within with no second left to judge is refused and n
       "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash, for: 10ms }\n";
   CHECK_THAT(error(point_only + "expect: { recovers_within: 5s }\n"),
              Catch::StartsWith("t.yaml:7:11: expect.recovers_within can never be judged: the last fault window ends at "
-                               "10ms, and the clients stop at 1s"));
-  const std::string later =
-      "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 200/s, until: 3s }\n"
-      "faults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash, for: 10ms }\n";
-  CHECK(error(later + "expect: { recovers_within: 1s }\n") == "no error");
+                               "1.01s, and the clients stop at 1s"));
+  // Its earliest end is taken with the point firing at 1 s: earlier, no
+  // whole second before it measures the level, and the run has nothing to
+  // judge (an adversarial pass: taken as firing at 0, a deadline one second
+  // too late was accepted, and the verdict could not fail on a late
+  // recovery).
+  const auto later = [](const std::string& until) {
+    return "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 200/s, until: " + until +
+           " }\nfaults:\n  - { at_point: rpc.server.after_execute, node: core-1, do: crash, for: 10ms }\n";
+  };
+  CHECK(error(later("4s") + "expect: { recovers_within: 1s }\n") == "no error");
+  CHECK_THAT(error(later("3s") + "expect: { recovers_within: 1s }\n"),
+             Catch::Contains("the last fault window ends at 1.01s, and the deadline 1s later, at 2.01s, leaves no "
+                             "whole second to judge (from 3s) before the clients stop at 3s"));
   // Requests that all carry a bad token are refused, and the served ratio
   // leaves refused requests out: nothing to judge, nothing required.
   const std::string bad = "name: t\nduration: 10s\nworkload:\n  - { kind: requests, rate: 10/s, bad_tokens: 100% }\n";

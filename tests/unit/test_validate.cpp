@@ -267,9 +267,10 @@ TEST_CASE("validate: expect.billing needs a billing workload with operations of 
   crash.at = sim::Time{0} + 500_ms;
   crash.for_duration = 1_s;
   sc.faults.push_back(crash);
-  // Its deadline at 4s leaves no second before 3s (5 s less the 2 s timeout).
+  // Its deadline at 3.5s leaves no second before 3s (5 s less the 2 s timeout).
   REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.recovers_within can never be judged: the last "
-                                                       "fault window ends at 1.5s, and the deadline 2s later, at 4s"));
+                                                       "fault window ends at 1.5s, and the deadline 2s later, at 3.5s, "
+                                                       "leaves no whole second to judge (from 4s) before 3s"));
   sc.duration = 10_s;
   REQUIRE_THROWS_WITH(scenario::validate(sc), Contains("expect.billing.recovers_within can never be judged: the first "
                                                        "fault window begins at 500ms"));
