@@ -20,13 +20,13 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto mix = std::make_shared<std::string>("uniform");
   auto kjson = std::make_shared<bool>(false);
   CLI::App* kernel = bench->add_subcommand("kernel", "Event-loop hold model: P pending, E events");
-  kernel->add_option("--pending", kp->pending, "Events kept pending")->check(whole_number(1, 50000000));
+  kernel->add_option("--pending", kp->pending, "Events kept pending")->transform(whole_number(1, 50000000));
   // 10^11 events is about an hour at the kernel's speed: a bench, not a soak.
   kernel->add_option("--events", kp->events, "Events to dispatch (timed)")
-      ->check(whole_number(1, 100000000000));
+      ->transform(whole_number(1, 100000000000));
   kernel->add_option("--mix", *mix, "uniform: U[1ns, 2ms]; bimodal: 90% U[1us, 100us], 10% U[1s, 5s]")
       ->check(CLI::IsMember({"uniform", "bimodal"}));
-  kernel->add_option("--seed", kp->seed, "Seed")->check(whole_number(0, UINT64_MAX));
+  kernel->add_option("--seed", kp->seed, "Seed")->transform(whole_number(0, UINT64_MAX));
   kernel->add_flag("--json", *kjson, "Print one JSON object");
   kernel->callback([kp, mix, kjson, &exit_code] {
     kp->bimodal = *mix == "bimodal";
@@ -53,10 +53,10 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto no_hash = std::make_shared<bool>(false);
   auto pjson = std::make_shared<bool>(false);
   CLI::App* pingpong = bench->add_subcommand("pingpong", "Actor ping-pong pairs through the network layer");
-  pingpong->add_option("--actors", pp->actors, "Actors (pairs = actors / 2)")->check(whole_number(2, 2048));
+  pingpong->add_option("--actors", pp->actors, "Actors (pairs = actors / 2)")->transform(whole_number(2, 2048));
   // 10^11 messages, like the kernel's events: a bench, not a soak.
-  pingpong->add_option("--messages", pp->messages, "Messages in all")->check(whole_number(1, 100000000000));
-  pingpong->add_option("--seed", pp->seed, "Seed")->check(whole_number(0, UINT64_MAX));
+  pingpong->add_option("--messages", pp->messages, "Messages in all")->transform(whole_number(1, 100000000000));
+  pingpong->add_option("--seed", pp->seed, "Seed")->transform(whole_number(0, UINT64_MAX));
   pingpong->add_flag("--no-hash", *no_hash, "Do not hash trace records");
   pingpong->add_flag("--json", *pjson, "Print one JSON object");
   pingpong->callback([pp, no_hash, pjson, &exit_code] {

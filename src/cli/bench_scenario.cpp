@@ -308,13 +308,13 @@ void add_bench_scenario_command(CLI::App& bench, int& exit_code) {
   sub->add_option("scenario", a->scenario_path,
                   "Scenario YAML file (default: the built-in quickstart)")
       ->check(non_empty());
-  sub->add_option("--seed", a->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
+  sub->add_option("--seed", a->seed, "Seed (overrides the scenario's)")->transform(whole_number(0, UINT64_MAX));
   sub->add_option("--until", a->until, "Simulated time to stop at, e.g. 10s (overrides duration)")
       ->check(duration_up_to(scenario::kScenarioDurationMax));
   sub->add_option("--runs", a->runs, "Alternating kernel/scenario pairs (default 3; the medians are reported)")
-      ->check(whole_number(1, 99));
+      ->transform(whole_number(1, 99));
   sub->add_option("--kernel-events", a->kernel_events, "Events of each kernel run (default 5000000)")
-      ->check(whole_number(1000, 100000000000));  // bench kernel's --events
+      ->transform(whole_number(1000, 100000000000));  // bench kernel's --events
   sub->add_flag("--json", a->json, "Print one JSON object");
   sub->callback([a, &exit_code] {
     try {

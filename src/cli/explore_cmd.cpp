@@ -372,10 +372,10 @@ void add_explore_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--crash-points", a->crash_points, "Crash at every reached (node, point), and during recovery");
   cmd->add_option("--restart-after", a->restart_after, "Restart a crashed node this long after (default 2s)")
       ->check(duration_up_to(sim::seconds(3600)));
-  cmd->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->check(whole_number(0, 1024));
+  cmd->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->transform(whole_number(0, 1024));
   cmd->add_option("--seed", a->seed,
                   "Seed of every run and of the later reaches' draw (default: the scenario's)")
-      ->check(whole_number(0, UINT64_MAX));
+      ->transform(whole_number(0, UINT64_MAX));
   cmd->add_option("--plant", a->plant,
                   "Switch on one planted bug in every run (see ecsim plant --list)")
       ->check(non_empty());

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::cli {
@@ -21,10 +24,48 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
   return CLI::Validator(
       [lo, hi](std::string& text) -> std::string {
         const std::optional<uint64_t> v = parse_decimal_u64(text);
-        if (v && *v >= lo && *v <= hi) return {};
+        if (v && *v >= lo && *v <= hi) {
+          // Handed on without leading zeros: CLI11 reads "010" as octal 8.
+          text = std::to_string(*v);
+          return {};
+        }
         return fmt::format("'{}': expected a whole number {}..{}", text, lo, hi);
       },
       fmt::format("INT in {}..{}", lo, hi));
+}
+
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ea;
+  std::error_code eb;
+  if (fs::exists(a, ea) && fs::exists(b, eb)) {
+    std::error_code e;
+    const bool same = fs::equivalent(a, b, e);
+    if (!e) return same;
+  }
+  // Absolute first: a relative path with no existing prefix stays relative.
+  const fs::path ca = fs::weakly_canonical(fs::absolute(a, ea), ea);
+  const fs::path cb = fs::weakly_canonical(fs::absolute(b, eb), eb);
+  return !ea && !eb ? ca == cb : fs::path(a).lexically_normal() == fs::path(b).lexically_normal();
+}
+
+}  // namespace
+
+void refuse_shared_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const NamedPath& out = outputs[i];
+    if (out.path.empty()) continue;
+    const auto clash = [&](const NamedPath& other) {
+      if (other.path.empty() || !same_file(out.path, other.path)) return;
+      throw CLI::ValidationError(out.what, fmt::format("'{}' is the file of {} too ('{}'), and writing it would "
+                                                       "destroy that; expected another file",
+                                                       out.path, other.what, other.path));
+    };
+    for (const NamedPath& in : inputs) clash(in);
+    for (size_t j = 0; j < i; ++j) clash(outputs[j]);
+  }
 }
 
 CLI::Validator non_empty() {

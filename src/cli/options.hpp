@@ -22,7 +22,20 @@ inline constexpr sim::Duration kWallTimeoutMax = sim::seconds(7 * 24 * 3600);
 // or does not fit in 64 bits.
 std::optional<uint64_t> parse_decimal_u64(std::string_view text);
 
-// A whole number lo..hi, in digits only.
+// A file a command reads or writes, named by the flag that gives it ("the
+// scenario" for a positional): an empty path is none.
+struct NamedPath {
+  const char* what;
+  std::string path;
+};
+// Throws CLI::ValidationError when an output names an input or an earlier
+// output, by any spelling (a link, ./x, a/../x): writing it would destroy
+// the other (`run x.yaml --trace x.yaml` overwrote the scenario).
+void refuse_shared_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+
+// A whole number lo..hi, in decimal digits only; it hands the number on
+// without leading zeros (CLI11 would read "010" as octal 8), so give it to
+// Option::transform, not Option::check (which hides the change).
 CLI::Validator whole_number(uint64_t lo, uint64_t hi);
 
 // Any text but the empty one: `--trace ""` or `--plant ""` must not mean

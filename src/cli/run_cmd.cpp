@@ -105,6 +105,9 @@ scenario::Scenario load_random(const RunArgs& args, std::string& text) {
 }
 
 int do_run(const RunArgs& args) {
+  refuse_shared_outputs({{"the scenario", args.scenario_path}},
+                        {{"--trace", args.trace_path}, {"--swarm-out", args.swarm_out},
+                         {"--scenario-out", args.scenario_out}});
   std::string random_text;
   scenario::Scenario sc = args.random_scenario        ? load_random(args, random_text)
                           : args.scenario_path.empty() ? scenario::load_quickstart()
@@ -247,13 +250,13 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Run a scenario (the built-in quickstart when none is given)");
   run->add_option("scenario", args->scenario_path, "Scenario YAML file")->check(non_empty());
-  run->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
+  run->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->transform(whole_number(0, UINT64_MAX));
   run->add_option("--until", args->until, "Simulated time to stop at, e.g. 10s (overrides duration)")
       ->check(duration_up_to(scenario::kScenarioDurationMax));
   run->add_option("--trace", args->trace_path, "Write every trace record to FILE")
       ->check(non_empty());
   run->add_option("--max-events", args->max_events, "Stop after N events (a failed run)")
-      ->check(whole_number(0, UINT64_MAX));
+      ->transform(whole_number(0, UINT64_MAX));
   run->add_option("--wall-timeout", args->wall_timeout, "Stop after this much wall time, e.g. 30s (a failed run)")
       ->check(duration_up_to(kWallTimeoutMax));
   CLI::Option* json = run->add_flag("--json", args->json, "Print the summary as one JSON object");

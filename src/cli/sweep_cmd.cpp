@@ -185,7 +185,9 @@ void print_unreached(const PointTotals& points, const std::vector<std::string_vi
 
 int do_sweep(const SweepArgs& a) {
   if (a.random_scenarios == !a.scenario_path.empty()) {
-    throw CLI::ValidationError("scenario", "expected a scenario file or --random-scenarios (not both)");
+    throw CLI::ValidationError("scenario", a.random_scenarios
+                                               ? "a scenario file with --random-scenarios, expected one of the two"
+                                               : "none given, expected a scenario file or --random-scenarios");
   }
   if (a.random_scenarios && a.swarm) throw CLI::ValidationError("--swarm", "does not go with --random-scenarios");
   // Bad input stops here, with exit 2.
@@ -349,7 +351,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                    "Scenario YAML file (none with --random-scenarios)")
       ->check(non_empty());
   sweep->add_option("--seeds", a->seeds, "Seeds: N or A..B (default 1..100)");
-  sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->check(whole_number(0, 1024));
+  sweep->add_option("--jobs", a->jobs, "Parallel runs (default: the number of cores)")->transform(whole_number(0, 1024));
   sweep->add_option("--timeout", a->timeout, "Wall-clock limit per seed (default 60s)")
       ->check(duration_up_to(kWallTimeoutMax));
   sweep->add_flag("--json", a->json, "One JSON object per seed, then a summary object");

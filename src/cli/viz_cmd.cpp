@@ -137,7 +137,7 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   viz->add_option("scenario", args->viewer.open.scenario_path,
                   "Scenario YAML file (default: the quickstart)")
       ->check(non_empty());
-  viz->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(whole_number(0, UINT64_MAX));
+  viz->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->transform(whole_number(0, UINT64_MAX));
   viz->add_option(
          "--trace", args->viewer.open.trace_path,
          "Open a trace file: re-simulate its scenario and seed, refused unless the hash reproduces")
@@ -172,7 +172,7 @@ void add_viz_command(CLI::App& app, int& exit_code) {
          fmt::format("Events between the run's checkpoints at first (default {}; doubles when "
                      "the memory runs short)",
                      viz::ForkLimits{}.every_events))
-      ->check(whole_number(1, UINT64_MAX));
+      ->transform(whole_number(1, UINT64_MAX));
   viz->add_option("--screenshot", args->viewer.screenshot,
                   "Render headless frames and write the last one as PNG")
       ->check(non_empty());
@@ -189,7 +189,7 @@ void add_viz_command(CLI::App& app, int& exit_code) {
                               viz::follow_names()))
       ->check(non_empty());
   viz->add_option("--frames", args->viewer.frames, "Frames to render before the screenshot (default 3)")
-      ->check(CLI::Range(2, 10000));
+      ->transform(whole_number(2, 10000));
   viz->add_option("--layout", args->viewer.layout_path,
                   "JSON file of node centres: {\"nodes\": {\"edge-1\": [x, y]}}")
       ->check(non_empty());
@@ -207,10 +207,10 @@ void add_viz_command(CLI::App& app, int& exit_code) {
       ->check(non_empty());
   viz->add_option("--fps", args->viewer.fps_frames,
                   "Play N frames (1/30 s each) in a window, without vsync, and print the frame times")
-      ->check(CLI::Range(1, 100000));
+      ->transform(whole_number(1, 100000));
   viz->add_option("--bench", args->bench,
                   "Headless: time N jumps to seeded times and steps back and forth, print the latencies")
-      ->check(whole_number(1, 1000000));
+      ->transform(whole_number(1, 1000000));
   // What cannot go together is refused rather than dropped: --bench is
   // headless and draws nothing, --fps plays a window it does not capture.
   for (const char* other : {"--screenshot", "--select", "--tab", "--follow", "--layout", "--mouse",
@@ -222,6 +222,11 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   }
   viz->callback([args, &exit_code] {
     VizArgs& a = *args;
+    refuse_shared_outputs({{"the scenario", a.viewer.open.scenario_path},
+                           {"--trace", a.viewer.open.trace_path},
+                           {"--layout", a.viewer.layout_path},
+                           {"--actions", a.viewer.actions_path}},
+                          {{"--screenshot", a.viewer.screenshot}, {"--save-scenario", a.viewer.save_scenario}});
     a.viewer.open.seed = a.seed;
     if (!a.checkpoint_memory.empty()) {
       std::string why;

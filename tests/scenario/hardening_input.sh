@@ -15,12 +15,15 @@ refused() {
     if ! grep -qE -- "$2" "$tmp/err"; then echo "FAIL: $3: $cmd said: $(cat "$tmp/err")"; fail=1; fi
   done
 }
-# flag_refused WHAT ARGS...: exit 2, one line naming the flag.
+# flag_refused WHAT ARGS... PATTERN: exit 2, one line matching PATTERN (the
+# last argument, not passed on: before 2026-12-07 it was, and the third
+# argument was the pattern checked).
 flag_refused() {
   local what=$1; shift
-  "$ecsim" "$@" > "$tmp/out" 2> "$tmp/err"; check $? 2 "$what exits 2"
+  local pattern=${@: -1}
+  "$ecsim" "${@:1:$#-1}" > "$tmp/out" 2> "$tmp/err"; check $? 2 "$what exits 2"
   check "$(wc -l < "$tmp/err")" 1 "$what prints one line"
-  if ! grep -q -- "$3" "$tmp/err"; then echo "FAIL: $what said: $(cat "$tmp/err")"; fail=1; fi
+  if ! grep -q -- "$pattern" "$tmp/err"; then echo "FAIL: $what said: $(cat "$tmp/err")"; fail=1; fi
 }
 
 # Item 1: validated, then aborted.
@@ -71,4 +74,43 @@ head -c 5000000 /dev/zero | tr '\0' '#' > "$tmp/big.yaml"
 "$ecsim" validate "$tmp/big.yaml" > /dev/null 2> "$tmp/err"; check $? 2 "a 5 MB file exits 2"
 check "$(cat "$tmp/err")" "$tmp/big.yaml:1:1: file too large (5000000 bytes), expected at most 4194304 bytes (4 MiB)" \
   "the error gives the file's size"
+# A leading zero is decimal, as in `sweep --seeds` and a scenario's
+# `seed:`: CLI11 read "--seed 010" as octal 8 (the run of seed 8, silently),
+# and "--seed 08" failed with its own wording (an adversarial pass).
+small="$src/tests/data/scenarios/small.yaml"
+"$ecsim" run "$small" --seed 010 --until 1s --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seed"])' > "$tmp/seed"
+check "$(cat "$tmp/seed")" 10 "--seed 010 is seed 10"
+"$ecsim" run "$small" --seed 08 --until 1s --quiet > /dev/null 2>&1; check $? 0 "--seed 08 is seed 8"
+check "$("$ecsim" run "$small" --seed 010 --until 1s --quiet | tail -1)" "$("$ecsim" run "$small" --seed 10 --until 1s --quiet | tail -1)" \
+  "--seed 010 and --seed 10: one trace hash"
+"$ecsim" run "$small" --max-events 010 --json 2> /dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])' > "$tmp/events"
+check "$(cat "$tmp/events")" 10 "--max-events 010 stops after 10 events"
+# An output file that is an input, or another output, by any spelling: the
+# run would overwrite it (`--trace` over the scenario destroyed it).
+# out_refused WHAT PATTERN ARGS...: exit 2, one line containing PATTERN.
+out_refused() {
+  local what=$1 pattern=$2; shift 2
+  "$ecsim" "$@" > "$tmp/out" 2> "$tmp/err"; check $? 2 "$what exits 2"
+  check "$(wc -l < "$tmp/err")" 1 "$what prints one line"
+  if ! grep -qF -- "$pattern" "$tmp/err"; then echo "FAIL: $what said: $(cat "$tmp/err")"; fail=1; fi
+}
+cp "$small" "$tmp/s.yaml"
+other="$tmp/../$(basename "$tmp")/s.yaml"
+out_refused "--trace over the scenario" "--trace: '$other' is the file of the scenario too ('$tmp/s.yaml')" \
+  run "$tmp/s.yaml" --trace "$other"
+cmp -s "$small" "$tmp/s.yaml"; check $? 0 "... and the scenario is untouched"
+ln -s "$tmp/s.yaml" "$tmp/link.yaml"
+out_refused "--swarm-out over the scenario through a link" \
+  "--swarm-out: '$tmp/s.yaml' is the file of the scenario too ('$tmp/link.yaml')" \
+  run "$tmp/link.yaml" --swarm --swarm-out "$tmp/s.yaml"
+out_refused "--scenario-out and --trace the same file" "--scenario-out: '$tmp/r.yaml' is the file of --trace too" \
+  run --random-scenario --seed 2 --trace "$tmp/r.yaml" --scenario-out "$tmp/r.yaml"
+check "$(ls "$tmp/r.yaml" 2> /dev/null)" "" "... and nothing is written"
+out_refused "viz --save-scenario over the scenario" "--save-scenario: '$tmp/s.yaml' is the file of the scenario too" \
+  viz "$tmp/s.yaml" --save-scenario "$tmp/s.yaml"
+# sweep says which of the two it lacks or has twice (it said "(not both)"
+# when neither was given).
+flag_refused "sweep with no scenario" sweep --seeds 1 "scenario: none given, expected a scenario file or --random-scenarios"
+flag_refused "sweep with both" sweep "$small" --random-scenarios --seeds 1 \
+  "scenario: a scenario file with --random-scenarios, expected one of the two"
 exit $fail
