@@ -157,12 +157,19 @@ Duration Loader::duration_in(const Field& f, Duration lo, bool lo_inclusive, Dur
 }
 
 // "0.001", "1", "1e-3" or "30%", to parts per million rounded to nearest.
+// A value above 0 that rounds to 0 is refused: it would be the 0 that was
+// not written (1e-400 or 0.0000001 made a drop window that drops nothing).
 uint32_t Loader::probability_ppm(const Field& f) const {
   std::string_view text = scalar(f, kProbabilityExpected);
   const bool percent = !text.empty() && text.back() == '%';
   if (percent) text.remove_suffix(1);
-  const std::optional<uint64_t> ppm = parse_scaled_decimal(text, percent ? 4 : 6);
+  int rounded = 0;
+  const std::optional<uint64_t> ppm = parse_scaled_decimal(text, percent ? 4 : 6, &rounded);
   if (!ppm || *ppm > net::kPpmOne) fail_value(f, kProbabilityExpected);
+  if (*ppm == 0 && rounded > 0) {
+    fail_value(f, "a probability 0..1 like 0.001 or '30%', in millionths: above 0, at least 0.0000005 (which rounds "
+                  "to one in a million)");
+  }
   return static_cast<uint32_t>(*ppm);
 }
 
@@ -209,7 +216,7 @@ double Loader::zipf_exponent(const Field& f) const {
 // "3000/s" or "120/m": a whole number of events per second.
 uint64_t Loader::rate_per_s(const Field& f) const {
   const std::string expected =
-      fmt::format("a rate like 3000/s or 120/m, at most {}/s", kRatePerSecondMax);
+      fmt::format("a rate like 3000/s or 120/m, a whole number from 1/s to {}/s", kRatePerSecondMax);
   std::string_view text = scalar(f, expected);
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) fail_value(f, expected);

@@ -147,12 +147,19 @@ const std::vector<BadCase>& bad_cases() {
       {"probability above one", kHead + "network:\n  default: { drop: 1.5 }\n",
        "t.yaml:4:20: network.default.drop is '1.5', expected a probability 0..1 like 0.001 or "
        "'30%'"},
+      // Above 0 but rounding to 0 in millionths: not the 0 that was not written.
+      {"probability rounding to 0", kHead + "network:\n  default: { drop: 1e-400 }\n",
+       "t.yaml:4:20: network.default.drop is '1e-400', expected a probability 0..1 like 0.001 or '30%', in "
+       "millionths: above 0, at least 0.0000005 (which rounds to one in a million)"},
+      {"percentage rounding to 0", kHead + "network:\n  default: { duplicate: 0.00001% }\n",
+       "t.yaml:4:25: network.default.duplicate is '0.00001%', expected a probability 0..1 like 0.001 or '30%', in "
+       "millionths: above 0, at least 0.0000005 (which rounds to one in a million)"},
       {"percentage above 100", kHead + "network:\n  default: { duplicate: 130% }\n",
        "t.yaml:4:25: network.default.duplicate is '130%', expected a probability 0..1 like 0.001 "
        "or '30%'"},
       {"rate without unit",
        kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 3000 }\n",
-       "t.yaml:4:47: workload[0].rate is '3000', expected a rate like 3000/s or 120/m, at most "
+       "t.yaml:4:47: workload[0].rate is '3000', expected a rate like 3000/s or 120/m, a whole number from 1/s to "
        "1000000/s"},
       {"fractional rate",
        kHead + "workload:\n  - { kind: ping, from: edge, to: core, rate: 90/m }\n",
@@ -256,8 +263,8 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:4:43: workload[0].timeout is '61m', expected a duration above 0s and at most 1h"},
       {"requests rate over the limit",
        kHead + "workload:\n  - { kind: requests, rate: 1000001/s }\n",
-       "t.yaml:4:29: workload[0].rate is '1000001/s', expected a rate like 3000/s or 120/m, at "
-       "most 1000000/s"},
+       "t.yaml:4:29: workload[0].rate is '1000001/s', expected a rate like 3000/s or 120/m, a whole number from "
+       "1/s to 1000000/s"},
       {"served ratio above one", kHead + "expect: { served_ratio_min: 1.5 }\n",
        "t.yaml:3:29: expect.served_ratio_min is '1.5', expected a ratio above 0, at most 1, like 0.999 or '99.9%' (a "
        "minimum of 0 could never fail)"},
@@ -381,10 +388,10 @@ const std::vector<BadCase>& bad_cases() {
       // throughput_min.
       {"throughput rate without unit", kTiers + "expect:\n  throughput_min: { edge: 1000 }\n",
        "t.yaml:6:27: expect.throughput_min.edge is '1000', expected a rate like 3000/s or "
-       "120/m, at most 1000000/s"},
+       "120/m, a whole number from 1/s to 1000000/s"},
       {"throughput rate zero", kTiers + "expect:\n  throughput_min: { edge-1: 0/s }\n",
        "t.yaml:6:29: expect.throughput_min.edge-1 is '0/s', expected a rate like 3000/s or "
-       "120/m, at most 1000000/s"},
+       "120/m, a whole number from 1/s to 1000000/s"},
       {"throughput of an unknown node", kTiers + "expect:\n  throughput_min: { edge-9: 1000/s }\n",
        "t.yaml:6:21: unknown node 'edge-9' (topology has edge-1..edge-3), expected a node "
        "name, tier, glob or '*'"},
@@ -423,7 +430,7 @@ const std::vector<BadCase>& bad_cases() {
        "t.yaml:6:44: faults[0].strategy is 'lie', expected a strategy: cloud_direct_write"},
       {"byzantine rate zero",
        kTiers + "faults:\n  - { at: 1s, byzantine: edge-1, strategy: cloud_direct_write, rate: 0/s }\n",
-       "t.yaml:6:70: faults[0].rate is '0/s', expected a rate like 3000/s or 120/m, at most "
+       "t.yaml:6:70: faults[0].rate is '0/s', expected a rate like 3000/s or 120/m, a whole number from 1/s to "
        "1000000/s"},
       {"strategy on a crash fault",
        kTiers + "faults:\n  - { at: 1s, crash: edge-1, strategy: cloud_direct_write }\n",
@@ -789,7 +796,8 @@ TEST_CASE("loader: probabilities become parts per million, rounded to nearest", 
   CHECK(drop_ppm("0.5%") == 5000);
   CHECK(drop_ppm("100%") == net::kPpmOne);
   CHECK(drop_ppm("0.0000005") == 1);   // half a ppm rounds up
-  CHECK(drop_ppm("0.00000049") == 0);  // below half a ppm rounds down
+  CHECK(drop_ppm("0.0000015") == 2);   // half away from zero
+  CHECK(drop_ppm("0.00000149") == 1);  // below half a ppm rounds down (to 0 it is refused)
   CHECK(drop_ppm("0.1234567") == 123457);
 }
 
