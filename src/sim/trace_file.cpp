@@ -97,10 +97,12 @@ namespace {
 // The magic, the version and the header's length from a file's first bytes
 // (`size`: the file's whole length as far as known, to check the header fits).
 uint32_t check_preamble(std::string_view head, size_t size, const std::string& path) {
-  if (head.size() < 16 || std::memcmp(head.data(), kMagic, sizeof kMagic) != 0) {
+  if (head.size() < sizeof kMagic || std::memcmp(head.data(), kMagic, sizeof kMagic) != 0) {
     throw TraceFileError(fmt::format(
         "{}: not an ecsim trace file (bad magic), expected one written by --trace", path));
   }
+  // The magic whole, the version or the header's length cut off.
+  if (head.size() < 16) throw TraceFileError(fmt::format("{}: truncated in the header", path));
   const uint32_t version = get_u32(head.data() + 8);
   if (version != kTraceFormatVersion) {
     throw TraceFileError(fmt::format("{}: trace format version {} is not supported, expected {}",

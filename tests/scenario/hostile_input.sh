@@ -47,6 +47,13 @@ for v in 0 1 -1 18446744073709551615 '"4GiB"'; do
   done
 done
 header "$tmp/m.trace" memory_max null
+# An unknown plant: every reader refuses it (trace hash and dump took it,
+# only a replay refused; an adversarial pass).
+header "$tmp/p.trace" plant '"bogus"'
+for sub in hash dump replay; do
+  refused "plant bogus, trace $sub" "^$tmp/p.trace: corrupted header: 'plant' is \"bogus\", expected one of ecsim plant --list" \
+    trace $sub "$tmp/p.trace"
+done
 # A misspelt key was ignored (and its value defaulted) without a word; -0 is
 # JSON's 0, yet was refused saying "'max_events' is 0, expected 0..".
 header "$tmp/k.trace" sede 5

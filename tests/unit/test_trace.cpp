@@ -75,6 +75,14 @@ TEST_CASE("trace file: re-hashing reproduces the run's hash, damage is refused",
   footer[footer.size() - 1] ^= 0x01;  // the stored hash
   spit(damaged, footer);
   CHECK(error_of(damaged).find("corrupted") != std::string::npos);
+  // Cut within the version or the header's length: truncated, not "bad
+  // magic" (the magic is whole).
+  for (const size_t cut : {size_t{8}, size_t{12}, size_t{15}}) {
+    spit(damaged, good.substr(0, cut));
+    CHECK(error_of(damaged) == damaged + ": truncated in the header");
+  }
+  spit(damaged, good.substr(0, 5));
+  CHECK(error_of(damaged).find("bad magic") != std::string::npos);
   spit(damaged, "hello, not a trace");
   CHECK(error_of(damaged) == damaged + ": not an ecsim trace file (bad magic), expected one written by --trace");
   CHECK(error_of(temp_path("does-not-exist")) ==
