@@ -10,7 +10,10 @@
 namespace ecsim::cli {
 
 std::optional<uint64_t> parse_decimal_u64(std::string_view text) {
-  if (text.empty() || text.size() > 20) return std::nullopt;
+  if (text.empty()) return std::nullopt;
+  // Leading zeros do not count against the 20 digits of 2^64 - 1.
+  while (text.size() > 1 && text.front() == '0') text.remove_prefix(1);
+  if (text.size() > 20) return std::nullopt;
   unsigned __int128 value = 0;
   for (const char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -36,6 +39,23 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
 
 namespace {
 
+// Where writing `path` would land: absolute (a relative path with no
+// existing prefix stays relative under weakly_canonical), through symlinks
+// whose targets do not exist yet (weakly_canonical leaves those as they are).
+std::filesystem::path landing(const std::string& path, std::error_code& e) {
+  namespace fs = std::filesystem;
+  fs::path p = fs::absolute(path, e);
+  if (e) return p;
+  for (int hops = 0; hops < 40; ++hops) {
+    std::error_code link;  // set for a path not there: then it is no link
+    if (!fs::is_symlink(p, link)) break;
+    const fs::path target = fs::read_symlink(p, link);
+    if (link) break;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  return fs::weakly_canonical(p, e);
+}
+
 bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
   std::error_code ea;
@@ -45,9 +65,8 @@ bool same_file(const std::string& a, const std::string& b) {
     const bool same = fs::equivalent(a, b, e);
     if (!e) return same;
   }
-  // Absolute first: a relative path with no existing prefix stays relative.
-  const fs::path ca = fs::weakly_canonical(fs::absolute(a, ea), ea);
-  const fs::path cb = fs::weakly_canonical(fs::absolute(b, eb), eb);
+  const fs::path ca = landing(a, ea);
+  const fs::path cb = landing(b, eb);
   return !ea && !eb ? ca == cb : fs::path(a).lexically_normal() == fs::path(b).lexically_normal();
 }
 

@@ -5,6 +5,7 @@
 #include "run_impl.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace ecsim::run {
 
@@ -474,13 +475,13 @@ Verdict Run::Impl::recovery_verdict(const std::string& name, sim::Duration withi
   v.vacuous = rep.vacuous;
   // A run cut short (--until) inside a window ends that window at the cut:
   // say so, or the detail would give the cut as the scenario's window end.
-  sim::Time scheduled_end{0};
+  std::optional<sim::Time> open_to;  // the latest end of a window the cut falls in
   for (const sim::TimeWindow& w : scenario::outage_windows(sc, sim::Time{0} + sc.duration)) {
-    scheduled_end = std::max(scheduled_end, w.to);
+    if (w.from < end && end < w.to) open_to = std::max(open_to.value_or(w.to), w.to);
   }
-  if (end < sim::Time{0} + sc.duration && scheduled_end > last_end) {
+  if (open_to) {
     v.detail += fmt::format("; the run ended at {} (--until), inside a fault window the scenario ends at {}",
-                            sim::format_time(end), sim::format_time(scheduled_end));
+                            sim::format_time(end), sim::format_time(*open_to));
   }
   return v;
 }

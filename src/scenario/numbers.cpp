@@ -158,14 +158,16 @@ Duration Loader::duration_in(const Field& f, Duration lo, bool lo_inclusive, Dur
 
 // "0.001", "1", "1e-3" or "30%", to parts per million rounded to nearest.
 // A value above 0 that rounds to 0 is refused: it would be the 0 that was
-// not written (1e-400 or 0.0000001 made a drop window that drops nothing).
+// not written (1e-400 or 0.0000001 made a drop window that drops nothing);
+// likewise one above 1 that rounds to 1.
 uint32_t Loader::probability_ppm(const Field& f) const {
   std::string_view text = scalar(f, kProbabilityExpected);
   const bool percent = !text.empty() && text.back() == '%';
   if (percent) text.remove_suffix(1);
   int rounded = 0;
   const std::optional<uint64_t> ppm = parse_scaled_decimal(text, percent ? 4 : 6, &rounded);
-  if (!ppm || *ppm > net::kPpmOne) fail_value(f, kProbabilityExpected);
+  // Nor one above 1 that rounds to 1 (1.0000004).
+  if (!ppm || *ppm > net::kPpmOne || (*ppm == net::kPpmOne && rounded > 0)) fail_value(f, kProbabilityExpected);
   if (*ppm == 0 && rounded > 0) {
     fail_value(f, "a probability 0..1 like 0.001 or '30%', in millionths: above 0, at least 0.0000005 (which rounds "
                   "to one in a million)");

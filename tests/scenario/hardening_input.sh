@@ -80,6 +80,8 @@ check "$(cat "$tmp/err")" "$tmp/big.yaml:1:1: file too large (5000000 bytes), ex
 small="$src/tests/data/scenarios/small.yaml"
 "$ecsim" run "$small" --seed 010 --until 1s --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seed"])' > "$tmp/seed"
 check "$(cat "$tmp/seed")" 10 "--seed 010 is seed 10"
+"$ecsim" run "$small" --seed 018446744073709551615 --until 1s --quiet > /dev/null 2>&1
+check $? 0 "--seed with a leading zero before 20 digits"
 "$ecsim" run "$small" --seed 08 --until 1s --quiet > /dev/null 2>&1; check $? 0 "--seed 08 is seed 8"
 check "$("$ecsim" run "$small" --seed 010 --until 1s --quiet | tail -1)" "$("$ecsim" run "$small" --seed 10 --until 1s --quiet | tail -1)" \
   "--seed 010 and --seed 10: one trace hash"
@@ -106,6 +108,12 @@ out_refused "--swarm-out over the scenario through a link" \
 out_refused "--scenario-out and --trace the same file" "--scenario-out: '$tmp/r.yaml' is the file of --trace too" \
   run --random-scenario --seed 2 --trace "$tmp/r.yaml" --scenario-out "$tmp/r.yaml"
 check "$(ls "$tmp/r.yaml" 2> /dev/null)" "" "... and nothing is written"
+# ... through a symlink to a file not there yet (an adversarial pass: the
+# trace went through the link and over the scenario written beside it).
+ln -s "$tmp/target.yaml" "$tmp/dangling"
+out_refused "--trace through a dangling link to --scenario-out" \
+  "--scenario-out: '$tmp/target.yaml' is the file of --trace too ('$tmp/dangling')" \
+  run --random-scenario --seed 2 --trace "$tmp/dangling" --scenario-out "$tmp/target.yaml"
 out_refused "viz --save-scenario over the scenario" "--save-scenario: '$tmp/s.yaml' is the file of the scenario too" \
   viz "$tmp/s.yaml" --save-scenario "$tmp/s.yaml"
 # sweep says which of the two it lacks or has twice (it said "(not both)"

@@ -141,4 +141,13 @@ check $? 0 "cut inside a window: says the scenario's window runs on"
 "$ecsim" run "$tmp/inside.yaml" --until 12s > "$tmp/after.out" 2>&1
 grep -q "inside a fault window" "$tmp/after.out"
 check $? 1 "cut after the window: no such words"
+# ... nor between two windows, with the later one not begun (the words
+# named the later window's end: an adversarial pass).
+sed -e 's/crash: edge-2 }/crash: edge-3, for: 1s }, { at: 20s, crash: edge-3, for: 1s }/' "$tmp/long.yaml" > "$tmp/two.yaml"
+"$ecsim" run "$tmp/two.yaml" --until 14s > "$tmp/between.out" 2>&1
+grep -q "inside a fault window" "$tmp/between.out"
+check $? 1 "cut between two windows: no such words"
+"$ecsim" run "$tmp/two.yaml" --until 20.5s > "$tmp/second.out" 2>&1
+grep -q "; the run ended at 20.5s (--until), inside a fault window the scenario ends at 21s$" "$tmp/second.out"
+check $? 0 "cut inside the second window: said"
 exit $fail

@@ -154,6 +154,8 @@ const std::vector<BadCase>& bad_cases() {
       {"percentage rounding to 0", kHead + "network:\n  default: { duplicate: 0.00001% }\n",
        "t.yaml:4:25: network.default.duplicate is '0.00001%', expected a probability 0..1 like 0.001 or '30%', in "
        "millionths: above 0, at least 0.0000005 (which rounds to one in a million)"},
+      {"probability rounding to 1 from above", kHead + "network:\n  default: { drop: 1.0000004 }\n",
+       "t.yaml:4:20: network.default.drop is '1.0000004', expected a probability 0..1 like 0.001 or '30%'"},
       {"percentage above 100", kHead + "network:\n  default: { duplicate: 130% }\n",
        "t.yaml:4:25: network.default.duplicate is '130%', expected a probability 0..1 like 0.001 "
        "or '30%'"},
