@@ -73,6 +73,7 @@ struct Swarm {
 
 Swarm make_swarm(scenario::Scenario& sc, const RunArgs& args) {
   const uint64_t seed = args.seed.value_or(sc.seed);
+  if (const std::string why = fault::swarm_no_room(sc); !why.empty()) throw CLI::ValidationError("--swarm", why);
   Swarm s;
   s.faults = fault::swarm_faults(sc, seed);
   const std::string origin = args.scenario_path.empty() ? "the quickstart" : args.scenario_path;

@@ -25,6 +25,7 @@
 #include "commands.hpp"
 #include "json_out.hpp"
 #include "options.hpp"
+#include "ecsim/fault/generator.hpp"
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
@@ -208,6 +209,7 @@ int do_sweep(const SweepArgs& a) {
       std::fclose(f);
       std::remove(probe.c_str());
     }
+    if (const std::string why = fault::swarm_no_room(sc); !why.empty()) throw CLI::ValidationError("--swarm", why);
   }
   // Plain variables, not a structured binding: the lambdas below capture
   // them (clang 14 does not capture structured bindings).

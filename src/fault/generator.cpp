@@ -43,6 +43,8 @@ class Swarm {
   }
 
   bool room() const { return last_end_ - first_ >= sim::seconds(1); }
+  Time first() const { return first_; }
+  Time last_end() const { return last_end_; }
 
   std::vector<Draw> draw(uint32_t count) {
     const bool tiers = !sc_.requests.empty();
@@ -216,6 +218,24 @@ class Swarm {
 };
 
 }  // namespace
+
+std::string swarm_no_room(const scenario::Scenario& sc, const SwarmLimits& limits) {
+  const Swarm swarm(sc, 0, limits);
+  if (swarm.room()) return "";
+  // The shortest whole-second duration that leaves room.
+  scenario::Scenario longer = sc;
+  longer.duration = sim::seconds(1);
+  while (longer.duration < sim::seconds(24 * 3600) && !Swarm(longer, 0, limits).room()) {
+    longer.duration = longer.duration + sim::seconds(1);
+  }
+  const sim::Duration quiet = (Time{0} + sc.duration) - swarm.last_end();
+  return fmt::format("the scenario's {} leave no second for a fault: faults begin after {} (a tenth of the run) and "
+                     "end {} before the end (the quiescence, the longest messaging resend back-off and 3 s, or a "
+                     "fifth of the run, whichever is longer), so every seed would run without one; expected a "
+                     "duration of at least {}",
+                     sim::format_duration(sc.duration), sim::format_time(swarm.first()), sim::format_duration(quiet),
+                     sim::format_duration(longer.duration));
+}
 
 std::vector<std::string> swarm_faults(const scenario::Scenario& sc, uint64_t seed, const SwarmLimits& limits) {
   ECSIM_ASSERT(limits.faults_max >= 1);

@@ -377,4 +377,10 @@ assert rows and outcomes <= {"crashed, still down", "crashed twice, down", "not 
 assert "crashed, still down" in outcomes, outcomes
 PY
 check $? 0 "... and says the crashed nodes stayed down"
+# A scenario too short for the swarm to place a fault: every seed ran
+# without one and passed (200 of 200 for a 12 s run); refused now.
+refused "run --swarm with no room for a fault" "^ecsim: --swarm: the scenario's 5s leave no second for a fault: .* expected a duration of at least 18s" \
+  run "$small" --swarm
+refused "sweep --swarm with no room for a fault" "^ecsim: --swarm: the scenario's 5s leave no second for a fault" \
+  sweep "$small" --swarm --seeds 1 --out-dir "$tmp"
 exit $fail
