@@ -493,11 +493,9 @@ class Builder {
     }
     // Where validate asks for it (a fault window and a second left to judge).
     if (tiers_ && scenario::recovers_within_required(sc)) {
-      sim::Duration within = sim::seconds(1 + static_cast<int64_t>(rng_.below(10)));
       // Required means judgeable at 1 s; a longer one may put the deadline too late.
-      if (!scenario::recovers_within_refusal(sc, scenario::RecoveryClients::kRequests, within).empty()) {
-        within = sim::seconds(1);
-      }
+      const sim::Duration within =
+          scenario::recovers_within_fitting(sc, sim::seconds(1 + static_cast<int64_t>(rng_.below(10))));
       out += fmt::format("  recovers_within: {}\n", dur(within));
     }
     return out.empty() ? "" : "expect:\n" + out;

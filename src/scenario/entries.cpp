@@ -90,8 +90,7 @@ std::string fit_recovers_within(std::string_view text, const std::string& file, 
   drop(root, drop_requests, drop_billing);
   if (add) {
     // Required means judgeable at 1 s; the fallback may leave its deadline too late.
-    const bool fits = recovers_within_refusal(sc, RecoveryClients::kRequests, fallback).empty();
-    root["expect"]["recovers_within"] = sim::format_duration(fits ? fallback : sim::seconds(1));
+    root["expect"]["recovers_within"] = sim::format_duration(recovers_within_fitting(sc, fallback));
   }
   return emit(root);
 }

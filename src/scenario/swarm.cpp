@@ -41,7 +41,7 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
       // Its deadline may fall too late for the drawn faults: then the
       // shortest, which `outage` says can be judged.
       const bool fits = sc.expect.recovers_within &&
-                        recovers_within_refusal(drawn, RecoveryClients::kRequests, *sc.expect.recovers_within).empty();
+                        recovers_within_fitting(drawn, *sc.expect.recovers_within) == *sc.expect.recovers_within;
       kept["recovers_within"] = fits ? root["expect"]["recovers_within"] : YAML::Node("1s");
     }
     // Only the invariants that can apply to this mix (a mix without a cloud
@@ -60,8 +60,7 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
   // deadline leaves a second to judge, else 1 s. Under --swarm it is a
   // figure like the others, reported but not judged.
   if (!sc.requests.empty() && outage && !(root["expect"] && root["expect"]["recovers_within"])) {
-    const bool fits = recovers_within_refusal(drawn, RecoveryClients::kRequests, sim::seconds(5)).empty();
-    root["expect"]["recovers_within"] = fits ? "5s" : "1s";
+    root["expect"]["recovers_within"] = sim::format_duration(recovers_within_fitting(drawn, sim::seconds(5)));
   }
   YAML::Emitter out;
   out << root;

@@ -455,11 +455,10 @@ class Validator {
     } else if (recovers_within_required(sc_)) {
       const auto f = std::find_if(sc_.faults.begin(), sc_.faults.end(), [](const Fault& x) { return is_outage(x); });
       // An example whose deadline leaves a second to judge (required means 1 s does).
-      const bool five = recovers_within_refusal(sc_, RecoveryClients::kRequests, sim::seconds(5)).empty();
       fail(f->mark, fmt::format("a fault window in a scenario with a requests workload, but no "
                                 "expect.recovers_within, expected one like 'recovers_within: {}' (how soon the served "
                                 "ratio must be back after the last fault)",
-                                five ? "5s" : "1s"));
+                                sim::format_duration(recovers_within_fitting(sc_, sim::seconds(5)))));
     }
     if (e.served_ratio_min) {
       if (!(*e.served_ratio_min > 0.0 && *e.served_ratio_min <= 1.0)) {  // 0 could never fail

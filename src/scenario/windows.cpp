@@ -394,6 +394,10 @@ std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients,
                      key, why, clients == RecoveryClients::kBilling ? "billing operations" : "requests", key);
 }
 
+sim::Duration recovers_within_fitting(const Scenario& sc, sim::Duration preferred) {
+  return recovers_within_refusal(sc, RecoveryClients::kRequests, preferred).empty() ? preferred : sim::seconds(1);
+}
+
 std::string convergence_unjudgeable(const Scenario& sc, sim::Duration quiescence) {
   const int64_t end = sc.duration.ns;
   if (quiescence.ns >= end) {

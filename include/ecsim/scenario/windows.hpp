@@ -122,6 +122,10 @@ bool recovers_within_required(const Scenario& sc);
 // `within`: the expectation's value, which sets the deadline.
 std::string recovers_within_refusal(const Scenario& sc, RecoveryClients clients = RecoveryClients::kRequests,
                                    sim::Duration within = sim::seconds(1));
+// `preferred` where its deadline leaves client requests a second to judge
+// in `sc`, else 1 s (which does wherever recovers_within_required): the
+// value a generated or fitted scenario writes.
+sim::Duration recovers_within_fitting(const Scenario& sc, sim::Duration preferred);
 
 // Why `convergence` can never be judged in `sc` with `quiescence`, without
 // the file:line:column: it compares the replicas only after the network has
