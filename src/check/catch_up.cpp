@@ -6,17 +6,16 @@
 
 #include "ecsim/check/durability.hpp"  // violation_text
 #include "ecsim/proto/storage.hpp"     // the records it follows
+#include "internal.hpp"
 
 namespace ecsim::check {
 
 namespace st = proto::storage;
 
 namespace {
-std::string seconds(int64_t ns) { return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9); }
+using internal::node_name;
+using internal::seconds;
 constexpr double kDeliveryMin = 0.5;  // a round trip gets through at least half the time
-std::string node_name(const std::vector<std::string>& names, uint32_t n) {
-  return n < names.size() ? names[n] : fmt::format("node{}", n);
-}
 }  // namespace
 
 CatchUpChecker::CatchUpChecker(std::vector<bool> cloud, std::vector<std::string> names, NetworkPlan network)

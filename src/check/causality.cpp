@@ -9,6 +9,7 @@
 #include "ecsim/proto/vclock_records.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
+#include "internal.hpp"
 
 namespace ecsim::check {
 
@@ -19,7 +20,7 @@ using sim::RecordType;
 
 namespace {
 
-std::string at(int64_t time_ns) { return sim::format_time(sim::Time{time_ns}); }
+using internal::at;
 
 }  // namespace
 

@@ -13,7 +13,7 @@ namespace ecsim::check {
 
 namespace {
 
-std::string node_name(const std::vector<std::string>& names, net::NodeId node) {
+std::string holder_name(const std::vector<std::string>& names, net::NodeId node) {
   return node < names.size() ? names[node] : std::to_string(node);
 }
 
@@ -34,7 +34,7 @@ std::string describe(uint64_t key, const std::vector<const ReplicaState*>& sorte
     out += sep;
     out += held ? fmt::format("value {} (clock {:016x}) at", held->first, held->second)
                 : std::string("missing at");
-    for (size_t i = 0; i < nodes.size(); ++i) out += (i ? ", " : " ") + node_name(names, nodes[i]);
+    for (size_t i = 0; i < nodes.size(); ++i) out += (i ? ", " : " ") + holder_name(names, nodes[i]);
     sep = "; ";
   }
   return out;

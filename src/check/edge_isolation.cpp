@@ -4,16 +4,14 @@
 
 #include "ecsim/check/durability.hpp"  // violation_text
 #include "ecsim/sim/assert.hpp"
+#include "internal.hpp"
 
 namespace ecsim::check {
 
 namespace {
 
-std::string node_name(const std::vector<std::string>& names, uint32_t n) {
-  return n < names.size() ? names[n] : fmt::format("node{}", n);
-}
-
-std::string seconds(int64_t ns) { return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9); }
+using internal::node_name;
+using internal::seconds;
 
 }  // namespace
 

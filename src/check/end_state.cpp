@@ -2,13 +2,12 @@
 
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/tiers/end_state.hpp"
+#include "internal.hpp"
 
 namespace ecsim::check {
 
 namespace {
-// Record types as numbers: the tiers' types are not enumerators of
-// sim::RecordType, so a switch over the enum would warn about them.
-constexpr uint16_t type_number(sim::RecordType t) { return static_cast<uint16_t>(t); }
+using internal::type_number;
 }  // namespace
 
 void EndState::on_record(const sim::Record& r) {

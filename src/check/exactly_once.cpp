@@ -9,15 +9,14 @@
 #include "ecsim/proto/msgq.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/time.hpp"
+#include "internal.hpp"
 
 namespace ecsim::check {
 
 namespace {
-std::string at(int64_t ns) { return sim::format_time(sim::Time{ns}); }
+using internal::at;
 std::string span(int64_t ns) { return sim::format_duration(sim::Duration{ns}); }
-// Record types as numbers: the protocols' types are not enumerators of
-// sim::RecordType, so a switch over the enum would warn about them.
-constexpr uint16_t type_number(sim::RecordType t) { return static_cast<uint16_t>(t); }
+using internal::type_number;
 }  // namespace
 
 ExactlyOnceChecker::ExactlyOnceChecker(std::vector<std::string> names)

@@ -29,6 +29,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "child_pool.hpp"
 #include "commands.hpp"
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
@@ -58,13 +59,6 @@ struct ChildOutput {
   int exit_code = -1;  // -1: killed by a signal
   std::string text;    // stdout and stderr, interleaved
 };
-
-std::string self_exe() {
-  std::vector<char> buf(4096);
-  const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  if (n <= 0) throw std::runtime_error(fmt::format("bench scenario: cannot find this binary: {}", std::strerror(errno)));
-  return std::string(buf.data(), static_cast<size_t>(n));
-}
 
 // Runs `exe args...` with stdout and stderr into one pipe, waits for it.
 ChildOutput run_child(const std::string& exe, const std::vector<std::string>& args) {

@@ -85,7 +85,7 @@ void drain(int& fd, std::string& into) {
 std::string self_exe() {
   char buf[4096];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "ecsim";
+  if (n <= 0) throw std::runtime_error(fmt::format("cannot find this binary (/proc/self/exe): {}", std::strerror(errno)));
   return std::string(buf, static_cast<size_t>(n));
 }
 

@@ -20,7 +20,8 @@
 
 namespace ecsim::cli {
 
-// The path of the running binary, which the children run.
+// The path of the running binary, which the children run; throws
+// std::runtime_error when /proc/self/exe cannot be read.
 std::string self_exe();
 
 // One child to start: the caller's tag for it and its arguments (after the

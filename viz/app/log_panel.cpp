@@ -2,7 +2,7 @@
 // information, green success, yellow warnings and injected faults, red
 // critical), filtered by severity, tier, the selected node and text.
 // Clicking a line moves the cursor just past that record. The log looks at
-// most kScanMax records either side of the cursor, so a filter that
+// most kLogScanMax records either side of the cursor, so a filter that
 // matches rarely stays cheap on runs of millions of records.
 #include <cstring>
 #include <vector>
@@ -12,7 +12,7 @@
 namespace ecsim::viz {
 
 namespace {
-constexpr uint64_t kScanMax = 200'000;
+constexpr uint64_t kLogScanMax = 200'000;
 constexpr size_t kBeforeMax = 300;
 constexpr size_t kAfterMax = 100;
 
@@ -67,13 +67,13 @@ void draw_log(Ui& ui) {
   Timeline& t = *ui.timeline;
   const uint64_t cursor = t.cursor();
   std::vector<uint64_t> lines;
-  for (uint64_t i = cursor, scanned = 0; i > 0 && scanned < kScanMax && lines.size() < kBeforeMax; ++scanned) {
+  for (uint64_t i = cursor, scanned = 0; i > 0 && scanned < kLogScanMax && lines.size() < kBeforeMax; ++scanned) {
     --i;
     if (matches(ui, t.record(i), i)) lines.push_back(i);
   }
   std::reverse(lines.begin(), lines.end());
   const size_t before = lines.size();
-  for (uint64_t i = cursor, scanned = 0; i < t.collected() && scanned < kScanMax && lines.size() - before < kAfterMax;
+  for (uint64_t i = cursor, scanned = 0; i < t.collected() && scanned < kLogScanMax && lines.size() - before < kAfterMax;
        ++i, ++scanned) {
     if (matches(ui, t.record(i), i)) lines.push_back(i);
   }

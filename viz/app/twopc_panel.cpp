@@ -21,7 +21,7 @@
 namespace ecsim::viz {
 
 namespace {
-constexpr uint64_t kScanMax = 200'000;  // records scanned either side of the cursor
+constexpr uint64_t kTxnScanMax = 200'000;  // records scanned either side of the cursor
 constexpr size_t kListedMax = 40;
 constexpr int kActionRecord = 89, kActionBillingSent = 6;
 bool is_twopc(const sim::Record& r) {
@@ -47,7 +47,7 @@ void follow_sent(Ui& ui) {
       client = r.a;
       break;
     }
-    if (t.cursor() - i > kScanMax) break;
+    if (t.cursor() - i > kTxnScanMax) break;
   }
   if (client == 0) return;
   const auto start = [client](const sim::Record& r) {
@@ -76,11 +76,11 @@ const char* const kOps[] = {"debit", "transfer", "top_up"};
 // The 2PC transaction of the latest billing action before the cursor, if
 // it reached a coordinator (its START carries the client txn).
 std::optional<uint64_t> latest_action_txn(Timeline& t) {
-  const uint64_t from = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
+  const uint64_t from = t.cursor() > kTxnScanMax ? t.cursor() - kTxnScanMax : 0;
   for (uint64_t i = t.cursor(); i-- > from;) {
     const sim::Record& r = t.record(i);
     if (static_cast<int>(r.type) != kActionRecord || r.code != kActionBillingSent) continue;
-    const uint64_t hi = std::min<uint64_t>(t.collected(), i + kScanMax);
+    const uint64_t hi = std::min<uint64_t>(t.collected(), i + kTxnScanMax);
     for (uint64_t k = i; k < hi; ++k) {
       const sim::Record& s = t.record(k);
       if (s.type == proto::twopc::kRecordCoordinator &&
@@ -193,7 +193,7 @@ void draw_execute(Ui& ui) {
 void draw_twopc(Ui& ui) {
   if (ui.demo != nullptr && !actions_wait(ui)) draw_execute(ui);
   Timeline& t = *ui.timeline;
-  const uint64_t latest = latest_txn(t, kScanMax);
+  const uint64_t latest = latest_txn(t, kTxnScanMax);
   // --tab twopc: the latest transaction a billing action sent, else the latest at the cursor.
   if (ui.follow_txn == Ui::kFollowLatest) ui.follow_txn = latest_action_txn(t).value_or(latest);
   if (latest == 0 && ui.follow_txn == 0) {
@@ -232,8 +232,8 @@ void draw_twopc(Ui& ui) {
   ImGui::SameLine();
   if (ImGui::Button("next phase (any) >")) move_next(ui, is_phase, "protocol phase");
   std::vector<uint64_t> steps;
-  const uint64_t lo = t.cursor() > kScanMax ? t.cursor() - kScanMax : 0;
-  const uint64_t hi = std::min<uint64_t>(t.collected(), t.cursor() + kScanMax);
+  const uint64_t lo = t.cursor() > kTxnScanMax ? t.cursor() - kTxnScanMax : 0;
+  const uint64_t hi = std::min<uint64_t>(t.collected(), t.cursor() + kTxnScanMax);
   for (uint64_t i = lo; i < hi && steps.size() < kListedMax; ++i) {
     if (pred(t.record(i))) steps.push_back(i);
   }

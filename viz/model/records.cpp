@@ -63,14 +63,7 @@ const char* twopc_step(const sim::Record& r) {
 }
 using sim::Record;
 using sim::RecordType;
-constexpr RecordType type(int n) { return static_cast<RecordType>(n); }
-// Protocol record numbers (docs/trace-format.md); the owning headers
-// define them, the viewer only reads them.
-constexpr RecordType kDsm = type(20), kRpcDone = type(22), kAuthRefused = type(30), kSuspect = type(34),
-                     kClientStart = type(35), kClientEnd = type(36), kLookup = type(37), kStaleRead = type(38),
-                     kRehydration = type(39), kStorageCatchUp = type(44), kCloudOp = type(66),
-                     kBillingEnd = type(83), kBillingOp = type(85), kAction = type(89);
-constexpr int kTwopcFirst = 70, kTwopcLast = 79;
+using namespace rt;  // NOLINT: the protocol record numbers, read throughout
 
 bool twopc(const Record& r) {
   const int t = static_cast<int>(r.type);

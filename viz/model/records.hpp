@@ -25,6 +25,18 @@ const char* severity_name(Severity s);  // "detail", "info", "success", "warning
 // index in Timeline::failed_expectations(). Severity critical.
 inline constexpr auto kExpectationFailed = static_cast<sim::RecordType>(100);
 
+// Protocol record numbers the viewer reads (docs/trace-format.md); the
+// owning headers define them, the viewer model only reads them.
+namespace rt {
+constexpr sim::RecordType type(int n) { return static_cast<sim::RecordType>(n); }
+inline constexpr sim::RecordType kDsm = type(20), kRpcDone = type(22), kAuthRefused = type(30),
+                                 kSuspect = type(34), kClientStart = type(35), kClientEnd = type(36),
+                                 kLookup = type(37), kStaleRead = type(38), kRehydration = type(39),
+                                 kStorageCatchUp = type(44), kCloudOp = type(66), kBillingEnd = type(83),
+                                 kBillingOp = type(85), kAction = type(89);
+inline constexpr int kTwopcFirst = 70, kTwopcLast = 79;
+}  // namespace rt
+
 // The record types the collector subscribes to.
 std::span<const sim::RecordType> collected_types();
 // Whether the collector stores the record (some subscribed types are only

@@ -18,10 +18,10 @@ namespace ecsim::viz {
 namespace {
 using sim::Record;
 using sim::RecordType;
-constexpr auto kClientStart = static_cast<RecordType>(35);
-constexpr auto kClientEnd = static_cast<RecordType>(36);
-constexpr auto kLookup = static_cast<RecordType>(37);
-constexpr auto kCloudOp = static_cast<RecordType>(66);
+using rt::kClientEnd;
+using rt::kClientStart;
+using rt::kCloudOp;
+using rt::kLookup;
 constexpr int64_t kSecondNs = 1'000'000'000;
 // Events the run dispatches between checks of what the viewer asked for.
 constexpr uint64_t kEventsPerChunk = 8192;
