@@ -164,7 +164,7 @@ Pair measure_pair(const std::string& exe, const ScenarioBenchArgs& a) {
   p.kernel_peak_rss_bytes = kj.at("peak_rss_kib").get<int64_t>() * 1024;
 
   std::vector<std::string> args = {"run"};
-  if (!a.scenario_path.empty()) args.push_back(a.scenario_path);
+  if (!a.scenario_path.empty()) args.push_back(path_arg(a.scenario_path));
   if (a.seed) args.insert(args.end(), {"--seed", std::to_string(*a.seed)});
   if (!a.until.empty()) args.insert(args.end(), {"--until", a.until});
   args.insert(args.end(), {"--json", "--report-peak-rss"});
@@ -270,6 +270,7 @@ void print_bench(const nlohmann::json& j) {
 
 int do_bench_scenario(const ScenarioBenchArgs& a) {
   // Bad input is refused here, in one line with exit 2, before any child runs.
+  if (!a.scenario_path.empty()) refuse_pipe_scenario(a.scenario_path, "bench scenario");
   const scenario::Scenario sc =
       a.scenario_path.empty() ? scenario::load_quickstart() : scenario::load_scenario_file(a.scenario_path);
   const std::string exe = self_exe();
@@ -316,6 +317,8 @@ void add_bench_scenario_command(CLI::App& bench, int& exit_code) {
     } catch (const scenario::LoadError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       exit_code = kExitBadInput;
+    } catch (const CLI::ParseError&) {
+      throw;  // bad input, said by main in one line with exit 2
     } catch (const std::exception& e) {
       // A child that failed or printed something unreadable: not bad input.
       std::fprintf(stderr, "ecsim: %s\n", e.what());

@@ -92,8 +92,9 @@ void write_file(const std::string& path, const std::string& text) {
   }
 }
 
-std::vector<std::string> run_args(const ExploreArgs& a, const std::string& file, uint64_t seed) {
-  std::vector<std::string> args{"run", file, "--seed", std::to_string(seed), "--json", "--wall-timeout", a.timeout};
+std::vector<std::string> explore_run_args(const ExploreArgs& a, const std::string& file, uint64_t seed) {
+  std::vector<std::string> args{"run", path_arg(file), "--seed", std::to_string(seed), "--json", "--wall-timeout",
+                                a.timeout};
   if (!a.plant.empty()) args.insert(args.end(), {"--plant", a.plant});
   return args;
 }
@@ -108,7 +109,7 @@ void run_all(const ExploreArgs& a, uint64_t seed, std::vector<ExploreRun>& runs)
       [&]() -> std::optional<ChildSpec> {
         if (started >= runs.size()) return std::nullopt;
         const size_t i = started++;
-        return ChildSpec{i, run_args(a, runs[i].file, seed)};
+        return ChildSpec{i, explore_run_args(a, runs[i].file, seed)};
       },
       [&](ChildExit&& c) { runs.at(c.tag).outcome = judge_run(c); }, [](size_t) {});
 }
@@ -196,8 +197,8 @@ std::string point_text(const ExploreRun& r) {
 }
 
 std::string reproduce(const ExploreArgs& a, const ExploreRun& r, uint64_t seed) {
-  return fmt::format("ecsim run {} --seed {}{}{}", r.file, seed, a.plant.empty() ? "" : " --plant " + a.plant,
-                     reproduce_limit(r.outcome, a.timeout));
+  return fmt::format("ecsim run {} --seed {}{}{}", shell_word(path_arg(r.file)), seed,
+                     a.plant.empty() ? "" : " --plant " + a.plant, reproduce_limit(r.outcome, a.timeout));
 }
 
 int do_explore(const ExploreArgs& a) {
@@ -205,9 +206,7 @@ int do_explore(const ExploreArgs& a) {
     throw CLI::ValidationError("--crash-points", "expected --crash-points (the one exploration explore makes)");
   }
   const scenario::Scenario sc = scenario::load_scenario_file(a.scenario_path);  // bad input: exit 2
-  if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
-    throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
-  }
+  (void)checked_plant(a.plant, &sc);
   if (sc.requests.empty()) {
     throw CLI::ValidationError("scenario", fmt::format("{}: no requests workload, so no protocol has points to crash "
                                                        "at, expected a three-tier scenario", a.scenario_path));
@@ -221,7 +220,8 @@ int do_explore(const ExploreArgs& a) {
 
   // The unfaulted run: which node reaches which point how often.
   std::vector<ExploreRun> base{{{}, file_of(0), {}}};
-  write_file(base[0].file, scenario::swarm_scenario_text(sc, seed, {}, a.scenario_path));
+  write_file(base[0].file,
+             scenario::swarm_scenario_text(sc, seed, {}, a.scenario_path, scenario::SeedFileMaker::kExplore));
   run_all(a, seed, base);
   if (base[0].outcome.verdict != "pass") {
     if (a.json) {
@@ -267,7 +267,8 @@ int do_explore(const ExploreArgs& a) {
       runs[i].file = file_of(i + 1);
       std::vector<std::string> faults;
       for (const Crash& c : runs[i].crashes) faults.push_back(crash_fault(c, restart_after));
-      write_file(runs[i].file, scenario::swarm_scenario_text(sc, seed, faults, a.scenario_path));
+      write_file(runs[i].file,
+                 scenario::swarm_scenario_text(sc, seed, faults, a.scenario_path, scenario::SeedFileMaker::kExplore));
     }
     std::vector<ExploreRun> batch(std::make_move_iterator(runs.begin() + static_cast<long>(from)),
                                   std::make_move_iterator(runs.end()));

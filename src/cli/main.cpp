@@ -1,6 +1,8 @@
 // ecsim: a deterministic simulator of an edge-core-cloud telecom cluster.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -17,6 +19,15 @@ std::string format_hash(uint64_t hash) { return fmt::format("0x{:016x}", hash); 
 }  // namespace ecsim::cli
 
 namespace {
+
+// CLI11 says an option given twice as "--seed: At Most 1 required but
+// received 2"; said plainly, CLI11's other mismatches as it has them.
+std::string given_twice_text(const std::string& what) {
+  const std::string marker = ": At Most 1 required but received ";
+  const size_t at = what.find(marker);
+  if (at == std::string::npos) return what;
+  return fmt::format("{}: given {} times, expected once", what.substr(0, at), what.substr(at + marker.size()));
+}
 
 // CLI11 says only "A subcommand is required" for both a missing and a
 // misspelt subcommand (`ecsim trace verify`). From what it parsed: the
@@ -85,12 +96,24 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", better.c_str());
     }
     return kExitBadInput;
+  } catch (const CLI::ArgumentMismatch& e) {
+    std::fprintf(stderr, "ecsim: %s (see ecsim --help)\n", given_twice_text(e.what()).c_str());
+    return kExitBadInput;
   } catch (const CLI::ParseError& e) {
     // One line, exit code 2, as for every other bad input.
     std::fprintf(stderr, "ecsim: %s (see ecsim --help)\n", e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ecsim: %s\n", e.what());
+    return kExitBadInput;
+  }
+  // Output lost to a full disk must not pass for success: `--json >
+  // /dev/full` exited 0 with nothing written (an adversarial pass). A closed
+  // pipe ends the process by SIGPIPE before it gets here, as for any tool.
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::fprintf(stderr, "ecsim: cannot write standard output: %s\n",
+                 errno != 0 ? std::strerror(errno) : "a write failed");
     return kExitBadInput;
   }
   return exit_code;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ecsim/proto/points.hpp"
 #include "ecsim/sim/assert.hpp"
 
 namespace ecsim::cli {
@@ -76,6 +77,10 @@ void refuse_shared_outputs(const std::vector<NamedPath>& inputs, const std::vect
   for (size_t i = 0; i < outputs.size(); ++i) {
     const NamedPath& out = outputs[i];
     if (out.path.empty()) continue;
+    if (out.path == "-") {
+      throw CLI::ValidationError(out.what,
+                                 "'-' would be a file named '-' here, not standard output; expected a file name");
+    }
     const auto clash = [&](const NamedPath& other) {
       if (other.path.empty() || !same_file(out.path, other.path)) return;
       throw CLI::ValidationError(out.what, fmt::format("'{}' is the file of {} too ('{}'), and writing it would "
@@ -85,6 +90,36 @@ void refuse_shared_outputs(const std::vector<NamedPath>& inputs, const std::vect
     for (const NamedPath& in : inputs) clash(in);
     for (size_t j = 0; j < i; ++j) clash(outputs[j]);
   }
+}
+
+proto::Plant checked_plant(const std::string& name, const scenario::Scenario* sc) {
+  if (name.empty()) return proto::Plant::kNone;
+  const std::optional<proto::Plant> plant = proto::plant_by_name(name);
+  if (!plant) {
+    std::string known;
+    for (const proto::PlantInfo& i : proto::plants()) known += (known.empty() ? "" : ", ") + std::string(i.name);
+    throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', expected one of {}", name, known));
+  }
+  if (sc == nullptr) return *plant;
+  // The three tiers run every protocol but 2PC, which runs beside a billing
+  // workload (as run::Result::points_in_scope counts them).
+  const std::string_view protocol = proto::point_protocol(name);
+  const bool twopc = protocol == "twopc";
+  if (!sc->requests.empty() && (!twopc || !sc->billing.empty())) return *plant;
+  throw CLI::ValidationError(
+      "--plant", fmt::format("'{}' is a bug in {}, which this scenario does not run (no {} workload), so it could "
+                             "not act; expected a scenario with a {} workload",
+                             name, protocol, sc->requests.empty() ? "requests" : "billing",
+                             twopc ? "billing" : "requests"));
+}
+
+void refuse_pipe_scenario(const std::string& path, const char* command) {
+  std::error_code ec;
+  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
+  if (type != std::filesystem::file_type::fifo && type != std::filesystem::file_type::socket) return;
+  throw CLI::ValidationError("scenario", fmt::format("'{}' is a pipe, and {} reads the scenario again in each child "
+                                                     "process; expected a file",
+                                                     path, command));
 }
 
 CLI::Validator non_empty() {

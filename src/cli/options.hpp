@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ecsim/proto/plant.hpp"
+#include "ecsim/scenario/scenario.hpp"
 #include "ecsim/sim/time.hpp"
 
 namespace ecsim::cli {
@@ -30,8 +32,19 @@ struct NamedPath {
 };
 // Throws CLI::ValidationError when an output names an input or an earlier
 // output, by any spelling (a link, ./x, a/../x): writing it would destroy
-// the other (`run x.yaml --trace x.yaml` overwrote the scenario).
+// the other (`run x.yaml --trace x.yaml` overwrote the scenario), and when
+// an output is '-', which would be a file named '-', not standard output.
 void refuse_shared_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+// `--plant NAME` (empty: none) for runs of `sc` (nullptr: random scenarios,
+// each drawing its own workloads). Throws CLI::ValidationError for a name
+// that is no plant, and for a plant in a protocol `sc` does not run: its
+// bug could not act, and every run would pass without a word.
+proto::Plant checked_plant(const std::string& name, const scenario::Scenario* sc);
+
+// Throws CLI::ValidationError when the scenario at `path` is a pipe or a
+// socket (`<(...)`, /dev/stdin from a pipe): `command` reads the scenario
+// again in every child process, and a pipe is empty the second time.
+void refuse_pipe_scenario(const std::string& path, const char* command);
 
 // A whole number lo..hi, in decimal digits only; it hands the number on
 // without leading zeros (CLI11 would read "010" as octal 8), so give it to

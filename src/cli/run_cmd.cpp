@@ -51,15 +51,6 @@ struct RunArgs {
   std::string scenario_out;      // with random_scenario: write its YAML here
 };
 
-// `--plant NAME`: a name from `ecsim plant --list`.
-proto::Plant parse_plant_flag(const std::string& name) {
-  if (name.empty()) return proto::Plant::kNone;
-  if (auto p = proto::plant_by_name(name)) return *p;
-  std::string known;
-  for (const proto::PlantInfo& i : proto::plants()) known += (known.empty() ? "" : ", ") + std::string(i.name);
-  throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', expected one of {}", name, known));
-}
-
 // Events between wall-clock checks: often enough for a prompt timeout, rare
 // enough to cost nothing.
 constexpr uint64_t kEventsPerWallCheck = 1 << 16;
@@ -135,7 +126,7 @@ int do_run(const RunArgs& args) {
   }
   options.hashing = !args.no_hash;
   options.max_events = args.max_events;
-  options.plant = parse_plant_flag(args.plant);
+  options.plant = checked_plant(args.plant, args.random_scenario ? nullptr : &sc);
   if (!args.memory_max.empty()) options.memory_max = memory_max_bytes(args.memory_max);
   std::optional<sim::Duration> wall_timeout;
   if (!args.wall_timeout.empty()) wall_timeout = checked_duration(args.wall_timeout);

@@ -100,8 +100,8 @@ std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
 }
 
 // The child's arguments: `ecsim run` of one seed, with its JSON.
-std::vector<std::string> run_args(const SweepArgs& a, uint64_t seed) {
-  std::vector<std::string> args{"run", a.random_scenarios ? "--random-scenario" : a.scenario_path,
+std::vector<std::string> sweep_run_args(const SweepArgs& a, uint64_t seed) {
+  std::vector<std::string> args{"run", a.random_scenarios ? "--random-scenario" : path_arg(a.scenario_path),
                                 "--seed", std::to_string(seed), "--json", "--wall-timeout", a.timeout};
   if (!a.memory_max.empty()) args.insert(args.end(), {"--memory-max", a.memory_max});
   if (a.swarm) args.push_back("--swarm");
@@ -145,9 +145,10 @@ std::string write_swarm_file(const SweepArgs& a, const std::string& stem, SeedRe
 
 std::string reproduce_command(const SweepArgs& a, const SeedResult& r) {
   const std::string flags = (a.plant.empty() ? "" : " --plant " + a.plant) + reproduce_limit(r, a.timeout);
-  if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", r.swarm_file, flags);
+  if (!r.swarm_file.empty()) return fmt::format("ecsim run {}{}", shell_word(path_arg(r.swarm_file)), flags);
   if (a.random_scenarios) return fmt::format("ecsim run --random-scenario --seed {}{}", r.seed, flags);
-  return fmt::format("ecsim run {} --seed {}{}{}", a.scenario_path, r.seed, a.swarm ? " --swarm" : "", flags);
+  return fmt::format("ecsim run {} --seed {}{}{}", shell_word(path_arg(a.scenario_path)), r.seed,
+                     a.swarm ? " --swarm" : "", flags);
 }
 
 void print_progress(uint64_t done, uint64_t failed, uint64_t total, size_t running, double elapsed_s) {
@@ -192,10 +193,9 @@ int do_sweep(const SweepArgs& a) {
   }
   if (a.random_scenarios && a.swarm) throw CLI::ValidationError("--swarm", "does not go with --random-scenarios");
   // Bad input stops here, with exit 2.
+  if (!a.random_scenarios) refuse_pipe_scenario(a.scenario_path, "sweep");
   const scenario::Scenario sc = a.random_scenarios ? scenario::Scenario{} : scenario::load_scenario_file(a.scenario_path);
-  if (!a.plant.empty() && !proto::plant_by_name(a.plant)) {
-    throw CLI::ValidationError("--plant", fmt::format("unknown plant '{}', see ecsim plant --list", a.plant));
-  }
+  (void)checked_plant(a.plant, a.random_scenarios ? nullptr : &sc);
   // Failing swarm seeds' scenarios go to --out-dir: a directory that cannot
   // take them is bad input now, not a silent loss after the sweep.
   if (a.swarm) {
@@ -237,7 +237,7 @@ int do_sweep(const SweepArgs& a) {
   const auto next = [&]() -> std::optional<ChildSpec> {
     if (started >= total || (a.stop_on_fail && failed > 0)) return std::nullopt;
     const uint64_t seed = first + started++;
-    return ChildSpec{seed, run_args(a, seed)};
+    return ChildSpec{seed, sweep_run_args(a, seed)};
   };
   const auto finished = [&](ChildExit&& c) {
     SeedResult r = judge(c);

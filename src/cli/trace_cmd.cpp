@@ -33,6 +33,7 @@
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/sim/time.hpp"
 #include "ecsim/sim/trace_file.hpp"
 #include "json_out.hpp"
 #include "options.hpp"
@@ -91,7 +92,7 @@ std::string record_name(sim::RecordType t) {
 
 // Reads and verifies the whole file: the records (their hash, count and
 // order in time, sim::read_trace_file) and, against its header, their
-// nodes. Nothing of a file is shown before this has passed: zstd checks its
+// nodes and times (none after the run's end). Nothing of a file is shown before this has passed: zstd checks its
 // checksum only at the end of the stream.
 sim::TraceFileInfo verified_trace(const std::string& path) {
   const run::TraceHeader h = run::parse_trace_header(path, sim::read_trace_header(path));
@@ -102,6 +103,11 @@ sim::TraceFileInfo verified_trace(const std::string& path) {
     if (r.node >= nodes) {
       throw sim::TraceFileError(fmt::format("{}: corrupted: record #{} names node {}, but the header has {} nodes",
                                             path, n, r.node, nodes));
+    }
+    if (r.time_ns > *h.until_ns) {
+      throw sim::TraceFileError(fmt::format("{}: corrupted: record #{} is at {}, after the run's end at {} (until_ns)",
+                                            path, n, sim::format_time(sim::Time{r.time_ns}),
+                                            sim::format_time(sim::Time{*h.until_ns})));
     }
   });
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -117,8 +118,13 @@ Scenario Loader::load(std::string_view text) {
                                  text.size(), kFileBytesMax));
   }
   if (const auto offset = first_binary_byte(text)) {
-    fail(Mark{1, 1}, fmt::format("not a text file (byte 0x{:02x} at offset {}), expected YAML",
-                                 static_cast<unsigned char>(text[*offset]), *offset));
+    // Where the byte is, as an editor counts: lines from 1, bytes within the line from 1.
+    const std::string_view before = text.substr(0, *offset);
+    const size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+    const Mark at{1 + static_cast<int>(std::count(before.begin(), before.end(), '\n')),
+                  1 + static_cast<int>(*offset - line_start)};
+    fail(at, fmt::format("not a text file (byte 0x{:02x} at offset {}), expected YAML",
+                         static_cast<unsigned char>(text[*offset]), *offset));
   }
   const Field top{parse_document(text), "scenario", YAML::Mark()};
   const MapView m(*this, top,

@@ -10,7 +10,7 @@
 namespace ecsim::scenario {
 
 std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::vector<std::string>& faults,
-                                const std::string& origin) {
+                                const std::string& origin, SeedFileMaker maker) {
   YAML::Node root;
   try {
     root = YAML::Load(sc.text);
@@ -64,6 +64,13 @@ std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::ve
   }
   YAML::Emitter out;
   out << root;
+  if (maker == SeedFileMaker::kExplore) {
+    return fmt::format(
+        "# A run of ecsim explore --crash-points on {} (seed {}): its faults are\n"
+        "# the crashes at protocol points it tried, none for the unfaulted run; only\n"
+        "# invariants are judged. `ecsim run` on this file replays the run.\n{}\n",
+        origin, seed, out.c_str());
+  }
   return fmt::format(
       "# Swarm seed {} of {} (ecsim sweep --swarm): its own fault mix; only\n"
       "# invariants are judged. `ecsim run` on this file replays the seed.\n{}\n",

@@ -120,6 +120,14 @@ std::ifstream open_trace(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) {
     throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(EISDIR)));
   }
+  // The commands read the header, then the file (a second open): a pipe
+  // would be empty the second time (a valid trace called "bad magic"), and
+  // a FIFO's second open waits for a writer that may never come.
+  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
+  if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::socket) {
+    throw TraceFileError(
+        fmt::format("{}: a pipe, expected a trace file (trace commands read it more than once: save it first)", path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   return in;

@@ -82,14 +82,14 @@ std::vector<BillingNumber> initial_numbers(const BillingConfig& config) {
 }
 
 namespace {
-const BillingConfig& checked(const BillingConfig& c) {
+const BillingConfig& checked_billing(const BillingConfig& c) {
   ECSIM_ASSERT(c.validate().empty());
   return c;
 }
 }  // namespace
 
 BillingGenerator::BillingGenerator(const BillingConfig& config, sim::Rng rng)
-    : config_(checked(config)), rng_(rng), mean_gap_ns_(1e9 / static_cast<double>(config.rate_per_s)) {}
+    : config_(checked_billing(config)), rng_(rng), mean_gap_ns_(1e9 / static_cast<double>(config.rate_per_s)) {}
 
 sim::Duration BillingGenerator::next_gap() {
   // Rounded at once (DESIGN rule 6); at least 1 ns so arrivals stay ordered.

@@ -147,14 +147,14 @@ uint64_t Permutation::operator()(uint64_t x) const {
 // -------------------------------------------------------- RequestGenerator
 
 namespace {
-const RequestConfig& checked(const RequestConfig& c) {
+const RequestConfig& checked_requests(const RequestConfig& c) {
   ECSIM_ASSERT(c.validate().empty());
   return c;
 }
 }  // namespace
 
 RequestGenerator::RequestGenerator(const RequestConfig& config, sim::Rng rng)
-    : config_(checked(config)),
+    : config_(checked_requests(config)),
       rng_(rng),
       // Zipf needs s > 0; with s = 0 it is built but never sampled.
       zipf_(config.subscribers, config.zipf_s > 0 ? config.zipf_s : 1.0),

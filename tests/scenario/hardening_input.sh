@@ -116,6 +116,22 @@ out_refused "--trace through a dangling link to --scenario-out" \
   run --random-scenario --seed 2 --trace "$tmp/dangling" --scenario-out "$tmp/target.yaml"
 out_refused "viz --save-scenario over the scenario" "--save-scenario: '$tmp/s.yaml' is the file of the scenario too" \
   viz "$tmp/s.yaml" --save-scenario "$tmp/s.yaml"
+# '-' is a file named '-' to every output flag, not standard output: refused.
+pushd "$tmp" > /dev/null
+out_refused "--trace -" "--trace: '-' would be a file named '-' here, not standard output" run "$small" --trace -
+popd > /dev/null
+check "$(ls "$tmp/-" 2> /dev/null)" "" "... and no file named '-' is written"
+out_refused "viz --screenshot -" "--screenshot: '-' would be a file named '-'" viz "$small" --screenshot -
+# An option given twice, in ecsim's words (CLI11: "At Most 1 required but
+# received 2").
+flag_refused "--seed twice" run "$small" --seed 1 --seed 2 "--seed: given 2 times, expected once"
+flag_refused "--seeds twice" sweep "$small" --seeds 1..2 --seeds 3 "--seeds: given 2 times, expected once"
+# A plant in a protocol the scenario does not run could not act: every run
+# passed without a word (an adversarial pass).
+flag_refused "a 2PC plant on a ping scenario" run "$small" --plant twopc.skip_invalidation \
+  "--plant: 'twopc.skip_invalidation' is a bug in twopc, which this scenario does not run (no requests workload)"
+flag_refused "a 2PC plant in a sweep without billing" sweep "$src/scenarios/quickstart.yaml" --seeds 1 \
+  --plant twopc.skip_invalidation "(no billing workload), so it could not act; expected a scenario with a billing"
 # sweep says which of the two it lacks or has twice (it said "(not both)"
 # when neither was given).
 flag_refused "sweep with no scenario" sweep --seeds 1 "scenario: none given, expected a scenario file or --random-scenarios"

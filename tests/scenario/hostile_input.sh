@@ -383,4 +383,25 @@ refused "run --swarm with no room for a fault" "^ecsim: --swarm: the scenario's 
   run "$small" --swarm
 refused "sweep --swarm with no room for a fault" "^ecsim: --swarm: the scenario's 5s leave no second for a fault" \
   sweep "$small" --swarm --seeds 1 --out-dir "$tmp"
+# Pipes (an adversarial pass, 2026-12-07). A trace command opens its file
+# twice: a valid trace through a pipe was "bad magic", and a FIFO could wait
+# for ever on its second open. sweep and bench scenario read the scenario
+# in the parent and again in each child: every seed of a valid scenario
+# through a pipe was a "crash" (the child found the pipe empty).
+refused "trace hash of a pipe" "^/dev/fd/[0-9]+: a pipe, expected a trace file" trace hash <(cat "$tmp/t.trace")
+mkfifo "$tmp/fifo"
+refused "trace dump of a FIFO" "^$tmp/fifo: a pipe, expected a trace file" trace dump "$tmp/fifo"
+refused "sweep of a pipe" "^ecsim: scenario: '/dev/fd/[0-9]+' is a pipe, and sweep reads the scenario again" \
+  sweep <(cat "$small") --seeds 1
+refused "bench scenario of a pipe" "^ecsim: scenario: '/dev/fd/[0-9]+' is a pipe, and bench scenario reads" \
+  bench scenario <(cat "$small") --runs 1
+# Output that cannot be written (a full disk) exited 0 with nothing written.
+if [[ -w /dev/full ]]; then
+  for cmd in "run $small --until 1s --json" "trace dump $tmp/t.trace" "plant"; do
+    timeout 20 "$ecsim" $cmd > /dev/full 2> "$tmp/err"; check $? 2 "$cmd into a full disk exits 2"
+    # The reason when the last write had one (No space left on device), else "a write failed".
+    grep -qE "^ecsim: cannot write standard output: (No space left on device|a write failed)$" "$tmp/err"
+    check $? 0 "... and says so in one line: $(cat "$tmp/err")"
+  done
+fi
 exit $fail

@@ -81,7 +81,8 @@ done
 # only at the end: 269,240 records were printed first, one of them wrong).
 # Needs the zstd command (tools/setup.sh installs it).
 if command -v zstd > /dev/null; then
-  # forge FIELD VALUE INDEX OUT: t.trace with record INDEX's (from 0) FIELD set.
+  # forge FIELD VALUE INDEX OUT: t.trace with record INDEX's (from 0, -1 the
+  # last) FIELD set.
   forge() {
     python3 - "$tmp/t.trace" "$@" <<'PY'
 import struct, subprocess, sys
@@ -91,6 +92,7 @@ n = struct.unpack('<I', data[12:16])[0]
 head, frame, footer = data[:16 + n], data[16 + n:-24], data[-24:]
 raw = bytearray(subprocess.run(['zstd', '-dc'], input=frame, capture_output=True, check=True).stdout)
 offset = {'time': (0, '<q'), 'node': (12, '<I')}[field]
+index = len(raw) // 40 - 1 if index == -1 else index
 struct.pack_into(offset[1], raw, index * 40 + offset[0], value)
 frame = subprocess.run(['zstd', '-c', '--no-progress'], input=bytes(raw), capture_output=True, check=True).stdout
 open(out, 'wb').write(head + frame + footer)
@@ -106,6 +108,11 @@ PY
   "$ecsim" trace dump "$tmp/node.trace" > "$tmp/out" 2> "$tmp/err"; check $? 2 "a record naming no node of the header: exit 2"
   grep -q "corrupted: record #6 names node 4000000000, but the header has 7 nodes" "$tmp/err"; check $? 0 "... named"
   check "$(wc -c < "$tmp/out")" 0 "... printing nothing"
+  # A last record after the run's end (until_ns, 5 s for small.yaml) was
+  # taken (an adversarial pass, 2026-12-07).
+  forge time 9000000000 -1 "$tmp/late.trace"
+  "$ecsim" trace hash "$tmp/late.trace" > "$tmp/out" 2> "$tmp/err"; check $? 2 "a record after the run's end: exit 2"
+  grep -q "is at 9s, after the run's end at 5s (until_ns)" "$tmp/err"; check $? 0 "... named: $(cat "$tmp/err")"
   "$ecsim" trace latency "$tmp/node.trace" --from edge-1 --to core-1 > "$tmp/out" 2> "$tmp/err"
   check $? 2 "... trace latency refuses it too"
 else

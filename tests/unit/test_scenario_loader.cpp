@@ -584,9 +584,11 @@ const std::vector<BadCase>& bad_cases() {
            }(),
        "t.yaml:67:65: nesting deeper than 64 levels, expected a flatter document"},
       {"NUL byte", std::string("name: t\0\n", 9),
-       "t.yaml:1:1: not a text file (byte 0x00 at offset 7), expected YAML"},
+       "t.yaml:1:8: not a text file (byte 0x00 at offset 7), expected YAML"},
+      {"NUL byte on a later line", std::string("name: t\nduration: 1s\0\n", 22),
+       "t.yaml:2:13: not a text file (byte 0x00 at offset 20), expected YAML"},
       {"invalid UTF-8", "name: caf\xc3\x28\nduration: 60s\n",
-       "t.yaml:1:1: not a text file (byte 0xc3 at offset 9), expected YAML"},
+       "t.yaml:1:10: not a text file (byte 0xc3 at offset 9), expected YAML"},
       {"too large", kHead + "# " + std::string(4u << 20, 'x') + "\n",
        "t.yaml:1:1: file too large (4194329 bytes), expected at most 4194304 bytes (4 MiB)"},
   };

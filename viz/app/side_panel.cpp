@@ -11,13 +11,12 @@
 namespace ecsim::viz {
 
 namespace {
-constexpr int64_t kSecondNs = 1'000'000'000;
 constexpr size_t kPlotSecondsMax = 600;  // the plots show at most the last ten minutes
 
 // The seconds completed at the cursor, [first, last): their percentiles
 // are final (the collector closes a second when the run passes it).
 std::pair<size_t, size_t> plotted_seconds(const Timeline& t) {
-  const size_t last = std::min(t.seconds().size(), static_cast<size_t>(t.cursor_ns() / kSecondNs));
+  const size_t last = std::min(t.seconds().size(), static_cast<size_t>(t.cursor_ns() / sim::seconds(1).ns));
   return {last > kPlotSecondsMax ? last - kPlotSecondsMax : 0, last};
 }
 

@@ -22,7 +22,7 @@ using rt::kClientEnd;
 using rt::kClientStart;
 using rt::kCloudOp;
 using rt::kLookup;
-constexpr int64_t kSecondNs = 1'000'000'000;
+constexpr int64_t kSecondNs = sim::seconds(1).ns;
 // Events the run dispatches between checks of what the viewer asked for.
 constexpr uint64_t kEventsPerChunk = 8192;
 uint64_t next_timeline_id = 1;  // viewer-side only: names a Timeline (Timeline::id)

@@ -13,10 +13,13 @@
 
 namespace ecsim::scenario {
 
+// Who wrote the file, said in its leading comment.
+enum class SeedFileMaker { kSwarm, kExplore };
+
 // `faults`: YAML flow maps, one fault each. `origin`: named in the leading
-// comment (the file the sweep ran). THROWS LoadError if `sc.text` does not
-// parse (it always does: `sc` was loaded from it).
+// comment (the file the sweep or exploration ran). THROWS LoadError if
+// `sc.text` does not parse (it always does: `sc` was loaded from it).
 std::string swarm_scenario_text(const Scenario& sc, uint64_t seed, const std::vector<std::string>& faults,
-                                const std::string& origin);
+                                const std::string& origin, SeedFileMaker maker = SeedFileMaker::kSwarm);
 
 }  // namespace ecsim::scenario
