@@ -21,7 +21,7 @@ check "$line" "ecsim run './-f ail.yaml' --seed 1" "... the reproduce line quote
 # The line as the shell reads it, with this ecsim: the seed fails again.
 eval "\"$ecsim\" ${line#ecsim } --quiet" > /dev/null 2>&1; check $? 1 "... and reproduces the failure"
 
-"$ecsim" bench scenario --runs 1 --until 1s -- "-f ail.yaml" > bench.txt 2> bench.err
+"$ecsim" bench scenario --runs 1 --until 1s --kernel-events 100000 -- "-f ail.yaml" > bench.txt 2> bench.err
 check $? 0 "bench scenario of '-f ail.yaml' runs: $(head -c 300 bench.err)"
 
 # explore writes its runs' files under --out-dir, here one beginning with
