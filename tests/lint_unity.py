@@ -25,21 +25,39 @@ CLOSE = re.compile(r"^\}\s*// namespace")
 TYPE = re.compile(r"^(?:template\s*<.*>\s*)?(?:struct|class|enum class|enum|union)\s+(\w+)")
 # A function or a variable: the name before its '(' or its '=', '{', '[', ';'.
 DECLARED = re.compile(r"^(?:template\s*<.*>\s*)?(?:[\w:<>,\*&]+\s+)+[\*&]?(\w+)\s*(?:\(|=|\{|\[|;)")
+USING = re.compile(r"^using [\w:]+::(\w+);")
 SKIP = ("#", "//", "}", "using ", "namespace ", "extern ", "friend ", "return ", "case ", "default:")
 
 
-def declared_names(path):
-    """(file-private?, enclosing named namespace, name, line) of each
-    declaration at namespace scope."""
-    stack = []  # "" for an anonymous namespace
+def declared_names(path, problems):
+    """(kind, enclosing named namespace, name, line) of each declaration at
+    namespace scope; kind: True file-private, False not, "using" a name a
+    using-declaration brings into the file's own namespace {}. Appends to `problems` what keeps the
+    file from being read so: a namespace that does not close with
+    `}  // namespace` (the scan would put the rest of the file in it), a
+    `using namespace` at namespace scope (in a batch it reaches the files
+    after it)."""
+    stack = []  # (name, line opened); "" for an anonymous namespace
     out = []
     for number, line in enumerate(path.read_text().split("\n"), 1):
         m = OPEN_NAMED.match(line)
         if m:
-            stack.append(m.group(1))
+            if line.rstrip().endswith("}"):  # opened and closed on one line
+                continue
+            stack.append((m.group(1), number))
             continue
         if OPEN_ANON.match(line):
-            stack.append("")
+            stack.append(("", number))
+            continue
+        m = USING.match(line)
+        if m and any(name == "" for name, _ in stack):
+            # A using-declaration in a file's own namespace {}: the name is
+            # the batch's too (one of the same entity in two files is fine).
+            out.append(("using", "::".join(name for name, _ in stack if name), m.group(1), number))
+            continue
+        if line.startswith("using namespace "):
+            problems.append(f"{path}:{number}: 'using namespace' at namespace scope, expected using-declarations "
+                            "or qualified names (in a unity batch it reaches the files after this one)")
             continue
         if CLOSE.match(line):
             if stack:
@@ -47,13 +65,16 @@ def declared_names(path):
             continue
         if not line or line[0].isspace() or line.startswith(SKIP):
             continue
-        private = "" in stack or line.startswith("static ")
-        scope = "::".join(s for s in stack if s)
+        private = any(name == "" for name, _ in stack) or line.startswith("static ")
+        scope = "::".join(name for name, _ in stack if name)
         for pattern in (TYPE, DECLARED):
             m = pattern.match(line)
             if m and m.group(1) not in ("if", "for", "while", "switch", "operator"):
                 out.append((private, scope, m.group(1), number))
                 break
+    for name, opened in stack:
+        problems.append(f"{path}:{opened}: namespace {name or '{'} is not closed by a line '}}  // namespace', "
+                        "expected one (STYLE.md)")
     return out
 
 
@@ -61,9 +82,12 @@ def main(root):
     root = pathlib.Path(root)
     private = collections.defaultdict(list)  # (scope, name) -> ["file:line"]
     public = collections.defaultdict(list)
+    used = collections.defaultdict(list)  # brought in by a using-declaration
+    problems = []
     for path in sorted(list(root.glob("src/**/*.cpp")) + list(root.glob("viz/**/*.cpp"))):
-        for is_private, scope, name, number in declared_names(path):
-            (private if is_private else public)[(scope, name)].append(f"{path.relative_to(root)}:{number}")
+        for kind, scope, name, number in declared_names(path, problems):
+            table = used if kind == "using" else private if kind else public
+            table[(scope, name)].append(f"{path.relative_to(root)}:{number}")
     # A private name declared in a second file, privately or not (a file's
     # own helper beside another file's function of that name is as ambiguous).
     clashes = {}
@@ -72,12 +96,20 @@ def main(root):
         others = [w for w in public.get(key, []) if w.split(":")[0] not in files]
         if len(files) > 1 or others:
             clashes[key] = where + others
+    # A name a file brings in beside another file's own of that name.
+    for key, where in used.items():
+        files = {w.split(":")[0] for w in where}
+        others = [w for w in private.get(key, []) + public.get(key, []) if w.split(":")[0] not in files]
+        if others:
+            clashes[key] = where + others
     for (scope, name), where in sorted(clashes.items()):
         print(f"{scope}::{name} is declared in more than one file, file-private in one at least: {', '.join(where)}; "
               "expected one shared definition or distinct names (unity batches, docs/testing.md)")
-    if not clashes:
+    for p in problems:
+        print(str(p).replace(str(root) + "/", "", 1))
+    if not clashes and not problems:
         print("no file-private name is declared in two files")
-    return 1 if clashes else 0
+    return 1 if clashes or problems else 0
 
 
 if __name__ == "__main__":

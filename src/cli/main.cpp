@@ -108,8 +108,10 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   // Output lost to a full disk must not pass for success: `--json >
-  // /dev/full` exited 0 with nothing written (an adversarial pass). A closed
-  // pipe ends the process by SIGPIPE before it gets here, as for any tool.
+  // /dev/full` exited 0 with nothing written (an adversarial pass). This
+  // takes precedence over a failed verdict's exit 1: what the run found was
+  // not delivered. A closed pipe ends the process by SIGPIPE (the default)
+  // before it gets here; where SIGPIPE is ignored, it is reported here.
   errno = 0;
   if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
     std::fprintf(stderr, "ecsim: cannot write standard output: %s\n",

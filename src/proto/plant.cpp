@@ -8,7 +8,7 @@ namespace ecsim::proto {
 
 namespace detail {
 Plant g_active_plant = Plant::kNone;
-}
+}  // namespace detail
 
 namespace {
 constexpr std::array<PlantInfo, 20> kPlants{{

@@ -120,14 +120,6 @@ std::ifstream open_trace(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) {
     throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(EISDIR)));
   }
-  // The commands read the header, then the file (a second open): a pipe
-  // would be empty the second time (a valid trace called "bad magic"), and
-  // a FIFO's second open waits for a writer that may never come.
-  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
-  if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::socket) {
-    throw TraceFileError(
-        fmt::format("{}: a pipe, expected a trace file (trace commands read it more than once: save it first)", path));
-  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TraceFileError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   return in;
@@ -165,6 +157,15 @@ TraceFileInfo read_trace_file(const std::string& path,
 }
 
 std::string read_trace_header(const std::string& path) {
+  // Its callers read the whole file next (a second open): a pipe would be
+  // empty the second time (a valid trace called "bad magic"), and a FIFO's
+  // second open waits for a writer that may never come.
+  std::error_code ec;
+  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
+  if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::socket) {
+    throw TraceFileError(
+        fmt::format("{}: a pipe, expected a trace file (trace commands read it more than once: save it first)", path));
+  }
   std::ifstream in = open_trace(path);
   std::string data;
   read_some(in, data, 16, path);

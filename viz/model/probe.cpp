@@ -14,7 +14,7 @@
 // What a checkpoint's worker sends its owner (model/forks.hpp), as CBOR.
 namespace ecsim::net {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VectorClock, entries)
-}
+}  // namespace ecsim::net
 namespace ecsim::tiers {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LockSnapshot, key, holder, holder_state, waiters)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DsmEntrySnapshot, key, value, writer, clock)

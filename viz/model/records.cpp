@@ -63,7 +63,23 @@ const char* twopc_step(const sim::Record& r) {
 }
 using sim::Record;
 using sim::RecordType;
-using namespace rt;  // NOLINT: the protocol record numbers, read throughout
+using rt::kAction;
+using rt::kAuthRefused;
+using rt::kBillingEnd;
+using rt::kBillingOp;
+using rt::kClientEnd;
+using rt::kClientStart;
+using rt::kCloudOp;
+using rt::kDsm;
+using rt::kLookup;
+using rt::kRehydration;
+using rt::kRpcDone;
+using rt::kStaleRead;
+using rt::kStorageCatchUp;
+using rt::kSuspect;
+using rt::kTwopcFirst;
+using rt::kTwopcLast;
+using rt::type;
 
 bool twopc(const Record& r) {
   const int t = static_cast<int>(r.type);

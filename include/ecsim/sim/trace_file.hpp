@@ -58,7 +58,10 @@ struct TraceFileInfo {
 TraceFileInfo read_trace_file(const std::string& path,
                               const std::function<void(const Record&)>& visit = {});
 // Only the header's JSON text, after the magic and version checks: the
-// records are neither read nor checked (read_trace_file does that).
+// records are neither read nor checked (read_trace_file does that). For a
+// caller that reads the file again after it, so a pipe or a socket is
+// refused ("FILE: a pipe, expected a trace file"); read_trace_file alone
+// (the viewer's --trace) reads one once.
 std::string read_trace_header(const std::string& path);
 // The same checks on a file's bytes already in memory; `path` only labels
 // the messages (the fuzz target reads this way).
