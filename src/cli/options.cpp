@@ -7,6 +7,7 @@
 
 #include "ecsim/proto/points.hpp"
 #include "ecsim/sim/assert.hpp"
+#include "ecsim/sim/trace_file.hpp"  // is_pipe
 
 namespace ecsim::cli {
 
@@ -114,9 +115,7 @@ proto::Plant checked_plant(const std::string& name, const scenario::Scenario* sc
 }
 
 void refuse_pipe_scenario(const std::string& path, const char* command) {
-  std::error_code ec;
-  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
-  if (type != std::filesystem::file_type::fifo && type != std::filesystem::file_type::socket) return;
+  if (!sim::is_pipe(path)) return;
   throw CLI::ValidationError("scenario", fmt::format("'{}' is a pipe, and {} reads the scenario again in each child "
                                                      "process; expected a file",
                                                      path, command));

@@ -156,13 +156,17 @@ TraceFileInfo read_trace_file(const std::string& path,
   return read_trace_bytes(data, path, visit);
 }
 
+bool is_pipe(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
+  return type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::socket;
+}
+
 std::string read_trace_header(const std::string& path) {
   // Its callers read the whole file next (a second open): a pipe would be
   // empty the second time (a valid trace called "bad magic"), and a FIFO's
   // second open waits for a writer that may never come.
-  std::error_code ec;
-  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
-  if (type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::socket) {
+  if (is_pipe(path)) {
     throw TraceFileError(
         fmt::format("{}: a pipe, expected a trace file (trace commands read it more than once: save it first)", path));
   }

@@ -63,6 +63,11 @@ TraceFileInfo read_trace_file(const std::string& path,
 // refused ("FILE: a pipe, expected a trace file"); read_trace_file alone
 // (the viewer's --trace) reads one once.
 std::string read_trace_header(const std::string& path);
+
+// Whether `path` names a pipe or a socket, which can be read only once
+// (`<(...)`, a FIFO, /dev/stdin from a pipe): a reader that opens a file
+// twice refuses one. False for anything else, and for a path not there.
+bool is_pipe(const std::string& path);
 // The same checks on a file's bytes already in memory; `path` only labels
 // the messages (the fuzz target reads this way).
 TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
