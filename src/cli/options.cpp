@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 #include "ecsim/proto/points.hpp"
+#include "ecsim/scenario/invariants.hpp"
 #include "ecsim/sim/assert.hpp"
 #include "ecsim/sim/trace_file.hpp"  // is_pipe
 
@@ -106,12 +108,48 @@ proto::Plant checked_plant(const std::string& name, const scenario::Scenario* sc
   // workload (as run::Result::points_in_scope counts them).
   const std::string_view protocol = proto::point_protocol(name);
   const bool twopc = protocol == "twopc";
-  if (!sc->requests.empty() && (!twopc || !sc->billing.empty())) return *plant;
-  throw CLI::ValidationError(
-      "--plant", fmt::format("'{}' is a bug in {}, which this scenario does not run (no {} workload), so it could "
-                             "not act; expected a scenario with a {} workload",
-                             name, protocol, sc->requests.empty() ? "requests" : "billing",
-                             twopc ? "billing" : "requests"));
+  if (sc->requests.empty() || (twopc && sc->billing.empty())) {
+    throw CLI::ValidationError(
+        "--plant", fmt::format("'{}' is a bug in {}, which this scenario does not run (no {} workload), so it could "
+                               "not act; expected a scenario with a {} workload",
+                               name, protocol, sc->requests.empty() ? "requests" : "billing",
+                               twopc ? "billing" : "requests"));
+  }
+  const std::string unjudged = plant_verdict_unjudged(proto::plant_info(*plant), *sc);
+  if (!unjudged.empty()) {
+    const std::string_view verdict = proto::plant_info(*plant).verdict;
+    throw CLI::ValidationError("--plant", fmt::format("'{}' is a bug the {} verdict finds, but this scenario {}, so "
+                                                      "every run would pass whatever the bug did; expected a scenario "
+                                                      "that judges {}",
+                                                      name, verdict, unjudged, verdict));
+  }
+  return *plant;
+}
+
+std::string plant_verdict_unjudged(const proto::PlantInfo& plant, const scenario::Scenario& sc) {
+  const std::string_view verdict = plant.verdict;
+  if (scenario::invariant_by_name(verdict)) {
+    const auto& listed = sc.expect.invariants;
+    if (std::find(listed.begin(), listed.end(), verdict) != listed.end()) return {};
+    // A cloud_direct_write attack has edge_isolation judged, listed or not
+    // (run/judge.cpp).
+    const bool forged = std::any_of(sc.faults.begin(), sc.faults.end(), [](const scenario::Fault& f) {
+      return f.kind == scenario::Fault::Kind::kByzantine && f.strategy == scenario::Fault::Strategy::kCloudDirectWrite;
+    });
+    if (verdict == "edge_isolation" && forged) return {};
+    return "does not list it in expect.invariants";
+  }
+  if (verdict == "billing.served_ratio_min") {
+    return sc.expect.billing.served_ratio_min ? std::string() : "sets no expect.billing.served_ratio_min";
+  }
+  if (verdict == "billing_cache_freshness") {
+    // One billing domain, configured by the first billing workload (run/runner.cpp).
+    return !sc.billing.empty() && sc.billing[0].cache_entries > 0 ? std::string()
+                                                                   : "has no edge billing cache (the billing workload's cache: { entries })";
+  }
+  // The other billing_* verdicts are judged in every run with a billing workload.
+  ECSIM_ASSERT(verdict.starts_with("billing_") && !sc.billing.empty());
+  return {};
 }
 
 void refuse_pipe_scenario(const std::string& path, const char* command) {

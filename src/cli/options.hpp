@@ -39,7 +39,16 @@ void refuse_shared_outputs(const std::vector<NamedPath>& inputs, const std::vect
 // each drawing its own workloads). Throws CLI::ValidationError for a name
 // that is no plant, and for a plant in a protocol `sc` does not run: its
 // bug could not act, and every run would pass without a word.
+// A plant is refused too when `sc` does not judge the verdict that finds it
+// (plant_verdict_unjudged).
 proto::Plant checked_plant(const std::string& name, const scenario::Scenario* sc);
+// Empty when `sc` judges `plant`'s verdict (an invariant listed in
+// expect.invariants, edge_isolation beside a cloud_direct_write attack,
+// expect.billing.served_ratio_min set, billing_cache_freshness with an edge
+// billing cache, the other billing_* verdicts with a billing workload);
+// otherwise what the scenario lacks, as the tail of a sentence ("does not
+// list it in expect.invariants"). REQUIRES: `sc` runs the plant's protocol.
+std::string plant_verdict_unjudged(const proto::PlantInfo& plant, const scenario::Scenario& sc);
 
 // Throws CLI::ValidationError when the scenario at `path` is a pipe or a
 // socket (`<(...)`, /dev/stdin from a pipe): `command` reads the scenario

@@ -132,6 +132,16 @@ flag_refused "a 2PC plant on a ping scenario" run "$small" --plant twopc.skip_in
   "--plant: 'twopc.skip_invalidation' is a bug in twopc, which this scenario does not run (no requests workload)"
 flag_refused "a 2PC plant in a sweep without billing" sweep "$src/scenarios/quickstart.yaml" --seeds 1 \
   --plant twopc.skip_invalidation "(no billing workload), so it could not act; expected a scenario with a billing"
+# A plant whose verdict the scenario does not judge: every run passed,
+# whatever the bug did (a review's finding).
+flag_refused "a plant whose invariant is not listed" run "$src/scenarios/quickstart.yaml" --plant auth.skip_verify \
+  "--plant: 'auth.skip_verify' is a bug the tokens verdict finds, but this scenario does not list it in expect.invariants"
+flag_refused "the same in a sweep" sweep "$src/scenarios/quickstart.yaml" --seeds 1 --plant storage.accept_any_writer \
+  "'storage.accept_any_writer' is a bug the edge_isolation verdict finds, but this scenario does not list it"
+flag_refused "a cache plant without the cache" run "$src/tests/data/scenarios/2pc-happy.yaml" \
+  --plant twopc.skip_invalidation "this scenario has no edge billing cache"
+flag_refused "a plant whose bound is not set" explore "$src/tests/data/scenarios/2pc-happy.yaml" --crash-points \
+  --plant twopc.no_prepare_resend "this scenario sets no expect.billing.served_ratio_min, so every run would pass"
 # sweep says which of the two it lacks or has twice (it said "(not both)"
 # when neither was given).
 flag_refused "sweep with no scenario" sweep --seeds 1 "scenario: none given, expected a scenario file or --random-scenarios"
