@@ -83,18 +83,6 @@ void drain(int& fd, std::string& into) {
 
 }  // namespace
 
-std::string path_arg(const std::string& path) { return !path.empty() && path[0] == '-' ? "./" + path : path; }
-
-std::string shell_word(const std::string& word) {
-  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("-_./:=,+@%", c) != nullptr);
-  });
-  if (plain) return word;
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string self_exe() {
   char buf[4096];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);

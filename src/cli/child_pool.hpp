@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecsim/proto/points.hpp"
+#include "ecsim/sim/shell_word.hpp"
 
 namespace ecsim::cli {
 
@@ -77,12 +78,9 @@ inline std::string reproduce_limit(const RunOutcome& r, const std::string& timeo
   return r.verdict == "timeout" ? " --wall-timeout " + timeout : "";
 }
 
-// A file's path as a child's argument: "./-s.yaml" for one beginning with
-// '-', which the child would take for an option.
-std::string path_arg(const std::string& path);
-// A word of a reproducing command as a shell reads it back: as it is when
-// it holds only letters, digits and -_./:=,+@%, else in single quotes
-// ("'f ail.yaml'").
-std::string shell_word(const std::string& word);
+// A child's argument for a file's path, and a reproducing command's words
+// (sim/shell_word.hpp, shared with the viewer).
+using sim::path_arg;
+using sim::shell_word;
 
 }  // namespace ecsim::cli

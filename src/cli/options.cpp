@@ -9,7 +9,7 @@
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/invariants.hpp"
 #include "ecsim/sim/assert.hpp"
-#include "ecsim/sim/trace_file.hpp"  // is_pipe
+#include "ecsim/sim/trace_file.hpp"  // read_once_kind
 
 namespace ecsim::cli {
 
@@ -153,10 +153,11 @@ std::string plant_verdict_unjudged(const proto::PlantInfo& plant, const scenario
 }
 
 void refuse_pipe_scenario(const std::string& path, const char* command) {
-  if (!sim::is_pipe(path)) return;
-  throw CLI::ValidationError("scenario", fmt::format("'{}' is a pipe, and {} reads the scenario again in each child "
+  const std::string_view kind = sim::read_once_kind(path);
+  if (kind.empty()) return;
+  throw CLI::ValidationError("scenario", fmt::format("'{}' is {}, and {} reads the scenario again in each child "
                                                      "process; expected a file",
-                                                     path, command));
+                                                     path, kind, command));
 }
 
 CLI::Validator non_empty() {

@@ -50,9 +50,10 @@ proto::Plant checked_plant(const std::string& name, const scenario::Scenario* sc
 // list it in expect.invariants"). REQUIRES: `sc` runs the plant's protocol.
 std::string plant_verdict_unjudged(const proto::PlantInfo& plant, const scenario::Scenario& sc);
 
-// Throws CLI::ValidationError when the scenario at `path` is a pipe or a
-// socket (`<(...)`, /dev/stdin from a pipe): `command` reads the scenario
-// again in every child process, and a pipe is empty the second time.
+// Throws CLI::ValidationError when the scenario at `path` is a pipe, a
+// socket or a character device (`<(...)`, /dev/stdin from a pipe or a
+// terminal; sim::read_once_kind): `command` reads the scenario again in
+// every child process, and a pipe is empty the second time.
 void refuse_pipe_scenario(const std::string& path, const char* command);
 
 // A whole number lo..hi, in decimal digits only; it hands the number on

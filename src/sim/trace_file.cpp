@@ -156,19 +156,24 @@ TraceFileInfo read_trace_file(const std::string& path,
   return read_trace_bytes(data, path, visit);
 }
 
-bool is_pipe(const std::string& path) {
+std::string_view read_once_kind(const std::string& path) {
   std::error_code ec;
-  const std::filesystem::file_type type = std::filesystem::status(path, ec).type();
-  return type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::socket;
+  switch (std::filesystem::status(path, ec).type()) {
+    case std::filesystem::file_type::fifo: return "a pipe";
+    case std::filesystem::file_type::socket: return "a socket";
+    case std::filesystem::file_type::character: return "a character device";
+    default: return {};
+  }
 }
 
 std::string read_trace_header(const std::string& path) {
   // Its callers read the whole file next (a second open): a pipe would be
   // empty the second time (a valid trace called "bad magic"), and a FIFO's
-  // second open waits for a writer that may never come.
-  if (is_pipe(path)) {
-    throw TraceFileError(
-        fmt::format("{}: a pipe, expected a trace file (trace commands read it more than once: save it first)", path));
+  // second open waits for a writer that may never come (a terminal, for
+  // more input).
+  if (const std::string_view kind = read_once_kind(path); !kind.empty()) {
+    throw TraceFileError(fmt::format(
+        "{}: {}, expected a trace file (trace commands read it more than once: save it first)", path, kind));
   }
   std::ifstream in = open_trace(path);
   std::string data;

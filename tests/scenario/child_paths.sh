@@ -20,6 +20,13 @@ line=$(sed -n 's/^    reproduce: //p' sweep.txt | head -1)
 check "$line" "ecsim run './-f ail.yaml' --seed 1" "... the reproduce line quotes the path"
 # The line as the shell reads it, with this ecsim: the seed fails again.
 eval "\"$ecsim\" ${line#ecsim } --quiet" > /dev/null 2>&1; check $? 1 "... and reproduces the failure"
+# A newline in the path kept the reproduce line whole ($'...' quoting).
+nl=$'new\nline.yaml'
+cp -- "-f ail.yaml" "$nl"
+"$ecsim" sweep --seeds 1 --jobs 1 "$nl" > sweep-nl.txt 2> /dev/null
+line=$(sed -n 's/^    reproduce: //p' sweep-nl.txt | head -1)
+check "$line" "ecsim run \$'new\\nline.yaml' --seed 1" "a newline in the path is escaped on the reproduce line"
+eval "\"$ecsim\" ${line#ecsim } --quiet" > /dev/null 2>&1; check $? 1 "... and the line reproduces the failure"
 
 "$ecsim" bench scenario --runs 1 --until 1s --kernel-events 100000 -- "-f ail.yaml" > bench.txt 2> bench.err
 check $? 0 "bench scenario of '-f ail.yaml' runs: $(head -c 300 bench.err)"

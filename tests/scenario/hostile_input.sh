@@ -17,8 +17,8 @@ refused() {
 }
 
 # Trace files: not a trace at all (a device that never ends, a directory).
-refused "trace hash /dev/zero" "^/dev/zero: not an ecsim trace file \(bad magic\)" trace hash /dev/zero
-refused "trace dump /dev/zero" "^/dev/zero: not an ecsim trace file" trace dump /dev/zero
+refused "trace hash /dev/zero" "^/dev/zero: a character device, expected a trace file" trace hash /dev/zero
+refused "trace dump /dev/zero" "^/dev/zero: a character device, expected a trace file" trace dump /dev/zero
 refused "trace hash DIR" "^$tmp: cannot read: Is a directory$" trace hash "$tmp"
 
 # Trace headers: fields replay uses, checked like seed and until_ns.
@@ -395,6 +395,10 @@ refused "sweep of a pipe" "^ecsim: scenario: '/dev/fd/[0-9]+' is a pipe, and swe
   sweep <(cat "$small") --seeds 1
 refused "bench scenario of a pipe" "^ecsim: scenario: '/dev/fd/[0-9]+' is a pipe, and bench scenario reads" \
   bench scenario <(cat "$small") --runs 1
+# A character device (a terminal: the second read waits for more typing;
+# /dev/zero never ends, as the first lines show) is refused the same way.
+refused "sweep of a character device" "^ecsim: scenario: '/dev/null' is a character device, and sweep reads" \
+  sweep /dev/null --seeds 1
 # Output that cannot be written (a full disk) exited 0 with nothing written.
 if [[ -w /dev/full ]]; then
   for cmd in "run $small --until 1s --json" "trace dump $tmp/t.trace" "plant"; do

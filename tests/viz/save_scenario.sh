@@ -81,6 +81,17 @@ done
 # Reached at another time than its `at`: the run fails the after_event verdict.
 printf 'name: t\nduration: 1s\nworkload:\n  - { kind: ping, from: edge, to: core, rate: 10/s }\nfaults:\n  - { at: 500ms, after_event: 3, crash: edge-1 }\n' >"$work/moved.yaml"
 "$ecsim" run "$work/moved.yaml" | grep -q "FAIL  after_event .*event 3 ran at" || fail "a moved after_event passed"
+# Opened from a trace cut short (--until), the session's "replay with" line
+# carries the flag, and a path the shell would split or take for an option
+# is quoted: the printed command, as bash reads it, replays the session.
+"$ecsim" run "$scenario" --until 15s --trace "$work/short.trace" > /dev/null
+out=$(cd "$work" && "$ecsim" viz --trace short.trace --actions "$src/tests/viz/actions.json" --save-scenario "-my session.yaml") ||
+  fail "viz --trace --save-scenario exited $?: $out"
+line=$(sed -n 's/^replay with: //p' <<<"$out")
+[[ $line == "ecsim run './-my session.yaml' --until 15s" ]] || fail "the replay line is '$line'"
+qsession=$(sed -n 's/^session trace hash: //p' <<<"$out")
+qreplay=$(cd "$work" && eval "\"$ecsim\" ${line#ecsim }" | sed -n 's/^trace hash: //p')
+[[ $qreplay == "$qsession" ]] || fail "the replay line gives $qreplay, the session $qsession"
 echo "ok: session $session = replay; base $base"
 echo "ok: dsm/billing session $dsession = replay; base $dbase"
 echo "ok: twopc_vote_no session $vsession = replay"

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/sim/shell_word.hpp"
 #include "model/demo.hpp"
 #include "ui.hpp"
 
@@ -67,7 +68,7 @@ void draw_actions_list(Ui& ui) {
     ui.status = !why.empty()      ? why
                 : flags.empty()   ? fmt::format("saved {} ({} actions)", ui.save_path, d.actions().size())
                                   : fmt::format("saved {} ({} actions); replay with ecsim run {} {}", ui.save_path,
-                                                d.actions().size(), ui.save_path, flags);
+                                                d.actions().size(), sim::shell_word(sim::path_arg(ui.save_path)), flags);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ecsim/scenario/loader.hpp"
+#include "ecsim/sim/shell_word.hpp"
 #include "ecsim/sim/time.hpp"
 #include "model/demo.hpp"
 #include "model/follow.hpp"
@@ -344,7 +345,7 @@ int save_headless(Demo& demo, const std::string& path) {
   std::printf("saved %s: %zu actions\nsession trace hash: 0x%016llx\n", path.c_str(), demo.actions().size(),
               static_cast<unsigned long long>(t.result().trace_hash));
   if (const std::string flags = demo.replay_flags(); !flags.empty()) {
-    std::printf("replay with: ecsim run %s %s\n", path.c_str(), flags.c_str());
+    std::printf("replay with: ecsim run %s %s\n", sim::shell_word(sim::path_arg(path)).c_str(), flags.c_str());
   }
   return kViewerOk;
 }

@@ -59,15 +59,18 @@ TraceFileInfo read_trace_file(const std::string& path,
                               const std::function<void(const Record&)>& visit = {});
 // Only the header's JSON text, after the magic and version checks: the
 // records are neither read nor checked (read_trace_file does that). For a
-// caller that reads the file again after it, so a pipe or a socket is
-// refused ("FILE: a pipe, expected a trace file"); read_trace_file alone
+// caller that reads the file again after it, so a pipe, a socket or a
+// character device is refused ("FILE: a pipe, expected a trace file";
+// read_once_kind); read_trace_file alone
 // (the viewer's --trace) reads one once.
 std::string read_trace_header(const std::string& path);
 
-// Whether `path` names a pipe or a socket, which can be read only once
-// (`<(...)`, a FIFO, /dev/stdin from a pipe): a reader that opens a file
-// twice refuses one. False for anything else, and for a path not there.
-bool is_pipe(const std::string& path);
+// What `path` names when it is a pipe, a socket or a character device,
+// which can be read only once or may never end (`<(...)`, a FIFO,
+// /dev/stdin from a pipe or a terminal, /dev/zero): "a pipe", "a socket",
+// "a character device". A reader that opens a file twice refuses one. Empty
+// for anything else, and for a path not there.
+std::string_view read_once_kind(const std::string& path);
 // The same checks on a file's bytes already in memory; `path` only labels
 // the messages (the fuzz target reads this way).
 TraceFileInfo read_trace_bytes(std::string_view data, const std::string& path,
