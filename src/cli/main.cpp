@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,25 @@ std::string subcommand_error(CLI::App& app) {
   return fmt::format("{}: a command is required, one of {} (see {} --help)", path, fmt::join(names, ", "), path);
 }
 
+// `exit_code`, or kExitBadInput when standard output (stdio's or, for
+// CLI11's --help and --version, iostream's) could not be written. Output
+// lost to a full disk must not pass for success: `--json > /dev/full` and
+// `--help > /dev/full` exited 0 with nothing written (adversarial passes).
+// This takes precedence over a failed verdict's exit 1: what the run found
+// was not delivered. A closed pipe ends the process by SIGPIPE (the
+// default) before it gets here; where SIGPIPE is ignored, it is reported
+// here.
+int delivered(int exit_code) {
+  errno = 0;
+  std::cout.flush();
+  if (!std::cout.good() || std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::fprintf(stderr, "ecsim: cannot write standard output: %s\n",
+                 errno != 0 ? std::strerror(errno) : "a write failed");
+    return ecsim::cli::kExitBadInput;
+  }
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,11 +103,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return delivered(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return delivered(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return delivered(app.exit(e));
   } catch (const CLI::RequiredError& e) {
     const std::string better = std::string(e.what()) == "A subcommand is required" ? subcommand_error(app) : "";
     if (better.empty()) {
@@ -107,16 +127,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ecsim: %s\n", e.what());
     return kExitBadInput;
   }
-  // Output lost to a full disk must not pass for success: `--json >
-  // /dev/full` exited 0 with nothing written (an adversarial pass). This
-  // takes precedence over a failed verdict's exit 1: what the run found was
-  // not delivered. A closed pipe ends the process by SIGPIPE (the default)
-  // before it gets here; where SIGPIPE is ignored, it is reported here.
-  errno = 0;
-  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
-    std::fprintf(stderr, "ecsim: cannot write standard output: %s\n",
-                 errno != 0 ? std::strerror(errno) : "a write failed");
-    return kExitBadInput;
-  }
-  return exit_code;
+  return delivered(exit_code);
 }

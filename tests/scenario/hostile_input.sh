@@ -401,7 +401,7 @@ refused "sweep of a character device" "^ecsim: scenario: '/dev/null' is a charac
   sweep /dev/null --seeds 1
 # Output that cannot be written (a full disk) exited 0 with nothing written.
 if [[ -w /dev/full ]]; then
-  for cmd in "run $small --until 1s --json" "trace dump $tmp/t.trace" "plant"; do
+  for cmd in "run $small --until 1s --json" "trace dump $tmp/t.trace" "plant" "--help" "run --help" "--version"; do
     timeout 20 "$ecsim" $cmd > /dev/full 2> "$tmp/err"; check $? 2 "$cmd into a full disk exits 2"
     # The reason when the last write had one (No space left on device), else "a write failed".
     grep -qE "^ecsim: cannot write standard output: (No space left on device|a write failed)$" "$tmp/err"
