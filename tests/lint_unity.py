@@ -8,7 +8,10 @@ Two helpers of one name then either stop the build (same signature, but
 only once a batch holds both, which adding any file can bring about) or,
 worse, become overloads of each other, and a call may silently take the
 other file's. This check looks at every file under src/ and viz/, batch or
-not, so the name clash is found when it is written.
+not, so the name clash is found when it is written. The unit and viewer
+tests batch too; each of their files keeps everything after its includes in a
+namespace named after it (test_storage.cpp: `namespace test_storage`),
+which this checks, and may say `using namespace` there.
 
 Usage: lint_unity.py ROOT. It reads the files as the style writes them
 (STYLE.md): namespaces open at column 0 and their contents are not
@@ -29,14 +32,16 @@ USING = re.compile(r"^using [\w:]+::(\w+);")
 SKIP = ("#", "//", "}", "using ", "namespace ", "extern ", "friend ", "return ", "case ", "default:")
 
 
-def declared_names(path, problems):
+def declared_names(path, problems, own=None):
     """(kind, enclosing named namespace, name, line) of each declaration at
     namespace scope; kind: True file-private, False not, "using" a name a
     using-declaration brings into the file's own namespace {}. Appends to `problems` what keeps the
     file from being read so: a namespace that does not close with
     `}  // namespace` (the scan would put the rest of the file in it), a
     `using namespace` at namespace scope (in a batch it reaches the files
-    after it)."""
+    after it). `own`: the namespace a unit-test file keeps all its code in
+    (named after the file); a `using namespace` inside it stays the file's,
+    and code outside it is a problem."""
     stack = []  # (name, line opened); "" for an anonymous namespace
     out = []
     for number, line in enumerate(path.read_text().split("\n"), 1):
@@ -55,13 +60,17 @@ def declared_names(path, problems):
             # the batch's too (one of the same entity in two files is fine).
             out.append(("using", "::".join(name for name, _ in stack if name), m.group(1), number))
             continue
-        if line.startswith("using namespace "):
+        if line.startswith("using namespace ") and not (own and stack and stack[0][0] == own):
             problems.append(f"{path}:{number}: 'using namespace' at namespace scope, expected using-declarations "
                             "or qualified names (in a unity batch it reaches the files after this one)")
             continue
         if CLOSE.match(line):
             if stack:
                 stack.pop()
+            continue
+        if own and not stack and line and not line.startswith(("#", "//")):
+            problems.append(f"{path}:{number}: code outside namespace {own}, expected every line of a unit-test file "
+                            f"after its includes in 'namespace {own} {{' (its unity batch-mates share the rest)")
             continue
         if not line or line[0].isspace() or line.startswith(SKIP):
             continue
@@ -84,8 +93,10 @@ def main(root):
     public = collections.defaultdict(list)
     used = collections.defaultdict(list)  # brought in by a using-declaration
     problems = []
-    for path in sorted(list(root.glob("src/**/*.cpp")) + list(root.glob("viz/**/*.cpp"))):
-        for kind, scope, name, number in declared_names(path, problems):
+    tests = sorted(list(root.glob("tests/unit/*.cpp")) + list(root.glob("tests/viz/*.cpp")))
+    for path in sorted(list(root.glob("src/**/*.cpp")) + list(root.glob("viz/**/*.cpp"))) + tests:
+        own = path.stem if path in tests else None
+        for kind, scope, name, number in declared_names(path, problems, own):
             table = used if kind == "using" else private if kind else public
             table[(scope, name)].append(f"{path.relative_to(root)}:{number}")
     # A private name declared in a second file, privately or not (a file's

@@ -6,6 +6,8 @@
 #include "ecsim/proto/auth.hpp"
 #include "ecsim/proto/env.hpp"
 
+namespace test_auth {
+
 using namespace ecsim;
 using namespace ecsim::proto::auth;
 using sim::Time;
@@ -327,3 +329,5 @@ TEST_CASE("auth: a Signer keyed once issues the same bytes as issue(), token aft
   CHECK(Signer("another-secret").issue(claims_for(5)) != signer.issue(claims_for(5)));
   CHECK(verify(Signer("another-secret").issue(claims_for(5)), kSecret, kNow).reason == Reason::kBadSignature);
 }
+
+}  // namespace test_auth

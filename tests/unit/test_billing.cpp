@@ -13,6 +13,8 @@
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/workload/billing.hpp"
 
+namespace test_billing {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 using workload::BillingConfig;
@@ -342,3 +344,5 @@ TEST_CASE("billing: an operation of no workload counts in the figures but in no 
   CHECK(f.by_second[1][0] == std::array<uint64_t, 2>{1, 1});
   CHECK(f.incomplete_from.empty());
 }
+
+}  // namespace test_billing

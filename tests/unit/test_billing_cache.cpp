@@ -12,6 +12,8 @@
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/billing_cache.hpp"
 
+namespace test_billing_cache {
+
 using namespace ecsim;
 using sim::Record;
 using tiers::BillingCache;
@@ -225,3 +227,5 @@ TEST_CASE("billing cache checker: a replayed commit moves nothing, nothing serve
   CHECK(none.checked() == 0);
   CHECK(none.violations() == 0);
 }
+
+}  // namespace test_billing_cache

@@ -12,6 +12,8 @@
 #include "ecsim/tiers/billing.hpp"
 #include "ecsim/tiers/messages.hpp"
 
+namespace test_billing_checker {
+
 using namespace ecsim;
 using sim::Record;
 namespace twopc = proto::twopc;
@@ -750,3 +752,5 @@ TEST_CASE("billing checker: a read keeps no operation, and a transaction committ
   CHECK(conservation.violations == 2);
   CHECK(conservation.detail.find("which no client asked for as a write") != std::string::npos);
 }
+
+}  // namespace test_billing_checker

@@ -5,6 +5,8 @@
 #include "ecsim/check/catch_up.hpp"
 #include "ecsim/proto/storage.hpp"
 
+namespace test_catch_up {
+
 using namespace ecsim;
 namespace st = ecsim::proto::storage;
 
@@ -385,3 +387,5 @@ TEST_CASE("catch_up: a request under way on a slow link is owed the link's round
   CHECK_FALSE(late.ok);
   CHECK(late.detail.find("not caught up by the end") != std::string::npos);
 }
+
+}  // namespace test_catch_up

@@ -9,6 +9,8 @@
 #include "ecsim/check/convergence.hpp"
 #include "ecsim/proto/vclock.hpp"
 
+namespace test_causality {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 namespace vc = ecsim::proto::vclock;
@@ -419,3 +421,5 @@ TEST_CASE("causality: check/ calls none of the proto/vclock code it judges", "[c
     CHECK(text.find("ClockKeeper") == std::string::npos);
   }
 }
+
+}  // namespace test_causality

@@ -7,6 +7,8 @@
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/sim/rng.hpp"
 
+namespace test_clock_model {
+
 using namespace ecsim;
 namespace model = ecsim::check::clock_model;
 namespace vc = ecsim::proto::vclock;
@@ -76,3 +78,5 @@ TEST_CASE("causality model: agrees with proto/vclock on random clocks", "[causal
     CHECK(model::strictly_before(b, mine));
   }
 }
+
+}  // namespace test_clock_model

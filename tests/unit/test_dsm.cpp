@@ -14,6 +14,8 @@
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/tiers/dsm_groups.hpp"
 
+namespace test_dsm {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 namespace dsm = ecsim::proto::dsm;
@@ -291,3 +293,5 @@ TEST_CASE("dsm groups: at most 8 consecutive nodes each, sizes within one, 8 or 
   CHECK(dsm_group_of(4, 9) == 0);
   CHECK(dsm_group_of(5, 9) == 1);
 }
+
+}  // namespace test_dsm

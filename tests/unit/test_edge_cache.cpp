@@ -7,6 +7,8 @@
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/tiers/edge_cache.hpp"
 
+namespace test_edge_cache {
+
 using ecsim::sim::milliseconds;
 using ecsim::sim::Time;
 using ecsim::tiers::EdgeCache;
@@ -311,3 +313,5 @@ TEST_CASE("edge cache: hot keys agree with the sketch's definition", "[cache][ho
     CHECK(h.top(capacity) == ref.top(capacity));
   }
 }
+
+}  // namespace test_edge_cache

@@ -7,6 +7,8 @@
 #include "ecsim/run/runner.hpp"
 #include "ecsim/tiers/messages.hpp"
 
+namespace test_edge_isolation {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 using proto::storage::Version;
@@ -193,3 +195,5 @@ TEST_CASE("edge_isolation: an edge node writing cloud storage directly is refuse
   CHECK(v->detail.find("100 forged writes") != std::string::npos);
   CHECK(v->detail.find("100 refused") != std::string::npos);
 }
+
+}  // namespace test_edge_isolation

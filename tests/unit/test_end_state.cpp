@@ -16,6 +16,8 @@
 #include "ecsim/sim/trace_file.hpp"
 #include "ecsim/tiers/end_state.hpp"
 
+namespace test_end_state {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 using proto::storage::Version;
@@ -252,3 +254,5 @@ expect:
   CHECK(v.detail.starts_with(fmt::format("cloud-2 at 2s, record #{}: said it caught up 0.000s after its restart at 2.000s but lacked ",
                                          caught_up_record)));
 }
+
+}  // namespace test_end_state

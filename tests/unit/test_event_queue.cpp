@@ -11,6 +11,8 @@
 #include "ecsim/sim/event_queue.hpp"
 #include "ecsim/sim/rng.hpp"
 
+namespace test_event_queue {
+
 namespace {
 
 using ecsim::sim::Event;
@@ -254,3 +256,5 @@ TEST_CASE("event queue: burst then drain then refill", "[event_queue]") {
   h.drain();
   CHECK(h.mismatches == 0);
 }
+
+}  // namespace test_event_queue

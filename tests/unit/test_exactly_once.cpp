@@ -8,6 +8,8 @@
 #include "ecsim/check/exactly_once.hpp"
 #include "ecsim/proto/msgq.hpp"
 
+namespace test_exactly_once {
+
 using namespace ecsim;
 namespace msgq = ecsim::proto::msgq;
 
@@ -397,3 +399,5 @@ TEST_CASE("exactly_once: a transmission without its network record is counted as
   CHECK(h.checker.summary().ends_with(
       "; 1 transmissions not followed to their receiver (no network send record after them)"));
 }
+
+}  // namespace test_exactly_once

@@ -10,6 +10,8 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/simulator.hpp"
 
+namespace test_fault_composition {
+
 using namespace ecsim;
 
 namespace {
@@ -125,3 +127,5 @@ TEST_CASE("fault composition: a heal ends the partitions in force for good", "[f
     }
   }
 }
+
+}  // namespace test_fault_composition

@@ -5,6 +5,8 @@
 #include "ecsim/sim/fifo_ring.hpp"
 #include "ecsim/sim/rng.hpp"
 
+namespace test_fifo_ring {
+
 using ecsim::sim::FifoRing;
 
 TEST_CASE("fifo ring: first in, first out across the wrap and while it grows", "[fifo_ring]") {
@@ -59,3 +61,5 @@ TEST_CASE("fifo ring: the same as a std::deque under random pushes and pops", "[
     }
   }
 }
+
+}  // namespace test_fifo_ring

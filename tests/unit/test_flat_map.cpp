@@ -7,6 +7,8 @@
 #include "ecsim/sim/flat_map.hpp"
 #include "ecsim/sim/rng.hpp"
 
+namespace test_flat_map {
+
 using ecsim::sim::FlatMap;
 
 namespace {
@@ -106,3 +108,5 @@ TEST_CASE("flat map: clear releases the table", "[flat_map]") {
   m[3] = 4;
   CHECK(m.at(3) == 4);
 }
+
+}  // namespace test_flat_map

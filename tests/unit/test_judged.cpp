@@ -11,6 +11,8 @@
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 
+namespace test_judged {
+
 using namespace ecsim;
 
 namespace {
@@ -176,3 +178,5 @@ TEST_CASE("judged: billing promises over reads and no transaction have nothing t
   CHECK_FALSE(verdict_of(money, "billing_conservation").vacuous);
   CHECK(verdict_of(money, "billing_number_uniqueness").vacuous);
 }
+
+}  // namespace test_judged

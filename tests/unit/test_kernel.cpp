@@ -5,6 +5,8 @@
 #include "ecsim/sim/histogram.hpp"
 #include "ecsim/sim/simulator.hpp"
 
+namespace test_kernel {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -78,3 +80,5 @@ TEST_CASE("histogram: quantiles are within 1.6 percent", "[kernel]") {
   sim::Histogram empty;
   CHECK(empty.quantile(0.99) == 0);
 }
+
+}  // namespace test_kernel

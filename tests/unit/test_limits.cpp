@@ -19,6 +19,8 @@
 #include "ecsim/workload/ping.hpp"
 #include "fill_network.hpp"
 
+namespace test_limits {
+
 using namespace ecsim;
 using sim::Resource;
 
@@ -262,3 +264,5 @@ TEST_CASE("limits: a disk log is accounted as it grows, and a crash gives back w
   }
   CHECK(disk_bytes() == before);
 }
+
+}  // namespace test_limits

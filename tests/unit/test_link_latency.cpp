@@ -15,6 +15,8 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/selector.hpp"
 
+namespace test_link_latency {
+
 using namespace ecsim;
 
 namespace {
@@ -69,3 +71,5 @@ TEST_CASE("quickstart: core-1 -> cloud-1 latency follows the configured 3 ms / 1
   CHECK(p50 == Approx(3e6).epsilon(0.05));
   CHECK(p99 == Approx(12e6).epsilon(0.05));
 }
+
+}  // namespace test_link_latency

@@ -4,6 +4,8 @@
 
 #include "ecsim/check/link_stalls.hpp"
 
+namespace test_link_stalls {
+
 using namespace ecsim;
 
 namespace {
@@ -128,3 +130,5 @@ TEST_CASE("link stalls: a crash or a cut resets what is in flight, nothing later
   s.reset_node(kOther);
   CHECK(s.late_ns(kX, kY, 0, 100) == 90);
 }
+
+}  // namespace test_link_stalls

@@ -2,6 +2,8 @@
 
 #include "ecsim/node/load_model.hpp"
 
+namespace test_load_model {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -66,3 +68,5 @@ TEST_CASE("load model: cores serve in parallel, FIFO", "[load]") {
   m.reset(sim::Time{0} + 20_ms);
   CHECK(m.admit(sim::Time{0} + 20_ms, 1).start == sim::Time{0} + 20_ms);
 }
+
+}  // namespace test_load_model

@@ -6,6 +6,8 @@
 
 #include "ecsim/proto/msgq.hpp"
 
+namespace test_msgq {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 using proto::FakeEnv;
@@ -366,3 +368,5 @@ TEST_CASE("msgq: a destination that never answers takes at most its own share of
   for (int i = 0; i < 30; ++i) CHECK(sender.send(kB, i, 8) != 0);
   CHECK(sender.pending() == 60);
 }
+
+}  // namespace test_msgq

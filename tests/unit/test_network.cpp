@@ -8,6 +8,8 @@
 #include "ecsim/net/network.hpp"
 #include "fill_network.hpp"
 
+namespace test_network {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -397,3 +399,5 @@ TEST_CASE("network: a duplicate of a message dropped at the in-flight limit neve
   CHECK(rx.refs[body] == 0);  // both references released, none twice
   CHECK(net.stats().dropped_by_reason[static_cast<size_t>(sim::DropReason::kInFlightLimit)] == 2);
 }
+
+}  // namespace test_network

@@ -7,6 +7,8 @@
 #include "ecsim/node/cluster.hpp"
 #include "ecsim/sim/limits.hpp"
 
+namespace test_node {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -246,3 +248,5 @@ TEST_CASE("cluster: a node at its timer maximum refuses the timer, counted and t
   CHECK(ids.back() != node::kTimerRefused);
   CHECK(cluster.stats().timers_fired == 5);
 }
+
+}  // namespace test_node

@@ -8,6 +8,8 @@
 #include "ecsim/sim/simulator.hpp"
 #include "ecsim/tiers/payload_pool.hpp"
 
+namespace test_payload_pool {
+
 using namespace ecsim;
 
 TEST_CASE("payload pool: reference counts and slot reuse", "[tiers]") {
@@ -100,3 +102,5 @@ TEST_CASE("payload pool: the buffers of live bodies are accounted until taken or
   }
   CHECK(payload_bytes() == before);  // the pool's bytes go with it
 }
+
+}  // namespace test_payload_pool

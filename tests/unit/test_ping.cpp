@@ -2,6 +2,8 @@
 
 #include "ecsim/workload/ping.hpp"
 
+namespace test_ping {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -36,3 +38,5 @@ TEST_CASE("ping stats: the window grows and pings near the end stay unsettled", 
   CHECK(s.figures(0).unsettled == 2500);
   CHECK(s.figures(0).lost == 0);
 }
+
+}  // namespace test_ping

@@ -8,6 +8,8 @@
 #include "ecsim/run/runner.hpp"
 #include "ecsim/scenario/loader.hpp"
 
+namespace test_points {
+
 using namespace ecsim;
 using proto::Point;
 
@@ -327,3 +329,5 @@ TEST_CASE("at_point: a cut without `for` lasts until a heal", "[points]") {
   CHECK(watch.during == 0);
   CHECK(watch.after > 0);  // after the heal
 }
+
+}  // namespace test_points

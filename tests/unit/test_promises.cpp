@@ -9,6 +9,8 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/tiers/world.hpp"
 
+namespace test_promises {
+
 using namespace ecsim;
 using sim::Record;
 using sim::RecordType;
@@ -174,3 +176,5 @@ TEST_CASE("promises: tokens: no bad-token request is answered ok", "[check]") {
         std::string::npos);
   CHECK(c.requests() == 3);
 }
+
+}  // namespace test_promises

@@ -10,6 +10,8 @@
 #include "ecsim/proto/points.hpp"
 #include "ecsim/scenario/loader.hpp"
 
+namespace test_random_scenario {
+
 using namespace ecsim;
 
 TEST_CASE("random scenarios: the text is a function of the seed", "[fault]") {
@@ -71,3 +73,5 @@ TEST_CASE("random scenarios: every one loads, and they cover the language", "[fa
   CHECK(billing_cache > billing / 6);
   CHECK(twopc_points > 3);
 }
+
+}  // namespace test_random_scenario

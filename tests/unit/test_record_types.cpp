@@ -15,6 +15,8 @@
 #include "ecsim/tiers/end_state.hpp"
 #include "ecsim/tiers/world.hpp"
 
+namespace test_record_types {
+
 using ecsim::sim::RecordType;
 
 TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
@@ -51,3 +53,5 @@ TEST_CASE("record types: every protocol's numbers are distinct", "[trace]") {
     CHECK(seen.insert(static_cast<uint16_t>(t)).second);
   }
 }
+
+}  // namespace test_record_types

@@ -4,6 +4,8 @@
 
 #include "ecsim/run/recovery.hpp"
 
+namespace test_recovery {
+
 using namespace ecsim;
 
 namespace {
@@ -378,3 +380,5 @@ TEST_CASE("recovery: the judged seconds end at the first one with a request stil
   CHECK(r.detail.find("; not judged: requests workload 2 (at edge-2): nothing to judge: the judged seconds end at "
                       "14s (the clients' stop at 13.2s)") != std::string::npos);
 }
+
+}  // namespace test_recovery

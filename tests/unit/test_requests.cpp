@@ -10,6 +10,8 @@
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/workload/requests.hpp"
 
+namespace test_requests {
+
 using ecsim::sim::Rng;
 using ecsim::workload::BadToken;
 using ecsim::workload::Permutation;
@@ -258,3 +260,5 @@ TEST_CASE("requests: a subscriber base shifts the whole population, bad tokens i
   too_far.subscriber_base = ecsim::workload::kSubscribersMax;
   CHECK(too_far.validate().find("subscriber_base") != std::string::npos);
 }
+
+}  // namespace test_requests

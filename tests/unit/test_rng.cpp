@@ -5,6 +5,8 @@
 
 #include "ecsim/sim/rng.hpp"
 
+namespace test_rng {
+
 using ecsim::sim::Rng;
 using ecsim::sim::Zipf;
 
@@ -111,3 +113,5 @@ TEST_CASE("rng: zipf ranks follow k^-s", "[rng]") {
   Zipf one(1, 1.0);
   CHECK(one.sample(r) == 1);
 }
+
+}  // namespace test_rng

@@ -4,6 +4,8 @@
 
 #include "ecsim/proto/rpc.hpp"
 
+namespace test_rpc {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 using proto::FakeEnv;
@@ -624,3 +626,5 @@ TEST_CASE("rpc: every call, retry, timeout and reset has its record, sent or not
   CHECK(retried_sent < c.retries);
   CHECK(reused == c.connections_reused);
 }
+
+}  // namespace test_rpc

@@ -10,6 +10,8 @@
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/validate.hpp"
 
+namespace test_scenario_loader {
+
 using namespace ecsim;
 using namespace ecsim::scenario;
 using namespace ecsim::sim::literals;
@@ -1261,3 +1263,5 @@ TEST_CASE("loader: convergence is refused when the network cannot be whole befor
              Catch::Contains("the delay at 5s (line 7) lasts until 8s, and the network must be whole for the "
                              "quiescence of 2.5s"));
 }
+
+}  // namespace test_scenario_loader

@@ -6,6 +6,8 @@
 
 #include "ecsim/scenario/selector.hpp"
 
+namespace test_selector {
+
 using namespace ecsim::scenario;
 using Ids = std::vector<uint32_t>;
 
@@ -72,3 +74,5 @@ TEST_CASE("selector: large topologies name multi-digit nodes exactly", "[scenari
   CHECK(resolve(t, "edge-1*").size() == 112);  // edge-1, 10..19, 100..199, 1000
   CHECK(resolve(t, "cloud") == Ids{1001});
 }
+
+}  // namespace test_selector

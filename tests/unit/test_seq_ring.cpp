@@ -6,6 +6,8 @@
 #include "ecsim/sim/rng.hpp"
 #include "ecsim/sim/seq_ring.hpp"
 
+namespace test_seq_ring {
+
 using ecsim::sim::SeqRing;
 
 namespace {
@@ -85,3 +87,5 @@ TEST_CASE("seq ring: agrees with an ordered map under random use", "[seq_ring]")
     CHECK(contents(r) == std::vector<std::pair<uint64_t, int>>(ref.begin(), ref.end()));
   }
 }
+
+}  // namespace test_seq_ring

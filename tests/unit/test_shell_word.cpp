@@ -2,6 +2,8 @@
 
 #include "ecsim/sim/shell_word.hpp"
 
+namespace test_shell_word {
+
 using ecsim::sim::path_arg;
 using ecsim::sim::shell_word;
 
@@ -30,3 +32,5 @@ TEST_CASE("shell word: a path beginning with a dash is not an option", "[shell]"
   CHECK(path_arg("") == "");
   CHECK(shell_word(path_arg("-f ail.yaml")) == "'./-f ail.yaml'");
 }
+
+}  // namespace test_shell_word

@@ -6,6 +6,8 @@
 #include "ecsim/sim/limits.hpp"
 #include "ecsim/sim/slot_pool.hpp"
 
+namespace test_slot_pool {
+
 using namespace ecsim;
 using sim::SlotPool;
 
@@ -109,3 +111,5 @@ TEST_CASE("slot pool: live_id names a slot's current tenant only", "[slot_pool]"
   REQUIRE(pool.find(a) == nullptr);
   REQUIRE(pool.live_id(7) == SlotPool<int>::kNone);  // beyond the grown slots
 }
+
+}  // namespace test_slot_pool

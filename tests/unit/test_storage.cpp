@@ -12,6 +12,8 @@
 #include "ecsim/proto/plant.hpp"
 #include "ecsim/proto/storage.hpp"
 
+namespace test_storage {
+
 using namespace ecsim;
 using namespace ecsim::proto::storage;
 using namespace ecsim::sim::literals;
@@ -799,3 +801,5 @@ TEST_CASE("storage: a checkpoint that truncates through its own copy loses ackno
   }
   CHECK(lost > 0);
 }
+
+}  // namespace test_storage

@@ -10,6 +10,8 @@
 #include "ecsim/proto/storage.hpp"
 #include "ecsim/sim/rng.hpp"
 
+namespace test_storage_catch_up {
+
 using namespace ecsim;
 using namespace ecsim::proto::storage;
 using ecsim::net::NodeId;
@@ -319,3 +321,5 @@ TEST_CASE(
     CHECK(c.get(k)->version >= Version{1, kCore});
   }
 }
+
+}  // namespace test_storage_catch_up

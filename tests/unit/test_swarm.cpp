@@ -12,6 +12,8 @@
 #include "ecsim/scenario/selector.hpp"
 #include "ecsim/scenario/swarm.hpp"
 
+namespace test_swarm {
+
 using namespace ecsim;
 
 namespace {
@@ -147,3 +149,5 @@ TEST_CASE("swarm: recovers_within only where the mix leaves a second to judge", 
   CHECK(with > 5);
   CHECK(without > 5);
 }
+
+}  // namespace test_swarm

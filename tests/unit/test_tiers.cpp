@@ -9,6 +9,8 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/scenario/windows.hpp"
 
+namespace test_tiers {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -411,3 +413,5 @@ TEST_CASE("tiers: service_wait_max bounds the longest wait the load model gives"
     }
   }
 }
+
+}  // namespace test_tiers

@@ -2,6 +2,8 @@
 
 #include "ecsim/sim/time.hpp"
 
+namespace test_time {
+
 using namespace ecsim::sim;
 using namespace ecsim::sim::literals;
 
@@ -74,3 +76,5 @@ TEST_CASE("durations at the edge of int64 nanoseconds never wrap", "[time]") {
     CHECK(why.rfind("duration too large", 0) == 0);
   }
 }
+
+}  // namespace test_time

@@ -9,6 +9,8 @@
 #include "ecsim/scenario/loader.hpp"
 #include "ecsim/sim/trace_file.hpp"
 
+namespace test_trace {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -118,3 +120,5 @@ TEST_CASE("max-events stops a run and fails it", "[trace]") {
   CHECK(res.events == 1000);
   CHECK_FALSE(res.ok());
 }
+
+}  // namespace test_trace

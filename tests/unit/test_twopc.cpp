@@ -5,6 +5,8 @@
 
 #include "twopc_cluster.hpp"
 
+namespace test_twopc {
+
 using namespace twopc_test;
 using namespace ecsim::sim::literals;
 
@@ -573,3 +575,5 @@ TEST_CASE("twopc: the invariant walk runs after every handler up to 32 live tran
   for (int i = 0; i < 6400; ++i) walks += pacer.due(3200) ? 1 : 0;
   CHECK(walks == 64);  // one in every 3200 / 32 handlers: 32 transactions' worth per handler
 }
+
+}  // namespace test_twopc

@@ -5,6 +5,8 @@
 
 #include "twopc_cluster.hpp"
 
+namespace test_twopc_checkpoint {
+
 using namespace twopc_test;
 
 namespace {
@@ -189,3 +191,5 @@ TEST_CASE("twopc: remembered outcomes are forgotten after the retention", "[twop
   CHECK_FALSE(c.part(kP1).resolved(*first));
   CHECK(c.all_balances(kAlice, 985));
 }
+
+}  // namespace test_twopc_checkpoint

@@ -10,6 +10,8 @@
 
 #include "twopc_cluster.hpp"
 
+namespace test_twopc_random {
+
 using namespace twopc_test;
 using namespace ecsim::sim::literals;
 
@@ -163,3 +165,5 @@ TEST_CASE("twopc: random interleavings, drops and crashes keep every participant
     CHECK(committed > 0);
   }
 }
+
+}  // namespace test_twopc_random

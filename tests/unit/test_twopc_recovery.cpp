@@ -6,6 +6,8 @@
 
 #include "twopc_cluster.hpp"
 
+namespace test_twopc_recovery {
+
 using namespace twopc_test;
 using namespace ecsim::sim::literals;
 
@@ -250,3 +252,5 @@ TEST_CASE("twopc recovery: an ended transaction whose decision is not in the log
   for (NodeId p : kParts) CHECK(c.part(p).counters().acks_sent == 1);
   CHECK(c.core(kCore1).live() == 0);
 }
+
+}  // namespace test_twopc_recovery

@@ -9,6 +9,8 @@
 #include "ecsim/scenario/validate.hpp"
 #include "ecsim/scenario/windows.hpp"
 
+namespace test_validate {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 using Catch::Matchers::Contains;
@@ -303,3 +305,5 @@ TEST_CASE("validate: a latency bound at or above its clients' timeout is refused
   p.expect.ping_latency_p99.reset();
   REQUIRE_THROWS_WITH(scenario::validate(p), Contains("expect.served_ratio_min is 0, expected a ratio above 0"));
 }
+
+}  // namespace test_validate

@@ -5,6 +5,8 @@
 #include "ecsim/proto/vclock.hpp"
 #include "ecsim/sim/rng.hpp"
 
+namespace test_vclock {
+
 using namespace ecsim;
 namespace vc = ecsim::proto::vclock;
 using net::VectorClock;
@@ -153,3 +155,5 @@ TEST_CASE("vclock: after on_receive the carried clock is strictly before the rec
     REQUIRE(vc::compare(before, keepers[to].clock()) == Order::kBefore);
   }
 }
+
+}  // namespace test_vclock

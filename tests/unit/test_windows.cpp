@@ -6,6 +6,8 @@
 #include "ecsim/scenario/entries.hpp"
 #include "ecsim/scenario/loader.hpp"
 
+namespace test_windows {
+
 using namespace ecsim;
 using namespace ecsim::sim::literals;
 
@@ -224,3 +226,5 @@ TEST_CASE("fault windows: recovers_within fitted to a changed schedule", "[fault
   CHECK(billing_fitted(billing + crash + "expect: { billing: { recovers_within: 2s } }\n").recovers_within ==
         std::optional<sim::Duration>(2_s));
 }
+
+}  // namespace test_windows

@@ -19,6 +19,8 @@
 #include "model/mover.hpp"
 #include "model/records.hpp"
 
+namespace test_demo {
+
 using namespace ecsim;
 
 namespace {
@@ -524,3 +526,5 @@ TEST_CASE(
   // The crash is the record just past the cursor's place or before it: edge-2 is down there.
   CHECK_FALSE(t.state().nodes[node_id(t, "edge-2")].up);
 }
+
+}  // namespace test_demo

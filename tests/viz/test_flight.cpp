@@ -7,6 +7,8 @@
 #include "model/session.hpp"
 #include "model/timeline.hpp"
 
+namespace test_flight {
+
 using namespace ecsim;
 
 TEST_CASE("flight: messages in flight grouped per link, or per tier pair past links_max") {
@@ -45,3 +47,5 @@ TEST_CASE("flight: messages in flight grouped per link, or per tier pair past li
   REQUIRE(again.groups.size() == tiers.groups.size());
   for (size_t k = 0; k < again.groups.size(); ++k) CHECK(again.groups[k].count == tiers.groups[k].count);
 }
+
+}  // namespace test_flight

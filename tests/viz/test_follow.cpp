@@ -28,6 +28,8 @@
 #include "model/probe.hpp"
 #include "model/timeline.hpp"
 
+namespace test_follow {
+
 using namespace ecsim;
 namespace twopc = proto::twopc;
 
@@ -499,3 +501,5 @@ workload:
     CHECK(why.find('\n') == std::string::npos);
   }
 }
+
+}  // namespace test_follow

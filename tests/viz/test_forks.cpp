@@ -17,6 +17,8 @@
 #include "model/probe.hpp"
 #include "model/timeline.hpp"
 
+namespace test_forks {
+
 using namespace ecsim;
 using viz_test::crash_scenario;
 using viz_test::until;
@@ -205,3 +207,5 @@ TEST_CASE(
   CHECK(many.forks()->every_events() == 2);
   CHECK(state_at(many, t, 7, 0) == state_at(big, t, 7, 0));
 }
+
+}  // namespace test_forks

@@ -20,6 +20,8 @@
 #include "model/probe.hpp"
 #include "model/timeline.hpp"
 
+namespace test_locks {
+
 using namespace ecsim;
 namespace twopc = proto::twopc;
 
@@ -291,3 +293,5 @@ TEST_CASE("locks: the Node tab's lock table is whole, the followed transaction's
   CHECK(cut.locks.size() == 10);
   CHECK(viz::lock_rows(cut, 0).missing == most.lock_rows - 10);
 }
+
+}  // namespace test_locks

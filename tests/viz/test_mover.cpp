@@ -13,6 +13,8 @@
 #include "model/records.hpp"
 #include "model/timeline.hpp"
 
+namespace test_mover {
+
 using namespace ecsim;
 using viz::MoveResult;
 using viz::PendingMove;
@@ -178,3 +180,5 @@ TEST_CASE("a move in a run cut short at the records the viewer keeps ends there"
       t, [](const sim::Record&) { return false; }, "nothing");
   CHECK(carry_over_frames(t, none, 3, 100'000).result == MoveResult::kNotFound);
 }
+
+}  // namespace test_mover

@@ -22,6 +22,8 @@
 #include "model/records.hpp"
 #include "model/timeline.hpp"
 
+namespace test_probe {
+
 using namespace ecsim;
 
 namespace {
@@ -543,3 +545,5 @@ TEST_CASE("timeline: the messages in flight before a record are exactly those se
     if (index == t.collected() / 2) CHECK_FALSE(expected.empty());
   }
 }
+
+}  // namespace test_probe

@@ -17,6 +17,8 @@
 #include "model/session.hpp"
 #include "model/timeline.hpp"
 
+namespace test_view_model {
+
 using namespace ecsim;
 using viz::Timeline;
 
@@ -239,3 +241,5 @@ TEST_CASE("a dropped message is marked near the end of its link where it died") 
   CHECK(at_send > 0);
   CHECK(later > 0);
 }
+
+}  // namespace test_view_model
