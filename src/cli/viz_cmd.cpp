@@ -220,6 +220,9 @@ void add_viz_command(CLI::App& app, int& exit_code) {
   for (const char* other : {"--screenshot", "--save-scenario", "--frames"}) {
     viz->get_option("--fps")->excludes(viz->get_option(other));
   }
+  // Frames are rendered only for a screenshot: without one, --frames was
+  // taken and ignored (an adversarial pass).
+  viz->get_option("--frames")->needs(viz->get_option("--screenshot"));
   viz->callback([args, &exit_code] {
     VizArgs& a = *args;
     refuse_shared_outputs({{"the scenario", a.viewer.open.scenario_path},

@@ -96,6 +96,28 @@ TEST_CASE("demo: a crash at the cursor applies right after the cursor's event an
   CHECK(run::run_scenario(base, {}).trace_hash != session);
 }
 
+TEST_CASE("demo: an action before the last one taken is refused") {
+  viz::Demo d(crash_request());
+  d.timeline().seek_time(5 * kS + 123);
+  REQUIRE(d.crash("edge-2").empty());
+  const uint64_t event = d.actions()[0].after_event;
+  const int64_t at_ns = d.actions()[0].at_ns;
+  // It would change the run before the crash's event, which would then name
+  // another point of the run (the saved session failed its after_event
+  // verdict).
+  d.timeline().seek_time(4 * kS);
+  const std::string why = d.crash("edge-3");
+  CHECK(why.find("is before the last one taken (") != std::string::npos);
+  CHECK(d.actions().size() == 1);
+  // At the crash's own event (the cursor just past it) the next action
+  // goes after it, at the same event.
+  d.timeline().seek_time(at_ns);
+  REQUIRE(d.timeline().event_of(d.timeline().cursor() - 1) == event);
+  CHECK(d.crash("edge-3").empty());
+  REQUIRE(d.actions().size() == 2);
+  CHECK(d.actions()[1].after_event == event);
+}
+
 TEST_CASE("demo: random nodes are drawn from the seed and recorded as the concrete node") {
   std::string first;
   for (int k = 0; k < 2; ++k) {  // two sessions, one after the other

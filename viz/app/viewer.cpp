@@ -41,7 +41,8 @@ constexpr int kWidth = 1280, kHeight = 800;
 
 // One line on stderr and the bad-input exit code.
 int refuse(const std::string& why) {
-  std::fprintf(stderr, "ecsim viz: %s\n", why.c_str());
+  // Escaped: a NUL (from a JSON "\u0000") ended the line where it stood.
+  std::fprintf(stderr, "ecsim viz: %s\n", scenario::escaped(why).c_str());
   return kViewerBadInput;
 }
 

@@ -82,6 +82,17 @@ std::string Demo::faults(const std::vector<std::string>& bodies) {
   const uint64_t cursor = t.cursor();
   const uint64_t event = cursor == 0 ? 0 : t.event_of(cursor - 1);
   const int64_t at_ns = cursor == 0 ? 0 : t.record(cursor - 1).time_ns;
+  // An action before one already taken would change the run before that
+  // one's event, so its `after_event` would name another point of the run
+  // (the session, and its saved scenario, then failed the after_event
+  // verdict: an adversarial pass).
+  if (!actions_.empty() && event < actions_.back().after_event) {
+    const RecordedAction& last = actions_.back();
+    return fmt::format("an action at {} (after event {}) is before the last one taken ({}, after event {}), "
+                       "which it would move to another point of the run; expected the cursor at or after it",
+                       sim::format_time(sim::Time{at_ns}), event, sim::format_time(sim::Time{last.at_ns}),
+                       last.after_event);
+  }
   std::vector<RecordedAction> next = actions_;
   for (const std::string& body : bodies) {
     nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
@@ -214,6 +225,13 @@ std::string Demo::apply_file(const std::string& path) {
     return e.what();
   }
   if (!j.is_array()) return fmt::format("{}: expected a JSON array of actions", path);
+  // Each action re-simulates the run from t = 0 to it (docs/viewer.md): a
+  // file of thousands ran for many minutes without a word.
+  if (j.size() > kFileActionsMax) {
+    return fmt::format("{}: {} actions, expected at most {} (each one re-simulates the run up to it)", path,
+                       j.size(), kFileActionsMax);
+  }
+  int64_t previous_ns = 0;
   for (size_t i = 0; i < j.size(); ++i) {
     const nlohmann::json& a = j[i];
     // At the action's first key (FILE:LINE:COLUMN), when it has one.
@@ -231,6 +249,12 @@ std::string Demo::apply_file(const std::string& path) {
           "{}: \"at\": {} is after the run's end ({}), expected a time within the run", where,
           sim::format_duration(*at), sim::format_duration(sim::Duration{timeline_->end_ns()}));
     }
+    if (i > 0 && at->ns < previous_ns) {
+      return fmt::format("{}: \"at\": {} is before action {}'s {}, expected the actions in time order (an earlier "
+                         "one would move the later one to another point of the run)",
+                         where, sim::format_duration(*at), i, sim::format_duration(sim::Duration{previous_ns}));
+    }
+    previous_ns = at->ns;
     timeline_->seek_time(at->ns);
     nlohmann::json body = a;
     body.erase("at");
@@ -242,7 +266,17 @@ std::string Demo::apply_file(const std::string& path) {
     } else {
       problem = fault(body.dump());
     }
-    if (!problem.empty()) return fmt::format("{}: {}", where, problem);
+    if (!problem.empty()) {
+      // The loader's place is in the scenario with the actions appended
+      // ("x.yaml + actions:10:40: "), a text no file holds: `where` names
+      // the action instead.
+      if (const std::string label = file_ + " + actions:"; problem.rfind(label, 0) == 0) {
+        const size_t line_end = problem.find(':', label.size());
+        const size_t column_end = line_end == std::string::npos ? line_end : problem.find(": ", line_end + 1);
+        if (column_end != std::string::npos) problem.erase(0, column_end + 2);
+      }
+      return fmt::format("{}: {}", where, problem);
+    }
   }
   return {};
 }

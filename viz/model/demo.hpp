@@ -56,7 +56,8 @@ class Demo {
   // (or JSON) flow map without `at`, like `{crash: edge-1}`,
   // `{drop: {between: [edge-1, core-1], rate: 1}}`. Returns "" when
   // applied, else a one-line reason (the loader's message: a crash of a node
-  // already down, a bad value) and nothing changes.
+  // already down, a bad value; the cursor before the last action taken,
+  // whose event the new one would move) and nothing changes.
   std::string fault(const std::string& body);
   // Convenience actions; `node` may be "random": a node drawn from the
   // stream "viz/random-node" of the run's seed (the nth draw for the nth
@@ -99,8 +100,12 @@ class Demo {
   std::string replay_flags() const;
   // Applies a JSON file of actions: [{"at": "10s", "crash": "edge-1"}, ...]
   // in order, each at the last record at or before its time. Returns "" or
-  // the first problem (file, JSON, or an action refused).
+  // the first problem (file, JSON, more than kFileActionsMax actions, times
+  // out of order, or an action refused).
   std::string apply_file(const std::string& path);
+  // Each action of a file re-simulates the run up to it (the cost grows
+  // with the square of the count: 800 actions on a 6 s run took 44 s).
+  static constexpr size_t kFileActionsMax = 256;
 
  private:
   std::string rebuild(std::vector<RecordedAction> actions, uint64_t cursor_event);

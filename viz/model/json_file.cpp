@@ -92,6 +92,12 @@ nlohmann::json read_json_file(const std::string& path, int depth_max, KeyPlaces*
     throw JsonFileError(
         fmt::format("{}: file too large, expected at most {} bytes", path, kBytesMax));
   }
+  // nlohmann stops at a NUL byte as at the end of the text: what follows it
+  // was dropped without a word (an adversarial pass).
+  if (const size_t nul = text.find('\0'); nul != std::string::npos) {
+    const auto [line, column] = position(text, nul);
+    throw JsonFileError(fmt::format("{}:{}:{}: a NUL byte, expected JSON text", path, line, column));
+  }
   // Per open object its keys so far; an open array has none (nullopt-like: a
   // flag beside it).
   std::vector<std::pair<bool, std::set<std::string>>> open;
@@ -161,12 +167,13 @@ nlohmann::json read_json_file(const std::string& path, int depth_max, KeyPlaces*
                                       scenario::escaped(what)));
     }
   } catch (const nlohmann::json::exception& e) {
-    // A number out of range (1e400) and the like: nlohmann names no place.
+    // A number out of range (1e400) and the like: nlohmann names no place,
+    // but the parser has read up to just past it.
     std::string what = e.what();
     if (const size_t bracket = what.find("] "); bracket != std::string::npos)
       what = what.substr(bracket + 2);
-    throw JsonFileError(fmt::format("{}{}{}", path, problem.empty() ? ": " : ":",
-                                    problem.empty() ? scenario::escaped(what) : problem));
+    throw JsonFileError(fmt::format("{}:{}", path,
+                                    problem.empty() ? at(last_byte()) + ": " + scenario::escaped(what) : problem));
   }
   if (!problem.empty()) throw JsonFileError(fmt::format("{}:{}", path, problem));
   return j;
