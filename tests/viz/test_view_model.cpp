@@ -60,6 +60,45 @@ TEST_CASE("a crash marks its node down at its time and up at its restart") {
   CHECK(t.state().nodes[edge1].up);
 }
 
+TEST_CASE("a partition cuts every link across it, whether or not it carried traffic") {
+  // edge-3 against the rest, then a second partition of the cores alone for
+  // a second, then a heal. Edges talk only to cores: edge-3 to edge-1 or to
+  // a cloud node carries nothing, so no drop marks it (it looked whole when
+  // the cut links were taken from the drops: an adversarial pass).
+  const scenario::Scenario sc = scenario::load_scenario_text(
+      "name: p\nseed: 5\nduration: 10s\ntopology: { edge: 3, core: 2, cloud: 3 }\n"
+      "workload:\n  - { kind: requests, rate: 100/s }\n"
+      "faults:\n  - { at: 3s, partition: [[edge-3], \"*\"] }\n"
+      "  - { at: 4s, partition: [[core-1], [core-2]], for: 1s }\n  - { at: 6s, heal: all }\n"
+      "expect: { recovers_within: 1s }\n",
+      "p.yaml");
+  Timeline t(sc, {});
+  const auto cut = [&](const char* a, const char* b) { return t.link_cut(node_id(t, a), node_id(t, b)); };
+  t.seek_time(3 * kS - 1);
+  CHECK_FALSE(cut("edge-3", "core-1"));
+  t.seek_time(3 * kS + kS / 2);
+  for (const char* other : {"edge-1", "edge-2", "core-1", "core-2", "cloud-1", "cloud-2", "cloud-3"}) {
+    CHECK(cut("edge-3", other));
+    CHECK(cut(other, "edge-3"));
+  }
+  CHECK_FALSE(cut("edge-1", "core-1"));
+  CHECK_FALSE(cut("core-1", "core-2"));
+  CHECK_FALSE(cut("edge-1", "cloud-2"));
+  t.seek_time(4 * kS + kS / 2);  // both in force
+  CHECK(cut("core-1", "core-2"));
+  CHECK(cut("edge-3", "cloud-1"));
+  CHECK_FALSE(cut("edge-1", "cloud-1"));
+  t.seek_time(5 * kS + kS / 2);  // the cores' partition over
+  CHECK_FALSE(cut("core-1", "core-2"));
+  CHECK(cut("edge-3", "edge-2"));
+  t.seek_time(6 * kS + kS / 2);  // healed
+  CHECK_FALSE(cut("edge-3", "edge-2"));
+  CHECK(t.state().partitions.empty());
+  // And backwards again, through the checkpoints.
+  t.seek_time(3 * kS + kS / 2);
+  CHECK(cut("edge-3", "cloud-3"));
+}
+
 TEST_CASE("stepping forwards then backwards returns to an identical state") {
   Timeline t(crash_scenario(), until(4));
   t.seek_time(2 * kS);

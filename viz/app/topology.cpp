@@ -51,7 +51,7 @@ void draw_links(const Ui& ui, ImDrawList* dl) {
   for (uint32_t a = 0; a < n; ++a) {
     for (uint32_t b = a + 1; b < n; ++b) {
       // Every pair: the DSM's anti-entropy talks across all tiers.
-      const bool cut = !s.nodes[a].up || !s.nodes[b].up || s.link_cut(a, b);
+      const bool cut = !s.nodes[a].up || !s.nodes[b].up || t.link_cut(a, b);
       if (n > kNodesLinked) {
         // Many nodes: only the selected node's live links, faint.
         if ((a == ui.selected || b == ui.selected) && !cut) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ecsim/fault/nemesis.hpp"
 #include "ecsim/node/disk.hpp"
 #include "ecsim/proto/dsm.hpp"
 #include "ecsim/proto/twopc.hpp"
@@ -111,6 +112,10 @@ Timeline::Timeline(scenario::Scenario scenario, run::RunOptions options, Timelin
     if (f.kind == scenario::Fault::Kind::kDsmSet || f.kind == scenario::Fault::Kind::kDsmGet) {
       dsm_watched_.push_back(f.key);
     }
+    const bool cuts = f.kind == scenario::Fault::Kind::kPartition ||
+                      (f.kind == scenario::Fault::Kind::kAtPoint && f.action == scenario::Fault::PointAction::kCut);
+    partition_groups_.push_back(cuts ? fault::partition_groups(scenario_.topology, f, names_.size())
+                                     : std::vector<uint32_t>{});
   }
   std::sort(dsm_watched_.begin(), dsm_watched_.end());
   dsm_watched_.erase(std::unique(dsm_watched_.begin(), dsm_watched_.end()), dsm_watched_.end());
@@ -555,6 +560,14 @@ std::optional<uint64_t> Timeline::find_first(const std::function<bool(const Reco
     if (i >= records_.size()) return std::nullopt;
     if (pred(records_[i])) return i;
   }
+}
+
+bool Timeline::link_cut(uint32_t a, uint32_t b) const {
+  for (const uint32_t p : cursor_.partitions) {
+    const std::vector<uint32_t>& group = partition_groups_[p];
+    if (!group.empty() && a < group.size() && b < group.size() && group[a] != group[b]) return true;
+  }
+  return false;
 }
 
 }  // namespace ecsim::viz

@@ -174,6 +174,10 @@ class Timeline {
   // The cursor is a count of records applied, 0..collected(); the state
   // is the one after the record at cursor-1.
   const ViewState& state() const { return cursor_; }
+  // Whether a partition (or an at_point cut) in force at the cursor keeps
+  // nodes `a` and `b` apart: the scenario's groups, as the run's network
+  // has them (fault::partition_groups).
+  bool link_cut(uint32_t a, uint32_t b) const;
   uint64_t cursor() const { return cursor_.applied; }
   // The event the cursor's record belongs to (0 before the first record).
   uint64_t cursor_event() const { return cursor_.applied == 0 ? 0 : event_index_[cursor_.applied - 1]; }
@@ -266,6 +270,9 @@ class Timeline {
   // record of theirs is kept (others only as conflicts and refusals,
   // records.hpp `stored`), so the DSM tab shows each replica's value.
   std::vector<uint64_t> dsm_watched_;
+  // Per fault of the scenario: each node's group under it, for a partition
+  // or an at_point cut; empty for the others.
+  std::vector<std::vector<uint32_t>> partition_groups_;
 
   std::vector<sim::Record> records_;
   std::vector<uint64_t> trace_index_;

@@ -55,11 +55,6 @@ void ViewState::apply(const Record& r) {
       in_flight.erase(r.a);
       if (recent_drops.size() == kRecentDropsMax) recent_drops.erase(recent_drops.begin());
       recent_drops.push_back({r.peer, r.node, r.code, r.time_ns});
-      if (r.code == static_cast<uint16_t>(sim::DropReason::kPartition) && partitions_active > 0) {
-        const std::pair<uint32_t, uint32_t> link{std::min(r.node, r.peer), std::max(r.node, r.peer)};
-        auto at = std::lower_bound(cut_links.begin(), cut_links.end(), link);
-        if (at == cut_links.end() || *at != link) cut_links.insert(at, link);
-      }
       break;
     case RecordType::kDuplicate:
       ++counters.duplicates;
@@ -85,12 +80,16 @@ void ViewState::apply(const Record& r) {
     case RecordType::kFault:
       ++counters.faults;
       if (r.code == 9 && node_ok(r.node)) ++nodes[r.node].faults;
-      if (r.code == 2) {  // partition: b = 1 applied, 0 reverted
-        partitions_active = r.b == 1 ? partitions_active + 1 : partitions_active - std::min(partitions_active, 1u);
+      if (r.code == 2 || r.code == 9) {  // partition, at_point: a = the fault's index, b = 1 applied, 0 reverted
+        const uint32_t index = static_cast<uint32_t>(r.a);
+        if (r.b == 1) {
+          partitions.push_back(index);
+        } else if (const auto it = std::find(partitions.begin(), partitions.end(), index); it != partitions.end()) {
+          partitions.erase(it);  // (not there: a heal ended it already)
+        }
       } else if (r.code == 3) {  // heal ends every partition
-        partitions_active = 0;
+        partitions.clear();
       }
-      if (partitions_active == 0) cut_links.clear();
       break;
     case RecordType::kLoad:
       if (node_ok(r.node)) {
@@ -110,7 +109,7 @@ void ViewState::apply(const Record& r) {
 size_t ViewState::bytes() const {
   return sizeof(ViewState) + nodes.capacity() * sizeof(NodeState) +
          in_flight.size() * (sizeof(std::pair<const uint64_t, InFlight>) + kMapNodeOverhead) +
-         recent_drops.capacity() * sizeof(RecentDrop) + cut_links.capacity() * sizeof(cut_links[0]);
+         recent_drops.capacity() * sizeof(RecentDrop) + partitions.capacity() * sizeof(partitions[0]);
 }
 
 uint64_t ViewState::digest() const {
@@ -142,17 +141,13 @@ uint64_t ViewState::digest() const {
     f.add(d.reason);
     f.add(static_cast<uint64_t>(d.at_ns));
   }
-  for (const auto& [a, b] : cut_links) f.add((uint64_t{a} << 32) | b);
-  f.add(partitions_active);
+  for (const uint32_t p : partitions) f.add(p);
+  f.add(partitions.size());
   const Counters& c = counters;
   for (uint64_t v : {c.sends, c.delivers, c.drops, c.duplicates, c.crashes, c.restarts, c.faults, c.failures, c.phases}) {
     f.add(v);
   }
   return f.h;
-}
-
-bool ViewState::link_cut(uint32_t from, uint32_t to) const {
-  return std::binary_search(cut_links.begin(), cut_links.end(), std::pair{std::min(from, to), std::max(from, to)});
 }
 
 uint32_t ViewState::up_count(const std::vector<Tier>& tiers, Tier t) const {

@@ -1,5 +1,5 @@
 // The viewer's state of a run at one cursor position: which nodes are up,
-// the messages in flight, the links a partition cut, each node's latest
+// the messages in flight, the partitions in force, each node's latest
 // load sample and running counters. It is a plain copyable value built only
 // by applying trace records in order (apply()), so a copy taken at record N
 // is a checkpoint: restoring it and applying records N.. gives exactly the
@@ -84,10 +84,12 @@ struct ViewState {
   std::vector<NodeState> nodes;
   std::map<uint64_t, InFlight> in_flight;  // by message id
   std::vector<RecentDrop> recent_drops;    // oldest first, at most kRecentDropsMax
-  // Links (from, to) a partition has cut, as seen from its drops; cleared
-  // when the last active partition ends.
-  std::vector<std::pair<uint32_t, uint32_t>> cut_links;
-  uint32_t partitions_active = 0;
+  // The scenario's faults (by index) in force that may cut links: the
+  // partitions and the at_point faults (a cut, or a crash: Timeline::link_cut
+  // tells them apart), in the order they applied; a heal empties it. The
+  // links they cut come from the scenario (Timeline::link_cut): drawn from
+  // the drops seen, a link that carried nothing looked whole.
+  std::vector<uint32_t> partitions;
   Counters counters;
 
   explicit ViewState(size_t node_count = 0) : nodes(node_count) {}
@@ -103,7 +105,6 @@ struct ViewState {
   static constexpr size_t kMapNodeOverhead = 4 * sizeof(void*);
   // A 64-bit digest of the whole value (tests: two states are the same).
   uint64_t digest() const;
-  bool link_cut(uint32_t from, uint32_t to) const;
   uint32_t up_count(const std::vector<Tier>& tiers, Tier t) const;
 };
 
