@@ -208,7 +208,14 @@ echo '{"nodes":{"edge-1":[1,2]},"radius":-5}' > "$tmp/l.json"
 viz_refused "a negative radius" "^ecsim viz: $tmp/l.json:1:27: radius is -5, expected a number above 0" --layout "$tmp/l.json"
 printf '{"nodes":{"edge-1":[1,2],\n"edge\\"1":[1,2],"edge\\"1":[3,4]}}' > "$tmp/l.json"
 viz_refused "a layout's node twice (its place past an escaped quote)" "$tmp/l.json:2:17: duplicate key 'edge\"1'" --layout "$tmp/l.json"
+echo '{"nodes":3}' > "$tmp/l.json"
+viz_refused "a layout's nodes not an object" "^ecsim viz: $tmp/l.json:1:2: expected a JSON object" --layout "$tmp/l.json"
 test -e "$tmp/v.yaml"; check $? 1 "... and nothing was saved"
+# A layout with a radius alone is a layout (nodes keep their places): it
+# was refused as "expected a JSON object {"nodes": ...}".
+echo '{"radius":5}' > "$tmp/l.json"
+"$ecsim" viz "$small" --layout "$tmp/l.json" --save-scenario "$tmp/v.yaml" > /dev/null; check $? 0 "a layout of a radius alone"
+rm -f "$tmp/v.yaml"
 echo '[{"at":"1s","crash":"edge-1","for":1e400}]' > "$tmp/big.json"
 viz_refused "a number past a double in an action" "^ecsim viz: $tmp/big.json:1:41: number overflow parsing '1e400'$" \
   --actions "$tmp/big.json"

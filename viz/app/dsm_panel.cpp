@@ -21,8 +21,10 @@ void draw_key_view(Ui& ui) {
   const Timeline& t = *ui.timeline;
   static DsmKeyTracker tracker;  // incremental as the cursor moves forwards
   const DsmKeyView& v = tracker.view(t, static_cast<uint64_t>(ui.dsm_key));
-  ImGui::Text("Key %d at the cursor (%s):", ui.dsm_key,
-              v.converged ? "the replicas holding it agree in each DSM group" : "replicas differ or none holds it");
+  // Wrapped: the side panel is narrower than the sentence.
+  ImGui::TextWrapped("Key %d at the cursor (%s):", ui.dsm_key,
+                     v.converged ? "the replicas holding it agree in each DSM group"
+                                 : "replicas differ or none holds it");
   ImGui::BeginChild("dsm-replicas", ImVec2(0, 110), true);
   for (uint32_t n = 0; n < v.by_node.size(); ++n) {
     const std::optional<DsmCell>& c = v.by_node[n];
@@ -35,7 +37,9 @@ void draw_key_view(Ui& ui) {
   }
   ImGui::EndChild();
   ImGui::TextUnformatted("Its last DSM records (click: move the cursor there)");
-  ImGui::BeginChild("dsm-records", ImVec2(0, 0), true);
+  // Record lines are longer than the panel: a horizontal scrollbar, and the
+  // whole line under the pointer.
+  ImGui::BeginChild("dsm-records", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
   for (uint64_t i : v.resolutions) {
     const sim::Record& r = t.record(i);
     const std::string line = fmt::format("{} {}", format_ns(r.time_ns), describe(r, t.names()));
@@ -45,6 +49,7 @@ void draw_key_view(Ui& ui) {
       ui.play_ns = static_cast<double>(ui.timeline->cursor_ns());
     }
     ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", line.c_str());
   }
   ImGui::EndChild();
 }

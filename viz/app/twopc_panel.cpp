@@ -238,7 +238,9 @@ void draw_twopc(Ui& ui) {
     if (pred(t.record(i))) steps.push_back(i);
   }
   draw_txn_locks(ui, txn);
-  ImGui::BeginChild("txn", ImVec2(0, 0), true);
+  // Lines longer than the panel: a horizontal scrollbar, and the whole line
+  // under the pointer.
+  ImGui::BeginChild("txn", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
   for (uint64_t i : steps) {
     const sim::Record& r = t.record(i);
     const std::string line = fmt::format("{} {}{}", format_ns(r.time_ns), describe(r, t.names()),
@@ -246,6 +248,7 @@ void draw_twopc(Ui& ui) {
     ImGui::PushStyleColor(ImGuiCol_Text, severity_colour(severity(r)));
     if (ImGui::Selectable(line.c_str(), i + 1 == t.cursor())) seek_to(ui, i + 1);
     ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", line.c_str());
   }
   ImGui::EndChild();
 }

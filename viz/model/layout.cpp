@@ -52,8 +52,10 @@ void apply_layout_file(Layout& layout, const std::string& path, const std::vecto
     const auto it = places.find(key);
     return it == places.end() ? path : path + ":" + it->second;
   };
-  if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_object()) {
-    const std::string where = j.is_object() && j.contains("nodes") ? place("nodes") : path;
+  // "nodes" may be left out (only a radius): nodes it does not name keep
+  // their default place.
+  if (!j.is_object() || (j.contains("nodes") && !j["nodes"].is_object())) {
+    const std::string where = j.is_object() ? place("nodes") : path;
     throw std::runtime_error(fmt::format("{}: expected a JSON object {{\"nodes\": {{\"NAME\": [x, y], ...}}}}", where));
   }
   for (const auto& [key, value] : j.items()) {
@@ -73,7 +75,8 @@ void apply_layout_file(Layout& layout, const std::string& path, const std::vecto
     }
     layout.radius = r.get<float>();
   }
-  for (const auto& [name, xy] : j["nodes"].items()) {
+  const nlohmann::json no_nodes = nlohmann::json::object();
+  for (const auto& [name, xy] : j.contains("nodes") ? j["nodes"].items() : no_nodes.items()) {
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
       throw std::runtime_error(
