@@ -57,6 +57,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   }
   if (auto v = m.get("latency_p99")) {
     const MapView p99(*this, *v, {"ping", "edge", "core", "cloud", "outside_faults"});
+    p99.refuse_empty();
     if (auto ping = p99.get("ping")) {
       if (sc.workload.empty()) {
         fail(ping->key_mark, fmt::format("{} in a scenario without a ping workload, expected it only with "
@@ -108,6 +109,7 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
   if (auto v = m.get("throughput_min")) throughput_min(*v, sc, e);
   if (auto v = m.get("utilisation_max")) {
     const MapView u(*this, *v, {"edge", "core", "cloud"});
+    u.refuse_empty();
     for (int t = 0; t < kTierCount; ++t) {
       auto bound = u.get(tier_name(static_cast<Tier>(t)));
       if (!bound) continue;
@@ -117,10 +119,19 @@ Expect Loader::expect(const Field& f, const Scenario& sc) const {
                                           bound->path));
       }
       e.utilisation_max[t] = ratio(*bound);
+      // A tier's utilisation is its busy time over its capacity, never above
+      // 100 %: a maximum of 1 holds whatever happens.
+      if (*e.utilisation_max[t] >= 1.0) {
+        fail_value(*bound, "a ratio below 1, like 0.7 or '70%' (utilisation never passes 100 %, so a maximum of 1 "
+                           "could never fail)");
+      }
     }
   }
   if (auto v = m.get("billing")) e.billing = billing_expect(*v, sc);
-  if (auto v = m.get("min_delivered")) e.min_delivered = uint_value(*v);
+  if (auto v = m.get("min_delivered")) {
+    e.min_delivered = uint_value(*v);
+    if (*e.min_delivered == 0) fail_value(*v, "a whole number above 0 (a minimum of 0 could never fail)");
+  }
   if (auto v = m.get("quiescence")) e.quiescence = duration_in(*v, Duration{0}, false, kQuiescenceMax);
   if (convergence_mark) {
     if (const std::string why = convergence_unjudgeable(sc, e.quiescence); !why.empty()) {

@@ -114,6 +114,8 @@ class Loader {
   // Scalars.
   const std::string& scalar(const Field& f, std::string_view expected) const;
   std::string string_value(const Field& f) const;
+  // scalar(), refused when quoted: for numbers and booleans.
+  const std::string& plain_scalar(const Field& f, std::string_view expected) const;
   int64_t int_in(const Field& f, int64_t lo, int64_t hi) const;
   uint64_t uint_value(const Field& f) const;
   bool bool_value(const Field& f) const;
@@ -185,6 +187,12 @@ class MapView {
                    fmt::format("missing key '{}' in {}, expected {}", key, map_.path, expected));
     }
     return *f;
+  }
+  // For a map whose keys are all optional settings: an empty one sets
+  // nothing, and is refused rather than taken for the defaults in silence
+  // ("model.rpc is an empty map, expected at least one of timeout, ...").
+  void refuse_empty() const {
+    if (entries_.empty()) loader_.fail_value(map_, "at least one of " + join_names(known_));
   }
   // Entries in file order, for the checks that care which came first.
   const std::vector<std::pair<std::string, Field>>& entries() const { return entries_; }

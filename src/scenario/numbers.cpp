@@ -106,9 +106,18 @@ const std::string& Loader::scalar(const Field& f, std::string_view expected) con
 
 std::string Loader::string_value(const Field& f) const { return scalar(f, "a string"); }
 
+// A number or a boolean is written plain: "7" and "true" in quotes are
+// strings (YAML 1.2), which the loader took for the number and the boolean.
+// yaml-cpp tags a quoted scalar "!", a plain one "?".
+const std::string& Loader::plain_scalar(const Field& f, std::string_view expected) const {
+  const std::string& text = scalar(f, expected);
+  if (f.node.Tag() == "!") fail_value(f, fmt::format("{}, unquoted (in quotes it is a string)", expected));
+  return text;
+}
+
 int64_t Loader::int_in(const Field& f, int64_t lo, int64_t hi) const {
   const std::string expected = fmt::format("an integer {}..{}", lo, hi);
-  const std::optional<uint64_t> v = parse_uint(scalar(f, expected));
+  const std::optional<uint64_t> v = parse_uint(plain_scalar(f, expected));
   if (!v || *v < static_cast<uint64_t>(lo) || *v > static_cast<uint64_t>(hi))
     fail_value(f, expected);
   return static_cast<int64_t>(*v);
@@ -116,7 +125,7 @@ int64_t Loader::int_in(const Field& f, int64_t lo, int64_t hi) const {
 
 uint64_t Loader::uint_value(const Field& f) const {
   constexpr const char* kExpected = "an integer 0..18446744073709551615";
-  const std::optional<uint64_t> v = parse_uint(scalar(f, kExpected));
+  const std::optional<uint64_t> v = parse_uint(plain_scalar(f, kExpected));
   if (!v) fail_value(f, kExpected);
   return *v;
 }
@@ -124,7 +133,7 @@ uint64_t Loader::uint_value(const Field& f) const {
 // YAML 1.2 core booleans only: "yes"/"on" are YAML 1.1 and read differently
 // by different tools, so they are refused rather than guessed.
 bool Loader::bool_value(const Field& f) const {
-  const std::string& text = scalar(f, "true or false");
+  const std::string& text = plain_scalar(f, "true or false");
   if (text == "true") return true;
   if (text == "false") return false;
   fail_value(f, "true or false");

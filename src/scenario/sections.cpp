@@ -120,6 +120,7 @@ void Loader::link_fields(const MapView& map, LinkPatch& patch) const {
 
 ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
   const MapView m(*this, f, {"edge_cache", "rpc", "messaging", "cores", "recovery", "vector_clocks", "storage"});
+  m.refuse_empty();
   ModelPatch p;
   p.mark = to_mark(f.node.Mark());
   if (sc.requests.empty()) {
@@ -128,12 +129,14 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
   }
   if (auto v = m.get("edge_cache")) {
     const MapView c(*this, *v, {"capacity", "ttl"});
+    c.refuse_empty();
     if (auto x = c.get("capacity")) p.cache_capacity = static_cast<uint64_t>(int_in(*x, 1, 10000000));
     if (auto x = c.get("ttl")) p.cache_ttl = duration_in(*x, Duration{0}, false, sim::seconds(3600));
   }
   if (auto v = m.get("rpc")) {
     const MapView r(*this, *v,
                     {"timeout", "retries", "cores_tried", "pool_size", "pool_warm", "handshake_timeout", "retry_budget"});
+    r.refuse_empty();
     if (auto x = r.get("retry_budget")) p.rpc_retry_budget_percent = static_cast<uint32_t>(int_in(*x, 0, 1000));
     if (auto x = r.get("timeout")) p.rpc_timeout = duration_in(*x, Duration{0}, false, sim::seconds(60));
     if (auto x = r.get("retries")) p.rpc_retries = static_cast<uint32_t>(int_in(*x, 0, 10));
@@ -150,6 +153,7 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
   std::optional<Field> resend;
   if (auto v = m.get("messaging")) {
     const MapView q(*this, *v, {"resend_timeout", "window"});
+    q.refuse_empty();
     if ((resend = q.get("resend_timeout"))) {
       p.resend_timeout = duration_in(*resend, Duration{0}, false, sim::seconds(3600));
     }
@@ -166,10 +170,12 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
   if (auto v = m.get("vector_clocks")) p.vector_clocks = bool_value(*v);
   if (auto v = m.get("storage")) {
     const MapView st(*this, *v, {"wal_slack"});
+    st.refuse_empty();
     if (auto x = st.get("wal_slack")) p.wal_slack = static_cast<uint64_t>(int_in(*x, 0, kWalSlackMax));
   }
   if (auto v = m.get("cores")) {
     const MapView c(*this, *v, {"edge", "core", "cloud"});
+    c.refuse_empty();
     for (int t = 0; t < kTierCount; ++t) {
       if (auto x = c.get(tier_name(static_cast<Tier>(t)))) p.cores[t] = static_cast<uint32_t>(int_in(*x, 1, 256));
     }
@@ -179,9 +185,12 @@ ModelPatch Loader::model(const Field& f, const Scenario& sc) const {
 
 Network Loader::network(const Field& f) const {
   const MapView map(*this, f, {"default", "links"});
+  map.refuse_empty();
   Network net;
   if (auto d = map.get("default")) {
-    link_fields(MapView(*this, *d, {"latency", "drop", "duplicate", "reorder", "tls"}), net.defaults);
+    const MapView defaults(*this, *d, {"latency", "drop", "duplicate", "reorder", "tls"});
+    defaults.refuse_empty();
+    link_fields(defaults, net.defaults);
   }
   const std::optional<Field> links = map.get("links");
   if (!links) return net;

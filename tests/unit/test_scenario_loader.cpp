@@ -413,6 +413,29 @@ const std::vector<BadCase>& bad_cases() {
        "selectors to rates like { edge: 1000/s }"},
       {"throughput key twice", kTiers + "expect:\n  throughput_min: { edge: 1/s, edge: 2/s }\n",
        "t.yaml:6:32: duplicate key 'edge' in expect.throughput_min, expected each key once"},
+      // Maps of optional settings that set nothing, and bounds that could
+      // never fail, were taken in silence (an adversarial pass).
+      {"latency_p99 empty map", kTiers + "expect:\n  latency_p99: {}\n",
+       "t.yaml:6:16: expect.latency_p99 is an empty map, expected at least one of ping, edge, core, cloud or "
+       "outside_faults"},
+      {"utilisation_max empty map", kTiers + "expect:\n  utilisation_max: {}\n",
+       "t.yaml:6:20: expect.utilisation_max is an empty map, expected at least one of edge, core or cloud"},
+      {"model.rpc empty map", kTiers + "model:\n  rpc: {}\n",
+       "t.yaml:6:8: model.rpc is an empty map, expected at least one of timeout, retries, cores_tried, "
+       "pool_size, pool_warm, handshake_timeout or retry_budget"},
+      {"network.default empty map", kTiers + "network:\n  default: {}\n",
+       "t.yaml:6:12: network.default is an empty map, expected at least one of latency, drop, duplicate, "
+       "reorder or tls"},
+      {"utilisation_max of 100%", kTiers + "expect:\n  utilisation_max: { core: 100% }\n",
+       "t.yaml:6:28: expect.utilisation_max.core is '100%', expected a ratio below 1, like 0.7 or '70%' "
+       "(utilisation never passes 100 %, so a maximum of 1 could never fail)"},
+      {"min_delivered 0", kTiers + "expect:\n  min_delivered: 0\n",
+       "t.yaml:6:18: expect.min_delivered is '0', expected a whole number above 0 (a minimum of 0 could never "
+       "fail)"},
+      {"a quoted boolean", kTiers + "model:\n  recovery: \"false\"\n",
+       "t.yaml:6:13: model.recovery is 'false', expected true or false, unquoted (in quotes it is a string)"},
+      {"a quoted integer", kTiers + "model:\n  rpc: { retries: '2' }\n",
+       "t.yaml:6:19: model.rpc.retries is '2', expected an integer 0..10, unquoted (in quotes it is a string)"},
       // Byzantine faults.
       {"byzantine core node",
        kTiers + "faults:\n  - { at: 1s, byzantine: core-1, strategy: cloud_direct_write }\n",
